@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { AcheronError, type CommitPosition } from './errors.js'
+import { MemoryPartitionStore } from './storage/memory-store.js'
+import type { PartitionStore, SyncMode } from './storage/partition-store.js'
+import { SqlitePartitionStore } from './storage/sqlite-store.js'
+import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './txn/catalog.js'
+import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
+import type { RuntimeModules } from './txn/function-runtime.js'
+import { protocolByName, type Protocol } from './txn/protocols/index.js'
+import type { TxnInput, TxnOutcome, TxnResult } from './txn/types.js'
+import { fromClientValue, type SqlValue } from './values.js'
+
+export const DEFAULT_DATA_DIR = './acheron-data'
+export const DEFAULT_PARTITIONS = 8
+export const DEFAULT_BATCH_TXNS_MAX = 1000
+export const DEFAULT_BATCH_INTERVAL_MS = 2
+export const DEFAULT_PENDING_TXNS_MAX = 100_000
+
+export interface OpenOptions {
+  /** Data directory (created if missing). Default `./acheron-data`. */
+  dir?: string
+  /** Keep everything in memory instead (nothing survives close; execution runs inline). */
+  memory?: boolean
+  /** Partitions of a new table when its DDL names none. Default 8. */
+  partitions?: number
+  /** Execution worker threads; 0 executes on the calling thread. Default: min(2, cores); 0 in memory. */
+  workers?: number
+  /** Concurrency control: 'aria' (default), 'calvin', 'serial', or a research Protocol. */
+  protocol?: string | Protocol
+  /** 'full' (default): a batch is acknowledged only once fsynced. */
+  sync?: SyncMode
+  batchTxnsMax?: number
+  /** Longest wait of a transaction for its batch to close; Infinity closes batches only by size or `flush()`. */
+  batchIntervalMs?: number
+  pendingTxnsMax?: number
+  /** Extra function runtimes by kind (module URLs exporting createRuntime); `wasm` is built in. */
+  runtimes?: RuntimeModules
+  /** Receives server-log lines (function `log` calls, engine faults). */
+  log?: (line: string) => void
+}
+
+export interface ColumnSpec {
+  name: string
+  type: ColumnType
+  notNull?: boolean
+  default?: unknown
+  primaryKey?: boolean
+}
+
+export interface TableSpec {
+  name: string
+  columns: ColumnSpec[]
+  partitions?: number
+  ifNotExists?: boolean
+}
+
+export interface FunctionOptions {
+  /** The export to run; defaults to the function's name. */
+  export?: string
+  fuel?: number
+  /** Memory limit in bytes. */
+  memory?: number
+  orReplace?: boolean
+  runtime?: RuntimeKind
+}
+
+export interface CallResult {
+  value: unknown
+  commit: CommitPosition
+}
+
+export interface CommitResult {
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+const WASM_RUNTIME = new URL('./wasm-exec/runtime.js', import.meta.url).href
+
+/** Converts an engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
+export function toClientValue(v: SqlValue): unknown {
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
+  return v
+}
+
+function toEngineValue(v: unknown, what: string): SqlValue {
+  const out = fromClientValue(v)
+  if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${String(v)}`)
+  return out
+}
+
+function unwrap(o: TxnOutcome): { result: TxnResult; commit: CommitPosition } {
+  if (!o.ok) throw new AcheronError(o.failure.code, o.failure.message, o.commit ? { commit: o.commit } : {})
+  return o
+}
+
+/**
+ * An embedded Acheron: the engine in this process over a data directory. The same operations as the
+ * remote client (`call`, `createFunction`, `close`), plus the engine-level ones tests and tools use.
+ */
+export class EmbeddedDatabase {
+  private constructor(readonly engine: Engine) {}
+
+  static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
+    const memory = options.memory === true
+    const store: PartitionStore = memory ? new MemoryPartitionStore() : new SqlitePartitionStore(options.dir ?? DEFAULT_DATA_DIR, options.sync ?? 'full')
+    const runtimes: RuntimeModules = { ...options.runtimes }
+    if (runtimes.wasm === undefined && existsSync(fileURLToPath(WASM_RUNTIME))) runtimes.wasm = WASM_RUNTIME
+    const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? 'aria')
+    const log = options.log ?? (() => {})
+    try {
+      const engine = await Engine.start({
+        store,
+        workers: options.workers ?? (memory ? 0 : Math.min(2, availableParallelism())),
+        protocol,
+        defaultPartitions: options.partitions ?? DEFAULT_PARTITIONS,
+        batchTxnsMax: options.batchTxnsMax ?? DEFAULT_BATCH_TXNS_MAX,
+        batchIntervalMs: options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS,
+        pendingTxnsMax: options.pendingTxnsMax ?? DEFAULT_PENDING_TXNS_MAX,
+        runtimes,
+        log: (fn, message) => log(`[${fn}] ${message}`),
+      })
+      return new EmbeddedDatabase(engine)
+    } catch (err) {
+      store.close()
+      throw err
+    }
+  }
+
+  /** Submits any engine transaction; resolves with its outcome (failures included, not thrown). */
+  submit(input: TxnInput): Promise<TxnOutcome> {
+    return this.engine.submit(input)
+  }
+
+  async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
+    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, `argument ${i + 1}`)) }
+    const { result, commit } = unwrap(await this.engine.submit(input))
+    return { value: toClientValue(result.value ?? null), commit }
+  }
+
+  async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
+    const fnName = name.split('.')[1] ?? name
+    const limits: { fuel?: number; memoryBytes?: number } = {}
+    if (options.fuel !== undefined) limits.fuel = options.fuel
+    if (options.memory !== undefined) limits.memoryBytes = options.memory
+    const { result, commit } = unwrap(await this.engine.submit({
+      kind: 'create-function', name, body: wasm, exportName: options.export ?? fnName,
+      runtime: options.runtime ?? 'wasm', limits, orReplace: options.orReplace === true,
+    }))
+    return { rowsAffected: result.rowsAffected, commit }
+  }
+
+  async dropFunction(name: string, ifExists = false): Promise<CommitResult> {
+    const { result, commit } = unwrap(await this.engine.submit({ kind: 'drop-function', name, ifExists }))
+    return { rowsAffected: result.rowsAffected, commit }
+  }
+
+  async createTable(spec: TableSpec): Promise<CommitResult> {
+    const keys = spec.columns.filter((c) => c.primaryKey === true)
+    if (keys.length !== 1) throw new AcheronError('CONSTRAINT', `table ${spec.name} needs exactly one PRIMARY KEY column, has ${keys.length}`)
+    const columns = spec.columns.map((c) => {
+      const type = c.type.toUpperCase() as ColumnType
+      if (!COLUMN_TYPES.includes(type)) throw new AcheronError('TYPE_MISMATCH', `unknown column type ${c.type}`)
+      return { name: c.name, type, notNull: c.notNull === true, default: toEngineValue(c.default ?? null, `default of ${c.name}`) }
+    })
+    const { result, commit } = unwrap(await this.engine.submit({
+      kind: 'create-table', name: spec.name, columns, keyColumn: (keys[0] as ColumnSpec).name,
+      partitions: spec.partitions ?? null, ifNotExists: spec.ifNotExists === true,
+    }))
+    return { rowsAffected: result.rowsAffected, commit }
+  }
+
+  async dropTable(name: string, ifExists = false): Promise<CommitResult> {
+    const { result, commit } = unwrap(await this.engine.submit({ kind: 'drop-table', name, ifExists }))
+    return { rowsAffected: result.rowsAffected, commit }
+  }
+
+  /** One transaction inserting every row (arrays in table column order, or `columns` order). */
+  async insert(table: string, rows: unknown[][], options: { columns?: string[]; replace?: boolean } = {}): Promise<CommitResult> {
+    const { result, commit } = unwrap(await this.engine.submit({
+      kind: 'insert', table, columns: options.columns ?? null, replace: options.replace === true,
+      rows: rows.map((r) => r.map((v, i) => toEngineValue(v, `column ${i + 1}`))),
+    }))
+    return { rowsAffected: result.rowsAffected, commit }
+  }
+
+  /** A serializable point read: the row as an object by column name, or null. */
+  async get(table: string, key: unknown): Promise<{ row: Record<string, unknown> | null; commit: CommitPosition }> {
+    const { result, commit } = unwrap(await this.engine.submit({ kind: 'get', table, key: toEngineValue(key, 'key') }))
+    const def = this.engine.currentCatalog.table(table)
+    const row = result.rows?.[0]
+    return {
+      row: row === undefined ? null : Object.fromEntries(def.columns.map((c, i) => [c.name, toClientValue(row[i] as SqlValue)])),
+      commit,
+    }
+  }
+
+  /** Closes pending transactions into a batch now. */
+  flush(): void {
+    this.engine.flush()
+  }
+
+  /** Hash of the whole committed state, once everything submitted so far has run. */
+  async digest(): Promise<string> {
+    await this.engine.idle()
+    return this.engine.digest()
+  }
+
+  get stats(): Readonly<EngineStats> {
+    return this.engine.stats
+  }
+
+  /** Observes every batch after it is durable (research and tests). */
+  onBatch(listener: ((record: BatchRecord) => void) | null): void {
+    this.engine.onBatch = listener
+  }
+
+  close(): Promise<void> {
+    return this.engine.close()
+  }
+}
+
+export function open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
+  return EmbeddedDatabase.open(options)
+}

@@ -1,0 +1,60 @@
+/** Stable error codes of CONTRACT.md §4. Never rename one; add new ones at the end. */
+export const ERROR_CODES = [
+  'SYNTAX_ERROR', 'UNKNOWN_TABLE', 'UNKNOWN_FUNCTION', 'UNKNOWN_COLUMN', 'DUPLICATE_KEY',
+  'TYPE_MISMATCH', 'CONSTRAINT', 'INVALID_WASM', 'WASM_IMPORT_NOT_ALLOWED', 'TXN_ABORTED',
+  'WASM_TRAP', 'OUT_OF_FUEL', 'MEMORY_LIMIT', 'CALL_DEPTH_EXCEEDED', 'UNAUTHORIZED', 'FORBIDDEN',
+  'PAYLOAD_TOO_LARGE', 'OVERLOADED', 'SHUTTING_DOWN', 'INTERNAL',
+] as const
+export type ErrorCode = (typeof ERROR_CODES)[number]
+
+/** Codes of a transaction that ran and rolled itself back: such a failure carries its commit position. */
+export const ROLLBACK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TXN_ABORTED', 'WASM_TRAP', 'OUT_OF_FUEL', 'MEMORY_LIMIT', 'CALL_DEPTH_EXCEEDED', 'CONSTRAINT',
+  'DUPLICATE_KEY', 'TYPE_MISMATCH', 'UNKNOWN_FUNCTION', 'UNKNOWN_TABLE', 'UNKNOWN_COLUMN',
+])
+
+export interface CommitPosition { readonly batch: number; readonly seq: number }
+
+export interface AcheronErrorDetails {
+  line?: number
+  column?: number
+  statement?: number
+  commit?: CommitPosition
+  /** True when the client may safely send the request again (its outcome is known not to have happened). */
+  retryable?: boolean
+}
+
+/** The one error type that crosses the public boundary: a stable code plus a message for a person. */
+export class AcheronError extends Error {
+  readonly code: ErrorCode
+  line?: number
+  column?: number
+  statement?: number
+  commit?: CommitPosition
+  retryable?: boolean
+
+  constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
+    super(message)
+    this.name = 'AcheronError'
+    this.code = code
+    if (details.line !== undefined) this.line = details.line
+    if (details.column !== undefined) this.column = details.column
+    if (details.statement !== undefined) this.statement = details.statement
+    if (details.commit !== undefined) this.commit = details.commit
+    if (details.retryable !== undefined) this.retryable = details.retryable
+  }
+
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { code: this.code, message: this.message }
+    if (this.line !== undefined) out.line = this.line
+    if (this.column !== undefined) out.column = this.column
+    if (this.statement !== undefined) out.statement = this.statement
+    if (this.commit !== undefined) out.commit = this.commit
+    return out
+  }
+}
+
+/** A failed invariant: the engine stops loudly rather than corrupt state. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`acheron invariant violated: ${message}`)
+}

@@ -1,0 +1,10 @@
+// The package's public entry (CONTRACT.md §4).
+export { open, EmbeddedDatabase, toClientValue } from './embedded.js'
+export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, CommitResult } from './embedded.js'
+export { AcheronError, ERROR_CODES } from './errors.js'
+export type { ErrorCode, CommitPosition } from './errors.js'
+export type { Protocol, BatchExecutor, BatchRun } from './txn/protocols/index.js'
+export { PROTOCOLS } from './txn/protocols/index.js'
+export type { FunctionRuntime, InvocationContext, ModuleSource, FuelMeter } from './txn/function-runtime.js'
+export type { BatchRecord, EngineStats } from './txn/engine.js'
+export type { SqlValue, Row } from './values.js'

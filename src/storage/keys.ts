@@ -1,0 +1,39 @@
+import type { TableDef } from '../txn/catalog.js'
+import type { SqlValue } from '../values.js'
+
+/**
+ * The identity of one row across the engine: `table\0key`. Tables are lower-cased (names are
+ * case-insensitive) and a table's keys are all INTEGER or all TEXT, so `String(key)` is unambiguous.
+ */
+export type RowKey = string
+
+export function rowKeyOf(table: TableDef, key: SqlValue): RowKey {
+  return table.name.toLowerCase() + '\u0000' + String(key)
+}
+
+/** Table name (lower-cased) of a row key. */
+export function tableOfRowKey(rk: RowKey): string {
+  return rk.slice(0, rk.indexOf('\u0000'))
+}
+
+/**
+ * The partition of a key: FNV-1a (32-bit) over the UTF-16 code units of its text form, modulo the
+ * table's partition count. Pure and stable across processes and versions: changing it moves data.
+ */
+export function partitionOf(table: TableDef, key: SqlValue): number {
+  const s = String(key)
+  let h = 0x811c9dc5
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return (h >>> 0) % table.partitions
+}
+
+/** Keys in the one deterministic order used for digests and scans: INTEGER numerically, TEXT by code unit. */
+export function compareKeys(a: SqlValue, b: SqlValue): number {
+  if (typeof a === 'bigint' && typeof b === 'bigint') return a < b ? -1 : a > b ? 1 : 0
+  const sa = String(a)
+  const sb = String(b)
+  return sa < sb ? -1 : sa > sb ? 1 : 0
+}

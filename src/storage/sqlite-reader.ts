@@ -1,0 +1,61 @@
+import Database from 'better-sqlite3'
+import type { CatalogData, TableDef } from '../txn/catalog.js'
+import type { Row } from '../values.js'
+import { partitionOf, type RowKey } from './keys.js'
+import type { SnapshotReader } from './partition-store.js'
+import { columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+
+/**
+ * A read-only connection to the node's database, one per thread. Between `begin` and `end` it holds one
+ * SQLite read transaction, so every read sees the same committed batch; reads are cached per snapshot.
+ */
+export class SqliteSnapshotReader implements SnapshotReader {
+  private readonly db: Database.Database
+  private readonly statements = new Map<string, Database.Statement>()
+  private readonly cache = new Map<RowKey, Row | undefined>()
+  private catalogVersion = -1
+  private open = false
+
+  constructor(file: string) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true })
+  }
+
+  begin(catalog: CatalogData): void {
+    if (catalog.version !== this.catalogVersion) {
+      // A DDL batch may have dropped or recreated tables: forget statements of the old catalog.
+      this.statements.clear()
+      this.catalogVersion = catalog.version
+    }
+    this.cache.clear()
+    this.db.exec('BEGIN')
+    this.open = true
+  }
+
+  end(): void {
+    if (this.open) this.db.exec('COMMIT')
+    this.open = false
+    this.cache.clear()
+  }
+
+  read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
+    if (this.cache.has(rk)) return this.cache.get(rk)
+    const p = partitionOf(table, key)
+    const name = partitionTableName(table, p)
+    let stmt = this.statements.get(name)
+    if (stmt === undefined) {
+      stmt = this.db
+        .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(name)} WHERE ${keyColumnSql(table)} = ?`)
+        .raw(true)
+        .safeIntegers(true)
+      this.statements.set(name, stmt)
+    }
+    const row = stmt.get(key) as Row | undefined
+    this.cache.set(rk, row)
+    return row
+  }
+
+  close(): void {
+    this.end()
+    this.db.close()
+  }
+}

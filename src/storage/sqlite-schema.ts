@@ -1,0 +1,42 @@
+import type { ColumnDef, ColumnType, TableDef } from '../txn/catalog.js'
+
+/** The file that holds every partition, the catalog and the batch position of a node. */
+export const DATABASE_FILE = 'acheron.db'
+export const STORAGE_FORMAT = 1
+
+/**
+ * One SQLite table per (table, partition): `name$pN`. `$` cannot occur in a user identifier, so these
+ * names never collide with each other or with the engine's own `_acheron_*` tables.
+ */
+export function partitionTableName(table: TableDef, partition: number): string {
+  return `${table.name.toLowerCase()}$p${partition}`
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+const SQLITE_TYPE: Record<ColumnType, string> = {
+  INTEGER: 'INTEGER', REAL: 'REAL', TEXT: 'TEXT', BLOB: 'BLOB', BOOLEAN: 'INTEGER',
+}
+
+/** DDL of one partition table: the declared columns, so that SQL reads run on them directly. */
+export function createPartitionTableSql(table: TableDef, partition: number): string {
+  const cols = table.columns.map((c: ColumnDef, i) => {
+    const pk = i === table.keyIndex ? ' PRIMARY KEY' : ''
+    const nn = c.notNull && i !== table.keyIndex ? ' NOT NULL' : ''
+    return `${quoteIdent(c.name)} ${SQLITE_TYPE[c.type]}${pk}${nn}`
+  })
+  const key = table.columns[table.keyIndex] as ColumnDef
+  // INTEGER keys alias the rowid (fastest); TEXT keys cluster the table by key.
+  const rowid = key.type === 'INTEGER' ? '' : ' WITHOUT ROWID'
+  return `CREATE TABLE ${quoteIdent(partitionTableName(table, partition))} (${cols.join(', ')})${rowid}`
+}
+
+export function columnListSql(table: TableDef): string {
+  return table.columns.map((c) => quoteIdent(c.name)).join(', ')
+}
+
+export function keyColumnSql(table: TableDef): string {
+  return quoteIdent((table.columns[table.keyIndex] as ColumnDef).name)
+}

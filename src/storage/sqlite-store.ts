@@ -1,0 +1,150 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { invariant } from '../errors.js'
+import type { CatalogData, TableDef } from '../txn/catalog.js'
+import type { Row, SqlValue } from '../values.js'
+import { compareKeys, partitionOf } from './keys.js'
+import type { BatchCommit, PartitionStore, ReaderSpec, SnapshotReader, StoredState, SyncMode } from './partition-store.js'
+import { SqliteSnapshotReader } from './sqlite-reader.js'
+import {
+  DATABASE_FILE, STORAGE_FORMAT, columnListSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
+} from './sqlite-schema.js'
+import { catalogFromJson, catalogToJson } from './value-codec.js'
+
+const SYNCHRONOUS: Record<SyncMode, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' }
+
+/** better-sqlite3 binds Buffers; a Uint8Array view is wrapped without a copy. */
+function bindable(v: SqlValue): unknown {
+  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v
+}
+
+/**
+ * All partitions of a node in one SQLite file (WAL): one SQLite table per (table, partition), the
+ * catalog and the batch position beside them. A batch is one SQLite transaction, so it is atomic
+ * across partitions and costs one fsync with `sync: 'full'` (measured in docs/benchmarks.md against a
+ * file per partition, which would need a log of its own for atomicity and one fsync per file).
+ */
+export class SqlitePartitionStore implements PartitionStore {
+  readonly file: string
+  private readonly db: Database.Database
+  private readonly upserts = new Map<string, Database.Statement>()
+  private readonly deletes = new Map<string, Database.Statement>()
+  private tables = new Map<string, TableDef>()
+  private readonly commitTxn: (c: BatchCommit) => void
+
+  constructor(dir: string, sync: SyncMode) {
+    mkdirSync(dir, { recursive: true })
+    this.file = join(dir, DATABASE_FILE)
+    this.db = new Database(this.file)
+    this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${SYNCHRONOUS[sync]}`)
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS _acheron_meta (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS _acheron_modules (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT, WITHOUT ROWID;
+    `)
+    const format = this.meta('format')
+    if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
+    else invariant(Number(format) === STORAGE_FORMAT, `storage format ${String(format)} is not ${STORAGE_FORMAT}`)
+    this.commitTxn = this.db.transaction(this.applyBatch)
+  }
+
+  private meta(k: string): SqlValue | undefined {
+    const row = this.db.prepare('SELECT v FROM _acheron_meta WHERE k = ?').raw(true).safeIntegers(true).get(k) as [SqlValue] | undefined
+    return row?.[0]
+  }
+
+  private setMeta(k: string, v: SqlValue): void {
+    this.db.prepare('INSERT INTO _acheron_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, bindable(v))
+  }
+
+  load(): StoredState {
+    const text = this.meta('catalog')
+    const catalog: CatalogData = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    this.useCatalog(catalog)
+    const modules = new Map<string, Uint8Array>()
+    for (const [hash, bytes] of this.db.prepare('SELECT hash, bytes FROM _acheron_modules').raw(true).all() as [string, Buffer][]) {
+      modules.set(hash, new Uint8Array(bytes))
+    }
+    return {
+      catalog,
+      modules,
+      lastBatch: Number(this.meta('last_batch') ?? 0n),
+      nextTxnId: Number(this.meta('next_txn_id') ?? 1n),
+    }
+  }
+
+  private useCatalog(catalog: CatalogData): void {
+    this.tables = new Map(catalog.tables.map((t) => [t.name.toLowerCase(), t]))
+    this.upserts.clear()
+    this.deletes.clear()
+  }
+
+  private statement(cache: Map<string, Database.Statement>, table: TableDef, p: number, sql: (name: string) => string): Database.Statement {
+    const name = partitionTableName(table, p)
+    let stmt = cache.get(name)
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql(quoteIdent(name)))
+      cache.set(name, stmt)
+    }
+    return stmt
+  }
+
+  private readonly applyBatch = (c: BatchCommit): void => {
+    const last = Number(this.meta('last_batch') ?? 0n)
+    invariant(c.batch === last + 1, `batch ${c.batch} follows batch ${last}`)
+    for (const t of c.droppedTables ?? []) {
+      for (let p = 0; p < t.partitions; p++) this.db.exec(`DROP TABLE IF EXISTS ${quoteIdent(partitionTableName(t, p))}`)
+    }
+    for (const t of c.createdTables ?? []) {
+      for (let p = 0; p < t.partitions; p++) this.db.exec(createPartitionTableSql(t, p))
+    }
+    const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
+    for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
+    if (c.catalog !== undefined) {
+      this.setMeta('catalog', catalogToJson(c.catalog))
+      this.useCatalog(c.catalog)
+    }
+    for (const w of c.writes) {
+      const table = this.tables.get(w.table)
+      invariant(table !== undefined, `write to unknown table ${w.table}`)
+      const p = partitionOf(table, w.key)
+      if (w.row === null) {
+        this.statement(this.deletes, table, p, (n) => `DELETE FROM ${n} WHERE ${keyColumnSql(table)} = ?`).run(w.key)
+      } else {
+        const marks = table.columns.map(() => '?').join(', ')
+        this.statement(this.upserts, table, p, (n) => `INSERT OR REPLACE INTO ${n} (${columnListSql(table)}) VALUES (${marks})`)
+          .run(...w.row.map(bindable))
+      }
+    }
+    this.setMeta('last_batch', BigInt(c.batch))
+    this.setMeta('next_txn_id', BigInt(c.nextTxnId))
+  }
+
+  commitBatch(commit: BatchCommit): void {
+    this.commitTxn(commit)
+  }
+
+  reader(): SnapshotReader {
+    return new SqliteSnapshotReader(this.file)
+  }
+
+  readerSpec(): ReaderSpec {
+    return { kind: 'sqlite', file: this.file }
+  }
+
+  scanTable(table: TableDef): Row[] {
+    const rows: Row[] = []
+    for (let p = 0; p < table.partitions; p++) {
+      const sql = `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))}`
+      for (const r of this.db.prepare(sql).raw(true).safeIntegers(true).iterate() as Iterable<SqlValue[]>) {
+        rows.push(r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v)))
+      }
+    }
+    return rows.sort((a, b) => compareKeys(a[table.keyIndex] as SqlValue, b[table.keyIndex] as SqlValue))
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

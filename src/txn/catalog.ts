@@ -1,0 +1,110 @@
+import { AcheronError } from '../errors.js'
+import type { SqlValue } from '../values.js'
+
+export type ColumnType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' | 'BOOLEAN'
+export const COLUMN_TYPES: readonly ColumnType[] = ['INTEGER', 'REAL', 'TEXT', 'BLOB', 'BOOLEAN']
+
+export interface ColumnDef {
+  readonly name: string
+  readonly type: ColumnType
+  readonly notNull: boolean
+  /** The value a new row takes when the column is not written (already coerced to the column type). */
+  readonly default: SqlValue
+}
+
+export interface TableDef {
+  readonly name: string
+  readonly columns: readonly ColumnDef[]
+  /** Index into `columns` of the single primary-key column (INTEGER or TEXT). */
+  readonly keyIndex: number
+  readonly partitions: number
+}
+
+/** Which runtime executes a function body. Only `wasm` is reachable from SQL and the wire. */
+export type RuntimeKind = 'wasm' | 'js'
+
+export interface FunctionLimits {
+  /** Fuel for a whole call chain started at this function, about one unit per instruction. */
+  readonly fuel: number
+  /** Upper bound on the guest's linear memory in bytes. */
+  readonly memoryBytes: number
+}
+
+export interface FunctionDef extends FunctionLimits {
+  /** `table.function` */
+  readonly name: string
+  readonly table: string
+  readonly exportName: string
+  readonly runtime: RuntimeKind
+  /** SHA-256 hex of the module bytes; the bytes themselves live in the catalog's module store. */
+  readonly moduleHash: string
+}
+
+export const FUEL_DEFAULT = 10_000_000
+export const FUEL_MAX = 1_000_000_000
+export const MEMORY_BYTES_DEFAULT = 16 * 1024 * 1024
+export const MEMORY_BYTES_MAX = 256 * 1024 * 1024
+export const PARTITIONS_MAX = 256
+export const COLUMNS_MAX = 128
+export const IDENTIFIER_LENGTH_MAX = 64
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export function checkIdentifier(kind: string, name: string): void {
+  if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) {
+    throw new AcheronError('SYNTAX_ERROR', `invalid ${kind} name '${name}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
+  }
+}
+
+/**
+ * An immutable view of every table and function, with a version that increases with each DDL batch.
+ * Plain data, so that it crosses to worker threads by structured clone.
+ */
+export interface CatalogData {
+  readonly version: number
+  readonly tables: readonly TableDef[]
+  readonly functions: readonly FunctionDef[]
+}
+
+export class Catalog {
+  readonly version: number
+  readonly tables: ReadonlyMap<string, TableDef>
+  readonly functions: ReadonlyMap<string, FunctionDef>
+  private readonly columnIndexes = new Map<string, ReadonlyMap<string, number>>()
+
+  constructor(readonly data: CatalogData) {
+    this.version = data.version
+    // Names are case-insensitive, as SQL identifiers are; they are stored as declared.
+    this.tables = new Map(data.tables.map((t) => [t.name.toLowerCase(), t]))
+    this.functions = new Map(data.functions.map((f) => [f.name.toLowerCase(), f]))
+    for (const t of data.tables) {
+      this.columnIndexes.set(t.name.toLowerCase(), new Map(t.columns.map((c, i) => [c.name.toLowerCase(), i])))
+    }
+  }
+
+  static empty(): Catalog {
+    return new Catalog({ version: 0, tables: [], functions: [] })
+  }
+
+  table(name: string): TableDef {
+    const t = this.tables.get(name.toLowerCase())
+    if (t === undefined) throw new AcheronError('UNKNOWN_TABLE', `no such table: ${name}`)
+    return t
+  }
+
+  function(name: string): FunctionDef {
+    const f = this.functions.get(name.toLowerCase())
+    if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${name}`)
+    return f
+  }
+
+  /** Column index by name, or -1. */
+  columnIndex(table: TableDef, column: string): number {
+    return this.columnIndexes.get(table.name.toLowerCase())?.get(column.toLowerCase()) ?? -1
+  }
+
+  /** Tables sorted by name: the order every deterministic walk over tables uses. */
+  sortedTables(): TableDef[] {
+    return [...this.data.tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+}

@@ -1,0 +1,61 @@
+import { AcheronError } from '../errors.js'
+import { describeValue, isInt64, type Row, type SqlValue } from '../values.js'
+import type { ColumnDef, TableDef } from './catalog.js'
+
+/**
+ * Converts a value to a column's type, or throws TYPE_MISMATCH. The result is exactly what SQLite
+ * gives back after a round trip, so that the state a batch sees equals the state after recovery:
+ * NaN becomes NULL (SQLite stores NaN as NULL) and -0.0 becomes 0.0 (SQLite stores integral reals as integers).
+ */
+export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): SqlValue {
+  if (v === null) return null
+  const bad = (): never => {
+    throw new AcheronError('TYPE_MISMATCH', `column ${table.name}.${col.name} is ${col.type}, got ${describeValue(v)}`)
+  }
+  switch (col.type) {
+    case 'INTEGER':
+      if (typeof v === 'bigint') return isInt64(v) ? v : bad()
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+      return bad()
+    case 'BOOLEAN':
+      if (v === 0n || v === 1n) return v
+      if (v === 0 || v === 1) return BigInt(v)
+      return bad()
+    case 'REAL':
+      if (typeof v === 'number') return Number.isNaN(v) ? null : v === 0 ? 0 : v
+      if (typeof v === 'bigint') return Number(v)
+      return bad()
+    case 'TEXT':
+      return typeof v === 'string' ? v : bad()
+    case 'BLOB':
+      return v instanceof Uint8Array ? v : bad()
+  }
+}
+
+/** A key value for `table`: INTEGER or TEXT per its key column, never NULL. */
+export function coerceKey(table: TableDef, v: SqlValue): bigint | string {
+  const col = table.columns[table.keyIndex] as ColumnDef
+  if (v === null) throw new AcheronError('CONSTRAINT', `the key of ${table.name} must not be NULL`)
+  const k = coerceToColumn(table, col, v)
+  if (typeof k !== 'bigint' && typeof k !== 'string') {
+    throw new AcheronError('TYPE_MISMATCH', `the key of ${table.name} is ${col.type}, got ${describeValue(v)}`)
+  }
+  return k
+}
+
+/** A new row: every column's default, and the key. */
+export function defaultRow(table: TableDef, key: bigint | string): SqlValue[] {
+  const row = table.columns.map((c) => c.default)
+  row[table.keyIndex] = key
+  return row
+}
+
+/** Throws CONSTRAINT when a NOT NULL column of a row about to commit is NULL. */
+export function checkNotNull(table: TableDef, row: Row): void {
+  for (let i = 0; i < table.columns.length; i++) {
+    const col = table.columns[i] as ColumnDef
+    if (col.notNull && row[i] === null) {
+      throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name}`)
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto'
+import { AcheronError } from '../errors.js'
+import type { BatchCommit } from '../storage/partition-store.js'
+import {
+  COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
+  checkIdentifier, type Catalog, type ColumnDef, type FunctionDef, type RuntimeKind, type TableDef,
+} from './catalog.js'
+import { coerceToColumn } from './coerce.js'
+import type { FunctionRuntime } from './function-runtime.js'
+import type { DdlTxn } from './types.js'
+
+/** What a DDL transaction changes: the parts of a BatchCommit, or nothing (IF [NOT] EXISTS no-ops). */
+export type DdlEffect = Pick<BatchCommit, 'catalog' | 'createdTables' | 'droppedTables' | 'addedModules'>
+
+export interface DdlContext {
+  readonly catalog: Catalog
+  readonly modules: ReadonlyMap<string, Uint8Array>
+  readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
+  readonly defaultPartitions: number
+}
+
+/** Applies one DDL transaction to the catalog; throws AcheronError when it cannot. Pure apart from validation. */
+export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
+  const { catalog } = ctx
+  const next = (tables: readonly TableDef[], functions: readonly FunctionDef[]) => ({ version: catalog.version + 1, tables, functions })
+  switch (ddl.kind) {
+    case 'create-table': {
+      if (catalog.tables.has(ddl.name.toLowerCase())) {
+        if (ddl.ifNotExists) return {}
+        throw new AcheronError('CONSTRAINT', `table ${ddl.name} already exists`)
+      }
+      const table = tableDef(ddl.name, ddl.columns, ddl.keyColumn, ddl.partitions ?? ctx.defaultPartitions)
+      return { catalog: next([...catalog.data.tables, table], catalog.data.functions), createdTables: [table] }
+    }
+    case 'drop-table': {
+      const table = catalog.tables.get(ddl.name.toLowerCase())
+      if (table === undefined) {
+        if (ddl.ifExists) return {}
+        throw new AcheronError('UNKNOWN_TABLE', `no such table: ${ddl.name}`)
+      }
+      const name = table.name.toLowerCase()
+      return {
+        catalog: next(catalog.data.tables.filter((t) => t !== table), catalog.data.functions.filter((f) => f.table.toLowerCase() !== name)),
+        droppedTables: [table],
+      }
+    }
+    case 'create-function': {
+      const [tableName, fnName, extra] = ddl.name.split('.')
+      if (tableName === undefined || fnName === undefined || extra !== undefined) {
+        throw new AcheronError('SYNTAX_ERROR', `a function is named table.function, got '${ddl.name}'`)
+      }
+      checkIdentifier('function', fnName)
+      const table = catalog.table(tableName)
+      const existing = catalog.functions.get(ddl.name.toLowerCase())
+      if (existing !== undefined && !ddl.orReplace) throw new AcheronError('CONSTRAINT', `function ${ddl.name} already exists (use CREATE OR REPLACE)`)
+      const fuel = limit('FUEL', ddl.limits.fuel ?? FUEL_DEFAULT, FUEL_MAX)
+      const memoryBytes = limit('MEMORY', ddl.limits.memoryBytes ?? MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX)
+      const runtime = ctx.runtimes.get(ddl.runtime)
+      if (runtime === undefined) throw new AcheronError('INVALID_WASM', `no ${ddl.runtime} runtime is loaded`)
+      const hash = createHash('sha256').update(ddl.body).digest('hex')
+      const fn: FunctionDef = {
+        name: `${table.name}.${fnName}`, table: table.name, exportName: ddl.exportName, runtime: ddl.runtime,
+        moduleHash: hash, fuel, memoryBytes,
+      }
+      runtime.validate({ hash, bytes: ddl.body }, fn)
+      const functions = catalog.data.functions.filter((f) => f !== existing)
+      return {
+        catalog: next(catalog.data.tables, [...functions, fn]),
+        addedModules: ctx.modules.has(hash) ? [] : [[hash, ddl.body]],
+      }
+    }
+    case 'drop-function': {
+      const existing = catalog.functions.get(ddl.name.toLowerCase())
+      if (existing === undefined) {
+        if (ddl.ifExists) return {}
+        throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${ddl.name}`)
+      }
+      return { catalog: next(catalog.data.tables, catalog.data.functions.filter((f) => f !== existing)) }
+    }
+  }
+}
+
+function limit(name: string, v: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new AcheronError('CONSTRAINT', `${name} must be an integer from 1 to ${max}, got ${v}`)
+  return v
+}
+
+function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string, partitions: number): TableDef {
+  checkIdentifier('table', name)
+  if (columns.length === 0 || columns.length > COLUMNS_MAX) {
+    throw new AcheronError('CONSTRAINT', `a table has 1 to ${COLUMNS_MAX} columns, ${name} has ${columns.length}`)
+  }
+  if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > PARTITIONS_MAX) {
+    throw new AcheronError('CONSTRAINT', `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${partitions}`)
+  }
+  const seen = new Set<string>()
+  const draft: TableDef = { name, columns, keyIndex: -1, partitions }
+  const cols = columns.map((c) => {
+    checkIdentifier('column', c.name)
+    if (seen.has(c.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `column ${c.name} is declared twice in ${name}`)
+    seen.add(c.name.toLowerCase())
+    return { ...c, default: coerceToColumn(draft, c, c.default) }
+  })
+  const keyIndex = cols.findIndex((c) => c.name.toLowerCase() === keyColumn.toLowerCase())
+  if (keyIndex < 0) throw new AcheronError('UNKNOWN_COLUMN', `primary key column ${keyColumn} is not a column of ${name}`)
+  const key = cols[keyIndex] as ColumnDef
+  if (key.type !== 'INTEGER' && key.type !== 'TEXT') {
+    throw new AcheronError('TYPE_MISMATCH', `the primary key of ${name} must be INTEGER or TEXT, not ${key.type}`)
+  }
+  cols[keyIndex] = { ...key, notNull: true, default: null }
+  return { name, columns: cols, keyIndex, partitions }
+}

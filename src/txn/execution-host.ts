@@ -1,0 +1,64 @@
+import type { SnapshotReader } from '../storage/partition-store.js'
+import { Catalog, type CatalogData, type RuntimeKind } from './catalog.js'
+import type { FunctionRuntime, ModuleSource } from './function-runtime.js'
+import { executeTxn } from './txn-runner.js'
+import type { ExecEnv } from './txn-state.js'
+import type { Execution, SequencedTxn } from './types.js'
+import { walk, type WalkResult, type WalkTask } from './walk.js'
+
+export type LogFn = (fn: string, message: string) => void
+
+/**
+ * Executes transactions on one thread — a worker's, or the coordinator's with `workers: 0` — against
+ * that thread's snapshot reader. Every batch operation reads one committed snapshot.
+ */
+export class ExecutionHost {
+  private catalog = Catalog.empty()
+  private readonly modules = new Map<string, ModuleSource>()
+  private readonly env: ExecEnv
+
+  constructor(
+    private readonly reader: SnapshotReader,
+    runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
+    log: LogFn,
+  ) {
+    const self = this
+    this.env = {
+      get catalog() { return self.catalog },
+      runtimes,
+      module: (hash) => {
+        const m = this.modules.get(hash)
+        if (m === undefined) throw new Error(`module ${hash} was never sent to this thread`)
+        return m
+      },
+      log,
+    }
+  }
+
+  setCatalog(data: CatalogData, modules: readonly (readonly [string, Uint8Array])[]): void {
+    this.catalog = new Catalog(data)
+    for (const [hash, bytes] of modules) this.modules.set(hash, { hash, bytes })
+  }
+
+  runOnSnapshot(txns: readonly SequencedTxn[]): Execution[] {
+    this.reader.begin(this.catalog.data)
+    try {
+      return txns.map((t) => executeTxn(this.env, this.reader, null, t))
+    } finally {
+      this.reader.end()
+    }
+  }
+
+  runWalks(tasks: readonly WalkTask[]): WalkResult[] {
+    this.reader.begin(this.catalog.data)
+    try {
+      return tasks.map((task) => walk(task, this.reader, (base, allowed, txn) => executeTxn(this.env, base, allowed, txn)))
+    } finally {
+      this.reader.end()
+    }
+  }
+
+  close(): void {
+    this.reader.close()
+  }
+}

@@ -1,0 +1,112 @@
+import { invariant } from '../../errors.js'
+import type { RowKey } from '../../storage/keys.js'
+import type { Execution, SequencedTxn } from '../types.js'
+import type { WalkTask } from '../walk.js'
+import type { BatchExecutor, BatchRun } from './protocol.js'
+
+/** A conflict component: transactions (batch indexes, ascending) and every row they may touch. */
+interface Component {
+  members: number[]
+  keys: Set<RowKey>
+  mergedInto: Component | null
+}
+
+function find(c: Component): Component {
+  while (c.mergedInto !== null) c = c.mergedInto
+  return c
+}
+
+function union(x: Component, y: Component, owner: Map<RowKey, Component>): Component {
+  const a = find(x)
+  const b = find(y)
+  if (a === b) return a
+  a.members = [...a.members, ...b.members].sort((p, q) => p - q)
+  for (const rk of b.keys) {
+    a.keys.add(rk)
+    owner.set(rk, a)
+  }
+  b.mergedInto = a
+  return a
+}
+
+/**
+ * The deterministic fallback shared by the protocols, Calvin-style: footprints from a first run on the
+ * snapshot (the reconnaissance) group transactions into conflict components — the sets deterministic
+ * locking in id order would serialize — and each component is walked in id order on one thread while
+ * components run in parallel. An execution that strays outside its component (a lock miss, decided by
+ * the execution alone, never by timing) merges the components involved, which are walked again.
+ *
+ * `priors[i]` is kept wherever it is still valid in its walk; only components holding a transaction
+ * with `mustWalk[i]` are walked at all (the others keep their phase-1 executions as they are).
+ */
+export async function deterministicFallback(
+  txns: readonly SequencedTxn[],
+  footprints: readonly (readonly RowKey[])[],
+  priors: readonly (Execution | null)[],
+  mustWalk: readonly boolean[],
+  exec: BatchExecutor,
+): Promise<BatchRun> {
+  const owner = new Map<RowKey, Component>()
+  const singles: Component[] = txns.map((_, i) => ({ members: [i], keys: new Set<RowKey>(), mergedInto: null }))
+  for (let i = 0; i < txns.length; i++) {
+    for (const rk of footprints[i] ?? []) {
+      const holder = owner.get(rk)
+      if (holder !== undefined) union(singles[i] as Component, holder, owner)
+      else {
+        const root = find(singles[i] as Component)
+        root.keys.add(rk)
+        owner.set(rk, root)
+      }
+    }
+  }
+  const roots = unique(singles.map(find))
+  const final: (Execution | null)[] = txns.map(() => null)
+  let toWalk = roots.filter((c) => c.members.some((i) => mustWalk[i] === true))
+  for (const c of roots) if (!toWalk.includes(c)) for (const i of c.members) final[i] = priors[i] ?? null
+
+  let fallbackTxns = 0
+  let walkRounds = 0
+  while (toWalk.length > 0) {
+    walkRounds++
+    invariant(walkRounds <= txns.length + owner.size + 1, 'fallback rounds are bounded by merges and claims')
+    toWalk.sort((a, b) => (a.members[0] as number) - (b.members[0] as number))
+    const tasks: WalkTask[] = toWalk.map((c) => ({
+      txns: c.members.map((i) => txns[i] as SequencedTxn),
+      priors: c.members.map((i) => priors[i] ?? null),
+      keys: [...c.keys].sort(),
+    }))
+    const results = await exec.runWalks(tasks)
+    invariant(results.length === tasks.length, 'a walk result per task')
+    // First the misses: each claims its row, merging with whichever component holds it.
+    const dirty: Component[] = []
+    toWalk.forEach((c, t) => {
+      const miss = results[t]?.lockMiss
+      if (miss === null || miss === undefined) return
+      const holder = owner.get(miss.rowKey)
+      const merged = holder === undefined ? find(c) : union(c, holder, owner)
+      merged.keys.add(miss.rowKey)
+      owner.set(miss.rowKey, merged)
+      dirty.push(merged)
+    })
+    const again = unique(dirty.map(find))
+    // Then the complete walks that nothing merged away.
+    toWalk.forEach((c, t) => {
+      const res = results[t]
+      if (res === undefined || res.lockMiss !== null || find(c) !== c || again.includes(c)) return
+      invariant(res.executions.length === c.members.length, 'a complete walk has every execution')
+      c.members.forEach((i, j) => { final[i] = res.executions[j] as Execution })
+      fallbackTxns += res.reexecuted
+    })
+    for (const c of again) for (const i of c.members) final[i] = null
+    toWalk = again
+  }
+  const executions = final.map((e, i) => {
+    invariant(e !== null, `transaction ${txns[i]?.id} has a final execution`)
+    return e
+  })
+  return { executions, fallbackTxns, walkRounds }
+}
+
+function unique<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)]
+}

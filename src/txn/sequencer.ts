@@ -1,0 +1,112 @@
+import { AcheronError, invariant } from '../errors.js'
+import { isDdl, type TxnInput, type TxnOutcome } from './types.js'
+
+export interface SequencerLimits {
+  /** A batch closes when it holds this many transactions. */
+  readonly batchTxnsMax: number
+  /** ...or when its first transaction has waited this long (Infinity: only by size, DDL or `flush`). */
+  readonly batchIntervalMs: number
+  /** Transactions accepted but not yet in an executing batch; beyond it, OVERLOADED. */
+  readonly pendingTxnsMax: number
+}
+
+export interface Sequenced {
+  readonly id: number
+  readonly input: TxnInput
+  readonly resolve: (o: TxnOutcome) => void
+  /** Arrival time, only for cutting batches by interval. */
+  readonly arrivedAt: number
+}
+
+/**
+ * Gives every transaction its id in arrival order and cuts the arrivals into batches: by size, by
+ * interval, and around DDL (a DDL transaction is a batch of its own, so a catalog change takes effect
+ * exactly between two batches). Only the cut points depend on time; what a batch then does does not.
+ */
+export class Sequencer {
+  private readonly queue: Sequenced[] = []
+  private head = 0
+  /** Count of leading pending transactions that `flush` closed into a batch regardless of time. */
+  private flushed = 0
+  /** DDL transactions among the pending (each one closes the batch before it). */
+  private ddlPending = 0
+  private closedReason: string | null = null
+
+  constructor(
+    private readonly limits: SequencerLimits,
+    private nextId: number,
+    private readonly now: () => number,
+  ) {
+    invariant(limits.batchTxnsMax >= 1, 'batchTxnsMax >= 1')
+  }
+
+  get pending(): number {
+    return this.queue.length - this.head
+  }
+
+  get nextTxnId(): number {
+    return this.nextId
+  }
+
+  submit(input: TxnInput): Promise<TxnOutcome> {
+    if (this.closedReason !== null) return Promise.reject(new AcheronError('SHUTTING_DOWN', this.closedReason, { retryable: true }))
+    if (this.pending >= this.limits.pendingTxnsMax) {
+      return Promise.reject(new AcheronError('OVERLOADED', `more than ${this.limits.pendingTxnsMax} transactions are waiting; retry later`, { retryable: true }))
+    }
+    if (isDdl(input)) this.ddlPending++
+    return new Promise<TxnOutcome>((resolve) => {
+      this.queue.push({ id: this.nextId++, input, resolve, arrivedAt: this.now() })
+    })
+  }
+
+  /** Closes everything pending into batches now (deterministic tests and shutdown). */
+  flush(): void {
+    this.flushed = this.pending
+  }
+
+  /** Refuses new transactions from now on; those already accepted still run. */
+  close(reason: string): void {
+    this.closedReason = reason
+    this.flush()
+  }
+
+  /** Milliseconds until the open batch closes by interval, or null when nothing waits. */
+  msUntilDue(): number | null {
+    if (this.pending === 0) return null
+    return Math.max(0, (this.queue[this.head] as Sequenced).arrivedAt + this.limits.batchIntervalMs - this.now())
+  }
+
+  /** True when `takeBatch` would return a batch now. */
+  takeable(): boolean {
+    const pending = this.pending
+    if (pending === 0) return false
+    if (this.flushed > 0 || pending >= this.limits.batchTxnsMax || this.ddlPending > 0) return true
+    return (this.msUntilDue() ?? 1) === 0
+  }
+
+  /** The next closed batch, or null when the open batch is still filling. */
+  takeBatch(): Sequenced[] | null {
+    const pending = this.pending
+    if (pending === 0) return null
+    const first = this.queue[this.head] as Sequenced
+    let n: number
+    if (isDdl(first.input)) {
+      n = 1
+      this.ddlPending--
+    } else {
+      n = 0
+      while (n < pending && n < this.limits.batchTxnsMax && !isDdl((this.queue[this.head + n] as Sequenced).input)) n++
+      const boundary = n < pending // a DDL or the size bound ends it
+      const due = this.now() - first.arrivedAt >= this.limits.batchIntervalMs
+      if (!boundary && n < this.limits.batchTxnsMax && !due && this.flushed < n) return null
+    }
+    const batch = this.queue.slice(this.head, this.head + n)
+    this.head += n
+    this.flushed = Math.max(0, this.flushed - n)
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue.splice(0, this.head)
+      this.head = 0
+    }
+    return batch
+  }
+}

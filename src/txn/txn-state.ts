@@ -1,0 +1,165 @@
+import { AcheronError } from '../errors.js'
+import { rowKeyOf, type RowKey } from '../storage/keys.js'
+import type { Row, SqlValue } from '../values.js'
+import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from './catalog.js'
+import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
+import {
+  CALL_DEPTH_MAX, EngineSignal, type FuelMeter, type FunctionRuntime, type InvocationContext, type ModuleSource,
+} from './function-runtime.js'
+import type { RowWrite } from './types.js'
+
+/** The state beneath one transaction: the batch snapshot, plus earlier writes of a fallback walk. */
+export interface BaseReader {
+  read(table: TableDef, key: bigint | string, rowKey: RowKey): Row | undefined
+}
+
+/** What a thread executing transactions has at hand for one batch. */
+export interface ExecEnv {
+  readonly catalog: Catalog
+  readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
+  /** Module bytes by SHA-256 hex. */
+  module(hash: string): ModuleSource
+  log(fn: string, message: string): void
+}
+
+/**
+ * Thrown when a fallback execution touches a row outside its conflict component. It is deterministic
+ * (the first such access of a deterministic execution), so the walk can merge components and rerun.
+ */
+export class LockMiss extends EngineSignal {
+  constructor(readonly rowKey: RowKey) {
+    super(`lock miss on ${rowKey}`)
+  }
+}
+
+interface PendingWrite {
+  readonly table: TableDef
+  readonly key: bigint | string
+  row: SqlValue[] | null
+}
+
+/**
+ * One transaction's view and footprint: reads go to its own buffered writes first, then to the base;
+ * every row touched is recorded (the conflict footprint); writes stay buffered until the batch commits.
+ */
+export class TxnState {
+  private readonly pending = new Map<RowKey, PendingWrite>()
+  private readonly touched = new Set<RowKey>()
+
+  constructor(
+    readonly env: ExecEnv,
+    private readonly base: BaseReader,
+    /** Rows this execution may touch (a fallback walk's component), or null for any. */
+    private readonly allowed: ReadonlySet<RowKey> | null,
+  ) {}
+
+  private touch(rk: RowKey): void {
+    if (this.allowed !== null && !this.allowed.has(rk)) throw new LockMiss(rk)
+    this.touched.add(rk)
+  }
+
+  read(table: TableDef, key: bigint | string): Row | undefined {
+    const rk = rowKeyOf(table, key)
+    this.touch(rk)
+    const w = this.pending.get(rk)
+    if (w !== undefined) return w.row ?? undefined
+    return this.base.read(table, key, rk)
+  }
+
+  /** Buffers the new image of a row (null deletes it). */
+  write(table: TableDef, key: bigint | string, row: SqlValue[] | null): void {
+    const rk = rowKeyOf(table, key)
+    this.touch(rk)
+    const w = this.pending.get(rk)
+    if (w !== undefined) w.row = row
+    else this.pending.set(rk, { table, key, row })
+  }
+
+  /** Runs `fnName` at `key` inside this transaction. */
+  call(fnName: string, key: SqlValue, args: readonly SqlValue[], depth: number, fuel: FuelMeter): SqlValue {
+    if (depth > CALL_DEPTH_MAX) {
+      throw new AcheronError('CALL_DEPTH_EXCEEDED', `call depth exceeds ${CALL_DEPTH_MAX} at ${fnName}`)
+    }
+    const fn = this.env.catalog.function(fnName)
+    const table = this.env.catalog.table(fn.table)
+    const k = coerceKey(table, key)
+    const runtime = this.env.runtimes.get(fn.runtime)
+    if (runtime === undefined) throw new AcheronError('INTERNAL', `no ${fn.runtime} runtime is loaded for ${fn.name}`)
+    const frame = new Frame(this, fn, table, k, args, depth, fuel)
+    return runtime.invoke(frame, this.env.module(fn.moduleHash))
+  }
+
+  /** The footprint and final writes; checks NOT NULL of every row about to commit. */
+  finish(): { accessed: RowKey[]; writes: RowWrite[] } {
+    const writes: RowWrite[] = []
+    for (const [rowKey, w] of this.pending) {
+      if (w.row !== null) checkNotNull(w.table, w.row)
+      writes.push({ rowKey, table: w.table.name.toLowerCase(), key: w.key, row: w.row })
+    }
+    writes.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+    return { accessed: [...this.touched].sort(), writes }
+  }
+
+  /** The footprint so far (also of a failed execution: its decision depended on these rows). */
+  accessedSoFar(): RowKey[] {
+    return [...this.touched].sort()
+  }
+}
+
+/** One invocation's context: a function running at one key of its table. */
+class Frame implements InvocationContext {
+  constructor(
+    private readonly txn: TxnState,
+    readonly fn: FunctionDef,
+    readonly table: TableDef,
+    readonly key: bigint | string,
+    readonly args: readonly SqlValue[],
+    readonly depth: number,
+    readonly fuel: FuelMeter,
+  ) {}
+
+  columnIndex(name: string): number {
+    return this.txn.env.catalog.columnIndex(this.table, name)
+  }
+
+  rowExists(): boolean {
+    return this.txn.read(this.table, this.key) !== undefined
+  }
+
+  private column(c: number): ColumnDef {
+    const col = Number.isInteger(c) ? this.table.columns[c] : undefined
+    if (col === undefined) throw new AcheronError('UNKNOWN_COLUMN', `${this.table.name} has no column #${c}`)
+    return col
+  }
+
+  getColumn(c: number): SqlValue {
+    this.column(c)
+    const row = this.txn.read(this.table, this.key)
+    return row === undefined ? null : (row[c] as SqlValue)
+  }
+
+  setColumn(c: number, value: SqlValue): void {
+    const col = this.column(c)
+    if (c === this.table.keyIndex) {
+      throw new AcheronError('CONSTRAINT', `${this.fn.name} cannot change the key column ${this.table.name}.${col.name}`)
+    }
+    const v = coerceToColumn(this.table, col, value)
+    if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${this.table.name}.${col.name}`)
+    const current = this.txn.read(this.table, this.key)
+    const row = current === undefined ? defaultRow(this.table, this.key) : [...current]
+    row[c] = v
+    this.txn.write(this.table, this.key, row)
+  }
+
+  deleteRow(): void {
+    this.txn.write(this.table, this.key, null)
+  }
+
+  call(fnName: string, key: SqlValue, args: readonly SqlValue[]): SqlValue {
+    return this.txn.call(fnName, key, args, this.depth + 1, this.fuel)
+  }
+
+  log(message: string): void {
+    this.txn.env.log(this.fn.name, message)
+  }
+}

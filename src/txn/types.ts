@@ -1,0 +1,70 @@
+import type { CommitPosition, ErrorCode } from '../errors.js'
+import type { RowKey } from '../storage/keys.js'
+import type { Row, SqlValue } from '../values.js'
+import type { ColumnDef, FunctionLimits, RuntimeKind } from './catalog.js'
+
+/** A transaction that executes inside a batch, on worker threads. Plain data (crosses threads). */
+export type DataTxn =
+  | { readonly kind: 'call'; readonly fn: string; readonly key: SqlValue; readonly args: readonly SqlValue[] }
+  /** Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key unless `replace`. */
+  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean }
+  /** Point read of one row. */
+  | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
+
+/** A catalog change; it forms a batch of its own, so it takes effect exactly between two batches. */
+export type DdlTxn =
+  | { readonly kind: 'create-table'; readonly name: string; readonly columns: readonly ColumnDef[]; readonly keyColumn: string; readonly partitions: number | null; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
+  | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean }
+  | { readonly kind: 'drop-function'; readonly name: string; readonly ifExists: boolean }
+
+export type TxnInput = DataTxn | DdlTxn
+
+export function isDdl(t: TxnInput): t is DdlTxn {
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'drop-function'
+}
+
+/** A transaction with its id: its arrival position, the tie-breaker of every conflict. */
+export interface SequencedTxn {
+  readonly id: number
+  readonly input: DataTxn
+}
+
+export interface TxnResult {
+  /** A call's return value. */
+  readonly value?: SqlValue
+  /** A read's rows. */
+  readonly rows?: readonly Row[]
+  readonly rowsAffected: number
+}
+
+export interface TxnFailure {
+  readonly code: ErrorCode
+  readonly message: string
+}
+
+/** One row written by a transaction: its final image, or null for a delete. */
+export interface RowWrite {
+  readonly rowKey: RowKey
+  readonly table: string
+  readonly key: SqlValue
+  readonly row: Row | null
+}
+
+/** What one execution of a transaction did, against some view of the state. */
+export interface Execution {
+  readonly id: number
+  /** Every row key read or written, sorted: the conflict footprint. */
+  readonly accessed: readonly RowKey[]
+  /** Final image of every written row (empty when it failed). */
+  readonly writes: readonly RowWrite[]
+  readonly result: TxnResult | null
+  readonly failure: TxnFailure | null
+  /** Set when the execution touched a key outside its allowed set (a deterministic lock miss). */
+  readonly lockMiss: RowKey | null
+}
+
+/** The outcome a client sees: committed (`ok`) or rolled back by its own logic; both with a position. */
+export type TxnOutcome =
+  | { readonly ok: true; readonly result: TxnResult; readonly commit: CommitPosition }
+  | { readonly ok: false; readonly failure: TxnFailure; readonly commit?: CommitPosition }

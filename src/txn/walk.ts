@@ -1,0 +1,69 @@
+import type { RowKey } from '../storage/keys.js'
+import type { Row } from '../values.js'
+import type { TableDef } from './catalog.js'
+import type { BaseReader } from './txn-state.js'
+import type { Execution, SequencedTxn } from './types.js'
+
+/**
+ * A fallback walk over one conflict component: its transactions in id order, each either keeping
+ * its phase-1 execution (when nothing it touched was written by an earlier one in the walk) or
+ * executing again on the state the earlier ones left. The result equals running the component one
+ * transaction at a time in id order.
+ */
+export interface WalkTask {
+  readonly txns: readonly SequencedTxn[]
+  /** Phase-1 executions on the batch snapshot, one per txn, or null to always execute. */
+  readonly priors: readonly (Execution | null)[]
+  /** The rows this component may touch; null for no restriction (the serial protocol's single walk). */
+  readonly keys: readonly RowKey[] | null
+}
+
+export interface WalkResult {
+  /** Final executions, in id order; shorter than the task when a lock miss stopped the walk. */
+  readonly executions: readonly Execution[]
+  /** The first execution that touched a row outside the component, which stopped the walk. */
+  readonly lockMiss: { readonly id: number; readonly rowKey: RowKey } | null
+  /** How many transactions executed again (not counting a lock-missed one). */
+  readonly reexecuted: number
+}
+
+/** Executes one transaction on a base, restricted to `allowed` rows. */
+export type ExecuteFn = (base: BaseReader, allowed: ReadonlySet<RowKey> | null, txn: SequencedTxn) => Execution
+
+/** Which footprint of a phase-1 execution invalidates it: the rule the harness's mutants bend. */
+export type ValidationRule = (prior: Execution, writtenEarlier: ReadonlyMap<RowKey, Row | null>) => boolean
+
+/** Aria's rule in id order: no row the execution read or wrote was written by an earlier transaction. */
+export const priorStillValid: ValidationRule = (prior, writtenEarlier) => {
+  for (const rk of prior.accessed) if (writtenEarlier.has(rk)) return false
+  return true
+}
+
+export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn, rule: ValidationRule = priorStillValid): WalkResult {
+  const written = new Map<RowKey, Row | null>()
+  const base: BaseReader = {
+    read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
+      const w = written.get(rk)
+      if (w !== undefined) return w ?? undefined
+      return written.has(rk) ? undefined : snapshot.read(table, key, rk)
+    },
+  }
+  const allowed = task.keys === null ? null : new Set(task.keys)
+  const executions: Execution[] = []
+  let reexecuted = 0
+  for (let i = 0; i < task.txns.length; i++) {
+    const txn = task.txns[i] as SequencedTxn
+    const prior = task.priors[i] ?? null
+    let exec: Execution
+    if (prior !== null && prior.lockMiss === null && rule(prior, written)) {
+      exec = prior
+    } else {
+      exec = execute(base, allowed, txn)
+      if (exec.lockMiss !== null) return { executions, lockMiss: { id: txn.id, rowKey: exec.lockMiss }, reexecuted }
+      reexecuted++
+    }
+    for (const w of exec.writes) written.set(w.rowKey, w.row)
+    executions.push(exec)
+  }
+  return { executions, lockMiss: null, reexecuted }
+}
