@@ -10,6 +10,7 @@ import type { Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
 import { isDdl, type DataTxn, type Execution, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
+import type { Row } from '../values.js'
 
 export interface EngineOptions extends SequencerLimits {
   readonly store: PartitionStore
@@ -35,6 +36,7 @@ export interface EngineStats {
   rolledBack: number
   fallbackTxns: number
   walkRounds: number
+  lockMisses: number
   lastBatchTxns: number
 }
 
@@ -53,7 +55,7 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
-  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lastBatchTxns: 0 }
+  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, lastBatchTxns: 0 }
   /** Called after each batch is durable, before its replies are released. */
   onBatch: ((record: BatchRecord) => void) | null = null
 
@@ -107,6 +109,11 @@ export class Engine {
   idle(): Promise<void> {
     if (!this.running && this.sequencer.pending === 0) return Promise.resolve()
     return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Every committed row of a table, all partitions, in key order; call it when idle. */
+  scanTable(name: string): Row[] {
+    return this.opts.store.scanTable(this.catalog.table(name))
   }
 
   /** Hash of the whole committed state; call it when idle. */
@@ -206,6 +213,7 @@ export class Engine {
     this.opts.store.commitBatch({ batch: number, nextTxnId: this.sequencer.nextTxnId, writes })
     this.stats.fallbackTxns += run.fallbackTxns
     this.stats.walkRounds += run.walkRounds
+    this.stats.lockMisses += run.lockMisses
     return outcomes
   }
 

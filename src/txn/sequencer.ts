@@ -20,14 +20,15 @@ export interface Sequenced {
 
 /**
  * Gives every transaction its id in arrival order and cuts the arrivals into batches: by size, by
- * interval, and around DDL (a DDL transaction is a batch of its own, so a catalog change takes effect
- * exactly between two batches). Only the cut points depend on time; what a batch then does does not.
+ * interval, at `flush` points, and around DDL (a DDL transaction is a batch of its own, so a catalog
+ * change takes effect exactly between two batches). Only where batches are cut depends on time; what
+ * a given sequence of batches does never does.
  */
 export class Sequencer {
   private readonly queue: Sequenced[] = []
   private head = 0
-  /** Count of leading pending transactions that `flush` closed into a batch regardless of time. */
-  private flushed = 0
+  /** Ids after which a batch must end (`flush` points), ascending. */
+  private readonly cuts: number[] = []
   /** DDL transactions among the pending (each one closes the batch before it). */
   private ddlPending = 0
   private closedReason: string | null = null
@@ -59,9 +60,10 @@ export class Sequencer {
     })
   }
 
-  /** Closes everything pending into batches now (deterministic tests and shutdown). */
+  /** Ends the open batch after the last transaction submitted so far. */
   flush(): void {
-    this.flushed = this.pending
+    const last = this.queue[this.queue.length - 1]
+    if (this.pending > 0 && last !== undefined && this.cuts[this.cuts.length - 1] !== last.id) this.cuts.push(last.id)
   }
 
   /** Refuses new transactions from now on; those already accepted still run. */
@@ -80,8 +82,8 @@ export class Sequencer {
   takeable(): boolean {
     const pending = this.pending
     if (pending === 0) return false
-    if (this.flushed > 0 || pending >= this.limits.batchTxnsMax || this.ddlPending > 0) return true
-    return (this.msUntilDue() ?? 1) === 0
+    if (this.cuts.length > 0 || pending >= this.limits.batchTxnsMax || this.ddlPending > 0) return true
+    return this.msUntilDue() === 0
   }
 
   /** The next closed batch, or null when the open batch is still filling. */
@@ -89,20 +91,27 @@ export class Sequencer {
     const pending = this.pending
     if (pending === 0) return null
     const first = this.queue[this.head] as Sequenced
-    let n: number
+    let n = 0
+    let closed = false
     if (isDdl(first.input)) {
       n = 1
+      closed = true
       this.ddlPending--
     } else {
-      n = 0
-      while (n < pending && n < this.limits.batchTxnsMax && !isDdl((this.queue[this.head + n] as Sequenced).input)) n++
-      const boundary = n < pending // a DDL or the size bound ends it
-      const due = this.now() - first.arrivedAt >= this.limits.batchIntervalMs
-      if (!boundary && n < this.limits.batchTxnsMax && !due && this.flushed < n) return null
+      const cut = this.cuts[0]
+      while (n < pending && n < this.limits.batchTxnsMax) {
+        const s = this.queue[this.head + n] as Sequenced
+        if (isDdl(s.input)) { closed = true; break }
+        n++
+        if (s.id === cut) { closed = true; break }
+      }
+      closed ||= n === this.limits.batchTxnsMax || this.now() - first.arrivedAt >= this.limits.batchIntervalMs
     }
+    if (!closed) return null
     const batch = this.queue.slice(this.head, this.head + n)
     this.head += n
-    this.flushed = Math.max(0, this.flushed - n)
+    const lastId = (batch[batch.length - 1] as Sequenced).id
+    while (this.cuts.length > 0 && (this.cuts[0] as number) <= lastId) this.cuts.shift()
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head)
       this.head = 0

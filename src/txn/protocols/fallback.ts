@@ -66,6 +66,7 @@ export async function deterministicFallback(
 
   let fallbackTxns = 0
   let walkRounds = 0
+  let lockMisses = 0
   while (toWalk.length > 0) {
     walkRounds++
     invariant(walkRounds <= txns.length + owner.size + 1, 'fallback rounds are bounded by merges and claims')
@@ -82,6 +83,7 @@ export async function deterministicFallback(
     toWalk.forEach((c, t) => {
       const miss = results[t]?.lockMiss
       if (miss === null || miss === undefined) return
+      lockMisses++
       const holder = owner.get(miss.rowKey)
       const merged = holder === undefined ? find(c) : union(c, holder, owner)
       merged.keys.add(miss.rowKey)
@@ -104,7 +106,7 @@ export async function deterministicFallback(
     invariant(e !== null, `transaction ${txns[i]?.id} has a final execution`)
     return e
   })
-  return { executions, fallbackTxns, walkRounds }
+  return { executions, fallbackTxns, walkRounds, lockMisses }
 }
 
 function unique<T>(xs: readonly T[]): T[] {

@@ -16,6 +16,8 @@ export interface BatchRun {
   readonly fallbackTxns: number
   /** Walk rounds (each lock miss that merges components costs a round). */
   readonly walkRounds: number
+  /** Executions that strayed outside their component and made it merge or grow. */
+  readonly lockMisses: number
 }
 
 /**

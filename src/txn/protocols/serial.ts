@@ -8,6 +8,6 @@ export const serial: Protocol = {
   async runBatch(txns: readonly SequencedTxn[], exec: BatchExecutor): Promise<BatchRun> {
     const [res] = await exec.runWalks([{ txns, priors: txns.map(() => null), keys: null }])
     invariant(res !== undefined && res.lockMiss === null, 'an unrestricted walk never misses')
-    return { executions: res.executions, fallbackTxns: 0, walkRounds: 1 }
+    return { executions: res.executions, fallbackTxns: 0, walkRounds: 1, lockMisses: 0 }
   },
 }

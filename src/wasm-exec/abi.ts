@@ -1,0 +1,234 @@
+/**
+ * The host side of the WebAssembly ABI v1 (CONTRACT.md §6) over an InvocationContext. One `Host` per
+ * runtime builds the import functions once; they act on the current `Frame`, which the runtime swaps on
+ * every (possibly nested) invocation, so no closure is allocated per call.
+ *
+ * Conversions (documented in docs/functions.md): `*_int` of a REAL truncates toward zero (saturating,
+ * NaN → 0) and of anything else but INTEGER gives 0; `*_real` of an INTEGER converts, of anything else but
+ * REAL gives 0; `*_len`/`*_read` see TEXT as UTF-8 and BLOB as bytes, anything else as empty. A NaN coming
+ * from the guest (set_real, call_arg_real, ret_real) becomes NULL, as SQLite would store it.
+ */
+import { AcheronError } from '../errors.js'
+import type { InvocationContext } from '../txn/function-runtime.js'
+import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
+import { ABI_IMPORTS } from './abi-signatures.js'
+import type { WasmGlobal, WasmMemory } from './wasm-api.js'
+
+/** Longest text/blob one host call copies out of guest memory: a guest cannot hand the host more. */
+export const HOST_BYTES_MAX = 16 * 1024 * 1024
+/** Arguments one call_begin … call_invoke may push (the key included). */
+export const CALL_ARGS_MAX = 256
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: false })
+const EMPTY = new Uint8Array(0)
+
+/** Marker for "no ctx error recorded". */
+const NONE: unique symbol = Symbol('none')
+
+/** The state of one invocation, as the host imports see it. */
+export class Frame {
+  /** A view of guest memory; refreshed when memory.grow detached the old buffer. */
+  private u8: Uint8Array
+  callName: string | undefined = undefined
+  callArgs: SqlValue[] = []
+  result: SqlValue = null
+  ret: SqlValue = null
+  /** True once a host call wrote guest memory. */
+  hostWrote = false
+  /** The last error a ctx method threw, so that it is rethrown unchanged rather than mapped. */
+  ctxError: unknown = NONE
+  /** The instance's fuel counter and grow-failed flag (fuel.ts), once instantiated. */
+  fuel: WasmGlobal | undefined = undefined
+  growFailed: WasmGlobal | undefined = undefined
+
+  constructor(readonly ctx: InvocationContext, readonly memory: WasmMemory) {
+    this.u8 = new Uint8Array(memory.buffer)
+  }
+
+  hasCtxError(e: unknown): boolean {
+    return this.ctxError !== NONE && this.ctxError === e
+  }
+
+  bytes(): Uint8Array {
+    if (this.u8.byteLength === 0) this.u8 = new Uint8Array(this.memory.buffer)
+    return this.u8
+  }
+
+  /** Guest bytes [ptr, ptr+len) as a view; out of bounds is the guest's fault: a trap. */
+  view(ptr: number, len: number, what: string): Uint8Array {
+    const p = ptr >>> 0
+    const n = len >>> 0
+    const mem = this.bytes()
+    if (n > HOST_BYTES_MAX) throw new AcheronError('WASM_TRAP', `${what}: length ${n} is above the limit of ${HOST_BYTES_MAX} bytes`)
+    if (p + n > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${n}, memory ${mem.length} bytes)`)
+    return mem.subarray(p, p + n)
+  }
+
+  text(ptr: number, len: number, what: string): string {
+    return decoder.decode(this.view(ptr, len, what))
+  }
+
+  blob(ptr: number, len: number, what: string): Uint8Array {
+    return this.view(ptr, len, what).slice()
+  }
+
+  write(dst: number, src: Uint8Array, what: string): void {
+    if (src.length === 0) return
+    this.view(dst, src.length, what).set(src)
+    this.hostWrote = true
+  }
+}
+
+let lastText = ''
+let lastTextBytes = EMPTY
+
+/** TEXT as UTF-8, BLOB as itself, anything else empty. A one-entry cache serves the usual len-then-read pair. */
+function bytesOf(v: SqlValue): Uint8Array {
+  if (typeof v === 'string') {
+    if (v !== lastText) {
+      lastTextBytes = encoder.encode(v)
+      lastText = v
+    }
+    return lastTextBytes
+  }
+  return v instanceof Uint8Array ? v : EMPTY
+}
+
+const I64_MAX_F = 9223372036854775807
+function asInt(v: SqlValue): bigint {
+  if (typeof v === 'bigint') return v
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 0n
+    if (v >= I64_MAX_F) return INT64_MAX
+    if (v <= -I64_MAX_F) return INT64_MIN
+    return BigInt(Math.trunc(v))
+  }
+  return 0n
+}
+
+function asReal(v: SqlValue): number {
+  if (typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  return 0
+}
+
+/** NaN bit patterns are not deterministic across CPUs; SQLite stores NaN as NULL, and so does the ABI. */
+function realValue(x: number): SqlValue {
+  return Number.isNaN(x) ? null : x
+}
+
+type HostFn = (...args: never[]) => unknown
+
+export class Host {
+  frame: Frame | undefined = undefined
+  readonly imports: { acheron: Record<string, HostFn>; env: Record<string, HostFn> }
+
+  /** `onCall` runs a nested call (it syncs fuel around ctx.call); `onAbort` maps env.abort to an error. */
+  constructor(onCall: (f: Frame, name: string, key: SqlValue, args: SqlValue[]) => SqlValue, onAbort: (f: Frame, message: string) => never) {
+    const cur = (): Frame => {
+      const f = this.frame
+      if (f === undefined) throw new Error('acheron invariant violated: host import called outside an invocation')
+      return f
+    }
+    // Every ctx method runs through `viaCtx`, which records what it threw so that invoke rethrows it unchanged.
+    const viaCtx = <T>(f: Frame, run: (ctx: InvocationContext) => T): T => {
+      try {
+        return run(f.ctx)
+      } catch (e) {
+        f.ctxError = e
+        throw e
+      }
+    }
+    const arg = (f: Frame, i: number): SqlValue => {
+      if (i < 0 || i >= f.ctx.args.length) throw new AcheronError('WASM_TRAP', `argument index ${i} out of range (the call has ${f.ctx.args.length} arguments)`)
+      return f.ctx.args[i] as SqlValue
+    }
+    const get = (f: Frame, c: number): SqlValue => viaCtx(f, (ctx) => ctx.getColumn(c))
+    const set = (f: Frame, c: number, v: SqlValue): void => viaCtx(f, (ctx) => ctx.setColumn(c, v))
+    const push = (f: Frame, v: SqlValue): void => {
+      if (f.callName === undefined) throw new AcheronError('WASM_TRAP', 'call_arg_* without call_begin')
+      if (f.callArgs.length >= CALL_ARGS_MAX) throw new AcheronError('WASM_TRAP', `a call may push at most ${CALL_ARGS_MAX} arguments`)
+      f.callArgs.push(v)
+    }
+    const acheron: Record<string, HostFn> = {
+      key_type: () => valueTypeTag(cur().ctx.key),
+      key_int: () => asInt(cur().ctx.key),
+      key_real: () => asReal(cur().ctx.key),
+      key_len: () => bytesOf(cur().ctx.key).length,
+      key_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.ctx.key), 'key_read') },
+      arg_count: () => cur().ctx.args.length,
+      arg_type: (i: number) => valueTypeTag(arg(cur(), i)),
+      arg_int: (i: number) => asInt(arg(cur(), i)),
+      arg_real: (i: number) => asReal(arg(cur(), i)),
+      arg_len: (i: number) => bytesOf(arg(cur(), i)).length,
+      arg_read: (i: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(arg(f, i)), 'arg_read') },
+      col: (ptr: number, len: number) => { const f = cur(); const name = f.text(ptr, len, 'col'); return viaCtx(f, (ctx) => ctx.columnIndex(name)) },
+      row_exists: () => { const f = cur(); return viaCtx(f, (ctx) => ctx.rowExists()) ? 1 : 0 },
+      get_type: (c: number) => valueTypeTag(get(cur(), c)),
+      get_int: (c: number) => asInt(get(cur(), c)),
+      get_real: (c: number) => asReal(get(cur(), c)),
+      get_len: (c: number) => bytesOf(get(cur(), c)).length,
+      get_read: (c: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(get(f, c)), 'get_read') },
+      set_int: (c: number, v: bigint) => set(cur(), c, v),
+      set_real: (c: number, v: number) => set(cur(), c, realValue(v)),
+      set_text: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.text(ptr, len, 'set_text')) },
+      set_blob: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.blob(ptr, len, 'set_blob')) },
+      set_null: (c: number) => set(cur(), c, null),
+      delete_row: () => { const f = cur(); viaCtx(f, (ctx) => ctx.deleteRow()) },
+      call_begin: (ptr: number, len: number) => { const f = cur(); f.callName = f.text(ptr, len, 'call_begin'); f.callArgs = [] },
+      call_arg_int: (v: bigint) => push(cur(), v),
+      call_arg_real: (v: number) => push(cur(), realValue(v)),
+      call_arg_text: (ptr: number, len: number) => { const f = cur(); push(f, f.text(ptr, len, 'call_arg_text')) },
+      call_arg_blob: (ptr: number, len: number) => { const f = cur(); push(f, f.blob(ptr, len, 'call_arg_blob')) },
+      call_arg_null: () => push(cur(), null),
+      call_invoke: () => {
+        const f = cur()
+        const name = f.callName
+        if (name === undefined) throw new AcheronError('WASM_TRAP', 'call_invoke without call_begin')
+        if (f.callArgs.length === 0) throw new AcheronError('WASM_TRAP', `call_invoke of ${name} without a key (push the key first)`)
+        const [key, ...args] = f.callArgs as [SqlValue, ...SqlValue[]]
+        f.callName = undefined
+        f.callArgs = []
+        f.result = null
+        f.result = onCall(f, name, key, args)
+        return valueTypeTag(f.result)
+      },
+      result_int: () => asInt(cur().result),
+      result_real: () => asReal(cur().result),
+      result_len: () => bytesOf(cur().result).length,
+      result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.result), 'result_read') },
+      ret_int: (v: bigint) => { cur().ret = v },
+      ret_real: (v: number) => { cur().ret = realValue(v) },
+      ret_text: (ptr: number, len: number) => { const f = cur(); f.ret = f.text(ptr, len, 'ret_text') },
+      ret_blob: (ptr: number, len: number) => { const f = cur(); f.ret = f.blob(ptr, len, 'ret_blob') },
+      ret_null: () => { cur().ret = null },
+      abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cur().text(ptr, len, 'abort_txn')) },
+      log: (ptr: number, len: number) => { const f = cur(); const line = f.text(ptr, len, 'log'); viaCtx(f, (ctx) => ctx.log(line)) },
+    }
+    for (const name of ABI_IMPORTS.keys()) {
+      if (typeof acheron[name] !== 'function') throw new Error(`acheron invariant violated: ABI import ${name} has no host implementation`)
+    }
+    const env: Record<string, HostFn> = {
+      abort: (msg: number, file: number, line: number, column: number) => {
+        const f = cur()
+        const text = (p: number): string | undefined => assemblyScriptString(f, p)
+        const where = text(file)
+        onAbort(f, `${text(msg) ?? 'abort'}${where !== undefined ? ` at ${where}:${line}:${column}` : ''}`)
+      },
+    }
+    this.imports = { acheron, env }
+  }
+}
+
+/** Decodes an AssemblyScript string (UTF-16LE, byte length at ptr-4); undefined if it does not fit. */
+function assemblyScriptString(f: Frame, ptr: number): string | undefined {
+  const p = ptr >>> 0
+  const mem = f.bytes()
+  if (p < 4 || p > mem.length) return undefined
+  const len = (mem[p - 4]! | (mem[p - 3]! << 8) | (mem[p - 2]! << 16) | (mem[p - 1]! << 24)) >>> 0
+  if (len > 4096 || p + len > mem.length || len % 2 !== 0) return undefined
+  let s = ''
+  for (let i = 0; i < len; i += 2) s += String.fromCharCode(mem[p + i]! | (mem[p + i + 1]! << 8))
+  return s
+}

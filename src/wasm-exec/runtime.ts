@@ -1,0 +1,167 @@
+/**
+ * The WebAssembly function runtime (kind 'wasm'): validates and instruments modules once per hash, then
+ * runs each invocation in a fresh instance over a pooled memory, with fuel shared by the call chain.
+ */
+import { AcheronError } from '../errors.js'
+import type { FunctionDef } from '../txn/catalog.js'
+import type { FunctionRuntime, InvocationContext, ModuleSource } from '../txn/function-runtime.js'
+import type { SqlValue } from '../values.js'
+import { Frame, Host } from './abi.js'
+import { FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, START_EXPORT } from './abi-signatures.js'
+import { loadBinaryen, type Binaryen } from './binaryen.js'
+import { instrument } from './fuel.js'
+import { MemoryPool } from './memory-pool.js'
+import { Wasm, type WasmGlobal, type WasmModule } from './wasm-api.js'
+import { WASM_PAGE_BYTES, checkFunction, inspectModule, type ModuleFacts } from './validate.js'
+
+/** Compiled modules (and rejections) kept per runtime; the oldest is dropped beyond this. */
+export const MODULE_CACHE_ENTRIES_MAX = 512
+
+interface Compiled {
+  readonly module: WasmModule
+  readonly facts: ModuleFacts
+  readonly hasStart: boolean
+  readonly writesMemory: boolean
+  readonly pool: MemoryPool
+  /** The last function definition that passed checkFunction: the usual case skips the checks. */
+  checkedFn: Pick<FunctionDef, 'exportName' | 'memoryBytes'> | undefined
+}
+
+type Invocable = () => void
+
+class WasmRuntime implements FunctionRuntime {
+  readonly kind = 'wasm' as const
+  private readonly cache = new Map<string, Compiled | AcheronError>()
+  private readonly host: Host
+  /** Modules checked, instrumented and compiled so far (a cache miss each); for tests and benchmarks. */
+  modulesCompiled = 0
+
+  constructor(private readonly b: Binaryen) {
+    this.host = new Host((f, name, key, args) => this.nestedCall(f, name, key, args), (f, message) => { throw this.abortError(f, message) })
+  }
+
+  validate(source: ModuleSource, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
+    checkFunction(this.prepare(source).facts, fn)
+  }
+
+  invoke(ctx: InvocationContext, source: ModuleSource): SqlValue {
+    const c = this.prepare(source)
+    if (c.checkedFn !== ctx.fn) {
+      checkFunction(c.facts, ctx.fn)
+      c.checkedFn = ctx.fn
+    }
+    const memory = c.pool.acquire()
+    const frame = new Frame(ctx, memory)
+    const outer = this.host.frame
+    this.host.frame = frame
+    try {
+      const instance = new Wasm.Instance(c.module, {
+        acheron: this.host.imports.acheron,
+        env: this.host.imports.env,
+        [HOST_MODULE]: { memory },
+      })
+      const exports = instance.exports
+      frame.fuel = exports[FUEL_EXPORT] as WasmGlobal
+      frame.growFailed = exports[GROW_FAILED_EXPORT] as WasmGlobal
+      frame.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
+      if (c.hasStart) (exports[START_EXPORT] as Invocable)()
+      ;(exports[ctx.fn.exportName] as Invocable)()
+      return frame.ret
+    } catch (e) {
+      throw this.mapError(e, frame, c)
+    } finally {
+      if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
+      this.host.frame = outer
+      c.pool.release(memory, c.writesMemory || frame.hostWrote)
+    }
+  }
+
+  /** call_invoke: the callee spends from the same meter, so the counter is synced out and back in. */
+  private nestedCall(f: Frame, name: string, key: SqlValue, args: SqlValue[]): SqlValue {
+    const fuel = f.fuel as WasmGlobal
+    f.ctx.fuel.remaining = Math.max(0, Number(fuel.value as bigint))
+    try {
+      return f.ctx.call(name, key, args)
+    } catch (e) {
+      f.ctxError = e
+      throw e
+    } finally {
+      fuel.value = BigInt(Math.max(0, Math.floor(f.ctx.fuel.remaining)))
+    }
+  }
+
+  private memoryLimitError(f: Frame): AcheronError {
+    const maxBytes = f.memory.buffer.byteLength
+    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the declared maximum failed (memory is ${maxBytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
+  }
+
+  private abortError(f: Frame, message: string): AcheronError {
+    if (f.growFailed?.value === 1) return this.memoryLimitError(f)
+    return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} aborted: ${message}`)
+  }
+
+  private mapError(e: unknown, f: Frame, c: Compiled): unknown {
+    if (f.hasCtxError(e) || e instanceof AcheronError) return e
+    if (e instanceof Wasm.RuntimeError && e instanceof Error) {
+      if (f.fuel !== undefined && (f.fuel.value as bigint) < 0n) {
+        return new AcheronError('OUT_OF_FUEL', `function ${f.ctx.fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${f.ctx.fn.fuel})`)
+      }
+      if (f.growFailed?.value === 1) return this.memoryLimitError(f)
+      return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: ${e.message}`)
+    }
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: call stack exhausted (recursion too deep)`)
+    }
+    if ((e instanceof Wasm.LinkError || e instanceof Wasm.CompileError) && e instanceof Error) {
+      return new Error(`acheron invariant violated: instrumented module ${c.facts.memoryName} failed to link: ${e.message}`)
+    }
+    return e
+  }
+
+  /** Checks, instruments and compiles a module once per hash; a rejection is cached too. */
+  private prepare(source: ModuleSource): Compiled {
+    const hit = this.cache.get(source.hash)
+    if (hit !== undefined) {
+      if (hit instanceof AcheronError) throw new AcheronError(hit.code, hit.message)
+      return hit
+    }
+    let entry: Compiled | AcheronError
+    try {
+      entry = this.compile(source.bytes)
+    } catch (e) {
+      if (!(e instanceof AcheronError)) throw e
+      entry = e
+    }
+    if (this.cache.size >= MODULE_CACHE_ENTRIES_MAX) {
+      const oldest = this.cache.keys().next().value
+      if (oldest !== undefined) this.cache.delete(oldest)
+    }
+    this.cache.set(source.hash, entry)
+    if (entry instanceof AcheronError) throw new AcheronError(entry.code, entry.message)
+    return entry
+  }
+
+  private compile(bytes: Uint8Array): Compiled {
+    this.modulesCompiled++
+    const { module: m, facts } = inspectModule(this.b, bytes)
+    try {
+      const out = instrument(this.b, m, facts)
+      return {
+        module: new Wasm.Module(out.bytes),
+        facts,
+        hasStart: out.hasStart,
+        writesMemory: out.writesMemory,
+        pool: new MemoryPool(facts.memoryInitialPages, facts.memoryMaxPages),
+        checkedFn: undefined,
+      }
+    } finally {
+      m.dispose()
+    }
+  }
+}
+
+export { WASM_PAGE_BYTES }
+
+export async function createRuntime(): Promise<FunctionRuntime> {
+  return new WasmRuntime(await loadBinaryen())
+}

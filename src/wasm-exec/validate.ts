@@ -1,0 +1,153 @@
+/**
+ * Registration checks of a function body (CONTRACT.md §6). Never on the hot path: invoke runs them once
+ * per module hash. Module-level facts are checked in `inspectModule`; `checkFunction` adds the checks that
+ * depend on the function definition (its export name and memory limit).
+ */
+import { AcheronError } from '../errors.js'
+import type { FunctionDef } from '../txn/catalog.js'
+import {
+  ABI_IMPORTS, ABI_MODULE, AS_ABORT, RESERVED_PREFIX, formatSignature,
+  type ImportSignature, type WasmValType,
+} from './abi-signatures.js'
+import { capturingOutput, type Binaryen, type BinaryenModule } from './binaryen.js'
+import { Wasm, type WasmModule } from './wasm-api.js'
+
+export const WASM_PAGE_BYTES = 65536
+
+/** What the runtime needs to know about a valid module, independent of any one function definition. */
+export interface ModuleFacts {
+  /** binaryen's internal name of the (single, defined) memory. */
+  readonly memoryName: string
+  readonly memoryInitialPages: number
+  readonly memoryMaxPages: number
+  /** Exported functions: name → whether the signature is () -> (). */
+  readonly functionExports: ReadonlyMap<string, boolean>
+}
+
+/**
+ * Features a guest may use. Left out for determinism: threads/atomics (shared memory, waits), relaxed SIMD
+ * (results differ between CPUs). Left out for simplicity of fuel metering: exception handling, GC, stack
+ * switching, memory64, multi-memory, reference types, strings.
+ */
+export function allowedFeatures(b: Binaryen): number {
+  const F = b.Features
+  return F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.SignExt |
+    F.Multivalue | F.TailCall | F.ExtendedConst | F.CallIndirectOverlong
+}
+
+const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
+
+/** Checks what V8 can tell without binaryen: well-formedness and the import list. */
+function checkWithV8(bytes: Uint8Array): void {
+  let module: WasmModule
+  try {
+    module = new Wasm.Module(bytes)
+  } catch (e) {
+    throw invalid(`not a WebAssembly module (${e instanceof Error ? e.message : String(e)})`)
+  }
+  for (const imp of Wasm.Module.imports(module)) {
+    const name = `${imp.module}.${imp.name}`
+    const isAbi = imp.module === ABI_MODULE && ABI_IMPORTS.has(imp.name)
+    const isAbort = imp.module === AS_ABORT.module && imp.name === AS_ABORT.name
+    if (!isAbi && !isAbort) {
+      const wasi = imp.module.startsWith('wasi') ? ' (WASI is not supported)' : ''
+      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${wasi}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
+    }
+    if (imp.kind !== 'function') {
+      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} must be a function, not a ${imp.kind}`)
+    }
+  }
+}
+
+function valType(b: Binaryen, t: number): WasmValType | string {
+  if (t === b.i32) return 'i32'
+  if (t === b.i64) return 'i64'
+  if (t === b.f64) return 'f64'
+  if (t === b.f32) return 'f32'
+  return `type#${t}`
+}
+
+function sameSignature(b: Binaryen, params: number, results: number, want: ImportSignature): boolean {
+  const p = b.expandType(params).map((t) => valType(b, t))
+  const r = b.expandType(results).map((t) => valType(b, t))
+  return p.join() === want.params.join() && r.join() === want.results.join()
+}
+
+function checkImportSignatures(b: Binaryen, m: BinaryenModule): void {
+  for (let i = 0; i < m.getNumFunctions(); i++) {
+    const f = b.getFunctionInfo(m.getFunctionByIndex(i))
+    if (f.module === '' || f.module === null) continue
+    const want = f.module === ABI_MODULE ? ABI_IMPORTS.get(f.base ?? '') : AS_ABORT.signature
+    if (want === undefined) throw invalid(`unexpected import ${f.module}.${f.base}`)
+    if (!sameSignature(b, f.params, f.results, want)) {
+      throw invalid(`import ${f.module}.${f.base} must have signature ${formatSignature(want)}`)
+    }
+  }
+}
+
+function checkFeatures(b: Binaryen, m: BinaryenModule): void {
+  m.setFeatures(allowedFeatures(b))
+  const { value: ok, output } = capturingOutput(() => m.validate())
+  if (!ok) {
+    const line = output.split('\n').find((l) => l.includes('error')) ?? output.split('\n')[0] ?? ''
+    const reason = line.replace(/^\[wasm-validator error[^\]]*\]\s*(unexpected false:\s*)?/, '').replace(/, on\s*$/, '').trim()
+    throw invalid(`uses an instruction or feature that is not allowed (threads/atomics and relaxed SIMD are rejected for determinism): ${reason}`)
+  }
+}
+
+function inspectMemory(b: Binaryen, m: BinaryenModule): Pick<ModuleFacts, 'memoryName' | 'memoryInitialPages' | 'memoryMaxPages'> {
+  let memoryName: string | undefined
+  for (let i = 0; i < m.getNumExports(); i++) {
+    const e = b.getExportInfo(m.getExportByIndex(i))
+    if (e.name === 'memory' && e.kind === b.ExternalMemory) memoryName = e.value as string
+  }
+  if (!m.hasMemory() || memoryName === undefined) throw invalid('it must export its memory as "memory"')
+  const mem = m.getMemoryInfo(memoryName) as { initial: number; max?: number; shared: boolean; is64: boolean }
+  if (mem.shared) throw invalid('shared memory is not allowed (nondeterministic)')
+  if (mem.is64) throw invalid('64-bit memory is not allowed')
+  if (mem.max === undefined) throw invalid('memory must declare a maximum size')
+  return { memoryName, memoryInitialPages: mem.initial, memoryMaxPages: mem.max }
+}
+
+function inspectExports(b: Binaryen, m: BinaryenModule): Map<string, boolean> {
+  const out = new Map<string, boolean>()
+  for (let i = 0; i < m.getNumExports(); i++) {
+    const e = b.getExportInfo(m.getExportByIndex(i))
+    if (e.name.startsWith(RESERVED_PREFIX)) throw invalid(`export names starting with ${RESERVED_PREFIX} are reserved (${e.name})`)
+    if (e.kind !== b.ExternalFunction) continue
+    const f = b.getFunctionInfo(m.getFunction(e.value as string))
+    out.set(e.name, f.params === b.none && f.results === b.none)
+  }
+  return out
+}
+
+/**
+ * Parses and checks a module. On success returns the binaryen module (features set to the allowed ones;
+ * the caller owns and disposes it) and its facts. Throws INVALID_WASM or WASM_IMPORT_NOT_ALLOWED.
+ */
+export function inspectModule(b: Binaryen, bytes: Uint8Array): { module: BinaryenModule; facts: ModuleFacts } {
+  checkWithV8(bytes)
+  // Only bytes V8 accepted reach binaryen: binaryen aborts its whole instance on some malformed input.
+  const m = b.readBinary(bytes, b.Features.All)
+  try {
+    const memory = inspectMemory(b, m)
+    checkImportSignatures(b, m)
+    const functionExports = inspectExports(b, m)
+    checkFeatures(b, m)
+    return { module: m, facts: { ...memory, functionExports } }
+  } catch (e) {
+    m.dispose()
+    throw e
+  }
+}
+
+/** The checks that depend on the function definition. */
+export function checkFunction(facts: ModuleFacts, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
+  const maxBytes = facts.memoryMaxPages * WASM_PAGE_BYTES
+  if (maxBytes > fn.memoryBytes) {
+    throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes`)
+  }
+  const voidSignature = facts.functionExports.get(fn.exportName)
+  if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}'`)
+  if (!voidSignature) throw invalid(`export '${fn.exportName}' must have signature () -> ()`)
+}
