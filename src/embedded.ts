@@ -31,6 +31,8 @@ export interface OpenOptions {
   protocol?: string | Protocol
   /** 'full' (default): a batch is acknowledged only once fsynced. */
   sync?: SyncMode
+  /** Caps the database file size; a batch that would exceed it fails whole, like a full disk. */
+  storageBytesMax?: number
   batchTxnsMax?: number
   /** Longest wait of a transaction for its batch to close; Infinity closes batches only by size or `flush()`. */
   batchIntervalMs?: number
@@ -104,7 +106,7 @@ export class EmbeddedDatabase {
 
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
     const memory = options.memory === true
-    const store: PartitionStore = memory ? new MemoryPartitionStore() : new SqlitePartitionStore(options.dir ?? DEFAULT_DATA_DIR, options.sync ?? 'full')
+    const store: PartitionStore = memory ? new MemoryPartitionStore() : new SqlitePartitionStore(options.dir ?? DEFAULT_DATA_DIR, options.sync ?? 'full', options.storageBytesMax)
     const runtimes: RuntimeModules = { ...options.runtimes }
     if (runtimes.wasm === undefined && existsSync(fileURLToPath(WASM_RUNTIME))) runtimes.wasm = WASM_RUNTIME
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? 'aria')

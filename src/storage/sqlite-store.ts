@@ -33,12 +33,20 @@ export class SqlitePartitionStore implements PartitionStore {
   private tables = new Map<string, TableDef>()
   private readonly commitTxn: (c: BatchCommit) => void
 
-  constructor(dir: string, sync: SyncMode) {
+  /**
+   * `storageBytesMax` caps the database file: a batch that would grow it beyond fails whole
+   * (SQLITE_FULL) and nothing of it becomes visible, as on a full disk.
+   */
+  constructor(dir: string, sync: SyncMode, storageBytesMax?: number) {
     mkdirSync(dir, { recursive: true })
     this.file = join(dir, DATABASE_FILE)
     this.db = new Database(this.file)
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${SYNCHRONOUS[sync]}`)
+    if (storageBytesMax !== undefined) {
+      const pageBytes = Number(this.db.pragma('page_size', { simple: true }))
+      this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(storageBytesMax / pageBytes))}`)
+    }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _acheron_meta (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS _acheron_modules (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT, WITHOUT ROWID;

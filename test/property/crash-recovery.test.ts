@@ -1,7 +1,8 @@
 // Crash recovery (CONTRACT.md §5, durability): a child process streams two-key, cross-partition
 // transactions at an embedded engine with `sync: 'full'` and is killed with SIGKILL at a seeded point
 // measured in its own events (right after spawn, during setup, after the K-th durable batch, after the
-// K-th acknowledgement); the directory is then reopened here and checked: every acknowledged
+// K-th acknowledgement), or kills itself inside the K-th onBatch (durable, replies not yet released);
+// the directory is then reopened here and checked: every acknowledged
 // transaction is there exactly once, no transaction or batch is there in part, `v` counts the log, and
 // the recovered engine commits further batches and reopens to the same digest.
 //
@@ -29,6 +30,8 @@ type Kill =
   | { on: 'phase'; name: 'start' | 'opened' | 'ready' }
   | { on: 'batch'; k: number }
   | { on: 'ack'; k: number }
+  /** The child SIGKILLs itself inside its K-th onBatch. */
+  | { on: 'die'; k: number }
 
 function describeKill(k: Kill): string {
   switch (k.on) {
@@ -36,6 +39,7 @@ function describeKill(k: Kill): string {
     case 'phase': return `at phase ${k.name}`
     case 'batch': return `after durable batch line #${k.k}`
     case 'ack': return `after ack #${k.k}`
+    case 'die': return `self-kill inside onBatch #${k.k}`
   }
 }
 
@@ -44,8 +48,8 @@ interface Ack { tag: string; n: number; batch: number; seq: number; keyA: number
 interface ChildRun {
   acks: Ack[]
   fails: string[]
-  /** Batch numbers the child reported durable. */
-  batches: number[]
+  /** Batches the child reported durable, with their transactions' tags. */
+  batches: { batch: number; tags: string[] }[]
   phases: string[]
   signal: NodeJS.Signals | null
   code: number | null
@@ -55,7 +59,8 @@ interface ChildRun {
 /** Runs one child on dir and SIGKILLs it at the kill point; resolves once its pipes are drained. */
 function runChild(dir: string, seed: number, first: number, concurrency: number, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(seed), String(first), String(CHILD_TXNS), String(concurrency)], {
+    const child = spawn(process.execPath, [CHILD, dir, String(seed), String(first), String(CHILD_TXNS), String(concurrency),
+      String(kill.on === 'die' ? kill.k : 0)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const run: ChildRun = { acks: [], fails: [], batches: [], phases: [], signal: null, code: null, stderr: '' }
@@ -83,7 +88,7 @@ function runChild(dir: string, seed: number, first: number, concurrency: number,
           run.acks.push({ tag: f[1] as string, n: Number((f[1] as string).slice(1)), batch: Number(f[2]), seq: Number(f[3]), keyA: Number(f[4]), keyB: Number(f[5]) })
           if (kill.on === 'ack' && run.acks.length >= kill.k) doKill()
         } else if (f[0] === 'batch') {
-          run.batches.push(Number(f[1]))
+          run.batches.push({ batch: Number(f[1]), tags: f[2] === '-' ? [] : (f[2] ?? '').split(',') })
           if (kill.on === 'batch' && run.batches.length >= kill.k) doKill()
         } else if (f[0] === 'phase') {
           run.phases.push(f[1] as string)
@@ -108,6 +113,8 @@ function runChild(dir: string, seed: number, first: number, concurrency: number,
 interface Expect {
   seed: number
   acks: Map<string, Ack>
+  /** Tags of batches the child reported durable (acknowledged or not): they must all be there. */
+  durable: Set<string>
   /** Highest batch known durable: acknowledged, reported by onBatch, or committed by the parent. */
   maxBatch: number
   /** Tag number ranges a tag found in the data may come from (submitted by someone). */
@@ -161,6 +168,9 @@ function checkState(ctx: string, rows: Map<number, Row> | null, ex: Expect): voi
     const [a, b] = keysOf(ex.seed, ack.n)
     assert.ok(ack.keyA === a && ack.keyB === b, `${ctx}: ack of ${tag} names keys ${ack.keyA},${ack.keyB}, expected ${a},${b}`)
     assert.ok(seen.has(tag), `${ctx}: acknowledged ${tag} (batch ${ack.batch} seq ${ack.seq}, keys ${a},${b}) was lost`)
+  }
+  for (const tag of ex.durable) {
+    assert.ok(seen.has(tag), `${ctx}: ${tag} was in a batch reported durable (onBatch) but was lost`)
   }
   // Order: at each key, the acknowledged tags appear in their commit order.
   for (const [k, row] of rows) {
@@ -218,12 +228,21 @@ function absorb(ctx: string, run: ChildRun, ex: Expect, first: number, kill: Kil
   assert.ok(run.signal === 'SIGKILL', `${ctx}: the child ended by ${run.signal ?? `exit ${run.code}`}, not the kill:\n${run.stderr}`)
   if (kill.on === 'ack') assert.ok(run.acks.length >= kill.k, `${ctx}: killed with ${run.acks.length} acks`)
   if (kill.on === 'batch') assert.ok(run.batches.length >= kill.k, `${ctx}: killed with ${run.batches.length} batch lines`)
+  if (kill.on === 'die') {
+    assert.is(run.batches.length, kill.k, `${ctx}: died after ${run.batches.length} batch lines`)
+    const last = (run.batches[kill.k - 1] as { batch: number }).batch
+    const early = run.acks.find((a) => a.batch >= last)
+    assert.ok(early === undefined, `${ctx}: ${early?.tag} of batch ${early?.batch} was acknowledged before its batch's onBatch returned`)
+  }
   for (const a of run.acks) {
     assert.not.ok(ex.acks.has(a.tag), `${ctx}: ${a.tag} acknowledged twice`)
     ex.acks.set(a.tag, a)
     ex.maxBatch = Math.max(ex.maxBatch, a.batch)
   }
-  for (const b of run.batches) ex.maxBatch = Math.max(ex.maxBatch, b)
+  for (const b of run.batches) {
+    ex.maxBatch = Math.max(ex.maxBatch, b.batch)
+    for (const t of b.tags) ex.durable.add(t)
+  }
   ex.ranges.push([first, first + CHILD_TXNS - 1])
 }
 
@@ -231,21 +250,26 @@ function absorb(ctx: string, run: ChildRun, ex: Expect, first: number, kill: Kil
 const seeds = mulberry32(BASE_SEED)
 const CONCURRENCY = [1, 4, 16, 50, 80]
 
-function pick(rnd: () => number, kind: Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready'): Kill {
+type KillKind = Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready'
+
+/** A kill point of the kind; event counts stay low at low concurrency (one fsync per transaction). */
+function pick(rnd: () => number, kind: KillKind, concurrency: number): Kill {
+  const early = rnd() % 3 === 0
   switch (kind) {
     case 'spawn': return { on: 'spawn' }
     case 'phase-start': return { on: 'phase', name: 'start' }
     case 'phase-opened': return { on: 'phase', name: 'opened' }
     case 'phase':
     case 'phase-ready': return { on: 'phase', name: 'ready' }
-    // Early and late: a third of the kills within the first 20 events.
-    case 'batch': return { on: 'batch', k: 1 + (rnd() % 3 === 0 ? rnd() % 20 : rnd() % 60) }
-    case 'ack': return { on: 'ack', k: 1 + (rnd() % 3 === 0 ? rnd() % 20 : rnd() % 3000) }
+    // Early and late: a third of the kills within the first few events.
+    case 'batch': return { on: 'batch', k: 1 + (early ? rnd() % 5 : rnd() % 60) }
+    case 'die': return { on: 'die', k: 1 + (early ? rnd() % 5 : rnd() % 60) }
+    case 'ack': return { on: 'ack', k: 1 + (early ? rnd() % 20 : rnd() % Math.min(3000, 100 * concurrency)) }
   }
 }
 
-const SINGLE: (Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready')[] = [
-  'spawn', 'phase-start', 'phase-opened', 'phase-ready', 'batch', 'batch', 'ack', 'ack', 'ack', 'ack',
+const SINGLE: KillKind[] = [
+  'spawn', 'phase-start', 'phase-opened', 'phase-ready', 'die', 'die', 'batch', 'ack', 'ack', 'ack', 'ack',
 ]
 
 const stats: string[] = []
@@ -253,13 +277,13 @@ const stats: string[] = []
 for (const [i, kind] of SINGLE.entries()) {
   const seed = seeds()
   const rnd = mulberry32(seed)
-  const kill = pick(rnd, kind)
   const concurrency = CONCURRENCY[rnd() % CONCURRENCY.length] as number
+  const kill = pick(rnd, kind, concurrency)
   const name = `crash ${i}: base ${BASE_SEED} seed ${seed} concurrency ${concurrency} kill ${describeKill(kill)}`
   test(name, async () => {
     const { dir, cleanup } = tempDir('acheron-crash-')
     try {
-      const ex: Expect = { seed, acks: new Map(), maxBatch: 0, ranges: [] }
+      const ex: Expect = { seed, acks: new Map(), maxBatch: 0, ranges: [], durable: new Set() }
       const run = await runChild(dir, seed, 1, concurrency, kill)
       absorb(name, run, ex, 1, kill)
       stats.push(`${name}: ${run.acks.length} acks, ${run.batches.length} batches, phases ${run.phases.join('/')}`)
@@ -271,9 +295,9 @@ for (const [i, kind] of SINGLE.entries()) {
 }
 
 // Repeated crashes on one directory: kill, recover (and commit one more), a new child continues, kill...
-const REPEATED: (Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready')[][] = [
-  ['ack', 'batch', 'ack', 'phase-opened', 'ack'],
-  ['phase-start', 'ack', 'spawn', 'ack', 'batch'],
+const REPEATED: KillKind[][] = [
+  ['ack', 'die', 'ack', 'phase-opened', 'batch'],
+  ['phase-start', 'ack', 'spawn', 'die', 'ack'],
 ]
 
 for (const [i, kinds] of REPEATED.entries()) {
@@ -282,10 +306,10 @@ for (const [i, kinds] of REPEATED.entries()) {
     const { dir, cleanup } = tempDir('acheron-crash-')
     try {
       const rnd = mulberry32(seed)
-      const ex: Expect = { seed, acks: new Map(), maxBatch: 0, ranges: [] }
+      const ex: Expect = { seed, acks: new Map(), maxBatch: 0, ranges: [], durable: new Set() }
       for (const [g, kind] of kinds.entries()) {
-        const kill = pick(rnd, kind)
         const concurrency = CONCURRENCY[rnd() % CONCURRENCY.length] as number
+        const kill = pick(rnd, kind, concurrency)
         const name = `repeated crashes ${i}: base ${BASE_SEED} seed ${seed} generation ${g} concurrency ${concurrency} kill ${describeKill(kill)}`
         const first = g * GEN + 1
         const run = await runChild(dir, seed, first, concurrency, kill)

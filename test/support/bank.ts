@@ -14,7 +14,7 @@ export async function openBank(options: OpenOptions = {}): Promise<EmbeddedDatab
       { name: 'balance', type: 'INTEGER', notNull: true, default: 0 },
     ],
   })
-  for (const f of ['deposit', 'withdraw', 'transfer', 'recurse', 'nullify', 'crash']) {
+  for (const f of ['deposit', 'withdraw', 'transfer', 'recurse', 'nullify', 'crash', 'exitThread']) {
     await db.createFunction(`account.${f}`, NO_BODY, { runtime: 'js', orReplace: true })
   }
   return db

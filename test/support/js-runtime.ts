@@ -89,6 +89,10 @@ const FUNCTIONS: Record<string, (ctx: InvocationContext) => SqlValue> = {
     ctx.setColumn(col(ctx, 'balance'), null)
     return null
   },
+  /** Ends the thread it runs on, as a crashing worker would (never use with workers: 0). */
+  exitThread() {
+    process.exit(3)
+  },
   /** Throws a plain JS error, as a buggy runtime would. */
   crash() {
     throw new Error('runtime bug')

@@ -1,0 +1,100 @@
+// Restart, full disk and a dying worker: nothing acknowledged is lost, nothing partial is visible.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError } from '../../src/index.js'
+import { openBank } from '../support/bank.js'
+import { tempDir } from '../support/tmp.js'
+
+test('a restart on the same directory recovers tables, functions, rows and the batch position', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await openBank({ dir, workers: 1 })
+    await db.insert('account', [['alice', 100], ['bob', 0], ['blob', 1]])
+    const t = await db.call('account.transfer', 'alice', 'bob', 40)
+    const digest = await db.digest()
+    await db.close()
+
+    const again = await openBank({ dir, workers: 2 })
+    try {
+      assert.is(await again.digest(), digest, 'same state after restart')
+      assert.is((await again.get('account', 'bob')).row?.balance, 40)
+      const next = await again.call('account.deposit', 'bob', 2)
+      assert.is(next.value, 42)
+      assert.ok(next.commit.batch > t.commit.batch, 'batch numbers continue after a restart')
+    } finally {
+      await again.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test('a full disk fails the whole batch, retryably, and leaves the state as it was', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await openBank({ dir, workers: 1, storageBytesMax: 256 * 1024 })
+    await db.insert('account', [['alice', 1]])
+    let failed: AcheronError | null = null
+    let before = ''
+    for (let i = 0; i < 200 && failed === null; i++) {
+      before = await db.digest()
+      const rows = Array.from({ length: 200 }, (_, j) => [`user-${i}-${j}-${'x'.repeat(40)}`, j])
+      failed = await db.insert('account', rows).then(() => null, (e: unknown) => e as AcheronError)
+    }
+    assert.ok(failed !== null, 'the cap was reached')
+    assert.is(failed.code, 'INTERNAL')
+    assert.match(failed.message, /full/i)
+    assert.is(failed.commit, undefined, 'a batch that did not commit has no position')
+    assert.is(await db.digest(), before, 'nothing of the failed batch is visible')
+    assert.is((await db.get('account', 'alice')).row?.balance, 1, 'reads keep working')
+    await db.close()
+    const again = await openBank({ dir, workers: 1 })
+    assert.is(await again.digest(), before, 'and nothing of it appears after a restart')
+    await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test('a worker thread that dies fails only its batch; the next batch runs on a new worker', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await openBank({ dir, workers: 1 })
+    try {
+      await db.insert('account', [['alice', 5]])
+      const before = await db.digest()
+      const e = await db.call('account.exitThread', 'alice').then(() => null, (err: unknown) => err as AcheronError)
+      assert.ok(e !== null)
+      assert.is(e.code, 'INTERNAL')
+      assert.is(await db.digest(), before)
+      const r = await db.call('account.deposit', 'alice', 1)
+      assert.is(r.value, 6)
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test('close finishes and makes durable what was accepted, then refuses with SHUTTING_DOWN', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await openBank({ dir, workers: 1, batchIntervalMs: 50 })
+    await db.insert('account', [['alice', 0]])
+    const inFlight = Array.from({ length: 20 }, () => db.call('account.deposit', 'alice', 1))
+    const closing = db.close()
+    const late = await db.call('account.deposit', 'alice', 1).then(() => null, (e: unknown) => e as AcheronError)
+    assert.is(late?.code, 'SHUTTING_DOWN')
+    const results = await Promise.all(inFlight)
+    assert.is(results.length, 20)
+    await closing
+    const again = await openBank({ dir, workers: 1 })
+    assert.is((await again.get('account', 'alice')).row?.balance, 20)
+    await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test.run()

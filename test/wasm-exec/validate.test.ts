@@ -1,0 +1,96 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { moduleSource } from './fake-context.js'
+import { expectCode, guest, runtime } from './setup.js'
+import { wat } from './wat.js'
+
+const fn = { exportName: 'f', memoryBytes: 16 * 1024 * 1024 }
+const check = (bytes: Uint8Array, f: { exportName: string; memoryBytes: number } = fn): void => runtime.validate(moduleSource(bytes), f)
+const mem = '(memory (export "memory") 1 1)'
+const ok = (body = '', memory = mem): Uint8Array => wat(`(module ${memory} (func (export "f")) ${body})`)
+
+test('accepts a minimal module, the WAT example and the AssemblyScript examples', () => {
+  check(ok())
+  check(guest('counter'), { exportName: 'bump', memoryBytes: fn.memoryBytes })
+  check(guest('bank'), { exportName: 'transfer', memoryBytes: fn.memoryBytes })
+  check(guest('ycsbt'), { exportName: 'transfer', memoryBytes: fn.memoryBytes })
+  check(ok('(func (export "g") (drop (i32x4.splat (i32.const 1))))'), fn) // plain SIMD is deterministic enough
+})
+
+test('rejects bytes that are not a module', () => {
+  expectCode(() => check(new Uint8Array([0, 1, 2, 3, 4])), 'INVALID_WASM', /not a WebAssembly module/)
+  expectCode(() => check(new TextEncoder().encode('(module)')), 'INVALID_WASM', /not a WebAssembly module/)
+})
+
+test('rejects a module without a memory export', () => {
+  expectCode(() => check(wat('(module (func (export "f")))')), 'INVALID_WASM', /export its memory as "memory"/)
+  expectCode(() => check(wat('(module (memory 1 1) (func (export "f")))')), 'INVALID_WASM', /export its memory/)
+  expectCode(() => check(wat('(module (memory (export "mem") 1 1) (func (export "f")))')), 'INVALID_WASM', /export its memory/)
+})
+
+test('rejects memory without a maximum or above the MEMORY limit', () => {
+  expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /maximum/)
+  expectCode(() => check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 3 * 65536 }), 'INVALID_WASM', /above the function's MEMORY limit/)
+  check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 4 * 65536 })
+})
+
+test('rejects shared memory and atomics', () => {
+  expectCode(() => check(ok('', '(memory (export "memory") 1 1 shared)')), 'INVALID_WASM', /shared memory/)
+  const atomics = wat(`(module ${mem} (func (export "f") (drop (i32.atomic.load (i32.const 0)))))`, { threads: true })
+  expectCode(() => check(atomics), 'INVALID_WASM', /not allowed|atomic/i)
+  const fence = wat(`(module ${mem} (func (export "f") (atomic.fence)))`, { threads: true })
+  expectCode(() => check(fence), 'INVALID_WASM')
+})
+
+test('rejects relaxed SIMD', () => {
+  const relaxed = wat(`(module ${mem} (func (export "f") (drop (i32x4.relaxed_trunc_f32x4_s (v128.const i32x4 0 0 0 0)))))`, { relaxed_simd: true, simd: true })
+  expectCode(() => check(relaxed), 'INVALID_WASM')
+})
+
+test('rejects a missing function export or a wrong signature', () => {
+  expectCode(() => check(ok(), { exportName: 'g', memoryBytes: fn.memoryBytes }), 'INVALID_WASM', /does not export a function named 'g'/)
+  expectCode(() => check(wat(`(module ${mem} (func (export "f") (param i32)))`)), 'INVALID_WASM', /must have signature \(\) -> \(\)/)
+  expectCode(() => check(wat(`(module ${mem} (func (export "f") (result i32) (i32.const 1)))`)), 'INVALID_WASM', /signature/)
+  expectCode(() => check(wat(`(module ${mem} (global (export "f") i32 (i32.const 1)))`)), 'INVALID_WASM', /does not export a function/)
+})
+
+test('rejects imports outside the ABI, naming them', () => {
+  const imp = (i: string): Uint8Array => wat(`(module ${i} ${mem} (func (export "f")))`)
+  expectCode(() => check(imp('(import "env" "now" (func))')), 'WASM_IMPORT_NOT_ALLOWED', /env\.now/)
+  expectCode(() => check(imp('(import "acheron" "clock" (func (result i64)))')), 'WASM_IMPORT_NOT_ALLOWED', /acheron\.clock/)
+  expectCode(() => check(imp('(import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32)))')), 'WASM_IMPORT_NOT_ALLOWED', /wasi_snapshot_preview1\.fd_write.*WASI/)
+  expectCode(() => check(imp('(import "acheron" "seed" (global i64))')), 'WASM_IMPORT_NOT_ALLOWED', /acheron\.seed/)
+  expectCode(() => check(wat('(module (import "env" "memory" (memory 1 1)) (export "memory" (memory 0)) (func (export "f")))')), 'WASM_IMPORT_NOT_ALLOWED', /env\.memory/)
+  expectCode(() => check(imp('(import "acheron" "ret_int" (global i64))')), 'WASM_IMPORT_NOT_ALLOWED', /must be a function/)
+})
+
+test('rejects an allowed import with the wrong signature as INVALID_WASM', () => {
+  const imp = (i: string): Uint8Array => wat(`(module ${i} ${mem} (func (export "f")))`)
+  expectCode(() => check(imp('(import "acheron" "ret_int" (func (param i32)))')), 'INVALID_WASM', /acheron\.ret_int must have signature \(i64\) -> \(\)/)
+  expectCode(() => check(imp('(import "acheron" "key_len" (func (result i64)))')), 'INVALID_WASM', /key_len/)
+  expectCode(() => check(imp('(import "env" "abort" (func (param i32)))')), 'INVALID_WASM', /env\.abort/)
+  check(imp('(import "env" "abort" (func (param i32 i32 i32 i32)))'))
+})
+
+test('rejects export names reserved for the runtime', () => {
+  expectCode(() => check(ok('(func (export "__acheron_fuel"))')), 'INVALID_WASM', /reserved/)
+})
+
+test('a rejection is stable: the same bytes fail the same way twice', () => {
+  const bad = ok('', '(memory (export "memory") 1)')
+  const a = expectCode(() => check(bad), 'INVALID_WASM')
+  const b = expectCode(() => check(bad), 'INVALID_WASM')
+  assert.is(a.message, b.message)
+})
+
+test('identical bytes compile once (cache by hash)', () => {
+  const bytes = ok('(func (export "cache_probe"))')
+  const rt = runtime as unknown as { modulesCompiled: number }
+  const before = rt.modulesCompiled
+  check(bytes)
+  check(new Uint8Array(bytes))
+  check(bytes, { exportName: 'cache_probe', memoryBytes: fn.memoryBytes })
+  assert.is(rt.modulesCompiled, before + 1)
+})
+
+test.run()
