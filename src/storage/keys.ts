@@ -7,8 +7,20 @@ import type { SqlValue } from '../values.js'
  */
 export type RowKey = string
 
+const prefixes = new WeakMap<TableDef, string>()
+
+/** The lower-cased `table\0` prefix of a table's row keys, computed once per definition. */
+export function rowKeyPrefix(table: TableDef): string {
+  let p = prefixes.get(table)
+  if (p === undefined) {
+    p = table.name.toLowerCase() + '\u0000'
+    prefixes.set(table, p)
+  }
+  return p
+}
+
 export function rowKeyOf(table: TableDef, key: SqlValue): RowKey {
-  return table.name.toLowerCase() + '\u0000' + String(key)
+  return rowKeyPrefix(table) + String(key)
 }
 
 /** Table name (lower-cased) of a row key. */

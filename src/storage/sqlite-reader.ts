@@ -11,7 +11,8 @@ import { columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './s
  */
 export class SqliteSnapshotReader implements SnapshotReader {
   private readonly db: Database.Database
-  private readonly statements = new Map<string, Database.Statement>()
+  /** Point-read statements per table definition, by partition. */
+  private statements = new WeakMap<TableDef, Database.Statement[]>()
   private readonly cache = new Map<RowKey, Row | undefined>()
   private catalogVersion = -1
   private open = false
@@ -23,7 +24,7 @@ export class SqliteSnapshotReader implements SnapshotReader {
   begin(catalog: CatalogData): void {
     if (catalog.version !== this.catalogVersion) {
       // A DDL batch may have dropped or recreated tables: forget statements of the old catalog.
-      this.statements.clear()
+      this.statements = new WeakMap()
       this.catalogVersion = catalog.version
     }
     this.cache.clear()
@@ -40,14 +41,18 @@ export class SqliteSnapshotReader implements SnapshotReader {
   read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
     if (this.cache.has(rk)) return this.cache.get(rk)
     const p = partitionOf(table, key)
-    const name = partitionTableName(table, p)
-    let stmt = this.statements.get(name)
+    let byPartition = this.statements.get(table)
+    if (byPartition === undefined) {
+      byPartition = []
+      this.statements.set(table, byPartition)
+    }
+    let stmt = byPartition[p]
     if (stmt === undefined) {
       stmt = this.db
-        .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(name)} WHERE ${keyColumnSql(table)} = ?`)
+        .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
         .raw(true)
         .safeIntegers(true)
-      this.statements.set(name, stmt)
+      byPartition[p] = stmt
     }
     const row = stmt.get(key) as Row | undefined
     this.cache.set(rk, row)

@@ -70,7 +70,11 @@ export class Catalog {
   readonly version: number
   readonly tables: ReadonlyMap<string, TableDef>
   readonly functions: ReadonlyMap<string, FunctionDef>
-  private readonly columnIndexes = new Map<string, ReadonlyMap<string, number>>()
+  private readonly columnIndexes = new Map<TableDef, ReadonlyMap<string, number>>()
+  /** Lookups by the spelling callers use, so the hot path lower-cases each name once. */
+  private readonly tableBySpelling = new Map<string, TableDef | undefined>()
+  private readonly functionBySpelling = new Map<string, FunctionDef | undefined>()
+  private readonly columnBySpelling = new Map<TableDef, Map<string, number>>()
 
   constructor(readonly data: CatalogData) {
     this.version = data.version
@@ -78,7 +82,7 @@ export class Catalog {
     this.tables = new Map(data.tables.map((t) => [t.name.toLowerCase(), t]))
     this.functions = new Map(data.functions.map((f) => [f.name.toLowerCase(), f]))
     for (const t of data.tables) {
-      this.columnIndexes.set(t.name.toLowerCase(), new Map(t.columns.map((c, i) => [c.name.toLowerCase(), i])))
+      this.columnIndexes.set(t, new Map(t.columns.map((c, i) => [c.name.toLowerCase(), i])))
     }
   }
 
@@ -87,20 +91,38 @@ export class Catalog {
   }
 
   table(name: string): TableDef {
-    const t = this.tables.get(name.toLowerCase())
+    let t = this.tableBySpelling.get(name)
+    if (t === undefined && !this.tableBySpelling.has(name)) {
+      t = this.tables.get(name.toLowerCase())
+      this.tableBySpelling.set(name, t)
+    }
     if (t === undefined) throw new AcheronError('UNKNOWN_TABLE', `no such table: ${name}`)
     return t
   }
 
   function(name: string): FunctionDef {
-    const f = this.functions.get(name.toLowerCase())
+    let f = this.functionBySpelling.get(name)
+    if (f === undefined && !this.functionBySpelling.has(name)) {
+      f = this.functions.get(name.toLowerCase())
+      this.functionBySpelling.set(name, f)
+    }
     if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${name}`)
     return f
   }
 
   /** Column index by name, or -1. */
   columnIndex(table: TableDef, column: string): number {
-    return this.columnIndexes.get(table.name.toLowerCase())?.get(column.toLowerCase()) ?? -1
+    let bySpelling = this.columnBySpelling.get(table)
+    if (bySpelling === undefined) {
+      bySpelling = new Map()
+      this.columnBySpelling.set(table, bySpelling)
+    }
+    let i = bySpelling.get(column)
+    if (i === undefined) {
+      i = this.columnIndexes.get(table)?.get(column.toLowerCase()) ?? -1
+      bySpelling.set(column, i)
+    }
+    return i
   }
 
   /** Tables sorted by name: the order every deterministic walk over tables uses. */

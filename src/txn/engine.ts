@@ -6,9 +6,9 @@ import { applyDdl, type DdlEffect } from './ddl.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from './function-runtime.js'
-import type { Protocol } from './protocols/protocol.js'
+import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
-import { isDdl, type DataTxn, type Execution, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
+import { isDdl, type DataTxn, type DdlTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
 import type { Row } from '../values.js'
 
@@ -20,6 +20,19 @@ export interface EngineOptions extends SequencerLimits {
   readonly defaultPartitions: number
   readonly runtimes: RuntimeModules
   readonly log: LogFn
+}
+
+/** A data batch executed and waiting for its commit. */
+interface ExecutedBatch {
+  readonly batch: readonly Sequenced[]
+  readonly run: BatchRun
+  /** Final images of the committed transactions' writes, in id order. */
+  readonly writes: RowWrite[]
+  readonly executeMs: number
+}
+
+function lastId(batch: readonly Sequenced[]): number {
+  return (batch[batch.length - 1] as Sequenced).id
 }
 
 /** Everything the engine decided about one batch, for research hooks and tests. */
@@ -38,6 +51,9 @@ export interface EngineStats {
   walkRounds: number
   lockMisses: number
   lastBatchTxns: number
+  /** Milliseconds spent executing batches (protocol + workers) and committing them (storage). */
+  executeMs: number
+  commitMs: number
 }
 
 /**
@@ -55,7 +71,7 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
-  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, lastBatchTxns: 0 }
+  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
   /** Called after each batch is durable, before its replies are released. */
   onBatch: ((record: BatchRecord) => void) | null = null
 
@@ -141,10 +157,20 @@ export class Engine {
   private async pump(): Promise<void> {
     if (this.running) return
     this.running = true
+    let executed: ExecutedBatch | null = null
     try {
       for (let batch = this.sequencer.takeBatch(); batch !== null; batch = this.sequencer.takeBatch()) {
-        await this.runBatch(batch)
+        const first = batch[0] as Sequenced
+        if (isDdl(first.input)) {
+          if (executed !== null) this.commitExecuted(executed)
+          executed = null
+          this.runDdlBatch(first, first.input)
+        } else {
+          executed = await this.executeDataBatch(batch, executed)
+        }
       }
+      // Nothing else is ready: commit now rather than wait for a next batch to overlap with.
+      if (executed !== null) this.commitExecuted(executed)
     } finally {
       this.running = false
     }
@@ -155,21 +181,71 @@ export class Engine {
     } else this.schedule()
   }
 
-  private async runBatch(batch: readonly Sequenced[]): Promise<void> {
-    const number = this.lastBatch + 1
-    const first = batch[0] as Sequenced
-    let outcomes: TxnOutcome[]
-    try {
-      if (isDdl(first.input)) outcomes = this.runDdlBatch(number, first, first.input)
-      else outcomes = await this.runDataBatch(number, batch)
-    } catch (err) {
-      // The batch did not commit (a storage failure such as a full disk, or an engine fault): nothing
-      // of it is visible, its number is not used, and each of its transactions fails retryably.
-      const message = err instanceof Error ? err.message : String(err)
-      this.opts.log('engine', `batch ${number} failed and was not committed: ${err instanceof Error ? err.stack : message}`)
-      for (const s of batch) s.resolve({ ok: false, failure: { code: 'INTERNAL', message: `batch not committed: ${message}` } })
-      return
+  /**
+   * Executes a data batch while the previous one commits: the batch's first requests are posted to the
+   * workers before the (synchronous) commit starts, and its reads see the previous batch's writes first,
+   * so the result is the same as executing after the commit. If that commit fails, the speculative
+   * execution is thrown away and the batch runs again on the state without it.
+   */
+  private async executeDataBatch(batch: readonly Sequenced[], previous: ExecutedBatch | null): Promise<ExecutedBatch | null> {
+    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
+    const start = (overlay: ExecutedBatch | null): Promise<BatchRun> => {
+      try {
+        this.executor.beginBatch(overlay === null ? null : overlay.writes.map((w) => [w.rowKey, w.row] as const))
+        const p = this.opts.protocol.runBatch(txns, this.executor)
+        p.catch(() => {}) // observed below, after the previous batch's commit
+        return p
+      } catch (err) {
+        return Promise.reject(err)
+      }
     }
+    let started = performance.now()
+    let execution = start(previous)
+    if (previous !== null && !this.commitExecuted(previous)) {
+      await execution.catch(() => {})
+      started = performance.now()
+      execution = start(null)
+    }
+    try {
+      const run = await execution
+      invariant(run.executions.length === txns.length, 'one final execution per transaction')
+      const writes: RowWrite[] = []
+      run.executions.forEach((e, i) => {
+        invariant(e.id === (txns[i] as SequencedTxn).id, 'executions in id order')
+        invariant(e.lockMiss === null, 'no final execution is a lock miss')
+        if (e.failure === null) for (const w of e.writes) writes.push(w)
+      })
+      return { batch, run, writes, executeMs: performance.now() - started }
+    } catch (err) {
+      this.failBatch(batch, err)
+      return null
+    }
+  }
+
+  /** Makes an executed batch durable, then releases its replies. False if the commit failed. */
+  private commitExecuted(e: ExecutedBatch): boolean {
+    const number = this.lastBatch + 1
+    const started = performance.now()
+    try {
+      this.opts.store.commitBatch({ batch: number, nextTxnId: lastId(e.batch) + 1, writes: e.writes })
+    } catch (err) {
+      this.failBatch(e.batch, err)
+      return false
+    }
+    this.stats.executeMs += e.executeMs
+    this.stats.commitMs += performance.now() - started
+    this.stats.fallbackTxns += e.run.fallbackTxns
+    this.stats.walkRounds += e.run.walkRounds
+    this.stats.lockMisses += e.run.lockMisses
+    const outcomes = e.run.executions.map((x, seq): TxnOutcome => {
+      const commit = { batch: number, seq }
+      return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }
+    })
+    this.committed(number, e.batch, outcomes)
+    return true
+  }
+
+  private committed(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[]): void {
     this.lastBatch = number
     this.stats.batches++
     this.stats.txns += batch.length
@@ -179,42 +255,39 @@ export class Engine {
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }
 
-  private runDdlBatch(number: number, s: Sequenced, ddl: Parameters<typeof applyDdl>[1]): TxnOutcome[] {
-    const commit: CommitPosition = { batch: number, seq: 0 }
-    let effect: DdlEffect
-    try {
-      effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions }, ddl)
-    } catch (err) {
-      if (!(err instanceof AcheronError)) throw err
-      // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
-      this.opts.store.commitBatch({ batch: number, nextTxnId: this.sequencer.nextTxnId, writes: [] })
-      return [{ ok: false, failure: { code: err.code, message: err.message }, commit }]
-    }
-    this.opts.store.commitBatch({ batch: number, nextTxnId: this.sequencer.nextTxnId, writes: [], ...effect })
-    if (effect.catalog !== undefined) this.catalog = new Catalog(effect.catalog)
-    for (const [hash, bytes] of effect.addedModules ?? []) this.modules.set(hash, bytes)
-    void this.executor.setCatalog(this.catalog.data, this.modules)
-    return [{ ok: true, result: { rowsAffected: 0 }, commit }]
+  /**
+   * A batch that did not commit (a storage failure such as a full disk, or an engine fault): nothing of
+   * it is visible, its number is not used, and each of its transactions fails, retryably.
+   */
+  private failBatch(batch: readonly Sequenced[], err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err)
+    this.opts.log('engine', `a batch of ${batch.length} failed and was not committed: ${err instanceof Error ? err.stack : message}`)
+    for (const s of batch) s.resolve({ ok: false, failure: { code: 'INTERNAL', message: `batch not committed: ${message}` } })
   }
 
-  private async runDataBatch(number: number, batch: readonly Sequenced[]): Promise<TxnOutcome[]> {
-    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
-    const run = await this.opts.protocol.runBatch(txns, this.executor)
-    invariant(run.executions.length === txns.length, 'one final execution per transaction')
-    const writes: RowWrite[] = []
-    const outcomes = run.executions.map((e: Execution, seq): TxnOutcome => {
-      invariant(e.id === (txns[seq] as SequencedTxn).id, 'executions in id order')
-      invariant(e.lockMiss === null, 'no final execution is a lock miss')
-      const commit = { batch: number, seq }
-      if (e.failure !== null) return { ok: false, failure: e.failure, commit }
-      for (const w of e.writes) writes.push(w)
-      return { ok: true, result: e.result ?? { rowsAffected: 0 }, commit }
-    })
-    this.opts.store.commitBatch({ batch: number, nextTxnId: this.sequencer.nextTxnId, writes })
-    this.stats.fallbackTxns += run.fallbackTxns
-    this.stats.walkRounds += run.walkRounds
-    this.stats.lockMisses += run.lockMisses
-    return outcomes
+  private runDdlBatch(s: Sequenced, ddl: DdlTxn): void {
+    const number = this.lastBatch + 1
+    const commit: CommitPosition = { batch: number, seq: 0 }
+    let outcome: TxnOutcome
+    try {
+      let effect: DdlEffect
+      try {
+        effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions }, ddl)
+      } catch (err) {
+        if (!(err instanceof AcheronError)) throw err
+        // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
+        this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [] })
+        return this.committed(number, [s], [{ ok: false, failure: { code: err.code, message: err.message }, commit }])
+      }
+      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [], ...effect })
+      if (effect.catalog !== undefined) this.catalog = new Catalog(effect.catalog)
+      for (const [hash, bytes] of effect.addedModules ?? []) this.modules.set(hash, bytes)
+      void this.executor.setCatalog(this.catalog.data, this.modules)
+      outcome = { ok: true, result: { rowsAffected: 0 }, commit }
+    } catch (err) {
+      return this.failBatch([s], err)
+    }
+    this.committed(number, [s], [outcome])
   }
 
   /**

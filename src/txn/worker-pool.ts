@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads'
+import type { RowKey } from '../storage/keys.js'
 import type { ReaderSpec } from '../storage/partition-store.js'
+import type { Row } from '../values.js'
 import type { CatalogData } from './catalog.js'
 import type { LogFn } from './execution-host.js'
 import type { EngineExecutor } from './executor.js'
@@ -16,6 +18,7 @@ const SNAPSHOT_CHUNK_TXNS_MIN = 16
 interface Slot {
   worker: Worker
   ready: Promise<void>
+  isReady: boolean
   catalogVersion: number
   modules: Set<string>
   pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>
@@ -29,6 +32,8 @@ interface Slot {
  */
 export class WorkerPool implements EngineExecutor {
   private readonly slots: Slot[] = []
+  /** Per worker, the tail of requests waiting for it to be brought up to date (keeps their order). */
+  private readonly chains: (Promise<void> | undefined)[] = []
   private seq = 1
   private catalog: CatalogData = { version: 0, tables: [], functions: [] }
   private modules: ReadonlyMap<string, Uint8Array> = new Map()
@@ -53,6 +58,7 @@ export class WorkerPool implements EngineExecutor {
     const slot: Slot = {
       worker,
       ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej }),
+      isReady: false,
       catalogVersion: -1,
       modules: new Set(),
       pending: new Map(),
@@ -60,7 +66,10 @@ export class WorkerPool implements EngineExecutor {
     }
     slot.ready.catch(() => {})
     worker.on('message', (msg: WorkerReply) => {
-      if (msg.seq === 0 && 'ready' in msg) return markReady()
+      if (msg.seq === 0 && 'ready' in msg) {
+        slot.isReady = true
+        return markReady()
+      }
       if (msg.seq === -1 && 'log' in msg) return this.log(msg.log.fn, msg.log.message)
       const p = slot.pending.get(msg.seq)
       if (p === undefined) return
@@ -97,6 +106,24 @@ export class WorkerPool implements EngineExecutor {
     return slot
   }
 
+  /**
+   * Sends a request to worker i: synchronously when it is up to date (so that the coordinator can post
+   * a batch and then commit the previous one while the workers run), else after bringing it up to date.
+   * Requests to one worker keep their order either way.
+   */
+  private send<T>(i: number, req: DistributiveOmit<WorkerRequest, 'seq'>): Promise<T> {
+    const slot = this.slots[i] as Slot
+    const chained = this.chains[i]
+    if (chained === undefined && slot.failed === null && slot.isReady && slot.catalogVersion === this.catalog.version) {
+      return this.request<T>(slot, req)
+    }
+    const p = (chained ?? Promise.resolve()).then(() => this.slot(i)).then((s) => this.request<T>(s, req))
+    const tail = p.then(() => {}, () => {})
+    this.chains[i] = tail
+    void tail.then(() => { if (this.chains[i] === tail) this.chains[i] = undefined })
+    return p
+  }
+
   private request<T>(slot: Slot, req: DistributiveOmit<WorkerRequest, 'seq'>): Promise<T> {
     const seq = this.seq++
     return new Promise<T>((resolve, reject) => {
@@ -110,12 +137,17 @@ export class WorkerPool implements EngineExecutor {
     this.modules = modules
   }
 
+  beginBatch(overlay: readonly (readonly [RowKey, Row | null])[] | null): void {
+    // Failures surface on the batch's next request to the same worker.
+    for (let i = 0; i < this.slots.length; i++) void this.send(i, { op: 'overlay', writes: overlay }).catch(() => {})
+  }
+
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
     const chunks = Math.max(1, Math.min(this.slots.length, Math.ceil(txns.length / SNAPSHOT_CHUNK_TXNS_MIN)))
     const size = Math.ceil(txns.length / chunks)
     const parts = await Promise.all(
       Array.from({ length: chunks }, async (_, i) =>
-        this.request<Execution[]>(await this.slot(i), { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) })),
+        this.send<Execution[]>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) })),
     )
     return parts.flat()
   }
@@ -133,7 +165,7 @@ export class WorkerPool implements EngineExecutor {
     const out: WalkResult[] = new Array(tasks.length)
     await Promise.all(assigned.map(async (idx, w) => {
       if (idx.length === 0) return
-      const res = await this.request<WalkResult[]>(await this.slot(w), { op: 'walks', tasks: idx.map((i) => tasks[i] as WalkTask) })
+      const res = await this.send<WalkResult[]>(w, { op: 'walks', tasks: idx.map((i) => tasks[i] as WalkTask) })
       idx.forEach((i, j) => { out[i] = res[j] as WalkResult })
     }))
     return out

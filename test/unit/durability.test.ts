@@ -56,6 +56,40 @@ test('a full disk fails the whole batch, retryably, and leaves the state as it w
   }
 })
 
+test('a batch that ran on the writes of a batch whose commit then failed runs again without them', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await openBank({ dir, workers: 2, storageBytesMax: 192 * 1024, batchIntervalMs: Infinity })
+    try {
+      const setup = db.insert('account', [['alice', 1]])
+      db.flush()
+      await setup
+      // Batch A: far too big for the cap, so its commit fails. Batch B (submitted before A commits,
+      // so it executes while A commits) reads a row A wrote and writes one of its own.
+      const rows = Array.from({ length: 3000 }, (_, j) => [`big-${j}-${'y'.repeat(60)}`, j])
+      const a = db.insert('account', rows)
+      db.flush()
+      const seen = db.get('account', 'big-7-' + 'y'.repeat(60))
+      const b = db.call('account.deposit', 'alice', 1)
+      db.flush()
+      const ea = await a.then(() => null, (e: unknown) => e as AcheronError)
+      assert.is(ea?.code, 'INTERNAL', 'batch A did not commit')
+      const r = await seen
+      assert.is(r.row, null, 'batch B does not see the writes of the batch that failed')
+      const rb = await b
+      assert.is(rb.value, 2)
+      assert.is(r.commit.batch, rb.commit.batch)
+      const final = db.get('account', 'alice')
+      db.flush()
+      assert.is((await final).row?.balance, 2)
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('a worker thread that dies fails only its batch; the next batch runs on a new worker', async () => {
   const { dir, cleanup } = tempDir()
   try {
