@@ -69,7 +69,9 @@ export const RESERVED_PREFIX = '__acheron'
 export const HOST_MODULE = '__acheron'
 export const FUEL_EXPORT = '__acheron_fuel'
 export const GROW_FAILED_EXPORT = '__acheron_grow_failed'
+export const DEPTH_EXPORT = '__acheron_depth'
 export const START_EXPORT = '__acheron_start'
+export const RESET_EXPORT = '__acheron_reset'
 
 export function formatSignature(s: ImportSignature): string {
   return `(${s.params.join(', ')}) -> (${s.results.join(', ')})`

@@ -29,7 +29,8 @@ const NONE: unique symbol = Symbol('none')
 /** The state of one invocation, as the host imports see it. */
 export class Frame {
   /** A view of guest memory; refreshed when memory.grow detached the old buffer. */
-  private u8: Uint8Array
+  private u8 = EMPTY
+  private memoryRef: WasmMemory | undefined = undefined
   callName: string | undefined = undefined
   callArgs: SqlValue[] = []
   result: SqlValue = null
@@ -38,12 +39,24 @@ export class Frame {
   hostWrote = false
   /** The last error a ctx method threw, so that it is rethrown unchanged rather than mapped. */
   ctxError: unknown = NONE
-  /** The instance's fuel counter and grow-failed flag (fuel.ts), once instantiated. */
+  /** The instance's fuel counter, grow-failed flag and call-depth counter (fuel.ts), once attached. */
   fuel: WasmGlobal | undefined = undefined
   growFailed: WasmGlobal | undefined = undefined
+  depth: WasmGlobal | undefined = undefined
 
-  constructor(readonly ctx: InvocationContext, readonly memory: WasmMemory) {
+  constructor(readonly ctx: InvocationContext) {}
+
+  attach(memory: WasmMemory, fuel: WasmGlobal, growFailed: WasmGlobal, depth: WasmGlobal): void {
+    this.memoryRef = memory
     this.u8 = new Uint8Array(memory.buffer)
+    this.fuel = fuel
+    this.growFailed = growFailed
+    this.depth = depth
+  }
+
+  get memory(): WasmMemory {
+    if (this.memoryRef === undefined) throw new Error('acheron invariant violated: frame has no memory yet')
+    return this.memoryRef
   }
 
   hasCtxError(e: unknown): boolean {

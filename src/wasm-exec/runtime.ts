@@ -7,27 +7,32 @@ import type { FunctionDef } from '../txn/catalog.js'
 import type { FunctionRuntime, InvocationContext, ModuleSource } from '../txn/function-runtime.js'
 import type { SqlValue } from '../values.js'
 import { Frame, Host } from './abi.js'
-import { FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, START_EXPORT } from './abi-signatures.js'
+import { START_EXPORT } from './abi-signatures.js'
 import { loadBinaryen, type Binaryen } from './binaryen.js'
-import { instrument } from './fuel.js'
-import { MemoryPool } from './memory-pool.js'
-import { Wasm, type WasmGlobal, type WasmModule } from './wasm-api.js'
+import { WASM_CALL_DEPTH_MAX, instrument } from './fuel.js'
+import { InstancePool, type PooledInstance } from './instance-pool.js'
+import { Wasm, type WasmGlobal } from './wasm-api.js'
 import { WASM_PAGE_BYTES, checkFunction, inspectModule, type ModuleFacts } from './validate.js'
 
 /** Compiled modules (and rejections) kept per runtime; the oldest is dropped beyond this. */
 export const MODULE_CACHE_ENTRIES_MAX = 512
 
 interface Compiled {
-  readonly module: WasmModule
   readonly facts: ModuleFacts
   readonly hasStart: boolean
   readonly writesMemory: boolean
-  readonly pool: MemoryPool
+  readonly pool: InstancePool
   /** The last function definition that passed checkFunction: the usual case skips the checks. */
   checkedFn: Pick<FunctionDef, 'exportName' | 'memoryBytes'> | undefined
 }
 
 type Invocable = () => void
+
+/**
+ * Counters over every wasm runtime of this thread (the engine creates its own runtimes by module URL, so
+ * per-instance counters are out of a test's reach): modules compiled (cache misses) and runtimes created.
+ */
+export const runtimeStats = { runtimesCreated: 0, modulesCompiled: 0 }
 
 class WasmRuntime implements FunctionRuntime {
   readonly kind = 'wasm' as const
@@ -50,29 +55,26 @@ class WasmRuntime implements FunctionRuntime {
       checkFunction(c.facts, ctx.fn)
       c.checkedFn = ctx.fn
     }
-    const memory = c.pool.acquire()
-    const frame = new Frame(ctx, memory)
+    const frame = new Frame(ctx)
     const outer = this.host.frame
     this.host.frame = frame
+    let instance: PooledInstance | undefined
     try {
-      const instance = new Wasm.Instance(c.module, {
-        acheron: this.host.imports.acheron,
-        env: this.host.imports.env,
-        [HOST_MODULE]: { memory },
-      })
+      instance = c.pool.acquire()
+      frame.attach(instance.memory, instance.fuel, instance.growFailed, instance.depth)
+      instance.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
+      // A nested invocation continues its caller's depth count: the limit covers the whole call chain.
+      instance.depth.value = outer?.depth?.value ?? 0
       const exports = instance.exports
-      frame.fuel = exports[FUEL_EXPORT] as WasmGlobal
-      frame.growFailed = exports[GROW_FAILED_EXPORT] as WasmGlobal
-      frame.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
       if (c.hasStart) (exports[START_EXPORT] as Invocable)()
       ;(exports[ctx.fn.exportName] as Invocable)()
       return frame.ret
     } catch (e) {
-      throw this.mapError(e, frame, c)
+      throw this.mapError(e, frame)
     } finally {
       if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
       this.host.frame = outer
-      c.pool.release(memory, c.writesMemory || frame.hostWrote)
+      if (instance !== undefined) c.pool.release(instance, c.writesMemory || frame.hostWrote)
     }
   }
 
@@ -91,8 +93,12 @@ class WasmRuntime implements FunctionRuntime {
   }
 
   private memoryLimitError(f: Frame): AcheronError {
-    const maxBytes = f.memory.buffer.byteLength
-    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the declared maximum failed (memory is ${maxBytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
+    const bytes = f.memory.buffer.byteLength
+    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the module's declared maximum failed (memory is ${bytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
+  }
+
+  private depthError(f: Frame): AcheronError {
+    return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: wasm call stack exhausted (call depth above ${WASM_CALL_DEPTH_MAX} frame units across the call chain)`)
   }
 
   private abortError(f: Frame, message: string): AcheronError {
@@ -100,20 +106,22 @@ class WasmRuntime implements FunctionRuntime {
     return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} aborted: ${message}`)
   }
 
-  private mapError(e: unknown, f: Frame, c: Compiled): unknown {
+  private mapError(e: unknown, f: Frame): unknown {
     if (f.hasCtxError(e) || e instanceof AcheronError) return e
     if (e instanceof Wasm.RuntimeError && e instanceof Error) {
       if (f.fuel !== undefined && (f.fuel.value as bigint) < 0n) {
         return new AcheronError('OUT_OF_FUEL', `function ${f.ctx.fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${f.ctx.fn.fuel})`)
       }
+      if (f.depth !== undefined && (f.depth.value as number) > WASM_CALL_DEPTH_MAX) return this.depthError(f)
       if (f.growFailed?.value === 1) return this.memoryLimitError(f)
       return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: ${e.message}`)
     }
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: call stack exhausted (recursion too deep)`)
+      // The depth limit is meant to make this unreachable; it is kept as a last resort (not deterministic).
+      return new AcheronError('WASM_TRAP', `function ${f.ctx.fn.name} trapped: host call stack exhausted (recursion too deep)`)
     }
     if ((e instanceof Wasm.LinkError || e instanceof Wasm.CompileError) && e instanceof Error) {
-      return new Error(`acheron invariant violated: instrumented module ${c.facts.memoryName} failed to link: ${e.message}`)
+      return new Error(`acheron invariant violated: instrumented module of ${f.ctx.fn.name} failed to link: ${e.message}`)
     }
     return e
   }
@@ -143,15 +151,16 @@ class WasmRuntime implements FunctionRuntime {
 
   private compile(bytes: Uint8Array): Compiled {
     this.modulesCompiled++
+    runtimeStats.modulesCompiled++
     const { module: m, facts } = inspectModule(this.b, bytes)
     try {
       const out = instrument(this.b, m, facts)
+      const module = new Wasm.Module(out.bytes)
       return {
-        module: new Wasm.Module(out.bytes),
         facts,
         hasStart: out.hasStart,
         writesMemory: out.writesMemory,
-        pool: new MemoryPool(facts.memoryInitialPages, facts.memoryMaxPages),
+        pool: new InstancePool(module, facts.memoryInitialPages, facts.memoryMaxPages, out.segments, this.host.imports),
         checkedFn: undefined,
       }
     } finally {
@@ -160,8 +169,10 @@ class WasmRuntime implements FunctionRuntime {
   }
 }
 
-export { WASM_PAGE_BYTES }
+export { WASM_CALL_DEPTH_MAX, WASM_PAGE_BYTES }
 
 export async function createRuntime(): Promise<FunctionRuntime> {
-  return new WasmRuntime(await loadBinaryen())
+  const runtime = new WasmRuntime(await loadBinaryen())
+  runtimeStats.runtimesCreated++
+  return runtime
 }

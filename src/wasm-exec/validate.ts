@@ -27,12 +27,13 @@ export interface ModuleFacts {
 /**
  * Features a guest may use. Left out for determinism: threads/atomics (shared memory, waits), relaxed SIMD
  * (results differ between CPUs). Left out for simplicity of fuel metering: exception handling, GC, stack
- * switching, memory64, multi-memory, reference types, strings.
+ * switching, memory64, multi-memory, reference types, strings, extended constant expressions (data
+ * segment offsets stay plain constants, which instance reuse relies on).
  */
 export function allowedFeatures(b: Binaryen): number {
   const F = b.Features
   return F.MutableGlobals | F.NontrappingFPToInt | F.SIMD128 | F.BulkMemory | F.BulkMemoryOpt | F.SignExt |
-    F.Multivalue | F.TailCall | F.ExtendedConst | F.CallIndirectOverlong
+    F.Multivalue | F.TailCall | F.CallIndirectOverlong
 }
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)

@@ -67,7 +67,6 @@ const module = abiModule(`
       (br $next)))
     ${retByType('(call $call_invoke)', '(call $result_int)', '(call $result_real)', '(call $result_len)', (d) => `(call $result_read ${d})`)})
   (func (export "result_before_call") (call $ret_int (i64.extend_i32_s (call $result_len))))
-  (func (export "call_nan") (call $call_begin (i32.const 2048) (i32.const 0)))
   (func (export "log") (call $log (i32.const 48) (i32.const 9)))
   (func (export "abort") (call $abort_txn (i32.const 48) (i32.const 9)) (call $ret_int (i64.const 1)))
   (func (export "noret"))

@@ -25,6 +25,12 @@ const module = abiModule(`
       (drop (call $call_invoke))
       (if (i64.ne (call $result_int) (i64.const 1)) (then unreachable))))
     (call $ret_int (i64.extend_i32_u (i32.load8_u (i32.const 100)))))
+  ;; Dirties a global and memory, then traps: the next invocation must not see any of it.
+  (func (export "bump_then_trap")
+    (global.set $g (i64.const 99))
+    (i32.store8 (i32.const 100) (i32.const 99))
+    (i32.store8 (i32.const 200) (i32.const 0))
+    unreachable)
   (func (export "grow_ok") (drop (memory.grow (i32.const 1))) (call $ret_int (i64.extend_i32_u (memory.size))))
   (func (export "size") (call $ret_int (i64.extend_i32_u (memory.size))))
   (func (export "grow_fail_handled") (call $ret_int (i64.extend_i32_s (memory.grow (i32.const 5)))))
@@ -36,7 +42,7 @@ const module = abiModule(`
 function setup() {
   const db = newDb()
   db.createTable('t', [['id', 'INTEGER'], ['n', 'INTEGER']])
-  for (const f of ['fresh', 'nest', 'grow_ok', 'size', 'grow_fail_handled', 'grow_fail_trap', 'grow_ok_then_trap', 'grow_fail_ok_then_trap']) {
+  for (const f of ['fresh', 'bump_then_trap', 'nest', 'grow_ok', 'size', 'grow_fail_handled', 'grow_fail_trap', 'grow_ok_then_trap', 'grow_fail_ok_then_trap']) {
     db.register(`t.${f}`, module)
   }
   return db
@@ -45,6 +51,29 @@ function setup() {
 test('every invocation starts from a fresh state: globals, memory and data segments', () => {
   const db = setup()
   for (let i = 0; i < 5; i++) assert.is(db.call('t.fresh', 1n).value, 2007n)
+})
+
+test('a trap leaves nothing behind for the next invocation', () => {
+  const db = setup()
+  for (let i = 0; i < 3; i++) {
+    expectCode(() => db.call('t.bump_then_trap', 1n), 'WASM_TRAP')
+    assert.is(db.call('t.fresh', 1n).value, 2007n)
+  }
+})
+
+test('a module that drops a passive data segment still starts fresh every time (no instance reuse)', () => {
+  const db = newDb()
+  db.createTable('t', [['id', 'INTEGER']])
+  const bytes = abiModule(`
+    (global $g (mut i64) (i64.const 0))
+    (data $p "\\05")
+    (func (export "f")
+      (global.set $g (i64.add (global.get $g) (i64.const 1)))
+      (memory.init $p (i32.const 10) (i32.const 0) (i32.const 1))
+      (data.drop $p)
+      (call $ret_int (i64.add (global.get $g) (i64.extend_i32_u (i32.load8_u (i32.const 10))))))`)
+  db.register('t.f', bytes)
+  for (let i = 0; i < 4; i++) assert.is(db.call('t.f', 1n).value, 6n)
 })
 
 test('fresh state in AssemblyScript (global and heap)', () => {

@@ -1,0 +1,20 @@
+;; A hand-written function module (language neutrality): CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+;; counter.bump(k [, by]) adds `by` (default 1) to column n and returns the new value; counter.noop returns NULL.
+(module
+  (import "acheron" "col" (func $col (param i32 i32) (result i32)))
+  (import "acheron" "arg_count" (func $arg_count (result i32)))
+  (import "acheron" "arg_int" (func $arg_int (param i32) (result i64)))
+  (import "acheron" "get_int" (func $get_int (param i32) (result i64)))
+  (import "acheron" "set_int" (func $set_int (param i32 i64)))
+  (import "acheron" "ret_int" (func $ret_int (param i64)))
+  (memory (export "memory") 1 1)
+  (data (i32.const 0) "n")
+  (func (export "bump") (local $c i32) (local $by i64) (local $n i64)
+    (local.set $c (call $col (i32.const 0) (i32.const 1)))
+    (local.set $by (i64.const 1))
+    (if (i32.gt_s (call $arg_count) (i32.const 0))
+      (then (local.set $by (call $arg_int (i32.const 0)))))
+    (local.set $n (i64.add (call $get_int (local.get $c)) (local.get $by)))
+    (call $set_int (local.get $c) (local.get $n))
+    (call $ret_int (local.get $n)))
+  (func (export "noop")))
