@@ -2,9 +2,9 @@
 // transactions at an embedded engine with `sync: 'full'` and is killed with SIGKILL at a seeded point
 // measured in its own events (right after spawn, during setup, after the K-th durable batch, after the
 // K-th acknowledgement), or kills itself inside the K-th onBatch (durable, replies not yet released);
-// the directory is then reopened here and checked: every acknowledged
-// transaction is there exactly once, no transaction or batch is there in part, `v` counts the log, and
-// the recovered engine commits further batches and reopens to the same digest.
+// the directory is then reopened here and checked: every acknowledged transaction is there exactly
+// once, no transaction or batch is there in part, `v` counts the log, and the recovered engine commits
+// further batches and reopens to the same digest.
 //
 // Replay: every assertion names the base seed (ACHERON_CRASH_SEED, to vary runs), the scenario seed and
 // the kill point; the scenario seed alone fixes the child's keys and the kill point of each kind.
@@ -28,8 +28,13 @@ const CHILD_TIMEOUT_MS = 30_000
 type Kill =
   | { on: 'spawn' }
   | { on: 'phase'; name: 'start' | 'opened' | 'ready' }
-  | { on: 'batch'; k: number }
-  | { on: 'ack'; k: number }
+  /**
+   * After the K-th event, plus a seeded delay of delayMs (0: at once). The kill lands about a pipe hop
+   * after the event, which keeps hitting the same phase of the child's batch cycle (just after replies,
+   * never mid-commit); the delay spreads kills over the cycle.
+   */
+  | { on: 'batch'; k: number; delayMs: number }
+  | { on: 'ack'; k: number; delayMs: number }
   /** The child SIGKILLs itself inside its K-th onBatch. */
   | { on: 'die'; k: number }
 
@@ -37,8 +42,8 @@ function describeKill(k: Kill): string {
   switch (k.on) {
     case 'spawn': return 'right after spawn'
     case 'phase': return `at phase ${k.name}`
-    case 'batch': return `after durable batch line #${k.k}`
-    case 'ack': return `after ack #${k.k}`
+    case 'batch': return `after durable batch line #${k.k}${k.delayMs > 0 ? ` +${k.delayMs}ms` : ''}`
+    case 'ack': return `after ack #${k.k}${k.delayMs > 0 ? ` +${k.delayMs}ms` : ''}`
     case 'die': return `self-kill inside onBatch #${k.k}`
   }
 }
@@ -71,6 +76,13 @@ function runChild(dir: string, seed: number, first: number, concurrency: number,
         child.kill('SIGKILL')
       }
     }
+    let armed = false
+    const killSoon = (delayMs: number): void => {
+      if (armed) return
+      armed = true
+      if (delayMs === 0) doKill()
+      else setTimeout(doKill, delayMs)
+    }
     if (kill.on === 'spawn') doKill()
     const timer = setTimeout(() => {
       doKill()
@@ -86,10 +98,10 @@ function runChild(dir: string, seed: number, first: number, concurrency: number,
         const f = line.split(' ')
         if (f[0] === 'ack') {
           run.acks.push({ tag: f[1] as string, n: Number((f[1] as string).slice(1)), batch: Number(f[2]), seq: Number(f[3]), keyA: Number(f[4]), keyB: Number(f[5]) })
-          if (kill.on === 'ack' && run.acks.length >= kill.k) doKill()
+          if (kill.on === 'ack' && run.acks.length >= kill.k) killSoon(kill.delayMs)
         } else if (f[0] === 'batch') {
           run.batches.push({ batch: Number(f[1]), tags: f[2] === '-' ? [] : (f[2] ?? '').split(',') })
-          if (kill.on === 'batch' && run.batches.length >= kill.k) doKill()
+          if (kill.on === 'batch' && run.batches.length >= kill.k) killSoon(kill.delayMs)
         } else if (f[0] === 'phase') {
           run.phases.push(f[1] as string)
           if (kill.on === 'phase' && f[1] === kill.name) doKill()
@@ -162,6 +174,16 @@ function checkState(ctx: string, rows: Map<number, Row> | null, ex: Expect): voi
     const where = [...at].map(([k, c]) => `${k}x${c}`).join(' ')
     assert.ok(at.size === 2 && at.get(a) === 1 && at.get(b) === 1,
       `${ctx}: ${tag} (keys ${a},${b}) is partial or duplicated: found at ${where}`)
+  }
+  // No partial batch: the sequencer gives ids in arrival order and cuts batches as contiguous runs of
+  // them (src/txn/sequencer.ts), and a child submits t<first>, t<first+1>, ... in that order, so the
+  // tags of a child found after a crash are exactly a prefix of its range. A batch committed in part
+  // leaves a gap even when each of its transactions is whole.
+  for (const [lo, hi] of ex.ranges) {
+    if (lo === hi) continue
+    const present = [...seen.keys()].map((t) => Number(t.slice(1))).filter((n) => n >= lo && n <= hi).sort((x, y) => x - y)
+    const gap = present.findIndex((n, i) => n !== lo + i)
+    assert.ok(gap < 0, `${ctx}: tags of t${lo}..t${hi} are not a prefix: t${lo + gap} is missing but t${present[gap]} is there (a partial batch)`)
   }
   // 1. Every acknowledged tag is there (then exactly once at both keys, by 2).
   for (const [tag, ack] of ex.acks) {
@@ -262,14 +284,17 @@ function pick(rnd: () => number, kind: KillKind, concurrency: number): Kill {
     case 'phase':
     case 'phase-ready': return { on: 'phase', name: 'ready' }
     // Early and late: a third of the kills within the first few events.
-    case 'batch': return { on: 'batch', k: 1 + (early ? rnd() % 5 : rnd() % 60) }
+    case 'batch': return { on: 'batch', k: 1 + (early ? rnd() % 5 : rnd() % 60), delayMs: rnd() % 3 === 0 ? 0 : 1 + (rnd() % 20) }
     case 'die': return { on: 'die', k: 1 + (early ? rnd() % 5 : rnd() % 60) }
-    case 'ack': return { on: 'ack', k: 1 + (early ? rnd() % 20 : rnd() % Math.min(3000, 100 * concurrency)) }
+    case 'ack': {
+      const k = 1 + (early ? rnd() % 20 : rnd() % Math.min(3000, 100 * concurrency))
+      return { on: 'ack', k, delayMs: rnd() % 3 === 0 ? 0 : 1 + (rnd() % 20) }
+    }
   }
 }
 
 const SINGLE: KillKind[] = [
-  'spawn', 'phase-start', 'phase-opened', 'phase-ready', 'die', 'die', 'batch', 'ack', 'ack', 'ack', 'ack',
+  'spawn', 'phase-start', 'phase-opened', 'phase-ready', 'die', 'die', 'batch', 'batch', 'ack', 'ack', 'ack', 'ack', 'ack', 'ack',
 ]
 
 const stats: string[] = []
