@@ -12,6 +12,12 @@ import {
 } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 
+interface PartitionWriters {
+  readonly upsert: Database.Statement
+  readonly delete: Database.Statement
+  readonly hasBlob: boolean
+}
+
 const SYNCHRONOUS: Record<SyncMode, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' }
 
 /** better-sqlite3 binds Buffers; a Uint8Array view is wrapped without a copy. */
@@ -28,8 +34,7 @@ function bindable(v: SqlValue): unknown {
 export class SqlitePartitionStore implements PartitionStore {
   readonly file: string
   private readonly db: Database.Database
-  private readonly upserts = new Map<string, Database.Statement>()
-  private readonly deletes = new Map<string, Database.Statement>()
+  private writers = new WeakMap<TableDef, PartitionWriters[]>()
   private tables = new Map<string, TableDef>()
   private readonly commitTxn: (c: BatchCommit) => void
 
@@ -84,18 +89,32 @@ export class SqlitePartitionStore implements PartitionStore {
 
   private useCatalog(catalog: CatalogData): void {
     this.tables = new Map(catalog.tables.map((t) => [t.name.toLowerCase(), t]))
-    this.upserts.clear()
-    this.deletes.clear()
+    this.writers = new WeakMap()
   }
 
-  private statement(cache: Map<string, Database.Statement>, table: TableDef, p: number, sql: (name: string) => string): Database.Statement {
-    const name = partitionTableName(table, p)
-    let stmt = cache.get(name)
-    if (stmt === undefined) {
-      stmt = this.db.prepare(sql(quoteIdent(name)))
-      cache.set(name, stmt)
+  /** The upsert and delete statements of one partition table, prepared once per table definition. */
+  private writeStatements(table: TableDef, p: number): PartitionWriters {
+    let byPartition = this.writers.get(table)
+    if (byPartition === undefined) {
+      byPartition = []
+      this.writers.set(table, byPartition)
     }
-    return stmt
+    let w = byPartition[p]
+    if (w === undefined) {
+      const name = quoteIdent(partitionTableName(table, p))
+      const key = keyColumnSql(table)
+      const marks = table.columns.map(() => '?').join(', ')
+      const others = table.columns.filter((_, i) => i !== table.keyIndex).map((c) => `${quoteIdent(c.name)} = excluded.${quoteIdent(c.name)}`)
+      // An upsert updates in place; INSERT OR REPLACE would delete and insert again.
+      const onConflict = others.length > 0 ? `ON CONFLICT (${key}) DO UPDATE SET ${others.join(', ')}` : `ON CONFLICT (${key}) DO NOTHING`
+      w = {
+        upsert: this.db.prepare(`INSERT INTO ${name} (${columnListSql(table)}) VALUES (${marks}) ${onConflict}`),
+        delete: this.db.prepare(`DELETE FROM ${name} WHERE ${key} = ?`),
+        hasBlob: table.columns.some((c) => c.type === 'BLOB'),
+      }
+      byPartition[p] = w
+    }
+    return w
   }
 
   private readonly applyBatch = (c: BatchCommit): void => {
@@ -116,14 +135,9 @@ export class SqlitePartitionStore implements PartitionStore {
     for (const w of c.writes) {
       const table = this.tables.get(w.table)
       invariant(table !== undefined, `write to unknown table ${w.table}`)
-      const p = partitionOf(table, w.key)
-      if (w.row === null) {
-        this.statement(this.deletes, table, p, (n) => `DELETE FROM ${n} WHERE ${keyColumnSql(table)} = ?`).run(w.key)
-      } else {
-        const marks = table.columns.map(() => '?').join(', ')
-        this.statement(this.upserts, table, p, (n) => `INSERT OR REPLACE INTO ${n} (${columnListSql(table)}) VALUES (${marks})`)
-          .run(...w.row.map(bindable))
-      }
+      const stmts = this.writeStatements(table, partitionOf(table, w.key))
+      if (w.row === null) stmts.delete.run(w.key)
+      else stmts.upsert.run(stmts.hasBlob ? w.row.map(bindable) : w.row)
     }
     this.setMeta('last_batch', BigInt(c.batch))
     this.setMeta('next_txn_id', BigInt(c.nextTxnId))
