@@ -19,8 +19,11 @@ const { values: args } = parseArgs({
     theta: { type: 'string', default: '0,0.99' },
     partitions: { type: 'string', default: '8' },
     sync: { type: 'string', default: 'full' },
+    direct: { type: 'boolean', default: true },
+    'no-direct': { type: 'boolean', default: false },
   },
 })
+if (args['no-direct']) args.direct = false
 const KEYS = Number(args.keys)
 const DURATION_MS = Number(args.duration) * 1000
 const INFLIGHT = Number(args.inflight)
@@ -113,8 +116,8 @@ console.log(`YCSB-T transfers: ${KEYS.toLocaleString('en-US')} keys, 2 reads + 2
 console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | txns/batch | of direct limit |')
 console.log('|---|---|---|---|---|---|---|')
 for (const theta of String(args.theta).split(',').map(Number)) {
-  const limit = directSqlite(theta)
-  console.log(fmt(limit, limit.tps))
+  const limit = args.direct ? directSqlite(theta) : { label: 'direct (skipped)', tps: NaN, p50: NaN, p99: NaN, fallback: 0, batch: 0 }
+  if (args.direct) console.log(fmt(limit, limit.tps))
   for (const w of String(args.workers).split(',').map(Number)) {
     const r = await engine(w, theta)
     rows.push(r)
