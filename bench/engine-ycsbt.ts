@@ -29,7 +29,7 @@ const DURATION_MS = Number(args.duration) * 1000
 const INFLIGHT = Number(args.inflight)
 const BALANCE = 1_000_000_000
 
-interface Result { label: string; tps: number; p50: number; p99: number; fallback: number; batch: number }
+interface Result { label: string; tps: number; p50: number; p99: number; fallback: number; stale: number; batch: number }
 
 /** One thread, better-sqlite3 directly: per transfer 2 point reads + 2 writes, 1,000 per fsynced commit. */
 function directSqlite(theta: number): Result {
@@ -64,7 +64,7 @@ function directSqlite(theta: number): Result {
   const secs = (performance.now() - start) / 1000
   db.close()
   rmSync(dir, { recursive: true, force: true })
-  return { label: `direct better-sqlite3, 1 thread, theta ${theta}`, tps: txns / secs, p50: NaN, p99: NaN, fallback: 0, batch: 1000 }
+  return { label: `direct better-sqlite3, 1 thread, theta ${theta}`, tps: txns / secs, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 1000 }
 }
 
 async function engine(workers: number, theta: number): Promise<Result> {
@@ -105,18 +105,19 @@ async function engine(workers: number, theta: number): Promise<Result> {
   return {
     label: `acheron embedded, ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
     tps: done / secs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
-    fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),
+    fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns),
+    stale: (s.staleReruns - before.staleReruns) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),
   }
 }
 
 const rows: Result[] = []
 const fmt = (r: Result, limit: number) =>
-  `| ${r.label} | ${Math.round(r.tps).toLocaleString('en-US')} | ${Number.isNaN(r.p50) ? '–' : r.p50.toFixed(1)} | ${Number.isNaN(r.p99) ? '–' : r.p99.toFixed(1)} | ${(r.fallback * 100).toFixed(1)}% | ${Math.round(r.batch)} | ${((r.tps / limit) * 100).toFixed(0)}% |`
+  `| ${r.label} | ${Math.round(r.tps).toLocaleString('en-US')} | ${Number.isNaN(r.p50) ? '–' : r.p50.toFixed(1)} | ${Number.isNaN(r.p99) ? '–' : r.p99.toFixed(1)} | ${(r.fallback * 100).toFixed(1)}% | ${(r.stale * 100).toFixed(1)}% | ${Math.round(r.batch)} | ${((r.tps / limit) * 100).toFixed(0)}% |`
 console.log(`YCSB-T transfers: ${KEYS.toLocaleString('en-US')} keys, 2 reads + 2 writes each, sync ${args.sync}, ${args.duration}s per row, ${INFLIGHT} transactions in flight`)
-console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | txns/batch | of direct limit |')
-console.log('|---|---|---|---|---|---|---|')
+console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | stale re-runs | txns/batch | of direct limit |')
+console.log('|---|---|---|---|---|---|---|---|')
 for (const theta of String(args.theta).split(',').map(Number)) {
-  const limit = args.direct ? directSqlite(theta) : { label: 'direct (skipped)', tps: NaN, p50: NaN, p99: NaN, fallback: 0, batch: 0 }
+  const limit = args.direct ? directSqlite(theta) : { label: 'direct (skipped)', tps: NaN, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 0 }
   if (args.direct) console.log(fmt(limit, limit.tps))
   for (const w of String(args.workers).split(',').map(Number)) {
     const r = await engine(w, theta)

@@ -5,6 +5,7 @@ import { Catalog, type RuntimeKind } from './catalog.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
+import { PipelinedExecutor } from './pipelined-executor.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from './function-runtime.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
@@ -50,6 +51,8 @@ export interface EngineStats {
   fallbackTxns: number
   walkRounds: number
   lockMisses: number
+  /** Phase-1 executions run again because they read a row of the batch still committing (pipelining). */
+  staleReruns: number
   lastBatchTxns: number
   /** Milliseconds spent executing batches (protocol + workers) and committing them (storage). */
   executeMs: number
@@ -71,14 +74,14 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
-  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
+  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleReruns: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
   /** Called after each batch is durable, before its replies are released. */
   onBatch: ((record: BatchRecord) => void) | null = null
 
   private constructor(
     private readonly opts: EngineOptions,
     private readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
-    private readonly executor: EngineExecutor,
+    private readonly executor: PipelinedExecutor,
   ) {
     const state = opts.store.load()
     this.catalog = new Catalog(state.catalog)
@@ -95,7 +98,7 @@ export class Engine {
     if (opts.workers === 0) executor = new InlineExecutor(new ExecutionHost(opts.store.reader(), runtimes, opts.log))
     else if (spec === null) throw new Error('this store lives in one thread: use workers: 0')
     else executor = WorkerPool.create(opts.workers, spec, opts.runtimes, opts.log)
-    const engine = new Engine(opts, runtimes, executor)
+    const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor))
     await executor.setCatalog(engine.catalog.data, engine.modules)
     return engine
   }
@@ -182,16 +185,16 @@ export class Engine {
   }
 
   /**
-   * Executes a data batch while the previous one commits: the batch's first requests are posted to the
-   * workers before the (synchronous) commit starts, and its reads see the previous batch's writes first,
-   * so the result is the same as executing after the commit. If that commit fails, the speculative
-   * execution is thrown away and the batch runs again on the state without it.
+   * Executes a data batch while the previous one commits: the batch's phase 1 is posted to the workers
+   * before the (synchronous) commit starts; PipelinedExecutor then re-runs whatever read a row the
+   * previous batch wrote, so the result equals executing after the commit. If that commit fails, the
+   * speculative execution is thrown away and the batch runs again on the state without it.
    */
   private async executeDataBatch(batch: readonly Sequenced[], previous: ExecutedBatch | null): Promise<ExecutedBatch | null> {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
-    const start = (overlay: ExecutedBatch | null): Promise<BatchRun> => {
+    const start = (pending: ExecutedBatch | null): Promise<BatchRun> => {
       try {
-        this.executor.beginBatch(overlay === null ? null : overlay.writes.map((w) => [w.rowKey, w.row] as const))
+        this.executor.beginBatch(pending === null ? null : new Set(pending.writes.map((w) => w.rowKey)))
         const p = this.opts.protocol.runBatch(txns, this.executor)
         p.catch(() => {}) // observed below, after the previous batch's commit
         return p
@@ -201,7 +204,9 @@ export class Engine {
     }
     let started = performance.now()
     let execution = start(previous)
-    if (previous !== null && !this.commitExecuted(previous)) {
+    const previousOk = previous === null || this.commitExecuted(previous)
+    this.executor.previousCommitted(previousOk)
+    if (!previousOk) {
       await execution.catch(() => {})
       started = performance.now()
       execution = start(null)
@@ -237,6 +242,7 @@ export class Engine {
     this.stats.fallbackTxns += e.run.fallbackTxns
     this.stats.walkRounds += e.run.walkRounds
     this.stats.lockMisses += e.run.lockMisses
+    this.stats.staleReruns = this.executor.staleReruns
     const outcomes = e.run.executions.map((x, seq): TxnOutcome => {
       const commit = { batch: number, seq }
       return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }

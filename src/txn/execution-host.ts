@@ -1,10 +1,8 @@
-import type { RowKey } from '../storage/keys.js'
 import type { SnapshotReader } from '../storage/partition-store.js'
-import type { Row } from '../values.js'
 import { Catalog, type CatalogData, type RuntimeKind } from './catalog.js'
 import type { FunctionRuntime, ModuleSource } from './function-runtime.js'
 import { executeTxn } from './txn-runner.js'
-import type { BaseReader, ExecEnv } from './txn-state.js'
+import type { ExecEnv } from './txn-state.js'
 import type { Execution, SequencedTxn } from './types.js'
 import { walk, type WalkResult, type WalkTask } from './walk.js'
 
@@ -18,9 +16,6 @@ export class ExecutionHost {
   private catalog = Catalog.empty()
   private readonly modules = new Map<string, ModuleSource>()
   private readonly env: ExecEnv
-  /** Writes of the previous batch, which may not be visible in the snapshot yet (pipelined commit). */
-  private overlay: ReadonlyMap<RowKey, Row | null> | null = null
-  private readonly base: BaseReader
 
   constructor(
     private readonly reader: SnapshotReader,
@@ -38,21 +33,6 @@ export class ExecutionHost {
       },
       log,
     }
-    this.base = {
-      read: (table, key, rk) => {
-        const o = this.overlay?.get(rk)
-        if (o !== undefined) return o ?? undefined
-        return this.reader.read(table, key, rk)
-      },
-    }
-  }
-
-  /**
-   * Reads of the coming batch see these rows first: the final writes of the batch before it, whose
-   * commit may still be under way. Exact either way, since they are that batch's final images.
-   */
-  setOverlay(writes: readonly (readonly [RowKey, Row | null])[] | null): void {
-    this.overlay = writes === null || writes.length === 0 ? null : new Map(writes)
   }
 
   setCatalog(data: CatalogData, modules: readonly (readonly [string, Uint8Array])[]): void {
@@ -63,7 +43,7 @@ export class ExecutionHost {
   runOnSnapshot(txns: readonly SequencedTxn[]): Execution[] {
     this.reader.begin(this.catalog.data)
     try {
-      return txns.map((t) => executeTxn(this.env, this.base, null, t))
+      return txns.map((t) => executeTxn(this.env, this.reader, null, t))
     } finally {
       this.reader.end()
     }
@@ -72,7 +52,7 @@ export class ExecutionHost {
   runWalks(tasks: readonly WalkTask[]): WalkResult[] {
     this.reader.begin(this.catalog.data)
     try {
-      return tasks.map((task) => walk(task, this.base, (base, allowed, txn) => executeTxn(this.env, base, allowed, txn)))
+      return tasks.map((task) => walk(task, this.reader, (base, allowed, txn) => executeTxn(this.env, base, allowed, txn)))
     } finally {
       this.reader.end()
     }

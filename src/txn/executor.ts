@@ -1,5 +1,3 @@
-import type { RowKey } from '../storage/keys.js'
-import type { Row } from '../values.js'
 import type { CatalogData } from './catalog.js'
 import type { ExecutionHost } from './execution-host.js'
 import type { BatchExecutor } from './protocols/protocol.js'
@@ -10,8 +8,6 @@ import type { WalkResult, WalkTask } from './walk.js'
 export interface EngineExecutor extends BatchExecutor {
   /** Makes `data` (and these new modules) the catalog of the next operations. */
   setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void>
-  /** Starts a batch whose reads must see these writes first (the previous batch's, commit pending). */
-  beginBatch(overlay: readonly (readonly [RowKey, Row | null])[] | null): void
   close(): Promise<void>
 }
 
@@ -25,10 +21,6 @@ export class InlineExecutor implements EngineExecutor {
     const fresh = [...modules].filter(([h]) => !this.sent.has(h))
     for (const [h] of fresh) this.sent.add(h)
     this.host.setCatalog(data, fresh)
-  }
-
-  beginBatch(overlay: readonly (readonly [RowKey, Row | null])[] | null): void {
-    this.host.setOverlay(overlay)
   }
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {

@@ -23,10 +23,6 @@ port.on('message', (req: WorkerRequest) => {
         host.setCatalog(req.data, req.modules)
         reply = { seq: req.seq, ok: true, value: null }
         break
-      case 'overlay':
-        host.setOverlay(req.writes)
-        reply = { seq: req.seq, ok: true, value: null }
-        break
       case 'snapshot':
         reply = { seq: req.seq, ok: true, value: host.runOnSnapshot(req.txns) }
         break

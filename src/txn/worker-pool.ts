@@ -1,7 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { RowKey } from '../storage/keys.js'
 import type { ReaderSpec } from '../storage/partition-store.js'
-import type { Row } from '../values.js'
 import type { CatalogData } from './catalog.js'
 import type { LogFn } from './execution-host.js'
 import type { EngineExecutor } from './executor.js'
@@ -135,11 +133,6 @@ export class WorkerPool implements EngineExecutor {
   async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void> {
     this.catalog = data
     this.modules = modules
-  }
-
-  beginBatch(overlay: readonly (readonly [RowKey, Row | null])[] | null): void {
-    // Failures surface on the batch's next request to the same worker.
-    for (let i = 0; i < this.slots.length; i++) void this.send(i, { op: 'overlay', writes: overlay }).catch(() => {})
   }
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {

@@ -1,6 +1,4 @@
-import type { RowKey } from '../storage/keys.js'
 import type { ReaderSpec } from '../storage/partition-store.js'
-import type { Row } from '../values.js'
 import type { CatalogData } from './catalog.js'
 import type { RuntimeModules } from './function-runtime.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -14,7 +12,6 @@ export interface WorkerInit {
 
 export type WorkerRequest =
   | { readonly seq: number; readonly op: 'catalog'; readonly data: CatalogData; readonly modules: readonly (readonly [string, Uint8Array])[] }
-  | { readonly seq: number; readonly op: 'overlay'; readonly writes: readonly (readonly [RowKey, Row | null])[] | null }
   | { readonly seq: number; readonly op: 'snapshot'; readonly txns: readonly SequencedTxn[] }
   | { readonly seq: number; readonly op: 'walks'; readonly tasks: readonly WalkTask[] }
 

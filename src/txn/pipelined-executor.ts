@@ -1,0 +1,71 @@
+import type { RowKey } from '../storage/keys.js'
+import type { CatalogData } from './catalog.js'
+import type { EngineExecutor } from './executor.js'
+import type { BatchExecutor } from './protocols/protocol.js'
+import type { Execution, SequencedTxn } from './types.js'
+import type { WalkResult, WalkTask } from './walk.js'
+
+/**
+ * Lets a batch execute while the previous batch is still committing. Phase 1 of batch N+1 then reads a
+ * snapshot that may lag one batch, so once batch N's commit is done, every phase-1 execution that touched
+ * a row batch N wrote runs again; walks start only after that commit. Protocols therefore always see
+ * executions on the state after batch N, and the workers need no copy of batch N's writes.
+ */
+export class PipelinedExecutor implements BatchExecutor {
+  /** Rows the previous batch wrote, while its commit may not be visible yet. */
+  private pending: ReadonlySet<RowKey> | null = null
+  private committed: Promise<boolean> = Promise.resolve(true)
+  private settleCommitted: ((ok: boolean) => void) | null = null
+
+  constructor(private readonly inner: EngineExecutor) {}
+
+  /** Starts a batch; `previousWrites` are the rows of the batch whose commit is still under way. */
+  beginBatch(previousWrites: ReadonlySet<RowKey> | null): void {
+    this.pending = previousWrites
+    this.settleCommitted = null
+    if (previousWrites === null) this.committed = Promise.resolve(true)
+    else this.committed = new Promise((resolve) => { this.settleCommitted = resolve })
+  }
+
+  /** The previous batch's commit finished (`ok`) or failed (the engine then runs this batch again). */
+  previousCommitted(ok: boolean): void {
+    this.settleCommitted?.(ok)
+    this.settleCommitted = null
+  }
+
+  private async afterCommit(): Promise<boolean> {
+    if (this.pending === null) return true
+    const ok = await this.committed
+    this.pending = null
+    return ok
+  }
+
+  async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
+    const pending = this.pending
+    const first = await this.inner.runOnSnapshot(txns)
+    if (pending === null || !(await this.afterCommit())) return first
+    const stale: number[] = []
+    first.forEach((e, i) => { if (e.accessed.some((rk) => pending.has(rk))) stale.push(i) })
+    if (stale.length === 0) return first
+    const again = await this.inner.runOnSnapshot(stale.map((i) => txns[i] as SequencedTxn))
+    stale.forEach((i, j) => { first[i] = again[j] as Execution })
+    this.staleReruns += stale.length
+    return first
+  }
+
+  async runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
+    await this.afterCommit()
+    return this.inner.runWalks(tasks)
+  }
+
+  /** Phase-1 executions run again because the snapshot lagged (a cost of pipelining; for stats). */
+  staleReruns = 0
+
+  setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void> {
+    return this.inner.setCatalog(data, modules)
+  }
+
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+}
