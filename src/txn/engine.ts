@@ -51,8 +51,8 @@ export interface EngineStats {
   fallbackTxns: number
   walkRounds: number
   lockMisses: number
-  /** Phase-1 executions run again because they read a row of the batch still committing (pipelining). */
-  staleReruns: number
+  /** Phase-1 executions that read a row of the batch still committing (pipelining); the fallback re-runs them. */
+  staleExecutions: number
   lastBatchTxns: number
   /** Milliseconds spent executing batches (protocol + workers) and committing them (storage). */
   executeMs: number
@@ -74,7 +74,7 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
-  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleReruns: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
+  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
   /** Called after each batch is durable, before its replies are released. */
   onBatch: ((record: BatchRecord) => void) | null = null
 
@@ -242,7 +242,7 @@ export class Engine {
     this.stats.fallbackTxns += e.run.fallbackTxns
     this.stats.walkRounds += e.run.walkRounds
     this.stats.lockMisses += e.run.lockMisses
-    this.stats.staleReruns = this.executor.staleReruns
+    this.stats.staleExecutions = this.executor.staleExecutions
     const outcomes = e.run.executions.map((x, seq): TxnOutcome => {
       const commit = { batch: number, seq }
       return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }

@@ -7,9 +7,9 @@ import type { WalkResult, WalkTask } from './walk.js'
 
 /**
  * Lets a batch execute while the previous batch is still committing. Phase 1 of batch N+1 then reads a
- * snapshot that may lag one batch, so once batch N's commit is done, every phase-1 execution that touched
- * a row batch N wrote runs again; walks start only after that commit. Protocols therefore always see
- * executions on the state after batch N, and the workers need no copy of batch N's writes.
+ * snapshot that may lag one batch, so every phase-1 execution that touched a row batch N wrote is marked
+ * `stale` (a protocol sends it to the fallback walk, which re-executes it); walks start only after
+ * batch N's commit is done. The workers need no copy of batch N's writes.
  */
 export class PipelinedExecutor implements BatchExecutor {
   /** Rows the previous batch wrote, while its commit may not be visible yet. */
@@ -43,13 +43,13 @@ export class PipelinedExecutor implements BatchExecutor {
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
     const pending = this.pending
     const first = await this.inner.runOnSnapshot(txns)
-    if (pending === null || !(await this.afterCommit())) return first
-    const stale: number[] = []
-    first.forEach((e, i) => { if (e.accessed.some((rk) => pending.has(rk))) stale.push(i) })
-    if (stale.length === 0) return first
-    const again = await this.inner.runOnSnapshot(stale.map((i) => txns[i] as SequencedTxn))
-    stale.forEach((i, j) => { first[i] = again[j] as Execution })
-    this.staleReruns += stale.length
+    if (pending === null) return first
+    first.forEach((e, i) => {
+      if (e.accessed.some((rk) => pending.has(rk))) {
+        first[i] = { ...e, stale: true }
+        this.staleExecutions++
+      }
+    })
     return first
   }
 
@@ -58,8 +58,8 @@ export class PipelinedExecutor implements BatchExecutor {
     return this.inner.runWalks(tasks)
   }
 
-  /** Phase-1 executions run again because the snapshot lagged (a cost of pipelining; for stats). */
-  staleReruns = 0
+  /** Phase-1 executions marked stale because the snapshot lagged (a cost of pipelining; for stats). */
+  staleExecutions = 0
 
   setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void> {
     return this.inner.setCatalog(data, modules)

@@ -62,6 +62,11 @@ export interface Execution {
   readonly failure: TxnFailure | null
   /** Set when the execution touched a key outside its allowed set (a deterministic lock miss). */
   readonly lockMiss: RowKey | null
+  /**
+   * Set when it ran on a snapshot that lagged one batch and read a row that batch wrote (pipelining):
+   * its footprint is a fair reconnaissance, but it must execute again before anything of it is used.
+   */
+  readonly stale?: true
 }
 
 /** The outcome a client sees: committed (`ok`) or rolled back by its own logic; both with a position. */

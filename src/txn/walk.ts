@@ -55,7 +55,7 @@ export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn, r
     const txn = task.txns[i] as SequencedTxn
     const prior = task.priors[i] ?? null
     let exec: Execution
-    if (prior !== null && prior.lockMiss === null && rule(prior, written)) {
+    if (prior !== null && prior.lockMiss === null && prior.stale !== true && rule(prior, written)) {
       exec = prior
     } else {
       exec = execute(base, allowed, txn)

@@ -15,7 +15,7 @@ export const aria: Protocol = {
     const phase1 = await exec.runOnSnapshot(txns)
     const reserved = new Set<RowKey>()
     const conflicted = phase1.map((e) => {
-      const hit = e.accessed.some((rk) => reserved.has(rk))
+      const hit = e.stale === true || e.accessed.some((rk) => reserved.has(rk))
       for (const w of e.writes) reserved.add(w.rowKey)
       return hit
     })

@@ -3,7 +3,11 @@ import type { WalkResult, WalkTask } from '../walk.js'
 
 /** What a protocol may ask of the threads that execute transactions. */
 export interface BatchExecutor {
-  /** Phase 1: every transaction runs alone on the batch snapshot, in parallel; results in input order. */
+  /**
+   * Phase 1: every transaction runs alone on the batch snapshot, in parallel; results in input order.
+   * An execution marked `stale` read a row of the previous batch before its commit was visible: use its
+   * footprint, never its result (walks re-execute it).
+   */
   runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]>
   /** Fallback walks: each task on one thread, tasks in parallel; results in task order. */
   runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]>
