@@ -2,7 +2,7 @@
 // with sync full), and — in the same run — the same reads and writes done directly with better-sqlite3
 // in one thread: the physical limit of this storage. `npm run bench` runs it.
 import Database from 'better-sqlite3'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     partitions: { type: 'string', default: '8' },
     sync: { type: 'string', default: 'full' },
     direct: { type: 'boolean', default: true },
+    runtime: { type: 'string', default: 'js' },
     'no-direct': { type: 'boolean', default: false },
   },
 })
@@ -71,7 +72,11 @@ async function engine(workers: number, theta: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-engine-'))
   const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions) })
   await db.createTable({ name: 'account', columns: [{ name: 'id', type: 'INTEGER', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }] })
-  for (const f of ['deposit', 'transfer']) await db.createFunction(`account.${f}`, new Uint8Array(0), { runtime: 'js' })
+  // 'js': the engine's test runtime (engine cost alone); 'wasm': the AssemblyScript bank example.
+  const wasm = args.runtime === 'wasm' ? new Uint8Array(readFileSync(new URL('../guest/bank.wasm', import.meta.url))) : null
+  for (const f of ['deposit', 'transfer']) {
+    await db.createFunction(`account.${f}`, wasm ?? new Uint8Array(0), { runtime: wasm === null ? 'js' : 'wasm' })
+  }
   for (let i = 0; i < KEYS; i += 20_000) {
     await db.insert('account', Array.from({ length: Math.min(20_000, KEYS - i) }, (_, j) => [i + j, BALANCE]))
   }
@@ -103,7 +108,7 @@ async function engine(workers: number, theta: number): Promise<Result> {
   await db.close()
   rmSync(dir, { recursive: true, force: true })
   return {
-    label: `acheron embedded, ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
+    label: `acheron embedded (${args.runtime}), ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
     tps: done / secs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
     fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns),
     stale: (s.staleExecutions - before.staleExecutions) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),
@@ -113,7 +118,7 @@ async function engine(workers: number, theta: number): Promise<Result> {
 const rows: Result[] = []
 const fmt = (r: Result, limit: number) =>
   `| ${r.label} | ${Math.round(r.tps).toLocaleString('en-US')} | ${Number.isNaN(r.p50) ? '–' : r.p50.toFixed(1)} | ${Number.isNaN(r.p99) ? '–' : r.p99.toFixed(1)} | ${(r.fallback * 100).toFixed(1)}% | ${(r.stale * 100).toFixed(1)}% | ${Math.round(r.batch)} | ${((r.tps / limit) * 100).toFixed(0)}% |`
-console.log(`YCSB-T transfers: ${KEYS.toLocaleString('en-US')} keys, 2 reads + 2 writes each, sync ${args.sync}, ${args.duration}s per row, ${INFLIGHT} transactions in flight`)
+console.log(`YCSB-T transfers: ${KEYS.toLocaleString('en-US')} keys, 2 reads + 2 writes each, sync ${args.sync}, ${args.duration}s per row, ${INFLIGHT} transactions in flight, ${args.runtime} functions`)
 console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | stale phase 1 | txns/batch | of direct limit |')
 console.log('|---|---|---|---|---|---|---|---|')
 for (const theta of String(args.theta).split(',').map(Number)) {
