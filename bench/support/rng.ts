@@ -1,14 +1,4 @@
-/** mulberry32: a small seeded PRNG, so that every benchmark run draws the same keys. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { unitRandom as mulberry32 } from '../../test/support/rng.js'
 
 /**
  * Keys 0..n-1 drawn uniformly (theta 0) or Zipf-distributed with exponent theta, scrambled by a

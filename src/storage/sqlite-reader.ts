@@ -3,7 +3,7 @@ import type { CatalogData, TableDef } from '../txn/catalog.js'
 import type { Row } from '../values.js'
 import { partitionOf, type RowKey } from './keys.js'
 import type { SnapshotReader } from './partition-store.js'
-import { columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 
 /**
  * A read-only connection to the node's database, one per thread. Between `begin` and `end` it holds one
@@ -11,8 +11,7 @@ import { columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './s
  */
 export class SqliteSnapshotReader implements SnapshotReader {
   private readonly db: Database.Database
-  /** Point-read statements per table definition, by partition. */
-  private statements = new WeakMap<TableDef, Database.Statement[]>()
+  private readonly statements = new PerPartition<Database.Statement>()
   private readonly cache = new Map<RowKey, Row | undefined>()
   private catalogVersion = -1
   private open = false
@@ -24,7 +23,7 @@ export class SqliteSnapshotReader implements SnapshotReader {
   begin(catalog: CatalogData): void {
     if (catalog.version !== this.catalogVersion) {
       // A DDL batch may have dropped or recreated tables: forget statements of the old catalog.
-      this.statements = new WeakMap()
+      this.statements.clear()
       this.catalogVersion = catalog.version
     }
     this.cache.clear()
@@ -41,19 +40,10 @@ export class SqliteSnapshotReader implements SnapshotReader {
   read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
     if (this.cache.has(rk)) return this.cache.get(rk)
     const p = partitionOf(table, key)
-    let byPartition = this.statements.get(table)
-    if (byPartition === undefined) {
-      byPartition = []
-      this.statements.set(table, byPartition)
-    }
-    let stmt = byPartition[p]
-    if (stmt === undefined) {
-      stmt = this.db
-        .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
-        .raw(true)
-        .safeIntegers(true)
-      byPartition[p] = stmt
-    }
+    const stmt = this.statements.get(table, p, () => this.db
+      .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
+      .raw(true)
+      .safeIntegers(true))
     const row = stmt.get(key) as Row | undefined
     this.cache.set(rk, row)
     return row

@@ -40,3 +40,29 @@ export function columnListSql(table: TableDef): string {
 export function keyColumnSql(table: TableDef): string {
   return quoteIdent((table.columns[table.keyIndex] as ColumnDef).name)
 }
+
+/**
+ * Prepared statements (or any per-partition value) kept per table definition and partition. Keyed by
+ * the definition object, so a DDL batch that replaces a table makes its old entries unreachable.
+ */
+export class PerPartition<T> {
+  private byTable = new WeakMap<TableDef, T[]>()
+
+  get(table: TableDef, partition: number, create: () => T): T {
+    let byPartition = this.byTable.get(table)
+    if (byPartition === undefined) {
+      byPartition = []
+      this.byTable.set(table, byPartition)
+    }
+    let v = byPartition[partition]
+    if (v === undefined) {
+      v = create()
+      byPartition[partition] = v
+    }
+    return v
+  }
+
+  clear(): void {
+    this.byTable = new WeakMap()
+  }
+}

@@ -8,7 +8,7 @@ import { compareKeys, partitionOf } from './keys.js'
 import type { BatchCommit, PartitionStore, ReaderSpec, SnapshotReader, StoredState, SyncMode } from './partition-store.js'
 import { SqliteSnapshotReader } from './sqlite-reader.js'
 import {
-  DATABASE_FILE, STORAGE_FORMAT, columnListSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
+  DATABASE_FILE, PerPartition, STORAGE_FORMAT, columnListSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
 } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 
@@ -34,7 +34,7 @@ function bindable(v: SqlValue): unknown {
 export class SqlitePartitionStore implements PartitionStore {
   readonly file: string
   private readonly db: Database.Database
-  private writers = new WeakMap<TableDef, PartitionWriters[]>()
+  private readonly writers = new PerPartition<PartitionWriters>()
   private tables = new Map<string, TableDef>()
   private readonly commitTxn: (c: BatchCommit) => void
 
@@ -89,32 +89,24 @@ export class SqlitePartitionStore implements PartitionStore {
 
   private useCatalog(catalog: CatalogData): void {
     this.tables = new Map(catalog.tables.map((t) => [t.name.toLowerCase(), t]))
-    this.writers = new WeakMap()
+    this.writers.clear()
   }
 
   /** The upsert and delete statements of one partition table, prepared once per table definition. */
   private writeStatements(table: TableDef, p: number): PartitionWriters {
-    let byPartition = this.writers.get(table)
-    if (byPartition === undefined) {
-      byPartition = []
-      this.writers.set(table, byPartition)
-    }
-    let w = byPartition[p]
-    if (w === undefined) {
+    return this.writers.get(table, p, () => {
       const name = quoteIdent(partitionTableName(table, p))
       const key = keyColumnSql(table)
       const marks = table.columns.map(() => '?').join(', ')
       const others = table.columns.filter((_, i) => i !== table.keyIndex).map((c) => `${quoteIdent(c.name)} = excluded.${quoteIdent(c.name)}`)
       // An upsert updates in place; INSERT OR REPLACE would delete and insert again.
       const onConflict = others.length > 0 ? `ON CONFLICT (${key}) DO UPDATE SET ${others.join(', ')}` : `ON CONFLICT (${key}) DO NOTHING`
-      w = {
+      return {
         upsert: this.db.prepare(`INSERT INTO ${name} (${columnListSql(table)}) VALUES (${marks}) ${onConflict}`),
         delete: this.db.prepare(`DELETE FROM ${name} WHERE ${key} = ?`),
         hasBlob: table.columns.some((c) => c.type === 'BLOB'),
       }
-      byPartition[p] = w
-    }
-    return w
+    })
   }
 
   private readonly applyBatch = (c: BatchCommit): void => {

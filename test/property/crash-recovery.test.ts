@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
-import { FN, KEYS, TABLE, keysOf, mulberry32, programOf, setUp, tagOf } from '../support/crash-child.js'
+import { FN, KEYS, TABLE, keysOf, programOf, setUp, tagOf } from '../support/crash-child.js'
+import { uint32Random } from '../support/rng.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -269,7 +270,7 @@ function absorb(ctx: string, run: ChildRun, ex: Expect, first: number, kill: Kil
 }
 
 /** Seeds of the scenarios, drawn from the base seed. */
-const seeds = mulberry32(BASE_SEED)
+const seeds = uint32Random(BASE_SEED)
 const CONCURRENCY = [1, 4, 16, 50, 80]
 
 type KillKind = Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready'
@@ -301,7 +302,7 @@ const stats: string[] = []
 
 for (const [i, kind] of SINGLE.entries()) {
   const seed = seeds()
-  const rnd = mulberry32(seed)
+  const rnd = uint32Random(seed)
   const concurrency = CONCURRENCY[rnd() % CONCURRENCY.length] as number
   const kill = pick(rnd, kind, concurrency)
   const name = `crash ${i}: base ${BASE_SEED} seed ${seed} concurrency ${concurrency} kill ${describeKill(kill)}`
@@ -330,7 +331,7 @@ for (const [i, kinds] of REPEATED.entries()) {
   test(`repeated crashes ${i}: base ${BASE_SEED} seed ${seed}`, async () => {
     const { dir, cleanup } = tempDir('acheron-crash-')
     try {
-      const rnd = mulberry32(seed)
+      const rnd = uint32Random(seed)
       const ex: Expect = { seed, acks: new Map(), maxBatch: 0, ranges: [], durable: new Set() }
       for (const [g, kind] of kinds.entries()) {
         const concurrency = CONCURRENCY[rnd() % CONCURRENCY.length] as number

@@ -15,6 +15,7 @@
 //   fail <tag> <code> <message>        the transaction was acknowledged as failed (never expected)
 // With dieAtBatch = K > 0 the child SIGKILLs itself inside onBatch of the K-th batch it sees, right after
 // printing its line: the exact instant between a batch's durability and its replies.
+import { uint32Random } from './rng.js'
 import { writeSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
@@ -28,17 +29,6 @@ export const PARTITIONS = 4
 /** Keys 0..KEYS-1. */
 export const KEYS = 40
 
-/** mulberry32: a tiny seeded PRNG returning uint32s. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
-  }
-}
 
 const PARTITION_TABLE = { partitions: PARTITIONS } as TableDef
 export function partitionOfKey(k: number): number {
@@ -47,7 +37,7 @@ export function partitionOfKey(k: number): number {
 
 /** The two keys of transaction n: different keys, on different partitions except one time in eight. */
 export function keysOf(seed: number, n: number): [number, number] {
-  const rnd = mulberry32((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(n, 0x85ebca6b)) >>> 0)
+  const rnd = uint32Random((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(n, 0x85ebca6b)) >>> 0)
   const a = rnd() % KEYS
   const samePartition = rnd() % 8 === 0
   for (;;) {
