@@ -2,6 +2,7 @@
 // phase-1 and walk requests from the coordinator, one at a time.
 import { parentPort, workerData } from 'node:worker_threads'
 import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
+import { decodeWalkTask, encodeExecutions, encodeWalkResult } from './execution-codec.js'
 import { ExecutionHost } from './execution-host.js'
 import { loadRuntimes } from './function-runtime.js'
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
@@ -24,10 +25,10 @@ port.on('message', (req: WorkerRequest) => {
         reply = { seq: req.seq, ok: true, value: null }
         break
       case 'snapshot':
-        reply = { seq: req.seq, ok: true, value: host.runOnSnapshot(req.txns) }
+        reply = { seq: req.seq, ok: true, value: encodeExecutions(host.runOnSnapshot(req.txns)) }
         break
       case 'walks':
-        reply = { seq: req.seq, ok: true, value: host.runWalks(req.tasks) }
+        reply = { seq: req.seq, ok: true, value: host.runWalks(req.tasks.map(decodeWalkTask)).map(encodeWalkResult) }
         break
     }
   } catch (err) {

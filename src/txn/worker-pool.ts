@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import type { ReaderSpec } from '../storage/partition-store.js'
 import type { CatalogData } from './catalog.js'
 import type { LogFn } from './execution-host.js'
+import { decodeExecutions, decodeWalkResult, encodeWalkTask, type ExecutionsWire, type WalkResultWire } from './execution-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { RuntimeModules } from './function-runtime.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -140,7 +141,7 @@ export class WorkerPool implements EngineExecutor {
     const size = Math.ceil(txns.length / chunks)
     const parts = await Promise.all(
       Array.from({ length: chunks }, async (_, i) =>
-        this.send<Execution[]>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) })),
+        decodeExecutions(await this.send<ExecutionsWire>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) }))),
     )
     return parts.flat()
   }
@@ -158,8 +159,8 @@ export class WorkerPool implements EngineExecutor {
     const out: WalkResult[] = new Array(tasks.length)
     await Promise.all(assigned.map(async (idx, w) => {
       if (idx.length === 0) return
-      const res = await this.send<WalkResult[]>(w, { op: 'walks', tasks: idx.map((i) => tasks[i] as WalkTask) })
-      idx.forEach((i, j) => { out[i] = res[j] as WalkResult })
+      const res = await this.send<WalkResultWire[]>(w, { op: 'walks', tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask)) })
+      idx.forEach((i, j) => { out[i] = decodeWalkResult(res[j] as WalkResultWire) })
     }))
     return out
   }

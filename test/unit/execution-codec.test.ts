@@ -1,0 +1,50 @@
+import fc from 'fast-check'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  decodeExecutions, decodeWalkResult, decodeWalkTask, encodeExecutions, encodeWalkResult, encodeWalkTask,
+} from '../../src/txn/execution-codec.js'
+import type { Execution, TxnResult } from '../../src/txn/types.js'
+import type { SqlValue } from '../../src/values.js'
+
+/** Plain objects, as the engine makes them (uvu's deep equality compares prototypes). */
+const PLAIN = { noNullPrototype: true } as const
+
+const valueArb: fc.Arbitrary<SqlValue> = fc.oneof(
+  fc.constant(null), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.double({ noNaN: true }),
+  fc.string(), fc.uint8Array({ maxLength: 8 }),
+)
+const rowKeyArb = fc.tuple(fc.constantFrom('a', 'b'), fc.string({ maxLength: 6 })).map(([t, k]) => `${t}\u0000${k}`)
+const resultArb: fc.Arbitrary<TxnResult | null> = fc.oneof(
+  fc.constant(null),
+  fc.record({ value: valueArb, rowsAffected: fc.nat(5) }, PLAIN),
+  fc.record({ rowsAffected: fc.nat(5) }, PLAIN),
+  fc.record({ rows: fc.array(fc.array(valueArb, { maxLength: 3 }), { maxLength: 2 }), rowsAffected: fc.constant(0) }, PLAIN),
+)
+const executionArb: fc.Arbitrary<Execution> = fc.record({
+  id: fc.nat(),
+  accessed: fc.array(rowKeyArb, { maxLength: 4 }),
+  writes: fc.array(fc.record({ rowKey: rowKeyArb, table: fc.constantFrom('a', 'b'), key: valueArb, row: fc.option(fc.array(valueArb, { maxLength: 3 }), { nil: null }) }, PLAIN), { maxLength: 3 }),
+  result: resultArb,
+  failure: fc.option(fc.record({ code: fc.constant('TXN_ABORTED' as const), message: fc.string() }, PLAIN), { nil: null }),
+  lockMiss: fc.option(rowKeyArb, { nil: null }),
+}, PLAIN).chain((e) => fc.boolean().map((stale) => (stale ? { ...e, stale: true as const } : e)))
+
+test('executions survive the wire encoding unchanged', () => {
+  fc.assert(fc.property(fc.array(executionArb, { maxLength: 12 }), (execs) => {
+    assert.equal(decodeExecutions(structuredClone(encodeExecutions(execs))), execs)
+  }), { numRuns: 300 })
+})
+
+test('walk tasks and walk results survive the wire encoding unchanged', () => {
+  fc.assert(fc.property(fc.array(fc.option(executionArb, { nil: null }), { maxLength: 6 }), fc.option(fc.record({ id: fc.nat(), rowKey: rowKeyArb }, PLAIN), { nil: null }), (priors, lockMiss) => {
+    const txns = priors.map((_, i) => ({ id: i, input: { kind: 'get' as const, table: 'a', key: BigInt(i) } }))
+    const task = { txns, priors, keys: ['a\u00001'] }
+    assert.equal(decodeWalkTask(structuredClone(encodeWalkTask(task))), task)
+    const executions = priors.filter((p): p is Execution => p !== null)
+    const result = { executions, lockMiss, reexecuted: executions.length }
+    assert.equal(decodeWalkResult(structuredClone(encodeWalkResult(result))), result)
+  }), { numRuns: 200 })
+})
+
+test.run()
