@@ -1,0 +1,194 @@
+// The typed AST of Acheron's SQL (CONTRACT.md §3). Every node carries the position of its first token in
+// the ORIGINAL script, so that any later error (UNKNOWN_COLUMN, TYPE_MISMATCH, ...) can point at it.
+import type { ColumnType } from '../txn/catalog.js'
+import type { SqlValue } from '../values.js'
+
+/** A place in the original script: 0-based UTF-16 offset, 1-based line and column (lines end at `\n`). */
+export interface Pos {
+  readonly offset: number
+  readonly line: number
+  readonly column: number
+}
+
+// ---- expressions ---------------------------------------------------------------------------------
+
+export interface LiteralExpr {
+  readonly kind: 'literal'
+  readonly value: SqlValue
+  readonly pos: Pos
+  /** Set for TRUE/FALSE (value 1n/0n): SQLite gives `x IS TRUE` its own meaning, so it is rendered as written. */
+  readonly keyword?: 'TRUE' | 'FALSE'
+}
+/** `?`: `index` counts from 0 in order of appearance within its statement. */
+export interface ParamExpr { readonly kind: 'param'; readonly index: number; readonly pos: Pos }
+/** What CALL arguments, VALUES rows, LIMIT and OFFSET accept: a literal or a parameter. */
+export type ValueExpr = LiteralExpr | ParamExpr
+
+export interface ColumnExpr {
+  readonly kind: 'column'
+  /** The qualifier of `t.col`, or null. */
+  readonly table: string | null
+  /** As written (names are case-insensitive). */
+  readonly name: string
+  readonly pos: Pos
+}
+export type UnaryOp = '-' | '+' | 'NOT'
+export interface UnaryExpr { readonly kind: 'unary'; readonly op: UnaryOp; readonly operand: SqlExpr; readonly pos: Pos }
+export type BinaryOp =
+  | 'OR' | 'AND'
+  | '=' | '!=' | 'IS' | 'IS NOT'
+  | '<' | '<=' | '>' | '>='
+  | '+' | '-' | '*' | '/' | '%' | '||'
+export interface BinaryExpr { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: SqlExpr; readonly right: SqlExpr; readonly pos: Pos }
+export interface InExpr { readonly kind: 'in'; readonly operand: SqlExpr; readonly list: readonly SqlExpr[]; readonly negated: boolean; readonly pos: Pos }
+export interface BetweenExpr { readonly kind: 'between'; readonly operand: SqlExpr; readonly low: SqlExpr; readonly high: SqlExpr; readonly negated: boolean; readonly pos: Pos }
+export interface LikeExpr { readonly kind: 'like'; readonly operand: SqlExpr; readonly pattern: SqlExpr; readonly negated: boolean; readonly pos: Pos }
+export interface FunctionExpr {
+  readonly kind: 'function'
+  /** Upper case, one of AGGREGATE_FUNCTIONS or SCALAR_FUNCTIONS. */
+  readonly name: string
+  readonly args: readonly SqlExpr[]
+  /** `COUNT(*)` */
+  readonly star: boolean
+  /** `COUNT(DISTINCT x)` */
+  readonly distinct: boolean
+  readonly aggregate: boolean
+  readonly pos: Pos
+}
+
+export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr
+
+// ---- statements ----------------------------------------------------------------------------------
+
+interface StatementBase {
+  readonly pos: Pos
+  /** 0-based index among the script's non-empty statements: the index of its result. */
+  readonly index: number
+  /** The statement's original text, without its `;` and surrounding comments. */
+  readonly text: string
+  /** How many `?` the statement has. */
+  readonly paramCount: number
+}
+
+export interface ColumnAst {
+  readonly name: string
+  /** Canonical type (aliases INT, BIGINT, BOOL, FLOAT, DOUBLE are mapped). */
+  readonly type: ColumnType
+  readonly notNull: boolean
+  /** The DEFAULT literal as written (not yet coerced to the column type); NULL when none. */
+  readonly default: SqlValue
+  readonly primaryKey: boolean
+  readonly pos: Pos
+}
+
+export interface CreateTableStmt extends StatementBase {
+  readonly kind: 'create-table'
+  readonly name: string
+  readonly ifNotExists: boolean
+  readonly columns: readonly ColumnAst[]
+  /** The one primary-key column, as declared in `columns`. */
+  readonly primaryKey: string
+  readonly partitions: number | null
+}
+export interface DropTableStmt extends StatementBase { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
+
+export type WasmSource =
+  | { readonly kind: 'base64'; readonly bytes: Uint8Array; readonly pos: Pos }
+  | { readonly kind: 'hex'; readonly bytes: Uint8Array; readonly pos: Pos }
+  /** Read by the console/SDK on the client's machine; a server rejects it. */
+  | { readonly kind: 'file'; readonly path: string; readonly pos: Pos }
+
+export interface CreateFunctionStmt extends StatementBase {
+  readonly kind: 'create-function'
+  /** `table.function` as written. */
+  readonly name: string
+  readonly table: string
+  readonly function: string
+  readonly orReplace: boolean
+  readonly source: WasmSource
+  /** null: the export named like the function. */
+  readonly exportName: string | null
+  readonly fuel: number | null
+  readonly memoryBytes: number | null
+}
+export interface DropFunctionStmt extends StatementBase { readonly kind: 'drop-function'; readonly name: string; readonly table: string; readonly function: string; readonly ifExists: boolean }
+export interface ShowTablesStmt extends StatementBase { readonly kind: 'show-tables' }
+export interface ShowFunctionsStmt extends StatementBase { readonly kind: 'show-functions' }
+export interface DescribeStmt extends StatementBase { readonly kind: 'describe'; readonly table: string }
+
+export interface CallStmt extends StatementBase {
+  readonly kind: 'call'
+  /** `table.function` as written. */
+  readonly fn: string
+  readonly key: ValueExpr
+  readonly args: readonly ValueExpr[]
+}
+
+export interface InsertStmt extends StatementBase {
+  readonly kind: 'insert'
+  readonly table: string
+  readonly orReplace: boolean
+  /** null: every column in table order. */
+  readonly columns: readonly string[] | null
+  /** Every row has columns.length values when columns is given (checked by the parser). */
+  readonly rows: readonly (readonly ValueExpr[])[]
+}
+
+export interface Assignment { readonly column: string; readonly expr: SqlExpr; readonly pos: Pos }
+export interface UpdateStmt extends StatementBase {
+  readonly kind: 'update'
+  readonly table: string
+  readonly set: readonly Assignment[]
+  readonly where: SqlExpr | null
+}
+export interface DeleteStmt extends StatementBase { readonly kind: 'delete'; readonly table: string; readonly where: SqlExpr | null }
+
+export type SelectItem =
+  | { readonly kind: 'star'; readonly pos: Pos }
+  /** `label` is the result column's name: the alias, else the column name, else the expression's text. */
+  | { readonly kind: 'expr'; readonly expr: SqlExpr; readonly alias: string | null; readonly label: string; readonly pos: Pos }
+
+export interface OrderTerm { readonly expr: SqlExpr; readonly descending: boolean; readonly pos: Pos }
+
+export interface SelectStmt extends StatementBase {
+  readonly kind: 'select'
+  readonly table: string
+  /** `FROM t AS a`: qualifiers may use `a`. */
+  readonly tableAlias: string | null
+  readonly distinct: boolean
+  readonly items: readonly SelectItem[]
+  readonly where: SqlExpr | null
+  readonly groupBy: readonly SqlExpr[]
+  readonly having: SqlExpr | null
+  readonly orderBy: readonly OrderTerm[]
+  readonly limit: ValueExpr | null
+  readonly offset: ValueExpr | null
+  /** An aggregate function appears in the items, HAVING or ORDER BY. */
+  readonly hasAggregates: boolean
+  /**
+   * Every column reference, in order of appearance. Names in GROUP BY, HAVING and ORDER BY may also be
+   * output aliases; `renderSelect` resolves them against the table.
+   */
+  readonly columnRefs: readonly ColumnExpr[]
+}
+
+export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
+export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
+
+export type Statement =
+  | CreateTableStmt | DropTableStmt | CreateFunctionStmt | DropFunctionStmt
+  | ShowTablesStmt | ShowFunctionsStmt | DescribeStmt
+  | CallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
+  | BeginStmt | CommitStmt
+
+export type StatementKind = Statement['kind']
+
+/** Aggregates of CONTRACT.md §3. */
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG'])
+/** Deterministic scalar functions, with their [min, max] argument counts (SQLite semantics). */
+export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
+  ['ABS', [1, 1]], ['LENGTH', [1, 1]], ['LOWER', [1, 1]], ['UPPER', [1, 1]], ['TYPEOF', [1, 1]],
+  ['COALESCE', [2, 64]], ['IFNULL', [2, 2]], ['NULLIF', [2, 2]], ['ROUND', [1, 2]], ['SUBSTR', [2, 3]],
+  // MIN and MAX with two or more arguments are scalar in SQLite.
+  ['MIN', [2, 64]], ['MAX', [2, 64]],
+])

@@ -1,0 +1,210 @@
+// Tokens of a whole script, with their positions in it. One pass, no backtracking, linear in the text.
+import { AcheronError } from '../errors.js'
+import type { Pos } from './ast.js'
+
+export type TokenKind =
+  | 'word'     // a keyword or bare identifier: [A-Za-z_][A-Za-z0-9_]*
+  | 'ident'    // a "quoted identifier"
+  | 'string'   // 'text'
+  | 'blob'     // X'hex'
+  | 'integer'  // digits
+  | 'real'     // digits with a fraction or an exponent
+  | 'param'    // ?
+  | 'punct'    // ( ) , ; . = == != <> < <= > >= + - * / % ||
+  | 'end'      // end of statement (at its `;` or at the end of the script)
+
+export interface Token extends Pos {
+  readonly kind: TokenKind
+  /**
+   * word: upper case; ident and string: the decoded content; blob: the hex digits; integer and real: the
+   * digits; punct: the symbol (`==` is `=`, `<>` is `!=`); end: ''.
+   */
+  readonly value: string
+  /** Offset just past the token. */
+  readonly end: number
+}
+
+const enum Ch {
+  Tab = 9, Newline = 10, CarriageReturn = 13, Space = 32, Bang = 33, DoubleQuote = 34, Percent = 37, Quote = 39,
+  LParen = 40, RParen = 41, Star = 42, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Slash = 47,
+  Zero = 48, Nine = 57, Semicolon = 59, Less = 60, Equals = 61, Greater = 62, Question = 63,
+  UpperA = 65, UpperE = 69, UpperX = 88, UpperZ = 90, Underscore = 95, LowerA = 97, LowerE = 101, LowerX = 120, LowerZ = 122, Pipe = 124,
+  FormFeed = 12, VerticalTab = 11,
+}
+
+function isDigit(c: number): boolean { return c >= Ch.Zero && c <= Ch.Nine }
+function isWordStart(c: number): boolean {
+  return (c >= Ch.UpperA && c <= Ch.UpperZ) || (c >= Ch.LowerA && c <= Ch.LowerZ) || c === Ch.Underscore
+}
+function isWordPart(c: number): boolean { return isWordStart(c) || isDigit(c) }
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+}
+
+/** Shows a piece of source text in a message: short, on one line. */
+export function excerpt(text: string): string {
+  const flat = text.replace(/\s+/g, ' ')
+  return flat.length > 24 ? `${flat.slice(0, 24)}…` : flat
+}
+
+export class Lexer {
+  private i = 0
+  private line = 1
+  private lineStart = 0
+
+  constructor(readonly src: string) {}
+
+  /** The position of the next character (after skipped space and comments, once `next` has run). */
+  here(): Pos {
+    return { offset: this.i, line: this.line, column: this.i - this.lineStart + 1 }
+  }
+
+  /** The next token; at the end of the script, an `end` token there (every time it is asked). */
+  next(): Token {
+    this.skipSpaceAndComments()
+    const src = this.src
+    const start = this.i
+    const line = this.line
+    const column = start - this.lineStart + 1
+    const tok = (kind: TokenKind, value: string): Token => ({ kind, value, offset: start, line, column, end: this.i })
+    if (start >= src.length) return tok('end', '')
+    const c = src.charCodeAt(start)
+
+    if (isWordStart(c)) {
+      if ((c === Ch.UpperX || c === Ch.LowerX) && src.charCodeAt(start + 1) === Ch.Quote) return this.blob(start, line, column)
+      let j = start + 1
+      while (j < src.length && isWordPart(src.charCodeAt(j))) j++
+      this.i = j
+      return tok('word', src.slice(start, j).toUpperCase())
+    }
+    if (isDigit(c) || (c === Ch.Dot && isDigit(src.charCodeAt(start + 1)))) return this.number(start, line, column)
+    if (c === Ch.Quote) {
+      const value = this.quoted(Ch.Quote, 'unterminated string literal', start, line, column)
+      return tok('string', value)
+    }
+    if (c === Ch.DoubleQuote) {
+      const value = this.quoted(Ch.DoubleQuote, 'unterminated quoted identifier', start, line, column)
+      return tok('ident', value)
+    }
+    const c2 = src.charCodeAt(start + 1)
+    const punct = (len: number, value: string): Token => { this.i = start + len; return tok('punct', value) }
+    switch (c) {
+      case Ch.Question: this.i = start + 1; return tok('param', '?')
+      case Ch.LParen: return punct(1, '(')
+      case Ch.RParen: return punct(1, ')')
+      case Ch.Comma: return punct(1, ',')
+      case Ch.Semicolon: return punct(1, ';')
+      case Ch.Dot: return punct(1, '.')
+      case Ch.Plus: return punct(1, '+')
+      case Ch.Minus: return punct(1, '-')
+      case Ch.Star: return punct(1, '*')
+      case Ch.Slash: return punct(1, '/')
+      case Ch.Percent: return punct(1, '%')
+      case Ch.Equals: return c2 === Ch.Equals ? punct(2, '=') : punct(1, '=')
+      case Ch.Bang: if (c2 === Ch.Equals) return punct(2, '!='); break
+      case Ch.Less: return c2 === Ch.Equals ? punct(2, '<=') : c2 === Ch.Greater ? punct(2, '!=') : punct(1, '<')
+      case Ch.Greater: return c2 === Ch.Equals ? punct(2, '>=') : punct(1, '>')
+      case Ch.Pipe: if (c2 === Ch.Pipe) return punct(2, '||'); break
+    }
+    const ch = String.fromCodePoint(src.codePointAt(start) ?? c)
+    throw this.error(`unexpected character '${ch}'`, line, column)
+  }
+
+  private error(message: string, line: number, column: number): AcheronError {
+    return new AcheronError('SYNTAX_ERROR', message, { line, column })
+  }
+
+  private newline(at: number): void {
+    this.line++
+    this.lineStart = at + 1
+  }
+
+  private skipSpaceAndComments(): void {
+    const src = this.src
+    for (;;) {
+      const c = src.charCodeAt(this.i)
+      if (c === Ch.Newline) { this.newline(this.i); this.i++; continue }
+      if (c === Ch.Space || c === Ch.Tab || c === Ch.CarriageReturn || c === Ch.FormFeed || c === Ch.VerticalTab) { this.i++; continue }
+      if (c === Ch.Minus && src.charCodeAt(this.i + 1) === Ch.Minus) {
+        const nl = src.indexOf('\n', this.i + 2)
+        this.i = nl < 0 ? src.length : nl
+        continue
+      }
+      if (c === Ch.Slash && src.charCodeAt(this.i + 1) === Ch.Star) {
+        const line = this.line
+        const column = this.i - this.lineStart + 1
+        const close = src.indexOf('*/', this.i + 2)
+        if (close < 0) throw this.error('unterminated /* comment', line, column)
+        for (let j = this.i + 2; j < close; j++) if (src.charCodeAt(j) === Ch.Newline) this.newline(j)
+        this.i = close + 2
+        continue
+      }
+      return
+    }
+  }
+
+  /** The content of '...' or "...", with the doubled quote as its escape. */
+  private quoted(quote: number, unterminated: string, start: number, line: number, column: number): string {
+    const src = this.src
+    const q = String.fromCharCode(quote)
+    let j = start + 1
+    let out = ''
+    for (;;) {
+      const close = src.indexOf(q, j)
+      if (close < 0) throw this.error(unterminated, line, column)
+      for (let k = j; k < close; k++) if (src.charCodeAt(k) === Ch.Newline) this.newline(k)
+      out += src.slice(j, close)
+      if (src.charCodeAt(close + 1) === quote) {
+        out += q
+        j = close + 2
+        continue
+      }
+      this.i = close + 1
+      return out
+    }
+  }
+
+  private blob(start: number, line: number, column: number): Token {
+    const src = this.src
+    const close = src.indexOf("'", start + 2)
+    if (close < 0) throw this.error('unterminated blob literal', line, column)
+    for (let k = start + 2; k < close; k++) {
+      const c = src.charCodeAt(k)
+      if (c === Ch.Newline) this.newline(k)
+      if (!isHexDigit(c)) throw this.error(`invalid blob literal: '${excerpt(String.fromCodePoint(src.codePointAt(k) ?? c))}' is not a hex digit`, line, column)
+    }
+    if ((close - start - 2) % 2 !== 0) throw this.error('invalid blob literal: an odd number of hex digits', line, column)
+    this.i = close + 1
+    return { kind: 'blob', value: src.slice(start + 2, close), offset: start, line, column, end: this.i }
+  }
+
+  private number(start: number, line: number, column: number): Token {
+    const src = this.src
+    let j = start
+    let real = false
+    while (isDigit(src.charCodeAt(j))) j++
+    if (src.charCodeAt(j) === Ch.Dot) {
+      real = true
+      j++
+      while (isDigit(src.charCodeAt(j))) j++
+    }
+    const e = src.charCodeAt(j)
+    if (e === Ch.UpperE || e === Ch.LowerE) {
+      let k = j + 1
+      const sign = src.charCodeAt(k)
+      if (sign === Ch.Plus || sign === Ch.Minus) k++
+      if (isDigit(src.charCodeAt(k))) {
+        real = true
+        while (isDigit(src.charCodeAt(k))) k++
+        j = k
+      }
+    }
+    if (isWordPart(src.charCodeAt(j)) || src.charCodeAt(j) === Ch.Dot) {
+      let k = j
+      while (isWordPart(src.charCodeAt(k)) || src.charCodeAt(k) === Ch.Dot) k++
+      throw this.error(`invalid number '${excerpt(src.slice(start, k))}'`, line, column)
+    }
+    this.i = j
+    return { kind: real ? 'real' : 'integer', value: src.slice(start, j), offset: start, line, column, end: j }
+  }
+}

@@ -1,0 +1,418 @@
+// Statements of CONTRACT.md §3 → the typed AST (ast.ts). A hand-written recursive-descent parser over the
+// tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
+// Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
+import { COLUMNS_MAX, PARTITIONS_MAX, type ColumnType } from '../txn/catalog.js'
+import type {
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt,
+  OrderTerm, Pos, SelectItem, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
+} from './ast.js'
+import type { Token } from './lexer.js'
+import { ExprParser, containsAggregate, posOf } from './parser.js'
+import { splitScript, type RawStatement } from './split.js'
+
+/** Column types as written → the catalog's types. The aliases are the common spellings of the same types. */
+export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, ColumnType>([
+  ['INTEGER', 'INTEGER'], ['INT', 'INTEGER'], ['BIGINT', 'INTEGER'],
+  ['REAL', 'REAL'], ['DOUBLE', 'REAL'], ['FLOAT', 'REAL'],
+  ['TEXT', 'TEXT'], ['BLOB', 'BLOB'],
+  ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
+])
+
+const STATEMENT_WORDS = 'CREATE, DROP, SHOW, DESCRIBE, CALL, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+type Head = Pick<Statement, 'pos' | 'index' | 'text' | 'paramCount'>
+
+class StatementParser extends ExprParser {
+  parse(): Statement {
+    const first = this.peek()
+    const stmt = this.statement(first)
+    this.expectEnd()
+    return stmt
+  }
+
+  private head(first: Token): Head {
+    return { pos: posOf(first), index: this.raw.index, text: this.raw.text, paramCount: this.params }
+  }
+
+  private statement(first: Token): Statement {
+    if (first.kind !== 'word') this.fail(`a statement (${STATEMENT_WORDS})`)
+    this.next()
+    switch (first.value) {
+      case 'CREATE': return this.create(first)
+      case 'DROP': return this.drop(first)
+      case 'SHOW':
+        if (this.acceptWord('TABLES')) return { kind: 'show-tables', ...this.head(first) }
+        if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
+        return this.fail('TABLES or FUNCTIONS', 'SHOW')
+      case 'DESCRIBE': {
+        const table = this.identifier('table name', 'DESCRIBE')
+        return { kind: 'describe', table, ...this.head(first) }
+      }
+      case 'CALL': return this.call(first)
+      case 'INSERT': return this.insert(first)
+      case 'UPDATE': return this.update(first)
+      case 'DELETE': return this.delete(first)
+      case 'SELECT': return this.select(first)
+      case 'BEGIN':
+        this.acceptWord('TRANSACTION')
+        return { kind: 'begin', ...this.head(first) }
+      case 'COMMIT':
+        this.acceptWord('TRANSACTION')
+        return { kind: 'commit', ...this.head(first) }
+    }
+    return this.error(first, `unknown statement '${this.source(first)}': expected ${STATEMENT_WORDS}`)
+  }
+
+  // ---- DDL ----------------------------------------------------------------------------------------
+
+  private create(first: Token): Statement {
+    if (this.acceptWord('TABLE')) return this.createTable(first)
+    const orReplace = this.acceptWord('OR')
+    if (orReplace) this.expectWord('REPLACE', 'CREATE OR')
+    if (this.acceptWord('FUNCTION')) return this.createFunction(first, orReplace)
+    return this.fail(orReplace ? 'FUNCTION' : 'TABLE or FUNCTION', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
+  }
+
+  private ifExists(not: boolean): boolean {
+    if (!this.acceptWord('IF')) return false
+    if (not) this.expectWord('NOT', 'IF')
+    this.expectWord('EXISTS', not ? 'IF NOT' : 'IF')
+    return true
+  }
+
+  private createTable(first: Token): CreateTableStmt {
+    const ifNotExists = this.ifExists(true)
+    const nameTok = this.peek()
+    const name = this.identifier('table name', 'CREATE TABLE')
+    this.expectPunct('(', 'the table name')
+    const columns: ColumnAst[] = []
+    const keys: { name: string; at: Pos }[] = []
+    do {
+      if (this.isWord('PRIMARY') && this.isWord('KEY', 1)) {
+        const at = this.next()
+        this.next()
+        this.expectPunct('(', 'PRIMARY KEY')
+        keys.push({ name: this.identifier('column name', 'PRIMARY KEY ('), at })
+        if (this.isPunct(',')) this.error(this.peek(), 'a primary key has exactly one column')
+        this.expectPunct(')', 'the primary-key column')
+        continue
+      }
+      if (columns.length === COLUMNS_MAX) this.error(this.peek(), `too many columns (at most ${COLUMNS_MAX})`)
+      const col = this.columnDef()
+      if (col.primaryKey) keys.push({ name: col.name, at: col.pos })
+      columns.push(col)
+    } while (this.acceptPunct(','))
+    this.expectPunct(')', 'the column definitions')
+    const [key, second] = keys
+    if (key === undefined) this.error(nameTok, `table ${name} has no primary key: declare one column PRIMARY KEY`)
+    if (second !== undefined) this.error(second.at, `table ${name} has more than one primary key`)
+    if (!columns.some((c) => c.name.toLowerCase() === key.name.toLowerCase())) {
+      this.error(key.at, `PRIMARY KEY (${key.name}) names no column of ${name}`)
+    }
+    let partitions: number | null = null
+    if (this.acceptWord('PARTITIONS')) {
+      const t = this.peek()
+      if (t.kind !== 'integer') this.fail('a number of partitions', 'PARTITIONS')
+      const n = Number(t.value)
+      if (n < 1 || n > PARTITIONS_MAX) this.error(t, `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${t.value}`)
+      this.next()
+      partitions = n
+    }
+    const columnsWithKey = columns.map((c) => (c.name.toLowerCase() === key.name.toLowerCase() ? { ...c, primaryKey: true } : c))
+    return { kind: 'create-table', name, ifNotExists, columns: columnsWithKey, primaryKey: key.name, partitions, ...this.head(first) }
+  }
+
+  private columnDef(): ColumnAst {
+    const at = this.peek()
+    const name = this.identifier('column name')
+    const typeTok = this.peek()
+    const type = typeTok.kind === 'word' ? TYPE_NAMES.get(typeTok.value) : undefined
+    if (type === undefined) this.fail('a column type (INTEGER, REAL, TEXT, BLOB or BOOLEAN)', `column ${name}`)
+    this.next()
+    let notNull: boolean | null = null
+    let dflt: ValueExpr | null = null
+    let primaryKey = false
+    for (;;) {
+      const t = this.peek()
+      if (this.acceptWord('NOT')) {
+        this.expectWord('NULL', 'NOT')
+        if (notNull !== null) this.error(t, `NULL or NOT NULL given twice for column ${name}`)
+        notNull = true
+      } else if (this.acceptWord('NULL')) {
+        if (notNull !== null) this.error(t, `NULL or NOT NULL given twice for column ${name}`)
+        notNull = false
+      } else if (this.acceptWord('DEFAULT')) {
+        if (dflt !== null) this.error(t, `DEFAULT given twice for column ${name}`)
+        dflt = this.value('a literal', 'DEFAULT', false)
+      } else if (this.isWord('PRIMARY')) {
+        this.next()
+        this.expectWord('KEY', 'PRIMARY')
+        if (primaryKey) this.error(t, `PRIMARY KEY given twice for column ${name}`)
+        primaryKey = true
+      } else if (this.isPunct(',') || this.isPunct(')')) {
+        break
+      } else {
+        this.fail("NOT NULL, DEFAULT, PRIMARY KEY, ',' or ')'", `column ${name} ${type}`)
+      }
+    }
+    const value = dflt === null ? null : (dflt as Extract<ValueExpr, { kind: 'literal' }>).value
+    return { name, type, notNull: notNull === true, default: value, primaryKey, pos: posOf(at) }
+  }
+
+  private drop(first: Token): Statement {
+    if (this.acceptWord('TABLE')) {
+      const ifExists = this.ifExists(false)
+      const name = this.identifier('table name', ifExists ? 'DROP TABLE IF EXISTS' : 'DROP TABLE')
+      return { kind: 'drop-table', name, ifExists, ...this.head(first) }
+    }
+    if (this.acceptWord('FUNCTION')) {
+      const ifExists = this.ifExists(false)
+      const fn = this.functionName(ifExists ? 'DROP FUNCTION IF EXISTS' : 'DROP FUNCTION')
+      return { kind: 'drop-function', ...fn, ifExists, ...this.head(first) }
+    }
+    return this.fail('TABLE or FUNCTION', 'DROP')
+  }
+
+  /** `table.function` */
+  private functionName(after: string): { name: string; table: string; function: string } {
+    const table = this.identifier('function name (table.function)', after)
+    if (!this.isPunct('.')) this.fail(`'.' and a function name (functions are named table.function)`, `'${table}'`)
+    this.next()
+    const fn = this.identifier('function name', `'${table}.'`)
+    return { name: `${table}.${fn}`, table, function: fn }
+  }
+
+  private createFunction(first: Token, orReplace: boolean): CreateFunctionStmt {
+    const fn = this.functionName(orReplace ? 'CREATE OR REPLACE FUNCTION' : 'CREATE FUNCTION')
+    this.expectWord('FROM', 'the function name')
+    this.expectWord('WASM', 'FROM')
+    const source = this.wasmSource()
+    let exportName: string | null = null
+    if (this.acceptWord('EXPORT')) {
+      const t = this.peek()
+      if (t.kind !== 'string') this.fail("the export's name as a 'string'", 'EXPORT')
+      if (t.value.length === 0) this.error(t, 'the export name must not be empty')
+      exportName = t.value
+      this.next()
+    }
+    let fuel: number | null = null
+    let memoryBytes: number | null = null
+    if (this.acceptWord('WITH')) {
+      this.expectPunct('(', 'WITH')
+      do {
+        const opt = this.peek()
+        if (!this.isWord('FUEL') && !this.isWord('MEMORY')) this.fail('FUEL or MEMORY')
+        this.next()
+        this.expectPunct('=', opt.value)
+        const v = this.peek()
+        if (v.kind !== 'integer') this.fail('a positive integer', `${opt.value} =`)
+        const n = Number(v.value)
+        if (!Number.isSafeInteger(n)) this.error(v, `${opt.value} = ${v.value} is too large`)
+        this.next()
+        if (opt.value === 'FUEL') {
+          if (fuel !== null) this.error(opt, 'FUEL given twice')
+          fuel = n
+        } else {
+          if (memoryBytes !== null) this.error(opt, 'MEMORY given twice')
+          memoryBytes = n
+        }
+      } while (this.acceptPunct(','))
+      this.expectPunct(')', 'the WITH options')
+    }
+    return { kind: 'create-function', ...fn, orReplace, source, exportName, fuel, memoryBytes, ...this.head(first) }
+  }
+
+  private wasmSource(): WasmSource {
+    const t = this.peek()
+    if (t.kind === 'blob') {
+      this.next()
+      return { kind: 'hex', bytes: new Uint8Array(Buffer.from(t.value, 'hex')), pos: posOf(t) }
+    }
+    if (t.kind === 'word' && (t.value === 'BASE64' || t.value === 'FILE')) {
+      this.next()
+      const s = this.peek()
+      if (s.kind !== 'string') this.fail(`a 'string'`, t.value)
+      this.next()
+      if (t.value === 'FILE') {
+        if (s.value.length === 0) this.error(s, 'FILE needs a path')
+        return { kind: 'file', path: s.value, pos: posOf(t) }
+      }
+      const b64 = s.value.replace(/\s+/g, '')
+      if (b64.length % 4 !== 0 || !BASE64.test(b64)) this.error(s, 'invalid base64 in the BASE64 literal')
+      return { kind: 'base64', bytes: new Uint8Array(Buffer.from(b64, 'base64')), pos: posOf(t) }
+    }
+    return this.fail("the module: BASE64 '...', X'...' or FILE '...'", 'FROM WASM')
+  }
+
+  // ---- data statements ----------------------------------------------------------------------------
+
+  private call(first: Token): CallStmt {
+    const fn = this.functionName('CALL')
+    this.expectPunct('(', 'the function name')
+    const key = this.value('the key (a literal or ?)', `'${fn.name}('`)
+    const args: ValueExpr[] = []
+    while (this.acceptPunct(',')) args.push(this.value('an argument (a literal or ?)', "','"))
+    this.expectPunct(')', 'the arguments')
+    return { kind: 'call', fn: fn.name, key, args, ...this.head(first) }
+  }
+
+  private insert(first: Token): InsertStmt {
+    const orReplace = this.acceptWord('OR')
+    if (orReplace) this.expectWord('REPLACE', 'INSERT OR')
+    this.expectWord('INTO', orReplace ? 'INSERT OR REPLACE' : 'INSERT')
+    const table = this.identifier('table name', 'INTO')
+    let columns: string[] | null = null
+    if (this.acceptPunct('(')) {
+      columns = []
+      do columns.push(this.identifier('column name')); while (this.acceptPunct(','))
+      this.expectPunct(')', 'the column names')
+    }
+    this.expectWord('VALUES', columns === null ? 'the table name' : 'the column names')
+    const rows: ValueExpr[][] = []
+    do {
+      const open = this.expectPunct('(', rows.length === 0 ? 'VALUES' : "','")
+      const row: ValueExpr[] = []
+      do row.push(this.value('a value (a literal or ?)')); while (this.acceptPunct(','))
+      this.expectPunct(')', 'the row')
+      const width = columns?.length ?? rows[0]?.length ?? row.length
+      if (row.length !== width) {
+        this.error(open, `row ${rows.length + 1} has ${row.length} value${row.length === 1 ? '' : 's'}, expected ${width}`)
+      }
+      rows.push(row)
+    } while (this.acceptPunct(','))
+    return { kind: 'insert', table, orReplace, columns, rows, ...this.head(first) }
+  }
+
+  private update(first: Token): UpdateStmt {
+    const table = this.identifier('table name', 'UPDATE')
+    this.expectWord('SET', 'the table name')
+    const set: Assignment[] = []
+    do {
+      const at = this.peek()
+      const column = this.identifier('column name', set.length === 0 ? 'SET' : "','")
+      this.expectPunct('=', `column ${column}`)
+      set.push({ column, expr: this.expr('SET'), pos: posOf(at) })
+    } while (this.acceptPunct(','))
+    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
+    return { kind: 'update', table, set, where, ...this.head(first) }
+  }
+
+  private delete(first: Token): DeleteStmt {
+    this.expectWord('FROM', 'DELETE')
+    const table = this.identifier('table name', 'DELETE FROM')
+    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
+    return { kind: 'delete', table, where, ...this.head(first) }
+  }
+
+  private select(first: Token): SelectStmt {
+    const distinct = this.acceptWord('DISTINCT')
+    if (!distinct) this.acceptWord('ALL')
+    const items: SelectItem[] = []
+    do items.push(this.selectItem()); while (this.acceptPunct(','))
+    this.expectWord('FROM', 'the selected columns')
+    const table = this.identifier('table name', 'FROM')
+    let tableAlias: string | null = null
+    if (this.acceptWord('AS')) tableAlias = this.identifier('table alias', 'AS')
+    else if (this.isIdentifierStart()) tableAlias = this.identifier('table alias')
+    if (this.isPunct(',') || this.isWord('JOIN')) this.error(this.peek(), 'a SELECT reads exactly one table (no joins)')
+    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
+    const groupBy: SqlExpr[] = []
+    if (this.acceptWord('GROUP')) {
+      this.expectWord('BY', 'GROUP')
+      do groupBy.push(this.expr('GROUP BY')); while (this.acceptPunct(','))
+    }
+    const having = this.acceptWord('HAVING') ? this.expr(null) : null
+    const orderBy: OrderTerm[] = []
+    if (this.acceptWord('ORDER')) {
+      this.expectWord('BY', 'ORDER')
+      do {
+        const at = this.peek()
+        const expr = this.expr(null)
+        const descending = this.acceptWord('DESC')
+        if (!descending) this.acceptWord('ASC')
+        orderBy.push({ expr, descending, pos: posOf(at) })
+      } while (this.acceptPunct(','))
+    }
+    let limit: ValueExpr | null = null
+    let offset: ValueExpr | null = null
+    if (this.acceptWord('LIMIT')) {
+      limit = this.count('LIMIT')
+      if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
+    }
+    const exprs: SqlExpr[] = [
+      ...items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])), ...(where === null ? [] : [where]),
+      ...groupBy, ...(having === null ? [] : [having]), ...orderBy.map((o) => o.expr),
+    ]
+    const columnRefs: ColumnExpr[] = []
+    for (const e of exprs) collectColumns(e, columnRefs)
+    const aggregated = [...items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])), ...(having === null ? [] : [having]), ...orderBy.map((o) => o.expr)]
+    return {
+      kind: 'select', table, tableAlias, distinct, items, where, groupBy, having, orderBy, limit, offset,
+      hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(first),
+    }
+  }
+
+  private selectItem(): SelectItem {
+    const at = this.peek()
+    if (this.acceptPunct('*')) return { kind: 'star', pos: posOf(at) }
+    const expr = this.expr(null)
+    const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
+    let alias: string | null = null
+    if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')
+    else if (this.isIdentifierStart()) alias = this.identifier('column alias')
+    const label = alias ?? (expr.kind === 'column' ? expr.name : written)
+    return { kind: 'expr', expr, alias, label, pos: posOf(at) }
+  }
+
+  /** LIMIT and OFFSET: a non-negative integer literal or `?`. */
+  private count(what: string): ValueExpr {
+    const v = this.value('a non-negative integer or ?', what)
+    if (v.kind === 'literal' && (typeof v.value !== 'bigint' || v.value < 0n)) this.error(v.pos, `${what} must be a non-negative integer`)
+    return v
+  }
+}
+
+export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
+  switch (e.kind) {
+    case 'literal': case 'param': return
+    case 'column': out.push(e); return
+    case 'unary': collectColumns(e.operand, out); return
+    case 'binary': collectColumns(e.left, out); collectColumns(e.right, out); return
+    case 'in': collectColumns(e.operand, out); for (const x of e.list) collectColumns(x, out); return
+    case 'between': collectColumns(e.operand, out); collectColumns(e.low, out); collectColumns(e.high, out); return
+    case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); return
+    case 'function': for (const x of e.args) collectColumns(x, out)
+  }
+}
+
+/** Parses one statement already split from its script. */
+export function parseStatement(raw: RawStatement): Statement {
+  return new StatementParser(raw).parse()
+}
+
+/** Parses a whole script. Throws AcheronError SYNTAX_ERROR (with line, column and statement) at the first error. */
+export function parseScript(script: string): Statement[] {
+  return splitScript(script).map(parseStatement)
+}
+
+/** Scripts up to this length are cached; the AST is immutable, so one parse serves every request with that text. */
+export const CACHED_SCRIPT_CHARS_MAX = 4096
+export const CACHED_SCRIPTS_MAX = 1024
+
+const cache = new Map<string, readonly Statement[]>()
+
+/** `parseScript` with a bounded cache by text (least recently used out first). Do not mutate the result. */
+export function parseScriptCached(script: string): readonly Statement[] {
+  if (script.length > CACHED_SCRIPT_CHARS_MAX) return parseScript(script)
+  const hit = cache.get(script)
+  if (hit !== undefined) {
+    cache.delete(script)
+    cache.set(script, hit)
+    return hit
+  }
+  const parsed = parseScript(script)
+  if (cache.size >= CACHED_SCRIPTS_MAX) cache.delete(cache.keys().next().value as string)
+  cache.set(script, parsed)
+  return parsed
+}

@@ -1,0 +1,410 @@
+// The token cursor and the expression grammar that every statement parser builds on.
+import { AcheronError } from '../errors.js'
+import { IDENTIFIER_LENGTH_MAX } from '../txn/catalog.js'
+import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
+import {
+  AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
+  type BinaryOp, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
+} from './ast.js'
+import { excerpt, type Token } from './lexer.js'
+import type { RawStatement } from './split.js'
+
+/** Nesting bound of expressions (parentheses, unary operators, function arguments): recursion stays shallow. */
+export const EXPR_DEPTH_MAX = 64
+
+/** Bound on binary operators in one statement: a left-deep chain is as deep as it is long. */
+export const OPERATORS_MAX = 1000
+
+/** Words that are never bare identifiers (they may still be "quoted"): they would make clauses ambiguous. */
+export const RESERVED_WORDS: ReadonlySet<string> = new Set([
+  'SELECT', 'FROM', 'WHERE', 'GROUP', 'ORDER', 'BY', 'HAVING', 'LIMIT', 'OFFSET', 'AND', 'OR', 'NOT', 'IS', 'IN',
+  'LIKE', 'BETWEEN', 'NULL', 'TRUE', 'FALSE', 'AS', 'DISTINCT', 'ALL', 'ASC', 'DESC', 'VALUES', 'SET', 'CASE',
+  'WHEN', 'THEN', 'ELSE', 'END', 'JOIN', 'ON', 'UNION',
+])
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+const COMPARISON: ReadonlyMap<string, BinaryOp> = new Map<string, BinaryOp>([['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>=']])
+const ADDITIVE: ReadonlyMap<string, BinaryOp> = new Map<string, BinaryOp>([['+', '+'], ['-', '-']])
+const MULTIPLICATIVE: ReadonlyMap<string, BinaryOp> = new Map<string, BinaryOp>([['*', '*'], ['/', '/'], ['%', '%']])
+
+export function posOf(t: Pos): Pos {
+  return { offset: t.offset, line: t.line, column: t.column }
+}
+
+export class Cursor {
+  protected i = 0
+  /** Offset just past the last consumed token. */
+  protected prevEnd: number
+
+  constructor(protected readonly raw: RawStatement) {
+    this.prevEnd = raw.offset
+  }
+
+  protected peek(ahead = 0): Token {
+    const toks = this.raw.tokens
+    return (toks[this.i + ahead] ?? toks[toks.length - 1]) as Token
+  }
+
+  protected next(): Token {
+    const t = this.peek()
+    if (t.kind !== 'end') {
+      this.i++
+      this.prevEnd = t.end
+    }
+    return t
+  }
+
+  protected isWord(word: string, ahead = 0): boolean {
+    const t = this.peek(ahead)
+    return t.kind === 'word' && t.value === word
+  }
+
+  protected isPunct(p: string, ahead = 0): boolean {
+    const t = this.peek(ahead)
+    return t.kind === 'punct' && t.value === p
+  }
+
+  protected acceptWord(word: string): boolean {
+    if (!this.isWord(word)) return false
+    this.next()
+    return true
+  }
+
+  protected acceptPunct(p: string): boolean {
+    if (!this.isPunct(p)) return false
+    this.next()
+    return true
+  }
+
+  /** `what` reads in "expected {what}, found ..."; `after` adds " after {after}". */
+  protected expectWord(word: string, after?: string): Token {
+    if (!this.isWord(word)) this.fail(word, after)
+    return this.next()
+  }
+
+  protected expectPunct(p: string, after?: string): Token {
+    if (!this.isPunct(p)) this.fail(`'${p}'`, after)
+    return this.next()
+  }
+
+  /** The source text of a token, as written. */
+  protected source(t: Token): string {
+    return this.raw.text.slice(t.offset - this.raw.offset, t.end - this.raw.offset)
+  }
+
+  protected describe(t: Token): string {
+    if (t.kind === 'end') return 'end of statement'
+    // Strings and blobs show their own quotes.
+    if (t.kind === 'string' || t.kind === 'blob') return excerpt(this.source(t))
+    return `'${excerpt(this.source(t))}'`
+  }
+
+  protected error(at: Pos, message: string): never {
+    throw new AcheronError('SYNTAX_ERROR', message, { line: at.line, column: at.column, statement: this.raw.index })
+  }
+
+  protected fail(expected: string, after?: string, at: Token = this.peek()): never {
+    this.error(at, `expected ${expected}${after === undefined ? '' : ` after ${after}`}, found ${this.describe(at)}`)
+  }
+
+  /** A bare (non-reserved) or "quoted" identifier, validated like every catalog name. */
+  protected identifier(what: string, after?: string): string {
+    const t = this.peek()
+    if (t.kind === 'word') {
+      if (RESERVED_WORDS.has(t.value)) this.fail(what, after)
+    } else if (t.kind !== 'ident') {
+      this.fail(what, after)
+    }
+    const name = t.kind === 'word' ? this.source(t) : t.value
+    if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) {
+      this.error(t, `invalid ${what} '${excerpt(name)}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
+    }
+    this.next()
+    return name
+  }
+
+  protected isIdentifierStart(ahead = 0): boolean {
+    const t = this.peek(ahead)
+    return t.kind === 'ident' || (t.kind === 'word' && !RESERVED_WORDS.has(t.value))
+  }
+
+  protected expectEnd(): void {
+    if (this.peek().kind !== 'end') this.fail("';' or end of statement")
+  }
+}
+
+export class ExprParser extends Cursor {
+  /** `?` seen so far in this statement. */
+  protected params = 0
+  private depth = 0
+  private operators = 0
+  /** The clause being parsed, for messages; null where aggregates are allowed. */
+  private noAggregatesIn: string | null = null
+  private inAggregate = false
+
+  // ---- literals and parameters --------------------------------------------------------------------
+
+  /** A literal or `?` (CALL arguments, VALUES, LIMIT). */
+  protected value(what: string, after?: string, allowParam = true): ValueExpr {
+    const t = this.peek()
+    if (t.kind === 'param') {
+      if (!allowParam) this.error(t, `a ? parameter is not allowed in ${what}`)
+      this.next()
+      return { kind: 'param', index: this.params++, pos: posOf(t) }
+    }
+    const lit = this.literal()
+    if (lit === null) this.fail(what, after)
+    return lit
+  }
+
+  /** A literal (with an optional sign on numbers), or null when the next tokens are not one. */
+  protected literal(): LiteralExpr | null {
+    const t = this.peek()
+    if (t.kind === 'punct' && (t.value === '-' || t.value === '+')) {
+      const n = this.peek(1)
+      if (n.kind !== 'integer' && n.kind !== 'real') return null
+      this.next()
+      this.next()
+      return { kind: 'literal', value: this.number(n, t.value === '-'), pos: posOf(t) }
+    }
+    let value: SqlValue
+    switch (t.kind) {
+      case 'integer': case 'real': value = this.number(t, false); break
+      case 'string': value = t.value; break
+      case 'blob': value = Buffer.from(t.value, 'hex'); break
+      case 'word':
+        if (t.value === 'NULL') value = null
+        else if (t.value === 'TRUE') value = 1n
+        else if (t.value === 'FALSE') value = 0n
+        else return null
+        break
+      default: return null
+    }
+    this.next()
+    if (t.kind === 'word' && value !== null) return { kind: 'literal', value, pos: posOf(t), keyword: value === 1n ? 'TRUE' : 'FALSE' }
+    return { kind: 'literal', value: value instanceof Buffer ? new Uint8Array(value) : value, pos: posOf(t) }
+  }
+
+  private number(t: Token, negative: boolean): bigint | number {
+    if (t.kind === 'integer') {
+      const v = negative ? -BigInt(t.value) : BigInt(t.value)
+      if (v > INT64_MAX || v < INT64_MIN) this.error(t, `integer literal ${negative ? '-' : ''}${excerpt(t.value)} is out of the 64-bit range`)
+      return v
+    }
+    const v = Number(t.value)
+    if (!Number.isFinite(v)) this.error(t, `real literal ${excerpt(t.value)} is out of range`)
+    return negative ? -v : v
+  }
+
+  // ---- expressions, by increasing precedence (SQLite's) ------------------------------------------
+
+  /** An expression; `clause` names where aggregates are refused (null: they are allowed). */
+  protected expr(clause: string | null): SqlExpr {
+    const saved = this.noAggregatesIn
+    this.noAggregatesIn = clause
+    try {
+      return this.or()
+    } finally {
+      this.noAggregatesIn = saved
+    }
+  }
+
+  /** Counts one binary operator at `at`. */
+  private operator(at: Pos): void {
+    if (++this.operators > OPERATORS_MAX) this.error(at, `expression too long (at most ${OPERATORS_MAX} operators in a statement)`)
+  }
+
+  private nested<T>(at: Token, parse: () => T): T {
+    if (++this.depth > EXPR_DEPTH_MAX) this.error(at, `expression nested too deeply (at most ${EXPR_DEPTH_MAX} levels)`)
+    try {
+      return parse()
+    } finally {
+      this.depth--
+    }
+  }
+
+  private or(): SqlExpr {
+    let left = this.and()
+    while (this.isWord('OR')) {
+      this.operator(this.next())
+      left = { kind: 'binary', op: 'OR', left, right: this.and(), pos: left.pos }
+    }
+    return left
+  }
+
+  private and(): SqlExpr {
+    let left = this.not()
+    while (this.isWord('AND')) {
+      this.operator(this.next())
+      left = { kind: 'binary', op: 'AND', left, right: this.not(), pos: left.pos }
+    }
+    return left
+  }
+
+  private not(): SqlExpr {
+    const t = this.peek()
+    if (this.acceptWord('NOT')) return this.nested(t, () => ({ kind: 'unary', op: 'NOT', operand: this.not(), pos: posOf(t) }))
+    return this.equality()
+  }
+
+  private equality(): SqlExpr {
+    let left = this.comparison()
+    for (;;) {
+      const t = this.peek()
+      const pos = left.pos
+      if (t.kind === 'punct' && (t.value === '=' || t.value === '!=')) {
+        this.operator(this.next())
+        left = { kind: 'binary', op: t.value, left, right: this.comparison(), pos }
+        continue
+      }
+      if (t.kind !== 'word') return left
+      if (t.value === 'IS') {
+        this.operator(this.next())
+        const op: BinaryOp = this.acceptWord('NOT') ? 'IS NOT' : 'IS'
+        left = { kind: 'binary', op, left, right: this.comparison(), pos }
+        continue
+      }
+      const negated = t.value === 'NOT'
+      const word = negated ? this.peek(1) : t
+      if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'BETWEEN')) return left
+      if (negated) this.next()
+      this.operator(this.next())
+      if (word.value === 'IN') {
+        this.expectPunct('(', 'IN')
+        const list: SqlExpr[] = []
+        do list.push(this.nested(word, () => this.or())); while (this.acceptPunct(','))
+        this.expectPunct(')', 'the IN list')
+        // The list's ')' completes the IN: like SQLite, tighter operators may follow it (`x IN (1) + 1`).
+        left = this.comparison({ kind: 'in', operand: left, list, negated, pos })
+      } else if (word.value === 'LIKE') {
+        left = { kind: 'like', operand: left, pattern: this.comparison(), negated, pos }
+      } else {
+        // As in SQLite's grammar, the lower bound extends over equality-level operators (only AND ends it).
+        const low = this.nested(word, () => this.not())
+        this.expectWord('AND', 'the lower bound of BETWEEN')
+        left = { kind: 'between', operand: left, low, high: this.comparison(), negated, pos }
+      }
+    }
+  }
+
+  private binaryLevel(ops: ReadonlyMap<string, BinaryOp>, first: SqlExpr, operand: () => SqlExpr): SqlExpr {
+    let left = first
+    for (;;) {
+      const t = this.peek()
+      const op = t.kind === 'punct' ? ops.get(t.value) : undefined
+      if (op === undefined) return left
+      this.operator(this.next())
+      left = { kind: 'binary', op, left, right: operand(), pos: left.pos }
+    }
+  }
+
+  // `seed`, when given, is an already parsed left operand that the tighter levels continue from.
+  private comparison(seed?: SqlExpr): SqlExpr { return this.binaryLevel(COMPARISON, this.additive(seed), () => this.additive()) }
+  private additive(seed?: SqlExpr): SqlExpr { return this.binaryLevel(ADDITIVE, this.multiplicative(seed), () => this.multiplicative()) }
+  private multiplicative(seed?: SqlExpr): SqlExpr { return this.binaryLevel(MULTIPLICATIVE, this.concat(seed), () => this.concat()) }
+
+  private concat(seed?: SqlExpr): SqlExpr {
+    let left = seed ?? this.unary()
+    while (this.isPunct('||')) {
+      this.operator(this.next())
+      left = { kind: 'binary', op: '||', left, right: this.unary(), pos: left.pos }
+    }
+    return left
+  }
+
+  private unary(): SqlExpr {
+    const t = this.peek()
+    if (t.kind === 'punct' && (t.value === '-' || t.value === '+')) {
+      const lit = this.literal()
+      if (lit !== null) return lit
+      this.next()
+      return this.nested(t, () => ({ kind: 'unary', op: t.value as '-' | '+', operand: this.unary(), pos: posOf(t) }))
+    }
+    return this.primary()
+  }
+
+  private primary(): SqlExpr {
+    const t = this.peek()
+    if (t.kind === 'param') return this.value('an expression')
+    // SQLite accepts NOT as an operand anywhere (`1 + NOT 0 = 0` is `1 + (NOT (0 = 0))`).
+    if (t.kind === 'word' && t.value === 'NOT') return this.not()
+    const lit = this.literal()
+    if (lit !== null) return lit
+    if (t.kind === 'punct' && t.value === '(') {
+      this.next()
+      const inner = this.nested(t, () => this.or())
+      this.expectPunct(')', 'the parenthesized expression')
+      return inner
+    }
+    if (t.kind === 'word' && this.isPunct('(', 1)) return this.functionCall(t)
+    if (!this.isIdentifierStart()) this.fail('an expression')
+    const first = this.identifier('column name')
+    if (this.acceptPunct('.')) {
+      const name = this.identifier('column name', `'${first}.'`)
+      return { kind: 'column', table: first, name, pos: posOf(t) }
+    }
+    return { kind: 'column', table: null, name: first, pos: posOf(t) }
+  }
+
+  private functionCall(t: Token): FunctionExpr {
+    const name = t.value
+    const scalar = SCALAR_FUNCTIONS.get(name)
+    if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined) {
+      this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')} or ${[...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f)).join(', ')}`)
+    }
+    this.next()
+    this.next() // (
+    return this.nested(t, () => {
+      if (name === 'COUNT' && this.isPunct('*')) {
+        this.next()
+        this.expectPunct(')', 'COUNT(*')
+        return this.aggregate(t, { kind: 'function', name, args: [], star: true, distinct: false, aggregate: true, pos: posOf(t) })
+      }
+      const distinct = AGGREGATE_FUNCTIONS.has(name) && this.acceptWord('DISTINCT')
+      const wasInAggregate = this.inAggregate
+      // Decided by the argument count for MIN/MAX; for the others it is fixed.
+      this.inAggregate = wasInAggregate || (AGGREGATE_FUNCTIONS.has(name) && (scalar === undefined))
+      const args: SqlExpr[] = []
+      try {
+        if (!this.isPunct(')')) {
+          do args.push(this.or()); while (this.acceptPunct(','))
+        }
+      } finally {
+        this.inAggregate = wasInAggregate
+      }
+      this.expectPunct(')', `the arguments of ${name}`)
+      const aggregate = AGGREGATE_FUNCTIONS.has(name) && (scalar === undefined || args.length === 1)
+      if (aggregate) {
+        if (args.length !== 1) this.error(t, `${name} takes one argument, got ${args.length}`)
+        return this.aggregate(t, { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) })
+      }
+      const [min, max] = scalar as readonly [number, number]
+      if (args.length < min || args.length > max) {
+        this.error(t, `${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`)
+      }
+      if (distinct) this.error(t, `DISTINCT is only allowed in an aggregate`)
+      return { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) }
+    })
+  }
+
+  private aggregate(t: Token, f: FunctionExpr): FunctionExpr {
+    if (this.noAggregatesIn !== null) this.error(t, `aggregate function ${f.name} is not allowed in ${this.noAggregatesIn}`)
+    if (this.inAggregate) this.error(t, `aggregate function ${f.name} cannot be nested in another aggregate`)
+    // MIN/MAX arguments were parsed before knowing they were an aggregate: check for nesting now.
+    if (f.args.some(containsAggregate)) this.error(t, `aggregate functions cannot be nested`)
+    return f
+  }
+}
+
+export function containsAggregate(e: SqlExpr): boolean {
+  switch (e.kind) {
+    case 'literal': case 'param': case 'column': return false
+    case 'unary': return containsAggregate(e.operand)
+    case 'binary': return containsAggregate(e.left) || containsAggregate(e.right)
+    case 'in': return containsAggregate(e.operand) || e.list.some(containsAggregate)
+    case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
+    case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern)
+    case 'function': return e.aggregate || e.args.some(containsAggregate)
+  }
+}

@@ -1,0 +1,146 @@
+// Every syntax error is an AcheronError SYNTAX_ERROR at the offending token of the ORIGINAL script.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseScript } from '../../src/sql/parse.js'
+import { groupTransactions } from '../../src/sql/transactions.js'
+import { assertError, failure, posIn } from './support.js'
+
+test('the third statement of a multi-line script: line and column in the script, statement index 2', () => {
+  const script = 'CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\n  -- comment\n  SELECT id\n    FROM t WHERE id = = 3;\nSELECT 1 FROM t;'
+  const at = posIn(script, '= 3')
+  assertError(script, at.line, at.column, /^expected an expression, found '='$/, 2)
+  assert.equal([at.line, at.column], [6, 23])
+})
+
+test('lexical errors carry their statement and position', () => {
+  assertError("SELECT a FROM t;\nSELECT 'abc FROM t", 2, 8, /^unterminated string literal$/, 1)
+  assertError('CALL t.f(1);\n  CALL t.f("x)', 2, 12, /^unterminated quoted identifier$/, 1)
+  assertError('CALL t.f(1); /* never closed', 1, 14, /^unterminated \/\* comment$/, 1)
+  assertError("CALL t.f(X'0g')", 1, 10, /invalid blob literal: 'g' is not a hex digit/)
+  assertError("CALL t.f(X'abc')", 1, 10, /odd number of hex digits/)
+  assertError("CALL t.f(X'ab", 1, 10, /unterminated blob literal/)
+  assertError('CALL t.f(12ab)', 1, 10, /^invalid number '12ab'$/)
+  assertError('CALL t.f(1.2.3)', 1, 10, /^invalid number '1.2.3'$/)
+  assertError('CALL t.f(#)', 1, 10, /^unexpected character '#'$/)
+  assertError('CALL t.f(1); CALL t.f(\u00e9)', 1, 23, /^unexpected character 'é'$/, 1)
+})
+
+test('64-bit integer range and real range', () => {
+  assertError('CALL t.f(9223372036854775808)', 1, 10, /integer literal 9223372036854775808 is out of the 64-bit range/)
+  assertError('CALL t.f(-9223372036854775809)', 1, 11, /integer literal -9223372036854775809 is out of the 64-bit range/)
+  assertError('SELECT a FROM t WHERE a = 99999999999999999999', 1, 27, /out of the 64-bit range/)
+  assertError('CALL t.f(1e999)', 1, 10, /real literal 1e999 is out of range/)
+  const [s] = parseScript('CALL t.f(-9223372036854775808, 9223372036854775807)')
+  assert.equal(s?.kind === 'call' && [s.key.kind === 'literal' && s.key.value], [-(2n ** 63n)])
+})
+
+test('expected-token messages name what was found', () => {
+  assertError('CALL t.f FROM', 1, 10, /^expected '\(' after the function name, found 'FROM'$/)
+  assertError('CALL t.f()', 1, 10, /^expected the key \(a literal or \?\) after 't.f\(', found '\)'$/)
+  assertError('CALL t.f(a)', 1, 10, /^expected the key/)
+  assertError('CALL tf(1)', 1, 8, /^expected '.' and a function name \(functions are named table.function\) after 'tf', found '\('$/)
+  assertError('CALL t.f(1', 1, 11, /^expected '\)' after the arguments, found end of statement$/)
+  assertError('CALL t.f(1) extra', 1, 13, /^expected ';' or end of statement, found 'extra'$/)
+  assertError('FROB t', 1, 1, /^unknown statement 'FROB'/)
+  assertError('(1)', 1, 1, /^expected a statement/)
+  assertError('SHOW ME', 1, 6, /^expected TABLES or FUNCTIONS after SHOW, found 'ME'$/)
+  assertError('SELECT a FROM', 1, 14, /^expected table name after FROM, found end of statement$/)
+  assertError('SELECT a FROM where', 1, 15, /^expected table name after FROM, found 'where'$/)
+  assertError('SELECT a, FROM t', 1, 11, /^expected an expression, found 'FROM'$/)
+  assertError('SELECT a FROM t, u', 1, 16, /exactly one table/)
+  assertError('SELECT a FROM t WHERE a IN 1', 1, 28, /^expected '\(' after IN/)
+  assertError('SELECT a FROM t WHERE a BETWEEN 1 OR 2', 1, 35, /^expected AND after the lower bound of BETWEEN/)
+  assertError('SELECT a FROM t LIMIT -1', 1, 23, /LIMIT must be a non-negative integer/)
+  assertError("SELECT a FROM t LIMIT 'x'", 1, 23, /LIMIT must be a non-negative integer/)
+  assertError('SELECT nope(a) FROM t', 1, 8, /^unknown function 'nope'/)
+  assertError('SELECT RANDOM() FROM t', 1, 8, /^unknown function 'RANDOM'/)
+  assertError('SELECT a FROM t WHERE COUNT(*) > 1', 1, 23, /aggregate function COUNT is not allowed in WHERE/)
+  assertError('SELECT SUM(COUNT(a)) FROM t', 1, 12, /cannot be nested/)
+  assertError('SELECT MAX(SUM(a)) FROM t', 1, 8, /cannot be nested/)
+  assertError('SELECT ABS(1, 2) FROM t', 1, 8, /ABS takes 1 argument, got 2/)
+  assertError('SELECT SUM(*) FROM t', 1, 12, /^expected an expression, found '\*'$/)
+  assertError('UPDATE t SET a = SUM(a)', 1, 18, /not allowed in SET/)
+  assertError('UPDATE t SET a 1', 1, 16, /^expected '=' after column a, found '1'$/)
+  assertError("CALL t.f(1) 'x'", 1, 13, /^expected ';' or end of statement, found 'x'$/)
+  assertError("CALL t.f(1) X'00'", 1, 13, /^expected ';' or end of statement, found X'00'$/)
+  assertError('DELETE t', 1, 8, /^expected FROM after DELETE, found 't'$/)
+  assertError('INSERT INTO t VALUES (1, a)', 1, 26, /^expected a value \(a literal or \?\), found 'a'$/)
+  assertError('INSERT INTO t (a, b) VALUES (1, 2), (3)', 1, 37, /^row 2 has 1 value, expected 2$/)
+  assertError('INSERT t VALUES (1)', 1, 8, /^expected INTO after INSERT, found 't'$/)
+})
+
+test('CREATE TABLE errors', () => {
+  assertError('CREATE TABLE t (a INTEGER)', 1, 14, /table t has no primary key/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT PRIMARY KEY)', 1, 40, /more than one primary key/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY, PRIMARY KEY (a))', 1, 40, /more than one primary key/)
+  assertError('CREATE TABLE t (a INTEGER, PRIMARY KEY (a, b))', 1, 42, /exactly one column/)
+  assertError('CREATE TABLE t (a INTEGER, PRIMARY KEY (b))', 1, 28, /PRIMARY KEY \(b\) names no column of t/)
+  assertError('CREATE TABLE t (a VARCHAR PRIMARY KEY)', 1, 19, /^expected a column type \(INTEGER, REAL, TEXT, BLOB or BOOLEAN\) after column a, found 'VARCHAR'$/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT ?)', 1, 47, /a \? parameter is not allowed in a literal/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT 1 DEFAULT 2)', 1, 49, /DEFAULT given twice/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY NOT NULL NULL)', 1, 48, /NULL or NOT NULL given twice/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY UNIQUE)', 1, 39, /^expected NOT NULL, DEFAULT, PRIMARY KEY, ',' or '\)' after column a INTEGER, found 'UNIQUE'$/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS 0', 1, 51, /PARTITIONS must be from 1 to 256, got 0/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS 257', 1, 51, /PARTITIONS must be from 1 to 256/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS x', 1, 51, /expected a number of partitions after PARTITIONS/)
+  assertError('CREATE TABLE 1t (a INTEGER PRIMARY KEY)', 1, 14, /invalid number '1t'/)
+  assertError('CREATE TABLE "a b" (a INTEGER PRIMARY KEY)', 1, 14, /^invalid table name 'a b': use letters, digits and _/)
+  assertError(`CREATE TABLE ${'x'.repeat(65)} (a INTEGER PRIMARY KEY)`, 1, 14, /at most 64/)
+  const cols = Array.from({ length: 129 }, (_, i) => `c${i} INTEGER`).join(', ')
+  assertError(`CREATE TABLE t (${cols} PRIMARY KEY)`, 1, 17 + cols.indexOf('c128'), /too many columns \(at most 128\)/)
+  assertError('CREATE TABLES t', 1, 8, /^expected TABLE or FUNCTION after CREATE, found 'TABLES'$/)
+})
+
+test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
+  assertError("CREATE FUNCTION t.f FROM WASM BASE64 'AGFzbQ=A'", 1, 38, /invalid base64/)
+  assertError("CREATE FUNCTION t.f FROM WASM BASE64 'AGF'", 1, 38, /invalid base64/)
+  assertError("CREATE FUNCTION t.f FROM WASM\n  X'0061736'", 2, 3, /odd number of hex digits/)
+  assertError('CREATE FUNCTION t.f FROM WASM 42', 1, 31, /^expected the module: BASE64 '...', X'...' or FILE '...' after FROM WASM, found '42'$/)
+  assertError("CREATE FUNCTION t.f FROM WASM FILE ''", 1, 36, /FILE needs a path/)
+  assertError("CREATE FUNCTION t.f FROM WASM X'00' EXPORT f", 1, 44, /expected the export's name as a 'string' after EXPORT/)
+  assertError("CREATE FUNCTION t.f FROM WASM X'00' WITH (FUEL = 1, FUEL = 2)", 1, 53, /FUEL given twice/)
+  assertError("CREATE FUNCTION t.f FROM WASM X'00' WITH (GAS = 1)", 1, 43, /^expected FUEL or MEMORY, found 'GAS'$/)
+  assertError("CREATE FUNCTION t.f FROM WASM X'00' WITH (FUEL = -1)", 1, 50, /^expected a positive integer after FUEL =, found '-'$/)
+  assertError("CREATE FUNCTION t.f FROM WASM X'00' WITH (FUEL = 99999999999999999999)", 1, 50, /too large/)
+  assertError('CREATE FUNCTION t.f WASM', 1, 21, /^expected FROM after the function name, found 'WASM'$/)
+  assertError('CREATE OR FUNCTION t.f', 1, 11, /^expected REPLACE after CREATE OR, found 'FUNCTION'$/)
+  assertError('DROP FUNCTION t', 1, 16, /^expected '.' and a function name/)
+  assertError('DROP INDEX i', 1, 6, /^expected TABLE or FUNCTION after DROP, found 'INDEX'$/)
+})
+
+test('deep nesting and long operator chains are bounded SYNTAX_ERRORs, not stack overflows', () => {
+  assertError(`SELECT a FROM t WHERE ${'('.repeat(65)}1${')'.repeat(65)}`, 1, 22 + 65, /nested too deeply/)
+  assertError(`SELECT a FROM t WHERE ${'NOT '.repeat(100)}a`, 1, 23 + 4 * 64, /nested too deeply/)
+  assertError(`SELECT a FROM t WHERE ${'- '.repeat(100)}a`, 1, 23 + 2 * 64, /nested too deeply/)
+  assertError(`SELECT ${'ABS('.repeat(100)}1${')'.repeat(100)} FROM t`, 1, 8 + 4 * 64, /nested too deeply/)
+  const e = failure(() => parseScript(`SELECT a FROM t WHERE a = 1${' + 1'.repeat(1000)}`))
+  assert.match(e.message, /expression too long \(at most 1000 operators/)
+  parseScript(`SELECT a FROM t WHERE a IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`)
+})
+
+test('groupTransactions: units, and SYNTAX_ERROR for unbalanced BEGIN/COMMIT', () => {
+  const units = groupTransactions(parseScript('CALL t.f(1); BEGIN; CALL t.f(2); CALL t.f(3); COMMIT; SELECT a FROM t; begin transaction; commit transaction'))
+  assert.equal(units.map((u) => (u.kind === 'single' ? u.statement.kind : `txn[${u.statements.map((s) => s.index).join(',')}]`)),
+    ['call', 'txn[2,3]', 'select', 'txn[]'])
+  const unit = units[1]
+  assert.is(unit?.kind === 'transaction' && unit.begin.index, 1)
+  const cases: [string, number, number, number, RegExp][] = [
+    ['CALL t.f(1);\nCOMMIT;', 2, 1, 1, /^COMMIT without BEGIN$/],
+    ['BEGIN;\nCALL t.f(1);', 1, 1, 0, /^BEGIN without COMMIT/],
+    ['BEGIN;\n  BEGIN;\nCOMMIT;', 2, 3, 1, /^BEGIN inside a transaction \(the BEGIN at line 1, column 1 has no COMMIT yet\)$/],
+    ['BEGIN; COMMIT; COMMIT;', 1, 16, 2, /^COMMIT without BEGIN$/],
+  ]
+  for (const [script, line, column, statement, message] of cases) {
+    const e = failure(() => groupTransactions(parseScript(script)))
+    assert.is(e.code, 'SYNTAX_ERROR')
+    assert.equal({ line: e.line, column: e.column, statement: e.statement }, { line, column, statement }, script)
+    assert.match(e.message, message)
+  }
+})
+
+test('errors serialize with line, column and statement (wire shape)', () => {
+  const e = failure(() => parseScript('CALL t.f(1);\nCALL t.f('))
+  assert.equal(e.toJSON(), { code: 'SYNTAX_ERROR', message: 'expected the key (a literal or ?) after \'t.f(\', found end of statement', line: 2, column: 10, statement: 1 })
+})
+
+test.run()
