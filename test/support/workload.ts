@@ -1,9 +1,13 @@
 // Random workloads of call chains over two tables, and running them through the engine.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { TxnInput, TxnOutcome } from '../../src/txn/types.js'
 import { JS_RUNTIME, type Step } from './js-runtime.js'
 import type { ModelTxn } from './reference-model.js'
+import { encodeSteps } from './step-encoding.js'
 import { tempDir } from './tmp.js'
 
 export const TABLES = [
@@ -11,6 +15,18 @@ export const TABLES = [
   { name: 'kw', partitions: 3 },
 ] as const
 export const FUNCTION_FUEL = 60
+/** Fuel of the wasm `run` (per instruction, shared by the call chain): never exhausted by a generated program. */
+export const WASM_FUNCTION_FUEL = 100_000_000
+
+/** Which runtime executes kv.run and kw.run, with what fuel. */
+export interface WorkloadFunctions {
+  runtime: 'js' | 'wasm'
+  fuel: number
+}
+/** The default: the JS test runtime, fuel FUNCTION_FUEL (so `spin` can exhaust it). */
+export const JS_FUNCTIONS: WorkloadFunctions = { runtime: 'js', fuel: FUNCTION_FUEL }
+/** guest/assemblyscript/examples/steps.ts, with fuel no generated program exhausts. */
+export const WASM_FUNCTIONS: WorkloadFunctions = { runtime: 'wasm', fuel: WASM_FUNCTION_FUEL }
 
 const fnArb = fc.constantFrom('kv.run', 'kw.run')
 /** Mostly a few hot keys, sometimes a cold one. */
@@ -51,9 +67,10 @@ export const txnArb: fc.Arbitrary<ModelTxn> = fc.oneof(
 /** Batches of transactions (each inner array becomes exactly one batch). */
 export const workloadArb = fc.array(fc.array(txnArb, { minLength: 1, maxLength: 24 }), { minLength: 1, maxLength: 5 })
 
-export function toInput(t: ModelTxn): TxnInput {
+/** The engine input of a model transaction; a call's program as the runtime reads it (JSON for js). */
+export function toInput(t: ModelTxn, runtime: WorkloadFunctions['runtime'] = 'js'): TxnInput {
   switch (t.kind) {
-    case 'call': return { kind: 'call', fn: t.fn, key: t.key, args: [JSON.stringify(t.program)] }
+    case 'call': return { kind: 'call', fn: t.fn, key: t.key, args: [runtime === 'wasm' ? encodeSteps(t.program) : JSON.stringify(t.program)] }
     case 'insert': return { kind: 'insert', table: t.table, columns: ['k', 'v'], rows: t.rows, replace: false }
     case 'get': return { kind: 'get', table: t.table, key: t.key }
   }
@@ -71,7 +88,21 @@ export interface EngineRun {
   batches: number
 }
 
-export async function openWorkloadDb(options: OpenOptions): Promise<EmbeddedDatabase> {
+const root = new URL('../../../', import.meta.url).pathname
+let stepsWasm: Uint8Array | undefined
+/** dist/guest/steps.wasm, building the guests first if it is missing. */
+export function stepsModule(): Uint8Array {
+  if (stepsWasm !== undefined) return stepsWasm
+  const path = join(root, 'dist', 'guest', 'steps.wasm')
+  if (!existsSync(path)) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-guests.js')], { encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`build-guests failed: ${r.stderr}${r.stdout}`)
+  }
+  stepsWasm = new Uint8Array(readFileSync(path))
+  return stepsWasm
+}
+
+export async function openWorkloadDb(options: OpenOptions, fns: WorkloadFunctions = JS_FUNCTIONS): Promise<EmbeddedDatabase> {
   const db = await open({ batchIntervalMs: Infinity, ...options, runtimes: { js: JS_RUNTIME } })
   for (const t of TABLES) {
     await db.createTable({
@@ -82,15 +113,16 @@ export async function openWorkloadDb(options: OpenOptions): Promise<EmbeddedData
         { name: 'log', type: 'TEXT', notNull: true, default: '' },
       ],
     })
-    await db.createFunction(`${t.name}.run`, new Uint8Array(0), { runtime: 'js', fuel: FUNCTION_FUEL })
+    const body = fns.runtime === 'wasm' ? stepsModule() : new Uint8Array(0)
+    await db.createFunction(`${t.name}.run`, body, { runtime: fns.runtime, fuel: fns.fuel })
   }
   return db
 }
 
 /** Runs the batches (each `flush`ed into exactly one batch, all submitted before any completes). */
-export async function runWorkload(batches: ModelTxn[][], options: OpenOptions): Promise<EngineRun> {
+export async function runWorkload(batches: ModelTxn[][], options: OpenOptions, fns: WorkloadFunctions = JS_FUNCTIONS): Promise<EngineRun> {
   const tmp = options.memory === true ? null : tempDir()
-  const db = await openWorkloadDb({ ...options, ...(tmp ? { dir: tmp.dir } : {}) })
+  const db = await openWorkloadDb({ ...options, ...(tmp ? { dir: tmp.dir } : {}) }, fns)
   try {
     const digests: string[] = []
     db.onBatch((rec) => {
@@ -98,7 +130,7 @@ export async function runWorkload(batches: ModelTxn[][], options: OpenOptions): 
     })
     const pending: Promise<TxnOutcome>[] = []
     for (const batch of batches) {
-      for (const t of batch) pending.push(db.submit(toInput(t)))
+      for (const t of batch) pending.push(db.submit(toInput(t, fns.runtime)))
       db.flush()
     }
     const outcomes = await Promise.all(pending)

@@ -1,0 +1,33 @@
+// The compact text encoding of a step program that the WebAssembly interpreter
+// (guest/assemblyscript/examples/steps.ts) reads: easy to parse without JSON. One step after another:
+//   r | w<int>; | i<int>; | a<len>:<item> | x<int>; | d | c<len>:<fn><int>;<len>:<program> | s<int>;
+// for read, write, incr, append, abortIf, delete, call (fn, key, the callee's encoded program) and spin.
+// <int> is an optional '-' and decimal digits; <len> counts UTF-16 code units (String#length), as
+// AssemblyScript strings do.
+import type { Step } from './js-runtime.js'
+
+function int(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`step-encoding: not a safe integer: ${n}`)
+  return `${n};`
+}
+
+function text(s: string): string {
+  return `${s.length}:${s}`
+}
+
+export function encodeSteps(steps: readonly Step[]): string {
+  let out = ''
+  for (const s of steps) {
+    switch (s.op) {
+      case 'read': out += 'r'; break
+      case 'write': out += `w${int(s.value)}`; break
+      case 'incr': out += `i${int(s.by)}`; break
+      case 'append': out += `a${text(s.item)}`; break
+      case 'abortIf': out += `x${int(s.gt)}`; break
+      case 'delete': out += 'd'; break
+      case 'call': out += `c${text(s.fn)}${int(s.key)}${text(encodeSteps(s.steps))}`; break
+      case 'spin': out += `s${int(s.units)}`; break
+    }
+  }
+  return out
+}
