@@ -4,29 +4,45 @@ import type { Execution, SequencedTxn } from '../types.js'
 import type { WalkTask } from '../walk.js'
 import type { BatchExecutor, BatchRun } from './protocol.js'
 
-/** A conflict component: transactions (batch indexes, ascending) and every row they may touch. */
+/** A conflict component: transactions (batch indexes) and every row they may touch. */
 interface Component {
+  /** Unordered while merging; `sortedMembers` orders them once a walk needs them. */
   members: number[]
   keys: Set<RowKey>
   mergedInto: Component | null
 }
 
 function find(c: Component): Component {
-  while (c.mergedInto !== null) c = c.mergedInto
-  return c
+  let root = c
+  while (root.mergedInto !== null) root = root.mergedInto
+  // Path compression keeps later finds short.
+  while (c.mergedInto !== null && c.mergedInto !== root) {
+    const next: Component = c.mergedInto
+    c.mergedInto = root
+    c = next
+  }
+  return root
 }
 
+/** Merges the smaller component into the larger, so a giant component absorbs others in linear time. */
 function union(x: Component, y: Component, owner: Map<RowKey, Component>): Component {
-  const a = find(x)
-  const b = find(y)
+  let a = find(x)
+  let b = find(y)
   if (a === b) return a
-  a.members = [...a.members, ...b.members].sort((p, q) => p - q)
+  if (a.members.length + a.keys.size < b.members.length + b.keys.size) [a, b] = [b, a]
+  for (const m of b.members) a.members.push(m)
   for (const rk of b.keys) {
     a.keys.add(rk)
     owner.set(rk, a)
   }
+  b.members = []
+  b.keys = new Set()
   b.mergedInto = a
   return a
+}
+
+function sortedMembers(c: Component): number[] {
+  return c.members.sort((p, q) => p - q)
 }
 
 /**
@@ -62,7 +78,8 @@ export async function deterministicFallback(
   const roots = unique(singles.map(find))
   const final: (Execution | null)[] = txns.map(() => null)
   let toWalk = roots.filter((c) => c.members.some((i) => mustWalk[i] === true))
-  for (const c of roots) if (!toWalk.includes(c)) for (const i of c.members) final[i] = priors[i] ?? null
+  const walked = new Set(toWalk)
+  for (const c of roots) if (!walked.has(c)) for (const i of c.members) final[i] = priors[i] ?? null
 
   let fallbackTxns = 0
   let walkRounds = 0
@@ -70,6 +87,7 @@ export async function deterministicFallback(
   while (toWalk.length > 0) {
     walkRounds++
     invariant(walkRounds <= txns.length + owner.size + 1, 'fallback rounds are bounded by merges and claims')
+    for (const c of toWalk) sortedMembers(c)
     toWalk.sort((a, b) => (a.members[0] as number) - (b.members[0] as number))
     const tasks: WalkTask[] = toWalk.map((c) => ({
       txns: c.members.map((i) => txns[i] as SequencedTxn),
