@@ -1,8 +1,10 @@
+import Database from 'better-sqlite3'
 import { invariant } from '../errors.js'
 import type { CatalogData, TableDef } from '../txn/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import { compareKeys, type RowKey } from './keys.js'
 import type { BatchCommit, PartitionStore, SnapshotReader, StoredState } from './partition-store.js'
+import { bindable, createPartitionTableSql, partitionTableName, quoteIdent, scanSourceSql } from './sqlite-schema.js'
 
 /**
  * Partitions in plain maps, for tests and research runs that need no disk. It lives in one thread,
@@ -51,6 +53,26 @@ export class MemoryPartitionStore implements PartitionStore {
   scanTable(table: TableDef): Row[] {
     const rows = [...(this.rows.get(table.name.toLowerCase())?.values() ?? [])]
     return rows.sort((a, b) => compareKeys(a[table.keyIndex] as SqlValue, b[table.keyIndex] as SqlValue))
+  }
+
+  /**
+   * Runs the query in a transient in-memory SQLite holding a copy of the table (this store is for
+   * tests: a copy per query is fine), so that queries mean exactly what they mean on the SQLite store.
+   */
+  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][] {
+    const db = new Database(':memory:')
+    try {
+      const scratch: TableDef = { ...table, partitions: 1 }
+      db.exec(createPartitionTableSql(scratch, 0))
+      db.exec(`CREATE VIEW ${scanSourceSql(table)} AS SELECT * FROM ${quoteIdent(partitionTableName(scratch, 0))}`)
+      const insert = db.prepare(`INSERT INTO ${quoteIdent(partitionTableName(scratch, 0))} VALUES (${table.columns.map(() => '?').join(', ')})`)
+      for (const row of this.scanTable(table)) insert.run(...row.map(bindable))
+      const rows = db.prepare(sql).raw(true).safeIntegers(true).all(...values.map(bindable)) as SqlValue[][]
+      for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
+      return rows
+    } finally {
+      db.close()
+    }
   }
 
   close(): void {}

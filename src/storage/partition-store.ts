@@ -1,7 +1,7 @@
 import type { CatalogData, TableDef } from '../txn/catalog.js'
 import type { BaseReader } from '../txn/txn-state.js'
 import type { RowWrite } from '../txn/types.js'
-import type { Row } from '../values.js'
+import type { Row, SqlValue } from '../values.js'
 
 /** Everything a store holds about itself, read once at open (recovery). */
 export interface StoredState {
@@ -50,5 +50,10 @@ export interface PartitionStore {
   readerSpec(): ReaderSpec | null
   /** Every row of a table, all partitions, sorted by key. */
   scanTable(table: TableDef): Row[]
+  /**
+   * Runs a query over the committed state (between batches), reading `table` through
+   * `scanSourceSql(table)`; rows as arrays in the query's column order. Throws SQLite's error as is.
+   */
+  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][]
   close(): void
 }

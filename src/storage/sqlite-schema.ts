@@ -1,4 +1,5 @@
 import type { ColumnDef, ColumnType, TableDef } from '../txn/catalog.js'
+import type { SqlValue } from '../values.js'
 
 /** The file that holds every partition, the catalog and the batch position of a node. */
 export const DATABASE_FILE = 'acheron.db'
@@ -10,6 +11,26 @@ export const STORAGE_FORMAT = 1
  */
 export function partitionTableName(table: TableDef, partition: number): string {
   return `${table.name.toLowerCase()}$p${partition}`
+}
+
+/** better-sqlite3 binds Buffers; a Uint8Array view is wrapped without a copy. */
+export function bindable(v: SqlValue): unknown {
+  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v
+}
+
+/** The name a query uses to read every partition of a table at once (a TEMP VIEW over them). */
+export function scanSourceName(table: TableDef): string {
+  return `${table.name.toLowerCase()}$all`
+}
+
+export function scanSourceSql(table: TableDef): string {
+  return quoteIdent(scanSourceName(table))
+}
+
+/** The view that unions a table's partitions, for SQLite to run queries over all of them. */
+export function createScanViewSql(table: TableDef): string {
+  const parts = Array.from({ length: table.partitions }, (_, p) => `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))}`)
+  return `CREATE TEMP VIEW IF NOT EXISTS ${scanSourceSql(table)} AS ${parts.join(' UNION ALL ')}`
 }
 
 export function quoteIdent(name: string): string {

@@ -8,7 +8,7 @@ import { compareKeys, partitionOf } from './keys.js'
 import type { BatchCommit, PartitionStore, ReaderSpec, SnapshotReader, StoredState, SyncMode } from './partition-store.js'
 import { SqliteSnapshotReader } from './sqlite-reader.js'
 import {
-  DATABASE_FILE, PerPartition, STORAGE_FORMAT, columnListSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
+  DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createScanViewSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
 } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 
@@ -18,12 +18,11 @@ interface PartitionWriters {
   readonly hasBlob: boolean
 }
 
+/** Prepared query statements kept by text; beyond this many the cache starts over. */
+const QUERY_STATEMENTS_MAX = 256
+
 const SYNCHRONOUS: Record<SyncMode, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' }
 
-/** better-sqlite3 binds Buffers; a Uint8Array view is wrapped without a copy. */
-function bindable(v: SqlValue): unknown {
-  return v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : v
-}
 
 /**
  * All partitions of a node in one SQLite file (WAL): one SQLite table per (table, partition), the
@@ -37,6 +36,9 @@ export class SqlitePartitionStore implements PartitionStore {
   private readonly writers = new PerPartition<PartitionWriters>()
   private tables = new Map<string, TableDef>()
   private readonly commitTxn: (c: BatchCommit) => void
+  /** The table definition each TEMP scan view was made for (views are per connection, made on first query). */
+  private readonly scanViews = new Map<string, TableDef>()
+  private readonly queries = new Map<string, Database.Statement>()
 
   /**
    * `storageBytesMax` caps the database file: a batch that would grow it beyond fails whole
@@ -120,10 +122,7 @@ export class SqlitePartitionStore implements PartitionStore {
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
-    if (c.catalog !== undefined) {
-      this.setMeta('catalog', catalogToJson(c.catalog))
-      this.useCatalog(c.catalog)
-    }
+    if (c.catalog !== undefined) this.setMeta('catalog', catalogToJson(c.catalog))
     for (const w of c.writes) {
       const table = this.tables.get(w.table)
       invariant(table !== undefined, `write to unknown table ${w.table}`)
@@ -137,6 +136,25 @@ export class SqlitePartitionStore implements PartitionStore {
 
   commitBatch(commit: BatchCommit): void {
     this.commitTxn(commit)
+    // Only once the batch is committed: a rolled-back DDL batch leaves the old definitions in use.
+    if (commit.catalog !== undefined) this.useCatalog(commit.catalog)
+  }
+
+  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][] {
+    if (this.scanViews.get(table.name.toLowerCase()) !== table) {
+      this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
+      this.db.exec(createScanViewSql(table))
+      this.scanViews.set(table.name.toLowerCase(), table)
+    }
+    let stmt = this.queries.get(sql)
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
+      if (this.queries.size >= QUERY_STATEMENTS_MAX) this.queries.clear()
+      this.queries.set(sql, stmt)
+    }
+    const rows = stmt.all(...values.map(bindable)) as SqlValue[][]
+    for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
+    return rows
   }
 
   reader(): SnapshotReader {

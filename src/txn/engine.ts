@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { AcheronError, invariant, type CommitPosition } from '../errors.js'
 import { stateDigest } from '../storage/digest.js'
 import type { PartitionStore } from '../storage/partition-store.js'
@@ -9,7 +10,7 @@ import { PipelinedExecutor } from './pipelined-executor.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from './function-runtime.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
-import { isDdl, type DataTxn, type DdlTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
+import { isDdl, isExclusive, type DataTxn, type DdlTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
 import type { Row } from '../values.js'
 
@@ -164,10 +165,11 @@ export class Engine {
     try {
       for (let batch = this.sequencer.takeBatch(); batch !== null; batch = this.sequencer.takeBatch()) {
         const first = batch[0] as Sequenced
-        if (isDdl(first.input)) {
+        if (isExclusive(first.input)) {
           if (executed !== null) this.commitExecuted(executed)
           executed = null
-          this.runDdlBatch(first, first.input)
+          if (isDdl(first.input)) this.runDdlBatch(first, first.input)
+          else this.runSelectBatch(first, first.input)
         } else {
           executed = await this.executeDataBatch(batch, executed)
         }
@@ -269,6 +271,32 @@ export class Engine {
     const message = err instanceof Error ? err.message : String(err)
     this.opts.log('engine', `a batch of ${batch.length} failed and was not committed: ${err instanceof Error ? err.stack : message}`)
     for (const s of batch) s.resolve({ ok: false, failure: { code: 'INTERNAL', message: `batch not committed: ${message}` } })
+  }
+
+  /**
+   * A query runs alone at a batch boundary, on the coordinator's connection, over exactly the committed
+   * state: it sees every transaction ordered before it and none after. Its position is made durable
+   * like any batch's, so that no two transactions ever share a position.
+   */
+  private runSelectBatch(s: Sequenced, q: SelectTxn): void {
+    const number = this.lastBatch + 1
+    const commit: CommitPosition = { batch: number, seq: 0 }
+    let outcome: TxnOutcome
+    try {
+      try {
+        const rows = this.opts.store.query(this.catalog.table(q.table), q.sql, q.values)
+        outcome = { ok: true, result: { rows, rowsAffected: 0 }, commit }
+      } catch (err) {
+        if (err instanceof AcheronError) outcome = { ok: false, failure: { code: err.code, message: err.message }, commit }
+        // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
+        else if (err instanceof Database.SqliteError) outcome = { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` }, commit }
+        else throw err
+      }
+      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [] })
+    } catch (err) {
+      return this.failBatch([s], err)
+    }
+    this.committed(number, [s], [outcome])
   }
 
   private runDdlBatch(s: Sequenced, ddl: DdlTxn): void {

@@ -1,5 +1,5 @@
 import { AcheronError, invariant } from '../errors.js'
-import { isDdl, type TxnInput, type TxnOutcome } from './types.js'
+import { isExclusive, type TxnInput, type TxnOutcome } from './types.js'
 
 export interface SequencerLimits {
   /** A batch closes when it holds this many transactions. */
@@ -20,8 +20,8 @@ export interface Sequenced {
 
 /**
  * Gives every transaction its id in arrival order and cuts the arrivals into batches: by size, by
- * interval, at `flush` points, and around DDL (a DDL transaction is a batch of its own, so a catalog
- * change takes effect exactly between two batches). Only where batches are cut depends on time; what
+ * interval, at `flush` points, and around exclusive transactions (DDL and SELECT are batches of their
+ * own, so a catalog change takes effect, and a query reads, exactly between two batches). Only where batches are cut depends on time; what
  * a given sequence of batches does never does.
  */
 export class Sequencer {
@@ -29,7 +29,7 @@ export class Sequencer {
   private head = 0
   /** Ids after which a batch must end (`flush` points), ascending. */
   private readonly cuts: number[] = []
-  /** DDL transactions among the pending (each one closes the batch before it). */
+  /** Exclusive transactions (DDL, SELECT) among the pending: each closes the batch before it. */
   private ddlPending = 0
   private closedReason: string | null = null
 
@@ -54,7 +54,7 @@ export class Sequencer {
     if (this.pending >= this.limits.pendingTxnsMax) {
       return Promise.reject(new AcheronError('OVERLOADED', `more than ${this.limits.pendingTxnsMax} transactions are waiting; retry later`, { retryable: true }))
     }
-    if (isDdl(input)) this.ddlPending++
+    if (isExclusive(input)) this.ddlPending++
     return new Promise<TxnOutcome>((resolve) => {
       this.queue.push({ id: this.nextId++, input, resolve, arrivedAt: this.now() })
     })
@@ -93,7 +93,7 @@ export class Sequencer {
     const first = this.queue[this.head] as Sequenced
     let n = 0
     let closed = false
-    if (isDdl(first.input)) {
+    if (isExclusive(first.input)) {
       n = 1
       closed = true
       this.ddlPending--
@@ -101,7 +101,7 @@ export class Sequencer {
       const cut = this.cuts[0]
       while (n < pending && n < this.limits.batchTxnsMax) {
         const s = this.queue[this.head + n] as Sequenced
-        if (isDdl(s.input)) { closed = true; break }
+        if (isExclusive(s.input)) { closed = true; break }
         n++
         if (s.id === cut) { closed = true; break }
       }

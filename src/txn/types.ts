@@ -18,10 +18,30 @@ export type DdlTxn =
   | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean }
   | { readonly kind: 'drop-function'; readonly name: string; readonly ifExists: boolean }
 
-export type TxnInput = DataTxn | DdlTxn
+/**
+ * A query over all partitions of a table, executed by SQLite itself at a batch boundary, so it sees
+ * exactly the transactions ordered before it. `sql` reads the table through `scanSourceSql(table)`
+ * (src/storage/sqlite-schema.ts) and binds every value; it comes from the SQL layer's renderer, never
+ * from user text.
+ */
+export interface SelectTxn {
+  readonly kind: 'select'
+  readonly table: string
+  readonly sql: string
+  readonly values: readonly SqlValue[]
+}
+
+/** Transactions that run alone in a batch of their own, on the coordinator. */
+export type ExclusiveTxn = DdlTxn | SelectTxn
+
+export type TxnInput = DataTxn | ExclusiveTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
   return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'drop-function'
+}
+
+export function isExclusive(t: TxnInput): t is ExclusiveTxn {
+  return t.kind === 'select' || isDdl(t)
 }
 
 /** A transaction with its id: its arrival position, the tie-breaker of every conflict. */
