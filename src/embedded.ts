@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { MemoryPartitionStore } from './storage/memory-store.js'
 import type { PartitionStore, SyncMode } from './storage/partition-store.js'
@@ -107,8 +105,7 @@ export class EmbeddedDatabase {
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
     const memory = options.memory === true
     const store: PartitionStore = memory ? new MemoryPartitionStore() : new SqlitePartitionStore(options.dir ?? DEFAULT_DATA_DIR, options.sync ?? 'full', options.storageBytesMax)
-    const runtimes: RuntimeModules = { ...options.runtimes }
-    if (runtimes.wasm === undefined && existsSync(fileURLToPath(WASM_RUNTIME))) runtimes.wasm = WASM_RUNTIME
+    const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? 'aria')
     const log = options.log ?? (() => {})
     try {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { AcheronError, invariant, type CommitPosition } from '../errors.js'
 import { stateDigest } from '../storage/digest.js'
 import type { PartitionStore } from '../storage/partition-store.js'
+import type { Row } from '../values.js'
 import { Catalog, type RuntimeKind } from './catalog.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
@@ -12,7 +13,6 @@ import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
 import { isDdl, isExclusive, type DataTxn, type DdlTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
-import type { Row } from '../values.js'
 
 export interface EngineOptions extends SequencerLimits {
   readonly store: PartitionStore
@@ -61,9 +61,10 @@ export interface EngineStats {
 }
 
 /**
- * The coordinator: takes batches from the sequencer one at a time, has the protocol execute them,
- * commits each batch's writes atomically and durably, and only then replies. Batches never overlap,
- * so every batch reads exactly the state of the batches before it.
+ * The coordinator: takes batches from the sequencer in order, has the protocol execute them, commits
+ * each batch's writes atomically and durably, and only then replies. Batch N+1 may execute while batch
+ * N commits; PipelinedExecutor makes that exact, so every batch acts on exactly the state of the
+ * batches before it. Exclusive transactions (DDL, SELECT) run alone, after the previous commit.
  */
 export class Engine {
   private catalog: Catalog
@@ -188,9 +189,10 @@ export class Engine {
 
   /**
    * Executes a data batch while the previous one commits: the batch's phase 1 is posted to the workers
-   * before the (synchronous) commit starts; PipelinedExecutor then re-runs whatever read a row the
-   * previous batch wrote, so the result equals executing after the commit. If that commit fails, the
-   * speculative execution is thrown away and the batch runs again on the state without it.
+   * before the (synchronous) commit starts; PipelinedExecutor marks whatever read a row the previous
+   * batch wrote as stale, and the fallback executes it again after the commit, so the result equals
+   * executing after the commit. If that commit fails, the speculative execution is thrown away and the
+   * batch runs again on the state without it.
    */
   private async executeDataBatch(batch: readonly Sequenced[], previous: ExecutedBatch | null): Promise<ExecutedBatch | null> {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
