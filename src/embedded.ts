@@ -32,7 +32,10 @@ export interface OpenOptions {
   /** Caps the database file size; a batch that would exceed it fails whole, like a full disk. */
   storageBytesMax?: number
   batchTxnsMax?: number
-  /** Longest wait of a transaction for its batch to close; Infinity closes batches only by size or `flush()`. */
+  /**
+   * Longest wait of a transaction for its batch to close while a batch executes (an idle engine closes it
+   * at once); Infinity closes batches only by size, DDL/SELECT or `flush()`.
+   */
   batchIntervalMs?: number
   pendingTxnsMax?: number
   /** Extra function runtimes by kind (module URLs exporting createRuntime); `wasm` is built in. */

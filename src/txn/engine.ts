@@ -145,7 +145,7 @@ export class Engine {
   /** Starts the pump when a batch is ready, or a timer for when the open batch falls due. Cheap per submit. */
   private schedule(): void {
     if (this.running) return
-    if (this.sequencer.takeable()) {
+    if (this.sequencer.takeable(true)) {
       if (!this.pumpQueued) {
         this.pumpQueued = true
         queueMicrotask(() => { this.pumpQueued = false; void this.pump() })
@@ -164,7 +164,9 @@ export class Engine {
     this.running = true
     let executed: ExecutedBatch | null = null
     try {
-      for (let batch = this.sequencer.takeBatch(); batch !== null; batch = this.sequencer.takeBatch()) {
+      // Here no batch is executing (one may be waiting for its commit): whatever arrived meanwhile is the
+      // next batch now, up to the size bound — it overlaps the commit instead of waiting for the interval.
+      for (let batch = this.sequencer.takeBatch(true); batch !== null; batch = this.sequencer.takeBatch(true)) {
         const first = batch[0] as Sequenced
         if (isExclusive(first.input)) {
           if (executed !== null) this.commitExecuted(executed)

@@ -78,16 +78,21 @@ export class Sequencer {
     return Math.max(0, (this.queue[this.head] as Sequenced).arrivedAt + this.limits.batchIntervalMs - this.now())
   }
 
-  /** True when `takeBatch` would return a batch now. */
-  takeable(): boolean {
+  /**
+   * True when `takeBatch` would return a batch now. `engineIdle`: with a finite interval, an idle engine
+   * does not wait for it — the interval bounds how long a transaction waits, it is not a delay (group
+   * commit: batches still fill up while a batch executes). An Infinity interval means manual batching.
+   */
+  takeable(engineIdle = false): boolean {
     const pending = this.pending
     if (pending === 0) return false
+    if (engineIdle && Number.isFinite(this.limits.batchIntervalMs)) return true
     if (this.cuts.length > 0 || pending >= this.limits.batchTxnsMax || this.ddlPending > 0) return true
     return this.msUntilDue() === 0
   }
 
-  /** The next closed batch, or null when the open batch is still filling. */
-  takeBatch(): Sequenced[] | null {
+  /** The next closed batch, or null when the open batch is still filling (see `takeable` for `engineIdle`). */
+  takeBatch(engineIdle = false): Sequenced[] | null {
     const pending = this.pending
     if (pending === 0) return null
     const first = this.queue[this.head] as Sequenced
@@ -106,6 +111,7 @@ export class Sequencer {
         if (s.id === cut) { closed = true; break }
       }
       closed ||= n === this.limits.batchTxnsMax || this.now() - first.arrivedAt >= this.limits.batchIntervalMs
+      closed ||= engineIdle && Number.isFinite(this.limits.batchIntervalMs)
     }
     if (!closed) return null
     const batch = this.queue.slice(this.head, this.head + n)

@@ -29,6 +29,20 @@ test('a batch closes at the size bound', () => {
   assert.is(s.takeBatch(), null, 'the last one waits for its interval')
 })
 
+test('an idle engine does not wait for the interval; a manual (Infinity) interval still does', () => {
+  const clock = { t: 0 }
+  const s = seq({}, clock)
+  void s.submit(call)
+  void s.submit(call)
+  assert.is(s.takeBatch(), null, 'a busy engine lets the batch fill')
+  assert.ok(s.takeable(true))
+  assert.equal(ids(s.takeBatch(true)), [1, 2])
+  const manual = seq({ batchIntervalMs: Infinity })
+  void manual.submit(call)
+  assert.not.ok(manual.takeable(true))
+  assert.is(manual.takeBatch(true), null)
+})
+
 test('a batch closes when its first transaction has waited the interval', () => {
   const clock = { t: 0 }
   const s = seq({}, clock)
