@@ -41,6 +41,10 @@ const SQLITE_TYPE: Record<ColumnType, string> = {
   INTEGER: 'INTEGER', REAL: 'REAL', TEXT: 'TEXT', BLOB: 'BLOB', BOOLEAN: 'INTEGER',
 }
 
+export function sqliteTypeOf(type: ColumnType): string {
+  return SQLITE_TYPE[type]
+}
+
 /** DDL of one partition table: the declared columns, so that SQL reads run on them directly. */
 export function createPartitionTableSql(table: TableDef, partition: number): string {
   const cols = table.columns.map((c: ColumnDef, i) => {

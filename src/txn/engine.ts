@@ -4,6 +4,7 @@ import { stateDigest } from '../storage/digest.js'
 import type { PartitionStore } from '../storage/partition-store.js'
 import type { Row } from '../values.js'
 import { Catalog, type RuntimeKind } from './catalog.js'
+import { runCoordinatorTxn } from './coordinator-txns.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
@@ -11,7 +12,7 @@ import { PipelinedExecutor } from './pipelined-executor.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from './function-runtime.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
-import { isDdl, isExclusive, type DataTxn, type DdlTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
+import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
 
 export interface EngineOptions extends SequencerLimits {
@@ -172,7 +173,7 @@ export class Engine {
           if (executed !== null) this.commitExecuted(executed)
           executed = null
           if (isDdl(first.input)) this.runDdlBatch(first, first.input)
-          else this.runSelectBatch(first, first.input)
+          else this.runCoordinatorBatch(first, first.input)
         } else {
           executed = await this.executeDataBatch(batch, executed)
         }
@@ -278,25 +279,28 @@ export class Engine {
   }
 
   /**
-   * A query runs alone at a batch boundary, on the coordinator's connection, over exactly the committed
-   * state: it sees every transaction ordered before it and none after. Its position is made durable
-   * like any batch's, so that no two transactions ever share a position.
+   * A query, an UPDATE/DELETE over all partitions or a catalog read runs alone at a batch boundary, on
+   * the coordinator, over exactly the committed state: it sees every transaction ordered before it and
+   * none after. Its position (and any writes) are made durable like any batch's, so that no two
+   * transactions ever share a position.
    */
-  private runSelectBatch(s: Sequenced, q: SelectTxn): void {
+  private runCoordinatorBatch(s: Sequenced, txn: SelectTxn | ScanTxn | CatalogReadTxn): void {
     const number = this.lastBatch + 1
     const commit: CommitPosition = { batch: number, seq: 0 }
     let outcome: TxnOutcome
     try {
+      let writes: readonly RowWrite[] = []
       try {
-        const rows = this.opts.store.query(this.catalog.table(q.table), q.sql, q.values)
-        outcome = { ok: true, result: { rows, rowsAffected: 0 }, commit }
+        const run = runCoordinatorTxn(this.catalog, this.opts.store, txn)
+        outcome = { ok: true, result: run.result, commit }
+        writes = run.writes
       } catch (err) {
         if (err instanceof AcheronError) outcome = { ok: false, failure: { code: err.code, message: err.message }, commit }
         // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
         else if (err instanceof Database.SqliteError) outcome = { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` }, commit }
         else throw err
       }
-      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [] })
+      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes })
     } catch (err) {
       return this.failBatch([s], err)
     }

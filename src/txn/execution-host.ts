@@ -1,4 +1,5 @@
 import type { SnapshotReader } from '../storage/partition-store.js'
+import { RowEvaluator } from '../storage/row-evaluator.js'
 import { Catalog, type CatalogData, type RuntimeKind } from './catalog.js'
 import type { FunctionRuntime, ModuleSource } from './function-runtime.js'
 import { executeTxn } from './txn-runner.js'
@@ -16,6 +17,7 @@ export class ExecutionHost {
   private catalog = Catalog.empty()
   private readonly modules = new Map<string, ModuleSource>()
   private readonly env: ExecEnv
+  private readonly evaluator = new RowEvaluator()
 
   constructor(
     private readonly reader: SnapshotReader,
@@ -25,6 +27,7 @@ export class ExecutionHost {
     const self = this
     this.env = {
       get catalog() { return self.catalog },
+      evaluator: this.evaluator,
       runtimes,
       module: (hash) => {
         const m = this.modules.get(hash)
@@ -60,5 +63,6 @@ export class ExecutionHost {
 
   close(): void {
     this.reader.close()
+    this.evaluator.close()
   }
 }

@@ -1,10 +1,10 @@
 import { AcheronError } from '../errors.js'
 import type { RowKey } from '../storage/keys.js'
-import type { SqlValue } from '../values.js'
+import { valuesEqual, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from './catalog.js'
 import { coerceKey, coerceToColumn, defaultRow } from './coerce.js'
 import { LockMiss, TxnState, type BaseReader, type ExecEnv } from './txn-state.js'
-import type { DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
+import type { ColumnAssignment, DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
 
 /** Rows one INSERT may carry; bigger loads are split by the client. */
 export const INSERT_ROWS_MAX = 1_000_000
@@ -69,7 +69,54 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       }
       return { rowsAffected: input.rows.length }
     }
+    case 'update': {
+      const table = catalog.table(input.table)
+      const key = coerceKey(table, input.key)
+      const row = state.read(table, key)
+      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return { rowsAffected: 0 }
+      const next = assign(state, table, row, input.sets)
+      state.write(table, key, next)
+      return { rowsAffected: 1 }
+    }
+    case 'delete': {
+      const table = catalog.table(input.table)
+      const key = coerceKey(table, input.key)
+      const row = state.read(table, key)
+      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return { rowsAffected: 0 }
+      state.write(table, key, null)
+      return { rowsAffected: 1 }
+    }
+    case 'multi': {
+      const steps = input.steps.map((step) => run(state, step))
+      return { steps, rowsAffected: steps.reduce((n, r) => n + r.rowsAffected, 0) }
+    }
   }
+}
+
+/**
+ * The row after an UPDATE's assignments, all evaluated over the old row (as SQL does), each value
+ * coerced to its column. The key cannot change: a row's key is its identity and its partition.
+ */
+function assign(state: TxnState, table: TableDef, row: Row, sets: readonly ColumnAssignment[]): SqlValue[] {
+  const values = state.env.evaluator.evaluate(table, row, sets.map((s) => s.expr))
+  return applyAssignments(table, row, sets.map((s) => state.env.catalog.columnIndex(table, s.column)), sets, values)
+}
+
+/** Puts evaluated assignment values into a copy of `row`, with the column checks of an UPDATE. */
+export function applyAssignments(table: TableDef, row: Row, columns: readonly number[], sets: readonly ColumnAssignment[], values: readonly SqlValue[]): SqlValue[] {
+  const next = [...row]
+  columns.forEach((c, i) => {
+    const col = table.columns[c]
+    if (col === undefined) throw new AcheronError('UNKNOWN_COLUMN', `${table.name} has no column ${sets[i]?.column}`)
+    const v = coerceToColumn(table, col, values[i] ?? null)
+    if (c === table.keyIndex) {
+      if (!valuesEqual(v, row[c] ?? null)) throw new AcheronError('CONSTRAINT', `cannot change the primary key ${table.name}.${col.name}`)
+      return
+    }
+    if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name}`)
+    next[c] = v
+  })
+  return next
 }
 
 /** Column indexes an INSERT names, in its order; the key column must be among them. */

@@ -1,5 +1,6 @@
 import { AcheronError } from '../errors.js'
 import { rowKeyOf, type RowKey } from '../storage/keys.js'
+import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from './catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
@@ -16,6 +17,8 @@ export interface BaseReader {
 /** What a thread executing transactions has at hand for one batch. */
 export interface ExecEnv {
   readonly catalog: Catalog
+  /** SQL expressions over one row (UPDATE/DELETE by key), evaluated by SQLite. */
+  readonly evaluator: RowEvaluator
   readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
   /** Module bytes by SHA-256 hex. */
   module(hash: string): ModuleSource

@@ -3,6 +3,20 @@ import type { RowKey } from '../storage/keys.js'
 import type { Row, SqlValue } from '../values.js'
 import type { ColumnDef, FunctionLimits, RuntimeKind } from './catalog.js'
 
+/**
+ * An SQL expression over one row of a table, rendered by the SQL layer (`renderExpr`): column names
+ * quoted, every literal a bound `?`. SQLite evaluates it, so it means exactly what it means in SQLite.
+ */
+export interface RowExpr {
+  readonly sql: string
+  readonly values: readonly SqlValue[]
+}
+
+export interface ColumnAssignment {
+  readonly column: string
+  readonly expr: RowExpr
+}
+
 /** A transaction that executes inside a batch, on worker threads. Plain data (crosses threads). */
 export type DataTxn =
   | { readonly kind: 'call'; readonly fn: string; readonly key: SqlValue; readonly args: readonly SqlValue[] }
@@ -10,6 +24,12 @@ export type DataTxn =
   | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean }
   /** Point read of one row. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
+  /** UPDATE of the row at `key` (if it exists and `where` holds for it). */
+  | { readonly kind: 'update'; readonly table: string; readonly key: SqlValue; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
+  /** DELETE of the row at `key` (if it exists and `where` holds for it). */
+  | { readonly kind: 'delete'; readonly table: string; readonly key: SqlValue; readonly where: RowExpr | null }
+  /** Several statements as one transaction (BEGIN … COMMIT): all commit, or none. */
+  | { readonly kind: 'multi'; readonly steps: readonly DataTxn[] }
 
 /** A catalog change; it forms a batch of its own, so it takes effect exactly between two batches. */
 export type DdlTxn =
@@ -31,8 +51,19 @@ export interface SelectTxn {
   readonly values: readonly SqlValue[]
 }
 
+/** UPDATE/DELETE of every row where `where` holds (all partitions), on the committed state. */
+export type ScanTxn =
+  | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
+  | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null }
+
+/** Catalog reads: SHOW TABLES, SHOW FUNCTIONS, DESCRIBE t (result columns in `TxnResult.columns`). */
+export type CatalogReadTxn =
+  | { readonly kind: 'show-tables' }
+  | { readonly kind: 'show-functions' }
+  | { readonly kind: 'describe'; readonly table: string }
+
 /** Transactions that run alone in a batch of their own, on the coordinator. */
-export type ExclusiveTxn = DdlTxn | SelectTxn
+export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn
 
 export type TxnInput = DataTxn | ExclusiveTxn
 
@@ -41,7 +72,10 @@ export function isDdl(t: TxnInput): t is DdlTxn {
 }
 
 export function isExclusive(t: TxnInput): t is ExclusiveTxn {
-  return t.kind === 'select' || isDdl(t)
+  switch (t.kind) {
+    case 'call': case 'insert': case 'get': case 'update': case 'delete': case 'multi': return false
+    default: return true
+  }
 }
 
 /** A transaction with its id: its arrival position, the tie-breaker of every conflict. */
@@ -55,6 +89,10 @@ export interface TxnResult {
   readonly value?: SqlValue
   /** A read's rows. */
   readonly rows?: readonly Row[]
+  /** Column names of `rows`, where the engine knows them (catalog reads). */
+  readonly columns?: readonly string[]
+  /** A `multi` transaction's results, one per step. */
+  readonly steps?: readonly TxnResult[]
   readonly rowsAffected: number
 }
 

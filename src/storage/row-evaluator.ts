@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3'
+import { AcheronError } from '../errors.js'
+import type { TableDef } from '../txn/catalog.js'
+import type { RowExpr } from '../txn/types.js'
+import type { Row, SqlValue } from '../values.js'
+import { bindable, quoteIdent, sqliteTypeOf } from './sqlite-schema.js'
+
+/** Evaluated statements kept by text; beyond this many the cache starts over. */
+const EVAL_STATEMENTS_MAX = 512
+
+/**
+ * Evaluates SQL expressions (an UPDATE's SET values, a WHERE) over one row, with SQLite itself, so that
+ * they mean exactly what they mean in SQLite. The row is a one-row CTE whose columns are CAST to their
+ * declared types, which gives them the same affinity in comparisons as the table's own columns.
+ */
+export class RowEvaluator {
+  private readonly db = new Database(':memory:')
+  private readonly statements = new Map<string, Database.Statement>()
+
+  /** The values of `exprs` over `row`; a WHERE-like expression comes back as 1 or 0 when `asCondition`. */
+  evaluate(table: TableDef, row: Row, exprs: readonly RowExpr[], asCondition = false): SqlValue[] {
+    if (exprs.length === 0) return []
+    const cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
+    const items = exprs.map((e) => (asCondition ? `CASE WHEN (${e.sql}) THEN 1 ELSE 0 END` : `(${e.sql})`)).join(', ')
+    const sql = `WITH "__acheron_row" AS (SELECT ${cols}) SELECT ${items} FROM "__acheron_row"`
+    let stmt = this.statements.get(sql)
+    try {
+      if (stmt === undefined) {
+        stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
+        if (this.statements.size >= EVAL_STATEMENTS_MAX) this.statements.clear()
+        this.statements.set(sql, stmt)
+      }
+      const values = [...row.map(bindable), ...exprs.flatMap((e) => e.values.map(bindable))]
+      const out = stmt.get(...values) as SqlValue[]
+      return out.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v))
+    } catch (err) {
+      if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `expression failed: ${err.message}`)
+      throw err
+    }
+  }
+
+  /** True when the condition holds for the row (SQLite's truth: non-zero, not NULL). */
+  holds(table: TableDef, row: Row, where: RowExpr | null): boolean {
+    return where === null || this.evaluate(table, row, [where], true)[0] === 1n
+  }
+
+  close(): void {
+    this.db.close()
+  }
+}

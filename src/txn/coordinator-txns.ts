@@ -1,0 +1,91 @@
+import { AcheronError } from '../errors.js'
+import { rowKeyOf } from '../storage/keys.js'
+import type { PartitionStore } from '../storage/partition-store.js'
+import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-schema.js'
+import type { Row, SqlValue } from '../values.js'
+import type { Catalog, TableDef } from './catalog.js'
+import { checkNotNull } from './coerce.js'
+import { applyAssignments } from './txn-runner.js'
+import type { CatalogReadTxn, RowWrite, ScanTxn, SelectTxn, TxnResult } from './types.js'
+
+/** What a transaction run on the coordinator produced: its result and the rows to commit with it. */
+export interface CoordinatorRun {
+  readonly result: TxnResult
+  readonly writes: readonly RowWrite[]
+}
+
+/**
+ * Transactions that run alone at a batch boundary on the coordinator, over exactly the committed state:
+ * queries and UPDATE/DELETE over all partitions are executed by SQLite itself over the partition tables;
+ * catalog reads list the catalog. Throws AcheronError (or SQLite's error) for the transaction's failure.
+ */
+export function runCoordinatorTxn(catalog: Catalog, store: PartitionStore, txn: SelectTxn | ScanTxn | CatalogReadTxn): CoordinatorRun {
+  switch (txn.kind) {
+    case 'select':
+      return { result: { rows: store.query(catalog.table(txn.table), txn.sql, txn.values), rowsAffected: 0 }, writes: [] }
+    case 'update-scan': {
+      const table = catalog.table(txn.table)
+      const columns = txn.sets.map((s) => {
+        const c = catalog.columnIndex(table, s.column)
+        if (c < 0) throw new AcheronError('UNKNOWN_COLUMN', `${table.name} has no column ${s.column}`)
+        return c
+      })
+      const items = [columnListSql(table), ...txn.sets.map((s) => `(${s.expr.sql})`)].join(', ')
+      const found = store.query(table, `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
+        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])])
+      const width = table.columns.length
+      const writes = found.map((r): RowWrite => {
+        const next = applyAssignments(table, r.slice(0, width), columns, txn.sets, r.slice(width))
+        checkNotNull(table, next)
+        return write(table, next[table.keyIndex] as SqlValue, next)
+      })
+      return { result: { rowsAffected: writes.length }, writes }
+    }
+    case 'delete-scan': {
+      const table = catalog.table(txn.table)
+      const keys = store.query(table, `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [])
+      const writes = keys.map((r) => write(table, r[0] as SqlValue, null))
+      return { result: { rowsAffected: writes.length }, writes }
+    }
+    case 'show-tables':
+      return {
+        result: {
+          columns: ['name', 'partitions', 'key', 'columns'],
+          rows: catalog.sortedTables().map((t) => [t.name, BigInt(t.partitions), t.columns[t.keyIndex]?.name ?? null, BigInt(t.columns.length)]),
+          rowsAffected: 0,
+        },
+        writes: [],
+      }
+    case 'show-functions':
+      return {
+        result: {
+          columns: ['name', 'table', 'export', 'runtime', 'fuel', 'memory', 'module_hash'],
+          rows: [...catalog.data.functions]
+            .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+            .map((f) => [f.name, f.table, f.exportName, f.runtime, BigInt(f.fuel), BigInt(f.memoryBytes), f.moduleHash]),
+          rowsAffected: 0,
+        },
+        writes: [],
+      }
+    case 'describe': {
+      const table = catalog.table(txn.table)
+      return {
+        result: {
+          columns: ['column', 'type', 'not_null', 'default', 'primary_key'],
+          rows: table.columns.map((c, i): Row => [c.name, c.type, c.notNull ? 1n : 0n, c.default, i === table.keyIndex ? 1n : 0n]),
+          rowsAffected: 0,
+        },
+        writes: [],
+      }
+    }
+  }
+}
+
+function whereSql(where: { sql: string } | null): string {
+  return where === null ? '' : ` WHERE ${where.sql}`
+}
+
+function write(table: TableDef, key: SqlValue, row: Row | null): RowWrite {
+  if (typeof key !== 'bigint' && typeof key !== 'string') throw new AcheronError('INTERNAL', `a stored key of ${table.name} is not INTEGER or TEXT`)
+  return { rowKey: rowKeyOf(table, key), table: table.name.toLowerCase(), key, row }
+}
