@@ -62,6 +62,10 @@ export async function deterministicFallback(
   mustWalk: readonly boolean[],
   exec: BatchExecutor,
 ): Promise<BatchRun> {
+  // Nothing to walk: every phase-1 execution stands (no need to group anything).
+  if (!mustWalk.includes(true) && priors.every((p) => p !== null)) {
+    return { executions: priors as Execution[], fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }
+  }
   const owner = new Map<RowKey, Component>()
   const singles: Component[] = txns.map((_, i) => ({ members: [i], keys: new Set<RowKey>(), mergedInto: null }))
   for (let i = 0; i < txns.length; i++) {
