@@ -1,6 +1,6 @@
 import type { RowKey } from '../storage/keys.js'
 import type { Row, SqlValue } from '../values.js'
-import type { Execution, RowWrite, TxnFailure } from './types.js'
+import type { Execution, RowWrite, TxnFailure, TxnResult } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 
 /**
@@ -32,6 +32,8 @@ interface Rare {
   failure?: TxnFailure
   lockMiss?: RowKey
   rows?: readonly Row[]
+  columns?: readonly string[]
+  steps?: readonly TxnResult[]
   stale?: true
   noResult?: true
   noValue?: true
@@ -69,6 +71,8 @@ export function encodeExecutions(execs: readonly Execution[]): ExecutionsWire {
     if (e.result === null) rare.noResult = true
     else {
       if (e.result.rows !== undefined) rare.rows = e.result.rows
+      if (e.result.columns !== undefined) rare.columns = e.result.columns
+      if (e.result.steps !== undefined) rare.steps = e.result.steps
       if (!('value' in e.result) || e.result.value === undefined) rare.noValue = true
     }
     if (e.stale === true) rare.stale = true
@@ -107,6 +111,8 @@ export function decodeExecutions(w: ExecutionsWire): Execution[] {
       : {
         ...(r?.noValue === true ? {} : { value: w.value[i] as SqlValue }),
         ...(r?.rows !== undefined ? { rows: r.rows } : {}),
+        ...(r?.columns !== undefined ? { columns: r.columns } : {}),
+        ...(r?.steps !== undefined ? { steps: r.steps } : {}),
         rowsAffected: w.rowsAffected[i] as number,
       }
     const e: Execution = {

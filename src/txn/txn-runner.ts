@@ -2,7 +2,7 @@ import { AcheronError } from '../errors.js'
 import type { RowKey } from '../storage/keys.js'
 import { valuesEqual, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from './catalog.js'
-import { coerceKey, coerceToColumn, defaultRow } from './coerce.js'
+import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
 import { LockMiss, TxnState, type BaseReader, type ExecEnv } from './txn-state.js'
 import type { ColumnAssignment, DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
 
@@ -25,7 +25,8 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
       return { id: txn.id, accessed, writes: [], result: null, failure: null, lockMiss: err.rowKey }
     }
     if (err instanceof AcheronError) {
-      return { id: txn.id, accessed, writes: [], result: null, failure: { code: err.code, message: err.message }, lockMiss: null }
+      const failure = err.statement === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, step: err.statement }
+      return { id: txn.id, accessed, writes: [], result: null, failure, lockMiss: null }
     }
     // An engine bug or a host failure: it fails this transaction only, loudly.
     const message = err instanceof Error ? err.message : String(err)
@@ -65,6 +66,8 @@ function run(state: TxnState, input: DataTxn): TxnResult {
         if (!input.replace && state.read(table, key) !== undefined) {
           throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
         }
+        // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
+        checkNotNull(table, row)
         state.write(table, key, row)
       }
       return { rowsAffected: input.rows.length }
@@ -87,7 +90,15 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       return { rowsAffected: 1 }
     }
     case 'multi': {
-      const steps = input.steps.map((step) => run(state, step))
+      const steps = input.steps.map((step, i) => {
+        try {
+          return run(state, step)
+        } catch (err) {
+          // Which statement of the transaction failed: the SQL layer points its error there.
+          if (err instanceof AcheronError && err.statement === undefined) err.statement = i
+          throw err
+        }
+      })
       return { steps, rowsAffected: steps.reduce((n, r) => n + r.rowsAffected, 0) }
     }
   }

@@ -99,6 +99,8 @@ export interface TxnResult {
 export interface TxnFailure {
   readonly code: ErrorCode
   readonly message: string
+  /** In a `multi` transaction, the index of the step that failed. */
+  readonly step?: number
 }
 
 /** One row written by a transaction: its final image, or null for a delete. */

@@ -20,13 +20,18 @@ const resultArb: fc.Arbitrary<TxnResult | null> = fc.oneof(
   fc.record({ value: valueArb, rowsAffected: fc.nat(5) }, PLAIN),
   fc.record({ rowsAffected: fc.nat(5) }, PLAIN),
   fc.record({ rows: fc.array(fc.array(valueArb, { maxLength: 3 }), { maxLength: 2 }), rowsAffected: fc.constant(0) }, PLAIN),
+  fc.record({ rows: fc.array(fc.array(valueArb, { maxLength: 2 }), { maxLength: 2 }), columns: fc.array(fc.string(), { maxLength: 2 }), rowsAffected: fc.constant(0) }, PLAIN),
+  fc.record({ steps: fc.array(fc.record({ value: valueArb, rowsAffected: fc.nat(3) }, PLAIN), { maxLength: 3 }), rowsAffected: fc.nat(5) }, PLAIN),
 )
 const executionArb: fc.Arbitrary<Execution> = fc.record({
   id: fc.nat(),
   accessed: fc.array(rowKeyArb, { maxLength: 4 }),
   writes: fc.array(fc.record({ rowKey: rowKeyArb, table: fc.constantFrom('a', 'b'), key: valueArb, row: fc.option(fc.array(valueArb, { maxLength: 3 }), { nil: null }) }, PLAIN), { maxLength: 3 }),
   result: resultArb,
-  failure: fc.option(fc.record({ code: fc.constant('TXN_ABORTED' as const), message: fc.string() }, PLAIN), { nil: null }),
+  failure: fc.option(fc.oneof(
+    fc.record({ code: fc.constant('TXN_ABORTED' as const), message: fc.string() }, PLAIN),
+    fc.record({ code: fc.constant('DUPLICATE_KEY' as const), message: fc.string(), step: fc.nat(4) }, PLAIN),
+  ), { nil: null }),
   lockMiss: fc.option(rowKeyArb, { nil: null }),
 }, PLAIN).chain((e) => fc.boolean().map((stale) => (stale ? { ...e, stale: true as const } : e)))
 
