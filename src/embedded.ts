@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os'
 import { AcheronError, type CommitPosition } from './errors.js'
+import { executeQuery, executeScript, readLocalFile, type StatementResult } from './sql/execute.js'
 import { MemoryPartitionStore } from './storage/memory-store.js'
 import type { PartitionStore, SyncMode } from './storage/partition-store.js'
 import { SqlitePartitionStore } from './storage/sqlite-store.js'
@@ -196,6 +197,16 @@ export class EmbeddedDatabase {
       row: row === undefined ? null : Object.fromEntries(def.columns.map((c, i) => [c.name, toClientValue(row[i] as SqlValue)])),
       commit,
     }
+  }
+
+  /** Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure. */
+  sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
+    return executeScript({ submit: (i) => this.engine.submit(i), catalog: () => this.engine.currentCatalog }, script, params, { readFile: readLocalFile })
+  }
+
+  /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
+  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+    return executeQuery({ submit: (i) => this.engine.submit(i), catalog: () => this.engine.currentCatalog }, sql, params, { readFile: readLocalFile })
   }
 
   /** Closes pending transactions into a batch now. */

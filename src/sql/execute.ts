@@ -1,0 +1,371 @@
+// Executes a script: parsed statements → engine transactions, run one unit at a time, in order
+// (CONTRACT.md §3 and §4). Every statement becomes exactly one transaction, or one step of the `multi`
+// transaction of its BEGIN … COMMIT; each gets one result object R = {columns, rows, rowsAffected, commit}.
+import { readFileSync } from 'node:fs'
+import { AcheronError, type CommitPosition } from '../errors.js'
+import { scanSourceSql } from '../storage/sqlite-schema.js'
+import type { Catalog, ColumnDef, TableDef } from '../txn/catalog.js'
+import type { ColumnAssignment, DataTxn, RowExpr, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
+import { fromClientValue, type SqlValue } from '../values.js'
+import type {
+  CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
+} from './ast.js'
+import { parseScriptCached } from './parse.js'
+import { pointKey } from './query.js'
+import { renderExpr, renderSelect } from './render.js'
+import { groupTransactions } from './transactions.js'
+
+/** What a script runs against: the embedded engine, or a server's. */
+export interface SqlTarget {
+  submit(input: TxnInput): Promise<TxnOutcome>
+  /** The catalog as of now (every DDL already acknowledged is in it). */
+  catalog(): Catalog
+}
+
+export interface ExecuteOptions {
+  /**
+   * Reads `CREATE FUNCTION ... FROM WASM FILE 'path'` on the client's machine (console, embedded SDK).
+   * Absent on a server, which never opens a client-supplied path: FILE is then FORBIDDEN.
+   */
+  readFile?: (path: string) => Uint8Array
+}
+
+/** `ExecuteOptions.readFile` for a client on this machine (console, embedded SDK). */
+export function readLocalFile(path: string): Uint8Array {
+  return readFileSync(path)
+}
+
+/** The result object R of CONTRACT.md §4, values converted for a JS client. */
+export interface StatementResult {
+  columns: string[]
+  rows: unknown[][]
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may hold CALL, INSERT and UPDATE/DELETE by primary key in this version'
+
+/** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
+function clientValue(v: SqlValue): unknown {
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
+  return v
+}
+
+function errorAt(code: AcheronError['code'], at: Pos, statement: number, message: string): AcheronError {
+  return new AcheronError(code, message, { line: at.line, column: at.column, statement })
+}
+
+/** Adds the statement's index (and, lacking a finer one, its position) to an error about it. */
+function pin(err: unknown, s: Statement): unknown {
+  if (!(err instanceof AcheronError)) return err
+  if (err.statement === undefined) err.statement = s.index
+  if (err.line === undefined && err.statement === s.index) {
+    err.line = s.pos.line
+    err.column = s.pos.column
+  }
+  return err
+}
+
+/** How one statement runs: its engine transaction, and how its result becomes R. */
+interface Planned {
+  readonly statement: Statement
+  readonly input: TxnInput
+  readonly shape: (r: TxnResult) => { columns: string[]; rows: unknown[][] }
+}
+
+const NO_ROWS = (): { columns: string[]; rows: unknown[][] } => ({ columns: [], rows: [] })
+
+function rowsOf(r: TxnResult): unknown[][] {
+  return (r.rows ?? []).map((row) => row.map(clientValue))
+}
+
+class Planner {
+  constructor(private readonly catalog: Catalog, private readonly params: readonly SqlValue[], private readonly options: ExecuteOptions) {}
+
+  private value(e: ValueExpr): SqlValue {
+    if (e.kind === 'literal') return e.value
+    const v = this.params[e.index]
+    // Unreachable: executeScript checks every statement's parameter count first.
+    if (v === undefined) throw new AcheronError('SYNTAX_ERROR', `no value for parameter ${e.index + 1}`, { line: e.pos.line, column: e.pos.column })
+    return v
+  }
+
+  private table(name: string): TableDef {
+    return this.catalog.table(name)
+  }
+
+  private columns(def: TableDef): string[] {
+    return def.columns.map((c) => c.name)
+  }
+
+  private expr(e: SqlExpr, def: TableDef, s: Statement): RowExpr {
+    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params })
+  }
+
+  /** The key an UPDATE/DELETE touches alone, or null (then it scans). */
+  private key(where: SqlExpr | null, def: TableDef): SqlValue | null {
+    const keyCol = def.columns[def.keyIndex] as ColumnDef
+    const e = pointKey(where, keyCol.name)
+    if (e === null) return null
+    const v = this.value(e)
+    // Only a value of the key's own type pins the row; anything else (`k = 5.0`, `k = '7'` on an INTEGER
+    // key, `k = NULL`) keeps SQLite's comparison semantics by running as a scan.
+    if (keyCol.type === 'INTEGER' ? typeof v === 'bigint' : typeof v === 'string') return v
+    return null
+  }
+
+  private sets(s: UpdateStmt, def: TableDef): ColumnAssignment[] {
+    return s.set.map((a) => {
+      const i = this.catalog.columnIndex(def, a.column)
+      if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
+      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s) }
+    })
+  }
+
+  private fileBytes(s: CreateFunctionStmt, path: string, at: Pos): Uint8Array {
+    if (this.options.readFile === undefined) {
+      throw errorAt('FORBIDDEN', at, s.index, `FROM WASM FILE '${path}' is read by the console or SDK on the client's machine; the server never opens a client path (send the module as BASE64 '...' or X'...')`)
+    }
+    try {
+      return this.options.readFile(path)
+    } catch (err) {
+      throw errorAt('INVALID_WASM', at, s.index, `cannot read FROM WASM FILE '${path}': ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+
+  /** The DataTxn a statement maps to inside BEGIN … COMMIT, or null when it has none. */
+  dataTxn(s: Statement): Planned | null {
+    switch (s.kind) {
+      case 'call': return this.call(s)
+      case 'insert': return this.insert(s)
+      case 'update': {
+        const p = this.update(s)
+        return p.input.kind === 'update' ? p : null
+      }
+      case 'delete': {
+        const p = this.delete(s)
+        return p.input.kind === 'delete' ? p : null
+      }
+      default: return null
+    }
+  }
+
+  private call(s: CallStmt): Planned {
+    this.catalog.function(s.fn)
+    return {
+      statement: s,
+      input: { kind: 'call', fn: s.fn, key: this.value(s.key), args: s.args.map((a) => this.value(a)) },
+      shape: (r) => ({ columns: ['result'], rows: [[clientValue(r.value ?? null)]] }),
+    }
+  }
+
+  private insert(s: InsertStmt): Planned {
+    const def = this.table(s.table)
+    if (s.columns !== null) {
+      for (const c of s.columns) {
+        if (this.catalog.columnIndex(def, c) < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c} (table ${def.name} has ${this.columns(def).join(', ')})`)
+      }
+    }
+    return {
+      statement: s,
+      input: { kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace },
+      shape: NO_ROWS,
+    }
+  }
+
+  private update(s: UpdateStmt): Planned {
+    const def = this.table(s.table)
+    const sets = this.sets(s, def)
+    const where = s.where === null ? null : this.expr(s.where, def, s)
+    const key = this.key(s.where, def)
+    const input: TxnInput = key === null
+      ? { kind: 'update-scan', table: def.name, sets, where }
+      : { kind: 'update', table: def.name, key, sets, where }
+    return { statement: s, input, shape: NO_ROWS }
+  }
+
+  private delete(s: DeleteStmt): Planned {
+    const def = this.table(s.table)
+    const where = s.where === null ? null : this.expr(s.where, def, s)
+    const key = this.key(s.where, def)
+    const input: TxnInput = key === null
+      ? { kind: 'delete-scan', table: def.name, where }
+      : { kind: 'delete', table: def.name, key, where }
+    return { statement: s, input, shape: NO_ROWS }
+  }
+
+  private select(s: SelectStmt): Planned {
+    const def = this.table(s.table)
+    const r = renderSelect(s, { source: scanSourceSql(def), columns: this.columns(def), params: this.params })
+    return {
+      statement: s,
+      input: { kind: 'select', table: def.name, sql: r.sql, values: r.values },
+      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+    }
+  }
+
+  private createTable(s: CreateTableStmt): Planned {
+    const columns: ColumnDef[] = s.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default }))
+    return {
+      statement: s,
+      input: { kind: 'create-table', name: s.name, columns, keyColumn: s.primaryKey, partitions: s.partitions, ifNotExists: s.ifNotExists },
+      shape: NO_ROWS,
+    }
+  }
+
+  private createFunction(s: CreateFunctionStmt): Planned {
+    const src = s.source
+    const body = src.kind === 'file' ? this.fileBytes(s, src.path, src.pos) : src.bytes
+    const limits: { fuel?: number; memoryBytes?: number } = {}
+    if (s.fuel !== null) limits.fuel = s.fuel
+    if (s.memoryBytes !== null) limits.memoryBytes = s.memoryBytes
+    return {
+      statement: s,
+      input: { kind: 'create-function', name: s.name, body, exportName: s.exportName ?? s.function, runtime: 'wasm', limits, orReplace: s.orReplace },
+      shape: NO_ROWS,
+    }
+  }
+
+  /** The transaction of a statement run on its own. */
+  single(s: Statement): Planned {
+    const catalogRead = (r: TxnResult): { columns: string[]; rows: unknown[][] } => ({ columns: [...(r.columns ?? [])], rows: rowsOf(r) })
+    switch (s.kind) {
+      case 'create-table': return this.createTable(s)
+      case 'drop-table': return { statement: s, input: { kind: 'drop-table', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'create-function': return this.createFunction(s)
+      case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'show-tables': return { statement: s, input: { kind: 'show-tables' }, shape: catalogRead }
+      case 'show-functions': return { statement: s, input: { kind: 'show-functions' }, shape: catalogRead }
+      case 'describe': return { statement: s, input: { kind: 'describe', table: s.table }, shape: catalogRead }
+      case 'call': return this.call(s)
+      case 'insert': return this.insert(s)
+      case 'update': return this.update(s)
+      case 'delete': return this.delete(s)
+      case 'select': return this.select(s)
+      case 'begin': case 'commit':
+        // groupTransactions never leaves these alone.
+        throw new AcheronError('SYNTAX_ERROR', `${s.kind.toUpperCase()} outside a transaction`)
+    }
+  }
+}
+
+/** Converts the script's parameters, and hands each statement its own slice of them. */
+function splitParams(statements: readonly Statement[], params: readonly unknown[]): SqlValue[][] {
+  const values = params.map((p, i) => {
+    const v = fromClientValue(p)
+    if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: unsupported value ${typeof p === 'bigint' ? `${p} (outside 64 bits)` : String(p)}`)
+    return v
+  })
+  const out: SqlValue[][] = []
+  let at = 0
+  for (const s of statements) {
+    if (at + s.paramCount > values.length) {
+      throw errorAt('SYNTAX_ERROR', s.pos, s.index,
+        `statement ${s.index + 1} has ${s.paramCount} ? parameter${s.paramCount === 1 ? '' : 's'}, but only ${values.length - at} of the ${values.length} values given remain`)
+    }
+    out.push(values.slice(at, at + s.paramCount))
+    at += s.paramCount
+  }
+  if (at !== values.length) {
+    const last = statements[statements.length - 1]
+    const message = `${values.length} parameter values given, but the script has ${at} ? parameter${at === 1 ? '' : 's'}`
+    throw last === undefined ? new AcheronError('SYNTAX_ERROR', message, { line: 1, column: 1 }) : errorAt('SYNTAX_ERROR', last.pos, last.index, message)
+  }
+  return out
+}
+
+async function run(target: SqlTarget, input: TxnInput, s: Statement): Promise<{ result: TxnResult; commit: CommitPosition }> {
+  let o: TxnOutcome
+  try {
+    o = await target.submit(input)
+  } catch (err) {
+    throw pin(err, s)
+  }
+  if (o.ok) return o
+  throw new AcheronError(o.failure.code, o.failure.message, {
+    statement: s.index, line: s.pos.line, column: s.pos.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+  })
+}
+
+/**
+ * Runs a script: its statements in order, each unit (a statement, or BEGIN … COMMIT) awaited before the
+ * next is planned, so that each sees the catalog and data of those before it. Resolves with one R per
+ * statement (BEGIN and COMMIT included, with their transaction's commit); rejects with the first
+ * failure: an AcheronError with `statement` (0-based), the statement's line and column (or a finer
+ * position), and `commit` if its transaction ran. Statements before it stay committed.
+ */
+export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
+  const statements = parseScriptCached(script)
+  const paramsOf = splitParams(statements, params)
+  const units = groupTransactions(statements)
+  const results: StatementResult[] = []
+  for (const unit of units) {
+    if (unit.kind === 'single') {
+      const s = unit.statement
+      let planned: Planned
+      try {
+        planned = new Planner(target.catalog(), paramsOf[s.index] ?? [], options).single(s)
+      } catch (err) {
+        throw pin(err, s)
+      }
+      const { result, commit } = await run(target, planned.input, s)
+      results.push({ ...planned.shape(result), rowsAffected: result.rowsAffected, commit })
+      continue
+    }
+    const catalog = target.catalog()
+    const steps: Planned[] = []
+    for (const s of unit.statements) {
+      let p: Planned | null
+      try {
+        p = new Planner(catalog, paramsOf[s.index] ?? [], options).dataTxn(s)
+      } catch (err) {
+        throw pin(err, s)
+      }
+      if (p === null) {
+        const hint = s.kind === 'update' || s.kind === 'delete' ? ` (its WHERE must pin the key: key = value, a value of the key's type)` : ''
+        throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}${hint}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
+      }
+      steps.push(p)
+    }
+    let o: TxnOutcome
+    try {
+      o = await target.submit({ kind: 'multi', steps: steps.map((p) => p.input as DataTxn) })
+    } catch (err) {
+      throw pin(err, unit.begin)
+    }
+    if (!o.ok) {
+      // Which step failed, when the engine says so (`step`); else the error is pinned at BEGIN.
+      const step = o.failure.step
+      const at = step !== undefined ? (steps[step]?.statement ?? unit.begin) : unit.begin
+      throw new AcheronError(o.failure.code, o.failure.message, {
+        statement: at.index, line: at.pos.line, column: at.pos.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+      })
+    }
+    const { result, commit } = o
+    results.push({ columns: [], rows: [], rowsAffected: 0, commit })
+    steps.forEach((p, i) => {
+      const r = result.steps?.[i] ?? { rowsAffected: 0 }
+      results.push({ ...p.shape(r), rowsAffected: r.rowsAffected, commit })
+    })
+    results.push({ columns: [], rows: [], rowsAffected: 0, commit })
+  }
+  return results
+}
+
+/** The statement kinds whose result is a result set (what `query` accepts). */
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'call'])
+
+/** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
+export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+  const statements = parseScriptCached(sql)
+  const s = statements[0]
+  if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
+    const at = statements.length > 1 ? statements[1] : s
+    throw new AcheronError('SYNTAX_ERROR',
+      `query() runs exactly one SELECT, SHOW, DESCRIBE or CALL statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
+      at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
+  }
+  const [r] = await executeScript(target, sql, params, options)
+  if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
+  return { columns: r.columns, rows: r.rows, commit: r.commit }
+}

@@ -1,0 +1,298 @@
+// Issue 4's property: random DML scripts give the same query results, the same rows affected and the same
+// error/no-error (with corresponding codes) through Acheron's db.sql as through plain SQLite (one in-memory
+// database, one connection, the same statements). The SQLite table is STRICT and WITHOUT ROWID, which is
+// Acheron's typing: values are converted only where no information is lost, otherwise the statement fails.
+// Generated values stay where both agree by design: small integers (no overflow, which SQLite turns into
+// REAL) and multiples of 0.5 (sums exact in any order); ORDER BY ends with the key so LIMIT is deterministic.
+import Database from 'better-sqlite3'
+import fc from 'fast-check'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import { tempDir } from '../support/tmp.js'
+
+type Param = bigint | string
+/** One generated unit: a statement, or several in BEGIN … COMMIT. `codes`: the error codes it may fail with. */
+interface Gen {
+  readonly statements: readonly string[]
+  readonly params: readonly Param[]
+  readonly codes: readonly string[]
+  readonly txn: boolean
+}
+
+const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3'
+const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) STRICT, WITHOUT ROWID'
+
+// ---- generators --------------------------------------------------------------------------------------
+
+const key = fc.integer({ min: 0, max: 12 })
+const small = fc.integer({ min: -20, max: 20 })
+const half = fc.integer({ min: -10, max: 10 }).map((n) => (n / 2).toFixed(1))
+const text = fc.constantFrom("'x'", "'y'", "'xy'", "'Yz'", "''", "'it''s'")
+
+/** A literal, or (sometimes) a `?` with the same value appended to `params`. */
+function lit(value: Param, params: Param[], asParam: boolean): string {
+  if (!asParam) return typeof value === 'bigint' ? value.toString() : `'${value.replace(/'/g, "''")}'`
+  params.push(value)
+  return '?'
+}
+
+const whereArb: fc.Arbitrary<{ sql: string; point: boolean; keyValue: number | null } | null> = fc.oneof(
+  fc.constant(null),
+  key.map((k) => ({ sql: `k = ${k}`, point: true, keyValue: k })),
+  fc.record({ k: key, n: small }).map(({ k, n }) => ({ sql: `k = ${k} AND a > ${n}`, point: true, keyValue: k })),
+  fc.record({ k: key, n: small }).map(({ k, n }) => ({ sql: `${n} < a AND ${k} = k`, point: true, keyValue: k })),
+  small.map((n) => ({ sql: `a > ${n}`, point: false, keyValue: null })),
+  fc.record({ lo: small, hi: small }).map(({ lo, hi }) => ({ sql: `a BETWEEN ${lo} AND ${hi}`, point: false, keyValue: null })),
+  text.map((t) => ({ sql: `b = ${t}`, point: false, keyValue: null })),
+  fc.constant({ sql: 'b IS NULL OR a IS NULL', point: false, keyValue: null }),
+  fc.constantFrom("b LIKE 'x%'", "b NOT LIKE '%y%'", 'LENGTH(b) > 1').map((sql) => ({ sql, point: false, keyValue: null })),
+  fc.array(key, { minLength: 1, maxLength: 4 }).map((ks) => ({ sql: `k IN (${ks.join(', ')})`, point: false, keyValue: null })),
+  fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `k >= ${k} AND c < ${c}`, point: false, keyValue: null })),
+  small.map((n) => ({ sql: `NOT (a = ${n}) OR c = 0`, point: false, keyValue: null })),
+  // A key compared with a value not of its type: a scan with SQLite's comparison.
+  key.map((k) => ({ sql: `k = ${k}.0`, point: false, keyValue: null })),
+)
+
+type Fault = 'none' | 'null-c' | 'type-a' | 'null-key'
+const FAULT_CODE: Record<Fault, string | null> = { 'none': null, 'null-c': 'CONSTRAINT', 'type-a': 'TYPE_MISMATCH', 'null-key': 'CONSTRAINT' }
+
+const COLUMN_LISTS: readonly (readonly string[] | null)[] = [null, ['k', 'c'], ['k', 'a', 'c'], ['c', 'b', 'k'], ['k', 'b', 'c', 'a']]
+
+const insertArb: fc.Arbitrary<Gen> = fc.record({
+  replace: fc.boolean(),
+  cols: fc.integer({ min: 0, max: COLUMN_LISTS.length - 1 }),
+  rows: fc.array(fc.record({ k: key, a: fc.option(small, { freq: 5 }), b: fc.option(text, { freq: 4 }), c: half, real: fc.boolean() }), { minLength: 1, maxLength: 4 }),
+  fault: fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'null-c', 'type-a', 'null-key'),
+  faultRow: fc.nat(),
+  useParams: fc.boolean(),
+}).map(({ replace, cols, rows, fault, faultRow, useParams }) => {
+  const columns = COLUMN_LISTS[cols] ?? null
+  const names = columns ?? ['k', 'a', 'b', 'c']
+  const params: Param[] = []
+  const bad = faultRow % rows.length
+  const tuples = rows.map((r, i) => names.map((n) => {
+    const f = i === bad ? fault : 'none'
+    switch (n) {
+      case 'k': return f === 'null-key' ? 'NULL' : lit(BigInt(r.k), params, useParams)
+      // An integral REAL converts to INTEGER in both; a fractional one is a type mismatch in both.
+      case 'a': return f === 'type-a' ? '2.5' : r.a === null ? 'NULL' : r.real ? `${r.a}.0` : lit(BigInt(r.a), params, useParams)
+      case 'b': return r.b ?? 'NULL'
+      default: return f === 'null-c' ? 'NULL' : r.real ? `${Math.trunc(Number(r.c))}` : r.c
+    }
+  }))
+  // A fault in a column the statement does not write cannot happen; NULL c by omission is one.
+  const effective: Fault = names.includes(fault === 'type-a' ? 'a' : fault === 'null-c' ? 'c' : 'k') ? fault : 'none'
+  const code = FAULT_CODE[effective]
+  return {
+    statements: [`INSERT ${replace ? 'OR REPLACE ' : ''}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}`],
+    params,
+    codes: code === null ? ['DUPLICATE_KEY'] : [code, 'DUPLICATE_KEY'],
+    txn: false,
+  }
+})
+
+/** SET terms by column, each with the error codes it may cause. */
+const SETS: Record<string, readonly (readonly [string, readonly string[]])[]> = {
+  a: [['a + 1', []], ['a - 3', []], ['a * -1', []], ['a % 5', []], ['NULL', []], ['k', []], ['ABS(a)', []], ['a + c', ['TYPE_MISMATCH']], ['COALESCE(a, 0) + 2', []]],
+  b: [["b || 'x'", []], ["'new'", []], ['NULL', []], ['UPPER(b)', []], ['SUBSTR(b, 1, 1)', []], ["IFNULL(b, 'd')", []]],
+  c: [['c + 0.5', []], ['c * -1', []], ['c - 1', []], ['1.5', []], ['a', ['CONSTRAINT']], ['NULL', ['CONSTRAINT']], ['ROUND(c)', []]],
+}
+
+const setArb = fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).chain((cols) =>
+  fc.tuple(...cols.map((c) => fc.integer({ min: 0, max: (SETS[c]?.length ?? 1) - 1 }).map((i) => [c, SETS[c]?.[i] ?? ['NULL', []]] as const))))
+
+const updateArb: fc.Arbitrary<Gen> = fc.record({ sets: setArb, where: whereArb }).map(({ sets, where }) => ({
+  statements: [`UPDATE t SET ${sets.map(([c, [e]]) => `${c} = ${e}`).join(', ')}${where === null ? '' : ` WHERE ${where.sql}`}`],
+  params: [],
+  codes: [...new Set(sets.flatMap(([, [, codes]]) => codes))],
+  txn: false,
+}))
+
+const deleteArb: fc.Arbitrary<Gen> = whereArb.map((where) => ({
+  statements: [`DELETE FROM t${where === null ? '' : ` WHERE ${where.sql}`}`], params: [], codes: [], txn: false,
+}))
+
+const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
+  (w) => fc.record({ order: fc.constantFrom('', 'a, ', 'b DESC, ', 'c, a DESC, '), desc: fc.boolean(), limit: fc.option(fc.record({ n: fc.nat({ max: 6 }), off: fc.option(fc.nat({ max: 4 })) })) })
+    .map(({ order, desc, limit }) => `SELECT * FROM t${w} ORDER BY ${order}k${desc ? ' DESC' : ''}${limit === null ? '' : ` LIMIT ${limit.n}${limit.off === null ? '' : ` OFFSET ${limit.off}`}`}`),
+  (w) => fc.constant(`SELECT COUNT(*), SUM(a) AS s, MIN(b) AS lo, MAX(c) AS hi, AVG(c) AS av, COUNT(b) FROM t${w}`),
+  (w) => fc.constant(`SELECT k, a + c AS x, UPPER(b) AS u, TYPEOF(a) AS ty, a / 3, a % 4, b || '!' FROM t${w} ORDER BY k`),
+  (w) => fc.constantFrom('b', 'b DESC', 'n DESC, b').map((o) => `SELECT b, COUNT(*) AS n, SUM(c) AS s, MAX(a) FROM t${w} GROUP BY b ORDER BY ${o}`),
+  (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a) FROM t${w} GROUP BY g HAVING COUNT(*) > 0 ORDER BY 1`),
+  (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
+  (w) => fc.constant(`SELECT COUNT(DISTINCT a) AS d, MIN(k) AS first FROM t${w}`),
+  (w) => fc.constant(`SELECT k, a FROM t${w}`),
+]
+
+const selectArb: fc.Arbitrary<Gen> = fc.record({ where: whereArb, which: fc.integer({ min: 0, max: SELECTS.length - 1 }) })
+  .chain(({ where, which }) => (SELECTS[which] as (w: string) => fc.Arbitrary<string>)(where === null ? '' : ` WHERE ${where.sql}`))
+  .map((sql) => ({ statements: [sql], params: [], codes: [], txn: false }))
+
+/** BEGIN … COMMIT of point statements (what a transaction may hold). */
+const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
+  fc.record({ k: key, a: small, c: half }).map(({ k, a, c }) => ({ sql: `INSERT INTO t (k, a, c) VALUES (${k}, ${a}, ${c})`, codes: ['DUPLICATE_KEY'] })),
+  fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `INSERT OR REPLACE INTO t (k, c, b) VALUES (${k}, ${c}, 'r')`, codes: [] })),
+  fc.record({ k: key, s: fc.constantFrom('a = a + 1', "b = 'u'", 'c = NULL', 'c = c + 0.5, a = NULL') }).map(({ k, s }) => ({ sql: `UPDATE t SET ${s} WHERE k = ${k}`, codes: s.includes('c = NULL') ? ['CONSTRAINT'] : [] })),
+  key.map((k) => ({ sql: `DELETE FROM t WHERE k = ${k}`, codes: [] })),
+), { minLength: 1, maxLength: 4 }).map((steps) => ({
+  statements: ['BEGIN', ...steps.map((s) => s.sql), 'COMMIT'], params: [], codes: [...new Set(steps.flatMap((s) => s.codes))], txn: true,
+}))
+
+const scriptArb = fc.array(fc.oneof(
+  { weight: 4, arbitrary: insertArb }, { weight: 3, arbitrary: updateArb }, { weight: 2, arbitrary: deleteArb },
+  { weight: 4, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb },
+), { minLength: 5, maxLength: 30 })
+
+// ---- running both ------------------------------------------------------------------------------------
+
+type Outcome = { ok: true; columns?: string[]; rows?: unknown[][]; affected?: number } | { ok: false; code: string; message: string }
+
+function clientValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
+  return v
+}
+
+const SQLITE_CODES: Record<string, string> = {
+  SQLITE_CONSTRAINT_PRIMARYKEY: 'DUPLICATE_KEY',
+  SQLITE_CONSTRAINT_NOTNULL: 'CONSTRAINT',
+  SQLITE_CONSTRAINT_DATATYPE: 'TYPE_MISMATCH',
+}
+
+function sqliteFailure(e: unknown): Outcome {
+  const code = (e as { code?: string }).code ?? 'UNKNOWN'
+  return { ok: false, code: SQLITE_CODES[code] ?? `sqlite:${code}`, message: String((e as Error).message) }
+}
+
+function runSqlite(db: Database.Database, g: Gen): Outcome {
+  const one = (sql: string, params: readonly Param[]): Outcome => {
+    const stmt = db.prepare(sql)
+    if (stmt.reader) {
+      stmt.safeIntegers(true).raw(true)
+      return { ok: true, columns: stmt.columns().map((c) => c.name), rows: (stmt.all(...params) as unknown[][]).map((r) => r.map(clientValue)) }
+    }
+    return { ok: true, affected: stmt.run(...params).changes }
+  }
+  if (!g.txn) {
+    try {
+      return one(g.statements[0] as string, g.params)
+    } catch (e) {
+      return sqliteFailure(e)
+    }
+  }
+  db.exec('SAVEPOINT g')
+  try {
+    for (const s of g.statements.slice(1, -1)) one(s, [])
+    db.exec('RELEASE g')
+    return { ok: true }
+  } catch (e) {
+    db.exec('ROLLBACK TO g')
+    db.exec('RELEASE g')
+    return sqliteFailure(e)
+  }
+}
+
+async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {
+  try {
+    const rs = await db.sql(g.statements.join(';\n'), [...g.params])
+    if (g.txn) return { ok: true }
+    const r = rs[0]
+    if (r === undefined) throw new Error('no result')
+    return g.statements[0]?.startsWith('SELECT') ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected }
+  } catch (e) {
+    if (!(e instanceof AcheronError)) throw e
+    return { ok: false, code: e.code, message: e.message }
+  }
+}
+
+function sortedRows(rows: unknown[][] | undefined): string[] {
+  return (rows ?? []).map((r) => JSON.stringify(r)).sort()
+}
+
+function check(g: Gen, i: number, a: Outcome, s: Outcome): void {
+  const what = `statement ${i}: ${g.statements.join('; ')} ${JSON.stringify(g.params.map(String))}\n  acheron: ${JSON.stringify(a)}\n  sqlite:  ${JSON.stringify(s)}`
+  assert.is(a.ok, s.ok, `error/no-error differs at ${what}`)
+  if (!a.ok || !s.ok) {
+    if (a.ok || s.ok) return
+    // Several faults in one statement may surface in a different order; each must be one the statement can have.
+    if (g.codes.length > 1) assert.ok(g.codes.includes(a.code) && g.codes.includes(s.code), `codes at ${what}`)
+    else assert.is(a.code, s.code, `code at ${what}`)
+    return
+  }
+  assert.equal(a.affected, s.affected, `rows affected at ${what}`)
+  assert.equal(a.columns, s.columns, `columns at ${what}`)
+  const sql = g.statements[0] ?? ''
+  // Without ORDER BY, row order is not defined: compare as multisets.
+  if (sql.includes('ORDER BY')) assert.equal(a.rows, s.rows, `rows at ${what}`)
+  else assert.equal(sortedRows(a.rows), sortedRows(s.rows), `rows at ${what}`)
+}
+
+async function differential(options: OpenOptions, numRuns: number): Promise<void> {
+  let statements = 0
+  let failures = 0
+  await fc.assert(
+    fc.asyncProperty(scriptArb, async (script) => {
+      const tmp = options.memory === true ? null : tempDir()
+      const db = await open({ ...options, ...(tmp ? { dir: tmp.dir } : {}) })
+      const lite = new Database(':memory:')
+      try {
+        await db.sql(ACHERON_DDL)
+        lite.exec(SQLITE_DDL)
+        for (const [i, g] of script.entries()) {
+          const a = await runAcheron(db, g)
+          const s = runSqlite(lite, g)
+          statements++
+          if (!a.ok) failures++
+          check(g, i, a, s)
+        }
+        // The final states agree too.
+        const all = 'SELECT * FROM t ORDER BY k'
+        check({ statements: [all], params: [], codes: [], txn: false }, script.length, await runAcheron(db, { statements: [all], params: [], codes: [], txn: false }), runSqlite(lite, { statements: [all], params: [], codes: [], txn: false }))
+      } finally {
+        lite.close()
+        await db.close()
+        tmp?.cleanup()
+      }
+    }),
+    { numRuns, ...(process.env.SQL_DIFF_SEED ? { seed: Number(process.env.SQL_DIFF_SEED) } : {}) },
+  ).catch((e: unknown) => {
+    // uvu prints only the message: put the failed assertion (fast-check's cause) into it.
+    const cause = (e as { cause?: unknown }).cause
+    throw new Error(`${(e as Error).message}\n${cause instanceof Error ? cause.message : ''}`)
+  })
+  // The generator reaches both outcomes in earnest.
+  assert.ok(failures > 0 && failures < statements / 2, `${failures} failures of ${statements} statements`)
+}
+
+/** Runs fixed units through both, as the property does (regressions it found). */
+async function fixed(units: readonly Gen[]): Promise<void> {
+  const db = await open({ memory: true, partitions: 3 })
+  const lite = new Database(':memory:')
+  try {
+    await db.sql(ACHERON_DDL)
+    lite.exec(SQLITE_DDL)
+    for (const [i, g] of units.entries()) check(g, i, await runAcheron(db, g), runSqlite(lite, g))
+  } finally {
+    lite.close()
+    await db.close()
+  }
+}
+
+const unit = (sql: string, codes: string[] = []): Gen => ({ statements: [sql], params: [], codes, txn: false })
+
+test('NOT NULL holds for every row an INSERT writes, even one a later row of it replaces', async () => {
+  await fixed([
+    unit('INSERT OR REPLACE INTO t VALUES (0, NULL, NULL, NULL), (0, NULL, NULL, 0.0)', ['CONSTRAINT']),
+    unit('SELECT * FROM t ORDER BY k'),
+  ])
+})
+
+test('random DML scripts: Acheron (memory store) and SQLite agree statement by statement', async () => {
+  await differential({ memory: true, partitions: 3 }, Number(process.env.SQL_DIFF_RUNS ?? 60))
+})
+
+test('random DML scripts: Acheron (SQLite store, 2 workers) and SQLite agree statement by statement', async () => {
+  await differential({ workers: 2, sync: 'off', partitions: 3 }, 8)
+})
+
+test.run()

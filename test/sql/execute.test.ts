@@ -1,0 +1,345 @@
+// The SQL executor (issue 4) through a real embedded engine: every statement form of CONTRACT.md §3,
+// every error code reachable from SQL, BEGIN … COMMIT, DDL ordering, SHOW/DESCRIBE, and serializable
+// SELECTs during concurrent transfers. Functions are the wasm bank example (dist/guest/bank.wasm).
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open, type EmbeddedDatabase, type ErrorCode, type OpenOptions } from '../../src/index.js'
+import { executeScript, TRANSACTION_KINDS_MESSAGE, type StatementResult } from '../../src/sql/index.js'
+import { uint32Random } from '../support/rng.js'
+import { tempDir } from '../support/tmp.js'
+
+const root = new URL('../../../', import.meta.url).pathname
+const BANK_PATH = join(root, 'dist', 'guest', 'bank.wasm')
+
+let built = false
+function bankWasm(): Uint8Array {
+  if (!built) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-guests.js')], { encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`build-guests failed: ${r.stderr}${r.stdout}`)
+    built = true
+  }
+  return new Uint8Array(readFileSync(BANK_PATH))
+}
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const base64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
+
+const CONFIGS: [string, OpenOptions][] = [
+  ['memory store', { memory: true, partitions: 4 }],
+  ['SQLite, 2 workers', { workers: 2, sync: 'off', partitions: 4 }],
+]
+
+async function withDb(opts: OpenOptions, body: (db: EmbeddedDatabase) => Promise<void>): Promise<void> {
+  const tmp = opts.memory === true ? null : tempDir()
+  const db = await open({ ...opts, ...(tmp ? { dir: tmp.dir } : {}) })
+  try {
+    await body(db)
+  } finally {
+    await db.close()
+    tmp?.cleanup()
+  }
+}
+
+/** The bank schema and its four functions, each registered from a different WASM source form. */
+async function bank(db: EmbeddedDatabase): Promise<StatementResult[]> {
+  const wasm = bankWasm()
+  return db.sql(`
+    CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 4;
+    CREATE FUNCTION account.transfer FROM WASM X'${hex(wasm)}' WITH (FUEL = 1000000, MEMORY = 1048576);
+    CREATE FUNCTION account.deposit FROM WASM BASE64 '${base64(wasm)}';
+    CREATE FUNCTION account.withdraw FROM WASM FILE '${BANK_PATH}' EXPORT 'withdraw';
+    CREATE FUNCTION account.balance FROM WASM FILE '${BANK_PATH}';
+  `)
+}
+
+/** The AcheronError that `p` rejects with. */
+async function rejection(p: Promise<unknown>): Promise<AcheronError> {
+  try {
+    await p
+  } catch (e) {
+    assert.instance(e, AcheronError, `expected an AcheronError, got ${String(e)}`)
+    return e as AcheronError
+  }
+  assert.unreachable('expected a rejection')
+  throw new Error('unreachable')
+}
+
+async function fails(p: Promise<unknown>, code: ErrorCode, where: { statement?: number; line?: number; column?: number; commit?: boolean } = {}, message?: RegExp): Promise<AcheronError> {
+  const e = await rejection(p)
+  assert.is(e.code, code, `${e.code}: ${e.message}`)
+  if (where.statement !== undefined) assert.is(e.statement, where.statement, `statement of ${e.message}`)
+  if (where.line !== undefined) assert.is(e.line, where.line, `line of ${e.message}`)
+  if (where.column !== undefined) assert.is(e.column, where.column, `column of ${e.message}`)
+  if (where.commit !== undefined) assert.is(e.commit !== undefined, where.commit, `commit of ${e.message}`)
+  if (message) assert.match(e.message, message)
+  return e
+}
+
+function after(a: { batch: number; seq: number }, b: { batch: number; seq: number }): boolean {
+  return a.batch > b.batch || (a.batch === b.batch && a.seq > b.seq)
+}
+
+async function balances(db: EmbeddedDatabase): Promise<unknown[][]> {
+  return (await db.query('SELECT id, balance FROM account ORDER BY id')).rows
+}
+
+for (const [name, opts] of CONFIGS) {
+  test(`${name}: DDL, INSERT, SELECT, UPDATE, DELETE and CALL, with their result objects`, async () => {
+    await withDb(opts, async (db) => {
+      const ddl = await bank(db)
+      assert.is(ddl.length, 5)
+      for (const r of ddl) assert.equal([r.columns, r.rows], [[], []])
+      for (let i = 1; i < ddl.length; i++) assert.ok(after((ddl[i] as StatementResult).commit, (ddl[i - 1] as StatementResult).commit), 'statements commit in order')
+
+      const rs = await db.sql(`
+        INSERT INTO account (id, balance) VALUES ('alice', 100), ('bob', 50), (?, ?);
+        INSERT INTO account (id) VALUES ('carol');
+        INSERT INTO account VALUES ('dave', 7);
+        INSERT OR REPLACE INTO account VALUES ('dave', 8), ('erin', 1);
+        SELECT id, balance AS b FROM account WHERE balance >= ? ORDER BY b DESC, id LIMIT 3;
+        CALL account.transfer('alice', ?, 30);
+        SELECT COUNT(*) AS n, SUM(balance), MIN(balance) AS lo, MAX(balance) AS hi, AVG(balance) AS mean FROM account;
+      `, ['frank', 5, 1, 'bob'])
+      assert.equal(rs.map((r) => r.rowsAffected).slice(0, 4), [3, 1, 1, 2])
+      assert.equal(rs[4]?.columns, ['id', 'b'])
+      assert.equal(rs[4]?.rows, [['alice', 100], ['bob', 50], ['dave', 8]])
+      assert.equal(rs[5]?.columns, ['result'])
+      assert.equal(rs[5]?.rows, [[70]])
+      assert.equal(rs[6]?.columns, ['n', 'SUM(balance)', 'lo', 'hi', 'mean'])
+      assert.equal(rs[6]?.rows, [[6, 164, 0, 80, 164 / 6]])
+
+      // UPDATE by key (rowsAffected 1, or 0 when the rest of WHERE is false or the key is absent), then by scan.
+      const up = await db.sql(`
+        UPDATE account SET balance = balance + 1 WHERE id = 'carol';
+        UPDATE account SET balance = balance * 100 WHERE id = 'carol' AND balance > 5;
+        UPDATE account SET balance = 1 WHERE 'nobody' = id;
+        UPDATE account SET balance = balance - 1 WHERE balance > 5;
+        UPDATE account SET balance = balance + 0;
+        SELECT id, balance FROM account ORDER BY id;
+      `)
+      assert.equal(up.map((r) => r.rowsAffected), [1, 0, 0, 3, 6, 0])
+      assert.equal(up[5]?.rows, [['alice', 69], ['bob', 79], ['carol', 1], ['dave', 7], ['erin', 1], ['frank', 5]])
+
+      const del = await db.sql(`
+        DELETE FROM account WHERE id = 'erin';
+        DELETE FROM account WHERE id = 'erin';
+        DELETE FROM account WHERE id = ? AND balance > 1000;
+        DELETE FROM account WHERE balance < 5;
+        SELECT id FROM account ORDER BY 1;
+        DELETE FROM account;
+        SELECT COUNT(*) FROM account;
+      `, ['alice'])
+      assert.equal(del.map((r) => r.rowsAffected).slice(0, 4), [1, 0, 0, 1])
+      assert.equal(del[4]?.rows, [['alice'], ['bob'], ['dave'], ['frank']])
+      assert.is(del[5]?.rowsAffected, 4)
+      assert.equal(del[6]?.rows, [[0]])
+
+      // Point UPDATE/DELETE whose value is not of the key's type runs as a scan, with SQLite's comparison.
+      await db.sql("INSERT INTO account VALUES ('7', 7)")
+      assert.is((await db.sql("UPDATE account SET balance = 70 WHERE id = 7"))[0]?.rowsAffected, 1)
+      assert.equal(await balances(db), [['7', 70]])
+
+      // query(): one result set; anything else is refused before it runs.
+      const q = await db.query('SELECT SUM(balance) AS total FROM account')
+      assert.equal([q.columns, q.rows], [['total'], [[70]]])
+      await fails(db.query("SELECT 1 FROM account; DELETE FROM account"), 'SYNTAX_ERROR', { statement: 1 }, /exactly one/)
+      await fails(db.query("DELETE FROM account"), 'SYNTAX_ERROR', { statement: 0 }, /exactly one/)
+      assert.equal((await db.query("CALL account.balance('7')")).rows, [[70]])
+
+      // Values beyond ±2^53 come back as bigint, BLOB as bytes, REAL as number, and DROP TABLE takes the functions.
+      const t = await db.sql(`
+        CREATE TABLE big (k INTEGER PRIMARY KEY, v INTEGER, b BLOB, r REAL, f BOOLEAN DEFAULT TRUE);
+        INSERT INTO big (k, v, b, r) VALUES (1, 9223372036854775807, X'00ff', 2.5);
+        SELECT * FROM big;
+        DROP TABLE account;
+        SHOW FUNCTIONS;
+      `)
+      assert.equal(t[2]?.columns, ['k', 'v', 'b', 'r', 'f'])
+      assert.equal(t[2]?.rows, [[1, 9223372036854775807n, new Uint8Array([0, 255]), 2.5, 1]])
+      assert.equal(t[4]?.rows, [])
+      await fails(db.sql('DROP TABLE account'), 'UNKNOWN_TABLE', { statement: 0 })
+      assert.is((await db.sql('DROP TABLE IF EXISTS account; DROP FUNCTION IF EXISTS account.f'))[0]?.rowsAffected, 0)
+    })
+  })
+
+  test(`${name}: BEGIN … COMMIT is one transaction, all or nothing`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      await db.sql("INSERT INTO account VALUES ('alice', 100), ('bob', 0)")
+      const ok = await db.sql(`
+        BEGIN;
+        CALL account.transfer('alice', 'bob', 10);
+        INSERT INTO account VALUES ('carol', 5);
+        UPDATE account SET balance = balance + 1 WHERE id = 'carol';
+        DELETE FROM account WHERE id = ? AND balance > 1;
+        CALL account.deposit('dave', 3);
+        COMMIT;
+      `, ['bob'])
+      assert.is(ok.length, 7)
+      assert.equal(ok.map((r) => r.rowsAffected), [0, 0, 1, 1, 1, 0, 0])
+      assert.equal(ok[1]?.rows, [[90]])
+      assert.equal(ok[5]?.rows, [[3]])
+      assert.ok(ok.every((r) => r.commit.batch === ok[0]?.commit.batch && r.commit.seq === ok[0]?.commit.seq), 'one transaction, one position')
+      assert.equal(await balances(db), [['alice', 90], ['carol', 6], ['dave', 3]])
+
+      // A failing statement rolls back the ones before it (and the statements before BEGIN stay committed).
+      const e = await fails(db.sql(`
+        INSERT INTO account VALUES ('x', 1);
+        BEGIN;
+        CALL account.transfer('alice', 'carol', 50);
+        INSERT INTO account VALUES ('erin', 5);
+        CALL account.withdraw('dave', 1000);
+        COMMIT;
+        INSERT INTO account VALUES ('y', 1);
+      `), 'TXN_ABORTED', { commit: true }, /insufficient funds/)
+      assert.is(e.statement, 4, 'the error points at the failing statement inside the transaction')
+      assert.is(e.line, 6)
+      await fails(db.sql("BEGIN; INSERT INTO account VALUES ('f', 1); INSERT INTO account VALUES ('alice', 1); COMMIT"), 'DUPLICATE_KEY', { commit: true, statement: 2 })
+      await fails(db.sql("BEGIN; CALL account.deposit('g', 1); UPDATE account SET balance = NULL WHERE id = 'alice'; COMMIT"), 'CONSTRAINT', { commit: true, statement: 2 })
+      assert.equal(await balances(db), [['alice', 90], ['carol', 6], ['dave', 3], ['x', 1]])
+
+      // What a transaction may not hold is refused at that statement, before anything of it runs.
+      for (const stmt of [
+        'SELECT * FROM account', 'UPDATE account SET balance = 0 WHERE balance > 1', 'DELETE FROM account',
+        'UPDATE account SET balance = 0 WHERE id = 5', 'SHOW TABLES', 'CREATE TABLE z (k INTEGER PRIMARY KEY)', 'DESCRIBE account',
+      ]) {
+        const err = await fails(db.sql(`BEGIN; CALL account.deposit('h', 1);\n  ${stmt};\nCOMMIT;`), 'SYNTAX_ERROR', { statement: 2, line: 2, column: 3 })
+        assert.ok(err.message.startsWith(TRANSACTION_KINDS_MESSAGE), err.message)
+      }
+      assert.equal(await balances(db), [['alice', 90], ['carol', 6], ['dave', 3], ['x', 1]])
+      await fails(db.sql('BEGIN; CALL account.deposit(1, 1)'), 'SYNTAX_ERROR', { statement: 0 }, /without COMMIT/)
+    })
+  })
+
+  test(`${name}: error codes reachable from SQL, with statement index, position and commit`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      // A syntax error anywhere stops the whole script before anything runs.
+      await fails(db.sql("INSERT INTO account VALUES ('a', 1);\nSELECT id\n  FROM account WHERE id = = 3;"), 'SYNTAX_ERROR', { statement: 1, line: 3, column: 27 })
+      assert.equal(await balances(db), [])
+      // Failures after earlier statements committed: those stay, the rest never runs.
+      await fails(db.sql("INSERT INTO account VALUES ('a', 1);\n  INSERT INTO nope VALUES (1);\nINSERT INTO account VALUES ('b', 1)"), 'UNKNOWN_TABLE', { statement: 1, line: 2, column: 3 })
+      assert.equal(await balances(db), [['a', 1]])
+      await fails(db.sql('SELECT id FROM nope'), 'UNKNOWN_TABLE', { statement: 0 })
+      await fails(db.sql('SELECT id,\n  balanse FROM account'), 'UNKNOWN_COLUMN', { statement: 0, line: 2, column: 3 }, /balanse/)
+      await fails(db.sql("UPDATE account SET x = 1 WHERE id = 'a'"), 'UNKNOWN_COLUMN', { statement: 0, column: 20 })
+      await fails(db.sql("DELETE FROM account WHERE y = 1"), 'UNKNOWN_COLUMN', { statement: 0, column: 27 })
+      await fails(db.sql("INSERT INTO account (id, bal) VALUES ('c', 1)"), 'UNKNOWN_COLUMN', { statement: 0 })
+      await fails(db.sql("SELECT 1 FROM account;\nCALL account.nope('a')"), 'UNKNOWN_FUNCTION', { statement: 1, line: 2, column: 1 })
+      await fails(db.sql('DROP FUNCTION account.nope'), 'UNKNOWN_FUNCTION', { statement: 0 })
+      await fails(db.sql("INSERT INTO account VALUES ('b', 1), ('a', 2)"), 'DUPLICATE_KEY', { statement: 0, commit: true })
+      await fails(db.sql("INSERT INTO account VALUES ('c', 'lots')"), 'TYPE_MISMATCH', { statement: 0, commit: true })
+      await fails(db.sql("UPDATE account SET balance = 'x' || id WHERE id = 'a'"), 'TYPE_MISMATCH', { commit: true })
+      await fails(db.sql("UPDATE account SET balance = 1.5"), 'TYPE_MISMATCH', { commit: true })
+      await fails(db.sql("INSERT INTO account VALUES ('c', NULL)"), 'CONSTRAINT', { commit: true }, /NOT NULL/)
+      await fails(db.sql("UPDATE account SET balance = NULL WHERE balance > 0"), 'CONSTRAINT', { commit: true }, /NOT NULL/)
+      await fails(db.sql("UPDATE account SET id = 'z' WHERE id = 'a'"), 'CONSTRAINT', { commit: true })
+      await fails(db.sql("CALL account.withdraw('a', 5)"), 'TXN_ABORTED', { commit: true }, /insufficient funds/)
+      await fails(db.sql('CREATE TABLE account (k INTEGER PRIMARY KEY)'), 'CONSTRAINT')
+      assert.equal((await db.sql('CREATE TABLE IF NOT EXISTS account (k INTEGER PRIMARY KEY)'))[0]?.rowsAffected, 0)
+      await fails(db.sql('CREATE TABLE r (k REAL PRIMARY KEY)'), 'TYPE_MISMATCH')
+      await fails(db.sql("CREATE TABLE d (k INTEGER PRIMARY KEY, v INTEGER DEFAULT 'x')"), 'TYPE_MISMATCH')
+      await fails(db.sql(`CREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' WITH (FUEL = 2000000000)`), 'CONSTRAINT')
+      // Module bytes that are not WebAssembly, and a module missing its export.
+      await fails(db.sql(`SELECT 1 FROM account;\nCREATE FUNCTION account.junk FROM WASM BASE64 '${base64(new TextEncoder().encode('not a wasm module'))}'`), 'INVALID_WASM', { statement: 1, line: 2 })
+      await fails(db.sql("CREATE FUNCTION account.junk FROM WASM X'0061736D01000000'"), 'INVALID_WASM')
+      await fails(db.sql(`CREATE FUNCTION account.junk FROM WASM FILE '${BANK_PATH}' EXPORT 'nothere'`), 'INVALID_WASM')
+      await fails(db.sql("CREATE FUNCTION account.junk FROM WASM FILE '/nonexistent/x.wasm'"), 'INVALID_WASM', { column: 40 }, /cannot read/)
+      // A server has no readFile: FILE is FORBIDDEN, with its position.
+      const server = { submit: (i: Parameters<EmbeddedDatabase['submit']>[0]) => db.submit(i), catalog: () => db.engine.currentCatalog }
+      await fails(executeScript(server, `SHOW TABLES;\nCREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}'`, []), 'FORBIDDEN', { statement: 1, line: 2, column: 37 }, /client/)
+      // Parameters: split by statement; a count that does not match is refused before anything runs.
+      await fails(db.sql("INSERT INTO account VALUES (?, ?); SELECT ? FROM account", ['q', 1]), 'SYNTAX_ERROR', { statement: 1 }, /parameter/)
+      await fails(db.sql("INSERT INTO account VALUES (?, ?)", ['q', 1, 2]), 'SYNTAX_ERROR', { statement: 0 }, /3 parameter values/)
+      await fails(db.sql("INSERT INTO account VALUES (?, ?)", ['q', {}]), 'TYPE_MISMATCH', {}, /parameter 2/)
+      assert.equal(await balances(db), [['a', 1]])
+      // Function failures: WASM traps are not reachable with the bank; OUT_OF_FUEL is.
+      await db.sql(`CREATE FUNCTION account.starved FROM WASM FILE '${BANK_PATH}' EXPORT 'transfer' WITH (FUEL = 10)`)
+      await fails(db.sql("CALL account.starved('a', 'b', 1)"), 'OUT_OF_FUEL', { commit: true })
+    })
+  })
+
+  test(`${name}: CREATE OR REPLACE FUNCTION swaps the body; DDL orders with the statements around it`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      // CALL before CREATE FUNCTION fails (and stops the script), after it succeeds.
+      await fails(db.sql(`CALL account.f('a', 5);\nCREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' EXPORT 'deposit'`), 'UNKNOWN_FUNCTION', { statement: 0 })
+      assert.equal((await db.sql('SHOW FUNCTIONS')).at(0)?.rows.length, 4, 'the CREATE after the failure did not run')
+      const r = await db.sql(`CREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' EXPORT 'deposit';\nCALL account.f('a', 5);\nCALL account.f('a', 5)`)
+      assert.equal(r.slice(1).map((x) => x.rows), [[[5]], [[10]]])
+      await fails(db.sql(`CREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' EXPORT 'balance'`), 'CONSTRAINT', {}, /already exists/)
+      const swapped = await db.sql(`CREATE OR REPLACE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' EXPORT 'balance';\nCALL account.f('a', 5)`)
+      assert.equal(swapped[1]?.rows, [[10]], 'the new body reads instead of depositing')
+      const gone = await db.sql("DROP FUNCTION account.f; CREATE TABLE t2 (k INTEGER PRIMARY KEY, v TEXT); INSERT INTO t2 VALUES (1, 'one'); SELECT v FROM t2")
+      assert.equal(gone[3]?.rows, [['one']])
+      await fails(db.sql("CALL account.f('a')"), 'UNKNOWN_FUNCTION')
+      // A table dropped and recreated in one script is read with its new columns.
+      const again = await db.sql('DROP TABLE t2; CREATE TABLE t2 (k INTEGER PRIMARY KEY, w REAL) PARTITIONS 2; INSERT INTO t2 VALUES (1, 0.5); SELECT * FROM t2')
+      assert.equal([again[3]?.columns, again[3]?.rows], [['k', 'w'], [[1, 0.5]]])
+    })
+  })
+
+  test(`${name}: SHOW TABLES, SHOW FUNCTIONS and DESCRIBE`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      await db.sql("CREATE TABLE kv (\"key\" TEXT, value BLOB DEFAULT X'', n INT NOT NULL DEFAULT 3, PRIMARY KEY (\"key\"))")
+      const [tables] = await db.sql('SHOW TABLES')
+      assert.equal(tables?.columns, ['name', 'partitions', 'key', 'columns'])
+      assert.equal(tables?.rows, [['account', 4, 'id', 2], ['kv', 4, 'key', 3]])
+
+      const [desc] = await db.sql('DESCRIBE kv')
+      assert.equal(desc?.columns, ['column', 'type', 'not_null', 'default', 'primary_key'])
+      assert.equal(desc?.rows, [['key', 'TEXT', 1, null, 1], ['value', 'BLOB', 0, new Uint8Array(0), 0], ['n', 'INTEGER', 1, 3, 0]])
+      assert.equal((await db.query('DESCRIBE account')).rows, [['id', 'TEXT', 1, null, 1], ['balance', 'INTEGER', 1, 0, 0]])
+      await fails(db.sql('DESCRIBE nope'), 'UNKNOWN_TABLE', { statement: 0 })
+
+      const [fns] = await db.sql('SHOW FUNCTIONS')
+      assert.equal(fns?.columns, ['name', 'table', 'export', 'runtime', 'fuel', 'memory', 'module_hash'])
+      const hash = createHash('sha256').update(bankWasm()).digest('hex')
+      const sorted = [...(fns?.rows ?? [])].sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+      assert.equal(sorted, [
+        ['account.balance', 'account', 'balance', 'wasm', 10_000_000, 16 * 1024 * 1024, hash],
+        ['account.deposit', 'account', 'deposit', 'wasm', 10_000_000, 16 * 1024 * 1024, hash],
+        ['account.transfer', 'account', 'transfer', 'wasm', 1_000_000, 1_048_576, hash],
+        ['account.withdraw', 'account', 'withdraw', 'wasm', 10_000_000, 16 * 1024 * 1024, hash],
+      ])
+      // DDL shows up at once in the next statement of the same script.
+      const r = await db.sql('DROP TABLE kv; SHOW TABLES; DROP FUNCTION account.balance; SHOW FUNCTIONS')
+      assert.equal(r[1]?.rows.map((x) => x[0]), ['account'])
+      assert.is(r[3]?.rows.length, 3)
+    })
+  })
+
+  test(`${name}: SELECT SUM(balance) through db.sql is conserved during concurrent transfers`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      const accounts = Array.from({ length: 20 }, (_, i) => `a${i}`)
+      await db.sql(`INSERT INTO account VALUES ${accounts.map(() => '(?, 1000)').join(', ')}`, accounts)
+      const rnd = uint32Random(7)
+      const transfers: Promise<unknown>[] = []
+      const sums: Promise<StatementResult[]>[] = []
+      for (let i = 0; i < 600; i++) {
+        const from = accounts[rnd() % accounts.length] as string
+        const to = accounts[rnd() % accounts.length] as string
+        transfers.push(db.sql('CALL account.transfer(?, ?, ?)', [from, to, 1 + (rnd() % 300)]).catch((e: AcheronError) => {
+          assert.is(e.code, 'TXN_ABORTED')
+          return null
+        }))
+        if (i % 40 === 0) sums.push(db.sql('SELECT SUM(balance) AS total, COUNT(*) FROM account; SELECT SUM(balance) FROM account'))
+      }
+      await Promise.all(transfers)
+      const results = await Promise.all(sums)
+      for (const r of results) {
+        assert.equal(r[0]?.rows, [[20000, 20]])
+        assert.equal(r[1]?.rows, [[20000]])
+        assert.ok(after((r[1] as StatementResult).commit, (r[0] as StatementResult).commit))
+      }
+      assert.equal((await db.query('SELECT SUM(balance) FROM account')).rows, [[20000]])
+    })
+  })
+}
+
+test.run()
