@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { AcheronError, open, type OpenOptions } from '../index.js'
 
 /** The AssemblyScript bank example, built by `npm install` (scripts/build-guests.js). */
-const BANK_WASM = new URL('../../guest/bank.wasm', import.meta.url)
+const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
 
 export interface DemoOptions extends OpenOptions {
   transfers: number
@@ -21,40 +21,39 @@ function* pairs(n: number, accounts: string[]): Generator<[string, string]> {
 }
 
 /**
- * The vertical path with the embedded engine: a table, WebAssembly functions, calls that commit and
- * one that aborts, a storm of cross-partition transfers, and the conserved total afterwards.
+ * The vertical path, in SQL, on the embedded engine: a table, WebAssembly functions registered from a
+ * file, a CALL that commits and one that aborts, a storm of concurrent cross-partition transfers, and
+ * a serializable SUM that shows the total conserved.
  */
 export async function runDemo(o: DemoOptions): Promise<void> {
   const db = await open(o)
-  try {
-    await db.createTable({
-      name: 'account', ifNotExists: true, partitions: 8,
-      columns: [{ name: 'id', type: 'TEXT', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }],
-    })
-    const wasm = new Uint8Array(readFileSync(BANK_WASM))
-    for (const f of ['balance', 'deposit', 'withdraw', 'transfer']) {
-      await db.createFunction(`account.${f}`, wasm, { orReplace: true })
-    }
-    const accounts = Array.from({ length: 16 }, (_, i) => `user${String(i).padStart(2, '0')}`)
-    await db.insert('account', accounts.map((id) => [id, 1000]), { replace: true })
-    o.out(`opened ${o.dir}: table account (8 partitions), functions from ${BANK_WASM.pathname.split('/').slice(-2).join('/')}`)
-
-    const t = await db.call('account.transfer', 'user00', 'user01', 250)
-    o.out(`CALL account.transfer('user00', 'user01', 250) -> ${String(t.value)}  commit ${JSON.stringify(t.commit)}`)
+  const show = async (sql: string, params: unknown[] = []) => {
     try {
-      await db.call('account.withdraw', 'user02', 1_000_000)
+      for (const r of await db.sql(sql, params)) {
+        const rows = r.rows.map((row) => row.map((v) => JSON.stringify(v)).join(' | '))
+        o.out(`${sql.split('\n')[0]}\n  -> ${rows.length > 0 ? rows.join('; ') : `${r.rowsAffected} row(s)`}  commit ${JSON.stringify(r.commit)}`)
+      }
     } catch (e) {
       if (!(e instanceof AcheronError)) throw e
-      o.out(`CALL account.withdraw('user02', 1000000) -> ${e.code}: ${e.message}  commit ${JSON.stringify(e.commit)}`)
+      o.out(`${sql}\n  -> ${e.code}: ${e.message}  commit ${JSON.stringify(e.commit)}`)
     }
+  }
+  try {
+    await show('CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 8;')
+    for (const f of ['balance', 'deposit', 'withdraw', 'transfer']) {
+      await show(`CREATE OR REPLACE FUNCTION account.${f} FROM WASM FILE '${BANK_WASM.replace(/'/g, "''")}';`)
+    }
+    const accounts = Array.from({ length: 16 }, (_, i) => `user${String(i).padStart(2, '0')}`)
+    await show(`INSERT OR REPLACE INTO account VALUES ${accounts.map((a) => `('${a}', 1000)`).join(', ')};`)
+    await show("CALL account.transfer('user00', 'user01', 250);")
+    await show("CALL account.withdraw('user02', 1000000);")
     const started = performance.now()
-    const results = await Promise.allSettled([...pairs(o.transfers, accounts)].map(([a, b]) => db.call('account.transfer', a, b, 7)))
+    const results = await Promise.allSettled([...pairs(o.transfers, accounts)].map(([a, b]) => db.sql('CALL account.transfer(?, ?, ?)', [a, b, 7])))
     const secs = (performance.now() - started) / 1000
     const aborted = results.filter((r) => r.status === 'rejected').length
-    let total = 0
-    for (const id of accounts) total += Number((await db.get('account', id)).row?.balance ?? 0)
-    o.out(`${o.transfers} concurrent transfers in ${secs.toFixed(2)} s (${Math.round(o.transfers / secs)} txn/s), ${aborted} aborted by their own logic`)
-    o.out(`total balance ${total} (conserved: ${total === accounts.length * 1000 ? 'yes' : 'NO'}), state digest ${(await db.digest()).slice(0, 16)}…`)
+    o.out(`${o.transfers} concurrent CALL account.transfer(...) in ${secs.toFixed(2)} s (${Math.round(o.transfers / secs)} txn/s), ${aborted} aborted by their own logic`)
+    await show('SELECT SUM(balance) AS total, COUNT(*) AS accounts FROM account;')
+    o.out(`expected total ${accounts.length * 1000}; state digest ${(await db.digest()).slice(0, 16)}…`)
     const s = db.stats
     o.out(`engine: ${s.batches} batches, ${s.txns} transactions, ${s.fallbackTxns} re-executed in the fallback`)
   } finally {
