@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../txn/catalog.js'
-import type { ColumnAssignment, DataTxn, RowExpr, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
+import type { ColumnAssignment, DataTxn, RowExpr, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
 import { fromClientValue, type SqlValue } from '../values.js'
 import type {
   CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
@@ -43,7 +43,7 @@ export interface StatementResult {
   commit: CommitPosition
 }
 
-export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may hold CALL, INSERT and UPDATE/DELETE by primary key in this version'
+export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL, SHOW or DESCRIBE in this version'
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {
@@ -314,22 +314,31 @@ export async function executeScript(target: SqlTarget, script: string, params: r
     }
     const catalog = target.catalog()
     const steps: Planned[] = []
+    // Point statements run in the workers as one `multi`; a query or a scan inside makes the whole
+    // transaction run alone on the coordinator (`multi-exclusive`), where queries see its own writes.
+    let alone = false
     for (const s of unit.statements) {
       let p: Planned | null
       try {
-        p = new Planner(catalog, paramsOf[s.index] ?? [], options).dataTxn(s)
+        const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
+        p = planner.dataTxn(s)
+        if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete')) {
+          p = planner.single(s)
+          alone = true
+        }
       } catch (err) {
         throw pin(err, s)
       }
       if (p === null) {
-        const hint = s.kind === 'update' || s.kind === 'delete' ? ` (its WHERE must pin the key: key = value, a value of the key's type)` : ''
-        throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}${hint}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
+        throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
       }
       steps.push(p)
     }
     let o: TxnOutcome
     try {
-      o = await target.submit({ kind: 'multi', steps: steps.map((p) => p.input as DataTxn) })
+      o = await target.submit(alone
+        ? { kind: 'multi-exclusive', steps: steps.map((p) => p.input as DataTxn | SelectTxn | ScanTxn) }
+        : { kind: 'multi', steps: steps.map((p) => p.input as DataTxn) })
     } catch (err) {
       throw pin(err, unit.begin)
     }

@@ -3,6 +3,7 @@ import { invariant } from '../errors.js'
 import type { CatalogData, TableDef } from '../txn/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import { compareKeys, type RowKey } from './keys.js'
+import type { RowWrite } from '../txn/types.js'
 import type { BatchCommit, PartitionStore, SnapshotReader, StoredState } from './partition-store.js'
 import { bindable, createPartitionTableSql, partitionTableName, quoteIdent, scanSourceSql } from './sqlite-schema.js'
 
@@ -59,14 +60,16 @@ export class MemoryPartitionStore implements PartitionStore {
    * Runs the query in a transient in-memory SQLite holding a copy of the table (this store is for
    * tests: a copy per query is fine), so that queries mean exactly what they mean on the SQLite store.
    */
-  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][] {
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
     const db = new Database(':memory:')
     try {
       const scratch: TableDef = { ...table, partitions: 1 }
       db.exec(createPartitionTableSql(scratch, 0))
       db.exec(`CREATE VIEW ${scanSourceSql(table)} AS SELECT * FROM ${quoteIdent(partitionTableName(scratch, 0))}`)
       const insert = db.prepare(`INSERT INTO ${quoteIdent(partitionTableName(scratch, 0))} VALUES (${table.columns.map(() => '?').join(', ')})`)
-      for (const row of this.scanTable(table)) insert.run(...row.map(bindable))
+      const current = new Map(this.scanTable(table).map((r) => [String(r[table.keyIndex]), r as Row | null]))
+      for (const w of pending) current.set(String(w.key), w.row)
+      for (const row of current.values()) if (row !== null) insert.run(...row.map(bindable))
       const rows = db.prepare(sql).raw(true).safeIntegers(true).all(...values.map(bindable)) as SqlValue[][]
       for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
       return rows

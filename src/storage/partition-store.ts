@@ -52,8 +52,9 @@ export interface PartitionStore {
   scanTable(table: TableDef): Row[]
   /**
    * Runs a query over the committed state (between batches), reading `table` through
-   * `scanSourceSql(table)`; rows as arrays in the query's column order. Throws SQLite's error as is.
+   * `scanSourceSql(table)`, with `pending` (a transaction's own uncommitted rows of that table) laid
+   * over it; rows as arrays in the query's column order. Throws SQLite's error as is.
    */
-  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][]
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[]): SqlValue[][]
   close(): void
 }

@@ -27,9 +27,29 @@ export function scanSourceSql(table: TableDef): string {
   return quoteIdent(scanSourceName(table))
 }
 
-/** The view that unions a table's partitions, for SQLite to run queries over all of them. */
+/**
+ * A TEMP table holding a transaction's not yet committed rows of a table (`$deleted` = 1 for a delete),
+ * so that a query inside a BEGIN … COMMIT sees its own writes. Empty outside such a transaction.
+ */
+export function pendingTableSql(table: TableDef): string {
+  return `temp.${quoteIdent(`${table.name.toLowerCase()}$pending`)}`
+}
+
+export function createPendingTableSql(table: TableDef): string {
+  const cols = table.columns.map((c, i) => `${quoteIdent(c.name)} ${SQLITE_TYPE[c.type]}${i === table.keyIndex ? ' PRIMARY KEY' : ''}`)
+  return `CREATE TEMP TABLE IF NOT EXISTS ${quoteIdent(`${table.name.toLowerCase()}$pending`)} (${cols.join(', ')}, "$deleted" INTEGER NOT NULL)`
+}
+
+/**
+ * The view queries read a table through: every partition, overlaid with the pending rows (which are
+ * none outside a BEGIN … COMMIT). Made per connection, on first use.
+ */
 export function createScanViewSql(table: TableDef): string {
-  const parts = Array.from({ length: table.partitions }, (_, p) => `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))}`)
+  const key = keyColumnSql(table)
+  const pending = pendingTableSql(table)
+  const parts = Array.from({ length: table.partitions }, (_, p) =>
+    `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${key} NOT IN (SELECT ${key} FROM ${pending})`)
+  parts.push(`SELECT ${columnListSql(table)} FROM ${pending} WHERE "$deleted" = 0`)
   return `CREATE TEMP VIEW IF NOT EXISTS ${scanSourceSql(table)} AS ${parts.join(' UNION ALL ')}`
 }
 

@@ -3,12 +3,13 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { invariant } from '../errors.js'
 import type { CatalogData, TableDef } from '../txn/catalog.js'
+import type { RowWrite } from '../txn/types.js'
 import type { Row, SqlValue } from '../values.js'
 import { compareKeys, partitionOf } from './keys.js'
 import type { BatchCommit, PartitionStore, ReaderSpec, SnapshotReader, StoredState, SyncMode } from './partition-store.js'
 import { SqliteSnapshotReader } from './sqlite-reader.js'
 import {
-  DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createScanViewSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
+  DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent,
 } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 
@@ -140,12 +141,28 @@ export class SqlitePartitionStore implements PartitionStore {
     if (commit.catalog !== undefined) this.useCatalog(commit.catalog)
   }
 
-  query(table: TableDef, sql: string, values: readonly SqlValue[]): SqlValue[][] {
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
     if (this.scanViews.get(table.name.toLowerCase()) !== table) {
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
+      this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
+      this.db.exec(createPendingTableSql(table))
       this.db.exec(createScanViewSql(table))
       this.scanViews.set(table.name.toLowerCase(), table)
     }
+    if (pending.length === 0) return this.runQuery(sql, values)
+    const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
+    try {
+      for (const w of pending) {
+        if (w.row !== null) insert.run(...w.row.map(bindable), 0)
+        else insert.run(...table.columns.map((_, i) => (i === table.keyIndex ? w.key : null)), 1)
+      }
+      return this.runQuery(sql, values)
+    } finally {
+      this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
+    }
+  }
+
+  private runQuery(sql: string, values: readonly SqlValue[]): SqlValue[][] {
     let stmt = this.queries.get(sql)
     if (stmt === undefined) {
       stmt = this.db.prepare(sql).raw(true).safeIntegers(true)

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { rowKeyOf } from '../storage/keys.js'
 import type { PartitionStore } from '../storage/partition-store.js'
@@ -5,8 +6,10 @@ import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-sc
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from './catalog.js'
 import { checkNotNull } from './coerce.js'
-import { applyAssignments } from './txn-runner.js'
-import type { CatalogReadTxn, RowWrite, ScanTxn, SelectTxn, TxnResult } from './types.js'
+import type { ExecutionHost } from './execution-host.js'
+import { applyAssignments, runStep } from './txn-runner.js'
+import type { TxnState } from './txn-state.js'
+import type { CatalogReadTxn, ExclusiveMultiTxn, RowWrite, ScanTxn, SelectTxn, TxnResult } from './types.js'
 
 /** What a transaction run on the coordinator produced: its result and the rows to commit with it. */
 export interface CoordinatorRun {
@@ -19,10 +22,47 @@ export interface CoordinatorRun {
  * queries and UPDATE/DELETE over all partitions are executed by SQLite itself over the partition tables;
  * catalog reads list the catalog. Throws AcheronError (or SQLite's error) for the transaction's failure.
  */
-export function runCoordinatorTxn(catalog: Catalog, store: PartitionStore, txn: SelectTxn | ScanTxn | CatalogReadTxn): CoordinatorRun {
+export function runCoordinatorTxn(
+  catalog: Catalog, store: PartitionStore, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn,
+): CoordinatorRun {
+  switch (txn.kind) {
+    case 'multi-exclusive':
+      return host().withState((state) => runExclusiveMulti(catalog, store, state, txn))
+    case 'select': case 'update-scan': case 'delete-scan':
+      return runQuery(catalog, store, txn, [])
+    case 'show-tables': case 'show-functions': case 'describe':
+      return readCatalog(catalog, txn)
+  }
+}
+
+/**
+ * A BEGIN … COMMIT run alone: data steps run in one transaction state over the committed snapshot;
+ * queries and scans see that state's own writes laid over the committed rows, and a scan's writes join
+ * the state. Nothing is written until the whole transaction succeeds.
+ */
+function runExclusiveMulti(catalog: Catalog, store: PartitionStore, state: TxnState, txn: ExclusiveMultiTxn): CoordinatorRun {
+  const steps = txn.steps.map((step, i): TxnResult => {
+    try {
+      if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
+      const table = catalog.table(step.table)
+      const run = runQuery(catalog, store, step, state.pendingWrites(table))
+      for (const w of run.writes) state.write(table, w.key as bigint | string, w.row === null ? null : [...w.row])
+      return run.result
+    } catch (err) {
+      const e = err instanceof Database.SqliteError ? new AcheronError('CONSTRAINT', `query failed: ${err.message}`) : err
+      if (e instanceof AcheronError && e.statement === undefined) e.statement = i
+      throw e
+    }
+  })
+  const { writes } = state.finish()
+  return { result: { steps, rowsAffected: steps.reduce((n, r) => n + r.rowsAffected, 0) }, writes }
+}
+
+/** A query, or an UPDATE/DELETE over all partitions, with `pending` rows laid over the committed ones. */
+function runQuery(catalog: Catalog, store: PartitionStore, txn: SelectTxn | ScanTxn, pending: readonly RowWrite[]): CoordinatorRun {
   switch (txn.kind) {
     case 'select':
-      return { result: { rows: store.query(catalog.table(txn.table), txn.sql, txn.values), rowsAffected: 0 }, writes: [] }
+      return { result: { rows: store.query(catalog.table(txn.table), txn.sql, txn.values, pending), rowsAffected: 0 }, writes: [] }
     case 'update-scan': {
       const table = catalog.table(txn.table)
       const columns = txn.sets.map((s) => {
@@ -32,7 +72,7 @@ export function runCoordinatorTxn(catalog: Catalog, store: PartitionStore, txn: 
       })
       const items = [columnListSql(table), ...txn.sets.map((s) => `(${s.expr.sql})`)].join(', ')
       const found = store.query(table, `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
-        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])])
+        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], pending)
       const width = table.columns.length
       const writes = found.map((r): RowWrite => {
         const next = applyAssignments(table, r.slice(0, width), columns, txn.sets, r.slice(width))
@@ -43,10 +83,15 @@ export function runCoordinatorTxn(catalog: Catalog, store: PartitionStore, txn: 
     }
     case 'delete-scan': {
       const table = catalog.table(txn.table)
-      const keys = store.query(table, `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [])
+      const keys = store.query(table, `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], pending)
       const writes = keys.map((r) => write(table, r[0] as SqlValue, null))
       return { result: { rowsAffected: writes.length }, writes }
     }
+  }
+}
+
+function readCatalog(catalog: Catalog, txn: CatalogReadTxn): CoordinatorRun {
+  switch (txn.kind) {
     case 'show-tables':
       return {
         result: {

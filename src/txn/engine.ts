@@ -12,7 +12,7 @@ import { PipelinedExecutor } from './pipelined-executor.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from './function-runtime.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
-import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
+import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
 
 export interface EngineOptions extends SequencerLimits {
@@ -77,6 +77,8 @@ export class Engine {
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
+  private ownHost: ExecutionHost | null = null
+  private ownHostModules = -1
   readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
   /** Called after each batch is durable, before its replies are released. */
   onBatch: ((record: BatchRecord) => void) | null = null
@@ -284,18 +286,31 @@ export class Engine {
    * none after. Its position (and any writes) are made durable like any batch's, so that no two
    * transactions ever share a position.
    */
-  private runCoordinatorBatch(s: Sequenced, txn: SelectTxn | ScanTxn | CatalogReadTxn): void {
+  /** Executes on the coordinator's thread the transactions that run alone and call functions. */
+  private coordinatorHost(): ExecutionHost {
+    this.ownHost ??= new ExecutionHost(this.opts.store.reader(), this.runtimes, this.opts.log)
+    if (this.ownHost.catalogVersion !== this.catalog.version || this.ownHostModules !== this.modules.size) {
+      this.ownHost.setCatalog(this.catalog.data, [...this.modules])
+      this.ownHostModules = this.modules.size
+    }
+    return this.ownHost
+  }
+
+  private runCoordinatorBatch(s: Sequenced, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn): void {
     const number = this.lastBatch + 1
     const commit: CommitPosition = { batch: number, seq: 0 }
     let outcome: TxnOutcome
     try {
       let writes: readonly RowWrite[] = []
       try {
-        const run = runCoordinatorTxn(this.catalog, this.opts.store, txn)
+        const run = runCoordinatorTxn(this.catalog, this.opts.store, () => this.coordinatorHost(), txn)
         outcome = { ok: true, result: run.result, commit }
         writes = run.writes
       } catch (err) {
-        if (err instanceof AcheronError) outcome = { ok: false, failure: { code: err.code, message: err.message }, commit }
+        if (err instanceof AcheronError) {
+          const failure = { code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) }
+          outcome = { ok: false, failure, commit }
+        }
         // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
         else if (err instanceof Database.SqliteError) outcome = { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` }, commit }
         else throw err
@@ -344,6 +359,7 @@ export class Engine {
     await this.idle()
     if (this.timer !== null) clearTimeout(this.timer)
     await this.executor.close()
+    this.ownHost?.close()
     this.opts.store.close()
   }
 }

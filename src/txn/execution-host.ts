@@ -3,7 +3,7 @@ import { RowEvaluator } from '../storage/row-evaluator.js'
 import { Catalog, type CatalogData, type RuntimeKind } from './catalog.js'
 import type { FunctionRuntime, ModuleSource } from './function-runtime.js'
 import { executeTxn } from './txn-runner.js'
-import type { ExecEnv } from './txn-state.js'
+import { TxnState, type ExecEnv } from './txn-state.js'
 import type { Execution, SequencedTxn } from './types.js'
 import { walk, type WalkResult, type WalkTask } from './walk.js'
 
@@ -59,6 +59,20 @@ export class ExecutionHost {
     } finally {
       this.reader.end()
     }
+  }
+
+  /** Runs `body` on a new transaction state over one committed snapshot (transactions run alone). */
+  withState<T>(body: (state: TxnState) => T): T {
+    this.reader.begin(this.catalog.data)
+    try {
+      return body(new TxnState(this.env, this.reader, null))
+    } finally {
+      this.reader.end()
+    }
+  }
+
+  get catalogVersion(): number {
+    return this.catalog.version
   }
 
   close(): void {

@@ -35,6 +35,11 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
   }
 }
 
+/** Runs one data statement inside a transaction's state (also a step of a transaction run alone). */
+export function runStep(state: TxnState, input: DataTxn): TxnResult {
+  return run(state, input)
+}
+
 function run(state: TxnState, input: DataTxn): TxnResult {
   const catalog = state.env.catalog
   switch (input.kind) {

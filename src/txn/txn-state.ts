@@ -103,6 +103,16 @@ export class TxnState {
     return { accessed: [...this.touched].sort(), writes }
   }
 
+  /** This transaction's uncommitted rows of one table, as they stand now. */
+  pendingWrites(table: TableDef): RowWrite[] {
+    const name = table.name.toLowerCase()
+    const out: RowWrite[] = []
+    for (const [rowKey, w] of this.pending) {
+      if (w.table === table) out.push({ rowKey, table: name, key: w.key, row: w.row })
+    }
+    return out
+  }
+
   /** The footprint so far (also of a failed execution: its decision depended on these rows). */
   accessedSoFar(): RowKey[] {
     return [...this.touched].sort()

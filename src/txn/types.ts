@@ -62,8 +62,17 @@ export type CatalogReadTxn =
   | { readonly kind: 'show-functions' }
   | { readonly kind: 'describe'; readonly table: string }
 
+/**
+ * A BEGIN … COMMIT holding queries or UPDATE/DELETE over all partitions: it runs alone, on the
+ * coordinator; each query sees the transaction's own earlier writes. All steps commit, or none.
+ */
+export interface ExclusiveMultiTxn {
+  readonly kind: 'multi-exclusive'
+  readonly steps: readonly (DataTxn | SelectTxn | ScanTxn)[]
+}
+
 /** Transactions that run alone in a batch of their own, on the coordinator. */
-export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn
+export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn
 
 export type TxnInput = DataTxn | ExclusiveTxn
 

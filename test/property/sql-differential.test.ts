@@ -129,8 +129,11 @@ const selectArb: fc.Arbitrary<Gen> = fc.record({ where: whereArb, which: fc.inte
   .chain(({ where, which }) => (SELECTS[which] as (w: string) => fc.Arbitrary<string>)(where === null ? '' : ` WHERE ${where.sql}`))
   .map((sql) => ({ statements: [sql], params: [], codes: [], txn: false }))
 
-/** BEGIN … COMMIT of point statements (what a transaction may hold). */
+/** BEGIN … COMMIT of point statements, scans and queries; each statement's result inside is compared. */
 const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
+  updateArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
+  deleteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
+  selectArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
   fc.record({ k: key, a: small, c: half }).map(({ k, a, c }) => ({ sql: `INSERT INTO t (k, a, c) VALUES (${k}, ${a}, ${c})`, codes: ['DUPLICATE_KEY'] })),
   fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `INSERT OR REPLACE INTO t (k, c, b) VALUES (${k}, ${c}, 'r')`, codes: [] })),
   fc.record({ k: key, s: fc.constantFrom('a = a + 1', "b = 'u'", 'c = NULL', 'c = c + 0.5, a = NULL') }).map(({ k, s }) => ({ sql: `UPDATE t SET ${s} WHERE k = ${k}`, codes: s.includes('c = NULL') ? ['CONSTRAINT'] : [] })),
@@ -146,7 +149,7 @@ const scriptArb = fc.array(fc.oneof(
 
 // ---- running both ------------------------------------------------------------------------------------
 
-type Outcome = { ok: true; columns?: string[]; rows?: unknown[][]; affected?: number } | { ok: false; code: string; message: string }
+type Outcome = { ok: true; columns?: string[]; rows?: unknown[][]; affected?: number; steps?: Outcome[] } | { ok: false; code: string; message: string }
 
 function clientValue(v: unknown): unknown {
   if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
@@ -182,9 +185,9 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
   }
   db.exec('SAVEPOINT g')
   try {
-    for (const s of g.statements.slice(1, -1)) one(s, [])
+    const steps = g.statements.slice(1, -1).map((s) => one(s, []))
     db.exec('RELEASE g')
-    return { ok: true }
+    return { ok: true, steps }
   } catch (e) {
     db.exec('ROLLBACK TO g')
     db.exec('RELEASE g')
@@ -195,7 +198,13 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
 async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {
   try {
     const rs = await db.sql(g.statements.join(';\n'), [...g.params])
-    if (g.txn) return { ok: true }
+    if (g.txn) {
+      const inner = g.statements.slice(1, -1)
+      return {
+        ok: true,
+        steps: rs.slice(1, -1).map((r, j): Outcome => (inner[j]?.startsWith('SELECT') ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected })),
+      }
+    }
     const r = rs[0]
     if (r === undefined) throw new Error('no result')
     return g.statements[0]?.startsWith('SELECT') ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected }
@@ -217,6 +226,11 @@ function check(g: Gen, i: number, a: Outcome, s: Outcome): void {
     // Several faults in one statement may surface in a different order; each must be one the statement can have.
     if (g.codes.length > 1) assert.ok(g.codes.includes(a.code) && g.codes.includes(s.code), `codes at ${what}`)
     else assert.is(a.code, s.code, `code at ${what}`)
+    return
+  }
+  if (a.steps !== undefined || s.steps !== undefined) {
+    assert.is(a.steps?.length, s.steps?.length, `statements inside the transaction at ${what}`)
+    g.statements.slice(1, -1).forEach((sql, j) => check({ statements: [sql], params: [], codes: g.codes, txn: false }, i, a.steps?.[j] as Outcome, s.steps?.[j] as Outcome))
     return
   }
   assert.equal(a.affected, s.affected, `rows affected at ${what}`)

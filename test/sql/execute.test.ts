@@ -201,11 +201,26 @@ for (const [name, opts] of CONFIGS) {
       await fails(db.sql("BEGIN; CALL account.deposit('g', 1); UPDATE account SET balance = NULL WHERE id = 'alice'; COMMIT"), 'CONSTRAINT', { commit: true, statement: 2 })
       assert.equal(await balances(db), [['alice', 90], ['carol', 6], ['dave', 3], ['x', 1]])
 
+      // Queries and scans inside a transaction see its own earlier writes; a scan's writes join it.
+      const inTxn = await db.sql(`BEGIN;
+        CALL account.deposit('h', 7);
+        SELECT id, balance FROM account WHERE balance > 5 ORDER BY id;
+        UPDATE account SET balance = balance + 1 WHERE balance < 10;
+        DELETE FROM account WHERE id = 'x';
+        SELECT COUNT(*), SUM(balance) FROM account;
+      COMMIT;`)
+      assert.equal(inTxn[2]?.rows, [['alice', 90], ['carol', 6], ['h', 7]], 'the SELECT sees the CALL before it')
+      assert.is(inTxn[3]?.rowsAffected, 4, 'carol, dave, h and x')
+      assert.equal(inTxn[5]?.rows, [[4, 90 + 7 + 4 + 8]], 'the last SELECT sees the UPDATE and the DELETE')
+      assert.ok(new Set(inTxn.map((r) => JSON.stringify(r.commit))).size === 1, 'one transaction, one position')
+      assert.equal(await balances(db), [['alice', 90], ['carol', 7], ['dave', 4], ['h', 8]])
+      // A failure after a scan rolls the scan back too.
+      await fails(db.sql(`BEGIN;\n  UPDATE account SET balance = 0 WHERE balance < 50;\n  SELECT * FROM account;\n  CALL account.withdraw('carol', 1);\nCOMMIT;`), 'TXN_ABORTED', { statement: 3, line: 4, commit: true })
+      assert.equal(await balances(db), [['alice', 90], ['carol', 7], ['dave', 4], ['h', 8]])
+      await db.sql("BEGIN; DELETE FROM account WHERE id = 'h'; UPDATE account SET balance = balance - 1 WHERE id IN ('carol', 'dave'); INSERT INTO account VALUES ('x', 1); COMMIT")
+
       // What a transaction may not hold is refused at that statement, before anything of it runs.
-      for (const stmt of [
-        'SELECT * FROM account', 'UPDATE account SET balance = 0 WHERE balance > 1', 'DELETE FROM account',
-        'UPDATE account SET balance = 0 WHERE id = 5', 'SHOW TABLES', 'CREATE TABLE z (k INTEGER PRIMARY KEY)', 'DESCRIBE account',
-      ]) {
+      for (const stmt of ['SHOW TABLES', 'CREATE TABLE z (k INTEGER PRIMARY KEY)', 'DESCRIBE account']) {
         const err = await fails(db.sql(`BEGIN; CALL account.deposit('h', 1);\n  ${stmt};\nCOMMIT;`), 'SYNTAX_ERROR', { statement: 2, line: 2, column: 3 })
         assert.ok(err.message.startsWith(TRANSACTION_KINDS_MESSAGE), err.message)
       }
