@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../txn/catalog.js'
-import type { ColumnAssignment, DataTxn, RowExpr, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
+import type { CatalogReadTxn, ColumnAssignment, DataTxn, RowExpr, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
 import { fromClientValue, type SqlValue } from '../values.js'
 import type {
   CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
@@ -43,7 +43,7 @@ export interface StatementResult {
   commit: CommitPosition
 }
 
-export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL, SHOW or DESCRIBE in this version'
+export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CREATE or DROP) in this version'
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {
@@ -322,7 +322,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       try {
         const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
         p = planner.dataTxn(s)
-        if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete')) {
+        if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
           p = planner.single(s)
           alone = true
         }
@@ -337,7 +337,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
     let o: TxnOutcome
     try {
       o = await target.submit(alone
-        ? { kind: 'multi-exclusive', steps: steps.map((p) => p.input as DataTxn | SelectTxn | ScanTxn) }
+        ? { kind: 'multi-exclusive', steps: steps.map((p) => p.input as DataTxn | SelectTxn | ScanTxn | CatalogReadTxn) }
         : { kind: 'multi', steps: steps.map((p) => p.input as DataTxn) })
     } catch (err) {
       throw pin(err, unit.begin)

@@ -43,6 +43,7 @@ export function runCoordinatorTxn(
 function runExclusiveMulti(catalog: Catalog, store: PartitionStore, state: TxnState, txn: ExclusiveMultiTxn): CoordinatorRun {
   const steps = txn.steps.map((step, i): TxnResult => {
     try {
+      if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
       const table = catalog.table(step.table)
       const run = runQuery(catalog, store, step, state.pendingWrites(table))

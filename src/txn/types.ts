@@ -68,7 +68,7 @@ export type CatalogReadTxn =
  */
 export interface ExclusiveMultiTxn {
   readonly kind: 'multi-exclusive'
-  readonly steps: readonly (DataTxn | SelectTxn | ScanTxn)[]
+  readonly steps: readonly (DataTxn | SelectTxn | ScanTxn | CatalogReadTxn)[]
 }
 
 /** Transactions that run alone in a batch of their own, on the coordinator. */

@@ -220,7 +220,11 @@ for (const [name, opts] of CONFIGS) {
       await db.sql("BEGIN; DELETE FROM account WHERE id = 'h'; UPDATE account SET balance = balance - 1 WHERE id IN ('carol', 'dave'); INSERT INTO account VALUES ('x', 1); COMMIT")
 
       // What a transaction may not hold is refused at that statement, before anything of it runs.
-      for (const stmt of ['SHOW TABLES', 'CREATE TABLE z (k INTEGER PRIMARY KEY)', 'DESCRIBE account']) {
+      const shown = await db.sql("BEGIN; CALL account.deposit('h', 1); SHOW TABLES; DESCRIBE account; COMMIT")
+      assert.is(shown[2]?.rows.length, 1, 'SHOW inside a transaction')
+      assert.is(shown[3]?.columns[0], 'column', 'DESCRIBE inside a transaction')
+      await db.sql("DELETE FROM account WHERE id = 'h'")
+      for (const stmt of ['CREATE TABLE z (k INTEGER PRIMARY KEY)', 'DROP FUNCTION account.deposit']) {
         const err = await fails(db.sql(`BEGIN; CALL account.deposit('h', 1);\n  ${stmt};\nCOMMIT;`), 'SYNTAX_ERROR', { statement: 2, line: 2, column: 3 })
         assert.ok(err.message.startsWith(TRANSACTION_KINDS_MESSAGE), err.message)
       }
