@@ -1,20 +1,81 @@
 #!/usr/bin/env node
 // The `acheron` command (CONTRACT.md §1).
 import { parseArgs } from 'node:util'
-import { DEFAULT_DATA_DIR } from '../embedded.js'
+import { readFileSync } from 'node:fs'
+import { DEFAULT_DATA_DIR, open } from '../embedded.js'
+import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
 
 const USAGE = `usage: acheron <command> [options]
 
 commands:
+  serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--token T | --token-file F] [--sync full|normal|off]
+      serves the WebSocket protocol (default ws://127.0.0.1:7878, data in ./acheron-data)
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
-      runs the bank example end to end on the embedded engine (data in ./acheron-data)
+      runs the bank example end to end in SQL on the embedded engine
 
-Not in this version yet: serve, console, check, bench (see README.md).`
+Not in this version yet: console, check, bench (see README.md).`
+
+function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
+  if (v === 'full' || v === 'normal' || v === 'off') return v
+  throw new Error(`--sync must be full, normal or off, not ${v}`)
+}
+
+function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not ${v}`)
+  return n
+}
+
+/** `acheron serve`: prints exactly one ready line; SIGINT/SIGTERM finish the batch in flight and exit 0. */
+async function serve(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string', default: DEFAULT_DATA_DIR },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '7878' },
+      partitions: { type: 'string' },
+      workers: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      sync: { type: 'string', default: 'full' },
+    },
+  })
+  if (values.token !== undefined && values['token-file'] !== undefined) throw new Error('give --token or --token-file, not both')
+  const token = values.token ?? (values['token-file'] !== undefined ? readFileSync(values['token-file'], 'utf8').trim() : null)
+  if (token === '') throw new Error('the token is empty')
+  const log = (event: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n')
+  const partitions = positiveInt('partitions', values.partitions)
+  const workers = positiveInt('workers', values.workers, 0)
+  const db = await open({
+    dir: values.data, sync: syncMode(values.sync),
+    ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
+    log: (line) => log({ level: 'info', msg: line }),
+  })
+  const payloadBytesMax = positiveInt('ACHERON_PAYLOAD_BYTES_MAX', process.env.ACHERON_PAYLOAD_BYTES_MAX) ?? DEFAULT_SERVER_LIMITS.payloadBytesMax
+  const server = await AcheronServer.listen({
+    db, host: values.host, port: positiveInt('port', values.port, 0) ?? 7878, token,
+    limits: { ...DEFAULT_SERVER_LIMITS, payloadBytesMax }, log,
+  })
+  process.stdout.write(`acheron listening on ${server.url}\n`)
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
+      void server.close().then(resolve)
+    }
+    process.once('SIGINT', () => stop('SIGINT'))
+    process.once('SIGTERM', () => stop('SIGTERM'))
+  })
+  return 0
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
+    case 'serve':
+      return serve(rest)
     case 'demo': {
       const { values } = parseArgs({
         args: rest,
@@ -26,10 +87,8 @@ async function main(argv: string[]): Promise<number> {
           sync: { type: 'string', default: 'full' },
         },
       })
-      const sync = values.sync
-      if (sync !== 'full' && sync !== 'normal' && sync !== 'off') throw new Error(`--sync must be full, normal or off, not ${sync}`)
       await runDemo({
-        dir: values.data, protocol: values.protocol, sync, transfers: Number(values.transfers),
+        dir: values.data, protocol: values.protocol, sync: syncMode(values.sync), transfers: Number(values.transfers),
         ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
         out: (line) => process.stdout.write(line + '\n'),
       })

@@ -1,0 +1,154 @@
+import { timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import type { EmbeddedDatabase } from '../embedded.js'
+import { AcheronError } from '../errors.js'
+import { executeScript } from '../sql/execute.js'
+import { decodeRequest, errorReply, okReply, requestIdOf, type Request } from './wire.js'
+
+export interface ServerLimits {
+  /** Largest frame answered normally; larger ones get PAYLOAD_TOO_LARGE (beyond twice this, ws closes). */
+  readonly payloadBytesMax: number
+  /** Requests in flight on one connection / on the whole server; beyond them, OVERLOADED. */
+  readonly inFlightPerConnectionMax: number
+  readonly inFlightTotalMax: number
+  readonly connectionsMax: number
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  payloadBytesMax: 16 * 1024 * 1024,
+  inFlightPerConnectionMax: 4096,
+  inFlightTotalMax: 65_536,
+  connectionsMax: 1024,
+}
+
+export interface ServerOptions {
+  readonly db: EmbeddedDatabase
+  readonly host: string
+  readonly port: number
+  /** Clients must present this token (upgrade header or first frame); null: no authentication. */
+  readonly token: string | null
+  readonly limits: ServerLimits
+  /** One structured log event (a JSON line on stderr for `acheron serve`). */
+  readonly log: (event: Record<string, unknown>) => void
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+/**
+ * The WebSocket server of CONTRACT.md §4: one JSON request per text frame, many in flight per
+ * connection, replies matched by id. SQL runs through the same executor as the embedded API, except
+ * that the server never opens a client-supplied path (`FROM WASM FILE` is FORBIDDEN here).
+ */
+export class AcheronServer {
+  private readonly wss: WebSocketServer
+  private inFlightTotal = 0
+  private shuttingDown = false
+  private drained: (() => void) | null = null
+
+  private constructor(private readonly o: ServerOptions, private readonly http: Server) {
+    this.wss = new WebSocketServer({ server: http, maxPayload: o.limits.payloadBytesMax * 2 })
+    this.wss.on('connection', (ws, req) => this.connection(ws, req))
+  }
+
+  static listen(o: ServerOptions): Promise<AcheronServer> {
+    const http = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' })
+      res.end('Acheron speaks WebSocket here (CONTRACT.md §4).\n')
+    })
+    const server = new AcheronServer(o, http)
+    return new Promise((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(o.port, o.host, () => resolve(server))
+    })
+  }
+
+  get url(): string {
+    const a = this.http.address() as AddressInfo
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
+    return `ws://${host}:${a.port}`
+  }
+
+  private connection(ws: WebSocket, req: IncomingMessage): void {
+    const { token, limits } = this.o
+    const send = (text: string) => { if (ws.readyState === WebSocket.OPEN) ws.send(text) }
+    const refuse = (code: 'UNAUTHORIZED' | 'OVERLOADED', message: string) => {
+      send(errorReply(null, new AcheronError(code, message)))
+      ws.close(code === 'UNAUTHORIZED' ? 1008 : 1013, code)
+    }
+    if (this.wss.clients.size > limits.connectionsMax) return refuse('OVERLOADED', `more than ${limits.connectionsMax} connections`)
+    const header = req.headers.authorization
+    let authed = token === null || (header !== undefined && sameToken(header, `Bearer ${token}`))
+    if (!authed && header !== undefined) return refuse('UNAUTHORIZED', 'wrong token')
+    let inFlight = 0
+
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength
+      if (bytes > limits.payloadBytesMax) {
+        if (!authed) return refuse('UNAUTHORIZED', 'authenticate first')
+        return send(errorReply(null, new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
+      }
+      let request: Request
+      try {
+        if (isBinary) throw new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary')
+        request = decodeRequest(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
+      } catch (err) {
+        if (!authed) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+        return send(errorReply(requestIdOf(err), err))
+      }
+      if (request.op === 'auth') {
+        if (!authed && (token === null || !sameToken(request.token, token))) return refuse('UNAUTHORIZED', 'wrong token')
+        authed = true
+        if (request.id !== null) send(okReply(request.id, []))
+        return
+      }
+      if (!authed) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+      if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another', { retryable: true })))
+      if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
+        return send(errorReply(request.id, new AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
+      }
+      inFlight++
+      this.inFlightTotal++
+      void this.handle(request).then(send).finally(() => {
+        inFlight--
+        this.inFlightTotal--
+        if (this.inFlightTotal === 0) this.drained?.()
+      })
+    })
+    ws.on('error', (err) => this.o.log({ level: 'warn', msg: 'connection error', error: err.message }))
+  }
+
+  private async handle(r: Exclude<Request, { op: 'auth' }>): Promise<string> {
+    const db = this.o.db
+    try {
+      if (r.op === 'call') {
+        const { value, commit } = await db.call(r.fn, r.key, ...r.args)
+        return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
+      }
+      const target = { submit: db.submit.bind(db), catalog: () => db.engine.currentCatalog }
+      // No readFile: the server never opens a path a client names.
+      return okReply(r.id, await executeScript(target, r.sql, r.params, {}))
+    } catch (err) {
+      if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
+      return errorReply(r.id, err)
+    }
+  }
+
+  /**
+   * Graceful stop: refuse new connections and requests (SHUTTING_DOWN), let the engine finish and make
+   * durable everything it accepted, send those replies, then close the connections.
+   */
+  async close(): Promise<void> {
+    this.shuttingDown = true
+    this.http.close()
+    await this.o.db.close()
+    if (this.inFlightTotal > 0) await new Promise<void>((resolve) => { this.drained = resolve })
+    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down')
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+  }
+}

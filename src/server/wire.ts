@@ -1,0 +1,92 @@
+import { AcheronError, type AcheronErrorDetails, type CommitPosition } from '../errors.js'
+
+/**
+ * The wire form of values (CONTRACT.md §4): JSON numbers for integers within ±2^53 and for reals,
+ * {"$int": "digits"} beyond, {"$blob": "base64"} for BLOB, strings, null. Non-finite reals, which
+ * JSON cannot carry, travel as {"$real": "Infinity" | "-Infinity"} (an extension).
+ */
+export function encodeValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : { $int: v.toString() }
+  if (v instanceof Uint8Array) return { $blob: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') }
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : { $real: v > 0 ? 'Infinity' : '-Infinity' }
+  return v ?? null
+}
+
+export function decodeValue(v: unknown, what: string): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  if (typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>
+    const keys = Object.keys(o)
+    if (keys.length === 1 && typeof o.$int === 'string' && /^-?\d{1,20}$/.test(o.$int)) return BigInt(o.$int)
+    if (keys.length === 1 && typeof o.$blob === 'string') return new Uint8Array(Buffer.from(o.$blob, 'base64'))
+    if (keys.length === 1 && (o.$real === 'Infinity' || o.$real === '-Infinity')) return o.$real === 'Infinity' ? Infinity : -Infinity
+  }
+  throw new AcheronError('TYPE_MISMATCH', `${what}: not a value of the wire protocol: ${JSON.stringify(v)?.slice(0, 80)}`)
+}
+
+export type Request =
+  | { readonly id: number; readonly op: 'sql'; readonly sql: string; readonly params: readonly unknown[] }
+  | { readonly id: number; readonly op: 'call'; readonly fn: string; readonly key: unknown; readonly args: readonly unknown[] }
+  | { readonly id: number | null; readonly op: 'auth'; readonly token: string }
+
+/** The one decoder of incoming frames: a valid request, or SYNTAX_ERROR (with the id when one was readable). */
+export function decodeRequest(text: string): Request {
+  let msg: unknown
+  try {
+    msg = JSON.parse(text)
+  } catch {
+    throw new AcheronError('SYNTAX_ERROR', 'a frame must be one JSON object')
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new AcheronError('SYNTAX_ERROR', 'a frame must be one JSON object')
+  const m = msg as Record<string, unknown>
+  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : null
+  const bad = (why: string): never => {
+    throw Object.assign(new AcheronError('SYNTAX_ERROR', why), { requestId: id })
+  }
+  if (m.op === 'auth') return { id, op: 'auth', token: typeof m.token === 'string' ? m.token : '' }
+  if (id === null) bad('a request needs a numeric "id"')
+  const list = (v: unknown, what: string): unknown[] => {
+    if (v === undefined) return []
+    if (!Array.isArray(v)) bad(`"${what}" must be an array`)
+    return (v as unknown[]).map((x, i) => decodeValue(x, `${what}[${i}]`))
+  }
+  if (m.op === 'sql') {
+    if (typeof m.sql !== 'string') bad('an "sql" request needs an "sql" string')
+    return { id: id as number, op: 'sql', sql: m.sql as string, params: list(m.params, 'params') }
+  }
+  if (m.op === 'call') {
+    if (typeof m.fn !== 'string') bad('a "call" request needs "fn": "table.function"')
+    return { id: id as number, op: 'call', fn: m.fn as string, key: decodeValue(m.key ?? null, 'key'), args: list(m.args, 'args') }
+  }
+  return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"`)
+}
+
+/** The id a rejected frame carried, if any. */
+export function requestIdOf(err: unknown): number | null {
+  const id = (err as { requestId?: unknown }).requestId
+  return typeof id === 'number' ? id : null
+}
+
+export interface WireResult {
+  columns: readonly string[]
+  rows: readonly (readonly unknown[])[]
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+export function okReply(id: number | null, results: readonly WireResult[]): string {
+  return JSON.stringify({
+    id, ok: true,
+    results: results.map((r) => ({ columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit })),
+  })
+}
+
+export function errorReply(id: number | null, err: unknown): string {
+  const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', err instanceof Error ? err.message : String(err))
+  const error: Record<string, unknown> & AcheronErrorDetails = { code: e.code, message: e.message }
+  if (e.line !== undefined) error.line = e.line
+  if (e.column !== undefined) error.column = e.column
+  if (e.statement !== undefined) error.statement = e.statement
+  if (e.commit !== undefined) error.commit = e.commit
+  return JSON.stringify({ id, ok: false, error })
+}
