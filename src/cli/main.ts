@@ -73,6 +73,10 @@ async function serve(args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE + '\n')
+    return 0
+  }
   switch (command) {
     case 'serve':
       return serve(rest)
