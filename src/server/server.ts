@@ -8,13 +8,19 @@ import { executeScript } from '../sql/execute.js'
 import { decodeRequest, errorReply, okReply, requestIdOf, type Request } from './wire.js'
 
 export interface ServerLimits {
-  /** Largest frame answered normally; larger ones get PAYLOAD_TOO_LARGE (beyond twice this, ws closes). */
+  /**
+   * Largest frame answered normally; a larger one gets PAYLOAD_TOO_LARGE and the connection stays open.
+   * Beyond this plus FRAME_HEADROOM_BYTES, ws closes the connection (1009) without buffering the rest.
+   */
   readonly payloadBytesMax: number
   /** Requests in flight on one connection / on the whole server; beyond them, OVERLOADED. */
   readonly inFlightPerConnectionMax: number
   readonly inFlightTotalMax: number
   readonly connectionsMax: number
 }
+
+/** How far past `payloadBytesMax` a frame is still read, so that it can be answered with an error. */
+export const FRAME_HEADROOM_BYTES = 1024 * 1024
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   payloadBytesMax: 16 * 1024 * 1024,
@@ -52,7 +58,7 @@ export class AcheronServer {
   private drained: (() => void) | null = null
 
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
-    this.wss = new WebSocketServer({ server: http, maxPayload: o.limits.payloadBytesMax * 2 })
+    this.wss = new WebSocketServer({ server: http, maxPayload: o.limits.payloadBytesMax + FRAME_HEADROOM_BYTES })
     this.wss.on('connection', (ws, req) => this.connection(ws, req))
   }
 
