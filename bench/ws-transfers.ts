@@ -1,0 +1,90 @@
+// Transfers over the WebSocket protocol: `acheron serve` in its own process (sync full, 2 workers), C
+// clients in this one, each a connection keeping D calls in flight (closed loop). Client included.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import WebSocket from 'ws'
+import { percentile, unitRandomKeys } from './support/ws-support.js'
+
+const KEYS = 10_000
+const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
+const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
+const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
+
+async function startServer(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--data', dir, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
+  })
+  return { url, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM') }) }
+}
+
+class Client {
+  private readonly ws: WebSocket
+  private id = 0
+  private readonly pending = new Map<number, (m: { ok: boolean }) => void>()
+  constructor(url: string) {
+    this.ws = new WebSocket(url)
+    this.ws.on('message', (d) => {
+      const m = JSON.parse(d.toString()) as { id: number; ok: boolean }
+      this.pending.get(m.id)?.(m)
+      this.pending.delete(m.id)
+    })
+  }
+  ready(): Promise<void> {
+    return new Promise((resolve) => this.ws.once('open', () => resolve()))
+  }
+  request(body: object): Promise<{ ok: boolean }> {
+    const id = ++this.id
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve)
+      this.ws.send(JSON.stringify({ id, ...body }))
+    })
+  }
+  close(): void {
+    this.ws.close()
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'acheron-ws-bench-'))
+const server = await startServer(dir)
+const admin = new Client(server.url)
+await admin.ready()
+const hex = wasm.toString('hex')
+await admin.request({ op: 'sql', sql: `CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 8;
+  CREATE FUNCTION account.transfer FROM WASM X'${hex}'; CREATE FUNCTION account.deposit FROM WASM X'${hex}';` })
+for (let i = 0; i < KEYS; i += 5000) {
+  await admin.request({ op: 'sql', sql: `INSERT INTO account VALUES ${Array.from({ length: 5000 }, (_, j) => `(${i + j}, 1000000000)`).join(', ')}` })
+}
+console.log(`WebSocket transfers (wasm bank, ${KEYS} keys, uniform), server: acheron serve --workers 2 --sync full, ${DURATION_MS / 1000}s per row`)
+console.log('| clients × in flight each | txn/s | p50 ms | p99 ms |')
+console.log('|---|---|---|---|')
+for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [64, 4]] as const) {
+  const conns = Array.from({ length: clients }, () => new Client(server.url))
+  await Promise.all(conns.map((c) => c.ready()))
+  const latencies: number[] = []
+  const next = unitRandomKeys(KEYS, clients * 7919 + depth)
+  let stop = false
+  const started = performance.now()
+  await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, async () => {
+    while (!stop) {
+      const a = next()
+      let b = next()
+      if (b === a) b = (a + 1) % KEYS
+      const t0 = performance.now()
+      await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
+      latencies.push(performance.now() - t0)
+      if (performance.now() - started >= DURATION_MS) stop = true
+    }
+  })))
+  const secs = (performance.now() - started) / 1000
+  const sorted = Float64Array.from(latencies).sort()
+  console.log(`| ${clients} × ${depth} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} |`)
+  for (const c of conns) c.close()
+}
+admin.close()
+await server.stop()
+rmSync(dir, { recursive: true, force: true })
