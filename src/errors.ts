@@ -20,8 +20,13 @@ export interface AcheronErrorDetails {
   column?: number
   statement?: number
   commit?: CommitPosition
-  /** True when the client may safely send the request again (its outcome is known not to have happened). */
+  /** The failure is transient (overload, shutdown, a lost connection): trying again later may succeed. */
   retryable?: boolean
+  /**
+   * The request may or may not have committed (its connection was lost before the reply): never send it
+   * again blindly. Without this flag a failed request certainly did not take effect.
+   */
+  outcomeUnknown?: boolean
 }
 
 /** The one error type that crosses the public boundary: a stable code plus a message for a person. */
@@ -32,6 +37,7 @@ export class AcheronError extends Error {
   statement?: number
   commit?: CommitPosition
   retryable?: boolean
+  outcomeUnknown?: boolean
 
   constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
     super(message)
@@ -42,6 +48,7 @@ export class AcheronError extends Error {
     if (details.statement !== undefined) this.statement = details.statement
     if (details.commit !== undefined) this.commit = details.commit
     if (details.retryable !== undefined) this.retryable = details.retryable
+    if (details.outcomeUnknown !== undefined) this.outcomeUnknown = details.outcomeUnknown
   }
 
   toJSON(): Record<string, unknown> {

@@ -9,3 +9,4 @@ export type { FunctionRuntime, InvocationContext, ModuleSource, FuelMeter } from
 export type { BatchRecord, EngineStats } from './txn/engine.js'
 export type { SqlValue, Row } from './values.js'
 export type { StatementResult } from './sql/execute.js'
+export { connect, RemoteDatabase, isOutcomeUnknown, type RemoteConnectOptions, type ReconnectOptions, type RemoteFunctionOptions, type RemoteStatementResult, type RemoteCallResult, type RemoteCommitResult, type RemoteQueryResult } from './client/remote.js'

@@ -1,0 +1,388 @@
+// The remote client SDK (CONTRACT.md §4): `connect(url, { token })` → a RemoteDatabase with the same
+// operations as the embedded one (sql, query, call, createFunction, close), over one pipelined WebSocket.
+//
+// Outcome-unknown rule: when the connection drops (or a reply times out) while a request is in flight,
+// that request rejects with AcheronError('INTERNAL', 'connection lost: outcome unknown', { retryable: true })
+// and `outcomeUnknown` set (see `isOutcomeUnknown`). The SDK never sends it again by itself: it may or may
+// not have committed, and only the caller can decide (e.g. by reading state) whether to retry. Later requests
+// reconnect transparently (bounded attempts). A request that was never sent because no connection could be
+// made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
+import { readFileSync } from 'node:fs'
+import WebSocket from 'ws'
+import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
+import { decodeValue, encodeValue } from '../server/wire.js'
+import { parseScript } from '../sql/parse.js'
+import { Lexer } from '../sql/lexer.js'
+import type { Statement } from '../sql/ast.js'
+
+export interface ReconnectOptions {
+  /** Connection attempts per (re)connect before requests reject (default 5). */
+  attemptsMax?: number
+  /** Wait between attempts in ms (default 200). */
+  delayMs?: number
+}
+
+export interface RemoteConnectOptions {
+  /** Sent as `Authorization: Bearer <token>` on every (re)connect, and checked at connect time. */
+  token?: string
+  /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never). */
+  requestTimeoutMs?: number
+  reconnect?: ReconnectOptions
+  /** Opening-handshake timeout per attempt in ms (default 5000). */
+  connectTimeoutMs?: number
+  /** Reads `FROM WASM FILE 'path'` on this machine (default: fs.readFileSync). */
+  readFile?: (path: string) => Uint8Array
+}
+
+export interface RemoteFunctionOptions {
+  export?: string
+  fuel?: number
+  /** Memory limit in bytes. */
+  memory?: number
+  orReplace?: boolean
+}
+
+export interface RemoteStatementResult {
+  columns: string[]
+  rows: unknown[][]
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+export interface RemoteCallResult { value: unknown; commit: CommitPosition }
+export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
+export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
+const DEFAULT_ATTEMPTS_MAX = 5
+const DEFAULT_DELAY_MS = 200
+const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'call'])
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED'])
+
+/** True for a failure whose transaction may or may not have committed (the connection dropped under it). */
+export function isOutcomeUnknown(err: unknown): boolean {
+  return err instanceof AcheronError && err.outcomeUnknown === true
+}
+
+function outcomeUnknown(message: string): AcheronError {
+  return new AcheronError('INTERNAL', message, { retryable: true, outcomeUnknown: true })
+}
+
+function asCode(c: unknown): ErrorCode {
+  return typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c) ? c as ErrorCode : 'INTERNAL'
+}
+
+function isCommit(c: unknown): c is CommitPosition {
+  return typeof c === 'object' && c !== null && typeof (c as { batch?: unknown }).batch === 'number' && typeof (c as { seq?: unknown }).seq === 'number'
+}
+
+/** An error object of the wire protocol → AcheronError with code, message, line/column, statement, commit. */
+export function errorFromWire(e: unknown): AcheronError {
+  const o = (typeof e === 'object' && e !== null ? e : {}) as Record<string, unknown>
+  const code = asCode(o.code)
+  const err = new AcheronError(code, typeof o.message === 'string' ? o.message : `server error ${String(o.code)}`, {
+    ...(typeof o.line === 'number' ? { line: o.line } : {}),
+    ...(typeof o.column === 'number' ? { column: o.column } : {}),
+    ...(typeof o.statement === 'number' ? { statement: o.statement } : {}),
+    ...(isCommit(o.commit) ? { commit: { batch: o.commit.batch, seq: o.commit.seq } } : {}),
+    ...(RETRYABLE_CODES.has(code) ? { retryable: true } : {}),
+  })
+  return err
+}
+
+function decodeResult(r: unknown): RemoteStatementResult {
+  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown }
+  if (!Array.isArray(o?.columns) || !Array.isArray(o.rows) || !isCommit(o.commit)) {
+    throw new AcheronError('INTERNAL', `malformed result from the server: ${JSON.stringify(r)?.slice(0, 200)}`)
+  }
+  return {
+    columns: o.columns.map(String),
+    rows: (o.rows as unknown[]).map((row, i) => (row as unknown[]).map((v, j) => decodeValue(v, `row ${i} column ${j}`))),
+    rowsAffected: typeof o.rowsAffected === 'number' ? o.rowsAffected : 0,
+    commit: { batch: o.commit.batch, seq: o.commit.seq },
+  }
+}
+
+function quoteString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+}
+
+/**
+ * Replaces every `FROM WASM FILE 'path'` of the script by `X'<hex>'` of the file's bytes, read here (the
+ * server never opens a client path). Source positions come from the AST (the FILE token); the string
+ * literal after it is found with the same lexer, so comments and '' escapes are handled.
+ */
+export function resolveFileSources(script: string, readFile: (path: string) => Uint8Array = readFileSync): string {
+  if (!/file/i.test(script)) return script
+  const statements = parseScript(script)
+  const edits: { start: number; end: number; text: string }[] = []
+  for (const s of statements) {
+    if (s.kind !== 'create-function' || s.source.kind !== 'file') continue
+    const start = s.source.pos.offset
+    const lexer = new Lexer(script.slice(start))
+    const fileTok = lexer.next()
+    const strTok = lexer.next()
+    if (fileTok.kind !== 'word' || fileTok.value !== 'FILE' || strTok.kind !== 'string' || strTok.value !== s.source.path) {
+      throw new AcheronError('INTERNAL', `cannot locate FROM WASM FILE '${s.source.path}' in the script`, { line: s.source.pos.line, column: s.source.pos.column, statement: s.index })
+    }
+    let bytes: Uint8Array
+    try {
+      bytes = readFile(s.source.path)
+    } catch (err) {
+      throw new AcheronError('INVALID_WASM', `cannot read FROM WASM FILE '${s.source.path}': ${err instanceof Error ? err.message : String(err)}`,
+        { line: s.source.pos.line, column: s.source.pos.column, statement: s.index })
+    }
+    edits.push({ start, end: start + strTok.end, text: `X'${toHex(bytes)}'` })
+  }
+  let out = script
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
+  return out
+}
+
+/** The CREATE FUNCTION statement `createFunction` sends. */
+export function createFunctionSql(name: string, bytes: Uint8Array, options: RemoteFunctionOptions = {}): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
+  }
+  let sql = `CREATE ${options.orReplace === true ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM X'${toHex(bytes)}'`
+  if (options.export !== undefined) sql += ` EXPORT ${quoteString(options.export)}`
+  const limits: string[] = []
+  const int = (what: string, n: number): string => {
+    if (!Number.isSafeInteger(n) || n < 0) throw new AcheronError('TYPE_MISMATCH', `${what} must be a non-negative integer, got ${n}`)
+    return String(n)
+  }
+  if (options.fuel !== undefined) limits.push(`FUEL = ${int('fuel', options.fuel)}`)
+  if (options.memory !== undefined) limits.push(`MEMORY = ${int('memory', options.memory)}`)
+  if (limits.length > 0) sql += ` WITH (${limits.join(', ')})`
+  return `${sql};`
+}
+
+interface Pending {
+  readonly ws: WebSocket
+  resolve: (results: unknown[]) => void
+  reject: (err: AcheronError) => void
+  timer: NodeJS.Timeout | null
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** A connection to `acheron serve`: the embedded interface over the wire protocol. */
+export class RemoteDatabase {
+  private ws: WebSocket | null = null
+  private connecting: Promise<WebSocket> | null = null
+  private readonly pending = new Map<number, Pending>()
+  private nextId = 1
+  private closed = false
+  private readonly requestTimeoutMs: number
+  private readonly attemptsMax: number
+  private readonly delayMs: number
+  private readonly connectTimeoutMs: number
+  private readonly readFile: (path: string) => Uint8Array
+  /** Connections opened so far (1 after connect; grows with each reconnect). */
+  connections = 0
+
+  private constructor(readonly url: string, private readonly options: RemoteConnectOptions) {
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.attemptsMax = Math.max(1, options.reconnect?.attemptsMax ?? DEFAULT_ATTEMPTS_MAX)
+    this.delayMs = options.reconnect?.delayMs ?? DEFAULT_DELAY_MS
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+    this.readFile = options.readFile ?? ((p) => readFileSync(p))
+  }
+
+  static async connect(url: string, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+    const db = new RemoteDatabase(url, options)
+    await db.socket()
+    return db
+  }
+
+  /** Runs a script: one result per statement, in order; rejects at the first failure. FILE sources are read here. */
+  async sql(script: string, params: unknown[] = []): Promise<RemoteStatementResult[]> {
+    const text = resolveFileSources(script, this.readFile)
+    const results = await this.request({ op: 'sql', sql: text, params: params.map(encodeValue) })
+    return results.map(decodeResult)
+  }
+
+  /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
+  async query(sql: string, params: unknown[] = []): Promise<RemoteQueryResult> {
+    const statements = parseScript(sql)
+    const s = statements[0]
+    if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
+      const at = statements.length > 1 ? statements[1] : s
+      throw new AcheronError('SYNTAX_ERROR',
+        `query() runs exactly one SELECT, SHOW, DESCRIBE or CALL statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
+        at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
+    }
+    const [r] = await this.sql(sql, params)
+    if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
+    return { columns: r.columns, rows: r.rows, commit: r.commit }
+  }
+
+  /** Calls `table.function` on `key`: its return value and commit position. */
+  async call(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult> {
+    const results = await this.request({ op: 'call', fn, key: encodeValue(key), args: args.map(encodeValue) })
+    const r = decodeResult(results[0])
+    return { value: r.rows[0]?.[0] ?? null, commit: r.commit }
+  }
+
+  async createFunction(name: string, wasm: Uint8Array, options: RemoteFunctionOptions = {}): Promise<RemoteCommitResult> {
+    const [r] = await this.sql(createFunctionSql(name, wasm, options))
+    if (r === undefined) throw new AcheronError('INTERNAL', 'CREATE FUNCTION produced no result')
+    return { rowsAffected: r.rowsAffected, commit: r.commit }
+  }
+
+  /** Closes the connection; requests still in flight reject as outcome-unknown. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const ws = this.ws
+    this.ws = null
+    this.failPending(outcomeUnknown('the client closed the connection: outcome unknown'))
+    if (ws !== null && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => { ws.terminate(); resolve() }, 1000)
+        ws.once('close', () => { clearTimeout(t); resolve() })
+        if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+        else ws.close(1000, 'client close')
+      })
+    }
+  }
+
+  /** Requests sent and not yet answered. */
+  get inFlight(): number {
+    return this.pending.size
+  }
+
+  // ---- the connection ---------------------------------------------------------------------------
+
+  private async request(body: Record<string, unknown>): Promise<unknown[]> {
+    const ws = await this.socket()
+    const id = this.nextId++
+    return new Promise<unknown[]>((resolve, reject) => {
+      const p: Pending = { ws, resolve, reject, timer: null }
+      if (this.requestTimeoutMs > 0) {
+        p.timer = setTimeout(() => {
+          this.pending.delete(id)
+          reject(outcomeUnknown(`no reply within ${this.requestTimeoutMs} ms: outcome unknown`))
+        }, this.requestTimeoutMs)
+      }
+      this.pending.set(id, p)
+      ws.send(JSON.stringify({ id, ...body }), (err) => {
+        // A failed send may still have reached the socket buffer partly: treat it as outcome-unknown too.
+        if (err && this.pending.get(id) === p) {
+          this.pending.delete(id)
+          if (p.timer) clearTimeout(p.timer)
+          reject(outcomeUnknown(`connection lost: outcome unknown (${err.message})`))
+        }
+      })
+    })
+  }
+
+  /** The open socket, (re)connecting with bounded attempts when there is none. */
+  private socket(): Promise<WebSocket> {
+    if (this.closed) return Promise.reject(new AcheronError('INTERNAL', 'the client is closed'))
+    if (this.ws !== null && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.ws)
+    this.connecting ??= this.connectWithRetries().finally(() => { this.connecting = null })
+    return this.connecting
+  }
+
+  private async connectWithRetries(): Promise<WebSocket> {
+    let last: AcheronError | null = null
+    for (let attempt = 1; attempt <= this.attemptsMax; attempt++) {
+      if (this.closed) throw new AcheronError('INTERNAL', 'the client is closed')
+      try {
+        const ws = await this.open()
+        if (this.closed) { ws.terminate(); throw new AcheronError('INTERNAL', 'the client is closed') }
+        this.ws = ws
+        this.connections++
+        return ws
+      } catch (err) {
+        last = err instanceof AcheronError ? err : new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true })
+        if (last.code === 'UNAUTHORIZED' || last.code === 'FORBIDDEN') throw last
+        if (attempt < this.attemptsMax) await delay(this.delayMs)
+      }
+    }
+    throw last ?? new AcheronError('INTERNAL', `cannot connect to ${this.url}`, { retryable: true })
+  }
+
+  /** One connection attempt: the upgrade, then (with a token) an auth round trip so a wrong token fails here. */
+  private open(): Promise<WebSocket> {
+    const headers: Record<string, string> = {}
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
+    return new Promise<WebSocket>((resolve, reject) => {
+      const ws = new WebSocket(this.url, { headers })
+      let settled = false
+      let serverError: AcheronError | null = null
+      const authId = this.options.token !== undefined ? this.nextId++ : null
+      const done = (err: AcheronError | null): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
+      }
+      const timer = setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+      ws.on('error', (e) => {
+        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: true }))
+      })
+      ws.on('open', () => {
+        if (authId === null) done(null)
+        else ws.send(JSON.stringify({ id: authId, op: 'auth', token: this.options.token }))
+      })
+      ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+        if (isBinary) return
+        let msg: { id?: unknown; ok?: unknown; results?: unknown; error?: unknown }
+        try { msg = JSON.parse(data.toString()) } catch { return }
+        if (typeof msg !== 'object' || msg === null) return
+        if (authId !== null && msg.id === authId) {
+          if (msg.ok === true) done(null)
+          else done(errorFromWire(msg.error))
+          return
+        }
+        if (typeof msg.id !== 'number') {
+          // A connection-level refusal (UNAUTHORIZED, OVERLOADED) precedes the close.
+          if (msg.ok === false) {
+            serverError = errorFromWire(msg.error)
+            if (!settled) done(serverError)
+          }
+          return
+        }
+        const p = this.pending.get(msg.id)
+        if (p === undefined) return
+        this.pending.delete(msg.id)
+        if (p.timer) clearTimeout(p.timer)
+        if (msg.ok === true && Array.isArray(msg.results)) p.resolve(msg.results)
+        else p.reject(errorFromWire(msg.error))
+      })
+      ws.on('close', (code: number, reason: Buffer) => {
+        if (!settled) {
+          done(serverError ?? new AcheronError('INTERNAL', `connection to ${this.url} closed during the handshake (${code} ${reason.toString()})`, { retryable: true }))
+          return
+        }
+        if (this.ws === ws) this.ws = null
+        // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
+        this.failPending(serverError ?? outcomeUnknown(`connection lost (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}): outcome unknown`), ws)
+      })
+    })
+  }
+
+  /** Rejects the requests in flight (on `ws` only, when given): never re-sent. */
+  private failPending(err: AcheronError, ws?: WebSocket): void {
+    for (const [id, p] of [...this.pending]) {
+      if (ws !== undefined && p.ws !== ws) continue
+      this.pending.delete(id)
+      if (p.timer) clearTimeout(p.timer)
+      p.reject(err)
+    }
+  }
+}
+
+/** Opens a connection to `acheron serve` at `url` (ws://HOST:PORT). */
+export function connect(url: string, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+  return RemoteDatabase.connect(url, options)
+}
