@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
 import { decodeValue, encodeValue } from '../server/wire.js'
+import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
-import type { Statement } from '../sql/ast.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -57,7 +57,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
 const DEFAULT_DELAY_MS = 200
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'call'])
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED'])
 
 /** True for a failure whose transaction may or may not have committed (the connection dropped under it). */
@@ -211,14 +210,7 @@ export class RemoteDatabase {
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
   async query(sql: string, params: unknown[] = []): Promise<RemoteQueryResult> {
-    const statements = parseScript(sql)
-    const s = statements[0]
-    if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
-      const at = statements.length > 1 ? statements[1] : s
-      throw new AcheronError('SYNTAX_ERROR',
-        `query() runs exactly one SELECT, SHOW, DESCRIBE or CALL statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
-        at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
-    }
+    checkSingleQuery(sql)
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
     return { columns: r.columns, rows: r.rows, commit: r.commit }

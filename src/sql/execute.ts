@@ -364,8 +364,8 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 /** The statement kinds whose result is a result set (what `query` accepts). */
 const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'call'])
 
-/** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
-export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+/** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
+export function checkSingleQuery(sql: string): void {
   const statements = parseScriptCached(sql)
   const s = statements[0]
   if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
@@ -374,6 +374,11 @@ export async function executeQuery(target: SqlTarget, sql: string, params: reado
       `query() runs exactly one SELECT, SHOW, DESCRIBE or CALL statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
       at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
   }
+}
+
+/** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
+export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+  checkSingleQuery(sql)
   const [r] = await executeScript(target, sql, params, options)
   if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
   return { columns: r.columns, rows: r.rows, commit: r.commit }

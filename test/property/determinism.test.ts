@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { OpenOptions } from '../../src/index.js'
-import { runWorkload, workloadArb, type EngineRun } from '../support/workload.js'
+import { runWorkload, workloadArb, replies } from '../support/workload.js'
 
 const CONFIGS: [string, OpenOptions][] = [
   ['memory/inline/aria', { memory: true, protocol: 'aria' }],
@@ -14,10 +14,6 @@ const CONFIGS: [string, OpenOptions][] = [
   ['sqlite/2 workers/aria', { workers: 2, protocol: 'aria', sync: 'off' }],
   ['sqlite/2 workers/calvin', { workers: 2, protocol: 'calvin', sync: 'off' }],
 ]
-
-function replies(run: EngineRun): unknown {
-  return run.outcomes.map((o) => (o.ok ? { v: o.result.value ?? null, rows: o.result.rows ?? null, c: o.commit } : { e: o.failure.code, m: o.failure.message, c: o.commit }))
-}
 
 test('per-batch digests and replies are identical across workers, stores and protocols', async () => {
   await fc.assert(

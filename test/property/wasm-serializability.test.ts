@@ -12,7 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { OpenOptions } from '../../src/index.js'
 import { checkAgainstModel } from '../support/model-check.js'
-import { WASM_FUNCTIONS, WASM_FUNCTION_FUEL, runWorkload, workloadArb, type EngineRun } from '../support/workload.js'
+import { WASM_FUNCTIONS, WASM_FUNCTION_FUEL, runWorkload, workloadArb, replies } from '../support/workload.js'
 
 const totals = { fallbackTxns: 0, aborts: 0, commits: 0, calls: 0 }
 
@@ -55,10 +55,6 @@ const CONFIGS: [string, OpenOptions][] = [
   ['sqlite/1 worker/aria', { workers: 1, protocol: 'aria', sync: 'off' }],
   ['sqlite/2 workers/calvin', { workers: 2, protocol: 'calvin', sync: 'off' }],
 ]
-
-function replies(run: EngineRun): unknown {
-  return run.outcomes.map((o) => (o.ok ? { v: o.result.value ?? null, rows: o.result.rows ?? null, c: o.commit } : { e: o.failure.code, m: o.failure.message, c: o.commit }))
-}
 
 test('wasm: per-batch digests and replies are identical across stores, workers and protocols, and equal the JS runtime', async () => {
   await fc.assert(

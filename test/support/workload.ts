@@ -102,6 +102,11 @@ export function stepsModule(): Uint8Array {
   return stepsWasm
 }
 
+/** Every reply of a run (values, rows, failures, positions), for comparing runs. */
+export function replies(run: EngineRun): unknown {
+  return run.outcomes.map((o) => (o.ok ? { v: o.result.value ?? null, rows: o.result.rows ?? null, c: o.commit } : { e: o.failure.code, m: o.failure.message, c: o.commit }))
+}
+
 export async function openWorkloadDb(options: OpenOptions, fns: WorkloadFunctions = JS_FUNCTIONS): Promise<EmbeddedDatabase> {
   const db = await open({ batchIntervalMs: Infinity, ...options, runtimes: { js: JS_RUNTIME } })
   for (const t of TABLES) {
