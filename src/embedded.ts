@@ -6,6 +6,7 @@ import type { PartitionStore, SyncMode } from './storage/partition-store.js'
 import { SqlitePartitionStore } from './storage/sqlite-store.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './txn/catalog.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
+import type { EngineFaults } from './txn/faults.js'
 import type { RuntimeModules } from './txn/function-runtime.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import type { TxnInput, TxnOutcome, TxnResult } from './txn/types.js'
@@ -43,6 +44,8 @@ export interface OpenOptions {
   runtimes?: RuntimeModules
   /** Receives server-log lines (function `log` calls, engine faults). */
   log?: (line: string) => void
+  /** Deliberate engine bugs, for the research harness's mutants only (src/testing/mutants.ts). */
+  faults?: EngineFaults
 }
 
 export interface ColumnSpec {
@@ -123,6 +126,7 @@ export class EmbeddedDatabase {
         pendingTxnsMax: options.pendingTxnsMax ?? DEFAULT_PENDING_TXNS_MAX,
         runtimes,
         log: (fn, message) => log(`[${fn}] ${message}`),
+        ...(options.faults !== undefined ? { faults: options.faults } : {}),
       })
       return new EmbeddedDatabase(engine)
     } catch (err) {

@@ -14,6 +14,7 @@ import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
 import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
+import { NO_FAULTS, type EngineFaults } from './faults.js'
 
 export interface EngineOptions extends SequencerLimits {
   readonly store: PartitionStore
@@ -23,6 +24,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly defaultPartitions: number
   readonly runtimes: RuntimeModules
   readonly log: LogFn
+  /** Deliberate bugs for the research harness; absent in normal use. */
+  readonly faults?: EngineFaults
 }
 
 /** A data batch executed and waiting for its commit. */
@@ -91,7 +94,8 @@ export class Engine {
     const state = opts.store.load()
     this.catalog = new Catalog(state.catalog)
     this.modules = new Map(state.modules)
-    this.lastBatch = state.lastBatch
+    const faults = opts.faults ?? NO_FAULTS
+    this.lastBatch = faults.recoverOneBatchBack === true ? Math.max(0, state.lastBatch - 1) : state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
   }
 
@@ -229,11 +233,21 @@ export class Engine {
         invariant(e.lockMiss === null, 'no final execution is a lock miss')
         if (e.failure === null) for (const w of e.writes) writes.push(w)
       })
+      if (this.opts.faults?.ackBeforeDurable === true) this.acknowledgeEarly(batch, run)
       return { batch, run, writes, executeMs: performance.now() - started }
     } catch (err) {
       this.failBatch(batch, err)
       return null
     }
+  }
+
+  /** The `ackBeforeDurable` fault: replies go out now, at the position the commit will use, before it is durable. */
+  private acknowledgeEarly(batch: readonly Sequenced[], run: BatchRun): void {
+    const number = this.lastBatch + 1
+    run.executions.forEach((x, seq) => {
+      const commit = { batch: number, seq }
+      ;(batch[seq] as Sequenced).resolve(x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit })
+    })
   }
 
   /** Makes an executed batch durable, then releases its replies. False if the commit failed. */

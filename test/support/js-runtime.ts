@@ -4,16 +4,8 @@ import { AcheronError } from '../../src/errors.js'
 import type { FunctionRuntime, InvocationContext } from '../../src/txn/function-runtime.js'
 import type { SqlValue } from '../../src/values.js'
 
-/** A step of a `run` program: what the generated transactions of the property tests are made of. */
-export type Step =
-  | { op: 'read' }
-  | { op: 'write'; value: number }
-  | { op: 'incr'; by: number }
-  | { op: 'append'; item: string }
-  | { op: 'abortIf'; gt: number }
-  | { op: 'delete' }
-  | { op: 'call'; fn: string; key: number; steps: Step[] }
-  | { op: 'spin'; units: number }
+import type { Step } from '../../src/testing/steps.js'
+export type { Step }
 
 /** Fuel charged per step (and per unit of `spin`). */
 export const STEP_FUEL = 1

@@ -2,7 +2,7 @@
 // abort and the final state equal the independent reference model executing the same transactions one
 // at a time in (batch, seq) order.
 import * as assert from 'uvu/assert'
-import { ReferenceModel, type ModelTxn } from './reference-model.js'
+import { ReferenceModel, type ModelTxn } from '../../src/testing/reference-model.js'
 import { TABLES, type EngineRun } from './workload.js'
 
 export function checkAgainstModel(batches: ModelTxn[][], run: EngineRun, fuel: number): void {

@@ -6,8 +6,8 @@ import fc from 'fast-check'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { TxnInput, TxnOutcome } from '../../src/txn/types.js'
 import { JS_RUNTIME, type Step } from './js-runtime.js'
-import type { ModelTxn } from './reference-model.js'
-import { encodeSteps } from './step-encoding.js'
+import type { ModelTxn } from '../../src/testing/reference-model.js'
+import { encodeSteps } from '../../src/testing/steps.js'
 import { tempDir } from './tmp.js'
 
 export const TABLES = [

@@ -1,5 +1,5 @@
 // The WebAssembly step-program interpreter (guest/assemblyscript/examples/steps.ts) and its encoding
-// (test/support/step-encoding.ts): each step kind, the exact result text, and a differential check
+// (src/testing/steps.ts): each step kind, the exact result text, and a differential check
 // against the JS test runtime's `run` over the fake context.
 import fc from 'fast-check'
 import { test } from 'uvu'
@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/errors.js'
 import type { SqlValue } from '../../src/values.js'
 import { createRuntime as createJsRuntime, type Step } from '../support/js-runtime.js'
-import { encodeSteps } from '../support/step-encoding.js'
+import { encodeSteps } from '../../src/testing/steps.js'
 import { FakeDb } from './fake-context.js'
 import { expectCode, guest, newDb } from './setup.js'
 

@@ -3,7 +3,7 @@
 // TEXT, and returns the same text (JSON.stringify of the reads and call results), byte for byte.
 // The one difference is fuel: here it is WebAssembly's, per instruction, so `spin` just loops.
 //
-// The program (argument 0) is a compact text encoding (written by test/support/step-encoding.ts),
+// The program (argument 0) is a compact text encoding (written by src/testing/steps.ts),
 // one step after another, with no separators:
 //   r                    read         → pushes ["<v>","<log>"], or null when the row is absent
 //   w<int>;              write v

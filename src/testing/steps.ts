@@ -4,10 +4,25 @@
 // for read, write, incr, append, abortIf, delete, call (fn, key, the callee's encoded program) and spin.
 // <int> is an optional '-' and decimal digits; <len> counts UTF-16 code units (String#length), as
 // AssemblyScript strings do.
-import type { Step } from './js-runtime.js'
+
+/**
+ * A step of a `run` program at one key of a table with columns `v` INTEGER and `log` TEXT: what the
+ * harness's generated transactions are made of. The WebAssembly interpreter
+ * (guest/assemblyscript/examples/steps.ts) and the test JS runtime execute them; the reference model
+ * (reference-model.ts) gives them their meaning independently.
+ */
+export type Step =
+  | { op: 'read' }
+  | { op: 'write'; value: number }
+  | { op: 'incr'; by: number }
+  | { op: 'append'; item: string }
+  | { op: 'abortIf'; gt: number }
+  | { op: 'delete' }
+  | { op: 'call'; fn: string; key: number; steps: Step[] }
+  | { op: 'spin'; units: number }
 
 function int(n: number): string {
-  if (!Number.isSafeInteger(n)) throw new RangeError(`step-encoding: not a safe integer: ${n}`)
+  if (!Number.isSafeInteger(n)) throw new RangeError(`steps: not a safe integer: ${n}`)
   return `${n};`
 }
 

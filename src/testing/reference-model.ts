@@ -1,6 +1,6 @@
 // An independent reference: executes transactions one at a time over plain maps, with the meaning the
 // contract gives them. It imports nothing from src/, so an engine bug cannot hide in shared code.
-import type { Step } from './js-runtime.js'
+import type { Step } from './steps.js'
 
 export interface ModelRow { v: bigint; log: string }
 export type ModelState = Map<string, Map<bigint, ModelRow>>
