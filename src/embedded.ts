@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { AcheronError, type CommitPosition } from './errors.js'
-import { executeQuery, executeScript, readLocalFile, type StatementResult } from './sql/execute.js'
+import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
+import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
 import { MemoryPartitionStore } from './storage/memory-store.js'
 import type { PartitionStore, SyncMode } from './storage/partition-store.js'
 import { SqlitePartitionStore } from './storage/sqlite-store.js'
@@ -107,7 +108,12 @@ function unwrap(o: TxnOutcome): { result: TxnResult; commit: CommitPosition } {
  * remote client (`call`, `createFunction`, `close`), plus the engine-level ones tests and tools use.
  */
 export class EmbeddedDatabase {
-  private constructor(readonly engine: Engine) {}
+  /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
+  private readonly metrics: DatabaseStats
+
+  private constructor(readonly engine: Engine) {
+    this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
+  }
 
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
     const memory = options.memory === true
@@ -137,12 +143,16 @@ export class EmbeddedDatabase {
 
   /** Submits any engine transaction; resolves with its outcome (failures included, not thrown). */
   submit(input: TxnInput): Promise<TxnOutcome> {
-    return this.engine.submit(input)
+    const started = this.metrics.begin()
+    return this.engine.submit(input).then(
+      (o) => { this.metrics.end(started); return o },
+      (err: unknown) => { this.metrics.abandon(); throw err },
+    )
   }
 
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, `argument ${i + 1}`)) }
-    const { result, commit } = unwrap(await this.engine.submit(input))
+    const { result, commit } = unwrap(await this.submit(input))
     return { value: toClientValue(result.value ?? null), commit }
   }
 
@@ -151,7 +161,7 @@ export class EmbeddedDatabase {
     const limits: { fuel?: number; memoryBytes?: number } = {}
     if (options.fuel !== undefined) limits.fuel = options.fuel
     if (options.memory !== undefined) limits.memoryBytes = options.memory
-    const { result, commit } = unwrap(await this.engine.submit({
+    const { result, commit } = unwrap(await this.submit({
       kind: 'create-function', name, body: wasm, exportName: options.export ?? fnName,
       runtime: options.runtime ?? 'wasm', limits, orReplace: options.orReplace === true,
     }))
@@ -159,7 +169,7 @@ export class EmbeddedDatabase {
   }
 
   async dropFunction(name: string, ifExists = false): Promise<CommitResult> {
-    const { result, commit } = unwrap(await this.engine.submit({ kind: 'drop-function', name, ifExists }))
+    const { result, commit } = unwrap(await this.submit({ kind: 'drop-function', name, ifExists }))
     return { rowsAffected: result.rowsAffected, commit }
   }
 
@@ -171,7 +181,7 @@ export class EmbeddedDatabase {
       if (!COLUMN_TYPES.includes(type)) throw new AcheronError('TYPE_MISMATCH', `unknown column type ${c.type}`)
       return { name: c.name, type, notNull: c.notNull === true, default: toEngineValue(c.default ?? null, `default of ${c.name}`) }
     })
-    const { result, commit } = unwrap(await this.engine.submit({
+    const { result, commit } = unwrap(await this.submit({
       kind: 'create-table', name: spec.name, columns, keyColumn: (keys[0] as ColumnSpec).name,
       partitions: spec.partitions ?? null, ifNotExists: spec.ifNotExists === true,
     }))
@@ -179,13 +189,13 @@ export class EmbeddedDatabase {
   }
 
   async dropTable(name: string, ifExists = false): Promise<CommitResult> {
-    const { result, commit } = unwrap(await this.engine.submit({ kind: 'drop-table', name, ifExists }))
+    const { result, commit } = unwrap(await this.submit({ kind: 'drop-table', name, ifExists }))
     return { rowsAffected: result.rowsAffected, commit }
   }
 
   /** One transaction inserting every row (arrays in table column order, or `columns` order). */
   async insert(table: string, rows: unknown[][], options: { columns?: string[]; replace?: boolean } = {}): Promise<CommitResult> {
-    const { result, commit } = unwrap(await this.engine.submit({
+    const { result, commit } = unwrap(await this.submit({
       kind: 'insert', table, columns: options.columns ?? null, replace: options.replace === true,
       rows: rows.map((r) => r.map((v, i) => toEngineValue(v, `column ${i + 1}`))),
     }))
@@ -194,7 +204,7 @@ export class EmbeddedDatabase {
 
   /** A serializable point read: the row as an object by column name, or null. */
   async get(table: string, key: unknown): Promise<{ row: Record<string, unknown> | null; commit: CommitPosition }> {
-    const { result, commit } = unwrap(await this.engine.submit({ kind: 'get', table, key: toEngineValue(key, 'key') }))
+    const { result, commit } = unwrap(await this.submit({ kind: 'get', table, key: toEngineValue(key, 'key') }))
     const def = this.engine.currentCatalog.table(table)
     const row = result.rows?.[0]
     return {
@@ -205,12 +215,26 @@ export class EmbeddedDatabase {
 
   /** Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure. */
   sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
-    return executeScript({ submit: (i) => this.engine.submit(i), catalog: () => this.engine.currentCatalog }, script, params, { readFile: readLocalFile })
+    return executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile })
   }
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
   query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
-    return executeQuery({ submit: (i) => this.engine.submit(i), catalog: () => this.engine.currentCatalog }, sql, params, { readFile: readLocalFile })
+    return executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
+  }
+
+  /** What SQL runs against; a server passes its own gauges for SHOW STATS. */
+  sqlTarget(server?: ServerGauges): SqlTarget {
+    return {
+      submit: (i) => this.submit(i),
+      catalog: () => this.engine.currentCatalog,
+      stats: () => ({ rows: this.statsRows(server), lastBatch: this.engine.lastCommittedBatch }),
+    }
+  }
+
+  /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */
+  statsRows(server?: ServerGauges): StatsRow[] {
+    return this.metrics.rows(server)
   }
 
   /** Closes pending transactions into a batch now. */

@@ -115,6 +115,8 @@ export interface DropFunctionStmt extends StatementBase { readonly kind: 'drop-f
 export interface ShowTablesStmt extends StatementBase { readonly kind: 'show-tables' }
 export interface ShowFunctionsStmt extends StatementBase { readonly kind: 'show-functions' }
 export interface DescribeStmt extends StatementBase { readonly kind: 'describe'; readonly table: string }
+/** The server's health and metrics (src/stats/metrics.ts); not a transaction: it only reads counters. */
+export interface ShowStatsStmt extends StatementBase { readonly kind: 'show-stats' }
 
 export interface CallStmt extends StatementBase {
   readonly kind: 'call'
@@ -177,7 +179,7 @@ export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
   | CreateTableStmt | DropTableStmt | CreateFunctionStmt | DropFunctionStmt
-  | ShowTablesStmt | ShowFunctionsStmt | DescribeStmt
+  | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
   | CallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
 

@@ -20,6 +20,8 @@ export interface SqlTarget {
   submit(input: TxnInput): Promise<TxnOutcome>
   /** The catalog as of now (every DDL already acknowledged is in it). */
   catalog(): Catalog
+  /** SHOW STATS: the metrics as of now and the last durable batch; absent, SHOW STATS is FORBIDDEN. */
+  stats?(): { rows: readonly (readonly [string, number])[]; lastBatch: number }
 }
 
 export interface ExecuteOptions {
@@ -242,8 +244,8 @@ class Planner {
       case 'update': return this.update(s)
       case 'delete': return this.delete(s)
       case 'select': return this.select(s)
-      case 'begin': case 'commit':
-        // groupTransactions never leaves these alone.
+      case 'show-stats': case 'begin': case 'commit':
+        // executeScript answers SHOW STATS itself; groupTransactions never leaves BEGIN or COMMIT alone.
         throw new AcheronError('SYNTAX_ERROR', `${s.kind.toUpperCase()} outside a transaction`)
     }
   }
@@ -274,6 +276,17 @@ function splitParams(statements: readonly Statement[], params: readonly unknown[
   return out
 }
 
+/**
+ * SHOW STATS is not a transaction: it reads counters without entering the order, so it needs no batch
+ * and cannot delay one. Its `commit` names the last durable batch the counters include, with seq -1:
+ * it holds no position of its own.
+ */
+function showStats(target: SqlTarget, s: Statement): StatementResult {
+  if (target.stats === undefined) throw errorAt('FORBIDDEN', s.pos, s.index, 'SHOW STATS: this database keeps no statistics')
+  const { rows, lastBatch } = target.stats()
+  return { columns: ['metric', 'value'], rows: rows.map(([name, value]) => [name, value]), rowsAffected: 0, commit: { batch: lastBatch, seq: -1 } }
+}
+
 async function run(target: SqlTarget, input: TxnInput, s: Statement): Promise<{ result: TxnResult; commit: CommitPosition }> {
   let o: TxnOutcome
   try {
@@ -302,6 +315,10 @@ export async function executeScript(target: SqlTarget, script: string, params: r
   for (const unit of units) {
     if (unit.kind === 'single') {
       const s = unit.statement
+      if (s.kind === 'show-stats') {
+        results.push(showStats(target, s))
+        continue
+      }
       let planned: Planned
       try {
         planned = new Planner(target.catalog(), paramsOf[s.index] ?? [], options).single(s)
@@ -318,6 +335,9 @@ export async function executeScript(target: SqlTarget, script: string, params: r
     // transaction run alone on the coordinator (`multi-exclusive`), where queries see its own writes.
     let alone = false
     for (const s of unit.statements) {
+      if (s.kind === 'show-stats') {
+        throw errorAt('SYNTAX_ERROR', s.pos, s.index, 'SHOW STATS reads counters and is not a transaction: run it outside BEGIN … COMMIT')
+      }
       let p: Planned | null
       try {
         const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
@@ -362,7 +382,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'call'])
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {

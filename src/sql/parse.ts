@@ -44,7 +44,8 @@ class StatementParser extends ExprParser {
       case 'SHOW':
         if (this.acceptWord('TABLES')) return { kind: 'show-tables', ...this.head(first) }
         if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
-        return this.fail('TABLES or FUNCTIONS', 'SHOW')
+        if (this.acceptWord('STATS')) return { kind: 'show-stats', ...this.head(first) }
+        return this.fail('TABLES, FUNCTIONS or STATS', 'SHOW')
       case 'DESCRIBE': {
         const table = this.identifier('table name', 'DESCRIBE')
         return { kind: 'describe', table, ...this.head(first) }

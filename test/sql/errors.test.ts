@@ -43,7 +43,7 @@ test('expected-token messages name what was found', () => {
   assertError('CALL t.f(1) extra', 1, 13, /^expected ';' or end of statement, found 'extra'$/)
   assertError('FROB t', 1, 1, /^unknown statement 'FROB'/)
   assertError('(1)', 1, 1, /^expected a statement/)
-  assertError('SHOW ME', 1, 6, /^expected TABLES or FUNCTIONS after SHOW, found 'ME'$/)
+  assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS or STATS after SHOW, found 'ME'$/)
   assertError('SELECT a FROM', 1, 14, /^expected table name after FROM, found end of statement$/)
   assertError('SELECT a FROM where', 1, 15, /^expected table name after FROM, found 'where'$/)
   assertError('SELECT a, FROM t', 1, 11, /^expected an expression, found 'FROM'$/)

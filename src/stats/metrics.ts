@@ -1,0 +1,121 @@
+// The health and metrics view of one database (SHOW STATS, GET /stats): the engine's cumulative counters,
+// rates and latency percentiles over a recent window (window.ts), and gauges of what is in flight. Metric
+// names are stable and documented in docs/sql.md; add new ones, never rename.
+import { StatsWindow, type EngineCounters, type WindowOptions } from './window.js'
+
+/** Gauges only a server knows; 0 for an embedded database. */
+export interface ServerGauges {
+  readonly connections: number
+  readonly requestsInFlight: number
+}
+
+export const NO_SERVER: ServerGauges = { connections: 0, requestsInFlight: 0 }
+
+/** Every metric, in the order SHOW STATS lists them, with its meaning (docs/sql.md repeats this table). */
+export const STATS_METRICS = [
+  ['uptime_s', 'seconds since the database was opened'],
+  ['window_s', 'seconds the rates and latencies below cover (the last 10 s; less just after start)'],
+  ['txns_per_s', 'transactions that ran (committed or rolled back) per second'],
+  ['committed_per_s', 'committed transactions per second'],
+  ['aborted_per_s', 'transactions that ran and rolled themselves back (TXN_ABORTED, WASM_TRAP, ...) per second'],
+  ['batches_per_s', 'batches made durable per second'],
+  ['batch_size_mean', 'transactions per batch'],
+  ['fallback_share', 'fraction of the transactions that the fallback executed again (0 to 1)'],
+  ['latency_p50_ms', 'median latency, submit to outcome, in milliseconds'],
+  ['latency_p95_ms', '95th percentile latency'],
+  ['latency_p99_ms', '99th percentile latency'],
+  ['latency_max_ms', 'largest latency'],
+  ['latency_samples', 'outcomes the latencies are computed from'],
+  ['txns_in_flight', 'transactions submitted and not yet answered'],
+  ['connections', 'open WebSocket connections (server only)'],
+  ['requests_in_flight', 'wire requests received and not yet answered (server only)'],
+  ['txns_total', 'transactions that ran since open'],
+  ['committed_total', 'committed transactions since open'],
+  ['aborted_total', 'rolled-back transactions since open'],
+  ['batches_total', 'batches since open'],
+  ['fallback_txns_total', 'fallback re-executions since open'],
+  ['last_batch', 'number of the last durable batch'],
+] as const
+
+export type MetricName = (typeof STATS_METRICS)[number][0]
+export type StatsRow = readonly [MetricName, number]
+
+/** What the metrics read from the engine. */
+export interface StatsSource {
+  readonly counters: EngineCounters
+  lastBatch(): number
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
+
+/**
+ * Counts the transactions of one database: call `begin()` at submit and `end(t0)` at its outcome (`abandon()`
+ * when the submit failed without an outcome). Cheap enough for every transaction.
+ */
+export class DatabaseStats {
+  readonly window: StatsWindow
+  private readonly now: () => number
+  private readonly openedMs: number
+  private inFlight = 0
+
+  constructor(private readonly source: StatsSource, options: WindowOptions = {}) {
+    this.now = options.now ?? (() => performance.now())
+    this.window = new StatsWindow({ ...options, now: this.now })
+    this.openedMs = this.now()
+    this.window.observe(source.counters)
+  }
+
+  begin(): number {
+    this.inFlight++
+    return this.now()
+  }
+
+  end(startedMs: number): void {
+    this.inFlight--
+    this.window.observe(this.source.counters)
+    this.window.recordLatency(this.now() - startedMs)
+  }
+
+  abandon(): void {
+    this.inFlight--
+  }
+
+  /** One row per metric, in STATS_METRICS order. */
+  rows(server: ServerGauges = NO_SERVER): StatsRow[] {
+    this.window.observe(this.source.counters)
+    const w = this.window.snapshot()
+    const c = this.source.counters
+    const values: Record<MetricName, number> = {
+      uptime_s: Math.floor((this.now() - this.openedMs) / 1000),
+      window_s: round3(w.seconds),
+      txns_per_s: round3(w.txnsPerS),
+      committed_per_s: round3(w.committedPerS),
+      aborted_per_s: round3(w.abortedPerS),
+      batches_per_s: round3(w.batchesPerS),
+      batch_size_mean: round3(w.batchSizeMean),
+      fallback_share: round3(w.fallbackShare),
+      latency_p50_ms: w.latencyP50Ms,
+      latency_p95_ms: w.latencyP95Ms,
+      latency_p99_ms: w.latencyP99Ms,
+      latency_max_ms: w.latencyMaxMs,
+      latency_samples: w.replies,
+      txns_in_flight: this.inFlight,
+      connections: server.connections,
+      requests_in_flight: server.requestsInFlight,
+      txns_total: c.txns,
+      committed_total: c.committed,
+      aborted_total: c.rolledBack,
+      batches_total: c.batches,
+      fallback_txns_total: c.fallbackTxns,
+      last_batch: this.source.lastBatch(),
+    }
+    return STATS_METRICS.map(([name]) => [name, values[name]] as const)
+  }
+}
+
+/** The JSON object GET /stats answers: metric name → value. */
+export function statsObject(rows: readonly StatsRow[]): Record<string, number> {
+  return Object.fromEntries(rows)
+}
