@@ -131,6 +131,7 @@ export interface WalkTaskWire {
   readonly keys: WalkTask['keys']
   readonly hasPrior: Uint8Array
   readonly priors: ExecutionsWire
+  readonly checks?: WalkTask['checks']
 }
 
 export interface WalkResultWire {
@@ -148,14 +149,14 @@ export function encodeWalkTask(t: WalkTask): WalkTaskWire {
       priors.push(p)
     }
   })
-  return { txns: t.txns, keys: t.keys, hasPrior, priors: encodeExecutions(priors) }
+  return { txns: t.txns, keys: t.keys, hasPrior, priors: encodeExecutions(priors), ...(t.checks !== undefined ? { checks: t.checks } : {}) }
 }
 
 export function decodeWalkTask(w: WalkTaskWire): WalkTask {
   const packed = decodeExecutions(w.priors)
   let j = 0
   const priors = Array.from(w.hasPrior, (has) => (has === 1 ? (packed[j++] as Execution) : null))
-  return { txns: w.txns, keys: w.keys, priors }
+  return { txns: w.txns, keys: w.keys, priors, ...(w.checks !== undefined ? { checks: w.checks } : {}) }
 }
 
 export function encodeWalkResult(r: WalkResult): WalkResultWire {

@@ -16,7 +16,22 @@ export interface WalkTask {
   readonly priors: readonly (Execution | null)[]
   /** The rows this component may touch; null for no restriction (the serial protocol's single walk). */
   readonly keys: readonly RowKey[] | null
+  /** Which parts of a prior's footprint invalidate it; absent: all of them (Aria's rule). */
+  readonly checks?: PriorChecks
 }
+
+/**
+ * What invalidates a prior when an earlier transaction of the walk wrote a row: its reads, its writes,
+ * and having run on a lagging snapshot. Every protocol checks all three; the harness's mutants
+ * (src/testing/mutants.ts) turn one off to show that the properties notice.
+ */
+export interface PriorChecks {
+  readonly reads: boolean
+  readonly writes: boolean
+  readonly stale: boolean
+}
+
+export const ALL_PRIOR_CHECKS: PriorChecks = { reads: true, writes: true, stale: true }
 
 export interface WalkResult {
   /** Final executions, in id order; shorter than the task when a lock miss stopped the walk. */
@@ -30,16 +45,22 @@ export interface WalkResult {
 /** Executes one transaction on a base, restricted to `allowed` rows. */
 export type ExecuteFn = (base: BaseReader, allowed: ReadonlySet<RowKey> | null, txn: SequencedTxn) => Execution
 
-/** Which footprint of a phase-1 execution invalidates it: the rule the harness's mutants bend. */
-export type ValidationRule = (prior: Execution, writtenEarlier: ReadonlyMap<RowKey, Row | null>) => boolean
-
-/** Aria's rule in id order: no row the execution read or wrote was written by an earlier transaction. */
-export const priorStillValid: ValidationRule = (prior, writtenEarlier) => {
-  for (const rk of prior.accessed) if (writtenEarlier.has(rk)) return false
+/**
+ * Aria's rule in id order: no row the execution read or wrote was written by an earlier transaction
+ * (with `checks`, only the rows it read, or only those it wrote).
+ */
+export function priorStillValid(prior: Execution, writtenEarlier: ReadonlyMap<RowKey, Row | null>, checks: PriorChecks = ALL_PRIOR_CHECKS): boolean {
+  if (checks.reads && checks.writes) {
+    for (const rk of prior.accessed) if (writtenEarlier.has(rk)) return false
+    return true
+  }
+  const own = new Set(prior.writes.map((w) => w.rowKey))
+  for (const rk of prior.accessed) if (writtenEarlier.has(rk) && (own.has(rk) ? checks.writes : checks.reads)) return false
   return true
 }
 
-export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn, rule: ValidationRule = priorStillValid): WalkResult {
+export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn): WalkResult {
+  const checks = task.checks ?? ALL_PRIOR_CHECKS
   const written = new Map<RowKey, Row | null>()
   const base: BaseReader = {
     read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
@@ -55,7 +76,7 @@ export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn, r
     const txn = task.txns[i] as SequencedTxn
     const prior = task.priors[i] ?? null
     let exec: Execution
-    if (prior !== null && prior.lockMiss === null && prior.stale !== true && rule(prior, written)) {
+    if (prior !== null && prior.lockMiss === null && (prior.stale !== true || !checks.stale) && priorStillValid(prior, written, checks)) {
       exec = prior
     } else {
       exec = execute(base, allowed, txn)

@@ -1,0 +1,181 @@
+// Oracle 4, crash recovery: a real `acheron serve` child receives a pipelined stream of transactions on
+// one connection (so their order is the send order) and is SIGKILLed when the client has received a
+// chosen number of replies — an event count, not wall time. It restarts on the same data and takes a
+// few more transactions. The recovered state must be exactly the reference model after some prefix of
+// the stream that holds every acknowledged transaction, then the later ones; every reply must equal the
+// model's, and the published positions must ascend in send order across the restart.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import fc from 'fast-check'
+import { connect, isOutcomeUnknown, type RemoteDatabase } from '../client/remote.js'
+import { AcheronError, type CommitPosition } from '../errors.js'
+import { scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL } from './engine-run.js'
+import { expect, PropertyFailure, stableText } from './failure.js'
+import type { CheckConfig, Property } from './properties.js'
+import { ReferenceModel, type ModelOutcome, type ModelTxn } from './reference-model.js'
+import { encodeSteps } from './steps.js'
+import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
+
+type CallTxn = Extract<ModelTxn, { kind: 'call' }>
+
+export interface CrashInput {
+  readonly partitions: number
+  /** Sent pipelined before the crash. */
+  readonly before: readonly CallTxn[]
+  /** The server is killed when this many replies of `before` have arrived (1..before.length). */
+  readonly killAfterReplies: number
+  /** Sent one at a time after the restart. */
+  readonly after: readonly CallTxn[]
+}
+
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url))
+const READY = /^acheron listening on (ws:\/\/\S+)$/
+const START_TIMEOUT_MS = 30_000
+
+export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
+  const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
+  return partitions.chain((p) => {
+    const table: WorkloadTable = { name: 'kv', partitions: p }
+    const call = txnArb([table], { txns: 1 }).filter((t): t is CallTxn => t.kind === 'call')
+    return fc.record({
+      before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns) }),
+      after: fc.array(call, { minLength: 1, maxLength: 8 }),
+      kill: fc.double({ min: 0, max: 1, noNaN: true }),
+    }).map(({ before, after, kill }) => {
+      const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
+      return { partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)) }
+    })
+  })
+}
+
+interface Server { child: ChildProcess; url: string }
+
+function startServer(dir: string, config: CheckConfig, partitions: number): Promise<Server> {
+  const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(partitions)]
+  if (config.mutant !== null) args.push('--mutant', config.mutant.name)
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000) })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`acheron serve did not start: ${stderr}`)) }, START_TIMEOUT_MS)
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`acheron serve exited (${code}) before ready: ${stderr}`)) })
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = READY.exec(line)
+      if (m === null) return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      resolve({ child, url: m[1] as string })
+    })
+  })
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+type Reply = { ok: true; value: unknown; commit: CommitPosition } | { ok: false; code: string; commit: CommitPosition | null }
+
+async function send(db: RemoteDatabase, t: CallTxn): Promise<Reply | 'unknown'> {
+  try {
+    const r = await db.call(t.fn, t.key, encodeSteps(t.program))
+    return { ok: true, value: r.value, commit: r.commit }
+  } catch (err) {
+    if (isOutcomeUnknown(err) || !(err instanceof AcheronError) || err.code === 'INTERNAL') return 'unknown'
+    return { ok: false, code: err.code, commit: err.commit ?? null }
+  }
+}
+
+function cloneModel(m: ReferenceModel): ReferenceModel {
+  const c = new ReferenceModel([...m.state.keys()], () => Infinity)
+  for (const [t, rows] of m.state) c.state.set(t, new Map(rows))
+  return c
+}
+
+function modelRows(m: ReferenceModel): unknown[] {
+  return [...(m.state.get('kv') ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => [Number(k), Number(r.v), r.log])
+}
+
+function sameOutcome(got: Reply, want: ModelOutcome): boolean {
+  if (!want.ok) return !got.ok && got.code === want.code
+  return got.ok && got.value === want.value
+}
+
+export async function runCrashScenario(input: CrashInput, config: CheckConfig): Promise<void> {
+  const tmp = scratchDir('acheron-crash-')
+  let server: Server | null = null
+  try {
+    server = await startServer(tmp.dir, config, input.partitions)
+    const setup = await connect(server.url)
+    await setup.sql(tableDdl({ name: 'kv', partitions: input.partitions }) + ';')
+    await setup.createFunction('kv.run', stepsModule(), { export: 'run', fuel: WASM_STEPS_FUEL })
+    await setup.close()
+
+    // The stream: one connection, all pipelined; the kill at the chosen reply count.
+    const stream = await connect(server.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
+    const victim = server.child
+    let replies = 0
+    const before = await Promise.all(input.before.map((t) => send(stream, t).then((r) => {
+      if (r !== 'unknown' && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
+      return r
+    })))
+    victim.kill('SIGKILL') // if every reply arrived before the count (it cannot be larger than the stream)
+    await exited(victim)
+    await stream.close().catch(() => {})
+
+    server = await startServer(tmp.dir, config, input.partitions)
+    const db = await connect(server.url)
+    const after: Reply[] = []
+    for (const t of input.after) {
+      const r = await send(db, t)
+      expect(r !== 'unknown', () => 'a transaction after the restart had no reply')
+      after.push(r)
+    }
+    const state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows
+    await db.close()
+
+    // Positions ascend in send order, across the restart.
+    const acked = [...before, ...after].filter((r): r is Reply => r !== 'unknown')
+    for (let i = 1; i < acked.length; i++) {
+      const p = acked[i - 1]?.commit
+      const q = acked[i]?.commit
+      if (p == null || q == null) continue
+      expect(p.batch < q.batch || (p.batch === q.batch && p.seq < q.seq), () => `positions do not ascend in send order: ${stableText(p)} then ${stableText(q)}`)
+    }
+    // Some prefix of the stream, holding every acknowledged transaction, then the later ones.
+    const lastAcked = before.reduce((m, r, i) => (r === 'unknown' ? m : i), -1)
+    const model = new ReferenceModel(['kv'], () => Infinity)
+    const expected: ModelOutcome[] = []
+    for (let i = 0; i <= lastAcked; i++) expected.push(model.apply(input.before[i] as CallTxn))
+    before.forEach((r, i) => {
+      if (r === 'unknown') return
+      expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
+    })
+    const tried: string[] = []
+    for (let m = lastAcked + 1; m <= input.before.length; m++) {
+      const candidate = cloneModel(model)
+      const afterOutcomes = input.after.map((t) => candidate.apply(t))
+      if (stableText(modelRows(candidate)) === stableText(state) && afterOutcomes.every((o, i) => sameOutcome(after[i] as Reply, o))) return
+      tried.push(String(m))
+      if (m < input.before.length) model.apply(input.before[m] as CallTxn)
+    }
+    throw new PropertyFailure(
+      `the recovered state is no prefix of the stream holding all ${before.filter((r) => r !== 'unknown').length} acknowledged transactions (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
+    )
+  } finally {
+    if (server !== null) {
+      server.child.kill('SIGKILL')
+      await exited(server.child)
+    }
+    tmp.cleanup()
+  }
+}
+
+export const crashRecovery: Property<CrashInput> = {
+  name: 'crash',
+  oracle: 'crash recovery: a server SIGKILLed at a chosen reply count recovers a prefix of the stream holding every acknowledged transaction exactly once; replies and positions agree with the model',
+  arbitrary: (config) => crashInputArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) }),
+  check: runCrashScenario,
+  show: (i) => JSON.stringify(i, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+}

@@ -1,0 +1,120 @@
+// Runs a workload through the embedded engine, each generated batch flushed into exactly one batch,
+// and collects what the oracles compare: every outcome, the digest after every batch, the final rows.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { open, type EmbeddedDatabase, type OpenOptions } from '../embedded.js'
+import type { RuntimeKind } from '../txn/catalog.js'
+import type { TxnInput, TxnOutcome } from '../txn/types.js'
+import type { ModelTxn } from './reference-model.js'
+import { encodeSteps } from './steps.js'
+import type { Workload, WorkloadTable } from './workload.js'
+
+/** Which runtime executes `<table>.run`, and how its program argument is encoded. */
+export interface StepFunctions {
+  readonly runtime: RuntimeKind
+  /** The function body: the steps module for `wasm`. */
+  readonly body: Uint8Array
+  readonly fuel: number
+  /** The program argument as the runtime reads it. */
+  readonly encode: (t: Extract<ModelTxn, { kind: 'call' }>) => string
+  /** Fuel the reference model charges per step (Infinity: the runtime never runs out on a generated program). */
+  readonly modelFuel: number
+}
+
+/** guest/assemblyscript/examples/steps.ts, built to dist/guest/steps.wasm by `npm install`. */
+export const STEPS_WASM_URL = new URL('../../guest/steps.wasm', import.meta.url)
+
+let stepsBytes: Uint8Array | undefined
+export function stepsModule(): Uint8Array {
+  stepsBytes ??= new Uint8Array(readFileSync(STEPS_WASM_URL))
+  return stepsBytes
+}
+
+/** Fuel of the wasm `run` (per instruction, shared by the call chain): no generated program exhausts it. */
+export const WASM_STEPS_FUEL = 100_000_000
+
+/** The real WebAssembly interpreter of step programs: what `acheron check` runs. */
+export function wasmStepFunctions(): StepFunctions {
+  return { runtime: 'wasm', body: stepsModule(), fuel: WASM_STEPS_FUEL, encode: (t) => encodeSteps(t.program), modelFuel: Infinity }
+}
+
+export interface EngineRun {
+  readonly outcomes: readonly TxnOutcome[]
+  /** State digest after each data batch, in batch order. */
+  readonly digests: readonly string[]
+  readonly finalDigest: string
+  /** Every table's rows [k, v, log], in key order. */
+  readonly state: ReadonlyMap<string, readonly (readonly unknown[])[]>
+  readonly fallbackTxns: number
+  readonly lockMisses: number
+  readonly batches: number
+}
+
+export function tableDdl(t: WorkloadTable): string {
+  return `CREATE TABLE ${t.name} (k INTEGER PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0, log TEXT NOT NULL DEFAULT '') PARTITIONS ${t.partitions}`
+}
+
+export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
+  switch (t.kind) {
+    case 'call': return { kind: 'call', fn: t.fn, key: t.key, args: [fns.encode(t)] }
+    case 'insert': return { kind: 'insert', table: t.table, columns: ['k', 'v'], rows: t.rows, replace: false }
+    case 'get': return { kind: 'get', table: t.table, key: t.key }
+  }
+}
+
+/** Opens a database with the workload's tables and their `run` functions; batches close only on flush. */
+export async function openWorkloadDb(tables: readonly WorkloadTable[], options: OpenOptions, fns: StepFunctions): Promise<EmbeddedDatabase> {
+  const db = await open({ batchIntervalMs: Infinity, ...options })
+  try {
+    for (const t of tables) {
+      await db.sql(tableDdl(t))
+      await db.createFunction(`${t.name}.run`, fns.body, { runtime: fns.runtime, fuel: fns.fuel, export: 'run' })
+    }
+    return db
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+}
+
+/** A scratch data directory, removed by `cleanup`. */
+export function scratchDir(prefix = 'acheron-check-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/**
+ * Submits every batch before any completes (each `flush`ed into one batch, so batches pipeline), then
+ * reads the final state. On SQLite in a scratch directory unless `options.memory`.
+ */
+export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFunctions): Promise<EngineRun> {
+  const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
+  const db = await openWorkloadDb(w.tables, { ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) }, fns)
+  try {
+    const digests: string[] = []
+    db.onBatch((rec) => {
+      const first = rec.txns[0]?.input.kind
+      if (first === 'call' || first === 'insert' || first === 'get') digests.push(db.engine.digest())
+    })
+    const pending: Promise<TxnOutcome>[] = []
+    for (const batch of w.batches) {
+      for (const t of batch) pending.push(db.submit(toInput(t, fns)))
+      db.flush()
+    }
+    const outcomes = await Promise.all(pending)
+    const state = new Map(w.tables.map((t) => [t.name, db.engine.scanTable(t.name) as unknown[][]]))
+    return {
+      outcomes, digests, finalDigest: await db.digest(), state,
+      fallbackTxns: db.stats.fallbackTxns, lockMisses: db.stats.lockMisses, batches: db.stats.batches,
+    }
+  } finally {
+    await db.close()
+    tmp?.cleanup()
+  }
+}
+
+/** Every reply of a run (values, rows, failures, positions), for comparing runs. */
+export function replies(run: EngineRun): unknown[] {
+  return run.outcomes.map((o) => (o.ok ? { v: o.result.value ?? null, rows: o.result.rows ?? null, c: o.commit } : { e: o.failure.code, m: o.failure.message, c: o.commit ?? null }))
+}

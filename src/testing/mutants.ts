@@ -1,0 +1,137 @@
+// Deliberately broken engine variants (`acheron check --mutant NAME`): each one a bug a deterministic
+// protocol could plausibly have. The harness must catch every one; docs/research.md records which
+// property does and how fast. Protocol bugs are Protocol plug-ins (the research path: one object, the
+// whole harness unchanged); durability and recovery bugs are EngineFaults.
+import type { OpenOptions } from '../embedded.js'
+import type { RowKey } from '../storage/keys.js'
+import { partitionOf } from '../storage/keys.js'
+import type { TableDef } from '../txn/catalog.js'
+import type { EngineFaults } from '../txn/faults.js'
+import { deterministicFallback } from '../txn/protocols/fallback.js'
+import type { BatchExecutor, Protocol } from '../txn/protocols/protocol.js'
+import type { Execution, SequencedTxn } from '../txn/types.js'
+import { ALL_PRIOR_CHECKS, type PriorChecks, type WalkResult, type WalkTask } from '../txn/walk.js'
+
+export interface Mutant {
+  readonly name: string
+  /** The bug, in one sentence. */
+  readonly bug: string
+  readonly protocol?: Protocol
+  readonly faults?: EngineFaults
+}
+
+type Order = (txns: readonly SequencedTxn[]) => number[]
+
+interface Variant {
+  /** What validation looks at, in phase 1 and in the fallback's walks alike. */
+  readonly checks: PriorChecks
+  /** The order in which conflicts are resolved (default: id order). */
+  readonly order?: Order
+  /** Every walked transaction is delivered twice and both deliveries' writes stay applied. */
+  readonly redeliver?: boolean
+}
+
+/** Does a phase-1 execution conflict with the rows lower transactions reserved, under `checks`? */
+function conflicts(e: Execution, reserved: ReadonlySet<RowKey>, checks: PriorChecks): boolean {
+  if (checks.stale && e.stale === true) return true
+  const own = new Set(e.writes.map((w) => w.rowKey))
+  return e.accessed.some((rk) => reserved.has(rk) && (own.has(rk) ? checks.writes : checks.reads))
+}
+
+/** The fallback's walks as the variant runs them: its checks, its order, its redelivery. */
+function variantExecutor(inner: BatchExecutor, v: Variant): BatchExecutor {
+  return {
+    runOnSnapshot: (txns) => inner.runOnSnapshot(txns),
+    async runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
+      const bent = tasks.map((t) => {
+        let idx = t.txns.map((_, i) => i)
+        if (v.order !== undefined) idx = v.order(t.txns)
+        const pairs = idx.flatMap((i) => (v.redeliver === true ? [[i, t.priors[i] ?? null], [i, null]] : [[i, t.priors[i] ?? null]]) as [number, Execution | null][])
+        return { ...t, checks: v.checks, txns: pairs.map(([i]) => t.txns[i] as SequencedTxn), priors: pairs.map(([, p]) => p) }
+      })
+      const results = await inner.runWalks(bent)
+      // Back to one execution per transaction in id order (the last delivery's), as the fallback expects.
+      return results.map((r, k) => {
+        if (r.lockMiss !== null) return r
+        const last = new Map<number, Execution>()
+        for (const e of r.executions) last.set(e.id, e)
+        return { ...r, executions: (tasks[k] as WalkTask).txns.map((t) => last.get(t.id) as Execution) }
+      })
+    },
+  }
+}
+
+/** Aria with the variant's validation, tie-break order and walks; the fallback is the shared one. */
+function ariaVariant(name: string, v: Variant): Protocol {
+  return {
+    name,
+    async runBatch(txns, exec) {
+      const phase1 = await exec.runOnSnapshot(txns)
+      const reserved = new Set<RowKey>()
+      const conflicted = phase1.map(() => false)
+      for (const i of v.order?.(txns) ?? txns.map((_, j) => j)) {
+        const e = phase1[i] as Execution
+        conflicted[i] = conflicts(e, reserved, v.checks)
+        for (const w of e.writes) reserved.add(w.rowKey)
+      }
+      return deterministicFallback(txns, phase1.map((e) => e.accessed), phase1, conflicted, variantExecutor(exec, v))
+    },
+  }
+}
+
+/** The partition a transaction arrives at: its key's, among 8 (what a per-partition queue would see). */
+const HOME_PARTITIONS = { partitions: 8 } as TableDef
+function homePartition(t: SequencedTxn): number {
+  return 'key' in t.input ? partitionOf(HOME_PARTITIONS, t.input.key) : 0
+}
+const arrivalOrder: Order = (txns) => txns.map((_, i) => i).sort((a, b) => homePartition(txns[a] as SequencedTxn) - homePartition(txns[b] as SequencedTxn) || a - b)
+
+export const MUTANTS: readonly Mutant[] = [
+  {
+    name: 'skip-ww-check',
+    bug: 'validation ignores write-write conflicts: a transaction that wrote a row a lower id also wrote keeps its execution',
+    protocol: ariaVariant('aria/skip-ww-check', { checks: { ...ALL_PRIOR_CHECKS, writes: false } }),
+  },
+  {
+    name: 'skip-raw-check',
+    bug: 'validation ignores read-after-write conflicts: a transaction that read a row a lower id wrote keeps its execution',
+    protocol: ariaVariant('aria/skip-raw-check', { checks: { ...ALL_PRIOR_CHECKS, reads: false } }),
+  },
+  {
+    name: 'stale-snapshot',
+    bug: "an execution that read the previous batch's snapshot (pipelining, before its commit was visible) is kept",
+    protocol: ariaVariant('aria/stale-snapshot', { checks: { ...ALL_PRIOR_CHECKS, stale: false } }),
+  },
+  {
+    name: 'arrival-order-tiebreak',
+    bug: 'conflicts are resolved, and conflicting transactions walked, in the order they arrived at their home partition instead of the global sequence order',
+    protocol: ariaVariant('aria/arrival-order-tiebreak', { checks: ALL_PRIOR_CHECKS, order: arrivalOrder }),
+  },
+  {
+    name: 'double-apply',
+    bug: 'the fallback re-delivers each transaction it walks and applies the writes of both deliveries',
+    protocol: ariaVariant('aria/double-apply', { checks: ALL_PRIOR_CHECKS, redeliver: true }),
+  },
+  {
+    name: 'ack-before-durable',
+    bug: 'a batch is acknowledged once executed, before its commit is durable',
+    faults: { ackBeforeDurable: true },
+  },
+  {
+    name: 'wrong-recovery-position',
+    bug: 'recovery resumes the sequencer one batch behind the durable log, so positions repeat after a restart',
+    faults: { recoverOneBatchBack: true },
+  },
+]
+
+export function mutantByName(name: string): Mutant {
+  const m = MUTANTS.find((x) => x.name === name)
+  if (m === undefined) throw new Error(`unknown mutant '${name}' (known: ${MUTANTS.map((x) => x.name).join(', ')})`)
+  return m
+}
+
+/** The open() options that run a mutant (none: the real engine). */
+export function withMutant(options: OpenOptions, mutant: Mutant | null): OpenOptions {
+  if (mutant === null) return options
+  return { ...options, ...(mutant.protocol ? { protocol: mutant.protocol } : {}), ...(mutant.faults ? { faults: mutant.faults } : {}) }
+}

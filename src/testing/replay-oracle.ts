@@ -1,0 +1,61 @@
+// Oracle 1, declared-order replay: the independent reference model executes the committed
+// transactions one at a time in (batch, seq) order; every result, every abort decision and the final
+// state must match what the engine replied and stored.
+import type { EngineRun } from './engine-run.js'
+import { expect, sameData } from './failure.js'
+import { ReferenceModel, type ModelTxn } from './reference-model.js'
+import type { Workload } from './workload.js'
+
+function show(t: ModelTxn | undefined): string {
+  return JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
+}
+
+/** Throws PropertyFailure at the first disagreement between the engine's run and the model. */
+export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel: number): void {
+  const txns = w.batches.flat()
+  expect(run.outcomes.length === txns.length, () => `${txns.length} transactions, ${run.outcomes.length} outcomes`)
+  // Positions: each generated batch is one batch, batch numbers ascend, and seq is the arrival order.
+  let i = 0
+  let lastBatch = 0
+  const seen = new Set<string>()
+  for (const group of w.batches) {
+    const batch = run.outcomes[i]?.commit?.batch ?? -1
+    expect(batch > lastBatch, () => `batch numbers ascend: ${batch} after ${lastBatch}`)
+    group.forEach((_, seq) => {
+      const c = run.outcomes[i + seq]?.commit
+      expect(c !== undefined && c.batch === batch && c.seq === seq, () => `txn #${i + seq}: position ${JSON.stringify(c)}, expected {batch: ${batch}, seq: ${seq}}`)
+      const id = `${c.batch}/${c.seq}`
+      expect(!seen.has(id), () => `position ${id} published twice`)
+      seen.add(id)
+    })
+    lastBatch = batch
+    i += group.length
+  }
+  const order = txns.map((_, j) => j).sort((a, b) => {
+    const ca = run.outcomes[a]?.commit
+    const cb = run.outcomes[b]?.commit
+    return (ca?.batch ?? 0) - (cb?.batch ?? 0) || (ca?.seq ?? 0) - (cb?.seq ?? 0)
+  })
+  const model = new ReferenceModel(w.tables.map((t) => t.name), () => modelFuel)
+  for (const j of order) {
+    const expected = model.apply(txns[j] as ModelTxn)
+    const got = run.outcomes[j]
+    const where = `txn #${j} at ${JSON.stringify(got?.commit)} ${show(txns[j])}`
+    expect(got !== undefined, () => `no outcome for ${where}`)
+    if (!expected.ok) {
+      expect(!got.ok, () => `${where}: the model aborts it with ${expected.code}, the engine committed it`)
+      expect(got.failure.code === expected.code, () => `${where}: the model aborts it with ${expected.code}, the engine with ${got.ok ? '' : got.failure.code}`)
+      continue
+    }
+    expect(got.ok, () => `${where}: the model commits it, the engine failed it: ${got.ok ? '' : `${got.failure.code} ${got.failure.message}`}`)
+    if (expected.rows !== undefined) {
+      expect(sameData(got.result.rows, expected.rows), () => `${where}: rows ${show(got.result.rows as never)}, the model read ${show(expected.rows as never)}`)
+    } else if (txns[j]?.kind === 'call') {
+      expect(got.result.value === expected.value, () => `${where}: returned ${String(got.result.value)}, the model returned ${String(expected.value)}`)
+    }
+  }
+  for (const t of w.tables) {
+    const rows = [...(model.state.get(t.name) ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => [k, r.v, r.log])
+    expect(sameData(run.state.get(t.name), rows), () => `final state of ${t.name}: engine ${show(run.state.get(t.name) as never)}, model ${show(rows as never)}`)
+  }
+}

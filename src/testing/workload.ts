@@ -1,0 +1,135 @@
+// Random workloads for the harness (fast-check arbitraries): tables over 1–8 partitions with hot and
+// cold keys, and batches of 1–64 transactions that are call chains of 1–6 steps. Everything shrinks,
+// and a run is replayed by fast-check's seed and path.
+import fc from 'fast-check'
+import type { ModelTxn } from './reference-model.js'
+import type { Step } from './steps.js'
+
+/** A table of the harness: columns `k` INTEGER PRIMARY KEY, `v` INTEGER, `log` TEXT; function `<name>.run`. */
+export interface WorkloadTable {
+  readonly name: string
+  readonly partitions: number
+}
+
+export interface Workload {
+  readonly tables: readonly WorkloadTable[]
+  /** Each inner array is submitted as exactly one batch. */
+  readonly batches: readonly (readonly ModelTxn[])[]
+}
+
+export interface WorkloadConfig {
+  /** Partitions of every table; when absent each table draws 1–8. */
+  readonly partitions?: number
+  /** Upper bound of transactions per workload. */
+  readonly txns: number
+  /** Largest batch (1–64 by default). */
+  readonly batchTxnsMax?: number
+  /** Keys 0..hotKeys-1 are drawn three times as often as the rest of 0..keySpace-1. */
+  readonly hotKeys?: number
+  readonly keySpace?: number
+}
+
+export const TABLE_NAMES = ['kv', 'kw'] as const
+export const PARTITIONS_MAX = 8
+export const BATCH_TXNS_MAX = 64
+export const CALL_CHAIN_STEPS_MAX = 6
+/** How deep generated calls nest (a call's program may call again). */
+export const CALL_NESTING_MAX = 2
+
+function keyArb(hot: number, space: number): fc.Arbitrary<number> {
+  return fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: hot - 1 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: space - 1 }) })
+}
+
+function leafArb(): fc.Arbitrary<Step> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constant({ op: 'read' as const }) },
+    { weight: 2, arbitrary: fc.integer({ min: -5, max: 30 }).map((value) => ({ op: 'write' as const, value })) },
+    { weight: 4, arbitrary: fc.integer({ min: -3, max: 9 }).map((by) => ({ op: 'incr' as const, by })) },
+    // The item is a placeholder: uniqueAppends numbers every append of a workload.
+    { weight: 3, arbitrary: fc.constant({ op: 'append' as const, item: '' }) },
+    { weight: 2, arbitrary: fc.integer({ min: 0, max: 25 }).map((gt) => ({ op: 'abortIf' as const, gt })) },
+    { weight: 1, arbitrary: fc.constant({ op: 'delete' as const }) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 30 }).map((units) => ({ op: 'spin' as const, units })) },
+  )
+}
+
+function stepsArb(depth: number, fnArb: fc.Arbitrary<string>, key: fc.Arbitrary<number>): fc.Arbitrary<Step[]> {
+  const leaf = leafArb()
+  const step = depth === 0
+    ? leaf
+    : fc.oneof({ weight: 3, arbitrary: leaf }, {
+      weight: 1,
+      arbitrary: fc.record({ op: fc.constant('call' as const), fn: fnArb, key, steps: stepsArb(depth - 1, fnArb, key) }),
+    })
+  return fc.array(step, { minLength: 1, maxLength: CALL_CHAIN_STEPS_MAX })
+}
+
+/** One transaction: mostly call chains, sometimes a multi-row INSERT or a point read. */
+export function txnArb(tables: readonly WorkloadTable[], config: WorkloadConfig): fc.Arbitrary<ModelTxn> {
+  const names = tables.map((t) => t.name)
+  const fnArb = fc.constantFrom(...names.map((n) => `${n}.run`))
+  const key = keyArb(config.hotKeys ?? 4, config.keySpace ?? 48)
+  const tableArb = fc.constantFrom(...names)
+  return fc.oneof(
+    { weight: 12, arbitrary: fc.record({ kind: fc.constant('call' as const), fn: fnArb, key: key.map(BigInt), program: stepsArb(CALL_NESTING_MAX, fnArb, key) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('insert' as const),
+        table: tableArb,
+        rows: fc.array(fc.tuple(key.map(BigInt), fc.integer({ min: 0, max: 9 }).map(BigInt)), { minLength: 1, maxLength: 3 }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('get' as const), table: tableArb, key: key.map(BigInt) }) },
+  )
+}
+
+/** Numbers every append of the workload 1, 2, 3… in order, so each list element is unique (as list-append checkers need). */
+export function uniqueAppends(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
+  let next = 1
+  const number = (steps: readonly Step[]): Step[] => steps.map((s) => {
+    if (s.op === 'append') return { op: 'append', item: String(next++) }
+    if (s.op === 'call') return { ...s, steps: number(s.steps) }
+    return s
+  })
+  return batches.map((b) => b.map((t) => (t.kind === 'call' ? { ...t, program: number(t.program) } : t)))
+}
+
+/** Keeps the first `n` transactions (and no empty batch). */
+function truncate(batches: readonly (readonly ModelTxn[])[], n: number): ModelTxn[][] {
+  const out: ModelTxn[][] = []
+  let left = n
+  for (const b of batches) {
+    if (left <= 0) break
+    out.push(b.slice(0, left))
+    left -= b.length
+  }
+  return out
+}
+
+function tablesArb(config: WorkloadConfig): fc.Arbitrary<WorkloadTable[]> {
+  const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: PARTITIONS_MAX })
+  return fc.tuple(...TABLE_NAMES.map(() => partitions)).map((ps) => TABLE_NAMES.map((name, i) => ({ name, partitions: ps[i] as number })))
+}
+
+/** Tables, then batches of 1..batchTxnsMax transactions, at most `config.txns` in all. */
+export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
+  if (!Number.isSafeInteger(config.txns) || config.txns < 1) throw new RangeError(`txns must be a positive integer, not ${config.txns}`)
+  const perBatch = Math.min(config.batchTxnsMax ?? BATCH_TXNS_MAX, BATCH_TXNS_MAX)
+  return tablesArb(config).chain((tables) => {
+    const batch = fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch })
+    const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
+    return fc.array(batch, { minLength: 1, maxLength: batchesMax })
+      .map((batches) => ({ tables, batches: uniqueAppends(truncate(batches, config.txns)) }))
+  })
+}
+
+/** How many transactions a workload holds. */
+export function workloadSize(w: Workload): number {
+  return w.batches.reduce((n, b) => n + b.length, 0)
+}
+
+/** A compact printable form of a workload (bigints as numbers), for counterexamples. */
+export function showWorkload(w: Workload): string {
+  return JSON.stringify(w, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
+}
