@@ -75,15 +75,15 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-type Reply = { ok: true; value: unknown; commit: CommitPosition } | { ok: false; code: string; commit: CommitPosition | null }
+type Reply = { ok: true; value: unknown; commit: CommitPosition } | { ok: false; code: string; message: string; commit: CommitPosition | null }
 
 async function send(db: RemoteDatabase, t: CallTxn): Promise<Reply | 'unknown'> {
   try {
     const r = await db.call(t.fn, t.key, encodeSteps(t.program))
     return { ok: true, value: r.value, commit: r.commit }
   } catch (err) {
-    if (isOutcomeUnknown(err) || !(err instanceof AcheronError) || err.code === 'INTERNAL') return 'unknown'
-    return { ok: false, code: err.code, commit: err.commit ?? null }
+    if (isOutcomeUnknown(err) || !(err instanceof AcheronError)) return 'unknown'
+    return { ok: false, code: err.code, message: err.message, commit: err.commit ?? null }
   }
 }
 
@@ -130,6 +130,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     for (const t of input.after) {
       const r = await send(db, t)
       expect(r !== 'unknown', () => 'a transaction after the restart had no reply')
+      expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the restart failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
       after.push(r)
     }
     const state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows

@@ -14,7 +14,7 @@ import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
 import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
-import { NO_FAULTS, type EngineFaults } from './faults.js'
+import { ACK_BEFORE_DURABLE_DELAY_MS, NO_FAULTS, type EngineFaults } from './faults.js'
 
 export interface EngineOptions extends SequencerLimits {
   readonly store: PartitionStore
@@ -185,7 +185,11 @@ export class Engine {
         }
       }
       // Nothing else is ready: commit now rather than wait for a next batch to overlap with.
-      if (executed !== null) this.commitExecuted(executed)
+      if (executed !== null) {
+        // The fault's write-behind: the replies are out; the commit comes when the flusher gets to it.
+        if (this.opts.faults?.ackBeforeDurable === true) await new Promise((resolve) => setTimeout(resolve, ACK_BEFORE_DURABLE_DELAY_MS))
+        this.commitExecuted(executed)
+      }
     } finally {
       this.running = false
     }

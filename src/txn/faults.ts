@@ -5,8 +5,8 @@
  */
 export interface EngineFaults {
   /**
-   * Acknowledge a batch's transactions as soon as it has executed, before its commit is durable (the
-   * commit still happens, later): a kill in between loses acknowledged transactions.
+   * Acknowledge a batch's transactions as soon as it has executed, before its commit is durable; the
+   * commit still happens, later (write-behind): a kill in between loses acknowledged transactions.
    */
   readonly ackBeforeDurable?: boolean
   /**
@@ -15,5 +15,8 @@ export interface EngineFaults {
    */
   readonly recoverOneBatchBack?: boolean
 }
+
+/** How long the `ackBeforeDurable` fault leaves an acknowledged last batch uncommitted (a lazy flusher). */
+export const ACK_BEFORE_DURABLE_DELAY_MS = 20
 
 export const NO_FAULTS: EngineFaults = {}
