@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { DEFAULT_DATA_DIR, open } from '../embedded.js'
+import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
 
@@ -10,7 +11,7 @@ const USAGE = `usage: acheron <command> [options]
 
 commands:
   serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--token T | --token-file F] [--sync full|normal|off]
-      serves the WebSocket protocol (default ws://127.0.0.1:7878, data in ./acheron-data)
+      serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data)
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
 
@@ -46,7 +47,7 @@ async function serve(args: string[]): Promise<number> {
   if (values.token !== undefined && values['token-file'] !== undefined) throw new Error('give --token or --token-file, not both')
   const token = values.token ?? (values['token-file'] !== undefined ? readFileSync(values['token-file'], 'utf8').trim() : null)
   if (token === '') throw new Error('the token is empty')
-  const log = (event: Record<string, unknown>) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...event }) + '\n')
+  const log = createLogger()
   const partitions = positiveInt('partitions', values.partitions)
   const workers = positiveInt('workers', values.workers, 0)
   const db = await open({
@@ -55,15 +56,17 @@ async function serve(args: string[]): Promise<number> {
     log: (line) => log({ level: 'info', msg: line }),
   })
   const payloadBytesMax = positiveInt('ACHERON_PAYLOAD_BYTES_MAX', process.env.ACHERON_PAYLOAD_BYTES_MAX) ?? DEFAULT_SERVER_LIMITS.payloadBytesMax
+  const connectionsMax = positiveInt('ACHERON_CONNECTIONS_MAX', process.env.ACHERON_CONNECTIONS_MAX) ?? DEFAULT_SERVER_LIMITS.connectionsMax
   const server = await AcheronServer.listen({
     db, host: values.host, port: positiveInt('port', values.port, 0) ?? 7878, token,
-    limits: { ...DEFAULT_SERVER_LIMITS, payloadBytesMax }, log,
+    limits: { ...DEFAULT_SERVER_LIMITS, payloadBytesMax, connectionsMax }, log,
   })
   process.stdout.write(`acheron listening on ${server.url}\n`)
+  log({ level: 'info', msg: 'listening', url: server.url, console: server.url.replace(/^ws:/, 'http:') + '/', payloadBytesMax, connectionsMax, auth: token !== null })
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
-      void server.close().then(resolve)
+      void server.close().then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))

@@ -1,10 +1,12 @@
-import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
+import { statsObject, type ServerGauges } from '../stats/metrics.js'
+import { sameToken } from './auth.js'
+import { httpConsole } from './http-console.js'
 import { decodeRequest, errorReply, okReply, requestIdOf, type Request } from './wire.js'
 
 export interface ServerLimits {
@@ -16,6 +18,7 @@ export interface ServerLimits {
   /** Requests in flight on one connection / on the whole server; beyond them, OVERLOADED. */
   readonly inFlightPerConnectionMax: number
   readonly inFlightTotalMax: number
+  /** Open connections; one more is answered OVERLOADED and closed (1013). */
   readonly connectionsMax: number
 }
 
@@ -40,12 +43,6 @@ export interface ServerOptions {
   readonly log: (event: Record<string, unknown>) => void
 }
 
-function sameToken(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
 /**
  * The WebSocket server of CONTRACT.md §4: one JSON request per text frame, many in flight per
  * connection, replies matched by id. SQL runs through the same executor as the embedded API, except
@@ -54,19 +51,27 @@ function sameToken(a: string, b: string): boolean {
 export class AcheronServer {
   private readonly wss: WebSocketServer
   private inFlightTotal = 0
+  /** Accepted connections still open (a refused one never counts). */
+  private connections = 0
+  /** Live gauges for SHOW STATS and GET /stats. */
+  private readonly gauges: ServerGauges
   private shuttingDown = false
   private drained: (() => void) | null = null
 
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
     this.wss = new WebSocketServer({ server: http, maxPayload: o.limits.payloadBytesMax + FRAME_HEADROOM_BYTES })
     this.wss.on('connection', (ws, req) => this.connection(ws, req))
+    const self = this
+    this.gauges = {
+      get connections() { return self.connections },
+      get requestsInFlight() { return self.inFlightTotal },
+    }
+    http.on('request', httpConsole({ token: o.token, stats: () => statsObject(o.db.statsRows(this.gauges)), log: o.log }))
   }
 
   static listen(o: ServerOptions): Promise<AcheronServer> {
-    const http = createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/plain' })
-      res.end('Acheron speaks WebSocket here (CONTRACT.md §4).\n')
-    })
+    // GET / is the browser console, GET /stats the metrics; upgrades at any path are the WebSocket protocol.
+    const http = createServer()
     const server = new AcheronServer(o, http)
     return new Promise((resolve, reject) => {
       http.once('error', reject)
@@ -87,7 +92,12 @@ export class AcheronServer {
       send(errorReply(null, new AcheronError(code, message)))
       ws.close(code === 'UNAUTHORIZED' ? 1008 : 1013, code)
     }
-    if (this.wss.clients.size > limits.connectionsMax) return refuse('OVERLOADED', `more than ${limits.connectionsMax} connections`)
+    if (this.connections >= limits.connectionsMax) {
+      this.o.log({ level: 'warn', msg: 'connection refused', reason: `${limits.connectionsMax} connections open`, remote: req.socket.remoteAddress })
+      return refuse('OVERLOADED', `at most ${limits.connectionsMax} connections; retry later`)
+    }
+    this.connections++
+    ws.once('close', () => { this.connections-- })
     const header = req.headers.authorization
     let authed = token === null || (header !== undefined && sameToken(header, `Bearer ${token}`))
     if (!authed && header !== undefined) return refuse('UNAUTHORIZED', 'wrong token')
@@ -136,9 +146,8 @@ export class AcheronServer {
         const { value, commit } = await db.call(r.fn, r.key, ...r.args)
         return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
       }
-      const target = { submit: db.submit.bind(db), catalog: () => db.engine.currentCatalog }
       // No readFile: the server never opens a path a client names.
-      return okReply(r.id, await executeScript(target, r.sql, r.params, {}))
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, {}))
     } catch (err) {
       if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
       return errorReply(r.id, err)

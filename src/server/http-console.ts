@@ -1,0 +1,104 @@
+// The plain-HTTP side of `acheron serve`, next to the WebSocket upgrades on the same port: the browser
+// console (static files from static/console, docs/console-browser.md) and GET /stats, the metrics of
+// SHOW STATS as one JSON object. The page holds no data, so it is served without a token; /stats asks
+// for the token when one is configured (`Authorization: Bearer T` or `?token=T`).
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { sameToken } from './auth.js'
+
+/** The page's files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
+export const CONSOLE_DIR = new URL('../../../static/console/', import.meta.url)
+
+const STATIC_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([
+  ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/index.html', { file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/console.js', { file: 'console.js', type: 'text/javascript; charset=utf-8' }],
+  ['/console.css', { file: 'console.css', type: 'text/css; charset=utf-8' }],
+])
+
+/**
+ * Only this origin's own script and style, no inline code, no framing; fetch and WebSocket only back to
+ * this origin ('self' covers ws:// on the same host and port in CSP Level 3).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "img-src 'self'",
+  "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ')
+
+const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+}
+
+export interface HttpConsoleOptions {
+  /** null: /stats is open to anyone who can reach the port. */
+  readonly token: string | null
+  /** The metrics as of now: name → value (the rows of SHOW STATS). */
+  readonly stats: () => Record<string, number>
+  readonly log: (event: Record<string, unknown>) => void
+}
+
+function presentedToken(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers.authorization
+  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
+  return url.searchParams.get('token')
+}
+
+/** The request listener for every non-upgrade request. */
+export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const files = new Map<string, Buffer>()
+  const load = (file: string): Buffer => {
+    let bytes = files.get(file)
+    if (bytes === undefined) {
+      bytes = readFileSync(new URL(file, CONSOLE_DIR))
+      files.set(file, bytes)
+    }
+    return bytes
+  }
+
+  return (req, res) => {
+    const send = (status: number, type: string, body: string | Buffer, extra: Record<string, string> = {}): void => {
+      res.writeHead(status, { ...COMMON_HEADERS, 'content-type': type, 'content-length': String(Buffer.byteLength(body)), ...extra })
+      res.end(req.method === 'HEAD' ? undefined : body)
+    }
+    const sendError = (status: number, code: string, message: string, extra: Record<string, string> = {}): void =>
+      send(status, 'application/json; charset=utf-8', JSON.stringify({ error: { code, message } }), extra)
+
+    const text = (status: number, message: string, extra: Record<string, string> = {}): void => send(status, 'text/plain; charset=utf-8', message + '\n', extra)
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD here; SQL goes over WebSocket (CONTRACT.md §4).', { allow: 'GET, HEAD' })
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      return text(400, 'Bad request target.')
+    }
+    if (url.pathname === '/stats') {
+      if (o.token !== null) {
+        const t = presentedToken(req, url)
+        if (t === null || !sameToken(t, o.token)) {
+          return sendError(401, 'UNAUTHORIZED', 'send the token as "Authorization: Bearer T" or ?token=T', { 'www-authenticate': 'Bearer' })
+        }
+      }
+      return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))
+    }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, COMMON_HEADERS)
+      return void res.end()
+    }
+    const entry = STATIC_FILES.get(url.pathname)
+    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats; Acheron speaks WebSocket at / (CONTRACT.md §4).')
+    let body: Buffer
+    try {
+      body = load(entry.file)
+    } catch (err) {
+      o.log({ level: 'error', msg: 'console file missing', file: entry.file, error: err instanceof Error ? err.message : String(err) })
+      return sendError(500, 'INTERNAL', `the console's ${entry.file} is missing from this installation`)
+    }
+    return send(200, entry.type, body)
+  }
+}

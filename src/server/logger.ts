@@ -1,0 +1,27 @@
+// `acheron serve`'s structured log: pino JSON lines on stderr (stdout carries only the ready line).
+// The server and engine emit plain events `{ level, msg, ...fields }`; this adapts them to pino, so the
+// server itself stays free of the logging library and tests inject their own `log`.
+import { pino, type DestinationStream, type Level } from 'pino'
+
+export type LogEvent = Record<string, unknown>
+export type LogFn = (event: LogEvent) => void
+
+const LEVELS: ReadonlySet<string> = new Set<Level>(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+
+/**
+ * One JSON line per event: `{"level":"warn","time":"2026-…Z","pid":…,"hostname":…,"msg":…, …fields}`.
+ * Writes are synchronous (fd 2 by default), so nothing is lost when the process exits right after a
+ * graceful shutdown; the server logs rarely (failures, connections refused, shutdown), never per request.
+ */
+export function createLogger(options: { level?: Level; destination?: DestinationStream } = {}): LogFn {
+  const logger = pino({
+    level: options.level ?? 'info',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+  }, options.destination ?? pino.destination({ dest: 2, sync: true }))
+  return (event) => {
+    const { level, msg, ...fields } = event
+    const l = typeof level === 'string' && LEVELS.has(level) ? (level as Level) : 'info'
+    logger[l](fields, typeof msg === 'string' ? msg : JSON.stringify(msg ?? null))
+  }
+}
