@@ -6,6 +6,7 @@ import { DEFAULT_DATA_DIR, open } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
+import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
 
 const USAGE = `usage: acheron <command> [options]
 
@@ -14,8 +15,9 @@ commands:
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data)
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
+${CONSOLE_COMMAND_USAGE}
 
-Not in this version yet: console, check, bench (see README.md).`
+Not in this version yet: check, bench (see README.md).`
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
@@ -83,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return serve(rest)
+    case 'console':
+      return runConsole(rest)
     case 'demo': {
       const { values } = parseArgs({
         args: rest,

@@ -1,0 +1,44 @@
+// `acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]` (CONTRACT.md §1). Parsed by hand:
+// node:util parseArgs refuses an option value that starts with '-', and `-e "-- setup"` must work.
+
+export type ScriptArg = { readonly kind: 'sql'; readonly text: string } | { readonly kind: 'file'; readonly path: string }
+
+export interface ConsoleArgs {
+  readonly url: string | null
+  readonly token: string | null
+  /** -e and -f in command-line order. */
+  readonly scripts: readonly ScriptArg[]
+  readonly json: boolean
+}
+
+export class UsageError extends Error {}
+
+export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
+  let url: string | null = null
+  let token: string | null = null
+  let json = false
+  const scripts: ScriptArg[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1
+    const name = eq > 0 ? a.slice(0, eq) : a
+    const value = (): string => {
+      if (eq > 0) return a.slice(eq + 1)
+      const v = argv[++i]
+      if (v === undefined) throw new UsageError(`${name} needs a value`)
+      return v
+    }
+    switch (name) {
+      case '-e': case '--execute': scripts.push({ kind: 'sql', text: value() }); break
+      case '-f': case '--file': scripts.push({ kind: 'file', path: value() }); break
+      case '--token': token = value(); break
+      case '--json': json = true; break
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`)
+        if (url !== null) throw new UsageError(`one URL only, got ${url} and ${a}`)
+        url = a
+    }
+  }
+  if (token === '') throw new UsageError('the token is empty')
+  return { url, token, scripts, json }
+}

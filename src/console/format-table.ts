@@ -1,0 +1,125 @@
+// A result set as a psql-style aligned table: centred header, a separator, one line per row, numbers
+// right-aligned, NULL written NULL, BLOBs as X'hex' (cut after BLOB_BYTES_SHOWN_MAX bytes), and a footer with
+// the row count, rows affected and the commit position {batch, seq}.
+import type { CommitPosition } from '../errors.js'
+
+/** Bytes of a BLOB shown before it is cut, with its length after it. */
+export const BLOB_BYTES_SHOWN_MAX = 16
+/** Characters of a TEXT value shown before it is cut with '…'. */
+export const TEXT_CHARS_SHOWN_MAX = 400
+
+export interface ResultSet {
+  readonly columns: readonly string[]
+  readonly rows: readonly (readonly unknown[])[]
+  readonly rowsAffected: number
+  readonly commit: CommitPosition
+}
+
+function escapeControls(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+    if (c === '\n') return '\\n'
+    if (c === '\t') return '\\t'
+    if (c === '\r') return '\\r'
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+  })
+}
+
+function cut(s: string, max: number): string {
+  const points = Array.from(s)
+  return points.length > max ? `${points.slice(0, max).join('')}…` : s
+}
+
+/** One value as a table cell shows it: on one line, bounded. */
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL'
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
+  if (v instanceof Uint8Array) {
+    const shown = Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, BLOB_BYTES_SHOWN_MAX)).toString('hex')
+    return v.byteLength > BLOB_BYTES_SHOWN_MAX ? `X'${shown}…' (${v.byteLength} bytes)` : `X'${shown}'`
+  }
+  return cut(escapeControls(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)), TEXT_CHARS_SHOWN_MAX)
+}
+
+function isWide(cp: number): boolean {
+  return (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd)
+}
+
+/** Terminal columns a string takes: combining marks 0, East Asian wide characters and emoji 2, others 1. */
+export function displayWidth(s: string): number {
+  let w = 0
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number
+    if ((cp >= 0x300 && cp <= 0x36f) || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) continue
+    w += isWide(cp) ? 2 : 1
+  }
+  return w
+}
+
+function padRight(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)))
+}
+
+function padLeft(s: string, width: number): string {
+  return ' '.repeat(Math.max(0, width - displayWidth(s))) + s
+}
+
+function centre(s: string, width: number): string {
+  const room = Math.max(0, width - displayWidth(s))
+  const left = Math.floor(room / 2)
+  return ' '.repeat(left) + s + ' '.repeat(room - left)
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+/**
+ * What a statement is, for the footer of a result without columns: its verb, with the object for DDL
+ * ('CREATE TABLE', 'CREATE OR REPLACE FUNCTION', 'INSERT', 'BEGIN').
+ */
+export function statementTag(text: string): string {
+  const words = (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,3}/)?.[0] ?? '').toUpperCase().split(/\s+/)
+  const first = words[0] ?? ''
+  if (first !== 'CREATE' && first !== 'DROP') return first
+  const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION')
+  return object < 0 ? first : words.slice(0, object + 1).join(' ')
+}
+
+const DML_TAGS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE'])
+
+/**
+ * `(2 rows)  commit {batch: 7, seq: 0}` under a table; `INSERT: 1 row affected  commit {batch: 7, seq: 1}`
+ * or `CREATE TABLE  commit {batch: 3, seq: 0}` for a statement without columns (`tag`: see statementTag).
+ */
+export function footer(r: ResultSet, tag = ''): string {
+  const commit = `commit {batch: ${r.commit.batch}, seq: ${r.commit.seq}}`
+  if (r.columns.length === 0) {
+    const affected = DML_TAGS.has(tag) || r.rowsAffected > 0 || tag === '' ? `${plural(r.rowsAffected, 'row', 'rows')} affected` : ''
+    return `${[tag, affected].filter((p) => p !== '').join(': ')}  ${commit}`
+  }
+  const affected = r.rowsAffected > 0 ? `, ${r.rowsAffected} affected` : ''
+  return `(${plural(r.rows.length, 'row', 'rows')}${affected})  ${commit}`
+}
+
+/** The table (when the result has columns) and its footer, as lines without line ends; `tag` as for footer. */
+export function formatTable(r: ResultSet, tag = ''): string[] {
+  if (r.columns.length === 0) return [footer(r, tag)]
+  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j])))
+  const numeric = r.columns.map((_, j) => {
+    const present = r.rows.map((row) => row[j]).filter((v) => v !== null && v !== undefined)
+    return present.length > 0 && present.every((v) => typeof v === 'number' || typeof v === 'bigint')
+  })
+  const widths = r.columns.map((c, j) => Math.max(displayWidth(cellText(c)), ...cells.map((row) => displayWidth(row[j] as string))))
+  const line = (parts: string[]): string => ` ${parts.join(' | ')}`.trimEnd()
+  const out = [
+    line(r.columns.map((c, j) => centre(cellText(c), widths[j] as number))),
+    widths.map((w) => '-'.repeat(w + 2)).join('+'),
+  ]
+  for (const row of cells) out.push(line(row.map((c, j) => (numeric[j] ? padLeft : padRight)(c, widths[j] as number))))
+  out.push(footer(r))
+  return out
+}

@@ -1,0 +1,119 @@
+// `acheron console` (CONTRACT.md §1): with -e/-f (or a piped stdin) runs the statements and exits 0, or 1 at
+// the first failure; otherwise the interactive REPL. docs/console.md is the user's guide.
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { AcheronError } from '../errors.js'
+import { parseConsoleArgs, UsageError, type ScriptArg } from './args.js'
+import { History, historyPath } from './history.js'
+import { Printer, type ConsoleIO } from './printer.js'
+import { Repl } from './repl.js'
+import { runScript } from './run-script.js'
+import { DEFAULT_URL, Session } from './session.js'
+import type { Source } from './source.js'
+
+/** The largest -f file (or piped stdin) the console reads. */
+export const SCRIPT_BYTES_MAX = 64 * 1024 * 1024
+
+export const CONSOLE_USAGE = `usage: acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
+  URL          the server (default ${DEFAULT_URL})
+  --token T    sent as Authorization: Bearer T
+  -e SQL       run these statements (repeatable)
+  -f FILE      run the statements of FILE ('-' for stdin); FROM WASM FILE paths in it are relative to FILE's directory
+  --json       print each statement's result object as one JSON line (errors: one JSON line on stderr)
+With -e or -f: runs everything in order, exits 0, or 1 at the first failed statement.
+Without: the interactive console (\\help inside it).`
+
+/** The console's lines in `acheron --help`. */
+export const CONSOLE_COMMAND_USAGE = `  console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
+      the SQL console (default ${DEFAULT_URL}): a REPL with \\help, or runs the -e/-f statements in order and exits 0, or 1 at the first failure`
+
+/** ws://h:p as given; a bare host:port gets ws:// in front. */
+export function normalizeUrl(url: string): string {
+  if (/^wss?:\/\//i.test(url)) return url
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new UsageError(`the URL must start with ws:// or wss://, not ${url}`)
+  return `ws://${url}`
+}
+
+/** A -f file (or stdin) that cannot be read: exit 1, like a failed statement, before anything runs. */
+export class InputError extends Error {}
+
+function readBounded(path: string | 0, what: string): string {
+  const bytes = readFileSync(path)
+  if (bytes.byteLength > SCRIPT_BYTES_MAX) throw new InputError(`${what} is ${bytes.byteLength} bytes; the console reads at most ${SCRIPT_BYTES_MAX}`)
+  return bytes.toString('utf8')
+}
+
+/** The -e/-f arguments as sources, every file read before anything runs. */
+export function loadSources(scripts: readonly ScriptArg[], cwd: string): Source[] {
+  const inline = scripts.filter((s) => s.kind === 'sql').length
+  let n = 0
+  return scripts.map((s): Source => {
+    if (s.kind === 'sql') {
+      n++
+      return { label: inline > 1 ? `-e #${n}` : '', text: s.text, baseDir: cwd }
+    }
+    if (s.path === '-') return { label: 'stdin', text: readBounded(0, 'stdin'), baseDir: cwd }
+    let text: string
+    try {
+      text = readBounded(s.path, s.path)
+    } catch (err) {
+      if (err instanceof InputError) throw err
+      throw new InputError(`cannot read ${s.path}: ${(err as Error).message}`)
+    }
+    return { label: s.path, text, baseDir: dirname(resolve(cwd, s.path)) }
+  })
+}
+
+const processIO: ConsoleIO = {
+  out: (text) => { process.stdout.write(text) },
+  err: (text) => { process.stderr.write(text) },
+}
+
+export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let url: string
+  let args: ReturnType<typeof parseConsoleArgs>
+  let sources: Source[] | null
+  try {
+    args = parseConsoleArgs(argv)
+    url = normalizeUrl(args.url ?? DEFAULT_URL)
+    const scripted = args.scripts.length > 0 || process.stdin.isTTY !== true
+    sources = scripted ? loadSources(args.scripts.length > 0 ? args.scripts : [{ kind: 'file', path: '-' }], process.cwd()) : null
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`acheron console: ${err.message}\n`)
+      return 1
+    }
+    if (!(err instanceof UsageError)) throw err
+    process.stderr.write(`acheron console: ${err.message}\n${CONSOLE_USAGE}\n`)
+    return 2
+  }
+  const printer = new Printer(processIO, args.json)
+  const session = new Session(url, args.token !== null ? { token: args.token } : {})
+  try {
+    let connectError: AcheronError | null = null
+    try {
+      await session.connect()
+    } catch (err) {
+      connectError = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
+    }
+    if (sources !== null) {
+      if (connectError !== null) {
+        printer.failure({ error: connectError, statement: null, at: null })
+        return 1
+      }
+      return await runScript(sources, session, printer)
+    }
+    if (connectError !== null) {
+      printer.failure({ error: connectError, statement: null, at: null })
+      if (connectError.code === 'UNAUTHORIZED' || connectError.code === 'FORBIDDEN') return 1
+      printer.warn('The console will try again at each statement.')
+    } else {
+      printer.note(`acheron console, connected to ${url}`)
+    }
+    printer.note('Type \\help for help, \\q or Ctrl-D to quit.')
+    const history = new History(historyPath(env), (m) => printer.warn(m))
+    return await new Repl({ session, printer, history, input: process.stdin, output: process.stdout, baseDir: process.cwd() }).run()
+  } finally {
+    await session.close()
+  }
+}

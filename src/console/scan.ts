@@ -1,0 +1,79 @@
+// Where statements end in console input: at a `;` outside 'strings', "quoted identifiers", X'blobs',
+// -- line comments and /* block comments */.
+//
+// A scanner of its own rather than src/sql/lexer.ts, on purpose: the console must split text the lexer
+// rejects. An unfinished statement (an open string while the user is still typing) is not an error here,
+// only "not complete yet"; and a bad character in the third statement of a script must not stop the first
+// two from running: the server reports it, in its statement. Blobs need no state of their own: X'..' closes
+// at the first quote, and a doubled quote after it opens a new string, so quote parity (all that matters for
+// finding `;`) is the same as for a string. test/console/scan.test.ts checks that this agrees with
+// splitScript on every script the lexer accepts.
+
+export type ScanState = 'code' | 'string' | 'ident' | 'line-comment' | 'block-comment'
+
+export interface ScannedStatement {
+  /** Offset of the statement's first character that is neither space nor comment. */
+  readonly start: number
+  /** Offset just past its `;`, or past its last non-space character when the text ends without `;`. */
+  readonly end: number
+  /** True when it ends with `;`. */
+  readonly terminated: boolean
+}
+
+export interface ScanResult {
+  /** The complete statements (each ended by `;`), then the unterminated rest when it holds anything. */
+  readonly statements: readonly ScannedStatement[]
+  /** Offset just past the last `;` (0 if none): where the unfinished rest begins. */
+  readonly restStart: number
+  /** Whether the rest after the last `;` holds anything but space and comments. */
+  readonly restHasContent: boolean
+  /** The state at the end of the text: not 'code' while a string, identifier or block comment is open. */
+  readonly endState: ScanState
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v'
+}
+
+export function scanStatements(text: string): ScanResult {
+  const statements: ScannedStatement[] = []
+  let state: ScanState = 'code'
+  let start = -1          // first content offset of the current statement, -1 while none
+  let lastContentEnd = 0  // offset just past the last content character seen
+  let restStart = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string
+    switch (state) {
+      case 'string':
+      case 'ident': {
+        // A doubled quote is the escape; it reads as a close and an immediate re-open, which is the same.
+        if (c === (state === 'string' ? "'" : '"')) state = 'code'
+        lastContentEnd = i + 1
+        continue
+      }
+      case 'line-comment':
+        if (c === '\n') state = 'code'
+        continue
+      case 'block-comment':
+        if (c === '*' && text[i + 1] === '/') { state = 'code'; i++ }
+        continue
+      case 'code':
+        break
+    }
+    if (isSpace(c)) continue
+    if (c === '-' && text[i + 1] === '-') { state = 'line-comment'; i++; continue }
+    if (c === '/' && text[i + 1] === '*') { state = 'block-comment'; i++; continue }
+    if (c === ';') {
+      if (start >= 0) statements.push({ start, end: i + 1, terminated: true })
+      start = -1
+      restStart = i + 1
+      continue
+    }
+    if (start < 0) start = i
+    if (c === "'") state = 'string'
+    else if (c === '"') state = 'ident'
+    lastContentEnd = i + 1
+  }
+  if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
+  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state }
+}

@@ -1,0 +1,110 @@
+// The console's connection and how one unit runs: FROM WASM FILE read here (relative to the statement's
+// source), the unit's statements sent as one `sql` request, and a failure pinned to the statement and the
+// source position it came from (the server counts lines and columns in the text it was sent).
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { RemoteDatabase, resolveFileSources, type RemoteStatementResult } from '../client/remote.js'
+import { AcheronError } from '../errors.js'
+import type { SourceStatement } from './source.js'
+import { lineColumnOf, offsetBeforeEdit, offsetOf, type LineColumn } from './text-position.js'
+import type { Unit } from './units.js'
+
+export const DEFAULT_URL = 'ws://127.0.0.1:7878'
+
+export interface LocatedError {
+  readonly error: AcheronError
+  /** The statement that failed, when known. */
+  readonly statement: SourceStatement | null
+  /** The failure's position in `statement.source.text`, when the error carries one. */
+  readonly at: LineColumn | null
+}
+
+export type UnitOutcome =
+  | { readonly ok: true; readonly results: readonly RemoteStatementResult[]; readonly elapsedMs: number }
+  | { readonly ok: false; readonly failure: LocatedError; readonly elapsedMs: number }
+
+interface SentPart {
+  readonly statement: SourceStatement
+  /** The statement as sent (FILE sources replaced by X'hex'). */
+  readonly sent: string
+  /** Where `sent` starts in the request's text. */
+  readonly sentOffset: number
+}
+
+function asAcheronError(err: unknown): AcheronError {
+  return err instanceof AcheronError ? err : new AcheronError('INTERNAL', err instanceof Error ? err.message : String(err))
+}
+
+/** An error positioned at `localOffset` of `part.sent` → its statement and source position. */
+function locatedIn(error: AcheronError, statement: SourceStatement, sent: string, localOffset: number): LocatedError {
+  const original = offsetBeforeEdit(statement.text, sent, localOffset)
+  return { error, statement, at: lineColumnOf(statement.source.text, statement.offset + original) }
+}
+
+function locate(error: AcheronError, parts: readonly SentPart[], requestText: string): LocatedError {
+  if (error.line !== undefined && error.column !== undefined) {
+    const offset = offsetOf(requestText, error.line, error.column)
+    const part = parts.findLast((p) => p.sentOffset <= offset) ?? parts[0]
+    if (part !== undefined) return locatedIn(error, part.statement, part.sent, offset - part.sentOffset)
+  }
+  const part = error.statement !== undefined ? parts[error.statement] : parts[0]
+  return { error, statement: part?.statement ?? null, at: null }
+}
+
+export interface SessionOptions {
+  token?: string
+}
+
+export class Session {
+  private db: RemoteDatabase | null = null
+
+  constructor(readonly url: string, private readonly options: SessionOptions = {}) {}
+
+  /** Opens the connection now (later requests reconnect by themselves); rejects with the reason. */
+  async connect(): Promise<void> {
+    await this.database()
+  }
+
+  get connected(): boolean {
+    return this.db !== null
+  }
+
+  /** Sends one unit and waits for its outcome; never rejects. */
+  async run(unit: Unit): Promise<UnitOutcome> {
+    const parts: SentPart[] = []
+    let requestText = ''
+    for (const statement of unit.statements) {
+      let sent: string
+      try {
+        sent = resolveFileSources(statement.text, (path) => readFileSync(resolve(statement.source.baseDir, path)))
+      } catch (err) {
+        const e = asAcheronError(err)
+        const at = e.line !== undefined && e.column !== undefined ? offsetOf(statement.text, e.line, e.column) : null
+        return { ok: false, elapsedMs: 0, failure: at === null ? { error: e, statement, at: null } : locatedIn(e, statement, statement.text, at) }
+      }
+      if (parts.length > 0) requestText += '\n'
+      parts.push({ statement, sent, sentOffset: requestText.length })
+      requestText += sent
+    }
+    const started = performance.now()
+    try {
+      const db = await this.database()
+      const results = await db.sql(requestText)
+      return { ok: true, results, elapsedMs: performance.now() - started }
+    } catch (err) {
+      return { ok: false, failure: locate(asAcheronError(err), parts, requestText), elapsedMs: performance.now() - started }
+    }
+  }
+
+  async close(): Promise<void> {
+    const db = this.db
+    this.db = null
+    await db?.close()
+  }
+
+  private async database(): Promise<RemoteDatabase> {
+    this.db ??= await RemoteDatabase.connect(this.url, this.options.token !== undefined ? { token: this.options.token } : {})
+    return this.db
+  }
+}

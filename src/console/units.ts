@@ -1,0 +1,48 @@
+// Statements → units, one request each. A statement is its own unit, so the first failure stops a script
+// before the next statement is sent; but BEGIN; ...; COMMIT; is one transaction that the contract says is
+// "sent together" (CONTRACT.md §3), so a BEGIN opens a unit that its COMMIT closes.
+import type { SourceStatement } from './source.js'
+
+export interface Unit { readonly statements: readonly SourceStatement[] }
+
+export class UnitGrouper {
+  private block: SourceStatement[] | null = null
+
+  /** True between a BEGIN and its COMMIT. */
+  get inBlock(): boolean {
+    return this.block !== null
+  }
+
+  /** The next statement in order → the units it completes (none while a BEGIN block is open). */
+  push(s: SourceStatement): Unit[] {
+    if (this.block !== null) {
+      this.block.push(s)
+      if (s.verb !== 'COMMIT') return []
+      const unit = { statements: this.block }
+      this.block = null
+      return [unit]
+    }
+    if (s.verb === 'BEGIN') {
+      this.block = [s]
+      return []
+    }
+    return [{ statements: [s] }]
+  }
+
+  /**
+   * The end of the input: a BEGIN block still open becomes a unit as it is, so that the server refuses it
+   * with its own message ("BEGIN without COMMIT").
+   */
+  flush(): Unit[] {
+    const block = this.block
+    this.block = null
+    return block === null ? [] : [{ statements: block }]
+  }
+
+  /** Drops an open BEGIN block unsent (the REPL's \r and Ctrl-C). Returns how many statements it held. */
+  discard(): number {
+    const n = this.block?.length ?? 0
+    this.block = null
+    return n
+  }
+}

@@ -1,0 +1,88 @@
+// How the console shows results and errors: aligned tables (src/console/format-table.ts), the caret under a
+// position (src/console/caret.ts), and the wire forms of --json (src/console/printer.ts).
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError } from '../../src/errors.js'
+import { caretLines } from '../../src/console/caret.js'
+import { BLOB_BYTES_SHOWN_MAX, cellText, displayWidth, footer, formatTable, statementTag, TEXT_CHARS_SHOWN_MAX } from '../../src/console/format-table.js'
+import { failureLines, wireError, wireResult } from '../../src/console/printer.js'
+import { statementsOf } from '../../src/console/source.js'
+
+const commit = { batch: 7, seq: 2 }
+
+test('a table: centred header, separator, numbers right-aligned, text left-aligned, NULL, row count and commit', () => {
+  const lines = formatTable({ columns: ['id', 'balance'], rows: [['alice', 100], ['bob', null], ['carol', 5n]], rowsAffected: 0, commit })
+  assert.equal(lines, [
+    '  id   | balance',
+    '-------+---------',
+    ' alice |     100',
+    ' bob   |    NULL',
+    ' carol |       5',
+    '(3 rows)  commit {batch: 7, seq: 2}',
+  ])
+})
+
+test('a column with text is left-aligned even where it holds numbers; one row is "1 row"', () => {
+  const lines = formatTable({ columns: ['v'], rows: [['abc'], [12]], rowsAffected: 0, commit })
+  assert.equal(lines.slice(2), [' abc', ' 12', '(2 rows)  commit {batch: 7, seq: 2}'])
+  assert.is(footer({ columns: ['result'], rows: [[1]], rowsAffected: 1, commit }), '(1 row, 1 affected)  commit {batch: 7, seq: 2}')
+})
+
+test('no columns: the statement tag, rows affected for DML, and the commit', () => {
+  assert.equal(formatTable({ columns: [], rows: [], rowsAffected: 3, commit }, 'INSERT'), ['INSERT: 3 rows affected  commit {batch: 7, seq: 2}'])
+  assert.equal(formatTable({ columns: [], rows: [], rowsAffected: 1, commit }, 'DELETE'), ['DELETE: 1 row affected  commit {batch: 7, seq: 2}'])
+  assert.equal(formatTable({ columns: [], rows: [], rowsAffected: 0, commit }, 'CREATE TABLE'), ['CREATE TABLE  commit {batch: 7, seq: 2}'])
+  assert.is(statementTag('create  or replace function t.f FROM WASM X\'00\';'), 'CREATE OR REPLACE FUNCTION')
+  assert.is(statementTag('DROP TABLE IF EXISTS t;'), 'DROP TABLE')
+  assert.is(statementTag('insert into t values (1);'), 'INSERT')
+  assert.is(statementTag('begin;'), 'BEGIN')
+})
+
+test('blobs as X\'hex\', cut after BLOB_BYTES_SHOWN_MAX bytes with the length; control characters escaped; long text cut', () => {
+  assert.is(cellText(new Uint8Array([0, 255, 16])), "X'00ff10'")
+  const big = new Uint8Array(BLOB_BYTES_SHOWN_MAX + 5).fill(0xab)
+  assert.is(cellText(big), `X'${'ab'.repeat(BLOB_BYTES_SHOWN_MAX)}…' (${BLOB_BYTES_SHOWN_MAX + 5} bytes)`)
+  assert.is(cellText('a\nb\tc\u0001'), 'a\\nb\\tc\\x01')
+  assert.is(cellText('x'.repeat(TEXT_CHARS_SHOWN_MAX + 10)), 'x'.repeat(TEXT_CHARS_SHOWN_MAX) + '…')
+  assert.is(cellText(null), 'NULL')
+  assert.is(cellText(2.5), '2.5')
+  assert.is(cellText(-9007199254740993n), '-9007199254740993')
+})
+
+test('wide characters take two columns, so the table stays aligned', () => {
+  assert.is(displayWidth('名前'), 4)
+  assert.is(displayWidth('e\u0301'), 1)
+  const lines = formatTable({ columns: ['name', 'n'], rows: [['名前', 1], ['ab', 22]], rowsAffected: 0, commit })
+  assert.equal(lines.slice(2, 4), [' 名前 |  1', ' ab   | 22'])
+})
+
+test('the caret sits under the column, also with a label, tabs and a long line', () => {
+  const src = 'SELECT 1;\nSELECT *\n  FROM acount WHER id = 1;'
+  assert.equal(caretLines(src, { line: 3, column: 8 }), ['LINE 3:   FROM acount WHER id = 1;', '               ^'])
+  assert.equal(caretLines(src, { line: 2, column: 1 }, 'setup.sql'), ['setup.sql:2: SELECT *', '             ^'])
+  assert.equal(caretLines('\tSELEC 1', { line: 1, column: 2 }), ['LINE 1:  SELEC 1', '         ^'])
+  const long = `SELECT ${'a, '.repeat(200)}@ FROM t`
+  const [shown, caret] = caretLines(long, { line: 1, column: long.indexOf('@') + 1 })
+  assert.ok(shown !== undefined && caret !== undefined)
+  assert.ok(shown.length < 160, shown)
+  assert.is(shown[caret.length - 1], '@')
+})
+
+test('--json: results in the wire form, errors with source positions and the global statement index', () => {
+  assert.equal(wireResult({ columns: ['a', 'b', 'c'], rows: [[2n ** 60n, new Uint8Array([1, 2]), 'x']], rowsAffected: 0, commit }),
+    { columns: ['a', 'b', 'c'], rows: [[{ $int: '1152921504606846976' }, { $blob: 'AQI=' }, 'x']], rowsAffected: 0, commit })
+  const source = { label: 'setup.sql', text: 'SELECT 1;\nCALL t.f(1);', baseDir: '/' }
+  const [, second] = statementsOf(source, 4)
+  assert.ok(second !== undefined)
+  const error = new AcheronError('TXN_ABORTED', 'no', { commit: { batch: 3, seq: 0 } })
+  assert.equal(wireError({ error, statement: second, at: { line: 2, column: 1 } }),
+    { code: 'TXN_ABORTED', message: 'no', line: 2, column: 1, statement: 5, commit: { batch: 3, seq: 0 }, source: 'setup.sql' })
+  assert.equal(failureLines({ error, statement: second, at: { line: 2, column: 6 } }), [
+    'ERROR TXN_ABORTED: no',
+    'setup.sql:2: CALL t.f(1);',
+    '                  ^',
+    'rolled back: the transaction ran at commit {batch: 3, seq: 0}',
+  ])
+})
+
+test.run()

@@ -1,0 +1,220 @@
+// `acheron console URL -e SQL ... -f FILE --json` against a real `acheron serve` child (CONTRACT.md §1):
+// statements run in order, exit 0, or exit 1 at the first failed statement with nothing after it sent
+// (checked by reading the table afterwards); BEGIN … COMMIT sent as one transaction; FROM WASM FILE read by
+// the console; --json's wire objects; connection and token failures.
+import { copyFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { BANK_WASM, describeRun, runCli, type Run } from './support.js'
+
+let main: Promise<ServerProcess> | null = null
+const server = (): Promise<ServerProcess> => (main ??= startServer({ args: ['--partitions', '2', '--workers', '1'] }))
+test.after(async () => {
+  const s = main === null ? null : await main.catch(() => null)
+  if (s !== null) await s.kill()
+})
+
+async function consoleRun(args: string[], options: Parameters<typeof runCli>[1] = {}): Promise<Run & { args: string[] }> {
+  const full = ['console', (await server()).url, ...args]
+  return { ...(await runCli(full, options)), args: full }
+}
+
+const why = (r: Run & { args: string[] }): string => describeRun(r.args, r)
+
+function expectExit(r: Run & { args: string[] }, code: number): void {
+  assert.is(r.code, code, `expected exit ${code}${describeRun(r.args, r)}`)
+}
+
+/** The rows of `SELECT ...` through the console's --json output. */
+async function rows(sql: string): Promise<unknown[][]> {
+  const r = await consoleRun(['--json', '-e', sql])
+  expectExit(r, 0)
+  return (JSON.parse(r.stdout.trim()) as { rows: unknown[][] }).rows
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+test('-e statements run in order: aligned tables, footers with rows affected and commit positions, exit 0', async () => {
+  const r = await consoleRun([
+    '-e', 'CREATE TABLE s1 (id TEXT PRIMARY KEY, n INTEGER, note TEXT);',
+    '-e', "INSERT INTO s1 VALUES ('a', 1, 'semi;colon'), ('bb', 22, NULL); SELECT id, n, note FROM s1 ORDER BY id;",
+  ])
+  expectExit(r, 0)
+  assert.is(r.stderr, '')
+  const lines = r.stdout.split('\n')
+  assert.match(lines[0] as string, /^CREATE TABLE {2}commit \{batch: \d+, seq: \d+\}$/)
+  assert.match(lines[1] as string, /^INSERT: 2 rows affected {2}commit \{batch: \d+, seq: \d+\}$/)
+  assert.equal(lines.slice(2, 6), [
+    ' id | n  |    note',
+    '----+----+------------',
+    ' a  |  1 | semi;colon',
+    ' bb | 22 | NULL',
+  ])
+  assert.match(lines[6] as string, /^\(2 rows\) {2}commit \{batch: \d+, seq: \d+\}$/)
+})
+
+test('exit 1 at the first failed statement, the error on stderr; the statements after it are not sent', async () => {
+  const r = await consoleRun([
+    '-e', 'CREATE TABLE s2 (k INTEGER PRIMARY KEY);',
+    '-e', 'INSERT INTO s2 VALUES (1); INSERT INTO s2 VALUES (1);',
+    '-e', 'INSERT INTO s2 VALUES (2);',
+  ])
+  expectExit(r, 1)
+  assert.match(r.stderr, /^ERROR DUPLICATE_KEY: .+\n/, why(r))
+  assert.match(r.stderr, /rolled back: the transaction ran at commit \{batch: \d+, seq: \d+\}/, why(r))
+  assert.is(r.stdout.match(/INSERT: 1 row affected/g)?.length, 1, r.stdout)
+  assert.equal(await rows('SELECT k FROM s2 ORDER BY k'), [[1]])
+})
+
+test('-f FILE: multi-line statements, ; in strings and comments; a SYNTAX_ERROR shows file:line and a caret', async () => {
+  const { dir, cleanup } = tempDir('acheron-console-')
+  try {
+    const file = join(dir, 'setup.sql')
+    writeFileSync(file, [
+      '-- a setup script; this ; is in a comment',
+      'CREATE TABLE s3 (',
+      '  k INTEGER PRIMARY KEY,',
+      '  t TEXT',
+      ');',
+      "INSERT INTO s3 VALUES (1, 'one;'), /* ; */ (2, 'it''s');",
+      'SELECT COUNT(*) AS n',
+      '  FROM s3 WHER k = 1;',
+      'INSERT INTO s3 VALUES (3, \'never\');',
+      '',
+    ].join('\n'))
+    const r = await consoleRun(['-f', file])
+    expectExit(r, 1)
+    assert.match(r.stdout, /CREATE TABLE/, why(r))
+    assert.match(r.stdout, /INSERT: 2 rows affected/, why(r))
+    const err = r.stderr.split('\n')
+    assert.match(err[0] as string, /^ERROR SYNTAX_ERROR: /)
+    assert.is(err[1], `${file}:8:   FROM s3 WHER k = 1;`)
+    assert.is(err[2], `${' '.repeat(`${file}:8:   FROM s3 WHER `.length)}^`)
+    assert.equal(await rows('SELECT k, t FROM s3 ORDER BY k'), [[1, 'one;'], [2, "it's"]])
+  } finally {
+    cleanup()
+  }
+})
+
+test('--json: one wire result object per statement on stdout ($int, $blob); an error is one JSON object on stderr', async () => {
+  const r = await consoleRun(['--json',
+    '-e', 'CREATE TABLE s4 (k INTEGER PRIMARY KEY, b BLOB);',
+    '-e', "INSERT INTO s4 VALUES (9007199254740993, X'00ff'); SELECT k, b FROM s4;",
+    '-e', 'SELECT nope FROM s4;',
+    '-e', 'DROP TABLE s4;',
+  ])
+  expectExit(r, 1)
+  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  assert.is(out.length, 3)
+  for (const o of out) assert.equal(Object.keys(o).sort(), ['columns', 'commit', 'rows', 'rowsAffected'])
+  assert.is(out[1]?.rowsAffected, 1)
+  assert.equal(out[2]?.columns, ['k', 'b'])
+  assert.equal(out[2]?.rows, [[{ $int: '9007199254740993' }, { $blob: 'AP8=' }]])
+  const error = JSON.parse(r.stderr.trim()) as Record<string, unknown>
+  assert.is(error.code, 'UNKNOWN_COLUMN')
+  assert.is(error.statement, 3)
+  assert.is(error.line, 1)
+  assert.is(error.column, 8)
+  assert.is(error.source, '-e #3')
+  assert.ok((await rows('SHOW TABLES')).some((t) => t[0] === 's4'), 'DROP TABLE after the failure was not run')
+})
+
+test('BEGIN; ...; COMMIT; is sent as one transaction: a failure inside leaves none of it', async () => {
+  const ok = await consoleRun(['-e', 'CREATE TABLE s5 (k INTEGER PRIMARY KEY); BEGIN; INSERT INTO s5 VALUES (1); INSERT INTO s5 VALUES (2); COMMIT;'])
+  expectExit(ok, 0)
+  const commits = [...ok.stdout.matchAll(/^(BEGIN|INSERT: 1 row affected|COMMIT) {2}(commit \{.*\})$/gm)].map((m) => m[2])
+  assert.is(commits.length, 4, ok.stdout)
+  assert.is(new Set(commits).size, 1, `one transaction, one commit position: ${ok.stdout}`)
+  const bad = await consoleRun(['-e', 'BEGIN;', '-e', 'INSERT INTO s5 VALUES (3);', '-e', 'INSERT INTO s5 VALUES (1);', '-e', 'COMMIT;'])
+  expectExit(bad, 1)
+  assert.match(bad.stderr, /^ERROR DUPLICATE_KEY/, why(bad))
+  assert.match(bad.stderr, /-e #3:1: INSERT INTO s5 VALUES \(1\);/, why(bad))
+  assert.equal(await rows('SELECT k FROM s5 ORDER BY k'), [[1], [2]])
+})
+
+test("CREATE FUNCTION ... FROM WASM FILE: read by the console (-e: from the current directory), then CALL", async () => {
+  const r = await consoleRun([
+    '-e', 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);',
+    '-e', "CREATE FUNCTION account.deposit FROM WASM FILE 'dist/guest/bank.wasm';",
+    '-e', "CALL account.deposit('alice', 40); CALL account.deposit('alice', 2);",
+  ])
+  expectExit(r, 0)
+  assert.match(r.stdout, /CREATE FUNCTION {2}commit/, why(r))
+  assert.match(r.stdout, / result\n--------\n +42\n\(1 row(, 1 affected)?\) {2}commit/, why(r))
+  const create = "CREATE FUNCTION account.withdraw FROM WASM FILE 'no/such.wasm';"
+  const missing = await consoleRun(['-e', create])
+  expectExit(missing, 1)
+  assert.equal(missing.stderr.split('\n').slice(1, 3), [`LINE 1: ${create}`, `${' '.repeat('LINE 1: '.length + create.indexOf('FILE'))}^`])
+  assert.match(missing.stderr, /^ERROR INVALID_WASM: cannot read FROM WASM FILE 'no\/such.wasm'/, why(missing))
+})
+
+test('-f: FROM WASM FILE paths are relative to the script file, wherever the console runs', async () => {
+  const { dir, cleanup } = tempDir('acheron-console-')
+  try {
+    copyFileSync(BANK_WASM, join(dir, 'bank.wasm'))
+    writeFileSync(join(dir, 'bank.sql'), [
+      'CREATE TABLE acct6 (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);',
+      "CREATE FUNCTION acct6.deposit FROM WASM FILE 'bank.wasm';",
+      "CREATE FUNCTION acct6.balance FROM WASM FILE 'bank.wasm';",
+      "CALL acct6.deposit('bob', 7);",
+      "CALL acct6.balance('bob');",
+    ].join('\n'))
+    const r = await consoleRun(['--json', '-f', join(dir, 'bank.sql')], { cwd: '/' })
+    expectExit(r, 0)
+    const last = JSON.parse(r.stdout.trim().split('\n').pop() as string) as { rows: unknown[][] }
+    assert.equal(last.rows, [[7]])
+  } finally {
+    cleanup()
+  }
+})
+
+test('statements piped on stdin (no -e/-f) run as a script', async () => {
+  const r = await runCli(['console', (await server()).url], { stdin: 'CREATE TABLE s7 (k INTEGER PRIMARY KEY);\nINSERT INTO s7 VALUES (5);\nSELECT k FROM s7;\n' })
+  assert.is(r.code, 0, describeRun(['console'], r))
+  assert.match(r.stdout, / k\n---\n 5\n\(1 row\)/, describeRun(['console'], r))
+})
+
+test('no server: a clear message and exit 1', async () => {
+  const url = `ws://127.0.0.1:${await freePort()}`
+  const r = await runCli(['console', url, '-e', 'SELECT 1;'])
+  assert.is(r.code, 1, describeRun(['console', url], r))
+  assert.match(r.stderr, new RegExp(`^ERROR INTERNAL: cannot connect to ${url}`))
+  assert.is(r.stdout, '')
+})
+
+test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', async () => {
+  const guarded = await startServer({ args: ['--token', 's3cret', '--workers', '0'] })
+  try {
+    const without = await runCli(['console', guarded.url, '-e', 'SHOW TABLES;'])
+    assert.is(without.code, 1, describeRun(['console'], without))
+    assert.match(without.stderr, /^ERROR UNAUTHORIZED/)
+    const withToken = await runCli(['console', guarded.url, '--token', 's3cret', '-e', 'SHOW TABLES;'])
+    assert.is(withToken.code, 0, describeRun(['console'], withToken))
+    assert.match(withToken.stdout, /\(0 rows\)/)
+  } finally {
+    await guarded.kill()
+  }
+})
+
+test('usage: acheron --help lists the console; a bad option exits 2 with the console usage', async () => {
+  const help = await runCli(['--help'])
+  assert.is(help.code, 0)
+  assert.match(help.stdout, /console \[URL\] \[--token T\] \[-e SQL\]\.\.\. \[-f FILE\]/)
+  const bad = await runCli(['console', '--bogus'])
+  assert.is(bad.code, 2)
+  assert.match(bad.stderr, /unknown option --bogus\nusage: acheron console/, describeRun(['console', '--bogus'], bad))
+})
+
+test.run()
