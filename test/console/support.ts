@@ -1,6 +1,8 @@
 // Helpers for the console suites: run `acheron console ...` as a child and collect what it printed, and
 // drive the interactive console in a real pseudo-terminal through tmux.
 import { spawn, spawnSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
@@ -48,8 +50,13 @@ export const SCREEN_TIMEOUT_MS = 20_000
 const POLL_MS = 50
 
 const liveSockets = new Set<string>()
+/** Stops the tmux server and removes its socket file (tmux leaves it behind in $TMUX_TMPDIR/tmux-UID/). */
+function killTmux(socket: string): void {
+  spawnSync('tmux', ['-L', socket, 'kill-server'], { timeout: 10_000 })
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), { force: true })
+}
 process.on('exit', () => {
-  for (const socket of liveSockets) spawnSync('tmux', ['-L', socket, 'kill-server'], { timeout: 10_000 })
+  for (const socket of liveSockets) killTmux(socket)
 })
 
 /** One tmux server on a private socket with one session running `command` in a 200x50 terminal. */
@@ -110,6 +117,6 @@ export class Terminal {
 
   kill(): void {
     liveSockets.delete(this.socket)
-    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { timeout: 10_000 })
+    killTmux(this.socket)
   }
 }
