@@ -1,5 +1,7 @@
 // Transfers over the WebSocket protocol: `acheron serve` in its own process (sync full, 2 workers), C
-// clients in this one, each a connection keeping D calls in flight (closed loop). Client included.
+// clients in this one (1, 16, 64), each a connection keeping D calls in flight (closed loop: 1, then 4
+// pipelined). Latency is the client's, send to reply. Batch size and fallback share come from the
+// server's own counters (SHOW STATS totals before and after each row).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,10 +39,10 @@ class Client {
   ready(): Promise<void> {
     return new Promise((resolve) => this.ws.once('open', () => resolve()))
   }
-  request(body: object): Promise<{ ok: boolean }> {
+  request(body: object): Promise<{ ok: boolean; results?: { rows: [string, number][] }[] }> {
     const id = ++this.id
     return new Promise((resolve) => {
-      this.pending.set(id, resolve)
+      this.pending.set(id, resolve as (m: { ok: boolean }) => void)
       this.ws.send(JSON.stringify({ id, ...body }))
     })
   }
@@ -60,9 +62,15 @@ for (let i = 0; i < KEYS; i += 5000) {
   await admin.request({ op: 'sql', sql: `INSERT INTO account VALUES ${Array.from({ length: 5000 }, (_, j) => `(${i + j}, 1000000000)`).join(', ')}` })
 }
 console.log(`WebSocket transfers (wasm bank, ${KEYS} keys, uniform), server: acheron serve --workers 2 --sync full, ${DURATION_MS / 1000}s per row`)
-console.log('| clients × in flight each | txn/s | p50 ms | p99 ms |')
-console.log('|---|---|---|---|')
-for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [64, 4]] as const) {
+async function totals(): Promise<Record<string, number>> {
+  const r = await admin.request({ op: 'sql', sql: 'SHOW STATS' })
+  return Object.fromEntries(r.results?.[0]?.rows ?? [])
+}
+
+console.log('| clients × in flight each | txn/s | p50 ms | p99 ms | batch size | fallback share |')
+console.log('|---|---|---|---|---|---|')
+for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 4]] as const) {
+  const before = await totals()
   const conns = Array.from({ length: clients }, () => new Client(server.url))
   await Promise.all(conns.map((c) => c.ready()))
   const latencies: number[] = []
@@ -82,7 +90,12 @@ for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [64, 4]] as const) {
   })))
   const secs = (performance.now() - started) / 1000
   const sorted = Float64Array.from(latencies).sort()
-  console.log(`| ${clients} × ${depth} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} |`)
+  const after = await totals()
+  const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0)
+  // SHOW STATS is not a transaction: the deltas are exactly this row's transfers (and their batches).
+  const batchSize = delta('batches_total') > 0 ? delta('txns_total') / delta('batches_total') : 0
+  const fallback = delta('txns_total') > 0 ? delta('fallback_txns_total') / delta('txns_total') : 0
+  console.log(`| ${clients} × ${depth} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} | ${batchSize.toFixed(1)} | ${(fallback * 100).toFixed(1)}% |`)
   for (const c of conns) c.close()
 }
 admin.close()

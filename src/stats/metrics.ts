@@ -74,8 +74,9 @@ export class DatabaseStats {
 
   end(startedMs: number): void {
     this.inFlight--
-    this.window.observe(this.source.counters)
-    this.window.recordLatency(this.now() - startedMs)
+    const t = this.now()
+    this.window.observe(this.source.counters, t)
+    this.window.recordLatency(t - startedMs, t)
   }
 
   abandon(): void {

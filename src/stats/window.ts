@@ -99,26 +99,35 @@ export class StatsWindow {
    * Takes the engine's cumulative counters: what grew since the last call is added to the current
    * bucket. The first call only sets the baseline, as does a counter that went backwards.
    */
-  observe(counters: EngineCounters): void {
+  observe(counters: EngineCounters, t: number = this.now()): void {
     const last = this.last
     if (last === null) {
-      this.last = { ...zero(), ...pick(counters) }
+      this.last = pick(counters)
       return
     }
-    let b: Bucket | null = null
-    for (const k of COUNTER_KEYS) {
-      const d = counters[k] - last[k]
-      if (d === 0) continue
-      last[k] = counters[k]
-      if (d < 0) continue
-      b ??= this.current(this.now())
-      b.counts[k] += d
-    }
+    // Field by field rather than over COUNTER_KEYS: this runs once per transaction.
+    const txns = counters.txns - last.txns
+    const committed = counters.committed - last.committed
+    const rolledBack = counters.rolledBack - last.rolledBack
+    const batches = counters.batches - last.batches
+    const fallbackTxns = counters.fallbackTxns - last.fallbackTxns
+    if (txns === 0 && committed === 0 && rolledBack === 0 && batches === 0 && fallbackTxns === 0) return
+    last.txns = counters.txns
+    last.committed = counters.committed
+    last.rolledBack = counters.rolledBack
+    last.batches = counters.batches
+    last.fallbackTxns = counters.fallbackTxns
+    const c = this.current(t).counts
+    if (txns > 0) c.txns += txns
+    if (committed > 0) c.committed += committed
+    if (rolledBack > 0) c.rolledBack += rolledBack
+    if (batches > 0) c.batches += batches
+    if (fallbackTxns > 0) c.fallbackTxns += fallbackTxns
   }
 
   /** One reply's latency (submit → outcome), in milliseconds. */
-  recordLatency(ms: number): void {
-    this.current(this.now()).latency.record(ms)
+  recordLatency(ms: number, t: number = this.now()): void {
+    this.current(t).latency.record(ms)
   }
 
   snapshot(): WindowSnapshot {
