@@ -2,7 +2,7 @@
 // The `acheron` command (CONTRACT.md §1).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
-import { DEFAULT_DATA_DIR, open } from '../embedded.js'
+import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
@@ -16,8 +16,14 @@ commands:
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
 ${CONSOLE_COMMAND_USAGE}
+  check [--seed S] [--runs N] [--txns N] [--partitions N] [--workers N] [--crash] [--mutant NAME] [--list-mutants]
+        [--property replay|determinism|elle|crash]... [--path P] [--no-shrink] [--protocol NAME|FILE.js]
+      the property-test harness (docs/research.md): random workloads checked by declared-order replay,
+      determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
+      kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
+      the command that replays it
 
-Not in this version yet: check, bench (see README.md).`
+Not in this version yet: bench (see README.md).`
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
@@ -44,6 +50,10 @@ async function serve(args: string[]): Promise<number> {
       token: { type: 'string' },
       'token-file': { type: 'string' },
       sync: { type: 'string', default: 'full' },
+      // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
+      // another protocol (a built-in name or a module exporting a Protocol).
+      mutant: { type: 'string' },
+      protocol: { type: 'string' },
     },
   })
   if (values.token !== undefined && values['token-file'] !== undefined) throw new Error('give --token or --token-file, not both')
@@ -52,11 +62,17 @@ async function serve(args: string[]): Promise<number> {
   const log = createLogger()
   const partitions = positiveInt('partitions', values.partitions)
   const workers = positiveInt('workers', values.workers, 0)
-  const db = await open({
+  // Loaded only when asked for: the harness is not part of a normal server.
+  const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
+  const mutant = values.mutant === undefined || mutants === null ? null : mutants.mutantByName(values.mutant)
+  const options: OpenOptions = {
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     log: (line) => log({ level: 'info', msg: line }),
-  })
+    ...(values.protocol !== undefined ? { protocol: await (await import('./protocol-loader.js')).loadProtocol(values.protocol) } : {}),
+  }
+  const db = await open(mutants === null ? options : mutants.withMutant(options, mutant))
+  if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   const payloadBytesMax = positiveInt('ACHERON_PAYLOAD_BYTES_MAX', process.env.ACHERON_PAYLOAD_BYTES_MAX) ?? DEFAULT_SERVER_LIMITS.payloadBytesMax
   const connectionsMax = positiveInt('ACHERON_CONNECTIONS_MAX', process.env.ACHERON_CONNECTIONS_MAX) ?? DEFAULT_SERVER_LIMITS.connectionsMax
   const server = await AcheronServer.listen({
@@ -87,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest)
     case 'console':
       return runConsole(rest)
+    case 'check':
+      return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'demo': {
       const { values } = parseArgs({
         args: rest,

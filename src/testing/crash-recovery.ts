@@ -54,6 +54,8 @@ interface Server { child: ChildProcess; url: string }
 function startServer(dir: string, config: CheckConfig, partitions: number): Promise<Server> {
   const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(partitions)]
   if (config.mutant !== null) args.push('--mutant', config.mutant.name)
+  const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
+  if (protocol !== undefined) args.push('--protocol', protocol)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000) })

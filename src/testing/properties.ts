@@ -19,6 +19,8 @@ export interface CheckConfig {
   readonly workers: number
   /** The protocol under test (default aria); a mutant's protocol replaces it. */
   readonly protocol?: string | Protocol
+  /** For the crash property's server child: `--protocol` as `acheron serve` takes it. */
+  readonly protocolSpec?: string
   readonly mutant: Mutant | null
   /** The function runtime that executes step programs (default: the real WebAssembly interpreter). */
   readonly functions?: () => StepFunctions

@@ -19,7 +19,9 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
   let lastBatch = 0
   const seen = new Set<string>()
   for (const group of w.batches) {
-    const batch = run.outcomes[i]?.commit?.batch ?? -1
+    const first = run.outcomes[i]
+    expect(first?.commit !== undefined, () => `txn #${i} has no commit position: ${first !== undefined && !first.ok ? `${first.failure.code} ${first.failure.message}` : 'no outcome'}`)
+    const batch = first.commit.batch
     expect(batch > lastBatch, () => `batch numbers ascend: ${batch} after ${lastBatch}`)
     group.forEach((_, seq) => {
       const c = run.outcomes[i + seq]?.commit

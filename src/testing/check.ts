@@ -1,0 +1,103 @@
+// `acheron check`: runs the properties on random workloads and prints `N passed, N failed`. A failure
+// prints the seed, the fast-check path and the shrunk counterexample; `--seed` (and `--path`) replay it.
+import fc from 'fast-check'
+import { performance } from 'node:perf_hooks'
+import { crashRecovery } from './crash-recovery.js'
+import { PropertyFailure } from './failure.js'
+import { listAppendAnomalies } from './list-append.js'
+import { mutantByName } from './mutants.js'
+import type { Protocol } from '../txn/protocols/protocol.js'
+import { declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
+
+/** Every property, by name; `crash` runs only when asked (`--crash`): it starts server processes. */
+export const PROPERTIES: readonly Property<never>[] = [declaredOrderReplay, determinism, listAppendAnomalies, crashRecovery] as unknown as Property<never>[]
+export const DEFAULT_PROPERTIES = ['replay', 'determinism', 'elle'] as const
+
+export interface CheckOptions {
+  readonly seed: number
+  readonly runs: number
+  readonly txns: number
+  readonly partitions?: number
+  readonly workers: number
+  readonly crash: boolean
+  readonly mutant: string | null
+  /** Only these properties (default: replay, determinism, elle, and crash with `crash`). */
+  readonly properties?: readonly string[]
+  /** A fast-check path from a failure report: replays that run directly. */
+  readonly path?: string
+  /** Stop at the first failure without shrinking (what the mutant table measures). */
+  readonly shrink: boolean
+  /** The protocol under test (default aria); a mutant's protocol replaces it. */
+  readonly protocol?: Protocol
+  /** How `acheron serve` is told the protocol (a built-in name or a module path), for the crash property. */
+  readonly protocolSpec?: string
+  readonly out: (line: string) => void
+}
+
+export interface PropertyReport {
+  readonly property: string
+  readonly runs: number
+  readonly failed: boolean
+  readonly seconds: number
+  /** When it failed: the error, the counterexample and how to replay it. */
+  readonly failure?: { readonly message: string; readonly counterexample: string; readonly path: string }
+}
+
+export interface CheckReport {
+  readonly seed: number
+  readonly passed: number
+  readonly failed: number
+  readonly properties: readonly PropertyReport[]
+}
+
+export function selectedProperties(o: Pick<CheckOptions, 'properties' | 'crash'>): Property<unknown>[] {
+  const names = o.properties ?? [...DEFAULT_PROPERTIES, ...(o.crash ? ['crash'] : [])]
+  return names.map((n) => {
+    const p = PROPERTIES.find((x) => x.name === n)
+    if (p === undefined) throw new Error(`unknown property '${n}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`)
+    return p as Property<unknown>
+  })
+}
+
+function message(err: unknown): string {
+  if (err instanceof PropertyFailure) return err.message
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+}
+
+export async function runCheck(o: CheckOptions): Promise<CheckReport> {
+  const mutant = o.mutant === null ? null : mutantByName(o.mutant)
+  const config: CheckConfig = {
+    txns: o.txns, workers: o.workers, mutant,
+    ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
+    ...(o.protocolSpec !== undefined ? { protocolSpec: o.protocolSpec } : {}),
+  }
+  const props = selectedProperties(o)
+  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}`)
+  const reports: PropertyReport[] = []
+  for (const p of props) {
+    const started = performance.now()
+    const details = await fc.check(
+      fc.asyncProperty(p.arbitrary(config), async (input) => { await p.check(input as never, config) }),
+      { seed: o.seed, numRuns: o.runs, endOnFailure: !o.shrink, ...(o.path !== undefined ? { path: o.path } : {}) },
+    )
+    const seconds = (performance.now() - started) / 1000
+    if (!details.failed) {
+      reports.push({ property: p.name, runs: details.numRuns, failed: false, seconds })
+      o.out(`ok   ${p.name.padEnd(12)} ${details.numRuns} runs  ${seconds.toFixed(1)}s`)
+      continue
+    }
+    const failure = {
+      message: message(details.errorInstance),
+      counterexample: details.counterexample === null ? '?' : p.show(details.counterexample[0] as never),
+      path: details.counterexamplePath ?? '',
+    }
+    reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
+    o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
+    o.out(`     counterexample: ${failure.counterexample}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}`)
+  }
+  const failed = reports.filter((r) => r.failed).length
+  const passed = reports.reduce((n, r) => n + (r.failed ? r.runs - 1 : r.runs), 0)
+  o.out(`${passed} passed, ${failed} failed`)
+  return { seed: o.seed, passed, failed, properties: reports }
+}

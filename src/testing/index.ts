@@ -1,0 +1,20 @@
+// `acheron/testing`: the research harness as a library. Generators, the independent reference model,
+// the oracles as properties, the Elle-style checker, the mutants, and the runner behind `acheron check`.
+// A protocol plugs in as a `Protocol` object (`CheckConfig.protocol`) and runs under every property.
+export { runCheck, PROPERTIES, DEFAULT_PROPERTIES, selectedProperties, type CheckOptions, type CheckReport, type PropertyReport } from './check.js'
+export { declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
+export { listAppendAnomalies, collectHistory, listAppendArb, type ListAppendWorkload, type ListAppendTxn } from './list-append.js'
+export { crashRecovery, runCrashScenario, crashInputArb, type CrashInput } from './crash-recovery.js'
+export { MUTANTS, mutantByName, withMutant, type Mutant } from './mutants.js'
+export { workloadArb, txnArb, uniqueAppends, showWorkload, type Workload, type WorkloadConfig, type WorkloadTable } from './workload.js'
+export { runWorkload, openWorkloadDb, wasmStepFunctions, replies, type EngineRun, type StepFunctions } from './engine-run.js'
+export { checkDeclaredOrderReplay } from './replay-oracle.js'
+export { ReferenceModel, type ModelTxn, type ModelOutcome } from './reference-model.js'
+export { encodeSteps, type Step } from './steps.js'
+export { PropertyFailure, expect } from './failure.js'
+export { checkListAppend, generateSerialHistory, assertWellFormed, MalformedHistoryError, rngOf } from './elle/index.js'
+export type { Anomaly, AnomalyKind, CheckResult, HistoryTxn, ListAppendOp, SerialHistory, SerialHistoryOptions, Rng, CheckOptions as ElleCheckOptions } from './elle/index.js'
+export type { Protocol, BatchExecutor, BatchRun } from '../txn/protocols/protocol.js'
+export { deterministicFallback } from '../txn/protocols/fallback.js'
+export type { WalkTask, WalkResult, PriorChecks } from '../txn/walk.js'
+export type { Execution, SequencedTxn } from '../txn/types.js'

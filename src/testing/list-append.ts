@@ -1,0 +1,143 @@
+// Oracle 2, black-box: list-append transactions sent by concurrent clients through the real WebSocket
+// API, observed only through their replies and real time, and checked by the Elle-style anomaly
+// checker (src/testing/elle). Nothing here reads the engine's declared order.
+import fc from 'fast-check'
+import { performance } from 'node:perf_hooks'
+import { connect, type RemoteDatabase } from '../client/remote.js'
+import { open } from '../embedded.js'
+import { AcheronError } from '../errors.js'
+import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
+import { checkListAppend, type HistoryTxn, type ListAppendOp } from './elle/index.js'
+import { scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL } from './engine-run.js'
+import { expect } from './failure.js'
+import { withMutant } from './mutants.js'
+import type { CheckConfig, Property } from './properties.js'
+import { encodeSteps, type Step } from './steps.js'
+
+/** One micro-operation of a list-append transaction, at a key of table `kv`. */
+export type MicroOp = { readonly f: 'r' | 'a'; readonly key: number }
+
+export interface ListAppendTxn {
+  readonly ops: readonly MicroOp[]
+  /** Ends with an abort (always taken), so none of its appends may ever be seen. */
+  readonly abort: boolean
+}
+
+export interface ListAppendWorkload {
+  readonly partitions: number
+  /** Per client: its transactions, issued one at a time. */
+  readonly clients: readonly (readonly ListAppendTxn[])[]
+}
+
+export const LIST_APPEND_KEYS = 6
+export const CLIENTS_MAX = 8
+
+const opArb: fc.Arbitrary<MicroOp> = fc.record({ f: fc.constantFrom<'r' | 'a'>('r', 'a'), key: fc.integer({ min: 0, max: LIST_APPEND_KEYS - 1 }) })
+const txnArb: fc.Arbitrary<ListAppendTxn> = fc.record({
+  ops: fc.array(opArb, { minLength: 1, maxLength: 6 }),
+  abort: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+})
+
+export function listAppendArb(config: { txns: number; partitions?: number }): fc.Arbitrary<ListAppendWorkload> {
+  const perClient = Math.max(1, Math.ceil(config.txns / 4))
+  return fc.record({
+    partitions: config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 }),
+    clients: fc.array(fc.array(txnArb, { minLength: 1, maxLength: perClient }), { minLength: 1, maxLength: CLIENTS_MAX }),
+  })
+}
+
+/**
+ * The step program of a transaction: the first op's key is where it is called; every op at another key
+ * is a call to `kv.run` there. Appends get the values given, in op order.
+ */
+export function programOf(t: ListAppendTxn, values: readonly number[]): { key: number; steps: Step[] } {
+  const root = (t.ops[0] as MicroOp).key
+  let v = 0
+  const steps: Step[] = t.ops.map((op): Step => {
+    const step: Step = op.f === 'r' ? { op: 'read' } : { op: 'append', item: String(values[v++]) }
+    return op.key === root ? step : { op: 'call', fn: 'kv.run', key: op.key, steps: [step] }
+  })
+  if (t.abort) steps.push({ op: 'abortIf', gt: -1 })
+  return { key: root, steps }
+}
+
+function listOf(read: unknown): number[] {
+  if (read === null) return []
+  const log = (read as [string, string])[1]
+  return log === '' ? [] : log.split(',').map(Number)
+}
+
+/** Maps a committed reply (JSON text of reads and call results) back onto the ops, in program order. */
+export function opsFromReply(t: ListAppendTxn, values: readonly number[], reply: string | null): ListAppendOp[] {
+  const out = reply === null ? null : (JSON.parse(reply) as unknown[])
+  const root = (t.ops[0] as MicroOp).key
+  let v = 0
+  // A read at the root pushes its row; a call pushes the callee's reply; an append at the root pushes nothing.
+  let cursor = 0
+  return t.ops.map((op): ListAppendOp => {
+    const item = op.key === root && op.f === 'a' ? undefined : out?.[cursor++]
+    if (op.f === 'a') return { f: 'append', key: String(op.key), value: values[v++] as number }
+    if (out === null) return { f: 'read', key: String(op.key), value: null }
+    const read = op.key === root ? item : (JSON.parse(String(item)) as unknown[])[0]
+    return { f: 'read', key: String(op.key), value: listOf(read ?? null) }
+  })
+}
+
+async function runClient(db: RemoteDatabase, process: number, txns: readonly ListAppendTxn[], nextValue: () => number, nextId: () => number, history: HistoryTxn[]): Promise<void> {
+  for (const t of txns) {
+    const values = t.ops.filter((o) => o.f === 'a').map(() => nextValue())
+    const { key, steps } = programOf(t, values)
+    const id = nextId()
+    const invoke = performance.now()
+    try {
+      const r = await db.call('kv.run', key, encodeSteps(steps))
+      history.push({ id, process, type: 'ok', invoke, complete: performance.now(), ops: opsFromReply(t, values, String(r.value)) })
+    } catch (err) {
+      const definite = err instanceof AcheronError && err.code === 'TXN_ABORTED'
+      history.push({ id, process, type: definite ? 'fail' : 'info', invoke, complete: definite ? performance.now() : Number.MAX_VALUE, ops: opsFromReply(t, values, null) })
+      if (!definite) throw err
+    }
+  }
+}
+
+/**
+ * Starts a real server (in this process, on a free port) over a scratch directory, runs the clients
+ * concurrently through `connect()`, and returns the history in completion order.
+ */
+export async function collectHistory(w: ListAppendWorkload, config: CheckConfig): Promise<HistoryTxn[]> {
+  const tmp = scratchDir()
+  const db = await open(withMutant({ dir: tmp.dir, sync: 'off', workers: config.workers, protocol: config.protocol ?? 'aria', ...config.open }, config.mutant))
+  let server: AcheronServer | null = null
+  const clients: RemoteDatabase[] = []
+  try {
+    server = await AcheronServer.listen({ db, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
+    const admin = await connect(server.url)
+    clients.push(admin)
+    await admin.sql(tableDdl({ name: 'kv', partitions: w.partitions }) + ';')
+    await admin.createFunction('kv.run', stepsModule(), { export: 'run', fuel: WASM_STEPS_FUEL })
+    let value = 0
+    let id = 0
+    const history: HistoryTxn[] = []
+    const conns = await Promise.all(w.clients.map(() => connect(server!.url)))
+    clients.push(...conns)
+    await Promise.all(w.clients.map((txns, p) => runClient(conns[p] as RemoteDatabase, p, txns, () => ++value, () => ++id, history)))
+    return history
+  } finally {
+    for (const c of clients) await c.close().catch(() => {})
+    if (server !== null) await server.close()
+    else await db.close()
+    tmp.cleanup()
+  }
+}
+
+export const listAppendAnomalies: Property<ListAppendWorkload> = {
+  name: 'elle',
+  oracle: 'black-box anomaly check: list-append histories over WebSocket, Elle-style cycle search with real-time edges (strict serializability)',
+  arbitrary: (config) => listAppendArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) }),
+  async check(w, config) {
+    const history = await collectHistory(w, config)
+    const result = checkListAppend(history)
+    expect(result.valid, () => `anomalies: ${result.anomalies.slice(0, 3).map((a) => `${a.kind}: ${a.explanation}`).join('; ')}`)
+  },
+  show: (w) => JSON.stringify(w),
+}

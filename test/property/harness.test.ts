@@ -1,0 +1,84 @@
+// The research harness itself (`acheron check`, `acheron/testing`): the real engine passes every
+// property, every mutant is caught, a failure's replay command reproduces it, and a protocol plugs in
+// from its one file.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { MUTANTS, runCheck, type CheckOptions } from '../../src/testing/index.js'
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+const PROTOCOL_FILE = (name: string) => fileURLToPath(new URL(`../../src/txn/protocols/${name}.js`, import.meta.url))
+const SUMMARY = /^(\d+) passed, (\d+) failed$/m
+
+function check(args: string[]): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, [CLI, 'check', ...args], { encoding: 'utf8', timeout: 10 * 60_000 })
+  return { code: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') }
+}
+
+async function quiet(o: Omit<CheckOptions, 'out' | 'shrink'> & { shrink?: boolean }): Promise<{ failed: number; lines: string[] }> {
+  const lines: string[] = []
+  const r = await runCheck({ shrink: false, ...o, out: (l) => lines.push(l) })
+  return { failed: r.failed, lines }
+}
+
+test('--list-mutants names the seven required engine bugs', () => {
+  const { code, out } = check(['--list-mutants'])
+  assert.is(code, 0)
+  for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable', 'wrong-recovery-position']) {
+    assert.match(out, new RegExp(`^${m} `, 'm'), m)
+  }
+  assert.is(MUTANTS.length, 7)
+})
+
+test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
+  const r = await quiet({ seed: 1234, runs: 4, txns: 60, workers: 2, crash: true, mutant: null })
+  assert.is(r.failed, 0, r.lines.join('\n'))
+  assert.match(r.lines.at(-1) ?? '', SUMMARY)
+})
+
+for (const name of ['aria', 'calvin', 'serial']) {
+  test(`the built-in ${name}, plugged in from its one file, passes the harness unchanged`, () => {
+    const { code, out } = check(['--seed', '99', '--runs', '3', '--txns', '50', '--protocol', PROTOCOL_FILE(name)])
+    assert.is(code, 0, out)
+    assert.match(out, `protocol ${name}`)
+    assert.match(out, /^9 passed, 0 failed$/m)
+  })
+}
+
+// Protocol bugs: the black-box checker (over WebSocket, trusting no declared order) and the replay
+// oracle each catch them. Durability bugs: the crash property.
+const CATCHERS: Record<string, { property: string; runs: number }[]> = {
+  'skip-ww-check': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'skip-raw-check': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'stale-snapshot': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'arrival-order-tiebreak': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'double-apply': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'ack-before-durable': [{ property: 'crash', runs: 25 }],
+  'wrong-recovery-position': [{ property: 'crash', runs: 25 }],
+}
+
+for (const m of MUTANTS) {
+  for (const { property, runs } of CATCHERS[m.name] ?? []) {
+    test(`mutant ${m.name} is caught by ${property}`, async () => {
+      const r = await quiet({ seed: 5, runs, txns: 100, workers: 2, crash: false, mutant: m.name, properties: [property] })
+      assert.is(r.failed, 1, `not caught in ${runs} runs:\n${r.lines.join('\n')}`)
+    })
+  }
+}
+
+test('a failure prints the seed, a counterexample and a replay command that reproduces it', () => {
+  const first = check(['--seed', '17', '--runs', '20', '--txns', '40', '--property', 'replay', '--mutant', 'skip-ww-check'])
+  assert.is(first.code, 1, first.out)
+  assert.match(first.out, /^0 passed, 1 failed$|^\d+ passed, 1 failed$/m)
+  assert.match(first.out, /counterexample: \{"tables"/)
+  const replay = /replay: acheron check (.*)$/m.exec(first.out)?.[1]
+  assert.ok(replay !== undefined, first.out)
+  const args = [...replay.matchAll(/'([^']*)'|(\S+)/g)].map((x) => x[1] ?? x[2] ?? '')
+  const again = check(args)
+  assert.is(again.code, 1, again.out)
+  const failure = (out: string) => /^FAIL replay .*?: (.*)$/m.exec(out)?.[1]
+  assert.is(failure(again.out), failure(first.out), 'the replay fails the same way')
+})
+
+test.run()
