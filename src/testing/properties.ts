@@ -44,6 +44,10 @@ function engineOptions(config: CheckConfig, overrides: OpenOptions = {}): OpenOp
   return withMutant(base, config.mutant)
 }
 
+function workloadOf(config: CheckConfig): fc.Arbitrary<Workload> {
+  return workloadArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) })
+}
+
 function fns(config: CheckConfig): StepFunctions {
   return (config.functions ?? wasmStepFunctions)()
 }
@@ -52,7 +56,7 @@ function fns(config: CheckConfig): StepFunctions {
 export const declaredOrderReplay: Property<Workload> = {
   name: 'replay',
   oracle: 'declared-order replay: results, aborts and final state equal the reference model run one at a time in (batch, seq) order',
-  arbitrary: (config) => workloadArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) }),
+  arbitrary: workloadOf,
   async check(w, config) {
     const f = fns(config)
     const run = await runWorkload(w, engineOptions(config), f)
@@ -69,7 +73,7 @@ export const declaredOrderReplay: Property<Workload> = {
 export const determinism: Property<Workload> = {
   name: 'determinism',
   oracle: 'determinism: identical per-batch state digests and replies across worker counts and protocols',
-  arbitrary: (config) => workloadArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) }),
+  arbitrary: workloadOf,
   async check(w, config) {
     const f = fns(config)
     const subject = await runWorkload(w, engineOptions(config), f)

@@ -2,12 +2,11 @@
 // (bytes and FILE), error mapping, $int/$blob, pipelining, token auth, and the reconnect rule (a request in
 // flight when the server dies rejects as retryable/outcome-unknown and is never re-sent).
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, connect, isOutcomeUnknown, type RemoteDatabase } from '../../src/index.js'
-import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { freePort, startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 
 const BANK_PATH = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
 const BANK = new Uint8Array(readFileSync(BANK_PATH))
@@ -38,17 +37,6 @@ async function rejection(p: Promise<unknown>): Promise<AcheronError> {
     return err as AcheronError
   }
   throw new Error('expected a rejection')
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 test('sql, createFunction (bytes), call, query', async () => {

@@ -3,11 +3,10 @@
 // (checked by reading the table afterwards); BEGIN … COMMIT sent as one transaction; FROM WASM FILE read by
 // the console; --json's wire objects; connection and token failures.
 import { copyFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { freePort, startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { BANK_WASM, describeRun, runCli, type Run } from './support.js'
 
 let main: Promise<ServerProcess> | null = null
@@ -33,17 +32,6 @@ async function rows(sql: string): Promise<unknown[][]> {
   const r = await consoleRun(['--json', '-e', sql])
   expectExit(r, 0)
   return (JSON.parse(r.stdout.trim()) as { rows: unknown[][] }).rows
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 test('-e statements run in order: aligned tables, footers with rows affected and commit positions, exit 0', async () => {

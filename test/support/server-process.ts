@@ -3,6 +3,7 @@
 //
 // Every child and temporary directory made here is registered, and a process 'exit' hook kills the
 // children (SIGKILL) and removes the directories, so a failing or crashing suite leaves nothing behind.
+import { createServer } from 'node:net'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -330,4 +331,16 @@ export class WsClient {
   terminate(): void {
     this.ws.terminate()
   }
+}
+
+/** A port that was free a moment ago (for a server that must come back on the same port). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+  })
 }
