@@ -3,6 +3,7 @@
 import fc from 'fast-check'
 import { performance } from 'node:perf_hooks'
 import { crashRecovery } from './crash-recovery.js'
+import { EngineCache } from './engine-run.js'
 import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
@@ -66,14 +67,28 @@ function message(err: unknown): string {
 
 export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const mutant = o.mutant === null ? null : mutantByName(o.mutant)
+  const engines = new EngineCache()
   const config: CheckConfig = {
-    txns: o.txns, workers: o.workers, mutant,
+    txns: o.txns, workers: o.workers, mutant, engines,
     ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     ...(o.protocolSpec !== undefined ? { protocolSpec: o.protocolSpec } : {}),
   }
   const props = selectedProperties(o)
   o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}`)
   const reports: PropertyReport[] = []
+  try {
+    await runProperties(props, config, o, reports)
+  } finally {
+    await engines.close()
+  }
+  const failed = reports.filter((r) => r.failed).length
+  const passed = reports.reduce((n, r) => n + (r.failed ? r.runs - 1 : r.runs), 0)
+  o.out(`${passed} passed, ${failed} failed`)
+  return { seed: o.seed, passed, failed, properties: reports }
+}
+
+async function runProperties(props: readonly Property<unknown>[], config: CheckConfig, o: CheckOptions, reports: PropertyReport[]): Promise<void> {
+  const mutant = config.mutant
   for (const p of props) {
     const started = performance.now()
     const details = await fc.check(
@@ -94,10 +109,6 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}`)
   }
-  const failed = reports.filter((r) => r.failed).length
-  const passed = reports.reduce((n, r) => n + (r.failed ? r.runs - 1 : r.runs), 0)
-  o.out(`${passed} passed, ${failed} failed`)
-  return { seed: o.seed, passed, failed, properties: reports }
 }

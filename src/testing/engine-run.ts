@@ -85,18 +85,82 @@ export function scratchDir(prefix = 'acheron-check-'): { dir: string; cleanup: (
 }
 
 /**
- * Submits every batch before any completes (each `flush`ed into one batch, so batches pipeline), then
- * reads the final state. On SQLite in a scratch directory unless `options.memory`.
+ * Engines kept open across runs, one per configuration: starting an engine (worker threads, each
+ * loading binaryen and compiling the steps module) costs far more than a run. Each run drops and
+ * recreates its tables, so it starts from an empty state; the digest covers only live tables.
  */
-export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFunctions): Promise<EngineRun> {
+export class EngineCache {
+  private readonly open = new Map<string, { db: Promise<EmbeddedDatabase>; cleanup: () => void }>()
+  private readonly closers: (() => Promise<void>)[] = []
+
+  /** Runs `fn` at close, before the engines close (e.g. a server started over one of them). */
+  onClose(fn: () => Promise<void>): void {
+    this.closers.push(fn)
+  }
+
+  /** The engine for `key`, opened with `options` the first time (in a scratch directory unless in memory). */
+  get(key: string, options: OpenOptions): Promise<EmbeddedDatabase> {
+    const hit = this.open.get(key)
+    if (hit !== undefined) return hit.db
+    const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
+    const db = open({ batchIntervalMs: Infinity, ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
+    this.open.set(key, { db, cleanup: () => tmp?.cleanup() })
+    return db
+  }
+
+  async close(): Promise<void> {
+    for (const fn of this.closers.splice(0)) await fn().catch(() => {})
+    const all = [...this.open.values()]
+    this.open.clear()
+    for (const { db, cleanup } of all) {
+      await db.then((d) => d.close(), () => {})
+      cleanup()
+    }
+  }
+}
+
+async function dropTables(db: EmbeddedDatabase, names: readonly string[]): Promise<void> {
+  for (const n of names) await db.sql(`DROP TABLE IF EXISTS ${n}`)
+}
+
+/**
+ * Submits every batch before any completes (each `flush`ed into one batch, so batches pipeline), then
+ * reads the final state. With a cache, on its engine for `cacheKey`; otherwise on a fresh engine (on
+ * SQLite in a scratch directory unless `options.memory`).
+ */
+export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFunctions, cache?: { engines: EngineCache; key: string }): Promise<EngineRun> {
+  const names = w.tables.map((t) => t.name)
+  if (cache !== undefined) {
+    const db = await cache.engines.get(cache.key, options)
+    await dropTables(db, names)
+    for (const t of w.tables) {
+      await db.sql(tableDdl(t))
+      await db.createFunction(`${t.name}.run`, fns.body, { runtime: fns.runtime, fuel: fns.fuel, export: 'run' })
+    }
+    try {
+      return await runOn(db, w, fns)
+    } finally {
+      await dropTables(db, names)
+    }
+  }
   const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
   const db = await openWorkloadDb(w.tables, { ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) }, fns)
   try {
-    const digests: string[] = []
-    db.onBatch((rec) => {
-      const first = rec.txns[0]?.input.kind
-      if (first === 'call' || first === 'insert' || first === 'get') digests.push(db.engine.digest())
-    })
+    return await runOn(db, w, fns)
+  } finally {
+    await db.close()
+    tmp?.cleanup()
+  }
+}
+
+async function runOn(db: EmbeddedDatabase, w: Workload, fns: StepFunctions): Promise<EngineRun> {
+  const digests: string[] = []
+  const before = { ...db.stats }
+  db.onBatch((rec) => {
+    const first = rec.txns[0]?.input.kind
+    if (first === 'call' || first === 'insert' || first === 'get') digests.push(db.engine.digest())
+  })
+  try {
     const pending: Promise<TxnOutcome>[] = []
     for (const batch of w.batches) {
       for (const t of batch) pending.push(db.submit(toInput(t, fns)))
@@ -106,11 +170,12 @@ export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFu
     const state = new Map(w.tables.map((t) => [t.name, db.engine.scanTable(t.name) as unknown[][]]))
     return {
       outcomes, digests, finalDigest: await db.digest(), state,
-      fallbackTxns: db.stats.fallbackTxns, lockMisses: db.stats.lockMisses, batches: db.stats.batches,
+      fallbackTxns: db.stats.fallbackTxns - before.fallbackTxns,
+      lockMisses: db.stats.lockMisses - before.lockMisses,
+      batches: db.stats.batches - before.batches,
     }
   } finally {
-    await db.close()
-    tmp?.cleanup()
+    db.onBatch(null)
   }
 }
 

@@ -4,11 +4,11 @@
 import fc from 'fast-check'
 import { performance } from 'node:perf_hooks'
 import { connect, type RemoteDatabase } from '../client/remote.js'
-import { open } from '../embedded.js'
+import { DEFAULT_BATCH_INTERVAL_MS, open, type EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { checkListAppend, type HistoryTxn, type ListAppendOp } from './elle/index.js'
-import { scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL } from './engine-run.js'
+import { scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL, type EngineCache } from './engine-run.js'
 import { expect } from './failure.js'
 import { withMutant } from './mutants.js'
 import type { CheckConfig, Property } from './properties.js'
@@ -100,33 +100,61 @@ async function runClient(db: RemoteDatabase, process: number, txns: readonly Lis
   }
 }
 
+interface Served {
+  readonly server: AcheronServer
+  /** Stops what this run started (nothing when the server is cached across runs). */
+  readonly release: () => Promise<void>
+}
+
+const cachedServers = new WeakMap<EngineCache, Promise<AcheronServer>>()
+
+async function listen(db: EmbeddedDatabase): Promise<AcheronServer> {
+  return AcheronServer.listen({ db, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
+}
+
+/** A real server (in this process, on a free port): the cached one, or a fresh one over a scratch directory. */
+async function serverFor(config: CheckConfig): Promise<Served> {
+  const options = withMutant({ sync: 'off', workers: config.workers, protocol: config.protocol ?? 'aria', ...config.open }, config.mutant)
+  const engines = config.engines
+  if (engines !== undefined) {
+    let server = cachedServers.get(engines)
+    if (server === undefined) {
+      server = engines.get('elle', { ...options, batchIntervalMs: DEFAULT_BATCH_INTERVAL_MS }).then(listen)
+      cachedServers.set(engines, server)
+      const started = server
+      engines.onClose(async () => (await started).close())
+    }
+    return { server: await server, release: async () => {} }
+  }
+  const tmp = scratchDir()
+  const db = await open({ ...options, dir: tmp.dir })
+  const server = await listen(db).catch(async (err: unknown) => { await db.close(); tmp.cleanup(); throw err })
+  return { server, release: async () => { await server.close(); tmp.cleanup() } }
+}
+
 /**
- * Starts a real server (in this process, on a free port) over a scratch directory, runs the clients
- * concurrently through `connect()`, and returns the history in completion order.
+ * Runs the clients concurrently through `connect()` against a real server, on a fresh table `kv`, and
+ * returns the history in completion order.
  */
 export async function collectHistory(w: ListAppendWorkload, config: CheckConfig): Promise<HistoryTxn[]> {
-  const tmp = scratchDir()
-  const db = await open(withMutant({ dir: tmp.dir, sync: 'off', workers: config.workers, protocol: config.protocol ?? 'aria', ...config.open }, config.mutant))
-  let server: AcheronServer | null = null
+  const served = await serverFor(config)
   const clients: RemoteDatabase[] = []
   try {
-    server = await AcheronServer.listen({ db, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
-    const admin = await connect(server.url)
+    const admin = await connect(served.server.url)
     clients.push(admin)
+    await admin.sql('DROP TABLE IF EXISTS kv;')
     await admin.sql(tableDdl({ name: 'kv', partitions: w.partitions }) + ';')
     await admin.createFunction('kv.run', stepsModule(), { export: 'run', fuel: WASM_STEPS_FUEL })
     let value = 0
     let id = 0
     const history: HistoryTxn[] = []
-    const conns = await Promise.all(w.clients.map(() => connect(server!.url)))
+    const conns = await Promise.all(w.clients.map(() => connect(served.server.url)))
     clients.push(...conns)
     await Promise.all(w.clients.map((txns, p) => runClient(conns[p] as RemoteDatabase, p, txns, () => ++value, () => ++id, history)))
     return history
   } finally {
     for (const c of clients) await c.close().catch(() => {})
-    if (server !== null) await server.close()
-    else await db.close()
-    tmp.cleanup()
+    await served.release()
   }
 }
 

@@ -4,7 +4,7 @@
 import type fc from 'fast-check'
 import type { OpenOptions } from '../embedded.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
-import { replies, runWorkload, wasmStepFunctions, type StepFunctions } from './engine-run.js'
+import { replies, runWorkload, wasmStepFunctions, type EngineCache, type EngineRun, type StepFunctions } from './engine-run.js'
 import { expect, stableText } from './failure.js'
 import { withMutant, type Mutant } from './mutants.js'
 import { checkDeclaredOrderReplay } from './replay-oracle.js'
@@ -26,6 +26,8 @@ export interface CheckConfig {
   readonly functions?: () => StepFunctions
   /** Extra open() options for every engine the properties start (e.g. research runtimes). */
   readonly open?: OpenOptions
+  /** Engines reused across runs (each run recreates its tables); absent: a fresh engine per run. */
+  readonly engines?: EngineCache
 }
 
 export interface Property<T> {
@@ -48,6 +50,18 @@ function workloadOf(config: CheckConfig): fc.Arbitrary<Workload> {
   return workloadArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) })
 }
 
+function relativeReplies(run: EngineRun): unknown[] {
+  const first = run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 0
+  return replies(run).map((r) => {
+    const c = (r as { c: { batch: number; seq: number } | null }).c
+    return { ...(r as object), c: c === null ? null : { batch: c.batch - first, seq: c.seq } }
+  })
+}
+
+function cached(config: CheckConfig, key: string): { engines: EngineCache; key: string } | undefined {
+  return config.engines === undefined ? undefined : { engines: config.engines, key }
+}
+
 function fns(config: CheckConfig): StepFunctions {
   return (config.functions ?? wasmStepFunctions)()
 }
@@ -59,7 +73,7 @@ export const declaredOrderReplay: Property<Workload> = {
   arbitrary: workloadOf,
   async check(w, config) {
     const f = fns(config)
-    const run = await runWorkload(w, engineOptions(config), f)
+    const run = await runWorkload(w, engineOptions(config), f, cached(config, 'subject'))
     checkDeclaredOrderReplay(w, run, f.modelFuel)
   },
   show: showWorkload,
@@ -76,20 +90,22 @@ export const determinism: Property<Workload> = {
   arbitrary: workloadOf,
   async check(w, config) {
     const f = fns(config)
-    const subject = await runWorkload(w, engineOptions(config), f)
+    const subject = await runWorkload(w, engineOptions(config), f, cached(config, 'determinism subject'))
     const others: [string, OpenOptions][] = [
       [`calvin, 1 worker`, { protocol: 'calvin', workers: 1 }],
       [`serial, no workers`, { protocol: 'serial', workers: 0 }],
     ]
     for (const [label, o] of others) {
       // The comparison runs use the real protocols; an engine fault stays on (it is part of the engine).
-      const run = await runWorkload(w, { ...engineOptions(config, o), ...o }, f)
+      const run = await runWorkload(w, { ...engineOptions(config, o), ...o }, f, cached(config, label))
       const n = Math.max(subject.digests.length, run.digests.length)
       for (let b = 0; b < n; b++) {
         expect(subject.digests[b] === run.digests[b], () => `digest after data batch ${b + 1} differs from ${label}: ${subject.digests[b]} vs ${run.digests[b]}`)
       }
-      const mine = replies(subject)
-      const theirs = replies(run)
+      // Engines reused across runs have numbered different batches before this run: compare positions
+      // relative to the run's first batch.
+      const mine = relativeReplies(subject)
+      const theirs = relativeReplies(run)
       mine.forEach((r, i) => expect(stableText(r) === stableText(theirs[i]), () => `txn #${i} replied ${stableText(r)}, under ${label} ${stableText(theirs[i])}`))
     }
   },
