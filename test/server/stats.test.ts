@@ -3,6 +3,7 @@
 // (ACHERON_CONNECTIONS_MAX), and the pino JSON log lines on stderr.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { connect } from '../../src/index.js'
 import { STATS_METRICS } from '../../src/stats/metrics.js'
 import { startServer, WsClient, type Reply, type ServerProcess, type WireResult } from '../support/server-process.js'
 
@@ -151,6 +152,17 @@ test('SHOW STATS over the wire: rates and latencies after traffic, connections a
     assert.is(metrics(again!).last_batch, m.last_batch)
     const inTxn = await b.sql('BEGIN; SHOW STATS; COMMIT;')
     assert.ok(!inTxn.ok && inTxn.error.code === 'SYNTAX_ERROR' && inTxn.error.column === 8, show(inTxn))
+
+    // The remote SDK's query() takes it too.
+    const sdk = await connect(s.url)
+    try {
+      const q = await sdk.query('SHOW STATS')
+      assert.equal(q.columns, ['metric', 'value'])
+      assert.is(q.commit.seq, -1)
+      assert.is(metrics({ ...r, rows: q.rows }).connections, 3)
+    } finally {
+      await sdk.close()
+    }
 
     // A closed connection leaves the count.
     a.terminate()
