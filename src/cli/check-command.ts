@@ -40,7 +40,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)
   const report = await runCheck({
     seed,
-    runs: int('runs', values.runs, 20, 1),
+    runs: int('runs', values.runs, 100, 1),
     txns: int('txns', values.txns, 100, 1),
     workers: int('workers', values.workers, 2, 0),
     crash: values.crash,
