@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os'
+import type { Database } from './database.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
@@ -107,7 +108,7 @@ function unwrap(o: TxnOutcome): { result: TxnResult; commit: CommitPosition } {
  * An embedded Acheron: the engine in this process over a data directory. The same operations as the
  * remote client (`call`, `createFunction`, `close`), plus the engine-level ones tests and tools use.
  */
-export class EmbeddedDatabase {
+export class EmbeddedDatabase implements Database {
   /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
   private readonly metrics: DatabaseStats
 

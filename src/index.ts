@@ -1,4 +1,5 @@
 // The package's public entry (CONTRACT.md §4).
+export type { Database, DatabaseStatementResult, DatabaseQueryResult, DatabaseCallResult, DatabaseCommitResult, DatabaseFunctionOptions } from './database.js'
 export { open, EmbeddedDatabase, toClientValue } from './embedded.js'
 export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, CommitResult } from './embedded.js'
 export { AcheronError, ERROR_CODES } from './errors.js'

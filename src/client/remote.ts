@@ -8,6 +8,7 @@
 // reconnect transparently (bounded attempts). A request that was never sent because no connection could be
 // made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
 import { readFileSync } from 'node:fs'
+import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
 import { decodeValue, encodeValue } from '../server/wire.js'
@@ -173,7 +174,7 @@ function delay(ms: number): Promise<void> {
 }
 
 /** A connection to `acheron serve`: the embedded interface over the wire protocol. */
-export class RemoteDatabase {
+export class RemoteDatabase implements Database {
   private ws: WebSocket | null = null
   private connecting: Promise<WebSocket> | null = null
   private readonly pending = new Map<number, Pending>()

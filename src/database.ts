@@ -1,0 +1,47 @@
+// The one interface the embedded database (`open`) and the remote client (`connect`) share
+// (CONTRACT.md §4): code written against `Database` runs unchanged in-process or over WebSocket.
+import type { CommitPosition } from './errors.js'
+
+export interface DatabaseStatementResult {
+  columns: string[]
+  rows: unknown[][]
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+export interface DatabaseQueryResult {
+  columns: string[]
+  rows: unknown[][]
+  commit: CommitPosition
+}
+
+export interface DatabaseCallResult {
+  value: unknown
+  commit: CommitPosition
+}
+
+export interface DatabaseCommitResult {
+  rowsAffected: number
+  commit: CommitPosition
+}
+
+export interface DatabaseFunctionOptions {
+  /** The export to run; defaults to the function's name. */
+  export?: string
+  fuel?: number
+  /** Memory limit in bytes. */
+  memory?: number
+  orReplace?: boolean
+}
+
+export interface Database {
+  /** Runs a script; one result per statement, in order. */
+  sql(script: string, params?: unknown[]): Promise<DatabaseStatementResult[]>
+  /** Runs exactly one statement that returns rows. */
+  query(sql: string, params?: unknown[]): Promise<DatabaseQueryResult>
+  /** `CALL fn(key, ...args)` as one transaction. */
+  call(fn: string, key: unknown, ...args: unknown[]): Promise<DatabaseCallResult>
+  /** `CREATE FUNCTION name FROM WASM <bytes>`. */
+  createFunction(name: string, wasm: Uint8Array, options?: DatabaseFunctionOptions): Promise<DatabaseCommitResult>
+  close(): Promise<void>
+}

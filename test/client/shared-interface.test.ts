@@ -1,0 +1,50 @@
+// One scenario written against the shared `Database` interface runs unchanged on the embedded database
+// (open) and on the remote client (connect) to a real server, and both give the same answers.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, connect, open, type Database } from '../../src/index.js'
+import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+
+const BANK = new Uint8Array(readFileSync(fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))))
+
+/** Creates a bank, moves money, checks an abort and the conservation of the total; returns what it saw. */
+async function scenario(db: Database): Promise<unknown[]> {
+  const seen: unknown[] = []
+  await db.sql('CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 4;')
+  for (const f of ['deposit', 'withdraw', 'transfer']) await db.createFunction(`account.${f}`, BANK, { export: f })
+  await db.call('account.deposit', 'alice', 100)
+  const t = await db.call('account.transfer', 'alice', 'bob', 30)
+  seen.push(t.value)
+  try {
+    await db.call('account.withdraw', 'bob', 1000)
+    seen.push('no abort')
+  } catch (e) {
+    seen.push(e instanceof AcheronError ? [e.code, e.commit !== undefined] : String(e))
+  }
+  const q = await db.query('SELECT id, balance FROM account ORDER BY id')
+  seen.push(q.columns, q.rows)
+  const [ins, sum] = await db.sql("INSERT INTO account VALUES ('carol', 5); SELECT SUM(balance) AS total FROM account;")
+  seen.push(ins?.rowsAffected, sum?.rows)
+  return seen
+}
+
+test('the same code gives the same answers embedded and over WebSocket', async () => {
+  const tmp = tempDir()
+  let server: ServerProcess | null = null
+  try {
+    const local = await open({ dir: tmp.dir, partitions: 4 })
+    const embedded = await scenario(local).finally(() => local.close())
+    server = await startServer({ args: ['--partitions', '4'] })
+    const remote = await connect(server.url)
+    const overWire = await scenario(remote).finally(() => remote.close())
+    assert.equal(overWire, embedded)
+    assert.equal(embedded, [70, ['TXN_ABORTED', true], ['id', 'balance'], [['alice', 70], ['bob', 30]], 1, [[105]]])
+  } finally {
+    await server?.kill()
+    tmp.cleanup()
+  }
+})
+
+test.run()
