@@ -39,7 +39,7 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
     const table: WorkloadTable = { name: 'kv', partitions: p }
     const call = txnArb([table], { txns: 1 }).filter((t): t is CallTxn => t.kind === 'call')
     return fc.record({
-      before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns) }),
+      before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns), size: 'max' }),
       after: fc.array(call, { minLength: 1, maxLength: 8 }),
       kill: fc.double({ min: 0, max: 1, noNaN: true }),
     }).map(({ before, after, kill }) => {

@@ -39,11 +39,13 @@ const txnArb: fc.Arbitrary<ListAppendTxn> = fc.record({
 })
 
 export function listAppendArb(config: { txns: number; partitions?: number }): fc.Arbitrary<ListAppendWorkload> {
-  const perClient = Math.max(1, Math.ceil(config.txns / 4))
-  return fc.record({
-    partitions: config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 }),
-    clients: fc.array(fc.array(txnArb, { minLength: 1, maxLength: perClient }), { minLength: 1, maxLength: CLIENTS_MAX }),
+  const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
+  // 1–8 clients sharing at most `txns` transactions (size 'max': lengths spread over the whole range).
+  const clients = fc.integer({ min: 1, max: CLIENTS_MAX }).chain((n) => {
+    const perClient = Math.max(1, Math.floor(config.txns / n))
+    return fc.array(fc.array(txnArb, { minLength: 1, maxLength: perClient, size: 'max' }), { minLength: n, maxLength: n })
   })
+  return fc.record({ partitions, clients })
 }
 
 /**

@@ -117,9 +117,11 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
   if (!Number.isSafeInteger(config.txns) || config.txns < 1) throw new RangeError(`txns must be a positive integer, not ${config.txns}`)
   const perBatch = Math.min(config.batchTxnsMax ?? BATCH_TXNS_MAX, BATCH_TXNS_MAX)
   return tablesArb(config).chain((tables) => {
-    const batch = fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch })
+    // size 'max': lengths spread over the whole range (fast-check's default keeps arrays near 10 long),
+    // so a history holds up to `txns` transactions, about half of that on average.
+    const batch = fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch, size: 'max' })
     const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
-    return fc.array(batch, { minLength: 1, maxLength: batchesMax })
+    return fc.array(batch, { minLength: 1, maxLength: batchesMax, size: 'max' })
       .map((batches) => ({ tables, batches: uniqueAppends(truncate(batches, config.txns)) }))
   })
 }
