@@ -49,11 +49,11 @@ for (const name of ['aria', 'calvin', 'serial']) {
 // Protocol bugs: the black-box checker (over WebSocket, trusting no declared order) and the replay
 // oracle each catch them. Durability bugs: the crash property.
 const CATCHERS: Record<string, { property: string; runs: number }[]> = {
-  'skip-ww-check': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
-  'skip-raw-check': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
-  'stale-snapshot': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
-  'arrival-order-tiebreak': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
-  'double-apply': [{ property: 'elle', runs: 25 }, { property: 'replay', runs: 25 }],
+  'skip-ww-check': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
+  'skip-raw-check': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
+  'stale-snapshot': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
+  'arrival-order-tiebreak': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
+  'double-apply': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
   'ack-before-durable': [{ property: 'crash', runs: 25 }],
   'wrong-recovery-position': [{ property: 'crash', runs: 25 }],
 }
