@@ -3,7 +3,7 @@
 // transaction of its BEGIN … COMMIT; each gets one result object R = {columns, rows, rowsAffected, commit}.
 import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
-import { scanSourceSql } from '../storage/sqlite-schema.js'
+import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../txn/catalog.js'
 import type { CatalogReadTxn, ColumnAssignment, DataTxn, RowExpr, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
 import { fromClientValue, type SqlValue } from '../values.js'
@@ -148,6 +148,7 @@ class Planner {
         const p = this.delete(s)
         return p.input.kind === 'delete' ? p : null
       }
+      case 'select': return this.pointSelect(s, this.table(s.table))
       default: return null
     }
   }
@@ -198,10 +199,28 @@ class Planner {
 
   private select(s: SelectStmt): Planned {
     const def = this.table(s.table)
+    const point = this.pointSelect(s, def)
+    if (point !== null) return point
     const r = renderSelect(s, { source: scanSourceSql(def), columns: this.columns(def), params: this.params })
     return {
       statement: s,
       input: { kind: 'select', table: def.name, sql: r.sql, values: r.values },
+      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+    }
+  }
+
+  /**
+   * A SELECT whose WHERE pins one key reads that row alone: it runs in the workers, inside a batch like
+   * any point transaction, instead of alone on the coordinator over every partition. SQLite still
+   * evaluates the whole statement, over a one-row source, so the answer is the same.
+   */
+  private pointSelect(s: SelectStmt, def: TableDef): Planned | null {
+    const key = this.key(s.where, def)
+    if (key === null) return null
+    const r = renderSelect(s, { source: ROW_SOURCE, columns: this.columns(def), params: this.params })
+    return {
+      statement: s,
+      input: { kind: 'select-key', table: def.name, key, query: { sql: r.sql, values: r.values } },
       shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
     }
   }

@@ -3,7 +3,7 @@ import { AcheronError } from '../errors.js'
 import type { TableDef } from '../txn/catalog.js'
 import type { RowExpr } from '../txn/types.js'
 import type { Row, SqlValue } from '../values.js'
-import { bindable, quoteIdent, sqliteTypeOf } from './sqlite-schema.js'
+import { bindable, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
 
 /** Evaluated statements kept by text; beyond this many the cache starts over. */
 const EVAL_STATEMENTS_MAX = 512
@@ -37,6 +37,38 @@ export class RowEvaluator {
       if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `expression failed: ${err.message}`)
       throw err
     }
+  }
+
+  /**
+   * Runs a SELECT that reads from ROW_SOURCE over one row (or none, when `row` is undefined): projection,
+   * WHERE, aggregates, ORDER BY and LIMIT all evaluated by SQLite, with the table's column affinities.
+   */
+  select(table: TableDef, row: Row | undefined, query: RowExpr): Row[] {
+    const cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
+    const sql = `WITH ${ROW_SOURCE} AS (SELECT ${cols} WHERE ?) ${query.sql}`
+    const stmt = this.prepare(sql)
+    try {
+      const values = [...(row ?? table.columns.map(() => null)).map(bindable), row === undefined ? 0 : 1, ...query.values.map(bindable)]
+      return (stmt.all(...values) as SqlValue[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v)))
+    } catch (err) {
+      if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `query failed: ${err.message}`)
+      throw err
+    }
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql)
+    if (stmt === undefined) {
+      try {
+        stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
+      } catch (err) {
+        if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `query failed: ${err.message}`)
+        throw err
+      }
+      if (this.statements.size >= EVAL_STATEMENTS_MAX) this.statements.clear()
+      this.statements.set(sql, stmt)
+    }
+    return stmt
   }
 
   /** True when the condition holds for the row (SQLite's truth: non-zero, not NULL). */

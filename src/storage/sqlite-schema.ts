@@ -23,6 +23,9 @@ export function scanSourceName(table: TableDef): string {
   return `${table.name.toLowerCase()}$all`
 }
 
+/** The one-row source a point SELECT reads (`select-key` transactions, src/storage/row-evaluator.ts). */
+export const ROW_SOURCE = '"__acheron_row"'
+
 export function scanSourceSql(table: TableDef): string {
   return quoteIdent(scanSourceName(table))
 }

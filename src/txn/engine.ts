@@ -155,7 +155,10 @@ export class Engine {
     if (this.sequencer.takeable(true)) {
       if (!this.pumpQueued) {
         this.pumpQueued = true
-        queueMicrotask(() => { this.pumpQueued = false; void this.pump() })
+        // setImmediate, not a microtask: batches that never leave this thread (SELECT scans, DDL, the
+        // inline executor) would otherwise chain through microtasks and starve timers and I/O while a
+        // caller keeps awaiting queries in a loop.
+        setImmediate(() => { this.pumpQueued = false; void this.pump() })
       }
       return
     }

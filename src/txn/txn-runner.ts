@@ -53,6 +53,11 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       const row = state.read(table, coerceKey(table, input.key))
       return { rows: row === undefined ? [] : [row], rowsAffected: 0 }
     }
+    case 'select-key': {
+      const table = catalog.table(input.table)
+      const row = state.read(table, coerceKey(table, input.key))
+      return { rows: state.env.evaluator.select(table, row, input.query), rowsAffected: 0 }
+    }
     case 'insert': {
       const table = catalog.table(input.table)
       if (input.rows.length > INSERT_ROWS_MAX) {

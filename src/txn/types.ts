@@ -24,6 +24,12 @@ export type DataTxn =
   | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean }
   /** Point read of one row. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
+  /**
+   * A SELECT whose WHERE pins one key: `query` is the rendered SELECT reading from the one-row source
+   * `ROW_SOURCE` (src/storage/row-evaluator.ts), which SQLite evaluates over this transaction's view of
+   * that row, so it means exactly what it means over the table.
+   */
+  | { readonly kind: 'select-key'; readonly table: string; readonly key: SqlValue; readonly query: RowExpr }
   /** UPDATE of the row at `key` (if it exists and `where` holds for it). */
   | { readonly kind: 'update'; readonly table: string; readonly key: SqlValue; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
   /** DELETE of the row at `key` (if it exists and `where` holds for it). */
@@ -82,7 +88,7 @@ export function isDdl(t: TxnInput): t is DdlTxn {
 
 export function isExclusive(t: TxnInput): t is ExclusiveTxn {
   switch (t.kind) {
-    case 'call': case 'insert': case 'get': case 'update': case 'delete': case 'multi': return false
+    case 'call': case 'insert': case 'get': case 'select-key': case 'update': case 'delete': case 'multi': return false
     default: return true
   }
 }
