@@ -21,6 +21,11 @@ export interface ListAppendTxn {
   readonly ops: readonly MicroOp[]
   /** Ends with an abort (always taken), so none of its appends may ever be seen. */
   readonly abort: boolean
+  /**
+   * Milliseconds the client thinks before sending it (0: at once). Think times break the lockstep in
+   * which every client waits for the same batch, so batches overlap (pipelining) as they do in real use.
+   */
+  readonly thinkMs: number
 }
 
 export interface ListAppendWorkload {
@@ -36,6 +41,7 @@ const opArb: fc.Arbitrary<MicroOp> = fc.record({ f: fc.constantFrom<'r' | 'a'>('
 const txnArb: fc.Arbitrary<ListAppendTxn> = fc.record({
   ops: fc.array(opArb, { minLength: 1, maxLength: 6 }),
   abort: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  thinkMs: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
 })
 
 export function listAppendArb(config: { txns: number; partitions?: number }): fc.Arbitrary<ListAppendWorkload> {
@@ -87,6 +93,7 @@ export function opsFromReply(t: ListAppendTxn, values: readonly number[], reply:
 
 async function runClient(db: RemoteDatabase, process: number, txns: readonly ListAppendTxn[], nextValue: () => number, nextId: () => number, history: HistoryTxn[]): Promise<void> {
   for (const t of txns) {
+    if (t.thinkMs > 0) await new Promise((resolve) => setTimeout(resolve, t.thinkMs))
     const values = t.ops.filter((o) => o.f === 'a').map(() => nextValue())
     const { key, steps } = programOf(t, values)
     const id = nextId()
