@@ -64,7 +64,7 @@ async function serve(args: string[]): Promise<number> {
   const workers = positiveInt('workers', values.workers, 0)
   // Loaded only when asked for: the harness is not part of a normal server.
   const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
-  const mutant = values.mutant === undefined || mutants === null ? null : mutants.mutantByName(values.mutant)
+  const mutant = mutants?.mutantByName(values.mutant as string) ?? null
   const options: OpenOptions = {
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),

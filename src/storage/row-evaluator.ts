@@ -23,13 +23,8 @@ export class RowEvaluator {
     const cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
     const items = exprs.map((e) => (asCondition ? `CASE WHEN (${e.sql}) THEN 1 ELSE 0 END` : `(${e.sql})`)).join(', ')
     const sql = `WITH "__acheron_row" AS (SELECT ${cols}) SELECT ${items} FROM "__acheron_row"`
-    let stmt = this.statements.get(sql)
     try {
-      if (stmt === undefined) {
-        stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
-        if (this.statements.size >= EVAL_STATEMENTS_MAX) this.statements.clear()
-        this.statements.set(sql, stmt)
-      }
+      const stmt = this.prepare(sql)
       const values = [...row.map(bindable), ...exprs.flatMap((e) => e.values.map(bindable))]
       const out = stmt.get(...values) as SqlValue[]
       return out.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v))
@@ -46,8 +41,8 @@ export class RowEvaluator {
   select(table: TableDef, row: Row | undefined, query: RowExpr): Row[] {
     const cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
     const sql = `WITH ${ROW_SOURCE} AS (SELECT ${cols} WHERE ?) ${query.sql}`
-    const stmt = this.prepare(sql)
     try {
+      const stmt = this.prepare(sql)
       const values = [...(row ?? table.columns.map(() => null)).map(bindable), row === undefined ? 0 : 1, ...query.values.map(bindable)]
       return (stmt.all(...values) as SqlValue[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v)))
     } catch (err) {
@@ -56,15 +51,11 @@ export class RowEvaluator {
     }
   }
 
+  /** A prepared statement by text, cached; SQLite's errors are the caller's to map. */
   private prepare(sql: string): Database.Statement {
     let stmt = this.statements.get(sql)
     if (stmt === undefined) {
-      try {
-        stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
-      } catch (err) {
-        if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `query failed: ${err.message}`)
-        throw err
-      }
+      stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
       if (this.statements.size >= EVAL_STATEMENTS_MAX) this.statements.clear()
       this.statements.set(sql, stmt)
     }

@@ -67,10 +67,7 @@ export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
 export async function openWorkloadDb(tables: readonly WorkloadTable[], options: OpenOptions, fns: StepFunctions): Promise<EmbeddedDatabase> {
   const db = await open({ batchIntervalMs: Infinity, ...options })
   try {
-    for (const t of tables) {
-      await db.sql(tableDdl(t))
-      await db.createFunction(`${t.name}.run`, fns.body, { runtime: fns.runtime, fuel: fns.fuel, export: 'run' })
-    }
+    await createTables(db, tables, fns)
     return db
   } catch (err) {
     await db.close()
@@ -119,6 +116,14 @@ export class EngineCache {
   }
 }
 
+/** Each table with its `run` function. */
+async function createTables(db: EmbeddedDatabase, tables: readonly WorkloadTable[], fns: StepFunctions): Promise<void> {
+  for (const t of tables) {
+    await db.sql(tableDdl(t))
+    await db.createFunction(`${t.name}.run`, fns.body, { runtime: fns.runtime, fuel: fns.fuel, export: 'run' })
+  }
+}
+
 async function dropTables(db: EmbeddedDatabase, names: readonly string[]): Promise<void> {
   for (const n of names) await db.sql(`DROP TABLE IF EXISTS ${n}`)
 }
@@ -133,10 +138,7 @@ export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFu
   if (cache !== undefined) {
     const db = await cache.engines.get(cache.key, options)
     await dropTables(db, names)
-    for (const t of w.tables) {
-      await db.sql(tableDdl(t))
-      await db.createFunction(`${t.name}.run`, fns.body, { runtime: fns.runtime, fuel: fns.fuel, export: 'run' })
-    }
+    await createTables(db, w.tables, fns)
     try {
       return await runOn(db, w, fns)
     } finally {

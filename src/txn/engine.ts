@@ -14,7 +14,7 @@ import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
 import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type RowWrite, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
 import { WorkerPool } from './worker-pool.js'
-import { ACK_BEFORE_DURABLE_DELAY_MS, NO_FAULTS, type EngineFaults } from './faults.js'
+import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 
 export interface EngineOptions extends SequencerLimits {
   readonly store: PartitionStore
@@ -35,6 +35,14 @@ interface ExecutedBatch {
   /** Final images of the committed transactions' writes, in id order. */
   readonly writes: RowWrite[]
   readonly executeMs: number
+}
+
+/** What each transaction of an executed batch replies, at its position in batch `number`. */
+function outcomesAt(number: number, run: BatchRun): TxnOutcome[] {
+  return run.executions.map((x, seq): TxnOutcome => {
+    const commit = { batch: number, seq }
+    return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }
+  })
 }
 
 function lastId(batch: readonly Sequenced[]): number {
@@ -94,8 +102,7 @@ export class Engine {
     const state = opts.store.load()
     this.catalog = new Catalog(state.catalog)
     this.modules = new Map(state.modules)
-    const faults = opts.faults ?? NO_FAULTS
-    this.lastBatch = faults.recoverOneBatchBack === true ? Math.max(0, state.lastBatch - 1) : state.lastBatch
+    this.lastBatch = opts.faults?.recoverOneBatchBack === true ? Math.max(0, state.lastBatch - 1) : state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
   }
 
@@ -250,11 +257,7 @@ export class Engine {
 
   /** The `ackBeforeDurable` fault: replies go out now, at the position the commit will use, before it is durable. */
   private acknowledgeEarly(batch: readonly Sequenced[], run: BatchRun): void {
-    const number = this.lastBatch + 1
-    run.executions.forEach((x, seq) => {
-      const commit = { batch: number, seq }
-      ;(batch[seq] as Sequenced).resolve(x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit })
-    })
+    outcomesAt(this.lastBatch + 1, run).forEach((o, seq) => (batch[seq] as Sequenced).resolve(o))
   }
 
   /** Makes an executed batch durable, then releases its replies. False if the commit failed. */
@@ -273,11 +276,7 @@ export class Engine {
     this.stats.walkRounds += e.run.walkRounds
     this.stats.lockMisses += e.run.lockMisses
     this.stats.staleExecutions = this.executor.staleExecutions
-    const outcomes = e.run.executions.map((x, seq): TxnOutcome => {
-      const commit = { batch: number, seq }
-      return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }
-    })
-    this.committed(number, e.batch, outcomes)
+    this.committed(number, e.batch, outcomesAt(number, e.run))
     return true
   }
 

@@ -18,5 +18,3 @@ export interface EngineFaults {
 
 /** How long the `ackBeforeDurable` fault leaves an acknowledged last batch uncommitted (a lazy flusher). */
 export const ACK_BEFORE_DURABLE_DELAY_MS = 20
-
-export const NO_FAULTS: EngineFaults = {}
