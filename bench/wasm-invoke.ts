@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
-import type { FuelMeter, InvocationContext } from '../src/txn/function-runtime.js'
+import type { FuelMeter, InvocationContext } from '../src/schema/function-runtime.js'
 import { createRuntime } from '../src/wasm-exec/runtime.js'
 import { FakeDb } from '../test/wasm-exec/fake-context.js'
 import { abiModule } from '../test/wasm-exec/wat.js'

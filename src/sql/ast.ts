@@ -1,6 +1,6 @@
 // The typed AST of Acheron's SQL (CONTRACT.md §3). Every node carries the position of its first token in
 // the ORIGINAL script, so that any later error (UNKNOWN_COLUMN, TYPE_MISMATCH, ...) can point at it.
-import type { ColumnType } from '../txn/catalog.js'
+import type { ColumnType } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 
 /** A place in the original script: 0-based UTF-16 offset, 1-based line and column (lines end at `\n`). */

@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
-import type { Catalog, ColumnDef, TableDef } from '../txn/catalog.js'
-import type { CatalogReadTxn, ColumnAssignment, DataTxn, RowExpr, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
+import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
+import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
+import type { CatalogReadTxn, DataTxn, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
 import { fromClientValue, type SqlValue } from '../values.js'
 import type {
   CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,

@@ -1,7 +1,7 @@
 // Statements of CONTRACT.md §3 → the typed AST (ast.ts). A hand-written recursive-descent parser over the
 // tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
-import { COLUMNS_MAX, PARTITIONS_MAX, type ColumnType } from '../txn/catalog.js'
+import { COLUMNS_MAX, PARTITIONS_MAX, type ColumnType } from '../schema/catalog.js'
 import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt,
   OrderTerm, Pos, SelectItem, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,

@@ -1,6 +1,6 @@
 // The token cursor and the expression grammar that every statement parser builds on.
 import { AcheronError } from '../errors.js'
-import { IDENTIFIER_LENGTH_MAX } from '../txn/catalog.js'
+import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
   AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import type { Catalog } from '../txn/catalog.js'
+import type { Catalog } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 import type { PartitionStore } from './partition-store.js'
 

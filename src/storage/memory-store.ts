@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import { invariant } from '../errors.js'
-import type { CatalogData, TableDef } from '../txn/catalog.js'
+import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
-import { compareKeys, type RowKey } from './keys.js'
-import type { RowWrite } from '../txn/types.js'
+import { compareKeys, type RowKey } from '../schema/keys.js'
+import type { RowWrite } from '../schema/rows.js'
 import type { BatchCommit, PartitionStore, SnapshotReader, StoredState } from './partition-store.js'
 import { bindable, createPartitionTableSql, partitionTableName, quoteIdent, scanSourceSql } from './sqlite-schema.js'
 

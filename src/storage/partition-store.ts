@@ -1,6 +1,5 @@
-import type { CatalogData, TableDef } from '../txn/catalog.js'
-import type { BaseReader } from '../txn/txn-state.js'
-import type { RowWrite } from '../txn/types.js'
+import type { CatalogData, TableDef } from '../schema/catalog.js'
+import type { BaseReader, RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 
 /** Everything a store holds about itself, read once at open (recovery). */

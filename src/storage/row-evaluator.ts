@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import type { TableDef } from '../txn/catalog.js'
-import type { RowExpr } from '../txn/types.js'
+import type { TableDef } from '../schema/catalog.js'
+import type { RowExpr } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { bindable, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
-import type { CatalogData, TableDef } from '../txn/catalog.js'
+import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row } from '../values.js'
-import { partitionOf, type RowKey } from './keys.js'
+import { partitionOf, type RowKey } from '../schema/keys.js'
 import type { SnapshotReader } from './partition-store.js'
 import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 

@@ -1,4 +1,4 @@
-import type { ColumnDef, ColumnType, TableDef } from '../txn/catalog.js'
+import type { ColumnDef, ColumnType, TableDef } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 
 /** The file that holds every partition, the catalog and the batch position of a node. */

@@ -3,9 +3,9 @@
 // property does and how fast. Protocol bugs are Protocol plug-ins (the research path: one object, the
 // whole harness unchanged); durability and recovery bugs are EngineFaults.
 import type { OpenOptions } from '../embedded.js'
-import type { RowKey } from '../storage/keys.js'
-import { partitionOf } from '../storage/keys.js'
-import type { TableDef } from '../txn/catalog.js'
+import type { RowKey } from '../schema/keys.js'
+import { partitionOf } from '../schema/keys.js'
+import type { TableDef } from '../schema/catalog.js'
 import type { EngineFaults } from '../txn/faults.js'
 import { deterministicFallback } from '../txn/protocols/fallback.js'
 import type { BatchExecutor, Protocol } from '../txn/protocols/protocol.js'

@@ -1,6 +1,6 @@
 import { AcheronError } from '../errors.js'
 import { describeValue, isInt64, type Row, type SqlValue } from '../values.js'
-import type { ColumnDef, TableDef } from './catalog.js'
+import type { ColumnDef, TableDef } from '../schema/catalog.js'
 
 /**
  * Converts a value to a column's type, or throws TYPE_MISMATCH. The result is exactly what SQLite

@@ -1,15 +1,16 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import { rowKeyOf } from '../storage/keys.js'
+import { rowKeyOf } from '../schema/keys.js'
 import type { PartitionStore } from '../storage/partition-store.js'
 import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Row, SqlValue } from '../values.js'
-import type { Catalog, TableDef } from './catalog.js'
+import type { Catalog, TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
 import { applyAssignments, runStep } from './txn-runner.js'
 import type { TxnState } from './txn-state.js'
-import type { CatalogReadTxn, ExclusiveMultiTxn, RowWrite, ScanTxn, SelectTxn, TxnResult } from './types.js'
+import type { RowWrite } from '../schema/rows.js'
+import type { CatalogReadTxn, ExclusiveMultiTxn, ScanTxn, SelectTxn, TxnResult } from './types.js'
 
 /** What a transaction run on the coordinator produced: its result and the rows to commit with it. */
 export interface CoordinatorRun {

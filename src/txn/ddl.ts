@@ -4,9 +4,9 @@ import type { BatchCommit } from '../storage/partition-store.js'
 import {
   COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
   checkIdentifier, type Catalog, type ColumnDef, type FunctionDef, type RuntimeKind, type TableDef,
-} from './catalog.js'
+} from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
-import type { FunctionRuntime } from './function-runtime.js'
+import type { FunctionRuntime } from '../schema/function-runtime.js'
 import type { DdlTxn } from './types.js'
 
 /** What a DDL transaction changes: the parts of a BatchCommit, or nothing (IF [NOT] EXISTS no-ops). */

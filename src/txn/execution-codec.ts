@@ -1,6 +1,7 @@
-import type { RowKey } from '../storage/keys.js'
+import type { RowKey } from '../schema/keys.js'
 import type { Row, SqlValue } from '../values.js'
-import type { Execution, RowWrite, TxnFailure, TxnResult } from './types.js'
+import type { RowWrite } from '../schema/rows.js'
+import type { Execution, TxnFailure, TxnResult } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 
 /**

@@ -1,4 +1,4 @@
-import type { CatalogData } from './catalog.js'
+import type { CatalogData } from '../schema/catalog.js'
 import type { ExecutionHost } from './execution-host.js'
 import type { BatchExecutor } from './protocols/protocol.js'
 import type { Execution, SequencedTxn } from './types.js'

@@ -1,5 +1,5 @@
-import type { RowKey } from '../storage/keys.js'
-import type { CatalogData } from './catalog.js'
+import type { RowKey } from '../schema/keys.js'
+import type { CatalogData } from '../schema/catalog.js'
 import type { EngineExecutor } from './executor.js'
 import type { BatchExecutor } from './protocols/protocol.js'
 import type { Execution, SequencedTxn } from './types.js'

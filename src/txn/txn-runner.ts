@@ -1,10 +1,11 @@
 import { AcheronError } from '../errors.js'
-import type { RowKey } from '../storage/keys.js'
+import type { RowKey } from '../schema/keys.js'
 import { valuesEqual, type Row, type SqlValue } from '../values.js'
-import type { ColumnDef, TableDef } from './catalog.js'
+import type { ColumnDef, TableDef } from '../schema/catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
-import { LockMiss, TxnState, type BaseReader, type ExecEnv } from './txn-state.js'
-import type { ColumnAssignment, DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
+import type { BaseReader, ColumnAssignment } from '../schema/rows.js'
+import { LockMiss, TxnState, type ExecEnv } from './txn-state.js'
+import type { DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
 
 /** Rows one INSERT may carry; bigger loads are split by the client. */
 export const INSERT_ROWS_MAX = 1_000_000

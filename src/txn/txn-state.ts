@@ -1,18 +1,13 @@
 import { AcheronError } from '../errors.js'
-import { rowKeyOf, type RowKey } from '../storage/keys.js'
+import { rowKeyOf, type RowKey } from '../schema/keys.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { Row, SqlValue } from '../values.js'
-import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from './catalog.js'
+import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from '../schema/catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
 import {
   CALL_DEPTH_MAX, EngineSignal, type FuelMeter, type FunctionRuntime, type InvocationContext, type ModuleSource,
-} from './function-runtime.js'
-import type { RowWrite } from './types.js'
-
-/** The state beneath one transaction: the batch snapshot, plus earlier writes of a fallback walk. */
-export interface BaseReader {
-  read(table: TableDef, key: bigint | string, rowKey: RowKey): Row | undefined
-}
+} from '../schema/function-runtime.js'
+import type { BaseReader, RowWrite } from '../schema/rows.js'
 
 /** What a thread executing transactions has at hand for one batch. */
 export interface ExecEnv {

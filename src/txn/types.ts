@@ -1,21 +1,8 @@
 import type { CommitPosition, ErrorCode } from '../errors.js'
-import type { RowKey } from '../storage/keys.js'
+import type { RowKey } from '../schema/keys.js'
+import type { ColumnAssignment, RowExpr, RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import type { ColumnDef, FunctionLimits, RuntimeKind } from './catalog.js'
-
-/**
- * An SQL expression over one row of a table, rendered by the SQL layer (`renderExpr`): column names
- * quoted, every literal a bound `?`. SQLite evaluates it, so it means exactly what it means in SQLite.
- */
-export interface RowExpr {
-  readonly sql: string
-  readonly values: readonly SqlValue[]
-}
-
-export interface ColumnAssignment {
-  readonly column: string
-  readonly expr: RowExpr
-}
+import type { ColumnDef, FunctionLimits, RuntimeKind } from '../schema/catalog.js'
 
 /** A transaction that executes inside a batch, on worker threads. Plain data (crosses threads). */
 export type DataTxn =
@@ -116,14 +103,6 @@ export interface TxnFailure {
   readonly message: string
   /** In a `multi` transaction, the index of the step that failed. */
   readonly step?: number
-}
-
-/** One row written by a transaction: its final image, or null for a delete. */
-export interface RowWrite {
-  readonly rowKey: RowKey
-  readonly table: string
-  readonly key: SqlValue
-  readonly row: Row | null
 }
 
 /** What one execution of a transaction did, against some view of the state. */

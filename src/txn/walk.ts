@@ -1,7 +1,7 @@
-import type { RowKey } from '../storage/keys.js'
+import type { RowKey } from '../schema/keys.js'
 import type { Row } from '../values.js'
-import type { TableDef } from './catalog.js'
-import type { BaseReader } from './txn-state.js'
+import type { TableDef } from '../schema/catalog.js'
+import type { BaseReader } from '../schema/rows.js'
 import type { Execution, SequencedTxn } from './types.js'
 
 /**

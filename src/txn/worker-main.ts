@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
 import { decodeWalkTask, encodeExecutions, encodeWalkResult } from './execution-codec.js'
 import { ExecutionHost } from './execution-host.js'
-import { loadRuntimes } from './function-runtime.js'
+import { loadRuntimes } from '../schema/function-runtime.js'
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
 const init = workerData as WorkerInit

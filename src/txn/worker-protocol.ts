@@ -1,6 +1,6 @@
 import type { ReaderSpec } from '../storage/partition-store.js'
-import type { CatalogData } from './catalog.js'
-import type { RuntimeModules } from './function-runtime.js'
+import type { CatalogData } from '../schema/catalog.js'
+import type { RuntimeModules } from '../schema/function-runtime.js'
 import type { ExecutionsWire, WalkResultWire, WalkTaskWire } from './execution-codec.js'
 import type { SequencedTxn } from './types.js'
 

@@ -9,7 +9,7 @@
  * from the guest (set_real, call_arg_real, ret_real) becomes NULL, as SQLite would store it.
  */
 import { AcheronError } from '../errors.js'
-import type { InvocationContext } from '../txn/function-runtime.js'
+import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'

@@ -3,8 +3,8 @@
  * runs each invocation in a fresh instance over a pooled memory, with fuel shared by the call chain.
  */
 import { AcheronError } from '../errors.js'
-import type { FunctionDef } from '../txn/catalog.js'
-import type { FunctionRuntime, InvocationContext, ModuleSource } from '../txn/function-runtime.js'
+import type { FunctionDef } from '../schema/catalog.js'
+import type { FunctionRuntime, InvocationContext, ModuleSource } from '../schema/function-runtime.js'
 import type { SqlValue } from '../values.js'
 import { Frame, Host } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'

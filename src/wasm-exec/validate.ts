@@ -4,7 +4,7 @@
  * depend on the function definition (its export name and memory limit).
  */
 import { AcheronError } from '../errors.js'
-import type { FunctionDef } from '../txn/catalog.js'
+import type { FunctionDef } from '../schema/catalog.js'
 import {
   ABI_IMPORTS, ABI_MODULE, AS_ABORT, RESERVED_PREFIX, formatSignature,
   type ImportSignature, type WasmValType,

@@ -1,7 +1,7 @@
 // A test-only function runtime: function bodies are JS functions named by the export, so the engine's
 // tests do not depend on the WebAssembly runtime. Loaded by module URL in every thread, like `wasm`.
 import { AcheronError } from '../../src/errors.js'
-import type { FunctionRuntime, InvocationContext } from '../../src/txn/function-runtime.js'
+import type { FunctionRuntime, InvocationContext } from '../../src/schema/function-runtime.js'
 import type { SqlValue } from '../../src/values.js'
 
 import type { Step } from '../../src/testing/steps.js'

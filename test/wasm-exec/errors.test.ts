@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/errors.js'
-import { EngineSignal } from '../../src/txn/function-runtime.js'
+import { EngineSignal } from '../../src/schema/function-runtime.js'
 import { Wasm } from '../../src/wasm-exec/wasm-api.js'
 import { expectCode, guest, newDb, thrown } from './setup.js'
 import { abiModule, wat } from './wat.js'

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto'
 import { AcheronError } from '../../src/errors.js'
-import { FUEL_DEFAULT, MEMORY_BYTES_DEFAULT, type ColumnDef, type ColumnType, type FunctionDef, type TableDef } from '../../src/txn/catalog.js'
-import { CALL_DEPTH_MAX, type FuelMeter, type FunctionRuntime, type InvocationContext, type ModuleSource } from '../../src/txn/function-runtime.js'
+import { FUEL_DEFAULT, MEMORY_BYTES_DEFAULT, type ColumnDef, type ColumnType, type FunctionDef, type TableDef } from '../../src/schema/catalog.js'
+import { CALL_DEPTH_MAX, type FuelMeter, type FunctionRuntime, type InvocationContext, type ModuleSource } from '../../src/schema/function-runtime.js'
 import type { SqlValue } from '../../src/values.js'
 
 export function moduleSource(bytes: Uint8Array): ModuleSource {

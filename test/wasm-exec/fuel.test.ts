@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { FuelMeter } from '../../src/txn/function-runtime.js'
+import type { FuelMeter } from '../../src/schema/function-runtime.js'
 import { expectCode, newDb, runtime } from './setup.js'
 import { abiModule } from './wat.js'
 

@@ -1,4 +1,4 @@
-import type { RowKey } from '../../storage/keys.js'
+import type { RowKey } from '../../schema/keys.js'
 import type { SequencedTxn } from '../types.js'
 import { deterministicFallback } from './fallback.js'
 import type { BatchExecutor, BatchRun, Protocol } from './protocol.js'

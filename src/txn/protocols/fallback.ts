@@ -1,5 +1,5 @@
 import { invariant } from '../../errors.js'
-import type { RowKey } from '../../storage/keys.js'
+import type { RowKey } from '../../schema/keys.js'
 import type { Execution, SequencedTxn } from '../types.js'
 import type { WalkTask } from '../walk.js'
 import type { BatchExecutor, BatchRun } from './protocol.js'

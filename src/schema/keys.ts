@@ -1,4 +1,4 @@
-import type { TableDef } from '../txn/catalog.js'
+import type { TableDef } from './catalog.js'
 import type { SqlValue } from '../values.js'
 
 /**
