@@ -3,13 +3,20 @@ import type { Database } from './database.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
-import { MemoryPartitionStore } from './storage/memory-store.js'
-import type { PartitionStore, SyncMode } from './storage/partition-store.js'
-import { SqlitePartitionStore } from './storage/sqlite-store.js'
+import { join } from 'node:path'
+import { crashPoints, type CrashAt } from './crash-points.js'
+import type { BatchLog, SyncMode } from './log/batch-log.js'
+import { FileBatchLog } from './log/file-log.js'
+import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
+import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
+import { DATABASE_FILE, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
 import type { EngineFaults } from './txn/faults.js'
-import type { RuntimeModules } from './schema/function-runtime.js'
+import type { Replan } from './txn/sequencer.js'
+import { StateService, type CheckpointPolicy } from './txn/state-service.js'
+import { LocalStateStore, type StateStore } from './txn/state-store.js'
+import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import type { TxnInput, TxnOutcome, TxnResult } from './txn/types.js'
 import { fromClientValue, type SqlValue } from './values.js'
@@ -19,6 +26,10 @@ export const DEFAULT_PARTITIONS = 8
 export const DEFAULT_BATCH_TXNS_MAX = 1000
 export const DEFAULT_BATCH_INTERVAL_MS = 2
 export const DEFAULT_PENDING_TXNS_MAX = 100_000
+/** A checkpoint is taken at most this long after the first write it holds... */
+export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000
+/** ...or once this many row writes wait for one (it bounds the executors' in-memory images). */
+export const DEFAULT_CHECKPOINT_WRITES_MAX = 500_000
 
 export interface OpenOptions {
   /** Data directory (created if missing). Default `./acheron-data`. */
@@ -31,10 +42,26 @@ export interface OpenOptions {
   workers?: number
   /** Concurrency control: 'aria' (default), 'calvin', 'serial', or a research Protocol. */
   protocol?: string | Protocol
-  /** 'full' (default): a batch is acknowledged only once fsynced. */
+  /**
+   * 'full' (default): a batch is acknowledged only once its log entry is flushed to disk (fdatasync).
+   * 'normal': once written to the operating system (flushed within ~200 ms). 'off': never flushed by us.
+   * A process kill loses nothing acknowledged in any mode; a power loss may, except with 'full'.
+   */
   sync?: SyncMode
-  /** Caps the database file size; a batch that would exceed it fails whole, like a full disk. */
+  /** Caps the batch log's bytes: an append beyond fails its batch whole, with STORAGE_FULL (a stand-in for a full disk). */
   storageBytesMax?: number
+  /** Longest a released write waits for a checkpoint (ms; 0: a checkpoint after every batch). Default 1000; 0 in memory. */
+  checkpointIntervalMs?: number
+  /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
+  checkpointWritesMax?: number
+  /** A log segment is closed once it holds this many bytes. Default 64 MiB. */
+  logSegmentBytesMax?: number
+  /** Log segments kept after a durable checkpoint made them unnecessary. Default 2. */
+  logSegmentsKept?: number
+  /** Observes every batch from the start, the batches replayed at recovery included. */
+  onBatch?: (record: BatchRecord) => void
+  /** Kill the process at a named instant (research and crash tests only). */
+  crashAt?: CrashAt
   batchTxnsMax?: number
   /**
    * Longest wait of a transaction for its batch to close while a batch executes (an idle engine closes it
@@ -118,13 +145,18 @@ export class EmbeddedDatabase implements Database {
 
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
     const memory = options.memory === true
-    const store: PartitionStore = memory ? new MemoryPartitionStore() : new SqlitePartitionStore(options.dir ?? DEFAULT_DATA_DIR, options.sync ?? 'full', options.storageBytesMax)
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? 'aria')
     const log = options.log ?? (() => {})
+    const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)
+    const loaded = memory ? await loadRuntimes(runtimes) : undefined
+    const { batchLog, store } = await openStorage(options, runtimes, logFn, loaded)
     try {
       const engine = await Engine.start({
+        batchLog,
         store,
+        ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
+        ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
         workers: options.workers ?? (memory ? 0 : Math.min(2, availableParallelism())),
         protocol,
         defaultPartitions: options.partitions ?? DEFAULT_PARTITIONS,
@@ -132,20 +164,21 @@ export class EmbeddedDatabase implements Database {
         batchIntervalMs: options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS,
         pendingTxnsMax: options.pendingTxnsMax ?? DEFAULT_PENDING_TXNS_MAX,
         runtimes,
-        log: (fn, message) => log(`[${fn}] ${message}`),
+        log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
       })
       return new EmbeddedDatabase(engine)
     } catch (err) {
-      store.close()
+      await store.close().catch(() => {})
+      await batchLog.close().catch(() => {})
       throw err
     }
   }
 
   /** Submits any engine transaction; resolves with its outcome (failures included, not thrown). */
-  submit(input: TxnInput): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
     const started = this.metrics.begin()
-    return this.engine.submit(input).then(
+    return this.engine.submit(input, plan ?? null).then(
       (o) => { this.metrics.end(started); return o },
       (err: unknown) => { this.metrics.abandon(); throw err },
     )
@@ -227,7 +260,7 @@ export class EmbeddedDatabase implements Database {
   /** What SQL runs against; a server passes its own gauges for SHOW STATS. */
   sqlTarget(server?: ServerGauges): SqlTarget {
     return {
-      submit: (i) => this.submit(i),
+      submit: (i, plan) => this.submit(i, plan),
       catalog: () => this.engine.currentCatalog,
       stats: () => ({ rows: this.statsRows(server), lastBatch: this.engine.lastCommittedBatch }),
     }
@@ -261,6 +294,36 @@ export class EmbeddedDatabase implements Database {
   close(): Promise<void> {
     return this.engine.close()
   }
+}
+
+/**
+ * The batch log and the state store of a data directory (`<dir>/log/`, `<dir>/acheron.db`, the state
+ * on its own thread), or of memory mode (both in memory, the state on the calling thread).
+ */
+async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore }> {
+  const sync = options.sync ?? 'full'
+  if (options.memory === true) {
+    const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
+    const file = new SqliteStateFile(':memory:', 'off', { ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}) })
+    const service = new StateService(file, loaded ?? new Map(), policy, log)
+    return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()) }
+  }
+  const dir = options.dir ?? DEFAULT_DATA_DIR
+  const crash = crashPoints(options.crashAt)
+  const batchLog = await FileBatchLog.open({
+    dir: join(dir, 'log'), sync, crash,
+    ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
+    ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
+    ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
+  })
+  if (batchLog.cutTail !== null) log('log', `cut a torn tail of ${batchLog.cutTail.bytes} bytes at byte ${batchLog.cutTail.offset} of ${batchLog.cutTail.file} (a write the last run did not finish)`)
+  const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
+  const store = new ThreadStateStore({
+    file: join(dir, DATABASE_FILE), sync, runtimes, policy,
+    ...(options.crashAt !== undefined ? { crashAt: options.crashAt } : {}),
+    ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
+  }, log)
+  return { batchLog, store }
 }
 
 export function open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {

@@ -6,7 +6,8 @@ import { AcheronError, type CommitPosition } from '../errors.js'
 import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
-import type { CatalogReadTxn, DataTxn, ScanTxn, SelectTxn, TxnInput, TxnOutcome, TxnResult } from '../txn/types.js'
+import type { Replan } from '../txn/sequencer.js'
+import { isDdl, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { fromClientValue, type SqlValue } from '../values.js'
 import type {
   CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
@@ -18,7 +19,8 @@ import { groupTransactions } from './transactions.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
 export interface SqlTarget {
-  submit(input: TxnInput): Promise<TxnOutcome>
+  /** `plan` lets the engine plan the statement again at its position if a DDL changed the catalog first. */
+  submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome>
   /** The catalog as of now (every DDL already acknowledged is in it). */
   catalog(): Catalog
   /** SHOW STATS: the metrics as of now and the last durable batch; absent, SHOW STATS is FORBIDDEN. */
@@ -307,10 +309,10 @@ function showStats(target: SqlTarget, s: Statement): StatementResult {
   return { columns: ['metric', 'value'], rows: rows.map(([name, value]) => [name, value]), rowsAffected: 0, commit: { batch: lastBatch, seq: -1 } }
 }
 
-async function run(target: SqlTarget, input: TxnInput, s: Statement): Promise<{ result: TxnResult; commit: CommitPosition }> {
+async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Replan): Promise<{ result: TxnResult; commit: CommitPosition }> {
   let o: TxnOutcome
   try {
-    o = await target.submit(input)
+    o = await target.submit(input, plan)
   } catch (err) {
     throw pin(err, s)
   }
@@ -345,43 +347,70 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       } catch (err) {
         throw pin(err, s)
       }
-      const { result, commit } = await run(target, planned.input, s)
+      // A statement planned now runs at its position: if a DDL sequenced before it changes the catalog
+      // first, the engine plans it again there (DDL itself is never re-planned).
+      const plan: Replan | undefined = isDdl(planned.input) ? undefined : {
+        catalogVersion: target.catalog().version,
+        replan: (catalog) => {
+          planned = new Planner(catalog, paramsOf[s.index] ?? [], options).single(s)
+          return planned.input
+        },
+      }
+      const { result, commit } = await run(target, planned.input, s, plan)
       results.push({ ...planned.shape(result), rowsAffected: result.rowsAffected, commit })
       continue
     }
-    const catalog = target.catalog()
-    const steps: Planned[] = []
-    // Point statements run in the workers as one `multi`; a query or a scan inside makes the whole
-    // transaction run alone on the coordinator (`multi-exclusive`), where queries see its own writes.
-    let alone = false
-    for (const s of unit.statements) {
-      if (s.kind === 'show-stats') {
-        throw errorAt('SYNTAX_ERROR', s.pos, s.index, 'SHOW STATS reads counters and is not a transaction: run it outside BEGIN … COMMIT')
-      }
-      let p: Planned | null
-      try {
-        const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
-        p = planner.dataTxn(s)
-        if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
-          p = planner.single(s)
-          alone = true
+    const planUnit = (catalog: Catalog): { steps: Planned[]; input: TxnInput } => {
+      const steps: Planned[] = []
+      // Point statements run in the workers as one `multi`; a query or a scan inside makes the whole
+      // transaction run alone (`multi-exclusive`), where queries see its own writes.
+      let alone = false
+      for (const s of unit.statements) {
+        if (s.kind === 'show-stats') {
+          throw errorAt('SYNTAX_ERROR', s.pos, s.index, 'SHOW STATS reads counters and is not a transaction: run it outside BEGIN … COMMIT')
         }
-      } catch (err) {
-        throw pin(err, s)
+        let p: Planned | null
+        try {
+          const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
+          p = planner.dataTxn(s)
+          if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
+            p = planner.single(s)
+            alone = true
+          }
+        } catch (err) {
+          throw pin(err, s)
+        }
+        if (p === null) {
+          throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
+        }
+        steps.push(p)
       }
-      if (p === null) {
-        throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
-      }
-      steps.push(p)
+      const input: TxnInput = alone
+        ? { kind: 'multi-exclusive', steps: steps.map((p) => p.input as DataTxn | SelectTxn | ScanTxn | CatalogReadTxn) }
+        : { kind: 'multi', steps: steps.map((p) => p.input as DataTxn) }
+      return { steps, input }
+    }
+    let unitPlan = planUnit(target.catalog())
+    const plan: Replan = {
+      catalogVersion: target.catalog().version,
+      replan: (catalog) => {
+        try {
+          unitPlan = planUnit(catalog)
+        } catch (err) {
+          // The engine reports which step failed by its index inside the transaction.
+          if (err instanceof AcheronError && err.statement !== undefined) err.statement = unit.statements.findIndex((st) => st.index === err.statement)
+          throw err
+        }
+        return unitPlan.input
+      },
     }
     let o: TxnOutcome
     try {
-      o = await target.submit(alone
-        ? { kind: 'multi-exclusive', steps: steps.map((p) => p.input as DataTxn | SelectTxn | ScanTxn | CatalogReadTxn) }
-        : { kind: 'multi', steps: steps.map((p) => p.input as DataTxn) })
+      o = await target.submit(unitPlan.input, plan)
     } catch (err) {
       throw pin(err, unit.begin)
     }
+    const steps = unitPlan.steps
     if (!o.ok) {
       // Which step failed, when the engine says so (`step`); else the error is pinned at BEGIN.
       const step = o.failure.step

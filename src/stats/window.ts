@@ -7,7 +7,10 @@ import { LatencyHistogram } from './histogram.js'
 
 /** The engine's cumulative counters the window turns into rates (a subset of EngineStats). */
 export interface EngineCounters {
+  /** Every transaction that ran: in batches, and reads answered at a position. */
   readonly txns: number
+  /** Transactions inside numbered batches (the batch size counts these). */
+  readonly batchedTxns: number
   readonly committed: number
   readonly rolledBack: number
   readonly batches: number
@@ -16,10 +19,10 @@ export interface EngineCounters {
 
 type Counts = { -readonly [K in keyof EngineCounters]: number }
 
-const COUNTER_KEYS: readonly (keyof EngineCounters)[] = ['txns', 'committed', 'rolledBack', 'batches', 'fallbackTxns']
+const COUNTER_KEYS: readonly (keyof EngineCounters)[] = ['txns', 'batchedTxns', 'committed', 'rolledBack', 'batches', 'fallbackTxns']
 
 function zero(): Counts {
-  return { txns: 0, committed: 0, rolledBack: 0, batches: 0, fallbackTxns: 0 }
+  return { txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, batches: 0, fallbackTxns: 0 }
 }
 
 export interface WindowOptions {
@@ -107,18 +110,21 @@ export class StatsWindow {
     }
     // Field by field rather than over COUNTER_KEYS: this runs once per transaction.
     const txns = counters.txns - last.txns
+    const batchedTxns = counters.batchedTxns - last.batchedTxns
     const committed = counters.committed - last.committed
     const rolledBack = counters.rolledBack - last.rolledBack
     const batches = counters.batches - last.batches
     const fallbackTxns = counters.fallbackTxns - last.fallbackTxns
     if (txns === 0 && committed === 0 && rolledBack === 0 && batches === 0 && fallbackTxns === 0) return
     last.txns = counters.txns
+    last.batchedTxns = counters.batchedTxns
     last.committed = counters.committed
     last.rolledBack = counters.rolledBack
     last.batches = counters.batches
     last.fallbackTxns = counters.fallbackTxns
     const c = this.current(t).counts
     if (txns > 0) c.txns += txns
+    if (batchedTxns > 0) c.batchedTxns += batchedTxns
     if (committed > 0) c.committed += committed
     if (rolledBack > 0) c.rolledBack += rolledBack
     if (batches > 0) c.batches += batches
@@ -150,8 +156,8 @@ export class StatsWindow {
       committedPerS: rate(sum.committed),
       abortedPerS: rate(sum.rolledBack),
       batchesPerS: rate(sum.batches),
-      batchSizeMean: sum.batches > 0 ? sum.txns / sum.batches : 0,
-      fallbackShare: sum.txns > 0 ? sum.fallbackTxns / sum.txns : 0,
+      batchSizeMean: sum.batches > 0 ? sum.batchedTxns / sum.batches : 0,
+      fallbackShare: sum.batchedTxns > 0 ? sum.fallbackTxns / sum.batchedTxns : 0,
       replies: latency.count,
       latencyP50Ms: latency.quantileMs(0.5),
       latencyP95Ms: latency.quantileMs(0.95),
@@ -162,5 +168,5 @@ export class StatsWindow {
 }
 
 function pick(c: EngineCounters): Counts {
-  return { txns: c.txns, committed: c.committed, rolledBack: c.rolledBack, batches: c.batches, fallbackTxns: c.fallbackTxns }
+  return { txns: c.txns, batchedTxns: c.batchedTxns, committed: c.committed, rolledBack: c.rolledBack, batches: c.batches, fallbackTxns: c.fallbackTxns }
 }

@@ -1,17 +1,17 @@
 import { createHash, type Hash } from 'node:crypto'
-import type { Catalog } from '../schema/catalog.js'
-import type { SqlValue } from '../values.js'
-import type { PartitionStore } from './partition-store.js'
+import type { CatalogData, TableDef } from '../schema/catalog.js'
+import type { Row, SqlValue } from '../values.js'
 
 /**
  * A hash of the whole state: every table (by name) with its definition and every row in key order,
  * each value with its type. Equal digests mean equal state row for row and bit for bit.
  */
-export function stateDigest(catalog: Catalog, store: PartitionStore): string {
+export function stateDigest(catalog: CatalogData, scanTable: (t: TableDef) => Row[]): string {
   const h = createHash('sha256')
-  for (const table of catalog.sortedTables()) {
+  const tables = [...catalog.tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const table of tables) {
     h.update(`table ${table.name.toLowerCase()} ${JSON.stringify(table.columns.map((c) => [c.name, c.type, c.notNull]))} ${table.keyIndex} ${table.partitions}\n`)
-    for (const row of store.scanTable(table)) {
+    for (const row of scanTable(table)) {
       for (const v of row) hashValue(h, v)
       h.update('\n')
     }

@@ -2,22 +2,26 @@ import Database from 'better-sqlite3'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row } from '../values.js'
 import { partitionOf, type RowKey } from '../schema/keys.js'
-import type { SnapshotReader } from './partition-store.js'
+import type { BaseSnapshot } from './state-file.js'
 import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 
 /**
- * A read-only connection to the node's database, one per thread. Between `begin` and `end` it holds one
- * SQLite read transaction, so every read sees the same committed batch; reads are cached per snapshot.
+ * A read-only connection to the node's checkpoint file, one per thread. Between `begin` and `end` it
+ * holds one SQLite read transaction, so every read sees the same committed checkpoint, whose batch is
+ * `position`; reads are cached per snapshot.
  */
-export class SqliteSnapshotReader implements SnapshotReader {
+export class SqliteSnapshotReader implements BaseSnapshot {
   private readonly db: Database.Database
   private readonly statements = new PerPartition<Database.Statement>()
   private readonly cache = new Map<RowKey, Row | undefined>()
   private catalogVersion = -1
   private open = false
+  private readonly lastBatch: Database.Statement
+  position = 0
 
   constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
+    this.lastBatch = this.db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck()
   }
 
   begin(catalog: CatalogData): void {
@@ -29,6 +33,8 @@ export class SqliteSnapshotReader implements SnapshotReader {
     this.cache.clear()
     this.db.exec('BEGIN')
     this.open = true
+    // The first read fixes the snapshot: the checkpoint's position and its rows come from the same commit.
+    this.position = Number(this.lastBatch.get() ?? 0)
   }
 
   end(): void {

@@ -156,11 +156,13 @@ export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFu
 }
 
 async function runOn(db: EmbeddedDatabase, w: Workload, fns: StepFunctions): Promise<EngineRun> {
-  const digests: string[] = []
+  // Asked inside onBatch, a digest is of the state right after that batch (the state store gets the
+  // request right after the batch's writes); the answers come later.
+  const digests: Promise<string>[] = []
   const before = { ...db.stats }
   db.onBatch((rec) => {
     const first = rec.txns[0]?.input.kind
-    if (first === 'call' || first === 'insert' || first === 'get') digests.push(db.engine.digest())
+    if (first === 'call' || first === 'insert' || first === 'get') digests.push(rec.digest())
   })
   try {
     const pending: Promise<TxnOutcome>[] = []
@@ -169,9 +171,10 @@ async function runOn(db: EmbeddedDatabase, w: Workload, fns: StepFunctions): Pro
       db.flush()
     }
     const outcomes = await Promise.all(pending)
-    const state = new Map(w.tables.map((t) => [t.name, db.engine.scanTable(t.name) as unknown[][]]))
+    const state = new Map<string, unknown[][]>()
+    for (const t of w.tables) state.set(t.name, await db.engine.scanTable(t.name) as unknown[][])
     return {
-      outcomes, digests, finalDigest: await db.digest(), state,
+      outcomes, digests: await Promise.all(digests), finalDigest: await db.digest(), state,
       fallbackTxns: db.stats.fallbackTxns - before.fallbackTxns,
       lockMisses: db.stats.lockMisses - before.lockMisses,
       batches: db.stats.batches - before.batches,

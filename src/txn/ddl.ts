@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto'
 import { AcheronError } from '../errors.js'
-import type { BatchCommit } from '../storage/partition-store.js'
 import {
   COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
-  checkIdentifier, type Catalog, type ColumnDef, type FunctionDef, type RuntimeKind, type TableDef,
+  checkIdentifier, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
 import type { DdlTxn } from './types.js'
 
-/** What a DDL transaction changes: the parts of a BatchCommit, or nothing (IF [NOT] EXISTS no-ops). */
-export type DdlEffect = Pick<BatchCommit, 'catalog' | 'createdTables' | 'droppedTables' | 'addedModules'>
+/** What a DDL transaction changes, or nothing (IF [NOT] EXISTS no-ops). */
+export interface DdlEffect {
+  /** The catalog after it. */
+  readonly catalog?: CatalogData
+  readonly createdTables?: readonly TableDef[]
+  readonly droppedTables?: readonly TableDef[]
+  readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+}
 
 export interface DdlContext {
   readonly catalog: Catalog

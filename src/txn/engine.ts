@@ -1,53 +1,46 @@
-import Database from 'better-sqlite3'
-import { AcheronError, invariant, type CommitPosition } from '../errors.js'
-import { stateDigest } from '../storage/digest.js'
-import type { PartitionStore } from '../storage/partition-store.js'
-import type { Row } from '../values.js'
+import { createHash } from 'node:crypto'
+import { encodeRowWrites } from '../codec/row-writes.js'
+import { AcheronError, invariant, type CommitPosition, type ErrorCode } from '../errors.js'
+import { LogAppendError, type BatchLog, type LogEntry } from '../log/batch-log.js'
 import { Catalog, type RuntimeKind } from '../schema/catalog.js'
-import { runCoordinatorTxn } from './coordinator-txns.js'
+import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
+import type { RowWrite } from '../schema/rows.js'
+import { OverlayReader } from '../storage/overlay.js'
+import type { CatalogChange, StoredState } from '../storage/state-file.js'
+import type { Row } from '../values.js'
+import { decodeBatch, encodeBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
+import { readCatalog } from './exclusive-txns.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
-import { PipelinedExecutor } from './pipelined-executor.js'
-import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
-import type { BatchRun, Protocol } from './protocols/protocol.js'
-import { Sequencer, type Sequenced, type SequencerLimits } from './sequencer.js'
-import type { RowWrite } from '../schema/rows.js'
-import { isDdl, isExclusive, type CatalogReadTxn, type DataTxn, type DdlTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type SequencedTxn, type TxnInput, type TxnOutcome } from './types.js'
-import { WorkerPool } from './worker-pool.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
+import { PipelinedExecutor } from './pipelined-executor.js'
+import type { BatchRun, Protocol } from './protocols/protocol.js'
+import { Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
+import type { StateStore } from './state-store.js'
+import type { StateTxn } from './state-service.js'
+import {
+  isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
+} from './types.js'
+import { WorkerPool } from './worker-pool.js'
 
 export interface EngineOptions extends SequencerLimits {
-  readonly store: PartitionStore
-  /** Execution threads; 0 runs on the coordinator's thread (required by stores without a ReaderSpec). */
+  /** The batch log: the engine's durable input. */
+  readonly batchLog: BatchLog
+  /** The checkpointed state (a thread for a data directory, in-process for memory mode). */
+  readonly store: StateStore
+  /** Execution threads; 0 runs on the coordinator's thread. */
   readonly workers: number
   readonly protocol: Protocol
   readonly defaultPartitions: number
   readonly runtimes: RuntimeModules
+  /** The runtimes of `runtimes`, if the caller loaded them already (memory mode shares them with its state store). */
+  readonly loadedRuntimes?: ReadonlyMap<RuntimeKind, FunctionRuntime>
   readonly log: LogFn
+  /** Observes every batch from the start, the batches replayed at recovery included. */
+  readonly onBatch?: ((record: BatchRecord) => void) | null
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
-}
-
-/** A data batch executed and waiting for its commit. */
-interface ExecutedBatch {
-  readonly batch: readonly Sequenced[]
-  readonly run: BatchRun
-  /** Final images of the committed transactions' writes, in id order. */
-  readonly writes: RowWrite[]
-  readonly executeMs: number
-}
-
-/** What each transaction of an executed batch replies, at its position in batch `number`. */
-function outcomesAt(number: number, run: BatchRun): TxnOutcome[] {
-  return run.executions.map((x, seq): TxnOutcome => {
-    const commit = { batch: number, seq }
-    return x.failure !== null ? { ok: false, failure: x.failure, commit } : { ok: true, result: x.result ?? { rowsAffected: 0 }, commit }
-  })
-}
-
-function lastId(batch: readonly Sequenced[]): number {
-  return (batch[batch.length - 1] as Sequenced).id
 }
 
 /** Everything the engine decided about one batch, for research hooks and tests. */
@@ -55,68 +48,163 @@ export interface BatchRecord {
   readonly batch: number
   readonly txns: readonly { readonly id: number; readonly input: TxnInput }[]
   readonly outcomes: readonly TxnOutcome[]
+  /** True for a batch re-executed from the log at recovery. */
+  readonly replayed: boolean
+  /** The state digest right after this batch: call it inside the listener (the answer comes later). */
+  readonly digest: () => Promise<string>
 }
 
 export interface EngineStats {
   batches: number
+  /** Every transaction that ran: in batches, and reads answered at a position. */
   txns: number
+  /** Transactions inside numbered (logged) batches. */
+  batchedTxns: number
   committed: number
   rolledBack: number
   fallbackTxns: number
   walkRounds: number
   lockMisses: number
-  /** Phase-1 executions that read a row of the batch still committing (pipelining); the fallback re-runs them. */
+  /** Phase-1 executions that read a row of the batch still being released (pipelining); the fallback re-runs them. */
   staleExecutions: number
   lastBatchTxns: number
-  /** Milliseconds spent executing batches (protocol + workers) and committing them (storage). */
+  /** Milliseconds spent executing batches (protocol + workers) and waiting for the log after execution. */
   executeMs: number
   commitMs: number
+  /** Read-only queries answered at a position, outside any batch. */
+  reads: number
+  /** Batches that failed whole (environment or log failures): no position, nothing visible. */
+  failedBatches: number
+  /** Checkpoints taken, the last batch the durable one holds, and what they cost on the state thread. */
+  checkpoints: number
+  checkpointBatch: number
+  checkpointMs: number
+  /** Recovery: batches and transactions replayed from the log at open, and how long it took. */
+  replayedBatches: number
+  replayedTxns: number
+  replayMs: number
+}
+
+/** A batch on its way: executed (or failed), waiting for its log entry before its release. */
+interface Executed {
+  readonly number: number
+  readonly batch: readonly Sequenced[]
+  readonly durable: Promise<void>
+  /** Final outcomes by seq, or the failure of the whole batch. */
+  readonly outcomes: readonly TxnOutcome[] | null
+  readonly failure: unknown
+  /** Final images of the committed transactions' writes, in id order. */
+  readonly writes: readonly RowWrite[]
+  readonly change?: CatalogChange & { readonly modules: ReadonlyMap<string, Uint8Array>; readonly changedTables: readonly string[] }
+  readonly run?: BatchRun
+  readonly executeMs: number
+  readonly replayed: boolean
 }
 
 /**
- * The coordinator: takes batches from the sequencer in order, has the protocol execute them, commits
- * each batch's writes atomically and durably, and only then replies. Batch N+1 may execute while batch
- * N commits; PipelinedExecutor makes that exact, so every batch acts on exactly the state of the
- * batches before it. Exclusive transactions (DDL, SELECT) run alone, after the previous commit.
+ * The number of a batch holding nothing but reads of single keys. It writes nothing, so it is not
+ * logged and takes no batch number: its transactions are positioned like queries, after the last
+ * released batch (and a full disk does not stop them).
+ */
+const READS_ONLY = -1
+
+function isPointRead(t: TxnInput): boolean {
+  return t.kind === 'get' || t.kind === 'select-key' || (t.kind === 'multi' && t.steps.every(isPointRead))
+}
+
+function lastId(batch: readonly Sequenced[]): number {
+  return (batch[batch.length - 1] as Sequenced).id
+}
+
+function failureOf(err: AcheronError): TxnFailure {
+  return err.statement === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, step: err.statement }
+}
+
+/** A failed batch's reply: retryable, no position. */
+function batchFailure(code: ErrorCode, message: string): TxnOutcome {
+  return { ok: false, failure: { code, message } }
+}
+
+/**
+ * The coordinator. Batches come from the sequencer (or, at recovery, from the log) in order. Each is
+ * appended to the batch log as it is taken, and executed at once — logging overlaps execution. A batch
+ * is released once its entry is durable and it has executed: its writes go to the executors (the next
+ * batch reads them) and to the state store (which checkpoints them later), then its replies go out.
+ * Batch N+1's phase 1 may run while batch N waits for its release; PipelinedExecutor makes that exact.
+ *
+ * DDL runs on the coordinator, between batches. Scans that write (UPDATE/DELETE over all partitions)
+ * run on the state thread, which holds the whole state. Read-only queries never enter a batch: they read
+ * at the position after the last released batch and write nothing to the log.
  */
 export class Engine {
   private catalog: Catalog
-  private modules: Map<string, Uint8Array>
-  private lastBatch: number
+  private readonly modules: Map<string, Uint8Array>
+  private lastReleased: number
+  private lastReleasedTxns = 0
+  private readsSinceRelease = 0
+  private nextBatch: number
   private readonly sequencer: Sequencer
   private running = false
   private pumpQueued = false
   private timer: NodeJS.Timeout | null = null
   private idleWaiters: (() => void)[] = []
   private closed = false
-  private ownHost: ExecutionHost | null = null
-  private ownHostModules = -1
-  readonly stats: EngineStats = { batches: 0, txns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, lastBatchTxns: 0, executeMs: 0, commitMs: 0 }
-  /** Called after each batch is durable, before its replies are released. */
-  onBatch: ((record: BatchRecord) => void) | null = null
+  /** Set when the log refused an append: nothing more is appended until every batch in flight has failed. */
+  private logFailed: LogAppendError | null = null
+  /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
+  private stopped: Error | null = null
+  readonly stats: EngineStats = {
+    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
+    lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
+    replayedBatches: 0, replayedTxns: 0, replayMs: 0,
+  }
+  onBatch: ((record: BatchRecord) => void) | null
 
   private constructor(
     private readonly opts: EngineOptions,
     private readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
     private readonly executor: PipelinedExecutor,
+    state: StoredState,
   ) {
-    const state = opts.store.load()
     this.catalog = new Catalog(state.catalog)
     this.modules = new Map(state.modules)
-    this.lastBatch = opts.faults?.recoverOneBatchBack === true ? Math.max(0, state.lastBatch - 1) : state.lastBatch
+    this.lastReleased = state.lastBatch
+    this.lastReleasedTxns = state.lastBatchTxns
+    this.nextBatch = state.lastBatch + 1
+    this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
+    this.onBatch = opts.onBatch ?? null
   }
 
+  /** Opens the state, replays the log after its checkpoint through this same engine, then serves. */
   static async start(opts: EngineOptions): Promise<Engine> {
     invariant(Number.isInteger(opts.workers) && opts.workers >= 0, 'workers is a non-negative integer')
-    const runtimes = await loadRuntimes(opts.runtimes)
-    const spec = opts.store.readerSpec()
+    const [runtimes, state] = await Promise.all([opts.loadedRuntimes ?? loadRuntimes(opts.runtimes), opts.store.load()])
     let executor: EngineExecutor
-    if (opts.workers === 0) executor = new InlineExecutor(new ExecutionHost(opts.store.reader(), runtimes, opts.log))
-    else if (spec === null) throw new Error('this store lives in one thread: use workers: 0')
-    else executor = WorkerPool.create(opts.workers, spec, opts.runtimes, opts.log)
-    const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor))
-    await executor.setCatalog(engine.catalog.data, engine.modules)
+    if (opts.workers === 0) {
+      const overlay = new OverlayReader(opts.store.localReader())
+      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log), overlay)
+    } else {
+      const file = opts.store.readerFile
+      if (file === null) throw new Error('this store lives in one thread: use workers: 0')
+      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes }, opts.log, () => opts.store.checkpoint())
+    }
+    const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
+    await executor.setCatalog(engine.catalog.data, engine.modules, null)
+    opts.store.onCheckpoint = (c) => {
+      engine.stats.checkpoints++
+      engine.stats.checkpointMs += c.ms
+      if (c.durable) {
+        engine.stats.checkpointBatch = c.batch
+        opts.batchLog.checkpointed(c.batch).catch((err: unknown) => opts.log('engine', `dropping log segments failed: ${String(err)}`))
+      }
+    }
+    try {
+      await engine.replay(state)
+    } catch (err) {
+      await engine.shutdown()
+      throw err
+    }
     return engine
   }
 
@@ -124,15 +212,94 @@ export class Engine {
     return this.catalog
   }
 
+  /** The last batch released (durable, executed, replied). */
   get lastCommittedBatch(): number {
-    return this.lastBatch
+    return this.lastReleased
   }
 
-  /** Sequences a transaction; resolves once its batch is durable (or it failed before running). */
-  submit(input: TxnInput): Promise<TxnOutcome> {
-    const p = this.sequencer.submit(input)
+  // ---- recovery ---------------------------------------------------------------------------------
+
+  /**
+   * Re-executes every logged batch after the checkpoint, in order, through the same path as live
+   * batches (execution, release), minus the append. Voided batches are skipped; batch numbers must
+   * follow each other from the checkpoint on, or the log is missing something and recovery stops.
+   */
+  private async replay(state: StoredState): Promise<void> {
+    const started = performance.now()
+    const voided = new Set<number>()
+    let lastLogged = 0
+    for (const e of this.opts.batchLog.entries()) {
+      if (e.kind === 'void') voided.add(e.batch)
+      lastLogged = Math.max(lastLogged, e.batch)
+    }
+    const from = this.opts.faults?.replayFromCheckpointBatch === true ? Math.max(1, state.lastBatch) : state.lastBatch + 1
+    let expected = from
+    let nextTxnId = state.nextTxnId
+    let pending: Executed | null = null
+    for (const e of this.opts.batchLog.entries()) {
+      if (e.kind !== 'batch' || e.batch < from) continue
+      if (e.batch !== expected) {
+        throw new Error(`the batch log does not follow the checkpoint: it holds batch ${e.batch} where batch ${expected} was due (checkpoint at batch ${state.lastBatch}); restore the missing log segments or run acheron verify`)
+      }
+      expected++
+      const decoded = decodeBatch(e.body)
+      nextTxnId = decoded.firstTxnId + decoded.inputs.length
+      if (voided.has(e.batch) || decoded.inputs.length === 0) continue
+      const batch: Sequenced[] = decoded.inputs.map((input, i) => ({
+        id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: () => {}, arrivedAt: 0,
+      }))
+      this.stats.replayedTxns += batch.length
+      this.stats.replayedBatches++
+      pending = await this.process(e.batch, batch, Promise.resolve(), pending, true)
+    }
+    if (pending !== null) await this.release(pending)
+    if (this.stopped !== null) throw this.stopped
+    this.nextBatch = Math.max(lastLogged, this.lastReleased) + (this.opts.faults?.recoverOneBatchBack === true ? 0 : 1)
+    this.sequencer.resumeAt(Math.max(nextTxnId, this.sequencer.nextTxnId))
+    this.stats.replayMs = performance.now() - started
+  }
+
+  // ---- submission -------------------------------------------------------------------------------
+
+  /** Sequences a transaction; resolves once it is released (or failed before running). Reads take a position at once. */
+  submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
+    if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
+    if (isReadOnly(input)) return this.read(input)
+    const p = this.sequencer.submit(input, plan)
     this.schedule()
     return p
+  }
+
+  /**
+   * A read-only query at the position after the last released batch: it sees every transaction whose
+   * reply went out before it arrived, reads exactly that state on the state thread (which gets it
+   * after the releases posted before it), and writes nothing. Its position shares that batch, after its
+   * transactions; reads there are numbered in arrival order.
+   */
+  private async read(input: ReadTxn): Promise<TxnOutcome> {
+    if (this.closed) throw new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true })
+    const commit: CommitPosition = { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease++ }
+    let outcome: TxnOutcome
+    if (input.kind === 'show-tables' || input.kind === 'show-functions' || input.kind === 'describe') {
+      try {
+        outcome = { ok: true, result: readCatalog(this.catalog, input as CatalogReadTxn).result, commit }
+      } catch (err) {
+        if (!(err instanceof AcheronError)) throw err
+        outcome = { ok: false, failure: failureOf(err), commit }
+      }
+    } else {
+      const run = await this.opts.store.run(input as StateTxn)
+      outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
+    }
+    this.countReads([outcome])
+    return outcome
+  }
+
+  /** Reads ran: they count as transactions, outside any batch. */
+  private countReads(outcomes: readonly TxnOutcome[]): void {
+    this.stats.reads += outcomes.length
+    this.stats.txns += outcomes.length
+    for (const o of outcomes) o.ok ? this.stats.committed++ : this.stats.rolledBack++
   }
 
   /** Closes every pending transaction into batches now, instead of waiting for the interval. */
@@ -147,15 +314,20 @@ export class Engine {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  /** Every committed row of a table, all partitions, in key order; call it when idle. */
-  scanTable(name: string): Row[] {
-    return this.opts.store.scanTable(this.catalog.table(name))
+  /** Every row of a table as of the last released batch, all partitions, in key order. */
+  scanTable(name: string): Promise<Row[]> {
+    return this.opts.store.scanTable(name)
   }
 
-  /** Hash of the whole committed state; call it when idle. */
-  digest(): string {
-    return stateDigest(this.catalog, this.opts.store)
+  /**
+   * Hash of the whole state as of the last released batch. Inside `onBatch` it is the state after that
+   * batch exactly: the state store gets the request right after the batch's writes.
+   */
+  digest(): Promise<string> {
+    return this.opts.store.digest()
   }
+
+  // ---- the pump -----------------------------------------------------------------------------------
 
   /** Starts the pump when a batch is ready, or a timer for when the open batch falls due. Cheap per submit. */
   private schedule(): void {
@@ -163,14 +335,12 @@ export class Engine {
     if (this.sequencer.takeable(true)) {
       if (!this.pumpQueued) {
         this.pumpQueued = true
-        // setImmediate, not a microtask: batches that never leave this thread (SELECT scans, DDL, the
-        // inline executor) would otherwise chain through microtasks and starve timers and I/O while a
-        // caller keeps awaiting queries in a loop.
+        // setImmediate, not a microtask: batches that never leave this thread (DDL, the inline executor)
+        // would otherwise chain through microtasks and starve timers and I/O.
         setImmediate(() => { this.pumpQueued = false; void this.pump() })
       }
       return
     }
-    // A set timer is for the current or an earlier head, so it fires no later than needed.
     if (this.timer !== null) return
     const due = this.sequencer.msUntilDue()
     if (due === null || !Number.isFinite(due)) return
@@ -180,197 +350,299 @@ export class Engine {
   private async pump(): Promise<void> {
     if (this.running) return
     this.running = true
-    let executed: ExecutedBatch | null = null
+    let pending: Executed | null = null
     try {
-      // Here no batch is executing (one may be waiting for its commit): whatever arrived meanwhile is the
-      // next batch now, up to the size bound — it overlaps the commit instead of waiting for the interval.
-      for (let batch = this.sequencer.takeBatch(true); batch !== null; batch = this.sequencer.takeBatch(true)) {
-        const first = batch[0] as Sequenced
-        if (isExclusive(first.input)) {
-          if (executed !== null) this.commitExecuted(executed)
-          executed = null
-          if (isDdl(first.input)) this.runDdlBatch(first, first.input)
-          else this.runCoordinatorBatch(first, first.input)
-        } else {
-          executed = await this.executeDataBatch(batch, executed)
+      // No batch is executing here (one may wait for its release): whatever arrived meanwhile is the next
+      // batch now, up to the size bound.
+      for (let batch = this.take(); batch !== null; batch = this.take()) {
+        if (this.logFailed !== null && pending === null) this.resumeLog()
+        if (batch.every((s) => isPointRead(s.input))) {
+          // Nothing but reads of single keys: no log entry, no batch number (see READS_ONLY).
+          pending = await this.process(READS_ONLY, batch, Promise.resolve(), pending, false)
+          continue
         }
+        const number = this.nextBatch++
+        pending = await this.process(number, batch, this.append(number, batch), pending, false)
       }
-      // Nothing else is ready: commit now rather than wait for a next batch to overlap with.
-      if (executed !== null) {
-        // The fault's write-behind: the replies are out; the commit comes when the flusher gets to it.
-        if (this.opts.faults?.ackBeforeDurable === true) await new Promise((resolve) => setTimeout(resolve, ACK_BEFORE_DURABLE_DELAY_MS))
-        this.commitExecuted(executed)
-      }
+      if (pending !== null) await this.release(pending)
+      if (this.logFailed !== null) this.resumeLog()
+    } catch (err) {
+      this.stop(err)
     } finally {
       this.running = false
     }
-    if (this.sequencer.pending === 0) {
+    if (this.sequencer.pending === 0 || this.stopped !== null) {
       const waiters = this.idleWaiters
       this.idleWaiters = []
       for (const w of waiters) w()
     } else this.schedule()
   }
 
-  /**
-   * Executes a data batch while the previous one commits: the batch's phase 1 is posted to the workers
-   * before the (synchronous) commit starts; PipelinedExecutor marks whatever read a row the previous
-   * batch wrote as stale, and the fallback executes it again after the commit, so the result equals
-   * executing after the commit. If that commit fails, the speculative execution is thrown away and the
-   * batch runs again on the state without it.
-   */
-  private async executeDataBatch(batch: readonly Sequenced[], previous: ExecutedBatch | null): Promise<ExecutedBatch | null> {
-    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
-    const start = (pending: ExecutedBatch | null): Promise<BatchRun> => {
-      try {
-        this.executor.beginBatch(pending === null ? null : new Set(pending.writes.map((w) => w.rowKey)))
-        const p = this.opts.protocol.runBatch(txns, this.executor)
-        p.catch(() => {}) // observed below, after the previous batch's commit
-        return p
-      } catch (err) {
-        return Promise.reject(err)
-      }
+  private take(): Sequenced[] | null {
+    if (this.stopped !== null) return null
+    return this.sequencer.takeBatch(true, (s) => this.prepare(s))
+  }
+
+  /** Plans a statement again when a DDL changed the catalog since it was planned. */
+  private prepare(s: Sequenced): void {
+    if (s.plan === null || s.plan.catalogVersion === this.catalog.version) return
+    try {
+      s.input = s.plan.replan(this.catalog)
+    } catch (err) {
+      if (!(err instanceof AcheronError)) throw err
+      s.input = { kind: 'plan-failed', code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) }
     }
-    let started = performance.now()
-    let execution = start(previous)
-    const previousOk = previous === null || this.commitExecuted(previous)
-    this.executor.previousCommitted(previousOk)
-    if (!previousOk) {
+  }
+
+  /** One batch, live or replayed: executes it and releases the one before it in order. */
+  private async process(number: number, batch: Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean): Promise<Executed | null> {
+    const first = batch[0] as Sequenced
+    if (!isExclusive(first.input)) return this.executeDataBatch(number, batch, durable, previous, replayed)
+    if (previous !== null && !(await this.release(previous)) && this.logFailed !== null) {
+      // The log refused the previous batch, so it refuses this one too (nothing follows a failed append).
+      this.failBatch(batch, this.logFailureOutcome())
+      return null
+    }
+    if (isDdl(first.input)) {
+      await this.release(this.runDdl(number, first, first.input, durable, replayed))
+      return null
+    }
+    return this.runOnState(number, first, first.input as StateTxn, durable, replayed)
+  }
+
+  /** The log entry of a batch, appended as the batch is taken. Its promise is observed at release. */
+  private append(number: number, batch: readonly Sequenced[]): Promise<void> {
+    const body = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)))
+    const entry: LogEntry = { kind: 'batch', batch: number, body }
+    let p: Promise<void>
+    if (this.opts.faults?.ackBeforeDurable === true) {
+      // The fault's lazy writer: the entry goes to the log a while after the batch is acknowledged.
+      p = new Promise<void>((resolve) => setTimeout(resolve, ACK_BEFORE_DURABLE_DELAY_MS)).then(() => this.opts.batchLog.append(entry))
+      p.catch(() => {})
+      return Promise.resolve()
+    }
+    p = this.opts.batchLog.append(entry)
+    p.catch(() => {}) // observed at release
+    return p
+  }
+
+  /** Module bytes go to the log once: a module already known is logged by its hash. */
+  private logForm(input: TxnInput): TxnInput {
+    if (input.kind !== 'create-function') return input
+    const hash = createHash('sha256').update(input.body).digest('hex')
+    return this.modules.has(hash) ? { ...input, body: new Uint8Array(0), moduleHash: hash } : input
+  }
+
+  private fromLogForm(input: TxnInput): TxnInput {
+    if (input.kind !== 'create-function' || input.moduleHash === undefined) return input
+    const body = this.modules.get(input.moduleHash)
+    if (body === undefined) throw new Error(`the batch log names module ${input.moduleHash}, which neither the checkpoint nor an earlier log entry holds`)
+    const { moduleHash: _, ...rest } = input
+    return { ...rest, body }
+  }
+
+  /**
+   * Executes a data batch while the previous one waits for its release: phase 1 is posted before the
+   * release, PipelinedExecutor marks whatever read a row the previous batch wrote as stale, and the
+   * fallback executes it again after the release. If the previous batch fails instead, nothing of it
+   * is ever visible, and every execution of this batch read the right state.
+   */
+  private async executeDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean): Promise<Executed | null> {
+    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
+    const started = performance.now()
+    let execution: Promise<BatchRun>
+    try {
+      this.executor.beginBatch(previous === null ? null : new Set(previous.writes.map((w) => w.rowKey)))
+      execution = this.opts.protocol.runBatch(txns, this.executor)
+    } catch (err) {
+      execution = Promise.reject(err)
+    }
+    execution.catch(() => {}) // observed below, after the previous batch's release
+    const previousOk = previous === null || (await this.release(previous))
+    this.executor.previousReleased(previousOk)
+    if (!previousOk && this.logFailed !== null) {
+      // The log refused the previous batch, so it refuses this one too (nothing follows a failed append).
       await execution.catch(() => {})
-      started = performance.now()
-      execution = start(null)
+      this.failBatch(batch, this.logFailureOutcome())
+      return null
     }
     try {
       const run = await execution
       invariant(run.executions.length === txns.length, 'one final execution per transaction')
       const writes: RowWrite[] = []
-      run.executions.forEach((e, i) => {
-        invariant(e.id === (txns[i] as SequencedTxn).id, 'executions in id order')
+      const outcomes = run.executions.map((e, seq): TxnOutcome => {
+        invariant(e.id === (txns[seq] as SequencedTxn).id, 'executions in id order')
         invariant(e.lockMiss === null, 'no final execution is a lock miss')
-        if (e.failure === null) for (const w of e.writes) writes.push(w)
+        const commit = { batch: number, seq }
+        if (e.failure !== null) return { ok: false, failure: e.failure, commit }
+        for (const w of e.writes) writes.push(w)
+        return { ok: true, result: e.result ?? { rowsAffected: 0 }, commit }
       })
-      if (this.opts.faults?.ackBeforeDurable === true) this.acknowledgeEarly(batch, run)
-      return { batch, run, writes, executeMs: performance.now() - started }
+      return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed }
     } catch (err) {
-      this.failBatch(batch, err)
-      return null
+      return { number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }
     }
   }
 
-  /** The `ackBeforeDurable` fault: replies go out now, at the position the commit will use, before it is durable. */
-  private acknowledgeEarly(batch: readonly Sequenced[], run: BatchRun): void {
-    outcomesAt(this.lastBatch + 1, run).forEach((o, seq) => (batch[seq] as Sequenced).resolve(o))
+  /** A DDL batch: applied to the catalog on the coordinator, between batches. */
+  private runDdl(number: number, s: Sequenced, ddl: DdlTxn, durable: Promise<void>, replayed: boolean): Executed {
+    const commit: CommitPosition = { batch: number, seq: 0 }
+    let effect: DdlEffect
+    try {
+      effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions }, ddl)
+    } catch (err) {
+      if (!(err instanceof AcheronError)) return { number, batch: [s], durable, outcomes: null, failure: err, writes: [], executeMs: 0, replayed }
+      // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
+      return { number, batch: [s], durable, outcomes: [{ ok: false, failure: failureOf(err), commit }], failure: null, writes: [], executeMs: 0, replayed }
+    }
+    const outcomes: TxnOutcome[] = [{ ok: true, result: { rowsAffected: 0 }, commit }]
+    if (effect.catalog === undefined) return { number, batch: [s], durable, outcomes, failure: null, writes: [], executeMs: 0, replayed }
+    const modules = new Map(this.modules)
+    for (const [hash, bytes] of effect.addedModules ?? []) modules.set(hash, bytes)
+    const changedTables = [...(effect.createdTables ?? []), ...(effect.droppedTables ?? [])].map((t) => t.name.toLowerCase())
+    const change = { ...effect, catalog: effect.catalog, modules, changedTables }
+    return { number, batch: [s], durable, outcomes, failure: null, writes: [], change, executeMs: 0, replayed }
   }
 
-  /** Makes an executed batch durable, then releases its replies. False if the commit failed. */
-  private commitExecuted(e: ExecutedBatch): boolean {
-    const number = this.lastBatch + 1
+  /** UPDATE/DELETE over all partitions (or a BEGIN … COMMIT holding them): on the state thread, after every earlier batch. */
+  private async runOnState(number: number, s: Sequenced, txn: StateTxn, durable: Promise<void>, replayed: boolean): Promise<Executed> {
     const started = performance.now()
+    const commit: CommitPosition = { batch: number, seq: 0 }
     try {
-      this.opts.store.commitBatch({ batch: number, nextTxnId: lastId(e.batch) + 1, writes: e.writes })
+      const run = await this.opts.store.run(txn)
+      const outcome: TxnOutcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
+      return { number, batch: [s], durable, outcomes: [outcome], failure: null, writes: run.ok ? run.writes : [], executeMs: performance.now() - started, replayed }
     } catch (err) {
-      this.failBatch(e.batch, err)
+      return { number, batch: [s], durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }
+    }
+  }
+
+  /**
+   * Releases a batch once its log entry is durable: its writes (or catalog change) go to the executors
+   * and the state store, then its replies. False when the batch failed whole instead: its log entry was
+   * refused (nothing of it is anywhere), or its execution failed (its entry is voided in the log first).
+   */
+  private async release(e: Executed): Promise<boolean> {
+    const waitStarted = performance.now()
+    try {
+      await e.durable
+    } catch (err) {
+      if (!(err instanceof LogAppendError)) throw err
+      this.logFailed ??= err
+      this.failBatch(e.batch, this.logFailureOutcome())
       return false
     }
+    if (e.failure !== null || e.outcomes === null) {
+      if (e.number === READS_ONLY) {
+        this.failBatch(e.batch, batchFailure('INTERNAL', `reads not answered: ${e.failure instanceof Error ? e.failure.message : String(e.failure)}`))
+        return false
+      }
+      return this.voidBatch(e)
+    }
+    if (e.number === READS_ONLY) {
+      const base = this.lastReleasedTxns + this.readsSinceRelease
+      this.readsSinceRelease += e.batch.length
+      const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: this.lastReleased, seq: base + i } }) as TxnOutcome)
+      this.countReads(outcomes)
+      e.batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
+      return true
+    }
+    const nextTxnId = lastId(e.batch) + 1
+    const encoded = encodeRowWrites(e.writes)
+    if (e.change !== undefined) {
+      this.catalog = new Catalog(e.change.catalog)
+      for (const [h, b] of e.change.modules) this.modules.set(h, b)
+      await this.executor.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
+    }
+    this.executor.release(e.number, e.writes, encoded)
+    const change: CatalogChange | undefined = e.change === undefined ? undefined : {
+      catalog: e.change.catalog,
+      ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
+      ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
+      ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules } : {}),
+    }
+    this.opts.store.apply({ batch: e.number, nextTxnId, txnCount: e.batch.length, writes: e.writes, ...(change !== undefined ? { change } : {}) }, encoded)
     this.stats.executeMs += e.executeMs
-    this.stats.commitMs += performance.now() - started
-    this.stats.fallbackTxns += e.run.fallbackTxns
-    this.stats.walkRounds += e.run.walkRounds
-    this.stats.lockMisses += e.run.lockMisses
+    this.stats.commitMs += performance.now() - waitStarted
+    if (e.run !== undefined) {
+      this.stats.fallbackTxns += e.run.fallbackTxns
+      this.stats.walkRounds += e.run.walkRounds
+      this.stats.lockMisses += e.run.lockMisses
+    }
     this.stats.staleExecutions = this.executor.staleExecutions
-    this.committed(number, e.batch, outcomesAt(number, e.run))
+    this.released(e.number, e.batch, e.outcomes, e.replayed)
     return true
   }
 
-  private committed(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[]): void {
-    this.lastBatch = number
+  private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean): void {
+    this.lastReleased = number
+    this.lastReleasedTxns = batch.length
+    this.readsSinceRelease = 0
     this.stats.batches++
     this.stats.txns += batch.length
+    this.stats.batchedTxns += batch.length
     this.stats.lastBatchTxns = batch.length
     for (const o of outcomes) o.ok ? this.stats.committed++ : this.stats.rolledBack++
-    this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes })
+    this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }
 
   /**
-   * A batch that did not commit (a storage failure such as a full disk, or an engine fault): nothing of
-   * it is visible, its number is not used, and each of its transactions fails, retryably.
+   * A logged batch whose execution failed for reasons outside its transactions (a worker died, memory
+   * ran out): a replay could not reproduce that, so the batch never takes effect. Its void entry must be
+   * durable before its clients hear that it failed.
    */
-  private failBatch(batch: readonly Sequenced[], err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err)
-    this.opts.log('engine', `a batch of ${batch.length} failed and was not committed: ${err instanceof Error ? err.stack : message}`)
-    for (const s of batch) s.resolve({ ok: false, failure: { code: 'INTERNAL', message: `batch not committed: ${message}` } })
+  private async voidBatch(e: Executed): Promise<boolean> {
+    const message = e.failure instanceof Error ? e.failure.message : String(e.failure)
+    if (e.replayed) throw new Error(`replaying batch ${e.number} from the log failed: ${e.failure instanceof Error ? e.failure.stack : message}`)
+    this.opts.log('engine', `batch ${e.number} (${e.batch.length} transactions) failed and was not committed: ${e.failure instanceof Error ? e.failure.stack : message}`)
+    {
+      try {
+        await this.opts.batchLog.append({ kind: 'void', batch: e.number })
+      } catch (err) {
+        throw new Error(`batch ${e.number} failed and its void entry could not be logged (${String(err)}); its outcome is decided at the next start`)
+      }
+    }
+    this.failBatch(e.batch, batchFailure('INTERNAL', `batch not committed: ${message}`))
+    return false
+  }
+
+  private logFailureOutcome(): TxnOutcome {
+    const err = this.logFailed
+    if (err?.full === true) return batchFailure('STORAGE_FULL', `batch not committed: ${err.message}`)
+    return batchFailure('INTERNAL', `batch not committed: ${err?.message ?? 'the batch log refused it'}`)
+  }
+
+  /** A batch that failed whole: nothing of it is visible and its number is never published. */
+  private failBatch(batch: readonly Sequenced[], outcome: TxnOutcome): void {
+    this.stats.failedBatches++
+    for (const s of batch) s.resolve(outcome)
+  }
+
+  /** After a refused append, with no batch in flight: the log goes on from its last whole entry. */
+  private resumeLog(): void {
+    const err = this.logFailed
+    this.logFailed = null
+    if (err !== null) this.opts.log('engine', `the batch log refused a write: ${err.message}; the batches in flight failed and nothing of them is visible`)
+    this.opts.batchLog.resume()
+    this.nextBatch = Math.max(this.lastReleased, this.opts.batchLog.lastBatch) + 1
+  }
+
+  /** The engine cannot go on safely: every waiting and later transaction fails; a restart recovers from the log. */
+  private stop(err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err))
+    if (this.stopped !== null) return
+    this.stopped = e
+    this.opts.log('engine', `the engine stopped: ${e.stack ?? e.message}`)
+    this.sequencer.close(`the engine stopped: ${e.message}`)
+    for (let b = this.sequencer.takeBatch(true); b !== null; b = this.sequencer.takeBatch(true)) {
+      for (const s of b) s.resolve(batchFailure('INTERNAL', `the engine stopped: ${e.message}`))
+    }
   }
 
   /**
-   * A query, an UPDATE/DELETE over all partitions or a catalog read runs alone at a batch boundary, on
-   * the coordinator, over exactly the committed state: it sees every transaction ordered before it and
-   * none after. Its position (and any writes) are made durable like any batch's, so that no two
-   * transactions ever share a position.
-   */
-  /** Executes on the coordinator's thread the transactions that run alone and call functions. */
-  private coordinatorHost(): ExecutionHost {
-    this.ownHost ??= new ExecutionHost(this.opts.store.reader(), this.runtimes, this.opts.log)
-    if (this.ownHost.catalogVersion !== this.catalog.version || this.ownHostModules !== this.modules.size) {
-      this.ownHost.setCatalog(this.catalog.data, [...this.modules])
-      this.ownHostModules = this.modules.size
-    }
-    return this.ownHost
-  }
-
-  private runCoordinatorBatch(s: Sequenced, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn): void {
-    const number = this.lastBatch + 1
-    const commit: CommitPosition = { batch: number, seq: 0 }
-    let outcome: TxnOutcome
-    try {
-      let writes: readonly RowWrite[] = []
-      try {
-        const run = runCoordinatorTxn(this.catalog, this.opts.store, () => this.coordinatorHost(), txn)
-        outcome = { ok: true, result: run.result, commit }
-        writes = run.writes
-      } catch (err) {
-        if (err instanceof AcheronError) {
-          const failure = { code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) }
-          outcome = { ok: false, failure, commit }
-        }
-        // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
-        else if (err instanceof Database.SqliteError) outcome = { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` }, commit }
-        else throw err
-      }
-      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes })
-    } catch (err) {
-      return this.failBatch([s], err)
-    }
-    this.committed(number, [s], [outcome])
-  }
-
-  private runDdlBatch(s: Sequenced, ddl: DdlTxn): void {
-    const number = this.lastBatch + 1
-    const commit: CommitPosition = { batch: number, seq: 0 }
-    let outcome: TxnOutcome
-    try {
-      let effect: DdlEffect
-      try {
-        effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions }, ddl)
-      } catch (err) {
-        if (!(err instanceof AcheronError)) throw err
-        // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
-        this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [] })
-        return this.committed(number, [s], [{ ok: false, failure: { code: err.code, message: err.message }, commit }])
-      }
-      this.opts.store.commitBatch({ batch: number, nextTxnId: s.id + 1, writes: [], ...effect })
-      if (effect.catalog !== undefined) this.catalog = new Catalog(effect.catalog)
-      for (const [hash, bytes] of effect.addedModules ?? []) this.modules.set(hash, bytes)
-      void this.executor.setCatalog(this.catalog.data, this.modules)
-      outcome = { ok: true, result: { rowsAffected: 0 }, commit }
-    } catch (err) {
-      return this.failBatch([s], err)
-    }
-    this.committed(number, [s], [outcome])
-  }
-
-  /**
-   * Stops accepting transactions, runs and makes durable everything already accepted, then stops
-   * the workers. Safe to call twice.
+   * Stops accepting transactions, runs and makes durable everything already accepted, takes a last
+   * checkpoint, then stops the threads. Safe to call twice.
    */
   async close(): Promise<void> {
     if (this.closed) return
@@ -378,9 +650,13 @@ export class Engine {
     this.sequencer.close('the engine is shutting down')
     this.schedule()
     await this.idle()
+    await this.shutdown()
+  }
+
+  private async shutdown(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer)
     await this.executor.close()
-    this.ownHost?.close()
-    this.opts.store.close()
+    await this.opts.store.close()
+    await this.opts.batchLog.close()
   }
 }

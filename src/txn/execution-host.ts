@@ -1,4 +1,4 @@
-import type { SnapshotReader } from '../storage/partition-store.js'
+import type { BaseReader } from '../schema/rows.js'
 import { RowEvaluator } from '../storage/row-evaluator.js'
 import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
 import type { FunctionRuntime, ModuleSource } from '../schema/function-runtime.js'
@@ -9,9 +9,17 @@ import { walk, type WalkResult, type WalkTask } from './walk.js'
 
 export type LogFn = (fn: string, message: string) => void
 
+/** The state one thread executes on: `begin`/`end` bracket one stable view of it. */
+export interface HostReader extends BaseReader {
+  begin(catalog: CatalogData): void
+  end(): void
+  close(): void
+}
+
 /**
- * Executes transactions on one thread — a worker's, or the coordinator's with `workers: 0` — against
- * that thread's snapshot reader. Every batch operation reads one committed snapshot.
+ * Executes transactions on one thread — a worker's, the coordinator's with `workers: 0`, or the state
+ * thread's for transactions that run alone — against that thread's reader. Every batch operation reads
+ * one stable view: the last checkpoint with the released batches since laid over it.
  */
 export class ExecutionHost {
   private catalog = Catalog.empty()
@@ -20,7 +28,7 @@ export class ExecutionHost {
   private readonly evaluator = new RowEvaluator()
 
   constructor(
-    private readonly reader: SnapshotReader,
+    private readonly reader: HostReader,
     runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
     log: LogFn,
   ) {

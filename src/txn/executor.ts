@@ -1,26 +1,36 @@
 import type { CatalogData } from '../schema/catalog.js'
+import type { RowWrite } from '../schema/rows.js'
+import type { OverlayReader } from '../storage/overlay.js'
 import type { ExecutionHost } from './execution-host.js'
 import type { BatchExecutor } from './protocols/protocol.js'
 import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
+import type { TablesChanged } from './worker-protocol.js'
 
-/** A BatchExecutor that the engine also keeps up to date with the catalog. */
+/** A BatchExecutor that the engine also keeps up to date with the catalog and the released batches. */
 export interface EngineExecutor extends BatchExecutor {
-  /** Makes `data` (and these new modules) the catalog of the next operations. */
-  setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void>
+  /** Makes `data` (and these modules) the catalog of the next operations; `changed` names the tables a DDL batch replaced. */
+  setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void>
+  /** A released batch's writes (and their shared binary form): every operation after this reads them. */
+  release(batch: number, writes: readonly RowWrite[], encoded: Uint8Array): void
   close(): Promise<void>
 }
 
-/** Executes on the coordinator's own thread (`workers: 0`): for the in-memory store and debugging. */
+/** Executes on the coordinator's own thread (`workers: 0`): memory mode and debugging. */
 export class InlineExecutor implements EngineExecutor {
   private readonly sent = new Set<string>()
 
-  constructor(private readonly host: ExecutionHost) {}
+  constructor(private readonly host: ExecutionHost, private readonly overlay: OverlayReader) {}
 
-  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void> {
+    if (changed !== null) this.overlay.tablesChanged(changed.batch, changed.tables)
     const fresh = [...modules].filter(([h]) => !this.sent.has(h))
     for (const [h] of fresh) this.sent.add(h)
     this.host.setCatalog(data, fresh)
+  }
+
+  release(batch: number, writes: readonly RowWrite[]): void {
+    this.overlay.applyReleased(batch, writes)
   }
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {

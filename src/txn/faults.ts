@@ -5,16 +5,23 @@
  */
 export interface EngineFaults {
   /**
-   * Acknowledge a batch's transactions as soon as it has executed, before its commit is durable; the
-   * commit still happens, later (write-behind): a kill in between loses acknowledged transactions.
+   * Acknowledge a batch once it has executed, without waiting for its log entry to be durable; the
+   * entry is written later (a lazy log writer): a kill in between loses acknowledged transactions.
    */
   readonly ackBeforeDurable?: boolean
   /**
-   * Recover the sequencer one batch behind the durable log: the first batch after a restart reuses the
-   * number of the last batch before it, so two batches publish the same positions.
+   * Recover the sequencer one batch behind the log: the first batch after a restart reuses the number
+   * of the last batch before it, so two batches publish the same positions.
    */
   readonly recoverOneBatchBack?: boolean
+  /**
+   * Replay the log from the wrong position: from the checkpoint's own batch instead of the one after
+   * it, so the last batch the checkpoint holds is applied twice.
+   */
+  readonly replayFromCheckpointBatch?: boolean
+  /** A checkpoint keeps the first image a row had since the last checkpoint, not the last one. */
+  readonly checkpointFirstImage?: boolean
 }
 
-/** How long the `ackBeforeDurable` fault leaves an acknowledged last batch uncommitted (a lazy flusher). */
+/** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */
 export const ACK_BEFORE_DURABLE_DELAY_MS = 20

@@ -1,4 +1,5 @@
 import { AcheronError, invariant } from '../errors.js'
+import type { Catalog } from '../schema/catalog.js'
 import { isExclusive, type TxnInput, type TxnOutcome } from './types.js'
 
 export interface SequencerLimits {
@@ -10,13 +11,30 @@ export interface SequencerLimits {
   readonly pendingTxnsMax: number
 }
 
+/**
+ * How to plan a statement again: SQL is planned when it arrives, against the catalog of that moment; if
+ * a DDL sequenced before it changes the catalog first, the coordinator plans it again at its position.
+ */
+export interface Replan {
+  readonly catalogVersion: number
+  replan(catalog: Catalog): TxnInput
+}
+
 export interface Sequenced {
   readonly id: number
-  readonly input: TxnInput
+  /** The input as it will run (re-planned, if its catalog changed, when its batch is taken). */
+  input: TxnInput
+  readonly plan: Replan | null
   readonly resolve: (o: TxnOutcome) => void
   /** Arrival time, only for cutting batches by interval. */
   readonly arrivedAt: number
 }
+
+/** Called on each transaction as its batch is cut, before its kind decides where the batch ends. */
+export type PrepareFn = (s: Sequenced) => void
+
+/** Taken entries are dropped from the queue's front once this many have piled up. */
+const QUEUE_COMPACT_AT = 1024
 
 /**
  * Gives every transaction its id in arrival order and cuts the arrivals into batches: by size, by
@@ -25,7 +43,7 @@ export interface Sequenced {
  * a given sequence of batches does never does.
  */
 export class Sequencer {
-  private readonly queue: Sequenced[] = []
+  private readonly queue: (Sequenced | undefined)[] = []
   private head = 0
   /** Ids after which a batch must end (`flush` points), ascending. */
   private readonly cuts: number[] = []
@@ -49,14 +67,14 @@ export class Sequencer {
     return this.nextId
   }
 
-  submit(input: TxnInput): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
     if (this.closedReason !== null) return Promise.reject(new AcheronError('SHUTTING_DOWN', this.closedReason, { retryable: true }))
     if (this.pending >= this.limits.pendingTxnsMax) {
       return Promise.reject(new AcheronError('OVERLOADED', `more than ${this.limits.pendingTxnsMax} transactions are waiting; retry later`, { retryable: true }))
     }
     if (isExclusive(input)) this.ddlPending++
     return new Promise<TxnOutcome>((resolve) => {
-      this.queue.push({ id: this.nextId++, input, resolve, arrivedAt: this.now() })
+      this.queue.push({ id: this.nextId++, input, plan, resolve, arrivedAt: this.now() })
     })
   }
 
@@ -64,6 +82,12 @@ export class Sequencer {
   flush(): void {
     const last = this.queue[this.queue.length - 1]
     if (this.pending > 0 && last !== undefined && this.cuts[this.cuts.length - 1] !== last.id) this.cuts.push(last.id)
+  }
+
+  /** The next transaction's id continues from `id` (after recovery replayed the log). */
+  resumeAt(id: number): void {
+    invariant(this.pending === 0, 'ids are set only while nothing waits')
+    this.nextId = id
   }
 
   /** Refuses new transactions from now on; those already accepted still run. */
@@ -92,10 +116,19 @@ export class Sequencer {
   }
 
   /** The next closed batch, or null when the open batch is still filling (see `takeable` for `engineIdle`). */
-  takeBatch(engineIdle = false): Sequenced[] | null {
+  takeBatch(engineIdle = false, prepare: PrepareFn | null = null): Sequenced[] | null {
     const pending = this.pending
     if (pending === 0) return null
     const first = this.queue[this.head] as Sequenced
+    const prepared = (s: Sequenced): Sequenced => {
+      if (prepare === null) return s
+      const before = isExclusive(s.input)
+      prepare(s)
+      const after = isExclusive(s.input)
+      if (before !== after) this.ddlPending += after ? 1 : -1
+      return s
+    }
+    prepared(first)
     let n = 0
     let closed = false
     if (isExclusive(first.input)) {
@@ -105,7 +138,7 @@ export class Sequencer {
     } else {
       const cut = this.cuts[0]
       while (n < pending && n < this.limits.batchTxnsMax) {
-        const s = this.queue[this.head + n] as Sequenced
+        const s = prepared(this.queue[this.head + n] as Sequenced)
         if (isExclusive(s.input)) { closed = true; break }
         n++
         if (s.id === cut) { closed = true; break }
@@ -114,11 +147,13 @@ export class Sequencer {
       closed ||= engineIdle && Number.isFinite(this.limits.batchIntervalMs)
     }
     if (!closed) return null
-    const batch = this.queue.slice(this.head, this.head + n)
+    const batch = this.queue.slice(this.head, this.head + n) as Sequenced[]
+    // Consumed inputs are released at once: the queue must not keep a large input alive.
+    this.queue.fill(undefined, this.head, this.head + n)
     this.head += n
     const lastId = (batch[batch.length - 1] as Sequenced).id
     while (this.cuts.length > 0 && (this.cuts[0] as number) <= lastId) this.cuts.shift()
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+    if (this.head >= QUEUE_COMPACT_AT && this.head * 2 > this.queue.length) {
       this.queue.splice(0, this.head)
       this.head = 0
     }

@@ -7,6 +7,14 @@ import type { BaseReader, ColumnAssignment } from '../schema/rows.js'
 import { LockMiss, TxnState, type ExecEnv } from './txn-state.js'
 import type { DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
 
+/** An execution failed for reasons outside the transaction: the batch it belongs to fails whole. */
+export class EnvironmentFailure extends Error {
+  constructor(readonly txnId: number, cause: unknown) {
+    super(`transaction ${txnId} could not execute: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    this.name = 'EnvironmentFailure'
+  }
+}
+
 /** Rows one INSERT may carry; bigger loads are split by the client. */
 export const INSERT_ROWS_MAX = 1_000_000
 
@@ -29,10 +37,10 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
       const failure = err.statement === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, step: err.statement }
       return { id: txn.id, accessed, writes: [], result: null, failure, lockMiss: null }
     }
-    // An engine bug or a host failure: it fails this transaction only, loudly.
-    const message = err instanceof Error ? err.message : String(err)
-    env.log('engine', `internal error in txn ${txn.id}: ${err instanceof Error ? err.stack : message}`)
-    return { id: txn.id, accessed, writes: [], result: null, failure: { code: 'INTERNAL', message }, lockMiss: null }
+    // Not the transaction's own failure: memory ran out, a reservation failed, a read of the checkpoint
+    // failed, or an engine bug. A replay could not reproduce it, so it is no outcome: it fails the whole
+    // batch (retryably, with no position), as a dead worker does.
+    throw new EnvironmentFailure(txn.id, err)
   }
 }
 
@@ -100,6 +108,8 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       state.write(table, key, null)
       return { rowsAffected: 1 }
     }
+    case 'plan-failed':
+      throw new AcheronError(input.code, input.message, input.step === undefined ? {} : { statement: input.step })
     case 'multi': {
       const steps = input.steps.map((step, i) => {
         try {

@@ -23,12 +23,18 @@ export type DataTxn =
   | { readonly kind: 'delete'; readonly table: string; readonly key: SqlValue; readonly where: RowExpr | null }
   /** Several statements as one transaction (BEGIN … COMMIT): all commit, or none. */
   | { readonly kind: 'multi'; readonly steps: readonly DataTxn[] }
+  /**
+   * A statement that could not be planned against the catalog at its position (a DDL sequenced before
+   * it changed the table): it fails with this error, there, on every replay.
+   */
+  | { readonly kind: 'plan-failed'; readonly code: ErrorCode; readonly message: string; readonly step?: number }
 
 /** A catalog change; it forms a batch of its own, so it takes effect exactly between two batches. */
 export type DdlTxn =
   | { readonly kind: 'create-table'; readonly name: string; readonly columns: readonly ColumnDef[]; readonly keyColumn: string; readonly partitions: number | null; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
-  | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean }
+  /** In the batch log, `body` is empty and `moduleHash` names it when the module was logged before. */
+  | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean; readonly moduleHash?: string }
   | { readonly kind: 'drop-function'; readonly name: string; readonly ifExists: boolean }
 
 /**
@@ -64,10 +70,13 @@ export interface ExclusiveMultiTxn {
   readonly steps: readonly (DataTxn | SelectTxn | ScanTxn | CatalogReadTxn)[]
 }
 
-/** Transactions that run alone in a batch of their own, on the coordinator. */
+/** Transactions that run alone in a batch of their own: DDL (on the coordinator) and scans (on the state thread). */
 export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn
 
 export type TxnInput = DataTxn | ExclusiveTxn
+
+/** Read-only transactions that need the whole state: they read at a position and are never logged. */
+export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
   return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'drop-function'
@@ -75,8 +84,21 @@ export function isDdl(t: TxnInput): t is DdlTxn {
 
 export function isExclusive(t: TxnInput): t is ExclusiveTxn {
   switch (t.kind) {
-    case 'call': case 'insert': case 'get': case 'select-key': case 'update': case 'delete': case 'multi': return false
+    case 'call': case 'insert': case 'get': case 'select-key': case 'update': case 'delete': case 'multi': case 'plan-failed': return false
     default: return true
+  }
+}
+
+/**
+ * Queries over a whole table, catalog reads, and BEGIN … COMMIT of nothing but reads: they take the
+ * position after the last released batch, read exactly that state, and write nothing to the log.
+ * (Reads of one key stay ordinary transactions inside batches.)
+ */
+export function isReadOnly(t: TxnInput): t is ReadTxn {
+  switch (t.kind) {
+    case 'select': case 'show-tables': case 'show-functions': case 'describe': return true
+    case 'multi-exclusive': return t.steps.every((s) => s.kind === 'select' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe' || s.kind === 'get' || s.kind === 'select-key')
+    default: return false
   }
 }
 

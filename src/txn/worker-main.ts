@@ -1,29 +1,37 @@
-// Entry of an execution worker thread: opens its own snapshot reader and runtimes, then serves
-// phase-1 and walk requests from the coordinator, one at a time.
+// Entry of an execution worker thread: reads the checkpoint through its own read-only connection with
+// the released batches laid over it (OverlayReader), and serves phase-1 and walk requests from the
+// coordinator, one at a time, in order.
 import { parentPort, workerData } from 'node:worker_threads'
+import { decodeRowWrites } from '../codec/row-writes.js'
+import { loadRuntimes } from '../schema/function-runtime.js'
+import { OverlayReader } from '../storage/overlay.js'
 import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
 import { decodeWalkTask, encodeExecutions, encodeWalkResult } from './execution-codec.js'
 import { ExecutionHost } from './execution-host.js'
-import { loadRuntimes } from '../schema/function-runtime.js'
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
 const init = workerData as WorkerInit
 const port = parentPort
 if (port === null) throw new Error('worker-main runs only as a worker thread')
+const out = port
 
 const runtimes = await loadRuntimes(init.runtimes)
-const host = new ExecutionHost(new SqliteSnapshotReader(init.reader.file), runtimes, (fn, message) => {
-  port.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
+const overlay = new OverlayReader(new SqliteSnapshotReader(init.readerFile))
+const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
+  out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
 })
 
-port.on('message', (req: WorkerRequest) => {
+out.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply
   try {
     switch (req.op) {
       case 'catalog':
+        if (req.changed !== null) overlay.tablesChanged(req.changed.batch, req.changed.tables)
         host.setCatalog(req.data, req.modules)
-        reply = { seq: req.seq, ok: true, value: null }
-        break
+        return
+      case 'release':
+        overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
+        return
       case 'snapshot':
         reply = { seq: req.seq, ok: true, value: encodeExecutions(host.runOnSnapshot(req.txns)) }
         break
@@ -32,8 +40,11 @@ port.on('message', (req: WorkerRequest) => {
         break
     }
   } catch (err) {
-    reply = { seq: req.seq, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    // A failed release or catalog change leaves this worker's view wrong: it must not serve again.
+    if (req.seq === 0) throw err
+    reply = { seq: req.seq, ok: false, error: message }
   }
-  port.postMessage(reply)
+  out.postMessage(reply)
 })
-port.postMessage({ seq: 0, ready: true } satisfies WorkerReply)
+out.postMessage({ seq: 0, ready: true } satisfies WorkerReply)

@@ -1,38 +1,42 @@
 import { Worker } from 'node:worker_threads'
-import type { ReaderSpec } from '../storage/partition-store.js'
 import type { CatalogData } from '../schema/catalog.js'
+import type { RowWrite } from '../schema/rows.js'
 import type { LogFn } from './execution-host.js'
 import { decodeExecutions, decodeWalkResult, encodeWalkTask, type ExecutionsWire, type WalkResultWire } from './execution-codec.js'
 import type { EngineExecutor } from './executor.js'
-import type { RuntimeModules } from '../schema/function-runtime.js'
 import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
-import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+import type { TablesChanged, WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
 
 /** Phase-1 transactions per worker message below which splitting costs more than it saves. */
 const SNAPSHOT_CHUNK_TXNS_MIN = 16
 
+type OrderedMessage = Extract<WorkerRequest, { seq: 0 }>
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
 interface Slot {
   worker: Worker
   ready: Promise<void>
-  isReady: boolean
-  catalogVersion: number
-  modules: Set<string>
-  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>
   failed: Error | null
+  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>
+  /** Module hashes this worker has been sent. */
+  modules: Set<string>
+  /** While a replacement comes up: the ordered messages it must get, in order. */
+  outbox: OrderedMessage[] | null
 }
 
 /**
- * Execution on `worker_threads`, each with its own read-only SQLite connection. Which worker runs what
- * affects only speed: phase-1 executions are independent, and walks are whole components. A worker that
- * dies fails the operations it had and is replaced on next use.
+ * Execution on `worker_threads`. Each worker reads the checkpoint through its own read-only connection,
+ * with the released batches' writes laid over it (the coordinator posts them, and catalog changes, to
+ * every worker in order). Which worker runs what affects only speed: phase-1 executions are
+ * independent, and walks are whole components.
+ *
+ * A worker that dies fails the requests it had. Its replacement starts from a fresh checkpoint (the
+ * state thread commits every release posted before the replacement began) and receives, in order,
+ * everything posted since.
  */
 export class WorkerPool implements EngineExecutor {
   private readonly slots: Slot[] = []
-  /** Per worker, the tail of requests waiting for it to be brought up to date (keeps their order). */
-  private readonly chains: (Promise<void> | undefined)[] = []
   private seq = 1
   private catalog: CatalogData = { version: 0, tables: [], functions: [] }
   private modules: ReadonlyMap<string, Uint8Array> = new Map()
@@ -42,12 +46,10 @@ export class WorkerPool implements EngineExecutor {
     size: number,
     private readonly init: WorkerInit,
     private readonly log: LogFn,
+    /** Resolves once a checkpoint holds every batch released so far. */
+    private readonly checkpointNow: () => Promise<void>,
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn())
-  }
-
-  static create(size: number, reader: ReaderSpec, runtimes: RuntimeModules, log: LogFn): WorkerPool {
-    return new WorkerPool(size, { reader, runtimes }, log)
   }
 
   private spawn(): Slot {
@@ -57,18 +59,14 @@ export class WorkerPool implements EngineExecutor {
     const slot: Slot = {
       worker,
       ready: new Promise<void>((res, rej) => { markReady = res; markFailed = rej }),
-      isReady: false,
-      catalogVersion: -1,
-      modules: new Set(),
-      pending: new Map(),
       failed: null,
+      pending: new Map(),
+      modules: new Set(),
+      outbox: null,
     }
     slot.ready.catch(() => {})
     worker.on('message', (msg: WorkerReply) => {
-      if (msg.seq === 0 && 'ready' in msg) {
-        slot.isReady = true
-        return markReady()
-      }
+      if (msg.seq === 0 && 'ready' in msg) return markReady()
       if (msg.seq === -1 && 'log' in msg) return this.log(msg.log.fn, msg.log.message)
       const p = slot.pending.get(msg.seq)
       if (p === undefined) return
@@ -77,6 +75,7 @@ export class WorkerPool implements EngineExecutor {
       else if ('error' in msg) p.reject(new Error(`execution worker failed: ${msg.error}`))
     })
     const fail = (err: Error) => {
+      if (slot.failed !== null) return
       slot.failed = err
       markFailed(err)
       for (const p of slot.pending.values()) p.reject(err)
@@ -87,53 +86,70 @@ export class WorkerPool implements EngineExecutor {
     return slot
   }
 
-  /** The slot for index i, replaced if its worker died, with the current catalog sent. */
+  /** Posts an ordered message (catalog change, release) to a slot, or keeps it for its replacement. */
+  private post(slot: Slot, msg: OrderedMessage): void {
+    if (slot.outbox !== null) slot.outbox.push(msg)
+    else if (slot.failed === null) slot.worker.postMessage(msg)
+  }
+
+  private catalogMessage(slot: Slot, changed: TablesChanged | null): OrderedMessage {
+    const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
+    for (const [h] of fresh) slot.modules.add(h)
+    return { seq: 0, op: 'catalog', data: this.catalog, modules: fresh, changed }
+  }
+
+  /** Slot i, ready to take a request; a dead worker is replaced first. */
   private async slot(i: number): Promise<Slot> {
     let slot = this.slots[i] as Slot
-    if (slot.failed !== null) {
+    if (slot.failed !== null && slot.outbox === null) {
       void slot.worker.terminate()
-      slot = this.spawn()
-      this.slots[i] = slot
+      slot = this.replace(i)
     }
     await slot.ready
-    if (slot.catalogVersion !== this.catalog.version) {
-      const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
-      await this.request(slot, { op: 'catalog', data: this.catalog, modules: fresh })
-      for (const [h] of fresh) slot.modules.add(h)
-      slot.catalogVersion = this.catalog.version
-    }
     return slot
   }
 
-  /**
-   * Sends a request to worker i: synchronously when it is up to date (so that the coordinator can post
-   * a batch and then commit the previous one while the workers run), else after bringing it up to date.
-   * Requests to one worker keep their order either way.
-   */
-  private send<T>(i: number, req: DistributiveOmit<WorkerRequest, 'seq'>): Promise<T> {
-    const slot = this.slots[i] as Slot
-    const chained = this.chains[i]
-    if (chained === undefined && slot.failed === null && slot.isReady && slot.catalogVersion === this.catalog.version) {
-      return this.request<T>(slot, req)
-    }
-    const p = (chained ?? Promise.resolve()).then(() => this.slot(i)).then((s) => this.request<T>(s, req))
-    const tail = p.then(() => {}, () => {})
-    this.chains[i] = tail
-    void tail.then(() => { if (this.chains[i] === tail) this.chains[i] = undefined })
-    return p
+  private replace(i: number): Slot {
+    // From here on, ordered messages wait in the outbox; everything posted before is in the checkpoint.
+    const outbox: OrderedMessage[] = []
+    const catalog = this.catalog
+    const checkpointed = this.checkpointNow()
+    const slot = this.spawn()
+    slot.outbox = outbox
+    this.slots[i] = slot
+    const ready = slot.ready
+    slot.ready = (async () => {
+      await checkpointed
+      await ready
+      const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
+      for (const [h] of fresh) slot.modules.add(h)
+      slot.worker.postMessage({ seq: 0, op: 'catalog', data: catalog, modules: fresh, changed: null } satisfies OrderedMessage)
+      for (const m of outbox) slot.worker.postMessage(m)
+      slot.outbox = null
+    })()
+    slot.ready.catch((err: unknown) => { slot.failed ??= err instanceof Error ? err : new Error(String(err)) })
+    return slot
   }
 
-  private request<T>(slot: Slot, req: DistributiveOmit<WorkerRequest, 'seq'>): Promise<T> {
+  private async request<T>(i: number, req: DistributiveOmit<Extract<WorkerRequest, { op: 'snapshot' | 'walks' }>, 'seq'>): Promise<T> {
+    const slot = this.slots[i] as Slot
+    const s = slot.failed === null && slot.outbox === null ? slot : await this.slot(i)
+    if (s.failed !== null) throw s.failed
     const seq = this.seq++
     return new Promise<T>((resolve, reject) => {
-      slot.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject })
-      slot.worker.postMessage({ ...req, seq })
+      s.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject })
+      s.worker.postMessage({ ...req, seq })
     })
   }
 
-  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void> {
     this.catalog = data
     this.modules = modules
+    for (const slot of this.slots) this.post(slot, this.catalogMessage(slot, changed))
+  }
+
+  release(batch: number, _writes: readonly RowWrite[], encoded: Uint8Array): void {
+    for (const slot of this.slots) this.post(slot, { seq: 0, op: 'release', batch, writes: encoded })
   }
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
@@ -141,7 +157,7 @@ export class WorkerPool implements EngineExecutor {
     const size = Math.ceil(txns.length / chunks)
     const parts = await Promise.all(
       Array.from({ length: chunks }, async (_, i) =>
-        decodeExecutions(await this.send<ExecutionsWire>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) }))),
+        decodeExecutions(await this.request<ExecutionsWire>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) }))),
     )
     return parts.flat()
   }
@@ -159,7 +175,7 @@ export class WorkerPool implements EngineExecutor {
     const out: WalkResult[] = new Array(tasks.length)
     await Promise.all(assigned.map(async (idx, w) => {
       if (idx.length === 0) return
-      const res = await this.send<WalkResultWire[]>(w, { op: 'walks', tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask)) })
+      const res = await this.request<WalkResultWire[]>(w, { op: 'walks', tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask)) })
       idx.forEach((i, j) => { out[i] = decodeWalkResult(res[j] as WalkResultWire) })
     }))
     return out

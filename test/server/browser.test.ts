@@ -141,7 +141,8 @@ test('console without a token: CREATE TABLE, upload bank.wasm, CALL, results as 
     assert.equal(r[2]!.rows, [['85']])
     assert.equal(r[3]!.headers, ['id', 'balance'])
     assert.equal(r[3]!.rows, [['alice', '85'], ['bob', '15']])
-    assert.match(r[3]!.meta, /^2 rows · rowsAffected 0 · commit \d+\.0$/)
+    // A query takes the position right after the batch it read (here, after the move's one transaction).
+    assert.match(r[3]!.meta, /^2 rows · rowsAffected 0 · commit \d+\.1$/)
     assert.equal(r[4]!.rows.map((row) => row[0]).sort(), ['account.deposit', 'account.move', 'account.transfer'])
 
     // A syntax error: code, message, and where (line 2, column 8; statement 2).
@@ -163,7 +164,7 @@ test('console without a token: CREATE TABLE, upload bank.wasm, CALL, results as 
       const td = document.querySelector('#stats td[data-metric="aborted_total"]')
       return td !== null && Number(td.textContent) >= 1
     })
-    // CREATE TABLE, 3 × CREATE FUNCTION, INSERT, 2 × CALL, SELECT, SHOW FUNCTIONS; then the aborted CALL.
+    // CREATE TABLE, 3 × CREATE FUNCTION, INSERT, 2 × CALL, SELECT, SHOW FUNCTIONS (reads count too); then the aborted CALL.
     assert.is(await metric(page, 'committed_total'), 9)
     assert.is(await metric(page, 'aborted_total'), 1)
     assert.ok(await metric(page, 'latency_samples') >= 1, 'the latest transactions were measured (the window is 10 s)')

@@ -15,7 +15,7 @@ function fakeClock(startMs = 0): { now: () => number; advance: (ms: number) => v
 }
 
 function counters(c: Partial<EngineCounters> = {}): EngineCounters {
-  return { txns: 0, committed: 0, rolledBack: 0, batches: 0, fallbackTxns: 0, ...c }
+  return { txns: 0, committed: 0, rolledBack: 0, batches: 0, fallbackTxns: 0, ...c, batchedTxns: c.batchedTxns ?? c.txns ?? 0 }
 }
 
 // ---- histogram ------------------------------------------------------------------------------------

@@ -29,10 +29,10 @@ test('a restart on the same directory recovers tables, functions, rows and the b
   }
 })
 
-test('a full disk fails the whole batch, retryably, and leaves the state as it was', async () => {
+test('a full disk fails the whole batch with STORAGE_FULL, retryably, and leaves the state as it was', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const db = await openBank({ dir, workers: 1, storageBytesMax: 256 * 1024 })
+    const db = await openBank({ dir, workers: 1, storageBytesMax: 256 * 1024, checkpointIntervalMs: 60_000 })
     await db.insert('account', [['alice', 1]])
     let failed: AcheronError | null = null
     let before = ''
@@ -42,11 +42,12 @@ test('a full disk fails the whole batch, retryably, and leaves the state as it w
       failed = await db.insert('account', rows).then(() => null, (e: unknown) => e as AcheronError)
     }
     assert.ok(failed !== null, 'the cap was reached')
-    assert.is(failed.code, 'INTERNAL')
+    assert.is(failed.code, 'STORAGE_FULL')
     assert.match(failed.message, /full/i)
     assert.is(failed.commit, undefined, 'a batch that did not commit has no position')
     assert.is(await db.digest(), before, 'nothing of the failed batch is visible')
-    assert.is((await db.get('account', 'alice')).row?.balance, 1, 'reads keep working')
+    assert.is((await db.get('account', 'alice')).row?.balance, 1, 'point reads keep working: a batch of reads writes nothing to the log')
+    assert.equal((await db.query('SELECT COUNT(*) FROM account WHERE id = ?', ['alice'])).rows, [[1]], 'and so do queries')
     await db.close()
     const again = await openBank({ dir, workers: 1 })
     assert.is(await again.digest(), before, 'and nothing of it appears after a restart')
@@ -56,32 +57,30 @@ test('a full disk fails the whole batch, retryably, and leaves the state as it w
   }
 })
 
-test('a batch that ran on the writes of a batch whose commit then failed runs again without them', async () => {
+test('a batch taken while the log refuses the one before fails too; retried, it sees nothing of either', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const db = await openBank({ dir, workers: 2, storageBytesMax: 192 * 1024, batchIntervalMs: Infinity })
+    const db = await openBank({ dir, workers: 2, storageBytesMax: 192 * 1024, batchIntervalMs: Infinity, checkpointIntervalMs: 60_000 })
     try {
       const setup = db.insert('account', [['alice', 1]])
       db.flush()
       await setup
-      // Batch A: far too big for the cap, so its commit fails. Batch B (submitted before A commits,
-      // so it executes while A commits) reads a row A wrote and writes one of its own.
+      // Batch A: far too big for the cap, so the log refuses it. Batch B (taken while A's entry is
+      // still being written) reads a row A wrote and writes one of its own.
       const rows = Array.from({ length: 3000 }, (_, j) => [`big-${j}-${'y'.repeat(60)}`, j])
       const a = db.insert('account', rows)
       db.flush()
-      const seen = db.get('account', 'big-7-' + 'y'.repeat(60))
       const b = db.call('account.deposit', 'alice', 1)
       db.flush()
       const ea = await a.then(() => null, (e: unknown) => e as AcheronError)
-      assert.is(ea?.code, 'INTERNAL', 'batch A did not commit')
-      const r = await seen
-      assert.is(r.row, null, 'batch B does not see the writes of the batch that failed')
-      const rb = await b
-      assert.is(rb.value, 2)
-      assert.is(r.commit.batch, rb.commit.batch)
-      const final = db.get('account', 'alice')
+      assert.is(ea?.code, 'STORAGE_FULL', 'batch A did not commit')
+      const eb = await b.then(() => null, (e: unknown) => e as AcheronError)
+      if (eb !== null) assert.is(eb.code, 'STORAGE_FULL', 'batch B failed with it')
+      const seen = db.get('account', 'big-7-' + 'y'.repeat(60))
+      const retried = db.call('account.deposit', 'alice', 1)
       db.flush()
-      assert.is((await final).row?.balance, 2)
+      assert.is((await seen).row, null, 'nothing of batch A is visible')
+      assert.is((await retried).value, eb === null ? 3 : 2)
     } finally {
       await db.close()
     }

@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { rowKeyOf } from '../schema/keys.js'
-import type { PartitionStore } from '../storage/partition-store.js'
 import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from '../schema/catalog.js'
@@ -12,20 +11,26 @@ import type { TxnState } from './txn-state.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { CatalogReadTxn, ExclusiveMultiTxn, ScanTxn, SelectTxn, TxnResult } from './types.js'
 
-/** What a transaction run on the coordinator produced: its result and the rows to commit with it. */
-export interface CoordinatorRun {
+/** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
+export interface Queryable {
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[]): SqlValue[][]
+}
+
+/** What a transaction run alone produced: its result and the rows to commit with it. */
+export interface ExclusiveRun {
   readonly result: TxnResult
   readonly writes: readonly RowWrite[]
 }
 
 /**
- * Transactions that run alone at a batch boundary on the coordinator, over exactly the committed state:
- * queries and UPDATE/DELETE over all partitions are executed by SQLite itself over the partition tables;
- * catalog reads list the catalog. Throws AcheronError (or SQLite's error) for the transaction's failure.
+ * Transactions that run alone, over exactly the state after every batch before them (on the state
+ * thread, which holds it): queries and UPDATE/DELETE over all partitions are executed by SQLite itself
+ * over the partition tables; catalog reads list the catalog. Throws AcheronError (or SQLite's error) for
+ * the transaction's failure.
  */
-export function runCoordinatorTxn(
-  catalog: Catalog, store: PartitionStore, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn,
-): CoordinatorRun {
+export function runExclusiveTxn(
+  catalog: Catalog, store: Queryable, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn,
+): ExclusiveRun {
   switch (txn.kind) {
     case 'multi-exclusive':
       return host().withState((state) => runExclusiveMulti(catalog, store, state, txn))
@@ -41,7 +46,7 @@ export function runCoordinatorTxn(
  * queries and scans see that state's own writes laid over the committed rows, and a scan's writes join
  * the state. Nothing is written until the whole transaction succeeds.
  */
-function runExclusiveMulti(catalog: Catalog, store: PartitionStore, state: TxnState, txn: ExclusiveMultiTxn): CoordinatorRun {
+function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, txn: ExclusiveMultiTxn): ExclusiveRun {
   const steps = txn.steps.map((step, i): TxnResult => {
     try {
       if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
@@ -61,7 +66,7 @@ function runExclusiveMulti(catalog: Catalog, store: PartitionStore, state: TxnSt
 }
 
 /** A query, or an UPDATE/DELETE over all partitions, with `pending` rows laid over the committed ones. */
-function runQuery(catalog: Catalog, store: PartitionStore, txn: SelectTxn | ScanTxn, pending: readonly RowWrite[]): CoordinatorRun {
+function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, pending: readonly RowWrite[]): ExclusiveRun {
   switch (txn.kind) {
     case 'select':
       return { result: { rows: store.query(catalog.table(txn.table), txn.sql, txn.values, pending), rowsAffected: 0 }, writes: [] }
@@ -92,7 +97,7 @@ function runQuery(catalog: Catalog, store: PartitionStore, txn: SelectTxn | Scan
   }
 }
 
-function readCatalog(catalog: Catalog, txn: CatalogReadTxn): CoordinatorRun {
+export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun {
   switch (txn.kind) {
     case 'show-tables':
       return {

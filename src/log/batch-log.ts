@@ -1,0 +1,66 @@
+/**
+ * The batch log: the sequenced input of the engine, which is what makes state durable. Execution is
+ * deterministic, so the log of batches (every transaction's input, in id order, with its batch
+ * boundaries) is the database; SQLite checkpoints only shorten recovery. A batch is acknowledged once
+ * its entry is durable here and it has executed.
+ *
+ * This interface is the seam for other logs: `FileBatchLog` (segmented files, the default),
+ * `MemoryBatchLog` (tests, `open({ memory: true })`), and later a replicated log that feeds several
+ * machines. An implementation stores entries opaquely; what a body means is src/txn/batch-codec.ts.
+ */
+
+/**
+ * How durable an append is when it resolves: `full`, flushed to the disk (fdatasync); `normal`, written
+ * to the operating system (survives a process kill; a power loss may lose the last ~200 ms); `off`,
+ * written to the operating system and never flushed by Acheron.
+ */
+export type SyncMode = 'full' | 'normal' | 'off'
+
+export type LogEntry =
+  /** Batch `batch`: its encoded transactions (src/txn/batch-codec.ts). */
+  | { readonly kind: 'batch'; readonly batch: number; readonly body: Uint8Array }
+  /**
+   * Batch `batch`, logged earlier, never takes effect: its execution failed for reasons outside the
+   * transactions (a worker died, memory ran out), and its clients were told so. Replay skips it.
+   */
+  | { readonly kind: 'void'; readonly batch: number }
+
+export interface BatchLog {
+  /** Highest batch number of any entry: 0 for an empty log. */
+  readonly lastBatch: number
+  /** Every entry, in log order (recovery reads it, skipping what the checkpoint already holds). */
+  entries(): Iterable<LogEntry>
+  /**
+   * Appends an entry; resolves once it is durable as the log's sync mode defines it, and rejects with
+   * LogAppendError if it could not be written. Nothing of a refused entry is in the log, and every
+   * append after it is refused too, until `resume`: so no entry ever follows a missing one.
+   */
+  append(entry: LogEntry): Promise<void>
+  /** Accepts appends again after a refusal; the next entry follows the last whole one (`lastBatch`). */
+  resume(): void
+  /**
+   * A checkpoint holding every batch up to `batch` is durable: entries at or before it are no longer
+   * needed for recovery, and the log may drop them (keeping what its retention says).
+   */
+  checkpointed(batch: number): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * What a batch log says about a failure to append: the log is full or the disk refused the write.
+ * The engine fails the batches it held (retryably) and the log stays usable.
+ */
+export class LogAppendError extends Error {
+  constructor(message: string, readonly full: boolean) {
+    super(message)
+    this.name = 'LogAppendError'
+  }
+}
+
+/** The log is damaged before its tail: recovery cannot go on without losing acknowledged batches. */
+export class LogCorruptError extends Error {
+  constructor(readonly file: string, readonly offset: number, reason: string) {
+    super(`batch log ${file} is damaged at byte ${offset}: ${reason}`)
+    this.name = 'LogCorruptError'
+  }
+}

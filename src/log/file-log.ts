@@ -1,0 +1,310 @@
+/**
+ * The batch log in segment files (`<data>/log/<sequence>.log`), appended with group commit: entries
+ * that arrive while a write is in flight go out together in the next write, with one fdatasync.
+ *
+ * Opening checks every segment: a damaged tail of the last segment (a write cut short by a crash) is
+ * cut at the last whole entry; damage anywhere else — a valid entry after the damage, or any damage in
+ * an earlier segment — is a LogCorruptError naming the file and offset, and nothing is skipped.
+ */
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs'
+import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
+import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
+import { encodeFrame, nextValidFrame, readFrame } from './frame.js'
+
+export interface FileLogOptions {
+  readonly dir: string
+  readonly sync: SyncMode
+  /** A segment is closed and a new one started once it holds this many bytes. */
+  readonly segmentBytesMax?: number
+  /** Segments kept after a checkpoint made them unnecessary (for tracing recent batches). */
+  readonly segmentsKept?: number
+  /** `sync: 'normal'`: how often written entries are flushed in the background. */
+  readonly normalSyncIntervalMs?: number
+  /** Caps the bytes of all segments: an append beyond fails as a full disk would. */
+  readonly bytesMax?: number
+  readonly crash?: CrashPoints
+}
+
+export const LOG_SEGMENT_BYTES_MAX = 64 * 1024 * 1024
+export const LOG_SEGMENTS_KEPT = 2
+export const LOG_NORMAL_SYNC_INTERVAL_MS = 200
+
+const SEGMENT_NAME = /^(\d{16})\.log$/
+
+interface Segment {
+  readonly seq: number
+  readonly file: string
+  bytes: number
+  /** Highest batch number of its entries (0: none yet). */
+  lastBatch: number
+}
+
+interface Pending {
+  readonly frame: Uint8Array
+  readonly batch: number
+  readonly resolve: () => void
+  readonly reject: (e: Error) => void
+}
+
+function segmentFile(dir: string, seq: number): string {
+  return join(dir, `${String(seq).padStart(16, '0')}.log`)
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Scans one segment: its entries, and where its valid part ends (throws LogCorruptError on damage before that). */
+function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; validBytes: number; fileBytes: number } {
+  const buf = readFileSync(file)
+  const entries: LogEntry[] = []
+  let at = 0
+  while (at < buf.length) {
+    const f = readFrame(buf, at)
+    if (f.ok) {
+      entries.push(f.entry)
+      at = f.end
+      continue
+    }
+    const later = nextValidFrame(buf, at + 1)
+    if (later >= 0) throw new LogCorruptError(file, at, `${f.reason}, yet a whole entry follows at byte ${later}`)
+    if (!isLast) throw new LogCorruptError(file, at, `${f.reason} in a segment that is not the last`)
+    break
+  }
+  return { entries, validBytes: at, fileBytes: buf.length }
+}
+
+export class FileBatchLog implements BatchLog {
+  private readonly segments: Segment[]
+  private handle: FileHandle | null = null
+  private readonly queue: Pending[] = []
+  private writing = false
+  /** Set when the disk refused a write and the log could not be cut back: nothing is accepted again. */
+  private broken: Error | null = null
+  /** Set after a refused write: appends are refused until `resume` (no entry may follow a missing one). */
+  private refused: LogAppendError | null = null
+  private dirtySinceSync = false
+  private syncTimer: NodeJS.Timeout | null = null
+  private totalBytes: number
+  private closed = false
+  lastBatch = 0
+  /** Set when opening cut a torn tail: what was cut, for the server log. */
+  cutTail: { file: string; offset: number; bytes: number } | null = null
+
+  private constructor(private readonly o: Required<Omit<FileLogOptions, 'bytesMax' | 'crash'>> & Pick<FileLogOptions, 'bytesMax'> & { crash: CrashPoints }) {
+    mkdirSync(o.dir, { recursive: true })
+    const names = readdirSync(o.dir).filter((n) => SEGMENT_NAME.test(n)).sort()
+    this.segments = []
+    names.forEach((name, i) => {
+      const file = join(o.dir, name)
+      const scan = scanSegment(file, i === names.length - 1)
+      if (scan.validBytes < scan.fileBytes) {
+        const fd = openSync(file, 'r+')
+        try {
+          ftruncateSync(fd, scan.validBytes)
+          fsyncSync(fd)
+        } finally {
+          closeSync(fd)
+        }
+        this.cutTail = { file, offset: scan.validBytes, bytes: scan.fileBytes - scan.validBytes }
+      }
+      let last = 0
+      for (const e of scan.entries) last = Math.max(last, e.batch)
+      this.segments.push({ seq: Number(SEGMENT_NAME.exec(name)?.[1]), file, bytes: scan.validBytes, lastBatch: last })
+      this.lastBatch = Math.max(this.lastBatch, last)
+    })
+    this.totalBytes = this.segments.reduce((n, s) => n + s.bytes, 0)
+  }
+
+  static async open(options: FileLogOptions): Promise<FileBatchLog> {
+    const log = new FileBatchLog({
+      dir: options.dir,
+      sync: options.sync,
+      segmentBytesMax: options.segmentBytesMax ?? LOG_SEGMENT_BYTES_MAX,
+      segmentsKept: options.segmentsKept ?? LOG_SEGMENTS_KEPT,
+      normalSyncIntervalMs: options.normalSyncIntervalMs ?? LOG_NORMAL_SYNC_INTERVAL_MS,
+      bytesMax: options.bytesMax,
+      crash: options.crash ?? NO_CRASH_POINTS,
+    })
+    await log.openActive(false)
+    return log
+  }
+
+  /** Opens the last segment for appending, or starts a new one (`fresh`, or when there is none). */
+  private async openActive(fresh: boolean): Promise<void> {
+    let seg = this.segments[this.segments.length - 1]
+    if (seg === undefined || fresh) {
+      const seq = (seg?.seq ?? 0) + 1
+      seg = { seq, file: segmentFile(this.o.dir, seq), bytes: 0, lastBatch: 0 }
+      this.segments.push(seg)
+      this.handle = await openFile(seg.file, 'a')
+      if (this.o.sync !== 'off') fsyncDir(this.o.dir)
+      return
+    }
+    this.handle = await openFile(seg.file, 'a')
+  }
+
+  *entries(): Iterable<LogEntry> {
+    for (const [i, seg] of [...this.segments].entries()) {
+      const scan = scanSegment(seg.file, i === this.segments.length - 1)
+      // Only what was whole when it was read: appends may be under way.
+      for (const e of scan.entries) yield e
+    }
+  }
+
+  append(entry: LogEntry): Promise<void> {
+    if (this.closed) return Promise.reject(new LogAppendError('the batch log is closed', false))
+    if (this.broken !== null) return Promise.reject(this.broken)
+    if (this.refused !== null) return Promise.reject(this.refused)
+    return new Promise((resolve, reject) => {
+      this.queue.push({ frame: encodeFrame(entry), batch: entry.batch, resolve, reject })
+      if (!this.writing) void this.drain()
+    })
+  }
+
+  /** Writes everything queued, a group at a time, until the queue is empty. */
+  private async drain(): Promise<void> {
+    this.writing = true
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue.splice(0)
+        try {
+          await this.writeGroup(group)
+        } catch (err) {
+          const failure = err instanceof LogAppendError ? err : new LogAppendError(`batch log write failed: ${err instanceof Error ? err.message : String(err)}`, isFull(err))
+          this.refused = failure
+          for (const p of [...group, ...this.queue.splice(0)]) p.reject(failure)
+          continue
+        }
+        for (const p of group) p.resolve()
+      }
+    } finally {
+      this.writing = false
+    }
+  }
+
+  private async writeGroup(group: readonly Pending[]): Promise<void> {
+    let seg = this.segments[this.segments.length - 1] as Segment
+    if (seg.bytes >= this.o.segmentBytesMax) {
+      await this.handle?.close()
+      await this.openActive(true)
+      seg = this.segments[this.segments.length - 1] as Segment
+    }
+    const bytes = group.reduce((n, p) => n + p.frame.length, 0)
+    if (this.o.bytesMax !== undefined && this.totalBytes + bytes > this.o.bytesMax) {
+      throw new LogAppendError(`storage is full: the batch log would grow past its limit of ${this.o.bytesMax} bytes`, true)
+    }
+    const handle = this.handle as FileHandle
+    if (this.o.crash.reached('log-write')) {
+      // A write cut short: half of this group reaches the file, then the process dies.
+      const all = Buffer.concat(group.map((p) => p.frame))
+      writeSync(handle.fd, all, 0, Math.max(1, Math.floor(all.length / 2)))
+      dieNow()
+    }
+    try {
+      let buffers = group.map((p) => p.frame)
+      let left = bytes
+      while (left > 0) {
+        const { bytesWritten } = await handle.writev(buffers)
+        left -= bytesWritten
+        if (left > 0) buffers = remainder(buffers, bytesWritten)
+      }
+      if (this.o.sync === 'full') await handle.datasync()
+      else this.scheduleSync()
+    } catch (err) {
+      // Nothing of a failed group may stay: later groups must follow the last whole entry.
+      try {
+        await handle.truncate(seg.bytes)
+      } catch (truncateErr) {
+        this.broken = new LogAppendError(`batch log ${seg.file} could not be cut back after a failed write (${String(truncateErr)}); restart to recover`, false)
+        throw this.broken
+      }
+      throw err
+    }
+    seg.bytes += bytes
+    this.totalBytes += bytes
+    for (const p of group) {
+      seg.lastBatch = Math.max(seg.lastBatch, p.batch)
+      this.lastBatch = Math.max(this.lastBatch, p.batch)
+    }
+  }
+
+  resume(): void {
+    this.refused = null
+  }
+
+  /** `sync: 'normal'`: flush in the background, at most once per interval. */
+  private scheduleSync(): void {
+    if (this.o.sync !== 'normal') return
+    this.dirtySinceSync = true
+    if (this.syncTimer !== null) return
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null
+      if (!this.dirtySinceSync || this.handle === null) return
+      this.dirtySinceSync = false
+      this.handle.datasync().catch(() => {})
+    }, this.o.normalSyncIntervalMs)
+  }
+
+  async checkpointed(batch: number): Promise<void> {
+    // Segments wholly at or before the checkpoint, except the active one, oldest first; keep the newest few.
+    const done = this.segments.slice(0, -1).filter((s) => s.lastBatch <= batch)
+    const drop = done.slice(0, Math.max(0, done.length - this.o.segmentsKept))
+    for (const [i, seg] of drop.entries()) {
+      if (i > 0 && this.o.crash.reached('segment-delete')) dieNow()
+      await unlink(seg.file)
+      this.segments.splice(this.segments.indexOf(seg), 1)
+      this.totalBytes -= seg.bytes
+    }
+    if (drop.length > 0 && this.o.sync !== 'off') fsyncDir(this.o.dir)
+  }
+
+  /** Bytes held by all segments (for stats and limits). */
+  get bytes(): number {
+    return this.totalBytes
+  }
+
+  get segmentCount(): number {
+    return this.segments.length
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    while (this.writing) await new Promise((r) => setImmediate(r))
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer)
+    if (this.handle !== null) {
+      if (this.o.sync !== 'off') await this.handle.datasync().catch(() => {})
+      await this.handle.close()
+      this.handle = null
+    }
+  }
+}
+
+function remainder(buffers: Uint8Array[], written: number): Uint8Array[] {
+  const out: Uint8Array[] = []
+  let skip = written
+  for (const b of buffers) {
+    if (skip >= b.length) { skip -= b.length; continue }
+    out.push(skip > 0 ? b.subarray(skip) : b)
+    skip = 0
+  }
+  return out
+}
+
+function isFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG'
+}
+
+/** The size of a segment file on disk (for tests and `acheron verify`). */
+export function segmentFileBytes(file: string): number {
+  return statSync(file).size
+}

@@ -1,0 +1,406 @@
+/**
+ * The SQLite file that holds a node's checkpointed state: one SQLite table per (table, partition), the
+ * catalog, module bytes and the position of the checkpoint (`_acheron_meta.last_batch`). It is written
+ * by one owner (the state thread, or the coordinator in memory mode), off the critical path: released
+ * batches arrive in order and wait in memory, the last image of each row winning; a flush writes them
+ * into an open SQLite transaction; a checkpoint commits it. The batch log carries durability, so the
+ * file runs with `synchronous = NORMAL`; a checkpoint counts as durable once the WAL has been synced.
+ *
+ * Queries, scans and digests run on the same connection after a flush, so they see exactly the state
+ * after the last applied batch.
+ */
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
+import { invariant } from '../errors.js'
+import type { SyncMode } from '../log/batch-log.js'
+import type { CatalogData, TableDef } from '../schema/catalog.js'
+import { compareKeys, partitionOf, type RowKey } from '../schema/keys.js'
+import type { RowWrite } from '../schema/rows.js'
+import type { Row, SqlValue } from '../values.js'
+import { DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { catalogFromJson, catalogToJson } from './value-codec.js'
+
+export { DATABASE_FILE }
+
+/** What a checkpoint holds about itself, read at open. */
+export interface StoredState {
+  readonly catalog: CatalogData
+  readonly modules: ReadonlyMap<string, Uint8Array>
+  /** The last batch the checkpoint holds; 0 for a new file. */
+  readonly lastBatch: number
+  /** The id the transaction after that batch gets. */
+  readonly nextTxnId: number
+  /** How many transactions that batch held (reads after it are numbered from there). */
+  readonly lastBatchTxns: number
+}
+
+/** A catalog change made by a DDL batch, applied to the file in order with the row writes. */
+export interface CatalogChange {
+  readonly catalog: CatalogData
+  readonly createdTables?: readonly TableDef[]
+  readonly droppedTables?: readonly TableDef[]
+  readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+}
+
+/** One released batch's effects. */
+export interface ReleasedEffects {
+  readonly batch: number
+  readonly nextTxnId: number
+  readonly txnCount: number
+  readonly writes: readonly RowWrite[]
+  readonly change?: CatalogChange
+}
+
+/** Reads the applied state on one thread; `position` is the last batch its reads reflect. */
+export interface BaseSnapshot {
+  begin(catalog: CatalogData): void
+  read(table: TableDef, key: bigint | string, rowKey: RowKey): Row | undefined
+  end(): void
+  close(): void
+  readonly position: number
+}
+
+interface PartitionWriters {
+  readonly upsert: Database.Statement
+  readonly delete: Database.Statement
+  readonly hasBlob: boolean
+}
+
+/** Effects waiting for a flush, in order: runs of row writes (last image wins) between catalog changes. */
+type Pending =
+  | { readonly kind: 'rows'; readonly rows: Map<RowKey, RowWrite>; lastBatch: number; nextTxnId: number; txnCount: number }
+  | { readonly kind: 'change'; readonly batch: number; readonly nextTxnId: number; readonly txnCount: number; readonly change: CatalogChange }
+
+const SYNCHRONOUS: Record<SyncMode, string> = { full: 'NORMAL', normal: 'NORMAL', off: 'OFF' }
+/** Prepared query statements kept by text; beyond this many the cache starts over. */
+const QUERY_STATEMENTS_MAX = 256
+/** SQLite's page cache for the writer: a checkpoint's dirty pages stay in memory until it commits. */
+const WRITER_CACHE_KIB = 64 * 1024
+
+export interface StateFileOptions {
+  /** Caps the database file: a checkpoint that would grow it beyond fails (SQLITE_FULL) and is retried later. */
+  readonly storageBytesMax?: number
+  readonly crash?: CrashPoints
+  /**
+   * A deliberate bug for the research harness (`checkpoint-first-image`): a checkpoint keeps the first
+   * image a row had since the last one instead of the last, so it writes row images out of order.
+   */
+  readonly firstImageWins?: boolean
+}
+
+export class SqliteStateFile {
+  readonly file: string
+  private readonly db: Database.Database
+  private readonly writers = new PerPartition<PartitionWriters>()
+  private tables = new Map<string, TableDef>()
+  private catalog: CatalogData = { version: 0, tables: [], functions: [] }
+  /** Effects applied since the last commit: flushed ones stay until it succeeds, to be flushed again after a failure. */
+  private readonly uncommitted: Pending[] = []
+  private flushedUpTo = 0
+  private txnOpen = false
+  private readonly scanViews = new Map<string, TableDef>()
+  private readonly queries = new Map<string, Database.Statement>()
+  private readonly crash: CrashPoints
+  private readonly firstImageWins: boolean
+  /** Last batch applied (flushed or not), flushed into the open transaction, and committed. */
+  appliedBatch = 0
+  flushedBatch = 0
+  checkpointBatch = 0
+  private appliedNextTxnId = 1
+  /** Row writes waiting for a commit (an upper bound of the rows that differ from the checkpoint). */
+  uncommittedWrites = 0
+
+  constructor(file: string, private readonly sync: SyncMode, options: StateFileOptions = {}) {
+    this.file = file
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    this.crash = options.crash ?? NO_CRASH_POINTS
+    this.firstImageWins = options.firstImageWins === true
+    this.db = new Database(file)
+    if (file !== ':memory:') this.db.pragma('journal_mode = WAL')
+    this.db.pragma(`synchronous = ${SYNCHRONOUS[sync]}`)
+    this.db.pragma(`cache_size = -${WRITER_CACHE_KIB}`)
+    if (options.storageBytesMax !== undefined) {
+      const pageBytes = Number(this.db.pragma('page_size', { simple: true }))
+      this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.storageBytesMax / pageBytes))}`)
+    }
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS _acheron_meta (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS _acheron_modules (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT, WITHOUT ROWID;
+    `)
+    const format = this.meta('format')
+    if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
+    else invariant(Number(format) === STORAGE_FORMAT, `storage format ${String(format)} of ${file} is not ${STORAGE_FORMAT}`)
+  }
+
+  private meta(k: string): SqlValue | undefined {
+    const row = this.db.prepare('SELECT v FROM _acheron_meta WHERE k = ?').raw(true).safeIntegers(true).get(k) as [SqlValue] | undefined
+    return row?.[0]
+  }
+
+  private setMeta(k: string, v: SqlValue): void {
+    this.db.prepare('INSERT INTO _acheron_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, bindable(v))
+  }
+
+  load(): StoredState {
+    const text = this.meta('catalog')
+    const catalog: CatalogData = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    this.useCatalog(catalog)
+    const modules = new Map<string, Uint8Array>()
+    for (const [hash, bytes] of this.db.prepare('SELECT hash, bytes FROM _acheron_modules').raw(true).all() as [string, Buffer][]) {
+      modules.set(hash, new Uint8Array(bytes))
+    }
+    const lastBatch = Number(this.meta('last_batch') ?? 0n)
+    this.appliedBatch = this.flushedBatch = this.checkpointBatch = lastBatch
+    this.appliedNextTxnId = Number(this.meta('next_txn_id') ?? 1n)
+    return { catalog, modules, lastBatch, nextTxnId: this.appliedNextTxnId, lastBatchTxns: Number(this.meta('last_batch_txns') ?? 0n) }
+  }
+
+  private useCatalog(catalog: CatalogData): void {
+    this.catalog = catalog
+    this.tables = new Map(catalog.tables.map((t) => [t.name.toLowerCase(), t]))
+    this.writers.clear()
+  }
+
+  /** The catalog as of the last flush. */
+  get flushedCatalog(): CatalogData {
+    return this.catalog
+  }
+
+  /** Takes a released batch's effects (in batch order); they reach SQLite at the next flush. */
+  apply(e: ReleasedEffects): void {
+    invariant(e.batch > this.appliedBatch, `batch ${e.batch} applied after batch ${this.appliedBatch}`)
+    this.appliedBatch = e.batch
+    this.appliedNextTxnId = e.nextTxnId
+    if (e.change !== undefined) {
+      this.uncommitted.push({ kind: 'change', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, change: e.change })
+    }
+    let last = this.uncommitted[this.uncommitted.length - 1]
+    if (last === undefined || last.kind !== 'rows' || this.uncommitted.length <= this.flushedUpTo) {
+      last = { kind: 'rows', rows: new Map(), lastBatch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount }
+      this.uncommitted.push(last)
+    }
+    const rows = last.rows
+    if (this.firstImageWins) { for (const w of e.writes) if (!rows.has(w.rowKey)) rows.set(w.rowKey, w) }
+    else for (const w of e.writes) rows.set(w.rowKey, w)
+    last.lastBatch = e.batch
+    last.nextTxnId = e.nextTxnId
+    last.txnCount = e.txnCount
+    this.uncommittedWrites += e.writes.length
+  }
+
+  /**
+   * Writes every applied effect into the open SQLite transaction (opening one if needed). If SQLite
+   * refuses (a full disk), the transaction is rolled back and every effect since the last checkpoint
+   * waits to be written again; the error goes to the caller.
+   */
+  flush(): void {
+    if (this.flushedUpTo === this.uncommitted.length) return
+    try {
+      this.flushPending()
+    } catch (err) {
+      this.rollback()
+      throw err
+    }
+  }
+
+  private flushPending(): void {
+    if (!this.txnOpen) {
+      this.db.exec('BEGIN')
+      this.txnOpen = true
+    }
+    for (; this.flushedUpTo < this.uncommitted.length; this.flushedUpTo++) {
+      const p = this.uncommitted[this.flushedUpTo] as Pending
+      if (p.kind === 'change') this.applyChange(p.change)
+      else this.applyRows(p.rows)
+      this.flushedBatch = p.kind === 'rows' ? p.lastBatch : p.batch
+      this.setMeta('last_batch', BigInt(this.flushedBatch))
+      this.setMeta('next_txn_id', BigInt(p.nextTxnId))
+      this.setMeta('last_batch_txns', BigInt(p.txnCount))
+    }
+  }
+
+  private applyChange(c: CatalogChange): void {
+    for (const t of c.droppedTables ?? []) {
+      for (let p = 0; p < t.partitions; p++) this.db.exec(`DROP TABLE IF EXISTS ${quoteIdent(partitionTableName(t, p))}`)
+      this.dropScanView(t)
+    }
+    for (const t of c.createdTables ?? []) {
+      for (let p = 0; p < t.partitions; p++) this.db.exec(createPartitionTableSql(t, p))
+    }
+    const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
+    for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
+    this.setMeta('catalog', catalogToJson(c.catalog))
+    this.useCatalog(c.catalog)
+  }
+
+  private applyRows(rows: ReadonlyMap<RowKey, RowWrite>): void {
+    let i = 0
+    const crashAt = this.crash.reached('checkpoint') ? Math.floor(rows.size / 2) : -1
+    for (const w of rows.values()) {
+      if (i++ === crashAt) dieNow()
+      const table = this.tables.get(w.table)
+      invariant(table !== undefined, `write to unknown table ${w.table}`)
+      const stmts = this.writeStatements(table, partitionOf(table, w.key))
+      if (w.row === null) stmts.delete.run(w.key)
+      else stmts.upsert.run(stmts.hasBlob ? w.row.map(bindable) : w.row)
+    }
+    if (crashAt === 0 || (crashAt >= 0 && rows.size === 0)) dieNow()
+  }
+
+  /** The upsert and delete statements of one partition table, prepared once per table definition. */
+  private writeStatements(table: TableDef, p: number): PartitionWriters {
+    return this.writers.get(table, p, () => {
+      const name = quoteIdent(partitionTableName(table, p))
+      const key = keyColumnSql(table)
+      const marks = table.columns.map(() => '?').join(', ')
+      const others = table.columns.filter((_, i) => i !== table.keyIndex).map((c) => `${quoteIdent(c.name)} = excluded.${quoteIdent(c.name)}`)
+      // An upsert updates in place; INSERT OR REPLACE would delete and insert again.
+      const onConflict = others.length > 0 ? `ON CONFLICT (${key}) DO UPDATE SET ${others.join(', ')}` : `ON CONFLICT (${key}) DO NOTHING`
+      return {
+        upsert: this.db.prepare(`INSERT INTO ${name} (${columnListSql(table)}) VALUES (${marks}) ${onConflict}`),
+        delete: this.db.prepare(`DELETE FROM ${name} WHERE ${key} = ?`),
+        hasBlob: table.columns.some((c) => c.type === 'BLOB'),
+      }
+    })
+  }
+
+  /**
+   * Commits everything applied: a checkpoint holding every batch up to `appliedBatch`. With `durable`,
+   * also syncs the WAL, after which the checkpoint survives a power loss and the log before it may go.
+   * On failure (a full disk), nothing is committed and the effects stay to be tried again.
+   */
+  checkpoint(durable: boolean): number {
+    try {
+      this.flushPending()
+      if (this.txnOpen) {
+        this.db.exec('COMMIT')
+        this.txnOpen = false
+      }
+    } catch (err) {
+      this.rollback()
+      throw err
+    }
+    this.uncommitted.length = 0
+    this.flushedUpTo = 0
+    this.uncommittedWrites = 0
+    this.checkpointBatch = this.flushedBatch
+    if (durable && this.sync !== 'off' && this.file !== ':memory:') this.db.pragma('wal_checkpoint(PASSIVE)')
+    return this.checkpointBatch
+  }
+
+  /** Abandons the open transaction; every applied effect will be flushed again. */
+  private rollback(): void {
+    if (this.txnOpen && this.db.inTransaction) this.db.exec('ROLLBACK')
+    this.txnOpen = false
+    this.flushedUpTo = 0
+    this.flushedBatch = this.checkpointBatch
+    this.scanViews.clear()
+    const text = this.meta('catalog')
+    this.useCatalog(typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] })
+  }
+
+  /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
+    this.flush()
+    if (this.scanViews.get(table.name.toLowerCase()) !== table) {
+      this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
+      this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
+      this.db.exec(createPendingTableSql(table))
+      this.db.exec(createScanViewSql(table))
+      this.scanViews.set(table.name.toLowerCase(), table)
+    }
+    if (pending.length === 0) return this.runQuery(sql, values)
+    const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
+    try {
+      for (const w of pending) {
+        if (w.row !== null) insert.run(...w.row.map(bindable), 0)
+        else insert.run(...table.columns.map((_, i) => (i === table.keyIndex ? w.key : null)), 1)
+      }
+      return this.runQuery(sql, values)
+    } finally {
+      this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
+    }
+  }
+
+  private dropScanView(table: TableDef): void {
+    const name = table.name.toLowerCase()
+    if (!this.scanViews.has(name)) return
+    this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
+    this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
+    this.scanViews.delete(name)
+  }
+
+  private runQuery(sql: string, values: readonly SqlValue[]): SqlValue[][] {
+    let stmt = this.queries.get(sql)
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
+      if (this.queries.size >= QUERY_STATEMENTS_MAX) this.queries.clear()
+      this.queries.set(sql, stmt)
+    }
+    const rows = stmt.all(...values.map(bindable)) as SqlValue[][]
+    for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
+    return rows
+  }
+
+  /** Every row of a table as of the applied state, sorted by key. */
+  scanTable(table: TableDef): Row[] {
+    this.flush()
+    const rows: Row[] = []
+    for (let p = 0; p < table.partitions; p++) {
+      const sql = `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))}`
+      for (const r of this.db.prepare(sql).raw(true).safeIntegers(true).iterate() as Iterable<SqlValue[]>) {
+        rows.push(r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v)))
+      }
+    }
+    return rows.sort((a, b) => compareKeys(a[table.keyIndex] as SqlValue, b[table.keyIndex] as SqlValue))
+  }
+
+  /** Module bytes by hash (the modules of the applied catalog and any registered before). */
+  modules(): Map<string, Uint8Array> {
+    this.flush()
+    const out = new Map<string, Uint8Array>()
+    for (const [hash, bytes] of this.db.prepare('SELECT hash, bytes FROM _acheron_modules').raw(true).all() as [string, Buffer][]) out.set(hash, new Uint8Array(bytes))
+    return out
+  }
+
+  /**
+   * A reader on this connection (memory mode: the coordinator executes here). It reflects the flushed
+   * state; `position` is the last flushed batch, and an overlay supplies anything newer.
+   */
+  reader(): BaseSnapshot {
+    const statements = new PerPartition<Database.Statement>()
+    let version = -1
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this
+    return {
+      begin(catalog: CatalogData) {
+        if (catalog.version !== version) { statements.clear(); version = catalog.version }
+      },
+      read(table: TableDef, key: bigint | string) {
+        const p = partitionOf(table, key)
+        const stmt = statements.get(table, p, () => self.db
+          .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
+          .raw(true).safeIntegers(true))
+        const row = stmt.get(key) as SqlValue[] | undefined
+        if (row !== undefined) for (let i = 0; i < row.length; i++) if (Buffer.isBuffer(row[i])) row[i] = new Uint8Array(row[i] as Buffer)
+        return row
+      },
+      end() {},
+      close() {},
+      get position() { return self.flushedBatch },
+    }
+  }
+
+  close(): void {
+    if (this.txnOpen && this.db.inTransaction) {
+      try { this.checkpoint(true) } catch { this.rollback() }
+    }
+    this.db.close()
+  }
+}
+
+export function databaseFile(dir: string): string {
+  return `${dir}/${DATABASE_FILE}`
+}

@@ -1,0 +1,142 @@
+/**
+ * The owner of the checkpoint file: it takes every released batch's effects in order, checkpoints them
+ * off the critical path, and answers what needs the whole state at one position — queries and scans
+ * (SELECT without a key, UPDATE/DELETE over all partitions, BEGIN … COMMIT holding them), digests and
+ * table scans. It runs on the state thread (src/txn/state-thread.ts) for a data directory, or on the
+ * coordinator's thread in memory mode; either way one at a time, in the order the coordinator sent.
+ */
+import Database from 'better-sqlite3'
+import { AcheronError } from '../errors.js'
+import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
+import type { FunctionRuntime } from '../schema/function-runtime.js'
+import type { RowWrite } from '../schema/rows.js'
+import { stateDigest } from '../storage/digest.js'
+import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../storage/state-file.js'
+import type { Row } from '../values.js'
+import { ExecutionHost, type LogFn } from './execution-host.js'
+import { runExclusiveTxn } from './exclusive-txns.js'
+import type { ExclusiveMultiTxn, ScanTxn, SelectTxn, TxnFailure, TxnResult } from './types.js'
+
+/** Transactions the state thread runs: queries (read-only) and scans (their writes go through the log). */
+export type StateTxn = SelectTxn | ScanTxn | ExclusiveMultiTxn
+
+export type StateRun =
+  | { readonly ok: true; readonly result: TxnResult; readonly writes: readonly RowWrite[] }
+  | { readonly ok: false; readonly failure: TxnFailure }
+
+export interface CheckpointPolicy {
+  /** A checkpoint is taken this long after the first effect it would hold; 0: after every batch. */
+  readonly intervalMs: number
+  /** ...or as soon as this many row writes wait for one. */
+  readonly writesMax: number
+}
+
+export interface Checkpointed {
+  /** The last batch the checkpoint holds. */
+  readonly batch: number
+  /** Survives a power loss (the WAL was synced): the log before it may be dropped. */
+  readonly durable: boolean
+  /** Milliseconds the checkpoint took (flush, commit, WAL sync). */
+  readonly ms: number
+  readonly writes: number
+}
+
+export class StateService {
+  private catalog = Catalog.empty()
+  private readonly modules = new Map<string, Uint8Array>()
+  private host: ExecutionHost | null = null
+  private hostModules = new Set<string>()
+  private timer: NodeJS.Timeout | null = null
+  private failedCheckpoints = 0
+
+  constructor(
+    private readonly file: SqliteStateFile,
+    private readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
+    private readonly policy: CheckpointPolicy,
+    private readonly log: LogFn,
+  ) {}
+
+  /** Told of every checkpoint (the coordinator drops the log before a durable one). */
+  onCheckpoint: ((c: Checkpointed) => void) | null = null
+
+  load(): StoredState {
+    const state = this.file.load()
+    this.catalog = new Catalog(state.catalog)
+    for (const [h, b] of state.modules) this.modules.set(h, b)
+    return state
+  }
+
+  apply(e: ReleasedEffects): void {
+    this.file.apply(e)
+    if (e.change !== undefined) {
+      this.catalog = new Catalog(e.change.catalog)
+      for (const [h, b] of e.change.addedModules ?? []) this.modules.set(h, b)
+    }
+    if (this.policy.intervalMs === 0 || this.file.uncommittedWrites >= this.policy.writesMax) this.checkpoint()
+    else if (this.timer === null) this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, this.policy.intervalMs)
+  }
+
+  /** Commits what waits, syncs it, and reports it; a failure (a full disk) is logged and retried later. */
+  checkpoint(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null }
+    if (this.file.appliedBatch === this.file.checkpointBatch && this.file.uncommittedWrites === 0) return
+    const started = performance.now()
+    const writes = this.file.uncommittedWrites
+    try {
+      const batch = this.file.checkpoint(true)
+      this.failedCheckpoints = 0
+      this.onCheckpoint?.({ batch, durable: true, ms: performance.now() - started, writes })
+    } catch (err) {
+      // Rate-limited: one line for the first failure, then one per 100.
+      if (this.failedCheckpoints++ % 100 === 0) {
+        this.log('state', `checkpoint failed (${this.failedCheckpoints} in a row; the log keeps everything, retrying): ${err instanceof Error ? err.message : String(err)}`)
+      }
+      this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, Math.max(50, this.policy.intervalMs))
+    }
+  }
+
+  /** Executes a transaction over exactly the applied state. Its writes, if any, are the caller's to log and release. */
+  run(txn: StateTxn): StateRun {
+    try {
+      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn)
+      return { ok: true, result: run.result, writes: run.writes }
+    } catch (err) {
+      if (err instanceof AcheronError) {
+        return { ok: false, failure: { code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) } }
+      }
+      // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
+      if (err instanceof Database.SqliteError) return { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` } }
+      throw err
+    }
+  }
+
+  private executionHost(): ExecutionHost {
+    this.file.flush()
+    this.host ??= new ExecutionHost(this.file.reader(), this.runtimes, this.log)
+    if (this.host.catalogVersion !== this.catalog.version || this.hostModules.size !== this.modules.size) {
+      const fresh = [...this.modules].filter(([h]) => !this.hostModules.has(h))
+      for (const [h] of fresh) this.hostModules.add(h)
+      this.host.setCatalog(this.catalog.data, fresh)
+    }
+    return this.host
+  }
+
+  digest(): string {
+    return stateDigest(this.catalog.data, (t) => this.file.scanTable(t))
+  }
+
+  scanTable(name: string): Row[] {
+    return this.file.scanTable(this.catalog.table(name))
+  }
+
+  get appliedCatalog(): CatalogData {
+    return this.catalog.data
+  }
+
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    this.host?.close()
+    this.file.close()
+  }
+}

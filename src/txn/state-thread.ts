@@ -1,0 +1,56 @@
+// Entry of the state thread: owns the checkpoint file of a data directory and runs a StateService on
+// it, one message at a time, in the order the coordinator posted them (src/txn/thread-state-store.ts).
+import { parentPort, workerData } from 'node:worker_threads'
+import { decodeRowWrites } from '../codec/row-writes.js'
+import { crashPoints } from '../crash-points.js'
+import { SqliteStateFile } from '../storage/state-file.js'
+import { loadRuntimes } from '../schema/function-runtime.js'
+import { StateService } from './state-service.js'
+import type { StateThreadInit, StateThreadReply, StateThreadRequest } from './state-thread-protocol.js'
+
+const init = workerData as StateThreadInit
+const port = parentPort
+if (port === null) throw new Error("state-thread runs only as a worker thread")
+const out = port
+
+const post = (m: StateThreadReply): void => out.postMessage(m)
+const log = (fn: string, message: string): void => post({ event: 'log', fn, message })
+
+const file = new SqliteStateFile(init.file, init.sync, {
+  ...(init.storageBytesMax !== undefined ? { storageBytesMax: init.storageBytesMax } : {}),
+  crash: crashPoints(init.crashAt),
+  ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
+})
+const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log)
+service.onCheckpoint = (c) => post({ event: 'checkpointed', checkpoint: c })
+
+function handle(req: StateThreadRequest): void {
+  switch (req.op) {
+    case 'apply':
+      service.apply({ batch: req.batch, nextTxnId: req.nextTxnId, txnCount: req.txnCount, writes: decodeRowWrites(req.writes), ...(req.change !== undefined ? { change: req.change } : {}) })
+      return
+    case 'load': return post({ id: req.id, ok: true, value: service.load() })
+    case 'run': return post({ id: req.id, ok: true, value: service.run(req.txn) })
+    case 'digest': return post({ id: req.id, ok: true, value: service.digest() })
+    case 'scan': return post({ id: req.id, ok: true, value: service.scanTable(req.table) })
+    case 'checkpoint':
+      service.checkpoint()
+      return post({ id: req.id, ok: true, value: null })
+    case 'close':
+      service.close()
+      post({ id: req.id, ok: true, value: null })
+      out.close()
+      return
+  }
+}
+
+out.on('message', (req: StateThreadRequest) => {
+  try {
+    handle(req)
+  } catch (err) {
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    if ('id' in req) post({ id: req.id, ok: false, error: message })
+    else post({ event: 'fatal', message })
+  }
+})
+post({ event: 'ready' })

@@ -1,0 +1,112 @@
+import { Worker } from 'node:worker_threads'
+import { encodeRowWrites } from '../codec/row-writes.js'
+import type { BaseSnapshot, ReleasedEffects, StoredState } from '../storage/state-file.js'
+import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
+import type { Row } from '../values.js'
+import type { LogFn } from './execution-host.js'
+import type { Checkpointed, StateRun, StateTxn } from './state-service.js'
+import type { StateStore } from './state-store.js'
+import type { StateThreadInit, StateThreadReply, StateThreadRequest } from './state-thread-protocol.js'
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
+
+/**
+ * The state of a data directory, owned by the state thread: checkpoints, queries and scans run there,
+ * never on the thread that serves clients. Messages keep their order, so a run sees exactly the
+ * batches applied before it. If the thread fails, every call fails from then on (`failure`): the
+ * engine stops rather than go on without its state.
+ */
+export class ThreadStateStore implements StateStore {
+  private readonly worker: Worker
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  private nextId = 1
+  private readonly ready: Promise<void>
+  failure: Error | null = null
+  onCheckpoint: ((c: Checkpointed) => void) | null = null
+  /** Called once if the state thread fails. */
+  onFailure: ((e: Error) => void) | null = null
+
+  constructor(private readonly init: StateThreadInit, private readonly log: LogFn) {
+    this.worker = new Worker(new URL('./state-thread.js', import.meta.url), { workerData: init })
+    let markReady!: () => void
+    this.ready = new Promise((resolve) => { markReady = resolve })
+    this.worker.on('message', (m: StateThreadReply) => {
+      if ('event' in m) {
+        if (m.event === 'ready') markReady()
+        else if (m.event === 'checkpointed') this.onCheckpoint?.(m.checkpoint)
+        else if (m.event === 'log') this.log(m.fn, m.message)
+        else this.fail(new Error(`the state thread failed: ${m.message}`))
+        return
+      }
+      const p = this.pending.get(m.id)
+      if (p === undefined) return
+      this.pending.delete(m.id)
+      if (m.ok) p.resolve(m.value)
+      else p.reject(new Error(`the state thread failed: ${m.error}`))
+    })
+    this.worker.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))))
+    this.worker.on('exit', (code) => { if (this.failure === null && !this.closed) this.fail(new Error(`the state thread exited with code ${code}`)) })
+  }
+
+  private closed = false
+
+  private fail(err: Error): void {
+    if (this.failure !== null) return
+    this.failure = err
+    for (const p of this.pending.values()) p.reject(err)
+    this.pending.clear()
+    this.onFailure?.(err)
+  }
+
+  private request<T>(req: DistributiveOmit<Extract<StateThreadRequest, { id: number }>, 'id'>): Promise<T> {
+    if (this.failure !== null) return Promise.reject(this.failure)
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      this.worker.postMessage({ ...req, id })
+    })
+  }
+
+  get readerFile(): string {
+    return this.init.file
+  }
+
+  async load(): Promise<StoredState> {
+    await this.ready
+    return this.request<StoredState>({ op: 'load' })
+  }
+
+  apply(e: ReleasedEffects, encodedWrites: Uint8Array | null): void {
+    if (this.failure !== null) return
+    const writes = encodedWrites ?? encodeRowWrites(e.writes)
+    const msg: StateThreadRequest = { op: 'apply', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, writes, ...(e.change !== undefined ? { change: e.change } : {}) }
+    this.worker.postMessage(msg)
+  }
+
+  run(txn: StateTxn): Promise<StateRun> {
+    return this.request<StateRun>({ op: 'run', txn })
+  }
+
+  digest(): Promise<string> {
+    return this.request<string>({ op: 'digest' })
+  }
+
+  scanTable(name: string): Promise<Row[]> {
+    return this.request<Row[]>({ op: 'scan', table: name })
+  }
+
+  async checkpoint(): Promise<void> {
+    await this.request<null>({ op: 'checkpoint' })
+  }
+
+  localReader(): BaseSnapshot {
+    return new SqliteSnapshotReader(this.init.file)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.failure === null) await this.request<null>({ op: 'close' }).catch(() => {})
+    await this.worker.terminate()
+  }
+}
