@@ -11,7 +11,9 @@
  *   checked and a NaN replaced by the canonical one, since V8's JIT tiers disagree on which operand's NaN
  *   payload an op returns. The check is not charged (fuel counts the guest's own instructions; the check is
  *   a fixed few per op, so the charge stays the same on every run); its scratch locals and operands count
- *   in the frame weight below.
+ *   in the frame weight below. Cost (bench/wasm-invoke.ts, node 20, x64): none for float-free code (its
+ *   instrumented bytes are unchanged); ~0.35 ns per scalar f64 op and ~0.7 ns per f64x2 op in a
+ *   latency-bound loop (3.2 → 4.6 ns per iteration of 4 scalar ops, 1.6 → 3.7 ns of 3 f64x2 ops).
  * - Memory limit: the delta of every `memory.grow` passes through a check that records, in the exported
  *   global `__acheron_grow_failed`, whether this grow exceeds the declared maximum (and so returns -1).
  * - Call depth: V8's own stack overflow depends on frame sizes that differ between JIT tiers, so it is never
