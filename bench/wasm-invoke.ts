@@ -1,7 +1,9 @@
 /**
  * Benchmark of the wasm function runtime on one core, through the test suite's fake engine context:
  * fresh-state invocations/s of a trivial function (WAT and AssemblyScript), of the bank transfer (two
- * invocations per transfer), and the cost of one host call and of one call between guest functions. Run: node dist/bench/wasm-invoke.js
+ * invocations per transfer), the cost of one host call and of one call between guest functions, and of one
+ * iteration of a float loop (scalar f64 and f64x2, the ops whose NaNs the instrumentation canonicalises).
+ * Run: node dist/bench/wasm-invoke.js
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -46,6 +48,29 @@ const callLoop = abiModule(`
       (br $l)))
     (call $ret_int (local.get $s)))`)
 db.register('counter.calls', callLoop)
+// Per iteration: 4 scalar f64 ops that can make a NaN (sqrt, mul, add, add), or 3 f64x2 ones (mul, add, add).
+const floatLoops = abiModule(`
+  (func (export "floats") (local $i i32) (local $n i32) (local $x f64) (local $s f64)
+    (local.set $n (i32.wrap_i64 (call $arg_int (i32.const 0))))
+    (block $out (loop $l
+      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $s (f64.add (local.get $s) (f64.mul (f64.sqrt (local.get $x)) (f64.const 0.5))))
+      (local.set $x (f64.add (local.get $x) (f64.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (call $ret_real (local.get $s)))
+  (func (export "simd") (local $i i32) (local $n i32) (local $x v128) (local $s v128)
+    (local.set $n (i32.wrap_i64 (call $arg_int (i32.const 0))))
+    (local.set $x (v128.const f64x2 1 2))
+    (block $out (loop $l
+      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+      (local.set $s (f64x2.add (local.get $s) (f64x2.mul (local.get $x) (v128.const f64x2 0.5 0.25))))
+      (local.set $x (f64x2.add (local.get $x) (v128.const f64x2 1 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (call $ret_real (f64x2.extract_lane 0 (local.get $s))))`)
+db.register('counter.floats', floatLoops)
+db.register('counter.simd', floatLoops)
 
 /** Invocations of `fnName` per second through runtime.invoke with one reusable context. */
 function invokeRate(fnName: string, key: bigint | string, args: (bigint | string)[], seconds = 1.5): number {
@@ -93,6 +118,10 @@ const hostCallNs = (1e9 / spinN - 1e9 / spin0) / 10_000
 const calls0 = invokeRate('counter.calls', 1n, [0n], 1)
 const callsN = invokeRate('counter.calls', 1n, [10_000n], 1)
 const wasmCallNs = (1e9 / callsN - 1e9 / calls0) / 10_000
+/** ns per loop iteration of `fnName(n)`, from the rates at n = 0 and n = 10,000. */
+const iterationNs = (fnName: string): number => (1e9 / invokeRate(fnName, 1n, [10_000n], 1) - 1e9 / invokeRate(fnName, 1n, [0n], 1)) / 10_000
+const floatNs = iterationNs('counter.floats')
+const simdNs = iterationNs('counter.simd')
 
 console.log(`trivial function (WAT, counter.noop), fresh state per call:    ${fmt(trivialWat)} invocations/s`)
 console.log(`counter.bump (WAT, 4 host calls):                            ${fmt(bumpWat)} invocations/s`)
@@ -100,3 +129,5 @@ console.log(`ycsbt read (AssemblyScript, memory reset per call):           ${fmt
 console.log(`bank transfer (AS, 2 invocations via nested call, fake ctx):  ${fmt(transfers)} transfers/s`)
 console.log(`host call (key_int from a metered loop):                      ${(hostCallNs).toFixed(1)} ns/call`)
 console.log(`wasm-to-wasm call (fuel + depth counted, from a metered loop): ${(wasmCallNs).toFixed(1)} ns/call`)
+console.log(`float loop iteration (4 scalar f64 ops: sqrt, mul, 2 add):    ${(floatNs).toFixed(2)} ns/iteration`)
+console.log(`f64x2 loop iteration (3 f64x2 ops: mul, 2 add):               ${(simdNs).toFixed(2)} ns/iteration`)
