@@ -19,7 +19,7 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import type { TxnInput, TxnOutcome, TxnResult } from './txn/types.js'
-import { fromClientValue, type SqlValue } from './values.js'
+import { checkWellFormedText, fromClientValue, type SqlValue } from './values.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -123,6 +123,7 @@ export function toClientValue(v: SqlValue): unknown {
 function toEngineValue(v: unknown, what: string): SqlValue {
   const out = fromClientValue(v)
   if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${String(v)}`)
+  checkWellFormedText(out, what)
   return out
 }
 

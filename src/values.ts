@@ -1,3 +1,5 @@
+import { AcheronError } from './errors.js'
+
 /**
  * Values as the engine holds them. The JS type is the SQL type, without ambiguity:
  * INTEGER (and BOOLEAN) = bigint, REAL = number, TEXT = string, BLOB = Uint8Array, NULL = null.
@@ -40,6 +42,50 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
     case 'string': return v
     default: return v instanceof Uint8Array ? v : undefined
   }
+}
+
+/**
+ * The index (in UTF-16 code units) of the first lone surrogate of `s`, or -1 when `s` is well-formed
+ * UTF-16. A lone surrogate is a high one (U+D800–U+DBFF) not followed by a low one (U+DC00–U+DFFF), or a
+ * low one not preceded by a high one. Only [from, to) is looked at: a surrogate pair split by either end
+ * counts as lone.
+ */
+export function loneSurrogateIndex(s: string, from = 0, to = s.length): number {
+  if ((from === 0 && to === s.length ? s : s.slice(from, to)).isWellFormed()) return -1
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    if (c <= 0xdbff && i + 1 < to) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++
+        continue
+      }
+    }
+    return i
+  }
+  return -1
+}
+
+/**
+ * The message for text that is not well-formed: `${what}: text is not well-formed Unicode (lone surrogate
+ * U+D800 at ${where})`, `where` being e.g. `index 5` or `line 2, column 7`.
+ */
+export function notWellFormedMessage(what: string, unit: number, where: string): string {
+  return `${what}: text is not well-formed Unicode (lone surrogate U+${unit.toString(16).toUpperCase().padStart(4, '0')} at ${where})`
+}
+
+/**
+ * The rule for TEXT at every boundary (docs/sql.md, "Text is well-formed Unicode"): a string must be
+ * well-formed UTF-16. A lone surrogate cannot be stored as UTF-8 (SQLite, the batch log) and would come
+ * back as U+FFFD, so that a key or value would differ between the batch that wrote it and every later read
+ * or replay. Any other value passes unchanged. Throws TYPE_MISMATCH naming `what` (e.g. `argument 2`,
+ * `parameter 1`, `key`).
+ */
+export function checkWellFormedText(v: unknown, what: string): void {
+  if (typeof v !== 'string') return
+  const at = loneSurrogateIndex(v)
+  if (at >= 0) throw new AcheronError('TYPE_MISMATCH', notWellFormedMessage(what, v.charCodeAt(at), `index ${at}`))
 }
 
 export function valuesEqual(a: SqlValue, b: SqlValue): boolean {

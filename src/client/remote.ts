@@ -11,10 +11,12 @@ import { readFileSync } from 'node:fs'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
-import { decodeValue, encodeValue } from '../server/wire.js'
+import { checkFunctionName, decodeValue, encodeValue } from '../server/wire.js'
 import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
+import { checkScriptWellFormed } from '../sql/split.js'
+import { checkWellFormedText } from '../values.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -102,6 +104,15 @@ function decodeResult(r: unknown): RemoteStatementResult {
     rowsAffected: typeof o.rowsAffected === 'number' ? o.rowsAffected : 0,
     commit: { batch: o.commit.batch, seq: o.commit.seq },
   }
+}
+
+/**
+ * A value as the wire carries it, refused here (TYPE_MISMATCH, named as the embedded SDK names it) when it
+ * is text that is not well-formed UTF-16: the server would refuse it, and the client never sends that.
+ */
+function wireValue(v: unknown, what: string): unknown {
+  checkWellFormedText(v, what)
+  return encodeValue(v)
 }
 
 function quoteString(s: string): string {
@@ -204,8 +215,9 @@ export class RemoteDatabase implements Database {
 
   /** Runs a script: one result per statement, in order; rejects at the first failure. FILE sources are read here. */
   async sql(script: string, params: unknown[] = []): Promise<RemoteStatementResult[]> {
+    checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
-    const results = await this.request({ op: 'sql', sql: text, params: params.map(encodeValue) })
+    const results = await this.request({ op: 'sql', sql: text, params: params.map((p, i) => wireValue(p, `parameter ${i + 1}`)) })
     return results.map(decodeResult)
   }
 
@@ -219,7 +231,8 @@ export class RemoteDatabase implements Database {
 
   /** Calls `table.function` on `key`: its return value and commit position. */
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult> {
-    const results = await this.request({ op: 'call', fn, key: encodeValue(key), args: args.map(encodeValue) })
+    checkFunctionName(fn)
+    const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
     return { value: r.rows[0]?.[0] ?? null, commit: r.commit }
   }

@@ -1,4 +1,5 @@
 import { AcheronError, type AcheronErrorDetails, type CommitPosition } from '../errors.js'
+import { checkWellFormedText, loneSurrogateIndex, notWellFormedMessage } from '../values.js'
 
 /**
  * The wire form of values (CONTRACT.md §4): JSON numbers for integers within ±2^53 and for reals,
@@ -12,8 +13,16 @@ export function encodeValue(v: unknown): unknown {
   return v ?? null
 }
 
+/**
+ * A wire value → a client value; TYPE_MISMATCH naming `what` for anything else, and for a string that is
+ * not well-formed UTF-16 (JSON can escape a lone surrogate, "\ud800"; TEXT never holds one).
+ */
 export function decodeValue(v: unknown, what: string): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v
+  if (typeof v === 'string') {
+    checkWellFormedText(v, what)
+    return v
+  }
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return v
   if (typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>
     const keys = Object.keys(o)
@@ -24,12 +33,22 @@ export function decodeValue(v: unknown, what: string): unknown {
   throw new AcheronError('TYPE_MISMATCH', `${what}: not a value of the wire protocol: ${JSON.stringify(v)?.slice(0, 80)}`)
 }
 
+/** A "fn" that is not well-formed UTF-16 names no function and cannot be logged: a malformed request. */
+export function checkFunctionName(fn: string): void {
+  const at = loneSurrogateIndex(fn)
+  if (at >= 0) throw new AcheronError('SYNTAX_ERROR', notWellFormedMessage('"fn"', fn.charCodeAt(at), `index ${at}`))
+}
+
 export type Request =
   | { readonly id: number; readonly op: 'sql'; readonly sql: string; readonly params: readonly unknown[] }
   | { readonly id: number; readonly op: 'call'; readonly fn: string; readonly key: unknown; readonly args: readonly unknown[] }
   | { readonly id: number | null; readonly op: 'auth'; readonly token: string }
 
-/** The one decoder of incoming frames: a valid request, or SYNTAX_ERROR (with the id when one was readable). */
+/**
+ * The one decoder of incoming frames: a valid request, or SYNTAX_ERROR (a malformed frame, a "fn" that is
+ * not well-formed UTF-16) or TYPE_MISMATCH (a value that is not one of the wire protocol, or text that is
+ * not well-formed), with the id when one was readable.
+ */
 export function decodeRequest(text: string): Request {
   let msg: unknown
   try {
@@ -45,18 +64,30 @@ export function decodeRequest(text: string): Request {
   }
   if (m.op === 'auth') return { id, op: 'auth', token: typeof m.token === 'string' ? m.token : '' }
   if (id === null) bad('a request needs a numeric "id"')
-  const list = (v: unknown, what: string): unknown[] => {
+  // Values are named as the SDKs name them ("argument 2", "parameter 1"), so one mistake reads the same
+  // embedded, through the remote SDK and in a raw frame.
+  const withId = <T>(decode: () => T): T => {
+    try {
+      return decode()
+    } catch (err) {
+      throw Object.assign(err as AcheronError, { requestId: id })
+    }
+  }
+  const value = (v: unknown, what: string): unknown => withId(() => decodeValue(v, what))
+  const list = (v: unknown, field: string, what: string): unknown[] => {
     if (v === undefined) return []
-    if (!Array.isArray(v)) bad(`"${what}" must be an array`)
-    return (v as unknown[]).map((x, i) => decodeValue(x, `${what}[${i}]`))
+    if (!Array.isArray(v)) bad(`"${field}" must be an array`)
+    return (v as unknown[]).map((x, i) => value(x, `${what} ${i + 1}`))
   }
   if (m.op === 'sql') {
     if (typeof m.sql !== 'string') bad('an "sql" request needs an "sql" string')
-    return { id: id as number, op: 'sql', sql: m.sql as string, params: list(m.params, 'params') }
+    // The SQL text itself is checked by the lexer, which points at the lone surrogate's line and column.
+    return { id: id as number, op: 'sql', sql: m.sql as string, params: list(m.params, 'params', 'parameter') }
   }
   if (m.op === 'call') {
     if (typeof m.fn !== 'string') bad('a "call" request needs "fn": "table.function"')
-    return { id: id as number, op: 'call', fn: m.fn as string, key: decodeValue(m.key ?? null, 'key'), args: list(m.args, 'args') }
+    withId(() => checkFunctionName(m.fn as string))
+    return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument') }
   }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"`)
 }

@@ -8,7 +8,7 @@ import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
-import { fromClientValue, type SqlValue } from '../values.js'
+import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import type {
   CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
 } from './ast.js'
@@ -278,6 +278,7 @@ function splitParams(statements: readonly Statement[], params: readonly unknown[
   const values = params.map((p, i) => {
     const v = fromClientValue(p)
     if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: unsupported value ${typeof p === 'bigint' ? `${p} (outside 64 bits)` : String(p)}`)
+    checkWellFormedText(v, `parameter ${i + 1}`)
     return v
   })
   const out: SqlValue[][] = []

@@ -1,5 +1,6 @@
 // Tokens of a whole script, with their positions in it. One pass, no backtracking, linear in the text.
 import { AcheronError } from '../errors.js'
+import { loneSurrogateIndex, notWellFormedMessage } from '../values.js'
 import type { Pos } from './ast.js'
 
 export type TokenKind =
@@ -106,12 +107,32 @@ export class Lexer {
       case Ch.Greater: return c2 === Ch.Equals ? punct(2, '>=') : punct(1, '>')
       case Ch.Pipe: if (c2 === Ch.Pipe) return punct(2, '||'); break
     }
+    if (loneSurrogateIndex(src, start, Math.min(start + 2, src.length)) === start) throw this.notWellFormed('SQL text', start)
     const ch = String.fromCodePoint(src.codePointAt(start) ?? c)
     throw this.error(`unexpected character '${ch}'`, line, column)
   }
 
   private error(message: string, line: number, column: number): AcheronError {
     return new AcheronError('SYNTAX_ERROR', message, { line, column })
+  }
+
+  /**
+   * SYNTAX_ERROR at the lone surrogate at `at`, on the current line: TEXT must be well-formed UTF-16
+   * (values.ts, checkWellFormedText), and so must the whole script, comments included.
+   */
+  private notWellFormed(what: string, at: number): AcheronError {
+    const line = this.line
+    const column = at - this.lineStart + 1
+    return this.error(notWellFormedMessage(what, this.src.charCodeAt(at), `line ${line}, column ${column}`), line, column)
+  }
+
+  /** Counts the newlines of [from, to) (to the lone surrogate there first, if any, which it throws at). */
+  private advanceLines(from: number, to: number, what: string): void {
+    const src = this.src
+    const bad = loneSurrogateIndex(src, from, to)
+    const end = bad < 0 ? to : bad
+    for (let k = from; k < end; k++) if (src.charCodeAt(k) === Ch.Newline) this.newline(k)
+    if (bad >= 0) throw this.notWellFormed(what, bad)
   }
 
   private newline(at: number): void {
@@ -127,7 +148,10 @@ export class Lexer {
       if (c === Ch.Space || c === Ch.Tab || c === Ch.CarriageReturn || c === Ch.FormFeed || c === Ch.VerticalTab) { this.i++; continue }
       if (c === Ch.Minus && src.charCodeAt(this.i + 1) === Ch.Minus) {
         const nl = src.indexOf('\n', this.i + 2)
-        this.i = nl < 0 ? src.length : nl
+        const end = nl < 0 ? src.length : nl
+        const bad = loneSurrogateIndex(src, this.i + 2, end)
+        if (bad >= 0) throw this.notWellFormed('comment', bad)
+        this.i = end
         continue
       }
       if (c === Ch.Slash && src.charCodeAt(this.i + 1) === Ch.Star) {
@@ -135,7 +159,7 @@ export class Lexer {
         const column = this.i - this.lineStart + 1
         const close = src.indexOf('*/', this.i + 2)
         if (close < 0) throw this.error('unterminated /* comment', line, column)
-        for (let j = this.i + 2; j < close; j++) if (src.charCodeAt(j) === Ch.Newline) this.newline(j)
+        this.advanceLines(this.i + 2, close, 'comment')
         this.i = close + 2
         continue
       }
@@ -147,12 +171,14 @@ export class Lexer {
   private quoted(quote: number, unterminated: string, start: number, line: number, column: number): string {
     const src = this.src
     const q = String.fromCharCode(quote)
+    const what = quote === Ch.Quote ? 'string literal' : 'quoted identifier'
     let j = start + 1
     let out = ''
     for (;;) {
       const close = src.indexOf(q, j)
       if (close < 0) throw this.error(unterminated, line, column)
-      for (let k = j; k < close; k++) if (src.charCodeAt(k) === Ch.Newline) this.newline(k)
+      // Piece by piece between quotes: a pair split by a '' escape is two lone surrogates in the value.
+      this.advanceLines(j, close, what)
       out += src.slice(j, close)
       if (src.charCodeAt(close + 1) === quote) {
         out += q
@@ -171,7 +197,9 @@ export class Lexer {
     for (let k = start + 2; k < close; k++) {
       const c = src.charCodeAt(k)
       if (c === Ch.Newline) this.newline(k)
-      if (!isHexDigit(c)) throw this.error(`invalid blob literal: '${excerpt(String.fromCodePoint(src.codePointAt(k) ?? c))}' is not a hex digit`, line, column)
+      if (isHexDigit(c)) continue
+      if (loneSurrogateIndex(src, k, Math.min(k + 2, close)) === k) throw this.notWellFormed('blob literal', k)
+      throw this.error(`invalid blob literal: '${excerpt(String.fromCodePoint(src.codePointAt(k) ?? c))}' is not a hex digit`, line, column)
     }
     if ((close - start - 2) % 2 !== 0) throw this.error('invalid blob literal: an odd number of hex digits', line, column)
     this.i = close + 1

@@ -1,6 +1,6 @@
 // A script → its statements, each with its tokens and its place in the script. Semicolons inside
 // strings, quoted identifiers, blobs and comments do not split, because splitting runs on tokens.
-import { AcheronError } from '../errors.js'
+import { AcheronError, invariant } from '../errors.js'
 import type { Pos } from './ast.js'
 import { Lexer, type Token } from './lexer.js'
 
@@ -54,4 +54,14 @@ export function splitScript(script: string): RawStatement[] {
     }
     tokens.push(tok)
   }
+}
+
+/**
+ * Throws the SYNTAX_ERROR a server gives a script holding a lone surrogate (the lexer's, at its line and
+ * column, or an earlier lexical error); a no-op for well-formed text. Lets a client refuse before sending.
+ */
+export function checkScriptWellFormed(script: string): void {
+  if (script.isWellFormed()) return
+  splitScript(script)
+  invariant(false, 'the lexer accepted a script with a lone surrogate')
 }

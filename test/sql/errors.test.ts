@@ -25,6 +25,25 @@ test('lexical errors carry their statement and position', () => {
   assertError('CALL t.f(1); CALL t.f(\u00e9)', 1, 23, /^unexpected character 'é'$/, 1)
 })
 
+test('a lone surrogate anywhere in the script is a SYNTAX_ERROR at that character', () => {
+  const lone = (unit: string) => new RegExp(`^(string literal|quoted identifier|comment|blob literal|SQL text): text is not well-formed Unicode \\(lone surrogate U\\+${unit} at line \\d+, column \\d+\\)$`)
+  assertError("CALL t.f('ab\ud800')", 1, 13, lone('D800'))
+  assertError("CALL t.f(1);\nINSERT INTO t VALUES ('x',\n  'é\udc00')", 3, 5, /^string literal: .*U\+DC00 at line 3, column 5\)$/, 1)
+  assertError("CALL t.f('\udc00\ud800')", 1, 11, lone('DC00'))
+  // A pair split by the '' escape is two lone halves in the value.
+  assertError("CALL t.f('\ud83d''\ude00')", 1, 11, lone('D83D'))
+  assertError('SELECT "a\ud800" FROM t', 1, 10, /^quoted identifier: /)
+  assertError('SELECT a FROM t -- \ud800', 1, 20, /^comment: /)
+  assertError('SELECT a /* one\n two \udfff */ FROM t', 2, 6, /^comment: .*U\+DFFF/)
+  assertError('SELECT a FROM t WHERE a = \ud800', 1, 27, /^SQL text: /)
+  assertError("CALL t.f(X'00\ud800')", 1, 14, /^blob literal: /)
+  // Well-formed text outside the BMP is fine in literals, identifiers and comments.
+  const [s] = parseScript("CALL t.f('😀', 'a😀b') -- 😀")
+  assert.equal(s?.kind === 'call' && s.args.map((a) => a.kind === 'literal' && a.value), ['a😀b'])
+  assert.equal(s?.kind === 'call' && s.key.kind === 'literal' && s.key.value, '😀')
+  assertError('CALL t.f(😀)', 1, 10, /^unexpected character '😀'$/)
+})
+
 test('64-bit integer range and real range', () => {
   assertError('CALL t.f(9223372036854775808)', 1, 10, /integer literal 9223372036854775808 is out of the 64-bit range/)
   assertError('CALL t.f(-9223372036854775809)', 1, 11, /integer literal -9223372036854775809 is out of the 64-bit range/)

@@ -90,6 +90,32 @@ test('random mutations of valid statements', () => {
   }), { numRuns: RUNS * 2 }))
 })
 
+test('a lone surrogate inserted anywhere in a valid script is refused at that very character', () => {
+  const units = ['\ud800', '\udbff', '\udc00', '\udfff', '\ud83d', '\ude00']
+  timed(() => fc.assert(fc.property(fc.constantFrom(...VALID), fc.nat(), fc.constantFrom(...units), (sql, at, unit) => {
+    const i = at % (sql.length + 1)
+    const script = sql.slice(0, i) + unit + sql.slice(i)
+    let e: AcheronError | null = null
+    try {
+      parseScript(script)
+    } catch (err) {
+      if (!(err instanceof AcheronError)) throw err
+      e = err
+    }
+    if (e === null) throw new Error(`accepted ${JSON.stringify(script)}`)
+    assert.is(e.code, 'SYNTAX_ERROR', e.message)
+    const before = script.slice(0, i).split('\n')
+    const where = { line: before.length, column: (before[before.length - 1] as string).length + 1 }
+    // Splitting a token (`*/` of a comment, `||`) is an error of that token first, before the insertion.
+    if (!/not well-formed/.test(e.message)) {
+      assert.ok(e.line! < where.line || (e.line === where.line && e.column! < where.column), `${e.message} after the insertion in ${JSON.stringify(script)}`)
+      return
+    }
+    assert.match(e.message, /text is not well-formed Unicode \(lone surrogate U\+D[89A-F][0-9A-F]{2} at line \d+, column \d+\)$/)
+    assert.equal({ line: e.line, column: e.column }, where, `${e.message} in ${JSON.stringify(script)}`)
+  }), { numRuns: RUNS }))
+})
+
 test('pathological sizes stay bounded', () => {
   timed(() => {
     check('('.repeat(100_000))

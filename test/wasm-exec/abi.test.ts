@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { SqlValue } from '../../src/values.js'
+import { SURROGATE_DECODED, textGuest } from '../support/text-guest.js'
 import { expectCode, newDb } from './setup.js'
 import { abiModule } from './wat.js'
 
@@ -225,6 +226,30 @@ test('guest memory out of bounds in a host call is WASM_TRAP', () => {
   const { call } = setup()
   expectCode(() => call('bad_ptr', 1n), 'WASM_TRAP', /out of bounds/)
   expectCode(() => call('bad_dst', 'long key'), 'WASM_TRAP', /out of bounds/)
+})
+
+test('guest text is decoded with replacement: an encoded surrogate (ED A0 80) and invalid bytes become U+FFFD, every time', () => {
+  const guest = textGuest('kv')
+  const once = () => {
+    const db = newDb()
+    db.createTable('kv', [['id', 'TEXT'], ['v', 'TEXT']])
+    for (const f of ['put', 'write', 'nested']) db.register(`kv.${f}`, guest)
+    const wrote = db.call('kv.write', 'a').value
+    const nested = db.call('kv.nested', 'b').value
+    // A BLOB argument hands `put` raw bytes: 'a', a stray FF and FE, and a truncated two-byte sequence.
+    const put = db.call('kv.put', 'c', [new Uint8Array([0x61, 0xff, 0xfe, 0xc3])]).value
+    const rows = ['a', SURROGATE_DECODED, 'c'].map((k) => db.row('kv', k))
+    return { wrote, nested, put, rows, calls: db.calls.map((c) => c.key) }
+  }
+  const first = once()
+  assert.is(first.wrote, SURROGATE_DECODED, 'set_text then get_* in the same call reads U+FFFD, not a surrogate')
+  assert.is(first.nested, SURROGATE_DECODED)
+  assert.is(first.put, 'a\ufffd\ufffd\ufffd')
+  // The nested call's key (call_arg_text of ED A0 80) is U+FFFD U+FFFD U+FFFD too: no row has a lone-surrogate key.
+  assert.equal(first.rows, [['a', SURROGATE_DECODED], [SURROGATE_DECODED, SURROGATE_DECODED], ['c', 'a\ufffd\ufffd\ufffd']])
+  assert.equal(first.calls, ['a', 'b', SURROGATE_DECODED, 'c'])
+  for (const v of [first.wrote, first.nested, first.put, ...first.rows.flat()]) assert.ok(typeof v === 'string' && v.isWellFormed(), JSON.stringify(v))
+  assert.equal(once(), first, 'deterministic: the same bytes decode the same way')
 })
 
 test.run()
