@@ -1,5 +1,5 @@
 import { AcheronError } from '../errors.js'
-import { describeValue, isInt64, type Row, type SqlValue } from '../values.js'
+import { checkWellFormedText, describeValue, isInt64, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from '../schema/catalog.js'
 
 /**
@@ -26,7 +26,10 @@ export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): Sq
       if (typeof v === 'bigint') return Number(v)
       return bad()
     case 'TEXT':
-      return typeof v === 'string' ? v : bad()
+      if (typeof v !== 'string') return bad()
+      // Stored as UTF-8, a lone surrogate would come back as U+FFFD: refused, whatever runtime wrote it.
+      checkWellFormedText(v, `column ${table.name}.${col.name}`)
+      return v
     case 'BLOB':
       return v instanceof Uint8Array ? v : bad()
   }

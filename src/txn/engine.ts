@@ -7,7 +7,7 @@ import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../sche
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
-import type { Row } from '../values.js'
+import { checkWellFormedText, type Row } from '../values.js'
 import { decodeBatch, encodeBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
@@ -112,6 +112,26 @@ function isPointRead(t: TxnInput): boolean {
   return t.kind === 'get' || t.kind === 'select-key' || (t.kind === 'multi' && t.steps.every(isPointRead))
 }
 
+/**
+ * Every string of an input must be well-formed Unicode: the log stores UTF-8, which cannot hold a lone
+ * surrogate, so such an input would replay as something else. The client boundaries refuse it first;
+ * this is the engine's own guard for whatever reaches `submit` directly.
+ */
+function checkInputText(input: TxnInput): void {
+  if (input.kind === 'call') {
+    checkWellFormedText(input.fn, 'function name')
+    checkWellFormedText(input.key, 'key')
+    input.args.forEach((a, i) => checkWellFormedText(a, `argument ${i + 1}`))
+    return
+  }
+  const walk = (v: unknown, what: string): void => {
+    if (typeof v === 'string') checkWellFormedText(v, what)
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, what))
+    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) for (const [k, x] of Object.entries(v)) walk(x, k)
+  }
+  walk(input, input.kind)
+}
+
 function lastId(batch: readonly Sequenced[]): number {
   return (batch[batch.length - 1] as Sequenced).id
 }
@@ -199,6 +219,7 @@ export class Engine {
         opts.batchLog.checkpointed(c.batch).catch((err: unknown) => opts.log('engine', `dropping log segments failed: ${String(err)}`))
       }
     }
+    opts.store.onFailure = (err) => engine.stop(err)
     try {
       await engine.replay(state)
     } catch (err) {
@@ -264,6 +285,11 @@ export class Engine {
   /** Sequences a transaction; resolves once it is released (or failed before running). Reads take a position at once. */
   submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
+    try {
+      checkInputText(input)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (isReadOnly(input)) return this.read(input)
     const p = this.sequencer.submit(input, plan)
     this.schedule()
@@ -628,8 +654,8 @@ export class Engine {
     this.nextBatch = Math.max(this.lastReleased, this.opts.batchLog.lastBatch) + 1
   }
 
-  /** The engine cannot go on safely: every waiting and later transaction fails; a restart recovers from the log. */
-  private stop(err: unknown): void {
+  /** The engine cannot go on safely: every waiting and later transaction fails; a restart recovers from the log. (Internal.) */
+  stop(err: unknown): void {
     const e = err instanceof Error ? err : new Error(String(err))
     if (this.stopped !== null) return
     this.stopped = e

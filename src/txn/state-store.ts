@@ -23,12 +23,15 @@ export interface StateStore {
   readonly readerFile: string | null
   /** Called after each checkpoint. */
   onCheckpoint: ((c: Checkpointed) => void) | null
+  /** Called once if the store can no longer keep up with the state (its thread died): the engine stops. */
+  onFailure: ((e: Error) => void) | null
   close(): Promise<void>
 }
 
 /** The state on the calling thread: memory mode. */
 export class LocalStateStore implements StateStore {
   onCheckpoint: ((c: Checkpointed) => void) | null = null
+  onFailure: ((e: Error) => void) | null = null
   readonly readerFile = null
 
   constructor(private readonly svc: StateService, private readonly reader: BaseSnapshot) {
