@@ -2,6 +2,7 @@
 // The `acheron` command (CONTRACT.md §1).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
+import { parseCrashAt } from '../crash-points.js'
 import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
@@ -12,6 +13,7 @@ const USAGE = `usage: acheron <command> [options]
 
 commands:
   serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--token T | --token-file F] [--sync full|normal|off]
+        [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data)
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
@@ -50,10 +52,15 @@ async function serve(args: string[]): Promise<number> {
       token: { type: 'string' },
       'token-file': { type: 'string' },
       sync: { type: 'string', default: 'full' },
+      'checkpoint-interval-ms': { type: 'string' },
+      'log-segment-bytes': { type: 'string' },
+      'log-segments-kept': { type: 'string' },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
-      // another protocol (a built-in name or a module exporting a Protocol).
+      // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
+      // named instant (--crash-at log-write:3).
       mutant: { type: 'string' },
       protocol: { type: 'string' },
+      'crash-at': { type: 'string' },
     },
   })
   if (values.token !== undefined && values['token-file'] !== undefined) throw new Error('give --token or --token-file, not both')
@@ -65,9 +72,16 @@ async function serve(args: string[]): Promise<number> {
   // Loaded only when asked for: the harness is not part of a normal server.
   const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
   const mutant = mutants?.mutantByName(values.mutant as string) ?? null
+  const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
+  const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
+  const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
   const options: OpenOptions = {
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
+    ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
+    ...(logSegmentBytesMax !== undefined ? { logSegmentBytesMax } : {}),
+    ...(logSegmentsKept !== undefined ? { logSegmentsKept } : {}),
+    ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
     ...(values.protocol !== undefined ? { protocol: await (await import('./protocol-loader.js')).loadProtocol(values.protocol) } : {}),
   }

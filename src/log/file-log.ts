@@ -94,6 +94,7 @@ export class FileBatchLog implements BatchLog {
   private syncTimer: NodeJS.Timeout | null = null
   private totalBytes: number
   private closed = false
+  private dropping: Promise<void> = Promise.resolve()
   lastBatch = 0
   /** Set when opening cut a torn tail: what was cut, for the server log. */
   cutTail: { file: string; offset: number; bytes: number } | null = null
@@ -253,15 +254,23 @@ export class FileBatchLog implements BatchLog {
     }, this.o.normalSyncIntervalMs)
   }
 
-  async checkpointed(batch: number): Promise<void> {
+  checkpointed(batch: number): Promise<void> {
+    // One drop at a time: checkpoints may be reported faster than files are deleted.
+    const next = this.dropping.then(() => this.drop(batch))
+    this.dropping = next.catch(() => {})
+    return next
+  }
+
+  private async drop(batch: number): Promise<void> {
     // Segments wholly at or before the checkpoint, except the active one, oldest first; keep the newest few.
     const done = this.segments.slice(0, -1).filter((s) => s.lastBatch <= batch)
     const drop = done.slice(0, Math.max(0, done.length - this.o.segmentsKept))
-    for (const [i, seg] of drop.entries()) {
-      if (i > 0 && this.o.crash.reached('segment-delete')) dieNow()
+    for (const seg of drop) {
       await unlink(seg.file)
       this.segments.splice(this.segments.indexOf(seg), 1)
       this.totalBytes -= seg.bytes
+      // Killed here: some segments are gone, the next ones not yet, the directory not synced.
+      if (this.o.crash.reached('segment-delete')) dieNow()
     }
     if (drop.length > 0 && this.o.sync !== 'off') fsyncDir(this.o.dir)
   }

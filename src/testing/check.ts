@@ -51,8 +51,13 @@ export interface CheckReport {
   readonly properties: readonly PropertyReport[]
 }
 
-export function selectedProperties(o: Pick<CheckOptions, 'properties' | 'crash'>): Property<unknown>[] {
-  const names = o.properties ?? [...DEFAULT_PROPERTIES, ...(o.crash ? ['crash'] : [])]
+/**
+ * The properties to run: those asked for; else the defaults, plus `crash` with `--crash` or when the
+ * mutant named can only be caught by it — a mutant never passes because its catcher was off.
+ */
+export function selectedProperties(o: Pick<CheckOptions, 'properties' | 'crash' | 'mutant'>): Property<unknown>[] {
+  const mutant = o.mutant === null || o.mutant === undefined ? null : mutantByName(o.mutant)
+  const names = o.properties ?? [...new Set<string>([...DEFAULT_PROPERTIES, ...(o.crash ? ['crash'] : []), ...(mutant?.caughtBy ?? [])])]
   return names.map((n) => {
     const p = PROPERTIES.find((x) => x.name === n)
     if (p === undefined) throw new Error(`unknown property '${n}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`)

@@ -1,7 +1,9 @@
 // Oracle 4, crash recovery: a real `acheron serve` child receives a pipelined stream of transactions on
-// one connection (so their order is the send order) and is SIGKILLed when the client has received a
-// chosen number of replies — an event count, not wall time. It restarts on the same data and takes a
-// few more transactions. The recovered state must be exactly the reference model after some prefix of
+// one connection (so their order is the send order) and is SIGKILLed at a chosen event — when the
+// client has received a chosen number of replies, or by the server itself at the K-th instant of a
+// named kind: in the middle of writing a log entry, inside a checkpoint, between the deletions of two
+// log segments. Event counts, not wall time. It restarts on the same data and takes a few more
+// transactions. The recovered state must be exactly the reference model after some prefix of
 // the stream that holds every acknowledged transaction, then the later ones; every reply must equal the
 // model's, and the published positions must ascend in send order across the restart.
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -16,6 +18,7 @@ import type { CheckConfig, Property } from './properties.js'
 import { ReferenceModel, type ModelOutcome, type ModelTxn } from './reference-model.js'
 import { encodeSteps } from './steps.js'
 import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
+import { CRASH_EVENTS, type CrashAt } from '../crash-points.js'
 
 type CallTxn = Extract<ModelTxn, { kind: 'call' }>
 
@@ -23,11 +26,23 @@ export interface CrashInput {
   readonly partitions: number
   /** Sent pipelined before the crash. */
   readonly before: readonly CallTxn[]
-  /** The server is killed when this many replies of `before` have arrived (1..before.length). */
+  /** The server is killed when this many replies of `before` have arrived (1..before.length)... */
   readonly killAfterReplies: number
+  /** ...unless it kills itself first at this instant (`acheron serve --crash-at EVENT:N`). */
+  readonly crashAt: CrashAt | null
+  /** How the server checkpoints: `--checkpoint-interval-ms` (0: after every batch), `--log-segment-bytes`. */
+  readonly checkpointIntervalMs: number
+  readonly logSegmentBytes: number
   /** Sent one at a time after the restart. */
   readonly after: readonly CallTxn[]
 }
+
+/** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
+const STORAGE_SETTINGS = [
+  { checkpointIntervalMs: 0, logSegmentBytes: 2048 },
+  { checkpointIntervalMs: 5, logSegmentBytes: 400 },
+  { checkpointIntervalMs: 1000, logSegmentBytes: 64 * 1024 },
+] as const
 
 const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 const READY = /^acheron listening on (ws:\/\/\S+)$/
@@ -42,17 +57,26 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns), size: 'max' }),
       after: fc.array(call, { minLength: 1, maxLength: 8 }),
       kill: fc.double({ min: 0, max: 1, noNaN: true }),
-    }).map(({ before, after, kill }) => {
+      event: fc.option(fc.constantFrom(...CRASH_EVENTS), { freq: 2 }),
+      eventCount: fc.integer({ min: 1, max: 12 }),
+      storage: fc.constantFrom(...STORAGE_SETTINGS),
+    }).map(({ before, after, kill, event, eventCount, storage }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
-      return { partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)) }
+      return {
+        partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
+        crashAt: event === null ? null : { event, count: eventCount },
+        checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
+      }
     })
   })
 }
 
 interface Server { child: ChildProcess; url: string }
 
-function startServer(dir: string, config: CheckConfig, partitions: number): Promise<Server> {
-  const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(partitions)]
+function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null): Promise<Server> {
+  const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
+    '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0']
+  if (crashAt !== null) args.push('--crash-at', `${crashAt.event}:${crashAt.count}`)
   if (config.mutant !== null) args.push('--mutant', config.mutant.name)
   const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
   if (protocol !== undefined) args.push('--protocol', protocol)
@@ -75,6 +99,17 @@ function startServer(dir: string, config: CheckConfig, partitions: number): Prom
 function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+/** The table and its function; idempotent, so it can run again after a crash during it. */
+async function setUp(url: string, partitions: number): Promise<void> {
+  const setup = await connect(url)
+  try {
+    await setup.sql(tableDdl({ name: 'kv', partitions }).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ') + ';')
+    await setup.createFunction('kv.run', stepsModule(), { export: 'run', fuel: WASM_STEPS_FUEL, orReplace: true })
+  } finally {
+    await setup.close().catch(() => {})
+  }
 }
 
 type Reply = { ok: true; value: unknown; commit: CommitPosition } | { ok: false; code: string; message: string; commit: CommitPosition | null }
@@ -108,25 +143,36 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
   const tmp = scratchDir('acheron-crash-')
   let server: Server | null = null
   try {
-    server = await startServer(tmp.dir, config, input.partitions)
-    const setup = await connect(server.url)
-    await setup.sql(tableDdl({ name: 'kv', partitions: input.partitions }) + ';')
-    await setup.createFunction('kv.run', stepsModule(), { export: 'run', fuel: WASM_STEPS_FUEL })
-    await setup.close()
+    server = await startServer(tmp.dir, config, input, input.crashAt)
+    try {
+      await setUp(server.url, input.partitions)
+    } catch (err) {
+      // The server may have died at its crash point during the setup itself: recover and set up again.
+      const child = server.child
+      await Promise.race([exited(child), new Promise((r) => setTimeout(r, 3000))])
+      if (child.signalCode !== 'SIGKILL') throw err
+      server = await startServer(tmp.dir, config, input, null)
+      await setUp(server.url, input.partitions)
+    }
 
     // The stream: one connection, all pipelined; the kill at the chosen reply count.
-    const stream = await connect(server.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
     const victim = server.child
+    // The server may already have died at its crash point (a checkpoint after the setup's last reply).
+    const stream = await connect(server.url, { reconnect: { attemptsMax: 1, delayMs: 10 } }).catch(async (err: unknown) => {
+      await Promise.race([exited(victim), new Promise((r) => setTimeout(r, 3000))])
+      if (victim.signalCode !== 'SIGKILL') throw err
+      return null
+    })
     let replies = 0
-    const before = await Promise.all(input.before.map((t) => send(stream, t).then((r) => {
+    const before = stream === null ? input.before.map((): 'unknown' => 'unknown') : await Promise.all(input.before.map((t) => send(stream, t).then((r) => {
       if (r !== 'unknown' && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
       return r
     })))
     victim.kill('SIGKILL') // if every reply arrived before the count (it cannot be larger than the stream)
     await exited(victim)
-    await stream.close().catch(() => {})
+    await stream?.close().catch(() => {})
 
-    server = await startServer(tmp.dir, config, input.partitions)
+    server = await startServer(tmp.dir, config, input, null)
     const db = await connect(server.url)
     const after: Reply[] = []
     for (const t of input.after) {

@@ -16,9 +16,13 @@ export interface Mutant {
   readonly name: string
   /** The bug, in one sentence. */
   readonly bug: string
+  /** The properties able to catch it: `acheron check --mutant NAME` turns these on. */
+  readonly caughtBy: readonly string[]
   readonly protocol?: Protocol
   readonly faults?: EngineFaults
 }
+
+const PROTOCOL_CATCHERS = ['replay', 'determinism', 'elle'] as const
 
 type Order = (txns: readonly SequencedTxn[]) => number[]
 
@@ -90,37 +94,56 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'skip-ww-check',
     bug: 'validation ignores write-write conflicts: a transaction that wrote a row a lower id also wrote keeps its execution',
+    caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/skip-ww-check', { checks: { ...ALL_PRIOR_CHECKS, writes: false } }),
   },
   {
     name: 'skip-raw-check',
     bug: 'validation ignores read-after-write conflicts: a transaction that read a row a lower id wrote keeps its execution',
+    caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/skip-raw-check', { checks: { ...ALL_PRIOR_CHECKS, reads: false } }),
   },
   {
     name: 'stale-snapshot',
     bug: "an execution that read the previous batch's snapshot (pipelining, before its commit was visible) is kept",
+    caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/stale-snapshot', { checks: { ...ALL_PRIOR_CHECKS, stale: false } }),
   },
   {
     name: 'arrival-order-tiebreak',
     bug: 'conflicts are resolved, and conflicting transactions walked, in the order they arrived at their home partition instead of the global sequence order',
+    caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/arrival-order-tiebreak', { checks: ALL_PRIOR_CHECKS, order: arrivalOrder }),
   },
   {
     name: 'double-apply',
     bug: 'the fallback re-delivers each transaction it walks and applies the writes of both deliveries',
+    caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/double-apply', { checks: ALL_PRIOR_CHECKS, redeliver: true }),
   },
   {
     name: 'ack-before-durable',
-    bug: 'a batch is acknowledged once executed, before its commit is durable',
+    bug: 'a batch is acknowledged once executed, before its log entry is durable',
+    caughtBy: ['crash'],
     faults: { ackBeforeDurable: true },
   },
   {
     name: 'wrong-recovery-position',
-    bug: 'recovery resumes the sequencer one batch behind the durable log, so positions repeat after a restart',
+    bug: 'recovery resumes the sequencer one batch behind the log, so positions repeat after a restart',
+    caughtBy: ['crash'],
     faults: { recoverOneBatchBack: true },
+  },
+  {
+    name: 'replay-from-wrong-position',
+    bug: 'recovery replays the log from one batch past the checkpoint, so the first batch the checkpoint lacks is lost',
+    caughtBy: ['crash'],
+    faults: { replayFromWrongPosition: true },
+  },
+  {
+    name: 'checkpoint-first-image',
+    bug: 'a checkpoint writes the first image a row had since the last checkpoint instead of the last one: row images out of order',
+    caughtBy: ['replay', 'crash'],
+    faults: { checkpointFirstImage: true },
   },
 ]
 

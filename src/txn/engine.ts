@@ -171,6 +171,8 @@ export class Engine {
   private closed = false
   /** Set when the log refused an append: nothing more is appended until every batch in flight has failed. */
   private logFailed: LogAppendError | null = null
+  /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
+  private readonly lazyEntries = new Map<number, LogEntry>()
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
   private stopped: Error | null = null
   readonly stats: EngineStats = {
@@ -253,7 +255,7 @@ export class Engine {
       if (e.kind === 'void') voided.add(e.batch)
       lastLogged = Math.max(lastLogged, e.batch)
     }
-    const from = this.opts.faults?.replayFromCheckpointBatch === true ? Math.max(1, state.lastBatch) : state.lastBatch + 1
+    const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
     let expected = from
     let nextTxnId = state.nextTxnId
     let pending: Executed | null = null
@@ -440,14 +442,12 @@ export class Engine {
   private append(number: number, batch: readonly Sequenced[]): Promise<void> {
     const body = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)))
     const entry: LogEntry = { kind: 'batch', batch: number, body }
-    let p: Promise<void>
     if (this.opts.faults?.ackBeforeDurable === true) {
       // The fault's lazy writer: the entry goes to the log a while after the batch is acknowledged.
-      p = new Promise<void>((resolve) => setTimeout(resolve, ACK_BEFORE_DURABLE_DELAY_MS)).then(() => this.opts.batchLog.append(entry))
-      p.catch(() => {})
+      this.lazyEntries.set(number, entry)
       return Promise.resolve()
     }
-    p = this.opts.batchLog.append(entry)
+    const p = this.opts.batchLog.append(entry)
     p.catch(() => {}) // observed at release
     return p
   }
@@ -597,6 +597,11 @@ export class Engine {
     }
     this.stats.staleExecutions = this.executor.staleExecutions
     this.released(e.number, e.batch, e.outcomes, e.replayed)
+    const lazy = this.lazyEntries.get(e.number)
+    if (lazy !== undefined) {
+      this.lazyEntries.delete(e.number)
+      setTimeout(() => { this.opts.batchLog.append(lazy).catch(() => {}) }, ACK_BEFORE_DURABLE_DELAY_MS)
+    }
     return true
   }
 

@@ -15,10 +15,10 @@ export interface EngineFaults {
    */
   readonly recoverOneBatchBack?: boolean
   /**
-   * Replay the log from the wrong position: from the checkpoint's own batch instead of the one after
-   * it, so the last batch the checkpoint holds is applied twice.
+   * Replay the log from the wrong position: one batch after the first one the checkpoint lacks, so
+   * that batch is lost at every restart.
    */
-  readonly replayFromCheckpointBatch?: boolean
+  readonly replayFromWrongPosition?: boolean
   /** A checkpoint keeps the first image a row had since the last checkpoint, not the last one. */
   readonly checkpointFirstImage?: boolean
 }

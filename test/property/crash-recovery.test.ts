@@ -1,7 +1,9 @@
 // Crash recovery (CONTRACT.md §5, durability): a child process streams two-key, cross-partition
 // transactions at an embedded engine with `sync: 'full'` and is killed with SIGKILL at a seeded point
 // measured in its own events (right after spawn, during setup, after the K-th durable batch, after the
-// K-th acknowledgement), or kills itself inside the K-th onBatch (durable, replies not yet released);
+// K-th acknowledgement), or kills itself inside the K-th onBatch (durable, replies not yet released),
+// or at the K-th instant the engine names: in the middle of a log write (a torn entry), inside a
+// checkpoint's SQLite transaction, between the deletions of two log segments;
 // the directory is then reopened here and checked: every acknowledged transaction is there exactly
 // once, no transaction or batch is there in part, `v` counts the log, and the recovered engine commits
 // further batches and reopens to the same digest.
@@ -17,6 +19,7 @@ import { FN, KEYS, TABLE, keysOf, programOf, setUp, tagOf } from '../support/cra
 import { uint32Random } from '../support/rng.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { tempDir } from '../support/tmp.js'
+import type { CrashEvent } from '../../src/crash-points.js'
 
 const CHILD = fileURLToPath(new URL('../support/crash-child.js', import.meta.url))
 const BASE_SEED = Number(process.env.ACHERON_CRASH_SEED ?? 0x5eed_c4a5)
@@ -38,6 +41,8 @@ type Kill =
   | { on: 'ack'; k: number; delayMs: number }
   /** The child SIGKILLs itself inside its K-th onBatch. */
   | { on: 'die'; k: number }
+  /** The engine SIGKILLs the child at the K-th instant of this kind. */
+  | { on: 'event'; event: CrashEvent; k: number }
 
 function describeKill(k: Kill): string {
   switch (k.on) {
@@ -46,6 +51,7 @@ function describeKill(k: Kill): string {
     case 'batch': return `after durable batch line #${k.k}${k.delayMs > 0 ? ` +${k.delayMs}ms` : ''}`
     case 'ack': return `after ack #${k.k}${k.delayMs > 0 ? ` +${k.delayMs}ms` : ''}`
     case 'die': return `self-kill inside onBatch #${k.k}`
+    case 'event': return `self-kill at ${k.event} #${k.k}`
   }
 }
 
@@ -66,7 +72,7 @@ interface ChildRun {
 function runChild(dir: string, seed: number, first: number, concurrency: number, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dir, String(seed), String(first), String(CHILD_TXNS), String(concurrency),
-      String(kill.on === 'die' ? kill.k : 0)], {
+      String(kill.on === 'die' ? kill.k : 0), kill.on === 'event' ? `${kill.event}:${kill.k}` : ''], {
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const run: ChildRun = { acks: [], fails: [], batches: [], phases: [], signal: null, code: null, stderr: '' }
@@ -273,7 +279,7 @@ function absorb(ctx: string, run: ChildRun, ex: Expect, first: number, kill: Kil
 const seeds = uint32Random(BASE_SEED)
 const CONCURRENCY = [1, 4, 16, 50, 80]
 
-type KillKind = Kill['on'] | 'phase-start' | 'phase-opened' | 'phase-ready'
+type KillKind = Exclude<Kill['on'], 'event'> | 'phase-start' | 'phase-opened' | 'phase-ready' | CrashEvent
 
 /** A kill point of the kind; event counts stay low at low concurrency (one fsync per transaction). */
 function pick(rnd: () => number, kind: KillKind, concurrency: number): Kill {
@@ -291,11 +297,14 @@ function pick(rnd: () => number, kind: KillKind, concurrency: number): Kill {
       const k = 1 + (early ? rnd() % 20 : rnd() % Math.min(3000, 100 * concurrency))
       return { on: 'ack', k, delayMs: rnd() % 3 === 0 ? 0 : 1 + (rnd() % 20) }
     }
+    case 'log-write': case 'checkpoint': case 'segment-delete':
+      return { on: 'event', event: kind, k: 1 + (early ? rnd() % 5 : rnd() % 30) }
   }
 }
 
 const SINGLE: KillKind[] = [
   'spawn', 'phase-start', 'phase-opened', 'phase-ready', 'die', 'die', 'batch', 'batch', 'ack', 'ack', 'ack', 'ack', 'ack', 'ack',
+  'log-write', 'log-write', 'checkpoint', 'checkpoint', 'segment-delete', 'segment-delete',
 ]
 
 const stats: string[] = []
@@ -324,6 +333,7 @@ for (const [i, kind] of SINGLE.entries()) {
 const REPEATED: KillKind[][] = [
   ['ack', 'die', 'ack', 'phase-opened', 'batch'],
   ['phase-start', 'ack', 'spawn', 'die', 'ack'],
+  ['log-write', 'checkpoint', 'segment-delete', 'log-write', 'ack'],
 ]
 
 for (const [i, kinds] of REPEATED.entries()) {

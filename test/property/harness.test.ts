@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MUTANTS, runCheck, type CheckOptions } from '../../src/testing/index.js'
+import { MUTANTS, runCheck, selectedProperties, type CheckOptions } from '../../src/testing/index.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const PROTOCOL_FILE = (name: string) => fileURLToPath(new URL(`../../src/txn/protocols/${name}.js`, import.meta.url))
@@ -22,13 +22,14 @@ async function quiet(o: Omit<CheckOptions, 'out' | 'shrink'> & { shrink?: boolea
   return { failed: r.failed, lines }
 }
 
-test('--list-mutants names the seven required engine bugs', () => {
+test('--list-mutants names the required engine bugs, the batch log and checkpoint ones included', () => {
   const { code, out } = check(['--list-mutants'])
   assert.is(code, 0)
-  for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable', 'wrong-recovery-position']) {
+  for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
+    'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 7)
+  assert.is(MUTANTS.length, 9)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -56,7 +57,18 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'double-apply': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
   'ack-before-durable': [{ property: 'crash', runs: 25 }],
   'wrong-recovery-position': [{ property: 'crash', runs: 25 }],
+  'replay-from-wrong-position': [{ property: 'crash', runs: 25 }],
+  'checkpoint-first-image': [{ property: 'replay', runs: 25 }, { property: 'crash', runs: 25 }],
 }
+
+test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {
+  for (const m of MUTANTS) {
+    assert.ok((CATCHERS[m.name] ?? []).length > 0, `${m.name} has a catching property in this suite`)
+    const names = selectedProperties({ crash: false, mutant: m.name }).map((p) => p.name)
+    for (const p of m.caughtBy) assert.ok(names.includes(p), `--mutant ${m.name} runs ${p}`)
+  }
+  assert.ok(selectedProperties({ crash: false, mutant: 'ack-before-durable' }).some((p) => p.name === 'crash'), 'a durability mutant turns on crash')
+})
 
 for (const m of MUTANTS) {
   for (const { property, runs } of CATCHERS[m.name] ?? []) {

@@ -1,7 +1,7 @@
 // The victim of the crash-recovery test (test/property/crash-recovery.test.ts): a process that opens an
 // embedded Acheron with `sync: 'full'` and streams two-key transactions at it until it is killed.
 //
-//   node dist/test/support/crash-child.js <dir> <seed> [first=1] [count=5000] [concurrency=50] [dieAtBatch=0]
+//   node dist/test/support/crash-child.js <dir> <seed> [first=1] [count=5000] [concurrency=50] [dieAtBatch=0] [crashAt]
 //
 // Transaction n (first <= n < first+count) has the tag `t<n>`; it appends the tag to the `log` of two
 // different keys and increments `v` on both: the first key by its own program, the second by a nested
@@ -14,10 +14,14 @@
 //   ack <tag> <batch> <seq> <kA> <kB>  the transaction's acknowledgement reached this client
 //   fail <tag> <code> <message>        the transaction was acknowledged as failed (never expected)
 // With dieAtBatch = K > 0 the child SIGKILLs itself inside onBatch of the K-th batch it sees, right after
-// printing its line: the exact instant between a batch's durability and its replies.
+// printing its line: the exact instant between a batch's durability and its replies. With crashAt
+// (EVENT:N, src/crash-points.ts) the engine SIGKILLs the process at the N-th instant of that kind: in the
+// middle of a log write, inside a checkpoint, between two segment deletions; checkpoints are then taken
+// every few milliseconds and log segments are small, so every kind comes up.
 import { uint32Random } from './rng.js'
 import { writeSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { parseCrashAt } from '../../src/crash-points.js'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
 import { partitionOf } from '../../src/schema/keys.js'
 import type { TableDef } from '../../src/schema/catalog.js'
@@ -94,7 +98,7 @@ function emit(line: string): void {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const [dir, seedText, firstText = '1', countText = '5000', concurrencyText = '50', dieText = '0'] = argv
+  const [dir, seedText, firstText = '1', countText = '5000', concurrencyText = '50', dieText = '0', crashText = ''] = argv
   if (dir === undefined || seedText === undefined) throw new Error('usage: crash-child <dir> <seed> [first] [count] [concurrency] [dieAtBatch]')
   const seed = Number(seedText)
   const first = Number(firstText)
@@ -102,7 +106,8 @@ async function main(argv: string[]): Promise<void> {
   const concurrency = Number(concurrencyText)
   const dieAtBatch = Number(dieText)
   emit('phase start')
-  const db = await open({ dir, sync: 'full', workers: 2, runtimes: { js: JS_RUNTIME }, log: (l) => process.stderr.write(l + '\n') })
+  const crash = crashText === '' ? {} : { crashAt: parseCrashAt(crashText), checkpointIntervalMs: 3, logSegmentBytesMax: 1024, logSegmentsKept: 0 }
+  const db = await open({ dir, sync: 'full', workers: 2, runtimes: { js: JS_RUNTIME }, log: (l) => process.stderr.write(l + '\n'), ...crash })
   emit('phase opened')
   await setUp(db)
   let batches = 0
