@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util'
 import { open } from '../src/index.js'
 import { JS_RUNTIME } from '../test/support/js-runtime.js'
 import { keyChooser, mulberry32, percentile } from './support/rng.js'
+import { threadSeconds, threadTicks } from './support/thread-cpu.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +31,7 @@ const DURATION_MS = Number(args.duration) * 1000
 const INFLIGHT = Number(args.inflight)
 const BALANCE = 1_000_000_000
 
-interface Result { label: string; tps: number; p50: number; p99: number; fallback: number; stale: number; batch: number }
+interface Result { label: string; tps: number; p50: number; p99: number; fallback: number; stale: number; batch: number; cpuUsPerTxn: number }
 
 /** One thread, better-sqlite3 directly: per transfer 2 point reads + 2 writes, 1,000 per fsynced commit. */
 function directSqlite(theta: number): Result {
@@ -58,14 +59,16 @@ function directSqlite(theta: number): Result {
   })
   let txns = 0
   const start = performance.now()
+  const cpu0 = process.cpuUsage()
   while (performance.now() - start < DURATION_MS) {
     batch(1000)
     txns += 1000
   }
   const secs = (performance.now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
   db.close()
   rmSync(dir, { recursive: true, force: true })
-  return { label: `direct better-sqlite3, 1 thread, theta ${theta}`, tps: txns / secs, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 1000 }
+  return { label: `direct better-sqlite3, 1 thread, theta ${theta}`, tps: txns / secs, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 1000, cpuUsPerTxn: (cpu.user + cpu.system) / txns }
 }
 
 async function engine(workers: number, theta: number): Promise<Result> {
@@ -87,6 +90,9 @@ async function engine(workers: number, theta: number): Promise<Result> {
   let done = 0
   let stop = false
   const start = performance.now()
+  // CPU of every thread of this process (coordinator, workers, state thread, the client loop).
+  const cpu0 = process.cpuUsage()
+  const ticks0 = threadTicks()
   const client = async (): Promise<void> => {
     while (!stop) {
       const a = choose()
@@ -101,6 +107,11 @@ async function engine(workers: number, theta: number): Promise<Result> {
   }
   await Promise.all(Array.from({ length: INFLIGHT }, client))
   const secs = (performance.now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  if (process.env.BENCH_THREADS) {
+    const rows = threadSeconds(ticks0, threadTicks())
+    console.error(`threads (CPU s over ${secs.toFixed(1)} s): ${rows.map((r) => `${r.comm}#${r.tid} ${r.seconds.toFixed(2)}`).join(', ')}`)
+  }
   const s = db.stats
   const txns = s.txns - before.txns
   if (process.env.BENCH_PHASES) console.error(`phases: execute ${(s.executeMs - before.executeMs).toFixed(0)} ms, commit ${(s.commitMs - before.commitMs).toFixed(0)} ms of ${(secs * 1000).toFixed(0)} ms; ${s.batches - before.batches} batches`)
@@ -112,17 +123,18 @@ async function engine(workers: number, theta: number): Promise<Result> {
     tps: done / secs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
     fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns),
     stale: (s.staleExecutions - before.staleExecutions) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),
+    cpuUsPerTxn: (cpu.user + cpu.system) / Math.max(1, done),
   }
 }
 
 const rows: Result[] = []
 const fmt = (r: Result, limit: number) =>
-  `| ${r.label} | ${Math.round(r.tps).toLocaleString('en-US')} | ${Number.isNaN(r.p50) ? '–' : r.p50.toFixed(1)} | ${Number.isNaN(r.p99) ? '–' : r.p99.toFixed(1)} | ${(r.fallback * 100).toFixed(1)}% | ${(r.stale * 100).toFixed(1)}% | ${Math.round(r.batch)} | ${((r.tps / limit) * 100).toFixed(0)}% |`
+  `| ${r.label} | ${Math.round(r.tps).toLocaleString('en-US')} | ${Number.isNaN(r.p50) ? '–' : r.p50.toFixed(1)} | ${Number.isNaN(r.p99) ? '–' : r.p99.toFixed(1)} | ${(r.fallback * 100).toFixed(1)}% | ${(r.stale * 100).toFixed(1)}% | ${Math.round(r.batch)} | ${r.cpuUsPerTxn.toFixed(1)} | ${((r.tps / limit) * 100).toFixed(0)}% |`
 console.log(`YCSB-T transfers: ${KEYS.toLocaleString('en-US')} keys, 2 reads + 2 writes each, sync ${args.sync}, ${args.duration}s per row, ${INFLIGHT} transactions in flight, ${args.runtime} functions`)
-console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | stale phase 1 | txns/batch | of direct limit |')
-console.log('|---|---|---|---|---|---|---|---|')
+console.log('| configuration | txn/s | p50 ms | p99 ms | fallback share | stale phase 1 | txns/batch | CPU µs/txn (all threads) | of direct limit |')
+console.log('|---|---|---|---|---|---|---|---|---|')
 for (const theta of String(args.theta).split(',').map(Number)) {
-  const limit = args.direct ? directSqlite(theta) : { label: 'direct (skipped)', tps: NaN, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 0 }
+  const limit = args.direct ? directSqlite(theta) : { label: 'direct (skipped)', tps: NaN, p50: NaN, p99: NaN, fallback: 0, stale: 0, batch: 0, cpuUsPerTxn: NaN }
   if (args.direct) console.log(fmt(limit, limit.tps))
   for (const w of String(args.workers).split(',').map(Number)) {
     const r = await engine(w, theta)

@@ -4,6 +4,9 @@
  * execution thread keeps the images the coordinator ships at release; an image is dropped once a
  * snapshot shows a checkpoint that holds its batch.
  *
+ * Rows read from the checkpoint are kept too (`clean`, bounded): such a row can only change through a
+ * released write, which replaces it here at once, so it stays right across snapshots and checkpoints.
+ *
  * A table created after the checkpoint has no partition tables in it yet (or an older table of the
  * same name has): until the checkpoint reaches its creation, its rows come from the overlay alone.
  */
@@ -18,15 +21,15 @@ interface Image {
   readonly row: Row | null
 }
 
-/** Entries dropped from the front of the age queue before it is compacted. */
-const QUEUE_COMPACT_AT = 65_536
+/** Rows read from the checkpoint kept per thread; beyond this many the cache starts over. */
+export const CLEAN_ROWS_MAX = 250_000
 
 export class OverlayReader implements BaseReader {
   private readonly images = new Map<RowKey, Image>()
-  /** Row keys in the order their images arrived, with the batch that wrote them: pruning walks it. */
-  private readonly ageKeys: RowKey[] = []
-  private readonly ageBatches: number[] = []
-  private ageHead = 0
+  /** Rows as the checkpoint holds them (undefined: absent), for keys with no image. */
+  private clean = new Map<RowKey, Row | undefined>()
+  /** The checkpoint position images were last pruned at. */
+  private prunedAt = 0
   /** Table (lower-cased) → the batch that created its current definition, when after the checkpoint. */
   private readonly createdAt = new Map<string, number>()
 
@@ -39,10 +42,10 @@ export class OverlayReader implements BaseReader {
 
   /** A released batch's writes: visible to every later snapshot. */
   applyReleased(batch: number, writes: readonly RowWrite[]): void {
+    const clean = this.clean
     for (const w of writes) {
       this.images.set(w.rowKey, { batch, row: w.row })
-      this.ageKeys.push(w.rowKey)
-      this.ageBatches.push(batch)
+      if (clean.size > 0) clean.delete(w.rowKey)
     }
   }
 
@@ -53,6 +56,7 @@ export class OverlayReader implements BaseReader {
     for (const rk of this.images.keys()) {
       if (gone.has(rk.slice(0, rk.indexOf('\u0000')))) this.images.delete(rk)
     }
+    this.clean = new Map()
     for (const t of tables) this.createdAt.set(t, batch)
   }
 
@@ -61,22 +65,20 @@ export class OverlayReader implements BaseReader {
     this.prune(this.base.position)
   }
 
-  /** Drops images the base now holds: those whose batch is at or before its position. */
+  /**
+   * Drops images the base now holds: those whose batch is at or before its position. One pass over the
+   * images each time the checkpoint advances (checkpoints are seconds apart, batches milliseconds).
+   */
   private prune(position: number): void {
-    let h = this.ageHead
-    const keys = this.ageKeys
-    const batches = this.ageBatches
-    while (h < keys.length && (batches[h] as number) <= position) {
-      const rk = keys[h] as RowKey
-      const img = this.images.get(rk)
-      if (img !== undefined && img.batch <= position) this.images.delete(rk)
-      h++
-    }
-    this.ageHead = h
-    if (h >= QUEUE_COMPACT_AT && h * 2 >= keys.length) {
-      keys.splice(0, h)
-      batches.splice(0, h)
-      this.ageHead = 0
+    if (position <= this.prunedAt) return
+    this.prunedAt = position
+    // A pruned image is exactly what the checkpoint now holds for its row: it stays as a clean row.
+    let clean = this.clean
+    for (const [rk, img] of this.images) {
+      if (img.batch > position) continue
+      this.images.delete(rk)
+      if (clean.size >= CLEAN_ROWS_MAX) clean = this.clean = new Map()
+      clean.set(rk, img.row ?? undefined)
     }
     for (const [t, b] of this.createdAt) if (b <= position) this.createdAt.delete(t)
   }
@@ -85,7 +87,13 @@ export class OverlayReader implements BaseReader {
     const img = this.images.get(rk)
     if (img !== undefined) return img.row ?? undefined
     if (this.createdAt.size > 0 && this.createdAt.has(table.name.toLowerCase())) return undefined
-    return this.base.read(table, key, rk)
+    const clean = this.clean
+    const hit = clean.get(rk)
+    if (hit !== undefined || clean.has(rk)) return hit
+    const row = this.base.read(table, key, rk)
+    if (clean.size >= CLEAN_ROWS_MAX) this.clean = new Map()
+    this.clean.set(rk, row)
+    return row
   }
 
   end(): void {

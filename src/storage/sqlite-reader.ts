@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
-import type { Row } from '../values.js'
+import type { Row, SqlValue } from '../values.js'
 import { partitionOf, type RowKey } from '../schema/keys.js'
 import type { BaseSnapshot } from './state-file.js'
 import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
@@ -8,12 +8,11 @@ import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIde
 /**
  * A read-only connection to the node's checkpoint file, one per thread. Between `begin` and `end` it
  * holds one SQLite read transaction, so every read sees the same committed checkpoint, whose batch is
- * `position`; reads are cached per snapshot.
+ * `position`. (Rows are cached above it, in OverlayReader.)
  */
 export class SqliteSnapshotReader implements BaseSnapshot {
   private readonly db: Database.Database
   private readonly statements = new PerPartition<Database.Statement>()
-  private readonly cache = new Map<RowKey, Row | undefined>()
   private catalogVersion = -1
   private open = false
   private readonly lastBatch: Database.Statement
@@ -30,7 +29,6 @@ export class SqliteSnapshotReader implements BaseSnapshot {
       this.statements.clear()
       this.catalogVersion = catalog.version
     }
-    this.cache.clear()
     this.db.exec('BEGIN')
     this.open = true
     // The first read fixes the snapshot: the checkpoint's position and its rows come from the same commit.
@@ -40,18 +38,16 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   end(): void {
     if (this.open) this.db.exec('COMMIT')
     this.open = false
-    this.cache.clear()
   }
 
-  read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
-    if (this.cache.has(rk)) return this.cache.get(rk)
+  read(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {
     const p = partitionOf(table, key)
     const stmt = this.statements.get(table, p, () => this.db
       .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
       .raw(true)
       .safeIntegers(true))
-    const row = stmt.get(key) as Row | undefined
-    this.cache.set(rk, row)
+    const row = stmt.get(key) as SqlValue[] | undefined
+    if (row !== undefined) for (let i = 0; i < row.length; i++) if (Buffer.isBuffer(row[i])) row[i] = new Uint8Array(row[i] as Buffer)
     return row
   }
 

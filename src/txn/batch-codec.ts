@@ -17,11 +17,23 @@ export interface DecodedBatch {
   readonly inputs: TxnInput[]
 }
 
-export function encodeBatch(firstTxnId: number, inputs: readonly TxnInput[]): Uint8Array {
-  const w = new ByteWriter(64 + inputs.length * 48)
+/**
+ * A batch's body with where each transaction starts in it. The executors get the body itself (on a
+ * SharedArrayBuffer: one buffer for every thread) and decode the transactions they run.
+ */
+export interface EncodedBatch {
+  readonly body: Uint8Array
+  readonly offsets: Uint32Array
+  readonly firstTxnId: number
+}
+
+export function encodeBatch(firstTxnId: number, inputs: readonly TxnInput[], shared = false): EncodedBatch {
+  const w = new ByteWriter(64 + inputs.length * 48, shared)
   w.varint(firstTxnId)
   w.varint(inputs.length)
-  for (const input of inputs) {
+  const offsets = new Uint32Array(inputs.length)
+  inputs.forEach((input, i) => {
+    offsets[i] = w.length
     if (input.kind === 'call') {
       w.u8(TAG_CALL)
       w.text(input.fn)
@@ -32,28 +44,41 @@ export function encodeBatch(firstTxnId: number, inputs: readonly TxnInput[]): Ui
       w.u8(TAG_DATA)
       writeData(w, input)
     }
-  }
-  return w.finish()
+  })
+  return { body: w.finish(), offsets, firstTxnId }
 }
 
-export function decodeBatch(body: Uint8Array): DecodedBatch {
+function readTxn(r: ByteReader): TxnInput {
+  const tag = r.u8()
+  if (tag === TAG_CALL) {
+    const fn = r.text()
+    const key = readValue(r)
+    const argc = r.varint()
+    const args: SqlValue[] = []
+    for (let j = 0; j < argc; j++) args.push(readValue(r))
+    return { kind: 'call', fn, key, args }
+  }
+  if (tag === TAG_DATA) return readData(r) as TxnInput
+  throw new RangeError(`unknown transaction tag ${tag} at byte ${r.offset - 1} of a batch entry`)
+}
+
+export function decodeBatch(body: Uint8Array): DecodedBatch & { readonly offsets: Uint32Array } {
   const r = new ByteReader(body)
   const firstTxnId = r.varint()
   const n = r.varint()
   const inputs: TxnInput[] = []
+  const offsets = new Uint32Array(n)
   for (let i = 0; i < n; i++) {
-    const tag = r.u8()
-    if (tag === TAG_CALL) {
-      const fn = r.text()
-      const key = readValue(r)
-      const argc = r.varint()
-      const args: SqlValue[] = []
-      for (let j = 0; j < argc; j++) args.push(readValue(r))
-      inputs.push({ kind: 'call', fn, key, args })
-    } else if (tag === TAG_DATA) {
-      inputs.push(readData(r) as TxnInput)
-    } else throw new RangeError(`unknown transaction tag ${tag} at byte ${r.offset - 1} of a batch entry`)
+    offsets[i] = r.offset
+    inputs.push(readTxn(r))
   }
   if (r.remaining !== 0) throw new RangeError(`${r.remaining} bytes left over after ${n} transactions of a batch entry`)
-  return { firstTxnId, inputs }
+  return { firstTxnId, inputs, offsets }
+}
+
+/** The transaction that starts at `offset` of a batch body. */
+export function decodeTxnAt(body: Uint8Array, offset: number): TxnInput {
+  const r = new ByteReader(body)
+  r.offset = offset
+  return readTxn(r)
 }

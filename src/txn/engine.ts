@@ -8,7 +8,7 @@ import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import { checkWellFormedText, type Row } from '../values.js'
-import { decodeBatch, encodeBatch } from './batch-codec.js'
+import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
@@ -273,7 +273,11 @@ export class Engine {
       }))
       this.stats.replayedTxns += batch.length
       this.stats.replayedBatches++
-      pending = await this.process(e.batch, batch, Promise.resolve(), pending, true)
+      // One shared copy of the body for the executors (the log's buffer is not shared memory).
+      const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
+      shared.set(e.body)
+      const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
+      pending = await this.process(e.batch, batch, Promise.resolve(), pending, true, encoded)
     }
     if (pending !== null) await this.release(pending)
     if (this.stopped !== null) throw this.stopped
@@ -386,11 +390,13 @@ export class Engine {
         if (this.logFailed !== null && pending === null) this.resumeLog()
         if (batch.every((s) => isPointRead(s.input))) {
           // Nothing but reads of single keys: no log entry, no batch number (see READS_ONLY).
-          pending = await this.process(READS_ONLY, batch, Promise.resolve(), pending, false)
+          const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => s.input), true)
+          pending = await this.process(READS_ONLY, batch, Promise.resolve(), pending, false, encoded)
           continue
         }
         const number = this.nextBatch++
-        pending = await this.process(number, batch, this.append(number, batch), pending, false)
+        const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)), true)
+        pending = await this.process(number, batch, this.append(number, encoded.body), pending, false, encoded)
       }
       if (pending !== null) await this.release(pending)
       if (this.logFailed !== null) this.resumeLog()
@@ -423,9 +429,9 @@ export class Engine {
   }
 
   /** One batch, live or replayed: executes it and releases the one before it in order. */
-  private async process(number: number, batch: Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean): Promise<Executed | null> {
+  private async process(number: number, batch: Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean, encoded: EncodedBatch): Promise<Executed | null> {
     const first = batch[0] as Sequenced
-    if (!isExclusive(first.input)) return this.executeDataBatch(number, batch, durable, previous, replayed)
+    if (!isExclusive(first.input)) return this.executeDataBatch(number, batch, durable, previous, replayed, encoded)
     if (previous !== null && !(await this.release(previous)) && this.logFailed !== null) {
       // The log refused the previous batch, so it refuses this one too (nothing follows a failed append).
       this.failBatch(batch, this.logFailureOutcome())
@@ -439,8 +445,7 @@ export class Engine {
   }
 
   /** The log entry of a batch, appended as the batch is taken. Its promise is observed at release. */
-  private append(number: number, batch: readonly Sequenced[]): Promise<void> {
-    const body = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)))
+  private append(number: number, body: Uint8Array): Promise<void> {
     const entry: LogEntry = { kind: 'batch', batch: number, body }
     if (this.opts.faults?.ackBeforeDurable === true) {
       // The fault's lazy writer: the entry goes to the log a while after the batch is acknowledged.
@@ -473,12 +478,12 @@ export class Engine {
    * fallback executes it again after the release. If the previous batch fails instead, nothing of it
    * is ever visible, and every execution of this batch read the right state.
    */
-  private async executeDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean): Promise<Executed | null> {
+  private async executeDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean, encoded: EncodedBatch): Promise<Executed | null> {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
     const started = performance.now()
     let execution: Promise<BatchRun>
     try {
-      this.executor.beginBatch(previous === null ? null : new Set(previous.writes.map((w) => w.rowKey)))
+      this.executor.beginBatch(previous === null ? null : new Set(previous.writes.map((w) => w.rowKey)), encoded)
       execution = this.opts.protocol.runBatch(txns, this.executor)
     } catch (err) {
       execution = Promise.reject(err)

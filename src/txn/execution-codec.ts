@@ -1,7 +1,7 @@
 import type { RowKey } from '../schema/keys.js'
 import type { Row, SqlValue } from '../values.js'
 import type { RowWrite } from '../schema/rows.js'
-import type { Execution, TxnFailure, TxnResult } from './types.js'
+import type { Execution, SequencedTxn, TxnFailure, TxnResult } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 
 /**
@@ -126,13 +126,19 @@ export function decodeExecutions(w: ExecutionsWire): Execution[] {
   return out
 }
 
-/** A walk task on the wire: its priors packed, with a mask of which transactions have one. */
+/**
+ * A walk task on the wire: its priors packed, with a mask of which transactions have one. Its
+ * transactions go as indexes into the batch's shared body when they come from it (`indexes`), else as
+ * objects (`txns`).
+ */
 export interface WalkTaskWire {
-  readonly txns: WalkTask['txns']
+  readonly txns: WalkTask['txns'] | null
+  readonly indexes: Int32Array | null
   readonly keys: WalkTask['keys']
   readonly hasPrior: Uint8Array
   readonly priors: ExecutionsWire
   readonly checks?: WalkTask['checks']
+  readonly fixed?: number
 }
 
 export interface WalkResultWire {
@@ -141,7 +147,8 @@ export interface WalkResultWire {
   readonly reexecuted: number
 }
 
-export function encodeWalkTask(t: WalkTask): WalkTaskWire {
+/** `indexOf(id)`: the transaction's index in the shared batch body, or -1 when it is not there. */
+export function encodeWalkTask(t: WalkTask, indexOf: ((id: number) => number) | null): WalkTaskWire {
   const hasPrior = new Uint8Array(t.txns.length)
   const priors: Execution[] = []
   t.priors.forEach((p, i) => {
@@ -150,14 +157,23 @@ export function encodeWalkTask(t: WalkTask): WalkTaskWire {
       priors.push(p)
     }
   })
-  return { txns: t.txns, keys: t.keys, hasPrior, priors: encodeExecutions(priors), ...(t.checks !== undefined ? { checks: t.checks } : {}) }
+  let indexes: Int32Array | null = null
+  if (indexOf !== null) {
+    indexes = Int32Array.from(t.txns, (x) => indexOf(x.id))
+    if (indexes.includes(-1)) indexes = null
+  }
+  return {
+    txns: indexes === null ? t.txns : null, indexes, keys: t.keys, hasPrior, priors: encodeExecutions(priors),
+    ...(t.checks !== undefined ? { checks: t.checks } : {}), ...(t.fixed !== undefined ? { fixed: t.fixed } : {}),
+  }
 }
 
-export function decodeWalkTask(w: WalkTaskWire): WalkTask {
+export function decodeWalkTask(w: WalkTaskWire, txnAt: (index: number) => SequencedTxn): WalkTask {
   const packed = decodeExecutions(w.priors)
   let j = 0
   const priors = Array.from(w.hasPrior, (has) => (has === 1 ? (packed[j++] as Execution) : null))
-  return { txns: w.txns, keys: w.keys, priors, ...(w.checks !== undefined ? { checks: w.checks } : {}) }
+  const txns = w.txns ?? Array.from(w.indexes ?? [], txnAt)
+  return { txns, keys: w.keys, priors, ...(w.checks !== undefined ? { checks: w.checks } : {}), ...(w.fixed !== undefined ? { fixed: w.fixed } : {}) }
 }
 
 export function encodeWalkResult(r: WalkResult): WalkResultWire {

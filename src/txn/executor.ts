@@ -1,6 +1,7 @@
 import type { CatalogData } from '../schema/catalog.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { OverlayReader } from '../storage/overlay.js'
+import type { EncodedBatch } from './batch-codec.js'
 import type { ExecutionHost } from './execution-host.js'
 import type { BatchExecutor } from './protocols/protocol.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -13,6 +14,8 @@ export interface EngineExecutor extends BatchExecutor {
   setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void>
   /** A released batch's writes (and their shared binary form): every operation after this reads them. */
   release(batch: number, writes: readonly RowWrite[], encoded: Uint8Array): void
+  /** The batch the next operations belong to, in its shared binary form (its transactions by index). */
+  setBatch(batch: EncodedBatch | null): void
   close(): Promise<void>
 }
 
@@ -32,6 +35,8 @@ export class InlineExecutor implements EngineExecutor {
   release(batch: number, writes: readonly RowWrite[]): void {
     this.overlay.applyReleased(batch, writes)
   }
+
+  setBatch(): void {}
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
     return this.host.runOnSnapshot(txns)

@@ -2,6 +2,7 @@ import type { RowKey } from '../schema/keys.js'
 import type { CatalogData } from '../schema/catalog.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { TablesChanged } from './worker-protocol.js'
+import type { EncodedBatch } from './batch-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { BatchExecutor } from './protocols/protocol.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -22,7 +23,8 @@ export class PipelinedExecutor implements BatchExecutor {
   constructor(private readonly inner: EngineExecutor) {}
 
   /** Starts a batch; `previousWrites` are the rows of the batch whose release is still under way. */
-  beginBatch(previousWrites: ReadonlySet<RowKey> | null): void {
+  beginBatch(previousWrites: ReadonlySet<RowKey> | null, batch: EncodedBatch | null): void {
+    this.inner.setBatch(batch)
     this.pending = previousWrites
     this.settleCommitted = null
     if (previousWrites === null) this.committed = Promise.resolve(true)

@@ -4,6 +4,7 @@ import type { BaseSnapshot, ReleasedEffects, StoredState } from '../storage/stat
 import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
 import type { Row } from '../values.js'
 import type { LogFn } from './execution-host.js'
+import { WORKER_YOUNG_GENERATION_MB } from './worker-pool.js'
 import type { Checkpointed, StateRun, StateTxn } from './state-service.js'
 import type { StateStore } from './state-store.js'
 import type { StateThreadInit, StateThreadReply, StateThreadRequest } from './state-thread-protocol.js'
@@ -27,7 +28,9 @@ export class ThreadStateStore implements StateStore {
   onFailure: ((e: Error) => void) | null = null
 
   constructor(private readonly init: StateThreadInit, private readonly log: LogFn) {
-    this.worker = new Worker(new URL('./state-thread.js', import.meta.url), { workerData: init })
+    this.worker = new Worker(new URL('./state-thread.js', import.meta.url), {
+      workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    })
     let markReady!: () => void
     this.ready = new Promise((resolve) => { markReady = resolve })
     this.worker.on('message', (m: StateThreadReply) => {

@@ -18,6 +18,11 @@ export interface WalkTask {
   readonly keys: readonly RowKey[] | null
   /** Which parts of a prior's footprint invalidate it; absent: all of them (Aria's rule). */
   readonly checks?: PriorChecks
+  /**
+   * The first `fixed` priors are final already (an earlier round of the same walk got that far before a
+   * lock miss): they are applied as they are, never validated or executed again. Absent: 0.
+   */
+  readonly fixed?: number
 }
 
 /**
@@ -72,11 +77,14 @@ export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn): 
   const allowed = task.keys === null ? null : new Set(task.keys)
   const executions: Execution[] = []
   let reexecuted = 0
+  const fixed = task.fixed ?? 0
   for (let i = 0; i < task.txns.length; i++) {
     const txn = task.txns[i] as SequencedTxn
     const prior = task.priors[i] ?? null
     let exec: Execution
-    if (prior !== null && prior.lockMiss === null && (prior.stale !== true || !checks.stale) && priorStillValid(prior, written, checks)) {
+    if (i < fixed && prior !== null) {
+      exec = prior
+    } else if (prior !== null && prior.lockMiss === null && (prior.stale !== true || !checks.stale) && priorStillValid(prior, written, checks)) {
       exec = prior
     } else {
       exec = execute(base, allowed, txn)

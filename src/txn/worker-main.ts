@@ -9,6 +9,8 @@ import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
 import { decodeWalkTask, encodeExecutions, encodeWalkResult } from './execution-codec.js'
 import { ExecutionHost } from './execution-host.js'
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
+import { decodeTxnAt, type EncodedBatch } from './batch-codec.js'
+import type { DataTxn, SequencedTxn } from './types.js'
 
 const init = workerData as WorkerInit
 const port = parentPort
@@ -21,6 +23,23 @@ const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
   out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
 })
 
+/** The transactions of the current batch decoded so far (phase 1 decodes them; walks reuse them). */
+let decodedFirstId = -1
+let decoded: (SequencedTxn | undefined)[] = []
+
+function txnAt(batch: EncodedBatch, i: number): SequencedTxn {
+  if (batch.firstTxnId !== decodedFirstId) {
+    decodedFirstId = batch.firstTxnId
+    decoded = []
+  }
+  let t = decoded[i]
+  if (t === undefined) {
+    t = { id: batch.firstTxnId + i, input: decodeTxnAt(batch.body, batch.offsets[i] as number) as DataTxn }
+    decoded[i] = t
+  }
+  return t
+}
+
 out.on('message', (req: WorkerRequest) => {
   let reply: WorkerReply
   try {
@@ -32,12 +51,18 @@ out.on('message', (req: WorkerRequest) => {
       case 'release':
         overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
         return
-      case 'snapshot':
-        reply = { seq: req.seq, ok: true, value: encodeExecutions(host.runOnSnapshot(req.txns)) }
+      case 'snapshot': {
+        const batch = req.batch
+        const txns = req.txns ?? Array.from({ length: req.to - req.from }, (_, i) => txnAt(batch as EncodedBatch, req.from + i))
+        reply = { seq: req.seq, ok: true, value: encodeExecutions(host.runOnSnapshot(txns)) }
         break
-      case 'walks':
-        reply = { seq: req.seq, ok: true, value: host.runWalks(req.tasks.map(decodeWalkTask)).map(encodeWalkResult) }
+      }
+      case 'walks': {
+        const batch = req.batch
+        const tasks = req.tasks.map((t) => decodeWalkTask(t, (i) => txnAt(batch as EncodedBatch, i)))
+        reply = { seq: req.seq, ok: true, value: host.runWalks(tasks).map(encodeWalkResult) }
         break
+      }
     }
   } catch (err) {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err)

@@ -1,12 +1,21 @@
 import { Worker } from 'node:worker_threads'
 import type { CatalogData } from '../schema/catalog.js'
 import type { RowWrite } from '../schema/rows.js'
+import type { EncodedBatch } from './batch-codec.js'
 import type { LogFn } from './execution-host.js'
 import { decodeExecutions, decodeWalkResult, encodeWalkTask, type ExecutionsWire, type WalkResultWire } from './execution-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 import type { TablesChanged, WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
+
+/**
+ * The young generation of an execution worker's heap. Every transaction allocates short-lived objects
+ * (its state, its rows, the wire form of its execution); V8's default young generation (16 MiB
+ * semi-spaces) promotes many of them and leaves the GC threads a quarter of the engine's CPU. Measured
+ * in docs/benchmarks.md.
+ */
+export const WORKER_YOUNG_GENERATION_MB = 96
 
 /** Phase-1 transactions per worker message below which splitting costs more than it saves. */
 const SNAPSHOT_CHUNK_TXNS_MIN = 16
@@ -41,6 +50,8 @@ export class WorkerPool implements EngineExecutor {
   private catalog: CatalogData = { version: 0, tables: [], functions: [] }
   private modules: ReadonlyMap<string, Uint8Array> = new Map()
   private closed = false
+  /** The batch being executed, in its shared binary form. */
+  private batch: EncodedBatch | null = null
 
   constructor(
     size: number,
@@ -53,7 +64,9 @@ export class WorkerPool implements EngineExecutor {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(new URL('./worker-main.js', import.meta.url), { workerData: this.init })
+    const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
+      workerData: this.init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    })
     let markReady!: () => void
     let markFailed!: (e: Error) => void
     const slot: Slot = {
@@ -152,12 +165,33 @@ export class WorkerPool implements EngineExecutor {
     for (const slot of this.slots) this.post(slot, { seq: 0, op: 'release', batch, writes: encoded })
   }
 
+  setBatch(batch: EncodedBatch | null): void {
+    this.batch = batch
+  }
+
+  /** Where transaction `id` is in the current batch's body, or -1. */
+  private indexOf(id: number): number {
+    const b = this.batch
+    if (b === null) return -1
+    const i = id - b.firstTxnId
+    return i >= 0 && i < b.offsets.length ? i : -1
+  }
+
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
     const chunks = Math.max(1, Math.min(this.slots.length, Math.ceil(txns.length / SNAPSHOT_CHUNK_TXNS_MIN)))
     const size = Math.ceil(txns.length / chunks)
+    // The batch's own transactions, in order, go as a range of its shared body: the workers decode them.
+    const first = txns.length > 0 ? this.indexOf((txns[0] as SequencedTxn).id) : -1
+    const inBody = first >= 0 && this.indexOf((txns[txns.length - 1] as SequencedTxn).id) === first + txns.length - 1
     const parts = await Promise.all(
-      Array.from({ length: chunks }, async (_, i) =>
-        decodeExecutions(await this.request<ExecutionsWire>(i, { op: 'snapshot', txns: txns.slice(i * size, (i + 1) * size) }))),
+      Array.from({ length: chunks }, async (_, i) => {
+        const from = i * size
+        const to = Math.min(txns.length, (i + 1) * size)
+        const req = inBody
+          ? { op: 'snapshot' as const, batch: this.batch, from: first + from, to: first + to, txns: null }
+          : { op: 'snapshot' as const, batch: null, from: 0, to: 0, txns: txns.slice(from, to) }
+        return decodeExecutions(await this.request<ExecutionsWire>(i, req))
+      }),
     )
     return parts.flat()
   }
@@ -175,7 +209,8 @@ export class WorkerPool implements EngineExecutor {
     const out: WalkResult[] = new Array(tasks.length)
     await Promise.all(assigned.map(async (idx, w) => {
       if (idx.length === 0) return
-      const res = await this.request<WalkResultWire[]>(w, { op: 'walks', tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask)) })
+      const indexOf = this.batch === null ? null : (id: number) => this.indexOf(id)
+      const res = await this.request<WalkResultWire[]>(w, { op: 'walks', batch: this.batch, tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask, indexOf)) })
       idx.forEach((i, j) => { out[i] = decodeWalkResult(res[j] as WalkResultWire) })
     }))
     return out

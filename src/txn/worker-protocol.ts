@@ -1,6 +1,7 @@
 import type { CatalogData } from '../schema/catalog.js'
 import type { RuntimeModules } from '../schema/function-runtime.js'
 import type { ExecutionsWire, WalkResultWire, WalkTaskWire } from './execution-codec.js'
+import type { EncodedBatch } from './batch-codec.js'
 import type { SequencedTxn } from './types.js'
 
 /** Messages between the coordinator and an execution worker (one JS object per postMessage). */
@@ -20,8 +21,9 @@ export interface TablesChanged {
 export type WorkerRequest =
   | { readonly seq: 0; readonly op: 'catalog'; readonly data: CatalogData; readonly modules: readonly (readonly [string, Uint8Array])[]; readonly changed: TablesChanged | null }
   | { readonly seq: 0; readonly op: 'release'; readonly batch: number; readonly writes: Uint8Array }
-  | { readonly seq: number; readonly op: 'snapshot'; readonly txns: readonly SequencedTxn[] }
-  | { readonly seq: number; readonly op: 'walks'; readonly tasks: readonly WalkTaskWire[] }
+  /** Phase 1 of transactions [from, to) of the batch, or of `txns` when they are not from it. */
+  | { readonly seq: number; readonly op: 'snapshot'; readonly batch: EncodedBatch | null; readonly from: number; readonly to: number; readonly txns: readonly SequencedTxn[] | null }
+  | { readonly seq: number; readonly op: 'walks'; readonly batch: EncodedBatch | null; readonly tasks: readonly WalkTaskWire[] }
 
 export type WorkerReply =
   | { readonly seq: number; readonly ok: true; readonly value: ExecutionsWire | WalkResultWire[] }

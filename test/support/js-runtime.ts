@@ -72,6 +72,22 @@ const FUNCTIONS: Record<string, (ctx: InvocationContext) => SqlValue> = {
     ctx.call(`${ctx.table.name}.deposit`, ctx.args[0] ?? null, [amount])
     return left
   },
+  /**
+   * chase(hops, modulus): pointer chasing over `next` — counts a hit here, follows `next` for `hops`
+   * more keys, then re-points this row (next := (next + key) mod modulus), so that later transactions
+   * follow other paths: footprints depend on data, and the fallback misses locks.
+   */
+  chase(ctx) {
+    const hops = int(ctx.args[0] ?? null)
+    const modulus = int(ctx.args[1] ?? null)
+    const next = col(ctx, 'next')
+    const hits = col(ctx, 'hits')
+    const to = int(ctx.getColumn(next))
+    ctx.setColumn(hits, int(ctx.getColumn(hits)) + 1n)
+    const seen = hops > 0n ? int(ctx.call(ctx.fn.name, to, [hops - 1n, modulus])) : 0n
+    ctx.setColumn(next, (to + int(ctx.key)) % modulus)
+    return seen + 1n
+  },
   /** Recurses at key+1 until the engine's call-depth limit stops it. */
   recurse(ctx) {
     return ctx.call(ctx.fn.name, int(ctx.key) + 1n, [])

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { test } from 'uvu'
+import { decodeTxnAt, encodeBatch } from '../../src/txn/batch-codec.js'
 import * as assert from 'uvu/assert'
 import {
   decodeExecutions, decodeWalkResult, decodeWalkTask, encodeExecutions, encodeWalkResult, encodeWalkTask,
@@ -45,7 +46,12 @@ test('walk tasks and walk results survive the wire encoding unchanged', () => {
   fc.assert(fc.property(fc.array(fc.option(executionArb, { nil: null }), { maxLength: 6 }), fc.option(fc.record({ id: fc.nat(), rowKey: rowKeyArb }, PLAIN), { nil: null }), (priors, lockMiss) => {
     const txns = priors.map((_, i) => ({ id: i, input: { kind: 'get' as const, table: 'a', key: BigInt(i) } }))
     const task = { txns, priors, keys: ['a\u00001'] }
-    assert.equal(decodeWalkTask(structuredClone(encodeWalkTask(task))), task)
+    // As objects, and as indexes into a batch body that holds them.
+    assert.equal(decodeWalkTask(structuredClone(encodeWalkTask(task, null)), () => { throw new Error('no body') }), task)
+    const body = encodeBatch(0, txns.map((t) => t.input), true)
+    const viaBody = structuredClone(encodeWalkTask(task, (id) => id))
+    assert.is(viaBody.txns, null, 'sent by index')
+    assert.equal(decodeWalkTask(viaBody, (i) => ({ id: i, input: decodeTxnAt(body.body, body.offsets[i] as number) as typeof txns[number]['input'] })), task)
     const executions = priors.filter((p): p is Execution => p !== null)
     const result = { executions, lockMiss, reexecuted: executions.length }
     assert.equal(decodeWalkResult(structuredClone(encodeWalkResult(result))), result)

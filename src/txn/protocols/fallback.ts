@@ -1,7 +1,7 @@
 import { invariant } from '../../errors.js'
 import type { RowKey } from '../../schema/keys.js'
 import type { Execution, SequencedTxn } from '../types.js'
-import type { WalkTask } from '../walk.js'
+import type { WalkResult, WalkTask } from '../walk.js'
 import type { BatchExecutor, BatchRun } from './protocol.js'
 
 /** A conflict component: transactions (batch indexes) and every row they may touch. */
@@ -10,6 +10,8 @@ interface Component {
   members: number[]
   keys: Set<RowKey>
   mergedInto: Component | null
+  /** Members with a lower batch index have their final execution already (an earlier round's walk). */
+  resumeAt: number
 }
 
 function find(c: Component): Component {
@@ -35,6 +37,7 @@ function union(x: Component, y: Component, owner: Map<RowKey, Component>): Compo
     a.keys.add(rk)
     owner.set(rk, a)
   }
+  a.resumeAt = Math.min(a.resumeAt, b.resumeAt)
   b.members = []
   b.keys = new Set()
   b.mergedInto = a
@@ -46,11 +49,25 @@ function sortedMembers(c: Component): number[] {
 }
 
 /**
+ * Budgets of a batch's fallback: beyond this many walk rounds (each a round trip to the workers), or
+ * this many re-executions per transaction, the rest of the batch is walked once, unrestricted, from
+ * where the rounds got to. A workload that keeps straying outside its components (pointer chasing)
+ * then costs about what `serial` costs, not a round per lock miss.
+ */
+export const FALLBACK_ROUNDS_MAX = 2
+export const FALLBACK_REEXECUTIONS_PER_TXN_MAX = 1
+
+/**
  * The deterministic fallback shared by the protocols, Calvin-style: footprints from a first run on the
  * snapshot (the reconnaissance) group transactions into conflict components — the sets deterministic
  * locking in id order would serialize — and each component is walked in id order on one thread while
  * components run in parallel. An execution that strays outside its component (a lock miss, decided by
  * the execution alone, never by timing) merges the components involved, which are walked again.
+ *
+ * A walk stopped by a miss is resumed, not restarted: every member before the missing transaction
+ * keeps its execution (the components were disjoint, so nothing of another one touched its rows), and
+ * the merged walk starts at the first member after them. Past a budget of re-executions, the remainder
+ * is walked once, unrestricted, over the whole batch (the `serial` protocol's walk).
  *
  * `priors[i]` is kept wherever it is still valid in its walk; only components holding a transaction
  * with `mustWalk[i]` are walked at all (the others keep their phase-1 executions as they are).
@@ -67,7 +84,7 @@ export async function deterministicFallback(
     return { executions: priors as Execution[], fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }
   }
   const owner = new Map<RowKey, Component>()
-  const singles: Component[] = txns.map((_, i) => ({ members: [i], keys: new Set<RowKey>(), mergedInto: null }))
+  const singles: Component[] = txns.map((_, i) => ({ members: [i], keys: new Set<RowKey>(), mergedInto: null, resumeAt: Infinity }))
   for (let i = 0; i < txns.length; i++) {
     for (const rk of footprints[i] ?? []) {
       const holder = owner.get(rk)
@@ -80,55 +97,81 @@ export async function deterministicFallback(
     }
   }
   const roots = unique(singles.map(find))
-  const final: (Execution | null)[] = txns.map(() => null)
+  // The best execution known for each transaction: its prior until a walk gives it a final one.
+  const best: (Execution | null)[] = [...priors]
   let toWalk = roots.filter((c) => c.members.some((i) => mustWalk[i] === true))
-  const walked = new Set(toWalk)
-  for (const c of roots) if (!walked.has(c)) for (const i of c.members) final[i] = priors[i] ?? null
+  for (const c of toWalk) c.resumeAt = 0
 
   let fallbackTxns = 0
   let walkRounds = 0
   let lockMisses = 0
   while (toWalk.length > 0) {
+    if (walkRounds >= FALLBACK_ROUNDS_MAX || fallbackTxns > txns.length * FALLBACK_REEXECUTIONS_PER_TXN_MAX) {
+      // Everything before the first transaction still to walk is final (see above): walk on from there,
+      // executing the rest (past the budget, phase-1 executions rarely hold, and shipping them costs).
+      const resume = Math.min(...toWalk.map((c) => c.resumeAt))
+      return serialRemainder(txns, priors.map((_, i) => (i < resume ? best[i] ?? null : null)), resume, exec, { fallbackTxns, walkRounds, lockMisses })
+    }
     walkRounds++
     invariant(walkRounds <= txns.length + owner.size + 1, 'fallback rounds are bounded by merges and claims')
     for (const c of toWalk) sortedMembers(c)
     toWalk.sort((a, b) => (a.members[0] as number) - (b.members[0] as number))
-    const tasks: WalkTask[] = toWalk.map((c) => ({
-      txns: c.members.map((i) => txns[i] as SequencedTxn),
-      priors: c.members.map((i) => priors[i] ?? null),
-      keys: [...c.keys].sort(),
-    }))
+    const tasks: WalkTask[] = toWalk.map((c) => {
+      const fixed = c.members.findIndex((i) => i >= c.resumeAt)
+      return {
+        txns: c.members.map((i) => txns[i] as SequencedTxn),
+        priors: c.members.map((i) => (i < c.resumeAt ? best[i] : priors[i]) ?? null),
+        keys: [...c.keys].sort(),
+        fixed: fixed < 0 ? c.members.length : fixed,
+      }
+    })
     const results = await exec.runWalks(tasks)
     invariant(results.length === tasks.length, 'a walk result per task')
-    // First the misses: each claims its row, merging with whichever component holds it.
+    // Every execution a walk got to is the best known for its transaction (a prefix, if it missed), and
+    // where each missed (read before any merge below empties a component's member list).
+    const missedAt = toWalk.map((c, t) => {
+      const res = results[t] as WalkResult
+      res.executions.forEach((e, j) => { best[c.members[j] as number] = e })
+      fallbackTxns += res.reexecuted
+      c.resumeAt = Infinity
+      return res.lockMiss === null ? -1 : (c.members[res.executions.length] as number)
+    })
+    // Then the misses: each claims its row, merging with whichever component holds it, and the merged
+    // walk resumes at the transaction that missed.
     const dirty: Component[] = []
     toWalk.forEach((c, t) => {
       const miss = results[t]?.lockMiss
       if (miss === null || miss === undefined) return
       lockMisses++
+      const at = missedAt[t] as number
+      invariant(at >= 0, 'a missed walk names the transaction that missed')
       const holder = owner.get(miss.rowKey)
       const merged = holder === undefined ? find(c) : union(c, holder, owner)
       merged.keys.add(miss.rowKey)
       owner.set(miss.rowKey, merged)
+      merged.resumeAt = Math.min(merged.resumeAt, at)
       dirty.push(merged)
     })
-    const again = unique(dirty.map(find))
-    // Then the complete walks that nothing merged away.
-    toWalk.forEach((c, t) => {
-      const res = results[t]
-      if (res === undefined || res.lockMiss !== null || find(c) !== c || again.includes(c)) return
-      invariant(res.executions.length === c.members.length, 'a complete walk has every execution')
-      c.members.forEach((i, j) => { final[i] = res.executions[j] as Execution })
-      fallbackTxns += res.reexecuted
-    })
-    for (const c of again) for (const i of c.members) final[i] = null
-    toWalk = again
+    toWalk = unique(dirty.map(find))
   }
-  const executions = final.map((e, i) => {
+  const executions = best.map((e, i) => {
     invariant(e !== null, `transaction ${txns[i]?.id} has a final execution`)
     return e
   })
   return { executions, fallbackTxns, walkRounds, lockMisses }
+}
+
+/**
+ * Past a budget: one unrestricted walk of the whole batch in id order. The first `fixed` transactions
+ * keep the executions the rounds gave them; the others execute, as in `serial`'s walk.
+ */
+async function serialRemainder(
+  txns: readonly SequencedTxn[], priors: readonly (Execution | null)[], fixed: number, exec: BatchExecutor,
+  sofar: { fallbackTxns: number; walkRounds: number; lockMisses: number },
+): Promise<BatchRun> {
+  const [res] = await exec.runWalks([{ txns, priors, keys: null, fixed }])
+  invariant(res !== undefined && res.lockMiss === null && res.executions.length === txns.length, 'an unrestricted walk completes')
+  return { executions: res.executions, fallbackTxns: sofar.fallbackTxns + res.reexecuted, walkRounds: sofar.walkRounds + 1, lockMisses: sofar.lockMisses }
 }
 
 function unique<T>(xs: readonly T[]): T[] {
