@@ -54,6 +54,12 @@ export interface OpenOptions {
   checkpointIntervalMs?: number
   /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
   checkpointWritesMax?: number
+  /**
+   * Row writes released but in no durable checkpoint yet (what the executors hold in memory, what the
+   * log holds since the checkpoint) beyond which no batch is taken until a checkpoint comes. Default
+   * twice checkpointWritesMax.
+   */
+  dirtyWritesMax?: number
   /** A log segment is closed once it holds this many bytes. Default 64 MiB. */
   logSegmentBytesMax?: number
   /** Log segments kept after a durable checkpoint made them unnecessary. Default 2. */
@@ -158,6 +164,7 @@ export class EmbeddedDatabase implements Database {
         store,
         ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
         ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
+        dirtyWritesMax: options.dirtyWritesMax ?? 2 * (options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX),
         workers: options.workers ?? (memory ? 0 : Math.min(2, availableParallelism())),
         protocol,
         defaultPartitions: options.partitions ?? DEFAULT_PARTITIONS,
@@ -270,6 +277,11 @@ export class EmbeddedDatabase implements Database {
   /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */
   statsRows(server?: ServerGauges): StatsRow[] {
     return this.metrics.rows(server)
+  }
+
+  /** Takes a checkpoint of every released batch now; the log before it may then be dropped. */
+  checkpoint(): Promise<void> {
+    return this.engine.checkpoint()
   }
 
   /** Closes pending transactions into a batch now. */

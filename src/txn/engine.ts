@@ -18,7 +18,7 @@ import { PipelinedExecutor } from './pipelined-executor.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
-import type { StateTxn } from './state-service.js'
+import type { Checkpointed, StateTxn } from './state-service.js'
 import {
   isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
 } from './types.js'
@@ -39,6 +39,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly log: LogFn
   /** Observes every batch from the start, the batches replayed at recovery included. */
   readonly onBatch?: ((record: BatchRecord) => void) | null
+  /** Row writes released but in no checkpoint yet beyond which no batch is taken until a checkpoint. */
+  readonly dirtyWritesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
 }
@@ -79,10 +81,18 @@ export interface EngineStats {
   checkpoints: number
   checkpointBatch: number
   checkpointMs: number
+  /** Row writes released since the last durable checkpoint (bounded by dirtyWritesMax), and how often that bound held batches back. */
+  dirtyWrites: number
+  backpressureWaits: number
   /** Recovery: batches and transactions replayed from the log at open, and how long it took. */
   replayedBatches: number
   replayedTxns: number
   replayMs: number
+}
+
+interface DirtyBatch {
+  readonly batch: number
+  readonly writes: number
 }
 
 /** A batch on its way: executed (or failed), waiting for its log entry before its release. */
@@ -171,6 +181,10 @@ export class Engine {
   private closed = false
   /** Set when the log refused an append: nothing more is appended until every batch in flight has failed. */
   private logFailed: LogAppendError | null = null
+  /** Released batches whose writes no checkpoint holds yet, oldest first, and their total. */
+  private readonly dirty: DirtyBatch[] = []
+  private dirtyWrites = 0
+  private backpressured = false
   /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
   private readonly lazyEntries = new Map<number, LogEntry>()
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
@@ -178,7 +192,7 @@ export class Engine {
   readonly stats: EngineStats = {
     batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
-    replayedBatches: 0, replayedTxns: 0, replayMs: 0,
+    replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
   onBatch: ((record: BatchRecord) => void) | null
 
@@ -213,14 +227,7 @@ export class Engine {
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
     await executor.setCatalog(engine.catalog.data, engine.modules, null)
-    opts.store.onCheckpoint = (c) => {
-      engine.stats.checkpoints++
-      engine.stats.checkpointMs += c.ms
-      if (c.durable) {
-        engine.stats.checkpointBatch = c.batch
-        opts.batchLog.checkpointed(c.batch).catch((err: unknown) => opts.log('engine', `dropping log segments failed: ${String(err)}`))
-      }
-    }
+    opts.store.onCheckpoint = (c) => engine.checkpointed(c)
     opts.store.onFailure = (err) => engine.stop(err)
     try {
       await engine.replay(state)
@@ -229,6 +236,18 @@ export class Engine {
       throw err
     }
     return engine
+  }
+
+  /** A checkpoint was taken: the log before it may go, and the images it holds no longer count as dirty. */
+  private checkpointed(c: Checkpointed): void {
+    this.stats.checkpoints++
+    this.stats.checkpointMs += c.ms
+    if (!c.durable) return
+    this.stats.checkpointBatch = c.batch
+    this.opts.batchLog.checkpointed(c.batch).catch((err: unknown) => this.opts.log('engine', `dropping log segments failed: ${String(err)}`))
+    while (this.dirty.length > 0 && (this.dirty[0] as DirtyBatch).batch <= c.batch) this.dirtyWrites -= (this.dirty.shift() as DirtyBatch).writes
+    this.stats.dirtyWrites = this.dirtyWrites
+    if (this.dirtyWrites <= this.opts.dirtyWritesMax) this.schedule()
   }
 
   get currentCatalog(): Catalog {
@@ -351,6 +370,11 @@ export class Engine {
     return this.opts.store.scanTable(name)
   }
 
+  /** Takes a checkpoint of every released batch now (the log before it may then go). */
+  checkpoint(): Promise<void> {
+    return this.opts.store.checkpoint()
+  }
+
   /**
    * Hash of the whole state as of the last released batch. Inside `onBatch` it is the state after that
    * batch exactly: the state store gets the request right after the batch's writes.
@@ -414,6 +438,18 @@ export class Engine {
 
   private take(): Sequenced[] | null {
     if (this.stopped !== null) return null
+    // Backpressure: past the bound of row writes no checkpoint holds yet (the executors' images, the
+    // log since the checkpoint), no batch is taken until a checkpoint comes; waiting transactions queue
+    // up to pendingTxnsMax, then OVERLOADED.
+    if (this.dirtyWrites > this.opts.dirtyWritesMax) {
+      if (!this.backpressured) {
+        this.backpressured = true
+        this.stats.backpressureWaits++
+        void this.opts.store.checkpoint().catch(() => {})
+      }
+      return null
+    }
+    this.backpressured = false
     return this.sequencer.takeBatch(true, (s) => this.prepare(s))
   }
 
@@ -591,6 +627,11 @@ export class Engine {
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
       ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
       ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules } : {}),
+    }
+    if (e.writes.length > 0) {
+      this.dirty.push({ batch: e.number, writes: e.writes.length })
+      this.dirtyWrites += e.writes.length
+      this.stats.dirtyWrites = this.dirtyWrites
     }
     this.opts.store.apply({ batch: e.number, nextTxnId, txnCount: e.batch.length, writes: e.writes, ...(change !== undefined ? { change } : {}) }, encoded)
     this.stats.executeMs += e.executeMs

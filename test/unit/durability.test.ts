@@ -130,4 +130,29 @@ test('close finishes and makes durable what was accepted, then refuses with SHUT
   }
 })
 
+test('released writes that no checkpoint holds yet stay bounded: past the bound, batches wait for a checkpoint', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    // Checkpoints would otherwise come only after a minute: the bound must force them.
+    const db = await openBank({ dir, workers: 1, checkpointIntervalMs: 60_000, checkpointWritesMax: 1e9, dirtyWritesMax: 300, batchIntervalMs: Infinity })
+    let highest = 0
+    db.onBatch(() => { highest = Math.max(highest, db.stats.dirtyWrites) })
+    try {
+      for (let b = 0; b < 12; b++) {
+        const p = db.insert('account', Array.from({ length: 100 }, (_, j) => [`u${b}-${j}`, j]))
+        db.flush()
+        await p
+      }
+      assert.ok(db.stats.backpressureWaits >= 2, `batches waited for checkpoints (${db.stats.backpressureWaits})`)
+      assert.ok(db.stats.checkpoints >= 2)
+      assert.ok(highest <= 300 + 100, `at most the bound plus one batch is ever dirty (${highest})`)
+      assert.equal((await db.query('SELECT COUNT(*) FROM account')).rows, [[1200]])
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
