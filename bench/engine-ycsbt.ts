@@ -73,7 +73,7 @@ function directSqlite(theta: number): Result {
 
 async function engine(workers: number, theta: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-engine-'))
-  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions) })
+  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions), ...(process.env.CKPT_MS ? { checkpointIntervalMs: Number(process.env.CKPT_MS) } : {}) })
   await db.createTable({ name: 'account', columns: [{ name: 'id', type: 'INTEGER', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }] })
   // 'js': the engine's test runtime (engine cost alone); 'wasm': the AssemblyScript bank example.
   const wasm = args.runtime === 'wasm' ? new Uint8Array(readFileSync(new URL('../guest/bank.wasm', import.meta.url))) : null

@@ -1,14 +1,16 @@
 /**
  * What an executing thread reads: the last checkpoint (a BaseSnapshot) with the row images of every
  * released batch since laid over it. Checkpoints lag behind the released batches by design, so each
- * execution thread keeps the images the coordinator ships at release; an image is dropped once a
- * snapshot shows a checkpoint that holds its batch.
+ * execution thread keeps the images the coordinator ships at release.
  *
- * Rows read from the checkpoint are kept too (`clean`, bounded): such a row can only change through a
- * released write, which replaces it here at once, so it stays right across snapshots and checkpoints.
+ * One map holds every row this thread knows: the latest released image of a row, or the row as the
+ * checkpoint holds it (read once, kept: such a row changes only through a released write, which
+ * replaces it here at once). So a read is one lookup, a released write one store. Only the memory bound
+ * looks at positions: beyond ROWS_MAX rows, the ones a checkpoint already holds are dropped (those
+ * newer than the checkpoint stay; the engine bounds them with dirtyWritesMax).
  *
  * A table created after the checkpoint has no partition tables in it yet (or an older table of the
- * same name has): until the checkpoint reaches its creation, its rows come from the overlay alone.
+ * same name has): until the checkpoint reaches its creation, its rows come from here alone.
  */
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { RowKey } from '../schema/keys.js'
@@ -16,36 +18,36 @@ import type { BaseReader, RowWrite } from '../schema/rows.js'
 import type { Row } from '../values.js'
 import type { BaseSnapshot } from './state-file.js'
 
-interface Image {
-  readonly batch: number
-  readonly row: Row | null
+interface Known {
+  /** The batch that wrote this image; 0 when it came from the checkpoint. */
+  batch: number
+  row: Row | null
 }
 
-/** Rows read from the checkpoint kept per thread; beyond this many the cache starts over. */
-export const CLEAN_ROWS_MAX = 250_000
+/** Rows kept per thread; beyond, the ones a checkpoint holds are dropped. */
+export const ROWS_MAX = 1_000_000
 
 export class OverlayReader implements BaseReader {
-  private readonly images = new Map<RowKey, Image>()
-  /** Rows as the checkpoint holds them (undefined: absent), for keys with no image. */
-  private clean = new Map<RowKey, Row | undefined>()
-  /** The checkpoint position images were last pruned at. */
-  private prunedAt = 0
+  private rows = new Map<RowKey, Known>()
   /** Table (lower-cased) → the batch that created its current definition, when after the checkpoint. */
   private readonly createdAt = new Map<string, number>()
 
   constructor(private readonly base: BaseSnapshot) {}
 
-  /** Row images the overlay holds (for stats and memory bounds). */
+  /** Rows this thread holds (for stats and memory bounds). */
   get size(): number {
-    return this.images.size
+    return this.rows.size
   }
 
   /** A released batch's writes: visible to every later snapshot. */
   applyReleased(batch: number, writes: readonly RowWrite[]): void {
-    const clean = this.clean
+    const rows = this.rows
     for (const w of writes) {
-      this.images.set(w.rowKey, { batch, row: w.row })
-      if (clean.size > 0) clean.delete(w.rowKey)
+      const known = rows.get(w.rowKey)
+      if (known !== undefined) {
+        known.batch = batch
+        known.row = w.row
+      } else rows.set(w.rowKey, { batch, row: w.row })
     }
   }
 
@@ -53,46 +55,32 @@ export class OverlayReader implements BaseReader {
   tablesChanged(batch: number, tables: readonly string[]): void {
     if (tables.length === 0) return
     const gone = new Set(tables)
-    for (const rk of this.images.keys()) {
-      if (gone.has(rk.slice(0, rk.indexOf('\u0000')))) this.images.delete(rk)
+    for (const rk of this.rows.keys()) {
+      if (gone.has(rk.slice(0, rk.indexOf('\u0000')))) this.rows.delete(rk)
     }
-    this.clean = new Map()
     for (const t of tables) this.createdAt.set(t, batch)
   }
 
   begin(catalog: CatalogData): void {
     this.base.begin(catalog)
-    this.prune(this.base.position)
+    const position = this.base.position
+    if (this.createdAt.size > 0) for (const [t, b] of this.createdAt) if (b <= position) this.createdAt.delete(t)
+    if (this.rows.size > ROWS_MAX) this.evict(position)
   }
 
-  /**
-   * Drops images the base now holds: those whose batch is at or before its position. One pass over the
-   * images each time the checkpoint advances (checkpoints are seconds apart, batches milliseconds).
-   */
-  private prune(position: number): void {
-    if (position <= this.prunedAt) return
-    this.prunedAt = position
-    // A pruned image is exactly what the checkpoint now holds for its row: it stays as a clean row.
-    let clean = this.clean
-    for (const [rk, img] of this.images) {
-      if (img.batch > position) continue
-      this.images.delete(rk)
-      if (clean.size >= CLEAN_ROWS_MAX) clean = this.clean = new Map()
-      clean.set(rk, img.row ?? undefined)
-    }
-    for (const [t, b] of this.createdAt) if (b <= position) this.createdAt.delete(t)
+  /** Drops the rows the checkpoint at `position` holds (they can be read again from it). */
+  private evict(position: number): void {
+    const kept = new Map<RowKey, Known>()
+    for (const [rk, k] of this.rows) if (k.batch > position) kept.set(rk, k)
+    this.rows = kept
   }
 
   read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
-    const img = this.images.get(rk)
-    if (img !== undefined) return img.row ?? undefined
+    const known = this.rows.get(rk)
+    if (known !== undefined) return known.row ?? undefined
     if (this.createdAt.size > 0 && this.createdAt.has(table.name.toLowerCase())) return undefined
-    const clean = this.clean
-    const hit = clean.get(rk)
-    if (hit !== undefined || clean.has(rk)) return hit
     const row = this.base.read(table, key, rk)
-    if (clean.size >= CLEAN_ROWS_MAX) this.clean = new Map()
-    this.clean.set(rk, row)
+    this.rows.set(rk, { batch: 0, row: row ?? null })
     return row
   }
 
