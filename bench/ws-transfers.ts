@@ -16,7 +16,8 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
 async function startServer(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--data', dir, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // The flags `acheron serve` runs with from its bin (a larger young generation).
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'serve', '--data', dir, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
@@ -97,6 +98,46 @@ for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 
   const fallback = delta('txns_total') > 0 ? delta('fallback_txns_total') / delta('txns_total') : 0
   console.log(`| ${clients} × ${depth} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} | ${batchSize.toFixed(1)} | ${(fallback * 100).toFixed(1)}% |`)
   for (const c of conns) c.close()
+}
+
+// Queries take no batch: clients looping `SELECT COUNT(*)` over the whole table cost their own
+// execution on the state thread, and nothing of the callers' batches (before the batch log, each such
+// query was a batch of its own with an fsync that drained the pipeline).
+console.log('')
+console.log(`64 callers × 1 in flight, with readers looping SELECT COUNT(*) FROM account (${KEYS} rows)`)
+console.log('| readers | calls/s | call p99 ms | queries/s |')
+console.log('|---|---|---|---|')
+for (const readers of [0, 1, 4]) {
+  const conns = Array.from({ length: 64 }, () => new Client(server.url))
+  const readerConns = Array.from({ length: readers }, () => new Client(server.url))
+  await Promise.all([...conns, ...readerConns].map((c) => c.ready()))
+  const latencies: number[] = []
+  let queries = 0
+  const next = unitRandomKeys(KEYS, readers * 104729 + 1)
+  let stop = false
+  const started = performance.now()
+  const callers = conns.map(async (c) => {
+    while (!stop) {
+      const a = next()
+      let b = next()
+      if (b === a) b = (a + 1) % KEYS
+      const t0 = performance.now()
+      await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
+      latencies.push(performance.now() - t0)
+      if (performance.now() - started >= DURATION_MS) stop = true
+    }
+  })
+  const loops = readerConns.map(async (c) => {
+    while (!stop) {
+      const r = await c.request({ op: 'sql', sql: 'SELECT COUNT(*) FROM account' })
+      if (r.ok) queries++
+    }
+  })
+  await Promise.all([...callers, ...loops])
+  const secs = (performance.now() - started) / 1000
+  const sorted = Float64Array.from(latencies).sort()
+  console.log(`| ${readers} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.99).toFixed(2)} | ${Math.round(queries / secs).toLocaleString('en-US')} |`)
+  for (const c of [...conns, ...readerConns]) c.close()
 }
 admin.close()
 await server.stop()

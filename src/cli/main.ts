@@ -1,5 +1,7 @@
-#!/usr/bin/env node
-// The `acheron` command (CONTRACT.md §1).
+#!/usr/bin/env -S node --max-semi-space-size=64
+// The `acheron` command (CONTRACT.md §1). The young generation is raised (64 MiB semi-spaces): the
+// coordinator allocates short-lived objects per transaction, and with V8's default a quarter of the
+// engine's CPU went to garbage collection (docs/benchmarks.md).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { parseCrashAt } from '../crash-points.js'

@@ -4,6 +4,7 @@ import { AcheronError, invariant, type CommitPosition, type ErrorCode } from '..
 import { LogAppendError, type BatchLog, type LogEntry } from '../log/batch-log.js'
 import { Catalog, type RuntimeKind } from '../schema/catalog.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
+import type { RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
@@ -93,6 +94,23 @@ export interface EngineStats {
 interface DirtyBatch {
   readonly batch: number
   readonly writes: number
+}
+
+/**
+ * Data batches that may execute at once: one walking its fallback (or waiting for its log entry) while
+ * the next runs its phase 1 — on two cores, the second keeps busy while one worker walks a large
+ * conflict component.
+ */
+const INFLIGHT_MAX = 2
+
+/** A data batch started and not yet released. */
+interface InFlight {
+  /** The rows it wrote, once it has executed (empty if it failed). */
+  readonly writes: Promise<ReadonlySet<RowKey>>
+  /** Its phase 1 is done (the next batch may start). */
+  readonly phase1: Promise<void>
+  /** Released (true) or failed (false); batches are released in order. */
+  readonly released: Promise<boolean>
 }
 
 /** A batch on its way: executed (or failed), waiting for its log entry before its release. */
@@ -185,6 +203,9 @@ export class Engine {
   private readonly dirty: DirtyBatch[] = []
   private dirtyWrites = 0
   private backpressured = false
+  /** Data batches started and not yet released, oldest first; releases chain through `releaseTail`. */
+  private readonly inflight: InFlight[] = []
+  private releaseTail: Promise<void> = Promise.resolve()
   /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
   private readonly lazyEntries = new Map<number, LogEntry>()
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
@@ -277,7 +298,6 @@ export class Engine {
     const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
     let expected = from
     let nextTxnId = state.nextTxnId
-    let pending: Executed | null = null
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected) {
@@ -296,9 +316,9 @@ export class Engine {
       const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
       shared.set(e.body)
       const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
-      pending = await this.process(e.batch, batch, Promise.resolve(), pending, true, encoded)
+      await this.process(e.batch, batch, Promise.resolve(), true, encoded)
     }
-    if (pending !== null) await this.release(pending)
+    await this.drain()
     if (this.stopped !== null) throw this.stopped
     this.nextBatch = Math.max(lastLogged, this.lastReleased) + (this.opts.faults?.recoverOneBatchBack === true ? 0 : 1)
     this.sequencer.resumeAt(Math.max(nextTxnId, this.sequencer.nextTxnId))
@@ -406,23 +426,25 @@ export class Engine {
   private async pump(): Promise<void> {
     if (this.running) return
     this.running = true
-    let pending: Executed | null = null
     try {
-      // No batch is executing here (one may wait for its release): whatever arrived meanwhile is the next
-      // batch now, up to the size bound.
+      // Whatever arrived while the last batch ran its phase 1 is the next batch now, up to the size bound.
       for (let batch = this.take(); batch !== null; batch = this.take()) {
-        if (this.logFailed !== null && pending === null) this.resumeLog()
+        if (this.logFailed !== null) {
+          // The log refused a batch: every batch in flight fails with it; then the log goes on.
+          await this.drain()
+          this.resumeLog()
+        }
         if (batch.every((s) => isPointRead(s.input))) {
           // Nothing but reads of single keys: no log entry, no batch number (see READS_ONLY).
           const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => s.input), true)
-          pending = await this.process(READS_ONLY, batch, Promise.resolve(), pending, false, encoded)
+          await this.process(READS_ONLY, batch, Promise.resolve(), false, encoded)
           continue
         }
         const number = this.nextBatch++
         const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)), true)
-        pending = await this.process(number, batch, this.append(number, encoded.body), pending, false, encoded)
+        await this.process(number, batch, this.append(number, encoded.body), false, encoded)
       }
-      if (pending !== null) await this.release(pending)
+      await this.drain()
       if (this.logFailed !== null) this.resumeLog()
     } catch (err) {
       this.stop(err)
@@ -464,20 +486,33 @@ export class Engine {
     }
   }
 
-  /** One batch, live or replayed: executes it and releases the one before it in order. */
-  private async process(number: number, batch: Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean, encoded: EncodedBatch): Promise<Executed | null> {
+  /**
+   * One batch, live or replayed. A data batch starts at once, beside the batches in flight before it,
+   * and this returns once its phase 1 is done and fewer than INFLIGHT_MAX batches are in flight: the
+   * next batch may then start while this one walks its fallback and waits for its release. A batch that
+   * runs alone waits until every batch before it is released, then runs and is released.
+   */
+  private async process(number: number, batch: Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch): Promise<void> {
     const first = batch[0] as Sequenced
-    if (!isExclusive(first.input)) return this.executeDataBatch(number, batch, durable, previous, replayed, encoded)
-    if (previous !== null && !(await this.release(previous)) && this.logFailed !== null) {
-      // The log refused the previous batch, so it refuses this one too (nothing follows a failed append).
+    if (!isExclusive(first.input)) {
+      const f = this.startDataBatch(number, batch, durable, replayed, encoded)
+      await Promise.race([f.phase1, f.released])
+      while (this.inflight.length >= INFLIGHT_MAX) await (this.inflight[0] as InFlight).released
+      return
+    }
+    await this.drain()
+    if (this.logFailed !== null) {
+      // The log refused a batch before this one: it refuses this one too.
       this.failBatch(batch, this.logFailureOutcome())
-      return null
+      return
     }
-    if (isDdl(first.input)) {
-      await this.release(this.runDdl(number, first, first.input, durable, replayed))
-      return null
-    }
-    return this.runOnState(number, first, first.input as StateTxn, durable, replayed)
+    if (isDdl(first.input)) await this.release(this.runDdl(number, first, first.input, durable, replayed))
+    else await this.release(await this.runOnState(number, first, first.input as StateTxn, durable, replayed))
+  }
+
+  /** Waits until every batch in flight is released (or failed). */
+  private async drain(): Promise<void> {
+    while (this.inflight.length > 0) await (this.inflight[0] as InFlight).released
   }
 
   /** The log entry of a batch, appended as the batch is taken. Its promise is observed at release. */
@@ -509,32 +544,30 @@ export class Engine {
   }
 
   /**
-   * Executes a data batch while the previous one waits for its release: phase 1 is posted before the
-   * release, PipelinedExecutor marks whatever read a row the previous batch wrote as stale, and the
-   * fallback executes it again after the release. If the previous batch fails instead, nothing of it
-   * is ever visible, and every execution of this batch read the right state.
+   * Starts a data batch beside the batches in flight before it: its phase 1 runs on a state that may
+   * lack them (PipelinedExecutor marks what read their rows as stale, for the fallback to run again after
+   * their release); its release follows theirs, in order. If one of them fails instead, nothing of it is
+   * ever visible, and every execution of this batch read the right state.
    */
-  private async executeDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, previous: Executed | null, replayed: boolean, encoded: EncodedBatch): Promise<Executed | null> {
+  private startDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch): InFlight {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
     const started = performance.now()
+    const before = this.inflight.length === 0 ? null : {
+      writes: Promise.all(this.inflight.map((f) => f.writes)).then((sets) => {
+        const all = new Set<RowKey>()
+        for (const set of sets) for (const rk of set) all.add(rk)
+        return all
+      }),
+      released: (this.inflight[this.inflight.length - 1] as InFlight).released,
+    }
+    const context = this.executor.forBatch(encoded, before)
     let execution: Promise<BatchRun>
     try {
-      this.executor.beginBatch(previous === null ? null : new Set(previous.writes.map((w) => w.rowKey)), encoded)
-      execution = this.opts.protocol.runBatch(txns, this.executor)
+      execution = this.opts.protocol.runBatch(txns, context)
     } catch (err) {
       execution = Promise.reject(err)
     }
-    execution.catch(() => {}) // observed below, after the previous batch's release
-    const previousOk = previous === null || (await this.release(previous))
-    this.executor.previousReleased(previousOk)
-    if (!previousOk && this.logFailed !== null) {
-      // The log refused the previous batch, so it refuses this one too (nothing follows a failed append).
-      await execution.catch(() => {})
-      this.failBatch(batch, this.logFailureOutcome())
-      return null
-    }
-    try {
-      const run = await execution
+    const executed = execution.then((run): Executed => {
       invariant(run.executions.length === txns.length, 'one final execution per transaction')
       const writes: RowWrite[] = []
       const outcomes = run.executions.map((e, seq): TxnOutcome => {
@@ -546,9 +579,20 @@ export class Engine {
         return { ok: true, result: e.result ?? { rowsAffected: 0 }, commit }
       })
       return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed }
-    } catch (err) {
-      return { number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }
+    }, (err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
+    // Releases happen one at a time, in batch order.
+    const released = this.releaseTail.then(() => executed).then((e) => this.release(e))
+    const f: InFlight = {
+      writes: executed.then((e) => new Set(e.writes.map((w) => w.rowKey))),
+      phase1: context.phase1,
+      released: released.finally(() => {
+        const i = this.inflight.indexOf(f)
+        if (i >= 0) this.inflight.splice(i, 1)
+      }),
     }
+    this.releaseTail = f.released.then(() => {}, () => {})
+    this.inflight.push(f)
+    return f
   }
 
   /** A DDL batch: applied to the catalog on the coordinator, between batches. */
@@ -619,9 +663,9 @@ export class Engine {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.modules) this.modules.set(h, b)
-      await this.executor.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
+      await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
     }
-    this.executor.release(e.number, e.writes, encoded)
+    this.executor.inner.release(e.number, e.writes, encoded)
     const change: CatalogChange | undefined = e.change === undefined ? undefined : {
       catalog: e.change.catalog,
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
@@ -732,7 +776,7 @@ export class Engine {
 
   private async shutdown(): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer)
-    await this.executor.close()
+    await this.executor.inner.close()
     await this.opts.store.close()
     await this.opts.batchLog.close()
   }

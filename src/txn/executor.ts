@@ -14,8 +14,9 @@ export interface EngineExecutor extends BatchExecutor {
   setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void>
   /** A released batch's writes (and their shared binary form): every operation after this reads them. */
   release(batch: number, writes: readonly RowWrite[], encoded: Uint8Array): void
-  /** The batch the next operations belong to, in its shared binary form (its transactions by index). */
-  setBatch(batch: EncodedBatch | null): void
+  /** Phase 1 and walks of a batch's transactions, the batch given in its shared binary form (by index). */
+  runOnSnapshotOf(batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]>
+  runWalksOf(batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]>
   close(): Promise<void>
 }
 
@@ -36,14 +37,20 @@ export class InlineExecutor implements EngineExecutor {
     this.overlay.applyReleased(batch, writes)
   }
 
-  setBatch(): void {}
-
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
     return this.host.runOnSnapshot(txns)
   }
 
   async runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
     return this.host.runWalks(tasks)
+  }
+
+  runOnSnapshotOf(_batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]> {
+    return this.runOnSnapshot(txns)
+  }
+
+  runWalksOf(_batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]> {
+    return this.runWalks(tasks)
   }
 
   async close(): Promise<void> {

@@ -23,14 +23,19 @@ const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
   out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
 })
 
-/** The transactions of the current batch decoded so far (phase 1 decodes them; walks reuse them). */
-let decodedFirstId = -1
-let decoded: (SequencedTxn | undefined)[] = []
+/**
+ * The transactions of the latest batches decoded so far, by first id (phase 1 decodes them, walks reuse
+ * them; two batches may be under way at once: one's walks, the next one's phase 1).
+ */
+const DECODED_BATCHES_KEPT = 3
+const decodedBatches = new Map<number, (SequencedTxn | undefined)[]>()
 
 function txnAt(batch: EncodedBatch, i: number): SequencedTxn {
-  if (batch.firstTxnId !== decodedFirstId) {
-    decodedFirstId = batch.firstTxnId
+  let decoded = decodedBatches.get(batch.firstTxnId)
+  if (decoded === undefined) {
     decoded = []
+    decodedBatches.set(batch.firstTxnId, decoded)
+    if (decodedBatches.size > DECODED_BATCHES_KEPT) decodedBatches.delete(decodedBatches.keys().next().value as number)
   }
   let t = decoded[i]
   if (t === undefined) {

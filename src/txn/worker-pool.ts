@@ -34,6 +34,13 @@ interface Slot {
   outbox: OrderedMessage[] | null
 }
 
+/** Where transaction `id` is in a batch's body, or -1. */
+function indexIn(batch: EncodedBatch | null, id: number): number {
+  if (batch === null) return -1
+  const i = id - batch.firstTxnId
+  return i >= 0 && i < batch.offsets.length ? i : -1
+}
+
 /**
  * Execution on `worker_threads`. Each worker reads the checkpoint through its own read-only connection,
  * with the released batches' writes laid over it (the coordinator posts them, and catalog changes, to
@@ -50,8 +57,6 @@ export class WorkerPool implements EngineExecutor {
   private catalog: CatalogData = { version: 0, tables: [], functions: [] }
   private modules: ReadonlyMap<string, Uint8Array> = new Map()
   private closed = false
-  /** The batch being executed, in its shared binary form. */
-  private batch: EncodedBatch | null = null
 
   constructor(
     size: number,
@@ -165,30 +170,26 @@ export class WorkerPool implements EngineExecutor {
     for (const slot of this.slots) this.post(slot, { seq: 0, op: 'release', batch, writes: encoded })
   }
 
-  setBatch(batch: EncodedBatch | null): void {
-    this.batch = batch
+  runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
+    return this.runOnSnapshotOf(null, txns)
   }
 
-  /** Where transaction `id` is in the current batch's body, or -1. */
-  private indexOf(id: number): number {
-    const b = this.batch
-    if (b === null) return -1
-    const i = id - b.firstTxnId
-    return i >= 0 && i < b.offsets.length ? i : -1
+  runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
+    return this.runWalksOf(null, tasks)
   }
 
-  async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {
+  async runOnSnapshotOf(batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]> {
     const chunks = Math.max(1, Math.min(this.slots.length, Math.ceil(txns.length / SNAPSHOT_CHUNK_TXNS_MIN)))
     const size = Math.ceil(txns.length / chunks)
     // The batch's own transactions, in order, go as a range of its shared body: the workers decode them.
-    const first = txns.length > 0 ? this.indexOf((txns[0] as SequencedTxn).id) : -1
-    const inBody = first >= 0 && this.indexOf((txns[txns.length - 1] as SequencedTxn).id) === first + txns.length - 1
+    const first = txns.length > 0 ? indexIn(batch, (txns[0] as SequencedTxn).id) : -1
+    const inBody = first >= 0 && indexIn(batch, (txns[txns.length - 1] as SequencedTxn).id) === first + txns.length - 1
     const parts = await Promise.all(
       Array.from({ length: chunks }, async (_, i) => {
         const from = i * size
         const to = Math.min(txns.length, (i + 1) * size)
         const req = inBody
-          ? { op: 'snapshot' as const, batch: this.batch, from: first + from, to: first + to, txns: null }
+          ? { op: 'snapshot' as const, batch, from: first + from, to: first + to, txns: null }
           : { op: 'snapshot' as const, batch: null, from: 0, to: 0, txns: txns.slice(from, to) }
         return decodeExecutions(await this.request<ExecutionsWire>(i, req))
       }),
@@ -196,7 +197,7 @@ export class WorkerPool implements EngineExecutor {
     return parts.flat()
   }
 
-  async runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
+  async runWalksOf(batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]> {
     // Largest components first, each to the least-loaded worker.
     const load = this.slots.map(() => 0)
     const assigned: number[][] = this.slots.map(() => [])
@@ -209,8 +210,8 @@ export class WorkerPool implements EngineExecutor {
     const out: WalkResult[] = new Array(tasks.length)
     await Promise.all(assigned.map(async (idx, w) => {
       if (idx.length === 0) return
-      const indexOf = this.batch === null ? null : (id: number) => this.indexOf(id)
-      const res = await this.request<WalkResultWire[]>(w, { op: 'walks', batch: this.batch, tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask, indexOf)) })
+      const indexOf = batch === null ? null : (id: number) => indexIn(batch, id)
+      const res = await this.request<WalkResultWire[]>(w, { op: 'walks', batch, tasks: idx.map((i) => encodeWalkTask(tasks[i] as WalkTask, indexOf)) })
       idx.forEach((i, j) => { out[i] = decodeWalkResult(res[j] as WalkResultWire) })
     }))
     return out
