@@ -3,7 +3,9 @@ import type { Database } from './database.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { DirLock } from './storage/dir-lock.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
@@ -146,7 +148,7 @@ export class EmbeddedDatabase implements Database {
   /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
   private readonly metrics: DatabaseStats
 
-  private constructor(readonly engine: Engine) {
+  private constructor(readonly engine: Engine, private readonly lock: DirLock | null) {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
   }
 
@@ -157,7 +159,7 @@ export class EmbeddedDatabase implements Database {
     const log = options.log ?? (() => {})
     const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
-    const { batchLog, store } = await openStorage(options, runtimes, logFn, loaded)
+    const { batchLog, store, lock } = await openStorage(options, runtimes, logFn, loaded)
     try {
       const engine = await Engine.start({
         batchLog,
@@ -175,10 +177,11 @@ export class EmbeddedDatabase implements Database {
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
       })
-      return new EmbeddedDatabase(engine)
+      return new EmbeddedDatabase(engine, lock)
     } catch (err) {
       await store.close().catch(() => {})
       await batchLog.close().catch(() => {})
+      lock?.release()
       throw err
     }
   }
@@ -304,8 +307,9 @@ export class EmbeddedDatabase implements Database {
     this.engine.onBatch = listener
   }
 
-  close(): Promise<void> {
-    return this.engine.close()
+  async close(): Promise<void> {
+    await this.engine.close()
+    this.lock?.release()
   }
 }
 
@@ -313,15 +317,27 @@ export class EmbeddedDatabase implements Database {
  * The batch log and the state store of a data directory (`<dir>/log/`, `<dir>/acheron.db`, the state
  * on its own thread), or of memory mode (both in memory, the state on the calling thread).
  */
-async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore }> {
-  const sync = options.sync ?? 'full'
+async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
     const file = new SqliteStateFile(':memory:', 'off', { ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}) })
     const service = new StateService(file, loaded ?? new Map(), policy, log)
-    return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()) }
+    return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }
   const dir = options.dir ?? DEFAULT_DATA_DIR
+  mkdirSync(dir, { recursive: true })
+  // Before anything of the directory is read or written: a second opener must not touch the log.
+  const lock = DirLock.acquire(dir)
+  try {
+    return { ...(await openLogAndState(dir, options, runtimes, log)), lock }
+  } catch (err) {
+    lock.release()
+    throw err
+  }
+}
+
+async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void): Promise<{ batchLog: BatchLog; store: StateStore }> {
+  const sync = options.sync ?? 'full'
   const crash = crashPoints(options.crashAt)
   const batchLog = await FileBatchLog.open({
     dir: join(dir, 'log'), sync, crash,

@@ -35,14 +35,26 @@ export const STATS_METRICS = [
   ['batches_total', 'batches since open'],
   ['fallback_txns_total', 'fallback re-executions since open'],
   ['last_batch', 'number of the last durable batch'],
+  ['reads_total', 'read-only transactions answered at a position, outside any batch, since open'],
+  ['checkpoint_batch', 'the last batch the durable checkpoint holds (the log after it is what recovery replays)'],
+  ['dirty_writes', 'row writes released and in no durable checkpoint yet (bounded; past the bound, batches wait)'],
+  ['replayed_batches', 'batches replayed from the log when the database was opened'],
 ] as const
 
 export type MetricName = (typeof STATS_METRICS)[number][0]
 export type StatsRow = readonly [MetricName, number]
 
+/** The engine's gauges of its log and checkpoints (a subset of EngineStats). */
+export interface DurabilityCounters {
+  readonly reads: number
+  readonly checkpointBatch: number
+  readonly dirtyWrites: number
+  readonly replayedBatches: number
+}
+
 /** What the metrics read from the engine. */
 export interface StatsSource {
-  readonly counters: EngineCounters
+  readonly counters: EngineCounters & Partial<DurabilityCounters>
   lastBatch(): number
 }
 
@@ -111,6 +123,10 @@ export class DatabaseStats {
       batches_total: c.batches,
       fallback_txns_total: c.fallbackTxns,
       last_batch: this.source.lastBatch(),
+      reads_total: c.reads ?? 0,
+      checkpoint_batch: c.checkpointBatch ?? 0,
+      dirty_writes: c.dirtyWrites ?? 0,
+      replayed_batches: c.replayedBatches ?? 0,
     }
     return STATS_METRICS.map(([name]) => [name, values[name]] as const)
   }

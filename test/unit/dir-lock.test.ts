@@ -1,0 +1,49 @@
+// One process per data directory: a second opener — in this process or another — is refused with a
+// message naming the holder, and the lock goes with its holder (close, or a kill -9).
+import { spawn, spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open } from '../../src/index.js'
+import { DataDirInUseError } from '../../src/storage/dir-lock.js'
+import { tempDir } from '../support/tmp.js'
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+
+test('a second open of the same directory in this process is refused, naming this process; close frees it', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 1 })
+    const err = await open({ dir, workers: 1 }).then(() => null, (e: unknown) => e)
+    assert.instance(err, DataDirInUseError)
+    assert.match((err as Error).message, new RegExp(`in use by process ${process.pid}`))
+    await db.close()
+    const again = await open({ dir, workers: 1 })
+    await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test('a second `acheron serve` on the same --data exits non-zero naming the holder; after a kill -9 of the holder the directory opens', async () => {
+  const { dir, cleanup } = tempDir()
+  const holder = spawn(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--workers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (d: Buffer) => { if (/acheron listening on/.test(d.toString())) resolve() })
+      holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)))
+    })
+    const second = spawnSync(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--workers', '1'], { encoding: 'utf8', timeout: 30_000 })
+    assert.is.not(second.status, 0, 'refused')
+    assert.match(second.stderr + second.stdout, new RegExp(`in use by process ${holder.pid}`))
+    holder.kill('SIGKILL')
+    await new Promise((r) => holder.once('exit', r))
+    const db = await open({ dir, workers: 1 })
+    await db.close()
+  } finally {
+    holder.kill('SIGKILL')
+    cleanup()
+  }
+})
+
+test.run()
