@@ -1,6 +1,8 @@
 import type { RowKey } from '../schema/keys.js'
 import type { Row, SqlValue } from '../values.js'
 import type { RowWrite } from '../schema/rows.js'
+import { ByteWriter } from '../codec/bytes.js'
+import { EncodedRowWrite, writeRecord } from '../codec/row-writes.js'
 import type { Execution, SequencedTxn, TxnFailure, TxnResult } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 
@@ -14,14 +16,12 @@ export interface ExecutionsWire {
   /** Per execution, the end offset of its footprint in `accessed`. */
   readonly accessedEnd: Int32Array
   readonly accessed: RowKey[]
-  /** Per execution, the end offset of its writes in the write columns. */
+  /** Per execution, the end offset of its writes in `writeRowKey` / `writeStart`. */
   readonly writeEnd: Int32Array
   readonly writeRowKey: RowKey[]
-  readonly writeTable: string[]
-  readonly writeKey: SqlValue[]
-  /** Values per written row; -1 for a delete. */
-  readonly writeWidth: Int32Array
-  readonly writeValues: SqlValue[]
+  /** Every write as a binary record (src/codec/row-writes.ts); write i spans writeStart[i] to writeStart[i + 1]. */
+  readonly writeBytes: Uint8Array
+  readonly writeStart: Int32Array
   /** Per execution: its result value (calls) and rows affected. */
   readonly value: SqlValue[]
   readonly rowsAffected: Float64Array
@@ -42,10 +42,12 @@ interface Rare {
 
 export function encodeExecutions(execs: readonly Execution[]): ExecutionsWire {
   const n = execs.length
-  const w: ExecutionsWire = {
-    ids: new Float64Array(n), accessedEnd: new Int32Array(n), accessed: [], writeEnd: new Int32Array(n),
-    writeRowKey: [], writeTable: [], writeKey: [], writeWidth: new Int32Array(countWrites(execs)), writeValues: [],
-    value: new Array<SqlValue>(n), rowsAffected: new Float64Array(n), rare: [],
+  const writeCount = countWrites(execs)
+  const bytes = new ByteWriter(64 + writeCount * 48)
+  const writeStart = new Int32Array(writeCount + 1)
+  const w = {
+    ids: new Float64Array(n), accessedEnd: new Int32Array(n), accessed: [] as RowKey[], writeEnd: new Int32Array(n),
+    writeRowKey: [] as RowKey[], writeStart, value: new Array<SqlValue>(n), rowsAffected: new Float64Array(n), rare: [] as [number, Rare][],
   }
   let wi = 0
   execs.forEach((e, i) => {
@@ -54,13 +56,8 @@ export function encodeExecutions(execs: readonly Execution[]): ExecutionsWire {
     w.accessedEnd[i] = w.accessed.length
     for (const x of e.writes) {
       w.writeRowKey.push(x.rowKey)
-      w.writeTable.push(x.table)
-      w.writeKey.push(x.key)
-      if (x.row === null) w.writeWidth[wi] = -1
-      else {
-        w.writeWidth[wi] = x.row.length
-        for (const v of x.row) w.writeValues.push(v)
-      }
+      writeStart[wi] = bytes.length
+      writeRecord(bytes, x)
       wi++
     }
     w.writeEnd[i] = wi
@@ -79,7 +76,8 @@ export function encodeExecutions(execs: readonly Execution[]): ExecutionsWire {
     if (e.stale === true) rare.stale = true
     if (Object.keys(rare).length > 0) w.rare.push([i, rare])
   })
-  return w
+  writeStart[wi] = bytes.length
+  return { ...w, writeBytes: bytes.finish() }
 }
 
 function countWrites(execs: readonly Execution[]): number {
@@ -93,19 +91,12 @@ export function decodeExecutions(w: ExecutionsWire): Execution[] {
   const out: Execution[] = new Array(w.ids.length)
   let a = 0
   let wi = 0
-  let vi = 0
   for (let i = 0; i < w.ids.length; i++) {
     const accessed = w.accessed.slice(a, w.accessedEnd[i])
     a = w.accessedEnd[i] as number
     const writes: RowWrite[] = []
     for (const end = w.writeEnd[i] as number; wi < end; wi++) {
-      const width = w.writeWidth[wi] as number
-      let row: Row | null = null
-      if (width >= 0) {
-        row = w.writeValues.slice(vi, vi + width)
-        vi += width
-      }
-      writes.push({ rowKey: w.writeRowKey[wi] as RowKey, table: w.writeTable[wi] as string, key: w.writeKey[wi] as SqlValue, row })
+      writes.push(new EncodedRowWrite(w.writeRowKey[wi] as RowKey, w.writeBytes, w.writeStart[wi] as number, w.writeStart[wi + 1] as number))
     }
     const r = rare.get(i)
     const result = r?.noResult === true ? null
