@@ -2,7 +2,8 @@
  * Benchmark of the wasm function runtime on one core, through the test suite's fake engine context:
  * fresh-state invocations/s of a trivial function (WAT and AssemblyScript), of the bank transfer (two
  * invocations per transfer), the cost of one host call and of one call between guest functions, and of one
- * iteration of a float loop (scalar f64 and f64x2, the ops whose NaNs the instrumentation canonicalises).
+ * iteration of a float loop (scalar f64 and f64x2, the ops whose NaNs the instrumentation canonicalises) and
+ * of a store loop (every store widens the invocation's written range, see src/wasm-exec/written-range.ts).
  * Run: node dist/bench/wasm-invoke.js
  */
 import { readFileSync } from 'node:fs'
@@ -71,6 +72,17 @@ const floatLoops = abiModule(`
     (call $ret_real (f64x2.extract_lane 0 (local.get $s))))`)
 db.register('counter.floats', floatLoops)
 db.register('counter.simd', floatLoops)
+// Per iteration: one i64.store at a computed address, within 1 KiB (so the reset after the loop stays small).
+const storeLoop = abiModule(`
+  (func (export "stores") (local $i i32) (local $n i32)
+    (local.set $n (i32.wrap_i64 (call $arg_int (i32.const 0))))
+    (block $out (loop $l
+      (br_if $out (i32.ge_s (local.get $i) (local.get $n)))
+      (i64.store (i32.and (i32.shl (local.get $i) (i32.const 3)) (i32.const 0x3f8)) (i64.extend_i32_u (local.get $i)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $l)))
+    (call $ret_int (i64.const 0)))`)
+db.register('counter.stores', storeLoop)
 
 /** Invocations of `fnName` per second through runtime.invoke with one reusable context. */
 function invokeRate(fnName: string, key: bigint | string, args: (bigint | string)[], seconds = 1.5): number {
@@ -122,6 +134,7 @@ const wasmCallNs = (1e9 / callsN - 1e9 / calls0) / 10_000
 const iterationNs = (fnName: string): number => (1e9 / invokeRate(fnName, 1n, [10_000n], 1) - 1e9 / invokeRate(fnName, 1n, [0n], 1)) / 10_000
 const floatNs = iterationNs('counter.floats')
 const simdNs = iterationNs('counter.simd')
+const storeNs = iterationNs('counter.stores')
 
 console.log(`trivial function (WAT, counter.noop), fresh state per call:    ${fmt(trivialWat)} invocations/s`)
 console.log(`counter.bump (WAT, 4 host calls):                            ${fmt(bumpWat)} invocations/s`)
@@ -131,3 +144,4 @@ console.log(`host call (key_int from a metered loop):                      ${(ho
 console.log(`wasm-to-wasm call (fuel + depth counted, from a metered loop): ${(wasmCallNs).toFixed(1)} ns/call`)
 console.log(`float loop iteration (4 scalar f64 ops: sqrt, mul, 2 add):    ${(floatNs).toFixed(2)} ns/iteration`)
 console.log(`f64x2 loop iteration (3 f64x2 ops: mul, 2 add):               ${(simdNs).toFixed(2)} ns/iteration`)
+console.log(`store loop iteration (1 i64.store at a computed address):    ${(storeNs).toFixed(2)} ns/iteration`)

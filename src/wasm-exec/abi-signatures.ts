@@ -72,6 +72,9 @@ export const GROW_FAILED_EXPORT = '__acheron_grow_failed'
 export const DEPTH_EXPORT = '__acheron_depth'
 export const START_EXPORT = '__acheron_start'
 export const RESET_EXPORT = '__acheron_reset'
+/** The range of guest memory an invocation wrote, [start, end) unsigned (written-range.ts). */
+export const WRITTEN_START_EXPORT = '__acheron_written_start'
+export const WRITTEN_END_EXPORT = '__acheron_written_end'
 
 export function formatSignature(s: ImportSignature): string {
   return `(${s.params.join(', ')}) -> (${s.results.join(', ')})`

@@ -13,6 +13,7 @@ import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'
+import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 
 /** Longest text/blob one host call copies out of guest memory: a guest cannot hand the host more. */
 export const HOST_BYTES_MAX = 16 * 1024 * 1024
@@ -29,14 +30,18 @@ const NONE: unique symbol = Symbol('none')
 /** The state of one invocation, as the host imports see it. */
 export class Frame {
   /** A view of guest memory; refreshed when memory.grow detached the old buffer. */
-  private u8 = EMPTY
+  private u8: Uint8Array = EMPTY
   private memoryRef: WasmMemory | undefined = undefined
   callName: string | undefined = undefined
   callArgs: SqlValue[] = []
   result: SqlValue = null
   ret: SqlValue = null
-  /** True once a host call wrote guest memory. */
-  hostWrote = false
+  /**
+   * The guest memory host calls wrote, [start, end) (empty while start >= end), for the instance pool to
+   * reset along with what the guest wrote itself.
+   */
+  hostWrittenStart = WRITTEN_START_NONE
+  hostWrittenEnd = WRITTEN_END_NONE
   /** The last error a ctx method threw, so that it is rethrown unchanged rather than mapped. */
   ctxError: unknown = NONE
   /** The instance's fuel counter, grow-failed flag and call-depth counter (fuel.ts), once attached. */
@@ -46,9 +51,10 @@ export class Frame {
 
   constructor(readonly ctx: InvocationContext) {}
 
-  attach(memory: WasmMemory, fuel: WasmGlobal, growFailed: WasmGlobal, depth: WasmGlobal): void {
+  /** `bytes`: a view of `memory` (the pooled instance's, saving an allocation per invocation). */
+  attach(memory: WasmMemory, bytes: Uint8Array, fuel: WasmGlobal, growFailed: WasmGlobal, depth: WasmGlobal): void {
     this.memoryRef = memory
-    this.u8 = new Uint8Array(memory.buffer)
+    this.u8 = bytes
     this.fuel = fuel
     this.growFailed = growFailed
     this.depth = depth
@@ -89,7 +95,9 @@ export class Frame {
   write(dst: number, src: Uint8Array, what: string): void {
     if (src.length === 0) return
     this.view(dst, src.length, what).set(src)
-    this.hostWrote = true
+    const start = dst >>> 0
+    if (start < this.hostWrittenStart) this.hostWrittenStart = start
+    if (start + src.length > this.hostWrittenEnd) this.hostWrittenEnd = start + src.length
   }
 }
 

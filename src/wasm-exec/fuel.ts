@@ -27,14 +27,19 @@
  *   chain.
  * - Fresh state: the memory becomes an import (`__acheron.memory`), keeping its data segments, so that the
  *   host owns it; `__acheron_reset` restores every mutable global, so that an instance can be reused
- *   (instance-pool.ts); the start function is exported as `__acheron_start` and replaced by an empty one,
- *   so that it runs on every invocation, after the host has loaded the fuel.
+ *   (instance-pool.ts); every instruction that writes memory widens the range of bytes written, kept in
+ *   the exported globals `__acheron_written_start`/`_end` (written-range.ts; not charged, like the NaN
+ *   checks), so that the reuse resets only that; the start function is exported as `__acheron_start` and
+ *   replaced by an empty one, so that it runs on every invocation, after the host has loaded the fuel.
  */
 import { AcheronError } from '../errors.js'
-import { DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, START_EXPORT } from './abi-signatures.js'
+import {
+  DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, START_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
+} from './abi-signatures.js'
 import { capturingOutput, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.js'
 import { NAN_CHECK_OPERANDS, NanCanonicalizer } from './nan.js'
 import type { ModuleFacts } from './validate.js'
+import { WRITTEN_END_GLOBAL, WRITTEN_END_NONE, WRITTEN_START_GLOBAL, WRITTEN_START_NONE, WriteTracker } from './written-range.js'
 
 const FUEL_GLOBAL = '__acheron_fuel'
 const DEPTH_GLOBAL = '__acheron_depth'
@@ -98,12 +103,7 @@ function expressionClasses(b: Binaryen): Map<number, Record<string, unknown>> {
   return out
 }
 
-/** Expression kinds that write guest memory: a module without them leaves its memory as instantiated. */
-function memoryWriters(b: Binaryen): Set<number> {
-  return new Set([b.StoreId, b.SIMDLoadStoreLaneId, b.MemoryInitId, b.MemoryCopyId, b.MemoryFillId, b.MemoryGrowId])
-}
-
-/** An active data segment: `data` is copied to `offset` when an instance is reset for reuse. */
+/** An active data segment: `data` is copied to `offset` when an instance is reset for reuse (the part of it written). */
 export interface DataSegment {
   readonly offset: number
   readonly data: Uint8Array
@@ -112,17 +112,19 @@ export interface DataSegment {
 export interface InstrumentResult {
   readonly bytes: Uint8Array
   readonly hasStart: boolean
-  /** False when no instruction of the module writes memory (then only host calls can dirty it). */
+  /** False when no instruction of the module writes memory (then only host calls can, and the written-range globals stay as they are). */
   readonly writesMemory: boolean
-  /** The active data segments, or null when instances must not be reused (the module uses data.drop). */
-  readonly segments: readonly DataSegment[] | null
+  /** The active data segments. */
+  readonly segments: readonly DataSegment[]
+  /** False when instances must not be reused (the module uses data.drop, which a reset cannot undo). */
+  readonly reusable: boolean
 }
 
 class FuelPass {
   private readonly fields: Map<number, readonly string[]>
   private readonly classes: Map<number, Record<string, unknown>>
-  private readonly writers: Set<number>
   private readonly nan: NanCanonicalizer
+  private readonly written: WriteTracker
   writesMemory = false
   usesDataDrop = false
   /** Per function: the local holding the depth count found on entry, and the deepest operand stack seen. */
@@ -132,8 +134,8 @@ class FuelPass {
   constructor(private readonly b: Binaryen, private readonly m: BinaryenModule, private readonly facts: ModuleFacts) {
     this.fields = childFields(b)
     this.classes = expressionClasses(b)
-    this.writers = memoryWriters(b)
     this.nan = new NanCanonicalizer(b, m)
+    this.written = new WriteTracker(b, m)
   }
 
   /** `fuel -= cost; if (fuel < 0) unreachable` */
@@ -237,9 +239,10 @@ class FuelPass {
     if ((id === b.LoadId || id === b.StoreId) && info.isAtomic === true) {
       throw new AcheronError('INVALID_WASM', 'invalid WebAssembly module: atomic memory access is not allowed (nondeterministic)')
     }
-    if (this.writers.has(id)) this.writesMemory = true
+    if (this.written.writes(expr, id)) this.writesMemory = true
     if (id === b.DataDropId) this.usesDataDrop = true
     const isBlock = id === b.BlockId
+    this.written.enterBulk(id)
     let n = isBlock ? 0 : 1
     // Operands pile up on the stack; a block's children do not (all but the last leave nothing).
     let above = 0
@@ -251,6 +254,8 @@ class FuelPass {
         if (!isBlock) above += this.slots(b.getExpressionType(c))
       })
     }
+    this.written.leaveBulk(id)
+    this.height = Math.max(this.height, base + this.written.track(expr, id))
     if (id === b.MemoryGrowId) b.MemoryGrow.setDelta(expr, this.m.call(GROW_CHECK_FUNCTION, [info.delta as ExpressionRef], b.i32))
     return n
   }
@@ -268,6 +273,7 @@ class FuelPass {
     this.savedDepth = addVar(f, b.i32)
     this.height = 0
     this.nan.startFunction(f)
+    this.written.startFunction(f)
     const body = this.region(info.body, 0)
     // Slots of the frame: params, locals (read after the body is instrumented, so the saved depth and the NaN
     // checks' scratch locals are in), the result local added below, 2 for the instrumentation's own operands,
@@ -342,6 +348,9 @@ export function instrument(b: Binaryen, m: BinaryenModule, facts: ModuleFacts): 
   m.addGlobal(FUEL_GLOBAL, b.i64, true, i64(m, 0))
   m.addGlobal(GROW_FAILED_GLOBAL, b.i32, true, m.i32.const(0))
   m.addGlobal(DEPTH_GLOBAL, b.i32, true, m.i32.const(0))
+  // Reset by __acheron_reset with the guest's own globals.
+  m.addGlobal(WRITTEN_START_GLOBAL, b.i32, true, m.i32.const(WRITTEN_START_NONE | 0))
+  m.addGlobal(WRITTEN_END_GLOBAL, b.i32, true, m.i32.const(WRITTEN_END_NONE))
   const pass = new FuelPass(b, m, facts)
   const functions: number[] = []
   for (let i = 0; i < m.getNumFunctions(); i++) functions.push(m.getFunctionByIndex(i))
@@ -355,6 +364,8 @@ export function instrument(b: Binaryen, m: BinaryenModule, facts: ModuleFacts): 
   m.addGlobalExport(FUEL_GLOBAL, FUEL_EXPORT)
   m.addGlobalExport(GROW_FAILED_GLOBAL, GROW_FAILED_EXPORT)
   m.addGlobalExport(DEPTH_GLOBAL, DEPTH_EXPORT)
+  m.addGlobalExport(WRITTEN_START_GLOBAL, WRITTEN_START_EXPORT)
+  m.addGlobalExport(WRITTEN_END_GLOBAL, WRITTEN_END_EXPORT)
   const start = m.getStart()
   const hasStart = start !== 0
   if (hasStart) {
@@ -364,5 +375,5 @@ export function instrument(b: Binaryen, m: BinaryenModule, facts: ModuleFacts): 
   m.addMemoryImport(facts.memoryName, HOST_MODULE, 'memory')
   const { value: ok, output } = capturingOutput(() => m.validate())
   if (!ok) throw new Error(`acheron invariant violated: instrumented module does not validate: ${output.slice(0, 500)}`)
-  return { bytes: m.emitBinary(), hasStart, writesMemory: pass.writesMemory, segments: pass.usesDataDrop ? null : segments }
+  return { bytes: m.emitBinary(), hasStart, writesMemory: pass.writesMemory, segments, reusable: !pass.usesDataDrop }
 }

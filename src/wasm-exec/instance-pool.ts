@@ -4,16 +4,27 @@
  * module keeps a pool of instances with their host-owned memories, and resets one after use to exactly
  * the state a new instance of the original module has:
  *
- * - memory: zeroed (only if something wrote it) and the active data segments copied back in;
- * - globals: `__acheron_reset` (added by fuel.ts) sets every mutable global to its initial value;
- * - a grown memory cannot shrink, so an instance whose memory grew is dropped;
+ * - memory: only the bytes the invocation wrote are reset. The instrumentation (written-range.ts) keeps the
+ *   range [start, end) the guest's own instructions wrote in two exported globals, the host widens a range
+ *   of its own in the Frame when it copies into guest memory (get_read, key_read, arg_read, result_read),
+ *   and release zeroes the union of the two and copies back the parts of the active data segments inside
+ *   it. A bank transfer's invocations write a few hundred bytes of their 64 KiB memory, so this replaces two
+ *   64 KiB memsets per transfer. A module without memory-writing instructions leaves the globals alone,
+ *   and they are not read.
+ * - globals: `__acheron_reset` (added by fuel.ts) sets every mutable global to its initial value, the two
+ *   written-range globals included;
+ * - a grown memory cannot shrink, so an instance whose memory grew is dropped (so is one that ran
+ *   `memory.grow 0`, which detaches the buffer as well);
  * - tables cannot change (table-mutating instructions are rejected), passive segments can only be
- *   dropped with data.drop, and a module using data.drop is never reused (`segments` is null): it gets a
- *   new instance per invocation over a pooled, zeroed memory instead.
+ *   dropped with data.drop, and a module using data.drop is never reused (`reusable` is false): it gets a
+ *   new instance per invocation over a pooled memory instead, whose written range is zeroed (the bytes of
+ *   the active segments left in it are the ones the next instantiation writes again).
  *
  * The start function is not part of this: the runtime calls it at the start of every invocation.
  */
-import { DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT } from './abi-signatures.js'
+import {
+  DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
+} from './abi-signatures.js'
 import type { DataSegment } from './fuel.js'
 import { WASM_PAGE_BYTES } from './validate.js'
 import { Wasm, type WasmGlobal, type WasmImports, type WasmMemory, type WasmModule } from './wasm-api.js'
@@ -21,13 +32,34 @@ import { Wasm, type WasmGlobal, type WasmImports, type WasmMemory, type WasmModu
 /** Idle instances kept per module; nested calls into the same module take more, which are then dropped. */
 export const INSTANCE_POOL_SIZE_MAX = 8
 
+/**
+ * Memories this large or larger are reset whole: the written range is kept in i32 globals, exact only
+ * below 2^32 bytes (unreachable while MEMORY_BYTES_MAX is 256 MiB; a guard, not a path).
+ */
+const WRITTEN_RANGE_MEMORY_BYTES_MAX = 2 ** 32 - 1
+
 export interface PooledInstance {
   readonly memory: WasmMemory
+  /** A view of `memory` at its initial size; empty (detached) once the guest ran memory.grow. */
+  readonly bytes: Uint8Array
   readonly exports: Record<string, unknown>
   readonly fuel: WasmGlobal
   readonly growFailed: WasmGlobal
   readonly depth: WasmGlobal
+  readonly writtenStart: WasmGlobal
+  readonly writtenEnd: WasmGlobal
   readonly reset: () => void
+}
+
+export interface InstancePoolOptions {
+  readonly initialPages: number
+  readonly maxPages: number
+  /** Active data segments, restored where written on reuse. */
+  readonly segments: readonly DataSegment[]
+  /** False when instances must not be reused (a new one per invocation over a pooled memory). */
+  readonly reusable: boolean
+  /** False when no guest instruction writes memory: only host writes can, and the globals are not read. */
+  readonly writesMemory: boolean
 }
 
 export class InstancePool {
@@ -37,13 +69,10 @@ export class InstancePool {
 
   constructor(
     private readonly module: WasmModule,
-    private readonly initialPages: number,
-    private readonly maxPages: number,
-    /** Active data segments to restore on reuse; null when instances must not be reused. */
-    private readonly segments: readonly DataSegment[] | null,
+    private readonly options: InstancePoolOptions,
     private readonly imports: { acheron: Record<string, unknown>; env: Record<string, unknown> },
   ) {
-    this.initialBytes = initialPages * WASM_PAGE_BYTES
+    this.initialBytes = options.initialPages * WASM_PAGE_BYTES
   }
 
   /** An instance in its initial state (throws a RuntimeError if instantiation traps). */
@@ -52,35 +81,63 @@ export class InstancePool {
   }
 
   private instantiate(): PooledInstance {
-    const memory = this.idleMemories.pop() ?? new Wasm.Memory({ initial: this.initialPages, maximum: this.maxPages })
+    const memory = this.idleMemories.pop() ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
     const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory } }
     const exports = new Wasm.Instance(this.module, imports).exports
     return {
       memory, exports,
+      bytes: new Uint8Array(memory.buffer),
       fuel: exports[FUEL_EXPORT] as WasmGlobal,
       growFailed: exports[GROW_FAILED_EXPORT] as WasmGlobal,
       depth: exports[DEPTH_EXPORT] as WasmGlobal,
+      writtenStart: exports[WRITTEN_START_EXPORT] as WasmGlobal,
+      writtenEnd: exports[WRITTEN_END_EXPORT] as WasmGlobal,
       reset: exports[RESET_EXPORT] as () => void,
     }
   }
 
-  /** Takes an instance back after an invocation (successful or not). `dirty`: its memory may have been written. */
-  release(p: PooledInstance, dirty: boolean): void {
-    const buffer = p.memory.buffer
-    if (buffer.byteLength !== this.initialBytes) return // grown: its size would leak into the next invocation
-    if (this.segments === null) {
-      if (this.idleMemories.length >= INSTANCE_POOL_SIZE_MAX) return
-      if (dirty) new Uint8Array(buffer).fill(0)
+  /**
+   * Takes an instance back after an invocation (successful or not). [hostStart, hostEnd): the guest memory
+   * host calls wrote (empty when hostStart >= hostEnd).
+   */
+  release(p: PooledInstance, hostStart: number, hostEnd: number): void {
+    // Any memory.grow, even by 0 pages, detaches the buffer the view was made on (its length becomes 0). Grown,
+    // its size would leak into the next invocation; by 0 pages, it is rare enough to be dropped as well. A
+    // memory of 0 pages has an empty view either way: only its buffer tells.
+    const grown = this.initialBytes === 0 ? p.memory.buffer.byteLength !== 0 : p.bytes.byteLength !== this.initialBytes
+    if (grown) return
+    const { reusable, segments } = this.options
+    if (reusable ? this.idle.length >= INSTANCE_POOL_SIZE_MAX : this.idleMemories.length >= INSTANCE_POOL_SIZE_MAX) return
+    let start = hostStart
+    let end = hostEnd
+    if (this.options.writesMemory) {
+      start = Math.min(start, (p.writtenStart.value as number) >>> 0)
+      end = Math.max(end, (p.writtenEnd.value as number) >>> 0)
+    }
+    if (this.initialBytes > WRITTEN_RANGE_MEMORY_BYTES_MAX) {
+      start = 0
+      end = this.initialBytes
+    }
+    // A write that trapped may have widened the range past the memory (written-range.ts).
+    end = Math.min(end, this.initialBytes)
+    const bytes = p.bytes
+    if (start < end) bytes.fill(0, start, end)
+    if (!reusable) {
+      // The next instantiation writes the active segments again, over the zeros too.
       this.idleMemories.push(p.memory)
       return
     }
-    if (this.idle.length >= INSTANCE_POOL_SIZE_MAX) return
-    if (dirty) {
-      const bytes = new Uint8Array(buffer)
-      bytes.fill(0)
-      for (const s of this.segments) bytes.set(s.data, s.offset)
-    }
+    if (start < end) for (const s of segments) restore(bytes, s, start, end)
     p.reset()
     this.idle.push(p)
   }
+}
+
+/** Copies back the part of segment `s` inside [start, end). */
+function restore(bytes: Uint8Array, s: DataSegment, start: number, end: number): void {
+  const from = Math.max(start, s.offset)
+  const to = Math.min(end, s.offset + s.data.length)
+  if (from >= to) return
+  if (from === s.offset && to === s.offset + s.data.length) bytes.set(s.data, s.offset)
+  else bytes.set(s.data.subarray(from - s.offset, to - s.offset), from)
 }

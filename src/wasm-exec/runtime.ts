@@ -20,7 +20,6 @@ export const MODULE_CACHE_ENTRIES_MAX = 512
 interface Compiled {
   readonly facts: ModuleFacts
   readonly hasStart: boolean
-  readonly writesMemory: boolean
   readonly pool: InstancePool
   /** The last function definition that passed checkFunction: the usual case skips the checks. */
   checkedFn: Pick<FunctionDef, 'exportName' | 'memoryBytes'> | undefined
@@ -61,7 +60,7 @@ class WasmRuntime implements FunctionRuntime {
     let instance: PooledInstance | undefined
     try {
       instance = c.pool.acquire()
-      frame.attach(instance.memory, instance.fuel, instance.growFailed, instance.depth)
+      frame.attach(instance.memory, instance.bytes, instance.fuel, instance.growFailed, instance.depth)
       instance.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
       // A nested invocation continues its caller's depth count: the limit covers the whole call chain.
       instance.depth.value = outer?.depth?.value ?? 0
@@ -74,7 +73,7 @@ class WasmRuntime implements FunctionRuntime {
     } finally {
       if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
       this.host.frame = outer
-      if (instance !== undefined) c.pool.release(instance, c.writesMemory || frame.hostWrote)
+      if (instance !== undefined) c.pool.release(instance, frame.hostWrittenStart, frame.hostWrittenEnd)
     }
   }
 
@@ -159,8 +158,10 @@ class WasmRuntime implements FunctionRuntime {
       return {
         facts,
         hasStart: out.hasStart,
-        writesMemory: out.writesMemory,
-        pool: new InstancePool(module, facts.memoryInitialPages, facts.memoryMaxPages, out.segments, this.host.imports),
+        pool: new InstancePool(module, {
+          initialPages: facts.memoryInitialPages, maxPages: facts.memoryMaxPages,
+          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory,
+        }, this.host.imports),
         checkedFn: undefined,
       }
     } finally {
