@@ -9,6 +9,7 @@ import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
+import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
 
 const USAGE = `usage: acheron <command> [options]
@@ -151,10 +152,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+exitQuietlyOnClosedOutput()
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`acheron: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(1)
+    exitWhenFlushed(1)
   },
 )
