@@ -302,8 +302,9 @@ export class SqliteStateFile {
   }
 
   /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
-  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
+  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
     this.flush()
+    if (table === null) return this.runQuery(sql, values)
     if (this.scanViews.get(table.name.toLowerCase()) !== table) {
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
       this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
