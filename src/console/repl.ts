@@ -8,7 +8,7 @@ import type { Printer } from './printer.js'
 import { scanStatements } from './scan.js'
 import type { Session } from './session.js'
 import { statementsOf } from './source.js'
-import { UnitGrouper, type Unit } from './units.js'
+import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
 /** Between BEGIN and COMMIT, like psql's `=*>`. */
@@ -20,7 +20,8 @@ export function continuationPrompt(prompt: string): string {
 }
 
 export const HELP = String.raw`Statements end with ';' and may span lines; each is sent, and its result shown, on its own.
-BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT.
+BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
+ROLLBACK; drops them unsent.
 
 Meta-commands (at the start of a line):
   \help, \h, \?      this help
@@ -156,6 +157,10 @@ export class Repl {
     for (const s of statements) units.push(...this.grouper.push(s))
     for (let i = 0; i < units.length; i++) {
       const unit = units[i] as Unit
+      if (unit.rollback !== undefined) {
+        printer.note(rollbackNote(unit.rollback))
+        continue
+      }
       const outcome = await this.send(unit)
       if (outcome.ok) printer.results(outcome.results, unit.statements)
       else printer.failure(outcome.failure)
@@ -167,7 +172,7 @@ export class Repl {
       return
     }
     if (!wasInBlock && this.grouper.inBlock) {
-      printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (\\r drops them).')
+      printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (ROLLBACK or \\r drops them).')
     }
   }
 

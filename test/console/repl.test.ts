@@ -33,7 +33,7 @@ test.after(async () => {
 /** The screen's last line (where the prompt and the line being typed are). */
 const lastLine = (screen: string): string => screen.split('\n').pop() ?? ''
 
-test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BEGIN … COMMIT, Ctrl-C, \\help, \\timing, \\q', async () => {
+test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BEGIN … COMMIT, ROLLBACK, Ctrl-C, \\help, \\timing, \\q', async () => {
   const t = consoleIn((server as ServerProcess).url)
   await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt')
   assert.match(t.screen(), /^acheron console, connected to ws:\/\/127\.0\.0\.1:\d+\nType \\help for help/)
@@ -74,6 +74,17 @@ test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BE
   t.line('COMMIT;')
   screen = await t.waitForText('COMMIT  commit {batch: ')
   assert.match(screen, /BEGIN {2}commit \{batch: \d+, seq: \d+\}\nINSERT: 1 row affected {2}commit \{batch: \d+, seq: \d+\}\nCOMMIT {2}commit/)
+
+  // ROLLBACK drops a held block unsent (it used to be held as one more statement); outside a block it
+  // says there is nothing to roll back (it used to be a SYNTAX_ERROR from the server).
+  t.line('BEGIN;')
+  await t.waitFor((s) => lastLine(s) === 'acheron*>', 'the prompt of a second BEGIN block')
+  t.line("INSERT INTO account VALUES ('erin', 1);")
+  t.line('ROLLBACK;')
+  await t.waitForText('ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt outside a block after ROLLBACK')
+  t.line('ROLLBACK;')
+  await t.waitForText('ROLLBACK: no transaction in progress (nothing was sent)')
 
   t.line('SELECT no such')
   await t.waitFor((s) => lastLine(s) === '      ->', 'the continuation prompt')

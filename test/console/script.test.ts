@@ -197,6 +197,17 @@ test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', asy
   }
 })
 
+test('ROLLBACK drops a BEGIN block unsent, and outside a block only says so (stderr); the script goes on, exit 0', async () => {
+  const r = await consoleRun([
+    '-e', 'CREATE TABLE rb (k INTEGER PRIMARY KEY);',
+    '-e', 'BEGIN; INSERT INTO rb VALUES (1); ROLLBACK;',
+    '-e', 'ROLLBACK; INSERT INTO rb VALUES (2);',
+  ])
+  expectExit(r, 0)
+  assert.is(r.stderr, 'ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran\nROLLBACK: no transaction in progress (nothing was sent)\n', why(r))
+  assert.equal(await rows('SELECT k FROM rb ORDER BY k;'), [[2]])
+})
+
 /** Runs `acheron console URL ARGS` in a shell with stdout into a real pipe (`| wc -lc`, as a user's `| wc -l`) or into a file. */
 async function shellOutput(args: readonly string[], into: 'pipe' | 'file', dir: string): Promise<{ lines: number; bytes: number; status: string }> {
   const run = `${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote((await server()).url)} ${args.map(shellQuote).join(' ')}`
