@@ -13,8 +13,8 @@ const terminals: Terminal[] = []
 const history = tempDir('acheron-console-history-')
 const HISTORY = join(history.dir, 'history')
 
-function consoleIn(url: string): Terminal {
-  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(url)}`, { ACHERON_HISTORY: HISTORY })
+function consoleIn(url: string, historyFile = HISTORY): Terminal {
+  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(url)}`, { ACHERON_HISTORY: historyFile })
   terminals.push(t)
   return t
 }
@@ -113,6 +113,38 @@ test('history across runs: Up recalls the previous session\'s statements, Enter 
   await t.waitForText('(1 row)')
   t.press('Up', 'Up', 'Up')
   await t.waitFor((s) => lastLine(s) === 'acheron> \\help', 'older entries (\\timing, then \\help)')
+  t.press('C-c')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
+  t.press('C-d')
+  await t.waitForText('[exited 0]')
+})
+
+test('Tab completes keywords, meta-commands, tables, columns and functions from the catalog; Up past the oldest entry keeps the line', async () => {
+  const t = consoleIn((server as ServerProcess).url, join(history.dir, 'fresh-history'))
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt')
+  t.line('SELECT 1 AS one;')
+  await t.waitForText('(1 row)')
+  t.press('Up')
+  await t.waitFor((s) => lastLine(s) === 'acheron> SELECT 1 AS one;', 'the only entry')
+  t.press('Up', 'Up')
+  await t.waitFor((s) => lastLine(s) === 'acheron> SELECT 1 AS one;', 'still the only entry after Up past it')
+  t.press('C-c')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
+
+  t.type('sel')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select', 'a keyword, in the case typed')
+  t.type(' bal')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select balance', 'a column of the catalog')
+  t.type(' FROM acc')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select balance FROM account', 'a table of the catalog')
+  t.line(' LIMIT 0;')
+  await t.waitForText('(0 rows)')
+  t.type('\\ti')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> \\timing', 'a meta-command')
   t.press('C-c')
   await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
   t.press('C-d')
