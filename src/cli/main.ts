@@ -35,7 +35,7 @@ Not in this version yet: bench (see README.md).`
 /** `acheron serve --help`: every option with its default (docs/operations.md, "Access", has the rules). */
 export const SERVE_USAGE = `usage: acheron serve [options]
 
-Serves the WebSocket protocol (CONTRACT.md section 4) and the browser console on one port. When ready it
+Serves the WebSocket protocol (docs/client.md) and the browser console on one port. When ready it
 prints one line, "acheron listening on ws://HOST:PORT" (wss:// with TLS), on stdout; logs go to stderr.
 SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
 

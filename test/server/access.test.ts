@@ -194,6 +194,11 @@ test('listen address: no token → 127.0.0.1 only, said on stderr; --host 0.0.0.
   assert.is.not(same.code, 0)
   assert.match(same.stderr, /must differ/)
 
+  const help = execFileSync(process.execPath, [MAIN, 'serve', '--help']).toString()
+  for (const option of ['--admin-token-file F', '--app-token T', '--allow-origin ORIGIN', '--tls-cert F --tls-key F', 'default 127.0.0.1', 'ACHERON_AUTH_DEADLINE_MS']) {
+    assert.ok(help.includes(option), `serve --help mentions ${option}`)
+  }
+
   const s = await serve(['--host', '0.0.0.0', '--admin-token', 'adm'])
   assert.match(s.readyLine, /^acheron listening on ws:\/\/0\.0\.0\.0:\d+$/)
   const c = await raw(`ws://127.0.0.1:${s.port}`, { Authorization: 'Bearer adm' })
