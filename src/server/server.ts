@@ -41,6 +41,11 @@ export const FRAME_HEADROOM_BYTES = 1024 * 1024
 export const PRE_AUTH_FRAME_BYTES_MAX = 4096
 /** At shutdown (and for a slow reader), how long a peer may take to answer the close handshake before its socket is destroyed. */
 export const CLOSE_HANDSHAKE_WAIT_MS = 2000
+/**
+ * Distinct refused origins logged; a page can retry in a loop, so each origin is logged once, and past
+ * this many origins refusals are no longer logged (the log must not grow at a page's will).
+ */
+export const REFUSED_ORIGINS_LOGGED_MAX = 256
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   payloadBytesMax: 16 * 1024 * 1024,
@@ -119,6 +124,8 @@ export class AcheronServer {
   private readonly tokens: Tokens
   private readonly originRule: OriginRule
   private readonly sockets = new Set<WebSocket>()
+  /** Origins whose refusal was logged (at most REFUSED_ORIGINS_LOGGED_MAX). */
+  private readonly refusedOrigins = new Set<string>()
   private inFlightTotal = 0
   /** Authenticated connections still open (a refused one never counts). */
   private authedConnections = 0
@@ -173,7 +180,11 @@ export class AcheronServer {
     if (this.shuttingDown) return refuseUpgrade(socket, 503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another')
     const why = originRefusal(this.originRule, req)
     if (why !== null) {
-      this.o.log({ level: 'warn', msg: 'origin not allowed', origin: req.headers.origin, host: req.headers.host, remote: req.socket.remoteAddress })
+      const origin = String(req.headers.origin)
+      if (!this.refusedOrigins.has(origin) && this.refusedOrigins.size < REFUSED_ORIGINS_LOGGED_MAX) {
+        this.refusedOrigins.add(origin)
+        this.o.log({ level: 'warn', msg: 'origin not allowed (logged once per origin)', reason: why, host: req.headers.host, remote: req.socket.remoteAddress })
+      }
       return refuseUpgrade(socket, 403, 'FORBIDDEN', why)
     }
     const bearer = authRequired(this.tokens) ? bearerRole(this.tokens, req) : 'admin'
