@@ -39,7 +39,10 @@ export interface ServerLimits {
 export const FRAME_HEADROOM_BYTES = 1024 * 1024
 /** Largest frame of a connection that has not authenticated (an auth frame is far smaller); beyond: close 1009. */
 export const PRE_AUTH_FRAME_BYTES_MAX = 4096
-/** At shutdown (and for a slow reader), how long a peer may take to answer the close handshake before its socket is destroyed. */
+/**
+ * How long a peer may take to answer the close handshake (at shutdown, for a slow reader, after a refusal)
+ * before its socket is destroyed; ws alone would wait 30 s.
+ */
 export const CLOSE_HANDSHAKE_WAIT_MS = 2000
 /**
  * Distinct refused origins logged; a page can retry in a loop, so each origin is logged once, and past
@@ -229,9 +232,12 @@ export class AcheronServer {
       ws.close(CLOSE_CODES.OVERLOADED, `OVERLOADED: more than ${limits.replyBufferBytesMax} bytes of replies unread`)
       setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
     }
+    // A refused peer that does not answer the close handshake would keep its socket (and, while
+    // authenticating, its slot) for ws's 30 s close timeout: it gets CLOSE_HANDSHAKE_WAIT_MS.
     const refuse = (code: RefusalCode, message: string): void => {
       send(errorReply(null, new AcheronError(code, message)))
       ws.close(CLOSE_CODES[code], code)
+      setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
     }
 
     if (state === 'wrong token') return refuse('UNAUTHORIZED', 'wrong token')

@@ -176,6 +176,18 @@ test('connections still authenticating have their own cap: they never lock out t
   assert.ok(another.isOpen, 'a pending slot is free again')
 })
 
+test('a refused connection that ignores the close handshake frees its slot within the close wait, not 30 s', async () => {
+  const s = await serve(['--token', 's3cret'], { ACHERON_AUTH_DEADLINE_MS: '200', ACHERON_PENDING_AUTH_CONNECTIONS_MAX: '1' })
+  const deaf = await raw(s.url)
+  socketOf(deaf).pause()
+  await sleep(200 + 2000 + 800)
+  const next = await raw(s.url)
+  await sleep(150)
+  assert.ok(next.isOpen, `a pending slot is free again: ${show(next.messages)} ${show(next.closeInfo)}`)
+  next.sendRaw(JSON.stringify({ op: 'auth', token: 's3cret' }))
+  await next.ok('SHOW TABLES;')
+})
+
 // ---------------------------------------------------------------------------------------------
 // Listen address, tokens and roles
 
