@@ -279,6 +279,8 @@ export class AcheronServer {
     let inFlight = 0
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Closing (refused, slow reader, shutdown): frames still arriving are not run, their replies could not be sent.
+      if (ws.readyState !== WebSocket.OPEN) return
       const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength
       if (bytes > limits.payloadBytesMax) {
         if (role === null) return refuse('UNAUTHORIZED', 'authenticate first')

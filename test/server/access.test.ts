@@ -188,6 +188,19 @@ test('a refused connection that ignores the close handshake frees its slot withi
   await next.ok('SHOW TABLES;')
 })
 
+test('frames that reach a connection after its refusal are not run (an auth and an INSERT after the deadline)', async () => {
+  const s = await serve(['--token', 's3cret'], { ACHERON_AUTH_DEADLINE_MS: '300' })
+  const owner = await raw(s.url, { Authorization: 'Bearer s3cret' })
+  await owner.ok('CREATE TABLE t (id INTEGER PRIMARY KEY);')
+  const late = await raw(s.url)
+  socketOf(late).pause()   // it does not see the refusal, so it still sends
+  await sleep(800)
+  late.sendRaw(JSON.stringify({ op: 'auth', token: 's3cret' }))
+  late.sendRaw(JSON.stringify({ id: 1, op: 'sql', sql: 'INSERT INTO t VALUES (1);' }))
+  await sleep(800)
+  assert.equal((await owner.ok('SELECT COUNT(*) FROM t;'))[0]!.rows, [[0]])
+})
+
 // ---------------------------------------------------------------------------------------------
 // Listen address, tokens and roles
 
