@@ -9,7 +9,7 @@ import { executeScript } from '../sql/execute.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { decodeRequest, errorReply, okReply, requestIdOf, type Request } from './wire.js'
+import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -284,7 +284,8 @@ export class AcheronServer {
       const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength
       if (bytes > limits.payloadBytesMax) {
         if (role === null) return refuse('UNAUTHORIZED', 'authenticate first')
-        return send(errorReply(null, new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
+        const head = Buffer.isBuffer(data) ? data : Array.isArray(data) ? (data[0] ?? Buffer.alloc(0)) : Buffer.from(data as ArrayBuffer)
+        return send(errorReply(leadingRequestId(head), new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
       }
       let request: Request
       try {

@@ -120,6 +120,19 @@ function nestingExceeds(v: unknown, max: number): boolean {
   return false
 }
 
+/** How much of an oversized frame is looked at for its id (`leadingRequestId`). */
+const LEADING_ID_BYTES_MAX = 64
+
+/**
+ * The id of a frame that is refused without being parsed (PAYLOAD_TOO_LARGE), read from its first bytes
+ * when it starts with `{"id":n` (as the SDK and the console send it); otherwise null.
+ */
+export function leadingRequestId(frame: Buffer): number | null {
+  const m = /^\s*\{\s*"id"\s*:\s*(-?\d{1,16})\s*[,}]/.exec(frame.subarray(0, LEADING_ID_BYTES_MAX).toString('latin1'))
+  const id = m === null ? NaN : Number(m[1])
+  return Number.isSafeInteger(id) ? id : null
+}
+
 /** The id a rejected frame carried, if any. */
 export function requestIdOf(err: unknown): number | null {
   const id = (err as { requestId?: unknown }).requestId

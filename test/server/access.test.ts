@@ -404,6 +404,19 @@ test('error replies keep the request id; deep nesting is SYNTAX_ERROR; a too-lon
   assert.ok(c.isOpen)
 })
 
+test('PAYLOAD_TOO_LARGE keeps the id of a frame that starts with it, so the SDK rejects at once instead of after its 60 s timeout', async () => {
+  const s = await serve([], { ACHERON_PAYLOAD_BYTES_MAX: '4096' })
+  const c = await raw(s.url)
+  const r = await c.requestWithId(42, { op: 'sql', sql: 'SELECT ?;', params: ['z'.repeat(6000)] }, 5000)
+  expectError(r, 'PAYLOAD_TOO_LARGE', 'raw oversized frame')
+  const db = await sdk(s.url)
+  const started = Date.now()
+  const e = await rejection(db.sql('SELECT ?;', ['z'.repeat(6000)]))
+  assert.is((e as AcheronError).code, 'PAYLOAD_TOO_LARGE', e.message)
+  assert.ok(Date.now() - started < 5000, `rejected after ${Date.now() - started} ms`)
+  await db.sql('SHOW TABLES;')
+})
+
 // ---------------------------------------------------------------------------------------------
 // Shutdown
 
