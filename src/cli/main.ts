@@ -43,8 +43,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --host H                 listen address (default 127.0.0.1). Without a token only a loopback address
                            (127.0.0.0/8, ::1, localhost) is allowed: anything else is refused
   --port P                 port (default 7878; 0 picks a free one)
-  --partitions N           default partitions of a new table
-  --workers N              execution worker threads (0: run in the main thread)
+  --partitions N           partitions of a new table whose DDL names none (default 8)
+  --workers N              execution worker threads (default min(2, cores); 0: the main thread)
   --sync full|normal|off   durability of each batch (default full)
   --admin-token T          clients must authenticate; this token may do everything
   --admin-token-file F     the same, read from a file (surrounding whitespace ignored)
