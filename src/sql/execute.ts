@@ -33,6 +33,11 @@ export interface ExecuteOptions {
    * Absent on a server, which never opens a client-supplied path: FILE is then FORBIDDEN.
    */
   readFile?: (path: string) => Uint8Array
+  /**
+   * Checked for every statement of the script before any of it runs; throwing refuses the whole script
+   * (the server refuses an application token's DDL here: FORBIDDEN).
+   */
+  authorize?: (statement: Statement) => void
 }
 
 /** `ExecuteOptions.readFile` for a client on this machine (console, embedded SDK). */
@@ -341,6 +346,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
   const statements = parseScriptCached(script)
+  if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)
   const units = groupTransactions(statements)
   const results: StatementResult[] = []
