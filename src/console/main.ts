@@ -69,6 +69,19 @@ const processIO: ConsoleIO = {
   err: (text) => { process.stderr.write(text) },
 }
 
+/**
+ * A failed connection, said as psql says it: the URL, the reason in words, and what to check (it was
+ * `ERROR INTERNAL: cannot connect ... ECONNREFUSED`). With --json the error object stays as it is.
+ */
+export function connectionFailureText(url: string, err: AcheronError): string | null {
+  if (!err.message.startsWith('cannot connect to')) return null
+  const reason = /ECONNREFUSED/.test(err.message) ? 'connection refused'
+    : /ENOTFOUND|EAI_AGAIN/.test(err.message) ? 'unknown host'
+    : /ETIMEDOUT|within \d+ ms/.test(err.message) ? 'no answer in time'
+    : err.message.replace(/^cannot connect to \S+:?\s*/, '')
+  return `acheron console: cannot connect to ${url}: ${reason}. Is "acheron serve" running there (and is the URL's port its port)?`
+}
+
 export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let url: string
   let args: ReturnType<typeof parseConsoleArgs>
@@ -96,15 +109,18 @@ export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv
     } catch (err) {
       connectError = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
     }
+    const refused = connectError !== null && !args.json ? connectionFailureText(url, connectError) : null
     if (sources !== null) {
       if (connectError !== null) {
-        printer.failure({ error: connectError, statement: null, at: null })
+        if (refused !== null) printer.warn(refused)
+        else printer.failure({ error: connectError, statement: null, at: null })
         return 1
       }
       return await runScript(sources, session, printer)
     }
     if (connectError !== null) {
-      printer.failure({ error: connectError, statement: null, at: null })
+      if (refused !== null) printer.warn(refused)
+      else printer.failure({ error: connectError, statement: null, at: null })
       if (connectError.code === 'UNAUTHORIZED' || connectError.code === 'FORBIDDEN') return 1
       printer.warn('The console will try again at each statement.')
     } else {

@@ -175,12 +175,17 @@ test('statements piped on stdin (no -e/-f) run as a script', async () => {
   assert.match(r.stdout, / k\n---\n 5\n\(1 row\)/, describeRun(['console'], r))
 })
 
-test('no server: a clear message and exit 1', async () => {
+test('no server: a message in words, naming the URL, and exit 1; --json keeps the error object', async () => {
   const url = `ws://127.0.0.1:${await freePort()}`
   const r = await runCli(['console', url, '-e', 'SELECT 1;'])
   assert.is(r.code, 1, describeRun(['console', url], r))
-  assert.match(r.stderr, new RegExp(`^ERROR INTERNAL: cannot connect to ${url}`))
+  // Said as psql says it (it was "ERROR INTERNAL: cannot connect ... ECONNREFUSED").
+  assert.is(r.stderr, `acheron console: cannot connect to ${url}: connection refused. Is "acheron serve" running there (and is the URL's port its port)?\n`)
   assert.is(r.stdout, '')
+  // --json keeps the error object, for scripts.
+  const json = await runCli(['console', url, '--json', '-e', 'SELECT 1;'])
+  assert.is(json.code, 1)
+  assert.is((JSON.parse(json.stderr) as { code: string }).code, 'INTERNAL')
 })
 
 test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', async () => {
