@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
+import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
 import { startServer, tempDir, WsClient, type ServerProcess } from '../support/server-process.js'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -92,7 +92,7 @@ window.attack = new Promise((resolve) => {
   }))
 }
 
-test('a page of another origin cannot read or drop tables of a token-less server; the server\'s own console still works', async () => {
+browserTest('a page of another origin cannot read or drop tables of a token-less server; the server\'s own console still works', async () => {
   const s = await serve([])
   const owner = await WsClient.connect(s.url)
   await owner.ok("CREATE TABLE victim (id TEXT PRIMARY KEY, secret TEXT); INSERT INTO victim VALUES ('a', 'do not leak');")
@@ -121,7 +121,7 @@ test('a page of another origin cannot read or drop tables of a token-less server
   await owner.close()
 })
 
-test('console with the application token: SELECT and INSERT work, DROP TABLE and CREATE TABLE are FORBIDDEN', async () => {
+browserTest('console with the application token: SELECT and INSERT work, DROP TABLE and CREATE TABLE are FORBIDDEN', async () => {
   const s = await serve(['--admin-token', 'adm-t', '--app-token', 'app-t'])
   const admin = await WsClient.connect(s.url, { headers: { Authorization: 'Bearer adm-t' } })
   await admin.ok('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);')
@@ -145,7 +145,7 @@ test('console with the application token: SELECT and INSERT work, DROP TABLE and
   await admin.close()
 })
 
-test('console over https (--tls-cert/--tls-key): the page loads and talks wss:// to its own server', async () => {
+browserTest('console over https (--tls-cert/--tls-key): the page loads and talks wss:// to its own server', async () => {
   const { dir } = tempDir()
   const cert = join(dir, 'cert.pem')
   const key = join(dir, 'key.pem')

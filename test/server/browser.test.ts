@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
+import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
 import { startServer, type ServerProcess } from '../support/server-process.js'
 
 // Functions passed to page.$eval / waitForFunction run in the browser. This project compiles without the
@@ -104,7 +104,7 @@ function show(x: unknown): string {
   return JSON.stringify(x)?.slice(0, 1500) ?? String(x)
 }
 
-test('console without a token: CREATE TABLE, upload bank.wasm, CALL, results as tables, errors with code and position, live stats', async () => {
+browserTest('console without a token: CREATE TABLE, upload bank.wasm, CALL, results as tables, errors with code and position, live stats', async () => {
   const server = await startServer({ args: ['--partitions', '4', '--workers', '1'] })
   let browser: Browser | null = null
   try {
@@ -187,7 +187,7 @@ test('console without a token: CREATE TABLE, upload bank.wasm, CALL, results as 
   }
 })
 
-test('console with --token: refused until the token is entered; then SQL and /stats work', async () => {
+browserTest('console with --token: refused until the token is entered; then SQL and /stats work', async () => {
   const server = await startServer({ args: ['--token', 's3cret', '--workers', '1'] })
   let browser: Browser | null = null
   try {
