@@ -62,6 +62,8 @@ export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr |
 
 interface StatementBase {
   readonly pos: Pos
+  /** Where the statement names its table or function: errors about what it ran point there. */
+  readonly namePos?: Pos
   /** 0-based index among the script's non-empty statements: the index of its result. */
   readonly index: number
   /** The statement's original text, without its `;` and surrounding comments. */

@@ -65,13 +65,22 @@ function errorAt(code: AcheronError['code'], at: Pos, statement: number, message
   return new AcheronError(code, message, { line: at.line, column: at.column, statement })
 }
 
+/**
+ * Where an error about what statement `s` ran points when it has no finer position: a syntax error at the
+ * statement, any other (an unknown table, an abort, a duplicate key...) at the table or function it names.
+ */
+function failurePos(s: Statement, code: AcheronError['code']): Pos {
+  return code === 'SYNTAX_ERROR' ? s.pos : (s.namePos ?? s.pos)
+}
+
 /** Adds the statement's index (and, lacking a finer one, its position) to an error about it. */
 function pin(err: unknown, s: Statement): unknown {
   if (!(err instanceof AcheronError)) return err
   if (err.statement === undefined) err.statement = s.index
   if (err.line === undefined && err.statement === s.index) {
-    err.line = s.pos.line
-    err.column = s.pos.column
+    const at = failurePos(s, err.code)
+    err.line = at.line
+    err.column = at.column
   }
   return err
 }
@@ -332,8 +341,9 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
     throw pin(err, s)
   }
   if (o.ok) return o
+  const at = failurePos(s, o.failure.code)
   throw new AcheronError(o.failure.code, o.failure.message, {
-    statement: s.index, line: s.pos.line, column: s.pos.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+    statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
   })
 }
 
@@ -430,9 +440,10 @@ export async function executeScript(target: SqlTarget, script: string, params: r
     if (!o.ok) {
       // Which step failed, when the engine says so (`step`); else the error is pinned at BEGIN.
       const step = o.failure.step
-      const at = step !== undefined ? (steps[step]?.statement ?? unit.begin) : unit.begin
+      const failed = step !== undefined ? (steps[step]?.statement ?? unit.begin) : unit.begin
+      const at = failurePos(failed, o.failure.code)
       throw new AcheronError(o.failure.code, o.failure.message, {
-        statement: at.index, line: at.pos.line, column: at.pos.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+        statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
       })
     }
     const { result, commit } = o

@@ -21,7 +21,7 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
 const STATEMENT_WORDS = 'CREATE, DROP, SHOW, DESCRIBE, CALL, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-type Head = Pick<Statement, 'pos' | 'index' | 'text' | 'paramCount'>
+type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount'>
 
 class StatementParser extends ExprParser {
   parse(): Statement {
@@ -31,8 +31,16 @@ class StatementParser extends ExprParser {
     return stmt
   }
 
+  /** The first table or function name of the statement. */
+  private namePos: Pos | null = null
+
   private head(first: Token): Head {
-    return { pos: posOf(first), index: this.raw.index, text: this.raw.text, paramCount: this.params }
+    return { pos: posOf(first), ...(this.namePos !== null ? { namePos: this.namePos } : {}), index: this.raw.index, text: this.raw.text, paramCount: this.params }
+  }
+
+  protected override identifier(what: string, after?: string): string {
+    if (what === 'table name' && this.namePos === null) this.namePos = posOf(this.peek())
+    return super.identifier(what, after)
   }
 
   private statement(first: Token): Statement {
@@ -177,6 +185,7 @@ class StatementParser extends ExprParser {
 
   /** `table.function` */
   private functionName(after: string): { name: string; table: string; function: string } {
+    this.namePos ??= posOf(this.peek())
     const table = this.identifier('function name (table.function)', after)
     if (!this.isPunct('.')) this.fail(`'.' and a function name (functions are named table.function)`, `'${table}'`)
     this.next()
