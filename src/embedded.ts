@@ -186,7 +186,10 @@ export class EmbeddedDatabase implements Database {
     }
   }
 
-  /** Submits any engine transaction; resolves with its outcome (failures included, not thrown). */
+  /**
+   * Submits any engine transaction; resolves with its outcome (failures included, not thrown). The engine
+   * keeps `input` as given (no copy): the methods above copy the caller's values, this one does not.
+   */
   submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
     const started = this.metrics.begin()
     return this.engine.submit(input, plan ?? null).then(
@@ -207,7 +210,8 @@ export class EmbeddedDatabase implements Database {
     if (options.fuel !== undefined) limits.fuel = options.fuel
     if (options.memory !== undefined) limits.memoryBytes = options.memory
     const { result, commit } = unwrap(await this.submit({
-      kind: 'create-function', name, body: wasm, exportName: options.export ?? fnName,
+      // A copy: the caller may reuse its array once this returns, before the DDL runs or is logged.
+      kind: 'create-function', name, body: wasm.slice(), exportName: options.export ?? fnName,
       runtime: options.runtime ?? 'wasm', limits, orReplace: options.orReplace === true,
     }))
     return { rowsAffected: result.rowsAffected, commit }
