@@ -52,6 +52,12 @@ export interface OpenOptions {
   sync?: SyncMode
   /** Caps the batch log's bytes: an append beyond fails its batch whole, with STORAGE_FULL (a stand-in for a full disk). */
   storageBytesMax?: number
+  /**
+   * Caps the checkpoint file's bytes (SQLite's max_page_count): a checkpoint beyond fails as on a full
+   * disk and is retried; once `dirtyWritesMax` released writes wait for it, writes fail with STORAGE_FULL.
+   * A stand-in for a full disk on the checkpoint's side (tests).
+   */
+  checkpointBytesMax?: number
   /** Longest a released write waits for a checkpoint (ms; 0: a checkpoint after every batch). Default 1000; 0 in memory. */
   checkpointIntervalMs?: number
   /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
@@ -353,6 +359,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
   const store = new ThreadStateStore({
     file: join(dir, DATABASE_FILE), sync, runtimes, policy,
+    ...(options.checkpointBytesMax !== undefined ? { storageBytesMax: options.checkpointBytesMax } : {}),
     ...(options.crashAt !== undefined ? { crashAt: options.crashAt } : {}),
     ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
   }, log)
