@@ -6,6 +6,7 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
+import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
@@ -347,6 +348,8 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
 }
 
 async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void): Promise<{ batchLog: BatchLog; store: StateStore }> {
+  const damaged = fileProblems(dir)
+  if (damaged.length > 0) throw new DataDirDamagedError(damaged)
   const sync = options.sync ?? 'full'
   const crash = crashPoints(options.crashAt)
   const batchLog = await FileBatchLog.open({

@@ -27,6 +27,10 @@ ${CONSOLE_COMMAND_USAGE}
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
       the command that replays it
 
+  verify --data DIR
+      checks a stopped data directory (SQLite integrity, every row against its table, module hashes, the
+      batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
+
 Not in this version yet: bench (see README.md).`
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
@@ -119,6 +123,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest)
     case 'console':
       return runConsole(rest)
+    case 'verify':
+      return (await import('./verify.js')).verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'check':
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'demo': {

@@ -21,6 +21,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
+import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
 export { DATABASE_FILE }
 
@@ -131,7 +132,7 @@ export class SqliteStateFile {
     `)
     const format = this.meta('format')
     if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
-    else invariant(Number(format) === STORAGE_FORMAT, `storage format ${String(format)} of ${file} is not ${STORAGE_FORMAT}`)
+    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([`${file} is in storage format ${String(format)}, this version reads format ${STORAGE_FORMAT}`])
   }
 
   private meta(k: string): SqlValue | undefined {
@@ -143,14 +144,25 @@ export class SqliteStateFile {
     this.db.prepare('INSERT INTO _acheron_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, bindable(v))
   }
 
+  /**
+   * Reads the checkpoint, after the cheap checks of its consistency (module hashes, every function's
+   * module, the catalog against the SQLite tables): damage stops the open (DataDirDamagedError).
+   */
   load(): StoredState {
     const text = this.meta('catalog')
-    const catalog: CatalogData = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    let catalog: CatalogData
+    try {
+      catalog = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    } catch (err) {
+      throw new DataDirDamagedError([`${this.file}: the catalog in _acheron_meta cannot be read (${err instanceof Error ? err.message : String(err)})`])
+    }
     this.useCatalog(catalog)
     const modules = new Map<string, Uint8Array>()
     for (const [hash, bytes] of this.db.prepare('SELECT hash, bytes FROM _acheron_modules').raw(true).all() as [string, Buffer][]) {
       modules.set(hash, new Uint8Array(bytes))
     }
+    const problems = [...moduleProblems(this.file, catalog, modules), ...catalogTableProblems(this.db, this.file, catalog)]
+    if (problems.length > 0) throw new DataDirDamagedError(problems)
     const lastBatch = Number(this.meta('last_batch') ?? 0n)
     this.appliedBatch = this.flushedBatch = this.checkpointBatch = lastBatch
     this.appliedNextTxnId = Number(this.meta('next_txn_id') ?? 1n)

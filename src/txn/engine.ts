@@ -316,7 +316,7 @@ export class Engine {
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected) {
-        throw new Error(`the batch log does not follow the checkpoint: it holds batch ${e.batch} where batch ${expected} was due (checkpoint at batch ${state.lastBatch}); restore the missing log segments or run acheron verify`)
+        throw new Error(`the data directory is damaged, refusing to start: the checkpoint (acheron.db) holds batches up to ${state.lastBatch}, but the batch log (log/) holds batch ${e.batch} where batch ${expected} was due: batches ${expected} to ${e.batch - 1} are in neither (log segments were deleted, or the checkpoint lost part of its write-ahead log acheron.db-wal). Run acheron verify --data DIR; restore the directory from a backup`)
       }
       expected++
       const decoded = decodeBatch(e.body)
