@@ -29,6 +29,8 @@ export const DEFAULT_PARTITIONS = 8
 export const DEFAULT_BATCH_TXNS_MAX = 1000
 export const DEFAULT_BATCH_INTERVAL_MS = 2
 export const DEFAULT_PENDING_TXNS_MAX = 100_000
+/** Bytes of inputs waiting to be taken into a batch or answered (roughly: text and blob bytes). */
+export const DEFAULT_PENDING_BYTES_MAX = 256 * 1024 * 1024
 /** A checkpoint is taken at most this long after the first write it holds... */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000
 /** ...or once this many row writes wait for one (it bounds the executors' in-memory images). */
@@ -59,6 +61,10 @@ export interface OpenOptions {
    * A stand-in for a full disk on the checkpoint's side (tests).
    */
   checkpointBytesMax?: number
+  /** Bytes of one read's result (SELECT over a table) beyond which it fails with PAYLOAD_TOO_LARGE. Default 64 MiB. */
+  resultBytesMax?: number
+  /** Bytes of inputs accepted and not yet taken into a batch or answered, beyond which OVERLOADED. Default 256 MiB. */
+  pendingBytesMax?: number
   /** Longest a released write waits for a checkpoint (ms; 0: a checkpoint after every batch). Default 1000; 0 in memory. */
   checkpointIntervalMs?: number
   /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
@@ -180,6 +186,7 @@ export class EmbeddedDatabase implements Database {
         batchTxnsMax: options.batchTxnsMax ?? DEFAULT_BATCH_TXNS_MAX,
         batchIntervalMs: options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS,
         pendingTxnsMax: options.pendingTxnsMax ?? DEFAULT_PENDING_TXNS_MAX,
+        pendingBytesMax: options.pendingBytesMax ?? DEFAULT_PENDING_BYTES_MAX,
         runtimes,
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
@@ -332,7 +339,7 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
     const file = new SqliteStateFile(':memory:', 'off', { ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}) })
-    const service = new StateService(file, loaded ?? new Map(), policy, log)
+    const service = new StateService(file, loaded ?? new Map(), policy, log, options.resultBytesMax)
     return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }
   const dir = options.dir ?? DEFAULT_DATA_DIR
@@ -363,6 +370,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   const store = new ThreadStateStore({
     file: join(dir, DATABASE_FILE), sync, runtimes, policy,
     ...(options.checkpointBytesMax !== undefined ? { storageBytesMax: options.checkpointBytesMax } : {}),
+    ...(options.resultBytesMax !== undefined ? { resultBytesMax: options.resultBytesMax } : {}),
     ...(options.crashAt !== undefined ? { crashAt: options.crashAt } : {}),
     ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
   }, log)

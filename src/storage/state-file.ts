@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
-import { invariant } from '../errors.js'
+import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import { compareKeys, partitionOf, type RowKey } from '../schema/keys.js'
@@ -314,7 +314,7 @@ export class SqliteStateFile {
   }
 
   /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
-  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
+  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = [], resultBytesMax = Infinity): SqlValue[][] {
     this.flush()
     if (this.scanViews.get(table.name.toLowerCase()) !== table) {
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
@@ -323,14 +323,14 @@ export class SqliteStateFile {
       this.db.exec(createScanViewSql(table))
       this.scanViews.set(table.name.toLowerCase(), table)
     }
-    if (pending.length === 0) return this.runQuery(sql, values)
+    if (pending.length === 0) return this.runQuery(sql, values, resultBytesMax)
     const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
     try {
       for (const w of pending) {
         if (w.row !== null) insert.run(...w.row.map(bindable), 0)
         else insert.run(...table.columns.map((_, i) => (i === table.keyIndex ? w.key : null)), 1)
       }
-      return this.runQuery(sql, values)
+      return this.runQuery(sql, values, resultBytesMax)
     } finally {
       this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
     }
@@ -344,15 +344,26 @@ export class SqliteStateFile {
     this.scanViews.delete(name)
   }
 
-  private runQuery(sql: string, values: readonly SqlValue[]): SqlValue[][] {
+  /** Rows one at a time, stopping past `resultBytesMax` (estimated: text and blob bytes, 8 per other value). */
+  private runQuery(sql: string, values: readonly SqlValue[], resultBytesMax: number): SqlValue[][] {
     let stmt = this.queries.get(sql)
     if (stmt === undefined) {
       stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
       if (this.queries.size >= QUERY_STATEMENTS_MAX) this.queries.clear()
       this.queries.set(sql, stmt)
     }
-    const rows = stmt.all(...values.map(bindable)) as SqlValue[][]
-    for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
+    const rows: SqlValue[][] = []
+    let bytes = 0
+    for (const r of stmt.iterate(...values.map(bindable)) as Iterable<SqlValue[]>) {
+      for (let i = 0; i < r.length; i++) {
+        const v = r[i]
+        if (Buffer.isBuffer(v)) { r[i] = new Uint8Array(v); bytes += v.byteLength } else bytes += typeof v === 'string' ? v.length : 8
+      }
+      if (bytes > resultBytesMax) {
+        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query's result exceeds resultBytesMax (${resultBytesMax} bytes) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
+      }
+      rows.push(r)
+    }
     return rows
   }
 

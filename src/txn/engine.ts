@@ -18,7 +18,7 @@ import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
 import { RateLimitedLog } from './rate-limited-log.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
-import { Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
+import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
@@ -43,6 +43,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly onBatch?: ((record: BatchRecord) => void) | null
   /** Row writes released but in no checkpoint yet beyond which no batch is taken until a checkpoint. */
   readonly dirtyWritesMax: number
+  /** Bytes of inputs waiting (not yet taken into a batch, or reads not yet answered) beyond which OVERLOADED. */
+  readonly pendingBytesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
 }
@@ -211,6 +213,8 @@ export class Engine {
   private releaseTail: Promise<void> = Promise.resolve()
   /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
   private readonly lazyEntries = new Map<number, LogEntry>()
+  /** inputBytes of the reads submitted and not yet answered (bounded with the sequencer's by pendingBytesMax). */
+  private readBytes = 0
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
   private stopped: Error | null = null
   /** Lines about batches that failed whole (a full disk refuses every batch): a few, not one per batch. */
@@ -350,8 +354,18 @@ export class Engine {
     } catch (err) {
       return Promise.reject(err)
     }
-    if (isReadOnly(input)) return this.read(input)
-    const p = this.sequencer.submit(input, plan)
+    // The bytes of what waits are bounded: a flood of large inputs is refused, retryably, instead of
+    // holding them all in memory. One input alone is always accepted (the server bounds its size).
+    const bytes = inputBytes(input)
+    const waiting = this.sequencer.pendingBytes + this.readBytes
+    if (waiting > 0 && waiting + bytes > this.opts.pendingBytesMax) {
+      return Promise.reject(new AcheronError('OVERLOADED', `inputs of ${waiting} bytes wait already (pendingBytesMax ${this.opts.pendingBytesMax}); retry later`, { retryable: true }))
+    }
+    if (isReadOnly(input)) {
+      this.readBytes += bytes
+      return this.read(input).finally(() => { this.readBytes -= bytes })
+    }
+    const p = this.sequencer.submit(input, plan, bytes)
     this.schedule()
     return p
   }

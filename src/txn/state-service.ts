@@ -32,6 +32,9 @@ export interface CheckpointPolicy {
   readonly writesMax: number
 }
 
+/** Bytes of one read's result (text and blob bytes, 8 per other value) beyond which it fails. */
+export const RESULT_BYTES_MAX = 64 * 1024 * 1024
+
 export interface Checkpointed {
   /** The last batch the checkpoint holds. */
   readonly batch: number
@@ -66,6 +69,8 @@ export class StateService {
     private readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
     private readonly policy: CheckpointPolicy,
     private readonly log: LogFn,
+    /** A read's result beyond this many bytes fails with PAYLOAD_TOO_LARGE. */
+    private readonly resultBytesMax = RESULT_BYTES_MAX,
   ) {
     this.failureLog = new RateLimitedLog((m) => this.log('state', m))
   }
@@ -114,7 +119,7 @@ export class StateService {
   /** Executes a transaction over exactly the applied state. Its writes, if any, are the caller's to log and release. */
   run(txn: StateTxn): StateRun {
     try {
-      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn)
+      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn, this.resultBytesMax)
       return { ok: true, result: run.result, writes: run.writes }
     } catch (err) {
       if (err instanceof AcheronError) {

@@ -21,7 +21,7 @@ const file = new SqliteStateFile(init.file, init.sync, {
   crash: crashPoints(init.crashAt),
   ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
 })
-const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log)
+const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log, init.resultBytesMax)
 service.onCheckpoint = (c) => post({ event: 'checkpointed', checkpoint: c })
 
 function handle(req: StateThreadRequest): void {
