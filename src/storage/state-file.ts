@@ -43,6 +43,8 @@ export interface CatalogChange {
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
   readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+  /** Modules no function runs any more (collected at the DDL's position). */
+  readonly removedModules?: readonly string[]
 }
 
 /** One released batch's effects. */
@@ -243,6 +245,8 @@ export class SqliteStateFile {
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
+    const removeModule = this.db.prepare('DELETE FROM _acheron_modules WHERE hash = ?')
+    for (const hash of c.removedModules ?? []) removeModule.run(hash)
     this.setMeta('catalog', catalogToJson(c.catalog))
     this.useCatalog(c.catalog)
   }

@@ -647,6 +647,7 @@ export class Engine {
     if (effect.catalog === undefined) return { number, batch: [s], durable, outcomes, failure: null, writes: [], executeMs: 0, replayed }
     const modules = new Map(this.modules)
     for (const [hash, bytes] of effect.addedModules ?? []) modules.set(hash, bytes)
+    for (const hash of effect.removedModules ?? []) modules.delete(hash)
     const changedTables = [...(effect.createdTables ?? []), ...(effect.droppedTables ?? [])].map((t) => t.name.toLowerCase())
     const change = { ...effect, catalog: effect.catalog, modules, changedTables }
     return { number, batch: [s], durable, outcomes, failure: null, writes: [], change, executeMs: 0, replayed }
@@ -702,6 +703,7 @@ export class Engine {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.modules) this.modules.set(h, b)
+      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
       await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
     }
     this.executor.inner.release(e.number, e.writes, encoded)
@@ -710,6 +712,7 @@ export class Engine {
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
       ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
       ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules } : {}),
+      ...(e.change.removedModules !== undefined && e.change.removedModules.length > 0 ? { removedModules: e.change.removedModules } : {}),
     }
     if (e.writes.length > 0) {
       this.dirty.push({ batch: e.number, writes: e.writes.length })

@@ -90,6 +90,7 @@ export class StateService {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.addedModules ?? []) this.modules.set(h, b)
+      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
     }
     if (this.policy.intervalMs === 0 || this.file.uncommittedWrites >= this.policy.writesMax) this.checkpoint()
     else if (this.timer === null) this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, this.policy.intervalMs)
