@@ -310,19 +310,21 @@ export class Engine {
     const started = performance.now()
     const voided = new Set<number>()
     let lastLogged = 0
+    const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
+    let expected = from
+    // First the whole log's shape, before anything runs: a gap refuses the open with nothing replayed.
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind === 'void') voided.add(e.batch)
       lastLogged = Math.max(lastLogged, e.batch)
-    }
-    const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
-    let expected = from
-    let nextTxnId = state.nextTxnId
-    for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected) {
         throw new Error(`the data directory is damaged, refusing to start: the checkpoint (acheron.db) holds batches up to ${state.lastBatch}, but the batch log (log/) holds batch ${e.batch} where batch ${expected} was due: batches ${expected} to ${e.batch - 1} are in neither (log segments were deleted, or the checkpoint lost part of its write-ahead log acheron.db-wal). Run acheron verify --data DIR; restore the directory from a backup`)
       }
       expected++
+    }
+    let nextTxnId = state.nextTxnId
+    for (const e of this.opts.batchLog.entries()) {
+      if (e.kind !== 'batch' || e.batch < from) continue
       const decoded = decodeBatch(e.body)
       nextTxnId = decoded.firstTxnId + decoded.inputs.length
       if (voided.has(e.batch) || decoded.inputs.length === 0) continue

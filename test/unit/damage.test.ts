@@ -126,6 +126,30 @@ test('a bit flipped in the batch log: the open refuses naming the segment and of
   }
 })
 
+test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 1, logSegmentBytesMax: 256, logSegmentsKept: 1000, checkpointIntervalMs: 60_000 })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
+    await db.checkpoint()
+    for (let i = 0; i < 30; i++) await db.insert('kv', [[i, i]])
+    await db.close()
+    const lastBatch = (): number => {
+      const c = new Database(join(dir, 'acheron.db'), { readonly: true })
+      try { return Number(c.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck().get()) } finally { c.close() }
+    }
+    const before = lastBatch()
+    const segs = readdirSync(join(dir, 'log')).sort()
+    assert.ok(segs.length > 4, `${segs.length} segments`)
+    unlinkSync(join(dir, 'log', segs[Math.floor(segs.length / 2)] as string))
+    assert.match(await refusal(dir), /holds batch \d+ where batch \d+ was due: batches \d+ to \d+ are in neither/)
+    assert.is(lastBatch(), before, 'nothing was replayed into the checkpoint')
+    assert.match(verify(dir).out, /are in neither the checkpoint nor the log/)
+  } finally {
+    cleanup()
+  }
+})
+
 test('a checkpoint that lost part of its WAL (an older acheron.db than the log assumes): the open refuses naming the missing batches', async () => {
   const { dir, cleanup } = tempDir()
   const old = tempDir()
