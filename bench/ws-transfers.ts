@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
+import { threadSeconds, threadTicks } from './support/thread-cpu.js'
 import { percentile, unitRandomKeys } from './support/ws-support.js'
 
 const KEYS = 10_000
@@ -15,14 +16,14 @@ const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
-async function startServer(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startServer(dir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   // The flags `acheron serve` runs with from its bin (a larger young generation).
   const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'serve', '--data', dir, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
   })
-  return { url, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM') }) }
+  return { url, pid: child.pid ?? 0, stop: () => new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM') }) }
 }
 
 class Client {
@@ -72,6 +73,7 @@ console.log('| clients × in flight each | txn/s | p50 ms | p99 ms | batch size 
 console.log('|---|---|---|---|---|---|')
 for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 4]] as const) {
   const before = await totals()
+  const ticks = threadTicks(server.pid)
   const conns = Array.from({ length: clients }, () => new Client(server.url))
   await Promise.all(conns.map((c) => c.ready()))
   const latencies: number[] = []
@@ -94,6 +96,12 @@ for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 
   const after = await totals()
   const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0)
   // SHOW STATS is not a transaction: the deltas are exactly this row's transfers (and their batches).
+  if (process.env.BENCH_THREADS) {
+    // Server threads by creation order: main, V8's platform threads (GC, compilation), then the state
+    // thread and the execution workers (the busiest); libuv's pool does the log's fdatasync.
+    const rows = threadSeconds(ticks, threadTicks(server.pid), 0.05, server.pid)
+    console.error(`server threads, CPU µs per txn (${latencies.length} txns): ${rows.map((r) => `${r.comm}#${r.tid} ${Math.round((r.seconds * 1e6) / latencies.length)}`).join(', ')}`)
+  }
   const batchSize = delta('batches_total') > 0 ? delta('txns_total') / delta('batches_total') : 0
   const fallback = delta('txns_total') > 0 ? delta('fallback_txns_total') / delta('txns_total') : 0
   console.log(`| ${clients} × ${depth} | ${Math.round(latencies.length / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} | ${batchSize.toFixed(1)} | ${(fallback * 100).toFixed(1)}% |`)

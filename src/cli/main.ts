@@ -9,14 +9,18 @@ import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
+import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
 
 const USAGE = `usage: acheron <command> [options]
 
 commands:
-  serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--token T | --token-file F] [--sync full|normal|off]
+  serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--sync full|normal|off]
+        [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
+        [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
-      serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data)
+      serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
+      acheron serve --help explains each option
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
 ${CONSOLE_COMMAND_USAGE}
@@ -32,6 +36,62 @@ ${CONSOLE_COMMAND_USAGE}
       batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
 Not in this version yet: bench (see README.md).`
+
+/** `acheron serve --help`: every option with its default (docs/operations.md, "Access", has the rules). */
+export const SERVE_USAGE = `usage: acheron serve [options]
+
+Serves the WebSocket protocol (docs/client.md) and the browser console on one port. When ready it
+prints one line, "acheron listening on ws://HOST:PORT" (wss:// with TLS), on stdout; logs go to stderr.
+SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
+
+  --data DIR               data directory (default ./acheron-data)
+  --host H                 listen address (default 127.0.0.1). Without a token only a loopback address
+                           (127.0.0.0/8, ::1, localhost) is allowed: anything else is refused
+  --port P                 port (default 7878; 0 picks a free one)
+  --partitions N           partitions of a new table whose DDL names none (default 8)
+  --workers N              execution worker threads (default min(2, cores); 0: the main thread)
+  --sync full|normal|off   durability of each batch (default full)
+  --admin-token T          clients must authenticate; this token may do everything
+  --admin-token-file F     the same, read from a file (surrounding whitespace ignored)
+  --app-token T            an application token: CALL, INSERT/UPDATE/DELETE, SELECT, SHOW, DESCRIBE;
+                           its CREATE/DROP TABLE and CREATE/DROP FUNCTION are FORBIDDEN
+  --app-token-file F       the same, read from a file
+  --token T, --token-file F  the admin token (the older names)
+  --allow-origin ORIGIN    a web origin (scheme://host[:port]) whose pages may connect besides the
+                           server's own; repeatable. Other browser origins are refused (403)
+  --tls-cert F --tls-key F serve wss:// and https:// with this PEM certificate (chain) and key
+  --checkpoint-interval-ms N, --log-segment-bytes N, --log-segments-kept N  storage tuning
+
+Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
+ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
+ACHERON_REPLY_BUFFER_BYTES_PAUSE (8 MiB), ACHERON_REPLY_BUFFER_BYTES_MAX (64 MiB).`
+
+/** True for an address that only this machine reaches. */
+function isLoopbackHost(host: string): boolean {
+  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+}
+
+/** A token from `--NAME T` or `--NAME-file F` (not both); null when neither is given. */
+function tokenOption(values: Record<string, unknown>, name: string): string | null {
+  const direct = values[name] as string | undefined
+  const file = values[`${name}-file`] as string | undefined
+  if (direct !== undefined && file !== undefined) throw new Error(`give --${name} or --${name}-file, not both`)
+  const t = direct ?? (file !== undefined ? readFileSync(file, 'utf8').trim() : null)
+  if (t === '') throw new Error(`the ${name} is empty`)
+  return t
+}
+
+/** The admin and application tokens of `acheron serve`; `--token` is the admin token's older name. */
+function serveTokens(values: Record<string, unknown>): { admin: string | null; app: string | null } {
+  const legacy = tokenOption(values, 'token')
+  const admin = tokenOption(values, 'admin-token')
+  if (legacy !== null && admin !== null) throw new Error('give --token or --admin-token, not both (--token is the admin token)')
+  const app = tokenOption(values, 'app-token')
+  const adminToken = admin ?? legacy
+  if (adminToken !== null && app !== null && adminToken === app) throw new Error('the admin and application tokens must differ')
+  return { admin: adminToken, app }
+}
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
@@ -57,6 +117,13 @@ async function serve(args: string[]): Promise<number> {
       workers: { type: 'string' },
       token: { type: 'string' },
       'token-file': { type: 'string' },
+      'admin-token': { type: 'string' },
+      'admin-token-file': { type: 'string' },
+      'app-token': { type: 'string' },
+      'app-token-file': { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       sync: { type: 'string', default: 'full' },
       'checkpoint-interval-ms': { type: 'string' },
       'log-segment-bytes': { type: 'string' },
@@ -69,9 +136,23 @@ async function serve(args: string[]): Promise<number> {
       'crash-at': { type: 'string' },
     },
   })
-  if (values.token !== undefined && values['token-file'] !== undefined) throw new Error('give --token or --token-file, not both')
-  const token = values.token ?? (values['token-file'] !== undefined ? readFileSync(values['token-file'], 'utf8').trim() : null)
-  if (token === '') throw new Error('the token is empty')
+  const tokens = serveTokens(values)
+  const anyToken = tokens.admin !== null || tokens.app !== null
+  // Without a token anyone who reaches the port may do anything: only this machine may reach it.
+  if (!anyToken && !isLoopbackHost(values.host)) {
+    throw new Error(`--host ${values.host} is not a loopback address: give --admin-token (or --admin-token-file) to listen on it, or keep the default 127.0.0.1`)
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new Error('give --tls-cert and --tls-key together')
+  const tls = values['tls-cert'] !== undefined ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key'] as string) } : null
+  const allowedOrigins = values['allow-origin'] ?? []
+  for (const origin of allowedOrigins) {
+    let ok = false
+    try {
+      const u = new URL(origin)
+      ok = /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '' && u.hash === '' && u.username === ''
+    } catch { ok = false }
+    if (!ok) throw new Error(`--allow-origin ${origin}: give an origin, scheme://host[:port] (http or https, no path)`)
+  }
   const log = createLogger()
   const partitions = positiveInt('partitions', values.partitions)
   const workers = positiveInt('workers', values.workers, 0)
@@ -93,14 +174,27 @@ async function serve(args: string[]): Promise<number> {
   }
   const db = await open(mutants === null ? options : mutants.withMutant(options, mutant))
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
-  const payloadBytesMax = positiveInt('ACHERON_PAYLOAD_BYTES_MAX', process.env.ACHERON_PAYLOAD_BYTES_MAX) ?? DEFAULT_SERVER_LIMITS.payloadBytesMax
-  const connectionsMax = positiveInt('ACHERON_CONNECTIONS_MAX', process.env.ACHERON_CONNECTIONS_MAX) ?? DEFAULT_SERVER_LIMITS.connectionsMax
+  const limit = (name: string, fallback: number): number => positiveInt(name, process.env[name]) ?? fallback
+  const d = DEFAULT_SERVER_LIMITS
+  const limits = {
+    ...d,
+    payloadBytesMax: limit('ACHERON_PAYLOAD_BYTES_MAX', d.payloadBytesMax),
+    connectionsMax: limit('ACHERON_CONNECTIONS_MAX', d.connectionsMax),
+    pendingAuthConnectionsMax: limit('ACHERON_PENDING_AUTH_CONNECTIONS_MAX', d.pendingAuthConnectionsMax),
+    authDeadlineMs: limit('ACHERON_AUTH_DEADLINE_MS', d.authDeadlineMs),
+    replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
+    replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
+  }
   const server = await AcheronServer.listen({
-    db, host: values.host, port: positiveInt('port', values.port, 0) ?? 7878, token,
-    limits: { ...DEFAULT_SERVER_LIMITS, payloadBytesMax, connectionsMax }, log,
+    db, host: values.host, port: positiveInt('port', values.port, 0) ?? 7878,
+    token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
   })
   process.stdout.write(`acheron listening on ${server.url}\n`)
-  log({ level: 'info', msg: 'listening', url: server.url, console: server.url.replace(/^ws:/, 'http:') + '/', payloadBytesMax, connectionsMax, auth: token !== null })
+  if (!anyToken) log({ level: 'warn', msg: `no token: listening on ${values.host} only (loopback); anyone on this machine may do anything. Give --admin-token to require authentication and listen elsewhere` })
+  log({
+    level: 'info', msg: 'listening', url: server.url, console: server.consoleUrl, ...limits,
+    auth: anyToken, roles: [...(tokens.admin !== null ? ['admin'] : []), ...(tokens.app !== null ? ['app'] : [])], allowedOrigins, tls: tls !== null,
+  })
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
@@ -115,7 +209,7 @@ async function serve(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE + '\n')
+    process.stdout.write((command === 'serve' ? SERVE_USAGE : USAGE) + '\n')
     return 0
   }
   switch (command) {
@@ -157,10 +251,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+exitQuietlyOnClosedOutput()
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`acheron: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(1)
+    exitWhenFlushed(1)
   },
 )

@@ -35,6 +35,13 @@ export interface RemoteConnectOptions {
   connectTimeoutMs?: number
   /** Reads `FROM WASM FILE 'path'` on this machine (default: fs.readFileSync). */
   readFile?: (path: string) => Uint8Array
+  /**
+   * For `wss://`: the certificate authority (PEM) that signed the server's certificate, for a private or
+   * self-signed one; Node's own trust store (and NODE_EXTRA_CA_CERTS) applies otherwise.
+   */
+  ca?: string | Buffer | readonly (string | Buffer)[]
+  /** For `wss://`: false accepts any certificate (tests only: it gives up the server's identity). Default true. */
+  rejectUnauthorized?: boolean
 }
 
 export interface RemoteFunctionOptions {
@@ -322,7 +329,11 @@ export class RemoteDatabase implements Database {
     const headers: Record<string, string> = {}
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
     return new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(this.url, { headers })
+      const ws = new WebSocket(this.url, {
+        headers,
+        ...(this.options.ca !== undefined ? { ca: this.options.ca as string | Buffer | (string | Buffer)[] } : {}),
+        ...(this.options.rejectUnauthorized !== undefined ? { rejectUnauthorized: this.options.rejectUnauthorized } : {}),
+      })
       let settled = false
       let serverError: AcheronError | null = null
       const authId = this.options.token !== undefined ? this.nextId++ : null

@@ -1,14 +1,15 @@
 // The interactive console on node:readline: statements over several lines until `;` (a continuation prompt
 // meanwhile), BEGIN … COMMIT held and sent as one unit at its COMMIT, meta-commands (\help, \timing, \r,
 // \q), history across runs, Ctrl-C to drop the statement being typed, Ctrl-D or \q to leave.
-import { createInterface, type Interface } from 'node:readline'
+import { createInterface, type Completer, type Interface } from 'node:readline'
+import { CatalogNamesCache, complete } from './completion.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
 import type { Printer } from './printer.js'
 import { scanStatements } from './scan.js'
 import type { Session } from './session.js'
 import { statementsOf } from './source.js'
-import { UnitGrouper, type Unit } from './units.js'
+import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
 /** Between BEGIN and COMMIT, like psql's `=*>`. */
@@ -20,13 +21,15 @@ export function continuationPrompt(prompt: string): string {
 }
 
 export const HELP = String.raw`Statements end with ';' and may span lines; each is sent, and its result shown, on its own.
-BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT.
+BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
+ROLLBACK; drops them unsent.
 
 Meta-commands (at the start of a line):
   \help, \h, \?      this help
   \timing [on|off]   show how long each statement took (without an argument: toggle)
   \r                 forget the statement being typed, and a BEGIN block not yet sent
   \q                 quit (also Ctrl-D); Ctrl-C forgets the statement being typed
+  Tab completes keywords, tables, columns and functions; Up/Down walk the history
 
 SQL (docs/sql.md):
   CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
@@ -60,14 +63,26 @@ export class Repl {
   private linesQueued = 0
   private queue: Promise<void> = Promise.resolve()
   private rl: Interface | null = null
+  private readonly names: CatalogNamesCache
 
-  constructor(private readonly options: ReplOptions) {}
+  constructor(private readonly options: ReplOptions) {
+    this.names = new CatalogNamesCache((sql) => options.session.rows(sql))
+  }
+
+  /** Tab: keywords, meta-commands and the catalog's names (docs/console.md). */
+  private readonly completer = (line: string, callback: (err: null, result: [string[], string]) => void): void => {
+    void this.names.get().then((names) => callback(null, complete(line, names)))
+  }
 
   /** Runs until \q, Ctrl-D or the end of the input; resolves with the exit code. */
   run(): Promise<number> {
     const { input, output, history } = this.options
-    const rl = createInterface({ input, output, terminal: true, prompt: PROMPT, history: history.newestFirst(), historySize: HISTORY_ENTRIES_MAX })
+    const rl = createInterface({
+      input, output, terminal: true, prompt: PROMPT, history: history.newestFirst(), historySize: HISTORY_ENTRIES_MAX,
+      completer: this.completer as unknown as Completer,
+    })
     this.rl = rl
+    keepLineAtOldestEntry(rl)
     return new Promise<number>((resolve) => {
       rl.on('line', (line: string) => {
         this.syncHistory()
@@ -156,7 +171,12 @@ export class Repl {
     for (const s of statements) units.push(...this.grouper.push(s))
     for (let i = 0; i < units.length; i++) {
       const unit = units[i] as Unit
+      if (unit.rollback !== undefined) {
+        printer.note(rollbackNote(unit.rollback))
+        continue
+      }
       const outcome = await this.send(unit)
+      this.names.invalidate()
       if (outcome.ok) printer.results(outcome.results, unit.statements)
       else printer.failure(outcome.failure)
       if (this.timing) printer.timing(outcome.elapsedMs)
@@ -167,7 +187,7 @@ export class Repl {
       return
     }
     if (!wasInBlock && this.grouper.inBlock) {
-      printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (\\r drops them).')
+      printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (ROLLBACK or \\r drops them).')
     }
   }
 
@@ -214,6 +234,27 @@ export class Repl {
       }
       default:
         printer.warn(`unknown meta-command ${name}: \\help lists them`)
+    }
+  }
+}
+
+/**
+ * Up past the oldest history entry keeps the line (readline blanked it). readline moves back through
+ * history in `_historyPrev` (its key handler reaches it through a getter); where that is missing (another
+ * Node version), readline's own behaviour stays.
+ */
+function keepLineAtOldestEntry(rl: Interface): void {
+  const target = rl as unknown as { line: string; cursor: number; historyIndex: number; history: string[]; _refreshLine(): void; _historyPrev?: () => void }
+  const prev = target._historyPrev
+  if (typeof prev !== 'function') return
+  target._historyPrev = function (this: typeof target) {
+    const before = { line: this.line, cursor: this.cursor, index: this.historyIndex }
+    prev.call(this)
+    if (this.historyIndex >= this.history.length && before.index >= 0 && before.index < this.history.length) {
+      this.historyIndex = before.index
+      this.line = before.line
+      this.cursor = before.cursor
+      this._refreshLine()
     }
   }
 }

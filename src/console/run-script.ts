@@ -3,7 +3,7 @@
 import type { Printer } from './printer.js'
 import type { Session } from './session.js'
 import { statementsOf, type Source } from './source.js'
-import { UnitGrouper, type Unit } from './units.js'
+import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export function unitsOf(sources: readonly Source[]): Unit[] {
   const grouper = new UnitGrouper()
@@ -20,6 +20,11 @@ export function unitsOf(sources: readonly Source[]): Unit[] {
 
 export async function runScript(sources: readonly Source[], session: Session, printer: Printer): Promise<number> {
   for (const unit of unitsOf(sources)) {
+    if (unit.rollback !== undefined) {
+      // On stderr: stdout holds only results (one JSON line each with --json).
+      printer.warn(rollbackNote(unit.rollback))
+      continue
+    }
     const outcome = await session.run(unit)
     if (!outcome.ok) {
       printer.failure(outcome.failure)

@@ -97,6 +97,11 @@ export class Session {
     }
   }
 
+  /** The rows of one query (for the REPL's completion); rejects on any failure. */
+  async rows(sql: string): Promise<readonly (readonly unknown[])[]> {
+    return (await (await this.database()).query(sql)).rows
+  }
+
   async close(): Promise<void> {
     const db = this.db
     this.db = null

@@ -1,9 +1,17 @@
 // Statements → units, one request each. A statement is its own unit, so the first failure stops a script
 // before the next statement is sent; but BEGIN; ...; COMMIT; is one transaction that the contract says is
-// "sent together" (CONTRACT.md §3), so a BEGIN opens a unit that its COMMIT closes.
+// "sent together" (CONTRACT.md §3), so a BEGIN opens a unit that its COMMIT closes, and a ROLLBACK drops it
+// unsent.
 import type { SourceStatement } from './source.js'
 
-export interface Unit { readonly statements: readonly SourceStatement[] }
+export interface Unit {
+  readonly statements: readonly SourceStatement[]
+  /**
+   * A ROLLBACK: nothing is sent (a BEGIN block reaches the server only at its COMMIT, so there is nothing
+   * to undo there); `dropped` is how many held statements it discarded, null when no block was open.
+   */
+  readonly rollback?: { readonly dropped: number | null }
+}
 
 export class UnitGrouper {
   private block: SourceStatement[] | null = null
@@ -15,6 +23,11 @@ export class UnitGrouper {
 
   /** The next statement in order → the units it completes (none while a BEGIN block is open). */
   push(s: SourceStatement): Unit[] {
+    if (s.verb === 'ROLLBACK') {
+      const dropped = this.block === null ? null : this.block.length
+      this.block = null
+      return [{ statements: [s], rollback: { dropped } }]
+    }
     if (this.block !== null) {
       this.block.push(s)
       if (s.verb !== 'COMMIT') return []
@@ -45,4 +58,10 @@ export class UnitGrouper {
     this.block = null
     return n
   }
+}
+
+/** What the console says for a ROLLBACK unit. */
+export function rollbackNote(rollback: { readonly dropped: number | null }): string {
+  if (rollback.dropped === null) return 'ROLLBACK: no transaction in progress (nothing was sent)'
+  return `ROLLBACK: the BEGIN block (${rollback.dropped} statement${rollback.dropped === 1 ? '' : 's'}) was not sent; nothing of it ran`
 }

@@ -4,7 +4,7 @@
 // for the token when one is configured (`Authorization: Bearer T` or `?token=T`).
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { sameToken } from './auth.js'
+import { authRequired, roleOf, type Tokens } from './access.js'
 
 /** The page's files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
 export const CONSOLE_DIR = new URL('../../../static/console/', import.meta.url)
@@ -35,8 +35,8 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
 }
 
 export interface HttpConsoleOptions {
-  /** null: /stats is open to anyone who can reach the port. */
-  readonly token: string | null
+  /** Neither token: /stats is open to anyone who can reach the port; otherwise either token reads it. */
+  readonly tokens: Tokens
   /** The metrics as of now: name → value (the rows of SHOW STATS). */
   readonly stats: () => Record<string, number>
   readonly log: (event: Record<string, unknown>) => void
@@ -78,9 +78,9 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
       return text(400, 'Bad request target.')
     }
     if (url.pathname === '/stats') {
-      if (o.token !== null) {
+      if (authRequired(o.tokens)) {
         const t = presentedToken(req, url)
-        if (t === null || !sameToken(t, o.token)) {
+        if (t === null || roleOf(o.tokens, t) === null) {
           return sendError(401, 'UNAUTHORIZED', 'send the token as "Authorization: Bearer T" or ?token=T', { 'www-authenticate': 'Bearer' })
         }
       }

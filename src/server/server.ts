@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
-import { sameToken } from './auth.js'
+import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { decodeRequest, errorReply, okReply, requestIdOf, type Request } from './wire.js'
+import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -18,60 +20,146 @@ export interface ServerLimits {
   /** Requests in flight on one connection / on the whole server; beyond them, OVERLOADED. */
   readonly inFlightPerConnectionMax: number
   readonly inFlightTotalMax: number
-  /** Open connections; one more is answered OVERLOADED and closed (1013). */
+  /** Open authenticated connections; one more is answered OVERLOADED and closed (1013). */
   readonly connectionsMax: number
+  /**
+   * Connections still authenticating (token configured, no valid `Authorization` header, no auth frame
+   * yet). A separate cap, so that clients without the token never take the owner's slots.
+   */
+  readonly pendingAuthConnectionsMax: number
+  /** A connection still authenticating after this long gets UNAUTHORIZED and is closed (1008). */
+  readonly authDeadlineMs: number
+  /** Reply bytes a connection has not read (`bufferedAmount`) at which the server stops reading its requests. */
+  readonly replyBufferBytesPause: number
+  /** Unread reply bytes at which, when another reply is ready, the connection is closed (1013 OVERLOADED). */
+  readonly replyBufferBytesMax: number
 }
 
 /** How far past `payloadBytesMax` a frame is still read, so that it can be answered with an error. */
 export const FRAME_HEADROOM_BYTES = 1024 * 1024
+/** Largest frame of a connection that has not authenticated (an auth frame is far smaller); beyond: close 1009. */
+export const PRE_AUTH_FRAME_BYTES_MAX = 4096
+/**
+ * How long a peer may take to answer the close handshake (at shutdown, for a slow reader, after a refusal)
+ * before its socket is destroyed; ws alone would wait 30 s.
+ */
+export const CLOSE_HANDSHAKE_WAIT_MS = 2000
+/**
+ * Distinct refused origins logged; a page can retry in a loop, so each origin is logged once, and past
+ * this many origins refusals are no longer logged (the log must not grow at a page's will).
+ */
+export const REFUSED_ORIGINS_LOGGED_MAX = 256
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   payloadBytesMax: 16 * 1024 * 1024,
   inFlightPerConnectionMax: 4096,
   inFlightTotalMax: 65_536,
   connectionsMax: 1024,
+  pendingAuthConnectionsMax: 128,
+  authDeadlineMs: 5000,
+  replyBufferBytesPause: 8 * 1024 * 1024,
+  replyBufferBytesMax: 64 * 1024 * 1024,
+}
+
+export interface TlsOptions {
+  /** PEM certificate chain and private key (`--tls-cert`, `--tls-key`). */
+  readonly cert: string | Buffer
+  readonly key: string | Buffer
 }
 
 export interface ServerOptions {
   readonly db: EmbeddedDatabase
   readonly host: string
   readonly port: number
-  /** Clients must present this token (upgrade header or first frame); null: no authentication. */
+  /**
+   * The admin token (`--token`, `--admin-token`): clients present it on the upgrade or in their first frame.
+   * With neither token, nobody authenticates and everyone is admin.
+   */
   readonly token: string | null
+  /** The application token (`--app-token`): CALL, DML and reads; DDL is FORBIDDEN. */
+  readonly appToken?: string | null
+  /** Web origins allowed besides the server's own (`--allow-origin`), as scheme://host[:port]. */
+  readonly allowedOrigins?: readonly string[]
+  /** Serve wss:// and https:// instead of ws:// and http://. */
+  readonly tls?: TlsOptions | null
   readonly limits: ServerLimits
   /** One structured log event (a JSON line on stderr for `acheron serve`). */
   readonly log: (event: Record<string, unknown>) => void
+}
+
+type RefusalCode = 'UNAUTHORIZED' | 'OVERLOADED' | 'INTERNAL'
+const CLOSE_CODES: Readonly<Record<RefusalCode, number>> = { UNAUTHORIZED: 1008, OVERLOADED: 1013, INTERNAL: 1011 }
+
+/** Answers an upgrade with a plain HTTP error and drops the socket (no WebSocket is made). */
+function refuseUpgrade(socket: Duplex, status: 403 | 503, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } })
+  const reason = status === 403 ? 'Forbidden' : 'Service Unavailable'
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+}
+
+/**
+ * ws fixes a connection's frame limit from its server's `maxPayload` and has no public setter. A connection
+ * that authenticates by its first frame was accepted by the pre-auth server (PRE_AUTH_FRAME_BYTES_MAX), so
+ * its receiver's limit is raised here (ws emits messages synchronously, so the very next frame sees it).
+ * False when this ws keeps the limit elsewhere: the connection is then refused, never silently left at
+ * 4 KiB, and test/server/access.test.ts fails.
+ */
+function liftFrameLimit(ws: WebSocket, bytes: number): boolean {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver
+  if (receiver === undefined || receiver._maxPayload !== PRE_AUTH_FRAME_BYTES_MAX) return false
+  receiver._maxPayload = bytes
+  return true
 }
 
 /**
  * The WebSocket server of CONTRACT.md §4: one JSON request per text frame, many in flight per
  * connection, replies matched by id. SQL runs through the same executor as the embedded API, except
  * that the server never opens a client-supplied path (`FROM WASM FILE` is FORBIDDEN here).
+ *
+ * Two ws servers share the port's upgrades (docs/operations.md "Access"): connections that are
+ * authenticated at the upgrade (a valid Bearer header, or no token configured) get the full frame limit;
+ * the others get PRE_AUTH_FRAME_BYTES_MAX, a deadline and their own connection cap until their first frame
+ * authenticates them. ws enforces `maxPayload` from the frame header, before buffering the payload.
  */
 export class AcheronServer {
-  private readonly wss: WebSocketServer
+  private readonly wssOpen: WebSocketServer
+  private readonly wssPending: WebSocketServer
+  private readonly tokens: Tokens
+  private readonly originRule: OriginRule
+  private readonly sockets = new Set<WebSocket>()
+  /** Origins whose refusal was logged (at most REFUSED_ORIGINS_LOGGED_MAX). */
+  private readonly refusedOrigins = new Set<string>()
   private inFlightTotal = 0
-  /** Accepted connections still open (a refused one never counts). */
-  private connections = 0
+  /** Authenticated connections still open (a refused one never counts). */
+  private authedConnections = 0
+  /** Connections still authenticating. */
+  private pendingConnections = 0
   /** Live gauges for SHOW STATS and GET /stats. */
   private readonly gauges: ServerGauges
   private shuttingDown = false
   private drained: (() => void) | null = null
 
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
-    this.wss = new WebSocketServer({ server: http, maxPayload: o.limits.payloadBytesMax + FRAME_HEADROOM_BYTES })
-    this.wss.on('connection', (ws, req) => this.connection(ws, req))
+    this.tokens = { admin: o.token, app: o.appToken ?? null }
+    this.originRule = {
+      tls: o.tls != null,
+      allowedOrigins: (o.allowedOrigins ?? []).map((x) => normalizeOrigin(x) ?? x),
+      authRequired: authRequired(this.tokens),
+    }
+    this.wssOpen = new WebSocketServer({ noServer: true, maxPayload: o.limits.payloadBytesMax + FRAME_HEADROOM_BYTES })
+    this.wssPending = new WebSocketServer({ noServer: true, maxPayload: PRE_AUTH_FRAME_BYTES_MAX })
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head))
     const self = this
     this.gauges = {
-      get connections() { return self.connections },
+      get connections() { return self.authedConnections + self.pendingConnections },
       get requestsInFlight() { return self.inFlightTotal },
     }
-    http.on('request', httpConsole({ token: o.token, stats: () => statsObject(o.db.statsRows(this.gauges)), log: o.log }))
+    http.on('request', httpConsole({ tokens: this.tokens, stats: () => statsObject(o.db.statsRows(this.gauges)), log: o.log }))
   }
 
   static listen(o: ServerOptions): Promise<AcheronServer> {
     // GET / is the browser console, GET /stats the metrics; upgrades at any path are the WebSocket protocol.
-    const http = createServer()
+    const http = o.tls != null ? createTlsServer({ cert: o.tls.cert, key: o.tls.key }) : createServer()
     const server = new AcheronServer(o, http)
     return new Promise((resolve, reject) => {
       http.once('error', reject)
@@ -79,67 +167,164 @@ export class AcheronServer {
     })
   }
 
+  /** ws://HOST:PORT, or wss:// with TLS. */
   get url(): string {
     const a = this.http.address() as AddressInfo
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address
-    return `ws://${host}:${a.port}`
+    return `${this.o.tls != null ? 'wss' : 'ws'}://${host}:${a.port}`
   }
 
-  private connection(ws: WebSocket, req: IncomingMessage): void {
-    const { token, limits } = this.o
-    const send = (text: string) => { if (ws.readyState === WebSocket.OPEN) ws.send(text) }
-    const refuse = (code: 'UNAUTHORIZED' | 'OVERLOADED', message: string) => {
+  /** The browser console's address: http://HOST:PORT/, or https:// with TLS. */
+  get consoleUrl(): string {
+    return this.url.replace(/^ws/, 'http') + '/'
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.shuttingDown) return refuseUpgrade(socket, 503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another')
+    const why = originRefusal(this.originRule, req)
+    if (why !== null) {
+      const origin = String(req.headers.origin)
+      if (!this.refusedOrigins.has(origin) && this.refusedOrigins.size < REFUSED_ORIGINS_LOGGED_MAX) {
+        this.refusedOrigins.add(origin)
+        this.o.log({ level: 'warn', msg: 'origin not allowed (logged once per origin)', reason: why, host: req.headers.host, remote: req.socket.remoteAddress })
+      }
+      return refuseUpgrade(socket, 403, 'FORBIDDEN', why)
+    }
+    const bearer = authRequired(this.tokens) ? bearerRole(this.tokens, req) : 'admin'
+    if (bearer === 'admin' || bearer === 'app') {
+      this.wssOpen.handleUpgrade(req, socket, head, (ws) => this.connection(ws, req, bearer))
+    } else {
+      this.wssPending.handleUpgrade(req, socket, head, (ws) => this.connection(ws, req, bearer === null ? 'wrong token' : 'pending'))
+    }
+  }
+
+  private connection(ws: WebSocket, req: IncomingMessage, state: Role | 'pending' | 'wrong token'): void {
+    const { limits } = this.o
+    const remote = req.socket.remoteAddress
+    this.sockets.add(ws)
+    ws.once('close', () => this.sockets.delete(ws))
+    ws.on('error', (err) => this.o.log({ level: 'warn', msg: 'connection error', error: err.message, remote }))
+
+    // Replies: past replyBufferBytesPause unread bytes, stop reading this connection's requests (TCP
+    // backpressure reaches the client); resume when the socket drains. Past replyBufferBytesMax, close.
+    let paused = false
+    let slowReaderClosed = false
+    const send = (text: string): void => {
+      if (ws.readyState !== WebSocket.OPEN) return
+      const unread = ws.bufferedAmount
+      if (unread >= limits.replyBufferBytesMax) return closeSlowReader(unread)
+      ws.send(text)
+      if (!paused && ws.bufferedAmount >= limits.replyBufferBytesPause) {
+        paused = true
+        ws.pause()
+      }
+    }
+    req.socket.on('drain', () => {
+      if (paused && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < limits.replyBufferBytesPause) {
+        paused = false
+        ws.resume()
+      }
+    })
+    const closeSlowReader = (unread: number): void => {
+      if (slowReaderClosed) return
+      slowReaderClosed = true
+      this.o.log({ level: 'warn', msg: 'slow reader: connection closed', code: 'OVERLOADED', unreadReplyBytes: unread, replyBufferBytesMax: limits.replyBufferBytesMax, remote })
+      ws.close(CLOSE_CODES.OVERLOADED, `OVERLOADED: more than ${limits.replyBufferBytesMax} bytes of replies unread`)
+      setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
+    }
+    // A refused peer that does not answer the close handshake would keep its socket (and, while
+    // authenticating, its slot) for ws's 30 s close timeout: it gets CLOSE_HANDSHAKE_WAIT_MS.
+    const refuse = (code: RefusalCode, message: string): void => {
       send(errorReply(null, new AcheronError(code, message)))
-      ws.close(code === 'UNAUTHORIZED' ? 1008 : 1013, code)
+      ws.close(CLOSE_CODES[code], code)
+      setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
     }
-    if (this.connections >= limits.connectionsMax) {
-      this.o.log({ level: 'warn', msg: 'connection refused', reason: `${limits.connectionsMax} connections open`, remote: req.socket.remoteAddress })
-      return refuse('OVERLOADED', `at most ${limits.connectionsMax} connections; retry later`)
+
+    if (state === 'wrong token') return refuse('UNAUTHORIZED', 'wrong token')
+    let role: Role | null = null
+    const admit = (r: Role): boolean => {
+      if (this.authedConnections >= limits.connectionsMax) {
+        this.o.log({ level: 'warn', msg: 'connection refused', reason: `${limits.connectionsMax} connections open`, remote })
+        refuse('OVERLOADED', `at most ${limits.connectionsMax} connections; retry later`)
+        return false
+      }
+      this.authedConnections++
+      ws.once('close', () => { this.authedConnections-- })
+      role = r
+      return true
     }
-    this.connections++
-    ws.once('close', () => { this.connections-- })
-    const header = req.headers.authorization
-    let authed = token === null || (header !== undefined && sameToken(header, `Bearer ${token}`))
-    if (!authed && header !== undefined) return refuse('UNAUTHORIZED', 'wrong token')
+    let deadline: NodeJS.Timeout | null = null
+    let pendingCounted = false
+    const leavePending = (): void => {
+      if (deadline !== null) clearTimeout(deadline)
+      deadline = null
+      if (pendingCounted) this.pendingConnections--
+      pendingCounted = false
+    }
+    if (state === 'pending') {
+      if (this.pendingConnections >= limits.pendingAuthConnectionsMax) {
+        this.o.log({ level: 'warn', msg: 'connection refused', reason: `${limits.pendingAuthConnectionsMax} connections authenticating`, remote })
+        return refuse('OVERLOADED', `at most ${limits.pendingAuthConnectionsMax} connections may be authenticating at once; retry later`)
+      }
+      this.pendingConnections++
+      pendingCounted = true
+      ws.once('close', leavePending)
+      deadline = setTimeout(() => {
+        deadline = null
+        refuse('UNAUTHORIZED', `no authentication within ${limits.authDeadlineMs} ms: send "Authorization: Bearer T" on the upgrade or {"op":"auth","token":T} as the first frame`)
+      }, limits.authDeadlineMs)
+    } else if (!admit(state)) {
+      return
+    }
     let inFlight = 0
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      // Closing (refused, slow reader, shutdown): frames still arriving are not run, their replies could not be sent.
+      if (ws.readyState !== WebSocket.OPEN) return
       const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength
       if (bytes > limits.payloadBytesMax) {
-        if (!authed) return refuse('UNAUTHORIZED', 'authenticate first')
-        return send(errorReply(null, new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
+        if (role === null) return refuse('UNAUTHORIZED', 'authenticate first')
+        const head = Buffer.isBuffer(data) ? data : Array.isArray(data) ? (data[0] ?? Buffer.alloc(0)) : Buffer.from(data as ArrayBuffer)
+        return send(errorReply(leadingRequestId(head), new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
       }
       let request: Request
       try {
         if (isBinary) throw new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary')
         request = decodeRequest(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
       } catch (err) {
-        if (!authed) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+        if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
         return send(errorReply(requestIdOf(err), err))
       }
       if (request.op === 'auth') {
-        if (!authed && (token === null || !sameToken(request.token, token))) return refuse('UNAUTHORIZED', 'wrong token')
-        authed = true
+        if (role === null) {
+          const r = roleOf(this.tokens, request.token)
+          if (r === null) return refuse('UNAUTHORIZED', 'wrong token')
+          leavePending()
+          if (!admit(r)) return
+          if (!liftFrameLimit(ws, limits.payloadBytesMax + FRAME_HEADROOM_BYTES)) {
+            this.o.log({ level: 'error', msg: 'cannot raise the frame limit after first-frame authentication (ws internals changed)' })
+            return refuse('INTERNAL', 'this server cannot lift the pre-authentication frame limit; authenticate with an Authorization header')
+          }
+        }
         if (request.id !== null) send(okReply(request.id, []))
         return
       }
-      if (!authed) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+      if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
       if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another', { retryable: true })))
       if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
         return send(errorReply(request.id, new AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
       }
       inFlight++
       this.inFlightTotal++
-      void this.handle(request).then(send).finally(() => {
+      void this.handle(request, role).then(send).finally(() => {
         inFlight--
         this.inFlightTotal--
         if (this.inFlightTotal === 0) this.drained?.()
       })
     })
-    ws.on('error', (err) => this.o.log({ level: 'warn', msg: 'connection error', error: err.message }))
   }
 
-  private async handle(r: Exclude<Request, { op: 'auth' }>): Promise<string> {
+  private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
     const db = this.o.db
     try {
       if (r.op === 'call') {
@@ -147,7 +332,8 @@ export class AcheronServer {
         return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
       }
       // No readFile: the server never opens a path a client names.
-      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, {}))
+      const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, authorize))
     } catch (err) {
       if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
       return errorReply(r.id, err)
@@ -156,14 +342,32 @@ export class AcheronServer {
 
   /**
    * Graceful stop: refuse new connections and requests (SHUTTING_DOWN), let the engine finish and make
-   * durable everything it accepted, send those replies, then close the connections.
+   * durable everything it accepted, send those replies, then close the connections; a peer that does not
+   * answer the close handshake within CLOSE_HANDSHAKE_WAIT_MS has its socket destroyed.
    */
   async close(): Promise<void> {
     this.shuttingDown = true
     this.http.close()
     await this.o.db.close()
     if (this.inFlightTotal > 0) await new Promise<void>((resolve) => { this.drained = resolve })
-    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down')
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+    const closing = [...this.sockets].map((ws) => new Promise<void>((resolve) => {
+      if (ws.readyState === WebSocket.CLOSED) return resolve()
+      ws.once('close', () => resolve())
+      ws.close(1001, 'server shutting down')
+    }))
+    let timer: NodeJS.Timeout | undefined
+    const waited = await Promise.race([
+      Promise.all(closing).then(() => 'closed' as const),
+      new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_HANDSHAKE_WAIT_MS) }),
+    ])
+    clearTimeout(timer)
+    if (waited === 'timeout') {
+      this.o.log({ level: 'warn', msg: 'close handshake unanswered; destroying sockets', connections: this.sockets.size, waitedMs: CLOSE_HANDSHAKE_WAIT_MS })
+      for (const ws of this.sockets) ws.terminate()
+    }
+    await Promise.all([
+      new Promise<void>((resolve) => this.wssOpen.close(() => resolve())),
+      new Promise<void>((resolve) => this.wssPending.close(() => resolve())),
+    ])
   }
 }

@@ -1,5 +1,14 @@
 import { AcheronError, type AcheronErrorDetails, type CommitPosition } from '../errors.js'
+import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { checkWellFormedText, loneSurrogateIndex, notWellFormedMessage } from '../values.js'
+
+/** A qualified function name `t.f`: two identifiers and the dot. A longer "fn" is refused before any lookup. */
+export const FUNCTION_NAME_CHARS_MAX = 2 * IDENTIFIER_LENGTH_MAX + 1
+/**
+ * How deeply a frame's JSON may nest (the frame object is level 1; a valid request needs 3). Deeper is
+ * SYNTAX_ERROR: nothing of the protocol nests, and recursive code (messages, logs) must never overflow the stack.
+ */
+export const WIRE_NESTING_DEPTH_MAX = 32
 
 /**
  * The wire form of values (CONTRACT.md §4): JSON numbers for integers within ±2^53 and for reals,
@@ -35,6 +44,9 @@ export function decodeValue(v: unknown, what: string): unknown {
 
 /** A "fn" that is not well-formed UTF-16 names no function and cannot be logged: a malformed request. */
 export function checkFunctionName(fn: string): void {
+  if (fn.length > FUNCTION_NAME_CHARS_MAX) {
+    throw new AcheronError('SYNTAX_ERROR', `"fn" is at most ${FUNCTION_NAME_CHARS_MAX} characters (table.function, identifiers of at most ${IDENTIFIER_LENGTH_MAX}), got ${fn.length}`)
+  }
   const at = loneSurrogateIndex(fn)
   if (at >= 0) throw new AcheronError('SYNTAX_ERROR', notWellFormedMessage('"fn"', fn.charCodeAt(at), `index ${at}`))
 }
@@ -58,11 +70,15 @@ export function decodeRequest(text: string): Request {
   }
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new AcheronError('SYNTAX_ERROR', 'a frame must be one JSON object')
   const m = msg as Record<string, unknown>
-  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : null
+  // Every error reply carries the id the frame had, whenever it had a numeric one (even one refused below).
+  const numericId = typeof m.id === 'number' ? m.id : null
+  const id = numericId !== null && Number.isSafeInteger(numericId) ? numericId : null
   const bad = (why: string): never => {
-    throw Object.assign(new AcheronError('SYNTAX_ERROR', why), { requestId: id })
+    throw Object.assign(new AcheronError('SYNTAX_ERROR', why), { requestId: numericId })
   }
+  if (nestingExceeds(m, WIRE_NESTING_DEPTH_MAX)) bad(`a frame's JSON is nested deeper than ${WIRE_NESTING_DEPTH_MAX} levels`)
   if (m.op === 'auth') return { id, op: 'auth', token: typeof m.token === 'string' ? m.token : '' }
+  if (numericId !== null && id === null) bad(`"id" must be an integer within ±2^53, got ${numericId}`)
   if (id === null) bad('a request needs a numeric "id"')
   // Values are named as the SDKs name them ("argument 2", "parameter 1"), so one mistake reads the same
   // embedded, through the remote SDK and in a raw frame.
@@ -90,6 +106,31 @@ export function decodeRequest(text: string): Request {
     return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument') }
   }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"`)
+}
+
+/** True when `v` nests objects/arrays deeper than `max` levels; iterative, so any depth is safe to check. */
+function nestingExceeds(v: unknown, max: number): boolean {
+  const stack: { node: object; depth: number }[] = [{ node: v as object, depth: 1 }]
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.depth > max) return true
+    for (const child of Array.isArray(top.node) ? top.node : Object.values(top.node)) {
+      if (typeof child === 'object' && child !== null) stack.push({ node: child as object, depth: top.depth + 1 })
+    }
+  }
+  return false
+}
+
+/** How much of an oversized frame is looked at for its id (`leadingRequestId`). */
+const LEADING_ID_BYTES_MAX = 64
+
+/**
+ * The id of a frame that is refused without being parsed (PAYLOAD_TOO_LARGE), read from its first bytes
+ * when it starts with `{"id":n` (as the SDK and the console send it); otherwise null.
+ */
+export function leadingRequestId(frame: Buffer): number | null {
+  const m = /^\s*\{\s*"id"\s*:\s*(-?\d{1,16})\s*[,}]/.exec(frame.subarray(0, LEADING_ID_BYTES_MAX).toString('latin1'))
+  const id = m === null ? NaN : Number(m[1])
+  return Number.isSafeInteger(id) ? id : null
 }
 
 /** The id a rejected frame carried, if any. */

@@ -154,7 +154,8 @@ export interface OrderTerm { readonly expr: SqlExpr; readonly descending: boolea
 
 export interface SelectStmt extends StatementBase {
   readonly kind: 'select'
-  readonly table: string
+  /** null: `SELECT` without `FROM`, which evaluates its expressions once (`SELECT 1 + 1`). */
+  readonly table: string | null
   /** `FROM t AS a`: qualifiers may use `a`. */
   readonly tableAlias: string | null
   readonly distinct: boolean

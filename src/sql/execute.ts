@@ -33,6 +33,11 @@ export interface ExecuteOptions {
    * Absent on a server, which never opens a client-supplied path: FILE is then FORBIDDEN.
    */
   readFile?: (path: string) => Uint8Array
+  /**
+   * Checked for every statement of the script before any of it runs; throwing refuses the whole script
+   * (the server refuses an application token's DDL here: FORBIDDEN).
+   */
+  authorize?: (statement: Statement) => void
 }
 
 /** `ExecuteOptions.readFile` for a client on this machine (console, embedded SDK). */
@@ -151,7 +156,7 @@ class Planner {
         const p = this.delete(s)
         return p.input.kind === 'delete' ? p : null
       }
-      case 'select': return this.pointSelect(s, this.table(s.table))
+      case 'select': return s.table === null ? null : this.pointSelect(s, this.table(s.table))
       default: return null
     }
   }
@@ -201,6 +206,15 @@ class Planner {
   }
 
   private select(s: SelectStmt): Planned {
+    if (s.table === null) {
+      // No table: the expressions are evaluated once, over one row with no columns.
+      const r = renderSelect(s, { source: NO_TABLE_SOURCE, columns: [], params: this.params })
+      return {
+        statement: s,
+        input: { kind: 'select', table: null, sql: r.sql, values: r.values },
+        shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+      }
+    }
     const def = this.table(s.table)
     const point = this.pointSelect(s, def)
     if (point !== null) return point
@@ -332,6 +346,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
   const statements = parseScriptCached(script)
+  if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)
   const units = groupTransactions(statements)
   const results: StatementResult[] = []
@@ -432,6 +447,9 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
+/** What a SELECT without FROM reads: one row, no columns. */
+const NO_TABLE_SOURCE = '(SELECT NULL)'
+
 const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */

@@ -313,12 +313,18 @@ class StatementParser extends ExprParser {
     if (!distinct) this.acceptWord('ALL')
     const items: SelectItem[] = []
     do items.push(this.selectItem()); while (this.acceptPunct(','))
-    this.expectWord('FROM', 'the selected columns')
-    const table = this.identifier('table name', 'FROM')
+    let table: string | null = null
     let tableAlias: string | null = null
-    if (this.acceptWord('AS')) tableAlias = this.identifier('table alias', 'AS')
-    else if (this.isIdentifierStart()) tableAlias = this.identifier('table alias')
-    if (this.isPunct(',') || this.isWord('JOIN')) this.error(this.peek(), 'a SELECT reads exactly one table (no joins)')
+    if (this.acceptWord('FROM')) {
+      table = this.identifier('table name', 'FROM')
+      if (this.acceptWord('AS')) tableAlias = this.identifier('table alias', 'AS')
+      else if (this.isIdentifierStart()) tableAlias = this.identifier('table alias')
+      if (this.isPunct(',') || this.isWord('JOIN')) this.error(this.peek(), 'a SELECT reads exactly one table (no joins)')
+    } else {
+      const star = items.find((i) => i.kind === 'star')
+      if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
+      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT'].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
+    }
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     const groupBy: SqlExpr[] = []
     if (this.acceptWord('GROUP')) {

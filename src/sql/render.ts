@@ -38,7 +38,7 @@ class Renderer {
   private readonly byName = new Map<string, string>()
   private readonly aliases = new Set<string>()
 
-  constructor(private readonly opts: RenderOptions, private readonly table: string, private readonly tableAlias: string | null, private readonly statement: number) {
+  constructor(private readonly opts: RenderOptions, private readonly table: string | null, private readonly tableAlias: string | null, private readonly statement: number) {
     for (const c of opts.columns) this.byName.set(c.toLowerCase(), c)
   }
 
@@ -53,12 +53,13 @@ class Renderer {
   column(e: ColumnExpr, scope: Scope): string {
     if (e.table !== null) {
       const q = e.table.toLowerCase()
-      if (q !== this.table.toLowerCase() && q !== this.tableAlias?.toLowerCase()) this.fail('UNKNOWN_TABLE', e.pos, `no such table: ${e.table}`)
+      if (q !== this.table?.toLowerCase() && q !== this.tableAlias?.toLowerCase()) this.fail('UNKNOWN_TABLE', e.pos, `no such table: ${e.table}`)
     }
     const c = this.byName.get(e.name.toLowerCase())
     if (c !== undefined) return quoteIdentifier(c)
     if (e.table === null && scope === 'aliases' && this.aliases.has(e.name.toLowerCase())) return quoteIdentifier(e.name)
-    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table === null ? '' : `${e.table}.`}${e.name} (table ${this.table} has ${this.opts.columns.join(', ')})`)
+    const known = this.table === null ? 'a SELECT without FROM has no columns' : `table ${this.table} has ${this.opts.columns.join(', ')}`
+    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table === null ? '' : `${e.table}.`}${e.name} (${known})`)
   }
 
   bind(v: SqlValue): string {

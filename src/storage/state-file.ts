@@ -318,8 +318,9 @@ export class SqliteStateFile {
   }
 
   /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
-  query(table: TableDef, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = [], resultBytesMax = Infinity): SqlValue[][] {
+  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = [], resultBytesMax = Infinity): SqlValue[][] {
     this.flush()
+    if (table === null) return this.runQuery(sql, values, resultBytesMax)
     if (this.scanViews.get(table.name.toLowerCase()) !== table) {
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
       this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)

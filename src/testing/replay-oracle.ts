@@ -10,9 +10,21 @@ function show(t: ModelTxn | undefined): string {
   return JSON.stringify(t, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))
 }
 
+/**
+ * Positions as a counterexample shows them: batches numbered from the run's first (the engine behind a
+ * property is reused, so its own numbers depend on every run before; a replay of the counterexample on a
+ * fresh engine numbers them from 1), with the engine's number beside.
+ */
+export function relativePositions(run: EngineRun): (c: { batch: number; seq: number } | undefined) => string {
+  const first = run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1
+  const base = first - 1
+  return (c) => (c === undefined ? 'no position' : `{batch: ${c.batch - base} of this run (engine batch ${c.batch}), seq: ${c.seq}}`)
+}
+
 /** Throws PropertyFailure at the first disagreement between the engine's run and the model. */
 export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel: number): void {
   const txns = w.batches.flat()
+  const at = relativePositions(run)
   expect(run.outcomes.length === txns.length, () => `${txns.length} transactions, ${run.outcomes.length} outcomes`)
   // Positions: each generated batch is one batch, batch numbers ascend, and seq is the arrival order.
   // A batch of nothing but point reads is logged nowhere and takes no number: its reads are positioned
@@ -30,16 +42,16 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
     if (readsOnly) {
       // The run's first reads may follow a batch from before it (its DDL): that one sets the start.
       if (lastBatch === 0) [lastBatch, nextSeq] = [batch, first.commit.seq]
-      expect(batch === lastBatch, () => `reads of txn #${i} at batch ${batch}, expected right after batch ${lastBatch}`)
+      expect(batch === lastBatch, () => `reads of txn #${i} at ${at(first.commit)}, expected right after engine batch ${lastBatch}`)
       seq0 = nextSeq
     } else {
-      expect(batch > lastBatch, () => `batch numbers ascend: ${batch} after ${lastBatch}`)
+      expect(batch > lastBatch, () => `batch numbers ascend: txn #${i} at ${at(first.commit)} after engine batch ${lastBatch}`)
     }
     group.forEach((_, k) => {
       const c = run.outcomes[i + k]?.commit
-      expect(c !== undefined && c.batch === batch && c.seq === seq0 + k, () => `txn #${i + k}: position ${JSON.stringify(c)}, expected {batch: ${batch}, seq: ${seq0 + k}}`)
+      expect(c !== undefined && c.batch === batch && c.seq === seq0 + k, () => `txn #${i + k}: position ${at(c)}, expected ${at({ batch, seq: seq0 + k })}`)
       const id = `${c.batch}/${c.seq}`
-      expect(!seen.has(id), () => `position ${id} published twice`)
+      expect(!seen.has(id), () => `position ${at(c)} published twice`)
       seen.add(id)
     })
     lastBatch = batch
@@ -55,7 +67,7 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
   for (const j of order) {
     const expected = model.apply(txns[j] as ModelTxn)
     const got = run.outcomes[j]
-    const where = `txn #${j} at ${JSON.stringify(got?.commit)} ${show(txns[j])}`
+    const where = `txn #${j} at ${at(got?.commit)} ${show(txns[j])}`
     expect(got !== undefined, () => `no outcome for ${where}`)
     if (!expected.ok) {
       expect(!got.ok, () => `${where}: the model aborts it with ${expected.code}, the engine committed it`)

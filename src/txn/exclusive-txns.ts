@@ -13,8 +13,11 @@ import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ScanTxn, 
 
 /** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
 export interface Queryable {
-  /** `resultBytesMax`: a result beyond it fails with PAYLOAD_TOO_LARGE (reads only; see runExclusiveTxn). */
-  query(table: TableDef, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[], resultBytesMax?: number): SqlValue[][]
+  /**
+   * `table` null: the SQL reads no table (a SELECT without FROM). `resultBytesMax`: a result beyond it
+   * fails with PAYLOAD_TOO_LARGE (reads only; see runExclusiveTxn).
+   */
+  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[], resultBytesMax?: number): SqlValue[][]
 }
 
 /** What a transaction run alone produced: its result and the rows to commit with it. */
@@ -57,6 +60,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
     try {
       if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
+      if (step.table === null) return runQuery(catalog, store, step, []).result
       const table = catalog.table(step.table)
       const run = runQuery(catalog, store, step, state.pendingWrites(table))
       for (const w of run.writes) state.write(table, w.key as bigint | string, w.row === null ? null : [...w.row])
@@ -75,7 +79,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
 function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, pending: readonly RowWrite[]): ExclusiveRun {
   switch (txn.kind) {
     case 'select':
-      return { result: { rows: store.query(catalog.table(txn.table), txn.sql, txn.values, pending), rowsAffected: 0 }, writes: [] }
+      return { result: { rows: store.query(txn.table === null ? null : catalog.table(txn.table), txn.sql, txn.values, pending), rowsAffected: 0 }, writes: [] }
     case 'update-scan': {
       const table = catalog.table(txn.table)
       const columns = txn.sets.map((s) => {

@@ -45,7 +45,8 @@ export type DdlTxn =
  */
 export interface SelectTxn {
   readonly kind: 'select'
-  readonly table: string
+  /** null: a SELECT without FROM, which reads no table. */
+  readonly table: string | null
   readonly sql: string
   readonly values: readonly SqlValue[]
 }

@@ -13,8 +13,8 @@ const terminals: Terminal[] = []
 const history = tempDir('acheron-console-history-')
 const HISTORY = join(history.dir, 'history')
 
-function consoleIn(url: string): Terminal {
-  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(url)}`, { ACHERON_HISTORY: HISTORY })
+function consoleIn(url: string, historyFile = HISTORY): Terminal {
+  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(url)}`, { ACHERON_HISTORY: historyFile })
   terminals.push(t)
   return t
 }
@@ -33,7 +33,7 @@ test.after(async () => {
 /** The screen's last line (where the prompt and the line being typed are). */
 const lastLine = (screen: string): string => screen.split('\n').pop() ?? ''
 
-test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BEGIN … COMMIT, Ctrl-C, \\help, \\timing, \\q', async () => {
+test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BEGIN … COMMIT, ROLLBACK, Ctrl-C, \\help, \\timing, \\q', async () => {
   const t = consoleIn((server as ServerProcess).url)
   await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt')
   assert.match(t.screen(), /^acheron console, connected to ws:\/\/127\.0\.0\.1:\d+\nType \\help for help/)
@@ -75,6 +75,17 @@ test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BE
   screen = await t.waitForText('COMMIT  commit {batch: ')
   assert.match(screen, /BEGIN {2}commit \{batch: \d+, seq: \d+\}\nINSERT: 1 row affected {2}commit \{batch: \d+, seq: \d+\}\nCOMMIT {2}commit/)
 
+  // ROLLBACK drops a held block unsent (it used to be held as one more statement); outside a block it
+  // says there is nothing to roll back (it used to be a SYNTAX_ERROR from the server).
+  t.line('BEGIN;')
+  await t.waitFor((s) => lastLine(s) === 'acheron*>', 'the prompt of a second BEGIN block')
+  t.line("INSERT INTO account VALUES ('erin', 1);")
+  t.line('ROLLBACK;')
+  await t.waitForText('ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt outside a block after ROLLBACK')
+  t.line('ROLLBACK;')
+  await t.waitForText('ROLLBACK: no transaction in progress (nothing was sent)')
+
   t.line('SELECT no such')
   await t.waitFor((s) => lastLine(s) === '      ->', 'the continuation prompt')
   t.press('C-c')
@@ -102,6 +113,38 @@ test('history across runs: Up recalls the previous session\'s statements, Enter 
   await t.waitForText('(1 row)')
   t.press('Up', 'Up', 'Up')
   await t.waitFor((s) => lastLine(s) === 'acheron> \\help', 'older entries (\\timing, then \\help)')
+  t.press('C-c')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
+  t.press('C-d')
+  await t.waitForText('[exited 0]')
+})
+
+test('Tab completes keywords, meta-commands, tables, columns and functions from the catalog; Up past the oldest entry keeps the line', async () => {
+  const t = consoleIn((server as ServerProcess).url, join(history.dir, 'fresh-history'))
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt')
+  t.line('SELECT 1 AS one;')
+  await t.waitForText('(1 row)')
+  t.press('Up')
+  await t.waitFor((s) => lastLine(s) === 'acheron> SELECT 1 AS one;', 'the only entry')
+  t.press('Up', 'Up')
+  await t.waitFor((s) => lastLine(s) === 'acheron> SELECT 1 AS one;', 'still the only entry after Up past it')
+  t.press('C-c')
+  await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
+
+  t.type('sel')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select', 'a keyword, in the case typed')
+  t.type(' bal')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select balance', 'a column of the catalog')
+  t.type(' FROM acc')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> select balance FROM account', 'a table of the catalog')
+  t.line(' LIMIT 0;')
+  await t.waitForText('(0 rows)')
+  t.type('\\ti')
+  t.press('Tab')
+  await t.waitFor((s) => lastLine(s) === 'acheron> \\timing', 'a meta-command')
   t.press('C-c')
   await t.waitFor((s) => lastLine(s) === 'acheron>', 'a fresh prompt')
   t.press('C-d')

@@ -2,12 +2,13 @@
 // statements run in order, exit 0, or exit 1 at the first failed statement with nothing after it sent
 // (checked by reading the table afterwards); BEGIN … COMMIT sent as one transaction; FROM WASM FILE read by
 // the console; --json's wire objects; connection and token failures.
+import { execFile } from 'node:child_process'
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { freePort, startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { BANK_WASM, describeRun, runCli, type Run } from './support.js'
+import { BANK_WASM, describeRun, MAIN, runCli, shellQuote, type Run } from './support.js'
 
 let main: Promise<ServerProcess> | null = null
 const server = (): Promise<ServerProcess> => (main ??= startServer({ args: ['--partitions', '2', '--workers', '1'] }))
@@ -194,6 +195,53 @@ test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', asy
   } finally {
     await guarded.kill()
   }
+})
+
+test('ROLLBACK drops a BEGIN block unsent, and outside a block only says so (stderr); the script goes on, exit 0', async () => {
+  const r = await consoleRun([
+    '-e', 'CREATE TABLE rb (k INTEGER PRIMARY KEY);',
+    '-e', 'BEGIN; INSERT INTO rb VALUES (1); ROLLBACK;',
+    '-e', 'ROLLBACK; INSERT INTO rb VALUES (2);',
+  ])
+  expectExit(r, 0)
+  assert.is(r.stderr, 'ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran\nROLLBACK: no transaction in progress (nothing was sent)\n', why(r))
+  assert.equal(await rows('SELECT k FROM rb ORDER BY k;'), [[2]])
+})
+
+/** Runs `acheron console URL ARGS` in a shell with stdout into a real pipe (`| wc -lc`, as a user's `| wc -l`) or into a file. */
+async function shellOutput(args: readonly string[], into: 'pipe' | 'file', dir: string): Promise<{ lines: number; bytes: number; status: string }> {
+  const run = `${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote((await server()).url)} ${args.map(shellQuote).join(' ')}`
+  const file = shellQuote(join(dir, 'out.txt'))
+  const cmd = into === 'pipe' ? `${run} | wc -lc; echo "exit \${PIPESTATUS[0]}"` : `${run} > ${file}; s=$?; wc -lc < ${file}; echo "exit $s"`
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile('bash', ['-c', cmd], { maxBuffer: 1 << 20, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)))
+  })
+  const [counts, status] = out.trim().split('\n')
+  const [lines, bytes] = (counts ?? '').trim().split(/\s+/).map(Number)
+  return { lines: lines ?? NaN, bytes: bytes ?? NaN, status: status ?? '' }
+}
+
+test('a long result written into a pipe arrives whole before the console exits (it used to stop at 256 KiB, exit 0); `| head` ends it quietly', async () => {
+  const rowsN = 30_000
+  const { dir, cleanup } = tempDir('acheron-console-pipe-')
+  const script = join(dir, 'load.sql')
+  writeFileSync(script, `CREATE TABLE piped (k INTEGER PRIMARY KEY, v TEXT);\nINSERT INTO piped VALUES ${Array.from({ length: rowsN }, (_, i) => `(${i}, 'value number ${i}')`).join(', ')};\n`)
+  expectExit(await consoleRun(['-f', script]), 0)
+  for (const args of [['-e', 'SELECT * FROM piped;'], ['--json', '-e', 'SELECT * FROM piped;']]) {
+    const toFile = await shellOutput(args, 'file', dir)
+    // A table: header, rule, one line a row, footer, blank line; --json: one line.
+    assert.equal(toFile, { lines: args[0] === '--json' ? 1 : rowsN + 4, bytes: toFile.bytes, status: 'exit 0' })
+    assert.ok(toFile.bytes > 512 << 10, `${toFile.bytes} bytes`)
+    assert.equal(await shellOutput(args, 'pipe', dir), toFile, args.join(' '))
+  }
+  // A reader that stops early (`| head -1`) ends the console quietly: exit 0, no EPIPE stack on stderr.
+  const run = `${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote((await server()).url)} -e 'SELECT * FROM piped;'`
+  const early = await new Promise<string>((resolve, reject) => {
+    execFile('bash', ['-c', `${run} 2>${shellQuote(join(dir, 'err.txt'))} | head -1 >/dev/null; echo "exit \${PIPESTATUS[0]}"; cat ${shellQuote(join(dir, 'err.txt'))}`],
+      { timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)))
+  })
+  assert.is(early.trim(), 'exit 0')
+  cleanup()
 })
 
 test('usage: acheron --help lists the console; a bad option exits 2 with the console usage', async () => {

@@ -586,7 +586,9 @@ test('SIGTERM during a stream of transfers: exit 0; after restart every acknowle
         }
         for (let w = 0; w < WINDOW; w++) streams.push(one().catch((e: unknown) => { streamErrors.push(e) }))
       }
-      await new Promise((r) => setTimeout(r, 800))
+      // Signal once the stream is well under way (a fixed wait was too short on a loaded machine).
+      const started = Date.now()
+      while (log.filter((x) => x.outcome === 'ok').length < 100 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 20))
       const ackedBeforeSignal = log.filter((x) => x.outcome === 'ok').length
       assert.ok(ackedBeforeSignal > 0, 'transfers were acknowledged before the signal')
       signalled = true

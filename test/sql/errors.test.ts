@@ -63,6 +63,8 @@ test('expected-token messages name what was found', () => {
   assertError('FROB t', 1, 1, /^unknown statement 'FROB'/)
   assertError('(1)', 1, 1, /^expected a statement/)
   assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS or STATS after SHOW, found 'ME'$/)
+  assertError('SELECT *', 1, 8, /^SELECT \* needs FROM/)
+  assertError('SELECT 1 AS a b', 1, 15, /^expected FROM after the selected columns, found 'b'$/)
   assertError('SELECT a FROM', 1, 14, /^expected table name after FROM, found end of statement$/)
   assertError('SELECT a FROM where', 1, 15, /^expected table name after FROM, found 'where'$/)
   assertError('SELECT a, FROM t', 1, 11, /^expected an expression, found 'FROM'$/)

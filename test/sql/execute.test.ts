@@ -301,6 +301,25 @@ for (const [name, opts] of CONFIGS) {
     })
   })
 
+  test(`${name}: SELECT without FROM evaluates its items once, as a query at a position, inside BEGIN … COMMIT too`, async () => {
+    await withDb(opts, async (db) => {
+      await bank(db)
+      const [one] = await db.sql('SELECT 1')
+      assert.equal([one?.columns, one?.rows, one?.rowsAffected], [['1'], [[1]], 0])
+      const [mixed] = await db.sql("SELECT 1 + 2 AS three, 'a' || 'b', NULL, ?, COUNT(*)", [41])
+      assert.equal(mixed?.columns, ['three', "'a' || 'b'", 'NULL', '?', 'COUNT(*)'])
+      assert.equal(mixed?.rows, [[3, 'ab', null, 41, 1]])
+      assert.equal((await db.query('SELECT 1 WHERE 1 = 0')).rows, [])
+      // A query: its position follows the last released batch, and it takes no batch of its own.
+      const [ins, after] = await db.sql("INSERT INTO account VALUES ('zed', 5); SELECT 7")
+      assert.is(after?.commit.batch, ins?.commit.batch)
+      const inTxn = await db.sql("BEGIN; INSERT INTO account VALUES ('yan', 6); SELECT 2 * 3; COMMIT")
+      assert.equal(inTxn[2]?.rows, [[6]])
+      await fails(db.sql('SELECT balance'), 'UNKNOWN_COLUMN', { statement: 0 })
+      await fails(db.sql('SELECT 1; SELECT *'), 'SYNTAX_ERROR', { statement: 1 })
+    })
+  })
+
   test(`${name}: SHOW TABLES, SHOW FUNCTIONS and DESCRIBE`, async () => {
     await withDb(opts, async (db) => {
       await bank(db)

@@ -18,7 +18,7 @@ export const READY_TIMEOUT_MS = 20_000
 export const REPLY_TIMEOUT_MS = 10_000
 /** How long a signalled server may take to exit before it is killed and the test fails. */
 export const EXIT_TIMEOUT_MS = 15_000
-export const READY_LINE = /^acheron listening on ws:\/\/([^\s:]+|\[[0-9a-fA-F:.]+\]):(\d+)$/
+export const READY_LINE = /^acheron listening on (wss?):\/\/([^\s:]+|\[[0-9a-fA-F:.]+\]):(\d+)$/
 
 const liveChildren = new Set<ChildProcess>()
 const liveDirs = new Set<string>()
@@ -39,7 +39,7 @@ export function tempDir(prefix = 'acheron-e2e-'): { dir: string; cleanup: () => 
 export interface Exit { code: number | null; signal: NodeJS.Signals | null }
 
 export interface ServerProcess {
-  /** ws://HOST:PORT as printed in the ready line. */
+  /** ws://HOST:PORT (wss:// with --tls-cert) as printed in the ready line. */
   readonly url: string
   readonly host: string
   readonly port: number
@@ -117,17 +117,18 @@ export function startServer(options: StartOptions = {}): Promise<ServerProcess> 
       const m = READY_LINE.exec(line)
       if (!m) {
         child.kill('SIGKILL')
-        reject(new Error(`the first stdout line is not 'acheron listening on ws://HOST:PORT': ${JSON.stringify(line)}${describe()}`))
+        reject(new Error(`the first stdout line is not 'acheron listening on ws[s]://HOST:PORT': ${JSON.stringify(line)}${describe()}`))
         return
       }
-      const host = m[1] as string
-      const port = Number(m[2])
+      const scheme = m[1] as string
+      const host = m[2] as string
+      const port = Number(m[3])
       const kill = (): Promise<Exit> => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
         return exited
       }
       resolve({
-        url: `ws://${host}:${port}`, host, port, readyLine: line, child, dataDir,
+        url: `${scheme}://${host}:${port}`, host, port, readyLine: line, child, dataDir,
         stdout: () => out,
         stderr: () => err,
         exited,
@@ -182,6 +183,8 @@ export interface ConnectOptions {
   headers?: Record<string, string>
   /** The opening handshake's timeout (5 s by default). */
   timeoutMs?: number
+  /** For wss://: the certificate authority to trust (a test's self-signed certificate). */
+  ca?: string | Buffer
 }
 
 /**
@@ -238,7 +241,7 @@ export class WsClient {
   static connect(url: string, options: ConnectOptions = {}): Promise<WsClient> {
     return new Promise((resolve, reject) => {
       // Our own handshake timer: ws's handshakeTimeout outlives a refused connection and holds the process.
-      const ws = new WebSocket(url, { headers: options.headers ?? {} })
+      const ws = new WebSocket(url, { headers: options.headers ?? {}, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
       const client = new WsClient(ws)
       const timer = setTimeout(() => { ws.terminate(); reject(new Error(`no WebSocket handshake with ${url} within ${options.timeoutMs ?? 5000} ms`)) }, options.timeoutMs ?? 5000)
       const onErr = (e: Error): void => { clearTimeout(timer); reject(e) }

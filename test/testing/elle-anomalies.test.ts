@@ -29,6 +29,8 @@ test('G0: two transactions append to x and y in opposite orders', () => {
   assert.equal([...g0.txns].sort(), [1, 2])
   assert.match(g0.explanation, /T1 < T2 \(ww on key x: appended 2 after 1\)/)
   assert.match(g0.explanation, /T2 < T1 \(ww on key y: appended 1 after 2\)/)
+  // The kind is its own field: reports print `${kind}: ${explanation}` (it used to say "G0: G0: ...").
+  assert.match(g0.explanation, /^a cycle of write-write \(ww\) dependencies among T1, T2/)
   expectValid([ok(1, [a('x', 1), a('y', 1)]), ok(2, [a('x', 2), a('y', 2)]), ok(3, [r('x', [1, 2]), r('y', [1, 2])])])
 })
 

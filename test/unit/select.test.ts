@@ -16,6 +16,7 @@ function select(db: EmbeddedDatabase, text: string, params: SqlValue[] = []): Pr
   const [stmt] = parseScript(text)
   if (stmt?.kind !== 'select') throw new Error(`not a SELECT: ${text}`)
   const sel = stmt as SelectStmt
+  if (sel.table === null) throw new Error(`no FROM: ${text}`)
   const table = db.engine.currentCatalog.table(sel.table)
   const r = renderSelect(sel, { source: scanSourceSql(table), columns: table.columns.map((c) => c.name), params })
   return db.submit({ kind: 'select', table: sel.table, sql: r.sql, values: r.values })

@@ -46,7 +46,7 @@ export function cycleAnomaly(g: DepGraph, obs: Observations, cycle: readonly num
   return {
     kind,
     txns,
-    explanation: `${kind}: ${summary} among ${txns.map(txnName).join(', ')}${realtime}: ${edges.map((e) => describeEdge(g, e, obs)).join(', ')}`,
+    explanation: `${summary} among ${txns.map(txnName).join(', ')}${realtime}: ${edges.map((e) => describeEdge(g, e, obs)).join(', ')}`,
   }
 }
 

@@ -1,0 +1,85 @@
+// Tab completion in the REPL: SQL keywords, meta-commands, and the names the server's catalog holds
+// (tables, their columns, functions), in the case the user started typing. The catalog is read with
+// SHOW TABLES, DESCRIBE and SHOW FUNCTIONS when Tab is first pressed after a statement ran (any
+// statement may have been DDL), and kept until the next one.
+
+export const SQL_KEYWORDS = [
+  'SELECT', 'DISTINCT', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'ASC', 'DESC', 'LIMIT', 'OFFSET',
+  'AND', 'OR', 'NOT', 'IS', 'IN', 'LIKE', 'BETWEEN', 'NULL', 'AS', 'INSERT', 'INTO', 'VALUES', 'REPLACE',
+  'UPDATE', 'SET', 'DELETE', 'CREATE', 'TABLE', 'DROP', 'IF', 'EXISTS', 'PRIMARY', 'KEY', 'DEFAULT',
+  'PARTITIONS', 'FUNCTION', 'WASM', 'FILE', 'BASE64', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'CALL', 'SHOW',
+  'TABLES', 'FUNCTIONS', 'STATS', 'DESCRIBE', 'BEGIN', 'COMMIT', 'ROLLBACK', 'INTEGER', 'TEXT', 'REAL',
+  'BLOB', 'COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TRUE', 'FALSE',
+]
+
+export const META_COMMANDS = ['\\help', '\\timing', '\\r', '\\q']
+
+export interface CatalogNames {
+  readonly tables: readonly string[]
+  /** Table (as the catalog spells it) → its columns. */
+  readonly columns: ReadonlyMap<string, readonly string[]>
+  readonly functions: readonly string[]
+}
+
+export const NO_NAMES: CatalogNames = { tables: [], columns: new Map(), functions: [] }
+
+/** Tables whose columns are read for completion; a larger catalog completes the rest's names only. */
+export const COMPLETION_TABLES_MAX = 200
+
+/** readline's completer result for `line`: the candidates, and the word they complete. */
+export function complete(line: string, names: CatalogNames): [string[], string] {
+  if (/^\s*\\\S*$/.test(line)) {
+    const word = line.trim()
+    return [META_COMMANDS.filter((m) => m.startsWith(word)).sort(), word]
+  }
+  const word = /[A-Za-z_][A-Za-z0-9_$.]*$/.exec(line)?.[0] ?? ''
+  if (word === '') return [[], '']
+  const lower = word.toLowerCase()
+  const out = new Set<string>()
+  const dot = word.indexOf('.')
+  if (dot >= 0) {
+    // `t.` completes t's columns and the functions of table t.
+    const qualifier = lower.slice(0, dot)
+    for (const [table, cols] of names.columns) {
+      if (table.toLowerCase() === qualifier) for (const c of cols) out.add(`${word.slice(0, dot)}.${c}`)
+    }
+    for (const f of names.functions) out.add(f)
+  } else {
+    // Keywords in the case the user types them (upper case unless the word is all lower case).
+    const upper = word !== lower || !/[a-z]/.test(word)
+    for (const k of SQL_KEYWORDS) out.add(upper ? k : k.toLowerCase())
+    for (const t of names.tables) out.add(t)
+    for (const cols of names.columns.values()) for (const c of cols) out.add(c)
+    for (const f of names.functions) out.add(f)
+  }
+  return [[...out].filter((c) => c.toLowerCase().startsWith(lower)).sort(), word]
+}
+
+/** Reads the catalog's names through `query` (one SQL statement → its rows); stale after every statement. */
+export class CatalogNamesCache {
+  private names: CatalogNames | null = null
+
+  constructor(private readonly query: (sql: string) => Promise<readonly (readonly unknown[])[]>) {}
+
+  /** Any statement may have changed the catalog. */
+  invalidate(): void {
+    this.names = null
+  }
+
+  /** The names, read now if stale; NO_NAMES when the server cannot be asked. */
+  async get(): Promise<CatalogNames> {
+    if (this.names !== null) return this.names
+    try {
+      const tables = (await this.query('SHOW TABLES')).map((r) => String(r[0]))
+      const columns = new Map<string, string[]>()
+      for (const t of tables.slice(0, COMPLETION_TABLES_MAX)) {
+        columns.set(t, (await this.query(`DESCRIBE "${t.replace(/"/g, '""')}"`)).map((r) => String(r[0])))
+      }
+      const functions = (await this.query('SHOW FUNCTIONS')).map((r) => String(r[0]))
+      this.names = { tables, columns, functions }
+    } catch {
+      return NO_NAMES
+    }
+    return this.names
+  }
+}

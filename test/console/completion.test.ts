@@ -1,0 +1,49 @@
+// Tab completion's candidates (src/console/completion.ts): keywords in the case typed, catalog names,
+// qualified columns after `t.`, meta-commands at the start of a line.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { CatalogNamesCache, complete, NO_NAMES, type CatalogNames } from '../../src/console/completion.js'
+
+const names: CatalogNames = {
+  tables: ['account', 'audit'],
+  columns: new Map([['account', ['id', 'balance']], ['audit', ['id', 'at']]]),
+  functions: ['account.transfer', 'account.deposit'],
+}
+
+test('keywords in the case typed, and the names of the catalog', () => {
+  assert.equal(complete('SEL', NO_NAMES), [['SELECT'], 'SEL'])
+  assert.equal(complete('sel', NO_NAMES), [['select'], 'sel'])
+  const fns = ['account.deposit', 'account.transfer']
+  assert.equal(complete('SELECT * FROM a', names), [['account', ...fns, 'and', 'as', 'asc', 'at', 'audit', 'avg'], 'a'])
+  assert.equal(complete('SELECT * FROM A', names), [['AND', 'AS', 'ASC', 'AVG', 'account', ...fns, 'at', 'audit'], 'A'])
+  assert.equal(complete('SELECT bal', names), [['balance'], 'bal'])
+  assert.equal(complete('SELECT 1 ', names), [[], ''])
+})
+
+test('after `t.`: t\'s columns and the functions of t; meta-commands at the start of a line', () => {
+  assert.equal(complete('SELECT account.b', names), [['account.balance'], 'account.b'])
+  assert.equal(complete('CALL account.t', names), [['account.transfer'], 'account.t'])
+  assert.equal(complete('\\ti', names), [['\\timing'], '\\ti'])
+  assert.equal(complete('  \\', names), [['\\help', '\\q', '\\r', '\\timing'], '\\'])
+})
+
+test('the catalog is read once until invalidated, and a failing server gives keywords only', async () => {
+  const asked: string[] = []
+  const cache = new CatalogNamesCache(async (sql) => {
+    asked.push(sql)
+    if (sql === 'SHOW TABLES') return [['account', 8, 'id', 2]]
+    if (sql.startsWith('DESCRIBE')) return [['id'], ['balance']]
+    return [['account.transfer']]
+  })
+  const first = await cache.get()
+  assert.equal([first.tables, [...first.columns], first.functions], [['account'], [['account', ['id', 'balance']]], ['account.transfer']])
+  await cache.get()
+  assert.equal(asked, ['SHOW TABLES', 'DESCRIBE "account"', 'SHOW FUNCTIONS'])
+  cache.invalidate()
+  await cache.get()
+  assert.is(asked.length, 6)
+  const down = new CatalogNamesCache(async () => { throw new Error('no server') })
+  assert.is(await down.get(), NO_NAMES)
+})
+
+test.run()

@@ -1,0 +1,165 @@
+// Network access from a real browser (headless Chromium): a page of another origin cannot use the
+// visitor's browser to reach a server on this machine (cross-site WebSocket hijacking), while the
+// server's own console page still works, over http and over https (--tls-cert); and in the console an
+// application token may read and write but its DDL is FORBIDDEN. docs/operations.md "Access".
+import { execFileSync } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { Browser, Page } from 'playwright-core'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
+import { startServer, tempDir, WsClient, type ServerProcess } from '../support/server-process.js'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type PageElement = any
+declare const document: { getElementById(id: string): PageElement; querySelector(selector: string): PageElement }
+declare const window: { attack: Promise<string[]> }
+
+let browser: Browser | null = null
+const servers = new Set<ServerProcess>()
+test.before(async () => { browser = await launchChromium() })
+test.after(async () => { await browser?.close() })
+test.after.each(async () => {
+  for (const s of servers) await s.kill()
+  servers.clear()
+})
+
+async function serve(args: string[]): Promise<ServerProcess> {
+  const s = await startServer({ args: ['--workers', '1', ...args] })
+  servers.add(s)
+  return s
+}
+
+async function runs(page: Page): Promise<number> {
+  return Number(await page.$eval('#results', (e) => (e as PageElement).dataset.runs ?? '0'))
+}
+
+/** Types the script into the console's editor and runs it (Ctrl-Enter); waits for the run to render. */
+async function runSql(page: Page, sql: string): Promise<void> {
+  const before = await runs(page)
+  await page.click('#sql')
+  await page.keyboard.press('Control+A')
+  await page.keyboard.press('Delete')
+  await page.keyboard.type(sql)
+  await page.keyboard.press('Control+Enter')
+  await page.waitForFunction((n) => Number((document.getElementById('results') as PageElement).dataset.runs ?? '0') > n, before)
+}
+
+async function firstRows(page: Page): Promise<string[][]> {
+  return page.$eval('#results .result', (b) => [...b.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')))
+}
+
+async function renderedError(page: Page): Promise<{ code: string; message: string }> {
+  return page.$eval('#results .error', (e) => ({ code: e.querySelector('.code')?.textContent ?? '', message: e.querySelector('.message')?.textContent ?? '' }))
+}
+
+async function openConsole(url: string, ignoreHTTPSErrors = false): Promise<{ page: Page; problems: string[] }> {
+  const context = await browser!.newContext({ ignoreHTTPSErrors })
+  const page = await context.newPage()
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  const response = await page.goto(url)
+  assert.ok(response !== null && response.ok(), `GET ${url} answers 200`)
+  return { page, problems }
+}
+
+/** A page on another origin (a second local HTTP server) whose script tries to use Acheron over WebSocket. */
+function attackerSite(target: string): Promise<Server & { url: string }> {
+  const html = `<!doctype html><title>not Acheron</title><script>
+window.attack = new Promise((resolve) => {
+  const events = []
+  const ws = new WebSocket(${JSON.stringify(target)})
+  ws.onopen = () => {
+    events.push('open')
+    ws.send(JSON.stringify({ id: 1, op: 'sql', sql: 'SELECT * FROM victim;' }))
+    ws.send(JSON.stringify({ id: 2, op: 'sql', sql: 'DROP TABLE victim;' }))
+  }
+  ws.onmessage = (m) => events.push('message ' + m.data)
+  ws.onerror = () => events.push('error')
+  ws.onclose = (e) => { events.push('close ' + e.code); setTimeout(() => resolve(events), 200) }
+  setTimeout(() => resolve(events), 5000)
+})
+</script>`
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    res.end(html)
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    resolve(Object.assign(server, { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }))
+  }))
+}
+
+test('a page of another origin cannot read or drop tables of a token-less server; the server\'s own console still works', async () => {
+  const s = await serve([])
+  const owner = await WsClient.connect(s.url)
+  await owner.ok("CREATE TABLE victim (id TEXT PRIMARY KEY, secret TEXT); INSERT INTO victim VALUES ('a', 'do not leak');")
+  const site = await attackerSite(`${s.url}/`)
+  try {
+    const context = await browser!.newContext()
+    const page = await context.newPage()
+    await page.goto(site.url)
+    const events = await page.evaluate(() => window.attack)
+    assert.not.ok(events.includes('open'), `the WebSocket never opened: ${JSON.stringify(events)}`)
+    assert.not.ok(events.some((e) => e.startsWith('message')), `nothing was read: ${JSON.stringify(events)}`)
+    assert.ok(events.includes('error'), JSON.stringify(events))
+    await context.close()
+  } finally {
+    site.close()
+  }
+  assert.equal((await owner.ok('SELECT secret FROM victim;'))[0]!.rows, [['do not leak']], 'the table survives')
+  assert.match(s.stderr(), /origin not allowed/)
+
+  const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
+  await runSql(page, 'SELECT secret FROM victim;')
+  assert.equal(await firstRows(page), [['do not leak']])
+  assert.equal(problems, [])
+  await page.context().close()
+  await owner.close()
+})
+
+test('console with the application token: SELECT and INSERT work, DROP TABLE and CREATE TABLE are FORBIDDEN', async () => {
+  const s = await serve(['--admin-token', 'adm-t', '--app-token', 'app-t'])
+  const admin = await WsClient.connect(s.url, { headers: { Authorization: 'Bearer adm-t' } })
+  await admin.ok('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);')
+  const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  await page.fill('#token', 'app-t')
+  await page.click('#reconnect')
+  await page.waitForFunction(() => /token accepted/.test((document.getElementById('conn-status') as PageElement).textContent ?? ''))
+  await runSql(page, "INSERT INTO kv VALUES ('a', 1);\nSELECT k, v FROM kv;")
+  const rows = await page.$$eval('#results .result', (boxes) => boxes.map((b) => [...b.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))))
+  assert.equal(rows[1], [['a', '1']])
+  await runSql(page, 'DROP TABLE kv;')
+  let e = await renderedError(page)
+  assert.is(e.code, 'FORBIDDEN')
+  assert.match(e.message, /DROP TABLE needs the admin token/)
+  await runSql(page, 'CREATE TABLE other (id INTEGER PRIMARY KEY);')
+  e = await renderedError(page)
+  assert.is(e.code, 'FORBIDDEN')
+  assert.equal((await admin.ok('SHOW TABLES;'))[0]!.rows.map((r) => r[0]), ['kv'])
+  assert.equal(problems, [])
+  await page.context().close()
+  await admin.close()
+})
+
+test('console over https (--tls-cert/--tls-key): the page loads and talks wss:// to its own server', async () => {
+  const { dir } = tempDir()
+  const cert = join(dir, 'cert.pem')
+  const key = join(dir, 'key.pem')
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' })
+  const s = await serve(['--tls-cert', cert, '--tls-key', key])
+  assert.match(s.url, /^wss:\/\//)
+  const { page, problems } = await openConsole(`https://${s.host}:${s.port}/`, true)
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
+  await runSql(page, "CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);\nINSERT INTO kv VALUES ('x', 7);\nSELECT v FROM kv;")
+  const rows = await page.$$eval('#results .result', (boxes) => boxes.map((b) => [...b.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))))
+  assert.equal(rows[2], [['7']])
+  assert.equal(problems, [])
+  await page.context().close()
+})
+
+test.run()
