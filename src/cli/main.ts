@@ -11,6 +11,7 @@ import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
+import { VERIFY_USAGE, verifyCommand } from './verify.js'
 
 const USAGE = `usage: acheron <command> [options]
 
@@ -209,7 +210,7 @@ async function serve(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((command === 'serve' ? SERVE_USAGE : USAGE) + '\n')
+    process.stdout.write((command === 'serve' ? SERVE_USAGE : command === 'verify' ? VERIFY_USAGE : USAGE) + '\n')
     return 0
   }
   switch (command) {
@@ -218,7 +219,7 @@ async function main(argv: string[]): Promise<number> {
     case 'console':
       return runConsole(rest)
     case 'verify':
-      return (await import('./verify.js')).verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
+      return verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'check':
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'demo': {
