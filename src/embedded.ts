@@ -6,6 +6,7 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
+import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
@@ -28,6 +29,8 @@ export const DEFAULT_PARTITIONS = 8
 export const DEFAULT_BATCH_TXNS_MAX = 1000
 export const DEFAULT_BATCH_INTERVAL_MS = 2
 export const DEFAULT_PENDING_TXNS_MAX = 100_000
+/** Bytes of inputs waiting to be taken into a batch or answered (roughly: text and blob bytes). */
+export const DEFAULT_PENDING_BYTES_MAX = 256 * 1024 * 1024
 /** A checkpoint is taken at most this long after the first write it holds... */
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000
 /** ...or once this many row writes wait for one (it bounds the executors' in-memory images). */
@@ -52,6 +55,16 @@ export interface OpenOptions {
   sync?: SyncMode
   /** Caps the batch log's bytes: an append beyond fails its batch whole, with STORAGE_FULL (a stand-in for a full disk). */
   storageBytesMax?: number
+  /**
+   * Caps the checkpoint file's bytes (SQLite's max_page_count): a checkpoint beyond fails as on a full
+   * disk and is retried; once `dirtyWritesMax` released writes wait for it, writes fail with STORAGE_FULL.
+   * A stand-in for a full disk on the checkpoint's side (tests).
+   */
+  checkpointBytesMax?: number
+  /** Bytes of one read's result (SELECT over a table) beyond which it fails with PAYLOAD_TOO_LARGE. Default 64 MiB. */
+  resultBytesMax?: number
+  /** Bytes of inputs accepted and not yet taken into a batch or answered, beyond which OVERLOADED. Default 256 MiB. */
+  pendingBytesMax?: number
   /** Longest a released write waits for a checkpoint (ms; 0: a checkpoint after every batch). Default 1000; 0 in memory. */
   checkpointIntervalMs?: number
   /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
@@ -173,6 +186,7 @@ export class EmbeddedDatabase implements Database {
         batchTxnsMax: options.batchTxnsMax ?? DEFAULT_BATCH_TXNS_MAX,
         batchIntervalMs: options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS,
         pendingTxnsMax: options.pendingTxnsMax ?? DEFAULT_PENDING_TXNS_MAX,
+        pendingBytesMax: options.pendingBytesMax ?? DEFAULT_PENDING_BYTES_MAX,
         runtimes,
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
@@ -186,7 +200,10 @@ export class EmbeddedDatabase implements Database {
     }
   }
 
-  /** Submits any engine transaction; resolves with its outcome (failures included, not thrown). */
+  /**
+   * Submits any engine transaction; resolves with its outcome (failures included, not thrown). The engine
+   * keeps `input` as given (no copy): the methods above copy the caller's values, this one does not.
+   */
   submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
     const started = this.metrics.begin()
     return this.engine.submit(input, plan ?? null).then(
@@ -207,7 +224,8 @@ export class EmbeddedDatabase implements Database {
     if (options.fuel !== undefined) limits.fuel = options.fuel
     if (options.memory !== undefined) limits.memoryBytes = options.memory
     const { result, commit } = unwrap(await this.submit({
-      kind: 'create-function', name, body: wasm, exportName: options.export ?? fnName,
+      // A copy: the caller may reuse its array once this returns, before the DDL runs or is logged.
+      kind: 'create-function', name, body: wasm.slice(), exportName: options.export ?? fnName,
       runtime: options.runtime ?? 'wasm', limits, orReplace: options.orReplace === true,
     }))
     return { rowsAffected: result.rowsAffected, commit }
@@ -321,7 +339,7 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
     const file = new SqliteStateFile(':memory:', 'off', { ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}) })
-    const service = new StateService(file, loaded ?? new Map(), policy, log)
+    const service = new StateService(file, loaded ?? new Map(), policy, log, options.resultBytesMax)
     return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }
   const dir = options.dir ?? DEFAULT_DATA_DIR
@@ -337,6 +355,8 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
 }
 
 async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void): Promise<{ batchLog: BatchLog; store: StateStore }> {
+  const damaged = fileProblems(dir)
+  if (damaged.length > 0) throw new DataDirDamagedError(damaged)
   const sync = options.sync ?? 'full'
   const crash = crashPoints(options.crashAt)
   const batchLog = await FileBatchLog.open({
@@ -349,6 +369,8 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
   const store = new ThreadStateStore({
     file: join(dir, DATABASE_FILE), sync, runtimes, policy,
+    ...(options.checkpointBytesMax !== undefined ? { storageBytesMax: options.checkpointBytesMax } : {}),
+    ...(options.resultBytesMax !== undefined ? { resultBytesMax: options.resultBytesMax } : {}),
     ...(options.crashAt !== undefined ? { crashAt: options.crashAt } : {}),
     ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
   }, log)

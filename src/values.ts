@@ -40,7 +40,8 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
     case 'number': return Number.isInteger(v) && Number.isSafeInteger(v) ? BigInt(v) : v
     case 'boolean': return v ? 1n : 0n
     case 'string': return v
-    default: return v instanceof Uint8Array ? v : undefined
+    // A copy: the caller keeps its array and may change it; what was submitted must not change with it.
+    default: return v instanceof Uint8Array ? v.slice() : undefined
   }
 }
 

@@ -11,6 +11,7 @@ import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
+import { VERIFY_USAGE, verifyCommand } from './verify.js'
 
 const USAGE = `usage: acheron <command> [options]
 
@@ -30,6 +31,10 @@ ${CONSOLE_COMMAND_USAGE}
       determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
       the command that replays it
+
+  verify --data DIR
+      checks a stopped data directory (SQLite integrity, every row against its table, module hashes, the
+      batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
 Not in this version yet: bench (see README.md).`
 
@@ -205,7 +210,7 @@ async function serve(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((command === 'serve' ? SERVE_USAGE : USAGE) + '\n')
+    process.stdout.write((command === 'serve' ? SERVE_USAGE : command === 'verify' ? VERIFY_USAGE : USAGE) + '\n')
     return 0
   }
   switch (command) {
@@ -213,6 +218,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest)
     case 'console':
       return runConsole(rest)
+    case 'verify':
+      return verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'check':
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'demo': {

@@ -313,6 +313,40 @@ function isFull(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG'
 }
 
+/** One segment as `acheron verify` sees it. */
+export interface SegmentReport {
+  readonly file: string
+  readonly entries: readonly LogEntry[]
+  /** Bytes after the last whole entry of the last segment (cut at the next open): a write never acknowledged. */
+  readonly tornBytes: number
+}
+
+/**
+ * Reads every segment of a log directory without changing anything, checking every frame's checksum:
+ * the segments in order, or the damage (LogCorruptError's message) where the open would stop.
+ */
+export function readSegments(dir: string): { segments: SegmentReport[]; problems: string[] } {
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => SEGMENT_NAME.test(n)).sort()
+  } catch {
+    return { segments: [], problems: [] }
+  }
+  const segments: SegmentReport[] = []
+  const problems: string[] = []
+  names.forEach((name, i) => {
+    const file = join(dir, name)
+    try {
+      const scan = scanSegment(file, i === names.length - 1)
+      segments.push({ file, entries: scan.entries, tornBytes: scan.fileBytes - scan.validBytes })
+    } catch (err) {
+      if (!(err instanceof LogCorruptError)) throw err
+      problems.push(err.message)
+    }
+  })
+  return { segments, problems }
+}
+
 /** The size of a segment file on disk (for tests and `acheron verify`). */
 export function segmentFileBytes(file: string): number {
   return statSync(file).size

@@ -50,10 +50,24 @@ export const IDENTIFIER_LENGTH_MAX = 64
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
+/**
+ * Table-name prefixes the storage reserves (case-insensitive): SQLite refuses to create tables named
+ * `sqlite_…`, and `_acheron…` is the engine's own (`_acheron_meta`, `_acheron_modules`).
+ */
+export const RESERVED_TABLE_PREFIXES = ['sqlite_', '_acheron'] as const
+
+/** The reserved prefix a table name starts with, or null. */
+export function reservedTablePrefix(name: string): string | null {
+  const lower = name.toLowerCase()
+  return RESERVED_TABLE_PREFIXES.find((p) => lower.startsWith(p)) ?? null
+}
+
 export function checkIdentifier(kind: string, name: string): void {
   if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) {
     throw new AcheronError('SYNTAX_ERROR', `invalid ${kind} name '${name}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
   }
+  const reserved = kind === 'table' ? reservedTablePrefix(name) : null
+  if (reserved !== null) throw new AcheronError('SYNTAX_ERROR', `invalid table name '${name}': names starting with '${reserved}' are reserved for the storage`)
 }
 
 /**

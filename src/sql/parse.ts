@@ -1,7 +1,7 @@
 // Statements of CONTRACT.md §3 → the typed AST (ast.ts). A hand-written recursive-descent parser over the
 // tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
-import { COLUMNS_MAX, PARTITIONS_MAX, type ColumnType } from '../schema/catalog.js'
+import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt,
   OrderTerm, Pos, SelectItem, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
@@ -94,6 +94,8 @@ class StatementParser extends ExprParser {
     const ifNotExists = this.ifExists(true)
     const nameTok = this.peek()
     const name = this.identifier('table name', 'CREATE TABLE')
+    const reserved = reservedTablePrefix(name)
+    if (reserved !== null) this.error(nameTok, `invalid table name '${name}': names starting with '${reserved}' are reserved for the storage`)
     this.expectPunct('(', 'the table name')
     const columns: ColumnAst[] = []
     const keys: { name: string; at: Pos }[] = []

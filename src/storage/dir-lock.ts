@@ -27,15 +27,28 @@ export class DirLock {
     const db = new Database(join(dir, LOCK_FILE), { timeout: 0 })
     try {
       db.pragma('locking_mode = EXCLUSIVE')
-      // The first write takes the lock; in EXCLUSIVE mode it is kept until the connection closes.
-      db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT); DELETE FROM holder;')
-      db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString())
+      // An exclusive transaction takes the lock without writing a page (so it is taken on a full disk
+      // too); in EXCLUSIVE mode it is kept until the connection closes.
+      db.exec('BEGIN EXCLUSIVE; COMMIT;')
     } catch (err) {
       db.close()
       if (err instanceof Database.SqliteError && /BUSY|LOCKED/.test(err.code)) throw new DataDirInUseError(dir, describeHolder(dir))
       throw err
     }
-    writeFileSync(join(dir, PID_FILE), `${process.pid}\n${new Date().toISOString()}\n`)
+    // Who holds it, for the message a second opener gets: best effort, since a full disk must not keep
+    // a restart from opening (nothing of the data depends on it).
+    const started = new Date().toISOString()
+    try {
+      db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT); DELETE FROM holder;')
+      db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, started)
+    } catch (err) {
+      if (!(err instanceof Database.SqliteError && err.code === 'SQLITE_FULL')) { db.close(); throw err }
+    }
+    try {
+      writeFileSync(join(dir, PID_FILE), `${process.pid}\n${started}\n`)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') { db.close(); throw err }
+    }
     return new DirLock(db)
   }
 

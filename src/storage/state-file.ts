@@ -13,7 +13,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
-import { invariant } from '../errors.js'
+import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import { compareKeys, partitionOf, type RowKey } from '../schema/keys.js'
@@ -21,6 +21,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
+import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
 export { DATABASE_FILE }
 
@@ -42,6 +43,8 @@ export interface CatalogChange {
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
   readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+  /** Modules no function runs any more (collected at the DDL's position). */
+  readonly removedModules?: readonly string[]
 }
 
 /** One released batch's effects. */
@@ -131,7 +134,7 @@ export class SqliteStateFile {
     `)
     const format = this.meta('format')
     if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
-    else invariant(Number(format) === STORAGE_FORMAT, `storage format ${String(format)} of ${file} is not ${STORAGE_FORMAT}`)
+    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([`${file} is in storage format ${String(format)}, this version reads format ${STORAGE_FORMAT}`])
   }
 
   private meta(k: string): SqlValue | undefined {
@@ -143,14 +146,25 @@ export class SqliteStateFile {
     this.db.prepare('INSERT INTO _acheron_meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v').run(k, bindable(v))
   }
 
+  /**
+   * Reads the checkpoint, after the cheap checks of its consistency (module hashes, every function's
+   * module, the catalog against the SQLite tables): damage stops the open (DataDirDamagedError).
+   */
   load(): StoredState {
     const text = this.meta('catalog')
-    const catalog: CatalogData = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    let catalog: CatalogData
+    try {
+      catalog = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
+    } catch (err) {
+      throw new DataDirDamagedError([`${this.file}: the catalog in _acheron_meta cannot be read (${err instanceof Error ? err.message : String(err)})`])
+    }
     this.useCatalog(catalog)
     const modules = new Map<string, Uint8Array>()
     for (const [hash, bytes] of this.db.prepare('SELECT hash, bytes FROM _acheron_modules').raw(true).all() as [string, Buffer][]) {
       modules.set(hash, new Uint8Array(bytes))
     }
+    const problems = [...moduleProblems(this.file, catalog, modules), ...catalogTableProblems(this.db, this.file, catalog)]
+    if (problems.length > 0) throw new DataDirDamagedError(problems)
     const lastBatch = Number(this.meta('last_batch') ?? 0n)
     this.appliedBatch = this.flushedBatch = this.checkpointBatch = lastBatch
     this.appliedNextTxnId = Number(this.meta('next_txn_id') ?? 1n)
@@ -231,6 +245,8 @@ export class SqliteStateFile {
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
+    const removeModule = this.db.prepare('DELETE FROM _acheron_modules WHERE hash = ?')
+    for (const hash of c.removedModules ?? []) removeModule.run(hash)
     this.setMeta('catalog', catalogToJson(c.catalog))
     this.useCatalog(c.catalog)
   }
@@ -302,9 +318,9 @@ export class SqliteStateFile {
   }
 
   /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
-  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = []): SqlValue[][] {
+  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = [], resultBytesMax = Infinity): SqlValue[][] {
     this.flush()
-    if (table === null) return this.runQuery(sql, values)
+    if (table === null) return this.runQuery(sql, values, resultBytesMax)
     if (this.scanViews.get(table.name.toLowerCase()) !== table) {
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
       this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
@@ -312,14 +328,14 @@ export class SqliteStateFile {
       this.db.exec(createScanViewSql(table))
       this.scanViews.set(table.name.toLowerCase(), table)
     }
-    if (pending.length === 0) return this.runQuery(sql, values)
+    if (pending.length === 0) return this.runQuery(sql, values, resultBytesMax)
     const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
     try {
       for (const w of pending) {
         if (w.row !== null) insert.run(...w.row.map(bindable), 0)
         else insert.run(...table.columns.map((_, i) => (i === table.keyIndex ? w.key : null)), 1)
       }
-      return this.runQuery(sql, values)
+      return this.runQuery(sql, values, resultBytesMax)
     } finally {
       this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
     }
@@ -333,15 +349,26 @@ export class SqliteStateFile {
     this.scanViews.delete(name)
   }
 
-  private runQuery(sql: string, values: readonly SqlValue[]): SqlValue[][] {
+  /** Rows one at a time, stopping past `resultBytesMax` (estimated: text and blob bytes, 8 per other value). */
+  private runQuery(sql: string, values: readonly SqlValue[], resultBytesMax: number): SqlValue[][] {
     let stmt = this.queries.get(sql)
     if (stmt === undefined) {
       stmt = this.db.prepare(sql).raw(true).safeIntegers(true)
       if (this.queries.size >= QUERY_STATEMENTS_MAX) this.queries.clear()
       this.queries.set(sql, stmt)
     }
-    const rows = stmt.all(...values.map(bindable)) as SqlValue[][]
-    for (const r of rows) for (let i = 0; i < r.length; i++) if (Buffer.isBuffer(r[i])) r[i] = new Uint8Array(r[i] as Buffer)
+    const rows: SqlValue[][] = []
+    let bytes = 0
+    for (const r of stmt.iterate(...values.map(bindable)) as Iterable<SqlValue[]>) {
+      for (let i = 0; i < r.length; i++) {
+        const v = r[i]
+        if (Buffer.isBuffer(v)) { r[i] = new Uint8Array(v); bytes += v.byteLength } else bytes += typeof v === 'string' ? v.length : 8
+      }
+      if (bytes > resultBytesMax) {
+        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query's result exceeds resultBytesMax (${resultBytesMax} bytes) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
+      }
+      rows.push(r)
+    }
     return rows
   }
 

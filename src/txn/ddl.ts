@@ -15,6 +15,17 @@ export interface DdlEffect {
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
   readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+  /**
+   * Modules no function runs any more: collected here, at the DDL's position, so every replay drops them
+   * at the same point; a later CREATE FUNCTION of the same bytes logs them again (Engine.logForm).
+   */
+  readonly removedModules?: readonly string[]
+}
+
+/** The modules `before`'s functions run and `after`'s do not. */
+function unreferenced(before: readonly FunctionDef[], after: readonly FunctionDef[]): string[] {
+  const kept = new Set(after.map((f) => f.moduleHash))
+  return [...new Set(before.map((f) => f.moduleHash))].filter((h) => !kept.has(h))
 }
 
 export interface DdlContext {
@@ -44,9 +55,11 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         throw new AcheronError('UNKNOWN_TABLE', `no such table: ${ddl.name}`)
       }
       const name = table.name.toLowerCase()
+      const functions = catalog.data.functions.filter((f) => f.table.toLowerCase() !== name)
       return {
-        catalog: next(catalog.data.tables.filter((t) => t !== table), catalog.data.functions.filter((f) => f.table.toLowerCase() !== name)),
+        catalog: next(catalog.data.tables.filter((t) => t !== table), functions),
         droppedTables: [table],
+        removedModules: unreferenced(catalog.data.functions, functions),
       }
     }
     case 'create-function': {
@@ -68,10 +81,11 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         moduleHash: hash, fuel, memoryBytes,
       }
       runtime.validate({ hash, bytes: ddl.body }, fn)
-      const functions = catalog.data.functions.filter((f) => f !== existing)
+      const functions = [...catalog.data.functions.filter((f) => f !== existing), fn]
       return {
-        catalog: next(catalog.data.tables, [...functions, fn]),
+        catalog: next(catalog.data.tables, functions),
         addedModules: ctx.modules.has(hash) ? [] : [[hash, ddl.body]],
+        removedModules: unreferenced(catalog.data.functions, functions),
       }
     }
     case 'drop-function': {
@@ -80,7 +94,8 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         if (ddl.ifExists) return {}
         throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${ddl.name}`)
       }
-      return { catalog: next(catalog.data.tables, catalog.data.functions.filter((f) => f !== existing)) }
+      const functions = catalog.data.functions.filter((f) => f !== existing)
+      return { catalog: next(catalog.data.tables, functions), removedModules: unreferenced(catalog.data.functions, functions) }
     }
   }
 }

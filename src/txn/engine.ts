@@ -16,8 +16,9 @@ import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
+import { RateLimitedLog } from './rate-limited-log.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
-import { Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
+import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
@@ -42,6 +43,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly onBatch?: ((record: BatchRecord) => void) | null
   /** Row writes released but in no checkpoint yet beyond which no batch is taken until a checkpoint. */
   readonly dirtyWritesMax: number
+  /** Bytes of inputs waiting (not yet taken into a batch, or reads not yet answered) beyond which OVERLOADED. */
+  readonly pendingBytesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
 }
@@ -203,13 +206,20 @@ export class Engine {
   private readonly dirty: DirtyBatch[] = []
   private dirtyWrites = 0
   private backpressured = false
+  /** Set while checkpoints fail for want of space (the last one failed so): why. */
+  private checkpointFull: string | null = null
   /** Data batches started and not yet released, oldest first; releases chain through `releaseTail`. */
   private readonly inflight: InFlight[] = []
   private releaseTail: Promise<void> = Promise.resolve()
   /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
   private readonly lazyEntries = new Map<number, LogEntry>()
+  /** inputBytes of the reads submitted and not yet answered (bounded with the sequencer's by pendingBytesMax). */
+  private readBytes = 0
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
   private stopped: Error | null = null
+  /** Lines about batches that failed whole (a full disk refuses every batch): a few, not one per batch. */
+  private readonly refusedLog: RateLimitedLog
+  private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
     batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
@@ -231,6 +241,8 @@ export class Engine {
     this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
     this.onBatch = opts.onBatch ?? null
+    this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m))
+    this.voidedLog = new RateLimitedLog((m) => opts.log('engine', m))
   }
 
   /** Opens the state, replays the log after its checkpoint through this same engine, then serves. */
@@ -261,6 +273,13 @@ export class Engine {
 
   /** A checkpoint was taken: the log before it may go, and the images it holds no longer count as dirty. */
   private checkpointed(c: Checkpointed): void {
+    if (c.failed !== undefined) {
+      this.checkpointFull = c.failed.full ? c.failed.message : null
+      // Held back by the bound: fail what waits (STORAGE_FULL) instead of letting it queue.
+      if (this.checkpointFull !== null && this.backpressured) this.schedule()
+      return
+    }
+    this.checkpointFull = null
     this.stats.checkpoints++
     this.stats.checkpointMs += c.ms
     if (!c.durable) return
@@ -291,19 +310,21 @@ export class Engine {
     const started = performance.now()
     const voided = new Set<number>()
     let lastLogged = 0
+    const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
+    let expected = from
+    // First the whole log's shape, before anything runs: a gap refuses the open with nothing replayed.
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind === 'void') voided.add(e.batch)
       lastLogged = Math.max(lastLogged, e.batch)
+      if (e.kind !== 'batch' || e.batch < from) continue
+      if (e.batch !== expected) {
+        throw new Error(`the data directory is damaged, refusing to start: the checkpoint (acheron.db) holds batches up to ${state.lastBatch}, but the batch log (log/) holds batch ${e.batch} where batch ${expected} was due: batches ${expected} to ${e.batch - 1} are in neither (log segments were deleted, or the checkpoint lost part of its write-ahead log acheron.db-wal). Run acheron verify --data DIR; restore the directory from a backup`)
+      }
+      expected++
     }
-    const from = state.lastBatch + (this.opts.faults?.replayFromWrongPosition === true ? 2 : 1)
-    let expected = from
     let nextTxnId = state.nextTxnId
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
-      if (e.batch !== expected) {
-        throw new Error(`the batch log does not follow the checkpoint: it holds batch ${e.batch} where batch ${expected} was due (checkpoint at batch ${state.lastBatch}); restore the missing log segments or run acheron verify`)
-      }
-      expected++
       const decoded = decodeBatch(e.body)
       nextTxnId = decoded.firstTxnId + decoded.inputs.length
       if (voided.has(e.batch) || decoded.inputs.length === 0) continue
@@ -335,8 +356,18 @@ export class Engine {
     } catch (err) {
       return Promise.reject(err)
     }
-    if (isReadOnly(input)) return this.read(input)
-    const p = this.sequencer.submit(input, plan)
+    // The bytes of what waits are bounded: a flood of large inputs is refused, retryably, instead of
+    // holding them all in memory. One input alone is always accepted (the server bounds its size).
+    const bytes = inputBytes(input)
+    const waiting = this.sequencer.pendingBytes + this.readBytes
+    if (waiting > 0 && waiting + bytes > this.opts.pendingBytesMax) {
+      return Promise.reject(new AcheronError('OVERLOADED', `inputs of ${waiting} bytes wait already (pendingBytesMax ${this.opts.pendingBytesMax}); retry later`, { retryable: true }))
+    }
+    if (isReadOnly(input)) {
+      this.readBytes += bytes
+      return this.read(input).finally(() => { this.readBytes -= bytes })
+    }
+    const p = this.sequencer.submit(input, plan, bytes)
     this.schedule()
     return p
   }
@@ -360,6 +391,7 @@ export class Engine {
       }
     } else {
       const run = await this.opts.store.run(input as StateTxn)
+      if (!run.ok && run.failure.code === 'STORAGE_FULL') return { ok: false, failure: run.failure }
       outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
     }
     this.countReads([outcome])
@@ -468,6 +500,13 @@ export class Engine {
         this.backpressured = true
         this.stats.backpressureWaits++
         void this.opts.store.checkpoint().catch(() => {})
+      }
+      // The checkpoint cannot be written (a full disk): writes fail at once, retryably, instead of
+      // queueing until OVERLOADED; reads of single keys still run. The state thread retries the checkpoint.
+      for (let full = this.checkpointFull; full !== null; full = this.checkpointFull) {
+        const batch = this.sequencer.takeBatch(true, (s) => this.prepare(s))
+        if (batch === null || batch.every((s) => isPointRead(s.input))) return batch
+        this.failBatch(batch, batchFailure('STORAGE_FULL', `batch not committed: the checkpoint cannot be written (${full}) and ${this.dirtyWrites} released writes wait for it (dirtyWritesMax ${this.opts.dirtyWritesMax}); retry once space returns`))
       }
       return null
     }
@@ -610,6 +649,7 @@ export class Engine {
     if (effect.catalog === undefined) return { number, batch: [s], durable, outcomes, failure: null, writes: [], executeMs: 0, replayed }
     const modules = new Map(this.modules)
     for (const [hash, bytes] of effect.addedModules ?? []) modules.set(hash, bytes)
+    for (const hash of effect.removedModules ?? []) modules.delete(hash)
     const changedTables = [...(effect.createdTables ?? []), ...(effect.droppedTables ?? [])].map((t) => t.name.toLowerCase())
     const change = { ...effect, catalog: effect.catalog, modules, changedTables }
     return { number, batch: [s], durable, outcomes, failure: null, writes: [], change, executeMs: 0, replayed }
@@ -621,6 +661,8 @@ export class Engine {
     const commit: CommitPosition = { batch: number, seq: 0 }
     try {
       const run = await this.opts.store.run(txn)
+      // No room to flush the state under the scan: the environment's failure, not the transaction's.
+      if (!run.ok && run.failure.code === 'STORAGE_FULL') throw new AcheronError('STORAGE_FULL', run.failure.message, { retryable: true })
       const outcome: TxnOutcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
       return { number, batch: [s], durable, outcomes: [outcome], failure: null, writes: run.ok ? run.writes : [], executeMs: performance.now() - started, replayed }
     } catch (err) {
@@ -663,6 +705,7 @@ export class Engine {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.modules) this.modules.set(h, b)
+      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
       await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
     }
     this.executor.inner.release(e.number, e.writes, encoded)
@@ -671,6 +714,7 @@ export class Engine {
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
       ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
       ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules } : {}),
+      ...(e.change.removedModules !== undefined && e.change.removedModules.length > 0 ? { removedModules: e.change.removedModules } : {}),
     }
     if (e.writes.length > 0) {
       this.dirty.push({ batch: e.number, writes: e.writes.length })
@@ -696,6 +740,7 @@ export class Engine {
   }
 
   private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean): void {
+    if (this.stats.failedBatches > 0) this.refusedLog.reset()
     this.lastReleased = number
     this.lastReleasedTxns = batch.length
     this.readsSinceRelease = 0
@@ -716,7 +761,7 @@ export class Engine {
   private async voidBatch(e: Executed): Promise<boolean> {
     const message = e.failure instanceof Error ? e.failure.message : String(e.failure)
     if (e.replayed) throw new Error(`replaying batch ${e.number} from the log failed: ${e.failure instanceof Error ? e.failure.stack : message}`)
-    this.opts.log('engine', `batch ${e.number} (${e.batch.length} transactions) failed and was not committed: ${e.failure instanceof Error ? e.failure.stack : message}`)
+    this.voidedLog.log(`batch ${e.number} (${e.batch.length} transactions) failed and was not committed: ${e.failure instanceof Error ? e.failure.stack : message}`)
     {
       try {
         await this.opts.batchLog.append({ kind: 'void', batch: e.number })
@@ -724,7 +769,8 @@ export class Engine {
         throw new Error(`batch ${e.number} failed and its void entry could not be logged (${String(err)}); its outcome is decided at the next start`)
       }
     }
-    this.failBatch(e.batch, batchFailure('INTERNAL', `batch not committed: ${message}`))
+    const full = e.failure instanceof AcheronError && e.failure.code === 'STORAGE_FULL'
+    this.failBatch(e.batch, batchFailure(full ? 'STORAGE_FULL' : 'INTERNAL', `batch not committed: ${message}`))
     return false
   }
 
@@ -744,7 +790,7 @@ export class Engine {
   private resumeLog(): void {
     const err = this.logFailed
     this.logFailed = null
-    if (err !== null) this.opts.log('engine', `the batch log refused a write: ${err.message}; the batches in flight failed and nothing of them is visible`)
+    if (err !== null) this.refusedLog.log(`the batch log refused a write: ${err.message}; the batches in flight failed (${err.full ? 'STORAGE_FULL' : 'INTERNAL'}, retryable) and nothing of them is visible`)
     this.opts.batchLog.resume()
     this.nextBatch = Math.max(this.lastReleased, this.opts.batchLog.lastBatch) + 1
   }

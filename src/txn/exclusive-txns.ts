@@ -9,12 +9,15 @@ import type { ExecutionHost } from './execution-host.js'
 import { applyAssignments, runStep } from './txn-runner.js'
 import type { TxnState } from './txn-state.js'
 import type { RowWrite } from '../schema/rows.js'
-import type { CatalogReadTxn, ExclusiveMultiTxn, ScanTxn, SelectTxn, TxnResult } from './types.js'
+import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
 
 /** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
 export interface Queryable {
-  /** `table` null: the SQL reads no table (a SELECT without FROM). */
-  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[]): SqlValue[][]
+  /**
+   * `table` null: the SQL reads no table (a SELECT without FROM). `resultBytesMax`: a result beyond it
+   * fails with PAYLOAD_TOO_LARGE (reads only; see runExclusiveTxn).
+   */
+  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[], resultBytesMax?: number): SqlValue[][]
 }
 
 /** What a transaction run alone produced: its result and the rows to commit with it. */
@@ -31,12 +34,17 @@ export interface ExclusiveRun {
  */
 export function runExclusiveTxn(
   catalog: Catalog, store: Queryable, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn,
+  resultBytesMax?: number,
 ): ExclusiveRun {
+  // Only a read is bounded: a logged transaction's outcome must not depend on a setting a later run may change.
+  const bounded: Queryable = resultBytesMax === undefined || !isReadOnly(txn) ? store : {
+    query: (table, sql, values, pending) => store.query(table, sql, values, pending, resultBytesMax),
+  }
   switch (txn.kind) {
     case 'multi-exclusive':
-      return host().withState((state) => runExclusiveMulti(catalog, store, state, txn))
+      return host().withState((state) => runExclusiveMulti(catalog, bounded, state, txn))
     case 'select': case 'update-scan': case 'delete-scan':
-      return runQuery(catalog, store, txn, [])
+      return runQuery(catalog, bounded, txn, [])
     case 'show-tables': case 'show-functions': case 'describe':
       return readCatalog(catalog, txn)
   }

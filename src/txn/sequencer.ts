@@ -12,6 +12,18 @@ export interface SequencerLimits {
 }
 
 /**
+ * Bytes a transaction's input holds, roughly (text and blob bytes, 8 per other value), for the bound
+ * on what waits (`pendingBytesMax`): the walk is cheap next to what the input costs to log and run.
+ */
+export function inputBytes(v: unknown): number {
+  if (typeof v === 'string') return v.length
+  if (v instanceof Uint8Array) return v.byteLength
+  if (Array.isArray(v)) { let n = 8; for (const x of v) n += inputBytes(x); return n }
+  if (v !== null && typeof v === 'object') { let n = 8; for (const k in v) n += inputBytes((v as Record<string, unknown>)[k]); return n }
+  return 8
+}
+
+/**
  * How to plan a statement again: SQL is planned when it arrives, against the catalog of that moment; if
  * a DDL sequenced before it changes the catalog first, the coordinator plans it again at its position.
  */
@@ -28,6 +40,8 @@ export interface Sequenced {
   readonly resolve: (o: TxnOutcome) => void
   /** Arrival time, only for cutting batches by interval. */
   readonly arrivedAt: number
+  /** inputBytes of the input, counted in `pendingBytes` until its batch is taken. */
+  readonly bytes?: number
 }
 
 /** Called on each transaction as its batch is cut, before its kind decides where the batch ends. */
@@ -50,6 +64,8 @@ export class Sequencer {
   /** Exclusive transactions (DDL, SELECT) among the pending: each closes the batch before it. */
   private ddlPending = 0
   private closedReason: string | null = null
+  /** inputBytes of every transaction waiting (accepted, not yet taken into a batch). */
+  pendingBytes = 0
 
   constructor(
     private readonly limits: SequencerLimits,
@@ -67,14 +83,15 @@ export class Sequencer {
     return this.nextId
   }
 
-  submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan: Replan | null = null, bytes = 0): Promise<TxnOutcome> {
     if (this.closedReason !== null) return Promise.reject(new AcheronError('SHUTTING_DOWN', this.closedReason, { retryable: true }))
     if (this.pending >= this.limits.pendingTxnsMax) {
       return Promise.reject(new AcheronError('OVERLOADED', `more than ${this.limits.pendingTxnsMax} transactions are waiting; retry later`, { retryable: true }))
     }
     if (isExclusive(input)) this.ddlPending++
+    this.pendingBytes += bytes
     return new Promise<TxnOutcome>((resolve) => {
-      this.queue.push({ id: this.nextId++, input, plan, resolve, arrivedAt: this.now() })
+      this.queue.push({ id: this.nextId++, input, plan, resolve, arrivedAt: this.now(), bytes })
     })
   }
 
@@ -150,6 +167,7 @@ export class Sequencer {
     const batch = this.queue.slice(this.head, this.head + n) as Sequenced[]
     // Consumed inputs are released at once: the queue must not keep a large input alive.
     this.queue.fill(undefined, this.head, this.head + n)
+    for (const s of batch) this.pendingBytes -= s.bytes ?? 0
     this.head += n
     const lastId = (batch[batch.length - 1] as Sequenced).id
     while (this.cuts.length > 0 && (this.cuts[0] as number) <= lastId) this.cuts.shift()

@@ -15,6 +15,7 @@ import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../stor
 import type { Row } from '../values.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { runExclusiveTxn } from './exclusive-txns.js'
+import { RateLimitedLog } from './rate-limited-log.js'
 import type { ExclusiveMultiTxn, ScanTxn, SelectTxn, TxnFailure, TxnResult } from './types.js'
 
 /** Transactions the state thread runs: queries (read-only) and scans (their writes go through the log). */
@@ -31,6 +32,9 @@ export interface CheckpointPolicy {
   readonly writesMax: number
 }
 
+/** Bytes of one read's result (text and blob bytes, 8 per other value) beyond which it fails. */
+export const RESULT_BYTES_MAX = 64 * 1024 * 1024
+
 export interface Checkpointed {
   /** The last batch the checkpoint holds. */
   readonly batch: number
@@ -39,6 +43,16 @@ export interface Checkpointed {
   /** Milliseconds the checkpoint took (flush, commit, WAL sync). */
   readonly ms: number
   readonly writes: number
+  /** Set when this checkpoint failed (nothing of it committed; it is retried): why, and whether the disk was full. */
+  readonly failed?: { readonly message: string; readonly full: boolean }
+}
+
+/** SQLite result codes of the environment (the disk, the file, memory), never of the statement. */
+const ENVIRONMENT_ERRORS = /^SQLITE_(IOERR|FULL|CORRUPT|NOMEM|CANTOPEN|NOTADB|READONLY|BUSY|LOCKED|PROTOCOL)/
+
+/** SQLite refused a write for want of space (a full disk, or the file's page cap). */
+export function isStorageFull(err: unknown): boolean {
+  return err instanceof Database.SqliteError && err.code === 'SQLITE_FULL'
 }
 
 export class StateService {
@@ -48,13 +62,18 @@ export class StateService {
   private hostModules = new Set<string>()
   private timer: NodeJS.Timeout | null = null
   private failedCheckpoints = 0
+  private readonly failureLog: RateLimitedLog
 
   constructor(
     private readonly file: SqliteStateFile,
     private readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
     private readonly policy: CheckpointPolicy,
     private readonly log: LogFn,
-  ) {}
+    /** A read's result beyond this many bytes fails with PAYLOAD_TOO_LARGE. */
+    private readonly resultBytesMax = RESULT_BYTES_MAX,
+  ) {
+    this.failureLog = new RateLimitedLog((m) => this.log('state', m))
+  }
 
   /** Told of every checkpoint (the coordinator drops the log before a durable one). */
   onCheckpoint: ((c: Checkpointed) => void) | null = null
@@ -71,6 +90,7 @@ export class StateService {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.addedModules ?? []) this.modules.set(h, b)
+      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
     }
     if (this.policy.intervalMs === 0 || this.file.uncommittedWrites >= this.policy.writesMax) this.checkpoint()
     else if (this.timer === null) this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, this.policy.intervalMs)
@@ -84,13 +104,15 @@ export class StateService {
     const writes = this.file.uncommittedWrites
     try {
       const batch = this.file.checkpoint(true)
+      if (this.failedCheckpoints > 0) this.log('state', `checkpoint at batch ${batch} succeeded after ${this.failedCheckpoints} failed attempts`)
       this.failedCheckpoints = 0
+      this.failureLog.reset()
       this.onCheckpoint?.({ batch, durable: true, ms: performance.now() - started, writes })
     } catch (err) {
-      // Rate-limited: one line for the first failure, then one per 100.
-      if (this.failedCheckpoints++ % 100 === 0) {
-        this.log('state', `checkpoint failed (${this.failedCheckpoints} in a row; the log keeps everything, retrying): ${err instanceof Error ? err.message : String(err)}`)
-      }
+      this.failedCheckpoints++
+      const message = err instanceof Error ? err.message : String(err)
+      this.onCheckpoint?.({ batch: this.file.checkpointBatch, durable: false, ms: performance.now() - started, writes, failed: { message, full: isStorageFull(err) } })
+      this.failureLog.log(`checkpoint failed (${this.failedCheckpoints} in a row; the log keeps everything, retrying): ${err instanceof Error ? err.message : String(err)}`)
       this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, Math.max(50, this.policy.intervalMs))
     }
   }
@@ -98,14 +120,17 @@ export class StateService {
   /** Executes a transaction over exactly the applied state. Its writes, if any, are the caller's to log and release. */
   run(txn: StateTxn): StateRun {
     try {
-      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn)
+      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn, this.resultBytesMax)
       return { ok: true, result: run.result, writes: run.writes }
     } catch (err) {
       if (err instanceof AcheronError) {
         return { ok: false, failure: { code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) } }
       }
-      // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure.
-      if (err instanceof Database.SqliteError) return { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` } }
+      // The released writes could not be flushed under the query (a full disk): no outcome, retryable.
+      if (isStorageFull(err)) return { ok: false, failure: { code: 'STORAGE_FULL', message: `not answered: the checkpoint file has no room for the writes this query must see (${(err as Error).message}); retry once space returns` } }
+      // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure; its
+      // environment's (I/O, a damaged file, no memory) are not an outcome a replay could reproduce.
+      if (err instanceof Database.SqliteError && !ENVIRONMENT_ERRORS.test(err.code)) return { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` } }
       throw err
     }
   }

@@ -9,6 +9,7 @@ export interface StateThreadInit {
   readonly file: string
   readonly sync: SyncMode
   readonly storageBytesMax?: number
+  readonly resultBytesMax?: number
   readonly crashAt?: CrashAt
   readonly runtimes: RuntimeModules
   readonly policy: CheckpointPolicy

@@ -21,7 +21,7 @@ const file = new SqliteStateFile(init.file, init.sync, {
   crash: crashPoints(init.crashAt),
   ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
 })
-const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log)
+const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log, init.resultBytesMax)
 service.onCheckpoint = (c) => post({ event: 'checkpointed', checkpoint: c })
 
 function handle(req: StateThreadRequest): void {
@@ -48,7 +48,8 @@ out.on('message', (req: StateThreadRequest) => {
   try {
     handle(req)
   } catch (err) {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    // Damage found at open is a message for an operator, not a stack.
+    const message = err instanceof Error ? (err.name === 'DataDirDamagedError' ? err.message : (err.stack ?? err.message)) : String(err)
     if ('id' in req) post({ id: req.id, ok: false, error: message })
     else post({ event: 'fatal', message })
   }

@@ -1,0 +1,103 @@
+/**
+ * What can be checked of a stopped data directory, cheaply on every open or fully by `acheron verify`.
+ * A problem names the file and what is wrong with it. Damage is never served silently: an open that
+ * finds a problem refuses to start (DataDirDamagedError), since going on would serve a state that lacks
+ * acknowledged batches or runs module bytes other than those registered.
+ */
+import Database from 'better-sqlite3'
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { CatalogData, ColumnType, TableDef } from '../schema/catalog.js'
+import { partitionOf } from '../schema/keys.js'
+import type { SqlValue } from '../values.js'
+import { DATABASE_FILE, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
+
+export class DataDirDamagedError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data DIR for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
+    this.name = 'DataDirDamagedError'
+  }
+}
+
+/** Files that must come together: a WAL without its database means the checkpoint file was lost. */
+export function fileProblems(dir: string): string[] {
+  const db = join(dir, DATABASE_FILE)
+  if (!existsSync(db) && existsSync(`${db}-wal`)) {
+    return [`${db} is missing but its write-ahead log ${db}-wal is there: the checkpoint file was deleted or moved (the WAL alone is useless, and starting empty would drop acknowledged batches)`]
+  }
+  return []
+}
+
+/** Module rows: every one's bytes hash to its name, and every function's module is there. */
+export function moduleProblems(file: string, catalog: CatalogData, modules: ReadonlyMap<string, Uint8Array>): string[] {
+  const problems: string[] = []
+  for (const [hash, bytes] of modules) {
+    const actual = createHash('sha256').update(bytes).digest('hex')
+    if (actual !== hash) problems.push(`${file}: module ${hash} in _acheron_modules holds bytes whose SHA-256 is ${actual} (the module was altered)`)
+  }
+  for (const f of catalog.functions) {
+    if (!modules.has(f.moduleHash)) problems.push(`${file}: function ${f.name} runs module ${f.moduleHash}, which _acheron_modules does not hold (the row was deleted)`)
+  }
+  return problems
+}
+
+/** The catalog against the SQLite tables: every partition table is there with the declared columns, and nothing else claims to be one. */
+export function catalogTableProblems(db: Database.Database, file: string, catalog: CatalogData): string[] {
+  const problems: string[] = []
+  const present = new Set((db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]))
+  const expected = new Set<string>()
+  for (const t of catalog.tables) {
+    for (let p = 0; p < t.partitions; p++) {
+      const name = partitionTableName(t, p)
+      expected.add(name)
+      if (!present.has(name)) { problems.push(`${file}: table ${t.name} has no SQLite table ${name} for its partition ${p}`); continue }
+      const cols = (db.prepare(`PRAGMA table_info(${quoteIdent(name)})`).all() as { name: string }[]).map((c) => c.name.toLowerCase())
+      const want = t.columns.map((c) => c.name.toLowerCase())
+      if (cols.join(',') !== want.join(',')) problems.push(`${file}: SQLite table ${name} has columns (${cols.join(', ')}), the catalog declares (${want.join(', ')})`)
+    }
+  }
+  for (const name of present) {
+    if (/\$p\d+$/.test(name) && !expected.has(name)) problems.push(`${file}: SQLite table ${name} belongs to no table of the catalog`)
+  }
+  return problems
+}
+
+/** SQLite's storage classes a column of each type may hold (NULL aside). */
+const STORAGE_CLASSES: Record<ColumnType, readonly string[]> = {
+  INTEGER: ['integer'], BOOLEAN: ['integer'], REAL: ['real'], TEXT: ['text'], BLOB: ['blob'],
+}
+
+/** Problems found per table beyond which the rest are only counted. */
+const ROW_PROBLEMS_LISTED_MAX = 10
+
+/**
+ * The full check of every row (acheron verify): each value's storage class against its column's type
+ * (NULL only where allowed), and each key in the partition it hashes to.
+ */
+export function rowProblems(db: Database.Database, file: string, table: TableDef): { problems: string[]; rows: number } {
+  const problems: string[] = []
+  let rows = 0
+  let unlisted = 0
+  const note = (m: string) => { if (problems.length < ROW_PROBLEMS_LISTED_MAX) problems.push(m); else unlisted++ }
+  for (let p = 0; p < table.partitions; p++) {
+    const name = partitionTableName(table, p)
+    const types = table.columns.map((c) => `typeof(${quoteIdent(c.name)})`).join(', ')
+    const stmt = db.prepare(`SELECT ${keyColumnSql(table)}, ${types} FROM ${quoteIdent(name)}`).raw(true).safeIntegers(true)
+    for (const r of stmt.iterate() as Iterable<[SqlValue, ...string[]]>) {
+      rows++
+      const key = r[0]
+      table.columns.forEach((c, i) => {
+        const cls = r[i + 1] as string
+        if (cls === 'null' ? (c.notNull || i === table.keyIndex) : !(STORAGE_CLASSES[c.type]).includes(cls)) {
+          note(`${file}: ${name} row ${String(key)}: column ${c.name} (${c.type}${c.notNull ? ' NOT NULL' : ''}) holds a ${cls.toUpperCase()} value`)
+        }
+      })
+      if ((typeof key === 'bigint' || typeof key === 'string') && partitionOf(table, key) !== p) {
+        note(`${file}: ${name} row ${String(key)} belongs to partition ${partitionOf(table, key)}, not ${p}`)
+      }
+    }
+  }
+  if (unlisted > 0) problems.push(`${file}: table ${table.name}: ${unlisted} more row problems`)
+  return { problems, rows }
+}

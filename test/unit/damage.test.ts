@@ -1,0 +1,180 @@
+// Damage to a stopped data directory is found, never served: the open refuses naming the file and the
+// problem, and `acheron verify` names every problem (or says the directory is sound).
+import Database from 'better-sqlite3'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open } from '../../src/index.js'
+import { wat } from '../wasm-exec/wat.js'
+import { tempDir } from '../support/tmp.js'
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+const MODULE = wat(`(module (import "acheron" "ret_int" (func $r (param i64))) (memory (export "memory") 1 1)
+  (func (export "f") (call $r (i64.const 7))))`)
+
+function verify(dir: string): { code: number; out: string } {
+  const r = spawnSync(process.execPath, [CLI, 'verify', '--data', dir], { encoding: 'utf8' })
+  return { code: r.status ?? -1, out: r.stdout + r.stderr }
+}
+
+/** A stopped directory with a table of 8 partitions, 50 rows and a function. */
+async function makeDir(dir: string): Promise<void> {
+  const db = await open({ dir, workers: 1 })
+  await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL, s TEXT) PARTITIONS 8')
+  await db.createFunction('kv.f', MODULE)
+  await db.insert('kv', Array.from({ length: 50 }, (_, i) => [i, i, `s${i}`]))
+  await db.checkpoint() // the rows in acheron.db, not only in the log
+  await db.close()
+}
+
+const refusal = (dir: string): Promise<string> => open({ dir, workers: 1 }).then(async (db) => { await db.close(); return 'opened' }, (e: unknown) => (e as Error).message)
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const { dir, cleanup } = tempDir()
+  try {
+    await makeDir(dir)
+    await fn(dir)
+  } finally {
+    cleanup()
+  }
+}
+
+function sqlite(dir: string, sql: string, ...params: unknown[]): void {
+  const db = new Database(join(dir, 'acheron.db'))
+  db.prepare(sql).run(...params)
+  db.close()
+}
+
+test('a sound directory: verify exits 0 with a summary; a directory in use is refused', () => withDir(async (dir) => {
+  const r = verify(dir)
+  assert.is(r.code, 0, r.out)
+  assert.match(r.out, /is sound: checkpoint at batch \d+ \(1 tables, 50 rows, 1 modules; integrity ok\)/)
+  const db = await open({ dir, workers: 1 })
+  try {
+    const busy = verify(dir)
+    assert.is(busy.code, 1)
+    assert.match(busy.out, /in use by process/)
+  } finally {
+    await db.close()
+  }
+}))
+
+test('the checkpoint file deleted, its -wal kept: the open refuses naming acheron.db', () => withDir(async (dir) => {
+  copyFileSync(join(dir, 'acheron.db'), join(dir, 'acheron.db-wal'))
+  unlinkSync(join(dir, 'acheron.db'))
+  const m = await refusal(dir)
+  assert.match(m, /acheron\.db is missing but its write-ahead log/)
+  assert.not.ok(existsSync(join(dir, 'acheron.db')), 'nothing was created')
+  const r = verify(dir)
+  assert.is(r.code, 1)
+  assert.match(r.out, /acheron\.db is missing/)
+}))
+
+test('a deleted module row: the open refuses naming the function and the module', () => withDir(async (dir) => {
+  sqlite(dir, 'DELETE FROM _acheron_modules')
+  const m = await refusal(dir)
+  assert.match(m, /function kv\.f runs module [0-9a-f]{64}, which _acheron_modules does not hold/)
+  assert.match(m, /acheron\.db/)
+  assert.is(verify(dir).code, 1)
+}))
+
+test('module bytes that no longer match their hash: the open refuses', () => withDir(async (dir) => {
+  const altered = new Uint8Array(MODULE)
+  altered[altered.length - 1] = (altered[altered.length - 1] as number) ^ 1
+  sqlite(dir, 'UPDATE _acheron_modules SET bytes = ?', Buffer.from(altered))
+  const m = await refusal(dir)
+  assert.match(m, /module [0-9a-f]{64} in _acheron_modules holds bytes whose SHA-256 is [0-9a-f]{64} \(the module was altered\)/)
+  assert.match(verify(dir).out, /the module was altered/)
+}))
+
+test('a partition table dropped: the open refuses naming it', () => withDir(async (dir) => {
+  sqlite(dir, 'DROP TABLE "kv$p3"')
+  assert.match(await refusal(dir), /table kv has no SQLite table kv\$p3 for its partition 3/)
+}))
+
+test('a TEXT value in an INTEGER column, a row in the wrong partition: verify names each', () => withDir(async (dir) => {
+  sqlite(dir, `UPDATE "kv$p0" SET v = 'abc' WHERE k = (SELECT MIN(k) FROM "kv$p0")`)
+  sqlite(dir, `INSERT INTO "kv$p1" VALUES (1001, 1, 'x'), (1002, 1, 'x'), (1003, 1, 'x')`)
+  const r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /kv\$p0 row \d+: column v \(INTEGER NOT NULL\) holds a TEXT value/)
+  assert.match(r.out, /kv\$p1 row \d+ belongs to partition \d, not 1/)
+}))
+
+test('a bit flipped in the batch log: the open refuses naming the segment and offset; verify too', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 1, logSegmentBytesMax: 512, logSegmentsKept: 100, checkpointIntervalMs: 60_000 })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
+    for (let i = 0; i < 20; i++) await db.insert('kv', [[i, i]])
+    await db.close()
+    const segs = readdirSync(join(dir, 'log')).sort()
+    assert.ok(segs.length > 3)
+    const file = join(dir, 'log', segs[1] as string)
+    const bytes = readFileSync(file)
+    bytes[30] = (bytes[30] as number) ^ 0x10
+    writeFileSync(file, bytes)
+    // The checkpoint holds everything here, so the open would not need the frame; verify checks every frame from the checkpoint on.
+    const r = verify(dir)
+    assert.is(r.code, 1, r.out)
+    assert.match(r.out, new RegExp(`${segs[1]} is damaged at byte \\d+`))
+  } finally {
+    cleanup()
+  }
+})
+
+test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 1, logSegmentBytesMax: 256, logSegmentsKept: 1000, checkpointIntervalMs: 60_000 })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
+    await db.checkpoint()
+    for (let i = 0; i < 30; i++) await db.insert('kv', [[i, i]])
+    await db.close()
+    const lastBatch = (): number => {
+      const c = new Database(join(dir, 'acheron.db'), { readonly: true })
+      try { return Number(c.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck().get()) } finally { c.close() }
+    }
+    const before = lastBatch()
+    const segs = readdirSync(join(dir, 'log')).sort()
+    assert.ok(segs.length > 4, `${segs.length} segments`)
+    unlinkSync(join(dir, 'log', segs[Math.floor(segs.length / 2)] as string))
+    assert.match(await refusal(dir), /holds batch \d+ where batch \d+ was due: batches \d+ to \d+ are in neither/)
+    assert.is(lastBatch(), before, 'nothing was replayed into the checkpoint')
+    assert.match(verify(dir).out, /are in neither the checkpoint nor the log/)
+  } finally {
+    cleanup()
+  }
+})
+
+test('a checkpoint that lost part of its WAL (an older acheron.db than the log assumes): the open refuses naming the missing batches', async () => {
+  const { dir, cleanup } = tempDir()
+  const old = tempDir()
+  try {
+    const db = await open({ dir, workers: 1, logSegmentBytesMax: 256, logSegmentsKept: 0, checkpointIntervalMs: 60_000 })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
+    await db.insert('kv', [[0, 0]])
+    await db.checkpoint()
+    // The checkpoint as it was then (database and WAL).
+    for (const f of ['acheron.db', 'acheron.db-wal']) if (existsSync(join(dir, f))) copyFileSync(join(dir, f), join(old.dir, f))
+    for (let i = 1; i < 30; i++) await db.insert('kv', [[i, i]])
+    await db.checkpoint()
+    await new Promise((r) => setTimeout(r, 100)) // the segments before it are dropped
+    await db.close()
+    rmSync(join(dir, 'acheron.db-wal'), { force: true })
+    for (const f of ['acheron.db', 'acheron.db-wal']) if (existsSync(join(old.dir, f))) copyFileSync(join(old.dir, f), join(dir, f))
+    const m = await refusal(dir)
+    assert.match(m, /the checkpoint \(acheron\.db\) holds batches up to \d+, but the batch log \(log\/\) holds batch \d+ where batch \d+ was due/)
+    const r = verify(dir)
+    assert.is(r.code, 1, r.out)
+    assert.match(r.out, /are in neither the checkpoint nor the log/)
+  } finally {
+    cleanup()
+    old.cleanup()
+  }
+})
+
+test.run()
