@@ -13,6 +13,27 @@ function int(name: string, v: string | undefined, fallback: number, min: number)
   return n
 }
 
+/** `acheron check --help` (docs/research.md has the details). */
+export const CHECK_USAGE = `usage: acheron check [options]
+
+The property-test harness (docs/research.md): random workloads checked by declared-order replay,
+determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
+kill -9 recovery. Prints one line per property and "N passed, N failed"; exits 1 if anything failed,
+with the seed, a shrunk counterexample and the command that replays it.
+
+  --seed S              picks the workloads (default random; printed on every run)
+  --runs N              runs per property (default 100)
+  --txns N              transactions per history, at most (default 100)
+  --partitions N        partitions of every table (default: each run draws 1-8)
+  --workers N           worker threads of the engine under test (default 2)
+  --crash               adds the crash-recovery property (kill -9 of a real server)
+  --property P          only these properties (repeatable): replay, determinism, elle, crash
+  --mutant NAME         a deliberately broken engine, with every property able to catch it
+  --list-mutants        lists the mutants
+  --protocol NAME|FILE  a built-in protocol (aria, calvin, serial) or a module exporting a Protocol
+  --path P              replays one failing run directly (printed with the failure)
+  --no-shrink           stops at the first failure without shrinking it`
+
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,

@@ -10,10 +10,11 @@ import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
-import { CONSOLE_COMMAND_USAGE, runConsole } from '../console/main.js'
+import { CONSOLE_COMMAND_USAGE, CONSOLE_USAGE, runConsole } from '../console/main.js'
 import { VERIFY_USAGE, verifyCommand } from './verify.js'
+import { CHECK_USAGE } from './check-command.js'
 
-const USAGE = `usage: acheron <command> [options]
+const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
 commands:
   serve [--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--sync full|normal|off]
@@ -37,6 +38,25 @@ ${CONSOLE_COMMAND_USAGE}
       batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
 Not in this version yet: bench (see README.md).`
+
+/** `acheron demo --help`. */
+const DEMO_USAGE = `usage: acheron demo [options]
+
+Runs the bank example end to end in SQL on the embedded engine: creates the account table, registers
+the AssemblyScript bank functions, calls a transfer and a withdraw that aborts, then runs concurrent
+cross-partition transfers and shows with SELECT SUM(balance) that the total is conserved.
+
+  --data DIR                      data directory (default ./acheron-data; refused while a server uses it)
+  --workers N                     execution worker threads (default min(2, cores))
+  --protocol aria|calvin|serial   concurrency control (default aria)
+  --transfers N                   concurrent transfers (default 20000)
+  --sync full|normal|off          durability of each batch (default full)`
+
+/** The version of the installed package. */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
+  return pkg.version ?? 'unknown'
+}
 
 /** `acheron serve --help`: every option with its default (docs/operations.md, "Access", has the rules). */
 export const SERVE_USAGE = `usage: acheron serve [options]
@@ -158,6 +178,8 @@ async function serve(args: string[]): Promise<number> {
   const partitions = positiveInt('partitions', values.partitions)
   const workers = positiveInt('workers', values.workers, 0)
   // Loaded only when asked for: the harness is not part of a normal server.
+  const port = positiveInt('port', values.port, 0) ?? 7878
+  if (port > 65_535) throw new Error(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
   const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
   const mutant = mutants?.mutantByName(values.mutant as string) ?? null
   const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
@@ -187,7 +209,7 @@ async function serve(args: string[]): Promise<number> {
     replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
   }
   const server = await AcheronServer.listen({
-    db, host: values.host, port: positiveInt('port', values.port, 0) ?? 7878,
+    db, host: values.host, port,
     token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
   })
   process.stdout.write(`acheron listening on ${server.url}\n`)
@@ -209,8 +231,13 @@ async function serve(args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`acheron ${packageVersion()}\n`)
+    return 0
+  }
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write((command === 'serve' ? SERVE_USAGE : command === 'verify' ? VERIFY_USAGE : USAGE) + '\n')
+    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE }
+    process.stdout.write((command !== undefined && Object.hasOwn(own, command) ? own[command] : USAGE) + '\n')
     return 0
   }
   switch (command) {

@@ -1,0 +1,42 @@
+// The acheron command's own words (CONTRACT §8): --version, each command's --help its own usage with
+// defaults (they all printed the global usage), and a port out of range refused in words before
+// anything starts (it printed Node's internal RangeError).
+import { readFileSync } from 'node:fs'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { describeRun, ROOT, runCli } from '../console/support.js'
+
+test('--version prints the package version', async () => {
+  const version = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string }).version
+  for (const flag of ['--version', '-V']) {
+    const r = await runCli([flag])
+    assert.is(r.code, 0, describeRun([flag], r))
+    assert.is(r.stdout, `acheron ${version}\n`)
+  }
+})
+
+test('each command\'s --help prints that command\'s own usage, with its defaults', async () => {
+  const expected: Record<string, RegExp> = {
+    serve: /^usage: acheron serve \[options\][\s\S]*--port P +port \(default 7878/,
+    console: /^usage: acheron console \[URL\][\s\S]*\(default ws:\/\/127\.0\.0\.1:7878\)/,
+    check: /^usage: acheron check \[options\][\s\S]*--runs N +runs per property \(default 100\)/,
+    demo: /^usage: acheron demo \[options\][\s\S]*--transfers N +concurrent transfers \(default 20000\)/,
+    verify: /^usage: acheron verify --data DIR/,
+  }
+  for (const [command, pattern] of Object.entries(expected)) {
+    const r = await runCli([command, '--help'])
+    assert.is(r.code, 0, describeRun([command, '--help'], r))
+    assert.match(r.stdout, pattern, `${command} --help`)
+  }
+  const global = await runCli(['--help'])
+  assert.match(global.stdout, /^usage: acheron <command> \[options\]/)
+})
+
+test('serve --port out of range is refused in words before anything starts', async () => {
+  const r = await runCli(['serve', '--port', '99999', '--data', '/nonexistent/never-created'])
+  assert.is(r.code, 1, describeRun(['serve', '--port', '99999'], r))
+  assert.is(r.stderr, 'acheron: --port must be a TCP port, 0 to 65535 (0 picks a free one), not 99999\n')
+  assert.is(r.stdout, '')
+})
+
+test.run()
