@@ -11,7 +11,9 @@
 import { AcheronError } from '../errors.js'
 import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
+import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
+import { FUEL_BYTES_PER_UNIT, fuelForBytes } from './fuel-bytes.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'
 import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 
@@ -19,6 +21,17 @@ import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 export const HOST_BYTES_MAX = 16 * 1024 * 1024
 /** Arguments one call_begin … call_invoke may push (the key included). */
 export const CALL_ARGS_MAX = 256
+/** Bytes of one log line taken from the guest; the rest is cut, and the line says how long it was. */
+export const LOG_LINE_BYTES_MAX = 4096
+/** Log lines one call chain (one CALL, nested calls included) may write; later ones are dropped, with one line saying so. */
+export const LOG_LINES_PER_CALL_MAX = 64
+/**
+ * No column name is longer (catalog.ts IDENTIFIER_LENGTH_MAX, ASCII only): `col` with a longer name is -1
+ * without decoding or looking it up.
+ */
+const COLUMN_NAME_BYTES_MAX = IDENTIFIER_LENGTH_MAX
+
+export { FUEL_BYTES_PER_UNIT }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: false })
@@ -26,6 +39,23 @@ const EMPTY = new Uint8Array(0)
 
 /** Marker for "no ctx error recorded". */
 const NONE: unique symbol = Symbol('none')
+
+/** What a whole call chain (one top-level invocation and every nested one) shares on the host side. */
+export class Chain {
+  /** Log lines written so far (LOG_LINES_PER_CALL_MAX). */
+  logLines = 0
+}
+
+/** The error of a call chain whose fuel is spent, wherever it ran out (instrumented code or a host call). */
+export function outOfFuelError(fn: { readonly name: string; readonly fuel: number }): AcheronError {
+  return new AcheronError('OUT_OF_FUEL', `function ${fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${fn.fuel})`)
+}
+
+/** Bytes of a value as the ABI moves it, charged before encoding: UTF-16 length of a TEXT, length of a BLOB. */
+function valueBytes(v: SqlValue): number {
+  if (typeof v === 'string') return v.length
+  return v instanceof Uint8Array ? v.byteLength : 0
+}
 
 /** The state of one invocation, as the host imports see it. */
 export class Frame {
@@ -49,7 +79,27 @@ export class Frame {
   growFailed: WasmGlobal | undefined = undefined
   depth: WasmGlobal | undefined = undefined
 
-  constructor(readonly ctx: InvocationContext) {}
+  constructor(readonly ctx: InvocationContext, readonly chain: Chain) {}
+
+  /**
+   * Charges the fuel for moving `bytes` bytes (fuel-bytes.ts), before the work: OUT_OF_FUEL when the chain's
+   * fuel does not cover it, exactly as the instrumented code would trap.
+   */
+  chargeBytes(bytes: number): void {
+    const units = fuelForBytes(bytes)
+    if (units === 0) return
+    const fuel = this.fuel
+    if (fuel === undefined) throw new Error('acheron invariant violated: host call before the frame has fuel')
+    const left = (fuel.value as bigint) - BigInt(units)
+    fuel.value = left
+    if (left < 0n) throw outOfFuelError(this.ctx.fn)
+  }
+
+  /** A value about to be encoded or copied for the guest (`*_len`, `*_read`): its bytes are charged first. */
+  charged(v: SqlValue): SqlValue {
+    this.chargeBytes(valueBytes(v))
+    return v
+  }
 
   /** `bytes`: a view of `memory` (the pooled instance's, saving an allocation per invocation). */
   attach(memory: WasmMemory, bytes: Uint8Array, fuel: WasmGlobal, growFailed: WasmGlobal, depth: WasmGlobal): void {
@@ -81,6 +131,7 @@ export class Frame {
     const mem = this.bytes()
     if (n > HOST_BYTES_MAX) throw new AcheronError('WASM_TRAP', `${what}: length ${n} is above the limit of ${HOST_BYTES_MAX} bytes`)
     if (p + n > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${n}, memory ${mem.length} bytes)`)
+    this.chargeBytes(n)
     return mem.subarray(p, p + n)
   }
 
@@ -92,9 +143,13 @@ export class Frame {
     return this.view(ptr, len, what).slice()
   }
 
+  /** Copies `src` into guest memory (its bytes were charged with `charged` before it was encoded). */
   write(dst: number, src: Uint8Array, what: string): void {
     if (src.length === 0) return
-    this.view(dst, src.length, what).set(src)
+    const p = dst >>> 0
+    const mem = this.bytes()
+    if (p + src.length > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${src.length}, memory ${mem.length} bytes)`)
+    mem.set(src, p)
     const start = dst >>> 0
     if (start < this.hostWrittenStart) this.hostWrittenStart = start
     if (start + src.length > this.hostWrittenEnd) this.hostWrittenEnd = start + src.length
@@ -176,21 +231,27 @@ export class Host {
       key_type: () => valueTypeTag(cur().ctx.key),
       key_int: () => asInt(cur().ctx.key),
       key_real: () => asReal(cur().ctx.key),
-      key_len: () => bytesOf(cur().ctx.key).length,
-      key_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.ctx.key), 'key_read') },
+      key_len: () => { const f = cur(); return bytesOf(f.charged(f.ctx.key)).length },
+      key_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(f.ctx.key)), 'key_read') },
       arg_count: () => cur().ctx.args.length,
       arg_type: (i: number) => valueTypeTag(arg(cur(), i)),
       arg_int: (i: number) => asInt(arg(cur(), i)),
       arg_real: (i: number) => asReal(arg(cur(), i)),
-      arg_len: (i: number) => bytesOf(arg(cur(), i)).length,
-      arg_read: (i: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(arg(f, i)), 'arg_read') },
-      col: (ptr: number, len: number) => { const f = cur(); const name = f.text(ptr, len, 'col'); return viaCtx(f, (ctx) => ctx.columnIndex(name)) },
+      arg_len: (i: number) => { const f = cur(); return bytesOf(f.charged(arg(f, i))).length },
+      arg_read: (i: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(arg(f, i))), 'arg_read') },
+      col: (ptr: number, len: number) => {
+        const f = cur()
+        const bytes = f.view(ptr, len, 'col')
+        if (bytes.length > COLUMN_NAME_BYTES_MAX) return -1
+        const name = decoder.decode(bytes)
+        return viaCtx(f, (ctx) => ctx.columnIndex(name))
+      },
       row_exists: () => { const f = cur(); return viaCtx(f, (ctx) => ctx.rowExists()) ? 1 : 0 },
       get_type: (c: number) => valueTypeTag(get(cur(), c)),
       get_int: (c: number) => asInt(get(cur(), c)),
       get_real: (c: number) => asReal(get(cur(), c)),
-      get_len: (c: number) => bytesOf(get(cur(), c)).length,
-      get_read: (c: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(get(f, c)), 'get_read') },
+      get_len: (c: number) => { const f = cur(); return bytesOf(f.charged(get(f, c))).length },
+      get_read: (c: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(get(f, c))), 'get_read') },
       set_int: (c: number, v: bigint) => set(cur(), c, v),
       set_real: (c: number, v: number) => set(cur(), c, realValue(v)),
       set_text: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.text(ptr, len, 'set_text')) },
@@ -217,15 +278,26 @@ export class Host {
       },
       result_int: () => asInt(cur().result),
       result_real: () => asReal(cur().result),
-      result_len: () => bytesOf(cur().result).length,
-      result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.result), 'result_read') },
+      result_len: () => { const f = cur(); return bytesOf(f.charged(f.result)).length },
+      result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(f.result)), 'result_read') },
       ret_int: (v: bigint) => { cur().ret = v },
       ret_real: (v: number) => { cur().ret = realValue(v) },
       ret_text: (ptr: number, len: number) => { const f = cur(); f.ret = f.text(ptr, len, 'ret_text') },
       ret_blob: (ptr: number, len: number) => { const f = cur(); f.ret = f.blob(ptr, len, 'ret_blob') },
       ret_null: () => { cur().ret = null },
       abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cur().text(ptr, len, 'abort_txn')) },
-      log: (ptr: number, len: number) => { const f = cur(); const line = f.text(ptr, len, 'log'); viaCtx(f, (ctx) => ctx.log(line)) },
+      log: (ptr: number, len: number) => {
+        const f = cur()
+        const bytes = f.view(ptr, len, 'log')
+        const n = ++f.chain.logLines
+        if (n > LOG_LINES_PER_CALL_MAX + 1) return
+        const line = n > LOG_LINES_PER_CALL_MAX
+          ? `[log: lines after the first ${LOG_LINES_PER_CALL_MAX} of this call dropped]`
+          : bytes.length > LOG_LINE_BYTES_MAX
+            ? `${decoder.decode(bytes.subarray(0, LOG_LINE_BYTES_MAX))}… [log line truncated: ${bytes.length} bytes, the first ${LOG_LINE_BYTES_MAX} kept]`
+            : decoder.decode(bytes)
+        viaCtx(f, (ctx) => ctx.log(line))
+      },
     }
     for (const name of ABI_IMPORTS.keys()) {
       if (typeof acheron[name] !== 'function') throw new Error(`acheron invariant violated: ABI import ${name} has no host implementation`)
@@ -253,3 +325,4 @@ function assemblyScriptString(f: Frame, ptr: number): string | undefined {
   for (let i = 0; i < len; i += 2) s += String.fromCharCode(mem[p + i]! | (mem[p + i + 1]! << 8))
   return s
 }
+

@@ -6,7 +6,7 @@ import { AcheronError } from '../errors.js'
 import type { FunctionDef } from '../schema/catalog.js'
 import type { FunctionRuntime, InvocationContext, ModuleSource } from '../schema/function-runtime.js'
 import type { SqlValue } from '../values.js'
-import { Frame, Host } from './abi.js'
+import { Chain, Frame, Host, outOfFuelError } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'
 import { loadBinaryen, type Binaryen } from './binaryen.js'
 import { WASM_CALL_DEPTH_MAX, instrument } from './fuel.js'
@@ -54,8 +54,9 @@ class WasmRuntime implements FunctionRuntime {
       checkFunction(c.facts, ctx.fn)
       c.checkedFn = ctx.fn
     }
-    const frame = new Frame(ctx)
     const outer = this.host.frame
+    // A nested invocation belongs to its caller's chain (it runs while the caller's frame is current).
+    const frame = new Frame(ctx, outer?.chain ?? new Chain())
     this.host.frame = frame
     let instance: PooledInstance | undefined
     try {
@@ -109,7 +110,7 @@ class WasmRuntime implements FunctionRuntime {
     if (f.hasCtxError(e) || e instanceof AcheronError) return e
     if (e instanceof Wasm.RuntimeError && e instanceof Error) {
       if (f.fuel !== undefined && (f.fuel.value as bigint) < 0n) {
-        return new AcheronError('OUT_OF_FUEL', `function ${f.ctx.fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${f.ctx.fn.fuel})`)
+        return outOfFuelError(f.ctx.fn)
       }
       if (f.depth !== undefined && (f.depth.value as number) > WASM_CALL_DEPTH_MAX) return this.depthError(f)
       if (f.growFailed?.value === 1) return this.memoryLimitError(f)
