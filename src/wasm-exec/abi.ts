@@ -11,7 +11,7 @@
 import { AcheronError } from '../errors.js'
 import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
-import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
+import { IDENTIFIER_LENGTH_MAX, type TableDef } from '../schema/catalog.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
 import { FUEL_BYTES_PER_UNIT, fuelForBytes } from './fuel-bytes.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'
@@ -40,10 +40,56 @@ const EMPTY = new Uint8Array(0)
 /** Marker for "no ctx error recorded". */
 const NONE: unique symbol = Symbol('none')
 
-/** What a whole call chain (one top-level invocation and every nested one) shares on the host side. */
+/**
+ * Bytes of instances (memories at their current size, tables) one call chain may hold at once. A thread
+ * runs one chain at a time, so this is also what a thread's live instances hold; 64 nested calls of
+ * modules with 16 MiB memories fit. Counted from declared and current sizes, never from the heap.
+ */
+export const CHAIN_INSTANCE_BYTES_MAX = 1024 * 1024 * 1024
+
+/**
+ * What a whole call chain (one top-level invocation and every nested one) shares on the host side: its
+ * log lines, and the bytes it holds outside guest memory, counted deterministically (a TEXT counts its
+ * UTF-16 length, a BLOB its bytes): text/blob call arguments pushed and not yet returned from, results and
+ * return values held, and the row values its functions wrote (per row and column, the last one). They may
+ * not exceed the MEMORY limit of the chain's first function (MEMORY_LIMIT), as its guest memory may not.
+ */
 export class Chain {
   /** Log lines written so far (LOG_LINES_PER_CALL_MAX). */
   logLines = 0
+  hostBytes = 0
+  instanceBytes = 0
+  /** Bytes of the row values written, per table, key and column. */
+  private readonly rowValues = new Map<TableDef, Map<SqlValue, number[]>>()
+
+  constructor(private readonly fn: { readonly name: string; readonly memoryBytes: number }) {}
+
+  /** Adds `bytes` held (negative: released); MEMORY_LIMIT beyond the chain's limit. */
+  hold(bytes: number, what: string): void {
+    this.hostBytes += bytes
+    if (bytes > 0 && this.hostBytes > this.fn.memoryBytes) {
+      throw new AcheronError('MEMORY_LIMIT', `function ${this.fn.name} exceeded its memory limit: the call chain holds ${this.hostBytes} bytes of host-side values (${what}; arguments, results and row values count), above its MEMORY limit of ${this.fn.memoryBytes} bytes`)
+    }
+  }
+
+  /** A row value written: what the column held before from this chain is released. */
+  holdRowValue(table: TableDef, key: SqlValue, c: number, bytes: number): void {
+    let byKey = this.rowValues.get(table)
+    if (byKey === undefined) this.rowValues.set(table, byKey = new Map())
+    let cols = byKey.get(key)
+    if (cols === undefined) byKey.set(key, cols = [])
+    const before = cols[c] ?? 0
+    cols[c] = bytes
+    this.hold(bytes - before, 'row values written')
+  }
+
+  /** Adds an instance's bytes (negative: released); MEMORY_LIMIT beyond CHAIN_INSTANCE_BYTES_MAX. */
+  holdInstance(bytes: number): void {
+    this.instanceBytes += bytes
+    if (bytes > 0 && this.instanceBytes > CHAIN_INSTANCE_BYTES_MAX) {
+      throw new AcheronError('MEMORY_LIMIT', `function ${this.fn.name} exceeded the memory of a call chain: its instances (memories and tables of every nested call) would hold ${this.instanceBytes} bytes, above CHAIN_INSTANCE_BYTES_MAX (${CHAIN_INSTANCE_BYTES_MAX} bytes)`)
+    }
+  }
 }
 
 /** The error of a call chain whose fuel is spent, wherever it ran out (instrumented code or a host call). */
@@ -66,6 +112,13 @@ export class Frame {
   callArgs: SqlValue[] = []
   result: SqlValue = null
   ret: SqlValue = null
+  /** Bytes this frame holds in its chain's count: pending call arguments, the last result, the return value, its instance. */
+  argBytes = 0
+  resultBytes = 0
+  retBytes = 0
+  instanceBytes = 0
+  /** The part of `instanceBytes` its tables are (constant; the memory part is re-read when it may have grown). */
+  tableBytes = 0
   /**
    * The guest memory host calls wrote, [start, end) (empty while start >= end), for the instance pool to
    * reset along with what the guest wrote itself.
@@ -80,6 +133,41 @@ export class Frame {
   depth: WasmGlobal | undefined = undefined
 
   constructor(readonly ctx: InvocationContext, readonly chain: Chain) {}
+
+  /** Pending call arguments are dropped (a new call_begin, or the call ran). */
+  dropArgs(): void {
+    this.chain.hold(-this.argBytes, '')
+    this.argBytes = 0
+    this.callArgs = []
+  }
+
+  setResult(v: SqlValue): void {
+    this.chain.hold(-this.resultBytes, '')
+    this.result = v
+    this.resultBytes = valueBytes(v)
+    this.chain.hold(this.resultBytes, 'a call result')
+  }
+
+  setRet(v: SqlValue): void {
+    this.chain.hold(-this.retBytes, '')
+    this.ret = v
+    this.retBytes = valueBytes(v)
+    this.chain.hold(this.retBytes, 'the return value')
+  }
+
+  /** Counts this frame's instance (`bytes` now, at its current memory size) in the chain. */
+  holdInstance(bytes: number): void {
+    const delta = bytes - this.instanceBytes
+    this.instanceBytes = bytes
+    this.chain.holdInstance(delta)
+  }
+
+  /** Everything this frame held is released (it returned or failed). */
+  releaseAll(): void {
+    this.chain.hold(-(this.argBytes + this.resultBytes + this.retBytes), '')
+    this.chain.holdInstance(-this.instanceBytes)
+    this.argBytes = this.resultBytes = this.retBytes = this.instanceBytes = 0
+  }
 
   /**
    * Charges the fuel for moving `bytes` bytes (fuel-bytes.ts), before the work: OUT_OF_FUEL when the chain's
@@ -221,12 +309,19 @@ export class Host {
       return f.ctx.args[i] as SqlValue
     }
     const get = (f: Frame, c: number): SqlValue => viaCtx(f, (ctx) => ctx.getColumn(c))
-    const set = (f: Frame, c: number, v: SqlValue): void => viaCtx(f, (ctx) => ctx.setColumn(c, v))
+    const set = (f: Frame, c: number, v: SqlValue): void => {
+      viaCtx(f, (ctx) => ctx.setColumn(c, v))
+      if (typeof v === 'string' || v instanceof Uint8Array) f.chain.holdRowValue(f.ctx.table, f.ctx.key, c, valueBytes(v))
+    }
     const push = (f: Frame, v: SqlValue): void => {
       if (f.callName === undefined) throw new AcheronError('WASM_TRAP', 'call_arg_* without call_begin')
       if (f.callArgs.length >= CALL_ARGS_MAX) throw new AcheronError('WASM_TRAP', `a call may push at most ${CALL_ARGS_MAX} arguments`)
+      const bytes = valueBytes(v)
+      f.argBytes += bytes
+      f.chain.hold(bytes, 'call arguments pushed')
       f.callArgs.push(v)
     }
+
     const acheron: Record<string, HostFn> = {
       key_type: () => valueTypeTag(cur().ctx.key),
       key_int: () => asInt(cur().ctx.key),
@@ -258,7 +353,7 @@ export class Host {
       set_blob: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.blob(ptr, len, 'set_blob')) },
       set_null: (c: number) => set(cur(), c, null),
       delete_row: () => { const f = cur(); viaCtx(f, (ctx) => ctx.deleteRow()) },
-      call_begin: (ptr: number, len: number) => { const f = cur(); f.callName = f.text(ptr, len, 'call_begin'); f.callArgs = [] },
+      call_begin: (ptr: number, len: number) => { const f = cur(); f.callName = f.text(ptr, len, 'call_begin'); f.dropArgs() },
       call_arg_int: (v: bigint) => push(cur(), v),
       call_arg_real: (v: number) => push(cur(), realValue(v)),
       call_arg_text: (ptr: number, len: number) => { const f = cur(); push(f, f.text(ptr, len, 'call_arg_text')) },
@@ -272,19 +367,24 @@ export class Host {
         const [key, ...args] = f.callArgs as [SqlValue, ...SqlValue[]]
         f.callName = undefined
         f.callArgs = []
-        f.result = null
-        f.result = onCall(f, name, key, args)
+        f.setResult(null)
+        // The arguments stay held (the callee has them) until the call returns.
+        try {
+          f.setResult(onCall(f, name, key, args))
+        } finally {
+          f.dropArgs()
+        }
         return valueTypeTag(f.result)
       },
       result_int: () => asInt(cur().result),
       result_real: () => asReal(cur().result),
       result_len: () => { const f = cur(); return bytesOf(f.charged(f.result)).length },
       result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(f.result)), 'result_read') },
-      ret_int: (v: bigint) => { cur().ret = v },
-      ret_real: (v: number) => { cur().ret = realValue(v) },
-      ret_text: (ptr: number, len: number) => { const f = cur(); f.ret = f.text(ptr, len, 'ret_text') },
-      ret_blob: (ptr: number, len: number) => { const f = cur(); f.ret = f.blob(ptr, len, 'ret_blob') },
-      ret_null: () => { cur().ret = null },
+      ret_int: (v: bigint) => cur().setRet(v),
+      ret_real: (v: number) => cur().setRet(realValue(v)),
+      ret_text: (ptr: number, len: number) => { const f = cur(); f.setRet(f.text(ptr, len, 'ret_text')) },
+      ret_blob: (ptr: number, len: number) => { const f = cur(); f.setRet(f.blob(ptr, len, 'ret_blob')) },
+      ret_null: () => cur().setRet(null),
       abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cur().text(ptr, len, 'abort_txn')) },
       log: (ptr: number, len: number) => {
         const f = cur()

@@ -26,11 +26,55 @@ import {
   DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
 } from './abi-signatures.js'
 import type { DataSegment } from './fuel.js'
-import { WASM_PAGE_BYTES } from './validate.js'
+import { TABLE_ELEMENT_BYTES, WASM_PAGE_BYTES } from './validate.js'
 import { Wasm, type WasmGlobal, type WasmImports, type WasmMemory, type WasmModule } from './wasm-api.js'
 
 /** Idle instances kept per module; nested calls into the same module take more, which are then dropped. */
 export const INSTANCE_POOL_SIZE_MAX = 8
+
+/**
+ * Bytes of idle pooled instances (their memories and tables) one thread keeps over all modules. Without
+ * it 60 modules with 16 MiB memories held 1.34 GiB after one call each, for good. Past it the least
+ * recently released idle instance (or memory) is dropped: pooling only saves instantiations, every
+ * invocation starts from a fresh state either way, so eviction changes speed, never an outcome.
+ */
+export const POOL_IDLE_BYTES_MAX = 256 * 1024 * 1024
+
+/** Something idle in a pool, which the thread's budget may take back. */
+interface IdleEntry {
+  readonly bytes: number
+  readonly evict: () => void
+}
+
+/** The idle instances and memories of every pool of this thread, least recently released first. */
+export class IdleBudget {
+  private readonly entries = new Map<object, IdleEntry>()
+  bytes = 0
+
+  constructor(private readonly bytesMax: number) {}
+
+  add(key: object, entry: IdleEntry): void {
+    this.entries.set(key, entry)
+    this.bytes += entry.bytes
+    for (const [k, e] of this.entries) {
+      if (this.bytes <= this.bytesMax) break
+      this.entries.delete(k)
+      this.bytes -= e.bytes
+      e.evict()
+    }
+  }
+
+  /** Takes `key` out of the budget (it is in use again, or dropped). */
+  remove(key: object): void {
+    const e = this.entries.get(key)
+    if (e === undefined) return
+    this.entries.delete(key)
+    this.bytes -= e.bytes
+  }
+}
+
+/** This thread's budget (module state is per thread). */
+export const idleInstances = new IdleBudget(POOL_IDLE_BYTES_MAX)
 
 /**
  * Memories this large or larger are reset whole: the written range is kept in i32 globals, exact only
@@ -49,6 +93,8 @@ export interface PooledInstance {
   readonly writtenStart: WasmGlobal
   readonly writtenEnd: WasmGlobal
   readonly reset: () => void
+  /** Its memory at the initial size plus its tables, as counted (TABLE_ELEMENT_BYTES per element). */
+  readonly bytesCounted: number
 }
 
 export interface InstancePoolOptions {
@@ -60,12 +106,16 @@ export interface InstancePoolOptions {
   readonly reusable: boolean
   /** False when no guest instruction writes memory: only host writes can, and the globals are not read. */
   readonly writesMemory: boolean
+  /** Elements of the module's tables. */
+  readonly tableElements: number
 }
 
 export class InstancePool {
   private readonly idle: PooledInstance[] = []
   private readonly idleMemories: WasmMemory[] = []
   private readonly initialBytes: number
+  /** What one instance counts: its memory at the initial size and its tables. */
+  readonly instanceBytes: number
 
   constructor(
     private readonly module: WasmModule,
@@ -73,15 +123,29 @@ export class InstancePool {
     private readonly imports: { acheron: Record<string, unknown>; env: Record<string, unknown> },
   ) {
     this.initialBytes = options.initialPages * WASM_PAGE_BYTES
+    this.instanceBytes = this.initialBytes + options.tableElements * TABLE_ELEMENT_BYTES
+  }
+
+  /** Drops every idle instance and memory (the module left the runtime's cache). */
+  dispose(): void {
+    for (const p of this.idle) idleInstances.remove(p)
+    for (const m of this.idleMemories) idleInstances.remove(m)
+    this.idle.length = 0
+    this.idleMemories.length = 0
   }
 
   /** An instance in its initial state (throws a RuntimeError if instantiation traps). */
   acquire(): PooledInstance {
-    return this.idle.pop() ?? this.instantiate()
+    const p = this.idle.pop()
+    if (p === undefined) return this.instantiate()
+    idleInstances.remove(p)
+    return p
   }
 
   private instantiate(): PooledInstance {
-    const memory = this.idleMemories.pop() ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
+    const idleMemory = this.idleMemories.pop()
+    if (idleMemory !== undefined) idleInstances.remove(idleMemory)
+    const memory = idleMemory ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
     const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory } }
     const exports = new Wasm.Instance(this.module, imports).exports
     return {
@@ -93,6 +157,7 @@ export class InstancePool {
       writtenStart: exports[WRITTEN_START_EXPORT] as WasmGlobal,
       writtenEnd: exports[WRITTEN_END_EXPORT] as WasmGlobal,
       reset: exports[RESET_EXPORT] as () => void,
+      bytesCounted: this.instanceBytes,
     }
   }
 
@@ -124,13 +189,21 @@ export class InstancePool {
     if (start < end) bytes.fill(0, start, end)
     if (!reusable) {
       // The next instantiation writes the active segments again, over the zeros too.
-      this.idleMemories.push(p.memory)
+      const memory = p.memory
+      this.idleMemories.push(memory)
+      idleInstances.add(memory, { bytes: this.initialBytes, evict: () => dropFrom(this.idleMemories, memory) })
       return
     }
     if (start < end) for (const s of segments) restore(bytes, s, start, end)
     p.reset()
     this.idle.push(p)
+    idleInstances.add(p, { bytes: p.bytesCounted, evict: () => dropFrom(this.idle, p) })
   }
+}
+
+function dropFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item)
+  if (i >= 0) list.splice(i, 1)
 }
 
 /** Copies back the part of segment `s` inside [start, end). */

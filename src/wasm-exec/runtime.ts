@@ -56,10 +56,14 @@ class WasmRuntime implements FunctionRuntime {
     }
     const outer = this.host.frame
     // A nested invocation belongs to its caller's chain (it runs while the caller's frame is current).
-    const frame = new Frame(ctx, outer?.chain ?? new Chain())
+    const frame = new Frame(ctx, outer?.chain ?? new Chain(ctx.fn))
     this.host.frame = frame
     let instance: PooledInstance | undefined
     try {
+      // The caller's memory may have grown since it was counted; this instance joins the count before it exists.
+      if (outer !== undefined) outer.holdInstance(outer.memory.buffer.byteLength + outer.tableBytes)
+      frame.tableBytes = c.pool.instanceBytes - c.facts.memoryInitialPages * WASM_PAGE_BYTES
+      frame.holdInstance(c.pool.instanceBytes)
       instance = c.pool.acquire()
       frame.attach(instance.memory, instance.bytes, instance.fuel, instance.growFailed, instance.depth)
       instance.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
@@ -73,6 +77,7 @@ class WasmRuntime implements FunctionRuntime {
       throw this.mapError(e, frame)
     } finally {
       if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
+      frame.releaseAll()
       this.host.frame = outer
       if (instance !== undefined) c.pool.release(instance, frame.hostWrittenStart, frame.hostWrittenEnd)
     }
@@ -142,7 +147,11 @@ class WasmRuntime implements FunctionRuntime {
     }
     if (this.cache.size >= MODULE_CACHE_ENTRIES_MAX) {
       const oldest = this.cache.keys().next().value
-      if (oldest !== undefined) this.cache.delete(oldest)
+      if (oldest !== undefined) {
+        const dropped = this.cache.get(oldest)
+        if (dropped !== undefined && !(dropped instanceof AcheronError)) dropped.pool.dispose()
+        this.cache.delete(oldest)
+      }
     }
     this.cache.set(source.hash, entry)
     if (entry instanceof AcheronError) throw new AcheronError(entry.code, entry.message)
@@ -161,7 +170,7 @@ class WasmRuntime implements FunctionRuntime {
         hasStart: out.hasStart,
         pool: new InstancePool(module, {
           initialPages: facts.memoryInitialPages, maxPages: facts.memoryMaxPages,
-          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory,
+          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory, tableElements: facts.tableElements,
         }, this.host.imports),
         checkedFn: undefined,
       }
