@@ -60,7 +60,7 @@ export class Chain {
   hostBytes = 0
   instanceBytes = 0
   /** Bytes of the row values written, per table, key and column. */
-  private readonly rowValues = new Map<TableDef, Map<SqlValue, number[]>>()
+  private rowValues: Map<TableDef, Map<SqlValue, number[]>> | undefined = undefined
 
   constructor(private readonly fn: { readonly name: string; readonly memoryBytes: number }) {}
 
@@ -74,6 +74,7 @@ export class Chain {
 
   /** A row value written: what the column held before from this chain is released. */
   holdRowValue(table: TableDef, key: SqlValue, c: number, bytes: number): void {
+    this.rowValues ??= new Map()
     let byKey = this.rowValues.get(table)
     if (byKey === undefined) this.rowValues.set(table, byKey = new Map())
     let cols = byKey.get(key)
