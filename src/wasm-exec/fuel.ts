@@ -5,7 +5,9 @@
  *   region by the region's static instruction count, and the region traps (`unreachable`) when the counter
  *   drops below zero. Regions are function bodies, loop bodies (charged per iteration) and `if` arms; a
  *   region's count excludes the regions nested in it. A `br` out of a block does not refund the skipped
- *   rest, so the charge is an upper bound of the instructions run — and the same on every run.
+ *   rest, so the charge is an upper bound of the instructions run — and the same on every run. Bulk memory
+ *   operations also pay for their bytes, ⌊length / FUEL_BYTES_PER_UNIT⌋, after their operands and before
+ *   they run (fuel-bytes.ts; the charge sits beside the written-range widening, written-range.ts).
  * - NaN canonicalisation (nan.ts): the result of every float operation that can make a NaN (scalar and
  *   f32x4/f64x2 add, sub, mul, div, min, max, sqrt, ceil, floor, trunc, nearest, demote, promote) is
  *   checked and a NaN replaced by the canonical one, since V8's JIT tiers disagree on which operand's NaN
