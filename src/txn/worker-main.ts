@@ -62,7 +62,13 @@ out.on('message', (req: WorkerRequest) => {
         }
         return
       case 'release':
-        overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
+        // A large release (an INSERT of a million rows) is no transaction either: not timed.
+        Atomics.store(progress, 1, 1)
+        try {
+          overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
+        } finally {
+          Atomics.store(progress, 1, 0)
+        }
         return
       case 'snapshot': {
         const batch = req.batch
