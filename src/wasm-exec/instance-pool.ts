@@ -40,35 +40,53 @@ export const INSTANCE_POOL_SIZE_MAX = 8
  */
 export const POOL_IDLE_BYTES_MAX = 256 * 1024 * 1024
 
-/** Something idle in a pool, which the thread's budget may take back. */
-interface IdleEntry {
-  readonly bytes: number
-  readonly evict: () => void
+/**
+ * Something idle in a pool, which the thread's budget may take back: made once per instance or memory and
+ * linked into the budget's list while idle (an intrusive list: a Map keyed by instances, deleted from and
+ * re-added to on every invocation, cost more than the invocation itself).
+ */
+export class IdleEntry {
+  prev: IdleEntry | null = null
+  next: IdleEntry | null = null
+  linked = false
+
+  constructor(readonly bytes: number, readonly evict: () => void) {}
 }
 
 /** The idle instances and memories of every pool of this thread, least recently released first. */
 export class IdleBudget {
-  private readonly entries = new Map<object, IdleEntry>()
+  private head: IdleEntry | null = null
+  private tail: IdleEntry | null = null
   bytes = 0
 
   constructor(private readonly bytesMax: number) {}
 
-  add(key: object, entry: IdleEntry): void {
-    this.entries.set(key, entry)
-    this.bytes += entry.bytes
-    for (const [k, e] of this.entries) {
-      if (this.bytes <= this.bytesMax) break
-      this.entries.delete(k)
-      this.bytes -= e.bytes
-      e.evict()
+  /** `e` became idle: it goes last; past the budget, the least recently released are evicted. */
+  add(e: IdleEntry): void {
+    if (e.linked) this.remove(e)
+    e.prev = this.tail
+    e.next = null
+    if (this.tail !== null) this.tail.next = e
+    else this.head = e
+    this.tail = e
+    e.linked = true
+    this.bytes += e.bytes
+    while (this.bytes > this.bytesMax && this.head !== null) {
+      const oldest = this.head
+      this.remove(oldest)
+      oldest.evict()
     }
   }
 
-  /** Takes `key` out of the budget (it is in use again, or dropped). */
-  remove(key: object): void {
-    const e = this.entries.get(key)
-    if (e === undefined) return
-    this.entries.delete(key)
+  /** Takes `e` out of the budget (it is in use again, or dropped). */
+  remove(e: IdleEntry): void {
+    if (!e.linked) return
+    if (e.prev !== null) e.prev.next = e.next
+    else this.head = e.next
+    if (e.next !== null) e.next.prev = e.prev
+    else this.tail = e.prev
+    e.prev = e.next = null
+    e.linked = false
     this.bytes -= e.bytes
   }
 }
@@ -95,6 +113,8 @@ export interface PooledInstance {
   readonly reset: () => void
   /** Its memory at the initial size plus its tables, as counted (TABLE_ELEMENT_BYTES per element). */
   readonly bytesCounted: number
+  /** Its entry in the thread's idle budget (made once, not per release). */
+  idleEntry: IdleEntry | undefined
 }
 
 export interface InstancePoolOptions {
@@ -113,6 +133,8 @@ export interface InstancePoolOptions {
 export class InstancePool {
   private readonly idle: PooledInstance[] = []
   private readonly idleMemories: WasmMemory[] = []
+  /** The budget entries of the idle memories (a module using data.drop pools memories, not instances). */
+  private readonly memoryEntries = new WeakMap<WasmMemory, IdleEntry>()
   private readonly initialBytes: number
   /** What one instance counts: its memory at the initial size and its tables. */
   readonly instanceBytes: number
@@ -128,23 +150,28 @@ export class InstancePool {
 
   /** Drops every idle instance and memory (the module left the runtime's cache). */
   dispose(): void {
-    for (const p of this.idle) idleInstances.remove(p)
-    for (const m of this.idleMemories) idleInstances.remove(m)
+    for (const p of this.idle) if (p.idleEntry !== undefined) idleInstances.remove(p.idleEntry)
+    for (const m of this.idleMemories) this.forgetMemory(m)
     this.idle.length = 0
     this.idleMemories.length = 0
+  }
+
+  private forgetMemory(m: WasmMemory): void {
+    const e = this.memoryEntries.get(m)
+    if (e !== undefined) idleInstances.remove(e)
   }
 
   /** An instance in its initial state (throws a RuntimeError if instantiation traps). */
   acquire(): PooledInstance {
     const p = this.idle.pop()
     if (p === undefined) return this.instantiate()
-    idleInstances.remove(p)
+    if (p.idleEntry !== undefined) idleInstances.remove(p.idleEntry)
     return p
   }
 
   private instantiate(): PooledInstance {
     const idleMemory = this.idleMemories.pop()
-    if (idleMemory !== undefined) idleInstances.remove(idleMemory)
+    if (idleMemory !== undefined) this.forgetMemory(idleMemory)
     const memory = idleMemory ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
     const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory } }
     const exports = new Wasm.Instance(this.module, imports).exports
@@ -158,6 +185,7 @@ export class InstancePool {
       writtenEnd: exports[WRITTEN_END_EXPORT] as WasmGlobal,
       reset: exports[RESET_EXPORT] as () => void,
       bytesCounted: this.instanceBytes,
+      idleEntry: undefined,
     }
   }
 
@@ -191,13 +219,19 @@ export class InstancePool {
       // The next instantiation writes the active segments again, over the zeros too.
       const memory = p.memory
       this.idleMemories.push(memory)
-      idleInstances.add(memory, { bytes: this.initialBytes, evict: () => dropFrom(this.idleMemories, memory) })
+      let entry = this.memoryEntries.get(memory)
+      if (entry === undefined) {
+        entry = new IdleEntry(this.initialBytes, () => dropFrom(this.idleMemories, memory))
+        this.memoryEntries.set(memory, entry)
+      }
+      idleInstances.add(entry)
       return
     }
     if (start < end) for (const s of segments) restore(bytes, s, start, end)
     p.reset()
     this.idle.push(p)
-    idleInstances.add(p, { bytes: p.bytesCounted, evict: () => dropFrom(this.idle, p) })
+    p.idleEntry ??= new IdleEntry(p.bytesCounted, () => dropFrom(this.idle, p))
+    idleInstances.add(p.idleEntry)
   }
 }
 
