@@ -90,6 +90,12 @@ export interface OpenOptions {
    */
   batchIntervalMs?: number
   pendingTxnsMax?: number
+  /**
+   * Wall-clock bound (ms) on one transaction's execution in a worker thread: past it the worker is
+   * terminated and its batch fails whole, retryably (INTERNAL, no position), as if the worker had died.
+   * Default TXN_WALL_MS_MAX (5,000). Does not apply with workers: 0 (memory mode), which runs inline.
+   */
+  txnWallMsMax?: number
   /** Extra function runtimes by kind (module URLs exporting createRuntime); `wasm` is built in. */
   runtimes?: RuntimeModules
   /** Receives server-log lines (function `log` calls, engine faults). */
@@ -190,6 +196,7 @@ export class EmbeddedDatabase implements Database {
         runtimes,
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
+        ...(options.txnWallMsMax !== undefined ? { txnWallMsMax: options.txnWallMsMax } : {}),
       })
       return new EmbeddedDatabase(engine, lock)
     } catch (err) {

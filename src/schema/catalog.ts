@@ -48,6 +48,15 @@ export const PARTITIONS_MAX = 256
 export const COLUMNS_MAX = 128
 export const IDENTIFIER_LENGTH_MAX = 64
 
+/** A function's name, `table.function`, is at most this long. */
+export const FUNCTION_NAME_LENGTH_MAX = 2 * IDENTIFIER_LENGTH_MAX + 1
+/**
+ * Spellings remembered per lookup cache (tables, functions, the columns of one table). Names come from
+ * guests (`col`, `call_begin`) and a name has as many spellings as case variants, so only hits are
+ * remembered, and only this many: past it, lookups still work, uncached.
+ */
+export const LOOKUP_CACHE_ENTRIES_MAX = 1024
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /**
@@ -60,6 +69,15 @@ export const RESERVED_TABLE_PREFIXES = ['sqlite_', '_acheron'] as const
 export function reservedTablePrefix(name: string): string | null {
   const lower = name.toLowerCase()
   return RESERVED_TABLE_PREFIXES.find((p) => lower.startsWith(p)) ?? null
+}
+
+function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
+  if (cache.size < LOOKUP_CACHE_ENTRIES_MAX) cache.set(key, value)
+}
+
+/** A name for an error message: a name too long to be one is not echoed whole. */
+function shownName(name: string, max: number): string {
+  return name.length <= max ? name : `${name.slice(0, IDENTIFIER_LENGTH_MAX)}… (a name of ${name.length} characters, longer than any)`
 }
 
 export function checkIdentifier(kind: string, name: string): void {
@@ -86,8 +104,8 @@ export class Catalog {
   readonly functions: ReadonlyMap<string, FunctionDef>
   private readonly columnIndexes = new Map<TableDef, ReadonlyMap<string, number>>()
   /** Lookups by the spelling callers use, so the hot path lower-cases each name once. */
-  private readonly tableBySpelling = new Map<string, TableDef | undefined>()
-  private readonly functionBySpelling = new Map<string, FunctionDef | undefined>()
+  private readonly tableBySpelling = new Map<string, TableDef>()
+  private readonly functionBySpelling = new Map<string, FunctionDef>()
   private readonly columnBySpelling = new Map<TableDef, Map<string, number>>()
 
   constructor(readonly data: CatalogData) {
@@ -104,23 +122,25 @@ export class Catalog {
     return new Catalog({ version: 0, tables: [], functions: [] })
   }
 
+  // Lookups check the length first: a longer name cannot match, and lower-casing it would cost its size.
+
   table(name: string): TableDef {
     let t = this.tableBySpelling.get(name)
-    if (t === undefined && !this.tableBySpelling.has(name)) {
-      t = this.tables.get(name.toLowerCase())
-      this.tableBySpelling.set(name, t)
+    if (t === undefined) {
+      if (name.length <= IDENTIFIER_LENGTH_MAX) t = this.tables.get(name.toLowerCase())
+      if (t === undefined) throw new AcheronError('UNKNOWN_TABLE', `no such table: ${shownName(name, IDENTIFIER_LENGTH_MAX)}`)
+      remember(this.tableBySpelling, name, t)
     }
-    if (t === undefined) throw new AcheronError('UNKNOWN_TABLE', `no such table: ${name}`)
     return t
   }
 
   function(name: string): FunctionDef {
     let f = this.functionBySpelling.get(name)
-    if (f === undefined && !this.functionBySpelling.has(name)) {
-      f = this.functions.get(name.toLowerCase())
-      this.functionBySpelling.set(name, f)
+    if (f === undefined) {
+      if (name.length <= FUNCTION_NAME_LENGTH_MAX) f = this.functions.get(name.toLowerCase())
+      if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${shownName(name, FUNCTION_NAME_LENGTH_MAX)}`)
+      remember(this.functionBySpelling, name, f)
     }
-    if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${name}`)
     return f
   }
 
@@ -133,10 +153,18 @@ export class Catalog {
     }
     let i = bySpelling.get(column)
     if (i === undefined) {
+      if (column.length > IDENTIFIER_LENGTH_MAX) return -1
       i = this.columnIndexes.get(table)?.get(column.toLowerCase()) ?? -1
-      bySpelling.set(column, i)
+      if (i >= 0) remember(bySpelling, column, i)
     }
     return i
+  }
+
+  /** Spellings cached by the lookups (for tests: misses are never cached, hits are bounded). */
+  cachedLookups(): number {
+    let n = this.tableBySpelling.size + this.functionBySpelling.size
+    for (const m of this.columnBySpelling.values()) n += m.size
+    return n
   }
 
   /** Tables sorted by name: the order every deterministic walk over tables uses. */

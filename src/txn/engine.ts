@@ -47,6 +47,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly pendingBytesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
+  /** Wall-clock bound on one transaction in a worker (TXN_WALL_MS_MAX by default; worker-pool.ts). */
+  readonly txnWallMsMax?: number
 }
 
 /** Everything the engine decided about one batch, for research hooks and tests. */
@@ -256,7 +258,7 @@ export class Engine {
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')
-      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes }, opts.log, () => opts.store.checkpoint())
+      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
     await executor.setCatalog(engine.catalog.data, engine.modules, null)

@@ -31,6 +31,8 @@ export class ExecutionHost {
     private readonly reader: HostReader,
     runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
     log: LogFn,
+    /** Called after every transaction executed (the worker's progress counter for the watchdog). */
+    private readonly executed: () => void = () => {},
   ) {
     const self = this
     this.env = {
@@ -46,15 +48,38 @@ export class ExecutionHost {
     }
   }
 
+  private execute(base: BaseReader, allowed: Parameters<typeof executeTxn>[2], txn: SequencedTxn): Execution {
+    const e = executeTxn(this.env, base, allowed, txn)
+    this.executed()
+    return e
+  }
+
   setCatalog(data: CatalogData, modules: readonly (readonly [string, Uint8Array])[]): void {
     this.catalog = new Catalog(data)
     for (const [hash, bytes] of modules) this.modules.set(hash, { hash, bytes })
   }
 
+  /**
+   * Checks and compiles every function's module now (runtimes cache them by hash), so that no transaction
+   * pays for it. A module that fails its checks fails again, the same way, in the transactions calling it.
+   */
+  prepareFunctions(): void {
+    for (const fn of this.catalog.data.functions) {
+      const runtime = this.env.runtimes.get(fn.runtime)
+      const source = this.modules.get(fn.moduleHash)
+      if (runtime === undefined || source === undefined) continue
+      try {
+        runtime.validate(source, fn)
+      } catch {
+        // Deterministic: the call's own invocation meets the same error.
+      }
+    }
+  }
+
   runOnSnapshot(txns: readonly SequencedTxn[]): Execution[] {
     this.reader.begin(this.catalog.data)
     try {
-      return txns.map((t) => executeTxn(this.env, this.reader, null, t))
+      return txns.map((t) => this.execute(this.reader, null, t))
     } finally {
       this.reader.end()
     }
@@ -63,7 +88,7 @@ export class ExecutionHost {
   runWalks(tasks: readonly WalkTask[]): WalkResult[] {
     this.reader.begin(this.catalog.data)
     try {
-      return tasks.map((task) => walk(task, this.reader, (base, allowed, txn) => executeTxn(this.env, base, allowed, txn)))
+      return tasks.map((task) => walk(task, this.reader, (base, allowed, txn) => this.execute(base, allowed, txn)))
     } finally {
       this.reader.end()
     }

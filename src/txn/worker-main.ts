@@ -19,9 +19,10 @@ const out = port
 
 const runtimes = await loadRuntimes(init.runtimes)
 const overlay = new OverlayReader(new SqliteSnapshotReader(init.readerFile))
+const progress = new Int32Array(init.progress)
 const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
   out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
-})
+}, () => { Atomics.add(progress, 0, 1) })
 
 /**
  * The transactions of the latest batches decoded so far, by first id (phase 1 decodes them, walks reuse
@@ -50,11 +51,24 @@ out.on('message', (req: WorkerRequest) => {
   try {
     switch (req.op) {
       case 'catalog':
-        if (req.changed !== null) overlay.tablesChanged(req.changed.batch, req.changed.tables)
-        host.setCatalog(req.data, req.modules)
+        Atomics.store(progress, 1, 1)
+        try {
+          if (req.changed !== null) overlay.tablesChanged(req.changed.batch, req.changed.tables)
+          host.setCatalog(req.data, req.modules)
+          // Compiled now, not in the first transaction that calls them: the watchdog times transactions.
+          host.prepareFunctions()
+        } finally {
+          Atomics.store(progress, 1, 0)
+        }
         return
       case 'release':
-        overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
+        // A large release (an INSERT of a million rows) is no transaction either: not timed.
+        Atomics.store(progress, 1, 1)
+        try {
+          overlay.applyReleased(req.batch, decodeRowWrites(req.writes))
+        } finally {
+          Atomics.store(progress, 1, 0)
+        }
         return
       case 'snapshot': {
         const batch = req.batch
@@ -77,4 +91,5 @@ out.on('message', (req: WorkerRequest) => {
   }
   out.postMessage(reply)
 })
+Atomics.store(progress, 1, 0) // the pool set it before starting this worker
 out.postMessage({ seq: 0, ready: true } satisfies WorkerReply)

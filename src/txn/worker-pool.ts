@@ -17,6 +17,19 @@ import type { TablesChanged, WorkerInit, WorkerReply, WorkerRequest } from './wo
  */
 export const WORKER_YOUNG_GENERATION_MB = 96
 
+/**
+ * Default wall-clock bound on one transaction's execution in a worker (`txnWallMsMax`), the last line of
+ * defence behind fuel (which bounds instructions and bytes, not time: a unit of a host call costs more than
+ * one of `i32.add`). A worker whose progress counter has not moved for this long while it owes replies is
+ * terminated; its requests fail, so its batch is voided (INTERNAL, retryable, no position) exactly like a
+ * batch whose worker died, and the worker is replaced from a fresh checkpoint. Time never decides an
+ * outcome: a voided batch is no outcome, and replay skips it.
+ */
+export const TXN_WALL_MS_MAX = 5_000
+
+/** How often the watchdog looks at the workers (ms), at most; a quarter of the bound when that is shorter. */
+const WATCHDOG_INTERVAL_MS_MAX = 250
+
 /** Phase-1 transactions per worker message below which splitting costs more than it saves. */
 const SNAPSHOT_CHUNK_TXNS_MIN = 16
 
@@ -32,6 +45,12 @@ interface Slot {
   modules: Set<string>
   /** While a replacement comes up: the ordered messages it must get, in order. */
   outbox: OrderedMessage[] | null
+  /** Fails the slot: its pending requests reject with `err`. */
+  fail: (err: Error) => void
+  /** The worker's progress counter (WorkerInit.progress), its value when last seen to move, and when. */
+  progress: Int32Array
+  progressSeen: number
+  progressAt: number
 }
 
 /** Where transaction `id` is in a batch's body, or -1. */
@@ -60,17 +79,43 @@ export class WorkerPool implements EngineExecutor {
 
   constructor(
     size: number,
-    private readonly init: WorkerInit,
+    private readonly init: Omit<WorkerInit, 'progress'>,
     private readonly log: LogFn,
     /** Resolves once a checkpoint holds every batch released so far. */
     private readonly checkpointNow: () => Promise<void>,
+    /** TXN_WALL_MS_MAX unless a test or an operator sets it. */
+    private readonly txnWallMsMax = TXN_WALL_MS_MAX,
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn())
+    this.watchdog = setInterval(() => this.watch(), Math.max(1, Math.min(WATCHDOG_INTERVAL_MS_MAX, Math.floor(txnWallMsMax / 4))))
+    this.watchdog.unref()
+  }
+
+  private readonly watchdog: ReturnType<typeof setInterval>
+
+  /** Terminates a worker that owes replies and has executed no transaction for txnWallMsMax. */
+  private watch(): void {
+    const now = performance.now()
+    for (const slot of this.slots) {
+      const seen = Atomics.load(slot.progress, 0)
+      if (slot.pending.size === 0 || seen !== slot.progressSeen || Atomics.load(slot.progress, 1) !== 0) {
+        slot.progressSeen = seen
+        slot.progressAt = now
+        continue
+      }
+      if (slot.failed !== null || now - slot.progressAt <= this.txnWallMsMax) continue
+      const ms = Math.round(now - slot.progressAt)
+      this.log('engine', `execution worker terminated: one transaction ran ${ms} ms, above txnWallMsMax (${this.txnWallMsMax} ms)`)
+      slot.fail(new Error(`execution worker terminated by the watchdog: one transaction ran longer than txnWallMsMax (${this.txnWallMsMax} ms)`))
+      void slot.worker.terminate()
+    }
   }
 
   private spawn(): Slot {
+    const progress = new SharedArrayBuffer(8)
+    Atomics.store(new Int32Array(progress), 1, 1) // starting up: not timed until the worker clears it
     const worker = new Worker(new URL('./worker-main.js', import.meta.url), {
-      workerData: this.init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      workerData: { ...this.init, progress } satisfies WorkerInit, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     })
     let markReady!: () => void
     let markFailed!: (e: Error) => void
@@ -81,6 +126,10 @@ export class WorkerPool implements EngineExecutor {
       pending: new Map(),
       modules: new Set(),
       outbox: null,
+      fail: () => {},
+      progress: new Int32Array(progress),
+      progressSeen: 0,
+      progressAt: performance.now(),
     }
     slot.ready.catch(() => {})
     worker.on('message', (msg: WorkerReply) => {
@@ -89,6 +138,7 @@ export class WorkerPool implements EngineExecutor {
       const p = slot.pending.get(msg.seq)
       if (p === undefined) return
       slot.pending.delete(msg.seq)
+      slot.progressAt = performance.now()
       if ('ok' in msg && msg.ok) p.resolve(msg.value)
       else if ('error' in msg) p.reject(new Error(`execution worker failed: ${msg.error}`))
     })
@@ -99,6 +149,7 @@ export class WorkerPool implements EngineExecutor {
       for (const p of slot.pending.values()) p.reject(err)
       slot.pending.clear()
     }
+    slot.fail = fail
     worker.on('error', (err) => fail(err instanceof Error ? err : new Error(String(err))))
     worker.on('exit', (code) => { if (!this.closed) fail(new Error(`execution worker exited with code ${code}`)) })
     return slot
@@ -155,6 +206,7 @@ export class WorkerPool implements EngineExecutor {
     if (s.failed !== null) throw s.failed
     const seq = this.seq++
     return new Promise<T>((resolve, reject) => {
+      if (s.pending.size === 0) s.progressAt = performance.now()
       s.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject })
       s.worker.postMessage({ ...req, seq })
     })
@@ -219,6 +271,7 @@ export class WorkerPool implements EngineExecutor {
 
   async close(): Promise<void> {
     this.closed = true
+    clearInterval(this.watchdog)
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
   }
 }

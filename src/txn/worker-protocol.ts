@@ -9,6 +9,13 @@ export interface WorkerInit {
   /** The checkpoint file the worker reads (its own read-only connection). */
   readonly readerFile: string
   readonly runtimes: RuntimeModules
+  /**
+   * Two Int32s for the coordinator's watchdog (worker-pool.ts), read without a message: [0] the worker
+   * increments after every transaction it executes (a phase-1 execution or one step of a walk); [1] is 1
+   * while it does work that is no transaction (starting up, applying a released batch, taking a catalog
+   * change and compiling its modules), which the watchdog does not time.
+   */
+  readonly progress: SharedArrayBuffer
 }
 
 /** A catalog change at a batch: these tables (lower-cased) were dropped or (re)created by it. */

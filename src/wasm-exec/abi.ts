@@ -11,7 +11,9 @@
 import { AcheronError } from '../errors.js'
 import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
+import { IDENTIFIER_LENGTH_MAX, type TableDef } from '../schema/catalog.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
+import { FUEL_BYTES_PER_UNIT, fuelForBytes } from './fuel-bytes.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'
 import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 
@@ -19,6 +21,17 @@ import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 export const HOST_BYTES_MAX = 16 * 1024 * 1024
 /** Arguments one call_begin … call_invoke may push (the key included). */
 export const CALL_ARGS_MAX = 256
+/** Bytes of one log line taken from the guest; the rest is cut, and the line says how long it was. */
+export const LOG_LINE_BYTES_MAX = 4096
+/** Log lines one call chain (one CALL, nested calls included) may write; later ones are dropped, with one line saying so. */
+export const LOG_LINES_PER_CALL_MAX = 64
+/**
+ * No column name is longer (catalog.ts IDENTIFIER_LENGTH_MAX, ASCII only): `col` with a longer name is -1
+ * without decoding or looking it up.
+ */
+const COLUMN_NAME_BYTES_MAX = IDENTIFIER_LENGTH_MAX
+
+export { FUEL_BYTES_PER_UNIT }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: false })
@@ -26,6 +39,70 @@ const EMPTY = new Uint8Array(0)
 
 /** Marker for "no ctx error recorded". */
 const NONE: unique symbol = Symbol('none')
+
+/**
+ * Bytes of instances (memories at their current size, tables) one call chain may hold at once. A thread
+ * runs one chain at a time, so this is also what a thread's live instances hold; 64 nested calls of
+ * modules with 16 MiB memories fit. Counted from declared and current sizes, never from the heap.
+ */
+export const CHAIN_INSTANCE_BYTES_MAX = 1024 * 1024 * 1024
+
+/**
+ * What a whole call chain (one top-level invocation and every nested one) shares on the host side: its
+ * log lines, and the bytes it holds outside guest memory, counted deterministically (a TEXT counts its
+ * UTF-16 length, a BLOB its bytes): text/blob call arguments pushed and not yet returned from, results and
+ * return values held, and the row values its functions wrote (per row and column, the last one). They may
+ * not exceed the MEMORY limit of the chain's first function (MEMORY_LIMIT), as its guest memory may not.
+ */
+export class Chain {
+  /** Log lines written so far (LOG_LINES_PER_CALL_MAX). */
+  logLines = 0
+  hostBytes = 0
+  instanceBytes = 0
+  /** Bytes of the row values written, per table, key and column. */
+  private rowValues: Map<TableDef, Map<SqlValue, number[]>> | undefined = undefined
+
+  constructor(private readonly fn: { readonly name: string; readonly memoryBytes: number }) {}
+
+  /** Adds `bytes` held (negative: released); MEMORY_LIMIT beyond the chain's limit. */
+  hold(bytes: number, what: string): void {
+    this.hostBytes += bytes
+    if (bytes > 0 && this.hostBytes > this.fn.memoryBytes) {
+      throw new AcheronError('MEMORY_LIMIT', `function ${this.fn.name} exceeded its memory limit: the call chain holds ${this.hostBytes} bytes of host-side values (${what}; arguments, results and row values count), above its MEMORY limit of ${this.fn.memoryBytes} bytes`)
+    }
+  }
+
+  /** A row value written: what the column held before from this chain is released. */
+  holdRowValue(table: TableDef, key: SqlValue, c: number, bytes: number): void {
+    this.rowValues ??= new Map()
+    let byKey = this.rowValues.get(table)
+    if (byKey === undefined) this.rowValues.set(table, byKey = new Map())
+    let cols = byKey.get(key)
+    if (cols === undefined) byKey.set(key, cols = [])
+    const before = cols[c] ?? 0
+    cols[c] = bytes
+    this.hold(bytes - before, 'row values written')
+  }
+
+  /** Adds an instance's bytes (negative: released); MEMORY_LIMIT beyond CHAIN_INSTANCE_BYTES_MAX. */
+  holdInstance(bytes: number): void {
+    this.instanceBytes += bytes
+    if (bytes > 0 && this.instanceBytes > CHAIN_INSTANCE_BYTES_MAX) {
+      throw new AcheronError('MEMORY_LIMIT', `function ${this.fn.name} exceeded the memory of a call chain: its instances (memories and tables of every nested call) would hold ${this.instanceBytes} bytes, above CHAIN_INSTANCE_BYTES_MAX (${CHAIN_INSTANCE_BYTES_MAX} bytes)`)
+    }
+  }
+}
+
+/** The error of a call chain whose fuel is spent, wherever it ran out (instrumented code or a host call). */
+export function outOfFuelError(fn: { readonly name: string; readonly fuel: number }): AcheronError {
+  return new AcheronError('OUT_OF_FUEL', `function ${fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${fn.fuel})`)
+}
+
+/** Bytes of a value as the ABI moves it, charged before encoding: UTF-16 length of a TEXT, length of a BLOB. */
+function valueBytes(v: SqlValue): number {
+  if (typeof v === 'string') return v.length
+  return v instanceof Uint8Array ? v.byteLength : 0
+}
 
 /** The state of one invocation, as the host imports see it. */
 export class Frame {
@@ -36,6 +113,13 @@ export class Frame {
   callArgs: SqlValue[] = []
   result: SqlValue = null
   ret: SqlValue = null
+  /** Bytes this frame holds in its chain's count: pending call arguments, the last result, the return value, its instance. */
+  argBytes = 0
+  resultBytes = 0
+  retBytes = 0
+  instanceBytes = 0
+  /** The part of `instanceBytes` its tables are (constant; the memory part is re-read when it may have grown). */
+  tableBytes = 0
   /**
    * The guest memory host calls wrote, [start, end) (empty while start >= end), for the instance pool to
    * reset along with what the guest wrote itself.
@@ -49,7 +133,62 @@ export class Frame {
   growFailed: WasmGlobal | undefined = undefined
   depth: WasmGlobal | undefined = undefined
 
-  constructor(readonly ctx: InvocationContext) {}
+  constructor(readonly ctx: InvocationContext, readonly chain: Chain) {}
+
+  /** Pending call arguments are dropped (a new call_begin, or the call ran). */
+  dropArgs(): void {
+    this.chain.hold(-this.argBytes, '')
+    this.argBytes = 0
+    this.callArgs = []
+  }
+
+  setResult(v: SqlValue): void {
+    this.chain.hold(-this.resultBytes, '')
+    this.result = v
+    this.resultBytes = valueBytes(v)
+    this.chain.hold(this.resultBytes, 'a call result')
+  }
+
+  setRet(v: SqlValue): void {
+    this.chain.hold(-this.retBytes, '')
+    this.ret = v
+    this.retBytes = valueBytes(v)
+    this.chain.hold(this.retBytes, 'the return value')
+  }
+
+  /** Counts this frame's instance (`bytes` now, at its current memory size) in the chain. */
+  holdInstance(bytes: number): void {
+    const delta = bytes - this.instanceBytes
+    this.instanceBytes = bytes
+    this.chain.holdInstance(delta)
+  }
+
+  /** Everything this frame held is released (it returned or failed). */
+  releaseAll(): void {
+    this.chain.hold(-(this.argBytes + this.resultBytes + this.retBytes), '')
+    this.chain.holdInstance(-this.instanceBytes)
+    this.argBytes = this.resultBytes = this.retBytes = this.instanceBytes = 0
+  }
+
+  /**
+   * Charges the fuel for moving `bytes` bytes (fuel-bytes.ts), before the work: OUT_OF_FUEL when the chain's
+   * fuel does not cover it, exactly as the instrumented code would trap.
+   */
+  chargeBytes(bytes: number): void {
+    const units = fuelForBytes(bytes)
+    if (units === 0) return
+    const fuel = this.fuel
+    if (fuel === undefined) throw new Error('acheron invariant violated: host call before the frame has fuel')
+    const left = (fuel.value as bigint) - BigInt(units)
+    fuel.value = left
+    if (left < 0n) throw outOfFuelError(this.ctx.fn)
+  }
+
+  /** A value about to be encoded or copied for the guest (`*_len`, `*_read`): its bytes are charged first. */
+  charged(v: SqlValue): SqlValue {
+    this.chargeBytes(valueBytes(v))
+    return v
+  }
 
   /** `bytes`: a view of `memory` (the pooled instance's, saving an allocation per invocation). */
   attach(memory: WasmMemory, bytes: Uint8Array, fuel: WasmGlobal, growFailed: WasmGlobal, depth: WasmGlobal): void {
@@ -81,6 +220,7 @@ export class Frame {
     const mem = this.bytes()
     if (n > HOST_BYTES_MAX) throw new AcheronError('WASM_TRAP', `${what}: length ${n} is above the limit of ${HOST_BYTES_MAX} bytes`)
     if (p + n > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${n}, memory ${mem.length} bytes)`)
+    this.chargeBytes(n)
     return mem.subarray(p, p + n)
   }
 
@@ -92,9 +232,13 @@ export class Frame {
     return this.view(ptr, len, what).slice()
   }
 
+  /** Copies `src` into guest memory (its bytes were charged with `charged` before it was encoded). */
   write(dst: number, src: Uint8Array, what: string): void {
     if (src.length === 0) return
-    this.view(dst, src.length, what).set(src)
+    const p = dst >>> 0
+    const mem = this.bytes()
+    if (p + src.length > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${src.length}, memory ${mem.length} bytes)`)
+    mem.set(src, p)
     const start = dst >>> 0
     if (start < this.hostWrittenStart) this.hostWrittenStart = start
     if (start + src.length > this.hostWrittenEnd) this.hostWrittenEnd = start + src.length
@@ -166,38 +310,51 @@ export class Host {
       return f.ctx.args[i] as SqlValue
     }
     const get = (f: Frame, c: number): SqlValue => viaCtx(f, (ctx) => ctx.getColumn(c))
-    const set = (f: Frame, c: number, v: SqlValue): void => viaCtx(f, (ctx) => ctx.setColumn(c, v))
+    const set = (f: Frame, c: number, v: SqlValue): void => {
+      viaCtx(f, (ctx) => ctx.setColumn(c, v))
+      if (typeof v === 'string' || v instanceof Uint8Array) f.chain.holdRowValue(f.ctx.table, f.ctx.key, c, valueBytes(v))
+    }
     const push = (f: Frame, v: SqlValue): void => {
       if (f.callName === undefined) throw new AcheronError('WASM_TRAP', 'call_arg_* without call_begin')
       if (f.callArgs.length >= CALL_ARGS_MAX) throw new AcheronError('WASM_TRAP', `a call may push at most ${CALL_ARGS_MAX} arguments`)
+      const bytes = valueBytes(v)
+      f.argBytes += bytes
+      f.chain.hold(bytes, 'call arguments pushed')
       f.callArgs.push(v)
     }
+
     const acheron: Record<string, HostFn> = {
       key_type: () => valueTypeTag(cur().ctx.key),
       key_int: () => asInt(cur().ctx.key),
       key_real: () => asReal(cur().ctx.key),
-      key_len: () => bytesOf(cur().ctx.key).length,
-      key_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.ctx.key), 'key_read') },
+      key_len: () => { const f = cur(); return bytesOf(f.charged(f.ctx.key)).length },
+      key_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(f.ctx.key)), 'key_read') },
       arg_count: () => cur().ctx.args.length,
       arg_type: (i: number) => valueTypeTag(arg(cur(), i)),
       arg_int: (i: number) => asInt(arg(cur(), i)),
       arg_real: (i: number) => asReal(arg(cur(), i)),
-      arg_len: (i: number) => bytesOf(arg(cur(), i)).length,
-      arg_read: (i: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(arg(f, i)), 'arg_read') },
-      col: (ptr: number, len: number) => { const f = cur(); const name = f.text(ptr, len, 'col'); return viaCtx(f, (ctx) => ctx.columnIndex(name)) },
+      arg_len: (i: number) => { const f = cur(); return bytesOf(f.charged(arg(f, i))).length },
+      arg_read: (i: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(arg(f, i))), 'arg_read') },
+      col: (ptr: number, len: number) => {
+        const f = cur()
+        const bytes = f.view(ptr, len, 'col')
+        if (bytes.length > COLUMN_NAME_BYTES_MAX) return -1
+        const name = decoder.decode(bytes)
+        return viaCtx(f, (ctx) => ctx.columnIndex(name))
+      },
       row_exists: () => { const f = cur(); return viaCtx(f, (ctx) => ctx.rowExists()) ? 1 : 0 },
       get_type: (c: number) => valueTypeTag(get(cur(), c)),
       get_int: (c: number) => asInt(get(cur(), c)),
       get_real: (c: number) => asReal(get(cur(), c)),
-      get_len: (c: number) => bytesOf(get(cur(), c)).length,
-      get_read: (c: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(get(f, c)), 'get_read') },
+      get_len: (c: number) => { const f = cur(); return bytesOf(f.charged(get(f, c))).length },
+      get_read: (c: number, dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(get(f, c))), 'get_read') },
       set_int: (c: number, v: bigint) => set(cur(), c, v),
       set_real: (c: number, v: number) => set(cur(), c, realValue(v)),
       set_text: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.text(ptr, len, 'set_text')) },
       set_blob: (c: number, ptr: number, len: number) => { const f = cur(); set(f, c, f.blob(ptr, len, 'set_blob')) },
       set_null: (c: number) => set(cur(), c, null),
       delete_row: () => { const f = cur(); viaCtx(f, (ctx) => ctx.deleteRow()) },
-      call_begin: (ptr: number, len: number) => { const f = cur(); f.callName = f.text(ptr, len, 'call_begin'); f.callArgs = [] },
+      call_begin: (ptr: number, len: number) => { const f = cur(); f.callName = f.text(ptr, len, 'call_begin'); f.dropArgs() },
       call_arg_int: (v: bigint) => push(cur(), v),
       call_arg_real: (v: number) => push(cur(), realValue(v)),
       call_arg_text: (ptr: number, len: number) => { const f = cur(); push(f, f.text(ptr, len, 'call_arg_text')) },
@@ -211,21 +368,37 @@ export class Host {
         const [key, ...args] = f.callArgs as [SqlValue, ...SqlValue[]]
         f.callName = undefined
         f.callArgs = []
-        f.result = null
-        f.result = onCall(f, name, key, args)
+        f.setResult(null)
+        // The arguments stay held (the callee has them) until the call returns.
+        try {
+          f.setResult(onCall(f, name, key, args))
+        } finally {
+          f.dropArgs()
+        }
         return valueTypeTag(f.result)
       },
       result_int: () => asInt(cur().result),
       result_real: () => asReal(cur().result),
-      result_len: () => bytesOf(cur().result).length,
-      result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.result), 'result_read') },
-      ret_int: (v: bigint) => { cur().ret = v },
-      ret_real: (v: number) => { cur().ret = realValue(v) },
-      ret_text: (ptr: number, len: number) => { const f = cur(); f.ret = f.text(ptr, len, 'ret_text') },
-      ret_blob: (ptr: number, len: number) => { const f = cur(); f.ret = f.blob(ptr, len, 'ret_blob') },
-      ret_null: () => { cur().ret = null },
+      result_len: () => { const f = cur(); return bytesOf(f.charged(f.result)).length },
+      result_read: (dst: number) => { const f = cur(); f.write(dst, bytesOf(f.charged(f.result)), 'result_read') },
+      ret_int: (v: bigint) => cur().setRet(v),
+      ret_real: (v: number) => cur().setRet(realValue(v)),
+      ret_text: (ptr: number, len: number) => { const f = cur(); f.setRet(f.text(ptr, len, 'ret_text')) },
+      ret_blob: (ptr: number, len: number) => { const f = cur(); f.setRet(f.blob(ptr, len, 'ret_blob')) },
+      ret_null: () => cur().setRet(null),
       abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cur().text(ptr, len, 'abort_txn')) },
-      log: (ptr: number, len: number) => { const f = cur(); const line = f.text(ptr, len, 'log'); viaCtx(f, (ctx) => ctx.log(line)) },
+      log: (ptr: number, len: number) => {
+        const f = cur()
+        const bytes = f.view(ptr, len, 'log')
+        const n = ++f.chain.logLines
+        if (n > LOG_LINES_PER_CALL_MAX + 1) return
+        const line = n > LOG_LINES_PER_CALL_MAX
+          ? `[log: lines after the first ${LOG_LINES_PER_CALL_MAX} of this call dropped]`
+          : bytes.length > LOG_LINE_BYTES_MAX
+            ? `${decoder.decode(bytes.subarray(0, LOG_LINE_BYTES_MAX))}… [log line truncated: ${bytes.length} bytes, the first ${LOG_LINE_BYTES_MAX} kept]`
+            : decoder.decode(bytes)
+        viaCtx(f, (ctx) => ctx.log(line))
+      },
     }
     for (const name of ABI_IMPORTS.keys()) {
       if (typeof acheron[name] !== 'function') throw new Error(`acheron invariant violated: ABI import ${name} has no host implementation`)
@@ -253,3 +426,4 @@ function assemblyScriptString(f: Frame, ptr: number): string | undefined {
   for (let i = 0; i < len; i += 2) s += String.fromCharCode(mem[p + i]! | (mem[p + i + 1]! << 8))
   return s
 }
+

@@ -5,7 +5,9 @@
  *   region by the region's static instruction count, and the region traps (`unreachable`) when the counter
  *   drops below zero. Regions are function bodies, loop bodies (charged per iteration) and `if` arms; a
  *   region's count excludes the regions nested in it. A `br` out of a block does not refund the skipped
- *   rest, so the charge is an upper bound of the instructions run — and the same on every run.
+ *   rest, so the charge is an upper bound of the instructions run — and the same on every run. Bulk memory
+ *   operations also pay for their bytes, ⌊length / FUEL_BYTES_PER_UNIT⌋, after their operands and before
+ *   they run (fuel-bytes.ts; the charge sits beside the written-range widening, written-range.ts).
  * - NaN canonicalisation (nan.ts): the result of every float operation that can make a NaN (scalar and
  *   f32x4/f64x2 add, sub, mul, div, min, max, sqrt, ceil, floor, trunc, nearest, demote, promote) is
  *   checked and a NaN replaced by the canonical one, since V8's JIT tiers disagree on which operand's NaN
@@ -37,6 +39,7 @@ import {
   DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, START_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
 } from './abi-signatures.js'
 import { capturingOutput, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.js'
+import { FUEL_BYTES_PER_UNIT } from './fuel-bytes.js'
 import { NAN_CHECK_OPERANDS, NanCanonicalizer } from './nan.js'
 import type { ModuleFacts } from './validate.js'
 import { WRITTEN_END_GLOBAL, WRITTEN_END_NONE, WRITTEN_START_GLOBAL, WRITTEN_START_NONE, WriteTracker } from './written-range.js'
@@ -58,6 +61,9 @@ const RESET_FUNCTION = '__acheron_reset'
  */
 export const WASM_CALL_DEPTH_MAX = 1000
 export const WASM_FRAME_SLOTS_PER_UNIT = 16
+
+const FUEL_BYTES_SHIFT = Math.log2(FUEL_BYTES_PER_UNIT)
+if (!Number.isInteger(FUEL_BYTES_SHIFT)) throw new Error('acheron invariant violated: FUEL_BYTES_PER_UNIT must be a power of two')
 
 /** binaryen 132 takes one bigint for i64.const; its typings still say (low, high). */
 function i64(m: BinaryenModule, n: number): ExpressionRef {
@@ -135,7 +141,21 @@ class FuelPass {
     this.fields = childFields(b)
     this.classes = expressionClasses(b)
     this.nan = new NanCanonicalizer(b, m)
-    this.written = new WriteTracker(b, m)
+    this.written = new WriteTracker(b, m, (n) => this.chargeBytes(n))
+  }
+
+  /**
+   * `fuel -= n >> log2(FUEL_BYTES_PER_UNIT); if (fuel < 0) unreachable`: the bytes of a bulk operation, paid
+   * before it runs, so that its length operand cannot buy unbounded time for one unit. `n` is an i32 read
+   * unsigned, as the operation reads it.
+   */
+  private chargeBytes(n: () => ExpressionRef): ExpressionRef[] {
+    const { m, b } = this
+    const fuel = (): ExpressionRef => m.global.get(FUEL_GLOBAL, b.i64)
+    return [
+      m.global.set(FUEL_GLOBAL, m.i64.sub(fuel(), m.i64.shr_u(m.i64.extend_u(n()), i64(m, FUEL_BYTES_SHIFT)))),
+      m.if(m.i64.lt_s(fuel(), i64(m, 0)), m.unreachable()),
+    ]
   }
 
   /** `fuel -= cost; if (fuel < 0) unreachable` */

@@ -26,11 +26,73 @@ import {
   DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
 } from './abi-signatures.js'
 import type { DataSegment } from './fuel.js'
-import { WASM_PAGE_BYTES } from './validate.js'
+import { TABLE_ELEMENT_BYTES, WASM_PAGE_BYTES } from './validate.js'
 import { Wasm, type WasmGlobal, type WasmImports, type WasmMemory, type WasmModule } from './wasm-api.js'
 
 /** Idle instances kept per module; nested calls into the same module take more, which are then dropped. */
 export const INSTANCE_POOL_SIZE_MAX = 8
+
+/**
+ * Bytes of idle pooled instances (their memories and tables) one thread keeps over all modules. Without
+ * it 60 modules with 16 MiB memories held 1.34 GiB after one call each, for good. Past it the least
+ * recently released idle instance (or memory) is dropped: pooling only saves instantiations, every
+ * invocation starts from a fresh state either way, so eviction changes speed, never an outcome.
+ */
+export const POOL_IDLE_BYTES_MAX = 256 * 1024 * 1024
+
+/**
+ * Something idle in a pool, which the thread's budget may take back: made once per instance or memory and
+ * linked into the budget's list while idle (an intrusive list: a Map keyed by instances, deleted from and
+ * re-added to on every invocation, cost more than the invocation itself).
+ */
+export class IdleEntry {
+  prev: IdleEntry | null = null
+  next: IdleEntry | null = null
+  linked = false
+
+  constructor(readonly bytes: number, readonly evict: () => void) {}
+}
+
+/** The idle instances and memories of every pool of this thread, least recently released first. */
+export class IdleBudget {
+  private head: IdleEntry | null = null
+  private tail: IdleEntry | null = null
+  bytes = 0
+
+  constructor(private readonly bytesMax: number) {}
+
+  /** `e` became idle: it goes last; past the budget, the least recently released are evicted. */
+  add(e: IdleEntry): void {
+    if (e.linked) this.remove(e)
+    e.prev = this.tail
+    e.next = null
+    if (this.tail !== null) this.tail.next = e
+    else this.head = e
+    this.tail = e
+    e.linked = true
+    this.bytes += e.bytes
+    while (this.bytes > this.bytesMax && this.head !== null) {
+      const oldest = this.head
+      this.remove(oldest)
+      oldest.evict()
+    }
+  }
+
+  /** Takes `e` out of the budget (it is in use again, or dropped). */
+  remove(e: IdleEntry): void {
+    if (!e.linked) return
+    if (e.prev !== null) e.prev.next = e.next
+    else this.head = e.next
+    if (e.next !== null) e.next.prev = e.prev
+    else this.tail = e.prev
+    e.prev = e.next = null
+    e.linked = false
+    this.bytes -= e.bytes
+  }
+}
+
+/** This thread's budget (module state is per thread). */
+export const idleInstances = new IdleBudget(POOL_IDLE_BYTES_MAX)
 
 /**
  * Memories this large or larger are reset whole: the written range is kept in i32 globals, exact only
@@ -49,6 +111,10 @@ export interface PooledInstance {
   readonly writtenStart: WasmGlobal
   readonly writtenEnd: WasmGlobal
   readonly reset: () => void
+  /** Its memory at the initial size plus its tables, as counted (TABLE_ELEMENT_BYTES per element). */
+  readonly bytesCounted: number
+  /** Its entry in the thread's idle budget (made once, not per release). */
+  idleEntry: IdleEntry | undefined
 }
 
 export interface InstancePoolOptions {
@@ -60,12 +126,18 @@ export interface InstancePoolOptions {
   readonly reusable: boolean
   /** False when no guest instruction writes memory: only host writes can, and the globals are not read. */
   readonly writesMemory: boolean
+  /** Elements of the module's tables. */
+  readonly tableElements: number
 }
 
 export class InstancePool {
   private readonly idle: PooledInstance[] = []
   private readonly idleMemories: WasmMemory[] = []
+  /** The budget entries of the idle memories (a module using data.drop pools memories, not instances). */
+  private readonly memoryEntries = new WeakMap<WasmMemory, IdleEntry>()
   private readonly initialBytes: number
+  /** What one instance counts: its memory at the initial size and its tables. */
+  readonly instanceBytes: number
 
   constructor(
     private readonly module: WasmModule,
@@ -73,15 +145,34 @@ export class InstancePool {
     private readonly imports: { acheron: Record<string, unknown>; env: Record<string, unknown> },
   ) {
     this.initialBytes = options.initialPages * WASM_PAGE_BYTES
+    this.instanceBytes = this.initialBytes + options.tableElements * TABLE_ELEMENT_BYTES
+  }
+
+  /** Drops every idle instance and memory (the module left the runtime's cache). */
+  dispose(): void {
+    for (const p of this.idle) if (p.idleEntry !== undefined) idleInstances.remove(p.idleEntry)
+    for (const m of this.idleMemories) this.forgetMemory(m)
+    this.idle.length = 0
+    this.idleMemories.length = 0
+  }
+
+  private forgetMemory(m: WasmMemory): void {
+    const e = this.memoryEntries.get(m)
+    if (e !== undefined) idleInstances.remove(e)
   }
 
   /** An instance in its initial state (throws a RuntimeError if instantiation traps). */
   acquire(): PooledInstance {
-    return this.idle.pop() ?? this.instantiate()
+    const p = this.idle.pop()
+    if (p === undefined) return this.instantiate()
+    if (p.idleEntry !== undefined) idleInstances.remove(p.idleEntry)
+    return p
   }
 
   private instantiate(): PooledInstance {
-    const memory = this.idleMemories.pop() ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
+    const idleMemory = this.idleMemories.pop()
+    if (idleMemory !== undefined) this.forgetMemory(idleMemory)
+    const memory = idleMemory ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
     const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory } }
     const exports = new Wasm.Instance(this.module, imports).exports
     return {
@@ -93,6 +184,8 @@ export class InstancePool {
       writtenStart: exports[WRITTEN_START_EXPORT] as WasmGlobal,
       writtenEnd: exports[WRITTEN_END_EXPORT] as WasmGlobal,
       reset: exports[RESET_EXPORT] as () => void,
+      bytesCounted: this.instanceBytes,
+      idleEntry: undefined,
     }
   }
 
@@ -124,13 +217,27 @@ export class InstancePool {
     if (start < end) bytes.fill(0, start, end)
     if (!reusable) {
       // The next instantiation writes the active segments again, over the zeros too.
-      this.idleMemories.push(p.memory)
+      const memory = p.memory
+      this.idleMemories.push(memory)
+      let entry = this.memoryEntries.get(memory)
+      if (entry === undefined) {
+        entry = new IdleEntry(this.initialBytes, () => dropFrom(this.idleMemories, memory))
+        this.memoryEntries.set(memory, entry)
+      }
+      idleInstances.add(entry)
       return
     }
     if (start < end) for (const s of segments) restore(bytes, s, start, end)
     p.reset()
     this.idle.push(p)
+    p.idleEntry ??= new IdleEntry(p.bytesCounted, () => dropFrom(this.idle, p))
+    idleInstances.add(p.idleEntry)
   }
+}
+
+function dropFrom<T>(list: T[], item: T): void {
+  const i = list.indexOf(item)
+  if (i >= 0) list.splice(i, 1)
 }
 
 /** Copies back the part of segment `s` inside [start, end). */

@@ -6,7 +6,7 @@ import { AcheronError } from '../errors.js'
 import type { FunctionDef } from '../schema/catalog.js'
 import type { FunctionRuntime, InvocationContext, ModuleSource } from '../schema/function-runtime.js'
 import type { SqlValue } from '../values.js'
-import { Frame, Host } from './abi.js'
+import { Chain, Frame, Host, outOfFuelError } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'
 import { loadBinaryen, type Binaryen } from './binaryen.js'
 import { WASM_CALL_DEPTH_MAX, instrument } from './fuel.js'
@@ -54,11 +54,16 @@ class WasmRuntime implements FunctionRuntime {
       checkFunction(c.facts, ctx.fn)
       c.checkedFn = ctx.fn
     }
-    const frame = new Frame(ctx)
     const outer = this.host.frame
+    // A nested invocation belongs to its caller's chain (it runs while the caller's frame is current).
+    const frame = new Frame(ctx, outer?.chain ?? new Chain(ctx.fn))
     this.host.frame = frame
     let instance: PooledInstance | undefined
     try {
+      // The caller's memory may have grown since it was counted; this instance joins the count before it exists.
+      if (outer !== undefined) outer.holdInstance(outer.memory.buffer.byteLength + outer.tableBytes)
+      frame.tableBytes = c.pool.instanceBytes - c.facts.memoryInitialPages * WASM_PAGE_BYTES
+      frame.holdInstance(c.pool.instanceBytes)
       instance = c.pool.acquire()
       frame.attach(instance.memory, instance.bytes, instance.fuel, instance.growFailed, instance.depth)
       instance.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
@@ -72,6 +77,7 @@ class WasmRuntime implements FunctionRuntime {
       throw this.mapError(e, frame)
     } finally {
       if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
+      frame.releaseAll()
       this.host.frame = outer
       if (instance !== undefined) c.pool.release(instance, frame.hostWrittenStart, frame.hostWrittenEnd)
     }
@@ -109,7 +115,7 @@ class WasmRuntime implements FunctionRuntime {
     if (f.hasCtxError(e) || e instanceof AcheronError) return e
     if (e instanceof Wasm.RuntimeError && e instanceof Error) {
       if (f.fuel !== undefined && (f.fuel.value as bigint) < 0n) {
-        return new AcheronError('OUT_OF_FUEL', `function ${f.ctx.fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${f.ctx.fn.fuel})`)
+        return outOfFuelError(f.ctx.fn)
       }
       if (f.depth !== undefined && (f.depth.value as number) > WASM_CALL_DEPTH_MAX) return this.depthError(f)
       if (f.growFailed?.value === 1) return this.memoryLimitError(f)
@@ -141,7 +147,11 @@ class WasmRuntime implements FunctionRuntime {
     }
     if (this.cache.size >= MODULE_CACHE_ENTRIES_MAX) {
       const oldest = this.cache.keys().next().value
-      if (oldest !== undefined) this.cache.delete(oldest)
+      if (oldest !== undefined) {
+        const dropped = this.cache.get(oldest)
+        if (dropped !== undefined && !(dropped instanceof AcheronError)) dropped.pool.dispose()
+        this.cache.delete(oldest)
+      }
     }
     this.cache.set(source.hash, entry)
     if (entry instanceof AcheronError) throw new AcheronError(entry.code, entry.message)
@@ -160,7 +170,7 @@ class WasmRuntime implements FunctionRuntime {
         hasStart: out.hasStart,
         pool: new InstancePool(module, {
           initialPages: facts.memoryInitialPages, maxPages: facts.memoryMaxPages,
-          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory,
+          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory, tableElements: facts.tableElements,
         }, this.host.imports),
         checkedFn: undefined,
       }

@@ -13,6 +13,14 @@ import { capturingOutput, type Binaryen, type BinaryenModule } from './binaryen.
 import { Wasm, type WasmModule } from './wasm-api.js'
 
 export const WASM_PAGE_BYTES = 65536
+/**
+ * Elements a module's tables may declare in all. V8 allocates every element of a table per instance
+ * (`(table 10000000 funcref)` cost ~267 MiB each, and a few instances ran a worker out of heap); tables
+ * cannot grow (table instructions are rejected), so the declared size is what an instance holds.
+ */
+export const TABLE_ELEMENTS_MAX = 65_536
+/** What one table element is counted as (V8 held ~27 bytes per funcref element; counted, not measured). */
+export const TABLE_ELEMENT_BYTES = 32
 
 /** What the runtime needs to know about a valid module, independent of any one function definition. */
 export interface ModuleFacts {
@@ -22,6 +30,8 @@ export interface ModuleFacts {
   readonly memoryMaxPages: number
   /** Exported functions: name → whether the signature is () -> (). */
   readonly functionExports: ReadonlyMap<string, boolean>
+  /** Elements of all its tables (at most TABLE_ELEMENTS_MAX). */
+  readonly tableElements: number
 }
 
 /**
@@ -110,6 +120,18 @@ function inspectMemory(b: Binaryen, m: BinaryenModule): Pick<ModuleFacts, 'memor
   return { memoryName, memoryInitialPages: mem.initial, memoryMaxPages: mem.max }
 }
 
+function inspectTables(b: Binaryen, m: BinaryenModule): number {
+  let elements = 0
+  for (let i = 0; i < m.getNumTables(); i++) {
+    const t = b.getTableInfo(m.getTableByIndex(i))
+    elements += t.initial
+  }
+  if (elements > TABLE_ELEMENTS_MAX) {
+    throw invalid(`its tables declare ${elements} elements, above the limit of ${TABLE_ELEMENTS_MAX} (TABLE_ELEMENTS_MAX)`)
+  }
+  return elements
+}
+
 function inspectExports(b: Binaryen, m: BinaryenModule): Map<string, boolean> {
   const out = new Map<string, boolean>()
   for (let i = 0; i < m.getNumExports(); i++) {
@@ -134,8 +156,9 @@ export function inspectModule(b: Binaryen, bytes: Uint8Array): { module: Binarye
     const memory = inspectMemory(b, m)
     checkImportSignatures(b, m)
     const functionExports = inspectExports(b, m)
+    const tableElements = inspectTables(b, m)
     checkFeatures(b, m)
-    return { module: m, facts: { ...memory, functionExports } }
+    return { module: m, facts: { ...memory, functionExports, tableElements } }
   } catch (e) {
     m.dispose()
     throw e

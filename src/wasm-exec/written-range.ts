@@ -10,9 +10,10 @@
  *                        (a P that is a local.get or a constant is used as is, without $p)
  *   v128.store, v128.storeN_lane: the same (a lane store writes N/8 bytes)
  *   memory.fill D V N, memory.copy D S N, memory.init D O N
- *                      → (local.tee $d D) V (block (local.set $n N) widen($d, $d + $n) (local.get $n))
+ *                      → (local.tee $d D) V (block (local.set $n N) charge($n) widen($d, $d + $n) (local.get $n))
  *
- * where widen(s, e) is `if (s <u start) start = s; if (e >u end) end = e`.
+ * where charge($n) takes ⌊$n / FUEL_BYTES_PER_UNIT⌋ fuel and traps when the fuel runs out (fuel.ts: the
+ * bytes a bulk operation moves are paid for before it moves them), and widen(s, e) is `if (s <u start) start = s; if (e >u end) end = e`.
  *
  * Only a write that does not trap must be covered, and one that does not trap ends at or below the memory
  * size, which is below 2^32 (MEMORY_BYTES_MAX), so i32 arithmetic is exact for it: no effective address
@@ -68,7 +69,11 @@ export class WriteTracker {
   private bulkScratch: [number, number][] = []
   private bulkLevel = 0
 
-  constructor(private readonly b: Binaryen, private readonly m: BinaryenModule) {
+  /**
+   * `chargeBytes(n)`: statements charging fuel for a bulk operation of `n()` bytes (and trapping when it
+   * runs out), placed after the size operand is evaluated and before the operation runs (fuel.ts).
+   */
+  constructor(private readonly b: Binaryen, private readonly m: BinaryenModule, private readonly chargeBytes: (n: () => ExpressionRef) => ExpressionRef[]) {
     this.laneBytes = laneStoreBytes(b)
     this.bulk = new Set([b.MemoryFillId, b.MemoryCopyId, b.MemoryInitId])
     this.addVar = (b as unknown as { _BinaryenFunctionAddVar: AddVar })._BinaryenFunctionAddVar
@@ -140,7 +145,9 @@ export class WriteTracker {
     const dest = (): ExpressionRef => m.local.get(d, b.i32)
     const size = (): ExpressionRef => m.local.get(n, b.i32)
     this.setter(kind, 'setDest')(expr, m.local.tee(d, info.dest, b.i32))
-    this.setter(kind, 'setSize')(expr, m.block(null, [m.local.set(n, info.size), ...this.widen(dest, () => m.i32.add(dest(), size())), size()], b.i32))
+    this.setter(kind, 'setSize')(expr, m.block(null, [
+      m.local.set(n, info.size), ...this.chargeBytes(size), ...this.widen(dest, () => m.i32.add(dest(), size())), size(),
+    ], b.i32))
     return 2 + WIDEN_OPERANDS // the dest and the middle operand are on the stack below the size
   }
 

@@ -1,0 +1,64 @@
+// The wall-clock watchdog, the last line of defence behind fuel: a worker stuck in one transaction for
+// longer than txnWallMsMax is terminated, and its batch fails whole as an environment failure (INTERNAL,
+// no position, voided in the log) — never as an outcome a replay would have to reproduce. Other clients'
+// later batches commit, and a restart replays none of the voided batch.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open } from '../../src/index.js'
+import { FUEL_MAX } from '../../src/schema/catalog.js'
+import { tempDir } from '../support/tmp.js'
+import { abiModule } from '../wasm-exec/wat.js'
+
+const module = abiModule(`
+  ;; Spins forever, a host call per iteration: ~10^8 iterations on FUEL_MAX, far longer than the watchdog.
+  (func (export "spin") (local $n i64)
+    (loop $l
+      (local.set $n (i64.add (local.get $n) (i64.const 1)))
+      (call $set_int (i32.const 1) (local.get $n))
+      (br $l)))
+  (func (export "bump")
+    (call $set_int (i32.const 1) (i64.add (call $get_int (i32.const 1)) (i64.const 1)))
+    (call $ret_int (call $get_int (i32.const 1))))
+`)
+
+async function failure(p: Promise<unknown>): Promise<AcheronError> {
+  const e = await p.then(() => null, (err: unknown) => err)
+  assert.instance(e, AcheronError, 'expected an AcheronError')
+  return e as AcheronError
+}
+
+test('a transaction running past txnWallMsMax voids its batch (INTERNAL, no position); later batches commit; replay skips it', async () => {
+  const { dir, cleanup } = tempDir()
+  const logs: string[] = []
+  try {
+    let db = await open({ dir, workers: 1, txnWallMsMax: 300, log: (l) => logs.push(l) })
+    await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);')
+    await db.createFunction('t.spin', module, { fuel: FUEL_MAX })
+    await db.createFunction('t.bump', module)
+    assert.is((await db.call('t.bump', 1)).value, 1)
+    const started = performance.now()
+    // Submitted together: one batch. The innocent bump fails with it, retryably.
+    const [spin, bump] = await Promise.all([failure(db.call('t.spin', 2)), failure(db.call('t.bump', 1))])
+    const ms = performance.now() - started
+    for (const e of [spin, bump]) {
+      assert.is(e.code, 'INTERNAL')
+      assert.is(e.commit, undefined, 'no position: nothing of the batch happened')
+      assert.match(e.message, /txnWallMsMax|300 ms/)
+    }
+    assert.ok(ms < 5_000, `the watchdog took ${ms.toFixed(0)} ms`)
+    // Other clients go on, on a replacement worker.
+    const after = await Promise.all([db.call('t.bump', 1), db.call('t.bump', 3)])
+    assert.is(after[0].value, 2, 'the voided bump left nothing')
+    assert.ok(after[0].commit.batch > 0)
+    assert.is((await db.get('t', 2)).row, null)
+    await db.close()
+    db = await open({ dir, workers: 1, txnWallMsMax: 300 })
+    assert.is((await db.get('t', 1)).row?.n, 2, 'replay skips the voided batch')
+    assert.is((await db.get('t', 2)).row, null)
+    await db.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test.run()
