@@ -17,6 +17,19 @@ const BANK = readFileSync(join(ROOT, 'dist', 'guest', 'bank.wasm'))
 const CLOSE_CODES = new Set([1000, 1001, 1008, 1009, 1011, 1013])
 const KNOWN = new Set<string>(ERROR_CODES)
 const SEED = Number(process.env.FUZZ_SEED ?? 20261130)
+/** FUZZ_SCALE=10 runs ten times as many inputs (for a longer hunt, or to watch the server's memory). */
+const SCALE = Number(process.env.FUZZ_SCALE ?? 1)
+
+/** The server process's resident memory in MiB (Linux), to see whether fuzzing makes it grow. */
+function serverRssMiB(): number {
+  try {
+    const status = readFileSync(`/proc/${server.child.pid}/status`, 'utf8')
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024)
+  } catch {
+    return NaN
+  }
+}
+let rssBefore = NaN
 const ACCOUNTS = 50
 
 let server: ServerProcess
@@ -101,6 +114,7 @@ test.before(async () => {
     const r = await fuzzer.sql(ddl)
     expectDocumented(ddl, r)
   }
+  rssBefore = serverRssMiB()
   transfers = startTransfers(server.url)
 })
 
@@ -141,7 +155,7 @@ test('arbitrary and mutated frames: a documented error code or close code, never
       assert.type(reply.ok, 'boolean', `${what}: reply ${JSON.stringify(reply).slice(0, 200)}`)
       if (reply.ok === false) expectDocumented(what, reply as { ok: false; error: { code: string; message: string } })
     }
-  }), { numRuns: 300, seed: SEED })
+  }), { numRuns: 300 * SCALE, seed: SEED })
 })
 
 test('SQL mutated from docs/sql.md: documented codes, never INTERNAL', async () => {
@@ -170,7 +184,7 @@ test('SQL mutated from docs/sql.md: documented codes, never INTERNAL', async () 
     })
     count('sql', r)
     expectDocumented(JSON.stringify(sql), r)
-  }), { numRuns: 400, seed: SEED })
+  }), { numRuns: 400 * SCALE, seed: SEED })
 })
 
 test('WebAssembly modules mutated from the bank example: documented codes at registration and at the call', async () => {
@@ -189,12 +203,12 @@ test('WebAssembly modules mutated from the bank example: documented codes at reg
     count('call', called)
     expectDocumented(`call of ${name}`, called)
     expectDocumented(`drop of ${name}`, await fuzzer.sql(`DROP FUNCTION ${name};`))
-  }), { numRuns: 80, seed: SEED })
+  }), { numRuns: 80 * SCALE, seed: SEED })
 })
 
 test('the server stayed up, and every deposit of the concurrent client succeeded and is there once', async () => {
   assert.is(server.child.exitCode, null, `the server exited: ${server.stderr().slice(-2000)}`)
-  console.log(`fuzz answers: ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`)
+  console.log(`fuzz answers: ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(', ')}; server RSS ${rssBefore} MiB before, ${serverRssMiB()} MiB after`)
   stopTransfers = true
   const t = await transfers
   assert.equal(t.failed, [], `failed deposits: ${t.failed.slice(0, 5).join('; ')}`)
