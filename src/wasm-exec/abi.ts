@@ -23,6 +23,14 @@ export const HOST_BYTES_MAX = 16 * 1024 * 1024
 export const CALL_ARGS_MAX = 256
 /** Bytes of one log line taken from the guest; the rest is cut, and the line says how long it was. */
 export const LOG_LINE_BYTES_MAX = 4096
+/** An abort_txn message reaches the client cut to this many bytes, with a marker (it is a message, not data). */
+export const ABORT_MESSAGE_BYTES_MAX = 4096
+
+/** Guest text for a person (a log line, an abort message): cut at `max` bytes with a marker saying so. */
+function cappedText(bytes: Uint8Array, max: number, what: string): string {
+  if (bytes.length <= max) return decoder.decode(bytes)
+  return `${decoder.decode(bytes.subarray(0, max))}… [${what} truncated: ${bytes.length} bytes, the first ${max} kept]`
+}
 /** Log lines one call chain (one CALL, nested calls included) may write; later ones are dropped, with one line saying so. */
 export const LOG_LINES_PER_CALL_MAX = 64
 /**
@@ -386,7 +394,7 @@ export class Host {
       ret_text: (ptr: number, len: number) => { const f = cur(); f.setRet(f.text(ptr, len, 'ret_text')) },
       ret_blob: (ptr: number, len: number) => { const f = cur(); f.setRet(f.blob(ptr, len, 'ret_blob')) },
       ret_null: () => cur().setRet(null),
-      abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cur().text(ptr, len, 'abort_txn')) },
+      abort_txn: (ptr: number, len: number) => { throw new AcheronError('TXN_ABORTED', cappedText(cur().view(ptr, len, 'abort_txn'), ABORT_MESSAGE_BYTES_MAX, 'abort message')) },
       log: (ptr: number, len: number) => {
         const f = cur()
         const bytes = f.view(ptr, len, 'log')
@@ -394,9 +402,7 @@ export class Host {
         if (n > LOG_LINES_PER_CALL_MAX + 1) return
         const line = n > LOG_LINES_PER_CALL_MAX
           ? `[log: lines after the first ${LOG_LINES_PER_CALL_MAX} of this call dropped]`
-          : bytes.length > LOG_LINE_BYTES_MAX
-            ? `${decoder.decode(bytes.subarray(0, LOG_LINE_BYTES_MAX))}… [log line truncated: ${bytes.length} bytes, the first ${LOG_LINE_BYTES_MAX} kept]`
-            : decoder.decode(bytes)
+          : cappedText(bytes, LOG_LINE_BYTES_MAX, 'log line')
         viaCtx(f, (ctx) => ctx.log(line))
       },
     }

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { FUEL_BYTES_PER_UNIT, LOG_LINE_BYTES_MAX, LOG_LINES_PER_CALL_MAX } from '../../src/wasm-exec/abi.js'
+import { ABORT_MESSAGE_BYTES_MAX, FUEL_BYTES_PER_UNIT, LOG_LINE_BYTES_MAX, LOG_LINES_PER_CALL_MAX } from '../../src/wasm-exec/abi.js'
 import { expectCode, newDb } from './setup.js'
 import { abiModule } from './wat.js'
 
@@ -44,6 +44,10 @@ const module = abiModule(`
   (func (export "call_arg_text") (local $i i64)
     (call $call_begin (i32.const 0) (i32.const 6))
     (loop $l (call $call_arg_text (i32.const 0) (i32.const ${BIG})) (local.set $i (call $tick (local.get $i))) (br $l)))
+  ;; Aborts with a message of arg 0 bytes ('a's).
+  (func (export "abort_n")
+    (memory.fill (i32.const 1024) (i32.const 97) (i32.wrap_i64 (call $arg_int (i32.const 0))))
+    (call $abort_txn (i32.const 1024) (i32.wrap_i64 (call $arg_int (i32.const 0)))))
   ;; Logs arg 0 lines of arg 1 bytes (zeros), then returns.
   (func (export "log_n") (local $i i64)
     (block $out (loop $l
@@ -58,7 +62,7 @@ const LOOPS = ['fill', 'copy', 'col', 'log', 'set_text', 'get_read', 'call_arg_t
 function setup() {
   const db = newDb()
   db.createTable('t', [['id', 'INTEGER'], ['n', 'INTEGER', 0n], ['s', 'TEXT']])
-  for (const f of [...LOOPS, 'init', 'fill_n', 'log_n']) db.register(`t.${f}`, module, { fuel: 1_000_000_000 })
+  for (const f of [...LOOPS, 'init', 'fill_n', 'log_n', 'abort_n']) db.register(`t.${f}`, module, { fuel: 1_000_000_000 })
   /** Runs a loop that must run out of `fuel`: the iterations it completed, and how long it took. */
   const reached = (f: string, fuel: number): { n: bigint; ms: number } => {
     db.put('t', [1n, 0n, 'x'.repeat(BIG)])
@@ -118,6 +122,15 @@ test('a log line is capped at LOG_LINE_BYTES_MAX with a marker, and a call logs 
   db.logs.length = 0
   db.call('t.log_n', 1n, [2n, 10n])
   assert.is(db.logs.length, 2)
+})
+
+test('an abort message is cut at ABORT_MESSAGE_BYTES_MAX with a marker (a 16 MiB message reached the client whole)', () => {
+  const { db } = setup()
+  expectCode(() => db.call('t.abort_n', 1n, [10n]), 'TXN_ABORTED', /^a{10}$/)
+  const e = expectCode(() => db.call('t.abort_n', 1n, [BigInt(BIG - 2048)]), 'TXN_ABORTED', /truncated/)
+  assert.ok(e.message.length < ABORT_MESSAGE_BYTES_MAX + 100, `message of ${e.message.length}`)
+  assert.ok(e.message.startsWith('a'.repeat(ABORT_MESSAGE_BYTES_MAX)), 'the first bytes are kept')
+  assert.match(e.message, new RegExp(`${BIG - 2048} bytes`))
 })
 
 test.run()
