@@ -53,6 +53,18 @@ class Client {
   }
 }
 
+/** A closed loop of transfers on one connection until the row's time is up; latencies are the client's. */
+async function transfersUntilDone(c: Client, next: () => number, latencies: number[], started: number): Promise<void> {
+  while (performance.now() - started < DURATION_MS) {
+    const a = next()
+    let b = next()
+    if (b === a) b = (a + 1) % KEYS
+    const t0 = performance.now()
+    await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
+    latencies.push(performance.now() - t0)
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'acheron-ws-bench-'))
 const server = await startServer(dir)
 const admin = new Client(server.url)
@@ -78,19 +90,8 @@ for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 
   await Promise.all(conns.map((c) => c.ready()))
   const latencies: number[] = []
   const next = unitRandomKeys(KEYS, clients * 7919 + depth)
-  let stop = false
   const started = performance.now()
-  await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, async () => {
-    while (!stop) {
-      const a = next()
-      let b = next()
-      if (b === a) b = (a + 1) % KEYS
-      const t0 = performance.now()
-      await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
-      latencies.push(performance.now() - t0)
-      if (performance.now() - started >= DURATION_MS) stop = true
-    }
-  })))
+  await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, () => transfersUntilDone(c, next, latencies, started))))
   const secs = (performance.now() - started) / 1000
   const sorted = Float64Array.from(latencies).sort()
   const after = await totals()
@@ -122,21 +123,10 @@ for (const readers of [0, 1, 4]) {
   const latencies: number[] = []
   let queries = 0
   const next = unitRandomKeys(KEYS, readers * 104729 + 1)
-  let stop = false
   const started = performance.now()
-  const callers = conns.map(async (c) => {
-    while (!stop) {
-      const a = next()
-      let b = next()
-      if (b === a) b = (a + 1) % KEYS
-      const t0 = performance.now()
-      await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
-      latencies.push(performance.now() - t0)
-      if (performance.now() - started >= DURATION_MS) stop = true
-    }
-  })
+  const callers = conns.map((c) => transfersUntilDone(c, next, latencies, started))
   const loops = readerConns.map(async (c) => {
-    while (!stop) {
+    while (performance.now() - started < DURATION_MS) {
       const r = await c.request({ op: 'sql', sql: 'SELECT COUNT(*) FROM account' })
       if (r.ok) queries++
     }
