@@ -43,7 +43,15 @@ export interface ModuleSource {
   /** SHA-256 hex of `bytes`: the cache key for compiled forms. */
   readonly hash: string
   readonly bytes: Uint8Array
+  /**
+   * What this kind's runtime on another thread made of the bytes (its `preparedForm`), posted here so that
+   * this thread adopts it instead of checking and compiling again. Opaque outside the runtime.
+   */
+  readonly prepared?: unknown
 }
+
+/** A module as it is sent to a thread: its hash, bytes, and where there is one, the form to adopt (`prepared`). */
+export type ModuleShipped = readonly [hash: string, bytes: Uint8Array, prepared?: unknown]
 
 /**
  * Executes function bodies of one kind. One instance per thread; it may cache compiled modules by hash.
@@ -57,6 +65,18 @@ export interface FunctionRuntime {
    * `WASM_IMPORT_NOT_ALLOWED` with the reason.
    */
   validate(source: ModuleSource, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void
+  /**
+   * Optional: does what `validate` costs off the calling thread (the engine calls it before it sequences a
+   * CREATE FUNCTION), so that `validate` of the same hash is cheap afterwards. Rejects only when the work
+   * could not be done (never for a module that fails its checks: that verdict is `validate`'s to throw).
+   */
+  prepareOffThread?(source: ModuleSource): Promise<void>
+  /** Optional: drops what this runtime holds of a module no function runs any more (it is prepared again if it comes back). */
+  forget?(hash: string): void
+  /** Optional: makes the first invocation of a module this runtime holds as cheap as the next (instantiates it once). */
+  warm?(hash: string): void
+  /** Optional: a structured-cloneable form of a module this runtime holds, for ModuleSource.prepared elsewhere. */
+  preparedForm?(hash: string): unknown
   /**
    * Runs one invocation from a fresh state and returns its return value (NULL if it set none).
    * Failures are thrown as AcheronError with code TXN_ABORTED, WASM_TRAP, OUT_OF_FUEL, MEMORY_LIMIT,

@@ -215,7 +215,10 @@ export class Engine {
   private releaseTail: Promise<void> = Promise.resolve()
   /** The `ackBeforeDurable` fault's entries, written a while after their batch is released. */
   private readonly lazyEntries = new Map<number, LogEntry>()
-  /** inputBytes of the reads submitted and not yet answered (bounded with the sequencer's by pendingBytesMax). */
+  /**
+   * inputBytes of what was submitted and is not in the sequencer: reads not yet answered, CREATE FUNCTIONs
+   * being prepared (bounded with the sequencer's by pendingBytesMax).
+   */
   private readBytes = 0
   /** Set when the engine cannot go on safely (its state thread died, a void could not be logged). */
   private stopped: Error | null = null
@@ -261,7 +264,7 @@ export class Engine {
       executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
-    await executor.setCatalog(engine.catalog.data, engine.modules, null)
+    await executor.setCatalog(engine.catalog.data, engine.modules, null, (h) => engine.preparedForm(h))
     opts.store.onCheckpoint = (c) => engine.checkpointed(c)
     opts.store.onFailure = (err) => engine.stop(err)
     try {
@@ -369,9 +372,47 @@ export class Engine {
       this.readBytes += bytes
       return this.read(input).finally(() => { this.readBytes -= bytes })
     }
+    const preparing = input.kind === 'create-function' ? this.prepareModule(input) : null
+    if (preparing !== null) {
+      this.readBytes += bytes
+      return preparing.finally(() => { this.readBytes -= bytes }).then(() => this.sequence(input, plan, bytes))
+    }
+    return this.sequence(input, plan, bytes)
+  }
+
+  private sequence(input: TxnInput, plan: Replan | null, bytes: number): Promise<TxnOutcome> {
+    if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
     const p = this.sequencer.submit(input, plan, bytes)
     this.schedule()
     return p
+  }
+
+  /**
+   * A CREATE FUNCTION's module is checked, instrumented and compiled before it is sequenced, on the
+   * runtime's preparation thread, never on this one: the DDL then finds it in the runtime's cache at its
+   * position, and the execution threads adopt the compiled form (WorkerPool). The verdict depends on the
+   * bytes alone, so preparing early decides nothing a replay would decide differently. A request waiting
+   * here has no position yet: one sent after it may be sequenced before it (only a reply orders requests,
+   * CONTRACT.md §5). Null when there is nothing to prepare: then it is sequenced at once.
+   */
+  private prepareModule(input: Extract<TxnInput, { kind: 'create-function' }>): Promise<void> | null {
+    const runtime = this.runtimes.get(input.runtime)
+    if (runtime?.prepareOffThread === undefined || input.body.length === 0) return null
+    const hash = createHash('sha256').update(input.body).digest('hex')
+    // Prepared already (registered before): sequenced at once, in the order it was sent.
+    if (runtime.preparedForm?.(hash) !== undefined) return null
+    return runtime.prepareOffThread({ hash, bytes: input.body }).catch((err: unknown) => {
+      throw new AcheronError('INTERNAL', `CREATE FUNCTION ${input.name} was not run: ${err instanceof Error ? err.message : String(err)}`)
+    })
+  }
+
+  /** The compiled form of a module, as this thread's runtimes hold it, for the execution threads to adopt. */
+  private preparedForm(hash: string): unknown {
+    for (const runtime of this.runtimes.values()) {
+      const form = runtime.preparedForm?.(hash)
+      if (form !== undefined) return form
+    }
+    return undefined
   }
 
   /**
@@ -707,8 +748,11 @@ export class Engine {
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
       for (const [h, b] of e.change.modules) this.modules.set(h, b)
-      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
-      await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables })
+      for (const h of e.change.removedModules ?? []) {
+        this.modules.delete(h)
+        for (const runtime of this.runtimes.values()) runtime.forget?.(h)
+      }
+      await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables }, (h) => this.preparedForm(h))
     }
     this.executor.inner.release(e.number, e.writes, encoded)
     const change: CatalogChange | undefined = e.change === undefined ? undefined : {

@@ -1,7 +1,7 @@
 import type { BaseReader } from '../schema/rows.js'
 import { RowEvaluator } from '../storage/row-evaluator.js'
 import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
-import type { FunctionRuntime, ModuleSource } from '../schema/function-runtime.js'
+import type { FunctionRuntime, ModuleShipped, ModuleSource } from '../schema/function-runtime.js'
 import { executeTxn } from './txn-runner.js'
 import { TxnState, type ExecEnv } from './txn-state.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -54,14 +54,25 @@ export class ExecutionHost {
     return e
   }
 
-  setCatalog(data: CatalogData, modules: readonly (readonly [string, Uint8Array])[]): void {
+  /**
+   * Makes `data` the catalog, with the modules it needs: `modules` are those not sent before; a module no
+   * function of `data` runs is dropped, here and from the runtimes' caches (otherwise every module ever
+   * registered stayed in every thread: a fuzz of a few thousand modules grew the server by hundreds of MiB).
+   */
+  setCatalog(data: CatalogData, modules: readonly ModuleShipped[]): void {
     this.catalog = new Catalog(data)
-    for (const [hash, bytes] of modules) this.modules.set(hash, { hash, bytes })
+    for (const [hash, bytes, prepared] of modules) this.modules.set(hash, prepared === undefined ? { hash, bytes } : { hash, bytes, prepared })
+    const used = new Set(data.functions.map((f) => f.moduleHash))
+    for (const hash of [...this.modules.keys()]) {
+      if (used.has(hash)) continue
+      this.modules.delete(hash)
+      for (const runtime of this.env.runtimes.values()) runtime.forget?.(hash)
+    }
   }
 
   /**
-   * Checks and compiles every function's module now (runtimes cache them by hash), so that no transaction
-   * pays for it. A module that fails its checks fails again, the same way, in the transactions calling it.
+   * Checks, compiles and instantiates every function's module now (runtimes cache them by hash), so that no
+   * transaction pays for it. A module that fails its checks fails again, the same way, in the transactions calling it.
    */
   prepareFunctions(): void {
     for (const fn of this.catalog.data.functions) {
@@ -70,9 +81,12 @@ export class ExecutionHost {
       if (runtime === undefined || source === undefined) continue
       try {
         runtime.validate(source, fn)
+        runtime.warm?.(source.hash)
       } catch {
         // Deterministic: the call's own invocation meets the same error.
       }
+      // Adopted (or refused) once: the runtime's cache holds it now, and may drop it later without this copy.
+      if (source.prepared !== undefined) this.modules.set(source.hash, { hash: source.hash, bytes: source.bytes })
     }
   }
 

@@ -8,10 +8,17 @@ import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 import type { TablesChanged } from './worker-protocol.js'
 
+/** A module's compiled form by hash, as the coordinator's runtimes hold it (undefined: none). */
+export type PreparedFormOf = (hash: string) => unknown
+
 /** A BatchExecutor that the engine also keeps up to date with the catalog and the released batches. */
 export interface EngineExecutor extends BatchExecutor {
-  /** Makes `data` (and these modules) the catalog of the next operations; `changed` names the tables a DDL batch replaced. */
-  setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void>
+  /**
+   * Makes `data` (and these modules) the catalog of the next operations; `changed` names the tables a DDL
+   * batch replaced; `preparedForm` gives a module's compiled form where the coordinator's runtime has one,
+   * for the executing threads to adopt instead of compiling it again.
+   */
+  setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null, preparedForm?: PreparedFormOf): Promise<void>
   /** A released batch's writes (and their shared binary form): every operation after this reads them. */
   release(batch: number, writes: readonly RowWrite[], encoded: Uint8Array): void
   /** Phase 1 and walks of a batch's transactions, the batch given in its shared binary form (by index). */
@@ -28,6 +35,7 @@ export class InlineExecutor implements EngineExecutor {
 
   async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void> {
     if (changed !== null) this.overlay.tablesChanged(changed.batch, changed.tables)
+    for (const h of [...this.sent]) if (!modules.has(h)) this.sent.delete(h)
     const fresh = [...modules].filter(([h]) => !this.sent.has(h))
     for (const [h] of fresh) this.sent.add(h)
     this.host.setCatalog(data, fresh)

@@ -139,6 +139,7 @@ export class StateService {
     this.file.flush()
     this.host ??= new ExecutionHost(this.file.reader(), this.runtimes, this.log)
     if (this.host.catalogVersion !== this.catalog.version || this.hostModules.size !== this.modules.size) {
+      for (const h of [...this.hostModules]) if (!this.modules.has(h)) this.hostModules.delete(h)
       const fresh = [...this.modules].filter(([h]) => !this.hostModules.has(h))
       for (const [h] of fresh) this.hostModules.add(h)
       this.host.setCatalog(this.catalog.data, fresh)

@@ -4,7 +4,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { LogFn } from './execution-host.js'
 import { decodeExecutions, decodeWalkResult, encodeWalkTask, type ExecutionsWire, type WalkResultWire } from './execution-codec.js'
-import type { EngineExecutor } from './executor.js'
+import type { EngineExecutor, PreparedFormOf } from './executor.js'
 import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 import type { TablesChanged, WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js'
@@ -75,6 +75,7 @@ export class WorkerPool implements EngineExecutor {
   private seq = 1
   private catalog: CatalogData = { version: 0, tables: [], functions: [] }
   private modules: ReadonlyMap<string, Uint8Array> = new Map()
+  private preparedForm: PreparedFormOf = () => undefined
   private closed = false
 
   constructor(
@@ -162,9 +163,16 @@ export class WorkerPool implements EngineExecutor {
   }
 
   private catalogMessage(slot: Slot, changed: TablesChanged | null): OrderedMessage {
+    return { seq: 0, op: 'catalog', data: this.catalog, modules: this.freshModules(slot), changed }
+  }
+
+  /** The modules a slot's worker has not been sent yet, with their compiled forms where there are some. */
+  private freshModules(slot: Slot): [string, Uint8Array, unknown][] {
+    // The worker drops the modules the catalog no longer runs (ExecutionHost.setCatalog): so does this set.
+    for (const h of [...slot.modules]) if (!this.modules.has(h)) slot.modules.delete(h)
     const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
     for (const [h] of fresh) slot.modules.add(h)
-    return { seq: 0, op: 'catalog', data: this.catalog, modules: fresh, changed }
+    return fresh.map(([h, b]) => [h, b, this.preparedForm(h)])
   }
 
   /** Slot i, ready to take a request; a dead worker is replaced first. */
@@ -190,9 +198,7 @@ export class WorkerPool implements EngineExecutor {
     slot.ready = (async () => {
       await checkpointed
       await ready
-      const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
-      for (const [h] of fresh) slot.modules.add(h)
-      slot.worker.postMessage({ seq: 0, op: 'catalog', data: catalog, modules: fresh, changed: null } satisfies OrderedMessage)
+      slot.worker.postMessage({ seq: 0, op: 'catalog', data: catalog, modules: this.freshModules(slot), changed: null } satisfies OrderedMessage)
       for (const m of outbox) slot.worker.postMessage(m)
       slot.outbox = null
     })()
@@ -212,9 +218,10 @@ export class WorkerPool implements EngineExecutor {
     })
   }
 
-  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void> {
+  async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null, preparedForm?: PreparedFormOf): Promise<void> {
     this.catalog = data
     this.modules = modules
+    if (preparedForm !== undefined) this.preparedForm = preparedForm
     for (const slot of this.slots) this.post(slot, this.catalogMessage(slot, changed))
   }
 

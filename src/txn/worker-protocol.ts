@@ -1,5 +1,5 @@
 import type { CatalogData } from '../schema/catalog.js'
-import type { RuntimeModules } from '../schema/function-runtime.js'
+import type { ModuleShipped, RuntimeModules } from '../schema/function-runtime.js'
 import type { ExecutionsWire, WalkResultWire, WalkTaskWire } from './execution-codec.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { SequencedTxn } from './types.js'
@@ -26,7 +26,7 @@ export interface TablesChanged {
 
 /** Requests in order; `release` and `catalog` change what later requests read and get no reply. */
 export type WorkerRequest =
-  | { readonly seq: 0; readonly op: 'catalog'; readonly data: CatalogData; readonly modules: readonly (readonly [string, Uint8Array])[]; readonly changed: TablesChanged | null }
+  | { readonly seq: 0; readonly op: 'catalog'; readonly data: CatalogData; readonly modules: readonly ModuleShipped[]; readonly changed: TablesChanged | null }
   | { readonly seq: 0; readonly op: 'release'; readonly batch: number; readonly writes: Uint8Array }
   /** Phase 1 of transactions [from, to) of the batch, or of `txns` when they are not from it. */
   | { readonly seq: number; readonly op: 'snapshot'; readonly batch: EncodedBatch | null; readonly from: number; readonly to: number; readonly txns: readonly SequencedTxn[] | null }

@@ -161,6 +161,22 @@ export class InstancePool {
     if (e !== undefined) idleInstances.remove(e)
   }
 
+  /**
+   * Instantiates once and keeps the instance idle, so that the first invocation does not pay for the
+   * instantiation (a module's data segments are copied then; a large module's take a while). An
+   * instantiation that traps is left to the invocation, which reports it.
+   */
+  warm(): void {
+    if (this.idle.length > 0 || this.idleMemories.length > 0) return
+    let p: PooledInstance
+    try {
+      p = this.instantiate()
+    } catch {
+      return
+    }
+    this.release(p, 0, 0)
+  }
+
   /** An instance in its initial state (throws a RuntimeError if instantiation traps). */
   acquire(): PooledInstance {
     const p = this.idle.pop()

@@ -9,15 +9,19 @@ import type { SqlValue } from '../values.js'
 import { Chain, Frame, Host, outOfFuelError } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'
 import { loadBinaryen, type Binaryen } from './binaryen.js'
-import { WASM_CALL_DEPTH_MAX, instrument } from './fuel.js'
+import { WASM_CALL_DEPTH_MAX } from './fuel.js'
 import { InstancePool, type PooledInstance } from './instance-pool.js'
+import { isPreparation, prepareModule, type Preparation, type PreparedModule } from './prepared.js'
+import { prepThread } from './prep-thread.js'
 import { Wasm, type WasmGlobal } from './wasm-api.js'
-import { WASM_PAGE_BYTES, checkFunction, inspectModule, type ModuleFacts } from './validate.js'
+import { WASM_PAGE_BYTES, checkFunction, type ModuleFacts } from './validate.js'
 
 /** Compiled modules (and rejections) kept per runtime; the oldest is dropped beyond this. */
 export const MODULE_CACHE_ENTRIES_MAX = 512
 
 interface Compiled {
+  /** What it was made from, for other threads to adopt (preparedForm). */
+  readonly prepared: PreparedModule
   readonly facts: ModuleFacts
   readonly hasStart: boolean
   readonly pool: InstancePool
@@ -31,14 +35,19 @@ type Invocable = () => void
  * Counters over every wasm runtime of this thread (the engine creates its own runtimes by module URL, so
  * per-instance counters are out of a test's reach): modules compiled (cache misses) and runtimes created.
  */
-export const runtimeStats = { runtimesCreated: 0, modulesCompiled: 0 }
+export const runtimeStats = { runtimesCreated: 0, modulesCompiled: 0, modulesAdopted: 0 }
 
 class WasmRuntime implements FunctionRuntime {
   readonly kind = 'wasm' as const
   private readonly cache = new Map<string, Compiled | AcheronError>()
   private readonly host: Host
-  /** Modules checked, instrumented and compiled so far (a cache miss each); for tests and benchmarks. */
+  /**
+   * Modules checked, instrumented and compiled for this runtime so far (a cache miss each), here or on the
+   * preparation thread; for tests and benchmarks.
+   */
   modulesCompiled = 0
+  /** Modules taken over as another thread's runtime held them (a cache miss each, without the work). */
+  modulesAdopted = 0
 
   constructor(private readonly b: Binaryen) {
     this.host = new Host((f, name, key, args) => this.nestedCall(f, name, key, args), (f, message) => { throw this.abortError(f, message) })
@@ -46,6 +55,35 @@ class WasmRuntime implements FunctionRuntime {
 
   validate(source: ModuleSource, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
     checkFunction(this.prepare(source).facts, fn)
+  }
+
+  /** Prepares a module on the preparation thread; `validate` of its hash is then a cache hit here. */
+  async prepareOffThread(source: ModuleSource): Promise<void> {
+    if (this.cache.has(source.hash)) return
+    const preparation = await prepThread.prepare(source.bytes)
+    if (this.cache.has(source.hash)) return
+    this.modulesCompiled++
+    runtimeStats.modulesCompiled++
+    this.remember(source.hash, this.adopt(preparation))
+  }
+
+  forget(hash: string): void {
+    const hit = this.cache.get(hash)
+    if (hit === undefined) return
+    if (!(hit instanceof AcheronError)) hit.pool.dispose()
+    this.cache.delete(hash)
+  }
+
+  /** Instantiates a module this runtime holds once, ahead of its first invocation. */
+  warm(hash: string): void {
+    const hit = this.cache.get(hash)
+    if (hit !== undefined && !(hit instanceof AcheronError)) hit.pool.warm()
+  }
+
+  /** The form other threads' runtimes adopt (ModuleSource.prepared), if this thread has the module. */
+  preparedForm(hash: string): unknown {
+    const hit = this.cache.get(hash)
+    return hit === undefined || hit instanceof AcheronError ? undefined : hit.prepared
   }
 
   invoke(ctx: InvocationContext, source: ModuleSource): SqlValue {
@@ -131,20 +169,33 @@ class WasmRuntime implements FunctionRuntime {
     return e
   }
 
-  /** Checks, instruments and compiles a module once per hash; a rejection is cached too. */
+  /**
+   * A module's compiled form, once per hash: adopted from `source.prepared` when another thread prepared
+   * it, else checked, instrumented and compiled here. A rejection is cached too.
+   */
   private prepare(source: ModuleSource): Compiled {
     const hit = this.cache.get(source.hash)
     if (hit !== undefined) {
       if (hit instanceof AcheronError) throw new AcheronError(hit.code, hit.message)
       return hit
     }
-    let entry: Compiled | AcheronError
-    try {
-      entry = this.compile(source.bytes)
-    } catch (e) {
-      if (!(e instanceof AcheronError)) throw e
-      entry = e
+    let preparation: Preparation
+    if (isPreparation(source.prepared)) {
+      preparation = source.prepared
+      this.modulesAdopted++
+      runtimeStats.modulesAdopted++
+    } else {
+      preparation = prepareModule(this.b, source.bytes)
+      this.modulesCompiled++
+      runtimeStats.modulesCompiled++
     }
+    const entry = this.adopt(preparation)
+    this.remember(source.hash, entry)
+    if (entry instanceof AcheronError) throw new AcheronError(entry.code, entry.message)
+    return entry
+  }
+
+  private remember(hash: string, entry: Compiled | AcheronError): void {
     if (this.cache.size >= MODULE_CACHE_ENTRIES_MAX) {
       const oldest = this.cache.keys().next().value
       if (oldest !== undefined) {
@@ -153,29 +204,21 @@ class WasmRuntime implements FunctionRuntime {
         this.cache.delete(oldest)
       }
     }
-    this.cache.set(source.hash, entry)
-    if (entry instanceof AcheronError) throw new AcheronError(entry.code, entry.message)
-    return entry
+    this.cache.set(hash, entry)
   }
 
-  private compile(bytes: Uint8Array): Compiled {
-    this.modulesCompiled++
-    runtimeStats.modulesCompiled++
-    const { module: m, facts } = inspectModule(this.b, bytes)
-    try {
-      const out = instrument(this.b, m, facts)
-      const module = new Wasm.Module(out.bytes)
-      return {
-        facts,
-        hasStart: out.hasStart,
-        pool: new InstancePool(module, {
-          initialPages: facts.memoryInitialPages, maxPages: facts.memoryMaxPages,
-          segments: out.segments, reusable: out.reusable, writesMemory: out.writesMemory, tableElements: facts.tableElements,
-        }, this.host.imports),
-        checkedFn: undefined,
-      }
-    } finally {
-      m.dispose()
+  private adopt(p: Preparation): Compiled | AcheronError {
+    if (!p.ok) return new AcheronError(p.code, p.message)
+    const { facts } = p
+    return {
+      prepared: p,
+      facts,
+      hasStart: p.hasStart,
+      pool: new InstancePool(p.module, {
+        initialPages: facts.memoryInitialPages, maxPages: facts.memoryMaxPages,
+        segments: p.segments, reusable: p.reusable, writesMemory: p.writesMemory, tableElements: facts.tableElements,
+      }, this.host.imports),
+      checkedFn: undefined,
     }
   }
 }

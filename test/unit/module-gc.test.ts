@@ -45,6 +45,27 @@ test('dropped, replaced and table-dropped functions leave no module bytes behind
   }
 })
 
+test('every thread forgets a module no function runs, and takes it back when the same bytes return', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, workers: 2 })
+  try {
+    await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY)')
+    for (let round = 0; round < 3; round++) {
+      for (const n of [1, 2]) {
+        await db.createFunction('t.f', moduleReturning(n))
+        // On the execution workers, then on the state thread (a BEGIN … COMMIT holding a query runs there).
+        assert.is((await db.call('t.f', round)).value, n, `round ${round}, module ${n}, in a worker`)
+        const [, , call] = await db.sql(`BEGIN; SELECT COUNT(*) FROM t; CALL t.f(${round}); COMMIT;`)
+        assert.equal(call?.rows, [[n]], `round ${round}, module ${n}, on the state thread`)
+        await db.dropFunction('t.f')
+      }
+    }
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
 test('replay after a collected module: the same bytes registered again are logged again', async () => {
   const { dir, cleanup } = tempDir()
   try {

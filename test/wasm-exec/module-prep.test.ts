@@ -1,0 +1,128 @@
+/**
+ * Modules are prepared (checked, instrumented, compiled) off the thread that serves clients: before a
+ * CREATE FUNCTION is sequenced, on the preparation thread; the execution threads adopt the compiled form.
+ */
+import { createHash } from 'node:crypto'
+import { MessageChannel } from 'node:worker_threads'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open } from '../../src/index.js'
+import { prepThread } from '../../src/wasm-exec/prep-thread.js'
+import { createRuntime } from '../../src/wasm-exec/runtime.js'
+import type { FunctionRuntime, ModuleSource } from '../../src/schema/function-runtime.js'
+import { tempDir } from '../support/tmp.js'
+import { guest } from './setup.js'
+import { ABI_WAT, wat } from './wat.js'
+
+const source = (bytes: Uint8Array): ModuleSource => ({ hash: createHash('sha256').update(bytes).digest('hex'), bytes })
+
+/** A module of `n` small looping functions: binaryen's instrumentation of it takes a while (~1 s per 2,000). */
+function bigModule(n: number): Uint8Array {
+  const fns: string[] = []
+  for (let i = 0; i < n; i++) {
+    fns.push(`(func $f${i} (param $x i32) (result i32) (local $i i32)
+      (loop $l
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $i) (i32.const ${i}))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+      (local.get $x))`)
+  }
+  return wat(`(module ${ABI_WAT}
+    (memory (export "memory") 1 1)
+    ${fns.join('\n')}
+    (func (export "run") (call $set_int (i32.const 1) (i64.extend_i32_u (call $f${n - 1} (i32.const 1))))))`)
+}
+
+const caught = (fn: () => unknown): AcheronError | null => {
+  try {
+    fn()
+    return null
+  } catch (e) {
+    if (e instanceof AcheronError) return e
+    throw e
+  }
+}
+
+/** Passes `v` through a real MessagePort, as the engine's catalog messages do. */
+function posted(v: unknown): Promise<unknown> {
+  const { port1, port2 } = new MessageChannel()
+  return new Promise((resolve) => {
+    port2.once('message', (m) => { port1.close(); resolve(m) })
+    port1.postMessage(v)
+  })
+}
+
+test('a module prepared off the thread gets the verdict it gets in the thread, for valid and refused modules alike', async () => {
+  const modules: [string, Uint8Array, string][] = [
+    ['valid', guest('bank'), 'transfer'],
+    ['missing export', guest('bank'), 'nope'],
+    ['wasi import', wat('(module (import "wasi_snapshot_preview1" "fd_write" (func (param i32 i32 i32 i32) (result i32))) (memory (export "memory") 1 1) (func (export "f")))'), 'f'],
+    ['no memory maximum', wat('(module (memory (export "memory") 1) (func (export "f")))'), 'f'],
+    ['not wasm', new TextEncoder().encode('not a module at all'), 'f'],
+  ]
+  for (const [name, bytes, exportName] of modules) {
+    const fn = { exportName, memoryBytes: 1 << 20 }
+    const inThread = (await createRuntime()) as FunctionRuntime
+    const offThread = (await createRuntime()) as FunctionRuntime
+    const expected = caught(() => inThread.validate(source(bytes), fn))
+    await offThread.prepareOffThread?.(source(bytes))
+    const got = caught(() => offThread.validate(source(bytes), fn))
+    assert.is(got?.code, expected?.code, name)
+    assert.is(got?.message, expected?.message, name)
+  }
+})
+
+test('a runtime adopts the compiled form another thread posts it, without compiling the module again', async () => {
+  const coordinator = (await createRuntime()) as FunctionRuntime & { modulesCompiled: number }
+  const bank = source(guest('bank'))
+  const answered = prepThread.prepared
+  await coordinator.prepareOffThread?.(bank)
+  assert.is(prepThread.prepared, answered + 1, 'the preparation thread did the work')
+  assert.is(coordinator.modulesCompiled, 1)
+  const form = coordinator.preparedForm?.(bank.hash)
+  assert.ok(form !== undefined, 'the coordinator holds a form to hand out')
+  const worker = (await createRuntime()) as FunctionRuntime & { modulesCompiled: number; modulesAdopted: number }
+  worker.validate({ ...bank, prepared: await posted(form) }, { exportName: 'transfer', memoryBytes: 1 << 20 })
+  assert.is(worker.modulesCompiled, 0, 'nothing compiled on the adopting side')
+  assert.is(worker.modulesAdopted, 1)
+  // A malformed form is not trusted: the runtime checks and compiles the bytes itself.
+  const other = (await createRuntime()) as FunctionRuntime & { modulesCompiled: number; modulesAdopted: number }
+  other.validate({ ...bank, prepared: { ok: true, facts: {} } }, { exportName: 'transfer', memoryBytes: 1 << 20 })
+  assert.is(other.modulesCompiled, 1)
+  assert.is(other.modulesAdopted, 0)
+})
+
+test('registering a large module leaves every other client served while it is prepared', async () => {
+  const tmp = tempDir()
+  const db = await open({ dir: tmp.dir, workers: 2 })
+  try {
+    await db.createTable({ name: 'account', partitions: 4, columns: [{ name: 'id', type: 'TEXT', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }] })
+    await db.createFunction('account.deposit', guest('bank'), { export: 'deposit' })
+    // The deposits' first calls before, as on a server that is running: a function's first call on a
+    // worker can wait ~1 s for V8's shared platform threads while another thread prepares a module.
+    for (let i = 0; i < 8; i++) await db.call('account.deposit', `warm${i}`, 1)
+    const big = bigModule(3000)
+    let registered = false
+    const registering = db.createFunction('account.big', big, { export: 'run' }).finally(() => { registered = true })
+    // Deposits, one at a time, for as long as the registration takes: before, none of them ran meanwhile
+    // (binaryen held the serving thread, and the deposits queued behind the DDL).
+    let served = 0
+    while (!registered) {
+      await db.call('account.deposit', `k${served % 50}`, 1)
+      served++
+    }
+    await registering
+    console.log(`  ${served} deposits served while a ${big.length}-byte module was registered`)
+    assert.ok(served >= 20, `only ${served} deposits were served while the module was prepared`)
+    assert.is((await db.call('account.big', 'x')).value, null)
+    assert.is((await db.get('account', 'x')).row?.balance, 45 * 2999 + 1, 'the big module ran (on a worker, from the adopted form)')
+    let total = 0
+    for (let i = 0; i < 50; i++) total += Number((await db.get('account', `k${i}`)).row?.balance ?? 0)
+    assert.is(total, served, 'every deposit served meanwhile committed')
+  } finally {
+    await db.close()
+    tmp.cleanup()
+  }
+})
+
+test.run()
