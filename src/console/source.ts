@@ -28,3 +28,24 @@ export function statementsOf(source: Source, firstIndex: number): SourceStatemen
     return { source, index: firstIndex + i, text, offset: s.start, verb: /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)?.[0].toUpperCase() ?? '' }
   })
 }
+
+/** What a script (-e, -f, \i) holds, in the order it runs: statements and meta-command lines. */
+export type ScriptItem =
+  | { readonly kind: 'statement'; readonly statement: SourceStatement }
+  | { readonly kind: 'meta'; readonly text: string; readonly source: Source; readonly offset: number }
+
+/**
+ * The statements and meta-command lines of `source`. A statement runs at its end (its `;`), a meta-command
+ * where it stands, as in the REPL: a meta-command line inside an unfinished statement runs before it.
+ */
+export function scriptItems(source: Source, firstIndex: number): ScriptItem[] {
+  const scan = scanStatements(source.text, { metaLines: true })
+  const items: { at: number; item: ScriptItem }[] = []
+  scan.statements.forEach((s, i) => {
+    const text = source.text.slice(s.start, s.end)
+    const statement = { source, index: firstIndex + i, text, offset: s.start, verb: /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)?.[0].toUpperCase() ?? '' }
+    items.push({ at: s.end, item: { kind: 'statement', statement } })
+  })
+  for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: source.text.slice(m.start, m.end).trim(), source, offset: m.start } })
+  return items.sort((a, b) => a.at - b.at).map((x) => x.item)
+}
