@@ -16,6 +16,8 @@ export const WATCH_SECONDS_DEFAULT = 2
 export interface MetaHost {
   readonly printer: Printer
   readonly session: Session
+  /** Before each warning: where the meta-command stands in a script (`setup.sql:3: `), '' in the REPL. */
+  readonly where: string
   timing: boolean
   /** \q: stop reading input. */
   quit(): void
@@ -47,7 +49,7 @@ export function metaWords(text: string): string[] | null {
 }
 
 function warn(host: MetaHost, name: string, problem: string): false {
-  host.printer.warn(`${name}: ${problem}`)
+  host.printer.warn(`${host.where}${name}: ${problem}`)
   return false
 }
 

@@ -116,8 +116,14 @@ export class Printer {
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
   private async emit(text: string): Promise<void> {
     if (this.output !== null) {
-      writeSync(this.output.fd, text)
-      return
+      try {
+        writeSync(this.output.fd, text)
+        return
+      } catch (err) {
+        // A full disk or a closed pipe: the result is shown here rather than lost, and later ones too.
+        this.warn(`\\o: cannot write ${this.output.path} (${(err as Error).message}); results go to the screen again`)
+        this.redirect(null)
+      }
     }
     const terminal = this.terminal
     const size = terminal?.size() ?? null

@@ -4,17 +4,17 @@
 // typed or stop a \watch, Ctrl-D or \q to leave.
 import { createInterface, type Completer, type Interface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ReadStream, WriteStream } from 'node:tty'
 import { CatalogNamesCache, complete } from './completion.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
 import { runMeta, type MetaHost } from './meta-commands.js'
-import type { Printer, TerminalInfo } from './printer.js'
+import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
 import { InputError } from './script-file.js'
 import type { Session } from './session.js'
+import { terminalOf } from './terminal.js'
 import { statementsOf } from './source.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
@@ -46,6 +46,7 @@ export class Repl implements MetaHost {
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
   timing = false
+  readonly where = ''
   /** The text that ran last, for \e and \watch without a statement being typed. */
   private lastText: string | null = null
   /** Aborted by Ctrl-C while a \watch runs. */
@@ -84,7 +85,7 @@ export class Repl implements MetaHost {
     })
     this.rl = rl
     keepLineAtOldestEntry(rl)
-    this.options.printer.terminal = this.terminalInfo()
+    this.options.printer.terminal = terminalOf(rl, input, output)
     return new Promise<number>((resolve) => {
       rl.on('line', (line: string) => {
         this.syncHistory()
@@ -247,7 +248,9 @@ export class Repl implements MetaHost {
   readonly edit = async (): Promise<boolean> => {
     const before = this.buffer !== '' ? this.buffer : this.lastText ?? ''
     const command = editorCommand(this.options.env ?? process.env)
-    const edited = await this.handOver(() => editText(before, command))
+    const terminal = this.printer.terminal
+    const edit = (): ReturnType<typeof editText> => editText(before, command)
+    const edited = await (terminal === null ? edit() : terminal.handOver(edit))
     if (!edited.ok) {
       this.printer.warn(`\\e: ${edited.reason}; nothing was run`)
       return false
@@ -293,6 +296,12 @@ export class Repl implements MetaHost {
           this.printer.warn('\\watch stopped: the statement failed')
           return false
         }
+        if (this.grouper.inBlock) {
+          // Each run would only add to the held block, and nothing would ever be sent.
+          this.grouper.discard()
+          this.printer.warn('\\watch stopped: the statement opens a BEGIN block without its COMMIT (dropped, not sent)')
+          return false
+        }
         await sleep(seconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined)
       }
       this.printer.note('Watch stopped.')
@@ -300,35 +309,6 @@ export class Repl implements MetaHost {
     } finally {
       this.watchStop = null
       this.printer.display.pager = pager
-    }
-  }
-
-  private terminalInfo(): TerminalInfo | null {
-    const out = this.options.output as Partial<WriteStream>
-    if (out.isTTY !== true) return null
-    return {
-      size: () => (typeof out.columns === 'number' && typeof out.rows === 'number' ? { columns: out.columns, rows: out.rows } : null),
-      handOver: (run) => this.handOver(run),
-    }
-  }
-
-  /**
-   * Lends the terminal to a pager or an editor: readline stops reading, the terminal leaves raw mode, and
-   * a Ctrl-C (now a SIGINT to the whole foreground group) is the other program's, not a reason to exit.
-   */
-  private async handOver<T>(run: () => Promise<T>): Promise<T> {
-    const input = this.options.input as Partial<ReadStream>
-    const raw = input.isTTY === true && input.isRaw === true
-    const ignore = (): void => {}
-    process.on('SIGINT', ignore)
-    this.rl?.pause()
-    if (raw) input.setRawMode?.(false)
-    try {
-      return await run()
-    } finally {
-      if (raw) input.setRawMode?.(true)
-      this.rl?.resume()
-      process.off('SIGINT', ignore)
     }
   }
 }

@@ -7,6 +7,7 @@ import type { Printer } from './printer.js'
 import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
 import { scriptItems, statementsOf, type Source } from './source.js'
+import { lineColumnOf } from './text-position.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 /** How deep \i may nest (a file that includes itself stops here instead of forever). */
@@ -32,6 +33,7 @@ export class ScriptRunner implements MetaHost {
   stopped = false
   readonly edit = null
   readonly watch = null
+  where = ''
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
   private depth = 0
@@ -50,7 +52,7 @@ export class ScriptRunner implements MetaHost {
   /** \i FILE, relative to the current directory. */
   async include(path: string): Promise<boolean> {
     if (this.depth >= INCLUDE_DEPTH_MAX) {
-      this.printer.warn(`\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} (does one include itself?)`)
+      this.printer.warn(`${this.where}\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} (does one include itself?)`)
       return false
     }
     let source: Source
@@ -58,7 +60,7 @@ export class ScriptRunner implements MetaHost {
       source = scriptSource(path, this.cwd)
     } catch (err) {
       if (!(err instanceof InputError)) throw err
-      this.printer.warn(`\\i: ${err.message}`)
+      this.printer.warn(`${this.where}\\i: ${err.message}`)
       return false
     }
     this.depth++
@@ -76,6 +78,7 @@ export class ScriptRunner implements MetaHost {
     for (const item of items) {
       if (this.stopped) return true
       if (item.kind === 'meta') {
+        this.where = source.label === '' ? '' : `${source.label}:${lineColumnOf(source.text, item.offset).line}: `
         if (!(await runMeta(item.text, this))) return false
         continue
       }

@@ -199,6 +199,13 @@ test('\\o FILE sends results to the file until \\o; \\i FILE (relative to the cw
   s = after(await t.waitForText('(1 row)'), 'acheron> SELECT k FROM included WHERE k = 1;')
   assert.match(s, /\n 1\n\(1 row\)/, s)
   assert.not.match(readFileSync(out, 'utf8'), / 1\n/)
+
+  // A file that cannot take the result (a full disk): the result comes to the screen, and later ones too.
+  t.line('\\o /dev/full')
+  await prompt(t)
+  t.line('SELECT v FROM included WHERE k = 1;')
+  s = after(await t.waitForText('(1 row)', 2), 'acheron> SELECT v FROM included WHERE k = 1;')
+  assert.match(s, /\n\\o: cannot write \/dev\/full \(ENOSPC[^\n]*\); results go to the screen again\n {2}v\n-----\n one\n\(1 row\)/, s)
   t.line('\\q')
   await t.waitForText('[exited 0]')
 })
@@ -278,6 +285,13 @@ test('\\watch N re-runs the last statement until Ctrl-C; \\conninfo', async () =
   const runs = s.split('Every 0.2 s, run ').length - 1
   assert.ok(runs >= 3, s)
   assert.is(s.split(' n\n----\n 60\n(1 row)').length - 1, runs, s)
+  // Inside a held BEGIN block a watch would only add to the block: refused.
+  t.line('BEGIN;')
+  await t.waitFor((x) => lastLine(x) === 'acheron*>', 'the prompt of a BEGIN block')
+  t.line('\\watch 1')
+  await t.waitForText('\\watch: not inside a BEGIN block (COMMIT or ROLLBACK first)')
+  t.line('ROLLBACK;')
+  await prompt(t, 'the prompt after ROLLBACK')
   t.line('\\conninfo')
   s = await t.waitForText('authenticated:')
   assert.ok(after(s, 'acheron> \\conninfo').includes(`URL:            ${url()}\nconnected:      yes\nserver version: not reported by the server\nTLS:            no (ws://)\nauthenticated:  no token sent`), s)

@@ -56,12 +56,13 @@ test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\d), \\q ends 
 
 test('a bad meta-command stops the script: exit 1, one line on stderr, the statements after it not sent', async () => {
   const cases: [string, RegExp][] = [
-    ['\\pset format html', /^\\pset: unknown format "html" \(aligned, csv, json, markdown, unaligned\)\n$/],
-    ['\\frob', /^unknown meta-command \\frob: \\help lists them\n$/],
-    ['\\watch 1', /^\\watch: only in the interactive console\n$/],
-    ['\\e', /^\\e: only in the interactive console\n$/],
-    ['\\d nosuch_table', /^\\d: no table matches "nosuch_table"\n$/],
-    ['\\i no/such.sql', /^\\i: cannot read no\/such\.sql: ENOENT/],
+    // The second -e is '-e #2'; the warning says where the line stands in it, as psql does for -f files.
+    ['\\pset format html', /^-e #2:1: \\pset: unknown format "html" \(aligned, csv, json, markdown, unaligned\)\n$/],
+    ['\\frob', /^-e #2:1: unknown meta-command \\frob: \\help lists them\n$/],
+    ['\\watch 1', /^-e #2:1: \\watch: only in the interactive console\n$/],
+    ['\\e', /^-e #2:1: \\e: only in the interactive console\n$/],
+    ['\\d nosuch_table', /^-e #2:1: \\d: no table matches "nosuch_table"\n$/],
+    ['\\i no/such.sql', /^-e #2:1: \\i: cannot read no\/such\.sql: ENOENT/],
   ]
   for (const [line, stderr] of cases) {
     const r = await run(['-e', 'CREATE TABLE IF NOT EXISTS m2 (k INTEGER PRIMARY KEY);', '-e', `${line}\nINSERT INTO m2 VALUES (1);`])
@@ -84,7 +85,8 @@ test('\\i in a script runs another file (relative to the cwd); a file including 
   const l = await run(['-f', loop])
   assert.is(l.code, 1, l.why)
   assert.is(l.stdout.split('(1 row)').length - 1, INCLUDE_DEPTH_MAX + 1, l.why)
-  assert.match(l.stderr, new RegExp(`^\\\\i: ${loop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: files nest deeper than ${INCLUDE_DEPTH_MAX} \\(does one include itself\\?\\)\n$`), l.why)
+  const path = loop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  assert.match(l.stderr, new RegExp(`^${path}:2: \\\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} \\(does one include itself\\?\\)\n$`), l.why)
 })
 
 test('no pager when stdout is not a terminal, however tall the result', async () => {
