@@ -59,6 +59,11 @@ export function failureLines(f: LocatedError): string[] {
   return lines
 }
 
+/** writeSync may write part of a buffer (a pipe, a signal): the rest follows. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.byteLength;) at += writeSync(fd, bytes, at)
+}
+
 export class Printer {
   readonly display: DisplaySettings
   /** Set by the REPL: the pager and \x auto need it. */
@@ -108,16 +113,11 @@ export class Printer {
     return null
   }
 
-  /** The \o file, or null for stdout. */
-  get outputPath(): string | null {
-    return this.output?.path ?? null
-  }
-
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
   private async emit(text: string): Promise<void> {
     if (this.output !== null) {
       try {
-        writeSync(this.output.fd, text)
+        writeAll(this.output.fd, Buffer.from(text, 'utf8'))
         return
       } catch (err) {
         // A full disk or a closed pipe: the result is shown here rather than lost, and later ones too.

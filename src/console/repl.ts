@@ -12,10 +12,9 @@ import { runMeta, type MetaHost } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
-import { InputError } from './script-file.js'
 import type { Session } from './session.js'
-import { terminalOf } from './terminal.js'
 import { statementsOf } from './source.js'
+import { terminalOf } from './terminal.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
@@ -102,6 +101,7 @@ export class Repl implements MetaHost {
       rl.on('close', () => {
         if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
         this.quitting = true
+        this.watchStop?.abort()   // nobody is left to press Ctrl-C
         void this.queue.then(() => resolve(0))
       })
       this.prompt()
@@ -233,10 +233,6 @@ export class Repl implements MetaHost {
     this.interruptsWhileRunning = 0
     try {
       return await runner.include(path) && await runner.finish()
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err
-      this.printer.warn(`\\i: ${err.message}`)
-      return false
     } finally {
       this.running = false
       this.timing = runner.timing

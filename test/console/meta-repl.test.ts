@@ -130,7 +130,7 @@ test('\\x on and auto, \\pset null, format csv and markdown, \\pset alone; bad a
   t.line("INSERT INTO account VALUES ('q\"uote, comma', 1, 'a|b');")
   await t.waitForText('INSERT: 1 row affected')
   t.line("SELECT id, balance, note FROM account WHERE balance = 1;")
-  s = after(await t.waitForText('id,balance,note'), 'acheron> SELECT id, balance, note')
+  s = after(await t.waitFor((x) => lastLine(x) === 'acheron>' && x.includes('id,balance,note'), 'the CSV and the prompt'), 'acheron> SELECT id, balance, note')
   assert.ok(s.includes('id,balance,note\n"q""uote, comma",1,a|b\nacheron>'), s)
   t.line('\\pset format markdown')
   await t.waitForText('Output format is markdown.')
@@ -161,11 +161,11 @@ test('\\x on and auto, \\pset null, format csv and markdown, \\pset alone; bad a
   ]
   for (const [line, warning] of bad) {
     t.line(line)
-    s = await t.waitForText(warning)
+    await t.waitForText(warning)
+    s = await prompt(t, `the prompt after ${line}`)
     const rest = after(s, `acheron> ${line}`).split('\n').slice(1)
     assert.ok(rest[0]?.startsWith(warning), `${line}: ${rest.join('\n')}`)
     assert.is(rest.length, 2, `one line of warning, then the prompt: ${rest.join('\n')}`)
-    await prompt(t, `the prompt after ${line}`)
   }
   assert.not.match(t.screen(), /\n\s+at /)
   t.line('\\pset format aligned')
