@@ -2,11 +2,17 @@
 // scripts (found outside strings and comments only, run where they stand), and the Tab list in sync.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { META_COMMANDS } from '../../src/console/completion.js'
 import { patternRegExp } from '../../src/console/describe.js'
+import { DEFAULT_EDITOR, editorCommand } from '../../src/console/editor.js'
 import { isMetaCommand, metaWords, WATCH_SECONDS_MAX, watchSeconds } from '../../src/console/meta-commands.js'
+import { DEFAULT_PAGER, pagerCommand } from '../../src/console/pager.js'
 import { scanStatements } from '../../src/console/scan.js'
+import { Session } from '../../src/console/session.js'
 import { scriptItems } from '../../src/console/source.js'
+import { tempDir } from '../support/tmp.js'
 
 test('metaWords: blanks separate, single quotes group with \'\' for a quote, an open quote is null', () => {
   assert.equal(metaWords(' null  (none) '), ['null', '(none)'])
@@ -54,6 +60,34 @@ test('scripts: a backslash line outside strings and comments is a meta-command; 
 test('Tab offers exactly meta-commands that run', () => {
   for (const m of META_COMMANDS) assert.ok(isMetaCommand(m), m)
   for (const m of ['\\d', '\\dt', '\\df', '\\x', '\\pset', '\\o', '\\i', '\\e', '\\watch', '\\conninfo']) assert.ok(META_COMMANDS.includes(m), m)
+})
+
+test('the pager: $PAGER as set, none when it is empty, else less -FRX when less is on PATH, else none', () => {
+  const tmp = tempDir()
+  try {
+    const bin = join(tmp.dir, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'less'), '#!/bin/sh\n', { mode: 0o755 })
+    writeFileSync(join(tmp.dir, 'less'), 'not executable', { mode: 0o644 })
+    assert.is(pagerCommand({ PAGER: 'more -s', PATH: bin }), 'more -s')
+    assert.is(pagerCommand({ PAGER: '  ', PATH: bin }), null)
+    assert.is(pagerCommand({ PATH: `/nonexistent:${bin}` }), DEFAULT_PAGER)
+    assert.is(pagerCommand({ PATH: tmp.dir }), null)
+    assert.is(pagerCommand({}), null)
+  } finally {
+    tmp.cleanup()
+  }
+})
+
+test('the editor: $VISUAL, else $EDITOR, else vi; an empty one does not count', () => {
+  assert.is(editorCommand({ VISUAL: 'code -w', EDITOR: 'nano' }), 'code -w')
+  assert.is(editorCommand({ VISUAL: '', EDITOR: 'nano' }), 'nano')
+  assert.is(editorCommand({}), DEFAULT_EDITOR)
+})
+
+test('\\conninfo\'s facts: TLS from wss://, whether a token is sent, no connection before the first statement', () => {
+  assert.equal(new Session('wss://db.example:7878', { token: 't' }).info(), { url: 'wss://db.example:7878', tls: true, token: true, connected: false })
+  assert.equal(new Session('ws://127.0.0.1:1').info(), { url: 'ws://127.0.0.1:1', tls: false, token: false, connected: false })
 })
 
 test.run()
