@@ -141,12 +141,16 @@ export class Printer {
   }
 
   timing(elapsedMs: number): void {
-    this.io.out(`Time: ${elapsedMs.toFixed(3)} ms\n`)
+    this.note(`Time: ${elapsedMs.toFixed(3)} ms`)
   }
 
-  /** A line for the person at the REPL (not part of any result). */
+  /**
+   * A line for the person at the REPL (not part of any result). With --json it goes to stderr: stdout
+   * holds only JSON lines, whatever meta-commands a script holds.
+   */
   note(text: string): void {
-    this.io.out(text + '\n')
+    if (this.json) this.io.err(text + '\n')
+    else this.io.out(text + '\n')
   }
 
   warn(text: string): void {

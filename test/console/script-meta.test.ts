@@ -89,6 +89,15 @@ test('\\i in a script runs another file (relative to the cwd); a file including 
   assert.match(l.stderr, new RegExp(`^${path}:2: \\\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} \\(does one include itself\\?\\)\n$`), l.why)
 })
 
+test('--json: stdout holds only JSON lines; what meta-commands say goes to stderr', async () => {
+  const r = await run(['--json', '-e', "\\pset null '-'\n\\timing on\n\\conninfo\nSELECT NULL AS n;"])
+  assert.is(r.code, 0, r.why)
+  const lines = r.stdout.trimEnd().split('\n')
+  assert.is(lines.length, 1, r.why)
+  assert.equal((JSON.parse(lines[0] as string) as { rows: unknown[][] }).rows, [[null]], r.why)
+  assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\n$/, r.why)
+})
+
 test('no pager when stdout is not a terminal, however tall the result', async () => {
   const log = join(tmp.dir, 'pager.log')
   const pager = join(tmp.dir, 'pager.sh')
