@@ -8,8 +8,8 @@ export type OutputFormat = typeof OUTPUT_FORMATS[number]
 export const EXPANDED_MODES = ['off', 'on', 'auto'] as const
 export type ExpandedMode = typeof EXPANDED_MODES[number]
 
-/** How NULL is written until \pset null says otherwise: nothing, as in psql (a NULL and an empty TEXT differ in --json and with \pset null). */
-export const NULL_TEXT_DEFAULT = ''
+/** How NULL is written until \pset null says otherwise. */
+export const NULL_TEXT_DEFAULT = 'NULL'
 
 /** The longest \pset null text: a cell is one line, and the setting is for a marker, not a document. */
 export const NULL_TEXT_CHARS_MAX = 64

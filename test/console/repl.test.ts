@@ -53,7 +53,7 @@ test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BE
     '-------+---------',
     ' alice |     100',
     ' bob   |       7',
-    ' carol |',
+    ' carol |    NULL',
     '(3 rows)  commit {batch: ',
   ].join('\n')), screen)
 

@@ -49,7 +49,7 @@ test('-e statements run in order: aligned tables, footers with rows affected and
     ' id | n  |    note',
     '----+----+------------',
     ' a  |  1 | semi;colon',
-    ' bb | 22 |',
+    ' bb | 22 | NULL',
   ])
   assert.match(lines[6] as string, /^\(2 rows\) {2}commit \{batch: \d+, seq: \d+\}$/)
 })
