@@ -3,6 +3,8 @@
 // SHOW TABLES, DESCRIBE and SHOW FUNCTIONS when Tab is first pressed after a statement ran (any
 // statement may have been DDL), and kept until the next one.
 
+import { META_COMMAND_NAMES } from './meta-commands.js'
+
 export const SQL_KEYWORDS = [
   'SELECT', 'DISTINCT', 'FROM', 'WHERE', 'GROUP', 'BY', 'HAVING', 'ORDER', 'ASC', 'DESC', 'LIMIT', 'OFFSET',
   'AND', 'OR', 'NOT', 'IS', 'IN', 'LIKE', 'BETWEEN', 'NULL', 'AS', 'INSERT', 'INTO', 'VALUES', 'REPLACE',
@@ -12,7 +14,8 @@ export const SQL_KEYWORDS = [
   'BLOB', 'COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TRUE', 'FALSE',
 ]
 
-export const META_COMMANDS = ['\\help', '\\timing', '\\r', '\\q']
+/** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */
+export const META_COMMANDS = META_COMMAND_NAMES
 
 export interface CatalogNames {
   readonly tables: readonly string[]

@@ -1,6 +1,7 @@
 // A result set as a psql-style aligned table: centred header, a separator, one line per row, numbers
-// right-aligned, NULL written NULL, BLOBs as X'hex' (cut after BLOB_BYTES_SHOWN_MAX bytes), and a footer with
+// right-aligned, NULL as \pset null says (empty by default), BLOBs as X'hex' (cut after BLOB_BYTES_SHOWN_MAX bytes), and a footer with
 // the row count, rows affected and the commit position {batch, seq}.
+import { NULL_TEXT_DEFAULT } from './display.js'
 import type { CommitPosition } from '../errors.js'
 
 /** Bytes of a BLOB shown before it is cut, with its length after it. */
@@ -8,9 +9,13 @@ export const BLOB_BYTES_SHOWN_MAX = 16
 /** Characters of a TEXT value shown before it is cut with '…'. */
 export const TEXT_CHARS_SHOWN_MAX = 400
 
-export interface ResultSet {
+/** Columns and rows: what every output format lays out. */
+export interface Grid {
   readonly columns: readonly string[]
   readonly rows: readonly (readonly unknown[])[]
+}
+
+export interface ResultSet extends Grid {
   readonly rowsAffected: number
   readonly commit: CommitPosition
 }
@@ -29,9 +34,9 @@ function cut(s: string, max: number): string {
   return points.length > max ? `${points.slice(0, max).join('')}…` : s
 }
 
-/** One value as a table cell shows it: on one line, bounded. */
-export function cellText(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL'
+/** One value as a table cell shows it: on one line, bounded; NULL as `nullText`. */
+export function cellText(v: unknown, nullText = NULL_TEXT_DEFAULT): string {
+  if (v === null || v === undefined) return nullText
   if (typeof v === 'number' || typeof v === 'bigint') return String(v)
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
   if (v instanceof Uint8Array) {
@@ -59,7 +64,7 @@ export function displayWidth(s: string): number {
   return w
 }
 
-function padRight(s: string, width: number): string {
+export function padRight(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - displayWidth(s)))
 }
 
@@ -106,13 +111,21 @@ export function footer(r: ResultSet, tag = ''): string {
 }
 
 /** The table (when the result has columns) and its footer, as lines without line ends; `tag` as for footer. */
-export function formatTable(r: ResultSet, tag = ''): string[] {
+export function formatTable(r: ResultSet, tag = '', nullText = NULL_TEXT_DEFAULT): string[] {
   if (r.columns.length === 0) return [footer(r, tag)]
-  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j])))
-  const numeric = r.columns.map((_, j) => {
-    const present = r.rows.map((row) => row[j]).filter((v) => v !== null && v !== undefined)
-    return present.length > 0 && present.every((v) => typeof v === 'number' || typeof v === 'bigint')
-  })
+  return [...formatAligned(r, nullText), footer(r)]
+}
+
+/** Whether column `j` holds numbers only (NULLs aside): it is right-aligned. */
+export function isNumericColumn(g: Grid, j: number): boolean {
+  const present = g.rows.map((row) => row[j]).filter((v) => v !== null && v !== undefined)
+  return present.length > 0 && present.every((v) => typeof v === 'number' || typeof v === 'bigint')
+}
+
+/** The aligned table without footer: header, separator, one line per row. */
+export function formatAligned(r: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
+  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j], nullText)))
+  const numeric = r.columns.map((_, j) => isNumericColumn(r, j))
   const widths = r.columns.map((c, j) => Math.max(displayWidth(cellText(c)), ...cells.map((row) => displayWidth(row[j] as string))))
   const line = (parts: string[]): string => ` ${parts.join(' | ')}`.trimEnd()
   const out = [
@@ -120,6 +133,5 @@ export function formatTable(r: ResultSet, tag = ''): string[] {
     widths.map((w) => '-'.repeat(w + 2)).join('+'),
   ]
   for (const row of cells) out.push(line(row.map((c, j) => (numeric[j] ? padLeft : padRight)(c, widths[j] as number))))
-  out.push(footer(r))
   return out
 }

@@ -1,24 +1,22 @@
 // `acheron console` (CONTRACT.md §1): with -e/-f (or a piped stdin) runs the statements and exits 0, or 1 at
 // the first failure; otherwise the interactive REPL. docs/console.md is the user's guide.
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
 import { AcheronError } from '../errors.js'
 import { parseConsoleArgs, UsageError, type ScriptArg } from './args.js'
 import { History, historyPath } from './history.js'
 import { Printer, type ConsoleIO } from './printer.js'
 import { Repl } from './repl.js'
 import { runScript } from './run-script.js'
+import { InputError, readBounded, SCRIPT_BYTES_MAX, scriptSource } from './script-file.js'
 import { DEFAULT_URL, Session } from './session.js'
 import type { Source } from './source.js'
 
-/** The largest -f file (or piped stdin) the console reads. */
-export const SCRIPT_BYTES_MAX = 64 * 1024 * 1024
+export { InputError, SCRIPT_BYTES_MAX }
 
 export const CONSOLE_USAGE = `usage: acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
   URL          the server (default ${DEFAULT_URL})
   --token T    sent as Authorization: Bearer T
-  -e SQL       run these statements (repeatable)
-  -f FILE      run the statements of FILE ('-' for stdin); FROM WASM FILE paths in it are relative to FILE's directory
+  -e SQL       run these statements and \\meta-commands (repeatable)
+  -f FILE      run the statements and \\meta-commands of FILE ('-' for stdin); FROM WASM FILE paths in it are relative to FILE's directory
   --json       print each statement's result object as one JSON line (errors: one JSON line on stderr)
 With -e or -f: runs everything in order, exits 0, or 1 at the first failed statement.
 Without: the interactive console (\\help inside it).`
@@ -34,15 +32,6 @@ export function normalizeUrl(url: string): string {
   return `ws://${url}`
 }
 
-/** A -f file (or stdin) that cannot be read: exit 1, like a failed statement, before anything runs. */
-export class InputError extends Error {}
-
-function readBounded(path: string | 0, what: string): string {
-  const bytes = readFileSync(path)
-  if (bytes.byteLength > SCRIPT_BYTES_MAX) throw new InputError(`${what} is ${bytes.byteLength} bytes; the console reads at most ${SCRIPT_BYTES_MAX}`)
-  return bytes.toString('utf8')
-}
-
 /** The -e/-f arguments as sources, every file read before anything runs. */
 export function loadSources(scripts: readonly ScriptArg[], cwd: string): Source[] {
   const inline = scripts.filter((s) => s.kind === 'sql').length
@@ -53,14 +42,7 @@ export function loadSources(scripts: readonly ScriptArg[], cwd: string): Source[
       return { label: inline > 1 ? `-e #${n}` : '', text: s.text, baseDir: cwd }
     }
     if (s.path === '-') return { label: 'stdin', text: readBounded(0, 'stdin'), baseDir: cwd }
-    let text: string
-    try {
-      text = readBounded(s.path, s.path)
-    } catch (err) {
-      if (err instanceof InputError) throw err
-      throw new InputError(`cannot read ${s.path}: ${(err as Error).message}`)
-    }
-    return { label: s.path, text, baseDir: dirname(resolve(cwd, s.path)) }
+    return scriptSource(s.path, cwd)
   })
 }
 
@@ -100,7 +82,7 @@ export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv
     process.stderr.write(`acheron console: ${err.message}\n${CONSOLE_USAGE}\n`)
     return 2
   }
-  const printer = new Printer(processIO, args.json)
+  const printer = new Printer(processIO, args.json, env)
   const session = new Session(url, args.token !== null ? { token: args.token } : {})
   try {
     let connectError: AcheronError | null = null
@@ -128,7 +110,7 @@ export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv
     }
     printer.note('Type \\help for help, \\q or Ctrl-D to quit.')
     const history = new History(historyPath(env), (m) => printer.warn(m))
-    return await new Repl({ session, printer, history, input: process.stdin, output: process.stdout, baseDir: process.cwd() }).run()
+    return await new Repl({ session, printer, history, input: process.stdin, output: process.stdout, baseDir: process.cwd(), env }).run()
   } finally {
     await session.close()
   }

@@ -1,22 +1,31 @@
-// What the console writes: results as tables (or, with --json, one wire result object R per line on
-// stdout), failures as `ERROR CODE: message` with the source line and a caret (or, with --json, one error
-// object per line on stderr), and the \timing line.
+// What the console writes: results in the format \pset chose (tables by default; with --json one wire
+// result object R per line on stdout), to the \o file or stdout, through the pager when they are taller
+// than the terminal; failures as `ERROR CODE: message` with the source line and a caret (or, with --json,
+// one error object per line on stderr), and the \timing line.
+import { closeSync, openSync, writeSync } from 'node:fs'
 import type { RemoteStatementResult } from '../client/remote.js'
-import { encodeValue } from '../server/wire.js'
 import { caretLines } from './caret.js'
-import { formatTable, statementTag } from './format-table.js'
+import { defaultDisplay, type DisplaySettings } from './display.js'
+import { statementTag } from './format-table.js'
+import { pagerCommand, runPager } from './pager.js'
+import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, lineText } from './text-position.js'
+
+export { wireResult } from './format-json.js'
 
 export interface ConsoleIO {
   out(text: string): void
   err(text: string): void
 }
 
-/** The wire form of a result (CONTRACT.md §4): values encoded as on the wire ($int, $blob). */
-export function wireResult(r: RemoteStatementResult): Record<string, unknown> {
-  return { columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit }
+/** The terminal the REPL runs in; scripts have none (no pager, no width for \x auto). */
+export interface TerminalInfo {
+  /** Its size when stdout is a terminal, else null. */
+  size(): { readonly columns: number; readonly rows: number } | null
+  /** Lends the terminal to another program (a pager, an editor) while `run` runs. */
+  handOver<T>(run: () => Promise<T>): Promise<T>
 }
 
 /**
@@ -50,19 +59,81 @@ export function failureLines(f: LocatedError): string[] {
   return lines
 }
 
+/** writeSync may write part of a buffer (a pipe, a signal): the rest follows. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let at = 0; at < bytes.byteLength;) at += writeSync(fd, bytes, at)
+}
+
 export class Printer {
-  constructor(private readonly io: ConsoleIO, readonly json: boolean) {}
+  readonly display: DisplaySettings
+  /** Set by the REPL: the pager and \x auto need it. */
+  terminal: TerminalInfo | null = null
+  private output: { readonly path: string; readonly fd: number } | null = null
+
+  /** `json`: --json, which also writes failures as JSON objects. */
+  constructor(private readonly io: ConsoleIO, readonly json: boolean, private readonly env: NodeJS.ProcessEnv = process.env) {
+    this.display = defaultDisplay(json)
+  }
 
   /** The results of a unit, one per statement (`statements[i]` produced `results[i]`). */
-  results(results: readonly RemoteStatementResult[], statements: readonly SourceStatement[] = []): void {
+  async results(results: readonly RemoteStatementResult[], statements: readonly SourceStatement[] = []): Promise<void> {
+    const columns = this.terminal?.size()?.columns ?? null
+    let text = ''
     for (const [i, r] of results.entries()) {
-      if (this.json) {
-        this.io.out(JSON.stringify(wireResult(r)) + '\n')
-      } else {
-        const lines = formatTable(r, statementTag(statements[i]?.text ?? ''))
-        this.io.out(lines.join('\n') + (r.columns.length > 0 ? '\n\n' : '\n'))
+      const lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
+      text += lines.join('\n') + this.gapAfter(r.columns.length > 0)
+    }
+    await this.emit(text)
+  }
+
+  /** A listing of \d and its kin, in the current format. */
+  async listing(l: Listing): Promise<void> {
+    const lines = renderListing(l, this.display, this.terminal?.size()?.columns ?? null)
+    await this.emit(lines.join('\n') + this.gapAfter(true))
+  }
+
+  /** A blank line after a table, as psql leaves; none between records of CSV or JSON. */
+  private gapAfter(hasColumns: boolean): string {
+    const data = this.display.format === 'csv' || this.display.format === 'json'
+    return hasColumns && !data ? '\n\n' : '\n'
+  }
+
+  /** Where results go: the \o file (truncated) or, with null, stdout again; an error message or null. */
+  redirect(path: string | null): string | null {
+    let fd: number | null = null
+    if (path !== null) {
+      try {
+        fd = openSync(path, 'w')
+      } catch (err) {
+        return `cannot write ${path}: ${(err as Error).message}`
       }
     }
+    if (this.output !== null) closeSync(this.output.fd)
+    this.output = fd === null || path === null ? null : { path, fd }
+    return null
+  }
+
+  /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
+  private async emit(text: string): Promise<void> {
+    if (this.output !== null) {
+      try {
+        writeAll(this.output.fd, Buffer.from(text, 'utf8'))
+        return
+      } catch (err) {
+        // A full disk or a closed pipe: the result is shown here rather than lost, and later ones too.
+        this.warn(`\\o: cannot write ${this.output.path} (${(err as Error).message}); results go to the screen again`)
+        this.redirect(null)
+      }
+    }
+    const terminal = this.terminal
+    const size = terminal?.size() ?? null
+    const command = terminal !== null && size !== null && this.display.pager ? pagerCommand(this.env) : null
+    if (terminal !== null && size !== null && command !== null && text.split('\n').length > size.rows) {
+      const paged = await terminal.handOver(() => runPager(command, text))
+      if (paged.ok) return
+      this.warn(`the pager did not run (${paged.reason}); \\pset pager off turns it off`)
+    }
+    this.io.out(text)
   }
 
   failure(f: LocatedError): void {
@@ -70,12 +141,16 @@ export class Printer {
   }
 
   timing(elapsedMs: number): void {
-    this.io.out(`Time: ${elapsedMs.toFixed(3)} ms\n`)
+    this.note(`Time: ${elapsedMs.toFixed(3)} ms`)
   }
 
-  /** A line for the person at the REPL (not part of any result). */
+  /**
+   * A line for the person at the REPL (not part of any result). With --json it goes to stderr: stdout
+   * holds only JSON lines, whatever meta-commands a script holds.
+   */
   note(text: string): void {
-    this.io.out(text + '\n')
+    if (this.json) this.io.err(text + '\n')
+    else this.io.out(text + '\n')
   }
 
   warn(text: string): void {

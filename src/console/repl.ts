@@ -1,14 +1,20 @@
 // The interactive console on node:readline: statements over several lines until `;` (a continuation prompt
-// meanwhile), BEGIN … COMMIT held and sent as one unit at its COMMIT, meta-commands (\help, \timing, \r,
-// \q), history across runs, Ctrl-C to drop the statement being typed, Ctrl-D or \q to leave.
+// meanwhile), BEGIN … COMMIT held and sent as one unit at its COMMIT, meta-commands (meta-commands.ts; the
+// REPL is their MetaHost, with \e and \watch), history across runs, Ctrl-C to drop the statement being
+// typed or stop a \watch, Ctrl-D or \q to leave.
 import { createInterface, type Completer, type Interface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CatalogNamesCache, complete } from './completion.js'
+import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
+import { runMeta, type MetaHost } from './meta-commands.js'
 import type { Printer } from './printer.js'
+import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
 import type { Session } from './session.js'
 import { statementsOf } from './source.js'
+import { terminalOf } from './terminal.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
@@ -20,27 +26,7 @@ export function continuationPrompt(prompt: string): string {
   return `${' '.repeat(prompt.length - 3)}-> `
 }
 
-export const HELP = String.raw`Statements end with ';' and may span lines; each is sent, and its result shown, on its own.
-BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
-ROLLBACK; drops them unsent.
-
-Meta-commands (at the start of a line):
-  \help, \h, \?      this help
-  \timing [on|off]   show how long each statement took (without an argument: toggle)
-  \r                 forget the statement being typed, and a BEGIN block not yet sent
-  \q                 quit (also Ctrl-D); Ctrl-C forgets the statement being typed
-  Tab completes keywords, tables, columns and functions; Up/Down walk the history
-
-SQL (docs/sql.md):
-  CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
-  DROP TABLE [IF EXISTS] t
-  CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
-      [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
-  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t
-  CALL t.f(key, arg, ...)
-  INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
-  UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
-  SELECT ... FROM t [WHERE ...] [GROUP BY ...] [ORDER BY ...] [LIMIT n]`
+export { HELP } from './help.js'
 
 export interface ReplOptions {
   readonly session: Session
@@ -48,15 +34,22 @@ export interface ReplOptions {
   readonly history: History
   readonly input: NodeJS.ReadableStream
   readonly output: NodeJS.WritableStream
-  /** Where FROM WASM FILE paths are resolved from. */
+  /** Where FROM WASM FILE paths and \i and \o files are resolved from. */
   readonly baseDir: string
+  /** $PAGER, $VISUAL, $EDITOR. */
+  readonly env?: NodeJS.ProcessEnv
 }
 
-export class Repl {
+export class Repl implements MetaHost {
   private buffer = ''
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
-  private timing = false
+  timing = false
+  readonly where = ''
+  /** The text that ran last, for \e and \watch without a statement being typed. */
+  private lastText: string | null = null
+  /** Aborted by Ctrl-C while a \watch runs. */
+  private watchStop: AbortController | null = null
   private running = false
   private interruptsWhileRunning = 0
   private quitting = false
@@ -67,6 +60,14 @@ export class Repl {
 
   constructor(private readonly options: ReplOptions) {
     this.names = new CatalogNamesCache((sql) => options.session.rows(sql))
+  }
+
+  get printer(): Printer {
+    return this.options.printer
+  }
+
+  get session(): Session {
+    return this.options.session
   }
 
   /** Tab: keywords, meta-commands and the catalog's names (docs/console.md). */
@@ -83,6 +84,7 @@ export class Repl {
     })
     this.rl = rl
     keepLineAtOldestEntry(rl)
+    this.options.printer.terminal = terminalOf(rl, input, output)
     return new Promise<number>((resolve) => {
       rl.on('line', (line: string) => {
         this.syncHistory()
@@ -99,6 +101,7 @@ export class Repl {
       rl.on('close', () => {
         if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
         this.quitting = true
+        this.watchStop?.abort()   // nobody is left to press Ctrl-C
         void this.queue.then(() => resolve(0))
       })
       this.prompt()
@@ -123,6 +126,11 @@ export class Repl {
   private interrupt(): boolean {
     const rl = this.rl
     if (rl === null) return false
+    if (this.watchStop !== null) {
+      this.watchStop.abort()
+      this.options.output.write('^C\n')
+      return false
+    }
     if (this.running) {
       this.interruptsWhileRunning++
       if (this.interruptsWhileRunning >= 2) {
@@ -146,7 +154,7 @@ export class Repl {
     if (scanStatements(this.buffer).endState === 'code' && /^\s*\\/.test(line)) {
       // \q stays out of the history: Up then Enter should not leave the console.
       if (!/^\\q(uit)?$/.test(line.trim())) this.options.history.add(line.trim())
-      this.meta(line.trim())
+      await runMeta(line.trim(), this)
       return
     }
     this.buffer = this.buffer === '' ? line : `${this.buffer}\n${line}`
@@ -162,8 +170,10 @@ export class Repl {
     await this.runText(text)
   }
 
-  private async runText(text: string): Promise<void> {
+  /** Runs the statements of `text` as typed; false when one failed (the rest of it is not sent). */
+  private async runText(text: string): Promise<boolean> {
     const { printer, baseDir } = this.options
+    this.lastText = text
     const statements = statementsOf({ label: '', text, baseDir }, this.nextIndex)
     this.nextIndex += statements.length
     const wasInBlock = this.grouper.inBlock
@@ -177,18 +187,19 @@ export class Repl {
       }
       const outcome = await this.send(unit)
       this.names.invalidate()
-      if (outcome.ok) printer.results(outcome.results, unit.statements)
+      if (outcome.ok) await printer.results(outcome.results, unit.statements)
       else printer.failure(outcome.failure)
       if (this.timing) printer.timing(outcome.elapsedMs)
       if (outcome.ok) continue
       // Later statements of the same input may depend on the failed one: they are not sent.
       const skipped = units.slice(i + 1).reduce((n, u) => n + u.statements.length, 0) + this.grouper.discard()
       if (skipped > 0) printer.warn(`(${skipped} later statement${skipped === 1 ? '' : 's'} of this input not run)`)
-      return
+      return false
     }
     if (!wasInBlock && this.grouper.inBlock) {
       printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (ROLLBACK or \\r drops them).')
     }
+    return true
   }
 
   private async send(unit: Unit): ReturnType<Session['run']> {
@@ -201,39 +212,99 @@ export class Repl {
     }
   }
 
-  private meta(command: string): void {
-    const { printer } = this.options
-    const [name = '', ...args] = command.split(/\s+/)
-    switch (name) {
-      case '\\q':
-      case '\\quit':
-        this.quitting = true
-        this.rl?.close()
-        return
-      case '\\help':
-      case '\\h':
-      case '\\?':
-        printer.note(HELP)
-        return
-      case '\\timing': {
-        const arg = args[0]?.toLowerCase()
-        if (arg !== undefined && arg !== 'on' && arg !== 'off') {
-          printer.warn(`\\timing takes on or off, not ${args[0]}`)
-          return
+  // MetaHost (meta-commands.ts): what \q, \r, \i, \e and \watch do in the REPL.
+
+  quit(): void {
+    this.quitting = true
+    this.rl?.close()
+  }
+
+  reset(): void {
+    const held = this.grouper.discard()
+    this.buffer = ''
+    this.printer.note(held > 0 ? `Query buffer reset; the BEGIN block (${held} statement${held === 1 ? '' : 's'}) was not sent.` : 'Query buffer reset.')
+  }
+
+  /** \i FILE: its statements and meta-commands as a script would run them (stopping at the first failure). */
+  async include(path: string): Promise<boolean> {
+    const runner = new ScriptRunner(this.session, this.printer, this.options.baseDir)
+    runner.timing = this.timing
+    this.running = true
+    this.interruptsWhileRunning = 0
+    try {
+      return await runner.include(path) && await runner.finish()
+    } finally {
+      this.running = false
+      this.timing = runner.timing
+      this.names.invalidate()
+    }
+  }
+
+  /** \e: the statement being typed (or else the last one run) in the editor; run it if it ends with ';'. */
+  readonly edit = async (): Promise<boolean> => {
+    const before = this.buffer !== '' ? this.buffer : this.lastText ?? ''
+    const command = editorCommand(this.options.env ?? process.env)
+    const terminal = this.printer.terminal
+    const edit = (): ReturnType<typeof editText> => editText(before, command)
+    const edited = await (terminal === null ? edit() : terminal.handOver(edit))
+    if (!edited.ok) {
+      this.printer.warn(`\\e: ${edited.reason}; nothing was run`)
+      return false
+    }
+    const text = edited.text.replace(/\s+$/, '')
+    this.buffer = ''
+    if (text === '') return true
+    this.printer.note(text)
+    const scan = scanStatements(text)
+    if (!text.endsWith(';') || scan.restHasContent || scan.endState !== 'code') {
+      this.buffer = text   // not finished: it stays the statement being typed
+      return true
+    }
+    this.options.history.add(text)
+    return this.runText(text)
+  }
+
+  /** \watch N: the statement being typed (or else the last one run) every N seconds until Ctrl-C. */
+  readonly watch = async (seconds: number): Promise<boolean> => {
+    if (this.grouper.inBlock) {
+      this.printer.warn('\\watch: not inside a BEGIN block (COMMIT or ROLLBACK first)')
+      return false
+    }
+    const typed = this.buffer.trim() !== '' ? this.buffer : null
+    const text = typed ?? this.lastText
+    if (text === null) {
+      this.printer.warn('\\watch: no statement to run yet (type one, or end one with \\watch instead of ;)')
+      return false
+    }
+    if (typed !== null) {
+      this.buffer = ''
+      this.options.history.add(typed.trim())
+    }
+    const stop = new AbortController()
+    this.watchStop = stop
+    // A pager would stop the watch until it is quit; psql shows each run on the screen too.
+    const pager = this.printer.display.pager
+    this.printer.display.pager = false
+    try {
+      for (let n = 1; !stop.signal.aborted; n++) {
+        this.printer.note(`Every ${seconds} s, run ${n} at ${new Date().toISOString()} (Ctrl-C stops)`)
+        if (!(await this.runText(text))) {
+          this.printer.warn('\\watch stopped: the statement failed')
+          return false
         }
-        this.timing = arg === undefined ? !this.timing : arg === 'on'
-        printer.note(`Timing is ${this.timing ? 'on' : 'off'}.`)
-        return
+        if (this.grouper.inBlock) {
+          // Each run would only add to the held block, and nothing would ever be sent.
+          this.grouper.discard()
+          this.printer.warn('\\watch stopped: the statement opens a BEGIN block without its COMMIT (dropped, not sent)')
+          return false
+        }
+        await sleep(seconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined)
       }
-      case '\\r':
-      case '\\reset': {
-        const held = this.grouper.discard()
-        this.buffer = ''
-        printer.note(held > 0 ? `Query buffer reset; the BEGIN block (${held} statement${held === 1 ? '' : 's'}) was not sent.` : 'Query buffer reset.')
-        return
-      }
-      default:
-        printer.warn(`unknown meta-command ${name}: \\help lists them`)
+      this.printer.note('Watch stopped.')
+      return true
+    } finally {
+      this.watchStop = null
+      this.printer.display.pager = pager
     }
   }
 }

@@ -1,9 +1,17 @@
-// `acheron console -e SQL -f FILE ...`: every statement of the sources in order, one unit per request;
-// 0 when all succeed, 1 at the first failure (printed to stderr; nothing after it is sent).
+// `acheron console -e SQL -f FILE ...` and `\i FILE`: every statement and meta-command of the sources in
+// order, one unit per request; 0 when all succeed, 1 at the first failure (printed to stderr; nothing
+// after it is sent). `\q` stops the script with 0; `\e` and `\watch` are for the REPL only.
+import { AcheronError } from '../errors.js'
+import { runMeta, type MetaHost } from './meta-commands.js'
 import type { Printer } from './printer.js'
+import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
-import { statementsOf, type Source } from './source.js'
+import { scriptItems, statementsOf, type Source } from './source.js'
+import { lineColumnOf } from './text-position.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
+
+/** How deep \i may nest (a file that includes itself stops here instead of forever). */
+export const INCLUDE_DEPTH_MAX = 16
 
 export function unitsOf(sources: readonly Source[]): Unit[] {
   const grouper = new UnitGrouper()
@@ -18,19 +26,105 @@ export function unitsOf(sources: readonly Source[]): Unit[] {
   return units
 }
 
-export async function runScript(sources: readonly Source[], session: Session, printer: Printer): Promise<number> {
-  for (const unit of unitsOf(sources)) {
+/** Runs sources one after the other with one BEGIN … COMMIT grouping across them; the MetaHost of scripts. */
+export class ScriptRunner implements MetaHost {
+  timing = false
+  /** After \q: nothing more runs. */
+  stopped = false
+  readonly edit = null
+  readonly watch = null
+  where = ''
+  private readonly grouper = new UnitGrouper()
+  private nextIndex = 0
+  private depth = 0
+
+  constructor(readonly session: Session, readonly printer: Printer, private readonly cwd: string) {}
+
+  quit(): void {
+    this.stopped = true
+  }
+
+  reset(): void {
+    const held = this.grouper.discard()
+    if (held > 0) this.printer.warn(`\\r: the BEGIN block (${held} statement${held === 1 ? '' : 's'}) was not sent`)
+  }
+
+  /** \i FILE, relative to the current directory. */
+  async include(path: string): Promise<boolean> {
+    if (this.depth >= INCLUDE_DEPTH_MAX) {
+      this.printer.warn(`${this.where}\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} (does one include itself?)`)
+      return false
+    }
+    let source: Source
+    try {
+      source = scriptSource(path, this.cwd)
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err
+      this.printer.warn(`${this.where}\\i: ${err.message}`)
+      return false
+    }
+    this.depth++
+    try {
+      return await this.runSource(source)
+    } finally {
+      this.depth--
+    }
+  }
+
+  /** The statements and meta-commands of `source`; false at the first failure. */
+  async runSource(source: Source): Promise<boolean> {
+    const items = scriptItems(source, this.nextIndex)
+    this.nextIndex += items.filter((i) => i.kind === 'statement').length
+    for (const item of items) {
+      if (this.stopped) return true
+      if (item.kind === 'meta') {
+        this.where = source.label === '' ? '' : `${source.label}:${lineColumnOf(source.text, item.offset).line}: `
+        if (!(await runMeta(item.text, this))) return false
+        continue
+      }
+      for (const unit of this.grouper.push(item.statement)) {
+        if (!(await this.runUnit(unit))) return false
+      }
+    }
+    return true
+  }
+
+  /** The end of the input: a BEGIN without COMMIT is sent as it is (and the server refuses it). */
+  async finish(): Promise<boolean> {
+    if (this.stopped) return true
+    for (const unit of this.grouper.flush()) {
+      if (!(await this.runUnit(unit))) return false
+    }
+    return true
+  }
+
+  private async runUnit(unit: Unit): Promise<boolean> {
     if (unit.rollback !== undefined) {
       // On stderr: stdout holds only results (one JSON line each with --json).
-      printer.warn(rollbackNote(unit.rollback))
-      continue
+      this.printer.warn(rollbackNote(unit.rollback))
+      return true
     }
-    const outcome = await session.run(unit)
+    const outcome = await this.session.run(unit)
     if (!outcome.ok) {
-      printer.failure(outcome.failure)
-      return 1
+      this.printer.failure(outcome.failure)
+      return false
     }
-    printer.results(outcome.results, unit.statements)
+    await this.printer.results(outcome.results, unit.statements)
+    if (this.timing) this.printer.timing(outcome.elapsedMs)
+    return true
   }
-  return 0
+}
+
+export async function runScript(sources: readonly Source[], session: Session, printer: Printer, cwd = process.cwd()): Promise<number> {
+  const runner = new ScriptRunner(session, printer, cwd)
+  try {
+    for (const source of sources) {
+      if (!(await runner.runSource(source))) return 1
+    }
+    return (await runner.finish()) ? 0 : 1
+  } catch (err) {
+    if (!(err instanceof AcheronError)) throw err
+    printer.failure({ error: err, statement: null, at: null })
+    return 1
+  }
 }

@@ -29,14 +29,33 @@ export interface ScanResult {
   readonly restHasContent: boolean
   /** The state at the end of the text: not 'code' while a string, identifier or block comment is open. */
   readonly endState: ScanState
+  /** With `metaLines`: the meta-command lines (from their backslash to the line's end), in order. */
+  readonly metaLines: readonly MetaLine[]
+}
+
+/** A line that starts, outside any string or comment, with a backslash: a meta-command (`\d t`). */
+export interface MetaLine {
+  /** Offset of its backslash. */
+  readonly start: number
+  /** Offset of its line end (or of the text's end). */
+  readonly end: number
+}
+
+export interface ScanOptions {
+  /**
+   * Lines starting (after blanks) with a backslash outside any string or comment are meta-commands, as in
+   * psql scripts: they are reported apart and are no part of any statement's content.
+   */
+  readonly metaLines?: boolean
 }
 
 function isSpace(c: string): boolean {
   return c === ' ' || c === '\n' || c === '\t' || c === '\r' || c === '\f' || c === '\v'
 }
 
-export function scanStatements(text: string): ScanResult {
+export function scanStatements(text: string, options: ScanOptions = {}): ScanResult {
   const statements: ScannedStatement[] = []
+  const metaLines: MetaLine[] = []
   let state: ScanState = 'code'
   let start = -1          // first content offset of the current statement, -1 while none
   let lastContentEnd = 0  // offset just past the last content character seen
@@ -60,6 +79,14 @@ export function scanStatements(text: string): ScanResult {
       case 'code':
         break
     }
+    if (options.metaLines === true && (i === 0 || text[i - 1] === '\n')) {
+      const meta = metaLineAt(text, i)
+      if (meta !== null) {
+        metaLines.push(meta)
+        i = meta.end - 1
+        continue
+      }
+    }
     if (isSpace(c)) continue
     if (c === '-' && text[i + 1] === '-') { state = 'line-comment'; i++; continue }
     if (c === '/' && text[i + 1] === '*') { state = 'block-comment'; i++; continue }
@@ -75,5 +102,14 @@ export function scanStatements(text: string): ScanResult {
     lastContentEnd = i + 1
   }
   if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
-  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state }
+  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines }
+}
+
+/** The meta-command line starting at line start `i`, or null when the line does not start with a backslash. */
+function metaLineAt(text: string, i: number): MetaLine | null {
+  let j = i
+  while (text[j] === ' ' || text[j] === '\t') j++
+  if (text[j] !== '\\') return null
+  const newline = text.indexOf('\n', j)
+  return { start: j, end: newline < 0 ? text.length : newline }
 }

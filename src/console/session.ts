@@ -99,7 +99,21 @@ export class Session {
 
   /** The rows of one query (for the REPL's completion); rejects on any failure. */
   async rows(sql: string): Promise<readonly (readonly unknown[])[]> {
-    return (await (await this.database()).query(sql)).rows
+    return (await this.query(sql)).rows
+  }
+
+  /** One query's columns and rows (for \d and its kin); rejects with an AcheronError on any failure. */
+  async query(sql: string): Promise<{ readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }> {
+    try {
+      return await (await this.database()).query(sql)
+    } catch (err) {
+      throw asAcheronError(err)
+    }
+  }
+
+  /** What \conninfo says: the URL, TLS (wss://), whether a token is sent, whether a connection is open. */
+  info(): { readonly url: string; readonly tls: boolean; readonly token: boolean; readonly connected: boolean } {
+    return { url: this.url, tls: /^wss:/i.test(this.url), token: this.options.token !== undefined, connected: this.db !== null }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // What the console runs: texts (the REPL's input, a -e argument, a -f file) and the statements in them.
-import { scanStatements } from './scan.js'
+import { scanStatements, type ScannedStatement } from './scan.js'
 
 export interface Source {
   /** How messages name it: '' for the REPL and a lone -e, '-e #2' among several, the path for -f. */
@@ -23,8 +23,27 @@ export interface SourceStatement {
 
 /** The statements of `source`, numbered from `firstIndex`; a last one without `;` included. */
 export function statementsOf(source: Source, firstIndex: number): SourceStatement[] {
-  return scanStatements(source.text).statements.map((s, i) => {
-    const text = source.text.slice(s.start, s.end)
-    return { source, index: firstIndex + i, text, offset: s.start, verb: /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)?.[0].toUpperCase() ?? '' }
-  })
+  return scanStatements(source.text).statements.map((s, i) => statementAt(source, s, firstIndex + i))
+}
+
+function statementAt(source: Source, s: ScannedStatement, index: number): SourceStatement {
+  const text = source.text.slice(s.start, s.end)
+  return { source, index, text, offset: s.start, verb: /^[A-Za-z_][A-Za-z0-9_]*/.exec(text)?.[0].toUpperCase() ?? '' }
+}
+
+/** What a script (-e, -f, \i) holds, in the order it runs: statements and meta-command lines. */
+export type ScriptItem =
+  | { readonly kind: 'statement'; readonly statement: SourceStatement }
+  | { readonly kind: 'meta'; readonly text: string; readonly source: Source; readonly offset: number }
+
+/**
+ * The statements and meta-command lines of `source`. A statement runs at its end (its `;`), a meta-command
+ * where it stands, as in the REPL: a meta-command line inside an unfinished statement runs before it.
+ */
+export function scriptItems(source: Source, firstIndex: number): ScriptItem[] {
+  const scan = scanStatements(source.text, { metaLines: true })
+  const items: { at: number; item: ScriptItem }[] = []
+  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementAt(source, s, firstIndex + i) } }))
+  for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: source.text.slice(m.start, m.end).trim(), source, offset: m.start } })
+  return items.sort((a, b) => a.at - b.at).map((x) => x.item)
 }

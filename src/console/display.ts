@@ -1,0 +1,37 @@
+// How results are shown, as \x and \pset set it (docs/console.md): the output format, expanded records,
+// the text of NULL and whether long results go through a pager.
+
+export const OUTPUT_FORMATS = ['aligned', 'csv', 'json', 'markdown', 'unaligned'] as const
+export type OutputFormat = typeof OUTPUT_FORMATS[number]
+
+/** \x: one record per row always, never, or when the aligned table is wider than the terminal. */
+export const EXPANDED_MODES = ['off', 'on', 'auto'] as const
+export type ExpandedMode = typeof EXPANDED_MODES[number]
+
+/** How NULL is written until \pset null says otherwise. */
+export const NULL_TEXT_DEFAULT = 'NULL'
+
+/** The longest \pset null text: a cell is one line, and the setting is for a marker, not a document. */
+export const NULL_TEXT_CHARS_MAX = 64
+
+export interface DisplaySettings {
+  format: OutputFormat
+  expanded: ExpandedMode
+  /** How NULL is written (NULL_TEXT_DEFAULT at start). */
+  nullText: string
+  /** Long results on a terminal go through $PAGER (the REPL only). */
+  pager: boolean
+}
+
+/** The settings at start: `--json` is the json format. */
+export function defaultDisplay(json: boolean): DisplaySettings {
+  return { format: json ? 'json' : 'aligned', expanded: 'off', nullText: NULL_TEXT_DEFAULT, pager: true }
+}
+
+export function isOutputFormat(s: string): s is OutputFormat {
+  return (OUTPUT_FORMATS as readonly string[]).includes(s)
+}
+
+export function isExpandedMode(s: string): s is ExpandedMode {
+  return (EXPANDED_MODES as readonly string[]).includes(s)
+}

@@ -1,0 +1,28 @@
+// Output for programs: CSV (RFC 4180 quoting) and psql's unaligned format (fields between '|'). Values are
+// whole here, unlike in a table cell: TEXT is neither cut nor escaped, a BLOB is all of its X'hex'.
+import { NULL_TEXT_DEFAULT } from './display.js'
+
+/** A value as it is, on as many lines as it has; NULL as `nullText`. */
+export function plainText(v: unknown, nullText = NULL_TEXT_DEFAULT): string {
+  if (v === null || v === undefined) return nullText
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
+  if (v instanceof Uint8Array) return `X'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
+}
+
+/** One CSV field (RFC 4180 §2): quoted when it holds a comma, a quote or a line break; quotes doubled. */
+export function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** A header record, then one record per row; records end with '\n', as psql writes them. */
+export function formatCsv(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText = NULL_TEXT_DEFAULT): string[] {
+  const record = (values: readonly string[]): string => values.map(csvField).join(',')
+  return [record(g.columns), ...g.rows.map((row) => record(g.columns.map((_, j) => plainText(row[j], nullText))))]
+}
+
+/** psql's unaligned format: a header line and one line per row, fields joined by '|', nothing padded. */
+export function formatUnaligned(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText = NULL_TEXT_DEFAULT): string[] {
+  return [g.columns.join('|'), ...g.rows.map((row) => g.columns.map((_, j) => plainText(row[j], nullText)).join('|'))]
+}

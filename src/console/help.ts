@@ -1,0 +1,41 @@
+// \help: the meta-commands and a summary of the SQL (docs/console.md and docs/sql.md say it at length).
+
+export const HELP = String.raw`Statements end with ';' and may span lines; each is sent, and its result shown, on its own.
+BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
+ROLLBACK; drops them unsent.
+
+Meta-commands (at the start of a line; also in -e/-f scripts and \i files, except \e and \watch):
+  \help, \h, \?        this help
+  \d [PATTERN]         tables and functions (PATTERN: * and ? wildcards, any case)
+  \dt[+] [PATTERN]     tables: partitions, key, column count
+  \df[+] [PATTERN]     functions with their limits (fuel, memory); + adds the module hash
+  \d NAME              columns, types, NOT NULL, defaults, key and partitions of table NAME (a pattern too)
+  \d+ NAME             the same, with its row count (SELECT COUNT(*)) and its functions
+  \x [on|off|auto]     expanded display, one -[ RECORD n ]- block per row (auto: when wider than the
+                       terminal; without an argument: toggle)
+  \pset                the display settings
+  \pset null TEXT      how NULL is shown (default: nothing; quote with '...')
+  \pset format F       aligned, csv, json, markdown or unaligned
+  \pset pager on|off   results taller than the terminal go through $PAGER (default less -FRX)
+  \o [FILE]            send results to FILE (truncated); \o alone: back to the screen
+  \i FILE              run FILE's statements and meta-commands, as -f would (stops at the first failure)
+  \e                   edit the statement being typed, or the last one, in $VISUAL, $EDITOR or vi;
+                       it runs when it comes back ending with ';'
+  \watch [N]           run the statement being typed, or the last one, every N seconds (default 2,
+                       at most 3600) until Ctrl-C
+  \conninfo            the server's URL, TLS, whether a token is sent
+  \timing [on|off]     show how long each statement took (without an argument: toggle)
+  \r                   forget the statement being typed, and a BEGIN block not yet sent
+  \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed
+  Tab completes keywords, meta-commands, tables, columns and functions; Up/Down walk the history
+
+SQL (docs/sql.md):
+  CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
+  DROP TABLE [IF EXISTS] t
+  CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
+      [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
+  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t
+  CALL t.f(key, arg, ...)
+  INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
+  UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
+  SELECT ... FROM t [WHERE ...] [GROUP BY ...] [ORDER BY ...] [LIMIT n]`

@@ -1,0 +1,252 @@
+// Meta-commands (`\d`, `\x`, `\pset`, `\o`, `\i`, ...; docs/console.md): one table from name to handler,
+// shared by the REPL and by scripts (-e, -f, \i), which differ only in their MetaHost. A bad argument is a
+// one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
+import { AcheronError } from '../errors.js'
+import { describeTables, listFunctions, listRelations, listTables } from './describe.js'
+import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, OUTPUT_FORMATS } from './display.js'
+import { HELP } from './help.js'
+import type { Printer } from './printer.js'
+import type { Session } from './session.js'
+
+/** The longest \watch interval, in seconds (an hour: a longer wait is a cron job, not a watch). */
+export const WATCH_SECONDS_MAX = 3600
+export const WATCH_SECONDS_DEFAULT = 2
+
+/** What a meta-command may act on; the REPL and the script runner each provide one. */
+export interface MetaHost {
+  readonly printer: Printer
+  readonly session: Session
+  /** Before each warning: where the meta-command stands in a script (`setup.sql:3: `), '' in the REPL. */
+  readonly where: string
+  timing: boolean
+  /** \q: stop reading input. */
+  quit(): void
+  /** \r: forget the statement being typed and a held BEGIN block. */
+  reset(): void
+  /** \i FILE: run FILE's statements and meta-commands; false when one failed. */
+  include(path: string): Promise<boolean>
+  /** \e; null where there is no terminal to edit in. */
+  readonly edit: (() => Promise<boolean>) | null
+  /** \watch N; null where nobody can press Ctrl-C to stop it. */
+  readonly watch: ((seconds: number) => Promise<boolean>) | null
+}
+
+type Handler = (args: string[], host: MetaHost, name: string) => Promise<boolean> | boolean
+
+/** The words of a meta-command line: blank-separated, 'single quoted' with '' for a quote; null if a quote is open. */
+export function metaWords(text: string): string[] | null {
+  const words: string[] = []
+  const re = /\s*(?:'((?:[^']|'')*)'|([^\s']+))/gy
+  let at = 0
+  for (;;) {
+    if (/^\s*$/.test(text.slice(at))) return words
+    re.lastIndex = at
+    const m = re.exec(text)
+    if (m === null) return null
+    words.push(m[1] !== undefined ? m[1].replace(/''/g, "'") : (m[2] as string))
+    at = re.lastIndex
+  }
+}
+
+function warn(host: MetaHost, name: string, problem: string): false {
+  host.printer.warn(`${host.where}${name}: ${problem}`)
+  return false
+}
+
+/** Checks the argument count; warns and answers false when it is off. */
+function arity(host: MetaHost, name: string, args: readonly string[], max: number, min = 0): boolean {
+  if (args.length > max) return warn(host, name, `too many arguments (${max === 0 ? 'it takes none' : `at most ${max}`}): ${args.slice(max).join(' ')}`)
+  if (args.length < min) return warn(host, name, `missing argument${min > 1 ? 's' : ''} (\\help shows it)`)
+  return true
+}
+
+function onOff(host: MetaHost, name: string, arg: string | undefined, current: boolean): boolean | null {
+  if (arg === undefined) return !current
+  const a = arg.toLowerCase()
+  if (a === 'on') return true
+  if (a === 'off') return false
+  warn(host, name, `expected on or off, not "${arg}"`)
+  return null
+}
+
+const timing: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const next = onOff(host, name, args[0], host.timing)
+  if (next === null) return false
+  host.timing = next
+  host.printer.note(`Timing is ${next ? 'on' : 'off'}.`)
+  return true
+}
+
+function setExpanded(host: MetaHost, name: string, arg: string | undefined): boolean {
+  const d = host.printer.display
+  const mode = arg === undefined ? (d.expanded === 'on' ? 'off' : 'on') : arg.toLowerCase()
+  if (!isExpandedMode(mode)) return warn(host, name, `expected ${EXPANDED_MODES.join(', ')}, not "${arg ?? ''}"`)
+  d.expanded = mode
+  host.printer.note(mode === 'auto' ? 'Expanded display is used automatically.' : `Expanded display is ${mode}.`)
+  return true
+}
+
+const expanded: Handler = (args, host, name) => arity(host, name, args, 1) && setExpanded(host, name, args[0])
+
+function settingsLines(host: MetaHost): string {
+  const d = host.printer.display
+  return [
+    `format    ${d.format}`,
+    `expanded  ${d.expanded}`,
+    `null      ${JSON.stringify(d.nullText)}`,
+    `pager     ${d.pager ? 'on' : 'off'}`,
+  ].join('\n')
+}
+
+const pset: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 2)) return false
+  const d = host.printer.display
+  const [option, value] = args
+  switch (option?.toLowerCase()) {
+    case undefined:
+      host.printer.note(settingsLines(host))
+      return true
+    case 'null':
+      if (value === undefined) {
+        host.printer.note(`Null display is ${JSON.stringify(d.nullText)}.`)
+        return true
+      }
+      if (Array.from(value).length > NULL_TEXT_CHARS_MAX) return warn(host, name, `the null text is longer than ${NULL_TEXT_CHARS_MAX} characters`)
+      if (/[\u0000-\u001f\u007f]/.test(value)) return warn(host, name, 'the null text may not hold control characters')
+      d.nullText = value
+      host.printer.note(`Null display is ${JSON.stringify(value)}.`)
+      return true
+    case 'format': {
+      const f = value?.toLowerCase()
+      if (f === undefined) {
+        host.printer.note(`Output format is ${d.format}.`)
+        return true
+      }
+      if (!isOutputFormat(f)) return warn(host, name, `unknown format "${value ?? ''}" (${OUTPUT_FORMATS.join(', ')})`)
+      d.format = f
+      host.printer.note(`Output format is ${f}.`)
+      return true
+    }
+    case 'pager': {
+      const next = onOff(host, `${name} pager`, value, d.pager)
+      if (next === null) return false
+      d.pager = next
+      host.printer.note(`Pager usage is ${next ? 'on' : 'off'}.`)
+      return true
+    }
+    case 'expanded':
+      return setExpanded(host, `${name} expanded`, value)
+    default:
+      return warn(host, name, `unknown option "${option ?? ''}" (null, format, pager, expanded)`)
+  }
+}
+
+const output: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const problem = host.printer.redirect(args[0] ?? null)
+  return problem === null ? true : warn(host, name, problem)
+}
+
+const include: Handler = (args, host, name) => arity(host, name, args, 1, 1) && host.include(args[0] as string)
+
+/** \d, \dt, \df with or without +: the catalog (describe.ts); a server error is one line. */
+const describe: Handler = async (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const plus = name.endsWith('+')
+  const base = plus ? name.slice(0, -1) : name
+  const pattern = args[0] ?? null
+  const query = (sql: string): ReturnType<Session['query']> => host.session.query(sql)
+  try {
+    if (base === '\\dt') await host.printer.listing(await listTables(query, pattern))
+    else if (base === '\\df') await host.printer.listing(await listFunctions(query, pattern, plus))
+    else if (pattern === null) await host.printer.listing(await listRelations(query, null))
+    else {
+      const found = await describeTables(query, pattern, plus)
+      if (found.length === 0) return warn(host, name, `no table matches "${pattern}"`)
+      for (const l of found) await host.printer.listing(l)
+    }
+    return true
+  } catch (err) {
+    const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
+    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+  }
+}
+
+const conninfo: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 0)) return false
+  const i = host.session.info()
+  host.printer.note([
+    `URL:            ${i.url}`,
+    `connected:      ${i.connected ? 'yes' : 'no (the next statement tries again)'}`,
+    'server version: not reported by the server',
+    `TLS:            ${i.tls ? 'yes (wss://)' : 'no (ws://)'}`,
+    `authenticated:  ${i.token ? 'with a token (Authorization: Bearer)' : 'no token sent'}`,
+  ].join('\n'))
+  return true
+}
+
+const edit: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 0)) return false
+  return host.edit === null ? warn(host, name, 'only in the interactive console') : host.edit()
+}
+
+/** \watch's interval: a positive number of seconds, at most WATCH_SECONDS_MAX; a message when it is not. */
+export function watchSeconds(arg: string | undefined): number | string {
+  if (arg === undefined) return WATCH_SECONDS_DEFAULT
+  const n = /^\d+(\.\d+)?$|^\.\d+$/.test(arg) ? Number(arg) : NaN
+  if (!Number.isFinite(n) || n <= 0) return `the interval must be a positive number of seconds, not "${arg}"`
+  if (n > WATCH_SECONDS_MAX) return `the interval is at most ${WATCH_SECONDS_MAX} seconds, not ${arg}`
+  return n
+}
+
+const watch: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const seconds = watchSeconds(args[0])
+  if (typeof seconds === 'string') return warn(host, name, seconds)
+  return host.watch === null ? warn(host, name, 'only in the interactive console') : host.watch(seconds)
+}
+
+const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ['\\q', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
+  ['\\quit', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
+  ['\\help', (_args, host) => (host.printer.note(HELP), true)],
+  ['\\h', (_args, host) => (host.printer.note(HELP), true)],
+  ['\\?', (_args, host) => (host.printer.note(HELP), true)],
+  ['\\timing', timing],
+  ['\\r', (args, host, name) => arity(host, name, args, 0) && (host.reset(), true)],
+  ['\\reset', (args, host, name) => arity(host, name, args, 0) && (host.reset(), true)],
+  ['\\x', expanded],
+  ['\\pset', pset],
+  ['\\o', output],
+  ['\\out', output],
+  ['\\i', include],
+  ['\\include', include],
+  ['\\d', describe], ['\\d+', describe], ['\\dt', describe], ['\\dt+', describe], ['\\df', describe], ['\\df+', describe],
+  ['\\conninfo', conninfo],
+  ['\\e', edit],
+  ['\\edit', edit],
+  ['\\watch', watch],
+])
+
+/** The meta-commands Tab completes (completion.ts), the long spellings left out. */
+export const META_COMMAND_NAMES: readonly string[] = [
+  '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+',
+  '\\conninfo', '\\e', '\\watch',
+]
+
+/** Runs one meta-command line; false when it was unknown or its arguments were bad (a warning says why). */
+export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
+  const trimmed = text.trim()
+  const name = /^\\\S*/.exec(trimmed)?.[0] ?? trimmed
+  const handler = HANDLERS.get(name)
+  if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
+  const args = metaWords(trimmed.slice(name.length))
+  if (args === null) return warn(host, name, 'a quote is not closed')
+  return handler(args, host, name)
+}
+
+/** Whether `name` (`\x`, `\dt+`) is a meta-command. */
+export function isMetaCommand(name: string): boolean {
+  return HANDLERS.has(name)
+}

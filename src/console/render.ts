@@ -1,0 +1,54 @@
+// A result (or a \d listing) as text in the format \pset chose, expanded as \x says: the one place that
+// picks a formatter. A result's footer (row count, commit) follows the aligned and unaligned forms; CSV,
+// Markdown and JSON stay pure data.
+import type { RemoteStatementResult } from '../client/remote.js'
+import type { DisplaySettings } from './display.js'
+import { formatCsv, formatUnaligned } from './format-delimited.js'
+import { formatExpanded } from './format-expanded.js'
+import { wireResult, wireRows } from './format-json.js'
+import { formatMarkdown } from './format-markdown.js'
+import { displayWidth, footer, formatAligned, type Grid } from './format-table.js'
+
+export interface Listing {
+  /** Above an aligned table, as psql's `Table "t"`; null for none. */
+  readonly title: string | null
+  readonly grid: Grid
+  /** Below the aligned and unaligned forms; null for none. */
+  readonly footer: string | null
+}
+
+/** Whether the rows are shown as records: \x on, or auto and the aligned table wider than the terminal. */
+export function isExpanded(lines: readonly string[], settings: DisplaySettings, terminalColumns: number | null): boolean {
+  if (settings.expanded === 'on') return true
+  if (settings.expanded === 'off' || terminalColumns === null) return false
+  return lines.some((l) => displayWidth(l) > terminalColumns)
+}
+
+/** The lines of a listing (no line ends). */
+export function renderListing(l: Listing, settings: DisplaySettings, terminalColumns: number | null): string[] {
+  const { grid, title } = l
+  const tail = l.footer === null ? [] : [l.footer]
+  switch (settings.format) {
+    case 'json':
+      return [JSON.stringify({ columns: grid.columns, rows: wireRows(grid) })]
+    case 'csv':
+      return formatCsv(grid, settings.nullText)
+    case 'markdown':
+      return formatMarkdown(grid, settings.nullText)
+    case 'unaligned':
+      return [...formatUnaligned(grid, settings.nullText), ...tail]
+    case 'aligned': {
+      const head = title === null ? [] : [title]
+      const aligned = formatAligned(grid, settings.nullText)
+      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, settings.nullText) : aligned
+      return [...head, ...body, ...tail]
+    }
+  }
+}
+
+/** The lines of one statement's result; `tag` names a statement without columns (see statementTag). */
+export function renderResult(r: RemoteStatementResult, tag: string, settings: DisplaySettings, terminalColumns: number | null): string[] {
+  if (settings.format === 'json') return [JSON.stringify(wireResult(r))]
+  if (r.columns.length === 0) return [footer(r, tag)]
+  return renderListing({ title: null, grid: r, footer: footer(r) }, settings, terminalColumns)
+}

@@ -1,0 +1,84 @@
+// The output formats of \pset format and \x (src/console/format-*.ts, render.ts): CSV quoting per RFC 4180,
+// Markdown escaping, the expanded layout, the NULL text, and which layout \x auto picks.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { defaultDisplay, type DisplaySettings } from '../../src/console/display.js'
+import { csvField, formatCsv, formatUnaligned, plainText } from '../../src/console/format-delimited.js'
+import { formatExpanded } from '../../src/console/format-expanded.js'
+import { formatMarkdown, markdownCell } from '../../src/console/format-markdown.js'
+import { formatTable } from '../../src/console/format-table.js'
+import { renderListing, renderResult } from '../../src/console/render.js'
+
+const commit = { batch: 7, seq: 2 }
+const settings = (over: Partial<DisplaySettings>): DisplaySettings => ({ ...defaultDisplay(false), ...over })
+
+test('CSV: a field with a comma, a quote, CR or LF is quoted and its quotes doubled; others are bare', () => {
+  assert.is(csvField('plain'), 'plain')
+  assert.is(csvField('a,b'), '"a,b"')
+  assert.is(csvField('say "hi"'), '"say ""hi"""')
+  assert.is(csvField('two\nlines'), '"two\nlines"')
+  assert.is(csvField('cr\r'), '"cr\r"')
+  assert.is(csvField(''), '')
+  assert.equal(formatCsv({ columns: ['id', 'note, more'], rows: [['a', 'x,"y"'], ['b', null], [3n, new Uint8Array([0, 255])]] }, ''), [
+    'id,"note, more"',
+    'a,"x,""y"""',
+    'b,',
+    "3,X'00ff'",
+  ])
+  // Values are whole: not cut at 400 characters, a newline stays a newline (inside quotes).
+  const long = 'x'.repeat(1000)
+  assert.equal(formatCsv({ columns: ['t'], rows: [[long], ['a\nb']] }, ''), ['t', long, '"a\nb"'])
+  assert.is(plainText(null, 'NULL'), 'NULL')
+})
+
+test('Markdown: pipes and backslashes escaped, numbers right-aligned, NULL as set', () => {
+  assert.is(markdownCell('a|b\\c'), 'a\\|b\\\\c')
+  assert.equal(formatMarkdown({ columns: ['id', 'n'], rows: [['x|y', 1], ['line\nbreak', null]] }, '∅'), [
+    '| id | n |',
+    '| --- | ---: |',
+    '| x\\|y | 1 |',
+    '| line\\\\nbreak | ∅ |',
+  ])
+})
+
+test('expanded: a -[ RECORD n ]- line as wide as the widest name | value, names padded, NULL as set', () => {
+  assert.equal(formatExpanded({ columns: ['id', 'balance'], rows: [['alice', 100], ['bob', null]] }, '(null)'), [
+    '-[ RECORD 1 ]---',
+    'id      | alice',
+    'balance | 100',
+    '-[ RECORD 2 ]---',
+    'id      | bob',
+    'balance | (null)',
+  ])
+  assert.equal(formatExpanded({ columns: ['a'], rows: [] }), [])
+})
+
+test('NULL display: the aligned table writes NULL as \\pset null says', () => {
+  const r = { columns: ['k', 'v'], rows: [[1, null]], rowsAffected: 0, commit }
+  assert.equal(formatTable(r, '', '(null)').slice(2, 3), [' 1 | (null)'])
+  assert.equal(formatTable(r, '', '').slice(2, 3), [' 1 |'])
+  assert.equal(formatUnaligned(r, ''), ['k|v', '1|'])
+})
+
+test('render: \\x on, auto by the terminal width, and every format', () => {
+  const r = { columns: ['id', 'note'], rows: [['a', 'y'.repeat(50)]], rowsAffected: 0, commit }
+  const foot = '(1 row)  commit {batch: 7, seq: 2}'
+  assert.is(renderResult(r, '', settings({ expanded: 'off' }), 20)[0], ` id | ${' '.repeat(23)}note`)
+  assert.equal(renderResult(r, '', settings({ expanded: 'on' }), 200).slice(0, 1), ['-[ RECORD 1 ]' + '-'.repeat(4 + 3 + 50 - 13)])
+  // auto: the aligned table is 57 columns wide (its separator line).
+  assert.match(renderResult(r, '', settings({ expanded: 'auto' }), 56)[0] as string, /^-\[ RECORD 1 \]/)
+  assert.match(renderResult(r, '', settings({ expanded: 'auto' }), 57)[0] as string, /^ id \|/)
+  assert.match(renderResult(r, '', settings({ expanded: 'auto' }), null)[0] as string, /^ id \|/)
+  assert.is(renderResult(r, '', settings({ format: 'csv' }), null).join('\n'), `id,note\na,${'y'.repeat(50)}`)
+  assert.equal(renderResult(r, '', settings({ format: 'unaligned' }), null), ['id|note', `a|${'y'.repeat(50)}`, foot])
+  assert.equal(JSON.parse(renderResult({ ...r, rows: [[2n ** 60n, null]] }, '', settings({ format: 'json' }), null)[0] as string),
+    { columns: ['id', 'note'], rows: [[{ $int: '1152921504606846976' }, null]], rowsAffected: 0, commit })
+  assert.equal(renderResult({ columns: [], rows: [], rowsAffected: 2, commit }, 'INSERT', settings({ format: 'csv' }), null), ['INSERT: 2 rows affected  commit {batch: 7, seq: 2}'])
+  // A listing's title sits above the aligned form only; its footer under aligned and unaligned.
+  const listing = { title: 'Tables', grid: { columns: ['name'], rows: [['t']] }, footer: '(1 row)' }
+  assert.equal(renderListing(listing, settings({}), null), ['Tables', ' name', '------', ' t', '(1 row)'])
+  assert.equal(renderListing(listing, settings({ format: 'csv' }), null), ['name', 't'])
+  assert.equal(renderListing(listing, settings({ format: 'markdown' }), null), ['| name |', '| --- |', '| t |'])
+})
+
+test.run()

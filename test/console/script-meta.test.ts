@@ -1,0 +1,112 @@
+// Meta-commands in -e and -f scripts, as psql reads them in -f files: they run where they stand, a bad one
+// stops the script with exit 1 and one line on stderr, \q ends it with 0, \i nests (bounded), \e and
+// \watch are refused outside the REPL, and no pager runs when stdout is not a terminal.
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { INCLUDE_DEPTH_MAX } from '../../src/console/run-script.js'
+import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { describeRun, runCli, shellQuote, type Run } from './support.js'
+
+let server: ServerProcess | null = null
+const tmp = tempDir('acheron-console-script-meta-')
+test.before(async () => {
+  server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+})
+test.after(async () => {
+  await server?.kill()
+  tmp.cleanup()
+})
+
+async function run(args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> {
+  const full = ['console', (server as ServerProcess).url, ...args]
+  const r = await runCli(full, { env })
+  return { ...r, why: describeRun(full, r) }
+}
+
+test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\d), \\q ends the script with 0 and nothing after it runs', async () => {
+  const file = join(tmp.dir, 'setup.sql')
+  writeFileSync(file, [
+    'CREATE TABLE m1 (k INTEGER PRIMARY KEY, v TEXT);',
+    "INSERT INTO m1 VALUES (1, 'a,b'), (2, NULL);",
+    '\\pset format csv',
+    "\\pset null 'NULL'",
+    'SELECT k, v FROM m1',
+    '  ORDER BY k;',
+    '\\pset format aligned',
+    '\\x on',
+    'SELECT k FROM m1 WHERE k = 1;',
+    '\\x off',
+    '\\dt m?',
+    '\\d M1',
+    '\\q',
+    'INSERT INTO m1 VALUES (3, \'after quit\');',
+  ].join('\n'))
+  const r = await run(['-f', file])
+  assert.is(r.code, 0, r.why)
+  assert.is(r.stderr, '', r.why)
+  assert.ok(r.stdout.includes('Output format is csv.\nNull display is "NULL".\nk,v\n1,"a,b"\n2,NULL\nOutput format is aligned.\n'), r.why)
+  assert.match(r.stdout, /Expanded display is on\.\n-\[ RECORD 1 \]-*\nk \| 1\n\(1 row\) {2}commit/, r.why)
+  assert.match(r.stdout, /Tables\n name \| partitions \| key \| columns\n-+\+[-+]+\n m1 +\| +2 \| k +\| +2\n\(1 row\)/, r.why)
+  assert.match(r.stdout, /Table "m1"\n[^\n]+\n[^\n]+\n k +\| INTEGER \| not null \| NULL +\| primary key\n v +\| TEXT +\| +\| NULL +\|\nPartitions: 2\n/, r.why)
+  const after = await run(['--json', '-e', 'SELECT COUNT(*) AS n FROM m1;'])
+  assert.equal((JSON.parse(after.stdout) as { rows: unknown[][] }).rows, [[2]], after.why)
+})
+
+test('a bad meta-command stops the script: exit 1, one line on stderr, the statements after it not sent', async () => {
+  const cases: [string, RegExp][] = [
+    // The second -e is '-e #2'; the warning says where the line stands in it, as psql does for -f files.
+    ['\\pset format html', /^-e #2:1: \\pset: unknown format "html" \(aligned, csv, json, markdown, unaligned\)\n$/],
+    ['\\frob', /^-e #2:1: unknown meta-command \\frob: \\help lists them\n$/],
+    ['\\watch 1', /^-e #2:1: \\watch: only in the interactive console\n$/],
+    ['\\e', /^-e #2:1: \\e: only in the interactive console\n$/],
+    ['\\d nosuch_table', /^-e #2:1: \\d: no table matches "nosuch_table"\n$/],
+    ['\\i no/such.sql', /^-e #2:1: \\i: cannot read no\/such\.sql: ENOENT/],
+  ]
+  for (const [line, stderr] of cases) {
+    const r = await run(['-e', 'CREATE TABLE IF NOT EXISTS m2 (k INTEGER PRIMARY KEY);', '-e', `${line}\nINSERT INTO m2 VALUES (1);`])
+    assert.is(r.code, 1, r.why)
+    assert.match(r.stderr, stderr, r.why)
+    assert.not.match(r.stdout, /INSERT/, r.why)
+  }
+  const count = await run(['--json', '-e', 'SELECT COUNT(*) AS n FROM m2;'])
+  assert.equal((JSON.parse(count.stdout) as { rows: unknown[][] }).rows, [[0]], count.why)
+})
+
+test('\\i in a script runs another file (relative to the cwd); a file including itself stops at the depth bound', async () => {
+  const inner = join(tmp.dir, 'inner.sql')
+  writeFileSync(inner, 'SELECT 41 + 1 AS answer;\n')
+  const r = await run(['-e', `\\i ${shellQuote(inner)}\nSELECT 'back' AS outer_file;`])
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /^ answer\n-+\n +42\n\(1 row\)[^\n]*\n\n outer_file\n-+\n back\n/, r.why)
+  const loop = join(tmp.dir, 'loop.sql')
+  writeFileSync(loop, `SELECT 1 AS one;\n\\i ${shellQuote(loop)}\n`)
+  const l = await run(['-f', loop])
+  assert.is(l.code, 1, l.why)
+  assert.is(l.stdout.split('(1 row)').length - 1, INCLUDE_DEPTH_MAX + 1, l.why)
+  const path = loop.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  assert.match(l.stderr, new RegExp(`^${path}:2: \\\\i: ${path}: files nest deeper than ${INCLUDE_DEPTH_MAX} \\(does one include itself\\?\\)\n$`), l.why)
+})
+
+test('--json: stdout holds only JSON lines; what meta-commands say goes to stderr', async () => {
+  const r = await run(['--json', '-e', "\\pset null '-'\n\\timing on\n\\conninfo\nSELECT NULL AS n;"])
+  assert.is(r.code, 0, r.why)
+  const lines = r.stdout.trimEnd().split('\n')
+  assert.is(lines.length, 1, r.why)
+  assert.equal((JSON.parse(lines[0] as string) as { rows: unknown[][] }).rows, [[null]], r.why)
+  assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\n$/, r.why)
+})
+
+test('no pager when stdout is not a terminal, however tall the result', async () => {
+  const log = join(tmp.dir, 'pager.log')
+  const pager = join(tmp.dir, 'pager.sh')
+  writeFileSync(pager, `#!/bin/sh\ncat > ${shellQuote(log)}\n`, { mode: 0o755 })
+  const values = Array.from({ length: 300 }, (_, i) => `(${i})`).join(', ')
+  const r = await run(['-e', `CREATE TABLE m3 (k INTEGER PRIMARY KEY); INSERT INTO m3 VALUES ${values}; SELECT k FROM m3;`], { PAGER: `sh ${shellQuote(pager)}` })
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /\(300 rows\)/, r.why)
+  assert.not.ok(existsSync(log), 'the pager ran')
+})
+
+test.run()
