@@ -67,8 +67,9 @@ export async function listFunctions(query: CatalogQuery, pattern: string | null,
 }
 
 /** A column's DEFAULT as SQL writes it. */
-function literal(v: unknown): string | null {
-  if (v === null || v === undefined) return null
+/** A default as SQL would write it; none (NULL) is blank, as psql shows it, whatever \pset null says. */
+function literal(v: unknown): string {
+  if (v === null || v === undefined) return ''
   return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v)
 }
 

@@ -104,7 +104,7 @@ test('\\x on and auto, \\pset null, format csv and markdown, \\pset alone; bad a
   await t.waitForText('Expanded display is on.')
   t.line("SELECT id, note FROM account WHERE id = 'alice';")
   let s = after(await t.waitForText('(1 row)'), 'acheron> SELECT id')
-  assert.match(s, /\n-\[ RECORD 1 \]-*\nid {3}\| alice\nnote \|\n\(1 row\)/, s)
+  assert.match(s, /\n-\[ RECORD 1 \]-*\nid {3}\| alice\nnote \| NULL\n\(1 row\)/, s)
 
   t.line('\\pset null (null)')
   await t.waitForText('Null display is "(null)".')
