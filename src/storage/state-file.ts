@@ -16,6 +16,7 @@ import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
+import type { ModuleShipped } from '../schema/function-runtime.js'
 import { compareKeys, partitionOf, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
@@ -42,7 +43,8 @@ export interface CatalogChange {
   readonly catalog: CatalogData
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
-  readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
+  /** With, where the coordinator had one, the compiled form the state thread's runtime adopts (ModuleShipped). */
+  readonly addedModules?: readonly ModuleShipped[]
   /** Modules no function runs any more (collected at the DDL's position). */
   readonly removedModules?: readonly string[]
 }

@@ -759,7 +759,8 @@ export class Engine {
       catalog: e.change.catalog,
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
       ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
-      ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules } : {}),
+      // With their compiled forms: the state thread runs functions too (a BEGIN … COMMIT holding a query).
+      ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules.map(([h, b]) => [h, b, this.preparedForm(h)] as const) } : {}),
       ...(e.change.removedModules !== undefined && e.change.removedModules.length > 0 ? { removedModules: e.change.removedModules } : {}),
     }
     if (e.writes.length > 0) {

@@ -60,6 +60,8 @@ export class StateService {
   private readonly modules = new Map<string, Uint8Array>()
   private host: ExecutionHost | null = null
   private hostModules = new Set<string>()
+  /** Compiled forms of modules added since the execution host last took its catalog (it adopts them). */
+  private readonly prepared = new Map<string, unknown>()
   private timer: NodeJS.Timeout | null = null
   private failedCheckpoints = 0
   private readonly failureLog: RateLimitedLog
@@ -89,8 +91,14 @@ export class StateService {
     this.file.apply(e)
     if (e.change !== undefined) {
       this.catalog = new Catalog(e.change.catalog)
-      for (const [h, b] of e.change.addedModules ?? []) this.modules.set(h, b)
-      for (const h of e.change.removedModules ?? []) this.modules.delete(h)
+      for (const [h, b, form] of e.change.addedModules ?? []) {
+        this.modules.set(h, b)
+        if (form !== undefined) this.prepared.set(h, form)
+      }
+      for (const h of e.change.removedModules ?? []) {
+        this.modules.delete(h)
+        this.prepared.delete(h)
+      }
     }
     if (this.policy.intervalMs === 0 || this.file.uncommittedWrites >= this.policy.writesMax) this.checkpoint()
     else if (this.timer === null) this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, this.policy.intervalMs)
@@ -142,7 +150,8 @@ export class StateService {
       for (const h of [...this.hostModules]) if (!this.modules.has(h)) this.hostModules.delete(h)
       const fresh = [...this.modules].filter(([h]) => !this.hostModules.has(h))
       for (const [h] of fresh) this.hostModules.add(h)
-      this.host.setCatalog(this.catalog.data, fresh)
+      this.host.setCatalog(this.catalog.data, fresh.map(([h, b]) => [h, b, this.prepared.get(h)]))
+      this.prepared.clear()
     }
     return this.host
   }
