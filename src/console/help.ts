@@ -26,7 +26,8 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
   \conninfo            the server's URL, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
   \r                   forget the statement being typed, and a BEGIN block not yet sent
-  \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed
+  \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed, or stops
+                       waiting for one that runs (it still runs; its outcome is shown later)
   Tab completes keywords, meta-commands, tables, columns and functions; Up/Down walk the history
 
 SQL (docs/sql.md):

@@ -12,12 +12,14 @@ import { runMeta, type MetaHost } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
-import type { Session } from './session.js'
+import type { Session, UnitOutcome } from './session.js'
 import { statementsOf } from './source.js'
 import { terminalOf } from './terminal.js'
 import { rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
+/** What send() answers when Ctrl-C stopped the wait. */
+const STOPPED_WAITING = Symbol('stopped waiting')
 /** Between BEGIN and COMMIT, like psql's `=*>`. */
 export const BLOCK_PROMPT = 'acheron*> '
 
@@ -51,7 +53,8 @@ export class Repl implements MetaHost {
   /** Aborted by Ctrl-C while a \watch runs. */
   private watchStop: AbortController | null = null
   private running = false
-  private interruptsWhileRunning = 0
+  /** While a statement runs: stops waiting for it (Ctrl-C). */
+  private stopWaiting: (() => void) | null = null
   private quitting = false
   private linesQueued = 0
   private queue: Promise<void> = Promise.resolve()
@@ -132,12 +135,12 @@ export class Repl implements MetaHost {
       return false
     }
     if (this.running) {
-      this.interruptsWhileRunning++
-      if (this.interruptsWhileRunning >= 2) {
-        this.options.output.write('\n')
-        return true
+      if (this.stopWaiting === null) {
+        this.options.printer.warn('\n\\i runs its file to the end; Ctrl-C stops the wait for a single statement only')
+        return false
       }
-      this.options.printer.warn('\nThe statement in flight cannot be cancelled: its outcome will be shown. Ctrl-C again leaves the console.')
+      this.options.output.write('^C\n')
+      this.stopWaiting()
       return false
     }
     rl.write(null, { ctrl: true, name: 'e' })
@@ -187,6 +190,11 @@ export class Repl implements MetaHost {
       }
       const outcome = await this.send(unit)
       this.names.invalidate()
+      if (outcome === STOPPED_WAITING) {
+        const skipped = units.slice(i + 1).reduce((n, u) => n + u.statements.length, 0) + this.grouper.discard()
+        printer.warn(`Stopped waiting: the statement was sent and runs on the server all the same (a sequenced transaction is never cancelled); its outcome is shown when it arrives.${skipped > 0 ? ` (${skipped} later statement${skipped === 1 ? '' : 's'} of this input not run)` : ''}`)
+        return false
+      }
       if (outcome.ok) await printer.results(outcome.results, unit.statements)
       else printer.failure(outcome.failure)
       if (this.timing) printer.timing(outcome.elapsedMs)
@@ -202,14 +210,32 @@ export class Repl implements MetaHost {
     return true
   }
 
-  private async send(unit: Unit): ReturnType<Session['run']> {
+  /**
+   * Sends a unit and waits for its outcome, or until Ctrl-C stops the wait (STOPPED_WAITING): the unit
+   * still runs, and its outcome is printed when it comes, with the prompt drawn again under it.
+   */
+  private async send(unit: Unit): Promise<UnitOutcome | typeof STOPPED_WAITING> {
     this.running = true
-    this.interruptsWhileRunning = 0
+    const sent = this.options.session.run(unit)
+    const stopped = new Promise<typeof STOPPED_WAITING>((resolve) => { this.stopWaiting = () => resolve(STOPPED_WAITING) })
     try {
-      return await this.options.session.run(unit)
+      const first = await Promise.race([sent, stopped])
+      if (first === STOPPED_WAITING) void sent.then((late) => this.showLate(late, unit), () => {})
+      return first
     } finally {
       this.running = false
+      this.stopWaiting = null
     }
+  }
+
+  private async showLate(outcome: UnitOutcome, unit: Unit): Promise<void> {
+    const { printer, output } = this.options
+    output.write('\n')
+    printer.note('The outcome of the statement you stopped waiting for:')
+    if (outcome.ok) await printer.results(outcome.results, unit.statements)
+    else printer.failure(outcome.failure)
+    this.names.invalidate()
+    this.rl?.prompt(true)
   }
 
   // MetaHost (meta-commands.ts): what \q, \r, \i, \e and \watch do in the REPL.
@@ -230,7 +256,6 @@ export class Repl implements MetaHost {
     const runner = new ScriptRunner(this.session, this.printer, this.options.baseDir)
     runner.timing = this.timing
     this.running = true
-    this.interruptsWhileRunning = 0
     try {
       return await runner.include(path) && await runner.finish()
     } finally {

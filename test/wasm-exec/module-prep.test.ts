@@ -10,28 +10,12 @@ import { AcheronError, open } from '../../src/index.js'
 import { prepThread } from '../../src/wasm-exec/prep-thread.js'
 import { createRuntime } from '../../src/wasm-exec/runtime.js'
 import type { FunctionRuntime, ModuleSource } from '../../src/schema/function-runtime.js'
+import { bigModule } from '../support/big-module.js'
 import { tempDir } from '../support/tmp.js'
 import { guest } from './setup.js'
-import { ABI_WAT, wat } from './wat.js'
+import { wat } from './wat.js'
 
 const source = (bytes: Uint8Array): ModuleSource => ({ hash: createHash('sha256').update(bytes).digest('hex'), bytes })
-
-/** A module of `n` small looping functions: binaryen's instrumentation of it takes a while (~1 s per 2,000). */
-function bigModule(n: number): Uint8Array {
-  const fns: string[] = []
-  for (let i = 0; i < n; i++) {
-    fns.push(`(func $f${i} (param $x i32) (result i32) (local $i i32)
-      (loop $l
-        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $i) (i32.const ${i}))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
-      (local.get $x))`)
-  }
-  return wat(`(module ${ABI_WAT}
-    (memory (export "memory") 1 1)
-    ${fns.join('\n')}
-    (func (export "run") (call $set_int (i32.const 1) (i64.extend_i32_u (call $f${n - 1} (i32.const 1))))))`)
-}
 
 const caught = (fn: () => unknown): AcheronError | null => {
   try {
