@@ -1,0 +1,37 @@
+// What one `acheron bench` run was asked for, shared by the systems it runs, and what each system measured.
+import type { Measured } from './closed-loop.js'
+import { keyDistribution } from './rng.js'
+import { laneRandom, type Txn, type Workload } from './workloads.js'
+
+export interface BenchSettings {
+  workload: Workload
+  keys: number
+  clients: number
+  inflight: number
+  durationS: number
+  warmupS: number
+  theta: number
+  seed: number
+  partitions: number
+  /** Execution workers of the Acheron server; undefined: its default. */
+  workers: number | undefined
+  /** Transactions per fsynced SQLite transaction (the SQLite peer). */
+  sqliteGroup: number
+}
+
+export type SystemName = 'acheron' | 'postgres' | 'sqlite'
+
+export interface SystemResult {
+  system: SystemName
+  /** How it was driven, e.g. "32 × 1" or "1 thread, 1000/commit". */
+  load: string
+  measured: Measured
+  /** Anything a reader needs to read the row right (batch sizes, failure codes, ...). */
+  notes: string[]
+}
+
+/** The transaction stream of lane `lane`: the same for every system of one run. */
+export function laneStreams(s: BenchSettings): (lane: number) => () => Txn {
+  const key = keyDistribution(s.keys, s.theta)
+  return (lane) => s.workload.stream(s.keys, key, laneRandom(s.seed, lane))
+}

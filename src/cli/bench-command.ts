@@ -1,0 +1,217 @@
+// `acheron bench ycsbt|smallbank|tpcc [options]` (CONTRACT.md §7, §8): runs one workload on Acheron and,
+// with --peers, the same transactions on PostgreSQL 15 and on SQLite alone in the same run, and prints one
+// row per system and the throughput ratios. Only same-run ratios mean much on a shared, noisy machine.
+import { cpus, loadavg } from 'node:os'
+import { parseArgs } from 'node:util'
+import { runAcheron } from '../bench/acheron-system.js'
+import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
+import type { BenchSettings, SystemName, SystemResult } from '../bench/settings.js'
+import { runSqlite } from '../bench/sqlite-system.js'
+import { WORKLOADS } from '../bench/workloads.js'
+
+/** Bounds on the options: a run must fit the machine and end. */
+const CLIENTS_MAX = 1_000
+const LANES_MAX = 10_000
+const DURATION_S_MAX = 3_600
+const KEYS_MAX = 10_000_000
+
+/** `acheron bench --help`. */
+export const BENCH_USAGE = `usage: acheron bench ycsbt|smallbank|tpcc [options]
+
+Runs a workload on a fresh Acheron server (acheron serve on a temporary data directory, --sync full,
+loopback WebSocket) with closed-loop clients, and prints one row per system: throughput (committed
+txn/s), p50/p99/max latency in ms, aborts and the abort rate, conflict aborts, client retries and
+failures. With --peers it runs the same seeded transactions in the same run on PostgreSQL 15
+(SERIALIZABLE, PL/pgSQL, fsync on; retries serialization failures up to ${PG_TRIES_MAX} tries) and on SQLite
+alone (one thread, WAL, synchronous=FULL, --sqlite-group transactions per commit), and prints the
+Acheron/PostgreSQL and Acheron/SQLite throughput ratios (docs/benchmarks.md).
+
+workloads:
+  ycsbt       transfers between 2 keys: 2 reads + 2 writes (usertable.transfer)
+  smallbank   the six SmallBank transactions in the standard mix (sb_account.*)
+  tpcc        not in this version yet
+
+  --clients N        client connections (default 32)
+  --inflight N       requests each client keeps outstanding (default 1)
+  --duration S       seconds measured (default 10)
+  --warmup S         seconds run before measuring (default 2)
+  --keys N           rows (accounts) loaded (default 100000)
+  --theta Z          key skew: 0 uniform, else Zipf with this exponent, 0 <= Z < 1 (default 0)
+  --seed S           seeds the transaction streams; a seed replays the same transactions (default 1)
+  --partitions N     partitions of the Acheron table (default 8)
+  --workers N        execution worker threads of the Acheron server (default: acheron serve's, min(2, cores))
+  --peers            also runs PostgreSQL 15 (needs its binaries, /usr/lib/postgresql/15/bin or PG_BIN)
+                     and SQLite, and prints the ratios
+  --sqlite-group N   transactions per fsynced SQLite transaction of the SQLite peer (default 1000)
+  --json             one JSON object per system on stdout (workload, system, settings, txnPerSec, p50Ms,
+                     p99Ms, maxMs, aborts, retries, ...); everything else goes to stderr`
+
+function number(name: string, v: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
+  if (v === undefined) return fallback
+  const n = Number(v)
+  if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < min || n > max) {
+    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v}`)
+  }
+  return n
+}
+
+function parseTheta(v: string | undefined): number {
+  if (v === undefined) return 0
+  const n = Number(v)
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new Error(`--theta must be a number in [0, 1) (0: uniform keys; 0.99: YCSB's Zipf skew), not ${v}`)
+  return n
+}
+
+interface Parsed { settings: BenchSettings; peers: boolean; json: boolean }
+
+/** The settings, or a number: the exit code of a run that ends before measuring anything. */
+function parse(args: string[], err: (line: string) => void): Parsed | number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      clients: { type: 'string' }, inflight: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
+      keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
+      workers: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  })
+  const [name, ...extra] = positionals
+  if (name === undefined) throw new Error('give a workload: acheron bench ycsbt|smallbank|tpcc [options] (acheron bench --help)')
+  if (extra.length > 0) throw new Error(`one workload at a time, not ${positionals.join(' ')}`)
+  if (name === 'tpcc') {
+    err('acheron bench tpcc: not in this version yet (ycsbt and smallbank are)')
+    return 2
+  }
+  const workload = WORKLOADS[name]
+  if (workload === undefined || !Object.hasOwn(WORKLOADS, name)) throw new Error(`'${name}' is not a workload: give ycsbt, smallbank or tpcc`)
+  const clients = number('clients', values.clients, 32, 1, CLIENTS_MAX, true)
+  const inflight = number('inflight', values.inflight, 1, 1, LANES_MAX, true)
+  if (clients * inflight > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${clients * inflight}`)
+  if (values.peers && clients * inflight > PG_CONNECTIONS_MAX) {
+    throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${clients * inflight}`)
+  }
+  const settings: BenchSettings = {
+    workload, clients, inflight,
+    durationS: number('duration', values.duration, 10, 0.1, DURATION_S_MAX, false),
+    warmupS: number('warmup', values.warmup, 2, 0, DURATION_S_MAX, false),
+    keys: number('keys', values.keys, 100_000, 2, KEYS_MAX, true),
+    theta: parseTheta(values.theta),
+    seed: number('seed', values.seed, 1, 0, 2 ** 32 - 1, true),
+    partitions: number('partitions', values.partitions, 8, 1, 1024, true),
+    workers: values.workers === undefined ? undefined : number('workers', values.workers, 0, 0, 64, true),
+    sqliteGroup: number('sqlite-group', values['sqlite-group'], 1000, 1, 100_000, true),
+  }
+  return { settings, peers: values.peers, json: values.json }
+}
+
+const SYSTEM_TITLES: Record<SystemName, string> = { acheron: 'Acheron', postgres: 'PostgreSQL', sqlite: 'SQLite' }
+const ms = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(2))
+const round3 = (x: number): number | null => (Number.isNaN(x) ? null : Math.round(x * 1000) / 1000)
+
+function txnPerSec(r: SystemResult): number {
+  return r.measured.committed / r.measured.seconds
+}
+
+function abortRate(r: SystemResult): number {
+  const m = r.measured
+  const all = m.committed + m.aborted + m.failed
+  return all === 0 ? 0 : m.aborted / all
+}
+
+function tableRow(r: SystemResult): string {
+  const m = r.measured
+  const failures = [...m.failures].map(([code, n]) => `${code}: ${n}`).join(', ')
+  return `| ${SYSTEM_TITLES[r.system]} | ${r.load} | ${Math.round(txnPerSec(r))} | ${ms(m.latency.percentile(0.5))} | ${ms(m.latency.percentile(0.99))} | ${ms(m.latency.count === 0 ? NaN : m.latency.maxMs)} `
+    + `| ${m.aborted} | ${(abortRate(r) * 100).toFixed(2)}% | ${m.conflicts} | ${m.retries} | ${m.failed}${failures === '' ? '' : ` (${failures})`} |`
+}
+
+function jsonRow(s: BenchSettings, r: SystemResult): string {
+  const m = r.measured
+  return JSON.stringify({
+    workload: s.workload.name, system: r.system,
+    settings: { keys: s.keys, theta: s.theta, seed: s.seed, durationS: s.durationS, warmupS: s.warmupS, load: r.load,
+      ...(r.system === 'sqlite' ? { group: s.sqliteGroup } : { clients: s.clients, inflight: s.inflight }),
+      ...(r.system === 'acheron' ? { partitions: s.partitions, workers: s.workers ?? null, sync: 'full' } : {}),
+      ...(r.system === 'postgres' ? { isolation: 'serializable', triesMax: PG_TRIES_MAX } : {}) },
+    txnPerSec: Math.round(txnPerSec(r)), p50Ms: round3(m.latency.percentile(0.5)), p99Ms: round3(m.latency.percentile(0.99)),
+    maxMs: round3(m.latency.count === 0 ? NaN : m.latency.maxMs), aborts: m.aborted, abortRate: abortRate(r),
+    conflictAborts: m.conflicts, retries: m.retries, failed: m.failed,
+  })
+}
+
+export async function benchCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const parsed = parse(args, err)
+  if (typeof parsed === 'number') return parsed
+  const { settings: s, peers, json } = parsed
+  const info = json ? err : out
+  const cleanups: (() => void)[] = []
+  const cleanup = (): void => {
+    while (cleanups.length > 0) {
+      try { cleanups.pop()?.() } catch (e) { err(`cleanup: ${(e as Error).message}`) }
+    }
+  }
+  const onSignal = (signal: string): void => {
+    err(`${signal}: stopping the servers and deleting their data`)
+    cleanup()
+    process.exit(130)
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  process.once('exit', cleanup)
+
+  const cpu = cpus()
+  info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
+  info(`${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
+  info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
+  const pgMissing = peers ? postgresMissing() : null
+  if (pgMissing !== null) err(`acheron bench: WARNING: PostgreSQL IS NOT RUN: ${pgMissing}. The other systems run.`)
+
+  let code = 0
+  const results: SystemResult[] = []
+  const notRun: { system: SystemName; why: string }[] = []
+  const attempt = async (system: SystemName, run: () => Promise<SystemResult> | SystemResult): Promise<void> => {
+    try {
+      results.push(await run())
+    } catch (e) {
+      if (system === 'acheron') throw e
+      // A peer that fails does not hide the others' numbers, but the run fails.
+      code = 1
+      notRun.push({ system, why: `FAILED: ${(e as Error).message.split('\n')[0] ?? ''}` })
+      err(`acheron bench: ${SYSTEM_TITLES[system]} failed: ${(e as Error).message}`)
+    }
+  }
+  try {
+    await attempt('acheron', () => runAcheron(s, cleanups))
+    if (peers) {
+      if (pgMissing === null) await attempt('postgres', () => runPostgres(s, cleanups))
+      else notRun.push({ system: 'postgres', why: `NOT RUN: ${pgMissing}` })
+      await attempt('sqlite', () => runSqlite(s, cleanups))
+    }
+  } finally {
+    cleanup()
+  }
+
+  if (json) for (const r of results) out(jsonRow(s, r))
+  else {
+    out('')
+    out('| system | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
+    out('|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const r of results) out(tableRow(r))
+    for (const n of notRun) out(`| ${SYSTEM_TITLES[n.system]} | ${n.why} |`)
+  }
+  if (peers) {
+    info('')
+    const acheron = results.find((r) => r.system === 'acheron')
+    for (const peer of ['postgres', 'sqlite'] as const) {
+      const p = results.find((r) => r.system === peer)
+      const ratio = acheron === undefined || p === undefined || txnPerSec(p) === 0 ? null : txnPerSec(acheron) / txnPerSec(p)
+      info(`Acheron / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${notRun.find((n) => n.system === peer)?.why ?? 'no result'})` : ratio.toFixed(2)}`)
+    }
+  }
+  info('')
+  for (const r of results) for (const note of r.notes) info(`- ${SYSTEM_TITLES[r.system]}: ${note}`)
+  info('- txn/s: committed transactions per second in the measured window; aborts: transactions their own logic rolled back; '
+    + 'conflict aborts: aborts for a concurrency conflict (retried); retries: times a client sent a transaction again; failed: gave up or an error')
+  return code
+}
