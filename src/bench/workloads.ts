@@ -206,6 +206,8 @@ CREATE FUNCTION sb_amalgamate(a int, dest int) RETURNS bigint LANGUAGE plpgsql A
 DECLARE total bigint; c bigint;
 BEGIN
   SELECT checking + savings INTO STRICT total FROM sb_account WHERE id = a;
+  -- The guest deposits through deposit_checking, which refuses a negative amount (after write_check's penalties).
+  IF total < 0 THEN RAISE EXCEPTION 'deposit amount must not be negative'; END IF;
   UPDATE sb_account SET checking = 0, savings = 0 WHERE id = a;
   SELECT checking INTO STRICT c FROM sb_account WHERE id = dest;
   UPDATE sb_account SET checking = c + total WHERE id = dest;
@@ -263,6 +265,8 @@ END $$;`,
           }
           case 'amalgamate': {
             const [c, s] = row(t.key)
+            // The guest deposits through deposit_checking, which refuses a negative amount.
+            if (c + s < 0) return 'aborted'
             setBoth.run(0, 0, t.key)
             setChecking.run(row(x)[0] + c + s, x)
             return 'committed'

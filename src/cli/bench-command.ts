@@ -197,8 +197,12 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
     out('')
     out('| system | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
     out('|---|---|---|---|---|---|---|---|---|---|---|')
-    for (const r of results) out(tableRow(r))
-    for (const n of notRun) out(`| ${SYSTEM_TITLES[n.system]} | ${n.why} |`)
+    for (const system of ['acheron', 'postgres', 'sqlite'] as const) {
+      const r = results.find((x) => x.system === system)
+      const n = notRun.find((x) => x.system === system)
+      if (r !== undefined) out(tableRow(r))
+      else if (n !== undefined) out(`| ${SYSTEM_TITLES[system]} | ${n.why} |`)
+    }
   }
   if (peers) {
     info('')
