@@ -8,11 +8,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { closedLoop, type Outcome } from './closed-loop.js'
-import { laneStreams, type BenchSettings, type SystemResult } from './settings.js'
+import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 import { WsClient } from './ws-client.js'
 
-/** Rows per INSERT statement while loading. */
-const LOAD_ROWS_PER_STATEMENT = 5_000
 const SERVER_START_TIMEOUT_MS = 60_000
 
 interface Server {
@@ -69,12 +67,8 @@ async function startServer(dir: string, s: BenchSettings, cleanups: (() => void)
 async function load(admin: WsClient, s: BenchSettings): Promise<void> {
   const a = s.workload.acheron
   const hex = readFileSync(new URL(`../../guest/${a.guest}.wasm`, import.meta.url)).toString('hex')
-  const functions = a.functions.map((f) => `CREATE FUNCTION ${f} FROM WASM X'${hex}';`).join(' ')
-  await admin.must({ op: 'sql', sql: `CREATE TABLE ${a.table} (${a.columns}) PARTITIONS ${s.partitions}; ${functions}` })
-  for (let i = 0; i < s.keys; i += LOAD_ROWS_PER_STATEMENT) {
-    const rows = Array.from({ length: Math.min(LOAD_ROWS_PER_STATEMENT, s.keys - i) }, (_, j) => a.row(i + j))
-    await admin.must({ op: 'sql', sql: `INSERT INTO ${a.table} VALUES ${rows.join(', ')}` })
-  }
+  await admin.must({ op: 'sql', sql: a.ddl(s.partitions, hex) })
+  for (const sql of a.load(scale(s))) await admin.must({ op: 'sql', sql })
 }
 
 async function stats(admin: WsClient): Promise<Record<string, number>> {

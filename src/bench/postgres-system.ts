@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import type { Client as PgClient } from 'pg'
 import { closedLoop, type Outcome } from './closed-loop.js'
 import { PG_BIN, startPgCluster } from './pg-cluster.js'
-import { laneStreams, type BenchSettings, type SystemResult } from './settings.js'
+import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 
 /** Tries per transaction, the first included, before it counts as failed. */
 export const PG_TRIES_MAX = 10
@@ -30,12 +30,14 @@ export function postgresMissing(): string | null {
 export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): Promise<SystemResult> {
   const lanes = s.clients * s.inflight
   if (lanes > PG_CONNECTIONS_MAX) throw new Error(`PostgreSQL needs one connection per request in flight: --clients × --inflight = ${lanes} is over ${PG_CONNECTIONS_MAX}`)
+  const p = s.workload.postgres
+  if (p === undefined) throw new Error(`${s.workload.name} has no PostgreSQL version yet`)
   const { default: pg } = await import('pg')
   const cluster = await startPgCluster(mkdtempSync(join(tmpdir(), 'acheron-bench-postgres-')))
   cleanups.push(() => cluster.stop())
   const clients: PgClient[] = []
   try {
-    cluster.psql(s.workload.postgres.schema(s.keys))
+    cluster.psql(p.schema(scale(s)))
     cluster.psql('VACUUM ANALYZE')
     cluster.psql('CHECKPOINT')
     for (let i = 0; i < lanes; i++) {
@@ -53,7 +55,7 @@ export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): P
       stream: laneStreams(s),
       run: async (lane, txn): Promise<Outcome> => {
         const c = clients[lane] as PgClient
-        const q = s.workload.postgres.call(txn)
+        const q = p.call(txn)
         let conflicts = 0
         for (let attempt = 1; ; attempt++) {
           try {

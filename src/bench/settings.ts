@@ -1,11 +1,14 @@
 // What one `acheron bench` run was asked for, shared by the systems it runs, and what each system measured.
 import type { Measured } from './closed-loop.js'
 import { keyDistribution } from './rng.js'
-import { laneRandom, type Txn, type Workload } from './workloads.js'
+import { laneRandom, type Scale, type Txn, type Workload } from './workloads.js'
 
 export interface BenchSettings {
   workload: Workload
   keys: number
+  /** TPC-C's warehouses and items per warehouse. */
+  warehouses: number
+  items: number
   clients: number
   inflight: number
   durationS: number
@@ -33,5 +36,9 @@ export interface SystemResult {
 /** The transaction stream of lane `lane`: the same for every system of one run. */
 export function laneStreams(s: BenchSettings): (lane: number) => () => Txn {
   const key = keyDistribution(s.keys, s.theta)
-  return (lane) => s.workload.stream(s.keys, key, laneRandom(s.seed, lane))
+  return (lane) => s.workload.stream(scale(s), key, laneRandom(s.seed, lane))
+}
+
+export function scale(s: BenchSettings): Scale {
+  return { keys: s.keys, warehouses: s.warehouses, items: s.items }
 }

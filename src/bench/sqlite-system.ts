@@ -8,21 +8,23 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { countOutcome, emptyMeasured, type Outcome } from './closed-loop.js'
-import { laneStreams, type BenchSettings, type SystemResult } from './settings.js'
+import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 
 const COMMITTED: Outcome = { kind: 'committed', conflicts: 0, retries: 0 }
 const ABORTED: Outcome = { kind: 'aborted', conflicts: 0, retries: 0 }
 
 export function runSqlite(s: BenchSettings, cleanups: (() => void)[]): SystemResult {
+  const w = s.workload.sqlite
+  if (w === undefined) throw new Error(`${s.workload.name} has no SQLite version yet`)
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-sqlite-'))
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   const db = new Database(join(dir, 'bench.db'))
   try {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
-    db.exec(s.workload.sqlite.schema)
-    s.workload.sqlite.load(db, s.keys)
-    const apply = s.workload.sqlite.prepare(db)
+    db.exec(w.schema)
+    w.load(db, scale(s))
+    const apply = w.prepare(db)
     const next = laneStreams(s)(0)
     const outcomes: Outcome[] = []
     const group = db.transaction(() => {

@@ -15,31 +15,39 @@ export interface Txn {
 /** The transaction logic over one SQLite connection: 'aborted' when the logic itself refuses (no write done). */
 export type SqliteTxn = (t: Txn) => 'committed' | 'aborted'
 
+/** How big the data is: keys (YCSB-T, SmallBank) or warehouses and items (TPC-C). */
+export interface Scale {
+  keys: number
+  warehouses: number
+  items: number
+}
+
 export interface Workload {
-  readonly name: 'ycsbt' | 'smallbank'
+  readonly name: 'ycsbt' | 'smallbank' | 'tpcc'
   readonly description: string
   /** A lane's transactions drawn from `rand`; `key` maps a uniform draw to a key (uniform or Zipf). */
-  stream(keys: number, key: (u: number) => number, rand: () => number): () => Txn
+  stream(scale: Scale, key: (u: number) => number, rand: () => number): () => Txn
   readonly acheron: {
     /** dist/guest/NAME.wasm */
     guest: string
-    table: string
-    /** CREATE TABLE's column list. */
-    columns: string
-    /** Functions registered from the guest module, as t.f (each exports f). */
-    functions: readonly string[]
-    /** One row of the initial load, as a VALUES tuple. */
-    row(i: number): string
+    /** The tables, in load order. */
+    tables: readonly string[]
+    /** CREATE TABLE and CREATE FUNCTION statements, the module given as hex. */
+    ddl(partitions: number, wasmHex: string): string
+    /** The INSERT statements of the initial load. */
+    load(scale: Scale): Iterable<string>
     call(t: Txn): { fn: string; key: number; args: number[] }
   }
-  readonly postgres: {
-    /** The table, its rows and the PL/pgSQL functions. */
-    schema(keys: number): string
-    call(t: Txn): { name: string; text: string; values: number[] }
+  /** Absent: this workload has no PostgreSQL version yet. */
+  readonly postgres?: {
+    /** The tables, their rows and the PL/pgSQL functions. */
+    schema(scale: Scale): string
+    call(t: Txn): { name: string; text: string; values: unknown[] }
   }
-  readonly sqlite: {
+  /** Absent: this workload has no SQLite version yet. */
+  readonly sqlite?: {
     schema: string
-    load(db: BetterSqlite3.Database, keys: number): void
+    load(db: BetterSqlite3.Database, scale: Scale): void
     prepare(db: BetterSqlite3.Database): SqliteTxn
   }
 }
@@ -61,6 +69,20 @@ function twoKeys(keys: number, key: (u: number) => number, rand: () => number): 
 const YCSBT_VALUE = 1_000_000_000
 const INSERT_BATCH_ROWS = 5_000
 
+/** INSERT statements of INSERT_BATCH_ROWS rows each: rows from..to-1 of `table`, each a VALUES tuple. */
+export function* insertStatements(table: string, from: number, to: number, row: (i: number) => string): Iterable<string> {
+  for (let i = from; i < to; i += INSERT_BATCH_ROWS) {
+    const rows: string[] = []
+    for (let k = i; k < Math.min(to, i + INSERT_BATCH_ROWS); k++) rows.push(row(k))
+    yield `INSERT INTO ${table} VALUES ${rows.join(', ')}`
+  }
+}
+
+/** CREATE FUNCTION statements: each [t.f, export] from one module. */
+export function functionStatements(functions: readonly (readonly [string, string])[], wasmHex: string): string {
+  return functions.map(([name, exp]) => `CREATE FUNCTION ${name} FROM WASM X'${wasmHex}' EXPORT '${exp}';`).join(' ')
+}
+
 function sqliteLoad(db: BetterSqlite3.Database, sql: string, keys: number, row: (i: number) => unknown[]): void {
   const ins = db.prepare(sql)
   for (let i = 0; i < keys; i += INSERT_BATCH_ROWS) {
@@ -77,7 +99,7 @@ function sqliteLoad(db: BetterSqlite3.Database, sql: string, keys: number, row: 
 export const YCSBT: Workload = {
   name: 'ycsbt',
   description: 'YCSB-T transfers: 2 keys per transaction, 2 reads + 2 writes',
-  stream(keys, key, rand) {
+  stream({ keys }, key, rand) {
     return () => {
       const [a, b] = twoKeys(keys, key, rand)
       return { type: 'transfer', key: a, args: [b, 1] }
@@ -85,14 +107,14 @@ export const YCSBT: Workload = {
   },
   acheron: {
     guest: 'ycsbt',
-    table: 'usertable',
-    columns: 'id INTEGER PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0, payload TEXT',
-    functions: ['usertable.transfer', 'usertable.add'],
-    row: (i) => `(${i}, ${YCSBT_VALUE}, NULL)`,
+    tables: ['usertable'],
+    ddl: (partitions, hex) => `CREATE TABLE usertable (id INTEGER PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0, payload TEXT) PARTITIONS ${partitions}; `
+      + functionStatements([['usertable.transfer', 'transfer'], ['usertable.add', 'add']], hex),
+    load: ({ keys }) => insertStatements('usertable', 0, keys, (i) => `(${i}, ${YCSBT_VALUE}, NULL)`),
     call: (t) => ({ fn: 'usertable.transfer', key: t.key, args: t.args }),
   },
   postgres: {
-    schema: (keys) => `
+    schema: ({ keys }) => `
 CREATE TABLE usertable (id INTEGER PRIMARY KEY, value BIGINT NOT NULL, payload TEXT);
 INSERT INTO usertable SELECT g, ${YCSBT_VALUE} FROM generate_series(0, ${keys - 1}) g;
 -- usertable.transfer of the guest: read and debit a (abort when it would go negative), read and credit b.
@@ -110,7 +132,7 @@ END $$;`,
   },
   sqlite: {
     schema: 'CREATE TABLE usertable (id INTEGER PRIMARY KEY, value INTEGER NOT NULL DEFAULT 0, payload TEXT)',
-    load: (db, keys) => sqliteLoad(db, 'INSERT INTO usertable (id, value) VALUES (?, ?)', keys, (i) => [i, YCSBT_VALUE]),
+    load: (db, { keys }) => sqliteLoad(db, 'INSERT INTO usertable (id, value) VALUES (?, ?)', keys, (i) => [i, YCSBT_VALUE]),
     prepare(db) {
       const get = db.prepare('SELECT value FROM usertable WHERE id = ?').pluck()
       const put = db.prepare('UPDATE usertable SET value = ? WHERE id = ?')
@@ -152,7 +174,7 @@ const SB_PAYMENT = 500
 export const SMALLBANK: Workload = {
   name: 'smallbank',
   description: 'SmallBank: Amalgamate 15%, Balance 15%, DepositChecking 15%, SendPayment 25%, TransactSavings 15%, WriteCheck 15%',
-  stream(keys, key, rand) {
+  stream({ keys }, key, rand) {
     return () => {
       let pick = rand() * 100
       let type = 'write_check'
@@ -172,14 +194,14 @@ export const SMALLBANK: Workload = {
   },
   acheron: {
     guest: 'smallbank',
-    table: 'sb_account',
-    columns: 'id INTEGER PRIMARY KEY, checking INTEGER NOT NULL DEFAULT 0, savings INTEGER NOT NULL DEFAULT 0',
-    functions: SMALLBANK_MIX.map((m) => `sb_account.${m.type}`),
-    row: (i) => `(${i}, ${SMALLBANK_BALANCE}, ${SMALLBANK_BALANCE})`,
+    tables: ['sb_account'],
+    ddl: (partitions, hex) => `CREATE TABLE sb_account (id INTEGER PRIMARY KEY, checking INTEGER NOT NULL DEFAULT 0, savings INTEGER NOT NULL DEFAULT 0) PARTITIONS ${partitions}; `
+      + functionStatements(SMALLBANK_MIX.map((m) => [`sb_account.${m.type}`, m.type] as const), hex),
+    load: ({ keys }) => insertStatements('sb_account', 0, keys, (i) => `(${i}, ${SMALLBANK_BALANCE}, ${SMALLBANK_BALANCE})`),
     call: (t) => ({ fn: `sb_account.${t.type}`, key: t.key, args: t.args }),
   },
   postgres: {
-    schema: (keys) => `
+    schema: ({ keys }) => `
 CREATE TABLE sb_account (id INTEGER PRIMARY KEY, checking BIGINT NOT NULL, savings BIGINT NOT NULL);
 INSERT INTO sb_account SELECT g, ${SMALLBANK_BALANCE}, ${SMALLBANK_BALANCE} FROM generate_series(0, ${keys - 1}) g;
 -- The guest's smallbank.ts, statement for statement; RAISE is its abort.
@@ -241,7 +263,7 @@ END $$;`,
   },
   sqlite: {
     schema: 'CREATE TABLE sb_account (id INTEGER PRIMARY KEY, checking INTEGER NOT NULL DEFAULT 0, savings INTEGER NOT NULL DEFAULT 0)',
-    load: (db, keys) => sqliteLoad(db, 'INSERT INTO sb_account VALUES (?, ?, ?)', keys, (i) => [i, SMALLBANK_BALANCE, SMALLBANK_BALANCE]),
+    load: (db, { keys }) => sqliteLoad(db, 'INSERT INTO sb_account VALUES (?, ?, ?)', keys, (i) => [i, SMALLBANK_BALANCE, SMALLBANK_BALANCE]),
     prepare(db) {
       const get = db.prepare('SELECT checking, savings FROM sb_account WHERE id = ?').raw()
       const setChecking = db.prepare('UPDATE sb_account SET checking = ? WHERE id = ?')
@@ -292,4 +314,3 @@ END $$;`,
   },
 }
 
-export const WORKLOADS: Readonly<Record<string, Workload>> = { ycsbt: YCSBT, smallbank: SMALLBANK }

@@ -7,13 +7,15 @@ import { runAcheron } from '../bench/acheron-system.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
 import type { BenchSettings, SystemName, SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
-import { WORKLOADS } from '../bench/workloads.js'
+import { WORKLOADS } from '../bench/workload-list.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
 const LANES_MAX = 10_000
 const DURATION_S_MAX = 3_600
 const KEYS_MAX = 10_000_000
+const WAREHOUSES_MAX = 100
+const ITEMS_MAX = 100_000
 
 /** `acheron bench --help`. */
 export const BENCH_USAGE = `usage: acheron bench ycsbt|smallbank|tpcc [options]
@@ -29,7 +31,7 @@ Acheron/PostgreSQL and Acheron/SQLite throughput ratios (docs/benchmarks.md).
 workloads:
   ycsbt       transfers between 2 keys: 2 reads + 2 writes (usertable.transfer)
   smallbank   the six SmallBank transactions in the standard mix (sb_account.*)
-  tpcc        not in this version yet
+  tpcc        TPC-C NewOrder and Payment (45 : 43) over warehouse, district, customer, item, stock, orders
 
   --clients N        client connections (default 32)
   --inflight N       requests each client keeps outstanding (default 1)
@@ -37,6 +39,9 @@ workloads:
   --warmup S         seconds run before measuring (default 2)
   --keys N           rows (accounts) loaded (default 100000)
   --theta Z          key skew: 0 uniform, else Zipf with this exponent, 0 <= Z < 1 (default 0)
+  --warehouses N     tpcc: warehouses (default 1; TPC-C's scale factor), each with 10 districts,
+                     30,000 customers and a stock row per item
+  --items N          tpcc: items (default 100000, as in TPC-C)
   --seed S           seeds the transaction streams; a seed replays the same transactions (default 1)
   --partitions N     partitions of the Acheron table (default 8)
   --workers N        execution worker threads of the Acheron server (default: acheron serve's, min(2, cores))
@@ -64,8 +69,7 @@ function parseTheta(v: string | undefined): number {
 
 interface Parsed { settings: BenchSettings; peers: boolean; json: boolean }
 
-/** The settings, or a number: the exit code of a run that ends before measuring anything. */
-function parse(args: string[], err: (line: string) => void): Parsed | number {
+function parse(args: string[]): Parsed {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -73,18 +77,21 @@ function parse(args: string[], err: (line: string) => void): Parsed | number {
       clients: { type: 'string' }, inflight: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
       keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
       workers: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
-      json: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false }, warehouses: { type: 'string' }, items: { type: 'string' },
     },
   })
   const [name, ...extra] = positionals
   if (name === undefined) throw new Error('give a workload: acheron bench ycsbt|smallbank|tpcc [options] (acheron bench --help)')
   if (extra.length > 0) throw new Error(`one workload at a time, not ${positionals.join(' ')}`)
-  if (name === 'tpcc') {
-    err('acheron bench tpcc: not in this version yet (ycsbt and smallbank are)')
-    return 2
-  }
   const workload = WORKLOADS[name]
   if (workload === undefined || !Object.hasOwn(WORKLOADS, name)) throw new Error(`'${name}' is not a workload: give ycsbt, smallbank or tpcc`)
+  const tpcc = workload.name === 'tpcc'
+  for (const option of ['keys', 'theta'] as const) {
+    if (tpcc && values[option] !== undefined) throw new Error(`--${option} is for ycsbt and smallbank: tpcc draws its keys as TPC-C does (NURand); give --warehouses and --items`)
+  }
+  for (const option of ['warehouses', 'items'] as const) {
+    if (!tpcc && values[option] !== undefined) throw new Error(`--${option} is for tpcc; ${name} has --keys and --theta`)
+  }
   const clients = number('clients', values.clients, 32, 1, CLIENTS_MAX, true)
   const inflight = number('inflight', values.inflight, 1, 1, LANES_MAX, true)
   if (clients * inflight > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${clients * inflight}`)
@@ -96,6 +103,8 @@ function parse(args: string[], err: (line: string) => void): Parsed | number {
     durationS: number('duration', values.duration, 10, 0.1, DURATION_S_MAX, false),
     warmupS: number('warmup', values.warmup, 2, 0, DURATION_S_MAX, false),
     keys: number('keys', values.keys, 100_000, 2, KEYS_MAX, true),
+    warehouses: number('warehouses', values.warehouses, 1, 1, WAREHOUSES_MAX, true),
+    items: number('items', values.items, 100_000, 1, ITEMS_MAX, true),
     theta: parseTheta(values.theta),
     seed: number('seed', values.seed, 1, 0, 2 ** 32 - 1, true),
     partitions: number('partitions', values.partitions, 8, 1, 1024, true),
@@ -130,7 +139,7 @@ function jsonRow(s: BenchSettings, r: SystemResult): string {
   const m = r.measured
   return JSON.stringify({
     workload: s.workload.name, system: r.system,
-    settings: { keys: s.keys, theta: s.theta, seed: s.seed, durationS: s.durationS, warmupS: s.warmupS, load: r.load,
+    settings: { ...(s.workload.name === 'tpcc' ? { warehouses: s.warehouses, items: s.items } : { keys: s.keys, theta: s.theta }), seed: s.seed, durationS: s.durationS, warmupS: s.warmupS, load: r.load,
       ...(r.system === 'sqlite' ? { group: s.sqliteGroup } : { clients: s.clients, inflight: s.inflight }),
       ...(r.system === 'acheron' ? { partitions: s.partitions, workers: s.workers ?? null, sync: 'full' } : {}),
       ...(r.system === 'postgres' ? { isolation: 'serializable', triesMax: PG_TRIES_MAX } : {}) },
@@ -141,9 +150,7 @@ function jsonRow(s: BenchSettings, r: SystemResult): string {
 }
 
 export async function benchCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const parsed = parse(args, err)
-  if (typeof parsed === 'number') return parsed
-  const { settings: s, peers, json } = parsed
+  const { settings: s, peers, json } = parse(args)
   const info = json ? err : out
   const cleanups: (() => void)[] = []
   const cleanup = (): void => {
@@ -162,7 +169,8 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
 
   const cpu = cpus()
   info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
-  info(`${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
+  const data = s.workload.name === 'tpcc' ? `${s.warehouses} warehouse${s.warehouses === 1 ? '' : 's'}, ${s.items} items` : `${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
+  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
   info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
   const pgMissing = peers ? postgresMissing() : null
   if (pgMissing !== null) err(`acheron bench: WARNING: PostgreSQL IS NOT RUN: ${pgMissing}. The other systems run.`)

@@ -39,10 +39,10 @@ ${CONSOLE_COMMAND_USAGE}
       batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
   bench ycsbt|smallbank|tpcc [--clients N] [--inflight N] [--duration S] [--warmup S] [--keys N] [--theta Z]
-        [--seed S] [--partitions N] [--workers N] [--peers] [--sqlite-group N] [--json]
+        [--warehouses N] [--items N] [--seed S] [--partitions N] [--workers N] [--peers] [--sqlite-group N] [--json]
       the benchmark driver (docs/benchmarks.md): a workload on a fresh acheron serve, and with --peers the same
       transactions on PostgreSQL 15 and SQLite in the same run; prints txn/s, p50/p99/max latency, aborts,
-      conflict aborts, retries and the throughput ratios (tpcc: not in this version yet)`
+      conflict aborts, retries and the throughput ratios`
 
 /** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]

@@ -6,11 +6,17 @@ import * as assert from 'uvu/assert'
 import { describeRun, runCli } from '../console/support.js'
 import { benchTable } from './support.js'
 
-const SMALL = ['--duration', '1', '--warmup', '0', '--clients', '2', '--keys', '1000']
+const SMALL = ['--duration', '1', '--warmup', '0', '--clients', '2']
 
-for (const workload of ['ycsbt', 'smallbank']) {
+const SCALES: Record<string, string[]> = {
+  ycsbt: ['--keys', '1000'],
+  smallbank: ['--keys', '1000'],
+  tpcc: ['--warehouses', '2', '--items', '1000'],
+}
+
+for (const [workload, scale] of Object.entries(SCALES)) {
   test(`bench ${workload} prints the table with a nonzero throughput for Acheron`, async () => {
-    const args = ['bench', workload, ...SMALL]
+    const args = ['bench', workload, ...SMALL, ...scale]
     const r = await runCli(args)
     assert.is(r.code, 0, describeRun(args, r))
     assert.match(r.stdout, new RegExp(`^acheron bench ${workload}: `))
@@ -29,7 +35,7 @@ for (const workload of ['ycsbt', 'smallbank']) {
 }
 
 test('bench --json prints one JSON object per system with the contract\'s fields', async () => {
-  const args = ['bench', 'ycsbt', ...SMALL, '--duration', '0.5', '--json', '--seed', '7']
+  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7']
   const r = await runCli(args)
   assert.is(r.code, 0, describeRun(args, r))
   const lines = r.stdout.trim().split('\n')
@@ -59,6 +65,9 @@ test('bad options are refused in words, with exit 1, before anything starts', as
     [['bench', 'tatp'], /^acheron: 'tatp' is not a workload: give ycsbt, smallbank or tpcc\n$/],
     [['bench', 'ycsbt', 'smallbank'], /^acheron: one workload at a time/],
     [['bench', 'ycsbt', '--bogus'], /^acheron: Unknown option '--bogus'/],
+    [['bench', 'tpcc', '--theta', '0.5'], /^acheron: --theta is for ycsbt and smallbank: tpcc draws its keys as TPC-C does/],
+    [['bench', 'tpcc', '--warehouses', '0'], /^acheron: --warehouses must be an integer from 1 to 100, not 0\n$/],
+    [['bench', 'smallbank', '--warehouses', '8'], /^acheron: --warehouses is for tpcc; smallbank has --keys and --theta\n$/],
   ]
   for (const [args, pattern] of cases) {
     const r = await runCli(args)
@@ -68,11 +77,5 @@ test('bad options are refused in words, with exit 1, before anything starts', as
   }
 })
 
-test('bench tpcc says it is not in this version yet, with exit 2', async () => {
-  const r = await runCli(['bench', 'tpcc'])
-  assert.is(r.code, 2, describeRun(['bench', 'tpcc'], r))
-  assert.is(r.stderr, 'acheron bench tpcc: not in this version yet (ycsbt and smallbank are)\n')
-  assert.is(r.stdout, '')
-})
 
 test.run()
