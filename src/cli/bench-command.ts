@@ -11,6 +11,8 @@ import { WORKLOADS } from '../bench/workload-list.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
+/** The server's own bound per connection (inFlightPerConnectionMax): more would be answered OVERLOADED. */
+const INFLIGHT_PER_CLIENT_MAX = 4_096
 const LANES_MAX = 10_000
 const DURATION_S_MAX = 3_600
 const KEYS_MAX = 10_000_000
@@ -93,7 +95,7 @@ function parse(args: string[]): Parsed {
     if (!tpcc && values[option] !== undefined) throw new Error(`--${option} is for tpcc; ${name} has --keys and --theta`)
   }
   const clients = number('clients', values.clients, 32, 1, CLIENTS_MAX, true)
-  const inflight = number('inflight', values.inflight, 1, 1, LANES_MAX, true)
+  const inflight = number('inflight', values.inflight, 1, 1, INFLIGHT_PER_CLIENT_MAX, true)
   if (clients * inflight > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${clients * inflight}`)
   if (values.peers && clients * inflight > PG_CONNECTIONS_MAX) {
     throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${clients * inflight}`)

@@ -11,7 +11,7 @@ const SMALL = ['--duration', '1', '--warmup', '0', '--clients', '2']
 const SCALES: Record<string, string[]> = {
   ycsbt: ['--keys', '1000'],
   smallbank: ['--keys', '1000'],
-  tpcc: ['--warehouses', '2', '--items', '1000'],
+  tpcc: ['--warehouses', '1', '--items', '1000'],
 }
 
 for (const [workload, scale] of Object.entries(SCALES)) {
