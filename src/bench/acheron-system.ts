@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { closedLoop, type Outcome } from './closed-loop.js'
+import { processCpuSeconds } from './process-cpu.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 import { WsClient } from './ws-client.js'
 
@@ -94,6 +95,7 @@ export async function runAcheron(s: BenchSettings, cleanups: (() => void)[]): Pr
       warmupMs: s.warmupS * 1000,
       durationMs: s.durationS * 1000,
       stream: streams,
+      serverCpuSeconds: () => processCpuSeconds(server.child.pid ?? -1),
       atWindowStart: async () => { before = await stats(admin) },
       atWindowEnd: async () => { after = await stats(admin) },
       run: async (lane, txn): Promise<Outcome> => {

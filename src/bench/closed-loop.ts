@@ -28,10 +28,13 @@ export interface Measured {
   /** Failure code → count. */
   failures: Map<string, number>
   latency: LatencyHistogram
+  /** Cores busy on average over the window: this (client) process, and the server's processes when known. */
+  clientCores: number
+  serverCores: number | null
 }
 
 export function emptyMeasured(seconds: number): Measured {
-  return { seconds, committed: 0, aborted: 0, failed: 0, conflicts: 0, retries: 0, failures: new Map(), latency: new LatencyHistogram() }
+  return { seconds, committed: 0, aborted: 0, failed: 0, conflicts: 0, retries: 0, failures: new Map(), latency: new LatencyHistogram(), clientCores: 0, serverCores: null }
 }
 
 export function countOutcome(m: Measured, o: Outcome, latencyMs: number): void {
@@ -57,6 +60,14 @@ export interface ClosedLoopOptions {
   /** Called when the measured window opens and when it closes (to read server-side counters). */
   atWindowStart?: () => Promise<void>
   atWindowEnd?: () => Promise<void>
+  /** CPU seconds the server's processes have used so far, if known (read at both ends of the window). */
+  serverCpuSeconds?: () => number
+}
+
+/** CPU seconds this process has used so far (all threads). */
+function ownCpuSeconds(): number {
+  const u = process.cpuUsage()
+  return (u.user + u.system) / 1e6
 }
 
 export async function closedLoop(o: ClosedLoopOptions): Promise<Measured> {
@@ -66,8 +77,18 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<Measured> {
   const windowEnd = windowStart + o.durationMs
   const at = (t: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())))
   let stop = false
-  const opened = at(windowStart).then(() => o.atWindowStart?.())
-  const closed = at(windowEnd).then(() => o.atWindowEnd?.())
+  let cpu0 = { client: 0, server: 0 }
+  const cpuNow = (): { client: number; server: number } => ({ client: ownCpuSeconds(), server: o.serverCpuSeconds?.() ?? 0 })
+  const opened = at(windowStart).then(() => {
+    cpu0 = cpuNow()
+    return o.atWindowStart?.()
+  })
+  const closed = at(windowEnd).then(() => {
+    const cpu1 = cpuNow()
+    m.clientCores = (cpu1.client - cpu0.client) / m.seconds
+    if (o.serverCpuSeconds !== undefined) m.serverCores = (cpu1.server - cpu0.server) / m.seconds
+    return o.atWindowEnd?.()
+  })
   // Settled either way: a failing lane throws below, and these must not reject unhandled meanwhile.
   void closed.then(() => (stop = true), () => (stop = true))
   void opened.catch(() => undefined)

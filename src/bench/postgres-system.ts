@@ -53,6 +53,7 @@ export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): P
       warmupMs: s.warmupS * 1000,
       durationMs: s.durationS * 1000,
       stream: laneStreams(s),
+      serverCpuSeconds: () => cluster.cpuSeconds(),
       run: async (lane, txn): Promise<Outcome> => {
         const c = clients[lane] as PgClient
         const q = p.call(txn)

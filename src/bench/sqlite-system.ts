@@ -34,13 +34,20 @@ export function runSqlite(s: BenchSettings, cleanups: (() => void)[]): SystemRes
     const m = emptyMeasured(s.durationS)
     const windowStart = performance.now() + s.warmupS * 1000
     const windowEnd = windowStart + s.durationS * 1000
+    let cpu0: NodeJS.CpuUsage | null = null
     for (;;) {
       const t0 = performance.now()
       group()
       const t1 = performance.now()
       if (t1 >= windowEnd) break
-      if (t1 >= windowStart) for (const o of outcomes) countOutcome(m, o, t1 - t0)
+      if (t1 >= windowStart) {
+        cpu0 ??= process.cpuUsage()
+        for (const o of outcomes) countOutcome(m, o, t1 - t0)
+      }
     }
+    const cpu = process.cpuUsage(cpu0 ?? undefined)
+    // The measured groups' CPU, over the window (a group that ended past it is not counted, nor its CPU).
+    m.clientCores = cpu0 === null ? 0 : (cpu.user + cpu.system) / 1e6 / s.durationS
     return {
       system: 'sqlite', load: `1 thread, ${s.sqliteGroup}/commit`, measured: m,
       notes: [`SQLite ${db.prepare('SELECT sqlite_version()').pluck().get() as string} (better-sqlite3), WAL, synchronous=FULL, ${s.sqliteGroup} transactions per fsynced commit; latency is the group's`],

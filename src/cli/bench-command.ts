@@ -148,6 +148,7 @@ function jsonRow(s: BenchSettings, r: SystemResult): string {
     txnPerSec: Math.round(txnPerSec(r)), p50Ms: round3(m.latency.percentile(0.5)), p99Ms: round3(m.latency.percentile(0.99)),
     maxMs: round3(m.latency.count === 0 ? NaN : m.latency.maxMs), aborts: m.aborted, abortRate: abortRate(r),
     conflictAborts: m.conflicts, retries: m.retries, failed: m.failed,
+    serverCores: m.serverCores === null ? null : round3(m.serverCores), clientCores: round3(m.clientCores),
   })
 }
 
@@ -224,7 +225,13 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
     }
   }
   info('')
-  for (const r of results) for (const note of r.notes) info(`- ${SYSTEM_TITLES[r.system]}: ${note}`)
+  for (const r of results) {
+    const m = r.measured
+    const cores = r.system === 'sqlite'
+      ? `${m.clientCores.toFixed(2)} cores busy (this process, no server)`
+      : `${m.serverCores === null ? '?' : m.serverCores.toFixed(2)} cores busy in the server, ${m.clientCores.toFixed(2)} in the clients (this process)`
+    info(`- ${SYSTEM_TITLES[r.system]}: ${[...r.notes, cores].join('; ')}`)
+  }
   info('- txn/s: committed transactions per second in the measured window; aborts: transactions their own logic rolled back; '
     + 'conflict aborts: aborts for a concurrency conflict (retried); retries: times a client sent a transaction again; failed: gave up or an error')
   return code
