@@ -8,6 +8,7 @@ import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '
 import type { BenchSettings, SystemName, SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
+import { PARTITIONS_MAX } from '../schema/catalog.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
@@ -109,7 +110,7 @@ function parse(args: string[]): Parsed {
     items: number('items', values.items, 100_000, 1, ITEMS_MAX, true),
     theta: parseTheta(values.theta),
     seed: number('seed', values.seed, 1, 0, 2 ** 32 - 1, true),
-    partitions: number('partitions', values.partitions, 8, 1, 1024, true),
+    partitions: number('partitions', values.partitions, 8, 1, PARTITIONS_MAX, true),
     workers: values.workers === undefined ? undefined : number('workers', values.workers, 0, 0, 64, true),
     sqliteGroup: number('sqlite-group', values['sqlite-group'], 1000, 1, 100_000, true),
   }
@@ -152,9 +153,77 @@ function jsonRow(s: BenchSettings, r: SystemResult): string {
   })
 }
 
+/** A system's row: its result, or why there is none. */
+type Outcome = { system: SystemName; result: SystemResult } | { system: SystemName; why: string }
+
+/** Runs Acheron and (with --peers) the peers one after the other; `failed` is set when a peer failed. */
+async function runSystems(s: BenchSettings, peers: boolean, pgMissing: string | null, cleanups: (() => void)[], err: (line: string) => void): Promise<{ rows: Outcome[]; failed: boolean }> {
+  const rows: Outcome[] = []
+  let failed = false
+  const attempt = async (system: SystemName, run: () => Promise<SystemResult> | SystemResult): Promise<void> => {
+    try {
+      rows.push({ system, result: await run() })
+    } catch (e) {
+      if (system === 'acheron') throw e
+      // A peer that fails does not hide the others' numbers, but the run fails.
+      failed = true
+      rows.push({ system, why: `FAILED: ${(e as Error).message.split('\n')[0] ?? ''}` })
+      err(`acheron bench: ${SYSTEM_TITLES[system]} failed: ${(e as Error).message}`)
+    }
+  }
+  await attempt('acheron', () => runAcheron(s, cleanups))
+  if (peers) {
+    if (pgMissing === null) await attempt('postgres', () => runPostgres(s, cleanups))
+    else rows.push({ system: 'postgres', why: `NOT RUN: ${pgMissing}` })
+    await attempt('sqlite', () => runSqlite(s, cleanups))
+  }
+  return { rows, failed }
+}
+
+function printHeader(s: BenchSettings, info: (line: string) => void): void {
+  const cpu = cpus()
+  info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
+  const data = s.workload.name === 'tpcc' ? `${s.warehouses} warehouse${s.warehouses === 1 ? '' : 's'}, ${s.items} items` : `${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
+  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
+  info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
+}
+
+function printReport(s: BenchSettings, rows: Outcome[], peers: boolean, json: boolean, out: (line: string) => void, info: (line: string) => void): void {
+  const results = rows.flatMap((r) => ('result' in r ? [r.result] : []))
+  if (json) for (const r of results) out(jsonRow(s, r))
+  else {
+    out('')
+    out('| system | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
+    out('|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const r of rows) out('result' in r ? tableRow(r.result) : `| ${SYSTEM_TITLES[r.system]} | ${r.why} |`)
+  }
+  if (peers) {
+    info('')
+    const acheron = results.find((r) => r.system === 'acheron')
+    for (const peer of ['postgres', 'sqlite'] as const) {
+      const row = rows.find((r) => r.system === peer)
+      const p = row !== undefined && 'result' in row ? row.result : undefined
+      const ratio = acheron === undefined || p === undefined || txnPerSec(p) === 0 ? null : txnPerSec(acheron) / txnPerSec(p)
+      const why = row !== undefined && 'why' in row ? row.why : 'no result'
+      info(`Acheron / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${why})` : ratio.toFixed(2)}`)
+    }
+  }
+  info('')
+  for (const r of results) {
+    const m = r.measured
+    const cores = r.system === 'sqlite'
+      ? `${m.clientCores.toFixed(2)} cores busy (this process, no server)`
+      : `${m.serverCores === null ? '?' : m.serverCores.toFixed(2)} cores busy in the server, ${m.clientCores.toFixed(2)} in the clients (this process)`
+    info(`- ${SYSTEM_TITLES[r.system]}: ${[...r.notes, cores].join('; ')}`)
+  }
+  info('- txn/s: committed transactions per second in the measured window; aborts: transactions their own logic rolled back; '
+    + 'conflict aborts: aborts for a concurrency conflict (retried); retries: times a client sent a transaction again; failed: gave up or an error')
+}
+
 export async function benchCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { settings: s, peers, json } = parse(args)
   const info = json ? err : out
+  // Everything started is stopped and deleted by `cleanup`, also on an error or a signal.
   const cleanups: (() => void)[] = []
   const cleanup = (): void => {
     while (cleanups.length > 0) {
@@ -170,69 +239,15 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
   process.once('SIGTERM', onSignal)
   process.once('exit', cleanup)
 
-  const cpu = cpus()
-  info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
-  const data = s.workload.name === 'tpcc' ? `${s.warehouses} warehouse${s.warehouses === 1 ? '' : 's'}, ${s.items} items` : `${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
-  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
-  info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
+  printHeader(s, info)
   const pgMissing = peers ? postgresMissing() : null
   if (pgMissing !== null) err(`acheron bench: WARNING: PostgreSQL IS NOT RUN: ${pgMissing}. The other systems run.`)
-
-  let code = 0
-  const results: SystemResult[] = []
-  const notRun: { system: SystemName; why: string }[] = []
-  const attempt = async (system: SystemName, run: () => Promise<SystemResult> | SystemResult): Promise<void> => {
-    try {
-      results.push(await run())
-    } catch (e) {
-      if (system === 'acheron') throw e
-      // A peer that fails does not hide the others' numbers, but the run fails.
-      code = 1
-      notRun.push({ system, why: `FAILED: ${(e as Error).message.split('\n')[0] ?? ''}` })
-      err(`acheron bench: ${SYSTEM_TITLES[system]} failed: ${(e as Error).message}`)
-    }
-  }
+  let run: { rows: Outcome[]; failed: boolean }
   try {
-    await attempt('acheron', () => runAcheron(s, cleanups))
-    if (peers) {
-      if (pgMissing === null) await attempt('postgres', () => runPostgres(s, cleanups))
-      else notRun.push({ system: 'postgres', why: `NOT RUN: ${pgMissing}` })
-      await attempt('sqlite', () => runSqlite(s, cleanups))
-    }
+    run = await runSystems(s, peers, pgMissing, cleanups, err)
   } finally {
     cleanup()
   }
-
-  if (json) for (const r of results) out(jsonRow(s, r))
-  else {
-    out('')
-    out('| system | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
-    out('|---|---|---|---|---|---|---|---|---|---|---|')
-    for (const system of ['acheron', 'postgres', 'sqlite'] as const) {
-      const r = results.find((x) => x.system === system)
-      const n = notRun.find((x) => x.system === system)
-      if (r !== undefined) out(tableRow(r))
-      else if (n !== undefined) out(`| ${SYSTEM_TITLES[system]} | ${n.why} |`)
-    }
-  }
-  if (peers) {
-    info('')
-    const acheron = results.find((r) => r.system === 'acheron')
-    for (const peer of ['postgres', 'sqlite'] as const) {
-      const p = results.find((r) => r.system === peer)
-      const ratio = acheron === undefined || p === undefined || txnPerSec(p) === 0 ? null : txnPerSec(acheron) / txnPerSec(p)
-      info(`Acheron / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${notRun.find((n) => n.system === peer)?.why ?? 'no result'})` : ratio.toFixed(2)}`)
-    }
-  }
-  info('')
-  for (const r of results) {
-    const m = r.measured
-    const cores = r.system === 'sqlite'
-      ? `${m.clientCores.toFixed(2)} cores busy (this process, no server)`
-      : `${m.serverCores === null ? '?' : m.serverCores.toFixed(2)} cores busy in the server, ${m.clientCores.toFixed(2)} in the clients (this process)`
-    info(`- ${SYSTEM_TITLES[r.system]}: ${[...r.notes, cores].join('; ')}`)
-  }
-  info('- txn/s: committed transactions per second in the measured window; aborts: transactions their own logic rolled back; '
-    + 'conflict aborts: aborts for a concurrency conflict (retried); retries: times a client sent a transaction again; failed: gave up or an error')
-  return code
+  printReport(s, run.rows, peers, json, out, info)
+  return run.failed ? 1 : 0
 }
