@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { join } from 'node:path'
 import { countOutcome, emptyMeasured, type Outcome } from './closed-loop.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
@@ -13,7 +14,7 @@ import { laneStreams, scale, type BenchSettings, type SystemResult } from './set
 const COMMITTED: Outcome = { kind: 'committed', conflicts: 0, retries: 0 }
 const ABORTED: Outcome = { kind: 'aborted', conflicts: 0, retries: 0 }
 
-export function runSqlite(s: BenchSettings, cleanups: (() => void)[]): SystemResult {
+export async function runSqlite(s: BenchSettings, cleanups: (() => void)[]): Promise<SystemResult> {
   const w = s.workload.sqlite
   if (w === undefined) throw new Error(`${s.workload.name} has no SQLite version yet`)
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-sqlite-'))
@@ -44,6 +45,8 @@ export function runSqlite(s: BenchSettings, cleanups: (() => void)[]): SystemRes
         cpu0 ??= process.cpuUsage()
         for (const o of outcomes) countOutcome(m, o, t1 - t0)
       }
+      // Between groups, so that Ctrl-C (the signal handler) is not held up for the whole run.
+      await yieldToEventLoop()
     }
     const cpu = process.cpuUsage(cpu0 ?? undefined)
     // The measured groups' CPU, over the window (a group that ended past it is not counted, nor its CPU).
