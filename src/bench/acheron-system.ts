@@ -109,11 +109,13 @@ export async function runAcheron(s: BenchSettings, cleanups: (() => void)[]): Pr
       await new Promise((resolve) => setTimeout(resolve, 500))
       throw new Error(`Acheron: ${(e as Error).message}; ${server.exitReason() ?? 'server still running'}\nlast lines of its log:\n${tail(server.logPath)}`)
     })
+    const invariant: number[] = []
+    for (const sql of s.workload.invariant?.queries ?? []) invariant.push(Number((await admin.must({ op: 'sql', sql })).results?.[0]?.rows[0]?.[0]))
     const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0)
     measured.conflicts = delta('fallback_txns_total')
     const batches = delta('batches_total')
     return {
-      system: 'acheron', load: `${s.clients} × ${s.inflight}`, measured,
+      system: 'acheron', load: `${s.clients} × ${s.inflight}`, measured, invariant,
       notes: [`${batches > 0 ? (delta('txns_total') / batches).toFixed(1) : '–'} txns per batch; conflict aborts are fallback re-executions inside the server, retried by it (clients never retry)`],
     }
   } finally {

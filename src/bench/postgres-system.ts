@@ -80,8 +80,9 @@ export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): P
         }
       },
     })
+    const invariant = (s.workload.invariant?.queries ?? []).map((sql) => Number(cluster.psql(sql).trim()))
     return {
-      system: 'postgres', load: `${s.clients} × ${s.inflight}`, measured,
+      system: 'postgres', load: `${s.clients} × ${s.inflight}`, measured, invariant,
       notes: [`PostgreSQL ${cluster.version}, SERIALIZABLE, enable_seqscan off, fsync and synchronous_commit on, ${lanes} connections; serialization failures and deadlocks retried up to ${PG_TRIES_MAX} tries (${gaveUp} gave up over the whole run)`],
     }
   } finally {

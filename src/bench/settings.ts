@@ -31,6 +31,17 @@ export interface SystemResult {
   measured: Measured
   /** Anything a reader needs to read the row right (batch sizes, failure codes, ...). */
   notes: string[]
+  /** The workload's invariant queries' values after the run (empty when it has none). */
+  invariant: number[]
+}
+
+/** What is wrong with a system's invariant values, or null when they hold. */
+export function invariantBroken(s: BenchSettings, values: readonly number[]): string | null {
+  const inv = s.workload.invariant
+  if (inv === undefined) return null
+  const expected = inv.expected?.(scale(s)) ?? values[0]
+  if (values.length === inv.queries.length && values.every((v) => v === expected)) return null
+  return `${inv.description}: ${inv.queries.map((q, i) => `${q} = ${values[i]}`).join(', ')}${inv.expected !== undefined ? `, expected ${expected}` : ''}`
 }
 
 /** The transaction stream of lane `lane`: the same for every system of one run. */

@@ -51,8 +51,9 @@ export async function runSqlite(s: BenchSettings, cleanups: (() => void)[]): Pro
     const cpu = process.cpuUsage(cpu0 ?? undefined)
     // The measured groups' CPU, over the window (a group that ended past it is not counted, nor its CPU).
     m.clientCores = cpu0 === null ? 0 : (cpu.user + cpu.system) / 1e6 / s.durationS
+    const invariant = (s.workload.invariant?.queries ?? []).map((sql) => Number(db.prepare(sql).pluck().get()))
     return {
-      system: 'sqlite', load: `1 thread, ${s.sqliteGroup}/commit`, measured: m,
+      system: 'sqlite', load: `1 thread, ${s.sqliteGroup}/commit`, measured: m, invariant,
       notes: [`SQLite ${db.prepare('SELECT sqlite_version()').pluck().get() as string} (better-sqlite3), WAL, synchronous=FULL, ${s.sqliteGroup} transactions per fsynced commit; latency is the group's`],
     }
   } finally {

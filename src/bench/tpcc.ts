@@ -163,6 +163,10 @@ export const TPCC: Workload = {
     load: tpccLoad,
     call: (t) => ({ fn: t.type === 'new_order' ? 'district.new_order' : 'warehouse.payment', key: t.key, args: t.args }),
   },
+  invariant: {
+    description: "TPC-C's consistency condition 1, summed over warehouses: warehouse ytd = the districts' ytd",
+    queries: ['SELECT SUM(ytd) FROM warehouse', 'SELECT SUM(ytd) FROM district'],
+  },
   postgres: {
     schema: PG_SCHEMA,
     call: (t) => (t.type === 'new_order'

@@ -38,6 +38,11 @@ export interface Workload {
     load(scale: Scale): Iterable<string>
     call(t: Txn): { fn: string; key: number; args: number[] }
   }
+  /**
+   * What must hold after any run, on every system: each query (one number, the same SQL everywhere) gives
+   * the same value, and `expected` when given. Checked after the measured window.
+   */
+  readonly invariant?: { description: string; queries: readonly string[]; expected?: (scale: Scale) => number }
   /** Absent: this workload has no PostgreSQL version yet. */
   readonly postgres?: {
     /** The tables, their rows and the PL/pgSQL functions. */
@@ -112,6 +117,11 @@ export const YCSBT: Workload = {
       + functionStatements([['usertable.transfer', 'transfer'], ['usertable.add', 'add']], hex),
     load: ({ keys }) => insertStatements('usertable', 0, keys, (i) => `(${i}, ${YCSBT_VALUE}, NULL)`),
     call: (t) => ({ fn: 'usertable.transfer', key: t.key, args: t.args }),
+  },
+  invariant: {
+    description: 'transfers move value and never create it: the total is unchanged',
+    queries: ['SELECT SUM(value) FROM usertable'],
+    expected: ({ keys }) => keys * YCSBT_VALUE,
   },
   postgres: {
     schema: ({ keys }) => `

@@ -5,7 +5,7 @@ import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { runAcheron } from '../bench/acheron-system.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
-import type { BenchSettings, SystemName, SystemResult } from '../bench/settings.js'
+import { invariantBroken, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
@@ -249,5 +249,16 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
     cleanup()
   }
   printReport(s, run.rows, peers, json, out, info)
-  return run.failed ? 1 : 0
+  // A run whose data is wrong afterwards measured nothing worth printing as fine.
+  let broken = false
+  for (const r of run.rows) {
+    if (!('result' in r)) continue
+    const why = invariantBroken(s, r.result.invariant)
+    if (why !== null) {
+      broken = true
+      err(`acheron bench: ${SYSTEM_TITLES[r.system]}: INVARIANT BROKEN: ${why}`)
+    }
+  }
+  if (s.workload.invariant !== undefined && !broken) info(`- checked after the run on every system: ${s.workload.invariant.description}`)
+  return run.failed || broken ? 1 : 0
 }

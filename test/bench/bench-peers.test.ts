@@ -25,6 +25,8 @@ postgresTest('bench ycsbt --peers: a row per system, and the Acheron/PostgreSQL 
   assert.match(r.stdout, /^Acheron \/ PostgreSQL throughput: \d+\.\d\d$/m)
   assert.match(r.stdout, /^Acheron \/ SQLite throughput: \d+\.\d\d$/m)
   assert.match(r.stdout, /SERIALIZABLE, enable_seqscan off, fsync and synchronous_commit on/)
+  assert.match(r.stdout, /^- checked after the run on every system: transfers move value and never create it/m)
+  assert.not.match(r.stderr, /INVARIANT BROKEN/)
 })
 
 test('bench --peers with PostgreSQL missing says so loudly and runs the rest', async () => {

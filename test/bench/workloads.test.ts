@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LatencyHistogram } from '../../src/bench/latency.js'
-import { laneStreams, scale, type BenchSettings } from '../../src/bench/settings.js'
+import { invariantBroken, laneStreams, scale, type BenchSettings } from '../../src/bench/settings.js'
 import { TPCC } from '../../src/bench/tpcc.js'
 import { SMALLBANK, SMALLBANK_MIX, YCSBT, type Workload } from '../../src/bench/workloads.js'
 import { AcheronError, open } from '../../src/index.js'
@@ -40,6 +40,17 @@ test('SmallBank draws the standard mix', () => {
     const share = (counts.get(m.type) ?? 0) / n * 100
     assert.ok(Math.abs(share - m.percent) < 1.5, `${m.type}: ${share.toFixed(1)}% drawn, ${m.percent}% meant`)
   }
+})
+
+test('the invariants: a value off, or queries that disagree, are reported; SmallBank has none', () => {
+  const y = settings(YCSBT, { keys: 10 })
+  assert.is(invariantBroken(y, [10 * 1_000_000_000]), null)
+  assert.match(invariantBroken(y, [10 * 1_000_000_000 + 1]) ?? '', /the total is unchanged: SELECT SUM\(value\) FROM usertable = 10000000001, expected 10000000000/)
+  assert.is(invariantBroken(y, []) === null, false, 'a missing value is not a pass')
+  const t = settings(TPCC)
+  assert.is(invariantBroken(t, [500, 500]), null)
+  assert.match(invariantBroken(t, [500, 499]) ?? '', /warehouse ytd = the districts' ytd/)
+  assert.is(invariantBroken(settings(SMALLBANK), []), null)
 })
 
 test('the latency histogram: percentiles within its 1% buckets, the maximum exact', () => {
