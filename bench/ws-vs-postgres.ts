@@ -16,12 +16,12 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, 
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startPgCluster, type PgCluster } from './support/pg-cluster.js'
+import { startPgCluster, type PgCluster } from '../src/bench/pg-cluster.js'
 import { killRunningPgbench, pgbench } from './support/pgbench.js'
-import { machineBusySeconds, processCpuSeconds } from './support/process-cpu.js'
+import { machineBusySeconds, processCpuSeconds } from '../src/bench/process-cpu.js'
 import { hotShares, pgbenchKeyLines, zipfProbabilities, zipfTotalVariation } from './support/pgbench-keys.js'
 import { keyChooser, mulberry32, percentile } from './support/rng.js'
-import { WsClient } from './support/ws-client.js'
+import { WsClient } from '../src/bench/ws-client.js'
 
 const KEYS = 100_000
 const BALANCE = 1_000_000_000

@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import type { PgCluster } from './pg-cluster.js'
-import { PG_BIN } from './pg-cluster.js'
+import type { PgCluster } from '../../src/bench/pg-cluster.js'
+import { PG_BIN } from '../../src/bench/pg-cluster.js'
 
 export interface PgbenchRun {
   clients: number

@@ -1,4 +1,4 @@
-import { unitRandom } from '../../test/support/rng.js'
+import { unitRandom } from '../../src/bench/rng.js'
 export { percentile } from './rng.js'
 
 /** Uniform keys 0..n-1 from a seeded generator. */

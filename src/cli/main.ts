@@ -13,6 +13,7 @@ import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, CONSOLE_USAGE, runConsole } from '../console/main.js'
 import { VERIFY_USAGE, verifyCommand } from './verify.js'
 import { CHECK_USAGE } from './check-command.js'
+import { BENCH_USAGE } from './bench-command.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -37,7 +38,11 @@ ${CONSOLE_COMMAND_USAGE}
       checks a stopped data directory (SQLite integrity, every row against its table, module hashes, the
       batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
-Not in this version yet: bench (see README.md).`
+  bench ycsbt|smallbank|tpcc [--clients N] [--inflight N] [--duration S] [--warmup S] [--keys N] [--theta Z]
+        [--warehouses N] [--items N] [--seed S] [--partitions N] [--workers N] [--peers] [--sqlite-group N] [--json]
+      the benchmark driver (docs/benchmarks.md): a workload on a fresh acheron serve, and with --peers the same
+      transactions on PostgreSQL 15 and SQLite in the same run; prints txn/s, p50/p99/max latency, aborts,
+      conflict aborts, retries and the throughput ratios`
 
 /** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]
@@ -236,7 +241,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE }
+    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE, bench: BENCH_USAGE }
     process.stdout.write((command !== undefined && Object.hasOwn(own, command) ? own[command] : USAGE) + '\n')
     return 0
   }
@@ -249,6 +254,8 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'check':
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
+    case 'bench':
+      return (await import('./bench-command.js')).benchCommand(rest, (line) => process.stdout.write(line + '\n'), (line) => process.stderr.write(line + '\n'))
     case 'demo': {
       const { values } = parseArgs({
         args: rest,

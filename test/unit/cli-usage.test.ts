@@ -22,6 +22,7 @@ test('each command\'s --help prints that command\'s own usage, with its defaults
     check: /^usage: acheron check \[options\][\s\S]*--runs N +runs per property \(default 100\)/,
     demo: /^usage: acheron demo \[options\][\s\S]*--transfers N +concurrent transfers \(default 20000\)/,
     verify: /^usage: acheron verify --data DIR/,
+    bench: /^usage: acheron bench ycsbt\|smallbank\|tpcc \[options\][\s\S]*--clients N +client connections \(default 32\)[\s\S]*--theta Z .*\(default 0\)[\s\S]*--warehouses N +tpcc: warehouses \(default 1/,
   }
   for (const [command, pattern] of Object.entries(expected)) {
     const r = await runCli([command, '--help'])

@@ -1,0 +1,84 @@
+// `acheron bench` as a user runs it (CONTRACT §7, §8): a real process that starts a real server, prints the
+// documented table with a nonzero throughput, and refuses bad options in words before starting anything.
+// No test here asserts a speed: only that the numbers are there and consistent.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { describeRun, runCli } from '../console/support.js'
+import { benchTable } from './support.js'
+
+const SMALL = ['--duration', '1', '--warmup', '0', '--clients', '2']
+
+const SCALES: Record<string, string[]> = {
+  ycsbt: ['--keys', '1000'],
+  smallbank: ['--keys', '1000'],
+  tpcc: ['--warehouses', '1', '--items', '1000'],
+}
+
+for (const [workload, scale] of Object.entries(SCALES)) {
+  test(`bench ${workload} prints the table with a nonzero throughput for Acheron`, async () => {
+    const args = ['bench', workload, ...SMALL, ...scale]
+    const r = await runCli(args)
+    assert.is(r.code, 0, describeRun(args, r))
+    assert.match(r.stdout, new RegExp(`^acheron bench ${workload}: `))
+    const rows = benchTable(r.stdout)
+    assert.equal([...rows.keys()], ['Acheron'], describeRun(args, r))
+    const a = rows.get('Acheron')!
+    assert.is(a['clients × in flight'], '2 × 1')
+    assert.ok(Number(a['txn/s']) > 0, describeRun(args, r))
+    for (const c of ['p50 ms', 'p99 ms', 'max ms'] as const) assert.ok(Number(a[c]) > 0, `${c}: ${a[c]}`)
+    assert.ok(Number(a['p50 ms']) <= Number(a['p99 ms']) && Number(a['p99 ms']) <= Number(a['max ms']))
+    assert.match(a['abort rate'], /^\d+\.\d\d%$/)
+    assert.is(a.retries, '0')
+    assert.is(a.failed, '0')
+    assert.not.match(r.stdout, /Acheron \/ PostgreSQL/, 'ratios only with --peers')
+    // YCSB-T's total and TPC-C's year-to-date sums are checked after the run; SmallBank has no such invariant.
+    if (workload !== 'smallbank') assert.match(r.stdout, /^- checked after the run on every system: /m)
+    assert.not.match(r.stderr, /INVARIANT BROKEN/)
+  })
+}
+
+test('bench --json prints one JSON object per system with the contract\'s fields', async () => {
+  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7']
+  const r = await runCli(args)
+  assert.is(r.code, 0, describeRun(args, r))
+  const lines = r.stdout.trim().split('\n')
+  assert.is(lines.length, 1, describeRun(args, r))
+  const o = JSON.parse(lines[0] as string) as Record<string, unknown>
+  for (const k of ['workload', 'system', 'settings', 'txnPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'aborts', 'retries']) assert.ok(k in o, `no ${k} in ${lines[0]}`)
+  assert.is(o.workload, 'ycsbt')
+  assert.is(o.system, 'acheron')
+  assert.ok((o.txnPerSec as number) > 0)
+  assert.is((o.settings as { seed: number }).seed, 7)
+  assert.match(r.stderr, /^acheron bench ycsbt: /, 'the headings go to stderr with --json')
+})
+
+test('bad options are refused in words, with exit 1, before anything starts', async () => {
+  const cases: [string[], RegExp][] = [
+    [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
+    [['bench', 'ycsbt', '--theta=-0.5'], /^acheron: --theta must be a number in \[0, 1\)/],
+    [['bench', 'ycsbt', '--theta', 'zipf'], /^acheron: --theta must be a number in \[0, 1\)/],
+    [['bench', 'ycsbt', '--clients', '0'], /^acheron: --clients must be an integer from 1 to 1000, not 0\n$/],
+    [['bench', 'ycsbt', '--clients', '2.5'], /^acheron: --clients must be an integer/],
+    [['bench', 'ycsbt', '--duration', 'ten'], /^acheron: --duration must be a number from 0\.1 to 3600, not ten\n$/],
+    [['bench', 'ycsbt', '--keys', '1'], /^acheron: --keys must be an integer from 2/],
+    [['bench', 'ycsbt', '--clients', '100', '--inflight', '200'], /^acheron: --clients × --inflight must be at most 10000/],
+    [['bench', 'ycsbt', '--peers', '--clients', '64', '--inflight', '2'], /^acheron: with --peers, --clients × --inflight must be at most 120/],
+    [['bench', 'ycsbt', '--workers', 'x'], /^acheron: --workers must be an integer/],
+    [['bench'], /^acheron: give a workload: acheron bench ycsbt\|smallbank\|tpcc/],
+    [['bench', 'tatp'], /^acheron: 'tatp' is not a workload: give ycsbt, smallbank or tpcc\n$/],
+    [['bench', 'ycsbt', 'smallbank'], /^acheron: one workload at a time/],
+    [['bench', 'ycsbt', '--bogus'], /^acheron: Unknown option '--bogus'/],
+    [['bench', 'tpcc', '--theta', '0.5'], /^acheron: --theta is for ycsbt and smallbank: tpcc draws its keys as TPC-C does/],
+    [['bench', 'tpcc', '--warehouses', '0'], /^acheron: --warehouses must be an integer from 1 to 100, not 0\n$/],
+    [['bench', 'smallbank', '--warehouses', '8'], /^acheron: --warehouses is for tpcc; smallbank has --keys and --theta\n$/],
+  ]
+  for (const [args, pattern] of cases) {
+    const r = await runCli(args)
+    assert.is(r.code, 1, describeRun(args, r))
+    assert.match(r.stderr, pattern, describeRun(args, r))
+    assert.is(r.stdout, '', describeRun(args, r))
+  }
+})
+
+
+test.run()
