@@ -217,13 +217,9 @@ async function serve(args: string[]): Promise<number> {
     db, host: values.host, port,
     token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
   })
-  process.stdout.write(`acheron listening on ${server.url}\n`)
-  if (!anyToken) log({ level: 'warn', msg: `no token: listening on ${values.host} only (loopback); anyone on this machine may do anything. Give --admin-token to require authentication and listen elsewhere` })
-  log({
-    level: 'info', msg: 'listening', url: server.url, console: server.consoleUrl, ...limits,
-    auth: anyToken, roles: [...(tokens.admin !== null ? ['admin'] : []), ...(tokens.app !== null ? ['app'] : [])], allowedOrigins, tls: tls !== null,
-  })
-  await new Promise<void>((resolve) => {
+  // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
+  // the server gracefully (before, one sent right after the "listening" log line could kill it outright).
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
       void server.close().then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
@@ -231,6 +227,13 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
   })
+  process.stdout.write(`acheron listening on ${server.url}\n`)
+  if (!anyToken) log({ level: 'warn', msg: `no token: listening on ${values.host} only (loopback); anyone on this machine may do anything. Give --admin-token to require authentication and listen elsewhere` })
+  log({
+    level: 'info', msg: 'listening', url: server.url, console: server.consoleUrl, ...limits,
+    auth: anyToken, roles: [...(tokens.admin !== null ? ['admin'] : []), ...(tokens.app !== null ? ['app'] : [])], allowedOrigins, tls: tls !== null,
+  })
+  await stopped
   return 0
 }
 

@@ -29,13 +29,16 @@ test('acheron serve logs JSON lines when stderr is not a terminal', async () => 
   const child = spawn(process.execPath, [main, 'serve', '--data', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
+  let killed = false
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString()
-    // Its "listening" log line comes once the signal handlers are in place.
-    if (stderr.includes('"msg":"listening"')) child.kill('SIGTERM')
+    // Its "listening" log line comes once the signal handlers are in place. Once: a second SIGTERM
+    // during the graceful stop ends the process at once, before its last line.
+    if (!killed && stderr.includes('"msg":"listening"')) killed = child.kill('SIGTERM')
   })
-  await new Promise((resolve) => child.on('exit', resolve))
+  // 'close', not 'exit': the pipes may still hold the last lines when the process has exited.
+  await new Promise((resolve) => child.on('close', resolve))
   cleanup()
   const lines = stderr.split('\n').filter((l) => l.trim() !== '')
   assert.ok(lines.length >= 3, `log lines: ${stderr} (stdout: ${stdout})`)
