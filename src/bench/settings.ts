@@ -3,6 +3,10 @@ import type { Measured } from './closed-loop.js'
 import { keyDistribution } from './rng.js'
 import { laneRandom, type Scale, type Txn, type Workload } from './workloads.js'
 
+/** The built-in protocols acheron serve takes by name. */
+export const BENCH_PROTOCOLS = ['aria', 'calvin', 'serial'] as const
+export type BenchProtocol = (typeof BENCH_PROTOCOLS)[number]
+
 export interface BenchSettings {
   workload: Workload
   keys: number
@@ -18,6 +22,8 @@ export interface BenchSettings {
   partitions: number
   /** Execution workers of the Acheron server; undefined: its default. */
   workers: number | undefined
+  /** The Acheron server's concurrency control (acheron serve --protocol). */
+  protocol: BenchProtocol
   /** Transactions per fsynced SQLite transaction (the SQLite peer). */
   sqliteGroup: number
 }

@@ -5,7 +5,7 @@ import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { runAcheron } from '../bench/acheron-system.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
-import { invariantBroken, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
+import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocol, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
@@ -48,6 +48,7 @@ workloads:
   --seed S           seeds the transaction streams; a seed replays the same transactions (default 1)
   --partitions N     partitions of the Acheron table (default 8)
   --workers N        execution worker threads of the Acheron server (default: acheron serve's, min(2, cores))
+  --protocol P       the Acheron server's concurrency control: aria, calvin or serial (default aria)
   --peers            also runs PostgreSQL 15 (needs its binaries, /usr/lib/postgresql/15/bin or PG_BIN)
                      and SQLite, and prints the ratios
   --sqlite-group N   transactions per fsynced SQLite transaction of the SQLite peer (default 1000)
@@ -79,7 +80,7 @@ function parse(args: string[]): Parsed {
     options: {
       clients: { type: 'string' }, inflight: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
       keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
-      workers: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
+      workers: { type: 'string' }, protocol: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
       json: { type: 'boolean', default: false }, warehouses: { type: 'string' }, items: { type: 'string' },
     },
   })
@@ -101,8 +102,10 @@ function parse(args: string[]): Parsed {
   if (values.peers && clients * inflight > PG_CONNECTIONS_MAX) {
     throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${clients * inflight}`)
   }
+  const protocol = values.protocol ?? 'aria'
+  if (!(BENCH_PROTOCOLS as readonly string[]).includes(protocol)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')}, not ${protocol}`)
   const settings: BenchSettings = {
-    workload, clients, inflight,
+    workload, clients, inflight, protocol: protocol as BenchProtocol,
     durationS: number('duration', values.duration, 10, 0.1, DURATION_S_MAX, false),
     warmupS: number('warmup', values.warmup, 2, 0, DURATION_S_MAX, false),
     keys: number('keys', values.keys, 100_000, 2, KEYS_MAX, true),
@@ -144,7 +147,7 @@ function jsonRow(s: BenchSettings, r: SystemResult): string {
     workload: s.workload.name, system: r.system,
     settings: { ...(s.workload.name === 'tpcc' ? { warehouses: s.warehouses, items: s.items } : { keys: s.keys, theta: s.theta }), seed: s.seed, durationS: s.durationS, warmupS: s.warmupS, load: r.load,
       ...(r.system === 'sqlite' ? { group: s.sqliteGroup } : { clients: s.clients, inflight: s.inflight }),
-      ...(r.system === 'acheron' ? { partitions: s.partitions, workers: s.workers ?? null, sync: 'full' } : {}),
+      ...(r.system === 'acheron' ? { partitions: s.partitions, workers: s.workers ?? null, protocol: s.protocol, sync: 'full' } : {}),
       ...(r.system === 'postgres' ? { isolation: 'serializable', triesMax: PG_TRIES_MAX } : {}) },
     txnPerSec: Math.round(txnPerSec(r)), p50Ms: round3(m.latency.percentile(0.5)), p99Ms: round3(m.latency.percentile(0.99)),
     maxMs: round3(m.latency.count === 0 ? NaN : m.latency.maxMs), aborts: m.aborted, abortRate: abortRate(r),
@@ -184,7 +187,7 @@ function printHeader(s: BenchSettings, info: (line: string) => void): void {
   const cpu = cpus()
   info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
   const data = s.workload.name === 'tpcc' ? `${s.warehouses} warehouse${s.warehouses === 1 ? '' : 's'}, ${s.items} items` : `${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
-  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up`)
+  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up; Acheron: protocol ${s.protocol}, ${s.partitions} partitions, ${s.workers === undefined ? 'default' : s.workers} workers`)
   info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
 }
 

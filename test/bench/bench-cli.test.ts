@@ -38,7 +38,7 @@ for (const [workload, scale] of Object.entries(SCALES)) {
 }
 
 test('bench --json prints one JSON object per system with the contract\'s fields', async () => {
-  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7']
+  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7', '--protocol', 'calvin']
   const r = await runCli(args)
   assert.is(r.code, 0, describeRun(args, r))
   const lines = r.stdout.trim().split('\n')
@@ -49,12 +49,14 @@ test('bench --json prints one JSON object per system with the contract\'s fields
   assert.is(o.system, 'acheron')
   assert.ok((o.txnPerSec as number) > 0)
   assert.is((o.settings as { seed: number }).seed, 7)
+  assert.is((o.settings as { protocol: string }).protocol, 'calvin', 'the settings name the protocol the server was started with')
   assert.match(r.stderr, /^acheron bench ycsbt: /, 'the headings go to stderr with --json')
 })
 
 test('bad options are refused in words, with exit 1, before anything starts', async () => {
   const cases: [string[], RegExp][] = [
     [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
+    [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial, not occ\n$/],
     [['bench', 'ycsbt', '--theta=-0.5'], /^acheron: --theta must be a number in \[0, 1\)/],
     [['bench', 'ycsbt', '--theta', 'zipf'], /^acheron: --theta must be a number in \[0, 1\)/],
     [['bench', 'ycsbt', '--clients', '0'], /^acheron: --clients must be an integer from 1 to 1000, not 0\n$/],

@@ -12,7 +12,7 @@ import { SMALLBANK, SMALLBANK_MIX, YCSBT, type Workload } from '../../src/bench/
 import { AcheronError, open } from '../../src/index.js'
 
 function settings(workload: Workload, over: Partial<BenchSettings> = {}): BenchSettings {
-  return { workload, keys: 50, warehouses: 2, items: 50, clients: 2, inflight: 1, durationS: 1, warmupS: 0, theta: 0, seed: 1, partitions: 4, workers: undefined, sqliteGroup: 10, ...over }
+  return { workload, keys: 50, warehouses: 2, items: 50, clients: 2, inflight: 1, durationS: 1, warmupS: 0, theta: 0, seed: 1, partitions: 4, workers: undefined, protocol: 'aria', sqliteGroup: 10, ...over }
 }
 
 const take = <T>(next: () => T, n: number): T[] => Array.from({ length: n }, next)
