@@ -54,6 +54,18 @@ export interface ModuleSource {
 export type ModuleShipped = readonly [hash: string, bytes: Uint8Array, prepared?: unknown]
 
 /**
+ * The modules of `modules` a thread has not been sent yet, `sent` updated to match: hashes gone from
+ * `modules` leave it (the thread drops those modules with the catalog change: ExecutionHost.setCatalog),
+ * so bytes that come back are sent again.
+ */
+export function modulesToSend(sent: Set<string>, modules: ReadonlyMap<string, Uint8Array>): [hash: string, bytes: Uint8Array][] {
+  for (const h of [...sent]) if (!modules.has(h)) sent.delete(h)
+  const fresh = [...modules].filter(([h]) => !sent.has(h))
+  for (const [h] of fresh) sent.add(h)
+  return fresh
+}
+
+/**
  * Executes function bodies of one kind. One instance per thread; it may cache compiled modules by hash.
  * A runtime module exports `createRuntime(): FunctionRuntime` and is loaded by module specifier, so that
  * worker threads can load it too.

@@ -1,4 +1,5 @@
 import type { CatalogData } from '../schema/catalog.js'
+import { modulesToSend } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { OverlayReader } from '../storage/overlay.js'
 import type { EncodedBatch } from './batch-codec.js'
@@ -35,9 +36,7 @@ export class InlineExecutor implements EngineExecutor {
 
   async setCatalog(data: CatalogData, modules: ReadonlyMap<string, Uint8Array>, changed: TablesChanged | null): Promise<void> {
     if (changed !== null) this.overlay.tablesChanged(changed.batch, changed.tables)
-    for (const h of [...this.sent]) if (!modules.has(h)) this.sent.delete(h)
-    const fresh = [...modules].filter(([h]) => !this.sent.has(h))
-    for (const [h] of fresh) this.sent.add(h)
+    const fresh = modulesToSend(this.sent, modules)
     this.host.setCatalog(data, fresh)
   }
 

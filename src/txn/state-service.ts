@@ -8,7 +8,7 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
-import type { FunctionRuntime } from '../schema/function-runtime.js'
+import { modulesToSend, type FunctionRuntime } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import { stateDigest } from '../storage/digest.js'
 import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../storage/state-file.js'
@@ -147,9 +147,7 @@ export class StateService {
     this.file.flush()
     this.host ??= new ExecutionHost(this.file.reader(), this.runtimes, this.log)
     if (this.host.catalogVersion !== this.catalog.version || this.hostModules.size !== this.modules.size) {
-      for (const h of [...this.hostModules]) if (!this.modules.has(h)) this.hostModules.delete(h)
-      const fresh = [...this.modules].filter(([h]) => !this.hostModules.has(h))
-      for (const [h] of fresh) this.hostModules.add(h)
+      const fresh = modulesToSend(this.hostModules, this.modules)
       this.host.setCatalog(this.catalog.data, fresh.map(([h, b]) => [h, b, this.prepared.get(h)]))
       this.prepared.clear()
     }

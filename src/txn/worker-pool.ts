@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import type { CatalogData } from '../schema/catalog.js'
+import { modulesToSend } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { LogFn } from './execution-host.js'
@@ -168,11 +169,7 @@ export class WorkerPool implements EngineExecutor {
 
   /** The modules a slot's worker has not been sent yet, with their compiled forms where there are some. */
   private freshModules(slot: Slot): [string, Uint8Array, unknown][] {
-    // The worker drops the modules the catalog no longer runs (ExecutionHost.setCatalog): so does this set.
-    for (const h of [...slot.modules]) if (!this.modules.has(h)) slot.modules.delete(h)
-    const fresh = [...this.modules].filter(([h]) => !slot.modules.has(h))
-    for (const [h] of fresh) slot.modules.add(h)
-    return fresh.map(([h, b]) => [h, b, this.preparedForm(h)])
+    return modulesToSend(slot.modules, this.modules).map(([h, b]) => [h, b, this.preparedForm(h)])
   }
 
   /** Slot i, ready to take a request; a dead worker is replaced first. */
