@@ -12,6 +12,16 @@ import type { StateThreadInit, StateThreadReply, StateThreadRequest } from './st
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
 /**
+ * Released batches' effects go to the state thread in groups: each is held here up to
+ * STATE_APPLY_DEFER_MS (or STATE_APPLIES_DEFERRED_MAX of them), and any request (a query, a digest, a
+ * checkpoint) posts them first, so it still sees every batch released before it. With small batches
+ * this wakes the state thread once per interval instead of once per batch; checkpoints, which lag by
+ * design, lag by at most this much more.
+ */
+export const STATE_APPLY_DEFER_MS = 5
+export const STATE_APPLIES_DEFERRED_MAX = 64
+
+/**
  * The state of a data directory, owned by the state thread: checkpoints, queries and scans run there,
  * never on the thread that serves clients. Messages keep their order, so a run sees exactly the
  * batches applied before it. If the thread fails, every call fails from then on (`failure`): the
@@ -22,6 +32,9 @@ export class ThreadStateStore implements StateStore {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
   private nextId = 1
   private readonly ready: Promise<void>
+  /** Applies not posted yet, oldest first, and the timer that posts them. */
+  private readonly deferred: StateThreadRequest[] = []
+  private deferTimer: NodeJS.Timeout | null = null
   failure: Error | null = null
   onCheckpoint: ((c: Checkpointed) => void) | null = null
   /** Called once if the state thread fails. */
@@ -66,6 +79,7 @@ export class ThreadStateStore implements StateStore {
     const id = this.nextId++
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      this.postDeferred()
       this.worker.postMessage({ ...req, id })
     })
   }
@@ -83,7 +97,18 @@ export class ThreadStateStore implements StateStore {
     if (this.failure !== null) return
     const writes = encodedWrites ?? encodeRowWrites(e.writes)
     const msg: StateThreadRequest = { op: 'apply', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, writes, ...(e.change !== undefined ? { change: e.change } : {}) }
-    this.worker.postMessage(msg)
+    this.deferred.push(msg)
+    if (e.change !== undefined || this.deferred.length >= STATE_APPLIES_DEFERRED_MAX) this.postDeferred()
+    else if (this.deferTimer === null) {
+      this.deferTimer = setTimeout(() => { this.deferTimer = null; this.postDeferred() }, STATE_APPLY_DEFER_MS)
+      this.deferTimer.unref()
+    }
+  }
+
+  private postDeferred(): void {
+    if (this.deferTimer !== null) { clearTimeout(this.deferTimer); this.deferTimer = null }
+    if (this.failure === null) for (const m of this.deferred) this.worker.postMessage(m)
+    this.deferred.length = 0
   }
 
   run(txn: StateTxn): Promise<StateRun> {

@@ -34,6 +34,15 @@ const WATCHDOG_INTERVAL_MS_MAX = 250
 /** Phase-1 transactions per worker message below which splitting costs more than it saves. */
 const SNAPSHOT_CHUNK_TXNS_MIN = 16
 
+/**
+ * Releases held back for a worker before they are posted. A worker needs a release only before its
+ * next request, so releases wait in `deferred` and go out just ahead of that request: with small
+ * batches (few clients, one worker gets each batch) the other worker is not woken once per batch, and
+ * the one that runs the next batch is woken once for the release and the request together. Beyond this
+ * many, they are posted anyway (the buffers they hold stay bounded).
+ */
+export const DEFERRED_RELEASES_MAX = 64
+
 type OrderedMessage = Extract<WorkerRequest, { seq: 0 }>
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
 
@@ -46,6 +55,8 @@ interface Slot {
   modules: Set<string>
   /** While a replacement comes up: the ordered messages it must get, in order. */
   outbox: OrderedMessage[] | null
+  /** Ordered messages not posted yet: they go out before the next request (DEFERRED_RELEASES_MAX). */
+  deferred: OrderedMessage[]
   /** Fails the slot: its pending requests reject with `err`. */
   fail: (err: Error) => void
   /** The worker's progress counter (WorkerInit.progress), its value when last seen to move, and when. */
@@ -128,6 +139,7 @@ export class WorkerPool implements EngineExecutor {
       pending: new Map(),
       modules: new Set(),
       outbox: null,
+      deferred: [],
       fail: () => {},
       progress: new Int32Array(progress),
       progressSeen: 0,
@@ -157,10 +169,22 @@ export class WorkerPool implements EngineExecutor {
     return slot
   }
 
-  /** Posts an ordered message (catalog change, release) to a slot, or keeps it for its replacement. */
+  /**
+   * Posts an ordered message (catalog change, release) to a slot, or keeps it for its replacement. A
+   * release may wait in `deferred` until the slot's next request (DEFERRED_RELEASES_MAX); a catalog
+   * change goes at once, so that the worker adopts and warms new modules before they are called.
+   */
   private post(slot: Slot, msg: OrderedMessage): void {
     if (slot.outbox !== null) slot.outbox.push(msg)
-    else if (slot.failed === null) slot.worker.postMessage(msg)
+    else if (slot.failed === null) {
+      slot.deferred.push(msg)
+      if (msg.op !== 'release' || slot.deferred.length >= DEFERRED_RELEASES_MAX) this.postDeferred(slot)
+    }
+  }
+
+  private postDeferred(slot: Slot): void {
+    for (const m of slot.deferred) slot.worker.postMessage(m)
+    slot.deferred.length = 0
   }
 
   private catalogMessage(slot: Slot, changed: TablesChanged | null): OrderedMessage {
@@ -184,7 +208,8 @@ export class WorkerPool implements EngineExecutor {
   }
 
   private replace(i: number): Slot {
-    // From here on, ordered messages wait in the outbox; everything posted before is in the checkpoint.
+    // From here on, ordered messages wait in the outbox; everything released before (posted to the dead
+    // worker or still deferred for it) is in the checkpoint: the state store had it first.
     const outbox: OrderedMessage[] = []
     const catalog = this.catalog
     const checkpointed = this.checkpointNow()
@@ -211,6 +236,7 @@ export class WorkerPool implements EngineExecutor {
     return new Promise<T>((resolve, reject) => {
       if (s.pending.size === 0) s.progressAt = performance.now()
       s.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject })
+      this.postDeferred(s)
       s.worker.postMessage({ ...req, seq })
     })
   }
