@@ -6,6 +6,13 @@
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
 
+/**
+ * Strings up to this many code units (or bytes) are tried as ASCII in JS first: table and function
+ * names, most keys. For them a TextEncoder/TextDecoder call (a copy off a SharedArrayBuffer, a call into
+ * C++) costs about three times the loop; anything not ASCII takes the general path.
+ */
+const SHORT_TEXT_MAX = 32
+
 export class ByteWriter {
   private buf: Uint8Array
   private view: DataView
@@ -77,11 +84,28 @@ export class ByteWriter {
 
   /** UTF-8 with its byte length in front. Callers check well-formedness: a lone surrogate would become U+FFFD. */
   text(s: string): void {
+    if (s.length <= SHORT_TEXT_MAX && this.asciiText(s)) return
     const n = Buffer.byteLength(s, 'utf8')
     this.varint(n)
     this.ensure(n)
     encoder.encodeInto(s, this.buf.subarray(this.length, this.length + n))
     this.length += n
+  }
+
+  /** Writes `s` as ASCII if it is ASCII (one length byte: SHORT_TEXT_MAX < 0x80); false, writing nothing, if not. */
+  private asciiText(s: string): boolean {
+    const n = s.length
+    this.ensure(n + 1)
+    const buf = this.buf
+    const at = this.length + 1
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) return false
+      buf[at + i] = c
+    }
+    buf[this.length] = n
+    this.length = at + n
+    return true
   }
 
   /** The bytes written so far (a view, not a copy). */
@@ -164,9 +188,27 @@ export class ByteReader {
   text(): string {
     const n = this.varint()
     this.need(n)
+    if (n <= SHORT_TEXT_MAX) {
+      const ascii = this.asciiText(n)
+      if (ascii !== null) return ascii
+    }
     // A SharedArrayBuffer view cannot be decoded directly.
     const slice = this.buf.buffer instanceof SharedArrayBuffer ? new Uint8Array(this.buf.subarray(this.offset, this.offset + n)) : this.buf.subarray(this.offset, this.offset + n)
     this.offset += n
     return decoder.decode(slice)
+  }
+
+  /** The next `n` bytes as a string if they are all ASCII (consumed), else null (nothing consumed). */
+  private asciiText(n: number): string | null {
+    const buf = this.buf
+    const start = this.offset
+    let s = ''
+    for (let i = start; i < start + n; i++) {
+      const c = buf[i] as number
+      if (c >= 0x80) return null
+      s += String.fromCharCode(c)
+    }
+    this.offset = start + n
+    return s
   }
 }
