@@ -18,7 +18,9 @@ const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
 async function startServer(dir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   // The flags `acheron serve` runs with from its bin (a larger young generation).
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'serve', '--data', dir, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // BENCH_SERVER_FLAGS adds node flags to the server (e.g. --cpu-prof --cpu-prof-dir=DIR for a profile per thread).
+  const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...extra, cli, 'serve', '--data', dir, '--port', '0', '--workers', process.env.BENCH_WORKERS ?? '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
@@ -83,7 +85,11 @@ async function totals(): Promise<Record<string, number>> {
 
 console.log('| clients × in flight each | txn/s | p50 ms | p99 ms | batch size | fallback share |')
 console.log('|---|---|---|---|---|---|')
-for (const [clients, depth] of [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 4]] as const) {
+// BENCH_ROWS picks rows, e.g. "32x1,64x4"; BENCH_READERS=0 skips the readers' table.
+const rows = process.env.BENCH_ROWS === undefined
+  ? [[1, 1], [16, 1], [64, 1], [1, 4], [16, 4], [64, 4]] as const
+  : process.env.BENCH_ROWS.split(',').map((r) => r.split('x').map(Number) as [number, number])
+for (const [clients, depth] of rows) {
   const before = await totals()
   const ticks = threadTicks(server.pid)
   const conns = Array.from({ length: clients }, () => new Client(server.url))
@@ -116,7 +122,7 @@ console.log('')
 console.log(`64 callers × 1 in flight, with readers looping SELECT COUNT(*) FROM account (${KEYS} rows)`)
 console.log('| readers | calls/s | call p99 ms | queries/s |')
 console.log('|---|---|---|---|')
-for (const readers of [0, 1, 4]) {
+for (const readers of process.env.BENCH_READERS === '0' ? [] : [0, 1, 4]) {
   const conns = Array.from({ length: 64 }, () => new Client(server.url))
   const readerConns = Array.from({ length: readers }, () => new Client(server.url))
   await Promise.all([...conns, ...readerConns].map((c) => c.ready()))
