@@ -56,8 +56,7 @@ export class TxnState {
     this.touched.add(rk)
   }
 
-  read(table: TableDef, key: bigint | string): Row | undefined {
-    const rk = rowKeyOf(table, key)
+  read(table: TableDef, key: bigint | string, rk: RowKey = rowKeyOf(table, key)): Row | undefined {
     this.touch(rk)
     const w = this.pending.get(rk)
     if (w !== undefined) return w.row ?? undefined
@@ -65,8 +64,7 @@ export class TxnState {
   }
 
   /** Buffers the new image of a row (null deletes it). */
-  write(table: TableDef, key: bigint | string, row: SqlValue[] | null): void {
-    const rk = rowKeyOf(table, key)
+  write(table: TableDef, key: bigint | string, row: SqlValue[] | null, rk: RowKey = rowKeyOf(table, key)): void {
     this.touch(rk)
     const w = this.pending.get(rk)
     if (w !== undefined) w.row = row
@@ -116,6 +114,9 @@ export class TxnState {
 
 /** One invocation's context: a function running at one key of its table. */
 class Frame implements InvocationContext {
+  /** The row key of `table` and `key`, made once: a function reads and writes its own row many times. */
+  private readonly rk: RowKey
+
   constructor(
     private readonly txn: TxnState,
     readonly fn: FunctionDef,
@@ -124,14 +125,16 @@ class Frame implements InvocationContext {
     readonly args: readonly SqlValue[],
     readonly depth: number,
     readonly fuel: FuelMeter,
-  ) {}
+  ) {
+    this.rk = rowKeyOf(table, key)
+  }
 
   columnIndex(name: string): number {
     return this.txn.env.catalog.columnIndex(this.table, name)
   }
 
   rowExists(): boolean {
-    return this.txn.read(this.table, this.key) !== undefined
+    return this.txn.read(this.table, this.key, this.rk) !== undefined
   }
 
   private column(c: number): ColumnDef {
@@ -142,7 +145,7 @@ class Frame implements InvocationContext {
 
   getColumn(c: number): SqlValue {
     this.column(c)
-    const row = this.txn.read(this.table, this.key)
+    const row = this.txn.read(this.table, this.key, this.rk)
     return row === undefined ? null : (row[c] as SqlValue)
   }
 
@@ -153,14 +156,14 @@ class Frame implements InvocationContext {
     }
     const v = coerceToColumn(this.table, col, value)
     if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${this.table.name}.${col.name}`)
-    const current = this.txn.read(this.table, this.key)
+    const current = this.txn.read(this.table, this.key, this.rk)
     const row = current === undefined ? defaultRow(this.table, this.key) : [...current]
     row[c] = v
-    this.txn.write(this.table, this.key, row)
+    this.txn.write(this.table, this.key, row, this.rk)
   }
 
   deleteRow(): void {
-    this.txn.write(this.table, this.key, null)
+    this.txn.write(this.table, this.key, null, this.rk)
   }
 
   call(fnName: string, key: SqlValue, args: readonly SqlValue[]): SqlValue {
