@@ -15,6 +15,8 @@ export interface DatabaseQueryResult {
   columns: string[]
   rows: unknown[][]
   commit: CommitPosition
+  /** `CALL … WITH LOGS` only: the call's `log()` lines. */
+  logs?: string[]
 }
 
 export interface DatabaseCallResult {

@@ -305,7 +305,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
-  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
     return executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
   }
 

@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util'
 import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
 import { BUILD_DIR, findProject, FUNCTIONS_DIR, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
 import { projectFiles } from '../fnkit/templates.js'
-import { registrableExports } from '../wasm-exec/module-exports.js'
+import { AcheronError } from '../errors.js'
+import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
 
 export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
 
@@ -97,7 +98,17 @@ async function build(project: string, out: Out, err: Out): Promise<boolean> {
       continue
     }
     const bytes = readFileSync(join(project, outFile))
-    const fns = registrableExports(bytes)
+    let fns: string[]
+    try {
+      fns = await checkBuiltModule(bytes)
+    } catch (e) {
+      if (!(e instanceof AcheronError)) throw e
+      // A module registration would refuse is no build: it is removed, as a failed compile's is.
+      rmSync(join(project, outFile), { force: true })
+      err(`${src}: compiled, but Acheron would refuse the module: ${describeRefusal(e)}`)
+      ok = false
+      continue
+    }
     out(`${src} → ${outFile} (${bytes.length} bytes): ${fns.length === 0 ? 'no functions (export one of signature () -> ())' : `functions ${fns.join(', ')}`}`)
   }
   return ok

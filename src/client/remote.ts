@@ -64,7 +64,7 @@ export interface RemoteStatementResult {
 export interface RemoteCallResult { value: unknown; commit: CommitPosition }
 export interface RemoteLoggedCallResult extends RemoteCallResult { logs: string[] }
 export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
-export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition }
+export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
@@ -244,7 +244,7 @@ export class RemoteDatabase implements Database {
     checkSingleQuery(sql)
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-    return { columns: r.columns, rows: r.rows, commit: r.commit }
+    return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
   }
 
   /** Calls `table.function` on `key`: its return value and commit position. */

@@ -506,9 +506,9 @@ export function checkSingleQuery(sql: string): void {
 }
 
 /** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
-export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
   checkSingleQuery(sql)
   const [r] = await executeScript(target, sql, params, options)
   if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-  return { columns: r.columns, rows: r.rows, commit: r.commit }
+  return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
 }

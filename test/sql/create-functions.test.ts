@@ -155,6 +155,7 @@ for (const [name, opts] of CONFIGS) {
       assert.equal(rs[2]?.logs, ['relay', 'line 0', 'line 1'], 'nested calls log in execution order')
       assert.equal(rs[3]?.logs, [], 'asked, none written: an empty list')
 
+      assert.equal((await db.query("CALL t.say('q', 1) WITH LOGS")).logs, ['line 0'])
       // Through the SDK call.
       const c = await db.callWithLogs('t.say', 'q', 1)
       assert.equal([c.value, c.logs], [1, ['line 0']])

@@ -3,7 +3,7 @@
 // registry), then `acheron fn build` compiles the scaffolded AssemblyScript and `acheron fn test` runs
 // its tests on an embedded engine. Then the failures: a compile error, a failing test, misuse.
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -90,6 +90,17 @@ test('counts wrongly', async () => {
   const r = acheron(['fn', 'test'], project)
   assert.is(r.code, 1, describe(['fn', 'test'], r))
   assert.ok(r.stdout.trimEnd().endsWith('3 passed, 1 failed'), r.stdout)
+})
+
+test('fn build: a module registration would refuse (an import outside the ABI) fails the build, naming it', () => {
+  const extra = join(project, 'functions', 'traced.ts')
+  writeFileSync(extra, 'export function noisy(): void { trace("hello"); }\n')
+  const r = acheron(['fn', 'build'], project)
+  assert.is(r.code, 1, describe(['fn', 'build'], r))
+  assert.match(r.stderr, /functions\/traced\.ts: compiled, but Acheron would refuse the module: WASM_IMPORT_NOT_ALLOWED: import env\.trace is not allowed/)
+  assert.not.ok(existsSync(join(project, 'build', 'traced.wasm')))
+  assert.match(r.stdout, /functions\/counter\.ts → build\/counter\.wasm/, 'the other modules still build')
+  rmSync(extra)
 })
 
 test('fn build: a compile error names the file and line, removes the stale module and exits 1', () => {
