@@ -402,7 +402,7 @@ export class Engine {
     // Prepared already (registered before): sequenced at once, in the order it was sent.
     if (runtime.preparedForm?.(hash) !== undefined) return null
     return runtime.prepareOffThread({ hash, bytes: input.body }).catch((err: unknown) => {
-      throw new AcheronError('INTERNAL', `CREATE FUNCTION ${input.kind === 'create-function' ? input.name : `${input.table}.*`} was not run: ${err instanceof Error ? err.message : String(err)}`)
+      throw new AcheronError('INTERNAL', `${input.kind === 'create-function' ? `CREATE FUNCTION ${input.name}` : `CREATE FUNCTIONS ${input.table}.(${input.functions.map((f) => f.name).join(', ')})`} was not run: ${err instanceof Error ? err.message : String(err)}`)
     })
   }
 
