@@ -181,6 +181,9 @@ for (const [name, opts] of CONFIGS) {
       assert.is(kept, LOG_LINES_PER_TXN_MAX + 1 - 3, 'the transaction keeps LOG_LINES_PER_TXN_MAX lines and one marker')
       const markers = txn.flatMap((r) => r.logs ?? []).filter((l) => l.includes(`first ${LOG_LINES_PER_TXN_MAX} of this transaction`))
       assert.is(markers.length, 1)
+      // A transaction run alone (it holds a query over the table) keeps each CALL's lines too.
+      const alone = await db.sql("BEGIN; CALL t.say('d', 2) WITH LOGS; SELECT COUNT(*) FROM t; CALL t.bump('d') WITH LOGS; COMMIT")
+      assert.equal([alone[1]?.logs, alone[2]?.logs, alone[3]?.logs], [['line 0', 'line 1'], undefined, ['v=1']])
     })
   })
 
