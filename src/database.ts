@@ -7,17 +7,26 @@ export interface DatabaseStatementResult {
   rows: unknown[][]
   rowsAffected: number
   commit: CommitPosition
+  /** `CALL … WITH LOGS` only: the call's `log()` lines. */
+  logs?: string[]
 }
 
 export interface DatabaseQueryResult {
   columns: string[]
   rows: unknown[][]
   commit: CommitPosition
+  /** `CALL … WITH LOGS` only: the call's `log()` lines. */
+  logs?: string[]
 }
 
 export interface DatabaseCallResult {
   value: unknown
   commit: CommitPosition
+}
+
+/** `callWithLogs`: the call's result and the `log()` lines of its committed execution. */
+export interface DatabaseLoggedCallResult extends DatabaseCallResult {
+  logs: string[]
 }
 
 export interface DatabaseCommitResult {
@@ -41,6 +50,11 @@ export interface Database {
   query(sql: string, params?: unknown[]): Promise<DatabaseQueryResult>
   /** `CALL fn(key, ...args)` as one transaction. */
   call(fn: string, key: unknown, ...args: unknown[]): Promise<DatabaseCallResult>
+  /**
+   * `CALL fn(key, ...args) WITH LOGS`: also the `log()` lines the call wrote. A failure's AcheronError
+   * carries them in `logs`.
+   */
+  callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<DatabaseLoggedCallResult>
   /** `CREATE FUNCTION name FROM WASM <bytes>`. */
   createFunction(name: string, wasm: Uint8Array, options?: DatabaseFunctionOptions): Promise<DatabaseCommitResult>
   close(): Promise<void>

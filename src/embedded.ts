@@ -134,6 +134,11 @@ export interface CallResult {
   commit: CommitPosition
 }
 
+/** `callWithLogs`: also the `log()` lines of the call's committed execution. */
+export interface LoggedCallResult extends CallResult {
+  logs: string[]
+}
+
 export interface CommitResult {
   rowsAffected: number
   commit: CommitPosition
@@ -154,8 +159,12 @@ function toEngineValue(v: unknown, what: string): SqlValue {
   return out
 }
 
-function unwrap(o: TxnOutcome): { result: TxnResult; commit: CommitPosition } {
-  if (!o.ok) throw new AcheronError(o.failure.code, o.failure.message, o.commit ? { commit: o.commit } : {})
+function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: CommitPosition } {
+  if (!o.ok) {
+    throw new AcheronError(o.failure.code, o.failure.message, {
+      ...(o.commit ? { commit: o.commit } : {}), ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
+    })
+  }
   return o
 }
 
@@ -225,6 +234,13 @@ export class EmbeddedDatabase implements Database {
     return { value: toClientValue(result.value ?? null), commit }
   }
 
+  /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
+  async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<LoggedCallResult> {
+    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, `argument ${i + 1}`)) }
+    const { result, commit } = unwrap(await this.submit(input), true)
+    return { value: toClientValue(result.value ?? null), commit, logs: [...(result.logs ?? [])] }
+  }
+
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
     const fnName = name.split('.')[1] ?? name
     const limits: { fuel?: number; memoryBytes?: number } = {}
@@ -289,7 +305,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
-  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
     return executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
   }
 

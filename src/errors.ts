@@ -27,6 +27,8 @@ export interface AcheronErrorDetails {
    * again blindly. Without this flag a failed request certainly did not take effect.
    */
   outcomeUnknown?: boolean
+  /** `CALL … WITH LOGS` that failed: the `log()` lines its execution wrote before the failure. */
+  logs?: string[]
 }
 
 /** The one error type that crosses the public boundary: a stable code plus a message for a person. */
@@ -38,6 +40,7 @@ export class AcheronError extends Error {
   commit?: CommitPosition
   retryable?: boolean
   outcomeUnknown?: boolean
+  logs?: string[]
 
   constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
     super(message)
@@ -49,6 +52,7 @@ export class AcheronError extends Error {
     if (details.commit !== undefined) this.commit = details.commit
     if (details.retryable !== undefined) this.retryable = details.retryable
     if (details.outcomeUnknown !== undefined) this.outcomeUnknown = details.outcomeUnknown
+    if (details.logs !== undefined) this.logs = details.logs
   }
 
   toJSON(): Record<string, unknown> {
@@ -57,6 +61,7 @@ export class AcheronError extends Error {
     if (this.column !== undefined) out.column = this.column
     if (this.statement !== undefined) out.statement = this.statement
     if (this.commit !== undefined) out.commit = this.commit
+    if (this.logs !== undefined) out.logs = this.logs
     return out
   }
 }

@@ -1,7 +1,7 @@
 // The package's public entry (CONTRACT.md §4).
-export type { Database, DatabaseStatementResult, DatabaseQueryResult, DatabaseCallResult, DatabaseCommitResult, DatabaseFunctionOptions } from './database.js'
+export type { Database, DatabaseStatementResult, DatabaseQueryResult, DatabaseCallResult, DatabaseLoggedCallResult, DatabaseCommitResult, DatabaseFunctionOptions } from './database.js'
 export { open, EmbeddedDatabase, toClientValue } from './embedded.js'
-export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, CommitResult } from './embedded.js'
+export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, LoggedCallResult, CommitResult } from './embedded.js'
 export { AcheronError, ERROR_CODES } from './errors.js'
 export type { ErrorCode, CommitPosition } from './errors.js'
 export type { Protocol, BatchExecutor, BatchRun } from './txn/protocols/index.js'
@@ -10,4 +10,4 @@ export type { FunctionRuntime, InvocationContext, ModuleSource, FuelMeter } from
 export type { BatchRecord, EngineStats } from './txn/engine.js'
 export type { SqlValue, Row } from './values.js'
 export type { StatementResult } from './sql/execute.js'
-export { connect, RemoteDatabase, isOutcomeUnknown, type RemoteConnectOptions, type ReconnectOptions, type RemoteFunctionOptions, type RemoteStatementResult, type RemoteCallResult, type RemoteCommitResult, type RemoteQueryResult } from './client/remote.js'
+export { connect, RemoteDatabase, isOutcomeUnknown, type RemoteConnectOptions, type ReconnectOptions, type RemoteFunctionOptions, type RemoteStatementResult, type RemoteCallResult, type RemoteLoggedCallResult, type RemoteCommitResult, type RemoteQueryResult } from './client/remote.js'

@@ -14,6 +14,7 @@ import { CONSOLE_COMMAND_USAGE, CONSOLE_USAGE, runConsole } from '../console/mai
 import { VERIFY_USAGE, verifyCommand } from './verify.js'
 import { CHECK_USAGE } from './check-command.js'
 import { BENCH_USAGE } from './bench-command.js'
+import { FN_USAGE } from './fn-command.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -33,6 +34,10 @@ ${CONSOLE_COMMAND_USAGE}
       determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
       the command that replays it
+
+  fn init NAME [--lang assemblyscript] [--acheron-spec SPEC] | fn build [--dir DIR] | fn test [--dir DIR]
+      the function kit: scaffold an AssemblyScript function project, compile functions/*.ts to build/*.wasm,
+      run its tests on an embedded engine ("N passed, N failed"); acheron fn --help
 
   verify --data DIR
       checks a stopped data directory (SQLite integrity, every row against its table, module hashes, the
@@ -244,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE, bench: BENCH_USAGE }
+    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE, bench: BENCH_USAGE, fn: FN_USAGE }
     process.stdout.write((command !== undefined && Object.hasOwn(own, command) ? own[command] : USAGE) + '\n')
     return 0
   }
@@ -259,6 +264,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'bench':
       return (await import('./bench-command.js')).benchCommand(rest, (line) => process.stdout.write(line + '\n'), (line) => process.stderr.write(line + '\n'))
+    case 'fn':
+      return (await import('./fn-command.js')).fnCommand(rest, (line) => process.stdout.write(line + '\n'), (line) => process.stderr.write(line + '\n'))
     case 'demo': {
       const { values } = parseArgs({
         args: rest,

@@ -57,11 +57,14 @@ export interface RemoteStatementResult {
   rows: unknown[][]
   rowsAffected: number
   commit: CommitPosition
+  /** `CALL … WITH LOGS` only: the call's `log()` lines. */
+  logs?: string[]
 }
 
 export interface RemoteCallResult { value: unknown; commit: CommitPosition }
+export interface RemoteLoggedCallResult extends RemoteCallResult { logs: string[] }
 export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
-export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition }
+export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
@@ -96,12 +99,19 @@ export function errorFromWire(e: unknown): AcheronError {
     ...(typeof o.statement === 'number' ? { statement: o.statement } : {}),
     ...(isCommit(o.commit) ? { commit: { batch: o.commit.batch, seq: o.commit.seq } } : {}),
     ...(RETRYABLE_CODES.has(code) ? { retryable: true } : {}),
+    ...(logLines(o.logs) !== undefined ? { logs: logLines(o.logs) as string[] } : {}),
   })
   return err
 }
 
+/** A "logs" field of the wire: an array of strings, else absent. */
+function logLines(v: unknown): string[] | undefined {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined
+}
+
 function decodeResult(r: unknown): RemoteStatementResult {
-  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown }
+  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown }
+  const logs = logLines(o?.logs)
   if (!Array.isArray(o?.columns) || !Array.isArray(o.rows) || !isCommit(o.commit)) {
     throw new AcheronError('INTERNAL', `malformed result from the server: ${JSON.stringify(r)?.slice(0, 200)}`)
   }
@@ -110,6 +120,7 @@ function decodeResult(r: unknown): RemoteStatementResult {
     rows: (o.rows as unknown[]).map((row, i) => (row as unknown[]).map((v, j) => decodeValue(v, `row ${i} column ${j}`))),
     rowsAffected: typeof o.rowsAffected === 'number' ? o.rowsAffected : 0,
     commit: { batch: o.commit.batch, seq: o.commit.seq },
+    ...(logs !== undefined ? { logs } : {}),
   }
 }
 
@@ -140,7 +151,7 @@ export function resolveFileSources(script: string, readFile: (path: string) => U
   const statements = parseScript(script)
   const edits: { start: number; end: number; text: string }[] = []
   for (const s of statements) {
-    if (s.kind !== 'create-function' || s.source.kind !== 'file') continue
+    if ((s.kind !== 'create-function' && s.kind !== 'create-functions') || s.source.kind !== 'file') continue
     const start = s.source.pos.offset
     const lexer = new Lexer(script.slice(start))
     const fileTok = lexer.next()
@@ -233,7 +244,7 @@ export class RemoteDatabase implements Database {
     checkSingleQuery(sql)
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-    return { columns: r.columns, rows: r.rows, commit: r.commit }
+    return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
   }
 
   /** Calls `table.function` on `key`: its return value and commit position. */
@@ -242,6 +253,14 @@ export class RemoteDatabase implements Database {
     const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
     return { value: r.rows[0]?.[0] ?? null, commit: r.commit }
+  }
+
+  /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
+  async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult> {
+    checkFunctionName(fn)
+    const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
+    const r = decodeResult(results[0])
+    return { value: r.rows[0]?.[0] ?? null, commit: r.commit, logs: r.logs ?? [] }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: RemoteFunctionOptions = {}): Promise<RemoteCommitResult> {

@@ -25,6 +25,7 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
                        at most 3600) until Ctrl-C
   \conninfo            the server's URL, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
+  \logs [on|off]       send every CALL WITH LOGS: its function log() lines are shown after the result
   \r                   forget the statement being typed, and a BEGIN block not yet sent
   \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed, or stops
                        waiting for one that runs (it still runs; its outcome is shown later)
@@ -35,8 +36,9 @@ SQL (docs/sql.md):
   DROP TABLE [IF EXISTS] t
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
+  CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once
   DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t
-  CALL t.f(key, arg, ...)
+  CALL t.f(key, arg, ...) [WITH LOGS]
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
   SELECT ... FROM t [WHERE ...] [GROUP BY ...] [ORDER BY ...] [LIMIT n]`

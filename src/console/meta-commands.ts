@@ -207,6 +207,16 @@ const watch: Handler = (args, host, name) => {
   return host.watch === null ? warn(host, name, 'only in the interactive console') : host.watch(seconds)
 }
 
+/** \logs on|off: CALLs are sent WITH LOGS, and their `log()` lines are printed after the result. */
+const logs: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const next = onOff(host, name, args[0], host.session.withLogs)
+  if (next === null) return false
+  host.session.withLogs = next
+  host.printer.note(`Function logs are ${next ? 'on: every CALL is sent WITH LOGS' : 'off'}.`)
+  return true
+}
+
 const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\q', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
   ['\\quit', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
@@ -227,12 +237,13 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\e', edit],
   ['\\edit', edit],
   ['\\watch', watch],
+  ['\\logs', logs],
 ])
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+',
-  '\\conninfo', '\\e', '\\watch',
+  '\\conninfo', '\\e', '\\watch', '\\logs',
 ]
 
 /** Runs one meta-command line; false when it was unknown or its arguments were bad (a warning says why). */

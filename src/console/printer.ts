@@ -12,6 +12,7 @@ import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, lineText } from './text-position.js'
+import { logDisplayLines } from './with-logs.js'
 
 export { wireResult } from './format-json.js'
 
@@ -40,6 +41,7 @@ export function wireError(f: LocatedError): Record<string, unknown> {
   if (f.statement !== null) out.statement = f.statement.index
   if (e.commit !== undefined) out.commit = e.commit
   if (f.statement !== null && f.statement.source.label !== '') out.source = f.statement.source.label
+  if (e.logs !== undefined) out.logs = e.logs
   return out
 }
 
@@ -56,6 +58,7 @@ export function failureLines(f: LocatedError): string[] {
   }
   if (e.commit !== undefined) lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}`)
   if (e.outcomeUnknown === true) lines.push('the statement may or may not have committed: look before running it again')
+  if (e.logs !== undefined) lines.push(...logDisplayLines(e.logs, false))
   return lines
 }
 
@@ -81,9 +84,20 @@ export class Printer {
     let text = ''
     for (const [i, r] of results.entries()) {
       const lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
+      // A CALL … WITH LOGS: its lines right under its result (JSON carries them in the object; CSV stays
+      // pure data, so they go to stderr there).
+      if (r.logs !== undefined && r.logs.length > 0 && this.display.format !== 'json') {
+        if (this.display.format === 'csv') this.warn(logDisplayLines(r.logs, false).join('\n'))
+        else lines.push(...logDisplayLines(r.logs, this.dimsLogs()))
+      }
       text += lines.join('\n') + this.gapAfter(r.columns.length > 0)
     }
     await this.emit(text)
+  }
+
+  /** Log lines are dimmed only on a terminal (not into a \o file or a pipe), and never with NO_COLOR. */
+  private dimsLogs(): boolean {
+    return this.terminal !== null && this.terminal.size() !== null && this.output === null && this.env.NO_COLOR === undefined
   }
 
   /** A listing of \d and its kin, in the current format. */

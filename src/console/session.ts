@@ -9,6 +9,7 @@ import { AcheronError } from '../errors.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, offsetBeforeEdit, offsetOf, type LineColumn } from './text-position.js'
 import type { Unit } from './units.js'
+import { withLogsAppended } from './with-logs.js'
 
 export const DEFAULT_URL = 'ws://127.0.0.1:7878'
 
@@ -58,6 +59,8 @@ export interface SessionOptions {
 
 export class Session {
   private db: RemoteDatabase | null = null
+  /** `\logs on`: CALLs are sent WITH LOGS, and their `log()` lines are printed after the result. */
+  withLogs = false
 
   constructor(readonly url: string, private readonly options: SessionOptions = {}) {}
 
@@ -78,6 +81,7 @@ export class Session {
       let sent: string
       try {
         sent = resolveFileSources(statement.text, (path) => readFileSync(resolve(statement.source.baseDir, path)))
+        if (this.withLogs) sent = withLogsAppended(sent)
       } catch (err) {
         const e = asAcheronError(err)
         const at = e.line !== undefined && e.column !== undefined ? offsetOf(statement.text, e.line, e.column) : null

@@ -328,6 +328,10 @@ export class AcheronServer {
     const db = this.o.db
     try {
       if (r.op === 'call') {
+        if (r.logs) {
+          const { value, commit, logs } = await db.callWithLogs(r.fn, r.key, ...r.args)
+          return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs }])
+        }
         const { value, commit } = await db.call(r.fn, r.key, ...r.args)
         return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
       }

@@ -53,7 +53,8 @@ export function checkFunctionName(fn: string): void {
 
 export type Request =
   | { readonly id: number; readonly op: 'sql'; readonly sql: string; readonly params: readonly unknown[] }
-  | { readonly id: number; readonly op: 'call'; readonly fn: string; readonly key: unknown; readonly args: readonly unknown[] }
+  /** `logs: true`: the reply's result carries the call's `log()` lines (as CALL … WITH LOGS does). */
+  | { readonly id: number; readonly op: 'call'; readonly fn: string; readonly key: unknown; readonly args: readonly unknown[]; readonly logs: boolean }
   | { readonly id: number | null; readonly op: 'auth'; readonly token: string }
 
 /**
@@ -103,7 +104,8 @@ export function decodeRequest(text: string): Request {
   if (m.op === 'call') {
     if (typeof m.fn !== 'string') bad('a "call" request needs "fn": "table.function"')
     withId(() => checkFunctionName(m.fn as string))
-    return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument') }
+    if (m.logs !== undefined && typeof m.logs !== 'boolean') bad('"logs" must be true or false')
+    return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument'), logs: m.logs === true }
   }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"`)
 }
@@ -144,12 +146,17 @@ export interface WireResult {
   rows: readonly (readonly unknown[])[]
   rowsAffected: number
   commit: CommitPosition
+  /** Present when the caller asked for a call's `log()` lines. */
+  logs?: readonly string[]
 }
 
 export function okReply(id: number | null, results: readonly WireResult[]): string {
   return JSON.stringify({
     id, ok: true,
-    results: results.map((r) => ({ columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit })),
+    results: results.map((r) => ({
+      columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
+      ...(r.logs !== undefined ? { logs: r.logs } : {}),
+    })),
   })
 }
 
@@ -160,5 +167,6 @@ export function errorReply(id: number | null, err: unknown): string {
   if (e.column !== undefined) error.column = e.column
   if (e.statement !== undefined) error.statement = e.statement
   if (e.commit !== undefined) error.commit = e.commit
+  if (e.logs !== undefined) error.logs = e.logs
   return JSON.stringify({ id, ok: false, error })
 }

@@ -113,6 +113,20 @@ export interface CreateFunctionStmt extends StatementBase {
   readonly fuel: number | null
   readonly memoryBytes: number | null
 }
+/**
+ * `CREATE [OR REPLACE] FUNCTIONS t.* FROM WASM …` (every export of the module that is a function) or
+ * `CREATE FUNCTIONS t.(a, b) FROM WASM …` (the named ones): one DDL transaction, all or none.
+ */
+export interface CreateFunctionsStmt extends StatementBase {
+  readonly kind: 'create-functions'
+  readonly table: string
+  /** null: `t.*`; else the functions named, each run by the export of its own name. */
+  readonly functions: readonly string[] | null
+  readonly orReplace: boolean
+  readonly source: WasmSource
+  readonly fuel: number | null
+  readonly memoryBytes: number | null
+}
 export interface DropFunctionStmt extends StatementBase { readonly kind: 'drop-function'; readonly name: string; readonly table: string; readonly function: string; readonly ifExists: boolean }
 export interface ShowTablesStmt extends StatementBase { readonly kind: 'show-tables' }
 export interface ShowFunctionsStmt extends StatementBase { readonly kind: 'show-functions' }
@@ -126,6 +140,8 @@ export interface CallStmt extends StatementBase {
   readonly fn: string
   readonly key: ValueExpr
   readonly args: readonly ValueExpr[]
+  /** `CALL … WITH LOGS`: the reply carries the `log()` lines of the call's committed (final) execution. */
+  readonly withLogs: boolean
 }
 
 export interface InsertStmt extends StatementBase {
@@ -181,7 +197,7 @@ export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
-  | CreateTableStmt | DropTableStmt | CreateFunctionStmt | DropFunctionStmt
+  | CreateTableStmt | DropTableStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
   | CallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt

@@ -9,8 +9,9 @@ import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
+import { registrableExports } from '../wasm-exec/module-exports.js'
 import type {
-  CallStmt, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
+  CallStmt, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
@@ -51,6 +52,8 @@ export interface StatementResult {
   rows: unknown[][]
   rowsAffected: number
   commit: CommitPosition
+  /** `CALL … WITH LOGS` only: the `log()` lines of the call's committed execution, in order. */
+  logs?: string[]
 }
 
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CREATE or DROP) in this version'
@@ -90,6 +93,8 @@ interface Planned {
   readonly statement: Statement
   readonly input: TxnInput
   readonly shape: (r: TxnResult) => { columns: string[]; rows: unknown[][] }
+  /** The caller asked for the log lines (`CALL … WITH LOGS`). */
+  readonly withLogs?: boolean
 }
 
 const NO_ROWS = (): { columns: string[]; rows: unknown[][] } => ({ columns: [], rows: [] })
@@ -141,7 +146,7 @@ class Planner {
     })
   }
 
-  private fileBytes(s: CreateFunctionStmt, path: string, at: Pos): Uint8Array {
+  private fileBytes(s: CreateFunctionStmt | CreateFunctionsStmt, path: string, at: Pos): Uint8Array {
     if (this.options.readFile === undefined) {
       throw errorAt('FORBIDDEN', at, s.index, `FROM WASM FILE '${path}' is read by the console or SDK on the client's machine; the server never opens a client path (send the module as BASE64 '...' or X'...')`)
     }
@@ -176,6 +181,7 @@ class Planner {
       statement: s,
       input: { kind: 'call', fn: s.fn, key: this.value(s.key), args: s.args.map((a) => this.value(a)) },
       shape: (r) => ({ columns: ['result'], rows: [[clientValue(r.value ?? null)]] }),
+      withLogs: s.withLogs,
     }
   }
 
@@ -273,6 +279,26 @@ class Planner {
     }
   }
 
+  /**
+   * CREATE FUNCTIONS: the functions are named here, from the module's exports (`t.*`) or the list, so
+   * the logged DDL says exactly what it registered. Its result lists them.
+   */
+  private createFunctions(s: CreateFunctionsStmt): Planned {
+    const src = s.source
+    const body = src.kind === 'file' ? this.fileBytes(s, src.path, src.pos) : src.bytes
+    const names = s.functions ?? registrableExports(body)
+    const limits: { fuel?: number; memoryBytes?: number } = {}
+    if (s.fuel !== null) limits.fuel = s.fuel
+    if (s.memoryBytes !== null) limits.memoryBytes = s.memoryBytes
+    const table = this.catalog.tables.get(s.table.toLowerCase())?.name ?? s.table
+    const functions = names.map((name) => ({ name, exportName: name }))
+    return {
+      statement: s,
+      input: { kind: 'create-functions', table: s.table, functions, body, runtime: 'wasm', limits, orReplace: s.orReplace },
+      shape: () => ({ columns: ['function', 'export'], rows: functions.map((f) => [`${table}.${f.name}`, f.exportName]) }),
+    }
+  }
+
   /** The transaction of a statement run on its own. */
   single(s: Statement): Planned {
     const catalogRead = (r: TxnResult): { columns: string[]; rows: unknown[][] } => ({ columns: [...(r.columns ?? [])], rows: rowsOf(r) })
@@ -280,6 +306,7 @@ class Planner {
       case 'create-table': return this.createTable(s)
       case 'drop-table': return { statement: s, input: { kind: 'drop-table', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
       case 'create-function': return this.createFunction(s)
+      case 'create-functions': return this.createFunctions(s)
       case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
       case 'show-tables': return { statement: s, input: { kind: 'show-tables' }, shape: catalogRead }
       case 'show-functions': return { statement: s, input: { kind: 'show-functions' }, shape: catalogRead }
@@ -333,7 +360,7 @@ function showStats(target: SqlTarget, s: Statement): StatementResult {
   return { columns: ['metric', 'value'], rows: rows.map(([name, value]) => [name, value]), rowsAffected: 0, commit: { batch: lastBatch, seq: -1 } }
 }
 
-async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Replan): Promise<{ result: TxnResult; commit: CommitPosition }> {
+async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Replan, withLogs = false): Promise<{ result: TxnResult; commit: CommitPosition }> {
   let o: TxnOutcome
   try {
     o = await target.submit(input, plan)
@@ -344,6 +371,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
   const at = failurePos(s, o.failure.code)
   throw new AcheronError(o.failure.code, o.failure.message, {
     statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+    ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
   })
 }
 
@@ -382,8 +410,9 @@ export async function executeScript(target: SqlTarget, script: string, params: r
           return planned.input
         },
       }
-      const { result, commit } = await run(target, planned.input, s, plan)
-      results.push({ ...planned.shape(result), rowsAffected: result.rowsAffected, commit })
+      const withLogs = planned.withLogs === true
+      const { result, commit } = await run(target, planned.input, s, plan, withLogs)
+      results.push({ ...planned.shape(result), rowsAffected: result.rowsAffected, commit, ...(withLogs ? { logs: [...(result.logs ?? [])] } : {}) })
       continue
     }
     const planUnit = (catalog: Catalog): { steps: Planned[]; input: TxnInput } => {
@@ -444,13 +473,14 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       const at = failurePos(failed, o.failure.code)
       throw new AcheronError(o.failure.code, o.failure.message, {
         statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+        ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),
       })
     }
     const { result, commit } = o
     results.push({ columns: [], rows: [], rowsAffected: 0, commit })
     steps.forEach((p, i) => {
       const r = result.steps?.[i] ?? { rowsAffected: 0 }
-      results.push({ ...p.shape(r), rowsAffected: r.rowsAffected, commit })
+      results.push({ ...p.shape(r), rowsAffected: r.rowsAffected, commit, ...(p.withLogs === true ? { logs: [...(r.logs ?? [])] } : {}) })
     })
     results.push({ columns: [], rows: [], rowsAffected: 0, commit })
   }
@@ -476,9 +506,9 @@ export function checkSingleQuery(sql: string): void {
 }
 
 /** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
-export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition }> {
+export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
   checkSingleQuery(sql)
   const [r] = await executeScript(target, sql, params, options)
   if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-  return { columns: r.columns, rows: r.rows, commit: r.commit }
+  return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
 }

@@ -3,7 +3,7 @@
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateTableStmt, DeleteStmt, InsertStmt,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, InsertStmt,
   OrderTerm, Pos, SelectItem, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
@@ -80,7 +80,8 @@ class StatementParser extends ExprParser {
     const orReplace = this.acceptWord('OR')
     if (orReplace) this.expectWord('REPLACE', 'CREATE OR')
     if (this.acceptWord('FUNCTION')) return this.createFunction(first, orReplace)
-    return this.fail(orReplace ? 'FUNCTION' : 'TABLE or FUNCTION', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
+    if (this.acceptWord('FUNCTIONS')) return this.createFunctions(first, orReplace)
+    return this.fail(orReplace ? 'FUNCTION or FUNCTIONS' : 'TABLE, FUNCTION or FUNCTIONS', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
   }
 
   private ifExists(not: boolean): boolean {
@@ -208,6 +209,36 @@ class StatementParser extends ExprParser {
       exportName = t.value
       this.next()
     }
+    const { fuel, memoryBytes } = this.functionLimits()
+    return { kind: 'create-function', ...fn, orReplace, source, exportName, fuel, memoryBytes, ...this.head(first) }
+  }
+
+  /** `CREATE FUNCTIONS t.* FROM WASM …` or `CREATE FUNCTIONS t.(f, g) FROM WASM …`. */
+  private createFunctions(first: Token, orReplace: boolean): CreateFunctionsStmt {
+    const after = orReplace ? 'CREATE OR REPLACE FUNCTIONS' : 'CREATE FUNCTIONS'
+    const table = this.identifier('table name', after)
+    this.expectPunct('.', `'${table}' (CREATE FUNCTIONS ${table}.* or ${table}.(f, g))`)
+    let functions: string[] | null = null
+    if (!this.acceptPunct('*')) {
+      this.expectPunct('(', `'${table}.': '*' for every export, or`)
+      functions = []
+      do {
+        const at = this.peek()
+        const fn = this.identifier('function name', functions.length === 0 ? `'${table}.('` : "','")
+        if (functions.some((f) => f.toLowerCase() === fn.toLowerCase())) this.error(at, `function ${table}.${fn} is named twice`)
+        functions.push(fn)
+      } while (this.acceptPunct(','))
+      this.expectPunct(')', 'the function names')
+    }
+    this.expectWord('FROM', functions === null ? `'${table}.*'` : 'the function names')
+    this.expectWord('WASM', 'FROM')
+    const source = this.wasmSource()
+    const { fuel, memoryBytes } = this.functionLimits()
+    return { kind: 'create-functions', table, functions, orReplace, source, fuel, memoryBytes, ...this.head(first) }
+  }
+
+  /** `WITH (FUEL = n, MEMORY = n)` after a function's source, if present. */
+  private functionLimits(): { fuel: number | null; memoryBytes: number | null } {
     let fuel: number | null = null
     let memoryBytes: number | null = null
     if (this.acceptWord('WITH')) {
@@ -232,7 +263,7 @@ class StatementParser extends ExprParser {
       } while (this.acceptPunct(','))
       this.expectPunct(')', 'the WITH options')
     }
-    return { kind: 'create-function', ...fn, orReplace, source, exportName, fuel, memoryBytes, ...this.head(first) }
+    return { fuel, memoryBytes }
   }
 
   private wasmSource(): WasmSource {
@@ -266,7 +297,12 @@ class StatementParser extends ExprParser {
     const args: ValueExpr[] = []
     while (this.acceptPunct(',')) args.push(this.value('an argument (a literal or ?)', "','"))
     this.expectPunct(')', 'the arguments')
-    return { kind: 'call', fn: fn.name, key, args, ...this.head(first) }
+    let withLogs = false
+    if (this.acceptWord('WITH')) {
+      this.expectWord('LOGS', 'WITH (after a CALL)')
+      withLogs = true
+    }
+    return { kind: 'call', fn: fn.name, key, args, withLogs, ...this.head(first) }
   }
 
   private insert(first: Token): InsertStmt {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { AcheronError } from '../errors.js'
 import {
   COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
-  checkIdentifier, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type RuntimeKind, type TableDef,
+  checkIdentifier, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
@@ -67,26 +67,14 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       if (tableName === undefined || fnName === undefined || extra !== undefined) {
         throw new AcheronError('SYNTAX_ERROR', `a function is named table.function, got '${ddl.name}'`)
       }
-      checkIdentifier('function', fnName)
-      const table = catalog.table(tableName)
-      const existing = catalog.functions.get(ddl.name.toLowerCase())
-      if (existing !== undefined && !ddl.orReplace) throw new AcheronError('CONSTRAINT', `function ${ddl.name} already exists (use CREATE OR REPLACE)`)
-      const fuel = limit('FUEL', ddl.limits.fuel ?? FUEL_DEFAULT, FUEL_MAX)
-      const memoryBytes = limit('MEMORY', ddl.limits.memoryBytes ?? MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX)
-      const runtime = ctx.runtimes.get(ddl.runtime)
-      if (runtime === undefined) throw new AcheronError('INVALID_WASM', `no ${ddl.runtime} runtime is loaded`)
-      const hash = createHash('sha256').update(ddl.body).digest('hex')
-      const fn: FunctionDef = {
-        name: `${table.name}.${fnName}`, table: table.name, exportName: ddl.exportName, runtime: ddl.runtime,
-        moduleHash: hash, fuel, memoryBytes,
+      return registerFunctions(ctx, tableName, [{ name: fnName, exportName: ddl.exportName }], ddl)
+    }
+    case 'create-functions': {
+      if (ddl.functions.length === 0) throw new AcheronError('INVALID_WASM', `CREATE FUNCTIONS ${ddl.table}: the module exports no function to register (a function is an export of signature () -> ())`)
+      if (ddl.functions.length > FUNCTIONS_PER_DDL_MAX) {
+        throw new AcheronError('CONSTRAINT', `CREATE FUNCTIONS registers at most ${FUNCTIONS_PER_DDL_MAX} functions at once, got ${ddl.functions.length}`)
       }
-      runtime.validate({ hash, bytes: ddl.body }, fn)
-      const functions = [...catalog.data.functions.filter((f) => f !== existing), fn]
-      return {
-        catalog: next(catalog.data.tables, functions),
-        addedModules: ctx.modules.has(hash) ? [] : [[hash, ddl.body]],
-        removedModules: unreferenced(catalog.data.functions, functions),
-      }
+      return registerFunctions(ctx, ddl.table, ddl.functions, ddl)
     }
     case 'drop-function': {
       const existing = catalog.functions.get(ddl.name.toLowerCase())
@@ -97,6 +85,47 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const functions = catalog.data.functions.filter((f) => f !== existing)
       return { catalog: next(catalog.data.tables, functions), removedModules: unreferenced(catalog.data.functions, functions) }
     }
+  }
+}
+
+/** Functions one CREATE FUNCTIONS may register: it is one DDL transaction, validated as a whole. */
+export const FUNCTIONS_PER_DDL_MAX = 1024
+
+/**
+ * Registers functions of one table from one module, all or none: every one is checked (name, export,
+ * limits, the module itself) before the catalog changes.
+ */
+function registerFunctions(
+  ctx: DdlContext, tableName: string, wanted: readonly { readonly name: string; readonly exportName: string }[],
+  ddl: { readonly body: Uint8Array; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean },
+): DdlEffect {
+  const { catalog } = ctx
+  for (const w of wanted) checkIdentifier('function', w.name)
+  const table = catalog.table(tableName)
+  const fuel = limit('FUEL', ddl.limits.fuel ?? FUEL_DEFAULT, FUEL_MAX)
+  const memoryBytes = limit('MEMORY', ddl.limits.memoryBytes ?? MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX)
+  const runtime = ctx.runtimes.get(ddl.runtime)
+  if (runtime === undefined) throw new AcheronError('INVALID_WASM', `no ${ddl.runtime} runtime is loaded`)
+  const hash = createHash('sha256').update(ddl.body).digest('hex')
+  const replaced = new Set<FunctionDef>()
+  const added: FunctionDef[] = []
+  const seen = new Set<string>()
+  for (const w of wanted) {
+    const name = `${table.name}.${w.name}`
+    if (seen.has(name.toLowerCase())) throw new AcheronError('CONSTRAINT', `function ${name} is named twice`)
+    seen.add(name.toLowerCase())
+    const existing = catalog.functions.get(name.toLowerCase())
+    if (existing !== undefined && !ddl.orReplace) throw new AcheronError('CONSTRAINT', `function ${name} already exists (use CREATE OR REPLACE)`)
+    if (existing !== undefined) replaced.add(existing)
+    const fn: FunctionDef = { name, table: table.name, exportName: w.exportName, runtime: ddl.runtime, moduleHash: hash, fuel, memoryBytes }
+    runtime.validate({ hash, bytes: ddl.body }, fn)
+    added.push(fn)
+  }
+  const functions = [...catalog.data.functions.filter((f) => !replaced.has(f)), ...added]
+  return {
+    catalog: { version: catalog.version + 1, tables: catalog.data.tables, functions },
+    addedModules: ctx.modules.has(hash) ? [] : [[hash, ddl.body]],
+    removedModules: unreferenced(catalog.data.functions, functions),
   }
 }
 

@@ -22,7 +22,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
+  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
 } from './types.js'
 import { WorkerPool } from './worker-pool.js'
 
@@ -372,7 +372,7 @@ export class Engine {
       this.readBytes += bytes
       return this.read(input).finally(() => { this.readBytes -= bytes })
     }
-    const preparing = input.kind === 'create-function' ? this.prepareModule(input) : null
+    const preparing = carriesModule(input) ? this.prepareModule(input) : null
     if (preparing !== null) {
       this.readBytes += bytes
       return preparing.finally(() => { this.readBytes -= bytes }).then(() => this.sequence(input, plan, bytes))
@@ -395,14 +395,14 @@ export class Engine {
    * here has no position yet: one sent after it may be sequenced before it (only a reply orders requests,
    * CONTRACT.md §5). Null when there is nothing to prepare: then it is sequenced at once.
    */
-  private prepareModule(input: Extract<TxnInput, { kind: 'create-function' }>): Promise<void> | null {
+  private prepareModule(input: ModuleDdl): Promise<void> | null {
     const runtime = this.runtimes.get(input.runtime)
     if (runtime?.prepareOffThread === undefined || input.body.length === 0) return null
     const hash = createHash('sha256').update(input.body).digest('hex')
     // Prepared already (registered before): sequenced at once, in the order it was sent.
     if (runtime.preparedForm?.(hash) !== undefined) return null
     return runtime.prepareOffThread({ hash, bytes: input.body }).catch((err: unknown) => {
-      throw new AcheronError('INTERNAL', `CREATE FUNCTION ${input.name} was not run: ${err instanceof Error ? err.message : String(err)}`)
+      throw new AcheronError('INTERNAL', `${input.kind === 'create-function' ? `CREATE FUNCTION ${input.name}` : `CREATE FUNCTIONS ${input.table}.(${input.functions.map((f) => f.name).join(', ')})`} was not run: ${err instanceof Error ? err.message : String(err)}`)
     })
   }
 
@@ -612,13 +612,13 @@ export class Engine {
 
   /** Module bytes go to the log once: a module already known is logged by its hash. */
   private logForm(input: TxnInput): TxnInput {
-    if (input.kind !== 'create-function') return input
+    if (!carriesModule(input)) return input
     const hash = createHash('sha256').update(input.body).digest('hex')
     return this.modules.has(hash) ? { ...input, body: new Uint8Array(0), moduleHash: hash } : input
   }
 
   private fromLogForm(input: TxnInput): TxnInput {
-    if (input.kind !== 'create-function' || input.moduleHash === undefined) return input
+    if (!carriesModule(input) || input.moduleHash === undefined) return input
     const body = this.modules.get(input.moduleHash)
     if (body === undefined) throw new Error(`the batch log names module ${input.moduleHash}, which neither the checkpoint nor an earlier log entry holds`)
     const { moduleHash: _, ...rest } = input

@@ -35,6 +35,7 @@ interface Rare {
   rows?: readonly Row[]
   columns?: readonly string[]
   steps?: readonly TxnResult[]
+  logs?: readonly string[]
   stale?: true
   noResult?: true
   noValue?: true
@@ -71,6 +72,7 @@ export function encodeExecutions(execs: readonly Execution[]): ExecutionsWire {
       if (e.result.rows !== undefined) rare.rows = e.result.rows
       if (e.result.columns !== undefined) rare.columns = e.result.columns
       if (e.result.steps !== undefined) rare.steps = e.result.steps
+      if (e.result.logs !== undefined) rare.logs = e.result.logs
       if (!('value' in e.result) || e.result.value === undefined) rare.noValue = true
     }
     if (e.stale === true) rare.stale = true
@@ -105,6 +107,7 @@ export function decodeExecutions(w: ExecutionsWire): Execution[] {
         ...(r?.rows !== undefined ? { rows: r.rows } : {}),
         ...(r?.columns !== undefined ? { columns: r.columns } : {}),
         ...(r?.steps !== undefined ? { steps: r.steps } : {}),
+        ...(r?.logs !== undefined ? { logs: r.logs } : {}),
         rowsAffected: w.rowsAffected[i] as number,
       }
     const e: Execution = {

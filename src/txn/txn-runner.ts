@@ -34,7 +34,11 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
       return { id: txn.id, accessed, writes: [], result: null, failure: null, lockMiss: err.rowKey }
     }
     if (err instanceof AcheronError) {
-      const failure = err.statement === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, step: err.statement }
+      const failure = {
+        code: err.code, message: err.message,
+        ...(err.statement === undefined ? {} : { step: err.statement }),
+        ...(state.logs.length === 0 ? {} : { logs: state.logs }),
+      }
       return { id: txn.id, accessed, writes: [], result: null, failure, lockMiss: null }
     }
     // Not the transaction's own failure: memory ran out, a reservation failed, a read of the checkpoint
@@ -54,8 +58,11 @@ function run(state: TxnState, input: DataTxn): TxnResult {
   switch (input.kind) {
     case 'call': {
       const fn = catalog.function(input.fn)
+      const before = state.logs.length
       const value = state.call(fn.name, input.key, input.args, 1, { remaining: fn.fuel })
-      return { value, rowsAffected: 0 }
+      // This call's lines (of a fresh execution: a re-execution builds a new TxnState, so lines of an
+      // attempt that was discarded never reach the caller).
+      return state.logs.length === before ? { value, rowsAffected: 0 } : { value, rowsAffected: 0, logs: state.logs.slice(before) }
     }
     case 'get': {
       const table = catalog.table(input.table)

@@ -30,6 +30,14 @@ export class LockMiss extends EngineSignal {
   }
 }
 
+/**
+ * `log()` lines one transaction keeps for its caller (CALL … WITH LOGS). Each call chain already writes
+ * at most LOG_LINES_PER_CALL_MAX lines of at most LOG_LINE_BYTES_MAX bytes (src/wasm-exec/abi.ts); this
+ * bounds a transaction of many calls (BEGIN … COMMIT). Later lines are dropped after one marker line;
+ * the server log still gets every line the call chains wrote.
+ */
+export const LOG_LINES_PER_TXN_MAX = 256
+
 interface PendingWrite {
   readonly table: TableDef
   readonly key: bigint | string
@@ -43,6 +51,9 @@ interface PendingWrite {
 export class TxnState {
   private readonly pending = new Map<RowKey, PendingWrite>()
   private readonly touched = new Set<RowKey>()
+  /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker). */
+  readonly logs: string[] = []
+  private logsDropped = false
 
   constructor(
     readonly env: ExecEnv,
@@ -69,6 +80,16 @@ export class TxnState {
     const w = this.pending.get(rk)
     if (w !== undefined) w.row = row
     else this.pending.set(rk, { table, key, row })
+  }
+
+  /** A function's `log()` line: to the server log, and kept for the caller who asks for it. */
+  log(fn: string, message: string): void {
+    this.env.log(fn, message)
+    if (this.logs.length < LOG_LINES_PER_TXN_MAX) this.logs.push(message)
+    else if (!this.logsDropped) {
+      this.logsDropped = true
+      this.logs.push(`[log: lines after the first ${LOG_LINES_PER_TXN_MAX} of this transaction dropped]`)
+    }
   }
 
   /** Runs `fnName` at `key` inside this transaction. */
@@ -171,6 +192,6 @@ class Frame implements InvocationContext {
   }
 
   log(message: string): void {
-    this.txn.env.log(this.fn.name, message)
+    this.txn.log(this.fn.name, message)
   }
 }

@@ -35,6 +35,11 @@ export type DdlTxn =
   | { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
   /** In the batch log, `body` is empty and `moduleHash` names it when the module was logged before. */
   | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean; readonly moduleHash?: string }
+  /**
+   * Several functions of one table from one module, all or none (CREATE FUNCTIONS): each runs the
+   * export named in `functions`. `body`/`moduleHash` as for create-function.
+   */
+  | { readonly kind: 'create-functions'; readonly table: string; readonly functions: readonly { readonly name: string; readonly exportName: string }[]; readonly body: Uint8Array; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean; readonly moduleHash?: string }
   | { readonly kind: 'drop-function'; readonly name: string; readonly ifExists: boolean }
 
 /**
@@ -80,7 +85,14 @@ export type TxnInput = DataTxn | ExclusiveTxn
 export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
-  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'drop-function'
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
+}
+
+/** A DDL transaction that carries a module's bytes (prepared before it is sequenced, logged once). */
+export type ModuleDdl = Extract<DdlTxn, { kind: 'create-function' | 'create-functions' }>
+
+export function carriesModule(t: TxnInput): t is ModuleDdl {
+  return t.kind === 'create-function' || t.kind === 'create-functions'
 }
 
 export function isExclusive(t: TxnInput): t is ExclusiveTxn {
@@ -119,6 +131,11 @@ export interface TxnResult {
   /** A `multi` transaction's results, one per step. */
   readonly steps?: readonly TxnResult[]
   readonly rowsAffected: number
+  /**
+   * The `log()` lines its functions wrote, in order, when there were any (in a `multi`, on each step's
+   * result). Only the execution that decided the outcome contributes: re-executions start afresh.
+   */
+  readonly logs?: readonly string[]
 }
 
 export interface TxnFailure {
@@ -126,6 +143,8 @@ export interface TxnFailure {
   readonly message: string
   /** In a `multi` transaction, the index of the step that failed. */
   readonly step?: number
+  /** The `log()` lines written before it failed, when there were any (TxnResult.logs). */
+  readonly logs?: readonly string[]
 }
 
 /** What one execution of a transaction did, against some view of the state. */

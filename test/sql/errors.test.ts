@@ -109,7 +109,7 @@ test('CREATE TABLE errors', () => {
   assertError(`CREATE TABLE ${'x'.repeat(65)} (a INTEGER PRIMARY KEY)`, 1, 14, /at most 64/)
   const cols = Array.from({ length: 129 }, (_, i) => `c${i} INTEGER`).join(', ')
   assertError(`CREATE TABLE t (${cols} PRIMARY KEY)`, 1, 17 + cols.indexOf('c128'), /too many columns \(at most 128\)/)
-  assertError('CREATE TABLES t', 1, 8, /^expected TABLE or FUNCTION after CREATE, found 'TABLES'$/)
+  assertError('CREATE TABLES t', 1, 8, /^expected TABLE, FUNCTION or FUNCTIONS after CREATE, found 'TABLES'$/)
 })
 
 test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {

@@ -46,7 +46,7 @@ test('roles: tokens map to roles; the app role may not run DDL', () => {
   assert.is(roleOf({ admin: null, app: 'p-token' }, 'a-token'), null)
   const allowed = "CALL t.f(1); INSERT INTO t VALUES (1); UPDATE t SET v = 1; DELETE FROM t; SELECT * FROM t; SHOW TABLES; SHOW FUNCTIONS; DESCRIBE t; SHOW STATS;"
   for (const s of parseScript(allowed)) authorizeStatement('app', s)
-  const ddl = 'CREATE TABLE x (id INTEGER PRIMARY KEY); DROP TABLE t; DROP FUNCTION t.f; CREATE FUNCTION t.f FROM WASM X\'00\';'
+  const ddl = 'CREATE TABLE x (id INTEGER PRIMARY KEY); DROP TABLE t; DROP FUNCTION t.f; CREATE FUNCTION t.f FROM WASM X\'00\'; CREATE FUNCTIONS t.* FROM WASM X\'00\';'
   for (const s of parseScript(ddl)) {
     authorizeStatement('admin', s)
     try {

@@ -19,6 +19,7 @@ const rowKeyArb = fc.tuple(fc.constantFrom('a', 'b'), fc.string({ maxLength: 6 }
 const resultArb: fc.Arbitrary<TxnResult | null> = fc.oneof(
   fc.constant(null),
   fc.record({ value: valueArb, rowsAffected: fc.nat(5) }, PLAIN),
+  fc.record({ value: valueArb, rowsAffected: fc.nat(5), logs: fc.array(fc.string(), { maxLength: 3 }) }, PLAIN),
   fc.record({ rowsAffected: fc.nat(5) }, PLAIN),
   fc.record({ rows: fc.array(fc.array(valueArb, { maxLength: 3 }), { maxLength: 2 }), rowsAffected: fc.constant(0) }, PLAIN),
   fc.record({ rows: fc.array(fc.array(valueArb, { maxLength: 2 }), { maxLength: 2 }), columns: fc.array(fc.string(), { maxLength: 2 }), rowsAffected: fc.constant(0) }, PLAIN),
@@ -32,6 +33,7 @@ const executionArb: fc.Arbitrary<Execution> = fc.record({
   failure: fc.option(fc.oneof(
     fc.record({ code: fc.constant('TXN_ABORTED' as const), message: fc.string() }, PLAIN),
     fc.record({ code: fc.constant('DUPLICATE_KEY' as const), message: fc.string(), step: fc.nat(4) }, PLAIN),
+    fc.record({ code: fc.constant('TXN_ABORTED' as const), message: fc.string(), logs: fc.array(fc.string(), { maxLength: 3 }) }, PLAIN),
   ), { nil: null }),
   lockMiss: fc.option(rowKeyArb, { nil: null }),
 }, PLAIN).chain((e) => fc.boolean().map((stale) => (stale ? { ...e, stale: true as const } : e)))

@@ -1,0 +1,189 @@
+// `acheron fn init|build|test`: the function kit (docs/functions.md, "The function kit"). init scaffolds
+// an AssemblyScript project; build compiles functions/*.ts to build/*.wasm with the kit's own compiler
+// flags; test builds, then runs test/*.test.mjs on node's test runner (the tests open an embedded engine)
+// and ends with "N passed, N failed". Exit codes: 0 done, 1 a build error or a failed test, 2 misuse.
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, dirname, join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
+import { BUILD_DIR, findProject, FUNCTIONS_DIR, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
+import { projectFiles } from '../fnkit/templates.js'
+import { AcheronError } from '../errors.js'
+import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
+
+export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
+
+The function kit: write Acheron functions in AssemblyScript, build them and test them on an embedded engine.
+
+  acheron fn init NAME [--lang assemblyscript] [--acheron-spec SPEC]
+      scaffolds a project in ./NAME: package.json (acheron, and assemblyscript as a dev dependency),
+      functions/counter.ts (imports the guest library "acheron/guest/acheron"), test/counter.test.mjs
+      (runs the functions on an embedded engine). SPEC is what package.json asks for as acheron
+      (default ^VERSION of this acheron; a file: path or a tarball for a local build). Then: cd NAME && npm install
+  acheron fn build [--dir DIR]
+      compiles every functions/*.ts to build/*.wasm with the project's assemblyscript
+      (-O3 --runtime stub --maximumMemory 16) and lists each module's functions
+  acheron fn test [--dir DIR]
+      builds, then runs test/**/*.test.mjs with node's test runner; prints "N passed, N failed"
+
+DIR defaults to the project holding the current directory.`
+
+/** Languages init can scaffold; Rust and C come with their guest libraries (issue 13). */
+const LANGUAGES: readonly string[] = ['assemblyscript']
+/** npm's rule for a package name, kept simple: lower case, digits, - . _ ; the directory gets the same name. */
+const PROJECT_NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/
+
+type Out = (line: string) => void
+
+class UsageError extends Error {}
+
+function acheronPackage(): { version: string; assemblyscript: string } {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version?: string; devDependencies?: Record<string, string>
+  }
+  return { version: pkg.version ?? '0.0.0', assemblyscript: pkg.devDependencies?.assemblyscript ?? '^0.28.20' }
+}
+
+function init(args: string[], out: Out): number {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { lang: { type: 'string', default: 'assemblyscript' }, 'acheron-spec': { type: 'string' } },
+  })
+  if (positionals.length !== 1) throw new UsageError('acheron fn init takes one NAME (the directory to create)')
+  const target = resolve(positionals[0] as string)
+  const name = basename(target)
+  if (!PROJECT_NAME.test(name)) throw new UsageError(`'${name}' is not a package name: use lower-case letters, digits, '-', '.' and '_', starting with a letter or digit`)
+  if (!LANGUAGES.includes(values.lang)) throw new UsageError(`--lang ${values.lang}: this version scaffolds ${LANGUAGES.join(', ')}`)
+  if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
+    throw new UsageError(`${target} exists and is not an empty directory: choose another NAME`)
+  }
+  const own = acheronPackage()
+  const files = projectFiles({ name, acheronSpec: values['acheron-spec'] ?? `^${own.version}`, assemblyscriptSpec: own.assemblyscript })
+  for (const [path, text] of files) {
+    mkdirSync(dirname(join(target, path)), { recursive: true })
+    writeFileSync(join(target, path), text)
+  }
+  out(`created ${relative(process.cwd(), target) || '.'}/ with ${[...files.keys()].join(', ')}`)
+  out(`next: cd ${relative(process.cwd(), target) || '.'} && npm install && npx acheron fn test`)
+  return 0
+}
+
+function projectDir(args: string[]): string {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' } } })
+  return findProject(values.dir ?? process.cwd())
+}
+
+/** Compiles every module; false (after printing the compiler's messages) when one failed. */
+async function build(project: string, out: Out, err: Out): Promise<boolean> {
+  const sources = moduleSources(project)
+  if (sources.length === 0) {
+    err(`no modules to build: ${join(project, FUNCTIONS_DIR)} has no .ts file`)
+    return false
+  }
+  const { asc, from } = await loadCompiler(project)
+  out(`compiling with ${from}`)
+  mkdirSync(join(project, BUILD_DIR), { recursive: true })
+  let ok = true
+  for (const file of sources) {
+    const src = join(FUNCTIONS_DIR, file)
+    const outFile = join(BUILD_DIR, file.replace(/\.ts$/, '.wasm'))
+    // A stale module must not pass for the new source: it is removed before the compiler runs.
+    rmSync(join(project, outFile), { force: true })
+    const messages = await compileModule(asc, project, src, outFile)
+    if (messages !== null) {
+      err(`${src}: the build failed\n${messages}`)
+      ok = false
+      continue
+    }
+    const bytes = readFileSync(join(project, outFile))
+    let fns: string[]
+    try {
+      fns = await checkBuiltModule(bytes)
+    } catch (e) {
+      if (!(e instanceof AcheronError)) throw e
+      // A module registration would refuse is no build: it is removed, as a failed compile's is.
+      rmSync(join(project, outFile), { force: true })
+      err(`${src}: compiled, but Acheron would refuse the module: ${describeRefusal(e)}`)
+      ok = false
+      continue
+    }
+    out(`${src} → ${outFile} (${bytes.length} bytes): ${fns.length === 0 ? 'no functions (export one of signature () -> ())' : `functions ${fns.join(', ')}`}`)
+  }
+  return ok
+}
+
+/** node --test over the project's test files; resolves with the runner's pass and fail counts. */
+function runTests(project: string, files: readonly string[], out: Out): Promise<{ passed: number; failed: number; code: number | null }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'acheron-fn-test-'))
+  const tap = join(scratch, 'tap.txt')
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, [
+      '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tap}`, ...files,
+    ], { cwd: project, stdio: ['ignore', 'pipe', 'inherit'] })
+    child.stdout.setEncoding('utf8')
+    let pending = ''
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk
+      const lines = pending.split('\n')
+      pending = lines.pop() ?? ''
+      for (const l of lines) out(l)
+    })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (pending !== '') out(pending)
+      try {
+        const summary = existsSync(tap) ? readFileSync(tap, 'utf8') : ''
+        const count = (what: string): number => Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(summary)?.[1] ?? 0)
+        resolveRun({ passed: count('pass'), failed: count('fail') + count('cancelled'), code })
+      } finally {
+        rmSync(scratch, { recursive: true, force: true })
+      }
+    })
+  })
+}
+
+async function test(project: string, out: Out, err: Out): Promise<number> {
+  if (!(await build(project, out, err))) {
+    out('0 passed, 0 failed (the build failed: no test ran)')
+    return 1
+  }
+  const files = testFiles(project)
+  if (files.length === 0) {
+    err(`no tests: ${join(project, 'test')} has no *.test.mjs file`)
+    out('0 passed, 0 failed')
+    return 1
+  }
+  const { passed, failed, code } = await runTests(project, files, out)
+  out(`${passed} passed, ${failed} failed`)
+  // The runner's own exit status counts too: a test file that failed to load is a failure with no test.
+  return failed === 0 && code === 0 ? 0 : 1
+}
+
+/** `acheron fn …`; `out` for results, `err` for problems. */
+export async function fnCommand(args: string[], out: Out, err: Out): Promise<number> {
+  const [sub, ...rest] = args
+  try {
+    switch (sub) {
+      case 'init': return init(rest, out)
+      case 'build': return (await build(projectDir(rest), out, err)) ? 0 : 1
+      case 'test': return await test(projectDir(rest), out, err)
+      case undefined: case 'help':
+        out(FN_USAGE)
+        return sub === undefined ? 2 : 0
+      default:
+        throw new UsageError(`'${sub}' is not an fn command: init, build or test`)
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true)) {
+      err(`acheron fn: ${e.message}\n${FN_USAGE}`)
+      return 2
+    }
+    if (e instanceof ProjectError || e instanceof CompilerMissing) {
+      err(`acheron fn: ${e.message}`)
+      return 1
+    }
+    throw e
+  }
+}

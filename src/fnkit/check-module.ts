@@ -1,0 +1,21 @@
+// `acheron fn build` checks each module it built as registration would, so that an import the ABI does
+// not allow (AssemblyScript's `trace` imports env.trace, `Date.now` env.Date.now, …) or a memory above
+// the default MEMORY limit is reported by the build, with the module's name, not later by CREATE FUNCTIONS.
+import { AcheronError } from '../errors.js'
+import { MEMORY_BYTES_DEFAULT } from '../schema/catalog.js'
+import { loadBinaryen } from '../wasm-exec/binaryen.js'
+import { registrableExports } from '../wasm-exec/module-exports.js'
+import { checkFunction, inspectModule } from '../wasm-exec/validate.js'
+
+/** The functions `CREATE FUNCTIONS t.*` would register from `bytes`; throws the AcheronError it would. */
+export async function checkBuiltModule(bytes: Uint8Array): Promise<string[]> {
+  const names = registrableExports(bytes)
+  const { module, facts } = inspectModule(await loadBinaryen(), bytes)
+  module.dispose()
+  for (const exportName of names) checkFunction(facts, { exportName, memoryBytes: MEMORY_BYTES_DEFAULT })
+  return names
+}
+
+export function describeRefusal(err: unknown): string {
+  return err instanceof AcheronError ? `${err.code}: ${err.message}` : String(err)
+}

@@ -1,0 +1,132 @@
+// The function kit for real: `acheron fn init` scaffolds a project in a temporary directory, its
+// node_modules get this acheron and this repository's assemblyscript (linked, not installed from the
+// registry), then `acheron fn build` compiles the scaffolded AssemblyScript and `acheron fn test` runs
+// its tests on an embedded engine. Then the failures: a compile error, a failing test, misuse.
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { registrableExports } from '../../src/wasm-exec/module-exports.js'
+import { tempDir } from '../support/tmp.js'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js')
+/** A safety net against a hung child, not a measurement: a cold asc build plus a test run takes ~15 s. */
+const CHILD_TIMEOUT_MS = 5 * 60_000
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function acheron(args: readonly string[], cwd: string): Run {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, env: { ...process.env, NO_COLOR: '1' } })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function describe(args: readonly string[], r: Run): string {
+  return `\n  acheron ${args.join(' ')}\n  exit ${String(r.code)}\n  stdout: ${r.stdout}\n  stderr: ${r.stderr}`
+}
+
+const tmp = tempDir('acheron-fnkit-')
+const project = join(tmp.dir, 'demo')
+test.after(() => tmp.cleanup())
+
+test('fn init scaffolds an AssemblyScript project', () => {
+  const args = ['fn', 'init', 'demo', '--acheron-spec', `file:${ROOT}`]
+  const r = acheron(args, tmp.dir)
+  assert.is(r.code, 0, describe(args, r))
+  for (const f of ['package.json', 'functions/counter.ts', 'functions/tsconfig.json', 'test/counter.test.mjs', '.gitignore', 'README.md']) {
+    assert.ok(existsSync(join(project, f)), `${f} was written`)
+  }
+  const pkg = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as Record<string, Record<string, string>>
+  const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string>>
+  assert.equal(pkg.dependencies, { acheron: `file:${ROOT}` })
+  assert.equal(pkg.devDependencies, { assemblyscript: own.devDependencies?.assemblyscript })
+  assert.equal(pkg.scripts, { build: 'acheron fn build', test: 'acheron fn test' })
+  assert.match(readFileSync(join(project, 'functions/counter.ts'), 'utf8'), /from "acheron\/guest\/acheron"/)
+
+  // What `npm install` would give, without the registry: this acheron and its assemblyscript.
+  mkdirSync(join(project, 'node_modules'))
+  symlinkSync(ROOT, join(project, 'node_modules', 'acheron'), 'dir')
+  symlinkSync(join(ROOT, 'node_modules', 'assemblyscript'), join(project, 'node_modules', 'assemblyscript'), 'dir')
+
+  const again = acheron(args, tmp.dir)
+  assert.is(again.code, 2, describe(args, again))
+  assert.match(again.stderr, /not an empty directory/)
+})
+
+test('fn build compiles functions/*.ts with the project\'s assemblyscript', () => {
+  const r = acheron(['fn', 'build'], join(project, 'test')) // from a subdirectory: the project is found upwards
+  assert.is(r.code, 0, describe(['fn', 'build'], r))
+  assert.match(r.stdout, /compiling with assemblyscript \d+\.\d+\.\d+ \(.*demo\/node_modules\/assemblyscript\)/)
+  assert.match(r.stdout, /functions\/counter\.ts → build\/counter\.wasm \(\d+ bytes\): functions get, add/)
+  const wasm = new Uint8Array(readFileSync(join(project, 'build', 'counter.wasm')))
+  assert.equal(registrableExports(wasm), ['get', 'add'])
+})
+
+test('fn test builds and runs the scaffolded tests on an embedded engine', () => {
+  const r = acheron(['fn', 'test'], project)
+  assert.is(r.code, 0, describe(['fn', 'test'], r))
+  assert.match(r.stdout, /add and get/)
+  assert.match(r.stdout, /log\(\) lines come back WITH LOGS/)
+  assert.ok(r.stdout.trimEnd().endsWith('3 passed, 0 failed'), r.stdout)
+})
+
+test('fn test: a failing test is counted and exits 1', () => {
+  const failing = join(project, 'test', 'wrong.test.mjs')
+  writeFileSync(failing, `import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { open } from 'acheron'
+test('counts wrongly', async () => {
+  const db = await open({ memory: true })
+  try {
+    await db.sql("CREATE TABLE counter (id TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0); CREATE FUNCTIONS counter.(add) FROM WASM FILE 'build/counter.wasm'")
+    assert.equal((await db.call('counter.add', 'k', 2)).value, 3)
+  } finally {
+    await db.close()
+  }
+})
+`)
+  const r = acheron(['fn', 'test'], project)
+  assert.is(r.code, 1, describe(['fn', 'test'], r))
+  assert.ok(r.stdout.trimEnd().endsWith('3 passed, 1 failed'), r.stdout)
+})
+
+test('fn build: a module registration would refuse (an import outside the ABI) fails the build, naming it', () => {
+  const extra = join(project, 'functions', 'traced.ts')
+  writeFileSync(extra, 'export function noisy(): void { trace("hello"); }\n')
+  const r = acheron(['fn', 'build'], project)
+  assert.is(r.code, 1, describe(['fn', 'build'], r))
+  assert.match(r.stderr, /functions\/traced\.ts: compiled, but Acheron would refuse the module: WASM_IMPORT_NOT_ALLOWED: import env\.trace is not allowed/)
+  assert.not.ok(existsSync(join(project, 'build', 'traced.wasm')))
+  assert.match(r.stdout, /functions\/counter\.ts → build\/counter\.wasm/, 'the other modules still build')
+  rmSync(extra)
+})
+
+test('fn build: a compile error names the file and line, removes the stale module and exits 1', () => {
+  appendFileSync(join(project, 'functions', 'counter.ts'), '\nexport function broken(): void { const x: i32 = "text"; }\n')
+  const r = acheron(['fn', 'build'], project)
+  assert.is(r.code, 1, describe(['fn', 'build'], r))
+  assert.match(r.stderr, /functions\/counter\.ts: the build failed/)
+  assert.match(r.stderr, /TS2322[\s\S]*functions\/counter\.ts\(\d+,\d+\)/)
+  assert.not.ok(existsSync(join(project, 'build', 'counter.wasm')), 'no stale module passes for the new source')
+  const t = acheron(['fn', 'test'], project)
+  assert.is(t.code, 1, describe(['fn', 'test'], t))
+  assert.match(t.stdout, /0 passed, 0 failed \(the build failed: no test ran\)/)
+})
+
+test('fn: misuse is exit 2 with the usage; no project is exit 1', () => {
+  for (const args of [['fn', 'init', 'Upper'], ['fn', 'init', 'x', '--lang', 'cobol'], ['fn', 'init'], ['fn', 'frobnicate']]) {
+    const r = acheron(args, tmp.dir)
+    assert.is(r.code, 2, describe(args, r))
+    assert.match(r.stderr, /usage: acheron fn/)
+  }
+  const none = acheron(['fn', 'build'], tmp.dir)
+  assert.is(none.code, 1, describe(['fn', 'build'], none))
+  assert.match(none.stderr, /no function project here/)
+  const help = acheron(['fn', '--help'], tmp.dir)
+  assert.is(help.code, 0)
+  assert.match(help.stdout, /^usage: acheron fn <init\|build\|test>/)
+})
+
+test.run()
