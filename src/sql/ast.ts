@@ -193,13 +193,23 @@ export interface SelectStmt extends StatementBase {
   readonly columnRefs: readonly ColumnExpr[]
 }
 
+/**
+ * `EXPLAIN CALL t.f(key, args…)`: runs the call on the state after the last released batch, commits
+ * nothing, and answers with its trace (src/txn/explain.ts). A read: never logged, no batch.
+ */
+export interface ExplainCallStmt extends StatementBase {
+  readonly kind: 'explain-call'
+  readonly fn: string
+  readonly key: ValueExpr
+  readonly args: readonly ValueExpr[]
+}
 export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
   | CreateTableStmt | DropTableStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
-  | CallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
+  | CallStmt | ExplainCallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
 
 export type StatementKind = Statement['kind']

@@ -7,11 +7,11 @@ import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
-import { isDdl, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { isDdl, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import type {
-  CallStmt, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
+  CallStmt, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, ExplainCallStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
@@ -185,6 +185,15 @@ class Planner {
     }
   }
 
+  private explainCall(s: ExplainCallStmt): Planned {
+    this.catalog.function(s.fn)
+    return {
+      statement: s,
+      input: { kind: 'explain-call', fn: s.fn, key: this.value(s.key), args: s.args.map((a) => this.value(a)) },
+      shape: (r) => ({ columns: [...TRACE_COLUMNS], rows: rowsOf(r) }),
+    }
+  }
+
   private insert(s: InsertStmt): Planned {
     const def = this.table(s.table)
     if (s.columns !== null) {
@@ -312,6 +321,7 @@ class Planner {
       case 'show-functions': return { statement: s, input: { kind: 'show-functions' }, shape: catalogRead }
       case 'describe': return { statement: s, input: { kind: 'describe', table: s.table }, shape: catalogRead }
       case 'call': return this.call(s)
+      case 'explain-call': return this.explainCall(s)
       case 'insert': return this.insert(s)
       case 'update': return this.update(s)
       case 'delete': return this.delete(s)
@@ -491,7 +501,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 /** What a SELECT without FROM reads: one row, no columns. */
 const NO_TABLE_SOURCE = '(SELECT NULL)'
 
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call'])
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call', 'explain-call'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {

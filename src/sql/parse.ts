@@ -18,7 +18,7 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
   ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
 ])
 
-const STATEMENT_WORDS = 'CREATE, DROP, SHOW, DESCRIBE, CALL, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
+const STATEMENT_WORDS = 'CREATE, DROP, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount'>
@@ -59,6 +59,13 @@ class StatementParser extends ExprParser {
         return { kind: 'describe', table, ...this.head(first) }
       }
       case 'CALL': return this.call(first)
+      case 'EXPLAIN': {
+        this.expectWord('CALL', 'EXPLAIN')
+        const { fn, key, args, withLogs } = this.call(first)
+        // Its trace holds every log() line already.
+        if (withLogs) this.fail('the end of EXPLAIN CALL (its trace holds the log lines; WITH LOGS is for CALL)')
+        return { kind: 'explain-call', fn, key, args, ...this.head(first) }
+      }
       case 'INSERT': return this.insert(first)
       case 'UPDATE': return this.update(first)
       case 'DELETE': return this.delete(first)

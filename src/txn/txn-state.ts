@@ -38,6 +38,23 @@ export class LockMiss extends EngineSignal {
  */
 export const LOG_LINES_PER_TXN_MAX = 256
 
+/**
+ * Observes one execution, for EXPLAIN CALL (src/txn/explain.ts): every frame entered and left, and
+ * every column a function read or wrote. Only a transaction run to be explained has one; it changes
+ * nothing of what the execution does.
+ */
+export interface TxnTracer {
+  enter(fn: FunctionDef, table: TableDef, key: bigint | string, args: readonly SqlValue[], depth: number): void
+  /** The frame entered last returned `value`, or threw `error`, having used `fuel` (its calls' included). */
+  leave(fuel: number, outcome: { readonly value: SqlValue } | { readonly error: unknown }): void
+  /** `present`: the row exists (an absent row's columns read as NULL). */
+  get(table: TableDef, key: bigint | string, column: ColumnDef, value: SqlValue, present: boolean): void
+  set(table: TableDef, key: bigint | string, column: ColumnDef, before: SqlValue, after: SqlValue): void
+  remove(table: TableDef, key: bigint | string, before: Row | undefined): void
+  exists(table: TableDef, key: bigint | string, exists: boolean): void
+  log(message: string): void
+}
+
 interface PendingWrite {
   readonly table: TableDef
   readonly key: bigint | string
@@ -54,6 +71,9 @@ export class TxnState {
   /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker). */
   readonly logs: string[] = []
   private logsDropped = false
+
+  /** Set only for EXPLAIN CALL. */
+  tracer: TxnTracer | null = null
 
   constructor(
     readonly env: ExecEnv,
@@ -85,6 +105,7 @@ export class TxnState {
   /** A function's `log()` line: to the server log, and kept for the caller who asks for it. */
   log(fn: string, message: string): void {
     this.env.log(fn, message)
+    this.tracer?.log(message)
     if (this.logs.length < LOG_LINES_PER_TXN_MAX) this.logs.push(message)
     else if (!this.logsDropped) {
       this.logsDropped = true
@@ -103,7 +124,36 @@ export class TxnState {
     const runtime = this.env.runtimes.get(fn.runtime)
     if (runtime === undefined) throw new AcheronError('INTERNAL', `no ${fn.runtime} runtime is loaded for ${fn.name}`)
     const frame = new Frame(this, fn, table, k, args, depth, fuel)
-    return runtime.invoke(frame, this.env.module(fn.moduleHash))
+    const tracer = this.tracer
+    if (tracer === null) return runtime.invoke(frame, this.env.module(fn.moduleHash))
+    tracer.enter(fn, table, k, args, depth)
+    const before = fuel.remaining
+    try {
+      const value = runtime.invoke(frame, this.env.module(fn.moduleHash))
+      tracer.leave(before - fuel.remaining, { value })
+      return value
+    } catch (error) {
+      tracer.leave(before - fuel.remaining, { error })
+      throw error
+    }
+  }
+
+  /** The row as this transaction sees it now, without touching it (EXPLAIN's before images). */
+  peek(table: TableDef, key: bigint | string): Row | undefined {
+    const rk = rowKeyOf(table, key)
+    const w = this.pending.get(rk)
+    if (w !== undefined) return w.row ?? undefined
+    return this.base.read(table, key, rk)
+  }
+
+  /** The committed image of a row (before this transaction), for EXPLAIN's final writes. */
+  committed(table: TableDef, key: bigint | string): Row | undefined {
+    return this.base.read(table, key, rowKeyOf(table, key))
+  }
+
+  /** This transaction's buffered final images, in row key order (EXPLAIN's final writes; no checks). */
+  pendingImages(): { table: TableDef; key: bigint | string; row: Row | null }[] {
+    return [...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => ({ table: w.table, key: w.key, row: w.row }))
   }
 
   /** The footprint and final writes; checks NOT NULL of every row about to commit. */
@@ -155,7 +205,9 @@ class Frame implements InvocationContext {
   }
 
   rowExists(): boolean {
-    return this.txn.read(this.table, this.key, this.rk) !== undefined
+    const exists = this.txn.read(this.table, this.key, this.rk) !== undefined
+    this.txn.tracer?.exists(this.table, this.key, exists)
+    return exists
   }
 
   private column(c: number): ColumnDef {
@@ -165,9 +217,11 @@ class Frame implements InvocationContext {
   }
 
   getColumn(c: number): SqlValue {
-    this.column(c)
+    const col = this.column(c)
     const row = this.txn.read(this.table, this.key, this.rk)
-    return row === undefined ? null : (row[c] as SqlValue)
+    const value = row === undefined ? null : (row[c] as SqlValue)
+    this.txn.tracer?.get(this.table, this.key, col, value, row !== undefined)
+    return value
   }
 
   setColumn(c: number, value: SqlValue): void {
@@ -181,10 +235,14 @@ class Frame implements InvocationContext {
     const row = current === undefined ? defaultRow(this.table, this.key) : [...current]
     row[c] = v
     this.txn.write(this.table, this.key, row, this.rk)
+    this.txn.tracer?.set(this.table, this.key, col, current === undefined ? null : (current[c] as SqlValue), v)
   }
 
   deleteRow(): void {
+    const tracer = this.txn.tracer
+    const before = tracer === null ? undefined : this.txn.peek(this.table, this.key)
     this.txn.write(this.table, this.key, null, this.rk)
+    tracer?.remove(this.table, this.key, before)
   }
 
   call(fnName: string, key: SqlValue, args: readonly SqlValue[]): SqlValue {

@@ -61,6 +61,20 @@ export type ScanTxn =
   | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
   | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null }
 
+/**
+ * EXPLAIN CALL: the call run on the state after the last released batch, its writes dropped; the result
+ * is its trace, one row per event in TRACE_COLUMNS (src/txn/explain.ts).
+ */
+export interface ExplainCallTxn {
+  readonly kind: 'explain-call'
+  readonly fn: string
+  readonly key: SqlValue
+  readonly args: readonly SqlValue[]
+}
+
+/** The columns of an EXPLAIN CALL trace, one row per event (src/txn/explain.ts). */
+export const TRACE_COLUMNS = ['step', 'depth', 'event', 'function', 'table', 'key', 'detail', 'fuel'] as const
+
 /** Catalog reads: SHOW TABLES, SHOW FUNCTIONS, DESCRIBE t (result columns in `TxnResult.columns`). */
 export type CatalogReadTxn =
   | { readonly kind: 'show-tables' }
@@ -77,12 +91,12 @@ export interface ExclusiveMultiTxn {
 }
 
 /** Transactions that run alone in a batch of their own: DDL (on the coordinator) and scans (on the state thread). */
-export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn
+export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn
 
 export type TxnInput = DataTxn | ExclusiveTxn
 
 /** Read-only transactions that need the whole state: they read at a position and are never logged. */
-export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn
+export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
   return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
@@ -109,7 +123,7 @@ export function isExclusive(t: TxnInput): t is ExclusiveTxn {
  */
 export function isReadOnly(t: TxnInput): t is ReadTxn {
   switch (t.kind) {
-    case 'select': case 'show-tables': case 'show-functions': case 'describe': return true
+    case 'select': case 'show-tables': case 'show-functions': case 'describe': case 'explain-call': return true
     case 'multi-exclusive': return t.steps.every((s) => s.kind === 'select' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe' || s.kind === 'get' || s.kind === 'select-key')
     default: return false
   }
