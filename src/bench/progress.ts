@@ -12,20 +12,22 @@ export interface ProgressState {
   steps: number
   /** Seconds of measuring (warm-up included) left for this system; null while it sets up (loads rows). */
   secondsLeft: number | null
+  /** This system's warm-up and measured seconds. */
+  measureS: number
   /** Measured seconds (warm-up included) of the runs after this one. */
   secondsAfter: number
 }
 
-/** The line, e.g. "acheron bench ycsbt [3/12] PostgreSQL θ 0.99, 32 × 1: 7 s left (≥ 40 s in all)". */
+/** The line, e.g. "acheron bench ycsbt [3/12] PostgreSQL θ 0.99: 7 s left (40 s in all, plus loading)". */
 export function formatProgress(p: ProgressState): string {
   const now = p.secondsLeft === null ? 'loading' : `${Math.ceil(p.secondsLeft)} s left`
-  const all = Math.ceil((p.secondsLeft ?? 0) + p.secondsAfter)
-  return `acheron bench ${p.workload} [${p.step}/${p.steps}] ${p.system} ${p.point}: ${now} (≥ ${all} s in all, loading not counted)`
+  const all = Math.ceil((p.secondsLeft ?? p.measureS) + p.secondsAfter)
+  return `acheron bench ${p.workload} [${p.step}/${p.steps}] ${p.system} ${p.point}: ${now} (${all} s in all, plus loading)`
 }
 
 export interface ProgressLine {
   /** A system starts setting up. */
-  begin: (state: Omit<ProgressState, 'secondsLeft'>, measureS: number) => void
+  begin: (state: Omit<ProgressState, 'secondsLeft'>) => void
   /** Its clients start (warm-up and measured window begin now). */
   measuring: () => void
   /** Clears the line (before the table, a warning, or at the end). */
@@ -38,19 +40,19 @@ const REDRAW_MS = 500
 export function progressLine(stream: NodeJS.WriteStream = process.stderr): ProgressLine {
   if (!stream.isTTY) return { begin: () => undefined, measuring: () => undefined, clear: () => undefined }
   let state: Omit<ProgressState, 'secondsLeft'> | null = null
-  let measureS = 0
   let startedAt: number | null = null
   let timer: NodeJS.Timeout | null = null
   const draw = (): void => {
     if (state === null) return
-    const left = startedAt === null ? null : Math.max(0, measureS - (performance.now() - startedAt) / 1000)
-    // \r to the line's start, \x1b[K erases what a longer previous line left; cut to the terminal's width.
-    stream.write(`\r${formatProgress({ ...state, secondsLeft: left }).slice(0, Math.max(20, (stream.columns ?? 80) - 1))}\x1b[K`)
+    const left = startedAt === null ? null : Math.max(0, state.measureS - (performance.now() - startedAt) / 1000)
+    // \r to the line's start, \x1b[K erases what a longer previous line left; cut to the terminal's width
+    // (0 or undefined when the terminal does not say: then 80).
+    const width = stream.columns > 0 ? stream.columns : 80
+    stream.write(`\r${formatProgress({ ...state, secondsLeft: left }).slice(0, Math.max(20, width - 1))}\x1b[K`)
   }
   return {
-    begin: (s, seconds) => {
+    begin: (s) => {
       state = s
-      measureS = seconds
       startedAt = null
       timer ??= setInterval(draw, REDRAW_MS).unref()
       draw()

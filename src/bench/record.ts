@@ -132,7 +132,9 @@ export function peerOf(r: PointRecord & { date?: string }, peer: SystemName, rec
 /** The file after a run: its records, with those of the points this run measured replaced by the new ones. */
 export function mergeResults(old: ResultsFile | null, fresh: readonly SavedRecord[]): ResultsFile {
   const replaced = new Set(fresh.map(pointKey))
-  return { about: RESULTS_ABOUT, records: [...(old?.records ?? []).filter((r) => !replaced.has(pointKey(r))), ...fresh] }
+  // Within the run too, a point measured twice is kept once: its last measurement.
+  const last = fresh.filter((r, i) => !fresh.slice(i + 1).some((later) => pointKey(later) === pointKey(r)))
+  return { about: RESULTS_ABOUT, records: [...(old?.records ?? []).filter((r) => !replaced.has(pointKey(r))), ...last] }
 }
 
 /** Parses a results file; throws in words on anything else. */

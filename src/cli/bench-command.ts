@@ -6,7 +6,7 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runAcheron } from '../bench/acheron-system.js'
-import { expand, parseList, settingsLabel, type Axes, type Group } from '../bench/matrix.js'
+import { expand, parseList, plan, settingsLabel, type Axes, type Group } from '../bench/matrix.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
 import { progressLine, type ProgressLine } from '../bench/progress.js'
 import { formatResults, mergeResults, parseResults, pointKey, pointRecord, thisMachine, type PointRecord, type ResultsFile, type SavedRecord } from '../bench/record.js'
@@ -169,19 +169,21 @@ function tableRow(o: Outcome): string {
     + `| ${r.aborts} | ${(r.abortRate * 100).toFixed(2)}% | ${r.conflictAborts} | ${r.retries} | ${r.failed}${failures === '' ? '' : ` (${failures})`} |`
 }
 
-/** Runs the matrix: per group, Acheron at each of its points, then (with --peers) the peers once. */
+/** Runs the command's steps (matrix.ts's plan) one after the other. */
 async function runMatrix(groups: Group[], peers: boolean, pgMissing: string | null, cleanups: (() => void)[], err: (line: string) => void, progress: ProgressLine): Promise<{ rows: Outcome[]; failed: boolean }> {
   const rows: Outcome[] = []
   let failed = false
-  const peerSystems: SystemName[] = peers ? ['postgres', 'sqlite'] : []
-  const steps = groups.reduce((n, g) => n + g.acheron.length + peerSystems.length, 0)
-  let step = 0
-  const attempt = async (system: SystemName, s: BenchSettings, run: (onStart: () => void) => Promise<SystemResult> | SystemResult): Promise<void> => {
-    step++
+  const steps = plan(groups, peers)
+  for (const [i, { system, settings: s }] of steps.entries()) {
+    if (system === 'postgres' && pgMissing !== null) {
+      rows.push({ system, settings: s, why: `NOT RUN: ${pgMissing}` })
+      continue
+    }
     const measureS = s.warmupS + s.durationS
-    progress.begin({ workload: s.workload.name, system: SYSTEM_TITLES[system], point: settingsLabel(s, system === 'acheron' ? 'acheron' : 'peer'), step, steps, secondsAfter: (steps - step) * measureS }, measureS)
+    progress.begin({ workload: s.workload.name, system: SYSTEM_TITLES[system], point: settingsLabel(s, system === 'acheron' ? 'acheron' : 'peer'), step: i + 1, steps: steps.length, measureS, secondsAfter: (steps.length - i - 1) * measureS })
+    const onStart = (): void => progress.measuring()
     try {
-      const result = await run(() => progress.measuring())
+      const result = await (system === 'acheron' ? runAcheron(s, cleanups, onStart) : system === 'postgres' ? runPostgres(s, cleanups, onStart) : runSqlite(s, cleanups, onStart))
       rows.push({ system, settings: s, result, record: pointRecord(s, result) })
     } catch (e) {
       if (system === 'acheron') throw e
@@ -191,16 +193,6 @@ async function runMatrix(groups: Group[], peers: boolean, pgMissing: string | nu
       progress.clear()
       err(`acheron bench: ${SYSTEM_TITLES[system]} failed: ${(e as Error).message}`)
     }
-  }
-  for (const g of groups) {
-    for (const s of g.acheron) await attempt('acheron', s, (onStart) => runAcheron(s, cleanups, onStart))
-    if (!peers) continue
-    if (pgMissing === null) await attempt('postgres', g.peers, (onStart) => runPostgres(g.peers, cleanups, onStart))
-    else {
-      step++
-      rows.push({ system: 'postgres', settings: g.peers, why: `NOT RUN: ${pgMissing}` })
-    }
-    await attempt('sqlite', g.peers, (onStart) => runSqlite(g.peers, cleanups, onStart))
   }
   progress.clear()
   return { rows, failed }
@@ -228,13 +220,15 @@ function printReport(rows: Outcome[], peers: boolean, json: boolean, out: (line:
   }
   // One Acheron point: the ratio lines name no settings; in a matrix each names its point.
   const single = rows.filter((r) => r.system === 'acheron').length === 1
-  const named = (r: Outcome): string => `${SYSTEM_TITLES[r.system]}${single ? '' : ` (${label(r)})`}`
+  const load = (r: Outcome): string => (r.system === 'sqlite' ? '' : `, ${r.settings.clients} × ${r.settings.inflight}`)
+  const named = (r: Outcome): string => `${SYSTEM_TITLES[r.system]}${single ? '' : ` (${label(r)}${load(r)})`}`
   if (peers) {
     info('')
     for (const a of measured) {
       if (a.system !== 'acheron') continue
       for (const peer of ['postgres', 'sqlite'] as const) {
-        const row = rows.find((r) => r.system === peer && settingsLabel(r.settings, 'peer') === settingsLabel(a.settings, 'peer') && r.settings.clients === a.settings.clients && r.settings.inflight === a.settings.inflight)
+        const row = rows.find((r) => r.system === peer && settingsLabel(r.settings, 'peer') === settingsLabel(a.settings, 'peer')
+          && (peer === 'sqlite' || (r.settings.clients === a.settings.clients && r.settings.inflight === a.settings.inflight)))
         const p = row !== undefined && 'result' in row ? row.record : undefined
         const ratio = p === undefined || p.txnPerSec === 0 ? null : a.record.txnPerSec / p.txnPerSec
         const why = row !== undefined && 'why' in row ? row.why : 'no result'

@@ -46,6 +46,8 @@ test('merging replaces the points a run measured and keeps the others; the file 
   const old = { about: '', records: [rec('acheron', OLD, 1000, 20), rec('acheron', OLD, 900, 20, { theta: 0.99 }), rec('postgres', OLD, 500, 30)] }
   const merged = mergeResults(old, [rec('acheron', NEW, 1100, 18), rec('postgres', NEW, 600, 25)])
   assert.equal(merged.records.map((r) => [r.system, r.settings.theta, r.date]), [['acheron', 0.99, OLD], ['acheron', 0, NEW], ['postgres', 0, NEW]])
+  const twice = mergeResults(null, [rec('sqlite', NEW, 1, 1, { seed: 2 }), rec('sqlite', NEW, 2, 2, { seed: 3 })])
+  assert.equal(twice.records.map((r) => r.txnPerSec), [2], 'a point measured twice in one run is kept once, the last')
   const text = formatResults(merged)
   assert.equal(parseResults(text, 'x.json'), merged)
   assert.is(text.split('\n').filter((l) => l.startsWith('    {')).length, 3, 'one record per line')
