@@ -129,12 +129,19 @@ export function peerOf(r: PointRecord & { date?: string }, peer: SystemName, rec
   return records.find((p) => p.system === peer && p.date === r.date && peerKey(p, peer) === k)
 }
 
-/** The file after a run: its records, with those of the points this run measured replaced by the new ones. */
+/**
+ * The file after a run: its records, with those of the points this run measured replaced by the new ones.
+ * A peer's old record stays while an Acheron point of its own run is kept: it is that point's same-run
+ * yardstick (a --protocol matrix at θ 0 must not take away the θ 0 ratio of an earlier --theta run).
+ */
 export function mergeResults(old: ResultsFile | null, fresh: readonly SavedRecord[]): ResultsFile {
   const replaced = new Set(fresh.map(pointKey))
   // Within the run too, a point measured twice is kept once: its last measurement.
   const last = fresh.filter((r, i) => !fresh.slice(i + 1).some((later) => pointKey(later) === pointKey(r)))
-  return { about: RESULTS_ABOUT, records: [...(old?.records ?? []).filter((r) => !replaced.has(pointKey(r))), ...last] }
+  const olds = old?.records ?? []
+  const keptAcheron = olds.filter((r) => r.system === 'acheron' && !replaced.has(pointKey(r)))
+  const yardstick = (r: SavedRecord): boolean => r.system !== 'acheron' && keptAcheron.some((a) => a.date === r.date && peerOf(a, r.system, [r]) !== undefined)
+  return { about: RESULTS_ABOUT, records: [...olds.filter((r) => !replaced.has(pointKey(r)) || yardstick(r)), ...last] }
 }
 
 /** Parses a results file; throws in words on anything else. */

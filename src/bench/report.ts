@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { parseResults, type SavedRecord } from './record.js'
+import { parseResults, peerOf, type SavedRecord } from './record.js'
 import { replaceBetweenMarkers, runsOf, runTable, STYX, styxTable } from './report-markdown.js'
 import { linePlot, type Series } from './report-svg.js'
 import type { SystemName } from './settings.js'
@@ -22,17 +22,31 @@ function isDefault(r: SavedRecord): boolean {
   return r.system !== 'acheron' || (r.settings.protocol === 'aria' && (r.settings.workers ?? null) === null)
 }
 
-/** One series per system: the latest record at each x. */
+/**
+ * One series per system. Acheron: its latest record at each x. A peer at that x: the record of the same
+ * run as Acheron's there when that run measured it (only same-run figures compare), else its latest.
+ */
 function seriesOf(records: readonly SavedRecord[], x: (r: SavedRecord) => number, y: (r: SavedRecord) => number | null): Series[] {
-  const out: Series[] = []
-  for (const system of ['acheron', 'postgres', 'sqlite'] as const) {
-    const latest = new Map<number, SavedRecord>()
+  const latest = (system: SystemName): Map<number, SavedRecord> => {
+    const at = new Map<number, SavedRecord>()
     for (const r of records) {
       if (r.system !== system) continue
-      const was = latest.get(x(r))
-      if (was === undefined || was.date < r.date) latest.set(x(r), r)
+      const was = at.get(x(r))
+      if (was === undefined || was.date < r.date) at.set(x(r), r)
     }
-    const points = [...latest.values()].flatMap((r) => { const v = y(r); return v === null || v <= 0 ? [] : [{ x: x(r), y: v }] })
+    return at
+  }
+  const acheron = latest('acheron')
+  const out: Series[] = []
+  for (const system of ['acheron', 'postgres', 'sqlite'] as const) {
+    const at = latest(system)
+    if (system !== 'acheron') {
+      for (const [xv, a] of acheron) {
+        const same = peerOf(a, system, records)
+        if (same !== undefined) at.set(xv, same as SavedRecord)
+      }
+    }
+    const points = [...at.values()].flatMap((r) => { const v = y(r); return v === null || v <= 0 ? [] : [{ x: x(r), y: v }] })
     if (points.length > 0) out.push({ name: TITLES[system], points })
   }
   return out

@@ -46,6 +46,11 @@ test('merging replaces the points a run measured and keeps the others; the file 
   const old = { about: '', records: [rec('acheron', OLD, 1000, 20), rec('acheron', OLD, 900, 20, { theta: 0.99 }), rec('postgres', OLD, 500, 30)] }
   const merged = mergeResults(old, [rec('acheron', NEW, 1100, 18), rec('postgres', NEW, 600, 25)])
   assert.equal(merged.records.map((r) => [r.system, r.settings.theta, r.date]), [['acheron', 0.99, OLD], ['acheron', 0, NEW], ['postgres', 0, NEW]])
+  // A peer's old record stays while an Acheron point of its run stays: it is that point's yardstick.
+  const protocols = mergeResults({ about: '', records: [rec('acheron', OLD, 1000, 20), rec('postgres', OLD, 500, 30), rec('postgres', OLD, 400, 30, { theta: 0.6 })] },
+    [rec('acheron', NEW, 900, 20, { protocol: 'serial' }), rec('postgres', NEW, 600, 25)])
+  assert.equal(protocols.records.map((r) => [r.system, r.settings.protocol ?? '', r.settings.theta, r.date]),
+    [['acheron', 'aria', 0, OLD], ['postgres', '', 0, OLD], ['postgres', '', 0.6, OLD], ['acheron', 'serial', 0, NEW], ['postgres', '', 0, NEW]])
   const twice = mergeResults(null, [rec('sqlite', NEW, 1, 1, { seed: 2 }), rec('sqlite', NEW, 2, 2, { seed: 3 })])
   assert.equal(twice.records.map((r) => r.txnPerSec), [2], 'a point measured twice in one run is kept once, the last')
   const text = formatResults(merged)

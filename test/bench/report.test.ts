@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatResults, type SavedRecord } from '../../src/bench/record.js'
-import { LATENCY_SVG, THROUGHPUT_SVG, writeReport } from '../../src/bench/report.js'
+import { LATENCY_SVG, THROUGHPUT_SVG, throughputPlot, writeReport } from '../../src/bench/report.js'
 import { REPORT_END, REPORT_START, replaceBetweenMarkers, runTable, styxTable } from '../../src/bench/report-markdown.js'
 import { AREA, escapeXml, linearTicks, linePlot, logTicks, niceStep, tickLabel } from '../../src/bench/report-svg.js'
 import type { SystemName } from '../../src/bench/settings.js'
@@ -137,6 +137,16 @@ const RECORDS = [
   rec('acheron', RUN2, 0, 2500, { clients: 4, load: '4 × 1' }), rec('postgres', RUN2, 0, 1000, { clients: 4, load: '4 × 1' }),
   rec('acheron', RUN2, 0, 2800, { clients: 64, load: '64 × 1' }), rec('postgres', RUN2, 0, 1200, { clients: 64, load: '64 × 1' }),
 ]
+
+test("the plots take each peer's point from the run of Acheron's point where that run measured it", () => {
+  // A later run measured PostgreSQL at θ 0 again (beside other Acheron settings): the θ 0 point stays the θ run's.
+  const later = '2026-11-30T23:00:00.000Z'
+  const svg = throughputPlot([...RECORDS, rec('acheron', later, 0, 999, { protocol: 'serial' }), rec('postgres', later, 0, 7777)])!
+  const titles = [...svg.matchAll(/<title>([^<]*)</g)].map((m) => m[1])
+  assert.ok(titles.includes('PostgreSQL: 0, 1500'), titles.join('; '))
+  assert.not.ok(titles.includes('PostgreSQL: 0, 7777'))
+  assert.not.ok(titles.includes('Acheron: 0, 999'), 'Acheron at its defaults only (aria, default workers)')
+})
 
 test("a run's table has its command, machine and date, a row per point and the same-run ratios", () => {
   const t = runTable(RECORDS.slice(0, 6))
