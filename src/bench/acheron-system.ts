@@ -77,7 +77,8 @@ async function stats(admin: WsClient): Promise<Record<string, number>> {
   return Object.fromEntries((r.results?.[0]?.rows ?? []) as [string, number][])
 }
 
-export async function runAcheron(s: BenchSettings, cleanups: (() => void)[]): Promise<SystemResult> {
+/** `onStart`: called as the clients start, after the set-up (for the progress line). */
+export async function runAcheron(s: BenchSettings, cleanups: (() => void)[], onStart?: () => void): Promise<SystemResult> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-'))
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
   const server = await startServer(dir, s, cleanups)
@@ -94,6 +95,7 @@ export async function runAcheron(s: BenchSettings, cleanups: (() => void)[]): Pr
       lanes: s.clients * s.inflight,
       warmupMs: s.warmupS * 1000,
       durationMs: s.durationS * 1000,
+      onStart,
       stream: streams,
       serverCpuSeconds: () => processCpuSeconds(server.child.pid ?? -1),
       atWindowStart: async () => { before = await stats(admin) },

@@ -62,6 +62,8 @@ export interface ClosedLoopOptions {
   atWindowEnd?: () => Promise<void>
   /** CPU seconds the server's processes have used so far, if known (read at both ends of the window). */
   serverCpuSeconds?: () => number
+  /** Called once as the lanes start (the warm-up begins): the progress line counts down from here. */
+  onStart?: () => void
 }
 
 /** CPU seconds this process has used so far (all threads). */
@@ -72,6 +74,7 @@ function ownCpuSeconds(): number {
 
 export async function closedLoop(o: ClosedLoopOptions): Promise<Measured> {
   const m = emptyMeasured(o.durationMs / 1000)
+  o.onStart?.()
   const start = performance.now()
   const windowStart = start + o.warmupMs
   const windowEnd = windowStart + o.durationMs

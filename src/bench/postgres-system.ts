@@ -30,7 +30,8 @@ export function postgresMissing(): string | null {
   return null
 }
 
-export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): Promise<SystemResult> {
+/** `onStart`: called as the clients start, after the set-up (for the progress line). */
+export async function runPostgres(s: BenchSettings, cleanups: (() => void)[], onStart?: () => void): Promise<SystemResult> {
   const lanes = s.clients * s.inflight
   if (lanes > PG_CONNECTIONS_MAX) throw new Error(`PostgreSQL needs one connection per request in flight: --clients × --inflight = ${lanes} is over ${PG_CONNECTIONS_MAX}`)
   const p = s.workload.postgres
@@ -57,6 +58,7 @@ export async function runPostgres(s: BenchSettings, cleanups: (() => void)[]): P
       lanes,
       warmupMs: s.warmupS * 1000,
       durationMs: s.durationS * 1000,
+      onStart,
       stream: laneStreams(s),
       serverCpuSeconds: () => cluster.cpuSeconds(),
       run: async (lane, txn): Promise<Outcome> => {

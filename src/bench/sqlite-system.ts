@@ -14,7 +14,8 @@ import { laneStreams, scale, type BenchSettings, type SystemResult } from './set
 const COMMITTED: Outcome = { kind: 'committed', conflicts: 0, retries: 0 }
 const ABORTED: Outcome = { kind: 'aborted', conflicts: 0, retries: 0 }
 
-export async function runSqlite(s: BenchSettings, cleanups: (() => void)[]): Promise<SystemResult> {
+/** `onStart`: called as the transactions start, after the set-up (for the progress line). */
+export async function runSqlite(s: BenchSettings, cleanups: (() => void)[], onStart?: () => void): Promise<SystemResult> {
   const w = s.workload.sqlite
   if (w === undefined) throw new Error(`${s.workload.name} has no SQLite version yet`)
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-sqlite-'))
@@ -33,6 +34,7 @@ export async function runSqlite(s: BenchSettings, cleanups: (() => void)[]): Pro
       for (let i = 0; i < s.sqliteGroup; i++) outcomes.push(apply(next()) === 'committed' ? COMMITTED : ABORTED)
     })
     const m = emptyMeasured(s.durationS)
+    onStart?.()
     const windowStart = performance.now() + s.warmupS * 1000
     const windowEnd = windowStart + s.durationS * 1000
     let cpu0: NodeJS.CpuUsage | null = null

@@ -1,10 +1,16 @@
 // `acheron bench ycsbt|smallbank|tpcc [options]` (CONTRACT.md §7, §8): runs one workload on Acheron and,
 // with --peers, the same transactions on PostgreSQL 15 and on SQLite alone in the same run, and prints one
 // row per system and the throughput ratios. Only same-run ratios mean much on a shared, noisy machine.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runAcheron } from '../bench/acheron-system.js'
+import { expand, parseList, plan, settingsLabel, type Axes, type Group } from '../bench/matrix.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
+import { progressLine, type ProgressLine } from '../bench/progress.js'
+import { formatResults, mergeResults, parseResults, pointKey, pointRecord, thisMachine, type PointRecord, type ResultsFile, type SavedRecord } from '../bench/record.js'
+import { findRegressions, P99_RISE_MAX, regressionLine, THROUGHPUT_DROP_MAX } from '../bench/regression.js'
 import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocol, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
@@ -52,8 +58,20 @@ workloads:
   --peers            also runs PostgreSQL 15 (needs its binaries, /usr/lib/postgresql/15/bin or PG_BIN)
                      and SQLite, and prints the ratios
   --sqlite-group N   transactions per fsynced SQLite transaction of the SQLite peer (default 1000)
-  --json             one JSON object per system on stdout (workload, system, settings, txnPerSec, p50Ms,
-                     p99Ms, maxMs, aborts, retries, ...); everything else goes to stderr`
+  --json             one JSON object per system and point on stdout (workload, system, settings, txnPerSec,
+                     p50Ms, p99Ms, maxMs, aborts, retries, ...); everything else goes to stderr
+  --save FILE        adds the run's points to the results file FILE (JSON; docs/bench-results.json is the
+                     committed one), replacing the same points measured before; npm run bench:report draws
+                     docs/benchmarks.md's tables and plots from it
+  --baseline FILE    the results to compare with (default: FILE of --save if it exists, else this
+                     package's docs/bench-results.json): an Acheron point whose throughput fell by more
+                     than ${THROUGHPUT_DROP_MAX * 100}% or whose p99 rose by more than ${P99_RISE_MAX * 100}% against the same point there
+                     gets a WARNING line on stderr; compared as ratios to a peer where both runs ran one
+
+A matrix in one command: --theta, --clients, --inflight, --warehouses, --protocol and --workers take
+comma-separated lists (--theta 0,0.6,0.9,0.99 --protocol aria,calvin,serial --workers 1,2) and every
+combination runs; the peers run once per combination of the options they have (not protocol or workers).
+On a terminal a progress line on stderr shows the workload, system, point and seconds left.`
 
 function number(name: string, v: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
   if (v === undefined) return fallback
@@ -64,14 +82,18 @@ function number(name: string, v: string | undefined, fallback: number, min: numb
   return n
 }
 
-function parseTheta(v: string | undefined): number {
-  if (v === undefined) return 0
+function parseTheta(v: string): number {
   const n = Number(v)
   if (v.trim() === '' || !(n >= 0 && n < 1)) throw new Error(`--theta must be a number in [0, 1) (0: uniform keys; 0.99: YCSB's Zipf skew), not ${v}`)
   return n
 }
 
-interface Parsed { settings: BenchSettings; peers: boolean; json: boolean }
+function parseProtocol(v: string): BenchProtocol {
+  if (!(BENCH_PROTOCOLS as readonly string[]).includes(v)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')}, not ${v}`)
+  return v as BenchProtocol
+}
+
+interface Parsed { settings: BenchSettings; axes: Axes; peers: boolean; json: boolean; save: string | undefined; baseline: string | undefined }
 
 function parse(args: string[]): Parsed {
   const { values, positionals } = parseArgs({
@@ -82,6 +104,7 @@ function parse(args: string[]): Parsed {
       keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
       workers: { type: 'string' }, protocol: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
       json: { type: 'boolean', default: false }, warehouses: { type: 'string' }, items: { type: 'string' },
+      save: { type: 'string' }, baseline: { type: 'string' },
     },
   })
   const [name, ...extra] = positionals
@@ -96,139 +119,162 @@ function parse(args: string[]): Parsed {
   for (const option of ['warehouses', 'items'] as const) {
     if (!tpcc && values[option] !== undefined) throw new Error(`--${option} is for tpcc; ${name} has --keys and --theta`)
   }
-  const clients = number('clients', values.clients, 32, 1, CLIENTS_MAX, true)
-  const inflight = number('inflight', values.inflight, 1, 1, INFLIGHT_PER_CLIENT_MAX, true)
-  if (clients * inflight > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${clients * inflight}`)
-  if (values.peers && clients * inflight > PG_CONNECTIONS_MAX) {
-    throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${clients * inflight}`)
+  for (const option of ['save', 'baseline'] as const) {
+    if (values[option] !== undefined && values[option].trim() === '') throw new Error(`--${option} needs a file name`)
   }
-  const protocol = values.protocol ?? 'aria'
-  if (!(BENCH_PROTOCOLS as readonly string[]).includes(protocol)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')}, not ${protocol}`)
+  const axes: Axes = {
+    clients: parseList(values.clients, 32, (v) => number('clients', v, 32, 1, CLIENTS_MAX, true)),
+    inflight: parseList(values.inflight, 1, (v) => number('inflight', v, 1, 1, INFLIGHT_PER_CLIENT_MAX, true)),
+    theta: parseList(values.theta, 0, parseTheta),
+    warehouses: parseList(values.warehouses, 1, (v) => number('warehouses', v, 1, 1, WAREHOUSES_MAX, true)),
+    protocol: parseList(values.protocol, 'aria', parseProtocol),
+    workers: parseList<number | undefined>(values.workers, undefined, (v) => number('workers', v, 0, 0, 64, true)),
+  }
+  const lanes = Math.max(...axes.clients) * Math.max(...axes.inflight)
+  if (lanes > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${lanes}`)
+  if (values.peers && lanes > PG_CONNECTIONS_MAX) {
+    throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${lanes}`)
+  }
   const settings: BenchSettings = {
-    workload, clients, inflight, protocol: protocol as BenchProtocol,
+    workload, clients: axes.clients[0] as number, inflight: axes.inflight[0] as number, protocol: axes.protocol[0] as BenchProtocol,
     durationS: number('duration', values.duration, 10, 0.1, DURATION_S_MAX, false),
     warmupS: number('warmup', values.warmup, 2, 0, DURATION_S_MAX, false),
     keys: number('keys', values.keys, 100_000, 2, KEYS_MAX, true),
-    warehouses: number('warehouses', values.warehouses, 1, 1, WAREHOUSES_MAX, true),
+    warehouses: axes.warehouses[0] as number,
     items: number('items', values.items, 100_000, 1, ITEMS_MAX, true),
-    theta: parseTheta(values.theta),
+    theta: axes.theta[0] as number,
     seed: number('seed', values.seed, 1, 0, 2 ** 32 - 1, true),
     partitions: number('partitions', values.partitions, 8, 1, PARTITIONS_MAX, true),
-    workers: values.workers === undefined ? undefined : number('workers', values.workers, 0, 0, 64, true),
+    workers: axes.workers[0],
     sqliteGroup: number('sqlite-group', values['sqlite-group'], 1000, 1, 100_000, true),
   }
-  return { settings, peers: values.peers, json: values.json }
+  return { settings, axes, peers: values.peers, json: values.json, save: values.save, baseline: values.baseline }
 }
 
 const SYSTEM_TITLES: Record<SystemName, string> = { acheron: 'Acheron', postgres: 'PostgreSQL', sqlite: 'SQLite' }
-const ms = (x: number): string => (Number.isNaN(x) ? '–' : x.toFixed(2))
-const round3 = (x: number): number | null => (Number.isNaN(x) ? null : Math.round(x * 1000) / 1000)
+const ms = (x: number | null): string => (x === null ? '–' : x.toFixed(2))
 
-function txnPerSec(r: SystemResult): number {
-  return r.measured.committed / r.measured.seconds
+/** A system's row at one point: its result, or why there is none. */
+type Outcome = { system: SystemName; settings: BenchSettings; result: SystemResult; record: PointRecord } | { system: SystemName; settings: BenchSettings; why: string }
+
+function label(o: Outcome): string {
+  return settingsLabel(o.settings, o.system === 'acheron' ? 'acheron' : 'peer')
 }
 
-function abortRate(r: SystemResult): number {
-  const m = r.measured
-  const all = m.committed + m.aborted + m.failed
-  return all === 0 ? 0 : m.aborted / all
+function tableRow(o: Outcome): string {
+  if (!('result' in o)) return `| ${SYSTEM_TITLES[o.system]} | ${label(o)} | ${o.why} |`
+  const r = o.record
+  const failures = [...o.result.measured.failures].map(([code, n]) => `${code}: ${n}`).join(', ')
+  return `| ${SYSTEM_TITLES[o.system]} | ${label(o)} | ${o.result.load} | ${r.txnPerSec} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} `
+    + `| ${r.aborts} | ${(r.abortRate * 100).toFixed(2)}% | ${r.conflictAborts} | ${r.retries} | ${r.failed}${failures === '' ? '' : ` (${failures})`} |`
 }
 
-function tableRow(r: SystemResult): string {
-  const m = r.measured
-  const failures = [...m.failures].map(([code, n]) => `${code}: ${n}`).join(', ')
-  return `| ${SYSTEM_TITLES[r.system]} | ${r.load} | ${Math.round(txnPerSec(r))} | ${ms(m.latency.percentile(0.5))} | ${ms(m.latency.percentile(0.99))} | ${ms(m.latency.count === 0 ? NaN : m.latency.maxMs)} `
-    + `| ${m.aborted} | ${(abortRate(r) * 100).toFixed(2)}% | ${m.conflicts} | ${m.retries} | ${m.failed}${failures === '' ? '' : ` (${failures})`} |`
-}
-
-function jsonRow(s: BenchSettings, r: SystemResult): string {
-  const m = r.measured
-  return JSON.stringify({
-    workload: s.workload.name, system: r.system,
-    settings: { ...(s.workload.name === 'tpcc' ? { warehouses: s.warehouses, items: s.items } : { keys: s.keys, theta: s.theta }), seed: s.seed, durationS: s.durationS, warmupS: s.warmupS, load: r.load,
-      ...(r.system === 'sqlite' ? { group: s.sqliteGroup } : { clients: s.clients, inflight: s.inflight }),
-      ...(r.system === 'acheron' ? { partitions: s.partitions, workers: s.workers ?? null, protocol: s.protocol, sync: 'full' } : {}),
-      ...(r.system === 'postgres' ? { isolation: 'serializable', triesMax: PG_TRIES_MAX } : {}) },
-    txnPerSec: Math.round(txnPerSec(r)), p50Ms: round3(m.latency.percentile(0.5)), p99Ms: round3(m.latency.percentile(0.99)),
-    maxMs: round3(m.latency.count === 0 ? NaN : m.latency.maxMs), aborts: m.aborted, abortRate: abortRate(r),
-    conflictAborts: m.conflicts, retries: m.retries, failed: m.failed,
-    serverCores: m.serverCores === null ? null : round3(m.serverCores), clientCores: round3(m.clientCores),
-  })
-}
-
-/** A system's row: its result, or why there is none. */
-type Outcome = { system: SystemName; result: SystemResult } | { system: SystemName; why: string }
-
-/** Runs Acheron and (with --peers) the peers one after the other; `failed` is set when a peer failed. */
-async function runSystems(s: BenchSettings, peers: boolean, pgMissing: string | null, cleanups: (() => void)[], err: (line: string) => void): Promise<{ rows: Outcome[]; failed: boolean }> {
+/** Runs the command's steps (matrix.ts's plan) one after the other. */
+async function runMatrix(groups: Group[], peers: boolean, pgMissing: string | null, cleanups: (() => void)[], err: (line: string) => void, progress: ProgressLine): Promise<{ rows: Outcome[]; failed: boolean }> {
   const rows: Outcome[] = []
   let failed = false
-  const attempt = async (system: SystemName, run: () => Promise<SystemResult> | SystemResult): Promise<void> => {
+  const steps = plan(groups, peers)
+  for (const [i, { system, settings: s }] of steps.entries()) {
+    if (system === 'postgres' && pgMissing !== null) {
+      rows.push({ system, settings: s, why: `NOT RUN: ${pgMissing}` })
+      continue
+    }
+    const measureS = s.warmupS + s.durationS
+    progress.begin({ workload: s.workload.name, system: SYSTEM_TITLES[system], point: settingsLabel(s, system === 'acheron' ? 'acheron' : 'peer'), step: i + 1, steps: steps.length, measureS, secondsAfter: (steps.length - i - 1) * measureS })
+    const onStart = (): void => progress.measuring()
     try {
-      rows.push({ system, result: await run() })
+      const result = await (system === 'acheron' ? runAcheron(s, cleanups, onStart) : system === 'postgres' ? runPostgres(s, cleanups, onStart) : runSqlite(s, cleanups, onStart))
+      rows.push({ system, settings: s, result, record: pointRecord(s, result) })
     } catch (e) {
       if (system === 'acheron') throw e
       // A peer that fails does not hide the others' numbers, but the run fails.
       failed = true
-      rows.push({ system, why: `FAILED: ${(e as Error).message.split('\n')[0] ?? ''}` })
+      rows.push({ system, settings: s, why: `FAILED: ${(e as Error).message.split('\n')[0] ?? ''}` })
+      progress.clear()
       err(`acheron bench: ${SYSTEM_TITLES[system]} failed: ${(e as Error).message}`)
     }
   }
-  await attempt('acheron', () => runAcheron(s, cleanups))
-  if (peers) {
-    if (pgMissing === null) await attempt('postgres', () => runPostgres(s, cleanups))
-    else rows.push({ system: 'postgres', why: `NOT RUN: ${pgMissing}` })
-    await attempt('sqlite', () => runSqlite(s, cleanups))
-  }
+  progress.clear()
   return { rows, failed }
 }
 
-function printHeader(s: BenchSettings, info: (line: string) => void): void {
+function printHeader(s: BenchSettings, axes: Axes, info: (line: string) => void): void {
   const cpu = cpus()
+  const list = (xs: readonly unknown[]): string => xs.join(', ')
   info(`acheron bench ${s.workload.name}: ${s.workload.description}`)
-  const data = s.workload.name === 'tpcc' ? `${s.warehouses} warehouse${s.warehouses === 1 ? '' : 's'}, ${s.items} items` : `${s.keys} keys, theta ${s.theta}${s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
-  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up; Acheron: protocol ${s.protocol}, ${s.partitions} partitions, ${s.workers === undefined ? 'default' : s.workers} workers`)
+  const data = s.workload.name === 'tpcc'
+    ? `${list(axes.warehouses)} warehouse${axes.warehouses.length === 1 && axes.warehouses[0] === 1 ? '' : 's'}, ${s.items} items`
+    : `${s.keys} keys, theta ${list(axes.theta)}${axes.theta.length > 1 ? '' : s.theta === 0 ? ' (uniform)' : ' (Zipf)'}`
+  info(`${data}, seed ${s.seed}; ${s.durationS} s measured after ${s.warmupS} s of warm-up; Acheron: protocol ${list(axes.protocol)}, ${s.partitions} partitions, ${list(axes.workers.map((w) => w ?? 'default'))} workers`)
   info(`machine: ${cpu.length} cores (${cpu[0]?.model ?? '?'}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}; on a shared machine only same-run ratios mean much`)
 }
 
-function printReport(s: BenchSettings, rows: Outcome[], peers: boolean, json: boolean, out: (line: string) => void, info: (line: string) => void): void {
-  const results = rows.flatMap((r) => ('result' in r ? [r.result] : []))
-  if (json) for (const r of results) out(jsonRow(s, r))
+function printReport(rows: Outcome[], peers: boolean, json: boolean, out: (line: string) => void, info: (line: string) => void): void {
+  const measured = rows.flatMap((r) => ('result' in r ? [r] : []))
+  if (json) for (const r of measured) out(JSON.stringify(r.record))
   else {
     out('')
-    out('| system | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
-    out('|---|---|---|---|---|---|---|---|---|---|---|')
-    for (const r of rows) out('result' in r ? tableRow(r.result) : `| ${SYSTEM_TITLES[r.system]} | ${r.why} |`)
+    out('| system | settings | clients × in flight | txn/s | p50 ms | p99 ms | max ms | aborts | abort rate | conflict aborts | retries | failed |')
+    out('|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const r of rows) out(tableRow(r))
   }
+  // One Acheron point: the ratio lines name no settings; in a matrix each names its point.
+  const single = rows.filter((r) => r.system === 'acheron').length === 1
+  const load = (r: Outcome): string => (r.system === 'sqlite' ? '' : `, ${r.settings.clients} × ${r.settings.inflight}`)
+  const named = (r: Outcome): string => `${SYSTEM_TITLES[r.system]}${single ? '' : ` (${label(r)}${load(r)})`}`
   if (peers) {
     info('')
-    const acheron = results.find((r) => r.system === 'acheron')
-    for (const peer of ['postgres', 'sqlite'] as const) {
-      const row = rows.find((r) => r.system === peer)
-      const p = row !== undefined && 'result' in row ? row.result : undefined
-      const ratio = acheron === undefined || p === undefined || txnPerSec(p) === 0 ? null : txnPerSec(acheron) / txnPerSec(p)
-      const why = row !== undefined && 'why' in row ? row.why : 'no result'
-      info(`Acheron / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${why})` : ratio.toFixed(2)}`)
+    for (const a of measured) {
+      if (a.system !== 'acheron') continue
+      for (const peer of ['postgres', 'sqlite'] as const) {
+        const row = rows.find((r) => r.system === peer && settingsLabel(r.settings, 'peer') === settingsLabel(a.settings, 'peer')
+          && (peer === 'sqlite' || (r.settings.clients === a.settings.clients && r.settings.inflight === a.settings.inflight)))
+        const p = row !== undefined && 'result' in row ? row.record : undefined
+        const ratio = p === undefined || p.txnPerSec === 0 ? null : a.record.txnPerSec / p.txnPerSec
+        const why = row !== undefined && 'why' in row ? row.why : 'no result'
+        info(`${named(a)} / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${why})` : ratio.toFixed(2)}`)
+      }
     }
   }
   info('')
-  for (const r of results) {
-    const m = r.measured
+  for (const r of measured) {
+    const m = r.result.measured
     const cores = r.system === 'sqlite'
       ? `${m.clientCores.toFixed(2)} cores busy (this process, no server)`
       : `${m.serverCores === null ? '?' : m.serverCores.toFixed(2)} cores busy in the server, ${m.clientCores.toFixed(2)} in the clients (this process)`
-    info(`- ${SYSTEM_TITLES[r.system]}: ${[...r.notes, cores].join('; ')}`)
+    info(`- ${named(r)}: ${[...r.result.notes, cores].join('; ')}`)
   }
   info('- txn/s: committed transactions per second in the measured window; aborts: transactions their own logic rolled back; '
     + 'conflict aborts: aborts for a concurrency conflict (retried); retries: times a client sent a transaction again; failed: gave up or an error')
 }
 
+/** The committed results this package ships (docs/bench-results.json), the default baseline. */
+const PACKAGE_RESULTS = fileURLToPath(new URL('../../../docs/bench-results.json', import.meta.url))
+
+function readResults(path: string): ResultsFile | null {
+  return existsSync(path) ? parseResults(readFileSync(path, 'utf8'), path) : null
+}
+
+/** Warns (on stderr) about each Acheron point worse than the same point in the baseline file. */
+function checkRegressions(fresh: SavedRecord[], baselinePath: string, err: (line: string) => void, info: (line: string) => void): void {
+  const baseline = readResults(baselinePath)
+  if (baseline === null) return
+  const found = findRegressions(fresh, baseline.records)
+  for (const r of found) err(regressionLine(r))
+  const compared = fresh.filter((r) => r.system === 'acheron' && baseline.records.some((b) => pointKey(b) === pointKey(r))).length
+  if (compared > 0) info(`- compared with ${baselinePath}: ${compared} Acheron point${compared === 1 ? '' : 's'}, ${found.length} regression warning${found.length === 1 ? '' : 's'} (throughput down > ${THROUGHPUT_DROP_MAX * 100}% or p99 up > ${P99_RISE_MAX * 100}%, on the ratio to a peer of the same run where both runs have one)`)
+}
+
 export async function benchCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
-  const { settings: s, peers, json } = parse(args)
+  const { settings: s, axes, peers, json, save, baseline } = parse(args)
   const info = json ? err : out
+  const date = new Date().toISOString()
+  const machine = thisMachine()
   // Everything started is stopped and deleted by `cleanup`, also on an error or a signal.
   const cleanups: (() => void)[] = []
+  const progress = progressLine()
   const cleanup = (): void => {
+    progress.clear()
     while (cleanups.length > 0) {
       try { cleanups.pop()?.() } catch (e) { err(`cleanup: ${(e as Error).message}`) }
     }
@@ -242,26 +288,34 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
   process.once('SIGTERM', onSignal)
   process.once('exit', cleanup)
 
-  printHeader(s, info)
+  printHeader(s, axes, info)
   const pgMissing = peers ? postgresMissing() : null
   if (pgMissing !== null) err(`acheron bench: WARNING: PostgreSQL IS NOT RUN: ${pgMissing}. The other systems run.`)
   let run: { rows: Outcome[]; failed: boolean }
   try {
-    run = await runSystems(s, peers, pgMissing, cleanups, err)
+    run = await runMatrix(expand(s, axes), peers, pgMissing, cleanups, err, progress)
   } finally {
     cleanup()
   }
-  printReport(s, run.rows, peers, json, out, info)
-  // A run whose data is wrong afterwards measured nothing worth printing as fine.
+  printReport(run.rows, peers, json, out, info)
+  // A run whose data is wrong afterwards measured nothing worth printing as fine, nor saving.
   let broken = false
   for (const r of run.rows) {
     if (!('result' in r)) continue
-    const why = invariantBroken(s, r.result.invariant)
+    const why = invariantBroken(r.settings, r.result.invariant)
     if (why !== null) {
       broken = true
-      err(`acheron bench: ${SYSTEM_TITLES[r.system]}: INVARIANT BROKEN: ${why}`)
+      err(`acheron bench: ${SYSTEM_TITLES[r.system]} (${label(r)}): INVARIANT BROKEN: ${why}`)
     }
   }
   if (s.workload.invariant !== undefined && !broken) info(`- checked after the run on every system: ${s.workload.invariant.description}`)
+  const command = ['acheron', 'bench', ...args].join(' ')
+  const fresh: SavedRecord[] = run.rows.flatMap((r) => ('result' in r ? [{ ...r.record, command, machine, date }] : []))
+  const baselinePath = baseline ?? (save !== undefined && existsSync(save) ? save : PACKAGE_RESULTS)
+  checkRegressions(fresh, baselinePath, err, info)
+  if (save !== undefined && !broken) {
+    writeFileSync(save, formatResults(mergeResults(readResults(save), fresh)))
+    info(`- saved ${fresh.length} point${fresh.length === 1 ? '' : 's'} to ${save} (npm run bench:report draws the plots and tables from it)`)
+  }
   return run.failed || broken ? 1 : 0
 }

@@ -44,10 +44,12 @@ ${CONSOLE_COMMAND_USAGE}
       batch log's frames from the checkpoint on); exits 0 when sound, 1 naming each problem
 
   bench ycsbt|smallbank|tpcc [--clients N] [--inflight N] [--duration S] [--warmup S] [--keys N] [--theta Z]
-        [--warehouses N] [--items N] [--seed S] [--partitions N] [--workers N] [--peers] [--sqlite-group N] [--json]
+        [--warehouses N] [--items N] [--seed S] [--partitions N] [--workers N] [--protocol P] [--peers]
+        [--sqlite-group N] [--json] [--save FILE] [--baseline FILE]
       the benchmark driver (docs/benchmarks.md): a workload on a fresh acheron serve, and with --peers the same
       transactions on PostgreSQL 15 and SQLite in the same run; prints txn/s, p50/p99/max latency, aborts,
-      conflict aborts, retries and the throughput ratios`
+      conflict aborts, retries and the throughput ratios; lists (--theta 0,0.99 --protocol aria,calvin) run a
+      matrix; --save keeps the points in a results file and warns of regressions against it`
 
 /** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]

@@ -1,10 +1,14 @@
 // `acheron bench` as a user runs it (CONTRACT §7, §8): a real process that starts a real server, prints the
 // documented table with a nonzero throughput, and refuses bad options in words before starting anything.
 // No test here asserts a speed: only that the numbers are there and consistent.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeRun, runCli } from '../console/support.js'
-import { benchTable } from './support.js'
+import { parseResults, type SavedRecord } from '../../src/bench/record.js'
+import { benchRows, benchTable } from './support.js'
 
 const SMALL = ['--duration', '1', '--warmup', '0', '--clients', '2']
 
@@ -53,11 +57,49 @@ test('bench --json prints one JSON object per system with the contract\'s fields
   assert.match(r.stderr, /^acheron bench ycsbt: /, 'the headings go to stderr with --json')
 })
 
+test('a matrix in one command: a row per point naming its settings, --save keeps them, --baseline warns of a regression', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-cli-'))
+  try {
+    const save = join(dir, 'results.json')
+    const baseline = join(dir, 'baseline.json')
+    // A committed point far faster than this machine can be: the same point must draw a warning naming its row.
+    const fast: SavedRecord = {
+      workload: 'ycsbt', system: 'acheron',
+      settings: { keys: 1000, theta: 0.5, seed: 1, durationS: 10, warmupS: 2, load: '2 × 1', clients: 2, inflight: 1, partitions: 8, workers: null, protocol: 'serial', sync: 'full' },
+      txnPerSec: 1e9, p50Ms: 0.001, p99Ms: 0.001, maxMs: 0.001, aborts: 0, abortRate: 0, conflictAborts: 0, retries: 0, failed: 0, serverCores: 1, clientCores: 1,
+      command: 'acheron bench ycsbt', machine: { cores: 2, cpu: 'x', memoryGiB: 1, node: 'v20', loadavg: [0, 0, 0] }, date: '2026-01-01T00:00:00.000Z',
+    }
+    writeFileSync(baseline, JSON.stringify({ records: [fast] }))
+    const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.3', '--theta', '0,0.5', '--protocol', 'serial', '--save', save, '--baseline', baseline]
+    const r = await runCli(args)
+    assert.is(r.code, 0, describeRun(args, r))
+    assert.equal(benchRows(r.stdout).map((row) => `${row.system}: ${row.settings}`),
+      ['Acheron: θ 0, serial, default workers', 'Acheron: θ 0.5, serial, default workers'], describeRun(args, r))
+    assert.match(r.stderr, /^acheron bench: WARNING: regression at ycsbt θ 0\.5, 2 × 1, serial, default workers: absolute, no peer in both runs: throughput \d+, was 1000000000 /m)
+    assert.is(r.stderr.match(/WARNING/g)?.length, 1, r.stderr)
+    assert.not.match(r.stderr, /\r|\x1b/, 'no progress line when stderr is not a terminal')
+    const saved = parseResults(readFileSync(save, 'utf8'), save).records
+    assert.is(saved.length, 2)
+    for (const rec of saved) {
+      assert.is(rec.command, `acheron ${args.join(' ')}`)
+      assert.ok(rec.machine.cores > 0 && rec.machine.node.startsWith('v'))
+      assert.is(rec.date, saved[0]!.date, 'one date per run')
+      assert.ok(rec.txnPerSec > 0)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
 test('bad options are refused in words, with exit 1, before anything starts', async () => {
   const cases: [string[], RegExp][] = [
     [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
     [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial, not occ\n$/],
     [['bench', 'ycsbt', '--theta=-0.5'], /^acheron: --theta must be a number in \[0, 1\)/],
+    [['bench', 'ycsbt', '--theta', '0,0.9,1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
+    [['bench', 'ycsbt', '--protocol', 'aria,occ'], /^acheron: --protocol must be aria, calvin, serial, not occ\n$/],
+    [['bench', 'ycsbt', '--peers', '--clients', '8,121'], /^acheron: with --peers, --clients × --inflight must be at most 120/],
+    [['bench', 'ycsbt', '--save', ''], /^acheron: --save needs a file name\n$/],
     [['bench', 'ycsbt', '--theta', 'zipf'], /^acheron: --theta must be a number in \[0, 1\)/],
     [['bench', 'ycsbt', '--clients', '0'], /^acheron: --clients must be an integer from 1 to 1000, not 0\n$/],
     [['bench', 'ycsbt', '--clients', '2.5'], /^acheron: --clients must be an integer/],
