@@ -1,6 +1,7 @@
 // Builds the Rust and C guest examples into dist/guest/, with Debian's toolchains named by path:
 //   guest/rust/examples/NAME.rs → dist/guest/NAME-rust.wasm  (/usr/bin/rustc + libstd-rust-dev-wasm32)
 //   guest/c/examples/NAME.c     → dist/guest/NAME-c.wasm     (/usr/bin/clang + lld's wasm-ld)
+// and the same from guest/rust/test and guest/c/test (modules the tests use).
 // By path, not from PATH: a rustup rustc on PATH (often first) is another compiler, and not the one CI
 // installs. ACHERON_RUSTC / ACHERON_CLANG name others. A missing toolchain is a loud notice, not a failed
 // build (`npm start` works without them); which ones were missing is written to
@@ -58,7 +59,7 @@ function buildRust(root, outDir, workDir, force) {
       '-D', 'warnings', join(crate, 'src', 'lib.rs'), '-o', rlib], 'rustc (guest/rust library)')
   }
   const built = []
-  for (const src of list(join(crate, 'examples'), '.rs')) {
+  for (const src of [...list(join(crate, 'examples'), '.rs'), ...list(join(crate, 'test'), '.rs')]) {
     const out = join(outDir, `${basename(src, '.rs')}-rust.wasm`)
     if (!force && mtime(src) < mtime(out) && mtime(rlib) < mtime(out)) continue
     run(rustc, [...common, ...linker, '-C', 'lto', '-C', 'strip=symbols', '--crate-type', 'cdylib', '-D', 'warnings',
@@ -74,7 +75,7 @@ function buildC(root, outDir, force) {
   const clang = process.env.ACHERON_CLANG ?? '/usr/bin/clang'
   const header = join(root, 'guest', 'c', 'acheron.h')
   const built = []
-  for (const src of list(join(root, 'guest', 'c', 'examples'), '.c')) {
+  for (const src of [...list(join(root, 'guest', 'c', 'examples'), '.c'), ...list(join(root, 'guest', 'c', 'test'), '.c')]) {
     const out = join(outDir, `${basename(src, '.c')}-c.wasm`)
     if (!force && mtime(src) < mtime(out) && mtime(header) < mtime(out)) continue
     // -mbulk-memory: copies become memory.copy rather than calls to a memcpy there is none of (no libc).
