@@ -75,6 +75,8 @@ unsafe impl GlobalAlloc for BumpAllocator {
 
 /// Hands a panic's message to the host as a trap (`env.abort`, which takes an AssemblyScript string:
 /// UTF-16LE after its byte length), so the caller sees WASM_TRAP "… aborted: panicked at …".
+// (PanicInfo is PanicHookInfo from Rust 1.81 on, where the old name is deprecated but still works.)
+#[allow(deprecated)]
 fn report_panic(info: &std::panic::PanicInfo<'_>) {
     let message = info.to_string();
     // The host decodes at most 4096 bytes: 2048 UTF-16 units.
