@@ -3,10 +3,13 @@
 //   guest/assemblyscript/examples/NAME.ts  → dist/guest/NAME.wasm  (assemblyscript, --runtime stub, -O3)
 //   guest/assemblyscript/test/NAME.ts      → dist/guest/NAME.wasm  (modules the runtime's tests use)
 //   guest/wat/NAME.wat                     → dist/guest/NAME.wasm  (wabt)
+//   guest/rust/examples/NAME.rs, guest/c/examples/NAME.c → dist/guest/NAME-rust.wasm, NAME-c.wasm
+//                                          (Debian's rustc and clang, when installed: scripts/native-guests.js)
 // Idempotent: a module is rebuilt only when an input is newer than its output (asc costs ~8 s cold).
 // Usage: node scripts/build-guests.js [--force]
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { buildNativeGuests } from './native-guests.js'
 
 const root = new URL('..', import.meta.url).pathname
 const outDir = join(root, 'dist', 'guest')
@@ -57,5 +60,5 @@ async function buildWat() {
 }
 
 mkdirSync(outDir, { recursive: true })
-const built = [...(await buildWat()), ...(await buildAssemblyScript())]
+const built = [...(await buildWat()), ...(await buildAssemblyScript()), ...buildNativeGuests(root, outDir, force)]
 process.stdout.write(built.length === 0 ? 'guests up to date\n' : `built ${built.map((p) => basename(p)).join(', ')}\n`)
