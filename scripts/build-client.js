@@ -5,12 +5,14 @@
 //
 // The graph may import only relative modules, Node's own (`node:*`) and `ws`: anything else (better-sqlite3,
 // binaryen, pino, ...) would make the light client heavy again, so the build fails naming the importer.
+//
+// Usage: node scripts/build-client.js [FROM TO] (default dist/src and packages/client/dist; tests pass others).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..')
-const from = join(root, 'dist', 'src')
-const to = join(root, 'packages', 'client', 'dist')
+const from = resolve(process.argv[2] ?? join(root, 'dist', 'src'))
+const to = resolve(process.argv[3] ?? join(root, 'packages', 'client', 'dist'))
 const ALLOWED_BARE = (spec) => spec === 'ws' || spec.startsWith('node:')
 
 // Top-level import/export statements as tsc emits them (at the start of a line, maybe over several
@@ -18,6 +20,11 @@ const ALLOWED_BARE = (spec) => spec === 'ws' || spec.startsWith('node:')
 const STATIC = /^(?:import|export)\b[^;]*?\bfrom\s*(['"])([^'"]+)\1/gm
 const SIDE_EFFECT = /^import\s*(['"])([^'"]+)\1/gm
 const DYNAMIC = /\bimport\(\s*(['"])([^'"]+)\1\s*\)/g
+
+function fail(message) {
+  process.stderr.write(`build-client: ${message}\n`)
+  process.exit(1)
+}
 
 function specifiers(text) {
   const out = []
@@ -32,12 +39,12 @@ function graph(entry, toFile) {
   while (stack.length > 0) {
     const file = stack.pop()
     if (seen.has(file)) continue
-    if (!existsSync(file)) throw new Error(`build-client: ${relative(root, file)} is missing (run the main build first)`)
+    if (!existsSync(file)) fail(`${relative(root, file)} is missing (run the main build first)`)
     seen.add(file)
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
       if (spec.startsWith('.')) stack.push(toFile(resolve(dirname(file), spec)))
       else if (!ALLOWED_BARE(spec)) {
-        throw new Error(`build-client: ${relative(root, file)} imports '${spec}': the light client may import only ws and node:*`)
+        fail(`${relative(from, file)} imports '${spec}': the light client may import only ws and node:*`)
       }
     }
   }
