@@ -16,7 +16,8 @@ import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
-import { checkWellFormedText } from '../values.js'
+import { checkWellFormedText, type SqlValue } from '../values.js'
+import { objectRows } from './rows.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -61,10 +62,23 @@ export interface RemoteStatementResult {
   logs?: string[]
 }
 
-export interface RemoteCallResult { value: unknown; commit: CommitPosition }
-export interface RemoteLoggedCallResult extends RemoteCallResult { logs: string[] }
+/**
+ * `call<T>()`: `T` is what the caller says the function returns (default `unknown`). It is not checked at
+ * run time: the value is whatever the server decoded (number, bigint, string, Uint8Array or null).
+ */
+export interface RemoteCallResult<T = unknown> { value: T; commit: CommitPosition }
+export interface RemoteLoggedCallResult<T = unknown> extends RemoteCallResult<T> { logs: string[] }
 export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
-export interface RemoteQueryResult { columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }
+/** `query<Row>()`: `Row` is each row's type as the caller states it (arrays by default, objects on request). */
+export interface RemoteQueryResult<Row = unknown[]> { columns: string[]; rows: Row[]; commit: CommitPosition; logs?: string[] }
+
+/** A row as `{ rows: 'objects' }` gives it: each value keyed by its column name. */
+export type ObjectRow = Record<string, SqlValue>
+
+/** How `query` shapes rows: `'arrays'` (default, values in column order) or `'objects'` (keyed by column name). */
+export interface RemoteQueryOptions {
+  rows?: 'arrays' | 'objects'
+}
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
@@ -239,28 +253,35 @@ export class RemoteDatabase implements Database {
     return results.map(decodeResult)
   }
 
-  /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
-  async query(sql: string, params: unknown[] = []): Promise<RemoteQueryResult> {
+  /**
+   * One SELECT, SHOW, DESCRIBE or CALL: its result set. `Row` types the rows (unchecked, like `call<T>`);
+   * `{ rows: 'objects' }` gives each row as an object keyed by column name (ObjectRow by default).
+   */
+  query<Row = unknown[]>(sql: string, params?: unknown[], options?: RemoteQueryOptions & { rows?: 'arrays' }): Promise<RemoteQueryResult<Row>>
+  query<Row = ObjectRow>(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions & { rows: 'objects' }): Promise<RemoteQueryResult<Row>>
+  query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
+  async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
     checkSingleQuery(sql)
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-    return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
+    const rows = options.rows === 'objects' ? objectRows(r.columns, r.rows) : r.rows
+    return { columns: r.columns, rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
   }
 
   /** Calls `table.function` on `key`: its return value and commit position. */
-  async call(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult> {
+  async call<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult<T>> {
     checkFunctionName(fn)
     const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
-    return { value: r.rows[0]?.[0] ?? null, commit: r.commit }
+    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit }
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
-  async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult> {
+  async callWithLogs<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult<T>> {
     checkFunctionName(fn)
     const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])
-    return { value: r.rows[0]?.[0] ?? null, commit: r.commit, logs: r.logs ?? [] }
+    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, logs: r.logs ?? [] }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: RemoteFunctionOptions = {}): Promise<RemoteCommitResult> {

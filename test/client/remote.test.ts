@@ -114,6 +114,25 @@ test('values: bigint beyond 2^53 as $int and Uint8Array as $blob round-trip', as
   assert.is((await db.call('vault.deposit', 'minnow', 5n)).value, 5)
 })
 
+test('query { rows: \'objects\' }: rows keyed by the server\'s column names, values decoded; arrays stay the default', async () => {
+  const db = await client((await mainServer()).url)
+  await db.sql('CREATE TABLE objs (id TEXT PRIMARY KEY, i INTEGER, b BLOB) PARTITIONS 2;')
+  const big = 9007199254740993n
+  const blob = new Uint8Array([7, 8])
+  await db.sql('INSERT INTO objs (id, i, b) VALUES (?, ?, ?), (?, ?, ?);', ['a', big, blob, 'b', 2, null])
+  const q = await db.query<{ id: string; n: bigint | number; b: Uint8Array | null }>('SELECT id, i AS n, b FROM objs ORDER BY id', [], { rows: 'objects' })
+  assert.equal(q.columns, ['id', 'n', 'b'])
+  assert.equal(q.rows, [{ id: 'a', n: big, b: blob }, { id: 'b', n: 2, b: null }])
+  assert.equal((await db.query('SELECT id FROM objs ORDER BY id')).rows, [['a'], ['b']])
+  assert.equal((await db.query('SELECT id FROM objs WHERE id = ?', ['none'], { rows: 'objects' })).rows, [])
+  await db.sql(TABLE('objbank'))
+  await db.createFunction('objbank.deposit', BANK, { export: 'deposit' })
+  const call = await db.query("CALL objbank.deposit('alice', 3)", [], { rows: 'objects' })
+  assert.is(call.rows.length, 1)
+  assert.equal(Object.values(call.rows[0] ?? {}), [3])
+  assert.equal(Object.keys(call.rows[0] ?? {}), call.columns)
+})
+
 test('pipelining: 100 calls in flight on one connection, replies matched by id', async () => {
   const db = await client((await mainServer()).url)
   await db.sql(TABLE('pipe'))

@@ -1,0 +1,18 @@
+// Object rows for `query(..., { rows: 'objects' })`: the server sends rows as arrays in column order;
+// this keys each value by its column name.
+import { AcheronError } from '../errors.js'
+import type { SqlValue } from '../values.js'
+
+/**
+ * Each row as an object keyed by column name. A name that occurs twice (`SELECT a.id, b.id`) keeps the
+ * later column's value, as node-postgres and better-sqlite3 do; alias the columns (`AS`) to keep both.
+ * Object.fromEntries defines own properties, so a column named `__proto__` is a plain key, not the prototype.
+ */
+export function objectRows(columns: readonly string[], rows: readonly (readonly unknown[])[]): Record<string, SqlValue>[] {
+  return rows.map((row, i) => {
+    if (row.length !== columns.length) {
+      throw new AcheronError('INTERNAL', `row ${i} has ${row.length} values for ${columns.length} columns`)
+    }
+    return Object.fromEntries(columns.map((c, j) => [c, row[j] as SqlValue]))
+  })
+}
