@@ -6,14 +6,17 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { authRequired, roleOf, type Tokens } from './access.js'
 
-/** The page's files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
+/** The page's hand-written files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
 export const CONSOLE_DIR = new URL('../../../static/console/', import.meta.url)
+/** The page's script, bundled from static/console/src by scripts/build-console.js (package.json ships dist/console). */
+export const CONSOLE_BUNDLE_DIR = new URL('../../console/', import.meta.url)
 
-const STATIC_FILES: ReadonlyMap<string, { file: string; type: string }> = new Map([
-  ['/', { file: 'index.html', type: 'text/html; charset=utf-8' }],
-  ['/index.html', { file: 'index.html', type: 'text/html; charset=utf-8' }],
-  ['/console.js', { file: 'console.js', type: 'text/javascript; charset=utf-8' }],
-  ['/console.css', { file: 'console.css', type: 'text/css; charset=utf-8' }],
+const STATIC_FILES: ReadonlyMap<string, { dir: URL; file: string; type: string }> = new Map([
+  ['/', { dir: CONSOLE_DIR, file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/index.html', { dir: CONSOLE_DIR, file: 'index.html', type: 'text/html; charset=utf-8' }],
+  ['/console.css', { dir: CONSOLE_DIR, file: 'console.css', type: 'text/css; charset=utf-8' }],
+  ['/console.js', { dir: CONSOLE_BUNDLE_DIR, file: 'console.js', type: 'text/javascript; charset=utf-8' }],
+  ['/console.js.map', { dir: CONSOLE_BUNDLE_DIR, file: 'console.js.map', type: 'application/json; charset=utf-8' }],
 ])
 
 /**
@@ -51,11 +54,12 @@ function presentedToken(req: IncomingMessage, url: URL): string | null {
 /** The request listener for every non-upgrade request. */
 export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const files = new Map<string, Buffer>()
-  const load = (file: string): Buffer => {
-    let bytes = files.get(file)
+  const load = (dir: URL, file: string): Buffer => {
+    const url = new URL(file, dir)
+    let bytes = files.get(url.href)
     if (bytes === undefined) {
-      bytes = readFileSync(new URL(file, CONSOLE_DIR))
-      files.set(file, bytes)
+      bytes = readFileSync(url)
+      files.set(url.href, bytes)
     }
     return bytes
   }
@@ -94,7 +98,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
     if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats; Acheron speaks WebSocket at / (CONTRACT.md §4).')
     let body: Buffer
     try {
-      body = load(entry.file)
+      body = load(entry.dir, entry.file)
     } catch (err) {
       o.log({ level: 'error', msg: 'console file missing', file: entry.file, error: err instanceof Error ? err.message : String(err) })
       return sendError(500, 'INTERNAL', `the console's ${entry.file} is missing from this installation`)
