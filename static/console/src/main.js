@@ -1,9 +1,12 @@
 // The Acheron browser console: SQL over the WebSocket protocol of CONTRACT.md §4 at this page's own
 // origin, function upload, and live plots of GET /stats (docs/console-browser.md). An ES module: the
 // build (scripts/build-console.js) bundles it and its imports, npm packages included, into
-// dist/console/console.js, which the server sends as /console.js.
+// dist/console/console.js, which the server sends as /console.js. The input side (editor, tabs, history,
+// schema sidebar, upload) is in workbench.js and upload.js.
+import { mountUpload } from './upload.js'
+import { mountWorkbench } from './workbench.js'
+
 const $ = (id) => document.getElementById(id)
-const sqlBox = $('sql')
 const runButton = $('run')
 const results = $('results')
 const runStatus = $('run-status')
@@ -232,9 +235,11 @@ async function runSql(script, label) {
       results.appendChild(renderError(reply.error, statements))
       runStatus.textContent = `failed after ${ms} ms`
     }
+    return reply
   } catch (err) {
     results.appendChild(renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
     runStatus.textContent = ''
+    return null
   } finally {
     runButton.disabled = false
     // Counts finished runs (tests wait on it).
@@ -242,55 +247,14 @@ async function runSql(script, label) {
   }
 }
 
-function run() {
-  const selected = sqlBox.value.slice(sqlBox.selectionStart, sqlBox.selectionEnd)
-  const script = selected.trim() !== '' ? selected : sqlBox.value
-  if (script.trim() === '') return
-  void runSql(script)
-}
+const workbench = mountWorkbench({ $, request, runSql })
+runButton.addEventListener('click', () => workbench.run())
 
-runButton.addEventListener('click', run)
-sqlBox.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault()
-    run()
-  }
-})
-
-// ---- function upload -----------------------------------------------------------------------
-
-function bytesToBase64(bytes) {
-  let bin = ''
-  const CHUNK = 0x8000
-  for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK))
-  return btoa(bin)
-}
-
-function sqlText(s) {
-  return "'" + s.replace(/'/g, "''") + "'"
-}
-
-$('upload').addEventListener('click', async () => {
-  const file = $('wasm-file').files[0]
-  const name = $('fn-name').value.trim()
-  const exportName = $('fn-export').value.trim()
-  const fuel = $('fn-fuel').value.trim()
-  const problem = file === undefined ? 'choose a .wasm file'
-    : !/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'name the function as table.function'
-    : fuel !== '' && !/^[1-9][0-9]*$/.test(fuel) ? 'fuel is a positive integer'
-    : null
-  if (problem !== null) {
-    results.replaceChildren(renderError({ code: 'SYNTAX_ERROR', message: problem }))
-    return
-  }
-  const bytes = new Uint8Array(await file.arrayBuffer())
-  const sql = `CREATE ${$('fn-replace').checked ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 '${bytesToBase64(bytes)}'`
-    + (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '')
-    + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
-    + ';'
-  const label = `CREATE ${$('fn-replace').checked ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 '…' (${file.name}, ${bytes.length} bytes)`
-    + (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '') + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
-  await runSql(sql, label)
+mountUpload({
+  $,
+  runSql,
+  problem: (message) => results.replaceChildren(renderError({ code: 'SYNTAX_ERROR', message })),
+  registered: () => { void workbench.refreshCatalog() },
 })
 
 // ---- stats and plots -----------------------------------------------------------------------
