@@ -5,7 +5,7 @@ import './csp-styles.js'
 import { basicSetup } from 'codemirror'
 import { EditorView, keymap } from '@codemirror/view'
 import { Compartment, EditorState, Prec } from '@codemirror/state'
-import { sql, SQLDialect } from '@codemirror/lang-sql'
+import { schemaCompletionSource, sql, SQLDialect } from '@codemirror/lang-sql'
 import { syntaxHighlighting } from '@codemirror/language'
 import { classHighlighter } from '@lezer/highlight'
 import { autocompletion } from '@codemirror/autocomplete'
@@ -13,6 +13,8 @@ import { lintGutter, setDiagnostics } from '@codemirror/lint'
 
 /** Completion options offered at once (the popup scrolls; the rest narrow as you type). */
 export const COMPLETIONS_MAX = 200
+/** The function name being typed after CALL: `t`, `t.` or `t.f`. */
+const CALL_TARGET = /\bCALL\s+[A-Za-z_]\w*(\.\w*)?$/i
 /** How far back completion looks for the statement around the cursor. */
 const STATEMENT_LOOKBACK_CHARS = 4000
 
@@ -72,7 +74,7 @@ export function columnDetail(c) {
 function catalogCompletions(getCatalog) {
   return (context) => {
     const catalog = getCatalog()
-    const call = context.matchBefore(/\bCALL\s+[A-Za-z_][\w]*(\.[\w]*)?$/i)
+    const call = context.matchBefore(CALL_TARGET)
     if (call !== null) {
       const text = call.text.replace(/^CALL\s+/i, '')
       const from = call.to - text.length
@@ -109,7 +111,14 @@ function catalogCompletions(getCatalog) {
 export function createEditor({ parent, onRun, onChange }) {
   let catalog = { tables: [], functions: [] }
   const language = new Compartment()
-  const languageFor = () => sql({ dialect: ACHERON_DIALECT, schema: completionSchema(catalog), upperCaseKeywords: true })
+  // lang-sql's tables and `t.column` completion, except after CALL, where `t.` is followed by a function.
+  const languageFor = () => {
+    const schemaSource = schemaCompletionSource({ dialect: ACHERON_DIALECT, schema: completionSchema(catalog) })
+    return [
+      sql({ dialect: ACHERON_DIALECT, upperCaseKeywords: true }),
+      ACHERON_DIALECT.language.data.of({ autocomplete: (context) => (context.matchBefore(CALL_TARGET) === null ? schemaSource(context) : null) }),
+    ]
+  }
 
   const runKeys = Prec.highest(keymap.of([{
     key: 'Mod-Enter',
@@ -165,7 +174,7 @@ export function createEditor({ parent, onRun, onChange }) {
       const from = Math.min(at, doc.length)
       const word = /^[\w.]+|^'(?:[^']|'')*'?|^\S/.exec(doc.sliceString(from, Math.min(doc.length, from + 200)))
       const to = Math.min(doc.length, from + (word === null ? 0 : word[0].length))
-      view.dispatch(setDiagnostics(view.state, [{ from, to, severity: 'error', source: error.code, message: `${error.code}: ${error.message}` }]))
+      view.dispatch(setDiagnostics(view.state, [{ from, to, severity: 'error', message: `${error.code}: ${error.message}` }]))
     },
     clearErrors() {
       view.dispatch(setDiagnostics(view.state, []))

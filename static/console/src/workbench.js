@@ -54,7 +54,8 @@ export function mountWorkbench({ $, request, runSql }) {
       statements += catalog.statements
       editor.setCatalog(catalog)
       renderSchema({ tablesList: $('schema-tables'), functionsList: $('schema-functions') }, catalog, (name) => editor.insert(name))
-      schemaStatus.textContent = `${catalog.tables.length} tables, ${catalog.functions.length} functions` + (catalog.truncated ? ' (some tables without columns)' : '')
+      const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
+      schemaStatus.textContent = `${count(catalog.tables.length, 'table')}, ${count(catalog.functions.length, 'function')}` + (catalog.truncated ? ' (some without columns)' : '')
     } catch (err) {
       schemaStatus.textContent = `catalog not read: ${err instanceof Error ? err.message : String(err)}`
     } finally {
