@@ -95,8 +95,9 @@ async function results(page: Page): Promise<{ title: string; headers: string[]; 
   })))
 }
 
-async function completionLabels(page: Page): Promise<{ label: string; detail: string }[]> {
-  await page.waitForSelector('.cm-tooltip-autocomplete li')
+/** The completion popup's options, once it offers `expected` (it updates shortly after each keystroke). */
+async function completionLabels(page: Page, expected: string): Promise<{ label: string; detail: string }[]> {
+  await page.waitForFunction((label) => [...document.querySelectorAll('.cm-tooltip-autocomplete .cm-completionLabel')].some((l: PageElement) => l.textContent === label), expected)
   return page.$$eval('.cm-tooltip-autocomplete li', (items) => items.map((li: PageElement) => ({
     label: li.querySelector('.cm-completionLabel')?.textContent ?? '',
     detail: li.querySelector('.cm-completionDetail')?.textContent ?? '',
@@ -160,12 +161,12 @@ browserTest('editor: CodeMirror under the strict CSP, highlighting, completion f
     // Completion: a table from the catalog ...
     await type(page, 'SELECT * FROM acc')
     await page.keyboard.press('Control+Space')
-    let options = await completionLabels(page)
-    assert.ok(options.some((o) => o.label === 'account' && /4 partitions/.test(o.detail)), show(options))
+    let options = await completionLabels(page, 'account')
+    assert.match(options.find((o) => o.label === 'account')!.detail, /4 partitions/)
     await page.keyboard.press('Escape')
     // ... and a column of the table the statement names, unqualified, with its type; Enter takes it.
     await page.keyboard.type('ount WHERE bal')
-    options = await completionLabels(page)
+    options = await completionLabels(page, 'balance')
     const balance = options.find((o) => o.label === 'balance')
     assert.ok(balance !== undefined, show(options))
     assert.match(balance!.detail, /INTEGER not null \(account\)/)
@@ -174,7 +175,7 @@ browserTest('editor: CodeMirror under the strict CSP, highlighting, completion f
     assert.is(await editorText(page), 'SELECT * FROM account WHERE balance')
     // After `table.`: its columns, with the key marked.
     await page.keyboard.type(' > 0 AND account.')
-    options = await completionLabels(page)
+    options = await completionLabels(page, 'id')
     assert.equal(options.map((o) => o.label).sort(), ['balance', 'id'], show(options))
     assert.match(options.find((o) => o.label === 'id')!.detail, /TEXT key/)
     await page.keyboard.press('Escape')
@@ -301,7 +302,7 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     // CALL completes the table's functions after `t.` (withdraw was not registered).
     await type(page, 'CALL account.')
     await page.keyboard.press('Control+Space')
-    const options = await completionLabels(page)
+    const options = await completionLabels(page, 'deposit')
     assert.equal(options.map((o) => o.label).sort(), ['deposit', 'transfer'], show(options))
     await page.keyboard.press('Escape')
 

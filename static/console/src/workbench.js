@@ -57,7 +57,8 @@ export function mountWorkbench({ $, request, runSql }) {
       const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
       schemaStatus.textContent = `${count(catalog.tables.length, 'table')}, ${count(catalog.functions.length, 'function')}` + (catalog.truncated ? ' (some without columns)' : '')
     } catch (err) {
-      schemaStatus.textContent = `catalog not read: ${err instanceof Error ? err.message : String(err)}`
+      const message = err instanceof Error ? err.message : String(err)
+      schemaStatus.textContent = /UNAUTHORIZED/.test(message) ? 'catalog not read: the server wants a token (enter it, then Connect)' : `catalog not read: ${message}`
     } finally {
       refreshes++
       // For tests and the curious: how often the page read the catalog, and how many statements that took
