@@ -7,18 +7,31 @@ export const TABS_MAX = 20
 export const TAB_NAME_CHARS_MAX = 40
 /** A longer script stays in its tab but is not stored (localStorage holds a few MiB per origin). */
 export const TAB_SCRIPT_CHARS_STORED_MAX = 200_000
+/** The tab list (ids, names, the active one); each tab's text under a key of its own, so a keystroke writes one script. */
 const STORAGE_KEY = 'acheron.console.tabs.v1'
+const scriptKey = (id) => `acheron.console.tab.v1.${id}`
 const FIRST_SCRIPT = 'SHOW TABLES;'
 
 function load(storage) {
   try {
     const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? 'null')
     if (saved === null || !Array.isArray(saved.tabs)) return null
-    const tabs = saved.tabs.filter((t) => typeof t?.id === 'string' && typeof t.name === 'string' && typeof t.doc === 'string').slice(0, TABS_MAX)
+    const tabs = saved.tabs.filter((t) => typeof t?.id === 'string' && /^t\d+$/.test(t.id) && typeof t.name === 'string').slice(0, TABS_MAX)
+      .map((t) => ({ id: t.id, name: t.name, doc: storage.getItem(scriptKey(t.id)) ?? '' }))
     if (tabs.length === 0) return null
     return { tabs, active: tabs.some((t) => t.id === saved.active) ? saved.active : tabs[0].id }
   } catch {
     return null
+  }
+}
+
+/** localStorage may be full or disabled: then the tabs live on in this page only. */
+function store(storage, key, value) {
+  try {
+    if (value === null) storage.removeItem(key)
+    else storage.setItem(key, value)
+  } catch {
+    // Nothing to do: the page keeps working without storage.
   }
 }
 
@@ -27,20 +40,15 @@ function load(storage) {
  * `editor.setState(state)` shows it.
  */
 export function mountTabs({ bar, editor, storage = window.localStorage }) {
-  const saved = load(storage) ?? { tabs: [{ id: 't1', name: 'Script 1', doc: FIRST_SCRIPT }], active: 't1' }
+  const loaded = load(storage)
+  const saved = loaded ?? { tabs: [{ id: 't1', name: 'Script 1', doc: FIRST_SCRIPT }], active: 't1' }
   const tabs = saved.tabs.map((t) => ({ id: t.id, name: t.name.slice(0, TAB_NAME_CHARS_MAX), doc: t.doc, state: null }))
   let active = saved.active
   let counter = tabs.reduce((n, t) => Math.max(n, Number(/^t(\d+)$/.exec(t.id)?.[1] ?? 0)), 0)
 
   const byId = (id) => tabs.find((t) => t.id === id)
-  const save = () => {
-    const stored = tabs.map((t) => ({ id: t.id, name: t.name, doc: t.doc.length > TAB_SCRIPT_CHARS_STORED_MAX ? '' : t.doc }))
-    try {
-      storage.setItem(STORAGE_KEY, JSON.stringify({ tabs: stored, active }))
-    } catch {
-      // Storage full or disabled: the tabs live on in this page only.
-    }
-  }
+  const save = () => store(storage, STORAGE_KEY, JSON.stringify({ tabs: tabs.map((t) => ({ id: t.id, name: t.name })), active }))
+  const saveScript = (tab) => store(storage, scriptKey(tab.id), tab.doc.length > TAB_SCRIPT_CHARS_STORED_MAX ? null : tab.doc)
 
   function show(id) {
     const current = byId(active)
@@ -65,6 +73,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
     const index = tabs.findIndex((t) => t.id === id)
     if (index < 0) return
     tabs.splice(index, 1)
+    store(storage, scriptKey(id), null)
     if (tabs.length === 0) {
       counter++
       tabs.push({ id: `t${counter}`, name: `Script ${counter}`, doc: '', state: null })
@@ -140,6 +149,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
     bar.appendChild(plus)
   }
 
+  if (loaded === null) saveScript(tabs[0])
   show(active)
   return {
     /** The editor's text changed: keep it for the active tab. */
@@ -147,7 +157,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
       const tab = byId(active)
       if (tab === undefined) return
       tab.doc = doc
-      save()
+      saveScript(tab)
     },
   }
 }
