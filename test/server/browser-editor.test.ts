@@ -214,6 +214,13 @@ browserTest('editor: CodeMirror under the strict CSP, highlighting, completion f
     m = await marker(page)
     assert.equal(m, { text: 'nope', line: 2, column: 30, gutter: 1 })
 
+    // Search (Ctrl-F) opens CodeMirror's panel, styled like the rest (no violation either).
+    await page.click('#sql')
+    await page.keyboard.press('Control+F')
+    await page.waitForSelector('.cm-panel.cm-search')
+    assert.is(await page.$eval('.cm-panels', (p) => getComputedStyle(p).position), 'sticky')
+    await page.keyboard.press('Escape')
+
     // The CSP is really enforced here, so "no violation" above means something: a <style> the page did not
     // bring is refused and reported.
     assert.equal(problems, [])
@@ -251,6 +258,10 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await page.setInputFiles('#wasm-file', BANK_WASM)
     await page.waitForSelector('#wasm-export-list input[value="transfer"]')
     assert.equal(await page.$$eval('#wasm-export-list input', (xs) => xs.map((x: PageElement) => x.value)), ['balance', 'deposit', 'withdraw', 'transfer'])
+    // Nothing checked: the page says so and sends nothing.
+    await page.fill('#fns-table', 'account')
+    await page.click('#upload-many')
+    assert.match(await page.$eval('#results .error .message', (e) => e.textContent ?? ''), /check the exports to register/)
     await page.check('#wasm-export-list input[value="deposit"]')
     await page.check('#wasm-export-list input[value="transfer"]')
     await page.fill('#fns-table', 'account')
@@ -337,6 +348,10 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await page.click('.tab[data-tab="t1"] .tab-name')
     assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
     await shot(page, 'tabs')
+    // At most TABS_MAX (20): then + is disabled.
+    for (let n = 2; n < 20; n++) await page.click('#tab-new')
+    assert.is(await page.$$eval('.tab', (ts) => ts.length), 20)
+    assert.ok(await page.$eval('#tab-new', (b) => (b as PageElement).disabled), '+ is disabled at 20 tabs')
 
     // The history survived the reload too, and is bounded: seeded full, one more run drops the oldest.
     const seeded = Array.from({ length: HISTORY_ENTRIES_MAX }, (_, i) => ({ sql: `SELECT ${i};`, ok: true, at: new Date(0).toISOString() }))
