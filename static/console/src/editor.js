@@ -73,35 +73,45 @@ export function columnDetail(c) {
  */
 function catalogCompletions(getCatalog) {
   return (context) => {
-    const catalog = getCatalog()
     const call = context.matchBefore(CALL_TARGET)
-    if (call !== null) {
-      const text = call.text.replace(/^CALL\s+/i, '')
-      const from = call.to - text.length
-      const dot = text.indexOf('.')
-      if (dot < 0) {
-        return { from, options: catalog.functions.slice(0, COMPLETIONS_MAX).map((f) => ({ label: f.name, type: 'function', detail: `export ${f.export}` })), validFor: /^[\w.]*$/ }
-      }
-      const table = text.slice(0, dot).toLowerCase()
-      const options = catalog.functions.filter((f) => f.table.toLowerCase() === table)
-        .slice(0, COMPLETIONS_MAX).map((f) => ({ label: f.name.slice(f.table.length + 1), type: 'function', detail: `export ${f.export}, fuel ${f.fuel}` }))
-      return { from: from + dot + 1, options, validFor: /^\w*$/ }
-    }
-    const word = context.matchBefore(/[A-Za-z_]\w*$/)
-    if (word === null && !context.explicit) return null
-    if (word !== null && context.state.sliceDoc(word.from - 1, word.from) === '.') return null
-    const start = Math.max(0, context.pos - STATEMENT_LOOKBACK_CHARS)
-    const before = context.state.sliceDoc(start, context.pos)
-    const statementStart = start + before.lastIndexOf(';') + 1
-    const after = context.state.sliceDoc(context.pos, context.pos + STATEMENT_LOOKBACK_CHARS)
-    const end = after.indexOf(';')
-    const statement = context.state.sliceDoc(statementStart, end < 0 ? context.pos + after.length : context.pos + end).toLowerCase()
-    const named = catalog.tables.filter((t) => t.columns !== null && new RegExp(`\\b${t.name.toLowerCase().replace(/\W/g, '\\$&')}\\b`).test(statement))
-    const options = []
-    for (const t of named) for (const c of t.columns) options.push({ label: c.name, type: 'property', detail: `${columnDetail(c)} (${t.name})`, boost: 1 })
-    if (options.length === 0) return null
-    return { from: word === null ? context.pos : word.from, options: options.slice(0, COMPLETIONS_MAX), validFor: /^\w*$/ }
+    return call !== null ? functionCompletions(getCatalog(), call) : columnCompletions(getCatalog(), context)
   }
+}
+
+function functionCompletions(catalog, call) {
+  const text = call.text.replace(/^CALL\s+/i, '')
+  const from = call.to - text.length
+  const dot = text.indexOf('.')
+  if (dot < 0) {
+    const options = catalog.functions.slice(0, COMPLETIONS_MAX).map((f) => ({ label: f.name, type: 'function', detail: `export ${f.export}` }))
+    return { from, options, validFor: /^[\w.]*$/ }
+  }
+  const table = text.slice(0, dot).toLowerCase()
+  const options = catalog.functions.filter((f) => f.table.toLowerCase() === table).slice(0, COMPLETIONS_MAX)
+    .map((f) => ({ label: f.name.slice(f.table.length + 1), type: 'function', detail: `export ${f.export}, fuel ${f.fuel}` }))
+  return { from: from + dot + 1, options, validFor: /^\w*$/ }
+}
+
+function columnCompletions(catalog, context) {
+  const word = context.matchBefore(/[A-Za-z_]\w*$/)
+  if (word === null && !context.explicit) return null
+  // After `t.` lang-sql completes that table's columns.
+  if (word !== null && context.state.sliceDoc(word.from - 1, word.from) === '.') return null
+  const statement = statementAround(context.state, context.pos).toLowerCase()
+  const named = catalog.tables.filter((t) => t.columns !== null && new RegExp(`\\b${t.name.toLowerCase().replace(/\W/g, '\\$&')}\\b`).test(statement))
+  const options = []
+  for (const t of named) for (const c of t.columns) options.push({ label: c.name, type: 'property', detail: `${columnDetail(c)} (${t.name})`, boost: 1 })
+  if (options.length === 0) return null
+  return { from: word === null ? context.pos : word.from, options: options.slice(0, COMPLETIONS_MAX), validFor: /^\w*$/ }
+}
+
+/** The text between the `;` before `pos` and the one after it (roughly: a `;` in a string also counts). */
+function statementAround(state, pos) {
+  const start = Math.max(0, pos - STATEMENT_LOOKBACK_CHARS)
+  const before = state.sliceDoc(start, pos)
+  const after = state.sliceDoc(pos, pos + STATEMENT_LOOKBACK_CHARS)
+  const end = after.indexOf(';')
+  return before.slice(before.lastIndexOf(';') + 1) + (end < 0 ? after : after.slice(0, end))
 }
 
 /**
