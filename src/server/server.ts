@@ -6,7 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
-import { StatsHistory, StatsSampler } from '../stats/history.js'
+import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
@@ -84,6 +84,11 @@ export interface ServerOptions {
   /** Serve wss:// and https:// instead of ws:// and http://. */
   readonly tls?: TlsOptions | null
   readonly limits: ServerLimits
+  /**
+   * GET /stats/history's ring: samples kept (STATS_HISTORY_SECONDS by default, at most
+   * STATS_HISTORY_SAMPLES_MAX) and the time between them (1 s). Tests shrink both.
+   */
+  readonly statsHistory?: { readonly samplesMax?: number; readonly intervalMs?: number }
   /** One structured log event (a JSON line on stderr for `acheron serve`). */
   readonly log: (event: Record<string, unknown>) => void
 }
@@ -161,7 +166,8 @@ export class AcheronServer {
       get requestsInFlight() { return self.inFlightTotal },
     }
     // Date.now() labels the samples and nothing else: no transaction sees it (determinism).
-    this.statsSampler = new StatsSampler(new StatsHistory(), () => o.db.statsSample(Date.now(), this.gauges), (err) => {
+    const ring = new StatsHistory(o.statsHistory?.samplesMax ?? STATS_HISTORY_SECONDS, o.statsHistory?.intervalMs ?? STATS_HISTORY_INTERVAL_MS)
+    this.statsSampler = new StatsSampler(ring, () => o.db.statsSample(Date.now(), this.gauges), (err) => {
       o.log({ level: 'error', msg: 'stats sample failed', error: err instanceof Error ? err.stack : String(err) })
     })
     const history = this.statsSampler.history

@@ -62,6 +62,7 @@ export class StatsHistory {
     if (!Number.isInteger(samplesMax) || samplesMax < 2 || samplesMax > STATS_HISTORY_SAMPLES_MAX) {
       throw new RangeError(`a history of 2 to ${STATS_HISTORY_SAMPLES_MAX} samples, got ${samplesMax}`)
     }
+    if (!(intervalMs > 0)) throw new RangeError(`a sample interval above 0 ms, got ${intervalMs}`)
     this.t = new Float64Array(samplesMax)
     this.columns = Object.fromEntries(HISTORY_SERIES.map((n) => [n, new Float64Array(samplesMax)])) as Record<HistorySeries, Float64Array>
   }
