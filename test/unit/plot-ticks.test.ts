@@ -15,6 +15,7 @@ interface PlotsModule {
   niceStep(max: number, ticksMax?: number): number
   niceTicks(max: number, ticksMax?: number): { step: number; top: number; ticks: number[] }
   formatTick(v: number): string
+  formatValue(v: number): string
   TIME_STEPS_MS: number[]
   timeTicks(t0: number, t1: number, ticksMax?: number, tzOffsetMin?: number): { step: number; ticks: number[] }
   formatClock(t: number, stepMs: number, tzOffsetMin?: number): string
@@ -63,6 +64,10 @@ test('tick labels: short, k and M, no float noise', () => {
   assert.is(plots.formatTick(2000), '2k')
   assert.is(plots.formatTick(2_500_000), '2.5M')
   assert.is(plots.formatTick(0.1 + 0.2), '0.3')
+})
+
+test('legend values: three significant digits', () => {
+  assert.equal([12.031, 0.111, 0, 1234.5, 999.94, 20, 0.000123, 7_654_321].map(plots.formatValue), ['12', '0.111', '0', '1.23k', '1000', '20', '0.000123', '7.65M'])
 })
 
 test('time ticks: round clock times in local time, within the range, the smallest step that fits', () => {

@@ -133,6 +133,14 @@ export function formatTick(v) {
   return String(+v.toFixed(3))
 }
 
+/** A measured value for a legend: three significant digits, with k and M (12.031 → 12, 1234.5 → 1.23k). */
+export function formatValue(v) {
+  const a = Math.abs(v)
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)}M`
+  if (a >= 1e3) return `${+(v / 1e3).toPrecision(3)}k`
+  return a === 0 ? '0' : String(+v.toPrecision(3))
+}
+
 /** Steps of the time axis, in ms: each divides the next larger unit, so ticks fall on round clock times. */
 export const TIME_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].map((s) => s * 1000)
 
@@ -268,13 +276,18 @@ export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, 
     g.lineWidth = 1.5
     for (const run of runs(values)) {
       g.beginPath()
-      run.forEach((i, j) => { const px = xOf(t[i]), py = yOf(values[i]); if (j === 0) g.moveTo(px, py); else g.lineTo(px, py) })
       if (stacked) {
+        // A rate covers the interval since the previous sample: a band is a step over each interval.
+        const from = (i) => xOf(i > 0 ? t[i - 1] : t[i])
+        g.moveTo(from(run[0]), yOf(0))
+        for (const i of run) { g.lineTo(from(i), yOf(values[i])); g.lineTo(xOf(t[i]), yOf(values[i])) }
         g.lineTo(xOf(t[run[run.length - 1]]), yOf(0))
-        g.lineTo(xOf(t[run[0]]), yOf(0))
         g.closePath()
         g.fill()
-      } else if (run.length === 1) {
+        continue
+      }
+      run.forEach((i, j) => { const px = xOf(t[i]), py = yOf(values[i]); if (j === 0) g.moveTo(px, py); else g.lineTo(px, py) })
+      if (run.length === 1) {
         g.fillRect(xOf(t[run[0]]) - 1.5, yOf(values[run[0]]) - 1.5, 3, 3)
       } else g.stroke()
     }
@@ -319,7 +332,7 @@ export function renderLegend(legend, lines, unit, empty = '') {
     swatch.className = 'swatch'
     swatch.style.backgroundColor = line.color
     const last = [...line.values].reverse().find((v) => v !== null)
-    li.append(swatch, `${line.name} ${last === undefined ? '–' : formatTick(last)}${unit}`)
+    li.append(swatch, `${line.name} ${last === undefined ? '–' : formatValue(last)}${unit}`)
     legend.appendChild(li)
   }
 }
