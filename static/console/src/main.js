@@ -109,7 +109,7 @@ function reconnect() {
   ws = null
   opening = null
   void connection().catch(() => {})
-  void pollStats()
+  void statsPanel.poll()
 }
 $('reconnect').addEventListener('click', reconnect)
 tokenInput.addEventListener('change', reconnect)
@@ -291,100 +291,9 @@ $('upload').addEventListener('click', async () => {
   await runSql(sql, label)
 })
 
-// ---- stats and plots -----------------------------------------------------------------------
-// The plots' code is in plots.js. (Imports are hoisted; this one sits with the section that uses it.)
-import { drawTimePlot, emptyHistory, mergeHistory, newestT, plotLines, renderLegend, timeWindow } from './plots.js'
+// ---- stats and plots (stats-panel.js) -------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it.
+import { startStatsPanel } from './stats-panel.js'
 
-/** A plot spans at least a minute (a fresh server's first points do not fill the width). */
-const PLOT_SPAN_MIN_MS = 60_000
-const PLOTS = [
-  { id: 'plot-throughput', lines: 'throughput', unit: '/s', stacked: false, empty: '' },
-  { id: 'plot-aborts', lines: 'aborts', unit: '/s', stacked: true, empty: 'no aborts in view' },
-  { id: 'plot-latency', lines: 'latency', unit: ' ms', stacked: false, empty: '' },
-]
-
-/** The server's samples (GET /stats/history), kept as it does: at most its samples_max. */
-let history = emptyHistory()
-let historyShape = { samplesMax: 600, intervalMs: 1000 }
-let historyLoads = 0
-let polls = 0
-let polling = false
-
-function renderStatsTable(stats) {
-  const body = $('stats').tBodies[0]
-  body.replaceChildren()
-  for (const [name, value] of Object.entries(stats)) {
-    const tr = body.insertRow()
-    tr.appendChild(el('td', 'metric', name))
-    const td = el('td', 'value', String(value))
-    td.dataset.metric = name
-    tr.appendChild(td)
-  }
-}
-
-/** The legend list under a canvas, made on first use. */
-function legendOf(canvas) {
-  const next = canvas.nextElementSibling
-  if (next !== null && next.classList.contains('legend')) return next
-  const legend = el('ul', 'legend')
-  canvas.after(legend)
-  return legend
-}
-
-function drawPlots() {
-  const lines = plotLines(history)
-  const span = timeWindow(history.t, PLOT_SPAN_MIN_MS, historyShape.samplesMax * historyShape.intervalMs)
-  for (const p of PLOTS) {
-    const canvas = $(p.id)
-    if (canvas === null) continue
-    drawTimePlot(canvas, {
-      t: history.t, lines: lines[p.lines], window: span, stacked: p.stacked,
-      tzOffsetMin: new Date().getTimezoneOffset(), ratio: window.devicePixelRatio || 1,
-    })
-    renderLegend(legendOf(canvas), lines[p.lines], p.unit, p.empty)
-  }
-}
-
-function statsProblem(res) {
-  return res.status === 401 ? 'unauthorized: enter the token' : `HTTP ${res.status}`
-}
-
-/** /stats for the table, and the samples of /stats/history since the newest the page has (all at first). */
-async function pollStats() {
-  if (polling) return
-  polling = true
-  const headers = token() === '' ? {} : { authorization: `Bearer ${token()}` }
-  const status = $('stats-status')
-  try {
-    const since = newestT(history)
-    const [now, past] = await Promise.all([
-      fetch('/stats', { headers, cache: 'no-store' }),
-      fetch(since === null ? '/stats/history' : `/stats/history?since=${since}`, { headers, cache: 'no-store' }),
-    ])
-    if (!now.ok || !past.ok) {
-      status.textContent = statsProblem(now.ok ? past : now)
-      return
-    }
-    const [stats, reply] = await Promise.all([now.json(), past.json()])
-    historyShape = { samplesMax: reply.samples_max, intervalMs: reply.interval_ms }
-    history = mergeHistory(history, reply, historyShape.samplesMax)
-    if (historyLoads++ === 0) {
-      // What the first load brought: after a reload, the minutes the server kept (tests read it).
-      $('plot-throughput').dataset.loaded = String(history.t.length)
-    }
-    polls++
-    renderStatsTable(stats)
-    drawPlots()
-    status.textContent = `updated ${new Date().toLocaleTimeString()}`
-    status.dataset.polls = String(polls)
-  } catch (err) {
-    status.textContent = `unreachable (${err instanceof Error ? err.message : String(err)})`
-  } finally {
-    polling = false
-  }
-}
-
-drawPlots()
-void pollStats()
-setInterval(() => { void pollStats() }, STATS_POLL_MS)
+const statsPanel = startStatsPanel({ token, pollMs: STATS_POLL_MS })
 void connection().catch(() => {})
