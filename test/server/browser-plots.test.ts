@@ -90,6 +90,19 @@ browserTest('plots: history survives a reload; aborts by reason after an abortin
     assert.is(await data(page, 'plot-aborts', 'series'), 'TXN_ABORTED')
     assert.ok(await pixelsOf(page, 'plot-aborts', TXN_ABORTED_RGB) > 20, 'the TXN_ABORTED band is drawn')
     assert.ok(Number(await data(page, 'plot-throughput', 'yTop')) >= 10, 'the committed rate (about 20/s) sets the axis')
+    // Axes: 0 and 1-2-5 steps up; clock labels a round step apart (a minute of history: 15 s or so).
+    const yTicks = (await data(page, 'plot-throughput', 'yTicks'))!.split(' ').map(Number)
+    assert.is(yTicks[0], 0)
+    const step = yTicks[1]! - yTicks[0]!
+    assert.ok([1, 2, 5, 10, 20, 50, 100].includes(step), `y step ${step}: ${yTicks}`)
+    yTicks.forEach((v, i) => assert.is(v, i * step))
+    const xTicks = (await data(page, 'plot-aborts', 'xTicks'))!.split(' ')
+    assert.ok(xTicks.length >= 2, `clock labels: ${xTicks}`)
+    for (const label of xTicks) assert.match(label, /^\d\d:\d\d(:\d\d)?$/)
+    const seconds = xTicks.map((l) => l.split(':').map(Number)).map(([h, m, s]) => h! * 3600 + m! * 60 + (s ?? 0))
+    const xStep = (seconds[1]! - seconds[0]! + 86_400) % 86_400 // across midnight too
+    assert.ok([1, 2, 5, 10, 15, 30, 60].includes(xStep), `x step ${xStep} s: ${xTicks}`)
+    for (const s of seconds) assert.is(s % xStep, 0, `${xTicks} fall on round times`)
     mkdirSync(SCREENSHOTS, { recursive: true })
     await page.screenshot({ path: `${SCREENSHOTS}plots-before-reload.png`, fullPage: true })
     const before = Number(await data(page, 'plot-throughput', 'points'))

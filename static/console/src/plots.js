@@ -220,7 +220,7 @@ const MARGIN = { left: 44, right: 8, top: 8, bottom: 18 }
 /**
  * Draws lines (or, with `stacked`, bands summing to the total) over time on a canvas: y from 0 to a nice
  * top with its ticks, x the `window` with clock ticks. Records what it drew in the canvas's data
- * attributes (`points`, `series`, `yTop`) for tests and for a person inspecting the page.
+ * attributes (`points`, `series`, `yTop`, `yTicks`, `xTicks`) for tests and for a person inspecting the page.
  */
 export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, tzOffsetMin = 0, ratio = 1 }) {
   const w = canvas.clientWidth || canvas.width / ratio
@@ -251,6 +251,7 @@ export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, 
     g.textAlign = 'right'
     g.fillText(formatTick(v), MARGIN.left - 4, py)
   }
+  const xLabels = []
   if (span !== null) {
     const x = timeTicks(span.start, span.end, Math.max(2, Math.floor(pw / 70)), tzOffsetMin)
     g.textAlign = 'center'
@@ -260,7 +261,9 @@ export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, 
       g.strokeStyle = '#eef0f3'
       g.beginPath(); g.moveTo(px, MARGIN.top); g.lineTo(px, MARGIN.top + ph); g.stroke()
       g.fillStyle = '#667085'
-      g.fillText(formatClock(tick, x.step, tzOffsetMin), px, MARGIN.top + ph + 4)
+      const label = formatClock(tick, x.step, tzOffsetMin)
+      g.fillText(label, px, MARGIN.top + ph + 4)
+      xLabels.push(label)
     }
   }
 
@@ -299,6 +302,8 @@ export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, 
   canvas.dataset.points = String(t.length)
   canvas.dataset.series = lines.map((l) => l.name).join(',')
   canvas.dataset.yTop = String(y.top)
+  canvas.dataset.yTicks = y.ticks.map(formatTick).join(' ')
+  canvas.dataset.xTicks = xLabels.join(' ')
 }
 
 /** Index runs of non-null values (a null is a gap in the line). */
