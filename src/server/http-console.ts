@@ -81,7 +81,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
 
     const text = (status: number, message: string, extra: Record<string, string> = {}): void => send(status, 'text/plain; charset=utf-8', message + '\n', extra)
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD here; SQL goes over WebSocket (CONTRACT.md §4).', { allow: 'GET, HEAD' })
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD here; SQL goes over WebSocket (docs/protocol.md).', { allow: 'GET, HEAD' })
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://localhost')
@@ -105,7 +105,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
       return void res.end()
     }
     const entry = STATIC_FILES.get(url.pathname)
-    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats; Acheron speaks WebSocket at / (CONTRACT.md §4).')
+    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats and /stats/history; Acheron speaks WebSocket at / (docs/protocol.md).')
     let body: Buffer
     try {
       body = load(entry.dir, entry.file)
