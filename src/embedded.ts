@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { Database } from './database.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
+import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -321,6 +322,11 @@ export class EmbeddedDatabase implements Database {
   /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */
   statsRows(server?: ServerGauges): StatsRow[] {
     return this.metrics.rows(server)
+  }
+
+  /** One sample of the metrics' history (GET /stats/history; src/stats/history.ts), labelled `tUnixMs`. */
+  statsSample(tUnixMs: number, server?: ServerGauges): HistorySample {
+    return this.metrics.sample(tUnixMs, server)
   }
 
   /** Takes a checkpoint of every released batch now; the log before it may then be dropped. */

@@ -1,5 +1,5 @@
 // The Acheron browser console: SQL over the WebSocket protocol of CONTRACT.md §4 at this page's own
-// origin, function upload, and live plots of GET /stats (docs/console-browser.md). An ES module: the
+// origin, function upload, and live plots of GET /stats/history (docs/console-browser.md). An ES module: the
 // build (scripts/build-console.js) bundles it and its imports, npm packages included, into
 // dist/console/console.js, which the server sends as /console.js. The input side (editor, tabs, history,
 // schema sidebar, upload) is in workbench.js and upload.js.
@@ -13,8 +13,6 @@ const runStatus = $('run-status')
 const connStatus = $('conn-status')
 const tokenInput = $('token')
 
-/** Points kept per plot series (two minutes at one poll a second). */
-const SERIES_POINTS_MAX = 120
 const STATS_POLL_MS = 1000
 const REQUEST_TIMEOUT_MS = 60_000
 
@@ -114,7 +112,7 @@ function reconnect() {
   ws = null
   opening = null
   void connection().catch(() => {})
-  void pollStats()
+  void statsPanel.poll()
 }
 $('reconnect').addEventListener('click', reconnect)
 tokenInput.addEventListener('change', reconnect)
@@ -257,119 +255,9 @@ mountUpload({
   registered: () => { void workbench.refreshCatalog() },
 })
 
-// ---- stats and plots -----------------------------------------------------------------------
+// ---- stats and plots (stats-panel.js) -------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it.
+import { startStatsPanel } from './stats-panel.js'
 
-const series = {
-  committed: [], aborted: [], p50: [], p99: [],
-}
-let polls = 0
-
-function push(list, v) {
-  list.push(typeof v === 'number' && Number.isFinite(v) ? v : 0)
-  if (list.length > SERIES_POINTS_MAX) list.shift()
-}
-
-function renderStatsTable(stats) {
-  const body = $('stats').tBodies[0]
-  body.replaceChildren()
-  for (const [name, value] of Object.entries(stats)) {
-    const tr = body.insertRow()
-    tr.appendChild(el('td', 'metric', name))
-    const td = el('td', 'value', String(value))
-    td.dataset.metric = name
-    tr.appendChild(td)
-  }
-}
-
-function niceMax(v) {
-  if (!(v > 0)) return 1
-  const p = 10 ** Math.floor(Math.log10(v))
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p
-  return 10 * p
-}
-
-/** A line plot drawn by hand: y axis from 0 to a round maximum, one line per series, a legend. */
-function plot(canvas, lines, unit) {
-  const ratio = window.devicePixelRatio || 1
-  const w = canvas.clientWidth || canvas.width
-  const h = canvas.clientHeight || canvas.height
-  if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio)
-  if (canvas.height !== Math.round(h * ratio)) canvas.height = Math.round(h * ratio)
-  const g = canvas.getContext('2d')
-  g.setTransform(ratio, 0, 0, ratio, 0, 0)
-  g.clearRect(0, 0, w, h)
-  const left = 46, right = 8, top = 18, bottom = 16
-  const pw = w - left - right, ph = h - top - bottom
-  const max = niceMax(Math.max(0, ...lines.flatMap((l) => l.values)))
-  g.font = '10px system-ui, sans-serif'
-  g.strokeStyle = '#e4e7ec'
-  g.fillStyle = '#667085'
-  g.lineWidth = 1
-  for (let i = 0; i <= 4; i++) {
-    const y = top + ph - (ph * i) / 4
-    g.beginPath(); g.moveTo(left, y); g.lineTo(left + pw, y); g.stroke()
-    const label = (max * i) / 4
-    g.fillText(label >= 1000 ? `${(label / 1000).toFixed(label % 1000 === 0 ? 0 : 1)}k` : String(+label.toFixed(2)), 4, y + 3)
-  }
-  g.fillText(`last ${SERIES_POINTS_MAX} s`, left, h - 3)
-  let lx = left
-  for (const line of lines) {
-    g.strokeStyle = line.color
-    g.lineWidth = 1.5
-    g.beginPath()
-    const n = line.values.length
-    line.values.forEach((v, i) => {
-      const x = left + pw - ((n - 1 - i) * pw) / (SERIES_POINTS_MAX - 1)
-      const y = top + ph - (Math.min(v, max) / max) * ph
-      if (i === 0) g.moveTo(x, y); else g.lineTo(x, y)
-    })
-    g.stroke()
-    const last = n > 0 ? line.values[n - 1] : 0
-    const text = `${line.name} ${+last.toFixed(2)}${unit}`
-    g.fillStyle = line.color
-    g.fillRect(lx, 6, 8, 8)
-    g.fillStyle = '#1d2330'
-    g.fillText(text, lx + 11, 13)
-    lx += g.measureText(text).width + 24
-  }
-}
-
-function drawPlots() {
-  plot($('plot-throughput'), [
-    { name: 'committed', color: '#2f5fd0', values: series.committed },
-    { name: 'aborted', color: '#b42318', values: series.aborted },
-  ], '/s')
-  plot($('plot-latency'), [
-    { name: 'p50', color: '#067647', values: series.p50 },
-    { name: 'p99', color: '#dc6803', values: series.p99 },
-  ], ' ms')
-}
-
-async function pollStats() {
-  const headers = token() === '' ? {} : { authorization: `Bearer ${token()}` }
-  try {
-    const res = await fetch('/stats', { headers, cache: 'no-store' })
-    if (!res.ok) {
-      $('stats-status').textContent = res.status === 401 ? 'unauthorized: enter the token' : `HTTP ${res.status}`
-      return
-    }
-    const stats = await res.json()
-    polls++
-    push(series.committed, stats.committed_per_s)
-    push(series.aborted, stats.aborted_per_s)
-    push(series.p50, stats.latency_p50_ms)
-    push(series.p99, stats.latency_p99_ms)
-    renderStatsTable(stats)
-    drawPlots()
-    const status = $('stats-status')
-    status.textContent = `updated ${new Date().toLocaleTimeString()}`
-    status.dataset.polls = String(polls)
-  } catch (err) {
-    $('stats-status').textContent = `unreachable (${err instanceof Error ? err.message : String(err)})`
-  }
-}
-
-drawPlots()
-void pollStats()
-setInterval(() => { void pollStats() }, STATS_POLL_MS)
+const statsPanel = startStatsPanel({ token, pollMs: STATS_POLL_MS })
 void connection().catch(() => {})
