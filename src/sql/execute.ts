@@ -393,11 +393,32 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  * position), and `commit` if its transaction ran. Statements before it stay committed.
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
+  const results: StatementResult[] = []
+  await runScriptInto(results, target, script, params, options)
+  return results
+}
+
+/**
+ * A script's outcome with what ran before a failure: `results` holds one R per statement that completed
+ * (committed, or a query answered), in order, and `error` the first failure (null when none). The server
+ * sends both, so a client shows the committed statements before the error (docs/protocol.md).
+ */
+export async function executeScriptSettled(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ results: StatementResult[]; error: unknown }> {
+  const results: StatementResult[] = []
+  try {
+    await runScriptInto(results, target, script, params, options)
+    return { results, error: null }
+  } catch (err) {
+    return { results, error: err }
+  }
+}
+
+/** executeScript's body: appends each completed statement's R to `results` as it goes. */
+async function runScriptInto(results: StatementResult[], target: SqlTarget, script: string, params: readonly unknown[], options: ExecuteOptions): Promise<void> {
   const statements = parseScriptCached(script)
   if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)
   const units = groupTransactions(statements)
-  const results: StatementResult[] = []
   for (const unit of units) {
     if (unit.kind === 'single') {
       const s = unit.statement
@@ -494,7 +515,6 @@ export async function executeScript(target: SqlTarget, script: string, params: r
     })
     results.push({ columns: [], rows: [], rowsAffected: 0, commit })
   }
-  return results
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
