@@ -13,8 +13,8 @@ export const GRID_VIEWPORT_PX = 440
 export const GRID_OVERSCAN_ROWS = 20
 /** Rows in the DOM at most, whatever the viewport: the bound the tests check. */
 export const GRID_ROWS_RENDERED_MAX = 200
-/** Rows sampled (from the start of the result) to size the columns. */
-const COLUMN_SAMPLE_ROWS = 1000
+/** Rows sampled to size the columns: the first and last ones and an even spread between (ids grow, say). */
+const COLUMN_SAMPLE_ROWS = 1500
 /** Column widths, in characters of the monospace font. */
 const COLUMN_CH_MIN = 4
 const COLUMN_CH_MAX = 48
@@ -32,13 +32,21 @@ function el(tag, className, text) {
 }
 
 /** Per column: its width in characters and whether its sampled values are all numbers. */
+function sampleRows(count) {
+  if (count <= COLUMN_SAMPLE_ROWS) return Array.from({ length: count }, (_, i) => i)
+  const third = Math.floor(COLUMN_SAMPLE_ROWS / 3)
+  const picked = []
+  for (let i = 0; i < third; i++) picked.push(i, count - 1 - i, Math.floor((i * count) / third))
+  return picked
+}
+
 function measureColumns(columns, rows) {
-  const n = Math.min(rows.length, COLUMN_SAMPLE_ROWS)
+  const sample = sampleRows(rows.length)
   return columns.map((name, j) => {
     let chars = String(name).length
     let numeric = true
     let seen = 0
-    for (let i = 0; i < n; i++) {
+    for (const i of sample) {
       const v = rows[i][j]
       if (v === null || v === undefined) { chars = Math.max(chars, 4); continue }
       seen++
@@ -47,7 +55,7 @@ function measureColumns(columns, rows) {
       const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v).length
       if (len > chars) chars = len
     }
-    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars)), numeric: numeric && seen > 0 }
+    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
   })
 }
 

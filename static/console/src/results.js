@@ -9,6 +9,8 @@ import { commitText } from './wire-values.js'
 
 /** Characters of a failed statement's text shown under the error. */
 const ERROR_STATEMENT_CHARS_MAX = 200
+/** Characters of a statement's text shown as its result's title (a bulk INSERT can be megabytes). */
+const TITLE_CHARS_MAX = 600
 
 function el(tag, className, text) {
   const e = document.createElement(tag)
@@ -29,7 +31,8 @@ function button(className, text, title, onClick) {
 export function renderResult(r, title, index = 0) {
   const box = el('div', 'result')
   box.dataset.rows = String(r.rows.length)
-  box.appendChild(el('div', 'title', title))
+  const heading = el('div', 'title', title.length > TITLE_CHARS_MAX ? `${title.slice(0, TITLE_CHARS_MAX)}… (${title.length} characters)` : title)
+  box.appendChild(heading)
   if (r.columns.length > 0) {
     const tools = el('div', 'tools')
     const name = `acheron-result-${index + 1}`
