@@ -84,6 +84,8 @@ export function createGrid(columns, rows) {
   const measured = measureColumns(columns, rows)
   const scroller = el('div', 'grid-scroll')
   scroller.style.maxHeight = `${GRID_VIEWPORT_PX}px`
+  // Focusable, so arrow keys, Page Up/Down, Home and End scroll the rows.
+  scroller.tabIndex = 0
   const sizer = el('div', 'grid-sizer')
   sizer.style.height = `${GRID_ROW_PX * (rows.length + 1)}px`
   const table = el('table', 'rows grid')
