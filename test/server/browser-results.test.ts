@@ -12,6 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
 import { startServer, WsClient, type ServerProcess } from '../support/server-process.js'
+import { abiModule } from '../wasm-exec/wat.js'
 
 // Functions passed to page.$eval / waitForFunction run in the browser; this project compiles without the
 // DOM library, so their few DOM names are declared loosely here.
@@ -19,6 +20,19 @@ import { startServer, WsClient, type ServerProcess } from '../support/server-pro
 type PageElement = any
 declare const document: { getElementById(id: string): PageElement; querySelector(selector: string): PageElement; querySelectorAll(selector: string): PageElement; documentElement: PageElement; elementFromPoint(x: number, y: number): PageElement }
 declare function getComputedStyle(e: PageElement): PageElement
+
+// t.recurse writes v = 1 at its key and calls itself at key + 1, until the call depth limit (64) stops it.
+const RECURSE = abiModule(`
+  (data (i32.const 0) "t.recurse")
+  (data (i32.const 16) "v")
+  (func (export "recurse")
+    (call $set_int (call $col (i32.const 16) (i32.const 1)) (i64.const 1))
+    (call $call_begin (i32.const 0) (i32.const 9))
+    (call $call_arg_int (i64.add (call $key_int) (i64.const 1)))
+    (drop (call $call_invoke)))
+`, '(memory (export "memory") 1 2)')
+/** CALL_DEPTH_MAX in src/schema/function-runtime.ts. */
+const CALL_DEPTH_MAX = 64
 
 const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url))
@@ -61,6 +75,8 @@ async function setup(client: WsClient): Promise<void> {
     `CREATE FUNCTION account.deposit FROM WASM X'${hex}';`,
     "INSERT INTO account VALUES ('alice', 100), ('bob', 0);",
     'CREATE TABLE odd (id INTEGER PRIMARY KEY, t TEXT, b BLOB, big INTEGER) PARTITIONS 2;',
+    'CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0) PARTITIONS 2;',
+    `CREATE FUNCTION t.recurse FROM WASM X'${Buffer.from(RECURSE).toString('hex')}';`,
     // A comma, quotes, a line break, the empty string, NULL, the text 'NULL', a long text; a BLOB; an integer beyond 2^53.
     `INSERT INTO odd VALUES (1, 'a,b', X'00ff', 9007199254740993), (2, 'say "hi"', NULL, -1), (3, 'two
 lines', NULL, 0), (4, '', NULL, 0), (5, NULL, NULL, NULL), (6, 'NULL', NULL, 0), (7, '${'x'.repeat(300)}', NULL, 0);`,
@@ -116,8 +132,8 @@ async function runSql(sql: string): Promise<void> {
   await page.waitForFunction((n) => Number((document.getElementById('results') as PageElement).dataset.runs ?? '0') > n, before)
 }
 
-async function shot(name: string): Promise<void> {
-  await p().screenshot({ path: `${SCREENSHOTS}results-${name}.png`, fullPage: true })
+async function shot(name: string, fullPage = true): Promise<void> {
+  await p().screenshot({ path: `${SCREENSHOTS}results-${name}.png`, fullPage })
 }
 
 /** Row elements in the whole results panel (every grid). */
@@ -390,6 +406,39 @@ browserTest('EXPLAIN CALL of a transfer that aborts: the frame marked aborted wi
   assert.match(t.outcome[0]!, /^would roll back TXN_ABORTED: .*insufficient funds.*; nothing would be written$/)
   assert.is(await page.$eval('#results .explain-tree ul.outcome li', (li) => li.className), 'event ev-would-roll-back')
   await shot('explain-abort')
+})
+
+browserTest('EXPLAIN CALL failing deep down: 64 nested frames, the innermost aborted, every outer one unwound', async () => {
+  const page = p()
+  await runSql('EXPLAIN CALL t.recurse(1);')
+  const chain = await page.$eval('#results .explain-tree', (t) => {
+    const out: { key: string; className: string; outcome: string; depth: string }[] = []
+    let d = (t as PageElement).querySelector(':scope > details.frame')
+    while (d !== null) {
+      const s = d.querySelector(':scope > summary')
+      out.push({ key: s.querySelector('.at').textContent, className: d.className, outcome: s.querySelector('.outcome')?.textContent ?? '', depth: d.dataset.depth })
+      d = d.querySelector(':scope > ul.events > li.nested > details.frame')
+    }
+    return out
+  })
+  assert.is(chain.length, CALL_DEPTH_MAX, JSON.stringify(chain.slice(-3)))
+  assert.equal(chain.map((f) => f.depth), Array.from({ length: CALL_DEPTH_MAX }, (_, i) => String(i + 1)))
+  assert.equal(chain.map((f) => f.key), Array.from({ length: CALL_DEPTH_MAX }, (_, i) => ` on t key ${i + 1} `))
+  const innermost = chain[CALL_DEPTH_MAX - 1]!
+  assert.match(innermost.className, /\baborted\b/)
+  assert.match(innermost.outcome, /^ ✗ CALL_DEPTH_EXCEEDED/)
+  for (const f of chain.slice(0, -1)) {
+    assert.match(f.className, /\bunwound\b/)
+    assert.match(f.outcome, /^ ✗ unwound \(CALL_DEPTH_EXCEEDED from a call it made\)/)
+  }
+  assert.match(await page.$eval('#results .explain-tree ul.outcome li', (li) => li.textContent), /^would roll back CALL_DEPTH_EXCEEDED/)
+  const widths = await page.$eval('#results .explain-tree', (t) => ({
+    tree: (t as PageElement).clientWidth, content: (t as PageElement).scrollWidth,
+    page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
+  }))
+  assert.ok(widths.content > widths.tree, `the deep tree is wider than its box: ${JSON.stringify(widths)}`)
+  assert.ok(widths.page <= widths.viewport, `and scrolls inside it, not the page: ${JSON.stringify(widths)}`)
+  await shot('explain-depth', false)
   assert.equal(problems, [])
 })
 
