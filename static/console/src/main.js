@@ -2,8 +2,6 @@
 // origin, function upload, and live plots of GET /stats (docs/console-browser.md). An ES module: the
 // build (scripts/build-console.js) bundles it and its imports, npm packages included, into
 // dist/console/console.js, which the server sends as /console.js.
-import { renderError, showReply } from './results.js'
-
 const $ = (id) => document.getElementById(id)
 const sqlBox = $('sql')
 const runButton = $('run')
@@ -119,6 +117,8 @@ $('reconnect').addEventListener('click', reconnect)
 tokenInput.addEventListener('change', reconnect)
 
 // ---- rendering results ---------------------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it. Drawing a reply: results.js.
+import { renderError, showReply } from './results.js'
 
 function el(tag, className, text) {
   const e = document.createElement(tag)
@@ -166,10 +166,15 @@ async function runSql(script, label) {
     const reply = await request({ op: 'sql', sql: script })
     const ms = (performance.now() - started).toFixed(1)
     const statements = label === undefined ? splitStatements(script) : [label]
-    const { shown, failed, renderMs } = showReply(results, reply, statements)
+    const { shown, renderMs } = showReply(results, reply, statements)
     const n = `${shown} statement${shown === 1 ? '' : 's'}`
-    runStatus.textContent = (failed ? `${shown > 0 ? `${n} ran, then ` : ''}failed after ${ms} ms` : `${n} in ${ms} ms`) + ` · drawn in ${renderMs.toFixed(1)} ms`
+    const drawn = ` · drawn in ${renderMs.toFixed(1)} ms`
     results.dataset.renderMs = renderMs.toFixed(1)
+    if (reply.ok) {
+      runStatus.textContent = `${n} in ${ms} ms${drawn}`
+    } else {
+      runStatus.textContent = `${shown > 0 ? `${n} ran, then ` : ''}failed after ${ms} ms${drawn}`
+    }
   } catch (err) {
     results.appendChild(renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
     runStatus.textContent = ''
