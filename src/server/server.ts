@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
-import { executeScriptSettled } from '../sql/execute.js'
+import { executeScript } from '../sql/execute.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
@@ -326,6 +326,8 @@ export class AcheronServer {
 
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
     const db = this.o.db
+    /** A script's results so far (ExecuteOptions.completed). */
+    const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
       if (r.op === 'call') {
         if (r.logs) {
@@ -337,19 +339,12 @@ export class AcheronServer {
       }
       // No readFile: the server never opens a path a client names.
       const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
-      const { results, error } = await executeScriptSettled(db.sqlTarget(this.gauges), r.sql, r.params, authorize)
-      if (error === null) return okReply(r.id, results)
-      this.logUnexpected(r.id, error)
-      return errorReply(r.id, error, results)
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, { ...authorize, completed }))
     } catch (err) {
-      this.logUnexpected(r.id, err)
-      return errorReply(r.id, err)
+      if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
+      // A script's statements before the failure stay committed: their results go with the error.
+      return errorReply(r.id, err, completed)
     }
-  }
-
-  /** An error that is not an AcheronError is a failure of the server: logged with its stack. */
-  private logUnexpected(id: number | null, err: unknown): void {
-    if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id, error: err instanceof Error ? err.stack : String(err) })
   }
 
   /**

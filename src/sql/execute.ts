@@ -39,6 +39,12 @@ export interface ExecuteOptions {
    * (the server refuses an application token's DDL here: FORBIDDEN).
    */
   authorize?: (statement: Statement) => void
+  /**
+   * Receives each statement's R as the statement completes (committed, or a query answered), in order:
+   * after a failure it holds the results of the statements before it, which stay committed. The server
+   * sends them with the error (docs/protocol.md, "Replies").
+   */
+  completed?: StatementResult[]
 }
 
 /** `ExecuteOptions.readFile` for a client on this machine (console, embedded SDK). */
@@ -393,32 +399,11 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  * position), and `commit` if its transaction ran. Statements before it stay committed.
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
-  const results: StatementResult[] = []
-  await runScriptInto(results, target, script, params, options)
-  return results
-}
-
-/**
- * A script's outcome with what ran before a failure: `results` holds one R per statement that completed
- * (committed, or a query answered), in order, and `error` the first failure (null when none). The server
- * sends both, so a client shows the committed statements before the error (docs/protocol.md).
- */
-export async function executeScriptSettled(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ results: StatementResult[]; error: unknown }> {
-  const results: StatementResult[] = []
-  try {
-    await runScriptInto(results, target, script, params, options)
-    return { results, error: null }
-  } catch (err) {
-    return { results, error: err }
-  }
-}
-
-/** executeScript's body: appends each completed statement's R to `results` as it goes. */
-async function runScriptInto(results: StatementResult[], target: SqlTarget, script: string, params: readonly unknown[], options: ExecuteOptions): Promise<void> {
   const statements = parseScriptCached(script)
   if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)
   const units = groupTransactions(statements)
+  const results: StatementResult[] = options.completed ?? []
   for (const unit of units) {
     if (unit.kind === 'single') {
       const s = unit.statement
@@ -515,6 +500,7 @@ async function runScriptInto(results: StatementResult[], target: SqlTarget, scri
     })
     results.push({ columns: [], rows: [], rowsAffected: 0, commit })
   }
+  return results
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
