@@ -351,6 +351,8 @@ export class AcheronServer {
 
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
     const db = this.o.db
+    /** A script's results so far (ExecuteOptions.completed). */
+    const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
       if (r.op === 'call') {
         if (r.logs) {
@@ -362,10 +364,11 @@ export class AcheronServer {
       }
       // No readFile: the server never opens a path a client names.
       const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
-      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, authorize))
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, { ...authorize, completed }))
     } catch (err) {
       if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
-      return errorReply(r.id, err)
+      // A script's statements before the failure stay committed: their results go with the error.
+      return errorReply(r.id, err, completed)
     }
   }
 

@@ -118,73 +118,14 @@ $('reconnect').addEventListener('click', reconnect)
 tokenInput.addEventListener('change', reconnect)
 
 // ---- rendering results ---------------------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it. Drawing a reply: results.js.
+import { renderError, showReply } from './results.js'
 
 function el(tag, className, text) {
   const e = document.createElement(tag)
   if (className) e.className = className
   if (text !== undefined) e.textContent = text
   return e
-}
-
-function base64ToHex(b64) {
-  const bin = atob(b64)
-  let out = ''
-  for (let i = 0; i < bin.length; i++) out += bin.charCodeAt(i).toString(16).padStart(2, '0')
-  return out
-}
-
-/** A wire value (CONTRACT.md §4) as a table cell. */
-function cell(v) {
-  const td = el('td')
-  if (v === null || v === undefined) { td.className = 'null'; td.textContent = 'NULL'; return td }
-  if (typeof v === 'number') { td.className = 'num'; td.textContent = String(v); return td }
-  if (typeof v === 'object') {
-    if (typeof v.$int === 'string') { td.className = 'num'; td.textContent = v.$int; return td }
-    if (typeof v.$real === 'string') { td.className = 'num'; td.textContent = v.$real; return td }
-    if (typeof v.$blob === 'string') { td.textContent = `X'${base64ToHex(v.$blob)}'`; return td }
-    td.textContent = JSON.stringify(v)
-    return td
-  }
-  td.textContent = String(v)
-  return td
-}
-
-function commitText(c) {
-  return c && typeof c.batch === 'number' ? (c.seq < 0 ? `as of batch ${c.batch} (not a transaction)` : `commit ${c.batch}.${c.seq}`) : ''
-}
-
-function renderResult(r, title) {
-  const box = el('div', 'result')
-  box.appendChild(el('div', 'title', title))
-  if (r.columns.length > 0) {
-    const table = el('table', 'rows')
-    const head = table.createTHead().insertRow()
-    for (const c of r.columns) head.appendChild(el('th', '', c))
-    const body = table.createTBody()
-    for (const row of r.rows) {
-      const tr = body.insertRow()
-      for (const v of row) tr.appendChild(cell(v))
-    }
-    box.appendChild(table)
-  }
-  const meta = [`rowsAffected ${r.rowsAffected}`, commitText(r.commit)]
-  if (r.columns.length > 0) meta.unshift(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}`)
-  box.appendChild(el('div', 'meta', meta.filter(Boolean).join(' · ')))
-  return box
-}
-
-function renderError(e, statements) {
-  const box = el('div', 'error')
-  box.appendChild(el('span', 'code', e.code))
-  box.appendChild(el('span', 'message', e.message))
-  if (typeof e.line === 'number') {
-    const at = `line ${e.line}, column ${e.column}` + (typeof e.statement === 'number' ? ` (statement ${e.statement + 1})` : '')
-    box.appendChild(el('span', 'position', at))
-    const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
-    if (text) box.appendChild(el('span', 'position', text.length > 200 ? text.slice(0, 200) + '…' : text))
-  }
-  if (e.commit) box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
-  return box
 }
 
 function showUnsolicited(error) {
@@ -226,12 +167,14 @@ async function runSql(script, label) {
     const reply = await request({ op: 'sql', sql: script })
     const ms = (performance.now() - started).toFixed(1)
     const statements = label === undefined ? splitStatements(script) : [label]
+    const { shown, renderMs } = showReply(results, reply, statements)
+    const n = `${shown} statement${shown === 1 ? '' : 's'}`
+    const drawn = ` · drawn in ${renderMs.toFixed(1)} ms`
+    results.dataset.renderMs = renderMs.toFixed(1)
     if (reply.ok) {
-      reply.results.forEach((r, i) => results.appendChild(renderResult(r, statements[i] ?? `statement ${i + 1}`)))
-      runStatus.textContent = `${reply.results.length} statement${reply.results.length === 1 ? '' : 's'} in ${ms} ms`
+      runStatus.textContent = `${n} in ${ms} ms${drawn}`
     } else {
-      results.appendChild(renderError(reply.error, statements))
-      runStatus.textContent = `failed after ${ms} ms`
+      runStatus.textContent = `${shown > 0 ? `${n} ran, then ` : ''}failed after ${ms} ms${drawn}`
     }
     return reply
   } catch (err) {
