@@ -7,6 +7,8 @@ import { createHistory, renderHistory } from './history.js'
 import { renderSchema } from './schema.js'
 import { mountTabs } from './tabs.js'
 
+const TOKEN_WANTED = 'catalog not read: the server wants a token (enter it, then Connect)'
+
 /**
  * `request(body)` sends one WebSocket request and resolves with its reply; `runSql(script)` runs a script
  * and shows its results, resolving with the reply (null when there was none).
@@ -47,9 +49,26 @@ export function mountWorkbench({ $, request, runSql }) {
   let again = false
   let statements = 0
   let refreshes = 0
+  /**
+   * Without a token, first asks /stats whether the server wants one (401): then the catalog is not asked
+   * for at all, since a refused request makes the server close the connection and the page would greet
+   * the user with an UNAUTHORIZED error they did nothing to cause.
+   */
+  async function tokenMissing() {
+    if ($('token').value.trim() !== '') return false
+    try {
+      return (await fetch('/stats', { method: 'HEAD', cache: 'no-store' })).status === 401
+    } catch {
+      return false
+    }
+  }
   async function refreshOnce() {
     schemaStatus.textContent = 'reading the catalog…'
     try {
+      if (await tokenMissing()) {
+        schemaStatus.textContent = TOKEN_WANTED
+        return
+      }
       const catalog = await readCatalog(request)
       statements += catalog.statements
       editor.setCatalog(catalog)
@@ -58,7 +77,7 @@ export function mountWorkbench({ $, request, runSql }) {
       schemaStatus.textContent = `${count(catalog.tables.length, 'table')}, ${count(catalog.functions.length, 'function')}` + (catalog.truncated ? ' (some without columns)' : '')
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
-      schemaStatus.textContent = /UNAUTHORIZED/.test(message) ? 'catalog not read: the server wants a token (enter it, then Connect)' : `catalog not read: ${message}`
+      schemaStatus.textContent = /UNAUTHORIZED/.test(message) ? TOKEN_WANTED : `catalog not read: ${message}`
     } finally {
       refreshes++
       // For tests and the curious: how often the page read the catalog, and how many statements that took
