@@ -300,9 +300,18 @@ export class EmbeddedDatabase implements Database {
     }
   }
 
-  /** Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure. */
-  sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
-    return executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile })
+  /**
+   * Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure, whose
+   * AcheronError carries the results of the statements that completed before it in `results`.
+   */
+  async sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
+    const completed: StatementResult[] = []
+    try {
+      return await executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile, completed })
+    } catch (err) {
+      if (err instanceof AcheronError && completed.length > 0) err.results = completed
+      throw err
+    }
   }
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
