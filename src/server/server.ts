@@ -9,7 +9,8 @@ import { executeScript } from '../sql/execute.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, type Request } from './wire.js'
+import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
+import { ACHERON_VERSION } from '../version.js'
 
 export interface ServerLimits {
   /**
@@ -327,6 +328,7 @@ export class AcheronServer {
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
     const db = this.o.db
     try {
+      if (r.op === 'version') return serverReply(r.id, { name: 'acheron', version: ACHERON_VERSION })
       if (r.op === 'call') {
         if (r.logs) {
           const { value, commit, logs } = await db.callWithLogs(r.fn, r.key, ...r.args)
