@@ -85,21 +85,30 @@ function projectDir(args: string[]): string {
 /** A compiler for one language, loaded at the first module that needs it. */
 interface ModuleCompiler {
   readonly from: string
-  /** The compiler's messages when `src` did not compile to `out`, else null (paths relative to the project). */
-  compile(src: string, out: string): Promise<string | null>
+  /**
+   * Compiles `src` to `out` (paths relative to the project): ok, and the compiler's messages — its errors
+   * when not ok, its warnings (if it gives them) when ok.
+   */
+  compile(src: string, out: string): Promise<{ ok: boolean; messages: string }>
 }
 
 async function loadModuleCompiler(language: Language, project: string): Promise<ModuleCompiler> {
   if (language === 'assemblyscript') {
     const { asc, from } = await loadCompiler(project)
-    return { from, compile: (src, out) => compileModule(asc, project, src, out) }
+    return {
+      from,
+      compile: async (src, out) => {
+        const messages = await compileModule(asc, project, src, out)
+        return { ok: messages === null, messages: messages ?? '' }
+      },
+    }
   }
   const native = language === 'rust' ? rustCompiler(project, BUILD_DIR) : cCompiler(project)
   return {
     from: native.from,
     compile: async (src, out) => {
       const r = native.compile(src, out)
-      return r.ok ? null : r.messages || 'the compiler failed without a message'
+      return r.ok ? r : { ok: false, messages: r.messages || 'the compiler failed without a message' }
     },
   }
 }
@@ -134,13 +143,15 @@ async function build(project: string, out: Out, err: Out): Promise<boolean> {
     }
     // A stale module must not pass for the new source: it is removed before the compiler runs.
     rmSync(join(project, outFile), { force: true })
-    const messages = await compiler.compile(src, outFile)
-    if (messages !== null) {
+    const compiled = await compiler.compile(src, outFile)
+    if (!compiled.ok) {
       rmSync(join(project, outFile), { force: true })
-      err(`${src}: the build failed\n${messages}`)
+      err(`${src}: the build failed\n${compiled.messages}`)
       ok = false
       continue
     }
+    // Warnings (clang's -Wall -Wextra, rustc's lints) are shown, not fatal.
+    if (compiled.messages !== '') err(`${src}: compiled with warnings\n${compiled.messages}`)
     const bytes = readFileSync(join(project, outFile))
     let fns: string[]
     try {

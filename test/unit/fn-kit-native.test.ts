@@ -62,6 +62,7 @@ for (const { lang, title, ext, compiler, broken, error } of LANGS) {
 
     const b = acheron(['fn', 'build'], join(project, 'test'))
     assert.is(b.code, 0, describe(['fn', 'build'], b))
+    assert.is(b.stderr, '', 'the scaffolded module compiles without a warning')
     assert.match(b.stdout, compiler)
     assert.match(b.stdout, new RegExp(`functions/counter\\.${ext} → build/counter\\.wasm \\(\\d+ bytes\\): functions (get, add|add, get)`))
     assert.equal(registrableExports(new Uint8Array(readFileSync(join(project, 'build', 'counter.wasm')))).sort(), ['add', 'get'])
@@ -85,6 +86,16 @@ for (const { lang, title, ext, compiler, broken, error } of LANGS) {
     assert.match(t.stdout, /0 passed, 0 failed \(the build failed: no test ran\)/)
   })
 }
+
+guestTest('c')('fn build (C): warnings are shown on stderr, and the module still builds', () => {
+  const project = scaffold('warned-c', 'c')
+  writeFileSync(join(project, 'functions', 'extra.c'), '#include "acheron.h"\nACHERON_EXPORT(noisy) { int unused = 1; acheron_ret_int(2); }\n')
+  const r = acheron(['fn', 'build'], project)
+  assert.is(r.code, 0, describe(['fn', 'build'], r))
+  assert.match(r.stderr, /functions\/extra\.c: compiled with warnings\n[\s\S]*functions\/extra\.c:2:\d+: warning: unused variable 'unused'/)
+  assert.match(r.stdout, /functions\/extra\.c → build\/extra\.wasm \(\d+ bytes\): functions noisy/)
+  assert.not.match(r.stderr, /counter\.c: compiled with warnings/, 'the scaffolded module compiles cleanly')
+})
 
 guestTest('rust')('fn build: two sources of one module name (counter.rs, counter.ts) are refused, not one silently kept', () => {
   const project = scaffold('clash', 'rust')
