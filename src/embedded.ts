@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import type { Database } from './database.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
+import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -299,9 +300,18 @@ export class EmbeddedDatabase implements Database {
     }
   }
 
-  /** Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure. */
-  sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
-    return executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile })
+  /**
+   * Runs a script (CONTRACT.md §3): one result per statement, in order; rejects at the first failure, whose
+   * AcheronError carries the results of the statements that completed before it in `results`.
+   */
+  async sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
+    const completed: StatementResult[] = []
+    try {
+      return await executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile, completed })
+    } catch (err) {
+      if (err instanceof AcheronError && completed.length > 0) err.results = completed
+      throw err
+    }
   }
 
   /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
@@ -321,6 +331,11 @@ export class EmbeddedDatabase implements Database {
   /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */
   statsRows(server?: ServerGauges): StatsRow[] {
     return this.metrics.rows(server)
+  }
+
+  /** One sample of the metrics' history (GET /stats/history; src/stats/history.ts), labelled `tUnixMs`. */
+  statsSample(tUnixMs: number, server?: ServerGauges): HistorySample {
+    return this.metrics.sample(tUnixMs, server)
   }
 
   /** Takes a checkpoint of every released batch now; the log before it may then be dropped. */

@@ -15,6 +15,15 @@ export const ROLLBACK_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 
 export interface CommitPosition { readonly batch: number; readonly seq: number }
 
+/** A statement of a script that completed before the script failed (AcheronError.results). */
+export interface CompletedStatement {
+  columns: string[]
+  rows: unknown[][]
+  rowsAffected: number
+  commit: CommitPosition
+  logs?: string[]
+}
+
 export interface AcheronErrorDetails {
   line?: number
   column?: number
@@ -41,6 +50,11 @@ export class AcheronError extends Error {
   retryable?: boolean
   outcomeUnknown?: boolean
   logs?: string[]
+  /**
+   * `sql(script)` that failed after some of its statements completed: their results, in order. They stay
+   * committed (each statement outside BEGIN … COMMIT is its own transaction); absent when none completed.
+   */
+  results?: CompletedStatement[]
 
   constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
     super(message)

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { closedLoop, type Outcome } from './closed-loop.js'
+import { guardAgainstOrphan } from './orphan-guard.js'
 import { processCpuSeconds } from './process-cpu.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 import { WsClient } from './ws-client.js'
@@ -43,6 +44,8 @@ async function startServer(dir: string, s: BenchSettings, cleanups: (() => void)
     exitReason = `acheron serve exited with code ${code}, signal ${signal}`
     resolve()
   }))
+  const releaseGuard = child.pid !== undefined ? guardAgainstOrphan({ op: 'kill', pid: child.pid }) : () => {}
+  void exited.then(releaseGuard)
   cleanups.push(() => { if (exitReason === null) child.kill('SIGKILL') })
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`acheron serve was not ready within ${SERVER_START_TIMEOUT_MS} ms:\n${tail(logPath)}`)), SERVER_START_TIMEOUT_MS)
@@ -80,7 +83,8 @@ async function stats(admin: WsClient): Promise<Record<string, number>> {
 /** `onStart`: called as the clients start, after the set-up (for the progress line). */
 export async function runAcheron(s: BenchSettings, cleanups: (() => void)[], onStart?: () => void): Promise<SystemResult> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const releaseGuard = guardAgainstOrphan({ op: 'remove', path: dir })
+  cleanups.push(() => { rmSync(dir, { recursive: true, force: true }); releaseGuard() })
   const server = await startServer(dir, s, cleanups)
   const admin = new WsClient(server.url)
   const conns = Array.from({ length: s.clients }, () => new WsClient(server.url))

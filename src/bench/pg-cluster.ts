@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chownSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { guardAgainstOrphan } from './orphan-guard.js'
 import { parentPid, processCpuSeconds } from './process-cpu.js'
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
@@ -53,6 +54,37 @@ function postgresUid(): { uid: number; gid: number } {
   return { uid, gid }
 }
 
+function postmasterPidOf(dataDir: string): number {
+  const f = join(dataDir, 'postmaster.pid')
+  return existsSync(f) ? Number(readFileSync(f, 'utf8').split('\n')[0]) : -1
+}
+
+/**
+ * Stops the cluster in `dir` (made by startPgCluster: fast, then immediate, then SIGKILL) and deletes `dir`.
+ * Synchronous, so that an exit handler or the orphan guard can call it.
+ */
+export function stopPgClusterSync(dir: string): void {
+  const dataDir = join(dir, 'data')
+  const pid = postmasterPidOf(dataDir)
+  for (const mode of ['fast', 'immediate']) {
+    try {
+      run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop'], true)
+      break
+    } catch {
+      // Not running, or did not stop in time: escalate.
+    }
+  }
+  if (pid > 0) {
+    try {
+      process.kill(pid, 0)
+      process.kill(pid, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+  rmSync(dir, { recursive: true, force: true })
+}
+
 /** `dir` is an empty directory of ours: the cluster lives in `dir/data`, its socket and log in `dir`. */
 export async function startPgCluster(dir: string): Promise<PgCluster> {
   if (process.getuid?.() === 0) {
@@ -64,31 +96,13 @@ export async function startPgCluster(dir: string): Promise<PgCluster> {
   const user = 'postgres'
   run(join(PG_BIN, 'initdb'), ['-D', dataDir, '-U', user, '-A', 'trust', '-E', 'UTF8', '--no-instructions'], true)
   let stopped = false
-  const postmasterPid = (): number => {
-    const f = join(dataDir, 'postmaster.pid')
-    return existsSync(f) ? Number(readFileSync(f, 'utf8').split('\n')[0]) : -1
-  }
+  const postmasterPid = (): number => postmasterPidOf(dataDir)
+  const releaseGuard = guardAgainstOrphan({ op: 'postgres', dir })
   const stop = (): void => {
     if (stopped) return
     stopped = true
-    const pid = postmasterPid()
-    for (const mode of ['fast', 'immediate']) {
-      try {
-        run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop'], true)
-        break
-      } catch {
-        // Not running, or did not stop in time: escalate.
-      }
-    }
-    if (pid > 0) {
-      try {
-        process.kill(pid, 0)
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // Already gone.
-      }
-    }
-    rmSync(dir, { recursive: true, force: true })
+    stopPgClusterSync(dir)
+    releaseGuard()
   }
   try {
     const options = [

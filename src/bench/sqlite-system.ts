@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { join } from 'node:path'
 import { countOutcome, emptyMeasured, type Outcome } from './closed-loop.js'
+import { guardAgainstOrphan } from './orphan-guard.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 
 const COMMITTED: Outcome = { kind: 'committed', conflicts: 0, retries: 0 }
@@ -19,7 +20,8 @@ export async function runSqlite(s: BenchSettings, cleanups: (() => void)[], onSt
   const w = s.workload.sqlite
   if (w === undefined) throw new Error(`${s.workload.name} has no SQLite version yet`)
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-sqlite-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const releaseGuard = guardAgainstOrphan({ op: 'remove', path: dir })
+  cleanups.push(() => { rmSync(dir, { recursive: true, force: true }); releaseGuard() })
   const db = new Database(join(dir, 'bench.db'))
   try {
     db.pragma('journal_mode = WAL')

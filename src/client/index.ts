@@ -7,6 +7,6 @@ export type {
   RemoteLoggedCallResult, RemoteCommitResult, RemoteQueryResult, RemoteQueryOptions, ObjectRow, ServerInfo,
 } from './remote.js'
 export { AcheronError, ERROR_CODES } from '../errors.js'
-export type { ErrorCode, CommitPosition, AcheronErrorDetails } from '../errors.js'
+export type { ErrorCode, CommitPosition, AcheronErrorDetails, CompletedStatement } from '../errors.js'
 export type { SqlValue } from '../values.js'
 export type { Database } from '../database.js'

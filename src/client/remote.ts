@@ -118,6 +118,18 @@ export function errorFromWire(e: unknown): AcheronError {
   return err
 }
 
+/** A failed script's reply may carry the results of the statements that completed first (docs/protocol.md). */
+function withCompleted(err: AcheronError, results: unknown): AcheronError {
+  if (Array.isArray(results) && results.length > 0) {
+    try {
+      err.results = results.map(decodeResult)
+    } catch {
+      // Malformed: the error itself is what matters.
+    }
+  }
+  return err
+}
+
 /** A "logs" field of the wire: an array of strings, else absent. */
 function logLines(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined
@@ -450,7 +462,7 @@ export class RemoteDatabase implements Database {
         this.pending.delete(msg.id)
         if (p.timer) clearTimeout(p.timer)
         if (msg.ok === true && Array.isArray(msg.results)) p.resolve({ results: msg.results, server: msg.server })
-        else p.reject(errorFromWire(msg.error))
+        else p.reject(withCompleted(errorFromWire(msg.error), msg.results))
       })
       ws.on('close', (code: number, reason: Buffer) => {
         if (!settled) {

@@ -1,9 +1,11 @@
 // The plain-HTTP side of `acheron serve`, next to the WebSocket upgrades on the same port: the browser
 // console (static files from static/console, docs/console-browser.md) and GET /stats, the metrics of
-// SHOW STATS as one JSON object. The page holds no data, so it is served without a token; /stats asks
-// for the token when one is configured (`Authorization: Bearer T` or `?token=T`).
+// SHOW STATS as one JSON object, and GET /stats/history, the last minutes of them sampled once a second
+// (src/stats/history.ts). The page holds no data, so it is served without a token; /stats and
+// /stats/history ask for the token when one is configured (`Authorization: Bearer T` or `?token=T`).
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { HistoryJson } from '../stats/history.js'
 import { authRequired, roleOf, type Tokens } from './access.js'
 
 /** The page's hand-written files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
@@ -42,8 +44,13 @@ export interface HttpConsoleOptions {
   readonly tokens: Tokens
   /** The metrics as of now: name → value (the rows of SHOW STATS). */
   readonly stats: () => Record<string, number>
+  /** The sampled history, the samples newer than `sinceMs` (unix ms) or all of them. */
+  readonly history: (sinceMs: number | null) => HistoryJson
   readonly log: (event: Record<string, unknown>) => void
 }
+
+/** `?since=` of /stats/history: unix milliseconds, digits only, within Number's exact integers. */
+const SINCE_PATTERN = /^[0-9]{1,15}$/
 
 function presentedToken(req: IncomingMessage, url: URL): string | null {
   const header = req.headers.authorization
@@ -74,28 +81,31 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
 
     const text = (status: number, message: string, extra: Record<string, string> = {}): void => send(status, 'text/plain; charset=utf-8', message + '\n', extra)
 
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD here; SQL goes over WebSocket (CONTRACT.md §4).', { allow: 'GET, HEAD' })
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'Only GET and HEAD here; SQL goes over WebSocket (docs/protocol.md).', { allow: 'GET, HEAD' })
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://localhost')
     } catch {
       return text(400, 'Bad request target.')
     }
-    if (url.pathname === '/stats') {
+    if (url.pathname === '/stats' || url.pathname === '/stats/history') {
       if (authRequired(o.tokens)) {
         const t = presentedToken(req, url)
         if (t === null || roleOf(o.tokens, t) === null) {
           return sendError(401, 'UNAUTHORIZED', 'send the token as "Authorization: Bearer T" or ?token=T', { 'www-authenticate': 'Bearer' })
         }
       }
-      return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))
+      if (url.pathname === '/stats') return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))
+      const since = url.searchParams.get('since')
+      if (since !== null && !SINCE_PATTERN.test(since)) return text(400, 'since is a time in unix milliseconds: up to 15 digits.')
+      return send(200, 'application/json; charset=utf-8', JSON.stringify(o.history(since === null ? null : Number(since))))
     }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204, COMMON_HEADERS)
       return void res.end()
     }
     const entry = STATIC_FILES.get(url.pathname)
-    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats; Acheron speaks WebSocket at / (CONTRACT.md §4).')
+    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats and /stats/history; Acheron speaks WebSocket at / (docs/protocol.md).')
     let body: Buffer
     try {
       body = load(entry.dir, entry.file)

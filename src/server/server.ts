@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { AcheronError } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
+import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
@@ -84,6 +85,11 @@ export interface ServerOptions {
   /** Serve wss:// and https:// instead of ws:// and http://. */
   readonly tls?: TlsOptions | null
   readonly limits: ServerLimits
+  /**
+   * GET /stats/history's ring: samples kept (STATS_HISTORY_SECONDS by default, at most
+   * STATS_HISTORY_SAMPLES_MAX) and the time between them (1 s). Tests shrink both.
+   */
+  readonly statsHistory?: { readonly samplesMax?: number; readonly intervalMs?: number }
   /** One structured log event (a JSON line on stderr for `acheron serve`). */
   readonly log: (event: Record<string, unknown>) => void
 }
@@ -139,6 +145,11 @@ export class AcheronServer {
   private readonly gauges: ServerGauges
   private shuttingDown = false
   private drained: (() => void) | null = null
+  /**
+   * One sample of the metrics a second, for GET /stats/history (src/stats/history.ts). Runs from listen
+   * to close; its timer never keeps the process alive.
+   */
+  readonly statsSampler: StatsSampler
 
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
     this.tokens = { admin: o.token, app: o.appToken ?? null }
@@ -155,7 +166,18 @@ export class AcheronServer {
       get connections() { return self.authedConnections + self.pendingConnections },
       get requestsInFlight() { return self.inFlightTotal },
     }
-    http.on('request', httpConsole({ tokens: this.tokens, stats: () => statsObject(o.db.statsRows(this.gauges)), log: o.log }))
+    // Date.now() labels the samples and nothing else: no transaction sees it (determinism).
+    const ring = new StatsHistory(o.statsHistory?.samplesMax ?? STATS_HISTORY_SECONDS, o.statsHistory?.intervalMs ?? STATS_HISTORY_INTERVAL_MS)
+    this.statsSampler = new StatsSampler(ring, () => o.db.statsSample(Date.now(), this.gauges), (err) => {
+      o.log({ level: 'error', msg: 'stats sample failed', error: err instanceof Error ? err.stack : String(err) })
+    })
+    const history = this.statsSampler.history
+    http.on('request', httpConsole({
+      tokens: this.tokens,
+      stats: () => statsObject(o.db.statsRows(this.gauges)),
+      history: (sinceMs) => history.toJson(sinceMs),
+      log: o.log,
+    }))
   }
 
   static listen(o: ServerOptions): Promise<AcheronServer> {
@@ -164,7 +186,10 @@ export class AcheronServer {
     const server = new AcheronServer(o, http)
     return new Promise((resolve, reject) => {
       http.once('error', reject)
-      http.listen(o.port, o.host, () => resolve(server))
+      http.listen(o.port, o.host, () => {
+        server.statsSampler.start()
+        resolve(server)
+      })
     })
   }
 
@@ -327,6 +352,8 @@ export class AcheronServer {
 
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
     const db = this.o.db
+    /** A script's results so far (ExecuteOptions.completed). */
+    const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
       if (r.op === 'version') return serverReply(r.id, { name: 'acheron', version: ACHERON_VERSION })
       if (r.op === 'call') {
@@ -339,10 +366,11 @@ export class AcheronServer {
       }
       // No readFile: the server never opens a path a client names.
       const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
-      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, authorize))
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, { ...authorize, completed }))
     } catch (err) {
       if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
-      return errorReply(r.id, err)
+      // A script's statements before the failure stay committed: their results go with the error.
+      return errorReply(r.id, err, completed)
     }
   }
 
@@ -353,6 +381,7 @@ export class AcheronServer {
    */
   async close(): Promise<void> {
     this.shuttingDown = true
+    this.statsSampler.stop()
     this.http.close()
     await this.o.db.close()
     if (this.inFlightTotal > 0) await new Promise<void>((resolve) => { this.drained = resolve })

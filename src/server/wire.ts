@@ -153,14 +153,15 @@ export interface WireResult {
   logs?: readonly string[]
 }
 
+function wireResults(results: readonly WireResult[]): unknown[] {
+  return results.map((r) => ({
+    columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
+    ...(r.logs !== undefined ? { logs: r.logs } : {}),
+  }))
+}
+
 export function okReply(id: number | null, results: readonly WireResult[]): string {
-  return JSON.stringify({
-    id, ok: true,
-    results: results.map((r) => ({
-      columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
-      ...(r.logs !== undefined ? { logs: r.logs } : {}),
-    })),
-  })
+  return JSON.stringify({ id, ok: true, results: wireResults(results) })
 }
 
 /** What the "version" op answers: the server's software and its version (package.json). */
@@ -174,7 +175,11 @@ export function serverReply(id: number, server: ServerInfo): string {
   return JSON.stringify({ id, ok: true, results: [], server })
 }
 
-export function errorReply(id: number | null, err: unknown): string {
+/**
+ * `completed`: the results of a script's statements that completed before the failure (they stay
+ * committed); sent as `results` beside `error` when there are any (docs/protocol.md, "Replies").
+ */
+export function errorReply(id: number | null, err: unknown, completed: readonly WireResult[] = []): string {
   const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', err instanceof Error ? err.message : String(err))
   const error: Record<string, unknown> & AcheronErrorDetails = { code: e.code, message: e.message }
   if (e.line !== undefined) error.line = e.line
@@ -182,5 +187,5 @@ export function errorReply(id: number | null, err: unknown): string {
   if (e.statement !== undefined) error.statement = e.statement
   if (e.commit !== undefined) error.commit = e.commit
   if (e.logs !== undefined) error.logs = e.logs
-  return JSON.stringify({ id, ok: false, error })
+  return JSON.stringify({ id, ok: false, error, ...(completed.length > 0 ? { results: wireResults(completed) } : {}) })
 }

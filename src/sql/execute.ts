@@ -39,6 +39,12 @@ export interface ExecuteOptions {
    * (the server refuses an application token's DDL here: FORBIDDEN).
    */
   authorize?: (statement: Statement) => void
+  /**
+   * Receives each statement's R as the statement completes (committed, or a query answered), in order:
+   * after a failure it holds the results of the statements before it, which stay committed. The server
+   * sends them with the error (docs/protocol.md, "Replies").
+   */
+  completed?: StatementResult[]
 }
 
 /** `ExecuteOptions.readFile` for a client on this machine (console, embedded SDK). */
@@ -397,7 +403,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
   if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)
   const units = groupTransactions(statements)
-  const results: StatementResult[] = []
+  const results: StatementResult[] = options.completed ?? []
   for (const unit of units) {
     if (unit.kind === 'single') {
       const s = unit.statement

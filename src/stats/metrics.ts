@@ -1,6 +1,8 @@
 // The health and metrics view of one database (SHOW STATS, GET /stats): the engine's cumulative counters,
 // rates and latency percentiles over a recent window (window.ts), and gauges of what is in flight. Metric
 // names are stable and documented in docs/sql.md; add new ones, never rename.
+import { LatencyHistogram } from './histogram.js'
+import type { HistorySample } from './history.js'
 import { StatsWindow, type EngineCounters, type WindowOptions } from './window.js'
 
 /** Gauges only a server knows; 0 for an embedded database. */
@@ -52,9 +54,14 @@ export interface DurabilityCounters {
   readonly replayedBatches: number
 }
 
+/** The engine's rollbacks by failure code (EngineStats.rolledBackByCode). */
+export interface AbortCounters {
+  readonly rolledBackByCode: Readonly<Partial<Record<string, number>>>
+}
+
 /** What the metrics read from the engine. */
 export interface StatsSource {
-  readonly counters: EngineCounters & Partial<DurabilityCounters>
+  readonly counters: EngineCounters & Partial<DurabilityCounters> & Partial<AbortCounters>
   lastBatch(): number
 }
 
@@ -71,6 +78,8 @@ export class DatabaseStats {
   private readonly now: () => number
   private readonly openedMs: number
   private inFlight = 0
+  /** Latencies since the last history sample; null until the first sample asks (an embedded database never does). */
+  private sinceSample: LatencyHistogram | null = null
 
   constructor(private readonly source: StatsSource, options: WindowOptions = {}) {
     this.now = options.now ?? (() => performance.now())
@@ -89,6 +98,7 @@ export class DatabaseStats {
     const t = this.now()
     this.window.observe(this.source.counters, t)
     this.window.recordLatency(t - startedMs, t)
+    this.sinceSample?.record(t - startedMs)
   }
 
   abandon(): void {
@@ -129,6 +139,32 @@ export class DatabaseStats {
       replayed_batches: c.replayedBatches ?? 0,
     }
     return STATS_METRICS.map(([name]) => [name, values[name]] as const)
+  }
+
+  /**
+   * One sample for the server's history (history.ts), labelled `tUnixMs`: the totals and gauges as of now,
+   * and the latencies of the replies since the previous sample (the first sample starts counting them).
+   */
+  sample(tUnixMs: number, server: ServerGauges = NO_SERVER): HistorySample {
+    const c = this.source.counters
+    const latency = this.sinceSample ?? (this.sinceSample = new LatencyHistogram())
+    const values = {
+      txns_total: c.txns,
+      committed_total: c.committed,
+      aborted_total: c.rolledBack,
+      batches_total: c.batches,
+      latency_p50_ms: latency.quantileMs(0.5),
+      latency_p99_ms: latency.quantileMs(0.99),
+      latency_max_ms: latency.maxMs,
+      latency_samples: latency.count,
+      txns_in_flight: this.inFlight,
+      requests_in_flight: server.requestsInFlight,
+      connections: server.connections,
+    }
+    latency.clear()
+    const byCode: Record<string, number> = {}
+    for (const [code, n] of Object.entries(c.rolledBackByCode ?? {})) if (n !== undefined && n > 0) byCode[code] = n
+    return { t: tUnixMs, values, abortedByCode: byCode }
   }
 }
 

@@ -70,6 +70,8 @@ export interface EngineStats {
   batchedTxns: number
   committed: number
   rolledBack: number
+  /** `rolledBack` by failure code (bounded by ERROR_CODES); the values sum to `rolledBack`. */
+  rolledBackByCode: Partial<Record<ErrorCode, number>>
   fallbackTxns: number
   walkRounds: number
   lockMisses: number
@@ -226,7 +228,7 @@ export class Engine {
   private readonly refusedLog: RateLimitedLog
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
-    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
+    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
     replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
@@ -441,11 +443,22 @@ export class Engine {
     return outcome
   }
 
+  private countOutcomes(outcomes: readonly TxnOutcome[]): void {
+    const byCode = this.stats.rolledBackByCode
+    for (const o of outcomes) {
+      if (o.ok) this.stats.committed++
+      else {
+        this.stats.rolledBack++
+        byCode[o.failure.code] = (byCode[o.failure.code] ?? 0) + 1
+      }
+    }
+  }
+
   /** Reads ran: they count as transactions, outside any batch. */
   private countReads(outcomes: readonly TxnOutcome[]): void {
     this.stats.reads += outcomes.length
     this.stats.txns += outcomes.length
-    for (const o of outcomes) o.ok ? this.stats.committed++ : this.stats.rolledBack++
+    this.countOutcomes(outcomes)
   }
 
   /** Closes every pending transaction into batches now, instead of waiting for the interval. */
@@ -795,7 +808,7 @@ export class Engine {
     this.stats.txns += batch.length
     this.stats.batchedTxns += batch.length
     this.stats.lastBatchTxns = batch.length
-    for (const o of outcomes) o.ok ? this.stats.committed++ : this.stats.rolledBack++
+    this.countOutcomes(outcomes)
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }

@@ -27,6 +27,14 @@ async function scenario(db: Database): Promise<unknown[]> {
   seen.push(q.columns, q.rows)
   const [ins, sum] = await db.sql("INSERT INTO account VALUES ('carol', 5); SELECT SUM(balance) AS total FROM account;")
   seen.push(ins?.rowsAffected, sum?.rows)
+  // A script failing at its third statement: the first two completed and stay; the error carries them.
+  try {
+    await db.sql("INSERT INTO account VALUES ('dave', 1); SELECT COUNT(*) AS n FROM account; SELECT * FROM missing;")
+    seen.push('no failure')
+  } catch (e) {
+    const err = e as AcheronError
+    seen.push([err.code, err.statement, err.results?.map((r) => [r.columns, r.rows, r.rowsAffected, typeof r.commit.batch])])
+  }
   return seen
 }
 
@@ -40,7 +48,8 @@ test('the same code gives the same answers embedded and over WebSocket', async (
     const remote = await connect(server.url)
     const overWire = await scenario(remote).finally(() => remote.close())
     assert.equal(overWire, embedded)
-    assert.equal(embedded, [70, ['TXN_ABORTED', true], ['id', 'balance'], [['alice', 70], ['bob', 30]], 1, [[105]]])
+    assert.equal(embedded, [70, ['TXN_ABORTED', true], ['id', 'balance'], [['alice', 70], ['bob', 30]], 1, [[105]],
+      ['UNKNOWN_TABLE', 2, [[[], [], 1, 'number'], [['n'], [[4]], 0, 'number']]]])
   } finally {
     await server?.kill()
     tmp.cleanup()

@@ -126,9 +126,17 @@ browserTest('console with the application token: SELECT and INSERT work, DROP TA
   const admin = await WsClient.connect(s.url, { headers: { Authorization: 'Bearer adm-t' } })
   await admin.ok('CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER);')
   const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  // Opened without a token: the sidebar says one is wanted and asks the server nothing it would refuse, so
+  // the page shows no error and its connection is not closed by the server.
+  await page.waitForFunction(() => Number((document.getElementById('schema-status') as PageElement).dataset.refreshes ?? '0') >= 1)
+  assert.match(await page.$eval('#schema-status', (e) => (e as PageElement).textContent ?? ''), /the server wants a token/)
+  assert.is(await page.$$eval('#results .error', (es) => es.length), 0, 'no UNAUTHORIZED box on opening the page')
+  assert.not.match(await page.$eval('#conn-status', (e) => (e as PageElement).textContent ?? ''), /disconnected/)
   await page.fill('#token', 'app-t')
   await page.click('#reconnect')
   await page.waitForFunction(() => /token accepted/.test((document.getElementById('conn-status') as PageElement).textContent ?? ''))
+  // With the token the catalog is read: the sidebar lists the table.
+  await page.waitForFunction(() => /1 table/.test((document.getElementById('schema-status') as PageElement).textContent ?? ''))
   await runSql(page, "INSERT INTO kv VALUES ('a', 1);\nSELECT k, v FROM kv;")
   const rows = await page.$$eval('#results .result', (boxes) => boxes.map((b) => [...b.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? ''))))
   assert.equal(rows[1], [['a', '1']])

@@ -96,4 +96,34 @@ test('after every failure the server still serves: a call and a query succeed', 
   if (r.ok) assert.equal(r.results[1]?.rows, [[11]])
 })
 
+test('a script failing at a later statement: the reply carries the results of the statements before it, which stay committed', async () => {
+  const c = client as WsClient
+  const r = await c.request({ op: 'sql', sql: [
+    'INSERT INTO t VALUES (500, 1);',
+    'SELECT v FROM t WHERE k = 500;',
+    'BEGIN; UPDATE t SET v = 2 WHERE k = 500; COMMIT;',
+    'CALL t.abort(1);',
+    'INSERT INTO t VALUES (501, 1);',
+  ].join('\n') })
+  assert.ok(!r.ok, JSON.stringify(r))
+  if (r.ok) return
+  assert.is(r.error.code, 'TXN_ABORTED')
+  assert.is(r.error.statement, 5)
+  assert.is(r.error.line, 4)
+  // INSERT, SELECT, BEGIN, UPDATE, COMMIT: one R each, as an ok reply would have them.
+  assert.is(r.results?.length, 5, JSON.stringify(r.results))
+  assert.is(r.results?.[0]?.rowsAffected, 1)
+  assert.equal(r.results?.[1]?.rows, [[1]])
+  assert.is(r.results?.[3]?.rowsAffected, 1)
+  const after = await c.request({ op: 'sql', sql: 'SELECT k, v FROM t WHERE k >= 500 ORDER BY k;' })
+  assert.ok(after.ok, JSON.stringify(after))
+  if (after.ok) assert.equal(after.results[0]?.rows, [[500, 2]], 'what ran before the failure committed; nothing after it ran')
+
+  // Nothing completed (the first statement failed, or the script did not parse): no `results` at all.
+  const first = await c.request({ op: 'sql', sql: 'CALL t.abort(1); SELECT 1;' })
+  assert.ok(!first.ok && first.results === undefined, JSON.stringify(first))
+  const unparsed = await c.request({ op: 'sql', sql: 'SELECT 1; SELEC 2;' })
+  assert.ok(!unparsed.ok && unparsed.error.code === 'SYNTAX_ERROR' && unparsed.results === undefined, JSON.stringify(unparsed))
+})
+
 test.run()

@@ -381,4 +381,22 @@ for (const [name, opts] of CONFIGS) {
   })
 }
 
+test('ExecuteOptions.completed: the results of the statements before a failure (a failed BEGIN … COMMIT adds none); on success, the array resolved', async () => {
+  await withDb({ memory: true, partitions: 2 }, async (db) => {
+    await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2;')
+    const completed: StatementResult[] = []
+    const script = 'INSERT INTO t VALUES (1, 1); SELECT v FROM t WHERE k = 1; BEGIN; INSERT INTO t VALUES (2, 2); INSERT INTO t VALUES (1, 9); COMMIT; SELECT 1;'
+    const err: unknown = await executeScript(db.sqlTarget(), script, [], { completed }).then(() => null, (e: unknown) => e)
+    assert.ok(err instanceof AcheronError && err.code === 'DUPLICATE_KEY' && err.statement === 4, String(err))
+    assert.is(completed.length, 2, JSON.stringify(completed))
+    assert.is(completed[0]?.rowsAffected, 1)
+    assert.equal(completed[1]?.rows, [[1]])
+    assert.equal((await db.query('SELECT k, v FROM t ORDER BY k')).rows, [[1, 1]], 'the transaction rolled back whole')
+    const all: StatementResult[] = []
+    const r = await executeScript(db.sqlTarget(), 'SELECT 1; SELECT 2;', [], { completed: all })
+    assert.is(r, all)
+    assert.is(all.length, 2)
+  })
+})
+
 test.run()

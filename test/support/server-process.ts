@@ -170,7 +170,8 @@ export interface WireResult {
 }
 export type Reply =
   | { id: number | null; ok: true; results: WireResult[] }
-  | { id: number | null; ok: false; error: WireError }
+  /** `results`: a script's statements that completed before the failure (only when there are any). */
+  | { id: number | null; ok: false; error: WireError; results?: WireResult[] }
 
 /** Thrown by `request` when the connection closes before the reply arrives. */
 export class ConnectionClosed extends Error {

@@ -1,17 +1,18 @@
 // The Acheron browser console: SQL over the WebSocket protocol of CONTRACT.md §4 at this page's own
-// origin, function upload, and live plots of GET /stats (docs/console-browser.md). An ES module: the
+// origin, function upload, and live plots of GET /stats/history (docs/console-browser.md). An ES module: the
 // build (scripts/build-console.js) bundles it and its imports, npm packages included, into
-// dist/console/console.js, which the server sends as /console.js.
+// dist/console/console.js, which the server sends as /console.js. The input side (editor, tabs, history,
+// schema sidebar, upload) is in workbench.js and upload.js.
+import { mountUpload } from './upload.js'
+import { mountWorkbench } from './workbench.js'
+
 const $ = (id) => document.getElementById(id)
-const sqlBox = $('sql')
 const runButton = $('run')
 const results = $('results')
 const runStatus = $('run-status')
 const connStatus = $('conn-status')
 const tokenInput = $('token')
 
-/** Points kept per plot series (two minutes at one poll a second). */
-const SERIES_POINTS_MAX = 120
 const STATS_POLL_MS = 1000
 const REQUEST_TIMEOUT_MS = 60_000
 
@@ -111,79 +112,20 @@ function reconnect() {
   ws = null
   opening = null
   void connection().catch(() => {})
-  void pollStats()
+  void statsPanel.poll()
 }
 $('reconnect').addEventListener('click', reconnect)
 tokenInput.addEventListener('change', reconnect)
 
 // ---- rendering results ---------------------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it. Drawing a reply: results.js.
+import { renderError, showReply } from './results.js'
 
 function el(tag, className, text) {
   const e = document.createElement(tag)
   if (className) e.className = className
   if (text !== undefined) e.textContent = text
   return e
-}
-
-function base64ToHex(b64) {
-  const bin = atob(b64)
-  let out = ''
-  for (let i = 0; i < bin.length; i++) out += bin.charCodeAt(i).toString(16).padStart(2, '0')
-  return out
-}
-
-/** A wire value (CONTRACT.md §4) as a table cell. */
-function cell(v) {
-  const td = el('td')
-  if (v === null || v === undefined) { td.className = 'null'; td.textContent = 'NULL'; return td }
-  if (typeof v === 'number') { td.className = 'num'; td.textContent = String(v); return td }
-  if (typeof v === 'object') {
-    if (typeof v.$int === 'string') { td.className = 'num'; td.textContent = v.$int; return td }
-    if (typeof v.$real === 'string') { td.className = 'num'; td.textContent = v.$real; return td }
-    if (typeof v.$blob === 'string') { td.textContent = `X'${base64ToHex(v.$blob)}'`; return td }
-    td.textContent = JSON.stringify(v)
-    return td
-  }
-  td.textContent = String(v)
-  return td
-}
-
-function commitText(c) {
-  return c && typeof c.batch === 'number' ? (c.seq < 0 ? `as of batch ${c.batch} (not a transaction)` : `commit ${c.batch}.${c.seq}`) : ''
-}
-
-function renderResult(r, title) {
-  const box = el('div', 'result')
-  box.appendChild(el('div', 'title', title))
-  if (r.columns.length > 0) {
-    const table = el('table', 'rows')
-    const head = table.createTHead().insertRow()
-    for (const c of r.columns) head.appendChild(el('th', '', c))
-    const body = table.createTBody()
-    for (const row of r.rows) {
-      const tr = body.insertRow()
-      for (const v of row) tr.appendChild(cell(v))
-    }
-    box.appendChild(table)
-  }
-  const meta = [`rowsAffected ${r.rowsAffected}`, commitText(r.commit)]
-  if (r.columns.length > 0) meta.unshift(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}`)
-  box.appendChild(el('div', 'meta', meta.filter(Boolean).join(' · ')))
-  return box
-}
-
-function renderError(e, statements) {
-  const box = el('div', 'error')
-  box.appendChild(el('span', 'code', e.code))
-  box.appendChild(el('span', 'message', e.message))
-  if (typeof e.line === 'number') {
-    const at = `line ${e.line}, column ${e.column}` + (typeof e.statement === 'number' ? ` (statement ${e.statement + 1})` : '')
-    box.appendChild(el('span', 'position', at))
-    const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
-    if (text) box.appendChild(el('span', 'position', text.length > 200 ? text.slice(0, 200) + '…' : text))
-  }
-  if (e.commit) box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
-  return box
 }
 
 function showUnsolicited(error) {
@@ -225,16 +167,20 @@ async function runSql(script, label) {
     const reply = await request({ op: 'sql', sql: script })
     const ms = (performance.now() - started).toFixed(1)
     const statements = label === undefined ? splitStatements(script) : [label]
+    const { shown, renderMs } = showReply(results, reply, statements)
+    const n = `${shown} statement${shown === 1 ? '' : 's'}`
+    const drawn = ` · drawn in ${renderMs.toFixed(1)} ms`
+    results.dataset.renderMs = renderMs.toFixed(1)
     if (reply.ok) {
-      reply.results.forEach((r, i) => results.appendChild(renderResult(r, statements[i] ?? `statement ${i + 1}`)))
-      runStatus.textContent = `${reply.results.length} statement${reply.results.length === 1 ? '' : 's'} in ${ms} ms`
+      runStatus.textContent = `${n} in ${ms} ms${drawn}`
     } else {
-      results.appendChild(renderError(reply.error, statements))
-      runStatus.textContent = `failed after ${ms} ms`
+      runStatus.textContent = `${shown > 0 ? `${n} ran, then ` : ''}failed after ${ms} ms${drawn}`
     }
+    return reply
   } catch (err) {
     results.appendChild(renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
     runStatus.textContent = ''
+    return null
   } finally {
     runButton.disabled = false
     // Counts finished runs (tests wait on it).
@@ -242,170 +188,19 @@ async function runSql(script, label) {
   }
 }
 
-function run() {
-  const selected = sqlBox.value.slice(sqlBox.selectionStart, sqlBox.selectionEnd)
-  const script = selected.trim() !== '' ? selected : sqlBox.value
-  if (script.trim() === '') return
-  void runSql(script)
-}
+const workbench = mountWorkbench({ $, request, runSql })
+runButton.addEventListener('click', () => workbench.run())
 
-runButton.addEventListener('click', run)
-sqlBox.addEventListener('keydown', (e) => {
-  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-    e.preventDefault()
-    run()
-  }
+mountUpload({
+  $,
+  runSql,
+  problem: (message) => results.replaceChildren(renderError({ code: 'SYNTAX_ERROR', message })),
+  registered: () => { void workbench.refreshCatalog() },
 })
 
-// ---- function upload -----------------------------------------------------------------------
+// ---- stats and plots (stats-panel.js) -------------------------------------------------------
+// Imports are hoisted; this one sits with the section that uses it.
+import { startStatsPanel } from './stats-panel.js'
 
-function bytesToBase64(bytes) {
-  let bin = ''
-  const CHUNK = 0x8000
-  for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK))
-  return btoa(bin)
-}
-
-function sqlText(s) {
-  return "'" + s.replace(/'/g, "''") + "'"
-}
-
-$('upload').addEventListener('click', async () => {
-  const file = $('wasm-file').files[0]
-  const name = $('fn-name').value.trim()
-  const exportName = $('fn-export').value.trim()
-  const fuel = $('fn-fuel').value.trim()
-  const problem = file === undefined ? 'choose a .wasm file'
-    : !/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'name the function as table.function'
-    : fuel !== '' && !/^[1-9][0-9]*$/.test(fuel) ? 'fuel is a positive integer'
-    : null
-  if (problem !== null) {
-    results.replaceChildren(renderError({ code: 'SYNTAX_ERROR', message: problem }))
-    return
-  }
-  const bytes = new Uint8Array(await file.arrayBuffer())
-  const sql = `CREATE ${$('fn-replace').checked ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 '${bytesToBase64(bytes)}'`
-    + (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '')
-    + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
-    + ';'
-  const label = `CREATE ${$('fn-replace').checked ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 '…' (${file.name}, ${bytes.length} bytes)`
-    + (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '') + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
-  await runSql(sql, label)
-})
-
-// ---- stats and plots -----------------------------------------------------------------------
-
-const series = {
-  committed: [], aborted: [], p50: [], p99: [],
-}
-let polls = 0
-
-function push(list, v) {
-  list.push(typeof v === 'number' && Number.isFinite(v) ? v : 0)
-  if (list.length > SERIES_POINTS_MAX) list.shift()
-}
-
-function renderStatsTable(stats) {
-  const body = $('stats').tBodies[0]
-  body.replaceChildren()
-  for (const [name, value] of Object.entries(stats)) {
-    const tr = body.insertRow()
-    tr.appendChild(el('td', 'metric', name))
-    const td = el('td', 'value', String(value))
-    td.dataset.metric = name
-    tr.appendChild(td)
-  }
-}
-
-function niceMax(v) {
-  if (!(v > 0)) return 1
-  const p = 10 ** Math.floor(Math.log10(v))
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p
-  return 10 * p
-}
-
-/** A line plot drawn by hand: y axis from 0 to a round maximum, one line per series, a legend. */
-function plot(canvas, lines, unit) {
-  const ratio = window.devicePixelRatio || 1
-  const w = canvas.clientWidth || canvas.width
-  const h = canvas.clientHeight || canvas.height
-  if (canvas.width !== Math.round(w * ratio)) canvas.width = Math.round(w * ratio)
-  if (canvas.height !== Math.round(h * ratio)) canvas.height = Math.round(h * ratio)
-  const g = canvas.getContext('2d')
-  g.setTransform(ratio, 0, 0, ratio, 0, 0)
-  g.clearRect(0, 0, w, h)
-  const left = 46, right = 8, top = 18, bottom = 16
-  const pw = w - left - right, ph = h - top - bottom
-  const max = niceMax(Math.max(0, ...lines.flatMap((l) => l.values)))
-  g.font = '10px system-ui, sans-serif'
-  g.strokeStyle = '#e4e7ec'
-  g.fillStyle = '#667085'
-  g.lineWidth = 1
-  for (let i = 0; i <= 4; i++) {
-    const y = top + ph - (ph * i) / 4
-    g.beginPath(); g.moveTo(left, y); g.lineTo(left + pw, y); g.stroke()
-    const label = (max * i) / 4
-    g.fillText(label >= 1000 ? `${(label / 1000).toFixed(label % 1000 === 0 ? 0 : 1)}k` : String(+label.toFixed(2)), 4, y + 3)
-  }
-  g.fillText(`last ${SERIES_POINTS_MAX} s`, left, h - 3)
-  let lx = left
-  for (const line of lines) {
-    g.strokeStyle = line.color
-    g.lineWidth = 1.5
-    g.beginPath()
-    const n = line.values.length
-    line.values.forEach((v, i) => {
-      const x = left + pw - ((n - 1 - i) * pw) / (SERIES_POINTS_MAX - 1)
-      const y = top + ph - (Math.min(v, max) / max) * ph
-      if (i === 0) g.moveTo(x, y); else g.lineTo(x, y)
-    })
-    g.stroke()
-    const last = n > 0 ? line.values[n - 1] : 0
-    const text = `${line.name} ${+last.toFixed(2)}${unit}`
-    g.fillStyle = line.color
-    g.fillRect(lx, 6, 8, 8)
-    g.fillStyle = '#1d2330'
-    g.fillText(text, lx + 11, 13)
-    lx += g.measureText(text).width + 24
-  }
-}
-
-function drawPlots() {
-  plot($('plot-throughput'), [
-    { name: 'committed', color: '#2f5fd0', values: series.committed },
-    { name: 'aborted', color: '#b42318', values: series.aborted },
-  ], '/s')
-  plot($('plot-latency'), [
-    { name: 'p50', color: '#067647', values: series.p50 },
-    { name: 'p99', color: '#dc6803', values: series.p99 },
-  ], ' ms')
-}
-
-async function pollStats() {
-  const headers = token() === '' ? {} : { authorization: `Bearer ${token()}` }
-  try {
-    const res = await fetch('/stats', { headers, cache: 'no-store' })
-    if (!res.ok) {
-      $('stats-status').textContent = res.status === 401 ? 'unauthorized: enter the token' : `HTTP ${res.status}`
-      return
-    }
-    const stats = await res.json()
-    polls++
-    push(series.committed, stats.committed_per_s)
-    push(series.aborted, stats.aborted_per_s)
-    push(series.p50, stats.latency_p50_ms)
-    push(series.p99, stats.latency_p99_ms)
-    renderStatsTable(stats)
-    drawPlots()
-    const status = $('stats-status')
-    status.textContent = `updated ${new Date().toLocaleTimeString()}`
-    status.dataset.polls = String(polls)
-  } catch (err) {
-    $('stats-status').textContent = `unreachable (${err instanceof Error ? err.message : String(err)})`
-  }
-}
-
-drawPlots()
-void pollStats()
-setInterval(() => { void pollStats() }, STATS_POLL_MS)
+const statsPanel = startStatsPanel({ token, pollMs: STATS_POLL_MS })
 void connection().catch(() => {})

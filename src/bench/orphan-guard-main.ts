@@ -1,0 +1,37 @@
+// The orphan guard's process (orphan-guard.ts): collects actions from stdin until it closes, then does
+// those not marked done, newest first. SIGINT and SIGTERM are ignored so that it outlives the bench.
+import { rmSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { GuardMessage, OrphanAction } from './orphan-guard.js'
+import { stopPgClusterSync } from './pg-cluster.js'
+
+process.on('SIGINT', () => {})
+process.on('SIGTERM', () => {})
+
+const pending = new Map<number, OrphanAction>()
+
+function undo(a: OrphanAction): void {
+  try {
+    if (a.op === 'kill') process.kill(a.pid, 'SIGKILL')
+    else if (a.op === 'postgres') stopPgClusterSync(a.dir)
+    else rmSync(a.path, { recursive: true, force: true })
+  } catch {
+    // Already gone.
+  }
+}
+
+const lines = createInterface({ input: process.stdin })
+lines.on('line', (line) => {
+  let m: GuardMessage
+  try {
+    m = JSON.parse(line) as GuardMessage
+  } catch {
+    return
+  }
+  if (m.op === 'done') pending.delete(m.id)
+  else pending.set(m.id, m)
+})
+lines.on('close', () => {
+  for (const id of [...pending.keys()].sort((a, b) => b - a)) undo(pending.get(id) as OrphanAction)
+  process.exit(0)
+})

@@ -1,0 +1,62 @@
+// Query history: the scripts this browser ran against this origin, newest first, kept in localStorage
+// and bounded. Recalling one puts it back in the editor.
+
+/** Entries kept; the oldest goes when a new one comes. */
+export const HISTORY_ENTRIES_MAX = 200
+/** A longer script runs, but is not kept (localStorage holds a few MiB per origin). */
+export const HISTORY_SCRIPT_CHARS_MAX = 20_000
+const STORAGE_KEY = 'acheron.console.history.v1'
+
+function load(storage) {
+  try {
+    const list = JSON.parse(storage.getItem(STORAGE_KEY) ?? '[]')
+    return Array.isArray(list) ? list.filter((e) => typeof e?.sql === 'string').slice(0, HISTORY_ENTRIES_MAX) : []
+  } catch {
+    return []
+  }
+}
+
+export function createHistory(storage = window.localStorage) {
+  let entries = load(storage)
+  const save = () => {
+    try {
+      storage.setItem(STORAGE_KEY, JSON.stringify(entries))
+    } catch {
+      // Storage full or disabled: the history lives on in this page only.
+    }
+  }
+  return {
+    entries: () => entries,
+    /** Records a run; the same script run again moves to the top instead of appearing twice. */
+    add(sql, ok) {
+      if (sql.length > HISTORY_SCRIPT_CHARS_MAX || sql.trim() === '') return
+      entries = [{ sql, ok, at: new Date().toISOString() }, ...entries.filter((e) => e.sql !== sql)].slice(0, HISTORY_ENTRIES_MAX)
+      save()
+    },
+    clear() {
+      entries = []
+      save()
+    },
+  }
+}
+
+/** Renders the history into `list` (an <ol>); clicking an entry calls `recall(sql)`. */
+export function renderHistory(list, entries, recall) {
+  list.replaceChildren()
+  for (const e of entries) {
+    const li = document.createElement('li')
+    li.className = e.ok ? 'ok' : 'failed'
+    const button = document.createElement('button')
+    button.type = 'button'
+    button.className = 'recall'
+    const firstLine = e.sql.trim().split('\n')[0]
+    button.textContent = firstLine.length > 80 ? firstLine.slice(0, 80) + '…' : firstLine
+    button.title = e.sql
+    button.addEventListener('click', () => recall(e.sql))
+    const when = document.createElement('time')
+    when.dateTime = e.at
+    when.textContent = new Date(e.at).toLocaleTimeString()
+    li.append(button, when)
+    list.appendChild(li)
+  }
+}

@@ -1,0 +1,143 @@
+// A result's rows as a virtualised grid: only the rows in view (plus an overscan) are in the DOM, so a
+// 100,000-row result costs the page a few dozen <tr>, not 100,000. Every row has the same height; a
+// sizer as tall as all the rows gives the scroll container its full scroll range, and the table of the
+// rendered window is placed at its rows' offset inside it. The header sticks to the top; a wide result
+// scrolls sideways inside its own container instead of widening the page.
+import { isNumeric, valueText } from './wire-values.js'
+
+/** Height of every row and of the header, in CSS pixels (console.css sets the same on .grid th/td). */
+export const GRID_ROW_PX = 22
+/** Height of the scroll container at most; a shorter result takes only its own height. */
+export const GRID_VIEWPORT_PX = 440
+/** Rows rendered above and below the visible ones, so a scroll step shows rows already there. */
+export const GRID_OVERSCAN_ROWS = 20
+/** Rows in the DOM at most, whatever the viewport: the bound the tests check. */
+export const GRID_ROWS_RENDERED_MAX = 200
+/** Rows sampled to size the columns: the first and last ones and an even spread between (ids grow, say). */
+const COLUMN_SAMPLE_ROWS = 1500
+/** Column widths, in characters of the monospace font. */
+const COLUMN_CH_MIN = 4
+const COLUMN_CH_MAX = 48
+/** Characters of a value put in a cell; the cell's title carries up to CELL_TITLE_CHARS_MAX. */
+const CELL_TEXT_CHARS_MAX = 500
+const CELL_TITLE_CHARS_MAX = 10_000
+/** Horizontal padding plus border of a cell, in px (console.css: padding 0 6px, border 1px). */
+const CELL_EXTRA_PX = 13
+
+function el(tag, className, text) {
+  const e = document.createElement(tag)
+  if (className) e.className = className
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+/** Per column: its width in characters and whether its sampled values are all numbers. */
+function sampleRows(count) {
+  if (count <= COLUMN_SAMPLE_ROWS) return Array.from({ length: count }, (_, i) => i)
+  const third = Math.floor(COLUMN_SAMPLE_ROWS / 3)
+  const picked = []
+  for (let i = 0; i < third; i++) picked.push(i, count - 1 - i, Math.floor((i * count) / third))
+  return picked
+}
+
+function measureColumns(columns, rows) {
+  const sample = sampleRows(rows.length)
+  return columns.map((name, j) => {
+    let chars = String(name).length
+    let numeric = true
+    let seen = 0
+    for (const i of sample) {
+      const v = rows[i][j]
+      if (v === null || v === undefined) { chars = Math.max(chars, 4); continue }
+      seen++
+      if (!isNumeric(v)) numeric = false
+      // Text lengths without building BLOB hex: base64 of n bytes is 4n/3 characters, hex 2n + 3.
+      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v).length
+      if (len > chars) chars = len
+    }
+    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
+  })
+}
+
+/** One cell: NULL as a styled marker (class null), the text 'NULL' as plain text; long values cut, in full in the title. */
+function cell(v, column) {
+  const td = document.createElement('td')
+  if (v === null || v === undefined) {
+    td.className = 'null'
+    td.appendChild(el('span', 'null-mark', 'NULL'))
+    return td
+  }
+  if (isNumeric(v)) td.className = 'num'
+  const text = valueText(v)
+  td.textContent = text.length > CELL_TEXT_CHARS_MAX ? text.slice(0, CELL_TEXT_CHARS_MAX) + '…' : text
+  if (text.length > column.ch || text.includes('\n')) {
+    td.title = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
+  }
+  return td
+}
+
+/**
+ * The grid of `columns` × `rows` (wire values). Returns the element and `refresh()`, which renders the
+ * window again (after the grid was hidden and shown, or resized).
+ */
+export function createGrid(columns, rows) {
+  const measured = measureColumns(columns, rows)
+  const scroller = el('div', 'grid-scroll')
+  scroller.style.maxHeight = `${GRID_VIEWPORT_PX}px`
+  // Focusable, so arrow keys, Page Up/Down, Home and End scroll the rows.
+  scroller.tabIndex = 0
+  const sizer = el('div', 'grid-sizer')
+  sizer.style.height = `${GRID_ROW_PX * (rows.length + 1)}px`
+  const table = el('table', 'rows grid')
+  const width = measured.reduce((sum, c) => sum + c.ch, 0)
+  table.style.width = `calc(${width}ch + ${CELL_EXTRA_PX * measured.length}px)`
+  table.setAttribute('aria-rowcount', String(rows.length + 1))
+  const colgroup = el('colgroup')
+  for (const c of measured) {
+    const col = el('col')
+    col.style.width = `calc(${c.ch}ch + ${CELL_EXTRA_PX}px)`
+    colgroup.appendChild(col)
+  }
+  table.appendChild(colgroup)
+  const head = table.createTHead().insertRow()
+  head.setAttribute('aria-rowindex', '1')
+  columns.forEach((name, j) => {
+    const th = el('th', measured[j].numeric ? 'num' : '', name)
+    th.title = name
+    head.appendChild(th)
+  })
+  const body = table.createTBody()
+  sizer.appendChild(table)
+  scroller.appendChild(sizer)
+
+  let shown = { start: -1, end: -1 }
+  function render() {
+    const viewport = scroller.clientHeight > 0 ? scroller.clientHeight : GRID_VIEWPORT_PX
+    const top = scroller.scrollTop
+    const first = Math.floor(Math.max(0, top - GRID_ROW_PX) / GRID_ROW_PX)
+    const start = Math.max(0, first - GRID_OVERSCAN_ROWS)
+    const end = Math.min(rows.length, start + GRID_ROWS_RENDERED_MAX, Math.ceil((top + viewport) / GRID_ROW_PX) + GRID_OVERSCAN_ROWS)
+    if (start === shown.start && end === shown.end) return
+    shown = { start, end }
+    const trs = []
+    for (let i = start; i < end; i++) {
+      const tr = document.createElement('tr')
+      tr.setAttribute('aria-rowindex', String(i + 2))
+      const row = rows[i]
+      for (let j = 0; j < columns.length; j++) tr.appendChild(cell(row[j], measured[j]))
+      trs.push(tr)
+    }
+    body.replaceChildren(...trs)
+    // The window's first row sits where row `start` belongs: below the header, start rows down.
+    table.style.top = `${start * GRID_ROW_PX}px`
+  }
+
+  let queued = false
+  scroller.addEventListener('scroll', () => {
+    if (queued) return
+    queued = true
+    requestAnimationFrame(() => { queued = false; render() })
+  }, { passive: true })
+  render()
+  return { element: scroller, refresh: () => { shown = { start: -1, end: -1 }; render() } }
+}

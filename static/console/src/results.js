@@ -1,0 +1,92 @@
+// The output side of the console: a reply to {"op":"sql"} drawn as one box per statement — its title,
+// its rows in a virtualised grid (or, for EXPLAIN CALL, the call tree with the grid one click away),
+// CSV/JSON export, rowsAffected and the commit position — and, when the script failed, the results of
+// the statements before the failure (the reply's `results`, docs/protocol.md) followed by the error.
+import { download, toCsv, toJson } from './export.js'
+import { isTrace, renderTraceTree } from './explain-tree.js'
+import { createGrid } from './result-grid.js'
+import { commitText } from './wire-values.js'
+
+/** Characters of a failed statement's text shown under the error. */
+const ERROR_STATEMENT_CHARS_MAX = 200
+/** Characters of a statement's text shown as its result's title (a bulk INSERT can be megabytes). */
+const TITLE_CHARS_MAX = 600
+
+function el(tag, className, text) {
+  const e = document.createElement(tag)
+  if (className) e.className = className
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+function button(className, text, title, onClick) {
+  const b = el('button', `tool ${className}`, text)
+  b.type = 'button'
+  b.title = title
+  b.addEventListener('click', onClick)
+  return b
+}
+
+/** One statement's result R; `index` (0-based) names the export files. */
+export function renderResult(r, title, index = 0) {
+  const box = el('div', 'result')
+  box.dataset.rows = String(r.rows.length)
+  const heading = el('div', 'title', title.length > TITLE_CHARS_MAX ? `${title.slice(0, TITLE_CHARS_MAX)}… (${title.length} characters)` : title)
+  box.appendChild(heading)
+  if (r.columns.length > 0) {
+    const tools = el('div', 'tools')
+    const name = `acheron-result-${index + 1}`
+    tools.appendChild(button('export-csv', 'CSV', 'Download these rows as CSV (RFC 4180)', () => download(`${name}.csv`, toCsv(r.columns, r.rows), 'text/csv')))
+    tools.appendChild(button('export-json', 'JSON', 'Download this result as JSON (values as on the wire)', () => download(`${name}.json`, toJson(r), 'application/json')))
+    const grid = createGrid(r.columns, r.rows)
+    box.appendChild(tools)
+    if (isTrace(r.columns)) {
+      // A trace: the call tree first; the flat rows (the grid) one click away.
+      const tree = renderTraceTree(r.rows)
+      grid.element.hidden = true
+      const toggle = button('view-toggle', 'grid', 'Show the trace as rows / as the call tree', () => {
+        const showGrid = grid.element.hidden
+        grid.element.hidden = !showGrid
+        tree.hidden = showGrid
+        toggle.textContent = showGrid ? 'tree' : 'grid'
+        if (showGrid) grid.refresh()
+      })
+      tools.prepend(toggle)
+      box.appendChild(tree)
+    }
+    box.appendChild(grid.element)
+  }
+  const meta = [`rowsAffected ${r.rowsAffected}`, commitText(r.commit)]
+  if (r.columns.length > 0) meta.unshift(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}`)
+  box.appendChild(el('div', 'meta', meta.filter(Boolean).join(' · ')))
+  return box
+}
+
+/** An error: its code, message, position (line, column, statement and that statement's text) and commit. */
+export function renderError(e, statements) {
+  const box = el('div', 'error')
+  box.appendChild(el('span', 'code', e.code))
+  box.appendChild(el('span', 'message', e.message))
+  if (typeof e.line === 'number') {
+    const at = `line ${e.line}, column ${e.column}` + (typeof e.statement === 'number' ? ` (statement ${e.statement + 1})` : '')
+    box.appendChild(el('span', 'position', at))
+    const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
+    if (text) box.appendChild(el('span', 'position', text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text))
+  }
+  if (e.commit) box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
+  return box
+}
+
+/**
+ * A reply drawn into `container` (emptied first): every statement's result, and after a failure the
+ * results that came before it, then the error. `statements` titles them. Returns how many results were
+ * shown, whether it failed, and how long the drawing took (ms).
+ */
+export function showReply(container, reply, statements) {
+  const started = performance.now()
+  const results = Array.isArray(reply.results) ? reply.results : []
+  const boxes = results.map((r, i) => renderResult(r, statements[i] ?? `statement ${i + 1}`, i))
+  if (!reply.ok) boxes.push(renderError(reply.error ?? { code: 'INTERNAL', message: 'a failure without an error' }, statements))
+  container.replaceChildren(...boxes)
+  return { shown: results.length, failed: !reply.ok, renderMs: performance.now() - started }
+}

@@ -1,0 +1,115 @@
+// The console's statistics panel (docs/console-browser.md, "Live plots"): on open it loads the server's
+// history (GET /stats/history), then every second asks for the samples newer than its last one and for
+// GET /stats, draws the plots (plots.js) and fills the metric table. Its elements are found by id:
+// plot-throughput, plot-aborts, plot-latency, stats (a table), stats-status; a missing plot is skipped.
+import { drawTimePlot, emptyHistory, mergeHistory, newestT, plotLines, renderLegend, timeWindow } from './plots.js'
+
+/** A plot spans at least a minute (a fresh server's first points do not fill the width). */
+const PLOT_SPAN_MIN_MS = 60_000
+const PLOTS = [
+  { id: 'plot-throughput', lines: 'throughput', unit: '/s', stacked: false, empty: '' },
+  { id: 'plot-aborts', lines: 'aborts', unit: '/s', stacked: true, empty: 'no aborts in view' },
+  { id: 'plot-latency', lines: 'latency', unit: ' ms', stacked: false, empty: '' },
+]
+
+const $ = (id) => document.getElementById(id)
+
+function el(tag, className, text) {
+  const e = document.createElement(tag)
+  if (className) e.className = className
+  if (text !== undefined) e.textContent = text
+  return e
+}
+
+function renderStatsTable(stats) {
+  const body = $('stats').tBodies[0]
+  body.replaceChildren()
+  for (const [name, value] of Object.entries(stats)) {
+    const tr = body.insertRow()
+    tr.appendChild(el('td', 'metric', name))
+    const td = el('td', 'value', String(value))
+    td.dataset.metric = name
+    tr.appendChild(td)
+  }
+}
+
+/** The legend list under a canvas, made on first use. */
+function legendOf(canvas) {
+  const next = canvas.nextElementSibling
+  if (next !== null && next.classList.contains('legend')) return next
+  const legend = el('ul', 'legend')
+  canvas.after(legend)
+  return legend
+}
+
+function problem(res) {
+  return res.status === 401 ? 'unauthorized: enter the token' : `HTTP ${res.status}`
+}
+
+/**
+ * Starts the panel: draws the empty plots, polls now and every `pollMs`. `token()` is the token field's
+ * value ('' for none), sent as `Authorization: Bearer`. Returns `poll`, to poll at once (a new token).
+ */
+export function startStatsPanel({ token, pollMs }) {
+  /** The server's samples, kept as it does: at most its samples_max. */
+  let history = emptyHistory()
+  let shape = { samplesMax: 600, intervalMs: 1000 }
+  let loads = 0
+  let polls = 0
+  let polling = false
+
+  function drawPlots() {
+    const lines = plotLines(history)
+    const span = timeWindow(history.t, PLOT_SPAN_MIN_MS, shape.samplesMax * shape.intervalMs)
+    for (const p of PLOTS) {
+      const canvas = $(p.id)
+      if (canvas === null) continue
+      drawTimePlot(canvas, {
+        t: history.t, lines: lines[p.lines], window: span, stacked: p.stacked,
+        tzOffsetMin: new Date().getTimezoneOffset(), ratio: window.devicePixelRatio || 1,
+      })
+      renderLegend(legendOf(canvas), lines[p.lines], p.unit, p.empty)
+    }
+  }
+
+  /** /stats for the table, and the samples of /stats/history since the newest the page has (all at first). */
+  async function poll() {
+    // One poll at a time: two with the same `since` would bring the same samples twice.
+    if (polling) return
+    polling = true
+    const t = token()
+    const headers = t === '' ? {} : { authorization: `Bearer ${t}` }
+    const status = $('stats-status')
+    try {
+      const since = newestT(history)
+      const [now, past] = await Promise.all([
+        fetch('/stats', { headers, cache: 'no-store' }),
+        fetch(since === null ? '/stats/history' : `/stats/history?since=${since}`, { headers, cache: 'no-store' }),
+      ])
+      if (!now.ok || !past.ok) {
+        status.textContent = problem(now.ok ? past : now)
+        return
+      }
+      const [stats, reply] = await Promise.all([now.json(), past.json()])
+      shape = { samplesMax: reply.samples_max, intervalMs: reply.interval_ms }
+      history = mergeHistory(history, reply, shape.samplesMax)
+      const first = $('plot-throughput')
+      // What the first load brought: after a reload, the minutes the server kept (tests read it).
+      if (loads++ === 0 && first !== null) first.dataset.loaded = String(history.t.length)
+      polls++
+      renderStatsTable(stats)
+      drawPlots()
+      status.textContent = `updated ${new Date().toLocaleTimeString()}`
+      status.dataset.polls = String(polls)
+    } catch (err) {
+      status.textContent = `unreachable (${err instanceof Error ? err.message : String(err)})`
+    } finally {
+      polling = false
+    }
+  }
+
+  drawPlots()
+  void poll()
+  setInterval(() => { void poll() }, pollMs)
+  return { poll }
+}

@@ -1,0 +1,113 @@
+// The input side of the console, put together: the editor with its tabs, the query history and the
+// schema sidebar, all fed by the catalog, which the page reads again after every script that may have
+// changed it. main.js owns the connection and the results; it hands this module `request` and `runSql`.
+import { changesCatalog, readCatalog } from './catalog.js'
+import { createEditor } from './editor.js'
+import { createHistory, renderHistory } from './history.js'
+import { renderSchema } from './schema.js'
+import { mountTabs } from './tabs.js'
+
+const TOKEN_WANTED = 'catalog not read: the server wants a token (enter it, then Connect)'
+
+/**
+ * `request(body)` sends one WebSocket request and resolves with its reply; `runSql(script)` runs a script
+ * and shows its results, resolving with the reply (null when there was none).
+ */
+export function mountWorkbench({ $, request, runSql }) {
+  const history = createHistory()
+  const historyList = $('history-list')
+  const schemaStatus = $('schema-status')
+  let tabs = null
+  const editor = createEditor({
+    parent: $('sql'),
+    onRun: (sent) => { void run(sent) },
+    onChange: (doc) => tabs?.changed(doc),
+  })
+  tabs = mountTabs({ bar: $('tabs'), editor })
+
+  const showHistory = () => {
+    renderHistory(historyList, history.entries(), (sql) => editor.replaceAll(sql))
+    $('history-count').textContent = String(history.entries().length)
+  }
+  showHistory()
+  $('history-clear').addEventListener('click', () => { history.clear(); showHistory() })
+
+  async function run(sent) {
+    if (sent.text.trim() === '') return
+    editor.clearErrors()
+    const doc = editor.view.state.doc
+    const reply = await runSql(sent.text)
+    history.add(sent.text, reply?.ok === true)
+    showHistory()
+    // The marker goes where the error is only while the text is still the one that ran (same tab, unedited).
+    if (reply !== null && reply.ok === false && editor.view.state.doc === doc) editor.markError(reply.error, sent)
+    if (changesCatalog(sent.text)) await refreshCatalog()
+  }
+
+  // ---- the catalog: one refresh at a time; a request during one runs once more after it.
+  let refreshing = null
+  let again = false
+  let statements = 0
+  let refreshes = 0
+  /**
+   * Without a token, first asks /stats whether the server wants one (401): then the catalog is not asked
+   * for at all, since a refused request makes the server close the connection and the page would greet
+   * the user with an UNAUTHORIZED error they did nothing to cause.
+   */
+  async function tokenMissing() {
+    if ($('token').value.trim() !== '') return false
+    try {
+      return (await fetch('/stats', { method: 'HEAD', cache: 'no-store' })).status === 401
+    } catch {
+      return false
+    }
+  }
+  async function refreshOnce() {
+    schemaStatus.textContent = 'reading the catalog…'
+    try {
+      if (await tokenMissing()) {
+        schemaStatus.textContent = TOKEN_WANTED
+        return
+      }
+      const catalog = await readCatalog(request)
+      statements += catalog.statements
+      editor.setCatalog(catalog)
+      renderSchema({ tablesList: $('schema-tables'), functionsList: $('schema-functions') }, catalog, (name) => editor.insert(name))
+      const count = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`
+      schemaStatus.textContent = `${count(catalog.tables.length, 'table')}, ${count(catalog.functions.length, 'function')}` + (catalog.truncated ? ' (some without columns)' : '')
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      schemaStatus.textContent = /UNAUTHORIZED/.test(message) ? TOKEN_WANTED : `catalog not read: ${message}`
+    } finally {
+      refreshes++
+      // For tests and the curious: how often the page read the catalog, and how many statements that took
+      // (each is a read the server counts in its transaction totals).
+      schemaStatus.dataset.refreshes = String(refreshes)
+      schemaStatus.dataset.statements = String(statements)
+    }
+  }
+  function refreshCatalog() {
+    if (refreshing !== null) {
+      again = true
+      return refreshing
+    }
+    refreshing = (async () => {
+      do {
+        again = false
+        await refreshOnce()
+      } while (again)
+      refreshing = null
+    })()
+    return refreshing
+  }
+  $('schema-refresh').addEventListener('click', () => { void refreshCatalog() })
+  // A new token opens a new connection (main.js); the catalog may only now be readable.
+  $('reconnect').addEventListener('click', () => { void refreshCatalog() })
+  $('token').addEventListener('change', () => { void refreshCatalog() })
+  void refreshCatalog()
+
+  return {
+    run: () => editor.run(),
+    refreshCatalog,
+  }
+}

@@ -1,0 +1,374 @@
+// The console's input side in headless Chromium, as a person uses it: the CodeMirror editor (highlighting,
+// completion from the catalog, Ctrl-Enter on the selection, an error marker where the server says the
+// error is), the schema sidebar (lists, click inserts), function upload with the module's exports as
+// checkboxes, the query history and the tabs (they survive a reload). All of it under the page's strict
+// CSP, which must log no violation. Screenshots for a person go to dist/screenshots/editor-*.png.
+import { mkdirSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
+import { startServer, type ServerProcess } from '../support/server-process.js'
+
+// Functions passed to page.$eval / evaluate run in the browser; this project compiles without the DOM
+// library, so their few DOM names are declared here, loosely, for this file only.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type PageElement = any
+declare const document: PageElement
+declare const localStorage: PageElement
+declare function getComputedStyle(e: PageElement): PageElement
+
+const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
+const LOGS_WASM = fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url))
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url))
+/** The page's HISTORY_ENTRIES_MAX (static/console/src/history.js). */
+const HISTORY_ENTRIES_MAX = 200
+
+interface Opened { page: Page; problems: string[] }
+
+async function openConsole(browser: Browser, server: ServerProcess): Promise<Opened> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  // Chromium logs every CSP refusal (a <style> element, a data: image, an inline script) as a console error.
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text().slice(0, 300)}`) })
+  const origin = `http://${server.host}:${server.port}`
+  page.on('request', (r) => { if (!r.url().startsWith(origin)) problems.push(`request outside the server: ${r.url()}`) })
+  await load(page, server)
+  return { page, problems }
+}
+
+async function load(page: Page, server: ServerProcess): Promise<void> {
+  const response = await page.goto(`http://${server.host}:${server.port}/`)
+  assert.ok(response !== null && response.ok())
+  assert.match(response!.headers()['content-security-policy'] ?? '', /style-src 'self';/)
+  await page.waitForFunction(() => document.getElementById('conn-status').dataset.state === 'open')
+  await catalogRead(page, 0)
+}
+
+async function refreshes(page: Page): Promise<number> {
+  return Number(await page.$eval('#schema-status', (e) => (e as PageElement).dataset.refreshes ?? '0'))
+}
+
+async function catalogRead(page: Page, after: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.getElementById('schema-status').dataset.refreshes ?? '0') > n, after)
+}
+
+async function runs(page: Page): Promise<number> {
+  return Number(await page.$eval('#results', (e) => (e as PageElement).dataset.runs ?? '0'))
+}
+
+async function waitForRun(page: Page, before: number): Promise<void> {
+  await page.waitForFunction((n) => Number(document.getElementById('results').dataset.runs ?? '0') > n, before)
+}
+
+/** Replaces the editor's text by typing, as a person would. */
+async function type(page: Page, text: string): Promise<void> {
+  await page.click('#sql')
+  await page.keyboard.press('Control+A')
+  await page.keyboard.press('Delete')
+  await page.keyboard.type(text)
+  await page.keyboard.press('Escape') // closes a completion popup left open by the last word
+}
+
+/** Types a script and runs it with Ctrl-Enter; with DDL in it, also waits for the catalog to be read again. */
+async function runSql(page: Page, sql: string): Promise<void> {
+  const before = await runs(page)
+  const read = await refreshes(page)
+  await type(page, sql)
+  await page.keyboard.press('Control+Enter')
+  await waitForRun(page, before)
+  if (/\b(CREATE|DROP)\b/i.test(sql)) await catalogRead(page, read)
+}
+
+async function editorText(page: Page): Promise<string> {
+  return page.$eval('.cm-content', (c) => [...(c as PageElement).querySelectorAll('.cm-line')].map((l: PageElement) => l.textContent).join('\n'))
+}
+
+async function results(page: Page): Promise<{ title: string; headers: string[]; rows: string[][] }[]> {
+  return page.$$eval('#results .result', (boxes) => boxes.map((b: PageElement) => ({
+    title: b.querySelector('.title')?.textContent ?? '',
+    headers: [...b.querySelectorAll('th')].map((th: PageElement) => th.textContent ?? ''),
+    rows: [...b.querySelectorAll('tbody tr')].map((tr: PageElement) => [...tr.querySelectorAll('td')].map((td: PageElement) => td.textContent ?? '')),
+  })))
+}
+
+/** The completion popup's options, once it offers `expected` (it updates shortly after each keystroke). */
+async function completionLabels(page: Page, expected: string): Promise<{ label: string; detail: string }[]> {
+  await page.waitForFunction((label) => [...document.querySelectorAll('.cm-tooltip-autocomplete .cm-completionLabel')].some((l: PageElement) => l.textContent === label), expected)
+  return page.$$eval('.cm-tooltip-autocomplete li', (items) => items.map((li: PageElement) => ({
+    label: li.querySelector('.cm-completionLabel')?.textContent ?? '',
+    detail: li.querySelector('.cm-completionDetail')?.textContent ?? '',
+  })))
+}
+
+/** The error marker (lint range) in the editor: its text, its line (1-based) and column (1-based). */
+async function marker(page: Page): Promise<{ text: string; line: number; column: number; gutter: number }> {
+  await page.waitForSelector('.cm-lintRange-error')
+  return page.$eval('.cm-lintRange-error', (m: PageElement) => {
+    const line = m.closest('.cm-line')
+    const lines = [...document.querySelectorAll('.cm-content .cm-line')]
+    const range = document.createRange()
+    range.setStart(line, 0)
+    range.setEnd(m, 0)
+    return { text: m.textContent, line: lines.indexOf(line) + 1, column: range.toString().length + 1, gutter: document.querySelectorAll('.cm-lint-marker-error').length }
+  })
+}
+
+async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  await page.screenshot({ path: `${SCREENSHOTS}editor-${name}.png`, fullPage: true })
+}
+
+function show(x: unknown): string {
+  return JSON.stringify(x)?.slice(0, 1500) ?? String(x)
+}
+
+browserTest('editor: CodeMirror under the strict CSP, highlighting, completion from the catalog, selection runs, error markers', async () => {
+  const server = await startServer({ args: ['--partitions', '4', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+
+    // CodeMirror's styles came in as a constructable stylesheet, not as a <style> element the CSP refuses:
+    // its base theme applies (the editor is a flex column) and no <style> element exists.
+    const styling = await page.evaluate(() => ({
+      display: getComputedStyle(document.querySelector('.cm-editor')).display,
+      adopted: document.adoptedStyleSheets.length,
+      styleElements: document.querySelectorAll('style').length,
+      textarea: document.querySelectorAll('textarea').length,
+    }))
+    assert.equal(styling, { display: 'flex', adopted: 1, styleElements: 0, textarea: 0 })
+
+    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 4;')
+    await runSql(page, "INSERT INTO account VALUES ('alice', 100), ('bob', 7);")
+
+    // Highlighting: Acheron's words are keywords, literals have their own token classes, coloured by console.css.
+    await type(page, "SELECT balance FROM account WHERE id = 'alice' LIMIT 1; -- one row\nCALL account.transfer('a', 'b', 5);")
+    const tokens = await page.$$eval('.cm-content span[class^="tok-"]', (spans) => spans.map((s: PageElement) => [s.className, s.textContent]))
+    const of = (cls: string): string[] => tokens.filter(([c]) => c === cls).map(([, t]) => t as string)
+    assert.equal(of('tok-keyword'), ['SELECT', 'FROM', 'WHERE', 'LIMIT', 'CALL'], show(tokens))
+    assert.equal(of('tok-string'), ["'alice'", "'a'", "'b'"], show(tokens))
+    assert.equal(of('tok-number'), ['1', '5'], show(tokens))
+    assert.equal(of('tok-comment'), ['-- one row'], show(tokens))
+    const keywordColor = await page.$eval('.tok-keyword', (s) => getComputedStyle(s).color)
+    assert.is(keywordColor, 'rgb(122, 44, 184)', 'console.css colours the token classes')
+    await shot(page, 'highlight')
+
+    // Completion: a table from the catalog ...
+    await type(page, 'SELECT * FROM acc')
+    await page.keyboard.press('Control+Space')
+    let options = await completionLabels(page, 'account')
+    assert.match(options.find((o) => o.label === 'account')!.detail, /4 partitions/)
+    await page.keyboard.press('Escape')
+    // ... and a column of the table the statement names, unqualified, with its type; Enter takes it.
+    await page.keyboard.type('ount WHERE bal')
+    options = await completionLabels(page, 'balance')
+    const balance = options.find((o) => o.label === 'balance')
+    assert.ok(balance !== undefined, show(options))
+    assert.match(balance!.detail, /INTEGER not null \(account\)/)
+    await shot(page, 'completion')
+    await page.keyboard.press('Enter')
+    assert.is(await editorText(page), 'SELECT * FROM account WHERE balance')
+    // After `table.`: its columns, with the key marked.
+    await page.keyboard.type(' > 0 AND account.')
+    options = await completionLabels(page, 'id')
+    assert.equal(options.map((o) => o.label).sort(), ['balance', 'id'], show(options))
+    assert.match(options.find((o) => o.label === 'id')!.detail, /TEXT key/)
+    await page.keyboard.press('Escape')
+
+    // Ctrl-Enter runs the selection only: the second line, selected with Shift+Home.
+    let before = await runs(page)
+    await type(page, 'SELECT 1 AS one;\nSELECT id, balance FROM account ORDER BY id;')
+    await page.keyboard.press('Shift+Home')
+    await page.keyboard.press('Control+Enter')
+    await waitForRun(page, before)
+    let r = await results(page)
+    assert.is(r.length, 1, show(r))
+    assert.equal(r[0]!.headers, ['id', 'balance'])
+    assert.equal(r[0]!.rows, [['alice', '100'], ['bob', '7']])
+
+    // An error with a position: the marker sits on the token the server names (line 2, column 8).
+    await runSql(page, 'SELECT id FROM account;\nSELECT FROM account;')
+    assert.match(await page.$eval('#results .error .position', (p) => p.textContent ?? ''), /line 2, column 8/)
+    let m = await marker(page)
+    assert.equal(m, { text: 'FROM', line: 2, column: 8, gutter: 1 })
+    await page.hover('.cm-lintRange-error')
+    await page.waitForSelector('.cm-tooltip-lint')
+    assert.match(await page.$eval('.cm-tooltip-lint', (t) => t.textContent ?? ''), /SYNTAX_ERROR: expected an expression, found 'FROM'/)
+    await shot(page, 'error')
+    // The next run clears it.
+    await runSql(page, 'SELECT 1;')
+    assert.is(await page.$$eval('.cm-lintRange-error', (x) => x.length), 0)
+
+    // The error of a selection that ran: the server counts from the selection; the marker lands in the document.
+    before = await runs(page)
+    await type(page, "SELECT 1;\nSELECT id FROM account WHERE nope = 1;")
+    await page.keyboard.press('Shift+Home')
+    await page.keyboard.press('Control+Enter')
+    await waitForRun(page, before)
+    assert.match(await page.$eval('#results .error .code', (c) => c.textContent ?? ''), /UNKNOWN_COLUMN/)
+    m = await marker(page)
+    assert.equal(m, { text: 'nope', line: 2, column: 30, gutter: 1 })
+
+    // Search (Ctrl-F) opens CodeMirror's panel, styled like the rest (no violation either).
+    await page.click('#sql')
+    await page.keyboard.press('Control+F')
+    await page.waitForSelector('.cm-panel.cm-search')
+    assert.is(await page.$eval('.cm-panels', (p) => getComputedStyle(p).position), 'sticky')
+    await page.keyboard.press('Escape')
+
+    // The CSP is really enforced here, so "no violation" above means something: a <style> the page did not
+    // bring is refused and reported.
+    assert.equal(problems, [])
+    const applied = await page.evaluate(() => {
+      const s = document.createElement('style')
+      s.textContent = 'body { margin: 77px }'
+      document.head.appendChild(s)
+      return getComputedStyle(document.body).margin
+    })
+    assert.is.not(applied, '77px')
+    await page.waitForTimeout(200)
+    assert.ok(problems.some((p) => /^CSP: .*style-src/.test(p)), show(problems))
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+browserTest('editor: schema sidebar, upload with the module\'s exports, CALL completion, history, tabs across a reload', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    assert.match(await page.$eval('#schema-tables', (e) => e.textContent ?? ''), /no tables yet/)
+
+    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);')
+
+    // Upload: the module's exports, each with a checkbox; a function that takes parameters cannot be checked.
+    await page.setInputFiles('#wasm-file', LOGS_WASM)
+    await page.waitForSelector('#wasm-exports:not([hidden]) input[value="say"]')
+    const logsExports = await page.$$eval('#wasm-export-list input', (xs) => xs.map((x: PageElement) => [x.value, x.disabled]))
+    assert.equal(logsExports, [['say', false], ['bump', false], ['relay', false], ['fail', false], ['helper', true]])
+    // bank.wasm: check two of its four, register them in one statement.
+    await page.setInputFiles('#wasm-file', BANK_WASM)
+    await page.waitForSelector('#wasm-export-list input[value="transfer"]')
+    assert.equal(await page.$$eval('#wasm-export-list input', (xs) => xs.map((x: PageElement) => x.value)), ['balance', 'deposit', 'withdraw', 'transfer'])
+    // Nothing checked: the page says so and sends nothing.
+    await page.fill('#fns-table', 'account')
+    await page.click('#upload-many')
+    assert.match(await page.$eval('#results .error .message', (e) => e.textContent ?? ''), /check the exports to register/)
+    await page.check('#wasm-export-list input[value="deposit"]')
+    await page.check('#wasm-export-list input[value="transfer"]')
+    await page.fill('#fns-table', 'account')
+    await page.fill('#fn-fuel', '500000')
+    await shot(page, 'upload')
+    let before = await runs(page)
+    let read = await refreshes(page)
+    await page.click('#upload-many')
+    await waitForRun(page, before)
+    let r = await results(page)
+    assert.is(r.length, 1, show(r))
+    assert.match(r[0]!.title, /^CREATE OR REPLACE FUNCTIONS account\.\(deposit, transfer\) FROM WASM BASE64 '…' \(bank\.wasm, \d+ bytes\) WITH \(FUEL = 500000\)$/)
+    assert.equal(r[0]!.headers, ['function', 'export'])
+    assert.equal(r[0]!.rows, [['account.deposit', 'deposit'], ['account.transfer', 'transfer']])
+    await catalogRead(page, read)
+
+    // The sidebar: the table with its partitions and columns, the two functions with table, export, fuel, memory.
+    const sidebar = await page.evaluate(() => ({
+      tables: [...document.querySelectorAll('#schema-tables li.table')].map((t: PageElement) => ({
+        head: t.querySelector('.head').textContent,
+        columns: [...t.querySelectorAll('li.column')].map((c: PageElement) => c.textContent),
+      })),
+      functions: [...document.querySelectorAll('#schema-functions li.function')].map((f: PageElement) => f.textContent),
+    }))
+    assert.equal(sidebar, {
+      tables: [{ head: 'account2 partitions, key id', columns: ['idTEXT key', 'balanceINTEGER not null', 'noteTEXT'] }],
+      functions: [
+        'account.deposittable account · export deposit · fuel 500000 · memory 16 MiB',
+        'account.transfertable account · export transfer · fuel 500000 · memory 16 MiB',
+      ],
+    })
+    await shot(page, 'sidebar')
+
+    // Clicking a name inserts it at the cursor: build a CALL from the sidebar, then run it.
+    await type(page, 'CALL ')
+    await page.click('#schema-functions button[data-insert="account.deposit"]')
+    await page.keyboard.type("('alice', 50);")
+    assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
+    before = await runs(page)
+    await page.keyboard.press('Control+Enter')
+    await waitForRun(page, before)
+    r = await results(page)
+    assert.equal(r[0]!.rows, [['50']], show(r))
+    await type(page, 'SELECT  FROM account;')
+    for (let i = 0; i < ' FROM account;'.length; i++) await page.keyboard.press('ArrowLeft')
+    await page.click('#schema-tables button[data-insert="balance"]')
+    assert.is(await editorText(page), 'SELECT balance FROM account;')
+
+    // CALL completes the table's functions after `t.` (withdraw was not registered).
+    await type(page, 'CALL account.')
+    await page.keyboard.press('Control+Space')
+    const options = await completionLabels(page, 'deposit')
+    assert.equal(options.map((o) => o.label).sort(), ['deposit', 'transfer'], show(options))
+    await page.keyboard.press('Escape')
+
+    // History: every script run, newest first; clicking one puts it back in the editor.
+    await runSql(page, "CALL account.transfer('alice', 'bob', 20);")
+    await page.click('#history summary')
+    const history = await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title))
+    assert.equal(history.slice(0, 3), ["CALL account.transfer('alice', 'bob', 20);", "CALL account.deposit('alice', 50);", 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);'])
+    assert.is(await page.$eval('#history-count', (c) => c.textContent), '3')
+    await type(page, 'something else')
+    await page.click(`#history-list .recall[title="CALL account.deposit('alice', 50);"]`)
+    assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
+    await shot(page, 'history')
+
+    // Tabs: a new one with its own script, renamed; both survive a reload, with the active one in front.
+    await page.click('#tab-new')
+    assert.is(await editorText(page), '')
+    await page.keyboard.type('SELECT id FROM account;')
+    await page.dblclick('.tab[aria-selected="true"] .tab-name')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type('balances')
+    await page.keyboard.press('Enter')
+    await page.click('#tab-new')
+    await page.keyboard.type('SELECT 3;')
+    await page.click('.tab[data-tab="t2"] .tab-name')
+    assert.is(await editorText(page), 'SELECT id FROM account;')
+    await page.click('.tab[data-tab="t3"] .tab-close')
+    await load(page, server)
+    const tabs = await page.$$eval('.tab', (ts) => ts.map((t: PageElement) => [t.querySelector('.tab-name').textContent, t.getAttribute('aria-selected')]))
+    assert.equal(tabs, [['Script 1', 'false'], ['balances', 'true']])
+    assert.is(await editorText(page), 'SELECT id FROM account;')
+    await page.click('.tab[data-tab="t1"] .tab-name')
+    assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
+    await shot(page, 'tabs')
+    // At most TABS_MAX (20): then + is disabled.
+    for (let n = 2; n < 20; n++) await page.click('#tab-new')
+    assert.is(await page.$$eval('.tab', (ts) => ts.length), 20)
+    assert.ok(await page.$eval('#tab-new', (b) => (b as PageElement).disabled), '+ is disabled at 20 tabs')
+
+    // The history survived the reload too, and is bounded: seeded full, one more run drops the oldest.
+    const seeded = Array.from({ length: HISTORY_ENTRIES_MAX }, (_, i) => ({ sql: `SELECT ${i};`, ok: true, at: new Date(0).toISOString() }))
+    await page.evaluate((entries) => localStorage.setItem('acheron.console.history.v1', JSON.stringify(entries)), seeded)
+    await load(page, server)
+    assert.is(await page.$eval('#history-count', (c) => c.textContent), String(HISTORY_ENTRIES_MAX))
+    await runSql(page, 'SELECT 42 AS answer;')
+    const kept = await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title))
+    assert.is(kept.length, HISTORY_ENTRIES_MAX)
+    assert.is(kept[0], 'SELECT 42 AS answer;')
+    assert.is(kept[1], 'SELECT 0;')
+    assert.not.ok(kept.includes(`SELECT ${HISTORY_ENTRIES_MAX - 1};`), 'the oldest entry went')
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+test.run()

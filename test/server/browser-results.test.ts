@@ -1,0 +1,445 @@
+// The browser console's output side in real Chromium: a 100,000-row result drawn by the virtualised grid
+// (few rows in the DOM, drawn in well under a second, every row reachable by scrolling, the header
+// sticking), wide results scrolling inside their panel, NULL apart from the text 'NULL', numbers
+// right-aligned, long cells cut with the full value in their title, CSV and JSON export checked byte for
+// byte through the browser's download, a script's results up to its failure and then the error, and
+// EXPLAIN CALL drawn as a call tree (a transfer calling deposit on another key; an abort). Screenshots go
+// to dist/screenshots/results-*.png for a person to look at.
+import { mkdirSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import type { Browser, Page } from 'playwright-core'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
+import { startServer, WsClient, type ServerProcess } from '../support/server-process.js'
+import { abiModule } from '../wasm-exec/wat.js'
+
+// Functions passed to page.$eval / waitForFunction run in the browser; this project compiles without the
+// DOM library, so their few DOM names are declared loosely here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type PageElement = any
+declare const document: { getElementById(id: string): PageElement; querySelector(selector: string): PageElement; querySelectorAll(selector: string): PageElement; documentElement: PageElement; elementFromPoint(x: number, y: number): PageElement }
+declare function getComputedStyle(e: PageElement): PageElement
+
+// t.recurse writes v = 1 at its key and calls itself at key + 1, until the call depth limit (64) stops it.
+const RECURSE = abiModule(`
+  (data (i32.const 0) "t.recurse")
+  (data (i32.const 16) "v")
+  (func (export "recurse")
+    (call $set_int (call $col (i32.const 16) (i32.const 1)) (i64.const 1))
+    (call $call_begin (i32.const 0) (i32.const 9))
+    (call $call_arg_int (i64.add (call $key_int) (i64.const 1)))
+    (drop (call $call_invoke)))
+`, '(memory (export "memory") 1 2)')
+/** CALL_DEPTH_MAX in src/schema/function-runtime.ts. */
+const CALL_DEPTH_MAX = 64
+
+const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
+const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url))
+
+/** Rows of the big table. */
+const BIG_ROWS = 100_000
+/** Row elements the grid may keep in the DOM (GRID_ROWS_RENDERED_MAX in static/console/src/result-grid.js). */
+const DOM_ROWS_MAX = 200
+/** How long drawing the 100,000-row reply may take (the page measures it: #results data-render-ms). */
+const RENDER_MS_MAX = 1000
+/** GRID_ROW_PX in result-grid.js: the height of every row and of the header. */
+const ROW_PX = 22
+/** The rows of one INSERT while loading the big table (over the WebSocket, not through the page). */
+const INSERT_CHUNK_ROWS = 10_000
+
+/** Row i of the big table: every tenth note is NULL, the next one the text 'NULL'. */
+function bigNote(i: number): string | null {
+  return i % 10 === 3 ? null : i % 10 === 4 ? 'NULL' : `note ${i}`
+}
+
+async function loadBig(client: WsClient): Promise<void> {
+  const created = await client.sql('CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT, amount REAL) PARTITIONS 4;')
+  assert.ok(created.ok, JSON.stringify(created))
+  for (let from = 0; from < BIG_ROWS; from += INSERT_CHUNK_ROWS) {
+    const values: string[] = []
+    for (let i = from; i < from + INSERT_CHUNK_ROWS; i++) {
+      const note = bigNote(i)
+      values.push(`(${i}, 'name-${i}', ${note === null ? 'NULL' : `'${note}'`}, ${i}.5)`)
+    }
+    const r = await client.request({ op: 'sql', sql: `INSERT INTO big VALUES ${values.join(', ')};` }, 120_000)
+    assert.ok(r.ok, JSON.stringify(r).slice(0, 500))
+  }
+}
+
+async function setup(client: WsClient): Promise<void> {
+  const hex = readFileSync(BANK_WASM).toString('hex')
+  for (const sql of [
+    'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 4;',
+    `CREATE FUNCTION account.transfer FROM WASM X'${hex}';`,
+    `CREATE FUNCTION account.deposit FROM WASM X'${hex}';`,
+    "INSERT INTO account VALUES ('alice', 100), ('bob', 0);",
+    'CREATE TABLE odd (id INTEGER PRIMARY KEY, t TEXT, b BLOB, big INTEGER) PARTITIONS 2;',
+    'CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0) PARTITIONS 2;',
+    `CREATE FUNCTION t.recurse FROM WASM X'${Buffer.from(RECURSE).toString('hex')}';`,
+    // A comma, quotes, a line break, the empty string, NULL, the text 'NULL', a long text; a BLOB; an integer beyond 2^53.
+    `INSERT INTO odd VALUES (1, 'a,b', X'00ff', 9007199254740993), (2, 'say "hi"', NULL, -1), (3, 'two
+lines', NULL, 0), (4, '', NULL, 0), (5, NULL, NULL, NULL), (6, 'NULL', NULL, 0), (7, '${'x'.repeat(300)}', NULL, 0);`,
+  ]) {
+    const r = await client.sql(sql)
+    assert.ok(r.ok, `${sql.slice(0, 80)}: ${JSON.stringify(r).slice(0, 300)}`)
+  }
+  await loadBig(client)
+}
+
+let server: ServerProcess | null = null
+let browser: Browser | null = null
+let page: Page | null = null
+const problems: string[] = []
+
+test.before(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  server = await startServer({ args: ['--partitions', '4', '--workers', '1'] })
+  const client = await WsClient.connect(server.url)
+  try {
+    await setup(client)
+  } finally {
+    client.terminate()
+  }
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true })
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`) })
+  const response = await page.goto(`http://${server.host}:${server.port}/`)
+  assert.ok(response !== null && response.ok())
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
+})
+
+test.after(async () => {
+  await browser?.close()
+  await server?.stop()
+})
+
+function p(): Page {
+  assert.ok(page !== null, 'the page is open')
+  return page!
+}
+
+async function runSql(sql: string): Promise<void> {
+  const page = p()
+  const before = Number(await page.$eval('#results', (e) => (e as PageElement).dataset.runs ?? '0'))
+  await page.click('#sql')
+  await page.keyboard.press('Control+A')
+  await page.keyboard.press('Delete')
+  await page.keyboard.insertText(sql)
+  await page.keyboard.press('Control+Enter')
+  await page.waitForFunction((n) => Number((document.getElementById('results') as PageElement).dataset.runs ?? '0') > n, before)
+}
+
+async function shot(name: string, fullPage = true): Promise<void> {
+  await p().screenshot({ path: `${SCREENSHOTS}results-${name}.png`, fullPage })
+}
+
+/** Row elements in the whole results panel (every grid). */
+async function domRows(): Promise<number> {
+  return p().$$eval('#results tr', (trs) => trs.length)
+}
+
+/** The text of the cells of the row shown just below the sticky header, found by hit-testing the page. */
+async function rowUnderHeader(): Promise<string> {
+  return p().$eval('#results .grid-scroll', (s) => {
+    const box = (s as PageElement).getBoundingClientRect()
+    const td = document.elementFromPoint(box.left + 8, box.top + 22 + 11)
+    return td?.closest('tr')?.querySelector('td')?.textContent ?? `nothing at that point (${td?.tagName})`
+  })
+}
+
+browserTest('100,000 rows: drawn in well under a second with a bounded DOM; scrolling reaches every row, the header sticks', async () => {
+  const page = p()
+  // Every task that holds the page's main thread over 50 ms (parsing the reply included), from now on.
+  await page.evaluate(() => {
+    const w = globalThis as PageElement
+    w.longTasksMs = []
+    new w.PerformanceObserver((list: PageElement) => { for (const e of list.getEntries()) w.longTasksMs.push(e.duration) }).observe({ type: 'longtask' })
+  })
+  const started = Date.now()
+  await runSql('SELECT id, name, note, amount FROM big ORDER BY id;')
+  const wallMs = Date.now() - started
+  // Two frames later the grid is laid out and painted; no task on the way froze the page.
+  await page.evaluate(() => new Promise((resolve) => (globalThis as PageElement).requestAnimationFrame(() => (globalThis as PageElement).requestAnimationFrame(resolve))))
+  const longTasksMs = await page.evaluate(() => (globalThis as PageElement).longTasksMs as number[])
+  assert.ok(longTasksMs.every((ms) => ms < RENDER_MS_MAX), `no task froze the page for ${RENDER_MS_MAX} ms or more: ${JSON.stringify(longTasksMs)}`)
+  const meta = await page.$eval('#results .result .meta', (m) => m.textContent)
+  assert.match(meta, new RegExp(`^${BIG_ROWS} rows · rowsAffected 0 · commit \\d+\\.\\d+$`))
+  const renderMs = Number(await page.$eval('#results', (e) => (e as PageElement).dataset.renderMs))
+  assert.ok(renderMs < RENDER_MS_MAX, `drawn in ${renderMs} ms (bound ${RENDER_MS_MAX}); run to drawn ${wallMs} ms`)
+  assert.match(await page.$eval('#run-status', (s) => s.textContent), /^1 statement in [\d.]+ ms · drawn in [\d.]+ ms$/)
+  const rowsAtTop = await domRows()
+  assert.ok(rowsAtTop > 10 && rowsAtTop <= DOM_ROWS_MAX, `${rowsAtTop} <tr> in the DOM (bound ${DOM_ROWS_MAX})`)
+  assert.is(await page.$eval('#results .result', (b) => (b as PageElement).dataset.rows), String(BIG_ROWS))
+  assert.is(await page.$eval('#results table.grid', (t) => t.getAttribute('aria-rowcount')), String(BIG_ROWS + 1))
+  assert.is(await rowUnderHeader(), '0')
+  await shot('100k-top')
+
+  // The middle: the row under the header is the one the scroll offset names (every row ROW_PX high).
+  await page.$eval('#results .grid-scroll', (s, px) => { (s as PageElement).scrollTop = px }, 50_000 * ROW_PX)
+  await page.waitForFunction(() => document.querySelector('#results tr[aria-rowindex="50002"]') !== null)
+  assert.is(await rowUnderHeader(), '50000')
+  // The header stuck to the top of the panel.
+  const headerGap = await page.$eval('#results .grid-scroll', (s) => (s as PageElement).querySelector('th').getBoundingClientRect().top - (s as PageElement).getBoundingClientRect().top)
+  assert.ok(Math.abs(headerGap) <= 1, `the header sits at the top of the scrolled panel (${headerGap} px off)`)
+
+  // The end: the last row is drawn, fully inside the panel and not under the header.
+  await page.$eval('#results .grid-scroll', (s) => { (s as PageElement).scrollTop = (s as PageElement).scrollHeight })
+  await page.waitForFunction((n) => document.querySelector(`#results tr[aria-rowindex="${n + 1}"]`) !== null, BIG_ROWS)
+  const last = await page.$eval('#results .grid-scroll', (s, n) => {
+    const panel = (s as PageElement).getBoundingClientRect()
+    const tr = (s as PageElement).querySelector(`tr[aria-rowindex="${n + 1}"]`)
+    const row = tr.getBoundingClientRect()
+    const header = (s as PageElement).querySelector('th').getBoundingClientRect()
+    return { cells: [...tr.querySelectorAll('td')].map((td: PageElement) => td.textContent), cut: [...tr.querySelectorAll('td')].filter((td: PageElement) => td.scrollWidth > td.clientWidth).map((td: PageElement) => td.textContent), inside: row.top >= header.bottom - 1 && row.bottom <= panel.bottom + 1, top: row.top, headerBottom: header.bottom, bottom: row.bottom, panelBottom: panel.bottom, scrollTop: (s as PageElement).scrollTop, scrollHeight: (s as PageElement).scrollHeight, clientHeight: (s as PageElement).clientHeight, offsetHeight: (s as PageElement).offsetHeight, table: (s as PageElement).querySelector('table').style.top, tableHeight: (s as PageElement).querySelector('table').offsetHeight, sizer: (s as PageElement).firstChild.offsetHeight }
+  }, BIG_ROWS)
+  assert.equal(last.cells, [String(BIG_ROWS - 1), `name-${BIG_ROWS - 1}`, `note ${BIG_ROWS - 1}`, `${BIG_ROWS - 1}.5`])
+  assert.ok(last.inside, `the last row is visible in the panel: ${JSON.stringify(last)}`)
+  assert.equal(last.cut, [], 'the columns are sized for the last rows too (sampled across the result), none of these cells is cut')
+  // Every drawn row (NULL markers included) is exactly ROW_PX high: the grid places rows by that height.
+  const heights = await page.$$eval('#results tr', (trs) => [...new Set(trs.map((tr) => (tr as PageElement).getBoundingClientRect().height))])
+  assert.equal(heights, [ROW_PX])
+  const rowsAtEnd = await domRows()
+  assert.ok(rowsAtEnd <= DOM_ROWS_MAX, `${rowsAtEnd} <tr> in the DOM at the end (bound ${DOM_ROWS_MAX})`)
+  assert.ok(await page.$('#results tr[aria-rowindex="2"]') === null, 'the first rows left the DOM')
+  await shot('100k-end')
+})
+
+browserTest('NULL is a marker apart from the text NULL; numbers are right-aligned; text is not', async () => {
+  const page = p()
+  await runSql('SELECT id, name, note, amount FROM big ORDER BY id LIMIT 8;')
+  const cells = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => [...(tr as PageElement).querySelectorAll('td')].map((td: PageElement) => ({
+    text: td.textContent, className: td.className, marker: td.querySelector('.null-mark') !== null, align: getComputedStyle(td).textAlign,
+    markerStyle: td.querySelector('.null-mark') === null ? null : getComputedStyle(td.querySelector('.null-mark')).fontStyle,
+  }))))
+  assert.is(cells.length, 8)
+  const nullCell = cells[3]![2]!
+  const textNull = cells[4]![2]!
+  assert.equal({ text: nullCell.text, className: nullCell.className, marker: nullCell.marker, style: nullCell.markerStyle }, { text: 'NULL', className: 'null', marker: true, style: 'italic' })
+  assert.equal({ text: textNull.text, className: textNull.className, marker: textNull.marker }, { text: 'NULL', className: '', marker: false })
+  assert.is.not(textNull.align, 'right')
+  assert.equal(cells.map((row) => row[0]!.align), Array(8).fill('right'), 'the INTEGER column')
+  assert.equal(cells.map((row) => row[3]!.align), Array(8).fill('right'), 'the REAL column')
+  assert.equal(cells.map((row) => row[1]!.align === 'right'), Array(8).fill(false), 'the TEXT column')
+  assert.is(await page.$eval('#results th:nth-child(1)', (th) => getComputedStyle(th).textAlign), 'right', 'a numeric column\'s header')
+  await shot('null-and-numbers')
+})
+
+browserTest('a wide result scrolls inside its panel, never the page; a long cell is cut with its full value in the title', async () => {
+  const page = p()
+  const extra = Array.from({ length: 24 }, (_, i) => `name || ' and ' || note AS wide_column_${i}`).join(', ')
+  await runSql(`SELECT id, ${extra} FROM big ORDER BY id LIMIT 40;`)
+  const widths = await page.$eval('#results .grid-scroll', (s) => ({
+    panel: (s as PageElement).clientWidth, content: (s as PageElement).scrollWidth,
+    page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
+  }))
+  assert.ok(widths.content > widths.panel * 2, `the grid is wider than its panel: ${JSON.stringify(widths)}`)
+  assert.ok(widths.page <= widths.viewport, `the page does not scroll sideways: ${JSON.stringify(widths)}`)
+  await page.$eval('#results .grid-scroll', (s) => { (s as PageElement).scrollLeft = 10_000 })
+  assert.ok(await page.$eval('#results .grid-scroll', (s) => (s as PageElement).scrollLeft) > 0, 'it scrolls sideways')
+  await shot('wide')
+
+  await runSql('SELECT id, t FROM odd WHERE id = 7;')
+  const long = await page.$eval('#results tbody td:nth-child(2)', (td) => ({ title: td.title, text: td.textContent, cut: td.scrollWidth > td.clientWidth }))
+  assert.is(long.title, 'x'.repeat(300))
+  assert.ok(long.cut, 'the cell is narrower than its text (cut with an ellipsis)')
+})
+
+browserTest('CSV (RFC 4180) and JSON export: the downloaded files hold exactly the result', async () => {
+  const page = p()
+  await runSql('SELECT id, t, b, big FROM odd WHERE id < 7 ORDER BY id;')
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-csv')])
+  assert.is(csv.suggestedFilename(), 'acheron-result-1.csv')
+  const csvText = readFileSync((await csv.path())!, 'utf8')
+  assert.is(csvText, [
+    'id,t,b,big',
+    `1,"a,b",X'00ff',9007199254740993`,
+    '2,"say ""hi""",,-1',
+    '3,"two\nlines",,0',
+    '4,"",,0',
+    '5,,,',
+    '6,NULL,,0',
+    '',
+  ].join('\r\n'))
+
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-json')])
+  assert.is(json.suggestedFilename(), 'acheron-result-1.json')
+  const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { columns: string[]; rows: unknown[][]; rowsAffected: number; commit: { batch: number; seq: number } }
+  assert.equal(parsed.columns, ['id', 't', 'b', 'big'])
+  assert.equal(parsed.rows, [
+    [1, 'a,b', { $blob: 'AP8=' }, { $int: '9007199254740993' }],
+    [2, 'say "hi"', null, -1],
+    [3, 'two\nlines', null, 0],
+    [4, '', null, 0],
+    [5, null, null, null],
+    [6, 'NULL', null, 0],
+  ])
+  assert.is(parsed.rowsAffected, 0)
+  assert.match(await page.$eval('#results .meta', (m) => m.textContent), new RegExp(`commit ${parsed.commit.batch}\\.${parsed.commit.seq}$`))
+
+  // Every row is exported, not only those drawn: the 100,000-row result as CSV.
+  await runSql('SELECT id, note FROM big ORDER BY id;')
+  const [big] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-csv')])
+  const lines = readFileSync((await big.path())!, 'utf8').split('\r\n')
+  assert.is(lines.length, BIG_ROWS + 2, 'header, every row, and the empty string after the last CRLF')
+  assert.equal([lines[1], lines[4], lines[5], lines[BIG_ROWS]], ['0,note 0', '3,', '4,NULL', `${BIG_ROWS - 1},note ${BIG_ROWS - 1}`])
+})
+
+browserTest('a script whose third statement fails: the two results before it, then the error with its position', async () => {
+  const page = p()
+  await runSql([
+    "INSERT INTO account VALUES ('carol', 5);",
+    "SELECT id, balance FROM account WHERE id = 'carol';",
+    "CALL account.transfer('carol', 'alice', 1000);",
+    'SELECT 1;',
+  ].join('\n'))
+  const shown = await page.$$eval('#results > *', (boxes) => boxes.map((b) => ({
+    kind: (b as PageElement).className,
+    title: b.querySelector('.title')?.textContent ?? '',
+    rows: [...b.querySelectorAll('tbody tr')].map((tr: PageElement) => [...tr.querySelectorAll('td')].map((td: PageElement) => td.textContent)),
+    meta: b.querySelector('.meta')?.textContent ?? '',
+    code: b.querySelector('.code')?.textContent ?? '',
+    message: b.querySelector('.message')?.textContent ?? '',
+    position: [...b.querySelectorAll('.position')].map((s: PageElement) => s.textContent).join(' | '),
+    commit: b.querySelector('.commit')?.textContent ?? '',
+  })))
+  assert.equal(shown.map((s) => s.kind), ['result', 'result', 'error'], JSON.stringify(shown))
+  assert.is(shown[0]!.title, "INSERT INTO account VALUES ('carol', 5)")
+  assert.match(shown[0]!.meta, /^rowsAffected 1 · commit \d+\.\d+$/)
+  assert.equal(shown[1]!.rows, [['carol', '5']])
+  assert.is(shown[2]!.code, 'TXN_ABORTED')
+  assert.match(shown[2]!.message, /insufficient funds/)
+  assert.is(shown[2]!.position, "line 3, column 6 (statement 3) | CALL account.transfer('carol', 'alice', 1000)")
+  assert.match(shown[2]!.commit, /^ran at commit \d+\.\d+ and rolled back$/)
+  assert.match(await page.$eval('#run-status', (s) => s.textContent), /^2 statements ran, then failed after/)
+  await shot('script-failure')
+
+  // What ran before the failure committed; the statement after it did not run.
+  await runSql("SELECT id, balance FROM account ORDER BY id;")
+  assert.equal(await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => [...(tr as PageElement).querySelectorAll('td')].map((td: PageElement) => td.textContent))),
+    [['alice', '100'], ['bob', '0'], ['carol', '5']])
+})
+
+interface Frame { fn: string; at: string; args: string; outcome: string; fuel: string; className: string; events: string[]; nested: Frame[] }
+
+async function tree(): Promise<{ frames: Frame[]; outcome: string[] }> {
+  return p().$eval('#results .explain-tree', (t) => {
+    const frame = (d: PageElement): Frame => {
+      const s = d.querySelector(':scope > summary')
+      const list = d.querySelector(':scope > ul.events')
+      return {
+        fn: s.querySelector('.fn')?.textContent ?? '',
+        at: s.querySelector('.at')?.textContent ?? '',
+        args: s.querySelector('.args')?.textContent ?? '',
+        outcome: s.querySelector('.outcome')?.textContent ?? '',
+        fuel: s.querySelector('.fuel')?.textContent ?? '',
+        className: d.className,
+        events: [...list.querySelectorAll(':scope > li.event')].map((li: PageElement) => li.textContent),
+        nested: [...list.querySelectorAll(':scope > li.nested > details')].map(frame),
+      }
+    }
+    return {
+      frames: [...(t as PageElement).querySelectorAll(':scope > details.frame')].map(frame),
+      outcome: [...(t as PageElement).querySelectorAll(':scope > ul.outcome > li')].map((li: PageElement) => li.textContent),
+    }
+  })
+}
+
+browserTest('EXPLAIN CALL of a transfer: the call tree with the nested deposit on the other key, writes before → after, fuel, the verdict; the flat grid one click away', async () => {
+  const page = p()
+  await runSql("EXPLAIN CALL account.transfer('alice', 'bob', 30);")
+  const t = await tree()
+  assert.is(t.frames.length, 1, JSON.stringify(t))
+  const top = t.frames[0]!
+  assert.equal([top.fn, top.at, top.args, top.outcome], ['account.transfer', " on account key 'alice' ", "('alice', 'bob', 30)", ' → 70'])
+  assert.match(top.fuel, /^ · fuel \d+$/)
+  assert.ok(top.events.includes('get balance = 100'), JSON.stringify(top.events))
+  assert.ok(top.events.includes('set balance: 100 → 70'), JSON.stringify(top.events))
+  assert.is(top.nested.length, 1, JSON.stringify(top))
+  const deposit = top.nested[0]!
+  assert.equal([deposit.fn, deposit.at, deposit.args], ['account.deposit', " on account key 'bob' ", "('bob', 30)"])
+  assert.ok(deposit.events.includes('set balance: 0 → 30'), JSON.stringify(deposit.events))
+  assert.ok(Number(/\d+/.exec(top.fuel)?.[0]) > Number(/\d+/.exec(deposit.fuel)?.[0]), 'a frame\'s fuel includes its nested calls')
+  assert.equal(t.outcome.map((o) => o.replace(/ \(.*\) → \(.*\)$/, '')), ["would update account key 'alice'", "would update account key 'bob'", 'would commit result 70; nothing was committed (EXPLAIN)'])
+  const before = await page.$eval('#results .explain-tree li.ev-set .before', (s) => s.textContent)
+  const after = await page.$eval('#results .explain-tree li.ev-set .after', (s) => s.textContent)
+  assert.equal([before, after], ['100', '70'])
+  // Collapsible: closing the transfer's frame hides the deposit.
+  assert.ok(await page.isVisible('#results .explain-tree li.nested summary'))
+  await page.click('#results .explain-tree > details > summary')
+  assert.ok(!(await page.isVisible('#results .explain-tree li.nested summary')), 'the nested frame is hidden when its parent is closed')
+  await page.click('#results .explain-tree > details > summary')
+  await shot('explain-transfer')
+
+  // The flat rows: hidden until the toggle, then the grid with one row per event.
+  assert.ok(!(await page.isVisible('#results .grid-scroll')))
+  await page.click('#results .view-toggle')
+  assert.ok(await page.isVisible('#results .grid-scroll'))
+  assert.ok(!(await page.isVisible('#results .explain-tree')))
+  const events = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => (tr as PageElement).querySelectorAll('td')[2].textContent))
+  assert.is(events[0], 'call')
+  assert.is(events.filter((e) => e === 'call').length, 2)
+  assert.is(events[events.length - 1], 'would commit')
+  await shot('explain-grid')
+  await page.click('#results .view-toggle')
+  assert.ok(await page.isVisible('#results .explain-tree'))
+
+  // Nothing was committed.
+  await runSql("SELECT balance FROM account WHERE id = 'alice';")
+  assert.equal(await page.$$eval('#results tbody td', (tds) => tds.map((td) => td.textContent)), ['100'])
+})
+
+browserTest('EXPLAIN CALL of a transfer that aborts: the frame marked aborted with its failure, and the roll back', async () => {
+  const page = p()
+  await runSql("EXPLAIN CALL account.transfer('bob', 'alice', 1000);")
+  const t = await tree()
+  assert.is(t.frames.length, 1, JSON.stringify(t))
+  const top = t.frames[0]!
+  assert.match(top.className, /\baborted\b/)
+  assert.match(top.outcome, /^ ✗ TXN_ABORTED: .*insufficient funds/)
+  assert.match(top.fuel, /^ · fuel \d+$/)
+  assert.match(top.events[top.events.length - 1]!, /^abort TXN_ABORTED: .*insufficient funds/)
+  assert.is(top.nested.length, 0, 'it failed before calling deposit')
+  assert.is(t.outcome.length, 1)
+  assert.match(t.outcome[0]!, /^would roll back TXN_ABORTED: .*insufficient funds.*; nothing would be written$/)
+  assert.is(await page.$eval('#results .explain-tree ul.outcome li', (li) => li.className), 'event ev-would-roll-back')
+  await shot('explain-abort')
+})
+
+browserTest('EXPLAIN CALL failing deep down: 64 nested frames, the innermost aborted, every outer one unwound', async () => {
+  const page = p()
+  await runSql('EXPLAIN CALL t.recurse(1);')
+  const chain = await page.$eval('#results .explain-tree', (t) => {
+    const out: { key: string; className: string; outcome: string; depth: string }[] = []
+    let d = (t as PageElement).querySelector(':scope > details.frame')
+    while (d !== null) {
+      const s = d.querySelector(':scope > summary')
+      out.push({ key: s.querySelector('.at').textContent, className: d.className, outcome: s.querySelector('.outcome')?.textContent ?? '', depth: d.dataset.depth })
+      d = d.querySelector(':scope > ul.events > li.nested > details.frame')
+    }
+    return out
+  })
+  assert.is(chain.length, CALL_DEPTH_MAX, JSON.stringify(chain.slice(-3)))
+  assert.equal(chain.map((f) => f.depth), Array.from({ length: CALL_DEPTH_MAX }, (_, i) => String(i + 1)))
+  assert.equal(chain.map((f) => f.key), Array.from({ length: CALL_DEPTH_MAX }, (_, i) => ` on t key ${i + 1} `))
+  const innermost = chain[CALL_DEPTH_MAX - 1]!
+  assert.match(innermost.className, /\baborted\b/)
+  assert.match(innermost.outcome, /^ ✗ CALL_DEPTH_EXCEEDED/)
+  for (const f of chain.slice(0, -1)) {
+    assert.match(f.className, /\bunwound\b/)
+    assert.match(f.outcome, /^ ✗ unwound \(CALL_DEPTH_EXCEEDED from a call it made\)/)
+  }
+  assert.match(await page.$eval('#results .explain-tree ul.outcome li', (li) => li.textContent), /^would roll back CALL_DEPTH_EXCEEDED/)
+  const widths = await page.$eval('#results .explain-tree', (t) => ({
+    tree: (t as PageElement).clientWidth, content: (t as PageElement).scrollWidth,
+    page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
+  }))
+  assert.ok(widths.content > widths.tree, `the deep tree is wider than its box: ${JSON.stringify(widths)}`)
+  assert.ok(widths.page <= widths.viewport, `and scrolls inside it, not the page: ${JSON.stringify(widths)}`)
+  await shot('explain-depth', false)
+  assert.equal(problems, [])
+})
+
+test.run()
