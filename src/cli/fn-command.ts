@@ -52,7 +52,7 @@ function acheronPackage(): { version: string; assemblyscript: string } {
   return { version: pkg.version ?? '0.0.0', assemblyscript: pkg.devDependencies?.assemblyscript ?? '^0.28.20' }
 }
 
-function init(args: string[], out: Out): number {
+function init(args: string[], out: Out, err: Out): number {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: { lang: { type: 'string', default: 'assemblyscript' }, 'acheron-spec': { type: 'string' } },
@@ -74,6 +74,12 @@ function init(args: string[], out: Out): number {
   }
   out(`created ${relative(process.cwd(), target) || '.'}/ with ${[...files.keys()].join(', ')}`)
   out(`next: cd ${relative(process.cwd(), target) || '.'} && npm install && npx acheron fn test`)
+  if (values['acheron-spec'] === undefined) {
+    // Checked 2026-12-01: the registry's "acheron" is an unrelated package, and ^0.1.0 matches its 0.1.3.
+    err(`note: package.json asks the npm registry for acheron ^${own.version}, and the registry's package named acheron is ` +
+      'another project: until this Acheron is published there, init with --acheron-spec file:PATH, PATH being the ' +
+      'tarball `npm pack` writes in a clone of Acheron, or the clone itself (docs/tutorial.md)')
+  }
   return 0
 }
 
@@ -221,7 +227,7 @@ export async function fnCommand(args: string[], out: Out, err: Out): Promise<num
   const [sub, ...rest] = args
   try {
     switch (sub) {
-      case 'init': return init(rest, out)
+      case 'init': return init(rest, out, err)
       case 'build': return (await build(projectDir(rest), out, err)) ? 0 : 1
       case 'test': return await test(projectDir(rest), out, err)
       case undefined: case 'help':

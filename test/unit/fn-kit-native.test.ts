@@ -38,6 +38,7 @@ function scaffold(name: string, lang: 'rust' | 'c'): string {
   const args = ['fn', 'init', name, '--lang', lang, '--acheron-spec', `file:${ROOT}`]
   const r = acheron(args, tmp.dir)
   assert.is(r.code, 0, describe(args, r))
+  assert.is(r.stderr, '', 'no note when --acheron-spec names this acheron')
   const project = join(tmp.dir, name)
   mkdirSync(join(project, 'node_modules'))
   symlinkSync(ROOT, join(project, 'node_modules', 'acheron'), 'dir')
@@ -113,6 +114,8 @@ test('fn build: a missing rustc or clang is exit 1 naming the compiler and how t
     const args = ['fn', 'init', `missing-${lang}`, '--lang', lang]
     const init = acheron(args, tmp.dir)
     assert.is(init.code, 0, describe(args, init))
+    // Without --acheron-spec, package.json names the registry's acheron, which is another package.
+    assert.match(init.stderr, /^note: package\.json asks the npm registry for acheron \^\d+\.\d+\.\d+, and the registry's package named acheron is another project: [^\n]*--acheron-spec file:PATH/, describe(args, init))
     const r = acheron(['fn', 'build'], project, { [variable]: '/nonexistent/compiler' })
     assert.is(r.code, 1, describe(['fn', 'build'], r))
     assert.match(r.stderr, new RegExp(`cannot build ${lang === 'rust' ? 'Rust' : 'C'} functions: no /nonexistent/compiler`))
