@@ -10,4 +10,4 @@ export type { FunctionRuntime, InvocationContext, ModuleSource, FuelMeter } from
 export type { BatchRecord, EngineStats } from './txn/engine.js'
 export type { SqlValue, Row } from './values.js'
 export type { StatementResult } from './sql/execute.js'
-export { connect, RemoteDatabase, isOutcomeUnknown, type RemoteConnectOptions, type ReconnectOptions, type RemoteFunctionOptions, type RemoteStatementResult, type RemoteCallResult, type RemoteLoggedCallResult, type RemoteCommitResult, type RemoteQueryResult, type RemoteQueryOptions, type ObjectRow } from './client/remote.js'
+export { connect, RemoteDatabase, isOutcomeUnknown, type RemoteConnectOptions, type ReconnectOptions, type RemoteFunctionOptions, type RemoteStatementResult, type RemoteCallResult, type RemoteLoggedCallResult, type RemoteCommitResult, type RemoteQueryResult, type RemoteQueryOptions, type ObjectRow, type ServerInfo } from './client/remote.js'

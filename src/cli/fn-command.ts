@@ -1,6 +1,6 @@
 // `acheron fn init|build|test`: the function kit (docs/functions.md, "The function kit"). init scaffolds
-// an AssemblyScript project; build compiles functions/*.ts to build/*.wasm with the kit's own compiler
-// flags; test builds, then runs test/*.test.mjs on node's test runner (the tests open an embedded engine)
+// an AssemblyScript, Rust or C project; build compiles functions/NAME.ts|.rs|.c to build/NAME.wasm with
+// the kit's own compiler flags; test builds, then runs test/*.test.mjs on node's test runner (the tests open an embedded engine)
 // and ends with "N passed, N failed". Exit codes: 0 done, 1 a build error or a failed test, 2 misuse.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -8,30 +8,36 @@ import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
-import { BUILD_DIR, findProject, FUNCTIONS_DIR, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
+import { BUILD_DIR, findProject, FUNCTIONS_DIR, type Language, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
+import { cCompiler, rustCompiler } from '../fnkit/native.js'
 import { projectFiles } from '../fnkit/templates.js'
 import { AcheronError } from '../errors.js'
 import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
 
 export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
 
-The function kit: write Acheron functions in AssemblyScript, build them and test them on an embedded engine.
+The function kit: write Acheron functions in AssemblyScript, Rust or C, build them and test them on an
+embedded engine.
 
-  acheron fn init NAME [--lang assemblyscript] [--acheron-spec SPEC]
-      scaffolds a project in ./NAME: package.json (acheron, and assemblyscript as a dev dependency),
-      functions/counter.ts (imports the guest library "acheron/guest/acheron"), test/counter.test.mjs
-      (runs the functions on an embedded engine). SPEC is what package.json asks for as acheron
-      (default ^VERSION of this acheron; a file: path or a tarball for a local build). Then: cd NAME && npm install
+  acheron fn init NAME [--lang assemblyscript|rust|c] [--acheron-spec SPEC]
+      scaffolds a project in ./NAME: package.json (acheron; for AssemblyScript also assemblyscript as a
+      dev dependency), functions/counter.ts, .rs or .c (over the guest library of that language),
+      test/counter.test.mjs (runs the functions on an embedded engine). --lang defaults to assemblyscript.
+      SPEC is what package.json asks for as acheron (default ^VERSION of this acheron; a file: path or a
+      tarball for a local build). Then: cd NAME && npm install
   acheron fn build [--dir DIR]
-      compiles every functions/*.ts to build/*.wasm with the project's assemblyscript
-      (-O3 --runtime stub --maximumMemory 16) and lists each module's functions
+      compiles every functions/NAME.ts|.rs|.c to build/NAME.wasm and lists each module's functions:
+      .ts with the project's assemblyscript (-O3 --runtime stub --maximumMemory 16), .rs with
+      /usr/bin/rustc (or ACHERON_RUSTC) against the crate in acheron/guest/rust, .c with /usr/bin/clang
+      (or ACHERON_CLANG) and wasm-ld with acheron/guest/c/acheron.h
   acheron fn test [--dir DIR]
       builds, then runs test/**/*.test.mjs with node's test runner; prints "N passed, N failed"
 
 DIR defaults to the project holding the current directory.`
 
-/** Languages init can scaffold; Rust and C come with their guest libraries (issue 13). */
-const LANGUAGES: readonly string[] = ['assemblyscript']
+/** Languages init can scaffold, each with its guest library; `--lang` names one. */
+const LANGUAGES: readonly Language[] = ['assemblyscript', 'rust', 'c']
+const isLanguage = (s: string): s is Language => (LANGUAGES as readonly string[]).includes(s)
 /** npm's rule for a package name, kept simple: lower case, digits, - . _ ; the directory gets the same name. */
 const PROJECT_NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/
 
@@ -46,7 +52,7 @@ function acheronPackage(): { version: string; assemblyscript: string } {
   return { version: pkg.version ?? '0.0.0', assemblyscript: pkg.devDependencies?.assemblyscript ?? '^0.28.20' }
 }
 
-function init(args: string[], out: Out): number {
+function init(args: string[], out: Out, err: Out): number {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: { lang: { type: 'string', default: 'assemblyscript' }, 'acheron-spec': { type: 'string' } },
@@ -55,18 +61,25 @@ function init(args: string[], out: Out): number {
   const target = resolve(positionals[0] as string)
   const name = basename(target)
   if (!PROJECT_NAME.test(name)) throw new UsageError(`'${name}' is not a package name: use lower-case letters, digits, '-', '.' and '_', starting with a letter or digit`)
-  if (!LANGUAGES.includes(values.lang)) throw new UsageError(`--lang ${values.lang}: this version scaffolds ${LANGUAGES.join(', ')}`)
+  const language = values.lang
+  if (!isLanguage(language)) throw new UsageError(`--lang ${language}: this version scaffolds ${LANGUAGES.join(', ')}`)
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
     throw new UsageError(`${target} exists and is not an empty directory: choose another NAME`)
   }
   const own = acheronPackage()
-  const files = projectFiles({ name, acheronSpec: values['acheron-spec'] ?? `^${own.version}`, assemblyscriptSpec: own.assemblyscript })
+  const files = projectFiles({ name, acheronSpec: values['acheron-spec'] ?? `^${own.version}`, assemblyscriptSpec: own.assemblyscript, language })
   for (const [path, text] of files) {
     mkdirSync(dirname(join(target, path)), { recursive: true })
     writeFileSync(join(target, path), text)
   }
   out(`created ${relative(process.cwd(), target) || '.'}/ with ${[...files.keys()].join(', ')}`)
   out(`next: cd ${relative(process.cwd(), target) || '.'} && npm install && npx acheron fn test`)
+  if (values['acheron-spec'] === undefined) {
+    // Checked 2026-12-01: the registry's "acheron" is an unrelated package, and ^0.1.0 matches its 0.1.3.
+    err(`note: package.json asks the npm registry for acheron ^${own.version}, and the registry's package named acheron is ` +
+      'another project: until this Acheron is published there, init with --acheron-spec file:PATH, PATH being the ' +
+      'tarball `npm pack` writes in a clone of Acheron, or the clone itself (docs/tutorial.md)')
+  }
   return 0
 }
 
@@ -75,28 +88,76 @@ function projectDir(args: string[]): string {
   return findProject(values.dir ?? process.cwd())
 }
 
+/** A compiler for one language, loaded at the first module that needs it. */
+interface ModuleCompiler {
+  readonly from: string
+  /**
+   * Compiles `src` to `out` (paths relative to the project): ok, and the compiler's messages — its errors
+   * when not ok, its warnings (if it gives them) when ok.
+   */
+  compile(src: string, out: string): Promise<{ ok: boolean; messages: string }>
+}
+
+async function loadModuleCompiler(language: Language, project: string): Promise<ModuleCompiler> {
+  if (language === 'assemblyscript') {
+    const { asc, from } = await loadCompiler(project)
+    return {
+      from,
+      compile: async (src, out) => {
+        const messages = await compileModule(asc, project, src, out)
+        return { ok: messages === null, messages: messages ?? '' }
+      },
+    }
+  }
+  const native = language === 'rust' ? rustCompiler(project, BUILD_DIR) : cCompiler(project)
+  return {
+    from: native.from,
+    compile: async (src, out) => {
+      const r = native.compile(src, out)
+      return r.ok ? r : { ok: false, messages: r.messages || 'the compiler failed without a message' }
+    },
+  }
+}
+
 /** Compiles every module; false (after printing the compiler's messages) when one failed. */
 async function build(project: string, out: Out, err: Out): Promise<boolean> {
   const sources = moduleSources(project)
   if (sources.length === 0) {
-    err(`no modules to build: ${join(project, FUNCTIONS_DIR)} has no .ts file`)
+    err(`no modules to build: ${join(project, FUNCTIONS_DIR)} has no .ts, .rs or .c file`)
     return false
   }
-  const { asc, from } = await loadCompiler(project)
-  out(`compiling with ${from}`)
   mkdirSync(join(project, BUILD_DIR), { recursive: true })
+  const compilers = new Map<Language, ModuleCompiler>()
+  const built = new Map<string, string>()
   let ok = true
-  for (const file of sources) {
+  for (const { file, name, language } of sources) {
     const src = join(FUNCTIONS_DIR, file)
-    const outFile = join(BUILD_DIR, file.replace(/\.ts$/, '.wasm'))
-    // A stale module must not pass for the new source: it is removed before the compiler runs.
-    rmSync(join(project, outFile), { force: true })
-    const messages = await compileModule(asc, project, src, outFile)
-    if (messages !== null) {
-      err(`${src}: the build failed\n${messages}`)
+    const outFile = join(BUILD_DIR, `${name}.wasm`)
+    const twin = built.get(name)
+    if (twin !== undefined) {
+      // counter.ts and counter.rs would both be build/counter.wasm: neither silently wins.
+      err(`${src}: ${twin} builds ${outFile} too: give one of them another name`)
       ok = false
       continue
     }
+    built.set(name, src)
+    let compiler = compilers.get(language)
+    if (compiler === undefined) {
+      compiler = await loadModuleCompiler(language, project)
+      compilers.set(language, compiler)
+      out(`compiling with ${compiler.from}`)
+    }
+    // A stale module must not pass for the new source: it is removed before the compiler runs.
+    rmSync(join(project, outFile), { force: true })
+    const compiled = await compiler.compile(src, outFile)
+    if (!compiled.ok) {
+      rmSync(join(project, outFile), { force: true })
+      err(`${src}: the build failed\n${compiled.messages}`)
+      ok = false
+      continue
+    }
+    // Warnings (clang's -Wall -Wextra, rustc's lints) are shown, not fatal.
+    if (compiled.messages !== '') err(`${src}: compiled with warnings\n${compiled.messages}`)
     const bytes = readFileSync(join(project, outFile))
     let fns: string[]
     try {
@@ -166,7 +227,7 @@ export async function fnCommand(args: string[], out: Out, err: Out): Promise<num
   const [sub, ...rest] = args
   try {
     switch (sub) {
-      case 'init': return init(rest, out)
+      case 'init': return init(rest, out, err)
       case 'build': return (await build(projectDir(rest), out, err)) ? 0 : 1
       case 'test': return await test(projectDir(rest), out, err)
       case undefined: case 'help':

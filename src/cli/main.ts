@@ -2,6 +2,7 @@
 // The `acheron` command (CONTRACT.md §1). The young generation is raised (64 MiB semi-spaces): the
 // coordinator allocates short-lived objects per transaction, and with V8's default a quarter of the
 // engine's CPU went to garbage collection (docs/benchmarks.md).
+import { ACHERON_VERSION } from '../version.js'
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { parseCrashAt } from '../crash-points.js'
@@ -66,8 +67,7 @@ cross-partition transfers and shows with SELECT SUM(balance) that the total is c
 
 /** The version of the installed package. */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string }
-  return pkg.version ?? 'unknown'
+  return ACHERON_VERSION
 }
 
 /** `acheron serve --help`: every option with its default (docs/operations.md, "Access", has the rules). */

@@ -4,7 +4,7 @@
 export { connect, RemoteDatabase, isOutcomeUnknown } from './remote.js'
 export type {
   RemoteConnectOptions, ReconnectOptions, RemoteFunctionOptions, RemoteStatementResult, RemoteCallResult,
-  RemoteLoggedCallResult, RemoteCommitResult, RemoteQueryResult, RemoteQueryOptions, ObjectRow,
+  RemoteLoggedCallResult, RemoteCommitResult, RemoteQueryResult, RemoteQueryOptions, ObjectRow, ServerInfo,
 } from './remote.js'
 export { AcheronError, ERROR_CODES } from '../errors.js'
 export type { ErrorCode, CommitPosition, AcheronErrorDetails, CompletedStatement } from '../errors.js'

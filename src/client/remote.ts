@@ -217,9 +217,21 @@ export function createFunctionSql(name: string, bytes: Uint8Array, options: Remo
   return `${sql};`
 }
 
+/** An ok reply as it came: the results, and `server` for the "version" op. */
+interface OkReply {
+  readonly results: unknown[]
+  readonly server?: unknown
+}
+
+/** What the server says it is (the "version" op, docs/protocol.md). */
+export interface ServerInfo {
+  readonly name: string
+  readonly version: string
+}
+
 interface Pending {
   readonly ws: WebSocket
-  resolve: (results: unknown[]) => void
+  resolve: (reply: OkReply) => void
   reject: (err: AcheronError) => void
   timer: NodeJS.Timeout | null
 }
@@ -261,7 +273,7 @@ export class RemoteDatabase implements Database {
   async sql(script: string, params: unknown[] = []): Promise<RemoteStatementResult[]> {
     checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
-    const results = await this.request({ op: 'sql', sql: text, params: params.map((p, i) => wireValue(p, `parameter ${i + 1}`)) })
+    const { results } = await this.request({ op: 'sql', sql: text, params: params.map((p, i) => wireValue(p, `parameter ${i + 1}`)) })
     return results.map(decodeResult)
   }
 
@@ -283,7 +295,7 @@ export class RemoteDatabase implements Database {
   /** Calls `table.function` on `key`: its return value and commit position. */
   async call<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult<T>> {
     checkFunctionName(fn)
-    const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
+    const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
     return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit }
   }
@@ -291,7 +303,7 @@ export class RemoteDatabase implements Database {
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult<T>> {
     checkFunctionName(fn)
-    const results = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
+    const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])
     return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, logs: r.logs ?? [] }
   }
@@ -300,6 +312,30 @@ export class RemoteDatabase implements Database {
     const [r] = await this.sql(createFunctionSql(name, wasm, options))
     if (r === undefined) throw new AcheronError('INTERNAL', 'CREATE FUNCTION produced no result')
     return { rowsAffected: r.rowsAffected, commit: r.commit }
+  }
+
+  /**
+   * What the server is: its software and version (package.json of the acheron it runs), asked with the
+   * "version" op; null from a server older than that op (it answers SYNTAX_ERROR "unknown op").
+   */
+  async serverInfo(): Promise<ServerInfo | null> {
+    let reply: OkReply
+    try {
+      reply = await this.request({ op: 'version' })
+    } catch (err) {
+      if (err instanceof AcheronError && err.code === 'SYNTAX_ERROR' && /unknown op/.test(err.message)) return null
+      throw err
+    }
+    const s = reply.server as Partial<ServerInfo> | undefined
+    if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || typeof s.version !== 'string') {
+      throw new AcheronError('INTERNAL', `the server's reply to "version" has no server {name, version}: ${JSON.stringify(reply).slice(0, 200)}`)
+    }
+    return { name: s.name, version: s.version }
+  }
+
+  /** The server's version (`acheron --version` on its machine), or null from a server older than the "version" op. */
+  async serverVersion(): Promise<string | null> {
+    return (await this.serverInfo())?.version ?? null
   }
 
   /** Closes the connection; requests still in flight reject as outcome-unknown. */
@@ -326,10 +362,10 @@ export class RemoteDatabase implements Database {
 
   // ---- the connection ---------------------------------------------------------------------------
 
-  private async request(body: Record<string, unknown>): Promise<unknown[]> {
+  private async request(body: Record<string, unknown>): Promise<OkReply> {
     const ws = await this.socket()
     const id = this.nextId++
-    return new Promise<unknown[]>((resolve, reject) => {
+    return new Promise<OkReply>((resolve, reject) => {
       const p: Pending = { ws, resolve, reject, timer: null }
       if (this.requestTimeoutMs > 0) {
         p.timer = setTimeout(() => {
@@ -405,7 +441,7 @@ export class RemoteDatabase implements Database {
       })
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         if (isBinary) return
-        let msg: { id?: unknown; ok?: unknown; results?: unknown; error?: unknown }
+        let msg: { id?: unknown; ok?: unknown; results?: unknown; error?: unknown; server?: unknown }
         try { msg = JSON.parse(data.toString()) } catch { return }
         if (typeof msg !== 'object' || msg === null) return
         if (authId !== null && msg.id === authId) {
@@ -425,7 +461,7 @@ export class RemoteDatabase implements Database {
         if (p === undefined) return
         this.pending.delete(msg.id)
         if (p.timer) clearTimeout(p.timer)
-        if (msg.ok === true && Array.isArray(msg.results)) p.resolve(msg.results)
+        if (msg.ok === true && Array.isArray(msg.results)) p.resolve({ results: msg.results, server: msg.server })
         else p.reject(withCompleted(errorFromWire(msg.error), msg.results))
       })
       ws.on('close', (code: number, reason: Buffer) => {

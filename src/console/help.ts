@@ -23,7 +23,7 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
                        it runs when it comes back ending with ';'
   \watch [N]           run the statement being typed, or the last one, every N seconds (default 2,
                        at most 3600) until Ctrl-C
-  \conninfo            the server's URL, TLS, whether a token is sent
+  \conninfo            the server's URL and version, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
   \logs [on|off]       send every CALL WITH LOGS: its function log() lines are shown after the result
   \r                   forget the statement being typed, and a BEGIN block not yet sent

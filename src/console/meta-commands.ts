@@ -173,13 +173,15 @@ const describe: Handler = async (args, host, name) => {
   }
 }
 
-const conninfo: Handler = (args, host, name) => {
+const conninfo: Handler = async (args, host, name) => {
   if (!arity(host, name, args, 0)) return false
+  // Asked first: it connects when there is no connection yet, and "connected" then says how that went.
+  const server = await host.session.serverVersion()
   const i = host.session.info()
   host.printer.note([
     `URL:            ${i.url}`,
     `connected:      ${i.connected ? 'yes' : 'no (the next statement tries again)'}`,
-    'server version: not reported by the server',
+    `server version: ${'version' in server ? server.version : `unknown, ${server.unknown}`}`,
     `TLS:            ${i.tls ? 'yes (wss://)' : 'no (ws://)'}`,
     `authenticated:  ${i.token ? 'with a token (Authorization: Bearer)' : 'no token sent'}`,
   ].join('\n'))

@@ -120,6 +120,20 @@ export class Session {
     return { url: this.url, tls: /^wss:/i.test(this.url), token: this.options.token !== undefined, connected: this.db !== null }
   }
 
+  /**
+   * The server's version for \conninfo, connecting if there is no connection yet (the answer is the
+   * server's): the version, or why there is none — never a rejection, \conninfo says it either way.
+   */
+  async serverVersion(): Promise<{ readonly version: string } | { readonly unknown: string }> {
+    try {
+      const v = await (await this.database()).serverVersion()
+      return v === null ? { unknown: 'not reported (the server predates the "version" op)' } : { version: v }
+    } catch (err) {
+      const e = asAcheronError(err)
+      return { unknown: `cannot ask: ${e.code}: ${e.message.split('\n')[0] ?? ''}` }
+    }
+  }
+
   async close(): Promise<void> {
     const db = this.db
     this.db = null

@@ -1,7 +1,8 @@
 // What a function project is on disk (docs/functions.md, "The function kit"): package.json at its
-// root, AssemblyScript modules in functions/*.ts, built into build/*.wasm, tests in test/*.test.mjs.
+// root, modules in functions/NAME.ts (AssemblyScript), NAME.rs (Rust) or NAME.c (C), each built into
+// build/NAME.wasm, tests in test/*.test.mjs.
 import { existsSync, readdirSync, statSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, extname, join, resolve } from 'node:path'
 
 export const FUNCTIONS_DIR = 'functions'
 export const BUILD_DIR = 'build'
@@ -20,10 +21,33 @@ export function findProject(from: string): string {
   throw new ProjectError(`no function project here: ${resolve(from)} and the directories above it have no package.json with a ${FUNCTIONS_DIR}/ directory beside it (acheron fn init NAME makes one)`)
 }
 
-/** The module sources, sorted: functions/NAME.ts, one module each (tsconfig.json and .d.ts left out). */
-export function moduleSources(project: string): string[] {
+export type Language = 'assemblyscript' | 'rust' | 'c'
+/** A module's language by its source's extension. */
+export const SOURCE_EXTENSIONS: Readonly<Record<string, Language>> = { '.ts': 'assemblyscript', '.rs': 'rust', '.c': 'c' }
+
+export interface ModuleSource {
+  /** The file name inside functions/ (counter.rs). */
+  readonly file: string
+  /** The module's name, which is its build/NAME.wasm (counter). */
+  readonly name: string
+  readonly language: Language
+}
+
+/**
+ * The module sources, sorted: each file directly in functions/ whose extension names a language is one
+ * module (tsconfig.json and .d.ts left out). Subdirectories hold what modules share (a Rust `#[path]`
+ * module, a C header, an imported AssemblyScript file) and are not modules themselves.
+ */
+export function moduleSources(project: string): ModuleSource[] {
   const dir = join(project, FUNCTIONS_DIR)
-  return readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && statSync(join(dir, f)).isFile()).sort()
+  const out: ModuleSource[] = []
+  for (const file of readdirSync(dir).sort()) {
+    const ext = extname(file)
+    const language = SOURCE_EXTENSIONS[ext]
+    if (language === undefined || file.endsWith('.d.ts') || !statSync(join(dir, file)).isFile()) continue
+    out.push({ file, name: file.slice(0, -ext.length), language })
+  }
+  return out
 }
 
 /** The test files under test/, sorted, as paths relative to the project. */

@@ -10,7 +10,8 @@ import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSa
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, type Request } from './wire.js'
+import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
+import { ACHERON_VERSION } from '../version.js'
 
 export interface ServerLimits {
   /**
@@ -354,6 +355,7 @@ export class AcheronServer {
     /** A script's results so far (ExecuteOptions.completed). */
     const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
+      if (r.op === 'version') return serverReply(r.id, { name: 'acheron', version: ACHERON_VERSION })
       if (r.op === 'call') {
         if (r.logs) {
           const { value, commit, logs } = await db.callWithLogs(r.fn, r.key, ...r.args)

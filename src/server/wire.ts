@@ -56,6 +56,8 @@ export type Request =
   /** `logs: true`: the reply's result carries the call's `log()` lines (as CALL … WITH LOGS does). */
   | { readonly id: number; readonly op: 'call'; readonly fn: string; readonly key: unknown; readonly args: readonly unknown[]; readonly logs: boolean }
   | { readonly id: number | null; readonly op: 'auth'; readonly token: string }
+  /** What the server is: answered with `server` (serverReply), nothing run. */
+  | { readonly id: number; readonly op: 'version' }
 
 /**
  * The one decoder of incoming frames: a valid request, or SYNTAX_ERROR (a malformed frame, a "fn" that is
@@ -107,7 +109,8 @@ export function decodeRequest(text: string): Request {
     if (m.logs !== undefined && typeof m.logs !== 'boolean') bad('"logs" must be true or false')
     return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument'), logs: m.logs === true }
   }
-  return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"`)
+  if (m.op === 'version') return { id: id as number, op: 'version' }
+  return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call", "version" or "auth"`)
 }
 
 /** True when `v` nests objects/arrays deeper than `max` levels; iterative, so any depth is safe to check. */
@@ -159,6 +162,17 @@ function wireResults(results: readonly WireResult[]): unknown[] {
 
 export function okReply(id: number | null, results: readonly WireResult[]): string {
   return JSON.stringify({ id, ok: true, results: wireResults(results) })
+}
+
+/** What the "version" op answers: the server's software and its version (package.json). */
+export interface ServerInfo {
+  readonly name: 'acheron'
+  readonly version: string
+}
+
+/** The reply to {"op":"version"}: an ok reply with no results, and `server`. */
+export function serverReply(id: number, server: ServerInfo): string {
+  return JSON.stringify({ id, ok: true, results: [], server })
 }
 
 /**

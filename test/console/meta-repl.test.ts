@@ -13,6 +13,7 @@ let server: ServerProcess | null = null
 const terminals: Terminal[] = []
 const tmp = tempDir('acheron-console-meta-')
 const url = (): string => (server as ServerProcess).url
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 
 function consoleIn(env: Record<string, string> = {}): Terminal {
   const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(url())}`, { ACHERON_HISTORY: '', PAGER: '', ...env })
@@ -294,7 +295,7 @@ test('\\watch N re-runs the last statement until Ctrl-C; \\conninfo', async () =
   await prompt(t, 'the prompt after ROLLBACK')
   t.line('\\conninfo')
   s = await t.waitForText('authenticated:')
-  assert.ok(after(s, 'acheron> \\conninfo').includes(`URL:            ${url()}\nconnected:      yes\nserver version: not reported by the server\nTLS:            no (ws://)\nauthenticated:  no token sent`), s)
+  assert.ok(after(s, 'acheron> \\conninfo').includes(`URL:            ${url()}\nconnected:      yes\nserver version: ${VERSION}\nTLS:            no (ws://)\nauthenticated:  no token sent`), s)
   t.line('\\q')
   await t.waitForText('[exited 0]')
 })

@@ -90,4 +90,15 @@ test('\\conninfo\'s facts: TLS from wss://, whether a token is sent, no connecti
   assert.equal(new Session('ws://127.0.0.1:1').info(), { url: 'ws://127.0.0.1:1', tls: false, token: false, connected: false })
 })
 
+test('\\conninfo with no server to ask: why there is no version, not a rejection', async () => {
+  const session = new Session('ws://127.0.0.1:1')
+  try {
+    const v = await session.serverVersion()
+    assert.ok('unknown' in v && /^cannot ask: INTERNAL: cannot connect to ws:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/.test(v.unknown), JSON.stringify(v))
+    assert.is(session.info().connected, false)
+  } finally {
+    await session.close()
+  }
+})
+
 test.run()

@@ -1,7 +1,7 @@
 // Meta-commands in -e and -f scripts, as psql reads them in -f files: they run where they stand, a bad one
 // stops the script with exit 1 and one line on stderr, \q ends it with 0, \i nests (bounded), \e and
 // \watch are refused outside the REPL, and no pager runs when stdout is not a terminal.
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -9,6 +9,7 @@ import { INCLUDE_DEPTH_MAX } from '../../src/console/run-script.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { describeRun, runCli, shellQuote, type Run } from './support.js'
 
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-script-meta-')
 test.before(async () => {
@@ -97,6 +98,12 @@ test('--json: stdout holds only JSON lines; what meta-commands say goes to stder
   assert.is(lines.length, 1, r.why)
   assert.equal((JSON.parse(lines[0] as string) as { rows: unknown[][] }).rows, [[null]], r.why)
   assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\n$/, r.why)
+})
+
+test('\\conninfo asks the server its version (connecting first when no statement has yet)', async () => {
+  const r = await run(['-e', '\\conninfo'])
+  assert.is(r.code, 0, r.why)
+  assert.ok(r.stdout.includes(`URL:            ${(server as ServerProcess).url}\nconnected:      yes\nserver version: ${VERSION}\nTLS:            no (ws://)\nauthenticated:  no token sent\n`), r.why)
 })
 
 test('no pager when stdout is not a terminal, however tall the result', async () => {

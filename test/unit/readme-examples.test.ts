@@ -4,20 +4,14 @@
  * module through `acheron/guest/bank.wasm`, from a directory that is not the clone.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { readmeExamples } from '../support/readme.js'
 import { tempDir } from '../support/tmp.js'
 
 const root = new URL('../../../', import.meta.url).pathname
-
-function readmeExamples(): string[] {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('## Using the engine from TypeScript'))
-  const end = section.indexOf('\n## ', 4)
-  return [...(end < 0 ? section : section.slice(0, end)).matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1] as string)
-}
 
 test('the README has the two TypeScript examples, each importing acheron by name', () => {
   const examples = readmeExamples()
