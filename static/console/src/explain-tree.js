@@ -2,6 +2,7 @@
 // one collapsible frame per call — table, key, function, arguments, result or failure, fuel — holding
 // its reads and writes (before → after) and the calls it made, in order; then what the call would
 // commit, or why it would roll back.
+import { el } from './dom.js'
 import { valueText } from './wire-values.js'
 
 /** The columns of a trace (TRACE_COLUMNS in src/txn/types.ts): a result with exactly these is a trace. */
@@ -11,13 +12,6 @@ const FRAME_ENDS = new Set(['return', 'abort', 'unwind'])
 
 export function isTrace(columns) {
   return columns.length === TRACE_COLUMNS.length && columns.every((c, i) => c === TRACE_COLUMNS[i])
-}
-
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
 }
 
 function text(v) {

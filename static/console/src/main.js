@@ -121,13 +121,6 @@ tokenInput.addEventListener('change', reconnect)
 // Imports are hoisted; this one sits with the section that uses it. Drawing a reply: results.js.
 import { renderError, showReply } from './results.js'
 
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
-}
-
 function showUnsolicited(error) {
   results.prepend(renderError(error || { code: 'INTERNAL', message: 'unknown error' }))
 }

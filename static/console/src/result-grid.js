@@ -3,6 +3,7 @@
 // sizer as tall as all the rows gives the scroll container its full scroll range, and the table of the
 // rendered window is placed at its rows' offset inside it. The header sticks to the top; a wide result
 // scrolls sideways inside its own container instead of widening the page.
+import { el } from './dom.js'
 import { isNumeric, valueText } from './wire-values.js'
 
 /** Height of every row and of the header, in CSS pixels (console.css sets the same on .grid th/td). */
@@ -23,13 +24,6 @@ const CELL_TEXT_CHARS_MAX = 500
 const CELL_TITLE_CHARS_MAX = 10_000
 /** Horizontal padding plus border of a cell, in px (console.css: padding 0 6px, border 1px). */
 const CELL_EXTRA_PX = 13
-
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
-}
 
 /** Per column: its width in characters and whether its sampled values are all numbers. */
 function sampleRows(count) {

@@ -2,8 +2,9 @@
 // its rows in a virtualised grid (or, for EXPLAIN CALL, the call tree with the grid one click away),
 // CSV/JSON export, rowsAffected and the commit position — and, when the script failed, the results of
 // the statements before the failure (the reply's `results`, docs/protocol.md) followed by the error.
-import { download, toCsv, toJson } from './export.js'
+import { el } from './dom.js'
 import { isTrace, renderTraceTree } from './explain-tree.js'
+import { download, toCsv, toJson } from './export.js'
 import { createGrid } from './result-grid.js'
 import { commitText } from './wire-values.js'
 
@@ -11,13 +12,6 @@ import { commitText } from './wire-values.js'
 const ERROR_STATEMENT_CHARS_MAX = 200
 /** Characters of a statement's text shown as its result's title (a bulk INSERT can be megabytes). */
 const TITLE_CHARS_MAX = 600
-
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
-}
 
 function button(className, text, title, onClick) {
   const b = el('button', `tool ${className}`, text)

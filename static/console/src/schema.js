@@ -1,13 +1,7 @@
 // The schema sidebar: tables with their partitions and columns (type, key), functions with their table,
 // export, fuel and memory. Clicking a name inserts it at the editor's cursor.
+import { el } from './dom.js'
 import { columnDetail } from './editor.js'
-
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
-}
 
 function nameButton(name, insert, title) {
   const b = el('button', 'insert', name)

@@ -2,6 +2,7 @@
 // history (GET /stats/history), then every second asks for the samples newer than its last one and for
 // GET /stats, draws the plots (plots.js) and fills the metric table. Its elements are found by id:
 // plot-throughput, plot-aborts, plot-latency, stats (a table), stats-status; a missing plot is skipped.
+import { el } from './dom.js'
 import { drawTimePlot, emptyHistory, mergeHistory, newestT, plotLines, renderLegend, timeWindow } from './plots.js'
 
 /** A plot spans at least a minute (a fresh server's first points do not fill the width). */
@@ -13,13 +14,6 @@ const PLOTS = [
 ]
 
 const $ = (id) => document.getElementById(id)
-
-function el(tag, className, text) {
-  const e = document.createElement(tag)
-  if (className) e.className = className
-  if (text !== undefined) e.textContent = text
-  return e
-}
 
 function renderStatsTable(stats) {
   const body = $('stats').tBodies[0]
