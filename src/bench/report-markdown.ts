@@ -46,8 +46,11 @@ export function ratioCell(r: SavedRecord, peer: SystemName, run: readonly SavedR
   if (r.system !== 'acheron') return ''
   const p = peerOf(r, peer, run)
   if (p === undefined || p.txnPerSec === 0) return '–'
-  const ratio = r.txnPerSec / p.txnPerSec
-  // Two significant digits below 0.1 (Acheron / SQLite is often 0.01–0.1), else two decimals.
+  return ratioText(r.txnPerSec / p.txnPerSec)
+}
+
+/** Two significant digits below 0.1 (Acheron / SQLite is often 0.001–0.1), else two decimals. */
+export function ratioText(ratio: number): string {
   return ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)
 }
 

@@ -11,6 +11,7 @@ import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '
 import { progressLine, type ProgressLine } from '../bench/progress.js'
 import { formatResults, mergeResults, parseResults, pointKey, pointRecord, thisMachine, type PointRecord, type ResultsFile, type SavedRecord } from '../bench/record.js'
 import { findRegressions, P99_RISE_MAX, regressionLine, THROUGHPUT_DROP_MAX } from '../bench/regression.js'
+import { ratioText } from '../bench/report-markdown.js'
 import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocol, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
@@ -232,7 +233,7 @@ function printReport(rows: Outcome[], peers: boolean, json: boolean, out: (line:
         const p = row !== undefined && 'result' in row ? row.record : undefined
         const ratio = p === undefined || p.txnPerSec === 0 ? null : a.record.txnPerSec / p.txnPerSec
         const why = row !== undefined && 'why' in row ? row.why : 'no result'
-        info(`${named(a)} / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${why})` : ratio.toFixed(2)}`)
+        info(`${named(a)} / ${SYSTEM_TITLES[peer]} throughput: ${ratio === null ? `not measured (${why})` : ratioText(ratio)}`)
       }
     }
   }

@@ -23,7 +23,8 @@ postgresTest('bench ycsbt --peers: a row per system, and the Acheron/PostgreSQL 
   const pg = rows.get('PostgreSQL')!
   assert.ok(Number(pg.retries) <= Number(pg['conflict aborts']), JSON.stringify(pg))
   assert.match(r.stdout, /^Acheron \/ PostgreSQL throughput: \d+\.\d\d$/m)
-  assert.match(r.stdout, /^Acheron \/ SQLite throughput: \d+\.\d\d$/m)
+  // Two significant digits below 0.1 (a 2-client Acheron against SQLite alone is often ~0.005), else two decimals.
+  assert.match(r.stdout, /^Acheron \/ SQLite throughput: (0\.0\d*[1-9]\d|\d+\.\d\d)$/m)
   assert.match(r.stdout, /SERIALIZABLE, enable_seqscan off, fsync and synchronous_commit on/)
   assert.match(r.stdout, /^- checked after the run on every system: transfers move value and never create it/m)
   assert.not.match(r.stderr, /INVARIANT BROKEN/)
