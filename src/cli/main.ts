@@ -2,7 +2,6 @@
 // The `acheron` command (CONTRACT.md §1). The young generation is raised (64 MiB semi-spaces): the
 // coordinator allocates short-lived objects per transaction, and with V8's default a quarter of the
 // engine's CPU went to garbage collection (docs/benchmarks.md).
-import { ACHERON_VERSION } from '../version.js'
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { parseCrashAt } from '../crash-points.js'
@@ -16,6 +15,7 @@ import { VERIFY_USAGE, verifyCommand } from './verify.js'
 import { CHECK_USAGE } from './check-command.js'
 import { BENCH_USAGE } from './bench-command.js'
 import { FN_USAGE } from './fn-command.js'
+import { ACHERON_VERSION } from '../version.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -64,11 +64,6 @@ cross-partition transfers and shows with SELECT SUM(balance) that the total is c
   --protocol aria|calvin|serial   concurrency control (default aria)
   --transfers N                   concurrent transfers (default 20000)
   --sync full|normal|off          durability of each batch (default full)`
-
-/** The version of the installed package. */
-function packageVersion(): string {
-  return ACHERON_VERSION
-}
 
 /** `acheron serve --help`: every option with its default (docs/operations.md, "Access", has the rules). */
 export const SERVE_USAGE = `usage: acheron serve [options]
@@ -247,7 +242,7 @@ async function serve(args: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === '--version' || command === '-V' || command === 'version') {
-    process.stdout.write(`acheron ${packageVersion()}\n`)
+    process.stdout.write(`acheron ${ACHERON_VERSION}\n`)
     return 0
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -8,10 +8,10 @@ import { AcheronError } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
 import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
+import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
 import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
-import { ACHERON_VERSION } from '../version.js'
 
 export interface ServerLimits {
   /**

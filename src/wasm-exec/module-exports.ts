@@ -109,6 +109,11 @@ export function exportedFunctions(bytes: Uint8Array): ExportedFunction[] {
  */
 export function registrableExports(bytes: Uint8Array): string[] {
   return exportedFunctions(bytes)
-    .filter((e) => e.callable && !e.name.startsWith('__') && !e.name.startsWith(RESERVED_PREFIX))
+    .filter((e) => e.callable && !isReservedExportName(e.name))
     .map((e) => e.name)
+}
+
+/** A name the server keeps for itself or for the guest's runtime: never registered by `CREATE FUNCTIONS t.*`. */
+export function isReservedExportName(name: string): boolean {
+  return name.startsWith('__') || name.startsWith(RESERVED_PREFIX)
 }
