@@ -24,7 +24,7 @@ import type { Checkpointed, StateTxn } from './state-service.js'
 import {
   carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
 } from './types.js'
-import { WorkerPool } from './worker-pool.js'
+import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
 export interface EngineOptions extends SequencerLimits {
   /** The batch log: the engine's durable input. */
@@ -47,7 +47,10 @@ export interface EngineOptions extends SequencerLimits {
   readonly pendingBytesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
-  /** Wall-clock bound on one transaction in a worker (TXN_WALL_MS_MAX by default; worker-pool.ts). */
+  /**
+   * Wall-clock bound on one transaction (TXN_WALL_MS_MAX by default): a worker's watchdog terminates it
+   * (worker-pool.ts); inline, the WebAssembly runtime checks it at every fuel slice (fuel-slice.ts).
+   */
   readonly txnWallMsMax?: number
 }
 
@@ -259,7 +262,7 @@ export class Engine {
     let executor: EngineExecutor
     if (opts.workers === 0) {
       const overlay = new OverlayReader(opts.store.localReader())
-      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log), overlay)
+      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')

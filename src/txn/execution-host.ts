@@ -2,6 +2,7 @@ import type { BaseReader } from '../schema/rows.js'
 import { RowEvaluator } from '../storage/row-evaluator.js'
 import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
 import type { FunctionRuntime, ModuleShipped, ModuleSource } from '../schema/function-runtime.js'
+import { withDeadline } from '../schema/execution-deadline.js'
 import { executeTxn } from './txn-runner.js'
 import { TxnState, type ExecEnv } from './txn-state.js'
 import type { Execution, SequencedTxn } from './types.js'
@@ -33,6 +34,11 @@ export class ExecutionHost {
     log: LogFn,
     /** Called after every transaction executed (the worker's progress counter for the watchdog). */
     private readonly executed: () => void = () => {},
+    /**
+     * Wall-clock bound on one transaction, checked at every fuel slice (src/wasm-exec/fuel-slice.ts); null:
+     * none here (an execution worker, which its pool's watchdog terminates instead).
+     */
+    private readonly txnWallMsMax: number | null = null,
   ) {
     const self = this
     this.env = {
@@ -49,7 +55,7 @@ export class ExecutionHost {
   }
 
   private execute(base: BaseReader, allowed: Parameters<typeof executeTxn>[2], txn: SequencedTxn): Execution {
-    const e = executeTxn(this.env, base, allowed, txn)
+    const e = withDeadline(this.txnWallMsMax, () => executeTxn(this.env, base, allowed, txn))
     this.executed()
     return e
   }

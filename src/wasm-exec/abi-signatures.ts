@@ -68,6 +68,8 @@ export const AS_ABORT = { module: 'env', name: 'abort', signature: sig(['i32', '
 export const RESERVED_PREFIX = '__acheron'
 export const HOST_MODULE = '__acheron'
 export const FUEL_EXPORT = '__acheron_fuel'
+/** `__acheron.fuel_refill`, () -> (): called by instrumented code whose fuel slice is spent (fuel-slice.ts). */
+export const FUEL_REFILL_IMPORT = 'fuel_refill'
 export const GROW_FAILED_EXPORT = '__acheron_grow_failed'
 export const DEPTH_EXPORT = '__acheron_depth'
 export const START_EXPORT = '__acheron_start'

@@ -14,6 +14,7 @@ import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
 import { IDENTIFIER_LENGTH_MAX, type TableDef } from '../schema/catalog.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
 import { FUEL_BYTES_PER_UNIT, fuelForBytes } from './fuel-bytes.js'
+import { refillFuel } from './fuel-slice.js'
 import type { WasmGlobal, WasmMemory } from './wasm-api.js'
 import { WRITTEN_END_NONE, WRITTEN_START_NONE } from './written-range.js'
 
@@ -138,6 +139,8 @@ export class Frame {
   ctxError: unknown = NONE
   /** The instance's fuel counter, grow-failed flag and call-depth counter (fuel.ts), once attached. */
   fuel: WasmGlobal | undefined = undefined
+  /** The chain's fuel beyond the slice in `fuel` (fuel-slice.ts). */
+  fuelReserve = 0
   growFailed: WasmGlobal | undefined = undefined
   depth: WasmGlobal | undefined = undefined
 
@@ -189,7 +192,10 @@ export class Frame {
     if (fuel === undefined) throw new Error('acheron invariant violated: host call before the frame has fuel')
     const left = (fuel.value as bigint) - BigInt(units)
     fuel.value = left
-    if (left < 0n) throw outOfFuelError(this.ctx.fn)
+    if (left < 0n) {
+      refillFuel(this, this.ctx.fn.name)
+      if ((fuel.value as bigint) < 0n) throw outOfFuelError(this.ctx.fn)
+    }
   }
 
   /** A value about to be encoded or copied for the guest (`*_len`, `*_read`): its bytes are charged first. */
@@ -295,7 +301,7 @@ type HostFn = (...args: never[]) => unknown
 
 export class Host {
   frame: Frame | undefined = undefined
-  readonly imports: { acheron: Record<string, HostFn>; env: Record<string, HostFn> }
+  readonly imports: { acheron: Record<string, HostFn>; env: Record<string, HostFn>; fuelRefill: () => void }
 
   /** `onCall` runs a nested call (it syncs fuel around ctx.call); `onAbort` maps env.abort to an error. */
   constructor(onCall: (f: Frame, name: string, key: SqlValue, args: SqlValue[]) => SqlValue, onAbort: (f: Frame, message: string) => never) {
@@ -417,7 +423,12 @@ export class Host {
         onAbort(f, `${text(msg) ?? 'abort'}${where !== undefined ? ` at ${where}:${line}:${column}` : ''}`)
       },
     }
-    this.imports = { acheron, env }
+    // `__acheron.fuel_refill` (fuel-slice.ts): the instrumented code spent its slice.
+    const fuelRefill = (): void => {
+      const f = cur()
+      refillFuel(f, f.ctx.fn.name)
+    }
+    this.imports = { acheron, env, fuelRefill }
   }
 }
 

@@ -2,8 +2,10 @@
  * Instruments a checked module for the runtime (binaryen has no fuel pass, so this is one):
  *
  * - Fuel: a mutable i64 global, exported as `__acheron_fuel`, is charged at the start of every metered
- *   region by the region's static instruction count, and the region traps (`unreachable`) when the counter
- *   drops below zero. Regions are function bodies, loop bodies (charged per iteration) and `if` arms; a
+ *   region by the region's static instruction count, and below zero the region calls the host's
+ *   `__acheron.fuel_refill`, which moves the next slice of the chain's fuel in (or leaves the counter below
+ *   zero, and the region traps with `unreachable`): fuel-slice.ts, which is also where a thread's wall-clock
+ *   deadline is checked. Regions are function bodies, loop bodies (charged per iteration) and `if` arms; a
  *   region's count excludes the regions nested in it. A `br` out of a block does not refund the skipped
  *   rest, so the charge is an upper bound of the instructions run — and the same on every run. Bulk memory
  *   operations also pay for their bytes, ⌊length / FUEL_BYTES_PER_UNIT⌋, after their operands and before
@@ -36,7 +38,7 @@
  */
 import { AcheronError } from '../errors.js'
 import {
-  DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, START_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
+  DEPTH_EXPORT, FUEL_EXPORT, FUEL_REFILL_IMPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, START_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
 } from './abi-signatures.js'
 import { capturingOutput, type Binaryen, type BinaryenModule, type ExpressionRef } from './binaryen.js'
 import { FUEL_BYTES_PER_UNIT } from './fuel-bytes.js'
@@ -51,6 +53,7 @@ const GROW_FAILED_GLOBAL = '__acheron_grow_failed'
 const GROW_CHECK_FUNCTION = '__acheron_grow_check'
 const START_STUB_FUNCTION = '__acheron_start_stub'
 const RESET_FUNCTION = '__acheron_reset'
+const FUEL_REFILL_FUNCTION = '__acheron_fuel_refill'
 
 /**
  * Stack units a whole call chain may hold (see the header). A function with up to
@@ -145,7 +148,7 @@ class FuelPass {
   }
 
   /**
-   * `fuel -= n >> log2(FUEL_BYTES_PER_UNIT); if (fuel < 0) unreachable`: the bytes of a bulk operation, paid
+   * `fuel -= n >> log2(FUEL_BYTES_PER_UNIT); if (fuel < 0) refill or trap`: the bytes of a bulk operation, paid
    * before it runs, so that its length operand cannot buy unbounded time for one unit. `n` is an i32 read
    * unsigned, as the operation reads it.
    */
@@ -154,18 +157,28 @@ class FuelPass {
     const fuel = (): ExpressionRef => m.global.get(FUEL_GLOBAL, b.i64)
     return [
       m.global.set(FUEL_GLOBAL, m.i64.sub(fuel(), m.i64.shr_u(m.i64.extend_u(n()), i64(m, FUEL_BYTES_SHIFT)))),
-      m.if(m.i64.lt_s(fuel(), i64(m, 0)), m.unreachable()),
+      this.refillOrTrap(),
     ]
   }
 
-  /** `fuel -= cost; if (fuel < 0) unreachable` */
+  /** `fuel -= cost; if (fuel < 0) refill or trap` */
   private charge(cost: number): ExpressionRef {
     const { m, b } = this
     const fuel = (): ExpressionRef => m.global.get(FUEL_GLOBAL, b.i64)
     return m.block(null, [
       m.global.set(FUEL_GLOBAL, m.i64.sub(fuel(), i64(m, cost))),
-      m.if(m.i64.lt_s(fuel(), i64(m, 0)), m.unreachable()),
+      this.refillOrTrap(),
     ], b.none)
+  }
+
+  /** `if (fuel < 0) { refill(); if (fuel < 0) unreachable }`: the next slice, or the trap (fuel-slice.ts). */
+  private refillOrTrap(): ExpressionRef {
+    const { m, b } = this
+    const negative = (): ExpressionRef => m.i64.lt_s(m.global.get(FUEL_GLOBAL, b.i64), i64(m, 0))
+    return m.if(negative(), m.block(null, [
+      m.call(FUEL_REFILL_FUNCTION, [], b.none),
+      m.if(negative(), m.unreachable()),
+    ], b.none))
   }
 
   /** Charges `body` as one region (evaluated with `base` values on the operand stack): the body with its charge in front. */
@@ -371,6 +384,7 @@ export function instrument(b: Binaryen, m: BinaryenModule, facts: ModuleFacts): 
   // Reset by __acheron_reset with the guest's own globals.
   m.addGlobal(WRITTEN_START_GLOBAL, b.i32, true, m.i32.const(WRITTEN_START_NONE | 0))
   m.addGlobal(WRITTEN_END_GLOBAL, b.i32, true, m.i32.const(WRITTEN_END_NONE))
+  m.addFunctionImport(FUEL_REFILL_FUNCTION, HOST_MODULE, FUEL_REFILL_IMPORT, b.none, b.none)
   const pass = new FuelPass(b, m, facts)
   const functions: number[] = []
   for (let i = 0; i < m.getNumFunctions(); i++) functions.push(m.getFunctionByIndex(i))

@@ -23,7 +23,7 @@
  * The start function is not part of this: the runtime calls it at the start of every invocation.
  */
 import {
-  DEPTH_EXPORT, FUEL_EXPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
+  DEPTH_EXPORT, FUEL_EXPORT, FUEL_REFILL_IMPORT, GROW_FAILED_EXPORT, HOST_MODULE, RESET_EXPORT, WRITTEN_END_EXPORT, WRITTEN_START_EXPORT,
 } from './abi-signatures.js'
 import type { DataSegment } from './fuel.js'
 import { TABLE_ELEMENT_BYTES, WASM_PAGE_BYTES } from './validate.js'
@@ -142,7 +142,7 @@ export class InstancePool {
   constructor(
     private readonly module: WasmModule,
     private readonly options: InstancePoolOptions,
-    private readonly imports: { acheron: Record<string, unknown>; env: Record<string, unknown> },
+    private readonly imports: { acheron: Record<string, unknown>; env: Record<string, unknown>; fuelRefill: () => void },
   ) {
     this.initialBytes = options.initialPages * WASM_PAGE_BYTES
     this.instanceBytes = this.initialBytes + options.tableElements * TABLE_ELEMENT_BYTES
@@ -189,7 +189,7 @@ export class InstancePool {
     const idleMemory = this.idleMemories.pop()
     if (idleMemory !== undefined) this.forgetMemory(idleMemory)
     const memory = idleMemory ?? new Wasm.Memory({ initial: this.options.initialPages, maximum: this.options.maxPages })
-    const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory } }
+    const imports: WasmImports = { acheron: this.imports.acheron, env: this.imports.env, [HOST_MODULE]: { memory, [FUEL_REFILL_IMPORT]: this.imports.fuelRefill } }
     const exports = new Wasm.Instance(this.module, imports).exports
     return {
       memory, exports,

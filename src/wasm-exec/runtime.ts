@@ -10,10 +10,11 @@ import { Chain, Frame, Host, outOfFuelError } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'
 import { loadBinaryen, type Binaryen } from './binaryen.js'
 import { WASM_CALL_DEPTH_MAX } from './fuel.js'
+import { fuelLeft, loadFuel } from './fuel-slice.js'
 import { InstancePool, type PooledInstance } from './instance-pool.js'
 import { isPreparation, prepareModule, type Preparation, type PreparedModule } from './prepared.js'
 import { prepThread } from './prep-thread.js'
-import { Wasm, type WasmGlobal } from './wasm-api.js'
+import { Wasm } from './wasm-api.js'
 import { WASM_PAGE_BYTES, checkFunction, type ModuleFacts } from './validate.js'
 
 /** Compiled modules (and rejections) kept per runtime; the oldest is dropped beyond this. */
@@ -104,7 +105,7 @@ class WasmRuntime implements FunctionRuntime {
       frame.holdInstance(c.pool.instanceBytes)
       instance = c.pool.acquire()
       frame.attach(instance.memory, instance.bytes, instance.fuel, instance.growFailed, instance.depth)
-      instance.fuel.value = BigInt(Math.max(0, Math.floor(ctx.fuel.remaining)))
+      loadFuel(frame, ctx.fuel.remaining)
       // A nested invocation continues its caller's depth count: the limit covers the whole call chain.
       instance.depth.value = outer?.depth?.value ?? 0
       const exports = instance.exports
@@ -114,7 +115,7 @@ class WasmRuntime implements FunctionRuntime {
     } catch (e) {
       throw this.mapError(e, frame)
     } finally {
-      if (frame.fuel !== undefined) ctx.fuel.remaining = Math.max(0, Number(frame.fuel.value as bigint))
+      if (frame.fuel !== undefined) ctx.fuel.remaining = fuelLeft(frame)
       frame.releaseAll()
       this.host.frame = outer
       if (instance !== undefined) c.pool.release(instance, frame.hostWrittenStart, frame.hostWrittenEnd)
@@ -123,15 +124,14 @@ class WasmRuntime implements FunctionRuntime {
 
   /** call_invoke: the callee spends from the same meter, so the counter is synced out and back in. */
   private nestedCall(f: Frame, name: string, key: SqlValue, args: SqlValue[]): SqlValue {
-    const fuel = f.fuel as WasmGlobal
-    f.ctx.fuel.remaining = Math.max(0, Number(fuel.value as bigint))
+    f.ctx.fuel.remaining = fuelLeft(f)
     try {
       return f.ctx.call(name, key, args)
     } catch (e) {
       f.ctxError = e
       throw e
     } finally {
-      fuel.value = BigInt(Math.max(0, Math.floor(f.ctx.fuel.remaining)))
+      loadFuel(f, f.ctx.fuel.remaining)
     }
   }
 

@@ -1,7 +1,9 @@
 // The wall-clock watchdog, the last line of defence behind fuel: a worker stuck in one transaction for
-// longer than txnWallMsMax is terminated, and its batch fails whole as an environment failure (INTERNAL,
-// no position, voided in the log) — never as an outcome a replay would have to reproduce. Other clients'
-// later batches commit, and a restart replays none of the voided batch.
+// longer than txnWallMsMax is terminated; on the coordinator's thread (workers: 0), which cannot be
+// terminated, the WebAssembly runtime stops the guest at its next fuel slice (src/wasm-exec/fuel-slice.ts).
+// Either way its batch fails whole as an environment failure (INTERNAL, no position, voided in the log) —
+// never as an outcome a replay would have to reproduce. Other clients' later batches commit, and a restart
+// replays none of the voided batch.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
@@ -27,11 +29,11 @@ async function failure(p: Promise<unknown>): Promise<AcheronError> {
   return e as AcheronError
 }
 
-test('a transaction running past txnWallMsMax voids its batch (INTERNAL, no position); later batches commit; replay skips it', async () => {
+for (const workers of [1, 0]) test(`workers ${workers}: a transaction running past txnWallMsMax voids its batch (INTERNAL, no position); later batches commit; replay skips it`, async () => {
   const { dir, cleanup } = tempDir()
   const logs: string[] = []
   try {
-    let db = await open({ dir, workers: 1, txnWallMsMax: 300, log: (l) => logs.push(l) })
+    let db = await open({ dir, workers, txnWallMsMax: 300, log: (l) => logs.push(l) })
     await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);')
     await db.createFunction('t.spin', module, { fuel: FUEL_MAX })
     await db.createFunction('t.bump', module)
@@ -46,13 +48,13 @@ test('a transaction running past txnWallMsMax voids its batch (INTERNAL, no posi
       assert.match(e.message, /txnWallMsMax|300 ms/)
     }
     assert.ok(ms < 5_000, `the watchdog took ${ms.toFixed(0)} ms`)
-    // Other clients go on, on a replacement worker.
+    // Other clients go on (on a replacement worker when there are workers).
     const after = await Promise.all([db.call('t.bump', 1), db.call('t.bump', 3)])
     assert.is(after[0].value, 2, 'the voided bump left nothing')
     assert.ok(after[0].commit.batch > 0)
     assert.is((await db.get('t', 2)).row, null)
     await db.close()
-    db = await open({ dir, workers: 1, txnWallMsMax: 300 })
+    db = await open({ dir, workers, txnWallMsMax: 300 })
     assert.is((await db.get('t', 1)).row?.n, 2, 'replay skips the voided batch')
     assert.is((await db.get('t', 2)).row, null)
     await db.close()

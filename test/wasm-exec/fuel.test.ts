@@ -1,6 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { executionDeadline, TxnWallClockExceeded, withDeadline } from '../../src/schema/execution-deadline.js'
 import type { FuelMeter } from '../../src/schema/function-runtime.js'
+import { FUEL_SLICE_UNITS } from '../../src/wasm-exec/fuel-slice.js'
 import { expectCode, newDb, runtime } from './setup.js'
 import { abiModule } from './wat.js'
 
@@ -110,6 +112,48 @@ test('the meter is written back: zero after running out, the remainder after suc
   const ok: FuelMeter = { remaining: 5_000 }
   runtime.invoke(db.context(g, 1n, [3n], 1, ok), g.source)
   assert.ok(ok.remaining > 0 && ok.remaining < 5_000)
+})
+
+test('fuel spent over many slices is exactly the single counter: same use, same stopping point', () => {
+  const big = 20 * FUEL_SLICE_UNITS
+  const { used, reached } = setup(big)
+  // `count` costs base + n × per; the counts far beyond one slice must be exactly on that line.
+  const base = 2 * used('count', 10n) - used('count', 20n)
+  const per = (used('count', 20n) - used('count', 10n)) / 10
+  for (const n of [300_000n, 1_234_567n]) {
+    assert.ok(base + Number(n) * per > 2 * FUEL_SLICE_UNITS, 'spans several slices')
+    assert.is(used('count', n), base + Number(n) * per, `count(${n})`)
+  }
+  // Running out after several refills stops where the proportion says (±1 iteration per limit).
+  const x = Number(reached('spin', 10_000))
+  const far = 5 * FUEL_SLICE_UNITS + 10_000
+  assert.ok(Math.abs(Number(reached('spin', far)) - (far / 10_000) * x) <= far / 10_000, 'proportional across slices')
+  assert.is(reached('spin', far), reached('spin', far), 'and the same on every run')
+})
+
+test('a passed deadline stops a guest at its next fuel slice, as TxnWallClockExceeded (no outcome); within one slice it is never looked at', () => {
+  const { db } = setup(20 * FUEL_SLICE_UNITS)
+  const stopped = (() => {
+    try {
+      withDeadline(0, () => {
+        executionDeadline.atMs = 0
+        db.call('t.count', 1n, [1_000_000n])
+      })
+    } catch (e) {
+      return e
+    }
+    return null
+  })()
+  assert.instance(stopped, TxnWallClockExceeded)
+  assert.match((stopped as Error).message, /t\.count.*TXN_WALL_MS_MAX/)
+  assert.is(executionDeadline.atMs, Number.POSITIVE_INFINITY, 'the deadline is cleared after the transaction')
+  // Under one slice: no refill, so no clock, even with the deadline passed.
+  assert.is(withDeadline(0, () => {
+    executionDeadline.atMs = 0
+    return db.call('t.count', 1n, [1_000n]).value
+  }), 1_000n)
+  // And no deadline: the same long count finishes.
+  assert.is(db.call('t.count', 1n, [1_000_000n]).value, 1_000_000n)
 })
 
 test.run()

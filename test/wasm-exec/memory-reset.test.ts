@@ -266,7 +266,7 @@ test('the range globals hold [lowest, highest + 1) of what was written, and __ac
     m.dispose()
   }
   const memory = new Wasm.Memory({ initial: 1, maximum: 1 })
-  const exports = new Wasm.Instance(new Wasm.Module(bytes), { [HOST_MODULE]: { memory } }).exports
+  const exports = new Wasm.Instance(new Wasm.Module(bytes), { [HOST_MODULE]: { memory, fuel_refill: () => {} } }).exports
   const range = (): [number, number] => [
     ((exports[WRITTEN_START_EXPORT] as WasmGlobal).value as number) >>> 0, ((exports[WRITTEN_END_EXPORT] as WasmGlobal).value as number) >>> 0,
   ]
