@@ -37,6 +37,17 @@ export const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000
 /** ...or once this many row writes wait for one (it bounds the executors' in-memory images). */
 export const DEFAULT_CHECKPOINT_WRITES_MAX = 500_000
 
+/**
+ * Execution worker threads when none are asked for. On two cores or fewer, none: the server's own thread
+ * executes, 1.3–1.9× the throughput of two workers over WebSocket and a quarter less CPU per transaction
+ * (docs/benchmarks.md, "Execution threads on a 2-core machine": hand-offs between threads cost more than
+ * the parallelism gives back when the server, its threads and the clients share two cores). With more
+ * cores, two workers.
+ */
+export function defaultWorkers(cores = availableParallelism()): number {
+  return cores <= 2 ? 0 : 2
+}
+
 export interface OpenOptions {
   /** Data directory (created if missing). Default `./acheron-data`. */
   dir?: string
@@ -44,7 +55,7 @@ export interface OpenOptions {
   memory?: boolean
   /** Partitions of a new table when its DDL names none. Default 8. */
   partitions?: number
-  /** Execution worker threads; 0 executes on the calling thread. Default: min(2, cores); 0 in memory. */
+  /** Execution worker threads; 0 executes on the calling thread. Default: defaultWorkers() (0 in memory). */
   workers?: number
   /** Concurrency control: 'aria' (default), 'calvin', 'serial', or a research Protocol. */
   protocol?: string | Protocol
@@ -92,9 +103,10 @@ export interface OpenOptions {
   batchIntervalMs?: number
   pendingTxnsMax?: number
   /**
-   * Wall-clock bound (ms) on one transaction's execution in a worker thread: past it the worker is
-   * terminated and its batch fails whole, retryably (INTERNAL, no position), as if the worker had died.
-   * Default TXN_WALL_MS_MAX (5,000). Does not apply with workers: 0 (memory mode), which runs inline.
+   * Wall-clock bound (ms) on one transaction's execution: past it the batch fails whole, retryably
+   * (INTERNAL, no position), as if a worker had died. A worker thread is terminated by its watchdog; with
+   * workers: 0 the WebAssembly runtime stops the guest at its next fuel slice (src/wasm-exec/fuel-slice.ts).
+   * Default TXN_WALL_MS_MAX (5,000).
    */
   txnWallMsMax?: number
   /** Extra function runtimes by kind (module URLs exporting createRuntime); `wasm` is built in. */
@@ -196,7 +208,7 @@ export class EmbeddedDatabase implements Database {
         ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
         ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
         dirtyWritesMax: options.dirtyWritesMax ?? 2 * (options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX),
-        workers: options.workers ?? (memory ? 0 : Math.min(2, availableParallelism())),
+        workers: options.workers ?? (memory ? 0 : defaultWorkers()),
         protocol,
         defaultPartitions: options.partitions ?? DEFAULT_PARTITIONS,
         batchTxnsMax: options.batchTxnsMax ?? DEFAULT_BATCH_TXNS_MAX,

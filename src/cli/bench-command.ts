@@ -54,7 +54,7 @@ workloads:
   --items N          tpcc: items (default 100000, as in TPC-C)
   --seed S           seeds the transaction streams; a seed replays the same transactions (default 1)
   --partitions N     partitions of the Acheron table (default 8)
-  --workers N        execution worker threads of the Acheron server (default: acheron serve's, min(2, cores))
+  --workers N        execution worker threads of the Acheron server (default: acheron serve's: 0 on two cores or fewer, else 2)
   --protocol P       the Acheron server's concurrency control: aria, calvin or serial (default aria)
   --peers            also runs PostgreSQL 15 (needs its binaries, /usr/lib/postgresql/15/bin or PG_BIN)
                      and SQLite, and prints the ratios

@@ -60,7 +60,7 @@ the AssemblyScript bank functions, calls a transfer and a withdraw that aborts, 
 cross-partition transfers and shows with SELECT SUM(balance) that the total is conserved.
 
   --data DIR                      data directory (default ./acheron-data; refused while a server uses it)
-  --workers N                     execution worker threads (default min(2, cores))
+  --workers N                     execution worker threads (default 0, the main thread, on two cores or fewer; else 2)
   --protocol aria|calvin|serial   concurrency control (default aria)
   --transfers N                   concurrent transfers (default 20000)
   --sync full|normal|off          durability of each batch (default full)`
@@ -77,7 +77,7 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            (127.0.0.0/8, ::1, localhost) is allowed: anything else is refused
   --port P                 port (default 7878; 0 picks a free one)
   --partitions N           partitions of a new table whose DDL names none (default 8)
-  --workers N              execution worker threads (default min(2, cores); 0: the main thread)
+  --workers N              execution worker threads (default 0 on two cores or fewer, else 2; 0: the main thread)
   --sync full|normal|off   durability of each batch (default full)
   --admin-token T          clients must authenticate; this token may do everything
   --admin-token-file F     the same, read from a file (surrounding whitespace ignored)

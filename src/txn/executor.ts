@@ -28,7 +28,7 @@ export interface EngineExecutor extends BatchExecutor {
   close(): Promise<void>
 }
 
-/** Executes on the coordinator's own thread (`workers: 0`): memory mode and debugging. */
+/** Executes on the coordinator's own thread (`workers: 0`; the default on two cores or fewer, and memory mode). */
 export class InlineExecutor implements EngineExecutor {
   private readonly sent = new Set<string>()
 
