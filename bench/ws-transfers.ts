@@ -1,4 +1,4 @@
-// Transfers over the WebSocket protocol: `acheron serve` in its own process (sync full, 2 workers), C
+// Transfers over the WebSocket protocol: `acheron serve` in its own process (sync full, default workers), C
 // clients in this one (1, 16, 64), each a connection keeping D calls in flight (closed loop: 1, then 4
 // pipelined). Latency is the client's, send to reply. Batch size and fallback share come from the
 // server's own counters (SHOW STATS totals before and after each row).
@@ -13,6 +13,8 @@ import { percentile, unitRandomKeys } from './support/ws-support.js'
 
 const KEYS = 10_000
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
+/** BENCH_WORKERS (default: the server's own default) and BENCH_SYNC (default full). */
+const SERVER_ARGS = [...(process.env.BENCH_WORKERS === undefined ? [] : ['--workers', process.env.BENCH_WORKERS]), '--sync', process.env.BENCH_SYNC ?? 'full']
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
@@ -20,7 +22,7 @@ async function startServer(dir: string): Promise<{ url: string; pid: number; sto
   // The flags `acheron serve` runs with from its bin (a larger young generation).
   // BENCH_SERVER_FLAGS adds node flags to the server (e.g. --cpu-prof --cpu-prof-dir=DIR for a profile per thread).
   const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...extra, cli, 'serve', '--data', dir, '--port', '0', '--workers', process.env.BENCH_WORKERS ?? '2'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...extra, cli, 'serve', '--data', dir, '--port', '0', ...SERVER_ARGS], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))
@@ -77,7 +79,7 @@ await admin.request({ op: 'sql', sql: `CREATE TABLE account (id INTEGER PRIMARY 
 for (let i = 0; i < KEYS; i += 5000) {
   await admin.request({ op: 'sql', sql: `INSERT INTO account VALUES ${Array.from({ length: 5000 }, (_, j) => `(${i + j}, 1000000000)`).join(', ')}` })
 }
-console.log(`WebSocket transfers (wasm bank, ${KEYS} keys, uniform), server: acheron serve --workers 2 --sync full, ${DURATION_MS / 1000}s per row`)
+console.log(`WebSocket transfers (wasm bank, ${KEYS} keys, uniform), server: acheron serve ${SERVER_ARGS.join(' ')}, ${DURATION_MS / 1000}s per row`)
 async function totals(): Promise<Record<string, number>> {
   const r = await admin.request({ op: 'sql', sql: 'SHOW STATS' })
   return Object.fromEntries(r.results?.[0]?.rows ?? [])

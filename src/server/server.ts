@@ -235,10 +235,23 @@ export class AcheronServer {
     // backpressure reaches the client); resume when the socket drains. Past replyBufferBytesMax, close.
     let paused = false
     let slowReaderClosed = false
+    // The replies a batch releases to one connection leave in one write: the socket is corked at the
+    // first and uncorked once the current run of callbacks is over (a batch's replies are sent from one
+    // run of promise callbacks), instead of one writev system call per reply.
+    let corked = false
+    const uncork = (): void => {
+      corked = false
+      req.socket.uncork()
+    }
     const send = (text: string): void => {
       if (ws.readyState !== WebSocket.OPEN) return
       const unread = ws.bufferedAmount
       if (unread >= limits.replyBufferBytesMax) return closeSlowReader(unread)
+      if (!corked) {
+        corked = true
+        req.socket.cork()
+        process.nextTick(uncork)
+      }
       ws.send(text)
       if (!paused && ws.bufferedAmount >= limits.replyBufferBytesPause) {
         paused = true
