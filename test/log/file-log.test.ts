@@ -1,12 +1,12 @@
 // The batch log on disk: entries come back as written, across segments and reopenings; a torn tail is
 // cut at the last whole entry; damage before the tail is an error naming the file and the offset; a
 // refused append refuses everything after it until resume; checkpoints drop old segments.
-import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LogAppendError, LogCorruptError, type LogEntry } from '../../src/log/batch-log.js'
-import { FileBatchLog } from '../../src/log/file-log.js'
+import { FileBatchLog, LOG_PREALLOCATE_BYTES, readSegments } from '../../src/log/file-log.js'
 import { encodeFrame, FRAME_HEADER_BYTES } from '../../src/log/frame.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -29,6 +29,19 @@ function flip(b: Buffer, at: number, mask: number): void {
 function segments(dir: string): string[] {
   return readdirSync(join(dir, 'log')).filter((n) => n.endsWith('.log')).sort()
 }
+
+/** Writes `bytes` at `offset` of `file`, in place (over preallocated zeros, as a crash mid-write leaves them). */
+function writeAt(file: string, bytes: Uint8Array, offset: number): void {
+  const fd = openSync(file, 'r+')
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Bytes of `n` whole entries of `batch(i)` (100-byte bodies). */
+const entriesBytes = (n: number): number => n * (FRAME_HEADER_BYTES + 100)
 
 test('entries come back in order, bit for bit, after reopening; voids included', async () => {
   const { dir, cleanup } = tempDir()
@@ -69,12 +82,14 @@ test('a torn tail (a write cut short) is cut at the last whole entry, and append
       for (let i = 1; i <= 3; i++) await log.append(batch(i))
       await log.close()
       const file = join(dir, 'log', segments(dir)[0] as string)
-      const whole = statSync(file).size
-      // Half of a fourth entry: what a crash in the middle of its write leaves.
-      appendFileSync(file, encodeFrame(batch(4)).subarray(0, cut))
+      const whole = entriesBytes(3)
+      assert.ok(statSync(file).size > whole, 'zeros are preallocated after the entries')
+      // Part of a fourth entry, over the zeros: what a crash in the middle of its write leaves.
+      writeAt(file, encodeFrame(batch(4)).subarray(0, cut), whole)
       const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
       assert.equal(again.cutTail, { file, offset: whole, bytes: cut })
-      assert.is(statSync(file).size, whole, 'the file is cut back')
+      assert.is(statSync(file).size >= whole && statSync(file).size <= whole + LOG_PREALLOCATE_BYTES, true)
+      assert.equal(readFileSync(file).subarray(whole).filter((b) => b !== 0).length, 0, 'the torn bytes are gone')
       assert.equal(summary(again), ['b1:100:true', 'b2:100:true', 'b3:100:true'])
       await again.append(batch(4))
       await again.close()
@@ -95,11 +110,47 @@ test('a bit flipped in the last entry is a torn tail too: nothing valid follows 
     await log.close()
     const file = join(dir, 'log', segments(dir)[0] as string)
     const bytes = readFileSync(file)
-    flip(bytes, bytes.length - 5, 0x40)
+    flip(bytes, entriesBytes(3) - 5, 0x40)
     writeFileSync(file, bytes)
     const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
     assert.equal(summary(again), ['b1:100:true', 'b2:100:true'])
     await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test('sync full: zeros are written ahead of the entries, a chunk at a time; they are no damage, reopened or read by verify', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const log = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
+    await log.append(batch(1))
+    const file = join(dir, 'log', segments(dir)[0] as string)
+    assert.is(statSync(file).size, LOG_PREALLOCATE_BYTES, 'one chunk allocated at first')
+    // Past half of the chunk, the next chunk follows; the entries stay whole and in order.
+    const big = Math.floor(LOG_PREALLOCATE_BYTES / 8)
+    for (let i = 2; i <= 7; i++) await log.append(batch(i, big))
+    await log.close()
+    assert.is(statSync(file).size, 2 * LOG_PREALLOCATE_BYTES)
+    const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
+    assert.is(again.cutTail, null, 'the zeros after the entries are not a torn tail')
+    assert.equal(summary(again).map((x) => x.split(':')[0]), ['b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'])
+    await again.append(batch(8))
+    await again.close()
+    const { segments: read, problems } = readSegments(join(dir, 'log'))
+    assert.equal(problems, [])
+    assert.is(read[0]?.tornBytes, 0)
+    assert.is(read[0]?.entries.length, 8)
+    // sync normal: no preallocation (nothing waits on a durable write there).
+    const { dir: d2, cleanup: c2 } = tempDir()
+    try {
+      const normal = await FileBatchLog.open({ dir: join(d2, 'log'), sync: 'normal' })
+      await normal.append(batch(1))
+      await normal.close()
+      assert.is(statSync(join(d2, 'log', readdirSync(join(d2, 'log'))[0] as string)).size, entriesBytes(1))
+    } finally {
+      c2()
+    }
   } finally {
     cleanup()
   }
