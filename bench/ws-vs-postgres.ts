@@ -3,7 +3,8 @@
 // anything. The two systems alternate point by point (PostgreSQL n clients, then Acheron n clients).
 //
 // Both run the bank transfer over 100,000 accounts (2 reads, 2 writes; keys uniform or Zipf 0.99):
-// - Acheron: `acheron serve --workers 2 --sync full` as a child process; the AssemblyScript bank's
+// - Acheron: `acheron serve --workers N --sync full` as a child process (N: the server's default, or
+//   BENCH_WORKERS); the AssemblyScript bank's
 //   account.transfer(a, b, 1) called by C WebSocket connections in this process, D calls in flight each
 //   (closed loop). Latency is the client's, send to reply.
 // - PostgreSQL: a temporary cluster (fsync and synchronous_commit on), a PL/pgSQL transfer(a, b, amount),
@@ -11,6 +12,7 @@
 //   transaction (serialization failures retried). Latency from pgbench's log: start to end, retries included.
 //
 // Usage: node dist/bench/ws-vs-postgres.js [--json]   (BENCH_SECONDS=10, BENCH_WARMUP_SECONDS=2)
+import { defaultWorkers } from '../src/embedded.js'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os'
@@ -28,7 +30,8 @@ const BALANCE = 1_000_000_000
 const INSERT_ROWS_MAX = 5_000
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2)
-const ACHERON_WORKERS = 2
+/** acheron serve's own default unless BENCH_WORKERS says otherwise. */
+const ACHERON_WORKERS = process.env.BENCH_WORKERS !== undefined ? Number(process.env.BENCH_WORKERS) : defaultWorkers()
 const PG_THREADS = 2
 const PG_MAX_TRIES = 10
 /** Draws compared between pgbench's Zipf keys, keyChooser's and the exact distribution. */
