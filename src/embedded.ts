@@ -414,6 +414,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
     ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
     ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
+    ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
   })
   if (batchLog.cutTail !== null) log('log', `cut a torn tail of ${batchLog.cutTail.bytes} bytes at byte ${batchLog.cutTail.offset} of ${batchLog.cutTail.file} (a write the last run did not finish)`)
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }

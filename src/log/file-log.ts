@@ -33,6 +33,8 @@ export interface FileLogOptions {
   readonly bytesMax?: number
   /** `sync: 'full'`: zeros written ahead of the entries at a time (LOG_PREALLOCATE_BYTES; 0: none). */
   readonly preallocateBytes?: number
+  /** A deliberate bug for the research harness (EngineFaults.preallocateOverEntries). */
+  readonly preallocateOverEntries?: boolean
   readonly crash?: CrashPoints
 }
 
@@ -164,6 +166,7 @@ export class FileBatchLog implements BatchLog {
       segmentsKept: options.segmentsKept ?? LOG_SEGMENTS_KEPT,
       normalSyncIntervalMs: options.normalSyncIntervalMs ?? LOG_NORMAL_SYNC_INTERVAL_MS,
       preallocateBytes: Math.min(options.preallocateBytes ?? LOG_PREALLOCATE_BYTES, LOG_PREALLOCATE_BYTES),
+      preallocateOverEntries: options.preallocateOverEntries ?? false,
       bytesMax: options.bytesMax,
       crash: options.crash ?? NO_CRASH_POINTS,
     })
@@ -204,11 +207,12 @@ export class FileBatchLog implements BatchLog {
    * It never overlaps an entry's write: a group that would reach past `allocated` waits for it first.
    * A refused preallocation (a full disk) is left alone: the entries' own writes then extend the file.
    */
-  private preallocate(seg: Segment): void {
+  private preallocate(seg: Segment, groupStart = seg.bytes): void {
     const chunk = this.o.preallocateBytes
     if (this.o.sync !== 'full' || chunk === 0 || this.preallocating !== null || this.handle === null) return
-    if (seg.allocated - seg.bytes >= chunk / 2) return
-    const from = Math.max(seg.allocated, seg.bytes)
+    const bug = this.o.preallocateOverEntries
+    if (!bug && seg.allocated - seg.bytes >= chunk / 2) return
+    const from = bug ? groupStart : Math.max(seg.allocated, seg.bytes)
     const length = Math.min(chunk, this.o.segmentBytesMax - from)
     if (length <= 0) return
     this.preallocating = this.handle.write(ZEROS, 0, length, from)
@@ -297,6 +301,7 @@ export class FileBatchLog implements BatchLog {
       }
       throw err
     }
+    const groupStart = seg.bytes
     seg.bytes += bytes
     seg.allocated = Math.max(seg.allocated, seg.bytes)
     this.totalBytes += bytes
@@ -304,7 +309,7 @@ export class FileBatchLog implements BatchLog {
       seg.lastBatch = Math.max(seg.lastBatch, p.batch)
       this.lastBatch = Math.max(this.lastBatch, p.batch)
     }
-    this.preallocate(seg)
+    this.preallocate(seg, groupStart)
   }
 
   resume(): void {

@@ -145,6 +145,12 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: ['replay', 'crash'],
     faults: { checkpointFirstImage: true },
   },
+  {
+    name: 'log-zeros-over-entries',
+    bug: 'the batch log preallocates its zeros from the start of the group it just wrote, over acknowledged entries, which an open then reads as the preallocated end',
+    caughtBy: ['crash'],
+    faults: { preallocateOverEntries: true },
+  },
 ]
 
 export function mutantByName(name: string): Mutant {

@@ -21,6 +21,12 @@ export interface EngineFaults {
   readonly replayFromWrongPosition?: boolean
   /** A checkpoint keeps the first image a row had since the last checkpoint, not the last one. */
   readonly checkpointFirstImage?: boolean
+  /**
+   * The log's preallocation (`sync: 'full'`) writes its zeros from the start of the group just written
+   * instead of after it, after every group: acknowledged entries become zeros, which an open reads as
+   * the preallocated end (src/log/file-log.ts).
+   */
+  readonly preallocateOverEntries?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

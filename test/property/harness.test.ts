@@ -26,10 +26,10 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   const { code, out } = check(['--list-mutants'])
   assert.is(code, 0)
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
-    'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image']) {
+    'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 9)
+  assert.is(MUTANTS.length, 10)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -59,6 +59,7 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'wrong-recovery-position': [{ property: 'crash', runs: 25 }],
   'replay-from-wrong-position': [{ property: 'crash', runs: 25 }],
   'checkpoint-first-image': [{ property: 'replay', runs: 25 }, { property: 'crash', runs: 25 }],
+  'log-zeros-over-entries': [{ property: 'crash', runs: 25 }],
 }
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {
