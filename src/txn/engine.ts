@@ -273,7 +273,9 @@ export class Engine {
     opts.store.onCheckpoint = (c) => engine.checkpointed(c)
     opts.store.onFailure = (err) => engine.stop(err)
     try {
+      executor.enforceWallClock(false)
       await engine.replay(state)
+      executor.enforceWallClock(true)
     } catch (err) {
       await engine.shutdown()
       throw err

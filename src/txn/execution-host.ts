@@ -27,6 +27,8 @@ export class ExecutionHost {
   private readonly modules = new Map<string, ModuleSource>()
   private readonly env: ExecEnv
   private readonly evaluator = new RowEvaluator()
+  /** The bound in force: txnWallMsMax, or null while it is not enforced (replay). */
+  private wallLimitMs: number | null
 
   constructor(
     private readonly reader: HostReader,
@@ -40,6 +42,7 @@ export class ExecutionHost {
      */
     private readonly txnWallMsMax: number | null = null,
   ) {
+    this.wallLimitMs = txnWallMsMax
     const self = this
     this.env = {
       get catalog() { return self.catalog },
@@ -55,7 +58,7 @@ export class ExecutionHost {
   }
 
   private execute(base: BaseReader, allowed: Parameters<typeof executeTxn>[2], txn: SequencedTxn): Execution {
-    const e = withDeadline(this.txnWallMsMax, () => executeTxn(this.env, base, allowed, txn))
+    const e = withDeadline(this.wallLimitMs, () => executeTxn(this.env, base, allowed, txn))
     this.executed()
     return e
   }
@@ -94,6 +97,11 @@ export class ExecutionHost {
       // Adopted (or refused) once: the runtime's cache holds it now, and may drop it later without this copy.
       if (source.prepared !== undefined) this.modules.set(source.hash, { hash: source.hash, bytes: source.bytes })
     }
+  }
+
+  /** Turns the wall-clock bound (if this host has one) on or off (EngineExecutor.enforceWallClock). */
+  enforceWallClock(on: boolean): void {
+    this.wallLimitMs = on ? this.txnWallMsMax : null
   }
 
   runOnSnapshot(txns: readonly SequencedTxn[]): Execution[] {

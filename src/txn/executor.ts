@@ -25,6 +25,12 @@ export interface EngineExecutor extends BatchExecutor {
   /** Phase 1 and walks of a batch's transactions, the batch given in its shared binary form (by index). */
   runOnSnapshotOf(batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]>
   runWalksOf(batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]>
+  /**
+   * Whether the wall-clock bound on one transaction (TXN_WALL_MS_MAX) is enforced. Off while the log is
+   * replayed at open: a batch that was acknowledged must be executed again however long it takes, since
+   * voiding it then would publish a different history.
+   */
+  enforceWallClock(on: boolean): void
   close(): Promise<void>
 }
 
@@ -42,6 +48,10 @@ export class InlineExecutor implements EngineExecutor {
 
   release(batch: number, writes: readonly RowWrite[]): void {
     this.overlay.applyReleased(batch, writes)
+  }
+
+  enforceWallClock(on: boolean): void {
+    this.host.enforceWallClock(on)
   }
 
   async runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]> {

@@ -8,6 +8,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
 import { FUEL_MAX } from '../../src/schema/catalog.js'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { tempDir } from '../support/tmp.js'
 import { abiModule } from '../wasm-exec/wat.js'
 
@@ -18,6 +20,15 @@ const module = abiModule(`
       (local.set $n (i64.add (local.get $n) (i64.const 1)))
       (call $set_int (i32.const 1) (local.get $n))
       (br $l)))
+  ;; Loops arg 0 times, a host call per iteration, and returns the count: a long but finite transaction.
+  (func (export "burn") (local $n i64) (local $k i64)
+    (local.set $k (call $arg_int (i32.const 0)))
+    (block $out (loop $l
+      (br_if $out (i64.ge_s (local.get $n) (local.get $k)))
+      (local.set $n (i64.add (local.get $n) (i64.const 1)))
+      (call $set_int (i32.const 1) (local.get $n))
+      (br $l)))
+    (call $ret_int (local.get $n)))
   (func (export "bump")
     (call $set_int (i32.const 1) (i64.add (call $get_int (i32.const 1)) (i64.const 1)))
     (call $ret_int (call $get_int (i32.const 1))))
@@ -58,6 +69,43 @@ for (const workers of [1, 0]) test(`workers ${workers}: a transaction running pa
     assert.is((await db.get('t', 1)).row?.n, 2, 'replay skips the voided batch')
     assert.is((await db.get('t', 2)).row, null)
     await db.close()
+  } finally {
+    cleanup()
+  }
+})
+
+for (const workers of [1, 0]) test(`workers ${workers}: the bound is not enforced while the log is replayed: an acknowledged batch runs again however long it takes`, async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const options = { dir, workers, logSegmentsKept: Number.MAX_SAFE_INTEGER }
+    const db = await open({ ...options, txnWallMsMax: 60_000 })
+    await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);')
+    await db.createFunction('t.burn', module, { fuel: FUEL_MAX })
+    // A transaction that takes at least 300 ms here, cold; warm it is still far above the 5 ms bound below.
+    let n = 100_000
+    let ms = 0
+    for (;;) {
+      const started = performance.now()
+      assert.is((await db.call('t.burn', 1, n)).value, n)
+      ms = performance.now() - started
+      if (ms >= 300 || n >= 64_000_000) break
+      n *= 2
+    }
+    assert.ok(ms >= 300, `burn(${n}) took only ${ms.toFixed(0)} ms`)
+    await db.close()
+    // An empty checkpoint: the open re-executes every batch, burn(n) among them, with a 5 ms bound.
+    for (const f of ['acheron.db', 'acheron.db-wal', 'acheron.db-shm']) rmSync(join(dir, f), { force: true })
+    const again = await open({ ...options, txnWallMsMax: 5 })
+    try {
+      assert.ok(again.stats.replayedBatches > 0)
+      assert.is((await again.get('t', 1)).row?.n, n, 'the long batch was replayed, not voided')
+      // After the replay the bound holds again.
+      const e = await again.call('t.burn', 2, 4 * n).then(() => null, (err: unknown) => err)
+      assert.instance(e, AcheronError)
+      assert.is((e as AcheronError).code, 'INTERNAL')
+    } finally {
+      await again.close()
+    }
   } finally {
     cleanup()
   }
