@@ -8,10 +8,11 @@
  *
  * With `sync: 'full'` the active segment is preallocated: zeros are written ahead of the entries, a
  * LOG_PREALLOCATE_BYTES chunk at a time, in the background. An entry then overwrites blocks the file
- * already has, so its durable write changes no file size or block map: measured on this machine, 157 µs
- * per O_DSYNC write into a zero-filled file against 300–350 µs for an append (which must also make the
- * file's new size durable). Zeros after the last entry are the preallocated end, not damage: no frame
- * starts with a zero byte (frame.ts's magic).
+ * already has, so its durable write changes no file size or block map: on this machine a bare O_DSYNC
+ * write took 157 µs into a zero-filled file against 300–350 µs as an append (which must also make the
+ * file's new size durable), and an append through this log 15% less time (bench/log-append.ts; libuv's
+ * pool adds its own hand-off). Zeros after the last entry are the preallocated end, not damage: no
+ * frame starts with a zero byte (frame.ts's magic).
  */
 import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs'
 import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
