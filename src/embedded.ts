@@ -11,6 +11,7 @@ import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
+import { JetStreamBatchLog } from './log/jetstream-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
@@ -91,6 +92,13 @@ export interface OpenOptions {
   logSegmentBytesMax?: number
   /** Log segments kept after a durable checkpoint made them unnecessary. Default 2. */
   logSegmentsKept?: number
+  /**
+   * The batch log on a NATS JetStream stream instead of `<dir>/log/` (src/log/jetstream-log.ts): an
+   * append is acknowledged once a quorum of the stream's replicas stored it, so the log outlives this
+   * machine. The data directory then holds the checkpoint only; a new directory recovers everything the
+   * stream still holds from its start. One engine writes a stream: a second one fences the first off.
+   */
+  natsLog?: NatsLogOptions
   /** Observes every batch from the start, the batches replayed at recovery included. */
   onBatch?: (record: BatchRecord) => void
   /** Kill the process at a named instant (research and crash tests only). */
@@ -115,6 +123,17 @@ export interface OpenOptions {
   log?: (line: string) => void
   /** Deliberate engine bugs, for the research harness's mutants only (src/testing/mutants.ts). */
   faults?: EngineFaults
+}
+
+export interface NatsLogOptions {
+  /** NATS server URLs (nats://host:port). */
+  servers: string[]
+  /** Stream name. Default ACHERON_LOG. */
+  stream?: string
+  /** Replicas when the stream is created: 3 needs a cluster of three servers. Default 1. */
+  replicas?: number
+  /** Batches the stream keeps behind a durable checkpoint. Default 1,000. */
+  batchesKept?: number
 }
 
 export interface ColumnSpec {
@@ -409,14 +428,27 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   if (damaged.length > 0) throw new DataDirDamagedError(damaged)
   const sync = options.sync ?? 'full'
   const crash = crashPoints(options.crashAt)
-  const batchLog = await FileBatchLog.open({
-    dir: join(dir, 'log'), sync, crash,
-    ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
-    ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
-    ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
-    ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
-  })
-  if (batchLog.cutTail !== null) log('log', `cut a torn tail of ${batchLog.cutTail.bytes} bytes at byte ${batchLog.cutTail.offset} of ${batchLog.cutTail.file} (a write the last run did not finish)`)
+  let batchLog: BatchLog
+  if (options.natsLog !== undefined) {
+    const n = options.natsLog
+    batchLog = await JetStreamBatchLog.open({
+      servers: n.servers,
+      ...(n.stream !== undefined ? { stream: n.stream } : {}),
+      ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
+      ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
+      ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
+    })
+  } else {
+    const fileLog = await FileBatchLog.open({
+      dir: join(dir, 'log'), sync, crash,
+      ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
+      ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
+      ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
+      ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
+    })
+    if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`)
+    batchLog = fileLog
+  }
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
   const store = new ThreadStateStore({
     file: join(dir, DATABASE_FILE), sync, runtimes, policy,

@@ -24,6 +24,7 @@ commands:
         [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
         [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
+        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N]]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
       acheron serve --help explains each option
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
@@ -89,6 +90,11 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            server's own; repeatable. Other browser origins are refused (403)
   --tls-cert F --tls-key F serve wss:// and https:// with this PEM certificate (chain) and key
   --checkpoint-interval-ms N, --log-segment-bytes N, --log-segments-kept N  storage tuning
+  --log-nats URL[,URL...]  keep the batch log on a NATS JetStream stream (nats://host:port, any of the
+                           cluster's servers) instead of DIR/log: a batch is acknowledged once a quorum
+                           of the stream's replicas stored it (docs/operations.md, "The batch log on NATS")
+  --log-stream NAME        the stream (default ACHERON_LOG); one server writes a stream at a time
+  --log-replicas N         replicas when the stream is created (default 1; 3 on a three-server cluster)
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
@@ -156,6 +162,9 @@ async function serve(args: string[]): Promise<number> {
       'checkpoint-interval-ms': { type: 'string' },
       'log-segment-bytes': { type: 'string' },
       'log-segments-kept': { type: 'string' },
+      'log-nats': { type: 'string' },
+      'log-stream': { type: 'string' },
+      'log-replicas': { type: 'string' },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -192,12 +201,25 @@ async function serve(args: string[]): Promise<number> {
   const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
+  const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
+  if ((values['log-stream'] !== undefined || logReplicas !== undefined) && values['log-nats'] === undefined) {
+    throw new Error('--log-stream and --log-replicas go with --log-nats')
+  }
+  const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
+  if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
+    throw new Error(`--log-nats takes NATS server URLs separated by commas (nats://host:port), not ${values['log-nats']}`)
+  }
   const options: OpenOptions = {
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
     ...(logSegmentBytesMax !== undefined ? { logSegmentBytesMax } : {}),
     ...(logSegmentsKept !== undefined ? { logSegmentsKept } : {}),
+    ...(natsServers !== undefined ? { natsLog: {
+      servers: natsServers,
+      ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),
+      ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
+    } } : {}),
     ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
     ...(values.protocol !== undefined ? { protocol: await (await import('./protocol-loader.js')).loadProtocol(values.protocol) } : {}),

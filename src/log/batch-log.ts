@@ -5,8 +5,9 @@
  * its entry is durable here and it has executed.
  *
  * This interface is the seam for other logs: `FileBatchLog` (segmented files, the default),
- * `MemoryBatchLog` (tests, `open({ memory: true })`), and later a replicated log that feeds several
- * machines. An implementation stores entries opaquely; what a body means is src/txn/batch-codec.ts.
+ * `MemoryBatchLog` (tests, `open({ memory: true })`), and `JetStreamBatchLog` (a NATS JetStream stream
+ * replicated over a cluster, the log that will feed several machines). An implementation stores
+ * entries opaquely; what a body means is src/txn/batch-codec.ts.
  */
 
 /**
@@ -51,7 +52,11 @@ export interface BatchLog {
  * The engine fails the batches it held (retryably) and the log stays usable.
  */
 export class LogAppendError extends Error {
-  constructor(message: string, readonly full: boolean) {
+  /**
+   * `uncertain`: the entry may be in the log after all (a replicated log that stopped answering). Its
+   * batch's clients cannot be told it failed, so the engine stops; the next start reads the log and decides.
+   */
+  constructor(message: string, readonly full: boolean, readonly uncertain = false) {
     super(message)
     this.name = 'LogAppendError'
   }

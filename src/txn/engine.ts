@@ -742,6 +742,12 @@ export class Engine {
       await e.durable
     } catch (err) {
       if (!(err instanceof LogAppendError)) throw err
+      if (err.uncertain) {
+        // The entry may be in the log: its clients cannot be told it failed, nor that it committed.
+        this.failBatch(e.batch, batchFailure('INTERNAL', `outcome unknown: ${err.message}; the engine stopped, and its next start reads the log and decides`))
+        this.stop(err)
+        return false
+      }
       this.logFailed ??= err
       this.failBatch(e.batch, this.logFailureOutcome())
       return false

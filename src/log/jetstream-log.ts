@@ -1,0 +1,307 @@
+/**
+ * The batch log on a NATS JetStream stream: the same entries as the file log (frame.ts, CRC-32 and
+ * all), one message each, on a stream replicated over the NATS cluster (R3 on three servers). An append
+ * resolves once JetStream acknowledged it, which it does once a quorum of the stream's replicas stored
+ * it: the log then survives the loss of this machine and its disk, not only a crash of the process.
+ *
+ * One writer per stream, enforced by JetStream itself: every message is published with the stream
+ * sequence it must follow (`expect.lastSequence`). A second engine appending to the same stream makes
+ * the first one's next append fail with a wrong-sequence error — it is fenced, refuses every later
+ * append and its batches fail; the last opener wins, and nothing it logged is lost.
+ *
+ * A publish whose acknowledgement does not arrive is sent again with the same message id until the
+ * cluster answers (JetStream drops the duplicate if the first got in): so an append is refused only
+ * when JetStream refused it, and then nothing of it is in the stream. If the cluster does not answer
+ * within `appendTimeoutMs`, the entry may or may not be in the stream: the append rejects with an
+ * `uncertain` LogAppendError and the engine stops (a restart reads the stream, which decides).
+ *
+ * An entry larger than a message may be (the server's max_payload) goes out in parts, each a message
+ * with an `Acheron-Part: i/n` header; reading joins them. Parts cut short at the end of the stream are a
+ * torn tail and are dropped, as the file log drops a torn write.
+ *
+ * Entries come back from `entries()` as read at open: recovery reads them once. `checkpointed` purges
+ * the messages of the batches a checkpoint holds, keeping the last `batchesKept` of them.
+ */
+import { randomUUID } from 'node:crypto'
+import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
+import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry } from './batch-log.js'
+import { encodeFrame, readFrame } from './frame.js'
+
+export interface JetStreamLogOptions {
+  /** NATS server URLs (nats://host:port), any of the cluster's. */
+  readonly servers: readonly string[]
+  /** The stream's name (letters, digits, `-` and `_`). */
+  readonly stream?: string
+  /** Replicas of the stream when this log creates it (1, or 3 on a cluster of three or more). */
+  readonly replicas?: number
+  /** Batches kept in the stream behind a durable checkpoint (for tracing recent batches). */
+  readonly batchesKept?: number
+  /** How long an append may go unanswered (resent meanwhile) before its outcome counts as unknown. */
+  readonly appendTimeoutMs?: number
+  /** How long opening waits for the NATS cluster to have a JetStream leader (LOG_OPEN_TIMEOUT_MS). */
+  readonly openTimeoutMs?: number
+  /** Caps the stream's bytes (JetStream's max_bytes): an append beyond fails as a full disk would. */
+  readonly bytesMax?: number
+}
+
+export const LOG_STREAM_DEFAULT = 'ACHERON_LOG'
+export const LOG_STREAM_BATCHES_KEPT = 1000
+export const LOG_APPEND_TIMEOUT_MS = 30_000
+export const LOG_OPEN_TIMEOUT_MS = 30_000
+/** One publish's wait for its acknowledgement; it is resent after (same message id) until LOG_APPEND_TIMEOUT_MS. */
+const PUBLISH_ACK_MS = 2_000
+/** Bytes a message leaves for its headers below the server's max_payload. */
+const HEADER_ALLOWANCE_BYTES = 1024
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
+
+const H_WRITER = 'Acheron-Writer'
+const H_PART = 'Acheron-Part'
+
+/** JetStream's error codes this log tells apart (nats-server's errors.json). */
+const JS_WRONG_LAST_SEQUENCE = 10071
+const JS_STORE_FULL = new Set([10077, 10047, 10028]) // maximum bytes exceeded; insufficient resources; storage limits
+
+export class JetStreamBatchLog implements BatchLog {
+  lastBatch = 0
+  private readonly loaded: LogEntry[]
+  /** Stream sequence of the last message this log knows is stored (its own, or read at open). */
+  private storedSeq: number
+  /** Stream sequence after the publishes in flight: what the next message must follow. */
+  private nextSeq: number
+  /** First stream sequence of each batch entry still in the stream, in batch order (for purging). */
+  private readonly batchSeqs: { batch: number; seq: number }[] = []
+  private refused: LogAppendError | null = null
+  private closed = false
+  /** Appends are published one after another, so each message's expected sequence is known. */
+  private tail: Promise<void> = Promise.resolve()
+  private readonly writer = randomUUID()
+  private partsSent = 0
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    private readonly subject: string,
+    private readonly chunkBytes: number,
+    private readonly o: { batchesKept: number; appendTimeoutMs: number },
+    read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
+  ) {
+    this.loaded = read.entries
+    this.storedSeq = read.lastSeq
+    this.nextSeq = read.lastSeq
+    this.batchSeqs = read.batchSeqs
+    for (const e of read.entries) this.lastBatch = Math.max(this.lastBatch, e.batch)
+  }
+
+  /** Connects, creates the stream if it does not exist, and reads every entry in it. */
+  static async open(options: JetStreamLogOptions): Promise<JetStreamBatchLog> {
+    const stream = options.stream ?? LOG_STREAM_DEFAULT
+    if (!STREAM_NAME.test(stream)) throw new Error(`invalid log stream name ${JSON.stringify(stream)}: 1 to 64 letters, digits, - or _`)
+    if (options.servers.length === 0) throw new Error('a JetStream log needs at least one NATS server URL')
+    const nc = await connect({ servers: [...options.servers], name: `acheron-log-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 10_000 })
+    try {
+      const subject = `acheron.log.${stream}`
+      const js = nc.jetstream({ timeout: PUBLISH_ACK_MS })
+      let jsm: JetStreamManager
+      // A cluster just started has no JetStream leader for a few seconds: NATS's own errors are retried
+      // until the cluster answers or LOG_OPEN_TIMEOUT_MS has passed.
+      const deadline = Date.now() + (options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS)
+      let read: Awaited<ReturnType<typeof readStream>>
+      for (;;) {
+        try {
+          jsm = await nc.jetstreamManager({ timeout: 5_000 })
+          await ensureStream(jsm, stream, subject, options.replicas ?? 1, options.bytesMax)
+          read = await readStream(js, jsm, stream)
+          break
+        } catch (err) {
+          if (!(err instanceof NatsError) || Date.now() > deadline) throw err
+          await new Promise((r) => setTimeout(r, 250))
+        }
+      }
+      const maxPayload = nc.info?.max_payload ?? 1024 * 1024
+      return new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
+        batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
+        appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
+      }, read)
+    } catch (err) {
+      await nc.close().catch(() => {})
+      throw err
+    }
+  }
+
+  /** Messages published by this log (parts counted one by one): for tests of the chunking. */
+  get messagesSent(): number {
+    return this.partsSent
+  }
+
+  entries(): Iterable<LogEntry> {
+    return this.loaded
+  }
+
+  append(entry: LogEntry): Promise<void> {
+    if (this.closed) return Promise.reject(new LogAppendError('the batch log is closed', false))
+    if (this.refused !== null) return Promise.reject(this.refused)
+    const frame = encodeFrame(entry)
+    const parts = Math.max(1, Math.ceil(frame.length / this.chunkBytes))
+    const firstSeq = this.nextSeq + 1
+    this.nextSeq += parts
+    const p = this.tail.then(() => this.publishEntry(entry, frame, parts, firstSeq))
+    this.tail = p.catch(() => {})
+    return p
+  }
+
+  private async publishEntry(entry: LogEntry, frame: Uint8Array, parts: number, firstSeq: number): Promise<void> {
+    if (this.refused !== null) throw this.refused
+    for (let i = 0; i < parts; i++) {
+      const seq = firstSeq + i
+      const h = natsHeaders()
+      h.set(H_WRITER, this.writer)
+      if (parts > 1) h.set(H_PART, `${i + 1}/${parts}`)
+      await this.publishOnce(frame.subarray(i * this.chunkBytes, Math.min(frame.length, (i + 1) * this.chunkBytes)), h, seq)
+      this.storedSeq = seq
+    }
+    this.lastBatch = Math.max(this.lastBatch, entry.batch)
+    if (entry.kind === 'batch') this.batchSeqs.push({ batch: entry.batch, seq: firstSeq })
+  }
+
+  /**
+   * Publishes one message as stream sequence `seq`, resending it (same id: JetStream keeps one copy)
+   * until the cluster answers. Refusals close the log to appends until `resume`.
+   */
+  private async publishOnce(data: Uint8Array, h: MsgHdrs, seq: number): Promise<void> {
+    const deadline = Date.now() + this.o.appendTimeoutMs
+    const msgID = `${this.writer}:${seq}`
+    for (;;) {
+      try {
+        const ack = await this.js.publish(this.subject, data, { msgID, headers: h, expect: { lastSequence: seq - 1, streamName: this.stream } })
+        if (ack.seq !== seq) throw this.refuse(new LogAppendError(`the stream ${this.stream} stored the entry at sequence ${ack.seq}, not ${seq}: another writer appended to it`, false))
+        this.partsSent++
+        return
+      } catch (err) {
+        if (err instanceof LogAppendError) throw err
+        const code = jsErrorCode(err)
+        if (code === JS_WRONG_LAST_SEQUENCE) {
+          throw this.refuse(new LogAppendError(`another writer appended to the stream ${this.stream}: this engine is fenced off it (restart it to read the stream again)`, false), true)
+        }
+        if (code !== null && JS_STORE_FULL.has(code)) throw this.refuse(new LogAppendError(`the stream ${this.stream} is full: ${errorMessage(err)}`, true))
+        if (code !== null) throw this.refuse(new LogAppendError(`JetStream refused the entry: ${errorMessage(err)}`, false))
+        // No answer (a timeout, no responders while a leader is elected, a dropped connection): send again.
+        if (this.closed) throw this.refuse(new LogAppendError('the batch log is closed', false))
+        if (Date.now() >= deadline) {
+          throw this.refuse(new LogAppendError(`no answer from the NATS cluster for ${this.o.appendTimeoutMs} ms (${errorMessage(err)}): the entry may or may not be in the stream ${this.stream}`, false, true), true)
+        }
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  }
+
+  /** Refuses this and every later append; `permanent` ones stay refused across `resume`. */
+  private refuse(err: LogAppendError, permanent = false): LogAppendError {
+    if (this.refused === null || permanent) this.refused = err
+    if (permanent) this.fenced = err
+    return err
+  }
+
+  private fenced: LogAppendError | null = null
+
+  resume(): void {
+    this.refused = this.fenced
+    // A refused message is not in the stream: the next one follows the last message stored (parts of an
+    // entry refused halfway are a torn entry to readers, which the next entry's first message ends).
+    this.nextSeq = this.storedSeq
+  }
+
+  async checkpointed(batch: number): Promise<void> {
+    const keepFrom = batch - this.o.batchesKept
+    let cut = 0
+    while (cut < this.batchSeqs.length && (this.batchSeqs[cut] as { batch: number }).batch <= keepFrom) cut++
+    if (cut === 0 || this.closed) return
+    // Everything before the first batch kept goes (void entries of dropped batches with it).
+    const next = this.batchSeqs[cut]
+    const upTo = next === undefined ? this.storedSeq + 1 : next.seq
+    this.batchSeqs.splice(0, cut)
+    await this.jsm.streams.purge(this.stream, { seq: upTo })
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.tail
+    this.closed = true
+    await this.nc.drain().catch(() => {})
+  }
+}
+
+async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, replicas: number, bytesMax: number | undefined): Promise<void> {
+  try {
+    const info = await jsm.streams.info(stream)
+    if (!info.config.subjects.includes(subject)) {
+      throw new Error(`the stream ${stream} exists but does not take ${subject}: it is not an Acheron batch log`)
+    }
+    return
+  } catch (err) {
+    if (!(err instanceof NatsError) || jsErrorCode(err) !== 10059 /* stream not found */) throw err
+  }
+  await jsm.streams.add({
+    name: stream, subjects: [subject], storage: StorageType.File, num_replicas: replicas,
+    discard: DiscardPolicy.New, max_msgs: -1, max_age: 0,
+    ...(bytesMax !== undefined ? { max_bytes: bytesMax } : {}),
+    // Resends of an unanswered publish come within the append timeout; keep their ids that long.
+    duplicate_window: 2 * 60 * 1_000_000_000,
+  })
+}
+
+/** Every entry of the stream in order, parts joined, CRCs checked; an unfinished entry at the end is dropped. */
+async function readStream(js: JetStreamClient, jsm: JetStreamManager, stream: string): Promise<{ entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] }> {
+  const info = await jsm.streams.info(stream)
+  const { first_seq: first, last_seq: last, messages } = info.state
+  const entries: LogEntry[] = []
+  const batchSeqs: { batch: number; seq: number }[] = []
+  if (messages === 0) return { entries, lastSeq: last, batchSeqs }
+  const consumer = await js.consumers.get(stream, { opt_start_seq: first })
+  const iter = await consumer.consume({ max_messages: 256 })
+  let parts: Uint8Array[] = []
+  let partsSeq = 0
+  let expectedParts = 0
+  try {
+    for await (const m of iter) {
+      const part = m.headers?.get(H_PART) ?? ''
+      if (part === '') {
+        parts = [m.data]
+        partsSeq = m.seq
+        expectedParts = 1
+      } else {
+        const [i, n] = part.split('/').map(Number) as [number, number]
+        if (i === 1) { parts = []; partsSeq = m.seq; expectedParts = n }
+        if (i !== parts.length + 1 || n !== expectedParts) {
+          throw new LogCorruptError(`stream ${stream}`, m.seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`)
+        }
+        parts.push(m.data)
+      }
+      if (parts.length === expectedParts) {
+        const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
+        const r = readFrame(frame, 0)
+        if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason)
+        entries.push(r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry)
+        if (r.entry.kind === 'batch') batchSeqs.push({ batch: r.entry.batch, seq: partsSeq })
+        parts = []
+      }
+      if (m.seq >= last) break
+    }
+  } finally {
+    iter.stop()
+  }
+  // Parts of an entry whose last part never got in stay in the stream (a torn entry): a later reader
+  // meets them followed by the next entry's first message, which ends them.
+  return { entries, lastSeq: last, batchSeqs }
+}
+
+function jsErrorCode(err: unknown): number | null {
+  if (!(err instanceof NatsError)) return null
+  const code = err.api_error?.err_code
+  return typeof code === 'number' ? code : null
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,139 @@
+// The batch log on a NATS JetStream stream, against a real nats-server: entries come back as written
+// across reopenings, large ones in parts; a second writer fences the first; a full stream refuses an
+// append (STORAGE_FULL's kind) and the log goes on after resume; checkpoints purge what they hold.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { connect } from 'nats'
+import { LogAppendError, type LogEntry } from '../../src/log/batch-log.js'
+import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
+import type { LocalNats } from '../../src/cluster/local-nats.js'
+import { natsTest, withNats } from '../support/nats.js'
+
+type LogOptions = Parameters<typeof JetStreamBatchLog.open>[0]
+const live = new Set<JetStreamBatchLog>()
+
+/** Opens a log that the test's end closes, passed or failed (an open connection would keep the run alive). */
+async function openLog(options: LogOptions): Promise<JetStreamBatchLog> {
+  const log = await JetStreamBatchLog.open(options)
+  live.add(log)
+  return log
+}
+
+/** One NATS server for `body`; every log it opened is closed after. */
+function withServer(body: (nats: LocalNats) => Promise<void>): Promise<void> {
+  return withNats(1, async (nats) => {
+    try {
+      await body(nats)
+    } finally {
+      for (const log of live) await log.close()
+      live.clear()
+    }
+  })
+}
+
+function body(n: number, size = 100): Uint8Array {
+  return Uint8Array.from({ length: size }, (_, i) => (n * 31 + i) & 0xff)
+}
+
+function batch(n: number, size = 100): LogEntry {
+  return { kind: 'batch', batch: n, body: body(n, size) }
+}
+
+/** Each entry as `b<batch>:<bytes>:<body as written>` or `v<batch>`. */
+function summary(log: JetStreamBatchLog): string[] {
+  return [...log.entries()].map((e) => (e.kind === 'batch' ? `b${e.batch}:${e.body.length}:${Buffer.from(e.body).equals(Buffer.from(body(e.batch, e.body.length)))}` : `v${e.batch}`))
+}
+
+natsTest('entries come back in order across reopenings; an entry above max_payload goes out in parts and is joined', async () => {
+  await withServer(async (nats) => {
+    const log = await openLog({ servers: nats.urls, stream: 'T1' })
+    assert.equal(log.lastBatch, 0)
+    assert.equal(summary(log), [])
+    await Promise.all([log.append(batch(1)), log.append(batch(2, 0)), log.append({ kind: 'void', batch: 2 })])
+    // 3 MB: the server's max_payload is 1 MiB (less 1 KiB for headers per part), so three parts.
+    await log.append(batch(3, 3_000_000))
+    await log.append(batch(4))
+    assert.is(log.messagesSent, 3 + 3 + 1)
+    await log.close()
+    const again = await openLog({ servers: nats.urls, stream: 'T1' })
+    assert.equal(summary(again), ['b1:100:true', 'b2:0:true', 'v2', 'b3:3000000:true', 'b4:100:true'])
+    assert.is(again.lastBatch, 4)
+    // The reopened log appends after what it read.
+    await again.append(batch(5))
+    await again.close()
+    const third = await openLog({ servers: nats.urls, stream: 'T1' })
+    assert.equal(summary(third).at(-1), 'b5:100:true')
+    await third.close()
+  })
+})
+
+natsTest('a second writer on the stream fences the first: its appends are refused, also after resume, and nothing it logged is lost', async () => {
+  await withServer(async (nats) => {
+    const first = await openLog({ servers: nats.urls, stream: 'T2' })
+    await first.append(batch(1))
+    const second = await openLog({ servers: nats.urls, stream: 'T2' })
+    assert.equal(summary(second), ['b1:100:true'])
+    await second.append(batch(2))
+    const err = await first.append(batch(2)).then(() => null, (e: unknown) => e)
+    assert.instance(err, LogAppendError)
+    assert.match((err as Error).message, /another writer appended to the stream T2/)
+    first.resume()
+    const again = await first.append(batch(2)).then(() => null, (e: unknown) => e)
+    assert.instance(again, LogAppendError, 'a fenced log stays fenced')
+    await second.append(batch(3))
+    await first.close()
+    await second.close()
+    const reader = await openLog({ servers: nats.urls, stream: 'T2' })
+    assert.equal(summary(reader), ['b1:100:true', 'b2:100:true', 'b3:100:true'])
+    await reader.close()
+  })
+})
+
+natsTest('a full stream refuses the append (full), every append after it until resume, and then goes on from the last entry stored', async () => {
+  await withServer(async (nats) => {
+    const log = await openLog({ servers: nats.urls, stream: 'T3', bytesMax: 4096 })
+    await log.append(batch(1, 1000))
+    const full = await log.append(batch(2, 8000)).then(() => null, (e: unknown) => e)
+    assert.instance(full, LogAppendError)
+    assert.ok((full as LogAppendError).full, 'a full stream is a full disk to the engine')
+    assert.not.ok((full as LogAppendError).uncertain)
+    const after = await log.append(batch(2, 10)).then(() => null, (e: unknown) => e)
+    assert.instance(after, LogAppendError, 'refused until resume')
+    log.resume()
+    assert.is(log.lastBatch, 1)
+    await log.append(batch(2, 10))
+    await log.close()
+    const reader = await openLog({ servers: nats.urls, stream: 'T3' })
+    assert.equal(summary(reader), ['b1:1000:true', 'b2:10:true'])
+    await reader.close()
+  })
+})
+
+natsTest('a durable checkpoint purges the batches it holds but the last batchesKept, with their void entries', async () => {
+  await withServer(async (nats) => {
+    const log = await openLog({ servers: nats.urls, stream: 'T4', batchesKept: 3 })
+    for (let b = 1; b <= 10; b++) {
+      await log.append(batch(b))
+      if (b === 4) await log.append({ kind: 'void', batch: 4 })
+    }
+    await log.checkpointed(8)
+    await log.close()
+    const reader = await openLog({ servers: nats.urls, stream: 'T4' })
+    assert.equal(summary(reader), ['b6:100:true', 'b7:100:true', 'b8:100:true', 'b9:100:true', 'b10:100:true'])
+    await reader.close()
+  })
+})
+
+natsTest('a stream of that name that takes other subjects is not taken for a batch log', async () => {
+  await withServer(async (nats) => {
+    const nc = await connect({ servers: nats.urls })
+    const jsm = await nc.jetstreamManager()
+    await jsm.streams.add({ name: 'ORDERS', subjects: ['orders.>'] })
+    await nc.close()
+    const err = await openLog({ servers: nats.urls, stream: 'ORDERS', openTimeoutMs: 1000 }).then(() => null, (e: unknown) => e)
+    assert.instance(err, Error)
+    assert.match((err as Error).message, /the stream ORDERS exists but does not take acheron\.log\.ORDERS/)
+  })
+})
+
+test.run()
