@@ -134,6 +134,11 @@ export interface NatsLogOptions {
   replicas?: number
   /** Batches the stream keeps behind a durable checkpoint. Default 1,000. */
   batchesKept?: number
+  /**
+   * How long an append may go unanswered (resent meanwhile) before its outcome counts as unknown and the
+   * engine stops. Default LOG_APPEND_TIMEOUT_MS (30 s).
+   */
+  appendTimeoutMs?: number
 }
 
 export interface ColumnSpec {
@@ -436,6 +441,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.stream !== undefined ? { stream: n.stream } : {}),
       ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
+      ...(n.appendTimeoutMs !== undefined ? { appendTimeoutMs: n.appendTimeoutMs } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
   } else {

@@ -100,6 +100,7 @@ export class JetStreamBatchLog implements BatchLog {
     if (!STREAM_NAME.test(stream)) throw new Error(`invalid log stream name ${JSON.stringify(stream)}: 1 to 64 letters, digits, - or _`)
     if (options.servers.length === 0) throw new Error('a JetStream log needs at least one NATS server URL')
     const nc = await connect({ servers: [...options.servers], name: `acheron-log-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 10_000 })
+      .catch((err: unknown) => { throw new Error(`cannot reach the NATS servers of the batch log (${options.servers.join(', ')}): ${errorMessage(err)}`, { cause: err }) })
     try {
       const subject = `acheron.log.${stream}`
       const js = nc.jetstream({ timeout: PUBLISH_ACK_MS })
@@ -112,7 +113,7 @@ export class JetStreamBatchLog implements BatchLog {
         try {
           jsm = await nc.jetstreamManager({ timeout: 5_000 })
           await ensureStream(jsm, stream, subject, options.replicas ?? 1, options.bytesMax)
-          read = await readStream(js, jsm, stream)
+          read = await readStream(jsm, stream)
           break
         } catch (err) {
           if (!(err instanceof NatsError) || Date.now() > deadline) throw err
@@ -251,45 +252,45 @@ async function ensureStream(jsm: JetStreamManager, stream: string, subject: stri
   })
 }
 
-/** Every entry of the stream in order, parts joined, CRCs checked; an unfinished entry at the end is dropped. */
-async function readStream(js: JetStreamClient, jsm: JetStreamManager, stream: string): Promise<{ entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] }> {
+/**
+ * Every entry of the stream in order, parts joined, CRCs checked. Read one message at a time through the
+ * stream's leader (STREAM.MSG.GET, a request with a timeout each), not through a consumer: a consumer on
+ * a stream whose cluster is still electing its leader waits without a bound, and the stream holds only
+ * the batches since the last checkpoint (and `batchesKept` more), so this is short.
+ */
+async function readStream(jsm: JetStreamManager, stream: string): Promise<{ entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] }> {
   const info = await jsm.streams.info(stream)
   const { first_seq: first, last_seq: last, messages } = info.state
   const entries: LogEntry[] = []
   const batchSeqs: { batch: number; seq: number }[] = []
   if (messages === 0) return { entries, lastSeq: last, batchSeqs }
-  const consumer = await js.consumers.get(stream, { opt_start_seq: first })
-  const iter = await consumer.consume({ max_messages: 256 })
   let parts: Uint8Array[] = []
   let partsSeq = 0
   let expectedParts = 0
-  try {
-    for await (const m of iter) {
-      const part = m.headers?.get(H_PART) ?? ''
-      if (part === '') {
-        parts = [m.data]
-        partsSeq = m.seq
-        expectedParts = 1
-      } else {
-        const [i, n] = part.split('/').map(Number) as [number, number]
-        if (i === 1) { parts = []; partsSeq = m.seq; expectedParts = n }
-        if (i !== parts.length + 1 || n !== expectedParts) {
-          throw new LogCorruptError(`stream ${stream}`, m.seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`)
-        }
-        parts.push(m.data)
+  for (let seq = first; seq <= last; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq })
+    const part = m.header?.get(H_PART) ?? ''
+    if (part === '') {
+      parts = [m.data]
+      partsSeq = seq
+      expectedParts = 1
+    } else {
+      const [i, n] = part.split('/').map(Number) as [number, number]
+      // A first part ends any parts before it that never got their last one (an entry refused halfway).
+      if (i === 1) { parts = []; partsSeq = seq; expectedParts = n }
+      if (i !== parts.length + 1 || n !== expectedParts) {
+        throw new LogCorruptError(`stream ${stream}`, seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`)
       }
-      if (parts.length === expectedParts) {
-        const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
-        const r = readFrame(frame, 0)
-        if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason)
-        entries.push(r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry)
-        if (r.entry.kind === 'batch') batchSeqs.push({ batch: r.entry.batch, seq: partsSeq })
-        parts = []
-      }
-      if (m.seq >= last) break
+      parts.push(m.data)
     }
-  } finally {
-    iter.stop()
+    if (parts.length === expectedParts) {
+      const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
+      const r = readFrame(frame, 0)
+      if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason)
+      entries.push(r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry)
+      if (r.entry.kind === 'batch') batchSeqs.push({ batch: r.entry.batch, seq: partsSeq })
+      parts = []
+    }
   }
   // Parts of an entry whose last part never got in stay in the stream (a torn entry): a later reader
   // meets them followed by the next entry's first message, which ends them.
