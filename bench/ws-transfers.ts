@@ -14,7 +14,11 @@ import { percentile, unitRandomKeys } from './support/ws-support.js'
 const KEYS = 10_000
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
 /** BENCH_WORKERS (default: the server's own default) and BENCH_SYNC (default full). */
-const SERVER_ARGS = [...(process.env.BENCH_WORKERS === undefined ? [] : ['--workers', process.env.BENCH_WORKERS]), '--sync', process.env.BENCH_SYNC ?? 'full']
+const SERVER_ARGS = [
+  ...(process.env.BENCH_WORKERS === undefined ? [] : ['--workers', process.env.BENCH_WORKERS]), '--sync', process.env.BENCH_SYNC ?? 'full',
+  // BENCH_SERVE_ARGS: more `acheron serve` options, e.g. "--log-nats nats://127.0.0.1:4222 --log-replicas 3".
+  ...(process.env.BENCH_SERVE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+]
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
