@@ -437,7 +437,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   if (options.natsLog !== undefined) {
     const n = options.natsLog
     batchLog = await JetStreamBatchLog.open({
-      servers: n.servers,
+      servers: n.servers, crash,
       ...(n.stream !== undefined ? { stream: n.stream } : {}),
       ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),

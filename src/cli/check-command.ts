@@ -32,7 +32,10 @@ with the seed, a shrunk counterexample and the command that replays it.
   --list-mutants        lists the mutants
   --protocol NAME|FILE  a built-in protocol (aria, calvin, serial) or a module exporting a Protocol
   --path P              replays one failing run directly (printed with the failure)
-  --no-shrink           stops at the first failure without shrinking it`
+  --no-shrink           stops at the first failure without shrinking it
+  --nats N              the crash property keeps each server's batch log on a JetStream stream, on N
+                        NATS servers this run starts (nats-server; 3: a cluster, the stream R3), and
+                        restarts it on a new, empty data directory: the stream alone must recover it`
 
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -50,6 +53,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
       path: { type: 'string' },
       protocol: { type: 'string' },
       'no-shrink': { type: 'boolean', default: false },
+      nats: { type: 'string' },
     },
   })
   if (values['list-mutants']) {
@@ -71,6 +75,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     ...(partitions !== undefined ? { partitions } : {}),
     ...(values.property !== undefined ? { properties: values.property } : {}),
     ...(values.path !== undefined ? { path: values.path } : {}),
+    ...(values.nats !== undefined ? { nats: int('nats', values.nats, 1, 1) } : {}),
     ...(values.protocol !== undefined ? { protocol: await loadProtocol(values.protocol), protocolSpec: values.protocol } : {}),
   })
   return report.failed === 0 ? 0 : 1

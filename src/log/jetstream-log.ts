@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
+import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
 
@@ -42,6 +43,11 @@ export interface JetStreamLogOptions {
   readonly openTimeoutMs?: number
   /** Caps the stream's bytes (JetStream's max_bytes): an append beyond fails as a full disk would. */
   readonly bytesMax?: number
+  /**
+   * Research and crash tests: `log-write` dies once a message reached the server but before its
+   * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
+   */
+  readonly crash?: CrashPoints
 }
 
 export const LOG_STREAM_DEFAULT = 'ACHERON_LOG'
@@ -84,7 +90,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; appendTimeoutMs: number },
+    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.loaded = read.entries
@@ -124,6 +130,7 @@ export class JetStreamBatchLog implements BatchLog {
       return new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
+        crash: options.crash ?? NO_CRASH_POINTS,
       }, read)
     } catch (err) {
       await nc.close().catch(() => {})
@@ -173,6 +180,13 @@ export class JetStreamBatchLog implements BatchLog {
   private async publishOnce(data: Uint8Array, h: MsgHdrs, seq: number): Promise<void> {
     const deadline = Date.now() + this.o.appendTimeoutMs
     const msgID = `${this.writer}:${seq}`
+    if (this.o.crash.reached('log-write')) {
+      // The message goes out, the server stores it, and this process dies before it reads the ack.
+      void this.js.publish(this.subject, data, { msgID, headers: h, expect: { lastSequence: seq - 1, streamName: this.stream } }).catch(() => {})
+      await this.nc.flush()
+      await new Promise((r) => setTimeout(r, 50))
+      dieNow()
+    }
     for (;;) {
       try {
         const ack = await this.js.publish(this.subject, data, { msgID, headers: h, expect: { lastSequence: seq - 1, streamName: this.stream } })
@@ -222,6 +236,7 @@ export class JetStreamBatchLog implements BatchLog {
     const next = this.batchSeqs[cut]
     const upTo = next === undefined ? this.storedSeq + 1 : next.seq
     this.batchSeqs.splice(0, cut)
+    if (this.o.crash.reached('segment-delete')) dieNow()
     await this.jsm.streams.purge(this.stream, { seq: upTo })
   }
 

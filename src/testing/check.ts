@@ -3,7 +3,8 @@
 import fc from 'fast-check'
 import { performance } from 'node:perf_hooks'
 import { crashRecovery } from './crash-recovery.js'
-import { EngineCache } from './engine-run.js'
+import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+import { EngineCache, scratchDir } from './engine-run.js'
 import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
@@ -32,6 +33,8 @@ export interface CheckOptions {
   readonly protocol?: Protocol
   /** How `acheron serve` is told the protocol (a built-in name or a module path), for the crash property. */
   readonly protocolSpec?: string
+  /** The crash property on a JetStream batch log: NATS servers started for the run (1, or 3 with R3). */
+  readonly nats?: number
   readonly out: (line: string) => void
 }
 
@@ -73,18 +76,29 @@ function message(err: unknown): string {
 export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const mutant = o.mutant === null ? null : mutantByName(o.mutant)
   const engines = new EngineCache()
-  const config: CheckConfig = {
+  let config: CheckConfig = {
     txns: o.txns, workers: o.workers, mutant, engines,
     ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     ...(o.protocolSpec !== undefined ? { protocolSpec: o.protocolSpec } : {}),
   }
   const props = selectedProperties(o)
-  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}`)
+  let nats: LocalNats | null = null
+  let natsDir: { dir: string; cleanup: () => void } | null = null
+  if (o.nats !== undefined && o.nats > 0 && props.some((p) => p.name === 'crash')) {
+    natsDir = scratchDir('acheron-check-nats-')
+    nats = await startLocalNats(natsDir.dir, o.nats)
+    let streams = 0
+    const urls = nats.urls
+    config = { ...config, natsLog: { urls, replicas: Math.min(3, o.nats), stream: () => `CHECK_${o.seed}_${++streams}` } }
+  }
+  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${o.nats} NATS server${o.nats === 1 ? '' : 's'} (R${config.natsLog.replicas})` : ''}`)
   const reports: PropertyReport[] = []
   try {
     await runProperties(props, config, o, reports)
   } finally {
     await engines.close()
+    await nats?.stop()
+    natsDir?.cleanup()
   }
   const failed = reports.filter((r) => r.failed).length
   const passed = reports.reduce((n, r) => n + (r.failed ? r.runs - 1 : r.runs), 0)
@@ -114,6 +128,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.nats !== undefined ? ` --nats ${o.nats}` : ''}`)
   }
 }

@@ -73,9 +73,13 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
 
 interface Server { child: ChildProcess; url: string }
 
-function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null): Promise<Server> {
+/** `stream`: the JetStream stream of this scenario's batch log (config.natsLog), else the data directory's files. */
+function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null): Promise<Server> {
   const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
     '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0']
+  if (config.natsLog !== undefined && stream !== null) {
+    args.push('--log-nats', config.natsLog.urls.join(','), '--log-stream', stream, '--log-replicas', String(config.natsLog.replicas))
+  }
   if (crashAt !== null) args.push('--crash-at', `${crashAt.event}:${crashAt.count}`)
   if (config.mutant !== null) args.push('--mutant', config.mutant.name)
   const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
@@ -141,9 +145,13 @@ function sameOutcome(got: Reply, want: ModelOutcome): boolean {
 
 export async function runCrashScenario(input: CrashInput, config: CheckConfig): Promise<void> {
   const tmp = scratchDir('acheron-crash-')
+  // With the batch log on NATS, the restart after the kill gets a new, empty directory: the stream
+  // alone must recover the server (a restart during the setup keeps the directory, as with files).
+  const fresh = config.natsLog === undefined ? null : scratchDir('acheron-crash-fresh-')
+  const logStream = config.natsLog?.stream() ?? null
   let server: Server | null = null
   try {
-    server = await startServer(tmp.dir, config, input, input.crashAt)
+    server = await startServer(tmp.dir, config, input, input.crashAt, logStream)
     try {
       await setUp(server.url, input.partitions)
     } catch (err) {
@@ -151,7 +159,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
       const child = server.child
       await Promise.race([exited(child), new Promise((r) => setTimeout(r, 3000))])
       if (child.signalCode !== 'SIGKILL') throw err
-      server = await startServer(tmp.dir, config, input, null)
+      server = await startServer(tmp.dir, config, input, null, logStream)
       await setUp(server.url, input.partitions)
     }
 
@@ -172,7 +180,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     await exited(victim)
     await stream?.close().catch(() => {})
 
-    server = await startServer(tmp.dir, config, input, null)
+    server = await startServer(fresh?.dir ?? tmp.dir, config, input, null, logStream)
     const db = await connect(server.url)
     const after: Reply[] = []
     for (const t of input.after) {
@@ -218,6 +226,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
       await exited(server.child)
     }
     tmp.cleanup()
+    fresh?.cleanup()
   }
 }
 

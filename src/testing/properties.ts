@@ -28,6 +28,11 @@ export interface CheckConfig {
   readonly open?: OpenOptions
   /** Engines reused across runs (each run recreates its tables); absent: a fresh engine per run. */
   readonly engines?: EngineCache
+  /**
+   * The crash property's servers keep their batch log on these NATS servers (`--log-nats`), a new stream
+   * per scenario, and restart on a new, empty data directory: the stream alone must recover them.
+   */
+  readonly natsLog?: { readonly urls: readonly string[]; readonly replicas: number; stream(): string }
 }
 
 export interface Property<T> {

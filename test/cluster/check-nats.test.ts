@@ -1,0 +1,27 @@
+// The research harness's crash property on a JetStream batch log (`acheron check --crash --nats N`):
+// each scenario's server logs to a stream of its own, is SIGKILLed at a chosen event (a message stored
+// but never acknowledged, a purge, a reply count), and restarts on a new, empty data directory. The
+// real engine passes; a mutant that acknowledges before the log entry is durable is caught.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runCheck } from '../../src/testing/check.js'
+import { natsTest } from '../support/nats.js'
+
+const quiet = (): void => {}
+
+natsTest('the crash property passes on a stream of one NATS server and on an R3 stream of three', async () => {
+  for (const nats of [1, 3]) {
+    const report = await runCheck({ seed: 11, runs: nats === 1 ? 6 : 2, txns: 40, workers: 0, crash: true, properties: ['crash'], mutant: null, shrink: false, nats, out: quiet })
+    assert.is(report.failed, 0, `${nats} NATS servers: ${report.properties[0]?.failure?.message ?? ''}`)
+    assert.is(report.passed, nats === 1 ? 6 : 2)
+  }
+})
+
+natsTest('ack-before-durable is caught by the crash property on the JetStream log', async () => {
+  const lines: string[] = []
+  const report = await runCheck({ seed: 7, runs: 20, txns: 60, workers: 0, crash: false, mutant: 'ack-before-durable', properties: ['crash'], shrink: false, nats: 1, out: (l) => lines.push(l) })
+  assert.is(report.failed, 1, lines.join('\n'))
+  assert.match(lines.join('\n'), /--nats 1/)
+})
+
+test.run()
