@@ -64,8 +64,9 @@ export class LogAppendError extends Error {
 
 /** The log is damaged before its tail: recovery cannot go on without losing acknowledged batches. */
 export class LogCorruptError extends Error {
-  constructor(readonly file: string, readonly offset: number, reason: string) {
-    super(`batch log ${file} is damaged at byte ${offset}: ${reason}`)
+  /** `offset`: a byte offset of a file, or (`unit` 'message') a stream sequence. */
+  constructor(readonly file: string, readonly offset: number, reason: string, unit: 'byte' | 'message' = 'byte') {
+    super(`batch log ${file} is damaged at ${unit} ${offset}: ${reason}`)
     this.name = 'LogCorruptError'
   }
 }

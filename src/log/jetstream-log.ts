@@ -294,14 +294,14 @@ async function readStream(jsm: JetStreamManager, stream: string): Promise<{ entr
       // A first part ends any parts before it that never got their last one (an entry refused halfway).
       if (i === 1) { parts = []; partsSeq = seq; expectedParts = n }
       if (i !== parts.length + 1 || n !== expectedParts) {
-        throw new LogCorruptError(`stream ${stream}`, seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`)
+        throw new LogCorruptError(`stream ${stream}`, seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`, 'message')
       }
       parts.push(m.data)
     }
     if (parts.length === expectedParts) {
       const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
       const r = readFrame(frame, 0)
-      if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason)
+      if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason, 'message')
       entries.push(r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry)
       if (r.entry.kind === 'batch') batchSeqs.push({ batch: r.entry.batch, seq: partsSeq })
       parts = []

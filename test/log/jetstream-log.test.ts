@@ -3,8 +3,9 @@
 // append (STORAGE_FULL's kind) and the log goes on after resume; checkpoints purge what they hold.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect } from 'nats'
-import { LogAppendError, type LogEntry } from '../../src/log/batch-log.js'
+import { connect, headers } from 'nats'
+import { LogAppendError, LogCorruptError, type LogEntry } from '../../src/log/batch-log.js'
+import { encodeFrame } from '../../src/log/frame.js'
 import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
 import type { LocalNats } from '../../src/cluster/local-nats.js'
 import { natsTest, withNats } from '../support/nats.js'
@@ -121,6 +122,46 @@ natsTest('a durable checkpoint purges the batches it holds but the last batchesK
     const reader = await openLog({ servers: nats.urls, stream: 'T4' })
     assert.equal(summary(reader), ['b6:100:true', 'b7:100:true', 'b8:100:true', 'b9:100:true', 'b10:100:true'])
     await reader.close()
+  })
+})
+
+natsTest('parts of an entry that never got its last part are a torn entry: skipped when a new entry follows; a damaged message is an error naming the stream and sequence', async () => {
+  await withServer(async (nats) => {
+    const log = await openLog({ servers: nats.urls, stream: 'T5' })
+    await log.append(batch(1))
+    await log.close()
+    live.delete(log)
+    // What a writer killed between the parts of a large entry leaves: parts 1 and 2 of 3.
+    const nc = await connect({ servers: nats.urls })
+    const js = nc.jetstream()
+    const frame = encodeFrame(batch(2, 5000))
+    for (const [i, chunk] of [[1, frame.subarray(0, 2000)], [2, frame.subarray(2000, 4000)]] as const) {
+      const h = headers()
+      h.set('Acheron-Part', `${i}/3`)
+      await js.publish('acheron.log.T5', chunk, { headers: h })
+    }
+    await nc.close()
+    const reader = await openLog({ servers: nats.urls, stream: 'T5' })
+    assert.equal(summary(reader), ['b1:100:true'], 'the torn entry is not an entry')
+    assert.is(reader.lastBatch, 1)
+    // The next entry follows the torn parts in the stream and ends them.
+    await reader.append(batch(2, 5000))
+    await reader.close()
+    live.delete(reader)
+    const again = await openLog({ servers: nats.urls, stream: 'T5' })
+    assert.equal(summary(again), ['b1:100:true', 'b2:5000:true'])
+    await again.close()
+    live.delete(again)
+
+    // A message whose bytes are not the frame they claim: damage, never skipped.
+    const nc2 = await connect({ servers: nats.urls })
+    const bad = encodeFrame(batch(3))
+    bad[bad.length - 1] = (bad[bad.length - 1] as number) ^ 0xff
+    const ack = await nc2.jetstream().publish('acheron.log.T5', bad)
+    await nc2.close()
+    const err = await openLog({ servers: nats.urls, stream: 'T5' }).then(() => null, (e: unknown) => e)
+    assert.instance(err, LogCorruptError)
+    assert.match((err as Error).message, new RegExp(`batch log stream T5 is damaged at message ${ack.seq}: checksum mismatch`))
   })
 })
 
