@@ -34,6 +34,14 @@ export const STATS_METRICS = [
   ['txns_total', 'transactions that ran since open'],
   ['committed_total', 'committed transactions since open'],
   ['aborted_total', 'rolled-back transactions since open'],
+  ['aborted_txn_aborted_total', 'of those, rolled back by their function (TXN_ABORTED)'],
+  ['aborted_wasm_trap_total', 'of those, by a WebAssembly trap (WASM_TRAP)'],
+  ['aborted_out_of_fuel_total', 'of those, out of fuel (OUT_OF_FUEL)'],
+  ['aborted_memory_limit_total', 'of those, over their memory limit (MEMORY_LIMIT)'],
+  ['aborted_call_depth_total', 'of those, over the call depth (CALL_DEPTH_EXCEEDED)'],
+  ['aborted_constraint_total', 'of those, by a constraint: NOT NULL, a key column changed (CONSTRAINT)'],
+  ['aborted_duplicate_key_total', 'of those, by an INSERT of a key that exists (DUPLICATE_KEY)'],
+  ['aborted_other_total', 'of those, for any other reason (an unknown table or column at execution, ...)'],
   ['batches_total', 'batches since open'],
   ['fallback_txns_total', 'fallback re-executions since open'],
   ['last_batch', 'number of the last durable batch'],
@@ -130,6 +138,7 @@ export class DatabaseStats {
       txns_total: c.txns,
       committed_total: c.committed,
       aborted_total: c.rolledBack,
+      ...abortsByCode(c.rolledBack, c.rolledBackByCode ?? {}),
       batches_total: c.batches,
       fallback_txns_total: c.fallbackTxns,
       last_batch: this.source.lastBatch(),
@@ -166,6 +175,30 @@ export class DatabaseStats {
     for (const [code, n] of Object.entries(c.rolledBackByCode ?? {})) if (n !== undefined && n > 0) byCode[code] = n
     return { t: tUnixMs, values, abortedByCode: byCode }
   }
+}
+
+/** The codes a rolled-back transaction most often carries, each with its own metric. */
+const ABORT_CODE_METRICS = {
+  TXN_ABORTED: 'aborted_txn_aborted_total',
+  WASM_TRAP: 'aborted_wasm_trap_total',
+  OUT_OF_FUEL: 'aborted_out_of_fuel_total',
+  MEMORY_LIMIT: 'aborted_memory_limit_total',
+  CALL_DEPTH_EXCEEDED: 'aborted_call_depth_total',
+  CONSTRAINT: 'aborted_constraint_total',
+  DUPLICATE_KEY: 'aborted_duplicate_key_total',
+} as const satisfies Record<string, MetricName>
+
+type AbortMetric = (typeof ABORT_CODE_METRICS)[keyof typeof ABORT_CODE_METRICS] | 'aborted_other_total'
+
+/** aborted_total broken down by code; whatever no named code counts is `aborted_other_total`. */
+function abortsByCode(total: number, byCode: Readonly<Partial<Record<string, number>>>): Record<AbortMetric, number> {
+  const out = { aborted_other_total: total } as Record<AbortMetric, number>
+  for (const [code, metric] of Object.entries(ABORT_CODE_METRICS)) {
+    const n = byCode[code] ?? 0
+    out[metric] = n
+    out.aborted_other_total -= n
+  }
+  return out
 }
 
 /** The JSON object GET /stats answers: metric name → value. */

@@ -170,6 +170,11 @@ test('SHOW STATS in db.sql and db.query: (metric, value) rows after real traffic
     const m = Object.fromEntries(r.rows as [string, number][])
     assert.ok((m.committed_total as number) >= 21, `committed_total ${m.committed_total}`)
     assert.ok((m.aborted_total as number) >= 1)
+    // The overdraft is the function's own abort; the breakdown adds up to the total.
+    assert.ok((m.aborted_txn_aborted_total as number) >= 1, `aborted_txn_aborted_total ${m.aborted_txn_aborted_total}`)
+    const byCode = STATS_METRICS.map(([n]) => n).filter((n) => n.startsWith('aborted_') && n !== 'aborted_total' && n.endsWith('_total'))
+    assert.is(byCode.length, 8)
+    assert.is(byCode.reduce((sum, n) => sum + (m[n] as number), 0), m.aborted_total)
     assert.ok((m.committed_per_s as number) > 0)
     assert.ok((m.latency_samples as number) >= 22, 'every submit is measured')
     assert.ok((m.latency_p99_ms as number) >= (m.latency_p50_ms as number))
