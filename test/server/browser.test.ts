@@ -116,6 +116,8 @@ browserTest('console without a token: CREATE TABLE, upload bank.wasm, CALL, resu
     let r = await rendered(page)
     assert.is(r.length, 1, show(r))
     assert.match(r[0]!.meta, /rowsAffected 0 · commit \d+\.0/)
+    // After the first reply, the header names the server and its version.
+    await page.waitForFunction(() => /^acheron \d+\.\d+\.\d+/.test((document.getElementById('server-version') as PageElement).textContent ?? ''))
 
     r = await upload(page, 'account.transfer')
     assert.match(r[0]!.title, /^CREATE OR REPLACE FUNCTION account\.transfer FROM WASM BASE64 '…' \(bank\.wasm, \d+ bytes\)$/)

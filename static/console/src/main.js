@@ -11,6 +11,7 @@ const runButton = $('run')
 const results = $('results')
 const runStatus = $('run-status')
 const connStatus = $('conn-status')
+const serverVersion = $('server-version')
 const tokenInput = $('token')
 
 const STATS_POLL_MS = 1000
@@ -91,6 +92,25 @@ function receive(text) {
   pending.delete(msg.id)
   if (p.timer !== null) clearTimeout(p.timer)
   p.resolve(msg)
+  if (msg.ok === true) askVersion(p.socket)
+}
+
+/** Sockets whose server was asked what it is. */
+const versionAsked = new WeakSet()
+
+/**
+ * Shows the server's name and version ("version" op) beside the status, asked once per connection after
+ * its first successful reply: before it, a server that wants a token would refuse the frame.
+ */
+function askVersion(socket) {
+  if (versionAsked.has(socket) || socket.readyState !== WebSocket.OPEN) return
+  versionAsked.add(socket)
+  const id = nextId++
+  pending.set(id, {
+    resolve: (msg) => { if (msg.ok === true && msg.server) serverVersion.textContent = `${msg.server.name} ${msg.server.version}` },
+    reject: () => {}, timer: null, socket,
+  })
+  socket.send(JSON.stringify({ id, op: 'version' }))
 }
 
 async function request(body) {
