@@ -327,6 +327,22 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await page.click(`#history-list .recall[title="CALL account.deposit('alice', 50);"]`)
     assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
     await shot(page, 'history')
+    // From the keyboard: Ctrl-Up steps to older scripts, Ctrl-Down back to newer ones and then to the
+    // text being written; the oldest stays put.
+    await type(page, 'draft text')
+    await page.keyboard.press('Control+ArrowUp')
+    assert.is(await editorText(page), "CALL account.transfer('alice', 'bob', 20);")
+    await page.keyboard.press('Control+ArrowUp')
+    await page.keyboard.press('Control+ArrowUp')
+    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);')
+    await page.keyboard.press('Control+ArrowUp')
+    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);', 'past the oldest: no change')
+    await page.keyboard.press('Control+ArrowDown')
+    assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
+    await page.keyboard.press('Control+ArrowDown')
+    await page.keyboard.press('Control+ArrowDown')
+    assert.is(await editorText(page), 'draft text')
+    await page.click(`#history-list .recall[title="CALL account.deposit('alice', 50);"]`)
 
     // Tabs: a new one with its own script, renamed; both survive a reload, with the active one in front.
     await page.click('#tab-new')

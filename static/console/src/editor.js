@@ -118,7 +118,7 @@ function statementAround(state, pos) {
  * Creates the editor in place of `parent`'s content. `onRun` gets the script to run: the selection if
  * there is one, else the whole text, with the offset where it starts (for error markers).
  */
-export function createEditor({ parent, onRun, onChange }) {
+export function createEditor({ parent, onRun, onChange, onHistory }) {
   let catalog = { tables: [], functions: [] }
   const language = new Compartment()
   // lang-sql's tables and `t.column` completion, except after CALL, where `t.` is followed by a function.
@@ -130,11 +130,19 @@ export function createEditor({ parent, onRun, onChange }) {
     ]
   }
 
-  const runKeys = Prec.highest(keymap.of([{
-    key: 'Mod-Enter',
-    preventDefault: true,
-    run: (view) => { onRun(script(view.state)); return true },
-  }]))
+  // Mod-Enter runs; Mod-ArrowUp / Mod-ArrowDown step through the history (older / newer), as the
+  // terminal console's up and down arrows do. `onHistory(step)` answers the text to show, or null.
+  const historyStep = (step) => (view) => {
+    const text = onHistory?.(step) ?? null
+    if (text === null) return true
+    view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: text.length }, scrollIntoView: true })
+    return true
+  }
+  const runKeys = Prec.highest(keymap.of([
+    { key: 'Mod-Enter', preventDefault: true, run: (view) => { onRun(script(view.state)); return true } },
+    { key: 'Mod-ArrowUp', preventDefault: true, run: historyStep(1) },
+    { key: 'Mod-ArrowDown', preventDefault: true, run: historyStep(-1) },
+  ]))
 
   const extensions = [
     runKeys,

@@ -18,10 +18,29 @@ export function mountWorkbench({ $, request, runSql }) {
   const historyList = $('history-list')
   const schemaStatus = $('schema-status')
   let tabs = null
+  // Stepping through the history from the keyboard: -1 is the text being written (kept as `draft`),
+  // 0 the newest entry; typing anything starts again from the draft.
+  let historyAt = -1
+  let draft = ''
+  let stepping = false
+  const stepHistory = (step) => {
+    const entries = history.entries()
+    const next = Math.max(-1, Math.min(entries.length - 1, historyAt + step))
+    if (next === historyAt) return null
+    if (historyAt === -1) draft = editor.view.state.doc.toString()
+    historyAt = next
+    stepping = true
+    return next === -1 ? draft : entries[next].sql
+  }
   const editor = createEditor({
     parent: $('sql'),
     onRun: (sent) => { void run(sent) },
-    onChange: (doc) => tabs?.changed(doc),
+    onChange: (doc) => {
+      if (stepping) stepping = false
+      else historyAt = -1
+      tabs?.changed(doc)
+    },
+    onHistory: stepHistory,
   })
   tabs = mountTabs({ bar: $('tabs'), editor })
 
@@ -38,6 +57,7 @@ export function mountWorkbench({ $, request, runSql }) {
     const doc = editor.view.state.doc
     const reply = await runSql(sent.text)
     history.add(sent.text, reply?.ok === true)
+    historyAt = -1
     showHistory()
     // The marker goes where the error is only while the text is still the one that ran (same tab, unedited).
     if (reply !== null && reply.ok === false && editor.view.state.doc === doc) editor.markError(reply.error, sent)
