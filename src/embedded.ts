@@ -139,6 +139,12 @@ export interface NatsLogOptions {
    * engine stops. Default LOG_APPEND_TIMEOUT_MS (30 s).
    */
   appendTimeoutMs?: number
+  /**
+   * Follow the stream's writer instead of writing it: the database applies every batch the writer
+   * releases, as it releases them, and takes no requests (FORBIDDEN) — a hot standby that keeps its own
+   * checkpoint, with `digest()` and `lastCommittedBatch` to watch it (docs/scale-out.md).
+   */
+  follow?: boolean
 }
 
 export interface ColumnSpec {
@@ -229,6 +235,7 @@ export class EmbeddedDatabase implements Database {
       const engine = await Engine.start({
         batchLog,
         store,
+        ...(options.natsLog?.follow === true ? { follow: true } : {}),
         ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
         ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
         dirtyWritesMax: options.dirtyWritesMax ?? 2 * (options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX),
@@ -390,6 +397,11 @@ export class EmbeddedDatabase implements Database {
     return this.engine.digest()
   }
 
+  /** The last batch released here: durable, executed and replied (a follower: applied). */
+  get lastCommittedBatch(): number {
+    return this.engine.lastCommittedBatch
+  }
+
   get stats(): Readonly<EngineStats> {
     return this.engine.stats
   }
@@ -442,6 +454,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
       ...(n.appendTimeoutMs !== undefined ? { appendTimeoutMs: n.appendTimeoutMs } : {}),
+      ...(n.follow === true ? { follower: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
   } else {

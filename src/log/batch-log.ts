@@ -45,6 +45,14 @@ export interface BatchLog {
    */
   checkpointed(batch: number): Promise<void>
   close(): Promise<void>
+  /** The engine released `batch` (durable, executed, replied): a replicated log tells its followers. */
+  released?(batch: number): void
+  /**
+   * A follower's log: calls `apply` with each batch entry the writer has released, in order, from the
+   * start of the log (voided batches left out); a follower's `entries()` is empty. Resolves when the
+   * log closes; rejects if it cannot go on (the stream is damaged, `apply` failed).
+   */
+  follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>) => Promise<void>): Promise<void>
 }
 
 /**

@@ -44,6 +44,11 @@ export interface JetStreamLogOptions {
   /** Caps the stream's bytes (JetStream's max_bytes): an append beyond fails as a full disk would. */
   readonly bytesMax?: number
   /**
+   * A follower's log (BatchLog.follow): it reads the stream as the writer releases its batches and never
+   * appends or purges. `entries()` is then empty: everything comes through `follow`.
+   */
+  readonly follower?: boolean
+  /**
    * Research and crash tests: `log-write` dies once a message reached the server but before its
    * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
    */
@@ -54,6 +59,12 @@ export const LOG_STREAM_DEFAULT = 'ACHERON_LOG'
 export const LOG_STREAM_BATCHES_KEPT = 1000
 export const LOG_APPEND_TIMEOUT_MS = 30_000
 export const LOG_OPEN_TIMEOUT_MS = 30_000
+/** The writer repeats its last release this often (followers that missed one, or started since). */
+export const RELEASE_ANNOUNCE_MS = 250
+/** A follower that has read everything asks again this often, or at the next release it hears of. */
+const FOLLOW_POLL_MS = 100
+/** JetStream's answer to a message that is not (or no longer) in the stream. */
+const JS_NO_MESSAGE = 10037
 /** One publish's wait for its acknowledgement; it is resent after (same message id) until LOG_APPEND_TIMEOUT_MS. */
 const PUBLISH_ACK_MS = 2_000
 /** Bytes a message leaves for its headers below the server's max_payload. */
@@ -90,7 +101,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints },
+    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.loaded = read.entries
@@ -119,7 +130,7 @@ export class JetStreamBatchLog implements BatchLog {
         try {
           jsm = await nc.jetstreamManager({ timeout: 5_000 })
           await ensureStream(jsm, stream, subject, options.replicas ?? 1, options.bytesMax)
-          read = await readStream(jsm, stream)
+          read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
           break
         } catch (err) {
           if (!(err instanceof NatsError) || Date.now() > deadline) throw err
@@ -131,6 +142,7 @@ export class JetStreamBatchLog implements BatchLog {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
         crash: options.crash ?? NO_CRASH_POINTS,
+        follower: options.follower === true,
       }, read)
     } catch (err) {
       await nc.close().catch(() => {})
@@ -149,6 +161,7 @@ export class JetStreamBatchLog implements BatchLog {
 
   append(entry: LogEntry): Promise<void> {
     if (this.closed) return Promise.reject(new LogAppendError('the batch log is closed', false))
+    if (this.o.follower) return Promise.reject(new LogAppendError(`a follower of the stream ${this.stream} does not append to it`, false))
     if (this.refused !== null) return Promise.reject(this.refused)
     const frame = encodeFrame(entry)
     const parts = Math.max(1, Math.ceil(frame.length / this.chunkBytes))
@@ -228,6 +241,8 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   async checkpointed(batch: number): Promise<void> {
+    // The writer purges; a follower's checkpoints are its own business.
+    if (this.o.follower) return
     const keepFrom = batch - this.o.batchesKept
     let cut = 0
     while (cut < this.batchSeqs.length && (this.batchSeqs[cut] as { batch: number }).batch <= keepFrom) cut++
@@ -240,10 +255,94 @@ export class JetStreamBatchLog implements BatchLog {
     await this.jsm.streams.purge(this.stream, { seq: upTo })
   }
 
+  // ---- followers ---------------------------------------------------------------------------------
+
+  private get releasedSubject(): string {
+    return `acheron.released.${this.stream}`
+  }
+
+  private announcer: NodeJS.Timeout | null = null
+  private lastRelease: Uint8Array | null = null
+
+  /**
+   * The writer released `batch`: followers may apply it once they have read the stream up to what is
+   * stored now, which holds the void entry of every earlier batch that failed (a void is stored before
+   * the failure is reported, and releases come in batch order). Plain NATS, not the stream: a follower
+   * that misses one hears the next, or the repeat every RELEASE_ANNOUNCE_MS.
+   */
+  released(batch: number): void {
+    if (this.o.follower || this.closed) return
+    this.lastRelease = new TextEncoder().encode(JSON.stringify({ batch, seq: this.storedSeq }))
+    this.nc.publish(this.releasedSubject, this.lastRelease)
+    if (this.announcer === null) {
+      this.announcer = setInterval(() => { if (this.lastRelease !== null && !this.nc.isClosed()) this.nc.publish(this.releasedSubject, this.lastRelease) }, RELEASE_ANNOUNCE_MS)
+      this.announcer.unref()
+    }
+  }
+
+  async follow(apply: (entry: Extract<LogEntry, { kind: 'batch' }>) => Promise<void>): Promise<void> {
+    let releasedBatch = 0
+    let releasedSeq = 0
+    let wake: (() => void) | null = null
+    const sub = this.nc.subscribe(this.releasedSubject, {
+      callback: (_err, msg) => {
+        try {
+          const r = JSON.parse(new TextDecoder().decode(msg.data)) as { batch?: unknown; seq?: unknown }
+          if (typeof r.batch === 'number' && typeof r.seq === 'number' && r.batch >= releasedBatch) {
+            releasedBatch = r.batch
+            releasedSeq = Math.max(releasedSeq, r.seq)
+            wake?.()
+          }
+        } catch {
+          // Not an announcement of ours: ignored.
+        }
+      },
+    })
+    this.stopFollowing = () => { sub.unsubscribe(); wake?.() }
+    const assembler = new EntryAssembler(this.stream)
+    const pending: Extract<LogEntry, { kind: 'batch' }>[] = []
+    const voided = new Set<number>()
+    let next = (await this.jsm.streams.info(this.stream)).state.first_seq || 1
+    try {
+      while (!this.closed) {
+        let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> | null = null
+        try {
+          m = await this.jsm.streams.getMessage(this.stream, { seq: next })
+        } catch (err) {
+          if (this.closed) break
+          if (jsErrorCode(err) !== JS_NO_MESSAGE && !(err instanceof NatsError)) throw err
+          const first = jsErrorCode(err) === JS_NO_MESSAGE ? (await this.jsm.streams.info(this.stream)).state.first_seq : 0
+          if (first > next) throw new Error(`this follower fell behind the stream ${this.stream}: message ${next} was purged (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`)
+        }
+        if (m !== null) {
+          const done = assembler.push(next, m.header?.get(H_PART) ?? '', m.data)
+          next++
+          if (done !== null) {
+            if (done.entry.kind === 'void') voided.add(done.entry.batch)
+            else pending.push(done.entry)
+          }
+        }
+        // Apply what the writer released, once the stream is read as far as it was stored at that release.
+        while (pending.length > 0 && (pending[0] as { batch: number }).batch <= releasedBatch && next - 1 >= releasedSeq) {
+          const e = pending.shift() as Extract<LogEntry, { kind: 'batch' }>
+          if (!voided.has(e.batch)) await apply(e)
+        }
+        if (m === null) await new Promise<void>((resolve) => { const t = setTimeout(resolve, FOLLOW_POLL_MS); wake = () => { clearTimeout(t); resolve() } })
+        wake = null
+      }
+    } finally {
+      sub.unsubscribe()
+    }
+  }
+
+  private stopFollowing: (() => void) | null = null
+
   async close(): Promise<void> {
     if (this.closed) return
+    if (this.announcer !== null) clearInterval(this.announcer)
     await this.tail
     this.closed = true
+    this.stopFollowing?.()
     await this.nc.drain().catch(() => {})
   }
 }
@@ -267,6 +366,38 @@ async function ensureStream(jsm: JetStreamManager, stream: string, subject: stri
   })
 }
 
+/** Joins an entry's messages (one, or its parts) and checks its frame; parts never finished are dropped. */
+class EntryAssembler {
+  private parts: Uint8Array[] = []
+  private firstSeq = 0
+  private expected = 0
+
+  constructor(private readonly stream: string) {}
+
+  /** The message at `seq`: the entry it completes (with the sequence of its first message), or null. */
+  push(seq: number, part: string, data: Uint8Array): { entry: LogEntry; seq: number } | null {
+    if (part === '') {
+      this.parts = [data]
+      this.firstSeq = seq
+      this.expected = 1
+    } else {
+      const [i, n] = part.split('/').map(Number) as [number, number]
+      // A first part ends any parts before it that never got their last one (an entry refused halfway).
+      if (i === 1) { this.parts = []; this.firstSeq = seq; this.expected = n }
+      if (i !== this.parts.length + 1 || n !== this.expected) {
+        throw new LogCorruptError(`stream ${this.stream}`, seq, `part ${part} where part ${this.parts.length + 1}/${this.expected} was due`, 'message')
+      }
+      this.parts.push(data)
+    }
+    if (this.parts.length !== this.expected) return null
+    const frame = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts)
+    this.parts = []
+    const r = readFrame(frame, 0)
+    if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${this.stream}`, this.firstSeq, r.ok ? 'bytes after the entry' : r.reason, 'message')
+    return { entry: r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry, seq: this.firstSeq }
+  }
+}
+
 /**
  * Every entry of the stream in order, parts joined, CRCs checked. Read one message at a time through the
  * stream's leader (STREAM.MSG.GET, a request with a timeout each), not through a consumer: a consumer on
@@ -279,33 +410,13 @@ async function readStream(jsm: JetStreamManager, stream: string): Promise<{ entr
   const entries: LogEntry[] = []
   const batchSeqs: { batch: number; seq: number }[] = []
   if (messages === 0) return { entries, lastSeq: last, batchSeqs }
-  let parts: Uint8Array[] = []
-  let partsSeq = 0
-  let expectedParts = 0
+  const assembler = new EntryAssembler(stream)
   for (let seq = first; seq <= last; seq++) {
     const m = await jsm.streams.getMessage(stream, { seq })
-    const part = m.header?.get(H_PART) ?? ''
-    if (part === '') {
-      parts = [m.data]
-      partsSeq = seq
-      expectedParts = 1
-    } else {
-      const [i, n] = part.split('/').map(Number) as [number, number]
-      // A first part ends any parts before it that never got their last one (an entry refused halfway).
-      if (i === 1) { parts = []; partsSeq = seq; expectedParts = n }
-      if (i !== parts.length + 1 || n !== expectedParts) {
-        throw new LogCorruptError(`stream ${stream}`, seq, `part ${part} where part ${parts.length + 1}/${expectedParts} was due`, 'message')
-      }
-      parts.push(m.data)
-    }
-    if (parts.length === expectedParts) {
-      const frame = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
-      const r = readFrame(frame, 0)
-      if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${stream}`, partsSeq, r.ok ? 'bytes after the entry' : r.reason, 'message')
-      entries.push(r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry)
-      if (r.entry.kind === 'batch') batchSeqs.push({ batch: r.entry.batch, seq: partsSeq })
-      parts = []
-    }
+    const done = assembler.push(seq, m.header?.get(H_PART) ?? '', m.data)
+    if (done === null) continue
+    entries.push(done.entry)
+    if (done.entry.kind === 'batch') batchSeqs.push({ batch: done.entry.batch, seq: done.seq })
   }
   // Parts of an entry whose last part never got in stay in the stream (a torn entry): a later reader
   // meets them followed by the next entry's first message, which ends them.

@@ -29,6 +29,8 @@ import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 export interface EngineOptions extends SequencerLimits {
   /** The batch log: the engine's durable input. */
   readonly batchLog: BatchLog
+  /** Follow the log's writer instead of sequencing (BatchLog.follow): a replica that takes no requests. */
+  readonly follow?: boolean
   /** The checkpointed state (a thread for a data directory, in-process for memory mode). */
   readonly store: StateStore
   /** Execution threads; 0 runs on the coordinator's thread. */
@@ -280,8 +282,12 @@ export class Engine {
       await engine.shutdown()
       throw err
     }
+    if (opts.follow === true) engine.followed = engine.follow().catch((err: unknown) => engine.stop(err))
     return engine
   }
+
+  /** A follower's loop (Engine.follow), until its log closes. */
+  private followed: Promise<void> = Promise.resolve()
 
   /** A checkpoint was taken: the log before it may go, and the images it holds no longer count as dirty. */
   private checkpointed(c: Checkpointed): void {
@@ -337,19 +343,7 @@ export class Engine {
     let nextTxnId = state.nextTxnId
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
-      const decoded = decodeBatch(e.body)
-      nextTxnId = decoded.firstTxnId + decoded.inputs.length
-      if (voided.has(e.batch) || decoded.inputs.length === 0) continue
-      const batch: Sequenced[] = decoded.inputs.map((input, i) => ({
-        id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: () => {}, arrivedAt: 0,
-      }))
-      this.stats.replayedTxns += batch.length
-      this.stats.replayedBatches++
-      // One shared copy of the body for the executors (the log's buffer is not shared memory).
-      const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
-      shared.set(e.body)
-      const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
-      await this.process(e.batch, batch, Promise.resolve(), true, encoded)
+      nextTxnId = await this.replayBatch(e, voided.has(e.batch))
     }
     await this.drain()
     if (this.stopped !== null) throw this.stopped
@@ -358,11 +352,55 @@ export class Engine {
     this.stats.replayMs = performance.now() - started
   }
 
+  /**
+   * Executes one logged batch through the live path (minus the append) unless it was voided; answers
+   * the transaction id after it.
+   */
+  private async replayBatch(e: Extract<LogEntry, { kind: 'batch' }>, voided: boolean): Promise<number> {
+    const decoded = decodeBatch(e.body)
+    const nextTxnId = decoded.firstTxnId + decoded.inputs.length
+    if (voided || decoded.inputs.length === 0) return nextTxnId
+    const batch: Sequenced[] = decoded.inputs.map((input, i) => ({
+      id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: () => {}, arrivedAt: 0,
+    }))
+    this.stats.replayedTxns += batch.length
+    this.stats.replayedBatches++
+    // One shared copy of the body for the executors (the log's buffer is not shared memory).
+    const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
+    shared.set(e.body)
+    const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
+    await this.process(e.batch, batch, Promise.resolve(), true, encoded)
+    return nextTxnId
+  }
+
+  /**
+   * A follower: applies every batch its log's writer released, as they come (JetStreamBatchLog.follow),
+   * through the same path as recovery; it sequences nothing itself. Resolves when the log closes.
+   */
+  private async follow(): Promise<void> {
+    const follow = this.opts.batchLog.follow
+    if (follow === undefined) throw new Error('this batch log has no writer to follow')
+    this.executor.inner.enforceWallClock(false)
+    await follow.call(this.opts.batchLog, async (e) => {
+      // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
+      // voided (the log leaves those out), as they skip it at recovery.
+      if (e.batch <= this.lastReleased || this.stopped !== null) return
+      await this.replayBatch(e, false)
+      await this.drain()
+    })
+  }
+
+  /** True for a follower: it answers no requests (they go to the writer). */
+  get following(): boolean {
+    return this.opts.follow === true
+  }
+
   // ---- submission -------------------------------------------------------------------------------
 
   /** Sequences a transaction; resolves once it is released (or failed before running). Reads take a position at once. */
   submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
+    if (this.opts.follow === true) return Promise.reject(new AcheronError('FORBIDDEN', 'this node follows the batch log of another: it takes no requests (send them to the writer)'))
     try {
       checkInputText(input)
     } catch (err) {
@@ -820,6 +858,7 @@ export class Engine {
     this.stats.batchedTxns += batch.length
     this.stats.lastBatchTxns = batch.length
     this.countOutcomes(outcomes)
+    if (!replayed) this.opts.batchLog.released?.(number)
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }
@@ -885,6 +924,11 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.opts.follow === true) {
+      // The follower's loop ends with its log, after the batch it is applying.
+      await this.opts.batchLog.close()
+      await this.followed
+    }
     this.sequencer.close('the engine is shutting down')
     this.schedule()
     await this.idle()

@@ -1,0 +1,72 @@
+// Followers of a JetStream batch log (open({ natsLog: { follow: true } })): a database that applies every
+// batch the writer releases, as it releases them, reaches the writer's state (the same digest at the
+// same batch), whether it started before the traffic or long after; it skips a batch the writer voided
+// even though the void entry comes after later batches in the stream; it takes no requests.
+import * as assert from 'uvu/assert'
+import { test } from 'uvu'
+import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import { openBank } from '../support/bank.js'
+import { JS_RUNTIME } from '../support/js-runtime.js'
+import { natsTest, withNats } from '../support/nats.js'
+import { tempDir } from '../support/tmp.js'
+
+/** Resolves once `follower` has applied batch `batch`, or fails after `ms`. */
+async function caughtUp(follower: EmbeddedDatabase, batch: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (follower.lastCommittedBatch < batch) {
+    if (Date.now() > deadline) throw new Error(`the follower is at batch ${follower.lastCommittedBatch}, the writer at ${batch}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+natsTest('followers started before and after the traffic reach the writer\'s digest; a voided batch is skipped; a follower takes no requests', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir(), tempDir()]
+    const opened: EmbeddedDatabase[] = []
+    const natsLog = { servers: nats.urls, stream: 'FOLLOW' }
+    const openOn = async (i: number, options: Partial<OpenOptions>): Promise<EmbeddedDatabase> => {
+      // The writer makes the bank's table and functions; a follower gets them from the log.
+      const base = { dir: dirs[i]?.dir as string, workers: 0, ...options }
+      const db = options.natsLog?.follow === true ? await open({ ...base, runtimes: { js: JS_RUNTIME } }) : await openBank(base)
+      opened.push(db)
+      return db
+    }
+    try {
+      const writer = await openOn(0, { natsLog })
+      const early = await openOn(1, { natsLog: { ...natsLog, follow: true } })
+      await writer.insert('account', Array.from({ length: 40 }, (_, i) => [`a${i}`, 100]))
+      const calls: Promise<unknown>[] = []
+      for (let i = 0; i < 300; i++) {
+        calls.push(writer.call('account.transfer', `a${i % 40}`, `a${(i * 7 + 1) % 40}`, 1 + (i % 50)).catch(() => 'aborted'))
+        // A runtime bug fails its whole batch (voided in the log; replayed, it would fail again).
+        if (i === 150) calls.push(writer.call('account.crash', 'a1').then(() => 'ran', (e: Error) => e.message))
+      }
+      const outcomes = await Promise.all(calls)
+      assert.ok(outcomes.some((o) => typeof o === 'string' && /batch not committed/.test(o)), 'the crash voided its batch')
+      assert.ok(writer.stats.failedBatches >= 1)
+      const batch = writer.lastCommittedBatch
+      const digest = await writer.digest()
+
+      await caughtUp(early, batch)
+      assert.is(await early.digest(), digest, 'the follower that watched it happen')
+      const late = await openOn(2, { natsLog: { ...natsLog, follow: true } })
+      await caughtUp(late, batch)
+      assert.is(await late.digest(), digest, 'the follower that started after')
+
+      // More traffic reaches both as it is released.
+      await writer.call('account.transfer', 'a3', 'a4', 1)
+      await caughtUp(early, writer.lastCommittedBatch)
+      await caughtUp(late, writer.lastCommittedBatch)
+      assert.is(await early.digest(), await writer.digest())
+      assert.is(await late.digest(), await writer.digest())
+
+      const refused = await early.call('account.transfer', 'a1', 'a2', 1).then(() => null, (e: { code?: string }) => e)
+      assert.is(refused?.code, 'FORBIDDEN')
+    } finally {
+      for (const db of opened) await db.close().catch(() => {})
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
+test.run()
