@@ -11,7 +11,6 @@ import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
-import { JetStreamBatchLog } from './log/jetstream-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
@@ -448,6 +447,8 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   let batchLog: BatchLog
   if (options.natsLog !== undefined) {
     const n = options.natsLog
+    // Loaded only here: a database without a NATS log never loads the NATS client.
+    const { JetStreamBatchLog } = await import('./log/jetstream-log.js')
     batchLog = await JetStreamBatchLog.open({
       servers: n.servers, crash,
       ...(n.stream !== undefined ? { stream: n.stream } : {}),

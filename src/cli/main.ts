@@ -15,6 +15,7 @@ import { VERIFY_USAGE, verifyCommand } from './verify.js'
 import { CHECK_USAGE } from './check-command.js'
 import { BENCH_USAGE } from './bench-command.js'
 import { FN_USAGE } from './fn-command.js'
+import { CLUSTER_USAGE } from './cluster-command.js'
 import { ACHERON_VERSION } from '../version.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
@@ -24,14 +25,17 @@ commands:
         [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
         [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
-        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N]]
+        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow]]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
       acheron serve --help explains each option
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
       runs the bank example end to end in SQL on the embedded engine
+  cluster [--nodes N] [--data DIR]
+      starts N NATS servers and N nodes on one batch log stream, for trying a cluster on this machine;
+      prints "acheron node N listening on ws://HOST:PORT" per node; Ctrl-C stops everything
 ${CONSOLE_COMMAND_USAGE}
   check [--seed S] [--runs N] [--txns N] [--partitions N] [--workers N] [--crash] [--mutant NAME] [--list-mutants]
-        [--property replay|determinism|elle|crash]... [--path P] [--no-shrink] [--protocol NAME|FILE.js]
+        [--property replay|determinism|elle|crash]... [--path P] [--no-shrink] [--protocol NAME|FILE.js] [--nats N]
       the property-test harness (docs/research.md): random workloads checked by declared-order replay,
       determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
@@ -95,6 +99,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            of the stream's replicas stored it (docs/operations.md, "The batch log on NATS")
   --log-stream NAME        the stream (default ACHERON_LOG); one server writes a stream at a time
   --log-replicas N         replicas when the stream is created (default 1; 3 on a three-server cluster)
+  --follow                 follow the stream's writer instead of writing it: apply every batch it
+                           releases, and forward this server's requests to it (docs/scale-out.md)
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
@@ -165,6 +171,7 @@ async function serve(args: string[]): Promise<number> {
       'log-nats': { type: 'string' },
       'log-stream': { type: 'string' },
       'log-replicas': { type: 'string' },
+      follow: { type: 'boolean', default: false },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -202,8 +209,8 @@ async function serve(args: string[]): Promise<number> {
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
-  if ((values['log-stream'] !== undefined || logReplicas !== undefined) && values['log-nats'] === undefined) {
-    throw new Error('--log-stream and --log-replicas go with --log-nats')
+  if ((values['log-stream'] !== undefined || logReplicas !== undefined || values.follow) && values['log-nats'] === undefined) {
+    throw new Error('--log-stream, --log-replicas and --follow go with --log-nats')
   }
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
@@ -219,6 +226,7 @@ async function serve(args: string[]): Promise<number> {
       servers: natsServers,
       ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
+      ...(values.follow ? { follow: true } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
@@ -237,16 +245,26 @@ async function serve(args: string[]): Promise<number> {
     replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
     replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
   }
+  // On a stream: a follower forwards its clients' requests to the writer, which serves them.
+  const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
+  const stream = values['log-stream'] ?? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT
+  const forwarder = cluster !== null && natsServers !== undefined && values.follow ? await cluster.RequestForwarder.open(natsServers, stream) : null
   const server = await AcheronServer.listen({
     db, host: values.host, port,
     token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
+    ...(forwarder !== null ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
   })
+  const forwarded = cluster !== null && natsServers !== undefined && !values.follow
+    ? await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
+    : null
   // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
   // the server gracefully (before, one sent right after the "listening" log line could kill it outright).
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
-      void server.close().then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
+      void server.close()
+        .then(() => Promise.all([forwarder?.close(), forwarded?.close()]))
+        .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
@@ -268,7 +286,7 @@ async function main(argv: string[]): Promise<number> {
     return 0
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE, bench: BENCH_USAGE, fn: FN_USAGE }
+    const own: Readonly<Record<string, string>> = { serve: SERVE_USAGE, verify: VERIFY_USAGE, console: CONSOLE_USAGE, check: CHECK_USAGE, demo: DEMO_USAGE, bench: BENCH_USAGE, fn: FN_USAGE, cluster: CLUSTER_USAGE }
     process.stdout.write((command !== undefined && Object.hasOwn(own, command) ? own[command] : USAGE) + '\n')
     return 0
   }
@@ -281,6 +299,8 @@ async function main(argv: string[]): Promise<number> {
       return verifyCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'check':
       return (await import('./check-command.js')).checkCommand(rest, (line) => process.stdout.write(line + '\n'))
+    case 'cluster':
+      return (await import('./cluster-command.js')).clusterCommand(rest, (line) => process.stdout.write(line + '\n'))
     case 'bench':
       return (await import('./bench-command.js')).benchCommand(rest, (line) => process.stdout.write(line + '\n'), (line) => process.stderr.write(line + '\n'))
     case 'fn':

@@ -92,6 +92,11 @@ export interface ServerOptions {
   readonly statsHistory?: { readonly samplesMax?: number; readonly intervalMs?: number }
   /** One structured log event (a JSON line on stderr for `acheron serve`). */
   readonly log: (event: Record<string, unknown>) => void
+  /**
+   * A follower's server: every request but `auth` and `version` goes, as its text with the client's
+   * role, to the writer (src/cluster/forwarding.ts), whose reply is sent on unchanged.
+   */
+  readonly forward?: (raw: string, role: Role) => Promise<string>
 }
 
 type RefusalCode = 'UNAUTHORIZED' | 'OVERLOADED' | 'INTERNAL'
@@ -327,9 +332,11 @@ export class AcheronServer {
         return send(errorReply(leadingRequestId(head), new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
       }
       let request: Request
+      let text = ''
       try {
         if (isBinary) throw new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary')
-        request = decodeRequest(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'))
+        text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')
+        request = decodeRequest(text)
       } catch (err) {
         if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
         return send(errorReply(requestIdOf(err), err))
@@ -355,12 +362,33 @@ export class AcheronServer {
       }
       inFlight++
       this.inFlightTotal++
-      void this.handle(request, role).then(send).finally(() => {
+      const forward = this.o.forward
+      const replied = forward !== undefined && request.op !== 'version'
+        ? forward(text, role).catch((err: unknown) => errorReply(request.id, err))
+        : this.handle(request, role)
+      void replied.then(send).finally(() => {
         inFlight--
         this.inFlightTotal--
         if (this.inFlightTotal === 0) this.drained?.()
       })
     })
+  }
+
+  /**
+   * The writer's side of forwarding: a follower's client request, by its text and the role the follower
+   * authenticated. A reply above `replyBytesMax` (what one NATS message carries) is refused instead.
+   */
+  async handleForwarded(raw: string, role: Role, replyBytesMax: number): Promise<string> {
+    let request: Request
+    try {
+      request = decodeRequest(raw)
+    } catch (err) {
+      return errorReply(requestIdOf(err), err)
+    }
+    if (request.op === 'auth') return errorReply(request.id, new AcheronError('SYNTAX_ERROR', 'a forwarded request is authenticated already'))
+    const reply = await this.handle(request, role)
+    if (Buffer.byteLength(reply) <= replyBytesMax) return reply
+    return errorReply(request.id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
   }
 
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {

@@ -1,0 +1,99 @@
+// `acheron cluster --nodes N --data DIR`: for trying a cluster on one machine, as `cockroach demo` does.
+// Starts N NATS servers with JetStream on loopback (a routed cluster; the batch log's stream R3 on three
+// or more), then N `acheron serve` nodes on that stream: node 1 writes it, the others follow it and
+// forward their clients' requests to node 1 (docs/scale-out.md). Prints one line per node,
+// "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT or SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+
+export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR]
+
+Starts a cluster on this machine for trying it out: N NATS servers with JetStream on loopback and N
+Acheron nodes whose batch log is one stream replicated over them (R3 with three or more). Node 1 writes
+the stream; the others follow it, applying every batch it releases, and forward their clients'
+requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
+"acheron node N listening on ws://HOST:PORT" per node; SIGINT/SIGTERM stops everything it started.
+
+  --nodes N    nodes, and NATS servers (default 3; 1 to 5)
+  --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
+               started again on the same DIR, the cluster has its data back`
+
+const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
+const READY = /^acheron listening on (wss?:\/\/\S+)$/
+const NODE_START_TIMEOUT_MS = 60_000
+
+interface Node {
+  readonly child: ChildProcess
+  readonly url: string
+}
+
+function startNode(args: string[]): Promise<Node> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`a node did not start within ${NODE_START_TIMEOUT_MS} ms: acheron serve ${args.join(' ')}`)) }, NODE_START_TIMEOUT_MS)
+    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`a node exited (${code ?? signal}) before it was ready: acheron serve ${args.join(' ')}`)) })
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const m = READY.exec(line)
+      if (m === null) return
+      clearTimeout(timer)
+      child.removeAllListeners('exit')
+      resolve({ child, url: m[1] as string })
+    })
+  })
+}
+
+function stopNode(n: Node): Promise<void> {
+  return new Promise((resolve) => {
+    if (n.child.exitCode !== null || n.child.signalCode !== null) return resolve()
+    n.child.once('exit', () => resolve())
+    n.child.kill('SIGTERM')
+  })
+}
+
+export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' } } })
+  const count = Number(values.nodes)
+  if (!Number.isInteger(count) || count < 1 || count > 5) throw new Error(`--nodes must be an integer from 1 to 5, not ${values.nodes}`)
+  const dir = values.data
+  mkdirSync(join(dir, 'nats'), { recursive: true })
+  let nats: LocalNats | null = null
+  const nodes: Node[] = []
+  let stopping: Promise<void> | null = null
+  const stopAll = (): Promise<void> => {
+    // Followers first, the writer last (it finishes its batch in flight), then NATS.
+    stopping ??= (async () => {
+      for (const n of [...nodes].reverse()) await stopNode(n)
+      await nats?.stop()
+    })()
+    return stopping
+  }
+  const signalled = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve())
+    process.once('SIGTERM', () => resolve())
+  })
+  try {
+    nats = await startLocalNats(join(dir, 'nats'), count)
+    const common = ['--host', '127.0.0.1', '--port', '0', '--log-nats', nats.urls.join(','), '--log-stream', 'ACHERON_CLUSTER', '--log-replicas', String(Math.min(3, count))]
+    for (let i = 1; i <= count; i++) {
+      const node = await startNode(['--data', join(dir, `node${i}`), ...common, ...(i === 1 ? [] : ['--follow'])])
+      nodes.push(node)
+      out(`acheron node ${i} listening on ${node.url}`)
+      // A node that dies takes the demo down: what it printed on stderr says why.
+      node.child.once('exit', (code, signal) => {
+        if (stopping === null) process.stderr.write(`acheron cluster: node ${i} exited (${code ?? signal}); stopping the others\n`)
+        void stopAll()
+      })
+    }
+  } catch (err) {
+    await stopAll()
+    throw err
+  }
+  await Promise.race([signalled, new Promise<void>((resolve) => { const wait = (): void => { if (stopping !== null) void stopping.then(resolve); else setTimeout(wait, 200) }; wait() })])
+  await stopAll()
+  return 0
+}
