@@ -396,6 +396,19 @@ export class EmbeddedDatabase implements Database {
     return this.engine.digest()
   }
 
+  /**
+   * A follower (natsLog.follow) becomes the stream's writer: it applies the rest of the stream, then
+   * takes requests. Call it only holding the writer lease (src/cluster/writer-lease.ts).
+   */
+  promote(): Promise<void> {
+    return this.engine.promote()
+  }
+
+  /** True while this database follows a stream's writer (it takes no requests). */
+  get following(): boolean {
+    return this.engine.following
+  }
+
   /** The last batch released here: durable, executed and replied (a follower: applied). */
   get lastCommittedBatch(): number {
     return this.engine.lastCommittedBatch

@@ -80,7 +80,7 @@ export async function clusterCommand(args: string[], out: (line: string) => void
     nats = await startLocalNats(join(dir, 'nats'), count)
     const common = ['--host', '127.0.0.1', '--port', '0', '--log-nats', nats.urls.join(','), '--log-stream', 'ACHERON_CLUSTER', '--log-replicas', String(Math.min(3, count))]
     for (let i = 1; i <= count; i++) {
-      const node = await startNode(['--data', join(dir, `node${i}`), ...common, ...(i === 1 ? [] : ['--follow'])])
+      const node = await startNode(['--data', join(dir, `node${i}`), ...common, '--failover'])
       nodes.push(node)
       out(`acheron node ${i} listening on ${node.url}`)
       // A node that dies takes the demo down: what it printed on stderr says why.

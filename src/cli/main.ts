@@ -4,6 +4,7 @@
 // engine's CPU went to garbage collection (docs/benchmarks.md).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { parseCrashAt } from '../crash-points.js'
 import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
@@ -25,7 +26,7 @@ commands:
         [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
         [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
-        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow]]
+        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow | --failover]]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
       acheron serve --help explains each option
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
@@ -101,6 +102,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --log-replicas N         replicas when the stream is created (default 1; 3 on a three-server cluster)
   --follow                 follow the stream's writer instead of writing it: apply every batch it
                            releases, and forward this server's requests to it (docs/scale-out.md)
+  --failover               write the stream if no node holds its writer lease, else follow; take over
+                           when the writer's lease lapses (it died), within about 3 s
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
@@ -172,6 +175,7 @@ async function serve(args: string[]): Promise<number> {
       'log-stream': { type: 'string' },
       'log-replicas': { type: 'string' },
       follow: { type: 'boolean', default: false },
+      failover: { type: 'boolean', default: false },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -209,13 +213,20 @@ async function serve(args: string[]): Promise<number> {
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
-  if ((values['log-stream'] !== undefined || logReplicas !== undefined || values.follow) && values['log-nats'] === undefined) {
-    throw new Error('--log-stream, --log-replicas and --follow go with --log-nats')
+  if ((values['log-stream'] !== undefined || logReplicas !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
+    throw new Error('--log-stream, --log-replicas, --follow and --failover go with --log-nats')
   }
+  if (values.follow && values.failover) throw new Error('--follow and --failover exclude each other (--failover follows until it takes over)')
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
     throw new Error(`--log-nats takes NATS server URLs separated by commas (nats://host:port), not ${values['log-nats']}`)
   }
+  const stream = values['log-stream'] ?? (natsServers !== undefined ? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT : '')
+  // --failover: whoever holds the stream's writer lease writes; the others follow until it lapses.
+  const lease = natsServers !== undefined && values.failover
+    ? await (await import('../cluster/writer-lease.js')).WriterLease.open(natsServers, stream, `${hostname()}:${process.pid}`, logReplicas ?? 1)
+    : null
+  const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
   const options: OpenOptions = {
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
@@ -226,7 +237,7 @@ async function serve(args: string[]): Promise<number> {
       servers: natsServers,
       ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
-      ...(values.follow ? { follow: true } : {}),
+      ...(following ? { follow: true } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
@@ -247,23 +258,43 @@ async function serve(args: string[]): Promise<number> {
   }
   // On a stream: a follower forwards its clients' requests to the writer, which serves them.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
-  const stream = values['log-stream'] ?? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT
-  const forwarder = cluster !== null && natsServers !== undefined && values.follow ? await cluster.RequestForwarder.open(natsServers, stream) : null
+  const forwarder = cluster !== null && natsServers !== undefined && following ? await cluster.RequestForwarder.open(natsServers, stream) : null
   const server = await AcheronServer.listen({
     db, host: values.host, port,
     token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
     ...(forwarder !== null ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
   })
-  const forwarded = cluster !== null && natsServers !== undefined && !values.follow
+  let forwarded = cluster !== null && natsServers !== undefined && !following
     ? await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
     : null
+  // A writer that cannot renew its lease stops: another node may be taking over the stream.
+  const keepLease = (): void => lease?.keep((why) => {
+    log({ level: 'error', msg: `lost the writer lease of the stream ${stream} (${why}): stopping, another node takes over` })
+    process.kill(process.pid, 'SIGTERM')
+  })
+  if (lease !== null && !following) keepLease()
+  if (lease !== null && following && cluster !== null && natsServers !== undefined) {
+    void lease.acquire().then(async () => {
+      log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
+      await db.promote()
+      server.setForward(null)
+      forwarder?.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
+      forwarded = await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
+      keepLease()
+      log({ level: 'warn', msg: `now the writer of the stream ${stream}` })
+    }).catch((err: unknown) => {
+      if (server.isShuttingDown) return
+      log({ level: 'error', msg: `taking over the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
+      process.kill(process.pid, 'SIGTERM')
+    })
+  }
   // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
   // the server gracefully (before, one sent right after the "listening" log line could kill it outright).
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
       void server.close()
-        .then(() => Promise.all([forwarder?.close(), forwarded?.close()]))
+        .then(() => Promise.all([forwarder?.close(), forwarded?.close(), lease?.close()]))
         .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
     }
     process.once('SIGINT', () => stop('SIGINT'))

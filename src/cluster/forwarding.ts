@@ -29,8 +29,27 @@ export class RequestForwarder {
     return new RequestForwarder(nc, stream, nc.info?.max_payload ?? 1024 * 1024)
   }
 
+  private readonly waiting = new Set<(err: AcheronError) => void>()
+
+  /** Fails every forwarded request still waiting for its reply (their writer is gone: outcome unknown). */
+  failWaiting(why: string): void {
+    for (const fail of this.waiting) fail(new AcheronError('INTERNAL', `outcome unknown: ${why}`))
+    this.waiting.clear()
+  }
+
   /** The writer's reply to `raw` (a request's JSON text); rejects with an AcheronError the follower sends instead. */
   async forward(raw: string, role: ForwardRole): Promise<string> {
+    let fail: ((err: AcheronError) => void) | undefined
+    const failed = new Promise<never>((_, reject) => { fail = reject })
+    this.waiting.add(fail as (err: AcheronError) => void)
+    try {
+      return await Promise.race([this.send(raw, role), failed])
+    } finally {
+      this.waiting.delete(fail as (err: AcheronError) => void)
+    }
+  }
+
+  private async send(raw: string, role: ForwardRole): Promise<string> {
     const body = encoder.encode(JSON.stringify({ role, request: raw }))
     if (body.length > this.maxBytes) {
       throw new AcheronError('PAYLOAD_TOO_LARGE', `this node follows the writer and forwards requests of at most ${this.maxBytes} bytes (NATS max_payload); send larger ones to the writer`)

@@ -53,6 +53,8 @@ export interface BatchLog {
    * log closes; rejects if it cannot go on (the stream is damaged, `apply` failed).
    */
   follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>) => Promise<void>): Promise<void>
+  /** A follower turns writer: `follow` applies the rest of the log, released or not, and returns. */
+  takeOver?(): Promise<void>
 }
 
 /**

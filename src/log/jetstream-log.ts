@@ -92,6 +92,9 @@ export class JetStreamBatchLog implements BatchLog {
   /** Appends are published one after another, so each message's expected sequence is known. */
   private tail: Promise<void> = Promise.resolve()
   private readonly writer = randomUUID()
+  /** A follower reads and applies; it turns writer at `takeOver`. */
+  private follower: boolean
+  private takingOver: (() => void) | null = null
   private partsSent = 0
 
   private constructor(
@@ -104,6 +107,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
+    this.follower = o.follower
     this.loaded = read.entries
     this.storedSeq = read.lastSeq
     this.nextSeq = read.lastSeq
@@ -161,7 +165,7 @@ export class JetStreamBatchLog implements BatchLog {
 
   append(entry: LogEntry): Promise<void> {
     if (this.closed) return Promise.reject(new LogAppendError('the batch log is closed', false))
-    if (this.o.follower) return Promise.reject(new LogAppendError(`a follower of the stream ${this.stream} does not append to it`, false))
+    if (this.follower) return Promise.reject(new LogAppendError(`a follower of the stream ${this.stream} does not append to it`, false))
     if (this.refused !== null) return Promise.reject(this.refused)
     const frame = encodeFrame(entry)
     const parts = Math.max(1, Math.ceil(frame.length / this.chunkBytes))
@@ -241,11 +245,14 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   async checkpointed(batch: number): Promise<void> {
-    // The writer purges; a follower's checkpoints are its own business.
-    if (this.o.follower) return
     const keepFrom = batch - this.o.batchesKept
     let cut = 0
     while (cut < this.batchSeqs.length && (this.batchSeqs[cut] as { batch: number }).batch <= keepFrom) cut++
+    // The writer purges; a follower only forgets where those batches were.
+    if (this.follower) {
+      this.batchSeqs.splice(0, cut)
+      return
+    }
     if (cut === 0 || this.closed) return
     // Everything before the first batch kept goes (void entries of dropped batches with it).
     const next = this.batchSeqs[cut]
@@ -271,7 +278,7 @@ export class JetStreamBatchLog implements BatchLog {
    * that misses one hears the next, or the repeat every RELEASE_ANNOUNCE_MS.
    */
   released(batch: number): void {
-    if (this.o.follower || this.closed) return
+    if (this.follower || this.closed) return
     this.lastRelease = new TextEncoder().encode(JSON.stringify({ batch, seq: this.storedSeq }))
     this.nc.publish(this.releasedSubject, this.lastRelease)
     if (this.announcer === null) {
@@ -302,6 +309,7 @@ export class JetStreamBatchLog implements BatchLog {
     const assembler = new EntryAssembler(this.stream)
     const pending: Extract<LogEntry, { kind: 'batch' }>[] = []
     const voided = new Set<number>()
+    let lastBatchSeen = 0
     let next = (await this.jsm.streams.info(this.stream)).state.first_seq || 1
     try {
       while (!this.closed) {
@@ -318,17 +326,39 @@ export class JetStreamBatchLog implements BatchLog {
           const done = assembler.push(next, m.header?.get(H_PART) ?? '', m.data)
           next++
           if (done !== null) {
+            lastBatchSeen = Math.max(lastBatchSeen, done.entry.batch)
             if (done.entry.kind === 'void') voided.add(done.entry.batch)
-            else pending.push(done.entry)
+            else {
+              pending.push(done.entry)
+              this.batchSeqs.push({ batch: done.entry.batch, seq: done.seq })
+            }
           }
+        }
+        if (m === null && this.takingOver !== null && next - 1 >= (await this.jsm.streams.info(this.stream)).state.last_seq) {
+          // Taking over, and the whole stream is read: what the old writer logged and did not void
+          // commits (its clients had no reply: outcome unknown, as after a single node's crash).
+          for (const e of pending.splice(0)) if (!voided.has(e.batch)) await apply(e)
+          this.storedSeq = next - 1
+          this.nextSeq = next - 1
+          this.lastBatch = Math.max(this.lastBatch, lastBatchSeen)
+          this.follower = false
+          this.takingOver()
+          return
         }
         // Apply what the writer released, once the stream is read as far as it was stored at that release.
         while (pending.length > 0 && (pending[0] as { batch: number }).batch <= releasedBatch && next - 1 >= releasedSeq) {
           const e = pending.shift() as Extract<LogEntry, { kind: 'batch' }>
           if (!voided.has(e.batch)) await apply(e)
         }
-        if (m === null) await new Promise<void>((resolve) => { const t = setTimeout(resolve, FOLLOW_POLL_MS); wake = () => { clearTimeout(t); resolve() } })
+        if (m === null && this.takingOver === null) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, FOLLOW_POLL_MS)
+            wake = () => { clearTimeout(t); resolve() }
+            this.stopFollowingWait = wake
+          })
+        }
         wake = null
+        this.stopFollowingWait = null
       }
     } finally {
       sub.unsubscribe()
@@ -336,6 +366,22 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   private stopFollowing: (() => void) | null = null
+
+  /**
+   * A follower becomes the writer: `follow` reads the stream to its end, applies every batch in it that
+   * was not voided (released or not: the old writer is gone), and returns; appends then follow the last
+   * message. The caller must hold the writer lease (src/cluster/writer-lease.ts): a writer still
+   * appending would fence this one off at its first append.
+   */
+  takeOver(): Promise<void> {
+    if (!this.follower) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.takingOver = resolve
+      this.stopFollowingWait?.()
+    })
+  }
+
+  private stopFollowingWait: (() => void) | null = null
 
   async close(): Promise<void> {
     if (this.closed) return

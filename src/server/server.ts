@@ -99,6 +99,8 @@ export interface ServerOptions {
   readonly forward?: (raw: string, role: Role) => Promise<string>
 }
 
+type Forward = (raw: string, role: Role) => Promise<string>
+
 type RefusalCode = 'UNAUTHORIZED' | 'OVERLOADED' | 'INTERNAL'
 const CLOSE_CODES: Readonly<Record<RefusalCode, number>> = { UNAUTHORIZED: 1008, OVERLOADED: 1013, INTERNAL: 1011 }
 
@@ -157,6 +159,7 @@ export class AcheronServer {
   readonly statsSampler: StatsSampler
 
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
+    this.forward = o.forward
     this.tokens = { admin: o.token, app: o.appToken ?? null }
     this.originRule = {
       tls: o.tls != null,
@@ -362,7 +365,7 @@ export class AcheronServer {
       }
       inFlight++
       this.inFlightTotal++
-      const forward = this.o.forward
+      const forward = this.forward
       const replied = forward !== undefined && request.op !== 'version'
         ? forward(text, role).catch((err: unknown) => errorReply(request.id, err))
         : this.handle(request, role)
@@ -389,6 +392,18 @@ export class AcheronServer {
     const reply = await this.handle(request, role)
     if (Buffer.byteLength(reply) <= replyBytesMax) return reply
     return errorReply(request.id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
+  }
+
+  private forward: Forward | undefined = undefined
+
+  /** True once `close` began. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown
+  }
+
+  /** Starts or stops forwarding requests to a writer (a follower that took over runs them itself). */
+  setForward(forward: Forward | null): void {
+    this.forward = forward ?? undefined
   }
 
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {

@@ -282,12 +282,19 @@ export class Engine {
       await engine.shutdown()
       throw err
     }
-    if (opts.follow === true) engine.followed = engine.follow().catch((err: unknown) => engine.stop(err))
+    if (opts.follow === true) {
+      engine.followMode = true
+      engine.followed = engine.follow().catch((err: unknown) => engine.stop(err))
+    }
     return engine
   }
 
-  /** A follower's loop (Engine.follow), until its log closes. */
+  /** A follower's loop (Engine.follow), until its log closes or it takes over. */
   private followed: Promise<void> = Promise.resolve()
+  /** True while following: no requests are taken. */
+  private followMode = false
+  /** The transaction id after the last batch a follower applied. */
+  private followNextTxnId = 0
 
   /** A checkpoint was taken: the log before it may go, and the images it holds no longer count as dirty. */
   private checkpointed(c: Checkpointed): void {
@@ -385,14 +392,32 @@ export class Engine {
       // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
       // voided (the log leaves those out), as they skip it at recovery.
       if (e.batch <= this.lastReleased || this.stopped !== null) return
-      await this.replayBatch(e, false)
+      this.followNextTxnId = await this.replayBatch(e, false)
       await this.drain()
     })
   }
 
   /** True for a follower: it answers no requests (they go to the writer). */
   get following(): boolean {
-    return this.opts.follow === true
+    return this.followMode
+  }
+
+  /**
+   * A follower becomes the writer (it holds the writer lease): its log reads the stream to the end and
+   * applies what the old writer logged and did not void; then this engine sequences, as after a restart.
+   */
+  async promote(): Promise<void> {
+    if (!this.followMode) return
+    const takeOver = this.opts.batchLog.takeOver
+    if (takeOver === undefined) throw new Error('this batch log cannot be taken over')
+    await takeOver.call(this.opts.batchLog)
+    await this.followed
+    await this.drain()
+    if (this.stopped !== null) throw this.stopped
+    this.nextBatch = Math.max(this.lastReleased, this.opts.batchLog.lastBatch) + 1
+    this.sequencer.resumeAt(Math.max(this.followNextTxnId, this.sequencer.nextTxnId))
+    this.executor.inner.enforceWallClock(true)
+    this.followMode = false
   }
 
   // ---- submission -------------------------------------------------------------------------------
@@ -400,7 +425,7 @@ export class Engine {
   /** Sequences a transaction; resolves once it is released (or failed before running). Reads take a position at once. */
   submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
-    if (this.opts.follow === true) return Promise.reject(new AcheronError('FORBIDDEN', 'this node follows the batch log of another: it takes no requests (send them to the writer)'))
+    if (this.followMode) return Promise.reject(new AcheronError('FORBIDDEN', 'this node follows the batch log of another: it takes no requests (send them to the writer)'))
     try {
       checkInputText(input)
     } catch (err) {
@@ -924,7 +949,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.opts.follow === true) {
+    if (this.followMode) {
       // The follower's loop ends with its log, after the batch it is applying.
       await this.opts.batchLog.close()
       await this.followed

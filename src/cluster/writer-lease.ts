@@ -1,0 +1,91 @@
+/**
+ * Which node writes a stream (docs/scale-out.md, step 3): a lease in a NATS KV bucket. The key is
+ * created only if absent (one holder at a time), renewed with compare-and-set every third of its TTL,
+ * and expires with the bucket's TTL when its holder stops renewing (it died, or lost NATS). A node that
+ * wants the lease polls until the key is gone and creates it. The stream itself still fences a stale
+ * writer: each append names the sequence it must follow.
+ */
+import { connect, NatsError, type KV, type NatsConnection } from 'nats'
+
+/** How long a lease lives without renewal: a dead writer is replaced within about this long. */
+export const WRITER_LEASE_TTL_MS = 3_000
+const KEY = 'writer'
+
+export class WriterLease {
+  private revision = 0
+  private renewer: NodeJS.Timeout | null = null
+  private closed = false
+
+  private constructor(private readonly nc: NatsConnection, private readonly kv: KV, readonly node: string, private readonly ttlMs: number) {}
+
+  /** The lease bucket of `stream` (created if missing, with `replicas`); `node` names this node in it. */
+  static async open(servers: readonly string[], stream: string, node: string, replicas: number, ttlMs = WRITER_LEASE_TTL_MS): Promise<WriterLease> {
+    const nc = await connect({ servers: [...servers], name: `acheron-lease-${stream}-${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+    try {
+      const deadline = Date.now() + 30_000
+      for (;;) {
+        try {
+          const kv = await nc.jetstream().views.kv(`acheron-${stream}`, { ttl: ttlMs, history: 1, replicas })
+          return new WriterLease(nc, kv, node, ttlMs)
+        } catch (err) {
+          // A cluster just started may have no JetStream leader yet.
+          if (!(err instanceof NatsError) || Date.now() > deadline) throw err
+          await new Promise((r) => setTimeout(r, 250))
+        }
+      }
+    } catch (err) {
+      await nc.close().catch(() => {})
+      throw err
+    }
+  }
+
+  /** Takes the lease if no one holds it; true if this node holds it now. */
+  async tryAcquire(): Promise<boolean> {
+    try {
+      this.revision = await this.kv.create(KEY, new TextEncoder().encode(this.node))
+      return true
+    } catch (err) {
+      if (err instanceof NatsError) return false
+      throw err
+    }
+  }
+
+  /** Resolves once this node holds the lease (when its holder stopped renewing it). */
+  async acquire(): Promise<void> {
+    while (!this.closed) {
+      if (await this.tryAcquire()) return
+      await new Promise((r) => setTimeout(r, this.ttlMs / 6))
+    }
+    throw new Error('the lease was closed while waiting for it')
+  }
+
+  /** The node holding the lease now, or null. */
+  async holder(): Promise<string | null> {
+    const e = await this.kv.get(KEY)
+    return e === null || e.operation !== 'PUT' ? null : new TextDecoder().decode(e.value)
+  }
+
+  /** Keeps renewing the lease; `lost` is called once if a renewal fails (another node may take it over). */
+  keep(lost: (why: string) => void): void {
+    const renew = async (): Promise<void> => {
+      try {
+        this.revision = await this.kv.update(KEY, new TextEncoder().encode(this.node), this.revision)
+      } catch (err) {
+        if (this.closed) return
+        if (this.renewer !== null) clearInterval(this.renewer)
+        this.renewer = null
+        lost(err instanceof Error ? err.message : String(err))
+      }
+    }
+    this.renewer = setInterval(() => { void renew() }, this.ttlMs / 3)
+  }
+
+  /** Stops renewing and gives the lease up (another node may take it at once). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.renewer !== null) clearInterval(this.renewer)
+    if (this.revision > 0) await this.kv.delete(KEY, { previousSeq: this.revision }).catch(() => {})
+    await this.nc.drain().catch(() => {})
+  }
+}
