@@ -3,13 +3,11 @@
 // or more), then N `acheron serve` nodes on that stream: node 1 writes it, the others follow it and
 // forward their clients' requests to node 1 (docs/scale-out.md). Prints one line per node,
 // "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT or SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+import { startServeChild, type ServeChild } from './serve-child.js'
 
 export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR]
 
@@ -23,29 +21,11 @@ requests to node 1, so any node answers any request with the same reply (docs/sc
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
                started again on the same DIR, the cluster has its data back`
 
-const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
-const READY = /^acheron listening on (wss?:\/\/\S+)$/
 const NODE_START_TIMEOUT_MS = 60_000
 
-interface Node {
-  readonly child: ChildProcess
-  readonly url: string
-}
+type Node = ServeChild
 
-function startNode(args: string[]): Promise<Node> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`a node did not start within ${NODE_START_TIMEOUT_MS} ms: acheron serve ${args.join(' ')}`)) }, NODE_START_TIMEOUT_MS)
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`a node exited (${code ?? signal}) before it was ready: acheron serve ${args.join(' ')}`)) })
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = READY.exec(line)
-      if (m === null) return
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      resolve({ child, url: m[1] as string })
-    })
-  })
-}
+const startNode = (args: string[]): Promise<Node> => startServeChild(args, { timeoutMs: NODE_START_TIMEOUT_MS, stderr: 'inherit' })
 
 function stopNode(n: Node): Promise<void> {
   return new Promise((resolve) => {

@@ -6,9 +6,7 @@
 // transactions. The recovered state must be exactly the reference model after some prefix of
 // the stream that holds every acknowledged transaction, then the later ones; every reply must equal the
 // model's, and the published positions must ascend in send order across the restart.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import fc from 'fast-check'
 import { connect, isOutcomeUnknown, type RemoteDatabase } from '../client/remote.js'
 import { AcheronError, type CommitPosition } from '../errors.js'
@@ -19,6 +17,7 @@ import { ReferenceModel, type ModelOutcome, type ModelTxn } from './reference-mo
 import { encodeSteps } from './steps.js'
 import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
 import { CRASH_EVENTS, type CrashAt } from '../crash-points.js'
+import { startServeChild } from '../cli/serve-child.js'
 
 type CallTxn = Extract<ModelTxn, { kind: 'call' }>
 
@@ -44,8 +43,6 @@ const STORAGE_SETTINGS = [
   { checkpointIntervalMs: 1000, logSegmentBytes: 64 * 1024 },
 ] as const
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url))
-const READY = /^acheron listening on (ws:\/\/\S+)$/
 const START_TIMEOUT_MS = 30_000
 
 export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
@@ -75,7 +72,7 @@ interface Server { child: ChildProcess; url: string }
 
 /** `stream`: the JetStream stream of this scenario's batch log (config.natsLog), else the data directory's files. */
 function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null): Promise<Server> {
-  const args = [CLI, 'serve', '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
+  const args = ['--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
     '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0']
   if (config.natsLog !== undefined && stream !== null) {
     args.push('--log-nats', config.natsLog.urls.join(','), '--log-stream', stream, '--log-replicas', String(config.natsLog.replicas))
@@ -84,20 +81,7 @@ function startServer(dir: string, config: CheckConfig, input: CrashInput, crashA
   if (config.mutant !== null) args.push('--mutant', config.mutant.name)
   const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
   if (protocol !== undefined) args.push('--protocol', protocol)
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stderr = ''
-  child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000) })
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`acheron serve did not start: ${stderr}`)) }, START_TIMEOUT_MS)
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`acheron serve exited (${code}) before ready: ${stderr}`)) })
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const m = READY.exec(line)
-      if (m === null) return
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      resolve({ child, url: m[1] as string })
-    })
-  })
+  return startServeChild(args, { timeoutMs: START_TIMEOUT_MS, stderr: 'capture' })
 }
 
 function exited(child: ChildProcess): Promise<void> {
