@@ -469,6 +469,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
       ...(n.appendTimeoutMs !== undefined ? { appendTimeoutMs: n.appendTimeoutMs } : {}),
       ...(n.follow === true ? { follower: true } : {}),
+      ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
   } else {

@@ -48,6 +48,8 @@ export interface JetStreamLogOptions {
    * appends or purges. `entries()` is then empty: everything comes through `follow`.
    */
   readonly follower?: boolean
+  /** A deliberate bug for tests (EngineFaults.followerAppliesVoided): voided batches are applied too. */
+  readonly applyVoided?: boolean
   /**
    * Research and crash tests: `log-write` dies once a message reached the server but before its
    * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
@@ -104,7 +106,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean },
+    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -147,6 +149,7 @@ export class JetStreamBatchLog implements BatchLog {
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
         crash: options.crash ?? NO_CRASH_POINTS,
         follower: options.follower === true,
+        applyVoided: options.applyVoided === true,
       }, read)
     } catch (err) {
       await nc.close().catch(() => {})
@@ -348,7 +351,7 @@ export class JetStreamBatchLog implements BatchLog {
         // Apply what the writer released, once the stream is read as far as it was stored at that release.
         while (pending.length > 0 && (pending[0] as { batch: number }).batch <= releasedBatch && next - 1 >= releasedSeq) {
           const e = pending.shift() as Extract<LogEntry, { kind: 'batch' }>
-          if (!voided.has(e.batch)) await apply(e)
+          if (!voided.has(e.batch) || this.o.applyVoided) await apply(e)
         }
         if (m === null && this.takingOver === null) {
           await new Promise<void>((resolve) => {

@@ -27,6 +27,11 @@ export interface EngineFaults {
    * the preallocated end (src/log/file-log.ts).
    */
   readonly preallocateOverEntries?: boolean
+  /**
+   * A follower of a JetStream log applies every batch entry the writer released, also one the writer
+   * voided after it (src/log/jetstream-log.ts): it re-runs a batch that never took effect.
+   */
+  readonly followerAppliesVoided?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

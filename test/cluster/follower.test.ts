@@ -69,4 +69,27 @@ natsTest('followers started before and after the traffic reach the writer\'s dig
   })
 })
 
+natsTest('the check catches a follower that applies a voided batch (EngineFaults.followerAppliesVoided): it never reaches the writer', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'FOLLOW_FAULT' }
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+    const broken = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, faults: { followerAppliesVoided: true } })
+    try {
+      await writer.insert('account', [['a', 10], ['b', 0]])
+      // One batch: the crash voids it whole, the transfer in it too.
+      await Promise.all([writer.call('account.transfer', 'a', 'b', 1).catch(() => 'voided'), writer.call('account.crash', 'a').catch(() => 'voided')])
+      await writer.call('account.transfer', 'a', 'b', 2)
+      const err = await caughtUp(broken, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
+      assert.instance(err, Error, 'the broken follower must not reach the writer')
+      const refused = await broken.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+      assert.match(refused?.message ?? '', /engine stopped: replaying batch \d+ from the log failed/)
+    } finally {
+      await broken.close().catch(() => {})
+      await writer.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
 test.run()
