@@ -205,6 +205,7 @@ function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: C
   if (!o.ok) {
     throw new AcheronError(o.failure.code, o.failure.message, {
       ...(o.commit ? { commit: o.commit } : {}), ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
+      ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
     })
   }
   return o

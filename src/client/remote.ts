@@ -113,6 +113,7 @@ export function errorFromWire(e: unknown): AcheronError {
     ...(typeof o.statement === 'number' ? { statement: o.statement } : {}),
     ...(isCommit(o.commit) ? { commit: { batch: o.commit.batch, seq: o.commit.seq } } : {}),
     ...(RETRYABLE_CODES.has(code) ? { retryable: true } : {}),
+    ...(o.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
     ...(logLines(o.logs) !== undefined ? { logs: logLines(o.logs) as string[] } : {}),
   })
   return err

@@ -33,7 +33,7 @@ export class RequestForwarder {
 
   /** Fails every forwarded request still waiting for its reply (their writer is gone: outcome unknown). */
   failWaiting(why: string): void {
-    for (const fail of this.waiting) fail(new AcheronError('INTERNAL', `outcome unknown: ${why}`))
+    for (const fail of this.waiting) fail(new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
     this.waiting.clear()
   }
 
@@ -61,7 +61,7 @@ export class RequestForwarder {
       if (err instanceof NatsError && err.code === '503') {
         throw new AcheronError('INTERNAL', `no writer serves the stream ${this.stream} now: the request did not run; retry`, { retryable: true })
       }
-      throw new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})`)
+      throw new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})`, { outcomeUnknown: true, retryable: true })
     }
   }
 

@@ -187,5 +187,7 @@ export function errorReply(id: number | null, err: unknown, completed: readonly 
   if (e.statement !== undefined) error.statement = e.statement
   if (e.commit !== undefined) error.commit = e.commit
   if (e.logs !== undefined) error.logs = e.logs
+  // The request may have committed after all (docs/protocol.md): a client must not send it again blindly.
+  if (e.outcomeUnknown === true) error.outcomeUnknown = true
   return JSON.stringify({ id, ok: false, error, ...(completed.length > 0 ? { results: wireResults(completed) } : {}) })
 }

@@ -388,6 +388,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
   throw new AcheronError(o.failure.code, o.failure.message, {
     statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
     ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
+    ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
   })
 }
 
@@ -490,6 +491,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       throw new AcheronError(o.failure.code, o.failure.message, {
         statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
         ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),
+        ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
       })
     }
     const { result, commit } = o

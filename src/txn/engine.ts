@@ -807,7 +807,7 @@ export class Engine {
       if (!(err instanceof LogAppendError)) throw err
       if (err.uncertain) {
         // The entry may be in the log: its clients cannot be told it failed, nor that it committed.
-        this.failBatch(e.batch, batchFailure('INTERNAL', `outcome unknown: ${err.message}; the engine stopped, and its next start reads the log and decides`))
+        this.failBatch(e.batch, { ok: false, failure: { code: 'INTERNAL', message: `outcome unknown: ${err.message}; the engine stopped, and its next start reads the log and decides`, outcomeUnknown: true } })
         this.stop(err)
         return false
       }

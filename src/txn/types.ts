@@ -159,6 +159,8 @@ export interface TxnFailure {
   readonly step?: number
   /** The `log()` lines written before it failed, when there were any (TxnResult.logs). */
   readonly logs?: readonly string[]
+  /** It may have committed after all (its log entry's fate is unknown): never sent again blindly. */
+  readonly outcomeUnknown?: boolean
 }
 
 /** What one execution of a transaction did, against some view of the state. */

@@ -85,6 +85,7 @@ natsTest('NATS stops answering mid-append: the batch fails as outcome unknown an
       const err = await db.call('account.deposit', 'during', 7).then(() => null, (e: unknown) => e)
       assert.instance(err, Error)
       assert.match((err as Error).message, /outcome unknown: no answer from the NATS cluster for 1500 ms/)
+      assert.is((err as { outcomeUnknown?: boolean }).outcomeUnknown, true, 'the caller is told not to send it again blindly')
       const later = await db.call('account.deposit', 'later', 1).then(() => null, (e: unknown) => e)
       assert.match((later as Error).message, /the engine stopped/)
       await node.restart()
