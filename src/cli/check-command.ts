@@ -35,7 +35,10 @@ with the seed, a shrunk counterexample and the command that replays it.
   --no-shrink           stops at the first failure without shrinking it
   --nats N              the crash property keeps each server's batch log on a JetStream stream, on N
                         NATS servers this run starts (nats-server; 3: a cluster, the stream R3), and
-                        restarts it on a new, empty data directory: the stream alone must recover it`
+                        restarts it on a new, empty data directory: the stream alone must recover it
+  --failover            with --nats: each crash scenario runs a writer and a follower (acheron serve
+                        --failover), sends its stream through the follower and kills the writer: the
+                        follower's take-over must give what a restart gives`
 
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -54,12 +57,14 @@ export async function checkCommand(args: string[], out: (line: string) => void):
       protocol: { type: 'string' },
       'no-shrink': { type: 'boolean', default: false },
       nats: { type: 'string' },
+      failover: { type: 'boolean', default: false },
     },
   })
   if (values['list-mutants']) {
     for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}`)
     return 0
   }
+  if (values.failover && values.nats === undefined) throw new Error('--failover goes with --nats N')
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)
@@ -76,6 +81,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     ...(values.property !== undefined ? { properties: values.property } : {}),
     ...(values.path !== undefined ? { path: values.path } : {}),
     ...(values.nats !== undefined ? { nats: int('nats', values.nats, 1, 1) } : {}),
+    ...(values.failover ? { failover: true } : {}),
     ...(values.protocol !== undefined ? { protocol: await loadProtocol(values.protocol), protocolSpec: values.protocol } : {}),
   })
   return report.failed === 0 ? 0 : 1

@@ -35,6 +35,8 @@ export interface CheckOptions {
   readonly protocolSpec?: string
   /** The crash property on a JetStream batch log: NATS servers started for the run (1, or 3 with R3). */
   readonly nats?: number
+  /** With `nats`: each scenario runs a writer and a follower, and the kill is a fail-over. */
+  readonly failover?: boolean
   readonly out: (line: string) => void
 }
 
@@ -89,9 +91,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     nats = await startLocalNats(natsDir.dir, o.nats)
     let streams = 0
     const urls = nats.urls
-    config = { ...config, natsLog: { urls, replicas: Math.min(3, o.nats), stream: () => `CHECK_${o.seed}_${++streams}` } }
+    config = { ...config, natsLog: { urls, replicas: Math.min(3, o.nats), stream: () => `CHECK_${o.seed}_${++streams}`, failover: o.failover === true } }
   }
-  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${o.nats} NATS server${o.nats === 1 ? '' : 's'} (R${config.natsLog.replicas})` : ''}`)
+  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${o.nats} NATS server${o.nats === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? ', writer and follower: the kill is a fail-over' : ''}` : ''}`)
   const reports: PropertyReport[] = []
   try {
     await runProperties(props, config, o, reports)
@@ -128,6 +130,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.nats !== undefined ? ` --nats ${o.nats}` : ''}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`)
   }
 }

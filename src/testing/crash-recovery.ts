@@ -71,8 +71,8 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
 interface Server { child: ChildProcess; url: string }
 
 /** `stream`: the JetStream stream of this scenario's batch log (config.natsLog), else the data directory's files. */
-function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null): Promise<Server> {
-  const args = ['--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
+function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null, extra: readonly string[] = []): Promise<Server> {
+  const args = [...extra, '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
     '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0']
   if (config.natsLog !== undefined && stream !== null) {
     args.push('--log-nats', config.natsLog.urls.join(','), '--log-stream', stream, '--log-replicas', String(config.natsLog.replicas))
@@ -127,7 +127,109 @@ function sameOutcome(got: Reply, want: ModelOutcome): boolean {
   return got.ok && got.value === want.value
 }
 
+/**
+ * The verdict on one scenario: positions ascend in send order across the kill; every acknowledged reply
+ * is the model's; the state after is the model after a prefix of the stream that holds every
+ * acknowledged transaction, then the later ones.
+ */
+function checkRecovered(input: CrashInput, before: readonly (Reply | 'unknown')[], after: readonly Reply[], state: readonly unknown[]): void {
+  // Positions ascend in send order, across the restart.
+  const acked = [...before, ...after].filter((r): r is Reply => r !== 'unknown')
+  for (let i = 1; i < acked.length; i++) {
+    const p = acked[i - 1]?.commit
+    const q = acked[i]?.commit
+    if (p == null || q == null) continue
+    expect(p.batch < q.batch || (p.batch === q.batch && p.seq < q.seq), () => `positions do not ascend in send order: ${stableText(p)} then ${stableText(q)}`)
+  }
+  // Some prefix of the stream, holding every acknowledged transaction, then the later ones.
+  const lastAcked = before.reduce((m, r, i) => (r === 'unknown' ? m : i), -1)
+  const model = new ReferenceModel(['kv'], () => Infinity)
+  const expected: ModelOutcome[] = []
+  for (let i = 0; i <= lastAcked; i++) expected.push(model.apply(input.before[i] as CallTxn))
+  before.forEach((r, i) => {
+    if (r === 'unknown') return
+    expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
+  })
+  const tried: string[] = []
+  for (let m = lastAcked + 1; m <= input.before.length; m++) {
+    const candidate = cloneModel(model)
+    const afterOutcomes = input.after.map((t) => candidate.apply(t))
+    if (stableText(modelRows(candidate)) === stableText(state) && afterOutcomes.every((o, i) => sameOutcome(after[i] as Reply, o))) return
+    tried.push(String(m))
+    if (m < input.before.length) model.apply(input.before[m] as CallTxn)
+  }
+  throw new PropertyFailure(
+    `the recovered state is no prefix of the stream holding all ${before.filter((r) => r !== 'unknown').length} acknowledged transactions (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
+  )
+}
+
+/** Resolves once `ready()` is true, polling; fails after `ms`. */
+async function waitUntil(ready: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`${what} within ${ms} ms`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+/**
+ * The scenario on a cluster (`--nats N --failover`): a writer and a follower on one stream, both
+ * `--failover`; the stream goes to the follower, which forwards it; the writer is SIGKILLed (at the reply
+ * count, or by itself at its crash point) and the follower takes over. Its state and replies must be
+ * what a single server's restart gives: the same verdict.
+ */
+async function runFailoverScenario(input: CrashInput, config: CheckConfig): Promise<void> {
+  const dirs = [scratchDir('acheron-failover-a-'), scratchDir('acheron-failover-b-')]
+  const logStream = config.natsLog?.stream() ?? null
+  const servers: Server[] = []
+  try {
+    const writer = await startServer(dirs[0]?.dir as string, config, input, input.crashAt, logStream, ['--failover'])
+    servers.push(writer)
+    const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, ['--failover'])
+    servers.push(follower)
+    const db = await connect(follower.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
+    // Taken over: a read no longer needs a writer elsewhere (it fails at once while no node writes).
+    const tookOver = (): Promise<void> => waitUntil(async () => writer.child.exitCode !== null || writer.child.signalCode !== null
+      ? db.query('SELECT COUNT(*) FROM kv').then(() => true, () => false)
+      : false, 30_000, 'the follower did not take over')
+    try {
+      await setUp(follower.url, input.partitions)
+    } catch (err) {
+      // The writer died at its crash point during the setup: the follower takes over, then set up again.
+      await Promise.race([exited(writer.child), new Promise((r) => setTimeout(r, 3000))])
+      if (writer.child.signalCode !== 'SIGKILL') throw err
+      await waitUntil(() => db.query('SELECT COUNT(*) FROM kv').then(() => true, (e: AcheronError) => e.code === 'UNKNOWN_TABLE'), 30_000, 'the follower did not take over')
+      await setUp(follower.url, input.partitions)
+    }
+    let replies = 0
+    const before = await Promise.all(input.before.map((t) => send(db, t).then((r) => {
+      if (r !== 'unknown' && ++replies === input.killAfterReplies) writer.child.kill('SIGKILL')
+      return r
+    })))
+    writer.child.kill('SIGKILL')
+    await exited(writer.child)
+    await tookOver()
+    const after: Reply[] = []
+    for (const t of input.after) {
+      const r = await send(db, t)
+      expect(r !== 'unknown', () => 'a transaction after the fail-over had no reply')
+      expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the fail-over failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
+      after.push(r)
+    }
+    const state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows
+    await db.close()
+    checkRecovered(input, before, after, state)
+  } finally {
+    for (const s of servers) {
+      s.child.kill('SIGKILL')
+      await exited(s.child)
+    }
+    for (const d of dirs) d.cleanup()
+  }
+}
+
 export async function runCrashScenario(input: CrashInput, config: CheckConfig): Promise<void> {
+  if (config.natsLog?.failover === true) return runFailoverScenario(input, config)
   const tmp = scratchDir('acheron-crash-')
   // With the batch log on NATS, the restart after the kill gets a new, empty directory: the stream
   // alone must recover the server (a restart during the setup keeps the directory, as with files).
@@ -176,34 +278,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     const state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows
     await db.close()
 
-    // Positions ascend in send order, across the restart.
-    const acked = [...before, ...after].filter((r): r is Reply => r !== 'unknown')
-    for (let i = 1; i < acked.length; i++) {
-      const p = acked[i - 1]?.commit
-      const q = acked[i]?.commit
-      if (p == null || q == null) continue
-      expect(p.batch < q.batch || (p.batch === q.batch && p.seq < q.seq), () => `positions do not ascend in send order: ${stableText(p)} then ${stableText(q)}`)
-    }
-    // Some prefix of the stream, holding every acknowledged transaction, then the later ones.
-    const lastAcked = before.reduce((m, r, i) => (r === 'unknown' ? m : i), -1)
-    const model = new ReferenceModel(['kv'], () => Infinity)
-    const expected: ModelOutcome[] = []
-    for (let i = 0; i <= lastAcked; i++) expected.push(model.apply(input.before[i] as CallTxn))
-    before.forEach((r, i) => {
-      if (r === 'unknown') return
-      expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
-    })
-    const tried: string[] = []
-    for (let m = lastAcked + 1; m <= input.before.length; m++) {
-      const candidate = cloneModel(model)
-      const afterOutcomes = input.after.map((t) => candidate.apply(t))
-      if (stableText(modelRows(candidate)) === stableText(state) && afterOutcomes.every((o, i) => sameOutcome(after[i] as Reply, o))) return
-      tried.push(String(m))
-      if (m < input.before.length) model.apply(input.before[m] as CallTxn)
-    }
-    throw new PropertyFailure(
-      `the recovered state is no prefix of the stream holding all ${before.filter((r) => r !== 'unknown').length} acknowledged transactions (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
-    )
+    checkRecovered(input, before, after, state)
   } finally {
     if (server !== null) {
       server.child.kill('SIGKILL')

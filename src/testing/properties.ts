@@ -32,7 +32,13 @@ export interface CheckConfig {
    * The crash property's servers keep their batch log on these NATS servers (`--log-nats`), a new stream
    * per scenario, and restart on a new, empty data directory: the stream alone must recover them.
    */
-  readonly natsLog?: { readonly urls: readonly string[]; readonly replicas: number; stream(): string }
+  readonly natsLog?: {
+    readonly urls: readonly string[]
+    readonly replicas: number
+    stream(): string
+    /** A writer and a follower (`--failover`) instead of one server: the kill is a fail-over. */
+    readonly failover?: boolean
+  }
 }
 
 export interface Property<T> {

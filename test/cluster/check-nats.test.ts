@@ -1,4 +1,5 @@
-// The research harness's crash property on a JetStream batch log (`acheron check --crash --nats N`):
+// The research harness's crash property on a JetStream batch log (`acheron check --crash --nats N
+// [--failover]`):
 // each scenario's server logs to a stream of its own, is SIGKILLed at a chosen event (a message stored
 // but never acknowledged, a purge, a reply count), and restarts on a new, empty data directory. The
 // real engine passes; a mutant that acknowledges before the log entry is durable is caught.
@@ -22,6 +23,15 @@ natsTest('ack-before-durable is caught by the crash property on the JetStream lo
   const report = await runCheck({ seed: 7, runs: 20, txns: 60, workers: 0, crash: false, mutant: 'ack-before-durable', properties: ['crash'], shrink: false, nats: 1, out: (l) => lines.push(l) })
   assert.is(report.failed, 1, lines.join('\n'))
   assert.match(lines.join('\n'), /--nats 1/)
+})
+
+natsTest('--failover: the kill is a fail-over from a writer to its follower; the real engine passes, ack-before-durable is caught', async () => {
+  const ok = await runCheck({ seed: 5, runs: 3, txns: 40, workers: 0, crash: true, properties: ['crash'], mutant: null, shrink: false, nats: 3, failover: true, out: quiet })
+  assert.is(ok.failed, 0, ok.properties[0]?.failure?.message ?? '')
+  const lines: string[] = []
+  const caught = await runCheck({ seed: 5, runs: 10, txns: 100, workers: 0, crash: true, properties: ['crash'], mutant: 'ack-before-durable', shrink: false, nats: 3, failover: true, out: (l) => lines.push(l) })
+  assert.is(caught.failed, 1, lines.join('\n'))
+  assert.match(lines.join('\n'), /--nats 3 --failover/)
 })
 
 test.run()
