@@ -16,12 +16,28 @@ const out = port
 const post = (m: StateThreadReply): void => out.postMessage(m)
 const log = (fn: string, message: string): void => post({ event: 'log', fn, message })
 
-const file = new SqliteStateFile(init.file, init.sync, {
-  ...(init.storageBytesMax !== undefined ? { storageBytesMax: init.storageBytesMax } : {}),
-  crash: crashPoints(init.crashAt),
-  ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
-})
-const service = new StateService(file, await loadRuntimes(init.runtimes), init.policy, log, init.resultBytesMax)
+/**
+ * The checkpoint file, or why it cannot be opened. A full disk can refuse even the open (SQLite then
+ * cannot size its WAL index, SQLITE_IOERR_SHMSIZE): that is said in words, and the thread ends, so the
+ * open fails with the reason instead of waiting on a thread that is gone.
+ */
+async function openService(): Promise<StateService> {
+  try {
+    const file = new SqliteStateFile(init.file, init.sync, {
+      ...(init.storageBytesMax !== undefined ? { storageBytesMax: init.storageBytesMax } : {}),
+      crash: crashPoints(init.crashAt),
+      ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
+    })
+    return new StateService(file, await loadRuntimes(init.runtimes), init.policy, log, init.resultBytesMax)
+  } catch (err) {
+    const code = typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : ''
+    const full = /SQLITE_FULL|SHMSIZE|SHMMAP/.test(code)
+    post({ event: 'fatal', message: `cannot open the checkpoint ${init.file}${full ? ': the disk is full' : ''} (${code !== '' ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)})` })
+    out.close()
+    throw err
+  }
+}
+const service = await openService()
 service.onCheckpoint = (c) => post({ event: 'checkpointed', checkpoint: c })
 
 function handle(req: StateThreadRequest): void {

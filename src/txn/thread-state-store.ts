@@ -45,7 +45,10 @@ export class ThreadStateStore implements StateStore {
       workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     })
     let markReady!: () => void
-    this.ready = new Promise((resolve) => { markReady = resolve })
+    // A thread that fails before it is ready (its SQLite file cannot be opened) fails `load` with why,
+    // instead of leaving it waiting on a thread that is gone.
+    this.ready = new Promise((resolve, reject) => { markReady = resolve; this.failReady = reject })
+    this.ready.catch(() => {})
     this.worker.on('message', (m: StateThreadReply) => {
       if ('event' in m) {
         if (m.event === 'ready') markReady()
@@ -60,15 +63,18 @@ export class ThreadStateStore implements StateStore {
       if (m.ok) p.resolve(m.value)
       else p.reject(new Error(`the state thread failed: ${m.error}`))
     })
-    this.worker.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))))
+    this.worker.on('error', (err) => this.fail(err instanceof Error ? err : new Error(describeThrown(err))))
     this.worker.on('exit', (code) => { if (this.failure === null && !this.closed) this.fail(new Error(`the state thread exited with code ${code}`)) })
   }
 
   private closed = false
 
+  private failReady: (err: Error) => void = () => {}
+
   private fail(err: Error): void {
     if (this.failure !== null) return
     this.failure = err
+    this.failReady(err)
     for (const p of this.pending.values()) p.reject(err)
     this.pending.clear()
     this.onFailure?.(err)
@@ -137,4 +143,14 @@ export class ThreadStateStore implements StateStore {
     if (this.failure === null) await this.request<null>({ op: 'close' }).catch(() => {})
     await this.worker.terminate()
   }
+}
+
+/** What a thread threw that is not an Error here (an error object crosses threads without its class). */
+function describeThrown(err: unknown): string {
+  if (typeof err === 'object' && err !== null) {
+    const o = err as { message?: unknown; code?: unknown }
+    if (typeof o.message === 'string') return typeof o.code === 'string' ? `${o.code}: ${o.message}` : o.message
+    if (typeof o.code === 'string') return o.code
+  }
+  return String(err)
 }
