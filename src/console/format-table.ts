@@ -89,7 +89,7 @@ function plural(n: number, one: string, many: string): string {
 export function statementTag(text: string): string {
   const words = (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,3}/)?.[0] ?? '').toUpperCase().split(/\s+/)
   const first = words[0] ?? ''
-  if (first !== 'CREATE' && first !== 'DROP') return first
+  if (first !== 'CREATE' && first !== 'DROP' && first !== 'ALTER') return first
   const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION')
   return object < 0 ? first : words.slice(0, object + 1).join(' ')
 }

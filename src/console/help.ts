@@ -34,6 +34,7 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
 SQL (docs/sql.md):
   CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
   DROP TABLE [IF EXISTS] t
+  ALTER TABLE t PARTITIONS n                   move its rows to n partitions while calls go on
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once

@@ -33,13 +33,18 @@ export function tableOfRowKey(rk: RowKey): string {
  * table's partition count. Pure and stable across processes and versions: changing it moves data.
  */
 export function partitionOf(table: TableDef, key: SqlValue): number {
+  return partitionOfKey(key, table.partitions)
+}
+
+/** partitionOf for a partition count given apart from its table (a checkpoint's layout may lag the catalog's). */
+export function partitionOfKey(key: SqlValue, partitions: number): number {
   const s = String(key)
   let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
-  return (h >>> 0) % table.partitions
+  return (h >>> 0) % partitions
 }
 
 /** Keys in the one deterministic order used for digests and scans: INTEGER numerically, TEXT by code unit. */

@@ -44,7 +44,7 @@ export const APP_ROLE_STATEMENTS: ReadonlySet<string> = new Set<Statement['kind'
 ])
 
 const STATEMENT_NAMES: Readonly<Record<string, string>> = {
-  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
+  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
 }
 
 /** FORBIDDEN, at the statement's position, for a statement the role may not run. */

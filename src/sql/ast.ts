@@ -93,6 +93,8 @@ export interface CreateTableStmt extends StatementBase {
   readonly partitions: number | null
 }
 export interface DropTableStmt extends StatementBase { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
+/** ALTER TABLE t PARTITIONS n */
+export interface AlterTablePartitionsStmt extends StatementBase { readonly kind: 'alter-table-partitions'; readonly name: string; readonly partitions: number }
 
 export type WasmSource =
   | { readonly kind: 'base64'; readonly bytes: Uint8Array; readonly pos: Pos }
@@ -207,7 +209,7 @@ export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
-  | CreateTableStmt | DropTableStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
+  | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
   | CallStmt | ExplainCallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt

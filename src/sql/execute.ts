@@ -320,6 +320,7 @@ class Planner {
     switch (s.kind) {
       case 'create-table': return this.createTable(s)
       case 'drop-table': return { statement: s, input: { kind: 'drop-table', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'alter-table-partitions': return { statement: s, input: { kind: 'alter-table-partitions', name: s.name, partitions: s.partitions }, shape: NO_ROWS }
       case 'create-function': return this.createFunction(s)
       case 'create-functions': return this.createFunctions(s)
       case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }

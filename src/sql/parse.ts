@@ -18,7 +18,7 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
   ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
 ])
 
-const STATEMENT_WORDS = 'CREATE, DROP, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
+const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount'>
@@ -49,6 +49,7 @@ class StatementParser extends ExprParser {
     switch (first.value) {
       case 'CREATE': return this.create(first)
       case 'DROP': return this.drop(first)
+      case 'ALTER': return this.alter(first)
       case 'SHOW':
         if (this.acceptWord('TABLES')) return { kind: 'show-tables', ...this.head(first) }
         if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
@@ -130,14 +131,7 @@ class StatementParser extends ExprParser {
       this.error(key.at, `PRIMARY KEY (${key.name}) names no column of ${name}`)
     }
     let partitions: number | null = null
-    if (this.acceptWord('PARTITIONS')) {
-      const t = this.peek()
-      if (t.kind !== 'integer') this.fail('a number of partitions', 'PARTITIONS')
-      const n = Number(t.value)
-      if (n < 1 || n > PARTITIONS_MAX) this.error(t, `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${t.value}`)
-      this.next()
-      partitions = n
-    }
+    if (this.acceptWord('PARTITIONS')) partitions = this.partitionCount()
     const columnsWithKey = columns.map((c) => (c.name.toLowerCase() === key.name.toLowerCase() ? { ...c, primaryKey: true } : c))
     return { kind: 'create-table', name, ifNotExists, columns: columnsWithKey, primaryKey: key.name, partitions, ...this.head(first) }
   }
@@ -191,6 +185,24 @@ class StatementParser extends ExprParser {
       return { kind: 'drop-function', ...fn, ifExists, ...this.head(first) }
     }
     return this.fail('TABLE or FUNCTION', 'DROP')
+  }
+
+  /** The number after PARTITIONS. */
+  private partitionCount(): number {
+    const t = this.peek()
+    if (t.kind !== 'integer') this.fail('a number of partitions', 'PARTITIONS')
+    const n = Number(t.value)
+    if (n < 1 || n > PARTITIONS_MAX) this.error(t, `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${t.value}`)
+    this.next()
+    return n
+  }
+
+  /** ALTER TABLE t PARTITIONS n: the one change of a table there is (its rows move, its columns stay). */
+  private alter(first: Token): Statement {
+    this.expectWord('TABLE', 'ALTER')
+    const name = this.identifier('table name', 'ALTER TABLE')
+    this.expectWord('PARTITIONS', `ALTER TABLE ${name}`)
+    return { kind: 'alter-table-partitions', name, partitions: this.partitionCount(), ...this.head(first) }
   }
 
   /** `table.function` */

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
-import { partitionOf, type RowKey } from '../schema/keys.js'
+import { partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { BaseSnapshot } from './state-file.js'
-import { PerPartition, columnListSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { LAYOUT_META_KEY, PerPartition, columnListSql, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
 
 /**
  * A read-only connection to the node's checkpoint file, one per thread. Between `begin` and `end` it
@@ -16,11 +16,16 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   private catalogVersion = -1
   private open = false
   private readonly lastBatch: Database.Statement
+  private readonly layoutText: Database.Statement
+  /** The checkpoint's partition counts (LAYOUT_META_KEY), and the text they were parsed from. */
+  private layout: { text: string; partitions: Map<string, number> } | null = null
   position = 0
 
-  constructor(file: string) {
+  /** `catalogLayout`: locate rows by the catalog's partition counts (the `repartition-reads-catalog-layout` mutant). */
+  constructor(file: string, private readonly catalogLayout = false) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
     this.lastBatch = this.db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck()
+    this.layoutText = this.db.prepare(`SELECT v FROM _acheron_meta WHERE k = '${LAYOUT_META_KEY}'`).pluck()
   }
 
   begin(catalog: CatalogData): void {
@@ -33,6 +38,13 @@ export class SqliteSnapshotReader implements BaseSnapshot {
     this.open = true
     // The first read fixes the snapshot: the checkpoint's position and its rows come from the same commit.
     this.position = Number(this.lastBatch.get() ?? 0)
+    const text = this.layoutText.get() as string | undefined
+    // Absent in a checkpoint no DDL has changed since this key came: the catalog's counts hold there.
+    if (text === undefined) this.layout = null
+    else if (this.layout?.text !== text) {
+      this.layout = { text, partitions: layoutFromJson(text) }
+      this.statements.clear()
+    }
   }
 
   end(): void {
@@ -41,7 +53,8 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   }
 
   read(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {
-    const p = partitionOf(table, key)
+    const partitions = this.catalogLayout ? table.partitions : this.layout?.partitions.get(table.name.toLowerCase()) ?? table.partitions
+    const p = partitionOfKey(key, partitions)
     const stmt = this.statements.get(table, p, () => this.db
       .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
       .raw(true)

@@ -1,4 +1,4 @@
-import type { ColumnDef, ColumnType, TableDef } from '../schema/catalog.js'
+import type { CatalogData, ColumnDef, ColumnType, TableDef } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 
 /** The file that holds every partition, the catalog and the batch position of a node. */
@@ -11,6 +11,21 @@ export const STORAGE_FORMAT = 1
  */
 export function partitionTableName(table: TableDef, partition: number): string {
   return `${table.name.toLowerCase()}$p${partition}`
+}
+
+/**
+ * The meta key holding the checkpoint's partition count of every table, `{"table": n}`: a reader of a
+ * checkpoint locates rows by these, not by the catalog it executes with, which an ALTER TABLE …
+ * PARTITIONS may have changed since (the checkpoint catches up with it later).
+ */
+export const LAYOUT_META_KEY = 'layout'
+
+export function layoutToJson(catalog: CatalogData): string {
+  return JSON.stringify(Object.fromEntries(catalog.tables.map((t) => [t.name.toLowerCase(), t.partitions])))
+}
+
+export function layoutFromJson(text: string): Map<string, number> {
+  return new Map(Object.entries(JSON.parse(text) as Record<string, number>))
 }
 
 /** better-sqlite3 binds Buffers; a Uint8Array view is wrapped without a copy. */

@@ -17,10 +17,10 @@ import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
 import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { ModuleShipped } from '../schema/function-runtime.js'
-import { compareKeys, partitionOf, type RowKey } from '../schema/keys.js'
+import { compareKeys, partitionOf, partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import { DATABASE_FILE, PerPartition, bindable, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
@@ -43,6 +43,8 @@ export interface CatalogChange {
   readonly catalog: CatalogData
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
+  /** Tables whose rows move to a new number of partitions (new definitions; the old one is the applied catalog's). */
+  readonly repartitionedTables?: readonly TableDef[]
   /** With, where the coordinator had one, the compiled form the state thread's runtime adopts (ModuleShipped). */
   readonly addedModules?: readonly ModuleShipped[]
   /** Modules no function runs any more (collected at the DDL's position). */
@@ -81,6 +83,8 @@ type Pending =
 const SYNCHRONOUS: Record<SyncMode, string> = { full: 'NORMAL', normal: 'NORMAL', off: 'OFF' }
 /** Prepared query statements kept by text; beyond this many the cache starts over. */
 const QUERY_STATEMENTS_MAX = 256
+/** Rows a repartition reads at a time from one old partition table. */
+const REPARTITION_PAGE_ROWS = 4096
 /** SQLite's page cache for the writer: a checkpoint's dirty pages stay in memory until it commits. */
 const WRITER_CACHE_KIB = 64 * 1024
 
@@ -245,12 +249,44 @@ export class SqliteStateFile {
     for (const t of c.createdTables ?? []) {
       for (let p = 0; p < t.partitions; p++) this.db.exec(createPartitionTableSql(t, p))
     }
+    for (const t of c.repartitionedTables ?? []) {
+      const before = this.tables.get(t.name.toLowerCase())
+      invariant(before !== undefined, `repartition of unknown table ${t.name}`)
+      this.repartition(before, t)
+    }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
     const removeModule = this.db.prepare('DELETE FROM _acheron_modules WHERE hash = ?')
     for (const hash of c.removedModules ?? []) removeModule.run(hash)
     this.setMeta('catalog', catalogToJson(c.catalog))
+    this.setMeta(LAYOUT_META_KEY, layoutToJson(c.catalog))
     this.useCatalog(c.catalog)
+  }
+
+  /**
+   * ALTER TABLE … PARTITIONS at the checkpoint: every row of `before`'s partition tables moves to the
+   * partition `after` gives its key, in the open SQLite transaction (so the checkpoint holds the old
+   * layout or the new one, never part of each). Reads one page of REPARTITION_PAGE_ROWS at a time.
+   */
+  private repartition(before: TableDef, after: TableDef): void {
+    this.dropScanView(before, true)
+    const moving = Array.from({ length: before.partitions }, (_, p) => `${partitionTableName(before, p)}$moving`)
+    moving.forEach((m, p) => this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(before, p))} RENAME TO ${quoteIdent(m)}`))
+    for (let p = 0; p < after.partitions; p++) this.db.exec(createPartitionTableSql(after, p))
+    const marks = after.columns.map(() => '?').join(', ')
+    const inserts = Array.from({ length: after.partitions }, (_, p) =>
+      this.db.prepare(`INSERT INTO ${quoteIdent(partitionTableName(after, p))} (${columnListSql(after)}) VALUES (${marks})`))
+    const key = keyColumnSql(before)
+    for (const m of moving) {
+      const first = this.db.prepare(`SELECT ${columnListSql(before)} FROM ${quoteIdent(m)} ORDER BY ${key} LIMIT ${REPARTITION_PAGE_ROWS}`).raw(true).safeIntegers(true)
+      const next = this.db.prepare(`SELECT ${columnListSql(before)} FROM ${quoteIdent(m)} WHERE ${key} > ? ORDER BY ${key} LIMIT ${REPARTITION_PAGE_ROWS}`).raw(true).safeIntegers(true)
+      for (let page = first.all() as SqlValue[][]; page.length > 0;) {
+        for (const row of page) (inserts[partitionOfKey(row[after.keyIndex] as SqlValue, after.partitions)] as Database.Statement).run(row)
+        if (page.length < REPARTITION_PAGE_ROWS) break
+        page = next.all((page[page.length - 1] as SqlValue[])[before.keyIndex]) as SqlValue[][]
+      }
+      this.db.exec(`DROP TABLE ${quoteIdent(m)}`)
+    }
   }
 
   private applyRows(rows: ReadonlyMap<RowKey, RowWrite>): void {
@@ -343,9 +379,10 @@ export class SqliteStateFile {
     }
   }
 
-  private dropScanView(table: TableDef): void {
+  /** Drops a table's scan view (made on first use); `always`: also when this connection does not know it made one. */
+  private dropScanView(table: TableDef, always = false): void {
     const name = table.name.toLowerCase()
-    if (!this.scanViews.has(name)) return
+    if (!always && !this.scanViews.has(name)) return
     this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
     this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
     this.scanViews.delete(name)
@@ -375,8 +412,9 @@ export class SqliteStateFile {
   }
 
   /** Every row of a table as of the applied state, sorted by key. */
-  scanTable(table: TableDef): Row[] {
+  scanTable(asked: TableDef): Row[] {
     this.flush()
+    const table = this.tables.get(asked.name.toLowerCase()) ?? asked
     const rows: Row[] = []
     for (let p = 0; p < table.partitions; p++) {
       const sql = `SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))}`
@@ -408,7 +446,9 @@ export class SqliteStateFile {
       begin(catalog: CatalogData) {
         if (catalog.version !== version) { statements.clear(); version = catalog.version }
       },
-      read(table: TableDef, key: bigint | string) {
+      read(asked: TableDef, key: bigint | string) {
+        // The flushed layout, which an ALTER TABLE … PARTITIONS not yet flushed has not changed.
+        const table = self.tables.get(asked.name.toLowerCase()) ?? asked
         const p = partitionOf(table, key)
         const stmt = statements.get(table, p, () => self.db
           .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)

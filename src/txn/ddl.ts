@@ -14,6 +14,8 @@ export interface DdlEffect {
   readonly catalog?: CatalogData
   readonly createdTables?: readonly TableDef[]
   readonly droppedTables?: readonly TableDef[]
+  /** Tables whose rows stay and move to a new number of partitions (their new definitions). */
+  readonly repartitionedTables?: readonly TableDef[]
   readonly addedModules?: readonly (readonly [hash: string, bytes: Uint8Array])[]
   /**
    * Modules no function runs any more: collected here, at the DDL's position, so every replay drops them
@@ -61,6 +63,16 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         droppedTables: [table],
         removedModules: unreferenced(catalog.data.functions, functions),
       }
+    }
+    case 'alter-table-partitions': {
+      const table = catalog.table(ddl.name)
+      if (!Number.isSafeInteger(ddl.partitions) || ddl.partitions < 1 || ddl.partitions > PARTITIONS_MAX) {
+        throw new AcheronError('CONSTRAINT', `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${ddl.partitions}`)
+      }
+      // Already so: nothing moves, and the catalog keeps its version.
+      if (ddl.partitions === table.partitions) return {}
+      const altered: TableDef = { ...table, partitions: ddl.partitions }
+      return { catalog: next(catalog.data.tables.map((t) => (t === table ? altered : t)), catalog.data.functions), repartitionedTables: [altered] }
     }
     case 'create-function': {
       const [tableName, fnName, extra] = ddl.name.split('.')

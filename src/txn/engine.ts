@@ -263,12 +263,12 @@ export class Engine {
     const [runtimes, state] = await Promise.all([opts.loadedRuntimes ?? loadRuntimes(opts.runtimes), opts.store.load()])
     let executor: EngineExecutor
     if (opts.workers === 0) {
-      const overlay = new OverlayReader(opts.store.localReader())
+      const overlay = new OverlayReader(opts.store.localReader(opts.faults?.repartitionReadsCatalogLayout === true))
       executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')
-      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
+      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes, ...(opts.faults?.repartitionReadsCatalogLayout === true ? { readsCatalogLayout: true } : {}) }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
     await executor.setCatalog(engine.catalog.data, engine.modules, null, (h) => engine.preparedForm(h))
@@ -774,6 +774,7 @@ export class Engine {
     const modules = new Map(this.modules)
     for (const [hash, bytes] of effect.addedModules ?? []) modules.set(hash, bytes)
     for (const hash of effect.removedModules ?? []) modules.delete(hash)
+    // Only these lose their rows; a repartitioned table keeps every row under the same key.
     const changedTables = [...(effect.createdTables ?? []), ...(effect.droppedTables ?? [])].map((t) => t.name.toLowerCase())
     const change = { ...effect, catalog: effect.catalog, modules, changedTables }
     return { number, batch: [s], durable, outcomes, failure: null, writes: [], change, executeMs: 0, replayed }
@@ -846,6 +847,7 @@ export class Engine {
       catalog: e.change.catalog,
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),
       ...(e.change.droppedTables !== undefined ? { droppedTables: e.change.droppedTables } : {}),
+      ...(e.change.repartitionedTables !== undefined ? { repartitionedTables: e.change.repartitionedTables } : {}),
       // With their compiled forms: the state thread runs functions too (a BEGIN … COMMIT holding a query).
       ...(e.change.addedModules !== undefined ? { addedModules: e.change.addedModules.map(([h, b]) => [h, b, this.preparedForm(h)] as const) } : {}),
       ...(e.change.removedModules !== undefined && e.change.removedModules.length > 0 ? { removedModules: e.change.removedModules } : {}),

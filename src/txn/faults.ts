@@ -32,6 +32,12 @@ export interface EngineFaults {
    * voided after it (src/log/jetstream-log.ts): it re-runs a batch that never took effect.
    */
   readonly followerAppliesVoided?: boolean
+  /**
+   * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
+   * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
+   * they look in the wrong partition table (and miss the row) or in one that is not there yet.
+   */
+  readonly repartitionReadsCatalogLayout?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

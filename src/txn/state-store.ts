@@ -17,8 +17,11 @@ export interface StateStore {
   scanTable(name: string): Promise<Row[]>
   /** Takes a checkpoint now (close, tests). */
   checkpoint(): Promise<void>
-  /** A reader of the checkpoint for executing on the calling thread (`workers: 0`). */
-  localReader(): BaseSnapshot
+  /**
+   * A reader of the checkpoint for executing on the calling thread (`workers: 0`); `catalogLayout`: the
+   * `repartitionReadsCatalogLayout` fault (src/txn/faults.ts).
+   */
+  localReader(catalogLayout?: boolean): BaseSnapshot
   /** The file execution workers open their own readers on; null in memory mode (no workers). */
   readonly readerFile: string | null
   /** Called after each checkpoint. */

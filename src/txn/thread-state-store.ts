@@ -133,8 +133,8 @@ export class ThreadStateStore implements StateStore {
     await this.request<null>({ op: 'checkpoint' })
   }
 
-  localReader(): BaseSnapshot {
-    return new SqliteSnapshotReader(this.init.file)
+  localReader(catalogLayout = false): BaseSnapshot {
+    return new SqliteSnapshotReader(this.init.file, catalogLayout)
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,8 @@ export type DataTxn =
 export type DdlTxn =
   | { readonly kind: 'create-table'; readonly name: string; readonly columns: readonly ColumnDef[]; readonly keyColumn: string; readonly partitions: number | null; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
+  /** ALTER TABLE t PARTITIONS n: the same rows, laid out over n partitions from this position on. */
+  | { readonly kind: 'alter-table-partitions'; readonly name: string; readonly partitions: number }
   /** In the batch log, `body` is empty and `moduleHash` names it when the module was logged before. */
   | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean; readonly moduleHash?: string }
   /**
@@ -99,7 +101,7 @@ export type TxnInput = DataTxn | ExclusiveTxn
 export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
-  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
 }
 
 /** A DDL transaction that carries a module's bytes (prepared before it is sequenced, logged once). */

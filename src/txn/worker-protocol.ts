@@ -16,6 +16,8 @@ export interface WorkerInit {
    * change and compiling its modules), which the watchdog does not time.
    */
   readonly progress: SharedArrayBuffer
+  /** The `repartitionReadsCatalogLayout` fault (src/txn/faults.ts). */
+  readonly readsCatalogLayout?: boolean
 }
 
 /** A catalog change at a batch: these tables (lower-cased) were dropped or (re)created by it. */

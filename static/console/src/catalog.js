@@ -55,5 +55,5 @@ export async function readCatalog(request) {
 
 /** Whether a script may have changed the catalog (so the page reads it again after running it). */
 export function changesCatalog(script) {
-  return /\b(CREATE|DROP)\b/i.test(script)
+  return /\b(CREATE|DROP|ALTER)\b/i.test(script)
 }
