@@ -151,6 +151,12 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: ['crash'],
     faults: { preallocateOverEntries: true },
   },
+  {
+    name: 'repartition-reads-catalog-layout',
+    bug: 'after ALTER TABLE … PARTITIONS, execution threads look a row up in the checkpoint by the new partition count before the checkpoint has moved the rows: they miss it, or find no such partition table',
+    caughtBy: ['replay', 'determinism'],
+    faults: { repartitionReadsCatalogLayout: true },
+  },
 ]
 
 export function mutantByName(name: string): Mutant {

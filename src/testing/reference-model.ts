@@ -9,6 +9,8 @@ export type ModelTxn =
   | { kind: 'call'; fn: string; key: bigint; program: Step[] }
   | { kind: 'insert'; table: string; rows: [bigint, bigint][] }
   | { kind: 'get'; table: string; key: bigint }
+  /** ALTER TABLE … PARTITIONS: rows move between partitions, which this model does not have; nothing changes. */
+  | { kind: 'repartition'; table: string; partitions: number }
 
 export type ModelOutcome = { ok: true; value: string | null; rows?: [bigint, bigint, string][] } | { ok: false; code: string }
 
@@ -49,6 +51,8 @@ export class ReferenceModel {
           if (read(txn.table, k) !== undefined) throw new Abort('DUPLICATE_KEY')
           write(txn.table, k, { v, log: '' })
         }
+      } else if (txn.kind === 'repartition') {
+        if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
       } else {
         const r = read(txn.table, txn.key)
         rows = r === undefined ? [] : [[txn.key, r.v, r.log]]

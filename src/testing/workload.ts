@@ -33,6 +33,8 @@ export const TABLE_NAMES = ['kv', 'kw'] as const
 export const PARTITIONS_MAX = 8
 export const BATCH_TXNS_MAX = 64
 export const CALL_CHAIN_STEPS_MAX = 6
+/** One generated batch in this many is an ALTER TABLE … PARTITIONS. */
+export const REPARTITION_ONE_IN = 8
 /** How deep generated calls nest (a call's program may call again). */
 export const CALL_NESTING_MAX = 2
 
@@ -119,7 +121,12 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
   return tablesArb(config).chain((tables) => {
     // size 'max': lengths spread over the whole range (fast-check's default keeps arrays near 10 long),
     // so a history holds up to `txns` transactions, about half of that on average.
-    const batch = fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch, size: 'max' })
+    // Now and then a batch is an ALTER TABLE … PARTITIONS (a DDL is a batch of its own): the rows of
+    // one table move while the batches around it run against the old layout and the new one.
+    const batch = fc.oneof(
+      { weight: REPARTITION_ONE_IN - 1, arbitrary: fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch, size: 'max' }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('repartition' as const), table: fc.constantFrom(...tables.map((t) => t.name)), partitions: fc.integer({ min: 1, max: PARTITIONS_MAX }) }).map((t) => [t]) },
+    )
     const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
     return fc.array(batch, { minLength: 1, maxLength: batchesMax, size: 'max' })
       .map((batches) => ({ tables, batches: uniqueAppends(truncate(batches, config.txns)) }))
