@@ -1,7 +1,8 @@
 // Followers of a JetStream batch log (open({ natsLog: { follow: true } })): a database that applies every
 // batch the writer releases, as it releases them, reaches the writer's state (the same digest at the
 // same batch), whether it started before the traffic or long after; it skips a batch the writer voided
-// even though the void entry comes after later batches in the stream; it takes no requests.
+// even though the void entry comes after later batches in the stream; an ALTER TABLE … PARTITIONS among
+// the calls reaches them at its position; it takes no requests.
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
@@ -40,6 +41,8 @@ natsTest('followers started before and after the traffic reach the writer\'s dig
         calls.push(writer.call('account.transfer', `a${i % 40}`, `a${(i * 7 + 1) % 40}`, 1 + (i % 50)).catch(() => 'aborted'))
         // A runtime bug fails its whole batch (voided in the log; replayed, it would fail again).
         if (i === 150) calls.push(writer.call('account.crash', 'a1').then(() => 'ran', (e: Error) => e.message))
+        // Rescaling while the calls go on: followers move the rows at the same position (the digest covers the layout).
+        if (i === 100) calls.push(writer.sql('ALTER TABLE account PARTITIONS 7'))
       }
       const outcomes = await Promise.all(calls)
       assert.ok(outcomes.some((o) => typeof o === 'string' && /batch not committed/.test(o)), 'the crash voided its batch')
