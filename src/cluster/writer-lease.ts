@@ -10,6 +10,8 @@ import { connect, NatsError, type KV, type NatsConnection } from 'nats'
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
 export const WRITER_LEASE_TTL_MS = 3_000
 const KEY = 'writer'
+/** JetStream's "wrong last sequence": a compare-and-set found another revision. */
+const JS_WRONG_LAST_SEQUENCE = 10071
 
 export class WriterLease {
   private revision = 0
@@ -65,26 +67,41 @@ export class WriterLease {
     return e === null || e.operation !== 'PUT' ? null : new TextDecoder().decode(e.value)
   }
 
-  /** Keeps renewing the lease; `lost` is called once if a renewal fails (another node may take it over). */
+  /**
+   * Keeps renewing the lease every third of its TTL; `lost` is called once when it is lost: another node
+   * holds it (the compare-and-set found another revision), or no renewal got through for two thirds of
+   * the TTL. A renewal that fails for a NATS reason (the bucket's leader died and another is being
+   * elected: no responders, a timeout) is tried again sooner meanwhile; the lease is still this node's
+   * if no one else could create it, which the compare-and-set of the next renewal tells.
+   */
   keep(lost: (why: string) => void): void {
+    let renewedAt = Date.now()
     const renew = async (): Promise<void> => {
+      this.renewer = null
       try {
         this.revision = await this.kv.update(KEY, new TextEncoder().encode(this.node), this.revision)
+        renewedAt = Date.now()
       } catch (err) {
         if (this.closed) return
-        if (this.renewer !== null) clearInterval(this.renewer)
-        this.renewer = null
-        lost(err instanceof Error ? err.message : String(err))
+        const why = err instanceof Error ? err.message : String(err)
+        const taken = err instanceof NatsError && err.api_error?.err_code === JS_WRONG_LAST_SEQUENCE
+        if (taken || Date.now() - renewedAt >= (2 * this.ttlMs) / 3) {
+          lost(taken ? `another node holds it (${why})` : `no renewal got through for ${Date.now() - renewedAt} ms: ${why}`)
+          return
+        }
+        if (!this.closed) this.renewer = setTimeout(() => { void renew() }, this.ttlMs / 12)
+        return
       }
+      if (!this.closed) this.renewer = setTimeout(() => { void renew() }, this.ttlMs / 3)
     }
-    this.renewer = setInterval(() => { void renew() }, this.ttlMs / 3)
+    this.renewer = setTimeout(() => { void renew() }, this.ttlMs / 3)
   }
 
   /** Stops renewing and gives the lease up (another node may take it at once). */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    if (this.renewer !== null) clearInterval(this.renewer)
+    if (this.renewer !== null) clearTimeout(this.renewer)
     if (this.revision > 0) await this.kv.delete(KEY, { previousSeq: this.revision }).catch(() => {})
     await this.nc.drain().catch(() => {})
   }

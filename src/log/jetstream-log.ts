@@ -65,6 +65,8 @@ export const LOG_OPEN_TIMEOUT_MS = 30_000
 export const RELEASE_ANNOUNCE_MS = 250
 /** A follower that has read everything asks again this often, or at the next release it hears of. */
 const FOLLOW_POLL_MS = 100
+/** Pause between tries of a JetStream request that failed for a NATS reason (no leader yet, a timeout). */
+const NATS_RETRY_MS = 250
 /** JetStream's answer to a message that is not (or no longer) in the stream. */
 const JS_NO_MESSAGE = 10037
 /** One publish's wait for its acknowledgement; it is resent after (same message id) until LOG_APPEND_TIMEOUT_MS. */
@@ -140,7 +142,7 @@ export class JetStreamBatchLog implements BatchLog {
           break
         } catch (err) {
           if (!(err instanceof NatsError) || Date.now() > deadline) throw err
-          await new Promise((r) => setTimeout(r, 250))
+          await new Promise((r) => setTimeout(r, NATS_RETRY_MS))
         }
       }
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024
@@ -313,7 +315,7 @@ export class JetStreamBatchLog implements BatchLog {
     const pending: Extract<LogEntry, { kind: 'batch' }>[] = []
     const voided = new Set<number>()
     let lastBatchSeen = 0
-    let next = (await this.jsm.streams.info(this.stream)).state.first_seq || 1
+    let next = (await this.streamState()).first_seq || 1
     try {
       while (!this.closed) {
         let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> | null = null
@@ -322,7 +324,7 @@ export class JetStreamBatchLog implements BatchLog {
         } catch (err) {
           if (this.closed) break
           if (jsErrorCode(err) !== JS_NO_MESSAGE && !(err instanceof NatsError)) throw err
-          const first = jsErrorCode(err) === JS_NO_MESSAGE ? (await this.jsm.streams.info(this.stream)).state.first_seq : 0
+          const first = jsErrorCode(err) === JS_NO_MESSAGE ? (await this.streamState()).first_seq : 0
           if (first > next) throw new Error(`this follower fell behind the stream ${this.stream}: message ${next} was purged (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`)
         }
         if (m !== null) {
@@ -337,7 +339,7 @@ export class JetStreamBatchLog implements BatchLog {
             }
           }
         }
-        if (m === null && this.takingOver !== null && next - 1 >= (await this.jsm.streams.info(this.stream)).state.last_seq) {
+        if (m === null && this.takingOver !== null && next - 1 >= (await this.streamState()).last_seq) {
           // Taking over, and the whole stream is read: what the old writer logged and did not void
           // commits (its clients had no reply: outcome unknown, as after a single node's crash).
           for (const e of pending.splice(0)) if (!voided.has(e.batch)) await apply(e)
@@ -369,6 +371,23 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   private stopFollowing: (() => void) | null = null
+
+  /**
+   * The stream's first and last sequence, asked again through NATS errors for up to
+   * LOG_OPEN_TIMEOUT_MS: a follower (or one taking over) asks while a NATS server of the cluster has
+   * just died and its streams elect new leaders, when a request times out.
+   */
+  private async streamState(): Promise<{ first_seq: number; last_seq: number }> {
+    const deadline = Date.now() + LOG_OPEN_TIMEOUT_MS
+    for (;;) {
+      try {
+        return (await this.jsm.streams.info(this.stream)).state
+      } catch (err) {
+        if (!(err instanceof NatsError) || this.closed || Date.now() > deadline) throw err
+        await new Promise((r) => setTimeout(r, NATS_RETRY_MS))
+      }
+    }
+  }
 
   /**
    * A follower becomes the writer: `follow` reads the stream to its end, applies every batch in it that
