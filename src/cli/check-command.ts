@@ -38,7 +38,10 @@ with the seed, a shrunk counterexample and the command that replays it.
                         restarts it on a new, empty data directory: the stream alone must recover it
   --failover            with --nats: each crash scenario runs a writer and a follower (acheron serve
                         --failover), sends its stream through the follower and kills the writer: the
-                        follower's take-over must give what a restart gives`
+                        follower's take-over must give what a restart gives
+  --cluster             the crash property on a cluster: 3 NATS servers (R3), a writer and a follower
+                        (--nats 3 --failover), and each scenario also SIGKILLs one NATS server at a
+                        chosen reply count; no acknowledged transaction may be lost`
 
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({
@@ -58,6 +61,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
       'no-shrink': { type: 'boolean', default: false },
       nats: { type: 'string' },
       failover: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
     },
   })
   if (values['list-mutants']) {
@@ -65,6 +69,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     return 0
   }
   if (values.failover && values.nats === undefined) throw new Error('--failover goes with --nats N')
+  if (values.cluster && (values.nats !== undefined || values.failover)) throw new Error('--cluster is --nats 3 --failover with NATS servers killed too: give it alone')
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)
@@ -73,7 +78,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     runs: int('runs', values.runs, 100, 1),
     txns: int('txns', values.txns, 100, 1),
     workers: int('workers', values.workers, 2, 0),
-    crash: values.crash,
+    crash: values.crash || values.cluster,
     mutant: values.mutant ?? null,
     shrink: !values['no-shrink'],
     out,
@@ -82,6 +87,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     ...(values.path !== undefined ? { path: values.path } : {}),
     ...(values.nats !== undefined ? { nats: int('nats', values.nats, 1, 1) } : {}),
     ...(values.failover ? { failover: true } : {}),
+    ...(values.cluster ? { cluster: true } : {}),
     ...(values.protocol !== undefined ? { protocol: await loadProtocol(values.protocol), protocolSpec: values.protocol } : {}),
   })
   return report.failed === 0 ? 0 : 1

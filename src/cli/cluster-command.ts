@@ -58,9 +58,10 @@ export async function clusterCommand(args: string[], out: (line: string) => void
   })
   try {
     nats = await startLocalNats(join(dir, 'nats'), count)
-    const common = ['--host', '127.0.0.1', '--port', '0', '--log-nats', nats.urls.join(','), '--log-stream', 'ACHERON_CLUSTER', '--log-replicas', String(Math.min(3, count))]
+    // Every node with every server: R3 from three (acheron serve --cluster).
+    const common = ['--host', '127.0.0.1', '--port', '0', '--cluster', nats.urls.join(',')]
     for (let i = 1; i <= count; i++) {
-      const node = await startNode(['--data', join(dir, `node${i}`), ...common, '--failover'])
+      const node = await startNode(['--data', join(dir, `node${i}`), ...common])
       nodes.push(node)
       out(`acheron node ${i} listening on ${node.url}`)
       // A node that dies takes the demo down: what it printed on stderr says why.

@@ -26,7 +26,7 @@ commands:
         [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
         [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
-        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow | --failover]]
+        [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow | --failover]] [--cluster URL[,URL...]]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
       acheron serve --help explains each option
   demo [--data DIR] [--workers N] [--protocol aria|calvin|serial] [--transfers N] [--sync full|normal|off]
@@ -37,7 +37,7 @@ commands:
 ${CONSOLE_COMMAND_USAGE}
   check [--seed S] [--runs N] [--txns N] [--partitions N] [--workers N] [--crash] [--mutant NAME] [--list-mutants]
         [--property replay|determinism|elle|crash]... [--path P] [--no-shrink] [--protocol NAME|FILE.js]
-        [--nats N [--failover]]
+        [--nats N [--failover] | --cluster]
       the property-test harness (docs/research.md): random workloads checked by declared-order replay,
       determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
@@ -105,6 +105,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            releases, and forward this server's requests to it (docs/scale-out.md)
   --failover               write the stream if no node holds its writer lease, else follow; take over
                            when the writer's lease lapses (it died), within about 3 s
+  --cluster URL[,URL...]   a node of a cluster: --log-nats URLS --failover on the stream ACHERON_CLUSTER,
+                           R3 when given three or more NATS servers (as acheron cluster starts them)
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
@@ -149,9 +151,30 @@ function positiveInt(name: string, v: string | undefined, min = 1): number | und
   return n
 }
 
+/** The stream a cluster's nodes share (`acheron serve --cluster`, `acheron cluster`). */
+export const CLUSTER_STREAM = 'ACHERON_CLUSTER'
+
+/**
+ * `--cluster URL[,URL...]`: a node of a cluster, which is `--log-nats URLS --failover` on the stream
+ * CLUSTER_STREAM, its replicas as many as the URLs given (at most 3) unless `--log-stream` and
+ * `--log-replicas` say otherwise.
+ */
+function clusterOptions<T extends { cluster?: string | undefined; 'log-nats'?: string | undefined; 'log-stream'?: string | undefined; 'log-replicas'?: string | undefined; follow: boolean; failover: boolean }>(v: T): T {
+  if (v.cluster === undefined) return v
+  if (v['log-nats'] !== undefined || v.follow || v.failover) {
+    throw new Error(`--cluster is --log-nats URLS --failover on the stream ${CLUSTER_STREAM}: give it without --log-nats, --follow or --failover`)
+  }
+  const urls = v.cluster.split(',').filter((u) => u.trim() !== '').length
+  return {
+    ...v, 'log-nats': v.cluster, failover: true,
+    'log-stream': v['log-stream'] ?? CLUSTER_STREAM,
+    'log-replicas': v['log-replicas'] ?? String(Math.max(1, Math.min(3, urls))),
+  }
+}
+
 /** `acheron serve`: prints exactly one ready line; SIGINT/SIGTERM finish the batch in flight and exit 0. */
 async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
+  const { values: given } = parseArgs({
     args,
     options: {
       data: { type: 'string', default: DEFAULT_DATA_DIR },
@@ -177,6 +200,7 @@ async function serve(args: string[]): Promise<number> {
       'log-replicas': { type: 'string' },
       follow: { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
+      cluster: { type: 'string' },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -185,6 +209,7 @@ async function serve(args: string[]): Promise<number> {
       'crash-at': { type: 'string' },
     },
   })
+  const values = clusterOptions(given)
   const tokens = serveTokens(values)
   const anyToken = tokens.admin !== null || tokens.app !== null
   // Without a token anyone who reaches the port may do anything: only this machine may reach it.

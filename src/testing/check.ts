@@ -4,6 +4,9 @@ import fc from 'fast-check'
 import { performance } from 'node:perf_hooks'
 import { crashRecovery } from './crash-recovery.js'
 import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+
+/** NATS servers of `acheron check --cluster` (a JetStream cluster, the streams R3). */
+const CLUSTER_NATS_SERVERS = 3
 import { EngineCache, scratchDir } from './engine-run.js'
 import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
@@ -37,6 +40,11 @@ export interface CheckOptions {
   readonly nats?: number
   /** With `nats`: each scenario runs a writer and a follower, and the kill is a fail-over. */
   readonly failover?: boolean
+  /**
+   * `acheron check --cluster`: three NATS servers (R3), a writer and a follower, and each scenario also
+   * SIGKILLs one NATS server at a chosen reply count (restarted after the scenario, on its store).
+   */
+  readonly cluster?: boolean
   readonly out: (line: string) => void
 }
 
@@ -86,14 +94,21 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const props = selectedProperties(o)
   let nats: LocalNats | null = null
   let natsDir: { dir: string; cleanup: () => void } | null = null
-  if (o.nats !== undefined && o.nats > 0 && props.some((p) => p.name === 'crash')) {
+  const natsServers = o.cluster === true ? CLUSTER_NATS_SERVERS : o.nats
+  // The crash property, and with a fail-over cluster the anomaly checker too, run on them.
+  const crashes = props.some((p) => p.name === 'crash')
+  const onNats = props.some((p) => p.name === 'crash' || (p.name === 'elle' && (o.failover === true || o.cluster === true)))
+  if (natsServers !== undefined && natsServers > 0 && onNats) {
     natsDir = scratchDir('acheron-check-nats-')
-    nats = await startLocalNats(natsDir.dir, o.nats)
+    nats = await startLocalNats(natsDir.dir, natsServers)
     let streams = 0
     const urls = nats.urls
-    config = { ...config, natsLog: { urls, replicas: Math.min(3, o.nats), stream: () => `CHECK_${o.seed}_${++streams}`, failover: o.failover === true } }
+    config = { ...config, natsLog: {
+      urls, replicas: Math.min(3, natsServers), stream: () => `CHECK_${o.seed}_${++streams}`, failover: o.failover === true || o.cluster === true,
+      ...(o.cluster === true ? { killable: nats.nodes } : {}),
+    } }
   }
-  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${o.nats} NATS server${o.nats === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? ', writer and follower: the kill is a fail-over' : ''}` : ''}`)
+  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${natsServers} NATS server${natsServers === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? `, writer and follower${crashes ? `: the kill is a fail-over${config.natsLog.killable !== undefined ? ', and a NATS server is killed too' : ''}` : ''}` : ''}` : ''}`)
   const reports: PropertyReport[] = []
   try {
     await runProperties(props, config, o, reports)
@@ -130,6 +145,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
 }

@@ -18,6 +18,7 @@ import { encodeSteps } from './steps.js'
 import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
 import { CRASH_EVENTS, type CrashAt } from '../crash-points.js'
 import { startServeChild } from '../cli/serve-child.js'
+import { engineUnderTestArgs } from './harness-serve.js'
 
 type CallTxn = Extract<ModelTxn, { kind: 'call' }>
 
@@ -34,6 +35,11 @@ export interface CrashInput {
   readonly logSegmentBytes: number
   /** Sent one at a time after the restart. */
   readonly after: readonly CallTxn[]
+  /**
+   * On a cluster (`acheron check --cluster`): this NATS server (an index among three) is SIGKILLed too,
+   * when this many replies of `before` have arrived (1..before.length).
+   */
+  readonly natsKill: { readonly server: number; readonly afterReplies: number }
 }
 
 /** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
@@ -57,12 +63,15 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       event: fc.option(fc.constantFrom(...CRASH_EVENTS), { freq: 2 }),
       eventCount: fc.integer({ min: 1, max: 12 }),
       storage: fc.constantFrom(...STORAGE_SETTINGS),
-    }).map(({ before, after, kill, event, eventCount, storage }) => {
+      natsServer: fc.integer({ min: 0, max: 2 }),
+      natsKill: fc.double({ min: 0, max: 1, noNaN: true }),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
         crashAt: event === null ? null : { event, count: eventCount },
         checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
+        natsKill: { server: natsServer, afterReplies: 1 + Math.min(b.length - 1, Math.floor(natsKill * b.length)) },
       }
     })
   })
@@ -78,9 +87,7 @@ function startServer(dir: string, config: CheckConfig, input: CrashInput, crashA
     args.push('--log-nats', config.natsLog.urls.join(','), '--log-stream', stream, '--log-replicas', String(config.natsLog.replicas))
   }
   if (crashAt !== null) args.push('--crash-at', `${crashAt.event}:${crashAt.count}`)
-  if (config.mutant !== null) args.push('--mutant', config.mutant.name)
-  const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
-  if (protocol !== undefined) args.push('--protocol', protocol)
+  args.push(...engineUnderTestArgs(config))
   return startServeChild(args, { timeoutMs: START_TIMEOUT_MS, stderr: 'capture' })
 }
 
@@ -182,6 +189,8 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
   const dirs = [scratchDir('acheron-failover-a-'), scratchDir('acheron-failover-b-')]
   const logStream = config.natsLog?.stream() ?? null
   const servers: Server[] = []
+  const natsVictim = config.natsLog?.killable?.[input.natsKill.server] ?? null
+  let natsKilled = false
   try {
     const writer = await startServer(dirs[0]?.dir as string, config, input, input.crashAt, logStream, ['--failover'])
     servers.push(writer)
@@ -203,7 +212,13 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     }
     let replies = 0
     const before = await Promise.all(input.before.map((t) => send(db, t).then((r) => {
-      if (r !== 'unknown' && ++replies === input.killAfterReplies) writer.child.kill('SIGKILL')
+      if (r === 'unknown') return r
+      ++replies
+      if (replies === input.killAfterReplies) writer.child.kill('SIGKILL')
+      if (natsVictim !== null && replies === input.natsKill.afterReplies) {
+        natsVictim.kill()
+        natsKilled = true
+      }
       return r
     })))
     writer.child.kill('SIGKILL')
@@ -225,6 +240,8 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       await exited(s.child)
     }
     for (const d of dirs) d.cleanup()
+    // Back on its store for the next scenario (whose R3 stream needs all three servers to be created).
+    if (natsKilled) await natsVictim?.restart()
   }
 }
 

@@ -13,6 +13,7 @@ import { expect } from './failure.js'
 import { withMutant } from './mutants.js'
 import type { CheckConfig, Property } from './properties.js'
 import { encodeSteps, type Step } from './steps.js'
+import { startHarnessCluster, type HarnessCluster } from './harness-serve.js'
 
 /** One micro-operation of a list-append transaction, at a key of table `kv`. */
 export type MicroOp = { readonly f: 'r' | 'a'; readonly key: number }
@@ -110,12 +111,34 @@ async function runClient(db: RemoteDatabase, process: number, txns: readonly Lis
 }
 
 interface Served {
-  readonly server: AcheronServer
+  /** Where clients connect: one server, or a cluster's nodes (clients spread over them). */
+  readonly urls: readonly string[]
   /** Stops what this run started (nothing when the server is cached across runs). */
   readonly release: () => Promise<void>
 }
 
 const cachedServers = new WeakMap<EngineCache, Promise<AcheronServer>>()
+const cachedClusters = new WeakMap<EngineCache, Promise<HarnessCluster>>()
+
+/**
+ * On a cluster (`acheron check --cluster`): a writer and a follower as processes on one stream, kept
+ * across runs like the in-process server; half the clients reach the writer through the follower.
+ */
+async function clusterFor(config: CheckConfig): Promise<Served> {
+  const engines = config.engines
+  if (engines === undefined) {
+    const cluster = await startHarnessCluster(config)
+    return { urls: cluster.urls, release: () => cluster.stop() }
+  }
+  let cluster = cachedClusters.get(engines)
+  if (cluster === undefined) {
+    cluster = startHarnessCluster(config)
+    cachedClusters.set(engines, cluster)
+    const started = cluster
+    engines.onClose(async () => (await started).stop())
+  }
+  return { urls: (await cluster).urls, release: async () => {} }
+}
 
 async function listen(db: EmbeddedDatabase): Promise<AcheronServer> {
   return AcheronServer.listen({ db, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
@@ -123,6 +146,7 @@ async function listen(db: EmbeddedDatabase): Promise<AcheronServer> {
 
 /** A real server (in this process, on a free port): the cached one, or a fresh one over a scratch directory. */
 async function serverFor(config: CheckConfig): Promise<Served> {
+  if (config.natsLog?.failover === true) return clusterFor(config)
   const options = withMutant({ sync: 'off', workers: config.workers, protocol: config.protocol ?? 'aria', ...config.open }, config.mutant)
   const engines = config.engines
   if (engines !== undefined) {
@@ -133,12 +157,12 @@ async function serverFor(config: CheckConfig): Promise<Served> {
       const started = server
       engines.onClose(async () => (await started).close())
     }
-    return { server: await server, release: async () => {} }
+    return { urls: [(await server).url], release: async () => {} }
   }
   const tmp = scratchDir()
   const db = await open({ ...options, dir: tmp.dir })
   const server = await listen(db).catch(async (err: unknown) => { await db.close(); tmp.cleanup(); throw err })
-  return { server, release: async () => { await server.close(); tmp.cleanup() } }
+  return { urls: [server.url], release: async () => { await server.close(); tmp.cleanup() } }
 }
 
 /**
@@ -149,7 +173,7 @@ export async function collectHistory(w: ListAppendWorkload, config: CheckConfig)
   const served = await serverFor(config)
   const clients: RemoteDatabase[] = []
   try {
-    const admin = await connect(served.server.url)
+    const admin = await connect(served.urls[0] as string)
     clients.push(admin)
     await admin.sql('DROP TABLE IF EXISTS kv;')
     await admin.sql(tableDdl({ name: 'kv', partitions: w.partitions }) + ';')
@@ -157,7 +181,7 @@ export async function collectHistory(w: ListAppendWorkload, config: CheckConfig)
     let value = 0
     let id = 0
     const history: HistoryTxn[] = []
-    const conns = await Promise.all(w.clients.map(() => connect(served.server.url)))
+    const conns = await Promise.all(w.clients.map((_, p) => connect(served.urls[p % served.urls.length] as string)))
     clients.push(...conns)
     await Promise.all(w.clients.map((txns, p) => runClient(conns[p] as RemoteDatabase, p, txns, () => ++value, () => ++id, history)))
     return history

@@ -2,6 +2,7 @@
 // one input and throws PropertyFailure when an oracle disagrees. `acheron check` runs them; so can a
 // researcher's own suite (the `acheron/testing` export).
 import type fc from 'fast-check'
+import type { NatsNode } from '../cluster/local-nats.js'
 import type { OpenOptions } from '../embedded.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
 import { replies, runWorkload, wasmStepFunctions, type EngineCache, type EngineRun, type StepFunctions } from './engine-run.js'
@@ -38,6 +39,8 @@ export interface CheckConfig {
     stream(): string
     /** A writer and a follower (`--failover`) instead of one server: the kill is a fail-over. */
     readonly failover?: boolean
+    /** NATS servers a fail-over scenario may SIGKILL too (`--cluster`); each is restarted after its scenario. */
+    readonly killable?: readonly NatsNode[]
   }
 }
 

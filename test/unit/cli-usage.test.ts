@@ -40,4 +40,16 @@ test('serve --port out of range is refused in words before anything starts', asy
   assert.is(r.stdout, '')
 })
 
+test('serve --cluster stands for --log-nats --failover, so it takes neither beside it; check --cluster stands alone too', async () => {
+  for (const extra of [['--follow'], ['--failover'], ['--log-nats', 'nats://127.0.0.1:4222']]) {
+    const args = ['serve', '--cluster', 'nats://127.0.0.1:4222', ...extra, '--data', '/nonexistent/never-created']
+    const r = await runCli(args)
+    assert.is(r.code, 1, describeRun(args, r))
+    assert.is(r.stderr, 'acheron: --cluster is --log-nats URLS --failover on the stream ACHERON_CLUSTER: give it without --log-nats, --follow or --failover\n')
+  }
+  const check = await runCli(['check', '--cluster', '--nats', '3'])
+  assert.is(check.code, 1)
+  assert.match(check.stderr, /--cluster is --nats 3 --failover with NATS servers killed too: give it alone/)
+})
+
 test.run()
