@@ -40,6 +40,11 @@ export interface CrashInput {
    * when this many replies of `before` have arrived (1..before.length).
    */
   readonly natsKill: { readonly server: number; readonly afterReplies: number }
+  /**
+   * `ALTER TABLE kv PARTITIONS n`, pipelined right before `before[at]`: the rows move at that position
+   * (in whichever checkpoint reaches it, which the kill may interrupt), and recovery must agree.
+   */
+  readonly repartition: { readonly at: number; readonly partitions: number } | null
 }
 
 /** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
@@ -65,13 +70,15 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       storage: fc.constantFrom(...STORAGE_SETTINGS),
       natsServer: fc.integer({ min: 0, max: 2 }),
       natsKill: fc.double({ min: 0, max: 1, noNaN: true }),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill }) => {
+      repartition: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), partitions: fc.integer({ min: 1, max: 8 }) }), { freq: 3 }),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
         crashAt: event === null ? null : { event, count: eventCount },
         checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
         natsKill: { server: natsServer, afterReplies: 1 + Math.min(b.length - 1, Math.floor(natsKill * b.length)) },
+        repartition: repartition === null ? null : { at: Math.min(b.length - 1, Math.floor(repartition.at * b.length)), partitions: repartition.partitions },
       }
     })
   })
@@ -117,6 +124,21 @@ async function send(db: RemoteDatabase, t: CallTxn): Promise<Reply | 'unknown'> 
     if (isOutcomeUnknown(err) || !(err instanceof AcheronError)) return 'unknown'
     return { ok: false, code: err.code, message: err.message, commit: err.commit ?? null }
   }
+}
+
+/**
+ * Sends `before` pipelined on one connection, the input's ALTER TABLE among it; `onReply` sees each
+ * reply to a transaction of `before` as it arrives. The ALTER's own reply is not checked (it commits or
+ * not; the state is the same either way), and the stream's replies are in `before`'s order.
+ */
+function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Reply | 'unknown') => void): Promise<(Reply | 'unknown')[]> {
+  const replies: Promise<Reply | 'unknown'>[] = []
+  const alters: Promise<unknown>[] = []
+  input.before.forEach((t, i) => {
+    if (input.repartition?.at === i) alters.push(db.sql(`ALTER TABLE kv PARTITIONS ${input.repartition.partitions}`).catch(() => null))
+    replies.push(send(db, t).then((r) => { onReply(r); return r }))
+  })
+  return Promise.all(replies).then(async (rs) => { await Promise.all(alters); return rs })
 }
 
 function cloneModel(m: ReferenceModel): ReferenceModel {
@@ -211,16 +233,15 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       await setUp(follower.url, input.partitions)
     }
     let replies = 0
-    const before = await Promise.all(input.before.map((t) => send(db, t).then((r) => {
-      if (r === 'unknown') return r
+    const before = await sendStream(db, input, (r) => {
+      if (r === 'unknown') return
       ++replies
       if (replies === input.killAfterReplies) writer.child.kill('SIGKILL')
       if (natsVictim !== null && replies === input.natsKill.afterReplies) {
         natsVictim.kill()
         natsKilled = true
       }
-      return r
-    })))
+    })
     writer.child.kill('SIGKILL')
     await exited(writer.child)
     await tookOver()
@@ -275,10 +296,9 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
       return null
     })
     let replies = 0
-    const before = stream === null ? input.before.map((): 'unknown' => 'unknown') : await Promise.all(input.before.map((t) => send(stream, t).then((r) => {
+    const before = stream === null ? input.before.map((): 'unknown' => 'unknown') : await sendStream(stream, input, (r) => {
       if (r !== 'unknown' && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
-      return r
-    })))
+    })
     victim.kill('SIGKILL') // if every reply arrived before the count (it cannot be larger than the stream)
     await exited(victim)
     await stream?.close().catch(() => {})

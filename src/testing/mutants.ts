@@ -154,7 +154,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'repartition-reads-catalog-layout',
     bug: 'after ALTER TABLE … PARTITIONS, execution threads look a row up in the checkpoint by the new partition count before the checkpoint has moved the rows: they miss it, or find no such partition table',
-    caughtBy: ['replay', 'determinism'],
+    caughtBy: ['replay', 'determinism', 'crash'],
     faults: { repartitionReadsCatalogLayout: true },
   },
 ]
