@@ -4,7 +4,7 @@
 import type { IncomingMessage } from 'node:http'
 import { isIP } from 'node:net'
 import { AcheronError } from '../errors.js'
-import type { Statement } from '../sql/ast.js'
+import { statementName, type Statement } from '../sql/ast.js'
 import { sameToken } from './auth.js'
 
 /** admin: everything; app: CALL, DML and reads, no DDL. A server without tokens treats everyone as admin. */
@@ -43,14 +43,11 @@ export const APP_ROLE_STATEMENTS: ReadonlySet<string> = new Set<Statement['kind'
   'call', 'explain-call', 'insert', 'update', 'delete', 'select', 'show-tables', 'show-functions', 'describe', 'show-stats', 'begin', 'commit',
 ])
 
-const STATEMENT_NAMES: Readonly<Record<string, string>> = {
-  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
-}
 
 /** FORBIDDEN, at the statement's position, for a statement the role may not run. */
 export function authorizeStatement(role: Role, s: Statement): void {
   if (role === 'admin' || APP_ROLE_STATEMENTS.has(s.kind)) return
-  const name = STATEMENT_NAMES[s.kind] ?? s.kind.toUpperCase().replace(/-/g, ' ')
+  const name = statementName(s.kind)
   throw new AcheronError('FORBIDDEN', `${name} needs the admin token; this connection authenticated with the application token`,
     { line: s.pos.line, column: s.pos.column, statement: s.index })
 }

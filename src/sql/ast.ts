@@ -225,3 +225,13 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = 
   // MIN and MAX with two or more arguments are scalar in SQLite.
   ['MIN', [2, 64]], ['MAX', [2, 64]],
 ])
+
+const DDL_NAMES: Readonly<Record<string, string>> = {
+  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE',
+  'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
+}
+
+/** A statement kind as SQL spells it, for messages: 'ALTER TABLE', 'SHOW TABLES', 'EXPLAIN CALL'. */
+export function statementName(kind: Statement['kind']): string {
+  return DDL_NAMES[kind] ?? kind.toUpperCase().replace(/-/g, ' ')
+}

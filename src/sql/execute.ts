@@ -10,8 +10,10 @@ import type { Replan } from '../txn/sequencer.js'
 import { isDdl, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
-import type {
-  CallStmt, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, ExplainCallStmt, InsertStmt, Pos, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr,
+import {
+  statementName,
+  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type InsertStmt, type Pos, type SelectStmt,
+  type SqlExpr, type Statement, type UpdateStmt, type ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
@@ -62,7 +64,7 @@ export interface StatementResult {
   logs?: string[]
 }
 
-export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CREATE or DROP) in this version'
+export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CREATE, DROP or ALTER) in this version'
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {
@@ -454,7 +456,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
           throw pin(err, s)
         }
         if (p === null) {
-          throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}; run this ${s.kind.toUpperCase().replace('-', ' ')} statement outside BEGIN … COMMIT`)
+          throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${TRANSACTION_KINDS_MESSAGE}; run this ${statementName(s.kind)} statement outside BEGIN … COMMIT`)
         }
         steps.push(p)
       }

@@ -146,6 +146,9 @@ test('ALTER TABLE PARTITIONS refuses what it cannot do, and needs the table', as
     const other = await refusal('ALTER TABLE account COLUMNS 4')
     assert.is(other.code, 'SYNTAX_ERROR')
     assert.match(other.message, /expected PARTITIONS/)
+    const inside = await refusal('BEGIN; ALTER TABLE account PARTITIONS 4; COMMIT;')
+    assert.is(inside.code, 'SYNTAX_ERROR')
+    assert.match(inside.message, /may not hold DDL \(CREATE, DROP or ALTER\).*run this ALTER TABLE statement outside BEGIN/)
     await db.sql('ALTER TABLE account PARTITIONS 1')
     assert.is(await total(db), BigInt(ACCOUNTS * BALANCE))
   } finally {
