@@ -178,25 +178,34 @@ test('reconnect: SIGKILL with requests in flight → retryable outcome-unknown r
     await db.createFunction('bank.deposit', BANK, { export: 'deposit' })
     let acked = 0
     let unknown = 0
+    let sent = 0
     const other: unknown[] = []
-    const N = 400
     let firstAcks: () => void = () => {}
     const someAcked = new Promise<void>((r) => { firstAcks = r })
-    const ps = Array.from({ length: N }, async () => {
-      try {
-        await db.call('bank.deposit', 'k', 1)
-        acked++
-        if (acked === 20) firstAcks()
-      } catch (err) {
-        if (err instanceof AcheronError && err.retryable === true && isOutcomeUnknown(err)) unknown++
-        else other.push(err)
+    // 64 lanes each keep one deposit in flight until the kill starts, so the kill always finds some in
+    // flight (a fixed 400 could all be answered before the SIGKILL landed: 1 CI run in many). None is
+    // sent after it starts: a request sent while no server listens fails otherwise, having not run.
+    let killing = false
+    const lanes = Array.from({ length: 64 }, async () => {
+      while (!killing) {
+        sent++
+        try {
+          await db.call('bank.deposit', 'k', 1)
+          acked++
+          if (acked === 20) firstAcks()
+        } catch (err) {
+          if (err instanceof AcheronError && err.retryable === true && isOutcomeUnknown(err)) unknown++
+          else other.push(err)
+          return
+        }
       }
     })
     await someAcked
+    killing = true
     await s.kill()
-    await Promise.all(ps)
+    await Promise.all(lanes)
     assert.equal(other, [], 'every failure is retryable and outcome-unknown')
-    assert.is(acked + unknown, N)
+    assert.is(acked + unknown, sent)
     assert.ok(unknown > 0, `some requests were in flight at the kill (acked ${acked})`)
     // Nothing listens now: a request fails after its bounded attempts... unless the server is back. Restart it.
     s = await startServer({ dataDir: dir, args: ['--port', String(port), '--partitions', '2'] })
