@@ -171,6 +171,9 @@ export class SqliteStateFile {
     }
     const problems = [...moduleProblems(this.file, catalog, modules), ...catalogTableProblems(this.db, this.file, catalog)]
     if (problems.length > 0) throw new DataDirDamagedError(problems)
+    // A checkpoint from before the layout key: its layout is its catalog's. Written now, before any
+    // thread reads it, so that an ALTER the checkpoint has not reached never sends them to the new one.
+    if (this.meta(LAYOUT_META_KEY) === undefined && catalog.tables.length > 0) this.setMeta(LAYOUT_META_KEY, layoutToJson(catalog))
     const lastBatch = Number(this.meta('last_batch') ?? 0n)
     this.appliedBatch = this.flushedBatch = this.checkpointBatch = lastBatch
     this.appliedNextTxnId = Number(this.meta('next_txn_id') ?? 1n)

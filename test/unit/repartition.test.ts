@@ -99,6 +99,33 @@ test('ALTER TABLE PARTITIONS between calls in flight, after a restart (every row
   }
 })
 
+test('a data directory from before the checkpoint recorded its layout: an ALTER the checkpoint has not reached still finds every row', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const first = await open({ ...LAGGING, dir })
+    await bank(first, 2)
+    await first.checkpoint()
+    await first.close()
+    // As an older version left it: no layout key.
+    const file = new Database(join(dir, 'acheron.db'))
+    assert.is(file.prepare("DELETE FROM _acheron_meta WHERE k = 'layout'").run().changes, 1)
+    file.close()
+
+    const db = await open({ ...LAGGING, dir })
+    try {
+      await db.sql('ALTER TABLE account PARTITIONS 6')
+      const results = await Promise.all(transfers(db, 4, 1000))
+      assert.equal(results.filter((r) => r instanceof Error && !/insufficient funds/.test(r.message)).map((e) => (e as Error).message).slice(0, 3), [])
+      assert.is(db.stats.checkpoints, 0, 'the checkpoint lagged the ALTER throughout')
+      assert.is(await total(db), BigInt(ACCOUNTS * BALANCE))
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('after ALTER TABLE PARTITIONS the state is the one a table created with that many partitions has; a restart replays to it', async () => {
   const [a, b] = [tempDir(), tempDir()]
   try {
