@@ -53,14 +53,18 @@ async function total(db: EmbeddedDatabase): Promise<bigint> {
   return BigInt(row[0])
 }
 
+/** The bank over 2 partitions, all in the checkpoint: the next open replays nothing and its threads have read nothing. */
+async function checkpointedBank(dir: string): Promise<void> {
+  const first = await open({ ...LAGGING, dir })
+  await bank(first, 2)
+  await first.checkpoint()
+  await first.close()
+}
+
 test('ALTER TABLE PARTITIONS between calls in flight, after a restart (every row still only in the checkpoint): no row lost, money kept', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const first = await open({ ...LAGGING, dir })
-    await bank(first, 2)
-    // Into the checkpoint, so that the next open replays nothing and its threads have read nothing.
-    await first.checkpoint()
-    await first.close()
+    await checkpointedBank(dir)
 
     // Fresh execution threads: every account is read from the checkpoint, laid out over 2 partitions.
     const db = await open({ ...LAGGING, dir })
@@ -102,10 +106,7 @@ test('ALTER TABLE PARTITIONS between calls in flight, after a restart (every row
 test('a data directory from before the checkpoint recorded its layout: an ALTER the checkpoint has not reached still finds every row', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const first = await open({ ...LAGGING, dir })
-    await bank(first, 2)
-    await first.checkpoint()
-    await first.close()
+    await checkpointedBank(dir)
     // As an older version left it: no layout key.
     const file = new Database(join(dir, 'acheron.db'))
     assert.is(file.prepare("DELETE FROM _acheron_meta WHERE k = 'layout'").run().changes, 1)
