@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     sync: { type: 'string', default: 'full' },
     direct: { type: 'boolean', default: true },
     runtime: { type: 'string', default: 'js' },
+    protocol: { type: 'string', default: 'aria' },
     'no-direct': { type: 'boolean', default: false },
   },
 })
@@ -73,7 +74,7 @@ function directSqlite(theta: number): Result {
 
 async function engine(workers: number, theta: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-engine-'))
-  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions), ...(process.env.CKPT_MS ? { checkpointIntervalMs: Number(process.env.CKPT_MS) } : {}) })
+  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions), protocol: args.protocol, ...(process.env.CKPT_MS ? { checkpointIntervalMs: Number(process.env.CKPT_MS) } : {}) })
   await db.createTable({ name: 'account', columns: [{ name: 'id', type: 'INTEGER', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }] })
   // 'js': the engine's test runtime (engine cost alone); 'wasm': the AssemblyScript bank example.
   const wasm = args.runtime === 'wasm' ? new Uint8Array(readFileSync(new URL('../guest/bank.wasm', import.meta.url))) : null
@@ -119,7 +120,7 @@ async function engine(workers: number, theta: number): Promise<Result> {
   await db.close()
   rmSync(dir, { recursive: true, force: true })
   return {
-    label: `acheron embedded (${args.runtime}), ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
+    label: `acheron embedded (${args.runtime}, ${args.protocol}), ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
     tps: done / secs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
     fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns),
     stale: (s.staleExecutions - before.staleExecutions) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),

@@ -103,6 +103,7 @@ for (const [clients, depth] of rows) {
   const latencies: number[] = []
   const next = unitRandomKeys(KEYS, clients * 7919 + depth)
   const started = performance.now()
+  const clientCpu0 = process.cpuUsage()
   await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, () => transfersUntilDone(c, next, latencies, started))))
   const secs = (performance.now() - started) / 1000
   const sorted = Float64Array.from(latencies).sort()
@@ -113,7 +114,8 @@ for (const [clients, depth] of rows) {
     // Server threads by creation order: main, V8's platform threads (GC, compilation), then the state
     // thread and the execution workers (the busiest); libuv's pool does the log's fdatasync.
     const rows = threadSeconds(ticks, threadTicks(server.pid), 0.05, server.pid)
-    console.error(`server threads, CPU µs per txn (${latencies.length} txns): ${rows.map((r) => `${r.comm}#${r.tid} ${Math.round((r.seconds * 1e6) / latencies.length)}`).join(', ')}`)
+    const clientCpu = process.cpuUsage(clientCpu0)
+    console.error(`server threads, CPU µs per txn (${latencies.length} txns): ${rows.map((r) => `${r.comm}#${r.tid} ${Math.round((r.seconds * 1e6) / latencies.length)}`).join(', ')}; the clients' process ${Math.round((clientCpu.user + clientCpu.system) / latencies.length)}`)
   }
   const batchSize = delta('batches_total') > 0 ? delta('txns_total') / delta('batches_total') : 0
   const fallback = delta('txns_total') > 0 ? delta('fallback_txns_total') / delta('txns_total') : 0

@@ -122,6 +122,8 @@ export interface OpenOptions {
   log?: (line: string) => void
   /** Deliberate engine bugs, for the research harness's mutants only (src/testing/mutants.ts). */
   faults?: EngineFaults
+  /** Tests only: wraps the batch log the database opened (to hold back or refuse appends). */
+  wrapBatchLog?: (log: BatchLog) => BatchLog
 }
 
 export interface NatsLogOptions {
@@ -230,7 +232,9 @@ export class EmbeddedDatabase implements Database {
     const log = options.log ?? (() => {})
     const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
-    const { batchLog, store, lock } = await openStorage(options, runtimes, logFn, loaded)
+    const opened = await openStorage(options, runtimes, logFn, loaded)
+    const { store, lock } = opened
+    const batchLog = options.wrapBatchLog?.(opened.batchLog) ?? opened.batchLog
     try {
       const engine = await Engine.start({
         batchLog,

@@ -86,8 +86,10 @@ function message(err: unknown): string {
 export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const mutant = o.mutant === null ? null : mutantByName(o.mutant)
   const engines = new EngineCache()
+  // A mutant that lives in one configuration (say, the coordinator thread's executor) brings it along.
+  const workers = mutant?.workers ?? o.workers
   let config: CheckConfig = {
-    txns: o.txns, workers: o.workers, mutant, engines,
+    txns: o.txns, workers, mutant, engines,
     ...(o.partitions !== undefined ? { partitions: o.partitions } : {}), ...(o.protocol !== undefined ? { protocol: o.protocol } : {}),
     ...(o.protocolSpec !== undefined ? { protocolSpec: o.protocolSpec } : {}),
   }
@@ -108,7 +110,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
       ...(o.cluster === true ? { killable: nats.nodes } : {}),
     } }
   }
-  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${o.workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${natsServers} NATS server${natsServers === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? `, writer and follower${crashes ? `: the kill is a fail-over${config.natsLog.killable !== undefined ? ', and a NATS server is killed too' : ''}` : ''}` : ''}` : ''}`)
+  o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${natsServers} NATS server${natsServers === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? `, writer and follower${crashes ? `: the kill is a fail-over${config.natsLog.killable !== undefined ? ', and a NATS server is killed too' : ''}` : ''}` : ''}` : ''}`)
   const reports: PropertyReport[] = []
   try {
     await runProperties(props, config, o, reports)
@@ -145,6 +147,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${o.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
 }

@@ -20,6 +20,8 @@ export interface Mutant {
   readonly caughtBy: readonly string[]
   readonly protocol?: Protocol
   readonly faults?: EngineFaults
+  /** Worker threads the engine under test must have for the bug to be there at all (whatever --workers says). */
+  readonly workers?: number
 }
 
 const PROTOCOL_CATCHERS = ['replay', 'determinism', 'elle'] as const
@@ -157,6 +159,13 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: ['replay', 'determinism', 'crash'],
     faults: { repartitionReadsCatalogLayout: true },
   },
+  {
+    name: 'walk-ahead-misses-unreleased-writes',
+    bug: "with no worker threads, a batch's walks start before the batch ahead of it is released but read the released state alone, missing that batch's writes",
+    caughtBy: ['replay', 'determinism'],
+    faults: { walksAheadWithoutImages: true },
+    workers: 0,
+  },
 ]
 
 export function mutantByName(name: string): Mutant {
@@ -168,5 +177,8 @@ export function mutantByName(name: string): Mutant {
 /** The open() options that run a mutant (none: the real engine). */
 export function withMutant(options: OpenOptions, mutant: Mutant | null): OpenOptions {
   if (mutant === null) return options
-  return { ...options, ...(mutant.protocol ? { protocol: mutant.protocol } : {}), ...(mutant.faults ? { faults: mutant.faults } : {}) }
+  return {
+    ...options, ...(mutant.protocol ? { protocol: mutant.protocol } : {}), ...(mutant.faults ? { faults: mutant.faults } : {}),
+    ...(mutant.workers !== undefined ? { workers: mutant.workers } : {}),
+  }
 }

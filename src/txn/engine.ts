@@ -82,6 +82,8 @@ export interface EngineStats {
   lockMisses: number
   /** Phase-1 executions that read a row of the batch still being released (pipelining); the fallback re-runs them. */
   staleExecutions: number
+  /** Batches whose walks ran before the batches ahead of them were released, on those batches' writes (no workers). */
+  walksAhead: number
   lastBatchTxns: number
   /** Milliseconds spent executing batches (protocol + workers) and waiting for the log after execution. */
   executeMs: number
@@ -119,6 +121,8 @@ const INFLIGHT_MAX = 2
 interface InFlight {
   /** The rows it wrote, once it has executed (empty if it failed). */
   readonly writes: Promise<ReadonlySet<RowKey>>
+  /** The same writes with their images (empty if it failed). */
+  readonly images: Promise<readonly RowWrite[]>
   /** Its phase 1 is done (the next batch may start). */
   readonly phase1: Promise<void>
   /** Released (true) or failed (false); batches are released in order. */
@@ -139,6 +143,8 @@ interface Executed {
   readonly run?: BatchRun
   readonly executeMs: number
   readonly replayed: boolean
+  /** The batches in flight before it, when its walks read their unreleased writes (PipelinedExecutor). */
+  readonly readAheadOf?: readonly InFlight[]
 }
 
 /**
@@ -233,7 +239,7 @@ export class Engine {
   private readonly refusedLog: RateLimitedLog
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
-    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0,
+    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
     replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
@@ -270,7 +276,7 @@ export class Engine {
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')
       executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes, ...(opts.faults?.repartitionReadsCatalogLayout === true ? { readsCatalogLayout: true } : {}) }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
-    const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor), state)
+    const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor, opts.faults?.walksAheadWithoutImages === true), state)
     await executor.setCatalog(engine.catalog.data, engine.modules, null, (h) => engine.preparedForm(h))
     opts.store.onCheckpoint = (c) => engine.checkpointed(c)
     opts.store.onFailure = (err) => engine.stop(err)
@@ -715,13 +721,15 @@ export class Engine {
   private startDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch): InFlight {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
     const started = performance.now()
-    const before = this.inflight.length === 0 ? null : {
-      writes: Promise.all(this.inflight.map((f) => f.writes)).then((sets) => {
+    const ahead = [...this.inflight]
+    const before = ahead.length === 0 ? null : {
+      writes: Promise.all(ahead.map((f) => f.writes)).then((sets) => {
         const all = new Set<RowKey>()
         for (const set of sets) for (const rk of set) all.add(rk)
         return all
       }),
-      released: (this.inflight[this.inflight.length - 1] as InFlight).released,
+      images: Promise.all(ahead.map((f) => f.images)),
+      released: (ahead[ahead.length - 1] as InFlight).released,
     }
     const context = this.executor.forBatch(encoded, before)
     let execution: Promise<BatchRun>
@@ -741,12 +749,15 @@ export class Engine {
         for (const w of e.writes) writes.push(w)
         return { ok: true, result: e.result ?? { rowsAffected: 0 }, commit }
       })
-      return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed }
+      if (context.readAhead()) this.stats.walksAhead++
+      const readAheadOf = context.readAhead() ? { readAheadOf: ahead } : {}
+      return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed, ...readAheadOf }
     }, (err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
     // Releases happen one at a time, in batch order.
     const released = this.releaseTail.then(() => executed).then((e) => this.release(e))
     const f: InFlight = {
       writes: executed.then((e) => new Set(e.writes.map((w) => w.rowKey))),
+      images: executed.then((e) => e.writes),
       phase1: context.phase1,
       released: released.finally(() => {
         const i = this.inflight.indexOf(f)
@@ -815,6 +826,11 @@ export class Engine {
       this.logFailed ??= err
       this.failBatch(e.batch, this.logFailureOutcome())
       return false
+    }
+    if (e.failure === null && e.readAheadOf !== undefined && (await Promise.all(e.readAheadOf.map((f) => f.released))).includes(false)) {
+      // It read writes that never took effect (a log failure fails every later batch anyway; this keeps
+      // a batch from ever being released on another path): it fails whole, as an environment failure.
+      return this.voidBatch({ ...e, failure: new Error('a batch before it, whose writes it read, failed') })
     }
     if (e.failure !== null || e.outcomes === null) {
       if (e.number === READS_ONLY) {

@@ -1,6 +1,8 @@
 import type { BaseReader } from '../schema/rows.js'
+import type { RowKey } from '../schema/keys.js'
+import type { Row } from '../values.js'
 import { RowEvaluator } from '../storage/row-evaluator.js'
-import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
+import { Catalog, type CatalogData, type RuntimeKind, type TableDef } from '../schema/catalog.js'
 import type { FunctionRuntime, ModuleShipped, ModuleSource } from '../schema/function-runtime.js'
 import { withDeadline } from '../schema/execution-deadline.js'
 import { executeTxn } from './txn-runner.js'
@@ -113,10 +115,21 @@ export class ExecutionHost {
     }
   }
 
-  runWalks(tasks: readonly WalkTask[]): WalkResult[] {
+  /**
+   * `ahead`: row images of batches that executed but are not released yet, laid over this thread's
+   * state (ReadAheadExecutor); null for the released state alone.
+   */
+  runWalks(tasks: readonly WalkTask[], ahead: ReadonlyMap<RowKey, Row | null> | null = null): WalkResult[] {
     this.reader.begin(this.catalog.data)
     try {
-      return tasks.map((task) => walk(task, this.reader, (base, allowed, txn) => this.execute(base, allowed, txn)))
+      const reader = this.reader
+      const snapshot: BaseReader = ahead === null || ahead.size === 0 ? reader : {
+        read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
+          const image = ahead.get(rk)
+          return image === undefined ? reader.read(table, key, rk) : image ?? undefined
+        },
+      }
+      return tasks.map((task) => walk(task, snapshot, (base, allowed, txn) => this.execute(base, allowed, txn)))
     } finally {
       this.reader.end()
     }

@@ -1,6 +1,8 @@
 import type { CatalogData } from '../schema/catalog.js'
 import { modulesToSend } from '../schema/function-runtime.js'
+import type { RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
+import type { Row } from '../values.js'
 import type { OverlayReader } from '../storage/overlay.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { ExecutionHost } from './execution-host.js'
@@ -25,6 +27,12 @@ export interface EngineExecutor extends BatchExecutor {
   /** Phase 1 and walks of a batch's transactions, the batch given in its shared binary form (by index). */
   runOnSnapshotOf(batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]>
   runWalksOf(batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]>
+  /**
+   * Walks on the released state with `ahead` laid over it: the writes of batches that executed but are
+   * not released yet, in batch order. Only an executor whose state lives on the coordinator's thread has
+   * it (the inline one): workers would need those images shipped, and wait for the release instead.
+   */
+  runWalksAhead?(tasks: readonly WalkTask[], ahead: readonly (readonly RowWrite[])[]): Promise<WalkResult[]>
   /**
    * Whether the wall-clock bound on one transaction (TXN_WALL_MS_MAX) is enforced. Off while the log is
    * replayed at open: a batch that was acknowledged must be executed again however long it takes, since
@@ -68,6 +76,12 @@ export class InlineExecutor implements EngineExecutor {
 
   runWalksOf(_batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]> {
     return this.runWalks(tasks)
+  }
+
+  async runWalksAhead(tasks: readonly WalkTask[], ahead: readonly (readonly RowWrite[])[]): Promise<WalkResult[]> {
+    const images = new Map<RowKey, Row | null>()
+    for (const writes of ahead) for (const w of writes) images.set(w.rowKey, w.row)
+    return this.host.runWalks(tasks, images)
   }
 
   async close(): Promise<void> {

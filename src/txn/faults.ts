@@ -38,6 +38,12 @@ export interface EngineFaults {
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.
    */
   readonly repartitionReadsCatalogLayout?: boolean
+  /**
+   * With no workers, a batch's walks start before the batches ahead of it are released, and read
+   * their writes laid over the released state (src/txn/pipelined-executor.ts); with this fault they
+   * read the released state alone: a transaction misses what the batch just before it wrote.
+   */
+  readonly walksAheadWithoutImages?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

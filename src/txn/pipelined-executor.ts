@@ -1,4 +1,5 @@
 import type { RowKey } from '../schema/keys.js'
+import type { RowWrite } from '../schema/rows.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { BatchExecutor } from './protocols/protocol.js'
@@ -9,6 +10,8 @@ import type { WalkResult, WalkTask } from './walk.js'
 export interface Unreleased {
   /** The rows they wrote, once they have executed. */
   readonly writes: Promise<ReadonlySet<RowKey>>
+  /** Their row writes, batch by batch in order, once they have executed (empty for one that failed). */
+  readonly images: Promise<readonly (readonly RowWrite[])[]>
   /** Settles once the last of them is released (or failed): their writes are in every executor then. */
   readonly released: Promise<unknown>
 }
@@ -16,6 +19,11 @@ export interface Unreleased {
 /** A batch's executor, and when its phase 1 is done (so that the next batch may start). */
 export interface BatchContext extends BatchExecutor {
   readonly phase1: Promise<void>
+  /**
+   * True once a walk of this batch read the writes of batches not released yet: the batch may be
+   * released only after all of them were (the engine checks; a log failure fails them all anyway).
+   */
+  readonly readAhead: () => boolean
 }
 
 /**
@@ -25,18 +33,26 @@ export interface BatchContext extends BatchExecutor {
  * is marked `stale` (a protocol sends it to the fallback walk, which re-executes it); its walks start
  * only after they are released. Under contention this keeps the second core busy with the next
  * batch's phase 1 while one worker walks a large conflict component.
+ *
+ * Where the executor keeps its state on this thread (`runWalksAhead`: no workers), walks do not wait
+ * for those releases either: they start once the batches before have executed, reading those batches'
+ * writes laid over the released state. The wait for a log write then overlaps the next batch's whole
+ * execution, not just its phase 1 (with the `serial` protocol, everything of it).
  */
 export class PipelinedExecutor {
   /** Phase-1 executions marked stale because the state lagged (a cost of pipelining; for stats). */
   staleExecutions = 0
 
-  constructor(readonly inner: EngineExecutor) {}
+  /** `aheadWithoutImages`: the harness's fault — walks run ahead on the released state alone. */
+  constructor(readonly inner: EngineExecutor, private readonly aheadWithoutImages = false) {}
 
   forBatch(batch: EncodedBatch | null, before: Unreleased | null): BatchContext {
     let markPhase1!: () => void
     const phase1 = new Promise<void>((resolve) => { markPhase1 = resolve })
+    let readAhead = false
     return {
       phase1,
+      readAhead: () => readAhead,
       runOnSnapshot: async (txns: readonly SequencedTxn[]): Promise<Execution[]> => {
         let first: Execution[]
         try {
@@ -58,8 +74,14 @@ export class PipelinedExecutor {
       runWalks: async (tasks: readonly WalkTask[]): Promise<WalkResult[]> => {
         // A protocol without a phase 1 (serial) is done with it here.
         markPhase1()
-        if (before !== null) await before.released
-        return this.inner.runWalksOf(batch, tasks)
+        if (before === null) return this.inner.runWalksOf(batch, tasks)
+        if (this.inner.runWalksAhead === undefined) {
+          await before.released
+          return this.inner.runWalksOf(batch, tasks)
+        }
+        const images = await before.images
+        if (images.some((w) => w.length > 0)) readAhead = true
+        return this.inner.runWalksAhead(tasks, this.aheadWithoutImages ? [] : images)
       },
     }
   }
