@@ -48,6 +48,17 @@ export function defaultWorkers(cores = availableParallelism()): number {
   return cores <= 2 ? 0 : 2
 }
 
+/**
+ * Concurrency control when none is asked for: `aria` with execution workers; `serial` when transactions
+ * execute on the coordinator's thread. Aria's phase 1 pays off only in parallel: on one thread it
+ * executes every transaction on the snapshot and then again each one that conflicted, where serial
+ * executes each once (docs/benchmarks.md, "One execution thread: serial by default": +8% uniform,
+ * +45% at Zipf 0.99, embedded). Both give the same results and state (the harness's determinism property).
+ */
+export function defaultProtocol(workers: number): 'aria' | 'serial' {
+  return workers === 0 ? 'serial' : 'aria'
+}
+
 export interface OpenOptions {
   /** Data directory (created if missing). Default `./acheron-data`. */
   dir?: string
@@ -57,7 +68,7 @@ export interface OpenOptions {
   partitions?: number
   /** Execution worker threads; 0 executes on the calling thread. Default: defaultWorkers() (0 in memory). */
   workers?: number
-  /** Concurrency control: 'aria' (default), 'calvin', 'serial', or a research Protocol. */
+  /** Concurrency control: 'aria', 'calvin', 'serial', or a research Protocol; default `defaultProtocol(workers)`. */
   protocol?: string | Protocol
   /**
    * 'full' (default): a batch is acknowledged only once its log entry is flushed to disk (fdatasync).
@@ -228,7 +239,8 @@ export class EmbeddedDatabase implements Database {
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
     const memory = options.memory === true
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
-    const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? 'aria')
+    const workers = options.workers ?? (memory ? 0 : defaultWorkers())
+    const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? defaultProtocol(workers))
     const log = options.log ?? (() => {})
     const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
@@ -243,7 +255,7 @@ export class EmbeddedDatabase implements Database {
         ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
         ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
         dirtyWritesMax: options.dirtyWritesMax ?? 2 * (options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX),
-        workers: options.workers ?? (memory ? 0 : defaultWorkers()),
+        workers,
         protocol,
         defaultPartitions: options.partitions ?? DEFAULT_PARTITIONS,
         batchTxnsMax: options.batchTxnsMax ?? DEFAULT_BATCH_TXNS_MAX,

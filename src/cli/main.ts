@@ -68,7 +68,7 @@ cross-partition transfers and shows with SELECT SUM(balance) that the total is c
 
   --data DIR                      data directory (default ./acheron-data; refused while a server uses it)
   --workers N                     execution worker threads (default 0, the main thread, on two cores or fewer; else 2)
-  --protocol aria|calvin|serial   concurrency control (default aria)
+  --protocol aria|calvin|serial   concurrency control (default aria with worker threads, serial without)
   --transfers N                   concurrent transfers (default 20000)
   --sync full|normal|off          durability of each batch (default full)`
 
@@ -368,7 +368,7 @@ async function main(argv: string[]): Promise<number> {
         options: {
           data: { type: 'string', default: DEFAULT_DATA_DIR },
           workers: { type: 'string' },
-          protocol: { type: 'string', default: 'aria' },
+          protocol: { type: 'string' },
           transfers: { type: 'string', default: '20000' },
           sync: { type: 'string', default: 'full' },
         },

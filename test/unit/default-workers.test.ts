@@ -1,14 +1,50 @@
-// How many execution workers open() starts when none are asked for: none on two cores or fewer (the
-// measured faster choice there, docs/benchmarks.md), two with more cores.
+// How many execution workers open() starts when none are asked for (none on two cores or fewer, the
+// measured faster choice there, docs/benchmarks.md; two with more cores), and which concurrency control
+// runs then: serial on the coordinator's thread, aria with workers.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { defaultWorkers } from '../../src/embedded.js'
+import { defaultProtocol, defaultWorkers } from '../../src/embedded.js'
+import { open, type EmbeddedDatabase } from '../../src/index.js'
+import { JS_RUNTIME } from '../support/js-runtime.js'
 
 test('no workers on one or two cores; two with more', () => {
   assert.is(defaultWorkers(1), 0)
   assert.is(defaultWorkers(2), 0)
   assert.is(defaultWorkers(3), 2)
   assert.is(defaultWorkers(64), 2)
+  assert.is(defaultProtocol(0), 'serial')
+  assert.is(defaultProtocol(2), 'aria')
+})
+
+/** One batch of 200 increments of 5 keys: every transaction but the first of each key conflicts. */
+async function contended(db: EmbeddedDatabase): Promise<{ fallback: number; digest: string }> {
+  const created = db.createTable({ name: 'kv', columns: [
+    { name: 'k', type: 'INTEGER', primaryKey: true }, { name: 'v', type: 'INTEGER', notNull: true, default: 0 }, { name: 'log', type: 'TEXT' },
+  ] })
+  db.flush()
+  await created
+  const fn = db.createFunction('kv.run', new Uint8Array(0), { runtime: 'js' })
+  db.flush()
+  await fn
+  const calls = Array.from({ length: 200 }, (_, i) => db.call('kv.run', i % 5, JSON.stringify([{ op: 'incr', by: 1 }])))
+  db.flush()
+  await Promise.all(calls)
+  return { fallback: db.stats.fallbackTxns, digest: await db.digest() }
+}
+
+test('with no workers, the default executes each transaction once (serial); aria there re-executes the conflicting ones, to the same state', async () => {
+  const byDefault = await open({ memory: true, workers: 0, runtimes: { js: JS_RUNTIME }, batchIntervalMs: Infinity })
+  const aria = await open({ memory: true, workers: 0, protocol: 'aria', runtimes: { js: JS_RUNTIME }, batchIntervalMs: Infinity })
+  try {
+    const d = await contended(byDefault)
+    const a = await contended(aria)
+    assert.is(d.fallback, 0, 'serial has no fallback')
+    assert.ok(a.fallback >= 195, `aria sent the conflicting ones to its fallback (${a.fallback})`)
+    assert.is(d.digest, a.digest)
+  } finally {
+    await byDefault.close()
+    await aria.close()
+  }
 })
 
 test.run()
