@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { defaultProtocol } from '../src/embedded.js'
 import { open } from '../src/index.js'
 import { JS_RUNTIME } from '../test/support/js-runtime.js'
 import { keyChooser, mulberry32, percentile } from './support/rng.js'
@@ -22,7 +23,8 @@ const { values: args } = parseArgs({
     sync: { type: 'string', default: 'full' },
     direct: { type: 'boolean', default: true },
     runtime: { type: 'string', default: 'js' },
-    protocol: { type: 'string', default: 'aria' },
+    // Absent: the engine's default for the worker count (serial with 0 workers, aria with more).
+    protocol: { type: 'string' },
     'no-direct': { type: 'boolean', default: false },
   },
 })
@@ -74,7 +76,7 @@ function directSqlite(theta: number): Result {
 
 async function engine(workers: number, theta: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-engine-'))
-  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions), protocol: args.protocol, ...(process.env.CKPT_MS ? { checkpointIntervalMs: Number(process.env.CKPT_MS) } : {}) })
+  const db = await open({ dir, workers, sync: args.sync as 'full', runtimes: { js: JS_RUNTIME }, partitions: Number(args.partitions), ...(args.protocol !== undefined ? { protocol: args.protocol } : {}), ...(process.env.CKPT_MS ? { checkpointIntervalMs: Number(process.env.CKPT_MS) } : {}) })
   await db.createTable({ name: 'account', columns: [{ name: 'id', type: 'INTEGER', primaryKey: true }, { name: 'balance', type: 'INTEGER', notNull: true, default: 0 }] })
   // 'js': the engine's test runtime (engine cost alone); 'wasm': the AssemblyScript bank example.
   const wasm = args.runtime === 'wasm' ? new Uint8Array(readFileSync(new URL('../guest/bank.wasm', import.meta.url))) : null
@@ -120,7 +122,7 @@ async function engine(workers: number, theta: number): Promise<Result> {
   await db.close()
   rmSync(dir, { recursive: true, force: true })
   return {
-    label: `acheron embedded (${args.runtime}, ${args.protocol}), ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
+    label: `acheron embedded (${args.runtime}, ${args.protocol ?? defaultProtocol(workers)}), ${workers} worker${workers > 1 ? 's' : ''}, theta ${theta}`,
     tps: done / secs, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99),
     fallback: (s.fallbackTxns - before.fallbackTxns) / Math.max(1, txns),
     stale: (s.staleExecutions - before.staleExecutions) / Math.max(1, txns), batch: txns / Math.max(1, s.batches - before.batches),

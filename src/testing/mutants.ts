@@ -162,7 +162,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'walk-ahead-misses-unreleased-writes',
     bug: "with no worker threads, a batch's walks start before the batch ahead of it is released but read the released state alone, missing that batch's writes",
-    caughtBy: ['replay', 'determinism'],
+    caughtBy: ['replay', 'determinism', 'crash'],
     faults: { walksAheadWithoutImages: true },
     workers: 0,
   },
