@@ -36,7 +36,7 @@ async function startServer(dir: string, s: BenchSettings, cleanups: (() => void)
   const logFd = openSync(logPath, 'w')
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url))
   const args = ['--max-semi-space-size=64', cli, 'serve', '--data', join(dir, 'data'), '--port', '0', '--sync', 'full',
-    '--partitions', String(s.partitions), ...(s.workers !== undefined ? ['--workers', String(s.workers)] : []), '--protocol', s.protocol]
+    '--partitions', String(s.partitions), ...(s.workers !== undefined ? ['--workers', String(s.workers)] : []), ...(s.protocol !== 'default' ? ['--protocol', s.protocol] : [])]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', logFd] })
   closeSync(logFd)
   let exitReason: string | null = null

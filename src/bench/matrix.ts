@@ -2,7 +2,7 @@
 // --protocol aria,calvin,serial, --workers 1,2, --clients 1,4,16,64, --inflight, --warehouses 1,8)
 // expand to every combination. The peers do not have Acheron's protocol or workers, so they run once per
 // combination of the other options (a group), beside all of that group's Acheron points.
-import type { BenchProtocol, BenchSettings, SystemName } from './settings.js'
+import type { BenchProtocolChoice, BenchSettings, SystemName } from './settings.js'
 
 /** The lists given on the command line; each has at least one value. */
 export interface Axes {
@@ -10,7 +10,7 @@ export interface Axes {
   warehouses: number[]
   clients: number[]
   inflight: number[]
-  protocol: BenchProtocol[]
+  protocol: BenchProtocolChoice[]
   /** undefined: acheron serve's default. */
   workers: (number | undefined)[]
 }
@@ -49,7 +49,7 @@ export function expand(base: BenchSettings, axes: Axes): Group[] {
 /** The point's data and Acheron options in words, as the table's settings column names them. */
 export function settingsLabel(s: BenchSettings, system: 'acheron' | 'peer'): string {
   const data = s.workload.name === 'tpcc' ? `W ${s.warehouses}` : `θ ${s.theta}`
-  return system === 'peer' ? data : `${data}, ${s.protocol}, ${workersWords(s.workers ?? null)}`
+  return system === 'peer' ? data : `${data}, ${protocolWords(s.protocol)}, ${workersWords(s.workers ?? null)}`
 }
 
 /** One system run at one point, in the order a command runs them. */
@@ -75,6 +75,11 @@ export function plan(groups: readonly Group[], peers: boolean): Step[] {
 }
 
 /** "default workers", "1 worker", "2 workers". */
+/** A recorded protocol in words (`default`: the server's own, which depends on its workers). */
+export function protocolWords(protocol: string): string {
+  return protocol === 'default' ? 'default protocol' : protocol
+}
+
 export function workersWords(workers: number | null): string {
   return workers === null ? 'default workers' : `${workers} worker${workers === 1 ? '' : 's'}`
 }

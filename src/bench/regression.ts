@@ -3,7 +3,7 @@
 // where a peer ran in both runs the check compares the Acheron/peer ratio instead, which cancels most of
 // the machine's mood; only without a peer in both does it fall back to absolute numbers. The thresholds
 // are wide on purpose: a warning should mean something beyond the run-to-run noise measured so far.
-import { workersWords } from './matrix.js'
+import { protocolWords, workersWords } from './matrix.js'
 import { peerOf, pointKey, type PointRecord } from './record.js'
 import type { SystemName } from './settings.js'
 
@@ -29,7 +29,7 @@ export interface Regression {
 export function pointName(r: PointRecord): string {
   const s = r.settings
   const data = s.warehouses !== undefined ? `W ${s.warehouses}` : `θ ${s.theta ?? 0}`
-  const acheron = r.system === 'acheron' ? `, ${s.protocol ?? 'aria'}, ${workersWords(s.workers ?? null)}` : ''
+  const acheron = r.system === 'acheron' ? `, ${protocolWords(s.protocol ?? 'aria')}, ${workersWords(s.workers ?? null)}` : ''
   return `${r.workload} ${data}, ${s.load}${acheron}`
 }
 

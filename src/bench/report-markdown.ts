@@ -2,7 +2,7 @@
 // the results file, with its exact command, machine and date beside it and the Acheron/PostgreSQL and
 // Acheron/SQLite ratios of its own run; the published Styx figures per core beside ours; and the rewrite
 // of the document between its two marker comments, leaving everything outside them as it was.
-import { workersWords } from './matrix.js'
+import { protocolWords, workersWords } from './matrix.js'
 import { peerOf, type SavedRecord } from './record.js'
 import type { SystemName } from './settings.js'
 
@@ -31,7 +31,7 @@ export function settingsCell(r: SavedRecord): string {
   const s = r.settings
   const data = r.workload === 'tpcc' ? `W ${s.warehouses}, ${thousands(s.items ?? 0)} items` : `θ ${s.theta}, ${thousands(s.keys ?? 0)} keys`
   if (r.system !== 'acheron') return data
-  return `${data}, ${s.protocol}, ${workersWords(s.workers ?? null)}, ${s.partitions} partitions`
+  return `${data}, ${protocolWords(s.protocol ?? 'aria')}, ${workersWords(s.workers ?? null)}, ${s.partitions} partitions`
 }
 
 /** Runs in the file: records grouped by the date their command started, oldest first. */

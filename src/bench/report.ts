@@ -17,9 +17,12 @@ const TITLES: Record<SystemName, string> = { acheron: 'Acheron', postgres: 'Post
 export const THROUGHPUT_SVG = 'bench-throughput-vs-theta.svg'
 export const LATENCY_SVG = 'bench-latency-vs-load.svg'
 
-/** Acheron at its defaults (aria, the server's default workers); the peers as they are. */
+/**
+ * Acheron at its defaults (the server's own protocol and workers; runs before 2026-12-01 asked for aria,
+ * the default then); the peers as they are.
+ */
 function isDefault(r: SavedRecord): boolean {
-  return r.system !== 'acheron' || (r.settings.protocol === 'aria' && (r.settings.workers ?? null) === null)
+  return r.system !== 'acheron' || ((r.settings.protocol === 'default' || r.settings.protocol === 'aria') && (r.settings.workers ?? null) === null)
 }
 
 /**

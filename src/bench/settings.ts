@@ -6,6 +6,8 @@ import { laneRandom, type Scale, type Txn, type Workload } from './workloads.js'
 /** The built-in protocols acheron serve takes by name. */
 export const BENCH_PROTOCOLS = ['aria', 'calvin', 'serial'] as const
 export type BenchProtocol = (typeof BENCH_PROTOCOLS)[number]
+/** What `--protocol` takes: a built-in, or `default` (no --protocol: the server's own for its workers). */
+export type BenchProtocolChoice = BenchProtocol | 'default'
 
 export interface BenchSettings {
   workload: Workload
@@ -22,8 +24,8 @@ export interface BenchSettings {
   partitions: number
   /** Execution workers of the Acheron server; undefined: its default. */
   workers: number | undefined
-  /** The Acheron server's concurrency control (acheron serve --protocol). */
-  protocol: BenchProtocol
+  /** The Acheron server's concurrency control (acheron serve --protocol); `default`: its own (serial with no workers, aria with workers). */
+  protocol: BenchProtocolChoice
   /** Transactions per fsynced SQLite transaction (the SQLite peer). */
   sqliteGroup: number
 }

@@ -12,7 +12,7 @@ import { progressLine, type ProgressLine } from '../bench/progress.js'
 import { formatResults, mergeResults, parseResults, pointKey, pointRecord, thisMachine, type PointRecord, type ResultsFile, type SavedRecord } from '../bench/record.js'
 import { findRegressions, P99_RISE_MAX, regressionLine, THROUGHPUT_DROP_MAX } from '../bench/regression.js'
 import { ratioText } from '../bench/report-markdown.js'
-import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocol, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
+import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocolChoice, type BenchSettings, type SystemName, type SystemResult } from '../bench/settings.js'
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
@@ -55,7 +55,8 @@ workloads:
   --seed S           seeds the transaction streams; a seed replays the same transactions (default 1)
   --partitions N     partitions of the Acheron table (default 8)
   --workers N        execution worker threads of the Acheron server (default: acheron serve's: 0 on two cores or fewer, else 2)
-  --protocol P       the Acheron server's concurrency control: aria, calvin or serial (default aria)
+  --protocol P       the Acheron server's concurrency control: aria, calvin, serial or default (default:
+                     acheron serve's own, serial with no workers and aria with workers)
   --peers            also runs PostgreSQL 15 (needs its binaries, /usr/lib/postgresql/15/bin or PG_BIN)
                      and SQLite, and prints the ratios
   --sqlite-group N   transactions per fsynced SQLite transaction of the SQLite peer (default 1000)
@@ -89,9 +90,9 @@ function parseTheta(v: string): number {
   return n
 }
 
-function parseProtocol(v: string): BenchProtocol {
-  if (!(BENCH_PROTOCOLS as readonly string[]).includes(v)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')}, not ${v}`)
-  return v as BenchProtocol
+function parseProtocol(v: string): BenchProtocolChoice {
+  if (v !== 'default' && !(BENCH_PROTOCOLS as readonly string[]).includes(v)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')} or default, not ${v}`)
+  return v as BenchProtocolChoice
 }
 
 interface Parsed { settings: BenchSettings; axes: Axes; peers: boolean; json: boolean; save: string | undefined; baseline: string | undefined }
@@ -128,7 +129,7 @@ function parse(args: string[]): Parsed {
     inflight: parseList(values.inflight, 1, (v) => number('inflight', v, 1, 1, INFLIGHT_PER_CLIENT_MAX, true)),
     theta: parseList(values.theta, 0, parseTheta),
     warehouses: parseList(values.warehouses, 1, (v) => number('warehouses', v, 1, 1, WAREHOUSES_MAX, true)),
-    protocol: parseList(values.protocol, 'aria', parseProtocol),
+    protocol: parseList<BenchProtocolChoice>(values.protocol, 'default', parseProtocol),
     workers: parseList<number | undefined>(values.workers, undefined, (v) => number('workers', v, 0, 0, 64, true)),
   }
   const lanes = Math.max(...axes.clients) * Math.max(...axes.inflight)
@@ -137,7 +138,7 @@ function parse(args: string[]): Parsed {
     throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${lanes}`)
   }
   const settings: BenchSettings = {
-    workload, clients: axes.clients[0] as number, inflight: axes.inflight[0] as number, protocol: axes.protocol[0] as BenchProtocol,
+    workload, clients: axes.clients[0] as number, inflight: axes.inflight[0] as number, protocol: axes.protocol[0] as BenchProtocolChoice,
     durationS: number('duration', values.duration, 10, 0.1, DURATION_S_MAX, false),
     warmupS: number('warmup', values.warmup, 2, 0, DURATION_S_MAX, false),
     keys: number('keys', values.keys, 100_000, 2, KEYS_MAX, true),

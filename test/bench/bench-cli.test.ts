@@ -38,6 +38,8 @@ for (const [workload, scale] of Object.entries(SCALES)) {
     // YCSB-T's total and TPC-C's year-to-date sums are checked after the run; SmallBank has no such invariant.
     if (workload !== 'smallbank') assert.match(r.stdout, /^- checked after the run on every system: /m)
     assert.not.match(r.stderr, /INVARIANT BROKEN/)
+    // No --protocol: the server runs its own default, and the heading says so.
+    assert.match(r.stderr + r.stdout, /Acheron: protocol default,/)
   })
 }
 
@@ -94,10 +96,10 @@ test('a matrix in one command: a row per point naming its settings, --save keeps
 test('bad options are refused in words, with exit 1, before anything starts', async () => {
   const cases: [string[], RegExp][] = [
     [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
-    [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial, not occ\n$/],
+    [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n$/],
     [['bench', 'ycsbt', '--theta=-0.5'], /^acheron: --theta must be a number in \[0, 1\)/],
     [['bench', 'ycsbt', '--theta', '0,0.9,1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
-    [['bench', 'ycsbt', '--protocol', 'aria,occ'], /^acheron: --protocol must be aria, calvin, serial, not occ\n$/],
+    [['bench', 'ycsbt', '--protocol', 'aria,occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n$/],
     [['bench', 'ycsbt', '--peers', '--clients', '8,121'], /^acheron: with --peers, --clients × --inflight must be at most 120/],
     [['bench', 'ycsbt', '--save', ''], /^acheron: --save needs a file name\n$/],
     [['bench', 'ycsbt', '--theta', 'zipf'], /^acheron: --theta must be a number in \[0, 1\)/],

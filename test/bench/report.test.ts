@@ -145,7 +145,7 @@ test("the plots take each peer's point from the run of Acheron's point where tha
   const titles = [...svg.matchAll(/<title>([^<]*)</g)].map((m) => m[1])
   assert.ok(titles.includes('PostgreSQL: 0, 1500'), titles.join('; '))
   assert.not.ok(titles.includes('PostgreSQL: 0, 7777'))
-  assert.not.ok(titles.includes('Acheron: 0, 999'), 'Acheron at its defaults only (aria, default workers)')
+  assert.not.ok(titles.includes('Acheron: 0, 999'), 'Acheron at its defaults only (default or aria protocol, default workers)')
 })
 
 test("a run's table has its command, machine and date, a row per point and the same-run ratios", () => {
