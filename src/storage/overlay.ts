@@ -63,9 +63,12 @@ export class OverlayReader implements BaseReader {
 
   begin(catalog: CatalogData): void {
     this.base.begin(catalog)
-    const position = this.base.position
-    if (this.createdAt.size > 0) for (const [t, b] of this.createdAt) if (b <= position) this.createdAt.delete(t)
-    if (this.rows.size > ROWS_MAX) this.evict(position)
+    // The base's position only when needed: asking for it starts its read of the checkpoint file.
+    if (this.createdAt.size > 0) {
+      const position = this.base.position
+      for (const [t, b] of this.createdAt) if (b <= position) this.createdAt.delete(t)
+    }
+    if (this.rows.size > ROWS_MAX) this.evict(this.base.position)
   }
 
   /** Drops the rows the checkpoint at `position` holds (they can be read again from it). */
