@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert'
 import { defaultProtocol, defaultWorkers } from '../../src/embedded.js'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
+import { createStepsTable } from '../support/steps-table.js'
 
 test('no workers on one or two cores; two with more', () => {
   assert.is(defaultWorkers(1), 0)
@@ -18,14 +19,7 @@ test('no workers on one or two cores; two with more', () => {
 
 /** One batch of 200 increments of 5 keys: every transaction but the first of each key conflicts. */
 async function contended(db: EmbeddedDatabase): Promise<{ fallback: number; digest: string }> {
-  const created = db.createTable({ name: 'kv', columns: [
-    { name: 'k', type: 'INTEGER', primaryKey: true }, { name: 'v', type: 'INTEGER', notNull: true, default: 0 }, { name: 'log', type: 'TEXT' },
-  ] })
-  db.flush()
-  await created
-  const fn = db.createFunction('kv.run', new Uint8Array(0), { runtime: 'js' })
-  db.flush()
-  await fn
+  await createStepsTable(db)
   const calls = Array.from({ length: 200 }, (_, i) => db.call('kv.run', i % 5, JSON.stringify([{ op: 'incr', by: 1 }])))
   db.flush()
   await Promise.all(calls)

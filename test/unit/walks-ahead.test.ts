@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
 import { LogAppendError, type BatchLog, type LogEntry } from '../../src/log/batch-log.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
+import { createStepsTable } from '../support/steps-table.js'
 
 /** Delegates to the opened log; batch entries wait for `open()` while held, or are refused by number. */
 class GatedLog implements BatchLog {
@@ -62,15 +63,7 @@ async function openGated(protocol: string): Promise<{ db: EmbeddedDatabase; log:
     memory: true, workers: 0, protocol, runtimes: { js: JS_RUNTIME }, batchIntervalMs: Infinity,
     wrapBatchLog: (inner) => (log = new GatedLog(inner)),
   })
-  // Batches close only at flush() here (no interval).
-  const created = db.createTable({ name: 'kv', columns: [
-    { name: 'k', type: 'INTEGER', primaryKey: true }, { name: 'v', type: 'INTEGER', notNull: true, default: 0 }, { name: 'log', type: 'TEXT' },
-  ] })
-  db.flush()
-  await created
-  const fn = db.createFunction('kv.run', new Uint8Array(0), { runtime: 'js' })
-  db.flush()
-  await fn
+  await createStepsTable(db)
   const load = db.insert('kv', [[1, 10, null]])
   db.flush()
   await load
