@@ -830,7 +830,7 @@ export class Engine {
     if (e.failure === null && e.readAheadOf !== undefined && (await Promise.all(e.readAheadOf.map((f) => f.released))).includes(false)) {
       // It read writes that never took effect (a log failure fails every later batch anyway; this keeps
       // a batch from ever being released on another path): it fails whole, as an environment failure.
-      return this.voidBatch({ ...e, failure: new Error('a batch before it, whose writes it read, failed') })
+      e = { ...e, failure: new Error('a batch before it, whose writes it read, failed') }
     }
     if (e.failure !== null || e.outcomes === null) {
       if (e.number === READS_ONLY) {

@@ -136,4 +136,28 @@ test('a batch that read the writes of a batch whose log entry was refused is not
   }
 })
 
+test('a point read that read the writes of a refused batch is not answered with them, and logs nothing', async () => {
+  const { db, log } = await openGated('serial')
+  try {
+    log.hold()
+    const first = db.call('kv.run', 1, steps([{ op: 'incr', by: 5 }]))
+    db.flush()
+    // A batch of point reads alone: no log entry, positioned after the last released batch.
+    const read = db.get('kv', 1)
+    db.flush()
+    await until(() => db.stats.walksAhead === 1, 'the point read walked ahead')
+    log.refuse.add(db.stats.batches + 1)
+    log.open()
+    const [r1, r2] = await Promise.allSettled([first, read])
+    assert.is(r1.status, 'rejected')
+    assert.is(r2.status, 'rejected', 'the read is not answered with the refused batch\'s write')
+    assert.match(String((r2 as PromiseRejectedResult).reason), /not answered/)
+    assert.ok([...log.entries()].every((e) => e.batch > 0), 'no log entry for the reads (they have no batch number)')
+    const again = await flushed(db, db.get('kv', 1))
+    assert.equal(again.row, { k: 1, v: 10, log: null })
+  } finally {
+    await db.close()
+  }
+})
+
 test.run()
