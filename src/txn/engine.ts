@@ -749,9 +749,9 @@ export class Engine {
         for (const w of e.writes) writes.push(w)
         return { ok: true, result: e.result ?? { rowsAffected: 0 }, commit }
       })
-      if (context.readAhead()) this.stats.walksAhead++
-      const readAheadOf = context.readAhead() ? { readAheadOf: ahead } : {}
-      return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed, ...readAheadOf }
+      const readAhead = context.readAhead()
+      if (readAhead) this.stats.walksAhead++
+      return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed, ...(readAhead ? { readAheadOf: ahead } : {}) }
     }, (err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
     // Releases happen one at a time, in batch order.
     const released = this.releaseTail.then(() => executed).then((e) => this.release(e))
@@ -829,7 +829,8 @@ export class Engine {
     }
     if (e.failure === null && e.readAheadOf !== undefined && (await Promise.all(e.readAheadOf.map((f) => f.released))).includes(false)) {
       // It read writes that never took effect (a log failure fails every later batch anyway; this keeps
-      // a batch from ever being released on another path): it fails whole, as an environment failure.
+      // a batch from ever being released on another path): it fails whole, as an environment failure
+      // does (a batch of point reads is not answered; a logged batch is voided).
       e = { ...e, failure: new Error('a batch before it, whose writes it read, failed') }
     }
     if (e.failure !== null || e.outcomes === null) {

@@ -117,7 +117,7 @@ export class ExecutionHost {
 
   /**
    * `ahead`: row images of batches that executed but are not released yet, laid over this thread's
-   * state (ReadAheadExecutor); null for the released state alone.
+   * state (EngineExecutor.runWalksAhead); null for the released state alone.
    */
   runWalks(tasks: readonly WalkTask[], ahead: ReadonlyMap<RowKey, Row | null> | null = null): WalkResult[] {
     this.reader.begin(this.catalog.data)
