@@ -5,7 +5,7 @@
  * its store in a folder of `dir`, stopped by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, connect as tcpConnect } from 'node:net'
 import { join } from 'node:path'
 
@@ -45,15 +45,23 @@ export async function freePort(): Promise<number> {
   })
 }
 
-function waitForPort(port: number, ms: number): Promise<void> {
+/**
+ * Resolves once something listens on `port`; rejects when `child` exits first (with what it said on
+ * stderr, `said()`) or after `ms`.
+ */
+function waitForPort(port: number, ms: number, child: ChildProcess, said: () => string): Promise<void> {
   const deadline = Date.now() + ms
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        reject(new NatsStartError(`nats-server exited before listening on port ${port}: ${said().trim().split('\n').pop() ?? ''}`, said()))
+        return
+      }
       const sock = tcpConnect({ port, host: '127.0.0.1' })
       sock.once('connect', () => { sock.destroy(); resolve() })
       sock.once('error', () => {
         sock.destroy()
-        if (Date.now() > deadline) reject(new Error(`nats-server did not listen on port ${port} within ${ms} ms`))
+        if (Date.now() > deadline) reject(new NatsStartError(`nats-server did not listen on port ${port} within ${ms} ms`, said()))
         else setTimeout(attempt, 50)
       })
     }
@@ -61,13 +69,48 @@ function waitForPort(port: number, ms: number): Promise<void> {
   })
 }
 
-/** Starts `nodes` NATS servers with JetStream (routes joining them when more than one) under `dir`. */
-export async function startLocalNats(dir: string, nodes = 1): Promise<LocalNats> {
+/** A server of a local cluster did not come up; `stderr` is what it said. */
+class NatsStartError extends Error {
+  constructor(message: string, readonly stderr: string) {
+    super(message)
+  }
+
+  /** Another process took one of the ports between `freePort` and the server's bind. */
+  get portTaken(): boolean {
+    return this.stderr.includes('address already in use')
+  }
+}
+
+/**
+ * Starts of a local cluster on fresh ports when one of its servers found a port taken: `freePort` can
+ * only say a port was free a moment ago, and an outgoing connection may be given it before the server
+ * binds it (one CI run met this).
+ */
+export const LOCAL_NATS_START_TRIES = 3
+
+/**
+ * Starts `nodes` NATS servers with JetStream (routes joining them when more than one) under `dir`.
+ * `pickPort` chooses each port (tests hand out a taken one).
+ */
+export async function startLocalNats(dir: string, nodes = 1, pickPort: () => Promise<number> = freePort): Promise<LocalNats> {
   const missing = natsServerMissing()
   if (missing !== null) throw new Error(missing)
-  const ports = await Promise.all(Array.from({ length: nodes }, async () => ({ client: await freePort(), route: await freePort() })))
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(dir, nodes, pickPort)
+    } catch (err) {
+      if (!(err instanceof NatsStartError && err.portTaken) || attempt >= LOCAL_NATS_START_TRIES) throw err
+      // Nothing of the failed start is kept: its servers are gone, and their stores go too.
+      for (let i = 0; i < nodes; i++) rmSync(join(dir, `n${i + 1}`), { recursive: true, force: true })
+    }
+  }
+}
+
+async function startOnce(dir: string, nodes: number, pickPort: () => Promise<number>): Promise<LocalNats> {
+  const ports = await Promise.all(Array.from({ length: nodes }, async () => ({ client: await pickPort(), route: await pickPort() })))
   const started: NatsNode[] = []
   let stopping = false
+  let up = false
   const launch = (i: number): ChildProcess => {
     const p = ports[i] as { client: number; route: number }
     const name = `n${i + 1}`
@@ -83,10 +126,14 @@ export async function startLocalNats(dir: string, nodes = 1): Promise<LocalNats>
     const child = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
     let err = ''
     child.stderr?.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString() })
-    // A server that fails to start says why on stderr (a stopped one exits 1 on SIGTERM: not news).
-    child.once('exit', (code) => { if (!stopping && code !== 0 && code !== null && err !== '') process.stderr.write(`nats-server ${name} exited ${code}: ${err}\n`) })
+    said[i] = () => err
+    // A server that dies once the cluster is up says why on stderr (a stopped one exits 1 on SIGTERM:
+    // not news; one that fails to start is reported by the start's error, or retried).
+    child.once('exit', (code) => { if (up && !stopping && code !== 0 && code !== null && err !== '') process.stderr.write(`nats-server ${name} exited ${code}: ${err}\n`) })
     return child
   }
+  /** What each server wrote on stderr (its current process). */
+  const said: (() => string)[] = []
   try {
     for (let i = 0; i < nodes; i++) {
       const node: NatsNode = {
@@ -96,14 +143,24 @@ export async function startLocalNats(dir: string, nodes = 1): Promise<LocalNats>
         kill() { this.process.kill('SIGKILL') },
         async restart() {
           (this as { process: ChildProcess }).process = launch(i)
-          await waitForPort((ports[i] as { client: number }).client, 10_000)
+          await waitForPort((ports[i] as { client: number }).client, 10_000, this.process, said[i] as () => string)
         },
       }
       started.push(node)
     }
-    await Promise.all(ports.map((p) => waitForPort(p.client, 10_000)))
+    // Both ports: a server listens for clients first, and may then find its route port taken and exit.
+    await Promise.all(started.flatMap((n, i) => {
+      const p = ports[i] as { client: number; route: number }
+      return (nodes > 1 ? [p.client, p.route] : [p.client]).map((port) => waitForPort(port, 10_000, n.process, said[i] as () => string))
+    }))
+    up = true
   } catch (err) {
-    for (const n of started) n.process.kill('SIGKILL')
+    stopping = true
+    await Promise.all(started.map((n) => new Promise<void>((resolve) => {
+      if (n.process.exitCode !== null || n.process.signalCode !== null) return resolve()
+      n.process.once('exit', () => resolve())
+      n.process.kill('SIGKILL')
+    })))
     throw err
   }
   return {
