@@ -109,20 +109,28 @@ for (const protocol of ['serial', 'aria']) {
   })
 }
 
+/**
+ * A deposit in a batch whose log entry is held, then `second` (sent by the caller) walks ahead of it;
+ * then the deposit's entry is refused and the next accepted. Answers how both settled.
+ */
+async function refusedAhead<T>(db: EmbeddedDatabase, log: GatedLog, second: () => Promise<T>): Promise<[PromiseSettledResult<unknown>, PromiseSettledResult<T>]> {
+  log.hold()
+  const first = db.call('kv.run', 1, steps([{ op: 'incr', by: 5 }]))
+  db.flush()
+  const ahead = second()
+  db.flush()
+  await until(() => db.stats.walksAhead === 1, 'the second batch walked ahead')
+  // A log that breaks its contract (it accepts the entry after a refused one): the engine still
+  // publishes nothing that read the refused batch.
+  log.refuse.add(db.stats.batches + 1)
+  log.open()
+  return Promise.allSettled([first, ahead])
+}
+
 test('a batch that read the writes of a batch whose log entry was refused is not released, even if its own entry was written', async () => {
   const { db, log } = await openGated('serial')
   try {
-    log.hold()
-    const first = db.call('kv.run', 1, steps([{ op: 'incr', by: 5 }]))
-    db.flush()
-    const second = db.call('kv.run', 1, steps([{ op: 'read' }, { op: 'incr', by: 1 }]))
-    db.flush()
-    await until(() => db.stats.walksAhead === 1, 'the second batch walked ahead')
-    // A log that breaks its contract (it accepts the entry after a refused one): the engine still
-    // publishes nothing that read the refused batch.
-    log.refuse.add(db.stats.batches + 1)
-    log.open()
-    const [r1, r2] = await Promise.allSettled([first, second])
+    const [r1, r2] = await refusedAhead(db, log, () => db.call('kv.run', 1, steps([{ op: 'read' }, { op: 'incr', by: 1 }])))
     assert.is(r1.status, 'rejected')
     assert.is(r2.status, 'rejected', 'the batch that read the refused one is not committed')
     assert.match(String((r2 as PromiseRejectedResult).reason), /not committed/)
@@ -139,16 +147,8 @@ test('a batch that read the writes of a batch whose log entry was refused is not
 test('a point read that read the writes of a refused batch is not answered with them, and logs nothing', async () => {
   const { db, log } = await openGated('serial')
   try {
-    log.hold()
-    const first = db.call('kv.run', 1, steps([{ op: 'incr', by: 5 }]))
-    db.flush()
     // A batch of point reads alone: no log entry, positioned after the last released batch.
-    const read = db.get('kv', 1)
-    db.flush()
-    await until(() => db.stats.walksAhead === 1, 'the point read walked ahead')
-    log.refuse.add(db.stats.batches + 1)
-    log.open()
-    const [r1, r2] = await Promise.allSettled([first, read])
+    const [r1, r2] = await refusedAhead(db, log, () => db.get('kv', 1))
     assert.is(r1.status, 'rejected')
     assert.is(r2.status, 'rejected', 'the read is not answered with the refused batch\'s write')
     assert.match(String((r2 as PromiseRejectedResult).reason), /not answered/)
