@@ -54,3 +54,39 @@ export function compareKeys(a: SqlValue, b: SqlValue): number {
   const sb = String(b)
   return sa < sb ? -1 : sa > sb ? 1 : 0
 }
+
+/**
+ * Below this many elements the row-key sorts use insertion sort: `Array.prototype.sort` allocates a
+ * work area on every call, and a transaction's footprint (sorted once per execution) is a few rows.
+ */
+const INSERTION_SORT_MAX = 16
+
+/** Sorts row keys in place in code-unit order (as `sort()` would) and returns them. */
+export function sortRowKeys(keys: RowKey[]): RowKey[] {
+  if (keys.length > INSERTION_SORT_MAX) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i] as RowKey
+    let j = i - 1
+    while (j >= 0 && (keys[j] as RowKey) > k) {
+      keys[j + 1] = keys[j] as RowKey
+      j--
+    }
+    keys[j + 1] = k
+  }
+  return keys
+}
+
+/** Sorts records in place by their row key, in code-unit order, and returns them. */
+export function sortByRowKey<T extends { readonly rowKey: RowKey }>(items: T[]): T[] {
+  if (items.length > INSERTION_SORT_MAX) return items.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+  for (let i = 1; i < items.length; i++) {
+    const item = items[i] as T
+    let j = i - 1
+    while (j >= 0 && (items[j] as T).rowKey > item.rowKey) {
+      items[j + 1] = items[j] as T
+      j--
+    }
+    items[j + 1] = item
+  }
+  return items
+}

@@ -1,5 +1,5 @@
 import { AcheronError } from '../errors.js'
-import { rowKeyOf, type RowKey } from '../schema/keys.js'
+import { rowKeyOf, sortByRowKey, sortRowKeys, type RowKey } from '../schema/keys.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from '../schema/catalog.js'
@@ -163,8 +163,7 @@ export class TxnState {
       if (w.row !== null) checkNotNull(w.table, w.row)
       writes.push({ rowKey, table: w.table.name.toLowerCase(), key: w.key, row: w.row })
     }
-    writes.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
-    return { accessed: [...this.touched].sort(), writes }
+    return { accessed: sortRowKeys([...this.touched]), writes: sortByRowKey(writes) }
   }
 
   /** This transaction's uncommitted rows of one table, as they stand now. */
@@ -179,7 +178,7 @@ export class TxnState {
 
   /** The footprint so far (also of a failed execution: its decision depended on these rows). */
   accessedSoFar(): RowKey[] {
-    return [...this.touched].sort()
+    return sortRowKeys([...this.touched])
   }
 }
 
