@@ -4,7 +4,6 @@ import { AcheronError, invariant, type CommitPosition, type ErrorCode } from '..
 import { LogAppendError, type BatchLog, type LogEntry } from '../log/batch-log.js'
 import { Catalog, type RuntimeKind } from '../schema/catalog.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
-import type { RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
@@ -119,9 +118,7 @@ const INFLIGHT_MAX = 2
 
 /** A data batch started and not yet released. */
 interface InFlight {
-  /** The rows it wrote, once it has executed (empty if it failed). */
-  readonly writes: Promise<ReadonlySet<RowKey>>
-  /** The same writes with their images (empty if it failed). */
+  /** Its writes with their images, once it has executed (empty if it failed). */
   readonly images: Promise<readonly RowWrite[]>
   /** Its phase 1 is done (the next batch may start). */
   readonly phase1: Promise<void>
@@ -723,11 +720,6 @@ export class Engine {
     const started = performance.now()
     const ahead = [...this.inflight]
     const before = ahead.length === 0 ? null : {
-      writes: Promise.all(ahead.map((f) => f.writes)).then((sets) => {
-        const all = new Set<RowKey>()
-        for (const set of sets) for (const rk of set) all.add(rk)
-        return all
-      }),
       images: Promise.all(ahead.map((f) => f.images)),
       released: (ahead[ahead.length - 1] as InFlight).released,
     }
@@ -756,7 +748,6 @@ export class Engine {
     // Releases happen one at a time, in batch order.
     const released = this.releaseTail.then(() => executed).then((e) => this.release(e))
     const f: InFlight = {
-      writes: executed.then((e) => new Set(e.writes.map((w) => w.rowKey))),
       images: executed.then((e) => e.writes),
       phase1: context.phase1,
       released: released.finally(() => {

@@ -28,11 +28,12 @@ export interface EngineExecutor extends BatchExecutor {
   runOnSnapshotOf(batch: EncodedBatch | null, txns: readonly SequencedTxn[]): Promise<Execution[]>
   runWalksOf(batch: EncodedBatch | null, tasks: readonly WalkTask[]): Promise<WalkResult[]>
   /**
-   * Walks on the released state with `ahead` laid over it: the writes of batches that executed but are
-   * not released yet, in batch order. Only an executor whose state lives on the coordinator's thread has
-   * it (the inline one): workers would need those images shipped, and wait for the release instead.
+   * Walks on the released state with `ahead` laid over it: the last image of each row written by the
+   * batches that executed but are not released yet. Only an executor whose state lives on the
+   * coordinator's thread has it (the inline one): workers would need those images shipped, and wait for
+   * the release instead.
    */
-  runWalksAhead?(tasks: readonly WalkTask[], ahead: readonly (readonly RowWrite[])[]): Promise<WalkResult[]>
+  runWalksAhead?(tasks: readonly WalkTask[], ahead: ReadonlyMap<RowKey, Row | null>): Promise<WalkResult[]>
   /**
    * Whether the wall-clock bound on one transaction (TXN_WALL_MS_MAX) is enforced. Off while the log is
    * replayed at open: a batch that was acknowledged must be executed again however long it takes, since
@@ -78,10 +79,8 @@ export class InlineExecutor implements EngineExecutor {
     return this.runWalks(tasks)
   }
 
-  async runWalksAhead(tasks: readonly WalkTask[], ahead: readonly (readonly RowWrite[])[]): Promise<WalkResult[]> {
-    const images = new Map<RowKey, Row | null>()
-    for (const writes of ahead) for (const w of writes) images.set(w.rowKey, w.row)
-    return this.host.runWalks(tasks, images)
+  async runWalksAhead(tasks: readonly WalkTask[], ahead: ReadonlyMap<RowKey, Row | null>): Promise<WalkResult[]> {
+    return this.host.runWalks(tasks, ahead)
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
+import type { Row } from '../values.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { BatchExecutor } from './protocols/protocol.js'
@@ -8,8 +9,6 @@ import type { WalkResult, WalkTask } from './walk.js'
 
 /** What a batch's executor must wait for: the batches before it that were not yet released when it started. */
 export interface Unreleased {
-  /** The rows they wrote, once they have executed. */
-  readonly writes: Promise<ReadonlySet<RowKey>>
   /** Their row writes, batch by batch in order, once they have executed (empty for one that failed). */
   readonly images: Promise<readonly (readonly RowWrite[])[]>
   /** Settles once the last of them is released (or failed): their writes are in every executor then. */
@@ -50,6 +49,9 @@ export class PipelinedExecutor {
     let markPhase1!: () => void
     const phase1 = new Promise<void>((resolve) => { markPhase1 = resolve })
     let readAhead = false
+    // Made from `before.images` once per batch, when first needed (a walk runs again after a lock miss).
+    let written: Promise<ReadonlySet<RowKey>> | undefined
+    let imagesAhead: Promise<ReadonlyMap<RowKey, Row | null>> | undefined
     return {
       phase1,
       readAhead: () => readAhead,
@@ -61,7 +63,8 @@ export class PipelinedExecutor {
           markPhase1()
         }
         if (before === null) return first
-        const pending = await before.writes
+        written ??= before.images.then(rowKeysWritten)
+        const pending = await written
         if (pending.size === 0) return first
         first.forEach((e, i) => {
           if (e.accessed.some((rk) => pending.has(rk))) {
@@ -79,10 +82,24 @@ export class PipelinedExecutor {
           await before.released
           return this.inner.runWalksOf(batch, tasks)
         }
-        const images = await before.images
-        if (images.some((w) => w.length > 0)) readAhead = true
-        return this.inner.runWalksAhead(tasks, this.aheadWithoutImages ? [] : images)
+        imagesAhead ??= before.images.then(lastImages)
+        const images = await imagesAhead
+        if (images.size > 0) readAhead = true
+        return this.inner.runWalksAhead(tasks, this.aheadWithoutImages ? new Map() : images)
       },
     }
   }
+}
+
+function rowKeysWritten(batches: readonly (readonly RowWrite[])[]): ReadonlySet<RowKey> {
+  const keys = new Set<RowKey>()
+  for (const writes of batches) for (const w of writes) keys.add(w.rowKey)
+  return keys
+}
+
+/** The last image of every row the batches wrote (they are in batch order). */
+function lastImages(batches: readonly (readonly RowWrite[])[]): ReadonlyMap<RowKey, Row | null> {
+  const images = new Map<RowKey, Row | null>()
+  for (const writes of batches) for (const w of writes) images.set(w.rowKey, w.row)
+  return images
 }
