@@ -487,6 +487,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.appendTimeoutMs !== undefined ? { appendTimeoutMs: n.appendTimeoutMs } : {}),
       ...(n.follow === true ? { follower: true } : {}),
       ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
+      ...(options.faults?.followerAdoptsNewest === true ? { adoptNewest: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
   } else {

@@ -45,14 +45,20 @@ export interface BatchLog {
    */
   checkpointed(batch: number): Promise<void>
   close(): Promise<void>
-  /** The engine released `batch` (durable, executed, replied): a replicated log tells its followers. */
-  released?(batch: number): void
+  /**
+   * The engine released `batch` (durable, executed, replied): a replicated log tells its followers.
+   * `executions` gives the batch's final executions as bytes (execution-codec.ts), which the log may
+   * hand its followers so that they need not execute the batch again.
+   */
+  released?(batch: number, executions?: () => Uint8Array): void
   /**
    * A follower's log: calls `apply` with each batch entry the writer has released, in order, from the
-   * start of the log (voided batches left out); a follower's `entries()` is empty. Resolves when the
-   * log closes; rejects if it cannot go on (the stream is damaged, `apply` failed).
+   * start of the log (voided batches left out); a follower's `entries()` is empty. `executions`: the
+   * writer's final executions of that batch when they reached this follower (else it executes the
+   * batch itself, with the same result). Resolves when the log closes; rejects if it cannot go on (the
+   * stream is damaged, `apply` failed).
    */
-  follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>) => Promise<void>): Promise<void>
+  follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined) => Promise<void>): Promise<void>
   /** A follower turns writer: `follow` applies the rest of the log, released or not, and returns. */
   takeOver?(): Promise<void>
 }

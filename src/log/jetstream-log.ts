@@ -51,6 +51,11 @@ export interface JetStreamLogOptions {
   /** A deliberate bug for tests (EngineFaults.followerAppliesVoided): voided batches are applied too. */
   readonly applyVoided?: boolean
   /**
+   * A deliberate bug for tests (EngineFaults.followerAdoptsNewest): a follower hands over the newest
+   * executions it holds, whatever batch they are of.
+   */
+  readonly adoptNewest?: boolean
+  /**
    * Research and crash tests: `log-write` dies once a message reached the server but before its
    * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
    */
@@ -63,6 +68,12 @@ export const LOG_APPEND_TIMEOUT_MS = 30_000
 export const LOG_OPEN_TIMEOUT_MS = 30_000
 /** The writer repeats its last release this often (followers that missed one, or started since). */
 export const RELEASE_ANNOUNCE_MS = 250
+/** A follower says it is there this often; the writer publishes executions while it heard one lately. */
+export const FOLLOWER_HEARTBEAT_MS = 1_000
+/** How long after the last follower heartbeat the writer still publishes executions. */
+const FOLLOWER_HEARD_MS = 3 * FOLLOWER_HEARTBEAT_MS
+/** Batches of executions a follower keeps ahead of what it applied (more: the oldest are dropped). */
+export const ADOPTABLE_BATCHES_MAX = 64
 /** A follower that has read everything asks again this often, or at the next release it hears of. */
 const FOLLOW_POLL_MS = 100
 /** Pause between tries of a JetStream request that failed for a NATS reason (no leader yet, a timeout). */
@@ -77,6 +88,7 @@ const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 const H_WRITER = 'Acheron-Writer'
 const H_PART = 'Acheron-Part'
+const H_BATCH = 'Acheron-Batch'
 
 /** JetStream's error codes this log tells apart (nats-server's errors.json). */
 const JS_WRONG_LAST_SEQUENCE = 10071
@@ -108,7 +120,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean },
+    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -146,13 +158,16 @@ export class JetStreamBatchLog implements BatchLog {
         }
       }
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024
-      return new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
+      const log = new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
         crash: options.crash ?? NO_CRASH_POINTS,
         follower: options.follower === true,
         applyVoided: options.applyVoided === true,
+        adoptNewest: options.adoptNewest === true,
       }, read)
+      log.listenForFollowers()
+      return log
     } catch (err) {
       await nc.close().catch(() => {})
       throw err
@@ -273,6 +288,25 @@ export class JetStreamBatchLog implements BatchLog {
     return `acheron.released.${this.stream}`
   }
 
+  /** The writer's final executions of each batch it releases, while followers listen (plain NATS). */
+  private get executionsSubject(): string {
+    return `acheron.executions.${this.stream}`
+  }
+
+  /** Followers' heartbeats: the writer publishes executions only while someone follows. */
+  private get followingSubject(): string {
+    return `acheron.following.${this.stream}`
+  }
+
+  /** When (performance.now()) the writer last heard a follower; -Infinity: never. */
+  private followerHeardAt = Number.NEGATIVE_INFINITY
+  private followingSub: { unsubscribe(): void } | null = null
+
+  /** A writer listens for followers (a follower too: it may take over). */
+  private listenForFollowers(): void {
+    this.followingSub = this.nc.subscribe(this.followingSubject, { callback: () => { this.followerHeardAt = performance.now() } })
+  }
+
   private announcer: NodeJS.Timeout | null = null
   private lastRelease: Uint8Array | null = null
 
@@ -282,8 +316,18 @@ export class JetStreamBatchLog implements BatchLog {
    * the failure is reported, and releases come in batch order). Plain NATS, not the stream: a follower
    * that misses one hears the next, or the repeat every RELEASE_ANNOUNCE_MS.
    */
-  released(batch: number): void {
+  released(batch: number, executions?: () => Uint8Array): void {
     if (this.follower || this.closed) return
+    // Before the announcement, on the same connection: a follower has them when it hears of the release.
+    // Only while followers listen, and only what fits one message (else they execute the batch themselves).
+    if (executions !== undefined && performance.now() - this.followerHeardAt < FOLLOWER_HEARD_MS) {
+      const bytes = executions()
+      if (bytes.length <= this.chunkBytes) {
+        const h = natsHeaders()
+        h.set(H_BATCH, String(batch))
+        this.nc.publish(this.executionsSubject, bytes, { headers: h })
+      }
+    }
     this.lastRelease = new TextEncoder().encode(JSON.stringify({ batch, seq: this.storedSeq }))
     this.nc.publish(this.releasedSubject, this.lastRelease)
     if (this.announcer === null) {
@@ -292,10 +336,29 @@ export class JetStreamBatchLog implements BatchLog {
     }
   }
 
-  async follow(apply: (entry: Extract<LogEntry, { kind: 'batch' }>) => Promise<void>): Promise<void> {
+  async follow(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined) => Promise<void>): Promise<void> {
     let releasedBatch = 0
     let releasedSeq = 0
     let wake: (() => void) | null = null
+    // The writer's executions by batch, until applied (bounded: the oldest go first).
+    const adoptable = new Map<number, Uint8Array>()
+    const executionsSub = this.nc.subscribe(this.executionsSubject, {
+      callback: (_err, msg) => {
+        const batch = Number(msg.headers?.get(H_BATCH))
+        if (!Number.isSafeInteger(batch)) return
+        adoptable.set(batch, msg.data)
+        if (adoptable.size > ADOPTABLE_BATCHES_MAX) adoptable.delete(Math.min(...adoptable.keys()))
+      },
+    })
+    const heartbeat = (): void => { if (!this.nc.isClosed()) this.nc.publish(this.followingSubject) }
+    heartbeat()
+    const heartbeats = setInterval(heartbeat, FOLLOWER_HEARTBEAT_MS)
+    heartbeats.unref()
+    const applyEntry = async (e: Extract<LogEntry, { kind: 'batch' }>): Promise<void> => {
+      const executions = this.o.adoptNewest ? newest(adoptable) : adoptable.get(e.batch)
+      for (const b of [...adoptable.keys()]) if (b <= e.batch) adoptable.delete(b)
+      await apply(e, executions)
+    }
     const sub = this.nc.subscribe(this.releasedSubject, {
       callback: (_err, msg) => {
         try {
@@ -342,7 +405,7 @@ export class JetStreamBatchLog implements BatchLog {
         if (m === null && this.takingOver !== null && next - 1 >= (await this.streamState()).last_seq) {
           // Taking over, and the whole stream is read: what the old writer logged and did not void
           // commits (its clients had no reply: outcome unknown, as after a single node's crash).
-          for (const e of pending.splice(0)) if (!voided.has(e.batch)) await apply(e)
+          for (const e of pending.splice(0)) if (!voided.has(e.batch)) await applyEntry(e)
           this.storedSeq = next - 1
           this.nextSeq = next - 1
           this.lastBatch = Math.max(this.lastBatch, lastBatchSeen)
@@ -353,7 +416,7 @@ export class JetStreamBatchLog implements BatchLog {
         // Apply what the writer released, once the stream is read as far as it was stored at that release.
         while (pending.length > 0 && (pending[0] as { batch: number }).batch <= releasedBatch && next - 1 >= releasedSeq) {
           const e = pending.shift() as Extract<LogEntry, { kind: 'batch' }>
-          if (!voided.has(e.batch) || this.o.applyVoided) await apply(e)
+          if (!voided.has(e.batch) || this.o.applyVoided) await applyEntry(e)
         }
         if (m === null && this.takingOver === null) {
           await new Promise<void>((resolve) => {
@@ -366,6 +429,8 @@ export class JetStreamBatchLog implements BatchLog {
         this.stopFollowingWait = null
       }
     } finally {
+      clearInterval(heartbeats)
+      executionsSub.unsubscribe()
       sub.unsubscribe()
     }
   }
@@ -408,6 +473,7 @@ export class JetStreamBatchLog implements BatchLog {
   async close(): Promise<void> {
     if (this.closed) return
     if (this.announcer !== null) clearInterval(this.announcer)
+    this.followingSub?.unsubscribe()
     await this.tail
     this.closed = true
     this.stopFollowing?.()
@@ -499,4 +565,9 @@ function jsErrorCode(err: unknown): number | null {
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
+}
+
+/** The executions received last (EngineFaults.followerAdoptsNewest). */
+function newest(adoptable: ReadonlyMap<number, Uint8Array>): Uint8Array | undefined {
+  return adoptable.size === 0 ? undefined : adoptable.get(Math.max(...adoptable.keys()))
 }

@@ -8,9 +8,11 @@ import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import { checkWellFormedText, type Row } from '../values.js'
+import { adoptedExecutions } from './adopted.js'
 import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
+import { executionsToBytes } from './execution-codec.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
@@ -21,7 +23,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
+  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
@@ -83,6 +85,9 @@ export interface EngineStats {
   staleExecutions: number
   /** Batches whose walks ran before the batches ahead of them were released, on those batches' writes (no workers). */
   walksAhead: number
+  /** A follower's batches (and their transactions) applied from the writer's executions instead of executed again. */
+  adoptedBatches: number
+  adoptedTxns: number
   lastBatchTxns: number
   /** Milliseconds spent executing batches (protocol + workers) and waiting for the log after execution. */
   executeMs: number
@@ -236,7 +241,7 @@ export class Engine {
   private readonly refusedLog: RateLimitedLog
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
-    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0,
+    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0, adoptedBatches: 0, adoptedTxns: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
     replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
@@ -366,7 +371,7 @@ export class Engine {
    * Executes one logged batch through the live path (minus the append) unless it was voided; answers
    * the transaction id after it.
    */
-  private async replayBatch(e: Extract<LogEntry, { kind: 'batch' }>, voided: boolean): Promise<number> {
+  private async replayBatch(e: Extract<LogEntry, { kind: 'batch' }>, voided: boolean, executions?: Uint8Array): Promise<number> {
     const decoded = decodeBatch(e.body)
     const nextTxnId = decoded.firstTxnId + decoded.inputs.length
     if (voided || decoded.inputs.length === 0) return nextTxnId
@@ -379,7 +384,7 @@ export class Engine {
     const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
     shared.set(e.body)
     const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
-    await this.process(e.batch, batch, Promise.resolve(), true, encoded)
+    await this.process(e.batch, batch, Promise.resolve(), true, encoded, executions)
     return nextTxnId
   }
 
@@ -391,11 +396,11 @@ export class Engine {
     const follow = this.opts.batchLog.follow
     if (follow === undefined) throw new Error('this batch log has no writer to follow')
     this.executor.inner.enforceWallClock(false)
-    await follow.call(this.opts.batchLog, async (e) => {
+    await follow.call(this.opts.batchLog, async (e, executions) => {
       // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
       // voided (the log leaves those out), as they skip it at recovery.
       if (e.batch <= this.lastReleased || this.stopped !== null) return
-      this.followNextTxnId = await this.replayBatch(e, false)
+      this.followNextTxnId = await this.replayBatch(e, false, executions)
       await this.drain()
     })
   }
@@ -658,10 +663,10 @@ export class Engine {
    * next batch may then start while this one walks its fallback and waits for its release. A batch that
    * runs alone waits until every batch before it is released, then runs and is released.
    */
-  private async process(number: number, batch: Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch): Promise<void> {
+  private async process(number: number, batch: Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch, executions?: Uint8Array): Promise<void> {
     const first = batch[0] as Sequenced
     if (!isExclusive(first.input)) {
-      const f = this.startDataBatch(number, batch, durable, replayed, encoded)
+      const f = this.startDataBatch(number, batch, durable, replayed, encoded, executions)
       await Promise.race([f.phase1, f.released])
       while (this.inflight.length >= INFLIGHT_MAX) await (this.inflight[0] as InFlight).released
       return
@@ -715,8 +720,10 @@ export class Engine {
    * their release); its release follows theirs, in order. If one of them fails instead, nothing of it is
    * ever visible, and every execution of this batch read the right state.
    */
-  private startDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch): InFlight {
+  private startDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch, executions?: Uint8Array): InFlight {
     const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
+    // A follower given the writer's executions of this batch adopts them instead of executing it.
+    const adopted = executions === undefined ? null : adoptedExecutions(txns, executions, this.opts.faults?.followerAdoptsNewest === true)
     const started = performance.now()
     const ahead = [...this.inflight]
     const before = ahead.length === 0 ? null : {
@@ -725,10 +732,16 @@ export class Engine {
     }
     const context = this.executor.forBatch(encoded, before)
     let execution: Promise<BatchRun>
-    try {
-      execution = this.opts.protocol.runBatch(txns, context)
-    } catch (err) {
-      execution = Promise.reject(err)
+    if (adopted !== null) {
+      this.stats.adoptedBatches++
+      this.stats.adoptedTxns += adopted.length
+      execution = Promise.resolve({ executions: adopted, fallbackTxns: 0, walkRounds: 0, lockMisses: 0 })
+    } else {
+      try {
+        execution = this.opts.protocol.runBatch(txns, context)
+      } catch (err) {
+        execution = Promise.reject(err)
+      }
     }
     const executed = execution.then((run): Executed => {
       invariant(run.executions.length === txns.length, 'one final execution per transaction')
@@ -744,7 +757,8 @@ export class Engine {
       const readAhead = context.readAhead()
       if (readAhead) this.stats.walksAhead++
       return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed, ...(readAhead ? { readAheadOf: ahead } : {}) }
-    }, (err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
+    }).catch((err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
+    // (A broken invariant above fails the batch whole, like a failed execution: `executed` never rejects.)
     // Releases happen one at a time, in batch order.
     const released = this.releaseTail.then(() => executed).then((e) => this.release(e))
     const f: InFlight = {
@@ -874,7 +888,7 @@ export class Engine {
       this.stats.lockMisses += e.run.lockMisses
     }
     this.stats.staleExecutions = this.executor.staleExecutions
-    this.released(e.number, e.batch, e.outcomes, e.replayed)
+    this.released(e.number, e.batch, e.outcomes, e.replayed, e.run?.executions)
     const lazy = this.lazyEntries.get(e.number)
     if (lazy !== undefined) {
       this.lazyEntries.delete(e.number)
@@ -883,7 +897,8 @@ export class Engine {
     return true
   }
 
-  private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean): void {
+  /** `executions`: a data batch's final executions, which a replicated log may send its followers. */
+  private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean, executions?: readonly Execution[]): void {
     if (this.stats.failedBatches > 0) this.refusedLog.reset()
     this.lastReleased = number
     this.lastReleasedTxns = batch.length
@@ -893,7 +908,7 @@ export class Engine {
     this.stats.batchedTxns += batch.length
     this.stats.lastBatchTxns = batch.length
     this.countOutcomes(outcomes)
-    if (!replayed) this.opts.batchLog.released?.(number)
+    if (!replayed) this.opts.batchLog.released?.(number, executions === undefined ? undefined : () => executionsToBytes(executions))
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }

@@ -1,6 +1,7 @@
 import type { RowKey } from '../schema/keys.js'
 import type { Row, SqlValue } from '../values.js'
 import type { RowWrite } from '../schema/rows.js'
+import { deserialize, serialize } from 'node:v8'
 import { ByteWriter } from '../codec/bytes.js'
 import { EncodedRowWrite, writeRecord } from '../codec/row-writes.js'
 import type { Execution, SequencedTxn, TxnFailure, TxnResult } from './types.js'
@@ -118,6 +119,18 @@ export function decodeExecutions(w: ExecutionsWire): Execution[] {
     out[i] = e
   }
   return out
+}
+
+/**
+ * A batch's final executions as bytes, for another process to adopt instead of executing the batch
+ * again (a follower of the writer: src/log/jetstream-log.ts). Nodes of one cluster trust each other.
+ */
+export function executionsToBytes(execs: readonly Execution[]): Uint8Array {
+  return serialize(encodeExecutions(execs))
+}
+
+export function executionsFromBytes(bytes: Uint8Array): Execution[] {
+  return decodeExecutions(deserialize(bytes) as ExecutionsWire)
 }
 
 /**

@@ -33,6 +33,11 @@ export interface EngineFaults {
    */
   readonly followerAppliesVoided?: boolean
   /**
+   * A follower adopts the newest executions the writer sent it, without checking that they are those of
+   * the batch it applies (src/txn/adopted.ts): it releases another batch's results as this one's.
+   */
+  readonly followerAdoptsNewest?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.

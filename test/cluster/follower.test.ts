@@ -52,9 +52,15 @@ natsTest('followers started before and after the traffic reach the writer\'s dig
 
       await caughtUp(early, batch)
       assert.is(await early.digest(), digest, 'the follower that watched it happen')
+      // It applied the writer's executions of the batches released after it said it follows (the first
+      // ones may have gone out before the writer heard it), instead of executing them again.
+      assert.ok(early.stats.adoptedBatches >= 1, `the follower adopted executions (${early.stats.adoptedBatches} batches)`)
+      assert.ok(early.stats.adoptedTxns >= early.stats.adoptedBatches)
       const late = await openOn(2, { natsLog: { ...natsLog, follow: true } })
       await caughtUp(late, batch)
       assert.is(await late.digest(), digest, 'the follower that started after')
+      // Nobody kept the executions of the batches released before it started: it executed them.
+      assert.ok(late.stats.replayedBatches > late.stats.adoptedBatches, `the late follower executed old batches (${late.stats.replayedBatches} applied, ${late.stats.adoptedBatches} adopted)`)
 
       // More traffic reaches both as it is released.
       await writer.call('account.transfer', 'a3', 'a4', 1)
@@ -87,6 +93,30 @@ natsTest('the check catches a follower that applies a voided batch (EngineFaults
       assert.instance(err, Error, 'the broken follower must not reach the writer')
       const refused = await broken.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
       assert.match(refused?.message ?? '', /engine stopped: replaying batch \d+ from the log failed/)
+    } finally {
+      await broken.close().catch(() => {})
+      await writer.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
+natsTest('the check catches a follower that adopts executions of another batch (EngineFaults.followerAdoptsNewest): it never reaches the writer', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'ADOPT_FAULT' }
+    // Small batches, many released in a row: the follower applies one while the next ones' executions are in.
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, batchTxnsMax: 4 })
+    const broken = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, faults: { followerAdoptsNewest: true } })
+    try {
+      await writer.insert('account', Array.from({ length: 20 }, (_, i) => [`a${i}`, 1000]))
+      await new Promise((r) => setTimeout(r, 300)) // the writer hears the follower's first heartbeat
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(Array.from({ length: 200 }, (_, i) => writer.call('account.transfer', `a${i % 20}`, `a${(i * 3 + 1) % 20}`, 1)))
+      }
+      const err = await caughtUp(broken, writer.lastCommittedBatch, 5000).then(() => null, (e: Error) => e)
+      const same = err === null && await broken.digest() === await writer.digest()
+      assert.not.ok(same, 'the broken follower must not reach the writer\'s state')
     } finally {
       await broken.close().catch(() => {})
       await writer.close()
