@@ -55,10 +55,12 @@ export interface BatchLog {
    * A follower's log: calls `apply` with each batch entry the writer has released, in order, from the
    * start of the log (voided batches left out); a follower's `entries()` is empty. `executions`: the
    * writer's final executions of that batch when they reached this follower (else it executes the
-   * batch itself, with the same result). Resolves when the log closes; rejects if it cannot go on (the
-   * stream is damaged, `apply` failed).
+   * batch itself, with the same result). `purged`: given with the first entry when the log no longer
+   * starts at its beginning, saying where it starts: whoever holds no batch just before that entry
+   * cannot follow. Resolves when the log closes; rejects if it cannot go on (the stream is damaged,
+   * `apply` failed).
    */
-  follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined) => Promise<void>): Promise<void>
+  follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined, purged: string | null) => Promise<void>): Promise<void>
   /** A follower turns writer: `follow` applies the rest of the log, released or not, and returns. */
   takeOver?(): Promise<void>
 }

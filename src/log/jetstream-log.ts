@@ -27,6 +27,7 @@ import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy,
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
+import { StreamReader } from './stream-reader.js'
 
 export interface JetStreamLogOptions {
   /** NATS server URLs (nats://host:port), any of the cluster's. */
@@ -78,8 +79,6 @@ export const ADOPTABLE_BATCHES_MAX = 64
 const FOLLOW_POLL_MS = 100
 /** Pause between tries of a JetStream request that failed for a NATS reason (no leader yet, a timeout). */
 const NATS_RETRY_MS = 250
-/** JetStream's answer to a message that is not (or no longer) in the stream. */
-const JS_NO_MESSAGE = 10037
 /** One publish's wait for its acknowledgement; it is resent after (same message id) until LOG_APPEND_TIMEOUT_MS. */
 const PUBLISH_ACK_MS = 2_000
 /** Bytes a message leaves for its headers below the server's max_payload. */
@@ -336,10 +335,16 @@ export class JetStreamBatchLog implements BatchLog {
     }
   }
 
-  async follow(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined) => Promise<void>): Promise<void> {
+  async follow(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined, purged: string | null) => Promise<void>): Promise<void> {
     let releasedBatch = 0
     let releasedSeq = 0
     let wake: (() => void) | null = null
+    // Something came (a message, a release) while the loop was busy: it looks again before it waits.
+    let signalled = false
+    const signal = (): void => {
+      signalled = true
+      wake?.()
+    }
     // The writer's executions by batch, until applied (bounded: the oldest go first).
     const adoptable = new Map<number, Uint8Array>()
     const executionsSub = this.nc.subscribe(this.executionsSubject, {
@@ -354,10 +359,14 @@ export class JetStreamBatchLog implements BatchLog {
     heartbeat()
     const heartbeats = setInterval(heartbeat, FOLLOWER_HEARTBEAT_MS)
     heartbeats.unref()
+    // Set below when the stream's first messages were purged (behind the writer's checkpoints).
+    let purged: string | null = null
     const applyEntry = async (e: Extract<LogEntry, { kind: 'batch' }>): Promise<void> => {
       const executions = this.o.adoptNewest ? newest(adoptable) : adoptable.get(e.batch)
       for (const b of [...adoptable.keys()]) if (b <= e.batch) adoptable.delete(b)
-      await apply(e, executions)
+      const first = purged
+      purged = null
+      await apply(e, executions, first)
     }
     const sub = this.nc.subscribe(this.releasedSubject, {
       callback: (_err, msg) => {
@@ -366,7 +375,7 @@ export class JetStreamBatchLog implements BatchLog {
           if (typeof r.batch === 'number' && typeof r.seq === 'number' && r.batch >= releasedBatch) {
             releasedBatch = r.batch
             releasedSeq = Math.max(releasedSeq, r.seq)
-            wake?.()
+            signal()
           }
         } catch {
           // Not an announcement of ours: ignored.
@@ -379,19 +388,15 @@ export class JetStreamBatchLog implements BatchLog {
     const voided = new Set<number>()
     let lastBatchSeen = 0
     let next = (await this.streamState()).first_seq || 1
+    if (next > 1) purged = `the stream ${this.stream}, which starts at message ${next} (the messages before were purged behind the writer's checkpoints; it keeps ${this.o.batchesKept} batches behind them)`
+    const reader = new StreamReader(this.js, this.stream, next, signal)
     try {
       while (!this.closed) {
-        let m: Awaited<ReturnType<JetStreamManager['streams']['getMessage']>> | null = null
-        try {
-          m = await this.jsm.streams.getMessage(this.stream, { seq: next })
-        } catch (err) {
-          if (this.closed) break
-          if (jsErrorCode(err) !== JS_NO_MESSAGE && !(err instanceof NatsError)) throw err
-          const first = jsErrorCode(err) === JS_NO_MESSAGE ? (await this.streamState()).first_seq : 0
-          if (first > next) throw new Error(`this follower fell behind the stream ${this.stream}: message ${next} was purged (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`)
-        }
+        const m = reader.take() ?? null
+        if (m !== null && m.seq < next) continue
+        if (m !== null && m.seq > next) throw new Error(`this follower fell behind the stream ${this.stream}: message ${next} was purged (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`)
         if (m !== null) {
-          const done = assembler.push(next, m.header?.get(H_PART) ?? '', m.data)
+          const done = assembler.push(next, m.headers?.get(H_PART) ?? '', m.data)
           next++
           if (done !== null) {
             lastBatchSeen = Math.max(lastBatchSeen, done.entry.batch)
@@ -418,7 +423,8 @@ export class JetStreamBatchLog implements BatchLog {
           const e = pending.shift() as Extract<LogEntry, { kind: 'batch' }>
           if (!voided.has(e.batch) || this.o.applyVoided) await applyEntry(e)
         }
-        if (m === null && this.takingOver === null) {
+        // Nothing new: wait for a message, a release, or the poll (taking over: for the rest of the stream).
+        if (m === null && !signalled) {
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, FOLLOW_POLL_MS)
             wake = () => { clearTimeout(t); resolve() }
@@ -426,9 +432,11 @@ export class JetStreamBatchLog implements BatchLog {
           })
         }
         wake = null
+        signalled = false
         this.stopFollowingWait = null
       }
     } finally {
+      await reader.stop()
       clearInterval(heartbeats)
       executionsSub.unsubscribe()
       sub.unsubscribe()

@@ -101,6 +101,29 @@ natsTest('the check catches a follower that applies a voided batch (EngineFaults
   })
 })
 
+natsTest('a new follower refuses a stream whose first batches were purged: it cannot rebuild the state before them', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'PURGED', batchesKept: 2 }
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+    let late: EmbeddedDatabase | null = null
+    try {
+      await writer.insert('account', [['a', 100], ['b', 0]])
+      for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await writer.checkpoint() // purges the stream's messages up to 2 batches behind the checkpoint
+      late = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME } })
+      const err = await caughtUp(late, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
+      assert.instance(err, Error, 'it must not reach the writer\'s batch number with a state that lacks the purged batches')
+      const refused = await late.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+      assert.match(refused?.message ?? '', /engine stopped: this follower cannot rebuild its state from the stream PURGED/)
+    } finally {
+      await late?.close().catch(() => {})
+      await writer.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
 natsTest('the check catches a follower that adopts executions of another batch (EngineFaults.followerAdoptsNewest): it never reaches the writer', async () => {
   await withNats(1, async (nats) => {
     const dirs = [tempDir(), tempDir()]
