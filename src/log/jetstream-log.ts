@@ -75,7 +75,7 @@ export const FOLLOWER_HEARTBEAT_MS = 1_000
 const FOLLOWER_HEARD_MS = 3 * FOLLOWER_HEARTBEAT_MS
 /** Batches of executions a follower keeps ahead of what it applied (more: the oldest are dropped). */
 export const ADOPTABLE_BATCHES_MAX = 64
-/** A follower that has read everything asks again this often, or at the next release it hears of. */
+/** A follower with nothing to do looks again this often, or at the next message or release it hears of. */
 const FOLLOW_POLL_MS = 100
 /** Pause between tries of a JetStream request that failed for a NATS reason (no leader yet, a timeout). */
 const NATS_RETRY_MS = 250
