@@ -6,6 +6,7 @@
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import type { BatchLog, LogEntry } from '../../src/log/batch-log.js'
 import { openBank } from '../support/bank.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { natsTest, withNats } from '../support/nats.js'
@@ -124,26 +125,65 @@ natsTest('a new follower refuses a stream whose first batches were purged: it ca
   })
 })
 
-natsTest('the check catches a follower that adopts executions of another batch (EngineFaults.followerAdoptsNewest): it never reaches the writer', async () => {
+/**
+ * A follower's log whose applies wait until `open()`: the writer's executions of every batch released
+ * meanwhile reach the follower before it applies the first of them (a follower that lags, made certain).
+ */
+class HeldFollower implements BatchLog {
+  private open_: () => void = () => {}
+  private readonly gate = new Promise<void>((resolve) => { this.open_ = resolve })
+
+  constructor(private readonly inner: BatchLog) {}
+
+  open(): void {
+    this.open_()
+  }
+
+  get lastBatch(): number { return this.inner.lastBatch }
+  entries(): Iterable<LogEntry> { return this.inner.entries() }
+  append(entry: LogEntry): Promise<void> { return this.inner.append(entry) }
+  resume(): void { this.inner.resume() }
+  checkpointed(batch: number): Promise<void> { return this.inner.checkpointed(batch) }
+  close(): Promise<void> { return this.inner.close() }
+
+  follow(apply: Parameters<NonNullable<BatchLog['follow']>>[0]): Promise<void> {
+    return (this.inner.follow as NonNullable<BatchLog['follow']>).call(this.inner, async (e, executions, purged) => {
+      await this.gate
+      await apply(e, executions, purged)
+    })
+  }
+}
+
+natsTest('a lagging follower adopts only its batch\'s executions; the check catches one that adopts the newest (EngineFaults.followerAdoptsNewest)', async () => {
   await withNats(1, async (nats) => {
-    const dirs = [tempDir(), tempDir()]
-    const natsLog = { servers: nats.urls, stream: 'ADOPT_FAULT' }
-    // Small batches, many released in a row: the follower applies one while the next ones' executions are in.
-    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, batchTxnsMax: 4 })
-    const broken = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, faults: { followerAdoptsNewest: true } })
-    try {
-      await writer.insert('account', Array.from({ length: 20 }, (_, i) => [`a${i}`, 1000]))
-      await new Promise((r) => setTimeout(r, 300)) // the writer hears the follower's first heartbeat
-      for (let round = 0; round < 3; round++) {
-        await Promise.all(Array.from({ length: 200 }, (_, i) => writer.call('account.transfer', `a${i % 20}`, `a${(i * 3 + 1) % 20}`, 1)))
+    for (const broken of [false, true]) {
+      const dirs = [tempDir(), tempDir()]
+      const natsLog = { servers: nats.urls, stream: broken ? 'ADOPT_FAULT' : 'ADOPT_LAG' }
+      const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, batchTxnsMax: 4 })
+      let held: HeldFollower | null = null
+      const follower = await open({
+        dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME },
+        wrapBatchLog: (inner) => (held = new HeldFollower(inner)),
+        ...(broken ? { faults: { followerAdoptsNewest: true } } : {}),
+      })
+      try {
+        await writer.insert('account', Array.from({ length: 20 }, (_, i) => [`a${i}`, 1000]))
+        await new Promise((r) => setTimeout(r, 300)) // the writer hears the follower's first heartbeat
+        // Small batches, several released while the follower waits: it holds the executions of each.
+        await Promise.all(Array.from({ length: 40 }, (_, i) => writer.call('account.transfer', `a${i % 20}`, `a${(i * 3 + 1) % 20}`, 1)))
+        ;(held as HeldFollower | null)?.open()
+        const err = await caughtUp(follower, writer.lastCommittedBatch, 5000).then(() => null, (e: Error) => e)
+        const same = err === null && await follower.digest() === await writer.digest()
+        if (broken) assert.not.ok(same, 'the broken follower must not reach the writer\'s state')
+        else {
+          assert.ok(same, `the follower reaches the writer's state (${err?.message ?? ''})`)
+          assert.ok(follower.stats.adoptedBatches >= 5, `it adopted the batches it held executions for (${follower.stats.adoptedBatches})`)
+        }
+      } finally {
+        await follower.close().catch(() => {})
+        await writer.close()
+        for (const d of dirs) d.cleanup()
       }
-      const err = await caughtUp(broken, writer.lastCommittedBatch, 5000).then(() => null, (e: Error) => e)
-      const same = err === null && await broken.digest() === await writer.digest()
-      assert.not.ok(same, 'the broken follower must not reach the writer\'s state')
-    } finally {
-      await broken.close().catch(() => {})
-      await writer.close()
-      for (const d of dirs) d.cleanup()
     }
   })
 })
