@@ -116,23 +116,34 @@ async function setUp(url: string, partitions: number): Promise<void> {
 
 type Reply = { ok: true; value: unknown; commit: CommitPosition } | { ok: false; code: string; message: string; commit: CommitPosition | null }
 
-async function send(db: RemoteDatabase, t: CallTxn): Promise<Reply | 'unknown'> {
+/**
+ * A reply, or `unknown` (no reply: the transaction may have committed), or `not-run`: an INTERNAL failure
+ * with no position, which left nothing visible (a cluster with no writer during a fail-over answers so). A
+ * client that wants it done sends it again; the scenario does not, so the recovered prefix ends before it.
+ */
+type Sent = Reply | 'unknown' | 'not-run'
+
+async function send(db: RemoteDatabase, t: CallTxn): Promise<Sent> {
   try {
     const r = await db.call(t.fn, t.key, encodeSteps(t.program))
     return { ok: true, value: r.value, commit: r.commit }
   } catch (err) {
     if (isOutcomeUnknown(err) || !(err instanceof AcheronError)) return 'unknown'
+    // docs/protocol.md: an INTERNAL with no commit and no outcomeUnknown left nothing visible.
+    if (err.code === 'INTERNAL' && err.commit === undefined) return 'not-run'
     return { ok: false, code: err.code, message: err.message, commit: err.commit ?? null }
   }
 }
+
+const isReply = (r: Sent): r is Reply => r !== 'unknown' && r !== 'not-run'
 
 /**
  * Sends `before` pipelined on one connection, the input's ALTER TABLE among it; `onReply` sees each
  * reply to a transaction of `before` as it arrives. The ALTER's own reply is not checked (it commits or
  * not; the state is the same either way), and the stream's replies are in `before`'s order.
  */
-function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Reply | 'unknown') => void): Promise<(Reply | 'unknown')[]> {
-  const replies: Promise<Reply | 'unknown'>[] = []
+function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent) => void): Promise<Sent[]> {
+  const replies: Promise<Sent>[] = []
   const alters: Promise<unknown>[] = []
   input.before.forEach((t, i) => {
     if (input.repartition?.at === i) alters.push(db.sql(`ALTER TABLE kv PARTITIONS ${input.repartition.partitions}`).catch(() => null))
@@ -161,9 +172,9 @@ function sameOutcome(got: Reply, want: ModelOutcome): boolean {
  * is the model's; the state after is the model after a prefix of the stream that holds every
  * acknowledged transaction, then the later ones.
  */
-function checkRecovered(input: CrashInput, before: readonly (Reply | 'unknown')[], after: readonly Reply[], state: readonly unknown[]): void {
+function checkRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[]): void {
   // Positions ascend in send order, across the restart.
-  const acked = [...before, ...after].filter((r): r is Reply => r !== 'unknown')
+  const acked = [...before, ...after].filter(isReply)
   for (let i = 1; i < acked.length; i++) {
     const p = acked[i - 1]?.commit
     const q = acked[i]?.commit
@@ -171,24 +182,28 @@ function checkRecovered(input: CrashInput, before: readonly (Reply | 'unknown')[
     expect(p.batch < q.batch || (p.batch === q.batch && p.seq < q.seq), () => `positions do not ascend in send order: ${stableText(p)} then ${stableText(q)}`)
   }
   // Some prefix of the stream, holding every acknowledged transaction, then the later ones.
-  const lastAcked = before.reduce((m, r, i) => (r === 'unknown' ? m : i), -1)
+  const lastAcked = before.reduce((m, r, i) => (isReply(r) ? i : m), -1)
+  // Nothing after a transaction that was refused unrun may have run before it: the prefix ends there.
+  const firstNotRun = before.indexOf('not-run')
+  expect(firstNotRun < 0 || lastAcked < firstNotRun, () => `stream txn #${lastAcked} was acknowledged after #${firstNotRun} was refused unrun`)
+  const longest = firstNotRun < 0 ? input.before.length : firstNotRun
   const model = new ReferenceModel(['kv'], () => Infinity)
   const expected: ModelOutcome[] = []
   for (let i = 0; i <= lastAcked; i++) expected.push(model.apply(input.before[i] as CallTxn))
   before.forEach((r, i) => {
-    if (r === 'unknown') return
+    if (!isReply(r)) return
     expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
   })
   const tried: string[] = []
-  for (let m = lastAcked + 1; m <= input.before.length; m++) {
+  for (let m = lastAcked + 1; m <= longest; m++) {
     const candidate = cloneModel(model)
     const afterOutcomes = input.after.map((t) => candidate.apply(t))
     if (stableText(modelRows(candidate)) === stableText(state) && afterOutcomes.every((o, i) => sameOutcome(after[i] as Reply, o))) return
     tried.push(String(m))
-    if (m < input.before.length) model.apply(input.before[m] as CallTxn)
+    if (m < longest) model.apply(input.before[m] as CallTxn)
   }
   throw new PropertyFailure(
-    `the recovered state is no prefix of the stream holding all ${before.filter((r) => r !== 'unknown').length} acknowledged transactions (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
+    `the recovered state is no prefix of the stream holding all ${before.filter(isReply).length} acknowledged transactions${firstNotRun < 0 ? '' : ` and ending before #${firstNotRun}, refused unrun`} (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
   )
 }
 
@@ -234,7 +249,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     }
     let replies = 0
     const before = await sendStream(db, input, (r) => {
-      if (r === 'unknown') return
+      if (!isReply(r)) return
       ++replies
       if (replies === input.killAfterReplies) writer.child.kill('SIGKILL')
       if (natsVictim !== null && replies === input.natsKill.afterReplies) {
@@ -248,7 +263,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     const after: Reply[] = []
     for (const t of input.after) {
       const r = await send(db, t)
-      expect(r !== 'unknown', () => 'a transaction after the fail-over had no reply')
+      expect(isReply(r), () => `a transaction after the fail-over had ${r === 'not-run' ? 'not run' : 'no reply'}`)
       expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the fail-over failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
       after.push(r)
     }
@@ -297,7 +312,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     })
     let replies = 0
     const before = stream === null ? input.before.map((): 'unknown' => 'unknown') : await sendStream(stream, input, (r) => {
-      if (r !== 'unknown' && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
+      if (isReply(r) && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
     })
     victim.kill('SIGKILL') // if every reply arrived before the count (it cannot be larger than the stream)
     await exited(victim)
@@ -308,7 +323,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     const after: Reply[] = []
     for (const t of input.after) {
       const r = await send(db, t)
-      expect(r !== 'unknown', () => 'a transaction after the restart had no reply')
+      expect(isReply(r), () => `a transaction after the restart had ${r === 'not-run' ? 'not run' : 'no reply'}`)
       expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the restart failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
       after.push(r)
     }
