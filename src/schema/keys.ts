@@ -63,26 +63,22 @@ const INSERTION_SORT_MAX = 16
 
 /** Sorts row keys in place in code-unit order (as `sort()` would) and returns them. */
 export function sortRowKeys(keys: RowKey[]): RowKey[] {
-  if (keys.length > INSERTION_SORT_MAX) return keys.sort()
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i] as RowKey
-    let j = i - 1
-    while (j >= 0 && (keys[j] as RowKey) > k) {
-      keys[j + 1] = keys[j] as RowKey
-      j--
-    }
-    keys[j + 1] = k
-  }
-  return keys
+  return keys.length > INSERTION_SORT_MAX ? keys.sort() : insertionSort(keys, (k) => k)
 }
 
 /** Sorts records in place by their row key, in code-unit order, and returns them. */
 export function sortByRowKey<T extends { readonly rowKey: RowKey }>(items: T[]): T[] {
-  if (items.length > INSERTION_SORT_MAX) return items.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+  return items.length > INSERTION_SORT_MAX
+    ? items.sort((a, b) => (a.rowKey < b.rowKey ? -1 : a.rowKey > b.rowKey ? 1 : 0))
+    : insertionSort(items, (x) => x.rowKey)
+}
+
+function insertionSort<T>(items: T[], keyOf: (item: T) => RowKey): T[] {
   for (let i = 1; i < items.length; i++) {
     const item = items[i] as T
+    const k = keyOf(item)
     let j = i - 1
-    while (j >= 0 && (items[j] as T).rowKey > item.rowKey) {
+    while (j >= 0 && keyOf(items[j] as T) > k) {
       items[j + 1] = items[j] as T
       j--
     }

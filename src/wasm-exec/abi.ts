@@ -219,6 +219,12 @@ export class Frame {
     return this.memoryRef
   }
 
+  /** Records what a ctx method threw (so that invoke rethrows it unchanged) and returns it. */
+  ctxFailed(e: unknown): unknown {
+    this.ctxError = e
+    return e
+  }
+
   hasCtxError(e: unknown): boolean {
     return this.ctxError !== NONE && this.ctxError === e
   }
@@ -329,8 +335,7 @@ export class Host {
       try {
         return run(f.ctx)
       } catch (e) {
-        f.ctxError = e
-        throw e
+        throw f.ctxFailed(e)
       }
     }
     const arg = (f: Frame, i: number): SqlValue => {
@@ -343,16 +348,14 @@ export class Host {
       try {
         return f.ctx.getColumn(c)
       } catch (e) {
-        f.ctxError = e
-        throw e
+        throw f.ctxFailed(e)
       }
     }
     const set = (f: Frame, c: number, v: SqlValue): void => {
       try {
         f.ctx.setColumn(c, v)
       } catch (e) {
-        f.ctxError = e
-        throw e
+        throw f.ctxFailed(e)
       }
       if (typeof v === 'string' || v instanceof Uint8Array) f.chain.holdRowValue(f.ctx.table, f.ctx.key, c, valueBytes(v))
     }
@@ -387,8 +390,7 @@ export class Host {
         try {
           return f.ctx.columnIndex(name)
         } catch (e) {
-          f.ctxError = e
-          throw e
+          throw f.ctxFailed(e)
         }
       },
       row_exists: () => { const f = cur(); return viaCtx(f, (ctx) => ctx.rowExists()) ? 1 : 0 },

@@ -128,8 +128,7 @@ class WasmRuntime implements FunctionRuntime {
     try {
       return f.ctx.call(name, key, args)
     } catch (e) {
-      f.ctxError = e
-      throw e
+      throw f.ctxFailed(e)
     } finally {
       loadFuel(f, f.ctx.fuel.remaining)
     }
