@@ -5,9 +5,11 @@
  * its store in a folder of `dir`, stopped by `stop()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, connect as tcpConnect } from 'node:net'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server'
 
@@ -16,13 +18,41 @@ export function natsServerMissing(): string | null {
   return existsSync(NATS_SERVER) ? null : `no nats-server: ${NATS_SERVER} does not exist (apt-get install nats-server, or set NATS_SERVER)`
 }
 
+/**
+ * The servers this process started and that still run. A process that exits without stopping them (a
+ * test runner's `process.exit` while a test still ran, an uncaught error) kills them on its way out;
+ * one test run left a server running for good before this.
+ */
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+function track(child: ChildProcess): void {
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL')
+  })
+}
+
+/**
+ * Tries of a restart whose port is still taken: a server is restarted on its own ports (the others'
+ * routes and the clients name them), and for a moment after a SIGKILL the port may not be free again.
+ */
+export const NATS_RESTART_TRIES = 5
+const NATS_RESTART_RETRY_MS = 200
+
 export interface NatsNode {
   readonly name: string
   readonly url: string
   readonly process: ChildProcess
   /** SIGKILL, as a crashed machine (its store stays for a restart). */
   kill(): void
-  /** Starts it again on the same ports and store. */
+  /**
+   * Starts it again on the same ports and store, once the process before has exited (SIGKILLed first if
+   * it still runs); a port still taken is tried again, up to NATS_RESTART_TRIES times.
+   */
   restart(): Promise<void>
 }
 
@@ -45,25 +75,35 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** What one nats-server process said on stderr, and the ports it announced it listens on. */
+interface Launched {
+  readonly child: ChildProcess
+  /** Its stderr so far (the first STDERR_KEPT_CHARS characters). */
+  said(): string
+  readonly listening: Set<number>
+}
+
+const STDERR_KEPT_CHARS = 4096
+const LISTENING_LINE = /Listening for (?:client|route) connections on [^\s]*:(\d+)/
+
 /**
- * Resolves once something listens on `port`; rejects when `child` exits first (with what it said on
- * stderr, `said()`) or after `ms`.
+ * Resolves once the server announced it listens on `port` ("Listening for client connections on
+ * 127.0.0.1:PORT"): a TCP connection that succeeds proves only that *something* listens there, which
+ * after a restart may be whatever took the port. Rejects when it exits first (with what it said on
+ * stderr) or after `ms`.
  */
-function waitForPort(port: number, ms: number, child: ChildProcess, said: () => string): Promise<void> {
+function waitForListening(server: Launched, port: number, ms: number): Promise<void> {
   const deadline = Date.now() + ms
+  const { child } = server
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
+      if (server.listening.has(port)) return resolve()
       if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new NatsStartError(`nats-server exited before listening on port ${port}: ${said().trim().split('\n').pop() ?? ''}`, said()))
+        reject(new NatsStartError(`nats-server exited before listening on port ${port}: ${server.said().trim().split('\n').pop() ?? ''}`, server.said()))
         return
       }
-      const sock = tcpConnect({ port, host: '127.0.0.1' })
-      sock.once('connect', () => { sock.destroy(); resolve() })
-      sock.once('error', () => {
-        sock.destroy()
-        if (Date.now() > deadline) reject(new NatsStartError(`nats-server did not listen on port ${port} within ${ms} ms`, said()))
-        else setTimeout(attempt, 50)
-      })
+      if (Date.now() > deadline) reject(new NatsStartError(`nats-server did not listen on port ${port} within ${ms} ms`, server.said()))
+      else setTimeout(attempt, 20)
     }
     attempt()
   })
@@ -111,7 +151,11 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
   const started: NatsNode[] = []
   let stopping = false
   let up = false
-  const launch = (i: number): ChildProcess => {
+  /** Servers being restarted: a failed try is the restart's to report, not the exit handler's. */
+  const restarting = new Set<number>()
+  /** Each server's current process. */
+  const servers: (() => Launched)[] = []
+  const launch = (i: number): Launched => {
     const p = ports[i] as { client: number; route: number }
     const name = `n${i + 1}`
     const conf = join(dir, `${name}.conf`)
@@ -124,34 +168,67 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
       ...(nodes > 1 ? [`cluster { name: acheron, listen: 127.0.0.1:${p.route}, routes: [${routes.join(', ')}] }`] : []),
     ].join('\n') + '\n')
     const child = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
+    track(child)
     let err = ''
-    child.stderr?.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString() })
-    said[i] = () => err
+    let partial = ''
+    const listening = new Set<number>()
+    child.stderr?.on('data', (d: Buffer) => {
+      const text = d.toString()
+      if (err.length < STDERR_KEPT_CHARS) err += text
+      // Whole lines only: the announcement of a port may arrive in two chunks.
+      const lines = (partial + text).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        const m = LISTENING_LINE.exec(line)
+        if (m !== null) listening.add(Number(m[1]))
+      }
+    })
     // A server that dies once the cluster is up says why on stderr (a stopped one exits 1 on SIGTERM:
     // not news; one that fails to start is reported by the start's error, or retried).
-    child.once('exit', (code) => { if (up && !stopping && code !== 0 && code !== null && err !== '') process.stderr.write(`nats-server ${name} exited ${code}: ${err}\n`) })
-    return child
+    child.once('exit', (code) => { if (up && !stopping && !restarting.has(i) && code !== 0 && code !== null && err !== '') process.stderr.write(`nats-server ${name} exited ${code}: ${err}\n`) })
+    return { child, said: () => err, listening }
   }
-  /** What each server wrote on stderr (its current process). */
-  const said: (() => string)[] = []
   try {
     for (let i = 0; i < nodes; i++) {
+      let current = launch(i)
+      const client = (ports[i] as { client: number }).client
       const node: NatsNode = {
         name: `n${i + 1}`,
-        url: `nats://127.0.0.1:${(ports[i] as { client: number }).client}`,
-        process: launch(i),
-        kill() { this.process.kill('SIGKILL') },
+        url: `nats://127.0.0.1:${client}`,
+        get process() { return current.child },
+        kill() { current.child.kill('SIGKILL') },
         async restart() {
-          (this as { process: ChildProcess }).process = launch(i)
-          await waitForPort((ports[i] as { client: number }).client, 10_000, this.process, said[i] as () => string)
+          const before = current.child
+          if (before.exitCode === null && before.signalCode === null) {
+            const exited = once(before, 'exit')
+            before.kill('SIGKILL')
+            await exited
+          }
+          restarting.add(i)
+          try {
+            for (let attempt = 1; ; attempt++) {
+              current = launch(i)
+              try {
+                await waitForListening(current, client, 10_000)
+                return
+              } catch (err) {
+                if (!(err instanceof NatsStartError && err.portTaken) || attempt >= NATS_RESTART_TRIES) throw err
+                await sleep(NATS_RESTART_RETRY_MS * attempt)
+              }
+            }
+          } finally {
+            restarting.delete(i)
+          }
         },
       }
       started.push(node)
+      servers.push(() => current)
     }
     // Both ports: a server listens for clients first, and may then find its route port taken and exit.
-    await Promise.all(started.flatMap((n, i) => {
+    await Promise.all(started.map((_, i) => {
       const p = ports[i] as { client: number; route: number }
-      return (nodes > 1 ? [p.client, p.route] : [p.client]).map((port) => waitForPort(port, 10_000, n.process, said[i] as () => string))
+      const server = (servers[i] as () => Launched)()
+      return Promise.all((nodes > 1 ? [p.client, p.route] : [p.client]).map((port) => waitForListening(server, port, 10_000)))
     }))
     up = true
   } catch (err) {

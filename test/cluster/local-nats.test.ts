@@ -1,7 +1,9 @@
 // `startLocalNats` (acheron cluster, acheron check --cluster, the tests) picks ports that were free a
 // moment ago; another process may take one before nats-server binds it (a CI run met this: a route port
 // already in use). The start is then tried again on fresh ports, and the cluster comes up whole.
+import { spawnSync } from 'node:child_process'
 import { createServer, connect, type Server } from 'node:net'
+import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { freePort, startLocalNats } from '../../src/cluster/local-nats.js'
@@ -46,5 +48,73 @@ for (const which of ['client', 'route'] as const) {
     }
   })
 }
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+}
+
+// A killed server is restarted on its own ports (the others' routes name them): a port not free yet is
+// tried again instead of failing the run (acheron check --cluster restarts the server it killed).
+natsTest('a restart waits for its port to be free again', async () => {
+  const { dir, cleanup } = tempDir('acheron-nats-restart-')
+  const nats = await startLocalNats(dir, 1)
+  let holder: Server | undefined
+  try {
+    const node = nats.nodes[0]!
+    const before = node.process
+    node.kill()
+    while (before.exitCode === null && before.signalCode === null) await new Promise((r) => setTimeout(r, 10))
+    // Something else holds the server's client port for a while after its death.
+    holder = await listenOn(Number(new URL(node.url).port))
+    setTimeout(() => holder?.close(), 500)
+    await node.restart()
+    assert.is.not(node.process, before, 'a new process')
+    assert.ok(node.process.exitCode === null, 'the restarted server runs')
+    assert.ok(await reachable(node.url), `${node.url} listens again`)
+    // A restart of a running server stops it first.
+    const running = node.process
+    await node.restart()
+    assert.ok(running.signalCode === 'SIGKILL', 'the running one was killed first')
+    assert.ok(await reachable(node.url), `${node.url} listens after the second restart`)
+  } finally {
+    holder?.close()
+    await nats.stop()
+    cleanup()
+  }
+})
+
+// A process that exits while its servers run (a runner's process.exit mid-test) does not leave them behind.
+natsTest('servers do not outlive the process that started them', () => {
+  const { dir, cleanup } = tempDir('acheron-nats-orphan-')
+  let pid = 0
+  try {
+    const module = fileURLToPath(new URL('../../src/cluster/local-nats.js', import.meta.url))
+    const script = `import { startLocalNats } from ${JSON.stringify(module)}
+const nats = await startLocalNats(${JSON.stringify(dir)}, 1)
+console.log(nats.nodes[0].process.pid)
+process.exit(0)`
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    assert.is(r.status, 0, r.stderr)
+    pid = Number(r.stdout.trim())
+    assert.ok(pid > 0, `a pid: ${r.stdout}`)
+    let alive = true
+    for (let i = 0; i < 100 && alive; i++) {
+      try {
+        process.kill(pid, 0)
+        spawnSync('sleep', ['0.05'])
+      } catch {
+        alive = false
+      }
+    }
+    assert.not.ok(alive, `nats-server ${pid} was left running`)
+  } finally {
+    if (pid > 0) try { process.kill(pid, 'SIGKILL') } catch { /* gone, as it should be */ }
+    cleanup()
+  }
+})
 
 test.run()
