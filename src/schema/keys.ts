@@ -8,15 +8,29 @@ import type { SqlValue } from '../values.js'
 export type RowKey = string
 
 const prefixes = new WeakMap<TableDef, string>()
+const lowerNames = new WeakMap<TableDef, string>()
 
 /** The lower-cased `table\0` prefix of a table's row keys, computed once per definition. */
 export function rowKeyPrefix(table: TableDef): string {
   let p = prefixes.get(table)
   if (p === undefined) {
-    p = table.name.toLowerCase() + '\u0000'
+    p = tableKeyName(table) + '\u0000'
     prefixes.set(table, p)
   }
   return p
+}
+
+/**
+ * A table's name lower-cased, as row writes and row keys name it, computed once per definition (a
+ * transaction's every write named its table with a new string before).
+ */
+export function tableKeyName(table: TableDef): string {
+  let n = lowerNames.get(table)
+  if (n === undefined) {
+    n = table.name.toLowerCase()
+    lowerNames.set(table, n)
+  }
+  return n
 }
 
 export function rowKeyOf(table: TableDef, key: SqlValue): RowKey {

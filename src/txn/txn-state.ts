@@ -1,5 +1,5 @@
 import { AcheronError } from '../errors.js'
-import { rowKeyOf, sortByRowKey, sortRowKeys, type RowKey } from '../schema/keys.js'
+import { rowKeyOf, sortByRowKey, sortRowKeys, tableKeyName, type RowKey } from '../schema/keys.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, ColumnDef, FunctionDef, RuntimeKind, TableDef } from '../schema/catalog.js'
@@ -161,7 +161,7 @@ export class TxnState {
     const writes: RowWrite[] = []
     for (const [rowKey, w] of this.pending) {
       if (w.row !== null) checkNotNull(w.table, w.row)
-      writes.push({ rowKey, table: w.table.name.toLowerCase(), key: w.key, row: w.row })
+      writes.push({ rowKey, table: tableKeyName(w.table), key: w.key, row: w.row })
     }
     return { accessed: sortRowKeys([...this.touched]), writes: sortByRowKey(writes) }
   }
