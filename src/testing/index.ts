@@ -16,5 +16,6 @@ export { checkListAppend, generateSerialHistory, assertWellFormed, MalformedHist
 export type { Anomaly, AnomalyKind, CheckResult, HistoryTxn, ListAppendOp, SerialHistory, SerialHistoryOptions, Rng, CheckOptions as ElleCheckOptions } from './elle/index.js'
 export type { Protocol, BatchExecutor, BatchRun } from '../txn/protocols/protocol.js'
 export { deterministicFallback } from '../txn/protocols/fallback.js'
+export { switchingOnContention } from '../txn/protocols/contention.js'
 export type { WalkTask, WalkResult, PriorChecks } from '../txn/walk.js'
 export type { Execution, SequencedTxn } from '../txn/types.js'

@@ -7,6 +7,7 @@ import type { RowKey } from '../schema/keys.js'
 import { partitionOf } from '../schema/keys.js'
 import type { TableDef } from '../schema/catalog.js'
 import type { EngineFaults } from '../txn/faults.js'
+import { aria } from '../txn/protocols/aria.js'
 import { deterministicFallback } from '../txn/protocols/fallback.js'
 import type { BatchExecutor, Protocol } from '../txn/protocols/protocol.js'
 import type { Execution, SequencedTxn } from '../txn/types.js'
@@ -85,6 +86,23 @@ function ariaVariant(name: string, v: Variant): Protocol {
   }
 }
 
+/**
+ * Aria whose serial walk of a contended batch (contention.ts) takes the sample's phase-1 executions as
+ * final instead of checking each against what the transactions before it wrote.
+ */
+const contendedSampleUnchecked: Protocol = {
+  name: 'aria/contended-sample-unchecked',
+  runBatch: (txns, exec) => aria.runBatch(txns, {
+    ...(exec.memory === undefined ? {} : { memory: exec.memory.bind(exec) }),
+    runOnSnapshot: (t) => exec.runOnSnapshot(t),
+    runWalks: (tasks) => exec.runWalks(tasks.map((t) => {
+      if (t.keys !== null) return t
+      const leading = t.priors.findIndex((p) => p === null)
+      return { ...t, fixed: Math.max(t.fixed ?? 0, leading < 0 ? t.priors.length : leading) }
+    })),
+  }),
+}
+
 /** The partition a transaction arrives at: its key's, among 8 (what a per-partition queue would see). */
 const HOME_PARTITIONS = { partitions: 8 } as TableDef
 function homePartition(t: SequencedTxn): number {
@@ -122,6 +140,13 @@ export const MUTANTS: readonly Mutant[] = [
     bug: 'the fallback re-delivers each transaction it walks and applies the writes of both deliveries',
     caughtBy: PROTOCOL_CATCHERS,
     protocol: ariaVariant('aria/double-apply', { checks: ALL_PRIOR_CHECKS, redeliver: true }),
+  },
+  {
+    name: 'contended-sample-unchecked',
+    bug: "a batch whose phase-1 sample predicts it contended is walked serially keeping the sample's executions unchecked, though a lower transaction of the sample wrote rows they read",
+    // Not elle: its histories come over WebSocket in batches too small to be sampled (contention.ts).
+    caughtBy: ['replay', 'determinism', 'crash'],
+    protocol: contendedSampleUnchecked,
   },
   {
     name: 'ack-before-durable',

@@ -85,6 +85,8 @@ export interface EngineStats {
   staleExecutions: number
   /** Batches whose walks ran before the batches ahead of them were released, on those batches' writes (no workers). */
   walksAhead: number
+  /** Batches a protocol walked serially, without its phase 1, because the batches before were contended. */
+  contendedBatches: number
   /** A follower's batches (and their transactions) applied from the writer's executions instead of executed again. */
   adoptedBatches: number
   adoptedTxns: number
@@ -241,7 +243,7 @@ export class Engine {
   private readonly refusedLog: RateLimitedLog
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
-    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0, adoptedBatches: 0, adoptedTxns: 0,
+    batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0, contendedBatches: 0, adoptedBatches: 0, adoptedTxns: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
     replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
@@ -891,6 +893,7 @@ export class Engine {
       this.stats.fallbackTxns += e.run.fallbackTxns
       this.stats.walkRounds += e.run.walkRounds
       this.stats.lockMisses += e.run.lockMisses
+      if (e.run.contended === true) this.stats.contendedBatches++
     }
     this.stats.staleExecutions = this.executor.staleExecutions
     this.released(e.number, e.batch, e.outcomes, e.replayed, e.run?.executions)

@@ -41,6 +41,8 @@ export interface BatchContext extends BatchExecutor {
 export class PipelinedExecutor {
   /** Phase-1 executions marked stale because the state lagged (a cost of pipelining; for stats). */
   staleExecutions = 0
+  /** What the protocol remembers from batch to batch (BatchExecutor.memory), for this engine's life. */
+  private readonly protocolMemory = new Map<string, unknown>()
 
   /** `aheadWithoutImages`: the harness's fault — walks run ahead on the released state alone. */
   constructor(readonly inner: EngineExecutor, private readonly aheadWithoutImages = false) {}
@@ -52,9 +54,14 @@ export class PipelinedExecutor {
     // Made from `before.images` once per batch, when first needed (a walk runs again after a lock miss).
     let written: Promise<ReadonlySet<RowKey>> | undefined
     let imagesAhead: Promise<ReadonlyMap<RowKey, Row | null>> | undefined
+    const remembered = this.protocolMemory
     return {
       phase1,
       readAhead: () => readAhead,
+      memory<T>(key: string, make: () => T): T {
+        if (!remembered.has(key)) remembered.set(key, make())
+        return remembered.get(key) as T
+      },
       runOnSnapshot: async (txns: readonly SequencedTxn[]): Promise<Execution[]> => {
         let first: Execution[]
         try {

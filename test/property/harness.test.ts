@@ -28,10 +28,10 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   assert.is(code, 0)
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries',
-    'repartition-reads-catalog-layout', 'walk-ahead-misses-unreleased-writes']) {
+    'repartition-reads-catalog-layout', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 12)
+  assert.is(MUTANTS.length, 13)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -75,6 +75,8 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'repartition-reads-catalog-layout': [{ property: 'replay', runs: 40 }, { property: 'crash', runs: 25 }],
   // Runs with no workers whatever the test asks (the bug lives in the coordinator thread's executor).
   'walk-ahead-misses-unreleased-writes': [{ property: 'replay', runs: 25 }],
+  // Needs a batch of at least 2 × CONTENTION_SAMPLE_MIN transactions that its sample predicts contended.
+  'contended-sample-unchecked': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
 }
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {

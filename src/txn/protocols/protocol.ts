@@ -11,6 +11,12 @@ export interface BatchExecutor {
   runOnSnapshot(txns: readonly SequencedTxn[]): Promise<Execution[]>
   /** Fallback walks: each task on one thread, tasks in parallel; results in task order. */
   runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]>
+  /**
+   * What the protocol remembers from one batch to the next under `key`, made by `make` at first use and
+   * kept for this engine's life. It may decide how a batch is executed, never what it yields (a replay
+   * starts without it and must give the same). Absent where nothing is kept: a protocol does without.
+   */
+  memory?<T>(key: string, make: () => T): T
 }
 
 export interface BatchRun {
@@ -22,6 +28,8 @@ export interface BatchRun {
   readonly walkRounds: number
   /** Executions that strayed outside their component and made it merge or grow. */
   readonly lockMisses: number
+  /** The batch ran as one serial walk, without phase 1, because the batches before it were contended. */
+  readonly contended?: boolean
 }
 
 /**
