@@ -44,6 +44,7 @@ export const STATS_METRICS = [
   ['aborted_other_total', 'of those, for any other reason (an unknown table or column at execution, ...)'],
   ['batches_total', 'batches since open'],
   ['fallback_txns_total', 'fallback re-executions since open'],
+  ['contended_batches_total', 'batches walked serially, without phase 1, because they were contended (aria, calvin) since open'],
   ['last_batch', 'number of the last durable batch'],
   ['reads_total', 'read-only transactions answered at a position, outside any batch, since open'],
   ['checkpoint_batch', 'the last batch the durable checkpoint holds (the log after it is what recovery replays)'],
@@ -56,6 +57,8 @@ export type StatsRow = readonly [MetricName, number]
 
 /** The engine's gauges of its log and checkpoints (a subset of EngineStats). */
 export interface DurabilityCounters {
+  /** Batches a protocol walked serially because they were contended (EngineStats.contendedBatches). */
+  readonly contendedBatches: number
   readonly reads: number
   readonly checkpointBatch: number
   readonly dirtyWrites: number
@@ -141,6 +144,7 @@ export class DatabaseStats {
       ...abortsByCode(c.rolledBack, c.rolledBackByCode ?? {}),
       batches_total: c.batches,
       fallback_txns_total: c.fallbackTxns,
+      contended_batches_total: c.contendedBatches ?? 0,
       last_batch: this.source.lastBatch(),
       reads_total: c.reads ?? 0,
       checkpoint_batch: c.checkpointBatch ?? 0,

@@ -105,6 +105,9 @@ test('pointer chasing: aria and calvin walk contended batches serially, and go b
       assert.is(s3.contendedBatches - s2.contendedBatches, 1, `${protocol}: walked serially once more`)
       assert.equal(await quiet(db), expectedQuiet[1], `${protocol}: second quiet batch`)
       assert.is(db.stats.contendedBatches - s3.contendedBatches, 0, `${protocol}: back to phase 1`)
+      const [stats] = await db.sql('SHOW STATS')
+      const shown = new Map(stats?.rows as [string, number][])
+      assert.is(shown.get('contended_batches_total'), 3, `${protocol}: SHOW STATS counts the batches walked serially`)
       assert.is(await db.digest(), expectedDigest, `${protocol}: the serial state`)
     } finally {
       await db.close()
