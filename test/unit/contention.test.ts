@@ -106,6 +106,7 @@ test('switchingOnContention: a sampled contended batch, remembered, then phase 1
   run = await switchingOnContention('p', batchOf(n, 1 + 3 * n), forgetful, false, fallback)
   assert.equal(exec.calls, [`phase1 ${sample}`, `walk ${n} serial, priors 0`], 'calvin keeps no priors')
   assert.is(run.contended, true)
+  assert.is(run.fallbackTxns, sample, 'so every sample transaction ran again')
 })
 
 test('switchingOnContention: a batch too small to sample runs its whole phase 1, and decides the next', async () => {

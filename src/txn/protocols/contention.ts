@@ -105,7 +105,8 @@ export async function switchingOnContention(
     if (predictedConflictShare(sample, n) > CONTENDED_SHARE_ENTER) {
       if (memory !== undefined) memory.contended = true
       const run = await walkSerially(txns, exec, keepPriors ? sample : [])
-      return { ...run, contended: true }
+      // Executed again: the sample's transactions the walk did not keep (all of them when none are kept).
+      return { ...run, fallbackTxns: keepPriors ? run.fallbackTxns : sample.length, contended: true }
     }
     phase1 = [...sample, ...(await exec.runOnSnapshot(txns.slice(m)))]
   } else phase1 = await exec.runOnSnapshot(txns)
