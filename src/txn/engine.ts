@@ -85,7 +85,7 @@ export interface EngineStats {
   staleExecutions: number
   /** Batches whose walks ran before the batches ahead of them were released, on those batches' writes (no workers). */
   walksAhead: number
-  /** Batches a protocol walked serially, without its phase 1, because the batches before were contended. */
+  /** Batches a protocol walked serially (after at most a sample of its phase 1) because they, or the batches before, were contended. */
   contendedBatches: number
   /** A follower's batches (and their transactions) applied from the writer's executions instead of executed again. */
   adoptedBatches: number

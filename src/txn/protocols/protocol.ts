@@ -28,7 +28,7 @@ export interface BatchRun {
   readonly walkRounds: number
   /** Executions that strayed outside their component and made it merge or grow. */
   readonly lockMisses: number
-  /** The batch ran as one serial walk, without phase 1, because the batches before it were contended. */
+  /** The batch ran as one serial walk (after at most a sample of its phase 1): it, or the batches before it, were contended. */
   readonly contended?: boolean
 }
 
