@@ -109,6 +109,14 @@ function waitForListening(server: Launched, port: number, ms: number): Promise<v
   })
 }
 
+/** Sends `signal` to `child` unless it has exited, and resolves once it has. */
+async function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill(signal)
+  await exited
+}
+
 /** A server of a local cluster did not come up; `stderr` is what it said. */
 class NatsStartError extends Error {
   constructor(message: string, readonly stderr: string) {
@@ -153,8 +161,8 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
   let up = false
   /** Servers being restarted: a failed try is the restart's to report, not the exit handler's. */
   const restarting = new Set<number>()
-  /** Each server's current process. */
-  const servers: (() => Launched)[] = []
+  /** Each server's current process (a restart replaces it). */
+  const servers: Launched[] = []
   const launch = (i: number): Launched => {
     const p = ports[i] as { client: number; route: number }
     const name = `n${i + 1}`
@@ -190,26 +198,21 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
   }
   try {
     for (let i = 0; i < nodes; i++) {
-      let current = launch(i)
+      servers[i] = launch(i)
       const client = (ports[i] as { client: number }).client
       const node: NatsNode = {
         name: `n${i + 1}`,
         url: `nats://127.0.0.1:${client}`,
-        get process() { return current.child },
-        kill() { current.child.kill('SIGKILL') },
+        get process() { return (servers[i] as Launched).child },
+        kill() { this.process.kill('SIGKILL') },
         async restart() {
-          const before = current.child
-          if (before.exitCode === null && before.signalCode === null) {
-            const exited = once(before, 'exit')
-            before.kill('SIGKILL')
-            await exited
-          }
+          await ended(this.process, 'SIGKILL')
           restarting.add(i)
           try {
             for (let attempt = 1; ; attempt++) {
-              current = launch(i)
+              const server = servers[i] = launch(i)
               try {
-                await waitForListening(current, client, 10_000)
+                await waitForListening(server, client, 10_000)
                 return
               } catch (err) {
                 if (!(err instanceof NatsStartError && err.portTaken) || attempt >= NATS_RESTART_TRIES) throw err
@@ -222,22 +225,16 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
         },
       }
       started.push(node)
-      servers.push(() => current)
     }
     // Both ports: a server listens for clients first, and may then find its route port taken and exit.
-    await Promise.all(started.map((_, i) => {
+    await Promise.all(servers.map((server, i) => {
       const p = ports[i] as { client: number; route: number }
-      const server = (servers[i] as () => Launched)()
       return Promise.all((nodes > 1 ? [p.client, p.route] : [p.client]).map((port) => waitForListening(server, port, 10_000)))
     }))
     up = true
   } catch (err) {
     stopping = true
-    await Promise.all(started.map((n) => new Promise<void>((resolve) => {
-      if (n.process.exitCode !== null || n.process.signalCode !== null) return resolve()
-      n.process.once('exit', () => resolve())
-      n.process.kill('SIGKILL')
-    })))
+    await Promise.all(started.map((n) => ended(n.process, 'SIGKILL')))
     throw err
   }
   return {
@@ -245,12 +242,7 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
     urls: started.map((n) => n.url),
     async stop() {
       stopping = true
-      await Promise.all(started.map((n) => new Promise<void>((resolve) => {
-        const p = n.process
-        if (p.exitCode !== null || p.signalCode !== null) return resolve()
-        p.once('exit', () => resolve())
-        p.kill('SIGTERM')
-      })))
+      await Promise.all(started.map((n) => ended(n.process, 'SIGTERM')))
     },
   }
 }

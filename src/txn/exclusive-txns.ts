@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import { rowKeyOf } from '../schema/keys.js'
+import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from '../schema/catalog.js'
@@ -152,5 +152,5 @@ function whereSql(where: { sql: string } | null): string {
 
 function write(table: TableDef, key: SqlValue, row: Row | null): RowWrite {
   if (typeof key !== 'bigint' && typeof key !== 'string') throw new AcheronError('INTERNAL', `a stored key of ${table.name} is not INTEGER or TEXT`)
-  return { rowKey: rowKeyOf(table, key), table: table.name.toLowerCase(), key, row }
+  return { rowKey: rowKeyOf(table, key), table: tableKeyName(table), key, row }
 }

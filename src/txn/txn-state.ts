@@ -168,7 +168,7 @@ export class TxnState {
 
   /** This transaction's uncommitted rows of one table, as they stand now. */
   pendingWrites(table: TableDef): RowWrite[] {
-    const name = table.name.toLowerCase()
+    const name = tableKeyName(table)
     const out: RowWrite[] = []
     for (const [rowKey, w] of this.pending) {
       if (w.table === table) out.push({ rowKey, table: name, key: w.key, row: w.row })
