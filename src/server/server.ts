@@ -11,7 +11,7 @@ import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
+import { callReply, decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -418,7 +418,7 @@ export class AcheronServer {
           return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs }])
         }
         const { value, commit } = await db.call(r.fn, r.key, ...r.args)
-        return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
+        return callReply(r.id, value, commit)
       }
       // No readFile: the server never opens a path a client names.
       const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }

@@ -68,6 +68,11 @@ interface PendingWrite {
 export class TxnState {
   private readonly pending = new Map<RowKey, PendingWrite>()
   private readonly touched = new Set<RowKey>()
+  /**
+   * Buffered writes so far. A frame keeps the last image of its own row it read with the count it read
+   * it at: while no write happened since, the image is still what a read would return.
+   */
+  writeCount = 0
   /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker). */
   readonly logs: string[] = []
   private logsDropped = false
@@ -97,6 +102,7 @@ export class TxnState {
   /** Buffers the new image of a row (null deletes it). */
   write(table: TableDef, key: bigint | string, row: SqlValue[] | null, rk: RowKey = rowKeyOf(table, key)): void {
     this.touch(rk)
+    this.writeCount++
     const w = this.pending.get(rk)
     if (w !== undefined) w.row = row
     else this.pending.set(rk, { table, key, row })
@@ -186,6 +192,9 @@ export class TxnState {
 class Frame implements InvocationContext {
   /** The row key of `table` and `key`, made once: a function reads and writes its own row many times. */
   private readonly rk: RowKey
+  /** Its row as last read, valid while the transaction's writeCount is `seenAt` (ownRow). */
+  private seen: Row | undefined = undefined
+  private seenAt = -1
 
   constructor(
     private readonly txn: TxnState,
@@ -203,8 +212,21 @@ class Frame implements InvocationContext {
     return this.txn.env.catalog.columnIndex(this.table, name)
   }
 
+  /**
+   * This frame's row as the transaction sees it. Read again only after a write (by any frame of the
+   * transaction): the first read touched the row, and nothing else changes what it returns.
+   */
+  private ownRow(): Row | undefined {
+    const txn = this.txn
+    if (this.seenAt === txn.writeCount) return this.seen
+    const row = txn.read(this.table, this.key, this.rk)
+    this.seen = row
+    this.seenAt = txn.writeCount
+    return row
+  }
+
   rowExists(): boolean {
-    const exists = this.txn.read(this.table, this.key, this.rk) !== undefined
+    const exists = this.ownRow() !== undefined
     this.txn.tracer?.exists(this.table, this.key, exists)
     return exists
   }
@@ -217,7 +239,7 @@ class Frame implements InvocationContext {
 
   getColumn(c: number): SqlValue {
     const col = this.column(c)
-    const row = this.txn.read(this.table, this.key, this.rk)
+    const row = this.ownRow()
     const value = row === undefined ? null : (row[c] as SqlValue)
     this.txn.tracer?.get(this.table, this.key, col, value, row !== undefined)
     return value
@@ -230,17 +252,23 @@ class Frame implements InvocationContext {
     }
     const v = coerceToColumn(this.table, col, value)
     if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${this.table.name}.${col.name}`)
-    const current = this.txn.read(this.table, this.key, this.rk)
+    const current = this.ownRow()
     const row = current === undefined ? defaultRow(this.table, this.key) : [...current]
     row[c] = v
-    this.txn.write(this.table, this.key, row, this.rk)
+    const txn = this.txn
+    txn.write(this.table, this.key, row, this.rk)
+    this.seen = row
+    this.seenAt = txn.writeCount
     this.txn.tracer?.set(this.table, this.key, col, current === undefined ? null : (current[c] as SqlValue), v)
   }
 
   deleteRow(): void {
     const tracer = this.txn.tracer
     const before = tracer === null ? undefined : this.txn.peek(this.table, this.key)
-    this.txn.write(this.table, this.key, null, this.rk)
+    const txn = this.txn
+    txn.write(this.table, this.key, null, this.rk)
+    this.seen = undefined
+    this.seenAt = txn.writeCount
     tracer?.remove(this.table, this.key, before)
   }
 

@@ -54,7 +54,7 @@ export type ExecuteFn = (base: BaseReader, allowed: ReadonlySet<RowKey> | null, 
  * Aria's rule in id order: no row the execution read or wrote was written by an earlier transaction
  * (with `checks`, only the rows it read, or only those it wrote).
  */
-export function priorStillValid(prior: Execution, writtenEarlier: ReadonlyMap<RowKey, Row | null>, checks: PriorChecks = ALL_PRIOR_CHECKS): boolean {
+export function priorStillValid(prior: Execution, writtenEarlier: ReadonlyMap<RowKey, unknown>, checks: PriorChecks = ALL_PRIOR_CHECKS): boolean {
   if (checks.reads && checks.writes) {
     for (const rk of prior.accessed) if (writtenEarlier.has(rk)) return false
     return true
@@ -64,14 +64,17 @@ export function priorStillValid(prior: Execution, writtenEarlier: ReadonlyMap<Ro
   return true
 }
 
+const DELETED = Symbol('deleted')
+
 export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn): WalkResult {
   const checks = task.checks ?? ALL_PRIOR_CHECKS
-  const written = new Map<RowKey, Row | null>()
+  // The last image each row got in this walk; a deleted row maps to DELETED, so that a read is one lookup.
+  const written = new Map<RowKey, Row | typeof DELETED>()
   const base: BaseReader = {
     read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
       const w = written.get(rk)
-      if (w !== undefined) return w ?? undefined
-      return written.has(rk) ? undefined : snapshot.read(table, key, rk)
+      if (w === undefined) return snapshot.read(table, key, rk)
+      return w === DELETED ? undefined : w
     },
   }
   const allowed = task.keys === null ? null : new Set(task.keys)
@@ -91,7 +94,7 @@ export function walk(task: WalkTask, snapshot: BaseReader, execute: ExecuteFn): 
       if (exec.lockMiss !== null) return { executions, lockMiss: { id: txn.id, rowKey: exec.lockMiss }, reexecuted }
       reexecuted++
     }
-    for (const w of exec.writes) written.set(w.rowKey, w.row)
+    for (const w of exec.writes) written.set(w.rowKey, w.row ?? DELETED)
     executions.push(exec)
   }
   return { executions, lockMiss: null, reexecuted }

@@ -1,0 +1,69 @@
+// The wire's encoders and decoder (src/server/wire.ts) beside their general forms: a call's reply written
+// out directly must be the text okReply makes of the same result, and the nesting bound must hold exactly
+// at WIRE_NESTING_DEPTH_MAX whether or not a frame is small enough to skip the walk.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import fc from 'fast-check'
+import { AcheronError } from '../../src/errors.js'
+import { callReply, decodeRequest, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
+
+const wireValue = fc.oneof(
+  fc.constant(null),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.double(),
+  fc.constantFrom(Infinity, -Infinity, NaN, -0, 2 ** 53, -(2 ** 53)),
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.constantFrom('"', '\\', '\u0000', '\u2028', '</script>'),
+  fc.uint8Array({ maxLength: 40 }),
+  fc.integer(),
+  fc.boolean(),
+)
+
+test('callReply: the same text as okReply with the call\'s one result, for every kind of value', () => {
+  fc.assert(fc.property(
+    fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), wireValue, fc.nat(), fc.integer({ min: -1, max: 1_000_000 }),
+    (id, value, batch, seq) => {
+      const commit = { batch, seq }
+      const general = okReply(id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
+      assert.is(callReply(id, value, commit), general)
+    },
+  ), { numRuns: 2000, seed: 41 })
+})
+
+function nestedCall(depth: number): string {
+  // The frame object is level 1 and "args" level 2: depth - 2 more arrays inside it.
+  const inner = '['.repeat(depth - 2) + ']'.repeat(depth - 2)
+  return `{"id":3,"op":"call","fn":"t.f","key":1,"args":[${inner}]}`
+}
+
+function refused(text: string): AcheronError | null {
+  try {
+    decodeRequest(text)
+    return null
+  } catch (e) {
+    assert.instance(e, AcheronError)
+    return e as AcheronError
+  }
+}
+
+test('decodeRequest: nesting up to the bound is decoded, one level more is SYNTAX_ERROR with the id', () => {
+  // Decoded as far as nesting goes (an array argument is then a TYPE_MISMATCH of its own).
+  const atBound = refused(nestedCall(WIRE_NESTING_DEPTH_MAX))
+  assert.ok(atBound === null || !/nested deeper/.test(atBound.message), atBound?.message)
+  const beyond = refused(nestedCall(WIRE_NESTING_DEPTH_MAX + 1))
+  assert.ok(beyond !== null)
+  assert.is(beyond.code, 'SYNTAX_ERROR')
+  assert.match(beyond.message, `nested deeper than ${WIRE_NESTING_DEPTH_MAX} levels`)
+  assert.is((beyond as unknown as { requestId: unknown }).requestId, 3)
+})
+
+test('decodeRequest: brackets inside strings do not count as nesting', () => {
+  const sql = `SELECT '${'['.repeat(200)}{{{';`
+  const r = decodeRequest(JSON.stringify({ id: 4, op: 'sql', sql }))
+  assert.equal(r, { id: 4, op: 'sql', sql, params: [] })
+  const call = decodeRequest(JSON.stringify({ id: 5, op: 'call', fn: 't.f', key: '[['.repeat(50), args: ['{'.repeat(40)] }))
+  assert.equal(call, { id: 5, op: 'call', fn: 't.f', key: '[['.repeat(50), args: ['{'.repeat(40)], logs: false })
+})
+
+test.run()
