@@ -4,7 +4,7 @@ import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
 import { DataDirDamagedError, fileProblems } from './storage/damage.js'
@@ -157,6 +157,11 @@ export interface NatsLogOptions {
    * checkpoint, with `digest()` and `lastCommittedBatch` to watch it (docs/scale-out.md).
    */
   follow?: boolean
+  /**
+   * With `follow`: how long a new data directory waits for the writer's snapshot when the stream's first
+   * batches were purged (src/log/snapshots.ts). Default SNAPSHOT_FETCH_TIMEOUT_MS (120 s).
+   */
+  snapshotTimeoutMs?: number
 }
 
 export interface ColumnSpec {
@@ -479,7 +484,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     const n = options.natsLog
     // Loaded only here: a database without a NATS log never loads the NATS client.
     const { JetStreamBatchLog } = await import('./log/jetstream-log.js')
-    batchLog = await JetStreamBatchLog.open({
+    const stream = await JetStreamBatchLog.open({
       servers: n.servers, crash,
       ...(n.stream !== undefined ? { stream: n.stream } : {}),
       ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
@@ -488,8 +493,24 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.follow === true ? { follower: true } : {}),
       ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
       ...(options.faults?.followerAdoptsNewest === true ? { adoptNewest: true } : {}),
+      ...(options.faults?.snapshotPurgeUnheld === true ? { purgeUnheld: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
+    const checkpointFile = join(dir, DATABASE_FILE)
+    try {
+      // A follower on a new directory, against a stream whose first batches were purged, starts from the
+      // writer's snapshot. (A writer on a new directory has no one to ask: recovery refuses the gap.)
+      if (n.follow === true && !existsSync(checkpointFile) && await stream.purgedFront()) {
+        const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs)
+        log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
+      }
+    } catch (err) {
+      await stream.close()
+      throw err
+    }
+    const { copyCheckpoint } = await import('./cluster/checkpoint-copy.js')
+    stream.serveSnapshots(checkpointFile, copyCheckpoint)
+    batchLog = stream
   } else {
     const fileLog = await FileBatchLog.open({
       dir: join(dir, 'log'), sync, crash,

@@ -19,6 +19,7 @@ import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
+import { fsyncPath } from './fsync-path.js'
 import { encodeFrame, nextValidFrame, readFrame } from './frame.js'
 
 export interface FileLogOptions {
@@ -70,14 +71,6 @@ function segmentFile(dir: string, seq: number): string {
   return join(dir, `${String(seq).padStart(16, '0')}.log`)
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r')
-  try {
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-}
 
 /** The end of the data in `buf`: one past its last non-zero byte (0 if it is all zeros). */
 function dataEnd(buf: Uint8Array): number {
@@ -195,7 +188,7 @@ export class FileBatchLog implements BatchLog {
       seg = { seq, file: segmentFile(this.o.dir, seq), bytes: 0, allocated: 0, lastBatch: 0 }
       this.segments.push(seg)
       this.handle = await openFile(seg.file, this.openFlags)
-      if (this.o.sync !== 'off') fsyncDir(this.o.dir)
+      if (this.o.sync !== 'off') fsyncPath(this.o.dir)
     } else {
       this.handle = await openFile(seg.file, this.openFlags)
     }
@@ -348,7 +341,7 @@ export class FileBatchLog implements BatchLog {
       // Killed here: some segments are gone, the next ones not yet, the directory not synced.
       if (this.o.crash.reached('segment-delete')) dieNow()
     }
-    if (drop.length > 0 && this.o.sync !== 'off') fsyncDir(this.o.dir)
+    if (drop.length > 0 && this.o.sync !== 'off') fsyncPath(this.o.dir)
   }
 
   /** Bytes held by all segments (for stats and limits). */

@@ -27,6 +27,7 @@ import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy,
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
+import { fetchSnapshot, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
 
 export interface JetStreamLogOptions {
@@ -56,6 +57,8 @@ export interface JetStreamLogOptions {
    * executions it holds, whatever batch they are of.
    */
   readonly adoptNewest?: boolean
+  /** A deliberate bug for tests (EngineFaults.snapshotPurgeUnheld): purges ignore the snapshots handed out. */
+  readonly purgeUnheld?: boolean
   /**
    * Research and crash tests: `log-write` dies once a message reached the server but before its
    * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
@@ -119,7 +122,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean },
+    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -159,11 +162,13 @@ export class JetStreamBatchLog implements BatchLog {
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024
       const log = new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
+        replicas: options.replicas ?? 1,
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
         crash: options.crash ?? NO_CRASH_POINTS,
         follower: options.follower === true,
         applyVoided: options.applyVoided === true,
         adoptNewest: options.adoptNewest === true,
+        purgeUnheld: options.purgeUnheld === true,
       }, read)
       log.listenForFollowers()
       return log
@@ -264,7 +269,11 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   async checkpointed(batch: number): Promise<void> {
-    const keepFrom = batch - this.o.batchesKept
+    let keepFrom = batch - this.o.batchesKept
+    // A node fetching a snapshot needs the batches after it (snapshots.ts).
+    const hold = this.purgeHold
+    if (hold !== null && performance.now() < hold.until && !this.o.purgeUnheld) keepFrom = Math.min(keepFrom, hold.batch)
+    else this.purgeHold = null
     let cut = 0
     while (cut < this.batchSeqs.length && (this.batchSeqs[cut] as { batch: number }).batch <= keepFrom) cut++
     // The writer purges; a follower only forgets where those batches were.
@@ -478,8 +487,39 @@ export class JetStreamBatchLog implements BatchLog {
 
   private stopFollowingWait: (() => void) | null = null
 
+  // ---- snapshots for nodes that join late (snapshots.ts) -----------------------------------------
+
+  /** The batches after a snapshot handed out, held in the stream until `until` (performance.now()). */
+  private purgeHold: { batch: number; until: number } | null = null
+  private snapshots: SnapshotServer | null = null
+
+  /**
+   * Answers snapshot requests while this log writes the stream, with copies of `checkpointFile` made by
+   * `copy`; the batches after each one handed out stay in the stream for SNAPSHOT_HOLD_MS.
+   */
+  serveSnapshots(checkpointFile: string, copy: (from: string, to: string) => Promise<number>): void {
+    this.snapshots ??= new SnapshotServer(this.nc, this.js, this.stream, this.o.replicas, checkpointFile, copy,
+      () => !this.follower && !this.closed,
+      (batch) => {
+        const until = performance.now() + SNAPSHOT_HOLD_MS
+        const held = this.purgeHold
+        this.purgeHold = { batch: held !== null && performance.now() < held.until ? Math.min(held.batch, batch) : batch, until }
+      })
+  }
+
+  /** True when the stream no longer starts at its first message (purged behind the writer's checkpoints). */
+  async purgedFront(): Promise<boolean> {
+    return (await this.streamState()).first_seq > 1
+  }
+
+  /** Asks the stream's writer for a snapshot and writes it to `checkpointFile`; resolves to the batch it holds. */
+  fetchSnapshot(checkpointFile: string, timeoutMs?: number): Promise<number> {
+    return fetchSnapshot(this.nc, this.stream, checkpointFile, timeoutMs)
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
+    this.snapshots?.stop()
     if (this.announcer !== null) clearInterval(this.announcer)
     this.followingSub?.unsubscribe()
     await this.tail

@@ -402,7 +402,7 @@ export class Engine {
       // A log that lost its first entries can continue only a state that holds every batch before them.
       // (A batch voided right where the purge cut makes this refuse a follower that could go on: rare, and safe.)
       if (purged !== null && e.batch > this.lastReleased + 1) {
-        throw new Error(`this follower cannot rebuild its state from ${purged}: its own data directory holds batches up to ${this.lastReleased}, and batch ${e.batch} is the first there. Start it from a copy of another node's data directory, or keep more batches in the stream`)
+        throw new Error(`this follower cannot rebuild its state from ${purged}: its own data directory holds batches up to ${this.lastReleased}, and batch ${e.batch} is the first there. Move the directory away and start it again (on a new directory it starts from the writer's snapshot), or keep more batches in the stream`)
       }
       // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
       // voided (the log leaves those out), as they skip it at recovery.

@@ -38,6 +38,11 @@ export interface EngineFaults {
    */
   readonly followerAdoptsNewest?: boolean
   /**
+   * The writer of a JetStream log purges the batches after a snapshot it just handed out as it would any
+   * other (src/log/snapshots.ts): the follower starting from it may find the batches it needs gone.
+   */
+  readonly snapshotPurgeUnheld?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.

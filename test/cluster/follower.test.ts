@@ -2,11 +2,14 @@
 // batch the writer releases, as it releases them, reaches the writer's state (the same digest at the
 // same batch), whether it started before the traffic or long after; it skips a batch the writer voided
 // even though the void entry comes after later batches in the stream; an ALTER TABLE … PARTITIONS among
-// the calls reaches them at its position; it takes no requests.
+// the calls reaches them at its position; it takes no requests. On a stream whose first batches were
+// purged, a new data directory starts from the writer's snapshot (src/log/snapshots.ts).
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
+import { connect, type JetStreamManager } from 'nats'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { BatchLog, LogEntry } from '../../src/log/batch-log.js'
+import { readFrame } from '../../src/log/frame.js'
 import { openBank } from '../support/bank.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { natsTest, withNats } from '../support/nats.js'
@@ -102,24 +105,112 @@ natsTest('the check catches a follower that applies a voided batch (EngineFaults
   })
 })
 
-natsTest('a new follower refuses a stream whose first batches were purged: it cannot rebuild the state before them', async () => {
+natsTest('a new data directory on a purged stream starts from the writer\'s snapshot; a directory that fell behind the purge refuses', async () => {
   await withNats(1, async (nats) => {
-    const dirs = [tempDir(), tempDir()]
+    const dirs = [tempDir(), tempDir(), tempDir()]
     const natsLog = { servers: nats.urls, stream: 'PURGED', batchesKept: 2 }
     const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
-    let late: EmbeddedDatabase | null = null
+    const opened: EmbeddedDatabase[] = []
+    const follower = async (i: number, lines: string[] = []): Promise<EmbeddedDatabase> => {
+      const db = await open({ dir: dirs[i]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l) })
+      opened.push(db)
+      return db
+    }
+    const nc = await connect({ servers: nats.urls })
+    const jsm = await nc.jetstreamManager()
+    const firstSeq = async (): Promise<number> => (await jsm.streams.info('PURGED')).state.first_seq
+    const firstBatch = (): Promise<number> => firstBatchIn(jsm, 'PURGED')
     try {
       await writer.insert('account', [['a', 100], ['b', 0]])
+      // A follower that stops and falls behind the purge.
+      const stale = await follower(2)
+      await writer.call('account.transfer', 'a', 'b', 1)
+      await caughtUp(stale, writer.lastCommittedBatch)
+      await stale.close()
       for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
       await writer.checkpoint() // purges the stream's messages up to 2 batches behind the checkpoint
-      late = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME } })
-      const err = await caughtUp(late, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
+      assert.ok(await firstSeq() > 1, 'the stream was purged')
+
+      // Its own directory holds a state the stream no longer continues: it must not go on from there.
+      const behind = await follower(2)
+      const err = await caughtUp(behind, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
       assert.instance(err, Error, 'it must not reach the writer\'s batch number with a state that lacks the purged batches')
-      const refused = await late.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+      const refused = await behind.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
       assert.match(refused?.message ?? '', /engine stopped: this follower cannot rebuild its state from the stream PURGED/)
+
+      // A new directory gets the writer's checkpoint, then the stream after it.
+      const lines: string[] = []
+      const fresh = await follower(1, lines)
+      const held = Number(/started from the writer's snapshot, which holds batches up to (\d+)/.exec(lines.join('\n'))?.[1])
+      assert.ok(held > 0, lines.join('\n'))
+      await caughtUp(fresh, writer.lastCommittedBatch)
+      assert.is(await fresh.digest(), await writer.digest())
+      // The batches after the snapshot stay in the stream for a while, even past checkpoints that would
+      // have purged them (the writer keeps 2 behind its checkpoint); the new follower goes on with the traffic.
+      for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await writer.checkpoint()
+      assert.ok(writer.lastCommittedBatch - 2 > held + 1, 'without the hold this checkpoint would purge past the snapshot')
+      assert.ok(await firstBatch() <= held + 1, `the stream starts at batch ${await firstBatch()}, the snapshot holds up to ${held}`)
+      await caughtUp(fresh, writer.lastCommittedBatch)
+      assert.is(await fresh.digest(), await writer.digest())
     } finally {
-      await late?.close().catch(() => {})
+      for (const db of opened) await db.close().catch(() => {})
       await writer.close()
+      await nc.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
+/** The batch of the stream's first entry (small entries are one message each). */
+async function firstBatchIn(jsm: JetStreamManager, stream: string): Promise<number> {
+  const r = readFrame((await jsm.streams.getMessage(stream, { seq: (await jsm.streams.info(stream)).state.first_seq })).data, 0)
+  assert.ok(r.ok)
+  return r.entry.batch
+}
+
+natsTest('the check catches a writer that purges the batches after a snapshot it handed out (EngineFaults.snapshotPurgeUnheld)', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'UNHELD', batchesKept: 2 }
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, faults: { snapshotPurgeUnheld: true } })
+    const nc = await connect({ servers: nats.urls })
+    let fresh: EmbeddedDatabase | null = null
+    try {
+      await writer.insert('account', [['a', 100], ['b', 0]])
+      for (let i = 0; i < 9; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await writer.checkpoint()
+      const lines: string[] = []
+      fresh = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l) })
+      const held = Number(/which holds batches up to (\d+)/.exec(lines.join('\n'))?.[1])
+      for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await writer.checkpoint()
+      // What the test above requires (first batch ≤ held + 1) does not hold: a slower follower would be stuck.
+      assert.ok(await firstBatchIn(await nc.jetstreamManager(), 'UNHELD') > held + 1)
+    } finally {
+      await fresh?.close().catch(() => {})
+      await writer.close()
+      await nc.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
+natsTest('a new directory gives up when no writer hands out a snapshot, saying why', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'NOWRITER', batchesKept: 1 }
+    try {
+      const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+      await writer.insert('account', [['a', 100], ['b', 0]])
+      for (let i = 0; i < 5; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await writer.checkpoint()
+      await writer.close()
+      const err = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true, snapshotTimeoutMs: 1500 }, runtimes: { js: JS_RUNTIME } })
+        .then(async (db) => { await db.close(); return null }, (e: Error) => e)
+      assert.instance(err, Error)
+      assert.match(err?.message ?? '', /no snapshot of the stream NOWRITER within 1500 ms \(no writer answered\)/)
+    } finally {
       for (const d of dirs) d.cleanup()
     }
   })

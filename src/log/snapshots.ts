@@ -1,0 +1,151 @@
+/**
+ * Snapshots for nodes that join a stream late (docs/scale-out.md, "A node joins from a snapshot").
+ *
+ * The stream keeps only the batches after the writer's durable checkpoint and `batchesKept` more, so a
+ * node with an empty data directory cannot replay it from the first batch. It asks instead, on the
+ * NATS subject `acheron.snapshot.STREAM`: the writer (only the writer answers) copies its checkpoint,
+ * puts the copy in the JetStream object store `acheron-snapshots-STREAM` as one object, and replies with
+ * its name and the batch it holds. The joining node downloads it as its own checkpoint and reads the
+ * stream from the next batch on, as after a restart. So that the batches after the copy are still in
+ * the stream when it gets there, the writer purges none of them for SNAPSHOT_HOLD_MS.
+ */
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { randomUUID } from 'node:crypto'
+import { ErrorCode, NatsError, type JetStreamClient, type Msg, type NatsConnection } from 'nats'
+import { fsyncPath } from './fsync-path.js'
+
+/** How long a joining node keeps asking for a snapshot (no writer yet, one being elected, a copy under way). */
+export const SNAPSHOT_FETCH_TIMEOUT_MS = 120_000
+/** How long one request waits for the writer's reply (it copies and uploads the checkpoint first). */
+export const SNAPSHOT_REPLY_TIMEOUT_MS = 60_000
+/** After handing out a snapshot, the writer keeps the batches after it in the stream this long. */
+export const SNAPSHOT_HOLD_MS = 60_000
+/** Between requests that found no writer. */
+const SNAPSHOT_RETRY_MS = 500
+/** The object the writer replaces with each snapshot. */
+const SNAPSHOT_OBJECT = 'checkpoint'
+
+export function snapshotSubject(stream: string): string {
+  return `acheron.snapshot.${stream}`
+}
+
+export function snapshotBucket(stream: string): string {
+  return `acheron-snapshots-${stream}`
+}
+
+/** The writer's reply to a snapshot request. */
+type SnapshotReply = { readonly ok: true; readonly name: string; readonly batch: number; readonly bytes: number } | { readonly ok: false; readonly error: string }
+
+/**
+ * The writer's side: answers a request with a fresh copy of `checkpointFile` in the object store.
+ * `answering()` says whether this node is the writer now (a follower stays silent); `handedOut(batch)`
+ * is told the batch of each snapshot before the reply goes (to hold purges after it). Requests that
+ * arrive while a copy is under way share it.
+ */
+export class SnapshotServer {
+  private inFlight: Promise<SnapshotReply> | null = null
+  private readonly sub: { unsubscribe(): void }
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly stream: string,
+    private readonly replicas: number,
+    private readonly checkpointFile: string,
+    /** Copies the checkpoint file to a new file, resolving to the batch the copy holds (src/cluster/checkpoint-copy.ts). */
+    private readonly copyCheckpoint: (from: string, to: string) => Promise<number>,
+    private readonly answering: () => boolean,
+    private readonly handedOut: (batch: number) => void,
+  ) {
+    this.sub = nc.subscribe(snapshotSubject(stream), { callback: (_err, msg) => this.request(msg) })
+  }
+
+  private request(msg: Msg): void {
+    if (!this.answering()) return
+    this.inFlight ??= this.make().finally(() => { this.inFlight = null })
+    void this.inFlight.then((reply) => {
+      if (!this.nc.isClosed()) msg.respond(new TextEncoder().encode(JSON.stringify(reply)))
+    })
+  }
+
+  private async make(): Promise<SnapshotReply> {
+    const copy = join(tmpdir(), `acheron-snapshot-${randomUUID()}.db`)
+    try {
+      if (!existsSync(this.checkpointFile)) return { ok: false, error: 'the writer has no checkpoint yet' }
+      const batch = await this.copyCheckpoint(this.checkpointFile, copy)
+      this.handedOut(batch)
+      const store = await this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
+      const data = Readable.toWeb(createReadStream(copy)) as ReadableStream<Uint8Array>
+      const info = await store.put({ name: SNAPSHOT_OBJECT, description: JSON.stringify({ batch }) }, data)
+      return { ok: true, name: SNAPSHOT_OBJECT, batch, bytes: info.size }
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) }
+    } finally {
+      rmSync(copy, { force: true })
+    }
+  }
+
+  stop(): void {
+    this.sub.unsubscribe()
+  }
+}
+
+/**
+ * The joining node's side: asks the writer of `stream` for a snapshot and writes it to `checkpointFile`
+ * (which must not exist), durably, whole or not at all. Resolves to the batch it holds. Retries while no
+ * writer answers, up to `timeoutMs`; a writer that answers with an error is asked again too (it may have
+ * had no checkpoint yet).
+ */
+export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpointFile: string, timeoutMs = SNAPSHOT_FETCH_TIMEOUT_MS): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  let last = 'no writer answered'
+  for (;;) {
+    const left = deadline - Date.now()
+    if (left <= 0) throw new Error(`no snapshot of the stream ${stream} within ${timeoutMs} ms (${last}): the stream's first batches were purged, so a node with an empty data directory needs one from the writer`)
+    let reply: SnapshotReply
+    try {
+      const msg = await nc.request(snapshotSubject(stream), new Uint8Array(0), { timeout: Math.min(left, SNAPSHOT_REPLY_TIMEOUT_MS) })
+      reply = JSON.parse(new TextDecoder().decode(msg.data)) as SnapshotReply
+    } catch (err) {
+      if (!(err instanceof NatsError) || (err.code !== ErrorCode.NoResponders && err.code !== ErrorCode.Timeout)) throw err
+      last = err.code === ErrorCode.NoResponders ? 'no writer answered' : 'the writer did not answer in time'
+      await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS))
+      continue
+    }
+    if (!reply.ok) {
+      last = `the writer could not make one: ${reply.error}`
+      await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS))
+      continue
+    }
+    if (await download(nc, stream, reply, checkpointFile)) return reply.batch
+    last = 'the snapshot was replaced or damaged while it was read'
+  }
+}
+
+/** Writes the snapshot `reply` names to `checkpointFile`; false when another replaced it, or it arrived damaged. */
+async function download(nc: NatsConnection, stream: string, reply: Extract<SnapshotReply, { ok: true }>, checkpointFile: string): Promise<boolean> {
+  const store = await nc.jetstream().views.os(snapshotBucket(stream))
+  const got = await store.get(reply.name)
+  if (got === null) throw new Error(`the snapshot ${reply.name} of the stream ${stream} is not in its object store`)
+  if (got.info.description !== JSON.stringify({ batch: reply.batch }) || got.info.size !== reply.bytes) {
+    await got.data.cancel().catch(() => {})
+    return false
+  }
+  const partial = `${checkpointFile}.partial`
+  try {
+    await pipeline(Readable.fromWeb(got.data as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(partial) as Writable)
+    // The object store checks the digest it keeps against what it sent; a snapshot replaced while it was
+    // read fails that too. Either way it is asked for again. (It resolves to undefined when all is well.)
+    if ((await got.error) instanceof Error) return false
+    fsyncPath(partial)
+    renameSync(partial, checkpointFile)
+    fsyncPath(dirname(checkpointFile))
+    return true
+  } finally {
+    rmSync(partial, { force: true })
+  }
+}
