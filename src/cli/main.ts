@@ -101,6 +101,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            of the stream's replicas stored it (docs/operations.md, "The batch log on NATS")
   --log-stream NAME        the stream (default ACHERON_LOG); one server writes a stream at a time
   --log-replicas N         replicas when the stream is created (default 1; 3 on a three-server cluster)
+  --log-batches-kept N     batches the stream keeps behind a durable checkpoint (default 1000); older
+                           ones are purged, and a follower on a new directory then starts from a snapshot
   --follow                 follow the stream's writer instead of writing it: apply every batch it
                            releases, and forward this server's requests to it (docs/scale-out.md)
   --failover               write the stream if no node holds its writer lease, else follow; take over
@@ -198,6 +200,7 @@ async function serve(args: string[]): Promise<number> {
       'log-nats': { type: 'string' },
       'log-stream': { type: 'string' },
       'log-replicas': { type: 'string' },
+      'log-batches-kept': { type: 'string' },
       follow: { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
       cluster: { type: 'string' },
@@ -239,8 +242,9 @@ async function serve(args: string[]): Promise<number> {
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
-  if ((values['log-stream'] !== undefined || logReplicas !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
-    throw new Error('--log-stream, --log-replicas, --follow and --failover go with --log-nats')
+  const logBatchesKept = positiveInt('log-batches-kept', values['log-batches-kept'], 0)
+  if ((values['log-stream'] !== undefined || logReplicas !== undefined || logBatchesKept !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
+    throw new Error('--log-stream, --log-replicas, --log-batches-kept, --follow and --failover go with --log-nats (or --cluster)')
   }
   if (values.follow && values.failover) throw new Error('--follow and --failover exclude each other (--failover follows until it takes over)')
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
@@ -263,6 +267,7 @@ async function serve(args: string[]): Promise<number> {
       servers: natsServers,
       ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
+      ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
       ...(following ? { follow: true } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
