@@ -507,6 +507,11 @@ export class JetStreamBatchLog implements BatchLog {
       })
   }
 
+  /** Snapshots this log's writer copied for joining nodes (tests). */
+  get snapshotsMade(): number {
+    return this.snapshots?.made ?? 0
+  }
+
   /** True when the stream no longer starts at its first message (purged behind the writer's checkpoints). */
   async purgedFront(): Promise<boolean> {
     return (await this.streamState()).first_seq > 1

@@ -24,6 +24,11 @@ export const SNAPSHOT_FETCH_TIMEOUT_MS = 120_000
 export const SNAPSHOT_REPLY_TIMEOUT_MS = 60_000
 /** After handing out a snapshot, the writer keeps the batches after it in the stream this long. */
 export const SNAPSHOT_HOLD_MS = 60_000
+/**
+ * A snapshot this young is handed out again rather than copied anew (if the store still holds it): a
+ * copy reads the whole checkpoint, and several nodes joining at once need one.
+ */
+export const SNAPSHOT_REUSE_MS = 10_000
 /** Between requests that found no writer. */
 const SNAPSHOT_RETRY_MS = 500
 /** The object the writer replaces with each snapshot. */
@@ -44,10 +49,14 @@ type SnapshotReply = { readonly ok: true; readonly name: string; readonly batch:
  * The writer's side: answers a request with a fresh copy of `checkpointFile` in the object store.
  * `answering()` says whether this node is the writer now (a follower stays silent); `handedOut(batch)`
  * is told the batch of each snapshot before the reply goes (to hold purges after it). Requests that
- * arrive while a copy is under way share it.
+ * arrive while a copy is under way share it, and those within SNAPSHOT_REUSE_MS of it get it again.
  */
 export class SnapshotServer {
   private inFlight: Promise<SnapshotReply> | null = null
+  /** The last snapshot put in the store, and when (performance.now()). */
+  private last: { reply: Extract<SnapshotReply, { ok: true }>; at: number } | null = null
+  /** Copies made (a counter for tests). */
+  made = 0
   private readonly sub: { unsubscribe(): void }
 
   constructor(
@@ -66,10 +75,24 @@ export class SnapshotServer {
 
   private request(msg: Msg): void {
     if (!this.answering()) return
-    this.inFlight ??= this.make().finally(() => { this.inFlight = null })
+    this.inFlight ??= this.reuse().then((reused) => reused ?? this.make()).finally(() => { this.inFlight = null })
     void this.inFlight.then((reply) => {
       if (!this.nc.isClosed()) msg.respond(new TextEncoder().encode(JSON.stringify(reply)))
     })
+  }
+
+  /** The last snapshot again, when it is young and still the store's (another writer may have replaced it). */
+  private async reuse(): Promise<SnapshotReply | null> {
+    const last = this.last
+    if (last === null || performance.now() - last.at >= SNAPSHOT_REUSE_MS) return null
+    try {
+      const info = await (await this.js.views.os(snapshotBucket(this.stream))).info(last.reply.name)
+      if (info === null || info.size !== last.reply.bytes || info.description !== JSON.stringify({ batch: last.reply.batch })) return null
+    } catch {
+      return null
+    }
+    this.handedOut(last.reply.batch)
+    return last.reply
   }
 
   private async make(): Promise<SnapshotReply> {
@@ -77,11 +100,14 @@ export class SnapshotServer {
     try {
       if (!existsSync(this.checkpointFile)) return { ok: false, error: 'the writer has no checkpoint yet' }
       const batch = await this.copyCheckpoint(this.checkpointFile, copy)
+      this.made++
       this.handedOut(batch)
       const store = await this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
       const data = Readable.toWeb(createReadStream(copy)) as ReadableStream<Uint8Array>
       const info = await store.put({ name: SNAPSHOT_OBJECT, description: JSON.stringify({ batch }) }, data)
-      return { ok: true, name: SNAPSHOT_OBJECT, batch, bytes: info.size }
+      const reply = { ok: true, name: SNAPSHOT_OBJECT, batch, bytes: info.size } as const
+      this.last = { reply, at: performance.now() }
+      return reply
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) }
     } finally {

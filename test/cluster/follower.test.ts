@@ -10,6 +10,7 @@ import { connect, type JetStreamManager } from 'nats'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { BatchLog, LogEntry } from '../../src/log/batch-log.js'
 import { readFrame } from '../../src/log/frame.js'
+import type { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
 import { openBank } from '../support/bank.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { natsTest, withNats } from '../support/nats.js'
@@ -107,9 +108,10 @@ natsTest('the check catches a follower that applies a voided batch (EngineFaults
 
 natsTest('a new data directory on a purged stream starts from the writer\'s snapshot; a directory that fell behind the purge refuses', async () => {
   await withNats(1, async (nats) => {
-    const dirs = [tempDir(), tempDir(), tempDir()]
+    const dirs = [tempDir(), tempDir(), tempDir(), tempDir()]
     const natsLog = { servers: nats.urls, stream: 'PURGED', batchesKept: 2 }
-    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+    let writerLog: JetStreamBatchLog | null = null
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, wrapBatchLog: (l) => { writerLog = l as JetStreamBatchLog; return l } })
     const opened: EmbeddedDatabase[] = []
     const follower = async (i: number, lines: string[] = []): Promise<EmbeddedDatabase> => {
       const db = await open({ dir: dirs[i]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l) })
@@ -153,6 +155,13 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
       assert.ok(await firstBatch() <= held + 1, `the stream starts at batch ${await firstBatch()}, the snapshot holds up to ${held}`)
       await caughtUp(fresh, writer.lastCommittedBatch)
       assert.is(await fresh.digest(), await writer.digest())
+      // Another node joining within SNAPSHOT_REUSE_MS gets the same snapshot, not a new copy.
+      const again: string[] = []
+      const second = await follower(3, again)
+      assert.match(again.join('\n'), `which holds batches up to ${held}`)
+      assert.is((writerLog as JetStreamBatchLog | null)?.snapshotsMade, 1)
+      await caughtUp(second, writer.lastCommittedBatch)
+      assert.is(await second.digest(), await writer.digest())
     } finally {
       for (const db of opened) await db.close().catch(() => {})
       await writer.close()
