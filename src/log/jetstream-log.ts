@@ -368,14 +368,18 @@ export class JetStreamBatchLog implements BatchLog {
     heartbeat()
     const heartbeats = setInterval(heartbeat, FOLLOWER_HEARTBEAT_MS)
     heartbeats.unref()
-    // Set below when the stream's first messages were purged (behind the writer's checkpoints).
-    let purged: string | null = null
+    // Messages purged before this follower read them (behind the writer's checkpoints): at the stream's
+    // front when it starts, or later if it lags. `gap` is what was purged, until the next batch entry is
+    // read; `after` then holds that entry's batch, and the first entry applied from there on carries the
+    // note, so that the engine refuses to go on if it needed a purged batch (and goes on if it held them).
+    let gap: string | null = null
+    let after: { batch: number; purged: string } | null = null
     const applyEntry = async (e: Extract<LogEntry, { kind: 'batch' }>): Promise<void> => {
       const executions = this.o.adoptNewest ? newest(adoptable) : adoptable.get(e.batch)
       for (const b of [...adoptable.keys()]) if (b <= e.batch) adoptable.delete(b)
-      const first = purged
-      purged = null
-      await apply(e, executions, first)
+      const note = after !== null && e.batch >= after.batch ? after.purged : null
+      if (note !== null) after = null
+      await apply(e, executions, note)
     }
     const sub = this.nc.subscribe(this.releasedSubject, {
       callback: (_err, msg) => {
@@ -397,13 +401,18 @@ export class JetStreamBatchLog implements BatchLog {
     const voided = new Set<number>()
     let lastBatchSeen = 0
     let next = (await this.streamState()).first_seq || 1
-    if (next > 1) purged = `the stream ${this.stream}, which starts at message ${next} (the messages before were purged behind the writer's checkpoints; it keeps ${this.o.batchesKept} batches behind them)`
+    if (next > 1) gap = `the stream ${this.stream}, which starts at message ${next} (the messages before were purged behind the writer's checkpoints; it keeps ${this.o.batchesKept} batches behind them)`
     const reader = new StreamReader(this.js, this.stream, next, signal)
     try {
       while (!this.closed) {
         const m = reader.take() ?? null
         if (m !== null && m.seq < next) continue
-        if (m !== null && m.seq > next) throw new Error(`this follower fell behind the stream ${this.stream}: message ${next} was purged (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`)
+        if (m !== null && m.seq > next) {
+          gap = `the stream ${this.stream}, whose messages ${next} to ${m.seq - 1} were purged before this follower read them (the writer keeps ${this.o.batchesKept} batches behind its checkpoint)`
+          next = m.seq
+          // The rest of an entry the purge cut is dropped with it.
+          assembler.resync()
+        }
         if (m !== null) {
           const done = assembler.push(next, m.headers?.get(H_PART) ?? '', m.data)
           next++
@@ -411,6 +420,10 @@ export class JetStreamBatchLog implements BatchLog {
             lastBatchSeen = Math.max(lastBatchSeen, done.entry.batch)
             if (done.entry.kind === 'void') voided.add(done.entry.batch)
             else {
+              if (gap !== null) {
+                after = { batch: done.entry.batch, purged: gap }
+                gap = null
+              }
               pending.push(done.entry)
               this.batchSeqs.push({ batch: done.entry.batch, seq: done.seq })
             }
@@ -558,11 +571,23 @@ class EntryAssembler {
   private parts: Uint8Array[] = []
   private firstSeq = 0
   private expected = 0
+  /** After a gap in the messages: later parts of an entry begun before it are dropped. */
+  private resyncing = false
 
   constructor(private readonly stream: string) {}
 
+  /** Messages were skipped (purged): what is held is dropped, and so are parts until an entry's first. */
+  resync(): void {
+    this.parts = []
+    this.resyncing = true
+  }
+
   /** The message at `seq`: the entry it completes (with the sequence of its first message), or null. */
   push(seq: number, part: string, data: Uint8Array): { entry: LogEntry; seq: number } | null {
+    if (this.resyncing) {
+      if (part !== '' && !part.startsWith('1/')) return null
+      this.resyncing = false
+    }
     if (part === '') {
       this.parts = [data]
       this.firstSeq = seq

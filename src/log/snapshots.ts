@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { randomUUID } from 'node:crypto'
-import { ErrorCode, NatsError, type JetStreamClient, type Msg, type NatsConnection } from 'nats'
+import { ErrorCode, NatsError, type JetStreamClient, type Msg, type NatsConnection, type ObjectStore } from 'nats'
 import { fsyncPath } from './fsync-path.js'
 
 /** How long a joining node keeps asking for a snapshot (no writer yet, one being elected, a copy under way). */
@@ -71,6 +71,18 @@ export class SnapshotServer {
     private readonly handedOut: (batch: number) => void,
   ) {
     this.sub = nc.subscribe(snapshotSubject(stream), { callback: (_err, msg) => this.request(msg) })
+    // The bucket is made now, while the servers the stream was just opened on are up: a bucket of
+    // several replicas cannot be created while one of its servers is down, but can be written.
+    void this.bucket().catch(() => {})
+  }
+
+  private store: Promise<ObjectStore> | null = null
+
+  /** The object store (created with the stream's replicas if missing); asked again after a failure. */
+  private bucket(): Promise<ObjectStore> {
+    this.store ??= this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
+    this.store.catch(() => { this.store = null })
+    return this.store
   }
 
   private request(msg: Msg): void {
@@ -86,7 +98,7 @@ export class SnapshotServer {
     const last = this.last
     if (last === null || performance.now() - last.at >= SNAPSHOT_REUSE_MS) return null
     try {
-      const info = await (await this.js.views.os(snapshotBucket(this.stream))).info(last.reply.name)
+      const info = await (await this.bucket()).info(last.reply.name)
       if (info === null || info.size !== last.reply.bytes || info.description !== JSON.stringify({ batch: last.reply.batch })) return null
     } catch {
       return null
@@ -102,7 +114,7 @@ export class SnapshotServer {
       const batch = await this.copyCheckpoint(this.checkpointFile, copy)
       this.made++
       this.handedOut(batch)
-      const store = await this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
+      const store = await this.bucket()
       const data = Readable.toWeb(createReadStream(copy)) as ReadableStream<Uint8Array>
       const info = await store.put({ name: SNAPSHOT_OBJECT, description: JSON.stringify({ batch }) }, data)
       const reply = { ok: true, name: SNAPSHOT_OBJECT, batch, bytes: info.size } as const
@@ -147,8 +159,15 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
       await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS))
       continue
     }
-    if (await download(nc, stream, reply, checkpointFile)) return reply.batch
-    last = 'the snapshot was replaced or damaged while it was read'
+    try {
+      if (await download(nc, stream, reply, checkpointFile)) return reply.batch
+      last = 'the snapshot was replaced or damaged while it was read'
+    } catch (err) {
+      // NATS not answering for a moment (a server down, a leader being elected): asked again.
+      if (!(err instanceof NatsError)) throw err
+      last = `reading it failed: ${err.message}`
+      await new Promise((r) => setTimeout(r, SNAPSHOT_RETRY_MS))
+    }
   }
 }
 

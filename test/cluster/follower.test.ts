@@ -205,6 +205,59 @@ natsTest('the check catches a writer that purges the batches after a snapshot it
   })
 })
 
+/** The stream sequence of batch `batch`'s entry (small entries are one message each). */
+async function seqOfBatch(jsm: JetStreamManager, stream: string, batch: number): Promise<number> {
+  const { first_seq: first, last_seq: last } = (await jsm.streams.info(stream)).state
+  for (let seq = first; seq <= last; seq++) {
+    const r = readFrame((await jsm.streams.getMessage(stream, { seq })).data, 0)
+    if (r.ok && r.entry.kind === 'batch' && r.entry.batch === batch) return seq
+  }
+  throw new Error(`no entry of batch ${batch} in ${stream}`)
+}
+
+natsTest('messages gone from under a follower: it goes on when it holds their batches, and refuses when it needs them', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir(), tempDir()]
+    const natsLog = { servers: nats.urls, stream: 'GAPS' }
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+    const nc = await connect({ servers: nats.urls })
+    const opened: EmbeddedDatabase[] = []
+    const follower = async (i: number): Promise<EmbeddedDatabase> => {
+      const db = await open({ dir: dirs[i]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME } })
+      opened.push(db)
+      return db
+    }
+    try {
+      await writer.insert('account', [['a', 100], ['b', 0]])
+      const first = await follower(1)
+      for (let i = 0; i < 6; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      await caughtUp(first, writer.lastCommittedBatch)
+      await first.checkpoint()
+      const held = first.lastCommittedBatch
+      await first.close()
+      // A message of a batch the follower's checkpoint holds disappears (as a purge racing its read would
+      // take it): read again from the stream's start, it is skipped.
+      const jsm = await nc.jetstreamManager()
+      await jsm.streams.deleteMessage('GAPS', await seqOfBatch(jsm, 'GAPS', held - 2))
+      for (let i = 0; i < 3; i++) await writer.call('account.transfer', 'a', 'b', 1)
+      const again = await follower(1)
+      await caughtUp(again, writer.lastCommittedBatch)
+      assert.is(await again.digest(), await writer.digest())
+      // A new follower needs that batch: it refuses to go on, naming the messages that were gone.
+      const fresh = await follower(2)
+      const err = await caughtUp(fresh, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
+      assert.instance(err, Error)
+      const refused = await fresh.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+      assert.match(refused?.message ?? '', /this follower cannot rebuild its state from the stream GAPS, whose messages \d+ to \d+ were purged before this follower read them/)
+    } finally {
+      for (const db of opened) await db.close().catch(() => {})
+      await writer.close()
+      await nc.close()
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
 natsTest('a new directory gives up when no writer hands out a snapshot, saying why', async () => {
   await withNats(1, async (nats) => {
     const dirs = [tempDir(), tempDir()]
