@@ -71,7 +71,6 @@ function segmentFile(dir: string, seq: number): string {
   return join(dir, `${String(seq).padStart(16, '0')}.log`)
 }
 
-
 /** The end of the data in `buf`: one past its last non-zero byte (0 if it is all zeros). */
 function dataEnd(buf: Uint8Array): number {
   let end = buf.length

@@ -140,6 +140,7 @@ export class JetStreamBatchLog implements BatchLog {
     if (options.servers.length === 0) throw new Error('a JetStream log needs at least one NATS server URL')
     const nc = await connect({ servers: [...options.servers], name: `acheron-log-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 10_000 })
       .catch((err: unknown) => { throw new Error(`cannot reach the NATS servers of the batch log (${options.servers.join(', ')}): ${errorMessage(err)}`, { cause: err }) })
+    const replicas = options.replicas ?? 1
     try {
       const subject = `acheron.log.${stream}`
       const js = nc.jetstream({ timeout: PUBLISH_ACK_MS })
@@ -151,7 +152,7 @@ export class JetStreamBatchLog implements BatchLog {
       for (;;) {
         try {
           jsm = await nc.jetstreamManager({ timeout: 5_000 })
-          await ensureStream(jsm, stream, subject, options.replicas ?? 1, options.bytesMax)
+          await ensureStream(jsm, stream, subject, replicas, options.bytesMax)
           read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
           break
         } catch (err) {
@@ -162,7 +163,7 @@ export class JetStreamBatchLog implements BatchLog {
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024
       const log = new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,
-        replicas: options.replicas ?? 1,
+        replicas,
         appendTimeoutMs: options.appendTimeoutMs ?? LOG_APPEND_TIMEOUT_MS,
         crash: options.crash ?? NO_CRASH_POINTS,
         follower: options.follower === true,
@@ -271,9 +272,8 @@ export class JetStreamBatchLog implements BatchLog {
   async checkpointed(batch: number): Promise<void> {
     let keepFrom = batch - this.o.batchesKept
     // A node fetching a snapshot needs the batches after it (snapshots.ts).
-    const hold = this.purgeHold
-    if (hold !== null && performance.now() < hold.until && !this.o.purgeUnheld) keepFrom = Math.min(keepFrom, hold.batch)
-    else this.purgeHold = null
+    const hold = this.heldFrom()
+    if (hold !== null && !this.o.purgeUnheld) keepFrom = Math.min(keepFrom, hold)
     let cut = 0
     while (cut < this.batchSeqs.length && (this.batchSeqs[cut] as { batch: number }).batch <= keepFrom) cut++
     // The writer purges; a follower only forgets where those batches were.
@@ -514,10 +514,17 @@ export class JetStreamBatchLog implements BatchLog {
     this.snapshots ??= new SnapshotServer(this.nc, this.js, this.stream, this.o.replicas, checkpointFile, copy,
       () => !this.follower && !this.closed,
       (batch) => {
-        const until = performance.now() + SNAPSHOT_HOLD_MS
-        const held = this.purgeHold
-        this.purgeHold = { batch: held !== null && performance.now() < held.until ? Math.min(held.batch, batch) : batch, until }
+        const held = this.heldFrom()
+        this.purgeHold = { batch: held === null ? batch : Math.min(held, batch), until: performance.now() + SNAPSHOT_HOLD_MS }
       })
+  }
+
+  /** The batch purges must keep everything after while a snapshot's hold lasts; null when none does. */
+  private heldFrom(): number | null {
+    const hold = this.purgeHold
+    if (hold !== null && performance.now() < hold.until) return hold.batch
+    this.purgeHold = null
+    return null
   }
 
   /** Snapshots this log's writer copied for joining nodes (tests). */

@@ -34,12 +34,17 @@ const SNAPSHOT_RETRY_MS = 500
 /** The object the writer replaces with each snapshot. */
 const SNAPSHOT_OBJECT = 'checkpoint'
 
-export function snapshotSubject(stream: string): string {
+function snapshotSubject(stream: string): string {
   return `acheron.snapshot.${stream}`
 }
 
-export function snapshotBucket(stream: string): string {
+function snapshotBucket(stream: string): string {
   return `acheron-snapshots-${stream}`
+}
+
+/** An object's description: the batch the snapshot holds (a snapshot replaced meanwhile tells by it). */
+function describe(batch: number): string {
+  return JSON.stringify({ batch })
 }
 
 /** The writer's reply to a snapshot request. */
@@ -80,8 +85,11 @@ export class SnapshotServer {
 
   /** The object store (created with the stream's replicas if missing); asked again after a failure. */
   private bucket(): Promise<ObjectStore> {
-    this.store ??= this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
-    this.store.catch(() => { this.store = null })
+    if (this.store === null) {
+      const store = this.js.views.os(snapshotBucket(this.stream), { replicas: this.replicas })
+      store.catch(() => { if (this.store === store) this.store = null })
+      this.store = store
+    }
     return this.store
   }
 
@@ -99,7 +107,7 @@ export class SnapshotServer {
     if (last === null || performance.now() - last.at >= SNAPSHOT_REUSE_MS) return null
     try {
       const info = await (await this.bucket()).info(last.reply.name)
-      if (info === null || info.size !== last.reply.bytes || info.description !== JSON.stringify({ batch: last.reply.batch })) return null
+      if (info === null || info.size !== last.reply.bytes || info.description !== describe(last.reply.batch)) return null
     } catch {
       return null
     }
@@ -116,7 +124,7 @@ export class SnapshotServer {
       this.handedOut(batch)
       const store = await this.bucket()
       const data = Readable.toWeb(createReadStream(copy)) as ReadableStream<Uint8Array>
-      const info = await store.put({ name: SNAPSHOT_OBJECT, description: JSON.stringify({ batch }) }, data)
+      const info = await store.put({ name: SNAPSHOT_OBJECT, description: describe(batch) }, data)
       const reply = { ok: true, name: SNAPSHOT_OBJECT, batch, bytes: info.size } as const
       this.last = { reply, at: performance.now() }
       return reply
@@ -176,7 +184,7 @@ async function download(nc: NatsConnection, stream: string, reply: Extract<Snaps
   const store = await nc.jetstream().views.os(snapshotBucket(stream))
   const got = await store.get(reply.name)
   if (got === null) throw new Error(`the snapshot ${reply.name} of the stream ${stream} is not in its object store`)
-  if (got.info.description !== JSON.stringify({ batch: reply.batch }) || got.info.size !== reply.bytes) {
+  if (got.info.description !== describe(reply.batch) || got.info.size !== reply.bytes) {
     await got.data.cancel().catch(() => {})
     return false
   }
