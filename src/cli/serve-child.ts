@@ -11,6 +11,8 @@ export interface ServeChild {
   readonly child: ChildProcess
   /** ws://HOST:PORT as its ready line printed it. */
   readonly url: string
+  /** The last 4,000 characters it wrote to stderr (its logs), when started with `stderr: 'capture'`. */
+  stderrTail(): string
 }
 
 /**
@@ -30,7 +32,7 @@ export function startServeChild(args: readonly string[], options: { timeoutMs: n
       if (m === null) return
       clearTimeout(timer)
       child.removeAllListeners('exit')
-      resolve({ child, url: m[1] as string })
+      resolve({ child, url: m[1] as string, stderrTail: () => stderr })
     })
   })
 }

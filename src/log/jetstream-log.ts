@@ -402,7 +402,7 @@ export class JetStreamBatchLog implements BatchLog {
     let lastBatchSeen = 0
     let next = (await this.streamState()).first_seq || 1
     if (next > 1) gap = `the stream ${this.stream}, which starts at message ${next} (the messages before were purged behind the writer's checkpoints; it keeps ${this.o.batchesKept} batches behind them)`
-    const reader = new StreamReader(this.js, this.stream, next, signal)
+    const reader = new StreamReader(this.nc, this.js, this.stream, next, signal)
     try {
       while (!this.closed) {
         const m = reader.take() ?? null

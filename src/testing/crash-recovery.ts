@@ -84,7 +84,7 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
   })
 }
 
-interface Server { child: ChildProcess; url: string }
+interface Server { child: ChildProcess; url: string; stderrTail(): string }
 
 /** `stream`: the JetStream stream of this scenario's batch log (config.natsLog), else the data directory's files. */
 function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null, extra: readonly string[] = []): Promise<Server> {
@@ -237,7 +237,9 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     // Taken over: a read no longer needs a writer elsewhere (it fails at once while no node writes).
     const tookOver = (): Promise<void> => waitUntil(async () => writer.child.exitCode !== null || writer.child.signalCode !== null
       ? db.query('SELECT COUNT(*) FROM kv').then(() => true, () => false)
-      : false, 30_000, 'the follower did not take over')
+      : false, 30_000, 'the follower did not take over').catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${follower.stderrTail()}`)
+    })
     try {
       await setUp(follower.url, input.partitions)
     } catch (err) {
