@@ -307,11 +307,12 @@ async function serve(args: string[]): Promise<number> {
   if (lease !== null && following && cluster !== null && natsServers !== undefined) {
     void lease.acquire().then(async () => {
       log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
+      // Renewed from now on: reading the rest of the stream may take longer than the lease lives.
+      keepLease()
       await db.promote()
       server.setForward(null)
       forwarder?.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
       forwarded = await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
-      keepLease()
       log({ level: 'warn', msg: `now the writer of the stream ${stream}` })
     }).catch((err: unknown) => {
       if (server.isShuttingDown) return

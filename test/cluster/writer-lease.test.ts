@@ -1,0 +1,76 @@
+// The writer lease must outlive the death of the NATS server leading its bucket: the others take
+// 5–7 s to elect a leader on this machine, and a writer that stopped meanwhile left a cluster with no
+// other node no writer at all (`acheron check --cluster` found it). Meanwhile no other node may take it;
+// and once its holder stops renewing, it lapses and another does.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { connect } from 'nats'
+import { WriterLease } from '../../src/cluster/writer-lease.js'
+import type { NatsNode } from '../../src/cluster/local-nats.js'
+import { natsTest, withNats } from '../support/nats.js'
+
+async function settled<T>(f: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await f()
+    } catch (err) {
+      if (i >= 200) throw err
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
+
+natsTest('the lease is kept while the NATS server leading its bucket dies and the others elect another; no one else takes it meanwhile', async () => {
+  await withNats(3, async (nats) => {
+    const holder = await WriterLease.open(nats.urls, 'LEASE', 'holder', 3)
+    const rival = await WriterLease.open(nats.urls, 'LEASE', 'rival', 3)
+    const nc = await connect({ servers: nats.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+    try {
+      assert.ok(await settled(() => holder.tryAcquire()), 'the first node takes the lease')
+      const lost: string[] = []
+      holder.keep((why) => lost.push(why))
+      const jsm = await settled(() => nc.jetstreamManager())
+      const leader = (await settled(() => jsm.streams.info('KV_acheron-LEASE'))).cluster?.leader
+      const dead = nats.nodes.find((n) => n.name === leader) as NatsNode
+      assert.ok(dead !== undefined, `the bucket's leader (${leader}) is one of the servers`)
+      dead.kill()
+      // Well past the election (5–7 s measured), short of the point where the holder gives up (9 s).
+      const until = Date.now() + 8_500
+      let rivalGotIt = false
+      while (Date.now() < until) {
+        if (await rival.tryAcquire().catch(() => false)) rivalGotIt = true
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      assert.equal(lost, [], 'the holder did not lose the lease')
+      assert.not.ok(rivalGotIt, 'no other node took it')
+      assert.is(await settled(() => rival.holder()), 'holder')
+    } finally {
+      await nc.close()
+      await holder.close()
+      await rival.close()
+    }
+  })
+})
+
+natsTest('a lease whose holder stops renewing lapses after its TTL, and another node takes it', async () => {
+  await withNats(1, async (nats) => {
+    // A short TTL here: the lapse itself is what is tested, not its length.
+    const ttlMs = 1_200
+    const holder = await WriterLease.open(nats.urls, 'LAPSE', 'holder', 1, ttlMs)
+    const rival = await WriterLease.open(nats.urls, 'LAPSE', 'rival', 1, ttlMs)
+    try {
+      assert.ok(await holder.tryAcquire())
+      assert.not.ok(await rival.tryAcquire(), 'held: the rival cannot create it')
+      // The holder never renews (a dead process): the rival gets it once the key has expired.
+      const start = Date.now()
+      await rival.acquire()
+      assert.ok(Date.now() - start >= ttlMs / 2, `the rival waited for the lapse (${Date.now() - start} ms)`)
+      assert.is(await rival.holder(), 'rival')
+    } finally {
+      await rival.close()
+      await holder.close()
+    }
+  })
+})
+
+test.run()
