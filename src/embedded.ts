@@ -14,7 +14,7 @@ import { FileBatchLog } from './log/file-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
-import { DATABASE_FILE, SqliteStateFile } from './storage/state-file.js'
+import { DATABASE_FILE, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
 import type { EngineFaults } from './txn/faults.js'
 import type { Replan } from './txn/sequencer.js'
@@ -502,6 +502,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       // writer's snapshot. (A writer on a new directory has no one to ask: recovery refuses the gap.)
       if (n.follow === true && !existsSync(checkpointFile) && await stream.purgedFront()) {
         const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs)
+        if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
         log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
       }
     } catch (err) {

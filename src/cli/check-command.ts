@@ -65,7 +65,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     },
   })
   if (values['list-mutants']) {
-    for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}`)
+    for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
     return 0
   }
   if (values.failover && values.nats === undefined) throw new Error('--failover goes with --nats N')

@@ -477,3 +477,16 @@ export class SqliteStateFile {
 export function databaseFile(dir: string): string {
   return `${dir}/${DATABASE_FILE}`
 }
+
+/**
+ * Rewrites the batch a checkpoint file says it holds: for the EngineFaults.snapshotResumesLate mutant
+ * only (a node that starts from a snapshot then skips the batch after it).
+ */
+export function rewriteCheckpointBatch(file: string, batch: number): void {
+  const db = new Database(file)
+  try {
+    db.prepare("UPDATE _acheron_meta SET v = ? WHERE k = 'last_batch'").run(batch)
+  } finally {
+    db.close()
+  }
+}

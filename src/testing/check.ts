@@ -85,6 +85,8 @@ function message(err: unknown): string {
 
 export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   const mutant = o.mutant === null ? null : mutantByName(o.mutant)
+  // A mutant that lives on a cluster alone brings the cluster along.
+  if (mutant?.cluster === true && o.cluster !== true) return runCheck({ ...o, cluster: true })
   const engines = new EngineCache()
   // A mutant that lives in one configuration (say, the coordinator thread's executor) brings it along.
   const workers = mutant?.workers ?? o.workers

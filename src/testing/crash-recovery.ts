@@ -45,6 +45,13 @@ export interface CrashInput {
    * (in whichever checkpoint reaches it, which the kill may interrupt), and recovery must agree.
    */
   readonly repartition: { readonly at: number; readonly partitions: number } | null
+  /**
+   * On a cluster with fail-over: after the first half of `before`, a third node joins on a new data
+   * directory (from the writer's snapshot, where the stream's front was purged: every node keeps only
+   * two batches behind its checkpoint), the first follower is killed, and the rest goes through the
+   * joined node, which must take over from the writer when that is killed.
+   */
+  readonly join: boolean
 }
 
 /** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
@@ -71,7 +78,8 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       natsServer: fc.integer({ min: 0, max: 2 }),
       natsKill: fc.double({ min: 0, max: 1, noNaN: true }),
       repartition: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), partitions: fc.integer({ min: 1, max: 8 }) }), { freq: 3 }),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition }) => {
+      join: fc.boolean(),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
@@ -79,6 +87,7 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
         checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
         natsKill: { server: natsServer, afterReplies: 1 + Math.min(b.length - 1, Math.floor(natsKill * b.length)) },
         repartition: repartition === null ? null : { at: Math.min(b.length - 1, Math.floor(repartition.at * b.length)), partitions: repartition.partitions },
+        join,
       }
     })
   })
@@ -138,15 +147,16 @@ async function send(db: RemoteDatabase, t: CallTxn): Promise<Sent> {
 const isReply = (r: Sent): r is Reply => r !== 'unknown' && r !== 'not-run'
 
 /**
- * Sends `before` pipelined on one connection, the input's ALTER TABLE among it; `onReply` sees each
- * reply to a transaction of `before` as it arrives. The ALTER's own reply is not checked (it commits or
- * not; the state is the same either way), and the stream's replies are in `before`'s order.
+ * Sends `before` (from index `from` to `to`, by default all of it) pipelined on one connection, the
+ * input's ALTER TABLE among it; `onReply` sees each reply to a transaction of `before` as it arrives.
+ * The ALTER's own reply is not checked (it commits or not; the state is the same either way), and the
+ * stream's replies are in `before`'s order.
  */
-function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent) => void): Promise<Sent[]> {
+function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent) => void, from = 0, to = input.before.length): Promise<Sent[]> {
   const replies: Promise<Sent>[] = []
   const alters: Promise<unknown>[] = []
-  input.before.forEach((t, i) => {
-    if (input.repartition?.at === i) alters.push(db.sql(`ALTER TABLE kv PARTITIONS ${input.repartition.partitions}`).catch(() => null))
+  input.before.slice(from, to).forEach((t, j) => {
+    if (input.repartition?.at === from + j) alters.push(db.sql(`ALTER TABLE kv PARTITIONS ${input.repartition.partitions}`).catch(() => null))
     replies.push(send(db, t).then((r) => { onReply(r); return r }))
   })
   return Promise.all(replies).then(async (rs) => { await Promise.all(alters); return rs })
@@ -220,26 +230,24 @@ async function waitUntil(ready: () => Promise<boolean>, ms: number, what: string
  * The scenario on a cluster (`--nats N --failover`): a writer and a follower on one stream, both
  * `--failover`; the stream goes to the follower, which forwards it; the writer is SIGKILLed (at the reply
  * count, or by itself at its crash point) and the follower takes over. Its state and replies must be
- * what a single server's restart gives: the same verdict.
+ * what a single server's restart gives: the same verdict. With `input.join`, a node joining late (from
+ * a snapshot) replaces the follower halfway through the stream, and is the one that takes over.
  */
 async function runFailoverScenario(input: CrashInput, config: CheckConfig): Promise<void> {
-  const dirs = [scratchDir('acheron-failover-a-'), scratchDir('acheron-failover-b-')]
+  const dirs = [scratchDir('acheron-failover-a-'), scratchDir('acheron-failover-b-'), scratchDir('acheron-failover-c-')]
   const logStream = config.natsLog?.stream() ?? null
   const servers: Server[] = []
   const natsVictim = config.natsLog?.killable?.[input.natsKill.server] ?? null
   let natsKilled = false
+  // Joining: every node keeps two batches behind its checkpoint, so a late node finds the front purged.
+  const extra = ['--failover', ...(input.join ? ['--log-batches-kept', '2'] : [])]
   try {
-    const writer = await startServer(dirs[0]?.dir as string, config, input, input.crashAt, logStream, ['--failover'])
+    const writer = await startServer(dirs[0]?.dir as string, config, input, input.crashAt, logStream, extra)
     servers.push(writer)
-    const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, ['--failover'])
+    const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
     servers.push(follower)
-    const db = await connect(follower.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
-    // Taken over: a read no longer needs a writer elsewhere (it fails at once while no node writes).
-    const tookOver = (): Promise<void> => waitUntil(async () => writer.child.exitCode !== null || writer.child.signalCode !== null
-      ? db.query('SELECT COUNT(*) FROM kv').then(() => true, () => false)
-      : false, 30_000, 'the follower did not take over').catch((err: unknown) => {
-      throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${follower.stderrTail()}`)
-    })
+    const connectTo = (s: Server): Promise<RemoteDatabase> => connect(s.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
+    let db = await connectTo(follower)
     try {
       await setUp(follower.url, input.partitions)
     } catch (err) {
@@ -250,7 +258,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       await setUp(follower.url, input.partitions)
     }
     let replies = 0
-    const before = await sendStream(db, input, (r) => {
+    const onReply = (r: Sent): void => {
       if (!isReply(r)) return
       ++replies
       if (replies === input.killAfterReplies) writer.child.kill('SIGKILL')
@@ -258,18 +266,52 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
         natsVictim.kill()
         natsKilled = true
       }
-    })
+    }
+    const half = input.join ? Math.ceil(input.before.length / 2) : input.before.length
+    const before = await sendStream(db, input, onReply, 0, half)
+    // The node that must take over, and the ones that must be gone first.
+    let survivor = follower
+    let gone = [writer]
+    if (input.join) {
+      // A few more batches that change no row (the function registered again), so that the stream has
+      // more behind the writer's next checkpoint than it keeps; the writer checkpoints meanwhile, and
+      // purges the stream behind it. (Failing while no node writes is fine: they change nothing.)
+      for (let i = 0; i < 3; i++) await setUp(follower.url, input.partitions).catch(() => {})
+      await new Promise((r) => setTimeout(r, input.checkpointIntervalMs + 250))
+      const joiner = await startServer(dirs[2]?.dir as string, config, input, null, logStream, extra)
+      servers.push(joiner)
+      // The follower goes (it may be the writer by now: then the joined node takes over from it).
+      follower.child.kill('SIGKILL')
+      await exited(follower.child)
+      await db.close().catch(() => {})
+      db = await connectTo(joiner)
+      before.push(...await sendStream(db, input, onReply, half))
+      survivor = joiner
+      gone = [writer, follower]
+    }
     writer.child.kill('SIGKILL')
     await exited(writer.child)
-    await tookOver()
+    // Taken over: a read no longer needs a writer elsewhere (it fails at once while no node writes).
+    await waitUntil(async () => gone.every((g) => g.child.exitCode !== null || g.child.signalCode !== null)
+      ? db.query('SELECT COUNT(*) FROM kv').then(() => true, () => false)
+      : false, 30_000, `the ${input.join ? 'joined node' : 'follower'} did not take over`).catch((err: unknown) => {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${survivor.stderrTail()}`)
+    })
     const after: Reply[] = []
-    for (const t of input.after) {
-      const r = await send(db, t)
-      expect(isReply(r), () => `a transaction after the fail-over had ${r === 'not-run' ? 'not run' : 'no reply'}`)
-      expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the fail-over failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
-      after.push(r)
+    let state: unknown[]
+    try {
+      for (const t of input.after) {
+        const r = await send(db, t)
+        expect(isReply(r), () => `a transaction after the fail-over had ${r === 'not-run' ? 'not run' : 'no reply'}`)
+        expect(r.ok || r.code !== 'INTERNAL', () => `a transaction after the fail-over failed: ${r.ok ? '' : `${r.code} ${r.message}`}`)
+        after.push(r)
+      }
+      state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows
+    } catch (err) {
+      // What the node that took over logged says why it did not serve.
+      const message = `${err instanceof Error ? err.message : String(err)}; the last log lines of the node that took over:\n${survivor.stderrTail()}`
+      throw err instanceof PropertyFailure ? new PropertyFailure(message) : new Error(message)
     }
-    const state = (await db.query('SELECT k, v, log FROM kv ORDER BY k')).rows
     await db.close()
     checkRecovered(input, before, after, state)
   } finally {

@@ -23,6 +23,8 @@ export interface Mutant {
   readonly faults?: EngineFaults
   /** Worker threads the engine under test must have for the bug to be there at all (whatever --workers says). */
   readonly workers?: number
+  /** The bug is only on a cluster (a node joining from a snapshot): naming it runs as `--cluster` does. */
+  readonly cluster?: boolean
 }
 
 const PROTOCOL_CATCHERS = ['replay', 'determinism', 'elle'] as const
@@ -190,6 +192,13 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: ['replay', 'determinism', 'crash'],
     faults: { walksAheadWithoutImages: true },
     workers: 0,
+  },
+  {
+    name: 'snapshot-resumes-late',
+    bug: "a node that joins from the writer's snapshot resumes the stream one batch late: it never applies the first batch the snapshot lacks",
+    caughtBy: ['crash'],
+    faults: { snapshotResumesLate: true },
+    cluster: true,
   },
 ]
 

@@ -43,6 +43,11 @@ export interface EngineFaults {
    */
   readonly snapshotPurgeUnheld?: boolean
   /**
+   * A node that starts from the writer's snapshot resumes the stream one batch after the next one it
+   * needs (src/embedded.ts): it never applies the first batch the snapshot lacks.
+   */
+  readonly snapshotResumesLate?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.
