@@ -501,7 +501,8 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       // A follower on a new directory, against a stream whose first batches were purged, starts from the
       // writer's snapshot. (A writer on a new directory has no one to ask: recovery refuses the gap.)
       if (n.follow === true && !existsSync(checkpointFile) && await stream.purgedFront()) {
-        const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs)
+        log('snapshot', `the stream's first batches were purged: asking the writer for a snapshot`)
+        const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line))
         if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
         log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
       }

@@ -437,6 +437,7 @@ export class JetStreamBatchLog implements BatchLog {
           this.nextSeq = next - 1
           this.lastBatch = Math.max(this.lastBatch, lastBatchSeen)
           this.follower = false
+          this.snapshots?.listen()
           this.takingOver()
           return
         }
@@ -517,6 +518,7 @@ export class JetStreamBatchLog implements BatchLog {
         const held = this.heldFrom()
         this.purgeHold = { batch: held === null ? batch : Math.min(held, batch), until: performance.now() + SNAPSHOT_HOLD_MS }
       })
+    if (!this.follower) this.snapshots.listen()
   }
 
   /** The batch purges must keep everything after while a snapshot's hold lasts; null when none does. */
@@ -538,8 +540,8 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   /** Asks the stream's writer for a snapshot and writes it to `checkpointFile`; resolves to the batch it holds. */
-  fetchSnapshot(checkpointFile: string, timeoutMs?: number): Promise<number> {
-    return fetchSnapshot(this.nc, this.stream, checkpointFile, timeoutMs)
+  fetchSnapshot(checkpointFile: string, timeoutMs?: number, note?: (line: string) => void): Promise<number> {
+    return fetchSnapshot(this.nc, this.stream, checkpointFile, timeoutMs, note)
   }
 
   async close(): Promise<void> {

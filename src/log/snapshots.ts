@@ -31,6 +31,11 @@ export const SNAPSHOT_HOLD_MS = 60_000
 export const SNAPSHOT_REUSE_MS = 10_000
 /** Between requests that found no writer. */
 const SNAPSHOT_RETRY_MS = 500
+/**
+ * A download that received nothing for this long is given up and asked for again: the object store
+ * reads through a consumer, which may have lived on a NATS server that died (src/log/stream-reader.ts).
+ */
+export const SNAPSHOT_DOWNLOAD_STALL_MS = 10_000
 /** The object the writer replaces with each snapshot. */
 const SNAPSHOT_OBJECT = 'checkpoint'
 
@@ -52,7 +57,8 @@ type SnapshotReply = { readonly ok: true; readonly name: string; readonly batch:
 
 /**
  * The writer's side: answers a request with a fresh copy of `checkpointFile` in the object store.
- * `answering()` says whether this node is the writer now (a follower stays silent); `handedOut(batch)`
+ * `answering()` says whether this node is the writer now (checked again at each request, after
+ * `listen()`); `handedOut(batch)`
  * is told the batch of each snapshot before the reply goes (to hold purges after it). Requests that
  * arrive while a copy is under way share it, and those within SNAPSHOT_REUSE_MS of it get it again.
  */
@@ -62,7 +68,7 @@ export class SnapshotServer {
   private last: { reply: Extract<SnapshotReply, { ok: true }>; at: number } | null = null
   /** Copies made (a counter for tests). */
   made = 0
-  private readonly sub: { unsubscribe(): void }
+  private sub: { unsubscribe(): void } | null = null
 
   constructor(
     private readonly nc: NatsConnection,
@@ -75,13 +81,21 @@ export class SnapshotServer {
     private readonly answering: () => boolean,
     private readonly handedOut: (batch: number) => void,
   ) {
-    this.sub = nc.subscribe(snapshotSubject(stream), { callback: (_err, msg) => this.request(msg) })
     // The bucket is made now, while the servers the stream was just opened on are up: a bucket of
     // several replicas cannot be created while one of its servers is down, but can be written.
     void this.bucket().catch(() => {})
   }
 
   private store: Promise<ObjectStore> | null = null
+
+  /**
+   * Starts answering: called when this node writes the stream (at open, or when it takes over). A
+   * follower does not listen at all, so that a request sent while no node writes finds no responder and
+   * is asked again at once, instead of waiting out its reply timeout on a node that stays silent.
+   */
+  listen(): void {
+    this.sub ??= this.nc.subscribe(snapshotSubject(this.stream), { callback: (_err, msg) => this.request(msg) })
+  }
 
   /** The object store (created with the stream's replicas if missing); asked again after a failure. */
   private bucket(): Promise<ObjectStore> {
@@ -136,7 +150,8 @@ export class SnapshotServer {
   }
 
   stop(): void {
-    this.sub.unsubscribe()
+    this.sub?.unsubscribe()
+    this.sub = null
   }
 }
 
@@ -146,10 +161,16 @@ export class SnapshotServer {
  * writer answers, up to `timeoutMs`; a writer that answers with an error is asked again too (it may have
  * had no checkpoint yet).
  */
-export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpointFile: string, timeoutMs = SNAPSHOT_FETCH_TIMEOUT_MS): Promise<number> {
+export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpointFile: string, timeoutMs = SNAPSHOT_FETCH_TIMEOUT_MS, note?: (line: string) => void): Promise<number> {
   const deadline = Date.now() + timeoutMs
   let last = 'no writer answered'
-  for (;;) {
+  // Each new reason to ask again is logged once: a node that waits says why.
+  let noted = ''
+  for (let asked = 0; ; asked++) {
+    if (asked > 0 && last !== noted) {
+      note?.(`no snapshot yet (${last}): asking the writer again`)
+      noted = last
+    }
     const left = deadline - Date.now()
     if (left <= 0) throw new Error(`no snapshot of the stream ${stream} within ${timeoutMs} ms (${last}): the stream's first batches were purged, so a node with an empty data directory needs one from the writer`)
     let reply: SnapshotReply
@@ -168,8 +189,9 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
       continue
     }
     try {
-      if (await download(nc, stream, reply, checkpointFile)) return reply.batch
-      last = 'the snapshot was replaced or damaged while it was read'
+      const got = await download(nc, stream, reply, checkpointFile)
+      if (got === true) return reply.batch
+      last = got
     } catch (err) {
       // NATS not answering for a moment (a server down, a leader being elected): asked again.
       if (!(err instanceof NatsError)) throw err
@@ -179,26 +201,40 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
   }
 }
 
-/** Writes the snapshot `reply` names to `checkpointFile`; false when another replaced it, or it arrived damaged. */
-async function download(nc: NatsConnection, stream: string, reply: Extract<SnapshotReply, { ok: true }>, checkpointFile: string): Promise<boolean> {
+/**
+ * Writes the snapshot `reply` names to `checkpointFile`: true, or why it is to be asked for again (another
+ * replaced it, it arrived damaged, or the download stalled).
+ */
+async function download(nc: NatsConnection, stream: string, reply: Extract<SnapshotReply, { ok: true }>, checkpointFile: string): Promise<true | string> {
   const store = await nc.jetstream().views.os(snapshotBucket(stream))
   const got = await store.get(reply.name)
   if (got === null) throw new Error(`the snapshot ${reply.name} of the stream ${stream} is not in its object store`)
   if (got.info.description !== describe(reply.batch) || got.info.size !== reply.bytes) {
     await got.data.cancel().catch(() => {})
-    return false
+    return 'the snapshot was replaced while it was asked for'
   }
   const partial = `${checkpointFile}.partial`
+  const stall = new AbortController()
+  let arrivedAt = Date.now()
+  const watchdog = setInterval(() => { if (Date.now() - arrivedAt >= SNAPSHOT_DOWNLOAD_STALL_MS) stall.abort() }, SNAPSHOT_DOWNLOAD_STALL_MS / 4)
   try {
-    await pipeline(Readable.fromWeb(got.data as import('node:stream/web').ReadableStream<Uint8Array>), createWriteStream(partial) as Writable)
+    const chunks = Readable.fromWeb(got.data as import('node:stream/web').ReadableStream<Uint8Array>).on('data', () => { arrivedAt = Date.now() })
+    try {
+      await pipeline(chunks, createWriteStream(partial) as Writable, { signal: stall.signal })
+    } catch (err) {
+      if (!stall.signal.aborted) throw err
+      await got.data.cancel().catch(() => {})
+      return `its download stalled for ${SNAPSHOT_DOWNLOAD_STALL_MS} ms`
+    }
     // The object store checks the digest it keeps against what it sent; a snapshot replaced while it was
     // read fails that too. Either way it is asked for again. (It resolves to undefined when all is well.)
-    if ((await got.error) instanceof Error) return false
+    if ((await got.error) instanceof Error) return 'the snapshot was replaced or damaged while it was read'
     fsyncPath(partial)
     renameSync(partial, checkpointFile)
     fsyncPath(dirname(checkpointFile))
     return true
   } finally {
+    clearInterval(watchdog)
     rmSync(partial, { force: true })
   }
 }
