@@ -8,21 +8,9 @@ import * as assert from 'uvu/assert'
 import { connect, type JetStreamManager, type NatsConnection } from 'nats'
 import { StreamReader } from '../../src/log/stream-reader.js'
 import type { LocalNats, NatsNode } from '../../src/cluster/local-nats.js'
-import { natsTest, withNats } from '../support/nats.js'
+import { natsTest, settled, withNats } from '../support/nats.js'
 
 const STREAM = 'READER'
-
-/** `f`, asked again while the cluster settles (no JetStream leader yet, a request timing out). */
-async function settled<T>(f: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await f()
-    } catch (err) {
-      if (i >= 200) throw err
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
-}
 
 async function until(what: string, ready: () => boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms

@@ -7,18 +7,7 @@ import * as assert from 'uvu/assert'
 import { connect } from 'nats'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
 import type { NatsNode } from '../../src/cluster/local-nats.js'
-import { natsTest, withNats } from '../support/nats.js'
-
-async function settled<T>(f: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      return await f()
-    } catch (err) {
-      if (i >= 200) throw err
-      await new Promise((r) => setTimeout(r, 250))
-    }
-  }
-}
+import { natsTest, settled, withNats } from '../support/nats.js'
 
 natsTest('the lease is kept while the NATS server leading its bucket dies and the others elect another; no one else takes it meanwhile', async () => {
   await withNats(3, async (nats) => {

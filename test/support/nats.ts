@@ -26,3 +26,15 @@ export async function withNats<T>(nodes: number, body: (nats: LocalNats) => Prom
     cleanup()
   }
 }
+
+/** `f`, asked again while a NATS cluster settles (no JetStream leader yet, a request timing out), up to 200 times. */
+export async function settled<T>(f: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await f()
+    } catch (err) {
+      if (i >= 200) throw err
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+}
