@@ -106,7 +106,7 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --follow                 follow the stream's writer instead of writing it: apply every batch it
                            releases, and forward this server's requests to it (docs/scale-out.md)
   --failover               write the stream if no node holds its writer lease, else follow; take over
-                           when the writer's lease lapses (it died), within about 3 s
+                           when the writer's lease lapses (it died), within about 12 s
   --cluster URL[,URL...]   a node of a cluster: --log-nats URLS --failover on the stream ACHERON_CLUSTER,
                            R3 when given three or more NATS servers (as acheron cluster starts them)
 
