@@ -22,7 +22,7 @@ import { StateService, type CheckpointPolicy } from './txn/state-service.js'
 import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
-import type { TxnInput, TxnOutcome, TxnResult } from './txn/types.js'
+import { retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkWellFormedText, fromClientValue, type SqlValue } from './values.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
@@ -223,7 +223,7 @@ function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: C
   if (!o.ok) {
     throw new AcheronError(o.failure.code, o.failure.message, {
       ...(o.commit ? { commit: o.commit } : {}), ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
-      ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
+      ...retryDetails(o.failure),
     })
   }
   return o

@@ -84,7 +84,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
 const DEFAULT_DELAY_MS = 200
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED'])
+/** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
 /** True for a failure whose transaction may or may not have committed (the connection dropped under it). */
 export function isOutcomeUnknown(err: unknown): boolean {
@@ -112,7 +113,7 @@ export function errorFromWire(e: unknown): AcheronError {
     ...(typeof o.column === 'number' ? { column: o.column } : {}),
     ...(typeof o.statement === 'number' ? { statement: o.statement } : {}),
     ...(isCommit(o.commit) ? { commit: { batch: o.commit.batch, seq: o.commit.seq } } : {}),
-    ...(RETRYABLE_CODES.has(code) ? { retryable: true } : {}),
+    ...(RETRYABLE_CODES.has(code) || o.retryable === true ? { retryable: true } : {}),
     ...(o.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
     ...(logLines(o.logs) !== undefined ? { logs: logLines(o.logs) as string[] } : {}),
   })

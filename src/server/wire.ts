@@ -210,5 +210,7 @@ export function errorReply(id: number | null, err: unknown, completed: readonly 
   if (e.logs !== undefined) error.logs = e.logs
   // The request may have committed after all (docs/protocol.md): a client must not send it again blindly.
   if (e.outcomeUnknown === true) error.outcomeUnknown = true
+  // Nothing of it took effect and trying again may succeed (an INTERNAL says so only here).
+  if (e.retryable === true) error.retryable = true
   return JSON.stringify({ id, ok: false, error, ...(completed.length > 0 ? { results: wireResults(completed) } : {}) })
 }

@@ -7,7 +7,7 @@ import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
-import { isDdl, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
@@ -391,7 +391,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
   throw new AcheronError(o.failure.code, o.failure.message, {
     statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
     ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
-    ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
+    ...retryDetails(o.failure),
   })
 }
 
@@ -494,7 +494,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       throw new AcheronError(o.failure.code, o.failure.message, {
         statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
         ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),
-        ...(o.failure.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
+        ...retryDetails(o.failure),
       })
     }
     const { result, commit } = o

@@ -192,7 +192,7 @@ function failureOf(err: AcheronError): TxnFailure {
 
 /** A failed batch's reply: retryable, no position. */
 function batchFailure(code: ErrorCode, message: string): TxnOutcome {
-  return { ok: false, failure: { code, message } }
+  return { ok: false, failure: { code, message, retryable: true } }
 }
 
 /**

@@ -163,6 +163,17 @@ export interface TxnFailure {
   readonly logs?: readonly string[]
   /** It may have committed after all (its log entry's fate is unknown): never sent again blindly. */
   readonly outcomeUnknown?: boolean
+  /**
+   * Nothing of it took effect, and trying again may succeed: its whole batch failed for a reason outside
+   * its transactions (the log refused it, the engine stopped, an execution thread died).
+   */
+  readonly retryable?: boolean
+}
+
+/** What an AcheronError made from `f` says about retrying it (the wire carries both flags). */
+export function retryDetails(f: TxnFailure): { outcomeUnknown?: true; retryable?: true } {
+  if (f.outcomeUnknown === true) return { outcomeUnknown: true, retryable: true }
+  return f.retryable === true ? { retryable: true } : {}
 }
 
 /** What one execution of a transaction did, against some view of the state. */

@@ -88,6 +88,8 @@ test('a runtime that throws a plain error is no outcome: its whole batch fails, 
   for (const e of await Promise.all(both)) {
     assert.is(e.code, 'INTERNAL')
     assert.is(e.commit, undefined, 'no position: it never ran as far as anyone can tell')
+    assert.is(e.retryable, true, 'nothing of it took effect: it may be sent again')
+    assert.is(e.outcomeUnknown, undefined)
   }
   assert.ok(db.stats.failedBatches >= 1)
   const ok = await db.call('account.deposit', 'alice', 1)

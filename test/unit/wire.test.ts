@@ -5,7 +5,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { AcheronError } from '../../src/errors.js'
-import { callReply, decodeRequest, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
+import { errorFromWire } from '../../src/client/remote.js'
+import { callReply, decodeRequest, errorReply, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
 
 const wireValue = fc.oneof(
   fc.constant(null),
@@ -64,6 +65,21 @@ test('decodeRequest: brackets inside strings do not count as nesting', () => {
   assert.equal(r, { id: 4, op: 'sql', sql, params: [] })
   const call = decodeRequest(JSON.stringify({ id: 5, op: 'call', fn: 't.f', key: '[['.repeat(50), args: ['{'.repeat(40)] }))
   assert.equal(call, { id: 5, op: 'call', fn: 't.f', key: '[['.repeat(50), args: ['{'.repeat(40)], logs: false })
+})
+
+test('errorReply carries retryable and outcomeUnknown, and the SDK reads them back', () => {
+  const read = (err: AcheronError): AcheronError => errorFromWire((JSON.parse(errorReply(1, err)) as { error: unknown }).error)
+  const batchFailed = read(new AcheronError('INTERNAL', 'batch not committed: the log refused it', { retryable: true }))
+  assert.is(batchFailed.retryable, true)
+  assert.is(batchFailed.outcomeUnknown, undefined)
+  const unknown = read(new AcheronError('INTERNAL', 'outcome unknown: no answer', { retryable: true, outcomeUnknown: true }))
+  assert.is(unknown.retryable, true)
+  assert.is(unknown.outcomeUnknown, true)
+  const bug = read(new AcheronError('INTERNAL', 'a bug'))
+  assert.is(bug.retryable, undefined, 'an INTERNAL is retryable only when the server says so')
+  assert.is(JSON.parse(errorReply(1, new AcheronError('INTERNAL', 'a bug'))).error.retryable, undefined)
+  assert.is(read(new AcheronError('STORAGE_FULL', 'full')).retryable, true, 'STORAGE_FULL is retryable by its code')
+  assert.is(read(new AcheronError('TXN_ABORTED', 'no', { commit: { batch: 1, seq: 0 } })).retryable, undefined)
 })
 
 test.run()
