@@ -9,6 +9,7 @@ import { parseCrashAt } from '../crash-points.js'
 import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
+import type { ForwardedRequests } from '../cluster/forwarding.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
 import { CONSOLE_COMMAND_USAGE, CONSOLE_USAGE, runConsole } from '../console/main.js'
@@ -106,7 +107,8 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --follow                 follow the stream's writer instead of writing it: apply every batch it
                            releases, and forward this server's requests to it (docs/scale-out.md)
   --failover               write the stream if no node holds its writer lease, else follow; take over
-                           when the writer's lease lapses (it died), within about 12 s
+                           when the writer's lease lapses (it died), within about 12 s; a writer that
+                           loses the lease follows again
   --cluster URL[,URL...]   a node of a cluster: --log-nats URLS --failover on the stream ACHERON_CLUSTER,
                            R3 when given three or more NATS servers (as acheron cluster starts them)
 
@@ -257,7 +259,8 @@ async function serve(args: string[]): Promise<number> {
     ? await (await import('../cluster/writer-lease.js')).WriterLease.open(natsServers, stream, `${hostname()}:${process.pid}`, logReplicas ?? 1)
     : null
   const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
-  const options: OpenOptions = {
+  const protocol = values.protocol !== undefined ? await (await import('./protocol-loader.js')).loadProtocol(values.protocol) : undefined
+  const optionsFollowing = (follow: boolean): OpenOptions => ({
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
@@ -268,13 +271,17 @@ async function serve(args: string[]): Promise<number> {
       ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
       ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
-      ...(following ? { follow: true } : {}),
+      ...(follow ? { follow: true } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
-    ...(values.protocol !== undefined ? { protocol: await (await import('./protocol-loader.js')).loadProtocol(values.protocol) } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+  })
+  const openFollowing = (follow: boolean): ReturnType<typeof open> => {
+    const options = optionsFollowing(follow)
+    return open(mutants === null ? options : mutants.withMutant(options, mutant))
   }
-  const db = await open(mutants === null ? options : mutants.withMutant(options, mutant))
+  const db = await openFollowing(following)
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   const limit = (name: string, fallback: number): number => positiveInt(name, process.env[name]) ?? fallback
   const d = DEFAULT_SERVER_LIMITS
@@ -287,46 +294,39 @@ async function serve(args: string[]): Promise<number> {
     replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
     replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
   }
-  // On a stream: a follower forwards its clients' requests to the writer, which serves them.
+  // On a stream: a follower forwards its clients' requests to the writer, which serves them. A --failover
+  // node forwards whenever it follows, so it keeps a forwarder while it writes too.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
-  const forwarder = cluster !== null && natsServers !== undefined && following ? await cluster.RequestForwarder.open(natsServers, stream) : null
+  const forwarder = cluster !== null && natsServers !== undefined && (following || lease !== null) ? await cluster.RequestForwarder.open(natsServers, stream) : null
   const server = await AcheronServer.listen({
     db, host: values.host, port,
     token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
-    ...(forwarder !== null ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
+    ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
   })
-  let forwarded = cluster !== null && natsServers !== undefined && !following
-    ? await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
-    : null
-  // A writer that cannot renew its lease stops: another node may be taking over the stream.
-  const keepLease = (): void => lease?.keep((why) => {
-    log({ level: 'error', msg: `lost the writer lease of the stream ${stream} (${why}): stopping, another node takes over` })
-    process.kill(process.pid, 'SIGTERM')
-  })
-  if (lease !== null && !following) keepLease()
-  if (lease !== null && following && cluster !== null && natsServers !== undefined) {
-    void lease.acquire().then(async () => {
-      log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
-      // Renewed from now on: reading the rest of the stream may take longer than the lease lives.
-      keepLease()
-      await db.promote()
-      server.setForward(null)
-      forwarder?.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
-      forwarded = await cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
-      log({ level: 'warn', msg: `now the writer of the stream ${stream}` })
-    }).catch((err: unknown) => {
-      if (server.isShuttingDown) return
-      log({ level: 'error', msg: `taking over the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
-      process.kill(process.pid, 'SIGTERM')
-    })
+  const serveForwarded = async (): Promise<ForwardedRequests> => {
+    if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')
+    return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
   }
+  // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
+  const forwarded = cluster !== null && !following && lease === null ? await serveForwarded() : null
+  const failover = lease !== null && forwarder !== null
+    ? await (await import('../cluster/failover.js')).FailoverNode.start({
+      stream, server, lease, forwarder, serveForwarded, log,
+      reopenFollowing: () => openFollowing(true),
+      fatal: (err) => {
+        log({ level: 'error', msg: `changing this node's role on the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
+        process.kill(process.pid, 'SIGTERM')
+      },
+    }, db)
+    : null
   // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
   // the server gracefully (before, one sent right after the "listening" log line could kill it outright).
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
-      void server.close()
-        .then(() => Promise.all([forwarder?.close(), forwarded?.close(), lease?.close()]))
+      void Promise.resolve(failover?.halt())
+        .then(() => server.close())
+        .then(() => Promise.all([forwarder?.close(), forwarded?.close(), failover?.close()]))
         .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
     }
     process.once('SIGINT', () => stop('SIGINT'))

@@ -239,7 +239,7 @@ export class JetStreamBatchLog implements BatchLog {
         if (err instanceof LogAppendError) throw err
         const code = jsErrorCode(err)
         if (code === JS_WRONG_LAST_SEQUENCE) {
-          throw this.refuse(new LogAppendError(`another writer appended to the stream ${this.stream}: this engine is fenced off it (restart it to read the stream again)`, false), true)
+          throw this.refuse(new LogAppendError(`another writer appended to the stream ${this.stream}: this engine is fenced off it, and another node writes it now (a --failover node follows it again; restart any other)`, false), true)
         }
         if (code !== null && JS_STORE_FULL.has(code)) throw this.refuse(new LogAppendError(`the stream ${this.stream} is full: ${errorMessage(err)}`, true))
         if (code !== null) throw this.refuse(new LogAppendError(`JetStream refused the entry: ${errorMessage(err)}`, false))

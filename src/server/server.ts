@@ -158,7 +158,11 @@ export class AcheronServer {
    */
   readonly statsSampler: StatsSampler
 
+  /** The database requests run on (setDatabase swaps it). */
+  private db: EmbeddedDatabase
+
   private constructor(private readonly o: ServerOptions, private readonly http: Server) {
+    this.db = o.db
     this.forward = o.forward
     this.tokens = { admin: o.token, app: o.appToken ?? null }
     this.originRule = {
@@ -176,13 +180,13 @@ export class AcheronServer {
     }
     // Date.now() labels the samples and nothing else: no transaction sees it (determinism).
     const ring = new StatsHistory(o.statsHistory?.samplesMax ?? STATS_HISTORY_SECONDS, o.statsHistory?.intervalMs ?? STATS_HISTORY_INTERVAL_MS)
-    this.statsSampler = new StatsSampler(ring, () => o.db.statsSample(Date.now(), this.gauges), (err) => {
+    this.statsSampler = new StatsSampler(ring, () => this.db.statsSample(Date.now(), this.gauges), (err) => {
       o.log({ level: 'error', msg: 'stats sample failed', error: err instanceof Error ? err.stack : String(err) })
     })
     const history = this.statsSampler.history
     http.on('request', httpConsole({
       tokens: this.tokens,
-      stats: () => statsObject(o.db.statsRows(this.gauges)),
+      stats: () => statsObject(this.db.statsRows(this.gauges)),
       history: (sinceMs) => history.toJson(sinceMs),
       log: o.log,
     }))
@@ -406,8 +410,17 @@ export class AcheronServer {
     this.forward = forward ?? undefined
   }
 
+  /**
+   * Serves `db` from now on, in place of the database it served (which the caller closes): a node that
+   * lost its writer lease reopens its directory as a follower (src/cluster/failover.ts). Requests that
+   * began on the old one finish there.
+   */
+  setDatabase(db: EmbeddedDatabase): void {
+    this.db = db
+  }
+
   private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
-    const db = this.o.db
+    const db = this.db
     /** A script's results so far (ExecuteOptions.completed). */
     const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
@@ -439,7 +452,7 @@ export class AcheronServer {
     this.shuttingDown = true
     this.statsSampler.stop()
     this.http.close()
-    await this.o.db.close()
+    await this.db.close()
     if (this.inFlightTotal > 0) await new Promise<void>((resolve) => { this.drained = resolve })
     const closing = [...this.sockets].map((ws) => new Promise<void>((resolve) => {
       if (ws.readyState === WebSocket.CLOSED) return resolve()

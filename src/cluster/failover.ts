@@ -1,0 +1,147 @@
+/**
+ * A `--failover` node's role on its stream (docs/scale-out.md, step 3): it writes while it holds the
+ * writer lease and follows otherwise, and changes role as the lease comes and goes, without leaving
+ * its process.
+ *
+ * - A follower waits for the lease; once it holds it, it renews it at once, applies the rest of the
+ *   stream (promote), answers the requests other followers forward, and stops forwarding its own.
+ * - A writer that loses the lease (another node holds it, or no renewal got through before it could
+ *   lapse: NATS unreachable) becomes a follower again. It stops answering forwarded requests, forwards
+ *   its own clients' requests, closes its database (the batch in flight finishes or fails: the stream
+ *   fences a writer that is no longer its last) and reopens its directory following the stream, then
+ *   waits for the lease again. Before, it exited and a supervisor had to start it again; a lone node
+ *   then stayed down after a NATS outage longer than the lease, though NATS came back.
+ *
+ * Role changes run one at a time, in the order they were asked for.
+ */
+import { NatsError } from 'nats'
+import type { EmbeddedDatabase } from '../embedded.js'
+import type { AcheronServer } from '../server/server.js'
+import type { ForwardedRequests, RequestForwarder } from './forwarding.js'
+import type { WriterLease } from './writer-lease.js'
+
+/** A reopen that failed for a NATS reason (the servers unreachable, no JetStream leader) is tried again this soon. */
+export const REOPEN_RETRY_MS = 2_000
+
+export interface FailoverParts {
+  readonly stream: string
+  readonly server: AcheronServer
+  readonly lease: WriterLease
+  /** Sends this node's clients' requests to the writer while it follows (and forwards, the server tells). */
+  readonly forwarder: RequestForwarder
+  /** Opens the data directory again, following the stream. */
+  readonly reopenFollowing: () => Promise<EmbeddedDatabase>
+  /** Starts answering the requests followers forward (the writer's side). */
+  readonly serveForwarded: () => Promise<ForwardedRequests>
+  readonly log: (event: Record<string, unknown>) => void
+  /** A role change failed for a reason that waiting does not cure: the node cannot go on. */
+  readonly fatal: (err: unknown) => void
+}
+
+export class FailoverNode {
+  private forwarded: ForwardedRequests | null = null
+  private closed = false
+  /** The role change in progress, if any (they run one after the other). */
+  private changing: Promise<void> = Promise.resolve()
+  /** Times this node became the writer and stopped being it (logs and tests). */
+  takeovers = 0
+  demotions = 0
+
+  private constructor(private readonly p: FailoverParts, private db: EmbeddedDatabase) {}
+
+  /** Takes `db`'s role as it was opened: the writer (it holds the lease) or a follower. */
+  static async start(p: FailoverParts, db: EmbeddedDatabase): Promise<FailoverNode> {
+    const node = new FailoverNode(p, db)
+    if (db.following) node.follow()
+    else {
+      node.forwarded = await p.serveForwarded()
+      node.keepLease()
+    }
+    return node
+  }
+
+  private forward = (raw: string, role: 'admin' | 'app'): Promise<string> => this.p.forwarder.forward(raw, role)
+
+  /** Forwards this node's requests and waits for the lease. */
+  private follow(): void {
+    this.p.server.setForward(this.forward)
+    this.p.lease.acquire().then(
+      () => this.change(() => this.takeOver()),
+      (err: unknown) => { if (!this.closed) this.p.fatal(err) },
+    )
+  }
+
+  private keepLease(): void {
+    this.p.lease.keep((why) => this.change(() => this.demote(why)))
+  }
+
+  private change(step: () => Promise<void>): void {
+    this.changing = this.changing.then(() => (this.closed ? undefined : step())).catch((err: unknown) => {
+      if (!this.closed && !this.p.server.isShuttingDown) this.p.fatal(err)
+    })
+  }
+
+  private async takeOver(): Promise<void> {
+    const { stream, log } = this.p
+    log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
+    // Renewed from now on: reading the rest of the stream may take longer than the lease lives.
+    this.keepLease()
+    await this.db.promote()
+    this.takeovers++
+    this.p.server.setForward(null)
+    this.p.forwarder.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
+    this.forwarded = await this.p.serveForwarded()
+    log({ level: 'warn', msg: `now the writer of the stream ${stream}` })
+  }
+
+  private async demote(why: string): Promise<void> {
+    const { stream, log } = this.p
+    log({ level: 'error', msg: `lost the writer lease of the stream ${stream} (${why}): following it again, another node takes over` })
+    const forwarded = this.forwarded
+    this.forwarded = null
+    await forwarded?.close()
+    // From here on this node's requests go to whichever node writes (none yet: they fail, retryably, unrun).
+    this.p.server.setForward(this.forward)
+    await this.db.close()
+    for (;;) {
+      if (this.closed) return
+      try {
+        this.db = await this.p.reopenFollowing()
+        break
+      } catch (err) {
+        if (!causedByNats(err)) throw err
+        log({ level: 'warn', msg: `cannot follow the stream ${stream} yet (${err instanceof Error ? err.message : String(err)}): trying again in ${REOPEN_RETRY_MS} ms` })
+        await new Promise((r) => setTimeout(r, REOPEN_RETRY_MS))
+      }
+    }
+    if (this.closed) {
+      await this.db.close()
+      return
+    }
+    this.p.server.setDatabase(this.db)
+    this.demotions++
+    log({ level: 'warn', msg: `following the stream ${stream} again, from batch ${this.db.lastCommittedBatch}` })
+    this.follow()
+  }
+
+  /**
+   * No role changes from now on; resolves when the one in progress is over (a database it opened
+   * meanwhile is closed). Call before closing the server, which closes the database it serves.
+   */
+  async halt(): Promise<void> {
+    this.closed = true
+    await this.changing
+  }
+
+  /** Stops answering forwarded requests and gives the lease up (after halt and the server's close). */
+  async close(): Promise<void> {
+    this.closed = true
+    await this.forwarded?.close()
+    await this.p.lease.close()
+  }
+}
+
+function causedByNats(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof NatsError) return true
+  return false
+}
