@@ -934,7 +934,11 @@ export class Engine {
       try {
         await this.opts.batchLog.append({ kind: 'void', batch: e.number })
       } catch (err) {
-        throw new Error(`batch ${e.number} failed and its void entry could not be logged (${String(err)}); its outcome is decided at the next start`)
+        // Its entry is in the log, unvoided: whoever reads the log next commits it. Its clients cannot be
+        // told it failed (nor that it committed).
+        const why = `batch ${e.number} failed and its void entry could not be logged (${String(err)}); its outcome is decided at the next start`
+        this.failBatch(e.batch, { ok: false, failure: { code: 'INTERNAL', message: `outcome unknown: ${why}`, outcomeUnknown: true } })
+        throw new Error(why)
       }
     }
     const full = e.failure instanceof AcheronError && e.failure.code === 'STORAGE_FULL'
