@@ -4,6 +4,8 @@
  * transaction, between the deletions of two log segments. Components ask `reached(event)` at each such
  * instant; only the one configured occurrence answers true. Absent in normal use.
  */
+import { writeSync } from 'node:fs'
+
 export const CRASH_EVENTS = ['log-write', 'checkpoint', 'segment-delete'] as const
 export type CrashEvent = (typeof CRASH_EVENTS)[number]
 
@@ -30,6 +32,23 @@ export function dieNow(): never {
   process.kill(process.pid, 'SIGKILL')
   // SIGKILL is delivered before this line in practice; block until it lands.
   for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
+}
+
+/**
+ * Stops this process at once (SIGSTOP to itself, every thread), after saying so on stderr: a test then
+ * resumes it (SIGCONT) when it chooses, as if the machine had stalled. The line is written synchronously,
+ * so it is out before the stop: `acheron: paused at EVENT:N`.
+ */
+export function pauseNow(at: CrashAt): void {
+  writeSync(2, `acheron: paused at ${at.event}:${at.count}\n`)
+  process.kill(process.pid, 'SIGSTOP')
+}
+
+/** `--pause-at`: only a log write of a replicated log pauses (the instant a fail-over test needs). */
+export function parsePauseAt(text: string): CrashAt {
+  const at = parseCrashAt(text)
+  if (at.event !== 'log-write') throw new Error(`--pause-at takes log-write:N (a batch log message on NATS), got '${text}'`)
+  return at
 }
 
 export function parseCrashAt(text: string): CrashAt {

@@ -113,6 +113,8 @@ export interface OpenOptions {
   onBatch?: (record: BatchRecord) => void
   /** Kill the process at a named instant (research and crash tests only). */
   crashAt?: CrashAt
+  /** Stop the process (SIGSTOP) at the N-th message of a batch log on NATS (fail-over tests only). */
+  pauseAt?: CrashAt
   batchTxnsMax?: number
   /**
    * Longest wait of a transaction for its batch to close while a batch executes (an idle engine closes it
@@ -486,6 +488,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     const { JetStreamBatchLog } = await import('./log/jetstream-log.js')
     const stream = await JetStreamBatchLog.open({
       servers: n.servers, crash,
+      ...(options.pauseAt !== undefined ? { pauseAt: options.pauseAt } : {}),
       ...(n.stream !== undefined ? { stream: n.stream } : {}),
       ...(n.replicas !== undefined ? { replicas: n.replicas } : {}),
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
@@ -494,6 +497,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
       ...(options.faults?.followerAdoptsNewest === true ? { adoptNewest: true } : {}),
       ...(options.faults?.snapshotPurgeUnheld === true ? { purgeUnheld: true } : {}),
+      ...(options.faults?.fencedAppendAcked === true ? { fencedAppendAcked: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
     const checkpointFile = join(dir, DATABASE_FILE)

@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { parseCrashAt } from '../crash-points.js'
+import { parseCrashAt, parsePauseAt } from '../crash-points.js'
 import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
@@ -212,6 +212,8 @@ async function serve(args: string[]): Promise<number> {
       mutant: { type: 'string' },
       protocol: { type: 'string' },
       'crash-at': { type: 'string' },
+      // Fail-over tests only: stop (SIGSTOP) at the N-th message of the batch log on NATS (log-write:N).
+      'pause-at': { type: 'string' },
     },
   })
   const values = clusterOptions(given)
@@ -260,7 +262,9 @@ async function serve(args: string[]): Promise<number> {
     : null
   const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
   const protocol = values.protocol !== undefined ? await (await import('./protocol-loader.js')).loadProtocol(values.protocol) : undefined
-  const optionsFollowing = (follow: boolean): OpenOptions => ({
+  // The crash and pause instants count from the process's start: a database reopened later (a writer
+  // that lost its lease follows again) has none.
+  const optionsFollowing = (follow: boolean, first: boolean): OpenOptions => ({
     dir: values.data, sync: syncMode(values.sync),
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
@@ -273,15 +277,16 @@ async function serve(args: string[]): Promise<number> {
       ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
       ...(follow ? { follow: true } : {}),
     } } : {}),
-    ...(values['crash-at'] !== undefined ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
+    ...(values['crash-at'] !== undefined && first ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
+    ...(values['pause-at'] !== undefined && first ? { pauseAt: parsePauseAt(values['pause-at']) } : {}),
     log: (line) => log({ level: 'info', msg: line }),
     ...(protocol !== undefined ? { protocol } : {}),
   })
-  const openFollowing = (follow: boolean): ReturnType<typeof open> => {
-    const options = optionsFollowing(follow)
+  const openFollowing = (follow: boolean, first = false): ReturnType<typeof open> => {
+    const options = optionsFollowing(follow, first)
     return open(mutants === null ? options : mutants.withMutant(options, mutant))
   }
-  const db = await openFollowing(following)
+  const db = await openFollowing(following, true)
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   const limit = (name: string, fallback: number): number => positiveInt(name, process.env[name]) ?? fallback
   const d = DEFAULT_SERVER_LIMITS

@@ -56,6 +56,7 @@ export class FailoverNode {
     else {
       node.forwarded = await p.serveForwarded()
       node.keepLease()
+      p.server.setLocalGuard(() => p.lease.check())
     }
     return node
   }
@@ -64,6 +65,7 @@ export class FailoverNode {
 
   /** Forwards this node's requests and waits for the lease. */
   private follow(): void {
+    this.p.server.setLocalGuard(null)
     this.p.server.setForward(this.forward)
     this.p.lease.acquire().then(
       () => this.change(() => this.takeOver()),
@@ -72,7 +74,11 @@ export class FailoverNode {
   }
 
   private keepLease(): void {
-    this.p.lease.keep((why) => this.change(() => this.demote(why)))
+    this.p.lease.keep((why) => {
+      // At once, before any other request runs here: from now on they go to whichever node writes.
+      this.p.server.setForward(this.forward)
+      this.change(() => this.demote(why))
+    })
   }
 
   private change(step: () => Promise<void>): void {
@@ -88,6 +94,7 @@ export class FailoverNode {
     this.keepLease()
     await this.db.promote()
     this.takeovers++
+    this.p.server.setLocalGuard(() => this.p.lease.check())
     this.p.server.setForward(null)
     this.p.forwarder.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
     this.forwarded = await this.p.serveForwarded()
@@ -100,8 +107,8 @@ export class FailoverNode {
     const forwarded = this.forwarded
     this.forwarded = null
     await forwarded?.close()
-    // From here on this node's requests go to whichever node writes (none yet: they fail, retryably, unrun).
-    this.p.server.setForward(this.forward)
+    // This node's requests go to whichever node writes since the loss (none yet: they fail, retryably,
+    // unrun); what it had sequenced finishes or fails with the database (the stream fences it).
     await this.db.close()
     for (;;) {
       if (this.closed) return

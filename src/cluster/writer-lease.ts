@@ -97,12 +97,23 @@ export class WriterLease {
     const stopAfter = WRITER_LEASE_STOP_WITHOUT_RENEWAL_MS * scale
     let lastError = 'none'
     let gone = false
+    // When the last renewal that got through was sent (or the lease taken): the bucket stored it later,
+    // so the lease lives at least the TTL from here.
+    let renewedAt = performance.now()
     const lose = (why: string): void => {
       if (gone || this.closed) return
       gone = true
+      this.check = () => false
       if (this.renewer !== null) clearTimeout(this.renewer)
       if (this.deadline !== null) clearTimeout(this.deadline)
       lost(why)
+    }
+    this.check = () => {
+      if (gone || this.closed) return false
+      const since = performance.now() - renewedAt
+      if (since < stopAfter) return true
+      lose(`no renewal got through for ${Math.round(since)} ms (last error: ${lastError})`)
+      return false
     }
     // Armed at each renewal, not checked when one returns: a renewal may wait on NATS longer than that.
     const arm = (): void => {
@@ -111,9 +122,11 @@ export class WriterLease {
     }
     const renew = async (): Promise<void> => {
       this.renewer = null
+      const sent = performance.now()
       try {
         this.revision = await this.kv.update(KEY, new TextEncoder().encode(this.node), this.revision)
         if (gone) return
+        renewedAt = sent
         arm()
       } catch (err) {
         if (this.closed || gone) return
@@ -132,6 +145,15 @@ export class WriterLease {
   }
 
   private deadline: NodeJS.Timeout | null = null
+
+  /**
+   * True while the lease kept by `keep` is certainly still this node's: the last renewal that got
+   * through was sent less than the stop margin ago. Past it, the loss is declared at once (`lost` is
+   * called before this returns false), without waiting for the timer that would: a process that was
+   * paused past its lease runs its pending I/O before its overdue timers, and must not serve a request
+   * as the writer meanwhile. False when the lease is not kept.
+   */
+  check: () => boolean = () => false
 
   /** Stops renewing and gives the lease up (another node may take it at once). */
   async close(): Promise<void> {

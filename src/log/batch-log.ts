@@ -26,6 +26,14 @@ export type LogEntry =
    */
   | { readonly kind: 'void'; readonly batch: number }
 
+/**
+ * A replicated log's takeover fence: a void of batch 0, which no batch has, so every reader skips it.
+ * A writer that takes a stream over appends it first, expecting the last message it read: stored, it
+ * fences off the writer before (whose next append expects an earlier message); refused, that writer
+ * appended since (paused, it did not know yet that its lease lapsed), and the new one reads on.
+ */
+export const TAKEOVER_FENCE: LogEntry = { kind: 'void', batch: 0 }
+
 export interface BatchLog {
   /** Highest batch number of any entry: 0 for an empty log. */
   readonly lastBatch: number

@@ -46,7 +46,8 @@ export function readFrame(buf: Uint8Array, offset: number): FrameRead {
   if (crc32(buf.subarray(offset + 12, end)) !== v.getUint32(8, true)) return { ok: false, reason: 'checksum mismatch' }
   const kind = v.getUint8(12)
   const batch = v.getFloat64(13, true)
-  if (!Number.isSafeInteger(batch) || batch < 1) return { ok: false, reason: `invalid batch number ${batch}` }
+  // Batches count from 1; a void of batch 0 is a replicated log's takeover fence (TAKEOVER_FENCE).
+  if (!Number.isSafeInteger(batch) || batch < 0 || (batch === 0 && kind !== KIND_VOID)) return { ok: false, reason: `invalid batch number ${batch}` }
   if (kind === KIND_BATCH) return { ok: true, entry: { kind: 'batch', batch, body: buf.subarray(offset + FRAME_HEADER_BYTES, end) }, end }
   if (kind === KIND_VOID && length === 0) return { ok: true, entry: { kind: 'void', batch }, end }
   return { ok: false, reason: `unknown entry kind ${kind}` }

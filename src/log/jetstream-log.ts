@@ -24,8 +24,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
-import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
-import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry } from './batch-log.js'
+import { crashPoints, dieNow, NO_CRASH_POINTS, pauseNow, type CrashAt, type CrashPoints } from '../crash-points.js'
+import { LogAppendError, LogCorruptError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
 import { fetchSnapshot, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
@@ -59,6 +59,10 @@ export interface JetStreamLogOptions {
   readonly adoptNewest?: boolean
   /** A deliberate bug for tests (EngineFaults.snapshotPurgeUnheld): purges ignore the snapshots handed out. */
   readonly purgeUnheld?: boolean
+  /** Fail-over tests: stop the process before publishing this message (`acheron serve --pause-at`). */
+  readonly pauseAt?: CrashAt
+  /** Mutant (EngineFaults.fencedAppendAcked): a fenced append counts as acknowledged. */
+  readonly fencedAppendAcked?: boolean
   /**
    * Research and crash tests: `log-write` dies once a message reached the server but before its
    * acknowledgement was read (stored, never acknowledged); `segment-delete` dies before a purge.
@@ -122,7 +126,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean },
+    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; fencedAppendAcked: boolean; pause: CrashPoints; pauseAt: CrashAt | null },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -170,6 +174,9 @@ export class JetStreamBatchLog implements BatchLog {
         applyVoided: options.applyVoided === true,
         adoptNewest: options.adoptNewest === true,
         purgeUnheld: options.purgeUnheld === true,
+        fencedAppendAcked: options.fencedAppendAcked === true,
+        pause: crashPoints(options.pauseAt),
+        pauseAt: options.pauseAt ?? null,
       }, read)
       log.listenForFollowers()
       return log
@@ -222,6 +229,7 @@ export class JetStreamBatchLog implements BatchLog {
   private async publishOnce(data: Uint8Array, h: MsgHdrs, seq: number): Promise<void> {
     const deadline = Date.now() + this.o.appendTimeoutMs
     const msgID = `${this.writer}:${seq}`
+    if (this.o.pauseAt !== null && this.o.pause.reached('log-write')) pauseNow(this.o.pauseAt)
     if (this.o.crash.reached('log-write')) {
       // The message goes out, the server stores it, and this process dies before it reads the ack.
       void this.js.publish(this.subject, data, { msgID, headers: h, expect: { lastSequence: seq - 1, streamName: this.stream } }).catch(() => {})
@@ -239,6 +247,7 @@ export class JetStreamBatchLog implements BatchLog {
         if (err instanceof LogAppendError) throw err
         const code = jsErrorCode(err)
         if (code === JS_WRONG_LAST_SEQUENCE) {
+          if (this.o.fencedAppendAcked) return
           throw this.refuse(new LogAppendError(`another writer appended to the stream ${this.stream}: this engine is fenced off it, and another node writes it now (a --failover node follows it again; restart any other)`, false), true)
         }
         if (code !== null && JS_STORE_FULL.has(code)) throw this.refuse(new LogAppendError(`the stream ${this.stream} is full: ${errorMessage(err)}`, true))
@@ -430,8 +439,12 @@ export class JetStreamBatchLog implements BatchLog {
           }
         }
         if (m === null && this.takingOver !== null && next - 1 >= (await this.streamState()).last_seq) {
-          // Taking over, and the whole stream is read: what the old writer logged and did not void
-          // commits (its clients had no reply: outcome unknown, as after a single node's crash).
+          // Taking over, and the whole stream is read. First the fence: a writer before that still
+          // appends (paused past its lease) is cut off here; if it appended since, read that too first.
+          if (!(await this.appendFence(next - 1))) continue
+          next++
+          // What the old writer logged and did not void commits (its clients had no reply, or an
+          // acknowledgement it sent before the fence: outcome unknown, as after a single node's crash).
           for (const e of pending.splice(0)) if (!voided.has(e.batch)) await applyEntry(e)
           this.storedSeq = next - 1
           this.nextSeq = next - 1
@@ -500,6 +513,32 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   private stopFollowingWait: (() => void) | null = null
+
+  /**
+   * Appends TAKEOVER_FENCE right after stream sequence `after` (the last message this node read), resent
+   * (same id) until the cluster answers. False when another writer appended after `after`: the caller
+   * reads on and tries again. Throws after the append timeout, or on another refusal.
+   */
+  private async appendFence(after: number): Promise<boolean> {
+    const frame = encodeFrame(TAKEOVER_FENCE)
+    const h = natsHeaders()
+    h.set(H_WRITER, this.writer)
+    const msgID = `${this.writer}:fence:${after + 1}`
+    const deadline = Date.now() + this.o.appendTimeoutMs
+    for (;;) {
+      try {
+        const ack = await this.js.publish(this.subject, frame, { msgID, headers: h, expect: { lastSequence: after, streamName: this.stream } })
+        if (ack.seq !== after + 1) throw new Error(`the stream ${this.stream} stored this node's takeover fence at sequence ${ack.seq}, not ${after + 1}`)
+        return true
+      } catch (err) {
+        const code = jsErrorCode(err)
+        if (code === JS_WRONG_LAST_SEQUENCE) return false
+        if (code !== null || this.closed) throw err
+        if (Date.now() >= deadline) throw new Error(`no answer from the NATS cluster for ${this.o.appendTimeoutMs} ms while taking the stream ${this.stream} over (${errorMessage(err)})`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
+  }
 
   // ---- snapshots for nodes that join late (snapshots.ts) -----------------------------------------
 

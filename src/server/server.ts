@@ -369,6 +369,9 @@ export class AcheronServer {
       }
       inFlight++
       this.inFlightTotal++
+      // A writer that may have lost its role (its lease) finds out before it runs anything itself: the
+      // guard then switches this server to forwarding at once.
+      if (this.forward === undefined && request.op !== 'version') this.localGuard?.()
       const forward = this.forward
       const replied = forward !== undefined && request.op !== 'version'
         ? forward(text, role).catch((err: unknown) => errorReply(request.id, err))
@@ -393,6 +396,9 @@ export class AcheronServer {
       return errorReply(requestIdOf(err), err)
     }
     if (request.op === 'auth') return errorReply(request.id, new AcheronError('SYNTAX_ERROR', 'a forwarded request is authenticated already'))
+    if (this.localGuard?.() === false) {
+      return errorReply(request.id, new AcheronError('INTERNAL', 'this node no longer writes the stream (its writer lease lapsed): the request did not run; retry', { retryable: true }))
+    }
     const reply = await this.handle(request, role)
     if (Buffer.byteLength(reply) <= replyBytesMax) return reply
     return errorReply(request.id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
@@ -408,6 +414,17 @@ export class AcheronServer {
   /** Starts or stops forwarding requests to a writer (a follower that took over runs them itself). */
   setForward(forward: Forward | null): void {
     this.forward = forward ?? undefined
+  }
+
+  private localGuard: (() => boolean) | null = null
+
+  /**
+   * Asked before this server runs a request itself while it does not forward: false when this node
+   * may no longer run it (a writer whose lease may have lapsed), after switching the server to
+   * forwarding (setForward) for a client's request; a forwarded one is refused, retryably.
+   */
+  setLocalGuard(guard: (() => boolean) | null): void {
+    this.localGuard = guard
   }
 
   /**

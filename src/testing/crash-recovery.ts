@@ -52,6 +52,21 @@ export interface CrashInput {
    * joined node, which must take over from the writer when that is killed.
    */
   readonly join: boolean
+  /**
+   * With `join`: the joining node starts while the stream still flows through the follower, one
+   * transaction at a time until it is ready (at most half of what remains), so that the writer takes
+   * its snapshot, checkpoints and purges the stream under load; the rest goes through the joined node.
+   */
+  readonly joinUnderLoad: boolean
+  /**
+   * On a cluster with fail-over, without `join`: the stream goes to the writer itself, which stops
+   * itself (SIGSTOP, `acheron serve --pause-at log-write:N`) instead of being killed, right before it
+   * publishes the stream's first batch (the set-up takes two messages): a batch in flight. When its
+   * lease has lapsed and the follower has taken over, it is resumed: that batch's append is refused (the
+   * new writer's fence), the requests that waited in its socket go to the new writer, and it follows.
+   * Then the new writer is killed, and the first must take the stream over again. Null: no pause.
+   */
+  readonly pause: { readonly logWrite: number } | null
 }
 
 /** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
@@ -62,6 +77,8 @@ const STORAGE_SETTINGS = [
 ] as const
 
 const START_TIMEOUT_MS = 30_000
+/** Batch log messages of a scenario's set-up: its CREATE TABLE and its CREATE FUNCTION. */
+const SET_UP_LOG_WRITES = 2
 
 export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
   const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
@@ -79,7 +96,9 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       natsKill: fc.double({ min: 0, max: 1, noNaN: true }),
       repartition: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), partitions: fc.integer({ min: 1, max: 8 }) }), { freq: 3 }),
       join: fc.boolean(),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join }) => {
+      joinUnderLoad: fc.boolean(),
+      pause: fc.boolean(),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
@@ -88,6 +107,10 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
         natsKill: { server: natsServer, afterReplies: 1 + Math.min(b.length - 1, Math.floor(natsKill * b.length)) },
         repartition: repartition === null ? null : { at: Math.min(b.length - 1, Math.floor(repartition.at * b.length)), partitions: repartition.partitions },
         join,
+        joinUnderLoad: join && joinUnderLoad,
+        // The stream's first batch: the one log write every stream surely makes (pipelined, the whole
+        // stream may be one batch). A later count could fall after the stream, on the node left alone.
+        pause: !join && pause ? { logWrite: SET_UP_LOG_WRITES + 1 } : null,
       }
     })
   })
@@ -138,8 +161,9 @@ async function send(db: RemoteDatabase, t: CallTxn): Promise<Sent> {
     return { ok: true, value: r.value, commit: r.commit }
   } catch (err) {
     if (isOutcomeUnknown(err) || !(err instanceof AcheronError)) return 'unknown'
-    // docs/protocol.md: an INTERNAL with no commit and no outcomeUnknown left nothing visible.
-    if (err.code === 'INTERNAL' && err.commit === undefined) return 'not-run'
+    // docs/protocol.md: an INTERNAL with no commit and no outcomeUnknown left nothing visible, and so did
+    // any retryable refusal (a writer closing to follow again answers what it had not sequenced so).
+    if ((err.code === 'INTERNAL' || err.retryable === true) && err.commit === undefined) return 'not-run'
     return { ok: false, code: err.code, message: err.message, commit: err.commit ?? null }
   }
 }
@@ -180,7 +204,10 @@ function sameOutcome(got: Reply, want: ModelOutcome): boolean {
 /**
  * The verdict on one scenario: positions ascend in send order across the kill; every acknowledged reply
  * is the model's; the state after is the model after a prefix of the stream that holds every
- * acknowledged transaction, then the later ones.
+ * acknowledged transaction, then the later ones. A transaction refused unrun is in no prefix: with
+ * `input.pause`, transactions sent after it may still be acknowledged (the paused writer refuses what it
+ * had in flight, then forwards the rest to the new writer), and it is skipped; else nothing after it may
+ * have run, and the prefix ends before it.
  */
 function checkRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[]): void {
   // Positions ascend in send order, across the restart.
@@ -193,17 +220,21 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
   }
   // Some prefix of the stream, holding every acknowledged transaction, then the later ones.
   const lastAcked = before.reduce((m, r, i) => (isReply(r) ? i : m), -1)
-  // Nothing after a transaction that was refused unrun may have run before it: the prefix ends there.
-  const firstNotRun = before.indexOf('not-run')
-  expect(firstNotRun < 0 || lastAcked < firstNotRun, () => `stream txn #${lastAcked} was acknowledged after #${firstNotRun} was refused unrun`)
+  if (input.pause === null) {
+    // Nothing after a transaction that was refused unrun may have run before it: the prefix ends there.
+    const firstNotRun = before.indexOf('not-run')
+    expect(firstNotRun < 0 || lastAcked < firstNotRun, () => `stream txn #${lastAcked} was acknowledged after #${firstNotRun} was refused unrun`)
+  }
+  const firstNotRun = before.findIndex((r, i) => i > lastAcked && r === 'not-run')
   const longest = firstNotRun < 0 ? input.before.length : firstNotRun
   const model = new ReferenceModel(['kv'], () => Infinity)
-  const expected: ModelOutcome[] = []
-  for (let i = 0; i <= lastAcked; i++) expected.push(model.apply(input.before[i] as CallTxn))
+  const expected: (ModelOutcome | null)[] = []
+  for (let i = 0; i <= lastAcked; i++) expected.push(before[i] === 'not-run' ? null : model.apply(input.before[i] as CallTxn))
   before.forEach((r, i) => {
     if (!isReply(r)) return
     expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
   })
+  const skipped = before.filter((r, i) => i < lastAcked && r === 'not-run').length
   const tried: string[] = []
   for (let m = lastAcked + 1; m <= longest; m++) {
     const candidate = cloneModel(model)
@@ -213,7 +244,7 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
     if (m < longest) model.apply(input.before[m] as CallTxn)
   }
   throw new PropertyFailure(
-    `the recovered state is no prefix of the stream holding all ${before.filter(isReply).length} acknowledged transactions${firstNotRun < 0 ? '' : ` and ending before #${firstNotRun}, refused unrun`} (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
+    `the recovered state is no prefix of the stream holding all ${before.filter(isReply).length} acknowledged transactions${skipped === 0 ? '' : ` but the ${skipped} before them refused unrun`}${firstNotRun < 0 ? '' : ` and ending before #${firstNotRun}, refused unrun`} (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,
   )
 }
 
@@ -231,7 +262,9 @@ async function waitUntil(ready: () => Promise<boolean>, ms: number, what: string
  * `--failover`; the stream goes to the follower, which forwards it; the writer is SIGKILLed (at the reply
  * count, or by itself at its crash point) and the follower takes over. Its state and replies must be
  * what a single server's restart gives: the same verdict. With `input.join`, a node joining late (from
- * a snapshot) replaces the follower halfway through the stream, and is the one that takes over.
+ * a snapshot) replaces the follower halfway through the stream, and is the one that takes over. With
+ * `input.pause`, the stream goes to the writer, which is paused instead of killed and follows once
+ * resumed; the follower that took over is killed at the end, and the first writer takes over again.
  */
 async function runFailoverScenario(input: CrashInput, config: CheckConfig): Promise<void> {
   const dirs = [scratchDir('acheron-failover-a-'), scratchDir('acheron-failover-b-'), scratchDir('acheron-failover-c-')]
@@ -242,12 +275,30 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
   // Joining: every node keeps two batches behind its checkpoint, so a late node finds the front purged.
   const extra = ['--failover', ...(input.join ? ['--log-batches-kept', '2'] : [])]
   try {
-    const writer = await startServer(dirs[0]?.dir as string, config, input, input.crashAt, logStream, extra)
+    // A paused writer must live on: it does not crash itself.
+    const pauseAt = input.pause === null ? [] : ['--pause-at', `log-write:${input.pause.logWrite}`]
+    const writer = await startServer(dirs[0]?.dir as string, config, input, input.pause !== null ? null : input.crashAt, logStream, [...extra, ...pauseAt])
     servers.push(writer)
     const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
     servers.push(follower)
     const connectTo = (s: Server): Promise<RemoteDatabase> => connect(s.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
-    let db = await connectTo(follower)
+    let db = await connectTo(input.pause !== null ? writer : follower)
+    // The writer, paused, is resumed once the follower has taken over (its lease lapsed).
+    const resumeAfterTakeover = async (): Promise<void> => {
+      try {
+        const probe = await connectTo(follower)
+        try {
+          // While it follows, the follower forwards the query to the paused writer: it fails at the takeover.
+          await waitUntil(() => probe.query('SELECT COUNT(*) FROM kv').then(() => true, () => false), 60_000, 'the follower did not take over from the paused writer')
+        } finally {
+          await probe.close().catch(() => {})
+        }
+      } catch (err) {
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${follower.stderrTail()}`)
+      } finally {
+        writer.child.kill('SIGCONT')
+      }
+    }
     try {
       await setUp(follower.url, input.partitions)
     } catch (err) {
@@ -261,40 +312,74 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     const onReply = (r: Sent): void => {
       if (!isReply(r)) return
       ++replies
-      if (replies === input.killAfterReplies) writer.child.kill('SIGKILL')
+      if (replies === input.killAfterReplies && input.pause === null) writer.child.kill('SIGKILL')
       if (natsVictim !== null && replies === input.natsKill.afterReplies) {
         natsVictim.kill()
         natsKilled = true
       }
     }
     const half = input.join ? Math.ceil(input.before.length / 2) : input.before.length
-    const before = await sendStream(db, input, onReply, 0, half)
+    let streamed = false
+    const sending = sendStream(db, input, onReply, 0, half).finally(() => { streamed = true })
+    // The writer pauses itself at its log write (if the stream makes that many): while it is stopped
+    // the rest of the stream waits in its socket.
+    const pausedLine = /^acheron: paused at /m
+    while (input.pause !== null && !streamed && !pausedLine.test(writer.stderrTail())) await new Promise((r) => setTimeout(r, 50))
+    const paused = pausedLine.test(writer.stderrTail())
+    if (paused) await resumeAfterTakeover()
+    const before = await sending
+    if (paused) {
+      // Once the paused writer follows, the node that took over must write. (A paused writer that appended
+      // after the takeover, unfenced, would have fenced the new writer off the stream: then no node could.)
+      try {
+        await waitUntil(async () => /following the stream \S+ again/.test(writer.stderrTail()), 30_000, 'the paused writer did not follow once resumed')
+        await waitUntil(() => setUp(writer.url, input.partitions).then(() => true, () => false), 30_000, 'no node wrote the stream after the paused writer followed')
+      } catch (err) {
+        throw new PropertyFailure(`${err instanceof Error ? err.message : String(err)}; the last log lines of the node that took over:\n${follower.stderrTail()}\nand of the paused one:\n${writer.stderrTail()}`)
+      }
+    }
     // The node that must take over, and the ones that must be gone first.
-    let survivor = follower
-    let gone = [writer]
+    let survivor = input.pause !== null ? writer : follower
+    let gone = [input.pause !== null ? follower : writer]
     if (input.join) {
       // A few more batches that change no row (the function registered again), so that the stream has
       // more behind the writer's next checkpoint than it keeps; the writer checkpoints meanwhile, and
       // purges the stream behind it. (Failing while no node writes is fine: they change nothing.)
       for (let i = 0; i < 3; i++) await setUp(follower.url, input.partitions).catch(() => {})
       await new Promise((r) => setTimeout(r, input.checkpointIntervalMs + 250))
-      const joiner = await startServer(dirs[2]?.dir as string, config, input, null, logStream, extra)
+      const joining = startServer(dirs[2]?.dir as string, config, input, null, logStream, extra)
+      let sent = half
+      if (input.joinUnderLoad) {
+        let ready = false
+        const settled = (): void => { ready = true }
+        joining.then(settled, settled)
+        const most = half + Math.floor((input.before.length - half) / 2)
+        // Stopped at the first transaction with no reply (no writer now): the rest then goes in one burst,
+        // as without load, so that none can be acknowledged after one that was refused while no node wrote.
+        while (!ready && sent < most) {
+          const r = await sendStream(db, input, onReply, sent, ++sent)
+          before.push(...r)
+          if (!r.every(isReply)) break
+        }
+      }
+      const joiner = await joining
       servers.push(joiner)
       // The follower goes (it may be the writer by now: then the joined node takes over from it).
       follower.child.kill('SIGKILL')
       await exited(follower.child)
       await db.close().catch(() => {})
       db = await connectTo(joiner)
-      before.push(...await sendStream(db, input, onReply, half))
+      before.push(...await sendStream(db, input, onReply, sent))
       survivor = joiner
       gone = [writer, follower]
     }
-    writer.child.kill('SIGKILL')
-    await exited(writer.child)
+    const last = input.pause !== null ? follower : writer
+    last.child.kill('SIGKILL')
+    await exited(last.child)
     // Taken over: a read no longer needs a writer elsewhere (it fails at once while no node writes).
     await waitUntil(async () => gone.every((g) => g.child.exitCode !== null || g.child.signalCode !== null)
       ? db.query('SELECT COUNT(*) FROM kv').then(() => true, () => false)
-      : false, 30_000, `the ${input.join ? 'joined node' : 'follower'} did not take over`).catch((err: unknown) => {
+      : false, 30_000, `the ${input.join ? 'joined node' : input.pause !== null ? 'writer paused before' : 'follower'} did not take over`).catch((err: unknown) => {
       throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${survivor.stderrTail()}`)
     })
     const after: Reply[] = []

@@ -200,6 +200,13 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { snapshotResumesLate: true },
     cluster: true,
   },
+  {
+    name: 'fenced-append-acked',
+    bug: "a writer that lost its lease takes the stream's refusal of its next entry (another writer appended) for an acknowledgement, and acknowledges batches the stream never held",
+    caughtBy: ['crash'],
+    faults: { fencedAppendAcked: true },
+    cluster: true,
+  },
 ]
 
 export function mutantByName(name: string): Mutant {

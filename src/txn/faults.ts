@@ -48,6 +48,12 @@ export interface EngineFaults {
    */
   readonly snapshotResumesLate?: boolean
   /**
+   * The writer of a JetStream log takes the stream's refusal of an entry whose expected sequence is no
+   * longer the last (another writer appended: this one is fenced) for its acknowledgement
+   * (src/log/jetstream-log.ts): a writer that lost its lease acknowledges batches the stream never held.
+   */
+  readonly fencedAppendAcked?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.

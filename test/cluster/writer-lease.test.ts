@@ -62,4 +62,30 @@ natsTest('a lease whose holder stops renewing lapses after its TTL, and another 
   })
 })
 
+natsTest('check(): after a stall past the stop margin, the loss is declared at once, before any overdue timer runs', async () => {
+  await withNats(1, async (nats) => {
+    // TTL 1.2 s: renewed every 100 ms, given up 900 ms after the last renewal that got through.
+    const lease = await WriterLease.open(nats.urls, 'STALL', 'holder', 1, 1_200)
+    try {
+      assert.is(lease.check(), false, 'not kept yet')
+      assert.ok(await settled(() => lease.tryAcquire()))
+      const lost: string[] = []
+      lease.keep((why) => lost.push(why))
+      await new Promise((r) => setTimeout(r, 400))
+      assert.ok(lease.check(), 'renewed meanwhile')
+      // A stall (a paused process, a long synchronous task): no timer and no renewal runs.
+      const until = performance.now() + 1_000
+      while (performance.now() < until) { /* stalled */ }
+      assert.is(lease.check(), false)
+      assert.is(lost.length, 1, 'declared before check returned')
+      assert.match(lost[0] as string, /no renewal got through for \d+ ms/)
+      await new Promise((r) => setTimeout(r, 300))
+      assert.is(lost.length, 1, 'once')
+      assert.is(lease.check(), false)
+    } finally {
+      await lease.close()
+    }
+  })
+})
+
 test.run()

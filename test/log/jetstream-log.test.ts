@@ -90,6 +90,30 @@ natsTest('a second writer on the stream fences the first: its appends are refuse
   })
 })
 
+natsTest('a follower that takes the stream over fences its writer at once, before any batch of its own; the batch that writer logged last commits', async () => {
+  await withServer(async (nats) => {
+    const writer = await openLog({ servers: nats.urls, stream: 'T8' })
+    await writer.append(batch(1))
+    const follower = await openLog({ servers: nats.urls, stream: 'T8', follower: true })
+    const applied: number[] = []
+    const following = follower.follow(async (e) => { applied.push(e.batch) })
+    // Logged and never released (no announcement): the writer's last batch, which its clients may have seen acknowledged.
+    await writer.append(batch(2))
+    await follower.takeOver()
+    await following
+    assert.equal(applied, [1, 2], 'what the old writer logged and did not void commits')
+    // The old writer does not know yet that it lost the stream (paused past its lease): its next append is
+    // refused, though the new writer has appended no batch yet. Before the fence, it was stored.
+    const err = await writer.append(batch(3)).then(() => null, (e: unknown) => e)
+    assert.instance(err, LogAppendError)
+    assert.match((err as Error).message, /another writer appended to the stream T8/)
+    await follower.append(batch(3))
+    const reader = await openLog({ servers: nats.urls, stream: 'T8' })
+    assert.equal(summary(reader), ['b1:100:true', 'b2:100:true', 'v0', 'b3:100:true'], 'the fence is a void of batch 0, which every reader skips')
+    assert.is(reader.lastBatch, 3)
+  })
+})
+
 natsTest('a full stream refuses the append (full), every append after it until resume, and then goes on from the last entry stored', async () => {
   await withServer(async (nats) => {
     const log = await openLog({ servers: nats.urls, stream: 'T3', bytesMax: 4096 })

@@ -29,10 +29,11 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   assert.is(code, 0)
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries',
-    'repartition-reads-catalog-layout', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late']) {
+    'repartition-reads-catalog-layout', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
+    'fenced-append-acked']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 14)
+  assert.is(MUTANTS.length, 15)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -81,6 +82,9 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   // On the cluster it brings along: caught once a scenario has a node join from a snapshot and a batch
   // follow that snapshot: at run 10 with this seed (seed 5, 2026-12-02).
   'snapshot-resumes-late': [{ property: 'crash', runs: 40 }],
+  // Caught once a scenario pauses the writer with a batch in flight (at run 1 with this seed, 2026-12-02:
+  // its writer stops at its third log message and acknowledges that batch once resumed, fenced).
+  'fenced-append-acked': [{ property: 'crash', runs: 6 }],
 }
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {
