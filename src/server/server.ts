@@ -101,6 +101,11 @@ export interface ServerOptions {
 
 type Forward = (raw: string, role: Role) => Promise<string>
 
+/** A request that reached a node whose writer lease lapsed (setLocalGuard), before it ran. */
+function notTheWriterReply(id: number | null): string {
+  return errorReply(id, new AcheronError('INTERNAL', 'this node no longer writes the stream (its writer lease lapsed): the request did not run; retry', { retryable: true }))
+}
+
 type RefusalCode = 'UNAUTHORIZED' | 'OVERLOADED' | 'INTERNAL'
 const CLOSE_CODES: Readonly<Record<RefusalCode, number>> = { UNAUTHORIZED: 1008, OVERLOADED: 1013, INTERNAL: 1011 }
 
@@ -367,11 +372,13 @@ export class AcheronServer {
       if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
         return send(errorReply(request.id, new AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
       }
+      // A writer that may have lost its role (its lease) finds out before it runs anything itself: the
+      // guard then switches this server to forwarding at once (or, failing that, the request is refused).
+      if (this.forward === undefined && request.op !== 'version' && this.localGuard?.() === false && this.forward === undefined) {
+        return send(notTheWriterReply(request.id))
+      }
       inFlight++
       this.inFlightTotal++
-      // A writer that may have lost its role (its lease) finds out before it runs anything itself: the
-      // guard then switches this server to forwarding at once.
-      if (this.forward === undefined && request.op !== 'version') this.localGuard?.()
       const forward = this.forward
       const replied = forward !== undefined && request.op !== 'version'
         ? forward(text, role).catch((err: unknown) => errorReply(request.id, err))
@@ -397,7 +404,7 @@ export class AcheronServer {
     }
     if (request.op === 'auth') return errorReply(request.id, new AcheronError('SYNTAX_ERROR', 'a forwarded request is authenticated already'))
     if (this.localGuard?.() === false) {
-      return errorReply(request.id, new AcheronError('INTERNAL', 'this node no longer writes the stream (its writer lease lapsed): the request did not run; retry', { retryable: true }))
+      return notTheWriterReply(request.id)
     }
     const reply = await this.handle(request, role)
     if (Buffer.byteLength(reply) <= replyBytesMax) return reply

@@ -35,6 +35,14 @@ test('the guard switches the server to forwarding before the request runs; forwa
     assert.is(refused.error.retryable, true)
     assert.match(refused.error.message, /no longer writes the stream/)
 
+    // A guard that says no without a writer to forward to: refused, retryably, unrun.
+    server.setForward(null)
+    server.setLocalGuard(() => false)
+    const refusedHere = await client.sql('INSERT INTO t VALUES (3, 3)').then(() => null, (e: unknown) => e as { retryable?: boolean; message: string })
+    assert.is(refusedHere?.retryable, true)
+    assert.match(refusedHere?.message ?? '', /no longer writes the stream/)
+    assert.is((await db.query('SELECT COUNT(*) FROM t')).rows[0]?.[0], 1, 'nothing ran here')
+
     // Back to running requests itself, on another database.
     server.setLocalGuard(null)
     server.setForward(null)
