@@ -35,13 +35,21 @@ export function dieNow(): never {
 }
 
 /**
- * Stops this process at once (SIGSTOP to itself, every thread), after saying so on stderr: a test then
- * resumes it (SIGCONT) when it chooses, as if the machine had stalled. The line is written synchronously,
- * so it is out before the stop: `acheron: paused at EVENT:N`.
+ * Asked at each named instant, like `reached`: at the configured occurrence it stops this process at once
+ * (SIGSTOP to itself, every thread), after saying so on stderr, and a test resumes it (SIGCONT) when it
+ * chooses, as if the machine had stalled. The line is written synchronously, so it is out before the
+ * stop: `acheron: paused at EVENT:N`.
  */
-export function pauseNow(at: CrashAt): void {
-  writeSync(2, `acheron: paused at ${at.event}:${at.count}\n`)
-  process.kill(process.pid, 'SIGSTOP')
+export type PausePoints = (event: CrashEvent) => void
+
+export function pausePoints(at: CrashAt | undefined): PausePoints {
+  if (at === undefined) return () => {}
+  const points = crashPoints(at)
+  return (event) => {
+    if (!points.reached(event)) return
+    writeSync(2, `acheron: paused at ${at.event}:${at.count}\n`)
+    process.kill(process.pid, 'SIGSTOP')
+  }
 }
 
 /** `--pause-at`: only a log write of a replicated log pauses (the instant a fail-over test needs). */

@@ -103,7 +103,6 @@ export class WriterLease {
     const lose = (why: string): void => {
       if (gone || this.closed) return
       gone = true
-      this.check = () => false
       if (this.renewer !== null) clearTimeout(this.renewer)
       if (this.deadline !== null) clearTimeout(this.deadline)
       lost(why)

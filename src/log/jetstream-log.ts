@@ -24,7 +24,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
-import { crashPoints, dieNow, NO_CRASH_POINTS, pauseNow, type CrashAt, type CrashPoints } from '../crash-points.js'
+import { dieNow, NO_CRASH_POINTS, pausePoints, type CrashAt, type CrashPoints, type PausePoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
 import { fetchSnapshot, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
@@ -126,7 +126,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; fencedAppendAcked: boolean; pause: CrashPoints; pauseAt: CrashAt | null },
+    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; fencedAppendAcked: boolean; pause: PausePoints },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -175,8 +175,7 @@ export class JetStreamBatchLog implements BatchLog {
         adoptNewest: options.adoptNewest === true,
         purgeUnheld: options.purgeUnheld === true,
         fencedAppendAcked: options.fencedAppendAcked === true,
-        pause: crashPoints(options.pauseAt),
-        pauseAt: options.pauseAt ?? null,
+        pause: pausePoints(options.pauseAt),
       }, read)
       log.listenForFollowers()
       return log
@@ -229,7 +228,7 @@ export class JetStreamBatchLog implements BatchLog {
   private async publishOnce(data: Uint8Array, h: MsgHdrs, seq: number): Promise<void> {
     const deadline = Date.now() + this.o.appendTimeoutMs
     const msgID = `${this.writer}:${seq}`
-    if (this.o.pauseAt !== null && this.o.pause.reached('log-write')) pauseNow(this.o.pauseAt)
+    this.o.pause('log-write')
     if (this.o.crash.reached('log-write')) {
       // The message goes out, the server stores it, and this process dies before it reads the ack.
       void this.js.publish(this.subject, data, { msgID, headers: h, expect: { lastSequence: seq - 1, streamName: this.stream } }).catch(() => {})
