@@ -80,6 +80,13 @@ const START_TIMEOUT_MS = 30_000
 /** Batch log messages of a scenario's set-up: its CREATE TABLE and its CREATE FUNCTION. */
 const SET_UP_LOG_WRITES = 2
 
+/**
+ * A fraction in [0, 1), uniform. fast-check's doubles are biased to their bounds for the sake of edge
+ * cases: drawn that way, 81 of 100 scenarios killed the server after its first reply and almost none in
+ * the middle of the stream.
+ */
+const uniformFraction = fc.noBias(fc.integer({ min: 0, max: 9_999 })).map((i) => i / 10_000)
+
 export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
   const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
   return partitions.chain((p) => {
@@ -88,13 +95,13 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
     return fc.record({
       before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns), size: 'max' }),
       after: fc.array(call, { minLength: 1, maxLength: 8 }),
-      kill: fc.double({ min: 0, max: 1, noNaN: true }),
+      kill: uniformFraction,
       event: fc.option(fc.constantFrom(...CRASH_EVENTS), { freq: 2 }),
       eventCount: fc.integer({ min: 1, max: 12 }),
       storage: fc.constantFrom(...STORAGE_SETTINGS),
       natsServer: fc.integer({ min: 0, max: 2 }),
-      natsKill: fc.double({ min: 0, max: 1, noNaN: true }),
-      repartition: fc.option(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true }), partitions: fc.integer({ min: 1, max: 8 }) }), { freq: 3 }),
+      natsKill: uniformFraction,
+      repartition: fc.option(fc.record({ at: uniformFraction, partitions: fc.integer({ min: 1, max: 8 }) }), { freq: 3 }),
       join: fc.boolean(),
       joinUnderLoad: fc.boolean(),
       pause: fc.boolean(),
