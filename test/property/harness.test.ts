@@ -73,18 +73,18 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'log-zeros-over-entries': [{ property: 'crash', runs: 25 }],
   // Caught at run 8 with this seed: a run catches it once an ALTER adds partitions and a later read
   // looks for a row no batch wrote yet.
-  // crash: at run 6 with this seed (one scenario in four alters, and a restart reads every row afresh).
+  // crash: at run 3 with this seed (one scenario in four alters, and a restart reads every row afresh).
   'repartition-reads-catalog-layout': [{ property: 'replay', runs: 40 }, { property: 'crash', runs: 25 }],
   // Runs with no workers whatever the test asks (the bug lives in the coordinator thread's executor).
   'walk-ahead-misses-unreleased-writes': [{ property: 'replay', runs: 25 }],
   // Needs a batch of at least 2 × CONTENTION_SAMPLE_MIN transactions that its sample predicts contended.
   'contended-sample-unchecked': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
   // On the cluster it brings along: caught once a scenario has a node join from a snapshot and a batch
-  // follow that snapshot: at run 10 with this seed (seed 5, 2026-12-02).
+  // follow that snapshot: at run 4 with this seed (seed 5, 2026-12-02).
   'snapshot-resumes-late': [{ property: 'crash', runs: 40 }],
-  // Caught once a scenario pauses the writer with a batch in flight (at run 1 with this seed, 2026-12-02:
-  // its writer stops at its third log message and acknowledges that batch once resumed, fenced).
-  'fenced-append-acked': [{ property: 'crash', runs: 6 }],
+  // Caught once a scenario pauses the writer with a batch in flight, which it acknowledges once resumed,
+  // fenced: at run 8 with this seed (since the kill points are drawn uniformly, 2026-12-02).
+  'fenced-append-acked': [{ property: 'crash', runs: 10 }],
 }
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {
