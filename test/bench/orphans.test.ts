@@ -23,6 +23,16 @@ async function until<T>(what: string, probe: () => T | null | undefined | false,
   }
 }
 
+/** The file's text, or null if it is gone. */
+function readIfThere(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0)
@@ -91,8 +101,9 @@ postgresTest('a SIGKILLed bench --peers leaves no PostgreSQL running and deletes
     const pid = await until('the bench\'s PostgreSQL running', () => {
       for (const d of readdirSync(tmp)) {
         const f = join(tmp, d, 'data', 'postmaster.pid')
-        // initdb's single-user runs write the negated pid; the postmaster writes its own.
-        const pid = existsSync(f) ? Number(readFileSync(f, 'utf8').split('\n')[0]) : 0
+        // initdb's single-user runs write the negated pid (and remove the file again, maybe between our
+        // two calls); the postmaster writes its own.
+        const pid = existsSync(f) ? Number(readIfThere(f)?.split('\n')[0] ?? 0) : 0
         if (pid > 0 && alive(pid)) return pid
       }
       return null

@@ -111,7 +111,10 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
     const dirs = [tempDir(), tempDir(), tempDir(), tempDir()]
     const natsLog = { servers: nats.urls, stream: 'PURGED', batchesKept: 2 }
     let writerLog: JetStreamBatchLog | null = null
-    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, wrapBatchLog: (l) => { writerLog = l as JetStreamBatchLog; return l } })
+    // The writer checkpoints (and so purges) only when the test says: a purge of its own between the first
+    // follower's open and its first read would make that follower lose the race described in
+    // docs/scale-out.md ("A follower that starts while the writer purges").
+    const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, checkpointIntervalMs: 3_600_000, wrapBatchLog: (l) => { writerLog = l as JetStreamBatchLog; return l } })
     const opened: EmbeddedDatabase[] = []
     const follower = async (i: number, lines: string[] = []): Promise<EmbeddedDatabase> => {
       const db = await open({ dir: dirs[i]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l) })
@@ -130,7 +133,8 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
       await caughtUp(stale, writer.lastCommittedBatch)
       await stale.close()
       for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
-      await writer.checkpoint() // purges the stream's messages up to 2 batches behind the checkpoint
+      await writer.checkpoint() // purges the stream's messages up to 2 batches behind the checkpoint (after it)
+      for (const deadline = Date.now() + 10_000; await firstSeq() === 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50))
       assert.ok(await firstSeq() > 1, 'the stream was purged')
 
       // Its own directory holds a state the stream no longer continues: it must not go on from there.
@@ -173,9 +177,18 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
 
 /** The batch of the stream's first entry (small entries are one message each). */
 async function firstBatchIn(jsm: JetStreamManager, stream: string): Promise<number> {
-  const r = readFrame((await jsm.streams.getMessage(stream, { seq: (await jsm.streams.info(stream)).state.first_seq })).data, 0)
-  assert.ok(r.ok)
-  return r.entry.batch
+  // A purge may run between the two requests (purges follow checkpoints asynchronously): then ask again.
+  for (let attempt = 1; ; attempt++) {
+    const seq = (await jsm.streams.info(stream)).state.first_seq
+    const m = await jsm.streams.getMessage(stream, { seq }).catch((err: unknown) => {
+      if (attempt < 5 && /no message found/.test(String(err))) return null
+      throw err
+    })
+    if (m === null) continue
+    const r = readFrame(m.data, 0)
+    assert.ok(r.ok)
+    return r.entry.batch
+  }
 }
 
 natsTest('the check catches a writer that purges the batches after a snapshot it handed out (EngineFaults.snapshotPurgeUnheld)', async () => {
