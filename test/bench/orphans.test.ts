@@ -101,9 +101,8 @@ postgresTest('a SIGKILLed bench --peers leaves no PostgreSQL running and deletes
     const pid = await until('the bench\'s PostgreSQL running', () => {
       for (const d of readdirSync(tmp)) {
         const f = join(tmp, d, 'data', 'postmaster.pid')
-        // initdb's single-user runs write the negated pid (and remove the file again, maybe between our
-        // two calls); the postmaster writes its own.
-        const pid = existsSync(f) ? Number(readIfThere(f)?.split('\n')[0] ?? 0) : 0
+        // initdb's single-user runs write the negated pid (and remove the file again); the postmaster writes its own.
+        const pid = Number(readIfThere(f)?.split('\n')[0] ?? 0)
         if (pid > 0 && alive(pid)) return pid
       }
       return null
