@@ -497,18 +497,22 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
       ...(options.faults?.followerAdoptsNewest === true ? { adoptNewest: true } : {}),
       ...(options.faults?.snapshotPurgeUnheld === true ? { purgeUnheld: true } : {}),
+      ...(options.faults?.followerJoinsUnheld === true ? { joinUnheld: true } : {}),
       ...(options.faults?.fencedAppendAcked === true ? { fencedAppendAcked: true } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
     })
     const checkpointFile = join(dir, DATABASE_FILE)
     try {
       // A follower on a new directory, against a stream whose first batches were purged, starts from the
-      // writer's snapshot. (A writer on a new directory has no one to ask: recovery refuses the gap.)
-      if (n.follow === true && !existsSync(checkpointFile) && await stream.purgedFront()) {
-        log('snapshot', `the stream's first batches were purged: asking the writer for a snapshot`)
-        const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line))
-        if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
-        log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
+      // writer's snapshot; else from the stream's first message, which the writer holds until it is read.
+      // (A writer on a new directory has no one to ask: recovery refuses the gap.)
+      if (n.follow === true && !existsSync(checkpointFile)) {
+        if (await stream.needsSnapshotToJoin()) {
+          log('snapshot', `the stream's first batches were purged: asking the writer for a snapshot`)
+          const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line))
+          if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
+          log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
+        } else log('snapshot', `the stream starts at its first batch: this new node reads it from there`)
       }
     } catch (err) {
       await stream.close()

@@ -27,7 +27,7 @@ import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy,
 import { dieNow, NO_CRASH_POINTS, pausePoints, type CrashAt, type CrashPoints, type PausePoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
-import { fetchSnapshot, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
+import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
 
 export interface JetStreamLogOptions {
@@ -59,6 +59,8 @@ export interface JetStreamLogOptions {
   readonly adoptNewest?: boolean
   /** A deliberate bug for tests (EngineFaults.snapshotPurgeUnheld): purges ignore the snapshots handed out. */
   readonly purgeUnheld?: boolean
+  /** A deliberate bug for tests (EngineFaults.followerJoinsUnheld): a new follower looks at the stream's front without asking the writer to hold it. */
+  readonly joinUnheld?: boolean
   /** Fail-over tests: stop the process before publishing this message (`acheron serve --pause-at`). */
   readonly pauseAt?: CrashAt
   /** Mutant (EngineFaults.fencedAppendAcked): a fenced append counts as acknowledged. */
@@ -126,7 +128,7 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; fencedAppendAcked: boolean; pause: PausePoints },
+    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; joinUnheld: boolean; fencedAppendAcked: boolean; pause: PausePoints },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
@@ -174,6 +176,7 @@ export class JetStreamBatchLog implements BatchLog {
         applyVoided: options.applyVoided === true,
         adoptNewest: options.adoptNewest === true,
         purgeUnheld: options.purgeUnheld === true,
+        joinUnheld: options.joinUnheld === true,
         fencedAppendAcked: options.fencedAppendAcked === true,
         pause: pausePoints(options.pauseAt),
       }, read)
@@ -295,8 +298,14 @@ export class JetStreamBatchLog implements BatchLog {
     const upTo = next === undefined ? this.storedSeq + 1 : next.seq
     this.batchSeqs.splice(0, cut)
     if (this.o.crash.reached('segment-delete')) dieNow()
-    await this.jsm.streams.purge(this.stream, { seq: upTo })
+    // Known before the first await: a node asking to join waits for a purge already decided (holdFront).
+    const purge = this.jsm.streams.purge(this.stream, { seq: upTo })
+    this.purging = purge.then(() => {}, () => {})
+    await purge
   }
+
+  /** The purge under way, if any (settled when none is). */
+  private purging: Promise<void> = Promise.resolve()
 
   // ---- followers ---------------------------------------------------------------------------------
 
@@ -388,6 +397,11 @@ export class JetStreamBatchLog implements BatchLog {
       const note = after !== null && e.batch >= after.batch ? after.purged : null
       if (note !== null) after = null
       await apply(e, executions, note)
+      // Caught up with the writer once: the batches it held for this new node may go.
+      if (this.joinedAs !== null && e.batch >= releasedBatch) {
+        sayJoined(this.nc, this.stream, this.joinedAs)
+        this.joinedAs = null
+      }
     }
     const sub = this.nc.subscribe(this.releasedSubject, {
       callback: (_err, msg) => {
@@ -541,8 +555,12 @@ export class JetStreamBatchLog implements BatchLog {
 
   // ---- snapshots for nodes that join late (snapshots.ts) -----------------------------------------
 
-  /** The batches after a snapshot handed out, held in the stream until `until` (performance.now()). */
-  private purgeHold: { batch: number; until: number } | null = null
+  /**
+   * Batches held in the stream for nodes that join (each hold keeps every batch after `batch` until
+   * `until`, performance.now()): after a snapshot handed out, or from the first for node `joiner`,
+   * which joins from the front, until it caught up.
+   */
+  private purgeHolds: { batch: number; until: number; joiner?: string }[] = []
   private snapshots: SnapshotServer | null = null
 
   /**
@@ -552,19 +570,32 @@ export class JetStreamBatchLog implements BatchLog {
   serveSnapshots(checkpointFile: string, copy: (from: string, to: string) => Promise<number>): void {
     this.snapshots ??= new SnapshotServer(this.nc, this.js, this.stream, this.o.replicas, checkpointFile, copy,
       () => !this.follower && !this.closed,
-      (batch) => {
-        const held = this.heldFrom()
-        this.purgeHold = { batch: held === null ? batch : Math.min(held, batch), until: performance.now() + SNAPSHOT_HOLD_MS }
-      })
+      (batch) => { this.purgeHolds.push({ batch, until: performance.now() + SNAPSHOT_HOLD_MS }) },
+      (id) => this.holdFront(id),
+      (id) => { this.purgeHolds = this.purgeHolds.filter((h) => h.joiner !== id) })
     if (!this.follower) this.snapshots.listen()
   }
 
-  /** The batch purges must keep everything after while a snapshot's hold lasts; null when none does. */
+  /** The batch purges must keep everything after while a hold lasts; null when none does. */
   private heldFrom(): number | null {
-    const hold = this.purgeHold
-    if (hold !== null && performance.now() < hold.until) return hold.batch
-    this.purgeHold = null
-    return null
+    const now = performance.now()
+    this.purgeHolds = this.purgeHolds.filter((h) => now < h.until)
+    return this.purgeHolds.length === 0 ? null : Math.min(...this.purgeHolds.map((h) => h.batch))
+  }
+
+  /**
+   * The writer's answer to node `joiner`, which joins from the stream's first message: holds every batch
+   * (until it caught up, at most SNAPSHOT_HOLD_MS), waits for a purge already under way, then looks: true
+   * when the first message is still there (held from now on), false when it was purged (the hold is
+   * dropped; the node needs a snapshot).
+   */
+  private async holdFront(joiner: string): Promise<boolean> {
+    const hold = { batch: 0, until: performance.now() + SNAPSHOT_HOLD_MS, joiner }
+    this.purgeHolds.push(hold)
+    await this.purging
+    if ((await this.streamState()).first_seq <= 1) return true
+    this.purgeHolds = this.purgeHolds.filter((h) => h !== hold)
+    return false
   }
 
   /** Snapshots this log's writer copied for joining nodes (tests). */
@@ -576,6 +607,21 @@ export class JetStreamBatchLog implements BatchLog {
   async purgedFront(): Promise<boolean> {
     return (await this.streamState()).first_seq > 1
   }
+
+  /**
+   * For a follower on a new data directory: true when it must start from the writer's snapshot, false
+   * when it reads the stream from its first message, which the writer then holds (snapshots.ts). With no
+   * writer to ask, the stream's state decides (no writer purges meanwhile, unless one takes over).
+   */
+  async needsSnapshotToJoin(): Promise<boolean> {
+    const id = randomUUID()
+    const held = this.o.joinUnheld ? null : await askToJoin(this.nc, this.stream, id)
+    if (held === true) this.joinedAs = id
+    return held === null ? this.purgedFront() : !held
+  }
+
+  /** The id this node joined under while the writer holds the stream for it (until it caught up). */
+  private joinedAs: string | null = null
 
   /** Asks the stream's writer for a snapshot and writes it to `checkpointFile`; resolves to the batch it holds. */
   fetchSnapshot(checkpointFile: string, timeoutMs?: number, note?: (line: string) => void): Promise<number> {

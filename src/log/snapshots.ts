@@ -8,6 +8,13 @@
  * its name and the batch it holds. The joining node downloads it as its own checkpoint and reads the
  * stream from the next batch on, as after a restart. So that the batches after the copy are still in
  * the stream when it gets there, the writer purges none of them for SNAPSHOT_HOLD_MS.
+ *
+ * A new node on a stream whose front is still there needs no snapshot, but it must read the stream
+ * before a purge takes it: it asks first, on `acheron.join.STREAM`, and the writer holds every batch
+ * (or answers that the front is gone, and the node asks for a snapshot) until the node says, on
+ * `acheron.joined.STREAM`, that it caught up, or SNAPSHOT_HOLD_MS passed. Deciding from the stream's
+ * state alone left a window between the look and the first read in which a purge stopped the new node
+ * (docs/scale-out.md, "A node joins from a snapshot").
  */
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -29,6 +36,8 @@ export const SNAPSHOT_HOLD_MS = 60_000
  * copy reads the whole checkpoint, and several nodes joining at once need one.
  */
 export const SNAPSHOT_REUSE_MS = 10_000
+/** How long a joining node waits for the writer to say whether it holds the stream's front. */
+export const JOIN_REPLY_TIMEOUT_MS = 5_000
 /** Between requests that found no writer. */
 const SNAPSHOT_RETRY_MS = 500
 /**
@@ -41,6 +50,14 @@ const SNAPSHOT_OBJECT = 'checkpoint'
 
 function snapshotSubject(stream: string): string {
   return `acheron.snapshot.${stream}`
+}
+
+function joinSubject(stream: string): string {
+  return `acheron.join.${stream}`
+}
+
+function joinedSubject(stream: string): string {
+  return `acheron.joined.${stream}`
 }
 
 function snapshotBucket(stream: string): string {
@@ -69,6 +86,8 @@ export class SnapshotServer {
   /** Copies made (a counter for tests). */
   made = 0
   private sub: { unsubscribe(): void } | null = null
+  private joinSub: { unsubscribe(): void } | null = null
+  private joinedSub: { unsubscribe(): void } | null = null
 
   constructor(
     private readonly nc: NatsConnection,
@@ -80,6 +99,10 @@ export class SnapshotServer {
     private readonly copyCheckpoint: (from: string, to: string) => Promise<number>,
     private readonly answering: () => boolean,
     private readonly handedOut: (batch: number) => void,
+    /** Node `id` joins from the stream's first message: true once every batch is held for it, false when the front is gone. */
+    private readonly holdFront: (id: string) => Promise<boolean>,
+    /** Node `id` caught up: its hold goes. */
+    private readonly joined: (id: string) => void,
   ) {
     // The bucket is made now, while the servers the stream was just opened on are up: a bucket of
     // several replicas cannot be created while one of its servers is down, but can be written.
@@ -95,6 +118,16 @@ export class SnapshotServer {
    */
   listen(): void {
     this.sub ??= this.nc.subscribe(snapshotSubject(this.stream), { callback: (_err, msg) => this.request(msg) })
+    this.joinSub ??= this.nc.subscribe(joinSubject(this.stream), { callback: (_err, msg) => this.join(msg) })
+    this.joinedSub ??= this.nc.subscribe(joinedSubject(this.stream), { callback: (_err, msg) => this.joined(msg.string()) })
+  }
+
+  private join(msg: Msg): void {
+    if (!this.answering()) return
+    void this.holdFront(msg.string()).then(
+      (held) => ({ held }),
+      (err: unknown) => ({ held: false, error: err instanceof Error ? err.message : String(err) }),
+    ).then((reply) => { if (!this.nc.isClosed()) msg.respond(new TextEncoder().encode(JSON.stringify(reply))) })
   }
 
   /** The object store (created with the stream's replicas if missing); asked again after a failure. */
@@ -152,6 +185,26 @@ export class SnapshotServer {
   stop(): void {
     this.sub?.unsubscribe()
     this.sub = null
+    this.joinSub?.unsubscribe()
+    this.joinSub = null
+    this.joinedSub?.unsubscribe()
+    this.joinedSub = null
+  }
+}
+
+/**
+ * New node `id` asks the writer of `stream` to hold the stream from its first message: true when it does
+ * (until `sayJoined`, at most SNAPSHOT_HOLD_MS), false when that message was purged (the node needs a
+ * snapshot), null when no writer answered within JOIN_REPLY_TIMEOUT_MS (none writes now, or one is being elected).
+ */
+export async function askToJoin(nc: NatsConnection, stream: string, id: string, timeoutMs = JOIN_REPLY_TIMEOUT_MS): Promise<boolean | null> {
+  try {
+    const msg = await nc.request(joinSubject(stream), new TextEncoder().encode(id), { timeout: timeoutMs })
+    const reply = JSON.parse(new TextDecoder().decode(msg.data)) as { held?: unknown }
+    return reply.held === true
+  } catch (err) {
+    if (err instanceof NatsError && (err.code === ErrorCode.NoResponders || err.code === ErrorCode.Timeout)) return null
+    throw err
   }
 }
 
@@ -237,4 +290,9 @@ async function download(nc: NatsConnection, stream: string, reply: Extract<Snaps
     clearInterval(watchdog)
     rmSync(partial, { force: true })
   }
+}
+
+/** Node `id` caught up with the writer: the batches held for it may go (plain NATS; a lost one lapses). */
+export function sayJoined(nc: NatsConnection, stream: string, id: string): void {
+  if (!nc.isClosed()) nc.publish(joinedSubject(stream), new TextEncoder().encode(id))
 }

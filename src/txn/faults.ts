@@ -43,6 +43,12 @@ export interface EngineFaults {
    */
   readonly snapshotPurgeUnheld?: boolean
   /**
+   * A follower on a new data directory decides from the stream's state alone whether its first batches
+   * were purged, without asking the writer to hold them (src/log/snapshots.ts): a purge between that
+   * look and its first read stops it.
+   */
+  readonly followerJoinsUnheld?: boolean
+  /**
    * A node that starts from the writer's snapshot resumes the stream one batch after the next one it
    * needs (src/embedded.ts): it never applies the first batch the snapshot lacks.
    */

@@ -320,6 +320,66 @@ class HeldFollower implements BatchLog {
   }
 }
 
+/** A follower's log that runs `first` before it starts reading: what happens between the open's look at the stream and its first read. */
+class FollowsAfter implements BatchLog {
+  constructor(private readonly inner: BatchLog, private readonly first: () => Promise<void>) {}
+
+  get lastBatch(): number { return this.inner.lastBatch }
+  entries(): Iterable<LogEntry> { return this.inner.entries() }
+  append(entry: LogEntry): Promise<void> { return this.inner.append(entry) }
+  resume(): void { this.inner.resume() }
+  checkpointed(batch: number): Promise<void> { return this.inner.checkpointed(batch) }
+  close(): Promise<void> { return this.inner.close() }
+
+  async follow(apply: Parameters<NonNullable<BatchLog['follow']>>[0]): Promise<void> {
+    await this.first()
+    return (this.inner.follow as NonNullable<BatchLog['follow']>).call(this.inner, apply)
+  }
+}
+
+natsTest('a new node reads the stream from its first batch while the writer checkpoints: the writer holds the front for it; the check catches one that only looks (EngineFaults.followerJoinsUnheld)', async () => {
+  await withNats(1, async (nats) => {
+    for (const broken of [false, true]) {
+      const dirs = [tempDir(), tempDir()]
+      const stream = broken ? 'JOIN_UNHELD' : 'JOIN_HELD'
+      const natsLog = { servers: nats.urls, stream, batchesKept: 2 }
+      const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, checkpointIntervalMs: 3_600_000 })
+      const nc = await connect({ servers: nats.urls })
+      const jsm = await nc.jetstreamManager()
+      let follower: EmbeddedDatabase | null = null
+      try {
+        await writer.insert('account', [['a', 100], ['b', 0]])
+        for (let i = 0; i < 10; i++) await writer.call('account.transfer', 'a', 'b', 1)
+        const lines: string[] = []
+        // Between the new node's look at the stream (its front is there: no snapshot) and its first read,
+        // the writer checkpoints, which would purge all but the last 2 batches.
+        follower = await open({
+          dir: dirs[1]?.dir as string, workers: 0, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l),
+          natsLog: { ...natsLog, follow: true }, ...(broken ? { faults: { followerJoinsUnheld: true } } : {}),
+          wrapBatchLog: (l) => new FollowsAfter(l, async () => { await writer.checkpoint() }),
+        })
+        assert.match(lines.join('\n'), /the stream starts at its first batch: this new node reads it from there/)
+        const reached = await caughtUp(follower, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => null, (e: Error) => e)
+        if (broken) {
+          // The purge took the batches it had not read: it stops rather than build a state without them.
+          assert.instance(reached, Error, 'a follower that only looked must lose its front to the purge')
+          const refused = await follower.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+          assert.match(refused?.message ?? '', new RegExp(`cannot rebuild its state from the stream ${stream}`))
+          continue
+        }
+        assert.is(reached, null)
+        assert.is(await follower.digest(), await writer.digest())
+        assert.is((await jsm.streams.info(stream)).state.first_seq, 1, 'the writer kept the front while the new node read it')
+      } finally {
+        await follower?.close().catch(() => {})
+        await writer.close()
+        await nc.close()
+        for (const d of dirs) d.cleanup()
+      }
+    }
+  })
+})
+
 natsTest('a lagging follower adopts only its batch\'s executions; the check catches one that adopts the newest (EngineFaults.followerAdoptsNewest)', async () => {
   await withNats(1, async (nats) => {
     for (const broken of [false, true]) {
