@@ -14,7 +14,7 @@ import { FileBatchLog } from './log/file-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
-import { DATABASE_FILE, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
+import { checkpointBatch, DATABASE_FILE, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
 import type { EngineFaults } from './txn/faults.js'
 import type { Replan } from './txn/sequencer.js'
@@ -503,11 +503,14 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     })
     const checkpointFile = join(dir, DATABASE_FILE)
     try {
-      // A follower on a new directory, against a stream whose first batches were purged, starts from the
-      // writer's snapshot; else from the stream's first message, which the writer holds until it is read.
-      // (A writer on a new directory has no one to ask: recovery refuses the gap.)
-      if (n.follow === true && !existsSync(checkpointFile)) {
-        if (await stream.needsSnapshotToJoin()) {
+      // A follower asks the writer to hold the batches after its state until it caught up (a purge
+      // between its open and its first read would otherwise take them). On a new directory, against a
+      // stream whose first batches were purged, it starts from the writer's snapshot instead. (A writer
+      // on a new directory has no one to ask: recovery refuses the gap.)
+      const fresh = !existsSync(checkpointFile)
+      const held = n.follow === true ? await stream.holdAfter(fresh ? 0 : checkpointBatch(checkpointFile)) : null
+      if (n.follow === true && fresh) {
+        if (held === false || (held === null && await stream.purgedFront())) {
           log('snapshot', `the stream's first batches were purged: asking the writer for a snapshot`)
           const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line))
           if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)

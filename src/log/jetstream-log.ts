@@ -298,7 +298,7 @@ export class JetStreamBatchLog implements BatchLog {
     const upTo = next === undefined ? this.storedSeq + 1 : next.seq
     this.batchSeqs.splice(0, cut)
     if (this.o.crash.reached('segment-delete')) dieNow()
-    // Known before the first await: a node asking to join waits for a purge already decided (holdFront).
+    // Known before the first await: a node asking to join waits for a purge already decided (holdForJoiner).
     const purge = this.jsm.streams.purge(this.stream, { seq: upTo })
     this.purging = purge.then(() => {}, () => {})
     await purge
@@ -557,8 +557,8 @@ export class JetStreamBatchLog implements BatchLog {
 
   /**
    * Batches held in the stream for nodes that join (each hold keeps every batch after `batch` until
-   * `until`, performance.now()): after a snapshot handed out, or from the first for node `joiner`,
-   * which joins from the front, until it caught up.
+   * `until`, performance.now()): after a snapshot handed out, or after the state of node `joiner`,
+   * which starts following, until it caught up.
    */
   private purgeHolds: { batch: number; until: number; joiner?: string }[] = []
   private snapshots: SnapshotServer | null = null
@@ -571,7 +571,7 @@ export class JetStreamBatchLog implements BatchLog {
     this.snapshots ??= new SnapshotServer(this.nc, this.js, this.stream, this.o.replicas, checkpointFile, copy,
       () => !this.follower && !this.closed,
       (batch) => { this.purgeHolds.push({ batch, until: performance.now() + SNAPSHOT_HOLD_MS }) },
-      (id) => this.holdFront(id),
+      (id, from) => this.holdForJoiner(id, from),
       (id) => { this.purgeHolds = this.purgeHolds.filter((h) => h.joiner !== id) })
     if (!this.follower) this.snapshots.listen()
   }
@@ -584,16 +584,18 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   /**
-   * The writer's answer to node `joiner`, which joins from the stream's first message: holds every batch
-   * (until it caught up, at most SNAPSHOT_HOLD_MS), waits for a purge already under way, then looks: true
-   * when the first message is still there (held from now on), false when it was purged (the hold is
-   * dropped; the node needs a snapshot).
+   * The writer's answer to node `joiner`, whose state holds the batches up to `from`: holds the batches
+   * after it (until it caught up, at most SNAPSHOT_HOLD_MS), waits for a purge already under way, then
+   * looks: true when the stream still holds the next batch (held from now on), false when it was purged
+   * (the hold is dropped).
    */
-  private async holdFront(joiner: string): Promise<boolean> {
-    const hold = { batch: 0, until: performance.now() + SNAPSHOT_HOLD_MS, joiner }
+  private async holdForJoiner(joiner: string, from: number): Promise<boolean> {
+    const hold = { batch: from, until: performance.now() + SNAPSHOT_HOLD_MS, joiner }
     this.purgeHolds.push(hold)
     await this.purging
-    if ((await this.streamState()).first_seq <= 1) return true
+    // The first batch entry the stream keeps (every message before it was purged), or the next one.
+    const firstKept = this.batchSeqs[0]?.batch ?? this.lastBatch + 1
+    if ((await this.streamState()).first_seq <= 1 || firstKept <= from + 1) return true
     this.purgeHolds = this.purgeHolds.filter((h) => h !== hold)
     return false
   }
@@ -609,15 +611,16 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   /**
-   * For a follower on a new data directory: true when it must start from the writer's snapshot, false
-   * when it reads the stream from its first message, which the writer then holds (snapshots.ts). With no
-   * writer to ask, the stream's state decides (no writer purges meanwhile, unless one takes over).
+   * A follower whose state holds the batches up to `from` (0: a new data directory) asks the writer to
+   * hold the batches after it until it caught up (snapshots.ts): true when it does, false when the next
+   * one was purged, null when no writer answered (none purges meanwhile, unless one takes over).
    */
-  async needsSnapshotToJoin(): Promise<boolean> {
+  async holdAfter(from: number): Promise<boolean | null> {
+    if (this.o.joinUnheld) return null
     const id = randomUUID()
-    const held = this.o.joinUnheld ? null : await askToJoin(this.nc, this.stream, id)
+    const held = await askToJoin(this.nc, this.stream, id, from)
     if (held === true) this.joinedAs = id
-    return held === null ? this.purgedFront() : !held
+    return held
   }
 
   /** The id this node joined under while the writer holds the stream for it (until it caught up). */

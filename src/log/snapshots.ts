@@ -9,12 +9,12 @@
  * stream from the next batch on, as after a restart. So that the batches after the copy are still in
  * the stream when it gets there, the writer purges none of them for SNAPSHOT_HOLD_MS.
  *
- * A new node on a stream whose front is still there needs no snapshot, but it must read the stream
- * before a purge takes it: it asks first, on `acheron.join.STREAM`, and the writer holds every batch
- * (or answers that the front is gone, and the node asks for a snapshot) until the node says, on
- * `acheron.joined.STREAM`, that it caught up, or SNAPSHOT_HOLD_MS passed. Deciding from the stream's
- * state alone left a window between the look and the first read in which a purge stopped the new node
- * (docs/scale-out.md, "A node joins from a snapshot").
+ * A node that starts following (a new one whose stream's front is still there, or one restarted on
+ * its directory) must read the batches after its state before a purge takes them: it asks first, on
+ * `acheron.join.STREAM`, and the writer holds them (or answers that they are gone: a new node then asks
+ * for a snapshot) until the node says, on `acheron.joined.STREAM`, that it caught up, or
+ * SNAPSHOT_HOLD_MS passed. Deciding from the stream's state alone left a window between the look and
+ * the first read in which a purge stopped the node (docs/scale-out.md).
  */
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -99,8 +99,8 @@ export class SnapshotServer {
     private readonly copyCheckpoint: (from: string, to: string) => Promise<number>,
     private readonly answering: () => boolean,
     private readonly handedOut: (batch: number) => void,
-    /** Node `id` joins from the stream's first message: true once every batch is held for it, false when the front is gone. */
-    private readonly holdFront: (id: string) => Promise<boolean>,
+    /** Node `id` follows from the state after batch `from`: true once the batches after it are held for it, false when they are gone. */
+    private readonly holdAfter: (id: string, from: number) => Promise<boolean>,
     /** Node `id` caught up: its hold goes. */
     private readonly joined: (id: string) => void,
   ) {
@@ -124,7 +124,18 @@ export class SnapshotServer {
 
   private join(msg: Msg): void {
     if (!this.answering()) return
-    void this.holdFront(msg.string()).then(
+    let asked: { id?: unknown; from?: unknown } = {}
+    try {
+      asked = JSON.parse(msg.string()) as typeof asked
+    } catch {
+      // Not a request of ours: answered as one that cannot be held.
+    }
+    const from = asked.from
+    if (typeof asked.id !== 'string' || typeof from !== 'number' || !Number.isSafeInteger(from) || from < 0) {
+      msg.respond(new TextEncoder().encode(JSON.stringify({ held: false, error: 'a join request is {"id": string, "from": batch}' })))
+      return
+    }
+    void this.holdAfter(asked.id, from).then(
       (held) => ({ held }),
       (err: unknown) => ({ held: false, error: err instanceof Error ? err.message : String(err) }),
     ).then((reply) => { if (!this.nc.isClosed()) msg.respond(new TextEncoder().encode(JSON.stringify(reply))) })
@@ -193,13 +204,14 @@ export class SnapshotServer {
 }
 
 /**
- * New node `id` asks the writer of `stream` to hold the stream from its first message: true when it does
- * (until `sayJoined`, at most SNAPSHOT_HOLD_MS), false when that message was purged (the node needs a
- * snapshot), null when no writer answered within JOIN_REPLY_TIMEOUT_MS (none writes now, or one is being elected).
+ * Node `id`, whose state holds the batches up to `from` (0: none), asks the writer of `stream` to hold
+ * the batches after it: true when it does (until `sayJoined`, at most SNAPSHOT_HOLD_MS), false when the
+ * next one was purged (a new node needs a snapshot), null when no writer answered within
+ * JOIN_REPLY_TIMEOUT_MS (none writes now, or one is being elected).
  */
-export async function askToJoin(nc: NatsConnection, stream: string, id: string, timeoutMs = JOIN_REPLY_TIMEOUT_MS): Promise<boolean | null> {
+export async function askToJoin(nc: NatsConnection, stream: string, id: string, from: number, timeoutMs = JOIN_REPLY_TIMEOUT_MS): Promise<boolean | null> {
   try {
-    const msg = await nc.request(joinSubject(stream), new TextEncoder().encode(id), { timeout: timeoutMs })
+    const msg = await nc.request(joinSubject(stream), new TextEncoder().encode(JSON.stringify({ id, from })), { timeout: timeoutMs })
     const reply = JSON.parse(new TextDecoder().decode(msg.data)) as { held?: unknown }
     return reply.held === true
   } catch (err) {

@@ -482,6 +482,19 @@ export function databaseFile(dir: string): string {
  * Rewrites the batch a checkpoint file says it holds: for the EngineFaults.snapshotResumesLate mutant
  * only (a node that starts from a snapshot then skips the batch after it).
  */
+/** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */
+export function checkpointBatch(file: string): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
+    if (!hasMeta) return 0
+    const v = db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck().get()
+    return v === undefined || v === null ? 0 : Number(v)
+  } finally {
+    db.close()
+  }
+}
+
 export function rewriteCheckpointBatch(file: string, batch: number): void {
   const db = new Database(file)
   try {

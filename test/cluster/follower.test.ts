@@ -380,6 +380,59 @@ natsTest('a new node reads the stream from its first batch while the writer chec
   })
 })
 
+natsTest('a follower restarted on its directory while the writer checkpoints: the writer holds the batches after its state; the check catches one that does not ask (EngineFaults.followerJoinsUnheld)', async () => {
+  await withNats(1, async (nats) => {
+    for (const broken of [false, true]) {
+      const dirs = [tempDir(), tempDir()]
+      const stream = broken ? 'REJOIN_UNHELD' : 'REJOIN_HELD'
+      const natsLog = { servers: nats.urls, stream, batchesKept: 2 }
+      const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, checkpointIntervalMs: 3_600_000 })
+      const followerOptions = { dir: dirs[1]?.dir as string, workers: 0, runtimes: { js: JS_RUNTIME }, natsLog: { ...natsLog, follow: true }, ...(broken ? { faults: { followerJoinsUnheld: true } } : {}) }
+      let follower: EmbeddedDatabase | null = null
+      try {
+        await writer.insert('account', [['a', 100], ['b', 0]])
+        follower = await open(followerOptions)
+        await writer.call('account.transfer', 'a', 'b', 1)
+        await caughtUp(follower, writer.lastCommittedBatch)
+        await follower.checkpoint()
+        const held = follower.lastCommittedBatch
+        await follower.close()
+        follower = null
+        // While it is down the stream goes on, still holding every batch after its state...
+        for (let i = 0; i < 8; i++) await writer.call('account.transfer', 'a', 'b', 1)
+        // ...until the writer checkpoints between the restarted node's open and its first read, which
+        // would purge all but the last 2 batches (those after `held` among them).
+        follower = await open({ ...followerOptions, wrapBatchLog: (l) => new FollowsAfter(l, async () => { await writer.checkpoint() }) })
+        assert.ok(writer.lastCommittedBatch - 2 > held + 1, 'without the hold this checkpoint purges batches the follower needs')
+        const reached = await caughtUp(follower, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => null, (e: Error) => e)
+        if (broken) {
+          assert.instance(reached, Error, 'a follower that did not ask must lose the batches after its state to the purge')
+          const refused = await follower.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+          assert.match(refused?.message ?? '', new RegExp(`cannot rebuild its state from the stream ${stream}`))
+          continue
+        }
+        assert.is(reached, null)
+        assert.is(await follower.digest(), await writer.digest())
+        // Caught up, it said so: the writer's next checkpoint purges again.
+        await writer.call('account.transfer', 'a', 'b', 1)
+        await writer.checkpoint()
+        const nc = await connect({ servers: nats.urls })
+        try {
+          const jsm = await nc.jetstreamManager()
+          for (const deadline = Date.now() + 10_000; await firstBatchIn(jsm, stream) <= held + 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50))
+          assert.ok(await firstBatchIn(jsm, stream) > held + 1, 'the hold ends once the follower caught up')
+        } finally {
+          await nc.close()
+        }
+      } finally {
+        await follower?.close().catch(() => {})
+        await writer.close()
+        for (const d of dirs) d.cleanup()
+      }
+    }
+  })
+})
+
 natsTest('a lagging follower adopts only its batch\'s executions; the check catches one that adopts the newest (EngineFaults.followerAdoptsNewest)', async () => {
   await withNats(1, async (nats) => {
     for (const broken of [false, true]) {
