@@ -64,9 +64,11 @@ export interface CrashInput {
    * publishes the stream's first batch (the set-up takes two messages): a batch in flight. When its
    * lease has lapsed and the follower has taken over, it is resumed: that batch's append is refused (the
    * new writer's fence), the requests that waited in its socket go to the new writer, and it follows.
-   * Then the new writer is killed, and the first must take the stream over again. Null: no pause.
+   * Then the new writer is killed, and the first must take the stream over again. Or (`afterReplies`)
+   * the harness stops the writer (SIGSTOP) when that many replies have arrived, at whatever instant of
+   * its work that is, and the rest goes as above. Null: no pause.
    */
-  readonly pause: { readonly logWrite: number } | null
+  readonly pause: { readonly logWrite: number } | { readonly afterReplies: number } | null
 }
 
 /** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
@@ -105,7 +107,11 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       join: fc.boolean(),
       joinUnderLoad: fc.boolean(),
       pause: fc.boolean(),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause }) => {
+      // Drawn last, so that the scenarios drawn before it stay as they were: half of those that neither
+      // join nor pause at the log stop the writer from outside at a drawn reply instead of killing it.
+      stop: fc.integer({ min: 0, max: 1 }),
+      stopAtReply: uniformFraction,
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
@@ -117,7 +123,10 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
         joinUnderLoad: join && joinUnderLoad,
         // The stream's first batch: the one log write every stream surely makes (pipelined, the whole
         // stream may be one batch). A later count could fall after the stream, on the node left alone.
-        pause: !join && pause ? { logWrite: SET_UP_LOG_WRITES + 1 } : null,
+        pause: join ? null
+          : pause ? { logWrite: SET_UP_LOG_WRITES + 1 }
+          : stop === 0 ? { afterReplies: 1 + Math.min(b.length - 1, Math.floor(stopAtReply * b.length)) }
+          : null,
       }
     })
   })
@@ -283,7 +292,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
   const extra = ['--failover', ...(input.join ? ['--log-batches-kept', '2'] : [])]
   try {
     // A paused writer must live on: it does not crash itself.
-    const pauseAt = input.pause === null ? [] : ['--pause-at', `log-write:${input.pause.logWrite}`]
+    const pauseAt = input.pause === null || !('logWrite' in input.pause) ? [] : ['--pause-at', `log-write:${input.pause.logWrite}`]
     const writer = await startServer(dirs[0]?.dir as string, config, input, input.pause !== null ? null : input.crashAt, logStream, [...extra, ...pauseAt])
     servers.push(writer)
     const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
@@ -316,10 +325,15 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       await setUp(follower.url, input.partitions)
     }
     let replies = 0
+    let stopped = false
     const onReply = (r: Sent): void => {
       if (!isReply(r)) return
       ++replies
       if (replies === input.killAfterReplies && input.pause === null) writer.child.kill('SIGKILL')
+      if (input.pause !== null && 'afterReplies' in input.pause && replies === input.pause.afterReplies) {
+        writer.child.kill('SIGSTOP')
+        stopped = true
+      }
       if (natsVictim !== null && replies === input.natsKill.afterReplies) {
         natsVictim.kill()
         natsKilled = true
@@ -331,8 +345,8 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     // The writer pauses itself at its log write (if the stream makes that many): while it is stopped
     // the rest of the stream waits in its socket.
     const pausedLine = /^acheron: paused at /m
-    while (input.pause !== null && !streamed && !pausedLine.test(writer.stderrTail())) await new Promise((r) => setTimeout(r, 50))
-    const paused = pausedLine.test(writer.stderrTail())
+    while (input.pause !== null && !streamed && !stopped && !pausedLine.test(writer.stderrTail())) await new Promise((r) => setTimeout(r, 50))
+    const paused = stopped || pausedLine.test(writer.stderrTail())
     if (paused) await resumeAfterTakeover()
     const before = await sending
     if (paused) {
