@@ -320,6 +320,24 @@ class HeldFollower implements BatchLog {
   }
 }
 
+/**
+ * The verdict of a join-hold test: true once the follower reached the writer's state; with `broken`
+ * (it did not ask the writer to hold the stream) false, once it is seen to stop instead, refusing to
+ * build a state without the batches the purge took.
+ */
+async function reachesUnlessUnheld(follower: EmbeddedDatabase, writer: EmbeddedDatabase, stream: string, broken: boolean): Promise<boolean> {
+  const reached = await caughtUp(follower, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => null, (e: Error) => e)
+  if (broken) {
+    assert.instance(reached, Error, 'a follower that did not ask must lose the batches after its state to the purge')
+    const refused = await follower.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
+    assert.match(refused?.message ?? '', new RegExp(`cannot rebuild its state from the stream ${stream}`))
+    return false
+  }
+  assert.is(reached, null)
+  assert.is(await follower.digest(), await writer.digest())
+  return true
+}
+
 /** A follower's log that runs `first` before it starts reading: what happens between the open's look at the stream and its first read. */
 class FollowsAfter implements BatchLog {
   constructor(private readonly inner: BatchLog, private readonly first: () => Promise<void>) {}
@@ -359,16 +377,7 @@ natsTest('a new node reads the stream from its first batch while the writer chec
           wrapBatchLog: (l) => new FollowsAfter(l, async () => { await writer.checkpoint() }),
         })
         assert.match(lines.join('\n'), /the stream starts at its first batch: this new node reads it from there/)
-        const reached = await caughtUp(follower, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => null, (e: Error) => e)
-        if (broken) {
-          // The purge took the batches it had not read: it stops rather than build a state without them.
-          assert.instance(reached, Error, 'a follower that only looked must lose its front to the purge')
-          const refused = await follower.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
-          assert.match(refused?.message ?? '', new RegExp(`cannot rebuild its state from the stream ${stream}`))
-          continue
-        }
-        assert.is(reached, null)
-        assert.is(await follower.digest(), await writer.digest())
+        if (!await reachesUnlessUnheld(follower, writer, stream, broken)) continue
         assert.is((await jsm.streams.info(stream)).state.first_seq, 1, 'the writer kept the front while the new node read it')
       } finally {
         await follower?.close().catch(() => {})
@@ -404,15 +413,7 @@ natsTest('a follower restarted on its directory while the writer checkpoints: th
         // would purge all but the last 2 batches (those after `held` among them).
         follower = await open({ ...followerOptions, wrapBatchLog: (l) => new FollowsAfter(l, async () => { await writer.checkpoint() }) })
         assert.ok(writer.lastCommittedBatch - 2 > held + 1, 'without the hold this checkpoint purges batches the follower needs')
-        const reached = await caughtUp(follower, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => null, (e: Error) => e)
-        if (broken) {
-          assert.instance(reached, Error, 'a follower that did not ask must lose the batches after its state to the purge')
-          const refused = await follower.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
-          assert.match(refused?.message ?? '', new RegExp(`cannot rebuild its state from the stream ${stream}`))
-          continue
-        }
-        assert.is(reached, null)
-        assert.is(await follower.digest(), await writer.digest())
+        if (!await reachesUnlessUnheld(follower, writer, stream, broken)) continue
         // Caught up, it said so: the writer's next checkpoint purges again.
         await writer.call('account.transfer', 'a', 'b', 1)
         await writer.checkpoint()
