@@ -59,7 +59,7 @@ export interface JetStreamLogOptions {
   readonly adoptNewest?: boolean
   /** A deliberate bug for tests (EngineFaults.snapshotPurgeUnheld): purges ignore the snapshots handed out. */
   readonly purgeUnheld?: boolean
-  /** A deliberate bug for tests (EngineFaults.followerJoinsUnheld): a new follower looks at the stream's front without asking the writer to hold it. */
+  /** A deliberate bug for tests (EngineFaults.followerJoinsUnheld): a follower that starts does not ask the writer to hold the batches after its state. */
   readonly joinUnheld?: boolean
   /** Fail-over tests: stop the process before publishing this message (`acheron serve --pause-at`). */
   readonly pauseAt?: CrashAt
@@ -397,7 +397,7 @@ export class JetStreamBatchLog implements BatchLog {
       const note = after !== null && e.batch >= after.batch ? after.purged : null
       if (note !== null) after = null
       await apply(e, executions, note)
-      // Caught up with the writer once: the batches it held for this new node may go.
+      // Caught up with the writer once: the batches it held for this node may go.
       if (this.joinedAs !== null && e.batch >= releasedBatch) {
         sayJoined(this.nc, this.stream, this.joinedAs)
         this.joinedAs = null

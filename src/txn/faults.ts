@@ -43,9 +43,9 @@ export interface EngineFaults {
    */
   readonly snapshotPurgeUnheld?: boolean
   /**
-   * A follower on a new data directory decides from the stream's state alone whether its first batches
-   * were purged, without asking the writer to hold them (src/log/snapshots.ts): a purge between that
-   * look and its first read stops it.
+   * A follower that starts (on a new data directory, or restarted on its own) does not ask the writer
+   * to hold the batches after its state (src/log/snapshots.ts): a purge between its open and its first
+   * read stops it.
    */
   readonly followerJoinsUnheld?: boolean
   /**
