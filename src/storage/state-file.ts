@@ -478,10 +478,6 @@ export function databaseFile(dir: string): string {
   return `${dir}/${DATABASE_FILE}`
 }
 
-/**
- * Rewrites the batch a checkpoint file says it holds: for the EngineFaults.snapshotResumesLate mutant
- * only (a node that starts from a snapshot then skips the batch after it).
- */
 /** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */
 export function checkpointBatch(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true })
@@ -495,6 +491,10 @@ export function checkpointBatch(file: string): number {
   }
 }
 
+/**
+ * Rewrites the batch a checkpoint file says it holds: for the EngineFaults.snapshotResumesLate mutant
+ * only (a node that starts from a snapshot then skips the batch after it).
+ */
 export function rewriteCheckpointBatch(file: string, batch: number): void {
   const db = new Database(file)
   try {

@@ -89,6 +89,11 @@ const SET_UP_LOG_WRITES = 2
  */
 const uniformFraction = fc.noBias(fc.integer({ min: 0, max: 9_999 })).map((i) => i / 10_000)
 
+/** The reply count (1 to `replies`) at a fraction drawn by uniformFraction. */
+function replyAt(fraction: number, replies: number): number {
+  return 1 + Math.min(replies - 1, Math.floor(fraction * replies))
+}
+
 export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
   const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
   return partitions.chain((p) => {
@@ -114,18 +119,18 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
     }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply }) => {
       const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
       return {
-        partitions: p, before: b, after: a, killAfterReplies: 1 + Math.min(b.length - 1, Math.floor(kill * b.length)),
+        partitions: p, before: b, after: a, killAfterReplies: replyAt(kill, b.length),
         crashAt: event === null ? null : { event, count: eventCount },
         checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
-        natsKill: { server: natsServer, afterReplies: 1 + Math.min(b.length - 1, Math.floor(natsKill * b.length)) },
-        repartition: repartition === null ? null : { at: Math.min(b.length - 1, Math.floor(repartition.at * b.length)), partitions: repartition.partitions },
+        natsKill: { server: natsServer, afterReplies: replyAt(natsKill, b.length) },
+        repartition: repartition === null ? null : { at: replyAt(repartition.at, b.length) - 1, partitions: repartition.partitions },
         join,
         joinUnderLoad: join && joinUnderLoad,
         // The stream's first batch: the one log write every stream surely makes (pipelined, the whole
         // stream may be one batch). A later count could fall after the stream, on the node left alone.
         pause: join ? null
           : pause ? { logWrite: SET_UP_LOG_WRITES + 1 }
-          : stop === 0 ? { afterReplies: 1 + Math.min(b.length - 1, Math.floor(stopAtReply * b.length)) }
+          : stop === 0 ? { afterReplies: replyAt(stopAtReply, b.length) }
           : null,
       }
     })
