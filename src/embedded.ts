@@ -7,6 +7,7 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
+import { CommitTracer } from './inspect/commit-trace.js'
 import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
@@ -135,7 +136,16 @@ export interface OpenOptions {
   log?: (line: string) => void
   /** Deliberate engine bugs, for the research harness's mutants only (src/testing/mutants.ts). */
   faults?: EngineFaults
-  /** Tests only: wraps the batch log the database opened (to hold back or refuse appends). */
+  /**
+   * Memory mode only: start from this image of a state file (better-sqlite3's `serialize()` of a
+   * checkpoint) instead of empty; the batch log (see `wrapBatchLog`) is replayed after it. EXPLAIN
+   * COMMIT's engine is opened this way (src/inspect/commit-trace-thread.ts).
+   */
+  memoryImage?: Buffer
+  /**
+   * Wraps or replaces the batch log the database opened: tests (to hold back or refuse appends), and
+   * EXPLAIN COMMIT's engine, which replays a log it filled itself.
+   */
   wrapBatchLog?: (log: BatchLog) => BatchLog
 }
 
@@ -239,7 +249,7 @@ export class EmbeddedDatabase implements Database {
   /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
   private readonly metrics: DatabaseStats
 
-  private constructor(readonly engine: Engine, private readonly lock: DirLock | null) {
+  private constructor(readonly engine: Engine, private readonly lock: DirLock | null, private readonly tracer: CommitTracer | null) {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
   }
 
@@ -254,6 +264,11 @@ export class EmbeddedDatabase implements Database {
     const opened = await openStorage(options, runtimes, logFn, loaded)
     const { store, lock } = opened
     const batchLog = options.wrapBatchLog?.(opened.batchLog) ?? opened.batchLog
+    const tracer = options.memory === true || options.natsLog !== undefined ? null : new CommitTracer({
+      logDir: join(options.dir ?? DEFAULT_DATA_DIR, 'log'), checkpointFile: join(options.dir ?? DEFAULT_DATA_DIR, DATABASE_FILE),
+      partitions: options.partitions ?? DEFAULT_PARTITIONS, runtimes: options.runtimes ?? {},
+      ...(options.faults?.commitTraceSkipsBatchPrefix === true ? { skipBatchPrefix: true } : {}),
+    })
     try {
       const engine = await Engine.start({
         batchLog,
@@ -273,8 +288,10 @@ export class EmbeddedDatabase implements Database {
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
         ...(options.txnWallMsMax !== undefined ? { txnWallMsMax: options.txnWallMsMax } : {}),
+        ...(tracer !== null ? { traceCommitted: (at: CommitPosition) => tracer.trace(at) } : {}),
+        ...(options.natsLog !== undefined ? { traceCommitted: () => Promise.reject(new AcheronError('POSITION_UNAVAILABLE', 'the batch log is on NATS JetStream: EXPLAIN COMMIT re-runs transactions from a local batch log only')) } : {}),
       })
-      return new EmbeddedDatabase(engine, lock)
+      return new EmbeddedDatabase(engine, lock, tracer)
     } catch (err) {
       await store.close().catch(() => {})
       await batchLog.close().catch(() => {})
@@ -448,7 +465,10 @@ export class EmbeddedDatabase implements Database {
   }
 
   async close(): Promise<void> {
-    await this.engine.close()
+    // The engine refuses new requests at once; EXPLAIN COMMITs under way end with SHUTTING_DOWN.
+    const engineClosed = this.engine.close()
+    await this.tracer?.close()
+    await engineClosed
     this.lock?.release()
   }
 }
@@ -460,7 +480,10 @@ export class EmbeddedDatabase implements Database {
 async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
-    const file = new SqliteStateFile(':memory:', 'off', { ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}) })
+    const file = new SqliteStateFile(':memory:', 'off', {
+      ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
+      ...(options.memoryImage !== undefined ? { image: options.memoryImage } : {}),
+    })
     const service = new StateService(file, loaded ?? new Map(), policy, log, options.resultBytesMax)
     return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }

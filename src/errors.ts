@@ -4,6 +4,9 @@ export const ERROR_CODES = [
   'TYPE_MISMATCH', 'CONSTRAINT', 'INVALID_WASM', 'WASM_IMPORT_NOT_ALLOWED', 'TXN_ABORTED',
   'WASM_TRAP', 'OUT_OF_FUEL', 'MEMORY_LIMIT', 'CALL_DEPTH_EXCEEDED', 'UNAUTHORIZED', 'FORBIDDEN',
   'PAYLOAD_TOO_LARGE', 'OVERLOADED', 'SHUTTING_DOWN', 'INTERNAL', 'STORAGE_FULL',
+  // EXPLAIN COMMIT of a position whose transaction cannot be re-run (not yet committed, older than the
+  // log still holds, a read, a catalog change): the message says why and which positions can be.
+  'POSITION_UNAVAILABLE',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -103,6 +103,17 @@ function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; vali
   return { entries, validBytes: at, fileBytes: buf.length, tornBytes: Math.max(0, end - at) }
 }
 
+/**
+ * The entries of the log in `dir`, read without opening it for appending (EXPLAIN COMMIT reads the log
+ * of a running database this way): segment by segment, oldest first; the last one's tail may be an
+ * append under way, and ends the entries. A segment deleted meanwhile (a checkpoint dropped it) throws
+ * ENOENT.
+ */
+export function* logEntriesIn(dir: string): Iterable<LogEntry> {
+  const names = readdirSync(dir).filter((n) => SEGMENT_NAME.test(n)).sort()
+  for (const [i, name] of names.entries()) yield* scanSegment(join(dir, name), i === names.length - 1).entries
+}
+
 export class FileBatchLog implements BatchLog {
   private readonly segments: Segment[]
   private handle: FileHandle | null = null

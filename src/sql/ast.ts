@@ -205,13 +205,23 @@ export interface ExplainCallStmt extends StatementBase {
   readonly key: ValueExpr
   readonly args: readonly ValueExpr[]
 }
+/**
+ * `EXPLAIN COMMIT (batch, seq)`: re-runs the transaction logged at that commit position on the state
+ * before it (rebuilt from a checkpoint and the batch log, src/inspect/commit-trace.ts) and answers with
+ * its trace, as EXPLAIN CALL does. A read: never logged, no batch.
+ */
+export interface ExplainCommitStmt extends StatementBase {
+  readonly kind: 'explain-commit'
+  readonly batch: ValueExpr
+  readonly seq: ValueExpr
+}
 export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
   | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
-  | CallStmt | ExplainCallStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
+  | CallStmt | ExplainCallStmt | ExplainCommitStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
 
 export type StatementKind = Statement['kind']

@@ -12,7 +12,7 @@ import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.j
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
-  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type InsertStmt, type Pos, type SelectStmt,
+  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type ExplainCommitStmt, type InsertStmt, type Pos, type SelectStmt,
   type SqlExpr, type Statement, type UpdateStmt, type ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
@@ -202,6 +202,24 @@ class Planner {
     }
   }
 
+  private explainCommit(s: ExplainCommitStmt): Planned {
+    return {
+      statement: s,
+      input: { kind: 'explain-commit', batch: this.position(s.batch, 'batch'), seq: this.position(s.seq, 'seq') },
+      shape: (r) => ({ columns: [...TRACE_COLUMNS], rows: rowsOf(r) }),
+    }
+  }
+
+  /** One number of a commit position: a whole number, at least 0. */
+  private position(e: ValueExpr, what: 'batch' | 'seq'): number {
+    const v = this.value(e)
+    const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null
+    if (n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new AcheronError('TYPE_MISMATCH', `the ${what} of a commit position is a whole number, at least 0, not ${typeof v === 'string' ? `'${v}'` : String(v)}`, { line: e.pos.line, column: e.pos.column })
+    }
+    return Number(n)
+  }
+
   private insert(s: InsertStmt): Planned {
     const def = this.table(s.table)
     if (s.columns !== null) {
@@ -331,6 +349,7 @@ class Planner {
       case 'describe': return { statement: s, input: { kind: 'describe', table: s.table }, shape: catalogRead }
       case 'call': return this.call(s)
       case 'explain-call': return this.explainCall(s)
+      case 'explain-commit': return this.explainCommit(s)
       case 'insert': return this.insert(s)
       case 'update': return this.update(s)
       case 'delete': return this.delete(s)
@@ -512,7 +531,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 /** What a SELECT without FROM reads: one row, no columns. */
 const NO_TABLE_SOURCE = '(SELECT NULL)'
 
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call', 'explain-call'])
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call', 'explain-call', 'explain-commit'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {

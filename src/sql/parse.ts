@@ -61,7 +61,16 @@ class StatementParser extends ExprParser {
       }
       case 'CALL': return this.call(first)
       case 'EXPLAIN': {
-        this.expectWord('CALL', 'EXPLAIN')
+        if (this.acceptWord('COMMIT')) {
+          this.expectPunct('(', 'EXPLAIN COMMIT')
+          const batch = this.value('the batch (a literal or ?)', "'('")
+          this.expectPunct(',', 'the batch')
+          const seq = this.value('the seq (a literal or ?)', "','")
+          this.expectPunct(')', 'the seq')
+          return { kind: 'explain-commit', batch, seq, ...this.head(first) }
+        }
+        if (!this.isWord('CALL')) this.fail('CALL or COMMIT', 'EXPLAIN')
+        this.next()
         const { fn, key, args, withLogs } = this.call(first)
         // Its trace holds every log() line already.
         if (withLogs) this.fail('the end of EXPLAIN CALL (its trace holds the log lines; WITH LOGS is for CALL)')

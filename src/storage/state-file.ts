@@ -97,6 +97,11 @@ export interface StateFileOptions {
    * image a row had since the last one instead of the last, so it writes row images out of order.
    */
   readonly firstImageWins?: boolean
+  /**
+   * For ':memory:' only: start from this image of a state file (Database.serialize()) instead of empty.
+   * EXPLAIN COMMIT's engine starts from the checkpoint this way (src/inspect/commit-trace-thread.ts).
+   */
+  readonly image?: Buffer
 }
 
 export class SqliteStateFile {
@@ -126,7 +131,7 @@ export class SqliteStateFile {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     this.crash = options.crash ?? NO_CRASH_POINTS
     this.firstImageWins = options.firstImageWins === true
-    this.db = new Database(file)
+    this.db = file === ':memory:' && options.image !== undefined ? new Database(options.image) : new Database(file)
     if (file !== ':memory:') this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${SYNCHRONOUS[sync]}`)
     this.db.pragma(`cache_size = -${WRITER_CACHE_KIB}`)
@@ -482,13 +487,18 @@ export function databaseFile(dir: string): string {
 export function checkpointBatch(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true })
   try {
-    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
-    if (!hasMeta) return 0
-    const v = db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck().get()
-    return v === undefined || v === null ? 0 : Number(v)
+    return lastBatchHeld(db)
   } finally {
     db.close()
   }
+}
+
+/** The last batch the state file open as `db` holds (0 for one that holds none). */
+export function lastBatchHeld(db: Database.Database): number {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
+  if (!hasMeta) return 0
+  const v = db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck().get()
+  return v === undefined || v === null ? 0 : Number(v)
 }
 
 /**

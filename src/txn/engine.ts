@@ -23,7 +23,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome,
+  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
@@ -55,6 +55,12 @@ export interface EngineOptions extends SequencerLimits {
    * (worker-pool.ts); inline, the WebAssembly runtime checks it at every fuel slice (fuel-slice.ts).
    */
   readonly txnWallMsMax?: number
+  /**
+   * EXPLAIN COMMIT: re-runs the transaction logged at a released position on the state before it and
+   * answers with its trace (src/inspect/commit-trace.ts); rejects with AcheronError when it cannot.
+   * Absent: the database keeps no log to re-run from.
+   */
+  readonly traceCommitted?: (at: CommitPosition) => Promise<TxnResult>
 }
 
 /** Everything the engine decided about one batch, for research hooks and tests. */
@@ -517,6 +523,8 @@ export class Engine {
         if (!(err instanceof AcheronError)) throw err
         outcome = { ok: false, failure: failureOf(err), commit }
       }
+    } else if (input.kind === 'explain-commit') {
+      outcome = await this.explainCommit(input, commit)
     } else {
       const run = await this.opts.store.run(input as StateTxn)
       if (!run.ok && run.failure.code === 'STORAGE_FULL') return { ok: false, failure: run.failure }
@@ -524,6 +532,23 @@ export class Engine {
     }
     this.countReads([outcome])
     return outcome
+  }
+
+  /** EXPLAIN COMMIT: the trace of a released position's transaction, or why there is none. */
+  private async explainCommit(input: ExplainCommitTxn, commit: CommitPosition): Promise<TxnOutcome> {
+    try {
+      if (input.batch < 1 || input.batch > this.lastReleased) {
+        throw new AcheronError('POSITION_UNAVAILABLE', `batch ${input.batch} has not committed: the last batch released is ${this.lastReleased}`)
+      }
+      const trace = this.opts.traceCommitted
+      if (trace === undefined) throw new AcheronError('POSITION_UNAVAILABLE', 'this database keeps no batch log to re-run a transaction from (memory mode)')
+      return { ok: true, result: await trace({ batch: input.batch, seq: input.seq }), commit }
+    } catch (err) {
+      if (!(err instanceof AcheronError)) throw err
+      // A transient refusal (traces at their limit, a log segment dropped meanwhile) has no position.
+      if (err.retryable === true) return { ok: false, failure: { code: err.code, message: err.message, retryable: true } }
+      return { ok: false, failure: failureOf(err), commit }
+    }
   }
 
   private countOutcomes(outcomes: readonly TxnOutcome[]): void {

@@ -6,11 +6,11 @@ import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
-import { explainCall } from './explain.js'
+import { explainCall, explainLogged } from './explain.js'
 import { applyAssignments, runStep } from './txn-runner.js'
 import type { TxnState } from './txn-state.js'
 import type { RowWrite } from '../schema/rows.js'
-import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCallTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
+import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCallTxn, type ExplainLoggedTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
 
 /** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
 export interface Queryable {
@@ -34,7 +34,7 @@ export interface ExclusiveRun {
  * the transaction's failure.
  */
 export function runExclusiveTxn(
-  catalog: Catalog, store: Queryable, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn,
+  catalog: Catalog, store: Queryable, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainLoggedTxn,
   resultBytesMax?: number,
 ): ExclusiveRun {
   // Only a read is bounded: a logged transaction's outcome must not depend on a setting a later run may change.
@@ -46,6 +46,8 @@ export function runExclusiveTxn(
       return host().withState((state) => runExclusiveMulti(catalog, bounded, state, txn))
     case 'explain-call':
       return { result: host().withState((state) => explainCall(state, txn)), writes: [] }
+    case 'explain-logged':
+      return { result: host().withState((state) => explainLogged(state, txn)), writes: [] }
     case 'select': case 'update-scan': case 'delete-scan':
       return runQuery(catalog, bounded, txn, [])
     case 'show-tables': case 'show-functions': case 'describe':

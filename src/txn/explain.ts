@@ -5,14 +5,16 @@
  * and wrote with the value before and after, its log lines, then the rows the call would commit with
  * their committed and new images — or why it would roll back.
  *
- * The trace is built from the engine's own execution path (TxnState, the runtimes), so replaying a
- * committed transaction at its position could use the same recorder.
+ * The trace is built from the engine's own execution path (TxnState, runStep, the runtimes). EXPLAIN
+ * COMMIT uses the same recorder for a transaction taken from the batch log and run on the state before
+ * its position (src/inspect/commit-trace.ts): its verdict then says what it did there.
  */
-import { AcheronError } from '../errors.js'
+import { AcheronError, type CommitPosition } from '../errors.js'
 import type { ColumnDef, FunctionDef, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import type { TxnState, TxnTracer } from './txn-state.js'
-import type { ExplainCallTxn, TxnResult } from './types.js'
+import { runStep } from './txn-runner.js'
+import type { DataTxn, ExplainCallTxn, ExplainLoggedTxn, TxnResult } from './types.js'
 
 /** Events one trace keeps; beyond, the execution goes on and one last row counts what was left out. */
 export const EXPLAIN_TRACE_EVENTS_MAX = 10_000
@@ -111,32 +113,63 @@ class TraceRecorder implements TxnTracer {
     this.add(this.depth, 'log', message)
   }
 
-  /** Where the trace ends: the rows the call would write, or why nothing would commit. */
-  finish(state: TxnState, failure: AcheronError | null, value: SqlValue): void {
+  /**
+   * Where the trace ends: the rows the transaction writes, or why nothing commits. `at` is set for a
+   * committed transaction (EXPLAIN COMMIT): the trace then says what it did at that position.
+   */
+  finish(state: TxnState, failure: AcheronError | null, result: TxnResult | null, at: CommitPosition | null): void {
+    const position = at === null ? '' : ` at (${at.batch}, ${at.seq})`
     if (failure === null) {
       for (const w of state.pendingImages()) {
         const before = state.committed(w.table, w.key)
-        this.add(0, w.row === null ? 'would delete' : before === undefined ? 'would insert' : 'would update',
+        const change = w.row === null ? 'delete' : before === undefined ? 'insert' : 'update'
+        this.add(0, at === null ? `would ${change}` : DONE[change],
           `${rowText(w.table, before)} → ${rowText(w.table, w.row)}`, null, { fn: null, table: w.table.name, key: w.key })
       }
-      this.add(0, 'would commit', `result ${literal(value)}; nothing was committed (EXPLAIN)`, null, WHOLE_CALL)
-    } else this.add(0, 'would roll back', `${failureText(failure)}; nothing would be written`, null, WHOLE_CALL)
+      const what = resultText(result)
+      if (at === null) this.add(0, 'would commit', `${what}; nothing was committed (EXPLAIN)`, null, WHOLE_CALL)
+      else this.add(0, 'committed', `${what}${position}`, null, WHOLE_CALL)
+    } else if (at === null) this.add(0, 'would roll back', `${failureText(failure)}; nothing would be written`, null, WHOLE_CALL)
+    else this.add(0, 'rolled back', `${failureText(failure)}${position}; nothing was written`, null, WHOLE_CALL)
     if (this.left > 0) {
       this.rows.push([BigInt(this.rows.length + 1), 0n, 'truncated', null, null, null, `${this.left} more events not shown (EXPLAIN_TRACE_EVENTS_MAX ${EXPLAIN_TRACE_EVENTS_MAX})`, null])
     }
   }
 }
 
+/** A row change as a committed transaction's trace names it. */
+const DONE = { insert: 'inserted', update: 'updated', delete: 'deleted' } as const
+
+/** What a transaction answered: a call's value, or what its statement read or changed. */
+function resultText(r: TxnResult | null): string {
+  if (r === null) return 'result NULL'
+  if (r.value !== undefined) return `result ${literal(r.value)}`
+  if (r.rows !== undefined) return `${r.rows.length} ${r.rows.length === 1 ? 'row' : 'rows'} read`
+  return `${r.rowsAffected} ${r.rowsAffected === 1 ? 'row' : 'rows'} affected`
+}
+
 /** Runs the call on `state` with a tracer and answers with its trace; nothing of it is kept. */
 export function explainCall(state: TxnState, txn: ExplainCallTxn): TxnResult {
+  return traceTxn(state, { kind: 'call', fn: txn.fn, key: txn.key, args: txn.args }, null)
+}
+
+/** The transaction logged at `txn.at`, run on the state before it (EXPLAIN COMMIT), traced as what it did. */
+export function explainLogged(state: TxnState, txn: ExplainLoggedTxn): TxnResult {
+  return traceTxn(state, txn.txn, txn.at)
+}
+
+/**
+ * Runs `txn` on `state` with a tracer, through the same code as a batch (runStep), and answers with its
+ * trace; its writes are dropped. `at`: the position it committed at, for a logged transaction.
+ */
+function traceTxn(state: TxnState, txn: DataTxn, at: CommitPosition | null): TxnResult {
   const recorder = new TraceRecorder()
   state.tracer = recorder
-  const fn = state.env.catalog.function(txn.fn)
-  let value: SqlValue = null
+  let result: TxnResult | null = null
   let failure: AcheronError | null = null
   try {
-    value = state.call(fn.name, txn.key, txn.args, 1, { remaining: fn.fuel })
-    // The checks a commit would make (NOT NULL of every row written).
+    result = runStep(state, txn)
+    // The checks a commit makes (NOT NULL of every row written).
     state.finish()
   } catch (err) {
     if (!(err instanceof AcheronError)) throw err
@@ -144,6 +177,6 @@ export function explainCall(state: TxnState, txn: ExplainCallTxn): TxnResult {
   } finally {
     state.tracer = null
   }
-  recorder.finish(state, failure, value)
+  recorder.finish(state, failure, result, at)
   return { rows: recorder.rows, rowsAffected: 0 }
 }

@@ -60,6 +60,12 @@ export interface EngineFaults {
    */
   readonly fencedAppendAcked?: boolean
   /**
+   * EXPLAIN COMMIT (batch, seq) rebuilds the state before the position's batch and leaves out the
+   * transactions before it in that batch (src/inspect/commit-trace-thread.ts): a trace of seq > 0 shows
+   * another state than the one the transaction committed on.
+   */
+  readonly commitTraceSkipsBatchPrefix?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.

@@ -16,10 +16,10 @@ import type { Row } from '../values.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { runExclusiveTxn } from './exclusive-txns.js'
 import { RateLimitedLog } from './rate-limited-log.js'
-import type { ExclusiveMultiTxn, ExplainCallTxn, ScanTxn, SelectTxn, TxnFailure, TxnResult } from './types.js'
+import type { ExclusiveMultiTxn, ExplainCallTxn, ExplainLoggedTxn, ScanTxn, SelectTxn, TxnFailure, TxnResult } from './types.js'
 
 /** Transactions the state thread runs: queries (read-only) and scans (their writes go through the log). */
-export type StateTxn = SelectTxn | ScanTxn | ExclusiveMultiTxn | ExplainCallTxn
+export type StateTxn = SelectTxn | ScanTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainLoggedTxn
 
 export type StateRun =
   | { readonly ok: true; readonly result: TxnResult; readonly writes: readonly RowWrite[] }

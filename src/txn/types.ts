@@ -74,6 +74,26 @@ export interface ExplainCallTxn {
   readonly args: readonly SqlValue[]
 }
 
+/**
+ * EXPLAIN COMMIT (batch, seq): the transaction logged at that commit position, re-run on the state
+ * before it; the engine hands it to its CommitTracer (src/inspect/commit-trace.ts).
+ */
+export interface ExplainCommitTxn {
+  readonly kind: 'explain-commit'
+  readonly batch: number
+  readonly seq: number
+}
+
+/**
+ * Inside the engine that a CommitTracer rebuilt the state before `at` in: the data transaction logged
+ * at `at`, run on the state after the last released batch and traced as what it did.
+ */
+export interface ExplainLoggedTxn {
+  readonly kind: 'explain-logged'
+  readonly txn: DataTxn
+  readonly at: CommitPosition
+}
+
 /** The columns of an EXPLAIN CALL trace, one row per event (src/txn/explain.ts). */
 export const TRACE_COLUMNS = ['step', 'depth', 'event', 'function', 'table', 'key', 'detail', 'fuel'] as const
 
@@ -93,12 +113,12 @@ export interface ExclusiveMultiTxn {
 }
 
 /** Transactions that run alone in a batch of their own: DDL (on the coordinator) and scans (on the state thread). */
-export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn
+export type ExclusiveTxn = DdlTxn | SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainCommitTxn | ExplainLoggedTxn
 
 export type TxnInput = DataTxn | ExclusiveTxn
 
 /** Read-only transactions that need the whole state: they read at a position and are never logged. */
-export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn
+export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainCommitTxn | ExplainLoggedTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
   return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
@@ -125,7 +145,7 @@ export function isExclusive(t: TxnInput): t is ExclusiveTxn {
  */
 export function isReadOnly(t: TxnInput): t is ReadTxn {
   switch (t.kind) {
-    case 'select': case 'show-tables': case 'show-functions': case 'describe': case 'explain-call': return true
+    case 'select': case 'show-tables': case 'show-functions': case 'describe': case 'explain-call': case 'explain-commit': case 'explain-logged': return true
     case 'multi-exclusive': return t.steps.every((s) => s.kind === 'select' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe' || s.kind === 'get' || s.kind === 'select-key')
     default: return false
   }

@@ -1,0 +1,135 @@
+/**
+ * The thread of one EXPLAIN COMMIT (commit-trace.ts): rebuilds the state before a commit position and
+ * traces the transaction logged there.
+ *
+ * 1. The base: the checkpoint as one consistent image (a read transaction's `serialize()`), if it holds
+ *    only batches before the position's; otherwise an empty state, if the log still starts at batch 1.
+ * 2. The log after the base, read from its segment files while the database appends to them: the
+ *    batches up to the position's, which must follow each other from the base on, and the voided ones.
+ * 3. A memory-mode engine (serial protocol, inline) opens on the base and replays those batches, the
+ *    position's own batch cut to the transactions before it, through the engine's recovery.
+ * 4. The transaction at the position runs there with the tracer (src/txn/explain.ts).
+ */
+import Database from 'better-sqlite3'
+import { parentPort, workerData } from 'node:worker_threads'
+import { open } from '../embedded.js'
+import { AcheronError, type CommitPosition } from '../errors.js'
+import type { LogEntry } from '../log/batch-log.js'
+import { logEntriesIn } from '../log/file-log.js'
+import { statementName } from '../sql/ast.js'
+import { MemoryBatchLog } from '../log/memory-log.js'
+import { lastBatchHeld } from '../storage/state-file.js'
+import { decodeBatch, encodeBatch } from '../txn/batch-codec.js'
+import { isDdl, isExclusive, type DataTxn, type TxnInput, type TxnResult } from '../txn/types.js'
+import type { SqlValue } from '../values.js'
+import type { CommitTraceReply, CommitTraceRequest, CommitTraceSource } from './commit-trace.js'
+
+function unavailable(message: string, retryable = false): AcheronError {
+  return new AcheronError('POSITION_UNAVAILABLE', message, { retryable })
+}
+
+/** Bytes 18 and 19 of an SQLite file: its write and read format versions, 2 in WAL mode. */
+const FORMAT_VERSION_BYTES = [18, 19] as const
+
+/** The checkpoint's image and the last batch it holds, read in one read transaction. */
+function readCheckpoint(file: string): { image: Buffer; batch: number } {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    const read = db.transaction(() => ({ image: db.serialize(), batch: lastBatchHeld(db) }))()
+    // An image of a WAL-mode file does not open in memory (no WAL there): mark it a rollback-journal file.
+    for (const at of FORMAT_VERSION_BYTES) read.image[at] = 1
+    return read
+  } finally {
+    db.close()
+  }
+}
+
+/** What the log holds from `from` to `at.batch`: the batches in order, and which of them were voided. */
+function logSince(dir: string, from: number, until: number): { batches: Extract<LogEntry, { kind: 'batch' }>[]; voided: Set<number>; first: number | null } {
+  const batches: Extract<LogEntry, { kind: 'batch' }>[] = []
+  const voided = new Set<number>()
+  let first: number | null = null
+  try {
+    for (const e of logEntriesIn(dir)) {
+      if (e.kind === 'void') {
+        voided.add(e.batch)
+        continue
+      }
+      first ??= e.batch
+      if (e.batch >= from && e.batch <= until && e.batch === from + batches.length) batches.push(e)
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw unavailable('the batch log dropped a segment while it was read (a checkpoint ended); try again', true)
+    throw err
+  }
+  return { batches, voided, first }
+}
+
+/** A DDL or a transaction that ran alone, named as SQL spells it for a message. */
+function describeInput(input: TxnInput): string {
+  if (input.kind === 'update-scan' || input.kind === 'delete-scan') return `${input.kind === 'update-scan' ? 'UPDATE' : 'DELETE'} over the whole table ${input.table}`
+  if (input.kind === 'multi-exclusive') return 'BEGIN … COMMIT holding a query or a whole-table UPDATE/DELETE'
+  if (isDdl(input)) return `${statementName(input.kind)} ${'name' in input ? input.name : input.table}`
+  return input.kind
+}
+
+export async function traceAt(source: CommitTraceSource, at: CommitPosition): Promise<TxnResult> {
+  const checkpoint = readCheckpoint(source.checkpointFile)
+  const fromCheckpoint = checkpoint.batch < at.batch
+  const base = fromCheckpoint ? checkpoint.batch : 0
+  const log = logSince(source.logDir, base + 1, at.batch)
+  if (log.batches.length < at.batch - base) {
+    const missing = base + log.batches.length + 1
+    throw unavailable(`batch ${at.batch} cannot be re-run: its state is rebuilt from the checkpoint, which holds batches up to ${checkpoint.batch}, ` +
+      `or from nothing while the batch log starts at batch 1; the log ${log.first === null ? 'is empty' : `starts at batch ${log.first}`}, so batch ${missing} is in neither. ` +
+      `Batches after ${checkpoint.batch} can be explained (logSegmentsKept keeps more of the log)`)
+  }
+  if (log.voided.has(at.batch)) throw unavailable(`batch ${at.batch} failed whole and never took effect: it holds no committed transaction`)
+  const target = log.batches[log.batches.length - 1] as Extract<LogEntry, { kind: 'batch' }>
+  const decoded = decodeBatch(target.body)
+  const input = decoded.inputs[at.seq]
+  if (input === undefined) {
+    throw unavailable(`batch ${at.batch} holds ${decoded.inputs.length} logged transaction${decoded.inputs.length === 1 ? '' : 's'} (seq 0 to ${decoded.inputs.length - 1}); ` +
+      `(${at.batch}, ${at.seq}) is a read, which is not logged and wrote nothing`)
+  }
+  if (isDdl(input) || isExclusive(input)) throw unavailable(`(${at.batch}, ${at.seq}) is ${describeInput(input)}, which ran alone at a batch of its own; EXPLAIN COMMIT traces data transactions (CALL, INSERT, UPDATE, DELETE, BEGIN … COMMIT)`)
+
+  const replay = new MemoryBatchLog()
+  for (const e of log.batches.slice(0, -1)) {
+    await replay.append(e)
+    if (log.voided.has(e.batch)) await replay.append({ kind: 'void', batch: e.batch })
+  }
+  if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.inputs.slice(0, at.seq)).body })
+  const started = performance.now()
+  const db = await open({
+    memory: true, workers: 0, protocol: 'serial', partitions: source.partitions, runtimes: source.runtimes,
+    ...(fromCheckpoint ? { memoryImage: checkpoint.image } : {}),
+    wrapBatchLog: () => replay,
+  })
+  try {
+    const replayMs = performance.now() - started
+    const outcome = await db.submit({ kind: 'explain-logged', txn: input as DataTxn, at })
+    if (!outcome.ok) throw new AcheronError(outcome.failure.code, outcome.failure.message)
+    const txns = db.stats.replayedTxns
+    const from = !fromCheckpoint ? 'an empty state' : base === 0 ? 'the checkpoint (no batch yet)' : `the checkpoint (batches up to ${base})`
+    const batches = at.batch - 1 > base ? ` + batches ${base + 1} to ${at.batch - 1}` : ''
+    const prefix = at.seq > 0 ? ` + seq 0 to ${at.seq - 1} of batch ${at.batch}` : ''
+    const rebuilt: SqlValue[] = [1n, 0n, 'rebuilt', null, null, null,
+      `the state before (${at.batch}, ${at.seq}): ${from}${batches}${prefix}; ${txns} transaction${txns === 1 ? '' : 's'} replayed; rebuilt in ${Math.round(replayMs)} ms`, null]
+    const rows = (outcome.result.rows ?? []).map((r) => [BigInt(r[0] as bigint) + 1n, ...r.slice(1)])
+    return { ...outcome.result, rows: [rebuilt, ...rows] }
+  } finally {
+    await db.close()
+  }
+}
+
+if (parentPort !== null) {
+  const port = parentPort
+  const { source, at } = workerData as CommitTraceRequest
+  traceAt(source, at).then(
+    (result) => port.postMessage({ ok: true, result } satisfies CommitTraceReply),
+    (err: unknown) => port.postMessage((err instanceof AcheronError
+      ? { ok: false, code: err.code, message: err.message, retryable: err.retryable === true }
+      : { ok: false, code: 'INTERNAL', message: `EXPLAIN COMMIT (${at.batch}, ${at.seq}) failed: ${err instanceof Error ? err.message : String(err)}`, retryable: false }) satisfies CommitTraceReply),
+  )
+}

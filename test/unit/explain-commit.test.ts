@@ -1,0 +1,250 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import type { AcheronError, CommitPosition } from '../../src/errors.js'
+import { COMMIT_TRACES_IN_FLIGHT_MAX } from '../../src/inspect/commit-trace.js'
+import { checkpointBatch, DATABASE_FILE } from '../../src/storage/state-file.js'
+import { TRACE_COLUMNS } from '../../src/txn/types.js'
+import { uint32Random } from '../support/rng.js'
+import { tempDir } from '../support/tmp.js'
+
+const BANK = readFileSync(new URL('../../guest/bank.wasm', import.meta.url)).toString('hex')
+const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4']
+
+/** What a transfer's client was told: its position, and its value or its error code. */
+interface Reply { readonly commit: CommitPosition; readonly value: unknown; readonly code: string | null }
+
+async function bank(db: EmbeddedDatabase): Promise<void> {
+  await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+    CREATE FUNCTIONS account.* FROM WASM X'${BANK}'`)
+  for (const a of ACCOUNTS) await db.call('account.deposit', a, 100)
+}
+
+/**
+ * `rounds` rounds of `perRound` transfers sent at once (so batches hold several, in arrival order), between
+ * seeded accounts (from `from` when given) of seeded amounts: some abort for want of funds.
+ */
+async function transfers(db: EmbeddedDatabase, seed: number, rounds: number, perRound: number, from?: string): Promise<Reply[]> {
+  const next = uint32Random(seed)
+  const replies: Reply[] = []
+  for (let r = 0; r < rounds; r++) {
+    const round = Array.from({ length: perRound }, () => {
+      const a = from ?? ACCOUNTS[next() % ACCOUNTS.length] as string
+      const b = ACCOUNTS.filter((x) => x !== a)[next() % (ACCOUNTS.length - 1)] as string
+      // From one account, small amounts: most commit, each on the balance the ones before it left.
+      const amount = from === undefined ? 10 + (next() % 70) : 1 + (next() % 30)
+      return db.call('account.transfer', a, b, amount).then(
+        (o): Reply => ({ commit: o.commit, value: o.value, code: null }),
+        (e: AcheronError): Reply => {
+          assert.ok(e.commit !== undefined, `${e.code} ${e.message}`)
+          return { commit: e.commit, value: null, code: e.code }
+        })
+    })
+    replies.push(...await Promise.all(round))
+  }
+  return replies
+}
+
+type TraceRow = Record<(typeof TRACE_COLUMNS)[number], unknown>
+
+async function explainCommit(db: EmbeddedDatabase, at: CommitPosition): Promise<TraceRow[]> {
+  const [r] = await db.sql(`EXPLAIN COMMIT (${at.batch}, ${at.seq})`)
+  assert.ok(r !== undefined)
+  assert.equal(r.columns, [...TRACE_COLUMNS])
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])) as TraceRow)
+}
+
+/** The trace's verdict as a reply would say it: the value committed, or the error code rolled back with. */
+function verdict(rows: readonly TraceRow[], at: CommitPosition): string {
+  const last = rows[rows.length - 1] as TraceRow
+  const where = ` at (${at.batch}, ${at.seq})`
+  if (last.event === 'committed') return `value ${String(last.detail).replace(/^result /, '').replace(where, '')}`
+  assert.equal(last.event, 'rolled back', JSON.stringify(last))
+  return `code ${String(last.detail).split(':')[0]}`
+}
+
+const said = (r: Reply): string => r.code === null ? `value ${String(r.value)}` : `code ${r.code}`
+
+/** Positions to trace: every one with seq > 0 (it committed after others of its batch), up to `n`, spread over the run. */
+function sample(replies: readonly Reply[], n: number): Reply[] {
+  const later = replies.filter((r) => r.commit.seq > 0)
+  const step = Math.max(1, Math.floor(later.length / n))
+  return later.filter((_, i) => i % step === 0).slice(0, n)
+}
+
+async function inPairs<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < items.length; i += COMMIT_TRACES_IN_FLIGHT_MAX) out.push(...await Promise.all(items.slice(i, i + COMMIT_TRACES_IN_FLIGHT_MAX).map(fn)))
+  return out
+}
+
+test('a committed or rolled-back transaction re-runs to what its reply said, from the log alone and from the checkpoint', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    // First run: a checkpoint after every batch, so its positions lie before the checkpoint and are
+    // rebuilt from an empty state and the whole log.
+    let db = await open({ dir, checkpointIntervalMs: 0 })
+    await bank(db)
+    const before = await transfers(db, 1, 3, 8)
+    await db.close()
+    const checkpointed = checkpointBatch(join(dir, DATABASE_FILE))
+    // Second run: no checkpoint comes, so its positions are rebuilt from the first run's checkpoint.
+    db = await open({ dir, checkpointIntervalMs: 60_000 })
+    try {
+      const after = await transfers(db, 2, 3, 8)
+      assert.ok(before.some((r) => r.code === 'TXN_ABORTED') && after.some((r) => r.code === null), 'both verdicts occur')
+      const bases = new Set<string>()
+      for (const replies of [before, after]) {
+        const picked = sample(replies, 4)
+        assert.ok(picked.length >= 3, `${picked.length} positions with seq > 0`)
+        const traces = await inPairs(picked, (r) => explainCommit(db, r.commit))
+        picked.forEach((r, i) => {
+          const rows = traces[i] as TraceRow[]
+          assert.equal(verdict(rows, r.commit), said(r), `(${r.commit.batch}, ${r.commit.seq})`)
+          assert.equal(rows[0]?.event, 'rebuilt')
+          const from = r.commit.batch <= checkpointed ? 'an empty state' : `the checkpoint (batches up to ${checkpointed})`
+          bases.add(from)
+          assert.ok(String(rows[0]?.detail).startsWith(`the state before (${r.commit.batch}, ${r.commit.seq}): ${from}`), String(rows[0]?.detail))
+          assert.ok(String(rows[0]?.detail).includes(`seq 0 to ${r.commit.seq - 1} of batch ${r.commit.batch}`), String(rows[0]?.detail))
+          assert.equal(rows.map((row) => Number(row.step)), rows.map((_, n) => n + 1))
+          assert.equal(rows[1]?.event, 'call')
+        })
+      }
+      assert.equal(bases.size, 2, `rebuilt from ${[...bases].join(' and ')} only`)
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test('a trace reads the state its transaction committed on: its reads and the rows it wrote, before and after', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir })
+  try {
+    await bank(db)
+    // All from a0: each one after the first of a batch sees the balance the ones before it left.
+    const replies = await transfers(db, 3, 1, 4, 'a0')
+    const second = replies.find((r) => r.commit.seq === 1 && r.code === null)
+    assert.ok(second !== undefined, JSON.stringify(replies))
+    const first = replies.find((r) => r.commit.batch === second.commit.batch && r.commit.seq === 0) as Reply
+    const rows = await explainCommit(db, second.commit)
+    const balance = BigInt(String(first.value))
+    assert.equal(rows.find((r) => r.event === 'get' && r.key === 'a0')?.detail, `balance = ${balance}`)
+    const updated = rows.find((r) => r.event === 'updated' && r.key === 'a0')
+    assert.equal(updated?.detail, `(id = 'a0', balance = ${balance}) → (id = 'a0', balance = ${String(second.value)})`)
+    assert.equal(rows[rows.length - 1]?.detail, `result ${String(second.value)} at (${second.commit.batch}, 1)`)
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('positions that cannot be re-run say why, with a stable code', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir })
+  try {
+    await bank(db)
+    const [reply] = await transfers(db, 4, 1, 1)
+    const at = (reply as Reply).commit
+    const refused = async (sql: string): Promise<AcheronError> => {
+      const err = await db.sql(sql).then(() => null, (e: AcheronError) => e)
+      assert.ok(err !== null, `${sql} was answered`)
+      return err
+    }
+    let err = await refused(`EXPLAIN COMMIT (${at.batch + 5}, 0)`)
+    assert.is(err.code, 'POSITION_UNAVAILABLE')
+    assert.match(err.message, `batch ${at.batch + 5} has not committed: the last batch released is ${at.batch}`)
+    err = await refused('EXPLAIN COMMIT (1, 0)')
+    assert.is(err.code, 'POSITION_UNAVAILABLE')
+    assert.match(err.message, '(1, 0) is CREATE TABLE account, which ran alone')
+    const read = (await db.sql('SELECT COUNT(*) FROM account'))[0]?.commit as CommitPosition
+    err = await refused(`EXPLAIN COMMIT (${read.batch}, ${read.seq})`)
+    assert.is(err.code, 'POSITION_UNAVAILABLE')
+    assert.match(err.message, 'is a read, which is not logged')
+    err = await refused("EXPLAIN COMMIT ('one', 0)")
+    assert.is(err.code, 'TYPE_MISMATCH')
+    assert.is(err.column, 17)
+    err = await refused('EXPLAIN COMMIT (1)')
+    assert.is(err.code, 'SYNTAX_ERROR')
+    err = await refused('EXPLAIN SELECT 1')
+    assert.is(err.code, 'SYNTAX_ERROR')
+    assert.match(err.message, 'CALL or COMMIT')
+  } finally {
+    await db.close()
+    cleanup()
+  }
+  const memory = await open({ memory: true })
+  try {
+    await bank(memory)
+    const err = await memory.sql('EXPLAIN COMMIT (2, 0)').then(() => null, (e: AcheronError) => e)
+    assert.is(err?.code, 'POSITION_UNAVAILABLE')
+    assert.match(err?.message ?? '', 'keeps no batch log')
+  } finally {
+    await memory.close()
+  }
+})
+
+test('a position older than both the checkpoint and the start of the kept log cannot be rebuilt', async () => {
+  const { dir, cleanup } = tempDir()
+  // Tiny segments, none kept past the checkpoint, a checkpoint after every batch: the log's first
+  // segments are deleted, so early positions are in neither the checkpoint's past nor the log.
+  const options: OpenOptions = { dir, checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0 }
+  const db = await open(options)
+  try {
+    await bank(db)
+    const replies = await transfers(db, 5, 4, 4)
+    const early = replies[0] as Reply
+    const err = await db.sql(`EXPLAIN COMMIT (${early.commit.batch}, ${early.commit.seq})`).then(() => null, (e: AcheronError) => e)
+    assert.is(err?.code, 'POSITION_UNAVAILABLE')
+    assert.match(err?.message ?? '', /the checkpoint, which holds batches up to \d+, or from nothing while the batch log starts at batch 1; the log starts at batch \d+/)
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test(`EXPLAIN COMMITs run beside the traffic, at most ${COMMIT_TRACES_IN_FLIGHT_MAX} at once; more are refused, retryably`, async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir })
+  try {
+    await bank(db)
+    const replies = await transfers(db, 6, 1, 4)
+    const at = (replies[replies.length - 1] as Reply).commit
+    const traces = Array.from({ length: COMMIT_TRACES_IN_FLIGHT_MAX + 1 }, () => explainCommit(db, at).then(() => null, (e: AcheronError) => e))
+    // Transfers go on committing while the traces rebuild state on their threads.
+    const meanwhile = await transfers(db, 7, 3, 4)
+    assert.ok(meanwhile.every((r) => r.commit.batch > at.batch))
+    const outcomes = await Promise.all(traces)
+    assert.equal(outcomes.filter((e) => e === null).length, COMMIT_TRACES_IN_FLIGHT_MAX)
+    const refused = outcomes.find((e) => e !== null)
+    assert.is(refused?.code, 'OVERLOADED')
+    assert.is(refused?.retryable, true)
+    assert.is(refused?.commit, undefined)
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('mutant commitTraceSkipsBatchPrefix (the transactions before the position in its batch left out) is caught', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, faults: { commitTraceSkipsBatchPrefix: true } })
+  try {
+    await bank(db)
+    const replies = await transfers(db, 3, 1, 4, 'a0')
+    const later = replies.filter((r) => r.commit.seq > 0)
+    assert.ok(later.length > 0, JSON.stringify(replies))
+    const traces = await inPairs(later, (r) => explainCommit(db, r.commit))
+    const wrong = later.filter((r, i) => verdict(traces[i] as TraceRow[], r.commit) !== said(r))
+    assert.ok(wrong.length > 0, 'every trace agreed with its reply: the mutant was not caught')
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test.run()
