@@ -67,6 +67,9 @@ async function loadBig(client: WsClient): Promise<void> {
   }
 }
 
+/** Where the set-up's INSERT INTO account committed (EXPLAIN COMMIT re-runs it). */
+let accountsInsertedAt: { batch: number; seq: number } | null = null
+
 async function setup(client: WsClient): Promise<void> {
   const hex = readFileSync(BANK_WASM).toString('hex')
   for (const sql of [
@@ -83,6 +86,7 @@ lines', NULL, 0), (4, '', NULL, 0), (5, NULL, NULL, NULL), (6, 'NULL', NULL, 0),
   ]) {
     const r = await client.sql(sql)
     assert.ok(r.ok, `${sql.slice(0, 80)}: ${JSON.stringify(r).slice(0, 300)}`)
+    if (sql.startsWith("INSERT INTO account")) accountsInsertedAt = (r as unknown as { results: { commit: { batch: number; seq: number } }[] }).results[0]!.commit
   }
   await loadBig(client)
 }
@@ -389,6 +393,26 @@ browserTest('EXPLAIN CALL of a transfer: the call tree with the nested deposit o
   // Nothing was committed.
   await runSql("SELECT balance FROM account WHERE id = 'alice';")
   assert.equal(await page.$$eval('#results tbody td', (tds) => tds.map((td) => td.textContent)), ['100'])
+})
+
+browserTest('EXPLAIN COMMIT of the set-up\'s INSERT: where its state came from first, then the rows it inserted and its verdict at its position', async () => {
+  const page = p()
+  const at = accountsInsertedAt
+  assert.ok(at !== null)
+  await runSql(`EXPLAIN COMMIT (${at.batch}, ${at.seq});`)
+  const preface = await page.$$eval('#results .explain-tree ul.preface li', (lis) => lis.map((li) => (li as PageElement).textContent as string))
+  assert.is(preface.length, 1)
+  assert.match(preface[0]!, new RegExp(`^rebuilt the state before \\(${at.batch}, ${at.seq}\\): `))
+  const t = await tree()
+  assert.is(t.frames.length, 0, 'an INSERT makes no call')
+  assert.equal(t.outcome, [
+    "inserted account key 'alice' (no row) → (id = 'alice', balance = 100)",
+    "inserted account key 'bob' (no row) → (id = 'bob', balance = 0)",
+    `committed 2 rows affected at (${at.batch}, ${at.seq})`,
+  ])
+  assert.equal(await page.$$eval('#results .explain-tree ul.outcome li.ev-inserted .after', (s) => s.map((e) => (e as PageElement).textContent)), ["(id = 'alice', balance = 100)", "(id = 'bob', balance = 0)"])
+  assert.is(await page.$eval('#results .explain-tree ul.outcome li:last-child', (li) => li.className), 'event ev-committed')
+  await shot('explain-commit')
 })
 
 browserTest('EXPLAIN CALL of a transfer that aborts: the frame marked aborted with its failure, and the roll back', async () => {

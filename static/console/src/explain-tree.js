@@ -1,4 +1,4 @@
-// The trace of EXPLAIN CALL (docs/sql.md, "EXPLAIN CALL"; src/txn/explain.ts) drawn as its call tree:
+// The trace of EXPLAIN CALL or EXPLAIN COMMIT (docs/sql.md; src/txn/explain.ts) drawn as its call tree:
 // one collapsible frame per call — table, key, function, arguments, result or failure, fuel — holding
 // its reads and writes (before → after) and the calls it made, in order; then what the call would
 // commit, or why it would roll back.
@@ -25,17 +25,21 @@ function keyText(v) {
 
 /**
  * Trace rows → frames. A `call` at depth d opens a frame inside the open frame of depth d - 1; events at
- * its depth belong to it; `return` / `abort` / `unwind` close it. Depth-0 rows (`would …`, `truncated`)
- * are the outcome.
+ * its depth belong to it; `return` / `abort` / `unwind` close it. Depth-0 rows (`would …`, `updated`,
+ * `committed`, `truncated`) are the outcome; EXPLAIN COMMIT's `rebuilt` row, first, says where the state
+ * came from.
  */
 export function traceTree(rows) {
   const root = { items: [] }
   const outcome = []
+  const preface = []
   const open = []
   for (const row of rows) {
     const [, depthValue, event, fn, table, key, detail, fuel] = row
     const depth = Number(text(depthValue))
-    if (event === 'call') {
+    if (event === 'rebuilt') {
+      preface.push({ event, table: '', key: null, detail: text(detail) })
+    } else if (event === 'call') {
       const frame = { fn: text(fn), table: text(table), key, args: text(detail), depth, items: [], end: null }
       // A frame whose parent is missing (a truncated trace) hangs at the top.
       while (open.length > 0 && open[open.length - 1].depth >= depth) open.pop()
@@ -50,8 +54,11 @@ export function traceTree(rows) {
       open[open.length - 1].items.push({ event, detail: text(detail) })
     }
   }
-  return { frames: root.items.map((i) => i.frame), outcome }
+  return { frames: root.items.map((i) => i.frame), outcome, preface }
 }
+
+/** Events whose detail is `before → after`: a column set, a row a call would write or did write. */
+const CHANGES = new Set(['set', 'would insert', 'would update', 'would delete', 'inserted', 'updated', 'deleted'])
 
 /** `before → after` with each side in its own span (class before / after), as the trace writes them. */
 function change(detail) {
@@ -71,7 +78,7 @@ function renderEvent(item) {
   const li = el('li', `event ev-${item.event.replace(/\s+/g, '-')}`)
   li.appendChild(el('span', 'event-name', item.event))
   li.appendChild(document.createTextNode(' '))
-  li.appendChild(item.event === 'set' || item.event.startsWith('would ') ? change(item.detail) : el('span', 'detail', item.detail))
+  li.appendChild(CHANGES.has(item.event) ? change(item.detail) : el('span', 'detail', item.detail))
   return li
 }
 
@@ -105,8 +112,13 @@ function renderFrame(frame) {
 
 /** The tree of a trace result's rows. */
 export function renderTraceTree(rows) {
-  const { frames, outcome } = traceTree(rows)
+  const { frames, outcome, preface } = traceTree(rows)
   const box = el('div', 'explain-tree')
+  if (preface.length > 0) {
+    const list = el('ul', 'preface')
+    for (const p of preface) list.appendChild(renderEvent(p))
+    box.appendChild(list)
+  }
   for (const f of frames) box.appendChild(renderFrame(f))
   if (outcome.length > 0) {
     const list = el('ul', 'outcome')
