@@ -112,7 +112,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     if (!outcome.ok) throw new AcheronError(outcome.failure.code, outcome.failure.message)
     const txns = db.stats.replayedTxns
     const from = !fromCheckpoint ? 'an empty state' : base === 0 ? 'the checkpoint (no batch yet)' : `the checkpoint (batches up to ${base})`
-    const batches = at.batch - 1 > base ? ` + batches ${base + 1} to ${at.batch - 1}` : ''
+    const batches = at.batch - 1 > base + 1 ? ` + batches ${base + 1} to ${at.batch - 1}` : at.batch - 1 === base + 1 ? ` + batch ${base + 1}` : ''
     const prefix = at.seq > 0 ? ` + seq 0 to ${at.seq - 1} of batch ${at.batch}` : ''
     const rebuilt: SqlValue[] = [1n, 0n, 'rebuilt', null, null, null,
       `the state before (${at.batch}, ${at.seq}): ${from}${batches}${prefix}; ${txns} transaction${txns === 1 ? '' : 's'} replayed; rebuilt in ${Math.round(replayMs)} ms`, null]
