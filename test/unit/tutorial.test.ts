@@ -233,7 +233,7 @@ const markdown = readFileSync(TUTORIAL, 'utf8')
 const all = blocks(markdown)
 
 test('the tutorial has the steps the README promises, and the test runs it from a directory holding a clone', () => {
-  for (const step of ['Install', 'Start the server', 'first table', 'A first function', 'Register it', 'A first CALL', 'A first abort', 'EXPLAIN CALL', 'console', 'The browser console']) {
+  for (const step of ['Install', 'Start the server', 'first table', 'A first function', 'Register it', 'A first CALL', 'A first abort', 'EXPLAIN CALL', 'EXPLAIN COMMIT', 'console', 'The browser console']) {
     assert.ok(all.some((b) => b.section.includes(step)), `a section about "${step}" with commands`)
   }
   assert.match(readFileSync(join(ROOT, 'README.md'), 'utf8'), /docs\/tutorial\.md/, 'the README links the tutorial')
