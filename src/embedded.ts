@@ -264,8 +264,10 @@ export class EmbeddedDatabase implements Database {
     const opened = await openStorage(options, runtimes, logFn, loaded)
     const { store, lock } = opened
     const batchLog = options.wrapBatchLog?.(opened.batchLog) ?? opened.batchLog
-    const tracer = options.memory === true || options.natsLog !== undefined ? null : new CommitTracer({
-      logDir: join(options.dir ?? DEFAULT_DATA_DIR, 'log'), checkpointFile: join(options.dir ?? DEFAULT_DATA_DIR, DATABASE_FILE),
+    const dir = options.dir ?? DEFAULT_DATA_DIR
+    const tracer = options.memory === true ? null : new CommitTracer({
+      log: options.natsLog !== undefined ? { servers: options.natsLog.servers, stream: options.natsLog.stream } : { dir: join(dir, 'log') },
+      checkpointFile: join(dir, DATABASE_FILE),
       partitions: options.partitions ?? DEFAULT_PARTITIONS, runtimes: options.runtimes ?? {},
       ...(options.faults?.commitTraceSkipsBatchPrefix === true ? { skipBatchPrefix: true } : {}),
     })
@@ -289,7 +291,6 @@ export class EmbeddedDatabase implements Database {
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
         ...(options.txnWallMsMax !== undefined ? { txnWallMsMax: options.txnWallMsMax } : {}),
         ...(tracer !== null ? { traceCommitted: (at: CommitPosition) => tracer.trace(at) } : {}),
-        ...(options.natsLog !== undefined ? { traceCommitted: () => Promise.reject(new AcheronError('POSITION_UNAVAILABLE', 'the batch log is on NATS JetStream: EXPLAIN COMMIT re-runs transactions from a local batch log only')) } : {}),
       })
       return new EmbeddedDatabase(engine, lock, tracer)
     } catch (err) {

@@ -4,8 +4,9 @@
  *
  * 1. The base: the checkpoint as one consistent image (a read transaction's `serialize()`), if it holds
  *    only batches before the position's; otherwise an empty state, if the log still starts at batch 1.
- * 2. The log after the base, read from its segment files while the database appends to them: the
- *    batches up to the position's, which must follow each other from the base on, and the voided ones.
+ * 2. The log after the base, read from its segment files while the database appends to them (or from
+ *    its NATS JetStream stream): the batches up to the position's, which must follow each other from the
+ *    base on, and the voided ones.
  * 3. A memory-mode engine (serial protocol, inline) opens on the base and replays those batches, the
  *    position's own batch cut to the transactions before it, through the engine's recovery.
  * 4. The transaction at the position runs there with the tracer (src/txn/explain.ts).
@@ -44,13 +45,21 @@ function readCheckpoint(file: string): { image: Buffer; batch: number } {
   }
 }
 
-/** What the log holds from `from` to `at.batch`: the batches in order, and which of them were voided. */
-function logSince(dir: string, from: number, until: number): { batches: Extract<LogEntry, { kind: 'batch' }>[]; voided: Set<number>; first: number | null } {
+/** Every entry of the log, oldest first: its segment files, or its stream read on a connection of its own. */
+async function logEntries(log: CommitTraceSource['log']): Promise<Iterable<LogEntry>> {
+  if ('dir' in log) return logEntriesIn(log.dir)
+  // Loaded only here: a database without a NATS log never loads the NATS client.
+  const { readStreamEntries } = await import('../log/jetstream-log.js')
+  return readStreamEntries(log.servers, log.stream)
+}
+
+/** What the log holds from `from` to `until`: the batches in order, which batches were voided, and its first batch. */
+async function logSince(log: CommitTraceSource['log'], from: number, until: number): Promise<{ batches: Extract<LogEntry, { kind: 'batch' }>[]; voided: Set<number>; first: number | null }> {
   const batches: Extract<LogEntry, { kind: 'batch' }>[] = []
   const voided = new Set<number>()
   let first: number | null = null
   try {
-    for (const e of logEntriesIn(dir)) {
+    for (const e of await logEntries(log)) {
       if (e.kind === 'void') {
         voided.add(e.batch)
         continue
@@ -77,7 +86,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
   const checkpoint = readCheckpoint(source.checkpointFile)
   const fromCheckpoint = checkpoint.batch < at.batch
   const base = fromCheckpoint ? checkpoint.batch : 0
-  const log = logSince(source.logDir, base + 1, at.batch)
+  const log = await logSince(source.log, base + 1, at.batch)
   if (log.batches.length < at.batch - base) {
     const missing = base + log.batches.length + 1
     throw unavailable(`batch ${at.batch} cannot be re-run: its state is rebuilt from the checkpoint, which holds batches up to ${checkpoint.batch}, ` +

@@ -18,8 +18,8 @@ export const COMMIT_TRACES_IN_FLIGHT_MAX = 2
 
 /** Where a database's committed transactions can be re-run from. */
 export interface CommitTraceSource {
-  /** The batch log's segment directory (`<data>/log`). */
-  readonly logDir: string
+  /** The batch log: its segment directory (`<data>/log`), or its NATS JetStream stream. */
+  readonly log: { readonly dir: string } | { readonly servers: readonly string[]; readonly stream: string | undefined }
   /** The checkpoint (`<data>/acheron.db`). */
   readonly checkpointFile: string
   /** The database's default partitions (a replayed CREATE TABLE without PARTITIONS takes them). */

@@ -643,6 +643,9 @@ export class JetStreamBatchLog implements BatchLog {
   }
 }
 
+/** JetStream's API error code for a stream that does not exist. */
+const STREAM_NOT_FOUND = 10059
+
 async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, replicas: number, bytesMax: number | undefined): Promise<void> {
   try {
     const info = await jsm.streams.info(stream)
@@ -651,7 +654,7 @@ async function ensureStream(jsm: JetStreamManager, stream: string, subject: stri
     }
     return
   } catch (err) {
-    if (!(err instanceof NatsError) || jsErrorCode(err) !== 10059 /* stream not found */) throw err
+    if (!(err instanceof NatsError) || jsErrorCode(err) !== STREAM_NOT_FOUND) throw err
   }
   await jsm.streams.add({
     name: stream, subjects: [subject], storage: StorageType.File, num_replicas: replicas,
@@ -712,6 +715,25 @@ class EntryAssembler {
  * a stream whose cluster is still electing its leader waits without a bound, and the stream holds only
  * the batches since the last checkpoint (and `batchesKept` more), so this is short.
  */
+/**
+ * Every entry the stream `stream` holds, read on a connection of its own (EXPLAIN COMMIT's thread reads
+ * the log of a running node this way). An empty list when the stream does not exist.
+ */
+export async function readStreamEntries(servers: readonly string[], stream: string = LOG_STREAM_DEFAULT): Promise<LogEntry[]> {
+  const nc = await connect({ servers: [...servers], name: `acheron-log-reader-${stream}`, timeout: 10_000 })
+  try {
+    const jsm = await nc.jetstreamManager()
+    try {
+      return (await readStream(jsm, stream)).entries
+    } catch (err) {
+      if (jsErrorCode(err) === STREAM_NOT_FOUND) return []
+      throw err
+    }
+  } finally {
+    await nc.close()
+  }
+}
+
 async function readStream(jsm: JetStreamManager, stream: string): Promise<{ entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] }> {
   const info = await jsm.streams.info(stream)
   const { first_seq: first, last_seq: last, messages } = info.state

@@ -1,71 +1,12 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import { open, type OpenOptions } from '../../src/index.js'
 import type { AcheronError, CommitPosition } from '../../src/errors.js'
 import { COMMIT_TRACES_IN_FLIGHT_MAX } from '../../src/inspect/commit-trace.js'
 import { checkpointBatch, DATABASE_FILE } from '../../src/storage/state-file.js'
-import { TRACE_COLUMNS } from '../../src/txn/types.js'
-import { uint32Random } from '../support/rng.js'
+import { bank, explainCommit, said, transfers, verdict, type Reply, type TraceRow } from '../support/commit-trace.js'
 import { tempDir } from '../support/tmp.js'
-
-const BANK = readFileSync(new URL('../../guest/bank.wasm', import.meta.url)).toString('hex')
-const ACCOUNTS = ['a0', 'a1', 'a2', 'a3', 'a4']
-
-/** What a transfer's client was told: its position, and its value or its error code. */
-interface Reply { readonly commit: CommitPosition; readonly value: unknown; readonly code: string | null }
-
-async function bank(db: EmbeddedDatabase): Promise<void> {
-  await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
-    CREATE FUNCTIONS account.* FROM WASM X'${BANK}'`)
-  for (const a of ACCOUNTS) await db.call('account.deposit', a, 100)
-}
-
-/**
- * `rounds` rounds of `perRound` transfers sent at once (so batches hold several, in arrival order), between
- * seeded accounts (from `from` when given) of seeded amounts: some abort for want of funds.
- */
-async function transfers(db: EmbeddedDatabase, seed: number, rounds: number, perRound: number, from?: string): Promise<Reply[]> {
-  const next = uint32Random(seed)
-  const replies: Reply[] = []
-  for (let r = 0; r < rounds; r++) {
-    const round = Array.from({ length: perRound }, () => {
-      const a = from ?? ACCOUNTS[next() % ACCOUNTS.length] as string
-      const b = ACCOUNTS.filter((x) => x !== a)[next() % (ACCOUNTS.length - 1)] as string
-      // From one account, small amounts: most commit, each on the balance the ones before it left.
-      const amount = from === undefined ? 10 + (next() % 70) : 1 + (next() % 30)
-      return db.call('account.transfer', a, b, amount).then(
-        (o): Reply => ({ commit: o.commit, value: o.value, code: null }),
-        (e: AcheronError): Reply => {
-          assert.ok(e.commit !== undefined, `${e.code} ${e.message}`)
-          return { commit: e.commit, value: null, code: e.code }
-        })
-    })
-    replies.push(...await Promise.all(round))
-  }
-  return replies
-}
-
-type TraceRow = Record<(typeof TRACE_COLUMNS)[number], unknown>
-
-async function explainCommit(db: EmbeddedDatabase, at: CommitPosition): Promise<TraceRow[]> {
-  const [r] = await db.sql(`EXPLAIN COMMIT (${at.batch}, ${at.seq})`)
-  assert.ok(r !== undefined)
-  assert.equal(r.columns, [...TRACE_COLUMNS])
-  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])) as TraceRow)
-}
-
-/** The trace's verdict as a reply would say it: the value committed, or the error code rolled back with. */
-function verdict(rows: readonly TraceRow[], at: CommitPosition): string {
-  const last = rows[rows.length - 1] as TraceRow
-  const where = ` at (${at.batch}, ${at.seq})`
-  if (last.event === 'committed') return `value ${String(last.detail).replace(/^result /, '').replace(where, '')}`
-  assert.equal(last.event, 'rolled back', JSON.stringify(last))
-  return `code ${String(last.detail).split(':')[0]}`
-}
-
-const said = (r: Reply): string => r.code === null ? `value ${String(r.value)}` : `code ${r.code}`
 
 /** Positions to trace: every one with seq > 0 (it committed after others of its batch), up to `n`, spread over the run. */
 function sample(replies: readonly Reply[], n: number): Reply[] {
