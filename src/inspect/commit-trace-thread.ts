@@ -12,7 +12,7 @@
  * 4. The transaction at the position runs there with the tracer (src/txn/explain.ts).
  */
 import Database from 'better-sqlite3'
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort } from 'node:worker_threads'
 import { open } from '../embedded.js'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import type { LogEntry } from '../log/batch-log.js'
@@ -134,11 +134,13 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
 
 if (parentPort !== null) {
   const port = parentPort
-  const { source, at } = workerData as CommitTraceRequest
-  traceAt(source, at).then(
-    (result) => port.postMessage({ ok: true, result } satisfies CommitTraceReply),
-    (err: unknown) => port.postMessage((err instanceof AcheronError
-      ? { ok: false, code: err.code, message: err.message, retryable: err.retryable === true }
-      : { ok: false, code: 'INTERNAL', message: `EXPLAIN COMMIT (${at.batch}, ${at.seq}) failed: ${err instanceof Error ? err.message : String(err)}`, retryable: false }) satisfies CommitTraceReply),
-  )
+  // One request at a time (the tracer sends the next only after this one's answer).
+  port.on('message', ({ id, source, at }: CommitTraceRequest) => {
+    traceAt(source, at).then(
+      (result) => port.postMessage({ id, ok: true, result } satisfies CommitTraceReply),
+      (err: unknown) => port.postMessage((err instanceof AcheronError
+        ? { id, ok: false, code: err.code, message: err.message, retryable: err.retryable === true }
+        : { id, ok: false, code: 'INTERNAL', message: `EXPLAIN COMMIT (${at.batch}, ${at.seq}) failed: ${err instanceof Error ? err.message : String(err)}`, retryable: false }) satisfies CommitTraceReply),
+    )
+  })
 }

@@ -30,46 +30,100 @@ export interface CommitTraceSource {
   readonly skipBatchPrefix?: boolean
 }
 
+/** One request to a trace thread; it answers with the same `id`. */
 export interface CommitTraceRequest {
+  readonly id: number
   readonly source: CommitTraceSource
   readonly at: CommitPosition
 }
 
 /** The thread's answer: the trace's rows (src/txn/explain.ts), or why there is none. */
-export type CommitTraceReply =
+export type CommitTraceReply = { readonly id: number } & (
   | { readonly ok: true; readonly result: TxnResult }
-  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly retryable: boolean }
+  | { readonly ok: false; readonly code: ErrorCode; readonly message: string; readonly retryable: boolean })
 
-/** Re-runs committed transactions of one database, each on a thread of its own. */
+/**
+ * An idle trace thread is kept this long for the next EXPLAIN COMMIT: its start loads the WebAssembly
+ * instrumentation (binaryen), about a second, which a warm thread has done already.
+ */
+export const COMMIT_TRACE_THREAD_IDLE_MS = 60_000
+
+interface TraceThread {
+  readonly worker: Worker
+  /** The request it runs, if any. */
+  busy: { readonly id: number; readonly resolve: (r: TxnResult) => void; readonly reject: (e: Error) => void } | null
+  idleTimer: NodeJS.Timeout | null
+}
+
+/**
+ * Re-runs committed transactions of one database on threads of its own, one request per thread at a
+ * time, at most COMMIT_TRACES_IN_FLIGHT_MAX threads; an idle thread waits COMMIT_TRACE_THREAD_IDLE_MS
+ * for the next request, unreferenced (it keeps no process alive).
+ */
 export class CommitTracer {
-  private readonly running = new Set<Worker>()
+  private readonly threads = new Set<TraceThread>()
+  private nextId = 1
 
   constructor(private readonly source: CommitTraceSource) {}
 
   trace(at: CommitPosition): Promise<TxnResult> {
-    if (this.running.size >= COMMIT_TRACES_IN_FLIGHT_MAX) {
-      return Promise.reject(new AcheronError('OVERLOADED', `${this.running.size} EXPLAIN COMMITs are rebuilding state already (COMMIT_TRACES_IN_FLIGHT_MAX ${COMMIT_TRACES_IN_FLIGHT_MAX}); try again when one is done`, { retryable: true }))
-    }
-    return new Promise((resolve, reject) => {
-      const worker = new Worker(new URL('./commit-trace-thread.js', import.meta.url), { workerData: { source: this.source, at } satisfies CommitTraceRequest })
-      this.running.add(worker)
-      let settled = false
-      const settle = (fn: () => void): void => {
-        if (settled) return
-        settled = true
-        this.running.delete(worker)
-        fn()
+    let thread = [...this.threads].find((t) => t.busy === null)
+    if (thread === undefined) {
+      if (this.threads.size >= COMMIT_TRACES_IN_FLIGHT_MAX) {
+        return Promise.reject(new AcheronError('OVERLOADED', `${this.threads.size} EXPLAIN COMMITs are rebuilding state already (COMMIT_TRACES_IN_FLIGHT_MAX ${COMMIT_TRACES_IN_FLIGHT_MAX}); try again when one is done`, { retryable: true }))
       }
-      worker.once('message', (m: CommitTraceReply) => {
-        settle(() => m.ok ? resolve(m.result) : reject(new AcheronError(m.code, m.message, { retryable: m.retryable })))
-      })
-      worker.once('error', (err) => settle(() => reject(new AcheronError('INTERNAL', `EXPLAIN COMMIT (${at.batch}, ${at.seq}) failed: ${err.message}`))))
-      worker.once('exit', (code) => settle(() => reject(new AcheronError('SHUTTING_DOWN', `the thread re-running (${at.batch}, ${at.seq}) stopped (${code}) without an answer`, { retryable: true }))))
+      thread = this.start()
+    }
+    const t = thread
+    if (t.idleTimer !== null) clearTimeout(t.idleTimer)
+    t.idleTimer = null
+    t.worker.ref()
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      t.busy = { id, resolve, reject }
+      t.worker.postMessage({ id, source: this.source, at } satisfies CommitTraceRequest)
     })
   }
 
-  /** Stops the traces under way; their requests fail with SHUTTING_DOWN. */
+  private start(): TraceThread {
+    const t: TraceThread = { worker: new Worker(new URL('./commit-trace-thread.js', import.meta.url)), busy: null, idleTimer: null }
+    this.threads.add(t)
+    t.worker.on('message', (m: CommitTraceReply) => {
+      const busy = t.busy
+      if (busy === null || busy.id !== m.id) return
+      t.busy = null
+      if (m.ok) busy.resolve(m.result)
+      else busy.reject(new AcheronError(m.code, m.message, { retryable: m.retryable }))
+      t.worker.unref()
+      t.idleTimer = setTimeout(() => { this.stop(t) }, COMMIT_TRACE_THREAD_IDLE_MS).unref()
+    })
+    t.worker.once('error', (err) => {
+      this.fail(t, new AcheronError('INTERNAL', `EXPLAIN COMMIT failed: ${err.message}`))
+    })
+    t.worker.once('exit', (code) => {
+      this.fail(t, new AcheronError('SHUTTING_DOWN', `the thread re-running a committed transaction stopped (${code}) without an answer`, { retryable: true }))
+    })
+    return t
+  }
+
+  /** The thread is gone: its request fails, and the next request starts another. */
+  private fail(t: TraceThread, err: AcheronError): void {
+    this.threads.delete(t)
+    if (t.idleTimer !== null) clearTimeout(t.idleTimer)
+    const busy = t.busy
+    t.busy = null
+    busy?.reject(err)
+  }
+
+  private stop(t: TraceThread): void {
+    this.threads.delete(t)
+    void t.worker.terminate()
+  }
+
+  /** Stops every thread; the traces under way fail with SHUTTING_DOWN. */
   async close(): Promise<void> {
-    await Promise.all([...this.running].map((w) => w.terminate()))
+    const threads = [...this.threads]
+    for (const t of threads) if (t.idleTimer !== null) clearTimeout(t.idleTimer)
+    await Promise.all(threads.map((t) => t.worker.terminate()))
   }
 }
