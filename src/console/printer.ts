@@ -56,7 +56,9 @@ export function failureLines(f: LocatedError): string[] {
     const at = lineColumnOf(s.source.text, s.offset)
     lines.push(`${s.source.label}:${at.line}: ${lineText(s.source.text, at.line)}`)
   }
-  if (e.commit !== undefined) lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}`)
+  if (e.commit !== undefined) {
+    lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why`)
+  }
   if (e.outcomeUnknown === true) lines.push('the statement may or may not have committed: look before running it again')
   if (e.logs !== undefined) lines.push(...logDisplayLines(e.logs, false))
   return lines

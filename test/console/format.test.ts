@@ -81,7 +81,7 @@ test('--json: results in the wire form, errors with source positions and the glo
     'ERROR TXN_ABORTED: no',
     'setup.sql:2: CALL t.f(1);',
     '                  ^',
-    'rolled back: the transaction ran at commit {batch: 3, seq: 0}',
+    'rolled back: the transaction ran at commit {batch: 3, seq: 0}; EXPLAIN COMMIT (3, 0); shows why',
   ])
 })
 
