@@ -27,7 +27,7 @@ with the seed, a shrunk counterexample and the command that replays it.
   --partitions N        partitions of every table (default: each run draws 1-8)
   --workers N           worker threads of the engine under test (default 2)
   --crash               adds the crash-recovery property (kill -9 of a real server)
-  --property P          only these properties (repeatable): replay, determinism, elle, crash
+  --property P          only these properties (repeatable): replay, determinism, elle, crash, trace (EXPLAIN COMMIT re-runs positions)
   --mutant NAME         a deliberately broken engine, with every property able to catch it
   --list-mutants        lists the mutants
   --protocol NAME|FILE  a built-in protocol (aria, calvin, serial) or a module exporting a Protocol

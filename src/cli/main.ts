@@ -37,7 +37,7 @@ commands:
       prints "acheron node N listening on ws://HOST:PORT" per node; Ctrl-C stops everything
 ${CONSOLE_COMMAND_USAGE}
   check [--seed S] [--runs N] [--txns N] [--partitions N] [--workers N] [--crash] [--mutant NAME] [--list-mutants]
-        [--property replay|determinism|elle|crash]... [--path P] [--no-shrink] [--protocol NAME|FILE.js]
+        [--property replay|determinism|elle|crash|trace]... [--path P] [--no-shrink] [--protocol NAME|FILE.js]
         [--nats N [--failover] | --cluster]
       the property-test harness (docs/research.md): random workloads checked by declared-order replay,
       determinism across workers and protocols, an Elle-style anomaly checker over WebSocket and (--crash)

@@ -12,10 +12,10 @@ import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
-import { declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
+import { commitTraces, declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
 
 /** Every property, by name; `crash` runs only when asked (`--crash`): it starts server processes. */
-export const PROPERTIES: readonly Property<never>[] = [declaredOrderReplay, determinism, listAppendAnomalies, crashRecovery] as unknown as Property<never>[]
+export const PROPERTIES: readonly Property<never>[] = [declaredOrderReplay, determinism, listAppendAnomalies, crashRecovery, commitTraces] as unknown as Property<never>[]
 export const DEFAULT_PROPERTIES = ['replay', 'determinism', 'elle'] as const
 
 export interface CheckOptions {

@@ -134,17 +134,22 @@ async function dropTables(db: EmbeddedDatabase, names: readonly string[]): Promi
 
 /**
  * Submits every batch before any completes (each `flush`ed into one batch, so batches pipeline), then
- * reads the final state. With a cache, on its engine for `cacheKey`; otherwise on a fresh engine (on
+ * reads the final state; `inspect` then looks at the database before its tables are dropped. With a cache, on its engine for `cacheKey`; otherwise on a fresh engine (on
  * SQLite in a scratch directory unless `options.memory`).
  */
-export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFunctions, cache?: { engines: EngineCache; key: string }): Promise<EngineRun> {
+export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFunctions, cache?: { engines: EngineCache; key: string }, inspect?: (db: EmbeddedDatabase, run: EngineRun) => Promise<void>): Promise<EngineRun> {
   const names = w.tables.map((t) => t.name)
+  const runAndInspect = async (db: EmbeddedDatabase): Promise<EngineRun> => {
+    const run = await runOn(db, w, fns)
+    await inspect?.(db, run)
+    return run
+  }
   if (cache !== undefined) {
     const db = await cache.engines.get(cache.key, options)
     await dropTables(db, names)
     await createTables(db, w.tables, fns)
     try {
-      return await runOn(db, w, fns)
+      return await runAndInspect(db)
     } finally {
       await dropTables(db, names)
     }
@@ -152,7 +157,7 @@ export async function runWorkload(w: Workload, options: OpenOptions, fns: StepFu
   const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
   const db = await openWorkloadDb(w.tables, { ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) }, fns)
   try {
-    return await runOn(db, w, fns)
+    return await runAndInspect(db)
   } finally {
     await db.close()
     tmp?.cleanup()

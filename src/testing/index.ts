@@ -2,7 +2,7 @@
 // the oracles as properties, the Elle-style checker, the mutants, and the runner behind `acheron check`.
 // A protocol plugs in as a `Protocol` object (`CheckConfig.protocol`) and runs under every property.
 export { runCheck, PROPERTIES, DEFAULT_PROPERTIES, selectedProperties, type CheckOptions, type CheckReport, type PropertyReport } from './check.js'
-export { declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
+export { commitTraces, declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
 export { listAppendAnomalies, collectHistory, listAppendArb, type ListAppendWorkload, type ListAppendTxn } from './list-append.js'
 export { crashRecovery, runCrashScenario, crashInputArb, type CrashInput } from './crash-recovery.js'
 export { MUTANTS, mutantByName, withMutant, type Mutant } from './mutants.js'

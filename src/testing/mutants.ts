@@ -207,6 +207,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { fencedAppendAcked: true },
     cluster: true,
   },
+  {
+    name: 'commit-trace-skips-batch-prefix',
+    bug: "EXPLAIN COMMIT rebuilds the state before the position's batch but leaves out the transactions before it in that batch",
+    caughtBy: ['trace'],
+    faults: { commitTraceSkipsBatchPrefix: true },
+  },
 ]
 
 export function mutantByName(name: string): Mutant {

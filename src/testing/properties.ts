@@ -4,7 +4,10 @@
 import type fc from 'fast-check'
 import type { NatsNode } from '../cluster/local-nats.js'
 import type { OpenOptions } from '../embedded.js'
+import type { CommitPosition } from '../errors.js'
+import { literal } from '../txn/explain.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
+import type { TxnOutcome } from '../txn/types.js'
 import { replies, runWorkload, wasmStepFunctions, type EngineCache, type EngineRun, type StepFunctions } from './engine-run.js'
 import { expect, stableText } from './failure.js'
 import { withMutant, type Mutant } from './mutants.js'
@@ -128,3 +131,49 @@ export const determinism: Property<Workload> = {
   },
   show: showWorkload,
 }
+
+/** Positions one run re-runs with EXPLAIN COMMIT (spread over the run, later-in-batch ones first). */
+export const TRACED_POSITIONS_PER_RUN = 8
+
+/**
+ * Oracle 5: EXPLAIN COMMIT re-runs a position serially from the batch log, on the state of every
+ * position before it (src/inspect/): its verdict must be what the position's reply said — committed with
+ * the same value, or rolled back with the same code. A protocol whose executions are not equivalent to
+ * (batch, seq) order disagrees here too, as does a trace that rebuilds the wrong state.
+ */
+export const commitTraces: Property<Workload> = {
+  name: 'trace',
+  oracle: 'EXPLAIN COMMIT: a position re-run serially from the batch log ends as its reply said (value, or error code)',
+  arbitrary: workloadOf,
+  async check(w, config) {
+    const f = fns(config)
+    const kinds = w.batches.flat().map((t) => t.kind)
+    await runWorkload(w, engineOptions(config, { memory: false }), f, cached(config, 'trace subject'), async (db, run) => {
+      const positions: { o: TxnOutcome; commit: CommitPosition }[] = []
+      run.outcomes.forEach((o, i) => {
+        // An ALTER TABLE ran alone, with no call trace; a failed batch has no position.
+        if (kinds[i] !== 'repartition' && o.commit !== undefined) positions.push({ o, commit: o.commit })
+      })
+      const later = positions.filter((p) => p.commit.seq > 0)
+      const pool = later.length >= TRACED_POSITIONS_PER_RUN ? later : positions
+      const step = Math.max(1, Math.floor(pool.length / TRACED_POSITIONS_PER_RUN))
+      for (const { o, commit } of pool.filter((_, i) => i % step === 0).slice(0, TRACED_POSITIONS_PER_RUN)) {
+        const at = `(${commit.batch}, ${commit.seq})`
+        const [trace] = await db.sql(`EXPLAIN COMMIT ${at}`)
+        const last = trace?.rows[trace.rows.length - 1] ?? []
+        const [event, detail] = [String(last[2]), String(last[6])]
+        if (o.ok) {
+          expect(event === 'committed', () => `${at} committed, yet EXPLAIN COMMIT ends with ${event}: ${detail}`)
+          const value = o.result.value
+          if (value !== undefined) {
+            expect(detail === `result ${literal(value)} at ${at}`, () => `${at} replied ${literal(value)}, EXPLAIN COMMIT says ${detail}`)
+          }
+        } else {
+          expect(event === 'rolled back' && detail.startsWith(`${o.failure.code}: `), () => `${at} rolled back with ${o.failure.code}, EXPLAIN COMMIT ends with ${event}: ${detail}`)
+        }
+      }
+    })
+  },
+  show: showWorkload,
+}
+
