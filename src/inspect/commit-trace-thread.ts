@@ -83,6 +83,7 @@ function describeInput(input: TxnInput): string {
 }
 
 export async function traceAt(source: CommitTraceSource, at: CommitPosition): Promise<TxnResult> {
+  const started = performance.now()
   const checkpoint = readCheckpoint(source.checkpointFile)
   const fromCheckpoint = checkpoint.batch < at.batch
   const base = fromCheckpoint ? checkpoint.batch : 0
@@ -109,13 +110,13 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     if (log.voided.has(e.batch)) await replay.append({ kind: 'void', batch: e.batch })
   }
   if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.inputs.slice(0, at.seq)).body })
-  const started = performance.now()
   const db = await open({
     memory: true, workers: 0, protocol: 'serial', partitions: source.partitions, runtimes: source.runtimes,
     ...(fromCheckpoint ? { memoryImage: checkpoint.image } : {}),
     wrapBatchLog: () => replay,
   })
   try {
+    // The checkpoint's copy, the log's read and the replay.
     const replayMs = performance.now() - started
     const outcome = await db.submit({ kind: 'explain-logged', txn: input as DataTxn, at })
     if (!outcome.ok) throw new AcheronError(outcome.failure.code, outcome.failure.message)
