@@ -78,6 +78,9 @@ test('a trace reads the state its transaction committed on: its reads and the ro
     const updated = rows.find((r) => r.event === 'updated' && r.key === 'a0')
     assert.equal(updated?.detail, `(id = 'a0', balance = ${balance}) → (id = 'a0', balance = ${String(second.value)})`)
     assert.equal(rows[rows.length - 1]?.detail, `result ${String(second.value)} at (${second.commit.batch}, 1)`)
+    // The position as parameters, as a client holding a reply's commit would pass it.
+    const [again] = await db.sql('EXPLAIN COMMIT (?, ?)', [second.commit.batch, second.commit.seq])
+    assert.equal(again?.rows.slice(1), (await db.sql(`EXPLAIN COMMIT (${second.commit.batch}, 1)`))[0]?.rows.slice(1))
   } finally {
     await db.close()
     cleanup()
