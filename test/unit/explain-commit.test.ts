@@ -108,7 +108,7 @@ test('positions that cannot be re-run say why, with a stable code', async () => 
     const read = (await db.sql('SELECT COUNT(*) FROM account'))[0]?.commit as CommitPosition
     err = await refused(`EXPLAIN COMMIT (${read.batch}, ${read.seq})`)
     assert.is(err.code, 'POSITION_UNAVAILABLE')
-    assert.match(err.message, 'is a read, which is not logged')
+    assert.match(err.message, "is past them: a query's position (queries are not logged")
     err = await refused("EXPLAIN COMMIT ('one', 0)")
     assert.is(err.code, 'TYPE_MISMATCH')
     assert.is(err.column, 17)
