@@ -415,6 +415,24 @@ browserTest('EXPLAIN COMMIT of the set-up\'s INSERT: where its state came from f
   await shot('explain-commit')
 })
 
+browserTest('a transaction that rolled back offers "why?": one click runs EXPLAIN COMMIT of its position and draws where it aborted', async () => {
+  const page = p()
+  await runSql("CALL account.transfer('bob', 'alice', 1000);")
+  const commit = await page.$eval('#results .error .commit', (e) => (e as PageElement).textContent as string)
+  const [, batch, seq] = /(\d+)\.(\d+)/.exec(commit) ?? []
+  assert.ok(batch !== undefined && seq !== undefined, commit)
+  assert.is(await page.$eval('#results .error button.explain-commit', (b) => (b as PageElement).title as string).then((t) => t.startsWith(`EXPLAIN COMMIT (${batch}, ${seq})`)), true)
+  const before = Number(await page.$eval('#results', (e) => (e as PageElement).dataset.runs ?? '0'))
+  await page.click('#results .error button.explain-commit')
+  await page.waitForFunction((n) => Number((document.getElementById('results') as PageElement).dataset.runs ?? '0') > n, before)
+  assert.is(await page.$eval('#results .result .title', (e) => (e as PageElement).textContent as string), `EXPLAIN COMMIT (${batch}, ${seq})`)
+  const t = await tree()
+  assert.is(t.frames.length, 1, JSON.stringify(t))
+  assert.match(t.frames[0]!.className, /\baborted\b/)
+  assert.match(t.outcome[t.outcome.length - 1]!, new RegExp(`^rolled back TXN_ABORTED: .*insufficient funds at \\(${batch}, ${seq}\\); nothing was written$`))
+  await shot('explain-why')
+})
+
 browserTest('EXPLAIN CALL of a transfer that aborts: the frame marked aborted with its failure, and the roll back', async () => {
   const page = p()
   await runSql("EXPLAIN CALL account.transfer('bob', 'alice', 1000);")

@@ -180,7 +180,7 @@ async function runSql(script, label) {
     const reply = await request({ op: 'sql', sql: script })
     const ms = (performance.now() - started).toFixed(1)
     const statements = label === undefined ? splitStatements(script) : [label]
-    const { shown, renderMs } = showReply(results, reply, statements)
+    const { shown, renderMs } = showReply(results, reply, statements, (c) => { void runSql(`EXPLAIN COMMIT (${c.batch}, ${c.seq});`) })
     const n = `${shown} statement${shown === 1 ? '' : 's'}`
     const drawn = ` · drawn in ${renderMs.toFixed(1)} ms`
     results.dataset.renderMs = renderMs.toFixed(1)

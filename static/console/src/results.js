@@ -56,8 +56,12 @@ export function renderResult(r, title, index = 0) {
   return box
 }
 
-/** An error: its code, message, position (line, column, statement and that statement's text) and commit. */
-export function renderError(e, statements) {
+/**
+ * An error: its code, message, position (line, column, statement and that statement's text) and commit.
+ * A transaction that ran and rolled back gets an "explain" button when `onExplain` is given: it re-runs
+ * that position with EXPLAIN COMMIT (docs/sql.md).
+ */
+export function renderError(e, statements, onExplain) {
   const box = el('div', 'error')
   box.appendChild(el('span', 'code', e.code))
   box.appendChild(el('span', 'message', e.message))
@@ -67,20 +71,27 @@ export function renderError(e, statements) {
     const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
     if (text) box.appendChild(el('span', 'position', text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text))
   }
-  if (e.commit) box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
+  if (e.commit) {
+    box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
+    if (onExplain) {
+      const commit = e.commit
+      box.appendChild(button('explain-commit', 'why?', `EXPLAIN COMMIT (${commit.batch}, ${commit.seq}): re-run it on the state it ran on and show its trace`, () => onExplain(commit)))
+    }
+  }
   return box
 }
 
 /**
  * A reply drawn into `container` (emptied first): every statement's result, and after a failure the
- * results that came before it, then the error. `statements` titles them. Returns how many results were
+ * results that came before it, then the error. `statements` titles them; `onExplain(commit)` runs
+ * EXPLAIN COMMIT of a rolled-back transaction's position. Returns how many results were
  * shown, whether it failed, and how long the drawing took (ms).
  */
-export function showReply(container, reply, statements) {
+export function showReply(container, reply, statements, onExplain) {
   const started = performance.now()
   const results = Array.isArray(reply.results) ? reply.results : []
   const boxes = results.map((r, i) => renderResult(r, statements[i] ?? `statement ${i + 1}`, i))
-  if (!reply.ok) boxes.push(renderError(reply.error ?? { code: 'INTERNAL', message: 'a failure without an error' }, statements))
+  if (!reply.ok) boxes.push(renderError(reply.error ?? { code: 'INTERNAL', message: 'a failure without an error' }, statements, onExplain))
   container.replaceChildren(...boxes)
   return { shown: results.length, failed: !reply.ok, renderMs: performance.now() - started }
 }
