@@ -23,7 +23,7 @@ import { lastBatchHeld } from '../storage/state-file.js'
 import { decodeBatch, encodeBatch } from '../txn/batch-codec.js'
 import { isDdl, isExclusive, type DataTxn, type TxnInput, type TxnResult } from '../txn/types.js'
 import type { SqlValue } from '../values.js'
-import type { CommitTraceReply, CommitTraceRequest, CommitTraceSource } from './commit-trace.js'
+import { COMMIT_TRACE_IMAGE_BYTES_MAX, type CommitTraceReply, type CommitTraceRequest, type CommitTraceSource } from './commit-trace.js'
 
 function unavailable(message: string, retryable = false): AcheronError {
   return new AcheronError('POSITION_UNAVAILABLE', message, { retryable })
@@ -33,10 +33,16 @@ function unavailable(message: string, retryable = false): AcheronError {
 const FORMAT_VERSION_BYTES = [18, 19] as const
 
 /** The checkpoint's image and the last batch it holds, read in one read transaction. */
-function readCheckpoint(file: string): { image: Buffer; batch: number } {
+function readCheckpoint(file: string, bytesMax: number): { image: Buffer; batch: number } {
   const db = new Database(file, { readonly: true, fileMustExist: true })
   try {
-    const read = db.transaction(() => ({ image: db.serialize(), batch: lastBatchHeld(db) }))()
+    const read = db.transaction(() => {
+      const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }))
+      if (bytes > bytesMax) {
+        throw unavailable(`the checkpoint is ${bytes} bytes, over COMMIT_TRACE_IMAGE_BYTES_MAX (${bytesMax}): EXPLAIN COMMIT rebuilds state in memory, from a copy of it`)
+      }
+      return { image: db.serialize(), batch: lastBatchHeld(db) }
+    })()
     // An image of a WAL-mode file does not open in memory (no WAL there): mark it a rollback-journal file.
     for (const at of FORMAT_VERSION_BYTES) read.image[at] = 1
     return read
@@ -84,7 +90,7 @@ function describeInput(input: TxnInput): string {
 
 export async function traceAt(source: CommitTraceSource, at: CommitPosition): Promise<TxnResult> {
   const started = performance.now()
-  const checkpoint = readCheckpoint(source.checkpointFile)
+  const checkpoint = readCheckpoint(source.checkpointFile, source.imageBytesMax ?? COMMIT_TRACE_IMAGE_BYTES_MAX)
   const fromCheckpoint = checkpoint.batch < at.batch
   const base = fromCheckpoint ? checkpoint.batch : 0
   const log = await logSince(source.log, base + 1, at.batch)

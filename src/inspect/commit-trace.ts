@@ -15,6 +15,8 @@ import type { TxnResult } from '../txn/types.js'
 
 /** EXPLAIN COMMITs rebuilding state at once; beyond, OVERLOADED (each holds a copy of the checkpoint in memory). */
 export const COMMIT_TRACES_IN_FLIGHT_MAX = 2
+/** Bytes of the checkpoint an EXPLAIN COMMIT copies into memory; a bigger one is refused (POSITION_UNAVAILABLE). */
+export const COMMIT_TRACE_IMAGE_BYTES_MAX = 1024 * 1024 * 1024
 
 /** Where a database's committed transactions can be re-run from. */
 export interface CommitTraceSource {
@@ -26,6 +28,8 @@ export interface CommitTraceSource {
   readonly partitions: number
   /** The function runtimes beyond WebAssembly the database loaded (research runtimes), by module URL. */
   readonly runtimes: RuntimeModules
+  /** Tests only: a lower bound than COMMIT_TRACE_IMAGE_BYTES_MAX. */
+  readonly imageBytesMax?: number
   /** A deliberate bug for tests (EngineFaults.commitTraceSkipsBatchPrefix). */
   readonly skipBatchPrefix?: boolean
 }

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert'
 import { open, type OpenOptions } from '../../src/index.js'
 import type { AcheronError, CommitPosition } from '../../src/errors.js'
 import { COMMIT_TRACES_IN_FLIGHT_MAX } from '../../src/inspect/commit-trace.js'
+import { traceAt } from '../../src/inspect/commit-trace-thread.js'
 import { checkpointBatch, DATABASE_FILE } from '../../src/storage/state-file.js'
 import { bank, explainCommit, said, transfers, verdict, type Reply, type TraceRow } from '../support/commit-trace.js'
 import { tempDir } from '../support/tmp.js'
@@ -129,6 +130,25 @@ test('positions that cannot be re-run say why, with a stable code', async () => 
     assert.match(err?.message ?? '', 'keeps no batch log')
   } finally {
     await memory.close()
+  }
+})
+
+test('a checkpoint over COMMIT_TRACE_IMAGE_BYTES_MAX is not copied into memory: the position is refused, saying so', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir })
+    await bank(db)
+    const [reply] = await transfers(db, 10, 1, 1)
+    await db.close()
+    const source = { log: { dir: join(dir, 'log') }, checkpointFile: join(dir, DATABASE_FILE), partitions: 8, runtimes: {} }
+    const at = (reply as Reply).commit
+    // The same trace works under the real bound, and is refused under one smaller than this checkpoint.
+    assert.equal((await traceAt(source, at)).rows?.at(-1)?.[2], 'committed')
+    const err = await traceAt({ ...source, imageBytesMax: 4096 }, at).then(() => null, (e: AcheronError) => e)
+    assert.is(err?.code, 'POSITION_UNAVAILABLE')
+    assert.match(err?.message ?? '', /^the checkpoint is \d+ bytes, over COMMIT_TRACE_IMAGE_BYTES_MAX \(4096\)/)
+  } finally {
+    cleanup()
   }
 })
 
