@@ -7,7 +7,8 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
-import { CommitTracer } from './inspect/commit-trace.js'
+import { COMMIT_TRACE_IMAGE_BYTES_MAX, CommitTracer } from './inspect/commit-trace.js'
+import { holdForTraceBases, TRACE_BASE_INTERVAL_MS, TRACE_BASE_LOG_BYTES, TRACE_BASES_DIR, TRACE_BASES_KEPT, TraceBaseKeeper } from './inspect/trace-bases.js'
 import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
 import type { BatchLog, SyncMode } from './log/batch-log.js'
@@ -103,6 +104,16 @@ export interface OpenOptions {
   logSegmentBytesMax?: number
   /** Log segments kept after a durable checkpoint made them unnecessary. Default 2. */
   logSegmentsKept?: number
+  /**
+   * Copies of the checkpoint kept in `<dir>/trace-bases/` so that EXPLAIN COMMIT can re-run positions
+   * older than the checkpoint; the log keeps every batch after the oldest (src/inspect/trace-bases.ts).
+   * Default TRACE_BASES_KEPT (2); 0 keeps none.
+   */
+  traceBasesKept?: number
+  /** A new trace base is taken this long after the newest (ms). Default TRACE_BASE_INTERVAL_MS (60,000). */
+  traceBaseIntervalMs?: number
+  /** … or once this many bytes of log were appended since it. Default TRACE_BASE_LOG_BYTES (128 MiB). */
+  traceBaseLogBytes?: number
   /**
    * The batch log on a NATS JetStream stream instead of `<dir>/log/` (src/log/jetstream-log.ts): an
    * append is acknowledged once a quorum of the stream's replicas stored it, so the log outlives this
@@ -249,7 +260,7 @@ export class EmbeddedDatabase implements Database {
   /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
   private readonly metrics: DatabaseStats
 
-  private constructor(readonly engine: Engine, private readonly lock: DirLock | null, private readonly tracer: CommitTracer | null) {
+  private constructor(readonly engine: Engine, private readonly lock: DirLock | null, private readonly tracer: CommitTracer | null, private readonly bases: TraceBaseKeeper | null) {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
   }
 
@@ -263,11 +274,23 @@ export class EmbeddedDatabase implements Database {
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
     const opened = await openStorage(options, runtimes, logFn, loaded)
     const { store, lock } = opened
-    const batchLog = options.wrapBatchLog?.(opened.batchLog) ?? opened.batchLog
     const dir = options.dir ?? DEFAULT_DATA_DIR
-    const tracer = options.memory === true ? null : new CommitTracer({
+    const bases = memory ? null : new TraceBaseKeeper({
+      dir: join(dir, TRACE_BASES_DIR), checkpointFile: join(dir, DATABASE_FILE),
+      kept: options.traceBasesKept ?? TRACE_BASES_KEPT,
+      intervalMs: options.traceBaseIntervalMs ?? TRACE_BASE_INTERVAL_MS,
+      logBytes: options.traceBaseLogBytes ?? TRACE_BASE_LOG_BYTES,
+      bytesMax: COMMIT_TRACE_IMAGE_BYTES_MAX,
+      log: (line) => log(line),
+      ...(options.faults?.traceBaseUnheld === true ? { unheld: true } : {}),
+      ...(options.faults?.traceBaseBatchBehind === true ? { batchBehind: true } : {}),
+    })
+    const wrapped = options.wrapBatchLog?.(opened.batchLog) ?? opened.batchLog
+    const batchLog = bases === null ? wrapped : holdForTraceBases(wrapped, bases)
+    const tracer = memory ? null : new CommitTracer({
       log: options.natsLog !== undefined ? { servers: options.natsLog.servers, stream: options.natsLog.stream } : { dir: join(dir, 'log') },
       checkpointFile: join(dir, DATABASE_FILE),
+      basesDir: join(dir, TRACE_BASES_DIR),
       partitions: options.partitions ?? DEFAULT_PARTITIONS, runtimes: options.runtimes ?? {},
       ...(options.faults?.commitTraceSkipsBatchPrefix === true ? { skipBatchPrefix: true } : {}),
     })
@@ -292,8 +315,9 @@ export class EmbeddedDatabase implements Database {
         ...(options.txnWallMsMax !== undefined ? { txnWallMsMax: options.txnWallMsMax } : {}),
         ...(tracer !== null ? { traceCommitted: (at: CommitPosition) => tracer.trace(at) } : {}),
       })
-      return new EmbeddedDatabase(engine, lock, tracer)
+      return new EmbeddedDatabase(engine, lock, tracer, bases)
     } catch (err) {
+      await bases?.close()
       await store.close().catch(() => {})
       await batchLog.close().catch(() => {})
       lock?.release()
@@ -451,6 +475,14 @@ export class EmbeddedDatabase implements Database {
     return this.engine.following
   }
 
+  /**
+   * The last batch the oldest copy of the checkpoint kept for EXPLAIN COMMIT holds (src/inspect/trace-bases.ts):
+   * every position after it can be re-run. Null when none is kept (yet).
+   */
+  get oldestTraceBase(): number | null {
+    return this.bases?.current[0]?.batch ?? null
+  }
+
   /** The last batch released here: durable, executed and replied (a follower: applied). */
   get lastCommittedBatch(): number {
     return this.engine.lastCommittedBatch
@@ -470,6 +502,7 @@ export class EmbeddedDatabase implements Database {
     const engineClosed = this.engine.close()
     await this.tracer?.close()
     await engineClosed
+    await this.bases?.close()
     this.lock?.release()
   }
 }

@@ -27,6 +27,7 @@ commands:
         [--admin-token T | --admin-token-file F] [--app-token T | --app-token-file F] [--token T | --token-file F]
         [--allow-origin ORIGIN]... [--tls-cert F --tls-key F]
         [--checkpoint-interval-ms N] [--log-segment-bytes N] [--log-segments-kept N]
+        [--trace-bases-kept N] [--trace-base-interval-ms N] [--trace-base-log-bytes N]
         [--log-nats URL[,URL...] [--log-stream NAME] [--log-replicas N] [--follow | --failover]] [--cluster URL[,URL...]]
       serves the WebSocket protocol and the browser console (default ws://127.0.0.1:7878 and http://127.0.0.1:7878/, data in ./acheron-data);
       acheron serve --help explains each option
@@ -97,6 +98,11 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            server's own; repeatable. Other browser origins are refused (403)
   --tls-cert F --tls-key F serve wss:// and https:// with this PEM certificate (chain) and key
   --checkpoint-interval-ms N, --log-segment-bytes N, --log-segments-kept N  storage tuning
+  --trace-bases-kept N     copies of the checkpoint kept in DIR/trace-bases so that EXPLAIN COMMIT can
+                           re-run positions older than the checkpoint (default 2; 0 keeps none, and the
+                           log goes after each checkpoint); the log keeps every batch after the oldest
+  --trace-base-interval-ms N, --trace-base-log-bytes N  a new copy this long after the newest (default
+                           60000), or once this many bytes of log were appended since (default 128 MiB)
   --log-nats URL[,URL...]  keep the batch log on a NATS JetStream stream (nats://host:port, any of the
                            cluster's servers) instead of DIR/log: a batch is acknowledged once a quorum
                            of the stream's replicas stored it (docs/operations.md, "The batch log on NATS")
@@ -199,6 +205,9 @@ async function serve(args: string[]): Promise<number> {
       'checkpoint-interval-ms': { type: 'string' },
       'log-segment-bytes': { type: 'string' },
       'log-segments-kept': { type: 'string' },
+      'trace-bases-kept': { type: 'string' },
+      'trace-base-interval-ms': { type: 'string' },
+      'trace-base-log-bytes': { type: 'string' },
       'log-nats': { type: 'string' },
       'log-stream': { type: 'string' },
       'log-replicas': { type: 'string' },
@@ -245,6 +254,9 @@ async function serve(args: string[]): Promise<number> {
   const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
+  const traceBasesKept = positiveInt('trace-bases-kept', values['trace-bases-kept'], 0)
+  const traceBaseIntervalMs = positiveInt('trace-base-interval-ms', values['trace-base-interval-ms'], 0)
+  const traceBaseLogBytes = positiveInt('trace-base-log-bytes', values['trace-base-log-bytes'], 1)
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
   const logBatchesKept = positiveInt('log-batches-kept', values['log-batches-kept'], 0)
   if ((values['log-stream'] !== undefined || logReplicas !== undefined || logBatchesKept !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
@@ -270,6 +282,9 @@ async function serve(args: string[]): Promise<number> {
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
     ...(logSegmentBytesMax !== undefined ? { logSegmentBytesMax } : {}),
     ...(logSegmentsKept !== undefined ? { logSegmentsKept } : {}),
+    ...(traceBasesKept !== undefined ? { traceBasesKept } : {}),
+    ...(traceBaseIntervalMs !== undefined ? { traceBaseIntervalMs } : {}),
+    ...(traceBaseLogBytes !== undefined ? { traceBaseLogBytes } : {}),
     ...(natsServers !== undefined ? { natsLog: {
       servers: natsServers,
       ...(values['log-stream'] !== undefined ? { stream: values['log-stream'] } : {}),

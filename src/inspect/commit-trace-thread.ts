@@ -3,7 +3,8 @@
  * traces the transaction logged there.
  *
  * 1. The base: the checkpoint as one consistent image (a read transaction's `serialize()`), if it holds
- *    only batches before the position's; otherwise an empty state, if the log still starts at batch 1.
+ *    only batches before the position's; otherwise the newest copy of it kept for EXPLAIN COMMIT that
+ *    does (trace-bases.ts); otherwise an empty state, if the log still starts at batch 1.
  * 2. The log after the base, read from its segment files while the database appends to them (or from
  *    its NATS JetStream stream): the batches up to the position's, which must follow each other from the
  *    base on, and the voided ones.
@@ -12,6 +13,7 @@
  * 4. The transaction at the position runs there with the tracer (src/txn/explain.ts).
  */
 import Database from 'better-sqlite3'
+import { existsSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { open } from '../embedded.js'
 import { AcheronError, type CommitPosition } from '../errors.js'
@@ -20,6 +22,7 @@ import { logEntriesIn } from '../log/file-log.js'
 import { statementName } from '../sql/ast.js'
 import { MemoryBatchLog } from '../log/memory-log.js'
 import { lastBatchHeld } from '../storage/state-file.js'
+import { listTraceBases } from './trace-bases.js'
 import { decodeBatch, encodeBatch } from '../txn/batch-codec.js'
 import { isDdl, isExclusive, type DataTxn, type TxnInput, type TxnResult } from '../txn/types.js'
 import type { SqlValue } from '../values.js'
@@ -32,22 +35,61 @@ function unavailable(message: string, retryable = false): AcheronError {
 /** Bytes 18 and 19 of an SQLite file: its write and read format versions, 2 in WAL mode. */
 const FORMAT_VERSION_BYTES = [18, 19] as const
 
-/** The checkpoint's image and the last batch it holds, read in one read transaction. */
-function readCheckpoint(file: string, bytesMax: number): { image: Buffer; batch: number } {
+/**
+ * A state file's last batch and, if that is before `before`, its image, read in one read transaction
+ * (null when it holds `before` or later: it cannot be the base).
+ */
+function readState(file: string, before: number, bytesMax: number): { image: Buffer | null; batch: number } {
   const db = new Database(file, { readonly: true, fileMustExist: true })
   try {
     const read = db.transaction(() => {
+      const batch = lastBatchHeld(db)
+      if (batch >= before) return { image: null, batch }
       const bytes = Number(db.pragma('page_count', { simple: true })) * Number(db.pragma('page_size', { simple: true }))
       if (bytes > bytesMax) {
         throw unavailable(`the checkpoint is ${bytes} bytes, over COMMIT_TRACE_IMAGE_BYTES_MAX (${bytesMax}): EXPLAIN COMMIT rebuilds state in memory, from a copy of it`)
       }
-      return { image: db.serialize(), batch: lastBatchHeld(db) }
+      return { image: db.serialize(), batch }
     })()
     // An image of a WAL-mode file does not open in memory (no WAL there): mark it a rollback-journal file.
-    for (const at of FORMAT_VERSION_BYTES) read.image[at] = 1
+    if (read.image !== null) for (const at of FORMAT_VERSION_BYTES) read.image[at] = 1
     return read
   } finally {
     db.close()
+  }
+}
+
+interface Base {
+  /** Null: an empty state. */
+  readonly image: Buffer | null
+  readonly batch: number
+  /** Where it came from, for the `rebuilt` row. */
+  readonly from: string
+}
+
+/**
+ * The newest state that holds only batches before `before`: the checkpoint, else the newest trace base
+ * (trace-bases.ts) that does, else an empty state. Also what the checkpoint and the oldest base hold,
+ * for a message.
+ */
+function chooseBase(source: CommitTraceSource, before: number, bytesMax: number): { base: Base; checkpoint: number; oldestCopy: number | null } {
+  const checkpoint = readState(source.checkpointFile, before, bytesMax)
+  if (checkpoint.image !== null) return { base: { image: checkpoint.image, batch: checkpoint.batch, from: 'the checkpoint' }, checkpoint: checkpoint.batch, oldestCopy: null }
+  // A copy listed may be deleted before it is read (two newer ones arrived): list again, a few times.
+  for (let attempt = 0; ; attempt++) {
+    const copies = source.basesDir === undefined ? [] : listTraceBases(source.basesDir)
+    const copy = [...copies].reverse().find((c) => c.batch < before)
+    if (copy === undefined) return { base: { image: null, batch: 0, from: 'an empty state' }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
+    let state: { image: Buffer | null; batch: number }
+    try {
+      state = readState(copy.file, before, bytesMax)
+    } catch (err) {
+      if (attempt < 3 && !existsSync(copy.file)) continue
+      throw err
+    }
+    if (state.image !== null) return { base: { image: state.image, batch: state.batch, from: 'a copy of the checkpoint' }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
+    // (Its name said an earlier batch than it holds: it cannot be the base, nor can anything newer.)
+    return { base: { image: null, batch: 0, from: 'an empty state' }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
   }
 }
 
@@ -90,15 +132,18 @@ function describeInput(input: TxnInput): string {
 
 export async function traceAt(source: CommitTraceSource, at: CommitPosition): Promise<TxnResult> {
   const started = performance.now()
-  const checkpoint = readCheckpoint(source.checkpointFile, source.imageBytesMax ?? COMMIT_TRACE_IMAGE_BYTES_MAX)
-  const fromCheckpoint = checkpoint.batch < at.batch
-  const base = fromCheckpoint ? checkpoint.batch : 0
-  const log = await logSince(source.log, base + 1, at.batch)
-  if (log.batches.length < at.batch - base) {
-    const missing = base + log.batches.length + 1
-    throw unavailable(`batch ${at.batch} cannot be re-run: its state is rebuilt from the checkpoint, which holds batches up to ${checkpoint.batch}, ` +
-      `or from nothing while the batch log starts at batch 1; the log ${log.first === null ? 'is empty' : `starts at batch ${log.first}`}, so batch ${missing} is in neither. ` +
-      `Batches after ${checkpoint.batch} can be explained (logSegmentsKept keeps more of the log)`)
+  const { base, checkpoint, oldestCopy } = chooseBase(source, at.batch, source.imageBytesMax ?? COMMIT_TRACE_IMAGE_BYTES_MAX)
+  const log = await logSince(source.log, base.batch + 1, at.batch)
+  if (log.batches.length < at.batch - base.batch) {
+    const starts = log.first === null ? 'is empty' : `starts at batch ${log.first}`
+    if (base.image !== null) {
+      throw unavailable(`batch ${at.batch} cannot be re-run: its state is rebuilt from ${base.from}, which holds batches up to ${base.batch}, and the batch log, ` +
+        `which lacks batch ${base.batch + log.batches.length + 1} (it ${starts})`)
+    }
+    const copies = oldestCopy === null ? '' : `, the oldest copy of it kept for EXPLAIN COMMIT holds batches up to ${oldestCopy}`
+    throw unavailable(`batch ${at.batch} cannot be re-run: no state from before it is kept (the checkpoint holds batches up to ${checkpoint}${copies}), ` +
+      `and the batch log ${starts}, where an empty state would need it from batch 1. ` +
+      `Batches after ${Math.min(oldestCopy ?? checkpoint, checkpoint)} can be explained (traceBasesKept and traceBaseIntervalMs keep more)`)
   }
   if (log.voided.has(at.batch)) throw unavailable(`batch ${at.batch} failed whole and never took effect: it holds no committed transaction`)
   const target = log.batches[log.batches.length - 1] as Extract<LogEntry, { kind: 'batch' }>
@@ -118,7 +163,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
   if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.inputs.slice(0, at.seq)).body })
   const db = await open({
     memory: true, workers: 0, protocol: 'serial', partitions: source.partitions, runtimes: source.runtimes,
-    ...(fromCheckpoint ? { memoryImage: checkpoint.image } : {}),
+    ...(base.image !== null ? { memoryImage: base.image } : {}),
     wrapBatchLog: () => replay,
   })
   try {
@@ -127,8 +172,9 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     const outcome = await db.submit({ kind: 'explain-logged', txn: input as DataTxn, at })
     if (!outcome.ok) throw new AcheronError(outcome.failure.code, outcome.failure.message)
     const txns = db.stats.replayedTxns
-    const from = !fromCheckpoint ? 'an empty state' : base === 0 ? 'the checkpoint (no batch yet)' : `the checkpoint (batches up to ${base})`
-    const batches = at.batch - 1 > base + 1 ? ` + batches ${base + 1} to ${at.batch - 1}` : at.batch - 1 === base + 1 ? ` + batch ${base + 1}` : ''
+    const b = base.batch
+    const from = base.image === null ? base.from : b === 0 ? `${base.from} (no batch yet)` : `${base.from} (batches up to ${b})`
+    const batches = at.batch - 1 > b + 1 ? ` + batches ${b + 1} to ${at.batch - 1}` : at.batch - 1 === b + 1 ? ` + batch ${b + 1}` : ''
     const prefix = at.seq > 0 ? ` + seq 0 to ${at.seq - 1} of batch ${at.batch}` : ''
     const rebuilt: SqlValue[] = [1n, 0n, 'rebuilt', null, null, null,
       `the state before (${at.batch}, ${at.seq}): ${from}${batches}${prefix}; ${txns} transaction${txns === 1 ? '' : 's'} replayed; rebuilt in ${Math.round(replayMs)} ms`, null]

@@ -24,6 +24,8 @@ export interface CommitTraceSource {
   readonly log: { readonly dir: string } | { readonly servers: readonly string[]; readonly stream: string | undefined }
   /** The checkpoint (`<data>/acheron.db`). */
   readonly checkpointFile: string
+  /** The older copies of it kept for EXPLAIN COMMIT (`<data>/trace-bases`, trace-bases.ts). */
+  readonly basesDir?: string
   /** The database's default partitions (a replayed CREATE TABLE without PARTITIONS takes them). */
   readonly partitions: number
   /** The function runtimes beyond WebAssembly the database loaded (research runtimes), by module URL. */

@@ -32,6 +32,8 @@ export interface CrashInput {
   readonly crashAt: CrashAt | null
   /** How the server checkpoints: `--checkpoint-interval-ms` (0: after every batch), `--log-segment-bytes`. */
   readonly checkpointIntervalMs: number
+  /** Bytes of log after which a new copy of the checkpoint is kept for EXPLAIN COMMIT. */
+  readonly traceBaseLogBytes: number
   readonly logSegmentBytes: number
   /** Sent one at a time after the restart. */
   readonly after: readonly CallTxn[]
@@ -71,11 +73,15 @@ export interface CrashInput {
   readonly pause: { readonly logWrite: number } | { readonly afterReplies: number } | null
 }
 
-/** Small segments and frequent checkpoints, so that a short stream crosses every kind of instant. */
+/**
+ * Small segments and frequent checkpoints, so that a short stream crosses every kind of instant; with the
+ * first two, EXPLAIN COMMIT's copies of the checkpoint (src/inspect/trace-bases.ts) roll every few
+ * batches, so that the log drops segments behind them as it runs.
+ */
 const STORAGE_SETTINGS = [
-  { checkpointIntervalMs: 0, logSegmentBytes: 2048 },
-  { checkpointIntervalMs: 5, logSegmentBytes: 400 },
-  { checkpointIntervalMs: 1000, logSegmentBytes: 64 * 1024 },
+  { checkpointIntervalMs: 0, logSegmentBytes: 2048, traceBaseLogBytes: 1024 },
+  { checkpointIntervalMs: 5, logSegmentBytes: 400, traceBaseLogBytes: 512 },
+  { checkpointIntervalMs: 1000, logSegmentBytes: 64 * 1024, traceBaseLogBytes: 128 * 1024 * 1024 },
 ] as const
 
 const START_TIMEOUT_MS = 30_000
@@ -121,7 +127,7 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       return {
         partitions: p, before: b, after: a, killAfterReplies: replyAt(kill, b.length),
         crashAt: event === null ? null : { event, count: eventCount },
-        checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes,
+        checkpointIntervalMs: storage.checkpointIntervalMs, logSegmentBytes: storage.logSegmentBytes, traceBaseLogBytes: storage.traceBaseLogBytes,
         natsKill: { server: natsServer, afterReplies: replyAt(natsKill, b.length) },
         repartition: repartition === null ? null : { at: replyAt(repartition.at, b.length) - 1, partitions: repartition.partitions },
         join,
@@ -142,7 +148,8 @@ interface Server { child: ChildProcess; url: string; stderrTail(): string }
 /** `stream`: the JetStream stream of this scenario's batch log (config.natsLog), else the data directory's files. */
 function startServer(dir: string, config: CheckConfig, input: CrashInput, crashAt: CrashAt | null, stream: string | null, extra: readonly string[] = []): Promise<Server> {
   const args = [...extra, '--data', dir, '--port', '0', '--sync', 'full', '--workers', String(config.workers), '--partitions', String(input.partitions),
-    '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0']
+    '--checkpoint-interval-ms', String(input.checkpointIntervalMs), '--log-segment-bytes', String(input.logSegmentBytes), '--log-segments-kept', '0',
+    '--trace-base-log-bytes', String(input.traceBaseLogBytes)]
   if (config.natsLog !== undefined && stream !== null) {
     args.push('--log-nats', config.natsLog.urls.join(','), '--log-stream', stream, '--log-replicas', String(config.natsLog.replicas))
   }

@@ -213,6 +213,18 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: ['trace'],
     faults: { commitTraceSkipsBatchPrefix: true },
   },
+  {
+    name: 'trace-base-unheld',
+    bug: 'the log drops what the checkpoint holds as if no copy of the checkpoint kept for EXPLAIN COMMIT needed it: positions after the oldest copy cannot be re-run',
+    caughtBy: ['trace'],
+    faults: { traceBaseUnheld: true },
+  },
+  {
+    name: 'trace-base-batch-behind',
+    bug: 'a copy of the checkpoint kept for EXPLAIN COMMIT says it holds one batch less than it does: a re-run from it applies that batch twice',
+    caughtBy: ['trace'],
+    faults: { traceBaseBatchBehind: true },
+  },
 ]
 
 export function mutantByName(name: string): Mutant {

@@ -66,6 +66,16 @@ export interface EngineFaults {
    */
   readonly commitTraceSkipsBatchPrefix?: boolean
   /**
+   * The log drops what its checkpoint no longer needs as if no trace base needed it (src/inspect/trace-bases.ts):
+   * EXPLAIN COMMIT of a position after the oldest base, which it promises to re-run, finds its batches gone.
+   */
+  readonly traceBaseUnheld?: boolean
+  /**
+   * A trace base's copy says it holds one batch less than it does: EXPLAIN COMMIT from it replays that
+   * batch a second time, on a state that already has it.
+   */
+  readonly traceBaseBatchBehind?: boolean
+  /**
    * Execution threads locate a row in the checkpoint by the partition count of the catalog they execute
    * with, not the checkpoint's own: after ALTER TABLE … PARTITIONS, until the checkpoint reaches it,
    * they look in the wrong partition table (and miss the row) or in one that is not there yet.

@@ -30,10 +30,10 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries',
     'repartition-reads-catalog-layout', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
-    'fenced-append-acked', 'commit-trace-skips-batch-prefix']) {
+    'fenced-append-acked', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 16)
+  assert.is(MUTANTS.length, 18)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -93,6 +93,10 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'fenced-append-acked': [{ property: 'crash', runs: 10 }],
   // At run 1 with this seed: a traced position later in its batch than a transaction it depends on.
   'commit-trace-skips-batch-prefix': [{ property: 'trace', runs: 10 }],
+  // Both at run 2 with this seed (2026-12-02): once the trace subject's copies of the checkpoint rolled and
+  // its log dropped segments behind the oldest.
+  'trace-base-unheld': [{ property: 'trace', runs: 10 }],
+  'trace-base-batch-behind': [{ property: 'trace', runs: 10 }],
 }
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {

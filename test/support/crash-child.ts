@@ -106,7 +106,8 @@ async function main(argv: string[]): Promise<void> {
   const concurrency = Number(concurrencyText)
   const dieAtBatch = Number(dieText)
   emit('phase start')
-  const crash = crashText === '' ? {} : { crashAt: parseCrashAt(crashText), checkpointIntervalMs: 3, logSegmentBytesMax: 1024, logSegmentsKept: 0 }
+  // Copies of the checkpoint for EXPLAIN COMMIT every 1 KiB of log: segments go behind them as the run goes.
+  const crash = crashText === '' ? {} : { crashAt: parseCrashAt(crashText), checkpointIntervalMs: 3, logSegmentBytesMax: 1024, logSegmentsKept: 0, traceBaseLogBytes: 1024 }
   const db = await open({ dir, sync: 'full', workers: 2, runtimes: { js: JS_RUNTIME }, log: (l) => process.stderr.write(l + '\n'), ...crash })
   emit('phase opened')
   await setUp(db)

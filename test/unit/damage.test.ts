@@ -154,7 +154,8 @@ test('a checkpoint that lost part of its WAL (an older acheron.db than the log a
   const { dir, cleanup } = tempDir()
   const old = tempDir()
   try {
-    const db = await open({ dir, workers: 1, logSegmentBytesMax: 256, logSegmentsKept: 0, checkpointIntervalMs: 60_000 })
+    // No copy of the checkpoint kept for EXPLAIN COMMIT: the log drops what the checkpoint holds.
+    const db = await open({ dir, workers: 1, logSegmentBytesMax: 256, logSegmentsKept: 0, checkpointIntervalMs: 60_000, traceBasesKept: 0 })
     await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
     await db.insert('kv', [[0, 0]])
     await db.checkpoint()

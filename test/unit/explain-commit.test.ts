@@ -26,14 +26,14 @@ test('a committed or rolled-back transaction re-runs to what its reply said, fro
   const { dir, cleanup } = tempDir()
   try {
     // First run: a checkpoint after every batch, so its positions lie before the checkpoint and are
-    // rebuilt from an empty state and the whole log.
-    let db = await open({ dir, checkpointIntervalMs: 0 })
+    // rebuilt from an empty state and the whole log (no copy of the checkpoint kept: trace-bases.test.ts).
+    let db = await open({ dir, checkpointIntervalMs: 0, traceBasesKept: 0 })
     await bank(db)
     const before = await transfers(db, 1, 3, 8)
     await db.close()
     const checkpointed = checkpointBatch(join(dir, DATABASE_FILE))
     // Second run: no checkpoint comes, so its positions are rebuilt from the first run's checkpoint.
-    db = await open({ dir, checkpointIntervalMs: 60_000 })
+    db = await open({ dir, checkpointIntervalMs: 60_000, traceBasesKept: 0 })
     try {
       const after = await transfers(db, 2, 3, 8)
       assert.ok(before.some((r) => r.code === 'TXN_ABORTED') && after.some((r) => r.code === null), 'both verdicts occur')
@@ -154,9 +154,9 @@ test('a checkpoint over COMMIT_TRACE_IMAGE_BYTES_MAX is not copied into memory: 
 
 test('a position older than both the checkpoint and the start of the kept log cannot be rebuilt', async () => {
   const { dir, cleanup } = tempDir()
-  // Tiny segments, none kept past the checkpoint, a checkpoint after every batch: the log's first
-  // segments are deleted, so early positions are in neither the checkpoint's past nor the log.
-  const options: OpenOptions = { dir, checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0 }
+  // Tiny segments, none kept past the checkpoint, a checkpoint after every batch, no copy of it kept: the
+  // log's first segments are deleted, so early positions are in neither the checkpoint's past nor the log.
+  const options: OpenOptions = { dir, checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0, traceBasesKept: 0 }
   const db = await open(options)
   try {
     await bank(db)
@@ -164,7 +164,7 @@ test('a position older than both the checkpoint and the start of the kept log ca
     const early = replies[0] as Reply
     const err = await db.sql(`EXPLAIN COMMIT (${early.commit.batch}, ${early.commit.seq})`).then(() => null, (e: AcheronError) => e)
     assert.is(err?.code, 'POSITION_UNAVAILABLE')
-    assert.match(err?.message ?? '', /the checkpoint, which holds batches up to \d+, or from nothing while the batch log starts at batch 1; the log starts at batch \d+/)
+    assert.match(err?.message ?? '', /no state from before it is kept \(the checkpoint holds batches up to \d+\), and the batch log starts at batch \d+, where an empty state would need it from batch 1/)
   } finally {
     await db.close()
     cleanup()

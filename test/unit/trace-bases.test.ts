@@ -1,0 +1,185 @@
+// Trace bases (src/inspect/trace-bases.ts): copies of the checkpoint that let EXPLAIN COMMIT re-run
+// positions older than the checkpoint once the log's first segments are gone.
+import { readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
+import type { AcheronError } from '../../src/errors.js'
+import { listTraceBases, TRACE_BASES_DIR, TraceBaseKeeper } from '../../src/inspect/trace-bases.js'
+import { DATABASE_FILE } from '../../src/storage/state-file.js'
+import { bank, explainCommit, said, transfers, verdict, type Reply } from '../support/commit-trace.js'
+import { tempDir } from '../support/tmp.js'
+
+/**
+ * Tiny log segments, none kept for their own sake, a checkpoint after every batch, and a new base every
+ * few batches' worth of log: the log's start moves on while the run goes, and so do the bases.
+ */
+const ROLLING: OpenOptions = { checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0, traceBaseLogBytes: 600 }
+
+/** The first batch the log's segment files still hold (1 while nothing was dropped). */
+function logStart(dir: string): number {
+  const first = readdirSync(join(dir, 'log')).filter((n) => n.endsWith('.log')).sort()[0]
+  return first === undefined ? 0 : Number(first.replace('.log', ''))
+}
+
+/**
+ * Runs rounds of transfers (a pause after each, for the copy under way to finish) until two bases exist
+ * and the log dropped its first segments behind the oldest; returns every reply.
+ */
+async function rollingRun(db: EmbeddedDatabase, dir: string, seed: number): Promise<Reply[]> {
+  await bank(db)
+  const replies: Reply[] = []
+  const bases = join(dir, TRACE_BASES_DIR)
+  const rolled = (): boolean => listTraceBases(bases).length === 2 && logStart(dir) > 1
+  for (let round = 0; round < 60 && !rolled(); round++) {
+    replies.push(...await transfers(db, seed + round, 2, 4))
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  assert.ok(rolled(), `two bases (${listTraceBases(bases).length}) and a log that lost its first segment (starts at ${logStart(dir)})`)
+  // A copy started by the last rounds may still replace the oldest base: wait until the bases stay put.
+  let seen = ''
+  for (let stable = 0, i = 0; stable < 4 && i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    const now = readdirSync(bases).sort().join()
+    stable = now === seen && !now.includes('copying-') ? stable + 1 : 0
+    seen = now
+  }
+  return replies
+}
+
+test('once the log lost its first segments, positions older than the checkpoint re-run from a copy of it', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, ...ROLLING })
+  try {
+    const replies = await rollingRun(db, dir, 11)
+    const bases = listTraceBases(join(dir, TRACE_BASES_DIR))
+    assert.is(bases.length, 2)
+    const oldest = (bases[0] as { batch: number }).batch
+    const traceable = replies.filter((r) => r.commit.batch > oldest)
+    const lost = replies.filter((r) => r.commit.batch <= oldest)
+    assert.ok(traceable.length >= 6 && lost.length >= 1, `${traceable.length} positions after the oldest base, ${lost.length} before`)
+    let fromCopy = 0
+    // Every position after the oldest base, each step of 3 (the checkpoint holds all of them).
+    for (const r of traceable.filter((_, i) => i % 3 === 0)) {
+      const rows = await explainCommit(db, r.commit)
+      assert.equal(verdict(rows, r.commit), said(r), `(${r.commit.batch}, ${r.commit.seq})`)
+      if (String(rows[0]?.detail).includes(': a copy of the checkpoint (batches up to ')) fromCopy++
+    }
+    assert.ok(fromCopy >= 2, `${fromCopy} traces rebuilt from a copy`)
+    // Before the oldest base: neither it, nor the checkpoint, nor the log (which starts later) has it.
+    const early = lost[0] as Reply
+    const err = await db.sql(`EXPLAIN COMMIT (${early.commit.batch}, ${early.commit.seq})`).then(() => null, (e: AcheronError) => e)
+    assert.is(err?.code, 'POSITION_UNAVAILABLE')
+    assert.match(err?.message ?? '', new RegExp(`the oldest copy of it kept for EXPLAIN COMMIT holds batches up to ${oldest}\\), and the batch log starts at batch \\d+`))
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('bases stay at traceBasesKept across restarts; a copy cut short is deleted at open; traces still run', async () => {
+  const { dir, cleanup } = tempDir()
+  let db = await open({ dir, ...ROLLING })
+  let replies: Reply[]
+  try {
+    replies = await rollingRun(db, dir, 21)
+  } finally {
+    await db.close()
+  }
+  const basesDir = join(dir, TRACE_BASES_DIR)
+  const kept = listTraceBases(basesDir)
+  writeFileSync(join(basesDir, 'copying-1-2.db'), 'half a copy')
+  // A long interval and a large byte bound: the reopened database takes no copy of its own.
+  db = await open({ dir, checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0 })
+  try {
+    assert.equal(readdirSync(basesDir).sort(), kept.map((b) => b.file.split('/').pop()).sort())
+    const oldest = (kept[0] as { batch: number }).batch
+    const r = replies.find((x) => x.commit.batch > oldest && x.commit.seq > 0) as Reply
+    assert.equal(verdict(await explainCommit(db, r.commit), r.commit), said(r))
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('traceBasesKept: 0 keeps no copy, and the log goes after each checkpoint as before', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, ...ROLLING, traceBasesKept: 0 })
+  try {
+    await bank(db)
+    for (let round = 0; round < 6; round++) await transfers(db, round, 2, 4, 'a0')
+    await db.checkpoint()
+    assert.ok(logStart(dir) > 1, `the log starts at segment ${logStart(dir)}`)
+    assert.equal(listTraceBases(join(dir, TRACE_BASES_DIR)), [])
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('a copy that fails holds no log back, says so in the server log, and is tried again an interval later', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, traceBasesKept: 0 })
+  await bank(db)
+  await db.close()
+  const lines: string[] = []
+  const keeper = new TraceBaseKeeper({
+    dir: join(dir, TRACE_BASES_DIR), checkpointFile: join(dir, DATABASE_FILE), kept: 2, intervalMs: 200, logBytes: 1 << 30,
+    bytesMax: 1024, log: (l) => lines.push(l),
+  })
+  try {
+    assert.is(keeper.holdBatch, 0, 'before the first copy the whole log stays')
+    keeper.checkpointed(5)
+    await keeper.settled()
+    assert.is(keeper.holdBatch, Infinity)
+    assert.is(lines.length, 1)
+    assert.match(lines[0] as string, /copy of the checkpoint failed \(the checkpoint is \d+ bytes, over the 1024 EXPLAIN COMMIT loads\)/)
+    keeper.checkpointed(6)
+    await keeper.settled()
+    assert.is(lines.length, 1, 'not tried again within the interval')
+    await new Promise((r) => setTimeout(r, 250))
+    keeper.checkpointed(7)
+    await keeper.settled()
+    assert.is(keeper.holdBatch, Infinity)
+    assert.equal(listTraceBases(join(dir, TRACE_BASES_DIR)), [])
+  } finally {
+    await keeper.close()
+    cleanup()
+  }
+})
+
+test('mutant traceBaseUnheld (the log drops what the oldest base needs) is caught: a position it promises fails', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, ...ROLLING, faults: { traceBaseUnheld: true } })
+  try {
+    const replies = await rollingRun(db, dir, 11)
+    const oldest = (listTraceBases(join(dir, TRACE_BASES_DIR))[0] as { batch: number }).batch
+    const promised = replies.find((r) => r.commit.batch === oldest + 1) ?? replies.find((r) => r.commit.batch > oldest) as Reply
+    const err = await db.sql(`EXPLAIN COMMIT (${promised.commit.batch}, ${promised.commit.seq})`).then(() => null, (e: AcheronError) => e)
+    assert.is(err?.code, 'POSITION_UNAVAILABLE')
+    assert.match(err?.message ?? '', /is rebuilt from a copy of the checkpoint, which holds batches up to \d+, and the batch log, which lacks batch/)
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('mutant traceBaseBatchBehind (a copy says it holds one batch less than it does) is caught: a verdict differs', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir, ...ROLLING, faults: { traceBaseBatchBehind: true } })
+  try {
+    const replies = await rollingRun(db, dir, 11)
+    const oldest = (listTraceBases(join(dir, TRACE_BASES_DIR))[0] as { batch: number }).batch
+    let differs = 0
+    for (const r of replies.filter((x) => x.commit.batch > oldest + 1).slice(0, 6)) {
+      if (verdict(await explainCommit(db, r.commit), r.commit) !== said(r)) differs++
+    }
+    assert.ok(differs > 0, 'some trace replays the copy\'s batch twice')
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test.run()
