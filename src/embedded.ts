@@ -275,7 +275,9 @@ export class EmbeddedDatabase implements Database {
     const opened = await openStorage(options, runtimes, logFn, loaded)
     const { store, lock } = opened
     const dir = options.dir ?? DEFAULT_DATA_DIR
-    const bases = memory ? null : new TraceBaseKeeper({
+    // On a stream the writer purges behind its checkpoint for every node (followers join from it): the
+    // copies are kept for a data directory's own log only.
+    const bases = memory || options.natsLog !== undefined ? null : new TraceBaseKeeper({
       dir: join(dir, TRACE_BASES_DIR), checkpointFile: join(dir, DATABASE_FILE),
       kept: options.traceBasesKept ?? TRACE_BASES_KEPT,
       intervalMs: options.traceBaseIntervalMs ?? TRACE_BASE_INTERVAL_MS,
