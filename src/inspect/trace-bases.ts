@@ -115,8 +115,8 @@ export class TraceBaseKeeper {
     if (entry.kind === 'batch') this.bytesSinceCopy += entry.body.length
   }
 
-  /** A checkpoint holding batches up to `batch` is durable: time for a new base, if one is due. */
-  checkpointed(_batch: number): void {
+  /** A checkpoint is durable: time for a new base, if one is due (it copies whatever the checkpoint holds then). */
+  checkpointed(): void {
     if (this.o.kept === 0 || this.closed || this.copying !== null) return
     const due = this.bases.length === 0 && !this.failed ||
       performance.now() - this.lastCopyAt >= this.o.intervalMs ||
@@ -202,7 +202,7 @@ export function holdForTraceBases(log: BatchLog, keeper: TraceBaseKeeper): Batch
     },
     resume: () => log.resume(),
     checkpointed: (batch) => {
-      keeper.checkpointed(batch)
+      keeper.checkpointed()
       return log.checkpointed(Math.min(batch, keeper.holdBatch))
     },
     close: () => log.close(),
