@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { connect, type RemoteDatabase } from '../src/index.js'
 import { percentile, unitRandomKeys } from './support/ws-support.js'
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js'
 
 const KEYS = 10_000
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 32)
@@ -19,7 +20,7 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url)).toString('hex')
 
 async function startCluster(nodes: number, dir: string): Promise<{ urls: string[]; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [cli, 'cluster', '--nodes', String(nodes), '--data', dir], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, cli, 'cluster', '--nodes', String(nodes), '--data', dir], { stdio: ['ignore', 'pipe', 'ignore'] })
   const urls = await new Promise<string[]>((resolve, reject) => {
     const got: string[] = []
     child.once('exit', (code) => reject(new Error(`acheron cluster exited ${code}`)))

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { threadSeconds, threadTicks } from './support/thread-cpu.js'
 import { percentile, unitRandomKeys } from './support/ws-support.js'
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js'
 
 const KEYS = 10_000
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
@@ -23,10 +24,10 @@ const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
 const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url))
 
 async function startServer(dir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  // The flags `acheron serve` runs with from its bin (a larger young generation).
+  // The flags `acheron serve` runs with from its bin.
   // BENCH_SERVER_FLAGS adds node flags to the server (e.g. --cpu-prof --cpu-prof-dir=DIR for a profile per thread).
   const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...extra, cli, 'serve', '--data', dir, '--port', '0', ...SERVER_ARGS], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...extra, cli, 'serve', '--data', dir, '--port', '0', ...SERVER_ARGS], { stdio: ['ignore', 'pipe', 'inherit'] })
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim().replace('acheron listening on ', '')))
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)))

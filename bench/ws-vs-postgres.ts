@@ -24,6 +24,7 @@ import { machineBusySeconds, processCpuSeconds } from '../src/bench/process-cpu.
 import { hotShares, pgbenchKeyLines, zipfProbabilities, zipfTotalVariation } from './support/pgbench-keys.js'
 import { keyChooser, mulberry32, percentile } from './support/rng.js'
 import { WsClient } from '../src/bench/ws-client.js'
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js'
 
 const KEYS = 100_000
 const BALANCE = 1_000_000_000
@@ -126,7 +127,7 @@ async function startAcheron(root: string): Promise<Acheron> {
   const logPath = join(root, 'acheron-serve.log')
   const logFd = openSync(logPath, 'w')
   const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url))
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', cli, 'serve', '--data', dataDir, '--port', '0',
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, cli, 'serve', '--data', dataDir, '--port', '0',
     '--workers', String(ACHERON_WORKERS), '--sync', 'full'], { stdio: ['ignore', 'pipe', logFd] })
   closeSync(logFd)
   let exitReason: string | null = null
@@ -350,7 +351,7 @@ function header(pgVersion: string, fsync: string): void {
   info(`- Node ${process.version}; PostgreSQL ${pgVersion}`)
   info(`- disk before the run (8 KiB write + fdatasync in ${tmpdir()}, 1 s): ${fsync}`)
   info(`- ${fmt(KEYS)} accounts; ${SECONDS} s per point after ${WARMUP_SECONDS} s of warm-up; systems alternate point by point`)
-  info(`- Acheron: acheron serve --workers ${ACHERON_WORKERS} --sync full (node --max-semi-space-size=64), AssemblyScript bank, 8 partitions`)
+  info(`- Acheron: acheron serve --workers ${ACHERON_WORKERS} --sync full (node ${SERVER_NODE_FLAGS.join(' ')}), AssemblyScript bank, 8 partitions`)
   info(`- PostgreSQL: fsync on, synchronous_commit on, PL/pgSQL transfer, pgbench -M prepared -j ${PG_THREADS} --max-tries=${PG_MAX_TRIES}, default_transaction_isolation = serializable`)
 }
 

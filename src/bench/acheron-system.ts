@@ -12,6 +12,7 @@ import { guardAgainstOrphan } from './orphan-guard.js'
 import { processCpuSeconds } from './process-cpu.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 import { WsClient } from './ws-client.js'
+import { SERVER_NODE_FLAGS } from '../cli/node-flags.js'
 
 const SERVER_START_TIMEOUT_MS = 60_000
 
@@ -35,7 +36,7 @@ async function startServer(dir: string, s: BenchSettings, cleanups: (() => void)
   const logPath = join(dir, 'acheron-serve.log')
   const logFd = openSync(logPath, 'w')
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url))
-  const args = ['--max-semi-space-size=64', cli, 'serve', '--data', join(dir, 'data'), '--port', '0', '--sync', 'full',
+  const args = [...SERVER_NODE_FLAGS, cli, 'serve', '--data', join(dir, 'data'), '--port', '0', '--sync', 'full',
     '--partitions', String(s.partitions), ...(s.workers !== undefined ? ['--workers', String(s.workers)] : []), ...(s.protocol !== 'default' ? ['--protocol', s.protocol] : [])]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', logFd] })
   closeSync(logFd)

@@ -1,7 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
-// The `acheron` command (CONTRACT.md §1). The young generation is raised (64 MiB semi-spaces): the
-// coordinator allocates short-lived objects per transaction, and with V8's default a quarter of the
-// engine's CPU went to garbage collection (docs/benchmarks.md).
+#!/usr/bin/env -S node --max-semi-space-size=64 --v8-pool-size=2
+// The `acheron` command (CONTRACT.md §1). The shebang's flags are SERVER_NODE_FLAGS (./node-flags.ts,
+// which says why).
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'

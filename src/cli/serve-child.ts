@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { SERVER_NODE_FLAGS } from './node-flags.js'
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
 const READY = /^acheron listening on (wss?:\/\/\S+)$/
@@ -20,7 +21,7 @@ export interface ServeChild {
  * through; 'capture' keeps the last of them for the error if it exits or is not ready within `timeoutMs`.
  */
 export function startServeChild(args: readonly string[], options: { timeoutMs: number; stderr: 'inherit' | 'capture' }): Promise<ServeChild> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', options.stderr === 'inherit' ? 'inherit' : 'pipe'] })
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', options.stderr === 'inherit' ? 'inherit' : 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000) })
   const what = (): string => `acheron serve ${args.join(' ')}${stderr === '' ? '' : `: ${stderr}`}`
