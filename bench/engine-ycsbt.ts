@@ -1,6 +1,7 @@
 // Embedded YCSB-T-style transfers through the whole engine (sequencer, Aria batches, workers, SQLite
 // with sync full), and — in the same run — the same reads and writes done directly with better-sqlite3
-// in one thread: the physical limit of this storage. `npm run bench` runs it.
+// in one thread: the physical limit of this storage. `npm run bench` runs it with the
+// server's Node flags (SERVER_NODE_FLAGS, src/cli/node-flags.ts): an application embedding the engine picks its own.
 import Database from 'better-sqlite3'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
