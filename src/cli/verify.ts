@@ -2,24 +2,29 @@
  * `acheron verify --data DIR`: the full check of a stopped data directory. What every open checks
  * cheaply (files, format, module hashes, catalog against tables, the log reaching on from the
  * checkpoint) plus SQLite's `PRAGMA integrity_check`, every row's storage class against its column and
- * its partition, and every log frame's checksum from the checkpoint on. Exits 0 with a summary when the
- * directory is sound, 1 naming each problem. It takes the directory's lock: a directory in use is refused.
+ * its partition, and every log frame's checksum from the checkpoint on; and the copies of the checkpoint
+ * kept for EXPLAIN COMMIT (trace bases): each one whole and holding the batch its name says, and how far
+ * back the bases and the log let EXPLAIN COMMIT reach. Exits 0 with a summary when the directory is
+ * sound, 1 naming each problem. It takes the directory's lock: a directory in use is refused.
  */
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
 import { readSegments } from '../log/file-log.js'
 import type { CatalogData } from '../schema/catalog.js'
 import { decodeBatch } from '../txn/batch-codec.js'
 import { catalogTableProblems, fileProblems, moduleProblems, rowProblems } from '../storage/damage.js'
 import { DirLock } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
+import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
 
 export const VERIFY_USAGE = `usage: acheron verify --data DIR
-  checks a stopped data directory: SQLite integrity, every row against its table, module hashes, and the
-  batch log's frames from the checkpoint on; exits 0 when sound, 1 naming each problem`
+  checks a stopped data directory: SQLite integrity, every row against its table, module hashes, the
+  batch log's frames from the checkpoint on, and the copies of the checkpoint kept for EXPLAIN COMMIT;
+  exits 0 when sound, 1 naming each problem`
 
 interface Checkpoint { readonly lastBatch: number; readonly tables: number; readonly rows: number; readonly modules: number }
 
@@ -65,6 +70,50 @@ function checkDatabase(file: string, problems: string[]): Checkpoint | null {
   }
 }
 
+/**
+ * The trace bases: each must open, pass SQLite's integrity check and hold the batch its name says (the
+ * trace thread picks a base by its name). A damaged one harms no data — recovery never reads them — but
+ * EXPLAIN COMMIT would fail on it, so it is a problem to fix (by deleting the file). Returns the summary:
+ * how many, and from which batch on EXPLAIN COMMIT can re-run positions given the bases and the batches
+ * the log holds before the checkpoint (`logged`).
+ */
+function checkTraceBases(dir: string, checkpointBatch: number, logged: ReadonlySet<number>, problems: string[]): string {
+  const bases = listTraceBases(join(dir, TRACE_BASES_DIR))
+  const intact: number[] = []
+  for (const base of bases) {
+    const damaged = (what: string): void => {
+      problems.push(`${base.file}: ${what}. It is a copy of the checkpoint kept only for EXPLAIN COMMIT, which would fail on it; no data depends on it: delete it`)
+    }
+    let db: Database.Database
+    try {
+      db = new Database(base.file, { readonly: true, fileMustExist: true })
+    } catch (err) {
+      damaged(`cannot be opened (${err instanceof Error ? err.message : String(err)})`)
+      continue
+    }
+    try {
+      const bad = (db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]).map((r) => r.integrity_check).filter((m) => m !== 'ok')
+      if (bad.length > 0) damaged(`SQLite integrity_check: ${bad.join('; ')}`)
+      else {
+        const held = lastBatchHeld(db)
+        if (held !== base.batch) damaged(`its name says it holds batches up to ${base.batch}, but it holds batches up to ${held}`)
+        else intact.push(base.batch)
+      }
+    } catch (err) {
+      damaged(`cannot be read (${err instanceof Error ? err.message : String(err)})`)
+    } finally {
+      db.close()
+    }
+  }
+  // The oldest state a trace can start from and replay the log up to the checkpoint: an empty state, or
+  // an intact base, with every batch from just after it to the checkpoint in the log.
+  let reach = checkpointBatch
+  for (let b = checkpointBatch; b >= 1 && logged.has(b); b--) reach = b - 1
+  const from = reach === 0 ? 0 : intact.find((b) => b >= reach) ?? checkpointBatch
+  const kept = bases.length === 0 ? 'no copies of the checkpoint kept' : `${bases.length} cop${bases.length === 1 ? 'y' : 'ies'} of the checkpoint kept (batches up to ${bases.map((b) => b.batch).join(', ')})`
+  return `${kept}; EXPLAIN COMMIT re-runs ${from === 0 ? 'every position the log holds' : `positions after batch ${from}`}`
+}
+
 /** Runs the check; returns the lines to print and whether the directory is sound. */
 export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } {
   const problems: string[] = [...fileProblems(dir)]
@@ -79,10 +128,13 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
   let expected = from
   let lastBatch = 0
   let replayed = 0
+  /** Batches the log holds before the checkpoint (kept for EXPLAIN COMMIT). */
+  const before = new Set<number>()
   for (const seg of log.segments) {
     if (seg.tornBytes > 0) notes.push(`${seg.file}: a torn tail of ${seg.tornBytes} bytes (a write the last run did not finish, never acknowledged) will be cut at the next open`)
     for (const e of seg.entries) {
       lastBatch = Math.max(lastBatch, e.batch)
+      if (e.kind === 'batch' && e.batch < from) before.add(e.batch)
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected) {
         problems.push(`${seg.file}: the log holds batch ${e.batch} where batch ${expected} was due after the checkpoint at batch ${from - 1}: batches ${expected} to ${e.batch - 1} are in neither the checkpoint nor the log`)
@@ -97,10 +149,11 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
       replayed++
     }
   }
+  const traces = checkTraceBases(dir, from - 1, before, problems)
   if (problems.length > 0) return { sound: false, lines: [`${dir}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...problems.map((p) => `  ${p}`), ...notes] }
   const cp = checkpoint === null ? 'no checkpoint yet' : `checkpoint at batch ${checkpoint.lastBatch} (${checkpoint.tables} tables, ${checkpoint.rows} rows, ${checkpoint.modules} modules; integrity ok)`
   const lg = `log: ${log.segments.length} segment${log.segments.length === 1 ? '' : 's'}, last batch ${lastBatch}, ${replayed} batch${replayed === 1 ? '' : 'es'} to replay from batch ${from}, every frame's checksum ok`
-  return { sound: true, lines: [`${dir} is sound: ${cp}; ${lg}`, ...notes] }
+  return { sound: true, lines: [`${dir} is sound: ${cp}; ${lg}; ${traces}`, ...notes] }
 }
 
 export function verifyCommand(args: string[], out: (line: string) => void): number {

@@ -1,11 +1,13 @@
 // Trace bases (src/inspect/trace-bases.ts): copies of the checkpoint that let EXPLAIN COMMIT re-run
 // positions older than the checkpoint once the log's first segments are gone.
-import { readdirSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { AcheronError } from '../../src/errors.js'
+import { verifyDataDir } from '../../src/cli/verify.js'
+import { traceBaseName } from '../../src/inspect/trace-base-copy.js'
 import { listTraceBases, TRACE_BASES_DIR, TraceBaseKeeper } from '../../src/inspect/trace-bases.js'
 import { DATABASE_FILE } from '../../src/storage/state-file.js'
 import { bank, explainCommit, said, transfers, verdict, type Reply } from '../support/commit-trace.js'
@@ -178,6 +180,66 @@ test('mutant traceBaseBatchBehind (a copy says it holds one batch less than it d
     assert.ok(differs > 0, 'some trace replays the copy\'s batch twice')
   } finally {
     await db.close()
+    cleanup()
+  }
+})
+
+test('acheron verify checks the bases and says how far back EXPLAIN COMMIT reaches; a damaged base is named', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, ...ROLLING })
+    let oldest: number
+    try {
+      await rollingRun(db, dir, 41)
+      oldest = (listTraceBases(join(dir, TRACE_BASES_DIR))[0] as { batch: number }).batch
+    } finally {
+      await db.close()
+    }
+    const bases = listTraceBases(join(dir, TRACE_BASES_DIR))
+    assert.is(bases.length, 2)
+    const sound = verifyDataDir(dir)
+    assert.ok(sound.sound, sound.lines.join('\n'))
+    assert.match(sound.lines[0] ?? '', `; 2 copies of the checkpoint kept (batches up to ${bases.map((b) => b.batch).join(', ')}); EXPLAIN COMMIT re-runs positions after batch ${oldest}`)
+
+    // The b-tree header of the newest base's last page (a partition table's, which nothing but SQLite's
+    // integrity check reads here) overwritten.
+    const newest = bases[1] as { file: string; batch: number }
+    const bytes = readFileSync(newest.file)
+    bytes.fill(0x5a, bytes.length - 4096, bytes.length - 4096 + 64)
+    writeFileSync(newest.file, bytes)
+    const damaged = verifyDataDir(dir)
+    assert.not.ok(damaged.sound)
+    assert.match(damaged.lines.join('\n'), `${newest.file}: `)
+    assert.match(damaged.lines.join('\n'), 'kept only for EXPLAIN COMMIT, which would fail on it; no data depends on it: delete it')
+
+    // Deleted, as the message says: sound again, reaching back as far (the oldest base is intact).
+    rmSync(newest.file)
+    const after = verifyDataDir(dir)
+    assert.ok(after.sound, after.lines.join('\n'))
+    assert.match(after.lines[0] ?? '', `; 1 copy of the checkpoint kept (batches up to ${oldest}); EXPLAIN COMMIT re-runs positions after batch ${oldest}`)
+
+    // A base whose name says an older batch than it holds would be picked for positions it cannot serve.
+    renameSync(join(dir, TRACE_BASES_DIR, traceBaseName(oldest)), join(dir, TRACE_BASES_DIR, traceBaseName(oldest - 1)))
+    const misnamed = verifyDataDir(dir)
+    assert.not.ok(misnamed.sound)
+    assert.match(misnamed.lines.join('\n'), `its name says it holds batches up to ${oldest - 1}, but it holds batches up to ${oldest}`)
+  } finally {
+    cleanup()
+  }
+})
+
+test('acheron verify without bases: EXPLAIN COMMIT reaches every position while the log starts at batch 1', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, traceBasesKept: 0 })
+    await bank(db)
+    await transfers(db, 3, 2, 4)
+    await db.checkpoint()
+    await db.close()
+    const r = verifyDataDir(dir)
+    assert.ok(r.sound, r.lines.join('\n'))
+    assert.match(r.lines[0] ?? '', '; no copies of the checkpoint kept; EXPLAIN COMMIT re-runs every position the log holds')
+  } finally {
     cleanup()
   }
 })
