@@ -65,6 +65,17 @@ interface Base {
   readonly batch: number
   /** Where it came from, for the `rebuilt` row. */
   readonly from: string
+  /** The trace base's file, when it came from one (named if the trace fails on it). */
+  readonly file?: string
+}
+
+/**
+ * A copy of the checkpoint failed to load or to replay from: its file is named, with the way to check it.
+ * A damaged copy harms no data (recovery never reads it), only the traces that start from it.
+ */
+function damagedCopy(file: string, at: CommitPosition, err: unknown): AcheronError {
+  return new AcheronError('INTERNAL', `EXPLAIN COMMIT (${at.batch}, ${at.seq}) failed on the copy of the checkpoint it starts from, ${file}: ` +
+    `${err instanceof Error ? err.message : String(err)}. The copy may be damaged: check it with acheron verify --data DIR on the stopped directory, and delete it if so (no data depends on it)`)
 }
 
 /**
@@ -72,7 +83,8 @@ interface Base {
  * (trace-bases.ts) that does, else an empty state. Also what the checkpoint and the oldest base hold,
  * for a message.
  */
-function chooseBase(source: CommitTraceSource, before: number, bytesMax: number): { base: Base; checkpoint: number; oldestCopy: number | null } {
+function chooseBase(source: CommitTraceSource, at: CommitPosition, bytesMax: number): { base: Base; checkpoint: number; oldestCopy: number | null } {
+  const before = at.batch
   const checkpoint = readState(source.checkpointFile, before, bytesMax)
   if (checkpoint.image !== null) return { base: { image: checkpoint.image, batch: checkpoint.batch, from: 'the checkpoint' }, checkpoint: checkpoint.batch, oldestCopy: null }
   // A copy listed may be deleted before it is read (two newer ones arrived): list again, a few times.
@@ -85,9 +97,9 @@ function chooseBase(source: CommitTraceSource, before: number, bytesMax: number)
       state = readState(copy.file, before, bytesMax)
     } catch (err) {
       if (attempt < 3 && !existsSync(copy.file)) continue
-      throw err
+      throw err instanceof AcheronError || !existsSync(copy.file) ? err : damagedCopy(copy.file, at, err)
     }
-    if (state.image !== null) return { base: { image: state.image, batch: state.batch, from: 'a copy of the checkpoint' }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
+    if (state.image !== null) return { base: { image: state.image, batch: state.batch, from: 'a copy of the checkpoint', file: copy.file }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
     // (Its name said an earlier batch than it holds: it cannot be the base, nor can anything newer.)
     return { base: { image: null, batch: 0, from: 'an empty state' }, checkpoint: checkpoint.batch, oldestCopy: copies[0]?.batch ?? null }
   }
@@ -132,7 +144,7 @@ function describeInput(input: TxnInput): string {
 
 export async function traceAt(source: CommitTraceSource, at: CommitPosition): Promise<TxnResult> {
   const started = performance.now()
-  const { base, checkpoint, oldestCopy } = chooseBase(source, at.batch, source.imageBytesMax ?? COMMIT_TRACE_IMAGE_BYTES_MAX)
+  const { base, checkpoint, oldestCopy } = chooseBase(source, at, source.imageBytesMax ?? COMMIT_TRACE_IMAGE_BYTES_MAX)
   const log = await logSince(source.log, base.batch + 1, at.batch)
   if (log.batches.length < at.batch - base.batch) {
     const starts = log.first === null ? 'is empty' : `starts at batch ${log.first}`
@@ -161,16 +173,21 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     if (log.voided.has(e.batch)) await replay.append({ kind: 'void', batch: e.batch })
   }
   if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.inputs.slice(0, at.seq)).body })
-  const db = await open({
+  const onCopy = <T>(p: Promise<T>): Promise<T> => base.file === undefined ? p : p.catch((err: unknown) => { throw err instanceof AcheronError ? err : damagedCopy(base.file as string, at, err) })
+  const db = await onCopy(open({
     memory: true, workers: 0, protocol: 'serial', partitions: source.partitions, runtimes: source.runtimes,
     ...(base.image !== null ? { memoryImage: base.image } : {}),
     wrapBatchLog: () => replay,
-  })
+  }))
   try {
     // The checkpoint's copy, the log's read and the replay.
     const replayMs = performance.now() - started
-    const outcome = await db.submit({ kind: 'explain-logged', txn: input as DataTxn, at })
-    if (!outcome.ok) throw new AcheronError(outcome.failure.code, outcome.failure.message)
+    const outcome = await onCopy(db.submit({ kind: 'explain-logged', txn: input as DataTxn, at }))
+    if (!outcome.ok) {
+      // The replay failed for a reason outside the transactions (a row that would not read, say).
+      if (outcome.failure.code === 'INTERNAL' && base.file !== undefined) throw damagedCopy(base.file, at, new Error(outcome.failure.message))
+      throw new AcheronError(outcome.failure.code, outcome.failure.message)
+    }
     const txns = db.stats.replayedTxns
     const b = base.batch
     const from = base.image === null ? base.from : b === 0 ? `${base.from} (no batch yet)` : `${base.from} (batches up to ${b})`

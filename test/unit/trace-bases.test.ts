@@ -244,4 +244,38 @@ test('acheron verify without bases: EXPLAIN COMMIT reaches every position while 
   }
 })
 
+test('a copy of the checkpoint that will not load: EXPLAIN COMMIT names its file and the check to run', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    let replies: Reply[]
+    let db = await open({ dir, ...ROLLING })
+    try {
+      replies = await rollingRun(db, dir, 53)
+    } finally {
+      await db.close()
+    }
+    // The first position after the oldest base, and the base its trace starts from (the newest before it).
+    const bases = listTraceBases(join(dir, TRACE_BASES_DIR))
+    const r = replies.find((x) => x.commit.batch > (bases[0] as { batch: number }).batch) as Reply
+    const used = [...bases].reverse().find((b) => b.batch < r.commit.batch) as { file: string; batch: number }
+    // Its header overwritten: SQLite no longer takes it for a database.
+    const bytes = readFileSync(used.file)
+    bytes.fill(0x5a, 0, 16)
+    writeFileSync(used.file, bytes)
+    db = await open({ dir, ...ROLLING })
+    try {
+      const err = await db.sql(`EXPLAIN COMMIT (${r.commit.batch}, ${r.commit.seq})`).then(() => null, (e: AcheronError) => e)
+      assert.is(err?.code, 'INTERNAL')
+      assert.match(err?.message ?? '', `failed on the copy of the checkpoint it starts from, ${used.file}: `)
+      assert.match(err?.message ?? '', 'check it with acheron verify --data DIR on the stopped directory')
+      // Calls go on; the database does not need the copy.
+      assert.type((await db.call('account.balance', 'a0')).value, 'number')
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
