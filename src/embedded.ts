@@ -25,7 +25,7 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
-import { checkWellFormedText, fromClientValue, type SqlValue } from './values.js'
+import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -231,14 +231,15 @@ const WASM_RUNTIME = new URL('./wasm-exec/runtime.js', import.meta.url).href
 
 /** Converts an engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 export function toClientValue(v: SqlValue): unknown {
-  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
+  if (typeof v === 'bigint') return fitsNumber(v) ? Number(v) : v
   return v
 }
 
-function toEngineValue(v: unknown, what: string): SqlValue {
+/** `what` names the value in an error; with `n`, it is `${what} ${n}` (built only for an error). */
+function toEngineValue(v: unknown, what: string, n?: number): SqlValue {
   const out = fromClientValue(v)
-  if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${String(v)}`)
-  checkWellFormedText(out, what)
+  if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${n === undefined ? what : `${what} ${n}`}: unsupported value ${String(v)}`)
+  if (typeof out === 'string' && loneSurrogateIndex(out) >= 0) checkWellFormedText(out, n === undefined ? what : `${what} ${n}`)
   return out
 }
 
@@ -340,14 +341,14 @@ export class EmbeddedDatabase implements Database {
   }
 
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
-    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, `argument ${i + 1}`)) }
+    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input))
     return { value: toClientValue(result.value ?? null), commit }
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<LoggedCallResult> {
-    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, `argument ${i + 1}`)) }
+    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input), true)
     return { value: toClientValue(result.value ?? null), commit, logs: [...(result.logs ?? [])] }
   }
@@ -394,7 +395,7 @@ export class EmbeddedDatabase implements Database {
   async insert(table: string, rows: unknown[][], options: { columns?: string[]; replace?: boolean } = {}): Promise<CommitResult> {
     const { result, commit } = unwrap(await this.submit({
       kind: 'insert', table, columns: options.columns ?? null, replace: options.replace === true,
-      rows: rows.map((r) => r.map((v, i) => toEngineValue(v, `column ${i + 1}`))),
+      rows: rows.map((r) => r.map((v, i) => toEngineValue(v, 'column', i + 1))),
     }))
     return { rowsAffected: result.rowsAffected, commit }
   }

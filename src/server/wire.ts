@@ -1,6 +1,6 @@
 import { AcheronError, type AcheronErrorDetails, type CommitPosition } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
-import { checkWellFormedText, loneSurrogateIndex, notWellFormedMessage } from '../values.js'
+import { checkWellFormedText, fitsNumber, loneSurrogateIndex, notWellFormedMessage } from '../values.js'
 
 /** A qualified function name `t.f`: two identifiers and the dot. A longer "fn" is refused before any lookup. */
 export const FUNCTION_NAME_CHARS_MAX = 2 * IDENTIFIER_LENGTH_MAX + 1
@@ -16,7 +16,7 @@ export const WIRE_NESTING_DEPTH_MAX = 32
  * JSON cannot carry, travel as {"$real": "Infinity" | "-Infinity"} (an extension).
  */
 export function encodeValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : { $int: v.toString() }
+  if (typeof v === 'bigint') return fitsNumber(v) ? Number(v) : { $int: v.toString() }
   if (v instanceof Uint8Array) return { $blob: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') }
   if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? null : { $real: v > 0 ? 'Infinity' : '-Infinity' }
   return v ?? null

@@ -8,7 +8,7 @@ import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
-import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
+import { checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
@@ -68,7 +68,7 @@ export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CRE
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {
-  if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v
+  if (typeof v === 'bigint') return fitsNumber(v) ? Number(v) : v
   return v
 }
 

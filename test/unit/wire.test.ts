@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { AcheronError } from '../../src/errors.js'
 import { errorFromWire } from '../../src/client/remote.js'
-import { callReply, decodeRequest, errorReply, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
+import { callReply, decodeRequest, encodeValue, errorReply, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
+import { toClientValue } from '../../src/embedded.js'
 
 const wireValue = fc.oneof(
   fc.constant(null),
@@ -47,6 +48,18 @@ function refused(text: string): AcheronError | null {
     return e as AcheronError
   }
 }
+
+test('INTEGER as a JSON number within ±2^53 exactly, {$int} beyond; the embedded API a number or a bigint alike', () => {
+  const edge = 2n ** 53n
+  for (const v of [edge, -edge, 0n, 1n, -1n]) {
+    assert.is(encodeValue(v), Number(v))
+    assert.is(toClientValue(v), Number(v))
+  }
+  for (const v of [edge + 1n, -edge - 1n, 2n ** 63n - 1n, -(2n ** 63n)]) {
+    assert.equal(encodeValue(v), { $int: v.toString() })
+    assert.is(toClientValue(v), v)
+  }
+})
 
 test('decodeRequest: nesting up to the bound is decoded, one level more is SYNTAX_ERROR with the id', () => {
   // Decoded as far as nesting goes (an array argument is then a TYPE_MISMATCH of its own).
