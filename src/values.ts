@@ -35,6 +35,14 @@ export function fitsNumber(v: bigint): boolean {
   return v >= NUMBER_SAFE_MIN && v <= NUMBER_SAFE_MAX
 }
 
+/**
+ * Whether a JS number is an INTEGER as the contract reads numbers: integral and within ±2^53, the
+ * range in which integers travel as numbers (fitsNumber) and every number is exactly one integer.
+ */
+export function isIntegerNumber(v: number): boolean {
+  return Number.isInteger(v) && v >= -(2 ** 53) && v <= 2 ** 53
+}
+
 export function isInt64(v: bigint): boolean {
   return v >= INT64_MIN && v <= INT64_MAX
 }
@@ -47,7 +55,7 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
   if (v === null) return null
   switch (typeof v) {
     case 'bigint': return isInt64(v) ? v : undefined
-    case 'number': return Number.isInteger(v) && Number.isSafeInteger(v) ? BigInt(v) : v
+    case 'number': return isIntegerNumber(v) ? BigInt(v) : v
     case 'boolean': return v ? 1n : 0n
     case 'string': return v
     // A copy: the caller keeps its array and may change it; what was submitted must not change with it.

@@ -16,7 +16,7 @@ import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
-import { checkWellFormedText, type SqlValue } from '../values.js'
+import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { objectRows } from './rows.js'
 
 export interface ReconnectOptions {
@@ -153,10 +153,14 @@ function decodeResult(r: unknown): RemoteStatementResult {
 }
 
 /**
- * A value as the wire carries it, refused here (TYPE_MISMATCH, named as the embedded SDK names it) when it
- * is text that is not well-formed UTF-16: the server would refuse it, and the client never sends that.
+ * A value as the wire carries it, refused here as the embedded SDK refuses it (TYPE_MISMATCH, named the
+ * same way): what is no SQL value (undefined, a Date, an object, a bigint outside 64 bits, which JSON
+ * would turn into null or text), and text that is not well-formed UTF-16.
  */
 function wireValue(v: unknown, what: string): unknown {
+  if (fromClientValue(v) === undefined) {
+    throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${typeof v === 'bigint' ? `${v} (outside 64 bits)` : String(v)}`)
+  }
   checkWellFormedText(v, what)
   return encodeValue(v)
 }

@@ -22,6 +22,9 @@ export function encodeValue(v: unknown): unknown {
   return v ?? null
 }
 
+/** Standard base64, padded: what `{"$blob"}` holds (and what the server sends). */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
 /**
  * A wire value → a client value; TYPE_MISMATCH naming `what` for anything else, and for a string that is
  * not well-formed UTF-16 (JSON can escape a lone surrogate, "\ud800"; TEXT never holds one).
@@ -36,7 +39,11 @@ export function decodeValue(v: unknown, what: string): unknown {
     const o = v as Record<string, unknown>
     const keys = Object.keys(o)
     if (keys.length === 1 && typeof o.$int === 'string' && /^-?\d{1,20}$/.test(o.$int)) return BigInt(o.$int)
-    if (keys.length === 1 && typeof o.$blob === 'string') return new Uint8Array(Buffer.from(o.$blob, 'base64'))
+    if (keys.length === 1 && typeof o.$blob === 'string') {
+      // Node's decoder skips what is not base64 and stops at the first '=': a value it would change is refused.
+      if (!BASE64.test(o.$blob)) throw new AcheronError('TYPE_MISMATCH', `${what}: {"$blob"} must be standard base64 (A–Z, a–z, 0–9, +, /, padded with = to a multiple of 4 characters), got ${JSON.stringify(o.$blob.slice(0, 40))}${o.$blob.length > 40 ? '…' : ''}`)
+      return new Uint8Array(Buffer.from(o.$blob, 'base64'))
+    }
     if (keys.length === 1 && (o.$real === 'Infinity' || o.$real === '-Infinity')) return o.$real === 'Infinity' ? Infinity : -Infinity
   }
   throw new AcheronError('TYPE_MISMATCH', `${what}: not a value of the wire protocol: ${JSON.stringify(v)?.slice(0, 80)}`)

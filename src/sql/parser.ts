@@ -12,8 +12,12 @@ import type { RawStatement } from './split.js'
 /** Nesting bound of expressions (parentheses, unary operators, function arguments): recursion stays shallow. */
 export const EXPR_DEPTH_MAX = 64
 
-/** Bound on binary operators in one statement: a left-deep chain is as deep as it is long. */
-export const OPERATORS_MAX = 1000
+/**
+ * Bound on binary operators in one statement: a left-deep chain is as deep as it is long, and SQLite
+ * refuses an expression tree 1,000 deep (SQLITE_MAX_EXPR_DEPTH). Below that with room for
+ * EXPR_DEPTH_MAX levels of nesting around the chain, so that every statement parsed here also runs.
+ */
+export const OPERATORS_MAX = 900
 
 /** Words that are never bare identifiers (they may still be "quoted"): they would make clauses ambiguous. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([

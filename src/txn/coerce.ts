@@ -1,5 +1,5 @@
 import { AcheronError } from '../errors.js'
-import { checkWellFormedText, describeValue, isInt64, type Row, type SqlValue } from '../values.js'
+import { checkWellFormedText, describeValue, isInt64, isIntegerNumber, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from '../schema/catalog.js'
 
 /**
@@ -15,7 +15,7 @@ export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): Sq
   switch (col.type) {
     case 'INTEGER':
       if (typeof v === 'bigint') return isInt64(v) ? v : bad()
-      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+      if (typeof v === 'number' && isIntegerNumber(v)) return BigInt(v)
       return bad()
     case 'BOOLEAN':
       if (v === 0n || v === 1n) return v

@@ -35,6 +35,28 @@ async function scenario(db: Database): Promise<unknown[]> {
     const err = e as AcheronError
     seen.push([err.code, err.statement, err.results?.map((r) => [r.columns, r.rows, r.rowsAffected, typeof r.commit.batch])])
   }
+  // What is no SQL value is refused alike (JSON would have sent null or text in its place).
+  const refusals: [string, () => Promise<unknown>][] = [
+    ['undefined parameter', () => db.sql('SELECT ?', [undefined])],
+    ['Date parameter', () => db.sql('SELECT ?', [new Date(0)])],
+    ['no key', () => db.call('account.deposit', undefined, 1)],
+    ['an object argument', () => db.call('account.deposit', 'x', { n: 1 })],
+    ['bigint beyond 64 bits', () => db.call('account.deposit', 'x', 2n ** 64n)],
+  ]
+  for (const [what, run] of refusals) {
+    try {
+      await run()
+      seen.push(`${what}: accepted`)
+    } catch (e) {
+      seen.push([what, e instanceof AcheronError ? e.code : String(e)])
+    }
+  }
+  // An INTEGER of ±2^53 exactly reads as a number, and that number writes back.
+  await db.sql('CREATE TABLE big (k INTEGER PRIMARY KEY, n INTEGER)')
+  await db.sql('INSERT INTO big VALUES (1, 9007199254740992), (2, -9007199254740992)')
+  const read = (await db.query('SELECT n FROM big ORDER BY k')).rows
+  await db.sql('UPDATE big SET n = ? WHERE k = 1; UPDATE big SET n = ? WHERE k = 2', [read[1]?.[0], read[0]?.[0]])
+  seen.push(read, (await db.query('SELECT n FROM big ORDER BY k')).rows)
   return seen
 }
 
@@ -49,7 +71,10 @@ test('the same code gives the same answers embedded and over WebSocket', async (
     const overWire = await scenario(remote).finally(() => remote.close())
     assert.equal(overWire, embedded)
     assert.equal(embedded, [70, ['TXN_ABORTED', true], ['id', 'balance'], [['alice', 70], ['bob', 30]], 1, [[105]],
-      ['UNKNOWN_TABLE', 2, [[[], [], 1, 'number'], [['n'], [[4]], 0, 'number']]]])
+      ['UNKNOWN_TABLE', 2, [[[], [], 1, 'number'], [['n'], [[4]], 0, 'number']]],
+      ['undefined parameter', 'TYPE_MISMATCH'], ['Date parameter', 'TYPE_MISMATCH'], ['no key', 'TYPE_MISMATCH'],
+      ['an object argument', 'TYPE_MISMATCH'], ['bigint beyond 64 bits', 'TYPE_MISMATCH'],
+      [[2 ** 53], [-(2 ** 53)]], [[-(2 ** 53)], [2 ** 53]]])
   } finally {
     await server?.kill()
     tmp.cleanup()

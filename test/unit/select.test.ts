@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, type EmbeddedDatabase } from '../../src/index.js'
-import { parseScript, renderSelect, type SelectStmt } from '../../src/sql/index.js'
+import { EXPR_DEPTH_MAX, OPERATORS_MAX, parseScript, renderSelect, type SelectStmt } from '../../src/sql/index.js'
 import { scanSourceSql } from '../../src/storage/sqlite-schema.js'
 import type { TxnOutcome } from '../../src/txn/types.js'
 import type { SqlValue } from '../../src/values.js'
@@ -113,6 +113,21 @@ test('queries follow DDL: a dropped and recreated table is read with its new col
   } finally {
     await db.close()
     cleanup()
+  }
+})
+
+test('the longest operator chain the parser accepts, nested as deep as it allows, runs in SQLite', async () => {
+  // SQLite refuses an expression 1,000 deep; the parser's bounds keep every statement it accepts below that.
+  const db = await openBank({ memory: true })
+  try {
+    await db.insert('account', [['p', 1]])
+    const depth = EXPR_DEPTH_MAX - 1
+    const sum = (n: number): string => `${'('.repeat(depth)}0${' + 1'.repeat(n)}${')'.repeat(depth)}`
+    assert.equal((await db.query(`SELECT ${sum(OPERATORS_MAX)} AS n FROM account`)).rows, [[OPERATORS_MAX]])
+    // (the comparison is the statement's last operator)
+    assert.equal((await db.query(`SELECT balance FROM account WHERE balance < ${sum(OPERATORS_MAX - 1)}`)).rows, [[1]])
+  } finally {
+    await db.close()
   }
 })
 

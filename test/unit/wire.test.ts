@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert'
 import fc from 'fast-check'
 import { AcheronError } from '../../src/errors.js'
 import { errorFromWire } from '../../src/client/remote.js'
-import { callReply, decodeRequest, encodeValue, errorReply, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
+import { callReply, decodeRequest, decodeValue, encodeValue, errorReply, okReply, WIRE_NESTING_DEPTH_MAX } from '../../src/server/wire.js'
 import { toClientValue } from '../../src/embedded.js'
 
 const wireValue = fc.oneof(
@@ -58,6 +58,22 @@ test('INTEGER as a JSON number within ±2^53 exactly, {$int} beyond; the embedde
   for (const v of [edge + 1n, -edge - 1n, 2n ** 63n - 1n, -(2n ** 63n)]) {
     assert.equal(encodeValue(v), { $int: v.toString() })
     assert.is(toClientValue(v), v)
+  }
+})
+
+test('{"$blob"} is standard padded base64, anything else is TYPE_MISMATCH (Node\'s decoder would drop or cut it)', () => {
+  assert.equal(decodeValue({ $blob: '' }, 'p'), new Uint8Array(0))
+  assert.equal(decodeValue({ $blob: 'aGVsbG8=' }, 'p'), new Uint8Array(Buffer.from('hello')))
+  assert.equal(decodeValue({ $blob: 'AP8+/w==' }, 'p'), new Uint8Array([0, 255, 62, 255]))
+  for (const bad of ['hello world!', '!!!', 'aGVsbG8', 'aGVs bG8=', 'aGVsbG8=aGVs', 'aGVsbA===', 'AP8-_w==']) {
+    try {
+      decodeValue({ $blob: bad }, 'parameter 1')
+      assert.unreachable(`accepted ${bad}`)
+    } catch (e) {
+      assert.instance(e, AcheronError)
+      assert.is((e as AcheronError).code, 'TYPE_MISMATCH')
+      assert.match((e as AcheronError).message, /^parameter 1: \{"\$blob"\} must be standard base64/)
+    }
   }
 })
 
