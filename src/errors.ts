@@ -7,6 +7,8 @@ export const ERROR_CODES = [
   // EXPLAIN COMMIT of a position whose transaction cannot be re-run (not yet committed, older than the
   // log still holds, a read, a catalog change): the message says why and which positions can be.
   'POSITION_UNAVAILABLE',
+  // open() of a data directory another process (or another open in this one) holds: DataDirInUseError.
+  'DATA_DIR_IN_USE',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

@@ -3,6 +3,7 @@ export type { Database, DatabaseStatementResult, DatabaseQueryResult, DatabaseCa
 export { open, EmbeddedDatabase, toClientValue } from './embedded.js'
 export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, LoggedCallResult, CommitResult } from './embedded.js'
 export { AcheronError, ERROR_CODES } from './errors.js'
+export { DataDirInUseError } from './storage/dir-lock.js'
 export type { ErrorCode, CommitPosition, CompletedStatement } from './errors.js'
 export type { Protocol, BatchExecutor, BatchRun } from './txn/protocols/index.js'
 export { PROTOCOLS } from './txn/protocols/index.js'

@@ -45,6 +45,9 @@ export function wireError(f: LocatedError): Record<string, unknown> {
   return out
 }
 
+/** Statements whose failed position EXPLAIN COMMIT re-runs: data transactions (inside BEGIN … COMMIT too). */
+const EXPLAINABLE_VERBS: ReadonlySet<string> = new Set(['CALL', 'INSERT', 'UPDATE', 'DELETE'])
+
 /** The human form of a failure, as lines. */
 export function failureLines(f: LocatedError): string[] {
   const e = f.error
@@ -57,7 +60,9 @@ export function failureLines(f: LocatedError): string[] {
     lines.push(`${s.source.label}:${at.line}: ${lineText(s.source.text, at.line)}`)
   }
   if (e.commit !== undefined) {
-    lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why`)
+    // Only a data transaction's position can be re-run (a query's, a DDL's or EXPLAIN's cannot).
+    const why = s === null || EXPLAINABLE_VERBS.has(s.verb) ? `; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why` : ''
+    lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}${why}`)
   }
   if (e.outcomeUnknown === true) lines.push('the statement may or may not have committed: look before running it again')
   if (e.logs !== undefined) lines.push(...logDisplayLines(e.logs, false))

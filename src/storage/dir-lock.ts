@@ -6,15 +6,17 @@
  * opener — another process, or another open in this one — is refused with the holder's pid.
  */
 import Database from 'better-sqlite3'
+import { AcheronError } from '../errors.js'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const LOCK_FILE = 'acheron.lock'
 export const PID_FILE = 'acheron.pid'
 
-export class DataDirInUseError extends Error {
+/** An AcheronError (code DATA_DIR_IN_USE) that also names the directory and its holder. */
+export class DataDirInUseError extends AcheronError {
   constructor(readonly dir: string, readonly holder: string) {
-    super(`data directory ${dir} is in use by ${holder}; stop it first (one process per data directory)`)
+    super('DATA_DIR_IN_USE', `data directory ${dir} is in use by ${holder}; stop it first (one process per data directory)`)
     this.name = 'DataDirInUseError'
   }
 }

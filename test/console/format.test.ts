@@ -83,6 +83,14 @@ test('--json: results in the wire form, errors with source positions and the glo
     '                  ^',
     'rolled back: the transaction ran at commit {batch: 3, seq: 0}; EXPLAIN COMMIT (3, 0); shows why',
   ])
+  // A query's, a DDL's or EXPLAIN's failure has a position too, but EXPLAIN COMMIT re-runs none of them.
+  const others = statementsOf({ label: '', text: "SELECT ABS(x) FROM t; DESCRIBE nope; CREATE TABLE t (k INTEGER PRIMARY KEY); EXPLAIN COMMIT (99, 0); begin; update t SET v = 1 WHERE k = 1;", baseDir: '/' }, 0)
+  const hints = others.map((statement) => failureLines({ error: new AcheronError('CONSTRAINT', 'no', { commit: { batch: 13, seq: 7 } }), statement, at: null }).at(-1))
+  assert.equal(hints, [
+    ...Array.from({ length: 4 }, () => 'rolled back: the transaction ran at commit {batch: 13, seq: 7}'),
+    'rolled back: the transaction ran at commit {batch: 13, seq: 7}',
+    'rolled back: the transaction ran at commit {batch: 13, seq: 7}; EXPLAIN COMMIT (13, 7); shows why',
+  ])
 })
 
 test.run()

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { open } from '../../src/index.js'
+import { AcheronError, DataDirInUseError as PublicDataDirInUseError, open } from '../../src/index.js'
 import { DataDirInUseError } from '../../src/storage/dir-lock.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -15,7 +15,11 @@ test('a second open of the same directory in this process is refused, naming thi
   try {
     const db = await open({ dir, workers: 1 })
     const err = await open({ dir, workers: 1 }).then(() => null, (e: unknown) => e)
+    // The public error type, with its stable code, exported from the package.
     assert.instance(err, DataDirInUseError)
+    assert.instance(err, AcheronError)
+    assert.is(DataDirInUseError, PublicDataDirInUseError)
+    assert.is((err as AcheronError).code, 'DATA_DIR_IN_USE')
     assert.match((err as Error).message, new RegExp(`in use by process ${process.pid}`))
     await db.close()
     const again = await open({ dir, workers: 1 })
