@@ -115,6 +115,27 @@ readmeExamples().forEach((source, i) => {
   })
 })
 
+test('the README examples type-check against the installed declarations (strict, skipLibCheck off)', () => {
+  // Every type the public declarations name must come with the package: a user's strict build checks them.
+  const dir = join(project, 'typecheck')
+  mkdirSync(dir)
+  const files = readmeExamples().map((source, i) => {
+    writeFileSync(join(dir, `example-${i + 1}.ts`), source)
+    return `example-${i + 1}.ts`
+  })
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }))
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, skipLibCheck: false, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext',
+      // Node's own types from this clone (a user's project has its own); nothing else from here.
+      types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')],
+    },
+    files,
+  }))
+  const r = run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], dir)
+  assert.is(r.code, 0, describe('tsc -p typecheck', r))
+})
+
 test('the installed acheron serve: a console client over WebSocket and the browser console page', async () => {
   const child = spawn(join(project, 'node_modules', '.bin', 'acheron'), ['serve', '--data', join(tmp.dir, 'served'), '--port', '0'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
