@@ -124,6 +124,11 @@ const pset: Handler = (args, host, name) => {
         return true
       }
       if (!isOutputFormat(f)) return warn(host, name, `unknown format "${value ?? ''}" (${OUTPUT_FORMATS.join(', ')})`)
+      // --json promises JSON lines on stdout, whatever a script asks for.
+      if (host.printer.json && f !== 'json') {
+        host.printer.note(`Output format stays json: --json keeps stdout JSON lines (${f} without --json).`)
+        return true
+      }
       d.format = f
       host.printer.note(`Output format is ${f}.`)
       return true

@@ -13,7 +13,9 @@ export class InputError extends Error {}
 export function readBounded(path: string | 0, what: string): string {
   const bytes = readFileSync(path)
   if (bytes.byteLength > SCRIPT_BYTES_MAX) throw new InputError(`${what} is ${bytes.byteLength} bytes; the console reads at most ${SCRIPT_BYTES_MAX}`)
-  return bytes.toString('utf8')
+  const text = bytes.toString('utf8')
+  // A UTF-8 byte order mark (editors on Windows write one) is no part of the script.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }
 
 /** `path` (relative to `cwd`) as a Source labelled with the path; InputError when it cannot be read. */

@@ -98,6 +98,22 @@ test('--json: stdout holds only JSON lines; what meta-commands say goes to stder
   assert.is(lines.length, 1, r.why)
   assert.equal((JSON.parse(lines[0] as string) as { rows: unknown[][] }).rows, [[null]], r.why)
   assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\n$/, r.why)
+  // A script's own \pset format does not turn --json's stdout into another format.
+  const csv = await run(['--json', '-e', '\\pset format csv', '-e', "SELECT 2 AS two, 'x,y' AS s;"])
+  assert.is(csv.code, 0, csv.why)
+  assert.equal(JSON.parse(csv.stdout) as unknown, { columns: ['two', 's'], rows: [[2, 'x,y']], rowsAffected: 0, commit: (JSON.parse(csv.stdout) as { commit: unknown }).commit }, csv.why)
+  assert.match(csv.stderr, /^Output format stays json: --json keeps stdout JSON lines \(csv without --json\)\.\n$/, csv.why)
+})
+
+test('-f: a UTF-8 byte order mark at the start of a file is not part of the script', async () => {
+  const file = join(tmp.dir, 'bom.sql')
+  writeFileSync(file, '\ufeffSELECT 7 AS seven;\n')
+  const r = await run(['-f', file])
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /^ seven\n-+\n +7\n/, r.why)
+  const inner = await run(['-e', `\\i ${shellQuote(file)}`])
+  assert.is(inner.code, 0, inner.why)
+  assert.match(inner.stdout, /^ seven\n/, inner.why)
 })
 
 test('\\conninfo asks the server its version (connecting first when no statement has yet)', async () => {
