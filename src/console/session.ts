@@ -64,9 +64,25 @@ export class Session {
 
   constructor(readonly url: string, private readonly options: SessionOptions = {}) {}
 
+  /**
+   * A failure as the console says it. The server's UNAUTHORIZED words are for programs ("the first frame
+   * must be {"op":"auth",...}"): a console user is told what to give instead.
+   */
+  private failureOf(err: unknown): AcheronError {
+    const e = asAcheronError(err)
+    if (e.code !== 'UNAUTHORIZED') return e
+    return new AcheronError('UNAUTHORIZED', this.options.token === undefined
+      ? `the server asks for a token: give --token T (its --admin-token or --app-token) (${e.message})`
+      : `the server refused the token given with --token (${e.message})`)
+  }
+
   /** Opens the connection now (later requests reconnect by themselves); rejects with the reason. */
   async connect(): Promise<void> {
-    await this.database()
+    try {
+      await this.database()
+    } catch (err) {
+      throw this.failureOf(err)
+    }
   }
 
   get connected(): boolean {
@@ -83,7 +99,7 @@ export class Session {
         sent = resolveFileSources(statement.text, (path) => readFileSync(resolve(statement.source.baseDir, path)))
         if (this.withLogs) sent = withLogsAppended(sent)
       } catch (err) {
-        const e = asAcheronError(err)
+        const e = this.failureOf(err)
         const at = e.line !== undefined && e.column !== undefined ? offsetOf(statement.text, e.line, e.column) : null
         return { ok: false, elapsedMs: 0, failure: at === null ? { error: e, statement, at: null } : locatedIn(e, statement, statement.text, at) }
       }
@@ -97,7 +113,7 @@ export class Session {
       const results = await db.sql(requestText)
       return { ok: true, results, elapsedMs: performance.now() - started }
     } catch (err) {
-      return { ok: false, failure: locate(asAcheronError(err), parts, requestText), elapsedMs: performance.now() - started }
+      return { ok: false, failure: locate(this.failureOf(err), parts, requestText), elapsedMs: performance.now() - started }
     }
   }
 
@@ -111,7 +127,7 @@ export class Session {
     try {
       return await (await this.database()).query(sql)
     } catch (err) {
-      throw asAcheronError(err)
+      throw this.failureOf(err)
     }
   }
 
@@ -129,7 +145,7 @@ export class Session {
       const v = await (await this.database()).serverVersion()
       return v === null ? { unknown: 'not reported (the server predates the "version" op)' } : { version: v }
     } catch (err) {
-      const e = asAcheronError(err)
+      const e = this.failureOf(err)
       return { unknown: `cannot ask: ${e.code}: ${e.message.split('\n')[0] ?? ''}` }
     }
   }

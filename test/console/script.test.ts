@@ -193,7 +193,12 @@ test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', asy
   try {
     const without = await runCli(['console', guarded.url, '-e', 'SHOW TABLES;'])
     assert.is(without.code, 1, describeRun(['console'], without))
-    assert.match(without.stderr, /^ERROR UNAUTHORIZED/)
+    assert.match(without.stderr, /^ERROR UNAUTHORIZED: the server asks for a token: give --token T \(its --admin-token or --app-token\)/, describeRun(['console'], without))
+    const wrong = await runCli(['console', guarded.url, '--token', 'nope', '-e', 'SHOW TABLES;'])
+    assert.is(wrong.code, 1, describeRun(['console'], wrong))
+    assert.match(wrong.stderr, /^ERROR UNAUTHORIZED: the server refused the token given with --token/, describeRun(['console'], wrong))
+    const json = await runCli(['console', guarded.url, '--json', '-e', 'SHOW TABLES;'])
+    assert.is((JSON.parse(json.stderr) as { code: string }).code, 'UNAUTHORIZED')
     const withToken = await runCli(['console', guarded.url, '--token', 's3cret', '-e', 'SHOW TABLES;'])
     assert.is(withToken.code, 0, describeRun(['console'], withToken))
     assert.match(withToken.stdout, /\(0 rows\)/)
