@@ -226,6 +226,13 @@ class Planner {
       for (const c of s.columns) {
         if (this.catalog.columnIndex(def, c) < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c} (table ${def.name} has ${this.columns(def).join(', ')})`)
       }
+    } else {
+      // Without a column list a row gives every column (the parser checked the rows agree in width).
+      const first = s.rows[0]?.[0]
+      const width = s.rows[0]?.length ?? 0
+      if (first !== undefined && width !== def.columns.length) {
+        throw errorAt('SYNTAX_ERROR', first.pos, s.index, `table ${def.name} has ${def.columns.length} column${def.columns.length === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')}); name the columns to give fewer`)
+      }
     }
     return {
       statement: s,

@@ -341,7 +341,13 @@ class StatementParser extends ExprParser {
     let columns: string[] | null = null
     if (this.acceptPunct('(')) {
       columns = []
-      do columns.push(this.identifier('column name')); while (this.acceptPunct(','))
+      do {
+        const at = this.peek()
+        const name = this.identifier('column name')
+        // SQLite refuses it too; caught here, before anything is sequenced, at the second one.
+        if (columns.some((c) => c.toLowerCase() === name.toLowerCase())) this.error(at, `column ${name} is named twice`)
+        columns.push(name)
+      } while (this.acceptPunct(','))
       this.expectPunct(')', 'the column names')
     }
     this.expectWord('VALUES', columns === null ? 'the table name' : 'the column names')

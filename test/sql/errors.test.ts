@@ -130,6 +130,10 @@ test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
   assertError('DROP INDEX i', 1, 6, /^expected TABLE or FUNCTION after DROP, found 'INDEX'$/)
 })
 
+test('INSERT: a column named twice is a SYNTAX_ERROR at its second mention, before anything runs', () => {
+  assertError("INSERT INTO u (id, n, ID) VALUES ('x', 1, 'y')", 1, 23, /^column ID is named twice$/)
+})
+
 test('deep nesting and long operator chains are bounded SYNTAX_ERRORs, not stack overflows', () => {
   assertError(`SELECT a FROM t WHERE ${'('.repeat(65)}1${')'.repeat(65)}`, 1, 22 + 65, /nested too deeply/)
   assertError(`SELECT a FROM t WHERE ${'NOT '.repeat(100)}a`, 1, 23 + 4 * 64, /nested too deeply/)

@@ -2,7 +2,7 @@
 // partitions (at a batch boundary, on the coordinator), BEGIN … COMMIT as `multi`, and catalog reads.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { EmbeddedDatabase, OpenOptions } from '../../src/index.js'
+import { AcheronError, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import type { DataTxn, TxnInput, TxnOutcome, TxnResult } from '../../src/txn/types.js'
 import { openBank } from '../support/bank.js'
 import { tempDir } from '../support/tmp.js'
@@ -106,6 +106,26 @@ test('SHOW TABLES, SHOW FUNCTIONS and DESCRIBE list the catalog', async () => {
     const d = await ok(db, { kind: 'describe', table: 'account' })
     assert.equal(d.rows, [['id', 'TEXT', 1n, null, 1n], ['balance', 'INTEGER', 1n, 0n, 0n]])
     assert.is((await fails(db, { kind: 'describe', table: 'nope' })).failure.code, 'UNKNOWN_TABLE')
+  } finally {
+    await db.close()
+  }
+})
+
+test('INSERT without a column list giving more or fewer values than the table has columns: SYNTAX_ERROR at the row, nothing sequenced', async () => {
+  const db = await openBank({ memory: true })
+  try {
+    const before = db.engine.stats.batches
+    for (const [sql, column] of [["INSERT INTO account VALUES ('only');", 29], ["INSERT INTO account VALUES ('a', 1, 3), ('b', 2, 4);", 29]] as const) {
+      const err = await db.sql(sql).then(() => null, (e: unknown) => e as AcheronError)
+      assert.ok(err instanceof AcheronError, sql)
+      assert.is(err.code, 'SYNTAX_ERROR', err.message)
+      assert.equal([err.line, err.column, err.commit], [1, column, undefined], err.message)
+    }
+    const short = await db.sql("INSERT INTO account VALUES ('only');").catch((e: AcheronError) => e.message)
+    assert.is(short, 'table account has 2 columns but 1 value was supplied (id, balance); name the columns to give fewer')
+    assert.is(db.engine.stats.batches, before, 'nothing was sequenced')
+    // Naming the columns gives fewer.
+    assert.equal((await db.sql("INSERT INTO account (id) VALUES ('only');"))[0]?.rowsAffected, 1)
   } finally {
     await db.close()
   }
