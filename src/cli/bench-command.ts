@@ -16,6 +16,7 @@ import { BENCH_PROTOCOLS, invariantBroken, type BenchProtocolChoice, type BenchS
 import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
+import { UsageError } from './usage-error.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
@@ -79,19 +80,19 @@ function number(name: string, v: string | undefined, fallback: number, min: numb
   if (v === undefined) return fallback
   const n = Number(v)
   if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < min || n > max) {
-    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v}`)
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v}`)
   }
   return n
 }
 
 function parseTheta(v: string): number {
   const n = Number(v)
-  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new Error(`--theta must be a number in [0, 1) (0: uniform keys; 0.99: YCSB's Zipf skew), not ${v}`)
+  if (v.trim() === '' || !(n >= 0 && n < 1)) throw new UsageError(`--theta must be a number in [0, 1) (0: uniform keys; 0.99: YCSB's Zipf skew), not ${v}`)
   return n
 }
 
 function parseProtocol(v: string): BenchProtocolChoice {
-  if (v !== 'default' && !(BENCH_PROTOCOLS as readonly string[]).includes(v)) throw new Error(`--protocol must be ${BENCH_PROTOCOLS.join(', ')} or default, not ${v}`)
+  if (v !== 'default' && !(BENCH_PROTOCOLS as readonly string[]).includes(v)) throw new UsageError(`--protocol must be ${BENCH_PROTOCOLS.join(', ')} or default, not ${v}`)
   return v as BenchProtocolChoice
 }
 
@@ -110,19 +111,19 @@ function parse(args: string[]): Parsed {
     },
   })
   const [name, ...extra] = positionals
-  if (name === undefined) throw new Error('give a workload: acheron bench ycsbt|smallbank|tpcc [options] (acheron bench --help)')
-  if (extra.length > 0) throw new Error(`one workload at a time, not ${positionals.join(' ')}`)
+  if (name === undefined) throw new UsageError('give a workload: acheron bench ycsbt|smallbank|tpcc [options] (acheron bench --help)')
+  if (extra.length > 0) throw new UsageError(`one workload at a time, not ${positionals.join(' ')}`)
   const workload = WORKLOADS[name]
-  if (workload === undefined || !Object.hasOwn(WORKLOADS, name)) throw new Error(`'${name}' is not a workload: give ycsbt, smallbank or tpcc`)
+  if (workload === undefined || !Object.hasOwn(WORKLOADS, name)) throw new UsageError(`'${name}' is not a workload: give ycsbt, smallbank or tpcc`)
   const tpcc = workload.name === 'tpcc'
   for (const option of ['keys', 'theta'] as const) {
-    if (tpcc && values[option] !== undefined) throw new Error(`--${option} is for ycsbt and smallbank: tpcc draws its keys as TPC-C does (NURand); give --warehouses and --items`)
+    if (tpcc && values[option] !== undefined) throw new UsageError(`--${option} is for ycsbt and smallbank: tpcc draws its keys as TPC-C does (NURand); give --warehouses and --items`)
   }
   for (const option of ['warehouses', 'items'] as const) {
-    if (!tpcc && values[option] !== undefined) throw new Error(`--${option} is for tpcc; ${name} has --keys and --theta`)
+    if (!tpcc && values[option] !== undefined) throw new UsageError(`--${option} is for tpcc; ${name} has --keys and --theta`)
   }
   for (const option of ['save', 'baseline'] as const) {
-    if (values[option] !== undefined && values[option].trim() === '') throw new Error(`--${option} needs a file name`)
+    if (values[option] !== undefined && values[option].trim() === '') throw new UsageError(`--${option} needs a file name`)
   }
   const axes: Axes = {
     clients: parseList(values.clients, 32, (v) => number('clients', v, 32, 1, CLIENTS_MAX, true)),
@@ -133,9 +134,9 @@ function parse(args: string[]): Parsed {
     workers: parseList<number | undefined>(values.workers, undefined, (v) => number('workers', v, 0, 0, 64, true)),
   }
   const lanes = Math.max(...axes.clients) * Math.max(...axes.inflight)
-  if (lanes > LANES_MAX) throw new Error(`--clients × --inflight must be at most ${LANES_MAX}, not ${lanes}`)
+  if (lanes > LANES_MAX) throw new UsageError(`--clients × --inflight must be at most ${LANES_MAX}, not ${lanes}`)
   if (values.peers && lanes > PG_CONNECTIONS_MAX) {
-    throw new Error(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${lanes}`)
+    throw new UsageError(`with --peers, --clients × --inflight must be at most ${PG_CONNECTIONS_MAX} (PostgreSQL needs a connection per request in flight), not ${lanes}`)
   }
   const settings: BenchSettings = {
     workload, clients: axes.clients[0] as number, inflight: axes.inflight[0] as number, protocol: axes.protocol[0] as BenchProtocolChoice,

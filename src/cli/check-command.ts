@@ -5,11 +5,12 @@ import { parseArgs } from 'node:util'
 import { loadProtocol } from './protocol-loader.js'
 import { runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
+import { UsageError } from './usage-error.js'
 
 function int(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback
   const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not ${v}`)
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
   return n
 }
 
@@ -68,8 +69,8 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
     return 0
   }
-  if (values.failover && values.nats === undefined) throw new Error('--failover goes with --nats N')
-  if (values.cluster && (values.nats !== undefined || values.failover)) throw new Error('--cluster is --nats 3 --failover with NATS servers killed too: give it alone')
+  if (values.failover && values.nats === undefined) throw new UsageError('--failover goes with --nats N')
+  if (values.cluster && (values.nats !== undefined || values.failover)) throw new UsageError('--cluster is --nats 3 --failover with NATS servers killed too: give it alone')
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
+import { UsageError } from './usage-error.js'
 
 export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR]
 
@@ -38,7 +39,7 @@ function stopNode(n: Node): Promise<void> {
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' } } })
   const count = Number(values.nodes)
-  if (!Number.isInteger(count) || count < 1 || count > 5) throw new Error(`--nodes must be an integer from 1 to 5, not ${values.nodes}`)
+  if (!Number.isInteger(count) || count < 1 || count > 5) throw new UsageError(`--nodes must be an integer from 1 to 5, not ${values.nodes}`)
   const dir = values.data
   mkdirSync(join(dir, 'nats'), { recursive: true })
   let nats: LocalNats | null = null

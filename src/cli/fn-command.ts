@@ -13,6 +13,7 @@ import { cCompiler, rustCompiler } from '../fnkit/native.js'
 import { projectFiles } from '../fnkit/templates.js'
 import { AcheronError } from '../errors.js'
 import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
+import { isUsageError, UsageError } from './usage-error.js'
 
 export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
 
@@ -43,7 +44,6 @@ const PROJECT_NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/
 
 type Out = (line: string) => void
 
-class UsageError extends Error {}
 
 function acheronPackage(): { version: string; assemblyscript: string } {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -237,7 +237,7 @@ export async function fnCommand(args: string[], out: Out, err: Out): Promise<num
         throw new UsageError(`'${sub}' is not an fn command: init, build or test`)
     }
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') === true)) {
+    if (isUsageError(e)) {
       err(`acheron fn: ${e.message}\n${FN_USAGE}`)
       return 2
     }

@@ -18,6 +18,7 @@ import { BENCH_USAGE } from './bench-command.js'
 import { FN_USAGE } from './fn-command.js'
 import { CLUSTER_USAGE } from './cluster-command.js'
 import { ACHERON_VERSION } from '../version.js'
+import { isUsageError, UsageError } from './usage-error.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -150,13 +151,13 @@ function serveTokens(values: Record<string, unknown>): { admin: string | null; a
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
-  throw new Error(`--sync must be full, normal or off, not ${v}`)
+  throw new UsageError(`--sync must be full, normal or off, not ${v}`)
 }
 
 function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, not ${v}`)
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
   return n
 }
 
@@ -171,7 +172,7 @@ export const CLUSTER_STREAM = 'ACHERON_CLUSTER'
 function clusterOptions<T extends { cluster?: string | undefined; 'log-nats'?: string | undefined; 'log-stream'?: string | undefined; 'log-replicas'?: string | undefined; follow: boolean; failover: boolean }>(v: T): T {
   if (v.cluster === undefined) return v
   if (v['log-nats'] !== undefined || v.follow || v.failover) {
-    throw new Error(`--cluster is --log-nats URLS --failover on the stream ${CLUSTER_STREAM}: give it without --log-nats, --follow or --failover`)
+    throw new UsageError(`--cluster is --log-nats URLS --failover on the stream ${CLUSTER_STREAM}: give it without --log-nats, --follow or --failover`)
   }
   const urls = v.cluster.split(',').filter((u) => u.trim() !== '').length
   return {
@@ -229,7 +230,7 @@ async function serve(args: string[]): Promise<number> {
   const anyToken = tokens.admin !== null || tokens.app !== null
   // Without a token anyone who reaches the port may do anything: only this machine may reach it.
   if (!anyToken && !isLoopbackHost(values.host)) {
-    throw new Error(`--host ${values.host} is not a loopback address: give --admin-token (or --admin-token-file) to listen on it, or keep the default 127.0.0.1`)
+    throw new UsageError(`--host ${values.host} is not a loopback address: give --admin-token (or --admin-token-file) to listen on it, or keep the default 127.0.0.1`)
   }
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new Error('give --tls-cert and --tls-key together')
   const tls = values['tls-cert'] !== undefined ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key'] as string) } : null
@@ -240,14 +241,14 @@ async function serve(args: string[]): Promise<number> {
       const u = new URL(origin)
       ok = /^https?:$/.test(u.protocol) && u.pathname === '/' && u.search === '' && u.hash === '' && u.username === ''
     } catch { ok = false }
-    if (!ok) throw new Error(`--allow-origin ${origin}: give an origin, scheme://host[:port] (http or https, no path)`)
+    if (!ok) throw new UsageError(`--allow-origin ${origin}: give an origin, scheme://host[:port] (http or https, no path)`)
   }
   const log = createLogger()
   const partitions = positiveInt('partitions', values.partitions)
   const workers = positiveInt('workers', values.workers, 0)
   // Loaded only when asked for: the harness is not part of a normal server.
   const port = positiveInt('port', values.port, 0) ?? 7878
-  if (port > 65_535) throw new Error(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
+  if (port > 65_535) throw new UsageError(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
   const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
   const mutant = mutants?.mutantByName(values.mutant as string) ?? null
   const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
@@ -259,12 +260,12 @@ async function serve(args: string[]): Promise<number> {
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
   const logBatchesKept = positiveInt('log-batches-kept', values['log-batches-kept'], 0)
   if ((values['log-stream'] !== undefined || logReplicas !== undefined || logBatchesKept !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
-    throw new Error('--log-stream, --log-replicas, --log-batches-kept, --follow and --failover go with --log-nats (or --cluster)')
+    throw new UsageError('--log-stream, --log-replicas, --log-batches-kept, --follow and --failover go with --log-nats (or --cluster)')
   }
-  if (values.follow && values.failover) throw new Error('--follow and --failover exclude each other (--failover follows until it takes over)')
+  if (values.follow && values.failover) throw new UsageError('--follow and --failover exclude each other (--failover follows until it takes over)')
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
-    throw new Error(`--log-nats takes NATS server URLs separated by commas (nats://host:port), not ${values['log-nats']}`)
+    throw new UsageError(`--log-nats takes NATS server URLs separated by commas (nats://host:port), not ${values['log-nats']}`)
   }
   const stream = values['log-stream'] ?? (natsServers !== undefined ? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT : '')
   // --failover: whoever holds the stream's writer lease writes; the others follow until it lapses.
@@ -422,6 +423,13 @@ main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`acheron: ${err instanceof Error ? err.message : String(err)}\n`)
+    if (isUsageError(err)) {
+      // Exit 2, as for an unknown command: the command line was wrong, nothing ran.
+      const command = process.argv[2]
+      process.stderr.write(command !== undefined && !command.startsWith('-') ? `(acheron ${command} --help lists its options)\n` : '(acheron --help lists the commands)\n')
+      exitWhenFlushed(2)
+      return
+    }
     exitWhenFlushed(1)
   },
 )

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PROTOCOLS, type Protocol } from '../txn/protocols/index.js'
+import { UsageError } from './usage-error.js'
 
 /**
  * `--protocol NAME` picks a built-in protocol; `--protocol ./file.js` loads a research protocol: a module
@@ -10,12 +11,12 @@ import { PROTOCOLS, type Protocol } from '../txn/protocols/index.js'
 export async function loadProtocol(spec: string): Promise<Protocol> {
   const builtIn = PROTOCOLS[spec]
   if (builtIn !== undefined) return builtIn
-  if (!/\.(c|m)?js$/.test(spec)) throw new Error(`--protocol: '${spec}' is neither a built-in protocol (${Object.keys(PROTOCOLS).join(', ')}) nor a .js module`)
+  if (!/\.(c|m)?js$/.test(spec)) throw new UsageError(`--protocol: '${spec}' is neither a built-in protocol (${Object.keys(PROTOCOLS).join(', ')}) nor a .js module`)
   const mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
   const isProtocol = (x: unknown): x is Protocol => typeof x === 'object' && x !== null && typeof (x as Protocol).name === 'string' && typeof (x as Protocol).runBatch === 'function'
   // The default export, else one named `protocol`, else the module's only Protocol (as in src/txn/protocols/*.js).
   const found = [mod.default, mod.protocol].find(isProtocol) ?? singleProtocol(Object.values(mod).filter(isProtocol))
-  if (found === undefined) throw new Error(`--protocol: ${spec} exports no Protocol (an object with name and runBatch), or more than one without a default`)
+  if (found === undefined) throw new UsageError(`--protocol: ${spec} exports no Protocol (an object with name and runBatch), or more than one without a default`)
   return found
 }
 

@@ -20,6 +20,7 @@ import { DirLock } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
+import { UsageError } from './usage-error.js'
 
 export const VERIFY_USAGE = `usage: acheron verify --data DIR
   checks a stopped data directory: SQLite integrity, every row against its table, module hashes, the
@@ -159,7 +160,7 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
 
 export function verifyCommand(args: string[], out: (line: string) => void): number {
   const { values } = parseArgs({ args, options: { data: { type: 'string' } } })
-  if (values.data === undefined) throw new Error(`--data DIR is required\n${VERIFY_USAGE}`)
+  if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
   if (!existsSync(values.data)) throw new Error(`no such directory: ${values.data}`)
   // A directory in use is refused: its files change under the check.
   const lock = DirLock.acquire(values.data)

@@ -93,34 +93,36 @@ test('a matrix in one command: a row per point naming its settings, --save keeps
   }
 })
 
-test('bad options are refused in words, with exit 1, before anything starts', async () => {
+test('bad options are refused in words, with exit 2, before anything starts', async () => {
   const cases: [string[], RegExp][] = [
-    [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
-    [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n$/],
+    [['bench', 'ycsbt', '--theta', '1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n\(acheron bench --help lists its options\)\n$/],
+    [['bench', 'ycsbt', '--protocol', 'occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n\(acheron bench --help lists its options\)\n$/],
     [['bench', 'ycsbt', '--theta=-0.5'], /^acheron: --theta must be a number in \[0, 1\)/],
-    [['bench', 'ycsbt', '--theta', '0,0.9,1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n$/],
-    [['bench', 'ycsbt', '--protocol', 'aria,occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n$/],
+    [['bench', 'ycsbt', '--theta', '0,0.9,1'], /^acheron: --theta must be a number in \[0, 1\) .*not 1\n\(acheron bench --help lists its options\)\n$/],
+    [['bench', 'ycsbt', '--protocol', 'aria,occ'], /^acheron: --protocol must be aria, calvin, serial or default, not occ\n\(acheron bench --help lists its options\)\n$/],
     [['bench', 'ycsbt', '--peers', '--clients', '8,121'], /^acheron: with --peers, --clients × --inflight must be at most 120/],
-    [['bench', 'ycsbt', '--save', ''], /^acheron: --save needs a file name\n$/],
+    [['bench', 'ycsbt', '--save', ''], /^acheron: --save needs a file name\n\(acheron bench --help lists its options\)\n$/],
     [['bench', 'ycsbt', '--theta', 'zipf'], /^acheron: --theta must be a number in \[0, 1\)/],
-    [['bench', 'ycsbt', '--clients', '0'], /^acheron: --clients must be an integer from 1 to 1000, not 0\n$/],
+    [['bench', 'ycsbt', '--clients', '0'], /^acheron: --clients must be an integer from 1 to 1000, not 0\n/],
     [['bench', 'ycsbt', '--clients', '2.5'], /^acheron: --clients must be an integer/],
-    [['bench', 'ycsbt', '--duration', 'ten'], /^acheron: --duration must be a number from 0\.1 to 3600, not ten\n$/],
+    [['bench', 'ycsbt', '--duration', 'ten'], /^acheron: --duration must be a number from 0\.1 to 3600, not ten\n\(acheron bench --help lists its options\)\n$/],
     [['bench', 'ycsbt', '--keys', '1'], /^acheron: --keys must be an integer from 2/],
     [['bench', 'ycsbt', '--clients', '100', '--inflight', '200'], /^acheron: --clients × --inflight must be at most 10000/],
     [['bench', 'ycsbt', '--peers', '--clients', '64', '--inflight', '2'], /^acheron: with --peers, --clients × --inflight must be at most 120/],
     [['bench', 'ycsbt', '--workers', 'x'], /^acheron: --workers must be an integer/],
     [['bench'], /^acheron: give a workload: acheron bench ycsbt\|smallbank\|tpcc/],
-    [['bench', 'tatp'], /^acheron: 'tatp' is not a workload: give ycsbt, smallbank or tpcc\n$/],
+    [['bench', 'tatp'], /^acheron: 'tatp' is not a workload: give ycsbt, smallbank or tpcc\n/],
     [['bench', 'ycsbt', 'smallbank'], /^acheron: one workload at a time/],
     [['bench', 'ycsbt', '--bogus'], /^acheron: Unknown option '--bogus'/],
     [['bench', 'tpcc', '--theta', '0.5'], /^acheron: --theta is for ycsbt and smallbank: tpcc draws its keys as TPC-C does/],
-    [['bench', 'tpcc', '--warehouses', '0'], /^acheron: --warehouses must be an integer from 1 to 100, not 0\n$/],
-    [['bench', 'smallbank', '--warehouses', '8'], /^acheron: --warehouses is for tpcc; smallbank has --keys and --theta\n$/],
+    [['bench', 'tpcc', '--warehouses', '0'], /^acheron: --warehouses must be an integer from 1 to 100, not 0\n/],
+    [['bench', 'smallbank', '--warehouses', '8'], /^acheron: --warehouses is for tpcc; smallbank has --keys and --theta\n/],
   ]
+  // A command line that cannot run exits 2, as an unknown command does, and names the --help to read.
   for (const [args, pattern] of cases) {
     const r = await runCli(args)
-    assert.is(r.code, 1, describeRun(args, r))
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.match(r.stderr, /\n\(acheron bench --help lists its options\)\n$/, describeRun(args, r))
     assert.match(r.stderr, pattern, describeRun(args, r))
     assert.is(r.stdout, '', describeRun(args, r))
   }

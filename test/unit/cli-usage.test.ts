@@ -35,8 +35,8 @@ test('each command\'s --help prints that command\'s own usage, with its defaults
 
 test('serve --port out of range is refused in words before anything starts', async () => {
   const r = await runCli(['serve', '--port', '99999', '--data', '/nonexistent/never-created'])
-  assert.is(r.code, 1, describeRun(['serve', '--port', '99999'], r))
-  assert.is(r.stderr, 'acheron: --port must be a TCP port, 0 to 65535 (0 picks a free one), not 99999\n')
+  assert.is(r.code, 2, describeRun(['serve', '--port', '99999'], r))
+  assert.is(r.stderr, 'acheron: --port must be a TCP port, 0 to 65535 (0 picks a free one), not 99999\n(acheron serve --help lists its options)\n')
   assert.is(r.stdout, '')
 })
 
@@ -44,12 +44,22 @@ test('serve --cluster stands for --log-nats --failover, so it takes neither besi
   for (const extra of [['--follow'], ['--failover'], ['--log-nats', 'nats://127.0.0.1:4222']]) {
     const args = ['serve', '--cluster', 'nats://127.0.0.1:4222', ...extra, '--data', '/nonexistent/never-created']
     const r = await runCli(args)
-    assert.is(r.code, 1, describeRun(args, r))
-    assert.is(r.stderr, 'acheron: --cluster is --log-nats URLS --failover on the stream ACHERON_CLUSTER: give it without --log-nats, --follow or --failover\n')
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.is(r.stderr, 'acheron: --cluster is --log-nats URLS --failover on the stream ACHERON_CLUSTER: give it without --log-nats, --follow or --failover\n(acheron serve --help lists its options)\n')
   }
   const check = await runCli(['check', '--cluster', '--nats', '3'])
-  assert.is(check.code, 1)
+  assert.is(check.code, 2)
   assert.match(check.stderr, /--cluster is --nats 3 --failover with NATS servers killed too: give it alone/)
+})
+
+test('a command line that cannot run exits 2 for every command (as an unknown command does); a failure at run time exits 1', async () => {
+  for (const args of [['serve', '--bogus'], ['serve', '--sync', 'x'], ['demo', '--bogus'], ['verify'], ['check', '--runs', 'x'], ['cluster', '--nodes', '9'], ['bench'], ['console', '--bogus'], ['fn', 'init'], ['bogus']]) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.ok(r.stderr.length > 0, describeRun(args, r))
+  }
+  const missing = await runCli(['verify', '--data', '/nonexistent/never-created'])
+  assert.is(missing.code, 1, describeRun(['verify', '--data', '/nonexistent/never-created'], missing))
 })
 
 test.run()
