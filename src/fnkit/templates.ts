@@ -56,11 +56,13 @@ export function get(): void {
   retInt(getInt("n"));
 }
 
-/** CALL counter.add(id [, amount]) → the new n. A negative amount aborts the transaction. */
+/** CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts. */
 export function add(): void {
   const amount: i64 = argCount() > 0 ? argInt(0) : 1;
   if (amount < 0) abort("amount must not be negative");
-  const next = getInt("n") + amount;
+  const n = getInt("n");
+  if (n > i64.MAX_VALUE - amount) abort("n would overflow"); // i64 arithmetic wraps around silently
+  const next = n + amount;
   setInt("n", next);
   log("added " + amount.toString() + ", now " + next.toString());
   retInt(next);
@@ -80,13 +82,13 @@ export! {
         get_int("n")
     }
 
-    /// CALL counter.add(id [, amount]) → the new n. A negative amount aborts the transaction.
+    /// CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts.
     fn add() -> Result<i64, &'static str> {
         let amount = if arg_count() > 0 { arg_int(0) } else { 1 };
         if amount < 0 {
             return Err("amount must not be negative"); // TXN_ABORTED: the whole transaction rolls back
         }
-        let next = get_int("n") + amount;
+        let next = get_int("n").checked_add(amount).ok_or("n would overflow")?;
         set_int("n", next);
         log(&format!("added {}, now {}", amount, next));
         Ok(next)
@@ -131,11 +133,13 @@ ACHERON_EXPORT(get) {
   acheron_ret_int(acheron_get_int("n"));
 }
 
-/* CALL counter.add(id [, amount]) → the new n. A negative amount aborts the transaction. */
+/* CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts. */
 ACHERON_EXPORT(add) {
   int64_t amount = acheron_arg_count() > 0 ? acheron_arg_int(0) : 1;
   if (amount < 0) acheron_abort("amount must not be negative"); /* TXN_ABORTED; does not return */
-  int64_t next = acheron_get_int("n") + amount;
+  int64_t n = acheron_get_int("n");
+  if (n > INT64_MAX - amount) acheron_abort("n would overflow"); /* signed overflow is undefined in C */
+  int64_t next = n + amount;
   acheron_set_int("n", next);
   char line[64];
   put_int(put_text(put_int(put_text(line, "added "), amount), ", now "), next);
@@ -186,6 +190,18 @@ test('a negative amount aborts and changes nothing', async () => {
     await db.call('counter.add', 'visits', 2)
     await assert.rejects(db.call('counter.add', 'visits', -1), { code: 'TXN_ABORTED', message: /must not be negative/ })
     assert.equal((await db.call('counter.get', 'visits')).value, 2)
+  } finally {
+    await db.close()
+  }
+})
+
+test('an add past the largest INTEGER aborts and changes nothing', async () => {
+  const db = await database()
+  try {
+    await db.sql("INSERT INTO counter VALUES ('big', 9223372036854775806)")
+    assert.equal((await db.call('counter.add', 'big')).value, 9223372036854775807n)
+    await assert.rejects(db.call('counter.add', 'big', 1), { code: 'TXN_ABORTED', message: /n would overflow/ })
+    assert.equal((await db.call('counter.get', 'big')).value, 9223372036854775807n)
   } finally {
     await db.close()
   }

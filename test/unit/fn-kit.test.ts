@@ -69,7 +69,7 @@ test('fn test builds and runs the scaffolded tests on an embedded engine', () =>
   assert.is(r.code, 0, describe(['fn', 'test'], r))
   assert.match(r.stdout, /add and get/)
   assert.match(r.stdout, /log\(\) lines come back WITH LOGS/)
-  assert.ok(r.stdout.trimEnd().endsWith('3 passed, 0 failed'), r.stdout)
+  assert.ok(r.stdout.trimEnd().endsWith('4 passed, 0 failed'), r.stdout)
 })
 
 test('fn test: a failing test is counted and exits 1', () => {
@@ -89,7 +89,7 @@ test('counts wrongly', async () => {
 `)
   const r = acheron(['fn', 'test'], project)
   assert.is(r.code, 1, describe(['fn', 'test'], r))
-  assert.ok(r.stdout.trimEnd().endsWith('3 passed, 1 failed'), r.stdout)
+  assert.ok(r.stdout.trimEnd().endsWith('4 passed, 1 failed'), r.stdout)
 })
 
 test('fn build: a module registration would refuse (an import outside the ABI) fails the build, naming it', () => {
