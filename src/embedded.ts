@@ -4,7 +4,7 @@ import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
 import { COMMIT_TRACE_IMAGE_BYTES_MAX, CommitTracer } from './inspect/commit-trace.js'
@@ -26,6 +26,7 @@ import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
+import { makeDirectory } from './storage/make-dir.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -525,7 +526,7 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
     return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }
   const dir = options.dir ?? DEFAULT_DATA_DIR
-  mkdirSync(dir, { recursive: true })
+  makeDirectory(dir)
   // Before anything of the directory is read or written: a second opener must not touch the log.
   const lock = DirLock.acquire(dir)
   try {

@@ -1,0 +1,22 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+
+/**
+ * Creates `dir` and its missing parents, one at a time. Not `mkdirSync(dir, { recursive: true })`: on
+ * Node 20 that loops forever at 100% CPU when the kernel refuses a directory whose parent exists
+ * (`/proc/x`: ENOENT), where this throws the refusal.
+ */
+export function makeDirectory(dir: string): void {
+  const missing: string[] = []
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d)
+    if (dirname(d) === d) break
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+  }
+}
