@@ -60,9 +60,12 @@ export function failureLines(f: LocatedError): string[] {
     lines.push(`${s.source.label}:${at.line}: ${lineText(s.source.text, at.line)}`)
   }
   if (e.commit !== undefined) {
-    // Only a data transaction's position can be re-run (a query's, a DDL's or EXPLAIN's cannot).
-    const why = s === null || EXPLAINABLE_VERBS.has(s.verb) ? `; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why` : ''
-    lines.push(`rolled back: the transaction ran at commit {batch: ${e.commit.batch}, seq: ${e.commit.seq}}${why}`)
+    // Only a data transaction ran and rolled back, and only its position can be re-run; a query's, a
+    // DDL's or an EXPLAIN's failure has a position too, and nothing to re-run.
+    const at = `{batch: ${e.commit.batch}, seq: ${e.commit.seq}}`
+    lines.push(s === null || EXPLAINABLE_VERBS.has(s.verb)
+      ? `rolled back: the transaction ran at commit ${at}; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why`
+      : `failed at position ${at}`)
   }
   if (e.outcomeUnknown === true) lines.push('the statement may or may not have committed: look before running it again')
   if (e.logs !== undefined) lines.push(...logDisplayLines(e.logs, false))

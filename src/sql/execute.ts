@@ -64,7 +64,7 @@ export interface StatementResult {
   logs?: string[]
 }
 
-export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT may not hold DDL (CREATE, DROP or ALTER) in this version'
+export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {

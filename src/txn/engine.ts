@@ -538,7 +538,9 @@ export class Engine {
   private async explainCommit(input: ExplainCommitTxn, commit: CommitPosition): Promise<TxnOutcome> {
     try {
       if (input.batch < 1 || input.batch > this.lastReleased) {
-        throw new AcheronError('POSITION_UNAVAILABLE', `batch ${input.batch} has not committed: the last batch released is ${this.lastReleased}`)
+        throw new AcheronError('POSITION_UNAVAILABLE', input.batch < 1
+          ? `there is no batch ${input.batch}: batches are numbered from 1 (the last batch released is ${this.lastReleased})`
+          : `batch ${input.batch} has not committed: the last batch released is ${this.lastReleased}`)
       }
       const trace = this.opts.traceCommitted
       if (trace === undefined) throw new AcheronError('POSITION_UNAVAILABLE', 'this database keeps no batch log to re-run a transaction from (memory mode)')

@@ -87,8 +87,7 @@ test('--json: results in the wire form, errors with source positions and the glo
   const others = statementsOf({ label: '', text: "SELECT ABS(x) FROM t; DESCRIBE nope; CREATE TABLE t (k INTEGER PRIMARY KEY); EXPLAIN COMMIT (99, 0); begin; update t SET v = 1 WHERE k = 1;", baseDir: '/' }, 0)
   const hints = others.map((statement) => failureLines({ error: new AcheronError('CONSTRAINT', 'no', { commit: { batch: 13, seq: 7 } }), statement, at: null }).at(-1))
   assert.equal(hints, [
-    ...Array.from({ length: 4 }, () => 'rolled back: the transaction ran at commit {batch: 13, seq: 7}'),
-    'rolled back: the transaction ran at commit {batch: 13, seq: 7}',
+    ...Array.from({ length: 5 }, () => 'failed at position {batch: 13, seq: 7}'),
     'rolled back: the transaction ran at commit {batch: 13, seq: 7}; EXPLAIN COMMIT (13, 7); shows why',
   ])
 })

@@ -295,6 +295,13 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     })
     await shot(page, 'sidebar')
 
+    // Right after `CALL `, completion offers every function, first (it needed a first letter before).
+    await type(page, 'CALL ')
+    await page.keyboard.press('Control+Space')
+    const calls = await completionLabels(page, 'account.deposit')
+    assert.equal(calls.slice(0, 2).map((o) => o.label), ['account.deposit', 'account.transfer'], show(calls))
+    await page.keyboard.press('Escape')
+
     // Clicking a name inserts it at the cursor: build a CALL from the sidebar, then run it.
     await type(page, 'CALL ')
     await page.click('#schema-functions button[data-insert="account.deposit"]')

@@ -160,6 +160,7 @@ browserTest('console without a token: CREATE TABLE, upload bank.wasm, CALL, resu
     assert.is(e.code, 'TXN_ABORTED')
     assert.match(e.message, /insufficient funds/)
     assert.match(e.commit, /^ran at commit \d+\.\d+ and rolled back$/)
+    assert.ok(await page.$('#results .explain-commit') !== null, 'a rolled-back CALL offers why?')
 
     // The stats panel: polled every second; after this traffic it shows it, and the plots are drawn.
     await page.waitForFunction(() => {
@@ -186,6 +187,12 @@ browserTest('console without a token: CREATE TABLE, upload bank.wasm, CALL, resu
       return n
     })
     assert.ok(inked > 100, `the throughput plot is drawn (${inked} pixels)`)
+    // A query that failed has a position but ran no transaction: no "rolled back", nothing to explain.
+    await runSql(page, 'SELECT ABS(-9223372036854775808) FROM account;', 'keys')
+    e = await renderedError(page)
+    assert.is(e.code, 'CONSTRAINT')
+    assert.match(e.commit, /^failed at position \d+\.\d+$/)
+    assert.is(await page.$('#results .explain-commit'), null, 'no why? for a query')
     assert.equal(problems, [])
   } finally {
     await browser?.close()

@@ -14,7 +14,8 @@ import { lintGutter, setDiagnostics } from '@codemirror/lint'
 /** Completion options offered at once (the popup scrolls; the rest narrow as you type). */
 export const COMPLETIONS_MAX = 200
 /** The function name being typed after CALL: `t`, `t.` or `t.f`. */
-const CALL_TARGET = /\bCALL\s+[A-Za-z_]\w*(\.\w*)?$/i
+// (The name may be empty: right after `CALL ` every function is offered.)
+const CALL_TARGET = /\bCALL\s+(?:[A-Za-z_]\w*(\.\w*)?)?$/i
 /** How far back completion looks for the statement around the cursor. */
 const STATEMENT_LOOKBACK_CHARS = 4000
 

@@ -262,7 +262,9 @@ export function drawTimePlot(canvas, { t, lines, window: span, stacked = false, 
       g.beginPath(); g.moveTo(px, MARGIN.top); g.lineTo(px, MARGIN.top + ph); g.stroke()
       g.fillStyle = '#667085'
       const label = formatClock(tick, x.step, tzOffsetMin)
-      g.fillText(label, px, MARGIN.top + ph + 4)
+      // Centred under its tick, but never past the canvas's edges (the last label was cut off).
+      const half = g.measureText(label).width / 2
+      g.fillText(label, Math.min(Math.max(px, half), w - half), MARGIN.top + ph + 4)
       xLabels.push(label)
     }
   }

@@ -56,6 +56,9 @@ export function renderResult(r, title, index = 0) {
   return box
 }
 
+/** Statements whose failed position EXPLAIN COMMIT re-runs (as the terminal console's printer has them). */
+const EXPLAINABLE_VERBS = new Set(['CALL', 'INSERT', 'UPDATE', 'DELETE'])
+
 /**
  * An error: its code, message, position (line, column, statement and that statement's text) and commit.
  * A transaction that ran and rolled back gets an "explain" button when `onExplain` is given: it re-runs
@@ -72,8 +75,13 @@ export function renderError(e, statements, onExplain) {
     if (text) box.appendChild(el('span', 'position', text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text))
   }
   if (e.commit) {
-    box.appendChild(el('span', 'commit', `ran at ${commitText(e.commit)} and rolled back`))
-    if (onExplain) {
+    // Only a data statement's failure is a transaction that ran and rolled back, which EXPLAIN COMMIT
+    // re-runs; a query's, a DDL's or an EXPLAIN's failure has a position and nothing to re-run.
+    const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
+    const verb = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/.exec(text ?? '')?.[1]?.toUpperCase()
+    const explainable = verb !== undefined && EXPLAINABLE_VERBS.has(verb)
+    box.appendChild(el('span', 'commit', explainable ? `ran at ${commitText(e.commit)} and rolled back` : `failed at position ${e.commit.batch}.${e.commit.seq}`))
+    if (onExplain && explainable) {
       const commit = e.commit
       box.appendChild(button('explain-commit', 'why?', `EXPLAIN COMMIT (${commit.batch}, ${commit.seq}): re-run it on the state it ran on and show its trace`, () => onExplain(commit)))
     }
