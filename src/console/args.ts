@@ -1,5 +1,6 @@
 // `acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]` (CONTRACT.md §1). Parsed by hand:
 // node:util parseArgs refuses an option value that starts with '-', and `-e "-- setup"` must work.
+import { UsageError } from '../cli/usage-error.js'
 
 export type ScriptArg = { readonly kind: 'sql'; readonly text: string } | { readonly kind: 'file'; readonly path: string }
 
@@ -11,7 +12,8 @@ export interface ConsoleArgs {
   readonly json: boolean
 }
 
-export class UsageError extends Error {}
+/** A console command line that cannot run: exit 2 (the CLI's one UsageError). */
+export { UsageError }
 
 export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
   let url: string | null = null
