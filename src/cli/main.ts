@@ -318,11 +318,19 @@ async function serve(args: string[]): Promise<number> {
   // node forwards whenever it follows, so it keeps a forwarder while it writes too.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
   const forwarder = cluster !== null && natsServers !== undefined && (following || lease !== null) ? await cluster.RequestForwarder.open(natsServers, stream) : null
-  const server = await AcheronServer.listen({
-    db, host: values.host, port,
-    token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
-    ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
-  })
+  let server: AcheronServer
+  try {
+    server = await AcheronServer.listen({
+      db, host: values.host, port,
+      token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
+      ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
+    })
+  } catch (err) {
+    // Close what was opened, so the data directory is left as a clean stop leaves it (no lock, no
+    // pid file, the WAL folded in) and a lease held is given up at once.
+    await Promise.allSettled([db.close(), forwarder?.close(), lease?.close()])
+    throw listenFailure(err, values.host, port)
+  }
   const serveForwarded = async (): Promise<ForwardedRequests> => {
     if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')
     return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
@@ -360,6 +368,19 @@ async function serve(args: string[]): Promise<number> {
   })
   await stopped
   return 0
+}
+
+/** Why `serve` could not listen, said in the options' terms (Node's own message names a syscall). */
+function listenFailure(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  const at = `${host}:${port}`
+  switch (code) {
+    case 'EADDRINUSE': return new Error(`cannot listen on ${at}: another process is using the port (choose another with --port, or 0 for any free one)`)
+    case 'EACCES': return new Error(`cannot listen on ${at}: not permitted (ports below 1024 need privileges; choose another with --port)`)
+    case 'EADDRNOTAVAIL': return new Error(`cannot listen on ${at}: ${host} is no address of this machine (--host)`)
+    case 'ENOTFOUND': case 'EAI_AGAIN': return new Error(`cannot listen on ${at}: the host name ${host} does not resolve (--host)`)
+    default: return err
+  }
 }
 
 async function main(argv: string[]): Promise<number> {

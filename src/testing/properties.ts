@@ -69,10 +69,11 @@ function workloadOf(config: CheckConfig): fc.Arbitrary<Workload> {
 }
 
 function relativeReplies(run: EngineRun): unknown[] {
-  const first = run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 0
+  // Numbered from 1, as relativePositions does and as a replay on a fresh engine numbers them.
+  const base = (run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1) - 1
   return replies(run).map((r) => {
     const c = (r as { c: { batch: number; seq: number } | null }).c
-    return { ...(r as object), c: c === null ? null : { batch: c.batch - first, seq: c.seq } }
+    return { ...(r as object), c: c === null ? null : { batch: c.batch - base, seq: c.seq } }
   })
 }
 

@@ -1,7 +1,10 @@
 // The acheron command's own words (CONTRACT §8): --version, each command's --help its own usage with
 // defaults (they all printed the global usage), and a port out of range refused in words before
 // anything starts (it printed Node's internal RangeError).
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeRun, ROOT, runCli } from '../console/support.js'
@@ -38,6 +41,29 @@ test('serve --port out of range is refused in words before anything starts', asy
   assert.is(r.code, 2, describeRun(['serve', '--port', '99999'], r))
   assert.is(r.stderr, 'acheron: --port must be a TCP port, 0 to 65535 (0 picks a free one), not 99999\n(acheron serve --help lists its options)\n')
   assert.is(r.stdout, '')
+})
+
+test('serve on a port in use says so in the options\' terms, exits 1 and leaves the data directory as a clean stop does', async () => {
+  const holder = createServer()
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
+  const port = (holder.address() as AddressInfo).port
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-port-in-use-'))
+  try {
+    const args = ['serve', '--port', String(port), '--data', join(dir, 'd')]
+    const r = await runCli(args)
+    assert.is(r.code, 1, describeRun(args, r))
+    assert.ok(r.stderr.endsWith(`acheron: cannot listen on 127.0.0.1:${port}: another process is using the port (choose another with --port, or 0 for any free one)\n`), describeRun(args, r))
+    assert.is(r.stdout, '')
+    // The database was opened and closed again: its WAL folded in, no side files (Node's message named
+    // a syscall and the process exited with the database open, leaving -wal and -shm behind).
+    const left = readdirSync(join(dir, 'd')).sort()
+    assert.ok(left.includes('acheron.db'), left.join(' '))
+    for (const f of left) assert.not.match(f, /-(wal|shm|journal)$/, left.join(' '))
+    assert.ok(existsSync(join(dir, 'd', 'log')))
+  } finally {
+    holder.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('serve --cluster stands for --log-nats --failover, so it takes neither beside it; check --cluster stands alone too', async () => {
