@@ -15,7 +15,7 @@ import { scanStatements } from './scan.js'
 import type { Session, UnitOutcome } from './session.js'
 import { statementsOf } from './source.js'
 import { terminalOf } from './terminal.js'
-import { rollbackNote, UnitGrouper, type Unit } from './units.js'
+import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
 /** What send() answers when Ctrl-C stopped the wait. */
@@ -248,7 +248,7 @@ export class Repl implements MetaHost {
   reset(): void {
     const held = this.grouper.discard()
     this.buffer = ''
-    this.printer.note(held > 0 ? `Query buffer reset; the BEGIN block (${held} statement${held === 1 ? '' : 's'}) was not sent.` : 'Query buffer reset.')
+    this.printer.note(held > 0 ? `Query buffer reset; ${heldBlock(held)} was not sent.` : 'Query buffer reset.')
   }
 
   /** \i FILE: its statements and meta-commands as a script would run them (stopping at the first failure). */

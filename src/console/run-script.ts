@@ -8,7 +8,7 @@ import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
 import { scriptItems, statementsOf, type Source } from './source.js'
 import { lineColumnOf } from './text-position.js'
-import { rollbackNote, UnitGrouper, type Unit } from './units.js'
+import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 /** How deep \i may nest (a file that includes itself stops here instead of forever). */
 export const INCLUDE_DEPTH_MAX = 16
@@ -46,7 +46,7 @@ export class ScriptRunner implements MetaHost {
 
   reset(): void {
     const held = this.grouper.discard()
-    if (held > 0) this.printer.warn(`\\r: the BEGIN block (${held} statement${held === 1 ? '' : 's'}) was not sent`)
+    if (held > 0) this.printer.warn(`\\r: ${heldBlock(held)} was not sent`)
   }
 
   /** \i FILE, relative to the current directory. */

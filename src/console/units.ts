@@ -8,7 +8,8 @@ export interface Unit {
   readonly statements: readonly SourceStatement[]
   /**
    * A ROLLBACK: nothing is sent (a BEGIN block reaches the server only at its COMMIT, so there is nothing
-   * to undo there); `dropped` is how many held statements it discarded, null when no block was open.
+   * to undo there); `dropped` is how many held statements it discarded, its BEGIN included, null when no
+   * block was open.
    */
   readonly rollback?: { readonly dropped: number | null }
 }
@@ -63,5 +64,14 @@ export class UnitGrouper {
 /** What the console says for a ROLLBACK unit. */
 export function rollbackNote(rollback: { readonly dropped: number | null }): string {
   if (rollback.dropped === null) return 'ROLLBACK: no transaction in progress (nothing was sent)'
-  return `ROLLBACK: the BEGIN block (${rollback.dropped} statement${rollback.dropped === 1 ? '' : 's'}) was not sent; nothing of it ran`
+  return `ROLLBACK: ${heldBlock(rollback.dropped)} was not sent; nothing of it ran`
+}
+
+/**
+ * A dropped BEGIN block as the console names it, from the statements held (its BEGIN included): what it
+ * counts is the statements written after the BEGIN (`BEGIN; INSERT …; ROLLBACK;` held one, not two).
+ */
+export function heldBlock(held: number): string {
+  const inside = held - 1
+  return inside <= 0 ? 'the empty BEGIN block' : `the BEGIN block (${inside} statement${inside === 1 ? '' : 's'})`
 }

@@ -81,7 +81,7 @@ test('a session: multi-line CREATE TABLE, INSERT, an aligned SELECT, a caret, BE
   await t.waitFor((s) => lastLine(s) === 'acheron*>', 'the prompt of a second BEGIN block')
   t.line("INSERT INTO account VALUES ('erin', 1);")
   t.line('ROLLBACK;')
-  await t.waitForText('ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran')
+  await t.waitForText('ROLLBACK: the BEGIN block (1 statement) was not sent; nothing of it ran')
   await t.waitFor((s) => lastLine(s) === 'acheron>', 'the prompt outside a block after ROLLBACK')
   t.line('ROLLBACK;')
   await t.waitForText('ROLLBACK: no transaction in progress (nothing was sent)')

@@ -212,9 +212,11 @@ test('ROLLBACK drops a BEGIN block unsent, and outside a block only says so (std
     '-e', 'CREATE TABLE rb (k INTEGER PRIMARY KEY);',
     '-e', 'BEGIN; INSERT INTO rb VALUES (1); ROLLBACK;',
     '-e', 'ROLLBACK; INSERT INTO rb VALUES (2);',
+    '-e', 'BEGIN; ROLLBACK;',
   ])
   expectExit(r, 0)
-  assert.is(r.stderr, 'ROLLBACK: the BEGIN block (2 statements) was not sent; nothing of it ran\nROLLBACK: no transaction in progress (nothing was sent)\n', why(r))
+  // It counts the statements written after the BEGIN (it counted the BEGIN too: "2 statements" here).
+  assert.is(r.stderr, 'ROLLBACK: the BEGIN block (1 statement) was not sent; nothing of it ran\nROLLBACK: no transaction in progress (nothing was sent)\nROLLBACK: the empty BEGIN block was not sent; nothing of it ran\n', why(r))
   assert.equal(await rows('SELECT k FROM rb ORDER BY k;'), [[2]])
 })
 
