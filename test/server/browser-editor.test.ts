@@ -349,6 +349,11 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await page.keyboard.press('Control+ArrowDown')
     await page.keyboard.press('Control+ArrowDown')
     assert.is(await editorText(page), 'draft text')
+    // A script over several lines is listed whole on one line (the list showed its first line only:
+    // here, the comment).
+    await runSql(page, '-- who is there\nSELECT id FROM account;')
+    const label = await page.$eval('#history-list .recall', (b) => (b as PageElement).textContent as string)
+    assert.is(label, '-- who is there SELECT id FROM account;')
     await page.click(`#history-list .recall[title="CALL account.deposit('alice', 50);"]`)
 
     // Tabs: a new one with its own script, renamed; both survive a reload, with the active one in front.

@@ -40,6 +40,18 @@ export function createHistory(storage = window.localStorage) {
   }
 }
 
+/** The characters of a label kept (the list's width cuts it shorter, with an ellipsis). */
+const LABEL_CHARS_MAX = 300
+
+/**
+ * An entry as one line: the whole script with its runs of white space as one space (its first line
+ * alone said nothing of a script that starts with a comment, or of a statement written over lines).
+ */
+export function historyLabel(sql) {
+  const line = sql.trim().replace(/\s+/g, ' ')
+  return line.length > LABEL_CHARS_MAX ? line.slice(0, LABEL_CHARS_MAX) + '…' : line
+}
+
 /** Renders the history into `list` (an <ol>); clicking an entry calls `recall(sql)`. */
 export function renderHistory(list, entries, recall) {
   list.replaceChildren()
@@ -49,8 +61,7 @@ export function renderHistory(list, entries, recall) {
     const button = document.createElement('button')
     button.type = 'button'
     button.className = 'recall'
-    const firstLine = e.sql.trim().split('\n')[0]
-    button.textContent = firstLine.length > 80 ? firstLine.slice(0, 80) + '…' : firstLine
+    button.textContent = historyLabel(e.sql)
     button.title = e.sql
     button.addEventListener('click', () => recall(e.sql))
     const when = document.createElement('time')
