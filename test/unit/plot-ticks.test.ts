@@ -6,6 +6,7 @@
 // runs from dist/test/unit); the shape below is what this test relies on.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { ERROR_CODES } from '../../src/errors.js'
 
 type Series = (number | null)[]
 interface History { t: number[]; series: Record<string, number[]>; byCode: Record<string, number[]> }
@@ -27,6 +28,7 @@ interface PlotsModule {
   newestT(h: History): number | null
   mergeHistory(h: History, reply: Reply, samplesMax: number): History
   plotLines(h: History): { throughput: Line[]; aborts: Line[]; latency: Line[] }
+  codeColor(code: string): string
 }
 
 const plots = (await import(new URL('../../../static/console/src/plots.js', import.meta.url).href)) as PlotsModule
@@ -152,6 +154,13 @@ test('plot lines: throughput rates, abort bands by code (busiest first, codes wi
   assert.is.not(l.aborts[0]!.color, l.aborts[1]!.color)
   assert.equal(l.latency.map((x) => x.values), [[null, 1, null, 2], [null, 5, null, 9]])
   assert.equal(plots.plotLines(plots.emptyHistory()).aborts, [])
+})
+
+test('abort bands: every error code has a colour of its own (codes other than a rollback\'s were all one grey)', () => {
+  const colors = ERROR_CODES.map((c) => plots.codeColor(c))
+  colors.forEach((color, i) => assert.match(color, /^#[0-9a-f]{6}$/, ERROR_CODES[i]))
+  assert.is(new Set(colors).size, ERROR_CODES.length, colors.join(' '))
+  assert.not.ok(colors.includes(plots.codeColor('NO_SUCH_CODE')), 'the fallback grey is no code\'s colour')
 })
 
 test.run()

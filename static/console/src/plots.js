@@ -183,6 +183,11 @@ const CODE_COLORS = {
   TXN_ABORTED: '#b42318', WASM_TRAP: '#7a2e9c', OUT_OF_FUEL: '#dc6803', MEMORY_LIMIT: '#c11574',
   CALL_DEPTH_EXCEEDED: '#4e5ba6', CONSTRAINT: '#0e7090', DUPLICATE_KEY: '#3b7c0f', TYPE_MISMATCH: '#a15c07',
   UNKNOWN_FUNCTION: '#5d6b98', UNKNOWN_TABLE: '#6941c6', UNKNOWN_COLUMN: '#107569',
+  // Failures that are no rollback of the transaction's own (a batch that failed whole, a refused
+  // EXPLAIN COMMIT, a failed DDL) count too: each code its own colour, so the bands stay told apart.
+  INTERNAL: '#101828', STORAGE_FULL: '#e31b54', POSITION_UNAVAILABLE: '#0086c9', SYNTAX_ERROR: '#66c61c',
+  INVALID_WASM: '#ee46bc', WASM_IMPORT_NOT_ALLOWED: '#875bf7', UNAUTHORIZED: '#98a2b3', FORBIDDEN: '#475467',
+  PAYLOAD_TOO_LARGE: '#fdb022', OVERLOADED: '#f97066', SHUTTING_DOWN: '#b692f6', DATA_DIR_IN_USE: '#2e90fa',
 }
 
 export function codeColor(code) {
