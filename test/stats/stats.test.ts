@@ -206,4 +206,31 @@ test('SHOW STATS in db.sql and db.query: (metric, value) rows after real traffic
   }
 })
 
+test('aborted_total counts every statement that failed, as xact_rollback does: a failed DDL and a refused EXPLAIN COMMIT too, each under its code', async () => {
+  const db = await openBank({ memory: true })
+  try {
+    const metrics = async (): Promise<Record<string, number>> => Object.fromEntries((await db.query('SHOW STATS')).rows as [string, number][])
+    const before = await metrics()
+    const failures: [string, string, string][] = [
+      ['CREATE TABLE account (id TEXT PRIMARY KEY)', 'CONSTRAINT', 'aborted_constraint_total'],
+      ['DROP TABLE no_such_table', 'UNKNOWN_TABLE', 'aborted_other_total'],
+      ['EXPLAIN COMMIT (999, 0)', 'POSITION_UNAVAILABLE', 'aborted_other_total'],
+    ]
+    const expected: Record<string, number> = {}
+    for (const [sql, code, metric] of failures) {
+      const err = await db.sql(sql).then(() => null, (e: unknown) => e)
+      assert.instance(err, AcheronError, sql)
+      assert.is((err as AcheronError).code, code, sql)
+      expected[metric] = (expected[metric] ?? before[metric]!) + 1
+    }
+    const after = await metrics()
+    assert.is(after.aborted_total, before.aborted_total! + failures.length)
+    assert.is(after.txns_total, before.txns_total! + failures.length)
+    assert.is(after.committed_total, before.committed_total)
+    for (const [metric, n] of Object.entries(expected)) assert.is(after[metric], n, metric)
+  } finally {
+    await db.close()
+  }
+})
+
 test.run()
