@@ -18,7 +18,7 @@ import { abiModule } from '../wasm-exec/wat.js'
 // DOM library, so their few DOM names are declared loosely here.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type PageElement = any
-declare const document: { getElementById(id: string): PageElement; querySelector(selector: string): PageElement; querySelectorAll(selector: string): PageElement; documentElement: PageElement; elementFromPoint(x: number, y: number): PageElement }
+declare const document: { getElementById(id: string): PageElement; querySelector(selector: string): PageElement; querySelectorAll(selector: string): PageElement; documentElement: PageElement; elementFromPoint(x: number, y: number): PageElement; createRange(): PageElement }
 declare function getComputedStyle(e: PageElement): PageElement
 
 // t.recurse writes v = 1 at its key and calls itself at key + 1, until the call depth limit (64) stops it.
@@ -375,6 +375,19 @@ browserTest('EXPLAIN CALL of a transfer: the call tree with the nested deposit o
   await page.click('#results .explain-tree > details > summary')
   assert.ok(!(await page.isVisible('#results .explain-tree li.nested summary')), 'the nested frame is hidden when its parent is closed')
   await page.click('#results .explain-tree > details > summary')
+  // Two frames fit the panel: the long lines (the rows' images) wrap instead of running past its edge,
+  // where they were cut and had to be scrolled to.
+  const fit = await page.$eval('#results .explain-tree', (e) => ({ tree: (e as PageElement).clientWidth, content: (e as PageElement).scrollWidth, lines: Math.round((e as PageElement).querySelector(':scope > ul.outcome > li').getBoundingClientRect().height / 15) }))
+  assert.ok(fit.content <= fit.tree, `no sideways scrolling: ${JSON.stringify(fit)}`)
+  assert.ok(fit.lines >= 2, `the first outcome line wrapped: ${JSON.stringify(fit)}`)
+  // ... under their own text, the event's name still in view at the start of the line.
+  const names = await page.$$eval('#results .explain-tree li.event .event-name', (ns) => ns.map((n) => {
+    const box = (n as PageElement).getBoundingClientRect()
+    const range = document.createRange()
+    range.selectNodeContents(n)
+    return { text: (n as PageElement).textContent, inside: range.getBoundingClientRect().left >= box.left - 0.5 && box.left >= (n as PageElement).closest('.explain-tree').getBoundingClientRect().left - 0.5 }
+  }))
+  assert.ok(names.length >= 6 && names.every((n) => n.inside), JSON.stringify(names))
   await shot('explain-transfer')
 
   // The flat rows: hidden until the toggle, then the grid with one row per event.
