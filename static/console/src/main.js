@@ -207,7 +207,6 @@ runButton.addEventListener('click', () => workbench.run())
 mountUpload({
   $,
   runSql,
-  problem: (message) => results.replaceChildren(renderError({ code: 'SYNTAX_ERROR', message })),
   registered: () => { void workbench.refreshCatalog() },
 })
 

@@ -32,9 +32,19 @@ function sqlName(s) {
 
 /**
  * Wires the upload form. `runSql(sql, label)` runs a statement and shows its result under `label`
- * (main.js); `problem(message)` shows a form error; `registered()` runs after a CREATE was sent.
+ * (main.js); `registered()` runs after a CREATE was sent. What is wrong with the form itself (no file,
+ * no export checked, a bad fuel) is said under the form, with no error code: nothing was sent.
  */
-export function mountUpload({ $, runSql, problem, registered }) {
+export function mountUpload({ $, runSql, registered }) {
+  const problemLine = $('upload-problem')
+  const problem = (message) => {
+    problemLine.textContent = message
+    problemLine.hidden = false
+  }
+  const clearProblem = () => {
+    problemLine.textContent = ''
+    problemLine.hidden = true
+  }
   const fileInput = $('wasm-file')
   const list = $('wasm-export-list')
   const box = $('wasm-exports')
@@ -83,6 +93,7 @@ export function mountUpload({ $, runSql, problem, registered }) {
   }
 
   fileInput.addEventListener('change', () => {
+    clearProblem()
     reading = read()
     reading.catch((err) => problem(err.message))
   })
@@ -104,6 +115,7 @@ export function mountUpload({ $, runSql, problem, registered }) {
       : !/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'name the function as table.function'
       : fuelProblem
     if (reason !== null) return problem(reason)
+    clearProblem()
     const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 `
     const tail = (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '') + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
     await runSql(`${head}'${bytesToBase64(m.bytes)}'${tail};`, `${head}'…' (${m.file.name}, ${m.bytes.length} bytes)${tail}`)
@@ -122,6 +134,7 @@ export function mountUpload({ $, runSql, problem, registered }) {
       : names.length === 0 ? 'check the exports to register'
       : fuelProblem
     if (reason !== null) return problem(reason)
+    clearProblem()
     const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTIONS ${table}.(${names.map(sqlName).join(', ')}) FROM WASM BASE64 `
     const tail = fuel !== '' ? ` WITH (FUEL = ${fuel})` : ''
     await runSql(`${head}'${bytesToBase64(m.bytes)}'${tail};`, `${head}'…' (${m.file.name}, ${m.bytes.length} bytes)${tail}`)
