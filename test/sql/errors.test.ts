@@ -1,8 +1,9 @@
 // Every syntax error is an AcheronError SYNTAX_ERROR at the offending token of the ORIGINAL script.
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseScript } from '../../src/sql/parse.js'
-import { OPERATORS_MAX } from '../../src/sql/parser.js'
+import { EXPR_DEPTH_MAX, OPERATORS_MAX } from '../../src/sql/parser.js'
 import { groupTransactions } from '../../src/sql/transactions.js'
 import { assertError, failure, posIn } from './support.js'
 
@@ -142,6 +143,14 @@ test('deep nesting and long operator chains are bounded SYNTAX_ERRORs, not stack
   const e = failure(() => parseScript(`SELECT a FROM t WHERE a = 1${' + 1'.repeat(OPERATORS_MAX)}`))
   assert.match(e.message, new RegExp(`expression too long \\(at most ${OPERATORS_MAX} operators`))
   parseScript(`SELECT a FROM t WHERE a IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`)
+})
+
+test('docs/sql.md states the expression bounds the parser enforces', () => {
+  const doc = readFileSync(new URL('../../../docs/sql.md', import.meta.url), 'utf8')
+  const m = /Bounds: (\S+) levels of nesting, (\S+) binary operators per statement/.exec(doc)
+  assert.ok(m, 'docs/sql.md names the expression bounds')
+  const n = (s: string): number => Number(s.replace(/,/g, ''))
+  assert.equal([n(m[1] as string), n(m[2] as string)], [EXPR_DEPTH_MAX, OPERATORS_MAX])
 })
 
 test('groupTransactions: units, and SYNTAX_ERROR for unbalanced BEGIN/COMMIT', () => {
