@@ -64,6 +64,17 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
 }
 
 /**
+ * The `params` of `sql()`/`query()`: an array (or absent). From JavaScript anything else used to fail
+ * as a TypeError ("params.map is not a function"); it is TYPE_MISMATCH like any value the SDK cannot send.
+ */
+export function checkParamsArray(params: unknown): asserts params is readonly unknown[] {
+  if (!Array.isArray(params)) {
+    const got = params === null ? 'null' : typeof params === 'object' ? (params as object).constructor?.name ?? 'object' : typeof params
+    throw new AcheronError('TYPE_MISMATCH', `params must be an array of values (one per ?), got ${got}`)
+  }
+}
+
+/**
  * The index (in UTF-16 code units) of the first lone surrogate of `s`, or -1 when `s` is well-formed
  * UTF-16. A lone surrogate is a high one (U+D800–U+DBFF) not followed by a low one (U+DC00–U+DFFF), or a
  * low one not preceded by a high one. Only [from, to) is looked at: a surrogate pair split by either end

@@ -16,7 +16,7 @@ import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
-import { checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { objectRows } from './rows.js'
 
 export interface ReconnectOptions {
@@ -277,6 +277,7 @@ export class RemoteDatabase implements Database {
 
   /** Runs a script: one result per statement, in order; rejects at the first failure. FILE sources are read here. */
   async sql(script: string, params: unknown[] = []): Promise<RemoteStatementResult[]> {
+    checkParamsArray(params)
     checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
     const { results } = await this.request({ op: 'sql', sql: text, params: params.map((p, i) => wireValue(p, `parameter ${i + 1}`)) })

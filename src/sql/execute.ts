@@ -8,7 +8,7 @@ import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
-import { checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
@@ -429,6 +429,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  * position), and `commit` if its transaction ran. Statements before it stay committed.
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
+  checkParamsArray(params)
   const statements = parseScriptCached(script)
   if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
   const paramsOf = splitParams(statements, params)

@@ -42,6 +42,10 @@ async function scenario(db: Database): Promise<unknown[]> {
     ['no key', () => db.call('account.deposit', undefined, 1)],
     ['an object argument', () => db.call('account.deposit', 'x', { n: 1 })],
     ['bigint beyond 64 bits', () => db.call('account.deposit', 'x', 2n ** 64n)],
+    // From JavaScript, params that are no array were a TypeError ("params.map is not a function").
+    ['params not an array', () => db.sql('SELECT ?', 5 as unknown as unknown[])],
+    ['params null', () => db.sql('SELECT 1', null as unknown as unknown[])],
+    ['query params a string', () => db.query('SELECT ?', 'x' as unknown as unknown[])],
   ]
   for (const [what, run] of refusals) {
     try {
@@ -74,6 +78,7 @@ test('the same code gives the same answers embedded and over WebSocket', async (
       ['UNKNOWN_TABLE', 2, [[[], [], 1, 'number'], [['n'], [[4]], 0, 'number']]],
       ['undefined parameter', 'TYPE_MISMATCH'], ['Date parameter', 'TYPE_MISMATCH'], ['no key', 'TYPE_MISMATCH'],
       ['an object argument', 'TYPE_MISMATCH'], ['bigint beyond 64 bits', 'TYPE_MISMATCH'],
+      ['params not an array', 'TYPE_MISMATCH'], ['params null', 'TYPE_MISMATCH'], ['query params a string', 'TYPE_MISMATCH'],
       [[2 ** 53], [-(2 ** 53)]], [[-(2 ** 53)], [2 ** 53]]])
   } finally {
     await server?.kill()
