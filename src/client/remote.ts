@@ -16,6 +16,7 @@ import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
+import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { objectRows } from './rows.js'
 
@@ -280,7 +281,15 @@ export class RemoteDatabase implements Database {
     checkParamsArray(params)
     checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
-    const { results } = await this.request({ op: 'sql', sql: text, params: params.map((p, i) => wireValue(p, `parameter ${i + 1}`)) })
+    const wire = params.map((p, i) => {
+      try {
+        return wireValue(p, `parameter ${i + 1}`)
+      } catch (err) {
+        // As embedded: a script that does not parse is its SYNTAX_ERROR first; else the value's error at its ?.
+        throw pinParam(err, parseScript(script), i)
+      }
+    })
+    const { results } = await this.request({ op: 'sql', sql: text, params: wire })
     return results.map(decodeResult)
   }
 

@@ -70,6 +70,8 @@ interface StatementBase {
   readonly text: string
   /** How many `?` the statement has. */
   readonly paramCount: number
+  /** Where each of its `?` is, in order (paramPositions[i] is parameter i of the statement). */
+  readonly paramPositions?: readonly Pos[]
 }
 
 export interface ColumnAst {

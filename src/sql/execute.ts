@@ -8,6 +8,7 @@ import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { pinParam } from './params.js'
 import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
@@ -371,10 +372,14 @@ class Planner {
 /** Converts the script's parameters, and hands each statement its own slice of them. */
 function splitParams(statements: readonly Statement[], params: readonly unknown[]): SqlValue[][] {
   const values = params.map((p, i) => {
-    const v = fromClientValue(p)
-    if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: unsupported value ${typeof p === 'bigint' ? `${p} (outside 64 bits)` : String(p)}`)
-    checkWellFormedText(v, `parameter ${i + 1}`)
-    return v
+    try {
+      const v = fromClientValue(p)
+      if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: unsupported value ${typeof p === 'bigint' ? `${p} (outside 64 bits)` : String(p)}`)
+      checkWellFormedText(v, `parameter ${i + 1}`)
+      return v
+    } catch (err) {
+      throw pinParam(err, statements, i)
+    }
   })
   const out: SqlValue[][] = []
   let at = 0

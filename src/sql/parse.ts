@@ -21,7 +21,7 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
 const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount'>
+type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
 class StatementParser extends ExprParser {
   parse(): Statement {
@@ -35,7 +35,7 @@ class StatementParser extends ExprParser {
   private namePos: Pos | null = null
 
   private head(first: Token): Head {
-    return { pos: posOf(first), ...(this.namePos !== null ? { namePos: this.namePos } : {}), index: this.raw.index, text: this.raw.text, paramCount: this.params }
+    return { pos: posOf(first), ...(this.namePos !== null ? { namePos: this.namePos } : {}), index: this.raw.index, text: this.raw.text, paramCount: this.params, paramPositions: [...this.paramPositions] }
   }
 
   protected override identifier(what: string, after?: string): string {

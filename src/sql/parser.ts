@@ -141,6 +141,8 @@ export class Cursor {
 export class ExprParser extends Cursor {
   /** `?` seen so far in this statement. */
   protected params = 0
+  /** Their positions, in order. */
+  protected paramPositions: Pos[] = []
   private depth = 0
   private operators = 0
   /** The clause being parsed, for messages; null where aggregates are allowed. */
@@ -155,7 +157,9 @@ export class ExprParser extends Cursor {
     if (t.kind === 'param') {
       if (!allowParam) this.error(t, `a ? parameter is not allowed in ${what}`)
       this.next()
-      return { kind: 'param', index: this.params++, pos: posOf(t) }
+      const pos = posOf(t)
+      this.paramPositions.push(pos)
+      return { kind: 'param', index: this.params++, pos }
     }
     const lit = this.literal()
     if (lit === null) this.fail(what, after)

@@ -55,6 +55,23 @@ async function scenario(db: Database): Promise<unknown[]> {
       seen.push([what, e instanceof AcheronError ? e.code : String(e)])
     }
   }
+  // A refused parameter value is reported at its ? (statement, line, column), as docs/sql.md says of
+  // parameters; a script that does not parse is a SYNTAX_ERROR first, whatever its values.
+  const at: [string, string, unknown[]][] = [
+    ['undefined, second statement', 'SELECT ?;\n  SELECT 1, ?', [1, undefined]],
+    ['lone surrogate', "SELECT 'a', ?", ['\ud800']],
+    ['a Date in a WHERE', 'SELECT id FROM account WHERE id = ? OR id = ?', ['a', new Date(0)]],
+    ['syntax first', 'SELECT ? FROM', [undefined]],
+  ]
+  for (const [what, script, params] of at) {
+    try {
+      await db.sql(script, params)
+      seen.push(`${what}: accepted`)
+    } catch (e) {
+      const err = e as AcheronError
+      seen.push([what, err.code, err.statement, err.line, err.column, /^parameter \d|expected/.test(err.message)])
+    }
+  }
   // An INTEGER of ±2^53 exactly reads as a number, and that number writes back.
   await db.sql('CREATE TABLE big (k INTEGER PRIMARY KEY, n INTEGER)')
   await db.sql('INSERT INTO big VALUES (1, 9007199254740992), (2, -9007199254740992)')
@@ -79,6 +96,8 @@ test('the same code gives the same answers embedded and over WebSocket', async (
       ['undefined parameter', 'TYPE_MISMATCH'], ['Date parameter', 'TYPE_MISMATCH'], ['no key', 'TYPE_MISMATCH'],
       ['an object argument', 'TYPE_MISMATCH'], ['bigint beyond 64 bits', 'TYPE_MISMATCH'],
       ['params not an array', 'TYPE_MISMATCH'], ['params null', 'TYPE_MISMATCH'], ['query params a string', 'TYPE_MISMATCH'],
+      ['undefined, second statement', 'TYPE_MISMATCH', 1, 2, 13, true], ['lone surrogate', 'TYPE_MISMATCH', 0, 1, 13, true],
+      ['a Date in a WHERE', 'TYPE_MISMATCH', 0, 1, 45, true], ['syntax first', 'SYNTAX_ERROR', 0, 1, 14, true],
       [[2 ** 53], [-(2 ** 53)]], [[-(2 ** 53)], [2 ** 53]]])
   } finally {
     await server?.kill()
