@@ -1,5 +1,7 @@
 import { availableParallelism } from 'node:os'
 import type { Database } from './database.js'
+import type { ObjectRow, RemoteQueryOptions, RemoteQueryResult } from './client/remote.js'
+import { objectRows } from './client/rows.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
@@ -426,9 +428,16 @@ export class EmbeddedDatabase implements Database {
     }
   }
 
-  /** One SELECT, SHOW, DESCRIBE or CALL: its result set. */
-  query(sql: string, params: unknown[] = []): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
-    return executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
+  /**
+   * One SELECT, SHOW, DESCRIBE or CALL: its result set. As on connect()'s client, `Row` types the rows
+   * (unchecked) and `{ rows: 'objects' }` gives each row as an object keyed by column name.
+   */
+  query<Row = unknown[]>(sql: string, params?: unknown[], options?: RemoteQueryOptions & { rows?: 'arrays' }): Promise<RemoteQueryResult<Row>>
+  query<Row = ObjectRow>(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions & { rows: 'objects' }): Promise<RemoteQueryResult<Row>>
+  query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
+  async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
+    const r = await executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
+    return options.rows === 'objects' ? { ...r, rows: objectRows(r.columns, r.rows) } : r
   }
 
   /** What SQL runs against; a server passes its own gauges for SHOW STATS. */

@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { objectRows } from '../../src/client/rows.js'
-import { AcheronError, type ObjectRow, type RemoteDatabase, type RemoteQueryResult, type SqlValue } from '../../src/index.js'
+import { AcheronError, open, type EmbeddedDatabase, type ObjectRow, type RemoteDatabase, type RemoteQueryResult, type SqlValue } from '../../src/index.js'
 import type { Database } from '../../src/database.js'
 
 test('each row is keyed by its column name, values kept as decoded', () => {
@@ -45,6 +45,20 @@ test('a row whose length differs from the columns is an INTERNAL error, not a si
   }
 })
 
+test('open() gives object rows too: { rows: \'objects\' } was silently ignored embedded', async () => {
+  const db = await open({ memory: true, partitions: 2 })
+  try {
+    await db.sql("CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER); INSERT INTO t VALUES ('a', 1), ('b', 2)")
+    const q = await db.query('SELECT id, n AS count FROM t ORDER BY id', [], { rows: 'objects' })
+    assert.equal(q.columns, ['id', 'count'])
+    assert.equal(q.rows, [{ id: 'a', count: 1 }, { id: 'b', count: 2 }])
+    assert.equal((await db.query('SELECT id FROM t ORDER BY id', [], { rows: 'arrays' })).rows, [['a'], ['b']])
+    assert.equal((await db.query('SELECT id FROM t ORDER BY id')).rows, [['a'], ['b']])
+  } finally {
+    await db.close()
+  }
+})
+
 // ---- types (checked by tsc; never run) ----------------------------------------------------------
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
@@ -82,6 +96,17 @@ export async function typesOfTheRemoteClient(db: RemoteDatabase): Promise<void> 
   expectType<Equal<typeof either.rows, (unknown[] | ObjectRow)[]>>()
 
   // The remote client is still a Database: code written against the interface takes it unchanged.
+  const asDatabase: Database = db
+  void asDatabase
+}
+
+export async function typesOfTheEmbeddedDatabase(db: EmbeddedDatabase): Promise<void> {
+  const arrays = await db.query('SELECT 1 AS one FROM t')
+  expectType<Equal<typeof arrays.rows, unknown[][]>>()
+  const objects = await db.query('SELECT id FROM t', [], { rows: 'objects' })
+  expectType<Equal<typeof objects.rows, ObjectRow[]>>()
+  const typed = await db.query<{ id: string }>('SELECT id FROM t', undefined, { rows: 'objects' })
+  expectType<Equal<typeof typed.rows, { id: string }[]>>()
   const asDatabase: Database = db
   void asDatabase
 }
