@@ -429,7 +429,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   /**
-   * One SELECT, SHOW, DESCRIBE or CALL: its result set. As on connect()'s client, `Row` types the rows
+   * One SELECT, SHOW, DESCRIBE, CALL or EXPLAIN: its result set. As on connect()'s client, `Row` types the rows
    * (unchecked) and `{ rows: 'objects' }` gives each row as an object keyed by column name.
    */
   query<Row = unknown[]>(sql: string, params?: unknown[], options?: RemoteQueryOptions & { rows?: 'arrays' }): Promise<RemoteQueryResult<Row>>

@@ -294,7 +294,7 @@ export class RemoteDatabase implements Database {
   }
 
   /**
-   * One SELECT, SHOW, DESCRIBE or CALL: its result set. `Row` types the rows (unchecked, like `call<T>`);
+   * One SELECT, SHOW, DESCRIBE, CALL or EXPLAIN: its result set. `Row` types the rows (unchecked, like `call<T>`);
    * `{ rows: 'objects' }` gives each row as an object keyed by column name (ObjectRow by default).
    */
   query<Row = unknown[]>(sql: string, params?: unknown[], options?: RemoteQueryOptions & { rows?: 'arrays' }): Promise<RemoteQueryResult<Row>>

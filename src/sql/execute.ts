@@ -553,7 +553,7 @@ export function checkSingleQuery(sql: string): void {
   if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
     const at = statements.length > 1 ? statements[1] : s
     throw new AcheronError('SYNTAX_ERROR',
-      `query() runs exactly one SELECT, SHOW, DESCRIBE or CALL statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
+      `query() runs exactly one SELECT, SHOW, DESCRIBE, CALL or EXPLAIN statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
       at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
   }
 }
