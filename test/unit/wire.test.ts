@@ -1,6 +1,7 @@
 // The wire's encoders and decoder (src/server/wire.ts) beside their general forms: a call's reply written
 // out directly must be the text okReply makes of the same result, and the nesting bound must hold exactly
 // at WIRE_NESTING_DEPTH_MAX whether or not a frame is small enough to skip the walk.
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import fc from 'fast-check'
@@ -59,6 +60,18 @@ test('INTEGER as a JSON number within ±2^53 exactly, {$int} beyond; the embedde
     assert.equal(encodeValue(v), { $int: v.toString() })
     assert.is(toClientValue(v), v)
   }
+})
+
+test('docs/protocol.md\'s value table gives the wire form of every REAL the server sends, ±Infinity and NaN too', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8')
+  const table = doc.slice(doc.indexOf('## Values'), doc.indexOf('## Error codes'))
+  // Each documented special REAL: the row names it and shows exactly what encodeValue sends, which decodes back.
+  for (const [v, name] of [[Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+    assert.ok(table.includes(JSON.stringify(encodeValue(v)).replace(/:/g, ': ')), `${name}: ${JSON.stringify(encodeValue(v))} is in the table`)
+    assert.is(decodeValue(encodeValue(v), 'v'), v)
+  }
+  assert.is(encodeValue(NaN), null)
+  assert.match(table, /NaN[^|\n]*\|\s*`null`/)
 })
 
 test('{"$blob"} is standard padded base64, anything else is TYPE_MISMATCH (Node\'s decoder would drop or cut it)', () => {
