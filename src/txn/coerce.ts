@@ -10,7 +10,7 @@ import type { ColumnDef, TableDef } from '../schema/catalog.js'
 export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): SqlValue {
   if (v === null) return null
   const bad = (): never => {
-    throw new AcheronError('TYPE_MISMATCH', `column ${table.name}.${col.name} is ${col.type}, got ${describeValue(v)}`)
+    throw new AcheronError('TYPE_MISMATCH', `column ${table.name}.${col.name} is ${col.type}, got ${typeof v === 'number' && Number.isInteger(v) ? 'REAL ' : ''}${describeValue(v)}${integralRealNote(col, v)}`)
   }
   switch (col.type) {
     case 'INTEGER':
@@ -33,6 +33,15 @@ export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): Sq
     case 'BLOB':
       return v instanceof Uint8Array ? v : bad()
   }
+}
+
+/**
+ * Why an integral-looking REAL is no INTEGER: it is one only beyond ±2^53 (smaller ones convert), which a
+ * JavaScript number becomes when it is past the safe range, or past 64 bits (an overflow).
+ */
+function integralRealNote(col: ColumnDef, v: SqlValue): string {
+  if ((col.type !== 'INTEGER' && col.type !== 'BOOLEAN') || typeof v !== 'number' || !Number.isInteger(v)) return ''
+  return Math.abs(v) >= 2 ** 63 ? ' (a REAL beyond the 64-bit range)' : ' (a JavaScript number beyond ±2^53 is REAL: pass a bigint)'
 }
 
 /** A key value for `table`: INTEGER or TEXT per its key column, never NULL. */
