@@ -385,8 +385,10 @@ function splitParams(statements: readonly Statement[], params: readonly unknown[
   let at = 0
   for (const s of statements) {
     if (at + s.paramCount > values.length) {
+      // Not numbered: the error carries `statement` (0-based), which consoles print beside the message.
+      const given = values.length === 0 ? 'no values were given' : `only ${values.length - at} of the ${values.length} values given remain`
       throw errorAt('SYNTAX_ERROR', s.pos, s.index,
-        `statement ${s.index + 1} has ${s.paramCount} ? parameter${s.paramCount === 1 ? '' : 's'}, but only ${values.length - at} of the ${values.length} values given remain`)
+        `this statement has ${s.paramCount} ? parameter${s.paramCount === 1 ? '' : 's'}, but ${given}`)
     }
     out.push(values.slice(at, at + s.paramCount))
     at += s.paramCount
