@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import type { Database } from './database.js'
 import type { ObjectRow, RemoteQueryOptions, RemoteQueryResult } from './client/remote.js'
-import { objectRows } from './client/rows.js'
+import { checkRowsOption, objectRows } from './client/rows.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
@@ -436,6 +436,7 @@ export class EmbeddedDatabase implements Database {
   query<Row = ObjectRow>(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions & { rows: 'objects' }): Promise<RemoteQueryResult<Row>>
   query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
   async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
+    checkRowsOption(options)
     const r = await executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
     return options.rows === 'objects' ? { ...r, rows: objectRows(r.columns, r.rows) } : r
   }

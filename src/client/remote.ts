@@ -18,7 +18,7 @@ import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
-import { objectRows } from './rows.js'
+import { checkRowsOption, objectRows } from './rows.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -301,6 +301,7 @@ export class RemoteDatabase implements Database {
   query<Row = ObjectRow>(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions & { rows: 'objects' }): Promise<RemoteQueryResult<Row>>
   query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
   async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
+    checkRowsOption(options)
     checkSingleQuery(sql)
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')

@@ -16,3 +16,14 @@ export function objectRows(columns: readonly string[], rows: readonly (readonly 
     return Object.fromEntries(columns.map((c, j) => [c, row[j] as SqlValue]))
   })
 }
+
+/**
+ * `query()`'s `options.rows`: 'arrays', 'objects' or absent. From JavaScript a misspelt value ('object')
+ * silently gave arrays; it is refused before anything runs, embedded and remote alike.
+ */
+export function checkRowsOption(options: { rows?: unknown } | undefined): void {
+  const rows = options?.rows
+  if (rows !== undefined && rows !== 'arrays' && rows !== 'objects') {
+    throw new AcheronError('TYPE_MISMATCH', `query() options.rows is 'arrays' or 'objects', got ${typeof rows === 'string' ? JSON.stringify(rows) : String(rows)}`)
+  }
+}

@@ -3,7 +3,7 @@
 // before any suite runs; the functions holding them are never called.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { objectRows } from '../../src/client/rows.js'
+import { checkRowsOption, objectRows } from '../../src/client/rows.js'
 import { AcheronError, open, type EmbeddedDatabase, type ObjectRow, type RemoteDatabase, type RemoteQueryResult, type SqlValue } from '../../src/index.js'
 import type { Database } from '../../src/database.js'
 
@@ -20,6 +20,19 @@ test('each row is keyed by its column name, values kept as decoded', () => {
 test('no rows, no objects; columns keep their order as keys', () => {
   assert.equal(objectRows(['a', 'b'], []), [])
   assert.equal(Object.keys(objectRows(['z', 'a', 'm'], [[1, 2, 3]])[0] ?? {}), ['z', 'a', 'm'])
+})
+
+test('checkRowsOption: arrays, objects or absent; anything else TYPE_MISMATCH (the remote client checks it the same way)', () => {
+  checkRowsOption({})
+  checkRowsOption({ rows: 'arrays' })
+  checkRowsOption({ rows: 'objects' })
+  checkRowsOption(undefined)
+  try {
+    checkRowsOption({ rows: 'Objects' } as unknown as { rows: 'objects' })
+    assert.unreachable('accepted')
+  } catch (e) {
+    assert.is((e as AcheronError).code, 'TYPE_MISMATCH')
+  }
 })
 
 test('a repeated column name keeps the later value', () => {
@@ -54,6 +67,17 @@ test('open() gives object rows too: { rows: \'objects\' } was silently ignored e
     assert.equal(q.rows, [{ id: 'a', count: 1 }, { id: 'b', count: 2 }])
     assert.equal((await db.query('SELECT id FROM t ORDER BY id', [], { rows: 'arrays' })).rows, [['a'], ['b']])
     assert.equal((await db.query('SELECT id FROM t ORDER BY id')).rows, [['a'], ['b']])
+    // From JavaScript a misspelt option silently gave arrays: it is refused, before anything runs.
+    for (const rows of ['object', 'maps', 1]) {
+      try {
+        await db.query('SELECT id FROM t', [], { rows } as unknown as { rows: 'arrays' })
+        assert.unreachable(`rows: ${String(rows)} accepted`)
+      } catch (e) {
+        assert.instance(e, AcheronError)
+        assert.is((e as AcheronError).code, 'TYPE_MISMATCH')
+        assert.match((e as AcheronError).message, `query() options.rows is 'arrays' or 'objects', got ${JSON.stringify(rows)}`)
+      }
+    }
   } finally {
     await db.close()
   }
