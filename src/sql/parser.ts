@@ -19,6 +19,14 @@ export const EXPR_DEPTH_MAX = 64
  */
 export const OPERATORS_MAX = 900
 
+/**
+ * Bound on literals and `?` parameters in the expressions of one statement: each is bound to the SQLite
+ * statement it runs as, and SQLite refuses more than 32,766 (SQLITE_MAX_VARIABLE_NUMBER). Below that with
+ * room for LIMIT and OFFSET, so that a statement parsed here also runs (a longer `IN (…)` list failed when
+ * it ran, as CONSTRAINT "too many SQL variables", with a position).
+ */
+export const EXPRESSION_VALUES_MAX = 32_000
+
 /** Words that are never bare identifiers (they may still be "quoted"): they would make clauses ambiguous. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   'SELECT', 'FROM', 'WHERE', 'GROUP', 'ORDER', 'BY', 'HAVING', 'LIMIT', 'OFFSET', 'AND', 'OR', 'NOT', 'IS', 'IN',
@@ -145,6 +153,7 @@ export class ExprParser extends Cursor {
   protected paramPositions: Pos[] = []
   private depth = 0
   private operators = 0
+  private expressionValues = 0
   /** The clause being parsed, for messages; null where aggregates are allowed. */
   private noAggregatesIn: string | null = null
   private inAggregate = false
@@ -216,6 +225,14 @@ export class ExprParser extends Cursor {
     } finally {
       this.noAggregatesIn = saved
     }
+  }
+
+  /** Counts a literal or `?` of an expression (a keyword literal, TRUE or FALSE, is written out instead). */
+  private expressionValue<T extends SqlExpr>(e: T): T {
+    if ((e.kind === 'param' || (e.kind === 'literal' && e.keyword === undefined)) && ++this.expressionValues > EXPRESSION_VALUES_MAX) {
+      this.error(e.pos, `too many values in one statement (at most ${EXPRESSION_VALUES_MAX} literals and ? parameters in its expressions; pass a long list as rows of a table instead)`)
+    }
+    return e
   }
 
   /** Counts one binary operator at `at`. */
@@ -325,7 +342,7 @@ export class ExprParser extends Cursor {
     const t = this.peek()
     if (t.kind === 'punct' && (t.value === '-' || t.value === '+')) {
       const lit = this.literal()
-      if (lit !== null) return lit
+      if (lit !== null) return this.expressionValue(lit)
       this.next()
       return this.nested(t, () => ({ kind: 'unary', op: t.value as '-' | '+', operand: this.unary(), pos: posOf(t) }))
     }
@@ -334,11 +351,11 @@ export class ExprParser extends Cursor {
 
   private primary(): SqlExpr {
     const t = this.peek()
-    if (t.kind === 'param') return this.value('an expression')
+    if (t.kind === 'param') return this.expressionValue(this.value('an expression'))
     // SQLite accepts NOT as an operand anywhere (`1 + NOT 0 = 0` is `1 + (NOT (0 = 0))`).
     if (t.kind === 'word' && t.value === 'NOT') return this.not()
     const lit = this.literal()
-    if (lit !== null) return lit
+    if (lit !== null) return this.expressionValue(lit)
     if (t.kind === 'punct' && t.value === '(') {
       this.next()
       const inner = this.nested(t, () => this.or())

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parseScript } from '../../src/sql/parse.js'
-import { EXPR_DEPTH_MAX, OPERATORS_MAX } from '../../src/sql/parser.js'
+import { EXPR_DEPTH_MAX, EXPRESSION_VALUES_MAX, OPERATORS_MAX } from '../../src/sql/parser.js'
 import { groupTransactions } from '../../src/sql/transactions.js'
 import { assertError, failure, posIn } from './support.js'
 
@@ -145,12 +145,26 @@ test('deep nesting and long operator chains are bounded SYNTAX_ERRORs, not stack
   parseScript(`SELECT a FROM t WHERE a IN (${Array.from({ length: 5000 }, (_, i) => i).join(', ')})`)
 })
 
+test('literals and ? in expressions are bounded below SQLite\'s bound variables: a SYNTAX_ERROR at the first one too many; INSERT rows do not count', () => {
+  const list = (n: number, item: (i: number) => string): string => Array.from({ length: n }, (_, i) => item(i)).join(',')
+  parseScript(`SELECT a FROM t WHERE a IN (${list(EXPRESSION_VALUES_MAX, String)})`)
+  const prefix = 'SELECT a FROM t WHERE a IN ('
+  const items = list(EXPRESSION_VALUES_MAX + 1, (i) => (i % 2 === 0 ? '?' : String(-i)))
+  const e = failure(() => parseScript(`${prefix}${items})`))
+  assert.is(e.code, 'SYNTAX_ERROR')
+  assert.equal([e.line, e.column], [1, prefix.length + items.lastIndexOf(',') + 2], 'at the value one too many')
+  assert.match(e.message, new RegExp(`^too many values in one statement \\(at most ${EXPRESSION_VALUES_MAX} literals and \\? parameters`))
+  // TRUE and FALSE are written out, not bound; an INSERT's rows and a CALL's arguments are not bound either.
+  parseScript(`SELECT a FROM t WHERE a IN (${list(EXPRESSION_VALUES_MAX, String)}) OR TRUE OR FALSE`)
+  parseScript(`INSERT INTO t (a) VALUES ${list(EXPRESSION_VALUES_MAX + 1, (i) => `(${i})`)}`)
+})
+
 test('docs/sql.md states the expression bounds the parser enforces', () => {
   const doc = readFileSync(new URL('../../../docs/sql.md', import.meta.url), 'utf8')
-  const m = /Bounds: (\S+) levels of nesting, (\S+) binary operators per statement/.exec(doc)
+  const m = /Bounds: (\S+) levels of nesting, (\S+) binary operators per statement .*?, (\S+) literals and `\?` parameters in a statement's expressions/.exec(doc)
   assert.ok(m, 'docs/sql.md names the expression bounds')
   const n = (s: string): number => Number(s.replace(/,/g, ''))
-  assert.equal([n(m[1] as string), n(m[2] as string)], [EXPR_DEPTH_MAX, OPERATORS_MAX])
+  assert.equal([n(m[1] as string), n(m[2] as string), n(m[3] as string)], [EXPR_DEPTH_MAX, OPERATORS_MAX, EXPRESSION_VALUES_MAX])
   // An SQL function outside the list is the parser's SYNTAX_ERROR (tested above), not UNKNOWN_FUNCTION.
   assert.match(doc.replace(/\s+/g, ' '), "Anything else (e.g. `RANDOM()`) is a `SYNTAX_ERROR` at its name")
 })

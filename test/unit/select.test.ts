@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, type EmbeddedDatabase } from '../../src/index.js'
-import { EXPR_DEPTH_MAX, OPERATORS_MAX, parseScript, renderSelect, type SelectStmt } from '../../src/sql/index.js'
+import { EXPR_DEPTH_MAX, EXPRESSION_VALUES_MAX, OPERATORS_MAX, parseScript, renderSelect, type SelectStmt } from '../../src/sql/index.js'
 import { scanSourceSql } from '../../src/storage/sqlite-schema.js'
 import type { TxnOutcome } from '../../src/txn/types.js'
 import type { SqlValue } from '../../src/values.js'
@@ -126,6 +126,23 @@ test('the longest operator chain the parser accepts, nested as deep as it allows
     assert.equal((await db.query(`SELECT ${sum(OPERATORS_MAX)} AS n FROM account`)).rows, [[OPERATORS_MAX]])
     // (the comparison is the statement's last operator)
     assert.equal((await db.query(`SELECT balance FROM account WHERE balance < ${sum(OPERATORS_MAX - 1)}`)).rows, [[1]])
+  } finally {
+    await db.close()
+  }
+})
+
+test('the most values the parser accepts in a statement\'s expressions run in SQLite, in a query and in an UPDATE', async () => {
+  // SQLite binds each literal and ? and refuses more than 32,766: a longer IN list failed as it ran.
+  const db = await openBank({ memory: true })
+  try {
+    await db.insert('account', [['p', 1], ['q', 2]])
+    const half = EXPRESSION_VALUES_MAX / 2 - 1
+    const list = `${Array.from({ length: half }, (_, i) => String(i + 1)).join(',')},${Array.from({ length: half }, () => '?').join(',')}`
+    const params = Array.from({ length: half }, (_, i) => -i)
+    const q = await db.query(`SELECT id FROM account WHERE balance IN (${list}) ORDER BY id LIMIT ? OFFSET ?`, [...params, 5, 0])
+    assert.equal(q.rows, [['p'], ['q']])
+    const [u] = await db.sql(`UPDATE account SET balance = balance + 10 WHERE balance IN (${list}) AND id = ?`, [...params, 'q'])
+    assert.is(u?.rowsAffected, 1)
   } finally {
     await db.close()
   }
