@@ -1,0 +1,60 @@
+// The conversions docs/sql.md states for INSERT and UPDATE, each tried: what a column of each type takes,
+// how it stores it, and the code of what it refuses.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open, type SqlValue } from '../../src/index.js'
+
+async function withTable(body: (db: Awaited<ReturnType<typeof open>>) => Promise<void>): Promise<void> {
+  const db = await open({ memory: true })
+  try {
+    await db.sql('CREATE TABLE v (k INTEGER PRIMARY KEY, i INTEGER, r REAL, b BOOLEAN, t TEXT, x BLOB, n REAL NOT NULL DEFAULT 0)')
+    await body(db)
+  } finally {
+    await db.close()
+  }
+}
+
+async function stored(db: Awaited<ReturnType<typeof open>>, column: string, value: SqlValue, k: number): Promise<unknown> {
+  await db.sql(`INSERT INTO v (k, ${column}) VALUES (?, ?)`, [k, value])
+  return (await db.query(`SELECT ${column} FROM v WHERE k = ?`, [k])).rows[0]?.[0]
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(() => null, (err: unknown) => err)
+  assert.instance(e, AcheronError)
+  return (e as AcheronError).code
+}
+
+test('REAL takes integers, rounded to the nearest double beyond ±2^53 (as SQLite does); NaN is NULL, -0.0 is 0', async () => {
+  await withTable(async (db) => {
+    assert.is(await stored(db, 'r', 7n, 1), 7)
+    assert.is(await stored(db, 'r', 2n ** 53n + 1n, 2), 2 ** 53)
+    assert.is(await stored(db, 'r', Number.NaN, 3), null)
+    assert.ok(Object.is(await stored(db, 'r', -0, 4), 0))
+    assert.is(await code(db.sql('INSERT INTO v (k, n) VALUES (?, ?)', [5, Number.NaN])), 'CONSTRAINT')
+  })
+})
+
+test('INTEGER takes integers, a JavaScript number only integral within ±2^53; the rest is TYPE_MISMATCH', async () => {
+  await withTable(async (db) => {
+    assert.is(await stored(db, 'i', 2 ** 53, 1), 2 ** 53)
+    assert.is(await stored(db, 'i', 2n ** 60n, 2), 2n ** 60n)
+    assert.is(await code(db.sql('INSERT INTO v (k, i) VALUES (3, 1.5)')), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql('INSERT INTO v (k, i) VALUES (?, ?)', [4, 2 ** 53 + 2])), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql("INSERT INTO v (k, i) VALUES (5, '5')")), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql('UPDATE v SET i = 2.5 WHERE k = 1')), 'TYPE_MISMATCH')
+  })
+})
+
+test('BOOLEAN takes 0, 1, TRUE, FALSE; TEXT text; BLOB bytes; NULL anywhere but NOT NULL', async () => {
+  await withTable(async (db) => {
+    await db.sql("INSERT INTO v (k, b, t, x) VALUES (1, TRUE, 'a', X'00ff'), (2, 0, NULL, NULL)")
+    assert.equal((await db.query('SELECT b, t, x FROM v ORDER BY k')).rows, [[1, 'a', new Uint8Array([0, 255])], [0, null, null]])
+    assert.is(await code(db.sql('INSERT INTO v (k, b) VALUES (3, 2)')), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql('INSERT INTO v (k, t) VALUES (4, 4)')), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql("INSERT INTO v (k, x) VALUES (5, 'bytes')")), 'TYPE_MISMATCH')
+    assert.is(await code(db.sql('INSERT INTO v (k, n) VALUES (6, NULL)')), 'CONSTRAINT')
+  })
+})
+
+test.run()
