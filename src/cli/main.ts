@@ -8,6 +8,7 @@ import { createSecureContext } from 'node:tls'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
 import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
+import { PROTOCOLS } from '../txn/protocols/index.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
@@ -62,6 +63,9 @@ ${CONSOLE_COMMAND_USAGE}
       transactions on PostgreSQL 15 and SQLite in the same run; prints txn/s, p50/p99/max latency, aborts,
       conflict aborts, retries and the throughput ratios; lists (--theta 0,0.99 --protocol aria,calvin) run a
       matrix; --save keeps the points in a results file and warns of regressions against it`
+
+/** The protocols `acheron demo --protocol` takes (its --help lists them): the built-in ones. */
+const DEMO_PROTOCOLS: readonly string[] = Object.keys(PROTOCOLS)
 
 /** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]
@@ -475,9 +479,17 @@ async function main(argv: string[]): Promise<number> {
           sync: { type: 'string', default: 'full' },
         },
       })
+      // Checked before anything is opened: "--transfers abc" ran NaN transfers and exited 0, "--workers abc"
+      // failed as an invariant (exit 1) after creating the data directory.
+      const transfers = positiveInt('transfers', values.transfers, 0) as number
+      const workers = positiveInt('workers', values.workers, 0)
+      if (values.protocol !== undefined && !DEMO_PROTOCOLS.includes(values.protocol)) {
+        throw new UsageError(`--protocol must be ${DEMO_PROTOCOLS.slice(0, -1).join(', ')} or ${DEMO_PROTOCOLS.at(-1)}, not ${values.protocol}`)
+      }
+      const sync = syncMode(values.sync)
       await runDemo({
-        dir: values.data, protocol: values.protocol, sync: syncMode(values.sync), transfers: Number(values.transfers),
-        ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
+        dir: values.data, protocol: values.protocol, sync, transfers,
+        ...(workers !== undefined ? { workers } : {}),
         out: (line) => process.stdout.write(line + '\n'),
       })
       return 0

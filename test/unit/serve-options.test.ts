@@ -117,6 +117,29 @@ test('serve --partitions beyond the most a table may have is refused at the star
   }
 })
 
+test('demo refuses a bad --transfers, --workers or --protocol before it creates anything (it ran NaN transfers, or failed as an invariant)', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const data = join(dir, 'd')
+    const cases: [string[], string][] = [
+      [['--transfers', 'abc'], '--transfers must be an integer >= 0, not abc'],
+      [['--workers', 'abc'], '--workers must be an integer >= 0, not abc'],
+      [['--protocol', 'foo'], '--protocol must be aria, calvin or serial, not foo'],
+      [['--sync', 'maybe'], '--sync must be full, normal or off, not maybe'],
+    ]
+    for (const [extra, message] of cases) {
+      const args = ['demo', '--data', data, ...extra]
+      const r = await runCli(args)
+      assert.is(r.code, 2, describeRun(args, r))
+      assert.is(r.stderr, `acheron: ${message}\n(acheron demo --help lists its options)\n`, describeRun(args, r))
+      assert.is(r.stdout, '')
+      assert.not.ok(existsSync(data), describeRun(args, r))
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('a --data that is a file, or whose lock file cannot be opened, is named (SQLite said only "unable to open database file")', async () => {
   const { dir, cleanup } = tempDir()
   try {
