@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const LOCK_FILE = 'acheron.lock'
@@ -22,7 +22,7 @@ export class DataDirInUseError extends AcheronError {
 }
 
 export class DirLock {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(private readonly db: Database.Database, private readonly dir: string) {}
 
   /** Takes the lock of `dir` (which must exist), or throws DataDirInUseError naming the holder. */
   static acquire(dir: string): DirLock {
@@ -58,11 +58,22 @@ export class DirLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') { db.close(); throw err }
     }
-    return new DirLock(db)
+    return new DirLock(db, dir)
   }
 
+  /**
+   * Removes acheron.pid while the lock is still held (no other opener can have written it), then drops
+   * the lock. A pid file left after a clean stop named a process that was gone, whose pid the system may
+   * give to another: `kill $(head -1 DIR/acheron.pid)` would stop that one. Best effort, as the write.
+   */
   release(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    try {
+      rmSync(join(this.dir, PID_FILE), { force: true })
+    } catch {
+      // A file the stop cannot remove (a read-only remount) names a process that is gone, as after kill -9.
+    }
+    this.db.close()
   }
 }
 
