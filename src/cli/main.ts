@@ -134,6 +134,15 @@ function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
+/**
+ * The address to listen on: an IPv6 address may be given as in a URL, `--host [::1]` (the ready line
+ * prints it so); Node's listen() takes it without the brackets ("[::1]" failed as a host name that does
+ * not resolve, though the loopback check accepted it).
+ */
+function listenHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
+
 /** A token from `--NAME T` or `--NAME-file F` (not both); null when neither is given. */
 function tokenOption(values: Record<string, unknown>, name: string): string | null {
   const direct = values[name] as string | undefined
@@ -380,7 +389,7 @@ async function serve(args: string[]): Promise<number> {
   let server: AcheronServer
   try {
     server = await AcheronServer.listen({
-      db, host: values.host, port,
+      db, host: listenHost(values.host), port,
       token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
       ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
     })
@@ -388,7 +397,7 @@ async function serve(args: string[]): Promise<number> {
     // Close what was opened, so the data directory is left as a clean stop leaves it (no lock, no
     // pid file, the WAL folded in) and a lease held is given up at once.
     await Promise.allSettled([db.close(), forwarder?.close(), lease?.close()])
-    throw listenFailure(err, values.host, port)
+    throw listenFailure(err, listenHost(values.host), port)
   }
   const serveForwarded = async (): Promise<ForwardedRequests> => {
     if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeRun, runCli } from '../console/support.js'
+import { startServer } from '../support/server-process.js'
 import { tempDir } from '../support/tmp.js'
 
 const HINT = '(acheron serve --help lists its options)\n'
@@ -159,6 +160,17 @@ test('a --data that is a file, or whose lock file cannot be opened, is named (SQ
     assert.match(r.stderr, new RegExp(`^acheron: cannot open the lock file ${join(data, 'acheron.lock').replace(/[.]/g, '\\.')} of the data directory: unable to open database file \\(is the directory writable by this user\\?\\)\n$`), describeRun(args, r))
   } finally {
     cleanup()
+  }
+})
+
+test('serve --host [::1], an IPv6 address written as in a URL, listens there (it failed: "the host name [::1] does not resolve")', async () => {
+  const server = await startServer({ args: ['--host', '[::1]'] })
+  try {
+    assert.is(server.host, '[::1]', server.readyLine)
+    assert.is(server.url, `ws://[::1]:${server.port}`)
+  } finally {
+    const exit = await server.stop('SIGTERM')
+    assert.is(exit.code, 0, server.stderr())
   }
 })
 
