@@ -174,4 +174,18 @@ test('serve --host [::1], an IPv6 address written as in a URL, listens there (it
   }
 })
 
+test('verify of a directory that holds no Acheron data says so and writes nothing into it (it left an acheron.lock behind)', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    writeFileSync(join(dir, 'notes.txt'), 'not a database\n')
+    const args = ['verify', '--data', dir]
+    const r = await runCli(args)
+    assert.is(r.code, 1, describeRun(args, r))
+    assert.is(r.stdout, `${dir} is not an Acheron data directory: it has neither acheron.db nor log/\n`)
+    assert.equal(readdirSync(dir), ['notes.txt'])
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
