@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { createSecureContext } from 'node:tls'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
-import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
+import { LOG_SEGMENT_BYTES_MAX, LOG_SEGMENTS_KEPT } from '../log/file-log.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { PROTOCOLS } from '../txn/protocols/index.js'
 import { createLogger } from '../server/logger.js'
@@ -103,7 +104,10 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --allow-origin ORIGIN    a web origin (scheme://host[:port]) whose pages may connect besides the
                            server's own; repeatable. Other browser origins are refused (403)
   --tls-cert F --tls-key F serve wss:// and https:// with this PEM certificate (chain) and key
-  --checkpoint-interval-ms N, --log-segment-bytes N, --log-segments-kept N  storage tuning
+  --checkpoint-interval-ms N  checkpoint interval (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}; 0: after every batch): released
+                           rows are written into DIR/acheron.db at most this long after they commit
+  --log-segment-bytes N    start a new segment of DIR/log once one holds this many bytes (default ${LOG_SEGMENT_BYTES_MAX / 1024 / 1024} MiB)
+  --log-segments-kept N    segments kept beyond what recovery and EXPLAIN COMMIT need (default ${LOG_SEGMENTS_KEPT})
   --trace-bases-kept N     copies of the checkpoint kept in DIR/trace-bases so that EXPLAIN COMMIT can
                            re-run positions older than the checkpoint (default 2; 0 keeps none, and the
                            log goes after each checkpoint); the log keeps every batch after the oldest
