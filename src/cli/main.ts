@@ -198,6 +198,11 @@ function serveTokens(values: Record<string, unknown>): { admin: string | null; a
   return { admin: adminToken, app }
 }
 
+/** `--data ""` is no directory (it was stat'ed, and failed as ENOENT of ''). */
+function dataOption(dir: string): void {
+  if (dir === '') throw new UsageError('--data needs a directory, not an empty string')
+}
+
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
   throw new UsageError(`--sync must be full, normal or off, not ${v}`)
@@ -301,6 +306,7 @@ async function serve(args: string[]): Promise<number> {
     },
   })
   const values = clusterOptions(given)
+  dataOption(values.data)
   // The command line first (exit 2), then the files it names (exit 1), then the environment: all before
   // the data directory is opened, so that a refusal leaves nothing behind.
   const tokenGiven = ['token', 'admin-token', 'app-token'].some((n) => values[n as 'token'] !== undefined || values[`${n}-file` as 'token'] !== undefined)
@@ -494,6 +500,7 @@ async function main(argv: string[]): Promise<number> {
       })
       // Checked before anything is opened: "--transfers abc" ran NaN transfers and exited 0, "--workers abc"
       // failed as an invariant (exit 1) after creating the data directory.
+      dataOption(values.data)
       const transfers = positiveInt('transfers', values.transfers, 0) as number
       const workers = positiveInt('workers', values.workers, 0)
       if (values.protocol !== undefined && !DEMO_PROTOCOLS.includes(values.protocol)) {

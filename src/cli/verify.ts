@@ -169,6 +169,7 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
 export function verifyCommand(args: string[], out: (line: string) => void): number {
   const { values } = parseArgs({ args, options: { data: { type: 'string' } } })
   if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
+  if (values.data === '') throw new UsageError('--data needs a directory, not an empty string')
   if (!existsSync(values.data)) throw new Error(`no such directory: ${values.data}`)
   // A directory that holds no data (a wrong --data) is said so before the lock is taken: the lock file
   // it would create is litter in someone else's directory. One that is in use is refused: its files

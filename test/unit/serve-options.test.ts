@@ -188,4 +188,13 @@ test('verify of a directory that holds no Acheron data says so and writes nothin
   }
 })
 
+test('an empty --data is a bad command line, not a directory to stat (it said "ENOENT: no such file or directory, stat \'\'")', async () => {
+  for (const command of [['serve', '--port', '0'], ['demo'], ['verify']]) {
+    const args = [...command, '--data', '']
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.is(r.stderr, `acheron: --data needs a directory, not an empty string\n(acheron ${command[0]} --help lists its options)\n`, describeRun(args, r))
+  }
+})
+
 test.run()
