@@ -230,7 +230,7 @@ function serverLimits(env: NodeJS.ProcessEnv): typeof DEFAULT_SERVER_LIMITS {
     return n
   }
   const d = DEFAULT_SERVER_LIMITS
-  return {
+  const limits = {
     ...d,
     payloadBytesMax: limit('ACHERON_PAYLOAD_BYTES_MAX', d.payloadBytesMax),
     connectionsMax: limit('ACHERON_CONNECTIONS_MAX', d.connectionsMax),
@@ -239,6 +239,10 @@ function serverLimits(env: NodeJS.ProcessEnv): typeof DEFAULT_SERVER_LIMITS {
     replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
     replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
   }
+  if (limits.replyBufferBytesPause >= limits.replyBufferBytesMax) {
+    throw new UsageError(`ACHERON_REPLY_BUFFER_BYTES_PAUSE (${limits.replyBufferBytesPause}) must be below ACHERON_REPLY_BUFFER_BYTES_MAX (${limits.replyBufferBytesMax}): past the pause a slow reader's connection stops being read, past the maximum it is closed`)
+  }
+  return limits
 }
 
 /** The stream a cluster's nodes share (`acheron serve --cluster`, `acheron cluster`). */

@@ -197,4 +197,18 @@ test('an empty --data is a bad command line, not a directory to stat (it said "E
   }
 })
 
+test('a pause threshold for unread replies at or above the closing one is refused: the connection would be closed before it paused', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const data = join(dir, 'd')
+    const args = ['serve', '--port', '0', '--data', data]
+    const r = await runCli(args, { env: { ACHERON_REPLY_BUFFER_BYTES_PAUSE: '2000000', ACHERON_REPLY_BUFFER_BYTES_MAX: '1000000' } })
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.is(r.stderr, `acheron: ACHERON_REPLY_BUFFER_BYTES_PAUSE (2000000) must be below ACHERON_REPLY_BUFFER_BYTES_MAX (1000000): past the pause a slow reader's connection stops being read, past the maximum it is closed\n${HINT}`)
+    assert.not.ok(existsSync(data))
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
