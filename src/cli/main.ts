@@ -4,8 +4,12 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { createSecureContext } from 'node:tls'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
-import { DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
+import { LOG_SEGMENT_BYTES_MAX, LOG_SEGMENTS_KEPT } from '../log/file-log.js'
+import { PARTITIONS_MAX } from '../schema/catalog.js'
+import { PROTOCOLS } from '../txn/protocols/index.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
@@ -61,6 +65,9 @@ ${CONSOLE_COMMAND_USAGE}
       conflict aborts, retries and the throughput ratios; lists (--theta 0,0.99 --protocol aria,calvin) run a
       matrix; --save keeps the points in a results file and warns of regressions against it`
 
+/** The protocols `acheron demo --protocol` takes (its --help lists them): the built-in ones. */
+const DEMO_PROTOCOLS: readonly string[] = Object.keys(PROTOCOLS)
+
 /** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]
 
@@ -97,7 +104,10 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
   --allow-origin ORIGIN    a web origin (scheme://host[:port]) whose pages may connect besides the
                            server's own; repeatable. Other browser origins are refused (403)
   --tls-cert F --tls-key F serve wss:// and https:// with this PEM certificate (chain) and key
-  --checkpoint-interval-ms N, --log-segment-bytes N, --log-segments-kept N  storage tuning
+  --checkpoint-interval-ms N  checkpoint interval (default ${DEFAULT_CHECKPOINT_INTERVAL_MS}; 0: after every batch): released
+                           rows are written into DIR/acheron.db at most this long after they commit
+  --log-segment-bytes N    start a new segment of DIR/log once one holds this many bytes (default ${LOG_SEGMENT_BYTES_MAX / 1024 / 1024} MiB)
+  --log-segments-kept N    segments kept beyond what recovery and EXPLAIN COMMIT need (default ${LOG_SEGMENTS_KEPT})
   --trace-bases-kept N     copies of the checkpoint kept in DIR/trace-bases so that EXPLAIN COMMIT can
                            re-run positions older than the checkpoint (default 2; 0 keeps none, and the
                            log goes after each checkpoint); the log keeps every batch after the oldest
@@ -128,25 +138,69 @@ function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
+/**
+ * The address to listen on: an IPv6 address may be given as in a URL, `--host [::1]` (the ready line
+ * prints it so); Node's listen() takes it without the brackets ("[::1]" failed as a host name that does
+ * not resolve, though the loopback check accepted it).
+ */
+function listenHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+}
+
 /** A token from `--NAME T` or `--NAME-file F` (not both); null when neither is given. */
 function tokenOption(values: Record<string, unknown>, name: string): string | null {
   const direct = values[name] as string | undefined
   const file = values[`${name}-file`] as string | undefined
-  if (direct !== undefined && file !== undefined) throw new Error(`give --${name} or --${name}-file, not both`)
-  const t = direct ?? (file !== undefined ? readFileSync(file, 'utf8').trim() : null)
-  if (t === '') throw new Error(`the ${name} is empty`)
+  if (direct !== undefined && file !== undefined) throw new UsageError(`give --${name} or --${name}-file, not both`)
+  const t = direct ?? (file !== undefined ? optionFile(`${name}-file`, file).toString('utf8').trim() : null)
+  if (t === '') throw new UsageError(`the ${name} is empty`)
   return t
+}
+
+/**
+ * The bytes of a file an option names. A file that cannot be read is a failure at run time (exit 1), said
+ * with the option: Node's own message ("ENOENT: no such file or directory, open 'x'") named neither.
+ */
+function optionFile(option: string, file: string): Buffer {
+  try {
+    return readFileSync(file)
+  } catch (err) {
+    throw new Error(`--${option} ${file}: cannot read it (${err instanceof Error ? err.message : String(err)})`)
+  }
+}
+
+/**
+ * `--tls-cert F --tls-key F`, read and checked as a pair before the data directory is opened: a file
+ * that is not PEM, or a key that is not the certificate's, failed only when the server listened, with
+ * OpenSSL's words alone ("error:0480006C:PEM routines::no start line").
+ */
+function tlsOptions(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | null {
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('give --tls-cert and --tls-key together')
+  if (certFile === undefined || keyFile === undefined) return null
+  const cert = optionFile('tls-cert', certFile)
+  const key = optionFile('tls-key', keyFile)
+  try {
+    createSecureContext({ cert, key })
+  } catch (err) {
+    throw new Error(`--tls-cert ${certFile} and --tls-key ${keyFile} are not a PEM certificate and its private key (${err instanceof Error ? err.message : String(err)})`)
+  }
+  return { cert, key }
 }
 
 /** The admin and application tokens of `acheron serve`; `--token` is the admin token's older name. */
 function serveTokens(values: Record<string, unknown>): { admin: string | null; app: string | null } {
   const legacy = tokenOption(values, 'token')
   const admin = tokenOption(values, 'admin-token')
-  if (legacy !== null && admin !== null) throw new Error('give --token or --admin-token, not both (--token is the admin token)')
+  if (legacy !== null && admin !== null) throw new UsageError('give --token or --admin-token, not both (--token is the admin token)')
   const app = tokenOption(values, 'app-token')
   const adminToken = admin ?? legacy
-  if (adminToken !== null && app !== null && adminToken === app) throw new Error('the admin and application tokens must differ')
+  if (adminToken !== null && app !== null && adminToken === app) throw new UsageError('the admin and application tokens must differ')
   return { admin: adminToken, app }
+}
+
+/** `--data ""` is no directory (it was stat'ed, and failed as ENOENT of ''). */
+function dataOption(dir: string): void {
+  if (dir === '') throw new UsageError('--data needs a directory, not an empty string')
 }
 
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
@@ -157,8 +211,38 @@ function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
 function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
+  // Number('') is 0: an empty value (--port "") is no number, not the smallest one.
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
   return n
+}
+
+/**
+ * The server's limits from the environment (docs/operations.md, "Server and connections"). Read before the
+ * data directory is opened: a bad value found after the open exited with the database still open (its
+ * WAL and the lock's journal left behind), and was named as an option, "--ACHERON_PAYLOAD_BYTES_MAX".
+ */
+function serverLimits(env: NodeJS.ProcessEnv): typeof DEFAULT_SERVER_LIMITS {
+  const limit = (name: string, fallback: number): number => {
+    const v = env[name]
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be an integer >= 1, not ${v}`)
+    return n
+  }
+  const d = DEFAULT_SERVER_LIMITS
+  const limits = {
+    ...d,
+    payloadBytesMax: limit('ACHERON_PAYLOAD_BYTES_MAX', d.payloadBytesMax),
+    connectionsMax: limit('ACHERON_CONNECTIONS_MAX', d.connectionsMax),
+    pendingAuthConnectionsMax: limit('ACHERON_PENDING_AUTH_CONNECTIONS_MAX', d.pendingAuthConnectionsMax),
+    authDeadlineMs: limit('ACHERON_AUTH_DEADLINE_MS', d.authDeadlineMs),
+    replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
+    replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
+  }
+  if (limits.replyBufferBytesPause >= limits.replyBufferBytesMax) {
+    throw new UsageError(`ACHERON_REPLY_BUFFER_BYTES_PAUSE (${limits.replyBufferBytesPause}) must be below ACHERON_REPLY_BUFFER_BYTES_MAX (${limits.replyBufferBytesMax}): past the pause a slow reader's connection stops being read, past the maximum it is closed`)
+  }
+  return limits
 }
 
 /** The stream a cluster's nodes share (`acheron serve --cluster`, `acheron cluster`). */
@@ -226,14 +310,15 @@ async function serve(args: string[]): Promise<number> {
     },
   })
   const values = clusterOptions(given)
-  const tokens = serveTokens(values)
-  const anyToken = tokens.admin !== null || tokens.app !== null
+  dataOption(values.data)
+  // The command line first (exit 2), then the files it names (exit 1), then the environment: all before
+  // the data directory is opened, so that a refusal leaves nothing behind.
+  const tokenGiven = ['token', 'admin-token', 'app-token'].some((n) => values[n as 'token'] !== undefined || values[`${n}-file` as 'token'] !== undefined)
   // Without a token anyone who reaches the port may do anything: only this machine may reach it.
-  if (!anyToken && !isLoopbackHost(values.host)) {
+  if (!tokenGiven && !isLoopbackHost(values.host)) {
     throw new UsageError(`--host ${values.host} is not a loopback address: give --admin-token (or --admin-token-file) to listen on it, or keep the default 127.0.0.1`)
   }
-  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new Error('give --tls-cert and --tls-key together')
-  const tls = values['tls-cert'] !== undefined ? { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key'] as string) } : null
+  const sync = syncMode(values.sync)
   const allowedOrigins = values['allow-origin'] ?? []
   for (const origin of allowedOrigins) {
     let ok = false
@@ -245,6 +330,10 @@ async function serve(args: string[]): Promise<number> {
   }
   const log = createLogger()
   const partitions = positiveInt('partitions', values.partitions)
+  if (partitions !== undefined && partitions > PARTITIONS_MAX) {
+    // Accepted, it made every CREATE TABLE without PARTITIONS fail with CONSTRAINT.
+    throw new UsageError(`--partitions must be an integer from 1 to ${PARTITIONS_MAX}, not ${values.partitions}`)
+  }
   const workers = positiveInt('workers', values.workers, 0)
   // Loaded only when asked for: the harness is not part of a normal server.
   const port = positiveInt('port', values.port, 0) ?? 7878
@@ -267,6 +356,10 @@ async function serve(args: string[]): Promise<number> {
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
     throw new UsageError(`--log-nats takes NATS server URLs separated by commas (nats://host:port), not ${values['log-nats']}`)
   }
+  const tokens = serveTokens(values)
+  const anyToken = tokens.admin !== null || tokens.app !== null
+  const tls = tlsOptions(values['tls-cert'], values['tls-key'])
+  const limits = serverLimits(process.env)
   const stream = values['log-stream'] ?? (natsServers !== undefined ? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT : '')
   // --failover: whoever holds the stream's writer lease writes; the others follow until it lapses.
   const lease = natsServers !== undefined && values.failover
@@ -277,7 +370,7 @@ async function serve(args: string[]): Promise<number> {
   // The crash and pause instants count from the process's start: a database reopened later (a writer
   // that lost its lease follows again) has none.
   const optionsFollowing = (follow: boolean, first: boolean): OpenOptions => ({
-    dir: values.data, sync: syncMode(values.sync),
+    dir: values.data, sync,
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
     ...(logSegmentBytesMax !== undefined ? { logSegmentBytesMax } : {}),
@@ -303,17 +396,6 @@ async function serve(args: string[]): Promise<number> {
   }
   const db = await openFollowing(following, true)
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
-  const limit = (name: string, fallback: number): number => positiveInt(name, process.env[name]) ?? fallback
-  const d = DEFAULT_SERVER_LIMITS
-  const limits = {
-    ...d,
-    payloadBytesMax: limit('ACHERON_PAYLOAD_BYTES_MAX', d.payloadBytesMax),
-    connectionsMax: limit('ACHERON_CONNECTIONS_MAX', d.connectionsMax),
-    pendingAuthConnectionsMax: limit('ACHERON_PENDING_AUTH_CONNECTIONS_MAX', d.pendingAuthConnectionsMax),
-    authDeadlineMs: limit('ACHERON_AUTH_DEADLINE_MS', d.authDeadlineMs),
-    replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
-    replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
-  }
   // On a stream: a follower forwards its clients' requests to the writer, which serves them. A --failover
   // node forwards whenever it follows, so it keeps a forwarder while it writes too.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
@@ -321,7 +403,7 @@ async function serve(args: string[]): Promise<number> {
   let server: AcheronServer
   try {
     server = await AcheronServer.listen({
-      db, host: values.host, port,
+      db, host: listenHost(values.host), port,
       token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
       ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
     })
@@ -329,7 +411,7 @@ async function serve(args: string[]): Promise<number> {
     // Close what was opened, so the data directory is left as a clean stop leaves it (no lock, no
     // pid file, the WAL folded in) and a lease held is given up at once.
     await Promise.allSettled([db.close(), forwarder?.close(), lease?.close()])
-    throw listenFailure(err, values.host, port)
+    throw listenFailure(err, listenHost(values.host), port)
   }
   const serveForwarded = async (): Promise<ForwardedRequests> => {
     if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')
@@ -420,9 +502,18 @@ async function main(argv: string[]): Promise<number> {
           sync: { type: 'string', default: 'full' },
         },
       })
+      // Checked before anything is opened: "--transfers abc" ran NaN transfers and exited 0, "--workers abc"
+      // failed as an invariant (exit 1) after creating the data directory.
+      dataOption(values.data)
+      const transfers = positiveInt('transfers', values.transfers, 0) as number
+      const workers = positiveInt('workers', values.workers, 0)
+      if (values.protocol !== undefined && !DEMO_PROTOCOLS.includes(values.protocol)) {
+        throw new UsageError(`--protocol must be ${DEMO_PROTOCOLS.slice(0, -1).join(', ')} or ${DEMO_PROTOCOLS.at(-1)}, not ${values.protocol}`)
+      }
+      const sync = syncMode(values.sync)
       await runDemo({
-        dir: values.data, protocol: values.protocol, sync: syncMode(values.sync), transfers: Number(values.transfers),
-        ...(values.workers !== undefined ? { workers: Number(values.workers) } : {}),
+        dir: values.data, protocol: values.protocol, sync, transfers,
+        ...(workers !== undefined ? { workers } : {}),
         out: (line) => process.stdout.write(line + '\n'),
       })
       return 0

@@ -8,7 +8,7 @@
  * sound, 1 naming each problem. It takes the directory's lock: a directory in use is refused.
  */
 import Database from 'better-sqlite3'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
@@ -16,7 +16,7 @@ import { readSegments } from '../log/file-log.js'
 import type { CatalogData } from '../schema/catalog.js'
 import { decodeBatch } from '../txn/batch-codec.js'
 import { catalogTableProblems, fileProblems, moduleProblems, rowProblems } from '../storage/damage.js'
-import { DirLock } from '../storage/dir-lock.js'
+import { DirLock, LOCK_FILE } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
@@ -115,12 +115,20 @@ function checkTraceBases(dir: string, checkpointBatch: number, logged: ReadonlyS
   return `${kept}; EXPLAIN COMMIT re-runs ${from === 0 ? 'every position the log holds' : `positions after batch ${from}`}`
 }
 
+function holdsData(dir: string): boolean {
+  return existsSync(join(dir, DATABASE_FILE)) || existsSync(join(dir, 'log'))
+}
+
+function notADataDir(dir: string): { sound: false; lines: string[] } {
+  return { sound: false, lines: [`${dir} is not an Acheron data directory: it has neither ${DATABASE_FILE} nor log/`] }
+}
+
 /** Runs the check; returns the lines to print and whether the directory is sound. */
 export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } {
   const problems: string[] = [...fileProblems(dir)]
   const dbFile = join(dir, DATABASE_FILE)
   const logDir = join(dir, 'log')
-  if (!existsSync(dbFile) && !existsSync(logDir)) return { sound: false, lines: [`${dir} is not an Acheron data directory: it has neither ${DATABASE_FILE} nor log/`] }
+  if (!holdsData(dir)) return notADataDir(dir)
   const checkpoint = checkDatabase(dbFile, problems)
   const from = (checkpoint?.lastBatch ?? 0) + 1
   const log = readSegments(logDir)
@@ -161,8 +169,15 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
 export function verifyCommand(args: string[], out: (line: string) => void): number {
   const { values } = parseArgs({ args, options: { data: { type: 'string' } } })
   if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
+  if (values.data === '') throw new UsageError('--data needs a directory, not an empty string')
   if (!existsSync(values.data)) throw new Error(`no such directory: ${values.data}`)
-  // A directory in use is refused: its files change under the check.
+  // A directory that holds no data (a wrong --data) is said so before the lock is taken: the lock file
+  // it would create is litter in someone else's directory. One that is in use is refused: its files
+  // change under the check.
+  if (statSync(values.data).isDirectory() && !holdsData(values.data) && !existsSync(join(values.data, LOCK_FILE))) {
+    for (const l of notADataDir(values.data).lines) out(l)
+    return 1
+  }
   const lock = DirLock.acquire(values.data)
   try {
     const { sound, lines } = verifyDataDir(values.data)

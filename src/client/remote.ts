@@ -256,6 +256,8 @@ export class RemoteDatabase implements Database {
   private closed = false
   private readonly requestTimeoutMs: number
   private readonly attemptsMax: number
+  /** The connection-level refusal (UNAUTHORIZED, OVERLOADED) each socket received, if any. */
+  private readonly refusals = new WeakMap<WebSocket, AcheronError>()
   private readonly delayMs: number
   private readonly connectTimeoutMs: number
   private readonly readFile: (path: string) => Uint8Array
@@ -390,6 +392,14 @@ export class RemoteDatabase implements Database {
           reject(outcomeUnknown(`no reply within ${this.requestTimeoutMs} ms: outcome unknown`))
         }, this.requestTimeoutMs)
       }
+      if (ws.readyState !== WebSocket.OPEN) {
+        // ws sends nothing on a socket that is closing: the request never left this client, so its
+        // outcome is certain. It was rejected as outcome unknown, though it had not run, when the server
+        // had just refused the connection (OVERLOADED at connectionsMax): that refusal is its outcome.
+        if (p.timer) clearTimeout(p.timer)
+        reject(this.refusals.get(ws) ?? new AcheronError('INTERNAL', `connection to ${this.url} closed before the request was sent: it did not run`, { retryable: true }))
+        return
+      }
       this.pending.set(id, p)
       ws.send(JSON.stringify({ id, ...body }), (err) => {
         // A failed send may still have reached the socket buffer partly: treat it as outcome-unknown too.
@@ -470,6 +480,7 @@ export class RemoteDatabase implements Database {
           // A connection-level refusal (UNAUTHORIZED, OVERLOADED) precedes the close.
           if (msg.ok === false) {
             serverError = errorFromWire(msg.error)
+            this.refusals.set(ws, serverError)
             if (!settled) done(serverError)
           }
           return

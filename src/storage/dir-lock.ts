@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const LOCK_FILE = 'acheron.lock'
@@ -22,11 +22,18 @@ export class DataDirInUseError extends AcheronError {
 }
 
 export class DirLock {
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(private readonly db: Database.Database, private readonly dir: string) {}
 
   /** Takes the lock of `dir` (which must exist), or throws DataDirInUseError naming the holder. */
   static acquire(dir: string): DirLock {
-    const db = new Database(join(dir, LOCK_FILE), { timeout: 0 })
+    // SQLite's own words for both were "unable to open database file", naming nothing.
+    if (!statSync(dir).isDirectory()) throw new Error(`data directory ${dir} is not a directory`)
+    let db: Database.Database
+    try {
+      db = new Database(join(dir, LOCK_FILE), { timeout: 0 })
+    } catch (err) {
+      throw unwritable(dir, err)
+    }
     try {
       db.pragma('locking_mode = EXCLUSIVE')
       // An exclusive transaction takes the lock without writing a page (so it is taken on a full disk
@@ -44,19 +51,40 @@ export class DirLock {
       db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT); DELETE FROM holder;')
       db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, started)
     } catch (err) {
-      if (!(err instanceof Database.SqliteError && err.code === 'SQLITE_FULL')) { db.close(); throw err }
+      if (!(err instanceof Database.SqliteError && err.code === 'SQLITE_FULL')) { db.close(); throw unwritable(dir, err) }
     }
     try {
       writeFileSync(join(dir, PID_FILE), `${process.pid}\n${started}\n`)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') { db.close(); throw err }
     }
-    return new DirLock(db)
+    return new DirLock(db, dir)
   }
 
+  /**
+   * Removes acheron.pid while the lock is still held (no other opener can have written it), then drops
+   * the lock. A pid file left after a clean stop named a process that was gone, whose pid the system may
+   * give to another: `kill $(head -1 DIR/acheron.pid)` would stop that one. Best effort, as the write.
+   */
   release(): void {
-    if (this.db.open) this.db.close()
+    if (!this.db.open) return
+    try {
+      rmSync(join(this.dir, PID_FILE), { force: true })
+    } catch {
+      // A file the stop cannot remove (a read-only remount) names a process that is gone, as after kill -9.
+    }
+    this.db.close()
   }
+}
+
+/**
+ * A lock file SQLite cannot open or write (a directory in its place, a data directory this user may not
+ * write), said with the file: SQLite's own words ("unable to open database file", "attempt to write a
+ * readonly database") named nothing. Other errors pass unchanged.
+ */
+function unwritable(dir: string, err: unknown): unknown {
+  if (!(err instanceof Database.SqliteError && /^SQLITE_(CANTOPEN|READONLY)/.test(err.code))) return err
+  return new Error(`cannot open the lock file ${join(dir, LOCK_FILE)} of the data directory: ${err.message} (is the directory writable by this user?)`)
 }
 
 function describeHolder(dir: string): string {

@@ -36,6 +36,14 @@ test('each command\'s --help prints that command\'s own usage, with its defaults
   assert.match(global.stdout, /^usage: acheron <command> \[options\]/)
 })
 
+test('serve --help gives the default of each storage option (they were listed as "storage tuning" with none)', async () => {
+  const r = await runCli(['serve', '--help'])
+  assert.is(r.code, 0)
+  assert.match(r.stdout, /--checkpoint-interval-ms N .*\(default 1000; 0: after every batch\)/)
+  assert.match(r.stdout, /--log-segment-bytes N .*\(default 64 MiB\)/)
+  assert.match(r.stdout, /--log-segments-kept N .*\(default 2\)/)
+})
+
 test('serve --port out of range is refused in words before anything starts', async () => {
   const r = await runCli(['serve', '--port', '99999', '--data', '/nonexistent/never-created'])
   assert.is(r.code, 2, describeRun(['serve', '--port', '99999'], r))

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, DataDirInUseError as PublicDataDirInUseError, open } from '../../src/index.js'
-import { DataDirInUseError } from '../../src/storage/dir-lock.js'
+import { DataDirInUseError, PID_FILE } from '../../src/storage/dir-lock.js'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { tempDir } from '../support/tmp.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
@@ -46,6 +48,24 @@ test('a second `acheron serve` on the same --data exits non-zero naming the hold
     await db.close()
   } finally {
     holder.kill('SIGKILL')
+    cleanup()
+  }
+})
+
+test('a clean close removes acheron.pid, so that it never names a process that is gone (its pid may be another\'s by then)', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 0 })
+    assert.is(readFileSync(join(dir, PID_FILE), 'utf8').split('\n')[0], String(process.pid))
+    await db.close()
+    assert.not.ok(existsSync(join(dir, PID_FILE)), 'acheron.pid left after a clean close')
+    // A refused second opener leaves the holder's pid file as it is.
+    const first = await open({ dir, workers: 0 })
+    await open({ dir, workers: 0 }).then(() => assert.unreachable('opened twice'), (e: unknown) => assert.instance(e, DataDirInUseError))
+    assert.is(readFileSync(join(dir, PID_FILE), 'utf8').split('\n')[0], String(process.pid))
+    await first.close()
+    assert.not.ok(existsSync(join(dir, PID_FILE)))
+  } finally {
     cleanup()
   }
 })
