@@ -54,6 +54,12 @@ export function defaultWorkers(cores = availableParallelism()): number {
 }
 
 /**
+ * Most execution worker threads a database starts. Each is a thread with its own WebAssembly runtime and
+ * row images (about 10 MiB at rest): `workers: 500` on a 2-core machine took 10 s to start and 5.4 GB.
+ */
+export const WORKERS_MAX = 64
+
+/**
  * Concurrency control when none is asked for: `aria` with execution workers; `serial` when transactions
  * execute on the coordinator's thread. Aria's phase 1 pays off only in parallel: on one thread it
  * executes every transaction on the snapshot and then again each one that conflicted, where serial
@@ -71,7 +77,7 @@ export interface OpenOptions {
   memory?: boolean
   /** Partitions of a new table when its DDL names none. Default 8. */
   partitions?: number
-  /** Execution worker threads; 0 executes on the calling thread. Default: defaultWorkers() (0 in memory). */
+  /** Execution worker threads, 0 to WORKERS_MAX; 0 executes on the calling thread. Default: defaultWorkers() (0 in memory). */
   workers?: number
   /** Concurrency control: 'aria', 'calvin', 'serial', or a research Protocol; default `defaultProtocol(workers)`. */
   protocol?: string | Protocol
@@ -272,6 +278,9 @@ export class EmbeddedDatabase implements Database {
     const memory = options.memory === true
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
     const workers = options.workers ?? (memory ? 0 : defaultWorkers())
+    if (!Number.isSafeInteger(workers) || workers < 0 || workers > WORKERS_MAX) {
+      throw new AcheronError('CONSTRAINT', `workers must be an integer from 0 to ${WORKERS_MAX} (execution threads; 0 executes on the calling thread), got ${String(workers)}`)
+    }
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? defaultProtocol(workers))
     const log = options.log ?? (() => {})
     const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { WORKERS_MAX } from '../embedded.js'
 import { runAcheron } from '../bench/acheron-system.js'
 import { expand, parseList, plan, settingsLabel, type Axes, type Group } from '../bench/matrix.js'
 import { PG_CONNECTIONS_MAX, PG_TRIES_MAX, postgresMissing, runPostgres } from '../bench/postgres-system.js'
@@ -131,7 +132,7 @@ function parse(args: string[]): Parsed {
     theta: parseList(values.theta, 0, parseTheta),
     warehouses: parseList(values.warehouses, 1, (v) => number('warehouses', v, 1, 1, WAREHOUSES_MAX, true)),
     protocol: parseList<BenchProtocolChoice>(values.protocol, 'default', parseProtocol),
-    workers: parseList<number | undefined>(values.workers, undefined, (v) => number('workers', v, 0, 0, 64, true)),
+    workers: parseList<number | undefined>(values.workers, undefined, (v) => number('workers', v, 0, 0, WORKERS_MAX, true)),
   }
   const lanes = Math.max(...axes.clients) * Math.max(...axes.inflight)
   if (lanes > LANES_MAX) throw new UsageError(`--clients × --inflight must be at most ${LANES_MAX}, not ${lanes}`)

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { createSecureContext } from 'node:tls'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
-import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, type OpenOptions } from '../embedded.js'
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, WORKERS_MAX, type OpenOptions } from '../embedded.js'
 import { LOG_SEGMENT_BYTES_MAX, LOG_SEGMENTS_KEPT } from '../log/file-log.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { PROTOCOLS } from '../txn/protocols/index.js'
@@ -93,7 +93,7 @@ SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
                            (127.0.0.0/8, ::1, localhost) is allowed: anything else is refused
   --port P                 port (default 7878; 0 picks a free one)
   --partitions N           partitions of a new table whose DDL names none (default 8)
-  --workers N              execution worker threads (default 0 on two cores or fewer, else 2; 0: the main thread)
+  --workers N              execution worker threads, 0 to 64 (default 0 on two cores or fewer, else 2; 0: the main thread)
   --sync full|normal|off   durability of each batch (default full)
   --admin-token T          clients must authenticate; this token may do everything
   --admin-token-file F     the same, read from a file (surrounding whitespace ignored)
@@ -206,6 +206,13 @@ function dataOption(dir: string): void {
 function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   if (v === 'full' || v === 'normal' || v === 'off') return v
   throw new UsageError(`--sync must be full, normal or off, not ${v}`)
+}
+
+/** --workers: 0 (the server's own thread executes) to WORKERS_MAX. */
+function workersOption(v: string | undefined): number | undefined {
+  const n = positiveInt('workers', v, 0)
+  if (n !== undefined && n > WORKERS_MAX) throw new UsageError(`--workers must be an integer from 0 to ${WORKERS_MAX}, not ${v}`)
+  return n
 }
 
 function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
@@ -334,7 +341,7 @@ async function serve(args: string[]): Promise<number> {
     // Accepted, it made every CREATE TABLE without PARTITIONS fail with CONSTRAINT.
     throw new UsageError(`--partitions must be an integer from 1 to ${PARTITIONS_MAX}, not ${values.partitions}`)
   }
-  const workers = positiveInt('workers', values.workers, 0)
+  const workers = workersOption(values.workers)
   // Loaded only when asked for: the harness is not part of a normal server.
   const port = positiveInt('port', values.port, 0) ?? 7878
   if (port > 65_535) throw new UsageError(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
@@ -506,7 +513,7 @@ async function main(argv: string[]): Promise<number> {
       // failed as an invariant (exit 1) after creating the data directory.
       dataOption(values.data)
       const transfers = positiveInt('transfers', values.transfers, 0) as number
-      const workers = positiveInt('workers', values.workers, 0)
+      const workers = workersOption(values.workers)
       if (values.protocol !== undefined && !DEMO_PROTOCOLS.includes(values.protocol)) {
         throw new UsageError(`--protocol must be ${DEMO_PROTOCOLS.slice(0, -1).join(', ')} or ${DEMO_PROTOCOLS.at(-1)}, not ${values.protocol}`)
       }

@@ -3,8 +3,8 @@
 // runs then: serial on the coordinator's thread, aria with workers.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { defaultProtocol, defaultWorkers } from '../../src/embedded.js'
-import { open, type EmbeddedDatabase } from '../../src/index.js'
+import { defaultProtocol, defaultWorkers, WORKERS_MAX } from '../../src/embedded.js'
+import { AcheronError, open, type EmbeddedDatabase } from '../../src/index.js'
 import { JS_RUNTIME } from '../support/js-runtime.js'
 import { createStepsTable } from '../support/steps-table.js'
 
@@ -15,6 +15,15 @@ test('no workers on one or two cores; two with more', () => {
   assert.is(defaultWorkers(64), 2)
   assert.is(defaultProtocol(0), 'serial')
   assert.is(defaultProtocol(2), 'aria')
+})
+
+test('workers is bounded: beyond WORKERS_MAX, negative or fractional is a CONSTRAINT before anything opens (500 took 10 s and 5.4 GB)', async () => {
+  for (const workers of [WORKERS_MAX + 1, 500, -1, 1.5, Number.NaN]) {
+    const e = await open({ memory: true, workers }).then(async (db) => { await db.close(); return null }, (err: unknown) => err)
+    assert.instance(e, AcheronError, String(workers))
+    assert.is((e as AcheronError).code, 'CONSTRAINT')
+    assert.match((e as AcheronError).message, new RegExp(`^workers must be an integer from 0 to ${WORKERS_MAX} `))
+  }
 })
 
 /** One batch of 200 increments of 5 keys: every transaction but the first of each key conflicts. */
