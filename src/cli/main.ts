@@ -86,7 +86,7 @@ export const SERVE_USAGE = `usage: acheron serve [options]
 
 Serves the WebSocket protocol (docs/client.md) and the browser console on one port. When ready it
 prints one line, "acheron listening on ws://HOST:PORT" (wss:// with TLS), on stdout; logs go to stderr.
-SIGINT/SIGTERM finish and make durable the batch in flight, then exit 0.
+SIGINT/SIGTERM (and SIGHUP, the terminal closed) finish and make durable the batch in flight, then exit 0.
 
   --data DIR               data directory (default ./acheron-data)
   --host H                 listen address (default 127.0.0.1). Without a token only a loopback address
@@ -448,6 +448,8 @@ async function serve(args: string[]): Promise<number> {
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
+    // The terminal it ran in was closed: stop as cleanly (Node's default for SIGHUP is to exit at once).
+    process.once('SIGHUP', () => stop('SIGHUP'))
   })
   process.stdout.write(`acheron listening on ${server.url}\n`)
   if (!anyToken) log({ level: 'warn', msg: `no token: listening on ${values.host} only (loopback); anyone on this machine may do anything. Give --admin-token to require authentication and listen elsewhere` })

@@ -161,7 +161,8 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
   // A node whose batch log is a NATS JetStream stream keeps no log/ here, nor copies: its traces read the stream.
   const traces = existsSync(logDir) ? checkTraceBases(dir, from - 1, before, problems) : 'no batch log in this directory (a node whose log is on NATS JetStream reads the stream)'
   if (problems.length > 0) return { sound: false, lines: [`${dir}: ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, ...problems.map((p) => `  ${p}`), ...notes] }
-  const cp = checkpoint === null ? 'no checkpoint yet' : `checkpoint at batch ${checkpoint.lastBatch} (${checkpoint.tables} tables, ${checkpoint.rows} rows, ${checkpoint.modules} modules; integrity ok)`
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`
+  const cp = checkpoint === null ? 'no checkpoint yet' : `checkpoint at batch ${checkpoint.lastBatch} (${count(checkpoint.tables, 'table')}, ${count(checkpoint.rows, 'row')}, ${count(checkpoint.modules, 'module')}; integrity ok)`
   const lg = `log: ${log.segments.length} segment${log.segments.length === 1 ? '' : 's'}, last batch ${lastBatch}, ${replayed} batch${replayed === 1 ? '' : 'es'} to replay from batch ${from}, every frame's checksum ok`
   return { sound: true, lines: [`${dir} is sound: ${cp}; ${lg}; ${traces}`, ...notes] }
 }

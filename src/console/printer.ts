@@ -12,6 +12,7 @@ import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, lineText } from './text-position.js'
+import { noColor } from '../no-color.js'
 import { logDisplayLines } from './with-logs.js'
 
 export { wireResult } from './format-json.js'
@@ -107,7 +108,7 @@ export class Printer {
 
   /** Log lines are dimmed only on a terminal (not into a \o file or a pipe), and never with NO_COLOR. */
   private dimsLogs(): boolean {
-    return this.terminal !== null && this.terminal.size() !== null && this.output === null && this.env.NO_COLOR === undefined
+    return this.terminal !== null && this.terminal.size() !== null && this.output === null && !noColor(this.env)
   }
 
   /** A listing of \d and its kin, in the current format. */

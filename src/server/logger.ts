@@ -5,6 +5,7 @@
 import { writeSync } from 'node:fs'
 import { pino, type DestinationStream, type Level } from 'pino'
 import { readableDestination } from './log-lines.js'
+import { noColor } from '../no-color.js'
 
 export type LogEvent = Record<string, unknown>
 export type LogFn = (event: LogEvent) => void
@@ -20,7 +21,7 @@ export function createLogger(options: { level?: Level; destination?: Destination
   // On a terminal (stderr a TTY, unless ACHERON_LOG_FORMAT=json): one readable, coloured line per event.
   const readable = options.readable ?? (process.stderr.isTTY === true && process.env.ACHERON_LOG_FORMAT !== 'json')
   const destination = options.destination ??
-    (readable ? readableDestination({ write: (s: string) => writeSync(2, s) }, process.env.NO_COLOR === undefined) : pino.destination({ dest: 2, sync: true }))
+    (readable ? readableDestination({ write: (s: string) => writeSync(2, s) }, !noColor(process.env)) : pino.destination({ dest: 2, sync: true }))
   const logger = pino({
     level: options.level ?? 'info',
     timestamp: pino.stdTimeFunctions.isoTime,

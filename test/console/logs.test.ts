@@ -83,6 +83,8 @@ test('pieces: WITH LOGS is appended to one CALL only; lines are dimmed on a term
   }
   assert.match(await capture(true, {}), /\x1b\[2mlog: hello\x1b\[22m\n/)
   assert.match(await capture(true, { NO_COLOR: '1' }), /\nlog: hello\n/)
+  // no-color.org: an empty NO_COLOR leaves colour on (it turned it off).
+  assert.match(await capture(true, { NO_COLOR: '' }), /\x1b\[2mlog: hello\x1b\[22m\n/)
   assert.match(await capture(false, {}), /\nlog: hello\n/)
 })
 

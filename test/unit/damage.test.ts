@@ -51,7 +51,7 @@ function sqlite(dir: string, sql: string, ...params: unknown[]): void {
 test('a sound directory: verify exits 0 with a summary; a directory in use is refused', () => withDir(async (dir) => {
   const r = verify(dir)
   assert.is(r.code, 0, r.out)
-  assert.match(r.out, /is sound: checkpoint at batch \d+ \(1 tables, 50 rows, 1 modules; integrity ok\)/)
+  assert.match(r.out, /is sound: checkpoint at batch \d+ \(1 table, 50 rows, 1 module; integrity ok\)/)
   const db = await open({ dir, workers: 1 })
   try {
     const busy = verify(dir)

@@ -211,4 +211,13 @@ test('a pause threshold for unread replies at or above the closing one is refuse
   }
 })
 
+test('SIGHUP (the terminal closed) stops serve as SIGTERM does: the batch in flight finished, exit 0, no pid file left', async () => {
+  const server = await startServer()
+  const exit = await server.stop('SIGHUP')
+  assert.equal(exit, { code: 0, signal: null }, server.stderr())
+  assert.match(server.stderr(), /SIGHUP: finishing the batch in flight, then exiting/)
+  assert.match(server.stderr(), /"msg":"stopped"/)
+  assert.not.ok(existsSync(join(server.dataDir, 'acheron.pid')), 'a clean stop removes the pid file')
+})
+
 test.run()
