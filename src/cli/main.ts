@@ -69,13 +69,20 @@ ${CONSOLE_COMMAND_USAGE}
 const DEMO_PROTOCOLS: readonly string[] = Object.keys(PROTOCOLS)
 
 /** `acheron demo --help`. */
+/**
+ * The demo's own data directory: in the server's (./acheron-data) it replaced the user's account.*
+ * functions with the bank example's and added its accounts to an account table of theirs.
+ */
+const DEMO_DATA_DIR = './acheron-demo-data'
+
 const DEMO_USAGE = `usage: acheron demo [options]
 
 Runs the bank example end to end in SQL on the embedded engine: creates the account table, registers
 the AssemblyScript bank functions, calls a transfer and a withdraw that aborts, then runs concurrent
 cross-partition transfers and shows with SELECT SUM(balance) that the total is conserved.
 
-  --data DIR                      data directory (default ./acheron-data; refused while a server uses it)
+  --data DIR                      data directory (default ./acheron-demo-data, not the server's ./acheron-data:
+                                  the demo creates its account table and replaces account.* functions)
   --workers N                     execution worker threads (default 0, the main thread, on two cores or fewer; else 2)
   --protocol aria|calvin|serial   concurrency control (default aria with worker threads, serial without)
   --transfers N                   concurrent transfers (default 20000)
@@ -504,7 +511,7 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({
         args: rest,
         options: {
-          data: { type: 'string', default: DEFAULT_DATA_DIR },
+          data: { type: 'string', default: DEMO_DATA_DIR },
           workers: { type: 'string' },
           protocol: { type: 'string' },
           transfers: { type: 'string', default: '20000' },

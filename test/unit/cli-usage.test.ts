@@ -96,4 +96,17 @@ test('a command line that cannot run exits 2 for every command (as an unknown co
   assert.is(missing.code, 1, describeRun(['verify', '--data', '/nonexistent/never-created'], missing))
 })
 
+test('demo keeps to a directory of its own by default, not the server\'s ./acheron-data (it replaced account.* functions there)', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'acheron-demo-default-'))
+  try {
+    const r = await runCli(['demo', '--transfers', '10', '--sync', 'off'], { cwd })
+    assert.is(r.code, 0, describeRun(['demo'], r))
+    assert.ok(existsSync(join(cwd, 'acheron-demo-data', 'acheron.db')), readdirSync(cwd).join(' '))
+    assert.not.ok(existsSync(join(cwd, 'acheron-data')), 'the server\'s default directory is left alone')
+    assert.match((await runCli(['demo', '--help'])).stdout, /--data DIR +data directory \(default \.\/acheron-demo-data, not the server's \.\/acheron-data/)
+  } finally {
+    rmSync(cwd, { recursive: true, force: true })
+  }
+})
+
 test.run()
