@@ -386,6 +386,8 @@ export class EmbeddedDatabase implements Database {
   async createTable(spec: TableSpec): Promise<CommitResult> {
     const keys = spec.columns.filter((c) => c.primaryKey === true)
     if (keys.length !== 1) throw new AcheronError('CONSTRAINT', `table ${spec.name} needs exactly one PRIMARY KEY column, has ${keys.length}`)
+    const key = keys[0] as ColumnSpec
+    if (key.default !== undefined && key.default !== null) throw new AcheronError('CONSTRAINT', `the primary-key column ${key.name} takes no DEFAULT: every insert gives the key, which places the row`)
     const columns = spec.columns.map((c) => {
       const type = c.type.toUpperCase() as ColumnType
       if (!COLUMN_TYPES.includes(type)) throw new AcheronError('TYPE_MISMATCH', `unknown column type ${c.type}`)

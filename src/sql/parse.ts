@@ -136,9 +136,10 @@ class StatementParser extends ExprParser {
     const [key, second] = keys
     if (key === undefined) this.error(nameTok, `table ${name} has no primary key: declare one column PRIMARY KEY`)
     if (second !== undefined) this.error(second.at, `table ${name} has more than one primary key`)
-    if (!columns.some((c) => c.name.toLowerCase() === key.name.toLowerCase())) {
-      this.error(key.at, `PRIMARY KEY (${key.name}) names no column of ${name}`)
-    }
+    const keyColumn = columns.find((c) => c.name.toLowerCase() === key.name.toLowerCase())
+    if (keyColumn === undefined) this.error(key.at, `PRIMARY KEY (${key.name}) names no column of ${name}`)
+    // An INSERT must give the key (it places the row), so a default there would never be used.
+    if (keyColumn.default !== null) this.error(keyColumn.pos, `the primary-key column ${keyColumn.name} takes no DEFAULT: every INSERT gives the key, which places the row`)
     let partitions: number | null = null
     if (this.acceptWord('PARTITIONS')) partitions = this.partitionCount()
     const columnsWithKey = columns.map((c) => (c.name.toLowerCase() === key.name.toLowerCase() ? { ...c, primaryKey: true } : c))

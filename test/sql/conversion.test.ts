@@ -57,4 +57,17 @@ test('BOOLEAN takes 0, 1, TRUE, FALSE; TEXT text; BLOB bytes; NULL anywhere but 
   })
 })
 
+test('createTable() refuses a DEFAULT on the key as CREATE TABLE does: an insert must give the key', async () => {
+  const db = await open({ memory: true })
+  try {
+    const e = await db.createTable({ name: 'd', columns: [{ name: 'id', type: 'INTEGER', primaryKey: true, default: 5 }, { name: 'a', type: 'INTEGER' }] }).then(() => null, (err: unknown) => err)
+    assert.instance(e, AcheronError)
+    assert.is((e as AcheronError).code, 'CONSTRAINT')
+    assert.match((e as AcheronError).message, /^the primary-key column id takes no DEFAULT/)
+    assert.equal((await db.query('SHOW TABLES')).rows, [], 'nothing was created')
+  } finally {
+    await db.close()
+  }
+})
+
 test.run()

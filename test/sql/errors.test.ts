@@ -131,6 +131,12 @@ test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
   assertError('DROP INDEX i', 1, 6, /^expected TABLE or FUNCTION after DROP, found 'INDEX'$/)
 })
 
+test('CREATE TABLE: a DEFAULT on the primary-key column is a SYNTAX_ERROR at the column (it was accepted and never used)', () => {
+  assertError('CREATE TABLE d (id INTEGER PRIMARY KEY DEFAULT 5, a INTEGER)', 1, 17, /^the primary-key column id takes no DEFAULT: every INSERT gives the key, which places the row$/)
+  assertError("CREATE TABLE d (a INTEGER,\n  id TEXT DEFAULT 'x', PRIMARY KEY (id))", 2, 3, /^the primary-key column id takes no DEFAULT/)
+  parseScript('CREATE TABLE d (id INTEGER PRIMARY KEY, a INTEGER DEFAULT 5)')
+})
+
 test('INSERT: a column named twice is a SYNTAX_ERROR at its second mention, before anything runs', () => {
   assertError("INSERT INTO u (id, n, ID) VALUES ('x', 1, 'y')", 1, 23, /^column ID is named twice$/)
 })
