@@ -374,6 +374,8 @@ class StatementParser extends ExprParser {
     do {
       const at = this.peek()
       const column = this.identifier('column name', set.length === 0 ? 'SET' : "','")
+      // As PostgreSQL: SQLite would keep the last value, which reads as a mistake more often than not.
+      if (set.some((a) => a.column.toLowerCase() === column.toLowerCase())) this.error(at, `column ${column} is set twice`)
       this.expectPunct('=', `column ${column}`)
       set.push({ column, expr: this.expr('SET'), pos: posOf(at) })
     } while (this.acceptPunct(','))

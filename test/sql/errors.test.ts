@@ -139,6 +139,8 @@ test('CREATE TABLE: a DEFAULT on the primary-key column is a SYNTAX_ERROR at the
 
 test('INSERT: a column named twice is a SYNTAX_ERROR at its second mention, before anything runs', () => {
   assertError("INSERT INTO u (id, n, ID) VALUES ('x', 1, 'y')", 1, 23, /^column ID is named twice$/)
+  // UPDATE the same way (as PostgreSQL; it was accepted, the last value winning).
+  assertError('UPDATE u SET n = 1, N = 2 WHERE id = 1', 1, 21, /^column N is set twice$/)
 })
 
 test('deep nesting and long operator chains are bounded SYNTAX_ERRORs, not stack overflows', () => {
