@@ -22,7 +22,11 @@ export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): Sq
       if (v === 0 || v === 1) return BigInt(v)
       return bad()
     case 'REAL':
-      if (typeof v === 'number') return Number.isNaN(v) ? null : v === 0 ? 0 : v
+      if (typeof v === 'number') {
+        if (!Number.isNaN(v)) return v === 0 ? 0 : v
+        if (col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name} (got NaN, which is stored as NULL)`)
+        return null
+      }
       if (typeof v === 'bigint') return Number(v)
       return bad()
     case 'TEXT':

@@ -31,7 +31,11 @@ test('REAL takes integers, rounded to the nearest double beyond ±2^53 (as SQLit
     assert.is(await stored(db, 'r', 2n ** 53n + 1n, 2), 2 ** 53)
     assert.is(await stored(db, 'r', Number.NaN, 3), null)
     assert.ok(Object.is(await stored(db, 'r', -0, 4), 0))
-    assert.is(await code(db.sql('INSERT INTO v (k, n) VALUES (?, ?)', [5, Number.NaN])), 'CONSTRAINT')
+    const nan = await db.sql('INSERT INTO v (k, n) VALUES (?, ?)', [5, Number.NaN]).then(() => null, (e: unknown) => e)
+    assert.instance(nan, AcheronError)
+    assert.is((nan as AcheronError).code, 'CONSTRAINT')
+    // It said only "NOT NULL constraint failed", for a value that was given.
+    assert.is((nan as AcheronError).message, 'NOT NULL constraint failed: v.n (got NaN, which is stored as NULL)')
   })
 })
 
