@@ -101,7 +101,9 @@ const DML_TAGS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE'])
  * or `CREATE TABLE  commit {batch: 3, seq: 0}` for a statement without columns (`tag`: see statementTag).
  */
 export function footer(r: ResultSet, tag = ''): string {
-  const commit = `commit {batch: ${r.commit.batch}, seq: ${r.commit.seq}}`
+  // SHOW STATS is no transaction: it has no position of its own (seq -1), only the batch its numbers follow
+  // (it printed `commit {batch: 7, seq: -1}`); the browser says the same.
+  const commit = r.commit.seq < 0 ? `as of batch ${r.commit.batch} (not a transaction)` : `commit {batch: ${r.commit.batch}, seq: ${r.commit.seq}}`
   if (r.columns.length === 0) {
     const affected = DML_TAGS.has(tag) || r.rowsAffected > 0 || tag === '' ? `${plural(r.rowsAffected, 'row', 'rows')} affected` : ''
     return `${[tag, affected].filter((p) => p !== '').join(': ')}  ${commit}`

@@ -26,6 +26,8 @@ test('a column with text is left-aligned even where it holds numbers; one row is
   const lines = formatTable({ columns: ['v'], rows: [['abc'], [12]], rowsAffected: 0, commit })
   assert.equal(lines.slice(2), [' abc', ' 12', '(2 rows)  commit {batch: 7, seq: 2}'])
   assert.is(footer({ columns: ['result'], rows: [[1]], rowsAffected: 1, commit }), '(1 row, 1 affected)  commit {batch: 7, seq: 2}')
+  // SHOW STATS has no position of its own (seq -1): it printed `commit {batch: 7, seq: -1}`.
+  assert.is(footer({ columns: ['metric', 'value'], rows: [['uptime_s', 1]], rowsAffected: 0, commit: { batch: 7, seq: -1 } }), '(1 row)  as of batch 7 (not a transaction)')
 })
 
 test('no columns: the statement tag, rows affected for DML, and the commit', () => {
