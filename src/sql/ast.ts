@@ -168,7 +168,8 @@ export interface UpdateStmt extends StatementBase {
 export interface DeleteStmt extends StatementBase { readonly kind: 'delete'; readonly table: string; readonly where: SqlExpr | null }
 
 export type SelectItem =
-  | { readonly kind: 'star'; readonly pos: Pos }
+  /** `*`, or `t.*` naming the table read (or its alias): every column of the table. */
+  | { readonly kind: 'star'; readonly pos: Pos; readonly table?: string }
   /** `label` is the result column's name: the alias, else the column name, else the expression's text. */
   | { readonly kind: 'expr'; readonly expr: SqlExpr; readonly alias: string | null; readonly label: string; readonly pos: Pos }
 

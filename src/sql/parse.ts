@@ -447,6 +447,12 @@ class StatementParser extends ExprParser {
   private selectItem(): SelectItem {
     const at = this.peek()
     if (this.acceptPunct('*')) return { kind: 'star', pos: posOf(at) }
+    if (this.isIdentifierStart() && this.isPunct('.', 1) && this.isPunct('*', 2)) {
+      const table = this.identifier('table name')
+      this.next()
+      this.next()
+      return { kind: 'star', pos: posOf(at), table }
+    }
     const expr = this.expr(null)
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null

@@ -116,6 +116,8 @@ export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSele
   const columnNames: string[] = []
   for (const item of sel.items) {
     if (item.kind === 'star') {
+      const q = item.table?.toLowerCase()
+      if (q !== undefined && q !== sel.table?.toLowerCase() && q !== sel.tableAlias?.toLowerCase()) r.fail('UNKNOWN_TABLE', item.pos, `no such table: ${item.table} (this SELECT reads ${sel.table}${sel.tableAlias !== null ? ` AS ${sel.tableAlias}` : ''})`)
       for (const c of opts.columns) items.push(quoteIdentifier(c))
       columnNames.push(...opts.columns)
       continue
