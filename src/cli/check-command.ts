@@ -3,7 +3,7 @@
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { loadProtocol } from './protocol-loader.js'
-import { runCheck } from '../testing/check.js'
+import { PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 
@@ -71,6 +71,13 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   }
   if (values.failover && values.nats === undefined) throw new UsageError('--failover goes with --nats N')
   if (values.cluster && (values.nats !== undefined || values.failover)) throw new UsageError('--cluster is --nats 3 --failover with NATS servers killed too: give it alone')
+  // Names that do not exist are the command line's fault (exit 2): exit 1 says the check failed.
+  for (const p of values.property ?? []) {
+    if (!PROPERTIES.some((x) => x.name === p)) throw new UsageError(`unknown property '${p}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`)
+  }
+  if (values.mutant !== undefined && !MUTANTS.some((m) => m.name === values.mutant)) {
+    throw new UsageError(`unknown mutant '${values.mutant}' (known: ${MUTANTS.map((m) => m.name).join(', ')})`)
+  }
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)

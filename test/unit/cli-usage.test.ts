@@ -96,6 +96,20 @@ test('a command line that cannot run exits 2 for every command (as an unknown co
   assert.is(missing.code, 1, describeRun(['verify', '--data', '/nonexistent/never-created'], missing))
 })
 
+test('check: an unknown --property or --mutant, or a --protocol module that is not there, is a usage error (exit 2), not a failed check (exit 1)', async () => {
+  // Exit 1 is what a caught bug gives: a typo must not read as one in a script or in CI.
+  const cases: [string[], RegExp][] = [
+    [['check', '--property', 'bogus', '--runs', '1'], /unknown property 'bogus' \(known: replay, determinism, elle, crash, trace\)/],
+    [['check', '--mutant', 'bogus', '--runs', '1'], /unknown mutant 'bogus' \(known: skip-ww-check, /],
+    [['check', '--protocol', './never-there.js', '--runs', '1'], /--protocol: cannot load \.\/never-there\.js/],
+  ]
+  for (const [args, message] of cases) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.match(r.stderr, message, describeRun(args, r))
+  }
+})
+
 test('demo keeps to a directory of its own by default, not the server\'s ./acheron-data (it replaced account.* functions there)', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'acheron-demo-default-'))
   try {
