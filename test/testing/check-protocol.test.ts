@@ -9,6 +9,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { runCheck, type CheckOptions } from '../../src/testing/check.js'
 import { engineUnderTestArgs } from '../../src/testing/harness-serve.js'
+import fc from 'fast-check'
+import { declaredOrderReplay, EngineCache, type CheckConfig } from '../../src/testing/index.js'
 import { protocolByName } from '../../src/txn/protocols/index.js'
 import type { Protocol } from '../../src/txn/protocols/protocol.js'
 
@@ -39,6 +41,23 @@ test('with protocolSpec the crash property serves that module: a protocol that t
     assert.is(report.failed, 1)
   } finally {
     rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a researcher\'s own fast-check suite can keep engines across runs (docs/research.md): EngineCache is exported', async () => {
+  // Without it every run (and every shrink) opened a fresh engine, seconds each: a failing suite took minutes.
+  // One cache per configuration: it keys its engines by property, not by protocol.
+  const engines = new EngineCache()
+  const brokenEngines = new EngineCache()
+  try {
+    const config: CheckConfig = { txns: 20, workers: 0, mutant: null, engines }
+    await fc.assert(fc.asyncProperty(declaredOrderReplay.arbitrary(config), (w) => declaredOrderReplay.check(w, config)), { numRuns: 3, seed: 1 })
+    const broken: CheckConfig = { ...config, engines: brokenEngines, protocol: { name: 'no-check', runBatch: async (txns, exec) => ({ executions: await exec.runOnSnapshot(txns), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) } }
+    const out = await fc.check(fc.asyncProperty(declaredOrderReplay.arbitrary(broken), (w) => declaredOrderReplay.check(w, broken)), { numRuns: 20, seed: 3, endOnFailure: true })
+    assert.ok(out.failed, 'a protocol that keeps every phase-1 execution passed 20 runs')
+  } finally {
+    await engines.close()
+    await brokenEngines.close()
   }
 })
 
