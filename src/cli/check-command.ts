@@ -69,7 +69,8 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     },
   })
   if (values['list-mutants']) {
-    for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
+    const width = Math.max(...MUTANTS.map((m) => m.name.length)) + 1
+    for (const m of MUTANTS) out(`${m.name.padEnd(width)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
     return 0
   }
   if (values.failover && values.nats === undefined) throw new UsageError('--failover goes with --nats N')

@@ -113,6 +113,15 @@ test('check: an unknown --property or --mutant, a --protocol module that is not 
   }
 })
 
+test('check --list-mutants puts every description in one column: names past 24 characters ran into theirs', async () => {
+  const r = await runCli(['check', '--list-mutants'])
+  assert.is(r.code, 0, describeRun(['check', '--list-mutants'], r))
+  const lines = r.stdout.trimEnd().split('\n')
+  const columns = new Set(lines.map((l) => /^\S+ +/.exec(l)?.[0].length))
+  assert.is(columns.size, 1, r.stdout)
+  for (const l of lines) assert.match(l, /^\S+  +\S/, l)
+})
+
 test('demo keeps to a directory of its own by default, not the server\'s ./acheron-data (it replaced account.* functions there)', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'acheron-demo-default-'))
   try {
