@@ -2,14 +2,17 @@
 // [--list-mutants] [--property P]... [--path P] [--no-shrink]` (CONTRACT.md §7).
 import { randomInt } from 'node:crypto'
 import { parseArgs } from 'node:util'
+import { WORKERS_MAX } from '../embedded.js'
+import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { loadProtocol } from './protocol-loader.js'
-import { runCheck } from '../testing/check.js'
+import { PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 
-function int(name: string, v: string | undefined, fallback: number, min: number): number {
+function int(name: string, v: string | undefined, fallback: number, min: number, max?: number): number {
   if (v === undefined) return fallback
   const n = Number(v)
+  if (max !== undefined && (!Number.isSafeInteger(n) || n < min || n > max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${v}`)
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
   return n
 }
@@ -66,19 +69,28 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     },
   })
   if (values['list-mutants']) {
-    for (const m of MUTANTS) out(`${m.name.padEnd(24)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
+    const width = Math.max(...MUTANTS.map((m) => m.name.length)) + 1
+    for (const m of MUTANTS) out(`${m.name.padEnd(width)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
     return 0
   }
   if (values.failover && values.nats === undefined) throw new UsageError('--failover goes with --nats N')
   if (values.cluster && (values.nats !== undefined || values.failover)) throw new UsageError('--cluster is --nats 3 --failover with NATS servers killed too: give it alone')
+  // Names that do not exist are the command line's fault (exit 2): exit 1 says the check failed.
+  for (const p of values.property ?? []) {
+    if (!PROPERTIES.some((x) => x.name === p)) throw new UsageError(`unknown property '${p}' (known: ${PROPERTIES.map((x) => x.name).join(', ')})`)
+  }
+  if (values.mutant !== undefined && !MUTANTS.some((m) => m.name === values.mutant)) {
+    throw new UsageError(`unknown mutant '${values.mutant}' (known: ${MUTANTS.map((m) => m.name).join(', ')})`)
+  }
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
-  const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1)
+  // Bounded as the engine bounds them: beyond, every run failed and read as a caught bug.
+  const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1, PARTITIONS_MAX)
   const report = await runCheck({
     seed,
     runs: int('runs', values.runs, 100, 1),
     txns: int('txns', values.txns, 100, 1),
-    workers: int('workers', values.workers, 2, 0),
+    workers: int('workers', values.workers, 2, 0, WORKERS_MAX),
     crash: values.crash || values.cluster,
     mutant: values.mutant ?? null,
     shrink: !values['no-shrink'],

@@ -1,4 +1,5 @@
 // Resolves `--protocol` for `acheron check` and `acheron serve`: a built-in name or a research module.
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PROTOCOLS, type Protocol } from '../txn/protocols/index.js'
@@ -12,6 +13,8 @@ export async function loadProtocol(spec: string): Promise<Protocol> {
   const builtIn = PROTOCOLS[spec]
   if (builtIn !== undefined) return builtIn
   if (!/\.(c|m)?js$/.test(spec)) throw new UsageError(`--protocol: '${spec}' is neither a built-in protocol (${Object.keys(PROTOCOLS).join(', ')}) nor a .js module`)
+  // A path that is not there is the command line's fault (exit 2), not a failure of what it ran.
+  if (!existsSync(resolve(spec))) throw new UsageError(`--protocol: cannot load ${spec}: no such file (${resolve(spec)})`)
   const mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
   const isProtocol = (x: unknown): x is Protocol => typeof x === 'object' && x !== null && typeof (x as Protocol).name === 'string' && typeof (x as Protocol).runBatch === 'function'
   // The default export, else one named `protocol`, else the module's only Protocol (as in src/txn/protocols/*.js).

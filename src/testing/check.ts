@@ -8,6 +8,7 @@ import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
 /** NATS servers of `acheron check --cluster` (a JetStream cluster, the streams R3). */
 const CLUSTER_NATS_SERVERS = 3
 import { EngineCache, scratchDir } from './engine-run.js'
+import { engineUnderTestArgs } from './harness-serve.js'
 import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
@@ -102,6 +103,9 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
   // The crash property, and with a fail-over cluster the anomaly checker too, run on them.
   const crashes = props.some((p) => p.name === 'crash')
   const onNats = props.some((p) => p.name === 'crash' || (p.name === 'elle' && (o.failover === true || o.cluster === true)))
+  // Properties whose engine runs in an `acheron serve` child: it must be told the protocol (refused
+  // here, before anything starts, when it cannot be).
+  if (onNats) engineUnderTestArgs(config)
   if (natsServers !== undefined && natsServers > 0 && onNats) {
     natsDir = scratchDir('acheron-check-nats-')
     nats = await startLocalNats(natsDir.dir, natsServers)

@@ -1,6 +1,7 @@
 // `acheron serve` children for the harness's properties: the arguments that put the engine under test
 // in them (mutant, protocol) and, for a cluster, a writer and a follower on one JetStream stream.
 import { startServeChild, type ServeChild } from '../cli/serve-child.js'
+import { PROTOCOLS } from '../txn/protocols/index.js'
 import { scratchDir } from './engine-run.js'
 import type { CheckConfig } from './properties.js'
 
@@ -11,9 +12,20 @@ export const HARNESS_SERVE_START_TIMEOUT_MS = 60_000
 export function engineUnderTestArgs(config: CheckConfig): string[] {
   const args: string[] = []
   if (config.mutant !== null) args.push('--mutant', config.mutant.name)
-  const protocol = config.protocolSpec ?? (typeof config.protocol === 'string' ? config.protocol : undefined)
+  const protocol = config.protocolSpec ?? serveProtocolName(config.protocol)
   if (protocol !== undefined) args.push('--protocol', protocol)
   return args
+}
+
+/**
+ * How a child is told a protocol given without `protocolSpec`: a name, or a built-in protocol object by
+ * its name. Any other object lives in this process only; serving aria in its place would check the
+ * wrong protocol, so it is refused.
+ */
+function serveProtocolName(protocol: CheckConfig['protocol']): string | undefined {
+  if (protocol === undefined || typeof protocol === 'string') return protocol
+  if (PROTOCOLS[protocol.name] === protocol) return protocol.name
+  throw new Error(`the protocol '${protocol.name}' is an object in this process, and the crash property (like elle on a cluster) runs the engine in an \`acheron serve\` child: give protocolSpec, the path of a module that exports it (what --protocol takes)`)
 }
 
 export interface HarnessCluster {

@@ -7,7 +7,7 @@ export { listAppendAnomalies, collectHistory, listAppendArb, type ListAppendWork
 export { crashRecovery, runCrashScenario, crashInputArb, type CrashInput } from './crash-recovery.js'
 export { MUTANTS, mutantByName, withMutant, type Mutant } from './mutants.js'
 export { workloadArb, txnArb, uniqueAppends, showWorkload, type Workload, type WorkloadConfig, type WorkloadTable } from './workload.js'
-export { runWorkload, openWorkloadDb, wasmStepFunctions, stepsModule, replies, type EngineRun, type StepFunctions } from './engine-run.js'
+export { runWorkload, openWorkloadDb, wasmStepFunctions, stepsModule, replies, EngineCache, type EngineRun, type StepFunctions } from './engine-run.js'
 export { checkDeclaredOrderReplay } from './replay-oracle.js'
 export { ReferenceModel, type ModelTxn, type ModelOutcome } from './reference-model.js'
 export { encodeSteps, type Step } from './steps.js'

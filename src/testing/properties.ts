@@ -169,8 +169,11 @@ export const commitTraces: Property<Workload> = {
       const later = positions.filter((p) => p.commit.seq > 0)
       const pool = later.length >= TRACED_POSITIONS_PER_RUN ? later : positions
       const step = Math.max(1, Math.floor(pool.length / TRACED_POSITIONS_PER_RUN))
+      // The engine is reused across runs: name each position also as the counterexample numbers batches.
+      const base = (run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1) - 1
       for (const { o, commit } of pool.filter((_, i) => i % step === 0).slice(0, TRACED_POSITIONS_PER_RUN)) {
         const at = `(${commit.batch}, ${commit.seq})`
+        const named = `${at} (batch ${commit.batch - base} of this run, seq ${commit.seq})`
         let trace: StatementResult | undefined
         try {
           [trace] = await db.sql(`EXPLAIN COMMIT ${at}`)
@@ -184,13 +187,13 @@ export const commitTraces: Property<Workload> = {
         const last = trace?.rows[trace.rows.length - 1] ?? []
         const [event, detail] = [String(last[2]), String(last[6])]
         if (o.ok) {
-          expect(event === 'committed', () => `${at} committed, yet EXPLAIN COMMIT ends with ${event}: ${detail}`)
+          expect(event === 'committed', () => `${named} committed, yet EXPLAIN COMMIT ends with ${event}: ${detail}`)
           const value = o.result.value
           if (value !== undefined) {
-            expect(detail === `result ${literal(value)} at ${at}`, () => `${at} replied ${literal(value)}, EXPLAIN COMMIT says ${detail}`)
+            expect(detail === `result ${literal(value)} at ${at}`, () => `${named} replied ${literal(value)}, EXPLAIN COMMIT says ${detail}`)
           }
         } else {
-          expect(event === 'rolled back' && detail.startsWith(`${o.failure.code}: `), () => `${at} rolled back with ${o.failure.code}, EXPLAIN COMMIT ends with ${event}: ${detail}`)
+          expect(event === 'rolled back' && detail.startsWith(`${o.failure.code}: `), () => `${named} rolled back with ${o.failure.code}, EXPLAIN COMMIT ends with ${event}: ${detail}`)
         }
       }
     })

@@ -96,6 +96,32 @@ test('a command line that cannot run exits 2 for every command (as an unknown co
   assert.is(missing.code, 1, describeRun(['verify', '--data', '/nonexistent/never-created'], missing))
 })
 
+test('check: an unknown --property or --mutant, a --protocol module that is not there, or --workers or --partitions out of range, is a usage error (exit 2), not a failed check (exit 1)', async () => {
+  // Exit 1 is what a caught bug gives: a typo must not read as one in a script or in CI.
+  const cases: [string[], RegExp][] = [
+    [['check', '--property', 'bogus', '--runs', '1'], /unknown property 'bogus' \(known: replay, determinism, elle, crash, trace\)/],
+    [['check', '--mutant', 'bogus', '--runs', '1'], /unknown mutant 'bogus' \(known: skip-ww-check, /],
+    [['check', '--protocol', './never-there.js', '--runs', '1'], /--protocol: cannot load \.\/never-there\.js/],
+    // These ran, and reported the engine's refusal as a FAIL of replay with a shrunk counterexample.
+    [['check', '--workers', '65', '--runs', '1'], /--workers must be an integer from 0 to 64, not 65/],
+    [['check', '--partitions', '257', '--runs', '1'], /--partitions must be an integer from 1 to 256, not 257/],
+  ]
+  for (const [args, message] of cases) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.match(r.stderr, message, describeRun(args, r))
+  }
+})
+
+test('check --list-mutants puts every description in one column: names past 24 characters ran into theirs', async () => {
+  const r = await runCli(['check', '--list-mutants'])
+  assert.is(r.code, 0, describeRun(['check', '--list-mutants'], r))
+  const lines = r.stdout.trimEnd().split('\n')
+  const columns = new Set(lines.map((l) => /^\S+ +/.exec(l)?.[0].length))
+  assert.is(columns.size, 1, r.stdout)
+  for (const l of lines) assert.match(l, /^\S+  +\S/, l)
+})
+
 test('demo keeps to a directory of its own by default, not the server\'s ./acheron-data (it replaced account.* functions there)', async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'acheron-demo-default-'))
   try {

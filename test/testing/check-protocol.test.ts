@@ -1,0 +1,64 @@
+// A Protocol object handed to runCheck (docs/research.md, "From code") runs in this process; the crash
+// property runs its engine in an `acheron serve` child, which can only load a protocol by name or module
+// path. Without one the child served aria while the header said the researcher's protocol: a protocol
+// that threw on every batch passed the crash property.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { runCheck, type CheckOptions } from '../../src/testing/check.js'
+import { engineUnderTestArgs } from '../../src/testing/harness-serve.js'
+import fc from 'fast-check'
+import { declaredOrderReplay, EngineCache, type CheckConfig } from '../../src/testing/index.js'
+import { protocolByName } from '../../src/txn/protocols/index.js'
+import type { Protocol } from '../../src/txn/protocols/protocol.js'
+
+const boom: Protocol = { name: 'boom', runBatch: () => Promise.reject(new Error('boom protocol')) }
+
+function options(extra: Partial<CheckOptions>): CheckOptions {
+  return { seed: 1, runs: 1, txns: 20, workers: 0, crash: true, mutant: null, shrink: false, properties: ['crash'], out: () => {}, ...extra }
+}
+
+test('a Protocol object without protocolSpec is refused by the crash property, not replaced by aria', async () => {
+  const lines: string[] = []
+  try {
+    await runCheck(options({ protocol: boom, out: (l) => lines.push(l) }))
+    assert.unreachable(`the crash property ran without the protocol: ${lines.join(' / ')}`)
+  } catch (err) {
+    assert.match((err as Error).message, /protocolSpec/)
+  }
+  // The built-in protocols are known to the child by name.
+  assert.equal(engineUnderTestArgs({ txns: 1, workers: 0, mutant: null, protocol: protocolByName('calvin') }), ['--protocol', 'calvin'])
+})
+
+test('with protocolSpec the crash property serves that module: a protocol that throws fails it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-boom-'))
+  try {
+    const file = join(dir, 'boom.js')
+    writeFileSync(file, "export default { name: 'boom', async runBatch() { throw new Error('boom protocol') } }\n")
+    const report = await runCheck(options({ protocol: boom, protocolSpec: file }))
+    assert.is(report.failed, 1)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('a researcher\'s own fast-check suite can keep engines across runs (docs/research.md): EngineCache is exported', async () => {
+  // Without it every run (and every shrink) opened a fresh engine, seconds each: a failing suite took minutes.
+  // One cache per configuration: it keys its engines by property, not by protocol.
+  const engines = new EngineCache()
+  const brokenEngines = new EngineCache()
+  try {
+    const config: CheckConfig = { txns: 20, workers: 0, mutant: null, engines }
+    await fc.assert(fc.asyncProperty(declaredOrderReplay.arbitrary(config), (w) => declaredOrderReplay.check(w, config)), { numRuns: 3, seed: 1 })
+    const broken: CheckConfig = { ...config, engines: brokenEngines, protocol: { name: 'no-check', runBatch: async (txns, exec) => ({ executions: await exec.runOnSnapshot(txns), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) } }
+    const out = await fc.check(fc.asyncProperty(declaredOrderReplay.arbitrary(broken), (w) => declaredOrderReplay.check(w, broken)), { numRuns: 20, seed: 3, endOnFailure: true })
+    assert.ok(out.failed, 'a protocol that keeps every phase-1 execution passed 20 runs')
+  } finally {
+    await engines.close()
+    await brokenEngines.close()
+  }
+})
+
+test.run()
