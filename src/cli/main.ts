@@ -135,6 +135,11 @@ SIGINT/SIGTERM (and SIGHUP, the terminal closed) finish and make durable the bat
   --cluster URL[,URL...]   a node of a cluster: --log-nats URLS --failover on the stream ACHERON_CLUSTER,
                            R3 when given three or more NATS servers (as acheron cluster starts them)
 
+Research (docs/research.md):
+  --protocol NAME|FILE     concurrency control: aria, calvin, serial (default serial with no workers, else
+                           aria), or a module exporting a Protocol; logged at start
+  --mutant NAME            serve a deliberately broken engine (acheron check --list-mutants names them)
+
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
 ACHERON_REPLY_BUFFER_BYTES_PAUSE (8 MiB), ACHERON_REPLY_BUFFER_BYTES_MAX (64 MiB).`
@@ -375,12 +380,13 @@ async function serve(args: string[]): Promise<number> {
   const tls = tlsOptions(values['tls-cert'], values['tls-key'])
   const limits = serverLimits(process.env)
   const stream = values['log-stream'] ?? (natsServers !== undefined ? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT : '')
+  // Before the writer lease: a protocol file that does not load left the lease held until it lapsed (12 s).
+  const protocol = values.protocol !== undefined ? await (await import('./protocol-loader.js')).loadProtocol(values.protocol) : undefined
   // --failover: whoever holds the stream's writer lease writes; the others follow until it lapses.
   const lease = natsServers !== undefined && values.failover
     ? await (await import('../cluster/writer-lease.js')).WriterLease.open(natsServers, stream, `${hostname()}:${process.pid}`, logReplicas ?? 1)
     : null
   const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
-  const protocol = values.protocol !== undefined ? await (await import('./protocol-loader.js')).loadProtocol(values.protocol) : undefined
   // The crash and pause instants count from the process's start: a database reopened later (a writer
   // that lost its lease follows again) has none.
   const optionsFollowing = (follow: boolean, first: boolean): OpenOptions => ({
@@ -410,6 +416,7 @@ async function serve(args: string[]): Promise<number> {
   }
   const db = await openFollowing(following, true)
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
+  if (protocol !== undefined) log({ level: 'info', msg: `concurrency control: the protocol '${protocol.name}' (--protocol ${values.protocol})` })
   // On a stream: a follower forwards its clients' requests to the writer, which serves them. A --failover
   // node forwards whenever it follows, so it keeps a forwarder while it writes too.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null

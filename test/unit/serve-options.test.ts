@@ -220,4 +220,16 @@ test('SIGHUP (the terminal closed) stops serve as SIGTERM does: the batch in fli
   assert.not.ok(existsSync(join(server.dataDir, 'acheron.pid')), 'a clean stop removes the pid file')
 })
 
+test('serve --protocol says at start which protocol it serves, and --help lists the research options', async () => {
+  const server = await startServer({ args: ['--protocol', 'calvin'] })
+  try {
+    assert.match(server.stderr(), /concurrency control: the protocol 'calvin' \(--protocol calvin\)/)
+  } finally {
+    assert.is((await server.stop()).code, 0)
+  }
+  const help = await runCli(['serve', '--help'])
+  assert.match(help.stdout, /\n  --protocol NAME\|FILE +concurrency control/)
+  assert.match(help.stdout, /\n  --mutant NAME +serve a deliberately broken engine/)
+})
+
 test.run()
