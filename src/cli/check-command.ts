@@ -82,6 +82,11 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   if (values.mutant !== undefined && !MUTANTS.some((m) => m.name === values.mutant)) {
     throw new UsageError(`unknown mutant '${values.mutant}' (known: ${MUTANTS.map((m) => m.name).join(', ')})`)
   }
+  const protocolMutant = MUTANTS.find((m) => m.name === values.mutant && m.protocol !== undefined)
+  if (protocolMutant !== undefined && values.protocol !== undefined) {
+    // It ran the mutant's protocol in place of the one named, saying so only in the header line.
+    throw new UsageError(`--mutant ${protocolMutant.name} is a broken variant of ${protocolMutant.protocol?.name.split('/')[0]}: it replaces the protocol, so it takes no --protocol`)
+  }
   // The seed only picks workloads; it is printed, so any run can be replayed.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   // Bounded as the engine bounds them: beyond, every run failed and read as a caught bug.

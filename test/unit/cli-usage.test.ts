@@ -87,7 +87,7 @@ test('serve --cluster stands for --log-nats --failover, so it takes neither besi
 })
 
 test('a command line that cannot run exits 2 for every command (as an unknown command does); a failure at run time exits 1', async () => {
-  for (const args of [['serve', '--bogus'], ['serve', '--sync', 'x'], ['serve', '--workers', '65'], ['demo', '--workers', '65'], ['demo', '--bogus'], ['verify'], ['check', '--runs', 'x'], ['cluster', '--nodes', '9'], ['bench'], ['console', '--bogus'], ['fn', 'init'], ['bogus']]) {
+  for (const args of [['serve', '--bogus'], ['serve', '--sync', 'x'], ['serve', '--workers', '65'], ['demo', '--workers', '65'], ['demo', '--bogus'], ['verify'], ['check', '--runs', 'x'], ['check', '--mutant', 'skip-ww-check', '--protocol', 'calvin'], ['cluster', '--nodes', '9'], ['bench'], ['console', '--bogus'], ['fn', 'init'], ['bogus']]) {
     const r = await runCli(args)
     assert.is(r.code, 2, describeRun(args, r))
     assert.ok(r.stderr.length > 0, describeRun(args, r))
