@@ -68,13 +68,13 @@ ${CONSOLE_COMMAND_USAGE}
 /** The protocols `acheron demo --protocol` takes (its --help lists them): the built-in ones. */
 const DEMO_PROTOCOLS: readonly string[] = Object.keys(PROTOCOLS)
 
-/** `acheron demo --help`. */
 /**
  * The demo's own data directory: in the server's (./acheron-data) it replaced the user's account.*
  * functions with the bank example's and added its accounts to an account table of theirs.
  */
 const DEMO_DATA_DIR = './acheron-demo-data'
 
+/** `acheron demo --help`. */
 const DEMO_USAGE = `usage: acheron demo [options]
 
 Runs the bank example end to end in SQL on the embedded engine: creates the account table, registers
@@ -146,7 +146,7 @@ ACHERON_REPLY_BUFFER_BYTES_PAUSE (8 MiB), ACHERON_REPLY_BUFFER_BYTES_MAX (64 MiB
 
 /** True for an address that only this machine reaches. */
 function isLoopbackHost(host: string): boolean {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
+  const h = listenHost(host)
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
 }
 
@@ -220,18 +220,13 @@ function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
   throw new UsageError(`--sync must be full, normal or off, not ${v}`)
 }
 
-/** --workers: 0 (the server's own thread executes) to WORKERS_MAX. */
-function workersOption(v: string | undefined): number | undefined {
-  const n = positiveInt('workers', v, 0)
-  if (n !== undefined && n > WORKERS_MAX) throw new UsageError(`--workers must be an integer from 0 to ${WORKERS_MAX}, not ${v}`)
-  return n
-}
-
-function positiveInt(name: string, v: string | undefined, min = 1): number | undefined {
+/** `--NAME v` as an integer of at least `min` (and at most `max`, when given); undefined when not given. */
+function positiveInt(name: string, v: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
   // Number('') is 0: an empty value (--port "") is no number, not the smallest one.
   if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
+  if (n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${v}`)
   return n
 }
 
@@ -348,12 +343,9 @@ async function serve(args: string[]): Promise<number> {
     if (!ok) throw new UsageError(`--allow-origin ${origin}: give an origin, scheme://host[:port] (http or https, no path)`)
   }
   const log = createLogger()
-  const partitions = positiveInt('partitions', values.partitions)
-  if (partitions !== undefined && partitions > PARTITIONS_MAX) {
-    // Accepted, it made every CREATE TABLE without PARTITIONS fail with CONSTRAINT.
-    throw new UsageError(`--partitions must be an integer from 1 to ${PARTITIONS_MAX}, not ${values.partitions}`)
-  }
-  const workers = workersOption(values.workers)
+  // Past PARTITIONS_MAX, it was accepted and made every CREATE TABLE without PARTITIONS fail with CONSTRAINT.
+  const partitions = positiveInt('partitions', values.partitions, 1, PARTITIONS_MAX)
+  const workers = positiveInt('workers', values.workers, 0, WORKERS_MAX)
   // Loaded only when asked for: the harness is not part of a normal server.
   const port = positiveInt('port', values.port, 0) ?? 7878
   if (port > 65_535) throw new UsageError(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
@@ -529,7 +521,7 @@ async function main(argv: string[]): Promise<number> {
       // failed as an invariant (exit 1) after creating the data directory.
       dataOption(values.data)
       const transfers = positiveInt('transfers', values.transfers, 0) as number
-      const workers = workersOption(values.workers)
+      const workers = positiveInt('workers', values.workers, 0, WORKERS_MAX)
       if (values.protocol !== undefined && !DEMO_PROTOCOLS.includes(values.protocol)) {
         throw new UsageError(`--protocol must be ${DEMO_PROTOCOLS.slice(0, -1).join(', ')} or ${DEMO_PROTOCOLS.at(-1)}, not ${values.protocol}`)
       }
