@@ -50,6 +50,7 @@ function conflicts(e: Execution, reserved: ReadonlySet<RowKey>, checks: PriorChe
 /** The fallback's walks as the variant runs them: its checks, its order, its redelivery. */
 function variantExecutor(inner: BatchExecutor, v: Variant): BatchExecutor {
   return {
+    ...(inner.memory === undefined ? {} : { memory: inner.memory.bind(inner) }),
     runOnSnapshot: (txns) => inner.runOnSnapshot(txns),
     async runWalks(tasks: readonly WalkTask[]): Promise<WalkResult[]> {
       const bent = tasks.map((t) => {
