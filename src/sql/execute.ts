@@ -7,7 +7,7 @@ import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
-import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
 import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
@@ -83,6 +83,19 @@ function errorAt(code: AcheronError['code'], at: Pos, statement: number, message
  */
 function failurePos(s: Statement, code: AcheronError['code']): Pos {
   return code === 'SYNTAX_ERROR' ? s.pos : (s.namePos ?? s.pos)
+}
+
+/** Where a transaction's failure points: at the value it is about (TxnFailure.value), else as failurePos. */
+function outcomePos(s: Statement, f: TxnFailure): Pos {
+  const value = f.value === undefined ? undefined : valueExprs(s)[f.value]
+  return value?.pos ?? failurePos(s, f.code)
+}
+
+/** The values TxnFailure.value counts: an INSERT's row by row in source order, an UPDATE's SET items. */
+function valueExprs(s: Statement): readonly { readonly pos: Pos }[] {
+  if (s.kind === 'insert') return s.rows.flat()
+  if (s.kind === 'update') return s.set.map((a) => a.expr)
+  return []
 }
 
 /** Adds the statement's index (and, lacking a finer one, its position) to an error about it. */
@@ -420,7 +433,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
     throw pin(err, s)
   }
   if (o.ok) return o
-  const at = failurePos(s, o.failure.code)
+  const at = outcomePos(s, o.failure)
   throw new AcheronError(o.failure.code, o.failure.message, {
     statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
     ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
@@ -524,7 +537,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       // Which step failed, when the engine says so (`step`); else the error is pinned at BEGIN.
       const step = o.failure.step
       const failed = step !== undefined ? (steps[step]?.statement ?? unit.begin) : unit.begin
-      const at = failurePos(failed, o.failure.code)
+      const at = outcomePos(failed, o.failure)
       throw new AcheronError(o.failure.code, o.failure.message, {
         statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
         ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),

@@ -68,10 +68,14 @@ export function defaultRow(table: TableDef, key: bigint | string): SqlValue[] {
 
 /** Throws CONSTRAINT when a NOT NULL column of a row about to commit is NULL. */
 export function checkNotNull(table: TableDef, row: Row): void {
+  const i = nullInNotNull(table, row)
+  if (i >= 0) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${(table.columns[i] as ColumnDef).name}`)
+}
+
+/** The first column of `row` that is NULL though NOT NULL, or -1: what checkNotNull refuses. */
+export function nullInNotNull(table: TableDef, row: Row): number {
   for (let i = 0; i < table.columns.length; i++) {
-    const col = table.columns[i] as ColumnDef
-    if (col.notNull && row[i] === null) {
-      throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name}`)
-    }
+    if ((table.columns[i] as ColumnDef).notNull && row[i] === null) return i
   }
+  return -1
 }

@@ -14,6 +14,7 @@ import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
 import { executionsToBytes } from './execution-codec.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
+import { failureOf } from './failure.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
@@ -23,7 +24,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
+  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnInput, type TxnOutcome, type TxnResult,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
@@ -190,10 +191,6 @@ function checkInputText(input: TxnInput): void {
 
 function lastId(batch: readonly Sequenced[]): number {
   return (batch[batch.length - 1] as Sequenced).id
-}
-
-function failureOf(err: AcheronError): TxnFailure {
-  return err.statement === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, step: err.statement }
 }
 
 /** A failed batch's reply: retryable, no position. */

@@ -15,6 +15,7 @@ import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../stor
 import type { Row } from '../values.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { runExclusiveTxn } from './exclusive-txns.js'
+import { failureOf } from './failure.js'
 import { RateLimitedLog } from './rate-limited-log.js'
 import type { ExclusiveMultiTxn, ExplainCallTxn, ExplainLoggedTxn, ScanTxn, SelectTxn, TxnFailure, TxnResult } from './types.js'
 
@@ -132,7 +133,7 @@ export class StateService {
       return { ok: true, result: run.result, writes: run.writes }
     } catch (err) {
       if (err instanceof AcheronError) {
-        return { ok: false, failure: { code: err.code, message: err.message, ...(err.statement === undefined ? {} : { step: err.statement }) } }
+        return { ok: false, failure: failureOf(err) }
       }
       // The released writes could not be flushed under the query (a full disk): no outcome, retryable.
       if (isStorageFull(err)) return { ok: false, failure: { code: 'STORAGE_FULL', message: `not answered: the checkpoint file has no room for the writes this query must see (${(err as Error).message}); retry once space returns` } }

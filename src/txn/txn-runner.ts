@@ -2,8 +2,9 @@ import { AcheronError } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
 import { valuesEqual, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from '../schema/catalog.js'
-import { checkNotNull, coerceKey, coerceToColumn, defaultRow } from './coerce.js'
+import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } from './coerce.js'
 import type { BaseReader, ColumnAssignment } from '../schema/rows.js'
+import { failureOf, noteFailedValue } from './failure.js'
 import { LockMiss, TxnState, type ExecEnv } from './txn-state.js'
 import type { DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
 
@@ -34,11 +35,7 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
       return { id: txn.id, accessed, writes: [], result: null, failure: null, lockMiss: err.rowKey }
     }
     if (err instanceof AcheronError) {
-      const failure = {
-        code: err.code, message: err.message,
-        ...(err.statement === undefined ? {} : { step: err.statement }),
-        ...(state.logs.length === 0 ? {} : { logs: state.logs }),
-      }
+      const failure = failureOf(err, state.logs)
       return { id: txn.id, accessed, writes: [], result: null, failure, lockMiss: null }
     }
     // Not the transaction's own failure: memory ran out, a reservation failed, a read of the checkpoint
@@ -80,22 +77,36 @@ function run(state: TxnState, input: DataTxn): TxnResult {
         throw new AcheronError('CONSTRAINT', `one INSERT carries at most ${INSERT_ROWS_MAX} rows, got ${input.rows.length}`)
       }
       const columns = insertColumns(catalog.columnIndex.bind(catalog), table, input.columns)
-      for (const values of input.rows) {
+      const keyAt = columns.indexOf(table.keyIndex)
+      input.rows.forEach((values, r) => {
         if (values.length !== columns.length) {
           throw new AcheronError('CONSTRAINT', `${table.name}: ${columns.length} columns but ${values.length} values`)
         }
-        const key = coerceKey(table, values[columns.indexOf(table.keyIndex)] ?? null)
-        const row = defaultRow(table, key)
-        columns.forEach((c, i) => {
-          if (c !== table.keyIndex) row[c] = coerceToColumn(table, table.columns[c] as ColumnDef, values[i] as SqlValue)
-        })
-        if (!input.replace && state.read(table, key) !== undefined) {
-          throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
+        // Values count row by row in source order (TxnFailure.value); the parser made every row this wide.
+        const first = r * columns.length
+        let at = first + keyAt
+        try {
+          const key = coerceKey(table, values[keyAt] ?? null)
+          const row = defaultRow(table, key)
+          for (let i = 0; i < columns.length; i++) {
+            const c = columns[i] as number
+            at = first + i
+            if (c !== table.keyIndex) row[c] = coerceToColumn(table, table.columns[c] as ColumnDef, values[i] as SqlValue)
+          }
+          at = first + keyAt
+          if (!input.replace && state.read(table, key) !== undefined) {
+            throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
+          }
+          // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
+          const missing = nullInNotNull(table, row)
+          at = missing >= 0 && columns.includes(missing) ? first + columns.indexOf(missing) : -1
+          checkNotNull(table, row)
+          state.write(table, key, row)
+        } catch (err) {
+          if (at >= 0) noteFailedValue(err, at)
+          throw err
         }
-        // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
-        checkNotNull(table, row)
-        state.write(table, key, row)
-      }
+      })
       return { rowsAffected: input.rows.length }
     }
     case 'update': {
@@ -145,15 +156,21 @@ function assign(state: TxnState, table: TableDef, row: Row, sets: readonly Colum
 export function applyAssignments(table: TableDef, row: Row, columns: readonly number[], sets: readonly ColumnAssignment[], values: readonly SqlValue[]): SqlValue[] {
   const next = [...row]
   columns.forEach((c, i) => {
-    const col = table.columns[c]
-    if (col === undefined) throw new AcheronError('UNKNOWN_COLUMN', `${table.name} has no column ${sets[i]?.column}`)
-    const v = coerceToColumn(table, col, values[i] ?? null)
-    if (c === table.keyIndex) {
-      if (!valuesEqual(v, row[c] ?? null)) throw new AcheronError('CONSTRAINT', `cannot change the primary key ${table.name}.${col.name}`)
-      return
+    try {
+      const col = table.columns[c]
+      if (col === undefined) throw new AcheronError('UNKNOWN_COLUMN', `${table.name} has no column ${sets[i]?.column}`)
+      const v = coerceToColumn(table, col, values[i] ?? null)
+      if (c === table.keyIndex) {
+        if (!valuesEqual(v, row[c] ?? null)) throw new AcheronError('CONSTRAINT', `cannot change the primary key ${table.name}.${col.name}`)
+        return
+      }
+      if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name}`)
+      next[c] = v
+    } catch (err) {
+      // The SET item it is about (TxnFailure.value).
+      noteFailedValue(err, i)
+      throw err
     }
-    if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name}`)
-    next[c] = v
   })
   return next
 }

@@ -179,6 +179,12 @@ export interface TxnFailure {
   readonly message: string
   /** In a `multi` transaction, the index of the step that failed. */
   readonly step?: number
+  /**
+   * Which value of the failed statement it is about, when it is about one (a value the column refused, a
+   * duplicate or NULL key): an INSERT's values counted row by row in source order, or an UPDATE's SET
+   * item. The SQL layer points the error there.
+   */
+  readonly value?: number
   /** The `log()` lines written before it failed, when there were any (TxnResult.logs). */
   readonly logs?: readonly string[]
   /** It may have committed after all (its log entry's fate is unknown): never sent again blindly. */
