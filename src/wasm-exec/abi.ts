@@ -128,6 +128,8 @@ export class Frame {
   resultBytes = 0
   retBytes = 0
   instanceBytes = 0
+  /** Pages the module declares as its memory maximum, for the MEMORY_LIMIT message (runtime.ts). */
+  memoryMaxPages = 0
   /** The part of `instanceBytes` its tables are (constant; the memory part is re-read when it may have grown). */
   tableBytes = 0
   /**
