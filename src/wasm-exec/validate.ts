@@ -48,6 +48,22 @@ export function allowedFeatures(b: Binaryen): number {
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
 
+const NO_TIME = 'a clock: a function sees no time, so that every replica computes the same result'
+/**
+ * What a refused import usually comes from, for the message: AssemblyScript turns some builtins into `env`
+ * imports whose names do not say which (`Math.random` is `env.seed`), and WASI comes with other toolchains.
+ */
+function importHint(module: string, name: string): string {
+  if (module.startsWith('wasi')) return 'WASI is not supported'
+  if (module === ABI_MODULE) return 'not an import of the ABI v1: docs/functions.md lists them'
+  if (module !== 'env') return ''
+  if (name === 'seed') return "AssemblyScript's Math.random: a function sees no randomness, so that every replica computes the same result"
+  if (name === 'Date.now' || name === 'performance.now') return NO_TIME
+  if (name === 'trace') return "AssemblyScript's trace(): write debug lines with log() of the guest library"
+  if (name.startsWith('console.')) return "AssemblyScript's console: write debug lines with log() of the guest library"
+  return ''
+}
+
 /** Checks what V8 can tell without binaryen: well-formedness and the import list. */
 function checkWithV8(bytes: Uint8Array): void {
   let module: WasmModule
@@ -61,8 +77,8 @@ function checkWithV8(bytes: Uint8Array): void {
     const isAbi = imp.module === ABI_MODULE && ABI_IMPORTS.has(imp.name)
     const isAbort = imp.module === AS_ABORT.module && imp.name === AS_ABORT.name
     if (!isAbi && !isAbort) {
-      const wasi = imp.module.startsWith('wasi') ? ' (WASI is not supported)' : ''
-      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${wasi}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
+      const hint = importHint(imp.module, imp.name)
+      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${hint === '' ? '' : ` (${hint})`}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
     }
     if (imp.kind !== 'function') {
       throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} must be a function, not a ${imp.kind}`)
