@@ -64,12 +64,21 @@ function importHint(module: string, name: string): string {
   return ''
 }
 
+/** Whether bytes V8 refused start as WebAssembly text does: `(module`, or a `;;` / `(;` comment, after blanks. */
+function looksLikeWat(bytes: Uint8Array): boolean {
+  let i = 0
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
+  const head = new TextDecoder().decode(bytes.subarray(i, i + 7))
+  return head === '(module' || head.startsWith(';;') || head.startsWith('(;')
+}
+
 /** Checks what V8 can tell without binaryen: well-formedness and the import list. */
 function checkWithV8(bytes: Uint8Array): void {
   let module: WasmModule
   try {
     module = new Wasm.Module(bytes)
   } catch (e) {
+    if (looksLikeWat(bytes)) throw invalid('not a WebAssembly module but WebAssembly text (WAT): compile it first (wat2wasm of npm\'s wabt: npx -p wabt wat2wasm f.wat -o f.wasm)')
     throw invalid(`not a WebAssembly module (${e instanceof Error ? e.message : String(e)})`)
   }
   for (const imp of Wasm.Module.imports(module)) {
@@ -132,7 +141,7 @@ function inspectMemory(b: Binaryen, m: BinaryenModule): Pick<ModuleFacts, 'memor
   const mem = m.getMemoryInfo(memoryName) as { initial: number; max?: number; shared: boolean; is64: boolean }
   if (mem.shared) throw invalid('shared memory is not allowed (nondeterministic)')
   if (mem.is64) throw invalid('64-bit memory is not allowed')
-  if (mem.max === undefined) throw invalid('memory must declare a maximum size')
+  if (mem.max === undefined) throw invalid('memory must declare a maximum size (asc --maximumMemory PAGES, wasm-ld --max-memory=BYTES, WAT (memory MIN MAX))')
   return { memoryName, memoryInitialPages: mem.initial, memoryMaxPages: mem.max }
 }
 

@@ -22,6 +22,14 @@ test('rejects bytes that are not a module', () => {
   expectCode(() => check(new TextEncoder().encode('(module)')), 'INVALID_WASM', /not a WebAssembly module/)
 })
 
+test('WebAssembly text where a binary belongs is named as such, with what to do (V8 said only "expected magic word")', () => {
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+  for (const wat of ['(module)', '\n  (module (func))', ';; counter\n(module)', '(; block ;) (module)']) {
+    expectCode(() => check(text(wat)), 'INVALID_WASM', /^invalid WebAssembly module: not a WebAssembly module but WebAssembly text \(WAT\): compile it first \(wat2wasm/)
+  }
+  expectCode(() => check(text('hello')), 'INVALID_WASM', /not a WebAssembly module \(WebAssembly\.Module\(\): expected magic word/)
+})
+
 test('rejects a module without a memory export', () => {
   expectCode(() => check(wat('(module (func (export "f")))')), 'INVALID_WASM', /export its memory as "memory"/)
   expectCode(() => check(wat('(module (memory 1 1) (func (export "f")))')), 'INVALID_WASM', /export its memory/)
@@ -30,6 +38,8 @@ test('rejects a module without a memory export', () => {
 
 test('rejects memory without a maximum or above the MEMORY limit', () => {
   expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /maximum/)
+  // How to declare one depends on the toolchain; the message says it for the ones the docs use.
+  expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /memory must declare a maximum size \(asc --maximumMemory PAGES, wasm-ld --max-memory=BYTES, WAT \(memory MIN MAX\)\)/)
   expectCode(() => check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 3 * 65536 }), 'INVALID_WASM', /above the function's MEMORY limit/)
   check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 4 * 65536 })
 })
