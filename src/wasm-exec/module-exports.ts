@@ -3,6 +3,7 @@
 // registers: it runs where the statement is planned, before any runtime sees the module, so it needs
 // neither binaryen nor a compiled module. Registration still validates every function in full.
 import { AcheronError } from '../errors.js'
+import { isIdentifier } from '../schema/catalog.js'
 import { RESERVED_PREFIX } from './abi-signatures.js'
 
 /** One exported function, in the module's export order. */
@@ -105,11 +106,13 @@ export function exportedFunctions(bytes: Uint8Array): ExportedFunction[] {
  * What `CREATE FUNCTIONS t.*` registers: every exported function of signature `() -> ()` except the
  * reserved and runtime-internal ones (names starting with `__`, such as AssemblyScript's `__new` or
  * the ABI's reserved `__acheron…`). Other exports (the memory, globals, helpers taking arguments) are
- * not functions a CALL could run, so they are left out rather than refused.
+ * not functions a CALL could run, so they are left out rather than refused; so are exports whose name
+ * cannot name a function (AssemblyScript's `ns.f` for a namespace, a WAT `my-func`), which
+ * `CREATE FUNCTION t.f … EXPORT 'my-func'` still registers under a name of the author's choosing.
  */
 export function registrableExports(bytes: Uint8Array): string[] {
   return exportedFunctions(bytes)
-    .filter((e) => e.callable && !isReservedExportName(e.name))
+    .filter((e) => e.callable && !isReservedExportName(e.name) && isIdentifier(e.name))
     .map((e) => e.name)
 }
 
