@@ -15,6 +15,19 @@ export interface ExportedFunction {
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
 
+/** Whether bytes that are no module start as WebAssembly text does: `(module`, or a `;;` / `(;` comment, after blanks. */
+export function looksLikeWat(bytes: Uint8Array): boolean {
+  let i = 0
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
+  const head = new TextDecoder().decode(bytes.subarray(i, i + 7))
+  return head === '(module' || head.startsWith(';;') || head.startsWith('(;')
+}
+
+/** The refusal of WebAssembly text where the binary belongs, saying what to do (registration reads only binaries). */
+export function watGiven(): AcheronError {
+  return invalid("not a WebAssembly module but WebAssembly text (WAT): compile it first (wat2wasm of npm's wabt: npx -p wabt wat2wasm f.wat -o f.wasm)")
+}
+
 class Reader {
   offset = 0
   constructor(private readonly bytes: Uint8Array) {}
@@ -59,7 +72,9 @@ class Reader {
 export function exportedFunctions(bytes: Uint8Array): ExportedFunction[] {
   const r = new Reader(bytes)
   const magic = r.bytesOf(8)
-  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) throw invalid('not a WebAssembly module (bad magic or version)')
+  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) {
+    throw looksLikeWat(bytes) ? watGiven() : invalid('not a WebAssembly module (bad magic or version)')
+  }
   const typeIsUnit: boolean[] = []
   const funcTypes: number[] = []
   const exports: { name: string; index: number }[] = []

@@ -11,6 +11,7 @@ import {
 } from './abi-signatures.js'
 import { capturingOutput, type Binaryen, type BinaryenModule } from './binaryen.js'
 import { Wasm, type WasmModule } from './wasm-api.js'
+import { looksLikeWat, watGiven } from './module-exports.js'
 
 export const WASM_PAGE_BYTES = 65536
 /**
@@ -64,21 +65,13 @@ function importHint(module: string, name: string): string {
   return ''
 }
 
-/** Whether bytes V8 refused start as WebAssembly text does: `(module`, or a `;;` / `(;` comment, after blanks. */
-function looksLikeWat(bytes: Uint8Array): boolean {
-  let i = 0
-  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
-  const head = new TextDecoder().decode(bytes.subarray(i, i + 7))
-  return head === '(module' || head.startsWith(';;') || head.startsWith('(;')
-}
-
 /** Checks what V8 can tell without binaryen: well-formedness and the import list. */
 function checkWithV8(bytes: Uint8Array): void {
   let module: WasmModule
   try {
     module = new Wasm.Module(bytes)
   } catch (e) {
-    if (looksLikeWat(bytes)) throw invalid('not a WebAssembly module but WebAssembly text (WAT): compile it first (wat2wasm of npm\'s wabt: npx -p wabt wat2wasm f.wat -o f.wasm)')
+    if (looksLikeWat(bytes)) throw watGiven()
     throw invalid(`not a WebAssembly module (${e instanceof Error ? e.message : String(e)})`)
   }
   for (const imp of Wasm.Module.imports(module)) {

@@ -80,6 +80,18 @@ const ODD_NAMES = wat(`(module (import "acheron" "ret_int" (func $r (param i64))
   (export "ok" (func $one)) (export "ns.f" (func $one)) (export "my-func" (func $one)) (export "1abc" (func $one))
   (export "\\c3\\bcn\\c3\\af" (func $one)) (export "${'a'.repeat(65)}" (func $one)) (export "Ok_2" (func $one)))`)
 
+test('exports: WebAssembly text given to t.* is named as such, as CREATE FUNCTION names it (it said "bad magic or version")', async () => {
+  const text = new TextEncoder().encode(';; counter\n(module (memory (export "memory") 1 1) (func (export "f")))')
+  await withDb({ memory: true }, async (db) => {
+    await db.sql(TABLE)
+    for (const sql of [`CREATE FUNCTIONS t.* FROM WASM X'${Buffer.from(text).toString('hex')}'`, `CREATE FUNCTION t.f FROM WASM X'${Buffer.from(text).toString('hex')}'`]) {
+      const e = await rejection(db.sql(sql))
+      assert.is(e.code, 'INVALID_WASM')
+      assert.match(e.message, /not a WebAssembly module but WebAssembly text \(WAT\): compile it first \(wat2wasm/)
+    }
+  })
+})
+
 test('exports: t.* leaves out exports whose names cannot name a function (it refused the whole module with a SYNTAX_ERROR at 1:1)', async () => {
   // AssemblyScript exports a namespace's function as "ns.f"; hand-written WAT may say "my-func".
   assert.equal(registrableExports(ODD_NAMES), ['ok', 'Ok_2'])
