@@ -4,7 +4,7 @@
  * depend on the function definition (its export name and memory limit).
  */
 import { AcheronError } from '../errors.js'
-import type { FunctionDef } from '../schema/catalog.js'
+import { MEMORY_BYTES_MAX, type FunctionDef } from '../schema/catalog.js'
 import {
   ABI_IMPORTS, ABI_MODULE, AS_ABORT, RESERVED_PREFIX, formatSignature,
   type ImportSignature, type WasmValType,
@@ -187,7 +187,8 @@ export function inspectModule(b: Binaryen, bytes: Uint8Array): { module: Binarye
 export function checkFunction(facts: ModuleFacts, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
   const maxBytes = facts.memoryMaxPages * WASM_PAGE_BYTES
   if (maxBytes > fn.memoryBytes) {
-    throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes`)
+    const remedy = maxBytes <= MEMORY_BYTES_MAX ? `register it WITH (MEMORY = ${maxBytes}), or declare a smaller maximum` : `MEMORY is at most ${MEMORY_BYTES_MAX} bytes: declare a smaller maximum`
+    throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes (${remedy})`)
   }
   const voidSignature = facts.functionExports.get(fn.exportName)
   if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}'`)

@@ -42,6 +42,9 @@ test('rejects memory without a maximum or above the MEMORY limit', () => {
   expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /memory must declare a maximum size \(asc --maximumMemory PAGES, wasm-ld --max-memory=BYTES, WAT \(memory MIN MAX\)\)/)
   expectCode(() => check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 3 * 65536 }), 'INVALID_WASM', /above the function's MEMORY limit/)
   check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 4 * 65536 })
+  // Which option raises the limit, and by how much, or that none can (it said only "above the limit").
+  expectCode(() => check(ok('', '(memory (export "memory") 1 300)')), 'INVALID_WASM', /above the function's MEMORY limit of 16777216 bytes \(register it WITH \(MEMORY = 19660800\), or declare a smaller maximum\)$/)
+  expectCode(() => check(ok('', '(memory (export "memory") 1 5000)')), 'INVALID_WASM', /above the function's MEMORY limit of 16777216 bytes \(MEMORY is at most 268435456 bytes: declare a smaller maximum\)$/)
 })
 
 test('rejects shared memory and atomics', () => {
