@@ -183,6 +183,20 @@ export function inspectModule(b: Binaryen, bytes: Uint8Array): { module: Binarye
   }
 }
 
+/** Exports named in a refusal at most; more are counted. */
+const EXPORTS_LISTED_MAX = 20
+
+/**
+ * The module's function bodies, for a refusal of an export name it lacks: export names are case-sensitive
+ * while function names are not (`CREATE FUNCTION t.Deposit` looks for 'Deposit'), so a near miss shows.
+ */
+function exportsListed(facts: ModuleFacts): string {
+  const names = [...facts.functionExports].filter(([name, voidSignature]) => voidSignature && !name.startsWith('__')).map(([name]) => name)
+  if (names.length === 0) return 'it exports no function of signature () -> ()'
+  const more = names.length > EXPORTS_LISTED_MAX ? ` and ${names.length - EXPORTS_LISTED_MAX} more` : ''
+  return `it exports ${names.slice(0, EXPORTS_LISTED_MAX).join(', ')}${more}`
+}
+
 /** The checks that depend on the function definition. */
 export function checkFunction(facts: ModuleFacts, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
   const maxBytes = facts.memoryMaxPages * WASM_PAGE_BYTES
@@ -191,6 +205,6 @@ export function checkFunction(facts: ModuleFacts, fn: Pick<FunctionDef, 'exportN
     throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes (${remedy})`)
   }
   const voidSignature = facts.functionExports.get(fn.exportName)
-  if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}'`)
+  if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}' (${exportsListed(facts)})`)
   if (!voidSignature) throw invalid(`export '${fn.exportName}' must have signature () -> ()`)
 }

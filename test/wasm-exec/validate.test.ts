@@ -62,6 +62,11 @@ test('rejects relaxed SIMD', () => {
 
 test('rejects a missing function export or a wrong signature', () => {
   expectCode(() => check(ok(), { exportName: 'g', memoryBytes: fn.memoryBytes }), 'INVALID_WASM', /does not export a function named 'g'/)
+  // Function names are case-insensitive, export names are not: CREATE FUNCTION account.Deposit looks for
+  // the export 'Deposit'. The message lists what the module does export, so that the near miss shows.
+  const bank = { exportName: 'Deposit', memoryBytes: fn.memoryBytes }
+  expectCode(() => check(guest('bank'), bank), 'INVALID_WASM', /^invalid WebAssembly module: it does not export a function named 'Deposit' \(it exports balance, deposit, withdraw, transfer\)$/)
+  expectCode(() => check(wat(`(module ${mem} (func (export "f") (param i32)))`), { exportName: 'g', memoryBytes: fn.memoryBytes }), 'INVALID_WASM', /named 'g' \(it exports no function of signature \(\) -> \(\)\)$/)
   expectCode(() => check(wat(`(module ${mem} (func (export "f") (param i32)))`)), 'INVALID_WASM', /must have signature \(\) -> \(\)/)
   expectCode(() => check(wat(`(module ${mem} (func (export "f") (result i32) (i32.const 1)))`)), 'INVALID_WASM', /signature/)
   expectCode(() => check(wat(`(module ${mem} (global (export "f") i32 (i32.const 1)))`)), 'INVALID_WASM', /does not export a function/)
