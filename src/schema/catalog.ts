@@ -80,8 +80,13 @@ function shownName(name: string, max: number): string {
   return name.length <= max ? name : `${name.slice(0, IDENTIFIER_LENGTH_MAX)}… (a name of ${name.length} characters, longer than any)`
 }
 
+/** Whether `name` may name a table, column or function (checkIdentifier's rule, without the reserved prefixes). */
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name) && name.length <= IDENTIFIER_LENGTH_MAX
+}
+
 export function checkIdentifier(kind: string, name: string): void {
-  if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) {
+  if (!isIdentifier(name)) {
     throw new AcheronError('SYNTAX_ERROR', `invalid ${kind} name '${name}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
   }
   const reserved = kind === 'table' ? reservedTablePrefix(name) : null

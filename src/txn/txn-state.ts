@@ -119,14 +119,26 @@ export class TxnState {
     }
   }
 
-  /** Runs `fnName` at `key` inside this transaction. */
-  call(fnName: string, key: SqlValue, args: readonly SqlValue[], depth: number, fuel: FuelMeter): SqlValue {
+  /**
+   * Runs `fnName` at `key` inside this transaction. `caller` names the function making a nested call: a
+   * name or key that does not resolve is its mistake, so the error says so (the CALL's own function is
+   * the statement's, and the statement's position points at it).
+   */
+  call(fnName: string, key: SqlValue, args: readonly SqlValue[], depth: number, fuel: FuelMeter, caller?: string): SqlValue {
     if (depth > CALL_DEPTH_MAX) {
       throw new AcheronError('CALL_DEPTH_EXCEEDED', `call depth exceeds ${CALL_DEPTH_MAX} at ${fnName}`)
     }
-    const fn = this.env.catalog.function(fnName)
-    const table = this.env.catalog.table(fn.table)
-    const k = coerceKey(table, key)
+    let fn: FunctionDef
+    let table: TableDef
+    let k: bigint | string
+    try {
+      fn = this.env.catalog.function(fnName)
+      table = this.env.catalog.table(fn.table)
+      k = coerceKey(table, key)
+    } catch (e) {
+      if (caller === undefined || !(e instanceof AcheronError)) throw e
+      throw new AcheronError(e.code, `${e.message} (called by ${caller})`)
+    }
     const runtime = this.env.runtimes.get(fn.runtime)
     if (runtime === undefined) throw new AcheronError('INTERNAL', `no ${fn.runtime} runtime is loaded for ${fn.name}`)
     const frame = new Frame(this, fn, table, k, args, depth, fuel)
@@ -273,7 +285,7 @@ class Frame implements InvocationContext {
   }
 
   call(fnName: string, key: SqlValue, args: readonly SqlValue[]): SqlValue {
-    return this.txn.call(fnName, key, args, this.depth + 1, this.fuel)
+    return this.txn.call(fnName, key, args, this.depth + 1, this.fuel, this.fn.name)
   }
 
   log(message: string): void {

@@ -128,6 +128,8 @@ export class Frame {
   resultBytes = 0
   retBytes = 0
   instanceBytes = 0
+  /** Pages the module declares as its memory maximum, for the MEMORY_LIMIT message (runtime.ts). */
+  memoryMaxPages = 0
   /** The part of `instanceBytes` its tables are (constant; the memory part is re-read when it may have grown). */
   tableBytes = 0
   /**
@@ -219,6 +221,14 @@ export class Frame {
     return this.memoryRef
   }
 
+  /**
+   * A trap the host detects in this frame's host call (a bad pointer, an argument index out of range), worded
+   * as a trap of the guest itself is (runtime.ts): it names the function, which in a call chain may be a callee.
+   */
+  trap(message: string): AcheronError {
+    return new AcheronError('WASM_TRAP', `function ${this.ctx.fn.name} trapped: ${message}`)
+  }
+
   /** Records what a ctx method threw (so that invoke rethrows it unchanged) and returns it. */
   ctxFailed(e: unknown): unknown {
     this.ctxError = e
@@ -251,8 +261,8 @@ export class Frame {
     const p = ptr >>> 0
     const n = len >>> 0
     const mem = this.bytes()
-    if (n > HOST_BYTES_MAX) throw new AcheronError('WASM_TRAP', `${what}: length ${n} is above the limit of ${HOST_BYTES_MAX} bytes`)
-    if (p + n > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${n}, memory ${mem.length} bytes)`)
+    if (n > HOST_BYTES_MAX) throw this.trap(`${what}: length ${n} is above the limit of ${HOST_BYTES_MAX} bytes`)
+    if (p + n > mem.length) throw this.trap(`${what}: guest memory access out of bounds (ptr ${p}, len ${n}, memory ${mem.length} bytes)`)
     this.chargeBytes(n)
     return p
   }
@@ -270,7 +280,7 @@ export class Frame {
     if (src.length === 0) return
     const p = dst >>> 0
     const mem = this.bytes()
-    if (p + src.length > mem.length) throw new AcheronError('WASM_TRAP', `${what}: guest memory access out of bounds (ptr ${p}, len ${src.length}, memory ${mem.length} bytes)`)
+    if (p + src.length > mem.length) throw this.trap(`${what}: guest memory access out of bounds (ptr ${p}, len ${src.length}, memory ${mem.length} bytes)`)
     mem.set(src, p)
     const start = dst >>> 0
     if (start < this.hostWrittenStart) this.hostWrittenStart = start
@@ -339,7 +349,7 @@ export class Host {
       }
     }
     const arg = (f: Frame, i: number): SqlValue => {
-      if (i < 0 || i >= f.ctx.args.length) throw new AcheronError('WASM_TRAP', `argument index ${i} out of range (the call has ${f.ctx.args.length} arguments)`)
+      if (i < 0 || i >= f.ctx.args.length) throw f.trap(`argument index ${i} out of range (the call has ${f.ctx.args.length} arguments)`)
       return f.ctx.args[i] as SqlValue
     }
     // The hot ctx calls are written out rather than through viaCtx: a closure per host call showed in the
@@ -360,8 +370,8 @@ export class Host {
       if (typeof v === 'string' || v instanceof Uint8Array) f.chain.holdRowValue(f.ctx.table, f.ctx.key, c, valueBytes(v))
     }
     const push = (f: Frame, v: SqlValue): void => {
-      if (f.callName === undefined) throw new AcheronError('WASM_TRAP', 'call_arg_* without call_begin')
-      if (f.callArgs.length >= CALL_ARGS_MAX) throw new AcheronError('WASM_TRAP', `a call may push at most ${CALL_ARGS_MAX} arguments`)
+      if (f.callName === undefined) throw f.trap('call_arg_* without call_begin')
+      if (f.callArgs.length >= CALL_ARGS_MAX) throw f.trap(`a call may push at most ${CALL_ARGS_MAX} arguments`)
       const bytes = valueBytes(v)
       f.argBytes += bytes
       f.chain.hold(bytes, 'call arguments pushed')
@@ -414,8 +424,8 @@ export class Host {
       call_invoke: () => {
         const f = cur()
         const name = f.callName
-        if (name === undefined) throw new AcheronError('WASM_TRAP', 'call_invoke without call_begin')
-        if (f.callArgs.length === 0) throw new AcheronError('WASM_TRAP', `call_invoke of ${name} without a key (push the key first)`)
+        if (name === undefined) throw f.trap('call_invoke without call_begin')
+        if (f.callArgs.length === 0) throw f.trap(`call_invoke of ${name} without a key (push the key first)`)
         const [key, ...args] = f.callArgs as [SqlValue, ...SqlValue[]]
         f.callName = undefined
         f.callArgs = []

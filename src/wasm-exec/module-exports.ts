@@ -3,6 +3,7 @@
 // registers: it runs where the statement is planned, before any runtime sees the module, so it needs
 // neither binaryen nor a compiled module. Registration still validates every function in full.
 import { AcheronError } from '../errors.js'
+import { isIdentifier } from '../schema/catalog.js'
 import { RESERVED_PREFIX } from './abi-signatures.js'
 
 /** One exported function, in the module's export order. */
@@ -13,6 +14,19 @@ export interface ExportedFunction {
 }
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
+
+/** Whether bytes that are no module start as WebAssembly text does: `(module`, or a `;;` / `(;` comment, after blanks. */
+export function looksLikeWat(bytes: Uint8Array): boolean {
+  let i = 0
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++
+  const head = new TextDecoder().decode(bytes.subarray(i, i + 7))
+  return head === '(module' || head.startsWith(';;') || head.startsWith('(;')
+}
+
+/** The refusal of WebAssembly text where the binary belongs, saying what to do (registration reads only binaries). */
+export function watGiven(): AcheronError {
+  return invalid("not a WebAssembly module but WebAssembly text (WAT): compile it first (wat2wasm of npm's wabt: npx -p wabt wat2wasm f.wat -o f.wasm)")
+}
 
 class Reader {
   offset = 0
@@ -58,7 +72,9 @@ class Reader {
 export function exportedFunctions(bytes: Uint8Array): ExportedFunction[] {
   const r = new Reader(bytes)
   const magic = r.bytesOf(8)
-  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) throw invalid('not a WebAssembly module (bad magic or version)')
+  if (magic[0] !== 0 || magic[1] !== 0x61 || magic[2] !== 0x73 || magic[3] !== 0x6d || magic[4] !== 1) {
+    throw looksLikeWat(bytes) ? watGiven() : invalid('not a WebAssembly module (bad magic or version)')
+  }
   const typeIsUnit: boolean[] = []
   const funcTypes: number[] = []
   const exports: { name: string; index: number }[] = []
@@ -105,11 +121,13 @@ export function exportedFunctions(bytes: Uint8Array): ExportedFunction[] {
  * What `CREATE FUNCTIONS t.*` registers: every exported function of signature `() -> ()` except the
  * reserved and runtime-internal ones (names starting with `__`, such as AssemblyScript's `__new` or
  * the ABI's reserved `__acheron…`). Other exports (the memory, globals, helpers taking arguments) are
- * not functions a CALL could run, so they are left out rather than refused.
+ * not functions a CALL could run, so they are left out rather than refused; so are exports whose name
+ * cannot name a function (AssemblyScript's `ns.f` for a namespace, a WAT `my-func`), which
+ * `CREATE FUNCTION t.f … EXPORT 'my-func'` still registers under a name of the author's choosing.
  */
 export function registrableExports(bytes: Uint8Array): string[] {
   return exportedFunctions(bytes)
-    .filter((e) => e.callable && !isReservedExportName(e.name))
+    .filter((e) => e.callable && !isReservedExportName(e.name) && isIdentifier(e.name))
     .map((e) => e.name)
 }
 

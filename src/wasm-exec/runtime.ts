@@ -96,6 +96,7 @@ class WasmRuntime implements FunctionRuntime {
     const outer = this.host.frame
     // A nested invocation belongs to its caller's chain (it runs while the caller's frame is current).
     const frame = new Frame(ctx, outer?.chain ?? new Chain(ctx.fn))
+    frame.memoryMaxPages = c.facts.memoryMaxPages
     this.host.frame = frame
     let instance: PooledInstance | undefined
     try {
@@ -136,7 +137,7 @@ class WasmRuntime implements FunctionRuntime {
 
   private memoryLimitError(f: Frame): AcheronError {
     const bytes = f.memory.buffer.byteLength
-    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the module's declared maximum failed (memory is ${bytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
+    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the module's declared maximum of ${f.memoryMaxPages * WASM_PAGE_BYTES} bytes (${f.memoryMaxPages} pages) failed (memory is ${bytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
   }
 
   private depthError(f: Frame): AcheronError {

@@ -4,13 +4,14 @@
  * depend on the function definition (its export name and memory limit).
  */
 import { AcheronError } from '../errors.js'
-import type { FunctionDef } from '../schema/catalog.js'
+import { MEMORY_BYTES_MAX, type FunctionDef } from '../schema/catalog.js'
 import {
   ABI_IMPORTS, ABI_MODULE, AS_ABORT, RESERVED_PREFIX, formatSignature,
   type ImportSignature, type WasmValType,
 } from './abi-signatures.js'
 import { capturingOutput, type Binaryen, type BinaryenModule } from './binaryen.js'
 import { Wasm, type WasmModule } from './wasm-api.js'
+import { looksLikeWat, watGiven } from './module-exports.js'
 
 export const WASM_PAGE_BYTES = 65536
 /**
@@ -48,12 +49,29 @@ export function allowedFeatures(b: Binaryen): number {
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
 
+const NO_TIME = 'a clock: a function sees no time, so that every replica computes the same result'
+/**
+ * What a refused import usually comes from, for the message: AssemblyScript turns some builtins into `env`
+ * imports whose names do not say which (`Math.random` is `env.seed`), and WASI comes with other toolchains.
+ */
+function importHint(module: string, name: string): string {
+  if (module.startsWith('wasi')) return 'WASI is not supported'
+  if (module === ABI_MODULE) return 'not an import of the ABI v1: docs/functions.md lists them'
+  if (module !== 'env') return ''
+  if (name === 'seed') return "AssemblyScript's Math.random: a function sees no randomness, so that every replica computes the same result"
+  if (name === 'Date.now' || name === 'performance.now') return NO_TIME
+  if (name === 'trace') return "AssemblyScript's trace(): write debug lines with log() of the guest library"
+  if (name.startsWith('console.')) return "AssemblyScript's console: write debug lines with log() of the guest library"
+  return ''
+}
+
 /** Checks what V8 can tell without binaryen: well-formedness and the import list. */
 function checkWithV8(bytes: Uint8Array): void {
   let module: WasmModule
   try {
     module = new Wasm.Module(bytes)
   } catch (e) {
+    if (looksLikeWat(bytes)) throw watGiven()
     throw invalid(`not a WebAssembly module (${e instanceof Error ? e.message : String(e)})`)
   }
   for (const imp of Wasm.Module.imports(module)) {
@@ -61,8 +79,8 @@ function checkWithV8(bytes: Uint8Array): void {
     const isAbi = imp.module === ABI_MODULE && ABI_IMPORTS.has(imp.name)
     const isAbort = imp.module === AS_ABORT.module && imp.name === AS_ABORT.name
     if (!isAbi && !isAbort) {
-      const wasi = imp.module.startsWith('wasi') ? ' (WASI is not supported)' : ''
-      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${wasi}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
+      const hint = importHint(imp.module, imp.name)
+      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${hint === '' ? '' : ` (${hint})`}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
     }
     if (imp.kind !== 'function') {
       throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} must be a function, not a ${imp.kind}`)
@@ -116,7 +134,7 @@ function inspectMemory(b: Binaryen, m: BinaryenModule): Pick<ModuleFacts, 'memor
   const mem = m.getMemoryInfo(memoryName) as { initial: number; max?: number; shared: boolean; is64: boolean }
   if (mem.shared) throw invalid('shared memory is not allowed (nondeterministic)')
   if (mem.is64) throw invalid('64-bit memory is not allowed')
-  if (mem.max === undefined) throw invalid('memory must declare a maximum size')
+  if (mem.max === undefined) throw invalid('memory must declare a maximum size (asc --maximumMemory PAGES, wasm-ld --max-memory=BYTES, WAT (memory MIN MAX))')
   return { memoryName, memoryInitialPages: mem.initial, memoryMaxPages: mem.max }
 }
 
@@ -165,13 +183,28 @@ export function inspectModule(b: Binaryen, bytes: Uint8Array): { module: Binarye
   }
 }
 
+/** Exports named in a refusal at most; more are counted. */
+const EXPORTS_LISTED_MAX = 20
+
+/**
+ * The module's function bodies, for a refusal of an export name it lacks: export names are case-sensitive
+ * while function names are not (`CREATE FUNCTION t.Deposit` looks for 'Deposit'), so a near miss shows.
+ */
+function exportsListed(facts: ModuleFacts): string {
+  const names = [...facts.functionExports].filter(([name, voidSignature]) => voidSignature && !name.startsWith('__')).map(([name]) => name)
+  if (names.length === 0) return 'it exports no function of signature () -> ()'
+  const more = names.length > EXPORTS_LISTED_MAX ? ` and ${names.length - EXPORTS_LISTED_MAX} more` : ''
+  return `it exports ${names.slice(0, EXPORTS_LISTED_MAX).join(', ')}${more}`
+}
+
 /** The checks that depend on the function definition. */
 export function checkFunction(facts: ModuleFacts, fn: Pick<FunctionDef, 'exportName' | 'memoryBytes'>): void {
   const maxBytes = facts.memoryMaxPages * WASM_PAGE_BYTES
   if (maxBytes > fn.memoryBytes) {
-    throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes`)
+    const remedy = maxBytes <= MEMORY_BYTES_MAX ? `register it WITH (MEMORY = ${maxBytes}), or declare a smaller maximum` : `MEMORY is at most ${MEMORY_BYTES_MAX} bytes: declare a smaller maximum`
+    throw invalid(`memory maximum ${maxBytes} bytes (${facts.memoryMaxPages} pages) is above the function's MEMORY limit of ${fn.memoryBytes} bytes (${remedy})`)
   }
   const voidSignature = facts.functionExports.get(fn.exportName)
-  if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}'`)
+  if (voidSignature === undefined) throw invalid(`it does not export a function named '${fn.exportName}' (${exportsListed(facts)})`)
   if (!voidSignature) throw invalid(`export '${fn.exportName}' must have signature () -> ()`)
 }

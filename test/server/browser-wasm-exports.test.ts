@@ -8,6 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { exportedFunctions, registrableExports } from '../../src/wasm-exec/module-exports.js'
 import { unitRandom } from '../support/rng.js'
+import { wat } from '../wasm-exec/wat.js'
 
 interface PageExport { name: string; callable: boolean; reason: string }
 // Plain JavaScript for the browser, outside the TypeScript project: imported by URL, typed here.
@@ -28,6 +29,14 @@ test('the page lists the same exported functions as the server, and checks the o
   }
   const logs = moduleExports(new Uint8Array(readFileSync(GUESTS + 'logs.wasm')))
   assert.equal(logs.find((e) => e.name === 'helper'), { name: 'helper', callable: false, reason: 'takes parameters or returns a value' })
+})
+
+test('an export whose name cannot name a function is listed, unchecked, with the reason (t.* leaves it out)', () => {
+  const bytes = wat(`(module (memory (export "memory") 1 1) (func $f)
+    (export "ok" (func $f)) (export "ns.f" (func $f)) (export "my-func" (func $f)) (export "1abc" (func $f)))`)
+  const page = moduleExports(bytes)
+  assert.equal(page.filter((e) => e.callable).map((e) => e.name), registrableExports(bytes))
+  assert.equal(page.find((e) => e.name === 'ns.f'), { name: 'ns.f', callable: false, reason: 'not a function name: register it one by one with EXPORT' })
 })
 
 test('damaged modules: the page refuses what the server refuses, and never lists what the server would not', () => {

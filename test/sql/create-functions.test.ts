@@ -11,6 +11,7 @@ import { LOG_LINES_PER_TXN_MAX } from '../../src/txn/txn-state.js'
 import { exportedFunctions, registrableExports } from '../../src/wasm-exec/module-exports.js'
 import { tempDir } from '../support/tmp.js'
 import { assertError, oneOf } from './support.js'
+import { wat } from '../wasm-exec/wat.js'
 
 const root = new URL('../../../', import.meta.url).pathname
 const LOGS_PATH = join(root, 'dist', 'guest', 'logs.wasm')
@@ -71,6 +72,37 @@ test('exports: every function export with its signature; t.* takes the () -> () 
   assert.equal(registrableExports(new Uint8Array(readFileSync(BANK_PATH))), ['balance', 'deposit', 'withdraw', 'transfer'])
   const e = (() => { try { registrableExports(new Uint8Array([1, 2, 3])); return null } catch (err) { return err as AcheronError } })()
   assert.is(e?.code, 'INVALID_WASM')
+})
+
+/** A module exporting `() -> ()` functions under names that can and cannot name a function. */
+const ODD_NAMES = wat(`(module (import "acheron" "ret_int" (func $r (param i64))) (memory (export "memory") 1 1)
+  (func $one (call $r (i64.const 1)))
+  (export "ok" (func $one)) (export "ns.f" (func $one)) (export "my-func" (func $one)) (export "1abc" (func $one))
+  (export "\\c3\\bcn\\c3\\af" (func $one)) (export "${'a'.repeat(65)}" (func $one)) (export "Ok_2" (func $one)))`)
+
+test('exports: WebAssembly text given to t.* is named as such, as CREATE FUNCTION names it (it said "bad magic or version")', async () => {
+  const text = new TextEncoder().encode(';; counter\n(module (memory (export "memory") 1 1) (func (export "f")))')
+  await withDb({ memory: true }, async (db) => {
+    await db.sql(TABLE)
+    for (const sql of [`CREATE FUNCTIONS t.* FROM WASM X'${Buffer.from(text).toString('hex')}'`, `CREATE FUNCTION t.f FROM WASM X'${Buffer.from(text).toString('hex')}'`]) {
+      const e = await rejection(db.sql(sql))
+      assert.is(e.code, 'INVALID_WASM')
+      assert.match(e.message, /not a WebAssembly module but WebAssembly text \(WAT\): compile it first \(wat2wasm/)
+    }
+  })
+})
+
+test('exports: t.* leaves out exports whose names cannot name a function (it refused the whole module with a SYNTAX_ERROR at 1:1)', async () => {
+  // AssemblyScript exports a namespace's function as "ns.f"; hand-written WAT may say "my-func".
+  assert.equal(registrableExports(ODD_NAMES), ['ok', 'Ok_2'])
+  await withDb({ memory: true }, async (db) => {
+    await db.sql(TABLE)
+    const [r] = await db.sql(`CREATE FUNCTIONS t.* FROM WASM X'${Buffer.from(ODD_NAMES).toString('hex')}'`)
+    assert.equal(r?.rows, [['t.ok', 'ok'], ['t.Ok_2', 'Ok_2']])
+    // Such an export is still a function body, under a name of the caller's choosing.
+    await db.sql(`CREATE FUNCTION t.dashed FROM WASM X'${Buffer.from(ODD_NAMES).toString('hex')}' EXPORT 'my-func'`)
+    assert.is((await db.call('t.dashed', 'k')).value, 1)
+  })
 })
 
 // ---- the engine ---------------------------------------------------------------------------------

@@ -90,6 +90,20 @@ test('{"$blob"} is standard padded base64, anything else is TYPE_MISMATCH (Node\
   }
 })
 
+test('{"$blob"} of a large BLOB decodes (the check once overflowed the stack past ~3 MB: a function\'s 10 MB result was a RangeError)', () => {
+  const bytes = new Uint8Array(16 * 1024 * 1024)
+  bytes[0] = 1
+  bytes[bytes.length - 1] = 255
+  const wire = encodeValue(bytes) as { $blob: string }
+  assert.equal(decodeValue(wire, 'p'), bytes)
+  try {
+    decodeValue({ $blob: wire.$blob.slice(0, -4) + '!!!=' }, 'p')
+    assert.unreachable('accepted a large non-base64 string')
+  } catch (e) {
+    assert.is((e as AcheronError).code, 'TYPE_MISMATCH')
+  }
+})
+
 test('decodeRequest: nesting up to the bound is decoded, one level more is SYNTAX_ERROR with the id', () => {
   // Decoded as far as nesting goes (an array argument is then a TYPE_MISMATCH of its own).
   const atBound = refused(nestedCall(WIRE_NESTING_DEPTH_MAX))

@@ -228,6 +228,19 @@ test('guest memory out of bounds in a host call is WASM_TRAP', () => {
   expectCode(() => call('bad_dst', 'long key'), 'WASM_TRAP', /out of bounds/)
 })
 
+test('a trap a host call detects names the function that made the call, as a trap of the guest itself does', () => {
+  const { call } = setup()
+  // Without the name, a wrong arity deep in a call chain said only "argument index 0 out of range".
+  expectCode(() => call('bad_arg', 1n), 'WASM_TRAP', /^function t\.bad_arg trapped: argument index 99 out of range/)
+  expectCode(() => call('call', 1n, 'u.bad_arg', 'k'), 'WASM_TRAP', /^function u\.bad_arg trapped: argument index 99 out of range/)
+  expectCode(() => call('bad_ptr', 1n), 'WASM_TRAP', /^function t\.bad_ptr trapped: ret_text: guest memory access out of bounds/)
+  expectCode(() => call('bad_dst', 'long key'), 'WASM_TRAP', /^function t\.bad_dst trapped: key_read: guest memory access out of bounds/)
+  expectCode(() => call('invoke_without_begin', 1n), 'WASM_TRAP', /^function t\.invoke_without_begin trapped: call_invoke without call_begin/)
+  expectCode(() => call('invoke_without_key', 1n), 'WASM_TRAP', /^function t\.invoke_without_key trapped: call_invoke of .* without a key/)
+  expectCode(() => call('arg_without_begin', 1n), 'WASM_TRAP', /^function t\.arg_without_begin trapped: call_arg_\* without call_begin/)
+  expectCode(() => call('abort', 1n), 'TXN_ABORTED', /^not today$/) // the function's own message stays as it is
+})
+
 test('guest text is decoded with replacement: an encoded surrogate (ED A0 80) and invalid bytes become U+FFFD, every time', () => {
   const guest = textGuest('kv')
   const once = () => {

@@ -8,7 +8,7 @@ import { AcheronError, open, type EmbeddedDatabase, type OpenOptions } from '../
 import { runtimeStats } from '../../src/wasm-exec/runtime.js'
 import { tempDir } from '../support/tmp.js'
 import { guest, newDb } from './setup.js'
-import { wat } from './wat.js'
+import { abiModule, wat } from './wat.js'
 
 const BANK = ['balance', 'deposit', 'withdraw', 'transfer']
 
@@ -207,6 +207,45 @@ async function randomTransfers(config: OpenOptions): Promise<{ digest: string; t
     await close()
   }
 }
+
+/** `relay(name, key)`: calls function `name` at `key` (TEXT); `relay(name, key, name2, key2)` has it relay on. */
+const RELAY = abiModule(`
+  (func (export "relay")
+    (call $arg_read (i32.const 0) (i32.const 256))
+    (call $call_begin (i32.const 256) (call $arg_len (i32.const 0)))
+    (if (i32.eq (call $arg_type (i32.const 1)) (i32.const 3))
+      (then (call $arg_read (i32.const 1) (i32.const 512)) (call $call_arg_text (i32.const 512) (call $arg_len (i32.const 1))))
+      (else (call $call_arg_null)))
+    (if (i32.gt_s (call $arg_count) (i32.const 2)) (then
+      (call $arg_read (i32.const 2) (i32.const 768)) (call $call_arg_text (i32.const 768) (call $arg_len (i32.const 2)))
+      (call $arg_read (i32.const 3) (i32.const 1024)) (call $call_arg_text (i32.const 1024) (call $arg_len (i32.const 3)))))
+    (drop (call $call_invoke)))`)
+
+test('engine: a nested call that names no function or gives a bad key says which function made it', async () => {
+  // "no such function: t.nope" alone, under a CALL of t.relay, did not say where in the chain the name came from.
+  const db = await open({ memory: true })
+  try {
+    await db.sql('CREATE TABLE t (id TEXT PRIMARY KEY); CREATE TABLE n (id INTEGER PRIMARY KEY)')
+    await db.createFunction('t.relay', RELAY)
+    await db.createFunction('n.relay', RELAY)
+    const e1 = await failure(db.call('t.relay', 'a', 't.nope', 'b'))
+    assert.equal([e1.code, e1.message], ['UNKNOWN_FUNCTION', 'no such function: t.nope (called by t.relay)'])
+    const e2 = await failure(db.call('t.relay', 'a', 'zz.f', 'b'))
+    assert.equal([e2.code, e2.message], ['UNKNOWN_FUNCTION', 'no such function: zz.f (called by t.relay)'])
+    const e3 = await failure(db.call('t.relay', 'a', 'n.relay', 'x'))
+    assert.equal([e3.code, e3.message], ['TYPE_MISMATCH', "column n.id is INTEGER, got 'x' (called by t.relay)"])
+    const e4 = await failure(db.call('t.relay', 'a', 't.relay', null))
+    assert.equal([e4.code, e4.message], ['CONSTRAINT', 'the key of t must not be NULL (called by t.relay)'])
+    // Said once, by the function that made the call, however deep the chain: t.relay at b calls t.nope.
+    const e5 = await failure(db.call('t.relay', 'a', 't.relay', 'b', 't.nope', 'c'))
+    assert.equal([e5.code, e5.message], ['UNKNOWN_FUNCTION', 'no such function: t.nope (called by t.relay)'])
+    // A CALL's own function is the statement's: its message is as it was.
+    const e6 = await failure(db.call('t.nope', 'a'))
+    assert.equal([e6.code, e6.message], ['UNKNOWN_FUNCTION', 'no such function: t.nope'])
+  } finally {
+    await db.close()
+  }
+})
 
 test('engine: 200 concurrent random transfers conserve the total and give the same digest with 1 and 2 workers and in memory', async () => {
   const runs = [await randomTransfers({ workers: 1 }), await randomTransfers({ workers: 2 }), await randomTransfers({ memory: true })]

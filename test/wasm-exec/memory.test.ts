@@ -101,6 +101,10 @@ test('growth beyond the maximum returns -1 to the guest; a trap after it is MEMO
   const db = setup()
   assert.is(db.call('t.grow_fail_handled', 1n).value, -1n)
   expectCode(() => db.call('t.grow_fail_trap', 1n), 'MEMORY_LIMIT', /memory limit/)
+  // The module's own maximum (3 pages) is what refused: the message names it beside the MEMORY limit, which
+  // alone (16 MiB, far above what failed) left an author looking at the wrong number.
+  expectCode(() => db.call('t.grow_fail_trap', 1n), 'MEMORY_LIMIT',
+    /memory\.grow beyond the module's declared maximum of 196608 bytes \(3 pages\) failed \(memory is 65536 bytes; MEMORY limit 16777216 bytes\)/)
   expectCode(() => db.call('t.grow_ok_then_trap', 1n), 'WASM_TRAP', /unreachable/)
   expectCode(() => db.call('t.grow_fail_ok_then_trap', 1n), 'WASM_TRAP')
 })

@@ -22,6 +22,14 @@ test('rejects bytes that are not a module', () => {
   expectCode(() => check(new TextEncoder().encode('(module)')), 'INVALID_WASM', /not a WebAssembly module/)
 })
 
+test('WebAssembly text where a binary belongs is named as such, with what to do (V8 said only "expected magic word")', () => {
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+  for (const wat of ['(module)', '\n  (module (func))', ';; counter\n(module)', '(; block ;) (module)']) {
+    expectCode(() => check(text(wat)), 'INVALID_WASM', /^invalid WebAssembly module: not a WebAssembly module but WebAssembly text \(WAT\): compile it first \(wat2wasm/)
+  }
+  expectCode(() => check(text('hello')), 'INVALID_WASM', /not a WebAssembly module \(WebAssembly\.Module\(\): expected magic word/)
+})
+
 test('rejects a module without a memory export', () => {
   expectCode(() => check(wat('(module (func (export "f")))')), 'INVALID_WASM', /export its memory as "memory"/)
   expectCode(() => check(wat('(module (memory 1 1) (func (export "f")))')), 'INVALID_WASM', /export its memory/)
@@ -30,8 +38,13 @@ test('rejects a module without a memory export', () => {
 
 test('rejects memory without a maximum or above the MEMORY limit', () => {
   expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /maximum/)
+  // How to declare one depends on the toolchain; the message says it for the ones the docs use.
+  expectCode(() => check(ok('', '(memory (export "memory") 1)')), 'INVALID_WASM', /memory must declare a maximum size \(asc --maximumMemory PAGES, wasm-ld --max-memory=BYTES, WAT \(memory MIN MAX\)\)/)
   expectCode(() => check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 3 * 65536 }), 'INVALID_WASM', /above the function's MEMORY limit/)
   check(ok('', '(memory (export "memory") 1 4)'), { exportName: 'f', memoryBytes: 4 * 65536 })
+  // Which option raises the limit, and by how much, or that none can (it said only "above the limit").
+  expectCode(() => check(ok('', '(memory (export "memory") 1 300)')), 'INVALID_WASM', /above the function's MEMORY limit of 16777216 bytes \(register it WITH \(MEMORY = 19660800\), or declare a smaller maximum\)$/)
+  expectCode(() => check(ok('', '(memory (export "memory") 1 5000)')), 'INVALID_WASM', /above the function's MEMORY limit of 16777216 bytes \(MEMORY is at most 268435456 bytes: declare a smaller maximum\)$/)
 })
 
 test('rejects shared memory and atomics', () => {
@@ -49,6 +62,11 @@ test('rejects relaxed SIMD', () => {
 
 test('rejects a missing function export or a wrong signature', () => {
   expectCode(() => check(ok(), { exportName: 'g', memoryBytes: fn.memoryBytes }), 'INVALID_WASM', /does not export a function named 'g'/)
+  // Function names are case-insensitive, export names are not: CREATE FUNCTION account.Deposit looks for
+  // the export 'Deposit'. The message lists what the module does export, so that the near miss shows.
+  const bank = { exportName: 'Deposit', memoryBytes: fn.memoryBytes }
+  expectCode(() => check(guest('bank'), bank), 'INVALID_WASM', /^invalid WebAssembly module: it does not export a function named 'Deposit' \(it exports balance, deposit, withdraw, transfer\)$/)
+  expectCode(() => check(wat(`(module ${mem} (func (export "f") (param i32)))`), { exportName: 'g', memoryBytes: fn.memoryBytes }), 'INVALID_WASM', /named 'g' \(it exports no function of signature \(\) -> \(\)\)$/)
   expectCode(() => check(wat(`(module ${mem} (func (export "f") (param i32)))`)), 'INVALID_WASM', /must have signature \(\) -> \(\)/)
   expectCode(() => check(wat(`(module ${mem} (func (export "f") (result i32) (i32.const 1)))`)), 'INVALID_WASM', /signature/)
   expectCode(() => check(wat(`(module ${mem} (global (export "f") i32 (i32.const 1)))`)), 'INVALID_WASM', /does not export a function/)
@@ -62,6 +80,18 @@ test('rejects imports outside the ABI, naming them', () => {
   expectCode(() => check(imp('(import "acheron" "seed" (global i64))')), 'WASM_IMPORT_NOT_ALLOWED', /acheron\.seed/)
   expectCode(() => check(wat('(module (import "env" "memory" (memory 1 1)) (export "memory" (memory 0)) (func (export "f")))')), 'WASM_IMPORT_NOT_ALLOWED', /env\.memory/)
   expectCode(() => check(imp('(import "acheron" "ret_int" (global i64))')), 'WASM_IMPORT_NOT_ALLOWED', /must be a function/)
+})
+
+test('an import an AssemblyScript builtin makes says which builtin and why it has no place in a function', () => {
+  // `env.seed` alone did not tell an author that Math.random was the culprit.
+  const imp = (i: string): Uint8Array => wat(`(module ${i} ${mem} (func (export "f")))`)
+  expectCode(() => check(imp('(import "env" "seed" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.seed is not allowed \(AssemblyScript's Math\.random: a function sees no randomness/)
+  expectCode(() => check(imp('(import "env" "Date.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.Date\.now is not allowed \(a clock: a function sees no time/)
+  expectCode(() => check(imp('(import "env" "performance.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /\(a clock: a function sees no time/)
+  expectCode(() => check(imp('(import "env" "trace" (func (param i32 i32 f64 f64 f64 f64 f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.trace is not allowed \(AssemblyScript's trace\(\): write debug lines with log\(\)/)
+  expectCode(() => check(imp('(import "env" "console.log" (func (param i32)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.console\.log is not allowed \(AssemblyScript's console: write debug lines with log\(\)/)
+  expectCode(() => check(imp('(import "acheron" "ret_itn" (func (param i64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import acheron\.ret_itn is not allowed \(not an import of the ABI v1/)
+  expectCode(() => check(imp('(import "env" "now" (func))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.now is not allowed: a function may import only/)
 })
 
 test('rejects an allowed import with the wrong signature as INVALID_WASM', () => {

@@ -4,15 +4,19 @@
 // compiling with `new WebAssembly.Module` would need 'wasm-unsafe-eval' in script-src, for nothing but a
 // list of names.
 import { exportedFunctions, isReservedExportName } from '../../../dist/src/wasm-exec/module-exports.js'
+import { isIdentifier } from '../../../dist/src/schema/catalog.js'
 
 /**
  * Every exported function in export order: `callable` when CREATE FUNCTIONS can register it (`() -> ()`,
- * not a reserved name), else `reason` says why not. Throws on a module the server would refuse to read.
+ * not a reserved name, a name a function may have), else `reason` says why not. Throws on a module the
+ * server would refuse to read.
  */
 export function moduleExports(bytes) {
   return exportedFunctions(bytes).map(({ name, callable }) => {
     const reserved = isReservedExportName(name)
-    const reason = !callable ? 'takes parameters or returns a value' : reserved ? 'reserved name' : ''
-    return { name, callable: callable && !reserved, reason }
+    const named = isIdentifier(name)
+    const reason = !callable ? 'takes parameters or returns a value' : reserved ? 'reserved name'
+      : !named ? 'not a function name: register it one by one with EXPORT' : ''
+    return { name, callable: callable && !reserved && named, reason }
   })
 }
