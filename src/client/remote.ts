@@ -19,6 +19,7 @@ import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
+import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -30,10 +31,10 @@ export interface ReconnectOptions {
 export interface RemoteConnectOptions {
   /** Sent as `Authorization: Bearer <token>` on every (re)connect, and checked at connect time. */
   token?: string
-  /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never). */
+  /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never; at most 2^31-1). */
   requestTimeoutMs?: number
   reconnect?: ReconnectOptions
-  /** Opening-handshake timeout per attempt in ms (default 5000). */
+  /** Opening-handshake timeout per attempt in ms (default 5000; 0: none, the OS's TCP timeouts apply). */
   connectTimeoutMs?: number
   /** Reads `FROM WASM FILE 'path'` on this machine (default: fs.readFileSync). */
   readFile?: (path: string) => Uint8Array
@@ -273,6 +274,8 @@ export class RemoteDatabase implements Database {
   }
 
   static async connect(url: string, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+    checkConnectUrl(url)
+    checkConnectOptions(options)
     const db = new RemoteDatabase(url, options)
     await db.socket()
     return db
@@ -458,7 +461,8 @@ export class RemoteDatabase implements Database {
         clearTimeout(timer)
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
-      const timer = setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+      const timer = this.connectTimeoutMs === 0 ? undefined
+        : setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
       ws.on('error', (e) => {
         if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: true }))
       })
