@@ -7,6 +7,7 @@
 // not have committed, and only the caller can decide (e.g. by reading state) whether to retry. Later requests
 // reconnect transparently (bounded attempts). A request that was never sent because no connection could be
 // made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
+import { constants as bufferConstants } from 'node:buffer'
 import { readFileSync } from 'node:fs'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
@@ -86,6 +87,12 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
 const DEFAULT_DELAY_MS = 200
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/**
+ * The largest reply frame accepted: the longest string Node can make of it (a UTF-8 frame of N bytes is at
+ * most N characters). ws's default, 100 MiB, is below what the server may send: it bounds a result's raw
+ * bytes (resultBytesMax, 64 MiB) and JSON writes a control character as six bytes (\u0001), a quote as two.
+ */
+const REPLY_BYTES_MAX = bufferConstants.MAX_STRING_LENGTH
 /** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
@@ -449,6 +456,7 @@ export class RemoteDatabase implements Database {
     return new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(this.url, {
         headers,
+        maxPayload: REPLY_BYTES_MAX,
         ...(this.options.ca !== undefined ? { ca: this.options.ca as string | Buffer | (string | Buffer)[] } : {}),
         ...(this.options.rejectUnauthorized !== undefined ? { rejectUnauthorized: this.options.rejectUnauthorized } : {}),
       })
@@ -463,7 +471,11 @@ export class RemoteDatabase implements Database {
       }
       const timer = this.connectTimeoutMs === 0 ? undefined
         : setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+      // Why the connection failed, for the message of the requests it takes with it (a reply over
+      // REPLY_BYTES_MAX, a reset): the close that follows says only 1006.
+      let lastError: Error | null = null
       ws.on('error', (e) => {
+        lastError = e
         if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: true }))
       })
       ws.on('open', () => {
@@ -503,7 +515,8 @@ export class RemoteDatabase implements Database {
         }
         if (this.ws === ws) this.ws = null
         // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
-        this.failPending(serverError ?? outcomeUnknown(`connection lost (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}): outcome unknown`), ws)
+        const why = [String(code), reason.toString(), lastError?.message ?? ''].filter((s) => s.length > 0).join(', ')
+        this.failPending(serverError ?? outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
       })
     })
   }
