@@ -36,6 +36,21 @@ function checkMs(what: string, v: unknown): void {
   }
 }
 
+/**
+ * `ca` is PEM text (or its bytes), one or several. A file's path in its place, an easy slip, went to TLS as
+ * is and failed later as an untrusted certificate, saying nothing of the option.
+ */
+function checkCa(ca: unknown): void {
+  if (ca === undefined) return
+  for (const one of Array.isArray(ca) ? ca : [ca]) {
+    const text = typeof one === 'string' ? one : Buffer.isBuffer(one) || one instanceof Uint8Array ? Buffer.from(one).toString('latin1') : null
+    if (text === null || !text.includes('-----BEGIN ')) {
+      throw new AcheronError('TYPE_MISMATCH', `connect() ca is the PEM text of a certificate (-----BEGIN CERTIFICATE-----), not ${
+        typeof one === 'string' ? `${JSON.stringify(one.slice(0, 80))}: to use a file, pass readFileSync(path)` : String(one)}`)
+    }
+  }
+}
+
 export function checkConnectOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new AcheronError('TYPE_MISMATCH', `connect() options is an object, got ${shown(options)}`)
@@ -44,6 +59,7 @@ export function checkConnectOptions(options: unknown): void {
   if (o.token !== undefined && typeof o.token !== 'string') {
     throw new AcheronError('TYPE_MISMATCH', `connect() token is a string, got ${typeof o.token}`)
   }
+  checkCa(o.ca)
   checkMs('requestTimeoutMs', o.requestTimeoutMs)
   checkMs('connectTimeoutMs', o.connectTimeoutMs)
   if (o.reconnect === undefined) return

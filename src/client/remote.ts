@@ -105,6 +105,17 @@ function outcomeUnknown(message: string): AcheronError {
   return new AcheronError('INTERNAL', message, { retryable: true, outcomeUnknown: true })
 }
 
+/**
+ * Node's codes for a server certificate this client does not accept (OpenSSL's verify results, and a
+ * name the certificate does not list): not transient, so a connection attempt that got one is not retried.
+ */
+const CERTIFICATE_ERROR = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/
+
+function isCertificateError(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code
+  return typeof code === 'string' && CERTIFICATE_ERROR.test(code)
+}
+
 function asCode(c: unknown): ErrorCode {
   return typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c) ? c as ErrorCode : 'INTERNAL'
 }
@@ -442,7 +453,8 @@ export class RemoteDatabase implements Database {
         return ws
       } catch (err) {
         last = err instanceof AcheronError ? err : new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true })
-        if (last.code === 'UNAUTHORIZED' || last.code === 'FORBIDDEN') throw last
+        // UNAUTHORIZED, FORBIDDEN, an untrusted certificate: the same attempt again would fail the same way.
+        if (last.retryable !== true) throw last
         if (attempt < this.attemptsMax) await delay(this.delayMs)
       }
     }
@@ -476,7 +488,7 @@ export class RemoteDatabase implements Database {
       let lastError: Error | null = null
       ws.on('error', (e) => {
         lastError = e
-        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: true }))
+        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: !isCertificateError(e) }))
       })
       ws.on('open', () => {
         if (authId === null) done(null)
