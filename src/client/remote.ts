@@ -5,7 +5,8 @@
 // that request rejects with AcheronError('INTERNAL', 'connection lost: outcome unknown', { retryable: true })
 // and `outcomeUnknown` set (see `isOutcomeUnknown`). The SDK never sends it again by itself: it may or may
 // not have committed, and only the caller can decide (e.g. by reading state) whether to retry. Later requests
-// reconnect transparently (bounded attempts). A request that was never sent because no connection could be
+// reconnect transparently (bounded attempts); a connection that answers no ping after a request timed out
+// on it is dropped, so they reconnect then too (probe). A request that was never sent because no connection could be
 // made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
 import { constants as bufferConstants } from 'node:buffer'
 import { readFileSync } from 'node:fs'
@@ -93,6 +94,13 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
  * bytes (resultBytesMax, 64 MiB) and JSON writes a control character as six bytes (\u0001), a quote as two.
  */
 const REPLY_BYTES_MAX = bufferConstants.MAX_STRING_LENGTH
+/**
+ * The least time a ping after a timed-out request is given before its socket is dropped (probe). A server
+ * running a transaction on its main thread (--workers 0, the default on two cores) answers no ping until
+ * that transaction ends, after TXN_WALL_MS_MAX (5,000 ms) at most: twice that leaves room for the batch
+ * around it. A shorter requestTimeoutMs must not make a busy server look gone.
+ */
+const PING_WAIT_MS_MIN = 10_000
 /** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
@@ -275,8 +283,14 @@ export class RemoteDatabase implements Database {
   private closed = false
   private readonly requestTimeoutMs: number
   private readonly attemptsMax: number
+  /** How long a ping after a timed-out request may go unanswered before the socket is dropped (probe). */
+  private readonly pingWaitMs: number
   /** The connection-level refusal (UNAUTHORIZED, OVERLOADED) each socket received, if any. */
   private readonly refusals = new WeakMap<WebSocket, AcheronError>()
+  /** Sockets pinged after a request timed out, not yet answered (probe). */
+  private readonly probing = new WeakSet<WebSocket>()
+  /** Sockets dropped because they answered no ping: their close says so. */
+  private readonly silent = new WeakSet<WebSocket>()
   private readonly delayMs: number
   private readonly connectTimeoutMs: number
   private readonly readFile: (path: string) => Uint8Array
@@ -285,6 +299,7 @@ export class RemoteDatabase implements Database {
 
   private constructor(readonly url: string, private readonly options: RemoteConnectOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.pingWaitMs = Math.max(this.requestTimeoutMs, PING_WAIT_MS_MIN)
     this.attemptsMax = Math.max(1, options.reconnect?.attemptsMax ?? DEFAULT_ATTEMPTS_MAX)
     this.delayMs = options.reconnect?.delayMs ?? DEFAULT_DELAY_MS
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
@@ -411,6 +426,7 @@ export class RemoteDatabase implements Database {
         p.timer = setTimeout(() => {
           this.pending.delete(id)
           reject(outcomeUnknown(`no reply within ${this.requestTimeoutMs} ms: outcome unknown`))
+          this.probe(ws)
         }, this.requestTimeoutMs)
       }
       if (ws.readyState !== WebSocket.OPEN) {
@@ -527,10 +543,38 @@ export class RemoteDatabase implements Database {
         }
         if (this.ws === ws) this.ws = null
         // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
-        const why = [String(code), reason.toString(), lastError?.message ?? ''].filter((s) => s.length > 0).join(', ')
+        const silence = this.silent.has(ws) ? `no answer to a ping within ${this.pingWaitMs} ms` : ''
+        const why = [String(code), reason.toString(), lastError?.message ?? '', silence].filter((s) => s.length > 0).join(', ')
         this.failPending(serverError ?? outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
       })
     })
+  }
+
+  /**
+   * After a request timed out on `ws`: is anyone there? A connection whose peer vanished without a FIN or RST
+   * (a host gone, a NAT or load balancer that dropped the flow) stays open for TCP, and every later request
+   * would time out on it in turn. A ping that gets no pong within requestTimeoutMs (PING_WAIT_MS_MIN at
+   * least) drops the socket: its requests reject as outcome unknown and the next request reconnects. A
+   * busy server answers the ping late, not never (a transaction on its main thread delays it by at most
+   * TXN_WALL_MS_MAX), so only a silent connection is dropped.
+   */
+  private probe(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN || this.probing.has(ws)) return
+    this.probing.add(ws)
+    const silent = setTimeout(() => {
+      this.silent.add(ws)
+      ws.terminate()
+    }, this.pingWaitMs)
+    const answered = (): void => {
+      clearTimeout(silent)
+      this.probing.delete(ws)
+      // Each probe's listeners go with it: a socket probed many times must not collect them.
+      ws.off('pong', answered)
+      ws.off('close', answered)
+    }
+    ws.on('pong', answered)
+    ws.on('close', answered)
+    ws.ping()
   }
 
   /** Rejects the requests in flight (on `ws` only, when given): never re-sent. */
