@@ -421,6 +421,11 @@ export class RemoteDatabase implements Database {
     const ws = await this.socket()
     const id = this.nextId++
     return new Promise<OkReply>((resolve, reject) => {
+      if (this.closed) {
+        // close() came between the socket's opening and this send: the caller's own close, which no retry undoes.
+        reject(new AcheronError('INTERNAL', 'the client is closed'))
+        return
+      }
       const p: Pending = { ws, resolve, reject, timer: null }
       if (this.requestTimeoutMs > 0) {
         p.timer = setTimeout(() => {
