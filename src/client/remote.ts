@@ -101,6 +101,14 @@ const REPLY_BYTES_MAX = bufferConstants.MAX_STRING_LENGTH
  * around it. A shorter requestTimeoutMs must not make a busy server look gone.
  */
 const PING_WAIT_MS_MIN = 10_000
+/**
+ * What a close code the server sends without a reason means, for the message of the requests the close
+ * takes with it (the server's own closes, 1001 and 1013, give their reason).
+ */
+const CLOSE_MEANINGS: ReadonlyMap<number, string> = new Map([
+  // ws closes at once on a frame over its limit, unread: payloadBytesMax plus 1 MiB (docs/operations.md).
+  [1009, "a request frame over the server's size limit (payloadBytesMax, 16 MiB by default)"],
+])
 /** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
@@ -549,7 +557,7 @@ export class RemoteDatabase implements Database {
         if (this.ws === ws) this.ws = null
         // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
         const silence = this.silent.has(ws) ? `no answer to a ping within ${this.pingWaitMs} ms` : ''
-        const why = [String(code), reason.toString(), lastError?.message ?? '', silence].filter((s) => s.length > 0).join(', ')
+        const why = [String(code), CLOSE_MEANINGS.get(code) ?? '', reason.toString(), lastError?.message ?? '', silence].filter((s) => s.length > 0).join(', ')
         this.failPending(serverError ?? outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
       })
     })
