@@ -112,9 +112,13 @@ const CLOSE_MEANINGS: ReadonlyMap<number, string> = new Map([
 /** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
-/** True for a failure whose transaction may or may not have committed (the connection dropped under it). */
+/**
+ * True for a failure whose transaction may or may not have committed (the connection dropped under it).
+ * It asks the error's own flag, not `instanceof`: an AcheronError of another copy of this module
+ * (`@acheron/client` beside `acheron`, two versions npm did not dedupe) must not pass for a clean failure.
+ */
 export function isOutcomeUnknown(err: unknown): boolean {
-  return err instanceof AcheronError && err.outcomeUnknown === true
+  return err instanceof Error && (err as { outcomeUnknown?: unknown }).outcomeUnknown === true
 }
 
 function outcomeUnknown(message: string): AcheronError {
