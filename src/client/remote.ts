@@ -10,6 +10,7 @@
 // made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
 import { constants as bufferConstants } from 'node:buffer'
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
@@ -282,10 +283,6 @@ interface Pending {
   timer: NodeJS.Timeout | null
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}
-
 /** A connection to `acheron serve`: the embedded interface over the wire protocol. */
 export class RemoteDatabase implements Database {
   private ws: WebSocket | null = null
@@ -293,6 +290,8 @@ export class RemoteDatabase implements Database {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private closed = false
+  /** Aborted by close(): ends a connection attempt under way and the wait between attempts. */
+  private readonly closing = new AbortController()
   private readonly requestTimeoutMs: number
   private readonly attemptsMax: number
   /** How long a ping after a timed-out request may go unanswered before the socket is dropped (probe). */
@@ -409,6 +408,7 @@ export class RemoteDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.closing.abort()
     const ws = this.ws
     this.ws = null
     this.failPending(outcomeUnknown('the client closed the connection: outcome unknown'))
@@ -488,7 +488,7 @@ export class RemoteDatabase implements Database {
         last = err instanceof AcheronError ? err : new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true })
         // UNAUTHORIZED, FORBIDDEN, an untrusted certificate: the same attempt again would fail the same way.
         if (last.retryable !== true) throw last
-        if (attempt < this.attemptsMax) await delay(this.delayMs)
+        if (attempt < this.attemptsMax) await sleep(this.delayMs, undefined, { signal: this.closing.signal }).catch(() => {})
       }
     }
     throw last ?? new AcheronError('INTERNAL', `cannot connect to ${this.url}`, { retryable: true })
@@ -508,10 +508,15 @@ export class RemoteDatabase implements Database {
       let settled = false
       let serverError: AcheronError | null = null
       const authId = this.options.token !== undefined ? this.nextId++ : null
+      // close() during the attempt: a handshake that hangs (a stopped server's port still accepts) would
+      // otherwise hold the waiting requests, and the process, until connectTimeoutMs, or for ever with 0.
+      const closed = (): void => done(new AcheronError('INTERNAL', 'the client is closed'))
+      this.closing.signal.addEventListener('abort', closed)
       const done = (err: AcheronError | null): void => {
         if (settled) return
         settled = true
         clearTimeout(timer)
+        this.closing.signal.removeEventListener('abort', closed)
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
       const timer = this.connectTimeoutMs === 0 ? undefined
