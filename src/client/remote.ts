@@ -5,9 +5,12 @@
 // that request rejects with AcheronError('INTERNAL', 'connection lost: outcome unknown', { retryable: true })
 // and `outcomeUnknown` set (see `isOutcomeUnknown`). The SDK never sends it again by itself: it may or may
 // not have committed, and only the caller can decide (e.g. by reading state) whether to retry. Later requests
-// reconnect transparently (bounded attempts). A request that was never sent because no connection could be
+// reconnect transparently (bounded attempts); a connection that answers no ping after a request timed out
+// on it is dropped, so they reconnect then too (probe). A request that was never sent because no connection could be
 // made rejects with a retryable INTERNAL error without `outcomeUnknown`: it certainly did not run.
+import { constants as bufferConstants } from 'node:buffer'
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
@@ -19,6 +22,7 @@ import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
+import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -30,10 +34,10 @@ export interface ReconnectOptions {
 export interface RemoteConnectOptions {
   /** Sent as `Authorization: Bearer <token>` on every (re)connect, and checked at connect time. */
   token?: string
-  /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never). */
+  /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never; at most 2^31-1). */
   requestTimeoutMs?: number
   reconnect?: ReconnectOptions
-  /** Opening-handshake timeout per attempt in ms (default 5000). */
+  /** Opening-handshake timeout per attempt in ms (default 5000; 0: none, the OS's TCP timeouts apply). */
   connectTimeoutMs?: number
   /** Reads `FROM WASM FILE 'path'` on this machine (default: fs.readFileSync). */
   readFile?: (path: string) => Uint8Array
@@ -85,16 +89,52 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000
 const DEFAULT_ATTEMPTS_MAX = 5
 const DEFAULT_DELAY_MS = 200
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/**
+ * The largest reply frame accepted: the longest string Node can make of it (a UTF-8 frame of N bytes is at
+ * most N characters). ws's default, 100 MiB, is below what the server may send: it bounds a result's raw
+ * bytes (resultBytesMax, 64 MiB) and JSON writes a control character as six bytes (\u0001), a quote as two.
+ */
+const REPLY_BYTES_MAX = bufferConstants.MAX_STRING_LENGTH
+/**
+ * The least time a ping after a timed-out request is given before its socket is dropped (probe). A server
+ * running a transaction on its main thread (--workers 0, the default on two cores) answers no ping until
+ * that transaction ends, after TXN_WALL_MS_MAX (5,000 ms) at most: twice that leaves room for the batch
+ * around it. A shorter requestTimeoutMs must not make a busy server look gone.
+ */
+const PING_WAIT_MS_MIN = 10_000
+/**
+ * What a close code the server sends without a reason means, for the message of the requests the close
+ * takes with it (the server's own closes, 1001 and 1013, give their reason).
+ */
+const CLOSE_MEANINGS: ReadonlyMap<number, string> = new Map([
+  // ws closes at once on a frame over its limit, unread: payloadBytesMax plus 1 MiB (docs/operations.md).
+  [1009, "a request frame over the server's size limit (payloadBytesMax, 16 MiB by default)"],
+])
 /** Codes retryable whatever the server says (a server before the `retryable` field said nothing). */
 const RETRYABLE_CODES: ReadonlySet<string> = new Set(['SHUTTING_DOWN', 'OVERLOADED', 'STORAGE_FULL'])
 
-/** True for a failure whose transaction may or may not have committed (the connection dropped under it). */
+/**
+ * True for a failure whose transaction may or may not have committed (the connection dropped under it).
+ * It asks the error's own flag, not `instanceof`: an AcheronError of another copy of this module
+ * (`@acheron/client` beside `acheron`, two versions npm did not dedupe) must not pass for a clean failure.
+ */
 export function isOutcomeUnknown(err: unknown): boolean {
-  return err instanceof AcheronError && err.outcomeUnknown === true
+  return err instanceof Error && (err as { outcomeUnknown?: unknown }).outcomeUnknown === true
 }
 
 function outcomeUnknown(message: string): AcheronError {
   return new AcheronError('INTERNAL', message, { retryable: true, outcomeUnknown: true })
+}
+
+/**
+ * Node's codes for a server certificate this client does not accept (OpenSSL's verify results, and a
+ * name the certificate does not list): not transient, so a connection attempt that got one is not retried.
+ */
+const CERTIFICATE_ERROR = /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/
+
+function isCertificateError(e: Error): boolean {
+  const code = (e as NodeJS.ErrnoException).code
+  return typeof code === 'string' && CERTIFICATE_ERROR.test(code)
 }
 
 function asCode(c: unknown): ErrorCode {
@@ -243,10 +283,6 @@ interface Pending {
   timer: NodeJS.Timeout | null
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}
-
 /** A connection to `acheron serve`: the embedded interface over the wire protocol. */
 export class RemoteDatabase implements Database {
   private ws: WebSocket | null = null
@@ -254,10 +290,18 @@ export class RemoteDatabase implements Database {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private closed = false
+  /** Aborted by close(): ends a connection attempt under way and the wait between attempts. */
+  private readonly closing = new AbortController()
   private readonly requestTimeoutMs: number
   private readonly attemptsMax: number
+  /** How long a ping after a timed-out request may go unanswered before the socket is dropped (probe). */
+  private readonly pingWaitMs: number
   /** The connection-level refusal (UNAUTHORIZED, OVERLOADED) each socket received, if any. */
   private readonly refusals = new WeakMap<WebSocket, AcheronError>()
+  /** Sockets pinged after a request timed out, not yet answered (probe). */
+  private readonly probing = new WeakSet<WebSocket>()
+  /** Sockets dropped because they answered no ping: their close says so. */
+  private readonly silent = new WeakSet<WebSocket>()
   private readonly delayMs: number
   private readonly connectTimeoutMs: number
   private readonly readFile: (path: string) => Uint8Array
@@ -266,6 +310,7 @@ export class RemoteDatabase implements Database {
 
   private constructor(readonly url: string, private readonly options: RemoteConnectOptions) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.pingWaitMs = Math.max(this.requestTimeoutMs, PING_WAIT_MS_MIN)
     this.attemptsMax = Math.max(1, options.reconnect?.attemptsMax ?? DEFAULT_ATTEMPTS_MAX)
     this.delayMs = options.reconnect?.delayMs ?? DEFAULT_DELAY_MS
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
@@ -273,6 +318,8 @@ export class RemoteDatabase implements Database {
   }
 
   static async connect(url: string, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+    checkConnectUrl(url)
+    checkConnectOptions(options)
     const db = new RemoteDatabase(url, options)
     await db.socket()
     return db
@@ -361,6 +408,7 @@ export class RemoteDatabase implements Database {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.closing.abort()
     const ws = this.ws
     this.ws = null
     this.failPending(outcomeUnknown('the client closed the connection: outcome unknown'))
@@ -385,11 +433,17 @@ export class RemoteDatabase implements Database {
     const ws = await this.socket()
     const id = this.nextId++
     return new Promise<OkReply>((resolve, reject) => {
+      if (this.closed) {
+        // close() came between the socket's opening and this send: the caller's own close, which no retry undoes.
+        reject(new AcheronError('INTERNAL', 'the client is closed'))
+        return
+      }
       const p: Pending = { ws, resolve, reject, timer: null }
       if (this.requestTimeoutMs > 0) {
         p.timer = setTimeout(() => {
           this.pending.delete(id)
           reject(outcomeUnknown(`no reply within ${this.requestTimeoutMs} ms: outcome unknown`))
+          this.probe(ws)
         }, this.requestTimeoutMs)
       }
       if (ws.readyState !== WebSocket.OPEN) {
@@ -432,8 +486,9 @@ export class RemoteDatabase implements Database {
         return ws
       } catch (err) {
         last = err instanceof AcheronError ? err : new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`, { retryable: true })
-        if (last.code === 'UNAUTHORIZED' || last.code === 'FORBIDDEN') throw last
-        if (attempt < this.attemptsMax) await delay(this.delayMs)
+        // UNAUTHORIZED, FORBIDDEN, an untrusted certificate: the same attempt again would fail the same way.
+        if (last.retryable !== true) throw last
+        if (attempt < this.attemptsMax) await sleep(this.delayMs, undefined, { signal: this.closing.signal }).catch(() => {})
       }
     }
     throw last ?? new AcheronError('INTERNAL', `cannot connect to ${this.url}`, { retryable: true })
@@ -446,21 +501,32 @@ export class RemoteDatabase implements Database {
     return new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(this.url, {
         headers,
+        maxPayload: REPLY_BYTES_MAX,
         ...(this.options.ca !== undefined ? { ca: this.options.ca as string | Buffer | (string | Buffer)[] } : {}),
         ...(this.options.rejectUnauthorized !== undefined ? { rejectUnauthorized: this.options.rejectUnauthorized } : {}),
       })
       let settled = false
       let serverError: AcheronError | null = null
       const authId = this.options.token !== undefined ? this.nextId++ : null
+      // close() during the attempt: a handshake that hangs (a stopped server's port still accepts) would
+      // otherwise hold the waiting requests, and the process, until connectTimeoutMs, or for ever with 0.
+      const closed = (): void => done(new AcheronError('INTERNAL', 'the client is closed'))
+      this.closing.signal.addEventListener('abort', closed)
       const done = (err: AcheronError | null): void => {
         if (settled) return
         settled = true
         clearTimeout(timer)
+        this.closing.signal.removeEventListener('abort', closed)
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
-      const timer = setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+      const timer = this.connectTimeoutMs === 0 ? undefined
+        : setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+      // Why the connection failed, for the message of the requests it takes with it (a reply over
+      // REPLY_BYTES_MAX, a reset): the close that follows says only 1006.
+      let lastError: Error | null = null
       ws.on('error', (e) => {
-        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: true }))
+        lastError = e
+        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: !isCertificateError(e) }))
       })
       ws.on('open', () => {
         if (authId === null) done(null)
@@ -499,9 +565,38 @@ export class RemoteDatabase implements Database {
         }
         if (this.ws === ws) this.ws = null
         // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
-        this.failPending(serverError ?? outcomeUnknown(`connection lost (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''}): outcome unknown`), ws)
+        const silence = this.silent.has(ws) ? `no answer to a ping within ${this.pingWaitMs} ms` : ''
+        const why = [String(code), CLOSE_MEANINGS.get(code) ?? '', reason.toString(), lastError?.message ?? '', silence].filter((s) => s.length > 0).join(', ')
+        this.failPending(serverError ?? outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
       })
     })
+  }
+
+  /**
+   * After a request timed out on `ws`: is anyone there? A connection whose peer vanished without a FIN or RST
+   * (a host gone, a NAT or load balancer that dropped the flow) stays open for TCP, and every later request
+   * would time out on it in turn. A ping that gets no pong within requestTimeoutMs (PING_WAIT_MS_MIN at
+   * least) drops the socket: its requests reject as outcome unknown and the next request reconnects. A
+   * busy server answers the ping late, not never (a transaction on its main thread delays it by at most
+   * TXN_WALL_MS_MAX), so only a silent connection is dropped.
+   */
+  private probe(ws: WebSocket): void {
+    if (ws.readyState !== WebSocket.OPEN || this.probing.has(ws)) return
+    this.probing.add(ws)
+    const silent = setTimeout(() => {
+      this.silent.add(ws)
+      ws.terminate()
+    }, this.pingWaitMs)
+    const answered = (): void => {
+      clearTimeout(silent)
+      this.probing.delete(ws)
+      // Each probe's listeners go with it: a socket probed many times must not collect them.
+      ws.off('pong', answered)
+      ws.off('close', answered)
+    }
+    ws.on('pong', answered)
+    ws.on('close', answered)
+    ws.ping()
   }
 
   /** Rejects the requests in flight (on `ws` only, when given): never re-sent. */

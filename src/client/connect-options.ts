@@ -1,0 +1,74 @@
+// connect()'s URL and options, checked before the first connection attempt. A mistake in them is the
+// caller's: TYPE_MISMATCH naming the option, at once. Unchecked, an invalid URL was tried attemptsMax
+// times and reported as a retryable "cannot connect", and a timeout past setTimeout's range fired after
+// 1 ms (Node clamps it), rejecting every request, already sent, as outcome unknown.
+import { AcheronError } from '../errors.js'
+
+/** The longest delay setTimeout keeps (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const TIMER_MS_MAX = 2 ** 31 - 1
+
+/** The schemes ws connects with: ws:// and wss://, and http(s):// which it takes as the same. */
+const SCHEMES: ReadonlySet<string> = new Set(['ws:', 'wss:', 'http:', 'https:'])
+
+function shown(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v)
+}
+
+export function checkConnectUrl(url: unknown): void {
+  let scheme: string | null = null
+  if (typeof url === 'string') {
+    try {
+      scheme = new URL(url).protocol
+    } catch {
+      // Not a URL: said below.
+    }
+  }
+  if (scheme === null || !SCHEMES.has(scheme)) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() url is ws://HOST:PORT or wss://HOST:PORT, got ${shown(url)}`)
+  }
+}
+
+/** A duration in ms: 0 up to what a timer can wait. */
+function checkMs(what: string, v: unknown): void {
+  if (v === undefined) return
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > TIMER_MS_MAX) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() ${what} is a number of ms from 0 to ${TIMER_MS_MAX}, got ${shown(v)}`)
+  }
+}
+
+/**
+ * `ca` is PEM text (or its bytes), one or several. A file's path in its place, an easy slip, went to TLS as
+ * is and failed later as an untrusted certificate, saying nothing of the option.
+ */
+function checkCa(ca: unknown): void {
+  if (ca === undefined) return
+  for (const one of Array.isArray(ca) ? ca : [ca]) {
+    const text = typeof one === 'string' ? one : Buffer.isBuffer(one) || one instanceof Uint8Array ? Buffer.from(one).toString('latin1') : null
+    if (text === null || !text.includes('-----BEGIN ')) {
+      throw new AcheronError('TYPE_MISMATCH', `connect() ca is the PEM text of a certificate (-----BEGIN CERTIFICATE-----), not ${
+        typeof one === 'string' ? `${JSON.stringify(one.slice(0, 80))}: to use a file, pass readFileSync(path)` : String(one)}`)
+    }
+  }
+}
+
+export function checkConnectOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() options is an object, got ${shown(options)}`)
+  }
+  const o = options as Record<string, unknown>
+  if (o.token !== undefined && typeof o.token !== 'string') {
+    throw new AcheronError('TYPE_MISMATCH', `connect() token is a string, got ${typeof o.token}`)
+  }
+  checkCa(o.ca)
+  checkMs('requestTimeoutMs', o.requestTimeoutMs)
+  checkMs('connectTimeoutMs', o.connectTimeoutMs)
+  if (o.reconnect === undefined) return
+  if (typeof o.reconnect !== 'object' || o.reconnect === null) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() reconnect is { attemptsMax, delayMs }, got ${shown(o.reconnect)}`)
+  }
+  const r = o.reconnect as Record<string, unknown>
+  if (r.attemptsMax !== undefined && (typeof r.attemptsMax !== 'number' || !Number.isSafeInteger(r.attemptsMax) || r.attemptsMax < 0)) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() reconnect.attemptsMax is a whole number of attempts, got ${shown(r.attemptsMax)}`)
+  }
+  checkMs('reconnect.delayMs', r.delayMs)
+}

@@ -1,0 +1,69 @@
+// connect()'s URL and options (docs/client.md, "Options") are checked before any connection attempt: a
+// mistake in them is the caller's, so it is TYPE_MISMATCH naming the option, at once and not retryable.
+// It was taken for a network failure: an invalid URL was tried attemptsMax times and rejected as a
+// retryable INTERNAL "cannot connect"; attemptsMax 'y' made no attempt at all and said "cannot connect";
+// a requestTimeoutMs beyond setTimeout's 2^31-1 ms fired after 1 ms, so every request (already sent)
+// rejected as outcome unknown; a negative requestTimeoutMs silently meant "never"; and connectTimeoutMs 0
+// failed every handshake at once, where requestTimeoutMs 0 means "never".
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, connect, type RemoteConnectOptions } from '../../src/index.js'
+import { startServer, type ServerProcess } from '../support/server-process.js'
+
+let server: Promise<ServerProcess> | null = null
+const mainServer = (): Promise<ServerProcess> => (server ??= startServer())
+test.after(async () => {
+  const s = server === null ? null : await server.catch(() => null)
+  if (s !== null) await s.kill()
+})
+
+async function rejection(p: Promise<unknown>): Promise<AcheronError> {
+  try {
+    await p
+  } catch (err) {
+    assert.instance(err, AcheronError)
+    return err as AcheronError
+  }
+  throw new Error('expected a rejection')
+}
+
+test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retryable connection failure', async () => {
+  for (const url of ['not a url', '127.0.0.1:7878', 'ftp://127.0.0.1:7878', undefined as unknown as string]) {
+    const e = await rejection(connect(url, { reconnect: { attemptsMax: 3, delayMs: 10_000 } }))
+    assert.is(e.code, 'TYPE_MISMATCH', String(url))
+    assert.match(e.message, /url/i)
+    assert.not.ok(e.retryable, String(url))
+  }
+})
+
+test('numeric options that are not a count or a duration setTimeout can keep are TYPE_MISMATCH naming the option', async () => {
+  const url = (await mainServer()).url
+  const bad: [RemoteConnectOptions, RegExp][] = [
+    [{ reconnect: { attemptsMax: 'y' as unknown as number } }, /attemptsMax/],
+    [{ reconnect: { attemptsMax: 1.5 } }, /attemptsMax/],
+    [{ reconnect: { delayMs: -1 } }, /delayMs/],
+    [{ requestTimeoutMs: -5 }, /requestTimeoutMs/],
+    [{ requestTimeoutMs: Number.NaN }, /requestTimeoutMs/],
+    [{ requestTimeoutMs: 3e9 }, /requestTimeoutMs.*2147483647/],
+    [{ connectTimeoutMs: 'x' as unknown as number }, /connectTimeoutMs/],
+    [{ token: 42 as unknown as string }, /token/],
+  ]
+  for (const [options, message] of bad) {
+    const e = await rejection(connect(url, options))
+    assert.is(e.code, 'TYPE_MISMATCH', JSON.stringify(options))
+    assert.match(e.message, message)
+    assert.not.ok(e.retryable)
+  }
+})
+
+test('the largest requestTimeoutMs waits (it fired after 1 ms), and connectTimeoutMs 0 means no handshake deadline', async () => {
+  const url = (await mainServer()).url
+  const db = await connect(url, { requestTimeoutMs: 2 ** 31 - 1, connectTimeoutMs: 0 })
+  try {
+    assert.equal((await db.query('SELECT 1')).rows, [[1]])
+  } finally {
+    await db.close()
+  }
+})
+
+test.run()

@@ -1,0 +1,20 @@
+// isOutcomeUnknown(err) is the question an application asks before it resends anything (docs/client.md,
+// "Retrying"). It answered by `instanceof AcheronError`, so an error made by another copy of the module —
+// `@acheron/client` beside `acheron`, or two versions that npm did not dedupe — was "not outcome unknown",
+// and a caller that then resent on `retryable` could apply a transaction twice. A second copy is made here
+// by importing errors.js under another URL, which ESM loads as a module of its own.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, isOutcomeUnknown } from '../../src/index.js'
+
+test('an outcome-unknown error of another copy of the module is outcome unknown', async () => {
+  const other = (await import(new URL('../../src/errors.js?another-copy', import.meta.url).href)) as typeof import('../../src/errors.js')
+  assert.is.not(other.AcheronError, AcheronError)
+  const foreign = new other.AcheronError('INTERNAL', 'connection lost (1006): outcome unknown', { retryable: true, outcomeUnknown: true })
+  assert.ok(isOutcomeUnknown(foreign))
+  assert.not.ok(isOutcomeUnknown(new other.AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
+  assert.ok(isOutcomeUnknown(new AcheronError('INTERNAL', 'x', { outcomeUnknown: true })))
+  for (const v of [null, undefined, 'outcome unknown', { outcomeUnknown: 'yes' }, new Error('x')]) assert.not.ok(isOutcomeUnknown(v))
+})
+
+test.run()
