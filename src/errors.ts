@@ -48,18 +48,20 @@ export interface AcheronErrorDetails {
 /** The one error type that crosses the public boundary: a stable code plus a message for a person. */
 export class AcheronError extends Error {
   readonly code: ErrorCode
-  line?: number
-  column?: number
-  statement?: number
-  commit?: CommitPosition
-  retryable?: boolean
-  outcomeUnknown?: boolean
-  logs?: string[]
+  // `declare`: a detail the error lacks is absent, not a key holding undefined (ES2022 class fields would
+  // define each one, and every error printed by Node or spread listed them all as undefined).
+  declare line?: number
+  declare column?: number
+  declare statement?: number
+  declare commit?: CommitPosition
+  declare retryable?: boolean
+  declare outcomeUnknown?: boolean
+  declare logs?: string[]
   /**
    * `sql(script)` that failed after some of its statements completed: their results, in order. They stay
    * committed (each statement outside BEGIN … COMMIT is its own transaction); absent when none completed.
    */
-  results?: CompletedStatement[]
+  declare results?: CompletedStatement[]
 
   constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
     super(message)
@@ -80,6 +82,9 @@ export class AcheronError extends Error {
     if (this.column !== undefined) out.column = this.column
     if (this.statement !== undefined) out.statement = this.statement
     if (this.commit !== undefined) out.commit = this.commit
+    // What a caller's retry decision needs, kept in a JSON log of the error too.
+    if (this.retryable !== undefined) out.retryable = this.retryable
+    if (this.outcomeUnknown !== undefined) out.outcomeUnknown = this.outcomeUnknown
     if (this.logs !== undefined) out.logs = this.logs
     return out
   }

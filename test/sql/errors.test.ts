@@ -1,7 +1,9 @@
 // Every syntax error is an AcheronError SYNTAX_ERROR at the offending token of the ORIGINAL script.
 import { readFileSync } from 'node:fs'
+import { inspect } from 'node:util'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { AcheronError } from '../../src/errors.js'
 import { parseScript } from '../../src/sql/parse.js'
 import { EXPR_DEPTH_MAX, EXPRESSION_VALUES_MAX, OPERATORS_MAX } from '../../src/sql/parser.js'
 import { groupTransactions } from '../../src/sql/transactions.js'
@@ -200,6 +202,14 @@ test('groupTransactions: units, and SYNTAX_ERROR for unbalanced BEGIN/COMMIT', (
 test('errors serialize with line, column and statement (wire shape)', () => {
   const e = failure(() => parseScript('CALL t.f(1);\nCALL t.f('))
   assert.equal(e.toJSON(), { code: 'SYNTAX_ERROR', message: 'expected the key (a literal or ?) after \'t.f(\', found end of statement', line: 2, column: 10, statement: 1 })
+})
+
+test('an error holds only the details it has; its JSON keeps what a retry decision needs', () => {
+  const e = new AcheronError('INTERNAL', 'connection lost: outcome unknown', { retryable: true, outcomeUnknown: true })
+  // No key holding undefined (they cluttered every error Node printed, and every spread of one).
+  assert.equal(Object.keys(e).sort(), ['code', 'name', 'outcomeUnknown', 'retryable'])
+  assert.not.match(inspect(e), /undefined/)
+  assert.equal(e.toJSON(), { code: 'INTERNAL', message: 'connection lost: outcome unknown', retryable: true, outcomeUnknown: true })
 })
 
 test.run()
