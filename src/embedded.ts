@@ -29,6 +29,7 @@ import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
+import { checkFunctionOptions } from './function-options.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -366,6 +367,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
+    checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace', 'runtime'])
     const fnName = name.split('.')[1] ?? name
     const limits: { fuel?: number; memoryBytes?: number } = {}
     if (options.fuel !== undefined) limits.fuel = options.fuel

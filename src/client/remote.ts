@@ -23,6 +23,7 @@ import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
+import { checkFunctionOptions } from '../function-options.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -248,6 +249,7 @@ export function resolveFileSources(script: string, readFile: (path: string) => U
 
 /** The CREATE FUNCTION statement `createFunction` sends. */
 export function createFunctionSql(name: string, bytes: Uint8Array, options: RemoteFunctionOptions = {}): string {
+  checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace'])
   if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
   }

@@ -2,6 +2,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, type EmbeddedDatabase } from '../../src/index.js'
+import { createFunctionSql } from '../../src/client/remote.js'
 import { openBank } from '../support/bank.js'
 
 async function failure(p: Promise<unknown>): Promise<AcheronError> {
@@ -107,6 +108,11 @@ test('DDL errors: duplicate table and function, bad partitions, bad key type, IF
   assert.is((await failure(db.createTable({ name: 't3', columns: [...cols, { name: 'ID', type: 'TEXT' }] }))).code, 'CONSTRAINT')
   assert.is((await failure(db.createFunction('account.deposit', new Uint8Array(0), { runtime: 'js' }))).code, 'CONSTRAINT')
   assert.is((await failure(db.createFunction('account.x', new Uint8Array(0), { runtime: 'js', fuel: 0 }))).code, 'CONSTRAINT')
+  // A misspelt option is refused, not ignored (`replace` did nothing; `orReplace` replaces), in both SDKs.
+  const misspelt = await failure(db.createFunction('account.deposit', new Uint8Array(0), { runtime: 'js', replace: true } as never))
+  assert.equal([misspelt.code, misspelt.message], ['TYPE_MISMATCH', "createFunction() has no option 'replace' (its options: export, fuel, memory, orReplace, runtime)"])
+  assert.is((await failure(db.createFunction('account.x', new Uint8Array(0), { runtime: 'js', fuel: '5' } as never))).code, 'TYPE_MISMATCH')
+  assert.throws(() => createFunctionSql('account.x', new Uint8Array(0), { replace: true } as never), (e: unknown) => e instanceof AcheronError && e.code === 'TYPE_MISMATCH' && /no option 'replace'/.test(e.message))
   assert.is((await failure(db.dropTable('nope'))).code, 'UNKNOWN_TABLE')
   await db.dropTable('nope', true)
   assert.is((await failure(db.dropFunction('account.nope'))).code, 'UNKNOWN_FUNCTION')
