@@ -440,6 +440,15 @@ export class RemoteDatabase implements Database {
         reject(new AcheronError('INTERNAL', 'the client is closed'))
         return
       }
+      // Encoded before it is registered: a frame too long for a string (about 512 MiB of JSON) must fail
+      // as itself, certainly unsent, not as a RangeError that leaves its timer and entry behind.
+      let frame: string
+      try {
+        frame = JSON.stringify({ id, ...body })
+      } catch (err) {
+        reject(new AcheronError('PAYLOAD_TOO_LARGE', `the request cannot be encoded (${err instanceof Error ? err.message : String(err)}): it was not sent`))
+        return
+      }
       const p: Pending = { ws, resolve, reject, timer: null }
       if (this.requestTimeoutMs > 0) {
         p.timer = setTimeout(() => {
@@ -457,7 +466,7 @@ export class RemoteDatabase implements Database {
         return
       }
       this.pending.set(id, p)
-      ws.send(JSON.stringify({ id, ...body }), (err) => {
+      ws.send(frame, (err) => {
         // A failed send may still have reached the socket buffer partly: treat it as outcome-unknown too.
         if (err && this.pending.get(id) === p) {
           this.pending.delete(id)

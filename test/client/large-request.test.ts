@@ -40,4 +40,21 @@ test('PAYLOAD_TOO_LARGE just over the limit; far over it, the lost connection sa
   }
 })
 
+test('a request too long to encode fails as PAYLOAD_TOO_LARGE, unsent, and leaves nothing in flight', async () => {
+  server ??= await startServer()
+  const db = await connect(server.url)
+  try {
+    // Each '"' is two characters of JSON: past the longest string Node can make (about 2^29).
+    const huge = '"'.repeat(2 ** 28 + 2 ** 20)
+    const e = await rejection(db.query('SELECT ?', [huge]))
+    assert.is(e.code, 'PAYLOAD_TOO_LARGE')
+    assert.match(e.message, /it was not sent/)
+    assert.not.ok(isOutcomeUnknown(e))
+    assert.is(db.inFlight, 0)
+    assert.equal((await db.query('SELECT 1')).rows, [[1]])
+  } finally {
+    await db.close()
+  }
+})
+
 test.run()
