@@ -4,6 +4,7 @@
 // (after the warm-up) count; latency is the client's, from the first send to the final outcome, retries
 // included.
 import { LatencyHistogram } from './latency.js'
+import { machineBusySeconds } from './process-cpu.js'
 import type { Txn } from './workloads.js'
 
 /** What one transaction came to, as the client saw it. */
@@ -31,10 +32,12 @@ export interface Measured {
   /** Cores busy on average over the window: this (client) process, and the server's processes when known. */
   clientCores: number
   serverCores: number | null
+  /** Cores busy on the whole machine over the window (/proc/stat): beyond the systems' own, other work's. */
+  machineCores: number | null
 }
 
 export function emptyMeasured(seconds: number): Measured {
-  return { seconds, committed: 0, aborted: 0, failed: 0, conflicts: 0, retries: 0, failures: new Map(), latency: new LatencyHistogram(), clientCores: 0, serverCores: null }
+  return { seconds, committed: 0, aborted: 0, failed: 0, conflicts: 0, retries: 0, failures: new Map(), latency: new LatencyHistogram(), clientCores: 0, serverCores: null, machineCores: null }
 }
 
 export function countOutcome(m: Measured, o: Outcome, latencyMs: number): void {
@@ -80,8 +83,8 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<Measured> {
   const windowEnd = windowStart + o.durationMs
   const at = (t: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())))
   let stop = false
-  let cpu0 = { client: 0, server: 0 }
-  const cpuNow = (): { client: number; server: number } => ({ client: ownCpuSeconds(), server: o.serverCpuSeconds?.() ?? 0 })
+  let cpu0 = { client: 0, server: 0, machine: 0 }
+  const cpuNow = (): { client: number; server: number; machine: number } => ({ client: ownCpuSeconds(), server: o.serverCpuSeconds?.() ?? 0, machine: machineBusySeconds() })
   const opened = at(windowStart).then(() => {
     cpu0 = cpuNow()
     return o.atWindowStart?.()
@@ -89,6 +92,7 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<Measured> {
   const closed = at(windowEnd).then(() => {
     const cpu1 = cpuNow()
     m.clientCores = (cpu1.client - cpu0.client) / m.seconds
+    m.machineCores = (cpu1.machine - cpu0.machine) / m.seconds
     if (o.serverCpuSeconds !== undefined) m.serverCores = (cpu1.server - cpu0.server) / m.seconds
     return o.atWindowEnd?.()
   })

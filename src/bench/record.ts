@@ -42,6 +42,11 @@ export interface PointRecord {
   failed: number
   serverCores: number | null
   clientCores: number | null
+  /**
+   * Cores other work kept busy in the measured window: the whole machine's busy cores (/proc/stat) less
+   * the system's own (server and clients). Absent in records saved before it was measured.
+   */
+  otherCores?: number | null
 }
 
 export interface Machine {
@@ -85,6 +90,7 @@ export function pointRecord(s: BenchSettings, r: SystemResult): PointRecord {
     maxMs: round3(m.latency.count === 0 ? NaN : m.latency.maxMs), aborts: m.aborted, abortRate: all === 0 ? 0 : m.aborted / all,
     conflictAborts: m.conflicts, retries: m.retries, failed: m.failed,
     serverCores: m.serverCores === null ? null : round3(m.serverCores), clientCores: round3(m.clientCores),
+    otherCores: m.machineCores === null ? null : round3(Math.max(0, m.machineCores - (m.serverCores ?? 0) - m.clientCores)),
   }
 }
 

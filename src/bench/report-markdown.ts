@@ -42,6 +42,21 @@ export function runsOf(records: readonly SavedRecord[]): SavedRecord[][] {
 }
 
 /** Acheron's throughput over the same run's peer's at the same point, or '–'. */
+/** Cores of other work beyond which a run's numbers are called shared (a quarter of one core). */
+export const OTHER_CORES_SHARED = 0.25
+
+/**
+ * Whether other work shared the cores during a run: measured (otherCores) where its records have it,
+ * else guessed from the load average when it started — which also counts the run before it, whose load
+ * the 1-minute average still holds, so it is only a fallback.
+ */
+export function runWasShared(run: readonly SavedRecord[]): boolean {
+  const measured = run.flatMap((r) => (typeof r.otherCores === 'number' ? [r.otherCores] : []))
+  if (measured.length > 0) return measured.some((c) => c > OTHER_CORES_SHARED)
+  const first = run[0]
+  return first !== undefined && (first.machine.loadavg[0] ?? 0) > first.machine.cores
+}
+
 export function ratioCell(r: SavedRecord, peer: SystemName, run: readonly SavedRecord[]): string {
   if (r.system !== 'acheron') return ''
   const p = peerOf(r, peer, run)
@@ -85,7 +100,8 @@ export function runTable(run: readonly SavedRecord[]): string {
   ]
   for (const r of rows) {
     const aborts = r.aborts === 0 ? '0' : `${thousands(r.aborts)} (${(r.abortRate * 100).toFixed(2)}%)`
-    const load = r.system === 'sqlite' ? cores(r.clientCores) : `${cores(r.serverCores)} + ${cores(r.clientCores)}`
+    const own = r.system === 'sqlite' ? cores(r.clientCores) : `${cores(r.serverCores)} + ${cores(r.clientCores)}`
+    const load = typeof r.otherCores === 'number' ? `${own} (other work ${cores(r.otherCores)})` : own
     lines.push(`| ${r.workload} | ${settingsCell(r)} | ${TITLES[r.system]} | ${r.settings.load} | ${thousands(r.txnPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.maxMs)} | ${aborts} | ${thousands(r.conflictAborts)} | ${thousands(r.retries)} | ${thousands(r.failed)} | ${load} | ${ratioCell(r, 'postgres', run)} | ${ratioCell(r, 'sqlite', run)} |`)
   }
   return lines.join('\n')

@@ -10,6 +10,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { join } from 'node:path'
 import { countOutcome, emptyMeasured, type Outcome } from './closed-loop.js'
 import { guardAgainstOrphan } from './orphan-guard.js'
+import { machineBusySeconds } from './process-cpu.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 
 const COMMITTED: Outcome = { kind: 'committed', conflicts: 0, retries: 0 }
@@ -40,19 +41,24 @@ export async function runSqlite(s: BenchSettings, cleanups: (() => void)[], onSt
     const windowStart = performance.now() + s.warmupS * 1000
     const windowEnd = windowStart + s.durationS * 1000
     let cpu0: NodeJS.CpuUsage | null = null
+    let machine0 = 0
     for (;;) {
       const t0 = performance.now()
       group()
       const t1 = performance.now()
       if (t1 >= windowEnd) break
       if (t1 >= windowStart) {
-        cpu0 ??= process.cpuUsage()
+        if (cpu0 === null) {
+          cpu0 = process.cpuUsage()
+          machine0 = machineBusySeconds()
+        }
         for (const o of outcomes) countOutcome(m, o, t1 - t0)
       }
       // Between groups, so that Ctrl-C (the signal handler) is not held up for the whole run.
       await yieldToEventLoop()
     }
     const cpu = process.cpuUsage(cpu0 ?? undefined)
+    if (cpu0 !== null) m.machineCores = (machineBusySeconds() - machine0) / s.durationS
     // The measured groups' CPU, over the window (a group that ended past it is not counted, nor its CPU).
     m.clientCores = cpu0 === null ? 0 : (cpu.user + cpu.system) / 1e6 / s.durationS
     const invariant = (s.workload.invariant?.queries ?? []).map((sql) => Number(db.prepare(sql).pluck().get()))

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatResults, type SavedRecord } from '../../src/bench/record.js'
-import { LATENCY_SVG, THROUGHPUT_SVG, throughputPlot, writeReport } from '../../src/bench/report.js'
-import { REPORT_END, REPORT_START, replaceBetweenMarkers, runTable, styxTable } from '../../src/bench/report-markdown.js'
+import { LATENCY_SVG, reportBody, THROUGHPUT_SVG, throughputPlot, writeReport } from '../../src/bench/report.js'
+import { REPORT_END, REPORT_START, replaceBetweenMarkers, runTable, runWasShared, styxTable } from '../../src/bench/report-markdown.js'
 import { AREA, escapeXml, linearTicks, linePlot, logTicks, niceStep, tickLabel } from '../../src/bench/report-svg.js'
 import type { SystemName } from '../../src/bench/settings.js'
 
@@ -160,6 +160,23 @@ test("a run's table has its command, machine and date, a row per point and the s
   assert.match(rows[3]!, /\| Acheron \| .* \| 4\.00 \| 0\.040 \|$/)
   // Without the peer in the same run: no ratio.
   assert.match(runTable([rec('acheron', RUN1, 0.6, 1000)]), /\| Acheron \| .* \| – \| – \|$/m)
+})
+
+test("other work's cores, measured in the window, decide whether a run shared the machine; the load average only for older records", () => {
+  const quiet = RECORDS.slice(0, 3).map((r) => ({ ...r, otherCores: 0.05 }))
+  const busy = RECORDS.slice(6).map((r, i) => ({ ...r, otherCores: i === 0 ? 0.9 : 0.1 }))
+  // The load average when the run started (2.5 on 2 cores) is the run before it, still in the 1-minute average.
+  assert.not.ok(runWasShared(quiet), 'measured quiet beats a high load average')
+  assert.ok(runWasShared(busy))
+  assert.ok(runWasShared(RECORDS.slice(0, 3)), 'without the measurement: the load average')
+  assert.not.ok(runWasShared(RECORDS.slice(0, 3).map((r) => ({ ...r, machine: { ...MACHINE, loadavg: [1.5, 1, 1] } }))))
+  assert.match(runTable(quiet), /\| 1\.25 \+ 0\.30 \(other work 0\.05\) \| 2\.00 \|/)
+  const body = reportBody(quiet, { throughput: false, latency: false })
+  assert.match(body, /Every run had the machine to itself/)
+  assert.not.match(body, /shared the machine/)
+  assert.match(reportBody([...quiet, ...busy], { throughput: false, latency: false }), /\*\*1 of the 2 runs shared the machine with other work\*\*/)
+  assert.match(throughputPlot(quiet)!, /machine not shared/)
+  assert.match(throughputPlot(RECORDS)!, /noisy shared machine/)
 })
 
 test('the Styx rows are marked as from the paper, beside our txn/s per busy server core and per machine core', () => {
