@@ -45,6 +45,9 @@ export interface AcheronErrorDetails {
   logs?: string[]
 }
 
+/** The names AcheronError and its subclasses give their errors (`instanceof` across module copies). */
+const ACHERON_ERROR_NAMES: ReadonlySet<string> = new Set(['AcheronError', 'DataDirInUseError'])
+
 /** The one error type that crosses the public boundary: a stable code plus a message for a person. */
 export class AcheronError extends Error {
   readonly code: ErrorCode
@@ -62,6 +65,17 @@ export class AcheronError extends Error {
    * committed (each statement outside BEGIN … COMMIT is its own transaction); absent when none completed.
    */
   declare results?: CompletedStatement[]
+
+  /**
+   * `err instanceof AcheronError` holds for an AcheronError of another copy of this module too
+   * (`@acheron/client` beside `acheron`, two versions npm did not dedupe): its prototype is that copy's,
+   * so the prototype test alone said no and an application took our error for a foreign one. A subclass
+   * (DataDirInUseError) keeps the plain prototype test.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true
+    return this === AcheronError && x instanceof Error && ACHERON_ERROR_NAMES.has(x.name) && (ERROR_CODES as readonly unknown[]).includes((x as { code?: unknown }).code)
+  }
 
   constructor(code: ErrorCode, message: string, details: AcheronErrorDetails = {}) {
     super(message)

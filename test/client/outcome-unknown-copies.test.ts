@@ -6,6 +6,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, isOutcomeUnknown } from '../../src/index.js'
+import { DataDirInUseError } from '../../src/storage/dir-lock.js'
 
 test('an outcome-unknown error of another copy of the module is outcome unknown', async () => {
   const other = (await import(new URL('../../src/errors.js?another-copy', import.meta.url).href)) as typeof import('../../src/errors.js')
@@ -15,6 +16,19 @@ test('an outcome-unknown error of another copy of the module is outcome unknown'
   assert.not.ok(isOutcomeUnknown(new other.AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
   assert.ok(isOutcomeUnknown(new AcheronError('INTERNAL', 'x', { outcomeUnknown: true })))
   for (const v of [null, undefined, 'outcome unknown', { outcomeUnknown: 'yes' }, new Error('x')]) assert.not.ok(isOutcomeUnknown(v))
+})
+
+test('instanceof AcheronError holds for an AcheronError of another copy; a subclass keeps its own test', async () => {
+  const other = (await import(new URL('../../src/errors.js?another-copy', import.meta.url).href)) as typeof import('../../src/errors.js')
+  const foreign = new other.AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })
+  assert.ok(foreign instanceof AcheronError, 'the docs catch errors with instanceof AcheronError')
+  assert.ok(new AcheronError('INTERNAL', 'x') instanceof other.AcheronError)
+  for (const v of [new Error('x'), { name: 'AcheronError', code: 'INTERNAL' }, null, 'AcheronError']) assert.not.ok(v instanceof AcheronError)
+  const named = new Error('x')
+  named.name = 'AcheronError'
+  assert.not.ok(named instanceof AcheronError, 'a name alone is not enough: it needs its code')
+  assert.ok(new DataDirInUseError('/tmp/d', 'pid 1') instanceof AcheronError)
+  assert.not.ok(foreign instanceof DataDirInUseError)
 })
 
 test.run()
