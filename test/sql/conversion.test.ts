@@ -74,4 +74,12 @@ test('createTable() refuses a DEFAULT on the key as CREATE TABLE does: an insert
   }
 })
 
+test('TEXT holding U+0000 is kept and compared whole; SQLite\'s LENGTH and LIKE stop at it (docs/sql.md)', async () => {
+  await withTable(async (db) => {
+    assert.is(await stored(db, 't', 'ab\u0000cd', 1), 'ab\u0000cd')
+    const r = await db.query("SELECT t = ?, LENGTH(t), t LIKE 'ab%d', UPPER(t) FROM v WHERE k = 1", ['ab\u0000cd'])
+    assert.equal(r.rows, [[1, 2, 0, 'AB\u0000CD']])
+  })
+})
+
 test.run()
