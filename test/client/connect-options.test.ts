@@ -7,8 +7,9 @@
 // failed every handshake at once, where requestTimeoutMs 0 means "never".
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, connect, type RemoteConnectOptions } from '../../src/index.js'
+import { connect, type RemoteConnectOptions } from '../../src/index.js'
 import { startServer, type ServerProcess } from '../support/server-process.js'
+import { rejection } from '../support/rejection.js'
 
 let server: Promise<ServerProcess> | null = null
 const mainServer = (): Promise<ServerProcess> => (server ??= startServer())
@@ -16,16 +17,6 @@ test.after(async () => {
   const s = server === null ? null : await server.catch(() => null)
   if (s !== null) await s.kill()
 })
-
-async function rejection(p: Promise<unknown>): Promise<AcheronError> {
-  try {
-    await p
-  } catch (err) {
-    assert.instance(err, AcheronError)
-    return err as AcheronError
-  }
-  throw new Error('expected a rejection')
-}
 
 test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retryable connection failure', async () => {
   for (const url of ['not a url', '127.0.0.1:7878', 'ftp://127.0.0.1:7878', undefined as unknown as string]) {

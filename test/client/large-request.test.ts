@@ -5,21 +5,12 @@
 // "connection lost (1009)": the message now says the server closed it over a frame's size.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, connect, isOutcomeUnknown } from '../../src/index.js'
+import { connect, isOutcomeUnknown } from '../../src/index.js'
 import { startServer, type ServerProcess } from '../support/server-process.js'
+import { rejection } from '../support/rejection.js'
 
 let server: ServerProcess | null = null
 test.after(async () => { if (server !== null) await server.kill() })
-
-async function rejection(p: Promise<unknown>): Promise<AcheronError> {
-  try {
-    await p
-  } catch (err) {
-    assert.instance(err, AcheronError)
-    return err as AcheronError
-  }
-  throw new Error('expected a rejection')
-}
 
 test('PAYLOAD_TOO_LARGE just over the limit; far over it, the lost connection says the frame was too large', async () => {
   server = await startServer()

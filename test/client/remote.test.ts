@@ -7,6 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, connect, isOutcomeUnknown, type RemoteDatabase } from '../../src/index.js'
 import { freePort, startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { rejection } from '../support/rejection.js'
 
 const BANK_PATH = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
 const BANK = new Uint8Array(readFileSync(BANK_PATH))
@@ -28,16 +29,6 @@ test.after(async () => {
   const s = main === null ? null : await main.catch(() => null)
   if (s !== null) await s.kill()
 })
-
-async function rejection(p: Promise<unknown>): Promise<AcheronError> {
-  try {
-    await p
-  } catch (err) {
-    assert.instance(err, AcheronError)
-    return err as AcheronError
-  }
-  throw new Error('expected a rejection')
-}
 
 test('sql, createFunction (bytes), call, query', async () => {
   const db = await client((await mainServer()).url)

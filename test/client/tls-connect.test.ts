@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, connect } from '../../src/index.js'
+import { connect } from '../../src/index.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { rejection } from '../support/rejection.js'
 
 function selfSigned(): { cert: string; key: string } {
   const { dir } = tempDir()
@@ -21,16 +22,6 @@ function selfSigned(): { cert: string; key: string } {
 
 let server: ServerProcess | null = null
 test.after(async () => { if (server !== null) await server.kill() })
-
-async function rejection(p: Promise<unknown>): Promise<AcheronError> {
-  try {
-    await p
-  } catch (err) {
-    assert.instance(err, AcheronError)
-    return err as AcheronError
-  }
-  throw new Error('expected a rejection')
-}
 
 test('an untrusted certificate fails at the first attempt, not retryable; ca as a path is TYPE_MISMATCH; its PEM connects', async () => {
   const tls = selfSigned()
