@@ -318,6 +318,11 @@ browserTest('a script whose third statement fails: the two results before it, th
   assert.is(shown[2]!.position, "line 3, column 6 (statement 3) | CALL account.transfer('carol', 'alice', 1000)")
   assert.match(shown[2]!.commit, /^ran at commit \d+\.\d+ and rolled back$/)
   assert.match(await page.$eval('#run-status', (s) => s.textContent), /^2 statements ran, then failed after/)
+  // The statistics panel polls once a second: the screenshot waits for its table and its aborts plot to
+  // count the abort, which they showed as none beside the TXN_ABORTED when it was taken at once.
+  await page.waitForFunction(() => [...document.querySelectorAll('#stats tr')].some((tr) =>
+    (tr as PageElement).querySelector('.metric')?.textContent === 'aborted_txn_aborted_total' && Number((tr as PageElement).querySelectorAll('td')[1]?.textContent) >= 1))
+  await page.waitForFunction(() => !/no aborts in view/.test(document.querySelector('#plot-aborts + .legend')?.textContent ?? ''))
   await shot('script-failure')
 
   // What ran before the failure committed; the statement after it did not run.
