@@ -99,8 +99,11 @@ function run(state: TxnState, input: DataTxn): TxnResult {
           }
           // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
           const missing = nullInNotNull(table, row)
-          at = missing >= 0 && columns.includes(missing) ? first + columns.indexOf(missing) : -1
-          checkNotNull(table, row)
+          if (missing >= 0) {
+            // At the NULL given for it, or (a column the INSERT left out) at the table.
+            at = columns.includes(missing) ? first + columns.indexOf(missing) : -1
+            checkNotNull(table, row)
+          }
           state.write(table, key, row)
         } catch (err) {
           if (at >= 0) noteFailedValue(err, at)
