@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
-import { checkFunctionName, decodeValue, encodeValue } from '../server/wire.js'
+import { checkFunctionName, decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
 import { checkSingleQuery } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
@@ -300,6 +300,8 @@ export class RemoteDatabase implements Database {
   private readonly pingWaitMs: number
   /** The connection-level refusal (UNAUTHORIZED, OVERLOADED) each socket received, if any. */
   private readonly refusals = new WeakMap<WebSocket, AcheronError>()
+  /** Each connection's server's `payloadBytesMax`, when the server said it on the upgrade. */
+  private readonly payloadBytesMax = new WeakMap<WebSocket, number>()
   /** Sockets pinged after a request timed out, not yet answered (probe). */
   private readonly probing = new WeakSet<WebSocket>()
   /** Sockets dropped because they answered no ping: their close says so. */
@@ -449,6 +451,17 @@ export class RemoteDatabase implements Database {
         reject(new AcheronError('PAYLOAD_TOO_LARGE', `the request cannot be encoded (${err instanceof Error ? err.message : String(err)}): it was not sent`))
         return
       }
+      // Longer than the server reads: it would close the connection (1009) and every request in flight on
+      // it would become outcome unknown. Refused here instead, alone. (A UTF-8 byte count only when the
+      // frame could be over: a code unit is at most 3 bytes.)
+      const max = this.payloadBytesMax.get(ws)
+      if (max !== undefined && frame.length * 3 > max) {
+        const bytes = Buffer.byteLength(frame)
+        if (bytes > max) {
+          reject(new AcheronError('PAYLOAD_TOO_LARGE', `a request frame is at most ${max} bytes on this server (payloadBytesMax), this one is ${bytes}: it was not sent`))
+          return
+        }
+      }
       const p: Pending = { ws, resolve, reject, timer: null }
       if (this.requestTimeoutMs > 0) {
         p.timer = setTimeout(() => {
@@ -538,6 +551,10 @@ export class RemoteDatabase implements Database {
       ws.on('error', (e) => {
         lastError = e
         if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: !isCertificateError(e) }))
+      })
+      ws.on('upgrade', (res) => {
+        const max = Number(res.headers[PAYLOAD_BYTES_MAX_HEADER])
+        if (Number.isSafeInteger(max) && max > 0) this.payloadBytesMax.set(ws, max)
       })
       ws.on('open', () => {
         if (authId === null) done(null)

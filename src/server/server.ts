@@ -11,7 +11,7 @@ import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
-import { callReply, decodeRequest, errorReply, leadingRequestId, okReply, requestIdOf, serverReply, type Request } from './wire.js'
+import { callReply, decodeRequest, errorReply, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -177,6 +177,10 @@ export class AcheronServer {
     }
     this.wssOpen = new WebSocketServer({ noServer: true, maxPayload: o.limits.payloadBytesMax + FRAME_HEADROOM_BYTES })
     this.wssPending = new WebSocketServer({ noServer: true, maxPayload: PRE_AUTH_FRAME_BYTES_MAX })
+    // Both: a connection that authenticates with its first frame gets the same limit after it.
+    for (const wss of [this.wssOpen, this.wssPending]) {
+      wss.on('headers', (headers: string[]) => { headers.push(`${PAYLOAD_BYTES_MAX_HEADER}: ${o.limits.payloadBytesMax}`) })
+    }
     http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head))
     const self = this
     this.gauges = {

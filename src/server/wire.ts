@@ -5,6 +5,13 @@ import { checkWellFormedText, fitsNumber, loneSurrogateIndex, notWellFormedMessa
 /** A qualified function name `t.f`: two identifiers and the dot. A longer "fn" is refused before any lookup. */
 export const FUNCTION_NAME_CHARS_MAX = 2 * IDENTIFIER_LENGTH_MAX + 1
 /**
+ * The response header of the WebSocket upgrade that tells a client the server's `payloadBytesMax`: the SDK
+ * refuses a longer request itself (PAYLOAD_TOO_LARGE, unsent) instead of sending a frame that the server
+ * would answer by closing the connection (1009), taking every request in flight on it with it.
+ */
+export const PAYLOAD_BYTES_MAX_HEADER = 'acheron-payload-bytes-max'
+
+/**
  * How deeply a frame's JSON may nest (the frame object is level 1; a valid request needs 3). Deeper is
  * SYNTAX_ERROR: nothing of the protocol nests, and recursive code (messages, logs) must never overflow the stack.
  */

@@ -1,8 +1,8 @@
 // A request frame over the server's payloadBytesMax (16 MiB; docs/operations.md, "Server and connections").
-// Up to 1 MiB over, the server answers PAYLOAD_TOO_LARGE with the request's id: it did not run, and the
-// connection stays. Beyond that ws closes the connection (1009) without reading the frame; the requests
-// in flight on it reject as outcome unknown (those sent before it may have run), and the SDK said only
-// "connection lost (1009)": the message now says the server closed it over a frame's size.
+// The server says its limit on the WebSocket upgrade (PAYLOAD_BYTES_MAX_HEADER), and the SDK refuses a
+// longer request itself: PAYLOAD_TOO_LARGE, unsent, the connection and the requests in flight beside it
+// untouched. Before, a frame more than 1 MiB over reached the server, which closed the connection (1009)
+// without reading it, and every request in flight on that connection rejected as outcome unknown.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, isOutcomeUnknown } from '../../src/index.js'
@@ -12,20 +12,25 @@ import { rejection } from '../support/rejection.js'
 let server: ServerProcess | null = null
 test.after(async () => { if (server !== null) await server.kill() })
 
-test('PAYLOAD_TOO_LARGE just over the limit; far over it, the lost connection says the frame was too large', async () => {
+test('a request over the limit, just or far, fails alone as PAYLOAD_TOO_LARGE, unsent; the requests in flight beside it commit', async () => {
   server = await startServer()
   const db = await connect(server.url)
   try {
     await db.sql('CREATE TABLE doc (k TEXT PRIMARY KEY, v TEXT) PARTITIONS 1')
-    const over = await rejection(db.sql('INSERT INTO doc VALUES (?, ?)', ['a', 'x'.repeat(16 * 1024 * 1024 + 100)]))
-    assert.is(over.code, 'PAYLOAD_TOO_LARGE')
-    assert.not.ok(isOutcomeUnknown(over))
-    assert.is(db.connections, 1)
-    const far = await rejection(db.sql('INSERT INTO doc VALUES (?, ?)', ['b', 'x'.repeat(18 * 1024 * 1024)]))
-    assert.ok(isOutcomeUnknown(far))
-    assert.match(far.message, /1009/)
-    assert.match(far.message, /frame over the server's size limit \(payloadBytesMax/)
-    assert.equal((await db.query('SELECT COUNT(*) FROM doc')).rows, [[0]])
+    for (const [name, chars] of [['just over', 16 * 1024 * 1024 + 100], ['far over', 18 * 1024 * 1024]] as const) {
+      const beside = Array.from({ length: 20 }, (_, i) => db.sql('INSERT INTO doc VALUES (?, ?)', [`${name} ${i}`, 'small']))
+      const big = rejection(db.sql('INSERT INTO doc VALUES (?, ?)', [`${name} big`, 'x'.repeat(chars)]))
+      const after = Array.from({ length: 20 }, (_, i) => db.sql('INSERT INTO doc VALUES (?, ?)', [`${name} after ${i}`, 'small']))
+      const settled = await Promise.allSettled([...beside, ...after])
+      const e = await big
+      assert.is(e.code, 'PAYLOAD_TOO_LARGE', `${name}: ${e.message}`)
+      assert.not.ok(isOutcomeUnknown(e), name)
+      assert.match(e.message, /at most 16777216 bytes on this server \(payloadBytesMax\), this one is \d+: it was not sent/)
+      assert.equal(settled.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)), [], name)
+    }
+    assert.is(db.connections, 1, 'no connection was lost')
+    assert.equal((await db.query('SELECT COUNT(*) FROM doc')).rows, [[80]])
+    assert.equal((await db.query("SELECT COUNT(*) FROM doc WHERE k LIKE '%big'")).rows, [[0]])
   } finally {
     await db.close()
   }
