@@ -11,6 +11,7 @@ import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.j
 import { stableText } from '../../src/testing/failure.js'
 import type { BatchRecord } from '../../src/txn/engine.js'
 import { uint32Random } from '../support/rng.js'
+import { verifyDataDir } from '../../src/cli/verify.js'
 import { tempDir } from '../support/tmp.js'
 
 const BANK = new Uint8Array(readFileSync(new URL('../../guest/bank.wasm', import.meta.url)))
@@ -97,6 +98,37 @@ test('replay from an empty checkpoint gives every batch the same inputs, replies
       assert.ok(third.stats.replayedBatches <= 1, `replayed ${third.stats.replayedBatches} batches after a clean close`)
     } finally {
       await third.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test('a clean close checkpoints every released batch: the next open replays nothing and verify finds nothing to replay', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    // No checkpoint while it runs (a minute apart, far more writes than these): only the close can take one.
+    const quiet: OpenOptions = { dir, sync: 'full', checkpointIntervalMs: 60_000, checkpointWritesMax: 1_000_000 }
+    const db = await open(quiet)
+    await workload(db, 11)
+    const total = (await db.query('SELECT SUM(balance) FROM account')).rows[0]?.[0] as number
+    // The last batches only written, never read: nothing has moved them towards the checkpoint file.
+    const deposits = await Promise.all(Array.from({ length: 50 }, (_, i) => db.call('account.deposit', `a${i % 9}`, 2)))
+    const last = Math.max(...deposits.map((d) => d.commit.batch))
+    assert.is(db.stats.checkpointBatch, 0, 'no checkpoint before the close')
+    await db.close()
+
+    const report = verifyDataDir(dir)
+    assert.ok(report.sound, report.lines.join('\n'))
+    assert.match(report.lines[0] as string, new RegExp(`checkpoint at batch ${last} \\(`))
+    assert.match(report.lines[0] as string, /, 0 batches to replay from batch /)
+    const again = await open(quiet)
+    try {
+      assert.is(again.stats.replayedBatches, 0)
+      assert.equal((await again.query('SELECT SUM(balance) FROM account')).rows, [[total + 100]])
+      assert.is((await again.call('account.deposit', 'a3', 1)).commit.batch, last + 1)
+    } finally {
+      await again.close()
     }
   } finally {
     cleanup()
