@@ -108,6 +108,52 @@ export function runTable(run: readonly SavedRecord[]): string {
 }
 
 /**
+ * Issue 12's goals for Acheron over WebSocket against PostgreSQL with the same clients, in the same run:
+ * the throughput ratio wanted at a point (5× on uniform YCSB-T and SmallBank; 10× at Zipf 0.99 and on
+ * TPC-C with one warehouse), or null where the issue sets none.
+ */
+export function throughputGoal(r: SavedRecord): number | null {
+  if (r.workload === 'smallbank') return 5
+  if (r.workload === 'ycsbt') return r.settings.theta === 0 ? 5 : r.settings.theta === 0.99 ? 10 : null
+  if (r.workload === 'tpcc') return r.settings.warehouses === 1 ? 10 : null
+  return null
+}
+
+/**
+ * Every Acheron point with a PostgreSQL point of its own run, against the goals: the throughput ratio
+ * (where one is set), no conflict a client saw (a retry, or a transaction given up), and a p99 below
+ * PostgreSQL's. A goal not met says by how much.
+ */
+export function goalsTable(records: readonly SavedRecord[]): string {
+  const lines = [
+    '| workload | settings | clients × in flight | Acheron / PostgreSQL txn/s (goal) | p99 ms, Acheron vs PostgreSQL | conflicts clients saw | goals met |',
+    '|---|---|---|---|---|---|---|',
+  ]
+  let points = 0
+  let met = 0
+  for (const run of runsOf(records)) {
+    for (const r of run) {
+      if (r.system !== 'acheron') continue
+      const pg = peerOf(r, 'postgres', run)
+      if (pg === undefined || pg.txnPerSec === 0) continue
+      const ratio = r.txnPerSec / pg.txnPerSec
+      const goal = throughputGoal(r)
+      const misses: string[] = []
+      if (goal !== null && ratio < goal) misses.push(`throughput ${ratioText(ratio)}× < ${goal}×`)
+      const seen = r.retries + r.failed
+      if (seen > 0) misses.push(`${thousands(seen)} conflicts seen`)
+      const p99Better = r.p99Ms !== null && pg.p99Ms !== null && r.p99Ms < pg.p99Ms
+      if (!p99Better) misses.push('p99 not below')
+      points++
+      if (misses.length === 0) met++
+      lines.push(`| ${r.workload} | ${settingsCell(r)} | ${r.settings.load} | ${ratioText(ratio)}×${goal === null ? '' : ` (${goal}×)`} | ${ms(r.p99Ms)} vs ${ms(pg.p99Ms)} | ${thousands(seen)} | ${misses.length === 0 ? 'yes' : `no: ${misses.join('; ')}`} |`)
+    }
+  }
+  if (points === 0) return 'No Acheron point has a PostgreSQL point in its own run yet (run `acheron bench --peers`).'
+  return [`${met} of ${points} points meet every goal.`, '', ...lines].join('\n')
+}
+
+/**
  * Our YCSB-T points per core beside Styx's published ones. Ours: committed txn/s over the cores the
  * server process kept busy in the measured window (serverCores), and over all the machine's cores.
  */

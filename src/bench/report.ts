@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { parseResults, peerOf, type SavedRecord } from './record.js'
-import { OTHER_CORES_SHARED, replaceBetweenMarkers, runsOf, runTable, runWasShared, STYX, styxTable } from './report-markdown.js'
+import { goalsTable, OTHER_CORES_SHARED, replaceBetweenMarkers, runsOf, runTable, runWasShared, STYX, styxTable } from './report-markdown.js'
 import { linePlot, type Series } from './report-svg.js'
 import type { SystemName } from './settings.js'
 
@@ -91,6 +91,9 @@ export function reportBody(records: readonly SavedRecord[], plots: { throughput:
   else if (runs.every((run) => run.some((r) => typeof r.otherCores === 'number'))) parts.push(`Every run had the machine to itself: other work kept at most ${OTHER_CORES_SHARED} of a core busy in any measured window (from /proc/stat; the cores column gives it per point).`)
   if (plots.throughput) parts.push(`![YCSB-T throughput against Zipf θ, per system](${THROUGHPUT_SVG})`)
   if (plots.latency) parts.push(`![YCSB-T p99 latency against the number of clients, per system](${LATENCY_SVG})`)
+  parts.push('#### The goals, point by point')
+  parts.push('Issue 12 sets, for Acheron over WebSocket against PostgreSQL over TCP with the same clients: at least 5× PostgreSQL\'s throughput on uniform YCSB-T and SmallBank and 10× at Zipf 0.99 and on TPC-C NewOrder + Payment with one warehouse, no conflict a client sees (Acheron never asks a client to retry; its conflicts are resolved inside a batch), and a p99 latency below PostgreSQL\'s at every load point. Every Acheron point with a PostgreSQL point in its own run, against them:')
+  parts.push(goalsTable(records))
   parts.push('#### Per core, beside Styx (from the paper)')
   parts.push(`The Styx rows are **from the paper** (${STYX.source}), on their hardware, not measured here: ~${STYX.ycsbtTxnPerSec / 1000}k YCSB-T transactions/s on ${STYX.cpus} CPUs, ~${STYX.perCoreSinglePartition / 1000}k per core with single-partition transactions and ~${STYX.perCoreMultiPartition / 1000}k per core with all of them multi-partition, and a median latency of ${STYX.medianMs} ms at ${STYX.medianAtTxnPerSec / 1000}k transactions/s. Ours are divided by the cores the \`acheron serve\` process kept busy in the measured window (the bench reads its CPU time from /proc) and, more conservatively, by all the machine's cores. Our YCSB-T transfers touch 2 random keys over 8 partitions, so 7 in 8 are multi-partition: the closest Styx row is the multi-partition one. Different hardware, different durability (we fsync every batch), different clients: a per-core figure is only a rough scale.`)
   parts.push(styxTable(records))

@@ -8,7 +8,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { formatResults, type SavedRecord } from '../../src/bench/record.js'
 import { LATENCY_SVG, reportBody, THROUGHPUT_SVG, throughputPlot, writeReport } from '../../src/bench/report.js'
-import { REPORT_END, REPORT_START, replaceBetweenMarkers, runTable, runWasShared, styxTable } from '../../src/bench/report-markdown.js'
+import { goalsTable, REPORT_END, REPORT_START, replaceBetweenMarkers, runTable, runWasShared, styxTable } from '../../src/bench/report-markdown.js'
 import { AREA, escapeXml, linearTicks, linePlot, logTicks, niceStep, tickLabel } from '../../src/bench/report-svg.js'
 import type { SystemName } from '../../src/bench/settings.js'
 
@@ -160,6 +160,27 @@ test("a run's table has its command, machine and date, a row per point and the s
   assert.match(rows[3]!, /\| Acheron \| .* \| 4\.00 \| 0\.040 \|$/)
   // Without the peer in the same run: no ratio.
   assert.match(runTable([rec('acheron', RUN1, 0.6, 1000)]), /\| Acheron \| .* \| – \| – \|$/m)
+})
+
+test("the goals table judges every Acheron point with a PostgreSQL point of its own run: throughput ratio, conflicts clients saw, p99", () => {
+  const records = [
+    // Uniform, 6× and a lower p99: every goal met.
+    rec('acheron', RUN1, 0, 6000, { }), rec('postgres', RUN1, 0, 1000),
+    // Zipf 0.99 wants 10×: 8× is short; a p99 equal to PostgreSQL's is not below it.
+    { ...rec('acheron', RUN1, 0.99, 8000), p99Ms: 50 }, { ...rec('postgres', RUN1, 0.99, 1000), p99Ms: 50 },
+    // θ 0.6 has no throughput goal, but conflicts a client saw fail it.
+    { ...rec('acheron', RUN1, 0.6, 900), retries: 3, failed: 1, p99Ms: 5 }, rec('postgres', RUN1, 0.6, 1000),
+    // No PostgreSQL point in its own run (only in another run): not judged.
+    rec('acheron', RUN2, 0.9, 5000), rec('postgres', RUN1, 0.9, 100),
+  ].map((r) => (r.system === 'postgres' && r.p99Ms === 30 ? { ...r, p99Ms: 40 } : r))
+  const t = goalsTable(records)
+  assert.match(t, /^1 of 3 points meet every goal\./)
+  const rows = t.split('\n').filter((l) => l.startsWith('| ycsbt'))
+  assert.is(rows.length, 3)
+  assert.is(rows[0], '| ycsbt | θ 0, 100,000 keys, aria, default workers, 8 partitions | 32 × 1 | 6.00× (5×) | 30.00 vs 40.00 | 0 | yes |')
+  assert.match(rows[1]!, /\| 8\.00× \(10×\) \| 50\.00 vs 50\.00 \| 0 \| no: throughput 8\.00× < 10×; p99 not below \|$/)
+  assert.match(rows[2]!, /\| 0\.90× \| 5\.00 vs 40\.00 \| 4 \| no: 4 conflicts seen \|$/)
+  assert.match(goalsTable([rec('acheron', RUN1, 0, 1)]), /No Acheron point has a PostgreSQL point in its own run yet/)
 })
 
 test("other work's cores, measured in the window, decide whether a run shared the machine; the load average only for older records", () => {
