@@ -56,7 +56,16 @@ export interface FunctionExpr {
   readonly pos: Pos
 }
 
-export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr
+/** `CASE [operand] WHEN w THEN t ... [ELSE e] END`: with an operand, each `w` is compared with it (`=`). */
+export interface CaseExpr {
+  readonly kind: 'case'
+  readonly operand: SqlExpr | null
+  readonly whens: readonly { readonly when: SqlExpr; readonly then: SqlExpr }[]
+  readonly otherwise: SqlExpr | null
+  readonly pos: Pos
+}
+
+export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr
 
 // ---- statements ----------------------------------------------------------------------------------
 

@@ -479,7 +479,11 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
     case 'in': collectColumns(e.operand, out); for (const x of e.list) collectColumns(x, out); return
     case 'between': collectColumns(e.operand, out); collectColumns(e.low, out); collectColumns(e.high, out); return
     case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); return
-    case 'function': for (const x of e.args) collectColumns(x, out)
+    case 'function': for (const x of e.args) collectColumns(x, out); return
+    case 'case':
+      if (e.operand !== null) collectColumns(e.operand, out)
+      for (const w of e.whens) { collectColumns(w.when, out); collectColumns(w.then, out) }
+      if (e.otherwise !== null) collectColumns(e.otherwise, out)
   }
 }
 

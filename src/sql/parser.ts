@@ -4,7 +4,7 @@ import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
   AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
-  type BinaryOp, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
+  type BinaryOp, type CaseExpr, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -362,6 +362,8 @@ export class ExprParser extends Cursor {
       this.expectPunct(')', 'the parenthesized expression')
       return inner
     }
+    // Before a function call: `CASE (x) WHEN ...` is no call of a function CASE.
+    if (t.kind === 'word' && t.value === 'CASE') return this.caseExpr(t)
     if (t.kind === 'word' && this.isPunct('(', 1)) return this.functionCall(t)
     if (!this.isIdentifierStart()) this.fail('an expression')
     const first = this.identifier('column name')
@@ -370,6 +372,25 @@ export class ExprParser extends Cursor {
       return { kind: 'column', table: first, name, pos: posOf(t) }
     }
     return { kind: 'column', table: null, name: first, pos: posOf(t) }
+  }
+
+  /** `CASE [operand] WHEN w THEN t ... [ELSE e] END`; each WHEN counts as an operator towards OPERATORS_MAX. */
+  private caseExpr(t: Token): CaseExpr {
+    this.next()
+    return this.nested(t, () => {
+      const operand = this.isWord('WHEN') ? null : this.or()
+      const whens: { when: SqlExpr; then: SqlExpr }[] = []
+      while (this.isWord('WHEN')) {
+        this.operator(this.next())
+        const when = this.or()
+        this.expectWord('THEN', 'the WHEN of CASE')
+        whens.push({ when, then: this.or() })
+      }
+      if (whens.length === 0) this.fail("WHEN after CASE (CASE [x] WHEN ... THEN ... [ELSE ...] END)")
+      const otherwise = this.acceptWord('ELSE') ? this.or() : null
+      this.expectWord('END', whens.length === 1 && otherwise === null ? 'the THEN of CASE' : 'CASE … WHEN … THEN …')
+      return { kind: 'case', operand, whens, otherwise, pos: posOf(t) }
+    })
   }
 
   private functionCall(t: Token): FunctionExpr {
@@ -431,5 +452,8 @@ export function containsAggregate(e: SqlExpr): boolean {
     case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
     case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern)
     case 'function': return e.aggregate || e.args.some(containsAggregate)
+    case 'case':
+      return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
+        (e.otherwise !== null && containsAggregate(e.otherwise))
   }
 }

@@ -85,6 +85,12 @@ class Renderer {
       case 'function':
         if (e.star) return `${e.name}(*)`
         return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')})`
+      case 'case': {
+        const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`
+        const whens = e.whens.map((w) => ` WHEN ${this.expr(w.when, scope)} THEN ${this.expr(w.then, scope)}`).join('')
+        const otherwise = e.otherwise === null ? '' : ` ELSE ${this.expr(e.otherwise, scope)}`
+        return `(CASE${operand}${whens}${otherwise} END)`
+      }
     }
   }
 

@@ -385,6 +385,20 @@ for (const [name, opts] of CONFIGS) {
   })
 }
 
+for (const [name, opts] of CONFIGS) {
+  test(`${name}: CASE in a key-pinned UPDATE (a batch), an UPDATE over all rows, a transaction and a query`, async () => {
+    await withDb(opts, async (db) => {
+      await db.sql("CREATE TABLE acct (id TEXT PRIMARY KEY, balance INTEGER NOT NULL, tier TEXT) PARTITIONS 4; INSERT INTO acct VALUES ('a', 50, NULL), ('b', -5, NULL), ('c', 0, NULL);")
+      await db.sql("UPDATE acct SET balance = CASE WHEN balance < ? THEN 0 ELSE balance END WHERE id = 'b'", [0])
+      await db.sql("UPDATE acct SET tier = CASE WHEN balance >= 10 THEN 'gold' WHEN balance > 0 THEN 'silver' END")
+      await db.sql("BEGIN; UPDATE acct SET balance = CASE id WHEN 'a' THEN balance - 10 ELSE balance + 1 END WHERE id = 'a'; UPDATE acct SET balance = CASE id WHEN 'a' THEN balance - 10 ELSE balance + 1 END WHERE id = 'c'; COMMIT;")
+      const q = await db.query("SELECT id, balance, tier, CASE WHEN tier IS NULL THEN 'none' ELSE tier END AS shown FROM acct ORDER BY id")
+      assert.equal(q.rows, [['a', 40, 'gold', 'gold'], ['b', 0, null, 'none'], ['c', 1, null, 'none']])
+      assert.equal((await db.query('SELECT SUM(CASE WHEN balance > 0 THEN 1 ELSE 0 END) FROM acct')).rows, [[2]])
+    })
+  })
+}
+
 test('ExecuteOptions.completed: the results of the statements before a failure (a failed BEGIN … COMMIT adds none); on success, the array resolved', async () => {
   await withDb({ memory: true, partitions: 2 }, async (db) => {
     await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2;')

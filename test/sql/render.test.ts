@@ -81,6 +81,19 @@ test('renderExpr renders an UPDATE value and WHERE over the table columns', () =
   assert.equal(rows, [['b', 25n]])
 })
 
+test('CASE, with and without an operand, in a result column, a WHERE, an aggregate and an UPDATE value', () => {
+  const r = run("SELECT id, CASE WHEN balance > 15 THEN 'rich' WHEN balance > 0 THEN 'some' ELSE 'none' END AS tier, CASE owner WHEN 'ann' THEN 1 END FROM acc ORDER BY id")
+  assert.equal(r.columns, ['id', 'tier', "CASE owner WHEN 'ann' THEN 1 END"])
+  const direct = db.prepare(`SELECT "id", CASE WHEN "balance" > 15 THEN 'rich' WHEN "balance" > 0 THEN 'some' ELSE 'none' END, CASE "owner" WHEN 'ann' THEN 1 END FROM "acc$p0" ORDER BY "id"`).raw().all()
+  assert.equal(r.rows, direct)
+  assert.equal(run('SELECT SUM(CASE WHEN balance > ? THEN 1 ELSE 0 END) FROM acc', [10n]).rows, db.prepare('SELECT SUM(CASE WHEN "balance" > 10 THEN 1 ELSE 0 END) FROM "acc$p0"').raw().all())
+  assert.equal(run("SELECT id FROM acc WHERE CASE WHEN owner = 'ann' THEN 1 ELSE 0 END ORDER BY id").rows, db.prepare(`SELECT "id" FROM "acc$p0" WHERE "owner" = 'ann' ORDER BY "id"`).raw().all())
+  const u = oneOf('update', 'UPDATE acc SET balance = CASE WHEN balance > ? THEN balance - ? ELSE 0 END')
+  assert.is(renderExpr(u.set[0]!.expr, u.table, u.index, { columns, params: [10n, 3n] }).sql, '(CASE WHEN ("balance" > ?) THEN ("balance" - ?) ELSE ? END)')
+  const col = failure(() => run('SELECT CASE WHEN nope THEN 1 END FROM acc'))
+  assert.is(col.code, 'UNKNOWN_COLUMN', 'columns inside CASE are checked')
+})
+
 test('differential: random expressions evaluate as SQLite evaluates the original text (same precedence)', () => {
   const leaf = fc.oneof(
     fc.constantFrom('balance', 'id', 'owner', 'NULL', 'TRUE', 'FALSE', "'ann'", "'b'", "'a%'", '2.5', 'acc.balance'),
@@ -97,6 +110,8 @@ test('differential: random expressions evaluate as SQLite evaluates the original
       fc.tuple(tie('expr'), fc.boolean(), tie('expr'), tie('expr')).map(([a, n, b, c]) => `${a} ${n ? 'NOT ' : ''}BETWEEN ${b} AND ${c}`),
       fc.tuple(tie('expr'), fc.boolean(), fc.array(tie('expr'), { minLength: 1, maxLength: 3 })).map(([a, n, l]) => `${a} ${n ? 'NOT ' : ''}IN (${l.join(', ')})`),
       fc.tuple(fc.constantFrom('ABS', 'LENGTH', 'UPPER', 'TYPEOF', 'IFNULL'), tie('expr'), tie('expr')).map(([f, a, b]) => (f === 'IFNULL' ? `${f}(${a}, ${b})` : `${f}(${a})`)),
+      fc.tuple(fc.option(tie('expr')), fc.array(fc.tuple(tie('expr'), tie('expr')), { minLength: 1, maxLength: 3 }), fc.option(tie('expr')))
+        .map(([base, whens, otherwise]) => `CASE${base === null ? '' : ` ${base}`}${whens.map(([w, t]) => ` WHEN ${w} THEN ${t}`).join('')}${otherwise === null ? '' : ` ELSE ${otherwise}`} END`),
     ),
   }))
   fc.assert(fc.property(expr, (text) => {

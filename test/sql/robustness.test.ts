@@ -19,6 +19,7 @@ const VALID = [
   "INSERT OR REPLACE INTO account (id, balance) VALUES ('it''s', 100), ('b;c', ?)",
   "UPDATE account SET balance = balance + 10, note = 'x' WHERE id = 'alice' AND balance >= 0",
   'DELETE FROM account WHERE id IN (1, 2, 3) OR NOT (balance BETWEEN -1 AND 5)',
+  "SELECT CASE WHEN balance > 0 THEN 'in' WHEN balance < 0 THEN 'out' ELSE NULL END, CASE (id) WHEN 'a' THEN 1 END FROM account",
   "SELECT DISTINCT owner AS who, COUNT(*), SUM(balance) total FROM account a WHERE a.balance > ? AND owner LIKE 'a%' GROUP BY owner HAVING COUNT(*) > 1 ORDER BY total DESC LIMIT 10 OFFSET 2",
   'SHOW TABLES; SHOW FUNCTIONS; DESCRIBE account -- trailing comment',
   '/* c; */ SELECT "key", value FROM kv WHERE "key" = \'k\' || \'x\';',
@@ -29,7 +30,7 @@ const TOKENS = [
   'SELECT', 'FROM', 'WHERE', 'CREATE', 'TABLE', 'FUNCTION', 'OR', 'REPLACE', 'DROP', 'IF', 'NOT', 'EXISTS', 'CALL', 'INSERT', 'INTO',
   'VALUES', 'UPDATE', 'SET', 'DELETE', 'BEGIN', 'COMMIT', 'SHOW', 'TABLES', 'FUNCTIONS', 'DESCRIBE', 'GROUP', 'ORDER', 'BY', 'HAVING',
   'LIMIT', 'OFFSET', 'AND', 'IN', 'IS', 'LIKE', 'BETWEEN', 'NULL', 'TRUE', 'FALSE', 'AS', 'DESC', 'PRIMARY', 'KEY', 'DEFAULT',
-  'PARTITIONS', 'WASM', 'BASE64', 'FILE', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'INTEGER', 'TEXT', 'COUNT', 'SUM', 'MAX', 'ABS',
+  'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'PARTITIONS', 'WASM', 'BASE64', 'FILE', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'INTEGER', 'TEXT', 'COUNT', 'SUM', 'MAX', 'ABS',
   't', 'f', 'id', '"q"', 't.f', '(', ')', ',', ';', '.', '=', '<>', '<=', '+', '-', '*', '/', '||', '?', '0', '42', '-7', '1.5e3',
   "'s'", "'it''s'", "X'00'", '9223372036854775808', "'AGFzbQEAAAA='",
 ]
