@@ -65,7 +65,12 @@ export interface CaseExpr {
   readonly pos: Pos
 }
 
-export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr
+/** The types `CAST(x AS type)` takes: SQLite's storage classes and NUMERIC (INT is INTEGER). */
+export const CAST_TYPES: ReadonlySet<string> = new Set(['INTEGER', 'REAL', 'TEXT', 'BLOB', 'NUMERIC'])
+/** `CAST(x AS type)`, `type` one of CAST_TYPES. */
+export interface CastExpr { readonly kind: 'cast'; readonly operand: SqlExpr; readonly type: string; readonly pos: Pos }
+
+export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr | CastExpr
 
 // ---- statements ----------------------------------------------------------------------------------
 
@@ -182,7 +187,8 @@ export type SelectItem =
   /** `label` is the result column's name: the alias, else the column name, else the expression's text. */
   | { readonly kind: 'expr'; readonly expr: SqlExpr; readonly alias: string | null; readonly label: string; readonly pos: Pos }
 
-export interface OrderTerm { readonly expr: SqlExpr; readonly descending: boolean; readonly pos: Pos }
+/** `nulls`: `NULLS FIRST` / `NULLS LAST` as written (SQLite's default: NULLs first ascending, last descending). */
+export interface OrderTerm { readonly expr: SqlExpr; readonly descending: boolean; readonly nulls?: 'FIRST' | 'LAST'; readonly pos: Pos }
 
 export interface SelectStmt extends StatementBase {
   readonly kind: 'select'
@@ -244,6 +250,8 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM',
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['ABS', [1, 1]], ['LENGTH', [1, 1]], ['LOWER', [1, 1]], ['UPPER', [1, 1]], ['TYPEOF', [1, 1]],
   ['COALESCE', [2, 64]], ['IFNULL', [2, 2]], ['NULLIF', [2, 2]], ['ROUND', [1, 2]], ['SUBSTR', [2, 3]],
+  ['TRIM', [1, 2]], ['LTRIM', [1, 2]], ['RTRIM', [1, 2]], ['REPLACE', [3, 3]], ['INSTR', [2, 2]], ['HEX', [1, 1]],
+  ['QUOTE', [1, 1]], ['UNICODE', [1, 1]], ['CHAR', [1, 64]], ['IIF', [3, 3]], ['SIGN', [1, 1]],
   // MIN and MAX with two or more arguments are scalar in SQLite.
   ['MIN', [2, 64]], ['MAX', [2, 64]],
 ])

@@ -422,7 +422,13 @@ class StatementParser extends ExprParser {
         const expr = this.expr(null)
         const descending = this.acceptWord('DESC')
         if (!descending) this.acceptWord('ASC')
-        orderBy.push({ expr, descending, pos: posOf(at) })
+        let nulls: 'FIRST' | 'LAST' | undefined
+        if (this.acceptWord('NULLS')) {
+          if (this.acceptWord('FIRST')) nulls = 'FIRST'
+          else if (this.acceptWord('LAST')) nulls = 'LAST'
+          else this.fail('FIRST or LAST', 'NULLS')
+        }
+        orderBy.push({ expr, descending, ...(nulls === undefined ? {} : { nulls }), pos: posOf(at) })
       } while (this.acceptPunct(','))
     }
     let limit: ValueExpr | null = null
@@ -480,6 +486,7 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
     case 'between': collectColumns(e.operand, out); collectColumns(e.low, out); collectColumns(e.high, out); return
     case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); return
     case 'function': for (const x of e.args) collectColumns(x, out); return
+    case 'cast': collectColumns(e.operand, out); return
     case 'case':
       if (e.operand !== null) collectColumns(e.operand, out)
       for (const w of e.whens) { collectColumns(w.when, out); collectColumns(w.then, out) }

@@ -4,7 +4,7 @@ import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
   AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
-  type BinaryOp, type CaseExpr, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
+  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -364,6 +364,7 @@ export class ExprParser extends Cursor {
     }
     // Before a function call: `CASE (x) WHEN ...` is no call of a function CASE.
     if (t.kind === 'word' && t.value === 'CASE') return this.caseExpr(t)
+    if (t.kind === 'word' && t.value === 'CAST' && this.isPunct('(', 1)) return this.castExpr(t)
     if (t.kind === 'word' && this.isPunct('(', 1)) return this.functionCall(t)
     if (!this.isIdentifierStart()) this.fail('an expression')
     const first = this.identifier('column name')
@@ -390,6 +391,22 @@ export class ExprParser extends Cursor {
       const otherwise = this.acceptWord('ELSE') ? this.or() : null
       this.expectWord('END', whens.length === 1 && otherwise === null ? 'the THEN of CASE' : 'CASE … WHEN … THEN …')
       return { kind: 'case', operand, whens, otherwise, pos: posOf(t) }
+    })
+  }
+
+  /** `CAST(x AS type)`: INTEGER (or INT), REAL, TEXT, BLOB or NUMERIC. */
+  private castExpr(t: Token): CastExpr {
+    this.next()
+    this.next() // (
+    return this.nested(t, () => {
+      const operand = this.or()
+      this.expectWord('AS', 'the value of CAST')
+      const at = this.peek()
+      const word = at.kind === 'word' ? (at.value === 'INT' ? 'INTEGER' : at.value) : ''
+      if (!CAST_TYPES.has(word)) this.fail(`a type (${[...CAST_TYPES].join(', ')})`, 'CAST … AS')
+      this.next()
+      this.expectPunct(')', 'the type of CAST')
+      return { kind: 'cast', operand, type: word, pos: posOf(t) }
     })
   }
 
@@ -452,6 +469,7 @@ export function containsAggregate(e: SqlExpr): boolean {
     case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
     case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern)
     case 'function': return e.aggregate || e.args.some(containsAggregate)
+    case 'cast': return containsAggregate(e.operand)
     case 'case':
       return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
         (e.otherwise !== null && containsAggregate(e.otherwise))

@@ -85,6 +85,7 @@ class Renderer {
       case 'function':
         if (e.star) return `${e.name}(*)`
         return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')})`
+      case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
       case 'case': {
         const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`
         const whens = e.whens.map((w) => ` WHEN ${this.expr(w.when, scope)} THEN ${this.expr(w.then, scope)}`).join('')
@@ -138,7 +139,7 @@ export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSele
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
   if (sel.orderBy.length > 0) {
-    sql += ` ORDER BY ${sel.orderBy.map((o) => `${r.term(o.expr, columnNames.length)}${o.descending ? ' DESC' : ''}`).join(', ')}`
+    sql += ` ORDER BY ${sel.orderBy.map((o) => `${r.term(o.expr, columnNames.length)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`
   }
   sql += r.count(sel.limit, 'LIMIT')
   sql += r.count(sel.offset, 'OFFSET')

@@ -94,6 +94,20 @@ test('CASE, with and without an operand, in a result column, a WHERE, an aggrega
   assert.is(col.code, 'UNKNOWN_COLUMN', 'columns inside CASE are checked')
 })
 
+test('ORDER BY … NULLS FIRST / NULLS LAST, ascending and descending', () => {
+  db.exec(`INSERT INTO "acc$p0" VALUES ('n', NULL, NULL, NULL)`)
+  try {
+    for (const order of ['ASC NULLS FIRST', 'ASC NULLS LAST', 'DESC NULLS FIRST', 'DESC NULLS LAST', 'NULLS LAST']) {
+      const r = run(`SELECT id FROM acc ORDER BY balance ${order}, id`)
+      assert.equal(r.rows, db.prepare(`SELECT "id" FROM "acc$p0" ORDER BY "balance" ${order}, "id"`).raw().all(), order)
+    }
+    assert.equal(run('SELECT id FROM acc ORDER BY balance NULLS LAST LIMIT 1').rows, [['d']])
+    assert.equal(run('SELECT id FROM acc ORDER BY balance DESC NULLS FIRST LIMIT 1').rows, [['n']])
+  } finally {
+    db.exec(`DELETE FROM "acc$p0" WHERE "id" = 'n'`)
+  }
+})
+
 test('differential: random expressions evaluate as SQLite evaluates the original text (same precedence)', () => {
   const leaf = fc.oneof(
     fc.constantFrom('balance', 'id', 'owner', 'NULL', 'TRUE', 'FALSE', "'ann'", "'b'", "'a%'", '2.5', 'acc.balance'),
@@ -110,6 +124,10 @@ test('differential: random expressions evaluate as SQLite evaluates the original
       fc.tuple(tie('expr'), fc.boolean(), tie('expr'), tie('expr')).map(([a, n, b, c]) => `${a} ${n ? 'NOT ' : ''}BETWEEN ${b} AND ${c}`),
       fc.tuple(tie('expr'), fc.boolean(), fc.array(tie('expr'), { minLength: 1, maxLength: 3 })).map(([a, n, l]) => `${a} ${n ? 'NOT ' : ''}IN (${l.join(', ')})`),
       fc.tuple(fc.constantFrom('ABS', 'LENGTH', 'UPPER', 'TYPEOF', 'IFNULL'), tie('expr'), tie('expr')).map(([f, a, b]) => (f === 'IFNULL' ? `${f}(${a}, ${b})` : `${f}(${a})`)),
+      fc.tuple(fc.constantFrom('TRIM', 'LTRIM', 'RTRIM', 'INSTR', 'HEX', 'QUOTE', 'UNICODE', 'SIGN', 'CHAR'), tie('expr'), fc.option(tie('expr')))
+        .map(([f, a, b]) => (f === 'INSTR' ? `${f}(${a}, ${b ?? "'a'"})` : b !== null && ['TRIM', 'LTRIM', 'RTRIM', 'CHAR'].includes(f) ? `${f}(${a}, ${b})` : `${f}(${a})`)),
+      fc.tuple(fc.constantFrom('REPLACE', 'IIF'), tie('expr'), tie('expr'), tie('expr')).map(([f, a, b, c]) => `${f}(${a}, ${b}, ${c})`),
+      fc.tuple(tie('expr'), fc.constantFrom('INTEGER', 'INT', 'REAL', 'TEXT', 'BLOB', 'NUMERIC')).map(([a, t]) => `CAST(${a} AS ${t})`),
       fc.tuple(fc.option(tie('expr')), fc.array(fc.tuple(tie('expr'), tie('expr')), { minLength: 1, maxLength: 3 }), fc.option(tie('expr')))
         .map(([base, whens, otherwise]) => `CASE${base === null ? '' : ` ${base}`}${whens.map(([w, t]) => ` WHEN ${w} THEN ${t}`).join('')}${otherwise === null ? '' : ` ELSE ${otherwise}`} END`),
     ),
