@@ -94,8 +94,10 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
 
 /** SET terms by column, each with the error codes it may cause. */
 const SETS: Record<string, readonly (readonly [string, readonly string[]])[]> = {
-  a: [['a + 1', []], ['a - 3', []], ['a * -1', []], ['a % 5', []], ['NULL', []], ['k', []], ['ABS(a)', []], ['a + c', ['TYPE_MISMATCH']], ['COALESCE(a, 0) + 2', []]],
-  b: [["b || 'x'", []], ["'new'", []], ['NULL', []], ['UPPER(b)', []], ['SUBSTR(b, 1, 1)', []], ["IFNULL(b, 'd')", []]],
+  a: [['a + 1', []], ['a - 3', []], ['a * -1', []], ['a % 5', []], ['NULL', []], ['k', []], ['ABS(a)', []], ['a + c', ['TYPE_MISMATCH']], ['COALESCE(a, 0) + 2', []],
+    ['CASE WHEN a > 0 THEN a - 1 ELSE 0 END', []], ['CASE a WHEN 7 THEN 70 END', []], ['IIF(a IS NULL, k, a)', []], ['SIGN(a)', []], ['CAST(c AS INTEGER)', []]],
+  b: [["b || 'x'", []], ["'new'", []], ['NULL', []], ['UPPER(b)', []], ['SUBSTR(b, 1, 1)', []], ["IFNULL(b, 'd')", []],
+    ["REPLACE(b, 'x', 'zz')", []], ["TRIM(b, 'x')", []], ['HEX(b)', []], ['CAST(k AS TEXT)', []], ["CASE WHEN b LIKE 'x%' THEN 'X' END", []]],
   c: [['c + 0.5', []], ['c * -1', []], ['c - 1', []], ['1.5', []], ['a', ['CONSTRAINT']], ['NULL', ['CONSTRAINT']], ['ROUND(c)', []]],
 }
 
@@ -118,6 +120,9 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
     .map(({ order, desc, limit }) => `SELECT * FROM t${w} ORDER BY ${order}k${desc ? ' DESC' : ''}${limit === null ? '' : ` LIMIT ${limit.n}${limit.off === null ? '' : ` OFFSET ${limit.off}`}`}`),
   (w) => fc.constant(`SELECT COUNT(*), SUM(a) AS s, MIN(b) AS lo, MAX(c) AS hi, AVG(c) AS av, COUNT(b) FROM t${w}`),
   (w) => fc.constant(`SELECT k, a + c AS x, UPPER(b) AS u, TYPEOF(a) AS ty, a / 3, a % 4, b || '!' FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, CASE WHEN c > 0 THEN 'pos' WHEN c < 0 THEN 'neg' ELSE 'zero' END AS sg, CAST(c AS INTEGER), INSTR(b, 'y'), QUOTE(b) FROM t${w} ORDER BY k`),
+  (w) => fc.constantFrom('ASC NULLS FIRST', 'ASC NULLS LAST', 'DESC NULLS FIRST', 'DESC NULLS LAST').map((n) => `SELECT k, a FROM t${w} ORDER BY a ${n}, k`),
+  (w) => fc.constant(`SELECT SUM(CASE WHEN a > 0 THEN 1 ELSE 0 END) AS pos, COUNT(CASE b WHEN 'x' THEN 1 END) FROM t${w}`),
   (w) => fc.constantFrom('b', 'b DESC', 'n DESC, b').map((o) => `SELECT b, COUNT(*) AS n, SUM(c) AS s, MAX(a) FROM t${w} GROUP BY b ORDER BY ${o}`),
   (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a) FROM t${w} GROUP BY g HAVING COUNT(*) > 0 ORDER BY 1`),
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
