@@ -166,6 +166,8 @@ export interface InsertStmt extends StatementBase {
   readonly kind: 'insert'
   readonly table: string
   readonly orReplace: boolean
+  /** `INSERT OR IGNORE`: a row whose key exists is left out (and not counted); the others are inserted. */
+  readonly orIgnore: boolean
   /** null: every column in table order. */
   readonly columns: readonly string[] | null
   /** Every row has columns.length values when columns is given (checked by the parser). */

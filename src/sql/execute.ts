@@ -250,7 +250,7 @@ class Planner {
     }
     return {
       statement: s,
-      input: { kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace },
+      input: { kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace, ...(s.orIgnore ? { ignore: true as const } : {}) },
       shape: NO_ROWS,
     }
   }

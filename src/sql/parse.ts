@@ -335,9 +335,14 @@ class StatementParser extends ExprParser {
   }
 
   private insert(first: Token): InsertStmt {
-    const orReplace = this.acceptWord('OR')
-    if (orReplace) this.expectWord('REPLACE', 'INSERT OR')
-    this.expectWord('INTO', orReplace ? 'INSERT OR REPLACE' : 'INSERT')
+    let orReplace = false
+    let orIgnore = false
+    if (this.acceptWord('OR')) {
+      if (this.acceptWord('REPLACE')) orReplace = true
+      else if (this.acceptWord('IGNORE')) orIgnore = true
+      else this.fail('REPLACE or IGNORE', 'INSERT OR')
+    }
+    this.expectWord('INTO', orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : 'INSERT')
     const table = this.identifier('table name', 'INTO')
     let columns: string[] | null = null
     if (this.acceptPunct('(')) {
@@ -364,7 +369,7 @@ class StatementParser extends ExprParser {
       }
       rows.push(row)
     } while (this.acceptPunct(','))
-    return { kind: 'insert', table, orReplace, columns, rows, ...this.head(first) }
+    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...this.head(first) }
   }
 
   private update(first: Token): UpdateStmt {

@@ -78,6 +78,7 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       }
       const columns = insertColumns(catalog.columnIndex.bind(catalog), table, input.columns)
       const keyAt = columns.indexOf(table.keyIndex)
+      let inserted = 0
       input.rows.forEach((values, r) => {
         if (values.length !== columns.length) {
           throw new AcheronError('CONSTRAINT', `${table.name}: ${columns.length} columns but ${values.length} values`)
@@ -85,6 +86,10 @@ function run(state: TxnState, input: DataTxn): TxnResult {
         // Values count row by row in source order (TxnFailure.value); the parser made every row this wide.
         const first = r * columns.length
         let at = first + keyAt
+        // As SQLite's INSERT OR IGNORE: a row that breaks a NOT NULL (its key included) or whose key exists
+        // is left out and not counted; a value of the wrong type still fails the statement.
+        const ignore = input.ignore === true
+        if (ignore && (values[keyAt] ?? null) === null) return
         try {
           const key = coerceKey(table, values[keyAt] ?? null)
           const row = defaultRow(table, key)
@@ -95,22 +100,25 @@ function run(state: TxnState, input: DataTxn): TxnResult {
           }
           at = first + keyAt
           if (!input.replace && state.read(table, key) !== undefined) {
+            if (ignore) return
             throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
           }
           // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
           const missing = nullInNotNull(table, row)
           if (missing >= 0) {
+            if (ignore) return
             // At the NULL given for it, or (a column the INSERT left out) at the table.
             at = columns.includes(missing) ? first + columns.indexOf(missing) : -1
             checkNotNull(table, row)
           }
           state.write(table, key, row)
+          inserted++
         } catch (err) {
           if (at >= 0) noteFailedValue(err, at)
           throw err
         }
       })
-      return { rowsAffected: input.rows.length }
+      return { rowsAffected: inserted }
     }
     case 'update': {
       const table = catalog.table(input.table)

@@ -7,8 +7,11 @@ import type { ColumnDef, FunctionLimits, RuntimeKind } from '../schema/catalog.j
 /** A transaction that executes inside a batch, on worker threads. Plain data (crosses threads). */
 export type DataTxn =
   | { readonly kind: 'call'; readonly fn: string; readonly key: SqlValue; readonly args: readonly SqlValue[] }
-  /** Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key unless `replace`. */
-  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean }
+  /**
+   * Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key
+   * unless `replace` (the row is replaced) or `ignore` (the row is left out; absent in logs written before it).
+   */
+  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true }
   /** Point read of one row. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
   /**

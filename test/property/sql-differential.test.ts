@@ -60,13 +60,13 @@ const FAULT_CODE: Record<Fault, string | null> = { 'none': null, 'null-c': 'CONS
 const COLUMN_LISTS: readonly (readonly string[] | null)[] = [null, ['k', 'c'], ['k', 'a', 'c'], ['c', 'b', 'k'], ['k', 'b', 'c', 'a']]
 
 const insertArb: fc.Arbitrary<Gen> = fc.record({
-  replace: fc.boolean(),
+  conflict: fc.constantFrom('', 'OR REPLACE ', 'OR IGNORE '),
   cols: fc.integer({ min: 0, max: COLUMN_LISTS.length - 1 }),
   rows: fc.array(fc.record({ k: key, a: fc.option(small, { freq: 5 }), b: fc.option(text, { freq: 4 }), c: half, real: fc.boolean() }), { minLength: 1, maxLength: 4 }),
   fault: fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'null-c', 'type-a', 'null-key'),
   faultRow: fc.nat(),
   useParams: fc.boolean(),
-}).map(({ replace, cols, rows, fault, faultRow, useParams }) => {
+}).map(({ conflict, cols, rows, fault, faultRow, useParams }) => {
   const columns = COLUMN_LISTS[cols] ?? null
   const names = columns ?? ['k', 'a', 'b', 'c']
   const params: Param[] = []
@@ -85,7 +85,7 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
   const effective: Fault = names.includes(fault === 'type-a' ? 'a' : fault === 'null-c' ? 'c' : 'k') ? fault : 'none'
   const code = FAULT_CODE[effective]
   return {
-    statements: [`INSERT ${replace ? 'OR REPLACE ' : ''}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}`],
+    statements: [`INSERT ${conflict}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}`],
     params,
     codes: code === null ? ['DUPLICATE_KEY'] : [code, 'DUPLICATE_KEY'],
     txn: false,

@@ -399,6 +399,22 @@ for (const [name, opts] of CONFIGS) {
   })
 }
 
+for (const [name, opts] of CONFIGS) {
+  test(`${name}: INSERT OR IGNORE leaves out rows whose key exists or that break a NOT NULL, counts the rest, and fails whole on a wrong type`, async () => {
+    await withDb(opts, async (db) => {
+      await db.sql("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 3; INSERT INTO kv VALUES (1, 'one');")
+      const [r] = await db.sql("INSERT OR IGNORE INTO kv VALUES (1, 'uno'), (2, 'two'), (2, 'dos'), (3, NULL), (NULL, 'x'), (?, 'four')", [4])
+      assert.is(r?.rowsAffected, 2)
+      assert.equal((await db.query('SELECT k, v FROM kv ORDER BY k')).rows, [[1, 'one'], [2, 'two'], [4, 'four']])
+      const e = await rejection(db.sql("INSERT OR IGNORE INTO kv VALUES (5, 'five'), (1.5, 'x')"))
+      assert.is(e.code, 'TYPE_MISMATCH')
+      assert.equal((await db.query('SELECT COUNT(*) FROM kv')).rows, [[3]], 'nothing of the failed INSERT')
+      const [inTxn] = (await db.sql("BEGIN; INSERT OR IGNORE INTO kv VALUES (4, 'x'), (6, 'six'); COMMIT;")).filter((x) => x.rowsAffected > 0)
+      assert.is(inTxn?.rowsAffected, 1)
+    })
+  })
+}
+
 test('ExecuteOptions.completed: the results of the statements before a failure (a failed BEGIN … COMMIT adds none); on success, the array resolved', async () => {
   await withDb({ memory: true, partitions: 2 }, async (db) => {
     await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2;')

@@ -22,7 +22,7 @@ const STATEMENT_LOOKBACK_CHARS = 4000
 /** The words of Acheron's SQL (src/sql/parse.ts, docs/sql.md), for highlighting and keyword completion. */
 export const ACHERON_DIALECT = SQLDialect.define({
   keywords: [
-    'all alter and as asc base64 begin between by call case cast commit create default delete desc describe distinct drop',
+    'all alter and as asc base64 begin between by call case cast commit create default delete desc describe distinct drop ignore',
     'else end exists explain export false file first from fuel function functions group having if in insert into is',
     'join key last like limit logs memory not null nulls offset on or order partitions primary replace select set show',
     'stats table tables then transaction true union update values wasm when where with',
