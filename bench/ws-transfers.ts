@@ -63,7 +63,7 @@ class Client {
 }
 
 /** A closed loop of transfers on one connection until the row's time is up; latencies are the client's. */
-async function transfersUntilDone(c: Client, next: () => number, latencies: number[], started: number): Promise<void> {
+async function transfersUntilDone(c: Client, next: () => number, latencies: number[], started: number, sentAt?: number[]): Promise<void> {
   while (performance.now() - started < DURATION_MS) {
     const a = next()
     let b = next()
@@ -71,7 +71,21 @@ async function transfersUntilDone(c: Client, next: () => number, latencies: numb
     const t0 = performance.now()
     await c.request({ op: 'call', fn: 'account.transfer', key: a, args: [b, 1] })
     latencies.push(performance.now() - t0)
+    sentAt?.push(t0 - started)
   }
+}
+
+/**
+ * BENCH_TAIL=1: where a row's slow requests come from, on stderr: how many took over 1, 2 and 5 ms, and
+ * how they spread over the run (slow requests per 100 ms slice: evenly spread, or in bursts).
+ */
+function tailReport(label: string, latencies: readonly number[], sentAt: readonly number[]): void {
+  const over = (ms: number): number => latencies.filter((l) => l > ms).length
+  const slices = new Map<number, number>()
+  latencies.forEach((l, i) => { if (l > 1) { const s = Math.floor((sentAt[i] ?? 0) / 100); slices.set(s, (slices.get(s) ?? 0) + 1) } })
+  const counts = [...slices.values()].sort((a, b) => b - a)
+  console.error(`${label}: ${latencies.length} requests; over 1 ms ${over(1)}, over 2 ms ${over(2)}, over 5 ms ${over(5)}; ` +
+    `slow ones in ${slices.size} of ${Math.ceil(DURATION_MS / 100)} slices of 100 ms (most in one slice: ${counts.slice(0, 5).join(', ')})`)
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'acheron-ws-bench-'))
@@ -102,11 +116,13 @@ for (const [clients, depth] of rows) {
   const conns = Array.from({ length: clients }, () => new Client(server.url))
   await Promise.all(conns.map((c) => c.ready()))
   const latencies: number[] = []
+  const sentAt: number[] = []
   const next = unitRandomKeys(KEYS, clients * 7919 + depth)
   const started = performance.now()
   const clientCpu0 = process.cpuUsage()
-  await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, () => transfersUntilDone(c, next, latencies, started))))
+  await Promise.all(conns.flatMap((c) => Array.from({ length: depth }, () => transfersUntilDone(c, next, latencies, started, sentAt))))
   const secs = (performance.now() - started) / 1000
+  if (process.env.BENCH_TAIL) tailReport(`${clients} × ${depth}`, latencies, sentAt)
   const sorted = Float64Array.from(latencies).sort()
   const after = await totals()
   const delta = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0)

@@ -243,4 +243,50 @@ test('a refused append (the log is full) refuses every later one until resume; n
   }
 })
 
+test('an append with no write in flight is written at once on this thread; appends during a pooled write wait and keep their order', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    // Segments of 1,000 bytes: the 10th entry starts a new segment, which only the pool's write path opens.
+    const log = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full', segmentBytesMax: 1000 })
+    // The first waits for the zeros written ahead of a new segment's entries, through the pool.
+    await log.append(batch(1))
+    assert.equal(log.writes, { direct: 0, pooled: 1 })
+    for (let n = 2; n <= 5; n++) {
+      await log.append(batch(n))
+      assert.is(log.lastBatch, n, 'durable and counted when the promise resolves')
+    }
+    assert.equal(log.writes, { direct: 4, pooled: 1 })
+    // Not awaited: each is written before append returns, so the file holds it already.
+    void log.append(batch(6))
+    assert.equal(summary(log).at(-1), 'b6:100:true')
+    const rest = [7, 8, 9, 10, 11, 12, 13].map((n) => log.append(batch(n)))
+    await Promise.all(rest)
+    assert.ok(log.writes.pooled >= 2, `a new segment goes through the pool: ${JSON.stringify(log.writes)}`)
+    assert.equal(summary(log), Array.from({ length: 13 }, (_, i) => `b${i + 1}:100:true`))
+    await log.close()
+    const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full', segmentBytesMax: 1000 })
+    assert.equal(summary(again), Array.from({ length: 13 }, (_, i) => `b${i + 1}:100:true`))
+    await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test('a direct write slower than syncWriteSlowMs sends the next appends through the pool for a while', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const log = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full', syncWriteSlowMs: -1 })
+    await log.append(batch(1))
+    await log.append(batch(2))
+    assert.equal(log.writes, { direct: 1, pooled: 1 })
+    await log.append(batch(3))
+    await log.append(batch(4))
+    assert.equal(log.writes, { direct: 1, pooled: 3 }, 'every direct write counts as slow here')
+    assert.equal(summary(log), ['b1:100:true', 'b2:100:true', 'b3:100:true', 'b4:100:true'])
+    await log.close()
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
