@@ -299,18 +299,26 @@ export class FileBatchLog implements BatchLog {
       }
       this.scheduleSync()
     } catch (err) {
-      try {
-        ftruncateSync(handle.fd, seg.bytes)
-        seg.allocated = seg.bytes
-      } catch (truncateErr) {
-        this.broken = new LogAppendError(`batch log ${seg.file} could not be cut back after a failed write (${String(truncateErr)}); restart to recover`, false)
-        throw this.broken
-      }
+      this.cutBack(handle, seg)
       throw err
     }
     if (performance.now() - started > this.o.syncWriteSlowMs) this.directWritesOffUntil = performance.now() + SYNC_WRITE_BACKOFF_MS
     this.writes.direct++
     this.written(seg, frame.length, [batch])
+  }
+
+  /**
+   * After a failed write: nothing of it may stay, later entries must follow the last whole one. A log
+   * that cannot be cut back is broken (thrown, and every later append refused).
+   */
+  private cutBack(handle: FileHandle, seg: Segment): void {
+    try {
+      ftruncateSync(handle.fd, seg.bytes)
+      seg.allocated = seg.bytes
+    } catch (truncateErr) {
+      this.broken = new LogAppendError(`batch log ${seg.file} could not be cut back after a failed write (${String(truncateErr)}); restart to recover`, false)
+      throw this.broken
+    }
   }
 
   /** A refused write as the appender sees it; later appends are refused too, until `resume`. */
@@ -387,14 +395,7 @@ export class FileBatchLog implements BatchLog {
       // sync 'full': the file is O_DSYNC (openFlags), the write above was durable when it returned.
       this.scheduleSync()
     } catch (err) {
-      // Nothing of a failed group may stay: later groups must follow the last whole entry.
-      try {
-        await handle.truncate(seg.bytes)
-        seg.allocated = seg.bytes
-      } catch (truncateErr) {
-        this.broken = new LogAppendError(`batch log ${seg.file} could not be cut back after a failed write (${String(truncateErr)}); restart to recover`, false)
-        throw this.broken
-      }
+      this.cutBack(handle, seg)
       throw err
     }
     this.writes.pooled++

@@ -166,7 +166,7 @@ export interface InsertStmt extends StatementBase {
   readonly kind: 'insert'
   readonly table: string
   readonly orReplace: boolean
-  /** `INSERT OR IGNORE`: a row whose key exists is left out (and not counted); the others are inserted. */
+  /** `INSERT OR IGNORE`: a row whose key exists or that breaks a NOT NULL is left out (and not counted). */
   readonly orIgnore: boolean
   /** null: every column in table order. */
   readonly columns: readonly string[] | null

@@ -78,6 +78,9 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       }
       const columns = insertColumns(catalog.columnIndex.bind(catalog), table, input.columns)
       const keyAt = columns.indexOf(table.keyIndex)
+      // As SQLite's INSERT OR IGNORE: a row that breaks a NOT NULL (its key included) or whose key exists
+      // is left out and not counted; a value of the wrong type still fails the statement.
+      const ignore = input.ignore === true
       let inserted = 0
       input.rows.forEach((values, r) => {
         if (values.length !== columns.length) {
@@ -86,9 +89,6 @@ function run(state: TxnState, input: DataTxn): TxnResult {
         // Values count row by row in source order (TxnFailure.value); the parser made every row this wide.
         const first = r * columns.length
         let at = first + keyAt
-        // As SQLite's INSERT OR IGNORE: a row that breaks a NOT NULL (its key included) or whose key exists
-        // is left out and not counted; a value of the wrong type still fails the statement.
-        const ignore = input.ignore === true
         if (ignore && (values[keyAt] ?? null) === null) return
         try {
           const key = coerceKey(table, values[keyAt] ?? null)
