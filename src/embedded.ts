@@ -195,6 +195,13 @@ export interface NatsLogOptions {
    * batches were purged (src/log/snapshots.ts). Default SNAPSHOT_FETCH_TIMEOUT_MS (120 s).
    */
   snapshotTimeoutMs?: number
+  /**
+   * The writer hands each follower the calls that start on its partitions, to run phase 1 of a batch on
+   * its own state (src/txn/shared-phase1.ts); a follower runs the share it gets. Only protocols with a
+   * phase 1 share (`aria`, `calvin`; `serial` has none). Default false: measured on one machine, it adds
+   * a round trip to every batch and saves the writer no CPU it could measure (docs/benchmarks.md).
+   */
+  sharePhase1?: boolean
 }
 
 export interface ColumnSpec {
@@ -578,6 +585,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(n.batchesKept !== undefined ? { batchesKept: n.batchesKept } : {}),
       ...(n.appendTimeoutMs !== undefined ? { appendTimeoutMs: n.appendTimeoutMs } : {}),
       ...(n.follow === true ? { follower: true } : {}),
+      ...(n.sharePhase1 === true ? { sharePhase1: true } : {}),
       ...(options.faults?.followerAppliesVoided === true ? { applyVoided: true } : {}),
       ...(options.faults?.followerAdoptsNewest === true ? { adoptNewest: true } : {}),
       ...(options.faults?.snapshotPurgeUnheld === true ? { purgeUnheld: true } : {}),

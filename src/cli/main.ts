@@ -134,6 +134,9 @@ SIGINT/SIGTERM (and SIGHUP, the terminal closed) finish and make durable the bat
                            loses the lease follows again
   --cluster URL[,URL...]   a node of a cluster: --log-nats URLS --failover on the stream ACHERON_CLUSTER,
                            R3 when given three or more NATS servers (as acheron cluster starts them)
+  --share-phase1 on|off    on a stream: the writer hands each follower the calls that start on its
+                           partitions, to run phase 1 of a batch (default off; every node must say on;
+                           only protocols with a phase 1 share: aria, calvin; docs/scale-out.md)
 
 Research (docs/research.md):
   --protocol NAME|FILE     concurrency control: aria, calvin, serial (default serial with no workers, else
@@ -313,6 +316,7 @@ async function serve(args: string[]): Promise<number> {
       follow: { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
       cluster: { type: 'string' },
+      'share-phase1': { type: 'string' },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -362,6 +366,9 @@ async function serve(args: string[]): Promise<number> {
   if ((values['log-stream'] !== undefined || logReplicas !== undefined || logBatchesKept !== undefined || values.follow || values.failover) && values['log-nats'] === undefined) {
     throw new UsageError('--log-stream, --log-replicas, --log-batches-kept, --follow and --failover go with --log-nats (or --cluster)')
   }
+  const sharePhase1 = values['share-phase1']
+  if (sharePhase1 !== undefined && sharePhase1 !== 'on' && sharePhase1 !== 'off') throw new UsageError(`--share-phase1 is on or off, not ${sharePhase1}`)
+  if (sharePhase1 !== undefined && values['log-nats'] === undefined) throw new UsageError('--share-phase1 goes with --log-nats (or --cluster)')
   if (values.follow && values.failover) throw new UsageError('--follow and --failover exclude each other (--failover follows until it takes over)')
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
@@ -396,6 +403,7 @@ async function serve(args: string[]): Promise<number> {
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
       ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
       ...(follow ? { follow: true } : {}),
+      ...(sharePhase1 === 'on' ? { sharePhase1: true } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined && first ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     ...(values['pause-at'] !== undefined && first ? { pauseAt: parsePauseAt(values['pause-at']) } : {}),

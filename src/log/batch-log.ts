@@ -71,7 +71,38 @@ export interface BatchLog {
   follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined, purged: string | null) => Promise<void>): Promise<void>
   /** A follower turns writer: `follow` applies the rest of the log, released or not, and returns. */
   takeOver?(): Promise<void>
+  /** A replicated log's way to share phase 1 with the followers (absent: the writer executes everything). */
+  readonly phase1?: Phase1Transport
 }
+
+/** A follower's answer: the executions of its share, in batch order, made on its state after batch `position`. */
+export interface PeerAnswer {
+  readonly position: number
+  readonly executions: Uint8Array
+}
+
+/**
+ * How a writer shares a batch's phase 1 with its followers (src/txn/shared-phase1.ts): a replicated log
+ * implements it (JetStreamBatchLog, over plain NATS). Stateless about batches: the engine decides what
+ * goes where and what it waits for.
+ */
+export interface Phase1Transport {
+  /** Followers that said lately that they follow and execute shares, by node id. */
+  phase1Peers(): readonly string[]
+  /**
+   * Sends batch `number` (its log body) with `owners` (a slot per transaction; slot i ≥ 1 is
+   * `peers[i - 1]`); `answer` is called once per follower that answers (null: it declined).
+   */
+  sharePhase1(number: number, body: Uint8Array, owners: Uint8Array, peers: readonly string[], answer: (peer: string, a: PeerAnswer | null) => void): void
+  /** No more answers for batch `number` are wanted. */
+  sharePhase1Done(number: number): void
+  /**
+   * A follower executes the shares sent to it: `run` gets a batch's number, body and the indexes of the
+   * transactions in this follower's slot, and gives the answer (null: declined). Returns a stop function.
+   */
+  servePhase1(run: (number: number, body: Uint8Array, indexes: readonly number[]) => Promise<PeerAnswer | null>): () => void
+}
+
 
 /**
  * What a batch log says about a failure to append: the log is full or the disk refused the write.

@@ -27,6 +27,7 @@ import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy,
 import { dieNow, NO_CRASH_POINTS, pausePoints, type CrashAt, type CrashPoints, type PausePoints } from '../crash-points.js'
 import { LogAppendError, LogCorruptError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
+import { NatsPhase1 } from './phase1-nats.js'
 import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
 
@@ -61,6 +62,11 @@ export interface JetStreamLogOptions {
   readonly purgeUnheld?: boolean
   /** A deliberate bug for tests (EngineFaults.followerJoinsUnheld): a follower that starts does not ask the writer to hold the batches after its state. */
   readonly joinUnheld?: boolean
+  /**
+   * Whether the writer shares phase 1 with its followers and a follower executes its share
+   * (src/txn/shared-phase1.ts; default false). Only a protocol with a phase 1 (aria, calvin) shares.
+   */
+  readonly sharePhase1?: boolean
   /** Fail-over tests: stop the process before publishing this message (`acheron serve --pause-at`). */
   readonly pauseAt?: CrashAt
   /** Mutant (EngineFaults.fencedAppendAcked): a fenced append counts as acknowledged. */
@@ -120,6 +126,8 @@ export class JetStreamBatchLog implements BatchLog {
   private follower: boolean
   private takingOver: (() => void) | null = null
   private partsSent = 0
+  /** Phase 1 shared with the followers over plain NATS (BatchLog.phase1), unless turned off. */
+  readonly phase1?: NatsPhase1
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -128,10 +136,11 @@ export class JetStreamBatchLog implements BatchLog {
     private readonly stream: string,
     private readonly subject: string,
     private readonly chunkBytes: number,
-    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; joinUnheld: boolean; fencedAppendAcked: boolean; pause: PausePoints },
+    private readonly o: { batchesKept: number; replicas: number; appendTimeoutMs: number; crash: CrashPoints; follower: boolean; applyVoided: boolean; adoptNewest: boolean; purgeUnheld: boolean; joinUnheld: boolean; fencedAppendAcked: boolean; sharePhase1: boolean; pause: PausePoints },
     read: { entries: LogEntry[]; lastSeq: number; batchSeqs: { batch: number; seq: number }[] },
   ) {
     this.follower = o.follower
+    if (o.sharePhase1) this.phase1 = new NatsPhase1(nc, stream, chunkBytes)
     this.loaded = read.entries
     this.storedSeq = read.lastSeq
     this.nextSeq = read.lastSeq
@@ -178,6 +187,7 @@ export class JetStreamBatchLog implements BatchLog {
         purgeUnheld: options.purgeUnheld === true,
         joinUnheld: options.joinUnheld === true,
         fencedAppendAcked: options.fencedAppendAcked === true,
+        sharePhase1: options.sharePhase1 === true,
         pause: pausePoints(options.pauseAt),
       }, read)
       log.listenForFollowers()
@@ -636,6 +646,7 @@ export class JetStreamBatchLog implements BatchLog {
     this.snapshots?.stop()
     if (this.announcer !== null) clearInterval(this.announcer)
     this.followingSub?.unsubscribe()
+    this.phase1?.close()
     await this.tail
     this.closed = true
     this.stopFollowing?.()

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { encodeRowWrites } from '../codec/row-writes.js'
 import { AcheronError, invariant, type CommitPosition, type ErrorCode } from '../errors.js'
-import { LogAppendError, type BatchLog, type LogEntry } from '../log/batch-log.js'
+import { LogAppendError, type BatchLog, type LogEntry, type PeerAnswer } from '../log/batch-log.js'
 import { Catalog, type RuntimeKind } from '../schema/catalog.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
@@ -19,6 +19,7 @@ import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
 import { RateLimitedLog } from './rate-limited-log.js'
+import { Phase1Sharing, type BatchShare } from './shared-phase1.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
@@ -97,6 +98,15 @@ export interface EngineStats {
   /** A follower's batches (and their transactions) applied from the writer's executions instead of executed again. */
   adoptedBatches: number
   adoptedTxns: number
+  /**
+   * Phase 1 shared with followers (src/txn/shared-phase1.ts). A writer: executions its followers made and
+   * it used (`sharedPhase1Txns`), used as reconnaissance only (`…Stale`), or ran itself for want of an
+   * answer (`…Missed`). A follower: transactions it executed for the writer (`servedPhase1Txns`).
+   */
+  sharedPhase1Txns: number
+  sharedPhase1Stale: number
+  sharedPhase1Missed: number
+  servedPhase1Txns: number
   lastBatchTxns: number
   /** Milliseconds spent executing batches (protocol + workers) and waiting for the log after execution. */
   executeMs: number
@@ -164,6 +174,8 @@ interface Executed {
  * released batch (and a full disk does not stop them).
  */
 const READS_ONLY = -1
+/** Shares of the writer's phase 1 a follower runs at once; it declines more (src/txn/shared-phase1.ts). */
+export const SHARES_RUNNING_MAX = 2
 
 function isPointRead(t: TxnInput): boolean {
   return t.kind === 'get' || t.kind === 'select-key' || (t.kind === 'multi' && t.steps.every(isPointRead))
@@ -247,10 +259,13 @@ export class Engine {
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
     batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0, contendedBatches: 0, adoptedBatches: 0, adoptedTxns: 0,
+    sharedPhase1Txns: 0, sharedPhase1Stale: 0, sharedPhase1Missed: 0, servedPhase1Txns: 0,
     lastBatchTxns: 0, executeMs: 0, commitMs: 0, reads: 0, failedBatches: 0, checkpoints: 0, checkpointBatch: 0, checkpointMs: 0,
     replayedBatches: 0, replayedTxns: 0, replayMs: 0, dirtyWrites: 0, backpressureWaits: 0,
   }
   onBatch: ((record: BatchRecord) => void) | null
+  /** A replicated log's writer shares phase 1 with its followers, a follower executes its shares (null: no such log). */
+  private readonly sharing: Phase1Sharing | null
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -268,6 +283,8 @@ export class Engine {
     this.onBatch = opts.onBatch ?? null
     this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m))
     this.voidedLog = new RateLimitedLog((m) => opts.log('engine', m))
+    const transport = opts.batchLog.phase1
+    this.sharing = transport === undefined ? null : new Phase1Sharing(transport, state.lastBatch, opts.faults?.sharedPhase1IgnoresPosition === true)
   }
 
   /** Opens the state, replays the log after its checkpoint through this same engine, then serves. */
@@ -401,6 +418,15 @@ export class Engine {
     const follow = this.opts.batchLog.follow
     if (follow === undefined) throw new Error('this batch log has no writer to follow')
     this.executor.inner.enforceWallClock(false)
+    const stopServing = this.opts.batchLog.phase1?.servePhase1((number, body, indexes) => this.runShare(number, body, indexes))
+    try {
+      await this.followLog(follow)
+    } finally {
+      stopServing?.()
+    }
+  }
+
+  private async followLog(follow: NonNullable<BatchLog['follow']>): Promise<void> {
     await follow.call(this.opts.batchLog, async (e, executions, purged) => {
       // A log that lost its first entries can continue only a state that holds every batch before them.
       // (A batch voided right where the purge cut makes this refuse a follower that could go on: rare, and safe.)
@@ -413,6 +439,45 @@ export class Engine {
       this.followNextTxnId = await this.replayBatch(e, false, executions)
       await this.drain()
     })
+  }
+
+  /**
+   * A follower executes its share of the writer's batch `number` on its own state, which holds every
+   * batch up to the position it reports (the writer marks stale what touched a row written after it:
+   * src/txn/shared-phase1.ts). Null (declined) once it no longer follows, or if execution failed here.
+   */
+  private async runShare(number: number, body: Uint8Array, indexes: readonly number[]): Promise<PeerAnswer | null> {
+    if (!this.followMode || this.stopped !== null || number <= this.lastReleased) return null
+    // A follower too slow for the writer's pace declines rather than queue work the writer stopped waiting for.
+    if (this.sharesRunning >= SHARES_RUNNING_MAX) return null
+    const position = this.lastReleased
+    this.sharesRunning++
+    try {
+      const decoded = decodeBatch(body)
+      const txns = indexes.map((i): SequencedTxn => {
+        const input = decoded.inputs[i]
+        if (input === undefined || isExclusive(input) || isDdl(input)) throw new Error(`transaction ${i} of batch ${number} is not a data transaction`)
+        return { id: decoded.firstTxnId + i, input: input as DataTxn }
+      })
+      const execs = await this.executor.inner.runOnSnapshotOf(null, txns)
+      this.stats.servedPhase1Txns += execs.length
+      return { position, executions: executionsToBytes(execs) }
+    } catch {
+      // The writer runs this share itself: nothing here decides an outcome.
+      return null
+    } finally {
+      this.sharesRunning--
+    }
+  }
+
+  private sharesRunning = 0
+
+  private countShared(): void {
+    const s = this.sharing?.stats
+    if (s === undefined) return
+    this.stats.sharedPhase1Txns = s.sharedTxns
+    this.stats.sharedPhase1Stale = s.sharedStale
+    this.stats.sharedPhase1Missed = s.sharedMissed
   }
 
   /** True for a follower: it answers no requests (they go to the writer). */
@@ -761,7 +826,11 @@ export class Engine {
       images: Promise.all(ahead.map((f) => f.images)),
       released: (ahead[ahead.length - 1] as InFlight).released,
     }
-    const context = this.executor.forBatch(encoded, before)
+    // A writer with followers hands them their partitions' share of phase 1 (src/txn/shared-phase1.ts).
+    const share: BatchShare | null = adopted === null && !replayed && !this.followMode && this.sharing !== null && number !== READS_ONLY
+      ? this.sharing.share(number, txns, encoded.body, this.catalog)
+      : null
+    const context = this.executor.forBatch(encoded, before, share)
     let execution: Promise<BatchRun>
     if (adopted !== null) {
       this.stats.adoptedBatches++
@@ -773,6 +842,12 @@ export class Engine {
       } catch (err) {
         execution = Promise.reject(err)
       }
+    }
+    if (share !== null) {
+      execution = execution.finally(() => {
+        share.done()
+        this.countShared()
+      })
     }
     const executed = execution.then((run): Executed => {
       invariant(run.executions.length === txns.length, 'one final execution per transaction')
@@ -896,6 +971,7 @@ export class Engine {
       await this.executor.inner.setCatalog(this.catalog.data, this.modules, { batch: e.number, tables: e.change.changedTables }, (h) => this.preparedForm(h))
     }
     this.executor.inner.release(e.number, e.writes, encoded)
+    this.sharing?.released(e.number, e.writes, e.change !== undefined)
     const change: CatalogChange | undefined = e.change === undefined ? undefined : {
       catalog: e.change.catalog,
       ...(e.change.createdTables !== undefined ? { createdTables: e.change.createdTables } : {}),

@@ -49,6 +49,12 @@ export interface EngineFaults {
    */
   readonly followerJoinsUnheld?: boolean
   /**
+   * A writer uses its followers' phase-1 executions without regard to the state they were made on (a
+   * follower lags the writer by the batches it has not applied yet): none is marked stale, so one that
+   * read a row a later batch wrote commits what it computed from the old value (src/txn/shared-phase1.ts).
+   */
+  readonly sharedPhase1IgnoresPosition?: boolean
+  /**
    * A node that starts from the writer's snapshot resumes the stream one batch after the next one it
    * needs (src/embedded.ts): it never applies the first batch the snapshot lacks.
    */

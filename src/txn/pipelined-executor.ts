@@ -4,6 +4,7 @@ import type { Row } from '../values.js'
 import type { EncodedBatch } from './batch-codec.js'
 import type { EngineExecutor } from './executor.js'
 import type { BatchExecutor } from './protocols/protocol.js'
+import type { BatchShare } from './shared-phase1.js'
 import type { Execution, SequencedTxn } from './types.js'
 import type { WalkResult, WalkTask } from './walk.js'
 
@@ -47,7 +48,8 @@ export class PipelinedExecutor {
   /** `aheadWithoutImages`: the harness's fault — walks run ahead on the released state alone. */
   constructor(readonly inner: EngineExecutor, private readonly aheadWithoutImages = false) {}
 
-  forBatch(batch: EncodedBatch | null, before: Unreleased | null): BatchContext {
+  /** `share`: the batch's phase 1 shared with followers (src/txn/shared-phase1.ts), or null. */
+  forBatch(batch: EncodedBatch | null, before: Unreleased | null, share: BatchShare | null = null): BatchContext {
     let markPhase1!: () => void
     const phase1 = new Promise<void>((resolve) => { markPhase1 = resolve })
     let readAhead = false
@@ -65,7 +67,9 @@ export class PipelinedExecutor {
       runOnSnapshot: async (txns: readonly SequencedTxn[]): Promise<Execution[]> => {
         let first: Execution[]
         try {
-          first = await this.inner.runOnSnapshotOf(batch, txns)
+          first = share === null
+            ? await this.inner.runOnSnapshotOf(batch, txns)
+            : await share.run(txns, (here) => this.inner.runOnSnapshotOf(batch, here), markPhase1)
         } finally {
           markPhase1()
         }
