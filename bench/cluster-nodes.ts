@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { connect, type RemoteDatabase } from '../src/index.js'
-import { percentile, unitRandomKeys } from './support/ws-support.js'
+import { percentile, timedTransfer, unitRandomKeys } from './support/ws-support.js'
 import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js'
 
 const KEYS = 10_000
@@ -50,12 +50,7 @@ async function run(nodes: number, spread: boolean): Promise<string> {
     const started = performance.now()
     await Promise.all(clients.map(async (db) => {
       while (performance.now() - started < DURATION_MS) {
-        const a = next()
-        let b = next()
-        if (b === a) b = (a + 1) % KEYS
-        const t0 = performance.now()
-        await db.call('account.transfer', a, b, 1)
-        latencies.push(performance.now() - t0)
+        await timedTransfer(db, next, KEYS, latencies)
       }
     }))
     const secs = (performance.now() - started) / 1000
