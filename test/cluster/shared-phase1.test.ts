@@ -43,18 +43,18 @@ interface HotRun {
 }
 
 /** Hot transfers among a few accounts through a writer and two followers; a serial follower started after as the reference. */
-async function hotTransfers(stream: string, faults: EngineFaults = {}): Promise<HotRun> {
+async function hotTransfers(stream: string, faults: EngineFaults = {}, workers = 0): Promise<HotRun> {
   return withNats(1, async (nats) => {
     const dirs = [tempDir(), tempDir(), tempDir(), tempDir()]
     const natsLog = { servers: nats.urls, stream, sharePhase1: true }
     const opened: EmbeddedDatabase[] = []
     const follower = async (i: number, extra: Partial<OpenOptions>): Promise<EmbeddedDatabase> => {
-      const db = await open({ dir: dirs[i]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, ...extra })
+      const db = await open({ dir: dirs[i]?.dir as string, workers, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, ...extra })
       opened.push(db)
       return db
     }
     try {
-      const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, protocol: 'aria', natsLog, faults })
+      const writer = await openBank({ dir: dirs[0]?.dir as string, workers, protocol: 'aria', natsLog, faults })
       opened.push(writer)
       await writer.sql(`ALTER TABLE account PARTITIONS 6`)
       await writer.insert('account', Array.from({ length: ACCOUNTS }, (_, i) => [`a${i}`, OPENING]))
@@ -94,6 +94,14 @@ natsTest('followers execute their partitions\' share of phase 1; the writer\'s s
   assert.ok(run.stale > 0, `some were made on a state that lacked a later batch's rows (${run.stale} stale)`)
   assert.is(run.total, ACCOUNTS * OPENING)
   assert.is(run.writerDigest, run.referenceDigest, 'the writer\'s state is the serial execution\'s')
+})
+
+natsTest('with worker threads on the writer and the followers too', async () => {
+  const run = await hotTransfers('SHARED_WORKERS', {}, 2)
+  assert.ok(run.served.every((n) => n > 0), `both followers executed shares (${run.served.join(', ')})`)
+  assert.ok(run.shared > 0, `the writer used followers' executions (${run.shared})`)
+  assert.is(run.total, ACCOUNTS * OPENING)
+  assert.is(run.writerDigest, run.referenceDigest)
 })
 
 natsTest('the test catches a writer that uses followers\' executions whatever state they were made on (EngineFaults.sharedPhase1IgnoresPosition)', async () => {
