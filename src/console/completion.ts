@@ -11,7 +11,7 @@ export const SQL_KEYWORDS = [
   'UPDATE', 'SET', 'DELETE', 'CREATE', 'TABLE', 'DROP', 'ALTER', 'IF', 'EXISTS', 'PRIMARY', 'KEY', 'DEFAULT',
   'PARTITIONS', 'FUNCTION', 'WASM', 'FILE', 'BASE64', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'CALL', 'SHOW',
   'TABLES', 'FUNCTIONS', 'STATS', 'LOGS', 'DESCRIBE', 'EXPLAIN', 'BEGIN', 'COMMIT', 'ROLLBACK', 'INTEGER', 'TEXT', 'REAL',
-  'BLOB', 'COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TRUE', 'FALSE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'NULLS', 'FIRST', 'LAST', 'IGNORE',
+  'BLOB', 'COUNT', 'SUM', 'TOTAL', 'MIN', 'MAX', 'AVG', 'ESCAPE', 'TRUE', 'FALSE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'NULLS', 'FIRST', 'LAST', 'IGNORE',
 ]
 
 /** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */

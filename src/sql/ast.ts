@@ -42,7 +42,8 @@ export type BinaryOp =
 export interface BinaryExpr { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: SqlExpr; readonly right: SqlExpr; readonly pos: Pos }
 export interface InExpr { readonly kind: 'in'; readonly operand: SqlExpr; readonly list: readonly SqlExpr[]; readonly negated: boolean; readonly pos: Pos }
 export interface BetweenExpr { readonly kind: 'between'; readonly operand: SqlExpr; readonly low: SqlExpr; readonly high: SqlExpr; readonly negated: boolean; readonly pos: Pos }
-export interface LikeExpr { readonly kind: 'like'; readonly operand: SqlExpr; readonly pattern: SqlExpr; readonly negated: boolean; readonly pos: Pos }
+/** `escape`: the ESCAPE character's expression (SQLite checks that it is one character), or null. */
+export interface LikeExpr { readonly kind: 'like'; readonly operand: SqlExpr; readonly pattern: SqlExpr; readonly escape: SqlExpr | null; readonly negated: boolean; readonly pos: Pos }
 export interface FunctionExpr {
   readonly kind: 'function'
   /** Upper case, one of AGGREGATE_FUNCTIONS or SCALAR_FUNCTIONS. */
@@ -247,7 +248,7 @@ export type Statement =
 export type StatementKind = Statement['kind']
 
 /** Aggregates of CONTRACT.md §3. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG'])
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL'])
 /** Deterministic scalar functions, with their [min, max] argument counts (SQLite semantics). */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['ABS', [1, 1]], ['LENGTH', [1, 1]], ['LOWER', [1, 1]], ['UPPER', [1, 1]], ['TYPEOF', [1, 1]],

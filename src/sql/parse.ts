@@ -489,7 +489,7 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
     case 'binary': collectColumns(e.left, out); collectColumns(e.right, out); return
     case 'in': collectColumns(e.operand, out); for (const x of e.list) collectColumns(x, out); return
     case 'between': collectColumns(e.operand, out); collectColumns(e.low, out); collectColumns(e.high, out); return
-    case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); return
+    case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); if (e.escape !== null) collectColumns(e.escape, out); return
     case 'function': for (const x of e.args) collectColumns(x, out); return
     case 'cast': collectColumns(e.operand, out); return
     case 'case':

@@ -303,7 +303,8 @@ export class ExprParser extends Cursor {
         // The list's ')' completes the IN: like SQLite, tighter operators may follow it (`x IN (1) + 1`).
         left = this.comparison({ kind: 'in', operand: left, list, negated, pos })
       } else if (word.value === 'LIKE') {
-        left = { kind: 'like', operand: left, pattern: this.comparison(), negated, pos }
+        const pattern = this.comparison()
+        left = { kind: 'like', operand: left, pattern, escape: this.acceptWord('ESCAPE') ? this.comparison() : null, negated, pos }
       } else {
         // As in SQLite's grammar, the lower bound extends over equality-level operators (only AND ends it).
         const low = this.nested(word, () => this.not())
@@ -467,7 +468,7 @@ export function containsAggregate(e: SqlExpr): boolean {
     case 'binary': return containsAggregate(e.left) || containsAggregate(e.right)
     case 'in': return containsAggregate(e.operand) || e.list.some(containsAggregate)
     case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
-    case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern)
+    case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern) || (e.escape !== null && containsAggregate(e.escape))
     case 'function': return e.aggregate || e.args.some(containsAggregate)
     case 'cast': return containsAggregate(e.operand)
     case 'case':

@@ -81,7 +81,11 @@ class Renderer {
       case 'in': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map((x) => this.expr(x, scope)).join(', ')}))`
       case 'between':
         return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.expr(e.low, scope)} AND ${this.expr(e.high, scope)})`
-      case 'like': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${this.expr(e.pattern, scope)})`
+      case 'like': {
+        // In source order: literals become parameters as they are rendered.
+        const head = `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${this.expr(e.pattern, scope)}`
+        return `${head}${e.escape === null ? '' : ` ESCAPE ${this.expr(e.escape, scope)}`})`
+      }
       case 'function':
         if (e.star) return `${e.name}(*)`
         return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')})`

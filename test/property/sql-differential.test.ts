@@ -28,7 +28,7 @@ const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, 
 const key = fc.integer({ min: 0, max: 12 })
 const small = fc.integer({ min: -20, max: 20 })
 const half = fc.integer({ min: -10, max: 10 }).map((n) => (n / 2).toFixed(1))
-const text = fc.constantFrom("'x'", "'y'", "'xy'", "'Yz'", "''", "'it''s'")
+const text = fc.constantFrom("'x'", "'y'", "'xy'", "'Yz'", "''", "'it''s'", "'x_1'", "'50%'")
 
 /** A literal, or (sometimes) a `?` with the same value appended to `params`. */
 function lit(value: Param, params: Param[], asParam: boolean): string {
@@ -46,7 +46,7 @@ const whereArb: fc.Arbitrary<{ sql: string; point: boolean; keyValue: number | n
   fc.record({ lo: small, hi: small }).map(({ lo, hi }) => ({ sql: `a BETWEEN ${lo} AND ${hi}`, point: false, keyValue: null })),
   text.map((t) => ({ sql: `b = ${t}`, point: false, keyValue: null })),
   fc.constant({ sql: 'b IS NULL OR a IS NULL', point: false, keyValue: null }),
-  fc.constantFrom("b LIKE 'x%'", "b NOT LIKE '%y%'", 'LENGTH(b) > 1').map((sql) => ({ sql, point: false, keyValue: null })),
+  fc.constantFrom("b LIKE 'x%'", "b NOT LIKE '%y%'", 'LENGTH(b) > 1', "b LIKE 'x!_%' ESCAPE '!'", "b NOT LIKE '%!%%' ESCAPE '!'").map((sql) => ({ sql, point: false, keyValue: null })),
   fc.array(key, { minLength: 1, maxLength: 4 }).map((ks) => ({ sql: `k IN (${ks.join(', ')})`, point: false, keyValue: null })),
   fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `k >= ${k} AND c < ${c}`, point: false, keyValue: null })),
   small.map((n) => ({ sql: `NOT (a = ${n}) OR c = 0`, point: false, keyValue: null })),
@@ -118,13 +118,13 @@ const deleteArb: fc.Arbitrary<Gen> = whereArb.map((where) => ({
 const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.record({ order: fc.constantFrom('', 'a, ', 'b DESC, ', 'c, a DESC, '), desc: fc.boolean(), limit: fc.option(fc.record({ n: fc.nat({ max: 6 }), off: fc.option(fc.nat({ max: 4 })) })) })
     .map(({ order, desc, limit }) => `SELECT * FROM t${w} ORDER BY ${order}k${desc ? ' DESC' : ''}${limit === null ? '' : ` LIMIT ${limit.n}${limit.off === null ? '' : ` OFFSET ${limit.off}`}`}`),
-  (w) => fc.constant(`SELECT COUNT(*), SUM(a) AS s, MIN(b) AS lo, MAX(c) AS hi, AVG(c) AS av, COUNT(b) FROM t${w}`),
+  (w) => fc.constant(`SELECT COUNT(*), SUM(a) AS s, MIN(b) AS lo, MAX(c) AS hi, AVG(c) AS av, COUNT(b), TOTAL(a) AS tot FROM t${w}`),
   (w) => fc.constant(`SELECT k, a + c AS x, UPPER(b) AS u, TYPEOF(a) AS ty, a / 3, a % 4, b || '!' FROM t${w} ORDER BY k`),
   (w) => fc.constant(`SELECT k, CASE WHEN c > 0 THEN 'pos' WHEN c < 0 THEN 'neg' ELSE 'zero' END AS sg, CAST(c AS INTEGER), INSTR(b, 'y'), QUOTE(b) FROM t${w} ORDER BY k`),
   (w) => fc.constantFrom('ASC NULLS FIRST', 'ASC NULLS LAST', 'DESC NULLS FIRST', 'DESC NULLS LAST').map((n) => `SELECT k, a FROM t${w} ORDER BY a ${n}, k`),
   (w) => fc.constant(`SELECT SUM(CASE WHEN a > 0 THEN 1 ELSE 0 END) AS pos, COUNT(CASE b WHEN 'x' THEN 1 END) FROM t${w}`),
   (w) => fc.constantFrom('b', 'b DESC', 'n DESC, b').map((o) => `SELECT b, COUNT(*) AS n, SUM(c) AS s, MAX(a) FROM t${w} GROUP BY b ORDER BY ${o}`),
-  (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a) FROM t${w} GROUP BY g HAVING COUNT(*) > 0 ORDER BY 1`),
+  (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a), TOTAL(DISTINCT c) FROM t${w} GROUP BY g HAVING TOTAL(a) >= 0 OR COUNT(*) > 0 ORDER BY 1`),
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
   (w) => fc.constant(`SELECT COUNT(DISTINCT a) AS d, MIN(k) AS first FROM t${w}`),
   (w) => fc.constant(`SELECT k, a FROM t${w}`),
