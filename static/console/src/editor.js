@@ -23,12 +23,12 @@ const STATEMENT_LOOKBACK_CHARS = 4000
 export const ACHERON_DIALECT = SQLDialect.define({
   keywords: [
     'all alter and as asc base64 begin between by call case cast commit create default delete desc describe distinct drop ignore',
-    'else end exists explain export false file first from fuel function functions group having if in insert into is',
+    'else end escape exists explain export false file first from fuel function functions group having if in insert into is',
     'join key last like limit logs memory not null nulls offset on or order partitions primary replace select set show',
     'stats table tables then transaction true union update values wasm when where with',
   ].join(' '),
   types: 'integer int bigint real double float text blob boolean bool',
-  builtin: 'count sum min max avg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char',
+  builtin: 'count sum total min max avg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char',
   backslashEscapes: false,
   hashComments: false,
   doubleQuotedStrings: false,
