@@ -40,12 +40,10 @@ function write(key: string): RowWrite {
 let lastPeers: string[] = []
 
 /** Two followers; each answers with what `answerOf` says (undefined: never). */
-function transport(answerOf: (peer: string, batch: number, mine: SequencedTxn[]) => PeerAnswer | null | undefined, txns: () => readonly SequencedTxn[]): Phase1Transport & { sent: number } {
+function transport(answerOf: (peer: string, batch: number, mine: SequencedTxn[]) => PeerAnswer | null | undefined, txns: () => readonly SequencedTxn[]): Phase1Transport {
   const t = {
-    sent: 0,
     phase1Peers: () => ['f1', 'f2'],
     sharePhase1(number: number, _body: Uint8Array, owners: Uint8Array, peers: readonly string[], answer: (peer: string, a: PeerAnswer | null) => void): void {
-      t.sent++
       lastPeers = [...peers]
       peers.forEach((p, i) => {
         const mine = txns().filter((_, j) => owners[j] === i + 1)
