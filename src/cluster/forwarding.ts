@@ -1,12 +1,23 @@
 /**
  * Requests that reach a follower go to the writer of the stream (docs/scale-out.md, step 2): the
  * follower has authenticated the client, so it sends the request's text with the client's role over NATS
- * request/reply on `acheron.requests.STREAM`; the writer runs it as it runs its own clients' requests and
- * answers with the reply's text, which the follower sends on unchanged. So a reply is the same whichever
- * node the client is connected to.
+ * to `acheron.requests.STREAM`; the writer runs it as it runs its own clients' requests and answers with
+ * the reply's text, which the follower sends on unchanged. So a reply is the same whichever node the
+ * client is connected to.
+ *
+ * Many requests share a message each way (src/cluster/forward-frames.ts): a follower sends what its
+ * clients asked in one turn of its event loop as one envelope, by NATS request; the writer acknowledges
+ * the envelope at once (so a follower learns at once that no writer listens: NATS answers "no responders",
+ * and the requests did not run) and sends the replies that are ready in one turn of its own as one
+ * message to the follower's inbox. One message per request each way cost more CPU than executing the
+ * transfer it carried (docs/benchmarks.md, "Per-node costs of a cluster").
  */
-import { connect, NatsError, type NatsConnection, type Subscription } from 'nats'
+import { connect, createInbox, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats'
 import { AcheronError } from '../errors.js'
+import {
+  decodeReplies, decodeRequests, encodeReplies, encodeRequests, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD,
+  REQUEST_RECORD_OVERHEAD, type ForwardedReply, type ForwardedRequest,
+} from './forward-frames.js'
 
 export type ForwardRole = 'admin' | 'app'
 
@@ -17,52 +28,163 @@ function subject(stream: string): string {
   return `acheron.requests.${stream}`
 }
 
-const encoder = new TextEncoder()
+const NO_BYTES = new Uint8Array(0)
 const decoder = new TextDecoder()
 
-/** A follower's side: sends a request's text to the writer, answers the writer's reply text. */
+/** Messages and requests carried, each way (tests and benchmarks read them). */
+export interface ForwardingStats {
+  envelopes: number
+  requests: number
+  replyMessages: number
+  replies: number
+}
+
+/** Forwarded requests sent in one envelope, and the timer that gives up on their replies. */
+interface Envelope {
+  remaining: number
+  timer: NodeJS.Timeout | undefined
+}
+
+interface Waiting extends ForwardedRequest {
+  readonly bytes: number
+  readonly resolve: (reply: string) => void
+  readonly reject: (err: AcheronError) => void
+  envelope: Envelope | undefined
+}
+
+/** A follower's side: sends requests' text to the writer, answers the writer's reply text. */
 export class RequestForwarder {
-  private constructor(private readonly nc: NatsConnection, private readonly stream: string, private readonly maxBytes: number) {}
+  readonly stats: ForwardingStats = { envelopes: 0, requests: 0, replyMessages: 0, replies: 0 }
+  private readonly waiting = new Map<number, Waiting>()
+  private queue: Waiting[] = []
+  private flushScheduled = false
+  private nextId = 1
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly stream: string,
+    private readonly inbox: string,
+    private readonly maxBytes: number,
+  ) {}
 
   static async open(servers: readonly string[], stream: string): Promise<RequestForwarder> {
     const nc = await connect({ servers: [...servers], name: `acheron-forward-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    return new RequestForwarder(nc, stream, nc.info?.max_payload ?? 1024 * 1024)
+    const forwarder = new RequestForwarder(nc, stream, createInbox(`acheron.replies.${stream}`), nc.info?.max_payload ?? 1024 * 1024)
+    nc.subscribe(forwarder.inbox, { callback: (_err, msg) => forwarder.received(msg) })
+    return forwarder
   }
-
-  private readonly waiting = new Set<(err: AcheronError) => void>()
 
   /** Fails every forwarded request still waiting for its reply (their writer is gone: outcome unknown). */
   failWaiting(why: string): void {
-    for (const fail of this.waiting) fail(new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
+    const waiting = [...this.waiting.values()]
     this.waiting.clear()
-  }
-
-  /** The writer's reply to `raw` (a request's JSON text); rejects with an AcheronError the follower sends instead. */
-  async forward(raw: string, role: ForwardRole): Promise<string> {
-    let fail: ((err: AcheronError) => void) | undefined
-    const failed = new Promise<never>((_, reject) => { fail = reject })
-    this.waiting.add(fail as (err: AcheronError) => void)
-    try {
-      return await Promise.race([this.send(raw, role), failed])
-    } finally {
-      this.waiting.delete(fail as (err: AcheronError) => void)
+    this.queue = []
+    for (const w of waiting) {
+      if (w.envelope !== undefined) clearTimeout(w.envelope.timer)
+      w.reject(new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
     }
   }
 
-  private async send(raw: string, role: ForwardRole): Promise<string> {
-    const body = encoder.encode(JSON.stringify({ role, request: raw }))
-    if (body.length > this.maxBytes) {
-      throw new AcheronError('PAYLOAD_TOO_LARGE', `this node follows the writer and forwards requests of at most ${this.maxBytes} bytes (NATS max_payload); send larger ones to the writer`)
+  /** The writer's reply to `text` (a request's JSON text); rejects with an AcheronError the follower sends instead. */
+  forward(text: string, role: ForwardRole): Promise<string> {
+    const bytes = Buffer.byteLength(text)
+    const most = this.maxBytes - ENVELOPE_HEADER - Buffer.byteLength(this.inbox) - REQUEST_RECORD_OVERHEAD
+    if (bytes > most) {
+      return Promise.reject(new AcheronError('PAYLOAD_TOO_LARGE', `this node follows the writer and forwards requests of at most ${most} bytes (NATS max_payload); send larger ones to the writer`))
     }
-    try {
-      const m = await this.nc.request(subject(this.stream), body, { timeout: FORWARD_REPLY_TIMEOUT_MS })
-      return decoder.decode(m.data)
-    } catch (err) {
-      if (err instanceof NatsError && err.code === '503') {
-        throw new AcheronError('INTERNAL', `no writer serves the stream ${this.stream} now: the request did not run; retry`, { retryable: true })
+    const id = this.nextId
+    this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
+    return new Promise<string>((resolve, reject) => {
+      const w: Waiting = { id, role, text, bytes, resolve, reject, envelope: undefined }
+      this.waiting.set(id, w)
+      this.queue.push(w)
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
       }
-      throw new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)})`, { outcomeUnknown: true, retryable: true })
+    })
+  }
+
+  /** Sends the queued requests, as few envelopes of at most max_payload as they fit in. */
+  private flush(): void {
+    this.flushScheduled = false
+    const queue = this.queue
+    this.queue = []
+    const header = ENVELOPE_HEADER + Buffer.byteLength(this.inbox)
+    let start = 0
+    let size = header
+    for (let i = 0; i < queue.length; i++) {
+      const add = REQUEST_RECORD_OVERHEAD + (queue[i] as Waiting).bytes
+      if (i > start && size + add > this.maxBytes) {
+        this.send(queue.slice(start, i))
+        start = i
+        size = header
+      }
+      size += add
     }
+    if (start < queue.length) this.send(start === 0 ? queue : queue.slice(start))
+  }
+
+  private send(members: Waiting[]): void {
+    const envelope: Envelope = { remaining: members.length, timer: undefined }
+    for (const w of members) w.envelope = envelope
+    envelope.timer = setTimeout(() => {
+      this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms`, { outcomeUnknown: true, retryable: true }))
+    }, FORWARD_REPLY_TIMEOUT_MS)
+    envelope.timer.unref()
+    this.stats.envelopes++
+    this.stats.requests += members.length
+    const body = encodeRequests(this.inbox, members, members.map((w) => w.bytes))
+    this.nc.request(subject(this.stream), body, { timeout: FORWARD_REPLY_TIMEOUT_MS }).then(
+      (ack) => {
+        // A writer that could not read the envelope ran none of it, and says why.
+        if (ack.data.length > 0) {
+          const why = decoder.decode(ack.data)
+          this.give(members, () => new AcheronError('INTERNAL', `the writer of the stream ${this.stream} could not read a forwarded request (${why}): it did not run`, { retryable: true }))
+        }
+      },
+      (err: unknown) => {
+        if (err instanceof NatsError && err.code === '503') {
+          this.give(members, () => new AcheronError('INTERNAL', `no writer serves the stream ${this.stream} now: the request did not run; retry`, { retryable: true }))
+        } else {
+          this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not take the request (${err instanceof Error ? err.message : String(err)})`, { outcomeUnknown: true, retryable: true }))
+        }
+      },
+    )
+  }
+
+  /** Fails those of `members` still waiting with `error()`. */
+  private give(members: readonly Waiting[], error: () => AcheronError): void {
+    for (const w of members) {
+      if (this.waiting.get(w.id) !== w) continue
+      this.waiting.delete(w.id)
+      this.settled(w)
+      w.reject(error())
+    }
+  }
+
+  private received(msg: Msg): void {
+    let replies: ForwardedReply[]
+    try {
+      replies = decodeReplies(msg.data)
+    } catch {
+      // Not from a writer of this protocol: the requests it may have answered time out.
+      return
+    }
+    this.stats.replyMessages++
+    for (const r of replies) {
+      const w = this.waiting.get(r.id)
+      if (w === undefined) continue
+      this.stats.replies++
+      this.waiting.delete(r.id)
+      this.settled(w)
+      w.resolve(r.text)
+    }
+  }
+
+  private settled(w: Waiting): void {
+    const e = w.envelope
+    if (e !== undefined && --e.remaining === 0) clearTimeout(e.timer)
   }
 
   async close(): Promise<void> {
@@ -72,31 +194,73 @@ export class RequestForwarder {
 
 /** The writer's side: runs forwarded requests with `handle` (the server's own request path). */
 export class ForwardedRequests {
-  private constructor(private readonly nc: NatsConnection, private readonly sub: Subscription) {}
+  readonly stats: ForwardingStats = { envelopes: 0, requests: 0, replyMessages: 0, replies: 0 }
+  /** Replies ready and not sent yet, by the inbox of the follower that waits for them. */
+  private readonly outgoing = new Map<string, ForwardedReply[]>()
+  private flushScheduled = false
+  private sub: Subscription | undefined = undefined
 
-  /** `handle` gets the largest reply one NATS message carries (max_payload). */
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>,
+  ) {}
+
+  /** `handle` gets the largest reply one NATS message carries (max_payload, less a reply's framing). */
   static async serve(servers: readonly string[], stream: string, handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>): Promise<ForwardedRequests> {
     const nc = await connect({ servers: [...servers], name: `acheron-writer-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    const replyBytesMax = nc.info?.max_payload ?? 1024 * 1024
-    const sub = nc.subscribe(subject(stream), {
-      callback: (_err, msg) => {
-        let role: ForwardRole = 'app'
-        let raw = ''
+    const served = new ForwardedRequests(nc, handle)
+    served.sub = nc.subscribe(subject(stream), { callback: (_err, msg) => served.received(msg) })
+    return served
+  }
+
+  private received(msg: Msg): void {
+    let envelope: { inbox: string; requests: ForwardedRequest[] }
+    try {
+      envelope = decodeRequests(msg.data)
+    } catch (err) {
+      msg.respond(new TextEncoder().encode(err instanceof Error ? err.message : String(err)))
+      return
+    }
+    msg.respond(NO_BYTES)
+    this.stats.envelopes++
+    this.stats.requests += envelope.requests.length
+    const replyBytesMax = (this.nc.info?.max_payload ?? 1024 * 1024) - REPLY_RECORD_OVERHEAD
+    for (const r of envelope.requests) {
+      void this.handle(r.text, r.role, replyBytesMax).then((text) => this.ready(envelope.inbox, { id: r.id, text }))
+    }
+  }
+
+  private ready(inbox: string, reply: ForwardedReply): void {
+    const list = this.outgoing.get(inbox)
+    if (list === undefined) this.outgoing.set(inbox, [reply])
+    else list.push(reply)
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      setImmediate(() => this.flush())
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false
+    const maxBytes = this.nc.info?.max_payload ?? 1024 * 1024
+    for (const [inbox, replies] of this.outgoing) {
+      for (const message of encodeReplies(replies, maxBytes)) {
         try {
-          const m = JSON.parse(decoder.decode(msg.data)) as { role?: unknown; request?: unknown }
-          if (m.role === 'admin' || m.role === 'app') role = m.role
-          if (typeof m.request === 'string') raw = m.request
+          this.nc.publish(inbox, message)
         } catch {
-          // An unreadable envelope: answered as an unreadable request below.
+          // Closed (this node stopped writing): the follower fails these as outcome unknown.
+          continue
         }
-        void handle(raw, role, replyBytesMax).then((reply) => msg.respond(encoder.encode(reply)))
-      },
-    })
-    return new ForwardedRequests(nc, sub)
+        this.stats.replyMessages++
+      }
+      this.stats.replies += replies.length
+    }
+    this.outgoing.clear()
   }
 
   async close(): Promise<void> {
-    this.sub.unsubscribe()
+    this.sub?.unsubscribe()
+    this.flush()
     await this.nc.drain().catch(() => {})
   }
 }

@@ -1,0 +1,120 @@
+// Request forwarding between a follower and the writer (src/cluster/forwarding.ts) over a real NATS
+// server: every request gets its own reply, with its role, however many share a message; the requests a
+// follower's clients make in one turn go as one envelope and the replies ready in one turn come back as
+// one message; a burst larger than a NATS message is split; with no writer a request fails at once,
+// retryably, not run; a request too large for a message is refused before it is sent; and a request whose
+// writer went away fails as outcome unknown when the follower is told so.
+import * as assert from 'uvu/assert'
+import { test } from 'uvu'
+import { ForwardedRequests, RequestForwarder, type ForwardRole } from '../../src/cluster/forwarding.js'
+import { natsTest, withNats } from '../support/nats.js'
+import { rejection } from '../support/rejection.js'
+
+const STREAM = 'fwd'
+const echo = async (raw: string, role: ForwardRole): Promise<string> => `${role}:${raw}`
+
+natsTest('requests of one turn share an envelope, replies of one turn share a message, each reply its own', async () => {
+  await withNats(1, async (nats) => {
+    const writer = await ForwardedRequests.serve(nats.urls, STREAM, echo)
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      const texts = Array.from({ length: 300 }, (_, i) => `{"op":"call","id":${i},"args":["${'ü'.repeat(i % 7)}"]}`)
+      const replies = await Promise.all(texts.map((t, i) => follower.forward(t, i % 3 === 0 ? 'admin' : 'app')))
+      assert.equal(replies, texts.map((t, i) => `${i % 3 === 0 ? 'admin' : 'app'}:${t}`))
+      assert.is(follower.stats.envelopes, 1)
+      assert.is(writer.stats.requests, 300)
+      assert.is(follower.stats.replies, 300)
+      assert.ok(follower.stats.replyMessages <= 2, `${follower.stats.replyMessages} reply messages`)
+      // Later turns are later envelopes.
+      assert.is(await follower.forward('{"op":"version","id":1}', 'app'), 'app:{"op":"version","id":1}')
+      assert.is(follower.stats.envelopes, 2)
+    } finally {
+      await follower.close()
+      await writer.close()
+    }
+  })
+})
+
+natsTest('replies ready at different times are sent as they are ready, not held for the slowest', async () => {
+  await withNats(1, async (nats) => {
+    let release: () => void = () => {}
+    const slow = new Promise<void>((resolve) => { release = resolve })
+    const writer = await ForwardedRequests.serve(nats.urls, STREAM, async (raw, role) => {
+      if (raw === 'slow') await slow
+      return `${role}:${raw}`
+    })
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      const slowReply = follower.forward('slow', 'app')
+      const fast = await Promise.all([follower.forward('a', 'app'), follower.forward('b', 'admin')])
+      assert.equal(fast, ['app:a', 'admin:b'])
+      assert.is(follower.stats.envelopes, 1)
+      release()
+      assert.is(await slowReply, 'app:slow')
+      assert.is(writer.stats.replyMessages, 2)
+    } finally {
+      await follower.close()
+      await writer.close()
+    }
+  })
+})
+
+natsTest('a burst larger than one NATS message is split into envelopes, every request answered', async () => {
+  await withNats(1, async (nats) => {
+    const writer = await ForwardedRequests.serve(nats.urls, STREAM, async (raw) => String(raw.length))
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      // 24 requests of 100 KB: 2.4 MB, over the 1 MiB a NATS message carries by default.
+      const sizes = Array.from({ length: 24 }, (_, i) => 100_000 + i)
+      const replies = await Promise.all(sizes.map((n) => follower.forward('x'.repeat(n), 'app')))
+      assert.equal(replies, sizes.map(String))
+      assert.ok(follower.stats.envelopes >= 3, `${follower.stats.envelopes} envelopes`)
+      assert.is(writer.stats.requests, 24)
+    } finally {
+      await follower.close()
+      await writer.close()
+    }
+  })
+})
+
+natsTest('a request larger than a NATS message is refused unsent; with no writer a request fails at once, not run', async () => {
+  await withNats(1, async (nats) => {
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      const big = await rejection(follower.forward('x'.repeat(2 * 1024 * 1024), 'app'))
+      assert.is(big.code, 'PAYLOAD_TOO_LARGE')
+      assert.is(follower.stats.envelopes, 0)
+      const started = performance.now()
+      const none = await rejection(follower.forward('{"op":"version","id":1}', 'app'))
+      assert.is(none.code, 'INTERNAL')
+      assert.match(none.message, /no writer serves the stream fwd now: the request did not run/)
+      assert.is(none.retryable, true)
+      assert.not.ok(none.outcomeUnknown)
+      assert.ok(performance.now() - started < 10_000, 'not after a timeout')
+    } finally {
+      await follower.close()
+    }
+  })
+})
+
+natsTest('requests whose writer went away fail as outcome unknown when the follower is told', async () => {
+  await withNats(1, async (nats) => {
+    const writer = await ForwardedRequests.serve(nats.urls, STREAM, () => new Promise<string>(() => {}))
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      const pending = [follower.forward('a', 'app'), follower.forward('b', 'app')]
+      while (writer.stats.requests < 2) await new Promise((r) => setTimeout(r, 5))
+      follower.failWaiting('the writer went away')
+      for (const p of pending) {
+        const err = await rejection(p)
+        assert.match(err.message, /^outcome unknown: the writer went away/)
+        assert.is(err.outcomeUnknown, true)
+      }
+    } finally {
+      await follower.close()
+      await writer.close()
+    }
+  })
+})
+
+test.run()
