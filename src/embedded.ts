@@ -3,7 +3,7 @@ import type { Database } from './database.js'
 import type { ObjectRow, RemoteQueryOptions, RemoteQueryResult } from './client/remote.js'
 import { checkRowsOption, objectRows } from './client/rows.js'
 import { AcheronError, type CommitPosition } from './errors.js'
-import { executeQuery, executeScript, readLocalFile, type SqlTarget, type StatementResult } from './sql/execute.js'
+import { executeQuery, executeScript, readLocalFile, type ExecuteOptions, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
 import { existsSync } from 'node:fs'
@@ -26,9 +26,10 @@ import { StateService, type CheckpointPolicy } from './txn/state-service.js'
 import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
-import { retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
+import { isReadOnly, retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
+import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
 import { checkFunctionOptions } from './function-options.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
@@ -202,6 +203,12 @@ export interface NatsLogOptions {
    * a round trip to every batch and saves the writer no CPU it could measure (docs/benchmarks.md).
    */
   sharePhase1?: boolean
+  /**
+   * With `follow`: each batch waits this long before this node applies it, as on a follower that lags
+   * (a slow link or machine). For research: the harness's cluster sets it so that reads answered by a
+   * follower have a lag to respect (src/cluster/follower-reads.ts). Default 0.
+   */
+  followDelayMs?: number
 }
 
 export interface ColumnSpec {
@@ -322,6 +329,7 @@ export class EmbeddedDatabase implements Database {
         batchLog,
         store,
         ...(options.natsLog?.follow === true ? { follow: true } : {}),
+        ...(options.natsLog?.followDelayMs !== undefined ? { followDelayMs: options.natsLog.followDelayMs } : {}),
         ...(loaded !== undefined ? { loadedRuntimes: loaded } : {}),
         ...(options.onBatch !== undefined ? { onBatch: options.onBatch } : {}),
         dirtyWritesMax: options.dirtyWritesMax ?? 2 * (options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX),
@@ -468,6 +476,44 @@ export class EmbeddedDatabase implements Database {
       catalog: () => this.engine.currentCatalog,
       stats: () => ({ rows: this.statsRows(server), lastBatch: this.engine.lastCommittedBatch }),
     }
+  }
+
+  /**
+   * A follower's read-only query (src/cluster/follower-reads.ts): planned and read on this node's state
+   * once it holds the writer's read position (`positions.next()`): exactly that batch's state, at that
+   * position, or — when this node had applied past it already — the state it holds, at a seq the writer
+   * reserves at that batch. Anything that does not plan to a read-only query throws NeedsWriter, before
+   * any of it ran: the request goes to the writer instead.
+   */
+  async followerRead(script: string, params: readonly unknown[], options: ExecuteOptions, positions: ReadPositionSource): Promise<StatementResult[]> {
+    const at = await positions.next()
+    const seqAt = (batch: number): Promise<number> => (batch === at.batch ? Promise.resolve(at.seq) : positions.seqAt(batch))
+    const started = this.metrics.begin()
+    try {
+      // Planned and posted synchronously inside atBatch, against the catalog and state of the batch held.
+      const results = await this.engine.atBatch(at.batch, () => executeScript(this.followerReadTarget(seqAt), script, params, options))
+      this.metrics.end(started)
+      return results
+    } catch (err) {
+      this.metrics.abandon()
+      throw err
+    }
+  }
+
+  /** The SqlTarget of a follower read (followerRead): a read-only query, or NeedsWriter. */
+  private followerReadTarget(seqAt: (batch: number) => Promise<number>): SqlTarget {
+    return {
+      submit: (input, plan) => {
+        if (!isReadOnly(input) || input.kind === 'explain-commit' || input.kind === 'explain-logged') return Promise.reject(new NeedsWriter())
+        return this.engine.readFollowing(input, plan ?? null, seqAt)
+      },
+      catalog: () => this.engine.currentCatalog,
+    }
+  }
+
+  /** Positions for `count` reads a follower answers (Engine.reserveReadPositions); null unless this database writes. */
+  reserveReadPositions(count: number, batch?: number): CommitPosition | null {
+    return this.engine.reserveReadPositions(count, batch)
   }
 
   /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */

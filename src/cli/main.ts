@@ -11,7 +11,7 @@ import { LOG_SEGMENT_BYTES_MAX, LOG_SEGMENTS_KEPT } from '../log/file-log.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { PROTOCOLS } from '../txn/protocols/index.js'
 import { createLogger } from '../server/logger.js'
-import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
+import { AcheronServer, DEFAULT_SERVER_LIMITS, type Forwarding } from '../server/server.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
@@ -137,11 +137,16 @@ SIGINT/SIGTERM (and SIGHUP, the terminal closed) finish and make durable the bat
   --share-phase1 on|off    on a stream: the writer hands each follower the calls that start on its
                            partitions, to run phase 1 of a batch (default off; every node must say on;
                            only protocols with a phase 1 share: aria, calvin; docs/scale-out.md)
+  --follower-reads on|off  a follower answers a read-only query (SELECT, SHOW, DESCRIBE, EXPLAIN CALL)
+                           on its own state at a read position from the writer, instead of forwarding
+                           it (default on; docs/scale-out.md)
 
 Research (docs/research.md):
   --protocol NAME|FILE     concurrency control: aria, calvin, serial (default serial with no workers, else
                            aria), or a module exporting a Protocol; logged at start
   --mutant NAME            serve a deliberately broken engine (acheron check --list-mutants names them)
+  --follow-delay-ms N      while following a stream, wait N ms before applying each batch, as a lagging
+                           follower would (the harness's cluster uses it; default 0)
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
@@ -317,6 +322,8 @@ async function serve(args: string[]): Promise<number> {
       failover: { type: 'boolean', default: false },
       cluster: { type: 'string' },
       'share-phase1': { type: 'string' },
+      'follower-reads': { type: 'string' },
+      'follow-delay-ms': { type: 'string' },
       // Research only: serve a deliberately broken engine (acheron check --crash --mutant NAME), or
       // another protocol (a built-in name or a module exporting a Protocol), or die by SIGKILL at a
       // named instant (--crash-at log-write:3).
@@ -369,6 +376,11 @@ async function serve(args: string[]): Promise<number> {
   const sharePhase1 = values['share-phase1']
   if (sharePhase1 !== undefined && sharePhase1 !== 'on' && sharePhase1 !== 'off') throw new UsageError(`--share-phase1 is on or off, not ${sharePhase1}`)
   if (sharePhase1 !== undefined && values['log-nats'] === undefined) throw new UsageError('--share-phase1 goes with --log-nats (or --cluster)')
+  const followDelayMs = positiveInt('follow-delay-ms', values['follow-delay-ms'], 0, 60_000)
+  if (followDelayMs !== undefined && values['log-nats'] === undefined) throw new UsageError('--follow-delay-ms goes with --log-nats (or --cluster)')
+  const followerReads = values['follower-reads']
+  if (followerReads !== undefined && followerReads !== 'on' && followerReads !== 'off') throw new UsageError(`--follower-reads is on or off, not ${followerReads}`)
+  if (followerReads !== undefined && values['log-nats'] === undefined) throw new UsageError('--follower-reads goes with --log-nats (or --cluster)')
   if (values.follow && values.failover) throw new UsageError('--follow and --failover exclude each other (--failover follows until it takes over)')
   const natsServers = values['log-nats']?.split(',').map((u) => u.trim()).filter((u) => u !== '')
   if (natsServers !== undefined && (natsServers.length === 0 || natsServers.some((u) => !/^(nats|tls):\/\/[^\s/]+$/.test(u)))) {
@@ -404,6 +416,7 @@ async function serve(args: string[]): Promise<number> {
       ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
       ...(follow ? { follow: true } : {}),
       ...(sharePhase1 === 'on' ? { sharePhase1: true } : {}),
+      ...(followDelayMs !== undefined ? { followDelayMs } : {}),
     } } : {}),
     ...(values['crash-at'] !== undefined && first ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     ...(values['pause-at'] !== undefined && first ? { pauseAt: parsePauseAt(values['pause-at']) } : {}),
@@ -421,12 +434,18 @@ async function serve(args: string[]): Promise<number> {
   // node forwards whenever it follows, so it keeps a forwarder while it writes too.
   const cluster = natsServers !== undefined ? await import('../cluster/forwarding.js') : null
   const forwarder = cluster !== null && natsServers !== undefined && (following || lease !== null) ? await cluster.RequestForwarder.open(natsServers, stream) : null
+  // What a following node does not answer itself goes to the writer; with --follower-reads on (the
+  // default) it answers read-only queries at read positions from the writer.
+  const forwarding: Forwarding | null = forwarder === null ? null : {
+    forward: (raw, role) => forwarder.forward(raw, role),
+    ...(followerReads !== 'off' ? { readPositions: forwarder.readPositions } : {}),
+  }
   let server: AcheronServer
   try {
     server = await AcheronServer.listen({
       db, host: listenHost(values.host), port,
       token: tokens.admin, appToken: tokens.app, allowedOrigins, tls, limits, log,
-      ...(forwarder !== null && following ? { forward: (raw: string, role: 'admin' | 'app') => forwarder.forward(raw, role) } : {}),
+      ...(forwarding !== null && following ? { forward: forwarding } : {}),
     })
   } catch (err) {
     // Close what was opened, so the data directory is left as a clean stop leaves it (no lock, no
@@ -436,13 +455,13 @@ async function serve(args: string[]): Promise<number> {
   }
   const serveForwarded = async (): Promise<ForwardedRequests> => {
     if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')
-    return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max))
+    return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max), (count, batch) => server.reserveReadPositions(count, batch))
   }
   // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
   const forwarded = cluster !== null && !following && lease === null ? await serveForwarded() : null
-  const failover = lease !== null && forwarder !== null
+  const failover = lease !== null && forwarder !== null && forwarding !== null
     ? await (await import('../cluster/failover.js')).FailoverNode.start({
-      stream, server, lease, forwarder, serveForwarded, log,
+      stream, server, lease, forwarder, forwarding, serveForwarded, log,
       reopenFollowing: () => openFollowing(true),
       fatal: (err) => {
         log({ level: 'error', msg: `changing this node's role on the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })

@@ -16,7 +16,7 @@
  */
 import { NatsError } from 'nats'
 import type { EmbeddedDatabase } from '../embedded.js'
-import type { AcheronServer } from '../server/server.js'
+import type { AcheronServer, Forwarding } from '../server/server.js'
 import type { ForwardedRequests, RequestForwarder } from './forwarding.js'
 import type { WriterLease } from './writer-lease.js'
 
@@ -29,6 +29,8 @@ export interface FailoverParts {
   readonly lease: WriterLease
   /** Sends this node's clients' requests to the writer while it follows (and forwards, the server tells). */
   readonly forwarder: RequestForwarder
+  /** What the server does with the requests it does not run itself while this node follows. */
+  readonly forwarding: Forwarding
   /** Opens the data directory again, following the stream. */
   readonly reopenFollowing: () => Promise<EmbeddedDatabase>
   /** Starts answering the requests followers forward (the writer's side). */
@@ -58,12 +60,10 @@ export class FailoverNode {
     return node
   }
 
-  private forward = (raw: string, role: 'admin' | 'app'): Promise<string> => this.p.forwarder.forward(raw, role)
-
   /** Forwards this node's requests and waits for the lease. */
   private follow(): void {
     this.p.server.setLocalGuard(null)
-    this.p.server.setForward(this.forward)
+    this.p.server.setForward(this.p.forwarding)
     this.p.lease.acquire().then(
       () => this.change(() => this.takeOver()),
       (err: unknown) => { if (!this.closed) this.p.fatal(err) },
@@ -73,7 +73,7 @@ export class FailoverNode {
   private keepLease(): void {
     this.p.lease.keep((why) => {
       // At once, before any other request runs here: from now on they go to whichever node writes.
-      this.p.server.setForward(this.forward)
+      this.p.server.setForward(this.p.forwarding)
       this.change(() => this.demote(why))
     })
   }

@@ -18,6 +18,8 @@ import {
   decodeReplies, decodeRequests, encodeReplies, encodeRequests, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD,
   REQUEST_RECORD_OVERHEAD, type ForwardedReply, type ForwardedRequest,
 } from './forward-frames.js'
+import { ReadPositionServer, ReadPositions } from './follower-reads.js'
+import type { CommitPosition } from '../errors.js'
 
 export type ForwardRole = 'admin' | 'app'
 
@@ -59,13 +61,17 @@ export class RequestForwarder {
   private queue: Waiting[] = []
   private flushScheduled = false
   private nextId = 1
+  /** Read positions from the writer, for the read-only queries this follower answers itself. */
+  readonly readPositions: ReadPositions
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly stream: string,
     private readonly inbox: string,
     private readonly maxBytes: number,
-  ) {}
+  ) {
+    this.readPositions = new ReadPositions(nc, stream)
+  }
 
   static async open(servers: readonly string[], stream: string): Promise<RequestForwarder> {
     const nc = await connect({ servers: [...servers], name: `acheron-forward-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
@@ -199,17 +205,26 @@ export class ForwardedRequests {
   private readonly outgoing = new Map<string, ForwardedReply[]>()
   private flushScheduled = false
   private sub: Subscription | undefined = undefined
+  /** Answers followers' requests for read positions (absent: their reads are forwarded like the rest). */
+  readonly readPositions: ReadPositionServer | null
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>,
-  ) {}
+    reserveReads: ((count: number, batch?: number) => CommitPosition | null) | undefined,
+  ) {
+    this.readPositions = reserveReads === undefined ? null : new ReadPositionServer(reserveReads)
+  }
 
-  /** `handle` gets the largest reply one NATS message carries (max_payload, less a reply's framing). */
-  static async serve(servers: readonly string[], stream: string, handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>): Promise<ForwardedRequests> {
+  /**
+   * `handle` gets the largest reply one NATS message carries (max_payload, less a reply's framing);
+   * `reserveReads` reserves positions for the reads followers answer (src/cluster/follower-reads.ts).
+   */
+  static async serve(servers: readonly string[], stream: string, handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>, reserveReads?: (count: number, batch?: number) => CommitPosition | null): Promise<ForwardedRequests> {
     const nc = await connect({ servers: [...servers], name: `acheron-writer-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    const served = new ForwardedRequests(nc, handle)
+    const served = new ForwardedRequests(nc, handle, reserveReads)
     served.sub = nc.subscribe(subject(stream), { callback: (_err, msg) => served.received(msg) })
+    served.readPositions?.serve(nc, stream)
     return served
   }
 
@@ -260,6 +275,7 @@ export class ForwardedRequests {
 
   async close(): Promise<void> {
     this.sub?.unsubscribe()
+    this.readPositions?.close()
     this.flush()
     await this.nc.drain().catch(() => {})
   }

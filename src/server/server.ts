@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
-import { AcheronError } from '../errors.js'
+import { mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
+import { AcheronError, type CommitPosition } from '../errors.js'
 import { executeScript } from '../sql/execute.js'
+import { parseScriptCached } from '../sql/parse.js'
 import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { ACHERON_VERSION } from '../version.js'
@@ -94,12 +96,22 @@ export interface ServerOptions {
   readonly log: (event: Record<string, unknown>) => void
   /**
    * A follower's server: every request but `auth` and `version` goes, as its text with the client's
-   * role, to the writer (src/cluster/forwarding.ts), whose reply is sent on unchanged.
+   * role, to the writer (src/cluster/forwarding.ts), whose reply is sent on unchanged — but a read-only
+   * query, which it answers itself when it can get read positions from the writer.
    */
-  readonly forward?: (raw: string, role: Role) => Promise<string>
+  readonly forward?: Forwarding
 }
 
-type Forward = (raw: string, role: Role) => Promise<string>
+/** Where a follower's server sends what it does not answer itself. */
+export interface Forwarding {
+  /** The writer's reply to a request's text, run with the client's role (src/cluster/forwarding.ts). */
+  forward(raw: string, role: Role): Promise<string>
+  /**
+   * Read positions from the writer (src/cluster/follower-reads.ts), at which this node answers a
+   * read-only query on its own state. Absent: such queries are forwarded too.
+   */
+  readonly readPositions?: ReadPositionSource
+}
 
 /** A request that reached a node whose writer lease lapsed (setLocalGuard), before it ran. */
 function notTheWriterReply(id: number | null): string {
@@ -385,7 +397,7 @@ export class AcheronServer {
       this.inFlightTotal++
       const forward = this.forward
       const replied = forward !== undefined && request.op !== 'version'
-        ? forward(text, role).catch((err: unknown) => errorReply(request.id, err))
+        ? this.handleFollowing(request, text, role, forward)
         : this.handle(request, role)
       void replied.then(send).finally(() => {
         inFlight--
@@ -415,7 +427,48 @@ export class AcheronServer {
     return errorReply(request.id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
   }
 
-  private forward: Forward | undefined = undefined
+  private forward: Forwarding | undefined = undefined
+
+  /**
+   * The writer's side of follower reads: positions for `count` reads a follower answers on its own
+   * state (src/cluster/follower-reads.ts), reserved in the engine. Null when this node may not answer
+   * as the writer (its lease may have lapsed, or it follows).
+   */
+  reserveReadPositions(count: number, batch?: number): CommitPosition | null {
+    if (this.forward !== undefined || this.localGuard?.() === false) return null
+    return this.db.reserveReadPositions(count, batch)
+  }
+
+  /** A follower's request: a read-only query answered here when it can be, anything else forwarded. */
+  private async handleFollowing(request: Exclude<Request, { op: 'auth' }>, text: string, role: Role, forward: Forwarding): Promise<string> {
+    if (request.op === 'sql' && forward.readPositions !== undefined) {
+      const here = await this.readHere(request, role, forward.readPositions)
+      if (here !== null) return here
+    }
+    return forward.forward(text, role).catch((err: unknown) => errorReply(request.id, err))
+  }
+
+  /**
+   * A single read-only query, answered on this follower's state at a position the writer gives
+   * (src/cluster/follower-reads.ts): the reply the writer would have sent. Null when the request is
+   * anything else: nothing of it ran, and it goes to the writer.
+   */
+  private async readHere(r: Extract<Request, { op: 'sql' }>, role: Role, positions: ReadPositionSource): Promise<string | null> {
+    try {
+      if (!mayReadLocally(parseScriptCached(r.sql))) return null
+    } catch {
+      return null
+    }
+    const completed: Awaited<ReturnType<typeof executeScript>> = []
+    const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
+    try {
+      return okReply(r.id, await this.db.followerRead(r.sql, r.params, { ...authorize, completed }, positions))
+    } catch (err) {
+      if (err instanceof NeedsWriter) return null
+      if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
+      return errorReply(r.id, err, completed)
+    }
+  }
 
   /** True once `close` began. */
   get isShuttingDown(): boolean {
@@ -423,7 +476,7 @@ export class AcheronServer {
   }
 
   /** Starts or stops forwarding requests to a writer (a follower that took over runs them itself). */
-  setForward(forward: Forward | null): void {
+  setForward(forward: Forwarding | null): void {
     this.forward = forward ?? undefined
   }
 

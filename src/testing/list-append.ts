@@ -27,6 +27,11 @@ export interface ListAppendTxn {
    * which every client waits for the same batch, so batches overlap (pipelining) as they do in real use.
    */
   readonly thinkMs: number
+  /**
+   * A read-only `SELECT` of the whole table instead of a call: it reads every key. It takes the position
+   * after the last release, and on a cluster's follower it is answered there (src/cluster/follower-reads.ts).
+   */
+  readonly scan?: true
 }
 
 export interface ListAppendWorkload {
@@ -39,11 +44,15 @@ export const LIST_APPEND_KEYS = 6
 export const CLIENTS_MAX = 8
 
 const opArb: fc.Arbitrary<MicroOp> = fc.record({ f: fc.constantFrom<'r' | 'a'>('r', 'a'), key: fc.integer({ min: 0, max: LIST_APPEND_KEYS - 1 }) })
-const txnArb: fc.Arbitrary<ListAppendTxn> = fc.record({
+const thinkMsArb = fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) })
+const callTxnArb: fc.Arbitrary<ListAppendTxn> = fc.record({
   ops: fc.array(opArb, { minLength: 1, maxLength: 6 }),
   abort: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-  thinkMs: fc.oneof({ weight: 2, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }) }),
+  thinkMs: thinkMsArb,
 })
+const SCAN_OPS: readonly MicroOp[] = Array.from({ length: LIST_APPEND_KEYS }, (_, key) => ({ f: 'r', key }))
+const scanTxnArb: fc.Arbitrary<ListAppendTxn> = thinkMsArb.map((thinkMs) => ({ ops: SCAN_OPS, abort: false, thinkMs, scan: true }))
+const txnArb: fc.Arbitrary<ListAppendTxn> = fc.oneof({ weight: 9, arbitrary: callTxnArb }, { weight: 1, arbitrary: scanTxnArb })
 
 export function listAppendArb(config: { txns: number; partitions?: number }): fc.Arbitrary<ListAppendWorkload> {
   const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
@@ -99,6 +108,12 @@ async function runClient(db: RemoteDatabase, process: number, txns: readonly Lis
     const { key, steps } = programOf(t, values)
     const id = nextId()
     const invoke = performance.now()
+    if (t.scan === true) {
+      const [r] = await db.sql('SELECT k, log FROM kv')
+      const logs = new Map((r?.rows ?? []).map((row) => [Number(row[0]), row]))
+      history.push({ id, process, type: 'ok', invoke, complete: performance.now(), ops: t.ops.map((op) => ({ f: 'read', key: String(op.key), value: listOf(logs.get(op.key) ?? null) })) })
+      continue
+    }
     try {
       const r = await db.call('kv.run', key, encodeSteps(steps))
       history.push({ id, process, type: 'ok', invoke, complete: performance.now(), ops: opsFromReply(t, values, String(r.value)) })
@@ -121,18 +136,27 @@ const cachedServers = new WeakMap<EngineCache, Promise<AcheronServer>>()
 const cachedClusters = new WeakMap<EngineCache, Promise<HarnessCluster>>()
 
 /**
+ * How long the harness's follower waits before applying each batch: a lag that the reads it answers
+ * itself must respect (a follower that read without waiting for the writer's position would miss writes
+ * acknowledged before them; without a lag it rarely would, and the checker could not tell).
+ */
+export const HARNESS_FOLLOW_DELAY_MS = 5
+
+/**
  * On a cluster (`acheron check --cluster`): a writer and a follower as processes on one stream, kept
- * across runs like the in-process server; half the clients reach the writer through the follower.
+ * across runs like the in-process server; half the clients reach the writer through the follower, which
+ * answers their scans itself, lagging the writer by HARNESS_FOLLOW_DELAY_MS a batch.
  */
 async function clusterFor(config: CheckConfig): Promise<Served> {
   const engines = config.engines
+  const lagging = ['--follow-delay-ms', String(HARNESS_FOLLOW_DELAY_MS)]
   if (engines === undefined) {
-    const cluster = await startHarnessCluster(config)
+    const cluster = await startHarnessCluster(config, lagging)
     return { urls: cluster.urls, release: () => cluster.stop() }
   }
   let cluster = cachedClusters.get(engines)
   if (cluster === undefined) {
-    cluster = startHarnessCluster(config)
+    cluster = startHarnessCluster(config, lagging)
     cachedClusters.set(engines, cluster)
     const started = cluster
     engines.onClose(async () => (await started).stop())

@@ -209,6 +209,13 @@ export const MUTANTS: readonly Mutant[] = [
     cluster: true,
   },
   {
+    name: 'follower-reads-ignore-position',
+    bug: "a follower answers a read-only query from the state it holds when the writer's read position comes, without waiting to apply that batch: a read through it may miss writes acknowledged before it was sent",
+    caughtBy: ['elle'],
+    faults: { followerReadsIgnorePosition: true },
+    cluster: true,
+  },
+  {
     name: 'commit-trace-skips-batch-prefix',
     bug: "EXPLAIN COMMIT rebuilds the state before the position's batch but leaves out the transactions before it in that batch",
     caughtBy: ['trace'],

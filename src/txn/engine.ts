@@ -25,7 +25,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnInput, type TxnOutcome, type TxnResult,
+  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
@@ -52,6 +52,8 @@ export interface EngineOptions extends SequencerLimits {
   readonly pendingBytesMax: number
   /** Deliberate bugs for the research harness; absent in normal use. */
   readonly faults?: EngineFaults
+  /** A follower waits this long before applying each batch (a lag for research; OpenOptions.natsLog.followDelayMs). */
+  readonly followDelayMs?: number
   /**
    * Wall-clock bound on one transaction (TXN_WALL_MS_MAX by default): a worker's watchdog terminates it
    * (worker-pool.ts); inline, the WebAssembly runtime checks it at every fuel slice (fuel-slice.ts).
@@ -174,6 +176,13 @@ interface Executed {
  * released batch (and a full disk does not stop them).
  */
 const READS_ONLY = -1
+
+/**
+ * Batches before the last released whose next free read seq the writer keeps, for the reads a follower
+ * answers at the batch it holds (reserveReadPositions): a follower more batches behind the writer than
+ * this when it asks is refused (retryably).
+ */
+export const READ_SEQ_BATCHES_KEPT = 4096
 /** Shares of the writer's phase 1 a follower runs at once; it declines more (src/txn/shared-phase1.ts). */
 export const SHARES_RUNNING_MAX = 2
 
@@ -436,6 +445,8 @@ export class Engine {
       // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
       // voided (the log leaves those out), as they skip it at recovery.
       if (e.batch <= this.lastReleased || this.stopped !== null) return
+      const delay = this.opts.followDelayMs ?? 0
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay))
       this.followNextTxnId = await this.replayBatch(e, false, executions)
       await this.drain()
     })
@@ -576,20 +587,128 @@ export class Engine {
    */
   private async read(input: ReadTxn): Promise<TxnOutcome> {
     if (this.closed) throw new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true })
-    const commit: CommitPosition = { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease++ }
-    let outcome: TxnOutcome
-    if (input.kind === 'show-tables' || input.kind === 'show-functions' || input.kind === 'describe') {
+    return this.readAt(input, { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease++ })
+  }
+
+  /**
+   * Positions for `count` reads that a follower runs on its own state (src/cluster/follower-reads.ts),
+   * reserved so that no two reads anywhere share one. Without `batch`: the ones this writer's own next
+   * reads would take (after the batch it released last); with it, seqs after every read position handed
+   * out at that batch, which must be one of the last READ_SEQ_BATCHES_KEPT released. The first is
+   * returned; the others follow it in seq. Null unless this engine writes, or for a batch it does not keep.
+   */
+  reserveReadPositions(count: number, batch?: number): CommitPosition | null {
+    if (this.followMode || this.stopped !== null || this.closed) return null
+    if (batch === undefined || batch === this.lastReleased) {
+      const first: CommitPosition = { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease }
+      this.readsSinceRelease += count
+      return first
+    }
+    const seq = this.readSeqs.get(batch)
+    if (seq === undefined) return null
+    this.readSeqs.set(batch, seq + count)
+    return { batch, seq }
+  }
+
+  /** The next free read seq of each of the last READ_SEQ_BATCHES_KEPT batches released before the last (oldest first). */
+  private readonly readSeqs = new Map<number, number>()
+
+  /**
+   * Calls `run` once this node's state holds batch `batch`: at once if it does, else synchronously at
+   * the release of the first batch at or past it, after its writes were posted to the state thread and
+   * before the next batch's are; so what `run` starts synchronously (planning a read, posting it) sees
+   * exactly the state of the batch `run` is given. A follower's read runs in `run` once this node applied
+   * the writer's read position (src/cluster/follower-reads.ts), through readFollowing.
+   */
+  atBatch<T>(batch: number, run: (held: number) => T): Promise<T> {
+    if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
+    if (this.closed) return Promise.reject(new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }))
+    // The fault runs on whatever state this node has now.
+    if (this.opts.faults?.followerReadsIgnorePosition === true || batch <= this.lastReleased) return Promise.resolve(run(this.lastReleased))
+    return new Promise((resolve, reject) => {
+      this.atBatchWaiting.push({
+        batch,
+        run: (held) => {
+          try {
+            resolve(run(held))
+          } catch (err) {
+            reject(err)
+          }
+        },
+        fail: reject,
+      })
+    })
+  }
+
+  /**
+   * A read-only query on a follower, from inside atBatch: it reads the state this node holds now (posted
+   * to the state thread now), at the position of that batch with the seq `seqAt` gives for it.
+   */
+  readFollowing(input: ReadTxn, plan: Replan | null, seqAt: (batch: number) => Promise<number>): Promise<TxnOutcome> {
+    const batch = this.lastReleased
+    return this.readReplanned(input, plan, seqAt(batch).then((seq) => ({ batch, seq })))
+  }
+
+  /** Callers of atBatch waiting for their batch to be applied here. */
+  private atBatchWaiting: { batch: number; run: (held: number) => void; fail: (err: Error) => void }[] = []
+
+  /** Runs what waits for `number` (now released) or a batch before it. */
+  private runAtBatch(number: number): void {
+    const waiting = this.atBatchWaiting
+    this.atBatchWaiting = []
+    for (const r of waiting) {
+      if (r.batch > number) this.atBatchWaiting.push(r)
+      else r.run(number)
+    }
+  }
+
+  private failAtBatch(err: Error): void {
+    const waiting = this.atBatchWaiting
+    this.atBatchWaiting = []
+    for (const r of waiting) r.fail(err)
+  }
+
+  /** A read planned against an older catalog is planned again against this one (DDL changed it meanwhile). */
+  private readReplanned(input: ReadTxn, plan: Replan | null, at: CommitPosition | Promise<CommitPosition>): Promise<TxnOutcome> {
+    if (plan !== null && plan.catalogVersion !== this.catalog.version) {
+      let replanned: TxnInput
       try {
-        outcome = { ok: true, result: readCatalog(this.catalog, input as CatalogReadTxn).result, commit }
+        replanned = plan.replan(this.catalog)
       } catch (err) {
         if (!(err instanceof AcheronError)) throw err
-        outcome = { ok: false, failure: failureOf(err), commit }
+        const failure = failureOf(err)
+        return Promise.resolve(at).then((commit) => ({ ok: false, failure, commit }))
       }
+      if (!isReadOnly(replanned)) throw new Error('acheron invariant violated: a read-only statement planned again is no longer read-only')
+      input = replanned
+    }
+    return this.readAt(input, at)
+  }
+
+  /**
+   * Reads the state of the last released batch: what it reads is fixed now, synchronously (the catalog,
+   * or the read posted to the state thread); `at`, its position, may come later (a follower's seq).
+   */
+  private async readAt(input: ReadTxn, at: CommitPosition | Promise<CommitPosition>): Promise<TxnOutcome> {
+    // Awaited on every path but a failed read, which must not leave it rejected unobserved.
+    if (at instanceof Promise) at.catch(() => {})
+    let outcome: TxnOutcome
+    if (input.kind === 'show-tables' || input.kind === 'show-functions' || input.kind === 'describe') {
+      let read: { result: TxnResult } | { failure: TxnFailure }
+      try {
+        read = { result: readCatalog(this.catalog, input as CatalogReadTxn).result }
+      } catch (err) {
+        if (!(err instanceof AcheronError)) throw err
+        read = { failure: failureOf(err) }
+      }
+      const commit = await at
+      outcome = 'result' in read ? { ok: true, result: read.result, commit } : { ok: false, failure: read.failure, commit }
     } else if (input.kind === 'explain-commit') {
-      outcome = await this.explainCommit(input, commit)
+      outcome = await this.explainCommit(input, await at)
     } else {
       const run = await this.opts.store.run(input as StateTxn)
       if (!run.ok && run.failure.code === 'STORAGE_FULL') return { ok: false, failure: run.failure }
+      const commit = await at
       outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
     }
     this.countReads([outcome])
@@ -1008,9 +1127,13 @@ export class Engine {
   /** `executions`: a data batch's final executions, which a replicated log may send its followers. */
   private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean, executions?: readonly Execution[]): void {
     if (this.stats.failedBatches > 0) this.refusedLog.reset()
+    // Followers may still read at the batch released before: its next free read seq is kept.
+    this.readSeqs.set(this.lastReleased, this.lastReleasedTxns + this.readsSinceRelease)
+    if (this.readSeqs.size > READ_SEQ_BATCHES_KEPT) this.readSeqs.delete(this.readSeqs.keys().next().value as number)
     this.lastReleased = number
     this.lastReleasedTxns = batch.length
     this.readsSinceRelease = 0
+    if (this.atBatchWaiting.length > 0) this.runAtBatch(number)
     this.stats.batches++
     this.stats.txns += batch.length
     this.stats.batchedTxns += batch.length
@@ -1074,6 +1197,7 @@ export class Engine {
     this.stopped = e
     this.opts.log('engine', `the engine stopped: ${e.stack ?? e.message}`)
     this.sequencer.close(`the engine stopped: ${e.message}`)
+    this.failAtBatch(new AcheronError('INTERNAL', `the engine stopped: ${e.message}`))
     for (let b = this.sequencer.takeBatch(true); b !== null; b = this.sequencer.takeBatch(true)) {
       for (const s of b) s.resolve(batchFailure('INTERNAL', `the engine stopped: ${e.message}`))
     }
@@ -1086,6 +1210,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.failAtBatch(new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }))
     if (this.followMode) {
       // The follower's loop ends with its log, after the batch it is applying.
       await this.opts.batchLog.close()

@@ -55,6 +55,12 @@ export interface EngineFaults {
    */
   readonly sharedPhase1IgnoresPosition?: boolean
   /**
+   * A follower answers a read-only query from the state it holds when the writer's position comes,
+   * without waiting to apply that batch (src/txn/engine.ts, readFollowing): a client that wrote through
+   * the writer and then reads through a lagging follower does not see its own write.
+   */
+  readonly followerReadsIgnorePosition?: boolean
+  /**
    * A node that starts from the writer's snapshot resumes the stream one batch after the next one it
    * needs (src/embedded.ts): it never applies the first batch the snapshot lacks.
    */

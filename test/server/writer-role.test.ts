@@ -17,7 +17,7 @@ test('the guard switches the server to forwarding before the request runs; forwa
     let writer = true
     const forwarded: string[] = []
     server.setLocalGuard(() => {
-      if (!writer) server.setForward(async (raw) => { forwarded.push(raw); return JSON.stringify({ id: JSON.parse(raw).id, ok: true, results: [] }) })
+      if (!writer) server.setForward({ forward: async (raw) => { forwarded.push(raw); return JSON.stringify({ id: JSON.parse(raw).id, ok: true, results: [] }) } })
       return writer
     })
     await client.sql('INSERT INTO t VALUES (1, 1)')

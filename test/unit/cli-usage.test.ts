@@ -74,17 +74,19 @@ test('serve on a port in use says so in the options\' terms, exits 1 and leaves 
   }
 })
 
-test('serve --cluster stands for --log-nats --failover, so it takes neither beside it; --share-phase1 needs a stream; check --cluster stands alone too', async () => {
+test('serve --cluster stands for --log-nats --failover, so it takes neither beside it; --share-phase1 and --follower-reads need a stream; check --cluster stands alone too', async () => {
   for (const extra of [['--follow'], ['--failover'], ['--log-nats', 'nats://127.0.0.1:4222']]) {
     const args = ['serve', '--cluster', 'nats://127.0.0.1:4222', ...extra, '--data', '/nonexistent/never-created']
     const r = await runCli(args)
     assert.is(r.code, 2, describeRun(args, r))
     assert.is(r.stderr, 'acheron: --cluster is --log-nats URLS --failover on the stream ACHERON_CLUSTER: give it without --log-nats, --follow or --failover\n(acheron serve --help lists its options)\n')
   }
-  // --share-phase1 is on or off, and only on a stream.
+  // --share-phase1 and --follower-reads are on or off, and only on a stream.
   for (const [extra, message] of [
     [['--cluster', 'nats://127.0.0.1:4222', '--share-phase1', 'yes'], 'acheron: --share-phase1 is on or off, not yes\n'],
     [['--share-phase1', 'on'], 'acheron: --share-phase1 goes with --log-nats (or --cluster)\n'],
+    [['--cluster', 'nats://127.0.0.1:4222', '--follower-reads', 'maybe'], 'acheron: --follower-reads is on or off, not maybe\n'],
+    [['--follower-reads', 'off'], 'acheron: --follower-reads goes with --log-nats (or --cluster)\n'],
   ] as const) {
     const args = ['serve', ...extra, '--data', '/nonexistent/never-created']
     const r = await runCli(args)
