@@ -6,14 +6,10 @@
 //   - aria, --share-phase1 on: the followers run their partitions' share of it.
 // Every process shares this machine's cores, so throughput here says little about a cluster of machines;
 // the writer's CPU per transaction is what bounds one (docs/scale-out.md).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { startLocalNats } from '../src/cluster/local-nats.js'
-import { startServeChild, type ServeChild } from '../src/cli/serve-child.js'
 import { processCpuSeconds } from '../src/bench/process-cpu.js'
 import { connect, type RemoteDatabase } from '../src/index.js'
 import { percentile, timedTransfer, unitRandomKeys } from './support/ws-support.js'
+import { startBankStream } from './support/bank-stream.js'
 
 const KEYS = 100_000
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 6) * 1000
@@ -21,7 +17,6 @@ const ROWS = (process.env.BENCH_ROWS ?? '32x1,64x4').split(',').map((r) => r.spl
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
 /** Transactions a second offered in all (0: as fast as the closed loop goes). */
 const RATE = Number(process.env.BENCH_RATE ?? 0)
-const wasm = readFileSync(new URL('../guest/bank.wasm', import.meta.url)).toString('hex')
 
 interface Arm { name: string; args: string[] }
 const ALL_ARMS: Arm[] = [
@@ -33,25 +28,13 @@ const ALL_ARMS: Arm[] = [
 const ARMS = process.env.BENCH_ARMS === undefined ? ALL_ARMS : process.env.BENCH_ARMS.split(',').map((i) => ALL_ARMS[Number(i)] as Arm)
 
 async function measure(arm: Arm, clients: number, inflight: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-share-'))
-  const nats = await startLocalNats(join(dir, 'nats'), 1)
-  const nodes: ServeChild[] = []
+  const stream = await startBankStream(arm.args, KEYS)
+  const nodes = stream.nodes
   try {
-    const common = ['--port', '0', '--log-nats', nats.urls.join(','), '--partitions', '8', ...arm.args]
-    nodes.push(await startServeChild([...common, '--data', join(dir, 'w')], { timeoutMs: 30_000, stderr: 'capture' }))
-    const admin = await connect(nodes[0]?.url as string)
-    await admin.sql(`CREATE TABLE account (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
-      CREATE FUNCTION account.transfer FROM WASM X'${wasm}'; CREATE FUNCTION account.deposit FROM WASM X'${wasm}';`)
-    for (let i = 0; i < KEYS; i += 5000) {
-      await admin.sql(`INSERT INTO account VALUES ${Array.from({ length: 5000 }, (_, j) => `(${i + j}, 1000000000)`).join(', ')}`)
-    }
-    for (const f of ['f1', 'f2']) nodes.push(await startServeChild([...common, '--follow', '--data', join(dir, f)], { timeoutMs: 30_000, stderr: 'capture' }))
-    // Let the followers catch up and be heard before the clock starts.
-    await new Promise((r) => setTimeout(r, 3000))
     const dbs: RemoteDatabase[] = await Promise.all(Array.from({ length: clients }, () => connect(nodes[0]?.url as string)))
     const next = unitRandomKeys(KEYS, clients * 7 + inflight)
     const latencies: number[] = []
-    const pids = [...nodes.map((n) => n.child.pid ?? -1), ...nats.nodes.map((s) => s.process.pid ?? -1)]
+    const pids = stream.pids
     const cpu0 = pids.map((p) => processCpuSeconds(p))
     const started = performance.now()
     const lanes = clients * inflight
@@ -70,7 +53,6 @@ async function measure(arm: Arm, clients: number, inflight: number): Promise<str
     const secs = (performance.now() - started) / 1000
     const cpu = pids.map((p, i) => processCpuSeconds(p) - (cpu0[i] as number))
     for (const db of dbs) await db.close()
-    await admin.close()
     const n = latencies.length
     const perTxn = (s: number): string => ((s / n) * 1e6).toFixed(1)
     const sorted = Float64Array.from(latencies).sort()
@@ -78,15 +60,7 @@ async function measure(arm: Arm, clients: number, inflight: number): Promise<str
     const natsCpu = cpu.slice(3).reduce((a, b) => a + b, 0)
     return `| ${arm.name} | ${clients} × ${inflight} | ${Math.round(n / secs).toLocaleString('en-US')} | ${percentile(sorted, 0.5).toFixed(2)} | ${percentile(sorted, 0.99).toFixed(2)} | ${perTxn(cpu[0] ?? 0)} | ${perTxn(followersCpu / 2)} | ${perTxn(natsCpu)} |`
   } finally {
-    for (const node of nodes.reverse()) {
-      await new Promise<void>((resolve) => {
-        if (node.child.exitCode !== null) return resolve()
-        node.child.once('exit', () => resolve())
-        node.child.kill('SIGTERM')
-      })
-    }
-    await nats.stop()
-    rmSync(dir, { recursive: true, force: true })
+    await stream.stop()
   }
 }
 
