@@ -51,8 +51,6 @@ function decodeQuestion(data: Uint8Array): Question | null {
  * one NATS request per batch asked about (most ask for the writer's next position, one request).
  */
 export class ReadPositions implements ReadPositionSource {
-  /** Requests sent and positions received (tests and benchmarks read them). */
-  readonly stats = { requests: 0, positions: 0 }
   /** Waiting questions by batch ('next': the writer's next position), in the order first asked. */
   private waiting = new Map<number | 'next', { resolve: (p: CommitPosition) => void; reject: (e: AcheronError) => void }[]>()
   private scheduled = false
@@ -84,7 +82,6 @@ export class ReadPositions implements ReadPositionSource {
     const waiting = this.waiting
     this.waiting = new Map()
     for (const [key, list] of waiting) {
-      this.stats.requests++
       const body = encodeQuestion({ batch: key === 'next' ? undefined : key, count: list.length })
       this.nc.request(subject(this.stream), body, { timeout: READ_POSITION_TIMEOUT_MS }).then(
         (m) => {
@@ -96,7 +93,6 @@ export class ReadPositions implements ReadPositionSource {
           }
           const batch = d.readDoubleBE(0)
           const seq = d.readDoubleBE(8)
-          this.stats.positions += list.length
           list.forEach((w, i) => w.resolve({ batch, seq: seq + i }))
         },
         (err: unknown) => {

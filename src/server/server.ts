@@ -6,7 +6,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { EmbeddedDatabase } from '../embedded.js'
 import { mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
 import { AcheronError, type CommitPosition } from '../errors.js'
-import { executeScript } from '../sql/execute.js'
+import { executeScript, type ExecuteOptions, type StatementResult } from '../sql/execute.js'
 import { parseScriptCached } from '../sql/parse.js'
 import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
 import { statsObject, type ServerGauges } from '../stats/metrics.js'
@@ -111,6 +111,14 @@ export interface Forwarding {
    * read-only query on its own state. Absent: such queries are forwarded too.
    */
   readonly readPositions?: ReadPositionSource
+}
+
+/**
+ * How a client's script runs here: an application token's statements authorized (its DDL is FORBIDDEN),
+ * completed results collected; no readFile, since the server never opens a path a client names.
+ */
+function scriptOptions(role: Role, completed: StatementResult[]): ExecuteOptions {
+  return role === 'admin' ? { completed } : { completed, authorize: (s) => authorizeStatement(role, s) }
 }
 
 /** A request that reached a node whose writer lease lapsed (setLocalGuard), before it ran. */
@@ -460,14 +468,19 @@ export class AcheronServer {
       return null
     }
     const completed: Awaited<ReturnType<typeof executeScript>> = []
-    const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
     try {
-      return okReply(r.id, await this.db.followerRead(r.sql, r.params, { ...authorize, completed }, positions))
+      return okReply(r.id, await this.db.followerRead(r.sql, r.params, scriptOptions(role, completed), positions))
     } catch (err) {
       if (err instanceof NeedsWriter) return null
-      if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
-      return errorReply(r.id, err, completed)
+      return this.failureReply(r.id, err, completed)
     }
+  }
+
+  /** The error reply to a request that failed, with the results of a script's statements before the failure; a bug is logged. */
+  private failureReply(id: number, err: unknown, completed: Awaited<ReturnType<typeof executeScript>>): string {
+    if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id, error: err instanceof Error ? err.stack : String(err) })
+    // A script's statements before the failure stay committed: their results go with the error.
+    return errorReply(id, err, completed)
   }
 
   /** True once `close` began. */
@@ -514,13 +527,9 @@ export class AcheronServer {
         const { value, commit } = await db.call(r.fn, r.key, ...r.args)
         return callReply(r.id, value, commit)
       }
-      // No readFile: the server never opens a path a client names.
-      const authorize = role === 'admin' ? {} : { authorize: (s: Parameters<typeof authorizeStatement>[1]) => authorizeStatement(role, s) }
-      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, { ...authorize, completed }))
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, scriptOptions(role, completed)))
     } catch (err) {
-      if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id: r.id, error: err instanceof Error ? err.stack : String(err) })
-      // A script's statements before the failure stay committed: their results go with the error.
-      return errorReply(r.id, err, completed)
+      return this.failureReply(r.id, err, completed)
     }
   }
 
