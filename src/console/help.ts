@@ -42,4 +42,6 @@ SQL (docs/sql.md):
   CALL t.f(key, arg, ...) [WITH LOGS]
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
-  SELECT ... FROM t [WHERE ...] [GROUP BY ...] [ORDER BY ...] [LIMIT n]`
+  SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
+      [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
+      (SELECT ...) as a value, FROM (SELECT ...) AS d`

@@ -71,7 +71,16 @@ export const CAST_TYPES: ReadonlySet<string> = new Set(['INTEGER', 'REAL', 'TEXT
 /** `CAST(x AS type)`, `type` one of CAST_TYPES. */
 export interface CastExpr { readonly kind: 'cast'; readonly operand: SqlExpr; readonly type: string; readonly pos: Pos }
 
-export type SqlExpr = ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr | CastExpr
+/** `(SELECT …)` as a value: the one column of its first row, NULL when it has no rows. */
+export interface SubqueryExpr { readonly kind: 'subquery'; readonly select: SelectQuery; readonly pos: Pos }
+/** `EXISTS (SELECT …)`: 1 when the subquery has a row, else 0 (`NOT EXISTS` is NOT over it). */
+export interface ExistsExpr { readonly kind: 'exists'; readonly select: SelectQuery; readonly pos: Pos }
+/** `x [NOT] IN (SELECT …)`, the subquery of one column. */
+export interface InSelectExpr { readonly kind: 'in-select'; readonly operand: SqlExpr; readonly select: SelectQuery; readonly negated: boolean; readonly pos: Pos }
+
+export type SqlExpr =
+  | ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr | CastExpr
+  | SubqueryExpr | ExistsExpr | InSelectExpr
 
 // ---- statements ----------------------------------------------------------------------------------
 
@@ -193,12 +202,29 @@ export type SelectItem =
 /** `nulls`: `NULLS FIRST` / `NULLS LAST` as written (SQLite's default: NULLs first ascending, last descending). */
 export interface OrderTerm { readonly expr: SqlExpr; readonly descending: boolean; readonly nulls?: 'FIRST' | 'LAST'; readonly pos: Pos }
 
-export interface SelectStmt extends StatementBase {
-  readonly kind: 'select'
+/** What FROM (or a JOIN) reads: a table of the catalog, or a subquery (a derived table). */
+export type FromItem =
+  | { readonly kind: 'table'; readonly name: string; readonly alias: string | null; readonly pos: Pos }
+  | { readonly kind: 'derived'; readonly select: SelectQuery; readonly alias: string | null; readonly pos: Pos }
+
+/** `INNER` is a plain `JOIN`; `comma` is `FROM a, b` (a cross join that SQLite may reorder). */
+export type JoinKind = 'inner' | 'left' | 'right' | 'full' | 'cross' | 'comma'
+
+/** A JOIN after the first FROM item: at most one of `on` and `using` (neither for cross and comma). */
+export interface JoinClause {
+  readonly kind: JoinKind
+  readonly item: FromItem
+  readonly on: SqlExpr | null
+  /** `USING (a, b)`: the columns as written. */
+  readonly using: readonly { readonly name: string; readonly pos: Pos }[] | null
+  readonly pos: Pos
+}
+
+/** The body of a SELECT: the statement's, or a subquery's. */
+export interface SelectQuery {
   /** null: `SELECT` without `FROM`, which evaluates its expressions once (`SELECT 1 + 1`). */
-  readonly table: string | null
-  /** `FROM t AS a`: qualifiers may use `a`. */
-  readonly tableAlias: string | null
+  readonly from: FromItem | null
+  readonly joins: readonly JoinClause[]
   readonly distinct: boolean
   readonly items: readonly SelectItem[]
   readonly where: SqlExpr | null
@@ -207,11 +233,22 @@ export interface SelectStmt extends StatementBase {
   readonly orderBy: readonly OrderTerm[]
   readonly limit: ValueExpr | null
   readonly offset: ValueExpr | null
+  /** A subquery appears anywhere in it (FROM, items, WHERE, ...). */
+  readonly hasSubqueries: boolean
+  readonly pos: Pos
+}
+
+export interface SelectStmt extends StatementBase, SelectQuery {
+  readonly kind: 'select'
+  /** The one table read, when FROM names one table and nothing else (no join, no subquery), else null. */
+  readonly table: string | null
+  /** `FROM t AS a`: qualifiers may use `a`. */
+  readonly tableAlias: string | null
   /** An aggregate function appears in the items, HAVING or ORDER BY. */
   readonly hasAggregates: boolean
   /**
-   * Every column reference, in order of appearance. Names in GROUP BY, HAVING and ORDER BY may also be
-   * output aliases; `renderSelect` resolves them against the table.
+   * Every column reference, in order of appearance (not those inside subqueries). Names in GROUP BY,
+   * HAVING and ORDER BY may also be output aliases; `renderSelect` resolves them.
    */
   readonly columnRefs: readonly ColumnExpr[]
 }

@@ -277,22 +277,31 @@ class Planner {
   }
 
   private select(s: SelectStmt): Planned {
-    if (s.table === null) {
-      // No table: the expressions are evaluated once, over one row with no columns.
-      const r = renderSelect(s, { source: NO_TABLE_SOURCE, columns: [], params: this.params })
-      return {
-        statement: s,
-        input: { kind: 'select', table: null, sql: r.sql, values: r.values },
-        shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
-      }
+    if (s.table !== null) {
+      const point = this.pointSelect(s, this.table(s.table))
+      if (point !== null) return point
     }
-    const def = this.table(s.table)
-    const point = this.pointSelect(s, def)
-    if (point !== null) return point
-    const r = renderSelect(s, { source: scanSourceSql(def), columns: this.columns(def), params: this.params })
+    // The FROM table first (an unknown one is UNKNOWN_TABLE at the statement's table name), then every
+    // other table it names, each at its reference.
+    const first = s.from?.kind === 'table' ? this.table(s.from.name) : null
+    const r = renderSelect(s, {
+      source: first === null ? '' : scanSourceSql(first),
+      columns: first === null ? [] : this.columns(first),
+      params: this.params,
+      table: (name) => {
+        let def: TableDef
+        try {
+          def = this.catalog.table(name)
+        } catch {
+          return undefined
+        }
+        return { name: def.name, source: scanSourceSql(def), columns: this.columns(def) }
+      },
+    })
+    const others = r.tables.filter((t) => t !== first?.name)
     return {
       statement: s,
-      input: { kind: 'select', table: def.name, sql: r.sql, values: r.values },
+      input: { kind: 'select', table: first?.name ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
       shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
     }
   }
@@ -556,9 +565,6 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
-/** What a SELECT without FROM reads: one row, no columns. */
-const NO_TABLE_SOURCE = '(SELECT NULL)'
-
 const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call', 'explain-call', 'explain-commit'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */

@@ -3,8 +3,8 @@
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, InsertStmt,
-  OrderTerm, Pos, SelectItem, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt,
+  JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
 import { ExprParser, containsAggregate, posOf } from './parser.js'
@@ -20,6 +20,8 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
 
 const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/** Words that start a join (or refuse one) after a FROM item, so never read as its alias. */
+const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL', 'NATURAL', 'USING'])
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
@@ -396,17 +398,45 @@ class StatementParser extends ExprParser {
   }
 
   private select(first: Token): SelectStmt {
+    this.selecting = true
+    const q = this.selectQuery(first)
+    const items = q.items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : []))
+    const exprs: SqlExpr[] = [...items, ...(q.where === null ? [] : [q.where]), ...q.groupBy, ...(q.having === null ? [] : [q.having]), ...q.orderBy.map((o) => o.expr)]
+    const columnRefs: ColumnExpr[] = []
+    for (const e of exprs) collectColumns(e, columnRefs)
+    const aggregated = [...items, ...(q.having === null ? [] : [q.having]), ...q.orderBy.map((o) => o.expr)]
+    const simple = q.from?.kind === 'table' && q.joins.length === 0 && !q.hasSubqueries
+    return {
+      kind: 'select', ...q, table: simple && q.from?.kind === 'table' ? q.from.name : null,
+      tableAlias: simple && q.from?.kind === 'table' ? q.from.alias : null,
+      hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(first),
+    }
+  }
+
+  /** Only a SELECT statement holds subqueries (UPDATE and DELETE run at one row, or over one table). */
+  private selecting = false
+
+  protected override subquery(at: Token): SelectQuery {
+    if (!this.selecting) return super.subquery(at)
+    return this.selectQuery(at)
+  }
+
+  /** A SELECT's body, after the word SELECT (`first`). */
+  private selectQuery(first: Token): SelectQuery {
+    const subqueriesBefore = this.subqueries
     const distinct = this.acceptWord('DISTINCT')
     if (!distinct) this.acceptWord('ALL')
     const items: SelectItem[] = []
     do items.push(this.selectItem()); while (this.acceptPunct(','))
-    let table: string | null = null
-    let tableAlias: string | null = null
+    let from: FromItem | null = null
+    const joins: JoinClause[] = []
     if (this.acceptWord('FROM')) {
-      table = this.identifier('table name', 'FROM')
-      if (this.acceptWord('AS')) tableAlias = this.identifier('table alias', 'AS')
-      else if (this.isIdentifierStart()) tableAlias = this.identifier('table alias')
-      if (this.isPunct(',') || this.isWord('JOIN')) this.error(this.peek(), 'a SELECT reads exactly one table (no joins)')
+      from = this.fromItem('FROM')
+      for (;;) {
+        const join = this.joinClause()
+        if (join === null) break
+        joins.push(join)
+      }
     } else {
       const star = items.find((i) => i.kind === 'star')
       if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
@@ -442,17 +472,73 @@ class StatementParser extends ExprParser {
       limit = this.count('LIMIT')
       if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
     }
-    const exprs: SqlExpr[] = [
-      ...items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])), ...(where === null ? [] : [where]),
-      ...groupBy, ...(having === null ? [] : [having]), ...orderBy.map((o) => o.expr),
-    ]
-    const columnRefs: ColumnExpr[] = []
-    for (const e of exprs) collectColumns(e, columnRefs)
-    const aggregated = [...items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : [])), ...(having === null ? [] : [having]), ...orderBy.map((o) => o.expr)]
-    return {
-      kind: 'select', table, tableAlias, distinct, items, where, groupBy, having, orderBy, limit, offset,
-      hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(first),
+    return { from, joins, distinct, items, where, groupBy, having, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+  }
+
+  /** A table, or `(SELECT …)`, with an optional alias; `after` names what precedes it, for messages. */
+  private fromItem(after: string): FromItem {
+    const at = this.peek()
+    if (this.isPunct('(')) {
+      if (!this.isWord('SELECT', 1)) this.fail("a table name or '(SELECT'", after)
+      this.next()
+      this.next()
+      this.subqueries++
+      const select = this.nestedSelect(at)
+      this.expectPunct(')', 'the subquery in FROM')
+      return { kind: 'derived', select, alias: this.tableAlias(), pos: posOf(at) }
     }
+    const name = this.identifier('table name', after)
+    return { kind: 'table', name, alias: this.tableAlias(), pos: posOf(at) }
+  }
+
+  /** A subquery in FROM: parsed like one in an expression (its own aggregates, a nesting level). */
+  private nestedSelect(at: Token): SelectQuery {
+    return this.nested(at, () => this.selectQuery(at))
+  }
+
+  /** `[AS] alias` after a FROM item, unless the next word starts a join or a clause. */
+  private tableAlias(): string | null {
+    if (this.acceptWord('AS')) return this.identifier('table alias', 'AS')
+    if (this.isIdentifierStart() && !(this.peek().kind === 'word' && JOIN_WORDS.has(this.peek().value))) return this.identifier('table alias')
+    return null
+  }
+
+  /** One `, item` or `[kind] JOIN item [ON e | USING (cols)]`, or null when none follows. */
+  private joinClause(): JoinClause | null {
+    const at = this.peek()
+    if (this.acceptPunct(',')) return { kind: 'comma', item: this.fromItem("','"), on: null, using: null, pos: posOf(at) }
+    if (this.isWord('NATURAL')) this.error(at, 'NATURAL JOIN is not supported: name the columns with JOIN … USING (…)')
+    let kind: JoinKind
+    if (this.acceptWord('JOIN')) kind = 'inner'
+    else if (this.isWord('INNER') && this.isWord('JOIN', 1)) { this.next(); this.next(); kind = 'inner' }
+    else if (this.isWord('CROSS') && this.isWord('JOIN', 1)) { this.next(); this.next(); kind = 'cross' }
+    else if ((this.isWord('LEFT') || this.isWord('RIGHT') || this.isWord('FULL')) && (this.isWord('JOIN', 1) || (this.isWord('OUTER', 1) && this.isWord('JOIN', 2)))) {
+      kind = this.next().value.toLowerCase() as 'left' | 'right' | 'full'
+      this.acceptWord('OUTER')
+      this.next()
+    } else {
+      if (!['INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL'].some((w) => this.isWord(w))) return null
+      const word = this.source(this.next())
+      if (this.isWord('OUTER')) this.next()
+      return this.fail('JOIN', word)
+    }
+    const item = this.fromItem('JOIN')
+    if (kind === 'cross') {
+      if (this.isWord('ON') || this.isWord('USING')) this.error(this.peek(), 'CROSS JOIN takes no ON or USING: use JOIN … ON for a condition')
+      return { kind, item, on: null, using: null, pos: posOf(at) }
+    }
+    if (this.acceptWord('ON')) return { kind, item, on: this.expr('ON'), using: null, pos: posOf(at) }
+    if (this.acceptWord('USING')) {
+      this.expectPunct('(', 'USING')
+      const using: { name: string; pos: Pos }[] = []
+      do {
+        const p = posOf(this.peek())
+        using.push({ name: this.identifier('column name', using.length === 0 ? 'USING (' : "','"), pos: p })
+      } while (this.acceptPunct(','))
+      this.expectPunct(')', 'the USING columns')
+      return { kind, item, on: null, using, pos: posOf(at) }
+    }
+    return this.fail('ON or USING', 'the joined table')
   }
 
   private selectItem(): SelectItem {
@@ -483,7 +569,9 @@ class StatementParser extends ExprParser {
 
 export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
   switch (e.kind) {
-    case 'literal': case 'param': return
+    // A subquery's columns are resolved in its own scope first: they are not this statement's references.
+    case 'literal': case 'param': case 'subquery': case 'exists': return
+    case 'in-select': collectColumns(e.operand, out); return
     case 'column': out.push(e); return
     case 'unary': collectColumns(e.operand, out); return
     case 'binary': collectColumns(e.left, out); collectColumns(e.right, out); return

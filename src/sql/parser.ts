@@ -4,7 +4,7 @@ import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
   AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
-  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type Pos, type SqlExpr, type ValueExpr,
+  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -157,6 +157,38 @@ export class ExprParser extends Cursor {
   /** The clause being parsed, for messages; null where aggregates are allowed. */
   private noAggregatesIn: string | null = null
   private inAggregate = false
+  /** Subqueries parsed so far in this statement (a SELECT records whether its own text held any). */
+  protected subqueries = 0
+
+  /**
+   * The body of a subquery, after its `(` and `SELECT`, up to (not including) its `)`. Statements that
+   * can hold one (SELECT) override this; elsewhere a subquery is a SYNTAX_ERROR.
+   */
+  protected subquery(at: Token): SelectQuery {
+    return this.error(at, 'a subquery (SELECT …) is allowed in a SELECT statement only in this version')
+  }
+
+  /** `( SELECT … )`, the `(` next: aggregates inside are the subquery's own, whatever the clause around it. */
+  private parenthesizedSubquery(at: Token): SelectQuery {
+    return this.nested(at, () => {
+      this.expectPunct('(', at.value)
+      const select = this.peek()
+      this.expectWord('SELECT', "'('")
+      const savedClause = this.noAggregatesIn
+      const savedIn = this.inAggregate
+      this.noAggregatesIn = null
+      this.inAggregate = false
+      try {
+        this.subqueries++
+        const q = this.subquery(select)
+        this.expectPunct(')', 'the subquery')
+        return q
+      } finally {
+        this.noAggregatesIn = savedClause
+        this.inAggregate = savedIn
+      }
+    })
+  }
 
   // ---- literals and parameters --------------------------------------------------------------------
 
@@ -240,7 +272,7 @@ export class ExprParser extends Cursor {
     if (++this.operators > OPERATORS_MAX) this.error(at, `expression too long (at most ${OPERATORS_MAX} operators in a statement)`)
   }
 
-  private nested<T>(at: Token, parse: () => T): T {
+  protected nested<T>(at: Token, parse: () => T): T {
     if (++this.depth > EXPR_DEPTH_MAX) this.error(at, `expression nested too deeply (at most ${EXPR_DEPTH_MAX} levels)`)
     try {
       return parse()
@@ -295,7 +327,9 @@ export class ExprParser extends Cursor {
       if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'BETWEEN')) return left
       if (negated) this.next()
       this.operator(this.next())
-      if (word.value === 'IN') {
+      if (word.value === 'IN' && this.isPunct('(') && this.isWord('SELECT', 1)) {
+        left = this.comparison({ kind: 'in-select', operand: left, select: this.parenthesizedSubquery(word), negated, pos })
+      } else if (word.value === 'IN') {
         this.expectPunct('(', 'IN')
         const list: SqlExpr[] = []
         do list.push(this.nested(word, () => this.or())); while (this.acceptPunct(','))
@@ -357,6 +391,11 @@ export class ExprParser extends Cursor {
     if (t.kind === 'word' && t.value === 'NOT') return this.not()
     const lit = this.literal()
     if (lit !== null) return this.expressionValue(lit)
+    if (t.kind === 'punct' && t.value === '(' && this.isWord('SELECT', 1)) return { kind: 'subquery', select: this.parenthesizedSubquery(t), pos: posOf(t) }
+    if (t.kind === 'word' && t.value === 'EXISTS' && this.isPunct('(', 1) && this.isWord('SELECT', 2)) {
+      this.next()
+      return { kind: 'exists', select: this.parenthesizedSubquery(t), pos: posOf(t) }
+    }
     if (t.kind === 'punct' && t.value === '(') {
       this.next()
       const inner = this.nested(t, () => this.or())
@@ -463,7 +502,9 @@ export class ExprParser extends Cursor {
 
 export function containsAggregate(e: SqlExpr): boolean {
   switch (e.kind) {
-    case 'literal': case 'param': case 'column': return false
+    // A subquery's aggregates are its own: they do not make the query around it an aggregate.
+    case 'literal': case 'param': case 'column': case 'subquery': case 'exists': return false
+    case 'in-select': return containsAggregate(e.operand)
     case 'unary': return containsAggregate(e.operand)
     case 'binary': return containsAggregate(e.left) || containsAggregate(e.right)
     case 'in': return containsAggregate(e.operand) || e.list.some(containsAggregate)

@@ -1,18 +1,39 @@
-// A parsed SELECT (or expression) → SQL for SQLite over a source the engine chooses. The SQL is generated
-// from the AST, never copied from the user's text: identifiers are checked against the table and quoted,
+// A parsed SELECT (or expression) → SQL for SQLite over sources the engine chooses. The SQL is generated
+// from the AST, never copied from the user's text: identifiers are checked against the tables and quoted,
 // and every literal and parameter becomes a `?` bound to its value (TRUE and FALSE stay keywords). An integer literal at the top of
 // ORDER BY / GROUP BY is written as digits, because SQLite reads it as a column position there.
+//
+// Names resolve as SQLite resolves them, and are checked here first so that an error points at the
+// reference: a qualified `x.col` at the FROM item named or aliased `x` (innermost query first, then the
+// queries around it: a correlated subquery), an unqualified `col` at the one item of the innermost query
+// that has it (two are ambiguous, unless a USING joined them), then at the queries around it.
 import { AcheronError } from '../errors.js'
+import { ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import type { ColumnExpr, Pos, SelectStmt, SqlExpr } from './ast.js'
+import type { ColumnExpr, FromItem, JoinClause, Pos, SelectQuery, SelectStmt, SqlExpr } from './ast.js'
 
-export interface RenderOptions {
-  /** What FROM reads: a quoted table name or a parenthesized subquery. Trusted, engine-made SQL. */
+/** A table as a query reads it: the SQL naming its rows, and its columns in order. */
+export interface TableSource {
+  /** The table's name as the catalog spells it. */
+  readonly name: string
+  /** What FROM reads: a quoted table or view name. Trusted, engine-made SQL. */
   readonly source: string
   /** The table's columns in order, as the catalog spells them. */
   readonly columns: readonly string[]
+}
+
+export interface RenderOptions {
+  /** What the statement's FROM table reads: a quoted table name or a parenthesized subquery. Trusted, engine-made SQL. */
+  readonly source: string
+  /** That table's columns in order, as the catalog spells them. */
+  readonly columns: readonly string[]
   /** The values of the statement's `?` parameters, in order. */
   readonly params: readonly SqlValue[]
+  /**
+   * Every other table the SELECT names (joins, subqueries), by its name as written; undefined for an
+   * unknown one (UNKNOWN_TABLE at the name). Absent: only the FROM table can be read.
+   */
+  readonly table?: (name: string) => TableSource | undefined
 }
 
 export interface RenderedSql {
@@ -24,42 +45,225 @@ export interface RenderedSql {
 export interface RenderedSelect extends RenderedSql {
   /** The result's column names (read rows as arrays: SQLite's own names may differ). */
   readonly columnNames: string[]
+  /** The tables read through `RenderOptions.table` (joins and subqueries), by catalog name, sorted, once each. */
+  readonly tables: string[]
 }
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
+/** What a SELECT without FROM reads: one row, no columns. */
+const NO_TABLE_SOURCE = '(SELECT NULL)'
+
 /** Clauses that may name an output alias instead of a column (as SQLite allows). */
 type Scope = 'plain' | 'aliases'
 
+/** One FROM item of a query, as its columns resolve. */
+interface Source {
+  /** What a qualifier names it by: its alias, else its table's name (null: a derived table with no alias). */
+  readonly qualifier: string | null
+  /** The table's name when aliased (SQLite refuses it then; accepted here when nothing else is named so). */
+  readonly tableName: string | null
+  readonly columns: readonly string[]
+  readonly byName: ReadonlyMap<string, string>
+  /** Lower-case names of columns a USING merged into the same column of an item before it. */
+  readonly merged: Set<string>
+}
+
+type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH'
+
+/** The state shared by a statement's query and its subqueries. */
+class Statement {
+  readonly tables = new Set<string>()
+  /** Joins or subqueries: every WHERE and ON counts the rows it examines (ROWS_EXAMINED_FUNCTION). */
+  readonly counted: boolean
+  constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectQuery | null) {
+    this.counted = sel !== null && (sel.joins.length > 0 || sel.hasSubqueries)
+  }
+
+  /**
+   * A WHERE or ON condition, counted when the statement is. The count names a column of every item in
+   * `sources`: SQLite evaluates a term in the innermost loop that binds what it reads, and a term that
+   * reads nothing once, before the loops.
+   */
+  condition(sql: string | null, sources: readonly Source[]): string | null {
+    if (!this.counted) return sql
+    const args = sources.flatMap((s) => (s.columns[0] === undefined ? [] : [s.qualifier === null ? quoteIdentifier(s.columns[0]) : `${quoteIdentifier(s.qualifier)}.${quoteIdentifier(s.columns[0])}`]))
+    const count = `${ROWS_EXAMINED_FUNCTION}(${args.join(', ')})`
+    return sql === null ? count : `${count} AND ${sql}`
+  }
+
+  fail(code: ErrorCode, at: Pos, message: string): never {
+    throw new AcheronError(code, message, { line: at.line, column: at.column, statement: this.index })
+  }
+}
+
 class Renderer {
-  readonly values: SqlValue[] = []
-  private readonly byName = new Map<string, string>()
+  values: SqlValue[] = []
+  private readonly sources: Source[] = []
   private readonly aliases = new Set<string>()
 
-  constructor(private readonly opts: RenderOptions, private readonly table: string | null, private readonly tableAlias: string | null, private readonly statement: number) {
-    for (const c of opts.columns) this.byName.set(c.toLowerCase(), c)
+  constructor(private readonly stmt: Statement, private readonly parent: Renderer | null) {}
+
+  private fail(code: ErrorCode, at: Pos, message: string): never {
+    return this.stmt.fail(code, at, message)
   }
 
   addAlias(alias: string): void {
     this.aliases.add(alias.toLowerCase())
   }
 
-  fail(code: 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH', at: Pos, message: string): never {
-    throw new AcheronError(code, message, { line: at.line, column: at.column, statement: this.statement })
+  /** Renders with a fresh list of bound values, returned beside the SQL (clauses rendered out of text order). */
+  captured(render: () => string): RenderedSql {
+    const saved = this.values
+    this.values = []
+    try {
+      const sql = render()
+      return { sql, values: this.values }
+    } finally {
+      this.values = saved
+    }
+  }
+
+  get fromSources(): readonly Source[] {
+    return this.sources
+  }
+
+  get multiple(): boolean {
+    return this.sources.length > 1
+  }
+
+  /** A FROM item: `first` is the statement's own FROM table, read through opts.source. */
+  fromItem(item: FromItem, first: boolean): string {
+    let source: string
+    let columns: readonly string[]
+    let tableName: string | null = null
+    if (item.kind === 'derived') {
+      const sub = renderQuery(this.stmt, item.select, this, true)
+      const seen = new Set<string>()
+      for (const c of sub.columnNames) {
+        if (seen.has(c.toLowerCase())) this.fail('SYNTAX_ERROR', item.pos, `the subquery in FROM has two columns named ${c}: give them different aliases (AS)`)
+        seen.add(c.toLowerCase())
+      }
+      this.values.push(...sub.values)
+      source = `(${sub.sql})`
+      columns = sub.columnNames
+    } else {
+      const t = first ? { name: item.name, source: this.stmt.opts.source, columns: this.stmt.opts.columns } : this.table(item.name, item.pos)
+      source = t.source
+      columns = t.columns
+      tableName = t.name
+    }
+    const qualifier = item.alias ?? tableName
+    if (qualifier !== null && this.sources.some((s) => s.qualifier?.toLowerCase() === qualifier.toLowerCase())) {
+      this.fail('SYNTAX_ERROR', item.pos, `${qualifier} is named twice in FROM: give one of them an alias (… JOIN ${qualifier} AS ${qualifier}2)`)
+    }
+    const byName = new Map<string, string>()
+    for (const c of columns) byName.set(c.toLowerCase(), c)
+    this.sources.push({ qualifier, tableName: item.alias === null ? null : tableName, columns, byName, merged: new Set() })
+    return qualifier === null ? source : `${source} AS ${quoteIdentifier(qualifier)}`
+  }
+
+  private table(name: string, at: Pos): TableSource {
+    const first = this.stmt.opts
+    const t = first.table !== undefined ? first.table(name) : undefined
+    if (t === undefined) {
+      return this.fail('UNKNOWN_TABLE', at, first.table === undefined ? `no such table: ${name} (this SELECT reads one table)` : `no such table: ${name}`)
+    }
+    this.stmt.tables.add(t.name)
+    return t
+  }
+
+  /** A JOIN after the first item: its item, then its ON (over the items so far) or USING. */
+  join(j: JoinClause): string {
+    const word = j.kind === 'comma' ? ',' : j.kind === 'inner' ? ' JOIN' : ` ${j.kind.toUpperCase()} JOIN`
+    const item = this.fromItem(j.item, false)
+    let sql = `${word} ${item}`
+    if (j.on !== null) sql += ` ON ${this.stmt.condition(this.expr(j.on, 'plain'), this.sources) as string}`
+    if (j.using !== null) {
+      const right = this.sources[this.sources.length - 1] as Source
+      const names: string[] = []
+      for (const u of j.using) {
+        const lower = u.name.toLowerCase()
+        const r = right.byName.get(lower)
+        const left = this.sources.slice(0, -1).filter((s) => s.byName.has(lower) && !s.merged.has(lower))
+        if (r === undefined || left.length === 0) {
+          this.fail('UNKNOWN_COLUMN', u.pos, `cannot join using column ${u.name}: it is not in both sides (${right.qualifier ?? 'the subquery'} has ${right.columns.join(', ')})`)
+        }
+        if (left.length > 1) this.fail('SYNTAX_ERROR', u.pos, `ambiguous column name in USING: ${u.name} (in ${left.map((s) => s.qualifier ?? 'a subquery').join(' and ')})`)
+        right.merged.add(lower)
+        names.push(quoteIdentifier(r))
+      }
+      sql += ` USING (${names.join(', ')})`
+    }
+    return sql
+  }
+
+  /** Sources of this query that have the column, and the column's spelling in the first. */
+  private having(lower: string): Source[] {
+    return this.sources.filter((s) => s.byName.has(lower))
   }
 
   column(e: ColumnExpr, scope: Scope): string {
+    const lower = e.name.toLowerCase()
     if (e.table !== null) {
-      const q = e.table.toLowerCase()
-      if (q !== this.table?.toLowerCase() && q !== this.tableAlias?.toLowerCase()) this.fail('UNKNOWN_TABLE', e.pos, `no such table: ${e.table}`)
+      for (let r: Renderer | null = this; r !== null; r = r.parent) {
+        const s = r.qualified(e.table)
+        if (s === undefined) continue
+        const c = s.byName.get(lower)
+        if (c === undefined) {
+          this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table}.${e.name} (${s.qualifier ?? e.table} has ${s.columns.join(', ')})`)
+        }
+        return `${quoteIdentifier(s.qualifier ?? e.table)}.${quoteIdentifier(c)}`
+      }
+      return this.fail('UNKNOWN_TABLE', e.pos, `no such table: ${e.table}`)
     }
-    const c = this.byName.get(e.name.toLowerCase())
-    if (c !== undefined) return quoteIdentifier(c)
-    if (e.table === null && scope === 'aliases' && this.aliases.has(e.name.toLowerCase())) return quoteIdentifier(e.name)
-    const known = this.table === null ? 'a SELECT without FROM has no columns' : `table ${this.table} has ${this.opts.columns.join(', ')}`
-    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table === null ? '' : `${e.table}.`}${e.name} (${known})`)
+    for (let r: Renderer | null = this; r !== null; r = r.parent) {
+      const found = r.having(lower)
+      if (found.length > 0) {
+        // A USING merges a column of later items into the first one's; SQLite reads it unqualified.
+        if (found.slice(1).some((s) => !s.merged.has(lower))) {
+          this.fail('SYNTAX_ERROR', e.pos, `ambiguous column name: ${e.name} (in ${found.map((s) => s.qualifier ?? 'a subquery').join(' and ')}: qualify it, as ${found[0]?.qualifier ?? 't'}.${e.name})`)
+        }
+        return quoteIdentifier((found[0] as Source).byName.get(lower) as string)
+      }
+      if (r === this && scope === 'aliases' && this.aliases.has(lower)) return quoteIdentifier(e.name)
+    }
+    const known = this.sources.length === 0 ? 'a SELECT without FROM has no columns'
+      : this.sources.length === 1 ? `table ${this.sources[0]?.qualifier ?? '(subquery)'} has ${this.sources[0]?.columns.join(', ')}`
+        : `no table in FROM has it`
+    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known})`)
+  }
+
+  /** The item a qualifier names: by alias (or table name if not aliased), else by a table name nothing else is called. */
+  private qualified(q: string): Source | undefined {
+    const lower = q.toLowerCase()
+    return this.sources.find((s) => s.qualifier?.toLowerCase() === lower) ?? this.sources.find((s) => s.tableName?.toLowerCase() === lower)
+  }
+
+  /** `*` or `q.*`: the columns, named as SQLite names them. */
+  star(table: string | undefined, at: Pos, items: string[], names: string[]): void {
+    if (table !== undefined) {
+      const s = this.qualified(table)
+      if (s === undefined) {
+        const reads = this.sources.map((x) => x.qualifier ?? '(subquery)').join(', ')
+        this.fail('UNKNOWN_TABLE', at, `no such table: ${table} (this SELECT reads ${reads})`)
+      }
+      for (const c of s.columns) items.push(this.multiple ? `${quoteIdentifier(s.qualifier as string)}.${quoteIdentifier(c)}` : quoteIdentifier(c))
+      names.push(...s.columns)
+      return
+    }
+    for (const s of this.sources) {
+      for (const c of s.columns) {
+        const lower = c.toLowerCase()
+        if (s.merged.has(lower)) continue
+        // A column a USING merged is read unqualified: SQLite gives the joined value (both sides of FULL JOIN).
+        const merged = this.sources.some((x) => x.merged.has(lower))
+        items.push(!this.multiple || merged || s.qualifier === null ? quoteIdentifier(c) : `${quoteIdentifier(s.qualifier)}.${quoteIdentifier(c)}`)
+        names.push(c)
+      }
+    }
   }
 
   bind(v: SqlValue): string {
@@ -67,18 +271,30 @@ class Renderer {
     return '?'
   }
 
+  private subquery(q: SelectQuery, at: Pos, oneColumn: boolean): string {
+    const sub = renderQuery(this.stmt, q, this, false)
+    if (oneColumn && sub.columnNames.length !== 1) {
+      this.fail('SYNTAX_ERROR', at, `this subquery must return one column, it returns ${sub.columnNames.length} (${sub.columnNames.join(', ')})`)
+    }
+    this.values.push(...sub.values)
+    return `(${sub.sql})`
+  }
+
   expr(e: SqlExpr, scope: Scope): string {
     switch (e.kind) {
       case 'literal': return e.keyword ?? this.bind(e.value)
       case 'param': {
-        const v = this.opts.params[e.index]
-        if (v === undefined) this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.index + 1} (${this.opts.params.length} given)`)
+        const v = this.stmt.opts.params[e.index]
+        if (v === undefined) this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.index + 1} (${this.stmt.opts.params.length} given)`)
         return this.bind(v)
       }
       case 'column': return this.column(e, scope)
       case 'unary': return `(${e.op} ${this.expr(e.operand, scope)})`
       case 'binary': return `(${this.expr(e.left, scope)} ${e.op} ${this.expr(e.right, scope)})`
       case 'in': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map((x) => this.expr(x, scope)).join(', ')}))`
+      case 'in-select': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT IN' : 'IN'} ${this.subquery(e.select, e.select.pos, true)})`
+      case 'subquery': return this.subquery(e.select, e.select.pos, true)
+      case 'exists': return `(EXISTS ${this.subquery(e.select, e.pos, false)})`
       case 'between':
         return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.expr(e.low, scope)} AND ${this.expr(e.high, scope)})`
       case 'like': {
@@ -108,38 +324,47 @@ class Renderer {
     return this.expr(e, 'aliases')
   }
 
-  count(e: SelectStmt['limit'], what: string): string {
+  count(e: SelectQuery['limit'], what: string): string {
     if (e === null) return ''
-    const v = e.kind === 'literal' ? e.value : this.opts.params[e.index]
-    if (v === undefined) return this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.kind === 'param' ? e.index + 1 : 0} (${this.opts.params.length} given)`)
+    const params = this.stmt.opts.params
+    const v = e.kind === 'literal' ? e.value : params[e.index]
+    if (v === undefined) return this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.kind === 'param' ? e.index + 1 : 0} (${params.length} given)`)
     if (typeof v !== 'bigint' || v < 0n) this.fail('TYPE_MISMATCH', e.pos, `${what} must be a non-negative integer`)
     return ` ${what} ${this.bind(v)}`
   }
 }
 
 /**
- * The SELECT as SQL over `opts.source`, with its result column names. Throws UNKNOWN_COLUMN /
- * UNKNOWN_TABLE (with the reference's position) for a name the table does not have.
+ * One query (the statement's, or a subquery under `parent`). `named`: every expression item gets its
+ * label as an alias, so that a derived table's columns are called what columnNames says.
  */
-export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSelect {
-  const r = new Renderer(opts, sel.table, sel.tableAlias, sel.index)
+function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null, named: boolean): RenderedSelect {
+  const r = new Renderer(stmt, parent)
+  // FROM first: the items resolve against it, though it follows them in the text (and in the values).
+  const from = r.captured(() => {
+    if (sel.from === null) return NO_TABLE_SOURCE
+    let sql = r.fromItem(sel.from, parent === null)
+    for (const j of sel.joins) sql += r.join(j)
+    return sql
+  })
   const items: string[] = []
   const columnNames: string[] = []
   for (const item of sel.items) {
     if (item.kind === 'star') {
-      const q = item.table?.toLowerCase()
-      if (q !== undefined && q !== sel.table?.toLowerCase() && q !== sel.tableAlias?.toLowerCase()) r.fail('UNKNOWN_TABLE', item.pos, `no such table: ${item.table} (this SELECT reads ${sel.table}${sel.tableAlias !== null ? ` AS ${sel.tableAlias}` : ''})`)
-      for (const c of opts.columns) items.push(quoteIdentifier(c))
-      columnNames.push(...opts.columns)
+      r.star(item.table, item.pos, items, columnNames)
       continue
     }
     const sql = r.expr(item.expr, 'plain')
-    items.push(item.alias === null ? sql : `${sql} AS ${quoteIdentifier(item.alias)}`)
+    const alias = item.alias ?? (named ? item.label : null)
+    items.push(alias === null ? sql : `${sql} AS ${quoteIdentifier(alias)}`)
     columnNames.push(item.label)
     if (item.alias !== null) r.addAlias(item.alias)
   }
-  let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${opts.source}`
-  if (sel.where !== null) sql += ` WHERE ${r.expr(sel.where, 'plain')}`
+  const values = r.values
+  r.values = [...values, ...from.values]
+  let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${from.sql}`
+  const where = stmt.condition(sel.where === null ? null : r.expr(sel.where, 'plain'), r.fromSources)
+  if (where !== null) sql += ` WHERE ${where}`
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
   if (sel.orderBy.length > 0) {
@@ -147,12 +372,24 @@ export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSele
   }
   sql += r.count(sel.limit, 'LIMIT')
   sql += r.count(sel.offset, 'OFFSET')
-  return { sql, values: r.values, columnNames }
+  return { sql, values: r.values, columnNames, tables: [] }
+}
+
+/**
+ * The SELECT as SQL, with its result column names and the other tables it reads. Throws UNKNOWN_COLUMN /
+ * UNKNOWN_TABLE (with the reference's position) for a name no table has, SYNTAX_ERROR for an ambiguous one.
+ */
+export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSelect {
+  const stmt = new Statement(opts, sel.index, sel)
+  const r = renderQuery(stmt, sel, null, false)
+  return { ...r, tables: [...stmt.tables].sort() }
 }
 
 /** One expression (an UPDATE's SET value or WHERE, a DELETE's WHERE) as SQL over the table's columns. */
-export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source'>): RenderedSql {
-  const r = new Renderer({ ...opts, source: '' }, table, null, statement)
+export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source' | 'table'>): RenderedSql {
+  const stmt = new Statement({ ...opts, source: '' }, statement, null)
+  const r = new Renderer(stmt, null)
+  r.fromItem({ kind: 'table', name: table, alias: null, pos: { offset: 0, line: 1, column: 1 } }, true)
   const sql = r.expr(e, 'plain')
   return { sql, values: r.values }
 }

@@ -38,6 +38,17 @@ export function scanSourceName(table: TableDef): string {
   return `${table.name.toLowerCase()}$all`
 }
 
+/**
+ * A query that joins tables or holds subqueries calls this function (registered on the state file's
+ * connection) once per row combination it examines, in every WHERE and ON: past QUERY_ROWS_EXAMINED_MAX
+ * the function throws and the query fails. A single-table scan is linear in its table and is not counted;
+ * a join without a usable condition, or a correlated subquery, is a product of tables and would otherwise
+ * hold the state thread, and every batch behind it, for as long as it ran. Counted, not timed: the same
+ * query over the same state fails at the same row, also when a logged BEGIN … COMMIT is replayed.
+ */
+export const ROWS_EXAMINED_FUNCTION = 'acheron_rows_examined'
+export const QUERY_ROWS_EXAMINED_MAX = 10_000_000
+
 /** The one-row source a point SELECT reads (`select-key` transactions, src/storage/row-evaluator.ts). */
 export const ROW_SOURCE = '"__acheron_row"'
 

@@ -20,7 +20,7 @@ import type { ModuleShipped } from '../schema/function-runtime.js'
 import { compareKeys, partitionOf, partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import { DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
@@ -126,6 +126,9 @@ export class SqliteStateFile {
   /** Row writes waiting for a commit (an upper bound of the rows that differ from the checkpoint). */
   uncommittedWrites = 0
 
+  /** Row combinations the running query examined (ROWS_EXAMINED_FUNCTION). */
+  private rowsExamined = 0
+
   constructor(file: string, private readonly sync: SyncMode, options: StateFileOptions = {}) {
     this.file = file
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
@@ -139,6 +142,12 @@ export class SqliteStateFile {
       const pageBytes = Number(this.db.pragma('page_size', { simple: true }))
       this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.storageBytesMax / pageBytes))}`)
     }
+    this.db.function(ROWS_EXAMINED_FUNCTION, { deterministic: false, varargs: true }, () => {
+      if (++this.rowsExamined > QUERY_ROWS_EXAMINED_MAX) {
+        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query examined more than ${QUERY_ROWS_EXAMINED_MAX} row combinations (QUERY_ROWS_EXAMINED_MAX) and was stopped: give each JOIN a condition on a key, or narrow it with a WHERE`)
+      }
+      return 1
+    })
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS _acheron_meta (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS _acheron_modules (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL) STRICT, WITHOUT ROWID;
@@ -363,27 +372,35 @@ export class SqliteStateFile {
     this.useCatalog(typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] })
   }
 
-  /** Runs a query over the applied state; `pending` rows (a transaction's own) are laid over it. */
-  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending: readonly RowWrite[] = [], resultBytesMax = Infinity): SqlValue[][] {
+  /**
+   * Runs a query over the applied state of `tables`; `pending[i]` (a transaction's own rows of
+   * `tables[i]`) are laid over it.
+   */
+  query(tables: readonly TableDef[], sql: string, values: readonly SqlValue[], pending: readonly (readonly RowWrite[])[] = [], resultBytesMax = Infinity): SqlValue[][] {
     this.flush()
-    if (table === null) return this.runQuery(sql, values, resultBytesMax)
-    if (this.scanViews.get(table.name.toLowerCase()) !== table) {
+    for (const table of tables) {
+      if (this.scanViews.get(table.name.toLowerCase()) === table) continue
       this.db.exec(`DROP VIEW IF EXISTS temp.${scanSourceSql(table)}`)
       this.db.exec(`DROP TABLE IF EXISTS ${pendingTableSql(table)}`)
       this.db.exec(createPendingTableSql(table))
       this.db.exec(createScanViewSql(table))
       this.scanViews.set(table.name.toLowerCase(), table)
     }
-    if (pending.length === 0) return this.runQuery(sql, values, resultBytesMax)
-    const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
+    const laid = tables.filter((_, i) => (pending[i]?.length ?? 0) > 0)
+    if (laid.length === 0) return this.runQuery(sql, values, resultBytesMax)
     try {
-      for (const w of pending) {
-        if (w.row !== null) insert.run(...w.row.map(bindable), 0)
-        else insert.run(...table.columns.map((_, i) => (i === table.keyIndex ? w.key : null)), 1)
-      }
+      tables.forEach((table, i) => {
+        const rows = pending[i] ?? []
+        if (rows.length === 0) return
+        const insert = this.db.prepare(`INSERT OR REPLACE INTO ${pendingTableSql(table)} VALUES (${table.columns.map(() => '?').join(', ')}, ?)`)
+        for (const w of rows) {
+          if (w.row !== null) insert.run(...w.row.map(bindable), 0)
+          else insert.run(...table.columns.map((_, c) => (c === table.keyIndex ? w.key : null)), 1)
+        }
+      })
       return this.runQuery(sql, values, resultBytesMax)
     } finally {
-      this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
+      for (const table of laid) this.db.exec(`DELETE FROM ${pendingTableSql(table)}`)
     }
   }
 
@@ -398,6 +415,7 @@ export class SqliteStateFile {
 
   /** Rows one at a time, stopping past `resultBytesMax` (estimated: text and blob bytes, 8 per other value). */
   private runQuery(sql: string, values: readonly SqlValue[], resultBytesMax: number): SqlValue[][] {
+    this.rowsExamined = 0
     let stmt = this.queries.get(sql)
     if (stmt === undefined) {
       stmt = this.db.prepare(sql).raw(true).safeIntegers(true)

@@ -15,10 +15,11 @@ import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCa
 /** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
 export interface Queryable {
   /**
-   * `table` null: the SQL reads no table (a SELECT without FROM). `resultBytesMax`: a result beyond it
-   * fails with PAYLOAD_TOO_LARGE (reads only; see runExclusiveTxn).
+   * `tables`: every table the SQL reads (none: a SELECT without FROM); `pending[i]` are rows of
+   * `tables[i]` laid over it. `resultBytesMax`: a result beyond it fails with PAYLOAD_TOO_LARGE (reads
+   * only; see runExclusiveTxn).
    */
-  query(table: TableDef | null, sql: string, values: readonly SqlValue[], pending?: readonly RowWrite[], resultBytesMax?: number): SqlValue[][]
+  query(tables: readonly TableDef[], sql: string, values: readonly SqlValue[], pending?: readonly (readonly RowWrite[])[], resultBytesMax?: number): SqlValue[][]
 }
 
 /** What a transaction run alone produced: its result and the rows to commit with it. */
@@ -39,7 +40,7 @@ export function runExclusiveTxn(
 ): ExclusiveRun {
   // Only a read is bounded: a logged transaction's outcome must not depend on a setting a later run may change.
   const bounded: Queryable = resultBytesMax === undefined || !isReadOnly(txn) ? store : {
-    query: (table, sql, values, pending) => store.query(table, sql, values, pending, resultBytesMax),
+    query: (tables, sql, values, pending) => store.query(tables, sql, values, pending, resultBytesMax),
   }
   switch (txn.kind) {
     case 'multi-exclusive':
@@ -49,7 +50,7 @@ export function runExclusiveTxn(
     case 'explain-logged':
       return { result: host().withState((state) => explainLogged(state, txn)), writes: [] }
     case 'select': case 'update-scan': case 'delete-scan':
-      return runQuery(catalog, bounded, txn, [])
+      return runQuery(catalog, bounded, txn)
     case 'show-tables': case 'show-functions': case 'describe':
       return readCatalog(catalog, txn)
   }
@@ -65,10 +66,11 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
     try {
       if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
-      if (step.table === null) return runQuery(catalog, store, step, []).result
-      const table = catalog.table(step.table)
-      const run = runQuery(catalog, store, step, state.pendingWrites(table))
-      for (const w of run.writes) state.write(table, w.key as bigint | string, w.row === null ? null : [...w.row])
+      const run = runQuery(catalog, store, step, (table) => state.pendingWrites(table))
+      if (step.kind !== 'select') {
+        const table = catalog.table(step.table)
+        for (const w of run.writes) state.write(table, w.key as bigint | string, w.row === null ? null : [...w.row])
+      }
       return run.result
     } catch (err) {
       const e = err instanceof Database.SqliteError ? new AcheronError('CONSTRAINT', `query failed: ${err.message}`) : err
@@ -80,11 +82,13 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
   return { result: { steps, rowsAffected: steps.reduce((n, r) => n + r.rowsAffected, 0) }, writes }
 }
 
-/** A query, or an UPDATE/DELETE over all partitions, with `pending` rows laid over the committed ones. */
-function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, pending: readonly RowWrite[]): ExclusiveRun {
+/** A query, or an UPDATE/DELETE over all partitions, with each table's `pending` rows laid over the committed ones. */
+function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, pending: (table: TableDef) => readonly RowWrite[] = () => []): ExclusiveRun {
   switch (txn.kind) {
-    case 'select':
-      return { result: { rows: store.query(txn.table === null ? null : catalog.table(txn.table), txn.sql, txn.values, pending), rowsAffected: 0 }, writes: [] }
+    case 'select': {
+      const tables = selectTables(catalog, txn)
+      return { result: { rows: store.query(tables, txn.sql, txn.values, tables.map(pending)), rowsAffected: 0 }, writes: [] }
+    }
     case 'update-scan': {
       const table = catalog.table(txn.table)
       const columns = txn.sets.map((s) => {
@@ -93,8 +97,8 @@ function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, 
         return c
       })
       const items = [columnListSql(table), ...txn.sets.map((s) => `(${s.expr.sql})`)].join(', ')
-      const found = store.query(table, `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
-        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], pending)
+      const found = store.query([table], `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
+        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], [pending(table)])
       const width = table.columns.length
       const writes = found.map((r): RowWrite => {
         const next = applyAssignments(table, r.slice(0, width), columns, txn.sets, r.slice(width))
@@ -105,11 +109,17 @@ function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, 
     }
     case 'delete-scan': {
       const table = catalog.table(txn.table)
-      const keys = store.query(table, `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], pending)
+      const keys = store.query([table], `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], [pending(table)])
       const writes = keys.map((r) => write(table, r[0] as SqlValue, null))
       return { result: { rowsAffected: writes.length }, writes }
     }
   }
+}
+
+/** Every table a query reads: its FROM table, then the ones it joins or reads in subqueries. */
+function selectTables(catalog: Catalog, txn: SelectTxn): TableDef[] {
+  const names = [...(txn.table === null ? [] : [txn.table]), ...(txn.joined ?? [])]
+  return names.map((n) => catalog.table(n))
 }
 
 export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun {

@@ -55,8 +55,10 @@ export type DdlTxn =
  */
 export interface SelectTxn {
   readonly kind: 'select'
-  /** null: a SELECT without FROM, which reads no table. */
+  /** The table its FROM names; null: a SELECT without FROM, or whose FROM is a subquery. */
   readonly table: string | null
+  /** Every other table it reads (joins, subqueries), by catalog name, sorted; absent: none. */
+  readonly joined?: readonly string[]
   readonly sql: string
   readonly values: readonly SqlValue[]
 }

@@ -20,8 +20,10 @@ interface Gen {
   readonly txn: boolean
 }
 
-const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3'
-const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) STRICT, WITHOUT ROWID'
+// `u` is read beside `t` by joins and subqueries; its columns are named apart from t's, so that the WHERE
+// terms generated for t stay unambiguous.
+const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) PARTITIONS 2'
+const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) STRICT, WITHOUT ROWID; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) STRICT, WITHOUT ROWID'
 
 // ---- generators --------------------------------------------------------------------------------------
 
@@ -128,11 +130,33 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
   (w) => fc.constant(`SELECT COUNT(DISTINCT a) AS d, MIN(k) AS first FROM t${w}`),
   (w) => fc.constant(`SELECT k, a FROM t${w}`),
+  // Joins and subqueries over t and u.
+  (w) => fc.constantFrom('JOIN', 'LEFT JOIN').map((j) => `SELECT t.k, a, id, v FROM t ${j} u ON u.tk = t.k${w} ORDER BY t.k, id`),
+  (w) => fc.constant(`SELECT t.k, COUNT(id) AS n, MAX(v) FROM t LEFT JOIN u ON tk = k${w} GROUP BY t.k ORDER BY t.k`),
+  (w) => fc.constantFrom('IN', 'NOT IN').map((op) => `SELECT k, a FROM t${and(w)} k ${op} (SELECT tk FROM u WHERE tk IS NOT NULL) ORDER BY k`),
+  (w) => fc.constant(`SELECT k, (SELECT COUNT(*) FROM u WHERE u.tk = t.k) AS n, (SELECT MAX(v) FROM u WHERE tk = k) FROM t${w} ORDER BY k`),
+  (w) => fc.constantFrom('EXISTS', 'NOT EXISTS').map((op) => `SELECT k FROM t${and(w)} ${op} (SELECT 1 FROM u WHERE tk = t.k AND v IS NOT NULL) ORDER BY k`),
+  (w) => fc.constant(`SELECT g, n, s FROM (SELECT a % 3 AS g, COUNT(*) AS n, SUM(c) AS s FROM t${w} GROUP BY g) AS x WHERE n > 0 ORDER BY g`),
+  (w) => fc.constant(`SELECT * FROM t, u${and(w)} u.tk = t.k ORDER BY k, id`),
+  (w) => fc.constant(`SELECT t.*, u.v FROM u JOIN t ON t.k = u.tk${w} ORDER BY u.id`),
+  (w) => fc.constant(`SELECT (SELECT COUNT(*) FROM u) AS nu, (SELECT SUM(a) FROM t${w}) AS sa`),
 ]
+
+/** A WHERE to extend with `AND`: ` WHERE (w) AND`, or ` WHERE` when there is none. */
+function and(w: string): string {
+  return w === '' ? ' WHERE' : ` WHERE (${w.slice(' WHERE '.length)}) AND`
+}
 
 const selectArb: fc.Arbitrary<Gen> = fc.record({ where: whereArb, which: fc.integer({ min: 0, max: SELECTS.length - 1 }) })
   .chain(({ where, which }) => (SELECTS[which] as (w: string) => fc.Arbitrary<string>)(where === null ? '' : ` WHERE ${where.sql}`))
   .map((sql) => ({ statements: [sql], params: [], codes: [], txn: false }))
+
+/** Rows of u (a tk of 0–14 may name a row of t or none), and its deletes. */
+const uWriteArb: fc.Arbitrary<Gen> = fc.oneof(
+  fc.array(fc.record({ id: fc.integer({ min: 0, max: 6 }), tk: fc.option(fc.integer({ min: 0, max: 14 }), { freq: 5 }), v: fc.option(text, { freq: 4 }) }), { minLength: 1, maxLength: 3 })
+    .map((rows) => ({ statements: [`INSERT OR REPLACE INTO u VALUES ${rows.map((r) => `(${r.id}, ${r.tk ?? 'NULL'}, ${r.v ?? 'NULL'})`).join(', ')}`], params: [], codes: [], txn: false })),
+  fc.integer({ min: 0, max: 6 }).map((id) => ({ statements: [`DELETE FROM u WHERE id = ${id}`], params: [], codes: [], txn: false })),
+)
 
 /** BEGIN … COMMIT of point statements, scans and queries; each statement's result inside is compared. */
 const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
@@ -143,13 +167,14 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
   fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `INSERT OR REPLACE INTO t (k, c, b) VALUES (${k}, ${c}, 'r')`, codes: [] })),
   fc.record({ k: key, s: fc.constantFrom('a = a + 1', "b = 'u'", 'c = NULL', 'c = c + 0.5, a = NULL') }).map(({ k, s }) => ({ sql: `UPDATE t SET ${s} WHERE k = ${k}`, codes: s.includes('c = NULL') ? ['CONSTRAINT'] : [] })),
   key.map((k) => ({ sql: `DELETE FROM t WHERE k = ${k}`, codes: [] })),
+  uWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
 ), { minLength: 1, maxLength: 4 }).map((steps) => ({
   statements: ['BEGIN', ...steps.map((s) => s.sql), 'COMMIT'], params: [], codes: [...new Set(steps.flatMap((s) => s.codes))], txn: true,
 }))
 
 const scriptArb = fc.array(fc.oneof(
   { weight: 4, arbitrary: insertArb }, { weight: 3, arbitrary: updateArb }, { weight: 2, arbitrary: deleteArb },
-  { weight: 4, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb },
+  { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb },
 ), { minLength: 5, maxLength: 30 })
 
 // ---- running both ------------------------------------------------------------------------------------
@@ -265,8 +290,9 @@ async function differential(options: OpenOptions, numRuns: number): Promise<void
           check(g, i, a, s)
         }
         // The final states agree too.
-        const all = 'SELECT * FROM t ORDER BY k'
-        check({ statements: [all], params: [], codes: [], txn: false }, script.length, await runAcheron(db, { statements: [all], params: [], codes: [], txn: false }), runSqlite(lite, { statements: [all], params: [], codes: [], txn: false }))
+        for (const all of ['SELECT * FROM t ORDER BY k', 'SELECT * FROM u ORDER BY id']) {
+          check({ statements: [all], params: [], codes: [], txn: false }, script.length, await runAcheron(db, { statements: [all], params: [], codes: [], txn: false }), runSqlite(lite, { statements: [all], params: [], codes: [], txn: false }))
+        }
       } finally {
         lite.close()
         await db.close()
@@ -303,6 +329,18 @@ test('NOT NULL holds for every row an INSERT writes, even one a later row of it 
   await fixed([
     unit('INSERT OR REPLACE INTO t VALUES (0, NULL, NULL, NULL), (0, NULL, NULL, 0.0)', ['CONSTRAINT']),
     unit('SELECT * FROM t ORDER BY k'),
+  ])
+})
+
+test('a join and a subquery inside BEGIN … COMMIT see the transaction\'s own rows of both tables', async () => {
+  const txn = (...statements: string[]): Gen => ({ statements: ['BEGIN', ...statements, 'COMMIT'], params: [], codes: [], txn: true })
+  await fixed([
+    unit('INSERT INTO t (k, a, c) VALUES (1, 10, 0.5), (2, 20, 1.0)'),
+    unit("INSERT OR REPLACE INTO u VALUES (0, 1, 'x')"),
+    txn("INSERT OR REPLACE INTO u VALUES (1, 2, 'y')", 'DELETE FROM u WHERE id = 0', 'INSERT INTO t (k, a, c) VALUES (3, 30, 1.5)',
+      "INSERT OR REPLACE INTO u VALUES (2, 3, 'z')", 'SELECT t.k, a, id, v FROM t LEFT JOIN u ON u.tk = t.k ORDER BY t.k, id',
+      'SELECT k FROM t WHERE k IN (SELECT tk FROM u) ORDER BY k'),
+    unit('SELECT * FROM t JOIN u ON tk = k ORDER BY k'),
   ])
 })
 

@@ -128,7 +128,9 @@ test('differential: random expressions evaluate as SQLite evaluates the original
         .map(([f, a, b]) => (f === 'INSTR' ? `${f}(${a}, ${b ?? "'a'"})` : b !== null && ['TRIM', 'LTRIM', 'RTRIM', 'CHAR'].includes(f) ? `${f}(${a}, ${b})` : `${f}(${a})`)),
       fc.tuple(fc.constantFrom('REPLACE', 'IIF'), tie('expr'), tie('expr'), tie('expr')).map(([f, a, b, c]) => `${f}(${a}, ${b}, ${c})`),
       fc.tuple(tie('expr'), fc.constantFrom('INTEGER', 'INT', 'REAL', 'TEXT', 'BLOB', 'NUMERIC')).map(([a, t]) => `CAST(${a} AS ${t})`),
-      fc.tuple(tie('expr'), fc.boolean(), tie('expr'), fc.oneof(fc.constantFrom("'!'", "'a'", "'%'"), tie('expr'))).map(([a, n, p, e]) => `${a} ${n ? 'NOT ' : ''}LIKE ${p} ESCAPE ${e}`),
+      // ESCAPE of a constant only: SQLite folds `1 OR x LIKE y ESCAPE e` written with literals and never checks
+      // `e`, where the rendered statement, whose literals are bound parameters, evaluates it and may fail.
+      fc.tuple(tie('expr'), fc.boolean(), tie('expr'), fc.constantFrom("'!'", "'a'", "'%'")).map(([a, n, p, e]) => `${a} ${n ? 'NOT ' : ''}LIKE ${p} ESCAPE ${e}`),
       fc.tuple(fc.option(tie('expr')), fc.array(fc.tuple(tie('expr'), tie('expr')), { minLength: 1, maxLength: 3 }), fc.option(tie('expr')))
         .map(([base, whens, otherwise]) => `CASE${base === null ? '' : ` ${base}`}${whens.map(([w, t]) => ` WHEN ${w} THEN ${t}`).join('')}${otherwise === null ? '' : ` ELSE ${otherwise}`} END`),
     ),

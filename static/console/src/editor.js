@@ -24,8 +24,8 @@ export const ACHERON_DIALECT = SQLDialect.define({
   keywords: [
     'all alter and as asc base64 begin between by call case cast commit create default delete desc describe distinct drop ignore',
     'else end escape exists explain export false file first from fuel function functions group having if in insert into is',
-    'join key last like limit logs memory not null nulls offset on or order partitions primary replace select set show',
-    'stats table tables then transaction true union update values wasm when where with',
+    'cross full inner join key last left like limit logs memory not null nulls offset on or order outer partitions primary replace right select set show',
+    'stats table tables then transaction true union update using values wasm when where with',
   ].join(' '),
   types: 'integer int bigint real double float text blob boolean bool',
   builtin: 'count sum total min max avg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char',

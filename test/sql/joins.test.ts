@@ -1,0 +1,132 @@
+// Joins and subqueries in a SELECT: what they answer over a partitioned state, where a name that does not
+// resolve is reported, the bound on the rows a query may examine, and that a logged transaction holding
+// one keeps every table it reads. (The differential property, test/property/sql-differential.test.ts,
+// compares random ones with SQLite.)
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open, type EmbeddedDatabase } from '../../src/index.js'
+import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
+import { QUERY_ROWS_EXAMINED_MAX } from '../../src/storage/sqlite-schema.js'
+import { tempDir } from '../support/tmp.js'
+
+async function withShop(run: (db: EmbeddedDatabase) => Promise<void>): Promise<void> {
+  const db = await open({ memory: true })
+  try {
+    await db.sql(`CREATE TABLE customer (id TEXT PRIMARY KEY, name TEXT, city TEXT) PARTITIONS 2;
+      CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, amount INTEGER) PARTITIONS 3;
+      INSERT INTO customer VALUES ('c1', 'Ann', 'Delft'), ('c2', 'Bob', 'Paris'), ('c3', 'Cy', NULL);
+      INSERT INTO orders VALUES (1, 'c1', 10), (2, 'c1', 20), (3, 'c2', 5), (4, 'zz', 7)`)
+    await run(db)
+  } finally {
+    await db.close()
+  }
+}
+
+async function failureOf(p: Promise<unknown>): Promise<AcheronError> {
+  const e = await p.then(() => null, (err: unknown) => err)
+  assert.instance(e, AcheronError)
+  return e as AcheronError
+}
+
+test('inner, left, full and comma joins, USING, aliases and qualified stars', async () => {
+  await withShop(async (db) => {
+    const inner = await db.query('SELECT c.name, o.amount FROM customer c JOIN orders o ON o.customer = c.id ORDER BY o.id')
+    assert.equal([inner.columns, inner.rows], [['name', 'amount'], [['Ann', 10], ['Ann', 20], ['Bob', 5]]])
+    const left = await db.query('SELECT name, COUNT(o.id) AS n, SUM(amount) AS total FROM customer c LEFT OUTER JOIN orders o ON o.customer = c.id GROUP BY name ORDER BY name')
+    assert.equal(left.rows, [['Ann', 2, 30], ['Bob', 1, 5], ['Cy', 0, null]])
+    const full = await db.query('SELECT o.id, c.name FROM orders o FULL JOIN customer c ON c.id = o.customer ORDER BY o.id, c.name')
+    assert.equal(full.rows, [[null, 'Cy'], [1, 'Ann'], [2, 'Ann'], [3, 'Bob'], [4, null]])
+    const comma = await db.query('SELECT * FROM customer c, orders o WHERE o.customer = c.id AND amount > ? ORDER BY o.id', [6])
+    assert.equal(comma.columns, ['id', 'name', 'city', 'id', 'customer', 'amount'])
+    assert.equal(comma.rows, [['c1', 'Ann', 'Delft', 1, 'c1', 10], ['c1', 'Ann', 'Delft', 2, 'c1', 20]])
+    // USING merges the column: `*` lists it once, and unqualified it is not ambiguous.
+    const using = await db.query('SELECT *, city FROM customer a JOIN customer b USING (city) ORDER BY a.id')
+    assert.equal(using.columns, ['id', 'name', 'city', 'id', 'name', 'city'])
+    assert.equal(using.rows, [['c1', 'Ann', 'Delft', 'c1', 'Ann', 'Delft'], ['c2', 'Bob', 'Paris', 'c2', 'Bob', 'Paris']])
+    const star = await db.query('SELECT o.*, c.name FROM orders o CROSS JOIN customer c WHERE c.id = o.customer AND o.id = 3')
+    assert.equal([star.columns, star.rows], [['id', 'customer', 'amount', 'name'], [[3, 'c2', 5, 'Bob']]])
+  })
+})
+
+test('subqueries: IN, EXISTS, scalar, correlated, and in FROM', async () => {
+  await withShop(async (db) => {
+    assert.equal((await db.query('SELECT name FROM customer WHERE id IN (SELECT customer FROM orders WHERE amount >= 10) ORDER BY name')).rows, [['Ann']])
+    assert.equal((await db.query('SELECT id FROM orders WHERE customer NOT IN (SELECT id FROM customer) ORDER BY id')).rows, [[4]])
+    assert.equal((await db.query('SELECT name FROM customer c WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer = c.id)')).rows, [['Cy']])
+    // `customer` inside is the orders column; `customer.id` names the outer query's table.
+    const correlated = await db.query('SELECT name, (SELECT SUM(amount) FROM orders WHERE customer = customer.id) AS total FROM customer ORDER BY name')
+    assert.equal(correlated.rows, [['Ann', 30], ['Bob', 5], ['Cy', null]])
+    const derived = await db.query('SELECT t.customer, t.total FROM (SELECT customer, SUM(amount) AS total FROM orders GROUP BY customer) AS t WHERE t.total > 6 ORDER BY 1')
+    assert.equal(derived.rows, [['c1', 30], ['zz', 7]])
+    // A derived table's columns are called as the subquery's result names them, aliases or not.
+    const unnamed = await db.query('SELECT * FROM (SELECT COUNT(*), MAX(amount) AS top FROM orders)')
+    assert.equal([unnamed.columns, unnamed.rows], [['COUNT(*)', 'top'], [[4, 20]]])
+    const noFrom = await db.query('SELECT (SELECT COUNT(*) FROM orders) AS n, (SELECT MAX(name) FROM customer) AS last')
+    assert.equal([noFrom.columns, noFrom.rows], [['n', 'last'], [[4, 'Cy']]])
+    // Parameters bind in the order they are written, across the subqueries.
+    assert.equal((await db.query('SELECT ? AS a, (SELECT COUNT(*) FROM orders WHERE amount > ?) AS b FROM customer WHERE id = ?', ['x', 6, 'c2'])).rows, [['x', 3]])
+  })
+})
+
+test('names that do not resolve are reported at the reference', async () => {
+  await withShop(async (db) => {
+    const cases: [string, string, number, number, RegExp][] = [
+      ['SELECT id FROM customer JOIN orders ON orders.customer = customer.id', 'SYNTAX_ERROR', 1, 8, /^ambiguous column name: id \(in customer and orders: qualify it, as customer\.id\)$/],
+      ['SELECT 1 FROM customer JOIN\n  nope ON 1', 'UNKNOWN_TABLE', 2, 3, /^no such table: nope$/],
+      ['SELECT 1 FROM customer c JOIN orders o ON o.nope = c.id', 'UNKNOWN_COLUMN', 1, 43, /^no such column: o\.nope \(o has id, customer, amount\)$/],
+      ['SELECT x.id FROM customer c JOIN orders o ON o.id = 1', 'UNKNOWN_TABLE', 1, 8, /^no such table: x$/],
+      ['SELECT 1 FROM customer JOIN customer ON 1', 'SYNTAX_ERROR', 1, 29, /^customer is named twice in FROM/],
+      ['SELECT 1 FROM customer a JOIN orders b USING (city)', 'UNKNOWN_COLUMN', 1, 47, /^cannot join using column city: it is not in both sides/],
+      ['SELECT name FROM customer WHERE id IN (SELECT id, customer FROM orders)', 'SYNTAX_ERROR', 1, 40, /^this subquery must return one column, it returns 2 \(id, customer\)$/],
+      ['SELECT * FROM (SELECT id, id FROM orders)', 'SYNTAX_ERROR', 1, 15, /^the subquery in FROM has two columns named id/],
+      ['SELECT (SELECT nope FROM orders)', 'UNKNOWN_COLUMN', 1, 16, /^no such column: nope \(table orders has id, customer, amount\)$/],
+    ]
+    for (const [sql, code, line, column, message] of cases) {
+      const e = await failureOf(db.query(sql))
+      assert.equal([e.code, e.line, e.column], [code, line, column], `${sql}: ${e.message}`)
+      assert.match(e.message, message, sql)
+    }
+  })
+})
+
+test(`a query that examines more than ${QUERY_ROWS_EXAMINED_MAX} row combinations fails, and the server goes on`, async () => {
+  const db = await open({ memory: true })
+  try {
+    await db.sql('CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER); CREATE TABLE b (id INTEGER PRIMARY KEY, y INTEGER)')
+    const side = Math.ceil(Math.sqrt(QUERY_ROWS_EXAMINED_MAX)) + 1
+    for (let from = 0; from < side; from += 1000) {
+      const rows = Array.from({ length: Math.min(1000, side - from) }, (_, j) => `(${from + j}, ${(from + j) % 97})`).join(', ')
+      await db.sql(`INSERT INTO a VALUES ${rows}; INSERT INTO b VALUES ${rows}`)
+    }
+    const e = await failureOf(db.query('SELECT COUNT(*) FROM a, b WHERE a.x + b.y = 3'))
+    assert.is(e.code, 'PAYLOAD_TOO_LARGE')
+    assert.match(e.message, /examined more than 10000000 row combinations \(QUERY_ROWS_EXAMINED_MAX\)/)
+    // A correlated subquery is counted too; a join on a key examines a row per row and passes.
+    assert.is((await failureOf(db.query('SELECT COUNT(*) FROM a WHERE x > (SELECT AVG(y) FROM b WHERE b.y < a.x)'))).code, 'PAYLOAD_TOO_LARGE')
+    assert.equal((await db.query('SELECT COUNT(*) FROM a JOIN b ON b.id = a.id WHERE a.x = b.y')).rows, [[side]])
+    // A single-table scan is linear, and not counted.
+    assert.equal((await db.query('SELECT COUNT(*) FROM a WHERE x >= 0')).rows, [[side]])
+  } finally {
+    await db.close()
+  }
+})
+
+test('a logged BEGIN … COMMIT with a join reads its own writes, and its log entry names every table', async () => {
+  const tmp = tempDir()
+  try {
+    const db = await open({ dir: tmp.dir })
+    await db.sql("CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER); CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT); INSERT INTO t VALUES (1, 1), (2, 2)")
+    const r = await db.sql("BEGIN; UPDATE t SET a = a * 10; INSERT INTO u VALUES (7, 2, 'x'); SELECT k, a, v FROM t LEFT JOIN u ON tk = k ORDER BY k; COMMIT")
+    assert.equal(r[3]?.rows, [[1, 10, null], [2, 20, 'x']])
+    await db.close()
+    const again = await open({ dir: tmp.dir })
+    assert.equal((await again.query('SELECT k, a, v FROM t JOIN u ON tk = k')).rows, [[2, 20, 'x']])
+    await again.close()
+  } finally {
+    tmp.cleanup()
+  }
+  const input = { kind: 'multi-exclusive' as const, steps: [{ kind: 'select' as const, table: 't', joined: ['u'], sql: 'SELECT 1', values: [] }] }
+  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+})
+
+test.run()
