@@ -54,6 +54,8 @@ export interface FunctionExpr {
   /** `COUNT(DISTINCT x)` */
   readonly distinct: boolean
   readonly aggregate: boolean
+  /** `GROUP_CONCAT(x, sep ORDER BY y)`: the order the values are joined in (else the order rows are read). */
+  readonly orderBy?: readonly OrderTerm[]
   readonly pos: Pos
 }
 
@@ -161,6 +163,8 @@ export interface ShowFunctionsStmt extends StatementBase { readonly kind: 'show-
 export interface DescribeStmt extends StatementBase { readonly kind: 'describe'; readonly table: string }
 /** The server's health and metrics (src/stats/metrics.ts); not a transaction: it only reads counters. */
 export interface ShowStatsStmt extends StatementBase { readonly kind: 'show-stats' }
+/** The nodes of a cluster (src/cluster/members.ts); not a transaction: it reads what they announce. */
+export interface ShowClusterStmt extends StatementBase { readonly kind: 'show-cluster' }
 
 export interface CallStmt extends StatementBase {
   readonly kind: 'call'
@@ -220,6 +224,21 @@ export interface JoinClause {
   readonly pos: Pos
 }
 
+/** How a compound SELECT combines its parts, as SQLite does (the set operations remove duplicates). */
+export type CompoundOp = 'UNION' | 'UNION ALL' | 'INTERSECT' | 'EXCEPT'
+
+/** `UNION SELECT …` and the like: a part after the first, with no ORDER BY or LIMIT of its own. */
+export interface CompoundPart { readonly op: CompoundOp; readonly query: SelectQuery; readonly pos: Pos }
+
+/** `WITH name [(col, …)] AS (SELECT …)`: a table the statement's query reads by name. */
+export interface CommonTable {
+  readonly name: string
+  /** The column names given, or null: the query's result names. */
+  readonly columns: readonly string[] | null
+  readonly query: SelectQuery
+  readonly pos: Pos
+}
+
 /** The body of a SELECT: the statement's, or a subquery's. */
 export interface SelectQuery {
   /** null: `SELECT` without `FROM`, which evaluates its expressions once (`SELECT 1 + 1`). */
@@ -230,6 +249,8 @@ export interface SelectQuery {
   readonly where: SqlExpr | null
   readonly groupBy: readonly SqlExpr[]
   readonly having: SqlExpr | null
+  /** The parts after the first, in order; ORDER BY, LIMIT and OFFSET are then the whole compound's. */
+  readonly compound: readonly CompoundPart[]
   readonly orderBy: readonly OrderTerm[]
   readonly limit: ValueExpr | null
   readonly offset: ValueExpr | null
@@ -240,7 +261,9 @@ export interface SelectQuery {
 
 export interface SelectStmt extends StatementBase, SelectQuery {
   readonly kind: 'select'
-  /** The one table read, when FROM names one table and nothing else (no join, no subquery), else null. */
+  /** `WITH …` before the SELECT, in order (each may read the ones before it). */
+  readonly with: readonly CommonTable[]
+  /** The one table read, when FROM names one table and nothing else (no join, subquery, compound or WITH), else null. */
   readonly table: string | null
   /** `FROM t AS a`: qualifiers may use `a`. */
   readonly tableAlias: string | null
@@ -278,14 +301,18 @@ export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
   | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
-  | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | DescribeStmt
+  | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | ShowClusterStmt | DescribeStmt
   | CallStmt | ExplainCallStmt | ExplainCommitStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
 
 export type StatementKind = Statement['kind']
 
 /** Aggregates of CONTRACT.md §3. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL'])
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL', 'GROUP_CONCAT', 'STRING_AGG'])
+/** Aggregates that take more than one argument: [min, max] (the separator of GROUP_CONCAT and STRING_AGG). */
+export const AGGREGATE_ARITY: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
+  ['GROUP_CONCAT', [1, 2]], ['STRING_AGG', [2, 2]],
+])
 /** Deterministic scalar functions, with their [min, max] argument counts (SQLite semantics). */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['ABS', [1, 1]], ['LENGTH', [1, 1]], ['LOWER', [1, 1]], ['UPPER', [1, 1]], ['TYPEOF', [1, 1]],

@@ -29,6 +29,8 @@ export interface SqlTarget {
   catalog(): Catalog
   /** SHOW STATS: the metrics as of now and the last durable batch; absent, SHOW STATS is FORBIDDEN. */
   stats?(): { rows: readonly (readonly [string, number])[]; lastBatch: number }
+  /** SHOW CLUSTER: the nodes of this node's cluster (src/cluster/members.ts); absent, SHOW CLUSTER is FORBIDDEN. */
+  cluster?(): Promise<{ columns: readonly string[]; rows: unknown[][]; lastBatch: number }>
 }
 
 export interface ExecuteOptions {
@@ -277,31 +279,31 @@ class Planner {
   }
 
   private select(s: SelectStmt): Planned {
-    if (s.table !== null) {
-      const point = this.pointSelect(s, this.table(s.table))
+    // One table and nothing else: a point read if the WHERE pins its key, else a scan of that table.
+    // Anything more (joins, subqueries, compounds, WITH) names each table it reads, at its reference.
+    const def = s.table === null ? null : this.table(s.table)
+    if (def !== null) {
+      const point = this.pointSelect(s, def)
       if (point !== null) return point
     }
-    // The FROM table first (an unknown one is UNKNOWN_TABLE at the statement's table name), then every
-    // other table it names, each at its reference.
-    const first = s.from?.kind === 'table' ? this.table(s.from.name) : null
     const r = renderSelect(s, {
-      source: first === null ? '' : scanSourceSql(first),
-      columns: first === null ? [] : this.columns(first),
+      source: def === null ? '' : scanSourceSql(def),
+      columns: def === null ? [] : this.columns(def),
       params: this.params,
       table: (name) => {
-        let def: TableDef
+        let t: TableDef
         try {
-          def = this.catalog.table(name)
+          t = this.catalog.table(name)
         } catch {
           return undefined
         }
-        return { name: def.name, source: scanSourceSql(def), columns: this.columns(def) }
+        return { name: t.name, source: scanSourceSql(t), columns: this.columns(t) }
       },
     })
-    const others = r.tables.filter((t) => t !== first?.name)
+    const [first, ...others] = def === null ? r.tables : [def.name]
     return {
       statement: s,
-      input: { kind: 'select', table: first?.name ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
+      input: { kind: 'select', table: first ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
       shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
     }
   }
@@ -384,8 +386,8 @@ class Planner {
       case 'update': return this.update(s)
       case 'delete': return this.delete(s)
       case 'select': return this.select(s)
-      case 'show-stats': case 'begin': case 'commit':
-        // executeScript answers SHOW STATS itself; groupTransactions never leaves BEGIN or COMMIT alone.
+      case 'show-stats': case 'show-cluster': case 'begin': case 'commit':
+        // executeScript answers SHOW STATS and SHOW CLUSTER itself; groupTransactions never leaves BEGIN or COMMIT alone.
         throw new AcheronError('SYNTAX_ERROR', `${s.kind.toUpperCase()} outside a transaction`)
     }
   }
@@ -434,6 +436,19 @@ function showStats(target: SqlTarget, s: Statement): StatementResult {
   return { columns: ['metric', 'value'], rows: rows.map(([name, value]) => [name, value]), rowsAffected: 0, commit: { batch: lastBatch, seq: -1 } }
 }
 
+/** SHOW CLUSTER: like SHOW STATS, outside the order (seq -1), as of the last batch this node committed. */
+async function showCluster(target: SqlTarget, s: Statement): Promise<StatementResult> {
+  if (target.cluster === undefined) throw errorAt('FORBIDDEN', s.pos, s.index, 'SHOW CLUSTER: this server is no node of a cluster (acheron serve --cluster, or acheron cluster)')
+  let r: Awaited<ReturnType<NonNullable<SqlTarget['cluster']>>>
+  try {
+    r = await target.cluster()
+  } catch (err) {
+    throw new AcheronError('OVERLOADED', `SHOW CLUSTER: the cluster's bucket did not answer (${err instanceof Error ? err.message : String(err)}); try again`,
+      { line: s.pos.line, column: s.pos.column, statement: s.index, retryable: true })
+  }
+  return { columns: [...r.columns], rows: r.rows, rowsAffected: 0, commit: { batch: r.lastBatch, seq: -1 } }
+}
+
 async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Replan, withLogs = false): Promise<{ result: TxnResult; commit: CommitPosition }> {
   let o: TxnOutcome
   try {
@@ -471,6 +486,10 @@ export async function executeScript(target: SqlTarget, script: string, params: r
         results.push(showStats(target, s))
         continue
       }
+      if (s.kind === 'show-cluster') {
+        results.push(await showCluster(target, s))
+        continue
+      }
       let planned: Planned
       try {
         planned = new Planner(target.catalog(), paramsOf[s.index] ?? [], options).single(s)
@@ -497,8 +516,8 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       // transaction run alone (`multi-exclusive`), where queries see its own writes.
       let alone = false
       for (const s of unit.statements) {
-        if (s.kind === 'show-stats') {
-          throw errorAt('SYNTAX_ERROR', s.pos, s.index, 'SHOW STATS reads counters and is not a transaction: run it outside BEGIN … COMMIT')
+        if (s.kind === 'show-stats' || s.kind === 'show-cluster') {
+          throw errorAt('SYNTAX_ERROR', s.pos, s.index, `${statementName(s.kind)} reads ${s.kind === 'show-stats' ? 'counters' : "what the cluster's nodes announce"} and is not a transaction: run it outside BEGIN … COMMIT`)
         }
         let p: Planned | null
         try {
@@ -565,7 +584,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'describe', 'call', 'explain-call', 'explain-commit'])
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'show-cluster', 'describe', 'call', 'explain-call', 'explain-commit'])
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {

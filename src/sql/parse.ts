@@ -3,7 +3,7 @@
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt,
   JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
@@ -18,10 +18,12 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
   ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
 ])
 
-const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, BEGIN or COMMIT'
+const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
-/** Words that start a join (or refuse one) after a FROM item, so never read as its alias. */
-const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL', 'NATURAL', 'USING'])
+/** Words that start a compound's next part, so never read as an alias. */
+const COMPOUND_WORDS: ReadonlySet<string> = new Set(['INTERSECT', 'EXCEPT'])
+/** Words that start a join (or refuse one) or a compound's part after a FROM item, so never read as its alias. */
+const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL', 'NATURAL', 'USING', ...COMPOUND_WORDS])
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
@@ -56,7 +58,8 @@ class StatementParser extends ExprParser {
         if (this.acceptWord('TABLES')) return { kind: 'show-tables', ...this.head(first) }
         if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
         if (this.acceptWord('STATS')) return { kind: 'show-stats', ...this.head(first) }
-        return this.fail('TABLES, FUNCTIONS or STATS', 'SHOW')
+        if (this.acceptWord('CLUSTER')) return { kind: 'show-cluster', ...this.head(first) }
+        return this.fail('TABLES, FUNCTIONS, STATS or CLUSTER', 'SHOW')
       case 'DESCRIBE': {
         const table = this.identifier('table name', 'DESCRIBE')
         return { kind: 'describe', table, ...this.head(first) }
@@ -81,7 +84,8 @@ class StatementParser extends ExprParser {
       case 'INSERT': return this.insert(first)
       case 'UPDATE': return this.update(first)
       case 'DELETE': return this.delete(first)
-      case 'SELECT': return this.select(first)
+      case 'SELECT': return this.select(first, [])
+      case 'WITH': return this.withSelect(first)
       case 'BEGIN':
         this.acceptWord('TRANSACTION')
         return { kind: 'begin', ...this.head(first) }
@@ -397,7 +401,35 @@ class StatementParser extends ExprParser {
     return { kind: 'delete', table, where, ...this.head(first) }
   }
 
-  private select(first: Token): SelectStmt {
+  /** `WITH name [(cols)] AS (SELECT …), … SELECT …`, after the word WITH. */
+  private withSelect(first: Token): SelectStmt {
+    this.selecting = true
+    if (this.isWord('RECURSIVE') && !this.isWord('AS', 1) && !this.isPunct('(', 1)) this.error(this.peek(), 'WITH RECURSIVE is not supported in this version')
+    const ctes: CommonTable[] = []
+    do {
+      const at = this.peek()
+      const name = this.identifier('a name for the WITH query', ctes.length === 0 ? 'WITH' : "','")
+      if (ctes.some((c) => c.name.toLowerCase() === name.toLowerCase())) this.error(at, `WITH names ${name} twice`)
+      let columns: string[] | null = null
+      if (this.acceptPunct('(')) {
+        columns = []
+        do columns.push(this.identifier('column name', columns.length === 0 ? `${name} (` : "','")); while (this.acceptPunct(','))
+        this.expectPunct(')', `the columns of ${name}`)
+      }
+      this.expectWord('AS', columns === null ? name : `the columns of ${name}`)
+      this.expectPunct('(', 'AS')
+      const select = this.peek()
+      this.expectWord('SELECT', "'('")
+      const query = this.nestedSelect(select)
+      this.expectPunct(')', `the query of ${name}`)
+      ctes.push({ name, columns, query, pos: posOf(at) })
+    } while (this.acceptPunct(','))
+    const select = this.peek()
+    this.expectWord('SELECT', 'the WITH queries')
+    return this.select(select, ctes, first)
+  }
+
+  private select(first: Token, ctes: readonly CommonTable[], statementStart: Token = first): SelectStmt {
     this.selecting = true
     const q = this.selectQuery(first)
     const items = q.items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : []))
@@ -405,11 +437,11 @@ class StatementParser extends ExprParser {
     const columnRefs: ColumnExpr[] = []
     for (const e of exprs) collectColumns(e, columnRefs)
     const aggregated = [...items, ...(q.having === null ? [] : [q.having]), ...q.orderBy.map((o) => o.expr)]
-    const simple = q.from?.kind === 'table' && q.joins.length === 0 && !q.hasSubqueries
+    const simple = q.from?.kind === 'table' && q.joins.length === 0 && !q.hasSubqueries && q.compound.length === 0 && ctes.length === 0
     return {
-      kind: 'select', ...q, table: simple && q.from?.kind === 'table' ? q.from.name : null,
+      kind: 'select', ...q, with: ctes, table: simple && q.from?.kind === 'table' ? q.from.name : null,
       tableAlias: simple && q.from?.kind === 'table' ? q.from.alias : null,
-      hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(first),
+      hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(statementStart),
     }
   }
 
@@ -421,8 +453,11 @@ class StatementParser extends ExprParser {
     return this.selectQuery(at)
   }
 
-  /** A SELECT's body, after the word SELECT (`first`). */
-  private selectQuery(first: Token): SelectQuery {
+  /**
+   * A SELECT's body, after the word SELECT (`first`). `part`: one part of a compound after the first,
+   * which ends before ORDER BY and LIMIT (those are the whole compound's).
+   */
+  private selectQuery(first: Token, part = false): SelectQuery {
     const subqueriesBefore = this.subqueries
     const distinct = this.acceptWord('DISTINCT')
     if (!distinct) this.acceptWord('ALL')
@@ -440,7 +475,7 @@ class StatementParser extends ExprParser {
     } else {
       const star = items.find((i) => i.kind === 'star')
       if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
-      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT'].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
+      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
     }
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     const groupBy: SqlExpr[] = []
@@ -449,22 +484,25 @@ class StatementParser extends ExprParser {
       do groupBy.push(this.expr('GROUP BY')); while (this.acceptPunct(','))
     }
     const having = this.acceptWord('HAVING') ? this.expr(null) : null
-    const orderBy: OrderTerm[] = []
+    const compound: CompoundPart[] = []
+    if (part) {
+      return { from, joins, distinct, items, where, groupBy, having, compound, orderBy: [], limit: null, offset: null, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+    }
+    for (;;) {
+      const at = this.peek()
+      let op: CompoundOp
+      if (this.acceptWord('UNION')) op = this.acceptWord('ALL') ? 'UNION ALL' : 'UNION'
+      else if (this.acceptWord('INTERSECT')) op = 'INTERSECT'
+      else if (this.acceptWord('EXCEPT')) op = 'EXCEPT'
+      else break
+      const select = this.peek()
+      this.expectWord('SELECT', op)
+      compound.push({ op, query: this.nested(select, () => this.selectQuery(select, true)), pos: posOf(at) })
+    }
+    let orderBy: OrderTerm[] = []
     if (this.acceptWord('ORDER')) {
       this.expectWord('BY', 'ORDER')
-      do {
-        const at = this.peek()
-        const expr = this.expr(null)
-        const descending = this.acceptWord('DESC')
-        if (!descending) this.acceptWord('ASC')
-        let nulls: 'FIRST' | 'LAST' | undefined
-        if (this.acceptWord('NULLS')) {
-          if (this.acceptWord('FIRST')) nulls = 'FIRST'
-          else if (this.acceptWord('LAST')) nulls = 'LAST'
-          else this.fail('FIRST or LAST', 'NULLS')
-        }
-        orderBy.push({ expr, descending, ...(nulls === undefined ? {} : { nulls }), pos: posOf(at) })
-      } while (this.acceptPunct(','))
+      orderBy = this.orderTerms()
     }
     let limit: ValueExpr | null = null
     let offset: ValueExpr | null = null
@@ -472,7 +510,7 @@ class StatementParser extends ExprParser {
       limit = this.count('LIMIT')
       if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
     }
-    return { from, joins, distinct, items, where, groupBy, having, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+    return { from, joins, distinct, items, where, groupBy, having, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
   }
 
   /** A table, or `(SELECT …)`, with an optional alias; `after` names what precedes it, for messages. */
@@ -554,7 +592,7 @@ class StatementParser extends ExprParser {
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null
     if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')
-    else if (this.isIdentifierStart()) alias = this.identifier('column alias')
+    else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && COMPOUND_WORDS.has(this.peek().value))) alias = this.identifier('column alias')
     const label = alias ?? (expr.kind === 'column' ? expr.name : written)
     return { kind: 'expr', expr, alias, label, pos: posOf(at) }
   }

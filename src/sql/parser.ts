@@ -3,8 +3,8 @@ import { AcheronError } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
-  AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
-  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
+  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
+  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -469,18 +469,27 @@ export class ExprParser extends Cursor {
       // Decided by the argument count for MIN/MAX; for the others it is fixed.
       this.inAggregate = wasInAggregate || (AGGREGATE_FUNCTIONS.has(name) && (scalar === undefined))
       const args: SqlExpr[] = []
+      let orderBy: OrderTerm[] | undefined
       try {
         if (!this.isPunct(')')) {
           do args.push(this.or()); while (this.acceptPunct(','))
+        }
+        if (AGGREGATE_ARITY.has(name) && this.acceptWord('ORDER')) {
+          this.expectWord('BY', 'ORDER')
+          orderBy = this.orderTerms()
         }
       } finally {
         this.inAggregate = wasInAggregate
       }
       this.expectPunct(')', `the arguments of ${name}`)
       const aggregate = AGGREGATE_FUNCTIONS.has(name) && (scalar === undefined || args.length === 1)
+      if (aggregate && distinct && args.length > 1) this.error(t, `${name}(DISTINCT …) takes one argument (SQLite's rule)`)
       if (aggregate) {
-        if (args.length !== 1) this.error(t, `${name} takes one argument, got ${args.length}`)
-        return this.aggregate(t, { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) })
+        const [min, max] = AGGREGATE_ARITY.get(name) ?? [1, 1]
+        if (args.length < min || args.length > max) {
+          this.error(t, `${name} takes ${min === max ? (min === 1 ? 'one argument' : `${min} arguments`) : `${min} to ${max} arguments`}, got ${args.length}`)
+        }
+        return this.aggregate(t, { kind: 'function', name, args, star: false, distinct, aggregate, ...(orderBy === undefined ? {} : { orderBy }), pos: posOf(t) })
       }
       const [min, max] = scalar as readonly [number, number]
       if (args.length < min || args.length > max) {
@@ -489,6 +498,25 @@ export class ExprParser extends Cursor {
       if (distinct) this.error(t, `DISTINCT is only allowed in an aggregate`)
       return { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) }
     })
+  }
+
+  /** `expr [ASC | DESC] [NULLS FIRST | NULLS LAST], …` after ORDER BY. */
+  protected orderTerms(): OrderTerm[] {
+    const terms: OrderTerm[] = []
+    do {
+      const at = this.peek()
+      const expr = this.expr(null)
+      const descending = this.acceptWord('DESC')
+      if (!descending) this.acceptWord('ASC')
+      let nulls: 'FIRST' | 'LAST' | undefined
+      if (this.acceptWord('NULLS')) {
+        if (this.acceptWord('FIRST')) nulls = 'FIRST'
+        else if (this.acceptWord('LAST')) nulls = 'LAST'
+        else this.fail('FIRST or LAST', 'NULLS')
+      }
+      terms.push({ expr, descending, ...(nulls === undefined ? {} : { nulls }), pos: posOf(at) })
+    } while (this.acceptPunct(','))
+    return terms
   }
 
   private aggregate(t: Token, f: FunctionExpr): FunctionExpr {

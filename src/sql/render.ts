@@ -10,7 +10,7 @@
 import { AcheronError } from '../errors.js'
 import { ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import type { ColumnExpr, FromItem, JoinClause, Pos, SelectQuery, SelectStmt, SqlExpr } from './ast.js'
+import type { ColumnExpr, CommonTable, FromItem, JoinClause, Pos, SelectQuery, SelectStmt, SqlExpr } from './ast.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -73,13 +73,20 @@ interface Source {
 
 type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH'
 
+/** A query that joins, or holds a subquery, in any of its parts: its cost may be a product of tables. */
+function examinesProducts(q: SelectQuery): boolean {
+  return q.joins.length > 0 || q.hasSubqueries || q.compound.some((p) => examinesProducts(p.query))
+}
+
 /** The state shared by a statement's query and its subqueries. */
 class Statement {
   readonly tables = new Set<string>()
+  /** The WITH queries rendered so far, by lower-case name: tables that the rest reads by name. */
+  readonly ctes = new Map<string, TableSource>()
   /** Joins or subqueries: every WHERE and ON counts the rows it examines (ROWS_EXAMINED_FUNCTION). */
   readonly counted: boolean
-  constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectQuery | null) {
-    this.counted = sel !== null && (sel.joins.length > 0 || sel.hasSubqueries)
+  constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectStmt | null) {
+    this.counted = sel !== null && (examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query)))
   }
 
   /**
@@ -105,6 +112,10 @@ class Renderer {
   private readonly aliases = new Set<string>()
 
   constructor(private readonly stmt: Statement, private readonly parent: Renderer | null) {}
+
+  get statement(): Statement {
+    return this.stmt
+  }
 
   private fail(code: ErrorCode, at: Pos, message: string): never {
     return this.stmt.fail(code, at, message)
@@ -166,6 +177,8 @@ class Renderer {
   }
 
   private table(name: string, at: Pos): TableSource {
+    const cte = this.stmt.ctes.get(name.toLowerCase())
+    if (cte !== undefined) return cte
     const first = this.stmt.opts
     const t = first.table !== undefined ? first.table(name) : undefined
     if (t === undefined) {
@@ -304,7 +317,7 @@ class Renderer {
       }
       case 'function':
         if (e.star) return `${e.name}(*)`
-        return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')})`
+        return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${e.orderBy.map((o) => `${this.expr(o.expr, scope)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`})`
       case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
       case 'case': {
         const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`
@@ -336,14 +349,51 @@ class Renderer {
 
 /**
  * One query (the statement's, or a subquery under `parent`). `named`: every expression item gets its
- * label as an alias, so that a derived table's columns are called what columnNames says.
+ * label as an alias, so that a derived table's columns are called what columnNames says. `useSource`:
+ * its FROM table is read through RenderOptions.source (the statement's own query, when it is simple).
  */
-function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null, named: boolean): RenderedSelect {
+function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null, named: boolean, useSource = false): RenderedSelect {
   const r = new Renderer(stmt, parent)
+  const first = renderCore(r, sel, named, useSource)
+  let sql = first.sql
+  const columnNames = first.columnNames
+  for (const part of sel.compound) {
+    const pr = new Renderer(stmt, parent)
+    const p = renderCore(pr, part.query, false, false)
+    if (p.columnNames.length !== columnNames.length) {
+      stmt.fail('SYNTAX_ERROR', part.pos, `the SELECTs on both sides of ${part.op} have different numbers of result columns (${columnNames.length} and ${p.columnNames.length})`)
+    }
+    sql += ` ${part.op} ${p.sql}`
+    r.values.push(...pr.values)
+  }
+  if (sel.orderBy.length > 0) {
+    const term = (e: SqlExpr): string => (sel.compound.length === 0 ? r.term(e, columnNames.length) : compoundTerm(stmt, e, columnNames))
+    sql += ` ORDER BY ${sel.orderBy.map((o) => `${term(o.expr)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`
+  }
+  sql += r.count(sel.limit, 'LIMIT')
+  sql += r.count(sel.offset, 'OFFSET')
+  return { sql, values: r.values, columnNames, tables: [] }
+}
+
+/** A compound's ORDER BY term: a result column, by position or by name (written as its position). */
+function compoundTerm(stmt: Statement, e: SqlExpr, columnNames: readonly string[]): string {
+  if (e.kind === 'literal' && typeof e.value === 'bigint') {
+    if (e.value < 1n || e.value > BigInt(columnNames.length)) stmt.fail('SYNTAX_ERROR', e.pos, `column position ${e.value} is out of range 1 to ${columnNames.length}`)
+    return e.value.toString()
+  }
+  if (e.kind === 'column' && e.table === null) {
+    const i = columnNames.findIndex((c) => c.toLowerCase() === e.name.toLowerCase())
+    if (i >= 0) return String(i + 1)
+  }
+  return stmt.fail('SYNTAX_ERROR', e.pos, `ORDER BY of a compound SELECT (UNION, INTERSECT, EXCEPT) names a result column, by name (${columnNames.join(', ')}) or by position`)
+}
+
+/** SELECT items FROM … WHERE … GROUP BY … HAVING …: one query without its ORDER BY and LIMIT. */
+function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: boolean): { sql: string; columnNames: string[] } {
   // FROM first: the items resolve against it, though it follows them in the text (and in the values).
   const from = r.captured(() => {
     if (sel.from === null) return NO_TABLE_SOURCE
-    let sql = r.fromItem(sel.from, parent === null)
+    let sql = r.fromItem(sel.from, useSource)
     for (const j of sel.joins) sql += r.join(j)
     return sql
   })
@@ -360,19 +410,36 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
     columnNames.push(item.label)
     if (item.alias !== null) r.addAlias(item.alias)
   }
-  const values = r.values
-  r.values = [...values, ...from.values]
+  r.values.push(...from.values)
   let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${from.sql}`
-  const where = stmt.condition(sel.where === null ? null : r.expr(sel.where, 'plain'), r.fromSources)
+  const where = r.statement.condition(sel.where === null ? null : r.expr(sel.where, 'plain'), r.fromSources)
   if (where !== null) sql += ` WHERE ${where}`
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
-  if (sel.orderBy.length > 0) {
-    sql += ` ORDER BY ${sel.orderBy.map((o) => `${r.term(o.expr, columnNames.length)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`
-  }
-  sql += r.count(sel.limit, 'LIMIT')
-  sql += r.count(sel.offset, 'OFFSET')
-  return { sql, values: r.values, columnNames, tables: [] }
+  return { sql, columnNames }
+}
+
+/** The WITH queries, rendered in order; each becomes a table the ones after it and the query read by name. */
+function renderWith(stmt: Statement, ctes: readonly CommonTable[]): RenderedSql | null {
+  if (ctes.length === 0) return null
+  const values: SqlValue[] = []
+  const parts = ctes.map((cte) => {
+    const q = renderQuery(stmt, cte.query, null, true)
+    const columns = cte.columns ?? q.columnNames
+    if (columns.length !== q.columnNames.length) {
+      stmt.fail('SYNTAX_ERROR', cte.pos, `${cte.name} names ${columns.length} columns, its query returns ${q.columnNames.length}`)
+    }
+    const seen = new Set<string>()
+    for (const c of columns) {
+      if (seen.has(c.toLowerCase())) stmt.fail('SYNTAX_ERROR', cte.pos, `${cte.name} has two columns named ${c}: give them different names`)
+      seen.add(c.toLowerCase())
+    }
+    values.push(...q.values)
+    stmt.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns })
+    const list = cte.columns === null ? '' : `(${cte.columns.map(quoteIdentifier).join(', ')})`
+    return `${quoteIdentifier(cte.name)}${list} AS (${q.sql})`
+  })
+  return { sql: `WITH ${parts.join(', ')} `, values }
 }
 
 /**
@@ -381,8 +448,9 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
  */
 export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSelect {
   const stmt = new Statement(opts, sel.index, sel)
-  const r = renderQuery(stmt, sel, null, false)
-  return { ...r, tables: [...stmt.tables].sort() }
+  const w = renderWith(stmt, sel.with)
+  const r = renderQuery(stmt, sel, null, false, opts.source !== '')
+  return { ...r, sql: `${w?.sql ?? ''}${r.sql}`, values: [...(w?.values ?? []), ...r.values], tables: [...stmt.tables].sort() }
 }
 
 /** One expression (an UPDATE's SET value or WHERE, a DELETE's WHERE) as SQL over the table's columns. */

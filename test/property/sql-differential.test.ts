@@ -140,6 +140,10 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT * FROM t, u${and(w)} u.tk = t.k ORDER BY k, id`),
   (w) => fc.constant(`SELECT t.*, u.v FROM u JOIN t ON t.k = u.tk${w} ORDER BY u.id`),
   (w) => fc.constant(`SELECT (SELECT COUNT(*) FROM u) AS nu, (SELECT SUM(a) FROM t${w}) AS sa`),
+  // Compounds, WITH and ordered string aggregates.
+  (w) => fc.constantFrom('UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT').map((op) => `SELECT k FROM t${w} ${op} SELECT tk FROM u ORDER BY 1`),
+  (w) => fc.constant(`WITH s AS (SELECT k, a FROM t${w}), v AS (SELECT tk, COUNT(*) AS n FROM u GROUP BY tk) SELECT s.k, a, n FROM s LEFT JOIN v ON v.tk = s.k ORDER BY s.k`),
+  (w) => fc.constant(`SELECT b, GROUP_CONCAT(k, '-' ORDER BY k DESC) AS ks, STRING_AGG(c, ',' ORDER BY c, k) AS cs FROM t${w} GROUP BY b ORDER BY b`),
 ]
 
 /** A WHERE to extend with `AND`: ` WHERE (w) AND`, or ` WHERE` when there is none. */
@@ -225,6 +229,11 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
   }
 }
 
+/** A statement with a result set, whose rows are compared (the rest compare rows affected). */
+function isQuery(sql: string | undefined): boolean {
+  return sql !== undefined && (sql.startsWith('SELECT') || sql.startsWith('WITH'))
+}
+
 async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {
   try {
     const rs = await db.sql(g.statements.join(';\n'), [...g.params])
@@ -232,12 +241,12 @@ async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {
       const inner = g.statements.slice(1, -1)
       return {
         ok: true,
-        steps: rs.slice(1, -1).map((r, j): Outcome => (inner[j]?.startsWith('SELECT') ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected })),
+        steps: rs.slice(1, -1).map((r, j): Outcome => (isQuery(inner[j]) ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected })),
       }
     }
     const r = rs[0]
     if (r === undefined) throw new Error('no result')
-    return g.statements[0]?.startsWith('SELECT') ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected }
+    return isQuery(g.statements[0]) ? { ok: true, columns: r.columns, rows: r.rows } : { ok: true, affected: r.rowsAffected }
   } catch (e) {
     if (!(e instanceof AcheronError)) throw e
     return { ok: false, code: e.code, message: e.message }

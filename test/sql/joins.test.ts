@@ -1,4 +1,4 @@
-// Joins and subqueries in a SELECT: what they answer over a partitioned state, where a name that does not
+// Joins, subqueries, compounds (UNION, INTERSECT, EXCEPT) and WITH in a SELECT: what they answer over a partitioned state, where a name that does not
 // resolve is reported, the bound on the rows a query may examine, and that a logged transaction holding
 // one keeps every table it reads. (The differential property, test/property/sql-differential.test.ts,
 // compares random ones with SQLite.)
@@ -65,6 +65,45 @@ test('subqueries: IN, EXISTS, scalar, correlated, and in FROM', async () => {
     assert.equal([noFrom.columns, noFrom.rows], [['n', 'last'], [[4, 'Cy']]])
     // Parameters bind in the order they are written, across the subqueries.
     assert.equal((await db.query('SELECT ? AS a, (SELECT COUNT(*) FROM orders WHERE amount > ?) AS b FROM customer WHERE id = ?', ['x', 6, 'c2'])).rows, [['x', 3]])
+  })
+})
+
+test('UNION [ALL], INTERSECT and EXCEPT, ordered by a result column by name or position', async () => {
+  await withShop(async (db) => {
+    assert.equal((await db.query('SELECT id FROM customer UNION SELECT customer FROM orders ORDER BY id')).rows, [['c1'], ['c2'], ['c3'], ['zz']])
+    assert.equal((await db.query('SELECT id FROM customer UNION ALL SELECT customer FROM orders ORDER BY 1 DESC LIMIT 3')).rows, [['zz'], ['c3'], ['c2']])
+    assert.equal((await db.query('SELECT id FROM customer INTERSECT SELECT customer FROM orders ORDER BY id')).rows, [['c1'], ['c2']])
+    assert.equal((await db.query('SELECT id AS who FROM customer EXCEPT SELECT customer FROM orders WHERE amount > ? ORDER BY who', [6])).rows, [['c2'], ['c3']])
+    const e = await failureOf(db.query('SELECT id FROM customer UNION SELECT customer FROM orders ORDER BY LENGTH(id)'))
+    assert.equal([e.code, e.column], ['SYNTAX_ERROR', 68])
+    assert.match(e.message, /^ORDER BY of a compound SELECT \(UNION, INTERSECT, EXCEPT\) names a result column, by name \(id\) or by position$/)
+    const width = await failureOf(db.query('SELECT id, name FROM customer UNION SELECT customer FROM orders'))
+    assert.equal([width.code, width.column], ['SYNTAX_ERROR', 31])
+    assert.match(width.message, /different numbers of result columns \(2 and 1\)/)
+  })
+})
+
+test('WITH: named queries that read tables and each other, shadow a table, and name their columns', async () => {
+  await withShop(async (db) => {
+    const r = await db.query('WITH big AS (SELECT customer, SUM(amount) AS total FROM orders GROUP BY customer) SELECT c.name, big.total FROM big JOIN customer c ON c.id = big.customer ORDER BY 2 DESC')
+    assert.equal([r.columns, r.rows], [['name', 'total'], [['Ann', 30], ['Bob', 5]]])
+    assert.equal((await db.query('WITH a(x) AS (SELECT amount FROM orders WHERE amount > ?), b AS (SELECT x * 2 AS y FROM a) SELECT SUM(y) AS s FROM b', [6])).rows, [[74]])
+    assert.equal((await db.query('WITH orders AS (SELECT 1 AS id) SELECT * FROM orders')).rows, [[1]])
+    const twice = await failureOf(db.query('WITH a AS (SELECT 1 AS x), A AS (SELECT 2 AS x) SELECT * FROM a'))
+    assert.equal([twice.code, twice.column], ['SYNTAX_ERROR', 28])
+    const recursive = await failureOf(db.query('WITH RECURSIVE n AS (SELECT 1) SELECT * FROM n'))
+    assert.match(recursive.message, /^WITH RECURSIVE is not supported/)
+    const columns = await failureOf(db.query('WITH a(x, y) AS (SELECT 1) SELECT * FROM a'))
+    assert.match(columns.message, /^a names 2 columns, its query returns 1$/)
+  })
+})
+
+test('GROUP_CONCAT and STRING_AGG, in an order of their own', async () => {
+  await withShop(async (db) => {
+    const r = await db.query("SELECT customer, GROUP_CONCAT(amount, '+' ORDER BY amount DESC) AS amounts, STRING_AGG(id, ',' ORDER BY id) AS ids, GROUP_CONCAT(DISTINCT customer) FROM orders GROUP BY customer ORDER BY customer")
+    assert.equal(r.rows, [['c1', '20+10', '1,2', 'c1'], ['c2', '5', '3', 'c2'], ['zz', '7', '4', 'zz']])
+    assert.match((await failureOf(db.query('SELECT STRING_AGG(id) FROM orders'))).message, /^STRING_AGG takes 2 arguments, got 1$/)
+    assert.match((await failureOf(db.query("SELECT GROUP_CONCAT(DISTINCT id, '-') FROM orders"))).message, /takes one argument \(SQLite's rule\)/)
   })
 })
 
