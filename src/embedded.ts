@@ -72,6 +72,12 @@ export function defaultProtocol(workers: number): 'aria' | 'serial' {
   return workers === 0 ? 'serial' : 'aria'
 }
 
+/** SHOW CLUSTER's answer, from whatever keeps the cluster's membership (src/cluster/members.ts). */
+export interface ClusterView {
+  readonly columns: readonly string[]
+  rows(): Promise<unknown[][]>
+}
+
 export interface OpenOptions {
   /** Data directory (created if missing). Default `./acheron-data`. */
   dir?: string
@@ -469,12 +475,18 @@ export class EmbeddedDatabase implements Database {
     return options.rows === 'objects' ? { ...r, rows: objectRows(r.columns, r.rows) } : r
   }
 
-  /** What SQL runs against; a server passes its own gauges for SHOW STATS. */
-  sqlTarget(server?: ServerGauges): SqlTarget {
+  /**
+   * What SQL runs against; a server passes its own gauges for SHOW STATS, and a cluster's node the rows
+   * of SHOW CLUSTER (src/cluster/members.ts).
+   */
+  sqlTarget(server?: ServerGauges, cluster?: ClusterView): SqlTarget {
     return {
       submit: (i, plan) => this.submit(i, plan),
       catalog: () => this.engine.currentCatalog,
       stats: () => ({ rows: this.statsRows(server), lastBatch: this.engine.lastCommittedBatch }),
+      ...(cluster === undefined ? {} : {
+        cluster: async () => ({ columns: cluster.columns, rows: await cluster.rows(), lastBatch: this.engine.lastCommittedBatch }),
+      }),
     }
   }
 

@@ -469,12 +469,22 @@ async function serve(args: string[]): Promise<number> {
       },
     }, db)
     : null
+  // A --failover node announces itself in the lease's bucket, for SHOW CLUSTER on any node.
+  const members = lease !== null ? new (await import('../cluster/members.js')).ClusterMembers(
+    lease.bucket, lease.node, server.url,
+    () => ({ role: server.isForwarding ? 'follower' : 'writer', batch: server.database.lastCommittedBatch }), log,
+  ) : null
+  if (members !== null) {
+    members.start()
+    server.setClusterView(members)
+  }
   // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
   // the server gracefully (before, one sent right after the "listening" log line could kill it outright).
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log({ level: 'info', msg: `${signal}: finishing the batch in flight, then exiting` })
       void Promise.resolve(failover?.halt())
+        .then(() => members?.close())
         .then(() => server.close())
         .then(() => Promise.all([forwarder?.close(), forwarded?.close(), failover?.close()]))
         .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })

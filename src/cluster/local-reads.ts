@@ -4,12 +4,23 @@
  */
 import type { CommitPosition } from '../errors.js'
 import type { Statement } from '../sql/ast.js'
+import { parseScriptCached } from '../sql/parse.js'
 
 /** Statements a follower may answer itself, if they plan to a read-only query (others go to the writer). */
 const LOCAL_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'explain-call'])
 
 export function mayReadLocally(statements: readonly Statement[]): boolean {
   return statements.length === 1 && LOCAL_KINDS.has((statements[0] as Statement).kind)
+}
+
+/** A lone SHOW CLUSTER, which any node answers from the cluster's bucket (src/cluster/members.ts). */
+export function isShowCluster(sql: string): boolean {
+  try {
+    const statements = parseScriptCached(sql)
+    return statements.length === 1 && statements[0]?.kind === 'show-cluster'
+  } catch {
+    return false
+  }
 }
 
 /** Thrown by a follower's read target for a statement that is not a read-only query: forward the request instead. */

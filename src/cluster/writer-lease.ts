@@ -77,6 +77,11 @@ export class WriterLease {
     throw new Error('the lease was closed while waiting for it')
   }
 
+  /** The lease's bucket, which the cluster's membership shares (src/cluster/members.ts). */
+  get bucket(): KV {
+    return this.kv
+  }
+
   /** The node holding the lease now, or null. */
   async holder(): Promise<string | null> {
     const e = await this.kv.get(KEY)

@@ -12,7 +12,8 @@ export const SQL_KEYWORDS = [
   'PARTITIONS', 'FUNCTION', 'WASM', 'FILE', 'BASE64', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'CALL', 'SHOW',
   'TABLES', 'FUNCTIONS', 'STATS', 'LOGS', 'DESCRIBE', 'EXPLAIN', 'BEGIN', 'COMMIT', 'ROLLBACK', 'INTEGER', 'TEXT', 'REAL',
   'BLOB', 'COUNT', 'SUM', 'TOTAL', 'MIN', 'MAX', 'AVG', 'ESCAPE', 'TRUE', 'FALSE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'NULLS', 'FIRST', 'LAST', 'IGNORE',
-  'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ON', 'USING',
+  'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ON', 'USING', 'UNION', 'ALL', 'INTERSECT', 'EXCEPT',
+  'GROUP_CONCAT', 'STRING_AGG', 'CLUSTER',
 ]
 
 /** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */

@@ -38,10 +38,11 @@ SQL (docs/sql.md):
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once
-  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t
+  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t     SHOW CLUSTER
   CALL t.f(key, arg, ...) [WITH LOGS]
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
   SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
-      (SELECT ...) as a value, FROM (SELECT ...) AS d`
+      (SELECT ...) as a value, FROM (SELECT ...) AS d; SELECT ... UNION [ALL] | INTERSECT | EXCEPT SELECT ...
+  WITH name AS (SELECT ...) SELECT ...`

@@ -3,8 +3,8 @@ import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import type { EmbeddedDatabase } from '../embedded.js'
-import { mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
+import type { ClusterView, EmbeddedDatabase } from '../embedded.js'
+import { isShowCluster, mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { executeScript, type ExecuteOptions, type StatementResult } from '../sql/execute.js'
 import { parseScriptCached } from '../sql/parse.js'
@@ -449,6 +449,8 @@ export class AcheronServer {
 
   /** A follower's request: a read-only query answered here when it can be, anything else forwarded. */
   private async handleFollowing(request: Exclude<Request, { op: 'auth' }>, text: string, role: Role, forward: Forwarding): Promise<string> {
+    // SHOW CLUSTER reads the cluster's bucket, which any node can: also while no node writes.
+    if (request.op === 'sql' && this.clusterView !== null && isShowCluster(request.sql)) return this.handle(request, role)
     if (request.op === 'sql' && forward.readPositions !== undefined) {
       const here = await this.readHere(request, role, forward.readPositions)
       if (here !== null) return here
@@ -495,6 +497,23 @@ export class AcheronServer {
 
   private localGuard: (() => boolean) | null = null
 
+  private clusterView: ClusterView | null = null
+
+  /** Answers SHOW CLUSTER from `view` (a cluster's node), whatever this node's role. */
+  setClusterView(view: ClusterView | null): void {
+    this.clusterView = view
+  }
+
+  /** The database served now (a node that changes role serves another one after the change). */
+  get database(): EmbeddedDatabase {
+    return this.db
+  }
+
+  /** True while this server sends what it does not answer itself to a writer (it follows). */
+  get isForwarding(): boolean {
+    return this.forward !== undefined
+  }
+
   /**
    * Asked before this server runs a request itself while it does not forward: false when this node
    * may no longer run it (a writer whose lease may have lapsed), after switching the server to
@@ -527,7 +546,7 @@ export class AcheronServer {
         const { value, commit } = await db.call(r.fn, r.key, ...r.args)
         return callReply(r.id, value, commit)
       }
-      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges), r.sql, r.params, scriptOptions(role, completed)))
+      return okReply(r.id, await executeScript(db.sqlTarget(this.gauges, this.clusterView ?? undefined), r.sql, r.params, scriptOptions(role, completed)))
     } catch (err) {
       return this.failureReply(r.id, err, completed)
     }

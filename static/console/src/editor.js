@@ -22,13 +22,13 @@ const STATEMENT_LOOKBACK_CHARS = 4000
 /** The words of Acheron's SQL (src/sql/parse.ts, docs/sql.md), for highlighting and keyword completion. */
 export const ACHERON_DIALECT = SQLDialect.define({
   keywords: [
-    'all alter and as asc base64 begin between by call case cast commit create default delete desc describe distinct drop ignore',
-    'else end escape exists explain export false file first from fuel function functions group having if in insert into is',
+    'all alter and as asc base64 begin between by call case cast cluster commit create default delete desc describe distinct drop ignore',
+    'else end escape except exists explain export false file first from fuel function functions group having if in insert intersect into is',
     'cross full inner join key last left like limit logs memory not null nulls offset on or order outer partitions primary replace right select set show',
     'stats table tables then transaction true union update using values wasm when where with',
   ].join(' '),
   types: 'integer int bigint real double float text blob boolean bool',
-  builtin: 'count sum total min max avg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char',
+  builtin: 'count sum total min max avg group_concat string_agg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char',
   backslashEscapes: false,
   hashComments: false,
   doubleQuotedStrings: false,

@@ -1,0 +1,123 @@
+/**
+ * Who is in a cluster, for `SHOW CLUSTER` (docs/scale-out.md): every `--failover` node announces itself
+ * in its stream's KV bucket (the writer lease's, `acheron-STREAM`) every MEMBER_ANNOUNCE_MS under
+ * `node.<id>` — its id, the URL its clients use, its role and the last batch it committed — and the
+ * bucket's TTL (WRITER_LEASE_TTL_MS) drops the entry of a node that stopped announcing: a node that
+ * died leaves the list within the lease's lifetime, as its lease would. A node stopping cleanly deletes
+ * its entry at once. Nothing here takes part in the order of transactions: it is what an operator reads.
+ */
+import type { KV } from 'nats'
+
+/** How often a node announces itself (its batch in the list is at most this old). */
+export const MEMBER_ANNOUNCE_MS = 1_000
+/** Entries read for one SHOW CLUSTER at most (a cluster is a handful of nodes; the bound keeps a bad bucket from costing). */
+export const MEMBERS_LISTED_MAX = 256
+
+const KEY_PREFIX = 'node.'
+
+/** What a node says of itself. */
+export interface MemberState {
+  readonly role: 'writer' | 'follower'
+  /** The last batch its state holds (committed here). */
+  readonly batch: number
+}
+
+/** One row of SHOW CLUSTER. */
+export interface Member extends MemberState {
+  readonly node: string
+  readonly url: string
+  /** How long ago its last announcement was stored (by the NATS server's clock, against this node's). */
+  readonly heardMsAgo: number
+}
+
+/** SHOW CLUSTER's columns, in order. */
+export const CLUSTER_COLUMNS = ['node', 'role', 'url', 'batch', 'behind', 'heard_ms_ago', 'self'] as const
+
+/** A NATS KV key for a node id (ids are `host:pid`; keys take letters, digits and `-_=.` only). */
+export function memberKey(node: string): string {
+  return KEY_PREFIX + node.replace(/[^A-Za-z0-9_=-]/g, '_')
+}
+
+export class ClusterMembers {
+  private timer: NodeJS.Timeout | null = null
+  private closed = false
+  /** The announcement on its way, awaited by close (else it could land after the entry's deletion). */
+  private announcing: Promise<void> = Promise.resolve()
+  /** The last announcement's failure, logged once until one gets through again. */
+  private failing = false
+
+  constructor(
+    private readonly kv: KV,
+    readonly node: string,
+    private readonly url: string,
+    private readonly state: () => MemberState,
+    private readonly log: (event: Record<string, unknown>) => void,
+  ) {}
+
+  /** Announces now and every MEMBER_ANNOUNCE_MS until close. */
+  start(): void {
+    this.announcing = this.announce()
+  }
+
+  private async announce(): Promise<void> {
+    this.timer = null
+    if (this.closed) return
+    const { role, batch } = this.state()
+    try {
+      await this.kv.put(memberKey(this.node), new TextEncoder().encode(JSON.stringify({ node: this.node, url: this.url, role, batch })))
+      this.failing = false
+    } catch (err) {
+      // NATS away or electing a leader: the entry may lapse meanwhile, and comes back with the next put.
+      if (!this.failing) this.log({ level: 'warn', msg: `cannot announce this node in the cluster's bucket: ${err instanceof Error ? err.message : String(err)}` })
+      this.failing = true
+    }
+    if (!this.closed) this.timer = setTimeout(() => { this.announcing = this.announce() }, MEMBER_ANNOUNCE_MS)
+  }
+
+  /** Every node that announced itself within the bucket's TTL, sorted by id. */
+  async list(): Promise<Member[]> {
+    const keys: string[] = []
+    for await (const k of await this.kv.keys(`${KEY_PREFIX}*`)) {
+      keys.push(k)
+      if (keys.length >= MEMBERS_LISTED_MAX) break
+    }
+    const members: Member[] = []
+    const now = Date.now()
+    for (const k of keys.sort()) {
+      const e = await this.kv.get(k)
+      if (e === null || e.operation !== 'PUT' || e.value.length === 0) continue
+      let v: unknown
+      try {
+        v = JSON.parse(new TextDecoder().decode(e.value))
+      } catch {
+        continue
+      }
+      if (!isAnnouncement(v)) continue
+      members.push({ node: v.node, url: v.url, role: v.role, batch: v.batch, heardMsAgo: Math.max(0, now - e.created.getTime()) })
+    }
+    return members.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
+  }
+
+  readonly columns: readonly string[] = CLUSTER_COLUMNS
+
+  /** SHOW CLUSTER's rows: each node, how many batches it is behind the writer's (null with no writer listed), and which is this one. */
+  async rows(): Promise<unknown[][]> {
+    const members = await this.list()
+    const writer = members.find((m) => m.role === 'writer')
+    return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node])
+  }
+
+  /** Stops announcing and takes this node's entry out (best effort: else it lapses with the TTL). */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer !== null) clearTimeout(this.timer)
+    await this.announcing
+    await this.kv.delete(memberKey(this.node)).catch(() => {})
+  }
+}
+
+function isAnnouncement(v: unknown): v is { node: string; url: string; role: 'writer' | 'follower'; batch: number } {
+  if (typeof v !== 'object' || v === null) return false
+  const o = v as Record<string, unknown>
+  return typeof o.node === 'string' && typeof o.url === 'string' && (o.role === 'writer' || o.role === 'follower') && typeof o.batch === 'number'
+}

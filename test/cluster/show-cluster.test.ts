@@ -1,0 +1,88 @@
+// SHOW CLUSTER (src/cluster/members.ts): every --failover node lists the nodes of its stream — role, URL,
+// the batch it holds and how far behind the writer it is — from what they announce in the lease's
+// bucket; a node that stops cleanly leaves the list at once, one killed within the lease's lifetime, and
+// a follower answers it while no node writes. A server that is no node refuses it.
+import * as assert from 'uvu/assert'
+import { test } from 'uvu'
+import { AcheronError, connect, open, type RemoteDatabase } from '../../src/index.js'
+import { natsTest, withNats } from '../support/nats.js'
+import { startServer } from '../support/server-process.js'
+
+type Row = [string, string, string, number, number | null, number, boolean]
+
+async function members(db: RemoteDatabase): Promise<Row[]> {
+  const r = await db.query<Row>('SHOW CLUSTER')
+  assert.equal(r.columns, ['node', 'role', 'url', 'batch', 'behind', 'heard_ms_ago', 'self'])
+  assert.is(r.commit.seq, -1, 'outside the order, as SHOW STATS')
+  return r.rows
+}
+
+async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+}
+
+test('a database that is no node of a cluster refuses SHOW CLUSTER', async () => {
+  const db = await open({ memory: true })
+  try {
+    const e = await db.query('SHOW CLUSTER').then(() => null, (err: unknown) => err)
+    assert.instance(e, AcheronError)
+    assert.is((e as AcheronError).code, 'FORBIDDEN')
+    assert.match((e as AcheronError).message, /no node of a cluster/)
+  } finally {
+    await db.close()
+  }
+})
+
+natsTest('SHOW CLUSTER on any node: who writes, who follows and how far behind; nodes leave the list when they stop or die', async () => {
+  await withNats(1, async (nats) => {
+    const args = ['--log-nats', nats.urls[0] as string, '--log-stream', 'MEMBERS', '--failover', '--workers', '0']
+    const first = await startServer({ args, readyTimeoutMs: 60_000 })
+    const second = await startServer({ args, readyTimeoutMs: 60_000 })
+    const a = await connect(first.url)
+    const b = await connect(second.url)
+    let third: Awaited<ReturnType<typeof startServer>> | null = null
+    try {
+      await a.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER); INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2)')
+      let rows: Row[] = []
+      // Each node announces the batch it holds every second: the writer its DDL and inserts (3 batches),
+      // the follower the same once it applied them.
+      await until('both nodes listed, the follower caught up', 10_000, async () => {
+        rows = await members(b)
+        return rows.length === 2 && rows.every((r) => r[3] >= 3 && r[4] === 0)
+      })
+      const byUrl = new Map(rows.map((r) => [r[2], r]))
+      assert.is(byUrl.get(first.url)?.[1], 'writer')
+      assert.is(byUrl.get(second.url)?.[1], 'follower')
+      assert.equal(rows.map((r) => r[6]), rows.map((r) => r[2] === second.url), 'self marks the node that answered')
+      assert.ok(rows.every((r) => r[5] < 5_000), 'heard within the last seconds')
+      assert.equal((await members(a)).map((r) => [r[2], r[1]]), rows.map((r) => [r[2], r[1]]), 'the writer lists the same nodes')
+
+      // A node that stops cleanly takes its entry out at once.
+      third = await startServer({ args, readyTimeoutMs: 60_000 })
+      await until('the third node listed', 10_000, async () => (await members(a)).length === 3)
+      await third.stop()
+      third = null
+      await until('the stopped node gone', 3_000, async () => (await members(a)).length === 2)
+
+      // SIGKILL of the writer: the follower answers SHOW CLUSTER meanwhile (it needs no writer), and once
+      // it took over, lists itself alone as the writer.
+      await first.kill()
+      assert.is((await members(b)).length >= 1, true)
+      await until('the follower took over and the dead writer left the list', 40_000, async () => {
+        const now = await members(b)
+        return now.length === 1 && now[0]?.[1] === 'writer' && now[0]?.[2] === second.url
+      })
+    } finally {
+      await a.close()
+      await b.close()
+      await third?.stop()
+      await second.stop()
+    }
+  })
+})
+
+test.run()
