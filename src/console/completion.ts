@@ -14,6 +14,8 @@ export const SQL_KEYWORDS = [
   'BLOB', 'COUNT', 'SUM', 'TOTAL', 'MIN', 'MAX', 'AVG', 'ESCAPE', 'TRUE', 'FALSE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'NULLS', 'FIRST', 'LAST', 'IGNORE',
   'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'ON', 'USING', 'UNION', 'ALL', 'INTERSECT', 'EXCEPT',
   'GROUP_CONCAT', 'STRING_AGG', 'CLUSTER',
+  'OVER', 'PARTITION', 'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW',
+  'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'PERCENT_RANK', 'CUME_DIST', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE',
 ]
 
 /** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */

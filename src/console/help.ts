@@ -45,4 +45,6 @@ SQL (docs/sql.md):
   SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
       (SELECT ...) as a value, FROM (SELECT ...) AS d; SELECT ... UNION [ALL] | INTERSECT | EXCEPT SELECT ...
-  WITH name AS (SELECT ...) SELECT ...`
+  WITH name AS (SELECT ...) SELECT ...
+  window functions: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...), RANK, LAG(x), SUM(x) OVER (ORDER BY k
+      ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), ... in the selected columns and ORDER BY`

@@ -56,6 +56,25 @@ export interface FunctionExpr {
   readonly aggregate: boolean
   /** `GROUP_CONCAT(x, sep ORDER BY y)`: the order the values are joined in (else the order rows are read). */
   readonly orderBy?: readonly OrderTerm[]
+  /** `f(…) OVER (…)`: a window function (then `aggregate` is false: it does not group the query). */
+  readonly over?: WindowSpec
+  readonly pos: Pos
+}
+
+/** Where a window frame starts or ends: `UNBOUNDED PRECEDING`, `n PRECEDING`, `CURRENT ROW`, `n FOLLOWING`, `UNBOUNDED FOLLOWING`. */
+export interface FrameBound {
+  readonly kind: 'unbounded-preceding' | 'preceding' | 'current-row' | 'following' | 'unbounded-following'
+  /** The `n` of `n PRECEDING` / `n FOLLOWING`: a non-negative number literal or `?`. */
+  readonly offset: ValueExpr | null
+  readonly pos: Pos
+}
+/** `ROWS | RANGE | GROUPS BETWEEN start AND end` (a lone start ends at CURRENT ROW). */
+export interface WindowFrame { readonly unit: 'ROWS' | 'RANGE' | 'GROUPS'; readonly start: FrameBound; readonly end: FrameBound; readonly pos: Pos }
+/** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`. */
+export interface WindowSpec {
+  readonly partitionBy: readonly SqlExpr[]
+  readonly orderBy: readonly OrderTerm[]
+  readonly frame: WindowFrame | null
   readonly pos: Pos
 }
 
@@ -313,6 +332,19 @@ export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM',
 export const AGGREGATE_ARITY: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['GROUP_CONCAT', [1, 2]], ['STRING_AGG', [2, 2]],
 ])
+/**
+ * Functions that exist only over a window (`OVER` required), with their [min, max] argument counts. The
+ * aggregates of AGGREGATE_FUNCTIONS but GROUP_CONCAT and STRING_AGG may also take OVER (WINDOW_AGGREGATES).
+ */
+export const WINDOW_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
+  ['ROW_NUMBER', [0, 0]], ['RANK', [0, 0]], ['DENSE_RANK', [0, 0]], ['PERCENT_RANK', [0, 0]], ['CUME_DIST', [0, 0]],
+  ['NTILE', [1, 1]], ['LAG', [1, 3]], ['LEAD', [1, 3]], ['FIRST_VALUE', [1, 1]], ['LAST_VALUE', [1, 1]], ['NTH_VALUE', [2, 2]],
+])
+/**
+ * Aggregates that may run over a window. Not GROUP_CONCAT and STRING_AGG: over a frame that grows with
+ * every row their text grows too, so a table of n rows would build n² characters.
+ */
+export const WINDOW_AGGREGATES: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL'])
 /** Deterministic scalar functions, with their [min, max] argument counts (SQLite semantics). */
 export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
   ['ABS', [1, 1]], ['LENGTH', [1, 1]], ['LOWER', [1, 1]], ['UPPER', [1, 1]], ['TYPEOF', [1, 1]],

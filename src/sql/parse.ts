@@ -458,6 +458,11 @@ class StatementParser extends ExprParser {
    * which ends before ORDER BY and LIMIT (those are the whole compound's).
    */
   private selectQuery(first: Token, part = false): SelectQuery {
+    // Window functions are allowed in its items and ORDER BY only, whatever the clause around a subquery.
+    return this.withWindows(false, () => this.selectQueryBody(first, part))
+  }
+
+  private selectQueryBody(first: Token, part: boolean): SelectQuery {
     const subqueriesBefore = this.subqueries
     const distinct = this.acceptWord('DISTINCT')
     if (!distinct) this.acceptWord('ALL')
@@ -502,7 +507,8 @@ class StatementParser extends ExprParser {
     let orderBy: OrderTerm[] = []
     if (this.acceptWord('ORDER')) {
       this.expectWord('BY', 'ORDER')
-      orderBy = this.orderTerms()
+      // A compound's ORDER BY names result columns, so only a lone SELECT's may hold window functions.
+      orderBy = this.orderTerms(compound.length === 0)
     }
     let limit: ValueExpr | null = null
     let offset: ValueExpr | null = null
@@ -588,7 +594,7 @@ class StatementParser extends ExprParser {
       this.next()
       return { kind: 'star', pos: posOf(at), table }
     }
-    const expr = this.expr(null)
+    const expr = this.windowedExpr()
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null
     if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')
@@ -616,7 +622,11 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
     case 'in': collectColumns(e.operand, out); for (const x of e.list) collectColumns(x, out); return
     case 'between': collectColumns(e.operand, out); collectColumns(e.low, out); collectColumns(e.high, out); return
     case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); if (e.escape !== null) collectColumns(e.escape, out); return
-    case 'function': for (const x of e.args) collectColumns(x, out); return
+    case 'function':
+      for (const x of e.args) collectColumns(x, out)
+      for (const x of e.over?.partitionBy ?? []) collectColumns(x, out)
+      for (const o of e.over?.orderBy ?? []) collectColumns(o.expr, out)
+      return
     case 'cast': collectColumns(e.operand, out); return
     case 'case':
       if (e.operand !== null) collectColumns(e.operand, out)

@@ -3,8 +3,8 @@ import { AcheronError } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
-  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS,
-  CAST_TYPES, type BinaryOp, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
+  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
+  CAST_TYPES, type BinaryOp, type FrameBound, type WindowFrame, type WindowSpec, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -157,6 +157,11 @@ export class ExprParser extends Cursor {
   /** The clause being parsed, for messages; null where aggregates are allowed. */
   private noAggregatesIn: string | null = null
   private inAggregate = false
+  /**
+   * Window functions (`… OVER (…)`) are allowed here: only in a SELECT's items and its ORDER BY, as in
+   * SQLite; never in WHERE, GROUP BY, HAVING, ON, SET, or the arguments of a function or window.
+   */
+  private windowsAllowed = false
   /** Subqueries parsed so far in this statement (a SELECT records whether its own text held any). */
   protected subqueries = 0
 
@@ -256,6 +261,22 @@ export class ExprParser extends Cursor {
       return this.or()
     } finally {
       this.noAggregatesIn = saved
+    }
+  }
+
+  /** An expression of a SELECT's items or ORDER BY, where aggregates and window functions are allowed. */
+  protected windowedExpr(): SqlExpr {
+    return this.withWindows(true, () => this.expr(null))
+  }
+
+  /** Runs `f` with window functions allowed or not, restoring the setting after. */
+  protected withWindows<T>(allowed: boolean, f: () => T): T {
+    const saved = this.windowsAllowed
+    this.windowsAllowed = allowed
+    try {
+      return f()
+    } finally {
+      this.windowsAllowed = saved
     }
   }
 
@@ -453,12 +474,15 @@ export class ExprParser extends Cursor {
   private functionCall(t: Token): FunctionExpr {
     const name = t.value
     const scalar = SCALAR_FUNCTIONS.get(name)
-    if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined) {
-      this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')} or ${[...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f)).join(', ')}`)
+    const windowOnly = WINDOW_FUNCTIONS.get(name)
+    if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined && windowOnly === undefined) {
+      this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${[...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f)).join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
     }
+    if (this.isWord('OVER', this.closingParen(1) + 1)) return this.windowCall(t, windowOnly)
+    if (windowOnly !== undefined) this.error(t, `${name} is a window function: it needs OVER, as in ${name}(${windowOnly[0] === 0 ? '' : '…'}) OVER (ORDER BY …)`)
     this.next()
     this.next() // (
-    return this.nested(t, () => {
+    return this.nested(t, () => this.withWindows(false, () => {
       if (name === 'COUNT' && this.isPunct('*')) {
         this.next()
         this.expectPunct(')', 'COUNT(*')
@@ -497,15 +521,136 @@ export class ExprParser extends Cursor {
       }
       if (distinct) this.error(t, `DISTINCT is only allowed in an aggregate`)
       return { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) }
+    }))
+  }
+
+  /** How many tokens ahead the `)` that closes the `(` at `ahead` is (the end token's when unclosed). */
+  private closingParen(ahead: number): number {
+    let depth = 0
+    for (let k = ahead; ; k++) {
+      const tok = this.peek(k)
+      if (tok.kind === 'end') return k
+      if (tok.kind !== 'punct') continue
+      if (tok.value === '(') depth++
+      else if (tok.value === ')' && --depth === 0) return k
+    }
+  }
+
+  /**
+   * `f(args) OVER (…)`, at the function's name: a window function of WINDOW_FUNCTIONS, or an aggregate of
+   * WINDOW_AGGREGATES computed over the window (it does not make the query an aggregate; its arguments may
+   * hold aggregates of a grouped query, as `SUM(SUM(x)) OVER ()`).
+   */
+  private windowCall(t: Token, windowOnly: readonly [number, number] | undefined): FunctionExpr {
+    const name = t.value
+    if (!this.windowsAllowed) {
+      this.error(t, `window function ${name} … OVER is not allowed here: only in the selected columns and the ORDER BY of a SELECT`)
+    }
+    if (windowOnly === undefined && !WINDOW_AGGREGATES.has(name)) {
+      this.error(t, `${name} cannot be used with OVER: the window functions are ${[...WINDOW_FUNCTIONS.keys()].join(', ')} and the aggregates ${[...WINDOW_AGGREGATES].join(', ')}`)
+    }
+    this.next()
+    this.next() // (
+    return this.nested(t, () => {
+      let star = false
+      const args: SqlExpr[] = []
+      this.withWindows(false, () => {
+        if (name === 'COUNT' && this.acceptPunct('*')) star = true
+        else if (this.isWord('DISTINCT')) this.error(this.peek(), `DISTINCT is not allowed in a window function (SQLite's rule)`)
+        else if (!this.isPunct(')')) {
+          do args.push(this.or()); while (this.acceptPunct(','))
+        }
+      })
+      this.expectPunct(')', `the arguments of ${name}`)
+      const [min, max] = windowOnly ?? (name === 'COUNT' ? [0, 1] : [1, 1])
+      if (args.length < min || args.length > max) {
+        const n = min === max ? (min === 0 ? 'no arguments' : min === 1 ? 'one argument' : `${min} arguments`) : `${min} to ${max} arguments`
+        this.error(t, `${name} … OVER takes ${n}, got ${args.length}`)
+      }
+      const over = this.windowSpec()
+      return { kind: 'function', name, args, star: star || (name === 'COUNT' && args.length === 0), distinct: false, aggregate: false, over, pos: posOf(t) }
     })
   }
 
-  /** `expr [ASC | DESC] [NULLS FIRST | NULLS LAST], …` after ORDER BY. */
-  protected orderTerms(): OrderTerm[] {
+  /** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`, at OVER. */
+  private windowSpec(): WindowSpec {
+    const at = this.expectWord('OVER')
+    if (!this.isPunct('(')) {
+      if (this.isIdentifierStart()) this.error(this.peek(), 'a named window (OVER name) is not supported: write the window out, as OVER (PARTITION BY … ORDER BY …)')
+      this.fail("'('", 'OVER')
+    }
+    this.next()
+    return this.nested(at, () => this.withWindows(false, () => {
+      const partitionBy: SqlExpr[] = []
+      if (this.acceptWord('PARTITION')) {
+        this.expectWord('BY', 'PARTITION')
+        do partitionBy.push(this.expr(null)); while (this.acceptPunct(','))
+      }
+      let orderBy: OrderTerm[] = []
+      if (this.acceptWord('ORDER')) {
+        this.expectWord('BY', 'ORDER')
+        orderBy = this.orderTerms()
+      }
+      const frame = ['ROWS', 'RANGE', 'GROUPS'].some((w) => this.isWord(w)) ? this.windowFrame(orderBy) : null
+      if (this.isWord('EXCLUDE')) {
+        this.error(this.peek(), 'EXCLUDE is not supported: with it SQLite computes every frame anew, row by row, which a large table makes quadratic')
+      }
+      this.expectPunct(')', frame !== null ? 'the frame' : orderBy.length > 0 ? 'the ORDER BY of the window' : partitionBy.length > 0 ? 'PARTITION BY' : "OVER (")
+      return { partitionBy, orderBy, frame, pos: posOf(at) }
+    }))
+  }
+
+  /** `ROWS | RANGE | GROUPS {start | BETWEEN start AND end}`, checked as SQLite checks it, at the unit. */
+  private windowFrame(orderBy: readonly OrderTerm[]): WindowFrame {
+    const at = this.next()
+    const unit = at.value as WindowFrame['unit']
+    let start: FrameBound
+    let end: FrameBound
+    if (this.acceptWord('BETWEEN')) {
+      start = this.frameBound(unit, 'BETWEEN')
+      this.expectWord('AND', 'the start of the frame')
+      end = this.frameBound(unit, 'AND')
+    } else {
+      start = this.frameBound(unit, unit)
+      end = { kind: 'current-row', offset: null, pos: start.pos }
+    }
+    const rank = FRAME_BOUND_ORDER
+    if (start.kind === 'unbounded-following') this.error(start.pos, 'a frame cannot start at UNBOUNDED FOLLOWING')
+    if (end.kind === 'unbounded-preceding') this.error(end.pos, 'a frame cannot end at UNBOUNDED PRECEDING')
+    if (rank.indexOf(start.kind) > rank.indexOf(end.kind)) {
+      this.error(end.pos, `a frame cannot end (${frameBoundText(end)}) before it starts (${frameBoundText(start)})`)
+    }
+    if (unit === 'RANGE' && (start.offset !== null || end.offset !== null) && orderBy.length !== 1) {
+      this.error(at, `RANGE with an offset (n PRECEDING or FOLLOWING) needs exactly one ORDER BY term in the window, it has ${orderBy.length}`)
+    }
+    return { unit, start, end, pos: posOf(at) }
+  }
+
+  private frameBound(unit: WindowFrame['unit'], after: string): FrameBound {
+    const at = this.peek()
+    const pos = posOf(at)
+    if (this.acceptWord('UNBOUNDED')) {
+      if (this.acceptWord('PRECEDING')) return { kind: 'unbounded-preceding', offset: null, pos }
+      if (this.acceptWord('FOLLOWING')) return { kind: 'unbounded-following', offset: null, pos }
+      this.fail('PRECEDING or FOLLOWING', 'UNBOUNDED')
+    }
+    if (this.acceptWord('CURRENT')) {
+      this.expectWord('ROW', 'CURRENT')
+      return { kind: 'current-row', offset: null, pos }
+    }
+    const offset = this.expressionValue(this.value('UNBOUNDED, CURRENT ROW or an offset (n PRECEDING, n FOLLOWING)', after))
+    if (offset.kind === 'literal') checkFrameOffset(unit, offset.value, (m) => this.error(offset.pos, m))
+    if (this.acceptWord('PRECEDING')) return { kind: 'preceding', offset, pos }
+    if (this.acceptWord('FOLLOWING')) return { kind: 'following', offset, pos }
+    return this.fail('PRECEDING or FOLLOWING', 'the frame offset')
+  }
+
+  /** `expr [ASC | DESC] [NULLS FIRST | NULLS LAST], …` after ORDER BY; `windows`: a SELECT's own, which may hold window functions. */
+  protected orderTerms(windows = false): OrderTerm[] {
     const terms: OrderTerm[] = []
     do {
       const at = this.peek()
-      const expr = this.expr(null)
+      const expr = windows ? this.windowedExpr() : this.expr(null)
       const descending = this.acceptWord('DESC')
       if (!descending) this.acceptWord('ASC')
       let nulls: 'FIRST' | 'LAST' | undefined
@@ -528,6 +673,27 @@ export class ExprParser extends Cursor {
   }
 }
 
+/** Frame bounds from first to last: a frame may not end at one before the one it starts at. */
+const FRAME_BOUND_ORDER: readonly FrameBound['kind'][] = ['unbounded-preceding', 'preceding', 'current-row', 'following', 'unbounded-following']
+
+export function frameBoundText(b: FrameBound): string {
+  switch (b.kind) {
+    case 'unbounded-preceding': return 'UNBOUNDED PRECEDING'
+    case 'unbounded-following': return 'UNBOUNDED FOLLOWING'
+    case 'current-row': return 'CURRENT ROW'
+    default: return `n ${b.kind.toUpperCase()}`
+  }
+}
+
+/**
+ * A frame offset must be a non-negative integer for ROWS and GROUPS and a non-negative number for RANGE
+ * (SQLite's rule, checked here so that the error has a position); `fail` reports the message.
+ */
+export function checkFrameOffset(unit: WindowFrame['unit'], v: SqlValue, fail: (message: string) => never): void {
+  const ok = unit === 'RANGE' ? (typeof v === 'bigint' && v >= 0n) || (typeof v === 'number' && v >= 0) : typeof v === 'bigint' && v >= 0n
+  if (!ok) fail(`a ${unit} frame offset must be a non-negative ${unit === 'RANGE' ? 'number' : 'integer'}`)
+}
+
 export function containsAggregate(e: SqlExpr): boolean {
   switch (e.kind) {
     // A subquery's aggregates are its own: they do not make the query around it an aggregate.
@@ -538,7 +704,9 @@ export function containsAggregate(e: SqlExpr): boolean {
     case 'in': return containsAggregate(e.operand) || e.list.some(containsAggregate)
     case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
     case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern) || (e.escape !== null && containsAggregate(e.escape))
-    case 'function': return e.aggregate || e.args.some(containsAggregate)
+    case 'function':
+      return e.aggregate || e.args.some(containsAggregate) ||
+        (e.over !== undefined && (e.over.partitionBy.some(containsAggregate) || e.over.orderBy.some((o) => containsAggregate(o.expr))))
     case 'cast': return containsAggregate(e.operand)
     case 'case':
       return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||

@@ -10,7 +10,8 @@
 import { AcheronError } from '../errors.js'
 import { ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import type { ColumnExpr, CommonTable, FromItem, JoinClause, Pos, SelectQuery, SelectStmt, SqlExpr } from './ast.js'
+import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, WindowSpec } from './ast.js'
+import { checkFrameOffset, frameBoundText } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -315,9 +316,12 @@ class Renderer {
         const head = `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${this.expr(e.pattern, scope)}`
         return `${head}${e.escape === null ? '' : ` ESCAPE ${this.expr(e.escape, scope)}`})`
       }
-      case 'function':
-        if (e.star) return `${e.name}(*)`
-        return `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${e.orderBy.map((o) => `${this.expr(o.expr, scope)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`})`
+      case 'function': {
+        const call = e.star
+          ? `${e.name}(*)`
+          : `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${this.orderTerms(e.orderBy, scope)}`})`
+        return e.over === undefined ? call : `${call} OVER (${this.window(e.over)})`
+      }
       case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
       case 'case': {
         const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`
@@ -326,6 +330,31 @@ class Renderer {
         return `(CASE${operand}${whens}${otherwise} END)`
       }
     }
+  }
+
+  private orderTerms(terms: readonly OrderTerm[], scope: Scope): string {
+    return terms.map((o) => `${this.expr(o.expr, scope)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')
+  }
+
+  /** A window's PARTITION BY, ORDER BY and frame. Its names are columns (SQLite does not see result aliases there). */
+  private window(w: WindowSpec): string {
+    const parts: string[] = []
+    if (w.partitionBy.length > 0) parts.push(`PARTITION BY ${w.partitionBy.map((x) => this.expr(x, 'plain')).join(', ')}`)
+    if (w.orderBy.length > 0) parts.push(`ORDER BY ${this.orderTerms(w.orderBy, 'plain')}`)
+    if (w.frame !== null) {
+      const frame = w.frame
+      const bound = (b: FrameBound): string => {
+        if (b.offset === null) return frameBoundText(b)
+        let v: SqlValue | undefined = b.offset.kind === 'literal' ? b.offset.value : this.stmt.opts.params[b.offset.index]
+        if (v === undefined) return this.fail('SYNTAX_ERROR', b.offset.pos, `no value for parameter ${b.offset.kind === 'param' ? b.offset.index + 1 : 0} (${this.stmt.opts.params.length} given)`)
+        // A JavaScript number that is an integer is one here, as it is for every INTEGER value.
+        if (typeof v === 'number' && frame.unit !== 'RANGE' && Number.isSafeInteger(v)) v = BigInt(v)
+        checkFrameOffset(frame.unit, v, (m) => this.fail('TYPE_MISMATCH', b.offset?.pos ?? b.pos, m))
+        return `${this.bind(v)} ${b.kind.toUpperCase()}`
+      }
+      parts.push(`${frame.unit} BETWEEN ${bound(frame.start)} AND ${bound(frame.end)}`)
+    }
+    return parts.join(' ')
   }
 
   /** ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns. */

@@ -4,7 +4,8 @@
 // compares random ones with SQLite.)
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, open, type EmbeddedDatabase } from '../../src/index.js'
+import { open, type EmbeddedDatabase } from '../../src/index.js'
+import { rejection } from '../support/rejection.js'
 import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
 import { QUERY_ROWS_EXAMINED_MAX } from '../../src/storage/sqlite-schema.js'
 import { tempDir } from '../support/tmp.js'
@@ -20,12 +21,6 @@ async function withShop(run: (db: EmbeddedDatabase) => Promise<void>): Promise<v
   } finally {
     await db.close()
   }
-}
-
-async function failureOf(p: Promise<unknown>): Promise<AcheronError> {
-  const e = await p.then(() => null, (err: unknown) => err)
-  assert.instance(e, AcheronError)
-  return e as AcheronError
 }
 
 test('inner, left, full and comma joins, USING, aliases and qualified stars', async () => {
@@ -74,10 +69,10 @@ test('UNION [ALL], INTERSECT and EXCEPT, ordered by a result column by name or p
     assert.equal((await db.query('SELECT id FROM customer UNION ALL SELECT customer FROM orders ORDER BY 1 DESC LIMIT 3')).rows, [['zz'], ['c3'], ['c2']])
     assert.equal((await db.query('SELECT id FROM customer INTERSECT SELECT customer FROM orders ORDER BY id')).rows, [['c1'], ['c2']])
     assert.equal((await db.query('SELECT id AS who FROM customer EXCEPT SELECT customer FROM orders WHERE amount > ? ORDER BY who', [6])).rows, [['c2'], ['c3']])
-    const e = await failureOf(db.query('SELECT id FROM customer UNION SELECT customer FROM orders ORDER BY LENGTH(id)'))
+    const e = await rejection(db.query('SELECT id FROM customer UNION SELECT customer FROM orders ORDER BY LENGTH(id)'))
     assert.equal([e.code, e.column], ['SYNTAX_ERROR', 68])
     assert.match(e.message, /^ORDER BY of a compound SELECT \(UNION, INTERSECT, EXCEPT\) names a result column, by name \(id\) or by position$/)
-    const width = await failureOf(db.query('SELECT id, name FROM customer UNION SELECT customer FROM orders'))
+    const width = await rejection(db.query('SELECT id, name FROM customer UNION SELECT customer FROM orders'))
     assert.equal([width.code, width.column], ['SYNTAX_ERROR', 31])
     assert.match(width.message, /different numbers of result columns \(2 and 1\)/)
   })
@@ -89,11 +84,11 @@ test('WITH: named queries that read tables and each other, shadow a table, and n
     assert.equal([r.columns, r.rows], [['name', 'total'], [['Ann', 30], ['Bob', 5]]])
     assert.equal((await db.query('WITH a(x) AS (SELECT amount FROM orders WHERE amount > ?), b AS (SELECT x * 2 AS y FROM a) SELECT SUM(y) AS s FROM b', [6])).rows, [[74]])
     assert.equal((await db.query('WITH orders AS (SELECT 1 AS id) SELECT * FROM orders')).rows, [[1]])
-    const twice = await failureOf(db.query('WITH a AS (SELECT 1 AS x), A AS (SELECT 2 AS x) SELECT * FROM a'))
+    const twice = await rejection(db.query('WITH a AS (SELECT 1 AS x), A AS (SELECT 2 AS x) SELECT * FROM a'))
     assert.equal([twice.code, twice.column], ['SYNTAX_ERROR', 28])
-    const recursive = await failureOf(db.query('WITH RECURSIVE n AS (SELECT 1) SELECT * FROM n'))
+    const recursive = await rejection(db.query('WITH RECURSIVE n AS (SELECT 1) SELECT * FROM n'))
     assert.match(recursive.message, /^WITH RECURSIVE is not supported/)
-    const columns = await failureOf(db.query('WITH a(x, y) AS (SELECT 1) SELECT * FROM a'))
+    const columns = await rejection(db.query('WITH a(x, y) AS (SELECT 1) SELECT * FROM a'))
     assert.match(columns.message, /^a names 2 columns, its query returns 1$/)
   })
 })
@@ -102,8 +97,8 @@ test('GROUP_CONCAT and STRING_AGG, in an order of their own', async () => {
   await withShop(async (db) => {
     const r = await db.query("SELECT customer, GROUP_CONCAT(amount, '+' ORDER BY amount DESC) AS amounts, STRING_AGG(id, ',' ORDER BY id) AS ids, GROUP_CONCAT(DISTINCT customer) FROM orders GROUP BY customer ORDER BY customer")
     assert.equal(r.rows, [['c1', '20+10', '1,2', 'c1'], ['c2', '5', '3', 'c2'], ['zz', '7', '4', 'zz']])
-    assert.match((await failureOf(db.query('SELECT STRING_AGG(id) FROM orders'))).message, /^STRING_AGG takes 2 arguments, got 1$/)
-    assert.match((await failureOf(db.query("SELECT GROUP_CONCAT(DISTINCT id, '-') FROM orders"))).message, /takes one argument \(SQLite's rule\)/)
+    assert.match((await rejection(db.query('SELECT STRING_AGG(id) FROM orders'))).message, /^STRING_AGG takes 2 arguments, got 1$/)
+    assert.match((await rejection(db.query("SELECT GROUP_CONCAT(DISTINCT id, '-') FROM orders"))).message, /takes one argument \(SQLite's rule\)/)
   })
 })
 
@@ -121,7 +116,7 @@ test('names that do not resolve are reported at the reference', async () => {
       ['SELECT (SELECT nope FROM orders)', 'UNKNOWN_COLUMN', 1, 16, /^no such column: nope \(table orders has id, customer, amount\)$/],
     ]
     for (const [sql, code, line, column, message] of cases) {
-      const e = await failureOf(db.query(sql))
+      const e = await rejection(db.query(sql))
       assert.equal([e.code, e.line, e.column], [code, line, column], `${sql}: ${e.message}`)
       assert.match(e.message, message, sql)
     }
@@ -137,11 +132,11 @@ test(`a query that examines more than ${QUERY_ROWS_EXAMINED_MAX} row combination
       const rows = Array.from({ length: Math.min(1000, side - from) }, (_, j) => `(${from + j}, ${(from + j) % 97})`).join(', ')
       await db.sql(`INSERT INTO a VALUES ${rows}; INSERT INTO b VALUES ${rows}`)
     }
-    const e = await failureOf(db.query('SELECT COUNT(*) FROM a, b WHERE a.x + b.y = 3'))
+    const e = await rejection(db.query('SELECT COUNT(*) FROM a, b WHERE a.x + b.y = 3'))
     assert.is(e.code, 'PAYLOAD_TOO_LARGE')
     assert.match(e.message, /examined more than 10000000 row combinations \(QUERY_ROWS_EXAMINED_MAX\)/)
     // A correlated subquery is counted too; a join on a key examines a row per row and passes.
-    assert.is((await failureOf(db.query('SELECT COUNT(*) FROM a WHERE x > (SELECT AVG(y) FROM b WHERE b.y < a.x)'))).code, 'PAYLOAD_TOO_LARGE')
+    assert.is((await rejection(db.query('SELECT COUNT(*) FROM a WHERE x > (SELECT AVG(y) FROM b WHERE b.y < a.x)'))).code, 'PAYLOAD_TOO_LARGE')
     assert.equal((await db.query('SELECT COUNT(*) FROM a JOIN b ON b.id = a.id WHERE a.x = b.y')).rows, [[side]])
     // A single-table scan is linear, and not counted.
     assert.equal((await db.query('SELECT COUNT(*) FROM a WHERE x >= 0')).rows, [[side]])
