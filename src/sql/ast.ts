@@ -282,6 +282,8 @@ export interface SelectStmt extends StatementBase, SelectQuery {
   readonly kind: 'select'
   /** `WITH …` before the SELECT, in order (each may read the ones before it). */
   readonly with: readonly CommonTable[]
+  /** `WITH RECURSIVE`: each WITH query may also read itself (its recursive SELECTs after UNION [ALL]). */
+  readonly recursive: boolean
   /** The one table read, when FROM names one table and nothing else (no join, subquery, compound or WITH), else null. */
   readonly table: string | null
   /** `FROM t AS a`: qualifiers may use `a`. */

@@ -404,7 +404,8 @@ class StatementParser extends ExprParser {
   /** `WITH name [(cols)] AS (SELECT …), … SELECT …`, after the word WITH. */
   private withSelect(first: Token): SelectStmt {
     this.selecting = true
-    if (this.isWord('RECURSIVE') && !this.isWord('AS', 1) && !this.isPunct('(', 1)) this.error(this.peek(), 'WITH RECURSIVE is not supported in this version')
+    // `WITH recursive AS (…)` names a query "recursive"; `WITH RECURSIVE name …` is the keyword.
+    const recursive = this.isWord('RECURSIVE') && !this.isWord('AS', 1) && !this.isPunct('(', 1) && this.acceptWord('RECURSIVE')
     const ctes: CommonTable[] = []
     do {
       const at = this.peek()
@@ -426,10 +427,10 @@ class StatementParser extends ExprParser {
     } while (this.acceptPunct(','))
     const select = this.peek()
     this.expectWord('SELECT', 'the WITH queries')
-    return this.select(select, ctes, first)
+    return this.select(select, ctes, first, recursive)
   }
 
-  private select(first: Token, ctes: readonly CommonTable[], statementStart: Token = first): SelectStmt {
+  private select(first: Token, ctes: readonly CommonTable[], statementStart: Token = first, recursive = false): SelectStmt {
     this.selecting = true
     const q = this.selectQuery(first)
     const items = q.items.flatMap((i) => (i.kind === 'expr' ? [i.expr] : []))
@@ -439,7 +440,7 @@ class StatementParser extends ExprParser {
     const aggregated = [...items, ...(q.having === null ? [] : [q.having]), ...q.orderBy.map((o) => o.expr)]
     const simple = q.from?.kind === 'table' && q.joins.length === 0 && !q.hasSubqueries && q.compound.length === 0 && ctes.length === 0
     return {
-      kind: 'select', ...q, with: ctes, table: simple && q.from?.kind === 'table' ? q.from.name : null,
+      kind: 'select', ...q, with: ctes, recursive, table: simple && q.from?.kind === 'table' ? q.from.name : null,
       tableAlias: simple && q.from?.kind === 'table' ? q.from.alias : null,
       hasAggregates: aggregated.some(containsAggregate), columnRefs, ...this.head(statementStart),
     }

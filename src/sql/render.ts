@@ -87,7 +87,9 @@ class Statement {
   /** Joins or subqueries: every WHERE and ON counts the rows it examines (ROWS_EXAMINED_FUNCTION). */
   readonly counted: boolean
   constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectStmt | null) {
-    this.counted = sel !== null && (examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query)))
+    // A recursive WITH query is counted too: each row its recursive SELECT reads is one examined, so a
+    // recursion that never ends stops at the bound.
+    this.counted = sel !== null && (sel.recursive || examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query)))
   }
 
   /**
@@ -449,10 +451,12 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
 }
 
 /** The WITH queries, rendered in order; each becomes a table the ones after it and the query read by name. */
-function renderWith(stmt: Statement, ctes: readonly CommonTable[]): RenderedSql | null {
+function renderWith(stmt: Statement, ctes: readonly CommonTable[], recursive: boolean): RenderedSql | null {
   if (ctes.length === 0) return null
   const values: SqlValue[] = []
   const parts = ctes.map((cte) => {
+    // Recursive: the query reads its own name, with the columns given or those of its first SELECT.
+    if (recursive) stmt.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns: cte.columns ?? anchorColumns(stmt, cte) })
     const q = renderQuery(stmt, cte.query, null, true)
     const columns = cte.columns ?? q.columnNames
     if (columns.length !== q.columnNames.length) {
@@ -468,7 +472,19 @@ function renderWith(stmt: Statement, ctes: readonly CommonTable[]): RenderedSql 
     const list = cte.columns === null ? '' : `(${cte.columns.map(quoteIdentifier).join(', ')})`
     return `${quoteIdentifier(cte.name)}${list} AS (${q.sql})`
   })
-  return { sql: `WITH ${parts.join(', ')} `, values }
+  return { sql: `WITH ${recursive ? 'RECURSIVE ' : ''}${parts.join(', ')} `, values }
+}
+
+/** The result names of a query's first SELECT (of a recursive WITH query, before it can read itself). */
+function anchorColumns(stmt: Statement, cte: CommonTable): string[] {
+  try {
+    return renderQuery(stmt, { ...cte.query, compound: [], orderBy: [], limit: null, offset: null }, null, true).columnNames
+  } catch (err) {
+    if (err instanceof AcheronError && err.code === 'UNKNOWN_TABLE' && err.message === `no such table: ${cte.name}`) {
+      stmt.fail('SYNTAX_ERROR', cte.pos, `the first SELECT of recursive ${cte.name} reads ${cte.name}: start from rows it does not read, as ${cte.name} AS (SELECT … UNION [ALL] SELECT … FROM ${cte.name} …)`)
+    }
+    throw err
+  }
 }
 
 /**
@@ -477,7 +493,7 @@ function renderWith(stmt: Statement, ctes: readonly CommonTable[]): RenderedSql 
  */
 export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSelect {
   const stmt = new Statement(opts, sel.index, sel)
-  const w = renderWith(stmt, sel.with)
+  const w = renderWith(stmt, sel.with, sel.recursive)
   const r = renderQuery(stmt, sel, null, false, opts.source !== '')
   return { ...r, sql: `${w?.sql ?? ''}${r.sql}`, values: [...(w?.values ?? []), ...r.values], tables: [...stmt.tables].sort() }
 }

@@ -144,7 +144,7 @@ export class SqliteStateFile {
     }
     this.db.function(ROWS_EXAMINED_FUNCTION, { deterministic: false, varargs: true }, () => {
       if (++this.rowsExamined > QUERY_ROWS_EXAMINED_MAX) {
-        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query examined more than ${QUERY_ROWS_EXAMINED_MAX} row combinations (QUERY_ROWS_EXAMINED_MAX) and was stopped: give each JOIN a condition on a key, or narrow it with a WHERE`)
+        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query examined more than ${QUERY_ROWS_EXAMINED_MAX} row combinations (QUERY_ROWS_EXAMINED_MAX) and was stopped: give each JOIN a condition on a key, narrow it with a WHERE, or end a WITH RECURSIVE query's recursion with one`)
       }
       return 1
     })
