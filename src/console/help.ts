@@ -40,7 +40,7 @@ SQL (docs/sql.md):
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once
   DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t     SHOW CLUSTER
   CALL t.f(key, arg, ...) [WITH LOGS]
-  INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ...
+  INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
   SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),

@@ -205,7 +205,17 @@ export interface InsertStmt extends StatementBase {
   readonly columns: readonly string[] | null
   /** Every row has columns.length values when columns is given (checked by the parser). */
   readonly rows: readonly (readonly ValueExpr[])[]
+  /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET … [WHERE …]`: what a row whose key exists does. */
+  readonly onConflict?: OnConflict
 }
+
+/**
+ * An INSERT's upsert clause. `DO UPDATE`'s SET and WHERE read the row there by its columns and the row
+ * the INSERT proposed as `excluded.col` (SQLite's and PostgreSQL's name).
+ */
+export type OnConflict =
+  | { readonly action: 'nothing'; readonly target: string | null; readonly pos: Pos }
+  | { readonly action: 'update'; readonly target: string | null; readonly set: readonly Assignment[]; readonly where: SqlExpr | null; readonly pos: Pos }
 
 export interface Assignment { readonly column: string; readonly expr: SqlExpr; readonly pos: Pos }
 export interface UpdateStmt extends StatementBase {

@@ -7,13 +7,13 @@ import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
-import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
 import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
-  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type ExplainCommitStmt, type InsertStmt, type Pos, type SelectStmt,
+  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type ExplainCommitStmt, type InsertStmt, type OnConflict, type Pos, type SelectStmt,
   type SqlExpr, type Statement, type UpdateStmt, type ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
@@ -250,11 +250,37 @@ class Planner {
         throw errorAt('SYNTAX_ERROR', first.pos, s.index, `table ${def.name} has ${def.columns.length} column${def.columns.length === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')}); name the columns to give fewer`)
       }
     }
+    const onConflict = s.onConflict === undefined ? undefined : this.onConflict(s, s.onConflict, def)
     return {
       statement: s,
-      input: { kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace, ...(s.orIgnore ? { ignore: true as const } : {}) },
+      input: {
+        kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace,
+        ...(s.orIgnore ? { ignore: true as const } : {}), ...(onConflict === undefined ? {} : { onConflict }),
+      },
       shape: NO_ROWS,
     }
+  }
+
+  /** An upsert clause: its conflict target must be the key (a table's one unique constraint). */
+  private onConflict(s: InsertStmt, c: OnConflict, def: TableDef): InsertConflict {
+    const key = (def.columns[def.keyIndex] as ColumnDef).name
+    if (c.target !== null && c.target.toLowerCase() !== key.toLowerCase()) {
+      const known = this.catalog.columnIndex(def, c.target) >= 0
+      throw errorAt(known ? 'SYNTAX_ERROR' : 'UNKNOWN_COLUMN', c.pos, s.index, known
+        ? `ON CONFLICT (${c.target}): only the primary key ${key} can conflict (it is ${def.name}'s one unique column)`
+        : `no such column: ${c.target} (table ${def.name} has ${this.columns(def).join(', ')})`)
+    }
+    if (c.action === 'nothing') return { action: 'nothing' }
+    const sets = c.set.map((a) => {
+      const i = this.catalog.columnIndex(def, a.column)
+      if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
+      return { column: (def.columns[i] as ColumnDef).name, expr: this.upsertExpr(a.expr, def, s) }
+    })
+    return { action: 'update', sets, where: c.where === null ? null : this.upsertExpr(c.where, def, s) }
+  }
+
+  private upsertExpr(e: SqlExpr, def: TableDef, s: Statement): RowExpr {
+    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params }, true)
   }
 
   private update(s: UpdateStmt): Planned {

@@ -3,7 +3,7 @@
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, OnConflict,
   JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
@@ -375,12 +375,31 @@ class StatementParser extends ExprParser {
       }
       rows.push(row)
     } while (this.acceptPunct(','))
-    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...this.head(first) }
+    const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
+    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...(onConflict === undefined ? {} : { onConflict }), ...this.head(first) }
   }
 
-  private update(first: Token): UpdateStmt {
-    const table = this.identifier('table name', 'UPDATE')
-    this.expectWord('SET', 'the table name')
+  /** `ON CONFLICT [(col)] DO NOTHING | DO UPDATE SET … [WHERE …]`, at ON; `conflicting`: an OR clause already given. */
+  private onConflict(conflicting: string | null): OnConflict {
+    const at = this.next()
+    if (conflicting !== null) this.error(at, `ON CONFLICT cannot follow ${conflicting}: say what a row whose key exists does in one of them`)
+    this.expectWord('CONFLICT', 'ON')
+    let target: string | null = null
+    if (this.acceptPunct('(')) {
+      target = this.identifier('the key column', "ON CONFLICT (")
+      this.expectPunct(')', 'the conflict column')
+    }
+    this.expectWord('DO', target === null ? 'ON CONFLICT' : 'the conflict column')
+    if (this.acceptWord('NOTHING')) return { action: 'nothing', target, pos: posOf(at) }
+    if (!this.acceptWord('UPDATE')) this.fail('NOTHING or UPDATE', 'DO')
+    this.expectWord('SET', 'DO UPDATE')
+    const set = this.assignments()
+    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
+    return { action: 'update', target, set, where, pos: posOf(at) }
+  }
+
+  /** `col = expr, …` after SET (of an UPDATE, or of an upsert's DO UPDATE). */
+  private assignments(): Assignment[] {
     const set: Assignment[] = []
     do {
       const at = this.peek()
@@ -390,6 +409,13 @@ class StatementParser extends ExprParser {
       this.expectPunct('=', `column ${column}`)
       set.push({ column, expr: this.expr('SET'), pos: posOf(at) })
     } while (this.acceptPunct(','))
+    return set
+  }
+
+  private update(first: Token): UpdateStmt {
+    const table = this.identifier('table name', 'UPDATE')
+    this.expectWord('SET', 'the table name')
+    const set = this.assignments()
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     return { kind: 'update', table, set, where, ...this.head(first) }
   }

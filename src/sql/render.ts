@@ -8,7 +8,7 @@
 // queries around it: a correlated subquery), an unqualified `col` at the one item of the innermost query
 // that has it (two are ambiguous, unless a USING joined them), then at the queries around it.
 import { AcheronError } from '../errors.js'
-import { ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
+import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, WindowSpec } from './ast.js'
 import { checkFrameOffset, frameBoundText } from './parser.js'
@@ -70,6 +70,8 @@ interface Source {
   readonly byName: ReadonlyMap<string, string>
   /** Lower-case names of columns a USING merged into the same column of an item before it. */
   readonly merged: Set<string>
+  /** Read only through its qualifier (an upsert's `excluded`): an unqualified name never resolves to it. */
+  readonly qualifiedOnly?: true
 }
 
 type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH'
@@ -86,7 +88,10 @@ class Statement {
   readonly ctes = new Map<string, TableSource>()
   /** Joins or subqueries: every WHERE and ON counts the rows it examines (ROWS_EXAMINED_FUNCTION). */
   readonly counted: boolean
+  /** An expression over one row (renderExpr), not a query: its columns are written unqualified. */
+  readonly expressionOnly: boolean
   constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectStmt | null) {
+    this.expressionOnly = sel === null
     // A recursive WITH query is counted too: each row its recursive SELECT reads is one examined, so a
     // recursion that never ends stops at the bound.
     this.counted = sel !== null && (sel.recursive || examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query)))
@@ -218,7 +223,14 @@ class Renderer {
 
   /** Sources of this query that have the column, and the column's spelling in the first. */
   private having(lower: string): Source[] {
-    return this.sources.filter((s) => s.byName.has(lower))
+    return this.sources.filter((s) => s.qualifiedOnly !== true && s.byName.has(lower))
+  }
+
+  /** An upsert's `excluded`: the proposed row's columns, read as EXCLUDED_COLUMN_PREFIX + name. */
+  addExcluded(columns: readonly string[]): void {
+    const byName = new Map<string, string>()
+    for (const c of columns) byName.set(c.toLowerCase(), EXCLUDED_COLUMN_PREFIX + c)
+    this.sources.push({ qualifier: 'excluded', tableName: null, columns, byName, merged: new Set(), qualifiedOnly: true })
   }
 
   column(e: ColumnExpr, scope: Scope): string {
@@ -231,7 +243,8 @@ class Renderer {
         if (c === undefined) {
           this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table}.${e.name} (${s.qualifier ?? e.table} has ${s.columns.join(', ')})`)
         }
-        return `${quoteIdentifier(s.qualifier ?? e.table)}.${quoteIdentifier(c)}`
+        // An UPDATE's, DELETE's or upsert's expression reads one row by its columns' names alone.
+        return this.stmt.expressionOnly ? quoteIdentifier(c) : `${quoteIdentifier(s.qualifier ?? e.table)}.${quoteIdentifier(c)}`
       }
       return this.fail('UNKNOWN_TABLE', e.pos, `no such table: ${e.table}`)
     }
@@ -498,11 +511,15 @@ export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSele
   return { ...r, sql: `${w?.sql ?? ''}${r.sql}`, values: [...(w?.values ?? []), ...r.values], tables: [...stmt.tables].sort() }
 }
 
-/** One expression (an UPDATE's SET value or WHERE, a DELETE's WHERE) as SQL over the table's columns. */
-export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source' | 'table'>): RenderedSql {
+/**
+ * One expression (an UPDATE's SET value or WHERE, a DELETE's WHERE, an upsert's) as SQL over the table's
+ * columns; `excluded`: an upsert's, which also reads `excluded.col`.
+ */
+export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source' | 'table'>, excluded = false): RenderedSql {
   const stmt = new Statement({ ...opts, source: '' }, statement, null)
   const r = new Renderer(stmt, null)
   r.fromItem({ kind: 'table', name: table, alias: null, pos: { offset: 0, line: 1, column: 1 } }, true)
+  if (excluded) r.addExcluded(opts.columns)
   const sql = r.expr(e, 'plain')
   return { sql, values: r.values }
 }

@@ -3,7 +3,7 @@ import { AcheronError } from '../errors.js'
 import type { TableDef } from '../schema/catalog.js'
 import type { RowExpr } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import { bindable, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
+import { bindable, EXCLUDED_COLUMN_PREFIX, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
 
 /** Evaluated statements kept by text; beyond this many the cache starts over. */
 const EVAL_STATEMENTS_MAX = 512
@@ -17,15 +17,19 @@ export class RowEvaluator {
   private readonly db = new Database(':memory:')
   private readonly statements = new Map<string, Database.Statement>()
 
-  /** The values of `exprs` over `row`; a WHERE-like expression comes back as 1 or 0 when `asCondition`. */
-  evaluate(table: TableDef, row: Row, exprs: readonly RowExpr[], asCondition = false): SqlValue[] {
+  /**
+   * The values of `exprs` over `row`; a WHERE-like expression comes back as 1 or 0 when `asCondition`.
+   * `excluded`: an upsert's proposed row, read as the columns EXCLUDED_COLUMN_PREFIX + name.
+   */
+  evaluate(table: TableDef, row: Row, exprs: readonly RowExpr[], asCondition = false, excluded?: Row): SqlValue[] {
     if (exprs.length === 0) return []
-    const cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
+    let cols = table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(c.name)}`).join(', ')
+    if (excluded !== undefined) cols += `, ${table.columns.map((c) => `CAST(? AS ${sqliteTypeOf(c.type)}) AS ${quoteIdent(EXCLUDED_COLUMN_PREFIX + c.name)}`).join(', ')}`
     const items = exprs.map((e) => (asCondition ? `CASE WHEN (${e.sql}) THEN 1 ELSE 0 END` : `(${e.sql})`)).join(', ')
     const sql = `WITH "__acheron_row" AS (SELECT ${cols}) SELECT ${items} FROM "__acheron_row"`
     try {
       const stmt = this.prepare(sql)
-      const values = [...row.map(bindable), ...exprs.flatMap((e) => e.values.map(bindable))]
+      const values = [...row.map(bindable), ...(excluded ?? []).map(bindable), ...exprs.flatMap((e) => e.values.map(bindable))]
       const out = stmt.get(...values) as SqlValue[]
       return out.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v))
     } catch (err) {
@@ -63,8 +67,8 @@ export class RowEvaluator {
   }
 
   /** True when the condition holds for the row (SQLite's truth: non-zero, not NULL). */
-  holds(table: TableDef, row: Row, where: RowExpr | null): boolean {
-    return where === null || this.evaluate(table, row, [where], true)[0] === 1n
+  holds(table: TableDef, row: Row, where: RowExpr | null, excluded?: Row): boolean {
+    return where === null || this.evaluate(table, row, [where], true, excluded)[0] === 1n
   }
 
   close(): void {

@@ -47,6 +47,12 @@ export function scanSourceName(table: TableDef): string {
  * query over the same state fails at the same row, also when a logged BEGIN … COMMIT is replayed.
  */
 export const ROWS_EXAMINED_FUNCTION = 'acheron_rows_examined'
+/**
+ * An upsert's `excluded.col` (the row the INSERT proposed) is the column `${EXCLUDED_COLUMN_PREFIX}col`
+ * of the one-row source its expressions are evaluated over (src/storage/row-evaluator.ts), beside the
+ * columns of the row there.
+ */
+export const EXCLUDED_COLUMN_PREFIX = '__acheron_excluded_'
 export const QUERY_ROWS_EXAMINED_MAX = 10_000_000
 
 /** The one-row source a point SELECT reads (`select-key` transactions, src/storage/row-evaluator.ts). */

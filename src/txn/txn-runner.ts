@@ -6,7 +6,7 @@ import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } fr
 import type { BaseReader, ColumnAssignment } from '../schema/rows.js'
 import { failureOf, noteFailedValue } from './failure.js'
 import { LockMiss, TxnState, type ExecEnv } from './txn-state.js'
-import type { DataTxn, Execution, SequencedTxn, TxnResult } from './types.js'
+import type { DataTxn, Execution, InsertConflict, SequencedTxn, TxnResult } from './types.js'
 
 /** An execution failed for reasons outside the transaction: the batch it belongs to fails whole. */
 export class EnvironmentFailure extends Error {
@@ -99,7 +99,20 @@ function run(state: TxnState, input: DataTxn): TxnResult {
             if (c !== table.keyIndex) row[c] = coerceToColumn(table, table.columns[c] as ColumnDef, values[i] as SqlValue)
           }
           at = first + keyAt
-          if (!input.replace && state.read(table, key) !== undefined) {
+          if (input.onConflict !== undefined) {
+            // As SQLite: a NULL in a NOT NULL column fails the row before its key is looked up.
+            const missing = nullInNotNull(table, row)
+            if (missing >= 0) {
+              at = columns.includes(missing) ? first + columns.indexOf(missing) : -1
+              checkNotNull(table, row)
+            }
+            at = first + keyAt
+            const there = state.read(table, key)
+            if (there !== undefined) {
+              if (upsert(state, table, key, there, row, input.onConflict)) inserted++
+              return
+            }
+          } else if (!input.replace && state.read(table, key) !== undefined) {
             if (ignore) return
             throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
           }
@@ -155,6 +168,26 @@ function run(state: TxnState, input: DataTxn): TxnResult {
 }
 
 /**
+ * `ON CONFLICT` for a row whose key is there: nothing, or the update of the row there when its WHERE
+ * holds, with `excluded` the row the INSERT proposed. True when it wrote (SQLite counts that row).
+ * A failure of the update is reported at the row's key value, the row it is about.
+ */
+function upsert(state: TxnState, table: TableDef, key: bigint | string, there: Row, proposed: Row, conflict: InsertConflict): boolean {
+  if (conflict.action === 'nothing') return false
+  const evaluator = state.env.evaluator
+  if (!evaluator.holds(table, there, conflict.where, proposed)) return false
+  let next: SqlValue[]
+  try {
+    const values = evaluator.evaluate(table, there, conflict.sets.map((s) => s.expr), false, proposed)
+    next = applyAssignments(table, there, conflict.sets.map((s) => state.env.catalog.columnIndex(table, s.column)), conflict.sets, values, false)
+  } catch (err) {
+    throw err instanceof AcheronError ? new AcheronError(err.code, `ON CONFLICT DO UPDATE of key ${String(key)}: ${err.message}`) : err
+  }
+  state.write(table, key, next)
+  return true
+}
+
+/**
  * The row after an UPDATE's assignments, all evaluated over the old row (as SQL does), each value
  * coerced to its column. The key cannot change: a row's key is its identity and its partition.
  */
@@ -164,7 +197,7 @@ function assign(state: TxnState, table: TableDef, row: Row, sets: readonly Colum
 }
 
 /** Puts evaluated assignment values into a copy of `row`, with the column checks of an UPDATE. */
-export function applyAssignments(table: TableDef, row: Row, columns: readonly number[], sets: readonly ColumnAssignment[], values: readonly SqlValue[]): SqlValue[] {
+export function applyAssignments(table: TableDef, row: Row, columns: readonly number[], sets: readonly ColumnAssignment[], values: readonly SqlValue[], noteItem = true): SqlValue[] {
   const next = [...row]
   columns.forEach((c, i) => {
     try {
@@ -179,7 +212,7 @@ export function applyAssignments(table: TableDef, row: Row, columns: readonly nu
       next[c] = v
     } catch (err) {
       // The SET item it is about (TxnFailure.value).
-      noteFailedValue(err, i)
+      if (noteItem) noteFailedValue(err, i)
       throw err
     }
   })

@@ -11,7 +11,7 @@ export type DataTxn =
    * Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key
    * unless `replace` (the row is replaced) or `ignore` (the row is left out; absent in logs written before it).
    */
-  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true }
+  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict }
   /** Point read of one row. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
   /**
@@ -229,3 +229,11 @@ export interface Execution {
 export type TxnOutcome =
   | { readonly ok: true; readonly result: TxnResult; readonly commit: CommitPosition }
   | { readonly ok: false; readonly failure: TxnFailure; readonly commit?: CommitPosition }
+
+/**
+ * What a row of an INSERT whose key exists does (SQL's `ON CONFLICT`): nothing, or an update of the row
+ * there whose SET values and WHERE read its columns and the proposed row's (EXCLUDED_COLUMN_PREFIX).
+ */
+export type InsertConflict =
+  | { readonly action: 'nothing' }
+  | { readonly action: 'update'; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }

@@ -68,7 +68,11 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
   fault: fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'null-c', 'type-a', 'null-key'),
   faultRow: fc.nat(),
   useParams: fc.boolean(),
-}).map(({ conflict, cols, rows, fault, faultRow, useParams }) => {
+  // An upsert clause (after a plain INSERT only), each SQLite's own syntax.
+  upsert: fc.option(fc.constantFrom(' ON CONFLICT DO NOTHING', ' ON CONFLICT (k) DO NOTHING', ' ON CONFLICT (k) DO UPDATE SET a = excluded.a',
+    ' ON CONFLICT DO UPDATE SET a = COALESCE(a, 0) + COALESCE(excluded.a, 1), b = excluded.b', ' ON CONFLICT (k) DO UPDATE SET c = c + excluded.c WHERE excluded.c > t.c',
+    " ON CONFLICT DO UPDATE SET b = t.b || excluded.b WHERE b IS NOT NULL", ' ON CONFLICT DO UPDATE SET a = excluded.a + 1, c = excluded.c * 2'), { freq: 3 }),
+}).map(({ conflict, cols, rows, fault, faultRow, useParams, upsert }) => {
   const columns = COLUMN_LISTS[cols] ?? null
   const names = columns ?? ['k', 'a', 'b', 'c']
   const params: Param[] = []
@@ -87,7 +91,7 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
   const effective: Fault = names.includes(fault === 'type-a' ? 'a' : fault === 'null-c' ? 'c' : 'k') ? fault : 'none'
   const code = FAULT_CODE[effective]
   return {
-    statements: [`INSERT ${conflict}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}`],
+    statements: [`INSERT ${conflict}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}${conflict === '' ? upsert ?? '' : ''}`],
     params,
     codes: code === null ? ['DUPLICATE_KEY'] : [code, 'DUPLICATE_KEY'],
     txn: false,
