@@ -56,6 +56,8 @@ export interface FunctionExpr {
   readonly aggregate: boolean
   /** `GROUP_CONCAT(x, sep ORDER BY y)`: the order the values are joined in (else the order rows are read). */
   readonly orderBy?: readonly OrderTerm[]
+  /** `agg(…) FILTER (WHERE cond)`: only the rows where `cond` holds are aggregated. */
+  readonly filter?: SqlExpr
   /** `f(…) OVER (…)`: a window function (then `aggregate` is false: it does not group the query). */
   readonly over?: WindowSpec
   readonly pos: Pos

@@ -651,6 +651,7 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
     case 'like': collectColumns(e.operand, out); collectColumns(e.pattern, out); if (e.escape !== null) collectColumns(e.escape, out); return
     case 'function':
       for (const x of e.args) collectColumns(x, out)
+      if (e.filter !== undefined) collectColumns(e.filter, out)
       for (const x of e.over?.partitionBy ?? []) collectColumns(x, out)
       for (const o of e.over?.orderBy ?? []) collectColumns(o.expr, out)
       return

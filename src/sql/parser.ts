@@ -478,7 +478,9 @@ export class ExprParser extends Cursor {
     if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined && windowOnly === undefined) {
       this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${[...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f)).join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
     }
-    if (this.isWord('OVER', this.closingParen(1) + 1)) return this.windowCall(t, windowOnly)
+    let after = this.closingParen(1) + 1
+    if (this.isWord('FILTER', after) && this.isPunct('(', after + 1)) after = this.closingParen(after + 1) + 1
+    if (this.isWord('OVER', after)) return this.windowCall(t, windowOnly)
     if (windowOnly !== undefined) this.error(t, `${name} is a window function: it needs OVER, as in ${name}(${windowOnly[0] === 0 ? '' : '…'}) OVER (ORDER BY …)`)
     this.next()
     this.next() // (
@@ -486,7 +488,8 @@ export class ExprParser extends Cursor {
       if (name === 'COUNT' && this.isPunct('*')) {
         this.next()
         this.expectPunct(')', 'COUNT(*')
-        return this.aggregate(t, { kind: 'function', name, args: [], star: true, distinct: false, aggregate: true, pos: posOf(t) })
+        const filter = this.filterClause(name, true)
+        return this.aggregate(t, { kind: 'function', name, args: [], star: true, distinct: false, aggregate: true, ...filter, pos: posOf(t) })
       }
       const distinct = AGGREGATE_FUNCTIONS.has(name) && this.acceptWord('DISTINCT')
       const wasInAggregate = this.inAggregate
@@ -513,8 +516,10 @@ export class ExprParser extends Cursor {
         if (args.length < min || args.length > max) {
           this.error(t, `${name} takes ${min === max ? (min === 1 ? 'one argument' : `${min} arguments`) : `${min} to ${max} arguments`}, got ${args.length}`)
         }
-        return this.aggregate(t, { kind: 'function', name, args, star: false, distinct, aggregate, ...(orderBy === undefined ? {} : { orderBy }), pos: posOf(t) })
+        const filter = this.filterClause(name, true)
+        return this.aggregate(t, { kind: 'function', name, args, star: false, distinct, aggregate, ...(orderBy === undefined ? {} : { orderBy }), ...filter, pos: posOf(t) })
       }
+      this.filterClause(name, false)
       const [min, max] = scalar as readonly [number, number]
       if (args.length < min || args.length > max) {
         this.error(t, `${name} takes ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${args.length}`)
@@ -522,6 +527,21 @@ export class ExprParser extends Cursor {
       if (distinct) this.error(t, `DISTINCT is only allowed in an aggregate`)
       return { kind: 'function', name, args, star: false, distinct, aggregate, pos: posOf(t) }
     }))
+  }
+
+  /**
+   * `FILTER (WHERE cond)` after an aggregate's arguments (SQLite's and PostgreSQL's): only the rows where
+   * `cond` holds are aggregated. Anywhere else it is a SYNTAX_ERROR; `aggregate`: FILTER may follow.
+   */
+  private filterClause(name: string, aggregate: boolean): { filter?: SqlExpr } {
+    if (!this.isWord('FILTER') || !this.isPunct('(', 1)) return {}
+    const at = this.next()
+    if (!aggregate) this.error(at, `FILTER applies to aggregates only, not to ${name}`)
+    this.next() // (
+    this.expectWord('WHERE', "FILTER (")
+    const filter = this.withWindows(false, () => this.expr('FILTER'))
+    this.expectPunct(')', 'the FILTER condition')
+    return { filter }
   }
 
   /** How many tokens ahead the `)` that closes the `(` at `ahead` is (the end token's when unclosed). */
@@ -562,13 +582,14 @@ export class ExprParser extends Cursor {
         }
       })
       this.expectPunct(')', `the arguments of ${name}`)
+      const filter = this.filterClause(name, windowOnly === undefined)
       const [min, max] = windowOnly ?? (name === 'COUNT' ? [0, 1] : [1, 1])
       if (args.length < min || args.length > max) {
         const n = min === max ? (min === 0 ? 'no arguments' : min === 1 ? 'one argument' : `${min} arguments`) : `${min} to ${max} arguments`
         this.error(t, `${name} … OVER takes ${n}, got ${args.length}`)
       }
       const over = this.windowSpec()
-      return { kind: 'function', name, args, star: star || (name === 'COUNT' && args.length === 0), distinct: false, aggregate: false, over, pos: posOf(t) }
+      return { kind: 'function', name, args, star: star || (name === 'COUNT' && args.length === 0), distinct: false, aggregate: false, ...filter, over, pos: posOf(t) }
     })
   }
 
@@ -705,7 +726,7 @@ export function containsAggregate(e: SqlExpr): boolean {
     case 'between': return containsAggregate(e.operand) || containsAggregate(e.low) || containsAggregate(e.high)
     case 'like': return containsAggregate(e.operand) || containsAggregate(e.pattern) || (e.escape !== null && containsAggregate(e.escape))
     case 'function':
-      return e.aggregate || e.args.some(containsAggregate) ||
+      return e.aggregate || e.args.some(containsAggregate) || (e.filter !== undefined && containsAggregate(e.filter)) ||
         (e.over !== undefined && (e.over.partitionBy.some(containsAggregate) || e.over.orderBy.some((o) => containsAggregate(o.expr))))
     case 'cast': return containsAggregate(e.operand)
     case 'case':

@@ -335,7 +335,8 @@ class Renderer {
         const call = e.star
           ? `${e.name}(*)`
           : `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${this.orderTerms(e.orderBy, scope)}`})`
-        return e.over === undefined ? call : `${call} OVER (${this.window(e.over)})`
+        const filtered = e.filter === undefined ? call : `${call} FILTER (WHERE ${this.expr(e.filter, scope)})`
+        return e.over === undefined ? filtered : `${filtered} OVER (${this.window(e.over)})`
       }
       case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
       case 'case': {

@@ -68,6 +68,28 @@ test('over a grouped query, over a join, in ORDER BY, and in a point read', asyn
   })
 })
 
+test('FILTER (WHERE …) narrows an aggregate, grouped, over a window, or in a subquery', async () => {
+  await withSales(async (db) => {
+    const all = await db.query("SELECT COUNT(*) FILTER (WHERE amount > 10) AS big, SUM(amount) FILTER (WHERE region = 'north') AS north, GROUP_CONCAT(id, '-' ORDER BY id DESC) FILTER (WHERE amount IS NOT NULL) AS ids FROM sale")
+    assert.equal(all.rows, [[3, 50, '5-4-3-2-1']])
+    assert.equal((await db.query('SELECT region, COUNT(*) FILTER (WHERE amount >= 20) AS big FROM sale GROUP BY region ORDER BY region')).rows, [['east', 0], ['north', 2], ['south', 1]])
+    const running = await db.query("SELECT id, SUM(amount) FILTER (WHERE region <> 'south') OVER (ORDER BY id) FROM sale ORDER BY id")
+    assert.equal(running.rows, [[1, 10], [2, 10], [3, 30], [4, 50], [5, 50], [6, 50]])
+    assert.equal((await db.query('SELECT id FROM sale WHERE id IN (SELECT MAX(id) FILTER (WHERE amount < 10) FROM sale)')).rows, [[5]])
+    const cases: [string, number, RegExp][] = [
+      ['SELECT ROW_NUMBER() FILTER (WHERE id > 1) OVER () FROM sale', 21, /^FILTER applies to aggregates only, not to ROW_NUMBER$/],
+      ['SELECT ABS(amount) FILTER (WHERE id > 1) FROM sale', 20, /^FILTER applies to aggregates only, not to ABS$/],
+      ['SELECT COUNT(*) FILTER (WHERE SUM(amount) > 1) FROM sale', 31, /^aggregate function SUM is not allowed in FILTER$/],
+      ['SELECT COUNT(*) FILTER (id > 1) FROM sale', 25, /^expected WHERE after FILTER \(/],
+    ]
+    for (const [sql, column, message] of cases) {
+      const e = await rejection(db.query(sql))
+      assert.equal([e.code, e.column], ['SYNTAX_ERROR', column], `${sql}: ${e.message}`)
+      assert.match(e.message, message, sql)
+    }
+  })
+})
+
 test('a logged BEGIN … COMMIT with a window function reads its own writes and survives a reopen', async () => {
   const tmp = tempDir()
   try {
