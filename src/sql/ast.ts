@@ -63,6 +63,8 @@ export interface FunctionExpr {
   readonly pos: Pos
 }
 
+export interface NamedWindow { readonly name: string; readonly spec: WindowSpec; readonly pos: Pos }
+
 /** Where a window frame starts or ends: `UNBOUNDED PRECEDING`, `n PRECEDING`, `CURRENT ROW`, `n FOLLOWING`, `UNBOUNDED FOLLOWING`. */
 export interface FrameBound {
   readonly kind: 'unbounded-preceding' | 'preceding' | 'current-row' | 'following' | 'unbounded-following'
@@ -72,8 +74,9 @@ export interface FrameBound {
 }
 /** `ROWS | RANGE | GROUPS BETWEEN start AND end` (a lone start ends at CURRENT ROW). */
 export interface WindowFrame { readonly unit: 'ROWS' | 'RANGE' | 'GROUPS'; readonly start: FrameBound; readonly end: FrameBound; readonly pos: Pos }
-/** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`. */
+/** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`, or `OVER name` of a WINDOW clause (`ref`, the rest empty). */
 export interface WindowSpec {
+  readonly ref?: string
   readonly partitionBy: readonly SqlExpr[]
   readonly orderBy: readonly OrderTerm[]
   readonly frame: WindowFrame | null
@@ -287,6 +290,8 @@ export interface SelectQuery {
   readonly offset: ValueExpr | null
   /** A subquery appears anywhere in it (FROM, items, WHERE, ...). */
   readonly hasSubqueries: boolean
+  /** `WINDOW name AS (…), …` after HAVING: windows its items and ORDER BY name with `OVER name`. */
+  readonly windows?: readonly NamedWindow[]
   readonly pos: Pos
 }
 

@@ -3,7 +3,7 @@
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, OnConflict,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
   JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
@@ -22,8 +22,8 @@ const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INS
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /** Words that start a compound's next part, so never read as an alias. */
 const COMPOUND_WORDS: ReadonlySet<string> = new Set(['INTERSECT', 'EXCEPT'])
-/** Words that start a join (or refuse one) or a compound's part after a FROM item, so never read as its alias. */
-const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL', 'NATURAL', 'USING', ...COMPOUND_WORDS])
+/** Words that start a join (or refuse one), a WINDOW clause or a compound's part after a FROM item, so never read as its alias. */
+const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL', 'NATURAL', 'USING', 'WINDOW', ...COMPOUND_WORDS])
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
@@ -507,7 +507,7 @@ class StatementParser extends ExprParser {
     } else {
       const star = items.find((i) => i.kind === 'star')
       if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
-      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'ORDER', 'LIMIT', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
+      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
     }
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     const groupBy: SqlExpr[] = []
@@ -516,9 +516,20 @@ class StatementParser extends ExprParser {
       do groupBy.push(this.expr('GROUP BY')); while (this.acceptPunct(','))
     }
     const having = this.acceptWord('HAVING') ? this.expr(null) : null
+    const windows: NamedWindow[] = []
+    if (this.acceptWord('WINDOW')) {
+      do {
+        const at = this.peek()
+        const name = this.identifier('window name', windows.length === 0 ? 'WINDOW' : "','")
+        if (windows.some((w) => w.name.toLowerCase() === name.toLowerCase())) this.error(at, `WINDOW names ${name} twice`)
+        this.expectWord('AS', `window ${name}`)
+        windows.push({ name, spec: this.windowDefinition(at), pos: posOf(at) })
+      } while (this.acceptPunct(','))
+    }
+    const named = windows.length === 0 ? {} : { windows }
     const compound: CompoundPart[] = []
     if (part) {
-      return { from, joins, distinct, items, where, groupBy, having, compound, orderBy: [], limit: null, offset: null, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+      return { from, joins, distinct, items, where, groupBy, having, ...named, compound, orderBy: [], limit: null, offset: null, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
     }
     for (;;) {
       const at = this.peek()
@@ -543,7 +554,7 @@ class StatementParser extends ExprParser {
       limit = this.count('LIMIT')
       if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
     }
-    return { from, joins, distinct, items, where, groupBy, having, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+    return { from, joins, distinct, items, where, groupBy, having, ...named, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
   }
 
   /** A table, or `(SELECT …)`, with an optional alias; `after` names what precedes it, for messages. */

@@ -593,14 +593,23 @@ export class ExprParser extends Cursor {
     })
   }
 
-  /** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`, at OVER. */
+  /** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])` or `OVER name`, at OVER. */
   private windowSpec(): WindowSpec {
     const at = this.expectWord('OVER')
     if (!this.isPunct('(')) {
-      if (this.isIdentifierStart()) this.error(this.peek(), 'a named window (OVER name) is not supported: write the window out, as OVER (PARTITION BY … ORDER BY …)')
-      this.fail("'('", 'OVER')
+      const named = this.peek()
+      if (!this.isIdentifierStart()) this.fail("'(' or the name of a window", 'OVER')
+      return { ref: this.identifier('window name', 'OVER'), partitionBy: [], orderBy: [], frame: null, pos: posOf(named) }
     }
-    this.next()
+    return this.windowDefinition(at)
+  }
+
+  /** `([PARTITION BY e, …] [ORDER BY …] [frame])`, at its `(` (of OVER, or of `WINDOW name AS`). */
+  protected windowDefinition(at: Token): WindowSpec {
+    this.expectPunct('(')
+    if (this.isIdentifierStart() && !['PARTITION', 'ORDER', 'ROWS', 'RANGE', 'GROUPS'].some((w) => this.isWord(w))) {
+      this.error(this.peek(), 'a window based on a named one (OVER (w …)) is not supported: write the window out, or name it whole (OVER w)')
+    }
     return this.nested(at, () => this.withWindows(false, () => {
       const partitionBy: SqlExpr[] = []
       if (this.acceptWord('PARTITION')) {

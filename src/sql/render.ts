@@ -10,7 +10,7 @@
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, WindowSpec } from './ast.js'
+import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, WindowSpec } from './ast.js'
 import { checkFrameOffset, frameBoundText } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
@@ -336,7 +336,8 @@ class Renderer {
           ? `${e.name}(*)`
           : `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${this.orderTerms(e.orderBy, scope)}`})`
         const filtered = e.filter === undefined ? call : `${call} FILTER (WHERE ${this.expr(e.filter, scope)})`
-        return e.over === undefined ? filtered : `${filtered} OVER (${this.window(e.over)})`
+        if (e.over === undefined) return filtered
+        return e.over.ref === undefined ? `${filtered} OVER (${this.window(e.over)})` : `${filtered} OVER ${this.windowRef(e.over.ref, e.over.pos)}`
       }
       case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
       case 'case': {
@@ -350,6 +351,26 @@ class Renderer {
 
   private orderTerms(terms: readonly OrderTerm[], scope: Scope): string {
     return terms.map((o) => `${this.expr(o.expr, scope)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')
+  }
+
+  /** The windows its WINDOW clause names, by lower-case name. */
+  private namedWindows = new Map<string, string>()
+
+  /** A query's `WINDOW name AS (…), …`, rendered before its items (which name them) and placed after HAVING. */
+  windowClause(windows: readonly NamedWindow[]): string {
+    const parts = windows.map((w) => {
+      this.namedWindows.set(w.name.toLowerCase(), w.name)
+      return `${quoteIdentifier(w.name)} AS (${this.window(w.spec)})`
+    })
+    return parts.length === 0 ? '' : ` WINDOW ${parts.join(', ')}`
+  }
+
+  private windowRef(name: string, at: Pos): string {
+    const known = this.namedWindows.get(name.toLowerCase())
+    if (known === undefined) {
+      this.fail('SYNTAX_ERROR', at, `no such window: ${name} (${this.namedWindows.size === 0 ? 'name one with WINDOW name AS (…) after HAVING' : `this SELECT's WINDOW clause names ${[...this.namedWindows.values()].join(', ')}`})`)
+    }
+    return quoteIdentifier(known)
   }
 
   /** A window's PARTITION BY, ORDER BY and frame. Its names are columns (SQLite does not see result aliases there). */
@@ -442,6 +463,8 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
     for (const j of sel.joins) sql += r.join(j)
     return sql
   })
+  // The WINDOW clause next (items name its windows), its values kept for their place after HAVING.
+  const windows = r.captured(() => r.windowClause(sel.windows ?? []))
   const items: string[] = []
   const columnNames: string[] = []
   for (const item of sel.items) {
@@ -461,6 +484,8 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
   if (where !== null) sql += ` WHERE ${where}`
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
+  sql += windows.sql
+  r.values.push(...windows.values)
   return { sql, columnNames }
 }
 

@@ -68,6 +68,26 @@ test('over a grouped query, over a join, in ORDER BY, and in a point read', asyn
   })
 })
 
+test('WINDOW names windows that OVER name uses, in the items and in ORDER BY, with ? bound in text order', async () => {
+  await withSales(async (db) => {
+    const r = await db.query('SELECT id, SUM(amount) OVER w AS s, ROW_NUMBER() OVER w AS n, MAX(amount) OVER byRegion FROM sale WHERE amount > ? WINDOW w AS (ORDER BY id ROWS BETWEEN ? PRECEDING AND CURRENT ROW), byRegion AS (PARTITION BY region) ORDER BY RANK() OVER w DESC', [1, 1])
+    assert.equal(r.rows, [[5, 25, 5, 30], [4, 40, 4, 20], [3, 50, 3, 20], [2, 40, 2, 30], [1, 10, 1, 20]])
+    const grouped = await db.query('SELECT region, RANK() OVER w FROM sale GROUP BY region HAVING COUNT(*) > ? WINDOW w AS (ORDER BY SUM(amount) DESC) ORDER BY region', [0])
+    assert.equal(grouped.rows, [['east', 3], ['north', 1], ['south', 2]])
+    const cases: [string, number, RegExp][] = [
+      ['SELECT SUM(amount) OVER nope FROM sale', 25, /^no such window: nope \(name one with WINDOW name AS \(…\) after HAVING\)$/],
+      ['SELECT SUM(amount) OVER nope FROM sale WINDOW w AS ()', 25, /^no such window: nope \(this SELECT's WINDOW clause names w\)$/],
+      ['SELECT SUM(amount) OVER (w ORDER BY id) FROM sale WINDOW w AS ()', 26, /^a window based on a named one \(OVER \(w …\)\) is not supported/],
+      ['SELECT 1 FROM sale WINDOW w AS (), W AS ()', 36, /^WINDOW names W twice$/],
+    ]
+    for (const [sql, column, message] of cases) {
+      const e = await rejection(db.query(sql))
+      assert.equal([e.code, e.column], ['SYNTAX_ERROR', column], `${sql}: ${e.message}`)
+      assert.match(e.message, message, sql)
+    }
+  })
+})
+
 test('FILTER (WHERE …) narrows an aggregate, grouped, over a window, or in a subquery', async () => {
   await withSales(async (db) => {
     const all = await db.query("SELECT COUNT(*) FILTER (WHERE amount > 10) AS big, SUM(amount) FILTER (WHERE region = 'north') AS north, GROUP_CONCAT(id, '-' ORDER BY id DESC) FILTER (WHERE amount IS NOT NULL) AS ids FROM sale")
@@ -118,7 +138,6 @@ test('misuses are SYNTAX_ERROR at the function, the frame or the word', async ()
       ['SELECT ABS(id) OVER () FROM sale', 8, /^ABS cannot be used with OVER/],
       ['SELECT SUM(DISTINCT amount) OVER () FROM sale', 12, /^DISTINCT is not allowed in a window function/],
       ['SELECT LAG() OVER (ORDER BY id) FROM sale', 8, /^LAG … OVER takes 1 to 3 arguments, got 0$/],
-      ['SELECT SUM(amount) OVER w FROM sale', 25, /^a named window \(OVER name\) is not supported/],
       ['SELECT SUM(amount) OVER (ORDER BY id ROWS BETWEEN CURRENT ROW AND 1 PRECEDING) FROM sale', 67, /^a frame cannot end \(n PRECEDING\) before it starts \(CURRENT ROW\)$/],
       ['SELECT SUM(amount) OVER (ORDER BY id ROWS UNBOUNDED FOLLOWING) FROM sale', 43, /^a frame cannot start at UNBOUNDED FOLLOWING$/],
       ['SELECT SUM(amount) OVER (ORDER BY id ROWS 1.5 PRECEDING) FROM sale', 43, /^a ROWS frame offset must be a non-negative integer$/],
