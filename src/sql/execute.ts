@@ -13,7 +13,7 @@ import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, typ
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
-  type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type ExplainCommitStmt, type InsertStmt, type OnConflict, type Pos, type SelectStmt,
+  type Assignment, type CallStmt, type CreateFunctionStmt, type CreateFunctionsStmt, type CreateTableStmt, type DeleteStmt, type ExplainCallStmt, type ExplainCommitStmt, type InsertStmt, type OnConflict, type Pos, type SelectStmt,
   type SqlExpr, type Statement, type UpdateStmt, type ValueExpr,
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
@@ -146,8 +146,9 @@ class Planner {
     return def.columns.map((c) => c.name)
   }
 
-  private expr(e: SqlExpr, def: TableDef, s: Statement): RowExpr {
-    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params })
+  /** `excluded`: an upsert's expression, which also reads the proposed row as `excluded.col`. */
+  private expr(e: SqlExpr, def: TableDef, s: Statement, excluded = false): RowExpr {
+    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params }, excluded)
   }
 
   /** The key an UPDATE/DELETE touches alone, or null (then it scans). */
@@ -162,11 +163,12 @@ class Planner {
     return null
   }
 
-  private sets(s: UpdateStmt, def: TableDef): ColumnAssignment[] {
-    return s.set.map((a) => {
+  /** SET items of an UPDATE (or, `excluded`, of an upsert's DO UPDATE). */
+  private sets(set: readonly Assignment[], def: TableDef, s: Statement, excluded = false): ColumnAssignment[] {
+    return set.map((a) => {
       const i = this.catalog.columnIndex(def, a.column)
       if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
-      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s) }
+      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s, excluded) }
     })
   }
 
@@ -271,21 +273,12 @@ class Planner {
         : `no such column: ${c.target} (table ${def.name} has ${this.columns(def).join(', ')})`)
     }
     if (c.action === 'nothing') return { action: 'nothing' }
-    const sets = c.set.map((a) => {
-      const i = this.catalog.columnIndex(def, a.column)
-      if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
-      return { column: (def.columns[i] as ColumnDef).name, expr: this.upsertExpr(a.expr, def, s) }
-    })
-    return { action: 'update', sets, where: c.where === null ? null : this.upsertExpr(c.where, def, s) }
-  }
-
-  private upsertExpr(e: SqlExpr, def: TableDef, s: Statement): RowExpr {
-    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params }, true)
+    return { action: 'update', sets: this.sets(c.set, def, s, true), where: c.where === null ? null : this.expr(c.where, def, s, true) }
   }
 
   private update(s: UpdateStmt): Planned {
     const def = this.table(s.table)
-    const sets = this.sets(s, def)
+    const sets = this.sets(s.set, def, s)
     const where = s.where === null ? null : this.expr(s.where, def, s)
     const key = this.key(s.where, def)
     const input: TxnInput = key === null

@@ -10,7 +10,7 @@
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, WindowSpec } from './ast.js'
+import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { checkFrameOffset, frameBoundText } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
@@ -312,11 +312,7 @@ class Renderer {
   expr(e: SqlExpr, scope: Scope): string {
     switch (e.kind) {
       case 'literal': return e.keyword ?? this.bind(e.value)
-      case 'param': {
-        const v = this.stmt.opts.params[e.index]
-        if (v === undefined) this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.index + 1} (${this.stmt.opts.params.length} given)`)
-        return this.bind(v)
-      }
+      case 'param': return this.bind(this.valueOf(e))
       case 'column': return this.column(e, scope)
       case 'unary': return `(${e.op} ${this.expr(e.operand, scope)})`
       case 'binary': return `(${this.expr(e.left, scope)} ${e.op} ${this.expr(e.right, scope)})`
@@ -350,7 +346,7 @@ class Renderer {
   }
 
   private orderTerms(terms: readonly OrderTerm[], scope: Scope): string {
-    return terms.map((o) => `${this.expr(o.expr, scope)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')
+    return orderTermsSql(terms, (e) => this.expr(e, scope))
   }
 
   /** The windows its WINDOW clause names, by lower-case name. */
@@ -382,8 +378,7 @@ class Renderer {
       const frame = w.frame
       const bound = (b: FrameBound): string => {
         if (b.offset === null) return frameBoundText(b)
-        let v: SqlValue | undefined = b.offset.kind === 'literal' ? b.offset.value : this.stmt.opts.params[b.offset.index]
-        if (v === undefined) return this.fail('SYNTAX_ERROR', b.offset.pos, `no value for parameter ${b.offset.kind === 'param' ? b.offset.index + 1 : 0} (${this.stmt.opts.params.length} given)`)
+        let v = this.valueOf(b.offset)
         // A JavaScript number that is an integer is one here, as it is for every INTEGER value.
         if (typeof v === 'number' && frame.unit !== 'RANGE' && Number.isSafeInteger(v)) v = BigInt(v)
         checkFrameOffset(frame.unit, v, (m) => this.fail('TYPE_MISMATCH', b.offset?.pos ?? b.pos, m))
@@ -403,11 +398,17 @@ class Renderer {
     return this.expr(e, 'aliases')
   }
 
+  /** A literal's value, or the value given for a `?` (SYNTAX_ERROR at it when none was). */
+  private valueOf(e: ValueExpr): SqlValue {
+    if (e.kind === 'literal') return e.value
+    const v = this.stmt.opts.params[e.index]
+    if (v === undefined) return this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.index + 1} (${this.stmt.opts.params.length} given)`)
+    return v
+  }
+
   count(e: SelectQuery['limit'], what: string): string {
     if (e === null) return ''
-    const params = this.stmt.opts.params
-    const v = e.kind === 'literal' ? e.value : params[e.index]
-    if (v === undefined) return this.fail('SYNTAX_ERROR', e.pos, `no value for parameter ${e.kind === 'param' ? e.index + 1 : 0} (${params.length} given)`)
+    const v = this.valueOf(e)
     if (typeof v !== 'bigint' || v < 0n) this.fail('TYPE_MISMATCH', e.pos, `${what} must be a non-negative integer`)
     return ` ${what} ${this.bind(v)}`
   }
@@ -434,11 +435,16 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
   }
   if (sel.orderBy.length > 0) {
     const term = (e: SqlExpr): string => (sel.compound.length === 0 ? r.term(e, columnNames.length) : compoundTerm(stmt, e, columnNames))
-    sql += ` ORDER BY ${sel.orderBy.map((o) => `${term(o.expr)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')}`
+    sql += ` ORDER BY ${orderTermsSql(sel.orderBy, term)}`
   }
   sql += r.count(sel.limit, 'LIMIT')
   sql += r.count(sel.offset, 'OFFSET')
   return { sql, values: r.values, columnNames, tables: [] }
+}
+
+/** `e [DESC] [NULLS FIRST | LAST], …`, each expression rendered by `expr`. */
+function orderTermsSql(terms: readonly OrderTerm[], expr: (e: SqlExpr) => string): string {
+  return terms.map((o) => `${expr(o.expr)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')
 }
 
 /** A compound's ORDER BY term: a result column, by position or by name (written as its position). */
