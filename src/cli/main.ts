@@ -471,7 +471,7 @@ async function serve(args: string[]): Promise<number> {
     : null
   // A --failover node announces itself in the lease's bucket, for SHOW CLUSTER on any node.
   const members = lease !== null ? new (await import('../cluster/members.js')).ClusterMembers(
-    lease.bucket, lease.node, server.url,
+    lease, lease.node, server.url,
     () => ({ role: server.isForwarding ? 'follower' : 'writer', batch: server.database.lastCommittedBatch }), log,
   ) : null
   if (members !== null) {

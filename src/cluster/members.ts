@@ -12,6 +12,11 @@ import type { KV } from 'nats'
 export const MEMBER_ANNOUNCE_MS = 1_000
 /** Entries read for one SHOW CLUSTER at most (a cluster is a handful of nodes; the bound keeps a bad bucket from costing). */
 export const MEMBERS_LISTED_MAX = 256
+/**
+ * How long one SHOW CLUSTER may wait on the bucket: past it the statement fails, retryably, and holds
+ * nothing up (a request the server has not answered keeps it from closing).
+ */
+export const MEMBERS_LIST_TIMEOUT_MS = 5_000
 
 const KEY_PREFIX = 'node.'
 
@@ -38,6 +43,13 @@ export function memberKey(node: string): string {
   return KEY_PREFIX + node.replace(/[^A-Za-z0-9_=-]/g, '_')
 }
 
+/** The bucket the members announce themselves in: the writer lease's (src/cluster/writer-lease.ts). */
+export interface MemberBucket {
+  readonly bucket: KV
+  /** The keys under a prefix that hold a value or a deletion's marker, sorted, with no wait on entries that expire meanwhile. */
+  keys(prefix: string): Promise<string[]>
+}
+
 export class ClusterMembers {
   private timer: NodeJS.Timeout | null = null
   private closed = false
@@ -46,13 +58,17 @@ export class ClusterMembers {
   /** The last announcement's failure, logged once until one gets through again. */
   private failing = false
 
+  private readonly kv: KV
+
   constructor(
-    private readonly kv: KV,
+    private readonly bucket: MemberBucket,
     readonly node: string,
     private readonly url: string,
     private readonly state: () => MemberState,
     private readonly log: (event: Record<string, unknown>) => void,
-  ) {}
+  ) {
+    this.kv = bucket.bucket
+  }
 
   /** Announces now and every MEMBER_ANNOUNCE_MS until close. */
   start(): void {
@@ -74,16 +90,24 @@ export class ClusterMembers {
     if (!this.closed) this.timer = setTimeout(() => { this.announcing = this.announce() }, MEMBER_ANNOUNCE_MS)
   }
 
-  /** Every node that announced itself within the bucket's TTL, sorted by id. */
+  /** Every node that announced itself within the bucket's TTL, sorted by id; fails after MEMBERS_LIST_TIMEOUT_MS. */
   async list(): Promise<Member[]> {
-    const keys: string[] = []
-    for await (const k of await this.kv.keys(`${KEY_PREFIX}*`)) {
-      keys.push(k)
-      if (keys.length >= MEMBERS_LISTED_MAX) break
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${MEMBERS_LIST_TIMEOUT_MS} ms`)), MEMBERS_LIST_TIMEOUT_MS)
+    })
+    try {
+      return await Promise.race([this.read(), timeout])
+    } finally {
+      clearTimeout(timer)
     }
+  }
+
+  private async read(): Promise<Member[]> {
+    const keys = (await this.bucket.keys(KEY_PREFIX)).slice(0, MEMBERS_LISTED_MAX)
     const members: Member[] = []
     const now = Date.now()
-    for (const k of keys.sort()) {
+    for (const k of keys) {
       const e = await this.kv.get(k)
       if (e === null || e.operation !== 'PUT' || e.value.length === 0) continue
       let v: unknown

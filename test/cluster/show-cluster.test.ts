@@ -7,6 +7,8 @@ import { test } from 'uvu'
 import { AcheronError, connect, open, type RemoteDatabase } from '../../src/index.js'
 import { natsTest, withNats } from '../support/nats.js'
 import { startServer } from '../support/server-process.js'
+import { ClusterMembers, memberKey } from '../../src/cluster/members.js'
+import { WriterLease } from '../../src/cluster/writer-lease.js'
 
 type Row = [string, string, string, number, number | null, number, boolean]
 
@@ -81,6 +83,41 @@ natsTest('SHOW CLUSTER on any node: who writes, who follows and how far behind; 
       await b.close()
       await third?.stop()
       await second.stop()
+    }
+  })
+})
+
+natsTest('listing the members never waits on an entry that expires while it is listed', async () => {
+  // KV.keys() reads through a consumer until the entry it was told is last, and waited forever when that
+  // one expired on the way: SHOW CLUSTER then hung, and the server with it at its stop (it waits for the
+  // requests it has not answered). Here entries expire every round while the list is read without pause;
+  // with KV.keys() about a third of the rounds hung.
+  await withNats(1, async (nats) => {
+    const ttlMs = 500
+    const lease = await WriterLease.open(nats.urls, 'EXPIRY', 'lister', 1, ttlMs)
+    const members = new ClusterMembers(lease, 'lister', 'ws://lister', () => ({ role: 'follower', batch: 0 }), () => {})
+    try {
+      let listings = 0
+      for (let round = 0; round < 15; round++) {
+        for (let n = 0; n < 5; n++) {
+          const node = `node-${n}`
+          await lease.bucket.put(memberKey(node), new TextEncoder().encode(JSON.stringify({ node, url: `ws://${node}`, role: 'follower', batch: round })))
+        }
+        let seen = 5
+        const deadline = Date.now() + ttlMs * 10
+        while (seen > 0 && Date.now() < deadline) {
+          const listed = await members.list()
+          listings++
+          assert.ok(listed.length <= seen, 'entries only leave between puts')
+          assert.ok(listed.every((m) => m.batch === round))
+          seen = listed.length
+        }
+        assert.is(seen, 0, 'every entry expired within ten times the TTL')
+      }
+      assert.ok(listings > 100, `listed ${listings} times`)
+    } finally {
+      await members.close()
+      await lease.close()
     }
   })
 })
