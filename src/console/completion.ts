@@ -16,7 +16,7 @@ export const SQL_KEYWORDS = [
   'GROUP_CONCAT', 'STRING_AGG', 'CLUSTER',
   'OVER', 'PARTITION', 'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW',
   'ROW_NUMBER', 'RANK', 'DENSE_RANK', 'PERCENT_RANK', 'CUME_DIST', 'NTILE', 'LAG', 'LEAD', 'FIRST_VALUE', 'LAST_VALUE', 'NTH_VALUE', 'RECURSIVE',
-  'CONFLICT', 'DO', 'NOTHING', 'EXCLUDED', 'FILTER', 'WINDOW',
+  'CONFLICT', 'DO', 'NOTHING', 'EXCLUDED', 'FILTER', 'WINDOW', 'RETURNING',
 ]
 
 /** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */

@@ -200,6 +200,11 @@ export interface CallStmt extends StatementBase {
   readonly withLogs: boolean
 }
 
+/**
+ * INSERT, UPDATE and DELETE may end in `RETURNING item, …` (as SQLite and PostgreSQL): `returning` is
+ * the SELECT of those items FROM the table, which the engine evaluates over each row the statement
+ * wrote (a deleted row as it was). No aggregates, window functions or subqueries in it.
+ */
 export interface InsertStmt extends StatementBase {
   readonly kind: 'insert'
   readonly table: string
@@ -212,6 +217,7 @@ export interface InsertStmt extends StatementBase {
   readonly rows: readonly (readonly ValueExpr[])[]
   /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET … [WHERE …]`: what a row whose key exists does. */
   readonly onConflict?: OnConflict
+  readonly returning?: SelectStmt
 }
 
 /**
@@ -228,8 +234,9 @@ export interface UpdateStmt extends StatementBase {
   readonly table: string
   readonly set: readonly Assignment[]
   readonly where: SqlExpr | null
+  readonly returning?: SelectStmt
 }
-export interface DeleteStmt extends StatementBase { readonly kind: 'delete'; readonly table: string; readonly where: SqlExpr | null }
+export interface DeleteStmt extends StatementBase { readonly kind: 'delete'; readonly table: string; readonly where: SqlExpr | null; readonly returning?: SelectStmt }
 
 export type SelectItem =
   /** `*`, or `t.*` naming the table read (or its alias): every column of the table. */

@@ -253,14 +253,25 @@ class Planner {
       }
     }
     const onConflict = s.onConflict === undefined ? undefined : this.onConflict(s, s.onConflict, def)
+    const returning = this.returning(s.returning, def)
     return {
       statement: s,
       input: {
         kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace,
-        ...(s.orIgnore ? { ignore: true as const } : {}), ...(onConflict === undefined ? {} : { onConflict }),
+        ...(s.orIgnore ? { ignore: true as const } : {}), ...(onConflict === undefined ? {} : { onConflict }), ...returning.input,
       },
-      shape: NO_ROWS,
+      shape: returning.shape,
     }
+  }
+
+  /**
+   * A statement's RETURNING: the SELECT of its items over one row (ROW_SOURCE), which the engine runs
+   * over each row written, and the result's shape; without one, no rows.
+   */
+  private returning(query: SelectStmt | undefined, def: TableDef): { input: { returning?: RowExpr }; shape: Planned['shape'] } {
+    if (query === undefined) return { input: {}, shape: NO_ROWS }
+    const r = renderSelect(query, { source: ROW_SOURCE, columns: this.columns(def), params: this.params })
+    return { input: { returning: { sql: r.sql, values: r.values } }, shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }) }
   }
 
   /** An upsert clause: its conflict target must be the key (a table's one unique constraint). */
@@ -281,20 +292,22 @@ class Planner {
     const sets = this.sets(s.set, def, s)
     const where = s.where === null ? null : this.expr(s.where, def, s)
     const key = this.key(s.where, def)
+    const returning = this.returning(s.returning, def)
     const input: TxnInput = key === null
-      ? { kind: 'update-scan', table: def.name, sets, where }
-      : { kind: 'update', table: def.name, key, sets, where }
-    return { statement: s, input, shape: NO_ROWS }
+      ? { kind: 'update-scan', table: def.name, sets, where, ...returning.input }
+      : { kind: 'update', table: def.name, key, sets, where, ...returning.input }
+    return { statement: s, input, shape: returning.shape }
   }
 
   private delete(s: DeleteStmt): Planned {
     const def = this.table(s.table)
     const where = s.where === null ? null : this.expr(s.where, def, s)
     const key = this.key(s.where, def)
+    const returning = this.returning(s.returning, def)
     const input: TxnInput = key === null
-      ? { kind: 'delete-scan', table: def.name, where }
-      : { kind: 'delete', table: def.name, key, where }
-    return { statement: s, input, shape: NO_ROWS }
+      ? { kind: 'delete-scan', table: def.name, where, ...returning.input }
+      : { kind: 'delete', table: def.name, key, where, ...returning.input }
+    return { statement: s, input, shape: returning.shape }
   }
 
   private select(s: SelectStmt): Planned {
@@ -605,14 +618,19 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 /** The statement kinds whose result is a result set (what `query` accepts). */
 const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'show-cluster', 'describe', 'call', 'explain-call', 'explain-commit'])
 
+/** A statement with a result set: a query, or an INSERT, UPDATE or DELETE with RETURNING. */
+function hasResultSet(s: Statement): boolean {
+  return QUERY_KINDS.has(s.kind) || ((s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete') && s.returning !== undefined)
+}
+
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {
   const statements = parseScriptCached(sql)
   const s = statements[0]
-  if (statements.length !== 1 || s === undefined || !QUERY_KINDS.has(s.kind)) {
+  if (statements.length !== 1 || s === undefined || !hasResultSet(s)) {
     const at = statements.length > 1 ? statements[1] : s
     throw new AcheronError('SYNTAX_ERROR',
-      `query() runs exactly one SELECT, SHOW, DESCRIBE, CALL or EXPLAIN statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
+      `query() runs exactly one SELECT, SHOW, DESCRIBE, CALL, EXPLAIN, or INSERT, UPDATE or DELETE … RETURNING statement, got ${statements.length === 1 && s !== undefined ? s.kind.toUpperCase().replace('-', ' ') : `${statements.length} statements`}; use sql() for scripts`,
       at === undefined ? { line: 1, column: 1 } : { line: at.pos.line, column: at.pos.column, statement: at.index })
   }
 }

@@ -376,7 +376,8 @@ class StatementParser extends ExprParser {
       rows.push(row)
     } while (this.acceptPunct(','))
     const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
-    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...(onConflict === undefined ? {} : { onConflict }), ...this.head(first) }
+    const returning = this.returning(table)
+    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
   }
 
   /** `ON CONFLICT [(col)] DO NOTHING | DO UPDATE SET … [WHERE …]`, at ON; `conflicting`: an OR clause already given. */
@@ -417,14 +418,36 @@ class StatementParser extends ExprParser {
     this.expectWord('SET', 'the table name')
     const set = this.assignments()
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
-    return { kind: 'update', table, set, where, ...this.head(first) }
+    return { kind: 'update', table, set, where, ...this.returning(table), ...this.head(first) }
   }
 
   private delete(first: Token): DeleteStmt {
     this.expectWord('FROM', 'DELETE')
     const table = this.identifier('table name', 'DELETE FROM')
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
-    return { kind: 'delete', table, where, ...this.head(first) }
+    return { kind: 'delete', table, where, ...this.returning(table), ...this.head(first) }
+  }
+
+  /**
+   * `RETURNING item, …` at the end of an INSERT, UPDATE or DELETE, if there: the SELECT of its items from
+   * `table` (see InsertStmt). Items are a SELECT's (`*`, expressions with aliases); aggregates, window
+   * functions and subqueries the parser refuses where it meets them.
+   */
+  private returning(table: string): { returning?: SelectStmt } {
+    const at = this.peek()
+    if (!this.acceptWord('RETURNING')) return {}
+    const items: SelectItem[] = []
+    do items.push(this.selectItem('RETURNING')); while (this.acceptPunct(','))
+    const columnRefs: ColumnExpr[] = []
+    for (const i of items) if (i.kind === 'expr') collectColumns(i.expr, columnRefs)
+    const from: FromItem = { kind: 'table', name: table, alias: null, pos: posOf(at) }
+    return {
+      returning: {
+        kind: 'select', from, joins: [], distinct: false, items, where: null, groupBy: [], having: null, compound: [], orderBy: [],
+        limit: null, offset: null, hasSubqueries: false, with: [], recursive: false, table, tableAlias: null, hasAggregates: false,
+        columnRefs, ...this.head(at),
+      },
+    }
   }
 
   /** `WITH name [(cols)] AS (SELECT …), … SELECT …`, after the word WITH. */
@@ -623,7 +646,8 @@ class StatementParser extends ExprParser {
     return this.fail('ON or USING', 'the joined table')
   }
 
-  private selectItem(): SelectItem {
+  /** An item of a SELECT, or (`clause` RETURNING) of a RETURNING, where aggregates and windows are refused. */
+  private selectItem(clause: 'RETURNING' | null = null): SelectItem {
     const at = this.peek()
     if (this.acceptPunct('*')) return { kind: 'star', pos: posOf(at) }
     if (this.isIdentifierStart() && this.isPunct('.', 1) && this.isPunct('*', 2)) {
@@ -632,7 +656,7 @@ class StatementParser extends ExprParser {
       this.next()
       return { kind: 'star', pos: posOf(at), table }
     }
-    const expr = this.windowedExpr()
+    const expr = clause === null ? this.windowedExpr() : this.expr(clause)
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null
     if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')

@@ -7,7 +7,8 @@ import type { Catalog, TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
 import { explainCall, explainLogged } from './explain.js'
-import { applyAssignments, runStep } from './txn-runner.js'
+import { applyAssignments, Returned, runStep } from './txn-runner.js'
+import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { TxnState } from './txn-state.js'
 import type { RowWrite } from '../schema/rows.js'
 import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCallTxn, type ExplainLoggedTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
@@ -50,7 +51,7 @@ export function runExclusiveTxn(
     case 'explain-logged':
       return { result: host().withState((state) => explainLogged(state, txn)), writes: [] }
     case 'select': case 'update-scan': case 'delete-scan':
-      return runQuery(catalog, bounded, txn)
+      return runQuery(catalog, bounded, txn, () => host().evaluator)
     case 'show-tables': case 'show-functions': case 'describe':
       return readCatalog(catalog, txn)
   }
@@ -66,7 +67,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
     try {
       if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
-      const run = runQuery(catalog, store, step, (table) => state.pendingWrites(table))
+      const run = runQuery(catalog, store, step, () => state.env.evaluator, (table) => state.pendingWrites(table))
       if (step.kind !== 'select') {
         const table = catalog.table(step.table)
         for (const w of run.writes) state.write(table, w.key as bigint | string, w.row === null ? null : [...w.row])
@@ -82,8 +83,14 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
   return { result: { steps, rowsAffected: steps.reduce((n, r) => n + r.rowsAffected, 0) }, writes }
 }
 
-/** A query, or an UPDATE/DELETE over all partitions, with each table's `pending` rows laid over the committed ones. */
-function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, pending: (table: TableDef) => readonly RowWrite[] = () => []): ExclusiveRun {
+/**
+ * A query, or an UPDATE/DELETE over all partitions, with each table's `pending` rows laid over the
+ * committed ones; `evaluator` evaluates a RETURNING over the rows written.
+ */
+function runQuery(
+  catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, evaluator: () => RowEvaluator,
+  pending: (table: TableDef) => readonly RowWrite[] = () => [],
+): ExclusiveRun {
   switch (txn.kind) {
     case 'select': {
       const tables = selectTables(catalog, txn)
@@ -100,18 +107,26 @@ function runQuery(catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, 
       const found = store.query([table], `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
         [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], [pending(table)])
       const width = table.columns.length
+      const returned = new Returned(evaluator(), table, txn.returning)
       const writes = found.map((r): RowWrite => {
         const next = applyAssignments(table, r.slice(0, width), columns, txn.sets, r.slice(width))
         checkNotNull(table, next)
+        returned.add(next)
         return write(table, next[table.keyIndex] as SqlValue, next)
       })
-      return { result: { rowsAffected: writes.length }, writes }
+      return { result: returned.result(writes.length), writes }
     }
     case 'delete-scan': {
       const table = catalog.table(txn.table)
-      const keys = store.query([table], `SELECT ${keyColumnSql(table)} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], [pending(table)])
-      const writes = keys.map((r) => write(table, r[0] as SqlValue, null))
-      return { result: { rowsAffected: writes.length }, writes }
+      // With RETURNING, the whole rows (it reads them as they were); else their keys.
+      const items = txn.returning === undefined ? keyColumnSql(table) : columnListSql(table)
+      const found = store.query([table], `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], [pending(table)])
+      const returned = new Returned(evaluator(), table, txn.returning)
+      const writes = found.map((r) => {
+        returned.add(r)
+        return write(table, r[txn.returning === undefined ? 0 : table.keyIndex] as SqlValue, null)
+      })
+      return { result: returned.result(writes.length), writes }
     }
   }
 }

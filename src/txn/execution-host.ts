@@ -28,7 +28,8 @@ export class ExecutionHost {
   private catalog = Catalog.empty()
   private readonly modules = new Map<string, ModuleSource>()
   private readonly env: ExecEnv
-  private readonly evaluator = new RowEvaluator()
+  /** Evaluates expressions over one row (src/storage/row-evaluator.ts), for the transactions run here. */
+  readonly evaluator = new RowEvaluator()
   /** The bound in force: txnWallMsMax, or null while it is not enforced (replay). */
   private wallLimitMs: number | null
 

@@ -3,7 +3,8 @@ import type { RowKey } from '../schema/keys.js'
 import { valuesEqual, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from '../schema/catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } from './coerce.js'
-import type { BaseReader, ColumnAssignment } from '../schema/rows.js'
+import type { BaseReader, ColumnAssignment, RowExpr } from '../schema/rows.js'
+import type { RowEvaluator } from '../storage/row-evaluator.js'
 import { failureOf, noteFailedValue } from './failure.js'
 import { LockMiss, TxnState, type ExecEnv } from './txn-state.js'
 import type { DataTxn, Execution, InsertConflict, SequencedTxn, TxnResult } from './types.js'
@@ -18,6 +19,35 @@ export class EnvironmentFailure extends Error {
 
 /** Rows one INSERT may carry; bigger loads are split by the client. */
 export const INSERT_ROWS_MAX = 1_000_000
+
+/**
+ * Rows one statement's RETURNING may give: past it the statement fails whole (PAYLOAD_TOO_LARGE), the
+ * same on every replay, since it counts rows, not bytes. Say it without RETURNING, or in smaller parts.
+ */
+export const RETURNING_ROWS_MAX = 100_000
+
+/**
+ * What a statement's RETURNING gives: its SELECT over each row written, in order (over a deleted row,
+ * as it was). No query: nothing is evaluated, and the result has no rows.
+ */
+export class Returned {
+  private readonly rows: Row[] = []
+
+  constructor(private readonly evaluator: RowEvaluator, private readonly table: TableDef, private readonly query: RowExpr | undefined) {}
+
+  add(row: Row): void {
+    if (this.query === undefined) return
+    if (this.rows.length >= RETURNING_ROWS_MAX) {
+      throw new AcheronError('PAYLOAD_TOO_LARGE', `RETURNING gives at most ${RETURNING_ROWS_MAX} rows: this statement writes more (run it without RETURNING, or in parts)`)
+    }
+    this.rows.push(...this.evaluator.select(this.table, row, this.query))
+  }
+
+  /** The result of a statement that wrote `rowsAffected` rows. */
+  result(rowsAffected: number): TxnResult {
+    return this.query === undefined ? { rowsAffected } : { rows: this.rows, rowsAffected }
+  }
+}
 
 /**
  * Executes one transaction against `base`, buffering its writes. Never throws for the transaction's own
@@ -81,6 +111,7 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       // As SQLite's INSERT OR IGNORE: a row that breaks a NOT NULL (its key included) or whose key exists
       // is left out and not counted; a value of the wrong type still fails the statement.
       const ignore = input.ignore === true
+      const returned = new Returned(state.env.evaluator, table, input.returning)
       let inserted = 0
       input.rows.forEach((values, r) => {
         if (values.length !== columns.length) {
@@ -109,7 +140,11 @@ function run(state: TxnState, input: DataTxn): TxnResult {
             at = first + keyAt
             const there = state.read(table, key)
             if (there !== undefined) {
-              if (upsert(state, table, key, there, row, input.onConflict)) inserted++
+              const updated = upsert(state, table, key, there, row, input.onConflict)
+              if (updated !== null) {
+                inserted++
+                returned.add(updated)
+              }
               return
             }
           } else if (!input.replace && state.read(table, key) !== undefined) {
@@ -126,29 +161,34 @@ function run(state: TxnState, input: DataTxn): TxnResult {
           }
           state.write(table, key, row)
           inserted++
+          returned.add(row)
         } catch (err) {
           if (at >= 0) noteFailedValue(err, at)
           throw err
         }
       })
-      return { rowsAffected: inserted }
+      return returned.result(inserted)
     }
     case 'update': {
       const table = catalog.table(input.table)
       const key = coerceKey(table, input.key)
       const row = state.read(table, key)
-      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return { rowsAffected: 0 }
+      const returned = new Returned(state.env.evaluator, table, input.returning)
+      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return returned.result(0)
       const next = assign(state, table, row, input.sets)
       state.write(table, key, next)
-      return { rowsAffected: 1 }
+      returned.add(next)
+      return returned.result(1)
     }
     case 'delete': {
       const table = catalog.table(input.table)
       const key = coerceKey(table, input.key)
       const row = state.read(table, key)
-      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return { rowsAffected: 0 }
+      const returned = new Returned(state.env.evaluator, table, input.returning)
+      if (row === undefined || !state.env.evaluator.holds(table, row, input.where)) return returned.result(0)
       state.write(table, key, null)
-      return { rowsAffected: 1 }
+      returned.add(row)
+      return returned.result(1)
     }
     case 'plan-failed':
       throw new AcheronError(input.code, input.message, input.step === undefined ? {} : { statement: input.step })
@@ -169,13 +209,13 @@ function run(state: TxnState, input: DataTxn): TxnResult {
 
 /**
  * `ON CONFLICT` for a row whose key is there: nothing, or the update of the row there when its WHERE
- * holds, with `excluded` the row the INSERT proposed. True when it wrote (SQLite counts that row).
+ * holds, with `excluded` the row the INSERT proposed. The row written (SQLite counts it), or null.
  * A failure of the update is reported at the row's key value, the row it is about.
  */
-function upsert(state: TxnState, table: TableDef, key: bigint | string, there: Row, proposed: Row, conflict: InsertConflict): boolean {
-  if (conflict.action === 'nothing') return false
+function upsert(state: TxnState, table: TableDef, key: bigint | string, there: Row, proposed: Row, conflict: InsertConflict): Row | null {
+  if (conflict.action === 'nothing') return null
   const evaluator = state.env.evaluator
-  if (!evaluator.holds(table, there, conflict.where, proposed)) return false
+  if (!evaluator.holds(table, there, conflict.where, proposed)) return null
   let next: SqlValue[]
   try {
     const values = evaluator.evaluate(table, there, conflict.sets.map((s) => s.expr), false, proposed)
@@ -184,7 +224,7 @@ function upsert(state: TxnState, table: TableDef, key: bigint | string, there: R
     throw err instanceof AcheronError ? new AcheronError(err.code, `ON CONFLICT DO UPDATE of key ${String(key)}: ${err.message}`) : err
   }
   state.write(table, key, next)
-  return true
+  return next
 }
 
 /**

@@ -4,14 +4,20 @@ import type { ColumnAssignment, RowExpr, RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import type { ColumnDef, FunctionLimits, RuntimeKind } from '../schema/catalog.js'
 
-/** A transaction that executes inside a batch, on worker threads. Plain data (crosses threads). */
+/**
+ * A transaction that executes inside a batch, on worker threads. Plain data (crosses threads).
+ *
+ * `returning` (INSERT, UPDATE, DELETE … RETURNING): a SELECT reading ROW_SOURCE, evaluated over each row
+ * the statement wrote (as written; a deleted row as it was), whose rows are the result's `rows`, in the
+ * order the rows were written. Absent in logs written before it.
+ */
 export type DataTxn =
   | { readonly kind: 'call'; readonly fn: string; readonly key: SqlValue; readonly args: readonly SqlValue[] }
   /**
    * Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key
    * unless `replace` (the row is replaced) or `ignore` (the row is left out; absent in logs written before it).
    */
-  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict }
+  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict; readonly returning?: RowExpr }
   /** Point read of one row. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
   /**
@@ -21,9 +27,9 @@ export type DataTxn =
    */
   | { readonly kind: 'select-key'; readonly table: string; readonly key: SqlValue; readonly query: RowExpr }
   /** UPDATE of the row at `key` (if it exists and `where` holds for it). */
-  | { readonly kind: 'update'; readonly table: string; readonly key: SqlValue; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
+  | { readonly kind: 'update'; readonly table: string; readonly key: SqlValue; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null; readonly returning?: RowExpr }
   /** DELETE of the row at `key` (if it exists and `where` holds for it). */
-  | { readonly kind: 'delete'; readonly table: string; readonly key: SqlValue; readonly where: RowExpr | null }
+  | { readonly kind: 'delete'; readonly table: string; readonly key: SqlValue; readonly where: RowExpr | null; readonly returning?: RowExpr }
   /** Several statements as one transaction (BEGIN … COMMIT): all commit, or none. */
   | { readonly kind: 'multi'; readonly steps: readonly DataTxn[] }
   /**
@@ -65,8 +71,8 @@ export interface SelectTxn {
 
 /** UPDATE/DELETE of every row where `where` holds (all partitions), on the committed state. */
 export type ScanTxn =
-  | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null }
-  | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null }
+  | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null; readonly returning?: RowExpr }
+  | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null; readonly returning?: RowExpr }
 
 /**
  * EXPLAIN CALL: the call run on the state after the last released batch, its writes dropped; the result

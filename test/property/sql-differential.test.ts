@@ -61,6 +61,10 @@ const FAULT_CODE: Record<Fault, string | null> = { 'none': null, 'null-c': 'CONS
 
 const COLUMN_LISTS: readonly (readonly string[] | null)[] = [null, ['k', 'c'], ['k', 'a', 'c'], ['c', 'b', 'k'], ['k', 'b', 'c', 'a']]
 
+/** A RETURNING clause, or none: SQLite's own syntax, evaluated over each row written (a deleted one as it was). */
+const returningArb = fc.option(fc.constantFrom(' RETURNING *', ' RETURNING k, a + 1 AS x', " RETURNING k, TYPEOF(c), b || '!'", ' RETURNING c * 2, k',
+  " RETURNING CASE WHEN a IS NULL THEN 'none' ELSE a END AS a2, UPPER(b)"), { freq: 3 }).map((r) => r ?? '')
+
 const insertArb: fc.Arbitrary<Gen> = fc.record({
   conflict: fc.constantFrom('', 'OR REPLACE ', 'OR IGNORE '),
   cols: fc.integer({ min: 0, max: COLUMN_LISTS.length - 1 }),
@@ -68,11 +72,12 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
   fault: fc.constantFrom<Fault>('none', 'none', 'none', 'none', 'null-c', 'type-a', 'null-key'),
   faultRow: fc.nat(),
   useParams: fc.boolean(),
+  returning: returningArb,
   // An upsert clause (after a plain INSERT only), each SQLite's own syntax.
   upsert: fc.option(fc.constantFrom(' ON CONFLICT DO NOTHING', ' ON CONFLICT (k) DO NOTHING', ' ON CONFLICT (k) DO UPDATE SET a = excluded.a',
     ' ON CONFLICT DO UPDATE SET a = COALESCE(a, 0) + COALESCE(excluded.a, 1), b = excluded.b', ' ON CONFLICT (k) DO UPDATE SET c = c + excluded.c WHERE excluded.c > t.c',
     " ON CONFLICT DO UPDATE SET b = t.b || excluded.b WHERE b IS NOT NULL", ' ON CONFLICT DO UPDATE SET a = excluded.a + 1, c = excluded.c * 2'), { freq: 3 }),
-}).map(({ conflict, cols, rows, fault, faultRow, useParams, upsert }) => {
+}).map(({ conflict, cols, rows, fault, faultRow, useParams, upsert, returning }) => {
   const columns = COLUMN_LISTS[cols] ?? null
   const names = columns ?? ['k', 'a', 'b', 'c']
   const params: Param[] = []
@@ -91,7 +96,7 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
   const effective: Fault = names.includes(fault === 'type-a' ? 'a' : fault === 'null-c' ? 'c' : 'k') ? fault : 'none'
   const code = FAULT_CODE[effective]
   return {
-    statements: [`INSERT ${conflict}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}${conflict === '' ? upsert ?? '' : ''}`],
+    statements: [`INSERT ${conflict}INTO t ${columns === null ? '' : `(${columns.join(', ')}) `}VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}${conflict === '' ? upsert ?? '' : ''}${returning}`],
     params,
     codes: code === null ? ['DUPLICATE_KEY'] : [code, 'DUPLICATE_KEY'],
     txn: false,
@@ -110,15 +115,15 @@ const SETS: Record<string, readonly (readonly [string, readonly string[]])[]> = 
 const setArb = fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).chain((cols) =>
   fc.tuple(...cols.map((c) => fc.integer({ min: 0, max: (SETS[c]?.length ?? 1) - 1 }).map((i) => [c, SETS[c]?.[i] ?? ['NULL', []]] as const))))
 
-const updateArb: fc.Arbitrary<Gen> = fc.record({ sets: setArb, where: whereArb }).map(({ sets, where }) => ({
-  statements: [`UPDATE t SET ${sets.map(([c, [e]]) => `${c} = ${e}`).join(', ')}${where === null ? '' : ` WHERE ${where.sql}`}`],
+const updateArb: fc.Arbitrary<Gen> = fc.record({ sets: setArb, where: whereArb, returning: returningArb }).map(({ sets, where, returning }) => ({
+  statements: [`UPDATE t SET ${sets.map(([c, [e]]) => `${c} = ${e}`).join(', ')}${where === null ? '' : ` WHERE ${where.sql}`}${returning}`],
   params: [],
   codes: [...new Set(sets.flatMap(([, [, codes]]) => codes))],
   txn: false,
 }))
 
-const deleteArb: fc.Arbitrary<Gen> = whereArb.map((where) => ({
-  statements: [`DELETE FROM t${where === null ? '' : ` WHERE ${where.sql}`}`], params: [], codes: [], txn: false,
+const deleteArb: fc.Arbitrary<Gen> = fc.record({ where: whereArb, returning: returningArb }).map(({ where, returning }) => ({
+  statements: [`DELETE FROM t${where === null ? '' : ` WHERE ${where.sql}`}${returning}`], params: [], codes: [], txn: false,
 }))
 
 const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
@@ -248,7 +253,7 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
 
 /** A statement with a result set, whose rows are compared (the rest compare rows affected). */
 function isQuery(sql: string | undefined): boolean {
-  return sql !== undefined && (sql.startsWith('SELECT') || sql.startsWith('WITH'))
+  return sql !== undefined && (sql.startsWith('SELECT') || sql.startsWith('WITH') || sql.includes(' RETURNING '))
 }
 
 async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {

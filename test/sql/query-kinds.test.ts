@@ -21,7 +21,7 @@ test('query() runs EXPLAIN CALL, and its refusal of anything else names EXPLAIN 
     } catch (e) {
       assert.instance(e, AcheronError)
       assert.is((e as AcheronError).code, 'SYNTAX_ERROR')
-      assert.match((e as AcheronError).message, /^query\(\) runs exactly one SELECT, SHOW, DESCRIBE, CALL or EXPLAIN statement, got INSERT/)
+      assert.match((e as AcheronError).message, /^query\(\) runs exactly one SELECT, SHOW, DESCRIBE, CALL, EXPLAIN, or INSERT, UPDATE or DELETE … RETURNING statement, got INSERT/)
     }
   } finally {
     await db.close()
@@ -31,6 +31,7 @@ test('query() runs EXPLAIN CALL, and its refusal of anything else names EXPLAIN 
 test('docs/sql.md lists EXPLAIN among what db.query runs', () => {
   const doc = readFileSync(new URL('../../../docs/sql.md', import.meta.url), 'utf8').replace(/\s+/g, ' ')
   assert.match(doc, 'db.query(sql, params)` runs exactly one SELECT, SHOW, DESCRIBE, CALL or EXPLAIN')
+  assert.match(doc, 'or an INSERT, UPDATE or DELETE with `RETURNING`')
 })
 
 test.run()
