@@ -43,6 +43,7 @@ SQL (docs/sql.md):
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
       any of the three ... RETURNING *, col, expr AS name   the rows written
+      UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables)
   SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
       (SELECT ...) as a value, FROM (SELECT ...) AS d; SELECT ... UNION [ALL] | INTERSECT | EXCEPT SELECT ...

@@ -234,9 +234,18 @@ export interface UpdateStmt extends StatementBase {
   readonly table: string
   readonly set: readonly Assignment[]
   readonly where: SqlExpr | null
+  /** A subquery appears in SET or WHERE: the statement then runs over the table, reading the tables it names. */
+  readonly hasSubqueries: boolean
   readonly returning?: SelectStmt
 }
-export interface DeleteStmt extends StatementBase { readonly kind: 'delete'; readonly table: string; readonly where: SqlExpr | null; readonly returning?: SelectStmt }
+export interface DeleteStmt extends StatementBase {
+  readonly kind: 'delete'
+  readonly table: string
+  readonly where: SqlExpr | null
+  /** A subquery appears in WHERE: the statement then runs over the table, reading the tables it names. */
+  readonly hasSubqueries: boolean
+  readonly returning?: SelectStmt
+}
 
 export type SelectItem =
   /** `*`, or `t.*` naming the table read (or its alias): every column of the table. */

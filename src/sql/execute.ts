@@ -18,7 +18,7 @@ import {
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
-import { renderExpr, renderSelect } from './render.js'
+import { renderExpr, renderSelect, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
@@ -127,6 +127,12 @@ function rowsOf(r: TxnResult): unknown[][] {
   return (r.rows ?? []).map((row) => row.map(clientValue))
 }
 
+/** ScanTxn.joined: the other tables an UPDATE's or DELETE's subqueries read (not its own), sorted; none: absent. */
+function joinedOf(reads: ReadonlySet<string> | undefined, def: TableDef): { joined?: readonly string[] } {
+  const joined = [...(reads ?? [])].filter((t) => t !== def.name).sort()
+  return joined.length === 0 ? {} : { joined }
+}
+
 class Planner {
   constructor(private readonly catalog: Catalog, private readonly params: readonly SqlValue[], private readonly options: ExecuteOptions) {}
 
@@ -146,9 +152,25 @@ class Planner {
     return def.columns.map((c) => c.name)
   }
 
-  /** `excluded`: an upsert's expression, which also reads the proposed row as `excluded.col`. */
-  private expr(e: SqlExpr, def: TableDef, s: Statement, excluded = false): RowExpr {
-    return renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params }, excluded)
+  /**
+   * `excluded`: an upsert's expression, which also reads the proposed row as `excluded.col`. `reads`: the
+   * expression may hold subqueries, which read the tables of the catalog; it collects their names.
+   */
+  private expr(e: SqlExpr, def: TableDef, s: Statement, excluded = false, reads?: Set<string>): RowExpr {
+    const r = renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params, ...(reads === undefined ? {} : { table: (name: string) => this.tableSource(name) }) }, excluded)
+    for (const t of r.tables) reads?.add(t)
+    return { sql: r.sql, values: r.values }
+  }
+
+  /** A table as a query reads it (over all its partitions), or undefined when the catalog has none of that name. */
+  private tableSource(name: string): TableSource | undefined {
+    let t: TableDef
+    try {
+      t = this.catalog.table(name)
+    } catch {
+      return undefined
+    }
+    return { name: t.name, source: scanSourceSql(t), columns: this.columns(t) }
   }
 
   /** The key an UPDATE/DELETE touches alone, or null (then it scans). */
@@ -163,12 +185,12 @@ class Planner {
     return null
   }
 
-  /** SET items of an UPDATE (or, `excluded`, of an upsert's DO UPDATE). */
-  private sets(set: readonly Assignment[], def: TableDef, s: Statement, excluded = false): ColumnAssignment[] {
+  /** SET items of an UPDATE (or, `excluded`, of an upsert's DO UPDATE); `reads` as for `expr`. */
+  private sets(set: readonly Assignment[], def: TableDef, s: Statement, excluded = false, reads?: Set<string>): ColumnAssignment[] {
     return set.map((a) => {
       const i = this.catalog.columnIndex(def, a.column)
       if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
-      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s, excluded) }
+      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s, excluded, reads) }
     })
   }
 
@@ -287,25 +309,32 @@ class Planner {
     return { action: 'update', sets: this.sets(c.set, def, s, true), where: c.where === null ? null : this.expr(c.where, def, s, true) }
   }
 
+  /**
+   * An UPDATE: at one key (in the workers) when its WHERE pins one, else over the table. One with
+   * subqueries always runs over the table, on the state, where they can read the tables they name.
+   */
   private update(s: UpdateStmt): Planned {
     const def = this.table(s.table)
-    const sets = this.sets(s.set, def, s)
-    const where = s.where === null ? null : this.expr(s.where, def, s)
-    const key = this.key(s.where, def)
+    const reads = s.hasSubqueries ? new Set<string>() : undefined
+    const sets = this.sets(s.set, def, s, false, reads)
+    const where = s.where === null ? null : this.expr(s.where, def, s, false, reads)
+    const key = reads === undefined ? this.key(s.where, def) : null
     const returning = this.returning(s.returning, def)
     const input: TxnInput = key === null
-      ? { kind: 'update-scan', table: def.name, sets, where, ...returning.input }
+      ? { kind: 'update-scan', table: def.name, sets, where, ...joinedOf(reads, def), ...returning.input }
       : { kind: 'update', table: def.name, key, sets, where, ...returning.input }
     return { statement: s, input, shape: returning.shape }
   }
 
+  /** A DELETE: at one key or over the table, as an UPDATE. */
   private delete(s: DeleteStmt): Planned {
     const def = this.table(s.table)
-    const where = s.where === null ? null : this.expr(s.where, def, s)
-    const key = this.key(s.where, def)
+    const reads = s.hasSubqueries ? new Set<string>() : undefined
+    const where = s.where === null ? null : this.expr(s.where, def, s, false, reads)
+    const key = reads === undefined ? this.key(s.where, def) : null
     const returning = this.returning(s.returning, def)
     const input: TxnInput = key === null
-      ? { kind: 'delete-scan', table: def.name, where, ...returning.input }
+      ? { kind: 'delete-scan', table: def.name, where, ...joinedOf(reads, def), ...returning.input }
       : { kind: 'delete', table: def.name, key, where, ...returning.input }
     return { statement: s, input, shape: returning.shape }
   }
@@ -322,15 +351,7 @@ class Planner {
       source: def === null ? '' : scanSourceSql(def),
       columns: def === null ? [] : this.columns(def),
       params: this.params,
-      table: (name) => {
-        let t: TableDef
-        try {
-          t = this.catalog.table(name)
-        } catch {
-          return undefined
-        }
-        return { name: t.name, source: scanSourceSql(t), columns: this.columns(t) }
-      },
+      table: (name) => this.tableSource(name),
     })
     const [first, ...others] = def === null ? r.tables : [def.name]
     return {

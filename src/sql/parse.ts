@@ -416,16 +416,29 @@ class StatementParser extends ExprParser {
   private update(first: Token): UpdateStmt {
     const table = this.identifier('table name', 'UPDATE')
     this.expectWord('SET', 'the table name')
-    const set = this.assignments()
-    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
-    return { kind: 'update', table, set, where, ...this.returning(table), ...this.head(first) }
+    const { value: { set, where }, hasSubqueries } = this.readingTables(() => {
+      const set = this.assignments()
+      return { set, where: this.acceptWord('WHERE') ? this.expr('WHERE') : null }
+    })
+    return { kind: 'update', table, set, where, hasSubqueries, ...this.returning(table), ...this.head(first) }
   }
 
   private delete(first: Token): DeleteStmt {
     this.expectWord('FROM', 'DELETE')
     const table = this.identifier('table name', 'DELETE FROM')
-    const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
-    return { kind: 'delete', table, where, ...this.returning(table), ...this.head(first) }
+    const { value: where, hasSubqueries } = this.readingTables(() => (this.acceptWord('WHERE') ? this.expr('WHERE') : null))
+    return { kind: 'delete', table, where, hasSubqueries, ...this.returning(table), ...this.head(first) }
+  }
+
+  /** Parses an UPDATE's SET and WHERE or a DELETE's WHERE, where subqueries may read other tables. */
+  private readingTables<T>(parse: () => T): { value: T; hasSubqueries: boolean } {
+    const before = this.subqueries
+    this.selecting = true
+    try {
+      return { value: parse(), hasSubqueries: this.subqueries > before }
+    } finally {
+      this.selecting = false
+    }
   }
 
   /**
@@ -495,7 +508,10 @@ class StatementParser extends ExprParser {
     }
   }
 
-  /** Only a SELECT statement holds subqueries (UPDATE and DELETE run at one row, or over one table). */
+  /**
+   * Subqueries are parsed in a SELECT and in an UPDATE's SET and WHERE or a DELETE's WHERE; not in
+   * INSERT (its upsert runs at one row in the workers) nor in RETURNING (evaluated over each row written).
+   */
   private selecting = false
 
   protected override subquery(at: Token): SelectQuery {

@@ -170,7 +170,7 @@ export class ExprParser extends Cursor {
    * can hold one (SELECT) override this; elsewhere a subquery is a SYNTAX_ERROR.
    */
   protected subquery(at: Token): SelectQuery {
-    return this.error(at, 'a subquery (SELECT …) is allowed in a SELECT statement only in this version')
+    return this.error(at, "a subquery (SELECT …) is not allowed here: only in a SELECT, an UPDATE's SET and WHERE, and a DELETE's WHERE (not in VALUES, ON CONFLICT or RETURNING, which are evaluated at one row)")
   }
 
   /** `( SELECT … )`, the `(` next: aggregates inside are the subquery's own, whatever the clause around it. */

@@ -90,11 +90,12 @@ class Statement {
   readonly counted: boolean
   /** An expression over one row (renderExpr), not a query: its columns are written unqualified. */
   readonly expressionOnly: boolean
-  constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectStmt | null) {
-    this.expressionOnly = sel === null
+  /** `sel` null: an expression; `subqueries`, one that reads tables (it runs in a query over its table). */
+  constructor(readonly opts: RenderOptions, readonly index: number, sel: SelectStmt | null, subqueries = false) {
+    this.expressionOnly = sel === null && !subqueries
     // A recursive WITH query is counted too: each row its recursive SELECT reads is one examined, so a
     // recursion that never ends stops at the bound.
-    this.counted = sel !== null && (sel.recursive || examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query)))
+    this.counted = subqueries || (sel !== null && (sel.recursive || examinesProducts(sel) || sel.with.some((c) => examinesProducts(c.query))))
   }
 
   /**
@@ -236,9 +237,11 @@ class Renderer {
   column(e: ColumnExpr, scope: Scope): string {
     const lower = e.name.toLowerCase()
     if (e.table !== null) {
-      for (let r: Renderer | null = this; r !== null; r = r.parent) {
-        const s = r.qualified(e.table)
-        if (s === undefined) continue
+      // By qualifier in every query outwards first; only then an aliased table by its own name. So
+      // `FROM t AS y` inside a subquery does not take the outer query's `t.col` (as in SQLite, which
+      // never reads an aliased table by its own name).
+      const s = this.outwards((r) => r.qualified(e.table as string, false)) ?? this.outwards((r) => r.qualified(e.table as string, true))
+      if (s !== undefined) {
         const c = s.byName.get(lower)
         if (c === undefined) {
           this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table}.${e.name} (${s.qualifier ?? e.table} has ${s.columns.join(', ')})`)
@@ -265,10 +268,22 @@ class Renderer {
     return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known})`)
   }
 
-  /** The item a qualifier names: by alias (or table name if not aliased), else by a table name nothing else is called. */
-  private qualified(q: string): Source | undefined {
+  /** The first item `find` gives in this query or, outwards, the queries around it. */
+  private outwards(find: (r: Renderer) => Source | undefined): Source | undefined {
+    for (let r: Renderer | null = this; r !== null; r = r.parent) {
+      const s = find(r)
+      if (s !== undefined) return s
+    }
+    return undefined
+  }
+
+  /**
+   * The item a qualifier names: by alias (or table name if not aliased), else (`byTableName`) by the
+   * table name of an aliased item, where nothing else is called so.
+   */
+  private qualified(q: string, byTableName = true): Source | undefined {
     const lower = q.toLowerCase()
-    return this.sources.find((s) => s.qualifier?.toLowerCase() === lower) ?? this.sources.find((s) => s.tableName?.toLowerCase() === lower)
+    return this.sources.find((s) => s.qualifier?.toLowerCase() === lower) ?? (byTableName ? this.sources.find((s) => s.tableName?.toLowerCase() === lower) : undefined)
   }
 
   /** `*` or `q.*`: the columns, named as SQLite names them. */
@@ -545,13 +560,15 @@ export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSele
 
 /**
  * One expression (an UPDATE's SET value or WHERE, a DELETE's WHERE, an upsert's) as SQL over the table's
- * columns; `excluded`: an upsert's, which also reads `excluded.col`.
+ * columns; `excluded`: an upsert's, which also reads `excluded.col`. With `opts.table`, its subqueries
+ * may read other tables (listed in `tables`): its columns are then qualified by the table's name, which
+ * the query over the table must give its source as an alias (src/txn/exclusive-txns.ts).
  */
-export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source' | 'table'>, excluded = false): RenderedSql {
-  const stmt = new Statement({ ...opts, source: '' }, statement, null)
+export function renderExpr(e: SqlExpr, table: string, statement: number, opts: Omit<RenderOptions, 'source'>, excluded = false): RenderedSql & { readonly tables: string[] } {
+  const stmt = new Statement({ ...opts, source: '' }, statement, null, opts.table !== undefined)
   const r = new Renderer(stmt, null)
   r.fromItem({ kind: 'table', name: table, alias: null, pos: { offset: 0, line: 1, column: 1 } }, true)
   if (excluded) r.addExcluded(opts.columns)
   const sql = r.expr(e, 'plain')
-  return { sql, values: r.values }
+  return { sql, values: r.values, tables: [...stmt.tables].sort() }
 }

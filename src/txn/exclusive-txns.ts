@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { rowKeyOf, tableKeyName } from '../schema/keys.js'
-import { columnListSql, keyColumnSql, scanSourceSql } from '../storage/sqlite-schema.js'
+import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
@@ -104,8 +104,9 @@ function runQuery(
         return c
       })
       const items = [columnListSql(table), ...txn.sets.map((s) => `(${s.expr.sql})`)].join(', ')
-      const found = store.query([table], `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`,
-        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], [pending(table)])
+      const tables = scanTables(catalog, txn)
+      const found = store.query(tables, `SELECT ${items} FROM ${scanSourceSql(table)} AS ${quoteIdent(table.name)}${whereSql(txn.where)}`,
+        [...txn.sets.flatMap((s) => s.expr.values), ...(txn.where?.values ?? [])], tables.map(pending))
       const width = table.columns.length
       const returned = new Returned(evaluator(), table, txn.returning)
       const writes = found.map((r): RowWrite => {
@@ -120,7 +121,8 @@ function runQuery(
       const table = catalog.table(txn.table)
       // With RETURNING, the whole rows (it reads them as they were); else their keys.
       const items = txn.returning === undefined ? keyColumnSql(table) : columnListSql(table)
-      const found = store.query([table], `SELECT ${items} FROM ${scanSourceSql(table)}${whereSql(txn.where)}`, txn.where?.values ?? [], [pending(table)])
+      const tables = scanTables(catalog, txn)
+      const found = store.query(tables, `SELECT ${items} FROM ${scanSourceSql(table)} AS ${quoteIdent(table.name)}${whereSql(txn.where)}`, txn.where?.values ?? [], tables.map(pending))
       const returned = new Returned(evaluator(), table, txn.returning)
       const writes = found.map((r) => {
         returned.add(r)
@@ -129,6 +131,11 @@ function runQuery(
       return { result: returned.result(writes.length), writes }
     }
   }
+}
+
+/** Every table an UPDATE or DELETE over a table reads: its own, then the ones its subqueries read. */
+function scanTables(catalog: Catalog, txn: ScanTxn): TableDef[] {
+  return [catalog.table(txn.table), ...(txn.joined ?? []).map((n) => catalog.table(n))]
 }
 
 /** Every table a query reads: its FROM table, then the ones it joins or reads in subqueries. */

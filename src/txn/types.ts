@@ -69,10 +69,14 @@ export interface SelectTxn {
   readonly values: readonly SqlValue[]
 }
 
-/** UPDATE/DELETE of every row where `where` holds (all partitions), on the committed state. */
+/**
+ * UPDATE/DELETE of every row where `where` holds (all partitions), on the committed state. `joined`: the
+ * other tables its subqueries read, by catalog name, sorted (absent: none); its expressions then name the
+ * table's columns qualified by the table's name.
+ */
 export type ScanTxn =
-  | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null; readonly returning?: RowExpr }
-  | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null; readonly returning?: RowExpr }
+  | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null; readonly joined?: readonly string[]; readonly returning?: RowExpr }
+  | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null; readonly joined?: readonly string[]; readonly returning?: RowExpr }
 
 /**
  * EXPLAIN CALL: the call run on the state after the last released batch, its writes dropped; the result

@@ -149,6 +149,8 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT * FROM t, u${and(w)} u.tk = t.k ORDER BY k, id`),
   (w) => fc.constant(`SELECT t.*, u.v FROM u JOIN t ON t.k = u.tk${w} ORDER BY u.id`),
   (w) => fc.constant(`SELECT (SELECT COUNT(*) FROM u) AS nu, (SELECT SUM(a) FROM t${w}) AS sa`),
+  // A correlated subquery over its own table under an alias: t.k is the outer row's, not the alias's.
+  (w) => fc.constant(`SELECT k, (SELECT TOTAL(c) FROM t AS y WHERE y.k < t.k) AS below FROM t${w} ORDER BY k`),
   // Compounds, WITH and ordered string aggregates.
   (w) => fc.constantFrom('UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT').map((op) => `SELECT k FROM t${w} ${op} SELECT tk FROM u ORDER BY 1`),
   (w) => fc.constant(`WITH s AS (SELECT k, a FROM t${w}), v AS (SELECT tk, COUNT(*) AS n FROM u GROUP BY tk) SELECT s.k, a, n FROM s LEFT JOIN v ON v.tk = s.k ORDER BY s.k`),
@@ -184,6 +186,29 @@ const uWriteArb: fc.Arbitrary<Gen> = fc.oneof(
   fc.integer({ min: 0, max: 6 }).map((id) => ({ statements: [`DELETE FROM u WHERE id = ${id}`], params: [], codes: [], txn: false })),
 )
 
+/**
+ * UPDATE and DELETE whose SET or WHERE hold subqueries over t and u. An UPDATE's subqueries read another
+ * table than the one it writes: reading its own, SQLite lets a correlated subquery see rows the same
+ * statement changed, where Acheron (as PostgreSQL) reads the state before it (test/sql/write-subqueries.test.ts).
+ */
+const subqueryWriteArb: fc.Arbitrary<Gen> = fc.record({
+  which: fc.constantFrom(
+    'UPDATE t SET a = (SELECT COUNT(*) FROM u WHERE u.tk = t.k)',
+    'UPDATE t SET b = (SELECT MAX(v) FROM u WHERE tk = k) WHERE k IN (SELECT tk FROM u)',
+    'UPDATE t SET a = a + 1 WHERE EXISTS (SELECT 1 FROM u WHERE u.tk = t.k AND u.v IS NOT NULL)',
+    'UPDATE u SET v = (SELECT b FROM t WHERE t.k = u.tk) WHERE tk IS NOT NULL',
+    'UPDATE t SET c = c + (SELECT COUNT(*) FROM u) WHERE k = 3',
+    'DELETE FROM t WHERE k IN (SELECT tk FROM u WHERE v IS NULL)',
+    'DELETE FROM u WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.k = u.tk)',
+    'DELETE FROM t WHERE c < (SELECT AVG(c) FROM t AS y WHERE y.k >= t.k)',
+    'DELETE FROM t WHERE k NOT IN (SELECT tk FROM u WHERE tk IS NOT NULL) AND a > 5',
+  ),
+  returning: returningArb,
+}).map(({ which, returning }) => ({
+  // RETURNING names t's columns: only on statements that write t.
+  statements: [`${which}${which.includes(' u SET ') || which.startsWith('DELETE FROM u') ? '' : returning}`], params: [], codes: [], txn: false,
+}))
+
 /** BEGIN … COMMIT of point statements, scans and queries; each statement's result inside is compared. */
 const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
   updateArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
@@ -194,13 +219,14 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
   fc.record({ k: key, s: fc.constantFrom('a = a + 1', "b = 'u'", 'c = NULL', 'c = c + 0.5, a = NULL') }).map(({ k, s }) => ({ sql: `UPDATE t SET ${s} WHERE k = ${k}`, codes: s.includes('c = NULL') ? ['CONSTRAINT'] : [] })),
   key.map((k) => ({ sql: `DELETE FROM t WHERE k = ${k}`, codes: [] })),
   uWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
+  subqueryWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
 ), { minLength: 1, maxLength: 4 }).map((steps) => ({
   statements: ['BEGIN', ...steps.map((s) => s.sql), 'COMMIT'], params: [], codes: [...new Set(steps.flatMap((s) => s.codes))], txn: true,
 }))
 
 const scriptArb = fc.array(fc.oneof(
   { weight: 4, arbitrary: insertArb }, { weight: 3, arbitrary: updateArb }, { weight: 2, arbitrary: deleteArb },
-  { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb },
+  { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb }, { weight: 1, arbitrary: subqueryWriteArb },
 ), { minLength: 5, maxLength: 30 })
 
 // ---- running both ------------------------------------------------------------------------------------
@@ -377,6 +403,17 @@ test('a join and a subquery inside BEGIN … COMMIT see the transaction\'s own r
       "INSERT OR REPLACE INTO u VALUES (2, 3, 'z')", 'SELECT t.k, a, id, v FROM t LEFT JOIN u ON u.tk = t.k ORDER BY t.k, id',
       'SELECT k FROM t WHERE k IN (SELECT tk FROM u) ORDER BY k'),
     unit('SELECT * FROM t JOIN u ON tk = k ORDER BY k'),
+  ])
+})
+
+test('an UPDATE or DELETE whose subqueries read another table sees the transaction\'s own rows of it', async () => {
+  const txn = (...statements: string[]): Gen => ({ statements: ['BEGIN', ...statements, 'COMMIT'], params: [], codes: [], txn: true })
+  await fixed([
+    unit('INSERT INTO t (k, a, c) VALUES (1, 10, 0.5), (2, 20, 1.0), (3, 30, 1.5)'),
+    unit("INSERT OR REPLACE INTO u VALUES (0, 1, 'x')"),
+    txn("INSERT OR REPLACE INTO u VALUES (1, 2, 'y'), (2, 2, NULL)", 'DELETE FROM u WHERE id = 0',
+      'UPDATE t SET a = (SELECT COUNT(*) FROM u WHERE u.tk = t.k) RETURNING k, a', 'DELETE FROM t WHERE k IN (SELECT tk FROM u WHERE v IS NULL) RETURNING k'),
+    unit('SELECT * FROM t ORDER BY k'),
   ])
 })
 

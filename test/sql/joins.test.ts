@@ -5,6 +5,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
+import { productTables } from '../support/product-tables.js'
 import { rejection } from '../support/rejection.js'
 import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
 import { QUERY_ROWS_EXAMINED_MAX } from '../../src/storage/sqlite-schema.js'
@@ -158,12 +159,7 @@ test('names that do not resolve are reported at the reference', async () => {
 test(`a query that examines more than ${QUERY_ROWS_EXAMINED_MAX} row combinations fails, and the server goes on`, async () => {
   const db = await open({ memory: true })
   try {
-    await db.sql('CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER); CREATE TABLE b (id INTEGER PRIMARY KEY, y INTEGER)')
-    const side = Math.ceil(Math.sqrt(QUERY_ROWS_EXAMINED_MAX)) + 1
-    for (let from = 0; from < side; from += 1000) {
-      const rows = Array.from({ length: Math.min(1000, side - from) }, (_, j) => `(${from + j}, ${(from + j) % 97})`).join(', ')
-      await db.sql(`INSERT INTO a VALUES ${rows}; INSERT INTO b VALUES ${rows}`)
-    }
+    const side = await productTables(db)
     const e = await rejection(db.query('SELECT COUNT(*) FROM a, b WHERE a.x + b.y = 3'))
     assert.is(e.code, 'PAYLOAD_TOO_LARGE')
     assert.match(e.message, /examined more than 10000000 row combinations \(QUERY_ROWS_EXAMINED_MAX\)/)
