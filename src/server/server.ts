@@ -49,6 +49,12 @@ export const PRE_AUTH_FRAME_BYTES_MAX = 4096
  */
 export const CLOSE_HANDSHAKE_WAIT_MS = 2000
 /**
+ * At shutdown, how long requests still unanswered after the engine closed may take (a forwarded one
+ * waiting on the writer, SHOW CLUSTER on NATS): past it the server closes their connections, whose
+ * clients see the outcome as unknown, rather than never exiting.
+ */
+export const CLOSE_DRAIN_WAIT_MS = 5000
+/**
  * Distinct refused origins logged; a page can retry in a loop, so each origin is logged once, and past
  * this many origins refusals are no longer logged (the log must not grow at a page's will).
  */
@@ -554,7 +560,8 @@ export class AcheronServer {
 
   /**
    * Graceful stop: refuse new connections and requests (SHUTTING_DOWN), let the engine finish and make
-   * durable everything it accepted, send those replies, then close the connections; a peer that does not
+   * durable everything it accepted, send those replies (waiting CLOSE_DRAIN_WAIT_MS at most for requests
+   * that wait on something else than the engine), then close the connections; a peer that does not
    * answer the close handshake within CLOSE_HANDSHAKE_WAIT_MS has its socket destroyed.
    */
   async close(): Promise<void> {
@@ -562,7 +569,15 @@ export class AcheronServer {
     this.statsSampler.stop()
     this.http.close()
     await this.db.close()
-    if (this.inFlightTotal > 0) await new Promise<void>((resolve) => { this.drained = resolve })
+    if (this.inFlightTotal > 0) {
+      let timer: NodeJS.Timeout | undefined
+      const drained = await Promise.race([
+        new Promise<'drained'>((resolve) => { this.drained = () => resolve('drained') }),
+        new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), CLOSE_DRAIN_WAIT_MS) }),
+      ])
+      clearTimeout(timer)
+      if (drained === 'timeout') this.o.log({ level: 'warn', msg: 'requests unanswered at shutdown; closing their connections', requests: this.inFlightTotal, waitedMs: CLOSE_DRAIN_WAIT_MS })
+    }
     const closing = [...this.sockets].map((ws) => new Promise<void>((resolve) => {
       if (ws.readyState === WebSocket.CLOSED) return resolve()
       ws.once('close', () => resolve())
