@@ -44,7 +44,7 @@ SQL (docs/sql.md):
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
       any of the three ... RETURNING *, col, expr AS name   the rows written
       UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables)
-  SELECT ... FROM t [[LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
+  SELECT ... FROM t [[NATURAL] [LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
       (SELECT ...) as a value, FROM (SELECT ...) AS d; SELECT ... UNION [ALL] | INTERSECT | EXCEPT SELECT ...
   WITH [RECURSIVE] name AS (SELECT ... [UNION [ALL] SELECT ... FROM name ...]) SELECT ...

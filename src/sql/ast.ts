@@ -271,6 +271,8 @@ export interface JoinClause {
   readonly on: SqlExpr | null
   /** `USING (a, b)`: the columns as written. */
   readonly using: readonly { readonly name: string; readonly pos: Pos }[] | null
+  /** `NATURAL … JOIN`: USING every column of the joined item that the items before it have. */
+  readonly natural?: true
   readonly pos: Pos
 }
 

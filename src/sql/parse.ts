@@ -628,7 +628,8 @@ class StatementParser extends ExprParser {
   private joinClause(): JoinClause | null {
     const at = this.peek()
     if (this.acceptPunct(',')) return { kind: 'comma', item: this.fromItem("','"), on: null, using: null, pos: posOf(at) }
-    if (this.isWord('NATURAL')) this.error(at, 'NATURAL JOIN is not supported: name the columns with JOIN … USING (…)')
+    const natural = this.acceptWord('NATURAL')
+    if (natural && this.isWord('CROSS')) this.error(this.peek(), 'NATURAL CROSS JOIN: a cross join has no columns in common to join on (drop NATURAL or CROSS)')
     let kind: JoinKind
     if (this.acceptWord('JOIN')) kind = 'inner'
     else if (this.isWord('INNER') && this.isWord('JOIN', 1)) { this.next(); this.next(); kind = 'inner' }
@@ -638,12 +639,16 @@ class StatementParser extends ExprParser {
       this.acceptWord('OUTER')
       this.next()
     } else {
-      if (!['INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL'].some((w) => this.isWord(w))) return null
-      const word = this.source(this.next())
+      if (!natural && !['INNER', 'CROSS', 'LEFT', 'RIGHT', 'FULL'].some((w) => this.isWord(w))) return null
+      const word = natural ? 'NATURAL' : this.source(this.next())
       if (this.isWord('OUTER')) this.next()
       return this.fail('JOIN', word)
     }
     const item = this.fromItem('JOIN')
+    if (natural) {
+      if (this.isWord('ON') || this.isWord('USING')) this.error(this.peek(), 'NATURAL JOIN takes no ON or USING: it joins on every column the two sides have in common')
+      return { kind, item, on: null, using: null, natural: true, pos: posOf(at) }
+    }
     if (kind === 'cross') {
       if (this.isWord('ON') || this.isWord('USING')) this.error(this.peek(), 'CROSS JOIN takes no ON or USING: use JOIN … ON for a condition')
       return { kind, item, on: null, using: null, pos: posOf(at) }

@@ -203,10 +203,14 @@ class Renderer {
     const item = this.fromItem(j.item, false)
     let sql = `${word} ${item}`
     if (j.on !== null) sql += ` ON ${this.stmt.condition(this.expr(j.on, 'plain'), this.sources) as string}`
-    if (j.using !== null) {
-      const right = this.sources[this.sources.length - 1] as Source
+    const right = this.sources[this.sources.length - 1] as Source
+    // NATURAL: as USING the columns of the joined item that an item before it has, in its order (none:
+    // a cross join, as in SQLite).
+    const using = j.natural !== true ? j.using
+      : right.columns.filter((c) => this.sources.slice(0, -1).some((s) => s.byName.has(c.toLowerCase()) && !s.merged.has(c.toLowerCase()))).map((name) => ({ name, pos: j.pos }))
+    if (using !== null && using.length > 0) {
       const names: string[] = []
-      for (const u of j.using) {
+      for (const u of using) {
         const lower = u.name.toLowerCase()
         const r = right.byName.get(lower)
         const left = this.sources.slice(0, -1).filter((s) => s.byName.has(lower) && !s.merged.has(lower))

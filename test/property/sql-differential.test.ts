@@ -149,6 +149,10 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT * FROM t, u${and(w)} u.tk = t.k ORDER BY k, id`),
   (w) => fc.constant(`SELECT t.*, u.v FROM u JOIN t ON t.k = u.tk${w} ORDER BY u.id`),
   (w) => fc.constant(`SELECT (SELECT COUNT(*) FROM u) AS nu, (SELECT SUM(a) FROM t${w}) AS sa`),
+  // NATURAL joins: on the columns both sides have (k and b here), or none (a cross join).
+  (w) => fc.constantFrom('NATURAL JOIN', 'NATURAL LEFT JOIN', 'NATURAL FULL OUTER JOIN', 'NATURAL RIGHT JOIN')
+    .map((j) => `SELECT * FROM t ${j} (SELECT tk AS k, v AS b, id FROM u) AS x${w} ORDER BY k, id, b`),
+  (w) => fc.constant(`SELECT COUNT(*), SUM(id) FROM t NATURAL JOIN u${w}`),
   // A correlated subquery over its own table under an alias: t.k is the outer row's, not the alias's.
   (w) => fc.constant(`SELECT k, (SELECT TOTAL(c) FROM t AS y WHERE y.k < t.k) AS below FROM t${w} ORDER BY k`),
   // Compounds, WITH and ordered string aggregates.
