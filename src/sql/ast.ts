@@ -76,7 +76,13 @@ export interface FrameBound {
 export interface WindowFrame { readonly unit: 'ROWS' | 'RANGE' | 'GROUPS'; readonly start: FrameBound; readonly end: FrameBound; readonly pos: Pos }
 /** `OVER ([PARTITION BY e, …] [ORDER BY …] [frame])`, or `OVER name` of a WINDOW clause (`ref`, the rest empty). */
 export interface WindowSpec {
+  /** `OVER name`: the named window itself (the other fields are empty). */
   readonly ref?: string
+  /**
+   * `(name [ORDER BY …] [frame])`: a window based on a named one, which gives its PARTITION BY and may
+   * give its ORDER BY (this one then has none) but no frame (as in SQLite).
+   */
+  readonly base?: { readonly name: string; readonly pos: Pos }
   readonly partitionBy: readonly SqlExpr[]
   readonly orderBy: readonly OrderTerm[]
   readonly frame: WindowFrame | null

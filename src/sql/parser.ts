@@ -607,12 +607,15 @@ export class ExprParser extends Cursor {
   /** `([PARTITION BY e, …] [ORDER BY …] [frame])`, at its `(` (of OVER, or of `WINDOW name AS`). */
   protected windowDefinition(at: Token): WindowSpec {
     this.expectPunct('(')
+    let base: WindowSpec['base']
     if (this.isIdentifierStart() && !['PARTITION', 'ORDER', 'ROWS', 'RANGE', 'GROUPS'].some((w) => this.isWord(w))) {
-      this.error(this.peek(), 'a window based on a named one (OVER (w …)) is not supported: write the window out, or name it whole (OVER w)')
+      const named = this.peek()
+      base = { name: this.identifier('window name', "'('"), pos: posOf(named) }
+      if (this.isWord('PARTITION')) this.error(this.peek(), `a window based on ${base.name} takes its PARTITION BY from it and cannot give one`)
     }
     return this.nested(at, () => this.withWindows(false, () => {
       const partitionBy: SqlExpr[] = []
-      if (this.acceptWord('PARTITION')) {
+      if (base === undefined && this.acceptWord('PARTITION')) {
         this.expectWord('BY', 'PARTITION')
         do partitionBy.push(this.expr(null)); while (this.acceptPunct(','))
       }
@@ -621,17 +624,21 @@ export class ExprParser extends Cursor {
         this.expectWord('BY', 'ORDER')
         orderBy = this.orderTerms()
       }
-      const frame = ['ROWS', 'RANGE', 'GROUPS'].some((w) => this.isWord(w)) ? this.windowFrame(orderBy) : null
+      // Based on a named window, the ORDER BY a RANGE offset needs may be the base's: checked in the renderer.
+      const frame = ['ROWS', 'RANGE', 'GROUPS'].some((w) => this.isWord(w)) ? this.windowFrame(base === undefined ? orderBy : null) : null
       if (this.isWord('EXCLUDE')) {
         this.error(this.peek(), 'EXCLUDE is not supported: with it SQLite computes every frame anew, row by row, which a large table makes quadratic')
       }
-      this.expectPunct(')', frame !== null ? 'the frame' : orderBy.length > 0 ? 'the ORDER BY of the window' : partitionBy.length > 0 ? 'PARTITION BY' : "OVER (")
-      return { partitionBy, orderBy, frame, pos: posOf(at) }
+      this.expectPunct(')', frame !== null ? 'the frame' : orderBy.length > 0 ? 'the ORDER BY of the window' : partitionBy.length > 0 ? 'PARTITION BY' : base !== undefined ? 'the window name' : "OVER (")
+      return { ...(base === undefined ? {} : { base }), partitionBy, orderBy, frame, pos: posOf(at) }
     }))
   }
 
-  /** `ROWS | RANGE | GROUPS {start | BETWEEN start AND end}`, checked as SQLite checks it, at the unit. */
-  private windowFrame(orderBy: readonly OrderTerm[]): WindowFrame {
+  /**
+   * `ROWS | RANGE | GROUPS {start | BETWEEN start AND end}`, checked as SQLite checks it, at the unit;
+   * `orderBy` null: the window's ORDER BY is not known here (it may be its base window's).
+   */
+  private windowFrame(orderBy: readonly OrderTerm[] | null): WindowFrame {
     const at = this.next()
     const unit = at.value as WindowFrame['unit']
     let start: FrameBound
@@ -650,9 +657,7 @@ export class ExprParser extends Cursor {
     if (rank.indexOf(start.kind) > rank.indexOf(end.kind)) {
       this.error(end.pos, `a frame cannot end (${frameBoundText(end)}) before it starts (${frameBoundText(start)})`)
     }
-    if (unit === 'RANGE' && (start.offset !== null || end.offset !== null) && orderBy.length !== 1) {
-      this.error(at, `RANGE with an offset (n PRECEDING or FOLLOWING) needs exactly one ORDER BY term in the window, it has ${orderBy.length}`)
-    }
+    if (orderBy !== null) checkRangeOrder({ unit, start, end, pos: posOf(at) }, orderBy.length, (m) => this.error(at, m))
     return { unit, start, end, pos: posOf(at) }
   }
 
@@ -719,6 +724,13 @@ export function frameBoundText(b: FrameBound): string {
  * A frame offset must be a non-negative integer for ROWS and GROUPS and a non-negative number for RANGE
  * (SQLite's rule, checked here so that the error has a position); `fail` reports the message.
  */
+/** A RANGE frame with an offset needs exactly one ORDER BY term in its window (`terms`), as SQLite says. */
+export function checkRangeOrder(frame: WindowFrame, terms: number, fail: (message: string) => never): void {
+  if (frame.unit === 'RANGE' && (frame.start.offset !== null || frame.end.offset !== null) && terms !== 1) {
+    fail(`RANGE with an offset (n PRECEDING or FOLLOWING) needs exactly one ORDER BY term in the window, it has ${terms}`)
+  }
+}
+
 export function checkFrameOffset(unit: WindowFrame['unit'], v: SqlValue, fail: (message: string) => never): void {
   const ok = unit === 'RANGE' ? (typeof v === 'bigint' && v >= 0n) || (typeof v === 'number' && v >= 0) : typeof v === 'bigint' && v >= 0n
   if (!ok) fail(`a ${unit} frame offset must be a non-negative ${unit === 'RANGE' ? 'number' : 'integer'}`)

@@ -11,7 +11,7 @@ import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
-import { checkFrameOffset, frameBoundText } from './parser.js'
+import { checkFrameOffset, checkRangeOrder, frameBoundText } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -369,28 +369,58 @@ class Renderer {
   }
 
   /** The windows its WINDOW clause names, by lower-case name. */
-  private namedWindows = new Map<string, string>()
+  private namedWindows = new Map<string, NamedWindow>()
 
   /** A query's `WINDOW name AS (…), …`, rendered before its items (which name them) and placed after HAVING. */
   windowClause(windows: readonly NamedWindow[]): string {
-    const parts = windows.map((w) => {
-      this.namedWindows.set(w.name.toLowerCase(), w.name)
-      return `${quoteIdentifier(w.name)} AS (${this.window(w.spec)})`
+    // A window may be based only on one named before it: SQLite ignores a base named after (or not at
+    // all) without a word, and would run the window without the base's PARTITION BY.
+    const parts = windows.map((w, i) => {
+      const base = w.spec.base
+      if (base !== undefined && !this.namedWindows.has(base.name.toLowerCase()) && windows.slice(i).some((x) => x.name.toLowerCase() === base.name.toLowerCase())) {
+        this.fail('SYNTAX_ERROR', base.pos, `window ${w.name} is based on ${base.name}, which is named after it: name ${base.name} first`)
+      }
+      const sql = `${quoteIdentifier(w.name)} AS (${this.window(w.spec)})`
+      this.namedWindows.set(w.name.toLowerCase(), w)
+      return sql
     })
     return parts.length === 0 ? '' : ` WINDOW ${parts.join(', ')}`
   }
 
   private windowRef(name: string, at: Pos): string {
+    return quoteIdentifier(this.namedWindow(name, at).name)
+  }
+
+  /** The window this SELECT's WINDOW clause names `name`; a SYNTAX_ERROR at `at` when there is none. */
+  private namedWindow(name: string, at: Pos): NamedWindow {
     const known = this.namedWindows.get(name.toLowerCase())
     if (known === undefined) {
-      this.fail('SYNTAX_ERROR', at, `no such window: ${name} (${this.namedWindows.size === 0 ? 'name one with WINDOW name AS (…) after HAVING' : `this SELECT's WINDOW clause names ${[...this.namedWindows.values()].join(', ')}`})`)
+      const names = [...this.namedWindows.values()].map((w) => w.name)
+      this.fail('SYNTAX_ERROR', at, `no such window: ${name} (${names.length === 0 ? 'name one with WINDOW name AS (…) after HAVING' : `this SELECT's WINDOW clause names ${names.join(', ')}`})`)
     }
-    return quoteIdentifier(known)
+    return known
+  }
+
+  /**
+   * `name` of `(name [ORDER BY …] [frame])`, checked as SQLite checks it: the base gives the PARTITION
+   * BY, and the ORDER BY unless the window has its own (the base then has none); a base with a frame, or
+   * itself based on another, is refused.
+   */
+  private baseWindow(w: WindowSpec & { base: NonNullable<WindowSpec['base']> }): string {
+    const base = this.namedWindow(w.base.name, w.base.pos)
+    if (base.spec.base !== undefined) this.fail('SYNTAX_ERROR', w.base.pos, `window ${base.name} is itself based on ${base.spec.base.name}: base a window on one written out`)
+    if (base.spec.frame !== null) this.fail('SYNTAX_ERROR', w.base.pos, `window ${base.name} has a frame, which a window based on it cannot override: name it whole (OVER ${base.name}) or write the window out`)
+    const ownOrder = w.orderBy[0]
+    if (ownOrder !== undefined && base.spec.orderBy.length > 0) this.fail('SYNTAX_ERROR', ownOrder.pos, `window ${base.name} has an ORDER BY, which a window based on it cannot override`)
+    const frame = w.frame
+    if (frame !== null) checkRangeOrder(frame, w.orderBy.length > 0 ? w.orderBy.length : base.spec.orderBy.length, (m) => this.fail('SYNTAX_ERROR', frame.pos, m))
+    return quoteIdentifier(base.name)
   }
 
   /** A window's PARTITION BY, ORDER BY and frame. Its names are columns (SQLite does not see result aliases there). */
   private window(w: WindowSpec): string {
     const parts: string[] = []
+    if (w.base !== undefined) parts.push(this.baseWindow({ ...w, base: w.base }))
     if (w.partitionBy.length > 0) parts.push(`PARTITION BY ${w.partitionBy.map((x) => this.expr(x, 'plain')).join(', ')}`)
     if (w.orderBy.length > 0) parts.push(`ORDER BY ${this.orderTerms(w.orderBy, 'plain')}`)
     if (w.frame !== null) {

@@ -169,6 +169,7 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT t.k, id, ROW_NUMBER() OVER (PARTITION BY t.k ORDER BY id) AS n, COUNT(v) OVER (PARTITION BY t.k) FROM t JOIN u ON u.tk = t.k${w} ORDER BY ROW_NUMBER() OVER (ORDER BY id DESC)`),
   (w) => fc.constant(`SELECT b, COUNT(*) FILTER (WHERE a > 0) AS pos, TOTAL(c) FILTER (WHERE k % 2 = 0), SUM(COUNT(*) FILTER (WHERE a IS NULL)) OVER (ORDER BY b) FROM t${w} GROUP BY b ORDER BY b`),
   (w) => fc.constant(`SELECT k, SUM(a) OVER win, LAG(b) OVER win, COUNT(*) OVER byB FROM t${w} WINDOW win AS (ORDER BY k ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING), byB AS (PARTITION BY b) ORDER BY k`),
+  (w) => fc.constant(`SELECT k, SUM(a) OVER (byB ORDER BY k ROWS 1 PRECEDING), COUNT(*) OVER ord, RANK() OVER (byB ORDER BY c) FROM t${w} WINDOW byB AS (PARTITION BY b), ord AS (byB ORDER BY a, k) ORDER BY k`),
   // WITH RECURSIVE: a walk from t's rows along u (a row of u leads from key tk to key id), with and without duplicates.
   (w) => fc.constantFrom('UNION', 'UNION ALL').map((op) => `WITH RECURSIVE r(k, d) AS (SELECT k, 0 FROM t${w} ${op} SELECT u.id, d + 1 FROM r JOIN u ON u.tk = r.k WHERE d < 3) SELECT k, d, COUNT(*) FROM r GROUP BY k, d ORDER BY k, d`),
   (w) => fc.constant(`WITH RECURSIVE s(n, total) AS (SELECT 0, 0.0 UNION ALL SELECT n + 1, total + (SELECT TOTAL(c) FROM t${and(w)} k = n) FROM s WHERE n < 12) SELECT n, total FROM s ORDER BY n`),

@@ -72,12 +72,22 @@ test('WINDOW names windows that OVER name uses, in the items and in ORDER BY, wi
   await withSales(async (db) => {
     const r = await db.query('SELECT id, SUM(amount) OVER w AS s, ROW_NUMBER() OVER w AS n, MAX(amount) OVER byRegion FROM sale WHERE amount > ? WINDOW w AS (ORDER BY id ROWS BETWEEN ? PRECEDING AND CURRENT ROW), byRegion AS (PARTITION BY region) ORDER BY RANK() OVER w DESC', [1, 1])
     assert.equal(r.rows, [[5, 25, 5, 30], [4, 40, 4, 20], [3, 50, 3, 20], [2, 40, 2, 30], [1, 10, 1, 20]])
+    // Based on a named window: its PARTITION BY, and an ORDER BY and frame of the window's own.
+    const based = await db.query('SELECT id, SUM(amount) OVER (byRegion ORDER BY id ROWS BETWEEN ? PRECEDING AND CURRENT ROW) AS s, COUNT(*) OVER ordered FROM sale WHERE id < 6 WINDOW byRegion AS (PARTITION BY region), ordered AS (byRegion ORDER BY amount) ORDER BY id', [1])
+    assert.equal(based.rows, [[1, 10, 1], [2, 30, 2], [3, 30, 3], [4, 40, 3], [5, 35, 1]])
     const grouped = await db.query('SELECT region, RANK() OVER w FROM sale GROUP BY region HAVING COUNT(*) > ? WINDOW w AS (ORDER BY SUM(amount) DESC) ORDER BY region', [0])
     assert.equal(grouped.rows, [['east', 3], ['north', 1], ['south', 2]])
     const cases: [string, number, RegExp][] = [
       ['SELECT SUM(amount) OVER nope FROM sale', 25, /^no such window: nope \(name one with WINDOW name AS \(…\) after HAVING\)$/],
       ['SELECT SUM(amount) OVER nope FROM sale WINDOW w AS ()', 25, /^no such window: nope \(this SELECT's WINDOW clause names w\)$/],
-      ['SELECT SUM(amount) OVER (w ORDER BY id) FROM sale WINDOW w AS ()', 26, /^a window based on a named one \(OVER \(w …\)\) is not supported/],
+      ['SELECT SUM(amount) OVER (w ORDER BY id) FROM sale WINDOW w AS (ORDER BY amount)', 37, /^window w has an ORDER BY, which a window based on it cannot override$/],
+      ['SELECT SUM(amount) OVER (w) FROM sale WINDOW w AS (ROWS 1 PRECEDING)', 26, /^window w has a frame, which a window based on it cannot override/],
+      ['SELECT SUM(amount) OVER (w PARTITION BY id) FROM sale WINDOW w AS ()', 28, /^a window based on w takes its PARTITION BY from it and cannot give one$/],
+      // SQLite runs these two without the base's PARTITION BY, without a word.
+      ['SELECT SUM(amount) OVER v FROM sale WINDOW v AS (w ORDER BY id), w AS (PARTITION BY region)', 50, /^window v is based on w, which is named after it: name w first$/],
+      ['SELECT SUM(amount) OVER v FROM sale WINDOW v AS (nope ORDER BY id)', 50, /^no such window: nope/],
+      ['SELECT SUM(amount) OVER v FROM sale WINDOW w AS (), v AS (w), x AS (v)', 69, /^window v is itself based on w: base a window on one written out$/],
+      ['SELECT SUM(amount) OVER (w RANGE 5 PRECEDING) FROM sale WINDOW w AS (PARTITION BY region)', 28, /^RANGE with an offset .* it has 0$/],
       ['SELECT 1 FROM sale WINDOW w AS (), W AS ()', 36, /^WINDOW names W twice$/],
     ]
     for (const [sql, column, message] of cases) {
