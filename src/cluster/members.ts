@@ -58,16 +58,16 @@ export class ClusterMembers {
   /** The last announcement's failure, logged once until one gets through again. */
   private failing = false
 
-  private readonly kv: KV
-
   constructor(
     private readonly bucket: MemberBucket,
     readonly node: string,
     private readonly url: string,
     private readonly state: () => MemberState,
     private readonly log: (event: Record<string, unknown>) => void,
-  ) {
-    this.kv = bucket.bucket
+  ) {}
+
+  private get kv(): KV {
+    return this.bucket.bucket
   }
 
   /** Announces now and every MEMBER_ANNOUNCE_MS until close. */

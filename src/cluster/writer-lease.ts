@@ -10,7 +10,7 @@
  * the others elected another. With the 3 s TTL of before, the writer stopped (as it must before its
  * lease can expire) whenever that server died, and with no other node left the cluster had no writer.
  */
-import { connect, NatsError, type KV, type NatsConnection } from 'nats'
+import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
 
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
 export const WRITER_LEASE_TTL_MS = 12_000
@@ -97,7 +97,13 @@ export class WriterLease {
    * here, 12 of 14,921 listings hung while entries expired).
    */
   async keys(prefix: string): Promise<string[]> {
-    const jsm = await this.nc.jetstreamManager()
+    // Made once: making one asks the server for the account's JetStream info, a round trip per listing.
+    // A failed one (NATS away) is made again next time.
+    this.manager ??= this.nc.jetstreamManager().catch((err: unknown) => {
+      this.manager = null
+      throw err
+    })
+    const jsm = await this.manager
     const subjects = `$KV.${this.bucketName}.`
     const info = await jsm.streams.info(`KV_${this.bucketName}`, { subjects_filter: `${subjects}${prefix}>` })
     return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(subjects.length)).sort()
@@ -170,6 +176,7 @@ export class WriterLease {
   }
 
   private deadline: NodeJS.Timeout | null = null
+  private manager: Promise<JetStreamManager> | null = null
 
   /**
    * True while the lease kept by `keep` is certainly still this node's: the last renewal that got
