@@ -316,6 +316,10 @@ export interface SelectQuery {
   readonly hasSubqueries: boolean
   /** `WINDOW name AS (…), …` after HAVING: windows its items and ORDER BY name with `OVER name`. */
   readonly windows?: readonly NamedWindow[]
+  /** `WITH …` before it (a subquery's own, read only inside it; a statement's is SelectStmt.with). */
+  readonly with?: readonly CommonTable[]
+  /** `WITH RECURSIVE`: each of its WITH queries may also read itself. */
+  readonly recursive?: boolean
   readonly pos: Pos
 }
 

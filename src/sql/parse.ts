@@ -466,6 +466,14 @@ class StatementParser extends ExprParser {
   /** `WITH name [(cols)] AS (SELECT …), … SELECT …`, after the word WITH. */
   private withSelect(first: Token): SelectStmt {
     this.selecting = true
+    const { ctes, recursive } = this.withClause()
+    const select = this.peek()
+    this.expectWord('SELECT', 'the WITH queries')
+    return this.select(select, ctes, first, recursive)
+  }
+
+  /** `[RECURSIVE] name [(cols)] AS (query), …`, after the word WITH: a statement's or a subquery's. */
+  private withClause(): { ctes: CommonTable[]; recursive: boolean } {
     // `WITH recursive AS (…)` names a query "recursive"; `WITH RECURSIVE name …` is the keyword.
     const recursive = this.isWord('RECURSIVE') && !this.isWord('AS', 1) && !this.isPunct('(', 1) && this.acceptWord('RECURSIVE')
     const ctes: CommonTable[] = []
@@ -482,14 +490,13 @@ class StatementParser extends ExprParser {
       this.expectWord('AS', columns === null ? name : `the columns of ${name}`)
       this.expectPunct('(', 'AS')
       const select = this.peek()
-      this.expectWord('SELECT', "'('")
+      if (!this.startsQuery()) this.expectWord('SELECT', "'('")
+      this.next()
       const query = this.nestedSelect(select)
       this.expectPunct(')', `the query of ${name}`)
       ctes.push({ name, columns, query, pos: posOf(at) })
     } while (this.acceptPunct(','))
-    const select = this.peek()
-    this.expectWord('SELECT', 'the WITH queries')
-    return this.select(select, ctes, first, recursive)
+    return { ctes, recursive }
   }
 
   private select(first: Token, ctes: readonly CommonTable[], statementStart: Token = first, recursive = false): SelectStmt {
@@ -520,10 +527,22 @@ class StatementParser extends ExprParser {
   }
 
   /**
+   * A subquery's body after its `(` and its first word (`at`). After WITH, its WITH queries come first;
+   * they are read only inside it, and shadow tables and outer WITH queries of the same name.
+   */
+  private selectQuery(at: Token, part = false): SelectQuery {
+    if (at.kind !== 'word' || at.value !== 'WITH') return this.selectBody(at, part)
+    const { ctes, recursive } = this.withClause()
+    const select = this.peek()
+    this.expectWord('SELECT', 'the WITH queries')
+    return { ...this.selectBody(select, part), with: ctes, recursive }
+  }
+
+  /**
    * A SELECT's body, after the word SELECT (`first`). `part`: one part of a compound after the first,
    * which ends before ORDER BY and LIMIT (those are the whole compound's).
    */
-  private selectQuery(first: Token, part = false): SelectQuery {
+  private selectBody(first: Token, part = false): SelectQuery {
     // Window functions are allowed in its items and ORDER BY only, whatever the clause around a subquery.
     return this.withWindows(false, () => this.selectQueryBody(first, part))
   }
@@ -600,11 +619,11 @@ class StatementParser extends ExprParser {
   private fromItem(after: string): FromItem {
     const at = this.peek()
     if (this.isPunct('(')) {
-      if (!this.isWord('SELECT', 1)) this.fail("a table name or '(SELECT'", after)
+      if (!this.startsQuery(1)) this.fail("a table name or '(SELECT'", after)
       this.next()
-      this.next()
+      const first = this.next()
       this.subqueries++
-      const select = this.nestedSelect(at)
+      const select = this.nestedSelect(first)
       this.expectPunct(')', 'the subquery in FROM')
       return { kind: 'derived', select, alias: this.tableAlias(), pos: posOf(at) }
     }

@@ -166,19 +166,32 @@ export class ExprParser extends Cursor {
   protected subqueries = 0
 
   /**
-   * The body of a subquery, after its `(` and `SELECT`, up to (not including) its `)`. Statements that
-   * can hold one (SELECT) override this; elsewhere a subquery is a SYNTAX_ERROR.
+   * The body of a subquery, after its `(` and `SELECT` (or `WITH`: `at`), up to (not including) its `)`.
+   * Statements that can hold one (SELECT) override this; elsewhere a subquery is a SYNTAX_ERROR.
    */
   protected subquery(at: Token): SelectQuery {
     return this.error(at, "a subquery (SELECT …) is not allowed here: only in a SELECT, an UPDATE's SET and WHERE, and a DELETE's WHERE (not in VALUES, ON CONFLICT or RETURNING, which are evaluated at one row)")
   }
 
-  /** `( SELECT … )`, the `(` next: aggregates inside are the subquery's own, whatever the clause around it. */
+  /**
+   * A query starts `ahead` tokens on: SELECT, or WITH and its first query's name (`WITH RECURSIVE`, or
+   * `WITH name AS (` / `WITH name (cols`). WITH is not reserved, so `(with + 1)` still reads a column.
+   */
+  protected startsQuery(ahead = 0): boolean {
+    if (this.isWord('SELECT', ahead)) return true
+    if (!this.isWord('WITH', ahead)) return false
+    const name = this.peek(ahead + 1)
+    if (name.kind === 'word' && name.value === 'RECURSIVE') return true
+    return (name.kind === 'word' || name.kind === 'ident') && (this.isWord('AS', ahead + 2) || this.isPunct('(', ahead + 2))
+  }
+
+  /** `( SELECT … )` or `( WITH … SELECT … )`, the `(` next: aggregates inside are the subquery's own, whatever the clause around it. */
   private parenthesizedSubquery(at: Token): SelectQuery {
     return this.nested(at, () => {
       this.expectPunct('(', at.value)
       const select = this.peek()
-      this.expectWord('SELECT', "'('")
+      if (!this.startsQuery()) this.expectWord('SELECT', "'('")
+      this.next()
       const savedClause = this.noAggregatesIn
       const savedIn = this.inAggregate
       this.noAggregatesIn = null
@@ -348,7 +361,7 @@ export class ExprParser extends Cursor {
       if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'BETWEEN')) return left
       if (negated) this.next()
       this.operator(this.next())
-      if (word.value === 'IN' && this.isPunct('(') && this.isWord('SELECT', 1)) {
+      if (word.value === 'IN' && this.isPunct('(') && this.startsQuery(1)) {
         left = this.comparison({ kind: 'in-select', operand: left, select: this.parenthesizedSubquery(word), negated, pos })
       } else if (word.value === 'IN') {
         this.expectPunct('(', 'IN')
@@ -412,8 +425,8 @@ export class ExprParser extends Cursor {
     if (t.kind === 'word' && t.value === 'NOT') return this.not()
     const lit = this.literal()
     if (lit !== null) return this.expressionValue(lit)
-    if (t.kind === 'punct' && t.value === '(' && this.isWord('SELECT', 1)) return { kind: 'subquery', select: this.parenthesizedSubquery(t), pos: posOf(t) }
-    if (t.kind === 'word' && t.value === 'EXISTS' && this.isPunct('(', 1) && this.isWord('SELECT', 2)) {
+    if (t.kind === 'punct' && t.value === '(' && this.startsQuery(1)) return { kind: 'subquery', select: this.parenthesizedSubquery(t), pos: posOf(t) }
+    if (t.kind === 'word' && t.value === 'EXISTS' && this.isPunct('(', 1) && this.startsQuery(2)) {
       this.next()
       return { kind: 'exists', select: this.parenthesizedSubquery(t), pos: posOf(t) }
     }

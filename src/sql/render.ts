@@ -78,14 +78,13 @@ type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MIS
 
 /** A query that joins, or holds a subquery, in any of its parts: its cost may be a product of tables. */
 function examinesProducts(q: SelectQuery): boolean {
-  return q.joins.length > 0 || q.hasSubqueries || q.compound.some((p) => examinesProducts(p.query))
+  // A subquery's own WITH counts as a subquery: one of its queries may recurse, or join.
+  return q.joins.length > 0 || q.hasSubqueries || (q.with?.length ?? 0) > 0 || q.compound.some((p) => examinesProducts(p.query))
 }
 
 /** The state shared by a statement's query and its subqueries. */
 class Statement {
   readonly tables = new Set<string>()
-  /** The WITH queries rendered so far, by lower-case name: tables that the rest reads by name. */
-  readonly ctes = new Map<string, TableSource>()
   /** Joins or subqueries: every WHERE and ON counts the rows it examines (ROWS_EXAMINED_FUNCTION). */
   readonly counted: boolean
   /** An expression over one row (renderExpr), not a query: its columns are written unqualified. */
@@ -119,6 +118,11 @@ class Renderer {
   values: SqlValue[] = []
   private readonly sources: Source[] = []
   private readonly aliases = new Set<string>()
+  /**
+   * The WITH queries of the query this renderer scopes, rendered so far, by lower-case name: tables that
+   * the rest of that query, and its subqueries, read by name.
+   */
+  readonly ctes = new Map<string, TableSource>()
 
   constructor(private readonly stmt: Statement, private readonly parent: Renderer | null) {}
 
@@ -186,8 +190,11 @@ class Renderer {
   }
 
   private table(name: string, at: Pos): TableSource {
-    const cte = this.stmt.ctes.get(name.toLowerCase())
-    if (cte !== undefined) return cte
+    // The innermost WITH query of that name, else the table.
+    for (let r: Renderer | null = this; r !== null; r = r.parent) {
+      const cte = r.ctes.get(name.toLowerCase())
+      if (cte !== undefined) return cte
+    }
     const first = this.stmt.opts
     const t = first.table !== undefined ? first.table(name) : undefined
     if (t === undefined) {
@@ -469,12 +476,20 @@ class Renderer {
  * its FROM table is read through RenderOptions.source (the statement's own query, when it is simple).
  */
 function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null, named: boolean, useSource = false): RenderedSelect {
-  const r = new Renderer(stmt, parent)
+  // Its WITH queries live in a scope of their own between the query and the one around it: every part of
+  // a compound reads them, and so do its subqueries, while the query around it does not.
+  let scope = parent
+  let w: RenderedSql | null = null
+  if (sel.with !== undefined && sel.with.length > 0) {
+    scope = new Renderer(stmt, parent)
+    w = renderWith(stmt, scope, sel.with, sel.recursive === true)
+  }
+  const r = new Renderer(stmt, scope)
   const first = renderCore(r, sel, named, useSource)
   let sql = first.sql
   const columnNames = first.columnNames
   for (const part of sel.compound) {
-    const pr = new Renderer(stmt, parent)
+    const pr = new Renderer(stmt, scope)
     const p = renderCore(pr, part.query, false, false)
     if (p.columnNames.length !== columnNames.length) {
       stmt.fail('SYNTAX_ERROR', part.pos, `the SELECTs on both sides of ${part.op} have different numbers of result columns (${columnNames.length} and ${p.columnNames.length})`)
@@ -488,7 +503,8 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
   }
   sql += r.count(sel.limit, 'LIMIT')
   sql += r.count(sel.offset, 'OFFSET')
-  return { sql, values: r.values, columnNames, tables: [] }
+  if (w === null) return { sql, values: r.values, columnNames, tables: [] }
+  return { sql: `${w.sql}${sql}`, values: [...w.values, ...r.values], columnNames, tables: [] }
 }
 
 /** `e [DESC] [NULLS FIRST | LAST], …`, each expression rendered by `expr`. */
@@ -544,14 +560,16 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
   return { sql, columnNames }
 }
 
-/** The WITH queries, rendered in order; each becomes a table the ones after it and the query read by name. */
-function renderWith(stmt: Statement, ctes: readonly CommonTable[], recursive: boolean): RenderedSql | null {
-  if (ctes.length === 0) return null
+/**
+ * The WITH queries, rendered in order into `scope`; each becomes a table that the ones after it and the
+ * query read by name. Their queries may read the columns of the queries around `scope` (as in SQLite).
+ */
+function renderWith(stmt: Statement, scope: Renderer, ctes: readonly CommonTable[], recursive: boolean): RenderedSql {
   const values: SqlValue[] = []
   const parts = ctes.map((cte) => {
     // Recursive: the query reads its own name, with the columns given or those of its first SELECT.
-    if (recursive) stmt.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns: cte.columns ?? anchorColumns(stmt, cte) })
-    const q = renderQuery(stmt, cte.query, null, true)
+    if (recursive) scope.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns: cte.columns ?? anchorColumns(stmt, scope, cte) })
+    const q = renderQuery(stmt, cte.query, scope, true)
     const columns = cte.columns ?? q.columnNames
     if (columns.length !== q.columnNames.length) {
       stmt.fail('SYNTAX_ERROR', cte.pos, `${cte.name} names ${columns.length} columns, its query returns ${q.columnNames.length}`)
@@ -562,7 +580,7 @@ function renderWith(stmt: Statement, ctes: readonly CommonTable[], recursive: bo
       seen.add(c.toLowerCase())
     }
     values.push(...q.values)
-    stmt.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns })
+    scope.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns })
     const list = cte.columns === null ? '' : `(${cte.columns.map(quoteIdentifier).join(', ')})`
     return `${quoteIdentifier(cte.name)}${list} AS (${q.sql})`
   })
@@ -570,9 +588,9 @@ function renderWith(stmt: Statement, ctes: readonly CommonTable[], recursive: bo
 }
 
 /** The result names of a query's first SELECT (of a recursive WITH query, before it can read itself). */
-function anchorColumns(stmt: Statement, cte: CommonTable): string[] {
+function anchorColumns(stmt: Statement, scope: Renderer, cte: CommonTable): string[] {
   try {
-    return renderQuery(stmt, { ...cte.query, compound: [], orderBy: [], limit: null, offset: null }, null, true).columnNames
+    return renderQuery(stmt, { ...cte.query, compound: [], orderBy: [], limit: null, offset: null }, scope, true).columnNames
   } catch (err) {
     if (err instanceof AcheronError && err.code === 'UNKNOWN_TABLE' && err.message === `no such table: ${cte.name}`) {
       stmt.fail('SYNTAX_ERROR', cte.pos, `the first SELECT of recursive ${cte.name} reads ${cte.name}: start from rows it does not read, as ${cte.name} AS (SELECT … UNION [ALL] SELECT … FROM ${cte.name} …)`)
@@ -587,9 +605,8 @@ function anchorColumns(stmt: Statement, cte: CommonTable): string[] {
  */
 export function renderSelect(sel: SelectStmt, opts: RenderOptions): RenderedSelect {
   const stmt = new Statement(opts, sel.index, sel)
-  const w = renderWith(stmt, sel.with, sel.recursive)
   const r = renderQuery(stmt, sel, null, false, opts.source !== '')
-  return { ...r, sql: `${w?.sql ?? ''}${r.sql}`, values: [...(w?.values ?? []), ...r.values], tables: [...stmt.tables].sort() }
+  return { ...r, tables: [...stmt.tables].sort() }
 }
 
 /**

@@ -158,6 +158,12 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   // Compounds, WITH and ordered string aggregates.
   (w) => fc.constantFrom('UNION', 'UNION ALL', 'INTERSECT', 'EXCEPT').map((op) => `SELECT k FROM t${w} ${op} SELECT tk FROM u ORDER BY 1`),
   (w) => fc.constant(`WITH s AS (SELECT k, a FROM t${w}), v AS (SELECT tk, COUNT(*) AS n FROM u GROUP BY tk) SELECT s.k, a, n FROM s LEFT JOIN v ON v.tk = s.k ORDER BY s.k`),
+  // WITH inside subqueries: in FROM, correlated in a scalar, recursive in IN, in EXISTS, and a WITH query's own.
+  (w) => fc.constant(`SELECT * FROM (WITH s AS (SELECT k, a FROM t${w}) SELECT k, a * 2 AS d FROM s) AS y ORDER BY k`),
+  (w) => fc.constant(`SELECT k, (WITH x AS (SELECT id, v FROM u WHERE u.tk = t.k) SELECT COUNT(*) || ':' || IFNULL(MAX(v), '-') FROM x) AS n FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, a FROM t${and(w)} k IN (WITH RECURSIVE r(n) AS (SELECT 0 UNION ALL SELECT n + 2 FROM r WHERE n < 10) SELECT n FROM r) ORDER BY k`),
+  (w) => fc.constant(`SELECT k FROM t${and(w)} EXISTS (WITH m AS (SELECT MAX(a) AS x FROM t) SELECT 1 FROM m WHERE t.a = m.x) ORDER BY k`),
+  (w) => fc.constant(`WITH s AS (WITH q AS (SELECT tk FROM u) SELECT tk, COUNT(*) AS n FROM q GROUP BY tk) SELECT k, n FROM t LEFT JOIN s ON s.tk = t.k${w} ORDER BY k`),
   (w) => fc.constant(`SELECT b, GROUP_CONCAT(k, '-' ORDER BY k DESC) AS ks, STRING_AGG(c, ',' ORDER BY c, k) AS cs FROM t${w} GROUP BY b ORDER BY b`),
   // Window functions: ranking, frames of every unit, offsets, over groups, over a join and in ORDER BY.
   (w) => fc.constant(`SELECT k, ROW_NUMBER() OVER (PARTITION BY b ORDER BY a, k) AS rn, RANK() OVER (ORDER BY a) AS rk, DENSE_RANK() OVER (ORDER BY a DESC NULLS LAST), PERCENT_RANK() OVER (ORDER BY c), CUME_DIST() OVER (PARTITION BY b ORDER BY a) FROM t${w} ORDER BY k`),
@@ -207,6 +213,8 @@ const subqueryWriteArb: fc.Arbitrary<Gen> = fc.record({
     'DELETE FROM u WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.k = u.tk)',
     'DELETE FROM t WHERE c < (SELECT AVG(c) FROM t AS y WHERE y.k >= t.k)',
     'DELETE FROM t WHERE k NOT IN (SELECT tk FROM u WHERE tk IS NOT NULL) AND a > 5',
+    'UPDATE t SET a = (WITH x AS (SELECT id FROM u WHERE u.tk = t.k) SELECT COUNT(*) FROM x) WHERE k < 4',
+    'DELETE FROM u WHERE tk IN (WITH big AS (SELECT k FROM t WHERE a > 5) SELECT k FROM big)',
   ),
   returning: returningArb,
 }).map(({ which, returning }) => ({

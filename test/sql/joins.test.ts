@@ -1,4 +1,4 @@
-// Joins, subqueries, compounds (UNION, INTERSECT, EXCEPT) and WITH in a SELECT: what they answer over a partitioned state, where a name that does not
+// Joins, subqueries, compounds (UNION, INTERSECT, EXCEPT) and WITH (also inside subqueries) in a SELECT: what they answer over a partitioned state, where a name that does not
 // resolve is reported, the bound on the rows a query may examine, and that a logged transaction holding
 // one keeps every table it reads. (The differential property, test/property/sql-differential.test.ts,
 // compares random ones with SQLite.)
@@ -124,6 +124,41 @@ test('WITH RECURSIVE: sequences, walks of a tree and of a graph with a cycle, an
   } finally {
     await db.close()
   }
+})
+
+test('WITH inside a subquery: in FROM, IN, EXISTS, a scalar and a WITH query, correlated, shadowing, read only inside it', async () => {
+  await withShop(async (db) => {
+    const derived = await db.query('SELECT name, total FROM (WITH t AS (SELECT customer, SUM(amount) AS total FROM orders GROUP BY customer) SELECT * FROM t) AS s JOIN customer c ON c.id = s.customer ORDER BY name')
+    assert.equal(derived.rows, [['Ann', 30], ['Bob', 5]])
+    // Correlated: its WITH query reads the outer row (as SQLite allows).
+    const correlated = await db.query('SELECT id, (WITH mine AS (SELECT amount FROM orders WHERE customer = c.id) SELECT SUM(amount) FROM mine) AS total FROM customer c ORDER BY id')
+    assert.equal(correlated.rows, [['c1', 30], ['c2', 5], ['c3', null]])
+    const within = await db.query('SELECT id FROM orders WHERE customer IN (WITH far AS (SELECT id FROM customer WHERE city IS NOT ?) SELECT id FROM far) ORDER BY id', ['Delft'])
+    assert.equal(within.rows, [[3]])
+    const exists = await db.query('SELECT name FROM customer c WHERE EXISTS (WITH o AS (SELECT * FROM orders WHERE amount > ?) SELECT 1 FROM o WHERE o.customer = c.id) ORDER BY name', [6])
+    assert.equal(exists.rows, [['Ann']])
+    // A WITH query whose own query has a WITH; and an inner name that shadows an outer one, only inside.
+    assert.equal((await db.query('WITH x AS (WITH y AS (SELECT COUNT(*) AS n FROM orders) SELECT n * 2 AS m FROM y) SELECT m FROM x')).rows, [[8]])
+    assert.equal((await db.query('WITH x AS (SELECT 1 AS a) SELECT (WITH x AS (SELECT 2 AS a) SELECT a FROM x) AS inner_a, a FROM x')).rows, [[2, 1]])
+    assert.equal((await db.query('SELECT (WITH orders AS (SELECT 9 AS amount) SELECT SUM(amount) FROM orders) AS shadowed, (SELECT SUM(amount) FROM orders) AS real')).rows, [[9, 42]])
+    // Every part of a compound reads the subquery's WITH; a parameter inside it keeps its place.
+    assert.equal((await db.query('SELECT (WITH x AS (SELECT ? AS a) SELECT a FROM x UNION SELECT a + ? FROM x ORDER BY 1 DESC LIMIT 1) AS top', [1, 10])).rows, [[11]])
+    const outside = await rejection(db.query('SELECT (WITH x AS (SELECT 1 AS a) SELECT a FROM x) + (SELECT COUNT(*) FROM x)'))
+    assert.equal([outside.code, outside.message, outside.column], ['UNKNOWN_TABLE', 'no such table: x', 76])
+    const twice = await rejection(db.query('SELECT * FROM (WITH a AS (SELECT 1 AS x), A AS (SELECT 2 AS x) SELECT * FROM a) AS s'))
+    assert.equal([twice.code, twice.column], ['SYNTAX_ERROR', 43])
+    // WITH is not reserved: a parenthesized column called "with" is still a column.
+    assert.equal((await db.query('SELECT ("with" + 1) AS n FROM (SELECT 1 AS "with") AS w')).rows, [[2]])
+    // A recursion inside a subquery, or inside a WITH query's own WITH, is counted like any other.
+    assert.equal((await db.query('SELECT id FROM orders WHERE id IN (WITH RECURSIVE c(n) AS (SELECT 2 UNION ALL SELECT n + 1 FROM c WHERE n < 3) SELECT n FROM c) ORDER BY id')).rows, [[2], [3]])
+    for (const sql of [
+      'SELECT (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT COUNT(*) FROM c) AS n',
+      'WITH w AS (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?) SELECT x FROM c) SELECT COUNT(*) FROM w',
+    ]) {
+      const endless = await rejection(db.query(sql, [2 * QUERY_ROWS_EXAMINED_MAX]))
+      assert.is(endless.code, 'PAYLOAD_TOO_LARGE', sql)
+    }
+  })
 })
 
 test('GROUP_CONCAT and STRING_AGG, in an order of their own', async () => {
