@@ -43,10 +43,12 @@ SQL (docs/sql.md):
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
       any of the three ... RETURNING *, col, expr AS name   the rows written
-      UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables)
+      UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables);
+      WITH name AS (SELECT ...) UPDATE | DELETE ... names queries those subqueries read
   SELECT ... FROM t [[NATURAL] [LEFT|RIGHT|FULL|CROSS] JOIN u ON ... | USING (cols)] [WHERE ...]
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
-      (SELECT ...) as a value, FROM (SELECT ...) AS d; SELECT ... UNION [ALL] | INTERSECT | EXCEPT SELECT ...
+      (SELECT ...) as a value, FROM (SELECT ...) AS d, each may start WITH ...; SELECT ... UNION [ALL] |
+      INTERSECT | EXCEPT SELECT ...
   WITH [RECURSIVE] name AS (SELECT ... [UNION [ALL] SELECT ... FROM name ...]) SELECT ...
   window functions: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...), RANK, LAG(x), SUM(x) OVER (ORDER BY k
       ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), ... in the selected columns and ORDER BY`

@@ -85,7 +85,7 @@ class StatementParser extends ExprParser {
       case 'UPDATE': return this.update(first)
       case 'DELETE': return this.delete(first)
       case 'SELECT': return this.select(first, [])
-      case 'WITH': return this.withSelect(first)
+      case 'WITH': return this.withStatement(first)
       case 'BEGIN':
         this.acceptWord('TRANSACTION')
         return { kind: 'begin', ...this.head(first) }
@@ -463,14 +463,37 @@ class StatementParser extends ExprParser {
     }
   }
 
-  /** `WITH name [(cols)] AS (SELECT …), … SELECT …`, after the word WITH. */
-  private withSelect(first: Token): SelectStmt {
+  /**
+   * `WITH name [(cols)] AS (SELECT …), … SELECT | UPDATE | DELETE …`, after the word WITH. An UPDATE's or
+   * DELETE's WITH queries are read by the subqueries of its SET and WHERE: each outermost one gets them
+   * before its own (statementWith), so that they render where they are read.
+   */
+  private withStatement(first: Token): SelectStmt | UpdateStmt | DeleteStmt {
     this.selecting = true
-    const { ctes, recursive } = this.withClause()
+    const w = this.withClause()
+    if (this.isWord('UPDATE') || this.isWord('DELETE')) {
+      this.selecting = false
+      const word = this.next()
+      const subqueriesBefore = this.subqueries
+      this.statementWith = w
+      try {
+        const stmt = word.value === 'UPDATE' ? this.update(first) : this.delete(first)
+        if (this.subqueries === subqueriesBefore) {
+          this.error(first, `the WITH queries of ${word.value} are read by subqueries in its ${word.value === 'UPDATE' ? 'SET or ' : ''}WHERE, and it has none: drop the WITH, or read them (… WHERE k IN (SELECT … FROM ${w.ctes[0]?.name ?? 'name'}))`)
+        }
+        return stmt
+      } finally {
+        this.statementWith = null
+      }
+    }
     const select = this.peek()
-    this.expectWord('SELECT', 'the WITH queries')
-    return this.select(select, ctes, first, recursive)
+    if (!this.isWord('SELECT')) this.fail('SELECT, UPDATE or DELETE', 'the WITH queries')
+    this.next()
+    return this.select(select, w.ctes, first, w.recursive)
   }
+
+  /** The WITH queries of the UPDATE or DELETE being parsed, while its outermost subqueries are not yet parsed. */
+  private statementWith: { readonly ctes: readonly CommonTable[]; readonly recursive: boolean } | null = null
 
   /** `[RECURSIVE] name [(cols)] AS (query), …`, after the word WITH: a statement's or a subquery's. */
   private withClause(): { ctes: CommonTable[]; recursive: boolean } {
@@ -523,7 +546,21 @@ class StatementParser extends ExprParser {
 
   protected override subquery(at: Token): SelectQuery {
     if (!this.selecting) return super.subquery(at)
-    return this.selectQuery(at)
+    const outer = this.statementWith
+    if (outer === null) return this.selectQuery(at)
+    // Its own subqueries read the statement's WITH through its scope.
+    this.statementWith = null
+    try {
+      const q = this.selectQuery(at)
+      for (const own of q.with ?? []) {
+        if (outer.ctes.some((c) => c.name.toLowerCase() === own.name.toLowerCase())) {
+          this.error(own.pos, `WITH names ${own.name} twice: the statement's WITH and this subquery's (rename one)`)
+        }
+      }
+      return { ...q, with: [...outer.ctes, ...(q.with ?? [])], recursive: outer.recursive || q.recursive === true }
+    } finally {
+      this.statementWith = outer
+    }
   }
 
   /**

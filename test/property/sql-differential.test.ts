@@ -215,11 +215,14 @@ const subqueryWriteArb: fc.Arbitrary<Gen> = fc.record({
     'DELETE FROM t WHERE k NOT IN (SELECT tk FROM u WHERE tk IS NOT NULL) AND a > 5',
     'UPDATE t SET a = (WITH x AS (SELECT id FROM u WHERE u.tk = t.k) SELECT COUNT(*) FROM x) WHERE k < 4',
     'DELETE FROM u WHERE tk IN (WITH big AS (SELECT k FROM t WHERE a > 5) SELECT k FROM big)',
+    'WITH m AS (SELECT tk, COUNT(*) AS n FROM u GROUP BY tk) UPDATE t SET a = (SELECT n FROM m WHERE m.tk = t.k) WHERE k IN (SELECT tk FROM m)',
+    'WITH RECURSIVE r(x) AS (SELECT 0 UNION ALL SELECT x + 3 FROM r WHERE x < 9) DELETE FROM t WHERE k IN (SELECT x FROM r)',
+    'WITH w AS (SELECT k FROM t WHERE a > 5) DELETE FROM u WHERE tk IN (SELECT k FROM w) OR EXISTS (SELECT 1 FROM w WHERE w.k = u.id)',
   ),
   returning: returningArb,
 }).map(({ which, returning }) => ({
   // RETURNING names t's columns: only on statements that write t.
-  statements: [`${which}${which.includes(' u SET ') || which.startsWith('DELETE FROM u') ? '' : returning}`], params: [], codes: [], txn: false,
+  statements: [`${which}${/ u SET |DELETE FROM u /.test(which) ? '' : returning}`], params: [], codes: [], txn: false,
 }))
 
 /** BEGIN … COMMIT of point statements, scans and queries; each statement's result inside is compared. */
@@ -292,7 +295,8 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
 
 /** A statement with a result set, whose rows are compared (the rest compare rows affected). */
 function isQuery(sql: string | undefined): boolean {
-  return sql !== undefined && (sql.startsWith('SELECT') || sql.startsWith('WITH') || sql.includes(' RETURNING '))
+  // A WITH before an UPDATE or DELETE is followed by it after the last WITH query's ')'.
+  return sql !== undefined && (sql.startsWith('SELECT') || (sql.startsWith('WITH') && !/\) (UPDATE|DELETE) /.test(sql)) || sql.includes(' RETURNING '))
 }
 
 async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {

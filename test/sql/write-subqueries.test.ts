@@ -39,6 +39,31 @@ test('a correlated subquery in SET counts another table\'s rows; IN and EXISTS i
   })
 })
 
+test('WITH before UPDATE and DELETE: its queries are read by the subqueries of SET and WHERE', async () => {
+  await withShop(async (db) => {
+    const [up] = await db.sql('WITH spend AS (SELECT cust, SUM(total) AS s FROM orders GROUP BY cust) UPDATE customer SET orders = (SELECT s FROM spend WHERE spend.cust = customer.id) WHERE id IN (SELECT cust FROM spend WHERE s > ?) RETURNING id, orders', [6])
+    assert.equal(up?.rows.sort(), [['ann', 40], ['bob', 20]])
+    // WITH RECURSIVE, read twice (by two subqueries, and inside one's own subquery), with parameters in both parts.
+    const [gone] = await db.sql('WITH RECURSIVE r(x) AS (SELECT ? UNION ALL SELECT x + 2 FROM r WHERE x < ?) DELETE FROM orders WHERE id IN (SELECT x FROM r) AND total < (SELECT MAX(total) FROM orders WHERE id IN (SELECT x FROM r)) RETURNING id', [1, 5])
+    assert.equal(gone?.rows.map((x) => x[0]).sort(), [1, 5])
+    assert.equal((await db.query('SELECT id FROM orders ORDER BY id')).rows, [[2], [3], [4]])
+    // Inside BEGIN … COMMIT its query sees the transaction's own rows.
+    const txn = await db.sql("BEGIN; INSERT INTO orders VALUES (9, 'cy', 100); WITH big AS (SELECT cust FROM orders WHERE total >= 100) UPDATE customer SET vip = 0 WHERE id IN (SELECT cust FROM big); COMMIT")
+    assert.is(txn[2]?.rowsAffected, 1)
+    assert.equal((await db.query("SELECT vip FROM customer WHERE id = 'cy'")).rows, [[0]])
+    const unread = await rejection(db.sql('WITH x AS (SELECT 1 AS a) UPDATE customer SET vip = 1'))
+    assert.equal([unread.code, unread.column], ['SYNTAX_ERROR', 1])
+    assert.match(unread.message, /^the WITH queries of UPDATE are read by subqueries in its SET or WHERE, and it has none/)
+    const twice = await rejection(db.sql('WITH x AS (SELECT 1 AS a) DELETE FROM orders WHERE id IN (WITH x AS (SELECT 2 AS a) SELECT a FROM x)'))
+    assert.equal([twice.code, twice.column], ['SYNTAX_ERROR', 64])
+    const insert = await rejection(db.sql("WITH x AS (SELECT 1 AS a) INSERT INTO customer (id) VALUES ('zed')"))
+    assert.equal([insert.code, insert.message], ['SYNTAX_ERROR', "expected SELECT, UPDATE or DELETE after the WITH queries, found 'INSERT'"])
+    const unknown = await rejection(db.sql('WITH x AS (SELECT nope FROM orders) DELETE FROM orders WHERE id IN (SELECT nope FROM x)'))
+    assert.equal([unknown.code, unknown.column], ['UNKNOWN_COLUMN', 19])
+    assert.equal((await db.query('SELECT COUNT(*) FROM orders')).rows, [[4]])
+  })
+})
+
 test('subqueries read the state before the statement, also of its own table (as PostgreSQL)', async () => {
   const db = await open({ memory: true })
   try {
