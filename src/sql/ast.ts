@@ -374,10 +374,14 @@ export type Statement =
 export type StatementKind = Statement['kind']
 
 /** Aggregates of CONTRACT.md §3. */
-export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL', 'GROUP_CONCAT', 'STRING_AGG'])
-/** Aggregates that take more than one argument: [min, max] (the separator of GROUP_CONCAT and STRING_AGG). */
+export const AGGREGATE_FUNCTIONS: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL', 'GROUP_CONCAT', 'STRING_AGG', 'JSON_GROUP_ARRAY', 'JSON_GROUP_OBJECT'])
+/**
+ * Aggregates whose result depends on the order of their rows, with their [min, max] argument counts (the
+ * separator of GROUP_CONCAT and STRING_AGG, the label of JSON_GROUP_OBJECT): they take `ORDER BY` after
+ * their arguments. The other aggregates take one argument.
+ */
 export const AGGREGATE_ARITY: ReadonlyMap<string, readonly [number, number]> = new Map<string, readonly [number, number]>([
-  ['GROUP_CONCAT', [1, 2]], ['STRING_AGG', [2, 2]],
+  ['GROUP_CONCAT', [1, 2]], ['STRING_AGG', [2, 2]], ['JSON_GROUP_ARRAY', [1, 1]], ['JSON_GROUP_OBJECT', [2, 2]],
 ])
 /**
  * Functions that exist only over a window (`OVER` required), with their [min, max] argument counts. The
@@ -388,8 +392,8 @@ export const WINDOW_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = 
   ['NTILE', [1, 1]], ['LAG', [1, 3]], ['LEAD', [1, 3]], ['FIRST_VALUE', [1, 1]], ['LAST_VALUE', [1, 1]], ['NTH_VALUE', [2, 2]],
 ])
 /**
- * Aggregates that may run over a window. Not GROUP_CONCAT and STRING_AGG: over a frame that grows with
- * every row their text grows too, so a table of n rows would build n² characters.
+ * Aggregates that may run over a window. Not GROUP_CONCAT, STRING_AGG and the JSON_GROUP ones: over a
+ * frame that grows with every row their text grows too, so a table of n rows would build n² characters.
  */
 export const WINDOW_AGGREGATES: ReadonlySet<string> = new Set(['COUNT', 'SUM', 'MIN', 'MAX', 'AVG', 'TOTAL'])
 /** Deterministic scalar functions, with their [min, max] argument counts (SQLite semantics). */
@@ -398,8 +402,30 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = 
   ['COALESCE', [2, 64]], ['IFNULL', [2, 2]], ['NULLIF', [2, 2]], ['ROUND', [1, 2]], ['SUBSTR', [2, 3]],
   ['TRIM', [1, 2]], ['LTRIM', [1, 2]], ['RTRIM', [1, 2]], ['REPLACE', [3, 3]], ['INSTR', [2, 2]], ['HEX', [1, 1]],
   ['QUOTE', [1, 1]], ['UNICODE', [1, 1]], ['CHAR', [1, 64]], ['IIF', [3, 3]], ['SIGN', [1, 1]],
+  ['CONCAT', [1, 64]], ['CONCAT_WS', [2, 64]], ['OCTET_LENGTH', [1, 1]], ['UNHEX', [1, 2]],
+  // Math whose results IEEE 754 defines exactly (so every machine that replays the log computes the same
+  // bits); not LN, EXP, POW, SIN, …, which each C library rounds in its own way.
+  ['SQRT', [1, 1]], ['FLOOR', [1, 1]], ['CEIL', [1, 1]], ['CEILING', [1, 1]], ['TRUNC', [1, 1]], ['MOD', [2, 2]], ['PI', [0, 0]],
+  // JSON (SQLite's JSON1, text in and out).
+  ['JSON', [1, 1]], ['JSON_VALID', [1, 2]], ['JSON_TYPE', [1, 2]], ['JSON_QUOTE', [1, 1]], ['JSON_EXTRACT', [2, 64]],
+  ['JSON_ARRAY', [0, 64]], ['JSON_OBJECT', [0, 64]], ['JSON_ARRAY_LENGTH', [1, 2]], ['JSON_INSERT', [3, 63]],
+  ['JSON_REPLACE', [3, 63]], ['JSON_SET', [3, 63]], ['JSON_REMOVE', [1, 64]], ['JSON_PATCH', [2, 2]],
   // MIN and MAX with two or more arguments are scalar in SQLite.
   ['MIN', [2, 64]], ['MAX', [2, 64]],
+])
+
+/**
+ * SQLite functions refused for what they would break, with the reason given: each reads something other
+ * than its arguments (the clock, a random source, the connection), so a replay of the log, or another
+ * node, would compute another value. Any other unknown name is simply unknown.
+ */
+export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, string>([
+  ...['RANDOM', 'RANDOMBLOB'].map((f) => [f, 'it is random, and a replay of the log must compute the same value: pass a value from the client as a parameter (?)'] as const),
+  ...['DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH', 'STRFTIME', 'TIMEDIFF', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP'].map((f) => [f, "SQLite's date functions read the clock for 'now' (also when a row holds that text), and a replay of the log must compute the same value: compute dates in the client and pass them as parameters (?)"] as const),
+  ...['CHANGES', 'TOTAL_CHANGES', 'LAST_INSERT_ROWID', 'SQLITE_VERSION', 'SQLITE_SOURCE_ID'].map((f) => [f, 'it reads the SQLite connection, which is the engine\'s own: use RETURNING, rowsAffected, or SHOW STATS'] as const),
+  ...['PRINTF', 'FORMAT'].map((f) => [f, 'a width in its format can ask for a string of up to 1 GB, which no bound of this version checks: use || and the text functions'] as const),
+  ...['LN', 'LOG', 'LOG2', 'LOG10', 'EXP', 'POW', 'POWER', 'SIN', 'COS', 'TAN', 'ASIN', 'ACOS', 'ATAN', 'ATAN2', 'SINH', 'COSH', 'TANH', 'ASINH', 'ACOSH', 'ATANH', 'DEGREES', 'RADIANS']
+    .map((f) => [f, 'its result is rounded differently by different C libraries, and a replay of the log on another machine must compute the same bits (SQRT, FLOOR, CEIL, TRUNC, MOD and PI are exact)'] as const),
 ])
 
 const DDL_NAMES: Readonly<Record<string, string>> = {

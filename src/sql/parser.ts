@@ -3,7 +3,7 @@ import { AcheronError } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
-  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
+  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, REFUSED_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
   CAST_TYPES, type BinaryOp, type FrameBound, type WindowFrame, type WindowSpec, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
@@ -352,7 +352,14 @@ export class ExprParser extends Cursor {
       if (t.kind !== 'word') return left
       if (t.value === 'IS') {
         this.operator(this.next())
-        const op: BinaryOp = this.acceptWord('NOT') ? 'IS NOT' : 'IS'
+        const not = this.acceptWord('NOT')
+        // `IS [NOT] DISTINCT FROM` (SQL's, PostgreSQL's) is SQLite's `IS NOT` / `IS`: NULL-safe comparison.
+        const distinct = this.isWord('DISTINCT') && this.isWord('FROM', 1)
+        if (distinct) {
+          this.next()
+          this.next()
+        }
+        const op: BinaryOp = not !== distinct ? 'IS NOT' : 'IS'
         left = { kind: 'binary', op, left, right: this.comparison(), pos }
         continue
       }
@@ -489,7 +496,10 @@ export class ExprParser extends Cursor {
     const scalar = SCALAR_FUNCTIONS.get(name)
     const windowOnly = WINDOW_FUNCTIONS.get(name)
     if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined && windowOnly === undefined) {
-      this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${[...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f)).join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
+      const refused = REFUSED_FUNCTIONS.get(name)
+      if (refused !== undefined) this.error(t, `unknown function '${excerpt(this.source(t))}': not offered, because ${refused}`)
+      const scalars = [...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f))
+      this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${scalars.join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
     }
     let after = this.closingParen(1) + 1
     if (this.isWord('FILTER', after) && this.isPunct('(', after + 1)) after = this.closingParen(after + 1) + 1

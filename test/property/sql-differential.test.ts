@@ -137,6 +137,10 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constantFrom('b', 'b DESC', 'n DESC, b').map((o) => `SELECT b, COUNT(*) AS n, SUM(c) AS s, MAX(a) FROM t${w} GROUP BY b ORDER BY ${o}`),
   (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a), TOTAL(DISTINCT c) FROM t${w} GROUP BY g HAVING TOTAL(a) >= 0 OR COUNT(*) > 0 ORDER BY 1`),
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
+  // JSON, exact math, CONCAT and NULL-safe comparison.
+  (w) => fc.constant(`SELECT k, JSON_OBJECT('a', a, 'b', b, 'c', c), JSON_ARRAY(k, b), JSON_EXTRACT(JSON_ARRAY(a, c), '$[1]'), SQRT(ABS(c)), FLOOR(c), CEIL(c), TRUNC(c), MOD(k, 3), CONCAT(b, a, '.'), CONCAT_WS('/', b, a) FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT b, JSON_GROUP_ARRAY(a ORDER BY k), JSON_GROUP_OBJECT(CAST(k AS TEXT), c ORDER BY k DESC), JSON_ARRAY_LENGTH(JSON_GROUP_ARRAY(k)) FROM t${w} GROUP BY b ORDER BY b`),
+  (w) => fc.constantFrom('IS DISTINCT FROM', 'IS NOT DISTINCT FROM').map((op) => `SELECT k, a ${op} 0, b ${op} NULL FROM t${and(w)} (a ${op} k) ORDER BY k`),
   (w) => fc.constant(`SELECT COUNT(DISTINCT a) AS d, MIN(k) AS first FROM t${w}`),
   (w) => fc.constant(`SELECT k, a FROM t${w}`),
   // Joins and subqueries over t and u.
