@@ -43,7 +43,8 @@ export interface BinaryExpr { readonly kind: 'binary'; readonly op: BinaryOp; re
 export interface InExpr { readonly kind: 'in'; readonly operand: SqlExpr; readonly list: readonly SqlExpr[]; readonly negated: boolean; readonly pos: Pos }
 export interface BetweenExpr { readonly kind: 'between'; readonly operand: SqlExpr; readonly low: SqlExpr; readonly high: SqlExpr; readonly negated: boolean; readonly pos: Pos }
 /** `escape`: the ESCAPE character's expression (SQLite checks that it is one character), or null. */
-export interface LikeExpr { readonly kind: 'like'; readonly operand: SqlExpr; readonly pattern: SqlExpr; readonly escape: SqlExpr | null; readonly negated: boolean; readonly pos: Pos }
+/** `x [NOT] LIKE p [ESCAPE c]`, or with `glob` `x [NOT] GLOB p` (SQLite's: case-sensitive, `*` `?` `[…]`, no ESCAPE). */
+export interface LikeExpr { readonly kind: 'like'; readonly operand: SqlExpr; readonly pattern: SqlExpr; readonly escape: SqlExpr | null; readonly negated: boolean; readonly glob?: true; readonly pos: Pos }
 export interface FunctionExpr {
   readonly kind: 'function'
   /** Upper case, one of AGGREGATE_FUNCTIONS or SCALAR_FUNCTIONS. */
@@ -102,6 +103,11 @@ export interface CaseExpr {
 export const CAST_TYPES: ReadonlySet<string> = new Set(['INTEGER', 'REAL', 'TEXT', 'BLOB', 'NUMERIC'])
 /** `CAST(x AS type)`, `type` one of CAST_TYPES. */
 export interface CastExpr { readonly kind: 'cast'; readonly operand: SqlExpr; readonly type: string; readonly pos: Pos }
+/** `x COLLATE name`: compares and sorts x by one of SQLite's built-in collations. */
+export interface CollateExpr { readonly kind: 'collate'; readonly operand: SqlExpr; readonly collation: Collation; readonly pos: Pos }
+export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM'
+/** SQLite's built-in collations, the only ones there are (an application's own would not replay elsewhere). */
+export const COLLATIONS: ReadonlySet<string> = new Set<Collation>(['BINARY', 'NOCASE', 'RTRIM'])
 
 /** `(SELECT …)` as a value: the one column of its first row, NULL when it has no rows. */
 export interface SubqueryExpr { readonly kind: 'subquery'; readonly select: SelectQuery; readonly pos: Pos }
@@ -111,7 +117,7 @@ export interface ExistsExpr { readonly kind: 'exists'; readonly select: SelectQu
 export interface InSelectExpr { readonly kind: 'in-select'; readonly operand: SqlExpr; readonly select: SelectQuery; readonly negated: boolean; readonly pos: Pos }
 
 export type SqlExpr =
-  | ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr | CastExpr
+  | ValueExpr | ColumnExpr | UnaryExpr | BinaryExpr | InExpr | BetweenExpr | LikeExpr | FunctionExpr | CaseExpr | CastExpr | CollateExpr
   | SubqueryExpr | ExistsExpr | InSelectExpr
 
 // ---- statements ----------------------------------------------------------------------------------

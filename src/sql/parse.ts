@@ -768,6 +768,7 @@ export function collectColumns(e: SqlExpr, out: ColumnExpr[]): void {
       for (const o of e.over?.orderBy ?? []) collectColumns(o.expr, out)
       return
     case 'cast': collectColumns(e.operand, out); return
+    case 'collate': collectColumns(e.operand, out); return
     case 'case':
       if (e.operand !== null) collectColumns(e.operand, out)
       for (const w of e.whens) { collectColumns(w.when, out); collectColumns(w.then, out) }

@@ -4,7 +4,7 @@ import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
   AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, REFUSED_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
-  CAST_TYPES, type BinaryOp, type FrameBound, type WindowFrame, type WindowSpec, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
+  CAST_TYPES, COLLATIONS, type Collation, type BinaryOp, type FrameBound, type WindowFrame, type WindowSpec, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
@@ -365,7 +365,7 @@ export class ExprParser extends Cursor {
       }
       const negated = t.value === 'NOT'
       const word = negated ? this.peek(1) : t
-      if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'BETWEEN')) return left
+      if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'GLOB' && word.value !== 'BETWEEN')) return left
       if (negated) this.next()
       this.operator(this.next())
       if (word.value === 'IN' && this.isPunct('(') && this.startsQuery(1)) {
@@ -380,6 +380,8 @@ export class ExprParser extends Cursor {
       } else if (word.value === 'LIKE') {
         const pattern = this.comparison()
         left = { kind: 'like', operand: left, pattern, escape: this.acceptWord('ESCAPE') ? this.comparison() : null, negated, pos }
+      } else if (word.value === 'GLOB') {
+        left = { kind: 'like', operand: left, pattern: this.comparison(), escape: null, negated, glob: true, pos }
       } else {
         // As in SQLite's grammar, the lower bound extends over equality-level operators (only AND ends it).
         const low = this.nested(word, () => this.not())
@@ -406,12 +408,26 @@ export class ExprParser extends Cursor {
   private multiplicative(seed?: SqlExpr): SqlExpr { return this.binaryLevel(MULTIPLICATIVE, this.concat(seed), () => this.concat()) }
 
   private concat(seed?: SqlExpr): SqlExpr {
-    let left = seed ?? this.unary()
+    let left = seed ?? this.collated()
     while (this.isPunct('||')) {
       this.operator(this.next())
-      left = { kind: 'binary', op: '||', left, right: this.unary(), pos: left.pos }
+      left = { kind: 'binary', op: '||', left, right: this.collated(), pos: left.pos }
     }
     return left
+  }
+
+  /** An operand and any `COLLATE name` after it (tighter than `||`, looser than unary `-`, as in SQLite). */
+  private collated(): SqlExpr {
+    let e = this.unary()
+    while (this.isWord('COLLATE')) {
+      this.operator(this.next())
+      const at = this.peek()
+      const name = at.kind === 'word' || at.kind === 'ident' ? at.value.toUpperCase() : ''
+      if (!COLLATIONS.has(name)) this.fail(`a collation (${[...COLLATIONS].join(', ')})`, 'COLLATE')
+      this.next()
+      e = { kind: 'collate', operand: e, collation: name as Collation, pos: e.pos }
+    }
+    return e
   }
 
   private unary(): SqlExpr {
@@ -773,6 +789,7 @@ export function containsAggregate(e: SqlExpr): boolean {
       return e.aggregate || e.args.some(containsAggregate) || (e.filter !== undefined && containsAggregate(e.filter)) ||
         (e.over !== undefined && (e.over.partitionBy.some(containsAggregate) || e.over.orderBy.some((o) => containsAggregate(o.expr))))
     case 'cast': return containsAggregate(e.operand)
+    case 'collate': return containsAggregate(e.operand)
     case 'case':
       return (e.operand !== null && containsAggregate(e.operand)) || e.whens.some((w) => containsAggregate(w.when) || containsAggregate(w.then)) ||
         (e.otherwise !== null && containsAggregate(e.otherwise))

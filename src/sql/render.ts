@@ -350,7 +350,8 @@ class Renderer {
         return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.expr(e.low, scope)} AND ${this.expr(e.high, scope)})`
       case 'like': {
         // In source order: literals become parameters as they are rendered.
-        const head = `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT LIKE' : 'LIKE'} ${this.expr(e.pattern, scope)}`
+        const op = e.glob === true ? 'GLOB' : 'LIKE'
+        const head = `(${this.expr(e.operand, scope)} ${e.negated ? `NOT ${op}` : op} ${this.expr(e.pattern, scope)}`
         return `${head}${e.escape === null ? '' : ` ESCAPE ${this.expr(e.escape, scope)}`})`
       }
       case 'function': {
@@ -362,6 +363,7 @@ class Renderer {
         return e.over.ref === undefined ? `${filtered} OVER (${this.window(e.over)})` : `${filtered} OVER ${this.windowRef(e.over.ref, e.over.pos)}`
       }
       case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
+      case 'collate': return `(${this.expr(e.operand, scope)} COLLATE ${e.collation})`
       case 'case': {
         const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`
         const whens = e.whens.map((w) => ` WHEN ${this.expr(w.when, scope)} THEN ${this.expr(w.then, scope)}`).join('')
@@ -514,6 +516,7 @@ function orderTermsSql(terms: readonly OrderTerm[], expr: (e: SqlExpr) => string
 
 /** A compound's ORDER BY term: a result column, by position or by name (written as its position). */
 function compoundTerm(stmt: Statement, e: SqlExpr, columnNames: readonly string[]): string {
+  if (e.kind === 'collate') return `${compoundTerm(stmt, e.operand, columnNames)} COLLATE ${e.collation}`
   if (e.kind === 'literal' && typeof e.value === 'bigint') {
     if (e.value < 1n || e.value > BigInt(columnNames.length)) stmt.fail('SYNTAX_ERROR', e.pos, `column position ${e.value} is out of range 1 to ${columnNames.length}`)
     return e.value.toString()

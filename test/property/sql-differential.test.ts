@@ -49,6 +49,7 @@ const whereArb: fc.Arbitrary<{ sql: string; point: boolean; keyValue: number | n
   text.map((t) => ({ sql: `b = ${t}`, point: false, keyValue: null })),
   fc.constant({ sql: 'b IS NULL OR a IS NULL', point: false, keyValue: null }),
   fc.constantFrom("b LIKE 'x%'", "b NOT LIKE '%y%'", 'LENGTH(b) > 1', "b LIKE 'x!_%' ESCAPE '!'", "b NOT LIKE '%!%%' ESCAPE '!'").map((sql) => ({ sql, point: false, keyValue: null })),
+  fc.constantFrom("b GLOB 'x*'", "b NOT GLOB '*[yz]'", "b = 'yz' COLLATE NOCASE", "b COLLATE RTRIM < 'y'").map((sql) => ({ sql, point: false, keyValue: null })),
   fc.array(key, { minLength: 1, maxLength: 4 }).map((ks) => ({ sql: `k IN (${ks.join(', ')})`, point: false, keyValue: null })),
   fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `k >= ${k} AND c < ${c}`, point: false, keyValue: null })),
   small.map((n) => ({ sql: `NOT (a = ${n}) OR c = 0`, point: false, keyValue: null })),
@@ -137,6 +138,7 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constantFrom('b', 'b DESC', 'n DESC, b').map((o) => `SELECT b, COUNT(*) AS n, SUM(c) AS s, MAX(a) FROM t${w} GROUP BY b ORDER BY ${o}`),
   (w) => fc.constant(`SELECT a % 3 AS g, COUNT(*), MAX(k), AVG(a), TOTAL(DISTINCT c) FROM t${w} GROUP BY g HAVING TOTAL(a) >= 0 OR COUNT(*) > 0 ORDER BY 1`),
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
+  (w) => fc.constantFrom('NOCASE', 'BINARY', 'RTRIM').map((c) => `SELECT k, b FROM t${w} ORDER BY b COLLATE ${c} DESC, k`),
   // JSON, exact math, CONCAT and NULL-safe comparison.
   (w) => fc.constant(`SELECT k, JSON_OBJECT('a', a, 'b', b, 'c', c), JSON_ARRAY(k, b), JSON_EXTRACT(JSON_ARRAY(a, c), '$[1]'), SQRT(ABS(c)), FLOOR(c), CEIL(c), TRUNC(c), MOD(k, 3), CONCAT(b, a, '.'), CONCAT_WS('/', b, a) FROM t${w} ORDER BY k`),
   (w) => fc.constant(`SELECT b, JSON_GROUP_ARRAY(a ORDER BY k), JSON_GROUP_OBJECT(CAST(k AS TEXT), c ORDER BY k DESC), JSON_ARRAY_LENGTH(JSON_GROUP_ARRAY(k)) FROM t${w} GROUP BY b ORDER BY b`),
@@ -435,6 +437,18 @@ test('an UPDATE or DELETE whose subqueries read another table sees the transacti
     txn("INSERT OR REPLACE INTO u VALUES (1, 2, 'y'), (2, 2, NULL)", 'DELETE FROM u WHERE id = 0',
       'UPDATE t SET a = (SELECT COUNT(*) FROM u WHERE u.tk = t.k) RETURNING k, a', 'DELETE FROM t WHERE k IN (SELECT tk FROM u WHERE v IS NULL) RETURNING k'),
     unit('SELECT * FROM t ORDER BY k'),
+  ])
+})
+
+test('collations, GLOB, IS DISTINCT FROM and the JSON functions give SQLite\'s answers on text that tells them apart', async () => {
+  await fixed([
+    unit("INSERT INTO t (k, a, b, c) VALUES (1, 1, 'x', 0.5), (2, NULL, 'Yz', 1.0), (3, 3, 'y ', -2.25), (4, 4, 'xY', 9.0), (5, 5, NULL, 0.0)"),
+    unit('SELECT k, b FROM t ORDER BY b COLLATE NOCASE, k'),
+    unit("SELECT k FROM t WHERE b = 'yz' COLLATE NOCASE OR b COLLATE RTRIM = 'y' ORDER BY k"),
+    unit("SELECT k, b GLOB 'x*', b NOT GLOB '*[Yy]*', b LIKE 'X%' FROM t ORDER BY k"),
+    unit('SELECT k, a IS DISTINCT FROM 1, a IS NOT DISTINCT FROM NULL FROM t ORDER BY k'),
+    unit("SELECT JSON_GROUP_ARRAY(b ORDER BY k), JSON_GROUP_OBJECT(b, a ORDER BY k DESC), JSON_EXTRACT(JSON_OBJECT('s', SUM(c)), '$.s') FROM t WHERE b IS NOT NULL"),
+    unit('SELECT k, SQRT(c), FLOOR(c), CEIL(c), TRUNC(c), MOD(a, 2), CONCAT_WS(\'-\', b, a) FROM t ORDER BY k'),
   ])
 })
 

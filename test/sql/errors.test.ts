@@ -106,6 +106,8 @@ test('expected-token messages name what was found', () => {
   assertError('SELECT JSON_GROUP_ARRAY(a) OVER (ORDER BY a) FROM t', 1, 8, /^JSON_GROUP_ARRAY cannot be used with OVER/)
   assertError('SELECT JSON_GROUP_OBJECT(a) FROM t', 1, 8, /^JSON_GROUP_OBJECT takes 2 arguments, got 1/)
   assertError('SELECT PI(1) FROM t', 1, 8, /^PI takes 0 arguments, got 1/)
+  assertError('SELECT a FROM t ORDER BY b COLLATE latin1', 1, 36, /^expected a collation \(BINARY, NOCASE, RTRIM\) after COLLATE, found 'latin1'/)
+  assertError("SELECT a FROM t WHERE b GLOB 'x*' ESCAPE '!'", 1, 35, /^expected ';' or end of statement, found 'ESCAPE'/)
   assertError('SELECT a FROM t WHERE COUNT(*) > 1', 1, 23, /aggregate function COUNT is not allowed in WHERE/)
   assertError('SELECT SUM(COUNT(a)) FROM t', 1, 12, /cannot be nested/)
   assertError('SELECT MAX(SUM(a)) FROM t', 1, 8, /cannot be nested/)
