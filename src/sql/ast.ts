@@ -39,6 +39,8 @@ export type BinaryOp =
   | '=' | '!=' | 'IS' | 'IS NOT'
   | '<' | '<=' | '>' | '>='
   | '+' | '-' | '*' | '/' | '%' | '||'
+  /** JSON: `j -> path` the JSON of the part, `j ->> path` its SQL value (SQLite's and PostgreSQL's). */
+  | '->' | '->>'
 export interface BinaryExpr { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: SqlExpr; readonly right: SqlExpr; readonly pos: Pos }
 export interface InExpr { readonly kind: 'in'; readonly operand: SqlExpr; readonly list: readonly SqlExpr[]; readonly negated: boolean; readonly pos: Pos }
 export interface BetweenExpr { readonly kind: 'between'; readonly operand: SqlExpr; readonly low: SqlExpr; readonly high: SqlExpr; readonly negated: boolean; readonly pos: Pos }

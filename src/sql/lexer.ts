@@ -11,7 +11,7 @@ export type TokenKind =
   | 'integer'  // digits
   | 'real'     // digits with a fraction or an exponent
   | 'param'    // ?
-  | 'punct'    // ( ) , ; . = == != <> < <= > >= + - * / % ||
+  | 'punct'    // ( ) , ; . = == != <> < <= > >= + - * / % || -> ->>
   | 'end'      // end of statement (at its `;` or at the end of the script)
 
 export interface Token extends Pos {
@@ -97,7 +97,9 @@ export class Lexer {
       case Ch.Semicolon: return punct(1, ';')
       case Ch.Dot: return punct(1, '.')
       case Ch.Plus: return punct(1, '+')
-      case Ch.Minus: return punct(1, '-')
+      case Ch.Minus:
+        if (c2 === Ch.Greater) return src.charCodeAt(start + 2) === Ch.Greater ? punct(3, '->>') : punct(2, '->')
+        return punct(1, '-')
       case Ch.Star: return punct(1, '*')
       case Ch.Slash: return punct(1, '/')
       case Ch.Percent: return punct(1, '%')

@@ -409,9 +409,12 @@ export class ExprParser extends Cursor {
 
   private concat(seed?: SqlExpr): SqlExpr {
     let left = seed ?? this.collated()
-    while (this.isPunct('||')) {
-      this.operator(this.next())
-      left = { kind: 'binary', op: '||', left, right: this.collated(), pos: left.pos }
+    // `->` and `->>` share the level of `||`, as in SQLite.
+    while (this.isPunct('||') || this.isPunct('->') || this.isPunct('->>')) {
+      const t = this.next()
+      this.operator(t)
+      const op = t.value as '||' | '->' | '->>'
+      left = { kind: 'binary', op, left, right: this.collated(), pos: left.pos }
     }
     return left
   }

@@ -140,7 +140,7 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constant(`SELECT DISTINCT b FROM t${w} ORDER BY b`),
   (w) => fc.constantFrom('NOCASE', 'BINARY', 'RTRIM').map((c) => `SELECT k, b FROM t${w} ORDER BY b COLLATE ${c} DESC, k`),
   // JSON, exact math, CONCAT and NULL-safe comparison.
-  (w) => fc.constant(`SELECT k, JSON_OBJECT('a', a, 'b', b, 'c', c), JSON_ARRAY(k, b), JSON_EXTRACT(JSON_ARRAY(a, c), '$[1]'), SQRT(ABS(c)), FLOOR(c), CEIL(c), TRUNC(c), MOD(k, 3), CONCAT(b, a, '.'), CONCAT_WS('/', b, a) FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, JSON_OBJECT('a', a, 'b', b, 'c', c), JSON_ARRAY(k, b), JSON_EXTRACT(JSON_ARRAY(a, c), '$[1]'), JSON_ARRAY(b, c) ->> '$[0]', JSON_OBJECT('k', k) -> 'k', SQRT(ABS(c)), FLOOR(c), CEIL(c), TRUNC(c), MOD(k, 3), CONCAT(b, a, '.'), CONCAT_WS('/', b, a) FROM t${w} ORDER BY k`),
   (w) => fc.constant(`SELECT b, JSON_GROUP_ARRAY(a ORDER BY k), JSON_GROUP_OBJECT(CAST(k AS TEXT), c ORDER BY k DESC), JSON_ARRAY_LENGTH(JSON_GROUP_ARRAY(k)) FROM t${w} GROUP BY b ORDER BY b`),
   (w) => fc.constantFrom('IS DISTINCT FROM', 'IS NOT DISTINCT FROM').map((op) => `SELECT k, a ${op} 0, b ${op} NULL FROM t${and(w)} (a ${op} k) ORDER BY k`),
   (w) => fc.constant(`SELECT COUNT(DISTINCT a) AS d, MIN(k) AS first FROM t${w}`),
@@ -449,6 +449,7 @@ test('collations, GLOB, IS DISTINCT FROM and the JSON functions give SQLite\'s a
     unit('SELECT k, a IS DISTINCT FROM 1, a IS NOT DISTINCT FROM NULL FROM t ORDER BY k'),
     unit("SELECT JSON_GROUP_ARRAY(b ORDER BY k), JSON_GROUP_OBJECT(b, a ORDER BY k DESC), JSON_EXTRACT(JSON_OBJECT('s', SUM(c)), '$.s') FROM t WHERE b IS NOT NULL"),
     unit('SELECT k, SQRT(c), FLOOR(c), CEIL(c), TRUNC(c), MOD(a, 2), CONCAT_WS(\'-\', b, a) FROM t ORDER BY k'),
+    unit("SELECT k, JSON_OBJECT('b', b, 'a', a) -> '$.b', JSON_ARRAY(a, c) ->> 1, JSON_OBJECT('o', JSON_OBJECT('k', k)) -> 'o' ->> 'k' || '!' FROM t ORDER BY k"),
   ])
 })
 
