@@ -136,6 +136,7 @@ async function logSince(log: CommitTraceSource['log'], from: number, until: numb
 
 /** A DDL or a transaction that ran alone, named as SQL spells it for a message. */
 function describeInput(input: TxnInput): string {
+  if (input.kind === 'insert-select') return `INSERT … SELECT into ${input.table}`
   if (input.kind === 'update-scan' || input.kind === 'delete-scan') return `${input.kind === 'update-scan' ? 'UPDATE' : 'DELETE'} over the whole table ${input.table}`
   if (input.kind === 'multi-exclusive') return 'BEGIN … COMMIT holding a query or a whole-table UPDATE/DELETE'
   if (isDdl(input)) return `${statementName(input.kind)} ${'name' in input ? input.name : input.table}`

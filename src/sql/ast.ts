@@ -227,8 +227,10 @@ export interface InsertStmt extends StatementBase {
   readonly orIgnore: boolean
   /** null: every column in table order. */
   readonly columns: readonly string[] | null
-  /** Every row has columns.length values when columns is given (checked by the parser). */
+  /** Every row has columns.length values when columns is given (checked by the parser). Empty with `select`. */
   readonly rows: readonly (readonly ValueExpr[])[]
+  /** `INSERT INTO t [(cols)] SELECT …` (or `WITH … SELECT …`): the rows are the query's, over the state before the statement. */
+  readonly select?: SelectStmt
   /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET … [WHERE …]`: what a row whose key exists does. */
   readonly onConflict?: OnConflict
   readonly returning?: SelectStmt

@@ -209,7 +209,10 @@ class Planner {
   dataTxn(s: Statement): Planned | null {
     switch (s.kind) {
       case 'call': return this.call(s)
-      case 'insert': return this.insert(s)
+      case 'insert': {
+        const p = this.insert(s)
+        return p.input.kind === 'insert' ? p : null
+      }
       case 'update': {
         const p = this.update(s)
         return p.input.kind === 'update' ? p : null
@@ -266,7 +269,7 @@ class Planner {
       for (const c of s.columns) {
         if (this.catalog.columnIndex(def, c) < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c} (table ${def.name} has ${this.columns(def).join(', ')})`)
       }
-    } else {
+    } else if (s.select === undefined) {
       // Without a column list a row gives every column (the parser checked the rows agree in width).
       const first = s.rows[0]?.[0]
       const width = s.rows[0]?.length ?? 0
@@ -276,6 +279,21 @@ class Planner {
     }
     const onConflict = s.onConflict === undefined ? undefined : this.onConflict(s, s.onConflict, def)
     const returning = this.returning(s.returning, def)
+    if (s.select !== undefined) {
+      const query = this.query(s.select)
+      const width = s.columns?.length ?? def.columns.length
+      if (query.columnNames.length !== width) {
+        throw errorAt('SYNTAX_ERROR', s.select.pos, s.index, `the SELECT gives ${query.columnNames.length} column${query.columnNames.length === 1 ? '' : 's'} but ${s.columns === null ? `table ${def.name} has ${width} (${this.columns(def).join(', ')}); name the columns to give fewer` : `${width} ${width === 1 ? 'is' : 'are'} named`}`)
+      }
+      return {
+        statement: s,
+        input: {
+          kind: 'insert-select', table: def.name, columns: s.columns, select: { sql: query.sql, values: query.values }, reads: query.reads, replace: s.orReplace,
+          ...(s.orIgnore ? { ignore: true as const } : {}), ...(onConflict === undefined ? {} : { onConflict }), ...returning.input,
+        },
+        shape: returning.shape,
+      }
+    }
     return {
       statement: s,
       input: {
@@ -341,24 +359,32 @@ class Planner {
 
   private select(s: SelectStmt): Planned {
     // One table and nothing else: a point read if the WHERE pins its key, else a scan of that table.
-    // Anything more (joins, subqueries, compounds, WITH) names each table it reads, at its reference.
-    const def = s.table === null ? null : this.table(s.table)
-    if (def !== null) {
-      const point = this.pointSelect(s, def)
+    if (s.table !== null) {
+      const point = this.pointSelect(s, this.table(s.table))
       if (point !== null) return point
     }
+    const r = this.query(s)
+    const [first, ...others] = r.reads
+    return {
+      statement: s,
+      input: { kind: 'select', table: first ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
+      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+    }
+  }
+
+  /**
+   * A SELECT as a query over the tables: its SQL, result names and the tables it reads (`reads`, its one
+   * FROM table when simple, else each it names, at its reference: joins, subqueries, compounds, WITH).
+   */
+  private query(s: SelectStmt): { sql: string; values: SqlValue[]; columnNames: string[]; reads: string[] } {
+    const def = s.table === null ? null : this.table(s.table)
     const r = renderSelect(s, {
       source: def === null ? '' : scanSourceSql(def),
       columns: def === null ? [] : this.columns(def),
       params: this.params,
       table: (name) => this.tableSource(name),
     })
-    const [first, ...others] = def === null ? r.tables : [def.name]
-    return {
-      statement: s,
-      input: { kind: 'select', table: first ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
-      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
-    }
+    return { sql: r.sql, values: r.values, columnNames: r.columnNames, reads: def === null ? r.tables : [def.name] }
   }
 
   /**
@@ -576,7 +602,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
         try {
           const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
           p = planner.dataTxn(s)
-          if (p === null && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
+          if (p === null && (s.kind === 'select' || s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
             p = planner.single(s)
             alone = true
           }

@@ -362,8 +362,15 @@ class StatementParser extends ExprParser {
       } while (this.acceptPunct(','))
       this.expectPunct(')', 'the column names')
     }
-    this.expectWord('VALUES', columns === null ? 'the table name' : 'the column names')
     const rows: ValueExpr[][] = []
+    if (this.startsQuery()) {
+      const select = this.insertedQuery()
+      const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
+      const returning = this.returning(table)
+      return { kind: 'insert', table, orReplace, orIgnore, columns, rows, select, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
+    }
+    if (!this.isWord('VALUES')) this.fail('VALUES or SELECT', columns === null ? 'the table name' : 'the column names')
+    this.next()
     do {
       const open = this.expectPunct('(', rows.length === 0 ? 'VALUES' : "','")
       const row: ValueExpr[] = []
@@ -378,6 +385,23 @@ class StatementParser extends ExprParser {
     const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
     const returning = this.returning(table)
     return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
+  }
+
+  /** The `[WITH …] SELECT …` of an INSERT, at its first word: a query like any other, with its subqueries. */
+  private insertedQuery(): SelectStmt {
+    const first = this.next()
+    this.selecting = true
+    try {
+      const outer = this.insertWith
+      if (first.value !== 'WITH') return this.select(first, outer?.ctes ?? [], first, outer?.recursive ?? false)
+      if (outer !== null) this.error(first, 'a WITH before INSERT and another before its SELECT: name every query in one of them')
+      const w = this.withClause()
+      const select = this.peek()
+      this.expectWord('SELECT', 'the WITH queries')
+      return this.select(select, w.ctes, first, w.recursive)
+    } finally {
+      this.selecting = false
+    }
   }
 
   /** `ON CONFLICT [(col)] DO NOTHING | DO UPDATE SET … [WHERE …]`, at ON; `conflicting`: an OR clause already given. */
@@ -468,9 +492,22 @@ class StatementParser extends ExprParser {
    * DELETE's WITH queries are read by the subqueries of its SET and WHERE: each outermost one gets them
    * before its own (statementWith), so that they render where they are read.
    */
-  private withStatement(first: Token): SelectStmt | UpdateStmt | DeleteStmt {
+  private withStatement(first: Token): SelectStmt | InsertStmt | UpdateStmt | DeleteStmt {
     this.selecting = true
     const w = this.withClause()
+    if (this.isWord('INSERT')) {
+      // Its SELECT reads them: `WITH x AS (…) INSERT INTO t SELECT … FROM x`.
+      this.selecting = false
+      this.next()
+      this.insertWith = w
+      try {
+        const stmt = this.insert(first)
+        if (stmt.select === undefined) this.error(first, 'the WITH queries of INSERT are read by its SELECT, and it has VALUES: drop the WITH, or write INSERT INTO t SELECT … FROM them')
+        return stmt
+      } finally {
+        this.insertWith = null
+      }
+    }
     if (this.isWord('UPDATE') || this.isWord('DELETE')) {
       this.selecting = false
       const word = this.next()
@@ -487,10 +524,13 @@ class StatementParser extends ExprParser {
       }
     }
     const select = this.peek()
-    if (!this.isWord('SELECT')) this.fail('SELECT, UPDATE or DELETE', 'the WITH queries')
+    if (!this.isWord('SELECT')) this.fail('SELECT, INSERT, UPDATE or DELETE', 'the WITH queries')
     this.next()
     return this.select(select, w.ctes, first, w.recursive)
   }
+
+  /** The WITH queries before the INSERT being parsed: its SELECT's. */
+  private insertWith: { readonly ctes: readonly CommonTable[]; readonly recursive: boolean } | null = null
 
   /** The WITH queries of the UPDATE or DELETE being parsed, while its outermost subqueries are not yet parsed. */
   private statementWith: { readonly ctes: readonly CommonTable[]; readonly recursive: boolean } | null = null
@@ -676,7 +716,7 @@ class StatementParser extends ExprParser {
   /** `[AS] alias` after a FROM item, unless the next word starts a join or a clause. */
   private tableAlias(): string | null {
     if (this.acceptWord('AS')) return this.identifier('table alias', 'AS')
-    if (this.isIdentifierStart() && !(this.peek().kind === 'word' && JOIN_WORDS.has(this.peek().value))) return this.identifier('table alias')
+    if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (JOIN_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) return this.identifier('table alias')
     return null
   }
 
@@ -737,7 +777,7 @@ class StatementParser extends ExprParser {
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null
     if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')
-    else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && COMPOUND_WORDS.has(this.peek().value))) alias = this.identifier('column alias')
+    else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (COMPOUND_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) alias = this.identifier('column alias')
     const label = alias ?? (expr.kind === 'column' ? expr.name : written)
     return { kind: 'expr', expr, alias, label, pos: posOf(at) }
   }

@@ -23,6 +23,15 @@ export interface Queryable {
   query(tables: readonly TableDef[], sql: string, values: readonly SqlValue[], pending?: readonly (readonly RowWrite[])[], resultBytesMax?: number): SqlValue[][]
 }
 
+/**
+ * The rows an INSERT … SELECT may read, in bytes (text and blobs by length, 8 per other value): a count,
+ * so that every replay stops at the same row. With INSERT_ROWS_MAX it bounds what one statement holds.
+ */
+export const INSERT_SELECT_BYTES_MAX = 256 * 1024 * 1024
+
+/** An UPDATE or DELETE over its table. */
+type TableScanTxn = Extract<ScanTxn, { kind: 'update-scan' | 'delete-scan' }>
+
 /** What a transaction run alone produced: its result and the rows to commit with it. */
 export interface ExclusiveRun {
   readonly result: TxnResult
@@ -50,6 +59,11 @@ export function runExclusiveTxn(
       return { result: host().withState((state) => explainCall(state, txn)), writes: [] }
     case 'explain-logged':
       return { result: host().withState((state) => explainLogged(state, txn)), writes: [] }
+    case 'insert-select':
+      return host().withState((state) => {
+        const result = insertSelected(catalog, bounded, state, txn)
+        return { result, writes: state.finish().writes }
+      })
     case 'select': case 'update-scan': case 'delete-scan':
       return runQuery(catalog, bounded, txn, () => host().evaluator)
     case 'show-tables': case 'show-functions': case 'describe':
@@ -66,6 +80,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
   const steps = txn.steps.map((step, i): TxnResult => {
     try {
       if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
+      if (step.kind === 'insert-select') return insertSelected(catalog, store, state, step)
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
       const run = runQuery(catalog, store, step, () => state.env.evaluator, (table) => state.pendingWrites(table))
       if (step.kind !== 'select') {
@@ -88,7 +103,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
  * committed ones; `evaluator` evaluates a RETURNING over the rows written.
  */
 function runQuery(
-  catalog: Catalog, store: Queryable, txn: SelectTxn | ScanTxn, evaluator: () => RowEvaluator,
+  catalog: Catalog, store: Queryable, txn: SelectTxn | TableScanTxn, evaluator: () => RowEvaluator,
   pending: (table: TableDef) => readonly RowWrite[] = () => [],
 ): ExclusiveRun {
   switch (txn.kind) {
@@ -133,8 +148,30 @@ function runQuery(
   }
 }
 
+/**
+ * INSERT … SELECT: the query's rows, read with the transaction's own writes laid over the state, go
+ * through the one INSERT path (txn-runner), so they meet exactly the rules of rows given as VALUES.
+ */
+function insertSelected(catalog: Catalog, store: Queryable, state: TxnState, txn: Extract<ScanTxn, { kind: 'insert-select' }>): TxnResult {
+  const tables = txn.reads.map((n) => catalog.table(n))
+  let rows: SqlValue[][]
+  try {
+    rows = store.query(tables, txn.select.sql, txn.select.values, tables.map((t) => state.pendingWrites(t)), INSERT_SELECT_BYTES_MAX)
+  } catch (err) {
+    if (err instanceof AcheronError && err.code === 'PAYLOAD_TOO_LARGE' && err.message.startsWith("the query's result exceeds")) {
+      throw new AcheronError('PAYLOAD_TOO_LARGE', `the SELECT of an INSERT gives at most INSERT_SELECT_BYTES_MAX (${INSERT_SELECT_BYTES_MAX} bytes) of rows: insert them in parts (a WHERE on the key, or LIMIT … OFFSET)`)
+    }
+    throw err
+  }
+  return runStep(state, {
+    kind: 'insert', table: txn.table, columns: txn.columns, rows, replace: txn.replace,
+    ...(txn.ignore === true ? { ignore: true as const } : {}), ...(txn.onConflict === undefined ? {} : { onConflict: txn.onConflict }),
+    ...(txn.returning === undefined ? {} : { returning: txn.returning }),
+  })
+}
+
 /** Every table an UPDATE or DELETE over a table reads: its own, then the ones its subqueries read. */
-function scanTables(catalog: Catalog, txn: ScanTxn): TableDef[] {
+function scanTables(catalog: Catalog, txn: TableScanTxn): TableDef[] {
   return [catalog.table(txn.table), ...(txn.joined ?? []).map((n) => catalog.table(n))]
 }
 

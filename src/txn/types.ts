@@ -77,6 +77,15 @@ export interface SelectTxn {
 export type ScanTxn =
   | { readonly kind: 'update-scan'; readonly table: string; readonly sets: readonly ColumnAssignment[]; readonly where: RowExpr | null; readonly joined?: readonly string[]; readonly returning?: RowExpr }
   | { readonly kind: 'delete-scan'; readonly table: string; readonly where: RowExpr | null; readonly joined?: readonly string[]; readonly returning?: RowExpr }
+  /**
+   * INSERT … SELECT: `select` (SQL over the tables `reads` names, in order) runs on the state before the
+   * statement, and its rows are inserted as an `insert` of those rows would insert them (the same
+   * defaults, conversions, duplicates and upsert), all or nothing.
+   */
+  | {
+    readonly kind: 'insert-select'; readonly table: string; readonly columns: readonly string[] | null; readonly select: RowExpr; readonly reads: readonly string[]
+    readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict; readonly returning?: RowExpr
+  }
 
 /**
  * EXPLAIN CALL: the call run on the state after the last released batch, its writes dropped; the result

@@ -204,6 +204,26 @@ const uWriteArb: fc.Arbitrary<Gen> = fc.oneof(
 )
 
 /**
+ * INSERT … SELECT into t (with a RETURNING) and into u, from either table: every row of the SELECT meets
+ * the INSERT's rules as a row of VALUES would. The keys a SELECT gives are distinct, or give equal rows,
+ * so that the order of its rows (not defined without ORDER BY) cannot change the outcome.
+ */
+const insertSelectArb: fc.Arbitrary<Gen> = fc.record({
+  which: fc.constantFrom(
+    ['INSERT INTO t (k, a, b, c) SELECT id + 6, tk, v, 1.5 FROM u', ['DUPLICATE_KEY']],
+    ['INSERT OR REPLACE INTO t SELECT k + 3, a, b, c FROM t WHERE k < 6', []],
+    ['INSERT OR IGNORE INTO t (k, c) SELECT tk, 0.5 FROM u', []],
+    ['INSERT INTO t (k, a, c) SELECT tk, COUNT(*), 0.0 FROM u WHERE tk IS NOT NULL GROUP BY tk ON CONFLICT (k) DO UPDATE SET a = a + excluded.a', []],
+    ['INSERT INTO t (k, c) SELECT id, NULL FROM u', ['CONSTRAINT', 'DUPLICATE_KEY']],
+    ['WITH RECURSIVE n(x) AS (SELECT 9 UNION ALL SELECT x + 1 FROM n WHERE x < 11) INSERT OR IGNORE INTO t (k, a, c) SELECT x, x * 2, x / 2.0 FROM n', []],
+    ['INSERT INTO u (id, tk, v) SELECT k + 7, k, b FROM t WHERE a > 0', ['DUPLICATE_KEY']],
+  ) as fc.Arbitrary<[string, string[]]>,
+  returning: returningArb,
+}).map(({ which: [sql, codes], returning }) => ({
+  statements: [`${sql}${sql.includes('INTO u') ? '' : returning}`], params: [], codes, txn: false,
+}))
+
+/**
  * UPDATE and DELETE whose SET or WHERE hold subqueries over t and u. An UPDATE's subqueries read another
  * table than the one it writes: reading its own, SQLite lets a correlated subquery see rows the same
  * statement changed, where Acheron (as PostgreSQL) reads the state before it (test/sql/write-subqueries.test.ts).
@@ -242,6 +262,7 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
   key.map((k) => ({ sql: `DELETE FROM t WHERE k = ${k}`, codes: [] })),
   uWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
   subqueryWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
+  insertSelectArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
 ), { minLength: 1, maxLength: 4 }).map((steps) => ({
   statements: ['BEGIN', ...steps.map((s) => s.sql), 'COMMIT'], params: [], codes: [...new Set(steps.flatMap((s) => s.codes))], txn: true,
 }))
@@ -249,6 +270,7 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
 const scriptArb = fc.array(fc.oneof(
   { weight: 4, arbitrary: insertArb }, { weight: 3, arbitrary: updateArb }, { weight: 2, arbitrary: deleteArb },
   { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb }, { weight: 1, arbitrary: subqueryWriteArb },
+  { weight: 1, arbitrary: insertSelectArb },
 ), { minLength: 5, maxLength: 30 })
 
 // ---- running both ------------------------------------------------------------------------------------
@@ -301,8 +323,8 @@ function runSqlite(db: Database.Database, g: Gen): Outcome {
 
 /** A statement with a result set, whose rows are compared (the rest compare rows affected). */
 function isQuery(sql: string | undefined): boolean {
-  // A WITH before an UPDATE or DELETE is followed by it after the last WITH query's ')'.
-  return sql !== undefined && (sql.startsWith('SELECT') || (sql.startsWith('WITH') && !/\) (UPDATE|DELETE) /.test(sql)) || sql.includes(' RETURNING '))
+  // A WITH before an INSERT, UPDATE or DELETE is followed by it after the last WITH query's ')'.
+  return sql !== undefined && (sql.startsWith('SELECT') || (sql.startsWith('WITH') && !/\) (INSERT|UPDATE|DELETE) /.test(sql)) || sql.includes(' RETURNING '))
 }
 
 async function runAcheron(db: EmbeddedDatabase, g: Gen): Promise<Outcome> {

@@ -50,6 +50,9 @@ async function workload(db: EmbeddedDatabase, seed: number): Promise<void> {
   await Promise.all([wave(100), db.sql('ALTER TABLE account PARTITIONS 7'), wave(200)])
   await db.sql('DROP TABLE note; CREATE TABLE note (k INTEGER PRIMARY KEY, n REAL); INSERT INTO note VALUES (7, 1.5);')
   await db.sql("BEGIN; UPDATE account SET balance = balance * 2 WHERE id = 'a1'; SELECT COUNT(*) FROM account; UPDATE account SET balance = 3 WHERE balance < 20; COMMIT;")
+  // Rows a query chose, re-chosen by the replay: INSERT … SELECT, and a WITH read by an UPDATE's subquery.
+  await db.sql('INSERT INTO note (k, n) SELECT 100 + ROW_NUMBER() OVER (ORDER BY id), balance / 2.0 FROM account WHERE balance > 120 RETURNING k, n')
+  await db.sql('WITH top AS (SELECT id FROM account ORDER BY balance DESC, id LIMIT 5) UPDATE account SET balance = balance - 1 WHERE id IN (SELECT id FROM top)')
   await wave(300)
 }
 
