@@ -1,6 +1,7 @@
 // What RETURNING and subqueries add to an UPDATE or DELETE over a table: each statement over ROWS rows
 // (8 partitions, sync 'full'), beside the same write without them. RETURNING is evaluated by SQLite
 // over each row written (src/txn/txn-runner.ts, Returned); a subquery runs inside the scan's query.
+// Then INSERT … SELECT of every row into an empty table, beside the same rows sent as VALUES.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -38,6 +39,28 @@ for (const [what, sql, expect] of statements) {
       if (rows.length !== expect) throw new Error(`${what}: ${rows.length} rows returned`)
       for (let from = 0; from < rows.length; from += BATCH) await db.sql(`INSERT INTO t VALUES ${rows.slice(from, from + BATCH).map((x) => `(${x[0]}, ${x[1]}, '${x[2]}')`).join(', ')}`)
     }
+  }
+  console.log(`| ${what} | ${Math.round(best).toLocaleString('en-US')} |`)
+}
+// INSERT … SELECT into an empty copy of t (emptied between runs), beside the same rows as INSERT … VALUES
+// statements of BATCH rows each, built from a SELECT the client read first.
+await db.sql('CREATE TABLE copy (k INTEGER PRIMARY KEY, v INTEGER, s TEXT) PARTITIONS 8')
+const copies: [string, () => Promise<number>][] = [
+  ['INSERT INTO copy SELECT * FROM t', async () => (await db.sql('INSERT INTO copy SELECT * FROM t'))[0]?.rowsAffected ?? 0],
+  [`SELECT * FROM t, then INSERT … VALUES of ${BATCH.toLocaleString('en-US')} rows at a time`, async () => {
+    const rows = (await db.query('SELECT * FROM t')).rows
+    for (let from = 0; from < rows.length; from += BATCH) await db.sql(`INSERT INTO copy VALUES ${rows.slice(from, from + BATCH).map((x) => `(${x[0]}, ${x[1]}, '${x[2]}')`).join(', ')}`)
+    return rows.length
+  }],
+]
+for (const [what, run] of copies) {
+  let best = Infinity
+  for (let i = 0; i < 3; i++) {
+    await db.sql('DELETE FROM copy')
+    const started = performance.now()
+    const n = await run()
+    best = Math.min(best, performance.now() - started)
+    if (n !== ROWS) throw new Error(`${what}: ${n} rows`)
   }
   console.log(`| ${what} | ${Math.round(best).toLocaleString('en-US')} |`)
 }
