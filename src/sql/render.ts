@@ -123,6 +123,13 @@ class Renderer {
    * the rest of that query, and its subqueries, read by name.
    */
   readonly ctes = new Map<string, TableSource>()
+  /** The lower-case name of the WITH query (not RECURSIVE) being rendered in this scope, if one is. */
+  defining: string | null = null
+
+  private outwardsDefining(name: string): boolean {
+    for (let r: Renderer | null = this; r !== null; r = r.parent) if (r.defining === name.toLowerCase()) return true
+    return false
+  }
 
   constructor(private readonly stmt: Statement, private readonly parent: Renderer | null) {}
 
@@ -198,6 +205,10 @@ class Renderer {
     const first = this.stmt.opts
     const t = first.table !== undefined ? first.table(name) : undefined
     if (t === undefined) {
+      if (this.outwardsDefining(name)) {
+        // SQLite would take it as recursive; PostgreSQL, and this parser, want the word.
+        return this.fail('UNKNOWN_TABLE', at, `no such table: ${name} (the WITH query ${name} reads itself: say WITH RECURSIVE)`)
+      }
       return this.fail('UNKNOWN_TABLE', at, first.table === undefined ? `no such table: ${name} (this SELECT reads one table)` : `no such table: ${name}`)
     }
     this.stmt.tables.add(t.name)
@@ -572,7 +583,9 @@ function renderWith(stmt: Statement, scope: Renderer, ctes: readonly CommonTable
   const parts = ctes.map((cte) => {
     // Recursive: the query reads its own name, with the columns given or those of its first SELECT.
     if (recursive) scope.ctes.set(cte.name.toLowerCase(), { name: cte.name, source: quoteIdentifier(cte.name), columns: cte.columns ?? anchorColumns(stmt, scope, cte) })
+    if (!recursive) scope.defining = cte.name.toLowerCase()
     const q = renderQuery(stmt, cte.query, scope, true)
+    scope.defining = null
     const columns = cte.columns ?? q.columnNames
     if (columns.length !== q.columnNames.length) {
       stmt.fail('SYNTAX_ERROR', cte.pos, `${cte.name} names ${columns.length} columns, its query returns ${q.columnNames.length}`)

@@ -91,6 +91,9 @@ test('WITH: named queries that read tables and each other, shadow a table, and n
     assert.equal((await db.query('WITH recursive AS (SELECT 3 AS x) SELECT x FROM recursive')).rows, [[3]])
     const columns = await rejection(db.query('WITH a(x, y) AS (SELECT 1) SELECT * FROM a'))
     assert.match(columns.message, /^a names 2 columns, its query returns 1$/)
+    // Reading itself takes RECURSIVE (SQLite would assume it; PostgreSQL, like this parser, wants the word).
+    const self = await rejection(db.query('WITH c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3) SELECT x FROM c'))
+    assert.equal([self.code, self.message, self.column], ['UNKNOWN_TABLE', 'no such table: c (the WITH query c reads itself: say WITH RECURSIVE)', 52])
   })
 })
 
