@@ -41,7 +41,7 @@ SQL (docs/sql.md):
   DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t     SHOW CLUSTER
   CALL t.f(key, arg, ...) [WITH LOGS]
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
-  UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]
+  UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]     TRUNCATE [TABLE] t
       INSERT INTO t [(cols)] SELECT ...   the rows of a query (any SELECT, WITH too)
       any of the three ... RETURNING *, col, expr AS name   the rows written
       UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables);

@@ -18,7 +18,7 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
   ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
 ])
 
-const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, SELECT, WITH, BEGIN or COMMIT'
+const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /** Words that start a compound's next part, so never read as an alias. */
 const COMPOUND_WORDS: ReadonlySet<string> = new Set(['INTERSECT', 'EXCEPT'])
@@ -84,6 +84,12 @@ class StatementParser extends ExprParser {
       case 'INSERT': return this.insert(first)
       case 'UPDATE': return this.update(first)
       case 'DELETE': return this.delete(first)
+      case 'TRUNCATE': {
+        // PostgreSQL's spelling of a DELETE of every row (a transaction like any DELETE; rowsAffected counts them).
+        this.acceptWord('TABLE')
+        const table = this.identifier('table name', 'TRUNCATE')
+        return { kind: 'delete', table, where: null, hasSubqueries: false, ...this.head(first) }
+      }
       case 'SELECT': return this.select(first, [])
       case 'WITH': return this.withStatement(first)
       case 'BEGIN':

@@ -41,6 +41,13 @@ test('columns named key and value, and "quoted" identifiers', () => {
   assert.equal(q.items.map((i) => (i.kind === 'expr' ? i.label : '*')), ['key', 'value'])
 })
 
+test('TRUNCATE [TABLE] t is a DELETE of every row', () => {
+  for (const sql of ['TRUNCATE TABLE orders', 'truncate orders;']) {
+    const s = oneOf('delete', sql)
+    assert.equal([s.table, s.where, s.hasSubqueries, s.returning], ['orders', null, false, undefined])
+  }
+})
+
 test('DROP TABLE [IF EXISTS]', () => {
   assert.equal(pick(oneOf('drop-table', 'DROP TABLE t'), ['name', 'ifExists']), { name: 't', ifExists: false })
   assert.equal(pick(oneOf('drop-table', 'drop table IF exists t'), ['name', 'ifExists']), { name: 't', ifExists: true })
