@@ -430,7 +430,7 @@ export class SqliteStateFile {
         if (Buffer.isBuffer(v)) { r[i] = new Uint8Array(v); bytes += v.byteLength } else bytes += typeof v === 'string' ? v.length : 8
       }
       if (bytes > resultBytesMax) {
-        throw new AcheronError('PAYLOAD_TOO_LARGE', `the query's result exceeds resultBytesMax (${resultBytesMax} bytes) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
+        throw new ResultTooLarge(`the query's result exceeds resultBytesMax (${resultBytesMax} bytes) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
       }
       rows.push(r)
     }
@@ -529,5 +529,12 @@ export function rewriteCheckpointBatch(file: string, batch: number): void {
     db.prepare("UPDATE _acheron_meta SET v = ? WHERE k = 'last_batch'").run(batch)
   } finally {
     db.close()
+  }
+}
+
+/** A query's result past the bound its caller gave (`query`'s resultBytesMax): callers may name their own bound. */
+export class ResultTooLarge extends AcheronError {
+  constructor(message: string) {
+    super('PAYLOAD_TOO_LARGE', message)
   }
 }

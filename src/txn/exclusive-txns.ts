@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
+import { ResultTooLarge } from '../storage/state-file.js'
 import type { Row, SqlValue } from '../values.js'
 import type { Catalog, TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
@@ -158,16 +159,13 @@ function insertSelected(catalog: Catalog, store: Queryable, state: TxnState, txn
   try {
     rows = store.query(tables, txn.select.sql, txn.select.values, tables.map((t) => state.pendingWrites(t)), INSERT_SELECT_BYTES_MAX)
   } catch (err) {
-    if (err instanceof AcheronError && err.code === 'PAYLOAD_TOO_LARGE' && err.message.startsWith("the query's result exceeds")) {
+    if (err instanceof ResultTooLarge) {
       throw new AcheronError('PAYLOAD_TOO_LARGE', `the SELECT of an INSERT gives at most INSERT_SELECT_BYTES_MAX (${INSERT_SELECT_BYTES_MAX} bytes) of rows: insert them in parts (a WHERE on the key, or LIMIT … OFFSET)`)
     }
     throw err
   }
-  return runStep(state, {
-    kind: 'insert', table: txn.table, columns: txn.columns, rows, replace: txn.replace,
-    ...(txn.ignore === true ? { ignore: true as const } : {}), ...(txn.onConflict === undefined ? {} : { onConflict: txn.onConflict }),
-    ...(txn.returning === undefined ? {} : { returning: txn.returning }),
-  })
+  const { select, reads, ...insert } = txn
+  return runStep(state, { ...insert, kind: 'insert', rows })
 }
 
 /** Every table an UPDATE or DELETE over a table reads: its own, then the ones its subqueries read. */
