@@ -648,7 +648,7 @@ class StatementParser extends ExprParser {
     } else {
       const star = items.find((i) => i.kind === 'star')
       if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
-      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
+      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'RETURNING', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
     }
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     const groupBy: SqlExpr[] = []

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase } from '../../src/index.js'
 import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
 import type { TxnInput } from '../../src/txn/types.js'
+import { INSERT_SELECT_BYTES_MAX } from '../../src/txn/exclusive-txns.js'
 import { rejection } from '../support/rejection.js'
 
 async function withTables(run: (db: EmbeddedDatabase) => Promise<void>): Promise<void> {
@@ -86,6 +87,18 @@ test('what is refused, before anything runs, and where', async () => {
     const neither = await rejection(db.sql('INSERT INTO t (k) (1)'))
     assert.equal([neither.code, neither.message], ['SYNTAX_ERROR', "expected VALUES or SELECT after the column names, found '('"])
     assert.equal((await db.query('SELECT COUNT(*) FROM t')).rows, [[3]])
+  })
+})
+
+test(`a SELECT whose rows pass INSERT_SELECT_BYTES_MAX fails whole with PAYLOAD_TOO_LARGE, and the next statement runs`, async () => {
+  await withTables(async (db) => {
+    // 30 rows of 10,000,000 characters each: past the bound at row 27.
+    const mb = "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE('aaaaaaaaaa', 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'), 'a', 'aaaaaaaaaa'), 'a', 'bbbbbbbbbb')"
+    const e = await rejection(db.sql(`INSERT INTO t (k, s) WITH RECURSIVE c(x) AS (SELECT 1000 UNION ALL SELECT x + 1 FROM c WHERE x < 1029) SELECT x, ${mb} FROM c`))
+    assert.equal([e.code, e.message], ['PAYLOAD_TOO_LARGE', `the SELECT of an INSERT gives at most INSERT_SELECT_BYTES_MAX (${INSERT_SELECT_BYTES_MAX} bytes) of rows: insert them in parts (a WHERE on the key, or LIMIT … OFFSET)`])
+    const [r] = await db.sql(`INSERT INTO t (k, s) SELECT 1000, CAST(LENGTH(${mb}) AS TEXT) RETURNING s`)
+    assert.equal(r?.rows, [['10000000']])
+    assert.equal((await db.query('SELECT COUNT(*) FROM t')).rows, [[4]])
   })
 })
 
