@@ -7,7 +7,7 @@ import type { Statement } from '../sql/ast.js'
 import { parseScriptCached } from '../sql/parse.js'
 
 /** Statements a follower may answer itself, if they plan to a read-only query (others go to the writer). */
-const LOCAL_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'describe', 'explain-call'])
+const LOCAL_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-indexes', 'describe', 'explain-call'])
 
 export function mayReadLocally(statements: readonly Statement[]): boolean {
   return statements.length === 1 && LOCAL_KINDS.has((statements[0] as Statement).kind)

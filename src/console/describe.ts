@@ -1,5 +1,5 @@
 // \d and its kin (docs/console.md): the catalog as psql lists it, read with SHOW TABLES, SHOW FUNCTIONS,
-// DESCRIBE t and SELECT COUNT(*), and filtered by psql-style patterns (`*`, `?`, case-insensitive).
+// SHOW INDEXES, DESCRIBE t and SELECT COUNT(*), and filtered by psql-style patterns (`*`, `?`, case-insensitive).
 import type { Listing } from './render.js'
 
 /** What describing needs of the session: one query's columns and rows (rejects on failure). */
@@ -66,6 +66,17 @@ export async function listFunctions(query: CatalogQuery, pattern: string | null,
   return { title: 'Functions', grid: { columns, rows }, footer: rowsOf(rows.length) }
 }
 
+async function indexes(query: CatalogQuery): Promise<Record<string, unknown>[]> {
+  return records(await query('SHOW INDEXES'))
+}
+
+/** \di: the indexes whose name or table matches, as SHOW INDEXES has them. */
+export async function listIndexes(query: CatalogQuery, pattern: string | null): Promise<Listing> {
+  const re = pattern === null ? null : patternRegExp(pattern)
+  const rows = (await indexes(query)).filter((i) => matches(re, String(i.name), String(i.table))).map((i) => [i.name, i.table, i.columns])
+  return { title: 'Indexes', grid: { columns: ['name', 'table', 'columns'], rows }, footer: rowsOf(rows.length) }
+}
+
 /** A column's DEFAULT as SQL writes it. */
 /** A default as SQL would write it; none (NULL) is blank, as psql shows it, whatever \pset null says. */
 function literal(v: unknown): string {
@@ -87,11 +98,14 @@ export async function describeTables(query: CatalogQuery, pattern: string, plus:
       c.column, c.type, truthy(c.not_null) ? 'not null' : '', literal(c.default), truthy(c.primary_key) ? 'primary key' : '',
     ])
     const notes = [`Partitions: ${String(t.partitions)}`]
+    // As psql lists them under a table: one line each, indented.
+    const own = (await indexes(query)).filter((i) => String(i.table).toLowerCase() === name.toLowerCase())
+    if (own.length > 0) notes.push(['Indexes:', ...own.map((i) => `    ${quoteIdent(String(i.name))} (${String(i.columns)})`)].join('\n'))
     if (plus) {
       const count = (await query(`SELECT COUNT(*) FROM ${quoteIdent(name)}`)).rows[0]?.[0]
-      const own = records(await query('SHOW FUNCTIONS')).filter((f) => String(f.table).toLowerCase() === name.toLowerCase())
+      const fns = records(await query('SHOW FUNCTIONS')).filter((f) => String(f.table).toLowerCase() === name.toLowerCase())
       notes.push(`Rows: ${String(count)}`)
-      notes.push(`Functions: ${own.length === 0 ? '(none)' : own.map((f) => `${String(f.name)} (fuel ${String(f.fuel)}, memory ${String(f.memory)})`).join(', ')}`)
+      notes.push(`Functions: ${fns.length === 0 ? '(none)' : fns.map((f) => `${String(f.name)} (fuel ${String(f.fuel)}, memory ${String(f.memory)})`).join(', ')}`)
     }
     out.push({ title: `Table ${quoteIdent(name)}`, grid: { columns: ['column', 'type', 'nullable', 'default', 'key'], rows }, footer: notes.join('\n') })
   }

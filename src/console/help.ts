@@ -9,8 +9,9 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
   \d [PATTERN]         tables and functions (PATTERN: * and ? wildcards, any case)
   \dt[+] [PATTERN]     tables: partitions, key, column count
   \df[+] [PATTERN]     functions with their limits (fuel, memory); + adds the module hash
-  \d NAME              columns, types, NOT NULL, defaults, key and partitions of table NAME (a pattern too)
+  \d NAME              columns, types, NOT NULL, defaults, key, partitions and indexes of table NAME (a pattern too)
   \d+ NAME             the same, with its row count (SELECT COUNT(*)) and its functions
+  \di [PATTERN]        indexes (PATTERN matches the index or its table)
   \x [on|off|auto]     expanded display, one -[ RECORD n ]- block per row (auto: when wider than the
                        terminal; without an argument: toggle)
   \pset                the display settings
@@ -35,6 +36,8 @@ SQL (docs/sql.md):
   CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
   DROP TABLE [IF EXISTS] t
   ALTER TABLE t PARTITIONS n                   move its rows to n partitions while calls go on
+  CREATE INDEX [IF NOT EXISTS] i ON t (col [DESC], ...)     DROP INDEX [IF EXISTS] i     SHOW INDEXES [FROM t]
+      (for queries and scans that filter or sort on other columns than the key)
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once

@@ -2,7 +2,7 @@
 // shared by the REPL and by scripts (-e, -f, \i), which differ only in their MetaHost. A bad argument is a
 // one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
 import { AcheronError } from '../errors.js'
-import { describeTables, listFunctions, listRelations, listTables } from './describe.js'
+import { describeTables, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
 import type { Printer } from './printer.js'
@@ -165,6 +165,7 @@ const describe: Handler = async (args, host, name) => {
   try {
     if (base === '\\dt') await host.printer.listing(await listTables(query, pattern))
     else if (base === '\\df') await host.printer.listing(await listFunctions(query, pattern, plus))
+    else if (base === '\\di') await host.printer.listing(await listIndexes(query, pattern))
     else if (pattern === null) await host.printer.listing(await listRelations(query, null))
     else {
       const found = await describeTables(query, pattern, plus)
@@ -239,7 +240,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\out', output],
   ['\\i', include],
   ['\\include', include],
-  ['\\d', describe], ['\\d+', describe], ['\\dt', describe], ['\\dt+', describe], ['\\df', describe], ['\\df+', describe],
+  ['\\d', describe], ['\\d+', describe], ['\\dt', describe], ['\\dt+', describe], ['\\df', describe], ['\\df+', describe], ['\\di', describe],
   ['\\conninfo', conninfo],
   ['\\e', edit],
   ['\\edit', edit],
@@ -249,7 +250,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
-  '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+',
+  '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
   '\\conninfo', '\\e', '\\watch', '\\logs',
 ]
 

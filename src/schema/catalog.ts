@@ -18,7 +18,44 @@ export interface TableDef {
   /** Index into `columns` of the single primary-key column (INTEGER or TEXT). */
   readonly keyIndex: number
   readonly partitions: number
+  /**
+   * Secondary indexes (CREATE INDEX), in the order they were made. They serve the queries and scans the
+   * state thread runs over the partition tables; they change no result. Absent in catalogs written
+   * before indexes existed: read it with `indexesOf`.
+   */
+  readonly indexes?: readonly IndexDef[]
 }
+
+/** One column of an index, as the table declares its name, and its order. */
+export interface IndexColumn {
+  readonly name: string
+  readonly desc: boolean
+}
+
+/** CREATE INDEX name ON table (columns): one SQLite index on each partition table of its table. */
+export interface IndexDef {
+  readonly name: string
+  readonly columns: readonly IndexColumn[]
+}
+
+export function indexesOf(table: TableDef): readonly IndexDef[] {
+  return table.indexes ?? []
+}
+
+/** The table an index (by name, any case) belongs to, with the index; undefined when no table has it. */
+export function findIndex(tables: Iterable<TableDef>, name: string): { table: TableDef; index: IndexDef } | undefined {
+  const lower = name.toLowerCase()
+  for (const table of tables) {
+    const index = indexesOf(table).find((i) => i.name.toLowerCase() === lower)
+    if (index !== undefined) return { table, index }
+  }
+  return undefined
+}
+
+/** Indexes one table may have: each is written by every checkpoint of the table's rows. */
+export const INDEXES_PER_TABLE_MAX = 16
+/** Columns one index may name (SQLite's own limit is far above; past a few, an index rarely helps). */
+export const INDEX_COLUMNS_MAX = 8
 
 /** Which runtime executes a function body. Only `wasm` is reachable from SQL and the wire. */
 export type RuntimeKind = 'wasm' | 'js'

@@ -40,7 +40,7 @@ export function bearerRole(t: Tokens, req: IncomingMessage): Role | 'absent' | n
  * FUNCTION, and any statement kind added later until it is listed here) needs the admin token.
  */
 export const APP_ROLE_STATEMENTS: ReadonlySet<string> = new Set<Statement['kind']>([
-  'call', 'explain-call', 'explain-commit', 'insert', 'update', 'delete', 'select', 'show-tables', 'show-functions', 'describe', 'show-stats', 'begin', 'commit',
+  'call', 'explain-call', 'explain-commit', 'insert', 'update', 'delete', 'select', 'show-tables', 'show-functions', 'show-indexes', 'describe', 'show-stats', 'begin', 'commit',
 ])
 
 

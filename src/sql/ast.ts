@@ -1,6 +1,6 @@
 // The typed AST of Acheron's SQL (CONTRACT.md §3). Every node carries the position of its first token in
 // the ORIGINAL script, so that any later error (UNKNOWN_COLUMN, TYPE_MISMATCH, ...) can point at it.
-import type { ColumnType } from '../schema/catalog.js'
+import type { ColumnType, IndexColumn } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 
 /** A place in the original script: 0-based UTF-16 offset, 1-based line and column (lines end at `\n`). */
@@ -196,6 +196,11 @@ export interface CreateFunctionsStmt extends StatementBase {
   readonly memoryBytes: number | null
 }
 export interface DropFunctionStmt extends StatementBase { readonly kind: 'drop-function'; readonly name: string; readonly table: string; readonly function: string; readonly ifExists: boolean }
+/** CREATE INDEX name ON table (col [ASC|DESC], …): for the state thread's queries and scans; it changes no result. */
+export interface CreateIndexStmt extends StatementBase { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean }
+export interface DropIndexStmt extends StatementBase { readonly kind: 'drop-index'; readonly name: string; readonly ifExists: boolean }
+/** SHOW INDEXES [FROM table]: every index, or one table's. */
+export interface ShowIndexesStmt extends StatementBase { readonly kind: 'show-indexes'; readonly table: string | null }
 export interface ShowTablesStmt extends StatementBase { readonly kind: 'show-tables' }
 export interface ShowFunctionsStmt extends StatementBase { readonly kind: 'show-functions' }
 export interface DescribeStmt extends StatementBase { readonly kind: 'describe'; readonly table: string }
@@ -377,7 +382,7 @@ export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
   | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
-  | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | ShowClusterStmt | DescribeStmt
+  | CreateIndexStmt | DropIndexStmt | ShowIndexesStmt | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | ShowClusterStmt | DescribeStmt
   | CallStmt | ExplainCallStmt | ExplainCommitStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
 
@@ -440,6 +445,7 @@ export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, st
 
 const DDL_NAMES: Readonly<Record<string, string>> = {
   'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE',
+  'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX',
   'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
 }
 

@@ -455,6 +455,9 @@ class Planner {
       case 'create-function': return this.createFunction(s)
       case 'create-functions': return this.createFunctions(s)
       case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'create-index': return { statement: s, input: { kind: 'create-index', name: s.name, table: s.table, columns: s.columns, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
+      case 'drop-index': return { statement: s, input: { kind: 'drop-index', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'show-indexes': return { statement: s, input: { kind: 'show-indexes', table: s.table }, shape: catalogRead }
       case 'show-tables': return { statement: s, input: { kind: 'show-tables' }, shape: catalogRead }
       case 'show-functions': return { statement: s, input: { kind: 'show-functions' }, shape: catalogRead }
       case 'describe': return { statement: s, input: { kind: 'describe', table: s.table }, shape: catalogRead }
@@ -602,7 +605,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
         try {
           const planner = new Planner(catalog, paramsOf[s.index] ?? [], options)
           p = planner.dataTxn(s)
-          if (p === null && (s.kind === 'select' || s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe')) {
+          if (p === null && (s.kind === 'select' || s.kind === 'insert' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'show-indexes' || s.kind === 'describe')) {
             p = planner.single(s)
             alone = true
           }
@@ -663,7 +666,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
 }
 
 /** The statement kinds whose result is a result set (what `query` accepts). */
-const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-stats', 'show-cluster', 'describe', 'call', 'explain-call', 'explain-commit'])
+const QUERY_KINDS: ReadonlySet<Statement['kind']> = new Set(['select', 'show-tables', 'show-functions', 'show-indexes', 'show-stats', 'show-cluster', 'describe', 'call', 'explain-call', 'explain-commit'])
 
 /** A statement with a result set: a query, or an INSERT, UPDATE or DELETE with RETURNING. */
 function hasResultSet(s: Statement): boolean {

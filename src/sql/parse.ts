@@ -1,9 +1,9 @@
 // Statements of CONTRACT.md §3 → the typed AST (ast.ts). A hand-written recursive-descent parser over the
 // tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
-import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType } from '../schema/catalog.js'
+import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType, type IndexColumn } from '../schema/catalog.js'
 import type {
-  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
+  Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateIndexStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
   JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
@@ -59,7 +59,13 @@ class StatementParser extends ExprParser {
         if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
         if (this.acceptWord('STATS')) return { kind: 'show-stats', ...this.head(first) }
         if (this.acceptWord('CLUSTER')) return { kind: 'show-cluster', ...this.head(first) }
-        return this.fail('TABLES, FUNCTIONS, STATS or CLUSTER', 'SHOW')
+        if (this.acceptWord('INDEXES') || this.acceptWord('INDEX')) {
+          // MySQL's spelling: SHOW INDEXES [FROM | IN table].
+          const from = this.acceptWord('FROM') || this.acceptWord('IN')
+          const table = from ? this.identifier('table name', 'SHOW INDEXES FROM') : null
+          return { kind: 'show-indexes', table, ...this.head(first) }
+        }
+        return this.fail('TABLES, FUNCTIONS, INDEXES, STATS or CLUSTER', 'SHOW')
       case 'DESCRIBE': {
         const table = this.identifier('table name', 'DESCRIBE')
         return { kind: 'describe', table, ...this.head(first) }
@@ -106,11 +112,38 @@ class StatementParser extends ExprParser {
 
   private create(first: Token): Statement {
     if (this.acceptWord('TABLE')) return this.createTable(first)
+    if (this.isWord('UNIQUE')) {
+      this.error(this.peek(), 'UNIQUE indexes are not supported: a row lives in the partition its key chooses, so a unique value of another column would have to be looked for in every partition at every write. Keep such values in a table keyed by them')
+    }
+    if (this.acceptWord('INDEX')) return this.createIndex(first)
     const orReplace = this.acceptWord('OR')
     if (orReplace) this.expectWord('REPLACE', 'CREATE OR')
     if (this.acceptWord('FUNCTION')) return this.createFunction(first, orReplace)
     if (this.acceptWord('FUNCTIONS')) return this.createFunctions(first, orReplace)
-    return this.fail(orReplace ? 'FUNCTION or FUNCTIONS' : 'TABLE, FUNCTION or FUNCTIONS', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
+    return this.fail(orReplace ? 'FUNCTION or FUNCTIONS' : 'TABLE, INDEX, FUNCTION or FUNCTIONS', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
+  }
+
+  /** CREATE INDEX [IF NOT EXISTS] name ON table (column [ASC | DESC], …): columns only, no expression or WHERE. */
+  private createIndex(first: Token): CreateIndexStmt {
+    const ifNotExists = this.ifExists(true)
+    this.namePos = posOf(this.peek())
+    const name = this.identifier('index name', ifNotExists ? 'CREATE INDEX IF NOT EXISTS' : 'CREATE INDEX')
+    this.expectWord('ON', `CREATE INDEX ${name}`)
+    const table = this.identifier('table name', 'ON')
+    this.expectPunct('(', `ON ${table}`)
+    const columns: IndexColumn[] = []
+    do {
+      const at = this.peek()
+      if (at.kind !== 'word' && at.kind !== 'ident') this.fail('a column name (an index names columns of its table; expressions are not supported)', columns.length === 0 ? "'('" : "','")
+      const column = this.identifier('column name')
+      if (this.isPunct('(')) this.error(at, `an index names columns of its table; ${column}(…) is an expression, which an index cannot hold`)
+      const desc = this.acceptWord('DESC')
+      if (!desc) this.acceptWord('ASC')
+      columns.push({ name: column, desc })
+    } while (this.acceptPunct(','))
+    this.expectPunct(')', 'the index columns')
+    if (this.isWord('WHERE')) this.error(this.peek(), 'partial indexes (CREATE INDEX … WHERE) are not supported: index every row')
+    return { kind: 'create-index', name, table, columns, ifNotExists, ...this.head(first) }
   }
 
   private ifExists(not: boolean): boolean {
@@ -206,7 +239,13 @@ class StatementParser extends ExprParser {
       const fn = this.functionName(ifExists ? 'DROP FUNCTION IF EXISTS' : 'DROP FUNCTION')
       return { kind: 'drop-function', ...fn, ifExists, ...this.head(first) }
     }
-    return this.fail('TABLE or FUNCTION', 'DROP')
+    if (this.acceptWord('INDEX')) {
+      const ifExists = this.ifExists(false)
+      this.namePos = posOf(this.peek())
+      const name = this.identifier('index name', ifExists ? 'DROP INDEX IF EXISTS' : 'DROP INDEX')
+      return { kind: 'drop-index', name, ifExists, ...this.head(first) }
+    }
+    return this.fail('TABLE, INDEX or FUNCTION', 'DROP')
   }
 
   /** The number after PARTITIONS. */

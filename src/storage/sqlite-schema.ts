@@ -1,4 +1,4 @@
-import type { CatalogData, ColumnDef, ColumnType, TableDef } from '../schema/catalog.js'
+import type { CatalogData, ColumnDef, ColumnType, IndexDef, TableDef } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
 
 /** The file that holds every partition, the catalog and the batch position of a node. */
@@ -111,6 +111,23 @@ export function createPartitionTableSql(table: TableDef, partition: number): str
   // INTEGER keys alias the rowid (fastest); TEXT keys cluster the table by key.
   const rowid = key.type === 'INTEGER' ? '' : ' WITHOUT ROWID'
   return `CREATE TABLE ${quoteIdent(partitionTableName(table, partition))} (${cols.join(', ')})${rowid}`
+}
+
+/**
+ * The SQLite name of an index on one partition table: `name$iN`. Index and table names share SQLite's
+ * namespace; `$i` keeps these apart from the partition tables (`$pN`), and index names are unique.
+ */
+export function partitionIndexName(index: IndexDef, partition: number): string {
+  return `${index.name.toLowerCase()}$i${partition}`
+}
+
+export function createPartitionIndexSql(table: TableDef, index: IndexDef, partition: number): string {
+  const cols = index.columns.map((c) => `${quoteIdent(c.name)}${c.desc ? ' DESC' : ''}`).join(', ')
+  return `CREATE INDEX ${quoteIdent(partitionIndexName(index, partition))} ON ${quoteIdent(partitionTableName(table, partition))} (${cols})`
+}
+
+export function dropPartitionIndexSql(index: IndexDef, partition: number): string {
+  return `DROP INDEX IF EXISTS ${quoteIdent(partitionIndexName(index, partition))}`
 }
 
 export function columnListSql(table: TableDef): string {

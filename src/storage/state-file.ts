@@ -15,12 +15,12 @@ import { dirname } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
-import type { CatalogData, TableDef } from '../schema/catalog.js'
+import { indexesOf, type CatalogData, type IndexDef, type TableDef } from '../schema/catalog.js'
 import type { ModuleShipped } from '../schema/function-runtime.js'
 import { compareKeys, partitionOf, partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
@@ -265,11 +265,17 @@ export class SqliteStateFile {
     }
     for (const t of c.createdTables ?? []) {
       for (let p = 0; p < t.partitions; p++) this.db.exec(createPartitionTableSql(t, p))
+      this.createIndexes(t, indexesOf(t))
     }
     for (const t of c.repartitionedTables ?? []) {
       const before = this.tables.get(t.name.toLowerCase())
       invariant(before !== undefined, `repartition of unknown table ${t.name}`)
       this.repartition(before, t)
+    }
+    const rebuilt = new Set([...(c.createdTables ?? []), ...(c.repartitionedTables ?? [])].map((t) => t.name.toLowerCase()))
+    for (const t of c.catalog.tables) {
+      const before = this.tables.get(t.name.toLowerCase())
+      if (before !== undefined && !rebuilt.has(t.name.toLowerCase())) this.reconcileIndexes(before, t)
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
@@ -280,6 +286,19 @@ export class SqliteStateFile {
     this.useCatalog(c.catalog)
   }
 
+  /** CREATE INDEX / DROP INDEX at the checkpoint: the indexes `before` has and `after` has not go, the new ones are built. */
+  private reconcileIndexes(before: TableDef, after: TableDef): void {
+    const same = (a: IndexDef, b: IndexDef) => a.name.toLowerCase() === b.name.toLowerCase() && JSON.stringify(a.columns) === JSON.stringify(b.columns)
+    const gone = indexesOf(before).filter((i) => !indexesOf(after).some((j) => same(i, j)))
+    const added = indexesOf(after).filter((i) => !indexesOf(before).some((j) => same(i, j)))
+    for (const index of gone) for (let p = 0; p < before.partitions; p++) this.db.exec(dropPartitionIndexSql(index, p))
+    this.createIndexes(after, added)
+  }
+
+  private createIndexes(table: TableDef, indexes: readonly IndexDef[]): void {
+    for (const index of indexes) for (let p = 0; p < table.partitions; p++) this.db.exec(createPartitionIndexSql(table, index, p))
+  }
+
   /**
    * ALTER TABLE … PARTITIONS at the checkpoint: every row of `before`'s partition tables moves to the
    * partition `after` gives its key, in the open SQLite transaction (so the checkpoint holds the old
@@ -287,6 +306,9 @@ export class SqliteStateFile {
    */
   private repartition(before: TableDef, after: TableDef): void {
     this.dropScanView(before, true)
+    // The indexes go with the old tables (their names would collide with the new ones') and are built
+    // again once the rows have moved, which is faster than keeping them up to date row by row.
+    for (const index of indexesOf(before)) for (let p = 0; p < before.partitions; p++) this.db.exec(dropPartitionIndexSql(index, p))
     const moving = Array.from({ length: before.partitions }, (_, p) => `${partitionTableName(before, p)}$moving`)
     moving.forEach((m, p) => this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(before, p))} RENAME TO ${quoteIdent(m)}`))
     for (let p = 0; p < after.partitions; p++) this.db.exec(createPartitionTableSql(after, p))
@@ -304,6 +326,7 @@ export class SqliteStateFile {
       }
       this.db.exec(`DROP TABLE ${quoteIdent(m)}`)
     }
+    this.createIndexes(after, indexesOf(after))
   }
 
   private applyRows(rows: ReadonlyMap<RowKey, RowWrite>): void {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { AcheronError } from '../errors.js'
 import {
-  COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
-  checkIdentifier, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type RuntimeKind, type TableDef,
+  COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, INDEX_COLUMNS_MAX, INDEXES_PER_TABLE_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
+  checkIdentifier, findIndex, indexesOf, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
@@ -47,6 +47,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         if (ddl.ifNotExists) return {}
         throw new AcheronError('CONSTRAINT', `table ${ddl.name} already exists`)
       }
+      if (findIndex(catalog.tables.values(), ddl.name) !== undefined) throw new AcheronError('CONSTRAINT', `${ddl.name} is the name of an index: a table needs a name of its own`)
       const table = tableDef(ddl.name, ddl.columns, ddl.keyColumn, ddl.partitions ?? ctx.defaultPartitions)
       return { catalog: next([...catalog.data.tables, table], catalog.data.functions), createdTables: [table] }
     }
@@ -73,6 +74,28 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       if (ddl.partitions === table.partitions) return {}
       const altered: TableDef = { ...table, partitions: ddl.partitions }
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? altered : t)), catalog.data.functions), repartitionedTables: [altered] }
+    }
+    case 'create-index': {
+      const table = catalog.table(ddl.table)
+      if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {
+        if (ddl.ifNotExists) return {}
+        throw new AcheronError('CONSTRAINT', `index ${ddl.name} already exists`)
+      }
+      // Tables and indexes share one namespace, as in PostgreSQL and SQLite.
+      if (catalog.tables.has(ddl.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `${ddl.name} is the name of a table: an index needs a name of its own`)
+      const index = indexDef(catalog, table, ddl.name, ddl.columns)
+      const indexed: TableDef = { ...table, indexes: [...indexesOf(table), index] }
+      return { catalog: next(catalog.data.tables.map((t) => (t === table ? indexed : t)), catalog.data.functions) }
+    }
+    case 'drop-index': {
+      const found = findIndex(catalog.tables.values(), ddl.name)
+      if (found === undefined) {
+        if (ddl.ifExists) return {}
+        // An index is a relation, as in PostgreSQL: an unknown one is UNKNOWN_TABLE, its message says index.
+        throw new AcheronError('UNKNOWN_TABLE', `no such index: ${ddl.name}`)
+      }
+      const kept: TableDef = { ...found.table, indexes: indexesOf(found.table).filter((i) => i !== found.index) }
+      return { catalog: next(catalog.data.tables.map((t) => (t === found.table ? kept : t)), catalog.data.functions) }
     }
     case 'create-function': {
       const [tableName, fnName, extra] = ddl.name.split('.')
@@ -144,6 +167,26 @@ function registerFunctions(
 function limit(name: string, v: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new AcheronError('CONSTRAINT', `${name} must be an integer from 1 to ${max}, got ${v}`)
   return v
+}
+
+/** A checked index of `table`: a new name, 1 to INDEX_COLUMNS_MAX of its columns (as it spells them), each once. */
+function indexDef(catalog: Catalog, table: TableDef, name: string, columns: readonly IndexColumn[]): IndexDef {
+  checkIdentifier('index', name)
+  if (indexesOf(table).length >= INDEXES_PER_TABLE_MAX) {
+    throw new AcheronError('CONSTRAINT', `table ${table.name} has ${INDEXES_PER_TABLE_MAX} indexes, the most a table may have (each is written by every checkpoint): drop one first`)
+  }
+  if (columns.length === 0 || columns.length > INDEX_COLUMNS_MAX) {
+    throw new AcheronError('CONSTRAINT', `an index names 1 to ${INDEX_COLUMNS_MAX} columns, ${name} names ${columns.length}`)
+  }
+  const seen = new Set<number>()
+  const resolved = columns.map((c) => {
+    const i = catalog.columnIndex(table, c.name)
+    if (i < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c.name} in table ${table.name}`)
+    if (seen.has(i)) throw new AcheronError('CONSTRAINT', `column ${c.name} is named twice in index ${name}`)
+    seen.add(i)
+    return { name: (table.columns[i] as ColumnDef).name, desc: c.desc }
+  })
+  return { name, columns: resolved }
 }
 
 function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string, partitions: number): TableDef {

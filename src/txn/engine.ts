@@ -25,7 +25,7 @@ import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimit
 import type { StateStore } from './state-store.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
-  carriesModule, isDdl, isExclusive, isReadOnly, type CatalogReadTxn, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
+  carriesModule, isCatalogRead, isDdl, isExclusive, isReadOnly, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
 
@@ -693,10 +693,10 @@ export class Engine {
     // Awaited on every path but a failed read, which must not leave it rejected unobserved.
     if (at instanceof Promise) at.catch(() => {})
     let outcome: TxnOutcome
-    if (input.kind === 'show-tables' || input.kind === 'show-functions' || input.kind === 'describe') {
+    if (isCatalogRead(input)) {
       let read: { result: TxnResult } | { failure: TxnFailure }
       try {
-        read = { result: readCatalog(this.catalog, input as CatalogReadTxn).result }
+        read = { result: readCatalog(this.catalog, input).result }
       } catch (err) {
         if (!(err instanceof AcheronError)) throw err
         read = { failure: failureOf(err) }

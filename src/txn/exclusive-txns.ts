@@ -4,7 +4,7 @@ import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
 import { ResultTooLarge } from '../storage/state-file.js'
 import type { Row, SqlValue } from '../values.js'
-import type { Catalog, TableDef } from '../schema/catalog.js'
+import { indexesOf, type Catalog, type TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
 import { explainCall, explainLogged } from './explain.js'
@@ -12,7 +12,7 @@ import { applyAssignments, Returned, runStep } from './txn-runner.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { TxnState } from './txn-state.js'
 import type { RowWrite } from '../schema/rows.js'
-import { isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCallTxn, type ExplainLoggedTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
+import { isCatalogRead, isReadOnly, type CatalogReadTxn, type ExclusiveMultiTxn, type ExplainCallTxn, type ExplainLoggedTxn, type ScanTxn, type SelectTxn, type TxnResult } from './types.js'
 
 /** Runs a query over the applied state with a transaction's own rows laid over it (SqliteStateFile.query). */
 export interface Queryable {
@@ -67,7 +67,7 @@ export function runExclusiveTxn(
       })
     case 'select': case 'update-scan': case 'delete-scan':
       return runQuery(catalog, bounded, txn, () => host().evaluator)
-    case 'show-tables': case 'show-functions': case 'describe':
+    case 'show-tables': case 'show-functions': case 'show-indexes': case 'describe':
       return readCatalog(catalog, txn)
   }
 }
@@ -80,7 +80,7 @@ export function runExclusiveTxn(
 function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, txn: ExclusiveMultiTxn): ExclusiveRun {
   const steps = txn.steps.map((step, i): TxnResult => {
     try {
-      if (step.kind === 'show-tables' || step.kind === 'show-functions' || step.kind === 'describe') return readCatalog(catalog, step).result
+      if (isCatalogRead(step)) return readCatalog(catalog, step).result
       if (step.kind === 'insert-select') return insertSelected(catalog, store, state, step)
       if (step.kind !== 'select' && step.kind !== 'update-scan' && step.kind !== 'delete-scan') return runStep(state, step)
       const run = runQuery(catalog, store, step, () => state.env.evaluator, (table) => state.pendingWrites(table))
@@ -201,6 +201,12 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
         },
         writes: [],
       }
+    case 'show-indexes': {
+      const tables = txn.table === null ? catalog.sortedTables() : [catalog.table(txn.table)]
+      const rows = tables.flatMap((t) => indexesOf(t).map((i): Row => [i.name, t.name, i.columns.map((c) => (c.desc ? `${c.name} DESC` : c.name)).join(', ')]))
+      rows.sort((a, b) => ((a[0] as string).toLowerCase() < (b[0] as string).toLowerCase() ? -1 : 1))
+      return { result: { columns: ['name', 'table', 'columns'], rows, rowsAffected: 0 }, writes: [] }
+    }
     case 'describe': {
       const table = catalog.table(txn.table)
       return {

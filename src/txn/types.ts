@@ -2,7 +2,7 @@ import type { CommitPosition, ErrorCode } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
 import type { ColumnAssignment, RowExpr, RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import type { ColumnDef, FunctionLimits, RuntimeKind } from '../schema/catalog.js'
+import type { ColumnDef, FunctionLimits, IndexColumn, RuntimeKind } from '../schema/catalog.js'
 
 /**
  * A transaction that executes inside a batch, on worker threads. Plain data (crosses threads).
@@ -44,6 +44,9 @@ export type DdlTxn =
   | { readonly kind: 'drop-table'; readonly name: string; readonly ifExists: boolean }
   /** ALTER TABLE t PARTITIONS n: the same rows, laid out over n partitions from this position on. */
   | { readonly kind: 'alter-table-partitions'; readonly name: string; readonly partitions: number }
+  /** CREATE INDEX name ON table (columns): the state thread's SQLite builds it on every partition at its position. */
+  | { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean }
+  | { readonly kind: 'drop-index'; readonly name: string; readonly ifExists: boolean }
   /** In the batch log, `body` is empty and `moduleHash` names it when the module was logged before. */
   | { readonly kind: 'create-function'; readonly name: string; readonly body: Uint8Array; readonly exportName: string; readonly runtime: RuntimeKind; readonly limits: Partial<FunctionLimits>; readonly orReplace: boolean; readonly moduleHash?: string }
   /**
@@ -126,6 +129,8 @@ export type CatalogReadTxn =
   | { readonly kind: 'show-tables' }
   | { readonly kind: 'show-functions' }
   | { readonly kind: 'describe'; readonly table: string }
+  /** Every index, or one table's (SHOW INDEXES FROM t). */
+  | { readonly kind: 'show-indexes'; readonly table: string | null }
 
 /**
  * A BEGIN … COMMIT holding queries or UPDATE/DELETE over all partitions: it runs alone, on the
@@ -145,7 +150,7 @@ export type TxnInput = DataTxn | ExclusiveTxn
 export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainCommitTxn | ExplainLoggedTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
-  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'create-index' || t.kind === 'drop-index' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
 }
 
 /** A DDL transaction that carries a module's bytes (prepared before it is sequenced, logged once). */
@@ -167,10 +172,15 @@ export function isExclusive(t: TxnInput): t is ExclusiveTxn {
  * position after the last released batch, read exactly that state, and write nothing to the log.
  * (Reads of one key stay ordinary transactions inside batches.)
  */
+/** SHOW TABLES, SHOW FUNCTIONS, SHOW INDEXES, DESCRIBE: answered from the catalog alone. */
+export function isCatalogRead(t: { readonly kind: string }): t is CatalogReadTxn {
+  return t.kind === 'show-tables' || t.kind === 'show-functions' || t.kind === 'show-indexes' || t.kind === 'describe'
+}
+
 export function isReadOnly(t: TxnInput): t is ReadTxn {
   switch (t.kind) {
-    case 'select': case 'show-tables': case 'show-functions': case 'describe': case 'explain-call': case 'explain-commit': case 'explain-logged': return true
-    case 'multi-exclusive': return t.steps.every((s) => s.kind === 'select' || s.kind === 'show-tables' || s.kind === 'show-functions' || s.kind === 'describe' || s.kind === 'get' || s.kind === 'select-key')
+    case 'select': case 'show-tables': case 'show-functions': case 'show-indexes': case 'describe': case 'explain-call': case 'explain-commit': case 'explain-logged': return true
+    case 'multi-exclusive': return t.steps.every((s) => s.kind === 'select' || isCatalogRead(s) || s.kind === 'get' || s.kind === 'select-key')
     default: return false
   }
 }

@@ -26,7 +26,7 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<Ru
   return { ...r, why: describeRun(full, r) }
 }
 
-test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\d), \\q ends the script with 0 and nothing after it runs', async () => {
+test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\di, \\d), \\q ends the script with 0 and nothing after it runs', async () => {
   const file = join(tmp.dir, 'setup.sql')
   writeFileSync(file, [
     'CREATE TABLE m1 (k INTEGER PRIMARY KEY, v TEXT);',
@@ -39,7 +39,9 @@ test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\d), \\q ends 
     '\\x on',
     'SELECT k FROM m1 WHERE k = 1;',
     '\\x off',
+    'CREATE INDEX m1_v ON m1 (v DESC);',
     '\\dt m?',
+    '\\di M1',
     '\\d M1',
     '\\q',
     'INSERT INTO m1 VALUES (3, \'after quit\');',
@@ -51,7 +53,8 @@ test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\d), \\q ends 
   assert.match(r.stdout, /Expanded display is on\.\n-\[ RECORD 1 \]-*\nk \| 1\n\(1 row\) {2}commit/, r.why)
   assert.match(r.stdout, /Tables\n name \| partitions \| key \| columns\n-+\+[-+]+\n m1 +\| +2 \| k +\| +2\n\(1 row\)/, r.why)
   // No default is blank, whatever \pset null says (as psql shows it).
-  assert.match(r.stdout, /Table "m1"\n[^\n]+\n[^\n]+\n k +\| INTEGER \| not null \| +\| primary key\n v +\| TEXT +\| +\| +\|\nPartitions: 2\n/, r.why)
+  assert.match(r.stdout, /Table "m1"\n[^\n]+\n[^\n]+\n k +\| INTEGER \| not null \| +\| primary key\n v +\| TEXT +\| +\| +\|\nPartitions: 2\nIndexes:\n {4}"m1_v" \(v DESC\)\n/, r.why)
+  assert.match(r.stdout, /Indexes\n name +\| table \| columns\n-+\+[-+]+\n m1_v +\| m1 +\| v DESC\n\(1 row\)/, r.why)
   const after = await run(['--json', '-e', 'SELECT COUNT(*) AS n FROM m1;'])
   assert.equal((JSON.parse(after.stdout) as { rows: unknown[][] }).rows, [[2]], after.why)
 })

@@ -67,7 +67,7 @@ test('expected-token messages name what was found', () => {
   assertError('CALL t.f(1) extra', 1, 13, /^expected ';' or end of statement, found 'extra'$/)
   assertError('FROB t', 1, 1, /^unknown statement 'FROB'/)
   assertError('(1)', 1, 1, /^expected a statement/)
-  assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS, STATS or CLUSTER after SHOW, found 'ME'$/)
+  assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS, INDEXES, STATS or CLUSTER after SHOW, found 'ME'$/)
   assertError('SELECT *', 1, 8, /^SELECT \* needs FROM/)
   assertError('SELECT 1 AS a b', 1, 15, /^expected FROM after the selected columns, found 'b'$/)
   assertError('SELECT a FROM', 1, 14, /^expected table name after FROM, found end of statement$/)
@@ -142,7 +142,7 @@ test('CREATE TABLE errors', () => {
   assertError(`CREATE TABLE ${'x'.repeat(65)} (a INTEGER PRIMARY KEY)`, 1, 14, /at most 64/)
   const cols = Array.from({ length: 129 }, (_, i) => `c${i} INTEGER`).join(', ')
   assertError(`CREATE TABLE t (${cols} PRIMARY KEY)`, 1, 17 + cols.indexOf('c128'), /too many columns \(at most 128\)/)
-  assertError('CREATE TABLES t', 1, 8, /^expected TABLE, FUNCTION or FUNCTIONS after CREATE, found 'TABLES'$/)
+  assertError('CREATE TABLES t', 1, 8, /^expected TABLE, INDEX, FUNCTION or FUNCTIONS after CREATE, found 'TABLES'$/)
 })
 
 test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
@@ -159,7 +159,7 @@ test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
   assertError('CREATE FUNCTION t.f WASM', 1, 21, /^expected FROM after the function name, found 'WASM'$/)
   assertError('CREATE OR FUNCTION t.f', 1, 11, /^expected REPLACE after CREATE OR, found 'FUNCTION'$/)
   assertError('DROP FUNCTION t', 1, 16, /^expected '.' and a function name/)
-  assertError('DROP INDEX i', 1, 6, /^expected TABLE or FUNCTION after DROP, found 'INDEX'$/)
+  assertError('DROP VIEW v', 1, 6, /^expected TABLE, INDEX or FUNCTION after DROP, found 'VIEW'$/)
 })
 
 test('CREATE TABLE: a DEFAULT on the primary-key column is a SYNTAX_ERROR at the column (it was accepted and never used)', () => {

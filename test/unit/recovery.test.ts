@@ -46,6 +46,8 @@ async function workload(db: EmbeddedDatabase, seed: number): Promise<void> {
   await db.sql('CREATE TABLE note (k INTEGER PRIMARY KEY, body TEXT) PARTITIONS 2; INSERT INTO note VALUES (1, \'one\'), (2, \'two\');')
   // The same module again: logged by its hash, not its bytes.
   await db.createFunction('account.give', BANK, { export: 'deposit' })
+  // An index the queries and scans below may read through, carried over the ALTER; one made and dropped.
+  await db.sql('CREATE INDEX account_balance ON account (balance DESC, id); CREATE INDEX note_body ON note (body); DROP INDEX note_body')
   // Its rows move to 7 partitions between two waves of calls (the checkpoint catches up later).
   await Promise.all([wave(100), db.sql('ALTER TABLE account PARTITIONS 7'), wave(200)])
   await db.sql('DROP TABLE note; CREATE TABLE note (k INTEGER PRIMARY KEY, n REAL); INSERT INTO note VALUES (7, 1.5);')
