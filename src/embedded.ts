@@ -112,6 +112,12 @@ export interface OpenOptions {
   /** A checkpoint is taken as soon as this many row writes wait for one. Default 500,000. */
   checkpointWritesMax?: number
   /**
+   * Whether close() takes a last checkpoint of every released batch, so that the next open replays
+   * nothing. Default true; false leaves the checkpoint where the last one left it, as a crash after the
+   * last reply would (tests and measurements of recovery).
+   */
+  checkpointAtClose?: boolean
+  /**
    * Row writes released but in no durable checkpoint yet (what the executors hold in memory, what the
    * log holds since the checkpoint) beyond which no batch is taken until a checkpoint comes. Default
    * twice checkpointWritesMax.
@@ -692,6 +698,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     ...(options.resultBytesMax !== undefined ? { resultBytesMax: options.resultBytesMax } : {}),
     ...(options.crashAt !== undefined ? { crashAt: options.crashAt } : {}),
     ...(options.faults?.checkpointFirstImage === true ? { firstImageWins: true } : {}),
+    ...(options.checkpointAtClose === false ? { checkpointAtClose: false } : {}),
   }, log)
   return { batchLog, store }
 }

@@ -36,6 +36,7 @@ SQL (docs/sql.md):
   CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]
   DROP TABLE [IF EXISTS] t
   ALTER TABLE t PARTITIONS n                   move its rows to n partitions while calls go on
+  ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] col TYPE [NOT NULL] [DEFAULT v]   every row takes the default
   CREATE INDEX [IF NOT EXISTS] i ON t (col [DESC], ...)     DROP INDEX [IF EXISTS] i     SHOW INDEXES [FROM t]
       (for queries and scans that filter or sort on other columns than the key)
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']

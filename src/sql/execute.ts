@@ -455,6 +455,10 @@ class Planner {
       case 'create-function': return this.createFunction(s)
       case 'create-functions': return this.createFunctions(s)
       case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
+      case 'alter-table-add-column': {
+        const c = s.column
+        return { statement: s, input: { kind: 'alter-table-add-column', name: s.name, column: { name: c.name, type: c.type, notNull: c.notNull, default: c.default }, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
+      }
       case 'create-index': return { statement: s, input: { kind: 'create-index', name: s.name, table: s.table, columns: s.columns, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
       case 'drop-index': return { statement: s, input: { kind: 'drop-index', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
       case 'show-indexes': return { statement: s, input: { kind: 'show-indexes', table: s.table }, shape: catalogRead }

@@ -191,7 +191,8 @@ class StatementParser extends ExprParser {
     return { kind: 'create-table', name, ifNotExists, columns: columnsWithKey, primaryKey: key.name, partitions, ...this.head(first) }
   }
 
-  private columnDef(): ColumnAst {
+  /** A column definition; `alone`: the one ALTER TABLE … ADD COLUMN adds, which ends the statement. */
+  private columnDef(alone = false): ColumnAst {
     const at = this.peek()
     const name = this.identifier('column name')
     const typeTok = this.peek()
@@ -218,10 +219,10 @@ class StatementParser extends ExprParser {
         this.expectWord('KEY', 'PRIMARY')
         if (primaryKey) this.error(t, `PRIMARY KEY given twice for column ${name}`)
         primaryKey = true
-      } else if (this.isPunct(',') || this.isPunct(')')) {
+      } else if (alone ? this.peek().kind === 'end' : this.isPunct(',') || this.isPunct(')')) {
         break
       } else {
-        this.fail("NOT NULL, DEFAULT, PRIMARY KEY, ',' or ')'", `column ${name} ${type}`)
+        this.fail(alone ? 'NOT NULL, DEFAULT or the end of the statement' : "NOT NULL, DEFAULT, PRIMARY KEY, ',' or ')'", `column ${name} ${type}`)
       }
     }
     const value = dflt === null ? null : (dflt as Extract<ValueExpr, { kind: 'literal' }>).value
@@ -258,11 +259,24 @@ class StatementParser extends ExprParser {
     return n
   }
 
-  /** ALTER TABLE t PARTITIONS n: the one change of a table there is (its rows move, its columns stay). */
+  /** ALTER TABLE t PARTITIONS n (its rows move) or ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] column. */
   private alter(first: Token): Statement {
     this.expectWord('TABLE', 'ALTER')
     const name = this.identifier('table name', 'ALTER TABLE')
-    this.expectWord('PARTITIONS', `ALTER TABLE ${name}`)
+    if (this.acceptWord('ADD')) {
+      this.acceptWord('COLUMN')
+      const ifNotExists = this.ifExists(true)
+      const column = this.columnDef(true)
+      if (column.primaryKey) this.error(column.pos, `a table has one primary key, given when it is created: ${column.name} cannot be added as one`)
+      return { kind: 'alter-table-add-column', name, column, ifNotExists, ...this.head(first) }
+    }
+    if (!this.acceptWord('PARTITIONS')) {
+      const t = this.peek()
+      if (t.kind === 'word' && ['DROP', 'RENAME', 'ALTER', 'SET'].includes(t.value)) {
+        this.error(t, `ALTER TABLE … ${t.value} is not supported: a table's columns can be added (ADD COLUMN) and its partitions changed (PARTITIONS n)`)
+      }
+      this.fail('PARTITIONS or ADD', `ALTER TABLE ${name}`)
+    }
     return { kind: 'alter-table-partitions', name, partitions: this.partitionCount(), ...this.head(first) }
   }
 

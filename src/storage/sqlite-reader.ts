@@ -3,7 +3,7 @@ import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import { partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { BaseSnapshot } from './state-file.js'
-import { LAYOUT_META_KEY, PerPartition, columnListSql, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { LAYOUT_META_KEY, PerPartition, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
 
 /**
  * A read-only connection to the node's checkpoint file, one per thread. Between `begin` and `end` it
@@ -77,7 +77,9 @@ export class SqliteSnapshotReader implements BaseSnapshot {
     const partitions = this.catalogLayout ? table.partitions : this.layout?.partitions.get(table.name.toLowerCase()) ?? table.partitions
     const p = partitionOfKey(key, partitions)
     const stmt = this.statements.get(table, p, () => this.db
-      .prepare(`SELECT ${columnListSql(table)} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
+      // Every column the checkpoint's table has, which lacks those an ALTER TABLE … ADD COLUMN it has not
+      // reached yet added (TxnState reads them as their defaults); SQLite expands * again after it has.
+      .prepare(`SELECT * FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
       .raw(true)
       .safeIntegers(true))
     const row = stmt.get(key) as SqlValue[] | undefined

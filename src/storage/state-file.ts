@@ -20,7 +20,7 @@ import type { ModuleShipped } from '../schema/function-runtime.js'
 import { compareKeys, partitionOf, partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
-import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, columnSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
 
@@ -97,6 +97,8 @@ export interface StateFileOptions {
    * image a row had since the last one instead of the last, so it writes row images out of order.
    */
   readonly firstImageWins?: boolean
+  /** Whether close() checkpoints what is applied and not committed (default true). */
+  readonly checkpointAtClose?: boolean
   /**
    * For ':memory:' only: start from this image of a state file (Database.serialize()) instead of empty.
    * EXPLAIN COMMIT's engine starts from the checkpoint this way (src/inspect/commit-trace-thread.ts).
@@ -129,7 +131,7 @@ export class SqliteStateFile {
   /** Row combinations the running query examined (ROWS_EXAMINED_FUNCTION). */
   private rowsExamined = 0
 
-  constructor(file: string, private readonly sync: SyncMode, options: StateFileOptions = {}) {
+  constructor(file: string, private readonly sync: SyncMode, private readonly options: StateFileOptions = {}) {
     this.file = file
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     this.crash = options.crash ?? NO_CRASH_POINTS
@@ -275,7 +277,9 @@ export class SqliteStateFile {
     const rebuilt = new Set([...(c.createdTables ?? []), ...(c.repartitionedTables ?? [])].map((t) => t.name.toLowerCase()))
     for (const t of c.catalog.tables) {
       const before = this.tables.get(t.name.toLowerCase())
-      if (before !== undefined && !rebuilt.has(t.name.toLowerCase())) this.reconcileIndexes(before, t)
+      if (before === undefined || rebuilt.has(t.name.toLowerCase())) continue
+      this.addColumns(before, t)
+      this.reconcileIndexes(before, t)
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
@@ -284,6 +288,16 @@ export class SqliteStateFile {
     this.setMeta('catalog', catalogToJson(c.catalog))
     this.setMeta(LAYOUT_META_KEY, layoutToJson(c.catalog))
     this.useCatalog(c.catalog)
+  }
+
+  /**
+   * ALTER TABLE … ADD COLUMN at the checkpoint: the columns `after` has beyond `before`'s, appended to
+   * every partition table with their default (SQLite changes only the schema; rows read the default).
+   */
+  private addColumns(before: TableDef, after: TableDef): void {
+    for (const c of after.columns.slice(before.columns.length)) {
+      for (let p = 0; p < after.partitions; p++) this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(after, p))} ADD COLUMN ${columnSql(c, false)}`)
+    }
   }
 
   /** CREATE INDEX / DROP INDEX at the checkpoint: the indexes `before` has and `after` has not go, the new ones are built. */
@@ -513,7 +527,9 @@ export class SqliteStateFile {
   }
 
   close(): void {
-    if (this.txnOpen && this.db.inTransaction) {
+    // Everything applied, written into SQLite by a query already or not (no query since the last
+    // checkpoint leaves it all in memory): the next open then replays nothing.
+    if (this.options.checkpointAtClose !== false && (this.uncommitted.length > 0 || (this.txnOpen && this.db.inTransaction))) {
       try { this.checkpoint(true) } catch { this.rollback() }
     }
     this.db.close()

@@ -75,6 +75,21 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const altered: TableDef = { ...table, partitions: ddl.partitions }
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? altered : t)), catalog.data.functions), repartitionedTables: [altered] }
     }
+    case 'alter-table-add-column': {
+      const table = catalog.table(ddl.name)
+      if (catalog.columnIndex(table, ddl.column.name) >= 0) {
+        if (ddl.ifNotExists) return {}
+        throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`)
+      }
+      const altered = tableDef(table.name, [...table.columns, ddl.column], (table.columns[table.keyIndex] as ColumnDef).name, table.partitions)
+      const added = altered.columns[altered.columns.length - 1] as ColumnDef
+      // Every row there is gets the default: a NOT NULL column needs one (as SQLite asks; PostgreSQL only of a table with rows).
+      if (added.notNull && added.default === null) {
+        throw new AcheronError('CONSTRAINT', `a NOT NULL column added to ${table.name} needs a DEFAULT other than NULL, which every row already there takes`)
+      }
+      const kept: TableDef = { ...table, columns: altered.columns }
+      return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
+    }
     case 'create-index': {
       const table = catalog.table(ddl.table)
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {

@@ -15,6 +15,8 @@ export interface StateThreadInit {
   readonly policy: CheckpointPolicy
   /** The `checkpoint-first-image` mutant: a checkpoint keeps the first image of a row, not the last. */
   readonly firstImageWins?: boolean
+  /** OpenOptions.checkpointAtClose (default true). */
+  readonly checkpointAtClose?: boolean
 }
 
 export type StateThreadRequest =

@@ -27,6 +27,7 @@ async function openService(): Promise<StateService> {
       ...(init.storageBytesMax !== undefined ? { storageBytesMax: init.storageBytesMax } : {}),
       crash: crashPoints(init.crashAt),
       ...(init.firstImageWins === true ? { firstImageWins: true } : {}),
+      ...(init.checkpointAtClose === false ? { checkpointAtClose: false } : {}),
     })
     return new StateService(file, await loadRuntimes(init.runtimes), init.policy, log, init.resultBytesMax)
   } catch (err) {

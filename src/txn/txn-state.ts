@@ -96,7 +96,18 @@ export class TxnState {
     this.touch(rk)
     const w = this.pending.get(rk)
     if (w !== undefined) return w.row ?? undefined
-    return this.base.read(table, key, rk)
+    return this.fromBase(table, key, rk)
+  }
+
+  /**
+   * A committed row. An image written before an ALTER TABLE … ADD COLUMN (kept by the executors, or in a
+   * checkpoint that has not reached the ALTER yet) lacks the columns added since: they read as their
+   * defaults, as the checkpoint will hold them once it has.
+   */
+  private fromBase(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
+    const row = this.base.read(table, key, rk)
+    if (row === undefined || row.length >= table.columns.length) return row
+    return [...row, ...table.columns.slice(row.length).map((c) => c.default)]
   }
 
   /** Buffers the new image of a row (null deletes it). */
@@ -161,12 +172,12 @@ export class TxnState {
     const rk = rowKeyOf(table, key)
     const w = this.pending.get(rk)
     if (w !== undefined) return w.row ?? undefined
-    return this.base.read(table, key, rk)
+    return this.fromBase(table, key, rk)
   }
 
   /** The committed image of a row (before this transaction), for EXPLAIN's final writes. */
   committed(table: TableDef, key: bigint | string): Row | undefined {
-    return this.base.read(table, key, rowKeyOf(table, key))
+    return this.fromBase(table, key, rowKeyOf(table, key))
   }
 
   /** This transaction's buffered final images, in row key order (EXPLAIN's final writes; no checks). */

@@ -14,8 +14,8 @@ test('keywords in the case typed, and the names of the catalog', () => {
   assert.equal(complete('SEL', NO_NAMES), [['SELECT'], 'SEL'])
   assert.equal(complete('sel', NO_NAMES), [['select'], 'sel'])
   const fns = ['account.deposit', 'account.transfer']
-  assert.equal(complete('SELECT * FROM a', names), [['account', ...fns, 'all', 'alter', 'and', 'as', 'asc', 'at', 'audit', 'avg'], 'a'])
-  assert.equal(complete('SELECT * FROM A', names), [['ALL', 'ALTER', 'AND', 'AS', 'ASC', 'AVG', 'account', ...fns, 'at', 'audit'], 'A'])
+  assert.equal(complete('SELECT * FROM a', names), [['account', ...fns, 'add', 'all', 'alter', 'and', 'as', 'asc', 'at', 'audit', 'avg'], 'a'])
+  assert.equal(complete('SELECT * FROM A', names), [['ADD', 'ALL', 'ALTER', 'AND', 'AS', 'ASC', 'AVG', 'account', ...fns, 'at', 'audit'], 'A'])
   assert.equal(complete('SELECT bal', names), [['balance'], 'bal'])
   assert.equal(complete('SELECT 1 ', names), [[], ''])
 })

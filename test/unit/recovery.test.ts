@@ -50,6 +50,9 @@ async function workload(db: EmbeddedDatabase, seed: number): Promise<void> {
   await db.sql('CREATE INDEX account_balance ON account (balance DESC, id); CREATE INDEX note_body ON note (body); DROP INDEX note_body')
   // Its rows move to 7 partitions between two waves of calls (the checkpoint catches up later).
   await Promise.all([wave(100), db.sql('ALTER TABLE account PARTITIONS 7'), wave(200)])
+  // A column added between two waves: rows written before it are read with its default until written again.
+  await Promise.all([wave(50), db.sql("ALTER TABLE account ADD COLUMN note TEXT NOT NULL DEFAULT 'n'"), wave(50)])
+  await db.sql("UPDATE account SET note = note || '+' WHERE id = 'a2'; UPDATE account SET note = 'low' WHERE balance < 50")
   await db.sql('DROP TABLE note; CREATE TABLE note (k INTEGER PRIMARY KEY, n REAL); INSERT INTO note VALUES (7, 1.5);')
   await db.sql("BEGIN; UPDATE account SET balance = balance * 2 WHERE id = 'a1'; SELECT COUNT(*) FROM account; UPDATE account SET balance = 3 WHERE balance < 20; COMMIT;")
   // Rows a query chose, re-chosen by the replay: INSERT … SELECT, and a WITH read by an UPDATE's subquery.
@@ -135,6 +138,18 @@ test('a clean close checkpoints every released batch: the next open replays noth
     } finally {
       await again.close()
     }
+    // Batches that nothing read since the open (so none was written into SQLite yet), a DDL among them:
+    // the close still takes them into its checkpoint.
+    const unread = await open(quiet)
+    let lastUnread = 0
+    try {
+      await unread.sql('CREATE INDEX account_by_balance ON account (balance, id)')
+      for (let i = 0; i < 20; i++) lastUnread = (await unread.call('account.deposit', `a${i % 9}`, 1)).commit.batch
+    } finally {
+      await unread.close()
+    }
+    const after = verifyDataDir(dir)
+    assert.match(after.lines[0] as string, new RegExp(`checkpoint at batch ${lastUnread} \\(.*, 0 batches to replay from batch `), after.lines.join('\n'))
   } finally {
     cleanup()
   }
