@@ -3,7 +3,13 @@ import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import { partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { BaseSnapshot } from './state-file.js'
-import { LAYOUT_META_KEY, PerPartition, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
+import { LAYOUT_META_KEY, PerPartition, columnListSql, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
+
+/** Deliberate bugs of the research harness (src/txn/faults.ts) that live in the reader. */
+export interface ReaderFaults {
+  readonly catalogLayout?: boolean
+  readonly catalogColumns?: boolean
+}
 
 /**
  * A read-only connection to the node's checkpoint file, one per thread. Between `begin` and `end` it
@@ -28,8 +34,12 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   private layout: { text: string; partitions: Map<string, number> } | null = null
   private snapshotPosition = 0
 
-  /** `catalogLayout`: locate rows by the catalog's partition counts (the `repartition-reads-catalog-layout` mutant). */
-  constructor(file: string, private readonly catalogLayout = false) {
+  /**
+   * `faults.catalogLayout`: locate rows by the catalog's partition counts (the
+   * `repartition-reads-catalog-layout` mutant); `faults.catalogColumns`: select the catalog's columns
+   * (`add-column-reads-catalog-columns`).
+   */
+  constructor(file: string, private readonly faults: ReaderFaults = {}) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
     this.beginTxn = this.db.prepare('BEGIN')
     this.commitTxn = this.db.prepare('COMMIT')
@@ -74,12 +84,12 @@ export class SqliteSnapshotReader implements BaseSnapshot {
 
   read(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {
     if (this.bracketed && !this.open) this.start()
-    const partitions = this.catalogLayout ? table.partitions : this.layout?.partitions.get(table.name.toLowerCase()) ?? table.partitions
+    const partitions = this.faults.catalogLayout === true ? table.partitions : this.layout?.partitions.get(table.name.toLowerCase()) ?? table.partitions
     const p = partitionOfKey(key, partitions)
     const stmt = this.statements.get(table, p, () => this.db
       // Every column the checkpoint's table has, which lacks those an ALTER TABLE … ADD COLUMN it has not
       // reached yet added (TxnState reads them as their defaults); SQLite expands * again after it has.
-      .prepare(`SELECT * FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
+      .prepare(`SELECT ${this.faults.catalogColumns === true ? columnListSql(table) : '*'} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
       .raw(true)
       .safeIntegers(true))
     const row = stmt.get(key) as SqlValue[] | undefined

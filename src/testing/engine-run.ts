@@ -44,7 +44,7 @@ export interface EngineRun {
   /** State digest after each data batch, in batch order. */
   readonly digests: readonly string[]
   readonly finalDigest: string
-  /** Every table's rows [k, v, log], in key order. */
+  /** Every table's rows [k, v, log, and any columns the workload added], in key order. */
   readonly state: ReadonlyMap<string, readonly (readonly unknown[])[]>
   readonly fallbackTxns: number
   readonly lockMisses: number
@@ -61,6 +61,7 @@ export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
     case 'insert': return { kind: 'insert', table: t.table, columns: ['k', 'v'], rows: t.rows, replace: false }
     case 'get': return { kind: 'get', table: t.table, key: t.key }
     case 'repartition': return { kind: 'alter-table-partitions', name: t.table, partitions: t.partitions }
+    case 'add-column': return { kind: 'alter-table-add-column', name: t.table, column: { name: t.column, type: 'INTEGER', notNull: true, default: t.default }, ifNotExists: true }
   }
 }
 

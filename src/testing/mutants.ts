@@ -188,6 +188,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { repartitionReadsCatalogLayout: true },
   },
   {
+    name: 'add-column-reads-catalog-columns',
+    bug: 'after ALTER TABLE … ADD COLUMN, execution threads ask the checkpoint for the catalog\'s columns before the checkpoint has added the new one: the read fails',
+    caughtBy: ['replay', 'determinism'],
+    faults: { addColumnReadsCatalogColumns: true },
+  },
+  {
     name: 'walk-ahead-misses-unreleased-writes',
     bug: "with no worker threads, a batch's walks start before the batch ahead of it is released but read the released state alone, missing that batch's writes",
     caughtBy: ['replay', 'determinism', 'crash'],

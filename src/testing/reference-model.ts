@@ -11,8 +11,16 @@ export type ModelTxn =
   | { kind: 'get'; table: string; key: bigint }
   /** ALTER TABLE … PARTITIONS: rows move between partitions, which this model does not have; nothing changes. */
   | { kind: 'repartition'; table: string; partitions: number }
+  /**
+   * ALTER TABLE … ADD COLUMN IF NOT EXISTS `column` INTEGER NOT NULL DEFAULT `default`: every row, old or
+   * new, has the default there (the workload writes only v and log); a name the table has: nothing.
+   */
+  | { kind: 'add-column'; table: string; column: string; default: bigint }
 
-export type ModelOutcome = { ok: true; value: string | null; rows?: [bigint, bigint, string][] } | { ok: false; code: string }
+/** A row as the engine returns it: k, v, log, then each added column's value. */
+export type ModelRowValues = (bigint | string)[]
+
+export type ModelOutcome = { ok: true; value: string | null; rows?: ModelRowValues[] } | { ok: false; code: string }
 
 export const MODEL_CALL_DEPTH_MAX = 64
 
@@ -24,6 +32,8 @@ class Abort extends Error {
 
 export class ReferenceModel {
   readonly state: ModelState = new Map()
+  /** Per table, the columns ADD COLUMN added, in order, with their defaults. */
+  readonly added = new Map<string, { name: string; default: bigint }[]>()
 
   constructor(tables: readonly string[], private readonly fuelOf: (fn: string) => number) {
     for (const t of tables) this.state.set(t, new Map())
@@ -41,7 +51,7 @@ export class ReferenceModel {
     const write = (table: string, key: bigint, row: ModelRow | null) => writes.set(`${table}/${key}`, row)
     try {
       let value: string | null = null
-      let rows: [bigint, bigint, string][] | undefined
+      let rows: ModelRowValues[] | undefined
       if (txn.kind === 'call') {
         const fuel = { left: this.fuelOf(txn.fn) }
         value = this.call(txn.fn, txn.key, txn.program, 1, fuel, read, write)
@@ -53,9 +63,13 @@ export class ReferenceModel {
         }
       } else if (txn.kind === 'repartition') {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
+      } else if (txn.kind === 'add-column') {
+        if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
+        const added = this.added.get(txn.table) ?? []
+        if (!added.some((c) => c.name.toLowerCase() === txn.column.toLowerCase())) this.added.set(txn.table, [...added, { name: txn.column, default: txn.default }])
       } else {
         const r = read(txn.table, txn.key)
-        rows = r === undefined ? [] : [[txn.key, r.v, r.log]]
+        rows = r === undefined ? [] : [this.values(txn.table, txn.key, r)]
       }
       for (const [id, row] of writes) {
         const [table, key] = id.split('/') as [string, string]
@@ -68,6 +82,11 @@ export class ReferenceModel {
       if (e instanceof Abort) return { ok: false, code: e.code }
       throw e
     }
+  }
+
+  /** A row as the engine returns it: k, v, log and the added columns' defaults. */
+  values(table: string, key: bigint, row: ModelRow): ModelRowValues {
+    return [key, row.v, row.log, ...(this.added.get(table) ?? []).map((c) => c.default)]
   }
 
   private call(

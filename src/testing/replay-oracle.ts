@@ -82,7 +82,7 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
     }
   }
   for (const t of w.tables) {
-    const rows = [...(model.state.get(t.name) ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => [k, r.v, r.log])
+    const rows = [...(model.state.get(t.name) ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => model.values(t.name, k, r))
     expect(sameData(run.state.get(t.name), rows), () => `final state of ${t.name}: engine ${show(run.state.get(t.name) as never)}, model ${show(rows as never)}`)
   }
 }

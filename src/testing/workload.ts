@@ -33,8 +33,13 @@ export const TABLE_NAMES = ['kv', 'kw'] as const
 export const PARTITIONS_MAX = 8
 export const BATCH_TXNS_MAX = 64
 export const CALL_CHAIN_STEPS_MAX = 6
-/** One generated batch in this many is an ALTER TABLE … PARTITIONS. */
+/**
+ * Batches of transactions weigh this minus one against one for an ALTER TABLE … PARTITIONS and one for
+ * an ALTER TABLE … ADD COLUMN: about one batch in 9 is each.
+ */
 export const REPARTITION_ONE_IN = 8
+/** The names ADD COLUMN batches add (IF NOT EXISTS: a name again changes nothing). */
+export const ADDED_COLUMNS = ['a1', 'a2'] as const
 /** How deep generated calls nest (a call's program may call again). */
 export const CALL_NESTING_MAX = 2
 
@@ -126,6 +131,8 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
     const batch = fc.oneof(
       { weight: REPARTITION_ONE_IN - 1, arbitrary: fc.array(txnArb(tables, config), { minLength: 1, maxLength: perBatch, size: 'max' }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('repartition' as const), table: fc.constantFrom(...tables.map((t) => t.name)), partitions: fc.integer({ min: 1, max: PARTITIONS_MAX }) }).map((t) => [t]) },
+      // Or an ALTER TABLE … ADD COLUMN: rows written before it are read with its default until written.
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('add-column' as const), table: fc.constantFrom(...tables.map((t) => t.name)), column: fc.constantFrom(...ADDED_COLUMNS), default: fc.integer({ min: -9, max: 9 }).map(BigInt) }).map((t) => [t]) },
     )
     const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
     return fc.array(batch, { minLength: 1, maxLength: batchesMax, size: 'max' })

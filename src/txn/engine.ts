@@ -301,13 +301,17 @@ export class Engine {
     invariant(Number.isInteger(opts.workers) && opts.workers >= 0, 'workers is a non-negative integer')
     const [runtimes, state] = await Promise.all([opts.loadedRuntimes ?? loadRuntimes(opts.runtimes), opts.store.load()])
     let executor: EngineExecutor
+    const readerFaults = {
+      ...(opts.faults?.repartitionReadsCatalogLayout === true ? { catalogLayout: true } : {}),
+      ...(opts.faults?.addColumnReadsCatalogColumns === true ? { catalogColumns: true } : {}),
+    }
     if (opts.workers === 0) {
-      const overlay = new OverlayReader(opts.store.localReader(opts.faults?.repartitionReadsCatalogLayout === true))
+      const overlay = new OverlayReader(opts.store.localReader(readerFaults))
       executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')
-      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes, ...(opts.faults?.repartitionReadsCatalogLayout === true ? { readsCatalogLayout: true } : {}) }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
+      executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes, readerFaults }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor, opts.faults?.walksAheadWithoutImages === true), state)
     await executor.setCatalog(engine.catalog.data, engine.modules, null, (h) => engine.preparedForm(h))

@@ -94,6 +94,12 @@ export interface EngineFaults {
    */
   readonly repartitionReadsCatalogLayout?: boolean
   /**
+   * Execution threads read a row from the checkpoint by the columns of the catalog they execute with,
+   * not the checkpoint's own: after ALTER TABLE … ADD COLUMN, until the checkpoint reaches it, they ask
+   * for a column its tables do not have yet.
+   */
+  readonly addColumnReadsCatalogColumns?: boolean
+  /**
    * With no workers, a batch's walks start before the batches ahead of it are released, and read
    * their writes laid over the released state (src/txn/pipelined-executor.ts); with this fault they
    * read the released state alone: a transaction misses what the batch just before it wrote.

@@ -4,6 +4,7 @@
  * `LocalStateStore` (memory mode; the work runs on the calling thread). Every call acts in the order it
  * was made: a run or a digest sees exactly the batches applied before it.
  */
+import type { ReaderFaults } from '../storage/sqlite-reader.js'
 import type { BaseSnapshot, ReleasedEffects, StoredState } from '../storage/state-file.js'
 import type { Row } from '../values.js'
 import type { Checkpointed, StateRun, StateService, StateTxn } from './state-service.js'
@@ -18,10 +19,10 @@ export interface StateStore {
   /** Takes a checkpoint now (close, tests). */
   checkpoint(): Promise<void>
   /**
-   * A reader of the checkpoint for executing on the calling thread (`workers: 0`); `catalogLayout`: the
-   * `repartitionReadsCatalogLayout` fault (src/txn/faults.ts).
+   * A reader of the checkpoint for executing on the calling thread (`workers: 0`); `faults`: the
+   * reader's deliberate bugs (src/txn/faults.ts).
    */
-  localReader(catalogLayout?: boolean): BaseSnapshot
+  localReader(faults?: ReaderFaults): BaseSnapshot
   /** The file execution workers open their own readers on; null in memory mode (no workers). */
   readonly readerFile: string | null
   /** Called after each checkpoint. */

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads'
 import { encodeRowWrites } from '../codec/row-writes.js'
 import type { BaseSnapshot, ReleasedEffects, StoredState } from '../storage/state-file.js'
-import { SqliteSnapshotReader } from '../storage/sqlite-reader.js'
+import { SqliteSnapshotReader, type ReaderFaults } from '../storage/sqlite-reader.js'
 import type { Row } from '../values.js'
 import type { LogFn } from './execution-host.js'
 import { WORKER_YOUNG_GENERATION_MB } from './worker-pool.js'
@@ -133,8 +133,8 @@ export class ThreadStateStore implements StateStore {
     await this.request<null>({ op: 'checkpoint' })
   }
 
-  localReader(catalogLayout = false): BaseSnapshot {
-    return new SqliteSnapshotReader(this.init.file, catalogLayout)
+  localReader(faults: ReaderFaults = {}): BaseSnapshot {
+    return new SqliteSnapshotReader(this.init.file, faults)
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ if (port === null) throw new Error('worker-main runs only as a worker thread')
 const out = port
 
 const runtimes = await loadRuntimes(init.runtimes)
-const overlay = new OverlayReader(new SqliteSnapshotReader(init.readerFile, init.readsCatalogLayout === true))
+const overlay = new OverlayReader(new SqliteSnapshotReader(init.readerFile, init.readerFaults))
 const progress = new Int32Array(init.progress)
 const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
   out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)

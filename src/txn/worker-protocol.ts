@@ -1,3 +1,4 @@
+import type { ReaderFaults } from '../storage/sqlite-reader.js'
 import type { CatalogData } from '../schema/catalog.js'
 import type { ModuleShipped, RuntimeModules } from '../schema/function-runtime.js'
 import type { ExecutionsWire, WalkResultWire, WalkTaskWire } from './execution-codec.js'
@@ -16,8 +17,8 @@ export interface WorkerInit {
    * change and compiling its modules), which the watchdog does not time.
    */
   readonly progress: SharedArrayBuffer
-  /** The `repartitionReadsCatalogLayout` fault (src/txn/faults.ts). */
-  readonly readsCatalogLayout?: boolean
+  /** The `repartitionReadsCatalogLayout` and `addColumnReadsCatalogColumns` faults (src/txn/faults.ts). */
+  readonly readerFaults?: ReaderFaults
 }
 
 /** A catalog change at a batch: these tables (lower-cased) were dropped or (re)created by it. */

@@ -247,7 +247,7 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     const { page, problems } = await openConsole(browser, server)
     assert.match(await page.$eval('#schema-tables', (e) => e.textContent ?? ''), /no tables yet/)
 
-    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);')
+    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT); CREATE INDEX account_note ON account (note, balance DESC);')
 
     // Upload: the module's exports, each with a checkbox; a function that takes parameters cannot be checked.
     await page.setInputFiles('#wasm-file', LOGS_WASM)
@@ -282,16 +282,17 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     assert.equal(r[0]!.rows, [['account.deposit', 'deposit'], ['account.transfer', 'transfer']])
     await catalogRead(page, read)
 
-    // The sidebar: the table with its partitions and columns, the two functions with table, export, fuel, memory.
+    // The sidebar: the table with its partitions, columns and index, the two functions with table, export, fuel, memory.
     const sidebar = await page.evaluate(() => ({
       tables: [...document.querySelectorAll('#schema-tables li.table')].map((t: PageElement) => ({
         head: t.querySelector('.head').textContent,
         columns: [...t.querySelectorAll('li.column')].map((c: PageElement) => c.textContent),
+        indexes: [...t.querySelectorAll('li.index')].map((c: PageElement) => c.textContent),
       })),
       functions: [...document.querySelectorAll('#schema-functions li.function')].map((f: PageElement) => f.textContent),
     }))
     assert.equal(sidebar, {
-      tables: [{ head: 'account2 partitions, key id', columns: ['idTEXT key', 'balanceINTEGER not null', 'noteTEXT'] }],
+      tables: [{ head: 'account2 partitions, key id', columns: ['idTEXT key', 'balanceINTEGER not null', 'noteTEXT'], indexes: ['account_noteindex on (note, balance DESC)'] }],
       functions: [
         'account.deposittable account · export deposit · fuel 500000 · memory 16 MiB',
         'account.transfertable account · export transfer · fuel 500000 · memory 16 MiB',
@@ -332,7 +333,7 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await runSql(page, "CALL account.transfer('alice', 'bob', 20);")
     await page.click('#history summary')
     const history = await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title))
-    assert.equal(history.slice(0, 3), ["CALL account.transfer('alice', 'bob', 20);", "CALL account.deposit('alice', 50);", 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);'])
+    assert.equal(history.slice(0, 3), ["CALL account.transfer('alice', 'bob', 20);", "CALL account.deposit('alice', 50);", 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT); CREATE INDEX account_note ON account (note, balance DESC);'])
     assert.is(await page.$eval('#history-count', (c) => c.textContent), '3')
     await type(page, 'something else')
     await page.click(`#history-list .recall[title="CALL account.deposit('alice', 50);"]`)
@@ -345,9 +346,9 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     assert.is(await editorText(page), "CALL account.transfer('alice', 'bob', 20);")
     await page.keyboard.press('Control+ArrowUp')
     await page.keyboard.press('Control+ArrowUp')
-    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);')
+    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT); CREATE INDEX account_note ON account (note, balance DESC);')
     await page.keyboard.press('Control+ArrowUp')
-    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT);', 'past the oldest: no change')
+    assert.is(await editorText(page), 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT); CREATE INDEX account_note ON account (note, balance DESC);', 'past the oldest: no change')
     await page.keyboard.press('Control+ArrowDown')
     assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
     await page.keyboard.press('Control+ArrowDown')

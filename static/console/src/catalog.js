@@ -1,6 +1,6 @@
-// The catalog as the page knows it: tables with their columns and partitions, functions with their
-// table, export, fuel and memory. Read over the page's own WebSocket with the statements any client has
-// (SHOW TABLES, SHOW FUNCTIONS, DESCRIBE t; docs/sql.md), in two requests. Each of these statements is a
+// The catalog as the page knows it: tables with their columns, partitions and indexes, functions with
+// their table, export, fuel and memory. Read over the page's own WebSocket with the statements any client
+// has (SHOW TABLES, SHOW FUNCTIONS, SHOW INDEXES, DESCRIBE t; docs/sql.md), in two requests. Each of these statements is a
 // read the server answers at a position, so each counts in the server's transaction totals: `statements`
 // says how many this page ran, for whoever compares those totals.
 
@@ -23,12 +23,14 @@ function failure(reply) {
 
 /** Reads the whole catalog. `request` is the page's WebSocket request function. Rejects with the server's error. */
 export async function readCatalog(request) {
-  let statements = 2
-  const listed = await request({ op: 'sql', sql: 'SHOW TABLES; SHOW FUNCTIONS;' })
+  let statements = 3
+  const listed = await request({ op: 'sql', sql: 'SHOW TABLES; SHOW FUNCTIONS; SHOW INDEXES;' })
   if (!listed.ok) throw failure(listed)
-  const [tablesResult, functionsResult] = listed.results
+  const [tablesResult, functionsResult, indexesResult] = listed.results
+  const indexes = rowsAsObjects(indexesResult).map((i) => ({ name: String(i.name), table: String(i.table), columns: String(i.columns) }))
   const tables = rowsAsObjects(tablesResult).map((t) => ({
     name: String(t.name), partitions: Number(t.partitions), key: String(t.key), columns: null,
+    indexes: indexes.filter((i) => i.table.toLowerCase() === String(t.name).toLowerCase()),
   }))
   const functions = rowsAsObjects(functionsResult).map((f) => ({
     name: String(f.name), table: String(f.table), export: String(f.export), runtime: String(f.runtime),

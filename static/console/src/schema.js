@@ -1,5 +1,5 @@
-// The schema sidebar: tables with their partitions and columns (type, key), functions with their table,
-// export, fuel and memory. Clicking a name inserts it at the editor's cursor.
+// The schema sidebar: tables with their partitions, columns (type, key) and indexes, functions with their
+// table, export, fuel and memory. Clicking a name inserts it at the editor's cursor.
 import { el } from './dom.js'
 import { columnDetail } from './editor.js'
 
@@ -34,6 +34,16 @@ export function renderSchema({ tablesList, functionsList }, catalog, insert) {
     }
     if (t.columns === null) columns.appendChild(el('li', 'detail', '(columns not read)'))
     li.appendChild(columns)
+    if (t.indexes.length > 0) {
+      const indexes = el('ul', 'indexes')
+      for (const i of t.indexes) {
+        const item = el('li', 'index')
+        item.dataset.index = i.name
+        item.append(nameButton(i.name, insert, `insert ${i.name}`), el('span', 'detail', `index on (${i.columns})`))
+        indexes.appendChild(item)
+      }
+      li.appendChild(indexes)
+    }
     tablesList.appendChild(li)
   }
   if (catalog.tables.length === 0) tablesList.appendChild(el('li', 'empty', 'no tables yet'))
