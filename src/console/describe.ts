@@ -92,14 +92,17 @@ const truthy = (v: unknown): boolean => v === true || v === 1 || v === 1n
  */
 export async function describeTables(query: CatalogQuery, pattern: string, plus: boolean): Promise<Listing[]> {
   const out: Listing[] = []
-  for (const t of await tables(query, pattern)) {
+  const matched = await tables(query, pattern)
+  // Read once for every table described, not once per table.
+  const allIndexes = matched.length > 0 ? await indexes(query) : []
+  for (const t of matched) {
     const name = String(t.name)
     const rows = records(await query(`DESCRIBE ${quoteIdent(name)}`)).map((c) => [
       c.column, c.type, truthy(c.not_null) ? 'not null' : '', literal(c.default), truthy(c.primary_key) ? 'primary key' : '',
     ])
     const notes = [`Partitions: ${String(t.partitions)}`]
     // As psql lists them under a table: one line each, indented.
-    const own = (await indexes(query)).filter((i) => String(i.table).toLowerCase() === name.toLowerCase())
+    const own = allIndexes.filter((i) => String(i.table).toLowerCase() === name.toLowerCase())
     if (own.length > 0) notes.push(['Indexes:', ...own.map((i) => `    ${quoteIdent(String(i.name))} (${String(i.columns)})`)].join('\n'))
     if (plus) {
       const count = (await query(`SELECT COUNT(*) FROM ${quoteIdent(name)}`)).rows[0]?.[0]
