@@ -163,6 +163,11 @@ export interface DropTableStmt extends StatementBase { readonly kind: 'drop-tabl
 export interface AlterTablePartitionsStmt extends StatementBase { readonly kind: 'alter-table-partitions'; readonly name: string; readonly partitions: number }
 /** ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] column: the column goes last, every row takes its default. */
 export interface AlterTableAddColumnStmt extends StatementBase { readonly kind: 'alter-table-add-column'; readonly name: string; readonly column: ColumnAst; readonly ifNotExists: boolean }
+/**
+ * ALTER TABLE t RENAME [COLUMN] column TO name: the column keeps its place and its values; what names it
+ * (queries, indexes, functions' `col`) uses the new name from the next statement on.
+ */
+export interface AlterTableRenameColumnStmt extends StatementBase { readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string; readonly columnPos: Pos }
 
 export type WasmSource =
   | { readonly kind: 'base64'; readonly bytes: Uint8Array; readonly pos: Pos }
@@ -383,7 +388,7 @@ export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
-  | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | AlterTableAddColumnStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
+  | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | AlterTableAddColumnStmt | AlterTableRenameColumnStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | CreateIndexStmt | DropIndexStmt | ShowIndexesStmt | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | ShowClusterStmt | DescribeStmt
   | CallStmt | ExplainCallStmt | ExplainCommitStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
@@ -446,7 +451,7 @@ export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, st
 ])
 
 const DDL_NAMES: Readonly<Record<string, string>> = {
-  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE',
+  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE',
   'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX',
   'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
 }

@@ -459,6 +459,12 @@ class Planner {
         const c = s.column
         return { statement: s, input: { kind: 'alter-table-add-column', name: s.name, column: { name: c.name, type: c.type, notNull: c.notNull, default: c.default }, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
       }
+      case 'alter-table-rename-column': {
+        // Checked here for the caret; the engine checks again at the statement's position.
+        const def = this.table(s.name)
+        if (this.catalog.columnIndex(def, s.column) < 0) throw errorAt('UNKNOWN_COLUMN', s.columnPos, s.index, `no such column: ${s.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
+        return { statement: s, input: { kind: 'alter-table-rename-column', name: s.name, column: s.column, to: s.to }, shape: NO_ROWS }
+      }
       case 'create-index': return { statement: s, input: { kind: 'create-index', name: s.name, table: s.table, columns: s.columns, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
       case 'drop-index': return { statement: s, input: { kind: 'drop-index', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
       case 'show-indexes': return { statement: s, input: { kind: 'show-indexes', table: s.table }, shape: catalogRead }

@@ -9,6 +9,7 @@ import { LAYOUT_META_KEY, PerPartition, columnListSql, keyColumnSql, layoutFromJ
 export interface ReaderFaults {
   readonly catalogLayout?: boolean
   readonly catalogColumns?: boolean
+  readonly catalogKeyName?: boolean
 }
 
 /**
@@ -30,6 +31,10 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   private readonly commitTxn: Database.Statement
   private readonly lastBatch: Database.Statement
   private readonly layoutText: Database.Statement
+  private readonly schemaVersion: Database.Statement
+  private readonly keyColumnName: Database.Statement
+  /** The checkpoint's SQLite schema version its statements were prepared against. */
+  private fileSchema = -1
   /** The checkpoint's partition counts (LAYOUT_META_KEY), and the text they were parsed from. */
   private layout: { text: string; partitions: Map<string, number> } | null = null
   private snapshotPosition = 0
@@ -45,6 +50,8 @@ export class SqliteSnapshotReader implements BaseSnapshot {
     this.commitTxn = this.db.prepare('COMMIT')
     this.lastBatch = this.db.prepare("SELECT v FROM _acheron_meta WHERE k = 'last_batch'").pluck()
     this.layoutText = this.db.prepare(`SELECT v FROM _acheron_meta WHERE k = '${LAYOUT_META_KEY}'`).pluck()
+    this.schemaVersion = this.db.prepare('PRAGMA schema_version').pluck()
+    this.keyColumnName = this.db.prepare('SELECT name FROM pragma_table_info(?) WHERE pk = 1').pluck()
   }
 
   begin(catalog: CatalogData): void {
@@ -67,6 +74,13 @@ export class SqliteSnapshotReader implements BaseSnapshot {
     this.open = true
     // The first read fixes the snapshot: the checkpoint's position and its rows come from the same commit.
     this.snapshotPosition = Number(this.lastBatch.get() ?? 0)
+    // A checkpoint that changed its tables (ALTER TABLE … RENAME COLUMN, ADD COLUMN, a repartition) has
+    // a new schema version: statements prepared before name what it had.
+    const version = Number(this.schemaVersion.get())
+    if (version !== this.fileSchema) {
+      this.fileSchema = version
+      this.statements.clear()
+    }
     const text = this.layoutText.get() as string | undefined
     // Absent in a checkpoint no DDL has changed since this key came: the catalog's counts hold there.
     if (text === undefined) this.layout = null
@@ -89,12 +103,23 @@ export class SqliteSnapshotReader implements BaseSnapshot {
     const stmt = this.statements.get(table, p, () => this.db
       // Every column the checkpoint's table has, which lacks those an ALTER TABLE … ADD COLUMN it has not
       // reached yet added (TxnState reads them as their defaults); SQLite expands * again after it has.
-      .prepare(`SELECT ${this.faults.catalogColumns === true ? columnListSql(table) : '*'} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${keyColumnSql(table)} = ?`)
+      .prepare(`SELECT ${this.faults.catalogColumns === true ? columnListSql(table) : '*'} FROM ${quoteIdent(partitionTableName(table, p))} WHERE ${this.keyColumn(table, p)} = ?`)
       .raw(true)
       .safeIntegers(true))
     const row = stmt.get(key) as SqlValue[] | undefined
     if (row !== undefined) for (let i = 0; i < row.length; i++) if (Buffer.isBuffer(row[i])) row[i] = new Uint8Array(row[i] as Buffer)
     return row
+  }
+
+  /**
+   * The key column as the checkpoint's partition table names it, which an ALTER TABLE … RENAME COLUMN
+   * the checkpoint has not reached yet has not changed (`faults.catalogKeyName`: as the catalog names it,
+   * the `rename-reads-catalog-key` mutant). Looked up once per partition table and schema version.
+   */
+  private keyColumn(table: TableDef, p: number): string {
+    if (this.faults.catalogKeyName === true) return keyColumnSql(table)
+    const name = this.keyColumnName.get(partitionTableName(table, p)) as string | undefined
+    return name === undefined ? keyColumnSql(table) : quoteIdent(name)
   }
 
   close(): void {

@@ -279,7 +279,7 @@ export class SqliteStateFile {
       const before = this.tables.get(t.name.toLowerCase())
       if (before === undefined || rebuilt.has(t.name.toLowerCase())) continue
       this.addColumns(before, t)
-      this.reconcileIndexes(before, t)
+      this.reconcileIndexes(this.renameColumns(before, t), t)
     }
     const addModule = this.db.prepare('INSERT OR IGNORE INTO _acheron_modules (hash, bytes) VALUES (?, ?)')
     for (const [hash, bytes] of c.addedModules ?? []) addModule.run(hash, bindable(bytes))
@@ -297,6 +297,31 @@ export class SqliteStateFile {
   private addColumns(before: TableDef, after: TableDef): void {
     for (const c of after.columns.slice(before.columns.length)) {
       for (let p = 0; p < after.partitions; p++) this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(after, p))} ADD COLUMN ${columnSql(c, false)}`)
+    }
+  }
+
+  /**
+   * ALTER TABLE … RENAME COLUMN at the checkpoint: a column `after` names differently at the same place
+   * is renamed in every partition table (SQLite renames it in their indexes too). Returns `before` with
+   * the new names, indexes included, which is what the file now holds.
+   */
+  private renameColumns(before: TableDef, after: TableDef): TableDef {
+    const renamed = new Map<string, string>()
+    before.columns.forEach((c, i) => {
+      const now = after.columns[i]
+      if (now !== undefined && now.name !== c.name) renamed.set(c.name.toLowerCase(), now.name)
+    })
+    if (renamed.size === 0) return before
+    // The scan view names the old columns: it is made again at the next query.
+    this.dropScanView(before)
+    for (const [from, to] of renamed) {
+      for (let p = 0; p < before.partitions; p++) this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(before, p))} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`)
+    }
+    const name = (n: string) => renamed.get(n.toLowerCase()) ?? n
+    return {
+      ...before,
+      columns: before.columns.map((c) => ({ ...c, name: name(c.name) })),
+      indexes: indexesOf(before).map((x) => ({ ...x, columns: x.columns.map((c) => ({ ...c, name: name(c.name) })) })),
     }
   }
 

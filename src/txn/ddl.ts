@@ -90,6 +90,26 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const kept: TableDef = { ...table, columns: altered.columns }
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
     }
+    case 'alter-table-rename-column': {
+      const table = catalog.table(ddl.name)
+      const i = catalog.columnIndex(table, ddl.column)
+      if (i < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${ddl.column} in table ${table.name}`)
+      checkIdentifier('column', ddl.to)
+      const j = catalog.columnIndex(table, ddl.to)
+      if (j >= 0 && j !== i) throw new AcheronError('CONSTRAINT', `column ${ddl.to} already exists in ${table.name}`)
+      const from = (table.columns[i] as ColumnDef).name
+      // Already so: nothing changes, and the catalog keeps its version. (A change of case alone renames.)
+      if (from === ddl.to) return {}
+      const renamed: TableDef = {
+        ...table,
+        columns: table.columns.map((c, at) => (at === i ? { ...c, name: ddl.to } : c)),
+        // SQLite renames the column in the partitions' indexes too; the catalog's definitions follow.
+        ...(table.indexes === undefined ? {} : {
+          indexes: table.indexes.map((x) => ({ ...x, columns: x.columns.map((c) => (c.name.toLowerCase() === from.toLowerCase() ? { ...c, name: ddl.to } : c)) })),
+        }),
+      }
+      return { catalog: next(catalog.data.tables.map((t) => (t === table ? renamed : t)), catalog.data.functions) }
+    }
     case 'create-index': {
       const table = catalog.table(ddl.table)
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {

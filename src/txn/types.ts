@@ -46,6 +46,8 @@ export type DdlTxn =
   | { readonly kind: 'alter-table-partitions'; readonly name: string; readonly partitions: number }
   /** ALTER TABLE t ADD COLUMN: the column goes last; every row has its default until written. */
   | { readonly kind: 'alter-table-add-column'; readonly name: string; readonly column: ColumnDef; readonly ifNotExists: boolean }
+  /** ALTER TABLE t RENAME COLUMN column TO to: the column keeps its place, its values and its indexes. */
+  | { readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string }
   /** CREATE INDEX name ON table (columns): the state thread's SQLite builds it on every partition at its position. */
   | { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-index'; readonly name: string; readonly ifExists: boolean }
@@ -152,7 +154,7 @@ export type TxnInput = DataTxn | ExclusiveTxn
 export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainCommitTxn | ExplainLoggedTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
-  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'alter-table-add-column' || t.kind === 'create-index' || t.kind === 'drop-index' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'alter-table-add-column' || t.kind === 'alter-table-rename-column' || t.kind === 'create-index' || t.kind === 'drop-index' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
 }
 
 /** A DDL transaction that carries a module's bytes (prepared before it is sequenced, logged once). */

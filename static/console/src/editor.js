@@ -27,7 +27,7 @@ export const ACHERON_DIALECT = SQLDialect.define({
     'cross full inner join key last left like limit logs memory not null nulls offset on or order outer partitions primary replace right select set show',
     'stats table tables then transaction true union update using values wasm when where with',
     'over partition rows range groups unbounded preceding following current row recursive conflict do nothing excluded filter window',
-    'add column index indexes returning truncate glob collate',
+    'add column rename to index indexes returning truncate glob collate',
   ].join(' '),
   types: 'integer int bigint real double float text blob boolean bool',
   builtin: 'count sum total min max avg group_concat string_agg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value',
