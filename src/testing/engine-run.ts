@@ -58,9 +58,10 @@ export function tableDdl(t: WorkloadTable): string {
 export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
   switch (t.kind) {
     case 'call': return { kind: 'call', fn: t.fn, key: t.key, args: [fns.encode(t)] }
-    case 'insert': return { kind: 'insert', table: t.table, columns: ['k', 'v'], rows: t.rows, replace: false }
+    case 'insert': return { kind: 'insert', table: t.table, columns: [t.keyColumn ?? 'k', 'v'], rows: t.rows, replace: false }
     case 'get': return { kind: 'get', table: t.table, key: t.key }
     case 'repartition': return { kind: 'alter-table-partitions', name: t.table, partitions: t.partitions }
+    case 'rename-key': return { kind: 'alter-table-rename-column', name: t.table, column: t.from, to: t.to }
     case 'add-column': return { kind: 'alter-table-add-column', name: t.table, column: { name: t.column, type: 'INTEGER', notNull: true, default: t.default }, ifNotExists: true }
   }
 }

@@ -194,6 +194,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { addColumnReadsCatalogColumns: true },
   },
   {
+    name: 'rename-reads-catalog-key',
+    bug: 'after ALTER TABLE … RENAME COLUMN of the key, execution threads look a row up in the checkpoint by the new name before the checkpoint has renamed the column: the read fails',
+    caughtBy: ['replay', 'determinism'],
+    faults: { renameReadsCatalogKey: true },
+  },
+  {
     name: 'walk-ahead-misses-unreleased-writes',
     bug: "with no worker threads, a batch's walks start before the batch ahead of it is released but read the released state alone, missing that batch's writes",
     caughtBy: ['replay', 'determinism', 'crash'],

@@ -7,7 +7,8 @@ export type ModelState = Map<string, Map<bigint, ModelRow>>
 
 export type ModelTxn =
   | { kind: 'call'; fn: string; key: bigint; program: Step[] }
-  | { kind: 'insert'; table: string; rows: [bigint, bigint][] }
+  /** INSERT INTO table (keyColumn, v): `keyColumn` is the key's name at that point of the workload (k when absent). */
+  | { kind: 'insert'; table: string; rows: [bigint, bigint][]; keyColumn?: string }
   | { kind: 'get'; table: string; key: bigint }
   /** ALTER TABLE … PARTITIONS: rows move between partitions, which this model does not have; nothing changes. */
   | { kind: 'repartition'; table: string; partitions: number }
@@ -16,6 +17,8 @@ export type ModelTxn =
    * new, has the default there (the workload writes only v and log); a name the table has: nothing.
    */
   | { kind: 'add-column'; table: string; column: string; default: bigint }
+  /** ALTER TABLE … RENAME COLUMN `from` TO `to` of the key: a name only, so nothing this model holds changes. */
+  | { kind: 'rename-key'; table: string; from: string; to: string }
 
 /** A row as the engine returns it: k, v, log, then each added column's value. */
 export type ModelRowValues = (bigint | string)[]
@@ -62,6 +65,8 @@ export class ReferenceModel {
           write(txn.table, k, { v, log: '' })
         }
       } else if (txn.kind === 'repartition') {
+        if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
+      } else if (txn.kind === 'rename-key') {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
       } else if (txn.kind === 'add-column') {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')

@@ -34,12 +34,14 @@ export const PARTITIONS_MAX = 8
 export const BATCH_TXNS_MAX = 64
 export const CALL_CHAIN_STEPS_MAX = 6
 /**
- * Batches of transactions weigh this minus one against one for an ALTER TABLE … PARTITIONS and one for
- * an ALTER TABLE … ADD COLUMN: about one batch in 9 is each.
+ * Batches of transactions weigh this minus one against one each for an ALTER TABLE … PARTITIONS, an
+ * ALTER TABLE … ADD COLUMN and an ALTER TABLE … RENAME COLUMN of the key: about one batch in 10 is each.
  */
 export const REPARTITION_ONE_IN = 8
 /** The names ADD COLUMN batches add (IF NOT EXISTS: a name again changes nothing). */
 export const ADDED_COLUMNS = ['a1', 'a2'] as const
+/** The names RENAME COLUMN batches give a table's key, in turn (tableDdl creates it as the first). */
+export const KEY_NAMES = ['k', 'id'] as const
 /** How deep generated calls nest (a call's program may call again). */
 export const CALL_NESTING_MAX = 2
 
@@ -91,6 +93,25 @@ export function txnArb(tables: readonly WorkloadTable[], config: WorkloadConfig)
   )
 }
 
+/**
+ * Gives each RENAME COLUMN of a key the name the key has at that point and the other one of KEY_NAMES,
+ * and each INSERT the key's name then.
+ */
+function keyNames(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
+  const current = new Map<string, string>()
+  return batches.map((b) => b.map((t): ModelTxn => {
+    if (t.kind === 'call') return t
+    const key = current.get(t.table) ?? KEY_NAMES[0]
+    if (t.kind === 'rename-key') {
+      const to = key === KEY_NAMES[0] ? KEY_NAMES[1] : KEY_NAMES[0]
+      current.set(t.table, to)
+      return { ...t, from: key, to }
+    }
+    if (t.kind === 'insert' && key !== KEY_NAMES[0]) return { ...t, keyColumn: key }
+    return t
+  }))
+}
+
 /** Numbers every append of the workload 1, 2, 3… in order, so each list element is unique (as list-append checkers need). */
 export function uniqueAppends(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
   let next = 1
@@ -133,10 +154,13 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('repartition' as const), table: fc.constantFrom(...tables.map((t) => t.name)), partitions: fc.integer({ min: 1, max: PARTITIONS_MAX }) }).map((t) => [t]) },
       // Or an ALTER TABLE … ADD COLUMN: rows written before it are read with its default until written.
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('add-column' as const), table: fc.constantFrom(...tables.map((t) => t.name)), column: fc.constantFrom(...ADDED_COLUMNS), default: fc.integer({ min: -9, max: 9 }).map(BigInt) }).map((t) => [t]) },
+      // Or an ALTER TABLE … RENAME COLUMN of the key (its names are filled in by keyNames, in order): rows
+      // the checkpoint holds are found by key under the old name until the checkpoint renames it too.
+      { weight: 1, arbitrary: fc.constantFrom(...tables.map((t) => t.name)).map((table): ModelTxn[] => [{ kind: 'rename-key', table, from: KEY_NAMES[0], to: KEY_NAMES[1] }]) },
     )
     const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
     return fc.array(batch, { minLength: 1, maxLength: batchesMax, size: 'max' })
-      .map((batches) => ({ tables, batches: uniqueAppends(truncate(batches, config.txns)) }))
+      .map((batches) => ({ tables, batches: uniqueAppends(keyNames(truncate(batches, config.txns))) }))
   })
 }
 

@@ -304,6 +304,7 @@ export class Engine {
     const readerFaults = {
       ...(opts.faults?.repartitionReadsCatalogLayout === true ? { catalogLayout: true } : {}),
       ...(opts.faults?.addColumnReadsCatalogColumns === true ? { catalogColumns: true } : {}),
+      ...(opts.faults?.renameReadsCatalogKey === true ? { catalogKeyName: true } : {}),
     }
     if (opts.workers === 0) {
       const overlay = new OverlayReader(opts.store.localReader(readerFaults))

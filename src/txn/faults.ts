@@ -100,6 +100,12 @@ export interface EngineFaults {
    */
   readonly addColumnReadsCatalogColumns?: boolean
   /**
+   * Execution threads find a row in the checkpoint by the key column's name in the catalog they execute
+   * with, not the checkpoint's own: after ALTER TABLE … RENAME COLUMN of the key, until the checkpoint
+   * reaches it, they ask for a column its tables do not have yet.
+   */
+  readonly renameReadsCatalogKey?: boolean
+  /**
    * With no workers, a batch's walks start before the batches ahead of it are released, and read
    * their writes laid over the released state (src/txn/pipelined-executor.ts); with this fault they
    * read the released state alone: a transaction misses what the batch just before it wrote.

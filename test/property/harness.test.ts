@@ -29,11 +29,11 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   assert.is(code, 0)
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries',
-    'repartition-reads-catalog-layout', 'add-column-reads-catalog-columns', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
+    'repartition-reads-catalog-layout', 'add-column-reads-catalog-columns', 'rename-reads-catalog-key', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
     'fenced-append-acked', 'follower-reads-ignore-position', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 20)
+  assert.is(MUTANTS.length, 21)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -83,6 +83,7 @@ const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'repartition-reads-catalog-layout': [{ property: 'replay', runs: 40 }, { property: 'crash', runs: 25 }],
   // At run 1 with this seed (2026-12-05): an ADD COLUMN batch, then a call reading a row the checkpoint holds.
   'add-column-reads-catalog-columns': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
+  'rename-reads-catalog-key': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
   // Runs with no workers whatever the test asks (the bug lives in the coordinator thread's executor).
   'walk-ahead-misses-unreleased-writes': [{ property: 'replay', runs: 25 }],
   // Needs a batch of at least 2 × CONTENTION_SAMPLE_MIN transactions that its sample predicts contended.
