@@ -84,13 +84,13 @@ function plural(n: number, one: string, many: string): string {
 
 /**
  * What a statement is, for the footer of a result without columns: its verb, with the object for DDL
- * ('CREATE TABLE', 'CREATE OR REPLACE FUNCTION', 'INSERT', 'BEGIN').
+ * ('CREATE TABLE', 'CREATE OR REPLACE FUNCTION', 'CREATE INDEX', 'INSERT', 'BEGIN'), as psql prints it.
  */
 export function statementTag(text: string): string {
   const words = (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,3}/)?.[0] ?? '').toUpperCase().split(/\s+/)
   const first = words[0] ?? ''
   if (first !== 'CREATE' && first !== 'DROP' && first !== 'ALTER') return first
-  const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION')
+  const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION' || w === 'FUNCTIONS' || w === 'INDEX')
   return object < 0 ? first : words.slice(0, object + 1).join(' ')
 }
 
