@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
-import type { Catalog, ColumnDef, TableDef } from '../schema/catalog.js'
+import { indexesOf, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
@@ -170,7 +170,7 @@ class Planner {
     } catch {
       return undefined
     }
-    return { name: t.name, source: scanSourceSql(t), columns: this.columns(t) }
+    return { name: t.name, source: scanSourceSql(t), columns: this.columns(t), seekable: [(t.columns[t.keyIndex] as ColumnDef).name, ...indexesOf(t).map((i) => i.columns[0]?.name ?? '')] }
   }
 
   /** The key an UPDATE/DELETE touches alone, or null (then it scans). */

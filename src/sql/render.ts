@@ -11,7 +11,7 @@ import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
-import { checkFrameOffset, checkRangeOrder, frameBoundText } from './parser.js'
+import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -21,6 +21,8 @@ export interface TableSource {
   readonly source: string
   /** The table's columns in order, as the catalog spells them. */
   readonly columns: readonly string[]
+  /** Columns a condition can seek the table by: its key and each index's first column (absent: none known). */
+  readonly seekable?: readonly string[]
 }
 
 export interface RenderOptions {
@@ -72,6 +74,8 @@ interface Source {
   readonly merged: Set<string>
   /** Read only through its qualifier (an upsert's `excluded`): an unqualified name never resolves to it. */
   readonly qualifiedOnly?: true
+  /** Lower-case names of the columns a condition can seek it by (TableSource.seekable). */
+  readonly seekable?: ReadonlySet<string>
 }
 
 type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH'
@@ -170,6 +174,7 @@ class Renderer {
     let source: string
     let columns: readonly string[]
     let tableName: string | null = null
+    let seekable: ReadonlySet<string> | undefined
     if (item.kind === 'derived') {
       const sub = renderQuery(this.stmt, item.select, this, true)
       const seen = new Set<string>()
@@ -185,6 +190,7 @@ class Renderer {
       source = t.source
       columns = t.columns
       tableName = t.name
+      if (t.seekable !== undefined) seekable = new Set(t.seekable.map((c) => c.toLowerCase()))
     }
     const qualifier = item.alias ?? tableName
     if (qualifier !== null && this.sources.some((s) => s.qualifier?.toLowerCase() === qualifier.toLowerCase())) {
@@ -192,7 +198,7 @@ class Renderer {
     }
     const byName = new Map<string, string>()
     for (const c of columns) byName.set(c.toLowerCase(), c)
-    this.sources.push({ qualifier, tableName: item.alias === null ? null : tableName, columns, byName, merged: new Set() })
+    this.sources.push({ qualifier, tableName: item.alias === null ? null : tableName, columns, byName, merged: new Set(), ...(seekable === undefined ? {} : { seekable }) })
     return qualifier === null ? source : `${source} AS ${quoteIdentifier(qualifier)}`
   }
 
@@ -498,7 +504,7 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
     w = renderWith(stmt, scope, sel.with, sel.recursive === true)
   }
   const r = new Renderer(stmt, scope)
-  const first = renderCore(r, sel, named, useSource)
+  const first = renderCore(r, sel, named, useSource, parent !== null)
   let sql = first.sql
   const columnNames = first.columnNames
   for (const part of sel.compound) {
@@ -539,8 +545,42 @@ function compoundTerm(stmt: Statement, e: SqlExpr, columnNames: readonly string[
   return stmt.fail('SYNTAX_ERROR', e.pos, `ORDER BY of a compound SELECT (UNION, INTERSECT, EXCEPT) names a result column, by name (${columnNames.join(', ')}) or by position`)
 }
 
+/**
+ * Whether a query reads its one table through a fence: an aggregate subquery over one table whose WHERE
+ * names a column the table can be sought by, typically correlated (`(SELECT COUNT(*) FROM t WHERE t.v =
+ * o.a)` with an index on v). A table is read through a view that is a UNION ALL over its partitions, and
+ * SQLite does not merge such a view into an aggregate query (its flattener's rule 17): it reads the whole
+ * view once, into an automatic index for an equality if it can, or for each row of the query around it.
+ * Fenced, `FROM (SELECT * FROM t WHERE … LIMIT -1 OFFSET 0) AS t` (a subquery with an OFFSET is never
+ * merged into the query around it), the view is merged into that plain SELECT instead, and the condition
+ * reaches each partition and its index. The same rows reach the aggregate, so the result is the same.
+ * Without such a column the fence would only stop SQLite's automatic index: no fence then.
+ */
+function fencesTable(sel: SelectQuery, inSubquery: boolean, source: Source | undefined): boolean {
+  if (!inSubquery || sel.from?.kind !== 'table' || sel.joins.length > 0 || sel.where === null) return false
+  const seekable = source?.seekable
+  if (seekable === undefined || source?.qualifier === null || source?.qualifier === undefined || !namesColumn(sel.where, source.qualifier, seekable)) return false
+  return sel.groupBy.length > 0 || sel.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) || (sel.having !== null && containsAggregate(sel.having))
+}
+
+/** Whether `e` (not counting its subqueries) reads one of `columns` (lower case) of the FROM item `qualifier`, qualified or not. */
+function namesColumn(e: SqlExpr, qualifier: string, columns: ReadonlySet<string>): boolean {
+  const at = (x: SqlExpr): boolean => namesColumn(x, qualifier, columns)
+  switch (e.kind) {
+    case 'column': return (e.table === null || e.table.toLowerCase() === qualifier.toLowerCase()) && columns.has(e.name.toLowerCase())
+    case 'literal': case 'param': case 'subquery': case 'exists': return false
+    case 'in-select': case 'unary': case 'cast': case 'collate': return at(e.operand)
+    case 'binary': return at(e.left) || at(e.right)
+    case 'in': return at(e.operand) || e.list.some(at)
+    case 'between': return at(e.operand) || at(e.low) || at(e.high)
+    case 'like': return at(e.operand) || at(e.pattern) || (e.escape !== null && at(e.escape))
+    case 'function': return e.args.some(at)
+    case 'case': return (e.operand !== null && at(e.operand)) || e.whens.some((w) => at(w.when) || at(w.then)) || (e.otherwise !== null && at(e.otherwise))
+  }
+}
+
 /** SELECT items FROM … WHERE … GROUP BY … HAVING …: one query without its ORDER BY and LIMIT. */
-function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: boolean): { sql: string; columnNames: string[] } {
+function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: boolean, inSubquery = false): { sql: string; columnNames: string[] } {
   // FROM first: the items resolve against it, though it follows them in the text (and in the values).
   const from = r.captured(() => {
     if (sel.from === null) return NO_TABLE_SOURCE
@@ -564,9 +604,13 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
     if (item.alias !== null) r.addAlias(item.alias)
   }
   r.values.push(...from.values)
-  let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${from.sql}`
   const where = r.statement.condition(sel.where === null ? null : r.expr(sel.where, 'plain'), r.fromSources)
-  if (where !== null) sql += ` WHERE ${where}`
+  const qualifier = r.fromSources[0]?.qualifier
+  const fenced = where !== null && qualifier !== null && qualifier !== undefined && fencesTable(sel, inSubquery, r.fromSources[0])
+    ? `(SELECT * FROM ${from.sql} WHERE ${where} LIMIT -1 OFFSET 0) AS ${quoteIdentifier(qualifier)}`
+    : null
+  let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${fenced ?? from.sql}`
+  if (where !== null && fenced === null) sql += ` WHERE ${where}`
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
   sql += windows.sql

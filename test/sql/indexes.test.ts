@@ -65,6 +65,30 @@ test('a query that needs an index is stopped without one and answers with it, ac
   }
 })
 
+test('a correlated aggregate subquery and a join use the index: stopped without it, the same answers as computed here with it', async () => {
+  const db = await open({ memory: true })
+  try {
+    await twoTables(db, 3)
+    // For each row of a, how many rows of b are within 2 of its g (a correlated COUNT), summed; and the
+    // same pairs through a join (not an aggregate), counted here.
+    const correlated = 'SELECT SUM((SELECT COUNT(*) FROM b WHERE b.g BETWEEN a.g - 2 AND a.g + 2)) FROM a'
+    const grouped = 'SELECT SUM(n) FROM (SELECT a.k, (SELECT COUNT(*) FROM b WHERE b.g > a.g GROUP BY b.note) AS n FROM a)'
+    const joined = 'SELECT a.k, b.k FROM a JOIN b ON b.g BETWEEN a.g - 2 AND a.g + 2'
+    const within2 = Array.from({ length: ROWS }, (_, i) => Math.min(ROWS, i + 3) - Math.max(1, i - 1) + 1).reduce((x, y) => x + y, 0)
+    const above = (ROWS * (ROWS - 1)) / 2
+    for (const sql of [correlated, grouped, joined]) {
+      const err = await rejection(db.query(sql))
+      assert.match(err.message, /QUERY_ROWS_EXAMINED_MAX/, sql)
+    }
+    await db.sql('CREATE INDEX b_g ON b (g)')
+    assert.equal((await db.query(correlated)).rows, [[within2]])
+    assert.equal((await db.query(grouped)).rows, [[above]])
+    assert.is((await db.query(joined)).rows.length, within2)
+  } finally {
+    await db.close()
+  }
+})
+
 test('SHOW INDEXES lists every index (or a table\'s) by name; DESC is kept; a dropped table takes its indexes and frees their names', async () => {
   const db = await open({ memory: true })
   try {
