@@ -21,8 +21,9 @@ interface Gen {
 }
 
 // `u` is read beside `t` by joins and subqueries; its columns are named apart from t's, so that the WHERE
-// terms generated for t stay unambiguous.
-const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) PARTITIONS 2'
+// terms generated for t stay unambiguous. Acheron indexes u.tk (SQLite need not: an index changes no
+// result), so that the correlated subqueries over u go through the renderer's fence (render.ts, fencesTable).
+const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) PARTITIONS 2; CREATE INDEX u_tk ON u (tk)'
 const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) STRICT, WITHOUT ROWID; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) STRICT, WITHOUT ROWID'
 
 // ---- generators --------------------------------------------------------------------------------------
