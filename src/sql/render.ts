@@ -76,7 +76,18 @@ interface Source {
   readonly qualifiedOnly?: true
   /** Lower-case names of the columns a condition can seek it by (TableSource.seekable). */
   readonly seekable?: ReadonlySet<string>
+  /** Its query reads the join through a fence (joinFence): while `active`, its columns are the fence's. */
+  fence?: JoinFence
 }
+
+/** The columns of a fenced join: `"$fence"."cN"` for each column of each item (lower-case name → cN). */
+interface JoinFence {
+  readonly aliases: ReadonlyMap<string, string>
+  active: boolean
+}
+
+/** The name of a fenced join in the query around it: `$` is in no user identifier. */
+const FENCE_NAME = '$fence'
 
 type ErrorCode = 'UNKNOWN_COLUMN' | 'UNKNOWN_TABLE' | 'SYNTAX_ERROR' | 'TYPE_MISMATCH'
 
@@ -274,6 +285,8 @@ class Renderer {
         if (c === undefined) {
           this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.table}.${e.name} (${s.qualifier ?? e.table} has ${s.columns.join(', ')})`)
         }
+        const fenced = s.fence?.active === true ? s.fence.aliases.get(lower) : undefined
+        if (fenced !== undefined) return `${quoteIdentifier(FENCE_NAME)}.${quoteIdentifier(fenced)}`
         // An UPDATE's, DELETE's or upsert's expression reads one row by its columns' names alone.
         return this.stmt.expressionOnly ? quoteIdentifier(c) : `${quoteIdentifier(s.qualifier ?? e.table)}.${quoteIdentifier(c)}`
       }
@@ -286,7 +299,10 @@ class Renderer {
         if (found.slice(1).some((s) => !s.merged.has(lower))) {
           this.fail('SYNTAX_ERROR', e.pos, `ambiguous column name: ${e.name} (in ${found.map((s) => s.qualifier ?? 'a subquery').join(' and ')}: qualify it, as ${found[0]?.qualifier ?? 't'}.${e.name})`)
         }
-        return quoteIdentifier((found[0] as Source).byName.get(lower) as string)
+        const first = found[0] as Source
+        const fenced = first.fence?.active === true ? first.fence.aliases.get(lower) : undefined
+        if (fenced !== undefined) return `${quoteIdentifier(FENCE_NAME)}.${quoteIdentifier(fenced)}`
+        return quoteIdentifier(first.byName.get(lower) as string)
       }
       if (r === this && scope === 'aliases' && this.aliases.has(lower)) return quoteIdentifier(e.name)
     }
@@ -560,6 +576,42 @@ function fencesTable(sel: SelectQuery, inSubquery: boolean, source: Source | und
   if (!inSubquery || sel.from?.kind !== 'table' || sel.joins.length > 0 || sel.where === null) return false
   const seekable = source?.seekable
   if (seekable === undefined || source?.qualifier === null || source?.qualifier === undefined || !namesColumn(sel.where, source.qualifier, seekable)) return false
+  return isAggregate(sel)
+}
+
+/**
+ * The join of an aggregate query, fenced: `SELECT … FROM (SELECT "o"."k" AS "c0", … FROM o JOIN t ON …
+ * WHERE … LIMIT -1 OFFSET 0) AS "$fence" GROUP BY …`, for the reason fencesTable gives (in an aggregate,
+ * the partitions' views are never merged, so a join reads each table whole for each row of the other);
+ * inside the fence the views are merged, and the join reaches each partition's index. Its items, GROUP
+ * BY, HAVING, windows and ORDER BY then read the fence's columns (Source.fence). Only when some item
+ * after the first is joined on (ON or WHERE) a column it can be sought by; and not with USING or NATURAL
+ * (merged columns), RIGHT or FULL joins, `*`, or an item without a name. Returns the fence's columns.
+ */
+function joinFence(sel: SelectQuery, sources: readonly Source[]): string[] | null {
+  if (sources.length < 2 || !isAggregate(sel) || sel.items.some((i) => i.kind === 'star')) return null
+  if (sel.joins.some((j) => j.using !== null || j.natural === true || j.kind === 'right' || j.kind === 'full')) return null
+  if (sources.some((x) => x.qualifier === null || x.qualifiedOnly === true || x.merged.size > 0)) return null
+  const sought = sources.some((x, i) => {
+    if (i === 0 || x.seekable === undefined) return false
+    const on = sel.joins[i - 1]?.on ?? null
+    return (on !== null && namesColumn(on, x.qualifier as string, x.seekable)) || (sel.where !== null && namesColumn(sel.where, x.qualifier as string, x.seekable))
+  })
+  if (!sought) return null
+  const columns: string[] = []
+  for (const x of sources) {
+    const aliases = new Map<string, string>()
+    for (const c of x.columns) {
+      const alias = `c${columns.length}`
+      aliases.set(c.toLowerCase(), alias)
+      columns.push(`${quoteIdentifier(x.qualifier as string)}.${quoteIdentifier(c)} AS ${quoteIdentifier(alias)}`)
+    }
+    x.fence = { aliases, active: true }
+  }
+  return columns
+}
+
+function isAggregate(sel: SelectQuery): boolean {
   return sel.groupBy.length > 0 || sel.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) || (sel.having !== null && containsAggregate(sel.having))
 }
 
@@ -588,6 +640,9 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
     for (const j of sel.joins) sql += r.join(j)
     return sql
   })
+  // Decided before the items, which then read the fence's columns; the WHERE, inside it, does not.
+  const fenceColumns = joinFence(sel, r.fromSources)
+  const setFence = (active: boolean) => { for (const x of r.fromSources) if (x.fence !== undefined) x.fence.active = active }
   // The WINDOW clause next (items name its windows), its values kept for their place after HAVING.
   const windows = r.captured(() => r.windowClause(sel.windows ?? []))
   const items: string[] = []
@@ -604,11 +659,15 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
     if (item.alias !== null) r.addAlias(item.alias)
   }
   r.values.push(...from.values)
+  setFence(false)
   const where = r.statement.condition(sel.where === null ? null : r.expr(sel.where, 'plain'), r.fromSources)
+  setFence(true)
   const qualifier = r.fromSources[0]?.qualifier
-  const fenced = where !== null && qualifier !== null && qualifier !== undefined && fencesTable(sel, inSubquery, r.fromSources[0])
-    ? `(SELECT * FROM ${from.sql} WHERE ${where} LIMIT -1 OFFSET 0) AS ${quoteIdentifier(qualifier)}`
-    : null
+  const fenced = fenceColumns !== null
+    ? `(SELECT ${fenceColumns.join(', ')} FROM ${from.sql}${where === null ? '' : ` WHERE ${where}`} LIMIT -1 OFFSET 0) AS ${quoteIdentifier(FENCE_NAME)}`
+    : where !== null && qualifier !== null && qualifier !== undefined && fencesTable(sel, inSubquery, r.fromSources[0])
+      ? `(SELECT * FROM ${from.sql} WHERE ${where} LIMIT -1 OFFSET 0) AS ${quoteIdentifier(qualifier)}`
+      : null
   let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${fenced ?? from.sql}`
   if (where !== null && fenced === null) sql += ` WHERE ${where}`
   if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`

@@ -65,7 +65,7 @@ test('a query that needs an index is stopped without one and answers with it, ac
   }
 })
 
-test('a correlated aggregate subquery and a join use the index: stopped without it, the same answers as computed here with it', async () => {
+test('a correlated aggregate subquery, a join and an aggregate over a join use the index: stopped without it, the same answers as computed here with it', async () => {
   const db = await open({ memory: true })
   try {
     await twoTables(db, 3)
@@ -74,9 +74,19 @@ test('a correlated aggregate subquery and a join use the index: stopped without 
     const correlated = 'SELECT SUM((SELECT COUNT(*) FROM b WHERE b.g BETWEEN a.g - 2 AND a.g + 2)) FROM a'
     const grouped = 'SELECT SUM(n) FROM (SELECT a.k, (SELECT COUNT(*) FROM b WHERE b.g > a.g GROUP BY b.note) AS n FROM a)'
     const joined = 'SELECT a.k, b.k FROM a JOIN b ON b.g BETWEEN a.g - 2 AND a.g + 2'
-    const within2 = Array.from({ length: ROWS }, (_, i) => Math.min(ROWS, i + 3) - Math.max(1, i - 1) + 1).reduce((x, y) => x + y, 0)
+    // Aggregates over the join: its items, GROUP BY, HAVING and ORDER BY read the fenced join's columns,
+    // as does a subquery among the items; its WHERE is inside the fence.
+    const counted = 'SELECT COUNT(*) FROM a JOIN b ON b.g BETWEEN a.g - 2 AND a.g + 2'
+    const perGroup = `SELECT a.k % 3 AS m, COUNT(*) AS n, MAX(b.k), (SELECT COUNT(*) FROM a AS x WHERE x.k = a.k % 3 + 1) FROM a
+      JOIN b ON b.g BETWEEN a.g - 2 AND a.g + 2 WHERE b.k <> 7 GROUP BY a.k % 3 HAVING COUNT(*) > 1 ORDER BY m DESC`
+    const pairs = Array.from({ length: ROWS }, (_, i) => i + 1).flatMap((g) => Array.from({ length: 5 }, (_, d) => [g, g - 2 + d] as const)).filter(([, h]) => h >= 1 && h <= ROWS)
+    const within2 = pairs.length
+    const groups = [2, 1, 0].map((m) => {
+      const mine = pairs.filter(([g, h]) => g % 3 === m && h !== 7)
+      return [m, mine.length, Math.max(...mine.map(([, h]) => h)), 1]
+    })
     const above = (ROWS * (ROWS - 1)) / 2
-    for (const sql of [correlated, grouped, joined]) {
+    for (const sql of [correlated, grouped, joined, counted, perGroup]) {
       const err = await rejection(db.query(sql))
       assert.match(err.message, /QUERY_ROWS_EXAMINED_MAX/, sql)
     }
@@ -84,6 +94,8 @@ test('a correlated aggregate subquery and a join use the index: stopped without 
     assert.equal((await db.query(correlated)).rows, [[within2]])
     assert.equal((await db.query(grouped)).rows, [[above]])
     assert.is((await db.query(joined)).rows.length, within2)
+    assert.equal((await db.query(counted)).rows, [[within2]])
+    assert.equal((await db.query(perGroup)).rows, groups)
   } finally {
     await db.close()
   }
