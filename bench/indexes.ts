@@ -31,6 +31,7 @@ const queries: [string, string][] = [
   ['o JOIN t ON t.v BETWEEN o.a AND o.a + 3', 'SELECT o.k, t.k FROM o JOIN t ON t.v BETWEEN o.a AND o.a + 3'],
   ['COUNT(*) of that join (an aggregate)', 'SELECT COUNT(*) FROM o JOIN t ON t.v BETWEEN o.a AND o.a + 3'],
   ['(SELECT COUNT(*) … WHERE v = outer value), 10 outer rows', 'SELECT o.k, (SELECT COUNT(*) FROM t WHERE t.v = o.a) FROM o WHERE o.k < 10'],
+  ['(SELECT COUNT(*) … WHERE v BETWEEN outer value AND + 3), 10 outer rows', 'SELECT o.k, (SELECT COUNT(*) FROM t WHERE t.v BETWEEN o.a AND o.a + 3) FROM o WHERE o.k < 10'],
 ]
 /** Slow without the index (about a second each): measured once. */
 const once = (what: string) => what.startsWith('EXISTS') || what.includes('JOIN') || what.includes('join') || what.startsWith('(SELECT')

@@ -563,19 +563,20 @@ function compoundTerm(stmt: Statement, e: SqlExpr, columnNames: readonly string[
 
 /**
  * Whether a query reads its one table through a fence: an aggregate subquery over one table whose WHERE
- * names a column the table can be sought by, typically correlated (`(SELECT COUNT(*) FROM t WHERE t.v =
- * o.a)` with an index on v). A table is read through a view that is a UNION ALL over its partitions, and
+ * bounds a column the table can be sought by with a range, typically correlated (`(SELECT COUNT(*) FROM t
+ * WHERE t.v BETWEEN o.a AND o.b)` with an index on v). A table is read through a view that is a UNION ALL over its partitions, and
  * SQLite does not merge such a view into an aggregate query (its flattener's rule 17): it reads the whole
  * view once, into an automatic index for an equality if it can, or for each row of the query around it.
  * Fenced, `FROM (SELECT * FROM t WHERE … LIMIT -1 OFFSET 0) AS t` (a subquery with an OFFSET is never
  * merged into the query around it), the view is merged into that plain SELECT instead, and the condition
  * reaches each partition and its index. The same rows reach the aggregate, so the result is the same.
- * Without such a column the fence would only stop SQLite's automatic index: no fence then.
+ * Not for an equality: SQLite's automatic index, built once, then beats a seek per partition and outer
+ * row (measured 132 against 639 ms for 200,000 outer rows); nor without a seekable column.
  */
 function fencesTable(sel: SelectQuery, inSubquery: boolean, source: Source | undefined): boolean {
   if (!inSubquery || sel.from?.kind !== 'table' || sel.joins.length > 0 || sel.where === null) return false
   const seekable = source?.seekable
-  if (seekable === undefined || source?.qualifier === null || source?.qualifier === undefined || !namesColumn(sel.where, source.qualifier, seekable)) return false
+  if (seekable === undefined || source?.qualifier === null || source?.qualifier === undefined || !rangesOver(sel.where, source.qualifier, seekable)) return false
   return isAggregate(sel)
 }
 
@@ -585,7 +586,8 @@ function fencesTable(sel: SelectQuery, inSubquery: boolean, source: Source | und
  * the partitions' views are never merged, so a join reads each table whole for each row of the other);
  * inside the fence the views are merged, and the join reaches each partition's index. Its items, GROUP
  * BY, HAVING, windows and ORDER BY then read the fence's columns (Source.fence). Only when some item
- * after the first is joined on (ON or WHERE) a column it can be sought by; and not with USING or NATURAL
+ * after the first is joined by a range (ON or WHERE, as rangesOver) on a column it can be sought by (an
+ * equality is left to SQLite's automatic index, as in fencesTable); and not with USING or NATURAL
  * (merged columns), RIGHT or FULL joins, `*`, or an item without a name. Returns the fence's columns.
  */
 function joinFence(sel: SelectQuery, sources: readonly Source[]): string[] | null {
@@ -595,7 +597,7 @@ function joinFence(sel: SelectQuery, sources: readonly Source[]): string[] | nul
   const sought = sources.some((x, i) => {
     if (i === 0 || x.seekable === undefined) return false
     const on = sel.joins[i - 1]?.on ?? null
-    return (on !== null && namesColumn(on, x.qualifier as string, x.seekable)) || (sel.where !== null && namesColumn(sel.where, x.qualifier as string, x.seekable))
+    return (on !== null && rangesOver(on, x.qualifier as string, x.seekable)) || (sel.where !== null && rangesOver(sel.where, x.qualifier as string, x.seekable))
   })
   if (!sought) return null
   const columns: string[] = []
@@ -615,16 +617,22 @@ function isAggregate(sel: SelectQuery): boolean {
   return sel.groupBy.length > 0 || sel.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) || (sel.having !== null && containsAggregate(sel.having))
 }
 
-/** Whether `e` (not counting its subqueries) reads one of `columns` (lower case) of the FROM item `qualifier`, qualified or not. */
-function namesColumn(e: SqlExpr, qualifier: string, columns: ReadonlySet<string>): boolean {
-  const at = (x: SqlExpr): boolean => namesColumn(x, qualifier, columns)
+const RANGE_OPS: ReadonlySet<string> = new Set(['<', '<=', '>', '>='])
+
+/**
+ * Whether `e` (not counting its subqueries) bounds one of `columns` (lower case) of the FROM item
+ * `qualifier` by a range: `col BETWEEN …`, or `col <`, `<=`, `>`, `>=` something. An equality is not
+ * counted: for it SQLite builds an automatic index once, which beats a seek per partition and row.
+ */
+function rangesOver(e: SqlExpr, qualifier: string, columns: ReadonlySet<string>): boolean {
+  const isColumn = (x: SqlExpr): boolean => x.kind === 'column' && (x.table === null || x.table.toLowerCase() === qualifier.toLowerCase()) && columns.has(x.name.toLowerCase())
+  const at = (x: SqlExpr): boolean => rangesOver(x, qualifier, columns)
   switch (e.kind) {
-    case 'column': return (e.table === null || e.table.toLowerCase() === qualifier.toLowerCase()) && columns.has(e.name.toLowerCase())
-    case 'literal': case 'param': case 'subquery': case 'exists': return false
+    case 'between': return (!e.negated && isColumn(e.operand)) || at(e.operand) || at(e.low) || at(e.high)
+    case 'binary': return (RANGE_OPS.has(e.op) && (isColumn(e.left) || isColumn(e.right))) || at(e.left) || at(e.right)
+    case 'column': case 'literal': case 'param': case 'subquery': case 'exists': return false
     case 'in-select': case 'unary': case 'cast': case 'collate': return at(e.operand)
-    case 'binary': return at(e.left) || at(e.right)
     case 'in': return at(e.operand) || e.list.some(at)
-    case 'between': return at(e.operand) || at(e.low) || at(e.high)
     case 'like': return at(e.operand) || at(e.pattern) || (e.escape !== null && at(e.escape))
     case 'function': return e.args.some(at)
     case 'case': return (e.operand !== null && at(e.operand)) || e.whens.some((w) => at(w.when) || at(w.then)) || (e.otherwise !== null && at(e.otherwise))

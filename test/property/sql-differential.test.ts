@@ -22,7 +22,7 @@ interface Gen {
 
 // `u` is read beside `t` by joins and subqueries; its columns are named apart from t's, so that the WHERE
 // terms generated for t stay unambiguous. Acheron indexes u.tk (SQLite need not: an index changes no
-// result), so that the correlated subqueries over u go through the renderer's fence (render.ts, fencesTable).
+// result), so that the queries below that bound u.tk by a range read u through the renderer's fences.
 const ACHERON_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) PARTITIONS 3; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) PARTITIONS 2; CREATE INDEX u_tk ON u (tk)'
 const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, b TEXT, c REAL NOT NULL) STRICT, WITHOUT ROWID; CREATE TABLE u (id INTEGER PRIMARY KEY, tk INTEGER, v TEXT) STRICT, WITHOUT ROWID'
 
@@ -149,6 +149,9 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   // Joins and subqueries over t and u.
   (w) => fc.constantFrom('JOIN', 'LEFT JOIN').map((j) => `SELECT t.k, a, id, v FROM t ${j} u ON u.tk = t.k${w} ORDER BY t.k, id`),
   (w) => fc.constant(`SELECT t.k, COUNT(id) AS n, MAX(v) FROM t LEFT JOIN u ON tk = k${w} GROUP BY t.k ORDER BY t.k`),
+  // A range on the indexed u.tk: read through the renderer's fences (render.ts, fencesTable and joinFence).
+  (w) => fc.constant(`SELECT t.k, COUNT(id) AS n, MAX(v) FROM t LEFT JOIN u ON u.tk BETWEEN t.k - 1 AND t.k${w} GROUP BY t.k HAVING COUNT(*) > 0 ORDER BY t.k`),
+  (w) => fc.constant(`SELECT k, (SELECT COUNT(*) FROM u WHERE u.tk > t.k) AS n, (SELECT MAX(v) FROM u WHERE tk <= k AND tk >= k - 2) FROM t${w} ORDER BY k`),
   (w) => fc.constantFrom('IN', 'NOT IN').map((op) => `SELECT k, a FROM t${and(w)} k ${op} (SELECT tk FROM u WHERE tk IS NOT NULL) ORDER BY k`),
   (w) => fc.constant(`SELECT k, (SELECT COUNT(*) FROM u WHERE u.tk = t.k) AS n, (SELECT MAX(v) FROM u WHERE tk = k) FROM t${w} ORDER BY k`),
   (w) => fc.constantFrom('EXISTS', 'NOT EXISTS').map((op) => `SELECT k FROM t${and(w)} ${op} (SELECT 1 FROM u WHERE tk = t.k AND v IS NOT NULL) ORDER BY k`),
