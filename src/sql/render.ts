@@ -564,9 +564,10 @@ function compoundTerm(stmt: Statement, e: SqlExpr, columnNames: readonly string[
 /**
  * Whether a query reads its one table through a fence: an aggregate subquery over one table whose WHERE
  * bounds a column the table can be sought by with a range, typically correlated (`(SELECT COUNT(*) FROM t
- * WHERE t.v BETWEEN o.a AND o.b)` with an index on v). A table is read through a view that is a UNION ALL over its partitions, and
- * SQLite does not merge such a view into an aggregate query (its flattener's rule 17): it reads the whole
- * view once, into an automatic index for an equality if it can, or for each row of the query around it.
+ * WHERE t.v BETWEEN o.a AND o.b)` with an index on v). A table is read through a view that is a UNION ALL
+ * over its partitions, and SQLite does not merge such a view into an aggregate query (its flattener's
+ * rule 17): it reads the whole view once, into an automatic index for an equality if it can, or for each
+ * row of the query around it.
  * Fenced, `FROM (SELECT * FROM t WHERE … LIMIT -1 OFFSET 0) AS t` (a subquery with an OFFSET is never
  * merged into the query around it), the view is merged into that plain SELECT instead, and the condition
  * reaches each partition and its index. The same rows reach the aggregate, so the result is the same.
@@ -588,7 +589,8 @@ function fencesTable(sel: SelectQuery, inSubquery: boolean, source: Source | und
  * BY, HAVING, windows and ORDER BY then read the fence's columns (Source.fence). Only when some item
  * after the first is joined by a range (ON or WHERE, as rangesOver) on a column it can be sought by (an
  * equality is left to SQLite's automatic index, as in fencesTable); and not with USING or NATURAL
- * (merged columns), RIGHT or FULL joins, `*`, or an item without a name. Returns the fence's columns.
+ * (merged columns), RIGHT or FULL joins, `*`, or an item without a name. Returns the fence's columns
+ * (null: no fence), and marks each item's Source.fence active.
  */
 function joinFence(sel: SelectQuery, sources: readonly Source[]): string[] | null {
   if (sources.length < 2 || !isAggregate(sel) || sel.items.some((i) => i.kind === 'star')) return null
