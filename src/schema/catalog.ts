@@ -42,6 +42,19 @@ export function indexesOf(table: TableDef): readonly IndexDef[] {
   return table.indexes ?? []
 }
 
+/**
+ * `table` with its column `from` (any case) named `to`, in its indexes' column lists too, as SQLite's
+ * ALTER TABLE … RENAME COLUMN renames it in a table and its indexes.
+ */
+export function withColumnRenamed(table: TableDef, from: string, to: string): TableDef {
+  const name = (n: string) => (n.toLowerCase() === from.toLowerCase() ? to : n)
+  return {
+    ...table,
+    columns: table.columns.map((c) => ({ ...c, name: name(c.name) })),
+    ...(table.indexes === undefined ? {} : { indexes: table.indexes.map((x) => ({ ...x, columns: x.columns.map((c) => ({ ...c, name: name(c.name) })) })) }),
+  }
+}
+
 /** The table an index (by name, any case) belongs to, with the index; undefined when no table has it. */
 export function findIndex(tables: Iterable<TableDef>, name: string): { table: TableDef; index: IndexDef } | undefined {
   const lower = name.toLowerCase()

@@ -15,7 +15,7 @@ import { dirname } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
-import { indexesOf, type CatalogData, type IndexDef, type TableDef } from '../schema/catalog.js'
+import { indexesOf, withColumnRenamed, type CatalogData, type IndexDef, type TableDef } from '../schema/catalog.js'
 import type { ModuleShipped } from '../schema/function-runtime.js'
 import { compareKeys, partitionOf, partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { RowWrite } from '../schema/rows.js'
@@ -306,23 +306,16 @@ export class SqliteStateFile {
    * the new names, indexes included, which is what the file now holds.
    */
   private renameColumns(before: TableDef, after: TableDef): TableDef {
-    const renamed = new Map<string, string>()
+    let renamed = before
     before.columns.forEach((c, i) => {
       const now = after.columns[i]
-      if (now !== undefined && now.name !== c.name) renamed.set(c.name.toLowerCase(), now.name)
+      if (now === undefined || now.name === c.name) return
+      // The scan view names the old columns: it is made again at the next query.
+      this.dropScanView(before)
+      for (let p = 0; p < before.partitions; p++) this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(before, p))} RENAME COLUMN ${quoteIdent(c.name)} TO ${quoteIdent(now.name)}`)
+      renamed = withColumnRenamed(renamed, c.name, now.name)
     })
-    if (renamed.size === 0) return before
-    // The scan view names the old columns: it is made again at the next query.
-    this.dropScanView(before)
-    for (const [from, to] of renamed) {
-      for (let p = 0; p < before.partitions; p++) this.db.exec(`ALTER TABLE ${quoteIdent(partitionTableName(before, p))} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`)
-    }
-    const name = (n: string) => renamed.get(n.toLowerCase()) ?? n
-    return {
-      ...before,
-      columns: before.columns.map((c) => ({ ...c, name: name(c.name) })),
-      indexes: indexesOf(before).map((x) => ({ ...x, columns: x.columns.map((c) => ({ ...c, name: name(c.name) })) })),
-    }
+    return renamed
   }
 
   /** CREATE INDEX / DROP INDEX at the checkpoint: the indexes `before` has and `after` has not go, the new ones are built. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { AcheronError } from '../errors.js'
 import {
   COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, INDEX_COLUMNS_MAX, INDEXES_PER_TABLE_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
-  checkIdentifier, findIndex, indexesOf, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
+  checkIdentifier, findIndex, indexesOf, withColumnRenamed, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
@@ -100,14 +100,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const from = (table.columns[i] as ColumnDef).name
       // Already so: nothing changes, and the catalog keeps its version. (A change of case alone renames.)
       if (from === ddl.to) return {}
-      const renamed: TableDef = {
-        ...table,
-        columns: table.columns.map((c, at) => (at === i ? { ...c, name: ddl.to } : c)),
-        // SQLite renames the column in the partitions' indexes too; the catalog's definitions follow.
-        ...(table.indexes === undefined ? {} : {
-          indexes: table.indexes.map((x) => ({ ...x, columns: x.columns.map((c) => (c.name.toLowerCase() === from.toLowerCase() ? { ...c, name: ddl.to } : c)) })),
-        }),
-      }
+      const renamed = withColumnRenamed(table, from, ddl.to)
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? renamed : t)), catalog.data.functions) }
     }
     case 'create-index': {
