@@ -1,7 +1,7 @@
 // What changing a table's columns costs on a table that holds ROWS rows (8 partitions, an index, sync
-// 'full'): ALTER TABLE … ADD COLUMN and … RENAME COLUMN (of a plain column, of an indexed one, of the
-// key). Each statement replies once its batch is logged and executed; the state thread writes it into
-// SQLite when it next writes, which the first query after it waits for. Neither rewrites a row, so both
+// 'full'): ALTER TABLE … ADD COLUMN, … RENAME COLUMN (of a plain column, of an indexed one, of the
+// key) and … DROP COLUMN. Each statement replies once its batch is logged and executed; the state thread
+// writes it into SQLite when it next writes, which the first query after it waits for. None rewrites a row, so all
 // should cost about the same whatever the table holds: the reply, and that first query against the next.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -30,6 +30,7 @@ try {
     ['RENAME COLUMN v TO amount', 'ALTER TABLE t RENAME COLUMN v TO amount', 'SELECT SUM(amount) FROM t WHERE k < 100'],
     ['RENAME COLUMN s TO label (indexed)', 'ALTER TABLE t RENAME COLUMN s TO label', "SELECT k FROM t WHERE label = 'r4242'"],
     ['RENAME COLUMN k TO id (the key)', 'ALTER TABLE t RENAME COLUMN k TO id', 'SELECT SUM(amount) FROM t WHERE id < 100'],
+    ['DROP COLUMN n', 'ALTER TABLE t DROP COLUMN n', 'SELECT * FROM t WHERE id < 100'],
   ]
   console.log(`| on ${ROWS.toLocaleString('en-US')} rows, 8 partitions, one index | reply ms | first query after it, ms | the same query again, ms |`)
   console.log('|---|---:|---:|---:|')

@@ -446,10 +446,11 @@ export class EmbeddedDatabase implements Database {
   /** A serializable point read: the row as an object by column name, or null. */
   async get(table: string, key: unknown): Promise<{ row: Record<string, unknown> | null; commit: CommitPosition }> {
     const { result, commit } = unwrap(await this.submit({ kind: 'get', table, key: toEngineValue(key, 'key') }))
-    const def = this.engine.currentCatalog.table(table)
+    // Named by the columns the read itself saw: a DDL may follow it before this runs.
     const row = result.rows?.[0]
+    const columns = result.columns ?? []
     return {
-      row: row === undefined ? null : Object.fromEntries(def.columns.map((c, i) => [c.name, toClientValue(row[i] as SqlValue)])),
+      row: row === undefined ? null : Object.fromEntries(columns.map((name, i) => [name, toClientValue(row[i] as SqlValue)])),
       commit,
     }
   }

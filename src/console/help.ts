@@ -38,6 +38,7 @@ SQL (docs/sql.md):
   ALTER TABLE t PARTITIONS n                   move its rows to n partitions while calls go on
   ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] col TYPE [NOT NULL] [DEFAULT v]   every row takes the default
   ALTER TABLE t RENAME [COLUMN] col TO name     same place, values and indexes
+  ALTER TABLE t DROP [COLUMN] [IF EXISTS] col   no statement sees it; no row is rewritten
   CREATE INDEX [IF NOT EXISTS] i ON t (col [DESC], ...)     DROP INDEX [IF EXISTS] i     SHOW INDEXES [FROM t]
       (for queries and scans that filter or sort on other columns than the key)
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']

@@ -10,6 +10,32 @@ export interface ColumnDef {
   readonly notNull: boolean
   /** The value a new row takes when the column is not written (already coerced to the column type). */
   readonly default: SqlValue
+  /**
+   * Set by ALTER TABLE … DROP COLUMN, as PostgreSQL marks a dropped attribute: the column keeps its
+   * place (row images everywhere — in memory, in the log's executions, in a lagging checkpoint — are
+   * positional, so no row is rewritten), is renamed `droppedColumnName(place)`, takes NULL (a NOT NULL one: a value of its type) in new rows,
+   * and no name, `*`, positional INSERT, DESCRIBE or function sees it.
+   */
+  readonly dropped?: true
+}
+
+/** The name a dropped column takes in the catalog and in the checkpoint: not an identifier, so no statement can name it. */
+export function droppedColumnName(place: number): string {
+  return `$dropped${place}`
+}
+
+/** The columns statements see, with their places in row images: every column not dropped. */
+export function visibleColumns(table: TableDef): { readonly column: ColumnDef; readonly place: number }[] {
+  const out: { column: ColumnDef; place: number }[] = []
+  table.columns.forEach((column, place) => {
+    if (column.dropped !== true) out.push({ column, place })
+  })
+  return out
+}
+
+/** The names of the columns statements see, in order. */
+export function visibleColumnNames(table: TableDef): string[] {
+  return visibleColumns(table).map((c) => c.column.name)
 }
 
 export interface TableDef {
@@ -169,7 +195,8 @@ export class Catalog {
     this.tables = new Map(data.tables.map((t) => [t.name.toLowerCase(), t]))
     this.functions = new Map(data.functions.map((f) => [f.name.toLowerCase(), f]))
     for (const t of data.tables) {
-      this.columnIndexes.set(t, new Map(t.columns.map((c, i) => [c.name.toLowerCase(), i])))
+      // A dropped column has no name statements can use (droppedColumnName).
+      this.columnIndexes.set(t, new Map(visibleColumns(t).map((c) => [c.column.name.toLowerCase(), c.place])))
     }
   }
 
@@ -199,7 +226,7 @@ export class Catalog {
     return f
   }
 
-  /** Column index by name, or -1. */
+  /** Column index by name, or -1 (always for a dropped column). */
   columnIndex(table: TableDef, column: string): number {
     let bySpelling = this.columnBySpelling.get(table)
     if (bySpelling === undefined) {

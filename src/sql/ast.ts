@@ -168,6 +168,11 @@ export interface AlterTableAddColumnStmt extends StatementBase { readonly kind: 
  * (queries, indexes, functions' `col`) uses the new name from the next statement on.
  */
 export interface AlterTableRenameColumnStmt extends StatementBase { readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string; readonly columnPos: Pos }
+/**
+ * ALTER TABLE t DROP [COLUMN] [IF EXISTS] column: no statement sees the column from the next one on;
+ * its values stay in the rows, unseen, as PostgreSQL leaves a dropped column's (ColumnDef.dropped).
+ */
+export interface AlterTableDropColumnStmt extends StatementBase { readonly kind: 'alter-table-drop-column'; readonly name: string; readonly column: string; readonly ifExists: boolean; readonly columnPos: Pos }
 
 export type WasmSource =
   | { readonly kind: 'base64'; readonly bytes: Uint8Array; readonly pos: Pos }
@@ -388,7 +393,7 @@ export interface BeginStmt extends StatementBase { readonly kind: 'begin' }
 export interface CommitStmt extends StatementBase { readonly kind: 'commit' }
 
 export type Statement =
-  | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | AlterTableAddColumnStmt | AlterTableRenameColumnStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
+  | CreateTableStmt | DropTableStmt | AlterTablePartitionsStmt | AlterTableAddColumnStmt | AlterTableRenameColumnStmt | AlterTableDropColumnStmt | CreateFunctionStmt | CreateFunctionsStmt | DropFunctionStmt
   | CreateIndexStmt | DropIndexStmt | ShowIndexesStmt | ShowTablesStmt | ShowFunctionsStmt | ShowStatsStmt | ShowClusterStmt | DescribeStmt
   | CallStmt | ExplainCallStmt | ExplainCommitStmt | InsertStmt | UpdateStmt | DeleteStmt | SelectStmt
   | BeginStmt | CommitStmt
@@ -451,7 +456,7 @@ export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, st
 ])
 
 const DDL_NAMES: Readonly<Record<string, string>> = {
-  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE',
+  'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE', 'alter-table-drop-column': 'ALTER TABLE',
   'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX',
   'create-function': 'CREATE FUNCTION', 'create-functions': 'CREATE FUNCTIONS', 'drop-function': 'DROP FUNCTION',
 }

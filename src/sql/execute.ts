@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
-import { indexesOf, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
+import { indexesOf, visibleColumnNames, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
@@ -148,8 +148,9 @@ class Planner {
     return this.catalog.table(name)
   }
 
+  /** The names statements see (a dropped column is none of them). */
   private columns(def: TableDef): string[] {
-    return def.columns.map((c) => c.name)
+    return visibleColumnNames(def)
   }
 
   /**
@@ -273,15 +274,16 @@ class Planner {
       // Without a column list a row gives every column (the parser checked the rows agree in width).
       const first = s.rows[0]?.[0]
       const width = s.rows[0]?.length ?? 0
-      if (first !== undefined && width !== def.columns.length) {
-        throw errorAt('SYNTAX_ERROR', first.pos, s.index, `table ${def.name} has ${def.columns.length} column${def.columns.length === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')}); name the columns to give fewer`)
+      const visible = this.columns(def).length
+      if (first !== undefined && width !== visible) {
+        throw errorAt('SYNTAX_ERROR', first.pos, s.index, `table ${def.name} has ${visible} column${visible === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')}); name the columns to give fewer`)
       }
     }
     const onConflict = s.onConflict === undefined ? undefined : this.onConflict(s, s.onConflict, def)
     const returning = this.returning(s.returning, def)
     if (s.select !== undefined) {
       const query = this.query(s.select)
-      const width = s.columns?.length ?? def.columns.length
+      const width = s.columns?.length ?? this.columns(def).length
       if (query.columnNames.length !== width) {
         throw errorAt('SYNTAX_ERROR', s.select.pos, s.index, `the SELECT gives ${query.columnNames.length} column${query.columnNames.length === 1 ? '' : 's'} but ${s.columns === null ? `table ${def.name} has ${width} (${this.columns(def).join(', ')}); name the columns to give fewer` : `${width} ${width === 1 ? 'is' : 'are'} named`}`)
       }
@@ -464,6 +466,12 @@ class Planner {
         const def = this.table(s.name)
         if (this.catalog.columnIndex(def, s.column) < 0) throw errorAt('UNKNOWN_COLUMN', s.columnPos, s.index, `no such column: ${s.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
         return { statement: s, input: { kind: 'alter-table-rename-column', name: s.name, column: s.column, to: s.to }, shape: NO_ROWS }
+      }
+      case 'alter-table-drop-column': {
+        // Checked here for the caret; the engine checks again at the statement's position.
+        const def = this.table(s.name)
+        if (!s.ifExists && this.catalog.columnIndex(def, s.column) < 0) throw errorAt('UNKNOWN_COLUMN', s.columnPos, s.index, `no such column: ${s.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
+        return { statement: s, input: { kind: 'alter-table-drop-column', name: s.name, column: s.column, ifExists: s.ifExists }, shape: NO_ROWS }
       }
       case 'create-index': return { statement: s, input: { kind: 'create-index', name: s.name, table: s.table, columns: s.columns, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
       case 'drop-index': return { statement: s, input: { kind: 'drop-index', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }

@@ -259,7 +259,7 @@ class StatementParser extends ExprParser {
     return n
   }
 
-  /** ALTER TABLE t PARTITIONS n (its rows move), ALTER TABLE t ADD [COLUMN] [IF NOT EXISTS] column, or ALTER TABLE t RENAME [COLUMN] a TO b. */
+  /** ALTER TABLE t PARTITIONS n (its rows move), ADD [COLUMN] [IF NOT EXISTS] column, RENAME [COLUMN] a TO b, or DROP [COLUMN] [IF EXISTS] a. */
   private alter(first: Token): Statement {
     this.expectWord('TABLE', 'ALTER')
     const name = this.identifier('table name', 'ALTER TABLE')
@@ -282,12 +282,27 @@ class StatementParser extends ExprParser {
       const to = this.identifier('column name', 'TO')
       return { kind: 'alter-table-rename-column', name, column, to, columnPos, ...this.head(first) }
     }
+    if (this.acceptWord('DROP')) {
+      const t = this.peek()
+      if (t.kind === 'word' && ['CONSTRAINT', 'DEFAULT', 'NOT'].includes(t.value)) {
+        this.error(t, `ALTER TABLE … DROP ${t.value} is not supported: a column's constraints and default are given when it is made; DROP [COLUMN] col drops a column`)
+      }
+      this.acceptWord('COLUMN')
+      const ifExists = this.ifExists(false)
+      const columnPos = posOf(this.peek())
+      const column = this.identifier('column name', 'DROP COLUMN')
+      const after = this.peek()
+      if (after.kind === 'word' && (after.value === 'CASCADE' || after.value === 'RESTRICT')) {
+        this.error(after, `DROP COLUMN … ${after.value} is not supported: a column an index names cannot be dropped (DROP INDEX first), and nothing else depends on a column`)
+      }
+      return { kind: 'alter-table-drop-column', name, column, ifExists, columnPos, ...this.head(first) }
+    }
     if (!this.acceptWord('PARTITIONS')) {
       const t = this.peek()
-      if (t.kind === 'word' && ['DROP', 'ALTER', 'SET'].includes(t.value)) {
-        this.error(t, `ALTER TABLE … ${t.value} is not supported: a table's columns can be added (ADD COLUMN) and renamed (RENAME COLUMN a TO b), and its partitions changed (PARTITIONS n)`)
+      if (t.kind === 'word' && ['ALTER', 'SET'].includes(t.value)) {
+        this.error(t, `ALTER TABLE … ${t.value} is not supported: a table's columns can be added (ADD COLUMN), renamed (RENAME COLUMN a TO b) and dropped (DROP COLUMN), and its partitions changed (PARTITIONS n)`)
       }
-      this.fail('PARTITIONS, ADD or RENAME', `ALTER TABLE ${name}`)
+      this.fail('PARTITIONS, ADD, RENAME or DROP', `ALTER TABLE ${name}`)
     }
     return { kind: 'alter-table-partitions', name, partitions: this.partitionCount(), ...this.head(first) }
   }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto'
 import { AcheronError } from '../errors.js'
 import {
   COLUMNS_MAX, FUEL_DEFAULT, FUEL_MAX, INDEX_COLUMNS_MAX, INDEXES_PER_TABLE_MAX, MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX, PARTITIONS_MAX,
-  checkIdentifier, findIndex, indexesOf, withColumnRenamed, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
+  checkIdentifier, droppedColumnName, findIndex, indexesOf, withColumnRenamed, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
+import type { SqlValue } from '../values.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
 import type { DdlTxn } from './types.js'
 
@@ -35,6 +36,8 @@ export interface DdlContext {
   readonly modules: ReadonlyMap<string, Uint8Array>
   readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
   readonly defaultPartitions: number
+  /** EngineFaults.addReusesDroppedPlace. */
+  readonly addReusesDroppedPlace?: boolean
 }
 
 /** Applies one DDL transaction to the catalog; throws AcheronError when it cannot. Pure apart from validation. */
@@ -87,7 +90,8 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       if (added.notNull && added.default === null) {
         throw new AcheronError('CONSTRAINT', `a NOT NULL column added to ${table.name} needs a DEFAULT other than NULL, which every row already there takes`)
       }
-      const kept: TableDef = { ...table, columns: altered.columns }
+      const reused = ctx.addReusesDroppedPlace === true ? table.columns.findIndex((c) => c.dropped === true) : -1
+      const kept: TableDef = { ...table, columns: reused < 0 ? altered.columns : table.columns.map((c, i) => (i === reused ? added : c)) }
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
     }
     case 'alter-table-rename-column': {
@@ -102,6 +106,21 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       if (from === ddl.to) return {}
       const renamed = withColumnRenamed(table, from, ddl.to)
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? renamed : t)), catalog.data.functions) }
+    }
+    case 'alter-table-drop-column': {
+      const table = catalog.table(ddl.name)
+      const place = catalog.columnIndex(table, ddl.column)
+      if (place < 0) {
+        if (ddl.ifExists) return {}
+        throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${ddl.column} in table ${table.name}`)
+      }
+      const column = table.columns[place] as ColumnDef
+      if (place === table.keyIndex) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: it is the table's primary key`)
+      const index = indexesOf(table).find((i) => i.columns.some((c) => c.name.toLowerCase() === column.name.toLowerCase()))
+      if (index !== undefined) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: index ${index.name} names it (DROP INDEX ${index.name} first)`)
+      const dropped = droppedColumn(table, column, place)
+      const kept: TableDef = { ...table, columns: table.columns.map((c, i) => (i === place ? dropped : c)) }
+      return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
     }
     case 'create-index': {
       const table = catalog.table(ddl.table)
@@ -217,10 +236,23 @@ function indexDef(catalog: Catalog, table: TableDef, name: string, columns: read
   return { name, columns: resolved }
 }
 
+/**
+ * `column`, at `place` in `table`, dropped: renamed out of every statement's reach, and filled in new
+ * rows with a value the checkpoint's column accepts — NULL, or for a NOT NULL column (SQLite cannot
+ * lift the constraint without copying the table) its default, or the zero of its type. Unseen either way.
+ */
+function droppedColumn(table: TableDef, column: ColumnDef, place: number): ColumnDef {
+  const zero: Record<ColumnDef['type'], SqlValue> = { INTEGER: 0n, REAL: 0, TEXT: '', BLOB: new Uint8Array(0), BOOLEAN: 0n }
+  const fill = column.notNull ? (column.default ?? zero[column.type]) : null
+  return { ...column, name: droppedColumnName(place), default: coerceToColumn(table, column, fill), dropped: true }
+}
+
 function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string, partitions: number): TableDef {
   checkIdentifier('table', name)
   if (columns.length === 0 || columns.length > COLUMNS_MAX) {
-    throw new AcheronError('CONSTRAINT', `a table has 1 to ${COLUMNS_MAX} columns, ${name} has ${columns.length}`)
+    // Dropped columns keep their places, so they count (as in PostgreSQL).
+    const dropped = columns.filter((c) => c.dropped === true).length
+    throw new AcheronError('CONSTRAINT', `a table has 1 to ${COLUMNS_MAX} columns, ${name} has ${columns.length}${dropped === 0 ? '' : ` (${dropped} of them dropped, which keep their places)`}`)
   }
   if (!Number.isSafeInteger(partitions) || partitions < 1 || partitions > PARTITIONS_MAX) {
     throw new AcheronError('CONSTRAINT', `PARTITIONS must be from 1 to ${PARTITIONS_MAX}, got ${partitions}`)
@@ -228,6 +260,7 @@ function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string
   const seen = new Set<string>()
   const draft: TableDef = { name, columns, keyIndex: -1, partitions }
   const cols = columns.map((c) => {
+    if (c.dropped === true) return c
     checkIdentifier('column', c.name)
     if (seen.has(c.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `column ${c.name} is declared twice in ${name}`)
     seen.add(c.name.toLowerCase())

@@ -4,7 +4,7 @@ import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
 import { ResultTooLarge } from '../storage/state-file.js'
 import type { Row, SqlValue } from '../values.js'
-import { indexesOf, type Catalog, type TableDef } from '../schema/catalog.js'
+import { indexesOf, visibleColumns, type Catalog, type TableDef } from '../schema/catalog.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
 import { explainCall, explainLogged } from './explain.js'
@@ -185,7 +185,7 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
       return {
         result: {
           columns: ['name', 'partitions', 'key', 'columns'],
-          rows: catalog.sortedTables().map((t) => [t.name, BigInt(t.partitions), t.columns[t.keyIndex]?.name ?? null, BigInt(t.columns.length)]),
+          rows: catalog.sortedTables().map((t) => [t.name, BigInt(t.partitions), t.columns[t.keyIndex]?.name ?? null, BigInt(visibleColumns(t).length)]),
           rowsAffected: 0,
         },
         writes: [],
@@ -212,7 +212,7 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
       return {
         result: {
           columns: ['column', 'type', 'not_null', 'default', 'primary_key'],
-          rows: table.columns.map((c, i): Row => [c.name, c.type, c.notNull ? 1n : 0n, c.default, i === table.keyIndex ? 1n : 0n]),
+          rows: visibleColumns(table).map(({ column: c, place }): Row => [c.name, c.type, c.notNull ? 1n : 0n, c.default, place === table.keyIndex ? 1n : 0n]),
           rowsAffected: 0,
         },
         writes: [],

@@ -10,7 +10,7 @@
  * its position (src/inspect/commit-trace.ts): its verdict then says what it did there.
  */
 import { AcheronError, type CommitPosition } from '../errors.js'
-import type { ColumnDef, FunctionDef, TableDef } from '../schema/catalog.js'
+import { visibleColumns, type ColumnDef, type FunctionDef, type TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import type { TxnState, TxnTracer } from './txn-state.js'
 import { runStep } from './txn-runner.js'
@@ -37,7 +37,7 @@ export function literal(v: SqlValue): string {
 
 function rowText(table: TableDef, row: Row | null | undefined): string {
   if (row === null || row === undefined) return '(no row)'
-  return `(${table.columns.map((c, i) => `${c.name} = ${literal(row[i] ?? null)}`).join(', ')})`
+  return `(${visibleColumns(table).map(({ column, place }) => `${column.name} = ${literal(row[place] ?? null)}`).join(', ')})`
 }
 
 function failureText(err: AcheronError): string {

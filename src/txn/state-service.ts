@@ -7,12 +7,12 @@
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
-import { Catalog, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
+import { Catalog, visibleColumns, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
 import { modulesToSend, type FunctionRuntime } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import { stateDigest } from '../storage/digest.js'
 import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../storage/state-file.js'
-import type { Row } from '../values.js'
+import type { Row, SqlValue } from '../values.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { runExclusiveTxn } from './exclusive-txns.js'
 import { failureOf } from './failure.js'
@@ -159,8 +159,13 @@ export class StateService {
     return stateDigest(this.catalog.data, (t) => this.file.scanTable(t))
   }
 
+  /** Every row of a table, in key order, with the columns statements see (the digest hashes whole rows). */
   scanTable(name: string): Row[] {
-    return this.file.scanTable(this.catalog.table(name))
+    const table = this.catalog.table(name)
+    const rows = this.file.scanTable(table)
+    if (table.columns.every((c) => c.dropped !== true)) return rows
+    const places = visibleColumns(table).map((c) => c.place)
+    return rows.map((r) => places.map((p) => r[p] as SqlValue))
   }
 
   get appliedCatalog(): CatalogData {

@@ -1,7 +1,7 @@
 import { AcheronError } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
 import { valuesEqual, type Row, type SqlValue } from '../values.js'
-import type { ColumnDef, TableDef } from '../schema/catalog.js'
+import { visibleColumns, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } from './coerce.js'
 import type { BaseReader, ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
@@ -94,7 +94,9 @@ function run(state: TxnState, input: DataTxn): TxnResult {
     case 'get': {
       const table = catalog.table(input.table)
       const row = state.read(table, coerceKey(table, input.key))
-      return { rows: row === undefined ? [] : [row], rowsAffected: 0 }
+      // The columns statements see, named here: the row's places include dropped columns' (ColumnDef.dropped).
+      const visible = visibleColumns(table)
+      return { columns: visible.map((c) => c.column.name), rows: row === undefined ? [] : [visible.map((c) => row[c.place] as SqlValue)], rowsAffected: 0 }
     }
     case 'select-key': {
       const table = catalog.table(input.table)
@@ -261,7 +263,7 @@ export function applyAssignments(table: TableDef, row: Row, columns: readonly nu
 
 /** Column indexes an INSERT names, in its order; the key column must be among them. */
 function insertColumns(columnIndex: (t: TableDef, c: string) => number, table: TableDef, names: readonly string[] | null): number[] {
-  if (names === null) return table.columns.map((_, i) => i)
+  if (names === null) return visibleColumns(table).map((c) => c.place)
   const out: number[] = []
   for (const name of names) {
     const i = columnIndex(table, name)

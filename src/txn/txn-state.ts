@@ -256,7 +256,8 @@ class Frame implements InvocationContext {
 
   private column(c: number): ColumnDef {
     const col = Number.isInteger(c) ? this.table.columns[c] : undefined
-    if (col === undefined) throw new AcheronError('UNKNOWN_COLUMN', `${this.table.name} has no column #${c}`)
+    // A dropped column keeps its place but is no column any function may read or write (ColumnDef.dropped).
+    if (col === undefined || col.dropped === true) throw new AcheronError('UNKNOWN_COLUMN', `${this.table.name} has no column #${c}`)
     return col
   }
 

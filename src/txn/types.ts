@@ -14,11 +14,11 @@ import type { ColumnDef, FunctionLimits, IndexColumn, RuntimeKind } from '../sch
 export type DataTxn =
   | { readonly kind: 'call'; readonly fn: string; readonly key: SqlValue; readonly args: readonly SqlValue[] }
   /**
-   * Rows in the order of `columns` (all columns in table order when null). Fails whole on a duplicate key
+   * Rows in the order of `columns` (every column not dropped, in table order, when null). Fails whole on a duplicate key
    * unless `replace` (the row is replaced) or `ignore` (the row is left out; absent in logs written before it).
    */
   | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict; readonly returning?: RowExpr }
-  /** Point read of one row. */
+  /** Point read of one row: its columns not dropped, named in `TxnResult.columns`. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
   /**
    * A SELECT whose WHERE pins one key: `query` is the rendered SELECT reading from the one-row source
@@ -48,6 +48,8 @@ export type DdlTxn =
   | { readonly kind: 'alter-table-add-column'; readonly name: string; readonly column: ColumnDef; readonly ifNotExists: boolean }
   /** ALTER TABLE t RENAME COLUMN column TO to: the column keeps its place, its values and its indexes. */
   | { readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string }
+  /** ALTER TABLE t DROP COLUMN column: the column keeps its place, unseen (ColumnDef.dropped); no row is rewritten. */
+  | { readonly kind: 'alter-table-drop-column'; readonly name: string; readonly column: string; readonly ifExists: boolean }
   /** CREATE INDEX name ON table (columns): the state thread's SQLite builds it on every partition at its position. */
   | { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean }
   | { readonly kind: 'drop-index'; readonly name: string; readonly ifExists: boolean }
@@ -154,7 +156,7 @@ export type TxnInput = DataTxn | ExclusiveTxn
 export type ReadTxn = SelectTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainCommitTxn | ExplainLoggedTxn
 
 export function isDdl(t: TxnInput): t is DdlTxn {
-  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'alter-table-add-column' || t.kind === 'alter-table-rename-column' || t.kind === 'create-index' || t.kind === 'drop-index' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
+  return t.kind === 'create-table' || t.kind === 'drop-table' || t.kind === 'alter-table-partitions' || t.kind === 'alter-table-add-column' || t.kind === 'alter-table-rename-column' || t.kind === 'alter-table-drop-column' || t.kind === 'create-index' || t.kind === 'drop-index' || t.kind === 'create-function' || t.kind === 'create-functions' || t.kind === 'drop-function'
 }
 
 /** A DDL transaction that carries a module's bytes (prepared before it is sequenced, logged once). */
@@ -200,7 +202,7 @@ export interface TxnResult {
   readonly value?: SqlValue
   /** A read's rows. */
   readonly rows?: readonly Row[]
-  /** Column names of `rows`, where the engine knows them (catalog reads). */
+  /** Column names of `rows`, where the engine knows them (catalog reads, `get`). */
   readonly columns?: readonly string[]
   /** A `multi` transaction's results, one per step. */
   readonly steps?: readonly TxnResult[]

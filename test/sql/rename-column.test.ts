@@ -93,6 +93,45 @@ for (const workers of [0, 2]) {
   })
 }
 
+test('renames that trade names between columns (a swap, a chain) between two checkpoints: each column keeps its values', async () => {
+  const tmp = tempDir('acheron-rename-swap-')
+  const dir = join(tmp.dir, 'data')
+  const options: OpenOptions = { ...LAGGING, workers: 0, dir }
+  try {
+    let db = await open(options)
+    let digest: string
+    try {
+      await db.sql("CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER, b TEXT, c REAL, d INTEGER) PARTITIONS 2; INSERT INTO t VALUES (1, 10, 'x', 1.5, 7)")
+      await db.checkpoint()
+      // Between two checkpoints: a and b trade names, then c takes d's and d a new one.
+      await db.sql('ALTER TABLE t RENAME a TO tmp; ALTER TABLE t RENAME b TO a; ALTER TABLE t RENAME tmp TO b')
+      await db.sql('ALTER TABLE t RENAME d TO e; ALTER TABLE t RENAME c TO d')
+      await db.checkpoint()
+      const read = await db.query('SELECT * FROM t')
+      assert.equal(read.columns, ['k', 'b', 'a', 'd', 'e'])
+      assert.equal(read.rows, [[1, 10, 'x', 1.5, 7]])
+      digest = await db.digest()
+    } finally {
+      await db.close()
+    }
+    const file = new Database(join(dir, DATABASE_FILE), { readonly: true })
+    try {
+      for (let p = 0; p < 2; p++) assert.equal(file.prepare(`SELECT name FROM pragma_table_info('t$p${p}')`).pluck().all(), ['k', 'b', 'a', 'd', 'e'])
+    } finally {
+      file.close()
+    }
+    db = await open(options)
+    try {
+      assert.is(await db.digest(), digest)
+      assert.equal((await db.query('SELECT a, b FROM t')).rows, [['x', 10]])
+    } finally {
+      await db.close()
+    }
+  } finally {
+    tmp.cleanup()
+  }
+})
+
 test('what RENAME COLUMN refuses, each with its code, reason and place; a rename to the same name changes nothing', async () => {
   const db = await open({ memory: true })
   try {
