@@ -63,6 +63,7 @@ export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
     case 'repartition': return { kind: 'alter-table-partitions', name: t.table, partitions: t.partitions }
     case 'rename-key': return { kind: 'alter-table-rename-column', name: t.table, column: t.from, to: t.to }
     case 'add-column': return { kind: 'alter-table-add-column', name: t.table, column: { name: t.column, type: 'INTEGER', notNull: true, default: t.default }, ifNotExists: true }
+    case 'drop-column': return { kind: 'alter-table-drop-column', name: t.table, column: t.column, ifExists: true }
   }
 }
 

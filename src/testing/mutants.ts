@@ -200,6 +200,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { renameReadsCatalogKey: true },
   },
   {
+    name: 'add-reuses-dropped-place',
+    bug: 'ALTER TABLE … ADD COLUMN puts the new column in the place of a dropped one instead of last: rows written before the drop read the dropped values there, not the new default',
+    caughtBy: ['replay'],
+    faults: { addReusesDroppedPlace: true },
+  },
+  {
     name: 'walk-ahead-misses-unreleased-writes',
     bug: "with no worker threads, a batch's walks start before the batch ahead of it is released but read the released state alone, missing that batch's writes",
     caughtBy: ['replay', 'determinism', 'crash'],

@@ -164,7 +164,7 @@ export const commitTraces: Property<Workload> = {
       const positions: { o: TxnOutcome; commit: CommitPosition }[] = []
       run.outcomes.forEach((o, i) => {
         // An ALTER TABLE ran alone, with no call trace; a failed batch has no position.
-        if (kinds[i] !== 'repartition' && kinds[i] !== 'add-column' && kinds[i] !== 'rename-key' && o.commit !== undefined) positions.push({ o, commit: o.commit })
+        if (kinds[i] !== 'repartition' && kinds[i] !== 'add-column' && kinds[i] !== 'rename-key' && kinds[i] !== 'drop-column' && o.commit !== undefined) positions.push({ o, commit: o.commit })
       })
       const later = positions.filter((p) => p.commit.seq > 0)
       const pool = later.length >= TRACED_POSITIONS_PER_RUN ? later : positions

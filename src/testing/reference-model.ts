@@ -19,6 +19,8 @@ export type ModelTxn =
   | { kind: 'add-column'; table: string; column: string; default: bigint }
   /** ALTER TABLE … RENAME COLUMN `from` TO `to` of the key: a name only, so nothing this model holds changes. */
   | { kind: 'rename-key'; table: string; from: string; to: string }
+  /** ALTER TABLE … DROP COLUMN IF EXISTS `column` (an added one): rows are read without it; added again, it is a new column, last. */
+  | { kind: 'drop-column'; table: string; column: string }
 
 /** A row as the engine returns it: k, v, log, then each added column's value. */
 export type ModelRowValues = (bigint | string)[]
@@ -68,6 +70,9 @@ export class ReferenceModel {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
       } else if (txn.kind === 'rename-key') {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
+      } else if (txn.kind === 'drop-column') {
+        if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
+        this.added.set(txn.table, (this.added.get(txn.table) ?? []).filter((c) => c.name.toLowerCase() !== txn.column.toLowerCase()))
       } else if (txn.kind === 'add-column') {
         if (!this.state.has(txn.table)) throw new Abort('UNKNOWN_TABLE')
         const added = this.added.get(txn.table) ?? []

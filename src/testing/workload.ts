@@ -38,8 +38,10 @@ export const CALL_CHAIN_STEPS_MAX = 6
  * ALTER TABLE … ADD COLUMN and an ALTER TABLE … RENAME COLUMN of the key: about one batch in 10 is each.
  */
 export const REPARTITION_ONE_IN = 8
-/** The names ADD COLUMN batches add (IF NOT EXISTS: a name again changes nothing). */
+/** The names ADD COLUMN batches add (IF NOT EXISTS: a name the table has changes nothing); withDrops drops them again. */
 export const ADDED_COLUMNS = ['a1', 'a2'] as const
+/** ADD COLUMN batches withDrops draws a drop for (a workload rarely has more; those past it stay). */
+const ADDS_MAX = 16
 /** The names RENAME COLUMN batches give a table's key, in turn (tableDdl creates it as the first). */
 export const KEY_NAMES = ['k', 'id'] as const
 /** How deep generated calls nest (a call's program may call again). */
@@ -112,6 +114,31 @@ function keyNames(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
   }))
 }
 
+/** Where withDrops drops an added column again (fractions of the batches left), and adds it back. */
+export interface DropDraw { readonly at: number; readonly readd: { readonly at: number; readonly default: bigint } | null }
+
+/**
+ * After each ADD COLUMN batch, where `drops` says (one draw per ADD, in order; null: none), a DROP COLUMN
+ * IF EXISTS of that column as a batch of its own, somewhere between it and the end, and maybe an ADD of
+ * the name again after that, which makes a new column, last, with its own default. Drawn after
+ * everything else, so that the workloads seeds gave before keep their shape.
+ */
+function withDrops(batches: readonly (readonly ModelTxn[])[], drops: readonly (DropDraw | null)[]): ModelTxn[][] {
+  const after = new Map<number, ModelTxn[][]>()
+  const insert = (at: number, t: ModelTxn) => after.set(at, [...(after.get(at) ?? []), [t]])
+  let n = 0
+  batches.forEach((b, i) => {
+    const t = b[0]
+    if (b.length !== 1 || t?.kind !== 'add-column') return
+    const d = drops[n++] ?? null
+    if (d === null) return
+    const at = i + Math.floor(d.at * (batches.length - i))
+    insert(at, { kind: 'drop-column', table: t.table, column: t.column })
+    if (d.readd !== null) insert(at + Math.floor(d.readd.at * (batches.length - at)), { ...t, default: d.readd.default })
+  })
+  return batches.flatMap((b, i) => [[...b], ...(after.get(i) ?? [])])
+}
+
 /** Numbers every append of the workload 1, 2, 3… in order, so each list element is unique (as list-append checkers need). */
 export function uniqueAppends(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
   let next = 1
@@ -140,6 +167,12 @@ function tablesArb(config: WorkloadConfig): fc.Arbitrary<WorkloadTable[]> {
   return fc.tuple(...TABLE_NAMES.map(() => partitions)).map((ps) => TABLE_NAMES.map((name, i) => ({ name, partitions: ps[i] as number })))
 }
 
+const fractionArb = fc.noBias(fc.integer({ min: 0, max: 999 })).map((i) => i / 1000)
+const dropDrawArb: fc.Arbitrary<DropDraw> = fc.record({
+  at: fractionArb,
+  readd: fc.option(fc.record({ at: fractionArb, default: fc.integer({ min: -9, max: 9 }).map(BigInt) })),
+})
+
 /** Tables, then batches of 1..batchTxnsMax transactions, at most `config.txns` in all. */
 export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
   if (!Number.isSafeInteger(config.txns) || config.txns < 1) throw new RangeError(`txns must be a positive integer, not ${config.txns}`)
@@ -160,7 +193,10 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
     )
     const batchesMax = Math.max(1, Math.ceil((2 * config.txns) / perBatch))
     return fc.array(batch, { minLength: 1, maxLength: batchesMax, size: 'max' })
-      .map((batches) => ({ tables, batches: uniqueAppends(keyNames(truncate(batches, config.txns))) }))
+      .map((batches) => uniqueAppends(keyNames(truncate(batches, config.txns))))
+      // Drawn last (withDrops): one ADD COLUMN in two is dropped again later, and most of those added back.
+      .chain((batches) => fc.array(fc.option(dropDrawArb, { freq: 2 }), { minLength: ADDS_MAX, maxLength: ADDS_MAX })
+        .map((drops) => ({ tables, batches: withDrops(batches, drops) })))
   })
 }
 

@@ -1009,7 +1009,7 @@ export class Engine {
     const commit: CommitPosition = { batch: number, seq: 0 }
     let effect: DdlEffect
     try {
-      effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions }, ddl)
+      effect = applyDdl({ catalog: this.catalog, modules: this.modules, runtimes: this.runtimes, defaultPartitions: this.opts.defaultPartitions, ...(this.opts.faults?.addReusesDroppedPlace === true ? { addReusesDroppedPlace: true } : {}) }, ddl)
     } catch (err) {
       if (!(err instanceof AcheronError)) return { number, batch: [s], durable, outcomes: null, failure: err, writes: [], executeMs: 0, replayed }
       // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.

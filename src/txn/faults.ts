@@ -106,6 +106,12 @@ export interface EngineFaults {
    */
   readonly renameReadsCatalogKey?: boolean
   /**
+   * ALTER TABLE … ADD COLUMN puts the new column in the place of a dropped one instead of last
+   * (src/txn/ddl.ts): rows written before the drop read the dropped column's old values there instead
+   * of the new column's default.
+   */
+  readonly addReusesDroppedPlace?: boolean
+  /**
    * With no workers, a batch's walks start before the batches ahead of it are released, and read
    * their writes laid over the released state (src/txn/pipelined-executor.ts); with this fault they
    * read the released state alone: a transaction misses what the batch just before it wrote.
