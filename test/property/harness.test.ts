@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MUTANTS, runCheck, selectedProperties, type CheckOptions } from '../../src/testing/index.js'
+import { MUTANTS, selectedProperties } from '../../src/testing/index.js'
+import { CATCHERS, quiet } from './mutant-catchers.js'
 import { protocolByName } from '../../src/txn/protocols/index.js'
-import { natsTest } from '../support/nats.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const PROTOCOL_FILE = (name: string) => fileURLToPath(new URL(`../../src/txn/protocols/${name}.js`, import.meta.url))
@@ -18,22 +18,16 @@ function check(args: string[]): { code: number | null; out: string } {
   return { code: r.status, out: (r.stdout ?? '') + (r.stderr ?? '') }
 }
 
-async function quiet(o: Omit<CheckOptions, 'out' | 'shrink'> & { shrink?: boolean }): Promise<{ failed: number; lines: string[] }> {
-  const lines: string[] = []
-  const r = await runCheck({ shrink: false, ...o, out: (l) => lines.push(l) })
-  return { failed: r.failed, lines }
-}
-
 test('--list-mutants names the required engine bugs, the batch log and checkpoint ones included', () => {
   const { code, out } = check(['--list-mutants'])
   assert.is(code, 0)
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries',
-    'repartition-reads-catalog-layout', 'add-column-reads-catalog-columns', 'rename-reads-catalog-key', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
+    'repartition-reads-catalog-layout', 'add-column-reads-catalog-columns', 'rename-reads-catalog-key', 'add-reuses-dropped-place', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
     'fenced-append-acked', 'follower-reads-ignore-position', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 21)
+  assert.is(MUTANTS.length, 22)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {
@@ -64,46 +58,6 @@ for (const name of ['aria', 'calvin', 'serial']) {
   })
 }
 
-// Protocol bugs: the black-box checker (over WebSocket, trusting no declared order) and the replay
-// oracle each catch them. Durability bugs: the crash property.
-const CATCHERS: Record<string, { property: string; runs: number }[]> = {
-  'skip-ww-check': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
-  'skip-raw-check': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
-  'stale-snapshot': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
-  'arrival-order-tiebreak': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
-  'double-apply': [{ property: 'elle', runs: 80 }, { property: 'replay', runs: 25 }],
-  'ack-before-durable': [{ property: 'crash', runs: 25 }],
-  'wrong-recovery-position': [{ property: 'crash', runs: 25 }],
-  'replay-from-wrong-position': [{ property: 'crash', runs: 25 }],
-  'checkpoint-first-image': [{ property: 'replay', runs: 25 }, { property: 'crash', runs: 25 }],
-  'log-zeros-over-entries': [{ property: 'crash', runs: 25 }],
-  // Caught at run 8 with this seed: a run catches it once an ALTER adds partitions and a later read
-  // looks for a row no batch wrote yet.
-  // crash: at run 3 with this seed (one scenario in four alters, and a restart reads every row afresh).
-  'repartition-reads-catalog-layout': [{ property: 'replay', runs: 40 }, { property: 'crash', runs: 25 }],
-  // At run 1 with this seed (2026-12-05): an ADD COLUMN batch, then a call reading a row the checkpoint holds.
-  'add-column-reads-catalog-columns': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
-  'rename-reads-catalog-key': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
-  // Runs with no workers whatever the test asks (the bug lives in the coordinator thread's executor).
-  'walk-ahead-misses-unreleased-writes': [{ property: 'replay', runs: 25 }],
-  // Needs a batch of at least 2 × CONTENTION_SAMPLE_MIN transactions that its sample predicts contended.
-  'contended-sample-unchecked': [{ property: 'replay', runs: 25 }, { property: 'determinism', runs: 25 }],
-  // On the cluster it brings along: caught once a scenario has a node join from a snapshot and a batch
-  // follow that snapshot: at run 4 with this seed (seed 5, 2026-12-02).
-  'snapshot-resumes-late': [{ property: 'crash', runs: 40 }],
-  // Caught once a scenario pauses the writer with a batch in flight, which it acknowledges once resumed,
-  // fenced: at run 8 with this seed (since the kill points are drawn uniformly, 2026-12-02).
-  'fenced-append-acked': [{ property: 'crash', runs: 10 }],
-  // At run 2 with this seed (2026-12-04): a client appends, then scans through the follower, which
-  // lags HARNESS_FOLLOW_DELAY_MS a batch, and does not see its append.
-  'follower-reads-ignore-position': [{ property: 'elle', runs: 10 }],
-  // At run 1 with this seed: a traced position later in its batch than a transaction it depends on.
-  'commit-trace-skips-batch-prefix': [{ property: 'trace', runs: 10 }],
-  // Both at run 2 with this seed (2026-12-02): once the trace subject's copies of the checkpoint rolled and
-  // its log dropped segments behind the oldest.
-  'trace-base-unheld': [{ property: 'trace', runs: 10 }],
-  'trace-base-batch-behind': [{ property: 'trace', runs: 10 }],
-}
 
 test('every mutant has a catcher here, and naming it turns on every property able to catch it', () => {
   for (const m of MUTANTS) {
@@ -114,10 +68,10 @@ test('every mutant has a catcher here, and naming it turns on every property abl
   assert.ok(selectedProperties({ crash: false, mutant: 'ack-before-durable' }).some((p) => p.name === 'crash'), 'a durability mutant turns on crash')
 })
 
-for (const m of MUTANTS) {
+// The cluster's mutants (m.cluster) are caught in harness-cluster.test.ts: each of them takes minutes.
+for (const m of MUTANTS.filter((m) => m.cluster !== true)) {
   for (const { property, runs } of CATCHERS[m.name] ?? []) {
-    // A cluster's mutant needs nats-server (skipped, and counted so, where it is missing).
-    ;(m.cluster === true ? natsTest : test)(`mutant ${m.name} is caught by ${property}`, async () => {
+    test(`mutant ${m.name} is caught by ${property}`, async () => {
       const r = await quiet({ seed: 5, runs, txns: 100, workers: 2, crash: false, mutant: m.name, properties: [property] })
       assert.is(r.failed, 1, `not caught in ${runs} runs:\n${r.lines.join('\n')}`)
     })
