@@ -7,12 +7,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type OpenOptions } from '../../src/index.js'
 import { COLUMNS_MAX } from '../../src/schema/catalog.js'
-import { JS_RUNTIME } from '../support/js-runtime.js'
 import { rejection } from '../support/rejection.js'
+import { LAGGING_CHECKPOINT } from '../support/lagging.js'
 import { tempDir } from '../support/tmp.js'
 
-/** No checkpoint while it runs (only a clean close takes one): reads go to the executors' images or to an older checkpoint. */
-const LAGGING: OpenOptions = { workers: 2, sync: 'full', checkpointIntervalMs: 3_600_000, checkpointWritesMax: 10_000_000, runtimes: { js: JS_RUNTIME } }
+const LAGGING: OpenOptions = { ...LAGGING_CHECKPOINT, workers: 2 }
 const ROWS = 40
 // Defaults whose exact value must survive the trip into the checkpoint's DDL and back.
 const REAL_DEFAULT = 5e-324

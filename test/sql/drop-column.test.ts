@@ -10,12 +10,10 @@ import * as assert from 'uvu/assert'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import { DATABASE_FILE } from '../../src/storage/sqlite-schema.js'
 import { abiModule } from '../wasm-exec/wat.js'
-import { JS_RUNTIME } from '../support/js-runtime.js'
 import { rejection } from '../support/rejection.js'
+import { LAGGING_CHECKPOINT } from '../support/lagging.js'
 import { tempDir } from '../support/tmp.js'
 
-/** No checkpoint while it runs (only a clean close takes one): reads go to the executors' images or to an older checkpoint. */
-const LAGGING: OpenOptions = { sync: 'full', checkpointIntervalMs: 3_600_000, checkpointWritesMax: 10_000_000, runtimes: { js: JS_RUNTIME } }
 const ROWS = 40
 
 /** Column access by place, as a guest that kept a place from before the drop would do it. */
@@ -37,7 +35,7 @@ for (const workers of [0, 2]) {
   test(`${workers} workers: a dropped column is gone for statements, functions and DESCRIBE; the rest of each row stays where it was, before and after the checkpoint and a restart`, async () => {
     const tmp = tempDir('acheron-drop-column-')
     const dir = join(tmp.dir, 'data')
-    const options: OpenOptions = { ...LAGGING, workers, dir }
+    const options: OpenOptions = { ...LAGGING_CHECKPOINT, workers, dir }
     try {
       let db = await open(options)
       try {

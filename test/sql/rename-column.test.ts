@@ -8,19 +8,17 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type OpenOptions } from '../../src/index.js'
 import { DATABASE_FILE } from '../../src/storage/sqlite-schema.js'
-import { JS_RUNTIME } from '../support/js-runtime.js'
 import { rejection } from '../support/rejection.js'
+import { LAGGING_CHECKPOINT } from '../support/lagging.js'
 import { tempDir } from '../support/tmp.js'
 
-/** No checkpoint while it runs (only a clean close takes one): reads go to the executors' images or to an older checkpoint. */
-const LAGGING: OpenOptions = { sync: 'full', checkpointIntervalMs: 3_600_000, checkpointWritesMax: 10_000_000, runtimes: { js: JS_RUNTIME } }
 const ROWS = 40
 
 for (const workers of [0, 2]) {
   test(`${workers} workers: a renamed column keeps its place, values and index; rows are found by the renamed key before and after the checkpoint; a restart keeps it`, async () => {
     const tmp = tempDir('acheron-rename-column-')
     const dir = join(tmp.dir, 'data')
-    const options: OpenOptions = { ...LAGGING, workers, dir }
+    const options: OpenOptions = { ...LAGGING_CHECKPOINT, workers, dir }
     try {
       let db = await open(options)
       try {
@@ -96,7 +94,7 @@ for (const workers of [0, 2]) {
 test('renames that trade names between columns (a swap, a chain) between two checkpoints: each column keeps its values', async () => {
   const tmp = tempDir('acheron-rename-swap-')
   const dir = join(tmp.dir, 'data')
-  const options: OpenOptions = { ...LAGGING, workers: 0, dir }
+  const options: OpenOptions = { ...LAGGING_CHECKPOINT, workers: 0, dir }
   try {
     let db = await open(options)
     let digest: string
