@@ -36,7 +36,10 @@ async function startServer(dir: string, s: BenchSettings, cleanups: (() => void)
   const logPath = join(dir, 'acheron-serve.log')
   const logFd = openSync(logPath, 'w')
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url))
-  const args = [...SERVER_NODE_FLAGS, cli, 'serve', '--data', join(dir, 'data'), '--port', '0', '--sync', 'full',
+  // BENCH_SERVER_FLAGS adds node flags to the server, as in bench/ws-transfers.ts (e.g. --cpu-prof
+  // --cpu-prof-dir=DIR: a profile per thread, written when the bench stops the server with SIGTERM).
+  const extra = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter((f) => f !== '')
+  const args = [...SERVER_NODE_FLAGS, ...extra, cli, 'serve', '--data', join(dir, 'data'), '--port', '0', '--sync', 'full',
     '--partitions', String(s.partitions), ...(s.workers !== undefined ? ['--workers', String(s.workers)] : []), ...(s.protocol !== 'default' ? ['--protocol', s.protocol] : [])]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', logFd] })
   closeSync(logFd)

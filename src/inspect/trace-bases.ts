@@ -196,9 +196,9 @@ export function holdForTraceBases(log: BatchLog, keeper: TraceBaseKeeper): Batch
   const held: BatchLog = {
     get lastBatch() { return log.lastBatch },
     entries: () => log.entries(),
-    append: (entry) => {
+    append: (entry, options) => {
       keeper.appended(entry)
-      return log.append(entry)
+      return log.append(entry, options)
     },
     resume: () => log.resume(),
     checkpointed: (batch) => {

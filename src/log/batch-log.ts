@@ -34,6 +34,15 @@ export type LogEntry =
  */
 export const TAKEOVER_FENCE: LogEntry = { kind: 'void', batch: 0 }
 
+/** How an append is best written (a hint: a log that has no choice to make ignores it). */
+export interface AppendOptions {
+  /**
+   * The calling thread has work to do right after the append (the batch's execution): write the entry
+   * off this thread, so that the device's wait overlaps that work, instead of blocking the thread.
+   */
+  readonly overlap?: boolean
+}
+
 export interface BatchLog {
   /** Highest batch number of any entry: 0 for an empty log. */
   readonly lastBatch: number
@@ -43,8 +52,10 @@ export interface BatchLog {
    * Appends an entry; resolves once it is durable as the log's sync mode defines it, and rejects with
    * LogAppendError if it could not be written. Nothing of a refused entry is in the log, and every
    * append after it is refused too, until `resume`: so no entry ever follows a missing one.
+   * `options` may tell the log how best to write it; they never change what is written or when it
+   * resolves relative to the entries before it.
    */
-  append(entry: LogEntry): Promise<void>
+  append(entry: LogEntry, options?: AppendOptions): Promise<void>
   /** Accepts appends again after a refusal; the next entry follows the last whole one (`lastBatch`). */
   resume(): void
   /**

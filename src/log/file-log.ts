@@ -21,12 +21,14 @@
  * writes on the calling thread"). Entries that arrive while a write is in flight are grouped as before.
  * A direct write slower than SYNC_WRITE_SLOW_MS (a disk in trouble) sends the writes through the pool
  * for SYNC_WRITE_BACKOFF_MS, so that the thread stays free for reads and replies while the disk stalls.
+ * An append with `overlap` (the engine's, when its transactions are expensive to execute) goes through
+ * the pool too: the thread executes the batch while the device writes its entry.
  */
 import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, writevSync } from 'node:fs'
 import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
-import { LogAppendError, LogCorruptError, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
+import { LogAppendError, LogCorruptError, type AppendOptions, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
 import { fsyncPath } from './fsync-path.js'
 import { encodeFrame, nextValidFrame, readFrame } from './frame.js'
 
@@ -250,12 +252,12 @@ export class FileBatchLog implements BatchLog {
     }
   }
 
-  append(entry: LogEntry): Promise<void> {
+  append(entry: LogEntry, options: AppendOptions = {}): Promise<void> {
     if (this.closed) return Promise.reject(new LogAppendError('the batch log is closed', false))
     if (this.broken !== null) return Promise.reject(this.broken)
     if (this.refused !== null) return Promise.reject(this.refused)
     const frame = encodeFrame(entry)
-    if (this.canWriteNow(frame.length)) {
+    if (options.overlap !== true && this.canWriteNow(frame.length)) {
       try {
         this.writeNow(frame, entry.batch)
       } catch (err) {

@@ -272,6 +272,30 @@ test('an append with no write in flight is written at once on this thread; appen
   }
 })
 
+test('an append with overlap goes through the pool even with no write in flight, in order with direct ones', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const log = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
+    await log.append(batch(1)) // a new segment's zeros: through the pool
+    await log.append(batch(2))
+    assert.equal(log.writes, { direct: 1, pooled: 1 })
+    const overlapped = log.append(batch(3), { overlap: true })
+    // Returned before the write was done (a direct one counts its entry before it returns): this thread
+    // is free to execute the batch meanwhile.
+    assert.is(log.lastBatch, 2)
+    // A direct append while it is in flight waits behind it, so the order of entries holds.
+    const after = log.append(batch(4))
+    await Promise.all([overlapped, after])
+    assert.is(log.writes.direct, 1)
+    assert.equal(summary(log), ['b1:100:true', 'b2:100:true', 'b3:100:true', 'b4:100:true'])
+    await log.append(batch(5))
+    assert.is(log.writes.direct, 2, 'without the hint and with no write in flight: on this thread again')
+    await log.close()
+  } finally {
+    cleanup()
+  }
+})
+
 test('a direct write slower than syncWriteSlowMs sends the next appends through the pool for a while', async () => {
   const { dir, cleanup } = tempDir()
   try {

@@ -97,6 +97,12 @@ const FUNCTIONS: Record<string, (ctx: InvocationContext) => SqlValue> = {
     ctx.setColumn(col(ctx, 'balance'), null)
     return null
   },
+  /** busy(µs): keeps its thread busy that long, as an expensive transaction would (timing tests only). */
+  busy(ctx) {
+    const until = performance.now() + Number(int(ctx.args[0] ?? null)) / 1000
+    while (performance.now() < until) { /* spin */ }
+    return null
+  },
   /** Ends the thread it runs on, as a crashing worker would (never use with workers: 0). */
   exitThread() {
     process.exit(3)
