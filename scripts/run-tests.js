@@ -29,19 +29,19 @@ function findSuites(dir) {
 const SUITE_TIMEOUT_MS = Number(process.env.ACHERON_SUITE_TIMEOUT_MS ?? 20 * 60 * 1000)
 const OUTPUT_MAX = 64 * 1024 * 1024
 
-/** The processes left in process group `pgid` (the suite's leader gone): "pid command" lines, or []. */
+/** The processes left in process group `pgid` (the suite's leader gone; zombies hold nothing): "pid command" lines. */
 function leftInGroup(pgid) {
   let table = ''
   try {
-    table = execFileSync('ps', ['-e', '-o', 'pgid=,pid=,args='], { encoding: 'utf8' })
+    table = execFileSync('ps', ['-e', '-o', 'pgid=,pid=,stat=,args='], { encoding: 'utf8' })
   } catch {
     return []
   }
   return table
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter((f) => Number(f[0]) === pgid && Number(f[1]) !== pgid)
-    .map((f) => `${f[1]} ${f.slice(2).join(' ').slice(0, 120)}`)
+    .filter((f) => Number(f[0]) === pgid && Number(f[1]) !== pgid && !(f[2] ?? '').startsWith('Z'))
+    .map((f) => `${f[1]} ${f.slice(3).join(' ').slice(0, 120)}`)
 }
 
 let running = null // the suite running now: its process group is killed if the runner is interrupted

@@ -1,9 +1,11 @@
 // `acheron check [--seed S] [--runs N] [--txns N] [--partitions N] [--workers N] [--crash] [--mutant NAME]
 // [--list-mutants] [--property P]... [--path P] [--no-shrink]` (CONTRACT.md §7).
 import { randomInt } from 'node:crypto'
+import { writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { WORKERS_MAX } from '../embedded.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
+import { exitOnSignals } from '../child-processes.js'
 import { loadProtocol } from './protocol-loader.js'
 import { PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
@@ -91,6 +93,9 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
   // Bounded as the engine bounds them: beyond, every run failed and read as a caught bug.
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1, PARTITIONS_MAX)
+  // Stopped by a signal (a CI job's timeout, kill), the servers and NATS servers it started go with it.
+  // (Written at once: process.exit does not wait for a pipe to take what `out` queued.)
+  exitOnSignals((signal) => writeSync(2, `acheron check: stopped by ${signal} (seed ${seed})\n`))
   const report = await runCheck({
     seed,
     runs: int('runs', values.runs, 100, 1),

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { killOnExit } from '../child-processes.js'
 import { SERVER_NODE_FLAGS } from './node-flags.js'
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url))
@@ -22,6 +23,7 @@ export interface ServeChild {
  */
 export function startServeChild(args: readonly string[], options: { timeoutMs: number; stderr: 'inherit' | 'capture' }): Promise<ServeChild> {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'serve', ...args], { stdio: ['ignore', 'pipe', options.stderr === 'inherit' ? 'inherit' : 'pipe'] })
+  killOnExit(child)
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => { stderr = (stderr + b.toString('utf8')).slice(-4000) })
   const what = (): string => `acheron serve ${args.join(' ')}${stderr === '' ? '' : `: ${stderr}`}`

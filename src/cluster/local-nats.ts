@@ -10,30 +10,13 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { killOnExit } from '../child-processes.js'
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? '/usr/sbin/nats-server'
 
 /** Why no NATS server can be started here, or null when one can. */
 export function natsServerMissing(): string | null {
   return existsSync(NATS_SERVER) ? null : `no nats-server: ${NATS_SERVER} does not exist (apt-get install nats-server, or set NATS_SERVER)`
-}
-
-/**
- * The servers this process started and that still run. A process that exits without stopping them (a
- * test runner's `process.exit` while a test still ran, an uncaught error) kills them on its way out;
- * one test run left a server running for good before this.
- */
-const running = new Set<ChildProcess>()
-let exitHookInstalled = false
-
-function track(child: ChildProcess): void {
-  running.add(child)
-  child.once('exit', () => running.delete(child))
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL')
-  })
 }
 
 /**
@@ -176,7 +159,7 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
       ...(nodes > 1 ? [`cluster { name: acheron, listen: 127.0.0.1:${p.route}, routes: [${routes.join(', ')}] }`] : []),
     ].join('\n') + '\n')
     const child = spawn(NATS_SERVER, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
-    track(child)
+    killOnExit(child)
     let err = ''
     let partial = ''
     const listening = new Set<number>()

@@ -1,0 +1,41 @@
+// Child processes that must not outlive this one: the NATS servers of a local cluster, the `acheron serve`
+// children of the crash harness and of `acheron cluster`. A process that exits without stopping them (an
+// uncaught error, a test runner's `process.exit`, a signal turned into an exit by `exitOnSignals`) kills
+// them on its way out. Only a SIGKILL of this process itself gets past it.
+import type { ChildProcess } from 'node:child_process'
+
+const running = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+/** Kills `child` with SIGKILL when this process exits, unless it has exited first. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child)
+  child.once('exit', () => running.delete(child))
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL')
+  })
+}
+
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
+
+/**
+ * Makes SIGINT, SIGTERM and SIGHUP end the process through `process.exit` (code 128 + the signal's
+ * number), so that its exit hooks run: by default Node dies of such a signal without them, and the
+ * children `killOnExit` tracks would keep running. `say` is told which signal it was (the last one given,
+ * when called again: the handlers are installed once).
+ */
+let sayOnSignal: ((signal: string) => void) | null = null
+
+export function exitOnSignals(say: (signal: string) => void): void {
+  const installed = sayOnSignal !== null
+  sayOnSignal = say
+  if (installed) return
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES)) {
+    process.once(signal, () => {
+      sayOnSignal?.(signal)
+      process.exit(code)
+    })
+  }
+}
