@@ -20,14 +20,15 @@ export function killOnExit(child: ChildProcess): void {
 
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const
 
+/** What `exitOnSignals` was last told to say (null: its handlers are not installed yet). */
+let sayOnSignal: ((signal: string) => void) | null = null
+
 /**
  * Makes SIGINT, SIGTERM and SIGHUP end the process through `process.exit` (code 128 + the signal's
  * number), so that its exit hooks run: by default Node dies of such a signal without them, and the
  * children `killOnExit` tracks would keep running. `say` is told which signal it was (the last one given,
  * when called again: the handlers are installed once).
  */
-let sayOnSignal: ((signal: string) => void) | null = null
-
 export function exitOnSignals(say: (signal: string) => void): void {
   const installed = sayOnSignal !== null
   sayOnSignal = say
