@@ -4,8 +4,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+
+import { running } from '../support/process-state.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 
@@ -13,15 +14,6 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 function serveChildren(parent: number): number[] {
   const table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
   return table.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => Number(f[1]) === parent && f.includes('serve')).map((f) => Number(f[0]))
-}
-
-/** Whether `pid` runs (a zombie counts as gone). */
-function running(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
-  }
 }
 
 async function until<T>(what: string, f: () => T | null, ms: number): Promise<T> {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { running } from '../support/process-state.js'
 import { tempDir } from '../support/tmp.js'
 
 const runner = fileURLToPath(new URL('../../../scripts/run-tests.js', import.meta.url))
@@ -21,12 +22,18 @@ ${then}
 `
 }
 
-/** Whether `pid` runs (a zombie counts as gone: it runs nothing and holds nothing). */
-function running(pid: number): boolean {
+/** The runner over one suite file `name` (body: suiteStartingSleep's `then`), and the pid of its sleep. */
+function runOneSuite(name: string, then: string, timeoutMs: number): { out: string; status: number | null; pid: number } {
+  const { dir, cleanup } = tempDir()
   try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
-  } catch {
-    return false
+    const root = join(dir, 'suites')
+    mkdirSync(root)
+    const pidFile = join(dir, 'pid')
+    writeFileSync(join(root, name), suiteStartingSleep(pidFile, then))
+    const { out, status } = runRunner(root, timeoutMs)
+    return { out, status, pid: Number(readFileSync(pidFile, 'utf8')) }
+  } finally {
+    cleanup()
   }
 }
 
@@ -40,42 +47,22 @@ function runRunner(root: string, timeoutMs: number): { out: string; status: numb
 }
 
 test('a process a passing suite left running is named and killed when the suite ends', () => {
-  const { dir, cleanup } = tempDir()
-  try {
-    const root = join(dir, 'suites')
-    mkdirSync(root)
-    const pidFile = join(dir, 'pid')
-    writeFileSync(join(root, 'leaks.test.js'), suiteStartingSleep(pidFile, "console.log('Total:     1\\nPassed:    1')"))
-    const { out, status } = runRunner(root, 60_000)
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    assert.is(status, 0, out)
-    assert.match(out, /leaks\.test\.js left 1 process\(es\) running, killed now:/)
-    assert.match(out, new RegExp(`\\n  ${pid} sleep 300\\n`))
-    assert.match(out, /1 passed, 0 failed\n$/)
-    assert.not.ok(running(pid), `sleep ${pid} still runs`)
-  } finally {
-    cleanup()
-  }
+  const { out, status, pid } = runOneSuite('leaks.test.js', "console.log('Total:     1\\nPassed:    1')", 60_000)
+  assert.is(status, 0, out)
+  assert.match(out, /leaks\.test\.js left 1 process\(es\) running, killed now:/)
+  assert.match(out, new RegExp(`\\n  ${pid} sleep 300\\n`))
+  assert.match(out, /1 passed, 0 failed\n$/)
+  assert.not.ok(running(pid), `sleep ${pid} still runs`)
 })
 
 test('a suite killed at its timeout is a failure, and what it started dies with it', () => {
-  const { dir, cleanup } = tempDir()
-  try {
-    const root = join(dir, 'suites')
-    mkdirSync(root)
-    const pidFile = join(dir, 'pid')
-    // Ignores SIGTERM, as a suite stuck in a synchronous loop would not get to its own cleanup either.
-    writeFileSync(join(root, 'hangs.test.js'), suiteStartingSleep(pidFile, "process.on('SIGTERM', () => {})\nsetInterval(() => {}, 1000)"))
-    const { out, status } = runRunner(root, 1500)
-    const pid = Number(readFileSync(pidFile, 'utf8'))
-    assert.is(status, 1, out)
-    assert.match(out, /FAIL hangs\.test\.js \(no summary, exit SIGKILL\)/)
-    assert.match(out, /killed after/)
-    assert.match(out, /0 passed, 1 failed\n$/)
-    assert.not.ok(running(pid), `sleep ${pid} still runs`)
-  } finally {
-    cleanup()
-  }
+  // Ignores SIGTERM, as a suite stuck in a synchronous loop would not get to its own cleanup either.
+  const { out, status, pid } = runOneSuite('hangs.test.js', "process.on('SIGTERM', () => {})\nsetInterval(() => {}, 1000)", 1500)
+  assert.is(status, 1, out)
+  assert.match(out, /FAIL hangs\.test\.js \(no summary, exit SIGKILL\)/)
+  assert.match(out, /killed after/)
+  assert.match(out, /0 passed, 1 failed\n$/)
+  assert.not.ok(running(pid), `sleep ${pid} still runs`)
 })
 
 test.run()

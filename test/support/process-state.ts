@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs'
+
+/** Whether process `pid` runs (a zombie counts as gone: it runs nothing and holds nothing). */
+export function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
