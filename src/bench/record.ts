@@ -152,6 +152,8 @@ export function mergeResults(old: ResultsFile | null, fresh: readonly SavedRecor
 
 /** Parses a results file; throws in words on anything else. */
 export function parseResults(text: string, path: string): ResultsFile {
+  // An empty file (`touch`ed, or /dev/null) holds no points yet: a fresh results file or "no baseline".
+  if (text.trim() === '') return { about: RESULTS_ABOUT, records: [] }
   let o: unknown
   try {
     o = JSON.parse(text)

@@ -70,7 +70,8 @@ workloads:
   --baseline FILE    the results to compare with (default: FILE of --save if it exists, else this
                      package's docs/bench-results.json): an Acheron point whose throughput fell by more
                      than ${THROUGHPUT_DROP_MAX * 100}% or whose p99 rose by more than ${P99_RISE_MAX * 100}% against the same point there
-                     gets a WARNING line on stderr; compared as ratios to a peer where both runs ran one
+                     gets a WARNING line on stderr; compared as ratios to a peer where both runs ran one;
+                     an empty file (/dev/null) compares with nothing
 
 A matrix in one command: --theta, --clients, --inflight, --warehouses, --protocol and --workers take
 comma-separated lists (--theta 0,0.6,0.9,0.99 --protocol aria,calvin,serial --workers 1,2) and every
@@ -259,6 +260,23 @@ function readResults(path: string): ResultsFile | null {
   return existsSync(path) ? parseResults(readFileSync(path, 'utf8'), path) : null
 }
 
+/**
+ * Reads the files the run ends with before it starts, so that one that cannot serve is refused in words
+ * before minutes of measuring, not after: the baseline (named, it must exist; an empty file is "none"),
+ * and a --save file that exists, which must be a results file for the run's points to be merged into it.
+ */
+function checkResultFiles(save: string | undefined, baseline: string | undefined): void {
+  if (baseline !== undefined && !existsSync(baseline)) throw new UsageError(`--baseline ${baseline}: no such file`)
+  for (const [option, path] of [['save', save], ['baseline', baseline]] as const) {
+    if (path === undefined) continue
+    try {
+      readResults(path)
+    } catch (e) {
+      throw new UsageError(`--${option}: ${(e as Error).message}`)
+    }
+  }
+}
+
 /** Warns (on stderr) about each Acheron point worse than the same point in the baseline file. */
 function checkRegressions(fresh: SavedRecord[], baselinePath: string, err: (line: string) => void, info: (line: string) => void): void {
   const baseline = readResults(baselinePath)
@@ -271,6 +289,7 @@ function checkRegressions(fresh: SavedRecord[], baselinePath: string, err: (line
 
 export async function benchCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
   const { settings: s, axes, peers, json, save, baseline } = parse(args)
+  checkResultFiles(save, baseline)
   const info = json ? err : out
   const date = new Date().toISOString()
   const machine = thisMachine()

@@ -44,7 +44,8 @@ for (const [workload, scale] of Object.entries(SCALES)) {
 }
 
 test('bench --json prints one JSON object per system with the contract\'s fields', async () => {
-  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7', '--protocol', 'calvin']
+  // An empty baseline (/dev/null) compares with nothing, and is no error.
+  const args = ['bench', 'ycsbt', ...SMALL, '--keys', '1000', '--duration', '0.5', '--json', '--seed', '7', '--protocol', 'calvin', '--baseline', '/dev/null']
   const r = await runCli(args)
   assert.is(r.code, 0, describeRun(args, r))
   const lines = r.stdout.trim().split('\n')
@@ -57,6 +58,32 @@ test('bench --json prints one JSON object per system with the contract\'s fields
   assert.is((o.settings as { seed: number }).seed, 7)
   assert.is((o.settings as { protocol: string }).protocol, 'calvin', 'the settings name the protocol the server was started with')
   assert.match(r.stderr, /^acheron bench ycsbt: /, 'the headings go to stderr with --json')
+  assert.not.match(r.stderr, /compared with|WARNING/, r.stderr)
+})
+
+test('a baseline or results file that cannot serve is refused before the run, naming the file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-bench-files-'))
+  try {
+    const notJson = join(dir, 'not.json')
+    writeFileSync(notJson, '{"records": [')
+    const cases: [string[], RegExp][] = [
+      [['--baseline', join(dir, 'missing.json')], new RegExp(`^acheron: --baseline ${dir}/missing\.json: no such file\n`)],
+      [['--baseline', notJson], new RegExp(`^acheron: --baseline: ${dir}/not\.json is not JSON: `)],
+      // The run's points would be lost at the end, when they are merged into the file.
+      [['--save', notJson], new RegExp(`^acheron: --save: ${dir}/not\.json is not JSON: `)],
+    ]
+    for (const [extra, pattern] of cases) {
+      const args = ['bench', 'ycsbt', ...SMALL, ...extra]
+      const r = await runCli(args)
+      assert.is(r.code, 2, describeRun(args, r))
+      assert.match(r.stderr, pattern, describeRun(args, r))
+      assert.not.match(r.stderr, /Acheron: protocol/, 'nothing started')
+      assert.is(r.stdout, '', describeRun(args, r))
+    }
+    assert.is(readFileSync(notJson, 'utf8'), '{"records": [', 'the file is left as it was')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test('a matrix in one command: a row per point naming its settings, --save keeps them, --baseline warns of a regression', async () => {

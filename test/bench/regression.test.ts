@@ -58,6 +58,7 @@ test('merging replaces the points a run measured and keeps the others; the file 
   assert.is(text.split('\n').filter((l) => l.startsWith('    {')).length, 3, 'one record per line')
   assert.throws(() => parseResults('{"records": [{"system": "acheron"}]}', 'bad.json'), /bad\.json: record 0 lacks/)
   assert.throws(() => parseResults('[', 'bad.json'), /bad\.json is not JSON/)
+  assert.equal(parseResults(' \n', 'empty.json').records, [], 'an empty file holds no points')
 })
 
 test('throughput: compared as the Acheron/PostgreSQL ratio when both runs have PostgreSQL', () => {
