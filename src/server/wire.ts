@@ -127,8 +127,11 @@ export function decodeRequest(text: string): Request {
   if (m.op === 'call') {
     if (typeof m.fn !== 'string') bad('a "call" request needs "fn": "table.function"')
     withId(() => checkFunctionName(m.fn as string))
+    // A missing key is a malformed frame, refused before it takes a position (a null key is the engine's
+    // CONSTRAINT at the position it ran at, as CALL t.f(NULL) is).
+    if (!('key' in m)) bad('a "call" request needs "key": the key of the row the function runs at')
     if (m.logs !== undefined && typeof m.logs !== 'boolean') bad('"logs" must be true or false')
-    return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key ?? null, 'key'), args: list(m.args, 'args', 'argument'), logs: m.logs === true }
+    return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key, 'key'), args: list(m.args, 'args', 'argument'), logs: m.logs === true }
   }
   if (m.op === 'version') return { id: id as number, op: 'version' }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call", "version" or "auth"`)

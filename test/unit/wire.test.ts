@@ -115,6 +115,15 @@ test('decodeRequest: nesting up to the bound is decoded, one level more is SYNTA
   assert.is((beyond as unknown as { requestId: unknown }).requestId, 3)
 })
 
+test('decodeRequest: a "call" without "key" is SYNTAX_ERROR with the id; a null key is decoded (the engine refuses it)', () => {
+  const missing = refused(JSON.stringify({ id: 6, op: 'call', fn: 'account.balance' }))
+  assert.ok(missing !== null)
+  assert.is(missing.code, 'SYNTAX_ERROR')
+  assert.match(missing.message, 'a "call" request needs "key"')
+  assert.is((missing as unknown as { requestId: unknown }).requestId, 6)
+  assert.equal(decodeRequest(JSON.stringify({ id: 7, op: 'call', fn: 't.f', key: null })), { id: 7, op: 'call', fn: 't.f', key: null, args: [], logs: false })
+})
+
 test('decodeRequest: brackets inside strings do not count as nesting', () => {
   const sql = `SELECT '${'['.repeat(200)}{{{';`
   const r = decodeRequest(JSON.stringify({ id: 4, op: 'sql', sql }))
