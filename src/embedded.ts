@@ -26,7 +26,7 @@ import { StateService, type CheckpointPolicy } from './txn/state-service.js'
 import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
-import { isReadOnly, retryDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
+import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
@@ -283,7 +283,7 @@ function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: C
   if (!o.ok) {
     throw new AcheronError(o.failure.code, o.failure.message, {
       ...(o.commit ? { commit: o.commit } : {}), ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
-      ...retryDetails(o.failure),
+      ...failureDetails(o.failure),
     })
   }
   return o

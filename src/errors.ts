@@ -43,6 +43,11 @@ export interface AcheronErrorDetails {
   outcomeUnknown?: boolean
   /** `CALL … WITH LOGS` that failed: the `log()` lines its execution wrote before the failure. */
   logs?: string[]
+  /**
+   * false: what failed at `commit` ran alone there (a DDL, a statement over a whole table, a query), and
+   * EXPLAIN COMMIT of that position is refused. Absent otherwise.
+   */
+  explainable?: false
 }
 
 /** The names AcheronError and its subclasses give their errors (`instanceof` across module copies). */
@@ -60,6 +65,7 @@ export class AcheronError extends Error {
   declare retryable?: boolean
   declare outcomeUnknown?: boolean
   declare logs?: string[]
+  declare explainable?: false
   /**
    * `sql(script)` that failed after some of its statements completed: their results, in order. They stay
    * committed (each statement outside BEGIN … COMMIT is its own transaction); absent when none completed.
@@ -88,6 +94,7 @@ export class AcheronError extends Error {
     if (details.retryable !== undefined) this.retryable = details.retryable
     if (details.outcomeUnknown !== undefined) this.outcomeUnknown = details.outcomeUnknown
     if (details.logs !== undefined) this.logs = details.logs
+    if (details.explainable === false) this.explainable = false
   }
 
   toJSON(): Record<string, unknown> {
@@ -100,6 +107,7 @@ export class AcheronError extends Error {
     if (this.retryable !== undefined) out.retryable = this.retryable
     if (this.outcomeUnknown !== undefined) out.outcomeUnknown = this.outcomeUnknown
     if (this.logs !== undefined) out.logs = this.logs
+    if (this.explainable === false) out.explainable = false
     return out
   }
 }

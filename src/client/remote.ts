@@ -158,6 +158,7 @@ export function errorFromWire(e: unknown): AcheronError {
     ...(RETRYABLE_CODES.has(code) || o.retryable === true ? { retryable: true } : {}),
     ...(o.outcomeUnknown === true ? { outcomeUnknown: true, retryable: true } : {}),
     ...(logLines(o.logs) !== undefined ? { logs: logLines(o.logs) as string[] } : {}),
+    ...(o.explainable === false ? { explainable: false as const } : {}),
   })
   return err
 }

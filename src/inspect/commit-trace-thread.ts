@@ -166,7 +166,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     throw unavailable(`batch ${at.batch} holds ${decoded.inputs.length} logged transaction${decoded.inputs.length === 1 ? '' : 's'} (seq 0 to ${decoded.inputs.length - 1}); ` +
       `(${at.batch}, ${at.seq}) is past them: a query's position (queries are not logged and write nothing), or no position at all`)
   }
-  if (isDdl(input) || isExclusive(input)) throw unavailable(`(${at.batch}, ${at.seq}) is ${describeInput(input)}, which ran alone at a batch of its own; EXPLAIN COMMIT traces data transactions (CALL, INSERT, UPDATE, DELETE, BEGIN … COMMIT)`)
+  if (isDdl(input) || isExclusive(input)) throw unavailable(`(${at.batch}, ${at.seq}) is ${describeInput(input)}, which ran alone at a batch of its own; EXPLAIN COMMIT traces the transactions of data batches (CALL, INSERT … VALUES, UPDATE and DELETE at a key, BEGIN … COMMIT of those)`)
 
   const replay = new MemoryBatchLog()
   for (const e of log.batches.slice(0, -1)) {

@@ -232,6 +232,8 @@ export function errorReply(id: number | null, err: unknown, completed: readonly 
   if (e.statement !== undefined) error.statement = e.statement
   if (e.commit !== undefined) error.commit = e.commit
   if (e.logs !== undefined) error.logs = e.logs
+  // What failed ran alone at its position: EXPLAIN COMMIT of it is refused (the console's hint needs this).
+  if (e.explainable === false) error.explainable = false
   // The request may have committed after all (docs/protocol.md): a client must not send it again blindly.
   if (e.outcomeUnknown === true) error.outcomeUnknown = true
   // Nothing of it took effect and trying again may succeed (an INTERNAL says so only here).

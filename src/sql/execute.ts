@@ -7,7 +7,7 @@ import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
 import { indexesOf, visibleColumnNames, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
-import { isDdl, retryDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
+import { isDdl, failureDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
 import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
@@ -561,7 +561,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
   throw new AcheronError(o.failure.code, o.failure.message, {
     statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
     ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
-    ...retryDetails(o.failure),
+    ...failureDetails(o.failure),
   })
 }
 
@@ -669,7 +669,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       throw new AcheronError(o.failure.code, o.failure.message, {
         statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
         ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),
-        ...retryDetails(o.failure),
+        ...failureDetails(o.failure),
       })
     }
     const { result, commit } = o

@@ -721,14 +721,14 @@ export class Engine {
         read = { failure: failureOf(err) }
       }
       const commit = await at
-      outcome = 'result' in read ? { ok: true, result: read.result, commit } : { ok: false, failure: read.failure, commit }
+      outcome = 'result' in read ? { ok: true, result: read.result, commit } : { ok: false, failure: { ...read.failure, ranAlone: true }, commit }
     } else if (input.kind === 'explain-commit') {
       outcome = await this.explainCommit(input, await at)
     } else {
       const run = await this.opts.store.run(input as StateTxn)
       if (!run.ok && run.failure.code === 'STORAGE_FULL') return { ok: false, failure: run.failure }
       const commit = await at
-      outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
+      outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: { ...run.failure, ranAlone: true }, commit }
     }
     this.countReads([outcome])
     return outcome
@@ -749,7 +749,7 @@ export class Engine {
       if (!(err instanceof AcheronError)) throw err
       // A transient refusal (traces at their limit, a log segment dropped meanwhile) has no position.
       if (err.retryable === true) return { ok: false, failure: { code: err.code, message: err.message, retryable: true } }
-      return { ok: false, failure: failureOf(err), commit }
+      return { ok: false, failure: { ...failureOf(err), ranAlone: true }, commit }
     }
   }
 
@@ -1031,7 +1031,7 @@ export class Engine {
     } catch (err) {
       if (!(err instanceof AcheronError)) return { number, batch: [s], durable, outcomes: null, failure: err, writes: [], executeMs: 0, replayed }
       // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
-      return { number, batch: [s], durable, outcomes: [{ ok: false, failure: failureOf(err), commit }], failure: null, writes: [], executeMs: 0, replayed }
+      return { number, batch: [s], durable, outcomes: [{ ok: false, failure: { ...failureOf(err), ranAlone: true }, commit }], failure: null, writes: [], executeMs: 0, replayed }
     }
     const outcomes: TxnOutcome[] = [{ ok: true, result: { rowsAffected: 0 }, commit }]
     if (effect.catalog === undefined) return { number, batch: [s], durable, outcomes, failure: null, writes: [], executeMs: 0, replayed }
@@ -1052,7 +1052,7 @@ export class Engine {
       const run = await this.opts.store.run(txn)
       // No room to flush the state under the scan: the environment's failure, not the transaction's.
       if (!run.ok && run.failure.code === 'STORAGE_FULL') throw new AcheronError('STORAGE_FULL', run.failure.message, { retryable: true })
-      const outcome: TxnOutcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: run.failure, commit }
+      const outcome: TxnOutcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: { ...run.failure, ranAlone: true }, commit }
       return { number, batch: [s], durable, outcomes: [outcome], failure: null, writes: run.ok ? run.writes : [], executeMs: performance.now() - started, replayed }
     } catch (err) {
       return { number, batch: [s], durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }

@@ -234,12 +234,21 @@ export interface TxnFailure {
    * its transactions (the log refused it, the engine stopped, an execution thread died).
    */
   readonly retryable?: boolean
+  /**
+   * It ran alone at a position of its own — a DDL, a statement over a whole table, a query — which
+   * EXPLAIN COMMIT does not re-run (it traces the transactions of data batches).
+   */
+  readonly ranAlone?: true
 }
 
-/** What an AcheronError made from `f` says about retrying it (the wire carries both flags). */
-export function retryDetails(f: TxnFailure): { outcomeUnknown?: true; retryable?: true } {
-  if (f.outcomeUnknown === true) return { outcomeUnknown: true, retryable: true }
-  return f.retryable === true ? { retryable: true } : {}
+/**
+ * What an AcheronError made from `f` carries besides its code and message: whether to retry it (the wire
+ * carries both flags), and `explainable: false` when EXPLAIN COMMIT of its position would be refused.
+ */
+export function failureDetails(f: TxnFailure): { outcomeUnknown?: true; retryable?: true; explainable?: false } {
+  const alone = f.ranAlone === true ? { explainable: false as const } : {}
+  if (f.outcomeUnknown === true) return { outcomeUnknown: true, retryable: true, ...alone }
+  return f.retryable === true ? { retryable: true, ...alone } : alone
 }
 
 /** What one execution of a transaction did, against some view of the state. */

@@ -133,6 +133,33 @@ test('positions that cannot be re-run say why, with a stable code', async () => 
   }
 })
 
+test('a failure says when EXPLAIN COMMIT cannot re-run its position (explainable: false), and it cannot; otherwise it can', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir })
+  try {
+    await bank(db)
+    const failed = async (sql: string): Promise<AcheronError> => {
+      const err = await db.sql(sql).then(() => null, (e: AcheronError) => e)
+      assert.ok(err !== null && err.commit !== undefined, `${sql}: ${String(err)}`)
+      return err
+    }
+    const explain = (at: CommitPosition): Promise<AcheronError | null> => db.sql(`EXPLAIN COMMIT (${at.batch}, ${at.seq})`).then(() => null, (e: AcheronError) => e)
+    // At a key: a data batch's transaction, which EXPLAIN COMMIT re-runs.
+    const keyed = await failed("UPDATE account SET balance = NULL WHERE id = 'a0'")
+    assert.is(keyed.explainable, undefined)
+    assert.is(await explain(keyed.commit as CommitPosition), null)
+    // Over the whole table, and a refused DDL: each ran alone, and EXPLAIN COMMIT refuses the position.
+    for (const sql of ["UPDATE account SET balance = NULL", 'CREATE TABLE account (k INTEGER PRIMARY KEY)']) {
+      const alone = await failed(sql)
+      assert.is(alone.explainable, false, sql)
+      assert.is((await explain(alone.commit as CommitPosition))?.code, 'POSITION_UNAVAILABLE', sql)
+    }
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
 test('a checkpoint over COMMIT_TRACE_IMAGE_BYTES_MAX is not copied into memory: the position is refused, saying so', async () => {
   const { dir, cleanup } = tempDir()
   try {

@@ -145,6 +145,11 @@ test('errorReply carries retryable and outcomeUnknown, and the SDK reads them ba
   assert.is(JSON.parse(errorReply(1, new AcheronError('INTERNAL', 'a bug'))).error.retryable, undefined)
   assert.is(read(new AcheronError('STORAGE_FULL', 'full')).retryable, true, 'STORAGE_FULL is retryable by its code')
   assert.is(read(new AcheronError('TXN_ABORTED', 'no', { commit: { batch: 1, seq: 0 } })).retryable, undefined)
+  // explainable: false (what failed ran alone at its position) crosses the wire; its absence stays absent.
+  const alone = read(new AcheronError('TYPE_MISMATCH', 'no', { commit: { batch: 2, seq: 0 }, explainable: false }))
+  assert.is(alone.explainable, false)
+  assert.is(read(new AcheronError('TXN_ABORTED', 'no', { commit: { batch: 1, seq: 0 } })).explainable, undefined)
+  assert.not.ok('explainable' in JSON.parse(errorReply(1, new AcheronError('TXN_ABORTED', 'no'))).error)
 })
 
 test.run()
