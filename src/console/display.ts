@@ -8,7 +8,7 @@ export type OutputFormat = typeof OUTPUT_FORMATS[number]
 export const EXPANDED_MODES = ['off', 'on', 'auto'] as const
 export type ExpandedMode = typeof EXPANDED_MODES[number]
 
-/** How NULL is written until \pset null says otherwise. */
+/** How NULL is written until \pset null says otherwise (in CSV, an empty field: see formatCsv). */
 export const NULL_TEXT_DEFAULT = 'NULL'
 
 /** The longest \pset null text: a cell is one line, and the setting is for a marker, not a document. */
@@ -17,15 +17,15 @@ export const NULL_TEXT_CHARS_MAX = 64
 export interface DisplaySettings {
   format: OutputFormat
   expanded: ExpandedMode
-  /** How NULL is written (NULL_TEXT_DEFAULT at start). */
-  nullText: string
+  /** How NULL is written as \pset null set it; null until it does (NULL_TEXT_DEFAULT, or empty in CSV). */
+  nullText: string | null
   /** Long results on a terminal go through $PAGER (the REPL only). */
   pager: boolean
 }
 
 /** The settings at start: `--json` is the json format. */
 export function defaultDisplay(json: boolean): DisplaySettings {
-  return { format: json ? 'json' : 'aligned', expanded: 'off', nullText: NULL_TEXT_DEFAULT, pager: true }
+  return { format: json ? 'json' : 'aligned', expanded: 'off', nullText: null, pager: true }
 }
 
 export function isOutputFormat(s: string): s is OutputFormat {

@@ -16,10 +16,18 @@ export function csvField(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** A header record, then one record per row; records end with '\n', as psql writes them. */
-export function formatCsv(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText = NULL_TEXT_DEFAULT): string[] {
-  const record = (values: readonly string[]): string => values.map(csvField).join(',')
-  return [record(g.columns), ...g.rows.map((row) => record(g.columns.map((_, j) => plainText(row[j], nullText))))]
+/**
+ * One value as a CSV field. NULL is an empty field and the empty string `""`, as COPY … CSV writes them:
+ * a NULL stays apart from '' and from the text 'NULL'. A `nullText` set by \pset null replaces the empty field.
+ */
+function csvValue(v: unknown, nullText: string | null = null): string {
+  if (v === null || v === undefined) return csvField(nullText ?? '')
+  return v === '' ? '""' : csvField(plainText(v))
+}
+
+/** A header record, then one record per row; records end with '\n', as psql writes them. NULL: see csvValue. */
+export function formatCsv(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText: string | null = null): string[] {
+  return [g.columns.map(csvField).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText)).join(','))]
 }
 
 /** psql's unaligned format: a header line and one line per row, fields joined by '|', nothing padded. */

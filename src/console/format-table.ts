@@ -1,5 +1,5 @@
 // A result set as a psql-style aligned table: centred header, a separator, one line per row, numbers
-// right-aligned, NULL as \pset null says (empty by default), BLOBs as X'hex' (cut after BLOB_BYTES_SHOWN_MAX bytes), and a footer with
+// right-aligned, NULL as \pset null says (NULL by default), BLOBs as X'hex' (cut after BLOB_BYTES_SHOWN_MAX bytes), and a footer with
 // the row count, rows affected and the commit position {batch, seq}.
 import { NULL_TEXT_DEFAULT } from './display.js'
 import type { CommitPosition } from '../errors.js'
@@ -124,11 +124,21 @@ export function isNumericColumn(g: Grid, j: number): boolean {
   return present.length > 0 && present.every((v) => typeof v === 'number' || typeof v === 'bigint')
 }
 
+/**
+ * The widest display width among `texts`, at least `min`. A loop: spreading a result's values into
+ * Math.max passes each as an argument, which overflows the stack past about 120,000 of them.
+ */
+export function widestOf(texts: Iterable<string>, min = 0): number {
+  let widest = min
+  for (const t of texts) widest = Math.max(widest, displayWidth(t))
+  return widest
+}
+
 /** The aligned table without footer: header, separator, one line per row. */
 export function formatAligned(r: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
   const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j], nullText)))
   const numeric = r.columns.map((_, j) => isNumericColumn(r, j))
-  const widths = r.columns.map((c, j) => Math.max(displayWidth(cellText(c)), ...cells.map((row) => displayWidth(row[j] as string))))
+  const widths = r.columns.map((c, j) => widestOf(cells.map((row) => row[j] as string), displayWidth(cellText(c))))
   const line = (parts: string[]): string => ` ${parts.join(' | ')}`.trimEnd()
   const out = [
     line(r.columns.map((c, j) => centre(cellText(c), widths[j] as number))),

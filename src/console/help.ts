@@ -15,7 +15,7 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
   \x [on|off|auto]     expanded display, one -[ RECORD n ]- block per row (auto: when wider than the
                        terminal; without an argument: toggle)
   \pset                the display settings
-  \pset null TEXT      how NULL is shown (default: NULL; quote with '...')
+  \pset null TEXT      how NULL is shown (default: NULL, in csv an empty field; quote with '...')
   \pset format F       aligned, csv, json, markdown or unaligned
   \pset pager on|off   results taller than the terminal go through $PAGER (default less -FRX)
   \o [FILE]            send results to FILE (truncated); \o alone: back to the screen

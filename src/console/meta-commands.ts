@@ -3,7 +3,7 @@
 // one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
 import { AcheronError } from '../errors.js'
 import { describeTables, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
-import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, OUTPUT_FORMATS } from './display.js'
+import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
 import type { Printer } from './printer.js'
 import type { Session } from './session.js'
@@ -89,12 +89,17 @@ function setExpanded(host: MetaHost, name: string, arg: string | undefined): boo
 
 const expanded: Handler = (args, host, name) => arity(host, name, args, 1) && setExpanded(host, name, args[0])
 
+/** How NULL is shown: as \pset null set it, or the default, which CSV writes as an empty field. */
+function nullDisplay(nullText: string | null): string {
+  return nullText === null ? `${JSON.stringify(NULL_TEXT_DEFAULT)} (an empty field in csv)` : JSON.stringify(nullText)
+}
+
 function settingsLines(host: MetaHost): string {
   const d = host.printer.display
   return [
     `format    ${d.format}`,
     `expanded  ${d.expanded}`,
-    `null      ${JSON.stringify(d.nullText)}`,
+    `null      ${nullDisplay(d.nullText)}`,
     `pager     ${d.pager ? 'on' : 'off'}`,
   ].join('\n')
 }
@@ -109,7 +114,7 @@ const pset: Handler = (args, host, name) => {
       return true
     case 'null':
       if (value === undefined) {
-        host.printer.note(`Null display is ${JSON.stringify(d.nullText)}.`)
+        host.printer.note(`Null display is ${nullDisplay(d.nullText)}.`)
         return true
       }
       if (Array.from(value).length > NULL_TEXT_CHARS_MAX) return warn(host, name, `the null text is longer than ${NULL_TEXT_CHARS_MAX} characters`)
@@ -254,13 +259,27 @@ export const META_COMMAND_NAMES: readonly string[] = [
   '\\conninfo', '\\e', '\\watch', '\\logs',
 ]
 
+function commandName(line: string): string {
+  return /^\\\S*/.exec(line)?.[0] ?? line
+}
+
+/**
+ * The line to run: for \d and its kin without the `;`s (and blanks) at its end, typed by habit as after
+ * SQL (`\d account;`, `\dt;`), as psql drops them; `\d 'a;'` keeps its quoted one.
+ */
+export function metaLine(text: string): string {
+  const trimmed = text.trim()
+  const bare = trimmed.replace(/[;\s]+$/, '')
+  return HANDLERS.get(commandName(bare)) === describe ? bare : trimmed
+}
+
 /** Runs one meta-command line; false when it was unknown or its arguments were bad (a warning says why). */
 export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
-  const trimmed = text.trim()
-  const name = /^\\\S*/.exec(trimmed)?.[0] ?? trimmed
+  const line = metaLine(text)
+  const name = commandName(line)
   const handler = HANDLERS.get(name)
   if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
-  const args = metaWords(trimmed.slice(name.length))
+  const args = metaWords(line.slice(name.length))
   if (args === null) return warn(host, name, 'a quote is not closed')
   return handler(args, host, name)
 }

@@ -7,7 +7,7 @@ import type { RemoteStatementResult } from '../client/remote.js'
 import { caretLines } from './caret.js'
 import { defaultDisplay, type DisplaySettings } from './display.js'
 import { statementTag } from './format-table.js'
-import { pagerCommand, runPager } from './pager.js'
+import { needsPager, pagerCommand, runPager } from './pager.js'
 import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
@@ -43,6 +43,7 @@ export function wireError(f: LocatedError): Record<string, unknown> {
   if (e.commit !== undefined) out.commit = e.commit
   if (f.statement !== null && f.statement.source.label !== '') out.source = f.statement.source.label
   if (e.logs !== undefined) out.logs = e.logs
+  if (e.explainable === false) out.explainable = false
   return out
 }
 
@@ -62,15 +63,16 @@ export function failureLines(f: LocatedError): string[] {
   }
   if (e.commit !== undefined) {
     // Only a data transaction ran and rolled back, and only its position can be re-run; a query's, a
-    // DDL's or an EXPLAIN's failure has a position too, and nothing to re-run.
+    // DDL's or an EXPLAIN's failure has a position too, and nothing to re-run. Nor has a statement the
+    // server ran alone (over a whole table): it says so (`explainable: false`).
     const at = `{batch: ${e.commit.batch}, seq: ${e.commit.seq}}`
-    lines.push(s === null || EXPLAINABLE_VERBS.has(s.verb)
+    lines.push(e.explainable !== false && (s === null || EXPLAINABLE_VERBS.has(s.verb))
       ? `rolled back: the transaction ran at commit ${at}; EXPLAIN COMMIT (${e.commit.batch}, ${e.commit.seq}); shows why`
       : `failed at position ${at}`)
   }
   if (e.outcomeUnknown === true) lines.push('the statement may or may not have committed: look before running it again')
-  if (e.logs !== undefined) lines.push(...logDisplayLines(e.logs, false))
-  return lines
+  // concat, not push(...): the log lines come from the server, and a spread of many overflows the stack.
+  return e.logs === undefined ? lines : lines.concat(logDisplayLines(e.logs, false))
 }
 
 /** writeSync may write part of a buffer (a pipe, a signal): the rest follows. */
@@ -94,12 +96,12 @@ export class Printer {
     const columns = this.terminal?.size()?.columns ?? null
     let text = ''
     for (const [i, r] of results.entries()) {
-      const lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
+      let lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
       // A CALL … WITH LOGS: its lines right under its result (JSON carries them in the object; CSV stays
       // pure data, so they go to stderr there).
       if (r.logs !== undefined && r.logs.length > 0 && this.display.format !== 'json') {
         if (this.display.format === 'csv') this.warn(logDisplayLines(r.logs, false).join('\n'))
-        else lines.push(...logDisplayLines(r.logs, this.dimsLogs()))
+        else lines = lines.concat(logDisplayLines(r.logs, this.dimsLogs()))
       }
       text += lines.join('\n') + this.gapAfter(r.columns.length > 0)
     }
@@ -153,7 +155,7 @@ export class Printer {
     const terminal = this.terminal
     const size = terminal?.size() ?? null
     const command = terminal !== null && size !== null && this.display.pager ? pagerCommand(this.env) : null
-    if (terminal !== null && size !== null && command !== null && text.split('\n').length > size.rows) {
+    if (terminal !== null && size !== null && command !== null && needsPager(text, size)) {
       const paged = await terminal.handOver(() => runPager(command, text))
       if (paged.ok) return
       this.warn(`the pager did not run (${paged.reason}); \\pset pager off turns it off`)

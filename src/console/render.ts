@@ -2,7 +2,7 @@
 // picks a formatter. A result's footer (row count, commit) follows the aligned and unaligned forms; CSV,
 // Markdown and JSON stay pure data.
 import type { RemoteStatementResult } from '../client/remote.js'
-import type { DisplaySettings } from './display.js'
+import { NULL_TEXT_DEFAULT, type DisplaySettings } from './display.js'
 import { formatCsv, formatUnaligned } from './format-delimited.js'
 import { formatExpanded } from './format-expanded.js'
 import { wireResult, wireRows } from './format-json.js'
@@ -28,19 +28,20 @@ export function isExpanded(lines: readonly string[], settings: DisplaySettings, 
 export function renderListing(l: Listing, settings: DisplaySettings, terminalColumns: number | null): string[] {
   const { grid, title } = l
   const tail = l.footer === null ? [] : [l.footer]
+  const nullText = settings.nullText ?? NULL_TEXT_DEFAULT
   switch (settings.format) {
     case 'json':
       return [JSON.stringify({ columns: grid.columns, rows: wireRows(grid) })]
     case 'csv':
       return formatCsv(grid, settings.nullText)
     case 'markdown':
-      return formatMarkdown(grid, settings.nullText)
+      return formatMarkdown(grid, nullText)
     case 'unaligned':
-      return [...formatUnaligned(grid, settings.nullText), ...tail]
+      return [...formatUnaligned(grid, nullText), ...tail]
     case 'aligned': {
       const head = title === null ? [] : [title]
-      const aligned = formatAligned(grid, settings.nullText)
-      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, settings.nullText) : aligned
+      const aligned = formatAligned(grid, nullText)
+      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, nullText) : aligned
       return [...head, ...body, ...tail]
     }
   }

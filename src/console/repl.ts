@@ -4,6 +4,7 @@
 // typed or stop a \watch, Ctrl-D or \q to leave.
 import { createInterface, type Completer, type Interface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { AcheronError } from '../errors.js'
 import { CatalogNamesCache, complete } from './completion.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
@@ -92,7 +93,7 @@ export class Repl implements MetaHost {
       rl.on('line', (line: string) => {
         this.syncHistory()
         this.linesQueued++
-        this.queue = this.queue.then(() => this.handle(line)).then(() => {
+        this.queue = this.queue.then(() => this.handle(line)).catch((err: unknown) => this.unexpected(err)).then(() => {
           this.linesQueued--
           this.syncHistory()
           if (this.linesQueued === 0 && !this.quitting) this.prompt()
@@ -220,12 +221,21 @@ export class Repl implements MetaHost {
     const stopped = new Promise<typeof STOPPED_WAITING>((resolve) => { this.stopWaiting = () => resolve(STOPPED_WAITING) })
     try {
       const first = await Promise.race([sent, stopped])
-      if (first === STOPPED_WAITING) void sent.then((late) => this.showLate(late, unit), () => {})
+      if (first === STOPPED_WAITING) void sent.then((late) => this.showLate(late, unit), () => {}).catch((err: unknown) => this.unexpected(err))
       return first
     } finally {
       this.running = false
       this.stopWaiting = null
     }
+  }
+
+  /**
+   * A bug of the console's own (an exception out of handling a line, printing a result included): one error
+   * line, and the session goes on (unhandled, it ended the session with a stack trace).
+   */
+  private unexpected(err: unknown): void {
+    const said = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    this.options.printer.failure({ error: new AcheronError('INTERNAL', `the console failed on this input (${said})`), statement: null, at: null })
   }
 
   private async showLate(outcome: UnitOutcome, unit: Unit): Promise<void> {

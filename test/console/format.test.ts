@@ -1,9 +1,10 @@
-// How the console shows results and errors: aligned tables (src/console/format-table.ts), the caret under a
-// position (src/console/caret.ts), and the wire forms of --json (src/console/printer.ts).
+// How the console shows results and errors: aligned tables (src/console/format-table.ts) of any size, the
+// caret under a position (src/console/caret.ts), and the wire forms of --json (src/console/printer.ts).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/errors.js'
 import { caretLines } from '../../src/console/caret.js'
+import { formatExpanded } from '../../src/console/format-expanded.js'
 import { BLOB_BYTES_SHOWN_MAX, cellText, displayWidth, footer, formatTable, statementTag, TEXT_CHARS_SHOWN_MAX } from '../../src/console/format-table.js'
 import { failureLines, wireError, wireResult } from '../../src/console/printer.js'
 import { statementsOf } from '../../src/console/source.js'
@@ -62,6 +63,21 @@ test('wide characters take two columns, so the table stays aligned', () => {
   assert.equal(lines.slice(2, 4), [' 名前 |  1', ' ab   | 22'])
 })
 
+test('300,000 rows, aligned and expanded: widths from every value (a spread into Math.max overflowed the stack)', () => {
+  const n = 300_000
+  const rows = Array.from({ length: n }, (_, i) => [i, i === n - 1 ? '名'.repeat(10) : 'ab', null, 1.5, 'c'])
+  const columns = ['k', 'v', 'nothing', 'f', 'name_widest']
+  const aligned = formatTable({ columns, rows, rowsAffected: 0, commit })
+  assert.is(aligned.length, n + 3)
+  // k: '299999' (6); v: ten wide characters (20); nothing: the header (7); f: '1.5' under 'f' (3); the last header (11).
+  assert.is(aligned[1], ['-'.repeat(8), '-'.repeat(22), '-'.repeat(9), '-'.repeat(5), '-'.repeat(13)].join('+'))
+  assert.is(aligned[n + 1], ` 299999 | ${'名'.repeat(10)} | NULL    | 1.5 | c`)
+  const expanded = formatExpanded({ columns, rows })
+  assert.is(expanded.length, n * (columns.length + 1))
+  assert.is(expanded[0], `-[ RECORD 1 ]${'-'.repeat('name_widest'.length + 3 + 20 - '-[ RECORD 1 ]'.length)}`)
+  assert.is(expanded.at(-4), `v           | ${'名'.repeat(10)}`)
+})
+
 test('the caret sits under the column, also with a label, tabs and a long line', () => {
   const src = 'SELECT 1;\nSELECT *\n  FROM acount WHER id = 1;'
   assert.equal(caretLines(src, { line: 3, column: 8 }), ['LINE 3:   FROM acount WHER id = 1;', '               ^'])
@@ -96,6 +112,12 @@ test('--json: results in the wire form, errors with source positions and the glo
     ...Array.from({ length: 5 }, () => 'failed at position {batch: 13, seq: 7}'),
     'rolled back: the transaction ran at commit {batch: 13, seq: 7}; EXPLAIN COMMIT (13, 7); shows why',
   ])
+  // An UPDATE, DELETE or INSERT that ran alone (over a whole table, INSERT … SELECT): the server says so, no hint.
+  const [update] = statementsOf({ label: '', text: 'UPDATE t SET v = 1;', baseDir: '/' }, 0)
+  assert.ok(update !== undefined)
+  const alone = new AcheronError('CONSTRAINT', 'no', { commit: { batch: 14, seq: 0 }, explainable: false })
+  assert.is(failureLines({ error: alone, statement: update, at: null }).at(-1), 'failed at position {batch: 14, seq: 0}')
+  assert.is(wireError({ error: alone, statement: update, at: null }).explainable, false, '--json keeps it')
 })
 
 test.run()

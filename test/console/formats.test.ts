@@ -31,6 +31,19 @@ test('CSV: a field with a comma, a quote, CR or LF is quoted and its quotes doub
   assert.is(plainText(null, 'NULL'), 'NULL')
 })
 
+test('CSV: NULL is an empty field and the empty string "" (as COPY … CSV), apart from the text \'NULL\'; \\pset null replaces it', () => {
+  const g = { columns: ['v'], rows: [['NULL'], [null], [''], ['x'], [undefined]] }
+  assert.equal(formatCsv(g), ['v', 'NULL', '', '""', 'x', ''])
+  assert.equal(formatCsv(g, '(null)'), ['v', 'NULL', '(null)', '""', 'x', '(null)'])
+  assert.equal(formatCsv(g, 'a,b').slice(2, 4), ['"a,b"', '""'])
+  // Through the settings \pset keeps: unset at start, then set (to NULL itself, as a script may).
+  const r = { ...g, rowsAffected: 0, commit }
+  assert.equal(renderResult(r, '', settings({ format: 'csv' }), null), ['v', 'NULL', '', '""', 'x', ''])
+  assert.equal(renderResult(r, '', settings({ format: 'csv', nullText: 'NULL' }), null), ['v', 'NULL', 'NULL', '""', 'x', 'NULL'])
+  // The other formats keep NULL_TEXT_DEFAULT until \pset null.
+  assert.equal(renderResult(r, '', settings({ format: 'unaligned' }), null).slice(1, 4), ['NULL', 'NULL', ''])
+})
+
 test('Markdown: pipes and backslashes escaped, numbers right-aligned, NULL as set', () => {
   assert.is(markdownCell('a|b\\c'), 'a\\|b\\\\c')
   assert.equal(formatMarkdown({ columns: ['id', 'n'], rows: [['x|y', 1], ['line\nbreak', null]] }, '∅'), [

@@ -94,6 +94,15 @@ test('\\d, \\dt, \\df, \\d NAME, \\d+ NAME: the catalog as psql lists it, patter
   t.line('\\d nosuch')
   s = after(await t.waitForText('\\d: no table matches "nosuch"'), 'acheron> \\d nosuch')
   await prompt(t, 'the prompt after a warning')
+
+  // A `;` typed by habit, as after SQL: it was `\d: no table matches "audit;"` and `unknown meta-command \dt;`.
+  t.line('\\d audit;')
+  s = after(await t.waitForText('Partitions: 2'), 'acheron> \\d audit;')
+  assert.ok(s.startsWith('acheron> \\d audit;\nTable "audit"\n'), s)
+  t.line('\\dt;')
+  s = after(await t.waitFor((x) => after(x, 'acheron> \\dt;').includes('(2 rows)'), '\\dt;'), 'acheron> \\dt;')
+  assert.match(s, /\nTables\n[\s\S]*\n account +\|[\s\S]*\n audit +\|/, s)
+  await prompt(t, 'the prompt after \\dt;')
   t.line('\\q')
   await t.waitForText('[exited 0]')
 })
@@ -222,10 +231,17 @@ test('the pager: $PAGER gets a result taller than the terminal on its stdin; sho
   await t.waitForText('INSERT: 60 rows affected')
   t.line('SELECT k FROM tall ORDER BY k;')
   await t.waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('[pager exited]'), 'the pager to run')
-  const paged = readFileSync(log, 'utf8')
+  let paged = readFileSync(log, 'utf8')
   assert.match(paged, /^ k\n----\n  0\n  1\n[\s\S]* 59\n\(60 rows\) {2}commit \{batch: \d+, seq: \d+\}\n\n\[pager exited\]\n$/)
   let s = await prompt(t, 'the prompt after the pager')
   assert.not.match(after(s, 'acheron> SELECT k FROM tall'), /\(60 rows\)/)
+
+  // 34 lines, but each row's line wraps into two of the terminal's 50 rows: paged too (it was not).
+  t.line(`SELECT k, '${'w'.repeat(390)}' AS wide FROM tall WHERE k < 30 ORDER BY k;`)
+  await t.waitFor(() => readFileSync(log, 'utf8').split('[pager exited]').length === 3, 'the pager for wrapped lines')
+  assert.match(readFileSync(log, 'utf8').slice(paged.length), /\n 29 \| w{390}\n\(30 rows\)/)
+  paged = readFileSync(log, 'utf8')
+  await prompt(t, 'the prompt after the pager for wrapped lines')
 
   t.line('SELECT k FROM tall WHERE k < 3 ORDER BY k;')
   await t.waitForText('(3 rows)')

@@ -1,4 +1,4 @@
-// The pieces of meta-commands: the words of a line, \watch's interval, psql patterns, meta-command lines in
+// The pieces of meta-commands: the words of a line and its `;`s, \watch's interval, psql patterns, meta-command lines in
 // scripts (found outside strings and comments only, run where they stand), and the Tab list in sync.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { META_COMMANDS } from '../../src/console/completion.js'
 import { patternRegExp } from '../../src/console/describe.js'
 import { DEFAULT_EDITOR, editorCommand } from '../../src/console/editor.js'
-import { isMetaCommand, metaWords, WATCH_SECONDS_MAX, watchSeconds } from '../../src/console/meta-commands.js'
-import { DEFAULT_PAGER, pagerCommand } from '../../src/console/pager.js'
+import { isMetaCommand, metaLine, metaWords, WATCH_SECONDS_MAX, watchSeconds } from '../../src/console/meta-commands.js'
+import { DEFAULT_PAGER, needsPager, pagerCommand } from '../../src/console/pager.js'
 import { scanStatements } from '../../src/console/scan.js'
 import { Session } from '../../src/console/session.js'
 import { scriptItems } from '../../src/console/source.js'
@@ -20,6 +20,17 @@ test('metaWords: blanks separate, single quotes group with \'\' for a quote, an 
   assert.equal(metaWords(" null ''"), ['null', ''])
   assert.equal(metaWords(''), [])
   assert.is(metaWords(" null 'open"), null)
+})
+
+test('\\d and its kin: the `;`s and blanks at the end are dropped (typed by habit, as after SQL); a quoted one stays', () => {
+  assert.is(metaLine('\\d account;'), '\\d account')
+  assert.is(metaLine('\\dt;'), '\\dt')
+  assert.is(metaLine('  \\d+ acc* ; ;; '), '\\d+ acc*')
+  assert.is(metaLine('\\di;'), '\\di')
+  assert.is(metaLine("\\df 'a;';"), "\\df 'a;'")
+  // Not for the others, whose arguments are values (a \pset null text, a \o file).
+  assert.is(metaLine('\\pset null x;'), '\\pset null x;')
+  assert.is(metaLine('\\x;'), '\\x;')
 })
 
 test('\\watch interval: default 2, positive, at most an hour; anything else is named', () => {
@@ -77,6 +88,22 @@ test('the pager: $PAGER as set, none when it is empty, else less -FRX when less 
   } finally {
     tmp.cleanup()
   }
+})
+
+test('the pager is needed when the text takes more screen rows than the terminal has: wrapped lines count', () => {
+  const size = { columns: 200, rows: 50 }
+  // 31 lines (the last one empty, where the prompt goes), each 250 columns wide: two rows each.
+  const wide = `${Array.from({ length: 30 }, () => 'w'.repeat(250)).join('\n')}\n`
+  assert.ok(needsPager(wide, size))
+  assert.not.ok(needsPager(`${Array.from({ length: 30 }, () => 'w'.repeat(200)).join('\n')}\n`, size))
+  // Empty lines take a row; 50 rows fit, 51 do not.
+  assert.not.ok(needsPager('\n'.repeat(49), size))
+  assert.ok(needsPager('\n'.repeat(50), size))
+  // Wide characters take two columns (150 of them: two rows); the escapes that dim log lines none.
+  assert.ok(needsPager('名'.repeat(150), { columns: 200, rows: 1 }))
+  assert.not.ok(needsPager(`\x1b[2mlog: ${'x'.repeat(190)}\x1b[22m`, { columns: 200, rows: 1 }))
+  // A terminal that says it has no columns: one column per row, not a division by zero.
+  assert.ok(needsPager('abc', { columns: 0, rows: 2 }))
 })
 
 test('the editor: $VISUAL, else $EDITOR, else vi; an empty one does not count', () => {

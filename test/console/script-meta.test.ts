@@ -59,6 +59,28 @@ test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\di, \\d), \\q
   assert.equal((JSON.parse(after.stdout) as { rows: unknown[][] }).rows, [[2]], after.why)
 })
 
+test('\\d and its kin take a `;` at the end, as typed after SQL by habit', async () => {
+  const r = await run(['-e', 'CREATE TABLE IF NOT EXISTS semi (k INTEGER PRIMARY KEY);\n\\d semi;\n\\dt;\n\\dt+ sem* ;\n\\df;\n\\di;'])
+  assert.is(r.code, 0, r.why)
+  assert.is(r.stderr, '', r.why)
+  assert.match(r.stdout, /Table "semi"\n[^\n]+\n[^\n]+\n k +\| INTEGER \| not null \| +\| primary key\nPartitions: 2\n/, r.why)
+  assert.is(r.stdout.split('\nTables\n').length - 1, 2, r.why)
+  assert.match(r.stdout, /\nFunctions\n[\s\S]*\nIndexes\n/, r.why)
+})
+
+test('csv: NULL is an empty field, \'\' is "" and \'NULL\' is NULL; after \\pset null, NULL is its text', async () => {
+  const r = await run(['-e', [
+    "CREATE TABLE csvnull (k INTEGER PRIMARY KEY, v TEXT);",
+    "INSERT INTO csvnull VALUES (1, 'NULL'), (2, NULL), (3, '');",
+    '\\pset format csv',
+    'SELECT k, v FROM csvnull ORDER BY k;',
+    "\\pset null '(null)'",
+    'SELECT k, v FROM csvnull ORDER BY k;',
+  ].join('\n')])
+  assert.is(r.code, 0, r.why)
+  assert.ok(r.stdout.includes('Output format is csv.\nk,v\n1,NULL\n2,\n3,""\nNull display is "(null)".\nk,v\n1,NULL\n2,(null)\n3,""\n'), r.why)
+})
+
 test('a bad meta-command stops the script: exit 1, one line on stderr, the statements after it not sent', async () => {
   const cases: [string, RegExp][] = [
     // The second -e is '-e #2'; the warning says where the line stands in it, as psql does for -f files.

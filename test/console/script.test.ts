@@ -256,6 +256,19 @@ test('a long result written into a pipe arrives whole before the console exits (
   cleanup()
 })
 
+test('150,000 rows, aligned and with \\x on, print whole (a spread of every width into Math.max overflowed the stack)', async () => {
+  const n = 150_000
+  const select = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${n}) SELECT i, 'x' AS t FROM n;`
+  const aligned = await consoleRun(['-e', select])
+  expectExit(aligned, 0)
+  assert.is(aligned.stderr, '', why(aligned))
+  assert.match(aligned.stdout, new RegExp(`^ +i +\\| t\n-{8}\\+---\n +1 \\| x\n[\\s\\S]*\n ${n} \\| x\n\\(${n} rows\\) {2}commit`), why(aligned))
+  const expanded = await consoleRun(['-e', '\\x on', '-e', select])
+  expectExit(expanded, 0)
+  assert.is(expanded.stderr, '', why(expanded))
+  assert.match(expanded.stdout, new RegExp(`\n-\\[ RECORD ${n} \\]\ni \\| ${n}\nt \\| x\n\\(${n} rows\\) {2}commit`), why(expanded))
+})
+
 test('usage: acheron --help lists the console; a bad option exits 2 with the console usage', async () => {
   const help = await runCli(['--help'])
   assert.is(help.code, 0)
