@@ -119,10 +119,15 @@ export class TxnState {
     else this.pending.set(rk, { table, key, row })
   }
 
-  /** A function's `log()` line: to the server log, and kept for the caller who asks for it. */
+  /**
+   * A function's `log()` line: to the server log, and kept for the caller who asks for it. A traced run
+   * (EXPLAIN CALL, EXPLAIN COMMIT) commits nothing: its lines go into the trace only, not to the server
+   * log, where they read as a call that happened.
+   */
   log(fn: string, message: string): void {
-    this.env.log(fn, message)
-    this.tracer?.log(message)
+    const tracer = this.tracer
+    if (tracer === null) this.env.log(fn, message)
+    else tracer.log(message)
     if (this.logs.length < LOG_LINES_PER_TXN_MAX) this.logs.push(message)
     else if (!this.logsDropped) {
       this.logsDropped = true

@@ -125,6 +125,23 @@ test(`a long trace stops at EXPLAIN_TRACE_EVENTS_MAX rows and says how many it l
   }
 })
 
+test('a function\'s log() lines go into the trace, not to the server log (they read there as a call that happened)', async () => {
+  const serverLog: string[] = []
+  const db = await open({ memory: true, log: (line) => serverLog.push(line) })
+  try {
+    const logger = Buffer.from(abiModule(`(data (i32.const 16) "hello")
+      (func (export "say") (call $log (i32.const 16) (i32.const 5)) (call $ret_int (i64.const 1)))`)).toString('hex')
+    await db.sql(`CREATE TABLE t (k INTEGER PRIMARY KEY); CREATE FUNCTION t.say FROM WASM X'${logger}'`)
+    const { rows } = await explain(db, 'CALL t.say(1)')
+    assert.ok(rows.some((r) => r.event === 'log' && r.detail === 'hello'), JSON.stringify(rows))
+    assert.equal(serverLog.filter((l) => l.includes('hello')), [], 'EXPLAIN wrote nothing to the server log')
+    await db.call('t.say', 1)
+    assert.equal(serverLog.filter((l) => l.includes('hello')), ['[t.say] hello'], 'a real call does')
+  } finally {
+    await db.close()
+  }
+})
+
 test('EXPLAIN takes CALL only, without WITH LOGS, and not inside BEGIN … COMMIT', async () => {
   const db = await open({ memory: true })
   try {
