@@ -49,8 +49,8 @@ ${CONSOLE_COMMAND_USAGE}
       kill -9 recovery; prints "N passed, N failed", and on a failure the seed, a shrunk counterexample and
       the command that replays it
 
-  fn init NAME [--lang assemblyscript] [--acheron-spec SPEC] | fn build [--dir DIR] | fn test [--dir DIR]
-      the function kit: scaffold an AssemblyScript function project, compile functions/*.ts to build/*.wasm,
+  fn init NAME [--lang assemblyscript|rust|c] [--acheron-spec SPEC] | fn build [--dir DIR] | fn test [--dir DIR]
+      the function kit: scaffold a function project (AssemblyScript by default, Rust or C), compile its functions to build/*.wasm,
       run its tests on an embedded engine ("N passed, N failed"); acheron fn --help
 
   verify --data DIR
@@ -233,8 +233,9 @@ function positiveInt(name: string, v: string | undefined, min = 1, max = Number.
   if (v === undefined) return undefined
   const n = Number(v)
   // Number('') is 0: an empty value (--port "") is no number, not the smallest one.
-  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
-  if (n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${v}`)
+  // One message for both ends of the range, so that a user learns the whole range from either mistake.
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
+  if (v.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer ${range}, not ${v}`)
   return n
 }
 

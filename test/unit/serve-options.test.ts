@@ -108,11 +108,14 @@ test('serve --partitions beyond the most a table may have is refused at the star
   const { dir, cleanup } = tempDir()
   try {
     const data = join(dir, 'd')
-    const args = ['serve', '--port', '0', '--data', data, '--partitions', '257']
-    const r = await runCli(args)
-    assert.is(r.code, 2, describeRun(args, r))
-    assert.is(r.stderr, `acheron: --partitions must be an integer from 1 to 256, not 257\n${HINT}`)
-    assert.not.ok(existsSync(data))
+    // Either end of the range names the whole range (0 was told ">= 1", as if there were no upper bound).
+    for (const value of ['257', '0']) {
+      const args = ['serve', '--port', '0', '--data', data, '--partitions', value]
+      const r = await runCli(args)
+      assert.is(r.code, 2, describeRun(args, r))
+      assert.is(r.stderr, `acheron: --partitions must be an integer from 1 to 256, not ${value}\n${HINT}`)
+      assert.not.ok(existsSync(data))
+    }
   } finally {
     cleanup()
   }
@@ -124,7 +127,7 @@ test('demo refuses a bad --transfers, --workers or --protocol before it creates 
     const data = join(dir, 'd')
     const cases: [string[], string][] = [
       [['--transfers', 'abc'], '--transfers must be an integer >= 0, not abc'],
-      [['--workers', 'abc'], '--workers must be an integer >= 0, not abc'],
+      [['--workers', 'abc'], '--workers must be an integer from 0 to 64, not abc'],
       [['--protocol', 'foo'], '--protocol must be aria, calvin or serial, not foo'],
       [['--sync', 'maybe'], '--sync must be full, normal or off, not maybe'],
     ]
