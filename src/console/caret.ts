@@ -8,6 +8,16 @@ import { lineText, type LineColumn } from './text-position.js'
 export const CARET_CONTEXT_CHARS_MAX = 120
 
 /**
+ * The line a statement starts on, labelled, for a failure with no column: from its start, cut after
+ * CARET_CONTEXT_CHARS_MAX characters like a caret's line (a 17 MB INSERT refused as too large was echoed whole).
+ */
+export function sourceLine(text: string, line: number, label: string): string {
+  const full = lineText(text, line).replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const shown = full.length > CARET_CONTEXT_CHARS_MAX ? `${full.slice(0, CARET_CONTEXT_CHARS_MAX)}…` : full
+  return `${label}:${line}: ${shown}`
+}
+
+/**
  * The two lines for position `at` of `text`. `label` names the source ('' for the REPL and a lone -e,
  * else e.g. 'setup.sql': "setup.sql:12: ..."). Tabs and control characters show as one space, so the
  * caret stays under its column.

@@ -4,14 +4,14 @@
 // one error object per line on stderr), and the \timing line.
 import { closeSync, openSync, writeSync } from 'node:fs'
 import type { RemoteStatementResult } from '../client/remote.js'
-import { caretLines } from './caret.js'
+import { caretLines, sourceLine } from './caret.js'
 import { defaultDisplay, type DisplaySettings } from './display.js'
 import { statementTag } from './format-table.js'
 import { needsPager, pagerCommand, runPager } from './pager.js'
 import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
-import { lineColumnOf, lineText } from './text-position.js'
+import { lineColumnOf } from './text-position.js'
 import { noColor } from '../no-color.js'
 import { logDisplayLines } from './with-logs.js'
 
@@ -58,8 +58,7 @@ export function failureLines(f: LocatedError): string[] {
   if (s !== null && f.at !== null) {
     lines.push(...caretLines(s.source.text, f.at, s.source.label))
   } else if (s !== null && s.source.label !== '') {
-    const at = lineColumnOf(s.source.text, s.offset)
-    lines.push(`${s.source.label}:${at.line}: ${lineText(s.source.text, at.line)}`)
+    lines.push(sourceLine(s.source.text, lineColumnOf(s.source.text, s.offset).line, s.source.label))
   }
   if (e.commit !== undefined) {
     // Only a data transaction ran and rolled back, and only its position can be re-run; a query's, a

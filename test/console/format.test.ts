@@ -3,7 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/errors.js'
-import { caretLines } from '../../src/console/caret.js'
+import { CARET_CONTEXT_CHARS_MAX, caretLines } from '../../src/console/caret.js'
 import { formatExpanded } from '../../src/console/format-expanded.js'
 import { BLOB_BYTES_SHOWN_MAX, cellText, displayWidth, footer, formatTable, statementTag, TEXT_CHARS_SHOWN_MAX } from '../../src/console/format-table.js'
 import { failureLines, wireError, wireResult } from '../../src/console/printer.js'
@@ -118,6 +118,11 @@ test('--json: results in the wire form, errors with source positions and the glo
   const alone = new AcheronError('CONSTRAINT', 'no', { commit: { batch: 14, seq: 0 }, explainable: false })
   assert.is(failureLines({ error: alone, statement: update, at: null }).at(-1), 'failed at position {batch: 14, seq: 0}')
   assert.is(wireError({ error: alone, statement: update, at: null }).explainable, false, '--json keeps it')
+  // A failure with no column names its statement's line, cut as a caret's line is (a 17 MB INSERT was echoed whole).
+  const [huge] = statementsOf({ label: 'big.sql', text: `INSERT INTO t VALUES ('${'x'.repeat(5000)}');`, baseDir: '/' }, 0)
+  assert.ok(huge !== undefined)
+  const tooLarge = failureLines({ error: new AcheronError('PAYLOAD_TOO_LARGE', 'too large: it was not sent'), statement: huge, at: null })
+  assert.equal(tooLarge, ['ERROR PAYLOAD_TOO_LARGE: too large: it was not sent', `big.sql:1: INSERT INTO t VALUES ('${'x'.repeat(CARET_CONTEXT_CHARS_MAX - 23)}…`])
 })
 
 test.run()
