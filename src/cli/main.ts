@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
+import { createServer } from 'node:net'
 import { createSecureContext } from 'node:tls'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, WORKERS_MAX, type OpenOptions } from '../embedded.js'
@@ -392,6 +393,9 @@ async function serve(args: string[]): Promise<number> {
   const tls = tlsOptions(values['tls-cert'], values['tls-key'])
   const limits = serverLimits(process.env)
   const stream = values['log-stream'] ?? (natsServers !== undefined ? (await import('../log/jetstream-log.js')).LOG_STREAM_DEFAULT : '')
+  // A port taken by another process is said before the data directory is created or opened (it was
+  // initialised, then left behind). The listen below may still lose a race for the port; it says so too.
+  if (port !== 0) await probeListen(listenHost(values.host), port)
   // Before the writer lease: a protocol file that does not load left the lease held until it lapsed (12 s).
   const protocol = values.protocol !== undefined ? await (await import('./protocol-loader.js')).loadProtocol(values.protocol) : undefined
   // --failover: whoever holds the stream's writer lease writes; the others follow until it lapses.
@@ -503,6 +507,15 @@ async function serve(args: string[]): Promise<number> {
   })
   await stopped
   return 0
+}
+
+/** Listens on host:port and closes at once: throws listenFailure's error when the address cannot be had. */
+function probeListen(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', (err) => reject(listenFailure(err, host, port)))
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()))
+  })
 }
 
 /** Why `serve` could not listen, said in the options' terms (Node's own message names a syscall). */

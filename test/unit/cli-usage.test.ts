@@ -51,7 +51,7 @@ test('serve --port out of range is refused in words before anything starts', asy
   assert.is(r.stdout, '')
 })
 
-test('serve on a port in use says so in the options\' terms, exits 1 and leaves the data directory as a clean stop does', async () => {
+test('serve on a port in use says so in the options\' terms, exits 1 and creates no data directory', async () => {
   const holder = createServer()
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
   const port = (holder.address() as AddressInfo).port
@@ -62,12 +62,10 @@ test('serve on a port in use says so in the options\' terms, exits 1 and leaves 
     assert.is(r.code, 1, describeRun(args, r))
     assert.ok(r.stderr.endsWith(`acheron: cannot listen on 127.0.0.1:${port}: another process is using the port (choose another with --port, or 0 for any free one)\n`), describeRun(args, r))
     assert.is(r.stdout, '')
-    // The database was opened and closed again: its WAL folded in, no side files (Node's message named
-    // a syscall and the process exited with the database open, leaving -wal and -shm behind).
-    const left = readdirSync(join(dir, 'd')).sort()
-    assert.ok(left.includes('acheron.db'), left.join(' '))
-    for (const f of left) assert.not.match(f, /-(wal|shm|journal)$/, left.join(' '))
-    assert.ok(existsSync(join(dir, 'd', 'log')))
+    // The port is tried before the data directory is opened: nothing was created (it was initialised, and
+    // before that left open with -wal and -shm beside it). A port lost to a race after the probe still
+    // closes the database as a clean stop does (main.ts, listenFailure's caller).
+    assert.not.ok(existsSync(join(dir, 'd')), existsSync(join(dir, 'd')) ? readdirSync(join(dir, 'd')).join(' ') : '')
   } finally {
     holder.close()
     rmSync(dir, { recursive: true, force: true })
