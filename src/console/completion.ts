@@ -34,6 +34,21 @@ export const NO_NAMES: CatalogNames = { tables: [], columns: new Map(), function
 /** Tables whose columns are read for completion; a larger catalog completes the rest's names only. */
 export const COMPLETION_TABLES_MAX = 200
 
+/** Where a table name comes next (`FROM ` then Tab, `\d `): the tables, as psql lists them. */
+const TABLE_EXPECTED = /(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE)|^\s*\\(?:d|dt)\+?)\s+$/i
+/** Where a function name comes next (`CALL `, `\df `). */
+const FUNCTION_EXPECTED = /(?:\bCALL|^\s*\\df\+?)\s+$/i
+
+/**
+ * Tab before any letter of a word: the names that fit there (tables after FROM, JOIN, INTO, UPDATE,
+ * TABLE, DESCRIBE, \d or \dt; functions after CALL or \df), else none: every keyword would be noise.
+ */
+function emptyWordCandidates(line: string, names: CatalogNames): string[] {
+  if (FUNCTION_EXPECTED.test(line)) return [...names.functions].sort()
+  if (TABLE_EXPECTED.test(line)) return [...names.tables].sort()
+  return []
+}
+
 /** readline's completer result for `line`: the candidates, and the word they complete. */
 export function complete(line: string, names: CatalogNames): [string[], string] {
   if (/^\s*\\\S*$/.test(line)) {
@@ -41,7 +56,7 @@ export function complete(line: string, names: CatalogNames): [string[], string] 
     return [META_COMMANDS.filter((m) => m.startsWith(word)).sort(), word]
   }
   const word = /[A-Za-z_][A-Za-z0-9_$.]*$/.exec(line)?.[0] ?? ''
-  if (word === '') return [[], '']
+  if (word === '') return [emptyWordCandidates(line, names), '']
   const lower = word.toLowerCase()
   const out = new Set<string>()
   const dot = word.indexOf('.')

@@ -20,6 +20,16 @@ test('keywords in the case typed, and the names of the catalog', () => {
   assert.equal(complete('SELECT 1 ', names), [[], ''])
 })
 
+test('Tab before any letter: the tables where a table comes next, the functions after CALL, else nothing', () => {
+  for (const line of ['SELECT * FROM ', 'select * from account a join  ', 'INSERT INTO ', 'UPDATE ', 'DESCRIBE ', 'ALTER TABLE ', '\\d ', '\\dt+ ']) {
+    assert.equal(complete(line, names), [['account', 'audit'], ''], line)
+  }
+  assert.equal(complete('CALL ', names), [['account.deposit', 'account.transfer'], ''])
+  assert.equal(complete('\\df ', names), [['account.deposit', 'account.transfer'], ''])
+  assert.equal(complete('SELECT ', names), [[], ''])
+  assert.equal(complete('SELECT * FROM', names), [['FROM'], 'FROM'], 'no space yet: the word itself')
+})
+
 test('after `t.`: t\'s columns and the functions of t; meta-commands at the start of a line', () => {
   assert.equal(complete('SELECT account.b', names), [['account.balance'], 'account.b'])
   assert.equal(complete('CALL account.t', names), [['account.transfer'], 'account.t'])
