@@ -66,6 +66,8 @@ export interface RemoteStatementResult {
   commit: CommitPosition
   /** `CALL … WITH LOGS` only: the call's `log()` lines. */
   logs?: string[]
+  /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped ("table t already exists, skipping"). */
+  notice?: string
 }
 
 /**
@@ -181,7 +183,7 @@ function logLines(v: unknown): string[] | undefined {
 }
 
 function decodeResult(r: unknown): RemoteStatementResult {
-  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown }
+  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown; notice?: unknown }
   const logs = logLines(o?.logs)
   if (!Array.isArray(o?.columns) || !Array.isArray(o.rows) || !isCommit(o.commit)) {
     throw new AcheronError('INTERNAL', `malformed result from the server: ${JSON.stringify(r)?.slice(0, 200)}`)
@@ -192,6 +194,7 @@ function decodeResult(r: unknown): RemoteStatementResult {
     rowsAffected: typeof o.rowsAffected === 'number' ? o.rowsAffected : 0,
     commit: { batch: o.commit.batch, seq: o.commit.seq },
     ...(logs !== undefined ? { logs } : {}),
+    ...(typeof o.notice === 'string' ? { notice: o.notice } : {}),
   }
 }
 

@@ -5,7 +5,7 @@ import { encodeValue } from '../server/wire.js'
 import type { Grid } from './format-table.js'
 
 export function wireResult(r: RemoteStatementResult): Record<string, unknown> {
-  return { columns: r.columns, rows: wireRows(r), rowsAffected: r.rowsAffected, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
+  return { columns: r.columns, rows: wireRows(r), rowsAffected: r.rowsAffected, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}), ...(r.notice !== undefined ? { notice: r.notice } : {}) }
 }
 
 export function wireRows(g: Grid): unknown[][] {

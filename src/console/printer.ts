@@ -95,6 +95,8 @@ export class Printer {
     const columns = this.terminal?.size()?.columns ?? null
     let text = ''
     for (const [i, r] of results.entries()) {
+      // psql's NOTICE of an IF [NOT] EXISTS that skipped, on stderr beside the data (JSON carries it in R).
+      if (r.notice !== undefined && this.display.format !== 'json') this.warn(`NOTICE: ${r.notice}`)
       let lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
       // A CALL … WITH LOGS: its lines right under its result (JSON carries them in the object; CSV stays
       // pure data, so they go to stderr there).

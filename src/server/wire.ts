@@ -188,12 +188,15 @@ export interface WireResult {
   commit: CommitPosition
   /** Present when the caller asked for a call's `log()` lines. */
   logs?: readonly string[]
+  /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped. */
+  notice?: string
 }
 
 function wireResults(results: readonly WireResult[]): unknown[] {
   return results.map((r) => ({
     columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
     ...(r.logs !== undefined ? { logs: r.logs } : {}),
+    ...(r.notice !== undefined ? { notice: r.notice } : {}),
   }))
 }
 

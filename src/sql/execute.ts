@@ -65,6 +65,8 @@ export interface StatementResult {
   commit: CommitPosition
   /** `CALL … WITH LOGS` only: the `log()` lines of the call's committed execution, in order. */
   logs?: string[]
+  /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped ("table t already exists, skipping"). */
+  notice?: string
 }
 
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
@@ -607,7 +609,10 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       }
       const withLogs = planned.withLogs === true
       const { result, commit } = await run(target, planned.input, s, plan, withLogs)
-      results.push({ ...planned.shape(result), rowsAffected: result.rowsAffected, commit, ...(withLogs ? { logs: [...(result.logs ?? [])] } : {}) })
+      results.push({
+        ...planned.shape(result), rowsAffected: result.rowsAffected, commit,
+        ...(withLogs ? { logs: [...(result.logs ?? [])] } : {}), ...(result.notice !== undefined ? { notice: result.notice } : {}),
+      })
       continue
     }
     const planUnit = (catalog: Catalog): { steps: Planned[]; input: TxnInput } => {

@@ -23,6 +23,8 @@ export interface DdlEffect {
    * at the same point; a later CREATE FUNCTION of the same bytes logs them again (Engine.logForm).
    */
   readonly removedModules?: readonly string[]
+  /** An IF [NOT] EXISTS that found nothing to do: what it skipped, for the client (psql's NOTICE). */
+  readonly notice?: string
 }
 
 /** The modules `before`'s functions run and `after`'s do not. */
@@ -47,7 +49,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
   switch (ddl.kind) {
     case 'create-table': {
       if (catalog.tables.has(ddl.name.toLowerCase())) {
-        if (ddl.ifNotExists) return {}
+        if (ddl.ifNotExists) return { notice: `table ${ddl.name} already exists, skipping` }
         throw new AcheronError('CONSTRAINT', `table ${ddl.name} already exists`)
       }
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) throw new AcheronError('CONSTRAINT', `${ddl.name} is the name of an index: a table needs a name of its own`)
@@ -57,7 +59,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'drop-table': {
       const table = catalog.tables.get(ddl.name.toLowerCase())
       if (table === undefined) {
-        if (ddl.ifExists) return {}
+        if (ddl.ifExists) return { notice: `table ${ddl.name} does not exist, skipping` }
         throw new AcheronError('UNKNOWN_TABLE', `no such table: ${ddl.name}`)
       }
       const name = table.name.toLowerCase()
@@ -81,7 +83,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'alter-table-add-column': {
       const table = catalog.table(ddl.name)
       if (catalog.columnIndex(table, ddl.column.name) >= 0) {
-        if (ddl.ifNotExists) return {}
+        if (ddl.ifNotExists) return { notice: `column ${ddl.column.name} of ${table.name} already exists, skipping` }
         throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`)
       }
       const altered = tableDef(table.name, [...table.columns, ddl.column], (table.columns[table.keyIndex] as ColumnDef).name, table.partitions)
@@ -111,7 +113,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const table = catalog.table(ddl.name)
       const place = catalog.columnIndex(table, ddl.column)
       if (place < 0) {
-        if (ddl.ifExists) return {}
+        if (ddl.ifExists) return { notice: `column ${ddl.column} of ${table.name} does not exist, skipping` }
         throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${ddl.column} in table ${table.name}`)
       }
       const column = table.columns[place] as ColumnDef
@@ -125,7 +127,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'create-index': {
       const table = catalog.table(ddl.table)
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {
-        if (ddl.ifNotExists) return {}
+        if (ddl.ifNotExists) return { notice: `index ${ddl.name} already exists, skipping` }
         throw new AcheronError('CONSTRAINT', `index ${ddl.name} already exists`)
       }
       // Tables and indexes share one namespace, as in PostgreSQL and SQLite.
@@ -137,7 +139,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'drop-index': {
       const found = findIndex(catalog.tables.values(), ddl.name)
       if (found === undefined) {
-        if (ddl.ifExists) return {}
+        if (ddl.ifExists) return { notice: `index ${ddl.name} does not exist, skipping` }
         // An index is a relation, as in PostgreSQL: an unknown one is UNKNOWN_TABLE, its message says index.
         throw new AcheronError('UNKNOWN_TABLE', `no such index: ${ddl.name}`)
       }
@@ -161,7 +163,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'drop-function': {
       const existing = catalog.functions.get(ddl.name.toLowerCase())
       if (existing === undefined) {
-        if (ddl.ifExists) return {}
+        if (ddl.ifExists) return { notice: `function ${ddl.name} does not exist, skipping` }
         throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${ddl.name}`)
       }
       const functions = catalog.data.functions.filter((f) => f !== existing)

@@ -1033,7 +1033,7 @@ export class Engine {
       // A refused DDL changes nothing, but it was sequenced: it still takes its place in the order.
       return { number, batch: [s], durable, outcomes: [{ ok: false, failure: { ...failureOf(err), ranAlone: true }, commit }], failure: null, writes: [], executeMs: 0, replayed }
     }
-    const outcomes: TxnOutcome[] = [{ ok: true, result: { rowsAffected: 0 }, commit }]
+    const outcomes: TxnOutcome[] = [{ ok: true, result: { rowsAffected: 0, ...(effect.notice !== undefined ? { notice: effect.notice } : {}) }, commit }]
     if (effect.catalog === undefined) return { number, batch: [s], durable, outcomes, failure: null, writes: [], executeMs: 0, replayed }
     const modules = new Map(this.modules)
     for (const [hash, bytes] of effect.addedModules ?? []) modules.set(hash, bytes)

@@ -212,6 +212,8 @@ export interface TxnResult {
    * result). Only the execution that decided the outcome contributes: re-executions start afresh.
    */
   readonly logs?: readonly string[]
+  /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped (DdlEffect.notice). */
+  readonly notice?: string
 }
 
 export interface TxnFailure {

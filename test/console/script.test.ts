@@ -54,6 +54,17 @@ test('-e statements run in order: aligned tables, footers with rows affected and
   assert.match(lines[6] as string, /^\(2 rows\) {2}commit \{batch: \d+, seq: \d+\}$/)
 })
 
+test('an IF [NOT] EXISTS that skipped says so on stderr as psql\'s NOTICE, and in --json\'s object', async () => {
+  const r = await consoleRun(['-e', 'CREATE TABLE notice1 (k INTEGER PRIMARY KEY); CREATE TABLE IF NOT EXISTS notice1 (k INTEGER PRIMARY KEY); DROP TABLE IF EXISTS notice_none;'])
+  expectExit(r, 0)
+  assert.is(r.stderr, 'NOTICE: table notice1 already exists, skipping\nNOTICE: table notice_none does not exist, skipping\n', why(r))
+  assert.equal(r.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/ {2}commit .*$/, '')), ['CREATE TABLE', 'CREATE TABLE', 'DROP TABLE'], why(r))
+  const json = await consoleRun(['--json', '-e', 'CREATE TABLE IF NOT EXISTS notice1 (k INTEGER PRIMARY KEY);'])
+  expectExit(json, 0)
+  assert.is((JSON.parse(json.stdout.trim()) as { notice?: string }).notice, 'table notice1 already exists, skipping', why(json))
+  assert.is(json.stderr, '', 'with --json the notice is in the object only')
+})
+
 test('exit 1 at the first failed statement, the error on stderr; the statements after it are not sent', async () => {
   const r = await consoleRun([
     '-e', 'CREATE TABLE s2 (k INTEGER PRIMARY KEY);',
