@@ -1,14 +1,16 @@
 /**
  * The bank example in AssemblyScript, Rust and C (guest/{assemblyscript,rust,c}/examples/bank), each registered and run
  * through the real engine (worker threads over SQLite, and in memory) with the same assertions: transfers
- * across partitions, insufficient funds aborting with nothing changed, money conserved; and one seeded
- * sequence of calls giving the same results and the same state digest in all three.
+ * across partitions, insufficient funds, an i64 overflow and an argument of the wrong type each aborting
+ * with nothing changed, money conserved; and one seeded sequence of calls giving the same results and the
+ * same state digest in all three.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { uint32Random } from '../support/rng.js'
 import { AcheronError, open, type EmbeddedDatabase, type OpenOptions } from '../../src/index.js'
 import { tempDir } from '../support/tmp.js'
+import { INT64_MAX } from '../../src/values.js'
 import { guestModule, guestTest, type GuestLanguage } from '../support/guest-toolchains.js'
 
 const LANGS: GuestLanguage[] = ['assemblyscript', 'rust', 'c']
@@ -97,6 +99,62 @@ for (const lang of LANGS) {
         assert.is(await balance(db, 'alice'), 50)
         assert.is(await balance(db, 'bob'), 10)
         assert.is(await balance(db, 'carol'), null)
+        assert.is(await db.digest(), before)
+      } finally {
+        await close()
+      }
+    })
+
+    guestTest(lang)(`bank (${name}): a balance past the largest INTEGER aborts with "balance would overflow", nothing changed`, async () => {
+      // i64 addition wraps around: deposit(MAX) onto 100 committed -9223372036854775709.
+      const { db, close } = await openBank(lang, config)
+      try {
+        await db.call('account.deposit', 'alice', 100)
+        assert.is((await db.call('account.deposit', 'bob', INT64_MAX - 100n)).value, INT64_MAX - 100n)
+        assert.is((await db.call('account.deposit', 'bob', 100)).value, INT64_MAX, 'up to the largest INTEGER is allowed')
+        const before = await db.digest()
+        const deposit = await failure(db.call('account.deposit', 'alice', INT64_MAX))
+        assert.equal([deposit.code, deposit.message], ['TXN_ABORTED', 'balance would overflow'])
+        assert.ok(deposit.commit !== undefined && deposit.commit.batch > 0)
+        assert.equal((await failure(db.call('account.deposit', 'bob', 1))).message, 'balance would overflow')
+        // The nested deposit at bob overflows after alice's debit ran: the abort rolls both back.
+        const transfer = await failure(db.call('account.transfer', 'alice', 'bob', 1))
+        assert.equal([transfer.code, transfer.message], ['TXN_ABORTED', 'balance would overflow'])
+        // The new user's report, in SQL.
+        assert.is((await failure(db.sql("CALL account.deposit('alice', 9223372036854775807);"))).message, 'balance would overflow')
+        assert.is(await balance(db, 'alice'), 100)
+        assert.is(await balance(db, 'bob'), INT64_MAX)
+        assert.is(await db.digest(), before)
+      } finally {
+        await close()
+      }
+    })
+
+    guestTest(lang)(`bank (${name}): an argument of the wrong type aborts naming it, nothing changed`, async () => {
+      // Before, arg_int read a REAL truncated (1.5 deposited 1) and a TEXT as 0 ("amount must be positive").
+      const { db, close } = await openBank(lang, config)
+      try {
+        await db.call('account.deposit', 'alice', 50)
+        const before = await db.digest()
+        const cases: Array<[string, unknown[], string]> = [
+          ['account.deposit', ['x', 1.5], 'argument 1 (amount) must be INTEGER, got REAL'],
+          ['account.deposit', ['x', '10'], 'argument 1 (amount) must be INTEGER, got TEXT'],
+          ['account.deposit', ['x', null], 'argument 1 (amount) must be INTEGER, got NULL'],
+          ['account.deposit', ['x', new Uint8Array([10])], 'argument 1 (amount) must be INTEGER, got BLOB'],
+          ['account.withdraw', ['alice', 2.5], 'argument 1 (amount) must be INTEGER, got REAL'],
+          ['account.transfer', ['alice', 'bob', 'ten'], 'argument 2 (amount) must be INTEGER, got TEXT'],
+          ['account.transfer', ['alice', 'bob', 1.5], 'argument 2 (amount) must be INTEGER, got REAL'],
+          ['account.transfer', ['alice', 7, 1], 'argument 1 (to) must be TEXT, got INTEGER'],
+          ['account.transfer', ['alice', null, 1], 'argument 1 (to) must be TEXT, got NULL'],
+        ]
+        for (const [fn, [key, ...args], message] of cases) {
+          const e = await failure(db.call(fn, key, ...args))
+          assert.equal([e.code, e.message], ['TXN_ABORTED', message], `${fn}(${String(key)}, ${args.map(String).join(', ')})`)
+        }
+        // A REAL with an integral value is still a REAL.
+        assert.is((await failure(db.sql("CALL account.deposit('x', 1.0);"))).message, 'argument 1 (amount) must be INTEGER, got REAL')
+        assert.is(await balance(db, 'alice'), 50)
+        assert.is(await balance(db, 'x'), null)
         assert.is(await db.digest(), before)
       } finally {
         await close()

@@ -11,7 +11,7 @@ fn debit(amount: i64) -> Result<i64, &'static str> {
     if current < amount {
         return Err("insufficient funds");
     }
-    let next = current - amount;
+    let next = current - amount; // 0 <= next < current: no overflow
     set_int("balance", next);
     Ok(next)
 }
@@ -27,7 +27,8 @@ export! {
         if amount <= 0 {
             return Err("deposit amount must be positive");
         }
-        let next = get_int("balance") + amount;
+        // i64 addition wraps around silently in a release build: checked_add says when it would.
+        let next = get_int("balance").checked_add(amount).ok_or("balance would overflow")?;
         set_int("balance", next);
         Ok(next)
     }
@@ -38,7 +39,8 @@ export! {
     }
 
     /// CALL account.transfer('alice', 'bob', amount) → alice's new balance; bob is credited by a nested call.
-    fn transfer(to: Value, amount: i64) -> Result<i64, &'static str> {
+    /// export! checks the argument types: `to` must be TEXT and `amount` INTEGER, or the call aborts.
+    fn transfer(to: String, amount: i64) -> Result<i64, &'static str> {
         let next = debit(amount)?;
         call("account.deposit", to, &[Value::Int(amount)]);
         Ok(next)
