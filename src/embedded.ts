@@ -3,6 +3,7 @@ import type { Database } from './database.js'
 import type { ObjectRow, RemoteQueryOptions, RemoteQueryResult } from './client/remote.js'
 import { checkRowsOption, objectRows } from './client/rows.js'
 import { AcheronError, type CommitPosition } from './errors.js'
+import { checkOptionNames } from './option-names.js'
 import { executeQuery, executeScript, readLocalFile, type ExecuteOptions, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
@@ -279,6 +280,15 @@ function toEngineValue(v: unknown, what: string, n?: number): SqlValue {
   return out
 }
 
+/** open()'s options: `satisfies` makes the compiler hold this list to OpenOptions, no more, no less. */
+const OPEN_OPTION_NAMES = Object.keys({
+  dir: 0, memory: 0, partitions: 0, workers: 0, protocol: 0, sync: 0, storageBytesMax: 0, checkpointBytesMax: 0,
+  resultBytesMax: 0, pendingBytesMax: 0, checkpointIntervalMs: 0, checkpointWritesMax: 0, checkpointAtClose: 0,
+  dirtyWritesMax: 0, logSegmentBytesMax: 0, logSegmentsKept: 0, traceBasesKept: 0, traceBaseIntervalMs: 0,
+  traceBaseLogBytes: 0, natsLog: 0, onBatch: 0, crashAt: 0, pauseAt: 0, batchTxnsMax: 0, batchIntervalMs: 0,
+  pendingTxnsMax: 0, txnWallMsMax: 0, runtimes: 0, log: 0, faults: 0, memoryImage: 0, wrapBatchLog: 0,
+} satisfies Record<keyof OpenOptions, 0>)
+
 function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: CommitPosition } {
   if (!o.ok) {
     throw new AcheronError(o.failure.code, o.failure.message, {
@@ -302,6 +312,8 @@ export class EmbeddedDatabase implements Database {
   }
 
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
+    if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
+    checkOptionNames('open()', options, OPEN_OPTION_NAMES)
     const memory = options.memory === true
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
     const workers = options.workers ?? (memory ? 0 : defaultWorkers())

@@ -3,9 +3,16 @@
 // times and reported as a retryable "cannot connect", and a timeout past setTimeout's range fired after
 // 1 ms (Node clamps it), rejecting every request, already sent, as outcome unknown.
 import { AcheronError } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
+import type { RemoteConnectOptions } from './remote.js'
 
 /** The longest delay setTimeout keeps (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
 export const TIMER_MS_MAX = 2 ** 31 - 1
+
+/** connect()'s options: `satisfies` makes the compiler hold this list to RemoteConnectOptions, no more, no less. */
+const CONNECT_OPTION_NAMES = Object.keys({
+  token: 0, requestTimeoutMs: 0, reconnect: 0, connectTimeoutMs: 0, readFile: 0, ca: 0, rejectUnauthorized: 0,
+} satisfies Record<keyof RemoteConnectOptions, 0>)
 
 /** The schemes ws connects with: ws:// and wss://, and http(s):// which it takes as the same. */
 const SCHEMES: ReadonlySet<string> = new Set(['ws:', 'wss:', 'http:', 'https:'])
@@ -55,6 +62,7 @@ export function checkConnectOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new AcheronError('TYPE_MISMATCH', `connect() options is an object, got ${shown(options)}`)
   }
+  checkOptionNames('connect()', options, CONNECT_OPTION_NAMES)
   const o = options as Record<string, unknown>
   if (o.token !== undefined && typeof o.token !== 'string') {
     throw new AcheronError('TYPE_MISMATCH', `connect() token is a string, got ${typeof o.token}`)
@@ -66,6 +74,7 @@ export function checkConnectOptions(options: unknown): void {
   if (typeof o.reconnect !== 'object' || o.reconnect === null) {
     throw new AcheronError('TYPE_MISMATCH', `connect() reconnect is { attemptsMax, delayMs }, got ${shown(o.reconnect)}`)
   }
+  checkOptionNames('connect() reconnect', o.reconnect, ['attemptsMax', 'delayMs'])
   const r = o.reconnect as Record<string, unknown>
   if (r.attemptsMax !== undefined && (typeof r.attemptsMax !== 'number' || !Number.isSafeInteger(r.attemptsMax) || r.attemptsMax < 0)) {
     throw new AcheronError('TYPE_MISMATCH', `connect() reconnect.attemptsMax is a whole number of attempts, got ${shown(r.attemptsMax)}`)

@@ -1,6 +1,7 @@
 // Object rows for `query(..., { rows: 'objects' })`: the server sends rows as arrays in column order;
 // this keys each value by its column name.
 import { AcheronError } from '../errors.js'
+import { checkOptionNames } from '../option-names.js'
 import type { SqlValue } from '../values.js'
 
 /**
@@ -22,6 +23,7 @@ export function objectRows(columns: readonly string[], rows: readonly (readonly 
  * silently gave arrays; it is refused before anything runs, embedded and remote alike.
  */
 export function checkRowsOption(options: { rows?: unknown } | undefined): void {
+  if (typeof options === 'object' && options !== null) checkOptionNames('query()', options, ['rows'])
   const rows = options?.rows
   if (rows !== undefined && rows !== 'arrays' && rows !== 'objects') {
     throw new AcheronError('TYPE_MISMATCH', `query() options.rows is 'arrays' or 'objects', got ${typeof rows === 'string' ? JSON.stringify(rows) : String(rows)}`)

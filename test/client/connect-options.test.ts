@@ -27,6 +27,18 @@ test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retry
   }
 })
 
+test('a misspelt option is TYPE_MISMATCH naming it and the options there are (it was ignored: the defaults applied)', async () => {
+  const cases: [object, RegExp][] = [
+    [{ requestTimeout: 1000 }, /^connect\(\) has no option 'requestTimeout' \(its options: token, requestTimeoutMs, /],
+    [{ reconnect: { attempts: 3 } }, /^connect\(\) reconnect has no option 'attempts' \(its options: attemptsMax, delayMs\)$/],
+  ]
+  for (const [options, message] of cases) {
+    const e = await rejection(connect('ws://127.0.0.1:1', options as RemoteConnectOptions))
+    assert.is(e.code, 'TYPE_MISMATCH', JSON.stringify(options))
+    assert.match(e.message, message)
+  }
+})
+
 test('numeric options that are not a count or a duration setTimeout can keep are TYPE_MISMATCH naming the option', async () => {
   const url = (await mainServer()).url
   const bad: [RemoteConnectOptions, RegExp][] = [

@@ -35,6 +35,12 @@ test('checkRowsOption: arrays, objects or absent; anything else TYPE_MISMATCH (t
   }
 })
 
+test('open() and query() refuse a misspelt option by name (open({ directory }) made ./acheron-data instead)', async () => {
+  const e = await open({ directory: '/tmp/never' } as never).then(() => null, (err: AcheronError) => err)
+  assert.equal([e?.code, e?.message.startsWith("open() has no option 'directory' (its options: dir, memory, ")], ['TYPE_MISMATCH', true], e?.message)
+  assert.throws(() => checkRowsOption({ row: 'objects' } as never), (err: AcheronError) => err.code === 'TYPE_MISMATCH' && err.message === "query() has no option 'row' (its options: rows)")
+})
+
 test('a repeated column name keeps the later value', () => {
   assert.equal(objectRows(['id', 'id', 'x'], [[1, 2, 3]]), [{ id: 2, x: 3 }])
 })
