@@ -26,7 +26,8 @@ function* pairs(n: number, accounts: string[]): Generator<[string, string]> {
  * a serializable SUM that shows the total conserved.
  */
 export async function runDemo(o: DemoOptions): Promise<void> {
-  const db = await open(o)
+  const { transfers: _transfers, out: _out, ...options } = o
+  const db = await open(options)
   const show = async (sql: string, params: unknown[] = []) => {
     try {
       for (const r of await db.sql(sql, params)) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { createServer } from 'node:net'
 import { createSecureContext } from 'node:tls'
+import { TIMER_MS_MAX } from '../client/connect-options.js'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
 import { DEFAULT_CHECKPOINT_INTERVAL_MS, DEFAULT_DATA_DIR, open, WORKERS_MAX, type OpenOptions } from '../embedded.js'
 import { LOG_SEGMENT_BYTES_MAX, LOG_SEGMENTS_KEPT } from '../log/file-log.js'
@@ -364,11 +365,12 @@ async function serve(args: string[]): Promise<number> {
   if (port > 65_535) throw new UsageError(`--port must be a TCP port, 0 to 65535 (0 picks a free one), not ${values.port}`)
   const mutants = values.mutant === undefined ? null : await import('../testing/mutants.js')
   const mutant = mutants?.mutantByName(values.mutant as string) ?? null
-  const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0)
+  // Node's timers keep at most TIMER_MS_MAX: a longer interval fired after 1 ms, checkpointing all the time.
+  const checkpointIntervalMs = positiveInt('checkpoint-interval-ms', values['checkpoint-interval-ms'], 0, TIMER_MS_MAX)
   const logSegmentBytesMax = positiveInt('log-segment-bytes', values['log-segment-bytes'], 1)
   const logSegmentsKept = positiveInt('log-segments-kept', values['log-segments-kept'], 0)
   const traceBasesKept = positiveInt('trace-bases-kept', values['trace-bases-kept'], 0)
-  const traceBaseIntervalMs = positiveInt('trace-base-interval-ms', values['trace-base-interval-ms'], 0)
+  const traceBaseIntervalMs = positiveInt('trace-base-interval-ms', values['trace-base-interval-ms'], 0, TIMER_MS_MAX)
   const traceBaseLogBytes = positiveInt('trace-base-log-bytes', values['trace-base-log-bytes'], 1)
   const logReplicas = positiveInt('log-replicas', values['log-replicas'], 1)
   const logBatchesKept = positiveInt('log-batches-kept', values['log-batches-kept'], 0)

@@ -35,9 +35,14 @@ test('checkRowsOption: arrays, objects or absent; anything else TYPE_MISMATCH (t
   }
 })
 
-test('open() and query() refuse a misspelt option by name (open({ directory }) made ./acheron-data instead)', async () => {
+test('open() and query() refuse a misspelt option by name (open({ directory }) made ./acheron-data instead), and an interval no timer keeps', async () => {
   const e = await open({ directory: '/tmp/never' } as never).then(() => null, (err: AcheronError) => err)
   assert.equal([e?.code, e?.message.startsWith("open() has no option 'directory' (its options: dir, memory, ")], ['TYPE_MISMATCH', true], e?.message)
+  // An interval Node's timers cannot keep fired after 1 ms (a checkpoint all the time): refused by name.
+  for (const name of ['checkpointIntervalMs', 'traceBaseIntervalMs'] as const) {
+    const big = await open({ memory: true, [name]: 2 ** 31 }).then(() => null, (err: AcheronError) => err)
+    assert.equal([big?.code, big?.message], ['CONSTRAINT', `${name} must be an integer from 0 to 2147483647 ms, got 2147483648`])
+  }
   assert.throws(() => checkRowsOption({ row: 'objects' } as never), (err: AcheronError) => err.code === 'TYPE_MISMATCH' && err.message === "query() has no option 'row' (its options: rows)")
 })
 

@@ -108,6 +108,14 @@ test('serve --partitions beyond the most a table may have is refused at the star
   const { dir, cleanup } = tempDir()
   try {
     const data = join(dir, 'd')
+    // Node's timers keep at most 2^31-1 ms: a longer interval was taken and fired after 1 ms, again and again.
+    for (const flag of ['--checkpoint-interval-ms', '--trace-base-interval-ms']) {
+      const args = ['serve', '--port', '0', '--data', data, flag, '99999999999']
+      const r = await runCli(args)
+      assert.is(r.code, 2, describeRun(args, r))
+      assert.is(r.stderr, `acheron: ${flag} must be an integer from 0 to 2147483647, not 99999999999\n${HINT}`)
+      assert.not.ok(existsSync(data))
+    }
     // Either end of the range names the whole range (0 was told ">= 1", as if there were no upper bound).
     for (const value of ['257', '0']) {
       const args = ['serve', '--port', '0', '--data', data, '--partitions', value]
