@@ -2,7 +2,8 @@
 // Starts N NATS servers with JetStream on loopback (a routed cluster; the batch log's stream R3 on three
 // or more), then N `acheron serve` nodes on that stream: node 1 writes it, the others follow it and
 // forward their clients' requests to node 1 (docs/scale-out.md). Prints one line per node,
-// "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT or SIGTERM.
+// "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT, SIGTERM or
+// SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -16,7 +17,9 @@ Starts a cluster on this machine for trying it out: N NATS servers with JetStrea
 Acheron nodes whose batch log is one stream replicated over them (R3 with three or more). Node 1 writes
 the stream; the others follow it, applying every batch it releases, and forward their clients'
 requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
-"acheron node N listening on ws://HOST:PORT" per node; SIGINT/SIGTERM stops everything it started.
+"acheron node N listening on ws://HOST:PORT" per node; SIGINT, SIGTERM or SIGHUP stops everything it
+started. Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
+writing over once its lease lapses (about 12 s); the cluster stops when no node is left.
 
   --nodes N    nodes, and NATS servers (default 3; 1 to 5)
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
@@ -56,7 +59,11 @@ export async function clusterCommand(args: string[], out: (line: string) => void
   const signalled = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve())
     process.once('SIGTERM', () => resolve())
+    // The terminal it ran in was closed: Node's default would exit at once, leaving the servers running.
+    process.once('SIGHUP', () => resolve())
   })
+  let running = 0
+  let noneLeft = false
   try {
     nats = await startLocalNats(join(dir, 'nats'), count)
     // Every node with every server: R3 from three (acheron serve --cluster).
@@ -65,9 +72,18 @@ export async function clusterCommand(args: string[], out: (line: string) => void
       const node = await startNode(['--data', join(dir, `node${i}`), ...common])
       nodes.push(node)
       out(`acheron node ${i} listening on ${node.url}`)
-      // A node that dies takes the demo down: what it printed on stderr says why.
+      running++
+      // A node that dies is said (what it printed on stderr says why); the others go on, and a follower
+      // takes the writing over if it was the writer. With none left, the cluster stops.
       node.child.once('exit', (code, signal) => {
-        if (stopping === null) process.stderr.write(`acheron cluster: node ${i} exited (${code ?? signal}); stopping the others\n`)
+        running--
+        if (stopping !== null) return
+        if (running > 0) {
+          process.stderr.write(`acheron cluster: node ${i} exited (${code ?? signal}); the others go on (if it was the writer, a follower takes over within about 12 s)\n`)
+          return
+        }
+        process.stderr.write(`acheron cluster: node ${i} exited (${code ?? signal}); no node is left, stopping\n`)
+        noneLeft = true
         void stopAll()
       })
     }
@@ -77,5 +93,5 @@ export async function clusterCommand(args: string[], out: (line: string) => void
   }
   await Promise.race([signalled, new Promise<void>((resolve) => { const wait = (): void => { if (stopping !== null) void stopping.then(resolve); else setTimeout(wait, 200) }; wait() })])
   await stopAll()
-  return 0
+  return noneLeft ? 1 : 0
 }

@@ -23,6 +23,65 @@ function processesUnder(dir: string): string[] {
   }
 }
 
+/** Starts `acheron cluster --nodes N` on `dir`; resolves with the nodes' URLs once every line is printed. */
+function startCluster(dir: string, nodes: number): { child: ReturnType<typeof spawn>; urls: Promise<string[]>; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, 'cluster', '--nodes', String(nodes), '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const urls = new Promise<string[]>((resolve, reject) => {
+    const got: string[] = []
+    const timer = setTimeout(() => reject(new Error(`no ${nodes} node lines within 90 s: ${JSON.stringify(got)} ${stderr}`)), 90_000)
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = /^acheron node (\d) listening on (ws:\/\/\S+)$/.exec(line)
+      if (m === null) return reject(new Error(`unexpected line ${JSON.stringify(line)}`))
+      got.push(m[2] as string)
+      if (got.length === nodes) { clearTimeout(timer); resolve(got) }
+    })
+  })
+  return { child, urls, stderr: () => stderr, exited }
+}
+
+natsTest('acheron cluster: a node killed is said and the others go on, a follower taking the writing over; SIGHUP stops everything', async () => {
+  const { dir, cleanup } = tempDir('acheron-cluster-')
+  const { child, urls, stderr, exited } = startCluster(dir, 3)
+  try {
+    const [, second] = await urls
+    const db = await connect(second as string)
+    try {
+      await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+        CREATE FUNCTION account.deposit FROM WASM X'${BANK}'; CALL account.deposit('alice', 10);`)
+      // Node 1 writes the stream. Killed, it took the whole cluster down with it.
+      const writer = processesUnder(`${dir}/node1 `)
+      assert.is(writer.length, 1, writer.join('\n'))
+      process.kill(Number((writer[0] as string).split(' ')[0]), 'SIGKILL')
+      const deadline = Date.now() + 60_000
+      let balance: unknown = null
+      let lastError = ''
+      while (balance === null && Date.now() < deadline) {
+        balance = await db.call('account.deposit', 'alice', 1).then((r) => r.value, (e: Error) => { lastError = `${(e as { code?: string }).code}: ${e.message}`; return null })
+        if (balance === null) await new Promise((r) => setTimeout(r, 500))
+      }
+      assert.ok(balance === 11 || balance === 12, `node 2 serves after a take-over: ${String(balance)}, last error ${lastError}; ${stderr()}`)
+      assert.match(stderr(), /acheron cluster: node 1 exited \(SIGKILL\); the others go on/)
+      assert.is(child.exitCode, null, 'the cluster still runs')
+    } finally {
+      await db.close()
+    }
+    // Closing the terminal (SIGHUP) stops everything, as SIGTERM does (the NATS servers were left running).
+    child.kill('SIGHUP')
+    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))])
+    assert.is(code, 0, stderr())
+    assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
+  } finally {
+    child.kill('SIGKILL')
+    for (const line of processesUnder(dir)) {
+      try { process.kill(Number(line.split(' ')[0]), 'SIGKILL') } catch { /* gone */ }
+    }
+    cleanup()
+  }
+})
+
 natsTest('acheron cluster --nodes 3: a line per node; any node answers any request alike; SIGTERM stops everything', async () => {
   const { dir, cleanup } = tempDir('acheron-cluster-')
   const child = spawn(process.execPath, [CLI, 'cluster', '--nodes', '3', '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
