@@ -4,7 +4,7 @@ import type { ObjectRow, RemoteQueryOptions, RemoteQueryResult } from './client/
 import { checkRowsOption, objectRows } from './client/rows.js'
 import { AcheronError, type CommitPosition } from './errors.js'
 import { checkOptionNames } from './option-names.js'
-import { TIMER_MS_MAX } from './client/connect-options.js'
+import { TIMER_MS_MAX } from './timer-limits.js'
 import { executeQuery, executeScript, readLocalFile, type ExecuteOptions, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
 import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
@@ -290,6 +290,19 @@ const OPEN_OPTION_NAMES = Object.keys({
   pendingTxnsMax: 0, txnWallMsMax: 0, runtimes: 0, log: 0, faults: 0, memoryImage: 0, wrapBatchLog: 0,
 } satisfies Record<keyof OpenOptions, 0>)
 
+/** open()'s options that can be refused before anything opens: their names, and the intervals a timer keeps. */
+function checkOpenOptions(options: OpenOptions): void {
+  if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
+  checkOptionNames('open()', options, OPEN_OPTION_NAMES)
+  for (const name of ['checkpointIntervalMs', 'traceBaseIntervalMs'] as const) {
+    const ms = options[name]
+    // A longer interval fired after 1 ms, again and again.
+    if (ms !== undefined && !(Number.isSafeInteger(ms) && ms >= 0 && ms <= TIMER_MS_MAX)) {
+      throw new AcheronError('CONSTRAINT', `${name} must be an integer from 0 to ${TIMER_MS_MAX} ms, got ${String(ms)}`)
+    }
+  }
+}
+
 function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: CommitPosition } {
   if (!o.ok) {
     throw new AcheronError(o.failure.code, o.failure.message, {
@@ -313,15 +326,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
-    if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
-    checkOptionNames('open()', options, OPEN_OPTION_NAMES)
-    for (const name of ['checkpointIntervalMs', 'traceBaseIntervalMs'] as const) {
-      const ms = options[name]
-      // Node's timers keep at most TIMER_MS_MAX: a longer interval fired after 1 ms, again and again.
-      if (ms !== undefined && !(Number.isSafeInteger(ms) && ms >= 0 && ms <= TIMER_MS_MAX)) {
-        throw new AcheronError('CONSTRAINT', `${name} must be an integer from 0 to ${TIMER_MS_MAX} ms, got ${String(ms)}`)
-      }
-    }
+    checkOpenOptions(options)
     const memory = options.memory === true
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
     const workers = options.workers ?? (memory ? 0 : defaultWorkers())

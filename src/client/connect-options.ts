@@ -4,10 +4,9 @@
 // 1 ms (Node clamps it), rejecting every request, already sent, as outcome unknown.
 import { AcheronError } from '../errors.js'
 import { checkOptionNames } from '../option-names.js'
+import { TIMER_MS_MAX } from '../timer-limits.js'
 import type { RemoteConnectOptions } from './remote.js'
 
-/** The longest delay setTimeout keeps (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
-export const TIMER_MS_MAX = 2 ** 31 - 1
 
 /** connect()'s options: `satisfies` makes the compiler hold this list to RemoteConnectOptions, no more, no less. */
 const CONNECT_OPTION_NAMES = Object.keys({
