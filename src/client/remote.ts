@@ -44,11 +44,19 @@ export interface RemoteConnectOptions {
   readFile?: (path: string) => Uint8Array
   /**
    * For `wss://`: the certificate authority (PEM) that signed the server's certificate, for a private or
-   * self-signed one; Node's own trust store (and NODE_EXTRA_CA_CERTS) applies otherwise.
+   * self-signed one; Node's own trust store (and NODE_EXTRA_CA_CERTS) applies otherwise. A Buffer is a
+   * Uint8Array: the type names only the latter so that the client's types need no @types/node.
    */
-  ca?: string | Buffer | readonly (string | Buffer)[]
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[]
   /** For `wss://`: false accepts any certificate (tests only: it gives up the server's identity). Default true. */
   rejectUnauthorized?: boolean
+}
+
+/** `ca` as tls wants it: Buffers (a plain Uint8Array becomes one over the same bytes) and a mutable array. */
+function caForTls(ca: string | Uint8Array | readonly (string | Uint8Array)[]): string | Buffer | (string | Buffer)[] {
+  const one = (c: string | Uint8Array): string | Buffer =>
+    typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength)
+  return typeof ca === 'string' || ca instanceof Uint8Array ? one(ca) : ca.map(one)
 }
 
 export interface RemoteFunctionOptions {
@@ -530,7 +538,7 @@ export class RemoteDatabase implements Database {
       const ws = new WebSocket(this.url, {
         headers,
         maxPayload: REPLY_BYTES_MAX,
-        ...(this.options.ca !== undefined ? { ca: this.options.ca as string | Buffer | (string | Buffer)[] } : {}),
+        ...(this.options.ca !== undefined ? { ca: caForTls(this.options.ca) } : {}),
         ...(this.options.rejectUnauthorized !== undefined ? { rejectUnauthorized: this.options.rejectUnauthorized } : {}),
       })
       let settled = false

@@ -108,6 +108,32 @@ const TSCONFIG = {
   files: ['app.ts'],
 }
 
+// A program that uses only the client's types, compiled with no @types at all: the declarations must not
+// name Node's own types (Buffer, NodeJS.*), or a browser-minded or lean project fails in our .d.ts files.
+const TYPES_ONLY = `import { connect, AcheronError, type RemoteConnectOptions } from '@acheron/client'
+const options: RemoteConnectOptions = { token: 't', ca: new Uint8Array(0), requestTimeoutMs: 1000 }
+export async function balanceOf(url: string, id: string): Promise<number | undefined> {
+  const db = await connect(url, options)
+  try {
+    const r = await db.query<{ balance: number }>('SELECT balance FROM account WHERE id = ?', [id], { rows: 'objects' })
+    return r.rows[0]?.balance
+  } catch (e) {
+    if (e instanceof AcheronError) return undefined
+    throw e
+  } finally {
+    await db.close()
+  }
+}
+`
+
+const TSCONFIG_NO_TYPES = {
+  compilerOptions: {
+    target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noUncheckedIndexedAccess: true,
+    types: [], typeRoots: [], lib: ['ES2022'], noEmit: true, skipLibCheck: false,
+  },
+  files: ['types-only.ts'],
+}
+
 test('npm pack of @acheron/client installs with ws alone, type-checks, and runs against acheron serve', async () => {
   const { dir, cleanup } = tempDir('acheron-light-client-')
   try {
@@ -134,6 +160,9 @@ test('npm pack of @acheron/client installs with ws alone, type-checks, and runs 
     writeFileSync(join(project, 'app.ts'), APP)
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2))
     await ok(process.execPath, [TSC, '-p', 'tsconfig.json'], project)
+    writeFileSync(join(project, 'types-only.ts'), TYPES_ONLY)
+    writeFileSync(join(project, 'tsconfig.no-types.json'), JSON.stringify(TSCONFIG_NO_TYPES, null, 2))
+    await ok(process.execPath, [TSC, '-p', 'tsconfig.no-types.json'], project)
 
     const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
     try {

@@ -41,6 +41,16 @@ test('an untrusted certificate fails at the first attempt, not retryable; ca as 
   } finally {
     await db.close()
   }
+  // The same PEM as a plain Uint8Array (what the client's types name, so they need no @types/node), in a list.
+  const pem = readFileSync(tls.cert)
+  const plain = new Uint8Array(pem.byteLength)
+  plain.set(pem)
+  const db2 = await connect(server.url, { token: 'tt', ca: [plain] })
+  try {
+    assert.equal((await db2.query('SELECT 1')).rows, [[1]])
+  } finally {
+    await db2.close()
+  }
 })
 
 test.run()
