@@ -1,8 +1,10 @@
 // Child processes that must not outlive this one: the NATS servers of a local cluster, the `acheron serve`
 // children of the crash harness and of `acheron cluster`. A process that exits without stopping them (an
 // uncaught error, a test runner's `process.exit`, a signal turned into an exit by `exitOnSignals`) kills
-// them on its way out. Only a SIGKILL of this process itself gets past it.
+// them on its way out; a SIGKILL of this process itself, which runs no hook, leaves them to the orphan
+// guard (src/orphan-guard.ts), which kills them when this process's pipe to it closes.
 import type { ChildProcess } from 'node:child_process'
+import { guardAgainstOrphan } from './orphan-guard.js'
 
 const running = new Set<ChildProcess>()
 let exitHookInstalled = false
@@ -10,7 +12,11 @@ let exitHookInstalled = false
 /** Kills `child` with SIGKILL when this process exits, unless it has exited first. */
 export function killOnExit(child: ChildProcess): void {
   running.add(child)
-  child.once('exit', () => running.delete(child))
+  const released = child.pid === undefined ? () => {} : guardAgainstOrphan({ op: 'kill', pid: child.pid })
+  child.once('exit', () => {
+    running.delete(child)
+    released()
+  })
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.once('exit', () => {

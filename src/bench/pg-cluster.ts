@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { chownSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { guardAgainstOrphan } from './orphan-guard.js'
+import { guardAgainstOrphan } from '../orphan-guard.js'
 import { parentPid, processCpuSeconds } from './process-cpu.js'
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { join } from 'node:path'
 import { countOutcome, emptyMeasured, type Outcome } from './closed-loop.js'
-import { guardAgainstOrphan } from './orphan-guard.js'
+import { guardAgainstOrphan } from '../orphan-guard.js'
 import { machineBusySeconds } from './process-cpu.js'
 import { laneStreams, scale, type BenchSettings, type SystemResult } from './settings.js'
 

@@ -530,7 +530,7 @@ export class RemoteDatabase implements Database {
     throw last ?? new AcheronError('INTERNAL', `cannot connect to ${this.url}`, { retryable: true })
   }
 
-  /** One connection attempt: the upgrade, then (with a token) an auth round trip so a wrong token fails here. */
+  /** One connection attempt: the upgrade, then an auth round trip so that a wrong or missing token fails here. */
   private open(): Promise<WebSocket> {
     const headers: Record<string, string> = {}
     if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
@@ -543,7 +543,9 @@ export class RemoteDatabase implements Database {
       })
       let settled = false
       let serverError: AcheronError | null = null
-      const authId = this.options.token !== undefined ? this.nextId++ : null
+      // Every attempt makes one auth round trip, with an empty token when none was given: a server that needs
+      // one then refuses it here, at connect(), and not at the first request as it did without one.
+      const authId = this.nextId++
       // close() during the attempt: a handshake that hangs (a stopped server's port still accepts) would
       // otherwise hold the waiting requests, and the process, until connectTimeoutMs, or for ever with 0.
       const closed = (): void => done(new AcheronError('INTERNAL', 'the client is closed'))
@@ -553,6 +555,9 @@ export class RemoteDatabase implements Database {
         settled = true
         clearTimeout(timer)
         this.closing.signal.removeEventListener('abort', closed)
+        if (err !== null && err.code === 'UNAUTHORIZED' && this.options.token === undefined) {
+          err = new AcheronError('UNAUTHORIZED', `${this.url} requires a token: connect(url, { token }) (the server said: ${err.message})`)
+        }
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
       const timer = this.connectTimeoutMs === 0 ? undefined
@@ -569,15 +574,14 @@ export class RemoteDatabase implements Database {
         if (Number.isSafeInteger(max) && max > 0) this.payloadBytesMax.set(ws, max)
       })
       ws.on('open', () => {
-        if (authId === null) done(null)
-        else ws.send(JSON.stringify({ id: authId, op: 'auth', token: this.options.token }))
+        ws.send(JSON.stringify({ id: authId, op: 'auth', token: this.options.token ?? '' }))
       })
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
         if (isBinary) return
         let msg: { id?: unknown; ok?: unknown; results?: unknown; error?: unknown; server?: unknown }
         try { msg = JSON.parse(data.toString()) } catch { return }
         if (typeof msg !== 'object' || msg === null) return
-        if (authId !== null && msg.id === authId) {
+        if (msg.id === authId) {
           if (msg.ok === true) done(null)
           else done(errorFromWire(msg.error))
           return

@@ -1,6 +1,7 @@
 // Runs a workload through the embedded engine, each generated batch flushed into exactly one batch,
 // and collects what the oracles compare: every outcome, the digest after every batch, the final rows.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { guardAgainstOrphan } from '../orphan-guard.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { open, type EmbeddedDatabase, type OpenOptions } from '../embedded.js'
@@ -79,11 +80,36 @@ export async function openWorkloadDb(tables: readonly WorkloadTable[], options: 
   }
 }
 
-/** A scratch data directory, removed by `cleanup`. */
+/** Scratch directories not cleaned up yet: removed when the process exits (Ctrl-C of `acheron check` too). */
+const liveScratchDirs = new Set<string>()
+
+function removeScratchDir(dir: string): void {
+  liveScratchDirs.delete(dir)
+  // A server killed on the same exit may still be writing into it for a moment: ENOTEMPTY is retried.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
+}
+
+/**
+ * A scratch data directory, removed by `cleanup`, or when the process exits first: `exitOnSignals` turns
+ * SIGINT/SIGTERM/SIGHUP into an exit, so a check stopped mid-run leaves no server data in the temp dir;
+ * after a SIGKILL, the orphan guard removes it.
+ */
 export function scratchDir(prefix = 'acheron-check-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  if (liveScratchDirs.size === 0 && !scratchExitHookInstalled) {
+    scratchExitHookInstalled = true
+    process.once('exit', () => {
+      for (const d of [...liveScratchDirs]) {
+        try { removeScratchDir(d) } catch { /* best effort on the way out */ }
+      }
+    })
+  }
+  liveScratchDirs.add(dir)
+  // Killed with SIGKILL, no exit hook runs: the orphan guard removes it then.
+  const released = guardAgainstOrphan({ op: 'remove', path: dir })
+  return { dir, cleanup: () => { removeScratchDir(dir); released() } }
 }
+let scratchExitHookInstalled = false
 
 /**
  * Engines kept open across runs, one per configuration: starting an engine (worker threads, each

@@ -1,6 +1,6 @@
 // `acheron bench` killed with SIGKILL (its own cleanup cannot run) leaves nothing behind: the server it
 // started, the PostgreSQL cluster of --peers and their temporary directories are undone by its orphan
-// guard (src/bench/orphan-guard.ts) once the bench's pipe to it closes.
+// guard (src/orphan-guard.ts) once the bench's pipe to it closes.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -144,18 +144,28 @@ test('pipelining: 100 calls in flight on one connection, replies matched by id',
   assert.equal(q.rows, [[5050]])
 })
 
-test('token auth: right token works, wrong token → UNAUTHORIZED at connect, none → UNAUTHORIZED', async () => {
+test('token auth: right token works; a wrong one, or none, is UNAUTHORIZED at connect and not tried again', async () => {
   const s = await startServer({ args: ['--token', 's3cret'] })
   try {
     const ok = await client(s.url, { token: 's3cret' })
     assert.is((await ok.sql(TABLE('tok'))).length, 1)
     const wrong = await rejection(connect(s.url, { token: 'nope', reconnect: { attemptsMax: 3, delayMs: 10 } }))
     assert.is(wrong.code, 'UNAUTHORIZED')
-    const none = await client(s.url)
-    const e = await rejection(none.sql('SHOW TABLES;'))
-    assert.is(e.code, 'UNAUTHORIZED')
+    const none = await rejection(connect(s.url, { reconnect: { attemptsMax: 3, delayMs: 10 } }))
+    assert.is(none.code, 'UNAUTHORIZED')
+    assert.match(none.message, /requires a token: connect\(url, \{ token \}\)/)
+    assert.not.ok(none.retryable)
   } finally {
     await s.kill()
+  }
+  // A server with no tokens answers the empty token's auth frame: connect() works as before.
+  const open = await startServer({ args: ['--partitions', '1'] })
+  try {
+    const db = await client(open.url)
+    assert.equal((await db.query('SELECT 1')).rows, [[1]])
+    await db.close()
+  } finally {
+    await open.kill()
   }
 })
 

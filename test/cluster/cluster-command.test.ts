@@ -1,6 +1,7 @@
 // `acheron cluster --nodes 3`: three NATS servers and three nodes on one R3 stream, one line per node;
 // any node answers any request with the same reply (DDL through one follower, calls through the other,
-// reads through all three); SIGTERM stops every process it started.
+// reads through all three); SIGTERM stops every process it started, and a SIGKILL of it leaves them to the
+// orphan guard, which stops them too.
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -74,6 +75,26 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
     child.kill('SIGHUP')
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))])
     assert.is(code, 0, stderr())
+    assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
+  } finally {
+    child.kill('SIGKILL')
+    for (const line of processesUnder(dir)) {
+      try { process.kill(Number(line.split(' ')[0]), 'SIGKILL') } catch { /* gone */ }
+    }
+    cleanup()
+  }
+})
+
+natsTest('acheron cluster killed with SIGKILL (no cleanup of its own runs): its NATS server and node are stopped all the same', async () => {
+  const { dir, cleanup } = tempDir('acheron-cluster-')
+  const { child, urls, exited } = startCluster(dir, 1)
+  try {
+    await urls
+    assert.ok(processesUnder(dir).length >= 2, `a node and a NATS server run: ${processesUnder(dir).join('; ')}`)
+    child.kill('SIGKILL')
+    await exited
+    const deadline = Date.now() + 10_000
+    while (processesUnder(dir).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
   } finally {
     child.kill('SIGKILL')

@@ -4,6 +4,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 import { running } from '../support/process-state.js'
@@ -26,8 +29,12 @@ async function until<T>(what: string, f: () => T | null, ms: number): Promise<T>
   }
 }
 
-test('acheron check stopped by SIGTERM exits 143 and its acheron serve children do not outlive it', async () => {
-  const check = spawn(process.execPath, [CLI, 'check', '--crash', '--property', 'crash', '--runs', '50', '--seed', '1', '--no-shrink'], { stdio: ['ignore', 'pipe', 'pipe'] })
+test('acheron check stopped by SIGTERM exits 143; its acheron serve children do not outlive it, nor their data', async () => {
+  // Its own TMPDIR: the scratch data directories of the crash scenarios are made there, and must go with it.
+  const tmp = mkdtempSync(join(tmpdir(), 'acheron-check-signals-'))
+  const check = spawn(process.execPath, [CLI, 'check', '--crash', '--property', 'crash', '--runs', '50', '--seed', '1', '--no-shrink'], {
+    stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmp },
+  })
   let stderr = ''
   check.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
   check.stdout.resume()
@@ -35,12 +42,36 @@ test('acheron check stopped by SIGTERM exits 143 and its acheron serve children 
   try {
     const pid = check.pid as number
     const children = await until('an acheron serve child', () => { const c = serveChildren(pid); return c.length > 0 ? c : null }, 60_000)
+    const scratch = readdirSync(tmp).filter((n) => n.startsWith('acheron-'))
+    assert.ok(scratch.length > 0, 'the crash scenario made no scratch directory under TMPDIR')
     check.kill('SIGTERM')
     assert.is(await exited, 143, stderr)
     assert.match(stderr, /acheron check: stopped by SIGTERM \(seed 1\)/)
     await until(`serve children ${children.join(', ')} gone`, () => (children.some(running) ? null : true), 5_000)
+    assert.equal(readdirSync(tmp).filter((n) => n.startsWith('acheron-')), [], `left in TMPDIR (had ${scratch.join(', ')})`)
   } finally {
     check.kill('SIGKILL')
+    rmSync(tmp, { recursive: true, force: true })
+  }
+})
+
+test('acheron check killed with SIGKILL (no exit hook runs): the orphan guard kills its children and removes their data', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'acheron-check-sigkill-'))
+  const check = spawn(process.execPath, [CLI, 'check', '--crash', '--property', 'crash', '--runs', '50', '--seed', '2', '--no-shrink'], {
+    stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, TMPDIR: tmp },
+  })
+  const exited = new Promise<void>((resolve) => check.once('exit', () => resolve()))
+  try {
+    const pid = check.pid as number
+    const children = await until('an acheron serve child', () => { const c = serveChildren(pid); return c.length > 0 ? c : null }, 60_000)
+    assert.ok(readdirSync(tmp).some((n) => n.startsWith('acheron-')), 'the crash scenario made no scratch directory under TMPDIR')
+    check.kill('SIGKILL')
+    await exited
+    await until(`serve children ${children.join(', ')} gone`, () => (children.some(running) ? null : true), 10_000)
+    await until('the scratch directories gone', () => (readdirSync(tmp).some((n) => n.startsWith('acheron-')) ? null : true), 10_000)
+  } finally {
+    check.kill('SIGKILL')
+    rmSync(tmp, { recursive: true, force: true })
   }
 })
 

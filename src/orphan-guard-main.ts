@@ -1,9 +1,9 @@
 // The orphan guard's process (orphan-guard.ts): collects actions from stdin until it closes, then does
-// those not marked done, newest first. SIGINT and SIGTERM are ignored so that it outlives the bench.
+// those not marked done, newest first. SIGINT and SIGTERM are ignored so that it outlives its parent.
 import { rmSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { GuardMessage, OrphanAction } from './orphan-guard.js'
-import { stopPgClusterSync } from './pg-cluster.js'
+import { stopPgClusterSync } from './bench/pg-cluster.js'
 
 process.on('SIGINT', () => {})
 process.on('SIGTERM', () => {})
@@ -14,7 +14,7 @@ function undo(a: OrphanAction): void {
   try {
     if (a.op === 'kill') process.kill(a.pid, 'SIGKILL')
     else if (a.op === 'postgres') stopPgClusterSync(a.dir)
-    else rmSync(a.path, { recursive: true, force: true })
+    else rmSync(a.path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) // a process just killed may still be writing
   } catch {
     // Already gone.
   }
