@@ -72,7 +72,7 @@ export class Session {
     const e = asAcheronError(err)
     if (e.code !== 'UNAUTHORIZED') return e
     return new AcheronError('UNAUTHORIZED', this.options.token === undefined
-      ? `the server asks for a token: give --token T (its --admin-token or --app-token) (${e.message})`
+      ? 'the server asks for a token: give --token T (its --admin-token or --app-token)'
       : `the server refused the token given with --token (${e.message})`)
   }
 
