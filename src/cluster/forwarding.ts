@@ -10,7 +10,9 @@
  * the envelope at once (so a follower learns at once that no writer listens: NATS answers "no responders",
  * and the requests did not run) and sends the replies that are ready in one turn of its own as one
  * message to the follower's inbox. One message per request each way cost more CPU than executing the
- * transfer it carried (docs/benchmarks.md, "Per-node costs of a cluster").
+ * transfer it carried (docs/benchmarks.md, "Per-node costs of a cluster"). While requests wait, the
+ * follower probes every second whether a writer still listens, so that those a dead writer took fail
+ * within seconds (as outcome unknown), not after FORWARD_REPLY_TIMEOUT_MS.
  */
 import { connect, createInbox, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats'
 import { AcheronError } from '../errors.js'
@@ -25,6 +27,18 @@ export type ForwardRole = 'admin' | 'app'
 
 /** How long a follower waits for the writer's reply to a forwarded request. */
 export const FORWARD_REPLY_TIMEOUT_MS = 60_000
+/**
+ * While forwarded requests wait, the follower asks every this long whether a writer still listens (an
+ * empty message to the requests' subject, which a writer answers at once).
+ */
+export const FORWARD_PROBE_EVERY_MS = 1_000
+/**
+ * This many probes in a row that NATS answers "no responders" (no one subscribes: the writer died, or
+ * stopped writing) fail the requests that wait as outcome unknown, seconds after the writer went and not
+ * FORWARD_REPLY_TIMEOUT_MS later. More than one: a writer whose NATS server died is absent for as long as
+ * it takes to reconnect to another (reconnectTimeWait, 250 ms).
+ */
+export const FORWARD_PROBE_MISSES_MAX = 3
 
 function subject(stream: string): string {
   return `acheron.requests.${stream}`
@@ -61,6 +75,10 @@ export class RequestForwarder {
   private queue: Waiting[] = []
   private flushScheduled = false
   private nextId = 1
+  /** The probe timer while requests wait (null: none waits), and the "no responders" answers in a row. */
+  private prober: NodeJS.Timeout | null = null
+  private probeInFlight = false
+  private probeMisses = 0
   /** Read positions from the writer, for the read-only queries this follower answers itself. */
   readonly readPositions: ReadPositions
 
@@ -131,7 +149,43 @@ export class RequestForwarder {
     if (start < queue.length) this.send(start === 0 ? queue : queue.slice(start))
   }
 
+  /**
+   * Whether the writer still listens, asked while requests wait for it: a writer that died (SIGKILL, its
+   * NATS connection closed) answers nothing, and its requests would wait FORWARD_REPLY_TIMEOUT_MS. Those
+   * sent to it fail as outcome unknown after FORWARD_PROBE_MISSES_MAX probes found no one listening.
+   */
+  private probe(): void {
+    if (this.waiting.size === 0) {
+      if (this.prober !== null) clearInterval(this.prober)
+      this.prober = null
+      this.probeMisses = 0
+      return
+    }
+    if (this.probeInFlight) return
+    this.probeInFlight = true
+    this.nc.request(subject(this.stream), NO_BYTES, { timeout: FORWARD_PROBE_EVERY_MS }).then(
+      () => { this.probeMisses = 0 },
+      (err: unknown) => {
+        // A timeout or a closed connection says nothing of the writer: only "no responders" counts.
+        if (!(err instanceof NatsError && err.code === '503')) return
+        if (++this.probeMisses < FORWARD_PROBE_MISSES_MAX) return
+        this.probeMisses = 0
+        this.failSent(`no writer of the stream ${this.stream} listened to ${FORWARD_PROBE_MISSES_MAX} probes ${FORWARD_PROBE_EVERY_MS} ms apart: it went away before it answered`)
+      },
+    ).finally(() => { this.probeInFlight = false })
+  }
+
+  /** Fails, as outcome unknown, the requests sent to the writer and not answered (not those still queued). */
+  private failSent(why: string): void {
+    const sent = [...this.waiting.values()].filter((w) => w.envelope !== undefined)
+    this.give(sent, () => new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
+  }
+
   private send(members: Waiting[]): void {
+    if (this.prober === null) {
+      this.prober = setInterval(() => this.probe(), FORWARD_PROBE_EVERY_MS)
+      this.prober.unref()
+    }
     const envelope: Envelope = { remaining: members.length, timer: undefined }
     for (const w of members) w.envelope = envelope
     envelope.timer = setTimeout(() => {
@@ -194,6 +248,8 @@ export class RequestForwarder {
   }
 
   async close(): Promise<void> {
+    if (this.prober !== null) clearInterval(this.prober)
+    this.prober = null
     await this.nc.drain().catch(() => {})
   }
 }
@@ -229,6 +285,11 @@ export class ForwardedRequests {
   }
 
   private received(msg: Msg): void {
+    // A follower's probe (RequestForwarder.probe): this writer listens.
+    if (msg.data.length === 0) {
+      msg.respond(NO_BYTES)
+      return
+    }
     let envelope: { inbox: string; requests: ForwardedRequest[] }
     try {
       envelope = decodeRequests(msg.data)

@@ -48,8 +48,8 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
   const { child, urls, stderr, exited } = startCluster(dir, 3)
   try {
     const [, second] = await urls
-    // A request forwarded the moment the writer died may wait for an answer from it up to the forwarding
-    // timeout (outcome unknown); a short client timeout tries again sooner.
+    // A request forwarded the moment the writer died fails as outcome unknown once the follower's probes
+    // find no writer (about 3 s); the client's own timeout bounds the wait too.
     const db = await connect(second as string, { requestTimeoutMs: 5000 })
     try {
       await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);

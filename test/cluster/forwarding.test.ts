@@ -3,10 +3,13 @@
 // follower's clients make in one turn go as one envelope and the replies ready in one turn come back as
 // one message; a burst larger than a NATS message is split; with no writer a request fails at once,
 // retryably, not run; a request too large for a message is refused before it is sent; and a request whose
-// writer went away fails as outcome unknown when the follower is told so.
+// writer went away fails as outcome unknown when the follower is told so, or when its probes find that no
+// writer listens any more.
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
-import { ForwardedRequests, RequestForwarder, type ForwardRole } from '../../src/cluster/forwarding.js'
+import {
+  FORWARD_PROBE_EVERY_MS, FORWARD_PROBE_MISSES_MAX, FORWARD_REPLY_TIMEOUT_MS, ForwardedRequests, RequestForwarder, type ForwardRole,
+} from '../../src/cluster/forwarding.js'
 import { natsTest, withNats } from '../support/nats.js'
 import { rejection } from '../support/rejection.js'
 
@@ -113,6 +116,43 @@ natsTest('requests whose writer went away fail as outcome unknown when the follo
     } finally {
       await follower.close()
       await writer.close()
+    }
+  })
+})
+
+natsTest('requests taken by a writer that then stops listening fail as outcome unknown within seconds; a slow writer that listens is waited for', async () => {
+  await withNats(1, async (nats) => {
+    let release: () => void = () => {}
+    const slow = new Promise<void>((resolve) => { release = resolve })
+    // A writer that is alive but slow: its replies come after several probes, and must be taken.
+    const alive = await ForwardedRequests.serve(nats.urls, STREAM, async (raw) => { await slow; return `late:${raw}` })
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      const waited = follower.forward('a', 'app')
+      await new Promise((r) => setTimeout(r, (FORWARD_PROBE_MISSES_MAX + 1) * FORWARD_PROBE_EVERY_MS))
+      release()
+      assert.is(await waited, 'late:a')
+    } finally {
+      await alive.close()
+    }
+    // A writer that takes the requests and goes away without answering (as a SIGKILLed one does: its
+    // subscription ends with its connection).
+    const dying = await ForwardedRequests.serve(nats.urls, STREAM, () => new Promise<string>(() => {}))
+    try {
+      const started = performance.now()
+      const pending = [follower.forward('b', 'app'), follower.forward('c', 'admin')]
+      while (dying.stats.requests < 2) await new Promise((r) => setTimeout(r, 5))
+      await dying.close()
+      for (const p of pending) {
+        const err = await rejection(p)
+        assert.match(err.message, /^outcome unknown: no writer of the stream fwd listened to 3 probes/)
+        assert.is(err.outcomeUnknown, true)
+        assert.is(err.retryable, true)
+      }
+      const took = performance.now() - started
+      assert.ok(took < FORWARD_REPLY_TIMEOUT_MS / 4, `took ${Math.round(took)} ms`)
+    } finally {
+      await follower.close()
     }
   })
 })
