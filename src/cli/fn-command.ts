@@ -25,7 +25,7 @@ embedded engine.
       dev dependency), functions/counter.ts, .rs or .c (over the guest library of that language),
       test/counter.test.mjs (runs the functions on an embedded engine). --lang defaults to assemblyscript.
       SPEC is what package.json asks for as acheron (default ^VERSION of this acheron; a file: path or a
-      tarball for a local build). Then: cd NAME && npm install
+      tarball for a local build, relative to where you run init). Then: cd NAME && npm install
   acheron fn build [--dir DIR]
       compiles every functions/NAME.ts|.rs|.c to build/NAME.wasm and lists each module's functions:
       .ts with the project's assemblyscript (-O3 --runtime stub --maximumMemory 16), .rs with
@@ -52,6 +52,18 @@ function acheronPackage(): { version: string; assemblyscript: string } {
   return { version: pkg.version ?? '0.0.0', assemblyscript: pkg.devDependencies?.assemblyscript ?? '^0.28.20' }
 }
 
+/**
+ * `spec` as the new project's package.json must say it. A local path (`file:PATH`, `./x.tgz`, `../clone`)
+ * is typed relative to where `init` runs, but npm reads it relative to the project: it is rewritten so,
+ * or `init ../../app --acheron-spec file:../acheron.tgz` pointed npm at a file that is not there.
+ */
+export function projectRelativeSpec(spec: string, project: string): string {
+  const path = spec.startsWith('file:') ? spec.slice('file:'.length) : /^\.\.?\//.test(spec) ? spec : null
+  if (path === null || path.startsWith('/')) return spec
+  const fromProject = relative(project, resolve(path))
+  return `file:${fromProject.startsWith('.') ? fromProject : `./${fromProject}`}`
+}
+
 function init(args: string[], out: Out, err: Out): number {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
@@ -67,7 +79,8 @@ function init(args: string[], out: Out, err: Out): number {
     throw new UsageError(`${target} exists and is not an empty directory: choose another NAME`)
   }
   const own = acheronPackage()
-  const files = projectFiles({ name, acheronSpec: values['acheron-spec'] ?? `^${own.version}`, assemblyscriptSpec: own.assemblyscript, language })
+  const spec = values['acheron-spec'] === undefined ? `^${own.version}` : projectRelativeSpec(values['acheron-spec'], target)
+  const files = projectFiles({ name, acheronSpec: spec, assemblyscriptSpec: own.assemblyscript, language })
   for (const [path, text] of files) {
     mkdirSync(dirname(join(target, path)), { recursive: true })
     writeFileSync(join(target, path), text)

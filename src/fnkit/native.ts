@@ -56,8 +56,11 @@ export function rustMissing(rustc = process.env.ACHERON_RUSTC ?? '/usr/bin/rustc
   if (!existsSync(rustc)) return `no ${rustc} (${RUST_INSTALL}; ACHERON_RUSTC names another rustc)`
   const r = spawnSync(rustc, ['--print', 'sysroot'], { encoding: 'utf8' })
   if (r.status !== 0) return `${rustc} --print sysroot failed: ${r.stderr}`
-  if (!existsSync(join(r.stdout.trim(), 'lib', 'rustlib', 'wasm32-unknown-unknown', 'lib'))) {
-    return `${rustc} has no standard library for wasm32-unknown-unknown (apt-get install -y libstd-rust-dev-wasm32)`
+  const sysroot = r.stdout.trim()
+  if (!existsSync(join(sysroot, 'lib', 'rustlib', 'wasm32-unknown-unknown', 'lib'))) {
+    // Debian's package adds the target to Debian's rustc only; a rustup toolchain adds it itself.
+    const remedy = sysroot.startsWith('/usr') ? 'apt-get install -y libstd-rust-dev-wasm32' : 'rustup target add wasm32-unknown-unknown'
+    return `${rustc} has no standard library for wasm32-unknown-unknown (${remedy})`
   }
   return null
 }

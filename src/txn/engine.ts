@@ -15,6 +15,7 @@ import { readCatalog } from './exclusive-txns.js'
 import { executionsToBytes } from './execution-codec.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { failureOf } from './failure.js'
+import { logFunctionLines } from './function-log.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
@@ -322,7 +323,7 @@ export class Engine {
     }
     if (opts.workers === 0) {
       const overlay = new OverlayReader(opts.store.localReader(readerFaults))
-      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, opts.log, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
+      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')
@@ -1098,6 +1099,7 @@ export class Engine {
       this.readsSinceRelease += e.batch.length
       const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: this.lastReleased, seq: base + i } }) as TxnOutcome)
       this.countReads(outcomes)
+      e.batch.forEach((s, i) => logFunctionLines(this.opts.log, s.input, outcomes[i] as TxnOutcome))
       e.batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
       return true
     }
@@ -1164,6 +1166,8 @@ export class Engine {
     this.countOutcomes(outcomes)
     if (!replayed) this.opts.batchLog.released?.(number, executions === undefined ? undefined : () => executionsToBytes(executions))
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
+    // A replayed batch (recovery, a follower) wrote its lines when it was first answered.
+    if (!replayed) batch.forEach((s, i) => logFunctionLines(this.opts.log, s.input, outcomes[i] as TxnOutcome))
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }
 

@@ -36,7 +36,6 @@ export class ExecutionHost {
   constructor(
     private readonly reader: HostReader,
     runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>,
-    log: LogFn,
     /** Called after every transaction executed (the worker's progress counter for the watchdog). */
     private readonly executed: () => void = () => {},
     /**
@@ -56,7 +55,6 @@ export class ExecutionHost {
         if (m === undefined) throw new Error(`module ${hash} was never sent to this thread`)
         return m
       },
-      log,
     }
   }
 

@@ -146,7 +146,7 @@ export class StateService {
 
   private executionHost(): ExecutionHost {
     this.file.flush()
-    this.host ??= new ExecutionHost(this.file.reader(), this.runtimes, this.log)
+    this.host ??= new ExecutionHost(this.file.reader(), this.runtimes)
     if (this.host.catalogVersion !== this.catalog.version || this.hostModules.size !== this.modules.size) {
       const fresh = modulesToSend(this.hostModules, this.modules)
       this.host.setCatalog(this.catalog.data, fresh.map(([h, b]) => [h, b, this.prepared.get(h)]))

@@ -1,4 +1,5 @@
 import { AcheronError } from '../errors.js'
+import { checkDeadline } from '../schema/execution-deadline.js'
 import { rowKeyOf, sortByRowKey, sortRowKeys, tableKeyName, type RowKey } from '../schema/keys.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
 import type { Row, SqlValue } from '../values.js'
@@ -17,7 +18,6 @@ export interface ExecEnv {
   readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
   /** Module bytes by SHA-256 hex. */
   module(hash: string): ModuleSource
-  log(fn: string, message: string): void
 }
 
 /**
@@ -120,14 +120,12 @@ export class TxnState {
   }
 
   /**
-   * A function's `log()` line: to the server log, and kept for the caller who asks for it. A traced run
-   * (EXPLAIN CALL, EXPLAIN COMMIT) commits nothing: its lines go into the trace only, not to the server
-   * log, where they read as a call that happened.
+   * A function's `log()` line: kept for the caller who asks for it and, once the outcome is released, for
+   * the server log (src/txn/function-log.ts), so that an execution run again writes it once. A traced run
+   * (EXPLAIN CALL, EXPLAIN COMMIT) commits nothing: its lines go into the trace, never to the server log.
    */
-  log(fn: string, message: string): void {
-    const tracer = this.tracer
-    if (tracer === null) this.env.log(fn, message)
-    else tracer.log(message)
+  log(message: string): void {
+    this.tracer?.log(message)
     if (this.logs.length < LOG_LINES_PER_TXN_MAX) this.logs.push(message)
     else if (!this.logsDropped) {
       this.logsDropped = true
@@ -157,6 +155,7 @@ export class TxnState {
     }
     const runtime = this.env.runtimes.get(fn.runtime)
     if (runtime === undefined) throw new AcheronError('INTERNAL', `no ${fn.runtime} runtime is loaded for ${fn.name}`)
+    checkDeadline(fn.name)
     const frame = new Frame(this, fn, table, k, args, depth, fuel)
     const tracer = this.tracer
     if (tracer === null) return runtime.invoke(frame, this.env.module(fn.moduleHash))
@@ -306,6 +305,6 @@ class Frame implements InvocationContext {
   }
 
   log(message: string): void {
-    this.txn.log(this.fn.name, message)
+    this.txn.log(message)
   }
 }

@@ -20,9 +20,7 @@ const out = port
 const runtimes = await loadRuntimes(init.runtimes)
 const overlay = new OverlayReader(new SqliteSnapshotReader(init.readerFile, init.readerFaults))
 const progress = new Int32Array(init.progress)
-const host = new ExecutionHost(overlay, runtimes, (fn, message) => {
-  out.postMessage({ seq: -1, log: { fn, message } } satisfies WorkerReply)
-}, () => { Atomics.add(progress, 0, 1) })
+const host = new ExecutionHost(overlay, runtimes, () => { Atomics.add(progress, 0, 1) })
 
 /**
  * The transactions of the latest batches decoded so far, by first id (phase 1 decodes them, walks reuse

@@ -153,7 +153,6 @@ export class WorkerPool implements EngineExecutor {
     slot.ready.catch(() => {})
     worker.on('message', (msg: WorkerReply) => {
       if (msg.seq === 0 && 'ready' in msg) return markReady()
-      if (msg.seq === -1 && 'log' in msg) return this.log(msg.log.fn, msg.log.message)
       const p = slot.pending.get(msg.seq)
       if (p === undefined) return
       slot.pending.delete(msg.seq)

@@ -38,5 +38,4 @@ export type WorkerRequest =
 export type WorkerReply =
   | { readonly seq: number; readonly ok: true; readonly value: ExecutionsWire | WalkResultWire[] }
   | { readonly seq: number; readonly ok: false; readonly error: string }
-  | { readonly seq: -1; readonly log: { readonly fn: string; readonly message: string } }
   | { readonly seq: 0; readonly ready: true }

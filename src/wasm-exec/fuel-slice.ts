@@ -8,14 +8,15 @@
  * global plus the reserve is below zero, which is the single counter of before.
  *
  * Every refill (at most every FUEL_SLICE_UNITS units, ~1 ms of guest work) also looks at the clock: when the
- * thread's current transaction has run past its deadline, the refill throws TxnWallClockExceeded. That is
+ * thread's current transaction has run past its deadline, the refill throws TxnWallClockExceeded (as does
+ * every function invocation, for chains of nested calls that spend little fuel each). That is
  * no outcome of the transaction (a replay on another machine could be faster): the executor treats it as
  * a failure of the environment, and the whole batch is voided, retryably, with no position, exactly as
  * when a worker thread is terminated by its watchdog. Time decides only that, never what commits.
  * Execution on the coordinator's thread (`workers: 0`) sets a deadline (src/schema/execution-deadline.ts);
  * execution workers keep their own watchdog (src/txn/worker-pool.ts), which terminates them.
  */
-import { executionDeadline, TxnWallClockExceeded } from '../schema/execution-deadline.js'
+import { checkDeadline } from '../schema/execution-deadline.js'
 import type { WasmGlobal } from './wasm-api.js'
 
 /** Fuel units the instrumented code may spend between two calls to the host. */
@@ -55,7 +56,7 @@ export function refillFuel(h: FuelHolder, fn: string): void {
     h.fuelReserve = 0
     return
   }
-  if (performance.now() > executionDeadline.atMs) throw new TxnWallClockExceeded(fn, executionDeadline.limitMs)
+  checkDeadline(fn)
   const slice = total < SLICE ? total : SLICE
   fuel.value = slice
   h.fuelReserve = Number(total - slice)

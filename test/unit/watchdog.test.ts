@@ -34,6 +34,24 @@ const module = abiModule(`
     (call $ret_int (call $get_int (i32.const 1))))
 `)
 
+// A chain of nested calls that each spend little fuel: the fuel slice's clock check was never reached, and
+// on the coordinator's thread such a call ran for as long as its fuel lasted (half a million nested calls
+// on the default fuel), holding every other client. Each call instantiates a module of 256 pages.
+const chain = abiModule(`
+  (data (i32.const 16) "t.nop")
+  (func (export "callmany") (local $n i64) (local $k i64)
+    (local.set $k (call $arg_int (i32.const 0)))
+    (block $out (loop $l
+      (br_if $out (i64.ge_s (local.get $n) (local.get $k)))
+      (local.set $n (i64.add (local.get $n) (i64.const 1)))
+      (call $call_begin (i32.const 16) (i32.const 5))
+      (call $call_arg_int (i64.const 1))
+      (drop (call $call_invoke))
+      (br $l)))
+    (call $ret_int (local.get $n)))
+  (func (export "nop") (call $ret_int (i64.const 0)))
+`, '(memory (export "memory") 256 256)')
+
 async function failure(p: Promise<unknown>): Promise<AcheronError> {
   const e = await p.then(() => null, (err: unknown) => err)
   assert.instance(e, AcheronError, 'expected an AcheronError')
@@ -71,6 +89,27 @@ for (const workers of [1, 0]) test(`workers ${workers}: a transaction running pa
     await db.close()
   } finally {
     cleanup()
+  }
+})
+
+test('workers 0: a chain of cheap nested calls is stopped at the deadline too, not when its fuel runs out', async () => {
+  const db = await open({ memory: true, workers: 0, txnWallMsMax: 300 })
+  try {
+    await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);')
+    await db.createFunction('t.callmany', chain, { export: 'callmany', memory: 256 * 65536 })
+    await db.createFunction('t.nop', chain, { export: 'nop', memory: 256 * 65536 })
+    // A short chain completes: the bound is per transaction, not per call.
+    assert.is((await db.call('t.callmany', 1, 10)).value, 10)
+    const started = performance.now()
+    const e = await failure(db.call('t.callmany', 1, 2_000_000))
+    const ms = performance.now() - started
+    assert.is(e.code, 'INTERNAL')
+    assert.is(e.commit, undefined)
+    assert.match(e.message, /300 ms/)
+    assert.ok(ms < 5_000, `stopped after ${ms.toFixed(0)} ms`)
+    assert.is((await db.call('t.callmany', 1, 3)).value, 3, 'later calls run')
+  } finally {
+    await db.close()
   }
 })
 

@@ -1,0 +1,67 @@
+// Functions' log() lines in the server log (src/txn/function-log.ts): once per call that was answered.
+// Before, each execution wrote them as it ran: a transaction Aria re-executed after a conflict wrote its
+// lines twice, and a recovery replaying the log after a crash wrote every replayed call's lines again.
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open } from '../../src/index.js'
+import { tempDir } from '../support/tmp.js'
+
+const LOGS = readFileSync(fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url)))
+const TABLE = 'CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0)'
+
+test('conflicting calls on one key, re-executed by Aria: each call\'s line is in the server log once', async () => {
+  const { dir, cleanup } = tempDir()
+  const lines: string[] = []
+  const db = await open({ dir, workers: 2, protocol: 'aria', log: (l) => lines.push(l) })
+  try {
+    await db.sql(TABLE)
+    await db.createFunction('t.bump', LOGS, { export: 'bump' })
+    const n = 200
+    const values = (await Promise.all(Array.from({ length: n }, () => db.call('t.bump', 'hot')))).map((r) => Number(r.value))
+    assert.equal([...values].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1))
+    const stats = (await db.query('SHOW STATS')).rows as unknown[][]
+    const fallback = Number(stats.find((r) => r[0] === 'fallback_txns_total')?.[1] ?? 0)
+    assert.ok(fallback > 0, `the calls conflicted and some ran again (fallback_txns_total ${fallback})`)
+    const logged = lines.filter((l) => l.startsWith('[t.bump] v=')).map((l) => Number(l.slice('[t.bump] v='.length)))
+    assert.equal(logged.sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1))
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('recovery replays the log after a crash without writing the replayed calls\' lines again; nested lines carry the CALL\'s name', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const first: string[] = []
+    // checkpointAtClose false, and no checkpoint meanwhile: close leaves what a crash after the last reply leaves.
+    const db = await open({ dir, workers: 1, checkpointAtClose: false, checkpointIntervalMs: 3_600_000, log: (l) => first.push(l) })
+    await db.sql(TABLE)
+    await db.createFunction('t.say', LOGS, { export: 'say' })
+    await db.createFunction('t.relay', LOGS, { export: 'relay' })
+    for (let i = 0; i < 10; i++) await db.call('t.say', `k${i}`, 2)
+    await db.call('t.relay', 'a', 'b', 1)
+    await db.close()
+    assert.is(first.filter((l) => l.startsWith('[t.say] line ')).length, 20)
+    assert.equal(first.filter((l) => l.startsWith('[t.relay] ')), ['[t.relay] relay', '[t.relay] line 0'])
+
+    const again: string[] = []
+    const reopened = await open({ dir, workers: 1, log: (l) => again.push(l) })
+    try {
+      const stats = (await reopened.query('SHOW STATS')).rows as unknown[][]
+      const replayed = Number(stats.find((r) => r[0] === 'replayed_batches')?.[1] ?? 0)
+      assert.ok(replayed >= 11, `the calls were replayed (replayed_batches ${replayed})`)
+      assert.equal(again.filter((l) => l.startsWith('[t.')), [], 'no function line was written again')
+      await reopened.call('t.say', 'k0', 1)
+      assert.equal(again.filter((l) => l.startsWith('[t.')), ['[t.say] line 0'], 'a new call still writes its line')
+    } finally {
+      await reopened.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test.run()
