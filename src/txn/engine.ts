@@ -15,7 +15,7 @@ import { readCatalog } from './exclusive-txns.js'
 import { executionsToBytes } from './execution-codec.js'
 import { ExecutionHost, type LogFn } from './execution-host.js'
 import { failureOf } from './failure.js'
-import { logFunctionLines } from './function-log.js'
+import { FunctionLog } from './function-log.js'
 import { InlineExecutor, type EngineExecutor } from './executor.js'
 import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
@@ -280,6 +280,8 @@ export class Engine {
   private executeUsPerTxn = 0
   /** Lines about batches that failed whole (a full disk refuses every batch): a few, not one per batch. */
   private readonly refusedLog: RateLimitedLog
+  /** Functions' log() lines, written to the server log as outcomes are released (src/txn/function-log.ts). */
+  private readonly functionLog: FunctionLog
   private readonly voidedLog: RateLimitedLog
   readonly stats: EngineStats = {
     batches: 0, txns: 0, batchedTxns: 0, committed: 0, rolledBack: 0, rolledBackByCode: {}, fallbackTxns: 0, walkRounds: 0, lockMisses: 0, staleExecutions: 0, walksAhead: 0, contendedBatches: 0, adoptedBatches: 0, adoptedTxns: 0,
@@ -306,6 +308,7 @@ export class Engine {
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
     this.onBatch = opts.onBatch ?? null
     this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m))
+    this.functionLog = new FunctionLog(opts.log)
     this.voidedLog = new RateLimitedLog((m) => opts.log('engine', m))
     const transport = opts.batchLog.phase1
     this.sharing = transport === undefined ? null : new Phase1Sharing(transport, state.lastBatch, opts.faults?.sharedPhase1IgnoresPosition === true)
@@ -1099,7 +1102,7 @@ export class Engine {
       this.readsSinceRelease += e.batch.length
       const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: this.lastReleased, seq: base + i } }) as TxnOutcome)
       this.countReads(outcomes)
-      e.batch.forEach((s, i) => logFunctionLines(this.opts.log, s.input, outcomes[i] as TxnOutcome))
+      e.batch.forEach((s, i) => this.functionLog.write(s.input, outcomes[i] as TxnOutcome))
       e.batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
       return true
     }
@@ -1167,7 +1170,7 @@ export class Engine {
     if (!replayed) this.opts.batchLog.released?.(number, executions === undefined ? undefined : () => executionsToBytes(executions))
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
     // A replayed batch (recovery, a follower) wrote its lines when it was first answered.
-    if (!replayed) batch.forEach((s, i) => logFunctionLines(this.opts.log, s.input, outcomes[i] as TxnOutcome))
+    if (!replayed) batch.forEach((s, i) => this.functionLog.write(s.input, outcomes[i] as TxnOutcome))
     batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
   }
 

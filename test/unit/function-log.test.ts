@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open } from '../../src/index.js'
+import { FunctionLog } from '../../src/txn/function-log.js'
+import type { TxnInput, TxnOutcome } from '../../src/txn/types.js'
 import { tempDir } from '../support/tmp.js'
 
 const LOGS = readFileSync(fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url)))
@@ -62,6 +64,32 @@ test('recovery replays the log after a crash without writing the replayed calls\
   } finally {
     cleanup()
   }
+})
+
+test('the server log takes a bounded rate of function lines; what it left out is said in one line', () => {
+  const written: string[] = []
+  let t = 0
+  const fl = new FunctionLog((fn, m) => written.push(`[${fn}] ${m}`), 3, 100, () => t)
+  const call: TxnInput = { kind: 'call', fn: 't.say', key: 'k', args: [] }
+  const said = (...logs: string[]): TxnOutcome => ({ ok: true, result: { rowsAffected: 0, logs }, commit: { batch: 1, seq: 0 } })
+  fl.write(call, said('a', 'b', 'c', 'd', 'e'))
+  t = 500
+  fl.write(call, said('f'))
+  assert.equal(written, ['[t.say] a', '[t.say] b', '[t.say] c'])
+  t = 1_000
+  fl.write(call, said('g', 'x'.repeat(100), 'h'))
+  assert.is(written.length, 6)
+  assert.match(written[3] as string, /^\[log\] 3 function log lines \(3 bytes\) left out of the server log in the last 1\.0 s: it takes at most 3 lines and 100 bytes of them a second/)
+  // 'x' × 100 would pass 100 bytes in this second: left out; 'h' fits.
+  assert.equal(written.slice(4), ['[t.say] g', '[t.say] h'])
+  fl.write(call, said('i', 'j'))
+  assert.equal(written.slice(6), ['[t.say] i'], 'three lines a second')
+  // A multi's steps are labelled by their own calls; a failure by the step that failed.
+  t = 5_000
+  const multi: TxnInput = { kind: 'multi', steps: [{ kind: 'get', table: 't', key: 'k' }, { kind: 'call', fn: 't.relay', key: 'k', args: [] }] }
+  fl.write(multi, { ok: true, result: { rowsAffected: 0, steps: [{ rowsAffected: 0 }, { rowsAffected: 0, logs: ['r'] }] }, commit: { batch: 2, seq: 0 } })
+  fl.write(multi, { ok: false, failure: { code: 'TXN_ABORTED', message: 'no', step: 1, logs: ['s'] } })
+  assert.equal(written.slice(-2), ['[t.relay] r', '[t.relay] s'])
 })
 
 test.run()
