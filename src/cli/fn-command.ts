@@ -9,7 +9,8 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
 import { BUILD_DIR, findProject, FUNCTIONS_DIR, type Language, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
-import { cCompiler, rustCompiler } from '../fnkit/native.js'
+import { cCompiler, NATIVE_MAX_MEMORY_BYTES, rustCompiler } from '../fnkit/native.js'
+import { MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { projectFiles } from '../fnkit/templates.js'
 import { AcheronError } from '../errors.js'
 import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
@@ -26,12 +27,14 @@ embedded engine.
       test/counter.test.mjs (runs the functions on an embedded engine). --lang defaults to assemblyscript.
       SPEC is what package.json asks for as acheron (default ^VERSION of this acheron; a file: path or a
       tarball for a local build, relative to where you run init). Then: cd NAME && npm install
-  acheron fn build [--dir DIR]
+  acheron fn build [--dir DIR] [--max-memory BYTES]
       compiles every functions/NAME.ts|.rs|.c to build/NAME.wasm and lists each module's functions:
-      .ts with the project's assemblyscript (-O3 --runtime stub --maximumMemory 16), .rs with
+      .ts with the project's assemblyscript (-O3 --runtime stub --maximumMemory PAGES), .rs with
       /usr/bin/rustc (or ACHERON_RUSTC) against the crate in acheron/guest/rust, .c with /usr/bin/clang
-      (or ACHERON_CLANG) and wasm-ld with acheron/guest/c/acheron.h
-  acheron fn test [--dir DIR]
+      (or ACHERON_CLANG) and wasm-ld with acheron/guest/c/acheron.h. Every module declares a memory
+      maximum of BYTES (default 1048576, 1 MiB; a multiple of 65536, at most 268435456); above 16 MiB,
+      register its functions WITH (MEMORY = BYTES)
+  acheron fn test [--dir DIR] [--max-memory BYTES]
       builds, then runs test/**/*.test.mjs with node's test runner; prints "N passed, N failed"
 
 DIR defaults to the project holding the current directory.`
@@ -96,9 +99,28 @@ function init(args: string[], out: Out, err: Out): number {
   return 0
 }
 
-function projectDir(args: string[]): string {
-  const { values } = parseArgs({ args, options: { dir: { type: 'string' } } })
-  return findProject(values.dir ?? process.cwd())
+const WASM_PAGE_BYTES = 65536
+/** `fn build`'s default declared memory maximum: 1 MiB, a stub-runtime function's needs with room to spare. */
+export const BUILD_MAX_MEMORY_BYTES = NATIVE_MAX_MEMORY_BYTES
+
+interface BuildOptions {
+  readonly project: string
+  /** The memory maximum every module declares (`--max-memory`). */
+  readonly maxMemoryBytes: number
+}
+
+/** `[--dir DIR] [--max-memory BYTES]` of fn build and fn test. */
+function buildOptions(args: string[]): BuildOptions {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'max-memory': { type: 'string' } } })
+  const given = values['max-memory']
+  let maxMemoryBytes = BUILD_MAX_MEMORY_BYTES
+  if (given !== undefined) {
+    maxMemoryBytes = Number(given)
+    if (!Number.isSafeInteger(maxMemoryBytes) || maxMemoryBytes < WASM_PAGE_BYTES || maxMemoryBytes > MEMORY_BYTES_MAX || maxMemoryBytes % WASM_PAGE_BYTES !== 0) {
+      throw new UsageError(`--max-memory is a number of bytes, a multiple of ${WASM_PAGE_BYTES} (a WebAssembly page) from ${WASM_PAGE_BYTES} to ${MEMORY_BYTES_MAX} (MEMORY's most), not ${given}`)
+    }
+  }
+  return { project: findProject(values.dir ?? process.cwd()), maxMemoryBytes }
 }
 
 /** A compiler for one language, loaded at the first module that needs it. */
@@ -111,18 +133,18 @@ interface ModuleCompiler {
   compile(src: string, out: string): Promise<{ ok: boolean; messages: string }>
 }
 
-async function loadModuleCompiler(language: Language, project: string): Promise<ModuleCompiler> {
+async function loadModuleCompiler(language: Language, project: string, maxMemoryBytes: number): Promise<ModuleCompiler> {
   if (language === 'assemblyscript') {
     const { asc, from } = await loadCompiler(project)
     return {
       from,
       compile: async (src, out) => {
-        const messages = await compileModule(asc, project, src, out)
+        const messages = await compileModule(asc, project, src, out, maxMemoryBytes / WASM_PAGE_BYTES)
         return { ok: messages === null, messages: messages ?? '' }
       },
     }
   }
-  const native = language === 'rust' ? rustCompiler(project, BUILD_DIR) : cCompiler(project)
+  const native = language === 'rust' ? rustCompiler(project, BUILD_DIR, maxMemoryBytes) : cCompiler(project, maxMemoryBytes)
   return {
     from: native.from,
     compile: async (src, out) => {
@@ -133,7 +155,7 @@ async function loadModuleCompiler(language: Language, project: string): Promise<
 }
 
 /** Compiles every module; false (after printing the compiler's messages) when one failed. */
-async function build(project: string, out: Out, err: Out): Promise<boolean> {
+async function build({ project, maxMemoryBytes }: BuildOptions, out: Out, err: Out): Promise<boolean> {
   const sources = moduleSources(project)
   if (sources.length === 0) {
     err(`no modules to build: ${join(project, FUNCTIONS_DIR)} has no .ts, .rs or .c file`)
@@ -156,7 +178,7 @@ async function build(project: string, out: Out, err: Out): Promise<boolean> {
     built.set(name, src)
     let compiler = compilers.get(language)
     if (compiler === undefined) {
-      compiler = await loadModuleCompiler(language, project)
+      compiler = await loadModuleCompiler(language, project, maxMemoryBytes)
       compilers.set(language, compiler)
       out(`compiling with ${compiler.from}`)
     }
@@ -174,7 +196,8 @@ async function build(project: string, out: Out, err: Out): Promise<boolean> {
     const bytes = readFileSync(join(project, outFile))
     let fns: string[]
     try {
-      fns = await checkBuiltModule(bytes)
+      // As registered WITH (MEMORY = the maximum) when that is above the default (the note below says so).
+      fns = await checkBuiltModule(bytes, Math.max(MEMORY_BYTES_DEFAULT, maxMemoryBytes))
     } catch (e) {
       if (!(e instanceof AcheronError)) throw e
       // A module registration would refuse is no build: it is removed, as a failed compile's is.
@@ -184,6 +207,10 @@ async function build(project: string, out: Out, err: Out): Promise<boolean> {
       continue
     }
     out(`${src} → ${outFile} (${bytes.length} bytes): ${fns.length === 0 ? 'no functions (export one of signature () -> ())' : `functions ${fns.join(', ')}`}`)
+  }
+  if (ok && maxMemoryBytes > MEMORY_BYTES_DEFAULT) {
+    // Registration refuses a module that may grow past the function's MEMORY limit (16 MiB by default).
+    out(`note: the modules declare up to ${maxMemoryBytes} bytes of memory: register their functions WITH (MEMORY = ${maxMemoryBytes}) (createFunction's memory option)`)
   }
   return ok
 }
@@ -218,8 +245,9 @@ function runTests(project: string, files: readonly string[], out: Out): Promise<
   })
 }
 
-async function test(project: string, out: Out, err: Out): Promise<number> {
-  if (!(await build(project, out, err))) {
+async function test(options: BuildOptions, out: Out, err: Out): Promise<number> {
+  const { project } = options
+  if (!(await build(options, out, err))) {
     out('0 passed, 0 failed (the build failed: no test ran)')
     return 1
   }
@@ -241,8 +269,8 @@ export async function fnCommand(args: string[], out: Out, err: Out): Promise<num
   try {
     switch (sub) {
       case 'init': return init(rest, out, err)
-      case 'build': return (await build(projectDir(rest), out, err)) ? 0 : 1
-      case 'test': return await test(projectDir(rest), out, err)
+      case 'build': return (await build(buildOptions(rest), out, err)) ? 0 : 1
+      case 'test': return await test(buildOptions(rest), out, err)
       case undefined: case 'help':
         out(FN_USAGE)
         return sub === undefined ? 2 : 0

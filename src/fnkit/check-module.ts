@@ -8,11 +8,11 @@ import { registrableExports } from '../wasm-exec/module-exports.js'
 import { checkFunction, inspectModule } from '../wasm-exec/validate.js'
 
 /** The functions `CREATE FUNCTIONS t.*` would register from `bytes`; throws the AcheronError it would. */
-export async function checkBuiltModule(bytes: Uint8Array): Promise<string[]> {
+export async function checkBuiltModule(bytes: Uint8Array, memoryBytes = MEMORY_BYTES_DEFAULT): Promise<string[]> {
   const names = registrableExports(bytes)
   const { module, facts } = inspectModule(await loadBinaryen(), bytes)
   module.dispose()
-  for (const exportName of names) checkFunction(facts, { exportName, memoryBytes: MEMORY_BYTES_DEFAULT })
+  for (const exportName of names) checkFunction(facts, { exportName, memoryBytes })
   return names
 }
 

@@ -12,7 +12,11 @@ import { pathToFileURL } from 'node:url'
  * freeing), full optimisation, a declared memory maximum (a module must declare one), no colours.
  */
 export const ASC_MAX_MEMORY_PAGES = 16
-export const ASC_FLAGS: readonly string[] = ['-O3', '--runtime', 'stub', '--maximumMemory', String(ASC_MAX_MEMORY_PAGES), '--noColors']
+/** The flags, with a declared maximum of `maxMemoryPages` pages (`acheron fn build --max-memory`). */
+export function ascFlags(maxMemoryPages = ASC_MAX_MEMORY_PAGES): readonly string[] {
+  return ['-O3', '--runtime', 'stub', '--maximumMemory', String(maxMemoryPages), '--noColors']
+}
+export const ASC_FLAGS: readonly string[] = ascFlags()
 
 interface AscModule {
   main(argv: string[], options: { stdout?: { write(s: string): boolean }; stderr?: { write(s: string): boolean } }): Promise<{ error: Error | null }>
@@ -50,9 +54,9 @@ export async function loadCompiler(dir: string): Promise<{ asc: AscModule; from:
 }
 
 /** Compiles `src` to `out` (paths relative to `baseDir`); the compiler's messages on failure, else null. */
-export async function compileModule(asc: AscModule, baseDir: string, src: string, out: string): Promise<string | null> {
+export async function compileModule(asc: AscModule, baseDir: string, src: string, out: string, maxMemoryPages = ASC_MAX_MEMORY_PAGES): Promise<string | null> {
   let messages = ''
   const sink = { write: (s: string) => { messages += s; return true } }
-  const { error } = await asc.main([src, '-o', out, ...ASC_FLAGS, '--baseDir', baseDir], { stdout: sink, stderr: sink })
+  const { error } = await asc.main([src, '-o', out, ...ascFlags(maxMemoryPages), '--baseDir', baseDir], { stdout: sink, stderr: sink })
   return error === null ? null : (messages.trim() || error.message)
 }

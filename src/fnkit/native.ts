@@ -69,7 +69,7 @@ export function rustMissing(rustc = process.env.ACHERON_RUSTC ?? '/usr/bin/rustc
  * rustc for the project at `project`: the guest crate is compiled once into build/.rust/libacheron.rlib
  * (again when its sources change), each functions/NAME.rs is a cdylib crate linked against it.
  */
-export function rustCompiler(project: string, buildDir: string): NativeCompiler {
+export function rustCompiler(project: string, buildDir: string, maxMemoryBytes = NATIVE_MAX_MEMORY_BYTES): NativeCompiler {
   const rustc = process.env.ACHERON_RUSTC ?? '/usr/bin/rustc'
   const why = rustMissing(rustc)
   if (why !== null) throw new CompilerMissing(`cannot build Rust functions: ${why}`)
@@ -98,7 +98,7 @@ export function rustCompiler(project: string, buildDir: string): NativeCompiler 
       if (!lib.ok) return lib
       return run(rustc, [...RUST_COMMON, ...linker, '-C', 'lto', '-C', 'strip=symbols', '--crate-type', 'cdylib',
         '--extern', `acheron=${rlib}`, '-L', workDir,
-        '-C', `link-arg=--max-memory=${NATIVE_MAX_MEMORY_BYTES}`, '-C', `link-arg=-zstack-size=${NATIVE_STACK_BYTES}`,
+        '-C', `link-arg=--max-memory=${maxMemoryBytes}`, '-C', `link-arg=-zstack-size=${NATIVE_STACK_BYTES}`,
         src, '-o', out], project)
     },
   }
@@ -114,7 +114,7 @@ export function cMissing(clang = process.env.ACHERON_CLANG ?? '/usr/bin/clang'):
 }
 
 /** clang for wasm32 without a libc; acheron.h from this package's guest/c is on the include path. */
-export function cCompiler(project: string): NativeCompiler {
+export function cCompiler(project: string, maxMemoryBytes = NATIVE_MAX_MEMORY_BYTES): NativeCompiler {
   const clang = process.env.ACHERON_CLANG ?? '/usr/bin/clang'
   const why = cMissing(clang)
   if (why !== null) throw new CompilerMissing(`cannot build C functions: ${why}`)
@@ -125,7 +125,7 @@ export function cCompiler(project: string): NativeCompiler {
       // -fwrapv: i64 arithmetic wraps, as in the AssemblyScript and Rust guests, instead of being undefined.
       return run(clang, ['--target=wasm32', '-nostdlib', '-O2', '-mbulk-memory', '-fwrapv', '-Wall', '-Wextra',
         '-fno-color-diagnostics', '-I', C_LIBRARY_DIR,
-        '-Wl,--no-entry', `-Wl,--max-memory=${NATIVE_MAX_MEMORY_BYTES}`, `-Wl,-z,stack-size=${NATIVE_STACK_BYTES}`,
+        '-Wl,--no-entry', `-Wl,--max-memory=${maxMemoryBytes}`, `-Wl,-z,stack-size=${NATIVE_STACK_BYTES}`,
         '-o', out, src], project)
     },
   }

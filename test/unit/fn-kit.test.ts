@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { AcheronError, open } from '../../src/index.js'
 import { registrableExports } from '../../src/wasm-exec/module-exports.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -62,6 +63,32 @@ test('fn build compiles functions/*.ts with the project\'s assemblyscript', () =
   assert.match(r.stdout, /functions\/counter\.ts → build\/counter\.wasm \(\d+ bytes\): functions get, add/)
   const wasm = new Uint8Array(readFileSync(join(project, 'build', 'counter.wasm')))
   assert.equal(registrableExports(wasm), ['get', 'add'])
+})
+
+test('fn build --max-memory: the modules declare that maximum, and registration asks for MEMORY to match', async () => {
+  const args = ['fn', 'build', '--max-memory', String(32 * 1024 * 1024)]
+  const r = acheron(args, project)
+  assert.is(r.code, 0, describe(args, r))
+  assert.match(r.stdout, /note: the modules declare up to 33554432 bytes of memory: register their functions WITH \(MEMORY = 33554432\)/)
+  const wasm = new Uint8Array(readFileSync(join(project, 'build', 'counter.wasm')))
+  const db = await open({ memory: true })
+  try {
+    await db.sql('CREATE TABLE counter (id TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0)')
+    const refused = await db.createFunction('counter.add', wasm, { export: 'add' }).then(() => null, (e: unknown) => e as AcheronError)
+    assert.ok(refused instanceof AcheronError, 'a 32 MiB maximum is above the default MEMORY')
+    assert.match(refused.message, /register it WITH \(MEMORY = 33554432\)/)
+    await db.createFunction('counter.add', wasm, { export: 'add', memory: 32 * 1024 * 1024 })
+  } finally {
+    await db.close()
+  }
+  for (const bad of ['1000', '0', String(512 * 1024 * 1024), 'lots']) {
+    const b = acheron(['fn', 'build', '--max-memory', bad], project)
+    assert.is(b.code, 2, describe(['fn', 'build', '--max-memory', bad], b))
+    assert.match(b.stderr, /--max-memory is a number of bytes, a multiple of 65536/)
+  }
+  const back = acheron(['fn', 'build'], project)
+  assert.is(back.code, 0, describe(['fn', 'build'], back))
+  assert.not.match(back.stdout, /note:/)
 })
 
 test('fn test builds and runs the scaffolded tests on an embedded engine', () => {
