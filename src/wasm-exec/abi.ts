@@ -11,7 +11,7 @@
 import { AcheronError } from '../errors.js'
 import type { InvocationContext } from '../schema/function-runtime.js'
 import { INT64_MAX, INT64_MIN, valueTypeTag, type SqlValue } from '../values.js'
-import { IDENTIFIER_LENGTH_MAX, type TableDef } from '../schema/catalog.js'
+import { FUEL_MAX, IDENTIFIER_LENGTH_MAX, type TableDef } from '../schema/catalog.js'
 import { ABI_IMPORTS } from './abi-signatures.js'
 import { FUEL_BYTES_PER_UNIT, fuelForBytes } from './fuel-bytes.js'
 import { refillFuel } from './fuel-slice.js'
@@ -105,7 +105,7 @@ export class Chain {
 
 /** The error of a call chain whose fuel is spent, wherever it ran out (instrumented code or a host call). */
 export function outOfFuelError(fn: { readonly name: string; readonly fuel: number }): AcheronError {
-  return new AcheronError('OUT_OF_FUEL', `function ${fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${fn.fuel})`)
+  return new AcheronError('OUT_OF_FUEL', `function ${fn.name} ran out of fuel (the call chain's fuel is spent; the function's FUEL is ${fn.fuel}). A chain runs on the FUEL of the function its CALL named: raise it with CREATE OR REPLACE FUNCTION … WITH (FUEL = n), at most ${FUEL_MAX}`)
 }
 
 /** Bytes of a value as the ABI moves it, charged before encoding: UTF-16 length of a TEXT, length of a BLOB. */

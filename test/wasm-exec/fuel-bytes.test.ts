@@ -67,7 +67,7 @@ function setup() {
   const reached = (f: string, fuel: number): { n: bigint; ms: number } => {
     db.put('t', [1n, 0n, 'x'.repeat(BIG)])
     const started = performance.now()
-    expectCode(() => db.call(`t.${f}`, 1n, [], fuel), 'OUT_OF_FUEL', /ran out of fuel/)
+    expectCode(() => db.call(`t.${f}`, 1n, [], fuel), 'OUT_OF_FUEL', /ran out of fuel .*raise it with CREATE OR REPLACE FUNCTION … WITH \(FUEL = n\), at most 1000000000/)
     return { n: db.row('t', 1n)?.[1] as bigint, ms: performance.now() - started }
   }
   return { db, reached }
