@@ -79,7 +79,8 @@ function init(args: string[], out: Out, err: Out): number {
   const language = values.lang
   if (!isLanguage(language)) throw new UsageError(`--lang ${language}: this version scaffolds ${LANGUAGES.join(', ')}`)
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {
-    throw new UsageError(`${target} exists and is not an empty directory: choose another NAME`)
+    // Not a misuse of the command (exit 2 and the whole usage): the one thing to change is the NAME.
+    throw new ProjectError(`${target} exists and is not an empty directory: choose another NAME`)
   }
   const own = acheronPackage()
   const spec = values['acheron-spec'] === undefined ? `^${own.version}` : projectRelativeSpec(values['acheron-spec'], target)

@@ -52,8 +52,8 @@ test('fn init scaffolds an AssemblyScript project', () => {
   symlinkSync(join(ROOT, 'node_modules', 'assemblyscript'), join(project, 'node_modules', 'assemblyscript'), 'dir')
 
   const again = acheron(args, tmp.dir)
-  assert.is(again.code, 2, describe(args, again))
-  assert.match(again.stderr, /not an empty directory/)
+  assert.is(again.code, 1, describe(args, again))
+  assert.match(again.stderr, /^acheron fn: .*demo exists and is not an empty directory: choose another NAME\n$/)
 })
 
 test('fn build compiles functions/*.ts with the project\'s assemblyscript', () => {
