@@ -144,13 +144,16 @@ for (const lang of LANGS) {
           ['account.withdraw', ['alice', 2.5], 'argument 1 (amount) must be INTEGER, got REAL'],
           ['account.transfer', ['alice', 'bob', 'ten'], 'argument 2 (amount) must be INTEGER, got TEXT'],
           ['account.transfer', ['alice', 'bob', 1.5], 'argument 2 (amount) must be INTEGER, got REAL'],
-          ['account.transfer', ['alice', 7, 1], 'argument 1 (to) must be TEXT, got INTEGER'],
-          ['account.transfer', ['alice', null, 1], 'argument 1 (to) must be TEXT, got NULL'],
+          ['account.transfer', ['alice', null, 1], 'argument 1 (to) must be TEXT or INTEGER (a key), got NULL'],
+          ['account.transfer', ['alice', 2.5, 1], 'argument 1 (to) must be TEXT or INTEGER (a key), got REAL'],
         ]
         for (const [fn, [key, ...args], message] of cases) {
           const e = await failure(db.call(fn, key, ...args))
           assert.equal([e.code, e.message], ['TXN_ABORTED', message], `${fn}(${String(key)}, ${args.map(String).join(', ')})`)
         }
+        // An INTEGER is a key, of another table's type: the nested call refuses it here, naming the caller.
+        const wrongKey = await failure(db.call('account.transfer', 'alice', 7, 1))
+        assert.equal([wrongKey.code, wrongKey.message], ['TYPE_MISMATCH', 'column account.id is TEXT, got 7 (called by account.transfer)'])
         // A REAL with an integral value is still a REAL.
         assert.is((await failure(db.sql("CALL account.deposit('x', 1.0);"))).message, 'argument 1 (amount) must be INTEGER, got REAL')
         assert.is(await balance(db, 'alice'), 50)

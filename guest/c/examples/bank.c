@@ -19,7 +19,7 @@ __attribute__((cold)) static void expect_arg(int32_t i, int32_t type, const char
   static const char *const names[] = {"NULL", "INTEGER", "REAL", "TEXT", "BLOB"};
   int32_t got = acheron_abi_arg_type(i);
   if (got == type) return;
-  char message[64]; /* the longest `expected` (41 bytes) and type name (7) fit */
+  char message[64]; /* the longest `expected` (54 bytes) and type name (7) fit */
   int32_t n = 0;
   for (const char *s = expected; *s != 0 && n < 56; s++) message[n++] = *s;
   for (const char *s = got >= 0 && got <= 4 ? names[got] : "?"; *s != 0 && n < 64; s++) message[n++] = *s;
@@ -55,7 +55,8 @@ ACHERON_EXPORT(withdraw) {
 
 /* CALL account.transfer('alice', 'bob', amount) → alice's new balance; bob is credited by a nested call. */
 ACHERON_EXPORT(transfer) {
-  expect_arg(0, ACHERON_TEXT, "argument 1 (to) must be TEXT, got ");
+  /* A key of account: TEXT here, INTEGER in a table keyed so; the nested call checks which. */
+  if (acheron_abi_arg_type(0) != ACHERON_INTEGER) expect_arg(0, ACHERON_TEXT, "argument 1 (to) must be TEXT or INTEGER (a key), got ");
   expect_arg(1, ACHERON_INTEGER, "argument 2 (amount) must be INTEGER, got ");
   acheron_value to = acheron_arg(0);
   int64_t amount = acheron_arg_int(1);

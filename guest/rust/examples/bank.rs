@@ -1,7 +1,7 @@
 // Bank accounts: CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
 // Functions (one module, several exports): account.balance, account.deposit, account.withdraw, account.transfer.
 // The Rust port of guest/assemblyscript/examples/bank.ts: same results, same abort messages.
-use acheron::{call, export, get_int, set_int, Value};
+use acheron::{call, export, get_int, set_int, Key, Value};
 
 fn debit(amount: i64) -> Result<i64, &'static str> {
     if amount <= 0 {
@@ -39,8 +39,9 @@ export! {
     }
 
     /// CALL account.transfer('alice', 'bob', amount) → alice's new balance; bob is credited by a nested call.
-    /// export! checks the argument types: `to` must be TEXT and `amount` INTEGER, or the call aborts.
-    fn transfer(to: String, amount: i64) -> Result<i64, &'static str> {
+    /// export! checks the argument types: `to` must be a key (TEXT or INTEGER) and `amount` INTEGER, or
+    /// the call aborts.
+    fn transfer(to: Key, amount: i64) -> Result<i64, &'static str> {
         let next = debit(amount)?;
         call("account.deposit", to, &[Value::Int(amount)]);
         Ok(next)

@@ -51,6 +51,19 @@ impl<T: FromArg> FromArg for Option<T> {
     const EXPECTED: &'static str = T::EXPECTED;
 }
 
+/// A key of a table, as an argument: TEXT or INTEGER (a table's key column is one of them). The nested
+/// call it goes to checks it against the table's own key type.
+pub struct Key(pub Value);
+impl FromArg for Key {
+    fn from_value(v: Value) -> Result<Self, Value> {
+        match v { Value::Int(_) | Value::Text(_) => Ok(Key(v)), other => Err(other) }
+    }
+    const EXPECTED: &'static str = "TEXT or INTEGER (a key)";
+}
+impl From<Key> for Value {
+    fn from(k: Key) -> Value { k.0 }
+}
+
 /// Argument `index` as `T`, aborting with a message naming it when it has another type.
 pub fn typed_arg<T: FromArg>(index: usize, name: &str) -> T {
     T::from_value(arg(index)).unwrap_or_else(|got| {

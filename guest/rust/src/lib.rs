@@ -12,7 +12,7 @@ pub mod sys;
 mod value;
 
 pub use api::*;
-pub use export::{typed_arg, FromArg, IntoReturn};
+pub use export::{typed_arg, FromArg, IntoReturn, Key};
 pub use runtime::BumpAllocator;
 pub use value::{Value, BLOB, INTEGER, NULL, REAL, TEXT};
 
