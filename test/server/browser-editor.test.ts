@@ -117,6 +117,35 @@ async function marker(page: Page): Promise<{ text: string; line: number; column:
   })
 }
 
+/**
+ * A page whose WebSocket frames pass through the test: `sent` collects the SQL the page sends; while
+ * `holding`, the server's replies wait in `held` until `release()`.
+ */
+async function openRouted(browser: Browser, server: ServerProcess): Promise<Opened & { sent: string[]; hold(on: boolean): void; release(): void }> {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  const sent: string[] = []
+  let holding = false
+  const held: (() => void)[] = []
+  await page.routeWebSocket(/.*/, (ws) => {
+    const upstream = ws.connectToServer()
+    ws.onMessage((m) => {
+      const frame = JSON.parse(String(m)) as { op?: string; sql?: string }
+      if (frame.op === 'sql' && typeof frame.sql === 'string') sent.push(frame.sql)
+      upstream.send(m)
+    })
+    upstream.onMessage((m) => { if (holding) held.push(() => ws.send(m)); else ws.send(m) })
+  })
+  await load(page, server)
+  return {
+    page, problems, sent,
+    hold(on) { holding = on },
+    release() { holding = false; for (const f of held.splice(0)) f() },
+  }
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true })
   await page.screenshot({ path: `${SCREENSHOTS}editor-${name}.png`, fullPage: true })
@@ -397,6 +426,38 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     assert.is(kept[0], 'SELECT 42 AS answer;')
     assert.is(kept[1], 'SELECT 0;')
     assert.not.ok(kept.includes(`SELECT ${HISTORY_ENTRIES_MAX - 1};`), 'the oldest entry went')
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+browserTest('editor: Ctrl-Enter while a script runs sends nothing and says so; the script runs once', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems, sent, hold, release } = await openRouted(browser, server)
+    await runSql(page, 'CREATE TABLE counter (id INTEGER PRIMARY KEY, v INTEGER NOT NULL); INSERT INTO counter VALUES (1, 0);')
+    const bump = 'UPDATE counter SET v = v + 1 WHERE id = 1;'
+    // The server's reply is held, so the run is certainly still in progress at the second Ctrl-Enter.
+    hold(true)
+    const before = await runs(page)
+    await type(page, bump)
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => document.getElementById('run').disabled === true)
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => /was not sent/.test(document.getElementById('run-status').textContent ?? ''))
+    release()
+    await waitForRun(page, before)
+    assert.match(await page.$eval('#run-status', (e) => e.textContent ?? ''), /^1 statement in /)
+    // Frames keep their order: a second UPDATE would have been sent before this SELECT.
+    await runSql(page, 'SELECT v FROM counter;')
+    assert.equal((await results(page))[0]!.rows, [['1']], 'the UPDATE ran once')
+    assert.equal(sent.filter((s) => s === bump), [bump], show(sent))
+    await page.click('#history summary')
+    assert.equal(await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title)).then((h) => h.filter((t) => t === bump)), [bump], 'one history entry')
     assert.equal(problems, [])
   } finally {
     await browser?.close()

@@ -171,9 +171,22 @@ function splitStatements(script) {
   return out
 }
 
+/** Whether a script is running: one at a time (a second would run while the first's results are drawn). */
+let running = false
+const RUNNING_TEXT = 'running…'
+
+/**
+ * Runs `script` and draws its reply, titled by `label` when given. While another script runs it sends
+ * nothing and resolves with null (Ctrl-Enter, "why?" and the upload buttons all come here; Run is disabled).
+ */
 async function runSql(script, label) {
+  if (running) {
+    runStatus.textContent = `${RUNNING_TEXT} (the script running must finish first; this one was not sent)`
+    return null
+  }
+  running = true
   runButton.disabled = true
-  runStatus.textContent = 'running…'
+  runStatus.textContent = RUNNING_TEXT
   const started = performance.now()
   results.replaceChildren()
   try {
@@ -195,13 +208,14 @@ async function runSql(script, label) {
     runStatus.textContent = ''
     return null
   } finally {
+    running = false
     runButton.disabled = false
     // Counts finished runs (tests wait on it).
     results.dataset.runs = String(Number(results.dataset.runs || 0) + 1)
   }
 }
 
-const workbench = mountWorkbench({ $, request, runSql })
+const workbench = mountWorkbench({ $, request, runSql, isRunning: () => running })
 runButton.addEventListener('click', () => workbench.run())
 
 mountUpload({

@@ -11,9 +11,10 @@ const TOKEN_WANTED = 'catalog not read: the server wants a token (enter it, then
 
 /**
  * `request(body)` sends one WebSocket request and resolves with its reply; `runSql(script)` runs a script
- * and shows its results, resolving with the reply (null when there was none).
+ * and shows its results, resolving with the reply (null when there was none); `isRunning()` says whether
+ * a script is running (then runSql refuses another).
  */
-export function mountWorkbench({ $, request, runSql }) {
+export function mountWorkbench({ $, request, runSql, isRunning }) {
   const history = createHistory()
   const historyList = $('history-list')
   const schemaStatus = $('schema-status')
@@ -53,6 +54,11 @@ export function mountWorkbench({ $, request, runSql }) {
 
   async function run(sent) {
     if (sent.text.trim() === '') return
+    // Refused while another script runs (runSql says so): no history entry, the marker of the one running stays.
+    if (isRunning()) {
+      void runSql(sent.text)
+      return
+    }
     editor.clearErrors()
     const doc = editor.view.state.doc
     const reply = await runSql(sent.text)
