@@ -400,14 +400,14 @@ browserTest('editor: schema sidebar, upload with the module\'s exports, CALL com
     await page.keyboard.press('Enter')
     await page.click('#tab-new')
     await page.keyboard.type('SELECT 3;')
-    await page.click('.tab[data-tab="t2"] .tab-name')
+    await page.click('.tab:nth-child(2) .tab-name')
     assert.is(await editorText(page), 'SELECT id FROM account;')
-    await page.click('.tab[data-tab="t3"] .tab-close')
+    await page.click('.tab:nth-child(3) .tab-close')
     await load(page, server)
     const tabs = await page.$$eval('.tab', (ts) => ts.map((t: PageElement) => [t.querySelector('.tab-name').textContent, t.getAttribute('aria-selected')]))
     assert.equal(tabs, [['Script 1', 'false'], ['balances', 'true']])
     assert.is(await editorText(page), 'SELECT id FROM account;')
-    await page.click('.tab[data-tab="t1"] .tab-name')
+    await page.click('.tab:nth-child(1) .tab-name')
     assert.is(await editorText(page), "CALL account.deposit('alice', 50);")
     await shot(page, 'tabs')
     // At most TABS_MAX (20): then + is disabled.
@@ -458,6 +458,71 @@ browserTest('editor: Ctrl-Enter while a script runs sends nothing and says so; t
     assert.equal(sent.filter((s) => s === bump), [bump], show(sent))
     await page.click('#history summary')
     assert.equal(await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title)).then((h) => h.filter((t) => t === bump)), [bump], 'one history entry')
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+/** The tab bar's names, in order. */
+async function tabNames(page: Page): Promise<string[]> {
+  return page.$$eval('.tab .tab-name', (ts) => ts.map((t: PageElement) => t.textContent))
+}
+
+/** Each tab's text, read by clicking through the tabs. */
+async function tabTexts(page: Page): Promise<string[]> {
+  const texts: string[] = []
+  const n = await page.$$eval('.tab', (ts) => ts.length)
+  for (let i = 1; i <= n; i++) {
+    await page.click(`.tab:nth-child(${i}) .tab-name`)
+    texts.push(await editorText(page))
+  }
+  return texts
+}
+
+browserTest('editor: two windows of one browser share their tabs without overwriting each other\'s scripts', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    // Two pages of one context: one localStorage, as two windows of one browser.
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const a = await context.newPage()
+    const b = await context.newPage()
+    for (const p of [a, b]) p.setDefaultTimeout(PAGE_TIMEOUT_MS)
+    const problems: string[] = []
+    for (const p of [a, b]) p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    await load(a, server)
+    await load(b, server)
+    await a.click('#tab-new')
+    await a.keyboard.type("SELECT 'written in window A';")
+    await b.click('#tab-new')
+    await b.keyboard.type("SELECT 'written in window B';")
+    // Each window shows the other's new tab, under a name of its own.
+    for (const p of [a, b]) await p.waitForFunction(() => document.querySelectorAll('.tab').length === 3)
+    assert.equal(await tabNames(a), ['Script 1', 'Script 2', 'Script 3'])
+    assert.equal(await tabNames(b), ['Script 1', 'Script 2', 'Script 3'])
+    // A's tab, open in both windows, edited in B: A's editor follows.
+    await b.click('.tab:nth-child(2) .tab-name')
+    assert.is(await editorText(b), "SELECT 'written in window A';")
+    await b.click('.cm-content')
+    await b.keyboard.press('Control+End')
+    await b.keyboard.type(' -- and B')
+    await a.waitForFunction(() => document.querySelector('.cm-content').textContent === "SELECT 'written in window A'; -- and B")
+    // A tab closed in A is gone from B too, and B's next change does not bring it back.
+    await a.click('.tab:nth-child(1) .tab-close')
+    await b.waitForFunction(() => document.querySelectorAll('.tab').length === 2)
+    await b.dblclick('.tab:nth-child(1) .tab-name')
+    await b.keyboard.press('Control+A')
+    await b.keyboard.type('mine')
+    await b.keyboard.press('Enter')
+    await a.waitForFunction(() => document.querySelector('.tab:nth-child(1) .tab-name').textContent === 'mine')
+    // After a reload, every script either window wrote is there, each under its own tab.
+    await b.close()
+    await load(a, server)
+    assert.equal(await tabNames(a), ['mine', 'Script 3'])
+    assert.equal(await tabTexts(a), ["SELECT 'written in window A'; -- and B", "SELECT 'written in window B';"])
     assert.equal(problems, [])
   } finally {
     await browser?.close()

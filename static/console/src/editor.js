@@ -186,6 +186,19 @@ export function createEditor({ parent, onRun, onChange, onHistory }) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: text.length }, scrollIntoView: true })
       view.focus()
     },
+    /**
+     * Makes the text `text` (written in another window) with the smallest change, so that the cursor
+     * keeps its place in the text around it; the focus stays where it is.
+     */
+    setText(text) {
+      const old = view.state.doc.toString()
+      if (old === text) return
+      let from = 0
+      while (from < old.length && from < text.length && old[from] === text[from]) from++
+      let tail = 0
+      while (tail < old.length - from && tail < text.length - from && old[old.length - 1 - tail] === text[text.length - 1 - tail]) tail++
+      view.dispatch({ changes: { from, to: old.length - tail, insert: text.slice(from, text.length - tail) } })
+    },
     run() { onRun(script(view.state)) },
     /** Marks the error of a failed run, at the line and column the server reported within the script sent. */
     markError(error, sent) {

@@ -1,5 +1,8 @@
 // Tabs: several scripts, each with its own editor state (text, selection, undo history), their text and
 // names kept in localStorage so they survive a reload. New, close, rename (double-click the name).
+// Every console window of this origin shares that storage: tab ids are random, so two windows never
+// write one key, and each change of the tab list is merged into the stored one (read, apply, write),
+// never a stale copy written over it; the `storage` event brings the other windows' tabs and texts in.
 
 /** Tabs open at once. */
 export const TABS_MAX = 20
@@ -9,15 +12,25 @@ export const TAB_NAME_CHARS_MAX = 40
 export const TAB_SCRIPT_CHARS_STORED_MAX = 200_000
 /** The tab list (ids, names, the active one); each tab's text under a key of its own, so a keystroke writes one script. */
 const STORAGE_KEY = 'acheron.console.tabs.v1'
-const scriptKey = (id) => `acheron.console.tab.v1.${id}`
+const SCRIPT_KEY_PREFIX = 'acheron.console.tab.v1.'
+const scriptKey = (id) => SCRIPT_KEY_PREFIX + id
+/** `t1`, `t2`, ... from before ids were random, and `t` + random base-36 digits since. */
+const TAB_ID = /^t[0-9a-z]{1,32}$/
 const FIRST_SCRIPT = 'SHOW TABLES;'
 
-function load(storage) {
+/** An id no other window will pick: 64 random bits. */
+function newId() {
+  const words = crypto.getRandomValues(new Uint32Array(2))
+  return 't' + [...words].map((w) => w.toString(36)).join('')
+}
+
+/** The stored tab list, `{ tabs: [{ id, name }], active }`, or null when there is none (or it is unreadable). */
+function readList(storage) {
   try {
     const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? 'null')
     if (saved === null || !Array.isArray(saved.tabs)) return null
-    const tabs = saved.tabs.filter((t) => typeof t?.id === 'string' && /^t\d+$/.test(t.id) && typeof t.name === 'string').slice(0, TABS_MAX)
-      .map((t) => ({ id: t.id, name: t.name, doc: storage.getItem(scriptKey(t.id)) ?? '' }))
+    const tabs = saved.tabs.filter((t) => typeof t?.id === 'string' && TAB_ID.test(t.id) && typeof t.name === 'string').slice(0, TABS_MAX)
+      .map((t) => ({ id: t.id, name: t.name.slice(0, TAB_NAME_CHARS_MAX) }))
     if (tabs.length === 0) return null
     return { tabs, active: tabs.some((t) => t.id === saved.active) ? saved.active : tabs[0].id }
   } catch {
@@ -25,30 +38,85 @@ function load(storage) {
   }
 }
 
-/** localStorage may be full or disabled: then the tabs live on in this page only. */
+function readScript(storage, id) {
+  try {
+    return storage.getItem(scriptKey(id))
+  } catch {
+    return null
+  }
+}
+
+/** localStorage may be full or disabled: then the tabs live on in this page only. Returns whether it was written. */
 function store(storage, key, value) {
   try {
     if (value === null) storage.removeItem(key)
     else storage.setItem(key, value)
+    return true
   } catch {
-    // Nothing to do: the page keeps working without storage.
+    return false // the page keeps working without storage
   }
+}
+
+/** The next "Script N": one past the highest N among the tabs' names. */
+function nextName(tabs) {
+  const n = tabs.reduce((max, t) => Math.max(max, Number(/^Script (\d+)$/.exec(t.name)?.[1] ?? 0)), 0)
+  return `Script ${n + 1}`
 }
 
 /**
  * The tab bar in `bar` over the one editor (editor.js). `editor.newState(doc)` makes a tab's state,
  * `editor.setState(state)` shows it.
  */
-export function mountTabs({ bar, editor, storage = window.localStorage }) {
-  const loaded = load(storage)
-  const saved = loaded ?? { tabs: [{ id: 't1', name: 'Script 1', doc: FIRST_SCRIPT }], active: 't1' }
-  const tabs = saved.tabs.map((t) => ({ id: t.id, name: t.name.slice(0, TAB_NAME_CHARS_MAX), doc: t.doc, state: null }))
-  let active = saved.active
-  let counter = tabs.reduce((n, t) => Math.max(n, Number(/^t(\d+)$/.exec(t.id)?.[1] ?? 0)), 0)
+export function mountTabs({ bar, editor, storage = window.localStorage, events = window }) {
+  const loaded = readList(storage)
+  const tabs = loaded === null
+    ? [{ id: newId(), name: 'Script 1', doc: FIRST_SCRIPT, state: null }]
+    : loaded.tabs.map((t) => ({ id: t.id, name: t.name, doc: readScript(storage, t.id) ?? '', state: null }))
+  let active = loaded === null ? tabs[0].id : loaded.active
+  /** The ids of the stored list as this window last read or wrote it: one missing from the list since was closed elsewhere. */
+  let known = new Set(loaded === null ? [] : tabs.map((t) => t.id))
 
   const byId = (id) => tabs.find((t) => t.id === id)
-  const save = () => store(storage, STORAGE_KEY, JSON.stringify({ tabs: tabs.map((t) => ({ id: t.id, name: t.name })), active }))
+  const save = () => {
+    if (store(storage, STORAGE_KEY, JSON.stringify({ tabs: tabs.map((t) => ({ id: t.id, name: t.name })), active }))) known = new Set(tabs.map((t) => t.id))
+  }
   const saveScript = (tab) => store(storage, scriptKey(tab.id), tab.doc.length > TAB_SCRIPT_CHARS_STORED_MAX ? null : tab.doc)
+
+  /**
+   * Takes in the stored list, which other windows may have changed: their new tabs (with their texts),
+   * their renames, and the closing of tabs this window had (known). A tab of this window's that the list
+   * never had (its write failed) stays. Returns whether the active tab went.
+   */
+  function adopt() {
+    const stored = readList(storage)
+    if (stored === null) return false
+    const next = stored.tabs.map((s) => {
+      const mine = byId(s.id)
+      if (mine === undefined) return { id: s.id, name: s.name, doc: readScript(storage, s.id) ?? '', state: null }
+      mine.name = s.name
+      return mine
+    })
+    for (const t of tabs) if (!known.has(t.id) && !next.includes(t)) next.push(t)
+    const activeGone = !next.some((t) => t.id === active)
+    tabs.splice(0, tabs.length, ...next)
+    known = new Set(stored.tabs.map((t) => t.id))
+    return activeGone
+  }
+
+  /**
+   * A change to the tab list, merged into the stored one: the stored list is taken in first, then
+   * `apply()` changes it and may answer a tab to show; written and drawn.
+   */
+  function change(apply) {
+    const activeGone = adopt()
+    const target = apply()
+    if (target !== undefined && byId(target) !== undefined) show(target)
+    else if (activeGone) show(tabs[0].id)
+    else {
+      save()
+      render()
+    }
+  }
 
   function show(id) {
     const current = byId(active)
@@ -62,30 +130,46 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
   }
 
   function add() {
-    if (tabs.length >= TABS_MAX) return
-    counter++
-    tabs.push({ id: `t${counter}`, name: `Script ${counter}`, doc: '', state: null })
-    show(`t${counter}`)
+    change(() => {
+      if (tabs.length >= TABS_MAX) return undefined
+      const tab = { id: newId(), name: nextName(tabs), doc: '', state: null }
+      tabs.push(tab)
+      return tab.id
+    })
     editor.focus()
   }
 
   function close(id) {
-    const index = tabs.findIndex((t) => t.id === id)
-    if (index < 0) return
-    tabs.splice(index, 1)
-    store(storage, scriptKey(id), null)
-    if (tabs.length === 0) {
-      counter++
-      tabs.push({ id: `t${counter}`, name: `Script ${counter}`, doc: '', state: null })
-    }
-    if (id === active) {
+    change(() => {
+      const index = tabs.findIndex((t) => t.id === id)
+      if (index < 0) return undefined
+      tabs.splice(index, 1)
+      store(storage, scriptKey(id), null)
+      if (tabs.length === 0) tabs.push({ id: newId(), name: nextName(tabs), doc: '', state: null })
+      if (id !== active) return undefined
       active = null
-      show(tabs[Math.min(index, tabs.length - 1)].id)
-    } else {
-      save()
-      render()
-    }
+      return tabs[Math.min(index, tabs.length - 1)].id
+    })
   }
+
+  /** Another window changed a tab's text: this one shows the same (in the editor too, when it is the active tab). */
+  function textChanged(tab, text) {
+    if (tab.doc === text) return
+    tab.doc = text
+    if (tab.id === active) editor.setText(text)
+    else tab.state = null
+  }
+
+  events.addEventListener('storage', (e) => {
+    if (e.storageArea !== storage || e.key === null) return
+    if (e.key === STORAGE_KEY) {
+      if (adopt()) show(tabs[0].id)
+      else render()
+    } else if (e.key.startsWith(SCRIPT_KEY_PREFIX) && e.newValue !== null) {
+      const tab = byId(e.key.slice(SCRIPT_KEY_PREFIX.length))
+      if (tab !== undefined) textChanged(tab, e.newValue)
+    }
+  })
 
   function rename(id, label) {
     const tab = byId(id)
@@ -99,9 +183,11 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
       if (done) return
       done = true
       const name = input.value.trim().slice(0, TAB_NAME_CHARS_MAX)
-      if (keep && name !== '') tab.name = name
-      save()
-      render()
+      change(() => {
+        const renamed = byId(id)
+        if (keep && name !== '' && renamed !== undefined) renamed.name = name
+        return undefined
+      })
     }
     input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') finish(true)
@@ -126,7 +212,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
       label.className = 'tab-name'
       label.textContent = tab.name
       label.title = 'double-click to rename'
-      label.addEventListener('click', () => { if (tab.id !== active) show(tab.id) })
+      label.addEventListener('click', () => { if (tab.id !== active) change(() => tab.id) })
       label.addEventListener('dblclick', () => rename(tab.id, label))
       const x = document.createElement('button')
       x.type = 'button'
@@ -152,10 +238,10 @@ export function mountTabs({ bar, editor, storage = window.localStorage }) {
   if (loaded === null) saveScript(tabs[0])
   show(active)
   return {
-    /** The editor's text changed: keep it for the active tab. */
+    /** The editor's text changed: keep it for the active tab (unless it is the text another window wrote). */
     changed(doc) {
       const tab = byId(active)
-      if (tab === undefined) return
+      if (tab === undefined || tab.doc === doc) return
       tab.doc = doc
       saveScript(tab)
     },
