@@ -104,6 +104,11 @@ async function completionLabels(page: Page, expected: string): Promise<{ label: 
   })))
 }
 
+/** Clicks the completion popup's option labelled exactly `label`. */
+async function pickCompletion(page: Page, label: string): Promise<void> {
+  await page.locator('.cm-tooltip-autocomplete li').filter({ has: page.locator('.cm-completionLabel', { hasText: new RegExp(`^${label}$`) }) }).click()
+}
+
 /** The error marker (lint range) in the editor: its text, its line (1-based) and column (1-based). */
 async function marker(page: Page): Promise<{ text: string; line: number; column: number; gutter: number }> {
   await page.waitForSelector('.cm-lintRange-error')
@@ -523,6 +528,52 @@ browserTest('editor: two windows of one browser share their tabs without overwri
     await load(a, server)
     assert.equal(await tabNames(a), ['mine', 'Script 3'])
     assert.equal(await tabTexts(a), ["SELECT 'written in window A'; -- and B", "SELECT 'written in window B';"])
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+browserTest('editor: a name that must be quoted ("select", a table "order") is inserted quoted by the sidebar and by completion; Qty stays bare', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    await runSql(page, 'CREATE TABLE "order" (id INTEGER PRIMARY KEY, "select" INTEGER, Qty INTEGER); INSERT INTO "order" VALUES (1, 2, 3);')
+    // The sidebar lists the names as they are; a click writes them as SQL.
+    await type(page, 'SELECT ')
+    await page.click('#schema-tables button[data-insert="select"]')
+    await page.keyboard.type(', ')
+    await page.click('#schema-tables button[data-insert="Qty"]')
+    await page.keyboard.type(' FROM ')
+    await page.click('#schema-tables button[data-insert="order"]')
+    assert.is(await editorText(page), 'SELECT "select", Qty FROM "order"')
+    let before = await runs(page)
+    await page.keyboard.press('Control+Enter')
+    await waitForRun(page, before)
+    let r = await results(page)
+    assert.equal(r[0]?.rows, [['2', '3']], show(r))
+
+    // Completion: the table after FROM, then the column after WHERE (the page's own column completion).
+    await type(page, 'SELECT id FROM ord')
+    await page.keyboard.press('Control+Space')
+    await completionLabels(page, 'order')
+    await pickCompletion(page, 'order')
+    await page.keyboard.type(' WHERE sel')
+    await completionLabels(page, 'select')
+    await pickCompletion(page, 'select')
+    await page.keyboard.type(' = 2 AND "order".')
+    await completionLabels(page, 'Qty')
+    await pickCompletion(page, 'Qty')
+    await page.keyboard.type(' = 3;')
+    assert.is(await editorText(page), 'SELECT id FROM "order" WHERE "select" = 2 AND "order".Qty = 3;')
+    before = await runs(page)
+    await page.keyboard.press('Control+Enter')
+    await waitForRun(page, before)
+    r = await results(page)
+    assert.equal(r[0]?.rows, [['1']], show(r))
     assert.equal(problems, [])
   } finally {
     await browser?.close()

@@ -3,14 +3,10 @@
 // has (SHOW TABLES, SHOW FUNCTIONS, SHOW INDEXES, DESCRIBE t; docs/sql.md), in two requests. Each of these statements is a
 // read the server answers at a position, so each counts in the server's transaction totals: `statements`
 // says how many this page ran, for whoever compares those totals.
+import { quoteIdentifier } from './sql-names.js'
 
 /** Tables described per refresh; a larger catalog lists the rest without their columns. */
 export const CATALOG_TABLES_DESCRIBED_MAX = 100
-
-/** A double-quoted identifier, as the SQL lexer reads it. */
-export function quoteIdentifier(name) {
-  return '"' + name.replace(/"/g, '""') + '"'
-}
 
 function rowsAsObjects(result) {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((c, i) => [c, row[i]])))

@@ -10,6 +10,7 @@ import { syntaxHighlighting } from '@codemirror/language'
 import { classHighlighter } from '@lezer/highlight'
 import { autocompletion } from '@codemirror/autocomplete'
 import { lintGutter, setDiagnostics } from '@codemirror/lint'
+import { sqlFunctionName, sqlName } from './sql-names.js'
 
 /** Completion options offered at once (the popup scrolls; the rest narrow as you type). */
 export const COMPLETIONS_MAX = 200
@@ -54,13 +55,19 @@ const layout = EditorView.theme({
   '.cm-lint-marker-info': { borderColor: '#77e', backgroundColor: '#aaf' },
 })
 
+/** A completion of a name: the name as the label, inserted "quoted" when it must be (a column `select`). */
+function nameOption(name, fields, asSql = sqlName) {
+  const text = asSql(name)
+  return text === name ? { label: name, ...fields } : { label: name, apply: text, ...fields }
+}
+
 /** lang-sql's schema for completion: table → columns, with each column's type and key in the popup. */
 function completionSchema(catalog) {
   const schema = {}
   for (const t of catalog.tables) {
     schema[t.name] = {
-      self: { label: t.name, type: 'type', detail: `table, ${t.partitions} partitions` },
-      children: (t.columns ?? []).map((c) => ({ label: c.name, type: 'property', detail: columnDetail(c) })),
+      self: nameOption(t.name, { type: 'type', detail: `table, ${t.partitions} partitions` }),
+      children: (t.columns ?? []).map((c) => nameOption(c.name, { type: 'property', detail: columnDetail(c) })),
     }
   }
   return schema
@@ -86,12 +93,12 @@ function functionCompletions(catalog, call) {
   const from = call.to - text.length
   const dot = text.indexOf('.')
   if (dot < 0) {
-    const options = catalog.functions.slice(0, COMPLETIONS_MAX).map((f) => ({ label: f.name, type: 'function', detail: `export ${f.export}` }))
+    const options = catalog.functions.slice(0, COMPLETIONS_MAX).map((f) => nameOption(f.name, { type: 'function', detail: `export ${f.export}` }, sqlFunctionName))
     return { from, options, validFor: /^[\w.]*$/ }
   }
   const table = text.slice(0, dot).toLowerCase()
   const options = catalog.functions.filter((f) => f.table.toLowerCase() === table).slice(0, COMPLETIONS_MAX)
-    .map((f) => ({ label: f.name.slice(f.table.length + 1), type: 'function', detail: `export ${f.export}, fuel ${f.fuel}` }))
+    .map((f) => nameOption(f.name.slice(f.table.length + 1), { type: 'function', detail: `export ${f.export}, fuel ${f.fuel}` }))
   return { from: from + dot + 1, options, validFor: /^\w*$/ }
 }
 
@@ -103,7 +110,7 @@ function columnCompletions(catalog, context) {
   const statement = statementAround(context.state, context.pos).toLowerCase()
   const named = catalog.tables.filter((t) => t.columns !== null && new RegExp(`\\b${t.name.toLowerCase().replace(/\W/g, '\\$&')}\\b`).test(statement))
   const options = []
-  for (const t of named) for (const c of t.columns) options.push({ label: c.name, type: 'property', detail: `${columnDetail(c)} (${t.name})`, boost: 1 })
+  for (const t of named) for (const c of t.columns) options.push(nameOption(c.name, { type: 'property', detail: `${columnDetail(c)} (${t.name})`, boost: 1 }))
   if (options.length === 0) return null
   return { from: word === null ? context.pos : word.from, options: options.slice(0, COMPLETIONS_MAX), validFor: /^\w*$/ }
 }

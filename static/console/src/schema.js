@@ -1,14 +1,16 @@
 // The schema sidebar: tables with their partitions, columns (type, key) and indexes, functions with their
-// table, export, fuel and memory. Clicking a name inserts it at the editor's cursor.
+// table, export, fuel and memory. Clicking a name inserts it at the editor's cursor, "quoted" if it must be
+// (a column named `select`).
 import { el } from './dom.js'
 import { columnDetail } from './editor.js'
+import { sqlFunctionName, sqlName } from './sql-names.js'
 
-function nameButton(name, insert, title) {
+function nameButton(name, insert, title, asSql = sqlName) {
   const b = el('button', 'insert', name)
   b.type = 'button'
   b.title = title
   b.dataset.insert = name
-  b.addEventListener('click', () => insert(name))
+  b.addEventListener('click', () => insert(asSql(name)))
   return b
 }
 
@@ -53,7 +55,7 @@ export function renderSchema({ tablesList, functionsList }, catalog, insert) {
     const li = el('li', 'function')
     li.dataset.function = f.name
     li.append(
-      nameButton(f.name, insert, `insert ${f.name}`),
+      nameButton(f.name, insert, `insert ${f.name}`, sqlFunctionName),
       el('span', 'detail', `table ${f.table} · export ${f.export} · fuel ${f.fuel} · memory ${bytesText(f.memory)}`),
     )
     functionsList.appendChild(li)

@@ -3,6 +3,7 @@
 // `CREATE [OR REPLACE] FUNCTIONS t.(a, b) FROM WASM BASE64 '...' [WITH (FUEL = n)]`; or one function under
 // a name of its own, `CREATE [OR REPLACE] FUNCTION t.f FROM WASM BASE64 '...' [EXPORT 'e'] [WITH (FUEL = n)]`
 // (docs/sql.md). The server never opens a path, so the bytes travel as base64 inside the statement.
+import { sqlName } from './sql-names.js'
 import { moduleExports } from './wasm-exports.js'
 
 /**
@@ -24,10 +25,6 @@ function bytesToBase64(bytes) {
 
 function sqlText(s) {
   return "'" + s.replace(/'/g, "''") + "'"
-}
-
-function sqlName(s) {
-  return BARE_NAME.test(s) ? s : '"' + s.replace(/"/g, '""') + '"'
 }
 
 /**
