@@ -35,6 +35,8 @@ const RECURSE = abiModule(`
 const CALL_DEPTH_MAX = 64
 
 const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
+/** say(k, n) logs "line 0" … "line n-1"; fail(k) logs "about to abort" and aborts (guest/assemblyscript/test/logs.ts). */
+const LOGS_WASM = fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url))
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url))
 
 /** Rows of the big table. */
@@ -76,6 +78,7 @@ async function setup(client: WsClient): Promise<void> {
     'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0) PARTITIONS 4;',
     `CREATE FUNCTION account.transfer FROM WASM X'${hex}';`,
     `CREATE FUNCTION account.deposit FROM WASM X'${hex}';`,
+    `CREATE FUNCTIONS account.(say, fail) FROM WASM X'${readFileSync(LOGS_WASM).toString('hex')}';`,
     "INSERT INTO account VALUES ('alice', 100), ('bob', 0);",
     'CREATE TABLE odd (id INTEGER PRIMARY KEY, t TEXT, b BLOB, big INTEGER) PARTITIONS 2;',
     'CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0) PARTITIONS 2;',
@@ -500,6 +503,34 @@ browserTest('EXPLAIN CALL failing deep down: 64 nested frames, the innermost abo
   assert.ok(widths.page <= widths.viewport, `and scrolls inside it, not the page: ${JSON.stringify(widths)}`)
   await shot('explain-depth', false)
   assert.equal(problems, [])
+})
+
+browserTest('CALL … WITH LOGS: the log lines under the result and under the error, kept in the JSON export; none without WITH LOGS', async () => {
+  const page = p()
+  await runSql("CALL account.say('k', 3) WITH LOGS;\nCALL account.say('k', 0) WITH LOGS;\nCALL account.say('k', 2);\nCALL account.fail('k') WITH LOGS;")
+  const shown = await page.$$eval('#results .result, #results .error', (boxes) => boxes.map((b) => ({
+    kind: (b as PageElement).className,
+    head: b.querySelector('.logs .logs-head')?.textContent ?? null,
+    lines: [...b.querySelectorAll('.logs .log-line')].map((l) => l.textContent ?? ''),
+  })))
+  assert.equal(shown, [
+    { kind: 'result', head: 'log: 3 lines', lines: ['line 0', 'line 1', 'line 2'] },
+    { kind: 'result', head: 'log: no lines', lines: [] },
+    { kind: 'result', head: null, lines: [] },
+    { kind: 'error', head: 'log: 1 line', lines: ['about to abort'] },
+  ])
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-json')])
+  const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { rows: unknown[][]; logs: string[] }
+  assert.equal(parsed.rows, [[3]])
+  assert.equal(parsed.logs, ['line 0', 'line 1', 'line 2'])
+  await shot('logs')
+})
+
+browserTest('a DDL\'s notice (IF NOT EXISTS / IF EXISTS that skipped) is shown with its result, as psql\'s NOTICE', async () => {
+  const page = p()
+  await runSql('CREATE TABLE IF NOT EXISTS account (id TEXT PRIMARY KEY);\nDROP TABLE IF EXISTS nothere;\nSELECT 1;')
+  const notices = await page.$$eval('#results .result', (boxes) => boxes.map((b) => b.querySelector('.notice')?.textContent ?? null))
+  assert.equal(notices, ['NOTICE: table account already exists, skipping', 'NOTICE: table nothere does not exist, skipping', null])
 })
 
 test.run()

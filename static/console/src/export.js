@@ -21,11 +21,13 @@ export function toCsv(columns, rows) {
 
 /**
  * The result as the protocol sent it — `columns`, `rows` (values as on the wire: `{"$int": ...}` and
- * `{"$blob": ...}` kept, so nothing is rounded), `rowsAffected`, `commit` — one row per line.
+ * `{"$blob": ...}` kept, so nothing is rounded), `rowsAffected`, `commit`, and `logs` (CALL … WITH LOGS)
+ * and `notice` when the reply has them — one row per line.
  */
 export function toJson(r) {
   const rows = r.rows.map((row) => JSON.stringify(row)).join(',\n  ')
-  return `{"columns": ${JSON.stringify(r.columns)}, "rowsAffected": ${JSON.stringify(r.rowsAffected)}, "commit": ${JSON.stringify(r.commit ?? null)},\n "rows": [${rows.length > 0 ? `\n  ${rows}\n ` : ''}]}\n`
+  const extra = (Array.isArray(r.logs) ? `, "logs": ${JSON.stringify(r.logs)}` : '') + (typeof r.notice === 'string' ? `, "notice": ${JSON.stringify(r.notice)}` : '')
+  return `{"columns": ${JSON.stringify(r.columns)}, "rowsAffected": ${JSON.stringify(r.rowsAffected)}, "commit": ${JSON.stringify(r.commit ?? null)}${extra},\n "rows": [${rows.length > 0 ? `\n  ${rows}\n ` : ''}]}\n`
 }
 
 /** Saves `text` as a file named `filename`. */

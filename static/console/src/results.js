@@ -1,7 +1,8 @@
 // The output side of the console: a reply to {"op":"sql"} drawn as one box per statement — its title,
 // its rows in a virtualised grid (or, for EXPLAIN CALL, the call tree with the grid one click away),
-// CSV/JSON export, rowsAffected and the commit position — and, when the script failed, the results of
-// the statements before the failure (the reply's `results`, docs/protocol.md) followed by the error.
+// CSV/JSON export, a DDL's notice, a call's log lines (WITH LOGS), rowsAffected and the commit position —
+// and, when the script failed, the results of the statements before the failure (the reply's `results`,
+// docs/protocol.md) followed by the error, with the failed call's log lines.
 import { el } from './dom.js'
 import { isTrace, renderTraceTree } from './explain-tree.js'
 import { download, toCsv, toJson } from './export.js'
@@ -19,6 +20,18 @@ function button(className, text, title, onClick) {
   b.title = title
   b.addEventListener('click', onClick)
   return b
+}
+
+/** The log() lines of a CALL … WITH LOGS (`logs` on its result or its error), one per line, in order. */
+function renderLogs(logs) {
+  const box = el('div', 'logs')
+  box.appendChild(el('div', 'logs-head', logs.length === 0 ? 'log: no lines' : `log: ${logs.length} line${logs.length === 1 ? '' : 's'}`))
+  if (logs.length > 0) {
+    const list = el('ol', 'log-lines')
+    for (const line of logs) list.appendChild(el('li', 'log-line', String(line)))
+    box.appendChild(list)
+  }
+  return box
 }
 
 /** One statement's result R; `index` (0-based) names the export files. */
@@ -50,6 +63,9 @@ export function renderResult(r, title, index = 0) {
     }
     box.appendChild(grid.element)
   }
+  // What the server says beside the result: a DDL's IF [NOT] EXISTS that skipped (as psql's NOTICE), a call's logs.
+  if (typeof r.notice === 'string') box.appendChild(el('div', 'notice', `NOTICE: ${r.notice}`))
+  if (Array.isArray(r.logs)) box.appendChild(renderLogs(r.logs))
   const meta = [`rowsAffected ${r.rowsAffected}`, commitText(r.commit)]
   if (r.columns.length > 0) meta.unshift(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}`)
   box.appendChild(el('div', 'meta', meta.filter(Boolean).join(' · ')))
@@ -86,6 +102,7 @@ export function renderError(e, statements, onExplain) {
       box.appendChild(button('explain-commit', 'why?', `EXPLAIN COMMIT (${commit.batch}, ${commit.seq}): re-run it on the state it ran on and show its trace`, () => onExplain(commit)))
     }
   }
+  if (Array.isArray(e.logs)) box.appendChild(renderLogs(e.logs))
   return box
 }
 
