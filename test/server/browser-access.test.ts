@@ -170,4 +170,45 @@ browserTest('console over https (--tls-cert/--tls-key): the page loads and talks
   await page.context().close()
 })
 
+browserTest('console with tokens but none entered: one message asks for it; a refused token replaces the old boxes; nothing "may or may not have run"', async () => {
+  const s = await serve(['--admin-token', 'adm-t', '--app-token', 'app-t'])
+  const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  // The header does not say "connected" while a token is needed.
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'token')
+  assert.match(await page.$eval('#conn-status', (e) => (e as PageElement).textContent ?? ''), /token needed/)
+  const boxes = (): Promise<{ code: string; message: string }[]> => page.$$eval('#results .error', (es) => es.map((e) => ({
+    code: e.querySelector('.code')?.textContent ?? '', message: e.querySelector('.message')?.textContent ?? '',
+  })))
+  // Run without the token: one box, in the console's words, and not the outcome-unknown CONNECTION one.
+  await runSql(page, 'SHOW TABLES;')
+  let shown = await boxes()
+  assert.is(shown.length, 1, JSON.stringify(shown))
+  assert.is(shown[0]!.code, 'UNAUTHORIZED')
+  assert.match(shown[0]!.message, /needs a token: enter it/)
+  assert.not.match(shown[0]!.message, /first frame|may or may not/)
+  // A wrong token (Enter in the field reconnects): the refusal replaces that box.
+  await page.fill('#token', 'wrong')
+  await page.press('#token', 'Enter')
+  await page.waitForFunction(() => /token refused/.test((document.getElementById('conn-status') as PageElement).textContent ?? ''))
+  await page.waitForFunction(() => /wrong token/.test((document.getElementById('results') as PageElement).textContent ?? ''))
+  shown = await boxes()
+  assert.is(shown.length, 1, JSON.stringify(shown))
+  assert.match(shown[0]!.message, /refused the token: wrong token/)
+  // Run with the wrong token: again one box, the refusal, since nothing ran.
+  await runSql(page, 'SHOW TABLES;')
+  shown = await boxes()
+  assert.is(shown.length, 1, JSON.stringify(shown))
+  assert.is(shown[0]!.code, 'UNAUTHORIZED')
+  assert.match(shown[0]!.message, /wrong token/)
+  // The right token: the refusal goes, and scripts run.
+  await page.fill('#token', 'app-t')
+  await page.click('#reconnect')
+  await page.waitForFunction(() => /token accepted/.test((document.getElementById('conn-status') as PageElement).textContent ?? ''))
+  assert.equal(await boxes(), [])
+  await runSql(page, 'SELECT 1 AS one;')
+  assert.equal(await firstRows(page), [['1']])
+  assert.equal(problems, [])
+  await page.context().close()
+})
+
 test.run()

@@ -23,8 +23,26 @@ let ws = null
 let opening = null
 /** The newest socket: only its events change the status line. */
 let current = null
+/** Counts connection attempts: an attempt that is no longer the newest opens nothing. */
+let attempts = 0
 let nextId = 1
+/** Requests awaiting their reply; `background` ones (auth, version, the catalog) are the page's own. */
 const pending = new Map()
+/** Sockets the server refused (a reply to no request, then its close), with the error it gave. */
+const refusals = new WeakMap()
+
+const TOKEN_NEEDED = 'this server needs a token: enter it in the token field at the top, then Connect (or Run)'
+
+/**
+ * The server refused the connection before running anything on it (no token, a wrong one, too many
+ * connections): unlike a connection lost mid-request, nothing sent on it ran.
+ */
+class Refused extends Error {
+  constructor(error) {
+    super(`${error.code}: ${error.message}`)
+    this.error = error
+  }
+}
 
 function setStatus(state, text) {
   connStatus.dataset.state = state
@@ -35,11 +53,47 @@ function token() {
   return tokenInput.value.trim()
 }
 
-/** Opens the connection (once); with a token, its first frame is {"op":"auth","token":...}. */
+/** Whether the server wants a token that the field does not have: /stats answers 401 (asked before any WebSocket). */
+async function tokenMissing() {
+  if (token() !== '') return false
+  try {
+    return (await fetch('/stats', { method: 'HEAD', cache: 'no-store' })).status === 401
+  } catch {
+    return false
+  }
+}
+
+/** A refusal in the console's words: without a token, what to do about it. */
+function refusalError(error) {
+  if (error?.code === 'UNAUTHORIZED' && token() === '') return { code: 'UNAUTHORIZED', message: TOKEN_NEEDED }
+  if (error?.code === 'UNAUTHORIZED') return { code: 'UNAUTHORIZED', message: `the server refused the token: ${error.message}; enter the right one, then Connect (or Run)` }
+  return error ?? { code: 'INTERNAL', message: 'refused without a reason' }
+}
+
+/**
+ * Opens the connection (once); with a token, its first frame is {"op":"auth","token":...}. Without one,
+ * a server that wants one is not connected to at all: it would refuse the first request, and close an
+ * idle connection after its authentication deadline.
+ */
 function connection() {
   if (ws !== null && ws.readyState === WebSocket.OPEN) return Promise.resolve(ws)
   if (opening !== null) return opening
-  opening = new Promise((resolve, reject) => {
+  const attempt = ++attempts
+  const done = () => { if (attempts === attempt) opening = null }
+  opening = (async () => {
+    if (await tokenMissing()) {
+      if (attempts === attempt) setStatus('token', 'token needed: enter it, then Connect')
+      throw new Refused({ code: 'UNAUTHORIZED', message: TOKEN_NEEDED })
+    }
+    if (attempts !== attempt) throw new Error('superseded by a newer connection')
+    return openSocket()
+  })()
+  opening.then(done, done)
+  return opening
+}
+
+function openSocket() {
+  return new Promise((resolve, reject) => {
     const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/'
     const socket = new WebSocket(url)
     current = socket
@@ -51,22 +105,28 @@ function connection() {
         return
       }
       ws = socket
-      opening = null
       const t = token()
       if (t !== '') {
         const id = nextId++
-        pending.set(id, { resolve: () => setStatus('open', 'connected, token accepted'), reject: () => {}, timer: null, socket })
+        const accepted = () => {
+          setStatus('open', 'connected, token accepted')
+          // An earlier refusal no longer holds.
+          for (const box of results.querySelectorAll('[data-refusal]')) box.remove()
+        }
+        pending.set(id, { resolve: accepted, reject: () => {}, timer: null, socket, background: true })
         socket.send(JSON.stringify({ id, op: 'auth', token: t }))
       }
       setStatus('open', t === '' ? 'connected' : 'connected, authenticating…')
       resolve(socket)
     })
-    socket.addEventListener('message', (event) => receive(event.data))
+    socket.addEventListener('message', (event) => receive(socket, event.data))
     socket.addEventListener('close', (event) => {
       if (ws === socket) ws = null
+      const refusal = refusals.get(socket)
+      reject(new Error('the connection closed before it opened'))
       if (current === socket) {
-        if (opening !== null) { opening = null; reject(new Error('the connection closed before it opened')) }
-        setStatus('closed', `disconnected (${event.code}${event.reason ? ' ' + event.reason : ''}); Run reconnects`)
+        if (refusal !== undefined) setStatus('closed', refusal.code === 'UNAUTHORIZED' ? 'token refused: enter it, then Connect' : `refused (${refusal.code}); Run reconnects`)
+        else setStatus('closed', `disconnected (${event.code}${event.reason ? ' ' + event.reason : ''}); Run reconnects`)
       }
       for (const [id, p] of pending) {
         if (p.socket !== socket) continue
@@ -77,22 +137,40 @@ function connection() {
     })
     socket.addEventListener('error', () => { if (current === socket) setStatus('error', 'connection error') })
   })
-  return opening
 }
 
-function receive(text) {
+function receive(socket, text) {
   let msg
   try { msg = JSON.parse(text) } catch { return showUnsolicited({ code: 'INTERNAL', message: `unreadable frame: ${String(text).slice(0, 200)}` }) }
   const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined
   if (p === undefined) {
     // A reply to no request: the server refusing the connection (UNAUTHORIZED, OVERLOADED) or a frame it could not read.
-    if (msg.ok === false) showUnsolicited(msg.error)
+    if (msg.ok === false) refused(socket, msg.error)
     return
   }
   pending.delete(msg.id)
   if (p.timer !== null) clearTimeout(p.timer)
   p.resolve(msg)
   if (msg.ok === true) askVersion(p.socket)
+}
+
+/**
+ * The server refused `socket` (it closes it next) before running anything on it: the requests waiting on
+ * it fail with the refusal, not as "may or may not have run". A script waiting shows it in its results;
+ * with none waiting (Connect with a wrong token), it replaces what the results showed.
+ */
+function refused(socket, error) {
+  const shown = refusalError(error)
+  refusals.set(socket, shown)
+  let runWaiting = false
+  for (const [id, p] of pending) {
+    if (p.socket !== socket) continue
+    pending.delete(id)
+    if (p.timer !== null) clearTimeout(p.timer)
+    if (!p.background) runWaiting = true
+    p.reject(new Refused(shown))
+  }
+  if (!runWaiting) results.replaceChildren(refusalBox(shown))
 }
 
 /** Sockets whose server was asked what it is. */
@@ -108,12 +186,13 @@ function askVersion(socket) {
   const id = nextId++
   pending.set(id, {
     resolve: (msg) => { if (msg.ok === true && msg.server) serverVersion.textContent = `${msg.server.name} ${msg.server.version}` },
-    reject: () => {}, timer: null, socket,
+    reject: () => {}, timer: null, socket, background: true,
   })
   socket.send(JSON.stringify({ id, op: 'version' }))
 }
 
-async function request(body) {
+/** Sends one request; `background` for the page's own (the catalog), whose failures show elsewhere. */
+async function request(body, { background = false } = {}) {
   const socket = await connection()
   const id = nextId++
   return new Promise((resolve, reject) => {
@@ -121,7 +200,7 @@ async function request(body) {
       pending.delete(id)
       reject(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s`))
     }, REQUEST_TIMEOUT_MS)
-    pending.set(id, { resolve, reject, timer, socket })
+    pending.set(id, { resolve, reject, timer, socket, background })
     socket.send(JSON.stringify({ id, ...body }))
   })
 }
@@ -141,8 +220,16 @@ tokenInput.addEventListener('change', reconnect)
 // Imports are hoisted; this one sits with the section that uses it. Drawing a reply: results.js.
 import { renderError, showReply } from './results.js'
 
+/** An error that no run asked for (the server refusing the connection): it replaces what the results showed. */
 function showUnsolicited(error) {
-  results.prepend(renderError(error || { code: 'INTERNAL', message: 'unknown error' }))
+  results.replaceChildren(renderError(error || { code: 'INTERNAL', message: 'unknown error' }))
+}
+
+/** A refusal's box (data-refusal: the token being accepted later removes it). */
+function refusalBox(error) {
+  const box = renderError(error)
+  box.dataset.refusal = 'true'
+  return box
 }
 
 /** Statement texts, roughly split at `;` outside quotes and comments (only to title the results). */
@@ -204,7 +291,7 @@ async function runSql(script, label) {
     }
     return reply
   } catch (err) {
-    results.appendChild(renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
+    results.appendChild(err instanceof Refused ? refusalBox(err.error) : renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
     runStatus.textContent = ''
     return null
   } finally {
@@ -215,7 +302,7 @@ async function runSql(script, label) {
   }
 }
 
-const workbench = mountWorkbench({ $, request, runSql, isRunning: () => running })
+const workbench = mountWorkbench({ $, request: (body) => request(body, { background: true }), runSql, isRunning: () => running })
 runButton.addEventListener('click', () => workbench.run())
 
 mountUpload({

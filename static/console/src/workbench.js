@@ -75,26 +75,11 @@ export function mountWorkbench({ $, request, runSql, isRunning }) {
   let again = false
   let statements = 0
   let refreshes = 0
-  /**
-   * Without a token, first asks /stats whether the server wants one (401): then the catalog is not asked
-   * for at all, since a refused request makes the server close the connection and the page would greet
-   * the user with an UNAUTHORIZED error they did nothing to cause.
-   */
-  async function tokenMissing() {
-    if ($('token').value.trim() !== '') return false
-    try {
-      return (await fetch('/stats', { method: 'HEAD', cache: 'no-store' })).status === 401
-    } catch {
-      return false
-    }
-  }
+  // Without a token, a server that wants one is never asked (main.js's connection() checks /stats first):
+  // the request fails with UNAUTHORIZED at once, and the sidebar says a token is wanted.
   async function refreshOnce() {
     schemaStatus.textContent = 'reading the catalog…'
     try {
-      if (await tokenMissing()) {
-        schemaStatus.textContent = TOKEN_WANTED
-        return
-      }
       const catalog = await readCatalog(request)
       statements += catalog.statements
       editor.setCatalog(catalog)
