@@ -104,6 +104,14 @@ async function completionLabels(page: Page, expected: string): Promise<{ label: 
   })))
 }
 
+/**
+ * CodeMirror takes no Enter or Tab for the popup in its first 75 ms (autocompletion's interactionDelay),
+ * so that a key meant for the text is not taken by a popup that just appeared: a person sees it first.
+ */
+async function popupReady(page: Page): Promise<void> {
+  await page.waitForTimeout(150)
+}
+
 /** Clicks the completion popup's option labelled exactly `label`. */
 async function pickCompletion(page: Page, label: string): Promise<void> {
   await page.locator('.cm-tooltip-autocomplete li').filter({ has: page.locator('.cm-completionLabel', { hasText: new RegExp(`^${label}$`) }) }).click()
@@ -574,6 +582,41 @@ browserTest('editor: a name that must be quoted ("select", a table "order") is i
     await waitForRun(page, before)
     r = await results(page)
     assert.equal(r[0]?.rows, [['1']], show(r))
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+browserTest('editor: Enter after a word the completion would not change is a newline; Enter and Tab accept one that would', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER);')
+    // The popup offers exactly the word typed: Enter ends the line.
+    await type(page, '')
+    await page.keyboard.type('SELECT id FROM account')
+    await completionLabels(page, 'account')
+    await popupReady(page)
+    await page.keyboard.press('Enter')
+    await page.keyboard.type('WHERE id = 1;')
+    assert.is(await editorText(page), 'SELECT id FROM account\nWHERE id = 1;')
+    // A word the completion completes: Enter takes it, and so does Tab.
+    await type(page, '')
+    await page.keyboard.type('SELECT * FROM acc')
+    await completionLabels(page, 'account')
+    await popupReady(page)
+    await page.keyboard.press('Enter')
+    assert.is(await editorText(page), 'SELECT * FROM account')
+    await type(page, '')
+    await page.keyboard.type('SELECT * FROM acc')
+    await completionLabels(page, 'account')
+    await popupReady(page)
+    await page.keyboard.press('Tab')
+    assert.is(await editorText(page), 'SELECT * FROM account')
     assert.equal(problems, [])
   } finally {
     await browser?.close()

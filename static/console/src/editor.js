@@ -8,7 +8,8 @@ import { Compartment, EditorState, Prec } from '@codemirror/state'
 import { schemaCompletionSource, sql, SQLDialect } from '@codemirror/lang-sql'
 import { syntaxHighlighting } from '@codemirror/language'
 import { classHighlighter } from '@lezer/highlight'
-import { autocompletion } from '@codemirror/autocomplete'
+import { acceptCompletion, autocompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete'
+import { insertNewlineAndIndent } from '@codemirror/commands'
 import { lintGutter, setDiagnostics } from '@codemirror/lint'
 import { sqlFunctionName, sqlName } from './sql-names.js'
 
@@ -125,6 +126,22 @@ function statementAround(state, pos) {
 }
 
 /**
+ * Whether accepting the selected completion would leave the text as it is: the word before the cursor is
+ * already exactly what it would insert (`FROM account` with `account` offered). Then Enter is a newline.
+ */
+function completionChangesNothing(state) {
+  const range = state.selection.main
+  if (completionStatus(state) !== 'active' || !range.empty) return false
+  const option = selectedCompletion(state)
+  const text = option === null ? null : option.apply === undefined ? option.label : typeof option.apply === 'string' ? option.apply : null
+  if (text === null || text === '') return false
+  const from = range.head - text.length
+  if (from < 0 || state.sliceDoc(from, range.head) !== text) return false
+  // The whole word, not its tail (`myaccount` with `account` offered would change).
+  return !/\w/.test(state.sliceDoc(from - 1, from)) && !/\w/.test(state.sliceDoc(range.head, range.head + 1))
+}
+
+/**
  * Creates the editor in place of `parent`'s content. `onRun` gets the script to run: the selection if
  * there is one, else the whole text, with the offset where it starts (for error markers).
  */
@@ -142,6 +159,8 @@ export function createEditor({ parent, onRun, onChange, onHistory }) {
 
   // Mod-Enter runs; Mod-ArrowUp / Mod-ArrowDown step through the history (older / newer), as the
   // terminal console's up and down arrows do. `onHistory(step)` answers the text to show, or null.
+  // Enter accepts a completion (autocompletion's keymap) unless that would change nothing: then it is a
+  // newline, or typing `... FROM account` + Enter gave `accountWHERE`. Tab accepts too.
   const historyStep = (step) => (view) => {
     const text = onHistory?.(step) ?? null
     if (text === null) return true
@@ -152,6 +171,8 @@ export function createEditor({ parent, onRun, onChange, onHistory }) {
     { key: 'Mod-Enter', preventDefault: true, run: (view) => { onRun(script(view.state)); return true } },
     { key: 'Mod-ArrowUp', preventDefault: true, run: historyStep(1) },
     { key: 'Mod-ArrowDown', preventDefault: true, run: historyStep(-1) },
+    { key: 'Enter', run: (view) => completionChangesNothing(view.state) && insertNewlineAndIndent(view) },
+    { key: 'Tab', run: acceptCompletion },
   ]))
 
   const extensions = [
