@@ -624,4 +624,36 @@ browserTest('editor: Enter after a word the completion would not change is a new
   }
 })
 
+browserTest('editor: an upload\'s error has no line and column (the statement is the page\'s, never shown)', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    await runSql(page, 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);')
+    // bank.wasm has no export `nosuch`: INVALID_WASM, at a place inside the CREATE FUNCTION the page wrote.
+    await page.setInputFiles('#wasm-file', BANK_WASM)
+    await page.waitForSelector('#wasm-export-list input[value="transfer"]')
+    await page.fill('#fn-name', 'account.nosuch')
+    const before = await runs(page)
+    await page.click('#upload')
+    await waitForRun(page, before)
+    const error = await page.$eval('#results .error', (e: PageElement) => ({
+      code: e.querySelector('.code').textContent,
+      positions: [...e.querySelectorAll('.position')].map((p: PageElement) => p.textContent),
+    }))
+    assert.is(error.code, 'INVALID_WASM', show(error))
+    assert.not.ok(error.positions.some((p: string) => /line \d+, column \d+/.test(p)), show(error))
+    // The statement is named as the page titles it: what was uploaded, without the base64.
+    assert.ok(error.positions.some((p: string) => /^CREATE OR REPLACE FUNCTION account\.nosuch FROM WASM BASE64 '…' \(bank\.wasm, \d+ bytes\)/.test(p)), show(error))
+    // A script typed by the user keeps its position.
+    await runSql(page, 'SELECT nope FROM account;')
+    assert.match(await page.$eval('#results .error .position', (p) => p.textContent ?? ''), /^line 1, column 8/)
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
 test.run()

@@ -280,7 +280,8 @@ async function runSql(script, label) {
     const reply = await request({ op: 'sql', sql: script })
     const ms = (performance.now() - started).toFixed(1)
     const statements = label === undefined ? splitStatements(script) : [label]
-    const { shown, renderMs } = showReply(results, reply, statements, (c) => { void runSql(`EXPLAIN COMMIT (${c.batch}, ${c.seq});`) })
+    // A labelled script is one the page wrote (an upload's CREATE): a line and column in it mean nothing to the user.
+    const { shown, renderMs } = showReply(results, reply, statements, (c) => { void runSql(`EXPLAIN COMMIT (${c.batch}, ${c.seq});`) }, { positions: label === undefined })
     const n = `${shown} statement${shown === 1 ? '' : 's'}`
     const drawn = ` · drawn in ${renderMs.toFixed(1)} ms`
     results.dataset.renderMs = renderMs.toFixed(1)

@@ -78,15 +78,16 @@ const EXPLAINABLE_VERBS = new Set(['CALL', 'INSERT', 'UPDATE', 'DELETE'])
 /**
  * An error: its code, message, position (line, column, statement and that statement's text) and commit.
  * A transaction that ran and rolled back gets an "explain" button when `onExplain` is given: it re-runs
- * that position with EXPLAIN COMMIT (docs/sql.md).
+ * that position with EXPLAIN COMMIT (docs/sql.md). `positions: false` leaves out the line and column, for
+ * a statement the page wrote itself (an upload's CREATE FUNCTION, which the user never saw).
  */
-export function renderError(e, statements, onExplain) {
+export function renderError(e, statements, onExplain, { positions = true } = {}) {
   const box = el('div', 'error')
   box.appendChild(el('span', 'code', e.code))
   box.appendChild(el('span', 'message', e.message))
   if (typeof e.line === 'number') {
     const at = `line ${e.line}, column ${e.column}` + (typeof e.statement === 'number' ? ` (statement ${e.statement + 1})` : '')
-    box.appendChild(el('span', 'position', at))
+    if (positions) box.appendChild(el('span', 'position', at))
     const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
     if (text) box.appendChild(el('span', 'position', text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text))
   }
@@ -109,14 +110,14 @@ export function renderError(e, statements, onExplain) {
 /**
  * A reply drawn into `container` (emptied first): every statement's result, and after a failure the
  * results that came before it, then the error. `statements` titles them; `onExplain(commit)` runs
- * EXPLAIN COMMIT of a rolled-back transaction's position. Returns how many results were
- * shown, whether it failed, and how long the drawing took (ms).
+ * EXPLAIN COMMIT of a rolled-back transaction's position; `options` go to renderError. Returns how many
+ * results were shown, whether it failed, and how long the drawing took (ms).
  */
-export function showReply(container, reply, statements, onExplain) {
+export function showReply(container, reply, statements, onExplain, options) {
   const started = performance.now()
   const results = Array.isArray(reply.results) ? reply.results : []
   const boxes = results.map((r, i) => renderResult(r, statements[i] ?? `statement ${i + 1}`, i))
-  if (!reply.ok) boxes.push(renderError(reply.error ?? { code: 'INTERNAL', message: 'a failure without an error' }, statements, onExplain))
+  if (!reply.ok) boxes.push(renderError(reply.error ?? { code: 'INTERNAL', message: 'a failure without an error' }, statements, onExplain, options))
   container.replaceChildren(...boxes)
   return { shown: results.length, failed: !reply.ok, renderMs: performance.now() - started }
 }
