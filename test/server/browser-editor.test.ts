@@ -199,6 +199,21 @@ browserTest('editor: CodeMirror under the strict CSP, highlighting, completion f
     const keywordColor = await page.$eval('.tok-keyword', (s) => getComputedStyle(s).color)
     assert.is(keywordColor, 'rgb(122, 44, 184)', 'console.css colours the token classes')
     await shot(page, 'highlight')
+    // A "quoted" identifier is a name: coloured as the text's names are, not as the string beside it.
+    await type(page, `SELECT "select", note, 'text' FROM "Order";`)
+    const colours = await page.evaluate(() => {
+      const spans = [...document.querySelectorAll('.cm-content span')]
+      const of = (text: string): PageElement => spans.find((s: PageElement) => s.textContent === text)
+      const name = getComputedStyle(document.querySelector('.cm-line')).color
+      return {
+        quoted: [of('"select"').className, getComputedStyle(of('"select"')).color, getComputedStyle(of('"Order"')).color],
+        string: getComputedStyle(of("'text'")).color,
+        name,
+      }
+    })
+    assert.is(colours.quoted[0], 'tok-variableName tok-quotedName', show(colours))
+    assert.equal(colours.quoted.slice(1), [colours.name, colours.name], show(colours))
+    assert.is.not(colours.string, colours.name)
 
     // Completion: a table from the catalog ...
     await type(page, 'SELECT * FROM acc')

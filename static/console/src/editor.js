@@ -7,7 +7,7 @@ import { EditorView, keymap } from '@codemirror/view'
 import { Compartment, EditorState, Prec } from '@codemirror/state'
 import { schemaCompletionSource, sql, SQLDialect } from '@codemirror/lang-sql'
 import { syntaxHighlighting } from '@codemirror/language'
-import { classHighlighter } from '@lezer/highlight'
+import { classHighlighter, tags } from '@lezer/highlight'
 import { acceptCompletion, autocompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete'
 import { insertNewlineAndIndent } from '@codemirror/commands'
 import { lintGutter, setDiagnostics } from '@codemirror/lint'
@@ -39,6 +39,15 @@ export const ACHERON_DIALECT = SQLDialect.define({
   identifierQuotes: '"',
   caseInsensitiveIdentifiers: true,
 })
+
+/**
+ * The token classes console.css colours (`tok-keyword`, `tok-string`, ...), except that lang-sql tags a
+ * "quoted" identifier as a special string: it is a name, and gets a name's class (and colour).
+ */
+const QUOTED_IDENTIFIER = tags.special(tags.string)
+const highlighter = {
+  style: (nodeTags) => (nodeTags.includes(QUOTED_IDENTIFIER) ? 'tok-variableName tok-quotedName' : classHighlighter.style(nodeTags)),
+}
 
 /** Sizes and fonts; a theme, because CodeMirror's base theme would win over console.css (csp-styles.js). */
 const layout = EditorView.theme({
@@ -182,7 +191,7 @@ export function createEditor({ parent, onRun, onChange, onHistory }) {
     language.of(languageFor()),
     ACHERON_DIALECT.language.data.of({ autocomplete: catalogCompletions(() => catalog) }),
     autocompletion({ maxRenderedOptions: COMPLETIONS_MAX }),
-    syntaxHighlighting(classHighlighter),
+    syntaxHighlighting(highlighter),
     lintGutter(),
     EditorView.lineWrapping,
     EditorView.contentAttributes.of({ 'aria-label': 'SQL script', spellcheck: 'false', autocapitalize: 'off', autocorrect: 'off' }),
