@@ -546,11 +546,20 @@ browserTest('editor: two windows of one browser share their tabs without overwri
     await b.keyboard.type('mine')
     await b.keyboard.press('Enter')
     await a.waitForFunction(() => document.querySelector('.tab:nth-child(1) .tab-name').textContent === 'mine')
+    // Writes can cross: B writes a list made before it saw A's tab. Not naming it as closed, that list
+    // does not take it from A, which writes it back.
+    await b.evaluate(() => {
+      const list = JSON.parse(localStorage.getItem('acheron.console.tabs.v1'))
+      list.tabs = list.tabs.filter((t: PageElement) => t.name !== 'mine')
+      localStorage.setItem('acheron.console.tabs.v1', JSON.stringify(list))
+    })
+    await b.waitForFunction(() => JSON.parse(localStorage.getItem('acheron.console.tabs.v1')).tabs.some((t: PageElement) => t.name === 'mine'))
+    assert.equal(await tabNames(a), ['Script 3', 'mine'])
     // After a reload, every script either window wrote is there, each under its own tab.
     await b.close()
     await load(a, server)
-    assert.equal(await tabNames(a), ['mine', 'Script 3'])
-    assert.equal(await tabTexts(a), ["SELECT 'written in window A'; -- and B", "SELECT 'written in window B';"])
+    assert.equal(await tabNames(a), ['Script 3', 'mine'])
+    assert.equal(await tabTexts(a), ["SELECT 'written in window B';", "SELECT 'written in window A'; -- and B"])
     assert.equal(problems, [])
   } finally {
     await browser?.close()

@@ -3,6 +3,8 @@
 // Every console window of this origin shares that storage: tab ids are random, so two windows never
 // write one key, and each change of the tab list is merged into the stored one (read, apply, write),
 // never a stale copy written over it; the `storage` event brings the other windows' tabs and texts in.
+// A closed tab's id is kept in the list for a while: only that takes a tab from another window (a list
+// merely lacking it may be a window's write that crossed this one's).
 
 /** Tabs open at once. */
 export const TABS_MAX = 20
@@ -14,6 +16,8 @@ export const TAB_SCRIPT_CHARS_STORED_MAX = 200_000
 const STORAGE_KEY = 'acheron.console.tabs.v1'
 const SCRIPT_KEY_PREFIX = 'acheron.console.tab.v1.'
 const scriptKey = (id) => SCRIPT_KEY_PREFIX + id
+/** Ids of closed tabs the list keeps (to tell the other windows); an older one may come back, never go missing. */
+const CLOSED_IDS_KEPT = 100
 /** `t1`, `t2`, ... from before ids were random, and `t` + random base-36 digits since. */
 const TAB_ID = /^t[0-9a-z]{1,32}$/
 const FIRST_SCRIPT = 'SHOW TABLES;'
@@ -24,7 +28,7 @@ function newId() {
   return 't' + [...words].map((w) => w.toString(36)).join('')
 }
 
-/** The stored tab list, `{ tabs: [{ id, name }], active }`, or null when there is none (or it is unreadable). */
+/** The stored tab list, `{ tabs: [{ id, name }], active, closed: [id] }`, or null when there is none (or it is unreadable). */
 function readList(storage) {
   try {
     const saved = JSON.parse(storage.getItem(STORAGE_KEY) ?? 'null')
@@ -32,7 +36,8 @@ function readList(storage) {
     const tabs = saved.tabs.filter((t) => typeof t?.id === 'string' && TAB_ID.test(t.id) && typeof t.name === 'string').slice(0, TABS_MAX)
       .map((t) => ({ id: t.id, name: t.name.slice(0, TAB_NAME_CHARS_MAX) }))
     if (tabs.length === 0) return null
-    return { tabs, active: tabs.some((t) => t.id === saved.active) ? saved.active : tabs[0].id }
+    const closed = Array.isArray(saved.closed) ? saved.closed.filter((id) => typeof id === 'string' && TAB_ID.test(id)).slice(-CLOSED_IDS_KEPT) : []
+    return { tabs, active: tabs.some((t) => t.id === saved.active) ? saved.active : tabs[0].id, closed }
   } catch {
     return null
   }
@@ -46,14 +51,13 @@ function readScript(storage, id) {
   }
 }
 
-/** localStorage may be full or disabled: then the tabs live on in this page only. Returns whether it was written. */
+/** localStorage may be full or disabled: then the tabs live on in this page only. */
 function store(storage, key, value) {
   try {
     if (value === null) storage.removeItem(key)
     else storage.setItem(key, value)
-    return true
   } catch {
-    return false // the page keeps working without storage
+    // Nothing to do: the page keeps working without storage.
   }
 }
 
@@ -73,34 +77,38 @@ export function mountTabs({ bar, editor, storage = window.localStorage, events =
     ? [{ id: newId(), name: 'Script 1', doc: FIRST_SCRIPT, state: null }]
     : loaded.tabs.map((t) => ({ id: t.id, name: t.name, doc: readScript(storage, t.id) ?? '', state: null }))
   let active = loaded === null ? tabs[0].id : loaded.active
-  /** The ids of the stored list as this window last read or wrote it: one missing from the list since was closed elsewhere. */
-  let known = new Set(loaded === null ? [] : tabs.map((t) => t.id))
+  /** Ids of tabs closed here or in another window (the newest CLOSED_IDS_KEPT are stored). */
+  const closed = new Set(loaded?.closed ?? [])
 
   const byId = (id) => tabs.find((t) => t.id === id)
   const save = () => {
-    if (store(storage, STORAGE_KEY, JSON.stringify({ tabs: tabs.map((t) => ({ id: t.id, name: t.name })), active }))) known = new Set(tabs.map((t) => t.id))
+    const list = { tabs: tabs.map((t) => ({ id: t.id, name: t.name })), active, closed: [...closed].slice(-CLOSED_IDS_KEPT) }
+    store(storage, STORAGE_KEY, JSON.stringify(list))
   }
   const saveScript = (tab) => store(storage, scriptKey(tab.id), tab.doc.length > TAB_SCRIPT_CHARS_STORED_MAX ? null : tab.doc)
 
   /**
    * Takes in the stored list, which other windows may have changed: their new tabs (with their texts),
-   * their renames, and the closing of tabs this window had (known). A tab of this window's that the list
-   * never had (its write failed) stays. Returns whether the active tab went.
+   * their renames, and their closed tabs. A tab of this window's that the list lacks but does not name
+   * as closed stays (another window wrote before it saw it). Returns whether the active tab went, and
+   * whether the stored list lacks tabs of this window's (then it must be written again).
    */
   function adopt() {
     const stored = readList(storage)
-    if (stored === null) return false
-    const next = stored.tabs.map((s) => {
+    if (stored === null) return null
+    for (const id of stored.closed) closed.add(id)
+    const next = stored.tabs.filter((s) => !closed.has(s.id)).map((s) => {
       const mine = byId(s.id)
       if (mine === undefined) return { id: s.id, name: s.name, doc: readScript(storage, s.id) ?? '', state: null }
       mine.name = s.name
       return mine
     })
-    for (const t of tabs) if (!known.has(t.id) && !next.includes(t)) next.push(t)
+    const listed = next.length
+    for (const t of tabs) if (!closed.has(t.id) && !next.includes(t)) next.push(t)
+    if (next.length === 0) next.push({ id: newId(), name: 'Script 1', doc: '', state: null })
     const activeGone = !next.some((t) => t.id === active)
     tabs.splice(0, tabs.length, ...next)
-    known = new Set(stored.tabs.map((t) => t.id))
-    return activeGone
+    return { activeGone, behind: next.length > listed }
   }
 
   /**
@@ -108,7 +116,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage, events =
    * `apply()` changes it and may answer a tab to show; written and drawn.
    */
   function change(apply) {
-    const activeGone = adopt()
+    const activeGone = adopt()?.activeGone ?? false
     const target = apply()
     if (target !== undefined && byId(target) !== undefined) show(target)
     else if (activeGone) show(tabs[0].id)
@@ -144,6 +152,7 @@ export function mountTabs({ bar, editor, storage = window.localStorage, events =
       const index = tabs.findIndex((t) => t.id === id)
       if (index < 0) return undefined
       tabs.splice(index, 1)
+      closed.add(id)
       store(storage, scriptKey(id), null)
       if (tabs.length === 0) tabs.push({ id: newId(), name: nextName(tabs), doc: '', state: null })
       if (id !== active) return undefined
@@ -163,8 +172,12 @@ export function mountTabs({ bar, editor, storage = window.localStorage, events =
   events.addEventListener('storage', (e) => {
     if (e.storageArea !== storage || e.key === null) return
     if (e.key === STORAGE_KEY) {
-      if (adopt()) show(tabs[0].id)
-      else render()
+      const { activeGone, behind } = adopt() ?? {}
+      if (activeGone) show(tabs[0].id)
+      else if (behind) {
+        save()
+        render()
+      } else render()
     } else if (e.key.startsWith(SCRIPT_KEY_PREFIX) && e.newValue !== null) {
       const tab = byId(e.key.slice(SCRIPT_KEY_PREFIX.length))
       if (tab !== undefined) textChanged(tab, e.newValue)
