@@ -62,26 +62,32 @@ test('the SDK: serverVersion() and serverInfo()', async () => {
 })
 
 test('the SDK against a server older than the op: null, not an error; other failures still reject', async () => {
-  // A stand-in for an older server: it answers everything but auth as the old decoder did.
+  // A stand-in for an older server: it answers everything but auth as the old decoder did (the stand-in is
+  // closed even when connect() fails, or the test process would never end).
   const old = new WebSocketServer({ host: '127.0.0.1', port: 0 })
   let garbled = false
   old.on('connection', (ws) => {
     ws.on('message', (data) => {
       const m = JSON.parse(data.toString()) as { id: number; op: string }
-      if (garbled) ws.send(JSON.stringify({ id: m.id, ok: true, results: [] }))
+      if (m.op === 'auth') ws.send(JSON.stringify({ id: m.id, ok: true, results: [] }))
+      else if (garbled) ws.send(JSON.stringify({ id: m.id, ok: true, results: [] }))
       else ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 'SYNTAX_ERROR', message: `unknown op ${JSON.stringify(m.op)}: use "sql", "call" or "auth"` } }))
     })
   })
   await new Promise<void>((resolve) => old.once('listening', () => resolve()))
-  const db = await connect(`ws://127.0.0.1:${(old.address() as AddressInfo).port}`)
   try {
-    assert.is(await db.serverVersion(), null)
-    assert.is(await db.serverInfo(), null)
-    garbled = true // an ok reply without "server" is a broken server, said as such
-    const broken = await db.serverVersion().then(() => null, (e: unknown) => e)
-    assert.ok(broken instanceof AcheronError && broken.code === 'INTERNAL' && /no server \{name, version\}/.test(broken.message), String(broken))
+    const db = await connect(`ws://127.0.0.1:${(old.address() as AddressInfo).port}`)
+    try {
+      assert.is(await db.serverVersion(), null)
+      assert.is(await db.serverInfo(), null)
+      garbled = true // an ok reply without "server" is a broken server, said as such
+      const broken = await db.serverVersion().then(() => null, (e: unknown) => e)
+      assert.ok(broken instanceof AcheronError && broken.code === 'INTERNAL' && /no server \{name, version\}/.test(broken.message), String(broken))
+    } finally {
+      await db.close()
+    }
   } finally {
-    await db.close()
+    for (const ws of old.clients) ws.terminate()
     await new Promise<void>((resolve) => old.close(() => resolve()))
   }
 })
