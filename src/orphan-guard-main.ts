@@ -14,7 +14,7 @@ function undo(a: OrphanAction): void {
   try {
     if (a.op === 'kill') process.kill(a.pid, 'SIGKILL')
     else if (a.op === 'postgres') stopPgClusterSync(a.dir)
-    else rmSync(a.path, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }) // a process just killed may still be writing
+    else rmSync(a.path, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) // a process just killed may still be writing (up to 5.5 s of linear backoff)
   } catch {
     // Already gone.
   }

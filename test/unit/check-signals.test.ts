@@ -68,7 +68,9 @@ test('acheron check killed with SIGKILL (no exit hook runs): the orphan guard ki
     check.kill('SIGKILL')
     await exited
     await until(`serve children ${children.join(', ')} gone`, () => (children.some(running) ? null : true), 10_000)
-    await until('the scratch directories gone', () => (readdirSync(tmp).some((n) => n.startsWith('acheron-')) ? null : true), 10_000)
+    // The guard retries a removal for up to 5.5 s while a process it just killed may still be writing.
+    await until('the scratch directories gone', () => (readdirSync(tmp).some((n) => n.startsWith('acheron-')) ? null : true), 20_000)
+      .catch((err: Error) => { throw new Error(`${err.message}; left: ${readdirSync(tmp).join(', ')}`) })
   } finally {
     check.kill('SIGKILL')
     rmSync(tmp, { recursive: true, force: true })
