@@ -6,21 +6,25 @@
 import type { ChildProcess } from 'node:child_process'
 import { guardAgainstOrphan } from './orphan-guard.js'
 
-const running = new Set<ChildProcess>()
+/** Children still running, each with what tells the orphan guard it needs no killing any more. */
+const running = new Map<ChildProcess, () => void>()
 let exitHookInstalled = false
 
 /** Kills `child` with SIGKILL when this process exits, unless it has exited first. */
 export function killOnExit(child: ChildProcess): void {
-  running.add(child)
-  const released = child.pid === undefined ? () => {} : guardAgainstOrphan({ op: 'kill', pid: child.pid })
+  running.set(child, child.pid === undefined ? () => {} : guardAgainstOrphan({ op: 'kill', pid: child.pid }))
   child.once('exit', () => {
+    running.get(child)?.()
     running.delete(child)
-    released()
   })
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL')
+    // Killed here, they are released too: the guard would otherwise kill their pids again, maybe reused.
+    for (const [c, released] of running) {
+      c.kill('SIGKILL')
+      released()
+    }
   })
 }
 

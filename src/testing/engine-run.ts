@@ -80,36 +80,39 @@ export async function openWorkloadDb(tables: readonly WorkloadTable[], options: 
   }
 }
 
-/** Scratch directories not cleaned up yet: removed when the process exits (Ctrl-C of `acheron check` too). */
-const liveScratchDirs = new Set<string>()
+/**
+ * Scratch directories not cleaned up yet, each with what tells the orphan guard it is gone: removed when
+ * the process exits (Ctrl-C of `acheron check` too).
+ */
+const liveScratchDirs = new Map<string, () => void>()
+let scratchExitHookInstalled = false
 
 function removeScratchDir(dir: string): void {
+  const released = liveScratchDirs.get(dir)
   liveScratchDirs.delete(dir)
   // A server killed on the same exit may still be writing into it for a moment: ENOTEMPTY is retried.
   rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 })
+  released?.()
 }
 
 /**
  * A scratch data directory, removed by `cleanup`, or when the process exits first: `exitOnSignals` turns
  * SIGINT/SIGTERM/SIGHUP into an exit, so a check stopped mid-run leaves no server data in the temp dir;
- * after a SIGKILL, the orphan guard removes it.
+ * after a SIGKILL, which runs no exit hook, the orphan guard removes it.
  */
 export function scratchDir(prefix = 'acheron-check-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  if (liveScratchDirs.size === 0 && !scratchExitHookInstalled) {
+  if (!scratchExitHookInstalled) {
     scratchExitHookInstalled = true
     process.once('exit', () => {
-      for (const d of [...liveScratchDirs]) {
+      for (const d of [...liveScratchDirs.keys()]) {
         try { removeScratchDir(d) } catch { /* best effort on the way out */ }
       }
     })
   }
-  liveScratchDirs.add(dir)
-  // Killed with SIGKILL, no exit hook runs: the orphan guard removes it then.
-  const released = guardAgainstOrphan({ op: 'remove', path: dir })
-  return { dir, cleanup: () => { removeScratchDir(dir); released() } }
+  liveScratchDirs.set(dir, guardAgainstOrphan({ op: 'remove', path: dir }))
+  return { dir, cleanup: () => removeScratchDir(dir) }
 }
-let scratchExitHookInstalled = false
 
 /**
  * Engines kept open across runs, one per configuration: starting an engine (worker threads, each

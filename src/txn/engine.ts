@@ -1102,8 +1102,11 @@ export class Engine {
       this.readsSinceRelease += e.batch.length
       const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: this.lastReleased, seq: base + i } }) as TxnOutcome)
       this.countReads(outcomes)
-      e.batch.forEach((s, i) => this.functionLog.write(s.input, outcomes[i] as TxnOutcome))
-      e.batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
+      e.batch.forEach((s, i) => {
+        const outcome = outcomes[i] as TxnOutcome
+        this.functionLog.write(s.input, outcome)
+        s.resolve(outcome)
+      })
       return true
     }
     const nextTxnId = lastId(e.batch) + 1
@@ -1169,9 +1172,12 @@ export class Engine {
     this.countOutcomes(outcomes)
     if (!replayed) this.opts.batchLog.released?.(number, executions === undefined ? undefined : () => executionsToBytes(executions))
     this.onBatch?.({ batch: number, txns: batch.map((s) => ({ id: s.id, input: s.input })), outcomes, replayed, digest: () => this.opts.store.digest() })
-    // A replayed batch (recovery, a follower) wrote its lines when it was first answered.
-    if (!replayed) batch.forEach((s, i) => this.functionLog.write(s.input, outcomes[i] as TxnOutcome))
-    batch.forEach((s, i) => s.resolve(outcomes[i] as TxnOutcome))
+    batch.forEach((s, i) => {
+      const outcome = outcomes[i] as TxnOutcome
+      // A replayed batch (recovery, a follower) wrote its lines when it was first answered.
+      if (!replayed) this.functionLog.write(s.input, outcome)
+      s.resolve(outcome)
+    })
   }
 
   /**

@@ -19,7 +19,7 @@ export const FUNCTION_LOG_BYTES_PER_SECOND_MAX = 1024 * 1024
 const WINDOW_MS = 1_000
 
 /** The function a statement called (the label of its lines), or null if it calls none. */
-function calledFunction(input: DataTxn | TxnInput): string | null {
+function calledFunction(input: TxnInput): string | null {
   return input.kind === 'call' ? input.fn : null
 }
 

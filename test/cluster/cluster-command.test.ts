@@ -24,6 +24,13 @@ function processesUnder(dir: string): string[] {
   }
 }
 
+/** After a test, whatever it left running under `dir` (pgrep -f prints each one's pid first). */
+function killUnder(dir: string): void {
+  for (const line of processesUnder(dir)) {
+    try { process.kill(Number(line.split(' ')[0]), 'SIGKILL') } catch { /* gone */ }
+  }
+}
+
 /** Starts `acheron cluster --nodes N` on `dir`; resolves with the nodes' URLs once every line is printed. */
 function startCluster(dir: string, nodes: number): { child: ReturnType<typeof spawn>; urls: Promise<string[]>; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [CLI, 'cluster', '--nodes', String(nodes), '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -78,9 +85,7 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
     assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
   } finally {
     child.kill('SIGKILL')
-    for (const line of processesUnder(dir)) {
-      try { process.kill(Number(line.split(' ')[0]), 'SIGKILL') } catch { /* gone */ }
-    }
+    killUnder(dir)
     cleanup()
   }
 })
@@ -98,9 +103,7 @@ natsTest('acheron cluster killed with SIGKILL (no cleanup of its own runs): its 
     assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
   } finally {
     child.kill('SIGKILL')
-    for (const line of processesUnder(dir)) {
-      try { process.kill(Number(line.split(' ')[0]), 'SIGKILL') } catch { /* gone */ }
-    }
+    killUnder(dir)
     cleanup()
   }
 })
@@ -149,9 +152,7 @@ natsTest('acheron cluster --nodes 3: a line per node; any node answers any reque
     assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
   } finally {
     child.kill('SIGKILL')
-    for (const pid of processesUnder(dir)) {
-      try { process.kill(Number(pid), 'SIGKILL') } catch { /* gone */ }
-    }
+    killUnder(dir)
     cleanup()
   }
 })
