@@ -23,6 +23,7 @@ import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
 import { checkpointBatch, DATABASE_FILE, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
 import type { EngineFaults } from './txn/faults.js'
+import type { LogFn } from './txn/execution-host.js'
 import type { Replan } from './txn/sequencer.js'
 import { StateService, type CheckpointPolicy } from './txn/state-service.js'
 import { LocalStateStore, type StateStore } from './txn/state-store.js'
@@ -168,8 +169,12 @@ export interface OpenOptions {
   txnWallMsMax?: number
   /** Extra function runtimes by kind (module URLs exporting createRuntime); `wasm` is built in. */
   runtimes?: RuntimeModules
-  /** Receives server-log lines (function `log` calls, engine faults). */
-  log?: (line: string) => void
+  /**
+   * Receives server-log lines: functions' `log()` lines (`[table.function] line`, at release, rate-limited)
+   * and the engine's own events (`[engine] …`, `[state] …`). The second argument says which, and at what
+   * level (`acheron serve` logs each at its level, a function's name in the field `fn`).
+   */
+  log?: (line: string, event: ServerLogEvent) => void
   /** Deliberate engine bugs, for the research harness's mutants only (src/testing/mutants.ts). */
   faults?: EngineFaults
   /**
@@ -255,6 +260,15 @@ export interface CallResult {
   commit: CommitPosition
 }
 
+/** What a server-log line is (OpenOptions.log): a function's `log()` line, or an engine event at a level. */
+export interface ServerLogEvent {
+  readonly level: 'info' | 'warn' | 'error'
+  /** The function whose statement wrote the line, or the part of the engine speaking (engine, state, log, snapshot, trace-bases). */
+  readonly source: string
+  /** True for a function's `log()` line. */
+  readonly function: boolean
+}
+
 /** `callWithLogs`: also the `log()` lines of the call's committed execution. */
 export interface LoggedCallResult extends CallResult {
   logs: string[]
@@ -335,7 +349,8 @@ export class EmbeddedDatabase implements Database {
     }
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? defaultProtocol(workers))
     const log = options.log ?? (() => {})
-    const logFn = (fn: string, message: string) => log(`[${fn}] ${message}`)
+    const logFn: LogFn = (source, message, kind = 'info') =>
+      log(`[${source}] ${message}`, { level: kind === 'function' ? 'info' : kind, source, function: kind === 'function' })
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
     const opened = await openStorage(options, runtimes, logFn, loaded)
     const { store, lock } = opened
@@ -348,7 +363,7 @@ export class EmbeddedDatabase implements Database {
       intervalMs: options.traceBaseIntervalMs ?? TRACE_BASE_INTERVAL_MS,
       logBytes: options.traceBaseLogBytes ?? TRACE_BASE_LOG_BYTES,
       bytesMax: COMMIT_TRACE_IMAGE_BYTES_MAX,
-      log: (line) => log(line),
+      log: (line) => logFn('trace-bases', line, 'warn'),
       ...(options.faults?.traceBaseUnheld === true ? { unheld: true } : {}),
       ...(options.faults?.traceBaseBatchBehind === true ? { batchBehind: true } : {}),
     })
@@ -635,7 +650,7 @@ export class EmbeddedDatabase implements Database {
  * The batch log and the state store of a data directory (`<dir>/log/`, `<dir>/acheron.db`, the state
  * on its own thread), or of memory mode (both in memory, the state on the calling thread).
  */
-async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
+async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
     const file = new SqliteStateFile(':memory:', 'off', {
@@ -657,7 +672,7 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
   }
 }
 
-async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: (fn: string, message: string) => void): Promise<{ batchLog: BatchLog; store: StateStore }> {
+async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: LogFn): Promise<{ batchLog: BatchLog; store: StateStore }> {
   const damaged = fileProblems(dir)
   if (damaged.length > 0) throw new DataDirDamagedError(damaged)
   const sync = options.sync ?? 'full'
@@ -714,7 +729,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
       ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
     })
-    if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`)
+    if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`, 'warn')
     batchLog = fileLog
   }
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }

@@ -1,7 +1,7 @@
 // The package's public entry (CONTRACT.md §4).
 export type { Database, DatabaseStatementResult, DatabaseQueryResult, DatabaseCallResult, DatabaseLoggedCallResult, DatabaseCommitResult, DatabaseFunctionOptions } from './database.js'
 export { open, EmbeddedDatabase, toClientValue } from './embedded.js'
-export type { OpenOptions, TableSpec, ColumnSpec, FunctionOptions, CallResult, LoggedCallResult, CommitResult } from './embedded.js'
+export type { OpenOptions, ServerLogEvent, TableSpec, ColumnSpec, FunctionOptions, CallResult, LoggedCallResult, CommitResult } from './embedded.js'
 export { AcheronError, ERROR_CODES } from './errors.js'
 export { DataDirInUseError } from './storage/dir-lock.js'
 export type { ErrorCode, CommitPosition, CompletedStatement } from './errors.js'

@@ -427,7 +427,8 @@ async function serve(args: string[]): Promise<number> {
     } } : {}),
     ...(values['crash-at'] !== undefined && first ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     ...(values['pause-at'] !== undefined && first ? { pauseAt: parsePauseAt(values['pause-at']) } : {}),
-    log: (line) => log({ level: 'info', msg: line }),
+    // A function's line carries its name in `fn`, an engine event its part in `source`: filterable either way.
+    log: (line, e) => log({ level: e.level, msg: line, ...(e.function ? { fn: e.source } : { source: e.source }) }),
     ...(protocol !== undefined ? { protocol } : {}),
   })
   const openFollowing = (follow: boolean, first = false): ReturnType<typeof open> => {

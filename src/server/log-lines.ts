@@ -11,6 +11,11 @@ function fieldValue(v: unknown): string {
   return JSON.stringify(v) ?? String(v)
 }
 
+/** The engine's `fn` and `source` fields, which its message already starts with (`[account.transfer] …`). */
+function labelsMsg(key: string, value: unknown, msg: string): boolean {
+  return (key === 'fn' || key === 'source') && typeof value === 'string' && msg.startsWith(`[${value}] `)
+}
+
 /** One JSON log line as a readable line (no newline); a line that is not a JSON object is kept as it is. */
 export function readableLogLine(json: string, colour: boolean): string {
   let event: Record<string, unknown>
@@ -26,8 +31,8 @@ export function readableLogLine(json: string, colour: boolean): string {
   const label = level.toUpperCase().padEnd(5)
   const code = COLOURS[level]
   const head = colour && code !== undefined ? `\x1b[${code}m${label}\x1b[0m` : label
-  const fields = Object.entries(event).filter(([k]) => !HEAD_FIELDS.has(k)).map(([k, v]) => `${k}=${fieldValue(v)}`)
   const msg = typeof event.msg === 'string' ? event.msg : ''
+  const fields = Object.entries(event).filter(([k, v]) => !HEAD_FIELDS.has(k) && !labelsMsg(k, v, msg)).map(([k, v]) => `${k}=${fieldValue(v)}`)
   const line = `${time === '' ? '' : `${time} `}${head} ${msg}`
   return fields.length > 0 ? `${line}  ${fields.join(' ')}` : line
 }

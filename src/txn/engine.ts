@@ -307,9 +307,9 @@ export class Engine {
     this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
     this.onBatch = opts.onBatch ?? null
-    this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m))
+    this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m, 'error'))
     this.functionLog = new FunctionLog(opts.log)
-    this.voidedLog = new RateLimitedLog((m) => opts.log('engine', m))
+    this.voidedLog = new RateLimitedLog((m) => opts.log('engine', m, 'error'))
     const transport = opts.batchLog.phase1
     this.sharing = transport === undefined ? null : new Phase1Sharing(transport, state.lastBatch, opts.faults?.sharedPhase1IgnoresPosition === true)
   }
@@ -371,7 +371,7 @@ export class Engine {
     this.stats.checkpointMs += c.ms
     if (!c.durable) return
     this.stats.checkpointBatch = c.batch
-    this.opts.batchLog.checkpointed(c.batch).catch((err: unknown) => this.opts.log('engine', `dropping log segments failed: ${String(err)}`))
+    this.opts.batchLog.checkpointed(c.batch).catch((err: unknown) => this.opts.log('engine', `dropping log segments failed: ${String(err)}`, 'warn'))
     while (this.dirty.length > 0 && (this.dirty[0] as DirtyBatch).batch <= c.batch) this.dirtyWrites -= (this.dirty.shift() as DirtyBatch).writes
     this.stats.dirtyWrites = this.dirtyWrites
     if (this.dirtyWrites <= this.opts.dirtyWritesMax) this.schedule()
@@ -1231,7 +1231,7 @@ export class Engine {
     const e = err instanceof Error ? err : new Error(String(err))
     if (this.stopped !== null) return
     this.stopped = e
-    this.opts.log('engine', `the engine stopped: ${e.stack ?? e.message}`)
+    this.opts.log('engine', `the engine stopped: ${e.stack ?? e.message}`, 'error')
     this.sequencer.close(`the engine stopped: ${e.message}`)
     this.failAtBatch(new AcheronError('INTERNAL', `the engine stopped: ${e.message}`))
     for (let b = this.sequencer.takeBatch(true); b !== null; b = this.sequencer.takeBatch(true)) {

@@ -10,7 +10,12 @@ import { TxnState, type ExecEnv } from './txn-state.js'
 import type { Execution, SequencedTxn } from './types.js'
 import { walk, type WalkResult, type WalkTask } from './walk.js'
 
-export type LogFn = (fn: string, message: string) => void
+/**
+ * What a server-log line is: a function's `log()` line (`source` is the function the statement called), or
+ * an event of the engine's own at a level (`source` is the part that speaks: engine, state, log, snapshot).
+ */
+export type LogKind = 'function' | 'info' | 'warn' | 'error'
+export type LogFn = (source: string, message: string, kind?: LogKind) => void
 
 /** The state one thread executes on: `begin`/`end` bracket one stable view of it. */
 export interface HostReader extends BaseReader {

@@ -76,13 +76,13 @@ export class FunctionLog {
       }
       this.lines++
       this.bytes += size
-      this.log(fn, line)
+      this.log(fn, line, 'function')
     }
   }
 
   private sayDropped(t: number): void {
     if (this.droppedLines === 0) return
-    this.log('log', `${this.droppedLines} function log lines (${this.droppedBytes} bytes) left out of the server log in the last ${((t - this.droppedSince) / 1000).toFixed(1)} s: it takes at most ${this.linesMax} lines and ${this.bytesMax} bytes of them a second (FUNCTION_LOG_LINES_PER_SECOND_MAX, FUNCTION_LOG_BYTES_PER_SECOND_MAX); callers who asked for them (WITH LOGS) got them all`)
+    this.log('log', `${this.droppedLines} function log lines (${this.droppedBytes} bytes) left out of the server log in the last ${((t - this.droppedSince) / 1000).toFixed(1)} s: it takes at most ${this.linesMax} lines and ${this.bytesMax} bytes of them a second (FUNCTION_LOG_LINES_PER_SECOND_MAX, FUNCTION_LOG_BYTES_PER_SECOND_MAX); callers who asked for them (WITH LOGS) got them all`, 'warn')
     this.droppedLines = 0
     this.droppedBytes = 0
   }

@@ -3,6 +3,7 @@ import type { SyncMode } from '../log/batch-log.js'
 import type { RuntimeModules } from '../schema/function-runtime.js'
 import type { CatalogChange } from '../storage/state-file.js'
 import type { CheckpointPolicy, Checkpointed, StateTxn } from './state-service.js'
+import type { LogKind } from './execution-host.js'
 
 /** Messages between the coordinator and the state thread (src/txn/state-thread.ts). */
 export interface StateThreadInit {
@@ -33,5 +34,5 @@ export type StateThreadReply =
   | { readonly id: number; readonly ok: false; readonly error: string }
   | { readonly event: 'ready' }
   | { readonly event: 'checkpointed'; readonly checkpoint: Checkpointed }
-  | { readonly event: 'log'; readonly fn: string; readonly message: string }
+  | { readonly event: 'log'; readonly fn: string; readonly message: string; readonly kind?: LogKind }
   | { readonly event: 'fatal'; readonly message: string }

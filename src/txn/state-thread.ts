@@ -5,6 +5,7 @@ import { decodeRowWrites } from '../codec/row-writes.js'
 import { crashPoints } from '../crash-points.js'
 import { SqliteStateFile } from '../storage/state-file.js'
 import { loadRuntimes } from '../schema/function-runtime.js'
+import type { LogKind } from './execution-host.js'
 import { StateService } from './state-service.js'
 import type { StateThreadInit, StateThreadReply, StateThreadRequest } from './state-thread-protocol.js'
 
@@ -14,7 +15,7 @@ if (port === null) throw new Error("state-thread runs only as a worker thread")
 const out = port
 
 const post = (m: StateThreadReply): void => out.postMessage(m)
-const log = (fn: string, message: string): void => post({ event: 'log', fn, message })
+const log = (fn: string, message: string, kind?: LogKind): void => post({ event: 'log', fn, message, ...(kind !== undefined ? { kind } : {}) })
 
 /**
  * The checkpoint file, or why it cannot be opened. A full disk can refuse even the open (SQLite then

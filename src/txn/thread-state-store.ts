@@ -53,7 +53,7 @@ export class ThreadStateStore implements StateStore {
       if ('event' in m) {
         if (m.event === 'ready') markReady()
         else if (m.event === 'checkpointed') this.onCheckpoint?.(m.checkpoint)
-        else if (m.event === 'log') this.log(m.fn, m.message)
+        else if (m.event === 'log') this.log(m.fn, m.message, m.kind)
         else this.fail(new Error(`the state thread failed: ${m.message}`))
         return
       }

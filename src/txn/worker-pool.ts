@@ -123,7 +123,7 @@ export class WorkerPool implements EngineExecutor {
       }
       if (!this.watchdogOn || slot.failed !== null || now - slot.progressAt <= this.txnWallMsMax) continue
       const ms = Math.round(now - slot.progressAt)
-      this.log('engine', `execution worker terminated: one transaction ran ${ms} ms, above txnWallMsMax (${this.txnWallMsMax} ms)`)
+      this.log('engine', `execution worker terminated: one transaction ran ${ms} ms, above txnWallMsMax (${this.txnWallMsMax} ms)`, 'warn')
       slot.fail(new Error(`execution worker terminated by the watchdog: one transaction ran longer than txnWallMsMax (${this.txnWallMsMax} ms)`))
       void slot.worker.terminate()
     }

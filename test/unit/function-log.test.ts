@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { open } from '../../src/index.js'
+import { open, type ServerLogEvent } from '../../src/index.js'
 import { FunctionLog } from '../../src/txn/function-log.js'
 import type { TxnInput, TxnOutcome } from '../../src/txn/types.js'
 import { tempDir } from '../support/tmp.js'
@@ -16,7 +16,8 @@ const TABLE = 'CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER NOT NULL DEFAULT 0
 test('conflicting calls on one key, re-executed by Aria: each call\'s line is in the server log once', async () => {
   const { dir, cleanup } = tempDir()
   const lines: string[] = []
-  const db = await open({ dir, workers: 2, protocol: 'aria', log: (l) => lines.push(l) })
+  const events: ServerLogEvent[] = []
+  const db = await open({ dir, workers: 2, protocol: 'aria', log: (l, e) => { lines.push(l); events.push(e) } })
   try {
     await db.sql(TABLE)
     await db.createFunction('t.bump', LOGS, { export: 'bump' })
@@ -28,6 +29,10 @@ test('conflicting calls on one key, re-executed by Aria: each call\'s line is in
     assert.ok(fallback > 0, `the calls conflicted and some ran again (fallback_txns_total ${fallback})`)
     const logged = lines.filter((l) => l.startsWith('[t.bump] v=')).map((l) => Number(l.slice('[t.bump] v='.length)))
     assert.equal(logged.sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1))
+    // Each says it is a function's line, and whose: the server logs it with the name in a field of its own.
+    const said = events.filter((_, i) => (lines[i] as string).startsWith('[t.bump] '))
+    assert.is(said.length, n)
+    assert.ok(said.every((e) => e.function && e.source === 't.bump' && e.level === 'info'), JSON.stringify(said[0]))
   } finally {
     await db.close()
     cleanup()
@@ -69,7 +74,8 @@ test('recovery replays the log after a crash without writing the replayed calls\
 test('the server log takes a bounded rate of function lines; what it left out is said in one line', () => {
   const written: string[] = []
   let t = 0
-  const fl = new FunctionLog((fn, m) => written.push(`[${fn}] ${m}`), 3, 100, () => t)
+  const kinds: (string | undefined)[] = []
+  const fl = new FunctionLog((fn, m, kind) => { written.push(`[${fn}] ${m}`); kinds.push(kind) }, 3, 100, () => t)
   const call: TxnInput = { kind: 'call', fn: 't.say', key: 'k', args: [] }
   const said = (...logs: string[]): TxnOutcome => ({ ok: true, result: { rowsAffected: 0, logs }, commit: { batch: 1, seq: 0 } })
   fl.write(call, said('a', 'b', 'c', 'd', 'e'))
@@ -79,6 +85,7 @@ test('the server log takes a bounded rate of function lines; what it left out is
   t = 1_000
   fl.write(call, said('g', 'x'.repeat(100), 'h'))
   assert.is(written.length, 6)
+  assert.equal(kinds.slice(0, 4), ['function', 'function', 'function', 'warn'], 'the lines are functions\', what was left out a warning')
   assert.match(written[3] as string, /^\[log\] 3 function log lines \(3 bytes\) left out of the server log in the last 1\.0 s: it takes at most 3 lines and 100 bytes of them a second/)
   // 'x' × 100 would pass 100 bytes in this second: left out; 'h' fits.
   assert.equal(written.slice(4), ['[t.say] g', '[t.say] h'])

@@ -13,6 +13,15 @@ test('a JSON log line becomes one readable line: time, level, message, then the 
   assert.is(readableLogLine('not json at all\n', false), 'not json at all', 'anything else is kept as it is')
 })
 
+test('a function\'s name (fn) or an engine part (source) that its message starts with is not said twice', () => {
+  const fnLine = '{"level":"info","time":"2026-11-30T18:04:05.123Z","msg":"[account.transfer] moved 10","fn":"account.transfer"}'
+  assert.is(readableLogLine(fnLine, false), '18:04:05.123 INFO  [account.transfer] moved 10')
+  const engineLine = '{"level":"error","time":"2026-11-30T18:04:05.123Z","msg":"[engine] the engine stopped","source":"engine"}'
+  assert.is(readableLogLine(engineLine, false), '18:04:05.123 ERROR [engine] the engine stopped')
+  const other = '{"level":"info","time":"2026-11-30T18:04:05.123Z","msg":"listening","source":"engine"}'
+  assert.is(readableLogLine(other, false), '18:04:05.123 INFO  listening  source=engine', 'a field the message does not start with is shown')
+})
+
 test('createLogger with a readable destination writes readable lines, with the level filter kept', () => {
   const out: string[] = []
   const log = createLogger({ destination: readableDestination({ write: (s: string) => out.push(s) }, false), level: 'info' })

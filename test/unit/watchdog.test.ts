@@ -60,9 +60,9 @@ async function failure(p: Promise<unknown>): Promise<AcheronError> {
 
 for (const workers of [1, 0]) test(`workers ${workers}: a transaction running past txnWallMsMax voids its batch (INTERNAL, no position); later batches commit; replay skips it`, async () => {
   const { dir, cleanup } = tempDir()
-  const logs: string[] = []
+  const logs: { line: string; level: string; source: string }[] = []
   try {
-    let db = await open({ dir, workers, txnWallMsMax: 300, log: (l) => logs.push(l) })
+    let db = await open({ dir, workers, txnWallMsMax: 300, log: (line, e) => logs.push({ line, level: e.level, source: e.source }) })
     await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);')
     await db.createFunction('t.spin', module, { fuel: FUEL_MAX })
     await db.createFunction('t.bump', module)
@@ -82,6 +82,9 @@ for (const workers of [1, 0]) test(`workers ${workers}: a transaction running pa
     assert.is(after[0].value, 2, 'the voided bump left nothing')
     assert.ok(after[0].commit.batch > 0)
     assert.is((await db.get('t', 2)).row, null)
+    const voided = logs.find((l) => l.line.startsWith('[engine] batch ') && / failed and was not committed/.test(l.line))
+    assert.ok(voided !== undefined, `the server log says the batch failed: ${JSON.stringify(logs)}`)
+    assert.equal([voided.level, voided.source], ['error', 'engine'], 'an engine failure is an error, not an info line like a function\'s')
     await db.close()
     db = await open({ dir, workers, txnWallMsMax: 300 })
     assert.is((await db.get('t', 1)).row?.n, 2, 'replay skips the voided batch')
