@@ -24,6 +24,8 @@ import { Phase1Sharing, type BatchShare } from './shared-phase1.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
+import { ReadPositionBook } from './read-positions.js'
+import { BatchWaiters } from './batch-waiters.js'
 import type { Checkpointed, StateTxn } from './state-service.js'
 import {
   carriesModule, isCatalogRead, isDdl, isExclusive, isReadOnly, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
@@ -190,12 +192,6 @@ interface Executed {
  */
 const READS_ONLY = -1
 
-/**
- * Batches before the last released whose next free read seq the writer keeps, for the reads a follower
- * answers at the batch it holds (reserveReadPositions): a follower more batches behind the writer than
- * this when it asks is refused (retryably).
- */
-export const READ_SEQ_BATCHES_KEPT = 4096
 /** Shares of the writer's phase 1 a follower runs at once; it declines more (src/txn/shared-phase1.ts). */
 export const SHARES_RUNNING_MAX = 2
 
@@ -246,9 +242,10 @@ function batchFailure(code: ErrorCode, message: string): TxnOutcome {
 export class Engine {
   private catalog: Catalog
   private readonly modules: Map<string, Uint8Array>
-  private lastReleased: number
-  private lastReleasedTxns = 0
-  private readsSinceRelease = 0
+  /** The last released batch, and the positions of the reads after it. */
+  private readonly reads: ReadPositionBook
+  /** Callers of atBatch waiting for their batch to be applied here. */
+  private readonly batchWaiters = new BatchWaiters()
   private nextBatch: number
   private readonly sequencer: Sequencer
   private running = false
@@ -301,8 +298,7 @@ export class Engine {
   ) {
     this.catalog = new Catalog(state.catalog)
     this.modules = new Map(state.modules)
-    this.lastReleased = state.lastBatch
-    this.lastReleasedTxns = state.lastBatchTxns
+    this.reads = new ReadPositionBook(state.lastBatch, state.lastBatchTxns)
     this.nextBatch = state.lastBatch + 1
     this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
@@ -382,6 +378,11 @@ export class Engine {
   }
 
   /** The last batch released (durable, executed, replied). */
+  /** The last batch released (its replies sent, or applied on a follower). */
+  private get lastReleased(): number {
+    return this.reads.lastReleased
+  }
+
   get lastCommittedBatch(): number {
     return this.lastReleased
   }
@@ -610,7 +611,7 @@ export class Engine {
    */
   private async read(input: ReadTxn): Promise<TxnOutcome> {
     if (this.closed) throw new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true })
-    return this.readAt(input, { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease++ })
+    return this.readAt(input, this.reads.take(1))
   }
 
   /**
@@ -622,19 +623,8 @@ export class Engine {
    */
   reserveReadPositions(count: number, batch?: number): CommitPosition | null {
     if (this.followMode || this.stopped !== null || this.closed) return null
-    if (batch === undefined || batch === this.lastReleased) {
-      const first: CommitPosition = { batch: this.lastReleased, seq: this.lastReleasedTxns + this.readsSinceRelease }
-      this.readsSinceRelease += count
-      return first
-    }
-    const seq = this.readSeqs.get(batch)
-    if (seq === undefined) return null
-    this.readSeqs.set(batch, seq + count)
-    return { batch, seq }
+    return batch === undefined ? this.reads.take(count) : this.reads.reserve(count, batch)
   }
-
-  /** The next free read seq of each of the last READ_SEQ_BATCHES_KEPT batches released before the last (oldest first). */
-  private readonly readSeqs = new Map<number, number>()
 
   /**
    * Calls `run` once this node's state holds batch `batch`: at once if it does, else synchronously at
@@ -648,19 +638,7 @@ export class Engine {
     if (this.closed) return Promise.reject(new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }))
     // The fault runs on whatever state this node has now.
     if (this.opts.faults?.followerReadsIgnorePosition === true || batch <= this.lastReleased) return Promise.resolve(run(this.lastReleased))
-    return new Promise((resolve, reject) => {
-      this.atBatchWaiting.push({
-        batch,
-        run: (held) => {
-          try {
-            resolve(run(held))
-          } catch (err) {
-            reject(err)
-          }
-        },
-        fail: reject,
-      })
-    })
+    return this.batchWaiters.wait(batch, run)
   }
 
   /**
@@ -670,25 +648,6 @@ export class Engine {
   readFollowing(input: ReadTxn, plan: Replan | null, seqAt: (batch: number) => Promise<number>): Promise<TxnOutcome> {
     const batch = this.lastReleased
     return this.readReplanned(input, plan, seqAt(batch).then((seq) => ({ batch, seq })))
-  }
-
-  /** Callers of atBatch waiting for their batch to be applied here. */
-  private atBatchWaiting: { batch: number; run: (held: number) => void; fail: (err: Error) => void }[] = []
-
-  /** Runs what waits for `number` (now released) or a batch before it. */
-  private runAtBatch(number: number): void {
-    const waiting = this.atBatchWaiting
-    this.atBatchWaiting = []
-    for (const r of waiting) {
-      if (r.batch > number) this.atBatchWaiting.push(r)
-      else r.run(number)
-    }
-  }
-
-  private failAtBatch(err: Error): void {
-    const waiting = this.atBatchWaiting
-    this.atBatchWaiting = []
-    for (const r of waiting) r.fail(err)
   }
 
   /** A read planned against an older catalog is planned again against this one (DDL changed it meanwhile). */
@@ -1098,9 +1057,8 @@ export class Engine {
       return this.voidBatch(e)
     }
     if (e.number === READS_ONLY) {
-      const base = this.lastReleasedTxns + this.readsSinceRelease
-      this.readsSinceRelease += e.batch.length
-      const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: this.lastReleased, seq: base + i } }) as TxnOutcome)
+      const first = this.reads.take(e.batch.length)
+      const outcomes = e.outcomes.map((o, i): TxnOutcome => ({ ...o, commit: { batch: first.batch, seq: first.seq + i } }) as TxnOutcome)
       this.countReads(outcomes)
       e.batch.forEach((s, i) => {
         const outcome = outcomes[i] as TxnOutcome
@@ -1158,13 +1116,8 @@ export class Engine {
   /** `executions`: a data batch's final executions, which a replicated log may send its followers. */
   private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean, executions?: readonly Execution[]): void {
     if (this.stats.failedBatches > 0) this.refusedLog.reset()
-    // Followers may still read at the batch released before: its next free read seq is kept.
-    this.readSeqs.set(this.lastReleased, this.lastReleasedTxns + this.readsSinceRelease)
-    if (this.readSeqs.size > READ_SEQ_BATCHES_KEPT) this.readSeqs.delete(this.readSeqs.keys().next().value as number)
-    this.lastReleased = number
-    this.lastReleasedTxns = batch.length
-    this.readsSinceRelease = 0
-    if (this.atBatchWaiting.length > 0) this.runAtBatch(number)
+    this.reads.released(number, batch.length)
+    this.batchWaiters.released(number)
     this.stats.batches++
     this.stats.txns += batch.length
     this.stats.batchedTxns += batch.length
@@ -1233,7 +1186,7 @@ export class Engine {
     this.stopped = e
     this.opts.log('engine', `the engine stopped: ${e.stack ?? e.message}`, 'error')
     this.sequencer.close(`the engine stopped: ${e.message}`)
-    this.failAtBatch(new AcheronError('INTERNAL', `the engine stopped: ${e.message}`))
+    this.batchWaiters.fail(new AcheronError('INTERNAL', `the engine stopped: ${e.message}`))
     for (let b = this.sequencer.takeBatch(true); b !== null; b = this.sequencer.takeBatch(true)) {
       for (const s of b) s.resolve(batchFailure('INTERNAL', `the engine stopped: ${e.message}`))
     }
@@ -1246,7 +1199,7 @@ export class Engine {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.failAtBatch(new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }))
+    this.batchWaiters.fail(new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }))
     if (this.followMode) {
       // The follower's loop ends with its log, after the batch it is applying.
       await this.opts.batchLog.close()
