@@ -15,14 +15,21 @@ export async function loadProtocol(spec: string): Promise<Protocol> {
   if (!/\.(c|m)?js$/.test(spec)) throw new UsageError(`--protocol: '${spec}' is neither a built-in protocol (${Object.keys(PROTOCOLS).join(', ')}) nor a .js module`)
   // A path that is not there is the command line's fault (exit 2), not a failure of what it ran.
   if (!existsSync(resolve(spec))) throw new UsageError(`--protocol: cannot load ${spec}: no such file (${resolve(spec)})`)
-  const mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
+  // A module that does not load (a syntax error, a throw at its top level, an import not installed) is a
+  // command line that cannot run too: it said only the bare message, without naming the module, and exit 1.
+  let mod: Record<string, unknown>
+  try {
+    mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
+  } catch (err) {
+    throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+  }
   const isProtocol = (x: unknown): x is Protocol => typeof x === 'object' && x !== null && typeof (x as Protocol).name === 'string' && typeof (x as Protocol).runBatch === 'function'
   // The default export, else one named `protocol`, else the module's only Protocol (as in src/txn/protocols/*.js).
-  const found = [mod.default, mod.protocol].find(isProtocol) ?? singleProtocol(Object.values(mod).filter(isProtocol))
-  if (found === undefined) throw new UsageError(`--protocol: ${spec} exports no Protocol (an object with name and runBatch), or more than one without a default`)
-  return found
-}
-
-function singleProtocol(ps: Protocol[]): Protocol | undefined {
-  return ps.length === 1 ? ps[0] : undefined
+  const found = [mod.default, mod.protocol].find(isProtocol)
+  if (found !== undefined) return found
+  const named = Object.entries(mod).filter(([, x]) => isProtocol(x)).map(([name]) => name)
+  if (named.length === 1) return mod[named[0] as string] as Protocol
+  if (named.length > 1) throw new UsageError(`--protocol: ${spec} exports ${named.length} Protocols (${named.join(', ')}) and none as its default export or as \`protocol\`: say which`)
+  const exported = Object.keys(mod)
+  throw new UsageError(`--protocol: ${spec} exports no Protocol (an object with a string \`name\` and a function \`runBatch\`); it exports ${exported.length === 0 ? 'nothing' : exported.join(', ')}`)
 }

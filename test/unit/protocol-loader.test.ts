@@ -1,0 +1,45 @@
+// `acheron check --protocol FILE.js` on a module that is not a usable Protocol (docs/research.md): every
+// refusal names the module and what is wrong, and is a usage error (exit 2), not a failed check. A syntax
+// error or a throw at the module's top level said only `acheron: Unexpected identifier 'is'` and exited
+// 1; a module with two Protocols and one with none got the same message, naming neither.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadProtocol } from '../../src/cli/protocol-loader.js'
+import { UsageError } from '../../src/cli/usage-error.js'
+import { describeRun, runCli } from '../console/support.js'
+
+const MODULES: Record<string, [string, RegExp]> = {
+  'syntax.js': ['this is not js\n', /cannot load .*syntax\.js: SyntaxError: Unexpected identifier/],
+  'top-level.js': ["throw new Error('top-level boom')\n", /cannot load .*top-level\.js: Error: top-level boom/],
+  'not-installed.js': ["import { deterministicFallback } from 'no-such-package-here'\nexport default { name: 'x', runBatch: deterministicFallback }\n", /cannot load .*not-installed\.js: Error: Cannot find package 'no-such-package-here'/],
+  'two.js': ["export const a = { name: 'a', runBatch() {} }\nexport const b = { name: 'b', runBatch() {} }\n", /two\.js exports 2 Protocols \(a, b\) and none as its default export or as `protocol`/],
+  'none.js': ["export const x = 1\nexport default { name: 'no-run-batch' }\n", /none\.js exports no Protocol .*; it exports default, x/],
+}
+
+test('a module that does not load or exports no single Protocol is refused naming it and why', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-protocol-loader-'))
+  try {
+    for (const [name, [source, message]] of Object.entries(MODULES)) {
+      const file = join(dir, name)
+      writeFileSync(file, source)
+      try {
+        await loadProtocol(file)
+        assert.unreachable(`${name} loaded`)
+      } catch (err) {
+        assert.instance(err, UsageError, `${name}: ${String(err)}`)
+        assert.match((err as Error).message, message)
+      }
+    }
+    const args = ['check', '--protocol', join(dir, 'syntax.js'), '--runs', '1']
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.match(r.stderr, /--protocol: cannot load .*syntax\.js: SyntaxError/, describeRun(args, r))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
