@@ -219,6 +219,12 @@ function checkInputText(input: TxnInput): void {
   walk(input, input.kind)
 }
 
+/** What a protocol's runBatch gave instead of a BatchRun, in a few words. */
+function notABatchRun(run: unknown): string {
+  if (typeof run !== 'object' || run === null) return String(run)
+  return `an object without an \`executions\` array (keys: ${Object.keys(run).join(', ') || 'none'})`
+}
+
 function lastId(batch: readonly Sequenced[]): number {
   return (batch[batch.length - 1] as Sequenced).id
 }
@@ -954,6 +960,9 @@ export class Engine {
       })
     }
     const executed = execution.then((run): Executed => {
+      // A research protocol is a plug-in (docs/research.md): a result that is no BatchRun failed the batch
+      // with "Cannot read properties of undefined (reading 'length')", naming neither it nor the protocol.
+      if (!Array.isArray((run as BatchRun | undefined)?.executions)) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved to ${notABatchRun(run)}, not a BatchRun ({ executions, fallbackTxns, walkRounds, lockMisses })`)
       invariant(run.executions.length === txns.length, 'one final execution per transaction')
       const writes: RowWrite[] = []
       const outcomes = run.executions.map((e, seq): TxnOutcome => {

@@ -61,4 +61,15 @@ test('a researcher\'s own fast-check suite can keep engines across runs (docs/re
   }
 })
 
+test('a protocol whose runBatch resolves to no BatchRun fails naming the protocol and what it gave', async () => {
+  // It failed with "Cannot read properties of undefined (reading 'length')", naming neither.
+  for (const [value, said] of [[42, /protocol bad-run: runBatch resolved to 42, not a BatchRun/], [{ runs: [] }, /protocol bad-run: runBatch resolved to an object without an `executions` array \(keys: runs\)/]] as const) {
+    const bad: Protocol = { name: 'bad-run', runBatch: async (txns, exec) => { await exec.runOnSnapshot(txns); return value as never } }
+    const lines: string[] = []
+    const report = await runCheck(options({ crash: false, properties: ['replay'], protocol: bad, out: (l) => lines.push(l) }))
+    assert.is(report.failed, 1)
+    assert.match(lines.join('\n'), said)
+  }
+})
+
 test.run()
