@@ -79,6 +79,11 @@ export function selectedProperties(o: Pick<CheckOptions, 'properties' | 'crash' 
   })
 }
 
+/** A word of the printed replay command, quoted for a POSIX shell when it needs it (a module path with a space). */
+function shellWord(word: string): string {
+  return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
 function message(err: unknown): string {
   if (err instanceof PropertyFailure) return err.message
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
@@ -153,6 +158,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${o.protocolSpec}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${shellWord(o.protocolSpec)}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
 }

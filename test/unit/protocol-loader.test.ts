@@ -2,14 +2,15 @@
 // refusal names the module and what is wrong, and is a usage error (exit 2), not a failed check. A syntax
 // error or a throw at the module's top level said only `acheron: Unexpected identifier 'is'` and exited
 // 1; a module with two Protocols and one with none got the same message, naming neither.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProtocol } from '../../src/cli/protocol-loader.js'
 import { UsageError } from '../../src/cli/usage-error.js'
-import { describeRun, runCli } from '../console/support.js'
+import { describeRun, MAIN, ROOT, runCli, shellQuote } from '../console/support.js'
 
 const MODULES: Record<string, [string, RegExp]> = {
   'syntax.js': ['this is not js\n', /cannot load .*syntax\.js: SyntaxError: Unexpected identifier/],
@@ -37,6 +38,26 @@ test('a module that does not load or exports no single Protocol is refused namin
     const r = await runCli(args)
     assert.is(r.code, 2, describeRun(args, r))
     assert.match(r.stderr, /--protocol: cannot load .*syntax\.js: SyntaxError/, describeRun(args, r))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('the replay command printed for a --protocol module in a directory with a space replays it', async () => {
+  // It printed the path unquoted: pasted into a shell, the command loaded `.../my` and exited 2.
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-protocol-loader-'))
+  try {
+    mkdirSync(join(dir, 'my protocols'))
+    const file = join(dir, 'my protocols', 'boom.js')
+    writeFileSync(file, "export default { name: 'boom', async runBatch() { throw new Error('boom protocol') } }\n")
+    const args = ['check', '--protocol', file, '--property', 'replay', '--runs', '1', '--txns', '5', '--workers', '0', '--seed', '1', '--no-shrink']
+    const r = await runCli(args)
+    assert.is(r.code, 1, describeRun(args, r))
+    const printed = /replay: acheron (check .*)$/m.exec(r.stdout)?.[1]
+    assert.ok(printed !== undefined, describeRun(args, r))
+    const again = spawnSync('sh', ['-c', `${shellQuote(process.execPath)} ${shellQuote(MAIN)} ${printed}`], { cwd: ROOT, encoding: 'utf8', timeout: 30_000 })
+    assert.is(again.status, 1, `${printed}\n${again.stdout}\n${again.stderr}`)
+    assert.match(again.stdout, /FAIL replay .*boom protocol/)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
