@@ -84,6 +84,9 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   if (values.mutant !== undefined && !MUTANTS.some((m) => m.name === values.mutant)) {
     throw new UsageError(`unknown mutant '${values.mutant}' (known: ${MUTANTS.map((m) => m.name).join(', ')})`)
   }
+  // A path is one property's fast-check run: under another property's arbitrary it replays nothing (the
+  // printed replay command names its property; without it every default property took that path).
+  if (values.path !== undefined && values.property?.length !== 1) throw new UsageError('--path replays one failing run of one property: give it with exactly one --property (the failure prints both)')
   const protocolMutant = MUTANTS.find((m) => m.name === values.mutant && m.protocol !== undefined)
   if (protocolMutant !== undefined && values.protocol !== undefined) {
     // It ran the mutant's protocol in place of the one named, saying so only in the header line.

@@ -112,6 +112,9 @@ test('check: an unknown --property or --mutant, a --protocol module that is not 
     [['check', '--property', 'bogus', '--runs', '1'], /unknown property 'bogus' \(known: replay, determinism, elle, crash, trace\)/],
     [['check', '--mutant', 'bogus', '--runs', '1'], /unknown mutant 'bogus' \(known: skip-ww-check, /],
     [['check', '--protocol', './never-there.js', '--runs', '1'], /--protocol: cannot load \.\/never-there\.js/],
+    // A path belongs to one property: it ran under every default property's arbitrary.
+    [['check', '--path', '0:0', '--runs', '1'], /--path replays one failing run of one property: give it with exactly one --property/],
+    [['check', '--path', '0:0', '--property', 'replay', '--property', 'elle', '--runs', '1'], /--path replays one failing run of one property/],
     // These ran, and reported the engine's refusal as a FAIL of replay with a shrunk counterexample.
     [['check', '--workers', '65', '--runs', '1'], /--workers must be an integer from 0 to 64, not 65/],
     [['check', '--partitions', '257', '--runs', '1'], /--partitions must be an integer from 1 to 256, not 257/],
