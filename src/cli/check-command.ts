@@ -37,7 +37,7 @@ with the seed, a shrunk counterexample and the command that replays it.
   --mutant NAME         a deliberately broken engine, with every property able to catch it
   --list-mutants        lists the mutants
   --protocol NAME|FILE  a built-in protocol (aria, calvin, serial) or a module exporting a Protocol
-  --path P              replays one failing run directly (printed with the failure)
+  --path P              replays one failing run of one --property (printed with the failure)
   --no-shrink           stops at the first failure without shrinking it
   --nats N              the crash property keeps each server's batch log on a JetStream stream, on N
                         NATS servers this run starts (nats-server; 3: a cluster, the stream R3), and
