@@ -120,7 +120,8 @@ export function scratchDir(prefix = 'acheron-check-'): { dir: string; cleanup: (
  * recreates its tables, so it starts from an empty state; the digest covers only live tables.
  */
 export class EngineCache {
-  private readonly open = new Map<string, { db: Promise<EmbeddedDatabase>; cleanup: () => void }>()
+  /** Per key, the engines opened, each with the options it was opened with. */
+  private readonly open = new Map<string, { options: OpenOptions; db: Promise<EmbeddedDatabase>; cleanup: () => void }[]>()
   private readonly closers: (() => Promise<void>)[] = []
 
   /** Runs `fn` at close, before the engines close (e.g. a server started over one of them). */
@@ -128,25 +129,36 @@ export class EngineCache {
     this.closers.push(fn)
   }
 
-  /** The engine for `key`, opened with `options` the first time (in a scratch directory unless in memory). */
+  /**
+   * The engine for `key` and these `options`, opened the first time (in a scratch directory unless in
+   * memory). Keyed by the options too: one cache shared by two protocols ran the second on the first's
+   * engine, so a broken protocol passed where a correct one had run before it.
+   */
   get(key: string, options: OpenOptions): Promise<EmbeddedDatabase> {
-    const hit = this.open.get(key)
+    const opened = this.open.get(key) ?? []
+    const hit = opened.find((e) => sameOptions(e.options, options))
     if (hit !== undefined) return hit.db
     const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
     const db = open({ batchIntervalMs: Infinity, ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
-    this.open.set(key, { db, cleanup: () => tmp?.cleanup() })
+    this.open.set(key, [...opened, { options, db, cleanup: () => tmp?.cleanup() }])
     return db
   }
 
   async close(): Promise<void> {
     for (const fn of this.closers.splice(0)) await fn().catch(() => {})
-    const all = [...this.open.values()]
+    const all = [...this.open.values()].flat()
     this.open.clear()
     for (const { db, cleanup } of all) {
       await db.then((d) => d.close(), () => {})
       cleanup()
     }
   }
+}
+
+/** The same options, value for value (a protocol, faults or runtimes by identity). */
+function sameOptions(a: OpenOptions, b: OpenOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
 }
 
 /** Each table with its `run` function. */

@@ -132,7 +132,7 @@ interface Served {
   readonly release: () => Promise<void>
 }
 
-const cachedServers = new WeakMap<EngineCache, Promise<AcheronServer>>()
+const cachedServers = new WeakMap<Promise<EmbeddedDatabase>, Promise<AcheronServer>>()
 const cachedClusters = new WeakMap<EngineCache, Promise<HarnessCluster>>()
 
 /**
@@ -174,10 +174,12 @@ async function serverFor(config: CheckConfig): Promise<Served> {
   const options = withMutant({ sync: 'off', workers: config.workers, protocol: config.protocol ?? 'aria', ...config.open }, config.mutant)
   const engines = config.engines
   if (engines !== undefined) {
-    let server = cachedServers.get(engines)
+    // One server per cached engine (the cache opens one per configuration).
+    const db = engines.get('elle', { ...options, batchIntervalMs: DEFAULT_BATCH_INTERVAL_MS })
+    let server = cachedServers.get(db)
     if (server === undefined) {
-      server = engines.get('elle', { ...options, batchIntervalMs: DEFAULT_BATCH_INTERVAL_MS }).then(listen)
-      cachedServers.set(engines, server)
+      server = db.then(listen)
+      cachedServers.set(db, server)
       const started = server
       engines.onClose(async () => (await started).close())
     }

@@ -61,6 +61,22 @@ test('a researcher\'s own fast-check suite can keep engines across runs (docs/re
   }
 })
 
+test('one EngineCache shared by two protocols runs each on its own engine: a broken one after a correct one fails', async () => {
+  // The cache keyed its engines by property alone: the second protocol ran on the first's engine, and
+  // a protocol that keeps every phase-1 execution passed after a correct one (docs/research.md).
+  const engines = new EngineCache()
+  const keepAll: Protocol = { name: 'no-check', runBatch: async (txns, exec) => ({ executions: await exec.runOnSnapshot(txns), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) }
+  try {
+    const good: CheckConfig = { txns: 20, workers: 0, mutant: null, engines, protocol: protocolByName('calvin') }
+    await fc.assert(fc.asyncProperty(declaredOrderReplay.arbitrary(good), (w) => declaredOrderReplay.check(w, good)), { numRuns: 2, seed: 3 })
+    const broken: CheckConfig = { ...good, protocol: keepAll }
+    const out = await fc.check(fc.asyncProperty(declaredOrderReplay.arbitrary(broken), (w) => declaredOrderReplay.check(w, broken)), { numRuns: 20, seed: 3, endOnFailure: true })
+    assert.ok(out.failed, 'a protocol that keeps every phase-1 execution passed 20 runs on a cache a correct protocol used first')
+  } finally {
+    await engines.close()
+  }
+})
+
 test('a protocol whose runBatch resolves to no BatchRun fails naming the protocol and what it gave', async () => {
   // It failed with "Cannot read properties of undefined (reading 'length')", naming neither.
   for (const [value, said] of [[42, /protocol bad-run: runBatch resolved to 42, not a BatchRun/], [{ runs: [] }, /protocol bad-run: runBatch resolved to an object without an `executions` array \(keys: runs\)/]] as const) {
