@@ -21,7 +21,9 @@ export async function loadProtocol(spec: string): Promise<Protocol> {
   try {
     mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
   } catch (err) {
-    throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`)
+    // `acheron/testing` resolves from the module's own directory, not from the acheron that runs it.
+    const hint = /Cannot find package 'acheron'/.test(String(err)) ? ` (it imports acheron from its own directory: \`npm install acheron\` in its project)` : ''
+    throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${hint}`)
   }
   const isProtocol = (x: unknown): x is Protocol => typeof x === 'object' && x !== null && typeof (x as Protocol).name === 'string' && typeof (x as Protocol).runBatch === 'function'
   // The default export, else one named `protocol`, else the module's only Protocol (as in src/txn/protocols/*.js).

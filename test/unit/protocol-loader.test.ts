@@ -16,6 +16,7 @@ const MODULES: Record<string, [string, RegExp]> = {
   'syntax.js': ['this is not js\n', /cannot load .*syntax\.js: SyntaxError: Unexpected identifier/],
   'top-level.js': ["throw new Error('top-level boom')\n", /cannot load .*top-level\.js: Error: top-level boom/],
   'not-installed.js': ["import { deterministicFallback } from 'no-such-package-here'\nexport default { name: 'x', runBatch: deterministicFallback }\n", /cannot load .*not-installed\.js: Error: Cannot find package 'no-such-package-here'/],
+  'no-acheron.js': ["import { deterministicFallback } from 'acheron/testing'\nexport default { name: 'x', runBatch: deterministicFallback }\n", /Cannot find package 'acheron' .* \(it imports acheron from its own directory: `npm install acheron` in its project\)/],
   'two.js': ["export const a = { name: 'a', runBatch() {} }\nexport const b = { name: 'b', runBatch() {} }\n", /two\.js exports 2 Protocols \(a, b\) and none as its default export or as `protocol`/],
   'none.js': ["export const x = 1\nexport default { name: 'no-run-batch' }\n", /none\.js exports no Protocol .*; it exports default, x/],
 }
