@@ -47,7 +47,18 @@ export interface CheckOptions {
    */
   readonly cluster?: boolean
   readonly out: (line: string) => void
+  /**
+   * Told when one run of a property has not finished after STALLED_RUN_NOTICE_MS, and again each period
+   * after (default: a line on stderr). A protocol whose runBatch never settles stops a run for good; a
+   * researcher must hear of it rather than watch a silent terminal. Time decides only this notice.
+   */
+  readonly notice?: (line: string) => void
+  /** The period of `notice` (default STALLED_RUN_NOTICE_MS). */
+  readonly stalledRunNoticeMs?: number
 }
+
+/** A run of a property this long is reported as stalled (a crash run takes up to ~30 s on a loaded machine). */
+export const STALLED_RUN_NOTICE_MS = 120_000
 
 export interface PropertyReport {
   readonly property: string
@@ -138,10 +149,25 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
 
 async function runProperties(props: readonly Property<unknown>[], config: CheckConfig, o: CheckOptions, reports: PropertyReport[]): Promise<void> {
   const mutant = config.mutant
+  const notice = o.notice ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+  const noticeMs = o.stalledRunNoticeMs ?? STALLED_RUN_NOTICE_MS
   for (const p of props) {
     const started = performance.now()
+    let run = 0
     const details = await fc.check(
-      fc.asyncProperty(p.arbitrary(config), async (input) => { await p.check(input as never, config) }),
+      fc.asyncProperty(p.arbitrary(config), async (input) => {
+        const thisRun = ++run
+        const runStarted = performance.now()
+        const stalled = setInterval(() => {
+          const s = ((performance.now() - runStarted) / 1000).toFixed(0)
+          notice(`acheron check: ${p.name} run ${thisRun} (seed ${o.seed}) has not finished after ${s} s; a protocol whose runBatch never settles stops it here for good${o.protocolSpec !== undefined ? ` (protocol ${o.protocolSpec})` : ''}`)
+        }, noticeMs)
+        try {
+          await p.check(input as never, config)
+        } finally {
+          clearInterval(stalled)
+        }
+      }),
       { seed: o.seed, numRuns: o.runs, endOnFailure: !o.shrink, ...(o.path !== undefined ? { path: o.path } : {}) },
     )
     const seconds = (performance.now() - started) / 1000

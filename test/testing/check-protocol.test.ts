@@ -88,4 +88,25 @@ test('a protocol whose runBatch resolves to no BatchRun fails naming the protoco
   }
 })
 
+test('a run that does not finish is said while it waits (a runBatch that never settles hung check silently)', async () => {
+  const serial = protocolByName('serial')
+  // Its first batch settles only after a while, as one that hangs looks at first; then it runs serially.
+  let held = false
+  const slow: Protocol = {
+    name: 'slow-first',
+    runBatch: async (txns, exec) => {
+      if (!held) {
+        held = true
+        await new Promise((r) => setTimeout(r, 1_500))
+      }
+      return serial.runBatch(txns, exec)
+    },
+  }
+  const notices: string[] = []
+  const report = await runCheck(options({ protocol: slow, protocolSpec: 'slow-first.js', crash: false, properties: ['replay'], notice: (l) => notices.push(l), stalledRunNoticeMs: 300 }))
+  assert.is(report.failed, 0, 'the run finished once the batch settled')
+  assert.ok(notices.length >= 2, `said while it waited: ${notices.join(' / ')}`)
+  assert.match(notices[0] as string, /^acheron check: replay run 1 \(seed 1\) has not finished after 0 s; a protocol whose runBatch never settles stops it here for good \(protocol slow-first\.js\)$/)
+})
+
 test.run()
