@@ -534,7 +534,9 @@ export class Engine {
     if (!this.followMode) return
     const takeOver = this.opts.batchLog.takeOver
     if (takeOver === undefined) throw new Error('this batch log cannot be taken over')
-    await takeOver.call(this.opts.batchLog)
+    // A follower whose loop ended (it stopped: its state cannot go on from the stream) has nobody left to
+    // finish the takeover: waiting for it kept the writer lease held forever, and no node wrote.
+    await Promise.race([takeOver.call(this.opts.batchLog), this.followed])
     await this.followed
     await this.drain()
     if (this.stopped !== null) throw this.stopped

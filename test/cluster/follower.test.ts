@@ -143,6 +143,13 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
       assert.instance(err, Error, 'it must not reach the writer\'s batch number with a state that lacks the purged batches')
       const refused = await behind.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
       assert.match(refused?.message ?? '', /engine stopped: this follower cannot rebuild its state from the stream PURGED/)
+      // Given the writer lease (a --failover node whose writer died), it must refuse to write, not wait
+      // forever: it waited, holding the lease, and no other node could take the writing over.
+      const promoted = await Promise.race([
+        behind.promote().then(() => 'promoted', (e: Error) => e.message),
+        new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
+      ])
+      assert.match(String(promoted), /this follower cannot rebuild its state from the stream PURGED/)
 
       // A new directory gets the writer's checkpoint, then the stream after it.
       const lines: string[] = []
