@@ -44,7 +44,9 @@ export class WriterLease {
 
   /** The lease bucket of `stream` (created if missing, with `replicas`); `node` names this node in it. */
   static async open(servers: readonly string[], stream: string, node: string, replicas: number, ttlMs = WRITER_LEASE_TTL_MS): Promise<WriterLease> {
+    // Said as the batch log says it: this is the first connection `serve --failover` (--cluster) makes.
     const nc = await connect({ servers: [...servers], name: `acheron-lease-${stream}-${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+      .catch((err: unknown) => { throw new Error(`cannot reach the NATS servers of the batch log (${servers.join(', ')}): ${err instanceof Error ? err.message : String(err)}`, { cause: err }) })
     try {
       const deadline = Date.now() + 30_000
       for (;;) {

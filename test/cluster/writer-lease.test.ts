@@ -6,7 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect } from 'nats'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
-import type { NatsNode } from '../../src/cluster/local-nats.js'
+import { freePort, type NatsNode } from '../../src/cluster/local-nats.js'
 import { natsTest, settled, withNats } from '../support/nats.js'
 
 natsTest('the lease is kept while the NATS server leading its bucket dies and the others elect another; no one else takes it meanwhile', async () => {
@@ -86,6 +86,12 @@ natsTest('check(): after a stall past the stop margin, the loss is declared at o
       await lease.close()
     }
   })
+})
+
+test('a lease on NATS servers that are down fails at once, naming them (acheron serve --cluster printed only "CONNECTION_REFUSED")', async () => {
+  const url = `nats://127.0.0.1:${await freePort()}`
+  const err = await WriterLease.open([url], 'LEASE', 'node', 1).then(() => null, (e: Error) => e)
+  assert.match(err?.message ?? '', new RegExp(`^cannot reach the NATS servers of the batch log \\(${url}\\): CONNECTION_REFUSED`))
 })
 
 test.run()
