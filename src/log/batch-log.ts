@@ -84,6 +84,11 @@ export interface BatchLog {
   takeOver?(): Promise<void>
   /** A replicated log's way to share phase 1 with the followers (absent: the writer executes everything). */
   readonly phase1?: Phase1Transport
+  /**
+   * A replicated log's name for itself in messages ("the stream NAME"): its first batches may be gone
+   * because they were purged behind a writer's checkpoints, not because a directory was damaged.
+   */
+  readonly replicatedAs?: string
 }
 
 /** A follower's answer: the executions of its share, in batch order, made on its state after batch `position`. */

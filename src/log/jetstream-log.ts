@@ -110,6 +110,9 @@ const JS_STORE_FULL = new Set([10077, 10047, 10028]) // maximum bytes exceeded; 
 
 export class JetStreamBatchLog implements BatchLog {
   lastBatch = 0
+  get replicatedAs(): string {
+    return `the stream ${this.stream}`
+  }
   private readonly loaded: LogEntry[]
   /** Stream sequence of the last message this log knows is stored (its own, or read at open). */
   private storedSeq: number

@@ -150,6 +150,12 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
         new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
       ])
       assert.match(String(promoted), /this follower cannot rebuild its state from the stream PURGED/)
+      // A writer's open on such a directory (here a new one) refuses, naming the stream and what to do,
+      // not calling the directory damaged and its (absent) log/ to blame.
+      const writerDir = tempDir()
+      const writing = await open({ dir: writerDir.dir, workers: 0, natsLog, runtimes: { js: JS_RUNTIME } }).then((db) => db.close().then(() => null), (e: Error) => e)
+      writerDir.cleanup()
+      assert.match(writing?.message ?? '', /^this data directory is behind the stream PURGED, refusing to write it: its checkpoint \(acheron\.db\) holds batches up to 0, and the stream's first batch is \d+ .*move this directory away/)
 
       // A new directory gets the writer's checkpoint, then the stream after it.
       const lines: string[] = []
