@@ -349,7 +349,7 @@ export class Engine {
     if (opts.follow === true) {
       engine.followMode = true
       engine.followed = engine.follow().catch((err: unknown) => engine.stop(err))
-    }
+    } else engine.announceRecovered()
     return engine
   }
 
@@ -547,6 +547,16 @@ export class Engine {
     this.sequencer.resumeAt(Math.max(this.followNextTxnId, this.sequencer.nextTxnId))
     this.executor.inner.enforceWallClock(true)
     this.followMode = false
+    this.announceRecovered()
+  }
+
+  /**
+   * A writer that recovered (opened, or took over) announces the batches the replay committed: followers
+   * apply only what a writer announced, and before, one behind it (stopped before the writer, as acheron
+   * cluster stops them) waited for the next batch, and so did every read through it.
+   */
+  private announceRecovered(): void {
+    if (this.lastReleased > 0) this.opts.batchLog.released?.(this.lastReleased)
   }
 
   // ---- submission -------------------------------------------------------------------------------
