@@ -4,10 +4,11 @@
 // forward their clients' requests to node 1 (docs/scale-out.md). Prints one line per node,
 // "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT, SIGTERM or
 // SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
 import { UsageError } from './usage-error.js'
 
@@ -15,7 +16,7 @@ export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR]
 
 Starts a cluster on this machine for trying it out: N NATS servers with JetStream on loopback and N
 Acheron nodes whose batch log is one stream replicated over them (R3 with three or more). Node 1 writes
-the stream; the others follow it, applying every batch it releases, and forward their clients'
+the stream (started again, the node whose directory holds the most batches); the others follow it, applying every batch it releases, and forward their clients'
 requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
 "acheron node N listening on ws://HOST:PORT" per node; SIGINT, SIGTERM or SIGHUP stops everything it
 started. Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
@@ -37,6 +38,25 @@ function stopNode(n: Node): Promise<void> {
     n.child.once('exit', () => resolve())
     n.child.kill('SIGTERM')
   })
+}
+
+/**
+ * The nodes' numbers, the node whose checkpoint holds the most batches first: the first node started
+ * takes the writer lease, and a writer must hold every batch before the stream's first. Started again
+ * after a fail-over, node 1 (killed long before) took the lease and refused to start, its batches
+ * purged behind the others' checkpoints, and the cluster with it. Ties, and new directories, in order.
+ */
+export function startOrder(dir: string, count: number): number[] {
+  const held = (i: number): number => {
+    const file = databaseFile(join(dir, `node${i}`))
+    try {
+      return existsSync(file) ? checkpointBatch(file) : 0
+    } catch {
+      return 0 // unreadable here: its own open says why
+    }
+  }
+  const batches = Array.from({ length: count }, (_, k) => held(k + 1))
+  return Array.from({ length: count }, (_, k) => k + 1).sort((a, b) => (batches[b - 1] as number) - (batches[a - 1] as number) || a - b)
 }
 
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -68,7 +88,7 @@ export async function clusterCommand(args: string[], out: (line: string) => void
     nats = await startLocalNats(join(dir, 'nats'), count)
     // Every node with every server: R3 from three (acheron serve --cluster).
     const common = ['--host', '127.0.0.1', '--port', '0', '--cluster', nats.urls.join(',')]
-    for (let i = 1; i <= count; i++) {
+    for (const i of startOrder(dir, count)) {
       const node = await startNode(['--data', join(dir, `node${i}`), ...common])
       nodes.push(node)
       out(`acheron node ${i} listening on ${node.url}`)

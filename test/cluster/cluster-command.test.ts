@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { connect } from '../../src/index.js'
+import { LOG_STREAM_BATCHES_KEPT } from '../../src/log/jetstream-log.js'
 import { natsTest } from '../support/nats.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -38,13 +39,16 @@ function startCluster(dir: string, nodes: number): { child: ReturnType<typeof sp
   child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const urls = new Promise<string[]>((resolve, reject) => {
+    // By node number: started again on its DIR, the node holding the most batches starts first.
     const got: string[] = []
+    let lines = 0
     const timer = setTimeout(() => reject(new Error(`no ${nodes} node lines within 90 s: ${JSON.stringify(got)} ${stderr}`)), 90_000)
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`acheron cluster exited (${code}) after ${lines} node lines: ${stderr}`)) })
     createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /^acheron node (\d) listening on (ws:\/\/\S+)$/.exec(line)
       if (m === null) return reject(new Error(`unexpected line ${JSON.stringify(line)}`))
-      got.push(m[2] as string)
-      if (got.length === nodes) { clearTimeout(timer); resolve(got) }
+      got[Number(m[1]) - 1] = m[2] as string
+      if (++lines === nodes) { clearTimeout(timer); resolve(got) }
     })
   })
   return { child, urls, stderr: () => stderr, exited }
@@ -85,6 +89,52 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
     assert.equal(processesUnder(dir), [], 'no node or NATS server left running')
   } finally {
     child.kill('SIGKILL')
+    killUnder(dir)
+    cleanup()
+  }
+})
+
+natsTest('acheron cluster started again after a fail-over and more batches than the stream keeps: the node holding the most batches writes, and the data is there', async () => {
+  const { dir, cleanup } = tempDir('acheron-cluster-')
+  let run = startCluster(dir, 2)
+  try {
+    const [, second] = await run.urls
+    let deposited = 0
+    const db = await connect(second as string, { requestTimeoutMs: 5000 })
+    try {
+      await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+        CREATE FUNCTION account.deposit FROM WASM X'${BANK}';`)
+      const writer = processesUnder(`${dir}/node1 `)
+      process.kill(Number((writer[0] as string).split(' ')[0]), 'SIGKILL')
+      for (const deadline = Date.now() + 90_000; deposited === 0 && Date.now() < deadline;) {
+        if (await db.call('account.deposit', 'alice', 1).then(() => true, () => false)) deposited++
+        else await new Promise((r) => setTimeout(r, 500))
+      }
+      assert.is(deposited, 1, `node 2 took the writing over: ${run.stderr()}`)
+      // Node 2's checkpoints purge the stream behind them: node 1's directory can no longer write it.
+      while (deposited < LOG_STREAM_BATCHES_KEPT + 300) {
+        await db.call('account.deposit', 'alice', 1)
+        deposited++
+      }
+      await new Promise((r) => setTimeout(r, 3000)) // a checkpoint (every second) and its purge
+    } finally {
+      await db.close()
+    }
+    run.child.kill('SIGTERM')
+    assert.is(await run.exited, 0, run.stderr())
+    // Node 1 started first, took the writer lease and refused to open, and the cluster stopped.
+    run = startCluster(dir, 2)
+    const [, two] = await run.urls
+    const again = await connect(two as string)
+    try {
+      assert.equal((await again.query("SELECT balance FROM account WHERE id = 'alice'")).rows, [[deposited]])
+    } finally {
+      await again.close()
+    }
+    run.child.kill('SIGTERM')
+    assert.is(await run.exited, 0, run.stderr())
+  } finally {
+    run.child.kill('SIGKILL')
     killUnder(dir)
     cleanup()
   }
