@@ -11,6 +11,7 @@
  * lease can expire) whenever that server died, and with no other node left the cluster had no writer.
  */
 import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
+import { replicasRefused } from '../log/jetstream-log.js'
 
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
 export const WRITER_LEASE_TTL_MS = 12_000
@@ -52,7 +53,7 @@ export class WriterLease {
       for (;;) {
         try {
           const bucket = `acheron-${stream}`
-          const kv = await nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas })
+          const kv = await nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas }).catch((e: unknown) => { throw replicasRefused(e, `the bucket ${bucket} of the writer lease`, replicas) })
           return new WriterLease(nc, kv, bucket, node, ttlMs)
         } catch (err) {
           // A cluster just started may have no JetStream leader yet.

@@ -676,7 +676,19 @@ async function ensureStream(jsm: JetStreamManager, stream: string, subject: stri
     ...(bytesMax !== undefined ? { max_bytes: bytesMax } : {}),
     // Resends of an unanswered publish come within the append timeout; keep their ids that long.
     duplicate_window: 2 * 60 * 1_000_000_000,
-  })
+  }).catch((err: unknown) => { throw replicasRefused(err, `the stream ${stream}`, replicas) })
+}
+
+/** NATS's refusal of replicas > 1 by a server that is not in a cluster (JSStreamReplicasNotSupportedErr). */
+const JS_REPLICAS_NOT_CLUSTERED = 10074
+
+/**
+ * `err` as said to a person when it is that refusal: it never passes, so it is not a NatsError (which
+ * opening retries for LOG_OPEN_TIMEOUT_MS, as a cluster electing its leader) but the way out. Else `err`.
+ */
+export function replicasRefused(err: unknown, what: string, replicas: number): unknown {
+  if (jsErrorCode(err) !== JS_REPLICAS_NOT_CLUSTERED) return err
+  return new Error(`cannot create ${what} with ${replicas} replicas: its NATS server is not part of a NATS cluster (${errorMessage(err)}). Give --log-replicas 1 (natsLog.replicas), or the servers of a NATS cluster of ${replicas} or more`)
 }
 
 /** Joins an entry's messages (one, or its parts) and checks its frame; parts never finished are dropped. */

@@ -6,6 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect } from 'nats'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
+import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
 import { freePort, type NatsNode } from '../../src/cluster/local-nats.js'
 import { natsTest, settled, withNats } from '../support/nats.js'
 
@@ -92,6 +93,17 @@ test('a lease on NATS servers that are down fails at once, naming them (acheron 
   const url = `nats://127.0.0.1:${await freePort()}`
   const err = await WriterLease.open([url], 'LEASE', 'node', 1).then(() => null, (e: Error) => e)
   assert.match(err?.message ?? '', new RegExp(`^cannot reach the NATS servers of the batch log \\(${url}\\): CONNECTION_REFUSED`))
+})
+
+natsTest('replicas on a NATS server outside a cluster are refused at once, with the way out (the open retried it for 30 s, then said only NATS\'s words)', async () => {
+  await withNats(1, async (nats) => {
+    const started = Date.now()
+    const lease = await WriterLease.open(nats.urls, 'SOLO', 'node', 3).then(() => null, (e: Error) => e)
+    assert.match(lease?.message ?? '', /^cannot create the bucket acheron-SOLO of the writer lease with 3 replicas: its NATS server is not part of a NATS cluster .*Give --log-replicas 1/)
+    const log = await JetStreamBatchLog.open({ servers: nats.urls, stream: 'SOLO', replicas: 3 }).then(() => null, (e: Error) => e)
+    assert.match(log?.message ?? '', /^cannot create the stream SOLO with 3 replicas: its NATS server is not part of a NATS cluster .*Give --log-replicas 1/)
+    assert.ok(Date.now() - started < 10_000, `refused at once, not after retrying: ${Date.now() - started} ms`)
+  })
 })
 
 test.run()
