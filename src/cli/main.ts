@@ -435,7 +435,11 @@ async function serve(args: string[]): Promise<number> {
     const options = optionsFollowing(follow, first)
     return open(mutants === null ? options : mutants.withMutant(options, mutant))
   }
-  const db = await openFollowing(following, true)
+  // A lease taken for an open that fails is given up at once: the other nodes waited out its TTL (12 s).
+  const db = await openFollowing(following, true).catch(async (err: unknown) => {
+    await lease?.close().catch(() => {})
+    throw err
+  })
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   if (protocol !== undefined) log({ level: 'info', msg: `concurrency control: the protocol '${protocol.name}' (--protocol ${values.protocol})` })
   // On a stream: a follower forwards its clients' requests to the writer, which serves them. A --failover

@@ -4,11 +4,17 @@
 // and once its holder stops renewing, it lapses and another does.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { connect } from 'nats'
+import { open } from '../../src/index.js'
+import { tempDir } from '../support/tmp.js'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
 import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
 import { freePort, type NatsNode } from '../../src/cluster/local-nats.js'
 import { natsTest, settled, withNats } from '../support/nats.js'
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 
 natsTest('the lease is kept while the NATS server leading its bucket dies and the others elect another; no one else takes it meanwhile', async () => {
   await withNats(3, async (nats) => {
@@ -103,6 +109,24 @@ natsTest('replicas on a NATS server outside a cluster are refused at once, with 
     const log = await JetStreamBatchLog.open({ servers: nats.urls, stream: 'SOLO', replicas: 3 }).then(() => null, (e: Error) => e)
     assert.match(log?.message ?? '', /^cannot create the stream SOLO with 3 replicas: its NATS server is not part of a NATS cluster .*Give --log-replicas 1/)
     assert.ok(Date.now() - started < 10_000, `refused at once, not after retrying: ${Date.now() - started} ms`)
+  })
+})
+
+natsTest('a --cluster node whose open fails gives the writer lease up at once (the other nodes waited out its 12 s)', async () => {
+  await withNats(1, async (nats) => {
+    const { dir, cleanup } = tempDir()
+    // The directory is another process's (here this one's): the node takes the lease, then its open fails.
+    const holder = await open({ dir })
+    const other = await WriterLease.open(nats.urls, 'ACHERON_CLUSTER', 'other', 1)
+    try {
+      const node = spawnSync(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0', '--cluster', nats.urls.join(',')], { encoding: 'utf8', timeout: 60_000 })
+      assert.match(node.stderr, /DATA_DIR_IN_USE|in use/, node.stderr)
+      assert.ok(await other.tryAcquire(), 'the lease is free once the node exited')
+    } finally {
+      await other.close()
+      await holder.close()
+      cleanup()
+    }
   })
 })
 
