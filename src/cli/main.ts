@@ -471,12 +471,15 @@ async function serve(args: string[]): Promise<number> {
   }
   // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
   const forwarded = cluster !== null && !following && lease === null ? await serveForwarded() : null
+  let roleChangeFailed = false
   const failover = lease !== null && forwarder !== null && forwarding !== null
     ? await (await import('../cluster/failover.js')).FailoverNode.start({
       stream, server, lease, forwarder, forwarding, serveForwarded, log,
       reopenFollowing: () => openFollowing(true),
       fatal: (err) => {
         log({ level: 'error', msg: `changing this node's role on the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
+        // Stopped as by SIGTERM, but a failure: it exited 0, and a supervisor restarting on failure did not.
+        roleChangeFailed = true
         process.kill(process.pid, 'SIGTERM')
       },
     }, db)
@@ -513,7 +516,7 @@ async function serve(args: string[]): Promise<number> {
     auth: anyToken, roles: [...(tokens.admin !== null ? ['admin'] : []), ...(tokens.app !== null ? ['app'] : [])], allowedOrigins, tls: tls !== null,
   })
   await stopped
-  return 0
+  return roleChangeFailed ? 1 : 0
 }
 
 /** Listens on host:port and closes at once: throws listenFailure's error when the address cannot be had. */

@@ -5,9 +5,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { connect } from 'nats'
-import { open } from '../../src/index.js'
+import { connect as natsConnect } from 'nats'
+import { connect, open } from '../../src/index.js'
+import { startServeChild, type ServeChild } from '../../src/cli/serve-child.js'
 import { tempDir } from '../support/tmp.js'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
 import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
@@ -20,7 +22,7 @@ natsTest('the lease is kept while the NATS server leading its bucket dies and th
   await withNats(3, async (nats) => {
     const holder = await WriterLease.open(nats.urls, 'LEASE', 'holder', 3)
     const rival = await WriterLease.open(nats.urls, 'LEASE', 'rival', 3)
-    const nc = await connect({ servers: nats.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+    const nc = await natsConnect({ servers: nats.urls, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
     try {
       assert.ok(await settled(() => holder.tryAcquire()), 'the first node takes the lease')
       const lost: string[] = []
@@ -126,6 +128,41 @@ natsTest('a --cluster node whose open fails gives the writer lease up at once (t
       await other.close()
       await holder.close()
       cleanup()
+    }
+  })
+})
+
+natsTest('a --cluster node that cannot take the writing over (its directory fell behind the purge) exits 1 and gives the lease up', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const node = (i: number): Promise<ServeChild> => startServeChild(['--data', dirs[i]?.dir as string, '--port', '0', '--cluster', nats.urls.join(','), '--log-batches-kept', '2'], { timeoutMs: 60_000, stderr: 'capture' })
+    const started: ServeChild[] = []
+    try {
+      const writer = await node(0)
+      started.push(writer)
+      let behind = await node(1)
+      started.push(behind)
+      const db = await connect(writer.url)
+      try {
+        await db.sql('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)')
+        behind.child.kill('SIGTERM')
+        await once(behind.child, 'exit')
+        for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO t VALUES ('k${i}', ${i})`)
+        await new Promise((r) => setTimeout(r, 2500)) // the writer's checkpoint (every second) purges behind it
+      } finally {
+        await db.close()
+      }
+      behind = await node(1)
+      started.push(behind)
+      const exited = once(behind.child, 'exit')
+      // A writer that stops cleanly gives the lease up: the node behind takes it, and cannot write.
+      writer.child.kill('SIGTERM')
+      const [code] = await Promise.race([exited, new Promise<[string]>((r) => setTimeout(() => r(['still running after 30 s']), 30_000))])
+      assert.is(code, 1, behind.stderrTail())
+      assert.match(behind.stderrTail(), /cannot rebuild its state from the stream ACHERON_CLUSTER/)
+    } finally {
+      for (const s of started) s.child.kill('SIGKILL')
+      for (const d of dirs) d.cleanup()
     }
   })
 })
