@@ -18,6 +18,13 @@ export const MEMBERS_LISTED_MAX = 256
  */
 export const MEMBERS_LIST_TIMEOUT_MS = 5_000
 
+/**
+ * Failed announcements in a row before the failure is logged: a NATS cluster just started (JetStream
+ * electing the bucket's leader) refuses the first ones with a 503, and every node of a healthy cluster
+ * warned at start. Three in a row is about three seconds of a bucket that does not take them.
+ */
+export const MEMBER_ANNOUNCE_FAILURES_QUIET = 3
+
 const KEY_PREFIX = 'node.'
 
 /** What a node says of itself. */
@@ -55,8 +62,8 @@ export class ClusterMembers {
   private closed = false
   /** The announcement on its way, awaited by close (else it could land after the entry's deletion). */
   private announcing: Promise<void> = Promise.resolve()
-  /** The last announcement's failure, logged once until one gets through again. */
-  private failing = false
+  /** Announcements failed in a row; the failure is logged once, at MEMBER_ANNOUNCE_FAILURES_QUIET, until one gets through. */
+  private failures = 0
 
   constructor(
     private readonly bucket: MemberBucket,
@@ -81,11 +88,13 @@ export class ClusterMembers {
     const { role, batch } = this.state()
     try {
       await this.kv.put(memberKey(this.node), new TextEncoder().encode(JSON.stringify({ node: this.node, url: this.url, role, batch })))
-      this.failing = false
+      if (this.failures >= MEMBER_ANNOUNCE_FAILURES_QUIET) this.log({ level: 'info', msg: `announced this node in the cluster's bucket again, after ${this.failures} failed attempts` })
+      this.failures = 0
     } catch (err) {
       // NATS away or electing a leader: the entry may lapse meanwhile, and comes back with the next put.
-      if (!this.failing) this.log({ level: 'warn', msg: `cannot announce this node in the cluster's bucket: ${err instanceof Error ? err.message : String(err)}` })
-      this.failing = true
+      if (++this.failures === MEMBER_ANNOUNCE_FAILURES_QUIET) {
+        this.log({ level: 'warn', msg: `cannot announce this node in the cluster's bucket (${this.failures} attempts in a row, one every ${MEMBER_ANNOUNCE_MS} ms; SHOW CLUSTER leaves it out meanwhile): ${err instanceof Error ? err.message : String(err)}` })
+      }
     }
     if (!this.closed) this.timer = setTimeout(() => { this.announcing = this.announce() }, MEMBER_ANNOUNCE_MS)
   }
