@@ -88,6 +88,14 @@ export async function clusterCommand(args: string[], out: (line: string) => void
     nats = await startLocalNats(join(dir, 'nats'), count)
     // Every node with every server: R3 from three (acheron serve --cluster).
     const common = ['--host', '127.0.0.1', '--port', '0', '--cluster', nats.urls.join(',')]
+    // What a node restarted by hand, a client of NATS or `nats` CLI needs; on stderr, beside the logs.
+    process.stderr.write(`acheron cluster: NATS servers ${nats.urls.join(',')} (a node by hand: acheron serve --cluster ${nats.urls.join(',')} --data ${join(dir, 'nodeN')})\n`)
+    nats.nodes.forEach((server, k) => {
+      server.process.once('exit', (code, signal) => {
+        if (stopping !== null) return
+        process.stderr.write(`acheron cluster: NATS server ${k + 1} (${server.url}) exited (${code ?? signal}); the stream goes on while a majority of its servers live\n`)
+      })
+    })
     for (const i of startOrder(dir, count)) {
       const node = await startNode(['--data', join(dir, `node${i}`), ...common])
       nodes.push(node)

@@ -78,7 +78,16 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
       }
       assert.ok(balance === 11 || balance === 12, `node 2 serves after a take-over: ${String(balance)}, last error ${lastError}; ${stderr()}`)
       assert.match(stderr(), /acheron cluster: node 1 exited \(SIGKILL\); the others go on/)
+      // Its NATS servers are said, for a node restarted by hand.
+      assert.match(stderr(), /acheron cluster: NATS servers nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+,nats:\/\/127\.0\.0\.1:\d+ \(a node by hand: acheron serve --cluster /)
       assert.is(child.exitCode, null, 'the cluster still runs')
+      // A NATS server that dies is said too; two of three go on.
+      const natsServer = processesUnder(`${dir}/nats/n3.conf`)
+      assert.is(natsServer.length, 1, natsServer.join('\n'))
+      process.kill(Number((natsServer[0] as string).split(' ')[0]), 'SIGKILL')
+      const said = Date.now() + 10_000
+      while (!/acheron cluster: NATS server 3 \(nats:\/\/[^)]+\) exited \(SIGKILL\); the stream goes on/.test(stderr()) && Date.now() < said) await new Promise((r) => setTimeout(r, 100))
+      assert.match(stderr(), /acheron cluster: NATS server 3 \(nats:\/\/[^)]+\) exited \(SIGKILL\); the stream goes on while a majority of its servers live/)
     } finally {
       await db.close()
     }
