@@ -15,7 +15,7 @@ import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
 import { readSegments } from '../log/file-log.js'
 import type { CatalogData } from '../schema/catalog.js'
 import { decodeBatch } from '../txn/batch-codec.js'
-import { catalogTableProblems, fileProblems, moduleProblems, rowProblems } from '../storage/damage.js'
+import { catalogTableProblems, fileProblems, formatProblem, moduleProblems, rowProblems } from '../storage/damage.js'
 import { DirLock, LOCK_FILE } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
@@ -39,7 +39,7 @@ function checkDatabase(file: string, problems: string[]): Checkpoint | null {
     const meta = (k: string): unknown => (db.prepare('SELECT v FROM _acheron_meta WHERE k = ?').pluck().safeIntegers(true).get(k))
     const format = meta('format')
     if (format !== undefined && Number(format) !== STORAGE_FORMAT) {
-      problems.push(`${file} is in storage format ${String(format)}, this version reads format ${STORAGE_FORMAT}`)
+      problems.push(formatProblem(file, format))
       return null
     }
     const text = meta('catalog')

@@ -11,13 +11,32 @@ import { join } from 'node:path'
 import type { CatalogData, ColumnType, TableDef } from '../schema/catalog.js'
 import { partitionOf } from '../schema/keys.js'
 import type { SqlValue } from '../values.js'
-import { DATABASE_FILE, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
+import { ACHERON_VERSION } from '../version.js'
+import { DATABASE_FILE, STORAGE_FORMAT, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
 
 export class DataDirDamagedError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data DIR for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
     this.name = 'DataDirDamagedError'
   }
+}
+
+/**
+ * A checkpoint in a storage format this version does not read. One newer than this version's was written
+ * by a newer acheron: it is not damage, and the advice for damage (restore a backup) would throw away
+ * every batch since the backup where running the newer version loses nothing.
+ */
+export class StorageFormatError extends Error {
+  constructor(readonly file: string, readonly format: unknown) {
+    super(formatProblem(file, format))
+    this.name = 'StorageFormatError'
+  }
+}
+
+export function formatProblem(file: string, format: unknown): string {
+  const said = `${file} is in storage format ${String(format)}, acheron ${ACHERON_VERSION} reads format ${STORAGE_FORMAT}`
+  if (Number(format) > STORAGE_FORMAT) return `${said}: it was written by a newer acheron; run that version (or a later one) on this directory. It is not damaged: do not restore it from a backup (nothing was changed)`
+  return `${said}: no version of acheron wrote that format, so the file is damaged`
 }
 
 /** Files that must come together: a WAL without its database means the checkpoint file was lost. */

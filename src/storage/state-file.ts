@@ -22,7 +22,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, columnSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
-import { catalogTableProblems, DataDirDamagedError, moduleProblems } from './damage.js'
+import { catalogTableProblems, DataDirDamagedError, formatProblem, moduleProblems, StorageFormatError } from './damage.js'
 
 export { DATABASE_FILE }
 
@@ -156,7 +156,8 @@ export class SqliteStateFile {
     `)
     const format = this.meta('format')
     if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
-    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([`${file} is in storage format ${String(format)}, this version reads format ${STORAGE_FORMAT}`])
+    else if (Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
+    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([formatProblem(file, format)])
   }
 
   private meta(k: string): SqlValue | undefined {

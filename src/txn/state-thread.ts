@@ -67,7 +67,7 @@ out.on('message', (req: StateThreadRequest) => {
     handle(req)
   } catch (err) {
     // Damage found at open is a message for an operator, not a stack.
-    const message = err instanceof Error ? (err.name === 'DataDirDamagedError' ? err.message : (err.stack ?? err.message)) : String(err)
+    const message = err instanceof Error ? (err.name === 'DataDirDamagedError' || err.name === 'StorageFormatError' ? err.message : (err.stack ?? err.message)) : String(err)
     if ('id' in req) post({ id: req.id, ok: false, error: message })
     else post({ event: 'fatal', message })
   }

@@ -95,6 +95,18 @@ test('a partition table dropped: the open refuses naming it', () => withDir(asyn
   assert.match(await refusal(dir), /table kv has no SQLite table kv\$p3 for its partition 3/)
 }))
 
+test('a checkpoint in a newer storage format is not called damage: open and verify say to run the newer version, not to restore a backup', () => withDir(async (dir) => {
+  sqlite(dir, "UPDATE _acheron_meta SET v = 2 WHERE k = 'format'")
+  const m = await refusal(dir)
+  assert.match(m, /acheron\.db is in storage format 2, acheron \S+ reads format 1: it was written by a newer acheron; run that version/)
+  assert.not.match(m, /damaged, refusing|restore the directory from a backup/)
+  const r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /written by a newer acheron/)
+  sqlite(dir, "UPDATE _acheron_meta SET v = 0 WHERE k = 'format'")
+  assert.match(await refusal(dir), /the data directory is damaged.*storage format 0.*no version of acheron wrote that format/)
+}))
+
 test('a TEXT value in an INTEGER column, a row in the wrong partition: verify names each', () => withDir(async (dir) => {
   sqlite(dir, `UPDATE "kv$p0" SET v = 'abc' WHERE k = (SELECT MIN(k) FROM "kv$p0")`)
   sqlite(dir, `INSERT INTO "kv$p1" VALUES (1001, 1, 'x'), (1002, 1, 'x'), (1003, 1, 'x')`)
