@@ -15,7 +15,7 @@ import { COMMIT_TRACE_IMAGE_BYTES_MAX, CommitTracer } from './inspect/commit-tra
 import { holdForTraceBases, TRACE_BASE_INTERVAL_MS, TRACE_BASE_LOG_BYTES, TRACE_BASES_DIR, TRACE_BASES_KEPT, TraceBaseKeeper } from './inspect/trace-bases.js'
 import { DataDirDamagedError, fileProblems } from './storage/damage.js'
 import { crashPoints, type CrashAt } from './crash-points.js'
-import type { BatchLog, SyncMode } from './log/batch-log.js'
+import { LogCorruptError, type BatchLog, type SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
@@ -722,13 +722,14 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     stream.serveSnapshots(checkpointFile, copyCheckpoint)
     batchLog = stream
   } else {
+    // A damaged segment is damage like any other: the operator gets the same refusal and what to do.
     const fileLog = await FileBatchLog.open({
       dir: join(dir, 'log'), sync, crash,
       ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
       ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
       ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
-    })
+    }).catch((err: unknown) => { throw err instanceof LogCorruptError ? new DataDirDamagedError([err.message]) : err })
     if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`, 'warn')
     batchLog = fileLog
   }

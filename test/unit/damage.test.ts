@@ -138,6 +138,28 @@ test('a bit flipped in the batch log: the open refuses naming the segment and of
   }
 })
 
+test('a bit flipped in the segment the open reads: acheron serve refuses as for any damage, saying what to do, in one line', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ dir, workers: 1, checkpointIntervalMs: 60_000 })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)')
+    for (let i = 0; i < 20; i++) await db.insert('kv', [[i, i]])
+    await db.close()
+    const segs = readdirSync(join(dir, 'log'))
+    assert.is(segs.length, 1)
+    const file = join(dir, 'log', segs[0] as string)
+    const bytes = readFileSync(file)
+    bytes[30] = (bytes[30] as number) ^ 0x10
+    writeFileSync(file, bytes)
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0'], { encoding: 'utf8', timeout: 60_000 })
+    assert.is(r.status, 1, r.stdout + r.stderr)
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, /the data directory is damaged, refusing to start \(nothing was changed\): batch log \S+ is damaged at byte \d+: .*restore/)
+  } finally {
+    cleanup()
+  }
+})
+
 test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
   const { dir, cleanup } = tempDir()
   try {
