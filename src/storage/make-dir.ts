@@ -16,7 +16,8 @@ export function makeDirectory(dir: string): void {
     try {
       mkdirSync(d)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      // The bare refusal ("ENOENT: ..., mkdir '/proc/x'") named neither the data directory nor that it was being created.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot create the data directory ${dir}: ${(err as Error).message}`, { cause: err })
     }
   }
 }

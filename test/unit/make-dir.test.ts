@@ -31,7 +31,7 @@ test('open() of a directory the kernel refuses fails with its error instead of s
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 })
   assert.is(r.signal, null, 'the open returned')
   assert.is(r.status, 1, r.stderr)
-  assert.match(r.stderr, /ENOENT: no such file or directory, mkdir '\/proc\/acheron-no-such-dir'/)
+  assert.match(r.stderr, /^cannot create the data directory \/proc\/acheron-no-such-dir\/data: ENOENT: no such file or directory, mkdir '\/proc\/acheron-no-such-dir'/)
 })
 
 test.run()
