@@ -419,6 +419,8 @@ export class Engine {
       }
       expected++
     }
+    // An operator restarting after a crash sees why the server is not listening yet, and for how long it was not.
+    if (expected > from) this.opts.log('engine', `recovering: replaying batches ${from} to ${expected - 1} from the log (the checkpoint holds batches up to ${state.lastBatch})`)
     let nextTxnId = state.nextTxnId
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind !== 'batch' || e.batch < from) continue
@@ -429,6 +431,7 @@ export class Engine {
     this.nextBatch = Math.max(lastLogged, this.lastReleased) + (this.opts.faults?.recoverOneBatchBack === true ? 0 : 1)
     this.sequencer.resumeAt(Math.max(nextTxnId, this.sequencer.nextTxnId))
     this.stats.replayMs = performance.now() - started
+    if (expected > from) this.opts.log('engine', `recovered: replayed ${this.stats.replayedBatches} batches (${this.stats.replayedTxns} transactions) in ${Math.round(this.stats.replayMs)} ms`)
   }
 
   /**

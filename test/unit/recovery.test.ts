@@ -114,6 +114,34 @@ test('replay from an empty checkpoint gives every batch the same inputs, replies
   }
 })
 
+test('recovery says in the server log what it replays and how long it took', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const db = await open({ ...OPTIONS, dir })
+    await workload(db, 3)
+    const last = db.stats.batches
+    await db.close()
+    for (const f of ['acheron.db', 'acheron.db-wal', 'acheron.db-shm']) rmSync(join(dir, f), { force: true })
+    const lines: string[] = []
+    const again = await open({ ...OPTIONS, dir, log: (l) => lines.push(l) })
+    try {
+      const n = again.stats.replayedBatches
+      assert.ok(n > 0 && n >= last - 1, `replayed ${n}`)
+      assert.ok(lines.some((l) => /^\[engine\] recovering: replaying batches 1 to \d+ from the log \(the checkpoint holds batches up to 0\)$/.test(l)), lines.join('\n'))
+      assert.ok(lines.some((l) => new RegExp(`^\\[engine\\] recovered: replayed ${n} batches \\(\\d+ transactions\\) in \\d+ ms$`).test(l)), lines.join('\n'))
+    } finally {
+      await again.close()
+    }
+    // A clean close left nothing to replay: nothing is said.
+    const lines3: string[] = []
+    const third = await open({ ...OPTIONS, dir, log: (l) => lines3.push(l) })
+    await third.close()
+    assert.not.ok(lines3.some((l) => /recover/.test(l)), lines3.join('\n'))
+  } finally {
+    cleanup()
+  }
+})
+
 test('a clean close checkpoints every released batch: the next open replays nothing and verify finds nothing to replay', async () => {
   const { dir, cleanup } = tempDir()
   try {
