@@ -175,7 +175,8 @@ function tokenOption(values: Record<string, unknown>, name: string): string | nu
   const file = values[`${name}-file`] as string | undefined
   if (direct !== undefined && file !== undefined) throw new UsageError(`give --${name} or --${name}-file, not both`)
   const t = direct ?? (file !== undefined ? optionFile(`${name}-file`, file).toString('utf8').trim() : null)
-  if (t === '') throw new UsageError(`the ${name} is empty`)
+  // An empty file said only "the admin-token is empty", naming no file, though the option given was the file.
+  if (t === '') throw new UsageError(direct !== undefined ? `the ${name} is empty` : `--${name}-file ${file} is empty (or holds only whitespace)`)
   return t
 }
 

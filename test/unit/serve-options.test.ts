@@ -37,7 +37,10 @@ test('token and TLS options that contradict each other are a bad command line (e
     const data = join(dir, 'd')
     const file = join(dir, 'token')
     writeFileSync(file, 'from-a-file\n')
+    const blank = join(dir, 'blank-token')
+    writeFileSync(blank, ' \n')
     const cases: [string[], string][] = [
+      [['--admin-token-file', blank], `--admin-token-file ${blank} is empty (or holds only whitespace)`],
       [['--token', 'a', '--token-file', file], 'give --token or --token-file, not both'],
       [['--token', 'a', '--admin-token', 'b'], 'give --token or --admin-token, not both (--token is the admin token)'],
       [['--admin-token', 'same', '--app-token', 'same'], 'the admin and application tokens must differ'],
