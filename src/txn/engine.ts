@@ -1142,7 +1142,8 @@ export class Engine {
 
   /** `executions`: a data batch's final executions, which a replicated log may send its followers. */
   private released(number: number, batch: readonly Sequenced[], outcomes: readonly TxnOutcome[], replayed: boolean, executions?: readonly Execution[]): void {
-    if (this.stats.failedBatches > 0) this.refusedLog.reset()
+    // No reset of refusedLog here: on a nearly full disk small batches commit between large ones that
+    // fail, and a reset at each commit logged every failure again (a line per refused batch).
     this.reads.released(number, batch.length)
     this.batchWaiters.released(number)
     this.stats.batches++

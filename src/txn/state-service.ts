@@ -75,7 +75,7 @@ export class StateService {
     /** A read's result beyond this many bytes fails with PAYLOAD_TOO_LARGE. */
     private readonly resultBytesMax = RESULT_BYTES_MAX,
   ) {
-    this.failureLog = new RateLimitedLog((m) => this.log('state', m, 'warn'))
+    this.failureLog = new RateLimitedLog((m) => this.log('state', m, 'error'))
   }
 
   /** Told of every checkpoint (the coordinator drops the log before a durable one). */

@@ -99,11 +99,59 @@ test('a full disk: STORAGE_FULL for writes, reads keep working, few log lines, a
   }
 })
 
+test('a batch log that refuses a write (storageBytesMax) is logged at level error, not info: an operator alerting on errors sees a full disk', async () => {
+  const { dir, cleanup } = tempDir()
+  const logged: { line: string; level: string | undefined }[] = []
+  try {
+    const db = await open({ dir, workers: 0, storageBytesMax: 64 * 1024, checkpointIntervalMs: 60_000, log: (line, e) => logged.push({ line, level: e.level }) })
+    try {
+      await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 1')
+      let full: AcheronError | null = null
+      for (let k = 0; k < 200 && full === null; k++) full = await fail(db.insert('kv', [[k, 'x'.repeat(2000)]]))
+      assert.is(full?.code, 'STORAGE_FULL', full?.message)
+      assert.is((await fail(db.insert('kv', [[-1, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
+      const refused = logged.filter((l) => /the batch log refused a write/.test(l.line))
+      assert.ok(refused.length > 0, logged.map((l) => l.line).join('\n'))
+      assert.equal(refused.map((l) => l.level), refused.map(() => 'error'))
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+test('a nearly full log, small batches committing between large ones refused: one refusal line, not one per refused batch', async () => {
+  const { dir, cleanup } = tempDir()
+  const refused: string[] = []
+  try {
+    const db = await open({ dir, workers: 0, storageBytesMax: 64 * 1024, checkpointIntervalMs: 60_000, log: (line: string) => { if (/refused a write/.test(line)) refused.push(line) } })
+    try {
+      await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 1')
+      let full: AcheronError | null = null
+      for (let k = 0; k < 200 && full === null; k++) full = await fail(db.insert('kv', [[k, 'x'.repeat(2000)]]))
+      assert.is(full?.code, 'STORAGE_FULL')
+      let committed = 0
+      for (let i = 0; i < 20; i++) {
+        if ((await fail(db.insert('kv', [[10_000 + i, 'y']]))) === null) committed++
+        assert.is((await fail(db.insert('kv', [[20_000 + i, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
+      }
+      assert.ok(committed > 1, `small batches committed between the refusals (${committed})`)
+      assert.is(refused.length, 1, refused.join('\n'))
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('a checkpoint that cannot be written (SQLITE_FULL) is retried; writes past dirtyWritesMax fail with STORAGE_FULL; nothing acknowledged is lost', async () => {
   const { dir, cleanup } = tempDir()
   const lines: string[] = []
   try {
-    let db = await open({ dir, workers: 1, checkpointIntervalMs: 10, dirtyWritesMax: 400, checkpointBytesMax: 160 * 1024, log: (l: string) => lines.push(l) })
+    const levels = new Map<string, string>()
+    let db = await open({ dir, workers: 1, checkpointIntervalMs: 10, dirtyWritesMax: 400, checkpointBytesMax: 160 * 1024, log: (l, e) => { lines.push(l); levels.set(l, e.level) } })
     await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 1')
     const acked = new Map<number, string>()
     let full: AcheronError | null = null
@@ -134,6 +182,9 @@ test('a checkpoint that cannot be written (SQLITE_FULL) is retried; writes past 
     for (const [key, v] of rows.rows as [number, string][]) assert.is(acked.get(key), v, `row ${key}`)
     await db.insert('kv', [[-1, 'after']])
     await db.close()
+    // Checked once the engine is closed, so that a failure here leaves no thread running.
+    const failed = lines.filter((l) => /checkpoint failed/.test(l))
+    assert.ok(failed.length > 0 && failed.every((l) => levels.get(l) === 'error'), 'a failed checkpoint is an error line, not info')
   } finally {
     cleanup()
   }
