@@ -674,7 +674,7 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
 
 async function openLogAndState(dir: string, options: OpenOptions, runtimes: RuntimeModules, log: LogFn): Promise<{ batchLog: BatchLog; store: StateStore }> {
   const damaged = fileProblems(dir)
-  if (damaged.length > 0) throw new DataDirDamagedError(damaged)
+  if (damaged.length > 0) throw new DataDirDamagedError(damaged, dir)
   const sync = options.sync ?? 'full'
   const crash = crashPoints(options.crashAt)
   let batchLog: BatchLog
@@ -729,7 +729,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
       ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
-    }).catch((err: unknown) => { throw err instanceof LogCorruptError ? new DataDirDamagedError([err.message]) : err })
+    }).catch((err: unknown) => { throw err instanceof LogCorruptError ? new DataDirDamagedError([err.message], dir) : err })
     if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`, 'warn')
     batchLog = fileLog
   }

@@ -15,8 +15,9 @@ import { ACHERON_VERSION } from '../version.js'
 import { DATABASE_FILE, STORAGE_FORMAT, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
 
 export class DataDirDamagedError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data DIR for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
+  /** `dir`: the data directory, so that the verify command given can be pasted as it is. */
+  constructor(readonly problems: readonly string[], dir = 'DIR') {
+    super(`the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data ${dir} for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
     this.name = 'DataDirDamagedError'
   }
 }

@@ -157,7 +157,7 @@ export class SqliteStateFile {
     const format = this.meta('format')
     if (format === undefined) this.setMeta('format', BigInt(STORAGE_FORMAT))
     else if (Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
-    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([formatProblem(file, format)])
+    else if (Number(format) !== STORAGE_FORMAT) throw new DataDirDamagedError([formatProblem(file, format)], dirname(file))
   }
 
   private meta(k: string): SqlValue | undefined {
@@ -179,7 +179,7 @@ export class SqliteStateFile {
     try {
       catalog = typeof text === 'string' ? catalogFromJson<CatalogData>(text) : { version: 0, tables: [], functions: [] }
     } catch (err) {
-      throw new DataDirDamagedError([`${this.file}: the catalog in _acheron_meta cannot be read (${err instanceof Error ? err.message : String(err)})`])
+      throw new DataDirDamagedError([`${this.file}: the catalog in _acheron_meta cannot be read (${err instanceof Error ? err.message : String(err)})`], dirname(this.file))
     }
     this.useCatalog(catalog)
     const modules = new Map<string, Uint8Array>()
@@ -187,7 +187,7 @@ export class SqliteStateFile {
       modules.set(hash, new Uint8Array(bytes))
     }
     const problems = [...moduleProblems(this.file, catalog, modules), ...catalogTableProblems(this.db, this.file, catalog)]
-    if (problems.length > 0) throw new DataDirDamagedError(problems)
+    if (problems.length > 0) throw new DataDirDamagedError(problems, dirname(this.file))
     // A checkpoint from before the layout key: its layout is its catalog's. Written now, before any
     // thread reads it, so that an ALTER the checkpoint has not reached never sends them to the new one.
     if (this.meta(LAYOUT_META_KEY) === undefined && catalog.tables.length > 0) this.setMeta(LAYOUT_META_KEY, layoutToJson(catalog))

@@ -77,6 +77,7 @@ test('a deleted module row: the open refuses naming the function and the module'
   sqlite(dir, 'DELETE FROM _acheron_modules')
   const m = await refusal(dir)
   assert.match(m, /function kv\.f runs module [0-9a-f]{64}, which _acheron_modules does not hold/)
+  assert.ok(m.includes(`Run acheron verify --data ${dir} for the full check`), m)
   assert.match(m, /acheron\.db/)
   assert.is(verify(dir).code, 1)
 }))
