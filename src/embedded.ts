@@ -730,7 +730,10 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
       ...(options.faults?.preallocateOverEntries === true ? { preallocateOverEntries: true } : {}),
     }).catch((err: unknown) => { throw err instanceof LogCorruptError ? new DataDirDamagedError([err.message], dir) : err })
-    if (fileLog.cutTail !== null) log('log', `cut a torn tail of ${fileLog.cutTail.bytes} bytes at byte ${fileLog.cutTail.offset} of ${fileLog.cutTail.file} (a write the last run did not finish)`, 'warn')
+    if (fileLog.cutTail !== null) {
+      const c = fileLog.cutTail
+      log('log', `cut a tail of ${c.bytes} bytes at byte ${c.offset} of ${c.file} that is no whole entry: a write the last run did not finish, or, if it did not crash, a last entry the disk damaged (its batch may have been acknowledged; the checksum cannot tell). Its bytes are kept in ${c.keptIn}`, 'warn')
+    }
     batchLog = fileLog
   }
   const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }

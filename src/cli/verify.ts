@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
-import { readSegments } from '../log/file-log.js'
+import { cutTailFile, readSegments } from '../log/file-log.js'
 import type { CatalogData } from '../schema/catalog.js'
 import { decodeBatch } from '../txn/batch-codec.js'
 import { catalogTableProblems, fileProblems, formatProblem, moduleProblems, rowProblems } from '../storage/damage.js'
@@ -140,7 +140,7 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
   /** Batches the log holds before the checkpoint (kept for EXPLAIN COMMIT). */
   const before = new Set<number>()
   for (const seg of log.segments) {
-    if (seg.tornBytes > 0) notes.push(`${seg.file}: a torn tail of ${seg.tornBytes} bytes (a write the last run did not finish, never acknowledged) will be cut at the next open`)
+    if (seg.tornBytes > 0) notes.push(`${seg.file}: a tail of ${seg.tornBytes} bytes after the last whole entry will be cut at the next open, its bytes kept in ${cutTailFile(seg.file, seg.validBytes)}: after a crash, a write the last run did not finish (never acknowledged); after no crash, a last entry the disk damaged, whose batch may have been acknowledged (its checksum cannot tell which)`)
     for (const e of seg.entries) {
       lastBatch = Math.max(lastBatch, e.batch)
       if (e.kind === 'batch' && e.batch < from) before.add(e.batch)

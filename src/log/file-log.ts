@@ -24,7 +24,7 @@
  * An append with `overlap` (the engine's, when its transactions are expensive to execute) goes through
  * the pool too: the thread executes the batch while the device writes its entry.
  */
-import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync, writevSync } from 'node:fs'
+import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync, writevSync } from 'node:fs'
 import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
@@ -98,7 +98,15 @@ function dataEnd(buf: Uint8Array): number {
  * (`tornBytes`, up to the last non-zero byte: preallocated zeros are not torn). Throws LogCorruptError
  * on damage before the tail.
  */
-function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; validBytes: number; fileBytes: number; tornBytes: number } {
+/**
+ * Where the bytes of a tail cut at `offset` of `segment` are kept: beside it, under a name the log's own
+ * segment listing never matches (so no open reads it and no checkpoint deletes it).
+ */
+export function cutTailFile(segment: string, offset: number): string {
+  return `${segment}.cut-at-${offset}`
+}
+
+function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; validBytes: number; fileBytes: number; tornBytes: number; tail: Uint8Array } {
   const buf = readFileSync(file)
   const entries: LogEntry[] = []
   const end = dataEnd(buf)
@@ -115,7 +123,7 @@ function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; vali
     if (!isLast) throw new LogCorruptError(file, at, `${f.reason} in a segment that is not the last`)
     break
   }
-  return { entries, validBytes: at, fileBytes: buf.length, tornBytes: Math.max(0, end - at) }
+  return { entries, validBytes: at, fileBytes: buf.length, tornBytes: Math.max(0, end - at), tail: buf.subarray(at, Math.max(at, end)) }
 }
 
 /**
@@ -150,8 +158,12 @@ export class FileBatchLog implements BatchLog {
   /** Writes made on the calling thread, and through the pool (for stats and tests). */
   readonly writes = { direct: 0, pooled: 0 }
   lastBatch = 0
-  /** Set when opening cut a torn tail: what was cut, for the server log. */
-  cutTail: { file: string; offset: number; bytes: number } | null = null
+  /**
+   * Set when opening cut a torn tail: what was cut, and the file its bytes were kept in, for the server
+   * log. A checksum cannot tell a write the last run did not finish (never acknowledged) from a last whole
+   * entry the disk damaged since (which may have been): the bytes are kept, not thrown away.
+   */
+  cutTail: { file: string; offset: number; bytes: number; keptIn: string } | null = null
 
   private constructor(private readonly o: Required<Omit<FileLogOptions, 'bytesMax' | 'crash'>> & Pick<FileLogOptions, 'bytesMax'> & { crash: CrashPoints }) {
     mkdirSync(o.dir, { recursive: true })
@@ -163,6 +175,15 @@ export class FileBatchLog implements BatchLog {
       let allocated = scan.fileBytes
       if (scan.tornBytes > 0) {
         // The torn write and the zeros after it go: the next entry starts at the last whole one's end.
+        // Its bytes are kept first, durably, beside the segment (cutTailFile).
+        const keptIn = cutTailFile(file, scan.validBytes)
+        writeFileSync(keptIn, scan.tail)
+        const kept = openSync(keptIn, 'r')
+        try {
+          fsyncSync(kept)
+        } finally {
+          closeSync(kept)
+        }
         const fd = openSync(file, 'r+')
         try {
           ftruncateSync(fd, scan.validBytes)
@@ -171,7 +192,7 @@ export class FileBatchLog implements BatchLog {
           closeSync(fd)
         }
         allocated = scan.validBytes
-        this.cutTail = { file, offset: scan.validBytes, bytes: scan.tornBytes }
+        this.cutTail = { file, offset: scan.validBytes, bytes: scan.tornBytes, keptIn }
       }
       let last = 0
       for (const e of scan.entries) last = Math.max(last, e.batch)
@@ -485,7 +506,12 @@ function isFull(err: unknown): boolean {
 export interface SegmentReport {
   readonly file: string
   readonly entries: readonly LogEntry[]
-  /** Bytes after the last whole entry of the last segment (cut at the next open): a write never acknowledged. */
+  /** Where the last whole entry ends. */
+  readonly validBytes: number
+  /**
+   * Bytes after the last whole entry of the last segment (cut at the next open, and kept in
+   * cutTailFile): a write the last run did not finish, or a last entry damaged since.
+   */
   readonly tornBytes: number
 }
 
@@ -506,7 +532,7 @@ export function readSegments(dir: string): { segments: SegmentReport[]; problems
     const file = join(dir, name)
     try {
       const scan = scanSegment(file, i === names.length - 1)
-      segments.push({ file, entries: scan.entries, tornBytes: scan.tornBytes })
+      segments.push({ file, entries: scan.entries, validBytes: scan.validBytes, tornBytes: scan.tornBytes })
     } catch (err) {
       if (!(err instanceof LogCorruptError)) throw err
       problems.push(err.message)

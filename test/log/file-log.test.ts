@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { LogAppendError, LogCorruptError, type LogEntry } from '../../src/log/batch-log.js'
-import { FileBatchLog, LOG_PREALLOCATE_BYTES, readSegments } from '../../src/log/file-log.js'
+import { cutTailFile, FileBatchLog, LOG_PREALLOCATE_BYTES, readSegments } from '../../src/log/file-log.js'
 import { encodeFrame, FRAME_HEADER_BYTES } from '../../src/log/frame.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -74,6 +74,31 @@ test('appends issued together share one write (group commit) and each resolves o
   }
 })
 
+test('a last whole entry damaged on disk (one byte flipped) is cut as a torn tail would be, its bytes kept and verify saying it may have been acknowledged', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const log = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
+    for (let i = 1; i <= 3; i++) await log.append(batch(i))
+    await log.close()
+    const file = join(dir, 'log', segments(dir)[0] as string)
+    const two = entriesBytes(2)
+    const original = readFileSync(file).subarray(two, entriesBytes(3))
+    const flipped = Buffer.from(original)
+    flipped[FRAME_HEADER_BYTES + 5] = (flipped[FRAME_HEADER_BYTES + 5] as number) ^ 0xff
+    writeAt(file, flipped, two)
+    const report = readSegments(join(dir, 'log')).segments[0]
+    assert.is(report?.tornBytes, flipped.length)
+    const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
+    assert.equal(summary(again), ['b1:100:true', 'b2:100:true'], 'batch 3 is cut: the checksum cannot tell a damaged entry from a torn write')
+    assert.equal(again.cutTail?.keptIn, cutTailFile(file, two))
+    // Before, its bytes were gone with it, and verify had called them "never acknowledged".
+    assert.equal(readFileSync(cutTailFile(file, two)), flipped, 'the damaged entry is kept whole, for whoever must find out what batch 3 was')
+    await again.close()
+  } finally {
+    cleanup()
+  }
+})
+
 test('a torn tail (a write cut short) is cut at the last whole entry, and appends go on after it', async () => {
   for (const cut of [1, FRAME_HEADER_BYTES - 1, FRAME_HEADER_BYTES + 10]) {
     const { dir, cleanup } = tempDir()
@@ -87,7 +112,8 @@ test('a torn tail (a write cut short) is cut at the last whole entry, and append
       // Part of a fourth entry, over the zeros: what a crash in the middle of its write leaves.
       writeAt(file, encodeFrame(batch(4)).subarray(0, cut), whole)
       const again = await FileBatchLog.open({ dir: join(dir, 'log'), sync: 'full' })
-      assert.equal(again.cutTail, { file, offset: whole, bytes: cut })
+      assert.equal(again.cutTail, { file, offset: whole, bytes: cut, keptIn: cutTailFile(file, whole) })
+      assert.equal(readFileSync(cutTailFile(file, whole)), Buffer.from(encodeFrame(batch(4)).subarray(0, cut)), 'the cut bytes are kept beside the segment')
       assert.is(statSync(file).size >= whole && statSync(file).size <= whole + LOG_PREALLOCATE_BYTES, true)
       assert.equal(readFileSync(file).subarray(whole).filter((b) => b !== 0).length, 0, 'the torn bytes are gone')
       assert.equal(summary(again), ['b1:100:true', 'b2:100:true', 'b3:100:true'])
