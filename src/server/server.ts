@@ -253,7 +253,7 @@ export class AcheronServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.shuttingDown) return refuseUpgrade(socket, 503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another')
+    if (this.shuttingDown) return refuseUpgrade(socket, 503, 'SHUTTING_DOWN', 'the server is shutting down; retry on another server, or on this one once it is back')
     const why = originRefusal(this.originRule, req)
     if (why !== null) {
       const origin = String(req.headers.origin)
@@ -398,7 +398,7 @@ export class AcheronServer {
         return
       }
       if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
-      if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another', { retryable: true })))
+      if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another server, or on this one once it is back', { retryable: true })))
       if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
         return send(errorReply(request.id, new AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
       }

@@ -13,7 +13,7 @@ import { expect } from './failure.js'
 import { withMutant } from './mutants.js'
 import type { CheckConfig, Property } from './properties.js'
 import { encodeSteps, type Step } from './steps.js'
-import { startHarnessCluster, type HarnessCluster } from './harness-serve.js'
+import { engineUnderTestArgs, startHarnessCluster, type HarnessCluster } from './harness-serve.js'
 
 /** One micro-operation of a list-append transaction, at a key of table `kv`. */
 export type MicroOp = { readonly f: 'r' | 'a'; readonly key: number }
@@ -133,7 +133,8 @@ interface Served {
 }
 
 const cachedServers = new WeakMap<Promise<EmbeddedDatabase>, Promise<AcheronServer>>()
-const cachedClusters = new WeakMap<EngineCache, Promise<HarnessCluster>>()
+/** Per cache, the clusters started, by what their servers were started with (engineUnderTestArgs, workers, NATS). */
+const cachedClusters = new WeakMap<EngineCache, Map<string, Promise<HarnessCluster>>>()
 
 /**
  * How long the harness's follower waits before applying each batch: a lag that the reads it answers
@@ -154,10 +155,15 @@ async function clusterFor(config: CheckConfig): Promise<Served> {
     const cluster = await startHarnessCluster(config, lagging)
     return { urls: cluster.urls, release: () => cluster.stop() }
   }
-  let cluster = cachedClusters.get(engines)
+  // Keyed by what the servers run: one cache shared by a correct protocol and then a broken one ran the
+  // second against the first's servers (as EngineCache did for engines), and it passed.
+  const key = JSON.stringify([engineUnderTestArgs(config), config.workers, config.natsLog?.urls, config.natsLog?.replicas])
+  const ofCache = cachedClusters.get(engines) ?? new Map<string, Promise<HarnessCluster>>()
+  cachedClusters.set(engines, ofCache)
+  let cluster = ofCache.get(key)
   if (cluster === undefined) {
     cluster = startHarnessCluster(config, lagging)
-    cachedClusters.set(engines, cluster)
+    ofCache.set(key, cluster)
     const started = cluster
     engines.onClose(async () => (await started).stop())
   }
