@@ -82,17 +82,30 @@ function errorAt(code: AcheronError['code'], at: Pos, statement: number, message
 }
 
 /**
- * Where an error about what statement `s` ran points when it has no finer position: a syntax error at the
- * statement, any other (an unknown table, an abort, a duplicate key...) at the table or function it names.
+ * Failures of the server or its machine, not of anything the statement says (the engine stopped, a full
+ * disk, too many requests): no position, so that no caret points at a table name as if it were the cause.
  */
-function failurePos(s: Statement, code: AcheronError['code']): Pos {
+const UNPOSITIONED_CODES: ReadonlySet<AcheronError['code']> = new Set(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_FULL'])
+
+/**
+ * Where an error about what statement `s` ran points when it has no finer position: a syntax error at the
+ * statement, any other (an unknown table, an abort, a duplicate key...) at the table or function it names;
+ * nowhere for a failure of the server itself (UNPOSITIONED_CODES).
+ */
+function failurePos(s: Statement, code: AcheronError['code']): Pos | null {
+  if (UNPOSITIONED_CODES.has(code)) return null
   return code === 'SYNTAX_ERROR' ? s.pos : (s.namePos ?? s.pos)
 }
 
 /** Where a transaction's failure points: at the value it is about (TxnFailure.value), else as failurePos. */
-function outcomePos(s: Statement, f: TxnFailure): Pos {
+function outcomePos(s: Statement, f: TxnFailure): Pos | null {
   const value = f.value === undefined ? undefined : valueExprs(s)[f.value]
   return value?.pos ?? failurePos(s, f.code)
+}
+
+/** An error's line and column fields at `at` (none without a position). */
+function positionFields(at: Pos | null): { line?: number; column?: number } {
+  return at === null ? {} : { line: at.line, column: at.column }
 }
 
 /** The values TxnFailure.value counts: an INSERT's row by row in source order, an UPDATE's SET items. */
@@ -106,8 +119,8 @@ function valueExprs(s: Statement): readonly { readonly pos: Pos }[] {
 function pin(err: unknown, s: Statement): unknown {
   if (!(err instanceof AcheronError)) return err
   if (err.statement === undefined) err.statement = s.index
-  if (err.line === undefined && err.statement === s.index) {
-    const at = failurePos(s, err.code)
+  const at = err.line === undefined && err.statement === s.index ? failurePos(s, err.code) : null
+  if (at !== null) {
     err.line = at.line
     err.column = at.column
   }
@@ -561,7 +574,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
   if (o.ok) return o
   const at = outcomePos(s, o.failure)
   throw new AcheronError(o.failure.code, o.failure.message, {
-    statement: s.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+    statement: s.index, ...positionFields(at), ...(o.commit === undefined ? {} : { commit: o.commit }),
     ...(withLogs ? { logs: [...(o.failure.logs ?? [])] } : {}),
     ...failureDetails(o.failure),
   })
@@ -672,7 +685,7 @@ export async function executeScript(target: SqlTarget, script: string, params: r
       const failed = step !== undefined ? (steps[step]?.statement ?? unit.begin) : unit.begin
       const at = outcomePos(failed, o.failure)
       throw new AcheronError(o.failure.code, o.failure.message, {
-        statement: failed.index, line: at.line, column: at.column, ...(o.commit === undefined ? {} : { commit: o.commit }),
+        statement: failed.index, ...positionFields(at), ...(o.commit === undefined ? {} : { commit: o.commit }),
         ...(steps.some((p) => p.withLogs === true) ? { logs: [...(o.failure.logs ?? [])] } : {}),
         ...failureDetails(o.failure),
       })

@@ -438,4 +438,20 @@ test('ExecuteOptions.completed: the results of the statements before a failure (
   })
 })
 
+test('a failure of the server itself (a full log: STORAGE_FULL) has no position; one about a name points at it', async () => {
+  // Before, it was pinned at the table's name as an unknown table is, and the console drew a caret under
+  // it, as if the table were the cause (so was "the engine stopped", INTERNAL).
+  await withDb({ storageBytesMax: 64 * 1024, checkpointIntervalMs: 60_000 }, async (db) => {
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 1')
+    let full: AcheronError | null = null
+    for (let k = 0; k < 200 && full === null; k++) {
+      full = await db.sql(`INSERT INTO kv VALUES (${k}, '${'x'.repeat(2000)}')`).then(() => null, (e: AcheronError) => e)
+    }
+    assert.is(full?.code, 'STORAGE_FULL', full?.message)
+    assert.is(full?.statement, 0)
+    assert.equal([full?.line, full?.column], [undefined, undefined], 'no caret for a full disk')
+    await fails(db.sql("SELECT 1;\nINSERT INTO nope VALUES (1, 'a')"), 'UNKNOWN_TABLE', { statement: 1, line: 2, column: 13 })
+  })
+})
+
 test.run()
