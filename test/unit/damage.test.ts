@@ -62,6 +62,26 @@ test('a sound directory: verify exits 0 with a summary; a directory in use is re
   }
 }))
 
+test('a byte flipped in the last log entry: verify says the tail may have been acknowledged and where its bytes will be kept; the open keeps them', () => withDir(async (dir) => {
+  const db = await open({ dir, workers: 1, checkpointAtClose: false, checkpointIntervalMs: 3_600_000 })
+  await db.insert('kv', [[100, 1, 'after the checkpoint']])
+  await db.close()
+  const logDir = join(dir, 'log')
+  const segment = join(logDir, readdirSync(logDir).filter((n) => n.endsWith('.log')).sort().at(-1) as string)
+  const bytes = readFileSync(segment)
+  let end = bytes.length
+  while (end > 0 && bytes[end - 1] === 0) end--
+  bytes[end - 5] = (bytes[end - 5] as number) ^ 0x40
+  writeFileSync(segment, bytes)
+  const r = verify(dir)
+  assert.is(r.code, 0, r.out)
+  // Before: "a write the last run did not finish, never acknowledged", of a batch that had been.
+  assert.match(r.out, /will be cut at the next open, its bytes kept in \S+\.log\.cut-at-\d+: after a crash, a write the last run did not finish \(never acknowledged\); after no crash, a last entry the disk damaged, whose batch may have been acknowledged/)
+  const reopened = await open({ dir, workers: 1 })
+  await reopened.close()
+  assert.ok(readdirSync(logDir).some((n) => /\.log\.cut-at-\d+$/.test(n)), readdirSync(logDir).join(', '))
+}))
+
 test('the checkpoint file deleted, its -wal kept: the open refuses naming acheron.db', () => withDir(async (dir) => {
   copyFileSync(join(dir, 'acheron.db'), join(dir, 'acheron.db-wal'))
   unlinkSync(join(dir, 'acheron.db'))
