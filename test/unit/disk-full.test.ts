@@ -6,7 +6,7 @@ import { mkdirSync, rmSync, statfsSync, unlinkSync, writeFileSync } from 'node:f
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, open } from '../../src/index.js'
+import { AcheronError, open, type EmbeddedDatabase } from '../../src/index.js'
 import { tempDir } from '../support/tmp.js'
 
 /** A small filesystem of its own, or null where mounting is not permitted. */
@@ -99,9 +99,13 @@ test('a full disk: STORAGE_FULL for writes, reads keep working, few log lines, a
   }
 })
 
-test('a batch log that refuses a write (storageBytesMax) is logged at level error, not info: an operator alerting on errors sees a full disk', async () => {
+/**
+ * `body` on a database whose batch log is full (storageBytesMax 64 KiB, filled by 2 KB rows until a write
+ * got STORAGE_FULL), with every server-log line and its level.
+ */
+async function withFullLog(body: (db: EmbeddedDatabase, logged: { line: string; level: string }[]) => Promise<void>): Promise<void> {
   const { dir, cleanup } = tempDir()
-  const logged: { line: string; level: string | undefined }[] = []
+  const logged: { line: string; level: string }[] = []
   try {
     const db = await open({ dir, workers: 0, storageBytesMax: 64 * 1024, checkpointIntervalMs: 60_000, log: (line, e) => logged.push({ line, level: e.level }) })
     try {
@@ -109,42 +113,32 @@ test('a batch log that refuses a write (storageBytesMax) is logged at level erro
       let full: AcheronError | null = null
       for (let k = 0; k < 200 && full === null; k++) full = await fail(db.insert('kv', [[k, 'x'.repeat(2000)]]))
       assert.is(full?.code, 'STORAGE_FULL', full?.message)
-      assert.is((await fail(db.insert('kv', [[-1, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
-      const refused = logged.filter((l) => /the batch log refused a write/.test(l.line))
-      assert.ok(refused.length > 0, logged.map((l) => l.line).join('\n'))
-      assert.equal(refused.map((l) => l.level), refused.map(() => 'error'))
+      await body(db, logged)
     } finally {
       await db.close()
     }
   } finally {
     cleanup()
   }
-})
+}
 
-test('a nearly full log, small batches committing between large ones refused: one refusal line, not one per refused batch', async () => {
-  const { dir, cleanup } = tempDir()
-  const refused: string[] = []
-  try {
-    const db = await open({ dir, workers: 0, storageBytesMax: 64 * 1024, checkpointIntervalMs: 60_000, log: (line: string) => { if (/refused a write/.test(line)) refused.push(line) } })
-    try {
-      await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT NOT NULL) PARTITIONS 1')
-      let full: AcheronError | null = null
-      for (let k = 0; k < 200 && full === null; k++) full = await fail(db.insert('kv', [[k, 'x'.repeat(2000)]]))
-      assert.is(full?.code, 'STORAGE_FULL')
-      let committed = 0
-      for (let i = 0; i < 20; i++) {
-        if ((await fail(db.insert('kv', [[10_000 + i, 'y']]))) === null) committed++
-        assert.is((await fail(db.insert('kv', [[20_000 + i, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
-      }
-      assert.ok(committed > 1, `small batches committed between the refusals (${committed})`)
-      assert.is(refused.length, 1, refused.join('\n'))
-    } finally {
-      await db.close()
-    }
-  } finally {
-    cleanup()
+test('a batch log that refuses a write (storageBytesMax) is logged at level error, not info: an operator alerting on errors sees a full disk', () => withFullLog(async (db, logged) => {
+  assert.is((await fail(db.insert('kv', [[-1, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
+  const refused = logged.filter((l) => /the batch log refused a write/.test(l.line))
+  assert.ok(refused.length > 0, logged.map((l) => l.line).join('\n'))
+  assert.equal(refused.map((l) => l.level), refused.map(() => 'error'))
+}))
+
+test('a nearly full log, small batches committing between large ones refused: one refusal line, not one per refused batch', () => withFullLog(async (db, logged) => {
+  let committed = 0
+  for (let i = 0; i < 20; i++) {
+    if ((await fail(db.insert('kv', [[10_000 + i, 'y']]))) === null) committed++
+    assert.is((await fail(db.insert('kv', [[20_000 + i, 'x'.repeat(2000)]])))?.code, 'STORAGE_FULL')
   }
-})
+  assert.ok(committed > 1, `small batches committed between the refusals (${committed})`)
+  const refused = logged.filter((l) => /refused a write/.test(l.line))
+  assert.is(refused.length, 1, refused.map((l) => l.line).join('\n'))
+}))
 
 test('a checkpoint that cannot be written (SQLITE_FULL) is retried; writes past dirtyWritesMax fail with STORAGE_FULL; nothing acknowledged is lost', async () => {
   const { dir, cleanup } = tempDir()
