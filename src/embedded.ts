@@ -216,6 +216,14 @@ export interface NatsLogOptions {
    */
   snapshotTimeoutMs?: number
   /**
+   * With `follow`: this directory is known to have fallen behind the stream (its engine stopped saying
+   * so: `fellBehindStream()`), so it starts from the writer's snapshot, waiting for a writer to hand one
+   * out as a new directory does. Without it, a directory the writer says the stream no longer continues
+   * takes the snapshot too; one whose gap shows only while it reads (messages gone from the middle, or
+   * no writer answered at the open) stops behind again.
+   */
+  behind?: boolean
+  /**
    * The writer hands each follower the calls that start on its partitions, to run phase 1 of a batch on
    * its own state (src/txn/shared-phase1.ts); a follower runs the share it gets. Only protocols with a
    * phase 1 share (`aria`, `calvin`; `serial` has none). Default false: measured on one machine, it adds
@@ -609,6 +617,15 @@ export class EmbeddedDatabase implements Database {
     return this.engine.promote()
   }
 
+  /**
+   * A follower: resolves when it stopped following, true when it stopped because its directory fell
+   * behind the stream's purge (it can go on only from the writer's snapshot: close it and open the
+   * directory again following, which takes one), false when it closed or took over.
+   */
+  fellBehindStream(): Promise<boolean> {
+    return this.engine.followEnded()
+  }
+
   /** True while this database follows a stream's writer (it takes no requests). */
   get following(): boolean {
     return this.engine.following
@@ -705,13 +722,24 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
       // stream whose first batches were purged, it starts from the writer's snapshot instead. (A writer
       // on a new directory has no one to ask: recovery refuses the gap.)
       const fresh = !existsSync(checkpointFile)
-      const held = n.follow === true ? await stream.holdAfter(fresh ? 0 : checkpointBatch(checkpointFile)) : null
-      if (n.follow === true && fresh) {
+      const holds = fresh ? 0 : checkpointBatch(checkpointFile)
+      const held = n.follow === true ? await stream.holdAfter(holds) : null
+      const fromSnapshot = async (why: string): Promise<void> => {
+        const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line), options.faults?.snapshotKeepsOldWal === true)
+        if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
+        log('snapshot', `${why}: started from the writer's snapshot, which holds batches up to ${batch}`)
+      }
+      if (n.follow === true && (n.behind === true || (!fresh && held === false))) {
+        // A follower whose directory fell behind the purge (stopped, or too slow, for longer than the
+        // writer keeps batches): its state is a prefix of the stream's, so the writer's newer one replaces
+        // it whole, and nothing the stream holds is lost.
+        const why = `this directory's checkpoint holds batches up to ${holds}, and the stream no longer holds the next`
+        log('snapshot', `${why}: replacing it with the writer's snapshot`, 'warn')
+        await fromSnapshot(why)
+      } else if (n.follow === true && fresh) {
         if (held === false || (held === null && await stream.purgedFront())) {
           log('snapshot', `the stream's first batches were purged: asking the writer for a snapshot`)
-          const batch = await stream.fetchSnapshot(checkpointFile, n.snapshotTimeoutMs, (line) => log('snapshot', line))
-          if (options.faults?.snapshotResumesLate === true) rewriteCheckpointBatch(checkpointFile, batch + 1)
-          log('snapshot', `the stream's first batches were purged: started from the writer's snapshot, which holds batches up to ${batch}`)
+          await fromSnapshot(`the stream's first batches were purged`)
         } else log('snapshot', `the stream starts at its first batch: this new node reads it from there`)
       }
     } catch (err) {

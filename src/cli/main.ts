@@ -408,7 +408,7 @@ async function serve(args: string[]): Promise<number> {
   const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
   // The crash and pause instants count from the process's start: a database reopened later (a writer
   // that lost its lease follows again) has none.
-  const optionsFollowing = (follow: boolean, first: boolean): OpenOptions => ({
+  const optionsFollowing = (follow: boolean, first: boolean, behind: boolean): OpenOptions => ({
     dir: values.data, sync,
     ...(partitions !== undefined ? { partitions } : {}), ...(workers !== undefined ? { workers } : {}),
     ...(checkpointIntervalMs !== undefined ? { checkpointIntervalMs } : {}),
@@ -423,6 +423,7 @@ async function serve(args: string[]): Promise<number> {
       ...(logReplicas !== undefined ? { replicas: logReplicas } : {}),
       ...(logBatchesKept !== undefined ? { batchesKept: logBatchesKept } : {}),
       ...(follow ? { follow: true } : {}),
+      ...(behind ? { behind: true } : {}),
       ...(sharePhase1 === 'on' ? { sharePhase1: true } : {}),
       ...(followDelayMs !== undefined ? { followDelayMs } : {}),
     } } : {}),
@@ -432,8 +433,8 @@ async function serve(args: string[]): Promise<number> {
     log: (line, e) => log({ level: e.level, msg: line, ...(e.function ? { fn: e.source } : { source: e.source }) }),
     ...(protocol !== undefined ? { protocol } : {}),
   })
-  const openFollowing = (follow: boolean, first = false): ReturnType<typeof open> => {
-    const options = optionsFollowing(follow, first)
+  const openFollowing = (follow: boolean, first = false, behind = false): ReturnType<typeof open> => {
+    const options = optionsFollowing(follow, first, behind)
     return open(mutants === null ? options : mutants.withMutant(options, mutant))
   }
   // A lease taken for an open that fails is given up at once: the other nodes waited out its TTL (12 s).
@@ -471,12 +472,13 @@ async function serve(args: string[]): Promise<number> {
     return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max), (count, batch) => server.reserveReadPositions(count, batch))
   }
   // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
+  // A --follow node has one too: it rebuilds its state from the writer's snapshot when it falls behind.
   const forwarded = cluster !== null && !following && lease === null ? await serveForwarded() : null
   let roleChangeFailed = false
-  const failover = lease !== null && forwarder !== null && forwarding !== null
+  const failover = (lease !== null || following) && forwarder !== null && forwarding !== null
     ? await (await import('../cluster/failover.js')).FailoverNode.start({
       stream, server, lease, forwarder, forwarding, serveForwarded, log,
-      reopenFollowing: () => openFollowing(true),
+      reopenFollowing: (behind) => openFollowing(true, false, behind),
       fatal: (err) => {
         log({ level: 'error', msg: `changing this node's role on the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
         // Stopped as by SIGTERM, but a failure: it exited 0, and a supervisor restarting on failure did not.

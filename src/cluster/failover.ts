@@ -11,6 +11,10 @@
  *   fences a writer that is no longer its last) and reopens its directory following the stream, then
  *   waits for the lease again. Before, it exited and a supervisor had to start it again; a lone node
  *   then stayed down after a NATS outage longer than the lease, though NATS came back.
+ * - A follower whose state fell behind the stream's purge (it was stopped, or too slow, for longer than the
+ *   writer keeps batches behind its checkpoint) stops applying: its state lacks batches nobody has any
+ *   more. It closes its database and opens it again from the writer's snapshot, then follows on. A
+ *   `--follow` node (no lease: it follows for good) does this too.
  *
  * Role changes run one at a time, in the order they were asked for.
  */
@@ -26,13 +30,17 @@ export const REOPEN_RETRY_MS = 2_000
 export interface FailoverParts {
   readonly stream: string
   readonly server: AcheronServer
-  readonly lease: WriterLease
+  /** Null for a `--follow` node, which follows whoever writes and never takes over. */
+  readonly lease: WriterLease | null
   /** Sends this node's clients' requests to the writer while it follows (and forwards, the server tells). */
   readonly forwarder: RequestForwarder
   /** What the server does with the requests it does not run itself while this node follows. */
   readonly forwarding: Forwarding
-  /** Opens the data directory again, following the stream. */
-  readonly reopenFollowing: () => Promise<EmbeddedDatabase>
+  /**
+   * Opens the data directory again, following the stream; `behind`: its state fell behind the stream's
+   * purge, so it starts from the writer's snapshot (NatsLogOptions.behind).
+   */
+  readonly reopenFollowing: (behind: boolean) => Promise<EmbeddedDatabase>
   /** Starts answering the requests followers forward (the writer's side). */
   readonly serveForwarded: () => Promise<ForwardedRequests>
   readonly log: (event: Record<string, unknown>) => void
@@ -43,6 +51,8 @@ export interface FailoverParts {
 export class FailoverNode {
   private forwarded: ForwardedRequests | null = null
   private closed = false
+  /** The state fell behind the stream's purge and is not rebuilt yet: this node must not take over. */
+  private behind = false
   /** The role change in progress, if any (they run one after the other). */
   private changing: Promise<void> = Promise.resolve()
 
@@ -53,25 +63,50 @@ export class FailoverNode {
     const node = new FailoverNode(p, db)
     if (db.following) node.follow()
     else {
+      const lease = p.lease
+      if (lease === null) throw new Error('acheron invariant violated: a node without the writer lease writes')
       node.forwarded = await p.serveForwarded()
-      node.keepLease()
-      p.server.setLocalGuard(() => p.lease.check())
+      node.keepLease(lease)
+      p.server.setLocalGuard(() => lease.check())
     }
     return node
   }
 
-  /** Forwards this node's requests and waits for the lease. */
+  /** Forwards this node's requests and waits for the lease (if it may take over). */
   private follow(): void {
     this.p.server.setLocalGuard(null)
     this.p.server.setForward(this.p.forwarding)
-    this.p.lease.acquire().then(
+    this.watchBehind(this.db)
+    this.p.lease?.acquire(() => !this.behind).then(
       () => this.change(() => this.takeOver()),
       (err: unknown) => { if (!this.closed) this.p.fatal(err) },
     )
   }
 
-  private keepLease(): void {
-    this.p.lease.keep((why) => {
+  /** Rebuilds `db` from the writer's snapshot if it stops because it fell behind the stream's purge. */
+  private watchBehind(db: EmbeddedDatabase): void {
+    void db.fellBehindStream().then((behind) => {
+      if (!behind || this.closed || this.db !== db) return
+      // It could not write: its state lacks batches nobody has any more. It leaves the lease to others.
+      this.behind = true
+      this.change(() => this.rebuild(db))
+    })
+  }
+
+  private async rebuild(db: EmbeddedDatabase): Promise<void> {
+    // A takeover queued first found the state behind and failed (the node exits); nothing to rebuild.
+    if (this.db !== db) return
+    const { stream, log } = this.p
+    log({ level: 'warn', msg: `this node fell behind the stream ${stream}'s purge at batch ${db.lastCommittedBatch}: reopening it from the writer's snapshot` })
+    await db.close()
+    if (!(await this.reopen(true))) return
+    this.behind = false
+    log({ level: 'warn', msg: `following the stream ${stream} again, from the writer's snapshot: batch ${this.db.lastCommittedBatch}` })
+    this.watchBehind(this.db)
+  }
+
+  private keepLease(lease: WriterLease): void {
+    lease.keep((why) => {
       // At once, before any other request runs here: from now on they go to whichever node writes.
       this.p.server.setForward(this.p.forwarding)
       this.change(() => this.demote(why))
@@ -86,13 +121,15 @@ export class FailoverNode {
 
   private async takeOver(): Promise<void> {
     const { stream, log } = this.p
+    const lease = this.p.lease
+    if (lease === null) return
     log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
     // Renewed from now on: reading the rest of the stream may take longer than the lease lives.
-    this.keepLease()
+    this.keepLease(lease)
     await this.db.promote()
     // Lost again while reading the stream (the demotion queued behind this step takes it from here).
-    if (!this.p.lease.check()) return
-    this.p.server.setLocalGuard(() => this.p.lease.check())
+    if (!lease.check()) return
+    this.p.server.setLocalGuard(() => lease.check())
     this.p.server.setForward(null)
     this.p.forwarder.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
     this.forwarded = await this.p.serveForwarded()
@@ -108,10 +145,21 @@ export class FailoverNode {
     // This node's requests go to whichever node writes since the loss (none yet: they fail, retryably,
     // unrun); what it had sequenced finishes or fails with the database (the stream fences it).
     await this.db.close()
+    if (!(await this.reopen(false))) return
+    log({ level: 'warn', msg: `following the stream ${stream} again, from batch ${this.db.lastCommittedBatch}` })
+    this.follow()
+  }
+
+  /**
+   * Opens the directory again following (the database it held is closed) and serves it; false when the
+   * node closed meanwhile. A failure for a NATS reason is tried again.
+   */
+  private async reopen(behind: boolean): Promise<boolean> {
+    const { stream, log } = this.p
     for (;;) {
-      if (this.closed) return
+      if (this.closed) return false
       try {
-        this.db = await this.p.reopenFollowing()
+        this.db = await this.p.reopenFollowing(behind)
         break
       } catch (err) {
         if (!causedByNats(err)) throw err
@@ -121,11 +169,10 @@ export class FailoverNode {
     }
     if (this.closed) {
       await this.db.close()
-      return
+      return false
     }
     this.p.server.setDatabase(this.db)
-    log({ level: 'warn', msg: `following the stream ${stream} again, from batch ${this.db.lastCommittedBatch}` })
-    this.follow()
+    return true
   }
 
   /**
@@ -141,7 +188,7 @@ export class FailoverNode {
   async close(): Promise<void> {
     this.closed = true
     await this.forwarded?.close()
-    await this.p.lease.close()
+    await this.p.lease?.close()
   }
 }
 

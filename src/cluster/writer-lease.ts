@@ -78,10 +78,13 @@ export class WriterLease {
     }
   }
 
-  /** Resolves once this node holds the lease (when its holder stopped renewing it). */
-  async acquire(): Promise<void> {
+  /**
+   * Resolves once this node holds the lease (when its holder stopped renewing it). It does not try while
+   * `mayTake` says no (a node that cannot write now: its state is being rebuilt).
+   */
+  async acquire(mayTake: () => boolean = () => true): Promise<void> {
     while (!this.closed) {
-      if (await this.tryAcquire()) return
+      if (mayTake() && await this.tryAcquire()) return
       await new Promise((r) => setTimeout(r, Math.min(ACQUIRE_POLL_MS, this.ttlMs / 6)))
     }
     throw new Error('the lease was closed while waiting for it')

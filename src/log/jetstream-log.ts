@@ -640,8 +640,8 @@ export class JetStreamBatchLog implements BatchLog {
   private joinedAs: string | null = null
 
   /** Asks the stream's writer for a snapshot and writes it to `checkpointFile`; resolves to the batch it holds. */
-  fetchSnapshot(checkpointFile: string, timeoutMs?: number, note?: (line: string) => void): Promise<number> {
-    return fetchSnapshot(this.nc, this.stream, checkpointFile, timeoutMs, note)
+  fetchSnapshot(checkpointFile: string, timeoutMs?: number, note?: (line: string) => void, keepOldWal = false): Promise<number> {
+    return fetchSnapshot(this.nc, this.stream, checkpointFile, timeoutMs, note, keepOldWal)
   }
 
   async close(): Promise<void> {

@@ -16,13 +16,14 @@
  * SNAPSHOT_HOLD_MS passed. Deciding from the stream's state alone left a window between the look and
  * the first read in which a purge stopped the node (docs/scale-out.md).
  */
-import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs'
+import { createReadStream, createWriteStream, existsSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { randomUUID } from 'node:crypto'
 import { ErrorCode, NatsError, type JetStreamClient, type Msg, type NatsConnection, type ObjectStore } from 'nats'
+import { replaceCheckpointFile } from '../storage/state-file.js'
 import { fsyncPath } from './fsync-path.js'
 
 /** How long a joining node keeps asking for a snapshot (no writer yet, one being elected, a copy under way). */
@@ -222,11 +223,11 @@ export async function askToJoin(nc: NatsConnection, stream: string, id: string, 
 
 /**
  * The joining node's side: asks the writer of `stream` for a snapshot and writes it to `checkpointFile`
- * (which must not exist), durably, whole or not at all. Resolves to the batch it holds. Retries while no
+ * (replacing the checkpoint there, if any), durably, whole or not at all. Resolves to the batch it holds. Retries while no
  * writer answers, up to `timeoutMs`; a writer that answers with an error is asked again too (it may have
  * had no checkpoint yet).
  */
-export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpointFile: string, timeoutMs = SNAPSHOT_FETCH_TIMEOUT_MS, note?: (line: string) => void): Promise<number> {
+export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpointFile: string, timeoutMs = SNAPSHOT_FETCH_TIMEOUT_MS, note?: (line: string) => void, keepOldWal = false): Promise<number> {
   const deadline = Date.now() + timeoutMs
   let last = 'no writer answered'
   // Each new reason to ask again is logged once: a node that waits says why.
@@ -237,7 +238,7 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
       noted = last
     }
     const left = deadline - Date.now()
-    if (left <= 0) throw new Error(`no snapshot of the stream ${stream} within ${timeoutMs} ms (${last}): the stream's first batches were purged, so a node with an empty data directory needs one from the writer`)
+    if (left <= 0) throw new Error(`no snapshot of the stream ${stream} within ${timeoutMs} ms (${last}): the stream was purged past what this node's directory holds (nothing, on a new one), so it needs one from the writer`)
     let reply: SnapshotReply
     try {
       const msg = await nc.request(snapshotSubject(stream), new Uint8Array(0), { timeout: Math.min(left, SNAPSHOT_REPLY_TIMEOUT_MS) })
@@ -254,7 +255,7 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
       continue
     }
     try {
-      const got = await download(nc, stream, reply, checkpointFile)
+      const got = await download(nc, stream, reply, checkpointFile, keepOldWal)
       if (got === true) return reply.batch
       last = got
     } catch (err) {
@@ -270,7 +271,7 @@ export async function fetchSnapshot(nc: NatsConnection, stream: string, checkpoi
  * Writes the snapshot `reply` names to `checkpointFile`: true, or why it is to be asked for again (another
  * replaced it, it arrived damaged, or the download stalled).
  */
-async function download(nc: NatsConnection, stream: string, reply: Extract<SnapshotReply, { ok: true }>, checkpointFile: string): Promise<true | string> {
+async function download(nc: NatsConnection, stream: string, reply: Extract<SnapshotReply, { ok: true }>, checkpointFile: string, keepOldWal: boolean): Promise<true | string> {
   const store = await nc.jetstream().views.os(snapshotBucket(stream))
   const got = await store.get(reply.name)
   if (got === null) throw new Error(`the snapshot ${reply.name} of the stream ${stream} is not in its object store`)
@@ -295,8 +296,7 @@ async function download(nc: NatsConnection, stream: string, reply: Extract<Snaps
     // read fails that too. Either way it is asked for again. (It resolves to undefined when all is well.)
     if ((await got.error) instanceof Error) return 'the snapshot was replaced or damaged while it was read'
     fsyncPath(partial)
-    renameSync(partial, checkpointFile)
-    fsyncPath(dirname(checkpointFile))
+    replaceCheckpointFile(partial, checkpointFile, keepOldWal)
     return true
   } finally {
     clearInterval(watchdog)

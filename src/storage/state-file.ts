@@ -10,8 +10,9 @@
  * after the last applied batch.
  */
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { fsyncPath } from '../log/fsync-path.js'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
 import { AcheronError, invariant } from '../errors.js'
 import type { SyncMode } from '../log/batch-log.js'
@@ -557,6 +558,29 @@ export class SqliteStateFile {
 
 export function databaseFile(dir: string): string {
   return `${dir}/${DATABASE_FILE}`
+}
+
+/**
+ * Makes the durable copy `replacement` the checkpoint `file`, replacing whatever is there (a follower
+ * taking the writer's snapshot). The old file's write-ahead log goes first, folded in by a clean close:
+ * SQLite would apply a WAL left beside the new file to it, page by page, whatever file it came from. A
+ * crash at any point leaves the old checkpoint whole or the new one, never a mix. Nothing may have
+ * `file` open. (`keepOldWal`: the deliberate bug EngineFaults.snapshotKeepsOldWal.)
+ */
+export function replaceCheckpointFile(replacement: string, file: string, keepOldWal = false): void {
+  if (existsSync(file) && !keepOldWal) {
+    try {
+      const old = new Database(file, { fileMustExist: true })
+      old.pragma('wal_checkpoint(TRUNCATE)')
+      old.close()
+    } catch {
+      // Unreadable: it is being replaced anyway. Its WAL goes, so that it cannot reach the new file.
+    }
+    rmSync(`${file}-wal`, { force: true })
+    rmSync(`${file}-shm`, { force: true })
+  }
+  renameSync(replacement, file)
+  fsyncPath(dirname(file))
 }
 
 /** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */

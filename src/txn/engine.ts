@@ -245,6 +245,14 @@ function batchFailure(code: ErrorCode, message: string): TxnOutcome {
  * run on the state thread, which holds the whole state. Read-only queries never enter a batch: they read
  * at the position after the last released batch and write nothing to the log.
  */
+/**
+ * A follower's state holds fewer batches than the stream still has before its first message (the writer
+ * purged them behind its checkpoints): it cannot go on from its own state, only from the writer's snapshot.
+ */
+export class FollowerBehindError extends Error {
+  override readonly name = 'FollowerBehindError'
+}
+
 export class Engine {
   private catalog: Catalog
   private readonly modules: Map<string, Uint8Array>
@@ -476,7 +484,7 @@ export class Engine {
       // A log that lost its first entries can continue only a state that holds every batch before them.
       // (A batch voided right where the purge cut makes this refuse a follower that could go on: rare, and safe.)
       if (purged !== null && e.batch > this.lastReleased + 1) {
-        throw new Error(`this follower cannot rebuild its state from ${purged}: its own data directory holds batches up to ${this.lastReleased}, and batch ${e.batch} is the first there. Move the directory away and start it again (on a new directory it starts from the writer's snapshot), or keep more batches in the stream`)
+        throw new FollowerBehindError(`this follower cannot rebuild its state from ${purged}: its own data directory holds batches up to ${this.lastReleased}, and batch ${e.batch} is the first there. A --follow, --failover or --cluster node replaces its state with the writer's snapshot and follows on; opened by hand, open it again (it asks for the snapshot), or keep more batches in the stream`)
       }
       // What the checkpoint holds already is not applied again. Numbers may skip a batch the writer
       // voided (the log leaves those out), as they skip it at recovery.
@@ -525,6 +533,15 @@ export class Engine {
     this.stats.sharedPhase1Txns = s.sharedTxns
     this.stats.sharedPhase1Stale = s.sharedStale
     this.stats.sharedPhase1Missed = s.sharedMissed
+  }
+
+  /**
+   * For a follower: resolves when its loop ended, true when it stopped because its state fell behind the
+   * stream's purge (a FollowerBehindError: only the writer's snapshot lets it go on), false otherwise.
+   */
+  async followEnded(): Promise<boolean> {
+    await this.followed
+    return this.stopped instanceof FollowerBehindError
   }
 
   /** True for a follower: it answers no requests (they go to the writer). */

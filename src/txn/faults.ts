@@ -66,6 +66,13 @@ export interface EngineFaults {
    */
   readonly snapshotResumesLate?: boolean
   /**
+   * A follower whose directory fell behind the stream's purge puts the writer's snapshot in place of its
+   * checkpoint without first folding in and removing the old file's write-ahead log
+   * (src/storage/state-file.ts, replaceCheckpointFile): after a crash left frames there, SQLite reads
+   * the old pages through the new file.
+   */
+  readonly snapshotKeepsOldWal?: boolean
+  /**
    * The writer of a JetStream log takes the stream's refusal of an entry whose expected sequence is no
    * longer the last (another writer appended: this one is fenced) for its acknowledgement
    * (src/log/jetstream-log.ts): a writer that lost its lease acknowledges batches the stream never held.

@@ -4,6 +4,8 @@
 // even though the void entry comes after later batches in the stream; an ALTER TABLE … PARTITIONS among
 // the calls reaches them at its position; it takes no requests. On a stream whose first batches were
 // purged, a new data directory starts from the writer's snapshot (src/log/snapshots.ts).
+import { copyFileSync } from 'node:fs'
+import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { connect, type JetStreamManager } from 'nats'
@@ -106,7 +108,7 @@ natsTest('the check catches a follower that applies a voided batch (EngineFaults
   })
 })
 
-natsTest('a new data directory on a purged stream starts from the writer\'s snapshot; a directory that fell behind the purge refuses', async () => {
+natsTest('a new data directory on a purged stream starts from the writer\'s snapshot, and so does one that fell behind the purge', async () => {
   await withNats(1, async (nats) => {
     const dirs = [tempDir(), tempDir(), tempDir(), tempDir()]
     const natsLog = { servers: nats.urls, stream: 'PURGED', batchesKept: 2 }
@@ -137,19 +139,13 @@ natsTest('a new data directory on a purged stream starts from the writer\'s snap
       for (const deadline = Date.now() + 10_000; await firstSeq() === 1 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 50))
       assert.ok(await firstSeq() > 1, 'the stream was purged')
 
-      // Its own directory holds a state the stream no longer continues: it must not go on from there.
-      const behind = await follower(2)
-      const err = await caughtUp(behind, writer.lastCommittedBatch, 3000).then(() => null, (e: Error) => e)
-      assert.instance(err, Error, 'it must not reach the writer\'s batch number with a state that lacks the purged batches')
-      const refused = await behind.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
-      assert.match(refused?.message ?? '', /engine stopped: this follower cannot rebuild its state from the stream PURGED/)
-      // Given the writer lease (a --failover node whose writer died), it must refuse to write, not wait
-      // forever: it waited, holding the lease, and no other node could take the writing over.
-      const promoted = await Promise.race([
-        behind.promote().then(() => 'promoted', (e: Error) => e.message),
-        new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
-      ])
-      assert.match(String(promoted), /this follower cannot rebuild its state from the stream PURGED/)
+      // Its own directory holds a state the stream no longer continues: the writer's snapshot replaces it.
+      const replaced: string[] = []
+      const behind = await follower(2, replaced)
+      assert.match(replaced.join('\n'), /this directory's checkpoint holds batches up to \d+, and the stream no longer holds the next: replacing it with the writer's snapshot/)
+      await caughtUp(behind, writer.lastCommittedBatch)
+      assert.is(await behind.digest(), await writer.digest())
+      await behind.close()
       // A writer's open on such a directory (here a new one) refuses, naming the stream and what to do,
       // not calling the directory damaged and its (absent) log/ to blame.
       const writerDir = tempDir()
@@ -262,6 +258,54 @@ natsTest('the check catches a writer that purges the batches after a snapshot it
   })
 })
 
+/**
+ * A follower killed with committed frames in its checkpoint's WAL (a copy of its files taken while it
+ * runs), restarted after the writer purged the stream past it: it takes the writer's snapshot in place
+ * of its checkpoint. True when it reaches the writer's state; false when it does not (open failed, or
+ * another state).
+ */
+async function crashedBehindRebuilds(natsUrls: string[], stream: string, broken: boolean): Promise<boolean> {
+  const dirs = [tempDir(), tempDir(), tempDir()]
+  const natsLog = { servers: natsUrls, stream, batchesKept: 2 }
+  const writer = await openBank({ dir: dirs[0]?.dir as string, workers: 0, natsLog, checkpointIntervalMs: 3_600_000 })
+  let rebuilt: EmbeddedDatabase | null = null
+  try {
+    await writer.insert('account', Array.from({ length: 50 }, (_, i) => [`a${i}`, 100]))
+    const running = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME } })
+    for (let i = 0; i < 20; i++) await writer.call('account.transfer', `a${i}`, `a${i + 1}`, 1)
+    await caughtUp(running, writer.lastCommittedBatch)
+    await running.checkpoint()
+    // What SIGKILL leaves: the checkpoint file and its WAL as they are on disk now.
+    const crashed = join(dirs[2]?.dir as string, 'acheron.db')
+    copyFileSync(join(dirs[1]?.dir as string, 'acheron.db'), crashed)
+    copyFileSync(join(dirs[1]?.dir as string, 'acheron.db-wal'), `${crashed}-wal`)
+    await running.close()
+    for (let i = 0; i < 20; i++) await writer.call('account.transfer', `a${i + 1}`, `a${i}`, 2)
+    await writer.checkpoint()
+    const lines: string[] = []
+    try {
+      rebuilt = await open({ dir: dirs[2]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l), faults: { snapshotKeepsOldWal: broken } })
+    } catch (err) {
+      if (broken) return false
+      throw err
+    }
+    assert.match(lines.join('\n'), /replacing it with the writer's snapshot/)
+    if (await caughtUp(rebuilt, writer.lastCommittedBatch, broken ? 3000 : 20_000).then(() => false, () => true)) return false
+    return (await rebuilt.digest().catch(() => null)) === await writer.digest()
+  } finally {
+    await rebuilt?.close().catch(() => {})
+    await writer.close()
+    for (const d of dirs) d.cleanup()
+  }
+}
+
+natsTest('a follower that crashed and fell behind the purge takes the snapshot whole; the check catches one that keeps its old WAL (EngineFaults.snapshotKeepsOldWal)', async () => {
+  await withNats(1, async (nats) => {
+    assert.ok(await crashedBehindRebuilds(nats.urls, 'CRASHED_BEHIND', false), 'the rebuilt follower reaches the writer\'s state')
+    assert.not.ok(await crashedBehindRebuilds(nats.urls, 'CRASHED_BEHIND_BROKEN', true), 'a snapshot read through the old WAL is not the writer\'s state')
+  })
+})
+
 /** The stream sequence of batch `batch`'s entry (small entries are one message each). */
 async function seqOfBatch(jsm: JetStreamManager, stream: string, batch: number): Promise<number> {
   const { first_seq: first, last_seq: last } = (await jsm.streams.info(stream)).state
@@ -306,6 +350,24 @@ natsTest('messages gone from under a follower: it goes on when it holds their ba
       assert.instance(err, Error)
       const refused = await fresh.call('account.transfer', 'a', 'b', 1).then(() => null, (e: Error) => e)
       assert.match(refused?.message ?? '', /this follower cannot rebuild its state from the stream GAPS, whose messages \d+ to \d+ were purged before this follower read them/)
+      assert.is(await fresh.fellBehindStream(), true, 'it says why it stopped, for the node to rebuild it')
+      // Given the writer lease (a --failover node whose writer died), it must refuse to write, not wait
+      // forever: it waited, holding the lease, and no other node could take the writing over.
+      const promoted = await Promise.race([
+        fresh.promote().then(() => 'promoted', (e: Error) => e.message),
+        new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000)),
+      ])
+      assert.match(String(promoted), /this follower cannot rebuild its state from the stream GAPS/)
+      // Opened again as behind (what a node does), it takes the writer's snapshot, past the gap.
+      await fresh.close()
+      await writer.checkpoint()
+      const lines: string[] = []
+      const rebuilt = await open({ dir: dirs[2]?.dir as string, workers: 0, natsLog: { ...natsLog, follow: true, behind: true }, runtimes: { js: JS_RUNTIME }, log: (l) => lines.push(l) })
+      opened.push(rebuilt)
+      assert.match(lines.join('\n'), /started from the writer's snapshot, which holds batches up to \d+/)
+      await writer.call('account.transfer', 'a', 'b', 1)
+      await caughtUp(rebuilt, writer.lastCommittedBatch)
+      assert.is(await rebuilt.digest(), await writer.digest())
     } finally {
       for (const db of opened) await db.close().catch(() => {})
       await writer.close()
