@@ -133,9 +133,17 @@ export class ClusterMembers {
 
   readonly columns: readonly string[] = CLUSTER_COLUMNS
 
-  /** SHOW CLUSTER's rows: each node, how many batches it is behind the writer's (null with no writer listed), and which is this one. */
+  /**
+   * SHOW CLUSTER's rows: each node, how many batches it is behind the writer's (null with no writer
+   * listed), and which is this one. This node's own row is what it holds now, not what it last announced
+   * (up to MEMBER_ANNOUNCE_MS older, or not stored yet): on the writer, its row showed an older batch than
+   * the statement's own position.
+   */
   async rows(): Promise<unknown[][]> {
-    const members = await this.list()
+    const self: Member = { node: this.node, url: this.url, ...this.state(), heardMsAgo: 0 }
+    const members = (await this.list()).filter((m) => m.node !== this.node)
+    members.push(self)
+    members.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
     const writer = members.find((m) => m.role === 'writer')
     return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node])
   }

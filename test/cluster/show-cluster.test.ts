@@ -49,6 +49,10 @@ natsTest('SHOW CLUSTER on any node: who writes, who follows and how far behind; 
     let third: Awaited<ReturnType<typeof startServer>> | null = null
     try {
       await a.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER); INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2)')
+      // The node that answers lists itself as it is now, not as it last announced (up to a second ago).
+      const own = (await members(a)).find((r) => r[6] === true)
+      assert.equal([own?.[1], own?.[2], own?.[4], own?.[5]], ['writer', first.url, 0, 0])
+      assert.ok(Number(own?.[3]) >= 3, `the writer's own row holds its 3 batches: ${JSON.stringify(own)}`)
       let rows: Row[] = []
       // Each node announces the batch it holds every second: the writer its DDL and inserts (3 batches),
       // the follower the same once it applied them.
@@ -83,6 +87,7 @@ natsTest('SHOW CLUSTER on any node: who writes, who follows and how far behind; 
       await b.close()
       await third?.stop()
       await second.stop()
+      await first.kill()
     }
   })
 })
