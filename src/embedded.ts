@@ -20,7 +20,7 @@ import { FileBatchLog } from './log/file-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
-import { checkpointBatch, DATABASE_FILE, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
+import { checkpointBatch, DATABASE_FILE, refuseNewerCheckpoint, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
 import type { EngineFaults } from './txn/faults.js'
 import type { LogFn } from './txn/execution-host.js'
@@ -750,6 +750,8 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     stream.serveSnapshots(checkpointFile, copyCheckpoint)
     batchLog = stream
   } else {
+    // A checkpoint a newer acheron wrote is refused before the log's open could cut anything of its log.
+    refuseNewerCheckpoint(join(dir, DATABASE_FILE))
     // A damaged segment is damage like any other: the operator gets the same refusal and what to do.
     const fileLog = await FileBatchLog.open({
       dir: join(dir, 'log'), sync, crash,

@@ -1,3 +1,6 @@
+import { ACHERON_VERSION } from '../version.js'
+import { LOG_FORMAT } from './frame.js'
+
 /**
  * The batch log: the sequenced input of the engine, which is what makes state durable. Execution is
  * deterministic, so the log of batches (every transaction's input, in id order, with its batch
@@ -136,6 +139,18 @@ export class LogAppendError extends Error {
 }
 
 /** The log is damaged before its tail: recovery cannot go on without losing acknowledged batches. */
+/**
+ * The log holds an entry of a later format than this version reads: written by a newer acheron. It is
+ * not damage, and nothing is cut or changed.
+ */
+export class LogFormatError extends Error {
+  /** `offset`: a byte offset of a file, or (`unit` 'message') a stream sequence. */
+  constructor(readonly file: string, readonly offset: number, what: string, unit: 'byte' | 'message' = 'byte') {
+    super(`batch log ${file} holds at ${unit} ${offset} ${what}, and acheron ${ACHERON_VERSION} reads log format ${LOG_FORMAT}: it was written by a newer acheron; run that version (or a later one) on this directory. It is not damaged: do not restore it from a backup (nothing was changed or cut)`)
+    this.name = 'LogFormatError'
+  }
+}
+
 export class LogCorruptError extends Error {
   /** `offset`: a byte offset of a file, or (`unit` 'message') a stream sequence. */
   constructor(readonly file: string, readonly offset: number, reason: string, unit: 'byte' | 'message' = 'byte') {

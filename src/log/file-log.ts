@@ -28,7 +28,7 @@ import { closeSync, constants as fsConstants, fsyncSync, ftruncateSync, mkdirSyn
 import { open as openFile, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { dieNow, NO_CRASH_POINTS, type CrashPoints } from '../crash-points.js'
-import { LogAppendError, LogCorruptError, type AppendOptions, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
+import { LogAppendError, LogCorruptError, LogFormatError, type AppendOptions, type BatchLog, type LogEntry, type SyncMode } from './batch-log.js'
 import { fsyncPath } from './fsync-path.js'
 import { encodeFrame, nextValidFrame, readFrame } from './frame.js'
 
@@ -94,11 +94,6 @@ function dataEnd(buf: Uint8Array): number {
 }
 
 /**
- * Scans one segment: its entries, where its valid part ends, and the bytes of a torn tail after it
- * (`tornBytes`, up to the last non-zero byte: preallocated zeros are not torn). Throws LogCorruptError
- * on damage before the tail.
- */
-/**
  * Where the bytes of a tail cut at `offset` of `segment` are kept: beside it, under a name the log's own
  * segment listing never matches (so no open reads it and no checkpoint deletes it).
  */
@@ -106,6 +101,11 @@ export function cutTailFile(segment: string, offset: number): string {
   return `${segment}.cut-at-${offset}`
 }
 
+/**
+ * Scans one segment: its entries, where its valid part ends, and the bytes of a torn tail after it
+ * (`tornBytes`, up to the last non-zero byte: preallocated zeros are not torn). Throws LogCorruptError
+ * on damage before the tail, and LogFormatError on an entry of a later format, wherever it is.
+ */
 function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; validBytes: number; fileBytes: number; tornBytes: number; tail: Uint8Array } {
   const buf = readFileSync(file)
   const entries: LogEntry[] = []
@@ -118,6 +118,7 @@ function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; vali
       at = f.end
       continue
     }
+    if (f.newer !== undefined) throw new LogFormatError(file, at, f.newer)
     const later = nextValidFrame(buf, at + 1)
     if (later >= 0) throw new LogCorruptError(file, at, `${f.reason}, yet a whole entry follows at byte ${later}`)
     if (!isLast) throw new LogCorruptError(file, at, `${f.reason} in a segment that is not the last`)
@@ -517,7 +518,8 @@ export interface SegmentReport {
 
 /**
  * Reads every segment of a log directory without changing anything, checking every frame's checksum:
- * the segments in order, or the damage (LogCorruptError's message) where the open would stop.
+ * the segments in order, or the damage (LogCorruptError's message) or later format (LogFormatError's)
+ * where the open would stop.
  */
 export function readSegments(dir: string): { segments: SegmentReport[]; problems: string[] } {
   let names: string[]
@@ -534,7 +536,7 @@ export function readSegments(dir: string): { segments: SegmentReport[]; problems
       const scan = scanSegment(file, i === names.length - 1)
       segments.push({ file, entries: scan.entries, validBytes: scan.validBytes, tornBytes: scan.tornBytes })
     } catch (err) {
-      if (!(err instanceof LogCorruptError)) throw err
+      if (!(err instanceof LogCorruptError) && !(err instanceof LogFormatError)) throw err
       problems.push(err.message)
     }
   })

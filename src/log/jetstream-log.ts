@@ -25,7 +25,7 @@
 import { randomUUID } from 'node:crypto'
 import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
 import { dieNow, NO_CRASH_POINTS, pausePoints, type CrashAt, type CrashPoints, type PausePoints } from '../crash-points.js'
-import { LogAppendError, LogCorruptError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
+import { LogAppendError, LogCorruptError, LogFormatError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
 import { NatsPhase1 } from './phase1-nats.js'
 import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
@@ -730,6 +730,7 @@ class EntryAssembler {
     const frame = this.parts.length === 1 ? (this.parts[0] as Uint8Array) : Buffer.concat(this.parts)
     this.parts = []
     const r = readFrame(frame, 0)
+    if (!r.ok && r.newer !== undefined) throw new LogFormatError(`stream ${this.stream}`, this.firstSeq, r.newer, 'message')
     if (!r.ok || r.end !== frame.length) throw new LogCorruptError(`stream ${this.stream}`, this.firstSeq, r.ok ? 'bytes after the entry' : r.reason, 'message')
     return { entry: r.entry.kind === 'batch' ? { kind: 'batch', batch: r.entry.batch, body: r.entry.body.slice() } : r.entry, seq: this.firstSeq }
   }

@@ -583,6 +583,23 @@ export function replaceCheckpointFile(replacement: string, file: string, keepOld
   fsyncPath(dirname(file))
 }
 
+/**
+ * Refuses, before anything of the directory is changed (the log's open may cut a torn tail), a
+ * checkpoint `file` that a newer acheron wrote: StorageFormatError. A file without the format yet (none,
+ * or made and not written) passes; the store's open checks the rest.
+ */
+export function refuseNewerCheckpoint(file: string): void {
+  if (!existsSync(file)) return
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
+    const format = hasMeta ? db.prepare("SELECT v FROM _acheron_meta WHERE k = 'format'").pluck().safeIntegers(true).get() : undefined
+    if (format !== undefined && format !== null && Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
+  } finally {
+    db.close()
+  }
+}
+
 /** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */
 export function checkpointBatch(file: string): number {
   const db = new Database(file, { readonly: true, fileMustExist: true })

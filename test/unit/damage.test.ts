@@ -7,7 +7,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { crc32 } from 'node:zlib'
 import { open } from '../../src/index.js'
+import { FRAME_HEADER_BYTES, LOG_FORMAT, readFrame } from '../../src/log/frame.js'
 import { wat } from '../wasm-exec/wat.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -126,6 +128,66 @@ test('a checkpoint in a newer storage format is not called damage: open and veri
   assert.match(r.out, /written by a newer acheron/)
   sqlite(dir, "UPDATE _acheron_meta SET v = 0 WHERE k = 'format'")
   assert.match(await refusal(dir), /the data directory is damaged.*storage format 0.*no version of acheron wrote that format/)
+}))
+
+/** The last log segment of `dir` and the byte offset of its last whole entry (after a write past the checkpoint). */
+async function lastEntry(dir: string): Promise<{ segment: string; bytes: Buffer; at: number }> {
+  const db = await open({ dir, workers: 1, checkpointAtClose: false, checkpointIntervalMs: 3_600_000 })
+  await db.insert('kv', [[100, 1, 'after the checkpoint']])
+  await db.close()
+  const logDir = join(dir, 'log')
+  const segment = join(logDir, readdirSync(logDir).filter((n) => n.endsWith('.log')).sort().at(-1) as string)
+  const bytes = readFileSync(segment)
+  let at = -1
+  for (let next = 0; ;) {
+    const f = readFrame(bytes, next)
+    if (!f.ok) break
+    at = next
+    next = f.end
+  }
+  assert.ok(at >= 0, 'the segment holds an entry')
+  return { segment, bytes, at }
+}
+
+/** Nothing of the log was cut or kept aside: the segment is as it was. */
+function untouched(segment: string, bytes: Buffer): void {
+  assert.ok(readFileSync(segment).equals(bytes), 'the segment is unchanged')
+  assert.not.ok(readdirSync(join(segment, '..')).some((n) => n.includes('.cut-at-')), 'no tail was cut')
+}
+
+test('a log entry of a newer log format, last in the log: refused as a newer acheron\'s, not cut as a torn tail', () => withDir(async (dir) => {
+  const { segment, bytes, at } = await lastEntry(dir)
+  const newer = Buffer.from(bytes)
+  newer[at] = LOG_FORMAT + 1 // the marker's low byte (little-endian): the next log format
+  writeFileSync(segment, newer)
+  const m = await refusal(dir)
+  assert.match(m, new RegExp(`batch log \\S+ holds at byte ${at} an entry in log format ${LOG_FORMAT + 1}, and acheron \\S+ reads log format ${LOG_FORMAT}: it was written by a newer acheron`))
+  assert.not.match(m, /damaged, refusing|restore the directory from a backup/)
+  untouched(segment, newer)
+  const r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /written by a newer acheron/)
+}))
+
+test('a whole log entry of a kind this version does not know: refused as a newer acheron\'s, not cut', () => withDir(async (dir) => {
+  const { segment, bytes, at } = await lastEntry(dir)
+  const newer = Buffer.from(bytes)
+  newer[at + 12] = 9 // the kind byte; the checksum made right again: a whole entry
+  const end = at + FRAME_HEADER_BYTES + newer.readUInt32LE(at + 4)
+  newer.writeUInt32LE(crc32(newer.subarray(at + 12, end)), at + 8)
+  writeFileSync(segment, newer)
+  assert.match(await refusal(dir), /holds at byte \d+ a whole entry of kind 9, .*written by a newer acheron/)
+  untouched(segment, newer)
+}))
+
+test('a checkpoint of a newer storage format beside a log with a torn tail: refused before the log is cut', () => withDir(async (dir) => {
+  const { segment, bytes } = await lastEntry(dir)
+  const torn = Buffer.concat([bytes, Buffer.from([1, 2, 3, 4, 5])])
+  writeFileSync(segment, torn)
+  sqlite(dir, "UPDATE _acheron_meta SET v = 2 WHERE k = 'format'")
+  assert.match(await refusal(dir), /acheron\.db is in storage format 2, .*written by a newer acheron/)
+  // A newer version's log, read by this one, is no torn tail to cut.
+  untouched(segment, torn)
 }))
 
 test('a TEXT value in an INTEGER column, a row in the wrong partition: verify names each', () => withDir(async (dir) => {
