@@ -30,7 +30,7 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
-import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, type SqlValue } from './values.js'
+import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
 import { checkFunctionOptions } from './function-options.js'
@@ -298,7 +298,7 @@ export function toClientValue(v: SqlValue): unknown {
 /** `what` names the value in an error; with `n`, it is `${what} ${n}` (built only for an error). */
 function toEngineValue(v: unknown, what: string, n?: number): SqlValue {
   const out = fromClientValue(v)
-  if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${n === undefined ? what : `${what} ${n}`}: unsupported value ${String(v)}`)
+  if (out === undefined) throw new AcheronError('TYPE_MISMATCH', `${n === undefined ? what : `${what} ${n}`}: ${unsupportedValue(v)}`)
   if (typeof out === 'string' && loneSurrogateIndex(out) >= 0) checkWellFormedText(out, n === undefined ? what : `${what} ${n}`)
   return out
 }

@@ -64,6 +64,22 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
 }
 
 /**
+ * Why `v` is no SQL value, for the TYPE_MISMATCH that refuses it: `unsupported value ` and what it is.
+ * String() alone said "[object Object]" for an object and "1,2" for an array, which named neither the
+ * mistake nor what to pass instead.
+ */
+export function unsupportedValue(v: unknown): string {
+  if (typeof v === 'bigint') return `unsupported value ${v} (outside 64 bits)`
+  let shown: string
+  if (Array.isArray(v)) shown = `an array of ${v.length}`
+  else if (v instanceof Date) shown = `a Date (${Number.isNaN(v.getTime()) ? 'invalid' : v.toISOString()}): pass its toISOString() or getTime()`
+  else if (typeof v === 'object' && v !== null) shown = `an object (${v.constructor?.name ?? 'no prototype'})`
+  else if (typeof v === 'function') shown = 'a function'
+  else shown = String(v)
+  return `unsupported value ${shown}; a value is a number, a bigint, a string, a boolean, a Uint8Array or null`
+}
+
+/**
  * The `params` of `sql()`/`query()`: an array (or absent). From JavaScript anything else used to fail
  * as a TypeError ("params.map is not a function"); it is TYPE_MISMATCH like any value the SDK cannot send.
  */

@@ -20,7 +20,7 @@ import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
-import { checkParamsArray, checkWellFormedText, fromClientValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionOptions } from '../function-options.js'
@@ -213,7 +213,7 @@ function decodeResult(r: unknown): RemoteStatementResult {
  */
 function wireValue(v: unknown, what: string): unknown {
   if (fromClientValue(v) === undefined) {
-    throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${typeof v === 'bigint' ? `${v} (outside 64 bits)` : String(v)}`)
+    throw new AcheronError('TYPE_MISMATCH', `${what}: ${unsupportedValue(v)}`)
   }
   checkWellFormedText(v, what)
   return encodeValue(v)

@@ -9,7 +9,7 @@ import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, failureDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
-import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
@@ -513,7 +513,7 @@ function splitParams(statements: readonly Statement[], params: readonly unknown[
   const values = params.map((p, i) => {
     try {
       const v = fromClientValue(p)
-      if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: unsupported value ${typeof p === 'bigint' ? `${p} (outside 64 bits)` : String(p)}`)
+      if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: ${unsupportedValue(p)}`)
       checkWellFormedText(v, `parameter ${i + 1}`)
       return v
     } catch (err) {
