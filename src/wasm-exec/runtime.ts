@@ -3,7 +3,7 @@
  * runs each invocation in a fresh instance over a pooled memory, with fuel shared by the call chain.
  */
 import { AcheronError } from '../errors.js'
-import type { FunctionDef } from '../schema/catalog.js'
+import { MEMORY_BYTES_MAX, type FunctionDef } from '../schema/catalog.js'
 import type { FunctionRuntime, InvocationContext, ModuleSource } from '../schema/function-runtime.js'
 import type { SqlValue } from '../values.js'
 import { Chain, Frame, Host, outOfFuelError } from './abi.js'
@@ -37,6 +37,18 @@ type Invocable = () => void
  * per-instance counters are out of a test's reach): modules compiled (cache misses) and runtimes created.
  */
 export const runtimeStats = { runtimesCreated: 0, modulesCompiled: 0, modulesAdopted: 0 }
+
+/**
+ * What raises the limit a MEMORY_LIMIT hit. The ceiling is the module's own declared maximum, which
+ * `acheron fn build` sets to 1 MiB: raising MEMORY alone changes nothing until the module declares more,
+ * and the message named nothing to do.
+ */
+function memoryLimitHint(declaredBytes: number, memoryBytes: number): string {
+  const rebuild = 'rebuild the module with a larger declared maximum (acheron fn build --max-memory BYTES; asc --maximumMemory PAGES; wasm-ld --max-memory=BYTES)'
+  if (declaredBytes < memoryBytes) return `. To give it more, ${rebuild}, up to its MEMORY of ${memoryBytes} bytes`
+  if (memoryBytes >= MEMORY_BYTES_MAX) return ''
+  return `. To give it more, ${rebuild} and register it WITH (MEMORY = BYTES), at most ${MEMORY_BYTES_MAX}`
+}
 
 class WasmRuntime implements FunctionRuntime {
   readonly kind = 'wasm' as const
@@ -137,7 +149,8 @@ class WasmRuntime implements FunctionRuntime {
 
   private memoryLimitError(f: Frame): AcheronError {
     const bytes = f.memory.buffer.byteLength
-    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the module's declared maximum of ${f.memoryMaxPages * WASM_PAGE_BYTES} bytes (${f.memoryMaxPages} pages) failed (memory is ${bytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)`)
+    const declaredBytes = f.memoryMaxPages * WASM_PAGE_BYTES
+    return new AcheronError('MEMORY_LIMIT', `function ${f.ctx.fn.name} exceeded its memory limit: memory.grow beyond the module's declared maximum of ${declaredBytes} bytes (${f.memoryMaxPages} pages) failed (memory is ${bytes} bytes; MEMORY limit ${f.ctx.fn.memoryBytes} bytes)${memoryLimitHint(declaredBytes, f.ctx.fn.memoryBytes)}`)
   }
 
   private depthError(f: Frame): AcheronError {

@@ -109,6 +109,20 @@ test('growth beyond the maximum returns -1 to the guest; a trap after it is MEMO
   expectCode(() => db.call('t.grow_fail_ok_then_trap', 1n), 'WASM_TRAP')
 })
 
+test('MEMORY_LIMIT says what raises the limit: the declared maximum first, then MEMORY', () => {
+  // `acheron fn build` declares 1 MiB; a function hitting that under the default MEMORY of 16 MiB is
+  // helped only by a rebuild, which the message used not to mention.
+  const db = setup()
+  expectCode(() => db.call('t.grow_fail_trap', 1n), 'MEMORY_LIMIT',
+    /\. To give it more, rebuild the module with a larger declared maximum \(acheron fn build --max-memory BYTES; asc --maximumMemory PAGES; wasm-ld --max-memory=BYTES\), up to its MEMORY of 16777216 bytes$/)
+  // Declared maximum = MEMORY: both have to grow.
+  const tight = newDb()
+  tight.createTable('t', [['id', 'INTEGER']])
+  tight.register('t.grow_fail_trap', module, { memoryBytes: 3 * 65536 })
+  expectCode(() => tight.call('t.grow_fail_trap', 1n), 'MEMORY_LIMIT',
+    /rebuild the module with a larger declared maximum \(.*\) and register it WITH \(MEMORY = BYTES\), at most 268435456$/)
+})
+
 test('AssemblyScript allocating beyond its declared maximum fails with MEMORY_LIMIT', () => {
   const db = newDb()
   db.createTable('t', [['id', 'INTEGER']])
