@@ -1,6 +1,6 @@
 import { AcheronError } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
-import { valuesEqual, type Row, type SqlValue } from '../values.js'
+import { describeValue, valuesEqual, type Row, type SqlValue } from '../values.js'
 import { visibleColumns, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } from './coerce.js'
 import type { BaseReader, ColumnAssignment, RowExpr } from '../schema/rows.js'
@@ -151,7 +151,7 @@ function run(state: TxnState, input: DataTxn): TxnResult {
             }
           } else if (!input.replace && state.read(table, key) !== undefined) {
             if (ignore) return
-            throw new AcheronError('DUPLICATE_KEY', `duplicate key ${String(key)} in ${table.name}`)
+            throw new AcheronError('DUPLICATE_KEY', `duplicate key ${describeValue(key)} in ${table.name}`)
           }
           // Every row an INSERT writes must hold, even one a later row of the same INSERT replaces.
           const missing = nullInNotNull(table, row)
