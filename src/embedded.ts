@@ -30,7 +30,7 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
-import { checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
+import { checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
 import { checkFunctionOptions } from './function-options.js'
@@ -443,6 +443,7 @@ export class EmbeddedDatabase implements Database {
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
     checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace', 'runtime'])
+    checkStringArgument(name, 'the function name ("table.function")')
     const fnName = name.split('.')[1] ?? name
     const limits: { fuel?: number; memoryBytes?: number } = {}
     if (options.fuel !== undefined) limits.fuel = options.fuel

@@ -80,6 +80,18 @@ export function unsupportedValue(v: unknown): string {
 }
 
 /**
+ * A string the SDK takes (SQL text, a function name): from JavaScript anything else failed deep inside as a
+ * TypeError ("src.charCodeAt is not a function"), and embedded, a call whose function name was a number
+ * never settled and stopped every later transaction. It is the caller's TYPE_MISMATCH, before anything runs.
+ */
+export function checkStringArgument(v: unknown, what: string): asserts v is string {
+  if (typeof v !== 'string') {
+    const got = v === null || v === undefined ? String(v) : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object (${v.constructor?.name ?? 'no prototype'})` : `${typeof v} ${String(v)}`
+    throw new AcheronError('TYPE_MISMATCH', `${what} is a string, got ${got}`)
+  }
+}
+
+/**
  * The `params` of `sql()`/`query()`: an array (or absent). From JavaScript anything else used to fail
  * as a TypeError ("params.map is not a function"); it is TYPE_MISMATCH like any value the SDK cannot send.
  */

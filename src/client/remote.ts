@@ -20,7 +20,7 @@ import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
-import { checkParamsArray, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionOptions } from '../function-options.js'
@@ -343,6 +343,7 @@ export class RemoteDatabase implements Database {
 
   /** Runs a script: one result per statement, in order; rejects at the first failure. FILE sources are read here. */
   async sql(script: string, params: unknown[] = []): Promise<RemoteStatementResult[]> {
+    checkStringArgument(script, 'the SQL script')
     checkParamsArray(params)
     checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
@@ -376,6 +377,7 @@ export class RemoteDatabase implements Database {
 
   /** Calls `table.function` on `key`: its return value and commit position. */
   async call<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult<T>> {
+    checkStringArgument(fn, 'the function name ("table.function")')
     checkFunctionName(fn)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
@@ -384,6 +386,7 @@ export class RemoteDatabase implements Database {
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult<T>> {
+    checkStringArgument(fn, 'the function name ("table.function")')
     checkFunctionName(fn)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])

@@ -9,7 +9,7 @@ import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, failureDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
-import { checkParamsArray, checkWellFormedText, fitsNumber, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
+import { checkParamsArray, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
   statementName,
@@ -588,6 +588,7 @@ async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Repl
  * position), and `commit` if its transaction ran. Statements before it stay committed.
  */
 export async function executeScript(target: SqlTarget, script: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<StatementResult[]> {
+  checkStringArgument(script, 'the SQL script')
   checkParamsArray(params)
   const statements = parseScriptCached(script)
   if (options.authorize !== undefined) for (const s of statements) options.authorize(s)
@@ -711,6 +712,7 @@ function hasResultSet(s: Statement): boolean {
 
 /** Throws SYNTAX_ERROR unless `sql` is exactly one statement with a result set (what `query()` runs). */
 export function checkSingleQuery(sql: string): void {
+  checkStringArgument(sql, 'the SQL of query()')
   const statements = parseScriptCached(sql)
   const s = statements[0]
   if (statements.length !== 1 || s === undefined || !hasResultSet(s)) {

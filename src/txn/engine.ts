@@ -7,7 +7,7 @@ import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../sche
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
-import { checkWellFormedText, type Row } from '../values.js'
+import { checkStringArgument, checkWellFormedText, type Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
 import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
@@ -206,6 +206,7 @@ function isPointRead(t: TxnInput): boolean {
  */
 function checkInputText(input: TxnInput): void {
   if (input.kind === 'call') {
+    checkStringArgument(input.fn, 'the function name ("table.function")')
     checkWellFormedText(input.fn, 'function name')
     checkWellFormedText(input.key, 'key')
     input.args.forEach((a, i) => checkWellFormedText(a, `argument ${i + 1}`))
