@@ -68,7 +68,7 @@ export function fromClientValue(v: unknown): SqlValue | undefined {
  * String() alone said "[object Object]" for an object and "1,2" for an array, which named neither the
  * mistake nor what to pass instead.
  */
-export function unsupportedValue(v: unknown): string {
+export function unsupportedValue(v: unknown, values = 'a value is a number, a bigint, a string, a boolean, a Uint8Array or null'): string {
   if (typeof v === 'bigint') return `unsupported value ${v} (outside 64 bits)`
   let shown: string
   if (Array.isArray(v)) shown = `an array of ${v.length}`
@@ -76,7 +76,7 @@ export function unsupportedValue(v: unknown): string {
   else if (typeof v === 'object' && v !== null) shown = `an object (${v.constructor?.name ?? 'no prototype'})`
   else if (typeof v === 'function') shown = 'a function'
   else shown = String(v)
-  return `unsupported value ${shown}; a value is a number, a bigint, a string, a boolean, a Uint8Array or null`
+  return `unsupported value ${shown}; ${values}`
 }
 
 /**

@@ -7,7 +7,7 @@ import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../sche
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
-import { checkStringArgument, checkWellFormedText, type Row } from '../values.js'
+import { checkStringArgument, checkWellFormedText, isInt64, unsupportedValue, type Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
 import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
@@ -200,6 +200,17 @@ function isPointRead(t: TxnInput): boolean {
 }
 
 /**
+ * A call's key and arguments as `submit` takes them: engine values only. Anything else (an object,
+ * undefined, a bigint past 64 bits), handed to submit() directly, reached the batch log's encoder and
+ * stopped the engine for good ("varint out of range"), its own promise never settling.
+ */
+function checkEngineValue(v: unknown, what: string): void {
+  if (v === null || typeof v === 'number' || typeof v === 'string' || v instanceof Uint8Array) return
+  if (typeof v === 'bigint' && isInt64(v)) return
+  throw new AcheronError('TYPE_MISMATCH', `${what}: ${unsupportedValue(v, 'submit() takes engine values: null, a bigint (INTEGER), a number (REAL), a string or a Uint8Array')}`)
+}
+
+/**
  * Every string of an input must be well-formed Unicode: the log stores UTF-8, which cannot hold a lone
  * surrogate, so such an input would replay as something else. The client boundaries refuse it first;
  * this is the engine's own guard for whatever reaches `submit` directly.
@@ -208,8 +219,13 @@ function checkInputText(input: TxnInput): void {
   if (input.kind === 'call') {
     checkStringArgument(input.fn, 'the function name ("table.function")')
     checkWellFormedText(input.fn, 'function name')
+    checkEngineValue(input.key, 'key')
     checkWellFormedText(input.key, 'key')
-    input.args.forEach((a, i) => checkWellFormedText(a, `argument ${i + 1}`))
+    if (!Array.isArray(input.args)) throw new AcheronError('TYPE_MISMATCH', `a call's args is an array of values, got ${String(input.args)}`)
+    input.args.forEach((a, i) => {
+      checkEngineValue(a, `argument ${i + 1}`)
+      checkWellFormedText(a, `argument ${i + 1}`)
+    })
     return
   }
   const walk = (v: unknown, what: string): void => {
