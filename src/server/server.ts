@@ -166,6 +166,18 @@ function liftFrameLimit(ws: WebSocket, bytes: number): boolean {
  * the others get PRE_AUTH_FRAME_BYTES_MAX, a deadline and their own connection cap until their first frame
  * authenticates them. ws enforces `maxPayload` from the frame header, before buffering the payload.
  */
+/**
+ * OVERLOADED for a request past an in-flight limit, naming which limit and its number: "too many requests
+ * in flight" alone left a client unable to tell its own pipelining (one connection) from the server's load
+ * (all of them), which call for different remedies.
+ */
+function inFlightRefusal(perConnection: boolean, limits: ServerLimits): AcheronError {
+  const which = perConnection
+    ? `${limits.inFlightPerConnectionMax} requests are in flight on this connection (its limit): await replies before sending more`
+    : `${limits.inFlightTotalMax} requests are in flight on this server (its limit over all connections)`
+  return new AcheronError('OVERLOADED', `too many requests in flight: ${which}; retry later`, { retryable: true })
+}
+
 export class AcheronServer {
   private readonly wssOpen: WebSocketServer
   private readonly wssPending: WebSocketServer
@@ -400,7 +412,7 @@ export class AcheronServer {
       if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
       if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another server, or on this one once it is back', { retryable: true })))
       if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
-        return send(errorReply(request.id, new AcheronError('OVERLOADED', 'too many requests in flight; retry later', { retryable: true })))
+        return send(errorReply(request.id, inFlightRefusal(inFlight >= limits.inFlightPerConnectionMax, limits)))
       }
       // A writer that may have lost its role (its lease) finds out before it runs anything itself: the
       // guard then switches this server to forwarding at once (or, failing that, the request is refused).
