@@ -147,6 +147,8 @@ export interface ColumnAst {
   readonly default: SqlValue
   readonly primaryKey: boolean
   readonly pos: Pos
+  /** Where the DEFAULT literal is, when there is one: a default the column's type refuses is reported there. */
+  readonly defaultPos?: Pos
 }
 
 export interface CreateTableStmt extends StatementBase {

@@ -226,7 +226,7 @@ class StatementParser extends ExprParser {
       }
     }
     const value = dflt === null ? null : (dflt as Extract<ValueExpr, { kind: 'literal' }>).value
-    return { name, type, notNull: notNull === true, default: value, primaryKey, pos: posOf(at) }
+    return { name, type, notNull: notNull === true, default: value, primaryKey, pos: posOf(at), ...(dflt === null ? {} : { defaultPos: dflt.pos }) }
   }
 
   private drop(first: Token): Statement {

@@ -5,6 +5,7 @@ import {
   checkIdentifier, droppedColumnName, findIndex, indexesOf, withColumnRenamed, type Catalog, type CatalogData, type ColumnDef, type FunctionDef, type FunctionLimits, type IndexColumn, type IndexDef, type RuntimeKind, type TableDef,
 } from '../schema/catalog.js'
 import { coerceToColumn } from './coerce.js'
+import { noteFailedValue } from './failure.js'
 import type { SqlValue } from '../values.js'
 import type { FunctionRuntime } from '../schema/function-runtime.js'
 import type { DdlTxn } from './types.js'
@@ -86,6 +87,8 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         if (ddl.ifNotExists) return { notice: `column ${ddl.column.name} of ${table.name} already exists, skipping` }
         throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`)
       }
+      // Its default is checked first, so that a refusal points at the one column the statement names (value 0).
+      coerceDefault(table, ddl.column, 0)
       const altered = tableDef(table.name, [...table.columns, ddl.column], (table.columns[table.keyIndex] as ColumnDef).name, table.partitions)
       const added = altered.columns[altered.columns.length - 1] as ColumnDef
       // Every row there is gets the default: a NOT NULL column needs one (as SQLite asks; PostgreSQL only of a table with rows).
@@ -249,6 +252,19 @@ function droppedColumn(table: TableDef, column: ColumnDef, place: number): Colum
   return { ...column, name: droppedColumnName(place), default: coerceToColumn(table, column, fill), dropped: true }
 }
 
+/**
+ * A column's DEFAULT converted to its type. A refusal is noted as about value `index` (TxnFailure.value:
+ * the column's place in the statement), so that the SQL layer points at the literal, not at the table.
+ */
+function coerceDefault(table: TableDef, column: ColumnDef, index: number): SqlValue {
+  try {
+    return coerceToColumn(table, column, column.default)
+  } catch (err) {
+    noteFailedValue(err, index)
+    throw err
+  }
+}
+
 function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string, partitions: number): TableDef {
   checkIdentifier('table', name)
   if (columns.length === 0 || columns.length > COLUMNS_MAX) {
@@ -261,18 +277,20 @@ function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string
   }
   const seen = new Set<string>()
   const draft: TableDef = { name, columns, keyIndex: -1, partitions }
-  const cols = columns.map((c) => {
+  const cols = columns.map((c, i) => {
     if (c.dropped === true) return c
     checkIdentifier('column', c.name)
     if (seen.has(c.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `column ${c.name} is declared twice in ${name}`)
     seen.add(c.name.toLowerCase())
-    return { ...c, default: coerceToColumn(draft, c, c.default) }
+    return { ...c, default: coerceDefault(draft, c, i) }
   })
   const keyIndex = cols.findIndex((c) => c.name.toLowerCase() === keyColumn.toLowerCase())
   if (keyIndex < 0) throw new AcheronError('UNKNOWN_COLUMN', `primary key column ${keyColumn} is not a column of ${name}`)
   const key = cols[keyIndex] as ColumnDef
   if (key.type !== 'INTEGER' && key.type !== 'TEXT') {
-    throw new AcheronError('TYPE_MISMATCH', `the primary key of ${name} must be INTEGER or TEXT, not ${key.type}`)
+    const err = new AcheronError('TYPE_MISMATCH', `the primary key of ${name} must be INTEGER or TEXT, not ${key.type}`)
+    noteFailedValue(err, keyIndex)
+    throw err
   }
   cols[keyIndex] = { ...key, notNull: true, default: null }
   return { name, columns: cols, keyIndex, partitions }
