@@ -728,7 +728,7 @@ class StatementParser extends ExprParser {
     } else {
       const star = items.find((i) => i.kind === 'star')
       if (star !== undefined) this.error(star.pos, 'SELECT * needs FROM: without a table there are no columns to select')
-      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'RETURNING', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
+      if (this.isIdentifierStart() && !['WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'OFFSET', 'RETURNING', ...COMPOUND_WORDS].some((w) => this.isWord(w))) this.fail('FROM', 'the selected columns')
     }
     const where = this.acceptWord('WHERE') ? this.expr('WHERE') : null
     const groupBy: SqlExpr[] = []
@@ -771,9 +771,13 @@ class StatementParser extends ExprParser {
     }
     let limit: ValueExpr | null = null
     let offset: ValueExpr | null = null
+    // PostgreSQL's forms too: OFFSET without LIMIT, OFFSET before LIMIT, and LIMIT ALL (no limit).
     if (this.acceptWord('LIMIT')) {
-      limit = this.count('LIMIT')
+      limit = this.limitCount()
       if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
+    } else if (this.acceptWord('OFFSET')) {
+      offset = this.count('OFFSET')
+      if (this.acceptWord('LIMIT')) limit = this.limitCount()
     }
     return { from, joins, distinct, items, where, groupBy, having, ...named, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
   }
@@ -866,6 +870,11 @@ class StatementParser extends ExprParser {
     else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (COMPOUND_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) alias = this.identifier('column alias')
     const label = alias ?? (expr.kind === 'column' ? expr.name : written)
     return { kind: 'expr', expr, alias, label, pos: posOf(at) }
+  }
+
+  /** After LIMIT: a count, or ALL (PostgreSQL's way of saying no limit). */
+  private limitCount(): ValueExpr | null {
+    return this.acceptWord('ALL') ? null : this.count('LIMIT')
   }
 
   /** LIMIT and OFFSET: a non-negative integer literal or `?`. */

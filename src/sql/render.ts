@@ -536,7 +536,8 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
     const term = (e: SqlExpr): string => (sel.compound.length === 0 ? r.term(e, columnNames.length) : compoundTerm(stmt, e, columnNames))
     sql += ` ORDER BY ${orderTermsSql(sel.orderBy, term)}`
   }
-  sql += r.count(sel.limit, 'LIMIT')
+  // SQLite takes OFFSET only after a LIMIT; -1 is its "no limit".
+  sql += sel.limit === null && sel.offset !== null ? ' LIMIT -1' : r.count(sel.limit, 'LIMIT')
   sql += r.count(sel.offset, 'OFFSET')
   if (w === null) return { sql, values: r.values, columnNames, tables: [] }
   return { sql: `${w.sql}${sql}`, values: [...w.values, ...r.values], columnNames, tables: [] }

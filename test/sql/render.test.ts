@@ -42,6 +42,15 @@ test('aggregates, GROUP BY, HAVING on an alias, ORDER BY alias and position, LIM
   assert.equal(run('SELECT DISTINCT owner FROM acc ORDER BY owner LIMIT 2').rows, [['ann'], ['bob']])
 })
 
+test("PostgreSQL's OFFSET without LIMIT, OFFSET before LIMIT and LIMIT ALL", () => {
+  assert.equal(run('SELECT id FROM acc ORDER BY id OFFSET 2').rows, [['c'], ['d']])
+  assert.equal(run('SELECT id FROM acc ORDER BY id OFFSET ? LIMIT 2', [1n]).rows, [['b'], ['c']])
+  assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT ALL').rows, [['a'], ['b'], ['c'], ['d']])
+  assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT ALL OFFSET 3').rows, [['d']])
+  assert.equal(run('SELECT 1 OFFSET 1').rows, [])
+  assert.equal(failure(() => oneOf('select', 'SELECT id FROM acc OFFSET 1 OFFSET 2')).column, 29)
+})
+
 test('every operator and literal kind binds and evaluates as SQLite does', () => {
   const r = run(`SELECT id FROM acc WHERE balance BETWEEN 0 AND 15 AND owner NOT IN ('x', ?) AND owner LIKE 'a%'
     AND note IS NOT NULL AND note = X'61' AND NOT balance = 3 AND -balance < - -100 AND owner || '!' = 'ann!'
