@@ -246,6 +246,8 @@ export interface InsertStmt extends StatementBase {
   readonly orIgnore: boolean
   /** null: every column in table order. */
   readonly columns: readonly string[] | null
+  /** Where each of `columns` is written (an unknown one is reported there). */
+  readonly columnPositions?: readonly Pos[]
   /** Every row has columns.length values when columns is given (checked by the parser). Empty with `select`. */
   readonly rows: readonly (readonly ValueExpr[])[]
   /** `INSERT INTO t [(cols)] SELECT …` (or `WITH … SELECT …`): the rows are the query's, over the state before the statement. */

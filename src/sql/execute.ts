@@ -287,16 +287,22 @@ class Planner {
   private insert(s: InsertStmt): Planned {
     const def = this.table(s.table)
     if (s.columns !== null) {
-      for (const c of s.columns) {
-        if (this.catalog.columnIndex(def, c) < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c} (table ${def.name} has ${this.columns(def).join(', ')})`)
-      }
+      s.columns.forEach((c, i) => {
+        if (this.catalog.columnIndex(def, c) >= 0) return
+        const message = `no such column: ${c} (table ${def.name} has ${this.columns(def).join(', ')})`
+        const at = s.columnPositions?.[i]
+        throw at === undefined ? new AcheronError('UNKNOWN_COLUMN', message) : errorAt('UNKNOWN_COLUMN', at, s.index, message)
+      })
     } else if (s.select === undefined) {
       // Without a column list a row gives every column (the parser checked the rows agree in width).
       const first = s.rows[0]?.[0]
       const width = s.rows[0]?.length ?? 0
       const visible = this.columns(def).length
       if (first !== undefined && width !== visible) {
-        throw errorAt('SYNTAX_ERROR', first.pos, s.index, `table ${def.name} has ${visible} column${visible === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')}); name the columns to give fewer`)
+        // Too few: naming the columns lets a row give fewer. Too many: no list helps; point at the first extra value, as PostgreSQL does.
+        const extra = width > visible ? s.rows[0]?.[visible] : undefined
+        const advice = extra === undefined ? '; name the columns to give fewer' : ''
+        throw errorAt('SYNTAX_ERROR', (extra ?? first).pos, s.index, `table ${def.name} has ${visible} column${visible === 1 ? '' : 's'} but ${width} value${width === 1 ? ' was' : 's were'} supplied (${this.columns(def).join(', ')})${advice}`)
       }
     }
     const onConflict = s.onConflict === undefined ? undefined : this.onConflict(s, s.onConflict, def)

@@ -437,6 +437,7 @@ class StatementParser extends ExprParser {
     this.expectWord('INTO', orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : 'INSERT')
     const table = this.identifier('table name', 'INTO')
     let columns: string[] | null = null
+    const columnPositions: Pos[] = []
     if (this.acceptPunct('(')) {
       columns = []
       do {
@@ -445,6 +446,7 @@ class StatementParser extends ExprParser {
         // SQLite refuses it too; caught here, before anything is sequenced, at the second one.
         if (columns.some((c) => c.toLowerCase() === name.toLowerCase())) this.error(at, `column ${name} is named twice`)
         columns.push(name)
+        columnPositions.push(posOf(at))
       } while (this.acceptPunct(','))
       this.expectPunct(')', 'the column names')
     }
@@ -453,7 +455,7 @@ class StatementParser extends ExprParser {
       const select = this.insertedQuery()
       const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
       const returning = this.returning(table)
-      return { kind: 'insert', table, orReplace, orIgnore, columns, rows, select, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
+      return { kind: 'insert', table, orReplace, orIgnore, columns, columnPositions, rows, select, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
     }
     if (!this.isWord('VALUES')) this.fail('VALUES or SELECT', columns === null ? 'the table name' : 'the column names')
     this.next()
@@ -470,7 +472,7 @@ class StatementParser extends ExprParser {
     } while (this.acceptPunct(','))
     const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
     const returning = this.returning(table)
-    return { kind: 'insert', table, orReplace, orIgnore, columns, rows, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
+    return { kind: 'insert', table, orReplace, orIgnore, columns, columnPositions, rows, ...(onConflict === undefined ? {} : { onConflict }), ...returning, ...this.head(first) }
   }
 
   /** The `[WITH …] SELECT …` of an INSERT, at its first word: a query like any other, with its subqueries. */

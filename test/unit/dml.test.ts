@@ -111,11 +111,11 @@ test('SHOW TABLES, SHOW FUNCTIONS and DESCRIBE list the catalog', async () => {
   }
 })
 
-test('INSERT without a column list giving more or fewer values than the table has columns: SYNTAX_ERROR at the row, nothing sequenced', async () => {
+test('INSERT without a column list giving more or fewer values than the table has columns: SYNTAX_ERROR at the row (at the first extra value), nothing sequenced; an unknown column of the list at its name', async () => {
   const db = await openBank({ memory: true })
   try {
     const before = db.engine.stats.batches
-    for (const [sql, column] of [["INSERT INTO account VALUES ('only');", 29], ["INSERT INTO account VALUES ('a', 1, 3), ('b', 2, 4);", 29]] as const) {
+    for (const [sql, column] of [["INSERT INTO account VALUES ('only');", 29], ["INSERT INTO account VALUES ('a', 1, 3), ('b', 2, 4);", 37]] as const) {
       const err = await db.sql(sql).then(() => null, (e: unknown) => e as AcheronError)
       assert.ok(err instanceof AcheronError, sql)
       assert.is(err.code, 'SYNTAX_ERROR', err.message)
@@ -123,6 +123,14 @@ test('INSERT without a column list giving more or fewer values than the table ha
     }
     const short = await db.sql("INSERT INTO account VALUES ('only');").catch((e: AcheronError) => e.message)
     assert.is(short, 'table account has 2 columns but 1 value was supplied (id, balance); name the columns to give fewer')
+    // Too many: naming the columns cannot help, so the message does not say to; the caret is at the first extra value.
+    const long = await db.sql("INSERT INTO account VALUES ('a', 1, 3)").catch((e: AcheronError) => e.message)
+    assert.is(long, 'table account has 2 columns but 3 values were supplied (id, balance)')
+    // An unknown column of the list is reported where it is written, not at the table.
+    const unknown = await db.sql("INSERT INTO account (id,\n   nope) VALUES ('a', 1)").then(() => null, (e: unknown) => e as AcheronError)
+    assert.equal([unknown?.code, unknown?.line, unknown?.column, unknown?.statement], ['UNKNOWN_COLUMN', 2, 4, 0])
+    const unknownSelect = await db.sql("INSERT INTO account (nope) SELECT 1").then(() => null, (e: unknown) => e as AcheronError)
+    assert.equal([unknownSelect?.code, unknownSelect?.line, unknownSelect?.column], ['UNKNOWN_COLUMN', 1, 22])
     assert.is(db.engine.stats.batches, before, 'nothing was sequenced')
     // Naming the columns gives fewer.
     assert.equal((await db.sql("INSERT INTO account (id) VALUES ('only');"))[0]?.rowsAffected, 1)
