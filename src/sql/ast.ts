@@ -211,7 +211,12 @@ export interface CreateFunctionsStmt extends StatementBase {
 }
 export interface DropFunctionStmt extends StatementBase { readonly kind: 'drop-function'; readonly name: string; readonly table: string; readonly function: string; readonly ifExists: boolean }
 /** CREATE INDEX name ON table (col [ASC|DESC], …): for the state thread's queries and scans; it changes no result. */
-export interface CreateIndexStmt extends StatementBase { readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean }
+export interface CreateIndexStmt extends StatementBase {
+  readonly kind: 'create-index'; readonly name: string; readonly table: string; readonly columns: readonly IndexColumn[]; readonly ifNotExists: boolean
+  /** Where the table and each column are written: an unknown one, or a column named twice, is reported there. */
+  readonly tablePos?: Pos
+  readonly columnPositions?: readonly Pos[]
+}
 export interface DropIndexStmt extends StatementBase { readonly kind: 'drop-index'; readonly name: string; readonly ifExists: boolean }
 /** SHOW INDEXES [FROM table]: every index, or one table's. */
 export interface ShowIndexesStmt extends StatementBase { readonly kind: 'show-indexes'; readonly table: string | null }

@@ -129,9 +129,11 @@ class StatementParser extends ExprParser {
     this.namePos = posOf(this.peek())
     const name = this.identifier('index name', ifNotExists ? 'CREATE INDEX IF NOT EXISTS' : 'CREATE INDEX')
     this.expectWord('ON', `CREATE INDEX ${name}`)
+    const tablePos = posOf(this.peek())
     const table = this.identifier('table name', 'ON')
     this.expectPunct('(', `ON ${table}`)
     const columns: IndexColumn[] = []
+    const columnPositions: Pos[] = []
     do {
       const at = this.peek()
       if (at.kind !== 'word' && at.kind !== 'ident') this.fail('a column name (an index names columns of its table; expressions are not supported)', columns.length === 0 ? "'('" : "','")
@@ -140,10 +142,11 @@ class StatementParser extends ExprParser {
       const desc = this.acceptWord('DESC')
       if (!desc) this.acceptWord('ASC')
       columns.push({ name: column, desc })
+      columnPositions.push(posOf(at))
     } while (this.acceptPunct(','))
     this.expectPunct(')', 'the index columns')
     if (this.isWord('WHERE')) this.error(this.peek(), 'partial indexes (CREATE INDEX … WHERE) are not supported: index every row')
-    return { kind: 'create-index', name, table, columns, ifNotExists, ...this.head(first) }
+    return { kind: 'create-index', name, table, columns, ifNotExists, tablePos, columnPositions, ...this.head(first) }
   }
 
   private ifExists(not: boolean): boolean {

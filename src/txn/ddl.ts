@@ -128,7 +128,8 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
     }
     case 'create-index': {
-      const table = catalog.table(ddl.table)
+      // Failures about the table are value 0 of the statement, about its i-th column value 1 + i (TxnFailure.value).
+      const table = noting(0, () => catalog.table(ddl.table))
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {
         if (ddl.ifNotExists) return { notice: `index ${ddl.name} already exists, skipping` }
         throw new AcheronError('CONSTRAINT', `index ${ddl.name} already exists`)
@@ -231,13 +232,13 @@ function indexDef(catalog: Catalog, table: TableDef, name: string, columns: read
     throw new AcheronError('CONSTRAINT', `an index names 1 to ${INDEX_COLUMNS_MAX} columns, ${name} names ${columns.length}`)
   }
   const seen = new Set<number>()
-  const resolved = columns.map((c) => {
+  const resolved = columns.map((c, at) => noting(1 + at, () => {
     const i = catalog.columnIndex(table, c.name)
     if (i < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${c.name} in table ${table.name}`)
     if (seen.has(i)) throw new AcheronError('CONSTRAINT', `column ${c.name} is named twice in index ${name}`)
     seen.add(i)
     return { name: (table.columns[i] as ColumnDef).name, desc: c.desc }
-  })
+  }))
   return { name, columns: resolved }
 }
 
@@ -252,17 +253,22 @@ function droppedColumn(table: TableDef, column: ColumnDef, place: number): Colum
   return { ...column, name: droppedColumnName(place), default: coerceToColumn(table, column, fill), dropped: true }
 }
 
+/** `f()`, a failure of which is noted as about value `index` of the statement (TxnFailure.value). */
+function noting<T>(index: number, f: () => T): T {
+  try {
+    return f()
+  } catch (err) {
+    noteFailedValue(err, index)
+    throw err
+  }
+}
+
 /**
  * A column's DEFAULT converted to its type. A refusal is noted as about value `index` (TxnFailure.value:
  * the column's place in the statement), so that the SQL layer points at the literal, not at the table.
  */
 function coerceDefault(table: TableDef, column: ColumnDef, index: number): SqlValue {
-  try {
-    return coerceToColumn(table, column, column.default)
-  } catch (err) {
-    noteFailedValue(err, index)
-    throw err
-  }
+  return noting(index, () => coerceToColumn(table, column, column.default))
 }
 
 function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string, partitions: number): TableDef {

@@ -149,6 +149,11 @@ test('what CREATE INDEX and DROP INDEX refuse, each with its code and reason; th
       assert.is(err.code, code, sql)
       assert.match(err.message, message, sql)
     }
+    // An unknown table or column, or a column named twice, is reported where it is written, not at the index's name.
+    for (const [sql, column] of [['CREATE INDEX x ON u (a)', 19], ['CREATE INDEX x ON t (a, c)', 25], ['CREATE INDEX x ON t (a, b, A)', 28]] as const) {
+      const err = await rejection(db.sql(sql))
+      assert.equal([err.line, err.column], [1, column], `${sql}: ${err.message}`)
+    }
     const wide = Array.from({ length: INDEX_COLUMNS_MAX + 1 }, (_, i) => `c${i} INTEGER`).join(', ')
     await db.sql(`CREATE TABLE w (k INTEGER PRIMARY KEY, ${wide})`)
     const columns = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`).join(', ')
