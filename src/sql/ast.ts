@@ -169,7 +169,11 @@ export interface AlterTableAddColumnStmt extends StatementBase { readonly kind: 
  * ALTER TABLE t RENAME [COLUMN] column TO name: the column keeps its place and its values; what names it
  * (queries, indexes, functions' `col`) uses the new name from the next statement on.
  */
-export interface AlterTableRenameColumnStmt extends StatementBase { readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string; readonly columnPos: Pos }
+export interface AlterTableRenameColumnStmt extends StatementBase {
+  readonly kind: 'alter-table-rename-column'; readonly name: string; readonly column: string; readonly to: string; readonly columnPos: Pos
+  /** Where the new name is: a name another column has is reported there. */
+  readonly toPos?: Pos
+}
 /**
  * ALTER TABLE t DROP [COLUMN] [IF EXISTS] column: no statement sees the column from the next one on;
  * its values stay in the rows, unseen, as PostgreSQL leaves a dropped column's (ColumnDef.dropped).

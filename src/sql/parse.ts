@@ -282,8 +282,9 @@ class StatementParser extends ExprParser {
       const columnPos = posOf(this.peek())
       const column = this.identifier('column name', 'RENAME COLUMN')
       this.expectWord('TO', `RENAME COLUMN ${column}`)
+      const toPos = posOf(this.peek())
       const to = this.identifier('column name', 'TO')
-      return { kind: 'alter-table-rename-column', name, column, to, columnPos, ...this.head(first) }
+      return { kind: 'alter-table-rename-column', name, column, to, columnPos, toPos, ...this.head(first) }
     }
     if (this.acceptWord('DROP')) {
       const t = this.peek()

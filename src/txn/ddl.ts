@@ -103,9 +103,12 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const table = catalog.table(ddl.name)
       const i = catalog.columnIndex(table, ddl.column)
       if (i < 0) throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${ddl.column} in table ${table.name}`)
-      checkIdentifier('column', ddl.to)
       const j = catalog.columnIndex(table, ddl.to)
-      if (j >= 0 && j !== i) throw new AcheronError('CONSTRAINT', `column ${ddl.to} already exists in ${table.name}`)
+      // Value 1 of the statement is its new name (TxnFailure.value), where the SQL layer points.
+      noting(1, () => {
+        checkIdentifier('column', ddl.to)
+        if (j >= 0 && j !== i) throw new AcheronError('CONSTRAINT', `column ${ddl.to} already exists in ${table.name}`)
+      })
       const from = (table.columns[i] as ColumnDef).name
       // Already so: nothing changes, and the catalog keeps its version. (A change of case alone renames.)
       if (from === ddl.to) return {}
@@ -120,9 +123,12 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
         throw new AcheronError('UNKNOWN_COLUMN', `no such column: ${ddl.column} in table ${table.name}`)
       }
       const column = table.columns[place] as ColumnDef
-      if (place === table.keyIndex) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: it is the table's primary key`)
-      const index = indexesOf(table).find((i) => i.columns.some((c) => c.name.toLowerCase() === column.name.toLowerCase()))
-      if (index !== undefined) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: index ${index.name} names it (DROP INDEX ${index.name} first)`)
+      // Refusals about the column are value 0 of the statement (TxnFailure.value): the SQL layer points at it.
+      noting(0, () => {
+        if (place === table.keyIndex) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: it is the table's primary key`)
+        const index = indexesOf(table).find((i) => i.columns.some((c) => c.name.toLowerCase() === column.name.toLowerCase()))
+        if (index !== undefined) throw new AcheronError('CONSTRAINT', `cannot drop ${table.name}.${column.name}: index ${index.name} names it (DROP INDEX ${index.name} first)`)
+      })
       const dropped = droppedColumn(table, column, place)
       const kept: TableDef = { ...table, columns: table.columns.map((c, i) => (i === place ? dropped : c)) }
       return { catalog: next(catalog.data.tables.map((t) => (t === table ? kept : t)), catalog.data.functions) }
