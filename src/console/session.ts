@@ -103,7 +103,9 @@ export class Session {
         const at = e.line !== undefined && e.column !== undefined ? offsetOf(statement.text, e.line, e.column) : null
         return { ok: false, elapsedMs: 0, failure: at === null ? { error: e, statement, at: null } : locatedIn(e, statement, statement.text, at) }
       }
-      if (parts.length > 0) requestText += '\n'
+      // A statement may leave out its `;` at the end of a -e or a file (`-e BEGIN -e "UPDATE …"`): sent
+      // together in one BEGIN block, it needs one before the next, or the server reads `BEGIN UPDATE …`.
+      if (parts.length > 0) requestText += requestText.endsWith(';') ? '\n' : ';\n'
       parts.push({ statement, sent, sentOffset: requestText.length })
       requestText += sent
     }

@@ -142,6 +142,11 @@ test('BEGIN; ...; COMMIT; is sent as one transaction: a failure inside leaves no
   assert.match(bad.stderr, /^ERROR DUPLICATE_KEY/, why(bad))
   assert.match(bad.stderr, /-e #3:1: INSERT INTO s5 VALUES \(1\);/, why(bad))
   assert.equal(await rows('SELECT k FROM s5 ORDER BY k'), [[1], [2]])
+  // Each -e may leave out its last `;`, also inside a BEGIN block that spans several of them.
+  const bare = await consoleRun(['-e', 'BEGIN', '-e', 'INSERT INTO s5 VALUES (7) -- seven', '-e', 'UPDATE s5 SET k = k WHERE k = 7', '-e', 'COMMIT'])
+  expectExit(bare, 0)
+  assert.is(bare.stderr, '', why(bare))
+  assert.equal(await rows('SELECT k FROM s5 ORDER BY k'), [[1], [2], [7]])
 })
 
 test("CREATE FUNCTION ... FROM WASM FILE: read by the console (-e: from the current directory), then CALL", async () => {
