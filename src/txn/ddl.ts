@@ -85,15 +85,16 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const table = catalog.table(ddl.name)
       if (catalog.columnIndex(table, ddl.column.name) >= 0) {
         if (ddl.ifNotExists) return { notice: `column ${ddl.column.name} of ${table.name} already exists, skipping` }
-        throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`)
+        // Value 1 of the statement is the column's name, value 0 its DEFAULT (TxnFailure.value): the SQL layer points there.
+        noting(1, () => { throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`) })
       }
-      // Its default is checked first, so that a refusal points at the one column the statement names (value 0).
+      // Its default is checked first, so that a refusal points at the one column the statement names.
       coerceDefault(table, ddl.column, 0)
       const altered = tableDef(table.name, [...table.columns, ddl.column], (table.columns[table.keyIndex] as ColumnDef).name, table.partitions)
       const added = altered.columns[altered.columns.length - 1] as ColumnDef
       // Every row there is gets the default: a NOT NULL column needs one (as SQLite asks; PostgreSQL only of a table with rows).
       if (added.notNull && added.default === null) {
-        throw new AcheronError('CONSTRAINT', `a NOT NULL column added to ${table.name} needs a DEFAULT other than NULL, which every row already there takes`)
+        noting(1, () => { throw new AcheronError('CONSTRAINT', `a NOT NULL column added to ${table.name} needs a DEFAULT other than NULL, which every row already there takes`) })
       }
       const reused = ctx.addReusesDroppedPlace === true ? table.columns.findIndex((c) => c.dropped === true) : -1
       const kept: TableDef = { ...table, columns: reused < 0 ? altered.columns : table.columns.map((c, i) => (i === reused ? added : c)) }

@@ -99,6 +99,10 @@ test('what ADD COLUMN refuses, each with its code and reason; nothing else chang
       assert.is(err.code, code, sql)
       assert.match(err.message, message, sql)
     }
+    // Refused for what the column is: at its name (or its DEFAULT), not at the table.
+    for (const [sql, column] of [['ALTER TABLE t ADD COLUMN a TEXT', 26], ['ALTER TABLE t ADD COLUMN n INTEGER NOT NULL', 26], ['ALTER TABLE t ADD COLUMN n INTEGER DEFAULT 1.5', 44]] as const) {
+      assert.is((await rejection(db.sql(sql))).column, column, sql)
+    }
     await db.sql('ALTER TABLE t ADD COLUMN IF NOT EXISTS a TEXT')
     assert.equal((await db.query('SELECT * FROM t')).rows, [[1, 2]])
     // COLUMNS_MAX counts the added ones too.
