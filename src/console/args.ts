@@ -31,7 +31,8 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
       return v
     }
     switch (name) {
-      case '-e': case '--execute': scripts.push({ kind: 'sql', text: value() }); break
+      // -c and --command are psql's names for it (psql's own -e echoes queries, which is not wanted here).
+      case '-e': case '--execute': case '-c': case '--command': scripts.push({ kind: 'sql', text: value() }); break
       case '-f': case '--file': scripts.push({ kind: 'file', path: value() }); break
       case '--token': token = value(); break
       case '--json': json = true; break

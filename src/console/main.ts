@@ -15,7 +15,7 @@ export { InputError, SCRIPT_BYTES_MAX }
 export const CONSOLE_USAGE = `usage: acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
   URL          the server (default ${DEFAULT_URL})
   --token T    sent as Authorization: Bearer T
-  -e SQL       run these statements and \\meta-commands (repeatable)
+  -e SQL       run these statements and \\meta-commands (repeatable; also -c, as in psql)
   -f FILE      run the statements and \\meta-commands of FILE ('-' for stdin); FROM WASM FILE paths in it are relative to FILE's directory
   --json       print each statement's result object as one JSON line (errors: one JSON line on stderr)
 With -e or -f: runs everything in order, exits 0, or 1 at the first failed statement.

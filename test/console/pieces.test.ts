@@ -17,6 +17,9 @@ test('arguments: URL, --token, -e and -f in order (values may start with -), --j
     scripts: [{ kind: 'sql', text: '-- setup\nSELECT 1' }, { kind: 'file', path: 'x.sql' }, { kind: 'sql', text: 'SELECT 2' }] })
   assert.equal(parseConsoleArgs([]), { url: null, token: null, scripts: [], json: false })
   assert.throws(() => parseConsoleArgs(['-e']), (e: unknown) => e instanceof UsageError && /-e needs a value/.test(e.message))
+  // psql's -c and --command run SQL as -e does, in order with the others.
+  assert.equal(parseConsoleArgs(['-c', 'SELECT 1', '-e', 'SELECT 2', '--command=SELECT 3']).scripts,
+    [{ kind: 'sql', text: 'SELECT 1' }, { kind: 'sql', text: 'SELECT 2' }, { kind: 'sql', text: 'SELECT 3' }])
   assert.throws(() => parseConsoleArgs(['--bogus']), (e: unknown) => e instanceof UsageError)
   assert.throws(() => parseConsoleArgs(['ws://a', 'ws://b']), (e: unknown) => e instanceof UsageError)
   assert.is(normalizeUrl('127.0.0.1:7878'), 'ws://127.0.0.1:7878')
