@@ -26,6 +26,7 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
                        at most 3600) until Ctrl-C
   \conninfo            the server's URL and version, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
+  \echo TEXT ...       print TEXT (a script's progress lines, as psql's \echo)
   \logs [on|off]       send every CALL WITH LOGS: its function log() lines are shown after the result
   \r                   forget the statement being typed, and a BEGIN block not yet sent
   \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed, or stops

@@ -230,6 +230,9 @@ const logs: Handler = (args, host, name) => {
   return true
 }
 
+/** psql's \echo: its words joined by a blank, on the screen (on stderr with --json, like any note). */
+const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
+
 const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\q', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
   ['\\quit', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
@@ -251,12 +254,13 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\edit', edit],
   ['\\watch', watch],
   ['\\logs', logs],
+  ['\\echo', echo],
 ])
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
-  '\\conninfo', '\\e', '\\watch', '\\logs',
+  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo',
 ]
 
 function commandName(line: string): string {

@@ -119,12 +119,16 @@ test('\\i in a script runs another file (relative to the cwd); a file including 
 })
 
 test('--json: stdout holds only JSON lines; what meta-commands say goes to stderr', async () => {
-  const r = await run(['--json', '-e', "\\pset null '-'\n\\timing on\n\\conninfo\nSELECT NULL AS n;"])
+  // \echo prints its words (psql's), on stdout without --json.
+  const echoed = await run(['-e', "\\echo 'loading  it'  now\nSELECT 1 AS one;"])
+  assert.is(echoed.code, 0, echoed.why)
+  assert.match(echoed.stdout, /^loading {2}it now\n one\n/, echoed.why)
+  const r = await run(['--json', '-e', "\\pset null '-'\n\\timing on\n\\conninfo\nSELECT NULL AS n;\n\\echo done"])
   assert.is(r.code, 0, r.why)
   const lines = r.stdout.trimEnd().split('\n')
   assert.is(lines.length, 1, r.why)
   assert.equal((JSON.parse(lines[0] as string) as { rows: unknown[][] }).rows, [[null]], r.why)
-  assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\n$/, r.why)
+  assert.match(r.stderr, /^Null display is "-"\.\nTiming is on\.\nURL: [^\n]*\n[\s\S]*Time: \d+\.\d{3} ms\ndone\n$/, r.why)
   // A script's own \pset format does not turn --json's stdout into another format.
   const csv = await run(['--json', '-e', '\\pset format csv', '-e', "SELECT 2 AS two, 'x,y' AS s;"])
   assert.is(csv.code, 0, csv.why)
