@@ -80,6 +80,11 @@ class StatementParser extends ExprParser {
           this.expectPunct(')', 'the seq')
           return { kind: 'explain-commit', batch, seq, ...this.head(first) }
         }
+        // PostgreSQL's and SQLite's EXPLAIN [QUERY PLAN] shows a query's plan: say what this one does instead.
+        const what = this.peek()
+        if (what.kind === 'word' && ['SELECT', 'WITH', 'QUERY', 'ANALYZE', 'INSERT', 'UPDATE', 'DELETE'].includes(what.value)) {
+          this.error(what, `EXPLAIN ${what.value === 'QUERY' ? 'QUERY PLAN' : what.value} is not supported: EXPLAIN CALL t.f(…) traces what a call would do, and EXPLAIN COMMIT (batch, seq) re-runs a committed transaction with its trace`)
+        }
         if (!this.isWord('CALL')) this.fail('CALL or COMMIT', 'EXPLAIN')
         this.next()
         const { fn, key, args, withLogs } = this.call(first)

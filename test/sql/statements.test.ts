@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { parseScript, parseScriptCached } from '../../src/sql/parse.js'
 import { pointKey } from '../../src/sql/query.js'
 import type { SqlExpr } from '../../src/sql/ast.js'
-import { one, oneOf, posIn } from './support.js'
+import { assertError, one, oneOf, posIn } from './support.js'
 
 test('CREATE TABLE with column constraints, PARTITIONS and positions', () => {
   const s = oneOf('create-table', 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0, note TEXT NULL) PARTITIONS 8;')
@@ -66,6 +66,13 @@ test('CREATE [OR REPLACE] FUNCTION from BASE64, X and FILE, with EXPORT and WITH
   assert.equal(c.source, { kind: 'file', path: './build/f.wasm', pos: { offset: 30, line: 1, column: 31 } })
   const d = oneOf('create-function', "CREATE FUNCTION t.f FROM WASM BASE64 '\n  AGFz\n  bQEAAAA=\n'")
   assert.is(d.source.kind === 'base64' && d.source.bytes.length, 8, 'whitespace inside base64 is ignored')
+})
+
+test("EXPLAIN of a query (PostgreSQL's and SQLite's query plan) is refused saying what EXPLAIN does here", () => {
+  assertError('EXPLAIN SELECT * FROM t', 1, 9, /^EXPLAIN SELECT is not supported: EXPLAIN CALL t\.f\(…\) traces what a call would do, and EXPLAIN COMMIT \(batch, seq\)/)
+  assertError('EXPLAIN QUERY PLAN SELECT 1', 1, 9, /^EXPLAIN QUERY PLAN is not supported/)
+  assertError('explain analyze select 1', 1, 9, /^EXPLAIN ANALYZE is not supported/)
+  assertError('EXPLAIN nothing', 1, 9, /^expected CALL or COMMIT after EXPLAIN, found 'nothing'$/)
 })
 
 test('DROP FUNCTION, SHOW, DESCRIBE', () => {
