@@ -110,13 +110,13 @@ function positionFields(at: Pos | null): { line?: number; column?: number } {
 
 /**
  * The values TxnFailure.value counts: an INSERT's row by row in source order, an UPDATE's SET items; a
- * CREATE TABLE's columns, each at its DEFAULT literal (else at its name); ADD COLUMN's DEFAULT, then its name;
+ * CREATE TABLE's columns at their names, then at their DEFAULT literals; ADD COLUMN's DEFAULT, then its name;
  * DROP COLUMN's column; RENAME COLUMN's column, then its new name; a CREATE INDEX's table, then its columns.
  */
 function valueExprs(s: Statement): readonly { readonly pos: Pos }[] {
   if (s.kind === 'insert') return s.rows.flat()
   if (s.kind === 'update') return s.set.map((a) => a.expr)
-  if (s.kind === 'create-table') return s.columns.map((c) => ({ pos: c.defaultPos ?? c.pos }))
+  if (s.kind === 'create-table') return [...s.columns.map((c) => ({ pos: c.pos })), ...s.columns.map((c) => ({ pos: c.defaultPos ?? c.pos }))]
   if (s.kind === 'alter-table-add-column') return [{ pos: s.column.defaultPos ?? s.column.pos }, { pos: s.column.pos }]
   if (s.kind === 'alter-table-drop-column') return [{ pos: s.columnPos }]
   if (s.kind === 'alter-table-rename-column') return [{ pos: s.columnPos }, { pos: s.toPos ?? s.columnPos }]

@@ -293,9 +293,10 @@ function tableDef(name: string, columns: readonly ColumnDef[], keyColumn: string
   const cols = columns.map((c, i) => {
     if (c.dropped === true) return c
     checkIdentifier('column', c.name)
-    if (seen.has(c.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `column ${c.name} is declared twice in ${name}`)
+    // TxnFailure.value: a CREATE TABLE's value i is its i-th column's name, value n + i that column's DEFAULT.
+    if (seen.has(c.name.toLowerCase())) noting(i, () => { throw new AcheronError('CONSTRAINT', `column ${c.name} is declared twice in ${name}`) })
     seen.add(c.name.toLowerCase())
-    return { ...c, default: coerceDefault(draft, c, i) }
+    return { ...c, default: coerceDefault(draft, c, columns.length + i) }
   })
   const keyIndex = cols.findIndex((c) => c.name.toLowerCase() === keyColumn.toLowerCase())
   if (keyIndex < 0) throw new AcheronError('UNKNOWN_COLUMN', `primary key column ${keyColumn} is not a column of ${name}`)

@@ -275,6 +275,8 @@ for (const [name, opts] of CONFIGS) {
       await fails(db.sql("CREATE TABLE d (k INTEGER PRIMARY KEY, v INTEGER DEFAULT 'x')"), 'TYPE_MISMATCH', { commit: true, line: 1, column: 58 }, /d\.v is INTEGER/)
       await fails(db.sql("CREATE TABLE d (k INTEGER PRIMARY KEY,\n  b BOOLEAN NOT NULL DEFAULT 2)"), 'TYPE_MISMATCH', { commit: true, line: 2, column: 30 })
       await fails(db.sql("ALTER TABLE account ADD COLUMN n INTEGER DEFAULT 1.5"), 'TYPE_MISMATCH', { commit: true, line: 1, column: 50 })
+      // A column declared twice: at the second one (not at its DEFAULT, nor at the table).
+      await fails(db.sql("CREATE TABLE d (k INTEGER PRIMARY KEY, v INTEGER, V TEXT DEFAULT 'x')"), 'CONSTRAINT', { commit: true, line: 1, column: 51 }, /V is declared twice/)
       await fails(db.sql(`CREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' WITH (FUEL = 2000000000)`), 'CONSTRAINT')
       // Module bytes that are not WebAssembly, and a module missing its export.
       await fails(db.sql(`SELECT 1 FROM account;\nCREATE FUNCTION account.junk FROM WASM BASE64 '${base64(new TextEncoder().encode('not a wasm module'))}'`), 'INVALID_WASM', { statement: 1, line: 2 })
