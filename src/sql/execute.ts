@@ -89,11 +89,14 @@ const UNPOSITIONED_CODES: ReadonlySet<AcheronError['code']> = new Set(['INTERNAL
 
 /**
  * Where an error about what statement `s` ran points when it has no finer position: a syntax error at the
- * statement, any other (an unknown table, an abort, a duplicate key...) at the table or function it names;
- * nowhere for a failure of the server itself (UNPOSITIONED_CODES).
+ * statement, a module CREATE FUNCTION refused at its source, any other (an unknown table, an abort, a
+ * duplicate key...) at the table or function it names; nowhere for a failure of the server itself
+ * (UNPOSITIONED_CODES).
  */
 function failurePos(s: Statement, code: AcheronError['code']): Pos | null {
   if (UNPOSITIONED_CODES.has(code)) return null
+  // A module refused is about the module the statement gives, not about the function's name.
+  if ((s.kind === 'create-function' || s.kind === 'create-functions') && (code === 'INVALID_WASM' || code === 'WASM_IMPORT_NOT_ALLOWED')) return s.source.pos
   return code === 'SYNTAX_ERROR' ? s.pos : (s.namePos ?? s.pos)
 }
 

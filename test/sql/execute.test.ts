@@ -279,9 +279,11 @@ for (const [name, opts] of CONFIGS) {
       await fails(db.sql("CREATE TABLE d (k INTEGER PRIMARY KEY, v INTEGER, V TEXT DEFAULT 'x')"), 'CONSTRAINT', { commit: true, line: 1, column: 51 }, /V is declared twice/)
       await fails(db.sql(`CREATE FUNCTION account.f FROM WASM FILE '${BANK_PATH}' WITH (FUEL = 2000000000)`), 'CONSTRAINT')
       // Module bytes that are not WebAssembly, and a module missing its export.
-      await fails(db.sql(`SELECT 1 FROM account;\nCREATE FUNCTION account.junk FROM WASM BASE64 '${base64(new TextEncoder().encode('not a wasm module'))}'`), 'INVALID_WASM', { statement: 1, line: 2 })
-      await fails(db.sql("CREATE FUNCTION account.junk FROM WASM X'0061736D01000000'"), 'INVALID_WASM')
-      await fails(db.sql(`CREATE FUNCTION account.junk FROM WASM FILE '${BANK_PATH}' EXPORT 'nothere'`), 'INVALID_WASM')
+      await fails(db.sql(`SELECT 1 FROM account;\nCREATE FUNCTION account.junk FROM WASM BASE64 '${base64(new TextEncoder().encode('not a wasm module'))}'`), 'INVALID_WASM', { statement: 1, line: 2, column: 40 })
+      // A module refused points at the module given (the function's name is not what is wrong).
+      await fails(db.sql("CREATE FUNCTION account.junk FROM WASM X'0061736D01000000'"), 'INVALID_WASM', { column: 40 })
+      await fails(db.sql(`CREATE FUNCTION account.junk FROM WASM FILE '${BANK_PATH}' EXPORT 'nothere'`), 'INVALID_WASM', { column: 40 })
+      await fails(db.sql("CREATE FUNCTIONS account.* FROM WASM X'0061736D01000000'"), 'INVALID_WASM', { column: 38 })
       await fails(db.sql("CREATE FUNCTION account.junk FROM WASM FILE '/nonexistent/x.wasm'"), 'INVALID_WASM', { column: 40 }, /cannot read/)
       // A server has no readFile: FILE is FORBIDDEN, with its position.
       const server = { submit: (i: Parameters<EmbeddedDatabase['submit']>[0]) => db.submit(i), catalog: () => db.engine.currentCatalog }
