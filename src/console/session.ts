@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { RemoteDatabase, resolveFileSources, type RemoteStatementResult } from '../client/remote.js'
 import { AcheronError } from '../errors.js'
+import { connectionFailureReason } from './connect-failure.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, offsetBeforeEdit, offsetOf, type LineColumn } from './text-position.js'
 import type { Unit } from './units.js'
@@ -76,6 +77,16 @@ export class Session {
       : `the server refused the token given with --token (${e.message})`)
   }
 
+  /**
+   * A statement's failure: as failureOf, and a connection that could not be re-opened (the server went
+   * away since the start) said in the words the console uses at start, not Node's `connect ECONNREFUSED`.
+   */
+  private statementFailureOf(err: unknown): AcheronError {
+    const e = this.failureOf(err)
+    const reason = connectionFailureReason(this.url, e)
+    return reason === null ? e : new AcheronError(e.code, reason, e.retryable === undefined ? {} : { retryable: e.retryable })
+  }
+
   /** Opens the connection now (later requests reconnect by themselves); rejects with the reason. */
   async connect(): Promise<void> {
     try {
@@ -115,7 +126,7 @@ export class Session {
       const results = await db.sql(requestText)
       return { ok: true, results, elapsedMs: performance.now() - started }
     } catch (err) {
-      return { ok: false, failure: locate(this.failureOf(err), parts, requestText), elapsedMs: performance.now() - started }
+      return { ok: false, failure: locate(this.statementFailureOf(err), parts, requestText), elapsedMs: performance.now() - started }
     }
   }
 
@@ -129,7 +140,7 @@ export class Session {
     try {
       return await (await this.database()).query(sql)
     } catch (err) {
-      throw this.failureOf(err)
+      throw this.statementFailureOf(err)
     }
   }
 

@@ -5,6 +5,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/index.js'
 import { connectionFailureText } from '../../src/console/main.js'
+import { unitsOf } from '../../src/console/run-script.js'
+import { Session } from '../../src/console/session.js'
+import type { Unit } from '../../src/console/units.js'
+import { freePort } from '../support/server-process.js'
 
 const failure = (url: string, reason: string): string | null =>
   connectionFailureText(url, new AcheronError('INTERNAL', `cannot connect to ${url}: ${reason}`, { retryable: true }))
@@ -30,6 +34,22 @@ test('wss:// to a server without TLS, and ws:// to one with it: say which scheme
 test('a refused connection keeps its words', () => {
   assert.is(failure('ws://127.0.0.1:7000', 'connect ECONNREFUSED 127.0.0.1:7000'),
     'acheron console: cannot connect to ws://127.0.0.1:7000: connection refused. Is "acheron serve" running there (and is the URL\'s port its port)?')
+})
+
+test('in the REPL, a server gone since the start is said in the same words under ERROR, not as Node\'s ECONNREFUSED', async () => {
+  const url = `ws://127.0.0.1:${await freePort()}`
+  const session = new Session(url)
+  try {
+    const [unit] = unitsOf([{ label: '', text: 'SELECT 1;', baseDir: '.' }])
+    const outcome = await session.run(unit as Unit)
+    assert.ok(!outcome.ok)
+    const said = `cannot connect to ${url}: connection refused. Is "acheron serve" running there (and is the URL's port its port)?`
+    if (!outcome.ok) assert.equal([outcome.failure.error.code, outcome.failure.error.message], ['INTERNAL', said])
+    const listed = await session.query('SHOW TABLES').then(() => null, (e: unknown) => e as AcheronError)
+    assert.is(listed?.message, said)
+  } finally {
+    await session.close()
+  }
 })
 
 test.run()
