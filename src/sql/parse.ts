@@ -782,10 +782,16 @@ class StatementParser extends ExprParser {
     }
     let limit: ValueExpr | null = null
     let offset: ValueExpr | null = null
-    // PostgreSQL's forms too: OFFSET without LIMIT, OFFSET before LIMIT, and LIMIT ALL (no limit).
+    // PostgreSQL's forms too: OFFSET without LIMIT, OFFSET before LIMIT, and LIMIT ALL (no limit); and
+    // SQLite's (and MySQL's) LIMIT m, n, which is OFFSET m LIMIT n.
     if (this.acceptWord('LIMIT')) {
       limit = this.limitCount()
-      if (this.acceptWord('OFFSET')) offset = this.count('OFFSET')
+      if (limit !== null && this.acceptPunct(',')) {
+        offset = limit
+        limit = this.count('LIMIT')
+      } else if (this.acceptWord('OFFSET')) {
+        offset = this.count('OFFSET')
+      }
     } else if (this.acceptWord('OFFSET')) {
       offset = this.count('OFFSET')
       if (this.acceptWord('LIMIT')) limit = this.limitCount()

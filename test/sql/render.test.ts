@@ -42,13 +42,17 @@ test('aggregates, GROUP BY, HAVING on an alias, ORDER BY alias and position, LIM
   assert.equal(run('SELECT DISTINCT owner FROM acc ORDER BY owner LIMIT 2').rows, [['ann'], ['bob']])
 })
 
-test("PostgreSQL's OFFSET without LIMIT, OFFSET before LIMIT and LIMIT ALL", () => {
+test("PostgreSQL's OFFSET without LIMIT, OFFSET before LIMIT and LIMIT ALL; SQLite's LIMIT m, n", () => {
   assert.equal(run('SELECT id FROM acc ORDER BY id OFFSET 2').rows, [['c'], ['d']])
   assert.equal(run('SELECT id FROM acc ORDER BY id OFFSET ? LIMIT 2', [1n]).rows, [['b'], ['c']])
   assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT ALL').rows, [['a'], ['b'], ['c'], ['d']])
   assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT ALL OFFSET 3').rows, [['d']])
   assert.equal(run('SELECT 1 OFFSET 1').rows, [])
   assert.equal(failure(() => oneOf('select', 'SELECT id FROM acc OFFSET 1 OFFSET 2')).column, 29)
+  // SQLite's LIMIT m, n: skip m, then n rows.
+  assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT 1, 2').rows, [['b'], ['c']])
+  assert.equal(run('SELECT id FROM acc ORDER BY id LIMIT ?, ?', [3n, 5n]).rows, [['d']])
+  assert.equal(failure(() => oneOf('select', 'SELECT id FROM acc LIMIT 1, 2 OFFSET 3')).column, 31)
 })
 
 test('every operator and literal kind binds and evaluates as SQLite does', () => {
