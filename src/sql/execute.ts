@@ -102,8 +102,20 @@ function failurePos(s: Statement, code: AcheronError['code']): Pos | null {
 
 /** Where a transaction's failure points: at the value it is about (TxnFailure.value), else as failurePos. */
 function outcomePos(s: Statement, f: TxnFailure): Pos | null {
-  const value = f.value === undefined ? undefined : valueExprs(s)[f.value]
+  const value = f.value === undefined ? undefined : valueExprs(s)[f.value] ?? selectedItem(s, f.value)
   return value?.pos ?? failurePos(s, f.code)
+}
+
+/**
+ * For INSERT … SELECT, whose rows have no literals: the SELECT item that gave value `v` (values count row
+ * by row, so its column is v modulo the row's width), when each item is one column. Not for `*` items or
+ * a compound, where an item is not one column of every row.
+ */
+function selectedItem(s: Statement, v: number): { readonly pos: Pos } | undefined {
+  if (s.kind !== 'insert' || s.select === undefined || s.select.compound.length > 0) return undefined
+  const items = s.select.items
+  if (items.length === 0 || items.some((i) => i.kind === 'star')) return undefined
+  return items[v % items.length]
 }
 
 /** An error's line and column fields at `at` (none without a position). */

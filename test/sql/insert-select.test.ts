@@ -90,6 +90,22 @@ test('what is refused, before anything runs, and where', async () => {
   })
 })
 
+test('a row the table refuses points at the SELECT item that gave the value, as a VALUES row at its literal', async () => {
+  await withTables(async (db) => {
+    for (const [sql, code, column] of [
+      ['INSERT INTO t (k, s) SELECT id + 100, tk FROM u', 'TYPE_MISMATCH', 39],
+      ['INSERT INTO t (s, k) SELECT note, id + 100 FROM u', 'CONSTRAINT', 29],
+      ['INSERT INTO t (k) SELECT tk FROM u', 'DUPLICATE_KEY', 26],
+      // `*` gives several columns, and a compound's rows come from several SELECTs: at the table, as before.
+      ['INSERT INTO t SELECT * FROM t', 'DUPLICATE_KEY', 13],
+      ['INSERT INTO t (k) SELECT 200 UNION ALL SELECT 1', 'DUPLICATE_KEY', 13],
+    ] as const) {
+      const err = await rejection(db.sql(sql))
+      assert.equal([err.code, err.line, err.column], [code, 1, column], `${sql}: ${err.message}`)
+    }
+  })
+})
+
 test(`a SELECT whose rows pass INSERT_SELECT_BYTES_MAX fails whole with PAYLOAD_TOO_LARGE, and the next statement runs`, async () => {
   await withTables(async (db) => {
     // 30 rows of 10,000,000 characters each: past the bound at row 27.
