@@ -461,7 +461,7 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = 
  */
 export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, string>([
   ...['RANDOM', 'RANDOMBLOB'].map((f) => [f, 'it is random, and a replay of the log must compute the same value: pass a value from the client as a parameter (?)'] as const),
-  ...['DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH', 'STRFTIME', 'TIMEDIFF', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP'].map((f) => [f, "SQLite's date functions read the clock for 'now' (also when a row holds that text), and a replay of the log must compute the same value: compute dates in the client and pass them as parameters (?)"] as const),
+  ...['DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH', 'STRFTIME', 'TIMEDIFF', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'NOW'].map((f) => [f, "SQLite's date functions read the clock for 'now' (also when a row holds that text), and a replay of the log must compute the same value: compute dates in the client and pass them as parameters (?)"] as const),
   ...['CHANGES', 'TOTAL_CHANGES', 'LAST_INSERT_ROWID', 'SQLITE_VERSION', 'SQLITE_SOURCE_ID'].map((f) => [f, 'it reads the SQLite connection, which is the engine\'s own: use RETURNING, rowsAffected, or SHOW STATS'] as const),
   ...['PRINTF', 'FORMAT'].map((f) => [f, 'a width in its format can ask for a string of up to 1 GB, which no bound of this version checks: use || and the text functions'] as const),
   ...['LN', 'LOG', 'LOG2', 'LOG10', 'EXP', 'POW', 'POWER', 'SIN', 'COS', 'TAN', 'ASIN', 'ACOS', 'ATAN', 'ATAN2', 'SINH', 'COSH', 'TANH', 'ASINH', 'ACOSH', 'ATANH', 'DEGREES', 'RADIANS']

@@ -10,8 +10,12 @@
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
+import { REFUSED_FUNCTIONS } from './ast.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
+
+/** SQLite's keywords that read the clock (written without parentheses, so they parse as names). */
+const CLOCK_KEYWORDS: ReadonlySet<string> = new Set(['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP'])
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -306,6 +310,10 @@ class Renderer {
       }
       if (r === this && scope === 'aliases' && this.aliases.has(lower)) return quoteIdentifier(e.name)
     }
+    // SQLite's CURRENT_DATE, CURRENT_TIME and CURRENT_TIMESTAMP are keywords (no parentheses) that read the
+    // clock: where no column has the name, refused for that reason, not reported as an unknown column.
+    const clock = e.table === null && CLOCK_KEYWORDS.has(e.name.toUpperCase()) ? REFUSED_FUNCTIONS.get(e.name.toUpperCase()) : undefined
+    if (clock !== undefined) return this.fail('SYNTAX_ERROR', e.pos, `${e.name} is not offered, because ${clock}`)
     const known = this.sources.length === 0 ? 'a SELECT without FROM has no columns'
       : this.sources.length === 1 ? `table ${this.sources[0]?.qualifier ?? '(subquery)'} has ${this.sources[0]?.columns.join(', ')}`
         : `no table in FROM has it`

@@ -77,6 +77,11 @@ test('unknown columns and tables are reported at the reference', () => {
   assert.equal([e.line, e.column], [posIn(sql, 'nope').line, posIn(sql, 'nope').column])
   assert.match(e.message, /no such column: nope \(table acc has id, owner, balance, note\)/)
   assert.is(failure(() => run('SELECT x.id FROM acc')).code, 'UNKNOWN_TABLE')
+  // SQLite's clock keywords are refused for reading the clock, not reported as unknown columns.
+  const clock = failure(() => run('SELECT id FROM acc WHERE owner < CURRENT_TIMESTAMP'))
+  assert.equal([clock.code, clock.column], ['SYNTAX_ERROR', 34])
+  assert.match(clock.message, /^CURRENT_TIMESTAMP is not offered, because SQLite's date functions read the clock/)
+  assert.is(failure(() => run('SELECT current_date')).code, 'SYNTAX_ERROR')
   assert.is(failure(() => run('SELECT id AS i FROM acc WHERE i = 1')).code, 'UNKNOWN_COLUMN', 'aliases are not visible in WHERE')
   const pos = failure(() => run('SELECT id FROM acc ORDER BY 2'))
   assert.is(pos.code, 'SYNTAX_ERROR')
