@@ -281,6 +281,10 @@ export class ForwardedRequests {
     const served = new ForwardedRequests(nc, handle, reserveReads)
     served.sub = nc.subscribe(subject(stream), { callback: (_err, msg) => served.received(msg) })
     served.readPositions?.serve(nc, stream)
+    // Subscriptions travel to the server on this connection while followers request on theirs: without
+    // this round trip, a request sent just after serve() returns can find no subscriber and fail as
+    // "no writer serves the stream".
+    await nc.flush()
     return served
   }
 

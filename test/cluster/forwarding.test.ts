@@ -62,6 +62,26 @@ natsTest('replies ready at different times are sent as they are ready, not held 
   })
 })
 
+natsTest('a request sent as soon as a writer starts serving reaches it (its subscription is on the server first)', async () => {
+  await withNats(1, async (nats) => {
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    try {
+      // Each round a new writer connection subscribes; the follower requests on its own connection at once.
+      // Without a round trip in serve(), about one round in ten found no subscriber.
+      for (let round = 0; round < 100; round++) {
+        const writer = await ForwardedRequests.serve(nats.urls, STREAM, echo)
+        try {
+          assert.is(await follower.forward(`r${round}`, 'app'), `app:r${round}`)
+        } finally {
+          await writer.close()
+        }
+      }
+    } finally {
+      await follower.close()
+    }
+  })
+})
+
 natsTest('a burst larger than one NATS message is split into envelopes, every request answered', async () => {
   await withNats(1, async (nats) => {
     const writer = await ForwardedRequests.serve(nats.urls, STREAM, async (raw) => String(raw.length))
