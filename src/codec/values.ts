@@ -45,7 +45,7 @@ const D_OBJECT = 8
 const D_UNDEFINED = 9
 
 /** Nesting depth of generic data; engine inputs never come close. */
-const DATA_DEPTH_MAX = 64
+export const DATA_DEPTH_MAX = 64
 
 export function writeData(w: ByteWriter, v: unknown, depth = 0): void {
   if (depth > DATA_DEPTH_MAX) throw new RangeError(`data nested deeper than ${DATA_DEPTH_MAX}`)

@@ -7,7 +7,7 @@ import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../sche
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
-import { checkStringArgument, checkWellFormedText, isInt64, unsupportedValue, type Row } from '../values.js'
+import type { Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
 import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
@@ -21,6 +21,7 @@ import { ACK_BEFORE_DURABLE_DELAY_MS, type EngineFaults } from './faults.js'
 import { PipelinedExecutor } from './pipelined-executor.js'
 import { RateLimitedLog } from './rate-limited-log.js'
 import { Phase1Sharing, type BatchShare } from './shared-phase1.js'
+import { checkSubmittedInput } from './submit-checks.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
 import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
@@ -197,43 +198,6 @@ export const SHARES_RUNNING_MAX = 2
 
 function isPointRead(t: TxnInput): boolean {
   return t.kind === 'get' || t.kind === 'select-key' || (t.kind === 'multi' && t.steps.every(isPointRead))
-}
-
-/**
- * A call's key and arguments as `submit` takes them: engine values only. Anything else (an object,
- * undefined, a bigint past 64 bits), handed to submit() directly, reached the batch log's encoder and
- * stopped the engine for good ("varint out of range"), its own promise never settling.
- */
-function checkEngineValue(v: unknown, what: string): void {
-  if (v === null || typeof v === 'number' || typeof v === 'string' || v instanceof Uint8Array) return
-  if (typeof v === 'bigint' && isInt64(v)) return
-  throw new AcheronError('TYPE_MISMATCH', `${what}: ${unsupportedValue(v, 'submit() takes engine values: null, a bigint (INTEGER), a number (REAL), a string or a Uint8Array')}`)
-}
-
-/**
- * Every string of an input must be well-formed Unicode: the log stores UTF-8, which cannot hold a lone
- * surrogate, so such an input would replay as something else. The client boundaries refuse it first;
- * this is the engine's own guard for whatever reaches `submit` directly.
- */
-function checkInputText(input: TxnInput): void {
-  if (input.kind === 'call') {
-    checkStringArgument(input.fn, 'the function name ("table.function")')
-    checkWellFormedText(input.fn, 'function name')
-    checkEngineValue(input.key, 'key')
-    checkWellFormedText(input.key, 'key')
-    if (!Array.isArray(input.args)) throw new AcheronError('TYPE_MISMATCH', `a call's args is an array of values, got ${String(input.args)}`)
-    input.args.forEach((a, i) => {
-      checkEngineValue(a, `argument ${i + 1}`)
-      checkWellFormedText(a, `argument ${i + 1}`)
-    })
-    return
-  }
-  const walk = (v: unknown, what: string): void => {
-    if (typeof v === 'string') checkWellFormedText(v, what)
-    else if (Array.isArray(v)) v.forEach((x) => walk(x, what))
-    else if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) for (const [k, x] of Object.entries(v)) walk(x, k)
-  }
-  walk(input, input.kind)
 }
 
 /** What a protocol's runBatch gave instead of a BatchRun, in a few words. */
@@ -603,7 +567,7 @@ export class Engine {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
     if (this.followMode) return Promise.reject(new AcheronError('FORBIDDEN', 'this node follows the batch log of another: it takes no requests (send them to the writer)'))
     try {
-      checkInputText(input)
+      checkSubmittedInput(input)
     } catch (err) {
       return Promise.reject(err)
     }
