@@ -152,7 +152,8 @@ Research (docs/research.md):
 
 Environment (limits; docs/operations.md "Limits"): ACHERON_PAYLOAD_BYTES_MAX (16 MiB),
 ACHERON_CONNECTIONS_MAX (1024), ACHERON_PENDING_AUTH_CONNECTIONS_MAX (128), ACHERON_AUTH_DEADLINE_MS (5000),
-ACHERON_REPLY_BUFFER_BYTES_PAUSE (8 MiB), ACHERON_REPLY_BUFFER_BYTES_MAX (64 MiB).`
+ACHERON_REPLY_BUFFER_BYTES_PAUSE (8 MiB), ACHERON_REPLY_BUFFER_BYTES_MAX (64 MiB),
+ACHERON_REPLY_BUFFER_BYTES_HARD_MAX (4 x the maximum: 256 MiB), ACHERON_REPLY_STALL_MS (10000).`
 
 /** True for an address that only this machine reaches. */
 function isLoopbackHost(host: string): boolean {
@@ -264,11 +265,17 @@ function serverLimits(env: NodeJS.ProcessEnv): typeof DEFAULT_SERVER_LIMITS {
     authDeadlineMs: limit('ACHERON_AUTH_DEADLINE_MS', d.authDeadlineMs),
     replyBufferBytesPause: limit('ACHERON_REPLY_BUFFER_BYTES_PAUSE', d.replyBufferBytesPause),
     replyBufferBytesMax: limit('ACHERON_REPLY_BUFFER_BYTES_MAX', d.replyBufferBytesMax),
+    replyStallMs: limit('ACHERON_REPLY_STALL_MS', d.replyStallMs),
   }
   if (limits.replyBufferBytesPause >= limits.replyBufferBytesMax) {
     throw new UsageError(`ACHERON_REPLY_BUFFER_BYTES_PAUSE (${limits.replyBufferBytesPause}) must be below ACHERON_REPLY_BUFFER_BYTES_MAX (${limits.replyBufferBytesMax}): past the pause a slow reader's connection stops being read, past the maximum it is closed`)
   }
-  return limits
+  // The hard bound follows the maximum (4 times it, as by default) unless it is set.
+  const hard = limit('ACHERON_REPLY_BUFFER_BYTES_HARD_MAX', 4 * limits.replyBufferBytesMax)
+  if (hard < limits.replyBufferBytesMax) {
+    throw new UsageError(`ACHERON_REPLY_BUFFER_BYTES_HARD_MAX (${hard}) must be at least ACHERON_REPLY_BUFFER_BYTES_MAX (${limits.replyBufferBytesMax}): past the maximum a connection that stopped reading is closed, past the hard maximum any connection is`)
+  }
+  return { ...limits, replyBufferBytesHardMax: hard }
 }
 
 /** The stream a cluster's nodes share (`acheron serve --cluster`, `acheron cluster`). */

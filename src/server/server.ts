@@ -13,6 +13,7 @@ import { statsObject, type ServerGauges } from '../stats/metrics.js'
 import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
+import { ReadStallWatch } from './read-stall.js'
 import { callReply, decodeRequest, errorReply, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
 
 export interface ServerLimits {
@@ -35,8 +36,16 @@ export interface ServerLimits {
   readonly authDeadlineMs: number
   /** Reply bytes a connection has not read (`bufferedAmount`) at which the server stops reading its requests. */
   readonly replyBufferBytesPause: number
-  /** Unread reply bytes at which, when another reply is ready, the connection is closed (1013 OVERLOADED). */
+  /**
+   * Unread reply bytes past which a connection whose client reads nothing for `replyStallMs` is closed
+   * (1013 OVERLOADED). A client that keeps reading is not closed here, however slowly it reads: the
+   * requests it sent before the pause still produce replies, and closing it would lose them.
+   */
   readonly replyBufferBytesMax: number
+  /** Unread reply bytes at which, when another reply is ready, the connection is closed whether it reads or not. */
+  readonly replyBufferBytesHardMax: number
+  /** How long a connection past `replyBufferBytesMax` may go without its client reading any reply bytes. */
+  readonly replyStallMs: number
 }
 
 /** How far past `payloadBytesMax` a frame is still read, so that it can be answered with an error. */
@@ -69,6 +78,8 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   authDeadlineMs: 5000,
   replyBufferBytesPause: 8 * 1024 * 1024,
   replyBufferBytesMax: 64 * 1024 * 1024,
+  replyBufferBytesHardMax: 256 * 1024 * 1024,
+  replyStallMs: 10_000,
 }
 
 export interface TlsOptions {
@@ -291,9 +302,12 @@ export class AcheronServer {
     ws.on('error', (err) => this.o.log({ level: 'warn', msg: 'connection error', error: err.message, remote }))
 
     // Replies: past replyBufferBytesPause unread bytes, stop reading this connection's requests (TCP
-    // backpressure reaches the client); resume when the socket drains. Past replyBufferBytesMax, close.
+    // backpressure reaches the client); resume when the socket drains. Past replyBufferBytesMax, close
+    // if the client has stopped reading (ReadStallWatch); past replyBufferBytesHardMax, close.
     let paused = false
     let slowReaderClosed = false
+    const stall = new ReadStallWatch(() => ws.bufferedAmount, limits, (unread) => closeSlowReader(unread, `read nothing for ${limits.replyStallMs} ms with more than ${limits.replyBufferBytesMax} bytes of replies unread`))
+    ws.once('close', () => stall.stop())
     // The replies a batch releases to one connection leave in one write: the socket is corked at the
     // first and uncorked once the current run of callbacks is over (a batch's replies are sent from one
     // run of promise callbacks), instead of one writev system call per reply.
@@ -305,13 +319,14 @@ export class AcheronServer {
     const send = (text: string): void => {
       if (ws.readyState !== WebSocket.OPEN) return
       const unread = ws.bufferedAmount
-      if (unread >= limits.replyBufferBytesMax) return closeSlowReader(unread)
+      if (unread >= limits.replyBufferBytesHardMax) return closeSlowReader(unread, `more than ${limits.replyBufferBytesHardMax} bytes of replies unread`)
       if (!corked) {
         corked = true
         req.socket.cork()
         process.nextTick(uncork)
       }
       ws.send(text)
+      stall.sent(Buffer.byteLength(text))
       if (!paused && ws.bufferedAmount >= limits.replyBufferBytesPause) {
         paused = true
         ws.pause()
@@ -323,11 +338,13 @@ export class AcheronServer {
         ws.resume()
       }
     })
-    const closeSlowReader = (unread: number): void => {
+    const closeSlowReader = (unread: number, why: string): void => {
       if (slowReaderClosed) return
       slowReaderClosed = true
-      this.o.log({ level: 'warn', msg: 'slow reader: connection closed', code: 'OVERLOADED', unreadReplyBytes: unread, replyBufferBytesMax: limits.replyBufferBytesMax, remote })
-      ws.close(CLOSE_CODES.OVERLOADED, `OVERLOADED: more than ${limits.replyBufferBytesMax} bytes of replies unread`)
+      stall.stop()
+      this.o.log({ level: 'warn', msg: 'slow reader: connection closed', code: 'OVERLOADED', why, unreadReplyBytes: unread, replyBufferBytesMax: limits.replyBufferBytesMax, replyBufferBytesHardMax: limits.replyBufferBytesHardMax, remote })
+      // A close reason is at most 123 bytes.
+      ws.close(CLOSE_CODES.OVERLOADED, `OVERLOADED: ${why}`.slice(0, 123))
       setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
     }
     // A refused peer that does not answer the close handshake would keep its socket (and, while

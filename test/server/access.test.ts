@@ -346,10 +346,8 @@ test('slow reader: past the pause bound the server stops reading that connection
   assert.equal((await other.ok('SELECT COUNT(*) FROM marker;'))[0]!.rows, [[1]])
 })
 
-test('slow reader: past the hard bound the connection is closed (1013 OVERLOADED) and logged once; others are served', async () => {
-  const s = await serve([], { ACHERON_REPLY_BUFFER_BYTES_PAUSE: String(1 << 20), ACHERON_REPLY_BUFFER_BYTES_MAX: String(4 << 20) })
-  await bigRow(s)
-  const slow = await raw(s.url)
+/** Fills a paused connection past the bounds, and waits for the one "slow reader" line; returns it. */
+async function stallUntilClosed(s: ServerProcess, slow: WsClient): Promise<string> {
   socketOf(slow).pause()
   for (let i = 0; i < 200; i++) void slow.sql('SELECT t FROM blobs WHERE id = 1;', undefined).catch(() => null)
   const deadline = Date.now() + 15_000
@@ -363,6 +361,60 @@ test('slow reader: past the hard bound the connection is closed (1013 OVERLOADED
   socketOf(slow).resume()
   const close = await slow.closedWithin(10_000)
   assert.ok(close !== null, 'the slow connection is closed')
+  assert.is(close.code, 1013)
+  return lines[0]!
+}
+
+test('slow reader: past the maximum a connection that reads nothing for ACHERON_REPLY_STALL_MS is closed (1013 OVERLOADED), logged once; others are served', async () => {
+  const s = await serve([], { ACHERON_REPLY_BUFFER_BYTES_PAUSE: String(1 << 20), ACHERON_REPLY_BUFFER_BYTES_MAX: String(4 << 20), ACHERON_REPLY_BUFFER_BYTES_HARD_MAX: String(1 << 30), ACHERON_REPLY_STALL_MS: '1000' })
+  await bigRow(s)
+  const started = Date.now()
+  const line = await stallUntilClosed(s, await raw(s.url))
+  assert.match(line, /read nothing for 1000 ms with more than 4194304 bytes of replies unread/)
+  assert.ok(Date.now() - started >= 1000, 'not before the stall time')
+  const exit = await s.stop('SIGTERM')
+  assert.equal(exit, { code: 0, signal: null })
+})
+
+test('slow reader: past the hard maximum the connection is closed at once, reading or not', async () => {
+  const s = await serve([], { ACHERON_REPLY_BUFFER_BYTES_PAUSE: String(1 << 20), ACHERON_REPLY_BUFFER_BYTES_MAX: String(2 << 20), ACHERON_REPLY_BUFFER_BYTES_HARD_MAX: String(4 << 20), ACHERON_REPLY_STALL_MS: '600000' })
+  await bigRow(s)
+  const line = await stallUntilClosed(s, await raw(s.url))
+  assert.match(line, /more than 4194304 bytes of replies unread/)
+  assert.not.match(line, /read nothing/)
+  const exit = await s.stop('SIGTERM')
+  assert.equal(exit, { code: 0, signal: null })
+})
+
+test('slow reader: a client that keeps reading, more slowly than replies come, is served in full past the maximum', async () => {
+  // Before, the connection was closed as soon as another reply was ready with the maximum unread, though
+  // the client was reading: the requests it sent before the pause lost their replies (outcome unknown).
+  const s = await serve([], { ACHERON_REPLY_BUFFER_BYTES_PAUSE: String(1 << 20), ACHERON_REPLY_BUFFER_BYTES_MAX: String(2 << 20), ACHERON_REPLY_BUFFER_BYTES_HARD_MAX: String(1 << 30), ACHERON_REPLY_STALL_MS: '2000' })
+  await bigRow(s)
+  const reader = await raw(s.url)
+  const socket = socketOf(reader)
+  // Reads in spurts: 20 ms of every 150 ms.
+  socket.pause()
+  let reading = true
+  const spurts = (async () => {
+    while (reading) {
+      socket.resume()
+      await sleep(20)
+      socket.pause()
+      await sleep(130)
+    }
+    socket.resume()
+  })()
+  const replies = Array.from({ length: 120 }, () => reader.sql('SELECT t FROM blobs WHERE id = 1;', undefined))
+  let settled: Reply[]
+  try {
+    settled = await Promise.all(replies)
+  } finally {
+    reading = false
+    await spurts
+  }
+  for (const r of settled) expectOk(r, 'every SELECT is answered')
+  assert.not.match(s.stderr(), /slow reader/)
   const exit = await s.stop('SIGTERM')
   assert.equal(exit, { code: 0, signal: null })
 })

@@ -220,6 +220,14 @@ test('a pause threshold for unread replies at or above the closing one is refuse
     assert.is(r.code, 2, describeRun(args, r))
     assert.is(r.stderr, `acheron: ACHERON_REPLY_BUFFER_BYTES_PAUSE (2000000) must be below ACHERON_REPLY_BUFFER_BYTES_MAX (1000000): past the pause a slow reader's connection stops being read, past the maximum it is closed\n${HINT}`)
     assert.not.ok(existsSync(data))
+    // So is a hard maximum below the maximum, and a stall time that is not a positive integer.
+    const hard = await runCli(args, { env: { ACHERON_REPLY_BUFFER_BYTES_PAUSE: '500000', ACHERON_REPLY_BUFFER_BYTES_MAX: '1000000', ACHERON_REPLY_BUFFER_BYTES_HARD_MAX: '999999' } })
+    assert.is(hard.code, 2, describeRun(args, hard))
+    assert.is(hard.stderr, `acheron: ACHERON_REPLY_BUFFER_BYTES_HARD_MAX (999999) must be at least ACHERON_REPLY_BUFFER_BYTES_MAX (1000000): past the maximum a connection that stopped reading is closed, past the hard maximum any connection is\n${HINT}`)
+    const stall = await runCli(args, { env: { ACHERON_REPLY_STALL_MS: '0' } })
+    assert.is(stall.code, 2, describeRun(args, stall))
+    assert.is(stall.stderr, `acheron: ACHERON_REPLY_STALL_MS must be an integer >= 1, not 0\n${HINT}`)
+    assert.not.ok(existsSync(data))
   } finally {
     cleanup()
   }
