@@ -220,10 +220,18 @@ export class Catalog {
     let f = this.functionBySpelling.get(name)
     if (f === undefined) {
       if (name.length <= FUNCTION_NAME_LENGTH_MAX) f = this.functions.get(name.toLowerCase())
-      if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${shownName(name, FUNCTION_NAME_LENGTH_MAX)}`)
+      if (f === undefined) throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${shownName(name, FUNCTION_NAME_LENGTH_MAX)}${this.missingTableHint(name)}`)
       remember(this.functionBySpelling, name, f)
     }
     return f
+  }
+
+  /** Why `name` names no function when its table is what is missing (`CALL nope.f`): ', there is no table nope'. */
+  private missingTableHint(name: string): string {
+    const dot = name.indexOf('.')
+    if (dot <= 0 || name.length > FUNCTION_NAME_LENGTH_MAX) return ''
+    const table = name.slice(0, dot)
+    return this.tables.has(table.toLowerCase()) ? '' : `; there is no table ${table}`
   }
 
   /** Column index by name, or -1 (always for a dropped column). */

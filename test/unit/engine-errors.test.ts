@@ -37,8 +37,11 @@ test('a failing callee aborts the caller too: nothing of the chain commits', asy
 })
 
 test('UNKNOWN_FUNCTION and UNKNOWN_TABLE', async () => {
-  assert.is((await failure(db.call('account.nope', 'alice'))).code, 'UNKNOWN_FUNCTION')
-  assert.is((await failure(db.call('nope.f', 'alice'))).code, 'UNKNOWN_FUNCTION')
+  const noFunction = await failure(db.call('account.nope', 'alice'))
+  assert.equal([noFunction.code, noFunction.message], ['UNKNOWN_FUNCTION', 'no such function: account.nope'])
+  // Where the table is what is missing, the message says so.
+  const noTable = await failure(db.call('Nope.f', 'alice'))
+  assert.equal([noTable.code, noTable.message], ['UNKNOWN_FUNCTION', 'no such function: Nope.f; there is no table Nope'])
   assert.is((await failure(db.get('nope', 1))).code, 'UNKNOWN_TABLE')
   assert.is((await failure(db.insert('nope', [[1]]))).code, 'UNKNOWN_TABLE')
   assert.is((await failure(db.createFunction('nope.f', new Uint8Array(0), { runtime: 'js', export: 'deposit' }))).code, 'UNKNOWN_TABLE')

@@ -231,7 +231,7 @@ test('engine: a nested call that names no function or gives a bad key says which
     const e1 = await failure(db.call('t.relay', 'a', 't.nope', 'b'))
     assert.equal([e1.code, e1.message], ['UNKNOWN_FUNCTION', 'no such function: t.nope (called by t.relay)'])
     const e2 = await failure(db.call('t.relay', 'a', 'zz.f', 'b'))
-    assert.equal([e2.code, e2.message], ['UNKNOWN_FUNCTION', 'no such function: zz.f (called by t.relay)'])
+    assert.equal([e2.code, e2.message], ['UNKNOWN_FUNCTION', 'no such function: zz.f; there is no table zz (called by t.relay)'])
     const e3 = await failure(db.call('t.relay', 'a', 'n.relay', 'x'))
     assert.equal([e3.code, e3.message], ['TYPE_MISMATCH', "column n.id is INTEGER, got 'x' (called by t.relay)"])
     const e4 = await failure(db.call('t.relay', 'a', 't.relay', null))
