@@ -25,6 +25,7 @@ import { FN_USAGE } from './fn-command.js'
 import { CLUSTER_USAGE } from './cluster-command.js'
 import { ACHERON_VERSION } from '../version.js'
 import { isUsageError, UsageError } from './usage-error.js'
+import { fileProblem } from '../file-problem.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -189,7 +190,7 @@ function optionFile(option: string, file: string): Buffer {
   try {
     return readFileSync(file)
   } catch (err) {
-    throw new Error(`--${option} ${file}: cannot read it (${err instanceof Error ? err.message : String(err)})`)
+    throw new Error(`--${option} ${file}: cannot read it (${fileProblem(err)})`)
   }
 }
 

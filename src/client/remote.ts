@@ -24,6 +24,7 @@ import { checkParamsArray, checkStringArgument, checkWellFormedText, fromClientV
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionOptions } from '../function-options.js'
+import { fileProblem } from '../file-problem.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -249,7 +250,7 @@ export function resolveFileSources(script: string, readFile: (path: string) => U
     try {
       bytes = readFile(s.source.path)
     } catch (err) {
-      throw new AcheronError('INVALID_WASM', `cannot read FROM WASM FILE '${s.source.path}': ${err instanceof Error ? err.message : String(err)}`,
+      throw new AcheronError('INVALID_WASM', `cannot read FROM WASM FILE '${s.source.path}': ${fileProblem(err)}`,
         { line: s.source.pos.line, column: s.source.pos.column, statement: s.index })
     }
     edits.push({ start, end: start + strTok.end, text: `X'${toHex(bytes)}'` })

@@ -14,6 +14,7 @@ import type { SourceStatement } from './source.js'
 import { lineColumnOf } from './text-position.js'
 import { noColor } from '../no-color.js'
 import { logDisplayLines } from './with-logs.js'
+import { fileProblem } from '../file-problem.js'
 
 export { wireResult } from './format-json.js'
 
@@ -133,7 +134,7 @@ export class Printer {
       try {
         fd = openSync(path, 'w')
       } catch (err) {
-        return `cannot write ${path}: ${(err as Error).message}`
+        return `cannot write ${path}: ${fileProblem(err)}`
       }
     }
     if (this.output !== null) closeSync(this.output.fd)
@@ -149,7 +150,7 @@ export class Printer {
         return
       } catch (err) {
         // A full disk or a closed pipe: the result is shown here rather than lost, and later ones too.
-        this.warn(`\\o: cannot write ${this.output.path} (${(err as Error).message}); results go to the screen again`)
+        this.warn(`\\o: cannot write ${this.output.path} (${fileProblem(err)}); results go to the screen again`)
         this.redirect(null)
       }
     }

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Source } from './source.js'
+import { fileProblem } from '../file-problem.js'
 
 /** The largest -f file, \i file or piped stdin the console reads. */
 export const SCRIPT_BYTES_MAX = 64 * 1024 * 1024
@@ -25,7 +26,7 @@ export function scriptSource(path: string, cwd: string): Source {
     text = readBounded(resolve(cwd, path), path)
   } catch (err) {
     if (err instanceof InputError) throw err
-    throw new InputError(`cannot read ${path}: ${(err as Error).message}`)
+    throw new InputError(`cannot read ${path}: ${fileProblem(err)}`)
   }
   return { label: path, text, baseDir: dirname(resolve(cwd, path)) }
 }

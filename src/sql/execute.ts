@@ -20,6 +20,7 @@ import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
 import { renderExpr, renderSelect, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
+import { fileProblem } from '../file-problem.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
 export interface SqlTarget {
@@ -241,7 +242,7 @@ class Planner {
     try {
       return this.options.readFile(path)
     } catch (err) {
-      throw errorAt('INVALID_WASM', at, s.index, `cannot read FROM WASM FILE '${path}': ${err instanceof Error ? err.message : String(err)}`)
+      throw errorAt('INVALID_WASM', at, s.index, `cannot read FROM WASM FILE '${path}': ${fileProblem(err)}`)
     }
   }
 

@@ -89,7 +89,7 @@ test('a bad meta-command stops the script: exit 1, one line on stderr, the state
     ['\\watch 1', /^-e #2:1: \\watch: only in the interactive console\n$/],
     ['\\e', /^-e #2:1: \\e: only in the interactive console\n$/],
     ['\\d nosuch_table', /^-e #2:1: \\d: no table matches "nosuch_table"\n$/],
-    ['\\i no/such.sql', /^-e #2:1: \\i: cannot read no\/such\.sql: ENOENT/],
+    ['\\i no/such.sql', /^-e #2:1: \\i: cannot read no\/such\.sql: no such file or directory$/m],
   ]
   assert.is((await run(['-e', 'CREATE TABLE m2 (k INTEGER PRIMARY KEY);'])).code, 0)
   for (const [line, stderr] of cases) {

@@ -162,7 +162,7 @@ test("CREATE FUNCTION ... FROM WASM FILE: read by the console (-e: from the curr
   const missing = await consoleRun(['-e', create])
   expectExit(missing, 1)
   assert.equal(missing.stderr.split('\n').slice(1, 3), [`LINE 1: ${create}`, `${' '.repeat('LINE 1: '.length + create.indexOf('FILE'))}^`])
-  assert.match(missing.stderr, /^ERROR INVALID_WASM: cannot read FROM WASM FILE 'no\/such.wasm'/, why(missing))
+  assert.match(missing.stderr, /^ERROR INVALID_WASM: cannot read FROM WASM FILE 'no\/such.wasm': no such file or directory\n/, why(missing))
 })
 
 test('-f: FROM WASM FILE paths are relative to the script file, wherever the console runs', async () => {

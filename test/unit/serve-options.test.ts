@@ -67,9 +67,9 @@ test('a token or TLS file that cannot be read is named with its option (exit 1),
     const garbage = join(dir, 'garbage.pem')
     writeFileSync(garbage, 'not a PEM file\n')
     const cases: [string[], RegExp][] = [
-      [['--admin-token-file', missing], /^acheron: --admin-token-file .*missing\.pem: cannot read it \(ENOENT: no such file or directory/],
-      [['--app-token-file', dir], /^acheron: --app-token-file .*: cannot read it \(EISDIR/],
-      [['--tls-cert', missing, '--tls-key', garbage], /^acheron: --tls-cert .*missing\.pem: cannot read it \(ENOENT/],
+      [['--admin-token-file', missing], /^acheron: --admin-token-file .*missing\.pem: cannot read it \(no such file or directory\)\n/],
+      [['--app-token-file', dir], /^acheron: --app-token-file .*: cannot read it \(it is a directory\)\n/],
+      [['--tls-cert', missing, '--tls-key', garbage], /^acheron: --tls-cert .*missing\.pem: cannot read it \(no such file or directory\)\n/],
       // OpenSSL's own words alone ("error:0480006C:PEM routines::no start line") named neither file.
       [['--tls-cert', garbage, '--tls-key', garbage], /^acheron: --tls-cert .*garbage\.pem and --tls-key .*garbage\.pem are not a PEM certificate and its private key \(.*no start line\)/],
     ]
