@@ -10,6 +10,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadProtocol } from '../../src/cli/protocol-loader.js'
 import { UsageError } from '../../src/cli/usage-error.js'
+import { protocolByName } from '../../src/txn/protocols/index.js'
 import { describeRun, MAIN, ROOT, runCli, shellQuote } from '../console/support.js'
 
 const MODULES: Record<string, [string, RegExp]> = {
@@ -62,6 +63,23 @@ test('the replay command printed for a --protocol module in a directory with a s
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+
+test("a name Object's prototype holds (constructor, toString, __proto__) is no built-in protocol", async () => {
+  // It was: loadProtocol returned Object's own function, every batch failed, and the check said FAIL.
+  for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    try {
+      await loadProtocol(name)
+      assert.unreachable(`${name} loaded`)
+    } catch (err) {
+      assert.instance(err, UsageError, `${name}: ${String(err)}`)
+      assert.match((err as Error).message, `'${name}' is neither a built-in protocol (aria, calvin, serial) nor a .js module`)
+    }
+    assert.throws(() => protocolByName(name), (err: Error) => err.message === `unknown protocol '${name}' (known: aria, calvin, serial)`)
+  }
+  assert.is((await loadProtocol('calvin')).name, 'calvin')
+  assert.is(protocolByName('serial').name, 'serial')
 })
 
 test.run()

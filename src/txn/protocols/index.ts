@@ -5,8 +5,12 @@ import { serial } from './serial.js'
 
 export type { BatchExecutor, BatchRun, Protocol } from './protocol.js'
 
-/** The built-in protocols by name; `aria` is the default. */
-export const PROTOCOLS: Readonly<Record<string, Protocol>> = { aria, calvin, serial }
+/**
+ * The built-in protocols by name; `aria` is the default. No prototype: a plain object answered
+ * `PROTOCOLS['constructor']` (or `toString`, `__proto__`) with Object's own function, so
+ * `--protocol constructor` was taken for a built-in and every batch failed, read as a caught bug.
+ */
+export const PROTOCOLS: Readonly<Record<string, Protocol>> = Object.freeze(Object.assign(Object.create(null) as Record<string, Protocol>, { aria, calvin, serial }))
 
 export function protocolByName(name: string): Protocol {
   const p = PROTOCOLS[name]
