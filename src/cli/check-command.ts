@@ -11,6 +11,9 @@ import { PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 
+/** The largest --seed: fast-check draws from the seed's low 32 bits, so a larger one repeats a smaller one. */
+export const SEED_MAX = 2 ** 32 - 1
+
 function int(name: string, v: string | undefined, fallback: number, min: number, max?: number): number {
   if (v === undefined) return fallback
   const n = Number(v)
@@ -27,7 +30,7 @@ determinism across workers and protocols, an Elle-style anomaly checker over Web
 kill -9 recovery. Prints one line per property and "N passed, N failed"; exits 1 if anything failed,
 with the seed, a shrunk counterexample and the command that replays it.
 
-  --seed S              picks the workloads (default random; printed on every run)
+  --seed S              picks the workloads, 0 to 4294967295 (default random; printed on every run)
   --runs N              runs per property (default 100)
   --txns N              transactions per history, at most (default 100)
   --partitions N        partitions of every table (default: each run draws 1-8)
@@ -92,8 +95,9 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     // It ran the mutant's protocol in place of the one named, saying so only in the header line.
     throw new UsageError(`--mutant ${protocolMutant.name} is a broken variant of ${protocolMutant.protocol?.name.split('/')[0]}: it replaces the protocol, so it takes no --protocol`)
   }
-  // The seed only picks workloads; it is printed, so any run can be replayed.
-  const seed = int('seed', values.seed, randomInt(2 ** 31), 0)
+  // The seed only picks workloads; it is printed, so any run can be replayed. fast-check keeps a seed's
+  // low 32 bits (`seed | 0`): --seed 4294967297 ran the workloads of --seed 1 under another name.
+  const seed = int('seed', values.seed, randomInt(2 ** 31), 0, SEED_MAX)
   // Bounded as the engine bounds them: beyond, every run failed and read as a caught bug.
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1, PARTITIONS_MAX)
   // Stopped by a signal (a CI job's timeout, kill), the servers and NATS servers it started go with it.

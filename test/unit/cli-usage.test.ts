@@ -148,4 +148,14 @@ test('demo keeps to a directory of its own by default, not the server\'s ./acher
   }
 })
 
+
+test('check --seed past 32 bits is refused: fast-check would run the workloads of its low 32 bits', async () => {
+  // --seed 4294967297 printed "seed 4294967297" and ran exactly what --seed 1 runs.
+  const args = ['check', '--seed', '4294967297', '--runs', '1', '--property', 'replay']
+  const r = await runCli(args)
+  assert.is(r.code, 2, describeRun(args, r))
+  assert.match(r.stderr, /--seed must be an integer from 0 to 4294967295, not 4294967297/)
+  assert.is(r.stdout, '')
+})
+
 test.run()
