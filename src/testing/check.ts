@@ -13,6 +13,7 @@ import { PropertyFailure } from './failure.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
+import { PROTOCOLS } from '../txn/protocols/index.js'
 import { commitTraces, declaredOrderReplay, determinism, type CheckConfig, type Property } from './properties.js'
 
 /** Every property, by name; `crash` runs only when asked (`--crash`): it starts server processes. */
@@ -93,6 +94,20 @@ export function selectedProperties(o: Pick<CheckOptions, 'properties' | 'crash' 
 /** A word of the printed replay command, quoted for a POSIX shell when it needs it (a module path with a space). */
 function shellWord(word: string): string {
   return /^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/**
+ * The replay command's `--protocol`: the spec it was given, else a built-in protocol object's name. A
+ * Protocol object of the caller's own (runCheck from code, without protocolSpec) has no name the command
+ * line knows: the command says so, in a word it refuses (exit 2), where it named no protocol before and
+ * replayed the counterexample on aria, which passed it. A mutant's protocol comes with `--mutant`.
+ */
+export function replayProtocolArg(o: Pick<CheckOptions, 'protocol' | 'protocolSpec'>, mutantProtocol: boolean): string {
+  if (mutantProtocol) return ''
+  if (o.protocolSpec !== undefined) return ` --protocol ${shellWord(o.protocolSpec)}`
+  if (o.protocol === undefined) return ''
+  if (PROTOCOLS[o.protocol.name] === o.protocol) return ` --protocol ${o.protocol.name}`
+  return ` --protocol ${shellWord(`<the module that exports ${o.protocol.name}>`)}`
 }
 
 function message(err: unknown): string {
@@ -184,6 +199,6 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
-    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${o.protocolSpec !== undefined ? ` --protocol ${shellWord(o.protocolSpec)}` : ''}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
+    o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${replayProtocolArg(o, mutant?.protocol !== undefined)}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCheck, type CheckOptions } from '../../src/testing/check.js'
+import { replayProtocolArg, runCheck, type CheckOptions } from '../../src/testing/check.js'
 import { engineUnderTestArgs } from '../../src/testing/harness-serve.js'
 import fc from 'fast-check'
 import { declaredOrderReplay, EngineCache, type CheckConfig } from '../../src/testing/index.js'
@@ -107,6 +107,23 @@ test('a run that does not finish is said while it waits (a runBatch that never s
   assert.is(report.failed, 0, 'the run finished once the batch settled')
   assert.ok(notices.length >= 2, `said while it waited: ${notices.join(' / ')}`)
   assert.match(notices[0] as string, /^acheron check: replay run 1 \(seed 1\) has not finished after 0 s; a protocol whose runBatch never settles stops it here for good \(protocol slow-first\.js\)$/)
+})
+
+
+test('the replay command of a failure under a Protocol object names that protocol, never aria by default', async () => {
+  // From code, without protocolSpec, the printed command named no protocol: run as printed, it replayed
+  // the counterexample on aria, which passed it.
+  const noCheck: Protocol = { name: 'no-check', runBatch: async (txns, exec) => ({ executions: await exec.runOnSnapshot(txns), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) }
+  const lines: string[] = []
+  const report = await runCheck({ seed: 3, runs: 20, txns: 20, workers: 0, crash: false, mutant: null, shrink: false, properties: ['replay'], protocol: noCheck, out: (l) => lines.push(l) })
+  assert.is(report.failed, 1, lines.join('\n'))
+  const replay = lines.find((l) => l.trim().startsWith('replay: acheron check'))
+  assert.ok(replay !== undefined, lines.join('\n'))
+  assert.match(replay, / --protocol '<the module that exports no-check>'$/)
+  // A built-in protocol object is named as the command line knows it; a module path as given.
+  assert.is(replayProtocolArg({ protocol: protocolByName('calvin') }, false), ' --protocol calvin')
+  assert.is(replayProtocolArg({ protocol: noCheck, protocolSpec: './my protocol.js' }, false), " --protocol './my protocol.js'")
+  assert.is(replayProtocolArg({ protocol: noCheck }, true), '')
 })
 
 test.run()
