@@ -35,7 +35,7 @@ with the seed, a shrunk counterexample and the command that replays it.
   --txns N              transactions per history, at most (default 100)
   --partitions N        partitions of every table (default: each run draws 1-8)
   --workers N           worker threads of the engine under test (default 2)
-  --crash               adds the crash-recovery property (kill -9 of a real server)
+  --crash               adds the crash-recovery property (kill -9 of a real server), with --property too
   --property P          only these properties (repeatable): replay, determinism, elle, crash, trace (EXPLAIN COMMIT re-runs positions)
   --mutant NAME         a deliberately broken engine, with every property able to catch it
   --list-mutants        lists the mutants
@@ -89,7 +89,10 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   }
   // A path is one property's fast-check run: under another property's arbitrary it replays nothing (the
   // printed replay command names its property; without it every default property took that path).
-  if (values.path !== undefined && values.property?.length !== 1) throw new UsageError('--path replays one failing run of one property: give it with exactly one --property (the failure prints both)')
+  // --crash adds the crash property, to the ones --property names too (it was dropped there, silently:
+  // `--crash --property replay` ran replay alone). A property named twice runs once.
+  const properties = values.property === undefined ? undefined : [...new Set([...values.property, ...(values.crash ? ['crash'] : [])])]
+  if (values.path !== undefined && properties?.length !== 1) throw new UsageError(`--path replays one failing run of one property: give it with exactly one --property (the failure prints both)${values.crash && !values.property?.includes('crash') ? '; --crash adds crash to the properties named' : ''}`)
   const protocolMutant = MUTANTS.find((m) => m.name === values.mutant && m.protocol !== undefined)
   if (protocolMutant !== undefined && values.protocol !== undefined) {
     // It ran the mutant's protocol in place of the one named, saying so only in the header line.
@@ -113,7 +116,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     shrink: !values['no-shrink'],
     out,
     ...(partitions !== undefined ? { partitions } : {}),
-    ...(values.property !== undefined ? { properties: values.property } : {}),
+    ...(properties !== undefined ? { properties } : {}),
     ...(values.path !== undefined ? { path: values.path } : {}),
     ...(values.nats !== undefined ? { nats: int('nats', values.nats, 1, 1) } : {}),
     ...(values.failover ? { failover: true } : {}),

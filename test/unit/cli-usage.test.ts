@@ -158,4 +158,19 @@ test('check --seed past 32 bits is refused: fast-check would run the workloads o
   assert.is(r.stdout, '')
 })
 
+
+test('check --crash with --property adds crash to the properties named, as it adds it to the defaults', async () => {
+  // `--crash --property replay` ran replay alone, and said nothing of the crash property it dropped.
+  const args = ['check', '--crash', '--property', 'replay', '--property', 'replay', '--runs', '1', '--txns', '3', '--seed', '1', '--workers', '0', '--no-shrink']
+  const r = await runCli(args)
+  assert.is(r.code, 0, describeRun(args, r))
+  assert.match(r.stdout, /^acheron check: seed 1, 1 runs of replay, crash, 3 transactions/)
+  assert.match(r.stdout, /\nok {3}replay .*\nok {3}crash .*\n2 passed, 0 failed\n$/)
+  // A --path is one property's run: --crash there makes two, which is refused in those words.
+  const withPath = ['check', '--crash', '--property', 'replay', '--path', '0']
+  const p = await runCli(withPath)
+  assert.is(p.code, 2, describeRun(withPath, p))
+  assert.match(p.stderr, /exactly one --property .*; --crash adds crash to the properties named/)
+})
+
 test.run()
