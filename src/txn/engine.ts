@@ -206,6 +206,25 @@ function notABatchRun(run: unknown): string {
   return `an object without an \`executions\` array (keys: ${Object.keys(run).join(', ') || 'none'})`
 }
 
+/**
+ * What breaks the BatchRun contract (one final execution per transaction, in id order, none a lock
+ * miss), said in the protocol's terms, or null. A research protocol that broke it failed the batch with
+ * "acheron invariant violated: executions in id order": an engine bug, by its words, naming no
+ * transaction and not the protocol.
+ */
+export function wrongBatchRun(txns: readonly SequencedTxn[], executions: readonly Execution[]): string | null {
+  const rule = 'one final execution per transaction, in id order'
+  if (executions.length !== txns.length) return `runBatch gave ${executions.length} execution${executions.length === 1 ? '' : 's'} for a batch of ${txns.length} transaction${txns.length === 1 ? '' : 's'} (${rule})`
+  for (let seq = 0; seq < txns.length; seq++) {
+    const e = executions[seq] as Execution | undefined
+    const id = (txns[seq] as SequencedTxn).id
+    if (typeof e !== 'object' || e === null) return `execution ${seq} is ${String(e)}, not an Execution of transaction id ${id} (${rule})`
+    if (e.id !== id) return `execution ${seq} is of transaction id ${String(e.id)}, where transaction id ${id} is (${rule}; the batch's ids are ${txns[0]?.id} to ${txns[txns.length - 1]?.id})`
+    if (e.lockMiss !== null) return `the final execution of transaction id ${id} (execution ${seq}) is a lock miss: it read or wrote a row outside the rows its walk held, so it must be walked again`
+  }
+  return null
+}
+
 function lastId(batch: readonly Sequenced[]): number {
   return (batch[batch.length - 1] as Sequenced).id
 }
@@ -979,11 +998,10 @@ export class Engine {
       // A research protocol is a plug-in (docs/research.md): a result that is no BatchRun failed the batch
       // with "Cannot read properties of undefined (reading 'length')", naming neither it nor the protocol.
       if (!Array.isArray((run as BatchRun | undefined)?.executions)) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved to ${notABatchRun(run)}, not a BatchRun ({ executions, fallbackTxns, walkRounds, lockMisses })`)
-      invariant(run.executions.length === txns.length, 'one final execution per transaction')
+      const wrong = wrongBatchRun(txns, run.executions)
+      if (wrong !== null) throw new Error(`protocol ${this.opts.protocol.name}: ${wrong}`)
       const writes: RowWrite[] = []
       const outcomes = run.executions.map((e, seq): TxnOutcome => {
-        invariant(e.id === (txns[seq] as SequencedTxn).id, 'executions in id order')
-        invariant(e.lockMiss === null, 'no final execution is a lock miss')
         const commit = { batch: number, seq }
         if (e.failure !== null) return { ok: false, failure: e.failure, commit }
         for (const w of e.writes) writes.push(w)

@@ -126,4 +126,23 @@ test('the replay command of a failure under a Protocol object names that protoco
   assert.is(replayProtocolArg({ protocol: noCheck }, true), '')
 })
 
+
+test('a BatchRun that breaks its contract fails naming the protocol and the transaction, not as an engine invariant', async () => {
+  // It said "acheron invariant violated: executions in id order" (or "one final execution per
+  // transaction"): an engine bug by its words, naming neither the protocol nor which execution.
+  const cases: [Protocol, RegExp][] = [
+    [{ name: 'reversed', runBatch: async (txns, exec) => ({ executions: (await exec.runOnSnapshot(txns)).reverse(), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) },
+      /protocol reversed: execution 0 is of transaction id (\d+), where transaction id (?!\1)\d+ is \(one final execution per transaction, in id order; the batch's ids are \d+ to \d+\)/],
+    [{ name: 'short', runBatch: async (txns, exec) => ({ executions: (await exec.runOnSnapshot(txns)).slice(1), fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }) },
+      /protocol short: runBatch gave (\d+) executions? for a batch of \d+ transactions? \(one final execution per transaction, in id order\)/],
+  ]
+  for (const [protocol, said] of cases) {
+    const lines: string[] = []
+    const report = await runCheck(options({ crash: false, properties: ['replay'], runs: 5, protocol, out: (l) => lines.push(l) }))
+    assert.is(report.failed, 1, lines.join('\n'))
+    assert.match(lines.join('\n'), said)
+    assert.not.match(lines.join('\n'), /invariant violated/)
+  }
+})
+
 test.run()
