@@ -223,6 +223,27 @@ export async function collectHistory(w: ListAppendWorkload, config: CheckConfig)
   }
 }
 
+/**
+ * The transactions an anomaly names, as the history holds them and by the client of the counterexample
+ * that sent them (`clients[p]`, its n-th transaction): the explanation numbers them T1, T2, … by issue
+ * order, which the counterexample does not show, and it gave neither what each appended nor whose it was.
+ */
+export function involvedTxns(history: readonly HistoryTxn[], ids: readonly number[]): string {
+  const wanted = new Set(ids)
+  const nth = new Map<number, number>()
+  const perClient = new Map<number, number>()
+  for (const t of [...history].sort((a, b) => a.id - b.id)) {
+    const n = perClient.get(t.process) ?? 0
+    perClient.set(t.process, n + 1)
+    nth.set(t.id, n)
+  }
+  const said = history.filter((t) => wanted.has(t.id)).sort((a, b) => a.id - b.id).map((t) => {
+    const ops = t.ops.map((o) => (o.f === 'append' ? `append ${o.value} to key ${o.key}` : `read key ${o.key} = ${o.value === null ? '?' : `[${o.value.join(',')}]`}`)).join(', ')
+    return `T${t.id} is clients[${t.process}][${nth.get(t.id) ?? '?'}]: ${ops} (${t.type === 'ok' ? 'committed' : t.type === 'fail' ? 'aborted' : 'outcome unknown'})`
+  })
+  return `the transactions: ${said.join('; ')}`
+}
+
 export const listAppendAnomalies: Property<ListAppendWorkload> = {
   name: 'elle',
   oracle: 'black-box anomaly check: list-append histories over WebSocket, Elle-style cycle search with real-time edges (strict serializability)',
@@ -230,7 +251,10 @@ export const listAppendAnomalies: Property<ListAppendWorkload> = {
   async check(w, config) {
     const history = await collectHistory(w, config)
     const result = checkListAppend(history)
-    expect(result.valid, () => `anomalies: ${result.anomalies.slice(0, 3).map((a) => `${a.kind}: ${a.explanation}`).join('; ')}`)
+    expect(result.valid, () => {
+      const shown = result.anomalies.slice(0, 3)
+      return `anomalies: ${shown.map((a) => `${a.kind}: ${a.explanation}`).join('; ')}; ${involvedTxns(history, shown.flatMap((a) => a.txns))}`
+    })
   },
   show: (w) => JSON.stringify(w),
 }
