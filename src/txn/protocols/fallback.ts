@@ -79,6 +79,8 @@ export async function deterministicFallback(
   mustWalk: readonly boolean[],
   exec: BatchExecutor,
 ): Promise<BatchRun> {
+  const misuse = wrongFallbackArguments(txns, footprints, priors, mustWalk)
+  if (misuse !== null) throw new Error(`deterministicFallback: ${misuse}`)
   // Nothing to walk: every phase-1 execution stands (no need to group anything).
   if (!mustWalk.includes(true) && priors.every((p) => p !== null)) {
     return { executions: priors as Execution[], fallbackTxns: 0, walkRounds: 0, lockMisses: 0 }
@@ -100,6 +102,13 @@ export async function deterministicFallback(
   // The best execution known for each transaction: its prior until a walk gives it a final one.
   const best: (Execution | null)[] = [...priors]
   let toWalk = roots.filter((c) => c.members.some((i) => mustWalk[i] === true))
+  // A component not walked keeps its priors: a null one there would never run. It failed at the end,
+  // as "acheron invariant violated: transaction N has a final execution", an engine bug by its words.
+  for (const c of roots) {
+    if (toWalk.includes(c)) continue
+    const unrun = c.members.find((i) => priors[i] === null)
+    if (unrun !== undefined) throw new Error(`deterministicFallback: transaction id ${txns[unrun]?.id} (index ${unrun}) has a null prior, and no transaction of its conflict component is mustWalk: nothing would run it (give its execution as the prior, or mustWalk it)`)
+  }
   for (const c of toWalk) c.resumeAt = 0
 
   let fallbackTxns = 0
@@ -159,6 +168,13 @@ export async function deterministicFallback(
     return e
   })
   return { executions, fallbackTxns, walkRounds, lockMisses }
+}
+
+/** A caller's arguments that cannot make a batch run (their lengths differ), said, or null. */
+function wrongFallbackArguments(txns: readonly SequencedTxn[], footprints: readonly unknown[], priors: readonly unknown[], mustWalk: readonly unknown[]): string | null {
+  const wrong = ([['footprints', footprints], ['priors', priors], ['mustWalk', mustWalk]] as const).filter(([, a]) => !Array.isArray(a) || a.length !== txns.length)
+  if (wrong.length === 0) return null
+  return `${wrong.map(([name, a]) => `${name} has ${Array.isArray(a) ? a.length : `no array (${String(a)})`}`).join(', ')} for ${txns.length} transaction${txns.length === 1 ? '' : 's'}: each takes one entry per transaction, in the order of txns`
 }
 
 /**
