@@ -225,6 +225,11 @@ export function wrongBatchRun(txns: readonly SequencedTxn[], executions: readonl
   return null
 }
 
+/** A BatchRun counter as the engine's statistics add it: a count, else nothing. */
+function statCount(n: unknown): number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0
+}
+
 function lastId(batch: readonly Sequenced[]): number {
   return (batch[batch.length - 1] as Sequenced).id
 }
@@ -1141,9 +1146,12 @@ export class Engine {
     this.stats.executeMs += e.executeMs
     this.stats.commitMs += performance.now() - waitStarted
     if (e.run !== undefined) {
-      this.stats.fallbackTxns += e.run.fallbackTxns
-      this.stats.walkRounds += e.run.walkRounds
-      this.stats.lockMisses += e.run.lockMisses
+      // Statistics only (docs/research.md): a research protocol that leaves a counter out, or gives no
+      // count, adds nothing. Added as given, one undefined made the engine's counter NaN for good
+      // (SHOW STATS, /metrics' fallback_txns_total).
+      this.stats.fallbackTxns += statCount(e.run.fallbackTxns)
+      this.stats.walkRounds += statCount(e.run.walkRounds)
+      this.stats.lockMisses += statCount(e.run.lockMisses)
       if (e.run.contended === true) this.stats.contendedBatches++
     }
     this.stats.staleExecutions = this.executor.staleExecutions
