@@ -145,4 +145,16 @@ test('a BatchRun that breaks its contract fails naming the protocol and the tran
   }
 })
 
+
+test('a mutant checked only by properties that cannot catch it says so: its pass is no miss of the harness', async () => {
+  // It passed in silence, read as a mutant the harness misses (ack-before-durable is caught by crash alone).
+  const lines: string[] = []
+  const report = await runCheck(options({ crash: false, properties: ['replay'], txns: 3, mutant: 'ack-before-durable', out: (l) => lines.push(l) }))
+  assert.is(report.failed, 0, lines.join('\n'))
+  assert.is(lines[1], 'note: mutant ack-before-durable is caught by crash, none of the properties named: a pass here does not say the harness misses it')
+  const caught: string[] = []
+  await runCheck(options({ crash: false, properties: ['replay'], runs: 5, mutant: 'skip-ww-check', out: (l) => caught.push(l) }))
+  assert.not.match(caught.join('\n'), /^note: /m)
+})
+
 test.run()
