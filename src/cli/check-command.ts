@@ -7,7 +7,7 @@ import { WORKERS_MAX } from '../embedded.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { exitOnSignals } from '../child-processes.js'
 import { loadProtocol } from './protocol-loader.js'
-import { PROPERTIES, runCheck } from '../testing/check.js'
+import { PathNotReplayable, PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 
@@ -106,7 +106,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   // Stopped by a signal (a CI job's timeout, kill), the servers and NATS servers it started go with it.
   // (Written at once: process.exit does not wait for a pipe to take what `out` queued.)
   exitOnSignals((signal) => writeSync(2, `acheron check: stopped by ${signal} (seed ${seed})\n`))
-  const report = await runCheck({
+  const report = await runCheckOrRefuse({
     seed,
     runs: int('runs', values.runs, 100, 1),
     txns: int('txns', values.txns, 100, 1),
@@ -124,4 +124,14 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     ...(values.protocol !== undefined ? { protocol: await loadProtocol(values.protocol), protocolSpec: values.protocol } : {}),
   })
   return report.failed === 0 ? 0 : 1
+}
+
+/** A --path that replays no run is the command line's fault (exit 2), found once fast-check reads it. */
+async function runCheckOrRefuse(o: Parameters<typeof runCheck>[0]): ReturnType<typeof runCheck> {
+  try {
+    return await runCheck(o)
+  } catch (err) {
+    if (err instanceof PathNotReplayable) throw new UsageError(err.message)
+    throw err
+  }
 }

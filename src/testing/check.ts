@@ -110,6 +110,32 @@ export function replayProtocolArg(o: Pick<CheckOptions, 'protocol' | 'protocolSp
   return ` --protocol ${shellWord(`<the module that exports ${o.protocol.name}>`)}`
 }
 
+/** `--path` names no run these options generate (another --seed, --runs, --txns or --partitions). */
+export class PathNotReplayable extends Error {}
+
+/**
+ * Runs one property's fast-check, and refuses a `--path` that replays nothing: a path past `--runs` ran
+ * no run and printed `ok replay 0 runs`, exit 0 (a failure "replayed" as a pass), and one the options do
+ * not generate said fast-check's bare "Unable to replay, got wrong path=…".
+ */
+async function replayable<T extends { failed: boolean; numRuns: number }>(o: Pick<CheckOptions, 'path' | 'runs'>, property: string, run: () => Promise<T>): Promise<T> {
+  const refuse = (why: string): PathNotReplayable => new PathNotReplayable(
+    `--path ${o.path ?? ''} replays no run of ${property} here (${why}): give it with the --seed, --runs, --txns and --partitions its failure printed`)
+  // Its first step is the run that failed: one past --runs is no run of these (fast-check ran none, or
+  // ran more than --runs asked for, and passed).
+  const first = Number(o.path?.split(':')[0])
+  if (o.path !== undefined && (!Number.isSafeInteger(first) || first < 0 || first >= o.runs)) throw refuse(`its run ${o.path.split(':')[0]} is past the ${o.runs} runs asked for`)
+  let details: T
+  try {
+    details = await run()
+  } catch (err) {
+    if (o.path !== undefined && /Unable to replay/.test(String(err))) throw refuse(`fast-check: ${(err as Error).message}`)
+    throw err
+  }
+  if (o.path !== undefined && !details.failed && details.numRuns === 0) throw refuse('fast-check ran no run of it')
+  return details
+}
+
 function message(err: unknown): string {
   if (err instanceof PropertyFailure) return err.message
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
@@ -174,7 +200,7 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
   for (const p of props) {
     const started = performance.now()
     let run = 0
-    const details = await fc.check(
+    const details = await replayable(o, p.name, () => fc.check(
       fc.asyncProperty(p.arbitrary(config), async (input) => {
         const thisRun = ++run
         const runStarted = performance.now()
@@ -189,7 +215,7 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
         }
       }),
       { seed: o.seed, numRuns: o.runs, endOnFailure: !o.shrink, ...(o.path !== undefined ? { path: o.path } : {}) },
-    )
+    ))
     const seconds = (performance.now() - started) / 1000
     if (!details.failed) {
       reports.push({ property: p.name, runs: details.numRuns, failed: false, seconds })

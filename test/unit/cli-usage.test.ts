@@ -173,4 +173,19 @@ test('check --crash with --property adds crash to the properties named, as it ad
   assert.match(p.stderr, /exactly one --property .*; --crash adds crash to the properties named/)
 })
 
+
+test('check --path that replays no run is refused (exit 2), not reported as a pass', async () => {
+  // A path past --runs ran nothing and said "ok replay 0 runs", exit 0: a failure "replayed" as a pass.
+  const past = ['check', '--property', 'replay', '--path', '99:0', '--runs', '2', '--txns', '5', '--seed', '1']
+  const r = await runCli(past)
+  assert.is(r.code, 2, describeRun(past, r))
+  assert.match(r.stderr, /^acheron: --path 99:0 replays no run of replay here \(its run 99 is past the 2 runs asked for\): give it with the --seed, --runs, --txns and --partitions its failure printed/)
+  assert.not.match(r.stdout, /^ok/m)
+  // One these options do not generate said fast-check's bare "Unable to replay, got wrong path=…", exit 1.
+  const wrong = ['check', '--property', 'replay', '--path', '0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0:0', '--runs', '2', '--txns', '5', '--seed', '1']
+  const w = await runCli(wrong)
+  assert.is(w.code, 2, describeRun(wrong, w))
+  assert.match(w.stderr, /replays no run of replay here \(fast-check: Unable to replay/)
+})
+
 test.run()
