@@ -105,7 +105,7 @@ export async function deterministicFallback(
   // A component not walked keeps its priors: a null one there would never run. It failed at the end,
   // as "acheron invariant violated: transaction N has a final execution", an engine bug by its words.
   for (const c of roots) {
-    if (toWalk.includes(c)) continue
+    if (c.members.some((i) => mustWalk[i] === true)) continue
     const unrun = c.members.find((i) => priors[i] === null)
     if (unrun !== undefined) throw new Error(`deterministicFallback: transaction id ${txns[unrun]?.id} (index ${unrun}) has a null prior, and no transaction of its conflict component is mustWalk: nothing would run it (give its execution as the prior, or mustWalk it)`)
   }
