@@ -590,24 +590,45 @@ export function replaceCheckpointFile(replacement: string, file: string, keepOld
  */
 export function refuseNewerCheckpoint(file: string): void {
   if (!existsSync(file)) return
-  const db = new Database(file, { readonly: true, fileMustExist: true })
+  unreadableAsDamage(file, () => {
+    const db = new Database(file, { readonly: true, fileMustExist: true })
+    try {
+      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
+      const format = hasMeta ? db.prepare("SELECT v FROM _acheron_meta WHERE k = 'format'").pluck().safeIntegers(true).get() : undefined
+      if (format !== undefined && format !== null && Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
+    } finally {
+      db.close()
+    }
+  })
+}
+
+/**
+ * Runs `read` on the checkpoint `file`; SQLite finding it no database or malformed (a damaged page of
+ * its schema or catalog) is damage like any other: the open refuses it naming the file and what to do,
+ * as `acheron verify` does. Before, the open failed with SQLite's bare "database disk image is
+ * malformed", naming neither the file nor the way out.
+ */
+function unreadableAsDamage<T>(file: string, read: () => T): T {
   try {
-    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
-    const format = hasMeta ? db.prepare("SELECT v FROM _acheron_meta WHERE k = 'format'").pluck().safeIntegers(true).get() : undefined
-    if (format !== undefined && format !== null && Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
-  } finally {
-    db.close()
+    return read()
+  } catch (err) {
+    if (err instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(err.code)) {
+      throw new DataDirDamagedError([`${file} cannot be read: ${err.message}`], dirname(file))
+    }
+    throw err
   }
 }
 
 /** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */
 export function checkpointBatch(file: string): number {
-  const db = new Database(file, { readonly: true, fileMustExist: true })
-  try {
-    return lastBatchHeld(db)
-  } finally {
-    db.close()
-  }
+  return unreadableAsDamage(file, () => {
+    const db = new Database(file, { readonly: true, fileMustExist: true })
+    try {
+      return lastBatchHeld(db)
+    } finally {
+      db.close()
+    }
+  })
 }
 
 /** The last batch the state file open as `db` holds (0 for one that holds none). */

@@ -239,6 +239,27 @@ test('a bit flipped in the segment the open reads: acheron serve refuses as for 
   }
 })
 
+test('the catalog\'s page of acheron.db overwritten, or its header: open and acheron serve refuse naming the file and what to do, not SQLite\'s bare "malformed"', () => withDir(async (dir) => {
+  const file = join(dir, 'acheron.db')
+  const db = new Database(file) // not read-only: its close removes the -wal and -shm it made
+  const page = Number(db.pragma('page_size', { simple: true }))
+  const root = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = '_acheron_meta'").pluck().get() as number
+  db.close()
+  const sound = readFileSync(file)
+  for (const [what, from, length] of [['the catalog\'s page', (root - 1) * page, page], ['the header', 0, 100]] as const) {
+    const bytes = Buffer.from(sound)
+    for (let i = 0; i < length; i++) bytes[from + i] = (i * 151 + 7) & 0xff // deterministic garbage
+    writeFileSync(file, bytes)
+    const m = await refusal(dir)
+    assert.match(m, /the data directory is damaged, refusing to start \(nothing was changed\): \S+acheron\.db cannot be read: (database disk image is malformed|file is not a database)\. Run acheron verify --data /, `${what}: ${m}`)
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--data', dir, '--port', '0'], { encoding: 'utf8', timeout: 60_000 })
+    assert.is(r.status, 1, r.stdout + r.stderr)
+    assert.is(r.stdout, '', `${what}: it must not listen`)
+    assert.match(r.stderr, /the data directory is damaged, refusing to start \(nothing was changed\): \S+acheron\.db cannot be read: .*restore the directory from a backup/, `${what}: ${r.stderr}`)
+    assert.is(verify(dir).code, 1)
+  }
+}))
+
 test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
   const { dir, cleanup } = tempDir()
   try {
