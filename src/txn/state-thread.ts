@@ -67,9 +67,15 @@ out.on('message', (req: StateThreadRequest) => {
     handle(req)
   } catch (err) {
     // Damage found at open is a message for an operator, not a stack.
-    const message = err instanceof Error ? (err.name === 'DataDirDamagedError' || err.name === 'StorageFormatError' ? err.message : (err.stack ?? err.message)) : String(err)
-    if ('id' in req) post({ id: req.id, ok: false, error: message })
-    else post({ event: 'fatal', message })
+    const operators = err instanceof Error && (err.name === 'DataDirDamagedError' || err.name === 'StorageFormatError')
+    const message = err instanceof Error ? (operators ? err.message : (err.stack ?? err.message)) : String(err)
+    if ('id' in req) {
+      // A request's failure (a query on a damaged page of acheron.db, say) goes back to its client: the
+      // stack, with this machine's paths, is the operator's, in the server log; the reply says what failed.
+      // Before, every client got the stack in its error message.
+      if (!operators && err instanceof Error && err.stack !== undefined) log('state', `a request to the state thread failed: ${err.stack}`, 'error')
+      post({ id: req.id, ok: false, error: err instanceof Error && !operators ? `${err.name}: ${err.message}` : message })
+    } else post({ event: 'fatal', message })
   }
 })
 post({ event: 'ready' })

@@ -260,6 +260,38 @@ test('the catalog\'s page of acheron.db overwritten, or its header: open and ach
   }
 }))
 
+test('a query on a damaged partition page fails with what SQLite said, its stack in the log and not in the reply', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const first = await open({ dir, workers: 1 })
+    await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2')
+    await first.insert('kv', Array.from({ length: 2000 }, (_, i) => [i, i]))
+    await first.checkpoint()
+    await first.close()
+    const file = join(dir, 'acheron.db')
+    const meta = new Database(file)
+    const page = Number(meta.pragma('page_size', { simple: true }))
+    const root = meta.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'kv$p0'").pluck().get() as number
+    meta.close()
+    const bytes = readFileSync(file)
+    for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
+    writeFileSync(file, bytes)
+    const lines: { level: string; line: string }[] = []
+    const db = await open({ dir, workers: 1, log: (line, e) => lines.push({ level: e.level, line }) })
+    try {
+      const m = await db.sql('SELECT SUM(v) FROM kv').then(() => 'answered', (e: unknown) => (e as Error).message)
+      assert.match(m, /database disk image is malformed/)
+      // Before: the whole stack, with this machine's paths, went to the client in the message.
+      assert.not.match(m, /\n\s+at /, m)
+      assert.ok(lines.some((l) => l.level === 'error' && /database disk image is malformed\n\s+at /.test(l.line)), JSON.stringify(lines))
+    } finally {
+      await db.close().catch(() => {})
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
   const { dir, cleanup } = tempDir()
   try {
