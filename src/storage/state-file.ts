@@ -546,13 +546,24 @@ export class SqliteStateFile {
     }
   }
 
-  close(): void {
+  /**
+   * Closes the file; returns why the checkpoint at close failed (a full disk), or null. A failure loses
+   * nothing (the log holds every batch after the last checkpoint), but the next open replays them.
+   */
+  close(): string | null {
+    let failed: string | null = null
     // Everything applied, written into SQLite by a query already or not (no query since the last
     // checkpoint leaves it all in memory): the next open then replays nothing.
     if (this.options.checkpointAtClose !== false && (this.uncommitted.length > 0 || (this.txnOpen && this.db.inTransaction))) {
-      try { this.checkpoint(true) } catch { this.rollback() }
+      try {
+        this.checkpoint(true)
+      } catch (err) {
+        failed = err instanceof Error ? err.message : String(err)
+        this.rollback()
+      }
     }
     this.db.close()
+    return failed
   }
 }
 
