@@ -91,9 +91,19 @@ export class SqliteSnapshotReader implements BaseSnapshot {
   }
 
   end(): void {
-    if (this.open) this.commitTxn.run()
+    const open = this.open
     this.open = false
     this.bracketed = false
+    // SQLite may have ended the read transaction itself (a malformed page, an I/O error), and a COMMIT
+    // may throw: either way this bracket is over. Before, `open` stayed set after such a failure, so
+    // every later batch failed at its end ("cannot commit - no transaction is active"), for good.
+    if (!open || !this.db.inTransaction) return
+    try {
+      this.commitTxn.run()
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      throw err
+    }
   }
 
   read(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {

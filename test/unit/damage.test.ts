@@ -292,6 +292,39 @@ test('a query on a damaged partition page fails with what SQLite said, its stack
   }
 })
 
+test('a damaged partition page fails the batches that read it, with SQLite\'s reason, and no others; the database still closes', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const first = await open({ dir, workers: 0 })
+    await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2')
+    await first.insert('kv', Array.from({ length: 2000 }, (_, i) => [i, i]))
+    await first.checkpoint()
+    await first.close()
+    const file = join(dir, 'acheron.db')
+    const meta = new Database(file)
+    const page = Number(meta.pragma('page_size', { simple: true }))
+    const root = meta.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'kv$p0'").pluck().get() as number
+    meta.close()
+    const bytes = readFileSync(file)
+    for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
+    writeFileSync(file, bytes)
+    const db = await open({ dir, workers: 0, log: () => {} })
+    const seen = new Map<string, number>()
+    for (let i = 0; i < 20; i++) {
+      const m = await db.sql(`INSERT INTO kv VALUES (${10_000 + i}, 1)`).then(() => 'ok', (e: unknown) => (e as Error).message.split('\n')[0] as string)
+      seen.set(m, (seen.get(m) ?? 0) + 1)
+    }
+    // Before: after the first failure every batch failed, "cannot commit - no transaction is active".
+    const said = JSON.stringify([...seen])
+    assert.ok((seen.get('ok') ?? 0) > 0, said)
+    assert.ok((seen.get('batch not committed: database disk image is malformed') ?? 0) > 0, said)
+    assert.is(seen.size, 2, said)
+    await db.close()
+  } finally {
+    cleanup()
+  }
+})
+
 test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
   const { dir, cleanup } = tempDir()
   try {
