@@ -379,7 +379,12 @@ function check(g: Gen, i: number, a: Outcome, s: Outcome): void {
 
 const SHRINK_TIME_LIMIT_MS = 120_000
 
-async function differential(options: OpenOptions, numRuns: number): Promise<void> {
+/**
+ * `coverage`: also require that the generator reached both outcomes (some statements failed, most did
+ * not). Only over many runs: 8 scripts (about 70 statements) had no failing statement now and then, and
+ * the check failed a correct engine.
+ */
+async function differential(options: OpenOptions, numRuns: number, coverage: boolean): Promise<void> {
   let statements = 0
   let failures = 0
   await fc.assert(
@@ -417,7 +422,8 @@ async function differential(options: OpenOptions, numRuns: number): Promise<void
     throw new Error(`${(e as Error).message}\n${cause instanceof Error ? cause.message : ''}`)
   })
   // The generator reaches both outcomes in earnest.
-  assert.ok(failures > 0 && failures < statements / 2, `${failures} failures of ${statements} statements`)
+  if (coverage) assert.ok(failures > 0 && failures < statements / 2, `${failures} failures of ${statements} statements`)
+  else assert.ok(failures < statements / 2, `${failures} failures of ${statements} statements`)
 }
 
 /** Runs fixed units through both, as the property does (regressions it found). */
@@ -480,11 +486,12 @@ test('collations, GLOB, IS DISTINCT FROM and the JSON functions give SQLite\'s a
 })
 
 test('random DML scripts: Acheron (memory store) and SQLite agree statement by statement', async () => {
-  await differential({ memory: true, partitions: 3 }, Number(process.env.SQL_DIFF_RUNS ?? 60))
+  await differential({ memory: true, partitions: 3 }, Number(process.env.SQL_DIFF_RUNS ?? 60), true)
 })
 
 test('random DML scripts: Acheron (SQLite store, 2 workers) and SQLite agree statement by statement', async () => {
-  await differential({ workers: 2, sync: 'off', partitions: 3 }, 8)
+  // The same generator as above, whose coverage that test checks over 60 scripts.
+  await differential({ workers: 2, sync: 'off', partitions: 3 }, 8, false)
 })
 
 test.run()
