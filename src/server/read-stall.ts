@@ -30,10 +30,10 @@ export class ReadStallWatch {
     private readonly stalled: (unread: number) => void,
   ) {}
 
-  /** A reply of `bytes` was queued on the connection. */
-  sent(bytes: number): void {
+  /** A reply `text` was queued on the connection (measured only while watching: replies are the hot path). */
+  sent(text: string): void {
     if (this.timer !== null) {
-      this.queuedSince += bytes
+      this.queuedSince += Buffer.byteLength(text)
       return
     }
     const unread = this.unread()

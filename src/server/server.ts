@@ -326,7 +326,7 @@ export class AcheronServer {
         process.nextTick(uncork)
       }
       ws.send(text)
-      stall.sent(Buffer.byteLength(text))
+      stall.sent(text)
       if (!paused && ws.bufferedAmount >= limits.replyBufferBytesPause) {
         paused = true
         ws.pause()

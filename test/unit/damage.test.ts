@@ -260,22 +260,27 @@ test('the catalog\'s page of acheron.db overwritten, or its header: open and ach
   }
 }))
 
+/** A checkpointed table kv of 2,000 rows in 2 partitions whose partition 0 has its root page overwritten. */
+async function damagedPartitionPage(dir: string, workers: number): Promise<void> {
+  const first = await open({ dir, workers })
+  await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2')
+  await first.insert('kv', Array.from({ length: 2000 }, (_, i) => [i, i]))
+  await first.checkpoint()
+  await first.close()
+  const file = join(dir, 'acheron.db')
+  const meta = new Database(file)
+  const page = Number(meta.pragma('page_size', { simple: true }))
+  const root = meta.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'kv$p0'").pluck().get() as number
+  meta.close()
+  const bytes = readFileSync(file)
+  for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
+  writeFileSync(file, bytes)
+}
+
 test('a query on a damaged partition page fails with what SQLite said, its stack in the log and not in the reply', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const first = await open({ dir, workers: 1 })
-    await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2')
-    await first.insert('kv', Array.from({ length: 2000 }, (_, i) => [i, i]))
-    await first.checkpoint()
-    await first.close()
-    const file = join(dir, 'acheron.db')
-    const meta = new Database(file)
-    const page = Number(meta.pragma('page_size', { simple: true }))
-    const root = meta.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'kv$p0'").pluck().get() as number
-    meta.close()
-    const bytes = readFileSync(file)
-    for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
-    writeFileSync(file, bytes)
+    await damagedPartitionPage(dir, 1)
     const lines: { level: string; line: string }[] = []
     const db = await open({ dir, workers: 1, log: (line, e) => lines.push({ level: e.level, line }) })
     try {
@@ -295,19 +300,7 @@ test('a query on a damaged partition page fails with what SQLite said, its stack
 test('a damaged partition page fails the batches that read it, with SQLite\'s reason, and no others; the database still closes', async () => {
   const { dir, cleanup } = tempDir()
   try {
-    const first = await open({ dir, workers: 0 })
-    await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL) PARTITIONS 2')
-    await first.insert('kv', Array.from({ length: 2000 }, (_, i) => [i, i]))
-    await first.checkpoint()
-    await first.close()
-    const file = join(dir, 'acheron.db')
-    const meta = new Database(file)
-    const page = Number(meta.pragma('page_size', { simple: true }))
-    const root = meta.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'kv$p0'").pluck().get() as number
-    meta.close()
-    const bytes = readFileSync(file)
-    for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
-    writeFileSync(file, bytes)
+    await damagedPartitionPage(dir, 0)
     const db = await open({ dir, workers: 0, log: () => {} })
     const seen = new Map<string, number>()
     for (let i = 0; i < 20; i++) {
