@@ -3,9 +3,17 @@
  * share one message: a follower sends the requests its clients made in one turn of its event loop as one
  * envelope, and the writer answers those that finished in one turn of its own as one message per follower.
  *
- * Requests: u16 inbox length, the inbox (UTF-8), then per request: u32 id, u8 role (0 app, 1 admin),
- * u32 length, the request's JSON text. Replies: per reply: u32 id, u32 length, the reply's JSON text.
- * Integers are big-endian.
+ * A follower sends two kinds of message to the writer, both on the stream's requests subject so that they
+ * reach it in the order sent (NATS keeps one publisher's order to one subscriber):
+ * - requests: u8 kind (1), u16 inbox length, the inbox (UTF-8), then per request: u32 id, u8 role (0 app,
+ *   1 admin), u32 length, the request's JSON text;
+ * - a status question (its probe): u8 kind (2), u16 inbox length, the inbox, then u32 ids of requests it
+ *   still waits for.
+ *
+ * The writer answers each at once: requests with an empty message; a status question with u8 0, then the
+ * u32 ids of those asked that it neither runs nor keeps a reply for; either, if it cannot read it, with
+ * u8 1 and why (UTF-8). Replies: per reply: u32 id, u32 length, the reply's JSON text. Integers are
+ * big-endian.
  */
 import type { ForwardRole } from './forwarding.js'
 
@@ -13,8 +21,13 @@ import type { ForwardRole } from './forwarding.js'
 export const REQUEST_RECORD_OVERHEAD = 9
 /** Bytes a reply adds to a replies message besides its text. */
 export const REPLY_RECORD_OVERHEAD = 8
-/** Bytes of an envelope besides its inbox and requests. */
-export const ENVELOPE_HEADER = 2
+/** Bytes of an envelope (or a status question) besides its inbox and requests (or ids). */
+export const ENVELOPE_HEADER = 3
+
+const KIND_REQUESTS = 1
+const KIND_STATUS = 2
+const ANSWER_IDS = 0
+const ANSWER_ERROR = 1
 
 export interface ForwardedRequest {
   readonly id: number
@@ -36,7 +49,8 @@ export function encodeRequests(inbox: string, requests: readonly ForwardedReques
   let size = ENVELOPE_HEADER + inboxBytes
   for (const n of textBytes) size += REQUEST_RECORD_OVERHEAD + n
   const out = Buffer.allocUnsafe(size)
-  out.writeUInt16BE(inboxBytes, 0)
+  out.writeUInt8(KIND_REQUESTS, 0)
+  out.writeUInt16BE(inboxBytes, 1)
   let at = ENVELOPE_HEADER + out.write(inbox, ENVELOPE_HEADER, 'utf8')
   requests.forEach((r, i) => {
     out.writeUInt32BE(r.id, at)
@@ -48,12 +62,34 @@ export function encodeRequests(inbox: string, requests: readonly ForwardedReques
   return out
 }
 
-export function decodeRequests(data: Uint8Array): { inbox: string; requests: ForwardedRequest[] } {
+/** What a follower sent the writer: an envelope of requests, or a status question. */
+export type ForwardedMessage =
+  | { readonly kind: 'requests'; readonly inbox: string; readonly requests: ForwardedRequest[] }
+  | { readonly kind: 'status'; readonly inbox: string; readonly ids: number[] }
+
+/** A status question from the follower whose replies go to `inbox`, about the requests `ids`. */
+export function encodeStatusQuestion(inbox: string, ids: readonly number[]): Uint8Array {
+  const inboxBytes = Buffer.byteLength(inbox)
+  const out = Buffer.allocUnsafe(ENVELOPE_HEADER + inboxBytes + 4 * ids.length)
+  out.writeUInt8(KIND_STATUS, 0)
+  out.writeUInt16BE(inboxBytes, 1)
+  let at = ENVELOPE_HEADER + out.write(inbox, ENVELOPE_HEADER, 'utf8')
+  for (const id of ids) at = out.writeUInt32BE(id, at)
+  return out
+}
+
+export function decodeForwarded(data: Uint8Array): ForwardedMessage {
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  if (b.length < ENVELOPE_HEADER) throw new FrameError(`a forwarded envelope of ${b.length} bytes has no header`)
-  const inboxEnd = ENVELOPE_HEADER + b.readUInt16BE(0)
-  if (inboxEnd > b.length) throw new FrameError('a forwarded envelope ends inside its inbox')
+  if (b.length < ENVELOPE_HEADER) throw new FrameError(`a forwarded message of ${b.length} bytes has no header`)
+  const kind = b.readUInt8(0)
+  if (kind !== KIND_REQUESTS && kind !== KIND_STATUS) throw new FrameError(`a forwarded message has the unknown kind ${kind}`)
+  const inboxEnd = ENVELOPE_HEADER + b.readUInt16BE(1)
+  if (inboxEnd > b.length) throw new FrameError('a forwarded message ends inside its inbox')
   const inbox = b.toString('utf8', ENVELOPE_HEADER, inboxEnd)
+  if (kind === KIND_STATUS) {
+    if ((b.length - inboxEnd) % 4 !== 0) throw new FrameError(`a status question ends inside an id at byte ${b.length - ((b.length - inboxEnd) % 4)}`)
+    return { kind: 'status', inbox, ids: readIds(b, inboxEnd) }
+  }
   const requests: ForwardedRequest[] = []
   let at = inboxEnd
   while (at < b.length) {
@@ -66,7 +102,35 @@ export function decodeRequests(data: Uint8Array): { inbox: string; requests: For
     requests.push({ id, role: roleByte === 1 ? 'admin' : 'app', text: b.toString('utf8', at + REQUEST_RECORD_OVERHEAD, end) })
     at = end
   }
-  return { inbox, requests }
+  return { kind: 'requests', inbox, requests }
+}
+
+function readIds(b: Buffer, from: number): number[] {
+  const ids: number[] = []
+  for (let at = from; at + 4 <= b.length; at += 4) ids.push(b.readUInt32BE(at))
+  return ids
+}
+
+/** The writer's answer to a status question: the ids asked of which it knows nothing. */
+export function encodeUnknownIds(ids: readonly number[]): Uint8Array {
+  const out = Buffer.allocUnsafe(1 + 4 * ids.length)
+  out.writeUInt8(ANSWER_IDS, 0)
+  ids.forEach((id, i) => out.writeUInt32BE(id, 1 + 4 * i))
+  return out
+}
+
+/** The writer's answer to a message it could not read. */
+export function encodeAnswerError(why: string): Uint8Array {
+  return Buffer.concat([Buffer.of(ANSWER_ERROR), Buffer.from(why, 'utf8')])
+}
+
+/** An answer read back: the unknown ids (none, for an envelope's acknowledgement), or why it was refused. */
+export function decodeAnswer(data: Uint8Array): { unknown: number[] } | { error: string } {
+  if (data.length === 0) return { unknown: [] }
+  const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+  if (b.readUInt8(0) === ANSWER_ERROR) return { error: b.toString('utf8', 1) }
+  if (b.readUInt8(0) !== ANSWER_IDS || (b.length - 1) % 4 !== 0) throw new FrameError(`an answer of ${b.length} bytes is neither ids nor an error`)
+  return { unknown: readIds(b, 1) }
 }
 
 /** Replies as messages of at most `maxBytes` each (a reply alone in a message may be larger: see the caller). */

@@ -10,16 +10,23 @@
  * the envelope at once (so a follower learns at once that no writer listens: NATS answers "no responders",
  * and the requests did not run) and sends the replies that are ready in one turn of its own as one
  * message to the follower's inbox. One message per request each way cost more CPU than executing the
- * transfer it carried (docs/benchmarks.md, "Per-node costs of a cluster"). While requests wait, the
- * follower probes every second whether a writer still listens, so that those a dead writer took fail
- * within seconds (as outcome unknown), not after FORWARD_REPLY_TIMEOUT_MS.
+ * transfer it carried (docs/benchmarks.md, "Per-node costs of a cluster").
+ *
+ * While requests wait, the follower asks the writer every second about those it sent a second or more
+ * ago (src/cluster/forwarded-ledger.ts): the writer sends again a reply that was lost on its way (a NATS
+ * server died), and names those it knows nothing of (another writer took them over), which fail as
+ * outcome unknown at once. When no writer answers at all ("no responders", several times in a row), every
+ * request sent fails as outcome unknown. So a request whose reply or writer was lost settles within
+ * seconds, not after FORWARD_REPLY_TIMEOUT_MS.
  */
 import { connect, createInbox, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats'
 import { AcheronError } from '../errors.js'
 import {
-  decodeReplies, decodeRequests, encodeReplies, encodeRequests, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD,
-  REQUEST_RECORD_OVERHEAD, type ForwardedReply, type ForwardedRequest,
+  decodeAnswer, decodeForwarded, decodeReplies, encodeAnswerError, encodeReplies, encodeRequests, encodeStatusQuestion,
+  encodeUnknownIds, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD, REQUEST_RECORD_OVERHEAD, type ForwardedMessage,
+  type ForwardedReply, type ForwardedRequest,
 } from './forward-frames.js'
+import { ForwardedLedger } from './forwarded-ledger.js'
 import { ReadPositionServer, ReadPositions } from './follower-reads.js'
 import type { CommitPosition } from '../errors.js'
 
@@ -28,10 +35,12 @@ export type ForwardRole = 'admin' | 'app'
 /** How long a follower waits for the writer's reply to a forwarded request. */
 export const FORWARD_REPLY_TIMEOUT_MS = 60_000
 /**
- * While forwarded requests wait, the follower asks every this long whether a writer still listens (an
- * empty message to the requests' subject, which a writer answers at once).
+ * While forwarded requests wait, the follower asks the writer every this long about those it sent at
+ * least this long ago (a status question on the requests' subject, which a writer answers at once).
  */
 export const FORWARD_PROBE_EVERY_MS = 1_000
+/** The most requests one status question asks about (the longest waiting first; the rest a probe later). */
+export const FORWARD_STATUS_IDS_MAX = 16_384
 /**
  * This many probes in a row that NATS answers "no responders" (no one subscribes: the writer died, or
  * stopped writing) fail the requests that wait as outcome unknown, seconds after the writer went and not
@@ -45,7 +54,6 @@ function subject(stream: string): string {
 }
 
 const NO_BYTES = new Uint8Array(0)
-const decoder = new TextDecoder()
 
 /** Messages and requests carried, each way (tests and benchmarks read them). */
 export interface ForwardingStats {
@@ -55,10 +63,11 @@ export interface ForwardingStats {
   replies: number
 }
 
-/** Forwarded requests sent in one envelope, and the timer that gives up on their replies. */
+/** Forwarded requests sent in one envelope, when, and the timer that gives up on their replies. */
 interface Envelope {
   remaining: number
   timer: NodeJS.Timeout | undefined
+  readonly sentAt: number
 }
 
 interface Waiting extends ForwardedRequest {
@@ -71,6 +80,9 @@ interface Waiting extends ForwardedRequest {
 /** A follower's side: sends requests' text to the writer, answers the writer's reply text. */
 export class RequestForwarder {
   readonly stats: ForwardingStats = { envelopes: 0, requests: 0, replyMessages: 0, replies: 0 }
+  /** Requests the writer said it knew nothing of, failed as outcome unknown (tests read it). */
+  unknownToWriter = 0
+  /** Waiting requests in the order they were made (a Map keeps insertion order): the longest waiting first. */
   private readonly waiting = new Map<number, Waiting>()
   private queue: Waiting[] = []
   private flushScheduled = false
@@ -150,9 +162,10 @@ export class RequestForwarder {
   }
 
   /**
-   * Whether the writer still listens, asked while requests wait for it: a writer that died (SIGKILL, its
-   * NATS connection closed) answers nothing, and its requests would wait FORWARD_REPLY_TIMEOUT_MS. Those
-   * sent to it fail as outcome unknown after FORWARD_PROBE_MISSES_MAX probes found no one listening.
+   * Asks the writer, while requests wait, about those sent FORWARD_PROBE_EVERY_MS or more ago: it sends
+   * lost replies again and names the requests it knows nothing of, which fail as outcome unknown. A writer
+   * that died (SIGKILL, its NATS connection closed) answers nothing: after FORWARD_PROBE_MISSES_MAX "no
+   * responders" in a row, every request sent fails as outcome unknown.
    */
   private probe(): void {
     if (this.waiting.size === 0) {
@@ -163,8 +176,23 @@ export class RequestForwarder {
     }
     if (this.probeInFlight) return
     this.probeInFlight = true
-    this.nc.request(subject(this.stream), NO_BYTES, { timeout: FORWARD_PROBE_EVERY_MS }).then(
-      () => { this.probeMisses = 0 },
+    const asked: Waiting[] = []
+    const sentBefore = performance.now() - FORWARD_PROBE_EVERY_MS
+    for (const w of this.waiting.values()) {
+      if (asked.length >= FORWARD_STATUS_IDS_MAX) break
+      if (w.envelope !== undefined && w.envelope.sentAt <= sentBefore) asked.push(w)
+    }
+    const question = encodeStatusQuestion(this.inbox, asked.map((w) => w.id))
+    this.nc.request(subject(this.stream), question, { timeout: FORWARD_PROBE_EVERY_MS }).then(
+      (answer) => {
+        this.probeMisses = 0
+        const read = decodeAnswer(answer.data)
+        if ('error' in read) return
+        const unknown = new Set(read.unknown)
+        const gone = asked.filter((w) => unknown.has(w.id))
+        this.unknownToWriter += gone.length
+        this.give(gone, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} holds neither the request nor its reply (another writer took over from the one that took it, or its reply was lost and is no longer kept)`, { outcomeUnknown: true, retryable: true }))
+      },
       (err: unknown) => {
         // A timeout or a closed connection says nothing of the writer: only "no responders" counts.
         if (!(err instanceof NatsError && err.code === '503')) return
@@ -186,7 +214,7 @@ export class RequestForwarder {
       this.prober = setInterval(() => this.probe(), FORWARD_PROBE_EVERY_MS)
       this.prober.unref()
     }
-    const envelope: Envelope = { remaining: members.length, timer: undefined }
+    const envelope: Envelope = { remaining: members.length, timer: undefined, sentAt: performance.now() }
     for (const w of members) w.envelope = envelope
     envelope.timer = setTimeout(() => {
       this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms`, { outcomeUnknown: true, retryable: true }))
@@ -198,8 +226,9 @@ export class RequestForwarder {
     this.nc.request(subject(this.stream), body, { timeout: FORWARD_REPLY_TIMEOUT_MS }).then(
       (ack) => {
         // A writer that could not read the envelope ran none of it, and says why.
-        if (ack.data.length > 0) {
-          const why = decoder.decode(ack.data)
+        const read = decodeAnswer(ack.data)
+        if ('error' in read) {
+          const why = read.error
           this.give(members, () => new AcheronError('INTERNAL', `the writer of the stream ${this.stream} could not read a forwarded request (${why}): it did not run`, { retryable: true }))
         }
       },
@@ -259,6 +288,10 @@ export class ForwardedRequests {
   readonly stats: ForwardingStats = { envelopes: 0, requests: 0, replyMessages: 0, replies: 0 }
   /** Replies ready and not sent yet, by the inbox of the follower that waits for them. */
   private readonly outgoing = new Map<string, ForwardedReply[]>()
+  /** What runs and what was answered lately, for followers' status questions. */
+  private readonly ledger = new ForwardedLedger()
+  /** Replies sent again because a follower asked for them (tests read it). */
+  resent = 0
   private flushScheduled = false
   private sub: Subscription | undefined = undefined
   /** Answers followers' requests for read positions (absent: their reads are forwarded like the rest). */
@@ -289,25 +322,48 @@ export class ForwardedRequests {
   }
 
   private received(msg: Msg): void {
-    // A follower's probe (RequestForwarder.probe): this writer listens.
-    if (msg.data.length === 0) {
-      msg.respond(NO_BYTES)
+    let message: ForwardedMessage
+    try {
+      message = decodeForwarded(msg.data)
+    } catch (err) {
+      msg.respond(encodeAnswerError(err instanceof Error ? err.message : String(err)))
       return
     }
-    let envelope: { inbox: string; requests: ForwardedRequest[] }
-    try {
-      envelope = decodeRequests(msg.data)
-    } catch (err) {
-      msg.respond(new TextEncoder().encode(err instanceof Error ? err.message : String(err)))
+    if (message.kind === 'status') {
+      msg.respond(encodeUnknownIds(this.status(message.inbox, message.ids)))
       return
     }
     msg.respond(NO_BYTES)
+    const { inbox, requests } = message
     this.stats.envelopes++
-    this.stats.requests += envelope.requests.length
+    this.stats.requests += requests.length
     const replyBytesMax = (this.nc.info?.max_payload ?? 1024 * 1024) - REPLY_RECORD_OVERHEAD
-    for (const r of envelope.requests) {
-      void this.handle(r.text, r.role, replyBytesMax).then((text) => this.ready(envelope.inbox, { id: r.id, text }))
+    for (const r of requests) {
+      this.ledger.started(inbox, r.id)
+      void this.handle(r.text, r.role, replyBytesMax).then(
+        (text) => {
+          this.ledger.ended(inbox, r.id, text)
+          this.ready(inbox, { id: r.id, text })
+        },
+        // The server's request path answers every request; if it ever throws, the follower learns from
+        // its next status question that this writer holds no reply (outcome unknown).
+        () => this.ledger.ended(inbox, r.id, null),
+      )
     }
+  }
+
+  /** Sends again the replies to `ids` this writer keeps; returns those it knows nothing of. */
+  private status(inbox: string, ids: readonly number[]): number[] {
+    const unknown: number[] = []
+    for (const id of ids) {
+      const known = this.ledger.state(inbox, id)
+      if (known.state === 'unknown') unknown.push(id)
+      else if (known.state === 'answered') {
+        this.resent++
+        this.ready(inbox, { id, text: known.text })
+      }
+    }
+    return unknown
   }
 
   private ready(inbox: string, reply: ForwardedReply): void {
@@ -341,6 +397,7 @@ export class ForwardedRequests {
   async close(): Promise<void> {
     this.sub?.unsubscribe()
     this.readPositions?.close()
+    this.ledger.close()
     this.flush()
     await this.nc.drain().catch(() => {})
   }

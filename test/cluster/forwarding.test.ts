@@ -2,14 +2,16 @@
 // server: every request gets its own reply, with its role, however many share a message; the requests a
 // follower's clients make in one turn go as one envelope and the replies ready in one turn come back as
 // one message; a burst larger than a NATS message is split; with no writer a request fails at once,
-// retryably, not run; a request too large for a message is refused before it is sent; and a request whose
-// writer went away fails as outcome unknown when the follower is told so, or when its probes find that no
-// writer listens any more.
+// retryably, not run; a request too large for a message is refused before it is sent; a request whose
+// writer went away fails as outcome unknown when the follower is told so, when its probes find that no
+// writer listens any more, or when the writer that listens now knows nothing of it; and a reply lost with
+// a NATS server is sent again when the follower asks for it.
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import {
   FORWARD_PROBE_EVERY_MS, FORWARD_PROBE_MISSES_MAX, FORWARD_REPLY_TIMEOUT_MS, ForwardedRequests, RequestForwarder, type ForwardRole,
 } from '../../src/cluster/forwarding.js'
+import type { NatsNode } from '../../src/cluster/local-nats.js'
 import { natsTest, withNats } from '../support/nats.js'
 import { rejection } from '../support/rejection.js'
 
@@ -173,6 +175,62 @@ natsTest('requests taken by a writer that then stops listening fail as outcome u
       assert.ok(took < FORWARD_REPLY_TIMEOUT_MS / 4, `took ${Math.round(took)} ms`)
     } finally {
       await follower.close()
+    }
+  })
+})
+
+natsTest('a reply lost with the NATS server its follower was on is sent again when the follower asks, not waited for 60 s', async () => {
+  await withNats(3, async (nats) => {
+    let release: () => void = () => {}
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    const [followerServer, writerServer] = nats.nodes as [NatsNode, NatsNode, NatsNode]
+    const writer = await ForwardedRequests.serve([writerServer.url], STREAM, async (raw) => { await gate; return `late:${raw}` })
+    const follower = await RequestForwarder.open([followerServer.url], STREAM)
+    try {
+      const started = performance.now()
+      const reply = follower.forward('a', 'app')
+      while (writer.stats.requests < 1) await new Promise((r) => setTimeout(r, 5))
+      // The follower's server is frozen, so the writer's reply reaches it (over the route) and goes no
+      // further; then it dies with the reply in its buffers. The follower reconnects to another server.
+      followerServer.process.kill('SIGSTOP')
+      release()
+      while (writer.stats.replyMessages < 1) await new Promise((r) => setTimeout(r, 5))
+      await new Promise((r) => setTimeout(r, 200))
+      followerServer.kill()
+      assert.is(await reply, 'late:a')
+      assert.is(writer.resent, 1, 'the reply came again, asked for')
+      const took = performance.now() - started
+      assert.ok(took < FORWARD_REPLY_TIMEOUT_MS / 4, `took ${Math.round(took)} ms`)
+    } finally {
+      await follower.close()
+      await writer.close()
+    }
+  })
+})
+
+natsTest('a request whose writer was replaced fails as outcome unknown once the new writer says it knows nothing of it', async () => {
+  await withNats(1, async (nats) => {
+    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    const old = await ForwardedRequests.serve(nats.urls, STREAM, () => new Promise<string>(() => {}))
+    let replacement: ForwardedRequests | undefined
+    try {
+      const started = performance.now()
+      const pending = follower.forward('a', 'app')
+      while (old.stats.requests < 1) await new Promise((r) => setTimeout(r, 5))
+      // Another writer listens at once: the follower's probes never go unanswered, yet no one will reply.
+      await old.close()
+      replacement = await ForwardedRequests.serve(nats.urls, STREAM, echo)
+      const err = await rejection(pending)
+      assert.match(err.message, /^outcome unknown: the writer of the stream fwd holds neither the request nor its reply/)
+      assert.is(err.outcomeUnknown, true)
+      assert.is(err.retryable, true)
+      assert.is(follower.unknownToWriter, 1)
+      assert.ok(performance.now() - started < FORWARD_REPLY_TIMEOUT_MS / 4, 'not after the reply timeout')
+      // The new writer serves the follower as before.
+      assert.is(await follower.forward('b', 'app'), 'app:b')
+    } finally {
+      await follower.close()
+      await replacement?.close()
     }
   })
 })

@@ -1,10 +1,12 @@
 // The binary messages of request forwarding (src/cluster/forward-frames.ts): what a follower packs, the
 // writer reads back whole (ids, roles, text in any script), replies are split into messages of a bounded
-// size without losing or reordering one, and a cut or damaged message is refused, never half read.
+// size without losing or reordering one, status questions and their answers read back whole, and a cut or
+// damaged message is refused, never half read.
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import {
-  decodeReplies, decodeRequests, encodeReplies, encodeRequests, FrameError, REPLY_RECORD_OVERHEAD, type ForwardedRequest,
+  decodeAnswer, decodeForwarded, decodeReplies, encodeAnswerError, encodeReplies, encodeRequests, encodeStatusQuestion,
+  encodeUnknownIds, FrameError, REPLY_RECORD_OVERHEAD, type ForwardedMessage, type ForwardedRequest,
 } from '../../src/cluster/forward-frames.js'
 
 const requests: ForwardedRequest[] = [
@@ -14,19 +16,40 @@ const requests: ForwardedRequest[] = [
 ]
 const bytes = requests.map((r) => Buffer.byteLength(r.text))
 
+function decodeRequests(data: Uint8Array): Extract<ForwardedMessage, { kind: 'requests' }> {
+  const m = decodeForwarded(data)
+  if (m.kind !== 'requests') throw new Error(`a ${m.kind} message, not requests`)
+  return m
+}
+
 test('an envelope of requests is read back whole: inbox, ids, roles and text', () => {
   const decoded = decodeRequests(encodeRequests('acheron.replies.s.X1', requests, bytes))
   assert.is(decoded.inbox, 'acheron.replies.s.X1')
   assert.equal(decoded.requests, requests)
 })
 
+test('a status question and its answers are read back whole; an unknown kind or a cut id is refused', () => {
+  assert.equal(decodeForwarded(encodeStatusQuestion('acheron.replies.s.Ü', [1, 0xffff_ffff, 7])), { kind: 'status', inbox: 'acheron.replies.s.Ü', ids: [1, 0xffff_ffff, 7] })
+  assert.equal(decodeForwarded(encodeStatusQuestion('i', [])), { kind: 'status', inbox: 'i', ids: [] })
+  const question = encodeStatusQuestion('i', [5])
+  assert.throws(() => decodeForwarded(question.subarray(0, question.length - 1)), /ends inside an id/)
+  const otherKind = Buffer.from(question)
+  otherKind[0] = 9
+  assert.throws(() => decodeForwarded(otherKind), /unknown kind 9/)
+  assert.equal(decodeAnswer(encodeUnknownIds([3, 4])), { unknown: [3, 4] })
+  assert.equal(decodeAnswer(encodeUnknownIds([])), { unknown: [] })
+  assert.equal(decodeAnswer(new Uint8Array(0)), { unknown: [] })
+  assert.equal(decodeAnswer(encodeAnswerError('a forwarded message of 1 bytes has no header')), { error: 'a forwarded message of 1 bytes has no header' })
+  assert.throws(() => decodeAnswer(Uint8Array.of(0, 1, 2)), /neither ids nor an error/)
+})
+
 test('a cut envelope, or one with an unknown role, is refused', () => {
   const whole = encodeRequests('inbox', requests, bytes)
-  for (const cut of [1, 4, 12, whole.length - 1]) {
+  for (const cut of [2, 5, 13, whole.length - 1]) {
     assert.throws(() => decodeRequests(whole.subarray(0, cut)), (e: unknown) => e instanceof FrameError, `cut at ${cut}`)
   }
   const badRole = Buffer.from(whole)
-  badRole[2 + 5 + 4] = 7
+  badRole[3 + 5 + 4] = 7
   assert.throws(() => decodeRequests(badRole), /unknown role 7/)
 })
 
