@@ -1000,6 +1000,8 @@ export class Engine {
       })
     }
     const executed = execution.then((run): Executed => {
+      const { stillRunning } = context.runBatchSettled()
+      if (stillRunning > 0) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved while ${stillRunning} of its runOnSnapshot or runWalks calls still ran (await every call: what one does after its batch resolved is in no result, and may read a later batch's state)`)
       // A research protocol is a plug-in (docs/research.md): a result that is no BatchRun failed the batch
       // with "Cannot read properties of undefined (reading 'length')", naming neither it nor the protocol.
       if (!Array.isArray((run as BatchRun | undefined)?.executions)) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved to ${notABatchRun(run)}, not a BatchRun ({ executions, fallbackTxns, walkRounds, lockMisses })`)
@@ -1016,7 +1018,11 @@ export class Engine {
       if (readAhead) this.stats.walksAhead++
       if (!replayed && adopted === null) this.executeUsPerTxn += ((performance.now() - started) * 1000 / txns.length - this.executeUsPerTxn) / 8
       return { number, batch, durable, outcomes, failure: null, writes, run, executeMs: performance.now() - started, replayed, ...(readAhead ? { readAheadOf: ahead } : {}) }
-    }).catch((err: unknown): Executed => ({ number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }))
+    }).catch((err: unknown): Executed => {
+      // A rejected runBatch keeps its own error; calls made after it are refused all the same.
+      context.runBatchSettled()
+      return { number, batch, durable, outcomes: null, failure: err, writes: [], executeMs: performance.now() - started, replayed }
+    })
     // (A broken invariant above fails the batch whole, like a failed execution: `executed` never rejects.)
     // Releases happen one at a time, in batch order.
     const released = this.releaseTail.then(() => executed).then((e) => this.release(e))

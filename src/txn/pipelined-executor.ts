@@ -24,7 +24,16 @@ export interface BatchContext extends BatchExecutor {
    * released only after all of them were (the engine checks; a log failure fails them all anyway).
    */
   readonly readAhead: () => boolean
+  /**
+   * Called when the protocol's runBatch settled: later calls of runOnSnapshot or runWalks reject, and the
+   * calls still running are counted. A protocol that resolved with such a call in flight broke its
+   * contract (its results cannot include what that call does, which may read a later batch's state).
+   */
+  readonly runBatchSettled: () => { stillRunning: number }
 }
+
+/** A BatchExecutor method called after its batch's runBatch settled. */
+export class CalledAfterBatchError extends Error {}
 
 /**
  * Lets a batch start while the batches before it still run their fallback walks or wait for their
@@ -57,14 +66,30 @@ export class PipelinedExecutor {
     let written: Promise<ReadonlySet<RowKey>> | undefined
     let imagesAhead: Promise<ReadonlyMap<RowKey, Row | null>> | undefined
     const remembered = this.protocolMemory
+    // The protocol's calls of runOnSnapshot and runWalks still running, and whether its runBatch settled.
+    let running = 0
+    let settled = false
+    const tracked = <A, R>(name: string, call: (arg: A) => Promise<R>) => async (arg: A): Promise<R> => {
+      if (settled) throw new CalledAfterBatchError(`${name} was called after its batch's runBatch settled`)
+      running++
+      try {
+        return await call(arg)
+      } finally {
+        running--
+      }
+    }
     return {
       phase1,
       readAhead: () => readAhead,
+      runBatchSettled: () => {
+        settled = true
+        return { stillRunning: running }
+      },
       memory<T>(key: string, make: () => T): T {
         if (!remembered.has(key)) remembered.set(key, make())
         return remembered.get(key) as T
       },
-      runOnSnapshot: async (txns: readonly SequencedTxn[]): Promise<Execution[]> => {
+      runOnSnapshot: tracked('runOnSnapshot', async (txns: readonly SequencedTxn[]): Promise<Execution[]> => {
         let first: Execution[]
         try {
           first = share === null
@@ -84,8 +109,8 @@ export class PipelinedExecutor {
           }
         })
         return first
-      },
-      runWalks: async (tasks: readonly WalkTask[]): Promise<WalkResult[]> => {
+      }),
+      runWalks: tracked('runWalks', async (tasks: readonly WalkTask[]): Promise<WalkResult[]> => {
         // A protocol without a phase 1 (serial) is done with it here.
         markPhase1()
         if (before === null) return this.inner.runWalksOf(batch, tasks)
@@ -97,7 +122,7 @@ export class PipelinedExecutor {
         const images = await imagesAhead
         if (images.size > 0) readAhead = true
         return this.inner.runWalksAhead(tasks, this.aheadWithoutImages ? new Map() : images)
-      },
+      }),
     }
   }
 }
