@@ -23,6 +23,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, columnSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
+import { readOnlyLook } from './read-only-open.js'
 import { catalogTableProblems, DataDirDamagedError, formatProblem, moduleProblems, StorageFormatError } from './damage.js'
 
 export { DATABASE_FILE }
@@ -601,16 +602,11 @@ export function replaceCheckpointFile(replacement: string, file: string, keepOld
  */
 export function refuseNewerCheckpoint(file: string): void {
   if (!existsSync(file)) return
-  unreadableAsDamage(file, () => {
-    const db = new Database(file, { readonly: true, fileMustExist: true })
-    try {
-      const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
-      const format = hasMeta ? db.prepare("SELECT v FROM _acheron_meta WHERE k = 'format'").pluck().safeIntegers(true).get() : undefined
-      if (format !== undefined && format !== null && Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
-    } finally {
-      db.close()
-    }
-  })
+  unreadableAsDamage(file, () => readOnlyLook(file, (db) => {
+    const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_acheron_meta'").get() !== undefined
+    const format = hasMeta ? db.prepare("SELECT v FROM _acheron_meta WHERE k = 'format'").pluck().safeIntegers(true).get() : undefined
+    if (format !== undefined && format !== null && Number(format) > STORAGE_FORMAT) throw new StorageFormatError(file, format)
+  }))
 }
 
 /**
@@ -632,14 +628,7 @@ function unreadableAsDamage<T>(file: string, read: () => T): T {
 
 /** The last batch the checkpoint `file` holds (0 for one that holds none), read before the store opens it. */
 export function checkpointBatch(file: string): number {
-  return unreadableAsDamage(file, () => {
-    const db = new Database(file, { readonly: true, fileMustExist: true })
-    try {
-      return lastBatchHeld(db)
-    } finally {
-      db.close()
-    }
-  })
+  return unreadableAsDamage(file, () => readOnlyLook(file, lastBatchHeld))
 }
 
 /** The last batch the state file open as `db` holds (0 for one that holds none). */

@@ -260,6 +260,30 @@ test('the catalog\'s page of acheron.db overwritten, or its header: open and ach
   }
 }))
 
+test('a refused start leaves the directory as it found it: no -wal or -shm of its own beside a damaged or newer checkpoint; those there before stay', () => withDir(async (dir) => {
+  const file = join(dir, 'acheron.db')
+  const listing = (): string[] => readdirSync(dir).filter((n) => n !== 'acheron.lock').sort()
+  sqlite(dir, "UPDATE _acheron_meta SET v = 2 WHERE k = 'format'")
+  const before = listing()
+  assert.not.ok(before.some((n) => /-(wal|shm)$/.test(n)), `a stopped directory: ${before.join(' ')}`)
+  assert.match(await refusal(dir), /written by a newer acheron/)
+  assert.equal(listing(), before, 'a newer checkpoint')
+  const db = new Database(file)
+  const page = Number(db.pragma('page_size', { simple: true }))
+  const root = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = '_acheron_meta'").pluck().get() as number
+  db.close()
+  const bytes = readFileSync(file)
+  for (let i = 0; i < page; i++) bytes[(root - 1) * page + i] = (i * 151 + 7) & 0xff
+  writeFileSync(file, bytes)
+  assert.match(await refusal(dir), /damaged, refusing to start \(nothing was changed\)/)
+  assert.equal(listing(), before, 'a damaged checkpoint')
+  // Files that were there stay, even empty ones (they are not this start's to remove).
+  writeFileSync(`${file}-wal`, '')
+  writeFileSync(`${file}-shm`, '')
+  assert.match(await refusal(dir), /damaged, refusing to start/)
+  assert.equal(listing(), [...before, 'acheron.db-shm', 'acheron.db-wal'].sort(), 'an empty -wal and -shm there before')
+}))
+
 /** A checkpointed table kv of 2,000 rows in 2 partitions whose partition 0 has its root page overwritten. */
 async function damagedPartitionPage(dir: string, workers: number): Promise<void> {
   const first = await open({ dir, workers })
