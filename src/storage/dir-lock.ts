@@ -4,6 +4,11 @@
  * file held in EXCLUSIVE locking mode: the operating system drops the lock when the process dies, even
  * by SIGKILL, so a crash never leaves a stale lock) and names the holder in `acheron.pid`. A second
  * opener — another process, or another open in this one — is refused with the holder's pid.
+ *
+ * `acheron.lock` itself stays, after a clean stop and after a failed open alike (a NATS log it could
+ * not reach): only the OS lock on it is dropped. Removing the file would break the exclusion: an opener
+ * that opened the file just before the unlink locks the removed inode once it is free, while the next
+ * opener creates a new file and locks that one, and both would append to the log.
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'

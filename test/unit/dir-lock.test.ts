@@ -6,7 +6,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, DataDirInUseError as PublicDataDirInUseError, open } from '../../src/index.js'
 import { DataDirInUseError, PID_FILE } from '../../src/storage/dir-lock.js'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../support/tmp.js'
 
@@ -65,6 +65,20 @@ test('a clean close removes acheron.pid, so that it never names a process that i
     assert.is(readFileSync(join(dir, PID_FILE), 'utf8').split('\n')[0], String(process.pid))
     await first.close()
     assert.not.ok(existsSync(join(dir, PID_FILE)))
+  } finally {
+    cleanup()
+  }
+})
+
+
+test('an open whose NATS log cannot be reached leaves acheron.lock (it stays by design, docs/operations.md) and nothing else; the directory opens after', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const err = await open({ dir, workers: 1, natsLog: { servers: ['nats://127.0.0.1:1'] } }).then(() => null, (e: unknown) => e)
+    assert.match((err as Error).message, /cannot reach the NATS servers/)
+    assert.equal(readdirSync(dir), ['acheron.lock'])
+    const db = await open({ dir, workers: 1 })
+    await db.close()
   } finally {
     cleanup()
   }
