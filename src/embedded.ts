@@ -752,10 +752,13 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     batchLog = stream
   } else {
     // A checkpoint a newer acheron wrote is refused before the log's open could cut anything of its log.
-    refuseNewerCheckpoint(join(dir, DATABASE_FILE))
+    const checkpointFile = join(dir, DATABASE_FILE)
+    refuseNewerCheckpoint(checkpointFile)
     // A damaged segment is damage like any other: the operator gets the same refusal and what to do.
+    // Unless it holds only batches the checkpoint holds: recovery does not need it (warned below).
     const fileLog = await FileBatchLog.open({
       dir: join(dir, 'log'), sync, crash,
+      checkpointBatch: existsSync(checkpointFile) ? checkpointBatch(checkpointFile) : 0,
       ...(options.logSegmentBytesMax !== undefined ? { segmentBytesMax: options.logSegmentBytesMax } : {}),
       ...(options.logSegmentsKept !== undefined ? { segmentsKept: options.logSegmentsKept } : {}),
       ...(options.storageBytesMax !== undefined ? { bytesMax: options.storageBytesMax } : {}),
@@ -764,6 +767,9 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     if (fileLog.cutTail !== null) {
       const c = fileLog.cutTail
       log('log', `cut a tail of ${c.bytes} bytes at byte ${c.offset} of ${c.file} that is no whole entry: a write the last run did not finish, or, if it did not crash, a last entry the disk damaged (its batch may have been acknowledged; the checksum cannot tell). Its bytes are kept in ${c.keptIn}`, 'warn')
+    }
+    for (const d of fileLog.damagedUnneeded) {
+      log('log', `${d.damage.message}; it holds only batches before ${d.beforeBatch}, which the checkpoint holds, so recovery does not need it: started without it. It is left in place: run acheron verify --data ${dir}, then move it away (docs/operations.md, "Full disks and damaged data directories")`, 'warn')
     }
     batchLog = fileLog
   }

@@ -4,7 +4,9 @@
  *
  * Opening checks every segment: a damaged tail of the last segment (a write cut short by a crash) is
  * cut at the last whole entry; damage anywhere else — a valid entry after the damage, or any damage in
- * an earlier segment — is a LogCorruptError naming the file and offset, and nothing is skipped.
+ * an earlier segment — is a LogCorruptError naming the file and offset, and nothing is skipped. Except
+ * a damaged segment that holds only batches the checkpoint holds (the next segment starts at or before
+ * the batch after the checkpoint's): recovery never reads it, so it is left out and left on disk.
  *
  * With `sync: 'full'` the active segment is preallocated: zeros are written ahead of the entries, a
  * LOG_PREALLOCATE_BYTES chunk at a time, in the background. An entry then overwrites blocks the file
@@ -50,6 +52,12 @@ export interface FileLogOptions {
   readonly crash?: CrashPoints
   /** A direct write slower than this sends writes through libuv's pool for a while (SYNC_WRITE_SLOW_MS). */
   readonly syncWriteSlowMs?: number
+  /**
+   * The last batch the checkpoint holds (read before the open): a damaged segment that holds only
+   * batches up to it is left out (`damagedUnneeded`) instead of refusing the open. Without it every
+   * damaged segment refuses.
+   */
+  readonly checkpointBatch?: number
 }
 
 export const LOG_SEGMENT_BYTES_MAX = 64 * 1024 * 1024
@@ -127,6 +135,41 @@ function scanSegment(file: string, isLast: boolean): { entries: LogEntry[]; vali
   return { entries, validBytes: at, fileBytes: buf.length, tornBytes: Math.max(0, end - at), tail: buf.subarray(at, Math.max(at, end)) }
 }
 
+type SegmentScan = ReturnType<typeof scanSegment> | { damage: LogCorruptError; beforeBatch: number }
+
+/**
+ * Scans the segments `files` (in order). A damaged one that is not the last is left out, as
+ * `{ damage, beforeBatch }`, when a later sound segment's first batch (`beforeBatch`) shows it holds only
+ * batches up to `checkpointBatch`: batches are logged in increasing order, and a void names a batch
+ * logged before it. Any other damage throws, as does an entry of a later format, wherever it is.
+ */
+function scanSegments(files: readonly string[], checkpointBatch: number | undefined): SegmentScan[] {
+  const scans = files.map((file, i): SegmentScan | LogCorruptError => {
+    try {
+      return scanSegment(file, i === files.length - 1)
+    } catch (err) {
+      if (err instanceof LogCorruptError && i < files.length - 1 && checkpointBatch !== undefined) return err
+      throw err
+    }
+  })
+  return scans.map((scan, i) => {
+    if (!(scan instanceof LogCorruptError)) return scan
+    const beforeBatch = firstBatchAfter(scans, i)
+    if (beforeBatch === null || beforeBatch > (checkpointBatch as number) + 1) throw scan
+    return { damage: scan, beforeBatch }
+  })
+}
+
+/** The first batch of the sound segments after index `i` (null: none holds a batch). */
+function firstBatchAfter(scans: readonly (SegmentScan | LogCorruptError)[], i: number): number | null {
+  for (const scan of scans.slice(i + 1)) {
+    if (scan instanceof LogCorruptError || 'damage' in scan) continue
+    const first = scan.entries.find((e) => e.kind === 'batch')
+    if (first !== undefined) return first.batch
+  }
+  return null
+}
+
 /**
  * The entries of the log in `dir`, read without opening it for appending (EXPLAIN COMMIT reads the log
  * of a running database this way): segment by segment, oldest first; the last one's tail may be an
@@ -165,14 +208,26 @@ export class FileBatchLog implements BatchLog {
    * entry the disk damaged since (which may have been): the bytes are kept, not thrown away.
    */
   cutTail: { file: string; offset: number; bytes: number; keptIn: string } | null = null
+  /**
+   * Damaged segments the open left out: each holds only batches the checkpoint holds (those before the
+   * next segment's first batch), which recovery never reads. They stay on disk, never read nor deleted,
+   * so that `acheron verify` reports them and an operator decides.
+   */
+  readonly damagedUnneeded: { file: string; damage: LogCorruptError; beforeBatch: number }[] = []
 
-  private constructor(private readonly o: Required<Omit<FileLogOptions, 'bytesMax' | 'crash'>> & Pick<FileLogOptions, 'bytesMax'> & { crash: CrashPoints }) {
+  private constructor(private readonly o: Required<Omit<FileLogOptions, 'bytesMax' | 'crash' | 'checkpointBatch'>> & Pick<FileLogOptions, 'bytesMax' | 'checkpointBatch'> & { crash: CrashPoints }) {
     mkdirSync(o.dir, { recursive: true })
     const names = readdirSync(o.dir).filter((n) => SEGMENT_NAME.test(n)).sort()
     this.segments = []
+    // Every segment is scanned, and every refusal made, before anything is cut.
+    const scans = scanSegments(names.map((name) => join(o.dir, name)), o.checkpointBatch)
     names.forEach((name, i) => {
       const file = join(o.dir, name)
-      const scan = scanSegment(file, i === names.length - 1)
+      const scan = scans[i] as SegmentScan
+      if ('damage' in scan) {
+        this.damagedUnneeded.push({ file, damage: scan.damage, beforeBatch: scan.beforeBatch })
+        return
+      }
       let allocated = scan.fileBytes
       if (scan.tornBytes > 0) {
         // The torn write and the zeros after it go: the next entry starts at the last whole one's end.
@@ -214,6 +269,7 @@ export class FileBatchLog implements BatchLog {
       preallocateOverEntries: options.preallocateOverEntries ?? false,
       syncWriteSlowMs: options.syncWriteSlowMs ?? SYNC_WRITE_SLOW_MS,
       bytesMax: options.bytesMax,
+      checkpointBatch: options.checkpointBatch,
       crash: options.crash ?? NO_CRASH_POINTS,
     })
     await log.openActive(false)
