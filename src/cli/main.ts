@@ -503,6 +503,10 @@ async function serve(args: string[]): Promise<number> {
   if (members !== null) {
     members.start()
     server.setClusterView(members)
+  } else if (values.follow && natsServers !== undefined) {
+    // A plain follower is in no membership: SHOW CLUSTER says what it follows and how far it got.
+    const { FollowerView } = await import('../cluster/follower-view.js')
+    server.setClusterView(new FollowerView(`${hostname()}:${process.pid}`, server.url, stream, natsServers, () => server.database.lastCommittedBatch))
   }
   // The signal handlers are in place before the ready line: a SIGTERM sent the moment it is read stops
   // the server gracefully (before, one sent right after the "listening" log line could kill it outright).

@@ -127,4 +127,36 @@ natsTest('listing the members never waits on an entry that expires while it is l
   })
 })
 
+natsTest('a plain --follow node answers SHOW CLUSTER for itself: a follower, the batch it applied, the stream and servers it reads', async () => {
+  await withNats(1, async (nats) => {
+    const common = ['--log-nats', nats.urls[0] as string, '--log-stream', 'PLAIN', '--workers', '0']
+    const writer = await startServer({ args: common, readyTimeoutMs: 60_000 })
+    const follower = await startServer({ args: [...common, '--follow'], readyTimeoutMs: 60_000 })
+    const w = await connect(writer.url)
+    const f = await connect(follower.url)
+    try {
+      await w.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER); INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (2, 2)')
+      let rows: unknown[][] = []
+      // Before: the statement went to the writer, which said "this server is no node of a cluster".
+      await until('the follower applied the 3 batches', 10_000, async () => {
+        const r = await f.query('SHOW CLUSTER')
+        assert.equal(r.columns, ['node', 'role', 'url', 'batch', 'behind', 'heard_ms_ago', 'self', 'stream', 'servers'])
+        rows = r.rows
+        return Number(rows[0]?.[3]) >= 3
+      })
+      assert.is(rows.length, 1)
+      const row = rows[0] as unknown[]
+      assert.equal([row[1], row[2], row[4], row[5], row[6], row[7], row[8]], ['follower', follower.url, null, 0, true, 'PLAIN', nats.urls[0]])
+      assert.match(String(row[0]), /:\d+$/, 'host:pid')
+      // The writer of a plain --log-nats stream is in no cluster, as before.
+      const e = await w.query('SHOW CLUSTER').then(() => null, (err: unknown) => err)
+      assert.match((e as Error).message, /no node of a cluster/)
+    } finally {
+      await Promise.allSettled([w.close(), f.close()])
+      await follower.stop()
+      await writer.stop()
+    }
+  })
+})
+
 test.run()
