@@ -9,10 +9,11 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
 import { checkpointBatch, databaseFile } from '../storage/state-file.js'
+import { probeListen } from './listen-probe.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
 import { UsageError } from './usage-error.js'
 
-export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR]
+export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR] [--port BASE]
 
 Starts a cluster on this machine for trying it out: N NATS servers with JetStream on loopback and N
 Acheron nodes whose batch log is one stream replicated over them (R3 with three or more). Node 1 writes
@@ -24,9 +25,26 @@ writing over once its lease lapses (about 12 s); the cluster stops when no node 
 
   --nodes N    nodes, and NATS servers (default 3; 1 to 5)
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
-               started again on the same DIR, the cluster has its data back`
+               started again on the same DIR, the cluster has its data back
+  --port BASE  node N listens on port BASE+N-1 (node 1 on BASE), the same each time it starts;
+               refused before anything starts if one is taken (default 0: any free ports)`
 
 const NODE_START_TIMEOUT_MS = 60_000
+const NODE_HOST = '127.0.0.1'
+const PORT_MAX = 65_535
+
+/**
+ * `--port BASE`: node i's port, BASE+i-1 (by node number, not start order: node 1 keeps its port when
+ * another starts first), or 0 for any free one. Every port must be one (BASE+count-1 at most 65535).
+ */
+export function nodePorts(given: string, count: number): (node: number) => number {
+  const base = /^\d{1,5}$/.test(given) ? Number(given) : NaN
+  if (base === 0) return () => 0
+  if (!(base >= 1 && base + count - 1 <= PORT_MAX)) {
+    throw new UsageError(`--port must be 0 (any free ports) or a port from 1 to ${PORT_MAX - count + 1}, node N listening on BASE+N-1 (${count} node${count === 1 ? '' : 's'}), not ${given}`)
+  }
+  return (node) => base + node - 1
+}
 
 type Node = ServeChild
 
@@ -60,9 +78,13 @@ export function startOrder(dir: string, count: number): number[] {
 }
 
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' } } })
+  const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } })
   const count = Number(values.nodes)
   if (!Number.isInteger(count) || count < 1 || count > 5) throw new UsageError(`--nodes must be an integer from 1 to 5, not ${values.nodes}`)
+  const portOf = nodePorts(values.port, count)
+  // A taken port is said before NATS starts or a directory is made: the node on it would fail after
+  // the others had started.
+  for (let i = 1; i <= count; i++) if (portOf(i) !== 0) await probeListen(NODE_HOST, portOf(i))
   const dir = values.data
   mkdirSync(join(dir, 'nats'), { recursive: true })
   let nats: LocalNats | null = null
@@ -87,7 +109,7 @@ export async function clusterCommand(args: string[], out: (line: string) => void
   try {
     nats = await startLocalNats(join(dir, 'nats'), count)
     // Every node with every server: R3 from three (acheron serve --cluster).
-    const common = ['--host', '127.0.0.1', '--port', '0', '--cluster', nats.urls.join(',')]
+    const common = ['--host', NODE_HOST, '--cluster', nats.urls.join(',')]
     // What a node restarted by hand, a client of NATS or `nats` CLI needs; on stderr, beside the logs.
     process.stderr.write(`acheron cluster: NATS servers ${nats.urls.join(',')} (a node by hand: acheron serve --cluster ${nats.urls.join(',')} --data ${join(dir, 'nodeN')})\n`)
     nats.nodes.forEach((server, k) => {
@@ -97,7 +119,7 @@ export async function clusterCommand(args: string[], out: (line: string) => void
       })
     })
     for (const i of startOrder(dir, count)) {
-      const node = await startNode(['--data', join(dir, `node${i}`), ...common])
+      const node = await startNode(['--data', join(dir, `node${i}`), '--port', String(portOf(i)), ...common])
       nodes.push(node)
       out(`acheron node ${i} listening on ${node.url}`)
       running++

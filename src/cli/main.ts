@@ -4,7 +4,6 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { createServer } from 'node:net'
 import { createSecureContext } from 'node:tls'
 import { TIMER_MS_MAX } from '../timer-limits.js'
 import { parseCrashAt, parsePauseAt } from '../crash-points.js'
@@ -23,6 +22,7 @@ import { CHECK_USAGE } from './check-command.js'
 import { BENCH_USAGE } from './bench-command.js'
 import { FN_USAGE } from './fn-command.js'
 import { CLUSTER_USAGE } from './cluster-command.js'
+import { listenFailure, probeListen } from './listen-probe.js'
 import { ACHERON_VERSION } from '../version.js'
 import { isUsageError, UsageError } from './usage-error.js'
 import { fileProblem } from '../file-problem.js'
@@ -532,28 +532,6 @@ async function serve(args: string[]): Promise<number> {
   })
   await stopped
   return roleChangeFailed ? 1 : 0
-}
-
-/** Listens on host:port and closes at once: throws listenFailure's error when the address cannot be had. */
-function probeListen(host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', (err) => reject(listenFailure(err, host, port)))
-    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()))
-  })
-}
-
-/** Why `serve` could not listen, said in the options' terms (Node's own message names a syscall). */
-function listenFailure(err: unknown, host: string, port: number): unknown {
-  const code = (err as NodeJS.ErrnoException | null)?.code
-  const at = `${host}:${port}`
-  switch (code) {
-    case 'EADDRINUSE': return new Error(`cannot listen on ${at}: another process is using the port (choose another with --port, or 0 for any free one)`)
-    case 'EACCES': return new Error(`cannot listen on ${at}: not permitted (ports below 1024 need privileges; choose another with --port)`)
-    case 'EADDRNOTAVAIL': return new Error(`cannot listen on ${at}: ${host} is no address of this machine (--host)`)
-    case 'ENOTFOUND': case 'EAI_AGAIN': return new Error(`cannot listen on ${at}: the host name ${host} does not resolve (--host)`)
-    default: return err
-  }
 }
 
 async function main(argv: string[]): Promise<number> {
