@@ -18,6 +18,7 @@ import { runSqlite } from '../bench/sqlite-system.js'
 import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { UsageError } from './usage-error.js'
+import { joinNegativeValues } from './negative-values.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
@@ -100,18 +101,18 @@ function parseProtocol(v: string): BenchProtocolChoice {
 
 interface Parsed { settings: BenchSettings; axes: Axes; peers: boolean; json: boolean; save: string | undefined; baseline: string | undefined }
 
+/** The options of `acheron bench`, as node:util parseArgs takes them. */
+const BENCH_OPTIONS = {
+  clients: { type: 'string' }, inflight: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
+  keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
+  workers: { type: 'string' }, protocol: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
+  json: { type: 'boolean', default: false }, warehouses: { type: 'string' }, items: { type: 'string' },
+  save: { type: 'string' }, baseline: { type: 'string' },
+} as const
+
 function parse(args: string[]): Parsed {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      clients: { type: 'string' }, inflight: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
-      keys: { type: 'string' }, theta: { type: 'string' }, seed: { type: 'string' }, partitions: { type: 'string' },
-      workers: { type: 'string' }, protocol: { type: 'string' }, peers: { type: 'boolean', default: false }, 'sqlite-group': { type: 'string' },
-      json: { type: 'boolean', default: false }, warehouses: { type: 'string' }, items: { type: 'string' },
-      save: { type: 'string' }, baseline: { type: 'string' },
-    },
-  })
+  // `--seed -1` is refused by the range check below, in our words (parseArgs called it "ambiguous").
+  const { values, positionals } = parseArgs({ args: joinNegativeValues(args, BENCH_OPTIONS), allowPositionals: true, options: BENCH_OPTIONS })
   const [name, ...extra] = positionals
   if (name === undefined) throw new UsageError('give a workload: acheron bench ycsbt|smallbank|tpcc [options] (acheron bench --help)')
   if (extra.length > 0) throw new UsageError(`one workload at a time, not ${positionals.join(' ')}`)

@@ -10,15 +10,18 @@ import { loadProtocol } from './protocol-loader.js'
 import { PathNotReplayable, PROPERTIES, runCheck } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
+import { joinNegativeValues } from './negative-values.js'
 
 /** The largest --seed: fast-check draws from the seed's low 32 bits, so a larger one repeats a smaller one. */
 export const SEED_MAX = 2 ** 32 - 1
 
 function int(name: string, v: string | undefined, fallback: number, min: number, max?: number): number {
   if (v === undefined) return fallback
-  const n = Number(v)
-  if (max !== undefined && (!Number.isSafeInteger(n) || n < min || n > max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${v}`)
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${v}`)
+  // Number('') is 0: `--seed ""` ran seed 0 as though it had been asked for.
+  const n = v.trim() === '' ? NaN : Number(v)
+  const given = v.trim() === '' ? JSON.stringify(v) : v
+  if (max !== undefined && (!Number.isSafeInteger(n) || n < min || n > max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${given}`)
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${given}`)
   return n
 }
 
@@ -52,27 +55,28 @@ with the seed, a shrunk counterexample and the command that replays it.
                         (--nats 3 --failover), and each scenario also SIGKILLs one NATS server at a
                         chosen reply count; no acknowledged transaction may be lost`
 
+/** The options of `acheron check`, as node:util parseArgs takes them. */
+const CHECK_OPTIONS = {
+  seed: { type: 'string' },
+  runs: { type: 'string' },
+  txns: { type: 'string' },
+  partitions: { type: 'string' },
+  workers: { type: 'string' },
+  crash: { type: 'boolean', default: false },
+  mutant: { type: 'string' },
+  'list-mutants': { type: 'boolean', default: false },
+  property: { type: 'string', multiple: true },
+  path: { type: 'string' },
+  protocol: { type: 'string' },
+  'no-shrink': { type: 'boolean', default: false },
+  nats: { type: 'string' },
+  failover: { type: 'boolean', default: false },
+  cluster: { type: 'boolean', default: false },
+} as const
+
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      seed: { type: 'string' },
-      runs: { type: 'string' },
-      txns: { type: 'string' },
-      partitions: { type: 'string' },
-      workers: { type: 'string' },
-      crash: { type: 'boolean', default: false },
-      mutant: { type: 'string' },
-      'list-mutants': { type: 'boolean', default: false },
-      property: { type: 'string', multiple: true },
-      path: { type: 'string' },
-      protocol: { type: 'string' },
-      'no-shrink': { type: 'boolean', default: false },
-      nats: { type: 'string' },
-      failover: { type: 'boolean', default: false },
-      cluster: { type: 'boolean', default: false },
-    },
-  })
+  // `--seed -3` is a seed out of range, refused below in our words (parseArgs called it "ambiguous").
+  const { values } = parseArgs({ args: joinNegativeValues(args, CHECK_OPTIONS), options: CHECK_OPTIONS })
   if (values['list-mutants']) {
     const width = Math.max(...MUTANTS.map((m) => m.name.length)) + 1
     for (const m of MUTANTS) out(`${m.name.padEnd(width)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)

@@ -159,6 +159,25 @@ test('check --seed past 32 bits is refused: fast-check would run the workloads o
 })
 
 
+test('check and bench refuse a negative or empty number in their own words (exit 2), as they refuse one too large', async () => {
+  // node:util parseArgs read `--seed -3` as an option and answered "Option '--seed' argument is
+  // ambiguous"; `--seed ""` ran seed 0.
+  const cases: [string[], string][] = [
+    [['check', '--seed', '-3'], '--seed must be an integer from 0 to 4294967295, not -3'],
+    [['check', '--runs', '-1', '--property', 'replay'], '--runs must be an integer >= 1, not -1'],
+    [['check', '--txns', '-0.5'], '--txns must be an integer >= 1, not -0.5'],
+    [['check', '--seed', ''], '--seed must be an integer from 0 to 4294967295, not ""'],
+    [['bench', 'ycsbt', '--seed', '-1'], '--seed must be an integer from 0 to 4294967295, not -1'],
+  ]
+  for (const [args, message] of cases) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.is(r.stderr, `acheron: ${message}\n(acheron ${args[0]} --help lists its options)\n`, describeRun(args, r))
+    assert.is(r.stdout, '')
+  }
+})
+
+
 test('check --crash with --property adds crash to the properties named, as it adds it to the defaults', async () => {
   // `--crash --property replay` ran replay alone, and said nothing of the crash property it dropped.
   const args = ['check', '--crash', '--property', 'replay', '--property', 'replay', '--runs', '1', '--txns', '3', '--seed', '1', '--workers', '0', '--no-shrink']
