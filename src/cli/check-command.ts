@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto'
 import { writeSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { WORKERS_MAX } from '../embedded.js'
+import { LOCAL_NATS_SERVERS_MAX } from '../cluster/local-nats.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { exitOnSignals } from '../child-processes.js'
 import { loadProtocol } from './protocol-loader.js'
@@ -46,8 +47,9 @@ with the seed, a shrunk counterexample and the command that replays it.
   --path P              replays one failing run of one --property (printed with the failure)
   --no-shrink           stops at the first failure without shrinking it
   --nats N              the crash property keeps each server's batch log on a JetStream stream, on N
-                        NATS servers this run starts (nats-server; 3: a cluster, the stream R3), and
-                        restarts it on a new, empty data directory: the stream alone must recover it
+                        NATS servers this run starts (nats-server; 1 to ${LOCAL_NATS_SERVERS_MAX}; 3: a cluster, the
+                        stream R3), and restarts it on a new, empty data directory: the stream alone
+                        must recover it
   --failover            with --nats: each crash scenario runs a writer and a follower (acheron serve
                         --failover), sends its stream through the follower and kills the writer: the
                         follower's take-over must give what a restart gives
@@ -105,6 +107,8 @@ export async function checkCommand(args: string[], out: (line: string) => void):
   // The seed only picks workloads; it is printed, so any run can be replayed. fast-check keeps a seed's
   // low 32 bits (`seed | 0`): --seed 4294967297 ran the workloads of --seed 1 under another name.
   const seed = int('seed', values.seed, randomInt(2 ** 31), 0, SEED_MAX)
+  // Checked before any NATS server starts: each is a process, and beyond the bound it started them all.
+  const nats = values.nats === undefined ? undefined : int('nats', values.nats, 1, 1, LOCAL_NATS_SERVERS_MAX)
   // Bounded as the engine bounds them: beyond, every run failed and read as a caught bug.
   const partitions = values.partitions === undefined ? undefined : int('partitions', values.partitions, 1, 1, PARTITIONS_MAX)
   // Stopped by a signal (a CI job's timeout, kill), the servers and NATS servers it started go with it.
@@ -122,7 +126,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     ...(partitions !== undefined ? { partitions } : {}),
     ...(properties !== undefined ? { properties } : {}),
     ...(values.path !== undefined ? { path: values.path } : {}),
-    ...(values.nats !== undefined ? { nats: int('nats', values.nats, 1, 1) } : {}),
+    ...(nats !== undefined ? { nats } : {}),
     ...(values.failover ? { failover: true } : {}),
     ...(values.cluster ? { cluster: true } : {}),
     ...(values.protocol !== undefined ? { protocol: await loadProtocol(values.protocol), protocolSpec: values.protocol } : {}),

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+import { LOCAL_NATS_SERVERS_MAX, startLocalNats, type LocalNats } from '../cluster/local-nats.js'
 import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { probeListen } from './listen-probe.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
@@ -23,7 +23,7 @@ requests to node 1, so any node answers any request with the same reply (docs/sc
 started. Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
 writing over once its lease lapses (about 12 s); the cluster stops when no node is left.
 
-  --nodes N    nodes, and NATS servers (default 3; 1 to 5)
+  --nodes N    nodes, and NATS servers (default 3; 1 to ${LOCAL_NATS_SERVERS_MAX})
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
                started again on the same DIR, the cluster has its data back
   --port BASE  node N listens on port BASE+N-1 (node 1 on BASE), the same each time it starts;
@@ -80,7 +80,7 @@ export function startOrder(dir: string, count: number): number[] {
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } })
   const count = Number(values.nodes)
-  if (!Number.isInteger(count) || count < 1 || count > 5) throw new UsageError(`--nodes must be an integer from 1 to 5, not ${values.nodes}`)
+  if (!Number.isInteger(count) || count < 1 || count > LOCAL_NATS_SERVERS_MAX) throw new UsageError(`--nodes must be an integer from 1 to ${LOCAL_NATS_SERVERS_MAX}, not ${values.nodes}`)
   const portOf = nodePorts(values.port, count)
   // A taken port is said before NATS starts or a directory is made: the node on it would fail after
   // the others had started.

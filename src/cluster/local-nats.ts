@@ -120,10 +120,18 @@ class NatsStartError extends Error {
 export const LOCAL_NATS_START_TRIES = 3
 
 /**
+ * The most NATS servers a local cluster starts (`acheron check --nats N`, `acheron cluster --nodes N`):
+ * JetStream keeps a stream on at most 5 replicas, so another server holds none of it and is only one
+ * more process, store and pair of ports on a machine that runs the whole cluster.
+ */
+export const LOCAL_NATS_SERVERS_MAX = 5
+
+/**
  * Starts `nodes` NATS servers with JetStream (routes joining them when more than one) under `dir`.
  * `pickPort` chooses each port (tests hand out a taken one).
  */
 export async function startLocalNats(dir: string, nodes = 1, pickPort: () => Promise<number> = freePort): Promise<LocalNats> {
+  if (!Number.isSafeInteger(nodes) || nodes < 1 || nodes > LOCAL_NATS_SERVERS_MAX) throw new Error(`a local NATS cluster has 1 to ${LOCAL_NATS_SERVERS_MAX} servers, not ${nodes}`)
   const missing = natsServerMissing()
   if (missing !== null) throw new Error(missing)
   for (let attempt = 1; ; attempt++) {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeRun, ROOT, runCli } from '../console/support.js'
+import { LOCAL_NATS_SERVERS_MAX } from '../../src/cluster/local-nats.js'
 
 test('--version prints the package version', async () => {
   const version = (JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { version: string }).version
@@ -175,6 +176,19 @@ test('check and bench refuse a negative or empty number in their own words (exit
     assert.is(r.stderr, `acheron: ${message}\n(acheron ${args[0]} --help lists its options)\n`, describeRun(args, r))
     assert.is(r.stdout, '')
   }
+})
+
+
+test('check --nats past LOCAL_NATS_SERVERS_MAX is refused before any NATS server starts; --help and docs/research.md give the range', async () => {
+  // It had no upper bound: --nats 1000 set out to start a thousand nats-server processes.
+  const args = ['check', '--crash', '--nats', String(LOCAL_NATS_SERVERS_MAX + 1), '--runs', '1']
+  const r = await runCli(args)
+  assert.is(r.code, 2, describeRun(args, r))
+  assert.is(r.stderr, `acheron: --nats must be an integer from 1 to ${LOCAL_NATS_SERVERS_MAX}, not ${LOCAL_NATS_SERVERS_MAX + 1}\n(acheron check --help lists its options)\n`)
+  assert.is(r.stdout, '')
+  const help = await runCli(['check', '--help'])
+  assert.match(help.stdout, new RegExp(`--nats N [^]*?\\(nats-server; 1 to ${LOCAL_NATS_SERVERS_MAX};`))
+  assert.match(readFileSync(join(ROOT, 'docs', 'research.md'), 'utf8'), new RegExp(`\\| \`--nats N\` \\| [^|]*1 to ${LOCAL_NATS_SERVERS_MAX} \\(\`LOCAL_NATS_SERVERS_MAX\``))
 })
 
 
