@@ -10,6 +10,7 @@ const CLUSTER_NATS_SERVERS = 3
 import { EngineCache, scratchDir } from './engine-run.js'
 import { engineUnderTestArgs } from './harness-serve.js'
 import { PropertyFailure } from './failure.js'
+import { replayPath, type PathReplay } from './path-replay.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
 import type { Protocol } from '../txn/protocols/protocol.js'
@@ -200,26 +201,30 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
   for (const p of props) {
     const started = performance.now()
     let run = 0
-    const details = await replayable(o, p.name, () => fc.check(
-      fc.asyncProperty(p.arbitrary(config), async (input) => {
-        const thisRun = ++run
-        const runStarted = performance.now()
-        const stalled = setInterval(() => {
-          const s = ((performance.now() - runStarted) / 1000).toFixed(0)
-          notice(`acheron check: ${p.name} run ${thisRun} (seed ${o.seed}) has not finished after ${s} s; a protocol whose runBatch never settles stops it here for good${o.protocolSpec !== undefined ? ` (protocol ${o.protocolSpec})` : ''}`)
-        }, noticeMs)
-        try {
-          await p.check(input as never, config)
-        } finally {
-          clearInterval(stalled)
-        }
-      }),
-      { seed: o.seed, numRuns: o.runs, endOnFailure: !o.shrink, ...(o.path !== undefined ? { path: o.path } : {}) },
-    ))
+    const runOnce = async (input: unknown): Promise<void> => {
+      const thisRun = ++run
+      const runStarted = performance.now()
+      const stalled = setInterval(() => {
+        const s = ((performance.now() - runStarted) / 1000).toFixed(0)
+        notice(`acheron check: ${p.name} run ${thisRun} (seed ${o.seed}) has not finished after ${s} s; a protocol whose runBatch never settles stops it here for good${o.protocolSpec !== undefined ? ` (protocol ${o.protocolSpec})` : ''}`)
+      }, noticeMs)
+      try {
+        await p.check(input as never, config)
+      } finally {
+        clearInterval(stalled)
+      }
+    }
+    const property = fc.asyncProperty(p.arbitrary(config), runOnce)
+    const path = o.path
+    const details = await replayable<PathReplay<unknown> | fc.RunDetails<[unknown]>>(o, p.name, () => path !== undefined
+      ? replayPath(property, o.seed, path, runOnce)
+      : fc.check(property, { seed: o.seed, numRuns: o.runs, endOnFailure: !o.shrink }))
     const seconds = (performance.now() - started) / 1000
     if (!details.failed) {
       reports.push({ property: p.name, runs: details.numRuns, failed: false, seconds })
-      o.out(`ok   ${p.name.padEnd(12)} ${details.numRuns} runs  ${seconds.toFixed(1)}s`)
+      o.out(path !== undefined
+        ? `ok   ${p.name.padEnd(12)} the counterexample at --path ${path} passed (1 run)  ${seconds.toFixed(1)}s`
+        : `ok   ${p.name.padEnd(12)} ${details.numRuns} runs  ${seconds.toFixed(1)}s`)
       continue
     }
     const failure = {
@@ -228,7 +233,9 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
       path: details.counterexamplePath ?? '',
     }
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
-    o.out(`FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
+    o.out(path !== undefined
+      ? `FAIL ${p.name.padEnd(12)} the counterexample at --path ${path} (1 run, ${seconds.toFixed(1)}s): ${failure.message}`
+      : `FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
     o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${replayProtocolArg(o, mutant?.protocol !== undefined)}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
