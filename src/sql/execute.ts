@@ -294,12 +294,16 @@ class Planner {
     }
   }
 
-  /** One number of a commit position: a whole number, at least 0. */
+  /**
+   * One number of a commit position: a whole number, at least 0, as a reply carries it. Batch 0 is a
+   * position too (a query's before the first batch), which the engine refuses as one no transaction has.
+   */
   private position(e: ValueExpr, what: 'batch' | 'seq'): number {
     const v = this.value(e)
     const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null
     if (n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new AcheronError('TYPE_MISMATCH', `the ${what} of a commit position is a whole number, at least 0, not ${typeof v === 'string' ? `'${v}'` : String(v)}`, { line: e.pos.line, column: e.pos.column })
+      const zero = what === 'batch' ? ' (batch 0 is before the first batch, where a query on a new database is placed)' : ''
+      throw new AcheronError('TYPE_MISMATCH', `the ${what} of a commit position is a whole number, at least 0${zero}, not ${typeof v === 'string' ? `'${v}'` : String(v)}`, { line: e.pos.line, column: e.pos.column })
     }
     return Number(n)
   }

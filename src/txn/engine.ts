@@ -747,8 +747,10 @@ export class Engine {
   private async explainCommit(input: ExplainCommitTxn, commit: CommitPosition): Promise<TxnOutcome> {
     try {
       if (input.batch < 1 || input.batch > this.lastReleased) {
+        // Batch 0 is a position, not a batch: "there is no batch 0" read as a contradiction of the
+        // planner's "a whole number, at least 0" given for -1.
         throw new AcheronError('POSITION_UNAVAILABLE', input.batch < 1
-          ? `there is no batch ${input.batch}: batches are numbered from 1 (the last batch released is ${this.lastReleased})`
+          ? `(${input.batch}, ${input.seq}) is before the first batch, batch 1: no transaction committed there; it is the position of a query that ran before any batch (queries are not logged), or no position at all (the last batch released is ${this.lastReleased})`
           : `batch ${input.batch} has not committed: the last batch released is ${this.lastReleased}`)
       }
       const trace = this.opts.traceCommitted

@@ -110,6 +110,14 @@ test('positions that cannot be re-run say why, with a stable code', async () => 
     err = await refused(`EXPLAIN COMMIT (${read.batch}, ${read.seq})`)
     assert.is(err.code, 'POSITION_UNAVAILABLE')
     assert.match(err.message, "is past them: a query's position (queries are not logged")
+    // Batch 0 is a position (a query's before the first batch) where nothing committed; -1 is none. The
+    // two said "a whole number, at least 0, not -1" and "there is no batch 0: batches are numbered from 1".
+    err = await refused('EXPLAIN COMMIT (-1, 0)')
+    assert.is(err.code, 'TYPE_MISMATCH')
+    assert.is(err.message, 'the batch of a commit position is a whole number, at least 0 (batch 0 is before the first batch, where a query on a new database is placed), not -1')
+    err = await refused('EXPLAIN COMMIT (0, 0)')
+    assert.is(err.code, 'POSITION_UNAVAILABLE')
+    assert.is(err.message, `(0, 0) is before the first batch, batch 1: no transaction committed there; it is the position of a query that ran before any batch (queries are not logged), or no position at all (the last batch released is ${read.batch})`)
     err = await refused("EXPLAIN COMMIT ('one', 0)")
     assert.is(err.code, 'TYPE_MISMATCH')
     assert.is(err.column, 17)
