@@ -77,11 +77,9 @@ export async function listIndexes(query: CatalogQuery, pattern: string | null): 
   return { title: 'Indexes', grid: { columns: ['name', 'table', 'columns'], rows }, footer: rowsOf(rows.length) }
 }
 
-/** A column's DEFAULT as SQL writes it. */
-/** A default as SQL would write it; none (NULL) is blank, as psql shows it, whatever \pset null says. */
-function literal(v: unknown): string {
-  if (v === null || v === undefined) return ''
-  return typeof v === 'string' ? `'${v.replace(/'/g, "''")}'` : String(v)
+/** DESCRIBE's default, SQL text already ('abc', 2.5); none (NULL) is blank, as psql shows it, whatever \pset null says. */
+function defaultText(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v)
 }
 
 const truthy = (v: unknown): boolean => v === true || v === 1 || v === 1n
@@ -98,7 +96,7 @@ export async function describeTables(query: CatalogQuery, pattern: string, plus:
   for (const t of matched) {
     const name = String(t.name)
     const rows = records(await query(`DESCRIBE ${quoteIdent(name)}`)).map((c) => [
-      c.column, c.type, truthy(c.not_null) ? 'not null' : '', literal(c.default), truthy(c.primary_key) ? 'primary key' : '',
+      c.column, c.type, truthy(c.not_null) ? 'not null' : '', defaultText(c.default), truthy(c.primary_key) ? 'primary key' : '',
     ])
     const notes = [`Partitions: ${String(t.partitions)}`]
     // As psql lists them under a table: one line each, indented.

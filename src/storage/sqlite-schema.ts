@@ -1,5 +1,6 @@
 import type { CatalogData, ColumnDef, ColumnType, IndexDef, TableDef } from '../schema/catalog.js'
 import type { SqlValue } from '../values.js'
+import { sqlLiteral } from '../sql-literal.js'
 
 /** The file that holds every partition, the catalog and the batch position of a node. */
 export const DATABASE_FILE = 'acheron.db'
@@ -107,23 +108,8 @@ export function sqliteTypeOf(type: ColumnType): string {
 export function columnSql(c: ColumnDef, primaryKey: boolean, withDefault = !primaryKey): string {
   const pk = primaryKey ? ' PRIMARY KEY' : ''
   const nn = c.notNull && !primaryKey ? ' NOT NULL' : ''
-  const dflt = withDefault && c.default !== null ? ` DEFAULT ${literalSql(c.default)}` : ''
+  const dflt = withDefault && c.default !== null ? ` DEFAULT ${sqlLiteral(c.default)}` : ''
   return `${quoteIdent(c.name)} ${SQLITE_TYPE[c.type]}${pk}${nn}${dflt}`
-}
-
-/** A value as an SQLite literal (for a DEFAULT in DDL, which takes no parameter). */
-function literalSql(v: SqlValue): string {
-  if (v === null) return 'NULL'
-  if (typeof v === 'bigint') return v.toString()
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new Error(`no SQLite literal for ${v}`)
-    // JavaScript's shortest round-trip form, which SQLite reads back to the same double (checked over
-    // 400,000 doubles, subnormals and extremes included); always with '.' or 'e', so it stays REAL.
-    const text = String(v)
-    return /[.e]/.test(text) ? text : `${text}.0`
-  }
-  if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`
-  return `X'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`
 }
 
 /** DDL of one partition table: the declared columns, so that SQL reads run on them directly. */

@@ -4,7 +4,8 @@ import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
 import { ResultTooLarge } from '../storage/state-file.js'
 import type { Row, SqlValue } from '../values.js'
-import { indexesOf, visibleColumns, type Catalog, type TableDef } from '../schema/catalog.js'
+import { indexesOf, visibleColumns, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
+import { sqlLiteral } from '../sql-literal.js'
 import { checkNotNull } from './coerce.js'
 import type { ExecutionHost } from './execution-host.js'
 import { explainCall, explainLogged } from './explain.js'
@@ -212,13 +213,24 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
       return {
         result: {
           columns: ['column', 'type', 'not_null', 'default', 'primary_key'],
-          rows: visibleColumns(table).map(({ column: c, place }): Row => [c.name, c.type, c.notNull ? 1n : 0n, c.default, place === table.keyIndex ? 1n : 0n]),
+          rows: visibleColumns(table).map(({ column: c, place }): Row => [c.name, c.type, c.notNull ? 1n : 0n, defaultSql(c), place === table.keyIndex ? 1n : 0n]),
           rowsAffected: 0,
         },
         writes: [],
       }
     }
   }
+}
+
+/**
+ * A column's DEFAULT as CREATE TABLE spells it ('abc', 2.5, TRUE, X'00ff'), as SQLite's table_info and
+ * PostgreSQL's column_default give it; NULL when there is none. The value itself showed a text 'abc'
+ * as abc, which reads as a name, and a REAL 1.0 as 1.
+ */
+function defaultSql(c: ColumnDef): string | null {
+  if (c.default === null) return null
+  if (c.type === 'BOOLEAN') return c.default === 0n ? 'FALSE' : 'TRUE'
+  return sqlLiteral(c.default)
 }
 
 function whereSql(where: { sql: string } | null): string {

@@ -66,9 +66,10 @@ test('rows from before the ALTER read the defaults everywhere: by key in the wor
       assert.is(await db.digest(), digest)
       assert.equal((await db.query('SELECT * FROM t WHERE k = 7')).rows, [[7, 70, REAL_DEFAULT, "it's", BLOB, 'start', null]])
       const [described] = await db.sql('DESCRIBE t')
+      // Each default as the ALTER TABLE spelt it.
       assert.equal(described?.rows.map((r) => [r[0], r[1], r[2], r[3]]), [
-        ['k', 'INTEGER', 1, null], ['v', 'INTEGER', 1, 0], ['r', 'REAL', 1, REAL_DEFAULT], ['s', 'TEXT', 0, "it's"],
-        ['b', 'BLOB', 0, BLOB], ['log', 'TEXT', 1, 'start'], ['flag', 'BOOLEAN', 0, null],
+        ['k', 'INTEGER', 1, null], ['v', 'INTEGER', 1, '0'], ['r', 'REAL', 1, String(REAL_DEFAULT)], ['s', 'TEXT', 0, "'it''s'"],
+        ['b', 'BLOB', 0, "X'00ff'"], ['log', 'TEXT', 1, "'start'"], ['flag', 'BOOLEAN', 0, null],
       ])
     } finally {
       await db.close()

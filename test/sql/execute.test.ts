@@ -348,8 +348,9 @@ for (const [name, opts] of CONFIGS) {
 
       const [desc] = await db.sql('DESCRIBE kv')
       assert.equal(desc?.columns, ['column', 'type', 'not_null', 'default', 'primary_key'])
-      assert.equal(desc?.rows, [['key', 'TEXT', 1, null, 1], ['value', 'BLOB', 0, new Uint8Array(0), 0], ['n', 'INTEGER', 1, 3, 0]])
-      assert.equal((await db.query('DESCRIBE account')).rows, [['id', 'TEXT', 1, null, 1], ['balance', 'INTEGER', 1, 0, 0]])
+      // The defaults as SQL spells them (DESCRIBE gave the values: a text 'abc' showed as abc).
+      assert.equal(desc?.rows, [['key', 'TEXT', 1, null, 1], ['value', 'BLOB', 0, "X''", 0], ['n', 'INTEGER', 1, '3', 0]])
+      assert.equal((await db.query('DESCRIBE account')).rows, [['id', 'TEXT', 1, null, 1], ['balance', 'INTEGER', 1, '0', 0]])
       await fails(db.sql('DESCRIBE nope'), 'UNKNOWN_TABLE', { statement: 0 })
 
       const [fns] = await db.sql('SHOW FUNCTIONS')

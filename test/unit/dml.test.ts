@@ -104,7 +104,7 @@ test('SHOW TABLES, SHOW FUNCTIONS and DESCRIBE list the catalog', async () => {
     assert.equal(deposit?.slice(0, 6), ['account.deposit', 'account', 'deposit', 'js', 10_000_000n, 16n * 1024n * 1024n])
     assert.match(String(deposit?.[6]), /^[0-9a-f]{64}$/)
     const d = await ok(db, { kind: 'describe', table: 'account' })
-    assert.equal(d.rows, [['id', 'TEXT', 1n, null, 1n], ['balance', 'INTEGER', 1n, 0n, 0n]])
+    assert.equal(d.rows, [['id', 'TEXT', 1n, null, 1n], ['balance', 'INTEGER', 1n, '0', 0n]])
     assert.is((await fails(db, { kind: 'describe', table: 'nope' })).failure.code, 'UNKNOWN_TABLE')
   } finally {
     await db.close()
