@@ -20,6 +20,10 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
   \pset pager on|off   results taller than the terminal go through $PAGER (default less -FRX)
   \o [FILE]            send results to FILE (truncated); \o alone: back to the screen
   \i FILE              run FILE's statements and meta-commands, as -f would (stops at the first failure)
+  \copy T [(cols)] from 'FILE' [csv] [header]   load FILE's rows into table T (text format:
+                       tab-separated, \N for NULL; csv: commas, an empty field for NULL), 1000 a transaction
+  \copy {T | (query)} to {'FILE' | stdout} [csv] [header]   write rows out; options also psql's
+                       (format csv, header, delimiter ';', null 'NA')
   \e                   edit the statement being typed, or the last one, in $VISUAL, $EDITOR or vi;
                        it runs when it comes back ending with ';'
   \watch [N]           run the statement being typed, or the last one, every N seconds (default 2,

@@ -2,6 +2,7 @@
 // shared by the REPL and by scripts (-e, -f, \i), which differ only in their MetaHost. A bad argument is a
 // one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
 import { AcheronError } from '../errors.js'
+import { CopyError, parseCopy, runCopy } from './copy.js'
 import { describeTables, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
@@ -31,7 +32,8 @@ export interface MetaHost {
   readonly watch: ((seconds: number) => Promise<boolean>) | null
 }
 
-type Handler = (args: string[], host: MetaHost, name: string) => Promise<boolean> | boolean
+/** `raw`: the line's text after the name, for a command with a grammar of its own (\copy). */
+type Handler = (args: string[], host: MetaHost, name: string, raw: string) => Promise<boolean> | boolean
 
 /** The words of a meta-command line: blank-separated, 'single quoted' with '' for a quote; null if a quote is open. */
 export function metaWords(text: string): string[] | null {
@@ -233,6 +235,28 @@ const logs: Handler = (args, host, name) => {
 /** psql's \echo: its words joined by a blank, on the screen (on stderr with --json, like any note). */
 const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
 
+/** psql's \copy (copy.ts): rows from a file into a table, or a table's or query's rows to a file or stdout. */
+const copy: Handler = async (_args, host, name, raw) => {
+  let command
+  try {
+    command = parseCopy(raw)
+  } catch (err) {
+    return warn(host, name, (err as Error).message)
+  }
+  try {
+    const tag = await runCopy(command, {
+      query: (sql) => host.session.query(sql),
+      execute: (sql, params) => host.session.execute(sql, params),
+    }, process.cwd(), (text) => host.printer.data(text))
+    host.printer.note(tag)
+    return true
+  } catch (err) {
+    if (err instanceof CopyError) return warn(host, name, err.message)
+    const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
+    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+  }
+}
+
 const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\q', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
   ['\\quit', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
@@ -255,12 +279,13 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\watch', watch],
   ['\\logs', logs],
   ['\\echo', echo],
+  ['\\copy', copy],
 ])
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
-  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo',
+  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\copy',
 ]
 
 function commandName(line: string): string {
@@ -285,7 +310,7 @@ export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
   if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
   const args = metaWords(line.slice(name.length))
   if (args === null) return warn(host, name, 'a quote is not closed')
-  return handler(args, host, name)
+  return handler(args, host, name, line.slice(name.length))
 }
 
 /** Whether `name` (`\x`, `\dt+`) is a meta-command. */

@@ -165,6 +165,11 @@ export class Printer {
     this.io.out(text)
   }
 
+  /** Data as it is (\copy … to stdout): to the \o file, or the pager, or stdout, as results go. */
+  async data(text: string): Promise<void> {
+    await this.emit(text)
+  }
+
   failure(f: LocatedError): void {
     this.io.err(this.json ? JSON.stringify(wireError(f)) + '\n' : failureLines(f).join('\n') + '\n')
   }

@@ -144,6 +144,15 @@ export class Session {
     }
   }
 
+  /** Runs `sql` with `params` (\copy's INSERTs); rejects with an AcheronError on any failure. */
+  async execute(sql: string, params: unknown[]): Promise<void> {
+    try {
+      await (await this.database()).sql(sql, params)
+    } catch (err) {
+      throw this.statementFailureOf(err)
+    }
+  }
+
   /** What \conninfo says: the URL, TLS (wss://), whether a token is sent, whether a connection is open. */
   info(): { readonly url: string; readonly tls: boolean; readonly token: boolean; readonly connected: boolean } {
     return { url: this.url, tls: /^wss:/i.test(this.url), token: this.options.token !== undefined, connected: this.db !== null }

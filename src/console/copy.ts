@@ -1,0 +1,434 @@
+// psql's \copy: a table's rows from a file, or a table's (or a query's) rows to a file or stdout, in
+// psql's text format (tab-separated, \N for NULL, backslash escapes) or CSV (RFC 4180; an empty unquoted
+// field is NULL, "" the empty string). The console reads and writes the file: the server sees INSERTs of
+// at most COPY_ROWS_PER_INSERT rows with parameters, each its own transaction (a request is one
+// transaction, and one of a whole file would pass every frame and row limit), and one SELECT.
+//
+//   \copy table [(col, …)] from 'file' [with] [(format csv, header, delimiter ',', null 'x')]
+//   \copy {table [(col, …)] | (query)} to {'file' | stdout} [with] [(…)]
+//
+// The options may also be written without parentheses, as psql's older form: `csv header delimiter ';'`.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileProblem } from '../file-problem.js'
+import { csvField } from './format-delimited.js'
+
+/** Rows per INSERT (and per transaction) of \copy … from. */
+export const COPY_ROWS_PER_INSERT = 1_000
+/** The most parameters one INSERT of \copy carries (fewer rows per INSERT for wide tables). */
+export const COPY_PARAMS_PER_INSERT_MAX = 30_000
+
+export type CopyFormat = 'text' | 'csv'
+
+export interface CopyCommand {
+  readonly direction: 'from' | 'to'
+  /** A table name, or null when `query` is given. */
+  readonly table: string | null
+  readonly columns: readonly string[] | null
+  /** `(query)` of \copy … to. */
+  readonly query: string | null
+  /** A path, or null for stdout. */
+  readonly file: string | null
+  readonly format: CopyFormat
+  readonly header: boolean
+  readonly delimiter: string
+  /** The text that stands for NULL: `\N` in text, the empty unquoted field in CSV. */
+  readonly nullText: string
+}
+
+export class CopyError extends Error {}
+
+/** Tokens of a \copy line: words, 'quoted' (with '' for '), "quoted identifiers", parentheses and commas. */
+function tokens(text: string): { kind: 'word' | 'string' | 'ident' | 'punct'; text: string; at: number }[] {
+  const out: { kind: 'word' | 'string' | 'ident' | 'punct'; text: string; at: number }[] = []
+  let i = 0
+  while (i < text.length) {
+    const c = text[i] as string
+    if (/\s/.test(c)) { i++; continue }
+    if (c === '(' || c === ')' || c === ',') { out.push({ kind: 'punct', text: c, at: i }); i++; continue }
+    if (c === "'" || c === '"') {
+      let j = i + 1
+      let s = ''
+      for (;;) {
+        if (j >= text.length) throw new CopyError(`a quote opened at column ${i + 1} is not closed`)
+        if (text[j] === c) {
+          if (text[j + 1] === c) { s += c; j += 2; continue }
+          break
+        }
+        s += text[j]
+        j++
+      }
+      out.push({ kind: c === "'" ? 'string' : 'ident', text: s, at: i })
+      i = j + 1
+      continue
+    }
+    let j = i
+    while (j < text.length && !/[\s(),'"]/.test(text[j] as string)) j++
+    out.push({ kind: 'word', text: text.slice(i, j), at: i })
+    i = j
+  }
+  return out
+}
+
+/** The query of `\copy (query) to …`: the text between the first '(' and its matching ')', quotes respected. */
+function parenthesized(text: string): { query: string; rest: string } {
+  let depth = 0
+  let quote: string | null = null
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string
+    if (quote !== null) {
+      if (c === quote) quote = null
+      continue
+    }
+    if (c === "'" || c === '"') quote = c
+    else if (c === '(') depth++
+    else if (c === ')' && --depth === 0) return { query: text.slice(1, i).trim(), rest: text.slice(i + 1) }
+  }
+  throw new CopyError('the query in parentheses is not closed')
+}
+
+/** Reads the text after `\copy`. */
+export function parseCopy(text: string): CopyCommand {
+  let rest = text.trim()
+  let query: string | null = null
+  if (rest.startsWith('(')) {
+    const p = parenthesized(rest)
+    query = p.query.replace(/;\s*$/, '')
+    if (query === '') throw new CopyError('the query in parentheses is empty')
+    rest = p.rest
+  }
+  const t = tokens(rest)
+  let k = 0
+  const next = () => t[k++]
+  const word = (w: string) => t[k]?.kind === 'word' && (t[k] as { text: string }).text.toLowerCase() === w
+  let table: string | null = null
+  let columns: string[] | null = null
+  if (query === null) {
+    const name = next()
+    if (name === undefined || (name.kind !== 'word' && name.kind !== 'ident')) throw new CopyError('expected a table name or (query): \\copy table from \'file\' [csv] [header]')
+    table = name.text
+    if (t[k]?.text === '(' && t[k]?.kind === 'punct') {
+      k++
+      columns = []
+      for (;;) {
+        const c = next()
+        if (c === undefined || (c.kind !== 'word' && c.kind !== 'ident')) throw new CopyError('expected a column name in the column list')
+        columns.push(c.text)
+        const sep = next()
+        if (sep?.text === ')') break
+        if (sep?.text !== ',') throw new CopyError('expected , or ) in the column list')
+      }
+    }
+  }
+  const dir = next()
+  const direction = dir?.kind === 'word' ? dir.text.toLowerCase() : ''
+  if (direction !== 'from' && direction !== 'to') throw new CopyError(`expected from or to${dir === undefined ? '' : `, not "${dir.text}"`}`)
+  if (query !== null && direction === 'from') throw new CopyError('copy from a query is not possible: name a table')
+  const target = next()
+  if (target === undefined) throw new CopyError(`expected a file name after ${direction}`)
+  let file: string | null = target.text
+  if (target.kind === 'word' && ['stdin', 'stdout', 'pstdin', 'pstdout'].includes(target.text.toLowerCase())) {
+    if (direction === 'from') throw new CopyError('\\copy from stdin is not supported here: give a file name')
+    file = null
+  } else if (target.kind === 'punct') throw new CopyError(`expected a file name after ${direction}`)
+  let format = 'text' as CopyFormat
+  let header = false
+  let delimiter = null as string | null
+  let nullText = null as string | null
+  if (word('with')) k++
+  const option = (name: string, value: () => string | null) => {
+    switch (name.toLowerCase()) {
+      case 'format': {
+        const f = (value() ?? '').toLowerCase()
+        if (f !== 'csv' && f !== 'text') throw new CopyError(`format must be csv or text, not "${f}"`)
+        format = f
+        return
+      }
+      case 'csv': format = 'csv'; return
+      case 'text': format = 'text'; return
+      case 'binary': throw new CopyError('the binary format is not supported: use csv or text')
+      case 'header': {
+        const v = value()
+        if (v !== null && !['true', 'on', '1', 'false', 'off', '0'].includes(v.toLowerCase())) throw new CopyError(`header takes true or false, not "${v}"`)
+        header = v === null || ['true', 'on', '1'].includes(v.toLowerCase())
+        return
+      }
+      case 'delimiter': {
+        const v = value()
+        if (v === null || Array.from(v).length !== 1 || /[\r\n"\\]/.test(v)) throw new CopyError('delimiter must be one character, not a line break, quote or backslash')
+        delimiter = v
+        return
+      }
+      case 'null': {
+        const v = value()
+        if (v === null || /[\r\n]/.test(v)) throw new CopyError('null takes a quoted text without line breaks')
+        nullText = v
+        return
+      }
+      default: throw new CopyError(`unknown option "${name}" (format, header, delimiter, null)`)
+    }
+  }
+  if (t[k]?.text === '(' && t[k]?.kind === 'punct') {
+    k++
+    for (;;) {
+      const name = next()
+      if (name === undefined || name.kind !== 'word') throw new CopyError('expected an option name (format, header, delimiter, null)')
+      option(name.text, () => {
+        const v = t[k]
+        if (v === undefined || v.kind === 'punct') return null
+        k++
+        return v.text
+      })
+      const sep = next()
+      if (sep?.text === ')') break
+      if (sep?.text !== ',') throw new CopyError('expected , or ) in the options')
+    }
+  } else {
+    // psql's older form: csv header delimiter 'c' null 'x'
+    while (k < t.length) {
+      const name = next() as { kind: string; text: string }
+      if (name.kind !== 'word') throw new CopyError(`expected an option, not "${name.text}"`)
+      const takesValue = ['delimiter', 'null', 'format'].includes(name.text.toLowerCase())
+      option(name.text, () => {
+        if (!takesValue) return null
+        const v = next()
+        return v === undefined || v.kind === 'punct' ? null : v.text
+      })
+    }
+  }
+  if (k < t.length) throw new CopyError(`unexpected "${(t[k] as { text: string }).text}" after the options`)
+  const d = delimiter ?? (format === 'csv' ? ',' : '\t')
+  return { direction, table, columns, query, file, format, header, delimiter: d, nullText: nullText ?? (format === 'csv' ? '' : '\\N') }
+}
+
+/** One record's fields, and whether each was quoted (CSV: a quoted empty field is '', not NULL). */
+interface Record_ { readonly line: number; readonly fields: { text: string; quoted: boolean }[] }
+
+/** CSV records (RFC 4180): quoted fields may hold the delimiter, quotes ("") and line breaks. */
+export function parseCsv(text: string, delimiter: string): Record_[] {
+  const records: Record_[] = []
+  let i = 0
+  let line = 1
+  while (i < text.length) {
+    const start = line
+    const fields: { text: string; quoted: boolean }[] = []
+    for (;;) {
+      let value = ''
+      let quoted = false
+      if (text[i] === '"') {
+        quoted = true
+        i++
+        for (;;) {
+          if (i >= text.length) throw new CopyError(`line ${start}: a quoted field is not closed`)
+          const c = text[i] as string
+          if (c === '"') {
+            if (text[i + 1] === '"') { value += '"'; i += 2; continue }
+            i++
+            break
+          }
+          if (c === '\n') line++
+          value += c
+          i++
+        }
+        if (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') throw new CopyError(`line ${line}: text after a closing quote`)
+      } else {
+        while (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') value += text[i++]
+      }
+      fields.push({ text: value, quoted })
+      if (text[i] === delimiter) { i++; continue }
+      break
+    }
+    if (text[i] === '\r') i++
+    if (text[i] === '\n') i++
+    line++
+    records.push({ line: start, fields })
+  }
+  return records
+}
+
+const TEXT_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' }
+
+/** psql's text format: one record a line, fields split at the delimiter, `\N` NULL, backslash escapes. */
+export function parseText(text: string, delimiter: string, nullText: string): { line: number; values: (string | null)[] }[] {
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  const out: { line: number; values: (string | null)[] }[] = []
+  lines.forEach((raw, n) => {
+    const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw
+    if (l === '\\.') return
+    // Split at unescaped delimiters, then undo the escapes of each field.
+    const fields: string[] = []
+    let field = ''
+    for (let i = 0; i < l.length; i++) {
+      const c = l[i] as string
+      if (c === '\\' && i + 1 < l.length) { field += c + l[i + 1]; i++; continue }
+      if (c === delimiter) { fields.push(field); field = ''; continue }
+      field += c
+    }
+    fields.push(field)
+    out.push({ line: n + 1, values: fields.map((f) => (f === nullText ? null : unescapeText(f))) })
+  })
+  return out
+}
+
+function unescapeText(f: string): string {
+  return f.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, e: string) => {
+    if (e.length > 1 && e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16))
+    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8))
+    return TEXT_ESCAPES[e] ?? e
+  })
+}
+
+function escapeText(s: string, delimiter: string): string {
+  let out = ''
+  for (const c of s) {
+    if (c === '\\') out += '\\\\'
+    else if (c === '\n') out += '\\n'
+    else if (c === '\r') out += '\\r'
+    else if (c === '\t' && delimiter === '\t') out += '\\t'
+    else if (c === delimiter) out += `\\${c}`
+    else out += c
+  }
+  return out
+}
+
+/** A field's text as the value of a column of `type` (INTEGER, REAL, TEXT, BLOB), or why it is none. */
+export function fieldValue(text: string, type: string): unknown {
+  switch (type.toUpperCase()) {
+    case 'INTEGER': {
+      const t = text.trim()
+      if (!/^[+-]?\d+$/.test(t)) throw new CopyError(`"${text}" is no INTEGER`)
+      const n = BigInt(t)
+      if (n > 9223372036854775807n || n < -9223372036854775808n) throw new CopyError(`${t} is out of INTEGER's range`)
+      return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n
+    }
+    case 'REAL': {
+      const t = text.trim()
+      const n = /^[+-]?(infinity|inf)$/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : t === '' ? NaN : Number(t)
+      if (Number.isNaN(n)) throw new CopyError(`"${text}" is no REAL`)
+      return n
+    }
+    case 'BLOB': {
+      if (!/^\\x([0-9a-fA-F]{2})*$/.test(text)) throw new CopyError(`"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is no BLOB (write bytes as \\x followed by hex digits)`)
+      return new Uint8Array(Buffer.from(text.slice(2), 'hex'))
+    }
+    default:
+      return text
+  }
+}
+
+/** A value as \copy … to writes it (before the format's quoting or escapes): a BLOB as \x and hex. */
+function copyText(v: unknown): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : '-Infinity'
+  if (typeof v === 'bigint') return String(v)
+  if (v instanceof Uint8Array) return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`
+  if (typeof v === 'boolean') return v ? '1' : '0'
+  return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
+}
+
+/** The lines \copy … to writes for `columns` and `rows`, each ending with '\n'. */
+export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }): string {
+  const parts: string[] = []
+  const field = (s: string) => (c.format === 'csv' ? csvQuoted(s, c.delimiter) : escapeText(s, c.delimiter))
+  if (c.header) parts.push(`${g.columns.map(field).join(c.delimiter)}\n`)
+  for (const row of g.rows) {
+    parts.push(`${g.columns.map((_, j) => {
+      const v = row[j]
+      if (v === null || v === undefined) return c.nullText
+      const s = copyText(v)
+      // In CSV an empty text is "" so that it stays apart from NULL; so is a text equal to the null text.
+      return c.format === 'csv' && (s === '' || s === c.nullText) ? `"${s.replace(/"/g, '""')}"` : field(s)
+    }).join(c.delimiter)}\n`)
+  }
+  return parts.join('')
+}
+
+function csvQuoted(s: string, delimiter: string): string {
+  return delimiter === ',' ? csvField(s) : (s.includes(delimiter) || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
+}
+
+/** What \copy needs of the server: a query's rows, and statements with parameters. */
+export interface CopyServer {
+  query(sql: string): Promise<{ readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }>
+  execute(sql: string, params: unknown[]): Promise<void>
+}
+
+/** A table's rows in primary-key order (DESCRIBE's `primary_key` column numbers the key's columns). */
+async function tableQuery(server: CopyServer, table: string, cols: string): Promise<string> {
+  const described = await server.query(`DESCRIBE ${quoteIdent(table)}`)
+  const pk = described.columns.indexOf('primary_key')
+  const key = described.rows.filter((r) => Number(r[pk]) > 0).sort((a, b) => Number(a[pk]) - Number(b[pk])).map((r) => quoteIdent(String(r[0])))
+  return `SELECT ${cols} FROM ${quoteIdent(table)}${key.length > 0 ? ` ORDER BY ${key.join(', ')}` : ''}`
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/** Runs \copy; the line psql prints (`COPY n`) on success, a CopyError or the server's error otherwise. */
+export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: string, write: (text: string) => Promise<void>): Promise<string> {
+  const cols = c.columns === null ? '*' : c.columns.map(quoteIdent).join(', ')
+  if (c.direction === 'to') {
+    const result = await server.query(c.query ?? await tableQuery(server, c.table as string, cols))
+    const text = copyOut(c, result)
+    if (c.file === null) await write(text)
+    else {
+      const path = resolve(baseDir, c.file)
+      try {
+        writeFileSync(path, text)
+      } catch (err) {
+        throw new CopyError(`cannot write ${path}: ${fileProblem(err)}`)
+      }
+    }
+    return `COPY ${result.rows.length}`
+  }
+  const table = c.table as string
+  const described = await server.query(`DESCRIBE ${quoteIdent(table)}`)
+  const typeOf = new Map(described.rows.map((r) => [String(r[0]).toLowerCase(), String(r[1])]))
+  const names = c.columns ?? described.rows.map((r) => String(r[0]))
+  for (const n of names) if (!typeOf.has(n.toLowerCase())) throw new CopyError(`table ${table} has no column ${n}`)
+  const types = names.map((n) => typeOf.get(n.toLowerCase()) as string)
+  const path = resolve(baseDir, c.file as string)
+  let input: string
+  try {
+    input = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw new CopyError(`cannot read ${path}: ${fileProblem(err)}`)
+  }
+  const records: { line: number; values: (string | null)[] }[] = c.format === 'csv'
+    ? parseCsv(input, c.delimiter).map((r) => ({ line: r.line, values: r.fields.map((f) => (!f.quoted && f.text === c.nullText ? null : f.text)) }))
+    : parseText(input, c.delimiter, c.nullText)
+  if (c.header) records.shift()
+  const rowsPerInsert = Math.max(1, Math.min(COPY_ROWS_PER_INSERT, Math.floor(COPY_PARAMS_PER_INSERT_MAX / names.length)))
+  const into = `INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(', ')}) VALUES `
+  const placeholders = `(${names.map(() => '?').join(', ')})`
+  let copied = 0
+  for (let start = 0; start < records.length; start += rowsPerInsert) {
+    const chunk = records.slice(start, start + rowsPerInsert)
+    const params: unknown[] = []
+    for (const r of chunk) {
+      if (r.values.length !== names.length) throw new CopyError(`${c.file}:${r.line}: ${r.values.length} fields where ${names.length} columns are copied${copiedSoFar(copied)}`)
+      r.values.forEach((v, j) => {
+        try {
+          params.push(v === null ? null : fieldValue(v, types[j] as string))
+        } catch (err) {
+          throw new CopyError(`${c.file}:${r.line}: column ${names[j]}: ${(err as Error).message}${copiedSoFar(copied)}`)
+        }
+      })
+    }
+    try {
+      await server.execute(into + chunk.map(() => placeholders).join(', '), params)
+    } catch (err) {
+      const e = err as Error & { code?: string }
+      const first = (chunk[0] as { line: number }).line
+      const last = (chunk[chunk.length - 1] as { line: number }).line
+      throw new CopyError(`${c.file}:${first}-${last}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message.split('\n')[0] ?? ''}${copiedSoFar(copied)}`)
+    }
+    copied += chunk.length
+  }
+  return `COPY ${copied}`
+}
+
+function copiedSoFar(n: number): string {
+  return n === 0 ? '; nothing was copied' : `; the ${n} rows before it were copied (each ${COPY_ROWS_PER_INSERT} rows commit on their own)`
+}

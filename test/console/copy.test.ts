@@ -1,0 +1,70 @@
+// \copy against a real server, through the console's command line: a table's rows out to a file and
+// back into another table whole (text and CSV, NULLs, empty texts, quotes, line breaks, BLOBs, big
+// integers, more rows than one INSERT takes), a query's rows to stdout, and a bad line that stops the
+// copy naming the file, the line and the column while the rows before it stay copied.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { describeRun, runCli, type Run } from './support.js'
+
+let server: ServerProcess | null = null
+const tmp = tempDir('acheron-console-copy-')
+test.before(async () => {
+  server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+})
+test.after(async () => {
+  await server?.kill()
+  tmp.cleanup()
+})
+
+async function run(args: string[]): Promise<Run & { why: string }> {
+  const full = ['console', (server as ServerProcess).url, ...args]
+  const r = await runCli(full, { cwd: tmp.dir })
+  return { ...r, why: describeRun(full, r) }
+}
+
+async function rows(sql: string): Promise<unknown[][]> {
+  const r = await run(['--json', '-e', sql])
+  assert.is(r.code, 0, r.why)
+  return (JSON.parse(r.stdout) as { rows: unknown[][] }).rows
+}
+
+test('a table copied out and back in, in text and in CSV, is the same table', async () => {
+  const values = Array.from({ length: 2345 }, (_, i) => {
+    const s = i % 5 === 0 ? 'NULL' : i % 5 === 1 ? "''" : i % 5 === 2 ? `'a,"b"${'\\'}\tc'` : i % 5 === 3 ? `'line
+two'` : `'plain ${i}'`
+    return `(${i === 7 ? '9007199254740993' : i}, ${s}, ${i % 3 === 0 ? 'NULL' : `X'${(i % 256).toString(16).padStart(2, '0')}ff'`}, ${i % 4 === 0 ? 'NULL' : i / 4})`
+  })
+  const made = await run(['-e', 'CREATE TABLE src (id INTEGER PRIMARY KEY, s TEXT, b BLOB, r REAL);', '-e', `INSERT INTO src VALUES ${values.join(', ')};`,
+    '-e', 'CREATE TABLE viatext (id INTEGER PRIMARY KEY, s TEXT, b BLOB, r REAL);', '-e', 'CREATE TABLE viacsv (id INTEGER PRIMARY KEY, s TEXT, b BLOB, r REAL);'])
+  assert.is(made.code, 0, made.why)
+  const copied = await run(['-e', "\\copy src to 'src.txt'", '-e', "\\copy viatext from 'src.txt'",
+    '-e', "\\copy src to 'src.csv' with (format csv, header)", '-e', "\\copy viacsv (id, s, b, r) from 'src.csv' csv header"])
+  assert.is(copied.code, 0, copied.why)
+  assert.is(copied.stdout, 'COPY 2345\nCOPY 2345\nCOPY 2345\nCOPY 2345\n', copied.why)
+  assert.is(readFileSync(join(tmp.dir, 'src.csv'), 'utf8').split('\n')[0], 'id,s,b,r')
+  const want = await rows("SELECT id, s, hex(b), r, typeof(r) FROM src ORDER BY id;")
+  assert.equal(await rows("SELECT id, s, hex(b), r, typeof(r) FROM viatext ORDER BY id;"), want)
+  assert.equal(await rows("SELECT id, s, hex(b), r, typeof(r) FROM viacsv ORDER BY id;"), want)
+  assert.ok(want.some((r) => r[1] === '') && want.some((r) => r[1] === null) && want.some((r) => String(r[1]).includes('\n')), 'the values cover empty, NULL and line breaks')
+})
+
+test('a query to stdout; a bad line stops the copy naming file, line and column, the rows before it copied', async () => {
+  const out = await run(['-e', 'CREATE TABLE q (k INTEGER PRIMARY KEY, v TEXT);', '-e', "INSERT INTO q VALUES (1, 'a'), (2, NULL);", '-e', "\\copy (SELECT k, v FROM q ORDER BY k DESC) to stdout csv"])
+  assert.is(out.code, 0, out.why)
+  assert.match(out.stdout, /\n2,\n1,a\nCOPY 2\n$/, out.why)
+  writeFileSync(join(tmp.dir, 'bad.csv'), Array.from({ length: 1500 }, (_, i) => (i === 1203 ? `${i + 10},x,extra` : `${i + 10},v${i}`)).join('\n') + '\n')
+  const bad = await run(['-e', "\\copy q from 'bad.csv' csv"])
+  assert.is(bad.code, 1, bad.why)
+  assert.match(bad.stderr, /\\copy: bad\.csv:1204: 3 fields where 2 columns are copied; the 1000 rows before it were copied/, bad.why)
+  assert.equal(await rows('SELECT COUNT(*) FROM q;'), [[1002]])
+  const typed = await run(['-e', "\\copy q (v, k) from 'bad.csv' csv"])
+  assert.is(typed.code, 1, typed.why)
+  assert.match(typed.stderr, /bad\.csv:1: column k: "v0" is no INTEGER; nothing was copied/, typed.why)
+  const missing = await run(['-e', "\\copy q from 'nope.csv' csv"])
+  assert.match(missing.stderr, /\\copy: cannot read .*nope\.csv: no such file/, missing.why)
+})
+
+test.run()
