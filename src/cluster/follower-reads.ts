@@ -20,6 +20,13 @@ import type { ReadPositionSource } from './local-reads.js'
 /** How long a follower waits for a read position from the writer. */
 export const READ_POSITION_TIMEOUT_MS = 10_000
 
+/** A question waiting for its read position, and when it was first asked. */
+interface Asking {
+  readonly resolve: (p: CommitPosition) => void
+  readonly reject: (e: AcheronError) => void
+  readonly askedAt: number
+}
+
 function subject(stream: string): string {
   return `acheron.read-positions.${stream}`
 }
@@ -52,10 +59,15 @@ function decodeQuestion(data: Uint8Array): Question | null {
  */
 export class ReadPositions implements ReadPositionSource {
   /** Waiting questions by batch ('next': the writer's next position), in the order first asked. */
-  private waiting = new Map<number | 'next', { resolve: (p: CommitPosition) => void; reject: (e: AcheronError) => void }[]>()
+  private waiting = new Map<number | 'next', Asking[]>()
   private scheduled = false
 
-  constructor(private readonly nc: NatsConnection, private readonly stream: string) {}
+  /**
+   * `noWriter`: how long a question no writer listens to is asked again, and how often
+   * (FORWARD_NO_WRITER_WAIT_MS and FORWARD_NO_WRITER_RETRY_MS, src/cluster/forwarding.ts); by default
+   * it is refused at once.
+   */
+  constructor(private readonly nc: NatsConnection, private readonly stream: string, private readonly noWriter = { waitMs: 0, retryMs: 0 }) {}
 
   next(): Promise<CommitPosition> {
     return this.ask('next')
@@ -66,15 +78,17 @@ export class ReadPositions implements ReadPositionSource {
   }
 
   private ask(key: number | 'next'): Promise<CommitPosition> {
-    return new Promise((resolve, reject) => {
-      const list = this.waiting.get(key)
-      if (list === undefined) this.waiting.set(key, [{ resolve, reject }])
-      else list.push({ resolve, reject })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.send())
-      }
-    })
+    return new Promise((resolve, reject) => this.enqueue(key, { resolve, reject, askedAt: performance.now() }))
+  }
+
+  private enqueue(key: number | 'next', asking: Asking): void {
+    const list = this.waiting.get(key)
+    if (list === undefined) this.waiting.set(key, [asking])
+    else list.push(asking)
+    if (!this.scheduled) {
+      this.scheduled = true
+      setImmediate(() => this.send())
+    }
   }
 
   private send(): void {
@@ -96,10 +110,20 @@ export class ReadPositions implements ReadPositionSource {
           list.forEach((w, i) => w.resolve({ batch, seq: seq + i }))
         },
         (err: unknown) => {
-          const why = err instanceof NatsError && err.code === '503'
-            ? `no writer serves the stream ${this.stream} now: the query did not run; retry`
+          const noWriter = err instanceof NatsError && err.code === '503'
+          let giveUp = list
+          if (noWriter) {
+            // No writer listens yet (an election): asked again until one does, for noWriter.waitMs.
+            const now = performance.now()
+            const { waitMs, retryMs } = this.noWriter
+            const again = new Set(list.filter((w) => now - w.askedAt + retryMs <= waitMs))
+            if (again.size > 0) setTimeout(() => { for (const w of again) this.enqueue(key, w) }, retryMs)
+            giveUp = list.filter((w) => !again.has(w))
+          }
+          const why = noWriter
+            ? `no writer serves the stream ${this.stream} now${this.noWriter.waitMs > 0 ? ` (none for ${Math.round(this.noWriter.waitMs / 1000)} s)` : ''}: the query did not run; retry`
             : `the writer of the stream ${this.stream} gave no read position within ${READ_POSITION_TIMEOUT_MS} ms (${err instanceof Error ? err.message : String(err)}): the query did not run; retry`
-          for (const w of list) w.reject(new AcheronError('INTERNAL', why, { retryable: true }))
+          for (const w of giveUp) w.reject(new AcheronError('INTERNAL', why, { retryable: true }))
         },
       )
     }

@@ -42,6 +42,15 @@ export const FORWARD_PROBE_EVERY_MS = 1_000
 /** The most requests one status question asks about (the longest waiting first; the rest a probe later). */
 export const FORWARD_STATUS_IDS_MAX = 16_384
 /**
+ * How long a follower keeps trying a request that no writer listened to ("no responders": it did not
+ * run) before it refuses it, retryably. Nodes listen before one of them holds the writer lease, and a
+ * fail-over takes up to the lease's TTL (WRITER_LEASE_TTL_MS, 12 s) and an election: a client of a
+ * follower then waits for the new writer as a client of the writer waits for a batch.
+ */
+export const FORWARD_NO_WRITER_WAIT_MS = 15_000
+/** How often such a request is tried again meanwhile. */
+export const FORWARD_NO_WRITER_RETRY_MS = 250
+/**
  * This many probes in a row that NATS answers "no responders" (no one subscribes: the writer died, or
  * stopped writing) fail the requests that wait as outcome unknown, seconds after the writer went and not
  * FORWARD_REPLY_TIMEOUT_MS later. More than one: a writer whose NATS server died is absent for as long as
@@ -74,7 +83,10 @@ interface Waiting extends ForwardedRequest {
   readonly bytes: number
   readonly resolve: (reply: string) => void
   readonly reject: (err: AcheronError) => void
+  /** The envelope it was last sent in (undefined: queued, or held until a writer listens). */
   envelope: Envelope | undefined
+  /** When it was first sent (undefined: not yet). */
+  firstSentAt: number | undefined
 }
 
 /** A follower's side: sends requests' text to the writer, answers the writer's reply text. */
@@ -85,6 +97,9 @@ export class RequestForwarder {
   /** Waiting requests in the order they were made (a Map keeps insertion order): the longest waiting first. */
   private readonly waiting = new Map<number, Waiting>()
   private queue: Waiting[] = []
+  /** Requests no writer listened to, tried again when `retryTimer` fires. */
+  private held: Waiting[] = []
+  private retryTimer: NodeJS.Timeout | null = null
   private flushScheduled = false
   private nextId = 1
   /** The probe timer while requests wait (null: none waits), and the "no responders" answers in a row. */
@@ -99,25 +114,35 @@ export class RequestForwarder {
     private readonly stream: string,
     private readonly inbox: string,
     private readonly maxBytes: number,
+    private readonly noWriterWaitMs: number,
   ) {
-    this.readPositions = new ReadPositions(nc, stream)
+    this.readPositions = new ReadPositions(nc, stream, { waitMs: noWriterWaitMs, retryMs: FORWARD_NO_WRITER_RETRY_MS })
   }
 
-  static async open(servers: readonly string[], stream: string): Promise<RequestForwarder> {
+  /** `noWriterWaitMs`: FORWARD_NO_WRITER_WAIT_MS unless given (0: refuse at once when no writer listens). */
+  static async open(servers: readonly string[], stream: string, options: { noWriterWaitMs?: number } = {}): Promise<RequestForwarder> {
     const nc = await connect({ servers: [...servers], name: `acheron-forward-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    const forwarder = new RequestForwarder(nc, stream, createInbox(`acheron.replies.${stream}`), nc.info?.max_payload ?? 1024 * 1024)
+    const forwarder = new RequestForwarder(nc, stream, createInbox(`acheron.replies.${stream}`), nc.info?.max_payload ?? 1024 * 1024, options.noWriterWaitMs ?? FORWARD_NO_WRITER_WAIT_MS)
     nc.subscribe(forwarder.inbox, { callback: (_err, msg) => forwarder.received(msg) })
     return forwarder
   }
 
-  /** Fails every forwarded request still waiting for its reply (their writer is gone: outcome unknown). */
+  /**
+   * Fails every forwarded request still waiting: those sent as outcome unknown (their writer is gone),
+   * those not sent yet (queued, or held for a writer) as not run.
+   */
   failWaiting(why: string): void {
     const waiting = [...this.waiting.values()]
     this.waiting.clear()
     this.queue = []
+    this.held = []
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     for (const w of waiting) {
       if (w.envelope !== undefined) clearTimeout(w.envelope.timer)
-      w.reject(new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
+      w.reject(w.envelope === undefined
+        ? new AcheronError('INTERNAL', `${why}: the request was not sent, and did not run; retry`, { retryable: true })
+        : new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
     }
   }
 
@@ -131,7 +156,7 @@ export class RequestForwarder {
     const id = this.nextId
     this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
     return new Promise<string>((resolve, reject) => {
-      const w: Waiting = { id, role, text, bytes, resolve, reject, envelope: undefined }
+      const w: Waiting = { id, role, text, bytes, resolve, reject, envelope: undefined, firstSentAt: undefined }
       this.waiting.set(id, w)
       this.queue.push(w)
       if (!this.flushScheduled) {
@@ -215,7 +240,10 @@ export class RequestForwarder {
       this.prober.unref()
     }
     const envelope: Envelope = { remaining: members.length, timer: undefined, sentAt: performance.now() }
-    for (const w of members) w.envelope = envelope
+    for (const w of members) {
+      w.envelope = envelope
+      w.firstSentAt ??= envelope.sentAt
+    }
     envelope.timer = setTimeout(() => {
       this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms`, { outcomeUnknown: true, retryable: true }))
     }, FORWARD_REPLY_TIMEOUT_MS)
@@ -234,12 +262,41 @@ export class RequestForwarder {
       },
       (err: unknown) => {
         if (err instanceof NatsError && err.code === '503') {
-          this.give(members, () => new AcheronError('INTERNAL', `no writer serves the stream ${this.stream} now: the request did not run; retry`, { retryable: true }))
+          this.noWriter(envelope, members)
         } else {
           this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not take the request (${err instanceof Error ? err.message : String(err)})`, { outcomeUnknown: true, retryable: true }))
         }
       },
     )
+  }
+
+  /**
+   * No writer listened to `members` (they did not run): they are tried again every
+   * FORWARD_NO_WRITER_RETRY_MS until one does, and refused, retryably, once they have waited
+   * `noWriterWaitMs` since first sent.
+   */
+  private noWriter(envelope: Envelope, members: readonly Waiting[]): void {
+    clearTimeout(envelope.timer)
+    const now = performance.now()
+    const still = members.filter((w) => this.waiting.get(w.id) === w)
+    const retry = still.filter((w) => now - (w.firstSentAt ?? now) + FORWARD_NO_WRITER_RETRY_MS <= this.noWriterWaitMs)
+    const retried = new Set(retry)
+    for (const w of retry) w.envelope = undefined
+    const waited = this.noWriterWaitMs > 0 ? ` (none for ${Math.round(this.noWriterWaitMs / 1000)} s)` : ''
+    this.give(still.filter((w) => !retried.has(w)), () => new AcheronError('INTERNAL', `no writer serves the stream ${this.stream} now${waited}: the request did not run; retry`, { retryable: true }))
+    if (retry.length === 0) return
+    this.held.push(...retry)
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null
+      const again = this.held.filter((w) => this.waiting.get(w.id) === w)
+      this.held = []
+      if (again.length === 0) return
+      this.queue.push(...again)
+      if (!this.flushScheduled) {
+        this.flushScheduled = true
+        setImmediate(() => this.flush())
+      }
+    }, FORWARD_NO_WRITER_RETRY_MS)
   }
 
   /** Fails those of `members` still waiting with `error()`. */
@@ -279,6 +336,8 @@ export class RequestForwarder {
   async close(): Promise<void> {
     if (this.prober !== null) clearInterval(this.prober)
     this.prober = null
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer)
+    this.retryTimer = null
     await this.nc.drain().catch(() => {})
   }
 }

@@ -133,8 +133,9 @@ natsTest('acheron cluster started again after a fail-over and more batches than 
     assert.is(await run.exited, 0, run.stderr())
     // Node 1 is behind the purge: it rebuilds from node 2's snapshot and does not try for the lease, so node
     // 2 writes (before, node 1 took the lease, refused to open, and the cluster stopped). The nodes listen
-    // before one of them holds the lease: until then a request is refused as retryable ("no writer serves
-    // the stream now … retry"), and is retried here as an application does.
+    // before one of them holds the lease: until then a request waits for a writer (FORWARD_NO_WRITER_WAIT_MS),
+    // and past that is refused as retryable ("no writer serves the stream now … retry"), retried here as an
+    // application does.
     run = startCluster(dir, 2)
     const [, two] = await run.urls
     const again = await connect(two as string)

@@ -9,7 +9,7 @@
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import {
-  FORWARD_PROBE_EVERY_MS, FORWARD_PROBE_MISSES_MAX, FORWARD_REPLY_TIMEOUT_MS, ForwardedRequests, RequestForwarder, type ForwardRole,
+  FORWARD_NO_WRITER_RETRY_MS, FORWARD_PROBE_EVERY_MS, FORWARD_PROBE_MISSES_MAX, FORWARD_REPLY_TIMEOUT_MS, ForwardedRequests, RequestForwarder, type ForwardRole,
 } from '../../src/cluster/forwarding.js'
 import type { NatsNode } from '../../src/cluster/local-nats.js'
 import { natsTest, withNats } from '../support/nats.js'
@@ -102,9 +102,9 @@ natsTest('a burst larger than one NATS message is split into envelopes, every re
   })
 })
 
-natsTest('a request larger than a NATS message is refused unsent; with no writer a request fails at once, not run', async () => {
+natsTest('a request larger than a NATS message is refused unsent; with no writer a request fails at once, not run (with no wait for one)', async () => {
   await withNats(1, async (nats) => {
-    const follower = await RequestForwarder.open(nats.urls, STREAM)
+    const follower = await RequestForwarder.open(nats.urls, STREAM, { noWriterWaitMs: 0 })
     try {
       const big = await rejection(follower.forward('x'.repeat(2 * 1024 * 1024), 'app'))
       assert.is(big.code, 'PAYLOAD_TOO_LARGE')
@@ -231,6 +231,44 @@ natsTest('a request whose writer was replaced fails as outcome unknown once the 
     } finally {
       await follower.close()
       await replacement?.close()
+    }
+  })
+})
+
+natsTest('a request (or a read position) no writer listens to waits for one: it runs once a writer serves, or is refused, not run, after the wait', async () => {
+  await withNats(1, async (nats) => {
+    const follower = await RequestForwarder.open(nats.urls, STREAM, { noWriterWaitMs: 3_000 })
+    let writer: ForwardedRequests | undefined
+    try {
+      // No writer yet (nodes listen before one holds the lease): the request is held, then runs.
+      const early = follower.forward('early', 'app')
+      const position = follower.readPositions.next()
+      await new Promise((r) => setTimeout(r, 4 * FORWARD_NO_WRITER_RETRY_MS))
+      writer = await ForwardedRequests.serve(nats.urls, STREAM, echo, () => ({ batch: 5, seq: 2 }))
+      assert.is(await early, 'app:early')
+      assert.equal(await position, { batch: 5, seq: 2 }, 'a follower read\'s position waits for a writer too')
+      assert.is(writer.stats.requests, 1, 'it ran once')
+      assert.ok(follower.stats.envelopes >= 3, `tried ${follower.stats.envelopes} times`)
+      await writer.close()
+      writer = undefined
+      // No writer for longer than the wait: refused, retryably, not run.
+      const started = performance.now()
+      const err = await rejection(follower.forward('late', 'app'))
+      const waited = performance.now() - started
+      assert.match(err.message, /^no writer serves the stream fwd now \(none for 3 s\): the request did not run; retry$/)
+      assert.is(err.retryable, true)
+      assert.not.ok(err.outcomeUnknown)
+      assert.ok(waited >= 3_000 - 2 * FORWARD_NO_WRITER_RETRY_MS && waited < 3_000 + 10 * FORWARD_NO_WRITER_RETRY_MS, `waited ${Math.round(waited)} ms`)
+      // A held request fails as not run when the follower is told its writer went away (it takes over).
+      const held = follower.forward('held', 'app')
+      await new Promise((r) => setTimeout(r, 2 * FORWARD_NO_WRITER_RETRY_MS))
+      follower.failWaiting('the writer went away; this node took over')
+      const told = await rejection(held)
+      assert.is(told.message, 'the writer went away; this node took over: the request was not sent, and did not run; retry')
+      assert.not.ok(told.outcomeUnknown)
+    } finally {
+      await follower.close()
+      await writer?.close()
     }
   })
 })
