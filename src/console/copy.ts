@@ -292,7 +292,7 @@ function escapeText(s: string, delimiter: string): string {
   return out
 }
 
-/** A field's text as the value of a column of `type` (INTEGER, REAL, TEXT, BLOB), or why it is none. */
+/** A field's text as the value of a column of `type` (INTEGER, REAL, BOOLEAN, TEXT, BLOB), or why it is none. */
 export function fieldValue(text: string, type: string): unknown {
   switch (type.toUpperCase()) {
     case 'INTEGER': {
@@ -307,6 +307,13 @@ export function fieldValue(text: string, type: string): unknown {
       const n = /^[+-]?(infinity|inf)$/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : t === '' ? NaN : Number(t)
       if (Number.isNaN(n)) throw new CopyError(`"${text}" is no REAL`)
       return n
+    }
+    case 'BOOLEAN': {
+      // PostgreSQL's spellings (psql users' files say t/f), and the 1/0 that \copy … to writes.
+      const t = text.trim().toLowerCase()
+      if (['1', 't', 'true', 'y', 'yes', 'on'].includes(t)) return 1
+      if (['0', 'f', 'false', 'n', 'no', 'off'].includes(t)) return 0
+      throw new CopyError(`"${text}" is no BOOLEAN (write 1 or 0, true or false, t or f)`)
     }
     case 'BLOB': {
       if (!/^\\x([0-9a-fA-F]{2})*$/.test(text)) throw new CopyError(`"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is no BLOB (write bytes as \\x followed by hex digits)`)

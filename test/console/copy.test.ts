@@ -67,4 +67,14 @@ test('a query to stdout; a bad line stops the copy naming file, line and column,
   assert.match(missing.stderr, /\\copy: cannot read .*nope\.csv: no such file/, missing.why)
 })
 
+test('a BOOLEAN column copied out comes back in, as does a file that says t and f', async () => {
+  const made = await run(['-e', 'CREATE TABLE flags (id INTEGER PRIMARY KEY, on_ BOOLEAN);', '-e', 'INSERT INTO flags VALUES (1, TRUE), (2, FALSE), (3, NULL);',
+    '-e', 'CREATE TABLE flags2 (id INTEGER PRIMARY KEY, on_ BOOLEAN);'])
+  assert.is(made.code, 0, made.why)
+  writeFileSync(join(tmp.dir, 'flags.txt'), '4\tt\n5\tf\n')
+  const copied = await run(['-e', "\\copy flags to 'flags.csv' csv", '-e', "\\copy flags2 from 'flags.csv' csv", '-e', "\\copy flags2 from 'flags.txt'"])
+  assert.is(copied.code, 0, copied.why)
+  assert.equal(await rows('SELECT id, on_ FROM flags2 ORDER BY id;'), [[1, 1], [2, 0], [3, null], [4, 1], [5, 0]])
+})
+
 test.run()
