@@ -89,7 +89,9 @@ function parenthesized(text: string): { query: string; rest: string } {
 
 /** Reads the text after `\copy`. */
 export function parseCopy(text: string): CopyCommand {
-  let rest = text.trim()
+  // A `;` at the end is typed by habit after SQL, and psql takes it (its server's COPY ends there); one
+  // inside a quote (`null ';'`) is followed by the closing quote and stays.
+  let rest = text.trim().replace(/[;\s]+$/, '')
   let query: string | null = null
   if (rest.startsWith('(')) {
     const p = parenthesized(rest)

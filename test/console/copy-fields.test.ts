@@ -1,13 +1,22 @@
 // \copy's own parsing, without a server: how a field of a file becomes a value of its column's type.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CopyError, fieldValue } from '../../src/console/copy.js'
+import { CopyError, fieldValue, parseCopy } from '../../src/console/copy.js'
 
 test('a BOOLEAN field: the 1/0 that \\copy … to writes, and PostgreSQL\'s spellings, in any case', () => {
   for (const t of ['1', 't', 'TRUE', 'yes', 'on', ' y ']) assert.is(fieldValue(t, 'BOOLEAN'), 1, t)
   for (const f of ['0', 'f', 'False', 'no', 'OFF', 'n']) assert.is(fieldValue(f, 'BOOLEAN'), 0, f)
   assert.throws(() => fieldValue('maybe', 'BOOLEAN'), (e: unknown) => e instanceof CopyError && /"maybe" is no BOOLEAN/.test((e as Error).message))
   assert.throws(() => fieldValue('2', 'BOOLEAN'), (e: unknown) => e instanceof CopyError)
+})
+
+test('a \\copy line may end with the ; typed after SQL; a quoted one is the option\'s value', () => {
+  const c = parseCopy(" emp to 'emp.csv' csv header; ")
+  assert.equal([c.table, c.file, c.format, c.header], ['emp', 'emp.csv', 'csv', true])
+  assert.is(parseCopy("emp from 'f.txt';").file, 'f.txt')
+  assert.is(parseCopy('(SELECT 1;) to stdout;;').query, 'SELECT 1')
+  assert.is(parseCopy("emp to stdout with (format csv, null ';');").nullText, ';')
+  assert.is(parseCopy("emp to stdout csv delimiter ';'").delimiter, ';')
 })
 
 test.run()
