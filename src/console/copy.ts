@@ -306,8 +306,11 @@ export function fieldValue(text: string, type: string): unknown {
     }
     case 'REAL': {
       const t = text.trim()
-      const n = /^[+-]?(infinity|inf)$/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : t === '' ? NaN : Number(t)
-      if (Number.isNaN(n)) throw new CopyError(`"${text}" is no REAL`)
+      if (/^[+-]?(infinity|inf)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity
+      // Decimal only: Number() also reads 0x10, 0b11 and 0o7, which no SQL nor psql file means as a REAL.
+      if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) throw new CopyError(`"${text}" is no REAL`)
+      const n = Number(t)
+      if (!Number.isFinite(n)) throw new CopyError(`${t} is out of REAL's range (write Infinity for infinity)`)
       return n
     }
     case 'BOOLEAN': {

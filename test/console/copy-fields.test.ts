@@ -19,4 +19,11 @@ test('a \\copy line may end with the ; typed after SQL; a quoted one is the opti
   assert.is(parseCopy("emp to stdout csv delimiter ';'").delimiter, ';')
 })
 
+test('a REAL field is a decimal number or Infinity: hexadecimal and binary are refused, and so is one past the range', () => {
+  assert.equal(['1.5', '-2', '.5', '3.', '1e3', '+2.5E-3', ' 7 ', 'Infinity', '-inf'].map((t) => fieldValue(t, 'REAL')), [1.5, -2, 0.5, 3, 1000, 0.0025, 7, Infinity, -Infinity])
+  for (const t of ['0x10', '0b11', '0o7', '', '1_000', 'NaN', '1e400', '-1e400']) {
+    assert.throws(() => fieldValue(t, 'REAL'), (e: unknown) => e instanceof CopyError, t)
+  }
+})
+
 test.run()
