@@ -22,6 +22,8 @@ export interface MetaHost {
   timing: boolean
   /** \q: stop reading input. */
   quit(): void
+  /** Whether a BEGIN block is held (its statements go to the server at its COMMIT). */
+  readonly inBlock: boolean
   /** \r: forget the statement being typed and a held BEGIN block. */
   reset(): void
   /** \i FILE: run FILE's statements and meta-commands; false when one failed. */
@@ -242,6 +244,14 @@ const copy: Handler = async (_args, host, name, raw) => {
     command = parseCopy(raw)
   } catch (err) {
     return warn(host, name, (err as Error).message)
+  }
+  // Its INSERTs and its query are transactions of their own, sent now, where psql's \copy is part of
+  // the transaction: inside a held block its rows would commit before the block's statements, and a
+  // ROLLBACK of the block would not undo them; its query would not see the block's writes.
+  if (host.inBlock) {
+    return warn(host, name, command.direction === 'from'
+      ? 'not inside a BEGIN block: its rows would commit on their own, before the block, and ROLLBACK would not undo them (COMMIT or ROLLBACK first)'
+      : 'not inside a BEGIN block: its query would run now, before the block, without its writes (COMMIT or ROLLBACK first)')
   }
   try {
     const tag = await runCopy(command, {

@@ -255,6 +255,10 @@ export class Repl implements MetaHost {
     this.rl?.close()
   }
 
+  get inBlock(): boolean {
+    return this.grouper.inBlock
+  }
+
   reset(): void {
     const held = this.grouper.discard()
     this.buffer = ''

@@ -44,6 +44,10 @@ export class ScriptRunner implements MetaHost {
     this.stopped = true
   }
 
+  get inBlock(): boolean {
+    return this.grouper.inBlock
+  }
+
   reset(): void {
     const held = this.grouper.discard()
     if (held > 0) this.printer.warn(`\\r: ${heldBlock(held)} was not sent`)

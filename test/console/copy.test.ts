@@ -77,4 +77,14 @@ test('a BOOLEAN column copied out comes back in, as does a file that says t and 
   assert.equal(await rows('SELECT id, on_ FROM flags2 ORDER BY id;'), [[1, 1], [2, 0], [3, null], [4, 1], [5, 0]])
 })
 
+test('\\copy inside a held BEGIN block is refused: its rows would commit on their own, and ROLLBACK would not undo them', async () => {
+  const made = await run(['-e', 'CREATE TABLE held (id INTEGER PRIMARY KEY, v TEXT);'])
+  assert.is(made.code, 0, made.why)
+  writeFileSync(join(tmp.dir, 'held.txt'), '1\ta\n')
+  const r = await run(['-e', 'BEGIN;', '-e', "INSERT INTO held VALUES (2, 'b');", '-e', "\\copy held from 'held.txt'", '-e', 'ROLLBACK;'])
+  assert.is(r.code, 1, r.why)
+  assert.match(r.stderr, /-e #3:1: \\copy: not inside a BEGIN block: .*ROLLBACK would not undo them/, r.why)
+  assert.equal(await rows('SELECT COUNT(*) FROM held;'), [[0]])
+})
+
 test.run()
