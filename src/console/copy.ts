@@ -428,17 +428,32 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
         }
       })
     }
+    const sql = into + chunk.map(() => placeholders).join(', ')
     try {
-      await server.execute(into + chunk.map(() => placeholders).join(', '), params)
+      await server.execute(sql, params)
     } catch (err) {
-      const e = err as Error & { code?: string }
+      const e = err as Error & { code?: string; column?: number }
+      // A value the server refused (a duplicate key, a NOT NULL) comes with the column of its `?`: that
+      // names the line and the column; anything else names the lines of the INSERT.
+      const p = e.column === undefined ? -1 : parameterAt(sql, e.column - 1)
       const first = (chunk[0] as { line: number }).line
       const last = (chunk[chunk.length - 1] as { line: number }).line
-      throw new CopyError(`${c.file}:${first}-${last}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message.split('\n')[0] ?? ''}${copiedSoFar(copied)}`)
+      const where = p >= 0 && p < params.length
+        ? `${(chunk[Math.floor(p / names.length)] as { line: number }).line}: column ${names[p % names.length]}`
+        : `${first}-${last}`
+      throw new CopyError(`${c.file}:${where}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message.split('\n')[0] ?? ''}${copiedSoFar(copied)}`)
     }
     copied += chunk.length
   }
   return `COPY ${copied}`
+}
+
+/** The index of the `?` at `offset` of `sql` (the INSERT \copy built: no `?` but its parameters), or -1. */
+export function parameterAt(sql: string, offset: number): number {
+  if (sql[offset] !== '?') return -1
+  let n = 0
+  for (let i = 0; i < offset; i++) if (sql[i] === '?') n++
+  return n
 }
 
 function copiedSoFar(n: number): string {

@@ -87,4 +87,17 @@ test('\\copy inside a held BEGIN block is refused: its rows would commit on thei
   assert.equal(await rows('SELECT COUNT(*) FROM held;'), [[0]])
 })
 
+test('a value the server refuses (a duplicate key, a NOT NULL) stops the copy naming its line and column', async () => {
+  const made = await run(['-e', 'CREATE TABLE refused (id INTEGER PRIMARY KEY, v TEXT NOT NULL);'])
+  assert.is(made.code, 0, made.why)
+  writeFileSync(join(tmp.dir, 'refused.txt'), '1\ta\n2\tb\n1\tc\n')
+  const dup = await run(['-e', "\\copy refused from 'refused.txt'"])
+  assert.is(dup.code, 1, dup.why)
+  assert.match(dup.stderr, /\\copy: refused\.txt:3: column id: DUPLICATE_KEY: duplicate key 1 in refused; nothing was copied/, dup.why)
+  writeFileSync(join(tmp.dir, 'refused-null.txt'), '7\tg\n8\t\\N\n')
+  const nul = await run(['-e', "\\copy refused from 'refused-null.txt'"])
+  assert.is(nul.code, 1, nul.why)
+  assert.match(nul.stderr, /\\copy: refused-null\.txt:2: column v: CONSTRAINT: NOT NULL constraint failed/, nul.why)
+})
+
 test.run()
