@@ -111,7 +111,7 @@ export class Lexer {
     }
     if (loneSurrogateIndex(src, start, Math.min(start + 2, src.length)) === start) throw this.notWellFormed('SQL text', start)
     const ch = String.fromCodePoint(src.codePointAt(start) ?? c)
-    throw this.error(`unexpected character '${ch}'`, line, column)
+    throw this.error(`unexpected character '${ch}'${unofferedOperator(ch, src.charAt(start + 1))}`, line, column)
   }
 
   private error(message: string, line: number, column: number): AcheronError {
@@ -237,4 +237,15 @@ export class Lexer {
     this.i = j
     return { kind: real ? 'real' : 'integer', value: src.slice(start, j), offset: start, line, column, end: j }
   }
+}
+
+/**
+ * What to write instead of an operator of PostgreSQL or SQLite that this SQL does not have, typed by habit
+ * (`x::int`, `name ~ 'a'`, `flags & 4`); '' for any other character.
+ */
+function unofferedOperator(ch: string, next: string): string {
+  if (ch === ':' && next === ':') return ": PostgreSQL's x::type cast is not offered, write CAST(x AS type)"
+  if (ch === '~') return ': regular expressions (~) and bitwise NOT are not offered; match with LIKE or GLOB'
+  if (ch === '&' || ch === '|') return ': bitwise operators are not offered'
+  return ''
 }

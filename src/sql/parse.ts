@@ -725,6 +725,10 @@ class StatementParser extends ExprParser {
     const subqueriesBefore = this.subqueries
     const distinct = this.acceptWord('DISTINCT')
     if (!distinct) this.acceptWord('ALL')
+    if (distinct && this.isWord('ON') && this.isPunct('(', 1)) {
+      // PostgreSQL's; read as a call of a function named ON, it was "unknown function 'ON'".
+      this.error(this.peek(), "DISTINCT ON (PostgreSQL's) is not offered: keep one row per group with ROW_NUMBER() OVER (PARTITION BY … ORDER BY …) AS n in a subquery and WHERE n = 1, or GROUP BY")
+    }
     const items: SelectItem[] = []
     do items.push(this.selectItem()); while (this.acceptPunct(','))
     let from: FromItem | null = null

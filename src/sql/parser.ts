@@ -365,6 +365,12 @@ export class ExprParser extends Cursor {
       }
       const negated = t.value === 'NOT'
       const word = negated ? this.peek(1) : t
+      if (word.kind === 'word' && (word.value === 'ILIKE' || (word.value === 'SIMILAR' && this.isWord('TO', negated ? 2 : 1)))) {
+        // PostgreSQL's; without a word about them the error read "expected ';'", as if the query ended there.
+        this.error(word, word.value === 'ILIKE'
+          ? "ILIKE (PostgreSQL's) is not offered: LIKE is already case-insensitive for ASCII letters (SQLite's LIKE), as in name LIKE 'a%'"
+          : "SIMILAR TO (PostgreSQL's) is not offered: use LIKE ('%' any run, '_' one character) or GLOB ('*', '?', [a-z])")
+      }
       if (word.kind !== 'word' || (word.value !== 'IN' && word.value !== 'LIKE' && word.value !== 'GLOB' && word.value !== 'BETWEEN')) return left
       if (negated) this.next()
       this.operator(this.next())

@@ -243,4 +243,16 @@ test('an error holds only the details it has; its JSON keeps what a retry decisi
   assert.equal(e.toJSON(), { code: 'INTERNAL', message: 'connection lost: outcome unknown', retryable: true, outcomeUnknown: true })
 })
 
+test("PostgreSQL's DISTINCT ON, ILIKE, SIMILAR TO and ::, and the bitwise operators, say what to write, at the word", () => {
+  assertError('SELECT DISTINCT ON (dept) name FROM emp', 1, 17, /^DISTINCT ON \(PostgreSQL's\) is not offered: keep one row per group with ROW_NUMBER\(\) OVER/)
+  assertError("SELECT name FROM emp WHERE name ILIKE 'a%'", 1, 33, /^ILIKE \(PostgreSQL's\) is not offered: LIKE is already case-insensitive for ASCII letters/)
+  assertError("SELECT name FROM emp WHERE name NOT ILIKE 'a%'", 1, 37, /^ILIKE /)
+  assertError("SELECT name FROM emp WHERE name SIMILAR TO 'a%'", 1, 33, /^SIMILAR TO \(PostgreSQL's\) is not offered: use LIKE/)
+  assertError('SELECT name::text FROM emp', 1, 12, /^unexpected character ':': PostgreSQL's x::type cast is not offered, write CAST\(x AS type\)$/)
+  assertError("SELECT name FROM emp WHERE name ~ 'a'", 1, 33, /^unexpected character '~': regular expressions/)
+  assertError('SELECT 5 & 4', 1, 10, /^unexpected character '&': bitwise operators are not offered$/)
+  // Still names and aliases where they are no such operator.
+  parseScript('SELECT DISTINCT similar, ilike FROM t; SELECT DISTINCT "on" FROM t')
+})
+
 test.run()
