@@ -24,19 +24,20 @@ export class UnitGrouper {
 
   /** The next statement in order → the units it completes (none while a BEGIN block is open). */
   push(s: SourceStatement): Unit[] {
-    if (s.verb === 'ROLLBACK') {
+    const verb = transactionVerb(s.verb)
+    if (verb === 'ROLLBACK') {
       const dropped = this.block === null ? null : this.block.length
       this.block = null
       return [{ statements: [s], rollback: { dropped } }]
     }
     if (this.block !== null) {
       this.block.push(s)
-      if (s.verb !== 'COMMIT') return []
+      if (verb !== 'COMMIT') return []
       const unit = { statements: this.block }
       this.block = null
       return [unit]
     }
-    if (s.verb === 'BEGIN') {
+    if (verb === 'BEGIN') {
       this.block = [s]
       return []
     }
@@ -59,6 +60,14 @@ export class UnitGrouper {
     this.block = null
     return n
   }
+}
+
+/**
+ * BEGIN, COMMIT or ROLLBACK for their other spellings, which psql and sqlite3 users type: START
+ * [TRANSACTION] and END (the server's too), and psql's ABORT (a ROLLBACK, which the console does itself).
+ */
+function transactionVerb(verb: string): string {
+  return verb === 'START' ? 'BEGIN' : verb === 'END' ? 'COMMIT' : verb === 'ABORT' ? 'ROLLBACK' : verb
 }
 
 /** What the console says for a ROLLBACK unit. */

@@ -106,7 +106,13 @@ class StatementParser extends ExprParser {
       case 'BEGIN':
         this.acceptWord('TRANSACTION')
         return { kind: 'begin', ...this.head(first) }
+      case 'START':
+        // The standard's (and PostgreSQL's) spelling of BEGIN.
+        this.expectWord('TRANSACTION', 'START')
+        return { kind: 'begin', ...this.head(first) }
       case 'COMMIT':
+      case 'END':
+        // END [TRANSACTION]: SQLite's and PostgreSQL's other spelling of COMMIT.
         this.acceptWord('TRANSACTION')
         return { kind: 'commit', ...this.head(first) }
     }

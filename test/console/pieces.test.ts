@@ -38,6 +38,17 @@ test('units: one per statement, BEGIN … COMMIT together, an unclosed BEGIN sen
   ])
 })
 
+test('units: START TRANSACTION and END group as BEGIN and COMMIT; ABORT drops a block as ROLLBACK does', () => {
+  const src = (text: string) => ({ label: '', text, baseDir: '/' })
+  const units = unitsOf([src('START TRANSACTION; INSERT INTO t VALUES (1); END; SELECT 2; start transaction; SELECT 3; abort; SELECT 4')])
+  assert.equal(units.map((u) => [u.statements.map((s) => s.text).join(' '), u.rollback?.dropped ?? null]), [
+    ['START TRANSACTION; INSERT INTO t VALUES (1); END;', null],
+    ['SELECT 2;', null],
+    ['abort;', 2],
+    ['SELECT 4', null],
+  ])
+})
+
 test('positions: line/column ↔ offset, a line\'s text, and offsets back through the FILE → X\'hex\' rewrite', () => {
   const text = 'ab\ncde\n\nf'
   assert.equal(lineColumnOf(text, 4), { line: 2, column: 2 })

@@ -255,4 +255,12 @@ test("PostgreSQL's DISTINCT ON, ILIKE, SIMILAR TO and ::, and the bitwise operat
   parseScript('SELECT DISTINCT similar, ilike FROM t; SELECT DISTINCT "on" FROM t')
 })
 
+test('START TRANSACTION opens and END [TRANSACTION] closes a transaction, as BEGIN and COMMIT do', () => {
+  const units = groupTransactions(parseScript('START TRANSACTION; CALL t.f(1); END; start transaction; CALL t.f(2); end transaction'))
+  assert.equal(units.map((u) => (u.kind === 'single' ? u.statement.kind : `txn[${u.statements.map((s) => s.index).join(',')}]`)), ['txn[1]', 'txn[4]'])
+  assertError('START CALL t.f(1)', 1, 7, /^expected TRANSACTION after START, found 'CALL'$/)
+  const e = failure(() => groupTransactions(parseScript('CALL t.f(1); END')))
+  assert.equal([e.code, e.message, e.column, e.statement], ['SYNTAX_ERROR', 'COMMIT without BEGIN', 14, 1])
+})
+
 test.run()
