@@ -17,6 +17,11 @@ import { csvField } from './format-delimited.js'
 export const COPY_ROWS_PER_INSERT = 1_000
 /** The most parameters one INSERT of \copy carries (fewer rows per INSERT for wide tables). */
 export const COPY_PARAMS_PER_INSERT_MAX = 30_000
+/**
+ * The most bytes of values one INSERT of \copy carries, as wireBytesMax counts them (fewer rows per INSERT
+ * for large values): well within a server's frame limit, 16 MiB by default.
+ */
+export const COPY_BYTES_PER_INSERT_MAX = 4 * 1024 * 1024
 
 export type CopyFormat = 'text' | 'csv'
 
@@ -415,19 +420,10 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
   const into = `INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(', ')}) VALUES `
   const placeholders = `(${names.map(() => '?').join(', ')})`
   let copied = 0
-  for (let start = 0; start < records.length; start += rowsPerInsert) {
-    const chunk = records.slice(start, start + rowsPerInsert)
-    const params: unknown[] = []
-    for (const r of chunk) {
-      if (r.values.length !== names.length) throw new CopyError(`${c.file}:${r.line}: ${r.values.length} fields where ${names.length} columns are copied${copiedSoFar(copied)}`)
-      r.values.forEach((v, j) => {
-        try {
-          params.push(v === null ? null : fieldValue(v, types[j] as string))
-        } catch (err) {
-          throw new CopyError(`${c.file}:${r.line}: column ${names[j]}: ${(err as Error).message}${copiedSoFar(copied)}`)
-        }
-      })
-    }
+  let chunk: { line: number }[] = []
+  let params: unknown[] = []
+  let chunkBytes = 0
+  const send = async (): Promise<void> => {
     const sql = into + chunk.map(() => placeholders).join(', ')
     try {
       await server.execute(sql, params)
@@ -444,8 +440,39 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
       throw new CopyError(`${c.file}:${where}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message.split('\n')[0] ?? ''}${copiedSoFar(copied)}`)
     }
     copied += chunk.length
+    chunk = []
+    params = []
+    chunkBytes = 0
   }
+  for (const r of records) {
+    if (r.values.length !== names.length) throw new CopyError(`${c.file}:${r.line}: ${r.values.length} fields where ${names.length} columns are copied${copiedSoFar(copied)}`)
+    const values = r.values.map((v, j) => {
+      try {
+        return v === null ? null : fieldValue(v, types[j] as string)
+      } catch (err) {
+        throw new CopyError(`${c.file}:${r.line}: column ${names[j]}: ${(err as Error).message}${copiedSoFar(copied)}`)
+      }
+    })
+    const bytes = values.reduce((n: number, v) => n + wireBytesMax(v), 0)
+    // Rows of large values go in fewer rows per INSERT: 1,000 rows of 20 KB each passed the server's
+    // frame limit (16 MiB), and the copy could not start.
+    if (chunk.length > 0 && (chunk.length >= rowsPerInsert || chunkBytes + bytes > COPY_BYTES_PER_INSERT_MAX)) await send()
+    chunk.push(r)
+    params.push(...values)
+    chunkBytes += bytes
+  }
+  if (chunk.length > 0) await send()
   return `COPY ${copied}`
+}
+
+/**
+ * At most what a value takes in a request (JSON text): 3 bytes a UTF-16 unit of text (UTF-8), base64 for
+ * bytes, a number's digits. Escapes (`\\u0001`) take more, but at most twice this, well within the frame.
+ */
+function wireBytesMax(v: unknown): number {
+  if (typeof v === 'string') return 3 * v.length + 2
+  if (v instanceof Uint8Array) return Math.ceil(v.byteLength / 3) * 4 + 12
+  return 24
 }
 
 /** The index of the `?` at `offset` of `sql` (the INSERT \copy built: no `?` but its parameters), or -1. */

@@ -100,4 +100,14 @@ test('a value the server refuses (a duplicate key, a NOT NULL) stops the copy na
   assert.match(nul.stderr, /\\copy: refused-null\.txt:2: column v: CONSTRAINT: NOT NULL constraint failed/, nul.why)
 })
 
+test('rows of large values go in fewer rows per INSERT: 1,000 rows of 17,000 characters pass no frame limit', async () => {
+  const made = await run(['-e', 'CREATE TABLE wide (id INTEGER PRIMARY KEY, t TEXT);'])
+  assert.is(made.code, 0, made.why)
+  writeFileSync(join(tmp.dir, 'wide.txt'), Array.from({ length: 1000 }, (_, i) => `${i}\t${'x'.repeat(17_000)}\n`).join(''))
+  const r = await run(['-e', "\\copy wide from 'wide.txt'"])
+  assert.is(r.code, 0, r.why)
+  assert.is(r.stdout, 'COPY 1000\n', r.why)
+  assert.equal(await rows('SELECT COUNT(*), SUM(LENGTH(t)) FROM wide;'), [[1000, 17_000_000]])
+})
+
 test.run()
