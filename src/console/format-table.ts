@@ -89,6 +89,9 @@ function plural(n: number, one: string, many: string): string {
 export function statementTag(text: string): string {
   const words = (text.match(/^[A-Za-z_]+(\s+[A-Za-z_]+){0,3}/)?.[0] ?? '').toUpperCase().split(/\s+/)
   const first = words[0] ?? ''
+  // psql's tags for the other spellings of BEGIN and COMMIT.
+  if (first === 'START') return 'START TRANSACTION'
+  if (first === 'END') return 'COMMIT'
   if (first !== 'CREATE' && first !== 'DROP' && first !== 'ALTER') return first
   const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION' || w === 'FUNCTIONS' || w === 'INDEX')
   return object < 0 ? first : words.slice(0, object + 1).join(' ')
