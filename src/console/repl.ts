@@ -267,6 +267,12 @@ export class Repl implements MetaHost {
 
   /** \i FILE: its statements and meta-commands as a script would run them (stopping at the first failure). */
   async include(path: string): Promise<boolean> {
+    // The file runs with a grouping of its own and sends its statements now: inside a held block they
+    // would commit before the block, and its ROLLBACK would not undo them.
+    if (this.grouper.inBlock) {
+      this.printer.warn('\\i: not inside a BEGIN block: the file\'s statements would be sent now, on their own, and ROLLBACK would not undo them (COMMIT or ROLLBACK first)')
+      return false
+    }
     const runner = new ScriptRunner(this.session, this.printer, this.options.baseDir)
     runner.timing = this.timing
     this.running = true
