@@ -247,5 +247,7 @@ function unofferedOperator(ch: string, next: string): string {
   if (ch === ':' && next === ':') return ": PostgreSQL's x::type cast is not offered, write CAST(x AS type)"
   if (ch === '~') return ': regular expressions (~) and bitwise NOT are not offered; match with LIKE or GLOB'
   if (ch === '&' || ch === '|') return ': bitwise operators are not offered'
+  // psql reads `\x` or `\g` after a statement on its line; the console only at the start of a line.
+  if (ch === '\\') return ': a meta-command of the console (\\x, \\d, …) goes on a line of its own, and a statement ends with ;'
   return ''
 }

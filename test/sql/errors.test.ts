@@ -251,6 +251,7 @@ test("PostgreSQL's DISTINCT ON, ILIKE, SIMILAR TO and ::, and the bitwise operat
   assertError('SELECT name::text FROM emp', 1, 12, /^unexpected character ':': PostgreSQL's x::type cast is not offered, write CAST\(x AS type\)$/)
   assertError("SELECT name FROM emp WHERE name ~ 'a'", 1, 33, /^unexpected character '~': regular expressions/)
   assertError('SELECT 5 & 4', 1, 10, /^unexpected character '&': bitwise operators are not offered$/)
+  assertError('SELECT 1 AS a; \\x', 1, 16, /^unexpected character '\\': a meta-command of the console \(\\x, \\d, …\) goes on a line of its own, and a statement ends with ;$/, 1)
   // Still names and aliases where they are no such operator.
   parseScript('SELECT DISTINCT similar, ilike FROM t; SELECT DISTINCT "on" FROM t')
 })
