@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileProblem } from '../file-problem.js'
 import { csvField } from './format-delimited.js'
+import { expandTilde } from './tilde.js'
 
 /** Rows per INSERT (and per transaction) of \copy … from. */
 export const COPY_ROWS_PER_INSERT = 1_000
@@ -390,7 +391,7 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
     const text = copyOut(c, result)
     if (c.file === null) await write(text)
     else {
-      const path = resolve(baseDir, c.file)
+      const path = resolve(baseDir, expandTilde(c.file))
       try {
         writeFileSync(path, text)
       } catch (err) {
@@ -405,7 +406,7 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
   const names = c.columns ?? described.rows.map((r) => String(r[0]))
   for (const n of names) if (!typeOf.has(n.toLowerCase())) throw new CopyError(`table ${table} has no column ${n}`)
   const types = names.map((n) => typeOf.get(n.toLowerCase()) as string)
-  const path = resolve(baseDir, c.file as string)
+  const path = resolve(baseDir, expandTilde(c.file as string))
   let input: string
   try {
     input = readFileSync(path, 'utf8')

@@ -8,6 +8,7 @@ import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NU
 import { HELP } from './help.js'
 import type { Printer } from './printer.js'
 import type { Session } from './session.js'
+import { expandTilde } from './tilde.js'
 
 /** The longest \watch interval, in seconds (an hour: a longer wait is a cron job, not a watch). */
 export const WATCH_SECONDS_MAX = 3600
@@ -158,11 +159,11 @@ const pset: Handler = (args, host, name) => {
 
 const output: Handler = (args, host, name) => {
   if (!arity(host, name, args, 1)) return false
-  const problem = host.printer.redirect(args[0] ?? null)
+  const problem = host.printer.redirect(args[0] === undefined ? null : expandTilde(args[0]))
   return problem === null ? true : warn(host, name, problem)
 }
 
-const include: Handler = (args, host, name) => arity(host, name, args, 1, 1) && host.include(args[0] as string)
+const include: Handler = (args, host, name) => arity(host, name, args, 1, 1) && host.include(expandTilde(args[0] as string))
 
 /** \d, \dt, \df with or without +: the catalog (describe.ts); a server error is one line. */
 const describe: Handler = async (args, host, name) => {

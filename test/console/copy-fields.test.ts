@@ -1,7 +1,10 @@
 // \copy's own parsing, without a server: how a field of a file becomes a value of its column's type.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { CopyError, fieldValue, parseCopy } from '../../src/console/copy.js'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CopyError, fieldValue, parseCopy, runCopy } from '../../src/console/copy.js'
 
 test('a BOOLEAN field: the 1/0 that \\copy … to writes, and PostgreSQL\'s spellings, in any case', () => {
   for (const t of ['1', 't', 'TRUE', 'yes', 'on', ' y ']) assert.is(fieldValue(t, 'BOOLEAN'), 1, t)
@@ -23,6 +26,31 @@ test('a REAL field is a decimal number or Infinity: hexadecimal and binary are r
   assert.equal(['1.5', '-2', '.5', '3.', '1e3', '+2.5E-3', ' 7 ', 'Infinity', '-inf'].map((t) => fieldValue(t, 'REAL')), [1.5, -2, 0.5, 3, 1000, 0.0025, 7, Infinity, -Infinity])
   for (const t of ['0x10', '0b11', '0o7', '', '1_000', 'NaN', '1e400', '-1e400']) {
     assert.throws(() => fieldValue(t, 'REAL'), (e: unknown) => e instanceof CopyError, t)
+  }
+})
+
+test('a file name starting with ~/ is in the home directory, as psql reads it', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'acheron-copy-home-'))
+  const elsewhere = mkdtempSync(join(tmpdir(), 'acheron-copy-cwd-'))
+  const saved = process.env.HOME
+  process.env.HOME = home
+  try {
+    const sent: unknown[][] = []
+    const server = {
+      query: async (sql: string) => (sql.startsWith('DESCRIBE')
+        ? { columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'INTEGER', 1, null, 1]] }
+        : { columns: ['k'], rows: [[1], [2]] }),
+      execute: async (_sql: string, params: unknown[]) => { sent.push(params) },
+    }
+    assert.is(await runCopy(parseCopy("t to '~/out.txt'"), server, elsewhere, async () => {}), 'COPY 2')
+    assert.is(readFileSync(join(home, 'out.txt'), 'utf8'), '1\n2\n')
+    assert.not.ok(existsSync(join(elsewhere, '~')))
+    writeFileSync(join(home, 'in.txt'), '7\n')
+    assert.is(await runCopy(parseCopy("t from '~/in.txt'"), server, elsewhere, async () => {}), 'COPY 1')
+    assert.equal(sent, [[7]])
+  } finally {
+    if (saved === undefined) delete process.env.HOME
+    else process.env.HOME = saved
   }
 })
 
