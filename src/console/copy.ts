@@ -409,7 +409,9 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
   const path = resolve(baseDir, expandTilde(c.file as string))
   let input: string
   try {
-    input = readFileSync(path, 'utf8')
+    // A byte order mark (Excel's "CSV UTF-8" starts with one) is no data: left in, the first field of the
+    // first line read '"\uFEFF1" is no INTEGER', printed as "1".
+    input = readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
   } catch (err) {
     throw new CopyError(`cannot read ${path}: ${fileProblem(err)}`)
   }

@@ -54,4 +54,17 @@ test('a file name starting with ~/ is in the home directory, as psql reads it', 
   }
 })
 
+test("a file that starts with a byte order mark (Excel's CSV UTF-8) is read without it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-copy-bom-'))
+  writeFileSync(join(dir, 'bom.csv'), '\uFEFFk,s\n1,a\n')
+  const sent: unknown[][] = []
+  const server = {
+    query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'INTEGER', 1, null, 1], ['s', 'TEXT', 0, null, 0]] }),
+    execute: async (_sql: string, params: unknown[]) => { sent.push(params) },
+  }
+  assert.is(await runCopy(parseCopy("t from 'bom.csv' csv"), server, dir, async () => {}).catch((e: Error) => e.message), 'bom.csv:1: column k: "k" is no INTEGER; nothing was copied')
+  assert.is(await runCopy(parseCopy("t from 'bom.csv' csv header"), server, dir, async () => {}), 'COPY 1')
+  assert.equal(sent, [[1, 'a']])
+})
+
 test.run()
