@@ -18,6 +18,13 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
   ['BOOLEAN', 'BOOLEAN'], ['BOOL', 'BOOLEAN'],
 ])
 
+/** Statements of SQLite and PostgreSQL that users type by habit, and what does their job here. */
+const OTHER_STATEMENTS: ReadonlyMap<string, string> = new Map([
+  ['REPLACE', "SQLite's REPLACE INTO t … is written INSERT OR REPLACE INTO t … here"],
+  ['PRAGMA', "SQLite's PRAGMAs are not offered: DESCRIBE t, SHOW TABLES and SHOW INDEXES tell what table_info, table_list and index_list do"],
+  ['ROLLBACK', 'a transaction is sent whole, BEGIN … COMMIT in one script, and nothing of it runs before its COMMIT: to drop one, do not send it (the console drops a held BEGIN block at ROLLBACK)'],
+])
+
 const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /** Words that start a compound's next part, so never read as an alias. */
@@ -48,6 +55,9 @@ class StatementParser extends ExprParser {
   }
 
   private statement(first: Token): Statement {
+    if (first.kind === 'punct' && first.value === '.') {
+      this.error(first, "sqlite3's dot-commands (.tables, .schema t) are not SQL: SHOW TABLES and DESCRIBE t do their jobs, and in the console \\dt and \\d t (\\help lists them)")
+    }
     if (first.kind !== 'word') this.fail(`a statement (${STATEMENT_WORDS})`)
     this.next()
     switch (first.value) {
@@ -116,7 +126,8 @@ class StatementParser extends ExprParser {
         this.acceptWord('TRANSACTION')
         return { kind: 'commit', ...this.head(first) }
     }
-    return this.error(first, `unknown statement '${this.source(first)}': expected ${STATEMENT_WORDS}`)
+    const instead = OTHER_STATEMENTS.get(first.value)
+    return this.error(first, `unknown statement '${this.source(first)}': ${instead ?? `expected ${STATEMENT_WORDS}`}`)
   }
 
   // ---- DDL ----------------------------------------------------------------------------------------

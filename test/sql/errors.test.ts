@@ -264,4 +264,13 @@ test('START TRANSACTION opens and END [TRANSACTION] closes a transaction, as BEG
   assert.equal([e.code, e.message, e.column, e.statement], ['SYNTAX_ERROR', 'COMMIT without BEGIN', 14, 1])
 })
 
+test("sqlite3's dot-commands, REPLACE INTO and PRAGMA, and a ROLLBACK sent to the server, say what does their job", () => {
+  assertError('.tables', 1, 1, /^sqlite3's dot-commands \(\.tables, \.schema t\) are not SQL: SHOW TABLES and DESCRIBE t do their jobs/)
+  assertError('SELECT 1; .schema t', 1, 11, /^sqlite3's dot-commands/, 1)
+  assertError('REPLACE INTO t VALUES (1)', 1, 1, /^unknown statement 'REPLACE': SQLite's REPLACE INTO t … is written INSERT OR REPLACE INTO t … here$/)
+  assertError('PRAGMA table_info(t)', 1, 1, /^unknown statement 'PRAGMA': SQLite's PRAGMAs are not offered: DESCRIBE t/)
+  assertError('ROLLBACK', 1, 1, /^unknown statement 'ROLLBACK': a transaction is sent whole/)
+  assertError('VACUUM', 1, 1, /^unknown statement 'VACUUM': expected CREATE, DROP/)
+})
+
 test.run()
