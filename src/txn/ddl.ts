@@ -61,7 +61,9 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       const table = catalog.tables.get(ddl.name.toLowerCase())
       if (table === undefined) {
         if (ddl.ifExists) return { notice: `table ${ddl.name} does not exist, skipping` }
-        throw new AcheronError('UNKNOWN_TABLE', `no such table: ${ddl.name}`)
+        // Tables and indexes share one namespace: say which one the name is, as PostgreSQL's hint does.
+        const index = findIndex(catalog.tables.values(), ddl.name)
+        throw new AcheronError('UNKNOWN_TABLE', `no such table: ${ddl.name}${index === undefined ? '' : ` (${index.index.name} is an index of ${index.table.name}: DROP INDEX ${index.index.name})`}`)
       }
       const name = table.name.toLowerCase()
       const functions = catalog.data.functions.filter((f) => f.table.toLowerCase() !== name)
@@ -152,7 +154,8 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       if (found === undefined) {
         if (ddl.ifExists) return { notice: `index ${ddl.name} does not exist, skipping` }
         // An index is a relation, as in PostgreSQL: an unknown one is UNKNOWN_TABLE, its message says index.
-        throw new AcheronError('UNKNOWN_TABLE', `no such index: ${ddl.name}`)
+        const table = catalog.tables.get(ddl.name.toLowerCase())
+        throw new AcheronError('UNKNOWN_TABLE', `no such index: ${ddl.name}${table === undefined ? '' : ` (${table.name} is a table: DROP TABLE ${table.name})`}`)
       }
       const kept: TableDef = { ...found.table, indexes: indexesOf(found.table).filter((i) => i !== found.index) }
       return { catalog: next(catalog.data.tables.map((t) => (t === found.table ? kept : t)), catalog.data.functions) }

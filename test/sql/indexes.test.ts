@@ -136,6 +136,9 @@ test('what CREATE INDEX and DROP INDEX refuse, each with its code and reason; th
       ['CREATE INDEX x ON t (c)', 'UNKNOWN_COLUMN', /^no such column: c in table t$/],
       ['CREATE INDEX x ON t (a, b, A)', 'CONSTRAINT', /^column A is named twice in index x$/],
       ['DROP INDEX x', 'UNKNOWN_TABLE', /^no such index: x$/],
+      // One namespace: a name of the other kind says so, as PostgreSQL's hint does.
+      ['DROP INDEX T', 'UNKNOWN_TABLE', /^no such index: T \(t is a table: DROP TABLE t\)$/],
+      ['DROP TABLE T_A', 'UNKNOWN_TABLE', /^no such table: T_A \(t_a is an index of t: DROP INDEX t_a\)$/],
       ['CREATE UNIQUE INDEX x ON t (a)', 'SYNTAX_ERROR', /^UNIQUE indexes are not supported: a row lives in the partition its key chooses/],
       ['CREATE INDEX x ON t (lower(b))', 'SYNTAX_ERROR', /^an index names columns of its table; lower\(…\) is an expression/],
       ['CREATE INDEX x ON t (a + 1)', 'SYNTAX_ERROR', /^expected '\)' after the index columns, found '\+'$/],
