@@ -261,9 +261,10 @@ export function parseText(text: string, delimiter: string, nullText: string): { 
   const lines = text.split('\n')
   if (lines[lines.length - 1] === '') lines.pop()
   const out: { line: number; values: (string | null)[] }[] = []
-  lines.forEach((raw, n) => {
+  for (const [n, raw] of lines.entries()) {
     const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    if (l === '\\.') return
+    // PostgreSQL's end-of-data marker: what follows it (the rest of a dump, say) is no data.
+    if (l === '\\.') break
     // Split at unescaped delimiters, then undo the escapes of each field.
     const fields: string[] = []
     let field = ''
@@ -275,7 +276,7 @@ export function parseText(text: string, delimiter: string, nullText: string): { 
     }
     fields.push(field)
     out.push({ line: n + 1, values: fields.map((f) => (f === nullText ? null : unescapeText(f))) })
-  })
+  }
   return out
 }
 

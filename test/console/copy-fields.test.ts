@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CopyError, fieldValue, parseCopy, runCopy } from '../../src/console/copy.js'
+import { CopyError, fieldValue, parseCopy, parseText, runCopy } from '../../src/console/copy.js'
 
 test('a BOOLEAN field: the 1/0 that \\copy … to writes, and PostgreSQL\'s spellings, in any case', () => {
   for (const t of ['1', 't', 'TRUE', 'yes', 'on', ' y ']) assert.is(fieldValue(t, 'BOOLEAN'), 1, t)
@@ -65,6 +65,10 @@ test("a file that starts with a byte order mark (Excel's CSV UTF-8) is read with
   assert.is(await runCopy(parseCopy("t from 'bom.csv' csv"), server, dir, async () => {}).catch((e: Error) => e.message), 'bom.csv:1: column k: "k" is no INTEGER; nothing was copied')
   assert.is(await runCopy(parseCopy("t from 'bom.csv' csv header"), server, dir, async () => {}), 'COPY 1')
   assert.equal(sent, [[1, 'a']])
+})
+
+test('the text format ends at a line \\. (PostgreSQL\'s end-of-data marker): what follows is no data', () => {
+  assert.equal(parseText('1\ta\n2\t\\N\n\\.\nnot\tdata\n', '\t', '\\N'), [{ line: 1, values: ['1', 'a'] }, { line: 2, values: ['2', null] }])
 })
 
 test.run()
