@@ -317,7 +317,11 @@ class Renderer {
     const known = this.sources.length === 0 ? 'a SELECT without FROM has no columns'
       : this.sources.length === 1 ? `table ${this.sources[0]?.qualifier ?? '(subquery)'} has ${this.sources[0]?.columns.join(', ')}`
         : `no table in FROM has it`
-    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known})`)
+    // SQLite lets WHERE name a result alias; here, as in PostgreSQL, only ORDER BY, GROUP BY and HAVING do.
+    const alias = e.table === null && this.aliases.has(e.name.toLowerCase())
+      ? `; ${e.name} is an alias of the SELECT's items, which only ORDER BY, GROUP BY and HAVING can name: repeat its expression here`
+      : ''
+    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known}${alias})`)
   }
 
   /** The first item `find` gives in this query or, outwards, the queries around it. */
