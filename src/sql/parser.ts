@@ -465,6 +465,10 @@ export class ExprParser extends Cursor {
     if (t.kind === 'punct' && t.value === '(') {
       this.next()
       const inner = this.nested(t, () => this.or())
+      if (this.isPunct(',')) {
+        // SQLite's and PostgreSQL's row values, `(a, b) = (1, 2)`: without a word, "expected ')'".
+        this.error(this.peek(), "row values ((a, b) = (1, 2)) are not offered: compare each, a = 1 AND b = 2")
+      }
       this.expectPunct(')', 'the parenthesized expression')
       return inner
     }
@@ -523,6 +527,7 @@ export class ExprParser extends Cursor {
     if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined && windowOnly === undefined) {
       const refused = REFUSED_FUNCTIONS.get(name)
       if (refused !== undefined) this.error(t, `unknown function '${excerpt(this.source(t))}': not offered, because ${refused}`)
+      if (name === 'VALUES') this.error(t, 'a VALUES list is not offered as a query: IN takes a list, x IN (1, 2), and a query in FROM or IN is (SELECT …)')
       const scalars = [...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f))
       this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${scalars.join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
     }

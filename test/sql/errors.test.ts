@@ -273,4 +273,10 @@ test("sqlite3's dot-commands, REPLACE INTO and PRAGMA, and a ROLLBACK sent to th
   assertError('VACUUM', 1, 1, /^unknown statement 'VACUUM': expected CREATE, DROP/)
 })
 
+test('row values and a VALUES list as a query say what to write, at the comma and at VALUES', () => {
+  assertError("SELECT id FROM t WHERE (a, b) = ('x', 1)", 1, 26, /^row values \(\(a, b\) = \(1, 2\)\) are not offered: compare each, a = 1 AND b = 2$/)
+  assertError('SELECT id FROM t WHERE id IN (VALUES (1), (2))', 1, 31, /^a VALUES list is not offered as a query: IN takes a list, x IN \(1, 2\)/)
+  parseScript('SELECT (a) FROM t WHERE (a + 1) * 2 > 0 AND a IN (1, 2)')
+})
+
 test.run()
