@@ -275,16 +275,27 @@ export function parseText(text: string, delimiter: string, nullText: string): { 
       field += c
     }
     fields.push(field)
-    out.push({ line: n + 1, values: fields.map((f) => (f === nullText ? null : unescapeText(f))) })
+    try {
+      out.push({ line: n + 1, values: fields.map((f) => (f === nullText ? null : unescapeText(f))) })
+    } catch (err) {
+      throw new CopyError(`line ${n + 1}: ${(err as Error).message}`)
+    }
   }
   return out
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 function unescapeText(f: string): string {
-  return f.replace(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3}|.)/g, (_, e: string) => {
-    if (e.length > 1 && e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16))
-    if (/^[0-7]+$/.test(e)) return String.fromCharCode(parseInt(e, 8))
-    return TEXT_ESCAPES[e] ?? e
+  // \xhh and \ooo are bytes, as PostgreSQL reads them: a run of them is UTF-8 (\xc3\xa9 is é, not Ã©).
+  return f.replace(/((?:\\(?:x[0-9a-fA-F]{1,2}|[0-7]{1,3}))+)|\\(.)/g, (_, bytes: string | undefined, e: string | undefined) => {
+    if (bytes === undefined) return TEXT_ESCAPES[e as string] ?? (e as string)
+    const codes = (bytes.match(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3})/g) ?? []).map((b) => (b[1] === 'x' ? parseInt(b.slice(2), 16) : parseInt(b.slice(1), 8) & 0xff))
+    try {
+      return UTF8.decode(new Uint8Array(codes))
+    } catch {
+      throw new CopyError(`the escapes ${bytes} are no UTF-8 text`)
+    }
   })
 }
 
@@ -416,9 +427,16 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
   } catch (err) {
     throw new CopyError(`cannot read ${path}: ${fileProblem(err)}`)
   }
-  const records: { line: number; values: (string | null)[] }[] = c.format === 'csv'
-    ? parseCsv(input, c.delimiter).map((r) => ({ line: r.line, values: r.fields.map((f) => (!f.quoted && f.text === c.nullText ? null : f.text)) }))
-    : parseText(input, c.delimiter, c.nullText)
+  let records: { line: number; values: (string | null)[] }[]
+  try {
+    records = c.format === 'csv'
+      ? parseCsv(input, c.delimiter).map((r) => ({ line: r.line, values: r.fields.map((f) => (!f.quoted && f.text === c.nullText ? null : f.text)) }))
+      : parseText(input, c.delimiter, c.nullText)
+  } catch (err) {
+    // `line n: …` from the parsers, named as every other bad line is: FILE:n.
+    if (!(err instanceof CopyError)) throw err
+    throw new CopyError(`${c.file}:${err.message.replace(/^line /, '')}; nothing was copied`)
+  }
   if (c.header) records.shift()
   const rowsPerInsert = Math.max(1, Math.min(COPY_ROWS_PER_INSERT, Math.floor(COPY_PARAMS_PER_INSERT_MAX / names.length)))
   const into = `INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(', ')}) VALUES `

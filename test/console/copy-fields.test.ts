@@ -71,4 +71,22 @@ test('the text format ends at a line \\. (PostgreSQL\'s end-of-data marker): wha
   assert.equal(parseText('1\ta\n2\t\\N\n\\.\nnot\tdata\n', '\t', '\\N'), [{ line: 1, values: ['1', 'a'] }, { line: 2, values: ['2', null] }])
 })
 
+test('the text format\'s \\x and octal escapes are bytes, and a run of them is UTF-8, as PostgreSQL reads them', () => {
+  assert.equal(parseText('caf\\xc3\\xa9\t\\303\\251\t\\x41\\102\t\\\\x41\t\\t\\n\n', '\t', '\\N'), [{ line: 1, values: ['café', 'é', 'AB', '\\x41', '\t\n'] }])
+  assert.throws(() => parseText('ok\n\\xff\n', '\t', '\\N'), (e: unknown) => e instanceof CopyError && (e as Error).message === 'line 2: the escapes \\xff are no UTF-8 text')
+})
+
+test('a line the parsers refuse (bad escapes, an unclosed CSV quote) is named FILE:line, as every bad line is', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-copy-parse-'))
+  writeFileSync(join(dir, 'bad.txt'), 'ok\n\\xff\n')
+  writeFileSync(join(dir, 'bad.csv'), 'a\n"b\n')
+  const server = {
+    query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'TEXT', 1, null, 1]] }),
+    execute: async () => {},
+  }
+  const failure = (line: string) => runCopy(parseCopy(line), server, dir, async () => {}).then(() => 'copied', (e: Error) => e.message)
+  assert.is(await failure("t from 'bad.txt'"), 'bad.txt:2: the escapes \\xff are no UTF-8 text; nothing was copied')
+  assert.is(await failure("t from 'bad.csv' csv"), 'bad.csv:2: a quoted field is not closed; nothing was copied')
+})
+
 test.run()
