@@ -179,7 +179,15 @@ const describe: Handler = async (args, host, name) => {
     else if (pattern === null) await host.printer.listing(await listRelations(query, null))
     else {
       const found = await describeTables(query, pattern, plus)
-      if (found.length === 0) return warn(host, name, `no table matches "${pattern}"`)
+      if (found.length === 0) {
+        // As psql's \d, an index by its name too (tables and indexes share one namespace).
+        const indexes = await listIndexes(query, pattern)
+        if (indexes.grid.rows.length > 0) {
+          await host.printer.listing(indexes)
+          return true
+        }
+        return warn(host, name, `no table matches "${pattern}"`)
+      }
       for (const l of found) await host.printer.listing(l)
     }
     return true

@@ -164,4 +164,10 @@ test('no pager when stdout is not a terminal, however tall the result', async ()
   assert.not.ok(existsSync(log), 'the pager ran')
 })
 
+test('\\d NAME of an index lists that index, as psql describes any relation by its name', async () => {
+  const r = await run(['-e', 'CREATE TABLE indexed_t (k INTEGER PRIMARY KEY, v TEXT); CREATE INDEX indexed_by_v ON indexed_t (v DESC);', '-e', '\\d INDEXED_BY_V'])
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /Indexes\n +name +\| +table +\| columns\n-+\+-+\+-+\n indexed_by_v \| indexed_t \| v DESC\n\(1 row\)/, r.why)
+})
+
 test.run()
