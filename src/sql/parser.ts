@@ -512,8 +512,8 @@ export class ExprParser extends Cursor {
       const operand = this.or()
       this.expectWord('AS', 'the value of CAST')
       const at = this.peek()
-      const word = at.kind === 'word' ? (at.value === 'INT' ? 'INTEGER' : at.value) : ''
-      if (!CAST_TYPES.has(word)) this.fail(`a type (${[...CAST_TYPES].join(', ')})`, 'CAST … AS')
+      const word = at.kind === 'word' ? (CAST_TYPE_ALIASES.get(at.value) ?? at.value) : ''
+      if (!CAST_TYPES.has(word)) this.fail(`a type (${[...CAST_TYPES].join(', ')}, or CREATE TABLE's INT, BIGINT, DOUBLE, FLOAT)`, 'CAST … AS')
       this.next()
       this.expectPunct(')', 'the type of CAST')
       return { kind: 'cast', operand, type: word, pos: posOf(t) }
@@ -809,3 +809,6 @@ export function containsAggregate(e: SqlExpr): boolean {
         (e.otherwise !== null && containsAggregate(e.otherwise))
   }
 }
+
+/** The type names CREATE TABLE takes as aliases, which CAST takes too (CAST(x AS BIGINT) is an INTEGER). */
+const CAST_TYPE_ALIASES: ReadonlyMap<string, string> = new Map([['INT', 'INTEGER'], ['BIGINT', 'INTEGER'], ['DOUBLE', 'REAL'], ['FLOAT', 'REAL']])

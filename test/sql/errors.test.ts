@@ -85,7 +85,7 @@ test('expected-token messages name what was found', () => {
   assertError('SELECT a FROM t WHERE a BETWEEN 1 OR 2', 1, 35, /^expected AND after the lower bound of BETWEEN/)
   assertError('SELECT CASE END FROM t', 1, 13, /^expected an expression, found 'END'/)
   assertError('INSERT OR FAIL INTO t VALUES (1)', 1, 11, /^expected REPLACE or IGNORE after INSERT OR, found 'FAIL'/)
-  assertError('SELECT CAST(a AS VARCHAR) FROM t', 1, 18, /^expected a type \(INTEGER, REAL, TEXT, BLOB, NUMERIC\) after CAST … AS, found 'VARCHAR'/)
+  assertError('SELECT CAST(a AS VARCHAR) FROM t', 1, 18, /^expected a type \(INTEGER, REAL, TEXT, BLOB, NUMERIC, or CREATE TABLE's INT, BIGINT, DOUBLE, FLOAT\) after CAST … AS, found 'VARCHAR'/)
   assertError('SELECT CAST(a) FROM t', 1, 14, /^expected AS after the value of CAST, found '\)'/)
   assertError('SELECT a FROM t ORDER BY a NULLS MIDDLE', 1, 34, /^expected FIRST or LAST after NULLS, found 'MIDDLE'/)
   assertError('SELECT REPLACE(a, 1) FROM t', 1, 8, /^REPLACE takes 3 arguments, got 2/)
