@@ -844,7 +844,9 @@ class StatementParser extends ExprParser {
   /** `[AS] alias` after a FROM item, unless the next word starts a join or a clause. */
   private tableAlias(): string | null {
     if (this.acceptWord('AS')) return this.identifier('table alias', 'AS')
-    if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (JOIN_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) return this.identifier('table alias')
+    // `FROM t FETCH FIRST 2 ROWS ONLY` names no alias FETCH: its error says to write LIMIT (expectEnd).
+    const fetch = this.isWord('FETCH') && (this.isWord('FIRST', 1) || this.isWord('NEXT', 1))
+    if (this.isIdentifierStart() && !fetch && !(this.peek().kind === 'word' && (JOIN_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) return this.identifier('table alias')
     return null
   }
 

@@ -142,7 +142,12 @@ export class Cursor {
   }
 
   protected expectEnd(): void {
-    if (this.peek().kind !== 'end') this.fail("';' or end of statement")
+    const t = this.peek()
+    if (t.kind === 'word' && t.value === 'FETCH' && (this.isWord('FIRST', 1) || this.isWord('NEXT', 1))) {
+      // The standard's (and PostgreSQL's) spelling of LIMIT; without a word, "expected ';'".
+      this.error(t, 'FETCH FIRST n ROWS ONLY is written LIMIT n here (OFFSET m LIMIT n for OFFSET m ROWS FETCH NEXT n ROWS ONLY)')
+    }
+    if (t.kind !== 'end') this.fail("';' or end of statement")
   }
 }
 

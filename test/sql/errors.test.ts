@@ -279,4 +279,11 @@ test('row values and a VALUES list as a query say what to write, at the comma an
   parseScript('SELECT (a) FROM t WHERE (a + 1) * 2 > 0 AND a IN (1, 2)')
 })
 
+test('FETCH FIRST n ROWS ONLY says to write LIMIT n, at FETCH, also right after a table (not read as its alias)', () => {
+  assertError('SELECT a FROM t FETCH FIRST 2 ROWS ONLY', 1, 17, /^FETCH FIRST n ROWS ONLY is written LIMIT n here/)
+  assertError('SELECT a FROM t ORDER BY a OFFSET 1 ROWS FETCH NEXT 2 ROWS ONLY', 1, 37, /^expected ';' or end of statement, found 'ROWS'$/)
+  assertError('SELECT a FROM t ORDER BY a FETCH NEXT 2 ROWS ONLY', 1, 28, /^FETCH FIRST n ROWS ONLY is written LIMIT n here/)
+  parseScript('SELECT fetch.a FROM t fetch WHERE fetch.a > 0')
+})
+
 test.run()
