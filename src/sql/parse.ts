@@ -258,6 +258,9 @@ class StatementParser extends ExprParser {
     if (this.acceptWord('TABLE')) {
       const ifExists = this.ifExists(false)
       const name = this.identifier('table name', ifExists ? 'DROP TABLE IF EXISTS' : 'DROP TABLE')
+      // PostgreSQL drops a list; without a word, "expected ';'" at the comma.
+      if (this.isPunct(',')) this.error(this.peek(), `DROP TABLE drops one table: one statement each (DROP TABLE ${name}; DROP TABLE …;)`)
+      if (this.isWord('CASCADE') || this.isWord('RESTRICT')) this.error(this.peek(), `${this.peek().value} is not offered: DROP TABLE drops the table with its indexes and functions, and no other table refers to it`)
       return { kind: 'drop-table', name, ifExists, ...this.head(first) }
     }
     if (this.acceptWord('FUNCTION')) {

@@ -286,4 +286,9 @@ test('FETCH FIRST n ROWS ONLY says to write LIMIT n, at FETCH, also right after 
   parseScript('SELECT fetch.a FROM t fetch WHERE fetch.a > 0')
 })
 
+test("PostgreSQL's DROP TABLE a, b and DROP TABLE … CASCADE say what DROP TABLE does here, at the comma and at the word", () => {
+  assertError('DROP TABLE a, b', 1, 13, /^DROP TABLE drops one table: one statement each \(DROP TABLE a; DROP TABLE …;\)$/)
+  assertError('DROP TABLE IF EXISTS a CASCADE', 1, 24, /^CASCADE is not offered: DROP TABLE drops the table with its indexes and functions/)
+})
+
 test.run()
