@@ -254,6 +254,11 @@ const copy: Handler = async (_args, host, name, raw) => {
   } catch (err) {
     return warn(host, name, (err as Error).message)
   }
+  // With --json, stdout holds one JSON object a line, which a program reads: rows in CSV or text among
+  // them would break it.
+  if (host.printer.json && command.direction === 'to' && command.file === null) {
+    return warn(host, name, 'with --json, stdout holds JSON lines only: copy to a file (\copy … to \'FILE\'), or SELECT for the rows as JSON')
+  }
   // Its INSERTs and its query are transactions of their own, sent now, where psql's \copy is part of
   // the transaction: inside a held block its rows would commit before the block's statements, and a
   // ROLLBACK of the block would not undo them; its query would not see the block's writes.

@@ -110,4 +110,14 @@ test('rows of large values go in fewer rows per INSERT: 1,000 rows of 17,000 cha
   assert.equal(await rows('SELECT COUNT(*), SUM(LENGTH(t)) FROM wide;'), [[1000, 17_000_000]])
 })
 
+test('with --json, \\copy … to stdout is refused (stdout holds JSON lines only); to a file it works', async () => {
+  const refused = await run(['--json', '-e', 'CREATE TABLE j (k INTEGER PRIMARY KEY);', '-e', "\\copy j to stdout csv"])
+  assert.is(refused.code, 1, refused.why)
+  assert.match(refused.stderr, /\\copy: with --json, stdout holds JSON lines only: copy to a file/, refused.why)
+  for (const line of refused.stdout.trim().split('\n')) JSON.parse(line)
+  const toFile = await run(['--json', '-e', "\\copy j to 'j.csv' csv"])
+  assert.is(toFile.code, 0, toFile.why)
+  assert.match(toFile.stderr, /^COPY 0\n$/, toFile.why)
+})
+
 test.run()
