@@ -19,6 +19,8 @@ import { terminalOf } from './terminal.js'
 import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
 export const PROMPT = 'acheron> '
+/** psql's words that act alone on a line, before any statement is typed, and the meta-command each is. */
+const PSQL_WORDS: ReadonlyMap<string, string> = new Map([['exit', '\\q'], ['quit', '\\q'], ['help', '\\help']])
 /** What send() answers when Ctrl-C stopped the wait. */
 const STOPPED_WAITING = Symbol('stopped waiting')
 /** Between BEGIN and COMMIT, like psql's `=*>`. */
@@ -159,6 +161,13 @@ export class Repl implements MetaHost {
       // \q stays out of the history: Up then Enter should not leave the console.
       if (!/^\\q(uit)?$/.test(line.trim())) this.options.history.add(line.trim())
       await runMeta(line.trim(), this)
+      return
+    }
+    const word = this.buffer === '' ? PSQL_WORDS.get(line.trim().replace(/\s*;$/, '').toLowerCase()) : undefined
+    if (word !== undefined) {
+      // psql's: exit, quit and help alone on a line are what a newcomer types first; as SQL they would only
+      // leave a continuation prompt waiting for a ';' (no statement starts with them).
+      await runMeta(word, this)
       return
     }
     this.buffer = this.buffer === '' ? line : `${this.buffer}\n${line}`
