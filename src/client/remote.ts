@@ -149,6 +149,18 @@ function isCertificateError(e: Error): boolean {
   return typeof code === 'string' && CERTIFICATE_ERROR.test(code)
 }
 
+/**
+ * Why a connection attempt failed, in words an application's user can act on: Node's `connect
+ * ECONNREFUSED 127.0.0.1:7000` alone did not say that no server listens there. Node's text stays in
+ * parentheses, for logs and for what matches on it.
+ */
+function connectFailureMessage(url: string, e: Error): string {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'ECONNREFUSED') return `cannot connect to ${url}: connection refused (${e.message}); is "acheron serve" running there, and is this its port?`
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot connect to ${url}: unknown host (${e.message}); check the URL's host name`
+  return `cannot connect to ${url}: ${e.message}`
+}
+
 function asCode(c: unknown): ErrorCode {
   return typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c) ? c as ErrorCode : 'INTERNAL'
 }
@@ -571,7 +583,7 @@ export class RemoteDatabase implements Database {
       let lastError: Error | null = null
       ws.on('error', (e) => {
         lastError = e
-        if (!settled) done(new AcheronError('INTERNAL', `cannot connect to ${this.url}: ${e.message}`, { retryable: !isCertificateError(e) }))
+        if (!settled) done(new AcheronError('INTERNAL', connectFailureMessage(this.url, e), { retryable: !isCertificateError(e) }))
       })
       ws.on('upgrade', (res) => {
         const max = Number(res.headers[PAYLOAD_BYTES_MAX_HEADER])
