@@ -33,7 +33,7 @@ import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnRes
 import { checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
-import { checkFunctionOptions } from './function-options.js'
+import { checkFunctionBytes, checkFunctionOptions } from './function-options.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -444,6 +444,7 @@ export class EmbeddedDatabase implements Database {
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
     checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace', 'runtime'])
     checkStringArgument(name, 'the function name ("table.function")')
+    checkFunctionBytes(wasm)
     const fnName = name.split('.')[1] ?? name
     const limits: { fuel?: number; memoryBytes?: number } = {}
     if (options.fuel !== undefined) limits.fuel = options.fuel

@@ -19,3 +19,18 @@ export function checkFunctionOptions(options: unknown, names: readonly string[])
     }
   }
 }
+
+/**
+ * TYPE_MISMATCH unless `wasm` is a module's bytes. A path is the natural mistake (`FROM WASM FILE` takes
+ * one): it failed deep inside, as Node's ERR_INVALID_ARG_TYPE over the wire and an INTERNAL "module
+ * preparation failed: bytes.subarray is not a function" embedded.
+ */
+export function checkFunctionBytes(wasm: unknown): void {
+  if (wasm instanceof Uint8Array) return
+  const got = typeof wasm === 'string' ? `a string (${JSON.stringify(wasm.length > 60 ? `${wasm.slice(0, 60)}…` : wasm)})`
+    : wasm instanceof ArrayBuffer ? 'an ArrayBuffer (wrap it: new Uint8Array(buffer))'
+    : wasm === null || wasm === undefined ? String(wasm) : Array.isArray(wasm) ? 'an array'
+    : typeof wasm === 'object' ? 'an object' : `a ${typeof wasm}`
+  const path = typeof wasm === 'string' ? `; for a path, pass readFileSync(path), or run sql("CREATE FUNCTION t.f FROM WASM FILE 'path'")` : ''
+  throw new AcheronError('TYPE_MISMATCH', `createFunction() takes the module's bytes (a Uint8Array or Buffer), got ${got}${path}`)
+}

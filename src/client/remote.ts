@@ -23,7 +23,7 @@ import { pinParam } from '../sql/params.js'
 import { checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
-import { checkFunctionOptions } from '../function-options.js'
+import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
 
 export interface ReconnectOptions {
@@ -275,6 +275,7 @@ export function resolveFileSources(script: string, readFile: (path: string) => U
 /** The CREATE FUNCTION statement `createFunction` sends. */
 export function createFunctionSql(name: string, bytes: Uint8Array, options: RemoteFunctionOptions = {}): string {
   checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace'])
+  checkFunctionBytes(bytes)
   if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
   }
