@@ -34,6 +34,22 @@ const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT
 
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
+
+const UNIQUE_REASON = 'a row lives in the partition its key chooses, so a unique value of another column would have to be looked for in every partition at every write. Keep such values in a table keyed by them'
+/**
+ * Column and table constraints of SQLite and PostgreSQL that Acheron does not have, and why: a user of either
+ * writes them by habit, and "expected NOT NULL, DEFAULT, PRIMARY KEY" did not say that they are left out
+ * on purpose, nor what to do instead.
+ */
+const UNSUPPORTED_CONSTRAINTS: ReadonlyMap<string, string> = new Map([
+  ['UNIQUE', `UNIQUE is not supported: ${UNIQUE_REASON}`],
+  ['CHECK', 'CHECK constraints are not supported: check values in the function that writes them (abort(...) rolls the transaction back), or in the client'],
+  ['REFERENCES', 'REFERENCES (foreign keys) is not supported: rows of two tables live in different partitions; a function can read the referenced row (call a function at its key) and abort when it is missing'],
+  ['FOREIGN', 'FOREIGN KEY is not supported: rows of two tables live in different partitions; a function can read the referenced row (call a function at its key) and abort when it is missing'],
+  ['AUTOINCREMENT', 'AUTOINCREMENT is not supported: every INSERT gives the key, which places the row; make keys in the client, or keep a counter row and take the next value in a function'],
+  ['CONSTRAINT', 'named constraints (CONSTRAINT name …) are not supported: a table has a PRIMARY KEY, NOT NULL and DEFAULT only'],
+])
+
 class StatementParser extends ExprParser {
   parse(): Statement {
     const first = this.peek()
@@ -188,6 +204,10 @@ class StatementParser extends ExprParser {
     const columns: ColumnAst[] = []
     const keys: { name: string; at: Pos }[] = []
     do {
+      const t = this.peek()
+      // A table constraint (UNIQUE (a), CHECK (…), FOREIGN KEY …, CONSTRAINT name …) would read as a column.
+      const tableConstraint = t.kind === 'word' && UNSUPPORTED_CONSTRAINTS.has(t.value) && (this.isPunct('(', 1) || this.isWord('KEY', 1) || t.value === 'CONSTRAINT')
+      if (tableConstraint) this.error(t, UNSUPPORTED_CONSTRAINTS.get(t.value) as string)
       if (this.isWord('PRIMARY') && this.isWord('KEY', 1)) {
         const at = this.next()
         this.next()
@@ -246,6 +266,8 @@ class StatementParser extends ExprParser {
         primaryKey = true
       } else if (alone ? this.peek().kind === 'end' : this.isPunct(',') || this.isPunct(')')) {
         break
+      } else if (t.kind === 'word' && UNSUPPORTED_CONSTRAINTS.has(t.value)) {
+        this.error(t, UNSUPPORTED_CONSTRAINTS.get(t.value) as string)
       } else {
         this.fail(alone ? 'NOT NULL, DEFAULT or the end of the statement' : "NOT NULL, DEFAULT, PRIMARY KEY, ',' or ')'", `column ${name} ${type}`)
       }

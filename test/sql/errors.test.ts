@@ -133,7 +133,7 @@ test('CREATE TABLE errors', () => {
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT ?)', 1, 47, /a \? parameter is not allowed in a literal/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT 1 DEFAULT 2)', 1, 49, /DEFAULT given twice/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY NOT NULL NULL)', 1, 48, /NULL or NOT NULL given twice/)
-  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY UNIQUE)', 1, 39, /^expected NOT NULL, DEFAULT, PRIMARY KEY, ',' or '\)' after column a INTEGER, found 'UNIQUE'$/)
+  assertError('CREATE TABLE t (a INTEGER PRIMARY KEY GENERATED)', 1, 39, /^expected NOT NULL, DEFAULT, PRIMARY KEY, ',' or '\)' after column a INTEGER, found 'GENERATED'$/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS 0', 1, 51, /PARTITIONS must be from 1 to 256, got 0/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS 257', 1, 51, /PARTITIONS must be from 1 to 256/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY) PARTITIONS x', 1, 51, /expected a number of partitions after PARTITIONS/)
@@ -143,6 +143,19 @@ test('CREATE TABLE errors', () => {
   const cols = Array.from({ length: 129 }, (_, i) => `c${i} INTEGER`).join(', ')
   assertError(`CREATE TABLE t (${cols} PRIMARY KEY)`, 1, 17 + cols.indexOf('c128'), /too many columns \(at most 128\)/)
   assertError('CREATE TABLES t', 1, 8, /^expected TABLE, INDEX, FUNCTION or FUNCTIONS after CREATE, found 'TABLES'$/)
+})
+
+test("SQLite's and PostgreSQL's other constraints say why they are left out, at the word; words of those names stay column names", () => {
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, u TEXT UNIQUE)', 1, 48, /^UNIQUE is not supported: a row lives in the partition its key chooses/)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, u TEXT, UNIQUE (u))', 1, 49, /^UNIQUE is not supported: /)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, c INTEGER CHECK (c > 0))', 1, 51, /^CHECK constraints are not supported: check values in the function that writes them/)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, o TEXT REFERENCES item(sku))', 1, 48, /^REFERENCES \(foreign keys\) is not supported: /)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, o TEXT, FOREIGN KEY (o) REFERENCES item(sku))', 1, 49, /^FOREIGN KEY is not supported: /)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY AUTOINCREMENT)', 1, 40, /^AUTOINCREMENT is not supported: every INSERT gives the key/)
+  assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, u TEXT, CONSTRAINT c CHECK (u > 0))', 1, 49, /^named constraints \(CONSTRAINT name …\) are not supported/)
+  assertError('ALTER TABLE q ADD COLUMN u TEXT UNIQUE', 1, 33, /^UNIQUE is not supported: /)
+  const [s] = parseScript('CREATE TABLE q (id INTEGER PRIMARY KEY, unique INTEGER, check TEXT)')
+  assert.equal(s?.kind === 'create-table' && s.columns.map((c) => c.name), ['id', 'unique', 'check'])
 })
 
 test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
