@@ -30,7 +30,7 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { protocolByName, type Protocol } from './txn/protocols/index.js'
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
-import { checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
+import { checkKeyGiven, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
 import { checkFunctionBytes, checkFunctionOptions } from './function-options.js'
@@ -429,6 +429,7 @@ export class EmbeddedDatabase implements Database {
   }
 
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
+    checkKeyGiven(fn, key)
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input))
     return { value: toClientValue(result.value ?? null), commit }
@@ -436,6 +437,7 @@ export class EmbeddedDatabase implements Database {
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<LoggedCallResult> {
+    checkKeyGiven(fn, key)
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input), true)
     return { value: toClientValue(result.value ?? null), commit, logs: [...(result.logs ?? [])] }

@@ -92,6 +92,16 @@ export function checkStringArgument(v: unknown, what: string): asserts v is stri
 }
 
 /**
+ * `call(fn)` without a key: the key was read as the value `undefined` ("key: unsupported value undefined"),
+ * which did not say that a call runs at a key and so needs one. A TYPE_MISMATCH saying so, before anything runs.
+ */
+export function checkKeyGiven(fn: string, key: unknown): void {
+  if (key === undefined) {
+    throw new AcheronError('TYPE_MISMATCH', `call('${fn}') was given no key: a function runs at the row of a key, so call(fn, key, ...args), e.g. call('${fn}', 'alice')`)
+  }
+}
+
+/**
  * The `params` of `sql()`/`query()`: an array (or absent). From JavaScript anything else used to fail
  * as a TypeError ("params.map is not a function"); it is TYPE_MISMATCH like any value the SDK cannot send.
  */

@@ -20,7 +20,7 @@ import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
 import { pinParam } from '../sql/params.js'
-import { checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
+import { checkKeyGiven, checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
@@ -393,6 +393,7 @@ export class RemoteDatabase implements Database {
   async call<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult<T>> {
     checkStringArgument(fn, 'the function name ("table.function")')
     checkFunctionName(fn)
+    checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
     return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit }
@@ -402,6 +403,7 @@ export class RemoteDatabase implements Database {
   async callWithLogs<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult<T>> {
     checkStringArgument(fn, 'the function name ("table.function")')
     checkFunctionName(fn)
+    checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])
     return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, logs: r.logs ?? [] }
