@@ -18,7 +18,7 @@ import { crashPoints, type CrashAt } from './crash-points.js'
 import { LogCorruptError, type BatchLog, type SyncMode } from './log/batch-log.js'
 import { FileBatchLog } from './log/file-log.js'
 import { MemoryBatchLog } from './log/memory-log.js'
-import { COLUMN_TYPES, type ColumnType, type RuntimeKind } from './schema/catalog.js'
+import { COLUMN_TYPES, PARTITIONS_MAX, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
 import { checkpointBatch, DATABASE_FILE, refuseNewerCheckpoint, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
 import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
@@ -28,7 +28,7 @@ import type { Replan } from './txn/sequencer.js'
 import { StateService, type CheckpointPolicy } from './txn/state-service.js'
 import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
-import { protocolByName, type Protocol } from './txn/protocols/index.js'
+import { PROTOCOLS, protocolByName, type Protocol } from './txn/protocols/index.js'
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkKeyGiven, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
@@ -313,9 +313,26 @@ const OPEN_OPTION_NAMES = Object.keys({
 } satisfies Record<keyof OpenOptions, 0>)
 
 /** open()'s options that can be refused before anything opens: their names, and the intervals a timer keeps. */
+/** The log's flush modes (SyncMode), for checking what open() is given. */
+const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off']
+
 function checkOpenOptions(options: OpenOptions): void {
   if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
   checkOptionNames('open()', options, OPEN_OPTION_NAMES)
+  // `sync: true` (or a misspelt mode) matched none of the modes the log tests for, so it flushed nothing before close:
+  // acknowledged batches a power loss could take, with no word said.
+  const sync: unknown = options.sync
+  if (sync !== undefined && !SYNC_MODES.includes(sync as SyncMode)) {
+    throw new AcheronError('CONSTRAINT', `sync must be 'full' (the default), 'normal' or 'off', got ${typeof sync === 'string' ? `'${sync}'` : String(sync)}`)
+  }
+  // Checked at the first CREATE TABLE otherwise, where "PARTITIONS must be from 1 to 256" named no option.
+  const partitions = options.partitions
+  if (partitions !== undefined && !(Number.isSafeInteger(partitions) && partitions >= 1 && partitions <= PARTITIONS_MAX)) {
+    throw new AcheronError('CONSTRAINT', `partitions must be an integer from 1 to ${PARTITIONS_MAX} (those of a new table whose CREATE TABLE names none), got ${String(partitions)}`)
+  }
+  if (typeof options.protocol === 'string' && PROTOCOLS[options.protocol] === undefined) {
+    throw new AcheronError('CONSTRAINT', `unknown protocol '${options.protocol}' (known: ${Object.keys(PROTOCOLS).join(', ')})`)
+  }
   for (const name of ['checkpointIntervalMs', 'traceBaseIntervalMs'] as const) {
     const ms = options[name]
     // A longer interval fired after 1 ms, again and again.
