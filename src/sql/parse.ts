@@ -25,6 +25,21 @@ const OTHER_STATEMENTS: ReadonlyMap<string, string> = new Map([
   ['ROLLBACK', 'a transaction is sent whole, BEGIN … COMMIT in one script, and nothing of it runs before its COMMIT: to drop one, do not send it (the console drops a held BEGIN block at ROLLBACK)'],
 ])
 
+/**
+ * PostgreSQL's and MySQL's column types that have no alias here, and what to write instead: "expected a
+ * column type, found 'VARCHAR'" left a user of either to guess which of the five types fits.
+ */
+const FOREIGN_TYPES: ReadonlyMap<string, string> = new Map([
+  ...['VARCHAR', 'CHAR', 'CHARACTER', 'NVARCHAR', 'STRING', 'UUID', 'CITEXT'].map((t): [string, string] => [t, 'write TEXT (text of any length)']),
+  ...['SMALLINT', 'TINYINT', 'MEDIUMINT', 'INT2', 'INT4', 'INT8'].map((t): [string, string] => [t, 'write INTEGER (64-bit)']),
+  ...['SERIAL', 'BIGSERIAL', 'SMALLSERIAL'].map((t): [string, string] => [t, 'write INTEGER; every INSERT gives the key, which places the row, so there is no sequence']),
+  ...['NUMERIC', 'DECIMAL', 'MONEY'].map((t): [string, string] => [t, 'write INTEGER for an exact amount in the smallest unit (cents), or REAL']),
+  ...['FLOAT4', 'FLOAT8'].map((t): [string, string] => [t, 'write REAL (64-bit)']),
+  ...['TIMESTAMP', 'TIMESTAMPTZ', 'DATETIME', 'DATE', 'TIME', 'INTERVAL'].map((t): [string, string] => [t, 'store TEXT (ISO 8601) or INTEGER (milliseconds since the epoch), made by the client']),
+  ...['BYTEA', 'BINARY', 'VARBINARY'].map((t): [string, string] => [t, 'write BLOB']),
+  ...['JSON', 'JSONB'].map((t): [string, string] => [t, "write TEXT; the JSON functions and -> / ->> read it"]),
+])
+
 const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /** Words that start a compound's next part, so never read as an alias. */
@@ -242,8 +257,13 @@ class StatementParser extends ExprParser {
     const name = this.identifier('column name')
     const typeTok = this.peek()
     const type = typeTok.kind === 'word' ? TYPE_NAMES.get(typeTok.value) : undefined
+    const foreign = typeTok.kind === 'word' ? FOREIGN_TYPES.get(typeTok.value) : undefined
+    if (type === undefined && foreign !== undefined) {
+      this.error(typeTok, `${typeTok.value} is not a column type here: ${foreign} (the types are INTEGER, REAL, TEXT, BLOB and BOOLEAN)`)
+    }
     if (type === undefined) this.fail('a column type (INTEGER, REAL, TEXT, BLOB or BOOLEAN)', `column ${name}`)
     this.next()
+    if (typeTok.value === 'DOUBLE') this.acceptWord('PRECISION')   // PostgreSQL's and standard SQL's spelling
     let notNull: boolean | null = null
     let dflt: ValueExpr | null = null
     let primaryKey = false

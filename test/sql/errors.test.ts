@@ -129,7 +129,7 @@ test('CREATE TABLE errors', () => {
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY, PRIMARY KEY (a))', 1, 40, /more than one primary key/)
   assertError('CREATE TABLE t (a INTEGER, PRIMARY KEY (a, b))', 1, 42, /exactly one column/)
   assertError('CREATE TABLE t (a INTEGER, PRIMARY KEY (b))', 1, 28, /PRIMARY KEY \(b\) names no column of t/)
-  assertError('CREATE TABLE t (a VARCHAR PRIMARY KEY)', 1, 19, /^expected a column type \(INTEGER, REAL, TEXT, BLOB or BOOLEAN\) after column a, found 'VARCHAR'$/)
+  assertError('CREATE TABLE t (a STRINGY PRIMARY KEY)', 1, 19, /^expected a column type \(INTEGER, REAL, TEXT, BLOB or BOOLEAN\) after column a, found 'STRINGY'$/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT ?)', 1, 47, /a \? parameter is not allowed in a literal/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY DEFAULT 1 DEFAULT 2)', 1, 49, /DEFAULT given twice/)
   assertError('CREATE TABLE t (a INTEGER PRIMARY KEY NOT NULL NULL)', 1, 48, /NULL or NOT NULL given twice/)
@@ -156,6 +156,16 @@ test("SQLite's and PostgreSQL's other constraints say why they are left out, at 
   assertError('ALTER TABLE q ADD COLUMN u TEXT UNIQUE', 1, 33, /^UNIQUE is not supported: /)
   const [s] = parseScript('CREATE TABLE q (id INTEGER PRIMARY KEY, unique INTEGER, check TEXT)')
   assert.equal(s?.kind === 'create-table' && s.columns.map((c) => c.name), ['id', 'unique', 'check'])
+})
+
+test("PostgreSQL's and MySQL's column types say which of the five to write; DOUBLE PRECISION is REAL", () => {
+  assertError('CREATE TABLE t (id TEXT PRIMARY KEY, v VARCHAR(10))', 1, 40, /^VARCHAR is not a column type here: write TEXT \(text of any length\) \(the types are INTEGER, REAL, TEXT, BLOB and BOOLEAN\)$/)
+  assertError('CREATE TABLE t (id SERIAL PRIMARY KEY)', 1, 20, /^SERIAL is not a column type here: write INTEGER; every INSERT gives the key/)
+  assertError('CREATE TABLE t (id TEXT PRIMARY KEY, ts TIMESTAMP)', 1, 41, /^TIMESTAMP is not a column type here: store TEXT \(ISO 8601\) or INTEGER/)
+  assertError('ALTER TABLE t ADD COLUMN p NUMERIC(10, 2)', 1, 28, /^NUMERIC is not a column type here: write INTEGER for an exact amount/)
+  assertError('CREATE TABLE t (id TEXT PRIMARY KEY, v NOPE)', 1, 40, /^expected a column type \(INTEGER, REAL, TEXT, BLOB or BOOLEAN\) after column v, found 'NOPE'$/)
+  const [s] = parseScript('CREATE TABLE t (id TEXT PRIMARY KEY, v DOUBLE PRECISION NOT NULL, w DOUBLE)')
+  assert.equal(s?.kind === 'create-table' && s.columns.map((c) => [c.name, c.type, c.notNull]), [['id', 'TEXT', false], ['v', 'REAL', true], ['w', 'REAL', false]])
 })
 
 test('CREATE FUNCTION errors: invalid base64 and hex at the literal', () => {
