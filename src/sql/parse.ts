@@ -221,7 +221,9 @@ class StatementParser extends ExprParser {
     do {
       const t = this.peek()
       // A table constraint (UNIQUE (a), CHECK (…), FOREIGN KEY …, CONSTRAINT name …) would read as a column.
-      const tableConstraint = t.kind === 'word' && UNSUPPORTED_CONSTRAINTS.has(t.value) && (this.isPunct('(', 1) || this.isWord('KEY', 1) || t.value === 'CONSTRAINT')
+      const next = this.peek(1)
+      const namedConstraint = t.value === 'CONSTRAINT' && !(next.kind === 'word' && TYPE_NAMES.has(next.value))   // not a column "constraint INTEGER"
+      const tableConstraint = t.kind === 'word' && UNSUPPORTED_CONSTRAINTS.has(t.value) && (this.isPunct('(', 1) || this.isWord('KEY', 1) || namedConstraint)
       if (tableConstraint) this.error(t, UNSUPPORTED_CONSTRAINTS.get(t.value) as string)
       if (this.isWord('PRIMARY') && this.isWord('KEY', 1)) {
         const at = this.next()

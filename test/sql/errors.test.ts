@@ -154,8 +154,8 @@ test("SQLite's and PostgreSQL's other constraints say why they are left out, at 
   assertError('CREATE TABLE q (id INTEGER PRIMARY KEY AUTOINCREMENT)', 1, 40, /^AUTOINCREMENT is not supported: every INSERT gives the key/)
   assertError('CREATE TABLE q (id INTEGER PRIMARY KEY, u TEXT, CONSTRAINT c CHECK (u > 0))', 1, 49, /^named constraints \(CONSTRAINT name …\) are not supported/)
   assertError('ALTER TABLE q ADD COLUMN u TEXT UNIQUE', 1, 33, /^UNIQUE is not supported: /)
-  const [s] = parseScript('CREATE TABLE q (id INTEGER PRIMARY KEY, unique INTEGER, check TEXT)')
-  assert.equal(s?.kind === 'create-table' && s.columns.map((c) => c.name), ['id', 'unique', 'check'])
+  const [s] = parseScript('CREATE TABLE q (id INTEGER PRIMARY KEY, unique INTEGER, check TEXT, constraint INTEGER)')
+  assert.equal(s?.kind === 'create-table' && s.columns.map((c) => c.name), ['id', 'unique', 'check', 'constraint'])
 })
 
 test("PostgreSQL's and MySQL's column types say which of the five to write; DOUBLE PRECISION is REAL", () => {
