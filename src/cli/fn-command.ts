@@ -13,7 +13,7 @@ import { cCompiler, NATIVE_MAX_MEMORY_BYTES, rustCompiler } from '../fnkit/nativ
 import { MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { projectFiles } from '../fnkit/templates.js'
 import { AcheronError } from '../errors.js'
-import { checkBuiltModule, describeRefusal } from '../fnkit/check-module.js'
+import { checkBuiltModule, describeRefusal, uncallableExportsNote } from '../fnkit/check-module.js'
 import { isUsageError, UsageError } from './usage-error.js'
 
 export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
@@ -208,6 +208,8 @@ async function build({ project, maxMemoryBytes }: BuildOptions, out: Out, err: O
       continue
     }
     out(`${src} → ${outFile} (${bytes.length} bytes): ${fns.length === 0 ? 'no functions (export one of signature () -> ())' : `functions ${fns.join(', ')}`}`)
+    const skipped = uncallableExportsNote(bytes)
+    if (skipped !== null) err(`${src}: ${skipped}`)
   }
   if (ok && maxMemoryBytes > MEMORY_BYTES_DEFAULT) {
     // Registration refuses a module that may grow past the function's MEMORY limit (16 MiB by default).
