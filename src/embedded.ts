@@ -312,15 +312,15 @@ const OPEN_OPTION_NAMES = Object.keys({
   pendingTxnsMax: 0, txnWallMsMax: 0, runtimes: 0, log: 0, faults: 0, memoryImage: 0, wrapBatchLog: 0,
 } satisfies Record<keyof OpenOptions, 0>)
 
-/** open()'s options that can be refused before anything opens: their names, and the intervals a timer keeps. */
 /** The log's flush modes (SyncMode), for checking what open() is given. */
 const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off']
 
+/** open()'s options that can be refused before anything opens: their names, values and the intervals a timer keeps. */
 function checkOpenOptions(options: OpenOptions): void {
   if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
   checkOptionNames('open()', options, OPEN_OPTION_NAMES)
-  // `sync: true` (or a misspelt mode) matched none of the modes the log tests for, so it flushed nothing before close:
-  // acknowledged batches a power loss could take, with no word said.
+  // `sync: true` (or a misspelt mode) matched none of the modes the log tests for, so it flushed nothing
+  // before close: acknowledged batches a power loss could take, with no word said.
   const sync: unknown = options.sync
   if (sync !== undefined && !SYNC_MODES.includes(sync as SyncMode)) {
     throw new AcheronError('CONSTRAINT', `sync must be 'full' (the default), 'normal' or 'off', got ${typeof sync === 'string' ? `'${sync}'` : String(sync)}`)
