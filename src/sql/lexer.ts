@@ -28,7 +28,7 @@ export interface Token extends Pos {
 const enum Ch {
   Tab = 9, Newline = 10, CarriageReturn = 13, Space = 32, Bang = 33, DoubleQuote = 34, Percent = 37, Quote = 39,
   LParen = 40, RParen = 41, Star = 42, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Slash = 47,
-  Zero = 48, Nine = 57, Semicolon = 59, Less = 60, Equals = 61, Greater = 62, Question = 63,
+  Dollar = 36, Zero = 48, Nine = 57, Colon = 58, Semicolon = 59, Less = 60, Equals = 61, Greater = 62, Question = 63, At = 64,
   UpperA = 65, UpperE = 69, UpperX = 88, UpperZ = 90, Underscore = 95, LowerA = 97, LowerE = 101, LowerX = 120, LowerZ = 122, Pipe = 124,
   FormFeed = 12, VerticalTab = 11,
 }
@@ -40,6 +40,21 @@ function isWordStart(c: number): boolean {
 function isWordPart(c: number): boolean { return isWordStart(c) || isDigit(c) }
 function isHexDigit(c: number): boolean {
   return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102)
+}
+
+/**
+ * What to write instead, when the character at `at` starts another SQL dialect's parameter or cast
+ * (PostgreSQL's `$1` and `x::type`, SQLite's `:name`, `@name`, `$name`): users of psql, node-postgres and
+ * better-sqlite3 type these by habit, and "unexpected character" alone does not say what Acheron wants.
+ */
+function foreignSyntaxHint(src: string, at: number): string {
+  const c = src.charCodeAt(at)
+  const c2 = src.charCodeAt(at + 1)
+  const sigil = c === Ch.Dollar || c === Ch.Colon || c === Ch.At
+  if (!sigil || !(isWordPart(c2))) return ''
+  let j = at + 1
+  while (j < src.length && isWordPart(src.charCodeAt(j))) j++
+  return `: a parameter is written ?, not ${src.slice(at, j)} (the values are given in the order of the ?s in the statement)`
 }
 
 /** Shows a piece of source text in a message: short, on one line. */
@@ -111,7 +126,7 @@ export class Lexer {
     }
     if (loneSurrogateIndex(src, start, Math.min(start + 2, src.length)) === start) throw this.notWellFormed('SQL text', start)
     const ch = String.fromCodePoint(src.codePointAt(start) ?? c)
-    throw this.error(`unexpected character '${ch}'${unofferedOperator(ch, src.charAt(start + 1))}`, line, column)
+    throw this.error(`unexpected character '${ch}'${unofferedOperator(ch, src.charAt(start + 1)) || foreignSyntaxHint(src, start)}`, line, column)
   }
 
   private error(message: string, line: number, column: number): AcheronError {

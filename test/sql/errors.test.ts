@@ -30,6 +30,14 @@ test('lexical errors carry their statement and position', () => {
   assertError('CALL t.f(1); CALL t.f(\u00e9)', 1, 23, /^unexpected character 'é'$/, 1)
 })
 
+test("another dialect's parameters and casts say how Acheron writes them", () => {
+  assertError('SELECT * FROM t WHERE id = $1', 1, 28, /^unexpected character '\$': a parameter is written \?, not \$1 \(the values are given in the order of the \?s in the statement\)$/)
+  assertError('SELECT * FROM t WHERE id = :id', 1, 28, /: a parameter is written \?, not :id /)
+  assertError('SELECT * FROM t WHERE id = @id', 1, 28, /: a parameter is written \?, not @id /)
+  assertError("SELECT '1'::INTEGER FROM t", 1, 11, /^unexpected character ':': PostgreSQL's x::type cast is not offered, write CAST\(x AS type\)$/)
+  assertError('SELECT * FROM t WHERE id = $', 1, 28, /^unexpected character '\$'$/)
+})
+
 test('a lone surrogate anywhere in the script is a SYNTAX_ERROR at that character', () => {
   const lone = (unit: string) => new RegExp(`^(string literal|quoted identifier|comment|blob literal|SQL text): text is not well-formed Unicode \\(lone surrogate U\\+${unit} at line \\d+, column \\d+\\)$`)
   assertError("CALL t.f('ab\ud800')", 1, 13, lone('D800'))
