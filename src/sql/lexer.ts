@@ -43,8 +43,8 @@ function isHexDigit(c: number): boolean {
 }
 
 /**
- * What to write instead, when the character at `at` starts another SQL dialect's parameter or cast
- * (PostgreSQL's `$1` and `x::type`, SQLite's `:name`, `@name`, `$name`): users of psql, node-postgres and
+ * What to write instead, when the character at `at` starts another SQL dialect's parameter (PostgreSQL's
+ * `$1`, SQLite's `:name`, `@name`, `$name`; a cast `x::type` is unofferedOperator's): users of psql, node-postgres and
  * better-sqlite3 type these by habit, and "unexpected character" alone does not say what Acheron wants.
  */
 function foreignSyntaxHint(src: string, at: number): string {
