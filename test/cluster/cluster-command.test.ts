@@ -145,7 +145,7 @@ natsTest('acheron cluster started again after a fail-over and more batches than 
           try {
             return (await again.query("SELECT balance FROM account WHERE id = 'alice'")).rows
           } catch (err) {
-            if (!(err instanceof AcheronError && err.retryable === true && /no writer serves the stream/.test(err.message)) || Date.now() > deadline) throw err
+            if (!(err instanceof AcheronError && err.retryable === true && /did not run; retry/.test(err.message)) || Date.now() > deadline) throw err
           }
         }
       }
