@@ -31,7 +31,11 @@ async function check(db: Database): Promise<void> {
   for (const [v, said] of CASES) {
     assert.is(await messageOf(db.call('kv.put', 'k', 'x', v)), `argument 2: ${said}; ${VALUES}`)
     assert.is(await messageOf(db.sql('SELECT ?', [v])), `parameter 1: ${said}; ${VALUES}`)
-    assert.is(await messageOf(db.call('kv.put', v)), `key: ${said}; ${VALUES}`)
+    // An undefined key is no key at all, said as such (test/client/call-without-key.test.ts).
+    const keySaid = v === undefined
+      ? "call('kv.put') was given no key: a function runs at the row of a key, so call(fn, key, ...args), e.g. call('kv.put', 'alice')"
+      : `key: ${said}; ${VALUES}`
+    assert.is(await messageOf(db.call('kv.put', v)), keySaid)
   }
   // A bigint past 64 bits keeps its own reason.
   assert.is(await messageOf(db.call('kv.put', 'k', 2n ** 64n)), 'argument 1: unsupported value 18446744073709551616 (outside 64 bits)')
