@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileProblem } from '../file-problem.js'
+import { quoteIdent } from './describe.js'
 import { csvField } from './format-delimited.js'
 import { expandTilde } from './tilde.js'
 
@@ -210,11 +211,11 @@ export function parseCopy(text: string): CopyCommand {
 }
 
 /** One record's fields, and whether each was quoted (CSV: a quoted empty field is '', not NULL). */
-interface Record_ { readonly line: number; readonly fields: { text: string; quoted: boolean }[] }
+interface CsvRecord { readonly line: number; readonly fields: { text: string; quoted: boolean }[] }
 
 /** CSV records (RFC 4180): quoted fields may hold the delimiter, quotes ("") and line breaks. */
-export function parseCsv(text: string, delimiter: string): Record_[] {
-  const records: Record_[] = []
+export function parseCsv(text: string, delimiter: string): CsvRecord[] {
+  const records: CsvRecord[] = []
   let i = 0
   let line = 1
   while (i < text.length) {
@@ -359,7 +360,7 @@ function copyText(v: unknown): string {
 /** The lines \copy … to writes for `columns` and `rows`, each ending with '\n'. */
 export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }): string {
   const parts: string[] = []
-  const field = (s: string) => (c.format === 'csv' ? csvQuoted(s, c.delimiter) : escapeText(s, c.delimiter))
+  const field = (s: string) => (c.format === 'csv' ? csvField(s, c.delimiter) : escapeText(s, c.delimiter))
   if (c.header) parts.push(`${g.columns.map(field).join(c.delimiter)}\n`)
   for (const row of g.rows) {
     parts.push(`${g.columns.map((_, j) => {
@@ -371,10 +372,6 @@ export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]
     }).join(c.delimiter)}\n`)
   }
   return parts.join('')
-}
-
-function csvQuoted(s: string, delimiter: string): string {
-  return delimiter === ',' ? csvField(s) : (s.includes(delimiter) || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s)
 }
 
 /** What \copy needs of the server: a query's rows, and statements with parameters. */
@@ -389,10 +386,6 @@ async function tableQuery(server: CopyServer, table: string, cols: string): Prom
   const pk = described.columns.indexOf('primary_key')
   const key = described.rows.filter((r) => Number(r[pk]) > 0).sort((a, b) => Number(a[pk]) - Number(b[pk])).map((r) => quoteIdent(String(r[0])))
   return `SELECT ${cols} FROM ${quoteIdent(table)}${key.length > 0 ? ` ORDER BY ${key.join(', ')}` : ''}`
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
 }
 
 /** Runs \copy; the line psql prints (`COPY n`) on success, a CopyError or the server's error otherwise. */

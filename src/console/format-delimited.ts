@@ -11,9 +11,12 @@ export function plainText(v: unknown, nullText = NULL_TEXT_DEFAULT): string {
   return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
 }
 
-/** One CSV field (RFC 4180 §2): quoted when it holds a comma, a quote or a line break; quotes doubled. */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+/**
+ * One CSV field (RFC 4180 §2): quoted when it holds a comma, a quote or a line break (or `delimiter`,
+ * for \copy's other delimiters); quotes doubled.
+ */
+export function csvField(s: string, delimiter = ','): string {
+  return /[",\r\n]/.test(s) || (delimiter !== ',' && s.includes(delimiter)) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
 /**
@@ -27,7 +30,7 @@ function csvValue(v: unknown, nullText: string | null = null): string {
 
 /** A header record, then one record per row; records end with '\n', as psql writes them. NULL: see csvValue. */
 export function formatCsv(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText: string | null = null): string[] {
-  return [g.columns.map(csvField).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText)).join(','))]
+  return [g.columns.map((c) => csvField(c)).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText)).join(','))]
 }
 
 /** psql's unaligned format: a header line and one line per row, fields joined by '|', nothing padded. */
