@@ -348,6 +348,7 @@ export class Engine {
       executor = new WorkerPool(opts.workers, { readerFile: file, runtimes: opts.runtimes, readerFaults }, opts.log, () => opts.store.checkpoint(), opts.txnWallMsMax)
     }
     const engine = new Engine(opts, runtimes, new PipelinedExecutor(executor, opts.faults?.walksAheadWithoutImages === true), state)
+    await engine.prepareCatalogModules()
     await executor.setCatalog(engine.catalog.data, engine.modules, null, (h) => engine.preparedForm(h))
     opts.store.onCheckpoint = (c) => engine.checkpointed(c)
     opts.store.onFailure = (err) => engine.stop(err)
@@ -638,6 +639,25 @@ export class Engine {
     return runtime.prepareOffThread({ hash, bytes: input.body }).catch((err: unknown) => {
       throw new AcheronError('INTERNAL', `${input.kind === 'create-function' ? `CREATE FUNCTION ${input.name}` : `CREATE FUNCTIONS ${input.table}.(${input.functions.map((f) => f.name).join(', ')})`} was not run: ${err instanceof Error ? err.message : String(err)}`)
     })
+  }
+
+  /**
+   * Prepares the catalog's modules on the preparation thread before the executors receive the catalog, so
+   * that at open neither this thread nor an execution thread prepares one itself (nor loads binaryen): they
+   * adopt these. A preparation that could not be done is left to the runtime's own fallback (the same
+   * verdict, prepared when first needed).
+   */
+  private async prepareCatalogModules(): Promise<void> {
+    const work = new Map<string, Promise<void>>()
+    for (const fn of this.catalog.data.functions) {
+      const runtime = this.runtimes.get(fn.runtime)
+      const bytes = this.modules.get(fn.moduleHash)
+      if (runtime?.prepareOffThread === undefined || bytes === undefined || work.has(fn.moduleHash)) continue
+      work.set(fn.moduleHash, runtime.prepareOffThread({ hash: fn.moduleHash, bytes }).catch((err: unknown) => {
+        this.opts.log('engine', `preparing module ${fn.moduleHash.slice(0, 12)} at open failed (it is prepared when first called): ${err instanceof Error ? err.message : String(err)}`, 'warn')
+      }))
+    }
+    await Promise.all(work.values())
   }
 
   /** The compiled form of a module, as this thread's runtimes hold it, for the execution threads to adopt. */

@@ -8,11 +8,10 @@ import type { FunctionRuntime, InvocationContext, ModuleSource } from '../schema
 import type { SqlValue } from '../values.js'
 import { Chain, Frame, Host, outOfFuelError } from './abi.js'
 import { START_EXPORT } from './abi-signatures.js'
-import { loadBinaryen, type Binaryen } from './binaryen.js'
 import { WASM_CALL_DEPTH_MAX } from './fuel.js'
 import { fuelLeft, loadFuel } from './fuel-slice.js'
 import { InstancePool, type PooledInstance } from './instance-pool.js'
-import { isPreparation, prepareModule, type Preparation, type PreparedModule } from './prepared.js'
+import { isPreparation, type Preparation, type PreparedModule } from './prepared.js'
 import { prepThread } from './prep-thread.js'
 import { Wasm } from './wasm-api.js'
 import { WASM_PAGE_BYTES, checkFunction, type ModuleFacts } from './validate.js'
@@ -62,7 +61,7 @@ class WasmRuntime implements FunctionRuntime {
   /** Modules taken over as another thread's runtime held them (a cache miss each, without the work). */
   modulesAdopted = 0
 
-  constructor(private readonly b: Binaryen) {
+  constructor() {
     this.host = new Host((f, name, key, args) => this.nestedCall(f, name, key, args), (f, message) => { throw this.abortError(f, message) })
   }
 
@@ -184,7 +183,8 @@ class WasmRuntime implements FunctionRuntime {
 
   /**
    * A module's compiled form, once per hash: adopted from `source.prepared` when another thread prepared
-   * it, else checked, instrumented and compiled here. A rejection is cached too.
+   * it, else prepared on the preparation thread while this one waits (binaryen is loaded there only). A
+   * rejection is cached too.
    */
   private prepare(source: ModuleSource): Compiled {
     const hit = this.cache.get(source.hash)
@@ -198,7 +198,7 @@ class WasmRuntime implements FunctionRuntime {
       this.modulesAdopted++
       runtimeStats.modulesAdopted++
     } else {
-      preparation = prepareModule(this.b, source.bytes)
+      preparation = prepThread.prepareSync(source.bytes)
       this.modulesCompiled++
       runtimeStats.modulesCompiled++
     }
@@ -238,8 +238,8 @@ class WasmRuntime implements FunctionRuntime {
 
 export { WASM_CALL_DEPTH_MAX, WASM_PAGE_BYTES }
 
-export async function createRuntime(): Promise<FunctionRuntime> {
-  const runtime = new WasmRuntime(await loadBinaryen())
+export function createRuntime(): FunctionRuntime {
+  const runtime = new WasmRuntime()
   runtimeStats.runtimesCreated++
   return runtime
 }

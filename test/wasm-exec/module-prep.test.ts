@@ -36,7 +36,7 @@ function posted(v: unknown): Promise<unknown> {
   })
 }
 
-test('a module prepared off the thread gets the verdict it gets in the thread, for valid and refused modules alike', async () => {
+test('a module prepared ahead (prepareOffThread) gets the verdict it gets when a runtime meets it unprepared, for valid and refused modules alike', async () => {
   const modules: [string, Uint8Array, string][] = [
     ['valid', guest('bank'), 'transfer'],
     ['missing export', guest('bank'), 'nope'],
@@ -69,7 +69,7 @@ test('a runtime adopts the compiled form another thread posts it, without compil
   worker.validate({ ...bank, prepared: await posted(form) }, { exportName: 'transfer', memoryBytes: 1 << 20 })
   assert.is(worker.modulesCompiled, 0, 'nothing compiled on the adopting side')
   assert.is(worker.modulesAdopted, 1)
-  // A malformed form is not trusted: the runtime checks and compiles the bytes itself.
+  // A malformed form is not trusted: the runtime has the bytes prepared again (on the preparation thread, waiting).
   const other = (await createRuntime()) as FunctionRuntime & { modulesCompiled: number; modulesAdopted: number }
   other.validate({ ...bank, prepared: { ok: true, facts: {} } }, { exportName: 'transfer', memoryBytes: 1 << 20 })
   assert.is(other.modulesCompiled, 1)
@@ -105,6 +105,36 @@ test('registering a large module leaves every other client served while it is pr
     assert.is(total, served, 'every deposit served meanwhile committed')
   } finally {
     await db.close()
+    tmp.cleanup()
+  }
+})
+
+test('opening prepares the catalog\'s modules ahead on the preparation thread; a replayed CREATE FUNCTION is prepared while the engine waits', async () => {
+  const tmp = tempDir()
+  try {
+    const columns = [{ name: 'id', type: 'TEXT' as const, primaryKey: true }, { name: 'balance', type: 'INTEGER' as const, notNull: true, default: 0 }]
+    // Registered and checkpointed: at the next open the module is in the catalog, not in the log.
+    let db = await open({ dir: tmp.dir, workers: 2 })
+    await db.createTable({ name: 'account', partitions: 2, columns })
+    await db.createFunction('account.deposit', guest('bank'), { export: 'deposit' })
+    await db.call('account.deposit', 'a', 5)
+    await db.close()
+    const syncBefore = prepThread.preparedSync
+    const answeredBefore = prepThread.prepared
+    db = await open({ dir: tmp.dir, workers: 2, checkpointAtClose: false })
+    assert.is(prepThread.prepared, answeredBefore + 1, 'the catalog\'s module was prepared once, on the preparation thread')
+    assert.is((await db.call('account.deposit', 'a', 5)).value, 10)
+    assert.is(prepThread.preparedSync, syncBefore, 'no thread met the module unprepared: the workers adopted it')
+    // A module registered after the checkpoint: recovery replays its CREATE FUNCTION, whose check needs it now.
+    await db.createFunction('account.noop', wat('(module (memory (export "memory") 1 1) (func (export "noop")))'))
+    await db.call('account.noop', 'a')
+    await db.close()
+    db = await open({ dir: tmp.dir, workers: 2 })
+    assert.is(prepThread.preparedSync, syncBefore + 1, 'the replayed CREATE FUNCTION was prepared while recovery waited')
+    assert.is((await db.call('account.noop', 'b')).value, null)
+    assert.is((await db.call('account.deposit', 'a', 1)).value, 11)
+    await db.close()
+  } finally {
     tmp.cleanup()
   }
 })
