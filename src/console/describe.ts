@@ -112,3 +112,17 @@ export async function describeTables(query: CatalogQuery, pattern: string, plus:
   }
   return out
 }
+
+/**
+ * \l: psql's list of databases. A server is one database (no CREATE DATABASE, no \c to switch): one row,
+ * the server's URL with its tables and functions counted, and a footer that says so.
+ */
+export async function listDatabases(query: CatalogQuery, url: string): Promise<Listing> {
+  const tableCount = (await tables(query, null)).length
+  const functionCount = (await functions(query, null)).length
+  return {
+    title: 'List of databases',
+    grid: { columns: ['url', 'tables', 'functions'], rows: [[url, tableCount, functionCount]] },
+    footer: `${rowsOf(1)}  a server is one database: \\dt lists its tables, \\df its functions`,
+  }
+}

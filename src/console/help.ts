@@ -4,7 +4,8 @@ export const HELP = String.raw`Statements end with ';' and may span lines; each 
 BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
 ROLLBACK; drops them unsent.
 
-Meta-commands (at the start of a line; also in -e/-f scripts and \i files, except \e and \watch):
+Meta-commands (in the REPL anywhere on a line, outside strings and comments; in -e/-f scripts and \i files
+at the start of a line, where all but \e, \watch, \s and \! alone run too):
   \help, \h, \?        this help
   \d [PATTERN]         tables and functions (PATTERN: * and ? wildcards, any case)
   \dt[+] [PATTERN]     tables: partitions, key, column count
@@ -30,6 +31,14 @@ Meta-commands (at the start of a line; also in -e/-f scripts and \i files, excep
                        at most 3600) until Ctrl-C
   \conninfo            the server's URL and version, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
+  \g [FILE]            send the statement being typed (no ';' needed), or the last one again;
+                       FILE: its results into FILE. \gx [FILE]: the same, in records as \x shows them
+  \set [NAME [VALUE]]  set variable NAME (its values joined); alone: list the variables. \unset NAME
+                       In statements and meta-commands :NAME is the value, :'NAME' a quoted literal,
+                       :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed)
+  \s [FILE]            the history (REPL), on the screen or into FILE
+  \l                   list databases: a server is one database (its URL, tables and functions counted)
+  \! [COMMAND]         run COMMAND with sh (SHELL_EXIT_CODE, SHELL_ERROR set); alone: a shell (REPL)
   \echo TEXT ...       print TEXT (a script's progress lines, as psql's \echo)
   \logs [on|off]       send every CALL WITH LOGS: its function log() lines are shown after the result
   \r                   forget the statement being typed, and a BEGIN block not yet sent

@@ -43,6 +43,11 @@ export class History {
     this.entries = lines.slice(-HISTORY_ENTRIES_MAX).map(decodeEntry)
   }
 
+  /** Oldest first (\s). */
+  all(): readonly string[] {
+    return [...this.entries]
+  }
+
   /** Newest first, as readline wants them. */
   newestFirst(): string[] {
     return [...this.entries].reverse()

@@ -1,14 +1,19 @@
 // Meta-commands (`\d`, `\x`, `\pset`, `\o`, `\i`, ...; docs/console.md): one table from name to handler,
 // shared by the REPL and by scripts (-e, -f, \i), which differ only in their MetaHost. A bad argument is a
 // one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
+import { writeFileSync } from 'node:fs'
 import { AcheronError } from '../errors.js'
+import { fileProblem } from '../file-problem.js'
 import { CopyError, parseCopy, runCopy } from './copy.js'
-import { describeTables, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
+import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
+import type { History } from './history.js'
 import type { Printer } from './printer.js'
+import { runShell } from './shell.js'
 import type { Session } from './session.js'
 import { expandTilde } from './tilde.js'
+import { referenceAt, type Lookup } from './variables.js'
 
 /** The longest \watch interval, in seconds (an hour: a longer wait is a cron job, not a watch). */
 export const WATCH_SECONDS_MAX = 3600
@@ -33,24 +38,85 @@ export interface MetaHost {
   readonly edit: (() => Promise<boolean>) | null
   /** \watch N; null where nobody can press Ctrl-C to stop it. */
   readonly watch: ((seconds: number) => Promise<boolean>) | null
+  /**
+   * \g, \gx: sends the statement being typed (in a script: the one the \g line ends), or else the last one
+   * sent, its results to `file` when given and in records when `expanded`; false when it failed.
+   */
+  sendBuffer(options: SendOptions): Promise<boolean>
+  /** \s: the REPL's history; null in scripts, which have none. */
+  readonly history: History | null
+}
+
+/** How \g and \gx send a statement. */
+export interface SendOptions {
+  readonly file: string | null
+  readonly expanded: boolean
 }
 
 /** `raw`: the line's text after the name, for a command with a grammar of its own (\copy). */
 type Handler = (args: string[], host: MetaHost, name: string, raw: string) => Promise<boolean> | boolean
 
-/** The words of a meta-command line: blank-separated, 'single quoted' with '' for a quote; null if a quote is open. */
-export function metaWords(text: string): string[] | null {
+/**
+ * The words of a meta-command line: blank-separated, 'single quoted' with '' for a quote (a word may join
+ * quoted and unquoted parts, as psql's: `a' 'b` is one word); null if a quote is open. With `lookup`,
+ * `:name`, `:'name'` and `:"name"` outside quotes are the variable's value (variables.ts), in the same word.
+ */
+export function metaWords(text: string, lookup: Lookup | null = null): string[] | null {
   const words: string[] = []
-  const re = /\s*(?:'((?:[^']|'')*)'|([^\s']+))/gy
-  let at = 0
+  let i = 0
   for (;;) {
-    if (/^\s*$/.test(text.slice(at))) return words
-    re.lastIndex = at
-    const m = re.exec(text)
-    if (m === null) return null
-    words.push(m[1] !== undefined ? m[1].replace(/''/g, "'") : (m[2] as string))
-    at = re.lastIndex
+    while (i < text.length && /\s/.test(text[i] as string)) i++
+    if (i >= text.length) return words
+    let word = ''
+    while (i < text.length && !/\s/.test(text[i] as string)) {
+      const c = text[i] as string
+      if (c === "'") {
+        let j = i + 1
+        for (;;) {
+          const close = text.indexOf("'", j)
+          if (close < 0) return null
+          if (text[close + 1] === "'") { word += text.slice(j, close + 1); j = close + 2; continue }
+          word += text.slice(j, close)
+          i = close + 1
+          break
+        }
+        continue
+      }
+      const ref = c === ':' && lookup !== null ? referenceAt(text, i, lookup) : null
+      if (ref !== null) {
+        word += ref.value
+        i = ref.end
+        continue
+      }
+      word += c
+      i++
+    }
+    words.push(word)
   }
+}
+
+/** A meta-command's raw text (\copy's) with its variables put in, outside 'single quotes'. */
+export function interpolateMetaText(text: string, lookup: Lookup): string {
+  let out = ''
+  for (let i = 0; i < text.length;) {
+    const c = text[i] as string
+    if (c === "'") {
+      let j = i + 1
+      while (j < text.length && !(text[j] === "'" && text[j + 1] !== "'")) j += text[j] === "'" ? 2 : 1
+      out += text.slice(i, j + 1)
+      i = j + 1
+      continue
+    }
+    const ref = c === ':' ? referenceAt(text, i, lookup) : null
+    if (ref !== null && text[i - 1] !== ':') {
+      out += ref.value
+      i = ref.end
+      continue
+    }
+    out += c
+    i++
+  }
+  return out
 }
 
 function warn(host: MetaHost, name: string, problem: string): false {
@@ -246,11 +312,91 @@ const logs: Handler = (args, host, name) => {
 /** psql's \echo: its words joined by a blank, on the screen (on stderr with --json, like any note). */
 const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
 
+/** psql's \g [FILE] and \gx [FILE]: send the statement being typed (or the last one); \g |COMMAND is not offered. */
+const send: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const file = args[0] ?? null
+  if (file !== null && file.startsWith('|')) return warn(host, name, `${name} |COMMAND is not offered: ${name} FILE writes the results to FILE`)
+  return host.sendBuffer({ file: file === null ? null : expandTilde(file), expanded: name === '\\gx' })
+}
+
+/** psql's \s [FILE]: the history, on the screen or into FILE. */
+const showHistory: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  if (host.history === null) return warn(host, name, 'only in the interactive console (a script has no history)')
+  const entries = host.history.all()
+  if (args[0] === undefined) {
+    if (entries.length > 0) host.printer.note(entries.join('\n'))
+    return true
+  }
+  const path = expandTilde(args[0])
+  try {
+    writeFileSync(path, entries.map((e) => `${e}\n`).join(''), { mode: 0o600 })
+  } catch (err) {
+    return warn(host, name, `cannot write ${path}: ${fileProblem(err)}`)
+  }
+  host.printer.note(`Wrote history to file "${path}".`)
+  return true
+}
+
+/** psql's \l: the list of databases, which on Acheron is the server's one (describe.ts). */
+const listDatabasesHandler: Handler = async (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  try {
+    await host.printer.listing(await listDatabases((sql) => host.session.query(sql), host.session.url))
+    return true
+  } catch (err) {
+    const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
+    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+  }
+}
+
+/**
+ * psql's \! [COMMAND]: COMMAND run by sh (the rest of the line as typed, variables not put in, as psql's),
+ * or alone an interactive $SHELL (in the REPL only). Its exit code is in SHELL_EXIT_CODE, and SHELL_ERROR is
+ * true or false, as psql 16 sets them; a command that fails is no failure of the script, as in psql.
+ */
+const shell: Handler = async (_args, host, name, raw) => {
+  const command = raw.trim() === '' ? null : raw.trim()
+  const terminal = host.printer.terminal
+  if (command === null && terminal === null) return warn(host, name, 'a shell only in the interactive console (\\! COMMAND runs one command)')
+  const run = (): ReturnType<typeof runShell> => runShell(command, process.env, host.printer.json)
+  const outcome = await (terminal === null ? run() : terminal.handOver(run))
+  if ('reason' in outcome) {
+    host.session.variables.set('SHELL_EXIT_CODE', '-1')
+    host.session.variables.set('SHELL_ERROR', 'true')
+    return warn(host, name, `the command did not run to its end (${outcome.reason})`)
+  }
+  host.session.variables.set('SHELL_EXIT_CODE', String(outcome.code))
+  host.session.variables.set('SHELL_ERROR', outcome.code === 0 ? 'false' : 'true')
+  return true
+}
+
+/** psql's \set: NAME to its values joined (psql joins them without a blank); alone, lists the variables. */
+const setVariable: Handler = (args, host, name) => {
+  const variables = host.session.variables
+  const [variable, ...values] = args
+  if (variable === undefined) {
+    const lines = variables.listing()
+    host.printer.note(lines.length === 0 ? 'No variables are set.' : lines.join('\n'))
+    return true
+  }
+  const problem = variables.set(variable, values.join(''))
+  return problem === null ? true : warn(host, name, problem)
+}
+
+const unsetVariable: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1, 1)) return false
+  // psql says nothing of a name that was not set: \unset is how a script makes sure it is not.
+  host.session.variables.unset(args[0] as string)
+  return true
+}
+
 /** psql's \copy (copy.ts): rows from a file into a table, or a table's or query's rows to a file or stdout. */
 const copy: Handler = async (_args, host, name, raw) => {
   let command
   try {
-    command = parseCopy(raw)
+    command = parseCopy(interpolateMetaText(raw, host.session.variables.lookup))
   } catch (err) {
     return warn(host, name, (err as Error).message)
   }
@@ -303,16 +449,26 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\watch', watch],
   ['\\logs', logs],
   ['\\echo', echo],
+  ['\\g', send],
+  ['\\gx', send],
+  ['\\s', showHistory],
+  ['\\l', listDatabasesHandler],
+  ['\\list', listDatabasesHandler],
+  ['\\!', shell],
+  ['\\set', setVariable],
+  ['\\unset', unsetVariable],
   ['\\copy', copy],
 ])
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
-  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\copy',
+  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\s', '\\l', '\\!',
 ]
 
 function commandName(line: string): string {
+  // \! takes the rest of the line as it is: `\!ls` is `\! ls`, as psql reads it.
+  if (line.startsWith('\\!')) return '\\!'
   return /^\\\S*/.exec(line)?.[0] ?? line
 }
 
@@ -332,7 +488,8 @@ export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
   const name = commandName(line)
   const handler = HANDLERS.get(name)
   if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
-  const args = metaWords(line.slice(name.length))
+  const lookup = host.session.variables.lookup
+  const args = metaWords(line.slice(name.length), lookup)
   if (args === null) return warn(host, name, 'a quote is not closed')
   return handler(args, host, name, line.slice(name.length))
 }

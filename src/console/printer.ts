@@ -142,6 +142,32 @@ export class Printer {
     return null
   }
 
+  /**
+   * \g FILE and \gx: what `run` prints goes to FILE (truncated first) instead of the screen or the \o
+   * file, and in records as \x on shows them; both as before afterwards. A message when FILE cannot be written.
+   */
+  async divert(options: { readonly file: string | null; readonly expanded: boolean }, run: () => Promise<boolean>): Promise<boolean | string> {
+    const saved = { output: this.output, expanded: this.display.expanded }
+    let fd: number | null = null
+    if (options.file !== null) {
+      try {
+        fd = openSync(options.file, 'w')
+      } catch (err) {
+        return `cannot write ${options.file}: ${fileProblem(err)}`
+      }
+      this.output = { path: options.file, fd }
+    }
+    if (options.expanded) this.display.expanded = 'on'
+    try {
+      return await run()
+    } finally {
+      // A write that failed has closed FILE already (emit: results come to the screen again).
+      if (fd !== null && this.output?.fd === fd) closeSync(fd)
+      this.output = saved.output
+      if (options.expanded) this.display.expanded = saved.expanded
+    }
+  }
+
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
   private async emit(text: string): Promise<void> {
     if (this.output !== null) {

@@ -9,7 +9,7 @@ import { CatalogNamesCache, complete } from './completion.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
-import { runMeta, type MetaHost } from './meta-commands.js'
+import { runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
@@ -157,10 +157,21 @@ export class Repl implements MetaHost {
 
   private async handle(line: string): Promise<void> {
     if (this.quitting) return
-    if (scanStatements(this.buffer).endState === 'code' && /^\s*\\/.test(line)) {
+    const meta = metaCommandStart(this.buffer, line)
+    if (meta === 0) {
       // \q stays out of the history: Up then Enter should not leave the console.
       if (!/^\\q(uit)?$/.test(line.trim())) this.options.history.add(line.trim())
       await runMeta(line.trim(), this)
+      return
+    }
+    if (meta > 0) {
+      // psql's: a backslash outside strings and comments starts a meta-command anywhere on the line
+      // (`SELECT * FROM t \gx`); what comes before it is typed as on a line of its own.
+      await this.handleSql(line.slice(0, meta))
+      if (this.quitting) return
+      const command = line.slice(meta).trim()
+      if (!/^\\g/.test(command)) this.options.history.add(command)
+      await runMeta(command, this)
       return
     }
     const word = this.buffer === '' ? PSQL_WORDS.get(line.trim().replace(/\s*;$/, '').toLowerCase()) : undefined
@@ -170,6 +181,11 @@ export class Repl implements MetaHost {
       await runMeta(word, this)
       return
     }
+    await this.handleSql(line)
+  }
+
+  /** A line of SQL: added to the statement being typed; the statements it ends run. */
+  private async handleSql(line: string): Promise<void> {
     this.buffer = this.buffer === '' ? line : `${this.buffer}\n${line}`
     const scan = scanStatements(this.buffer)
     const restOpen = scan.restHasContent || scan.endState !== 'code'
@@ -190,6 +206,7 @@ export class Repl implements MetaHost {
     const statements = statementsOf({ label: '', text, baseDir }, this.nextIndex)
     this.nextIndex += statements.length
     const wasInBlock = this.grouper.inBlock
+    const opener = statements.findLast((st) => st.verb === 'BEGIN' || st.verb === 'START')
     const units: Unit[] = []
     for (const s of statements) units.push(...this.grouper.push(s))
     for (let i = 0; i < units.length; i++) {
@@ -215,7 +232,8 @@ export class Repl implements MetaHost {
       return false
     }
     if (!wasInBlock && this.grouper.inBlock) {
-      printer.note('BEGIN: the statements up to COMMIT are held, then sent together as one transaction (ROLLBACK or \\r drops them).')
+      // Named as typed: START TRANSACTION is the same block, and `BEGIN:` under it read as another statement.
+      printer.note(`${blockOpenerName(opener?.text ?? 'BEGIN')}: the statements up to COMMIT are held, then sent together as one transaction (ROLLBACK or \\r drops them).`)
     }
     return true
   }
@@ -257,7 +275,33 @@ export class Repl implements MetaHost {
     this.rl?.prompt(true)
   }
 
-  // MetaHost (meta-commands.ts): what \q, \r, \i, \e and \watch do in the REPL.
+  // MetaHost (meta-commands.ts): what \q, \r, \i, \e, \watch, \g and \s do in the REPL.
+
+  get history(): History {
+    return this.options.history
+  }
+
+  /** \g, \gx: the statement being typed (ending it, with or without ';'), or else the last one run. */
+  async sendBuffer(options: SendOptions): Promise<boolean> {
+    const typed = this.buffer.trim() !== '' ? this.buffer : null
+    const text = typed ?? this.lastText
+    if (text === null) {
+      this.printer.warn('\\g: no statement to send yet (type one, then \\g)')
+      return false
+    }
+    if (this.grouper.inBlock && (options.file !== null || options.expanded)) {
+      this.printer.warn('\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)')
+      return false
+    }
+    if (typed !== null) {
+      this.buffer = ''
+      this.options.history.add(typed.trim())
+    }
+    const done = await this.printer.divert(options, () => this.runText(text))
+    if (typeof done !== 'string') return done
+    this.printer.warn(`\\g: ${done}`)
+    return false
+  }
 
   quit(): void {
     this.quitting = true
@@ -361,6 +405,24 @@ export class Repl implements MetaHost {
       this.printer.display.pager = pager
     }
   }
+}
+
+/**
+ * Where a meta-command starts in `line`, typed after `buffer`: the offset of its first backslash outside
+ * strings, quoted identifiers and comments, or -1 (psql reads one anywhere on a line; SQL has no backslash).
+ */
+export function metaCommandStart(buffer: string, line: string): number {
+  const before = buffer === '' ? '' : `${buffer}\n`
+  for (let at = line.indexOf('\\'); at >= 0; at = line.indexOf('\\', at + 1)) {
+    const scan = scanStatements(before + line.slice(0, at))
+    if (scan.endState === 'code' && !scan.inLineComment) return at === 0 || line.slice(0, at).trim() === '' ? 0 : at
+  }
+  return -1
+}
+
+/** The statement that opened a BEGIN block, as the note names it: its words as typed, without the `;`. */
+export function blockOpenerName(text: string): string {
+  return text.replace(/;\s*$/, '').replace(/\s+/g, ' ').trim()
 }
 
 /**

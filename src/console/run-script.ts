@@ -2,11 +2,11 @@
 // order, one unit per request; 0 when all succeed, 1 at the first failure (printed to stderr; nothing
 // after it is sent). `\q` stops the script with 0; `\e` and `\watch` are for the REPL only.
 import { AcheronError } from '../errors.js'
-import { runMeta, type MetaHost } from './meta-commands.js'
+import { runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
-import { scriptItems, statementsOf, type Source } from './source.js'
+import { scriptItems, statementsOf, type Source, type SourceStatement } from './source.js'
 import { lineColumnOf } from './text-position.js'
 import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
@@ -33,7 +33,12 @@ export class ScriptRunner implements MetaHost {
   stopped = false
   readonly edit = null
   readonly watch = null
+  readonly history = null
   where = ''
+  /** The statement a `\g` line ended, which that \g sends. */
+  private pending: SourceStatement | null = null
+  /** The last statement sent, which a \g with none before it sends again (as psql's). */
+  private lastStatement: SourceStatement | null = null
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
   private depth = 0
@@ -86,11 +91,41 @@ export class ScriptRunner implements MetaHost {
         if (!(await runMeta(item.text, this))) return false
         continue
       }
-      for (const unit of this.grouper.push(item.statement)) {
-        if (!(await this.runUnit(unit))) return false
+      if (item.sentByMeta) {
+        this.pending = item.statement
+        continue
       }
+      if (!(await this.runStatement(item.statement))) return false
     }
     return true
+  }
+
+  private async runStatement(statement: SourceStatement): Promise<boolean> {
+    this.lastStatement = statement
+    for (const unit of this.grouper.push(statement)) {
+      if (!(await this.runUnit(unit))) return false
+    }
+    return true
+  }
+
+  /** \g, \gx: the statement its line ended, or else the last one sent. */
+  async sendBuffer(options: SendOptions): Promise<boolean> {
+    const statement = this.pending ?? this.lastStatement
+    this.pending = null
+    if (statement === null) {
+      this.printer.warn(`${this.where}\\g: no statement to send yet`)
+      return false
+    }
+    if (this.grouper.inBlock && (options.file !== null || options.expanded)) {
+      this.printer.warn(`${this.where}\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)`)
+      return false
+    }
+    const done = await this.printer.divert(options, () => this.runStatement(statement))
+    if (typeof done === 'string') {
+      this.printer.warn(`${this.where}\\g: ${done}`)
+      return false
+    }
+    return done
   }
 
   /** The end of the input: a BEGIN without COMMIT is sent as it is (and the server refuses it). */

@@ -16,8 +16,10 @@ export interface ScannedStatement {
   readonly start: number
   /** Offset just past its `;`, or past its last non-space character when the text ends without `;`. */
   readonly end: number
-  /** True when it ends with `;`. */
+  /** True when it ends with `;` (or, with `metaLines`, at a `\g` line). */
   readonly terminated: boolean
+  /** With `metaLines`: it ends at a `\g` or `\gx` line (psql's: send the buffer), which sends it. */
+  readonly sentByMeta?: boolean
 }
 
 export interface ScanResult {
@@ -29,6 +31,8 @@ export interface ScanResult {
   readonly restHasContent: boolean
   /** The state at the end of the text: not 'code' while a string, identifier or block comment is open. */
   readonly endState: ScanState
+  /** Whether the text ends inside a -- comment (endState says 'code' there: a line end closes it). */
+  readonly inLineComment: boolean
   /** With `metaLines`: the meta-command lines (from their backslash to the line's end), in order. */
   readonly metaLines: readonly MetaLine[]
 }
@@ -82,6 +86,12 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     if (options.metaLines === true && (i === 0 || text[i - 1] === '\n')) {
       const meta = metaLineAt(text, i)
       if (meta !== null) {
+        // psql's \g and \gx end the statement being typed and send it (with their options).
+        if (start >= 0 && /^\\gx?(?:\s|$)/.test(text.slice(meta.start, meta.end))) {
+          statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: true, sentByMeta: true })
+          start = -1
+          restStart = meta.start
+        }
         metaLines.push(meta)
         i = meta.end - 1
         continue
@@ -102,7 +112,7 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     lastContentEnd = i + 1
   }
   if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
-  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines }
+  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, inLineComment: state === 'line-comment', metaLines }
 }
 
 /** The meta-command line starting at line start `i`, or null when the line does not start with a backslash. */

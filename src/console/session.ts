@@ -10,6 +10,7 @@ import { connectionFailureReason } from './connect-failure.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, offsetBeforeEdit, offsetOf, type LineColumn } from './text-position.js'
 import type { Unit } from './units.js'
+import { interpolate, Variables, type Interpolated } from './variables.js'
 import { withLogsAppended } from './with-logs.js'
 
 export const DEFAULT_URL = 'ws://127.0.0.1:7878'
@@ -28,6 +29,8 @@ export type UnitOutcome =
 
 interface SentPart {
   readonly statement: SourceStatement
+  /** The statement with its variables put in (`:name`, `:'name'`, `:"name"`; variables.ts). */
+  readonly interpolated: Interpolated
   /** The statement as sent (FILE sources replaced by X'hex'). */
   readonly sent: string
   /** Where `sent` starts in the request's text. */
@@ -39,8 +42,8 @@ function asAcheronError(err: unknown): AcheronError {
 }
 
 /** An error positioned at `localOffset` of `part.sent` → its statement and source position. */
-function locatedIn(error: AcheronError, statement: SourceStatement, sent: string, localOffset: number): LocatedError {
-  const original = offsetBeforeEdit(statement.text, sent, localOffset)
+function locatedIn(error: AcheronError, statement: SourceStatement, interpolated: Interpolated, sent: string, localOffset: number): LocatedError {
+  const original = interpolated.originalOffset(offsetBeforeEdit(interpolated.text, sent, localOffset))
   return { error, statement, at: lineColumnOf(statement.source.text, statement.offset + original) }
 }
 
@@ -48,7 +51,7 @@ function locate(error: AcheronError, parts: readonly SentPart[], requestText: st
   if (error.line !== undefined && error.column !== undefined) {
     const offset = offsetOf(requestText, error.line, error.column)
     const part = parts.findLast((p) => p.sentOffset <= offset) ?? parts[0]
-    if (part !== undefined) return locatedIn(error, part.statement, part.sent, offset - part.sentOffset)
+    if (part !== undefined) return locatedIn(error, part.statement, part.interpolated, part.sent, offset - part.sentOffset)
   }
   const part = error.statement !== undefined ? parts[error.statement] : parts[0]
   return { error, statement: part?.statement ?? null, at: null }
@@ -62,6 +65,8 @@ export class Session {
   private db: RemoteDatabase | null = null
   /** `\logs on`: CALLs are sent WITH LOGS, and their `log()` lines are printed after the result. */
   withLogs = false
+  /** \set's variables, put into every statement sent (and \i's files share them). */
+  readonly variables = new Variables()
 
   constructor(readonly url: string, private readonly options: SessionOptions = {}) {}
 
@@ -106,18 +111,19 @@ export class Session {
     let requestText = ''
     for (const statement of unit.statements) {
       let sent: string
+      const interpolated = interpolate(statement.text, this.variables.lookup)
       try {
-        sent = resolveFileSources(statement.text, (path) => readFileSync(resolve(statement.source.baseDir, path)))
+        sent = resolveFileSources(interpolated.text, (path) => readFileSync(resolve(statement.source.baseDir, path)))
         if (this.withLogs) sent = withLogsAppended(sent)
       } catch (err) {
         const e = this.failureOf(err)
-        const at = e.line !== undefined && e.column !== undefined ? offsetOf(statement.text, e.line, e.column) : null
-        return { ok: false, elapsedMs: 0, failure: at === null ? { error: e, statement, at: null } : locatedIn(e, statement, statement.text, at) }
+        const at = e.line !== undefined && e.column !== undefined ? offsetOf(interpolated.text, e.line, e.column) : null
+        return { ok: false, elapsedMs: 0, failure: at === null ? { error: e, statement, at: null } : locatedIn(e, statement, interpolated, interpolated.text, at) }
       }
       // A statement may leave out its `;` at the end of a -e or a file (`-e BEGIN -e "UPDATE …"`): sent
       // together in one BEGIN block, it needs one before the next, or the server reads `BEGIN UPDATE …`.
       if (parts.length > 0) requestText += requestText.endsWith(';') ? '\n' : ';\n'
-      parts.push({ statement, sent, sentOffset: requestText.length })
+      parts.push({ statement, interpolated, sent, sentOffset: requestText.length })
       requestText += sent
     }
     const started = performance.now()

@@ -33,7 +33,7 @@ function statementAt(source: Source, s: ScannedStatement, index: number): Source
 
 /** What a script (-e, -f, \i) holds, in the order it runs: statements and meta-command lines. */
 export type ScriptItem =
-  | { readonly kind: 'statement'; readonly statement: SourceStatement }
+  | { readonly kind: 'statement'; readonly statement: SourceStatement; readonly sentByMeta: boolean }
   | { readonly kind: 'meta'; readonly text: string; readonly source: Source; readonly offset: number }
 
 /**
@@ -43,7 +43,7 @@ export type ScriptItem =
 export function scriptItems(source: Source, firstIndex: number): ScriptItem[] {
   const scan = scanStatements(source.text, { metaLines: true })
   const items: { at: number; item: ScriptItem }[] = []
-  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementAt(source, s, firstIndex + i) } }))
+  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementAt(source, s, firstIndex + i), sentByMeta: s.sentByMeta === true } }))
   for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: source.text.slice(m.start, m.end).trim(), source, offset: m.start } })
   return items.sort((a, b) => a.at - b.at).map((x) => x.item)
 }

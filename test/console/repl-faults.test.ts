@@ -11,6 +11,7 @@ import { Repl } from '../../src/console/repl.js'
 import type { Session, UnitOutcome } from '../../src/console/session.js'
 import type { SourceStatement } from '../../src/console/source.js'
 import type { Unit } from '../../src/console/units.js'
+import { Variables } from '../../src/console/variables.js'
 
 /** How long the REPL may take to answer a line, and to close. */
 const RUN_TIMEOUT_MS = 5000
@@ -34,6 +35,7 @@ class FailingOncePrinter extends Printer {
 
 /** Answers each statement with one row: its own text. */
 const session = {
+  variables: new Variables(),
   run: async (unit: Unit): Promise<UnitOutcome> => ({
     ok: true,
     elapsedMs: 1,

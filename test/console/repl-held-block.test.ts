@@ -12,6 +12,7 @@ import { Printer } from '../../src/console/printer.js'
 import { Repl } from '../../src/console/repl.js'
 import type { Session, UnitOutcome } from '../../src/console/session.js'
 import type { Unit } from '../../src/console/units.js'
+import { Variables } from '../../src/console/variables.js'
 
 /** How long the REPL may take to answer a line, and to close. */
 const RUN_TIMEOUT_MS = 5000
@@ -26,6 +27,7 @@ test('\\i and \\copy inside a held BEGIN block are refused, and ROLLBACK then dr
   writeFileSync(join(dir, 'rows.txt'), '3\n')
   const sent: string[] = []
   const session = {
+  variables: new Variables(),
     run: async (unit: Unit): Promise<UnitOutcome> => {
       sent.push(...unit.statements.map((s) => s.text))
       return { ok: true, elapsedMs: 1, results: unit.statements.map(() => ({ columns: [], rows: [], rowsAffected: 1, commit: { batch: 1, seq: 0 } })) }

@@ -9,6 +9,7 @@ import { Printer } from '../../src/console/printer.js'
 import { Repl } from '../../src/console/repl.js'
 import type { Session, UnitOutcome } from '../../src/console/session.js'
 import type { Unit } from '../../src/console/units.js'
+import { Variables } from '../../src/console/variables.js'
 
 /** How long the REPL may take to answer a line, and to close. */
 const RUN_TIMEOUT_MS = 5000
@@ -21,6 +22,7 @@ function repl(): { sent: string[]; out: string[]; input: PassThrough; ran: Promi
   const sent: string[] = []
   const out: string[] = []
   const session = {
+  variables: new Variables(),
     run: async (unit: Unit): Promise<UnitOutcome> => {
       sent.push(...unit.statements.map((s) => s.text))
       return { ok: true, elapsedMs: 1, results: unit.statements.map(() => ({ columns: ['x'], rows: [[1]], rowsAffected: 0, commit: { batch: 1, seq: 0 } })) }
