@@ -29,7 +29,7 @@ function escapeControls(s: string): string {
   })
 }
 
-function cut(s: string, max: number): string {
+export function cut(s: string, max: number): string {
   const points = Array.from(s)
   return points.length > max ? `${points.slice(0, max).join('')}…` : s
 }

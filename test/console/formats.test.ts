@@ -50,8 +50,20 @@ test('Markdown: pipes and backslashes escaped, numbers right-aligned, NULL as se
     '| id | n |',
     '| --- | ---: |',
     '| x\\|y | 1 |',
-    '| line\\\\nbreak | ∅ |',
+    '| line<br>break | ∅ |',
   ])
+})
+
+test('Markdown: a line break and a typed backslash-n stay apart (<br> and \\\\n), as do a tab and <br> typed; source and rendered', () => {
+  assert.equal(formatMarkdown({ columns: ['v'], rows: [['a\nb'], ['a\\nb'], ['a<br>b'], ['t\tab & \r\u0001']] }).slice(2), [
+    '| a<br>b |',
+    '| a\\\\nb |',
+    '| a&lt;br>b |',
+    '| t&#x9;ab &amp; &#xD;&#x1; |',
+  ])
+  assert.is(markdownCell('a|b\n\\'), 'a\\|b<br>\\\\')
+  // TEXT is cut as in the aligned table, counted in its own characters (not in their escapes).
+  assert.is(formatMarkdown({ columns: ['v'], rows: [['\n'.repeat(500)]] })[2], `| ${'<br>'.repeat(400)}… |`)
 })
 
 test('expanded: a -[ RECORD n ]- line as wide as the widest name | value, names padded, NULL as set', () => {
