@@ -65,6 +65,26 @@ function importHint(module: string, name: string): string {
   return ''
 }
 
+/** Refused imports named in one message at most; more are counted. */
+export const IMPORTS_LISTED_MAX = 20
+
+/** WASM_IMPORT_NOT_ALLOWED naming every import refused (each with its hint), the first IMPORTS_LISTED_MAX of them. */
+function importsNotAllowed(refused: readonly { readonly module: string; readonly name: string }[]): AcheronError {
+  const only = `a function may import only the "${ABI_MODULE}" ABI and env.abort`
+  const first = refused[0]
+  if (refused.length === 1 && first !== undefined) {
+    const hint = importHint(first.module, first.name)
+    return new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${first.module}.${first.name} is not allowed${hint === '' ? '' : ` (${hint})`}: ${only}`)
+  }
+  const named = refused.slice(0, IMPORTS_LISTED_MAX).map((imp) => {
+    const hint = importHint(imp.module, imp.name)
+    return `${imp.module}.${imp.name}${hint === '' ? '' : ` (${hint})`}`
+  })
+  const more = refused.length - named.length
+  const list = more > 0 ? `${named.join(', ')} and ${more} more` : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1] as string}`
+  return new AcheronError('WASM_IMPORT_NOT_ALLOWED', `${refused.length} imports are not allowed, ${list}: ${only}`)
+}
+
 /** Checks what V8 can tell without binaryen: well-formedness and the import list. */
 function checkWithV8(bytes: Uint8Array): void {
   let module: WasmModule
@@ -74,14 +94,13 @@ function checkWithV8(bytes: Uint8Array): void {
     if (looksLikeWat(bytes)) throw watGiven()
     throw invalid(`not a WebAssembly module (${e instanceof Error ? e.message : String(e)})`)
   }
-  for (const imp of Wasm.Module.imports(module)) {
+  const imports = Wasm.Module.imports(module)
+  // Every refused import at once: a build that names one (env.trace) and then the next (env.seed) takes as
+  // many rounds as the module has of them.
+  const refused = imports.filter((imp) => !(imp.module === ABI_MODULE && ABI_IMPORTS.has(imp.name)) && !(imp.module === AS_ABORT.module && imp.name === AS_ABORT.name))
+  if (refused.length > 0) throw importsNotAllowed(refused)
+  for (const imp of imports) {
     const name = `${imp.module}.${imp.name}`
-    const isAbi = imp.module === ABI_MODULE && ABI_IMPORTS.has(imp.name)
-    const isAbort = imp.module === AS_ABORT.module && imp.name === AS_ABORT.name
-    if (!isAbi && !isAbort) {
-      const hint = importHint(imp.module, imp.name)
-      throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} is not allowed${hint === '' ? '' : ` (${hint})`}: a function may import only the "${ABI_MODULE}" ABI and env.abort`)
-    }
     if (imp.kind !== 'function') {
       throw new AcheronError('WASM_IMPORT_NOT_ALLOWED', `import ${name} must be a function, not a ${imp.kind}`)
     }

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { moduleSource } from './fake-context.js'
 import { expectCode, guest, runtime } from './setup.js'
 import { wat } from './wat.js'
+import { IMPORTS_LISTED_MAX } from '../../src/wasm-exec/validate.js'
 
 const fn = { exportName: 'f', memoryBytes: 16 * 1024 * 1024 }
 const check = (bytes: Uint8Array, f: { exportName: string; memoryBytes: number } = fn): void => runtime.validate(moduleSource(bytes), f)
@@ -92,6 +93,14 @@ test('an import an AssemblyScript builtin makes says which builtin and why it ha
   expectCode(() => check(imp('(import "env" "console.log" (func (param i32)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.console\.log is not allowed \(AssemblyScript's console: write debug lines with log\(\)/)
   expectCode(() => check(imp('(import "acheron" "ret_itn" (func (param i64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import acheron\.ret_itn is not allowed \(not an import of the ABI v1/)
   expectCode(() => check(imp('(import "env" "now" (func))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.now is not allowed: a function may import only/)
+})
+
+test('every refused import is named at once, each with its hint (a build named only the first, then the next)', () => {
+  const imports = '(import "env" "trace" (func (param i32 i32 f64 f64 f64 f64 f64))) (import "acheron" "ret_int" (func (param i64))) (import "env" "seed" (func (result f64))) (import "env" "now" (func))'
+  expectCode(() => check(wat(`(module ${imports} ${mem} (func (export "f")))`)), 'WASM_IMPORT_NOT_ALLOWED',
+    /^3 imports are not allowed, env\.trace \(AssemblyScript's trace\(\): write debug lines with log\(\) of the guest library\), env\.seed \(AssemblyScript's Math\.random[^)]*\) and env\.now: a function may import only the "acheron" ABI and env\.abort$/)
+  const many = Array.from({ length: IMPORTS_LISTED_MAX + 3 }, (_, i) => `(import "env" "x${i}" (func))`).join(' ')
+  expectCode(() => check(wat(`(module ${many} ${mem} (func (export "f")))`)), 'WASM_IMPORT_NOT_ALLOWED', new RegExp(`^${IMPORTS_LISTED_MAX + 3} imports are not allowed, env\\.x0, [^:]*env\\.x${IMPORTS_LISTED_MAX - 1} and 3 more: `))
 })
 
 test('rejects an allowed import with the wrong signature as INVALID_WASM', () => {
