@@ -1,10 +1,10 @@
 // \copy's own parsing, without a server: how a field of a file becomes a value of its column's type.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CopyError, fieldValue, parseCopy, parseText, runCopy } from '../../src/console/copy.js'
+import { tempDir } from '../support/tmp.js'
 
 test('a BOOLEAN field: the 1/0 that \\copy … to writes, and PostgreSQL\'s spellings, in any case', () => {
   for (const t of ['1', 't', 'TRUE', 'yes', 'on', ' y ']) assert.is(fieldValue(t, 'BOOLEAN'), 1, t)
@@ -30,8 +30,10 @@ test('a REAL field is a decimal number or Infinity: hexadecimal and binary are r
 })
 
 test('a file name starting with ~/ is in the home directory, as psql reads it', async () => {
-  const home = mkdtempSync(join(tmpdir(), 'acheron-copy-home-'))
-  const elsewhere = mkdtempSync(join(tmpdir(), 'acheron-copy-cwd-'))
+  const homeDir = tempDir('acheron-copy-home-')
+  const elsewhereDir = tempDir('acheron-copy-cwd-')
+  const home = homeDir.dir
+  const elsewhere = elsewhereDir.dir
   const saved = process.env.HOME
   process.env.HOME = home
   try {
@@ -51,20 +53,26 @@ test('a file name starting with ~/ is in the home directory, as psql reads it', 
   } finally {
     if (saved === undefined) delete process.env.HOME
     else process.env.HOME = saved
+    homeDir.cleanup()
+    elsewhereDir.cleanup()
   }
 })
 
 test("a file that starts with a byte order mark (Excel's CSV UTF-8) is read without it", async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'acheron-copy-bom-'))
-  writeFileSync(join(dir, 'bom.csv'), '\uFEFFk,s\n1,a\n')
-  const sent: unknown[][] = []
-  const server = {
-    query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'INTEGER', 1, null, 1], ['s', 'TEXT', 0, null, 0]] }),
-    execute: async (_sql: string, params: unknown[]) => { sent.push(params) },
+  const { dir, cleanup } = tempDir('acheron-copy-bom-')
+  try {
+    writeFileSync(join(dir, 'bom.csv'), '\uFEFFk,s\n1,a\n')
+    const sent: unknown[][] = []
+    const server = {
+      query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'INTEGER', 1, null, 1], ['s', 'TEXT', 0, null, 0]] }),
+      execute: async (_sql: string, params: unknown[]) => { sent.push(params) },
+    }
+    assert.is(await runCopy(parseCopy("t from 'bom.csv' csv"), server, dir, async () => {}).catch((e: Error) => e.message), 'bom.csv:1: column k: "k" is no INTEGER; nothing was copied')
+    assert.is(await runCopy(parseCopy("t from 'bom.csv' csv header"), server, dir, async () => {}), 'COPY 1')
+    assert.equal(sent, [[1, 'a']])
+  } finally {
+    cleanup()
   }
-  assert.is(await runCopy(parseCopy("t from 'bom.csv' csv"), server, dir, async () => {}).catch((e: Error) => e.message), 'bom.csv:1: column k: "k" is no INTEGER; nothing was copied')
-  assert.is(await runCopy(parseCopy("t from 'bom.csv' csv header"), server, dir, async () => {}), 'COPY 1')
-  assert.equal(sent, [[1, 'a']])
 })
 
 test('the text format ends at a line \\. (PostgreSQL\'s end-of-data marker): what follows is no data', () => {
@@ -77,16 +85,20 @@ test('the text format\'s \\x and octal escapes are bytes, and a run of them is U
 })
 
 test('a line the parsers refuse (bad escapes, an unclosed CSV quote) is named FILE:line, as every bad line is', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'acheron-copy-parse-'))
-  writeFileSync(join(dir, 'bad.txt'), 'ok\n\\xff\n')
-  writeFileSync(join(dir, 'bad.csv'), 'a\n"b\n')
-  const server = {
-    query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'TEXT', 1, null, 1]] }),
-    execute: async () => {},
+  const { dir, cleanup } = tempDir('acheron-copy-parse-')
+  try {
+    writeFileSync(join(dir, 'bad.txt'), 'ok\n\\xff\n')
+    writeFileSync(join(dir, 'bad.csv'), 'a\n"b\n')
+    const server = {
+      query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['k', 'TEXT', 1, null, 1]] }),
+      execute: async () => {},
+    }
+    const failure = (line: string) => runCopy(parseCopy(line), server, dir, async () => {}).then(() => 'copied', (e: Error) => e.message)
+    assert.is(await failure("t from 'bad.txt'"), 'bad.txt:2: the escapes \\xff are no UTF-8 text; nothing was copied')
+    assert.is(await failure("t from 'bad.csv' csv"), 'bad.csv:2: a quoted field is not closed; nothing was copied')
+  } finally {
+    cleanup()
   }
-  const failure = (line: string) => runCopy(parseCopy(line), server, dir, async () => {}).then(() => 'copied', (e: Error) => e.message)
-  assert.is(await failure("t from 'bad.txt'"), 'bad.txt:2: the escapes \\xff are no UTF-8 text; nothing was copied')
-  assert.is(await failure("t from 'bad.csv' csv"), 'bad.csv:2: a quoted field is not closed; nothing was copied')
 })
 
 test.run()

@@ -1,8 +1,7 @@
 // In the REPL, a BEGIN block is held until its COMMIT; \i and \copy, which send their own statements at
 // once, are refused while one is held: what they sent would commit before the block, and its ROLLBACK
 // would not undo it. The REPL runs on pipes here, with a session that records what it was sent.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { test } from 'uvu'
@@ -13,6 +12,7 @@ import { Repl } from '../../src/console/repl.js'
 import type { Session, UnitOutcome } from '../../src/console/session.js'
 import type { Unit } from '../../src/console/units.js'
 import { Variables } from '../../src/console/variables.js'
+import { tempDir } from '../support/tmp.js'
 
 /** How long the REPL may take to answer a line, and to close. */
 const RUN_TIMEOUT_MS = 5000
@@ -22,7 +22,7 @@ async function until(done: () => boolean): Promise<void> {
 }
 
 test('\\i and \\copy inside a held BEGIN block are refused, and ROLLBACK then drops the block with nothing sent', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'acheron-repl-held-'))
+  const { dir, cleanup } = tempDir('acheron-repl-held-')
   writeFileSync(join(dir, 'more.sql'), 'INSERT INTO t VALUES (2);\n')
   writeFileSync(join(dir, 'rows.txt'), '3\n')
   const sent: string[] = []
@@ -57,6 +57,7 @@ test('\\i and \\copy inside a held BEGIN block are refused, and ROLLBACK then dr
     await Promise.race([ran, new Promise((r) => setTimeout(r, RUN_TIMEOUT_MS).unref())])
   } finally {
     process.chdir(cwd)
+    cleanup()
   }
   assert.equal(sent, [], err.join(''))
   assert.ok(err.some((e) => /\\i: not inside a BEGIN block: the file's statements would be sent now/.test(e)), err.join(''))

@@ -4,6 +4,7 @@
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { copyOut, fieldValue, parseCopy, parseCsv, parseText, runCopy, type CopyServer } from '../../src/console/copy.js'
+import { tempDir } from '../support/tmp.js'
 
 test('both spellings of the options, a column list, a query, stdout; defaults of each format', () => {
   const a = parseCopy(` account (id, "Balance") from 'my file.csv' with (format csv, header, delimiter ';', null 'NA')`)
@@ -84,28 +85,31 @@ test('\\copy from sends INSERTs of bounded rows with parameters, and says which 
       sent.push({ sql, params })
     },
   }
-  const { mkdtempSync, writeFileSync } = await import('node:fs')
+  const { writeFileSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const { tmpdir } = await import('node:os')
-  const dir = mkdtempSync(join(tmpdir(), 'acheron-copy-'))
-  writeFileSync(join(dir, 'ok.csv'), Array.from({ length: 2500 }, (_, i) => `${i},v${i}`).join('\n'))
-  assert.is(await runCopy(parseCopy(`t from 'ok.csv' csv`), server, dir, async () => {}), 'COPY 2500')
-  assert.equal(sent.map((s) => s.params.length / 2), [1000, 1000, 500])
-  assert.match(sent[0]?.sql ?? '', /^INSERT INTO "t" \("id", "v"\) VALUES \(\?, \?\), \(\?, \?\)/)
-  writeFileSync(join(dir, 'bad.csv'), Array.from({ length: 1500 }, (_, i) => (i === 1200 ? `${i},boom` : `${i},v`)).join('\n'))
-  let message = ''
+  const { dir, cleanup } = tempDir('acheron-copy-')
   try {
-    await runCopy(parseCopy(`t from 'bad.csv' csv`), server, dir, async () => {})
-  } catch (err) {
-    message = (err as Error).message
-  }
-  assert.is(message, 'bad.csv:1001-1500: CONSTRAINT: CHECK failed; the 1000 rows before it were copied (each 1000 rows commit on their own)')
-  writeFileSync(join(dir, 'short.csv'), '1,a\n2\n')
-  try {
-    await runCopy(parseCopy(`t from 'short.csv' csv`), server, dir, async () => {})
-    assert.unreachable()
-  } catch (err) {
-    assert.is((err as Error).message, 'short.csv:2: 1 fields where 2 columns are copied; nothing was copied')
+    writeFileSync(join(dir, 'ok.csv'), Array.from({ length: 2500 }, (_, i) => `${i},v${i}`).join('\n'))
+    assert.is(await runCopy(parseCopy(`t from 'ok.csv' csv`), server, dir, async () => {}), 'COPY 2500')
+    assert.equal(sent.map((s) => s.params.length / 2), [1000, 1000, 500])
+    assert.match(sent[0]?.sql ?? '', /^INSERT INTO "t" \("id", "v"\) VALUES \(\?, \?\), \(\?, \?\)/)
+    writeFileSync(join(dir, 'bad.csv'), Array.from({ length: 1500 }, (_, i) => (i === 1200 ? `${i},boom` : `${i},v`)).join('\n'))
+    let message = ''
+    try {
+      await runCopy(parseCopy(`t from 'bad.csv' csv`), server, dir, async () => {})
+    } catch (err) {
+      message = (err as Error).message
+    }
+    assert.is(message, 'bad.csv:1001-1500: CONSTRAINT: CHECK failed; the 1000 rows before it were copied (each 1000 rows commit on their own)')
+    writeFileSync(join(dir, 'short.csv'), '1,a\n2\n')
+    try {
+      await runCopy(parseCopy(`t from 'short.csv' csv`), server, dir, async () => {})
+      assert.unreachable()
+    } catch (err) {
+      assert.is((err as Error).message, 'short.csv:2: 1 fields where 2 columns are copied; nothing was copied')
+    }
+  } finally {
+    cleanup()
   }
 })
 
