@@ -61,6 +61,8 @@ export function failureLines(f: LocatedError): string[] {
   } else if (s !== null && s.source.label !== '') {
     lines.push(sourceLine(s.source.text, lineColumnOf(s.source.text, s.offset).line, s.source.label))
   }
+  const unset = f.unsetVariable ?? null
+  if (unset !== null) lines.push(`${unset} is no variable set here: \\set ${unset.replace(/^:['"]?|['"]$/g, '')} VALUE sets one, which the console then puts in (docs/console.md, "Variables")`)
   if (e.commit !== undefined) {
     // Only a data transaction ran and rolled back, and only its position can be re-run; a query's, a
     // DDL's or an EXPLAIN's failure has a position too, and nothing to re-run. Nor has a statement the

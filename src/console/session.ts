@@ -21,6 +21,8 @@ export interface LocatedError {
   readonly statement: SourceStatement | null
   /** The failure's position in `statement.source.text`, when the error carries one. */
   readonly at: LineColumn | null
+  /** The `:name` the failure points at, left as typed because no variable of that name is set. */
+  readonly unsetVariable?: string
 }
 
 export type UnitOutcome =
@@ -44,7 +46,15 @@ function asAcheronError(err: unknown): AcheronError {
 /** An error positioned at `localOffset` of `part.sent` → its statement and source position. */
 function locatedIn(error: AcheronError, statement: SourceStatement, interpolated: Interpolated, sent: string, localOffset: number): LocatedError {
   const original = interpolated.originalOffset(offsetBeforeEdit(interpolated.text, sent, localOffset))
-  return { error, statement, at: lineColumnOf(statement.source.text, statement.offset + original) }
+  const at = lineColumnOf(statement.source.text, statement.offset + original)
+  const unset = notInterpolatedAt(statement.text, original, interpolated)
+  return unset === null ? { error, statement, at } : { error, statement, at, unsetVariable: unset }
+}
+
+/** The `:name` (`:'name'`, `:"name"`) at `offset` of the statement typed when it was left as typed (no such variable). */
+function notInterpolatedAt(typed: string, offset: number, interpolated: Interpolated): string | null {
+  const m = /^:(?:[A-Za-z0-9_]+|'[A-Za-z0-9_]+'|"[A-Za-z0-9_]+")/.exec(typed.slice(offset))
+  return m === null || interpolated.replacedAt(offset) ? null : m[0]
 }
 
 function locate(error: AcheronError, parts: readonly SentPart[], requestText: string): LocatedError {

@@ -61,6 +61,8 @@ export interface Interpolated {
   readonly text: string
   /** An offset in `text` → the offset in the original it came from (inside a value: the variable's colon). */
   readonly originalOffset: (offset: number) => number
+  /** Whether a reference starting at `offset` of the original was replaced by its value. */
+  readonly replacedAt: (offset: number) => boolean
 }
 
 /**
@@ -121,9 +123,9 @@ export function interpolate(text: string, lookup: Lookup): Interpolated {
     copied = ref.end
     i = ref.end - 1
   }
-  if (edits.length === 0) return { text, originalOffset: (o) => o }
+  if (edits.length === 0) return { text, originalOffset: (o) => o, replacedAt: () => false }
   out += text.slice(copied)
-  return { text: out, originalOffset: (offset) => originalOffset(edits, offset) }
+  return { text: out, originalOffset: (offset) => originalOffset(edits, offset), replacedAt: (offset) => edits.some((e) => e.from === offset) }
 }
 
 function originalOffset(edits: readonly Edit[], offset: number): number {

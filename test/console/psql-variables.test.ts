@@ -111,6 +111,13 @@ test('-e: \\set, \\unset and interpolation in statements, meta-commands and \\co
   assert.ok(r.stdout.includes("table vars_t, who 'O''Brien'\n:who\n"), r.why)
   // The caret is under `nope` in the line as typed, not in what was sent.
   assert.match(r.stderr, /ERROR UNKNOWN_COLUMN[^\n]*\nLINE 13: SELECT nope FROM :tbl;\n {16}\^/, r.why)
+  // A reference left as typed (no such variable) is the console's to explain, not a value's that holds one.
+  const unset = await run(['-e', "SELECT 1 AS one, :'nope';"])
+  assert.is(unset.code, 1, unset.why)
+  assert.match(unset.stderr, /\nLINE 1: SELECT 1 AS one, :'nope';\n {25}\^\n:'nope' is no variable set here: \\set nope VALUE sets one/, unset.why)
+  const value = await run(['-e', "\\set w ':x'\nSELECT :w;"])
+  assert.is(value.code, 1, value.why)
+  assert.not.match(value.stderr, /no variable set here/, value.why)
 })
 
 test('-f: \\g and \\gx send the statement before them, \\g FILE writes its results there, \\g alone sends the last again', async () => {
