@@ -15,7 +15,7 @@ import { scanStatements } from '../../src/console/scan.js'
 import { Session } from '../../src/console/session.js'
 import { interpolate, Variables, VARIABLES_MAX } from '../../src/console/variables.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, runCli, type Run } from './support.js'
+import { describeRun, MAIN, runCli, shellQuote, Terminal, type Run } from './support.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-vars-')
@@ -211,6 +211,27 @@ test('REPL: \\set and interpolation, SELECT … \\gx at the end of a line, \\g a
   assert.ok(readFileSync(join(tmp.dir, 'hist.txt'), 'utf8').includes("INSERT INTO r_t VALUES (1, :'v');\n"))
   input.end()
   assert.is(await ran, 0)
+})
+
+test('REPL in a terminal: \\! COMMAND runs with the terminal and sets SHELL_EXIT_CODE; \\! alone is a shell until it exits', async () => {
+  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote((server as ServerProcess).url)}`, { ACHERON_HISTORY: '', PAGER: '', SHELL: 'sh' })
+  try {
+    const prompt = (n: number): Promise<string> => t.waitFor((s) => s.split('\n').filter((l) => l === 'acheron>').length >= n, `prompt ${n}`)
+    await prompt(1)
+    t.line('\\! echo from-sh-$((40 + 2)); exit 5')
+    await t.waitForText('from-sh-42')
+    t.line('\\echo code :SHELL_EXIT_CODE error :SHELL_ERROR')
+    await t.waitForText('code 5 error true')
+    t.line('\\!')
+    await new Promise((r) => setTimeout(r, 300))
+    t.line('echo in-the-shell-$((1 + 1)); exit')
+    await t.waitForText('in-the-shell-2')
+    t.line('SELECT 7 AS seven \\gx')
+    const s = await t.waitForText('seven | 7')
+    assert.match(s, /-\[ RECORD 1 \]-*\nseven \| 7\n/, s)
+  } finally {
+    t.kill()
+  }
 })
 
 test.run()
