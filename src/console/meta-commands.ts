@@ -488,6 +488,8 @@ export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
   const name = commandName(line)
   const handler = HANDLERS.get(name)
   if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
+  // \! takes its line as typed: a shell command's quotes are the shell's, not words of ours.
+  if (handler === shell) return handler([], host, name, line.slice(name.length))
   const lookup = host.session.variables.lookup
   const args = metaWords(line.slice(name.length), lookup)
   if (args === null) return warn(host, name, 'a quote is not closed')

@@ -143,10 +143,10 @@ test('-f: \\g and \\gx send the statement before them, \\g FILE writes its resul
 })
 
 test('-e: \\l lists the one database; \\! runs a command with sh and sets SHELL_EXIT_CODE; \\s and \\! alone are for the REPL', async () => {
-  const r = await run(['-e', '\\l\n\\! echo from-sh; exit 3\n\\echo :SHELL_EXIT_CODE :SHELL_ERROR\n\\!true\n\\echo :SHELL_EXIT_CODE :SHELL_ERROR'])
+  const r = await run(['-e', '\\set v x\n\\l\n\\! echo "from-sh"; echo it\\\'s :v; exit 3\n\\echo :SHELL_EXIT_CODE :SHELL_ERROR\n\\!true\n\\echo :SHELL_EXIT_CODE :SHELL_ERROR'])
   assert.is(r.code, 0, r.why)
   assert.match(r.stdout, /List of databases\n +url +\| tables \| functions\n[-+]+\n ws:\/\/127\.0\.0\.1:\d+ \| +\d+ \| +\d+\n\(1 row\) {2}a server is one database/, r.why)
-  assert.ok(r.stdout.includes('from-sh\n3 true\n0 false\n'), r.why)
+  assert.ok(r.stdout.includes("from-sh\nit's :v\n3 true\n0 false\n"), r.why)
   const json = await run(['--json', '-e', '\\! echo not-json'])
   assert.is(json.stdout, '', `with --json the command writes to stderr${json.why}`)
   assert.ok(json.stderr.includes('not-json'), json.why)
