@@ -413,11 +413,9 @@ export class Repl implements MetaHost {
  */
 export function metaCommandStart(buffer: string, line: string): number {
   const before = buffer === '' ? '' : `${buffer}\n`
-  for (let at = line.indexOf('\\'); at >= 0; at = line.indexOf('\\', at + 1)) {
-    const scan = scanStatements(before + line.slice(0, at))
-    if (scan.endState === 'code' && !scan.inLineComment) return at === 0 || line.slice(0, at).trim() === '' ? 0 : at
-  }
-  return -1
+  const at = scanStatements(before + line, { backslashFrom: before.length }).codeBackslash - before.length
+  if (at < 0) return -1
+  return line.slice(0, at).trim() === '' ? 0 : at
 }
 
 /** The statement that opened a BEGIN block, as the note names it: its words as typed, without the `;`. */

@@ -31,10 +31,10 @@ export interface ScanResult {
   readonly restHasContent: boolean
   /** The state at the end of the text: not 'code' while a string, identifier or block comment is open. */
   readonly endState: ScanState
-  /** Whether the text ends inside a -- comment (endState says 'code' there: a line end closes it). */
-  readonly inLineComment: boolean
   /** With `metaLines`: the meta-command lines (from their backslash to the line's end), in order. */
   readonly metaLines: readonly MetaLine[]
+  /** With `backslashFrom`: the offset of the first backslash at or after it outside strings and comments, else -1. */
+  readonly codeBackslash: number
 }
 
 /** A line that starts, outside any string or comment, with a backslash: a meta-command (`\d t`). */
@@ -51,6 +51,8 @@ export interface ScanOptions {
    * psql scripts: they are reported apart and are no part of any statement's content.
    */
   readonly metaLines?: boolean
+  /** Where to look for a backslash outside strings and comments (the REPL's meta-command on a line of SQL). */
+  readonly backslashFrom?: number
 }
 
 function isSpace(c: string): boolean {
@@ -64,6 +66,8 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
   let start = -1          // first content offset of the current statement, -1 while none
   let lastContentEnd = 0  // offset just past the last content character seen
   let restStart = 0
+  let codeBackslash = -1
+  const backslashFrom = options.backslashFrom ?? text.length
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string
     switch (state) {
@@ -98,6 +102,7 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
       }
     }
     if (isSpace(c)) continue
+    if (c === '\\' && i >= backslashFrom && codeBackslash < 0) codeBackslash = i
     if (c === '-' && text[i + 1] === '-') { state = 'line-comment'; i++; continue }
     if (c === '/' && text[i + 1] === '*') { state = 'block-comment'; i++; continue }
     if (c === ';') {
@@ -112,7 +117,7 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     lastContentEnd = i + 1
   }
   if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
-  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, inLineComment: state === 'line-comment', metaLines }
+  return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines, codeBackslash }
 }
 
 /** The meta-command line starting at line start `i`, or null when the line does not start with a backslash. */
