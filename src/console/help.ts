@@ -4,8 +4,8 @@ export const HELP = String.raw`Statements end with ';' and may span lines; each 
 BEGIN; ...; COMMIT; is one transaction: its statements are held and sent together at COMMIT;
 ROLLBACK; drops them unsent.
 
-Meta-commands (in the REPL anywhere on a line, outside strings and comments; in -e/-f scripts and \i files
-at the start of a line, where all but \e, \watch, \s and \! alone run too):
+Meta-commands (from a backslash outside strings and comments to the line's end, also after a statement:
+SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! alone):
   \help, \h, \?        this help
   \d [PATTERN]         tables and functions (PATTERN: * and ? wildcards, any case)
   \dt[+] [PATTERN]     tables: partitions, key, column count

@@ -37,7 +37,7 @@ export interface ScanResult {
   readonly codeBackslash: number
 }
 
-/** A line that starts, outside any string or comment, with a backslash: a meta-command (`\d t`). */
+/** From a backslash outside any string or comment to its line's end: a meta-command (`\d t`, `SELECT 1 \gx`). */
 export interface MetaLine {
   /** Offset of its backslash. */
   readonly start: number
@@ -47,8 +47,9 @@ export interface MetaLine {
 
 export interface ScanOptions {
   /**
-   * Lines starting (after blanks) with a backslash outside any string or comment are meta-commands, as in
-   * psql scripts: they are reported apart and are no part of any statement's content.
+   * A backslash outside any string or comment starts a meta-command that runs to the line's end, as in psql
+   * scripts (at a line's start, or after a statement: `SELECT 1 \gx`): they are reported apart and are no
+   * part of any statement's content.
    */
   readonly metaLines?: boolean
   /** Where to look for a backslash outside strings and comments (the REPL's meta-command on a line of SQL). */
@@ -87,19 +88,19 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
       case 'code':
         break
     }
-    if (options.metaLines === true && (i === 0 || text[i - 1] === '\n')) {
-      const meta = metaLineAt(text, i)
-      if (meta !== null) {
-        // psql's \g and \gx end the statement being typed and send it (with their options).
-        if (start >= 0 && /^\\gx?(?:\s|$)/.test(text.slice(meta.start, meta.end))) {
-          statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: true, sentByMeta: true })
-          start = -1
-          restStart = meta.start
-        }
-        metaLines.push(meta)
-        i = meta.end - 1
-        continue
+    // As psql reads them, at a line's start or after a statement on it (`SELECT 1 \gx`): SQL has no backslash.
+    if (options.metaLines === true && c === '\\') {
+      const newline = text.indexOf('\n', i)
+      const meta = { start: i, end: newline < 0 ? text.length : newline }
+      // psql's \g and \gx end the statement being typed and send it (with their options).
+      if (start >= 0 && /^\\gx?(?:\s|$)/.test(text.slice(meta.start, meta.end))) {
+        statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: true, sentByMeta: true })
+        start = -1
+        restStart = meta.start
       }
+      metaLines.push(meta)
+      i = meta.end - 1
+      continue
     }
     if (isSpace(c)) continue
     if (c === '\\' && i >= backslashFrom && codeBackslash < 0) codeBackslash = i
@@ -118,13 +119,4 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
   }
   if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
   return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines, codeBackslash }
-}
-
-/** The meta-command line starting at line start `i`, or null when the line does not start with a backslash. */
-function metaLineAt(text: string, i: number): MetaLine | null {
-  let j = i
-  while (text[j] === ' ' || text[j] === '\t') j++
-  if (text[j] !== '\\') return null
-  const newline = text.indexOf('\n', j)
-  return { start: j, end: newline < 0 ? text.length : newline }
 }

@@ -120,6 +120,13 @@ test('-e: \\set, \\unset and interpolation in statements, meta-commands and \\co
   assert.not.match(value.stderr, /no variable set here/, value.why)
 })
 
+test('-e: a meta-command after a statement on its line, as psql reads it: SELECT … \\gx; a backslash in a string or comment is none', async () => {
+  const r = await run(['-e', "SELECT 1 AS a, 'x\\y' AS s \\gx\nSELECT 2 AS b; \\echo after-b\nSELECT 3 AS c -- not \\g here\n;"])
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /^-\[ RECORD 1 \]-*\na \| 1\ns \| x\\y\n/, r.why)
+  assert.match(r.stdout, / b\n---\n 2\n\(1 row\)[^\n]*\n\nafter-b\n c\n---\n 3\n/, r.why)
+})
+
 test('-f: \\g and \\gx send the statement before them, \\g FILE writes its results there, \\g alone sends the last again', async () => {
   const file = join(tmp.dir, 'g.sql')
   writeFileSync(file, [
