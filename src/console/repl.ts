@@ -63,6 +63,8 @@ export class Repl implements MetaHost {
   private queue: Promise<void> = Promise.resolve()
   private rl: Interface | null = null
   private readonly names: CatalogNamesCache
+  /** While a \g typed after its statement on one line runs: that \g, kept with the statement in the history. */
+  private sendingLine: string | null = null
 
   constructor(private readonly options: ReplOptions) {
     this.names = new CatalogNamesCache((sql) => options.session.rows(sql))
@@ -170,8 +172,14 @@ export class Repl implements MetaHost {
       await this.handleSql(line.slice(0, meta))
       if (this.quitting) return
       const command = line.slice(meta).trim()
-      if (!/^\\g/.test(command)) this.options.history.add(command)
-      await runMeta(command, this)
+      // `SELECT … \gx` is one entry, as typed, so that Up brings back the \gx too (sendBuffer adds it).
+      if (/^\\gx?(\s|$)/.test(command)) this.sendingLine = command
+      else this.options.history.add(command)
+      try {
+        await runMeta(command, this)
+      } finally {
+        this.sendingLine = null
+      }
       return
     }
     const word = this.buffer === '' ? PSQL_WORDS.get(line.trim().replace(/\s*;$/, '').toLowerCase()) : undefined
@@ -295,7 +303,7 @@ export class Repl implements MetaHost {
     }
     if (typed !== null) {
       this.buffer = ''
-      this.options.history.add(typed.trim())
+      this.options.history.add(this.sendingLine === null ? typed.trim() : `${typed.trim()} ${this.sendingLine}`)
     }
     const done = await this.printer.divert(options, () => this.runText(text))
     if (typeof done !== 'string') return done
@@ -376,7 +384,7 @@ export class Repl implements MetaHost {
     }
     if (typed !== null) {
       this.buffer = ''
-      this.options.history.add(typed.trim())
+      this.options.history.add(this.sendingLine === null ? typed.trim() : `${typed.trim()} ${this.sendingLine}`)
     }
     const stop = new AbortController()
     this.watchStop = stop

@@ -212,7 +212,7 @@ test('REPL: \\set and interpolation, SELECT … \\gx at the end of a line, \\g a
   input.write('\\s\n')
   await waitFor('SELECT COUNT(*)\n  AS n FROM r_t\n')
   assert.equal(history.all().slice(-4), ['SELECT COUNT(*)\n  AS n FROM r_t', 'start transaction;', 'ROLLBACK;', '\\s'])
-  assert.ok(history.all().includes('SELECT k, v FROM r_t'), history.all().join('\n'))
+  assert.ok(history.all().includes('SELECT k, v FROM r_t \\gx'), `typed on one line, one entry with its \\gx:\n${history.all().join('\n')}`)
   input.write(`\\s ${join(tmp.dir, 'hist.txt')}\n`)
   await waitFor('Wrote history to file')
   assert.ok(readFileSync(join(tmp.dir, 'hist.txt'), 'utf8').includes("INSERT INTO r_t VALUES (1, :'v');\n"))
