@@ -31,8 +31,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
                        at most 3600) until Ctrl-C
   \conninfo            the server's URL and version, TLS, whether a token is sent
   \timing [on|off]     show how long each statement took (without an argument: toggle)
-  \g [FILE]            send the statement being typed (no ';' needed), or the last one again;
-                       FILE: its results into FILE. \gx [FILE]: the same, in records as \x shows them
+  \g [FILE | |CMD]     send the statement being typed (no ';' needed), or the last one again;
+                       its results into FILE, or into CMD's stdin; \gx: the same, in records as \x shows them
   \set [NAME [VALUE]]  set variable NAME (its values joined); alone: list the variables. \unset NAME
                        In statements and meta-commands :NAME is the value, :'NAME' a quoted literal,
                        :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed)

@@ -47,9 +47,10 @@ export interface MetaHost {
   readonly history: History | null
 }
 
-/** How \g and \gx send a statement. */
+/** How \g and \gx send a statement: results to FILE, or to COMMAND's stdin, or where results go. */
 export interface SendOptions {
   readonly file: string | null
+  readonly pipe: string | null
   readonly expanded: boolean
 }
 
@@ -312,12 +313,20 @@ const logs: Handler = (args, host, name) => {
 /** psql's \echo: its words joined by a blank, on the screen (on stderr with --json, like any note). */
 const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
 
-/** psql's \g [FILE] and \gx [FILE]: send the statement being typed (or the last one); \g |COMMAND is not offered. */
-const send: Handler = (args, host, name) => {
+/**
+ * psql's \g [FILE | |COMMAND] and \gx: send the statement being typed (or the last one), its results to FILE,
+ * or to COMMAND's stdin (the rest of the line, run by sh, as psql's).
+ */
+const send: Handler = (args, host, name, raw) => {
+  const expanded = name === '\\gx'
+  const pipe = /^\s*\|(.*)$/s.exec(raw)?.[1]?.trim()
+  if (pipe !== undefined) {
+    if (pipe === '') return warn(host, name, 'a command after | is missing')
+    return host.sendBuffer({ file: null, pipe, expanded })
+  }
   if (!arity(host, name, args, 1)) return false
   const file = args[0] ?? null
-  if (file !== null && file.startsWith('|')) return warn(host, name, `${name} |COMMAND is not offered: ${name} FILE writes the results to FILE`)
-  return host.sendBuffer({ file: file === null ? null : expandTilde(file), expanded: name === '\\gx' })
+  return host.sendBuffer({ file: file === null ? null : expandTilde(file), pipe: null, expanded })
 }
 
 /** psql's \s [FILE]: the history, on the screen or into FILE. */

@@ -87,6 +87,8 @@ export class Printer {
   /** Set by the REPL: the pager and \x auto need it. */
   terminal: TerminalInfo | null = null
   private output: { readonly path: string; readonly fd: number } | null = null
+  /** While \g |COMMAND runs its statement: the results, for COMMAND's stdin. */
+  private capture: string[] | null = null
 
   /** `json`: --json, which also writes failures as JSON objects. */
   constructor(private readonly io: ConsoleIO, readonly json: boolean, private readonly env: NodeJS.ProcessEnv = process.env) {
@@ -145,11 +147,12 @@ export class Printer {
   }
 
   /**
-   * \g FILE and \gx: what `run` prints goes to FILE (truncated first) instead of the screen or the \o
-   * file, and in records as \x on shows them; both as before afterwards. A message when FILE cannot be written.
+   * \g FILE, \g |COMMAND and \gx: what `run` prints goes to FILE (truncated first) or, once `run` is done,
+   * to COMMAND's stdin (run by sh, with the terminal), instead of the screen or the \o file, and in records
+   * as \x on shows them; both as before afterwards. A message when FILE cannot be written or COMMAND run.
    */
-  async divert(options: { readonly file: string | null; readonly expanded: boolean }, run: () => Promise<boolean>): Promise<boolean | string> {
-    const saved = { output: this.output, expanded: this.display.expanded }
+  async divert(options: { readonly file: string | null; readonly pipe: string | null; readonly expanded: boolean }, run: () => Promise<boolean>): Promise<boolean | string> {
+    const saved = { output: this.output, expanded: this.display.expanded, capture: this.capture }
     let fd: number | null = null
     if (options.file !== null) {
       try {
@@ -159,19 +162,32 @@ export class Printer {
       }
       this.output = { path: options.file, fd }
     }
+    const captured: string[] = []
+    if (options.pipe !== null) this.capture = captured
     if (options.expanded) this.display.expanded = 'on'
+    let done: boolean
     try {
-      return await run()
+      done = await run()
     } finally {
       // A write that failed has closed FILE already (emit: results come to the screen again).
       if (fd !== null && this.output?.fd === fd) closeSync(fd)
       this.output = saved.output
+      this.capture = saved.capture
       if (options.expanded) this.display.expanded = saved.expanded
     }
+    if (options.pipe === null) return done
+    const command = options.pipe
+    const pipe = (): ReturnType<typeof runPager> => runPager(command, captured.join(''))
+    const piped = await (this.terminal === null ? pipe() : this.terminal.handOver(pipe))
+    return piped.ok ? done : `|${command}: ${piped.reason}`
   }
 
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
   private async emit(text: string): Promise<void> {
+    if (this.capture !== null) {
+      this.capture.push(text)
+      return
+    }
     if (this.output !== null) {
       try {
         writeAll(this.output.fd, Buffer.from(text, 'utf8'))

@@ -138,6 +138,8 @@ test('-f: \\g and \\gx send the statement before them, \\g FILE writes its resul
     'SELECT COUNT(*) AS n FROM g_t',
     '\\g counted.txt',
     '\\g',
+    "SELECT 'abc' AS piped \\g | tr a-z A-Z",
+    '\\gx |grep -c piped',
   ].join('\n'))
   const r = await run(['-f', file])
   assert.is(r.code, 0, r.why)
@@ -147,6 +149,11 @@ test('-f: \\g and \\gx send the statement before them, \\g FILE writes its resul
   assert.match(r.stdout, / n\n---\n 1\n\(1 row\)/, r.why)
   assert.match(readFileSync(join(tmp.dir, 'counted.txt'), 'utf8'), /^ n\n---\n 1\n\(1 row\)/)
   assert.ok(!r.stdout.includes('-[ RECORD 1 ]-\nn'), `\\gx applies to its statement only${r.why}`)
+  // \\g |COMMAND: the results on COMMAND's stdin (psql's pipe), in records with \\gx.
+  assert.match(r.stdout, / PIPED\n-+\n ABC\n\(1 ROW\)[^\n]*\n\n1\n$/, r.why)
+  const missing = await run(['-e', 'SELECT 1\n\\g |'])
+  assert.is(missing.code, 1, missing.why)
+  assert.match(missing.stderr, /\\g: a command after \| is missing/, missing.why)
 })
 
 test('-e: \\l lists the one database; \\! runs a command with sh and sets SHELL_EXIT_CODE; \\s and \\! alone are for the REPL', async () => {
