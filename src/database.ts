@@ -1,6 +1,7 @@
 // The one interface the embedded database (`open`) and the remote client (`connect`) share
 // (CONTRACT.md §4): code written against `Database` runs unchanged in-process or over WebSocket.
 import type { CommitPosition } from './errors.js'
+import type { ResultTypes } from './result-types.js'
 
 export interface DatabaseStatementResult {
   columns: string[]
@@ -9,14 +10,20 @@ export interface DatabaseStatementResult {
   commit: CommitPosition
   /** `CALL … WITH LOGS` only: the call's `log()` lines. */
   logs?: string[]
+  /** One per column: the type of its values ('INTEGER', 'REAL', 'TEXT', 'BLOB') or null; absent without columns (src/result-types.ts). */
+  types?: ResultTypes
 }
 
 export interface DatabaseQueryResult {
   columns: string[]
   rows: unknown[][]
+  /** Rows an INSERT, UPDATE or DELETE … RETURNING changed; 0 for a query. */
+  rowsAffected: number
   commit: CommitPosition
   /** `CALL … WITH LOGS` only: the call's `log()` lines. */
   logs?: string[]
+  /** One per column: the type of its values ('INTEGER', 'REAL', 'TEXT', 'BLOB') or null; absent without columns (src/result-types.ts). */
+  types?: ResultTypes
 }
 
 export interface DatabaseCallResult {

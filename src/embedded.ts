@@ -32,6 +32,7 @@ import { PROTOCOLS, protocolByName, type Protocol } from './txn/protocols/index.
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
 import { checkKeyGiven, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
+import { valueType, type ResultType } from './result-types.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
 import { checkFunctionBytes, checkFunctionOptions } from './function-options.js'
 
@@ -446,18 +447,26 @@ export class EmbeddedDatabase implements Database {
   }
 
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
-    checkKeyGiven(fn, key)
-    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
-    const { result, commit } = unwrap(await this.submit(input))
-    return { value: toClientValue(result.value ?? null), commit }
+    const { value, commit } = await this.typedCall(fn, key, args, false)
+    return { value, commit }
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<LoggedCallResult> {
+    const { value, commit, logs } = await this.typedCall(fn, key, args, true)
+    return { value, commit, logs }
+  }
+
+  /**
+   * A call, with the type of its value (the server's `call` op answers it in `types`: the value as a JS
+   * number no longer says whether it was REAL 1.0 or INTEGER 1).
+   */
+  async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult & { type: ResultType | null }> {
     checkKeyGiven(fn, key)
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
-    const { result, commit } = unwrap(await this.submit(input), true)
-    return { value: toClientValue(result.value ?? null), commit, logs: [...(result.logs ?? [])] }
+    const { result, commit } = unwrap(await this.submit(input), withLogs)
+    const value = result.value ?? null
+    return { value: toClientValue(value), type: valueType(value), commit, logs: [...(result.logs ?? [])] }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {

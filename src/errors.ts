@@ -1,3 +1,5 @@
+import type { ResultTypes } from './result-types.js'
+
 /** Stable error codes of CONTRACT.md §4. Never rename one; add new ones at the end. */
 export const ERROR_CODES = [
   'SYNTAX_ERROR', 'UNKNOWN_TABLE', 'UNKNOWN_FUNCTION', 'UNKNOWN_COLUMN', 'DUPLICATE_KEY',
@@ -27,6 +29,8 @@ export interface CompletedStatement {
   rowsAffected: number
   commit: CommitPosition
   logs?: string[]
+  /** One per column: 'INTEGER', 'REAL', 'TEXT', 'BLOB' or null (docs/protocol.md, "Replies"). */
+  types?: ResultTypes
 }
 
 export interface AcheronErrorDetails {

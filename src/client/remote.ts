@@ -15,7 +15,7 @@ import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
 import { checkFunctionName, decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
-import { checkSingleQuery } from '../sql/execute.js'
+import { checkSingleQuery, queryResult } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
 import { checkScriptWellFormed } from '../sql/split.js'
@@ -25,6 +25,7 @@ import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
+import { decodeResultTypes, type ResultTypes } from '../result-types.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -77,6 +78,12 @@ export interface RemoteStatementResult {
   logs?: string[]
   /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped ("table t already exists, skipping"). */
   notice?: string
+  /**
+   * One entry per column: the SQLite type of the column's values ('INTEGER', 'REAL', 'TEXT', 'BLOB'), or
+   * null (all NULL, or several types). Tells REAL 1.0 from INTEGER 1, both the number 1 here. Absent
+   * without columns, and from a server older than the field.
+   */
+  types?: ResultTypes
 }
 
 /**
@@ -87,7 +94,16 @@ export interface RemoteCallResult<T = unknown> { value: T; commit: CommitPositio
 export interface RemoteLoggedCallResult<T = unknown> extends RemoteCallResult<T> { logs: string[] }
 export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
 /** `query<Row>()`: `Row` is each row's type as the caller states it (arrays by default, objects on request). */
-export interface RemoteQueryResult<Row = unknown[]> { columns: string[]; rows: Row[]; commit: CommitPosition; logs?: string[] }
+export interface RemoteQueryResult<Row = unknown[]> {
+  columns: string[]
+  rows: Row[]
+  /** Rows an INSERT, UPDATE or DELETE … RETURNING changed; 0 for a query. */
+  rowsAffected: number
+  commit: CommitPosition
+  logs?: string[]
+  /** As RemoteStatementResult's `types`. */
+  types?: ResultTypes
+}
 
 /** A row as `{ rows: 'objects' }` gives it: each value keyed by its column name. */
 export type ObjectRow = Record<string, SqlValue>
@@ -204,11 +220,13 @@ function logLines(v: unknown): string[] | undefined {
 }
 
 function decodeResult(r: unknown): RemoteStatementResult {
-  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown; notice?: unknown }
+  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown; notice?: unknown; types?: unknown }
   const logs = logLines(o?.logs)
   if (!Array.isArray(o?.columns) || !Array.isArray(o.rows) || !isCommit(o.commit)) {
     throw new AcheronError('INTERNAL', `malformed result from the server: ${JSON.stringify(r)?.slice(0, 200)}`)
   }
+  // Optional both ways: an older server sends none, and a malformed one is left out rather than refused.
+  const types = decodeResultTypes(o.types, o.columns.length)
   return {
     columns: o.columns.map(String),
     rows: (o.rows as unknown[]).map((row, i) => (row as unknown[]).map((v, j) => decodeValue(v, `row ${i} column ${j}`))),
@@ -216,6 +234,7 @@ function decodeResult(r: unknown): RemoteStatementResult {
     commit: { batch: o.commit.batch, seq: o.commit.seq },
     ...(logs !== undefined ? { logs } : {}),
     ...(typeof o.notice === 'string' ? { notice: o.notice } : {}),
+    ...(types !== undefined ? { types } : {}),
   }
 }
 
@@ -386,7 +405,7 @@ export class RemoteDatabase implements Database {
     const [r] = await this.sql(sql, params)
     if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
     const rows = options.rows === 'objects' ? objectRows(r.columns, r.rows) : r.rows
-    return { columns: r.columns, rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
+    return { ...queryResult(r), rows }
   }
 
   /** Calls `table.function` on `key`: its return value and commit position. */

@@ -1,11 +1,12 @@
 // Output for programs: CSV (RFC 4180 quoting) and psql's unaligned format (fields between '|'). Values are
 // whole here, unlike in a table cell: TEXT is neither cut nor escaped, a BLOB is all of its X'hex'.
 import { NULL_TEXT_DEFAULT } from './display.js'
+import { numberText, type Grid } from './format-table.js'
 
-/** A value as it is, on as many lines as it has; NULL as `nullText`. */
-export function plainText(v: unknown, nullText = NULL_TEXT_DEFAULT): string {
+/** A value as it is, on as many lines as it has; NULL as `nullText`; `type`: its column's (Grid.types). */
+export function plainText(v: unknown, nullText = NULL_TEXT_DEFAULT, type?: string | null): string {
   if (v === null || v === undefined) return nullText
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (typeof v === 'number' || typeof v === 'bigint') return numberText(v, type)
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
   if (v instanceof Uint8Array) return `X'${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}'`
   return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
@@ -23,17 +24,17 @@ export function csvField(s: string, delimiter = ','): string {
  * One value as a CSV field. NULL is an empty field and the empty string `""`, as COPY … CSV writes them:
  * a NULL stays apart from '' and from the text 'NULL'. A `nullText` set by \pset null replaces the empty field.
  */
-function csvValue(v: unknown, nullText: string | null = null): string {
+function csvValue(v: unknown, nullText: string | null = null, type?: string | null): string {
   if (v === null || v === undefined) return csvField(nullText ?? '')
-  return v === '' ? '""' : csvField(plainText(v))
+  return v === '' ? '""' : csvField(plainText(v, NULL_TEXT_DEFAULT, type))
 }
 
 /** A header record, then one record per row; records end with '\n', as psql writes them. NULL: see csvValue. */
-export function formatCsv(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText: string | null = null): string[] {
-  return [g.columns.map((c) => csvField(c)).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText)).join(','))]
+export function formatCsv(g: Grid, nullText: string | null = null): string[] {
+  return [g.columns.map((c) => csvField(c)).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText, g.types?.[j])).join(','))]
 }
 
 /** psql's unaligned format: a header line and one line per row, fields joined by '|', nothing padded. */
-export function formatUnaligned(g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }, nullText = NULL_TEXT_DEFAULT): string[] {
-  return [g.columns.join('|'), ...g.rows.map((row) => g.columns.map((_, j) => plainText(row[j], nullText)).join('|'))]
+export function formatUnaligned(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
+  return [g.columns.join('|'), ...g.rows.map((row) => g.columns.map((_, j) => plainText(row[j], nullText, g.types?.[j])).join('|'))]
 }

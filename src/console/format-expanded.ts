@@ -7,7 +7,7 @@ import { cellText, padRight, widestOf, type Grid } from './format-table.js'
 export function formatExpanded(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
   const names = g.columns.map((c) => cellText(c))
   const nameWidth = widestOf(names)
-  const records = g.rows.map((row) => g.columns.map((_, j) => cellText(row[j], nullText)))
+  const records = g.rows.map((row) => g.columns.map((_, j) => cellText(row[j], nullText, g.types?.[j])))
   const valueWidth = widestOf(records.flat())
   const out: string[] = []
   records.forEach((values, i) => {

@@ -14,12 +14,12 @@ export function markdownCell(s: string): string {
 }
 
 /** A value as its cell shows it: TEXT cut as in the aligned table, but with its own characters, escaped here. */
-function markdownValue(v: unknown, nullText: string): string {
-  return markdownCell(typeof v === 'string' ? cut(v, TEXT_CHARS_SHOWN_MAX) : cellText(v, nullText))
+function markdownValue(v: unknown, nullText: string, type: string | null | undefined): string {
+  return markdownCell(typeof v === 'string' ? cut(v, TEXT_CHARS_SHOWN_MAX) : cellText(v, nullText, type))
 }
 
 export function formatMarkdown(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
   const rule = `|${g.columns.map((_, j) => (isNumericColumn(g, j) ? ' ---: ' : ' --- ')).join('|')}|`
-  return [line(g.columns.map(markdownCell)), rule, ...g.rows.map((row) => line(g.columns.map((_, j) => markdownValue(row[j], nullText))))]
+  return [line(g.columns.map(markdownCell)), rule, ...g.rows.map((row) => line(g.columns.map((_, j) => markdownValue(row[j], nullText, g.types?.[j]))))]
 }

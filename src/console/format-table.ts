@@ -3,6 +3,7 @@
 // the row count, rows affected and the commit position {batch, seq}.
 import { NULL_TEXT_DEFAULT } from './display.js'
 import type { CommitPosition } from '../errors.js'
+import { realText } from '../result-types.js'
 
 /** Bytes of a BLOB shown before it is cut, with its length after it. */
 export const BLOB_BYTES_SHOWN_MAX = 16
@@ -13,6 +14,13 @@ export const TEXT_CHARS_SHOWN_MAX = 400
 export interface Grid {
   readonly columns: readonly string[]
   readonly rows: readonly (readonly unknown[])[]
+  /** A result's column types (src/result-types.ts): a REAL column's whole numbers are shown 1.0, as SQLite's shell does. */
+  readonly types?: readonly (string | null)[] | undefined
+}
+
+/** A number as its column's type shows it: a REAL with its '.0' when whole (realText), any other as it is. */
+export function numberText(v: number | bigint, type: string | null | undefined): string {
+  return type === 'REAL' && typeof v === 'number' ? realText(v) : String(v)
 }
 
 export interface ResultSet extends Grid {
@@ -34,10 +42,10 @@ export function cut(s: string, max: number): string {
   return points.length > max ? `${points.slice(0, max).join('')}…` : s
 }
 
-/** One value as a table cell shows it: on one line, bounded; NULL as `nullText`. */
-export function cellText(v: unknown, nullText = NULL_TEXT_DEFAULT): string {
+/** One value as a table cell shows it: on one line, bounded; NULL as `nullText`; `type`: its column's (Grid.types). */
+export function cellText(v: unknown, nullText = NULL_TEXT_DEFAULT, type?: string | null): string {
   if (v === null || v === undefined) return nullText
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+  if (typeof v === 'number' || typeof v === 'bigint') return numberText(v, type)
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE'
   if (v instanceof Uint8Array) {
     const shown = Buffer.from(v.buffer, v.byteOffset, Math.min(v.byteLength, BLOB_BYTES_SHOWN_MAX)).toString('hex')
@@ -139,7 +147,7 @@ export function widestOf(texts: Iterable<string>, min = 0): number {
 
 /** The aligned table without footer: header, separator, one line per row. */
 export function formatAligned(r: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
-  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j], nullText)))
+  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j], nullText, r.types?.[j])))
   const numeric = r.columns.map((_, j) => isNumericColumn(r, j))
   const widths = r.columns.map((c, j) => widestOf(cells.map((row) => row[j] as string), displayWidth(cellText(c))))
   const line = (parts: string[]): string => ` ${parts.join(' | ')}`.trimEnd()

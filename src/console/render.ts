@@ -5,7 +5,7 @@ import type { RemoteStatementResult } from '../client/remote.js'
 import { NULL_TEXT_DEFAULT, type DisplaySettings } from './display.js'
 import { formatCsv, formatUnaligned } from './format-delimited.js'
 import { formatExpanded } from './format-expanded.js'
-import { wireResult, wireRows } from './format-json.js'
+import { gridJson, resultJson } from './format-json.js'
 import { formatMarkdown } from './format-markdown.js'
 import { displayWidth, footer, formatAligned, type Grid } from './format-table.js'
 
@@ -31,7 +31,7 @@ export function renderListing(l: Listing, settings: DisplaySettings, terminalCol
   const nullText = settings.nullText ?? NULL_TEXT_DEFAULT
   switch (settings.format) {
     case 'json':
-      return [JSON.stringify({ columns: grid.columns, rows: wireRows(grid) })]
+      return [gridJson(grid)]
     case 'csv':
       return formatCsv(grid, settings.nullText)
     case 'markdown':
@@ -49,7 +49,7 @@ export function renderListing(l: Listing, settings: DisplaySettings, terminalCol
 
 /** The lines of one statement's result; `tag` names a statement without columns (see statementTag). */
 export function renderResult(r: RemoteStatementResult, tag: string, settings: DisplaySettings, terminalColumns: number | null): string[] {
-  if (settings.format === 'json') return [JSON.stringify(wireResult(r))]
+  if (settings.format === 'json') return [resultJson(r)]
   if (r.columns.length === 0) return [footer(r, tag)]
   return renderListing({ title: null, grid: r, footer: footer(r) }, settings, terminalColumns)
 }

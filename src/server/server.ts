@@ -574,12 +574,9 @@ export class AcheronServer {
     try {
       if (r.op === 'version') return serverReply(r.id, { name: 'acheron', version: ACHERON_VERSION })
       if (r.op === 'call') {
-        if (r.logs) {
-          const { value, commit, logs } = await db.callWithLogs(r.fn, r.key, ...r.args)
-          return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs }])
-        }
-        const { value, commit } = await db.call(r.fn, r.key, ...r.args)
-        return callReply(r.id, value, commit)
+        const { value, type, commit, logs } = await db.typedCall(r.fn, r.key, r.args, r.logs)
+        if (r.logs) return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs, types: [type] }])
+        return callReply(r.id, value, commit, type)
       }
       return okReply(r.id, await executeScript(db.sqlTarget(this.gauges, this.clusterView ?? undefined), r.sql, r.params, scriptOptions(role, completed)))
     } catch (err) {

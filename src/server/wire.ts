@@ -1,5 +1,6 @@
 import { AcheronError, type AcheronErrorDetails, type CommitPosition } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
+import type { ResultType } from '../result-types.js'
 import { checkWellFormedText, fitsNumber, loneSurrogateIndex, notWellFormedMessage } from '../values.js'
 
 /** A qualified function name `t.f`: two identifiers and the dot. A longer "fn" is refused before any lookup. */
@@ -190,6 +191,8 @@ export interface WireResult {
   logs?: readonly string[]
   /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped. */
   notice?: string
+  /** One per column: the type of its values, or null (src/result-types.ts); a client may ignore it. */
+  types?: readonly (ResultType | null)[]
 }
 
 function wireResults(results: readonly WireResult[]): unknown[] {
@@ -197,6 +200,7 @@ function wireResults(results: readonly WireResult[]): unknown[] {
     columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
     ...(r.logs !== undefined ? { logs: r.logs } : {}),
     ...(r.notice !== undefined ? { notice: r.notice } : {}),
+    ...(r.types !== undefined ? { types: r.types } : {}),
   }))
 }
 
@@ -208,8 +212,8 @@ export function okReply(id: number | null, results: readonly WireResult[]): stri
  * The reply to a call (without logs): the same text as okReply with its one result, written out
  * directly, since every call answers one (test/unit/wire.test.ts compares the two).
  */
-export function callReply(id: number, value: unknown, commit: CommitPosition): string {
-  return `{"id":${id},"ok":true,"results":[{"columns":["result"],"rows":[[${JSON.stringify(encodeValue(value))}]],"rowsAffected":0,"commit":{"batch":${commit.batch},"seq":${commit.seq}}}]}`
+export function callReply(id: number, value: unknown, commit: CommitPosition, type: ResultType | null): string {
+  return `{"id":${id},"ok":true,"results":[{"columns":["result"],"rows":[[${JSON.stringify(encodeValue(value))}]],"rowsAffected":0,"commit":{"batch":${commit.batch},"seq":${commit.seq}},"types":[${type === null ? 'null' : `"${type}"`}]}]}`
 }
 
 /** What the "version" op answers: the server's software and its version (package.json). */

@@ -21,6 +21,7 @@ import { pointKey } from './query.js'
 import { renderExpr, renderSelect, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
 import { fileProblem } from '../file-problem.js'
+import { clientValueType, columnTypes, type ResultTypes } from '../result-types.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
 export interface SqlTarget {
@@ -68,6 +69,11 @@ export interface StatementResult {
   logs?: string[]
   /** A DDL's IF [NOT] EXISTS that found nothing to do: what it skipped ("table t already exists, skipping"). */
   notice?: string
+  /**
+   * One entry per column, when there are columns: the type of the column's values (REAL tells 1.0 from
+   * INTEGER 1, which a JS number and JSON cannot); null where the result says nothing (src/result-types.ts).
+   */
+  types?: ResultTypes
 }
 
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
@@ -156,15 +162,26 @@ function pin(err: unknown, s: Statement): unknown {
 interface Planned {
   readonly statement: Statement
   readonly input: TxnInput
-  readonly shape: (r: TxnResult) => { columns: string[]; rows: unknown[][] }
+  readonly shape: (r: TxnResult) => ResultSet
   /** The caller asked for the log lines (`CALL … WITH LOGS`). */
   readonly withLogs?: boolean
 }
 
-const NO_ROWS = (): { columns: string[]; rows: unknown[][] } => ({ columns: [], rows: [] })
+/** A statement's columns and rows for a JS client, and the columns' types (none without columns). */
+interface ResultSet { columns: string[]; rows: unknown[][]; types?: ResultTypes }
 
-function rowsOf(r: TxnResult): unknown[][] {
-  return (r.rows ?? []).map((row) => row.map(clientValue))
+const NO_ROWS = (): ResultSet => ({ columns: [], rows: [] })
+
+/** `columns` over engine rows: the rows converted for a JS client, their types read before that loses them. */
+function resultSet(columns: string[], rows: readonly (readonly SqlValue[])[]): ResultSet {
+  return {
+    columns, rows: rows.map((row) => row.map(clientValue)),
+    ...(columns.length > 0 ? { types: columnTypes(columns.length, rows) } : {}),
+  }
+}
+
+function rowsOf(r: TxnResult, columns: string[]): ResultSet {
+  return resultSet(columns, r.rows ?? [])
 }
 
 /** ScanTxn.joined: the other tables an UPDATE's or DELETE's subqueries read (not its own), sorted; none: absent. */
@@ -272,7 +289,7 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'call', fn: s.fn, key: this.value(s.key), args: s.args.map((a) => this.value(a)) },
-      shape: (r) => ({ columns: ['result'], rows: [[clientValue(r.value ?? null)]] }),
+      shape: (r) => resultSet(['result'], [[r.value ?? null]]),
       withLogs: s.withLogs,
     }
   }
@@ -282,7 +299,7 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'explain-call', fn: s.fn, key: this.value(s.key), args: s.args.map((a) => this.value(a)) },
-      shape: (r) => ({ columns: [...TRACE_COLUMNS], rows: rowsOf(r) }),
+      shape: (r) => rowsOf(r, [...TRACE_COLUMNS]),
     }
   }
 
@@ -290,7 +307,7 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'explain-commit', batch: this.position(s.batch, 'batch'), seq: this.position(s.seq, 'seq') },
-      shape: (r) => ({ columns: [...TRACE_COLUMNS], rows: rowsOf(r) }),
+      shape: (r) => rowsOf(r, [...TRACE_COLUMNS]),
     }
   }
 
@@ -363,7 +380,7 @@ class Planner {
   private returning(query: SelectStmt | undefined, def: TableDef): { input: { returning?: RowExpr }; shape: Planned['shape'] } {
     if (query === undefined) return { input: {}, shape: NO_ROWS }
     const r = renderSelect(query, { source: ROW_SOURCE, columns: this.columns(def), params: this.params })
-    return { input: { returning: { sql: r.sql, values: r.values } }, shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }) }
+    return { input: { returning: { sql: r.sql, values: r.values } }, shape: (res) => rowsOf(res, r.columnNames) }
   }
 
   /** An upsert clause: its conflict target must be the key (a table's one unique constraint). */
@@ -420,7 +437,7 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'select', table: first ?? null, ...(others.length > 0 ? { joined: others } : {}), sql: r.sql, values: r.values },
-      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+      shape: (res) => rowsOf(res, r.columnNames),
     }
   }
 
@@ -451,7 +468,7 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'select-key', table: def.name, key, query: { sql: r.sql, values: r.values } },
-      shape: (res) => ({ columns: r.columnNames, rows: rowsOf(res) }),
+      shape: (res) => rowsOf(res, r.columnNames),
     }
   }
 
@@ -493,13 +510,13 @@ class Planner {
     return {
       statement: s,
       input: { kind: 'create-functions', table: s.table, functions, body, runtime: 'wasm', limits, orReplace: s.orReplace },
-      shape: () => ({ columns: ['function', 'export'], rows: functions.map((f) => [`${table}.${f.name}`, f.exportName]) }),
+      shape: () => resultSet(['function', 'export'], functions.map((f) => [`${table}.${f.name}`, f.exportName])),
     }
   }
 
   /** The transaction of a statement run on its own. */
   single(s: Statement): Planned {
-    const catalogRead = (r: TxnResult): { columns: string[]; rows: unknown[][] } => ({ columns: [...(r.columns ?? [])], rows: rowsOf(r) })
+    const catalogRead = (r: TxnResult): ResultSet => rowsOf(r, [...(r.columns ?? [])])
     switch (s.kind) {
       case 'create-table': return this.createTable(s)
       case 'drop-table': return { statement: s, input: { kind: 'drop-table', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
@@ -583,7 +600,8 @@ function splitParams(statements: readonly Statement[], params: readonly unknown[
 function showStats(target: SqlTarget, s: Statement): StatementResult {
   if (target.stats === undefined) throw errorAt('FORBIDDEN', s.pos, s.index, 'SHOW STATS: this database keeps no statistics')
   const { rows, lastBatch } = target.stats()
-  return { columns: ['metric', 'value'], rows: rows.map(([name, value]) => [name, value]), rowsAffected: 0, commit: { batch: lastBatch, seq: -1 } }
+  const shown = rows.map(([name, value]) => [name, value])
+  return { columns: ['metric', 'value'], rows: shown, rowsAffected: 0, commit: { batch: lastBatch, seq: -1 }, types: columnTypes(2, shown, clientValueType) }
 }
 
 /** SHOW CLUSTER: like SHOW STATS, outside the order (seq -1), as of the last batch this node committed. */
@@ -596,7 +614,7 @@ async function showCluster(target: SqlTarget, s: Statement): Promise<StatementRe
     throw new AcheronError('OVERLOADED', `SHOW CLUSTER: the cluster's bucket did not answer (${err instanceof Error ? err.message : String(err)}); try again`,
       { line: s.pos.line, column: s.pos.column, statement: s.index, retryable: true })
   }
-  return { columns: [...r.columns], rows: r.rows, rowsAffected: 0, commit: { batch: r.lastBatch, seq: -1 } }
+  return { columns: [...r.columns], rows: r.rows, rowsAffected: 0, commit: { batch: r.lastBatch, seq: -1 }, types: columnTypes(r.columns.length, r.rows, clientValueType) }
 }
 
 async function run(target: SqlTarget, input: TxnInput, s: Statement, plan?: Replan, withLogs = false): Promise<{ result: TxnResult; commit: CommitPosition }> {
@@ -759,9 +777,27 @@ export function checkSingleQuery(sql: string): void {
 }
 
 /** One statement with a result set (SELECT, SHOW, DESCRIBE, CALL): its columns, rows and commit. */
-export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<{ columns: string[]; rows: unknown[][]; commit: CommitPosition; logs?: string[] }> {
+export async function executeQuery(target: SqlTarget, sql: string, params: readonly unknown[] = [], options: ExecuteOptions = {}): Promise<QueryResult> {
   checkSingleQuery(sql)
   const [r] = await executeScript(target, sql, params, options)
   if (r === undefined) throw new AcheronError('INTERNAL', 'a query produced no result')
-  return { columns: r.columns, rows: r.rows, commit: r.commit, ...(r.logs !== undefined ? { logs: r.logs } : {}) }
+  return queryResult(r)
+}
+
+/** What `query()` gives of its one statement's R: all of it but a DDL's notice, which a query never has. */
+export interface QueryResult {
+  columns: string[]
+  rows: unknown[][]
+  /** Rows an INSERT, UPDATE or DELETE … RETURNING changed; 0 for a query. */
+  rowsAffected: number
+  commit: CommitPosition
+  logs?: string[]
+  types?: ResultTypes
+}
+
+export function queryResult(r: StatementResult): QueryResult {
+  return {
+    columns: r.columns, rows: r.rows, rowsAffected: r.rowsAffected, commit: r.commit,
+    ...(r.logs !== undefined ? { logs: r.logs } : {}), ...(r.types !== undefined ? { types: r.types } : {}),
+  }
 }

@@ -132,7 +132,7 @@ test('--json: stdout holds only JSON lines; what meta-commands say goes to stder
   // A script's own \pset format does not turn --json's stdout into another format.
   const csv = await run(['--json', '-e', '\\pset format csv', '-e', "SELECT 2 AS two, 'x,y' AS s;"])
   assert.is(csv.code, 0, csv.why)
-  assert.equal(JSON.parse(csv.stdout) as unknown, { columns: ['two', 's'], rows: [[2, 'x,y']], rowsAffected: 0, commit: (JSON.parse(csv.stdout) as { commit: unknown }).commit }, csv.why)
+  assert.equal(JSON.parse(csv.stdout) as unknown, { columns: ['two', 's'], rows: [[2, 'x,y']], rowsAffected: 0, commit: (JSON.parse(csv.stdout) as { commit: unknown }).commit, types: ['INTEGER', 'TEXT'] }, csv.why)
   assert.match(csv.stderr, /^Output format stays json: --json keeps stdout JSON lines \(csv without --json\)\.\n$/, csv.why)
 })
 

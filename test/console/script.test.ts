@@ -118,7 +118,9 @@ test('--json: one wire result object per statement on stdout ($int, $blob); an e
   expectExit(r, 1)
   const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
   assert.is(out.length, 3)
-  for (const o of out) assert.equal(Object.keys(o).sort(), ['columns', 'commit', 'rows', 'rowsAffected'])
+  // `types` (docs/protocol.md) only on a result with columns.
+  for (const o of out) assert.equal(Object.keys(o).sort(), ['columns', 'commit', 'rows', 'rowsAffected', ...((o.columns as unknown[]).length > 0 ? ['types'] : [])])
+  assert.equal(out[2]?.types, ['INTEGER', 'BLOB'])
   assert.is(out[1]?.rowsAffected, 1)
   assert.equal(out[2]?.columns, ['k', 'b'])
   assert.equal(out[2]?.rows, [[{ $int: '9007199254740993' }, { $blob: 'AP8=' }]])

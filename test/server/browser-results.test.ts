@@ -234,6 +234,19 @@ browserTest('NULL is a marker apart from the text NULL; numbers are right-aligne
   await shot('null-and-numbers')
 })
 
+browserTest('a REAL column\'s whole numbers show as 1.0 (the reply\'s types), INTEGER as 1, in the grid and both exports', async () => {
+  const page = p()
+  await runSql('SELECT id, amount - 0.5 AS whole, amount FROM big ORDER BY id LIMIT 3;')
+  const cells = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => [...(tr as PageElement).querySelectorAll('td')].map((td: PageElement) => td.textContent)))
+  assert.equal(cells, [['0', '0.0', '0.5'], ['1', '1.0', '1.5'], ['2', '2.0', '2.5']])
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-csv')])
+  assert.is(readFileSync((await csv.path())!, 'utf8'), 'id,whole,amount\r\n0,0.0,0.5\r\n1,1.0,1.5\r\n2,2.0,2.5\r\n')
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-json')])
+  const text = readFileSync((await json.path())!, 'utf8')
+  assert.ok(text.includes('[1,1.0,1.5]'), text)
+  assert.equal((JSON.parse(text) as { types: unknown }).types, ['INTEGER', 'REAL', 'REAL'])
+})
+
 browserTest('a wide result scrolls inside its panel, never the page; a long cell is cut with its full value in the title', async () => {
   const page = p()
   const extra = Array.from({ length: 24 }, (_, i) => `name || ' and ' || note AS wide_column_${i}`).join(', ')

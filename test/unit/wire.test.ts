@@ -26,10 +26,11 @@ const wireValue = fc.oneof(
 test('callReply: the same text as okReply with the call\'s one result, for every kind of value', () => {
   fc.assert(fc.property(
     fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), wireValue, fc.nat(), fc.integer({ min: -1, max: 1_000_000 }),
-    (id, value, batch, seq) => {
+    fc.constantFrom('INTEGER', 'REAL', 'TEXT', 'BLOB', null),
+    (id, value, batch, seq, type) => {
       const commit = { batch, seq }
-      const general = okReply(id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit }])
-      assert.is(callReply(id, value, commit), general)
+      const general = okReply(id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, types: [type] }])
+      assert.is(callReply(id, value, commit, type), general)
     },
   ), { numRuns: 2000, seed: 41 })
 })

@@ -1,32 +1,42 @@
 // A result downloaded as CSV (RFC 4180) or JSON, made in the page from the reply it already holds: a
 // Blob behind an object URL, saved through an <a download> (nothing goes back to the server).
-import { valueText } from './wire-values.js'
+import { realText, valueText } from './wire-values.js'
 
 /**
  * One CSV field. NULL is an empty field; an empty string is `""`, so the two stay apart. A field with a
  * comma, a double quote, CR or LF is quoted, its quotes doubled (RFC 4180, 2.6 and 2.7).
  */
-function csvField(v) {
+function csvField(v, type) {
   if (v === null || v === undefined) return ''
-  const s = valueText(v)
+  const s = valueText(v, type)
   return s === '' || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
 }
 
-/** The header line of column names, then one line per row; lines end with CRLF (RFC 4180, 2.1). */
-export function toCsv(columns, rows) {
-  const lines = [columns.map(csvField).join(',')]
-  for (const row of rows) lines.push(row.map(csvField).join(','))
+/**
+ * The header line of column names, then one line per row; lines end with CRLF (RFC 4180, 2.1). `types`:
+ * the result's, when the server sent them (a REAL column's 1 is written 1.0).
+ */
+export function toCsv(columns, rows, types) {
+  const lines = [columns.map((c) => csvField(c)).join(',')]
+  for (const row of rows) lines.push(row.map((v, j) => csvField(v, types?.[j])).join(','))
   return lines.join('\r\n') + '\r\n'
+}
+
+/** One wire value as JSON text: a finite number of a REAL column with its '.0' when whole (still a JSON number). */
+function jsonValue(v, type) {
+  return type === 'REAL' && typeof v === 'number' && Number.isFinite(v) ? realText(v) : JSON.stringify(v)
 }
 
 /**
  * The result as the protocol sent it — `columns`, `rows` (values as on the wire: `{"$int": ...}` and
- * `{"$blob": ...}` kept, so nothing is rounded), `rowsAffected`, `commit`, and `logs` (CALL … WITH LOGS)
- * and `notice` when the reply has them — one row per line.
+ * `{"$blob": ...}` kept, so nothing is rounded; a REAL column's whole numbers written 1.0), `rowsAffected`,
+ * `commit`, and `logs` (CALL … WITH LOGS), `notice` and `types` when the reply has them — one row per line.
  */
 export function toJson(r) {
-  const rows = r.rows.map((row) => JSON.stringify(row)).join(',\n  ')
-  const extra = (Array.isArray(r.logs) ? `, "logs": ${JSON.stringify(r.logs)}` : '') + (typeof r.notice === 'string' ? `, "notice": ${JSON.stringify(r.notice)}` : '')
+  const types = Array.isArray(r.types) ? r.types : undefined
+  const rows = r.rows.map((row) => `[${row.map((v, j) => jsonValue(v, types?.[j])).join(',')}]`).join(',\n  ')
+  const extra = (Array.isArray(r.logs) ? `, "logs": ${JSON.stringify(r.logs)}` : '') + (typeof r.notice === 'string' ? `, "notice": ${JSON.stringify(r.notice)}` : '') +
+    (types !== undefined ? `, "types": ${JSON.stringify(types)}` : '')
   return `{"columns": ${JSON.stringify(r.columns)}, "rowsAffected": ${JSON.stringify(r.rowsAffected)}, "commit": ${JSON.stringify(r.commit ?? null)}${extra},\n "rows": [${rows.length > 0 ? `\n  ${rows}\n ` : ''}]}\n`
 }
 

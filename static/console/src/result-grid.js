@@ -34,9 +34,10 @@ function sampleRows(count) {
   return picked
 }
 
-function measureColumns(columns, rows) {
+function measureColumns(columns, rows, types) {
   const sample = sampleRows(rows.length)
   return columns.map((name, j) => {
+    const type = types?.[j] ?? null
     let chars = String(name).length
     let numeric = true
     let seen = 0
@@ -46,10 +47,10 @@ function measureColumns(columns, rows) {
       seen++
       if (!isNumeric(v)) numeric = false
       // Text lengths without building BLOB hex: base64 of n bytes is 4n/3 characters, hex 2n + 3.
-      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v).length
+      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, type).length
       if (len > chars) chars = len
     }
-    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
+    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0, type }
   })
 }
 
@@ -62,7 +63,7 @@ function cell(v, column) {
     return td
   }
   if (isNumeric(v)) td.className = 'num'
-  const text = valueText(v)
+  const text = valueText(v, column.type)
   td.textContent = text.length > CELL_TEXT_CHARS_MAX ? text.slice(0, CELL_TEXT_CHARS_MAX) + '…' : text
   if (text.length > column.ch || text.includes('\n')) {
     td.title = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
@@ -71,11 +72,12 @@ function cell(v, column) {
 }
 
 /**
- * The grid of `columns` × `rows` (wire values). Returns the element and `refresh()`, which renders the
- * window again (after the grid was hidden and shown, or resized).
+ * The grid of `columns` × `rows` (wire values), shown as the result's `types` say when it has them (a REAL
+ * column's 1 as 1.0). Returns the element and `refresh()`, which renders the window again (after the grid
+ * was hidden and shown, or resized).
  */
-export function createGrid(columns, rows) {
-  const measured = measureColumns(columns, rows)
+export function createGrid(columns, rows, types) {
+  const measured = measureColumns(columns, rows, Array.isArray(types) && types.length === columns.length ? types : undefined)
   const scroller = el('div', 'grid-scroll')
   scroller.style.maxHeight = `${GRID_VIEWPORT_PX}px`
   // Focusable, so arrow keys, Page Up/Down, Home and End scroll the rows.

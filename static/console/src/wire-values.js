@@ -13,10 +13,28 @@ function base64ToHex(b64) {
   return out
 }
 
-/** A non-null wire value as text: digits, X'hex' for a BLOB, the TEXT itself. Null is the caller's case. */
-export function valueText(v) {
+/** A whole REAL at least this large is written with an exponent, as SQLite's shell writes it. */
+const REAL_PLAIN_MAX = 1e15
+
+/**
+ * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (1.0, -0.0, 1.0e+20), any other as
+ * JavaScript writes it. The page's copy of realText in src/result-types.ts (the page loads no server module).
+ */
+export function realText(v) {
+  if (Object.is(v, -0)) return '-0.0'
+  if (!Number.isInteger(v)) return String(v)
+  if (Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
+  const [mantissa, exponent] = v.toExponential().split('e')
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`
+}
+
+/**
+ * A non-null wire value as text: digits, X'hex' for a BLOB, the TEXT itself. Null is the caller's case.
+ * `type` is its column's entry of the result's `types` (docs/protocol.md): a REAL number shows as realText.
+ */
+export function valueText(v, type) {
   if (typeof v === 'string') return v
-  if (typeof v === 'number') return String(v)
+  if (typeof v === 'number') return type === 'REAL' ? realText(v) : String(v)
   if (v !== null && typeof v === 'object') {
     if (typeof v.$int === 'string') return v.$int
     if (typeof v.$real === 'string') return v.$real

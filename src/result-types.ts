@@ -1,0 +1,73 @@
+// The `types` of a result set (docs/protocol.md, "Replies"): one entry per column, the SQLite storage class
+// of that column's values in this result. JSON cannot tell REAL 1.0 from INTEGER 1, so without it every
+// reader of a reply (the SDK, both consoles, --json) showed a REAL column's whole numbers as integers.
+// Consoles show a REAL as SQLite's shell does (1.0, 2.5), not as psql shows a float8 (1): the storage is SQLite.
+import type { SqlValue } from './values.js'
+
+/** A column's type in a result: what SQLite's typeof() says of each of its non-NULL values. */
+export type ResultType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB'
+
+/** A result's `types`: null for a column with no non-NULL value in the result, or values of several types. */
+export type ResultTypes = (ResultType | null)[]
+
+const RESULT_TYPE_NAMES: ReadonlySet<string> = new Set<ResultType>(['INTEGER', 'REAL', 'TEXT', 'BLOB'])
+
+/** The storage class of an engine value (INTEGER = bigint, REAL = number: values.ts); null for NULL. */
+export function valueType(v: SqlValue): ResultType | null {
+  if (v === null) return null
+  switch (typeof v) {
+    case 'bigint': return 'INTEGER'
+    case 'number': return 'REAL'
+    case 'string': return 'TEXT'
+    default: return 'BLOB'
+  }
+}
+
+/**
+ * Each column's type over the engine rows of a result: the one storage class its non-NULL values share,
+ * else null (all NULL, no rows, or mixed, as a CASE or a UNION may give: such a column is shown value by
+ * value as the wire gives it). `typeOf` reads a value that is not an engine value (SHOW STATS's numbers).
+ */
+export function columnTypes(width: number, rows: readonly (readonly unknown[])[], typeOf: (v: unknown) => ResultType | null = valueType as (v: unknown) => ResultType | null): ResultTypes {
+  const types: (ResultType | null | undefined)[] = new Array<undefined>(width).fill(undefined)
+  for (const row of rows) {
+    for (let j = 0; j < width; j++) {
+      const t = typeOf(row[j])
+      if (t === null) continue
+      const seen = types[j]
+      if (seen === undefined) types[j] = t
+      else if (seen !== t) types[j] = null
+    }
+  }
+  return types.map((t) => t ?? null)
+}
+
+/** The type of a JS value a client holds (integral numbers are INTEGER, as the wire reads them). */
+export function clientValueType(v: unknown): ResultType | null {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'bigint' || typeof v === 'boolean') return 'INTEGER'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'INTEGER' : 'REAL'
+  if (typeof v === 'string') return 'TEXT'
+  return v instanceof Uint8Array ? 'BLOB' : null
+}
+
+/** A reply's `types` when it is one entry per column, each a type name or null; else undefined (ignored). */
+export function decodeResultTypes(v: unknown, width: number): ResultTypes | undefined {
+  if (!Array.isArray(v) || v.length !== width) return undefined
+  return v.every((t) => t === null || (typeof t === 'string' && RESULT_TYPE_NAMES.has(t))) ? [...(v as ResultTypes)] : undefined
+}
+
+/** A whole REAL at least this large is written with an exponent, as SQLite's shell (%!.15g) writes it. */
+const REAL_PLAIN_MAX = 1e15
+
+/**
+ * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (`1.0`, `-0.0`, `1.0e+20`), any other
+ * as JavaScript writes it (`2.5`, `1e-7`, `Infinity`). Valid JSON for every finite number.
+ */
+export function realText(v: number): string {
+  if (Object.is(v, -0)) return '-0.0'
+  if (!Number.isInteger(v)) return String(v)
+  if (Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
+  const [mantissa = '', exponent = ''] = v.toExponential().split('e')
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`
+}
