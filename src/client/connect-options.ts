@@ -13,8 +13,13 @@ const CONNECT_OPTION_NAMES = Object.keys({
   token: 0, requestTimeoutMs: 0, reconnect: 0, connectTimeoutMs: 0, readFile: 0, ca: 0, rejectUnauthorized: 0,
 } satisfies Record<keyof RemoteConnectOptions, 0>)
 
-/** The schemes ws connects with: ws:// and wss://, and http(s):// which it takes as the same. */
-const SCHEMES: ReadonlySet<string> = new Set(['ws:', 'wss:', 'http:', 'https:'])
+/**
+ * The schemes docs/client.md names: ws:// and wss://. ws itself also takes http(s):// for the same, and so
+ * connect() did, though neither the docs nor the console (normalizeUrl) do: http:// is the address of the
+ * browser console on the same port, which a user copies from the browser. Refused, with the URL to use.
+ */
+const SCHEMES: ReadonlySet<string> = new Set(['ws:', 'wss:'])
+const WEB_SCHEMES: Readonly<Record<string, string>> = { 'http:': 'ws:', 'https:': 'wss:' }
 
 function shown(v: unknown): string {
   return typeof v === 'string' ? JSON.stringify(v) : String(v)
@@ -30,7 +35,11 @@ export function checkConnectUrl(url: unknown): void {
     }
   }
   if (scheme === null || !SCHEMES.has(scheme)) {
-    throw new AcheronError('TYPE_MISMATCH', `connect() url is ws://HOST:PORT or wss://HOST:PORT, got ${shown(url)}`)
+    const web = scheme === null ? undefined : WEB_SCHEMES[scheme]
+    const hint = web === undefined || scheme === null || typeof url !== 'string'
+      ? ''
+      : ` (${scheme}// is the browser console's address; the protocol's on the same port is ${web}${url.slice(scheme.length)})`
+    throw new AcheronError('TYPE_MISMATCH', `connect() url is ws://HOST:PORT or wss://HOST:PORT, got ${shown(url)}${hint}`)
   }
 }
 

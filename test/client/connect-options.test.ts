@@ -27,6 +27,18 @@ test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retry
   }
 })
 
+test('an http:// or https:// URL (the browser console\'s address) is refused, naming the ws:// or wss:// one to use', async () => {
+  // Against a live server: ws would have connected to it over http://, which docs/client.md does not offer.
+  const { port } = await mainServer()
+  for (const [url, use] of [[`http://127.0.0.1:${port}`, `ws://127.0.0.1:${port}`], [`https://127.0.0.1:${port}/`, `wss://127.0.0.1:${port}/`]] as const) {
+    const e = await rejection(connect(url, { reconnect: { attemptsMax: 1, delayMs: 10 } }))
+    assert.is(e.code, 'TYPE_MISMATCH', url)
+    assert.not.ok(e.retryable, url)
+    assert.ok(e.message.startsWith(`connect() url is ws://HOST:PORT or wss://HOST:PORT, got "${url}"`), e.message)
+    assert.ok(e.message.includes(`is ${use})`), e.message)
+  }
+})
+
 test('a misspelt option is TYPE_MISMATCH naming it and the options there are (it was ignored: the defaults applied)', async () => {
   const cases: [object, RegExp][] = [
     [{ requestTimeout: 1000 }, /^connect\(\) has no option 'requestTimeout' \(its options: token, requestTimeoutMs, /],
