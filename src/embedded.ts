@@ -361,6 +361,9 @@ export class EmbeddedDatabase implements Database {
   /** Rates, latencies and in-flight counts for SHOW STATS (measured here, around every submit). */
   private readonly metrics: DatabaseStats
 
+  /** close() finished: every request is refused as DATABASE_CLOSED (while it runs, the engine's SHUTTING_DOWN). */
+  private closed = false
+
   private constructor(readonly engine: Engine, private readonly lock: DirLock | null, private readonly tracer: CommitTracer | null, private readonly bases: TraceBaseKeeper | null) {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
   }
@@ -439,6 +442,7 @@ export class EmbeddedDatabase implements Database {
    * keeps `input` as given (no copy): the methods above copy the caller's values, this one does not.
    */
   submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
+    if (this.closed) return Promise.reject(closedError())
     const started = this.metrics.begin()
     return this.engine.submit(input, plan ?? null).then(
       (o) => { this.metrics.end(started); return o },
@@ -538,6 +542,8 @@ export class EmbeddedDatabase implements Database {
    * AcheronError carries the results of the statements that completed before it in `results`.
    */
   async sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
+    // Before the script is read: SHOW STATS and the planner read no engine state a closed database has.
+    if (this.closed) throw closedError()
     const completed: StatementResult[] = []
     try {
       return await executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile, completed })
@@ -556,6 +562,7 @@ export class EmbeddedDatabase implements Database {
   query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
   async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
     checkRowsOption(options)
+    if (this.closed) throw closedError()
     const r = await executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
     return options.rows === 'objects' ? { ...r, rows: objectRows(r.columns, r.rows) } : r
   }
@@ -684,13 +691,23 @@ export class EmbeddedDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return
     // The engine refuses new requests at once; EXPLAIN COMMITs under way end with SHUTTING_DOWN.
     const engineClosed = this.engine.close()
     await this.tracer?.close()
     await engineClosed
     await this.bases?.close()
     this.lock?.release()
+    this.closed = true
   }
+}
+
+/**
+ * A request after close() finished. The engine's SHUTTING_DOWN is retryable, which a closed database never
+ * becomes: a loop retrying on `retryable` (docs/client.md) would spin for ever.
+ */
+function closedError(): AcheronError {
+  return new AcheronError('DATABASE_CLOSED', 'the database was closed: open() it again to use it')
 }
 
 /**

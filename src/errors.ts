@@ -11,6 +11,13 @@ export const ERROR_CODES = [
   'POSITION_UNAVAILABLE',
   // open() of a data directory another process (or another open in this one) holds: DataDirInUseError.
   'DATA_DIR_IN_USE',
+  // A request to a database (open()) or client (connect()) after the caller's own close(): no retry helps.
+  'DATABASE_CLOSED',
+  // open() (or acheron serve) of a data directory whose files are damaged: DataDirDamagedError.
+  'DATA_DIR_DAMAGED',
+  // open() of a data directory that cannot be created or used: permissions, a file in its place, a
+  // checkpoint of a newer acheron (StorageFormatError).
+  'DATA_DIR_UNUSABLE',
 ] as const
 export type ErrorCode = (typeof ERROR_CODES)[number]
 

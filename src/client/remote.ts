@@ -214,6 +214,15 @@ function withCompleted(err: AcheronError, results: unknown): AcheronError {
   return err
 }
 
+/**
+ * A request after (or overtaken by) the caller's own close(): DATABASE_CLOSED, as open()'s database says
+ * after its close(), so that code written against Database branches on one code. Not retryable: no retry
+ * undoes a close. (It was INTERNAL, the code of a failure of the server or its environment.)
+ */
+function clientClosed(): AcheronError {
+  return new AcheronError('DATABASE_CLOSED', 'the client is closed')
+}
+
 /** A "logs" field of the wire: an array of strings, else absent. */
 function logLines(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined
@@ -489,7 +498,7 @@ export class RemoteDatabase implements Database {
     return new Promise<OkReply>((resolve, reject) => {
       if (this.closed) {
         // close() came between the socket's opening and this send: the caller's own close, which no retry undoes.
-        reject(new AcheronError('INTERNAL', 'the client is closed'))
+        reject(clientClosed())
         return
       }
       // Encoded before it is registered: a frame too long for a string (about 512 MiB of JSON) must fail
@@ -542,7 +551,7 @@ export class RemoteDatabase implements Database {
 
   /** The open socket, (re)connecting with bounded attempts when there is none. */
   private socket(): Promise<WebSocket> {
-    if (this.closed) return Promise.reject(new AcheronError('INTERNAL', 'the client is closed'))
+    if (this.closed) return Promise.reject(clientClosed())
     if (this.ws !== null && this.ws.readyState === WebSocket.OPEN) return Promise.resolve(this.ws)
     this.connecting ??= this.connectWithRetries().finally(() => { this.connecting = null })
     return this.connecting
@@ -551,10 +560,10 @@ export class RemoteDatabase implements Database {
   private async connectWithRetries(): Promise<WebSocket> {
     let last: AcheronError | null = null
     for (let attempt = 1; attempt <= this.attemptsMax; attempt++) {
-      if (this.closed) throw new AcheronError('INTERNAL', 'the client is closed')
+      if (this.closed) throw clientClosed()
       try {
         const ws = await this.open()
-        if (this.closed) { ws.terminate(); throw new AcheronError('INTERNAL', 'the client is closed') }
+        if (this.closed) { ws.terminate(); throw clientClosed() }
         this.ws = ws
         this.connections++
         return ws
@@ -586,7 +595,7 @@ export class RemoteDatabase implements Database {
       const authId = this.nextId++
       // close() during the attempt: a handshake that hangs (a stopped server's port still accepts) would
       // otherwise hold the waiting requests, and the process, until connectTimeoutMs, or for ever with 0.
-      const closed = (): void => done(new AcheronError('INTERNAL', 'the client is closed'))
+      const closed = (): void => done(clientClosed())
       this.closing.signal.addEventListener('abort', closed)
       const done = (err: AcheronError | null): void => {
         if (settled) return

@@ -516,8 +516,11 @@ export class AcheronServer {
   /** The error reply to a request that failed, with the results of a script's statements before the failure; a bug is logged. */
   private failureReply(id: number, err: unknown, completed: Awaited<ReturnType<typeof executeScript>>): string {
     if (!(err instanceof AcheronError)) this.o.log({ level: 'error', msg: 'request failed', id, error: err instanceof Error ? err.stack : String(err) })
+    // The server closes its database (a stop, a node changing role), never a client: to the client that
+    // is the server going away, retryable, as the engine says while it closes.
+    const said = err instanceof AcheronError && err.code === 'DATABASE_CLOSED' ? new AcheronError('SHUTTING_DOWN', 'the engine is shutting down', { retryable: true }) : err
     // A script's statements before the failure stay committed: their results go with the error.
-    return errorReply(id, err, completed)
+    return errorReply(id, said, completed)
   }
 
   /** True once `close` began. */

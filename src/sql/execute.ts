@@ -92,7 +92,7 @@ function errorAt(code: AcheronError['code'], at: Pos, statement: number, message
  * Failures of the server or its machine, not of anything the statement says (the engine stopped, a full
  * disk, too many requests): no position, so that no caret points at a table name as if it were the cause.
  */
-const UNPOSITIONED_CODES: ReadonlySet<AcheronError['code']> = new Set(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_FULL'])
+const UNPOSITIONED_CODES: ReadonlySet<AcheronError['code']> = new Set(['INTERNAL', 'OVERLOADED', 'SHUTTING_DOWN', 'STORAGE_FULL', 'DATABASE_CLOSED'])
 
 /**
  * Where an error about what statement `s` ran points when it has no finer position: a syntax error at the

@@ -23,8 +23,15 @@ test('requests close() overtakes reject as "the client is closed", not retryable
     const err = e as AcheronError
     if (isOutcomeUnknown(err)) continue
     assert.is(err.message, 'the client is closed')
+    assert.is(err.code, 'DATABASE_CLOSED')
     assert.not.ok(err.retryable)
   }
+  // A request after close() is the same, and a second close() is fine.
+  const after = await db.query('SELECT 1').then(() => null, (e: unknown) => e as AcheronError)
+  assert.is(after?.code, 'DATABASE_CLOSED')
+  assert.is(after?.message, 'the client is closed')
+  assert.not.ok(after?.retryable)
+  await db.close()
 })
 
 test.run()

@@ -188,6 +188,8 @@ const CODE_COLORS = {
   INTERNAL: '#101828', STORAGE_FULL: '#e31b54', POSITION_UNAVAILABLE: '#0086c9', SYNTAX_ERROR: '#66c61c',
   INVALID_WASM: '#ee46bc', WASM_IMPORT_NOT_ALLOWED: '#875bf7', UNAUTHORIZED: '#98a2b3', FORBIDDEN: '#475467',
   PAYLOAD_TOO_LARGE: '#fdb022', OVERLOADED: '#f97066', SHUTTING_DOWN: '#b692f6', DATA_DIR_IN_USE: '#2e90fa',
+  // Never on the wire (open() and the client's own), listed so that every code has its own colour.
+  DATABASE_CLOSED: '#344054', DATA_DIR_DAMAGED: '#93370d', DATA_DIR_UNUSABLE: '#0b4a6f',
 }
 
 export function codeColor(code) {
