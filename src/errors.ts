@@ -62,7 +62,7 @@ export interface AcheronErrorDetails {
 }
 
 /** The names AcheronError and its subclasses give their errors (`instanceof` across module copies). */
-const ACHERON_ERROR_NAMES: ReadonlySet<string> = new Set(['AcheronError', 'DataDirInUseError'])
+const ACHERON_ERROR_NAMES: ReadonlySet<string> = new Set(['AcheronError', 'DataDirInUseError', 'DataDirDamagedError', 'StorageFormatError'])
 
 /** The one error type that crosses the public boundary: a stable code plus a message for a person. */
 export class AcheronError extends Error {

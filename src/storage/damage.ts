@@ -5,6 +5,7 @@
  * acknowledged batches or runs module bytes other than those registered.
  */
 import Database from 'better-sqlite3'
+import { AcheronError } from '../errors.js'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,10 +15,11 @@ import type { SqlValue } from '../values.js'
 import { ACHERON_VERSION } from '../version.js'
 import { DATABASE_FILE, STORAGE_FORMAT, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
 
-export class DataDirDamagedError extends Error {
+export class DataDirDamagedError extends AcheronError {
   /** `dir`: the data directory, so that the verify command given can be pasted as it is. */
   constructor(readonly problems: readonly string[], dir = 'DIR') {
-    super(`the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data ${dir} for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
+    // A stable code (it had none: open()'s caller could only match the message).
+    super('DATA_DIR_DAMAGED', `the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data ${dir} for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
     this.name = 'DataDirDamagedError'
   }
 }
@@ -27,9 +29,10 @@ export class DataDirDamagedError extends Error {
  * by a newer acheron: it is not damage, and the advice for damage (restore a backup) would throw away
  * every batch since the backup where running the newer version loses nothing.
  */
-export class StorageFormatError extends Error {
+export class StorageFormatError extends AcheronError {
   constructor(readonly file: string, readonly format: unknown) {
-    super(formatProblem(file, format))
+    // Not damage (a newer acheron's checkpoint): this version cannot use the directory.
+    super('DATA_DIR_UNUSABLE', formatProblem(file, format))
     this.name = 'StorageFormatError'
   }
 }

@@ -12,6 +12,7 @@
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
+import { dataDirUnusable } from './make-dir.js'
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -32,7 +33,7 @@ export class DirLock {
   /** Takes the lock of `dir` (which must exist), or throws DataDirInUseError naming the holder. */
   static acquire(dir: string): DirLock {
     // SQLite's own words for both were "unable to open database file", naming nothing.
-    if (!statSync(dir).isDirectory()) throw new Error(`data directory ${dir} is not a directory`)
+    if (!statSync(dir).isDirectory()) throw dataDirUnusable(`data directory ${dir} is not a directory`)
     let db: Database.Database
     try {
       db = new Database(join(dir, LOCK_FILE), { timeout: 0 })
@@ -89,7 +90,7 @@ export class DirLock {
  */
 function unwritable(dir: string, err: unknown): unknown {
   if (!(err instanceof Database.SqliteError && /^SQLITE_(CANTOPEN|READONLY)/.test(err.code))) return err
-  return new Error(`cannot open the lock file ${join(dir, LOCK_FILE)} of the data directory: ${err.message} (is the directory writable by this user?)`)
+  return dataDirUnusable(`cannot open the lock file ${join(dir, LOCK_FILE)} of the data directory: ${err.message} (is the directory writable by this user?)`, err)
 }
 
 function describeHolder(dir: string): string {
