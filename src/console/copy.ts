@@ -8,10 +8,11 @@
 //   \copy {table [(col, …)] | (query)} to {'file' | stdout} [with] [(…)]
 //
 // The options may also be written without parentheses, as psql's older form: `csv header delimiter ';'`.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileProblem } from '../file-problem.js'
 import { quoteIdent } from './describe.js'
+import { CopyError, copyRecords, type CopyRecord } from './copy-read.js'
 import { csvField } from './format-delimited.js'
 import { expandTilde } from './tilde.js'
 
@@ -24,6 +25,8 @@ export const COPY_PARAMS_PER_INSERT_MAX = 30_000
  * for large values): well within a server's frame limit, 16 MiB by default.
  */
 export const COPY_BYTES_PER_INSERT_MAX = 4 * 1024 * 1024
+
+export { CopyError, parseCsv, parseText, type CsvRecord } from './copy-read.js'
 
 export type CopyFormat = 'text' | 'csv'
 
@@ -43,7 +46,6 @@ export interface CopyCommand {
   readonly nullText: string
 }
 
-export class CopyError extends Error {}
 
 /** Tokens of a \copy line: words, 'quoted' (with '' for '), "quoted identifiers", parentheses and commas. */
 function tokens(text: string): { kind: 'word' | 'string' | 'ident' | 'punct'; text: string; at: number }[] {
@@ -210,96 +212,6 @@ export function parseCopy(text: string): CopyCommand {
   return { direction, table, columns, query, file, format, header, delimiter: d, nullText: nullText ?? (format === 'csv' ? '' : '\\N') }
 }
 
-/** One record's fields, and whether each was quoted (CSV: a quoted empty field is '', not NULL). */
-interface CsvRecord { readonly line: number; readonly fields: { text: string; quoted: boolean }[] }
-
-/** CSV records (RFC 4180): quoted fields may hold the delimiter, quotes ("") and line breaks. */
-export function parseCsv(text: string, delimiter: string): CsvRecord[] {
-  const records: CsvRecord[] = []
-  let i = 0
-  let line = 1
-  while (i < text.length) {
-    const start = line
-    const fields: { text: string; quoted: boolean }[] = []
-    for (;;) {
-      let value = ''
-      let quoted = false
-      if (text[i] === '"') {
-        quoted = true
-        i++
-        for (;;) {
-          if (i >= text.length) throw new CopyError(`line ${start}: a quoted field is not closed`)
-          const c = text[i] as string
-          if (c === '"') {
-            if (text[i + 1] === '"') { value += '"'; i += 2; continue }
-            i++
-            break
-          }
-          if (c === '\n') line++
-          value += c
-          i++
-        }
-        if (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') throw new CopyError(`line ${line}: text after a closing quote`)
-      } else {
-        while (i < text.length && text[i] !== delimiter && text[i] !== '\n' && text[i] !== '\r') value += text[i++]
-      }
-      fields.push({ text: value, quoted })
-      if (text[i] === delimiter) { i++; continue }
-      break
-    }
-    if (text[i] === '\r') i++
-    if (text[i] === '\n') i++
-    line++
-    records.push({ line: start, fields })
-  }
-  return records
-}
-
-const TEXT_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' }
-
-/** psql's text format: one record a line, fields split at the delimiter, `\N` NULL, backslash escapes. */
-export function parseText(text: string, delimiter: string, nullText: string): { line: number; values: (string | null)[] }[] {
-  const lines = text.split('\n')
-  if (lines[lines.length - 1] === '') lines.pop()
-  const out: { line: number; values: (string | null)[] }[] = []
-  for (const [n, raw] of lines.entries()) {
-    const l = raw.endsWith('\r') ? raw.slice(0, -1) : raw
-    // PostgreSQL's end-of-data marker: what follows it (the rest of a dump, say) is no data.
-    if (l === '\\.') break
-    // Split at unescaped delimiters, then undo the escapes of each field.
-    const fields: string[] = []
-    let field = ''
-    for (let i = 0; i < l.length; i++) {
-      const c = l[i] as string
-      if (c === '\\' && i + 1 < l.length) { field += c + l[i + 1]; i++; continue }
-      if (c === delimiter) { fields.push(field); field = ''; continue }
-      field += c
-    }
-    fields.push(field)
-    try {
-      out.push({ line: n + 1, values: fields.map((f) => (f === nullText ? null : unescapeText(f))) })
-    } catch (err) {
-      throw new CopyError(`line ${n + 1}: ${(err as Error).message}`)
-    }
-  }
-  return out
-}
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true })
-
-function unescapeText(f: string): string {
-  // \xhh and \ooo are bytes, as PostgreSQL reads them: a run of them is UTF-8 (\xc3\xa9 is é, not Ã©).
-  return f.replace(/((?:\\(?:x[0-9a-fA-F]{1,2}|[0-7]{1,3}))+)|\\(.)/g, (_, bytes: string | undefined, e: string | undefined) => {
-    if (bytes === undefined) return TEXT_ESCAPES[e as string] ?? (e as string)
-    const codes = (bytes.match(/\\(x[0-9a-fA-F]{1,2}|[0-7]{1,3})/g) ?? []).map((b) => (b[1] === 'x' ? parseInt(b.slice(2), 16) : parseInt(b.slice(1), 8) & 0xff))
-    try {
-      return UTF8.decode(new Uint8Array(codes))
-    } catch {
-      throw new CopyError(`the escapes ${bytes} are no UTF-8 text`)
-    }
-  })
-}
-
 function escapeText(s: string, delimiter: string): string {
   let out = ''
   for (const c of s) {
@@ -412,25 +324,29 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
   for (const n of names) if (!typeOf.has(n.toLowerCase())) throw new CopyError(`table ${table} has no column ${n}`)
   const types = names.map((n) => typeOf.get(n.toLowerCase()) as string)
   const path = resolve(baseDir, expandTilde(c.file as string))
-  let input: string
-  try {
-    // A byte order mark (Excel's "CSV UTF-8" starts with one) is no data: left in, the first field of the
-    // first line read '"\uFEFF1" is no INTEGER', printed as "1".
-    input = readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
-  } catch (err) {
-    throw new CopyError(`cannot read ${path}: ${fileProblem(err)}`)
+  // Two passes over the file, neither holding it: the first checks every record (its syntax, its field
+  // count, each value against its column's type), so that a bad line anywhere copies nothing; the second
+  // sends them. Only what the server refuses (a duplicate key) stops a copy half-way.
+  const checked = (r: CopyRecord, copied: number): unknown[] => {
+    if (r.values.length !== names.length) throw new CopyError(`${c.file}:${r.line}: ${r.values.length} fields where ${names.length} columns are copied${copiedSoFar(copied)}`)
+    return r.values.map((v, j) => {
+      try {
+        return v === null ? null : fieldValue(v, types[j] as string)
+      } catch (err) {
+        throw new CopyError(`${c.file}:${r.line}: column ${names[j]}: ${(err as Error).message}${copiedSoFar(copied)}`)
+      }
+    })
   }
-  let records: { line: number; values: (string | null)[] }[]
-  try {
-    records = c.format === 'csv'
-      ? parseCsv(input, c.delimiter).map((r) => ({ line: r.line, values: r.fields.map((f) => (!f.quoted && f.text === c.nullText ? null : f.text)) }))
-      : parseText(input, c.delimiter, c.nullText)
-  } catch (err) {
-    // `line n: …` from the parsers, named as every other bad line is: FILE:n.
-    if (!(err instanceof CopyError)) throw err
-    throw new CopyError(`${c.file}:${err.message.replace(/^line /, '')}; nothing was copied`)
+  const records = async function* (): AsyncGenerator<CopyRecord> {
+    try {
+      yield* copyRecords(c, path)
+    } catch (err) {
+      // `line n: …` from the parsers, named as every other bad line is: FILE:n.
+      if (!(err instanceof CopyError) || !err.message.startsWith('line ')) throw err
+      throw new CopyError(`${c.file}:${err.message.replace(/^line /, '')}; nothing was copied`)
+    }
   }
-  if (c.header) records.shift()
+  for await (const r of records()) checked(r, 0)
   const rowsPerInsert = Math.max(1, Math.min(COPY_ROWS_PER_INSERT, Math.floor(COPY_PARAMS_PER_INSERT_MAX / names.length)))
   const into = `INSERT INTO ${quoteIdent(table)} (${names.map(quoteIdent).join(', ')}) VALUES `
   const placeholders = `(${names.map(() => '?').join(', ')})`
@@ -459,15 +375,8 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
     params = []
     chunkBytes = 0
   }
-  for (const r of records) {
-    if (r.values.length !== names.length) throw new CopyError(`${c.file}:${r.line}: ${r.values.length} fields where ${names.length} columns are copied${copiedSoFar(copied)}`)
-    const values = r.values.map((v, j) => {
-      try {
-        return v === null ? null : fieldValue(v, types[j] as string)
-      } catch (err) {
-        throw new CopyError(`${c.file}:${r.line}: column ${names[j]}: ${(err as Error).message}${copiedSoFar(copied)}`)
-      }
-    })
+  for await (const r of records()) {
+    const values = checked(r, copied)
     const bytes = values.reduce((n: number, v) => n + wireBytesMax(v), 0)
     // Rows of large values go in fewer rows per INSERT: 1,000 rows of 20 KB each passed the server's
     // frame limit (16 MiB), and the copy could not start.

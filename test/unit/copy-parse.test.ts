@@ -3,7 +3,9 @@
 // '', an unquoted one NULL), psql's text format with its escapes, and values typed by their column.
 import * as assert from 'uvu/assert'
 import { test } from 'uvu'
+import fc from 'fast-check'
 import { copyOut, fieldValue, parseCopy, parseCsv, parseText, runCopy, type CopyServer } from '../../src/console/copy.js'
+import { copyRecords } from '../../src/console/copy-read.js'
 import { tempDir } from '../support/tmp.js'
 
 test('both spellings of the options, a column list, a query, stdout; defaults of each format', () => {
@@ -107,6 +109,78 @@ test('\\copy from sends INSERTs of bounded rows with parameters, and says which 
       assert.unreachable()
     } catch (err) {
       assert.is((err as Error).message, 'short.csv:2: 1 fields where 2 columns are copied; nothing was copied')
+    }
+  } finally {
+    cleanup()
+  }
+})
+
+async function collect(gen: AsyncGenerator<{ line: number; values: (string | null)[] }>): Promise<{ line: number; values: (string | null)[] }[]> {
+  const out: { line: number; values: (string | null)[] }[] = []
+  for await (const r of gen) out.push(r)
+  return out
+}
+
+test('\\copy from reads its file in pieces that end at record boundaries: the records and line numbers are those of the whole text', async () => {
+  const { writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { dir, cleanup } = tempDir('acheron-copy-read-')
+  try {
+    // Fields with the delimiter, quotes, CR LF and line breaks inside quotes, read 1 to 9 characters at a
+    // time, so that every kind of boundary falls inside a quote, an escape or a line ending somewhere.
+    const field = fc.oneof(fc.constantFrom('', 'a', 'NA', '\\N', '\\.', 'x\ny', 'q"q', 'c,d', 't\tu', 'e\\tf', 'é', '\r\n'), fc.string({ maxLength: 6 }))
+    const file = join(dir, 'in.txt')
+    let n = 0
+    await fc.assert(fc.asyncProperty(
+      fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { maxLength: 12 }),
+      fc.constantFrom("csv", "csv header", "(format text)", "(format text, delimiter ',')"),
+      fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.boolean(),
+      async (rows, options, readChars, bom, endMarker) => {
+        const c = parseCopy(`t from 'in.txt' ${options}`)
+        let text = copyOut(c, { columns: ['a', 'b', 'c', 'd'].slice(0, rows[0]?.length ?? 1), rows })
+        if (c.format === 'text' && endMarker) text += '\\.\nnot\tdata\n'
+        writeFileSync(file, (bom ? '\uFEFF' : '') + text)
+        const whole = c.format === 'csv'
+          ? parseCsv(text, c.delimiter).map((r) => ({ line: r.line, values: r.fields.map((f) => (!f.quoted && f.text === c.nullText ? null : f.text)) })).slice(c.header ? 1 : 0)
+          : parseText(text, c.delimiter, c.nullText)
+        const streamed = await collect(copyRecords(c, file, { readChars }))
+        assert.equal(streamed, whole, `${options}, ${readChars} characters a read`)
+        n++
+      }), { seed: 6061, numRuns: 300 })
+    assert.is(n, 300)
+  } finally {
+    cleanup()
+  }
+})
+
+test('\\copy from: a bad line at the end of a long file copies nothing, and a quote left open is refused without reading on', async () => {
+  const { writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const sent: unknown[][] = []
+  const server: CopyServer = {
+    query: async () => ({ columns: ['column', 'type', 'not_null', 'default', 'primary_key'], rows: [['id', 'INTEGER', 1, null, 1], ['v', 'TEXT', 0, null, 0]] }),
+    execute: async (_sql, params) => { sent.push(params) },
+  }
+  const { dir, cleanup } = tempDir('acheron-copy-read-')
+  try {
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${i},v${i}`)
+    writeFileSync(join(dir, 'late.csv'), [...lines, 'x,y'].join('\n'))
+    try {
+      await runCopy(parseCopy(`t from 'late.csv' csv`), server, dir, async () => {})
+      assert.unreachable()
+    } catch (err) {
+      assert.is((err as Error).message, 'late.csv:30001: column id: "x" is no INTEGER; nothing was copied')
+    }
+    assert.is(sent.length, 0, 'no INSERT was sent: the file is checked whole before the first')
+    writeFileSync(join(dir, 'late.csv'), lines.join('\n'))
+    assert.is(await runCopy(parseCopy(`t from 'late.csv' csv`), server, dir, async () => {}), 'COPY 30000')
+    assert.is(sent.length, 30)
+    writeFileSync(join(dir, 'open.csv'), `1,a\n2,"never closed\n${'3,b\n'.repeat(5000)}`)
+    try {
+      await collect(copyRecords(parseCopy(`t from 'open.csv' csv`), join(dir, 'open.csv'), { readChars: 64, recordCharsMax: 1000 }))
+      assert.unreachable()
+    } catch (err) {
+      assert.is((err as Error).message, 'line 2: a record longer than 1000 characters (is a quote left open?)')
     }
   } finally {
     cleanup()
