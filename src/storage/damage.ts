@@ -8,7 +8,7 @@ import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { CatalogData, ColumnType, TableDef } from '../schema/catalog.js'
 import { partitionOf } from '../schema/keys.js'
 import type { SqlValue } from '../values.js'
@@ -41,6 +41,30 @@ export function formatProblem(file: string, format: unknown): string {
   const said = `${file} is in storage format ${String(format)}, acheron ${ACHERON_VERSION} reads format ${STORAGE_FORMAT}`
   if (Number(format) > STORAGE_FORMAT) return `${said}: it was written by a newer acheron; run that version (or a later one) on this directory. It is not damaged: do not restore it from a backup (nothing was changed)`
   return `${said}: no version of acheron wrote that format, so the file is damaged`
+}
+
+/** SQLite found the file damaged: a malformed page (SQLITE_CORRUPT), or no database at all (SQLITE_NOTADB). */
+export function isSqliteDamage(err: unknown): err is Error & { readonly code: string } {
+  return err instanceof Database.SqliteError && /^SQLITE_(CORRUPT|NOTADB)/.test(err.code)
+}
+
+/**
+ * What a request that met damage in the checkpoint `file` while the server runs is told (and the server
+ * log): the file, SQLite's words, that nothing of it took effect, and the way out. Its start, "the
+ * checkpoint file F is damaged", is stable: programs and tests may match it. Before, a query said "the
+ * state thread failed: SqliteError: database disk image is malformed" with no code, and a batch "batch
+ * not committed: database disk image is malformed", neither naming the file nor what to do.
+ */
+export function damagedCheckpointMessage(file: string, err: Error): string {
+  return `the checkpoint file ${file} is damaged (SQLite: ${err.message}); nothing of this request took effect. Stop the server and run acheron verify --data ${dirname(file)} --repair (docs/operations.md, "Recovering a damaged directory")`
+}
+
+/** Thrown where a read meets damage in the checkpoint: an environment failure, never a transaction's outcome. */
+export class CheckpointDamagedError extends Error {
+  constructor(readonly file: string, cause: Error) {
+    super(damagedCheckpointMessage(file, cause))
+    this.name = 'CheckpointDamagedError'
+  }
 }
 
 /** Files that must come together: a WAL without its database means the checkpoint file was lost. */

@@ -3,6 +3,7 @@ import type { CatalogData, TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import { partitionOfKey, type RowKey } from '../schema/keys.js'
 import type { BaseSnapshot } from './state-file.js'
+import { CheckpointDamagedError, isSqliteDamage } from './damage.js'
 import { LAYOUT_META_KEY, PerPartition, columnListSql, keyColumnSql, layoutFromJson, partitionTableName, quoteIdent } from './sqlite-schema.js'
 
 /** Deliberate bugs of the research harness (src/txn/faults.ts) that live in the reader. */
@@ -44,7 +45,7 @@ export class SqliteSnapshotReader implements BaseSnapshot {
    * `repartition-reads-catalog-layout` mutant); `faults.catalogColumns`: select the catalog's columns
    * (`add-column-reads-catalog-columns`).
    */
-  constructor(file: string, private readonly faults: ReaderFaults = {}) {
+  constructor(private readonly file: string, private readonly faults: ReaderFaults = {}) {
     this.db = new Database(file, { readonly: true, fileMustExist: true })
     this.beginTxn = this.db.prepare('BEGIN')
     this.commitTxn = this.db.prepare('COMMIT')
@@ -102,11 +103,25 @@ export class SqliteSnapshotReader implements BaseSnapshot {
       this.commitTxn.run()
     } catch (err) {
       if (this.db.inTransaction) this.db.exec('ROLLBACK')
+      // SQLite may report a damaged page it met during the bracket's reads only here, at the COMMIT (a
+      // read of a garbled root page answered "no row"): the batch is voided all the same, named so.
+      if (isSqliteDamage(err)) throw new CheckpointDamagedError(this.file, err)
       throw err
     }
   }
 
-  read(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {
+  read(table: TableDef, key: bigint | string, rk: RowKey): Row | undefined {
+    try {
+      return this.readRow(table, key, rk)
+    } catch (err) {
+      // A damaged page under this key: the batch that read it is voided (an environment failure), and its
+      // clients are told which file is damaged and what to do, not SQLite's bare "malformed".
+      if (isSqliteDamage(err)) throw new CheckpointDamagedError(this.file, err)
+      throw err
+    }
+  }
+
+  private readRow(table: TableDef, key: bigint | string, _rk: RowKey): Row | undefined {
     if (this.bracketed && !this.open) this.start()
     const partitions = this.faults.catalogLayout === true ? table.partitions : this.layout?.partitions.get(table.name.toLowerCase()) ?? table.partitions
     const p = partitionOfKey(key, partitions)

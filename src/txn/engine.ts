@@ -755,7 +755,7 @@ export class Engine {
       outcome = await this.explainCommit(input, await at)
     } else {
       const run = await this.opts.store.run(input as StateTxn)
-      if (!run.ok && run.failure.code === 'STORAGE_FULL') return { ok: false, failure: run.failure }
+      if (!run.ok && (run.failure.code === 'STORAGE_FULL' || run.environment === true)) return { ok: false, failure: run.failure }
       const commit = await at
       outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: { ...run.failure, ranAlone: true }, commit }
     }
@@ -1091,6 +1091,8 @@ export class Engine {
       const run = await this.opts.store.run(txn)
       // No room to flush the state under the scan: the environment's failure, not the transaction's.
       if (!run.ok && run.failure.code === 'STORAGE_FULL') throw new AcheronError('STORAGE_FULL', run.failure.message, { retryable: true })
+      // A damaged checkpoint under the scan: no outcome either (a replay on a sound file would not fail).
+      if (!run.ok && run.environment === true) throw new AcheronError(run.failure.code, run.failure.message)
       const outcome: TxnOutcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: { ...run.failure, ranAlone: true }, commit }
       return { number, batch: [s], durable, outcomes: [outcome], failure: null, writes: run.ok ? run.writes : [], executeMs: performance.now() - started, replayed }
     } catch (err) {

@@ -10,6 +10,7 @@ import { AcheronError } from '../errors.js'
 import { Catalog, visibleColumns, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
 import { modulesToSend, type FunctionRuntime } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
+import { damagedCheckpointMessage, isSqliteDamage } from '../storage/damage.js'
 import { stateDigest } from '../storage/digest.js'
 import { SqliteStateFile, type ReleasedEffects, type StoredState } from '../storage/state-file.js'
 import type { Row, SqlValue } from '../values.js'
@@ -24,7 +25,12 @@ export type StateTxn = SelectTxn | ScanTxn | ExclusiveMultiTxn | ExplainCallTxn 
 
 export type StateRun =
   | { readonly ok: true; readonly result: TxnResult; readonly writes: readonly RowWrite[] }
-  | { readonly ok: false; readonly failure: TxnFailure }
+  /**
+   * `environment`: the failure is the environment's (a damaged checkpoint), not the transaction's: it has
+   * no position, and a scan that meets it is voided like a batch whose worker died (a replay on a sound
+   * file would not fail).
+   */
+  | { readonly ok: false; readonly failure: TxnFailure; readonly environment?: true }
 
 export interface CheckpointPolicy {
   /** A checkpoint is taken this long after the first effect it would hold; 0: after every batch. */
@@ -119,9 +125,9 @@ export class StateService {
       this.onCheckpoint?.({ batch, durable: true, ms: performance.now() - started, writes })
     } catch (err) {
       this.failedCheckpoints++
-      const message = err instanceof Error ? err.message : String(err)
+      const message = isSqliteDamage(err) ? damagedCheckpointMessage(this.file.file, err) : err instanceof Error ? err.message : String(err)
       this.onCheckpoint?.({ batch: this.file.checkpointBatch, durable: false, ms: performance.now() - started, writes, failed: { message, full: isStorageFull(err) } })
-      this.failureLog.log(`checkpoint failed (${this.failedCheckpoints} in a row; the log keeps everything, retrying): ${err instanceof Error ? err.message : String(err)}`)
+      this.failureLog.log(`checkpoint failed (${this.failedCheckpoints} in a row; the log keeps everything, retrying): ${message}`)
       this.timer = setTimeout(() => { this.timer = null; this.checkpoint() }, Math.max(50, this.policy.intervalMs))
     }
   }
@@ -136,6 +142,12 @@ export class StateService {
         return { ok: false, failure: failureOf(err) }
       }
       // The released writes could not be flushed under the query (a full disk): no outcome, retryable.
+      if (isSqliteDamage(err)) {
+        const message = damagedCheckpointMessage(this.file.file, err)
+        // The stack too, for whoever reports it: SQLite's error says where it met the page.
+        this.failureLog.log(`${message}: ${err.stack ?? err.message}`)
+        return { ok: false, failure: { code: 'INTERNAL', message }, environment: true }
+      }
       if (isStorageFull(err)) return { ok: false, failure: { code: 'STORAGE_FULL', message: `not answered: the checkpoint file has no room for the writes this query must see (${(err as Error).message}); retry once space returns` } }
       // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure; its
       // environment's (I/O, a damaged file, no memory) are not an outcome a replay could reproduce.

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { crc32 } from 'node:zlib'
-import { open } from '../../src/index.js'
+import { open, type AcheronError } from '../../src/index.js'
 import { FRAME_HEADER_BYTES, LOG_FORMAT, readFrame } from '../../src/log/frame.js'
 import { wat } from '../wasm-exec/wat.js'
 import { tempDir } from '../support/tmp.js'
@@ -308,8 +308,13 @@ test('a query on a damaged partition page fails with what SQLite said, its stack
     const lines: { level: string; line: string }[] = []
     const db = await open({ dir, workers: 1, log: (line, e) => lines.push({ level: e.level, line }) })
     try {
-      const m = await db.sql('SELECT SUM(v) FROM kv').then(() => 'answered', (e: unknown) => (e as Error).message)
+      const e = await db.sql('SELECT SUM(v) FROM kv').then(() => null, (e: unknown) => e as AcheronError)
+      assert.ok(e !== null, 'answered')
+      const m = e.message
       assert.match(m, /database disk image is malformed/)
+      // Before: "the state thread failed: SqliteError: …", no code, naming neither the file nor what to do.
+      assert.is(e.code, 'INTERNAL')
+      assert.ok(m.startsWith(`the checkpoint file ${join(dir, 'acheron.db')} is damaged (SQLite: database disk image is malformed); nothing of this request took effect. Stop the server and run acheron verify --data ${dir} --repair`), m)
       // Before: the whole stack, with this machine's paths, went to the client in the message.
       assert.not.match(m, /\n\s+at /, m)
       assert.ok(lines.some((l) => l.level === 'error' && /database disk image is malformed\n\s+at /.test(l.line)), JSON.stringify(lines))
@@ -334,7 +339,8 @@ test('a damaged partition page fails the batches that read it, with SQLite\'s re
     // Before: after the first failure every batch failed, "cannot commit - no transaction is active".
     const said = JSON.stringify([...seen])
     assert.ok((seen.get('ok') ?? 0) > 0, said)
-    assert.ok((seen.get('batch not committed: database disk image is malformed') ?? 0) > 0, said)
+    // The file and what to do, after SQLite's bare words (all there was before).
+    assert.ok((seen.get(`batch not committed: the checkpoint file ${join(dir, 'acheron.db')} is damaged (SQLite: database disk image is malformed); nothing of this request took effect. Stop the server and run acheron verify --data ${dir} --repair (docs/operations.md, "Recovering a damaged directory")`) ?? 0) > 0, said)
     assert.is(seen.size, 2, said)
     await db.close()
   } finally {
