@@ -13,6 +13,7 @@ import type { CatalogData, ColumnType, TableDef } from '../schema/catalog.js'
 import { partitionOf } from '../schema/keys.js'
 import type { SqlValue } from '../values.js'
 import { ACHERON_VERSION } from '../version.js'
+import { readOnlyLook } from './read-only-open.js'
 import { DATABASE_FILE, STORAGE_FORMAT, partitionTableName, quoteIdent, keyColumnSql } from './sqlite-schema.js'
 
 export class DataDirDamagedError extends AcheronError {
@@ -64,6 +65,23 @@ export class CheckpointDamagedError extends Error {
   constructor(readonly file: string, cause: Error) {
     super(damagedCheckpointMessage(file, cause))
     this.name = 'CheckpointDamagedError'
+  }
+}
+
+/** Lines of SQLite's quick_check that a refused open names (the first ones say where). */
+export const QUICK_CHECK_LINES_MAX = 5
+
+/**
+ * SQLite's quick_check of the checkpoint `file` (every page's structure, without the index cross-checks
+ * of integrity_check), read-only and leaving no files behind: the problems it names, none when sound.
+ * A file SQLite cannot read at all is one problem.
+ */
+export function quickCheck(file: string): string[] {
+  try {
+    return readOnlyLook(file, (db) => (db.pragma('quick_check', { simple: false }) as { quick_check: string }[]).map((r) => r.quick_check).filter((m) => m !== 'ok'))
+  } catch (err) {
+    if (isSqliteDamage(err)) return [err.message]
+    throw err
   }
 }
 

@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { dataDirUnusable } from './make-dir.js'
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const LOCK_FILE = 'acheron.lock'
@@ -28,7 +28,15 @@ export class DataDirInUseError extends AcheronError {
 }
 
 export class DirLock {
-  private constructor(private readonly db: Database.Database, private readonly dir: string) {}
+  /**
+   * `uncleanStop`: the last holder did not stop cleanly (kill -9, a crash, a power loss): it left its
+   * acheron.pid, which a clean stop removes. The open then checks the checkpoint's pages (quick_check).
+   */
+  private constructor(private readonly db: Database.Database, private readonly dir: string, private readonly leftPidFile: string | null) {}
+
+  get uncleanStop(): boolean {
+    return this.leftPidFile !== null
+  }
 
   /** Takes the lock of `dir` (which must exist), or throws DataDirInUseError naming the holder. */
   static acquire(dir: string): DirLock {
@@ -53,6 +61,13 @@ export class DirLock {
     // Who holds it, for the message a second opener gets: best effort, since a full disk must not keep
     // a restart from opening (nothing of the data depends on it).
     const started = new Date().toISOString()
+    // Read before this holder writes its own: only a holder that did not stop cleanly leaves one.
+    let leftPidFile: string | null = null
+    try {
+      if (existsSync(join(dir, PID_FILE))) leftPidFile = readFileSync(join(dir, PID_FILE), 'utf8')
+    } catch {
+      leftPidFile = '' // there, but unreadable: unclean all the same
+    }
     try {
       db.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, started TEXT); DELETE FROM holder;')
       db.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, started)
@@ -64,7 +79,7 @@ export class DirLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') { db.close(); throw err }
     }
-    return new DirLock(db, dir)
+    return new DirLock(db, dir, leftPidFile)
   }
 
   /**
@@ -72,6 +87,22 @@ export class DirLock {
    * the lock. A pid file left after a clean stop named a process that was gone, whose pid the system may
    * give to another: `kill $(head -1 DIR/acheron.pid)` would stop that one. Best effort, as the write.
    */
+  /**
+   * After an open that failed: the pid file an unclean stop left is put back as it was, so that the next
+   * open checks the checkpoint's pages again. Before, the refused open removed it, and the next
+   * `acheron serve` served the damaged file it had just refused.
+   */
+  releaseAfterFailedOpen(): void {
+    if (!this.db.open) return
+    if (this.leftPidFile === null) return this.release()
+    try {
+      writeFileSync(join(this.dir, PID_FILE), this.leftPidFile)
+    } catch {
+      // Best effort, as every write of it.
+    }
+    this.db.close()
+  }
+
   release(): void {
     if (!this.db.open) return
     try {
