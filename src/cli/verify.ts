@@ -20,12 +20,17 @@ import { DirLock, LOCK_FILE } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
+import { planRepair, setAsideCheckpoint, type RepairPlan } from './repair.js'
 import { UsageError } from './usage-error.js'
 
-export const VERIFY_USAGE = `usage: acheron verify --data DIR
+export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair]
   checks a stopped data directory: SQLite integrity, every row against its table, module hashes, the
   batch log's frames from the checkpoint on, and the copies of the checkpoint kept for EXPLAIN COMMIT;
-  exits 0 when sound, 1 naming each problem`
+  exits 0 when sound, 1 naming each problem
+  --repair   when the checkpoint (acheron.db) is damaged: move it aside to DIR/damaged-<time>/ and
+             rebuild it from the newest intact copy in trace-bases/ (or an empty state) and the batch
+             log, then check again; exits 0 when the rebuilt directory is sound. A damaged log is not
+             repaired (default: off)`
 
 interface Checkpoint { readonly lastBatch: number; readonly tables: number; readonly rows: number; readonly modules: number }
 
@@ -167,24 +172,63 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
   return { sound: true, lines: [`${dir} is sound: ${cp}; ${lg}; ${traces}`, ...notes] }
 }
 
-export function verifyCommand(args: string[], out: (line: string) => void): number {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' } } })
+export async function verifyCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, repair: { type: 'boolean' } } })
   if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
   if (values.data === '') throw new UsageError('--data needs a directory, not an empty string')
-  if (!existsSync(values.data)) throw new Error(`no such directory: ${values.data}`)
+  const dir = values.data
+  if (!existsSync(dir)) throw new Error(`no such directory: ${dir}`)
   // A directory that holds no data (a wrong --data) is said so before the lock is taken: the lock file
   // it would create is litter in someone else's directory. One that is in use is refused: its files
   // change under the check.
-  if (statSync(values.data).isDirectory() && !holdsData(values.data) && !existsSync(join(values.data, LOCK_FILE))) {
-    for (const l of notADataDir(values.data).lines) out(l)
+  if (statSync(dir).isDirectory() && !holdsData(dir) && !existsSync(join(dir, LOCK_FILE))) {
+    for (const l of notADataDir(dir).lines) out(l)
     return 1
   }
-  const lock = DirLock.acquire(values.data)
+  let plan: RepairPlan
+  const lock = DirLock.acquire(dir)
+  let sound = false
   try {
-    const { sound, lines } = verifyDataDir(values.data)
-    for (const l of lines) out(l)
-    return sound ? 0 : 1
+    const checked = verifyDataDir(dir)
+    sound = checked.sound
+    for (const l of checked.lines) out(l)
+    if (sound || values.repair !== true) return sound ? 0 : 1
+    const found = repairPlanFor(dir, checked.lines)
+    if (typeof found === 'string') {
+      out(`--repair: ${found}`)
+      return 1
+    }
+    plan = found
+    const aside = setAsideCheckpoint(dir, plan, new Date())
+    out(`--repair: moved the damaged ${DATABASE_FILE} (and its -wal, -shm) to ${aside}; rebuilding it from ${plan.base === null ? 'an empty state' : `${plan.base} (batches up to ${plan.batch})`} and the log's batches ${plan.batch + 1} to ${plan.lastBatch}`)
   } finally {
-    lock.release()
+    // A damaged directory keeps the acheron.pid an unclean stop left: the next start checks its pages again.
+    if (sound) lock.release()
+    else lock.releaseAfterFailedOpen()
   }
+  // The rebuild is an ordinary open: it replays the log after the checkpoint put in place, and its
+  // clean close checkpoints the result.
+  const { open } = await import('../embedded.js')
+  const started = performance.now()
+  const db = await open({ dir, log: (line, e) => { if (e.level !== 'info') process.stderr.write(`${line}\n`) } })
+  await db.close()
+  out(`--repair: replayed the log in ${Math.round(performance.now() - started)} ms; checking again`)
+  const again = DirLock.acquire(dir)
+  try {
+    const checked = verifyDataDir(dir)
+    for (const l of checked.lines) out(l)
+    return checked.sound ? 0 : 1
+  } finally {
+    again.release()
+  }
+}
+
+/** The plan, when every problem found is the checkpoint's (or a trace base's, which the plan passes over). */
+function repairPlanFor(dir: string, lines: readonly string[]): RepairPlan | string {
+  const dbFile = join(dir, DATABASE_FILE)
+  const problems = lines.filter((l) => l.startsWith('  ')).map((l) => l.trim())
+  if (problems.some((p) => /written by a newer acheron/.test(p))) return 'a checkpoint a newer acheron wrote is not damaged: run that version; nothing was changed'
+  if (!problems.some((p) => p.startsWith(dbFile))) return `it rebuilds only a damaged ${DATABASE_FILE}, and none of the problems above is one; nothing was changed`
+  const plan = planRepair(dir)
+  return typeof plan === 'string' ? `${plan}; nothing was changed` : plan
 }

@@ -20,7 +20,7 @@ export class DataDirDamagedError extends AcheronError {
   /** `dir`: the data directory, so that the verify command given can be pasted as it is. */
   constructor(readonly problems: readonly string[], dir = 'DIR') {
     // A stable code (it had none: open()'s caller could only match the message).
-    super('DATA_DIR_DAMAGED', `the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data ${dir} for the full check; restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
+    super('DATA_DIR_DAMAGED', `the data directory is damaged, refusing to start (nothing was changed): ${problems.join('; ')}. Run acheron verify --data ${dir} for the full check (with --repair it rebuilds a damaged acheron.db from the batch log where the directory allows); else restore the directory from a backup (docs/operations.md, "Full disks and damaged data directories")`)
     this.name = 'DataDirDamagedError'
   }
 }

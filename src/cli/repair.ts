@@ -1,0 +1,80 @@
+/**
+ * `acheron verify --data DIR --repair`: rebuilds a damaged checkpoint (acheron.db) of a stopped
+ * directory from what the directory still holds, which the batch log makes possible: the log is the
+ * database and the checkpoint only shortens recovery. The rebuild starts from the newest intact copy of
+ * the checkpoint kept for EXPLAIN COMMIT (trace-bases/base-N.db) from which the log holds every batch
+ * on, or from an empty state when the log holds every batch from batch 1, and replays the log after it
+ * through the engine (an ordinary open), which reaches exactly the state every acknowledged batch left.
+ * The damaged files are moved aside, never deleted. Damage to the log itself is not repaired: without a
+ * batch nothing can rebuild what came after it (restore the log from a backup).
+ */
+import Database from 'better-sqlite3'
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
+import { readSegments } from '../log/file-log.js'
+import { fsyncPath } from '../log/fsync-path.js'
+import { DATABASE_FILE } from '../storage/sqlite-schema.js'
+import { lastBatchHeld } from '../storage/state-file.js'
+
+/** Where the rebuild starts: a copy of the checkpoint (`base`) holding batches up to `batch`, or empty (0). */
+export interface RepairPlan {
+  readonly base: string | null
+  readonly batch: number
+  /** The last batch of the log, which the rebuilt checkpoint reaches. */
+  readonly lastBatch: number
+}
+
+/** A trace base that opens, passes quick_check and holds the batch its name says. */
+function intactBase(file: string, batch: number): boolean {
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true })
+    try {
+      const ok = (db.pragma('quick_check', { simple: true }) as string) === 'ok'
+      return ok && lastBatchHeld(db) === batch
+    } finally {
+      db.close()
+    }
+  } catch {
+    return false
+  }
+}
+
+/** How the checkpoint of `dir` can be rebuilt, or why it cannot (a string to print). */
+export function planRepair(dir: string): RepairPlan | string {
+  const logDir = join(dir, 'log')
+  if (!existsSync(logDir)) return `${dir} keeps no batch log (a node whose log is on NATS JetStream): --repair cannot rebuild its checkpoint here; move ${DATABASE_FILE}* away and start the node, which takes the writer's snapshot (docs/scale-out.md)`
+  const log = readSegments(logDir)
+  if (log.problems.length > 0) return `the batch log itself is damaged, which --repair cannot mend (every batch after the damage would be lost): restore the log from a backup (docs/operations.md, "Recovering a damaged directory")`
+  const batches: number[] = []
+  for (const seg of log.segments) for (const e of seg.entries) if (e.kind === 'batch') batches.push(e.batch)
+  batches.sort((a, b) => a - b)
+  // The run of consecutive batches that ends at the log's last one: the rebuild replays from its start.
+  let first = batches.at(-1) ?? 1
+  for (let i = batches.length - 1; i > 0 && batches[i - 1] === (batches[i] as number) - 1; i--) first = batches[i - 1] as number
+  const lastBatch = batches.at(-1) ?? 0
+  const bases = listTraceBases(join(dir, TRACE_BASES_DIR)).filter((b) => b.batch >= first - 1 && b.batch <= lastBatch).reverse()
+  for (const b of bases) if (intactBase(b.file, b.batch)) return { base: b.file, batch: b.batch, lastBatch }
+  if (first === 1 || batches.length === 0) return { base: null, batch: 0, lastBatch }
+  return `neither an intact copy of the checkpoint (${TRACE_BASES_DIR}/) nor an empty state is followed by every batch in the log (it starts at batch ${first}): the checkpoint cannot be rebuilt from this directory; restore ${DATABASE_FILE} from a backup and keep log/ (docs/operations.md, "Recovering a damaged directory")`
+}
+
+/**
+ * Moves the damaged checkpoint (with its -wal and -shm, which SQLite would apply to the new file) into
+ * `DIR/damaged-<time>/`, and puts the plan's base in its place (none: the open starts empty). Returns
+ * where the damaged files went. The caller holds the directory's lock; the open that follows replays.
+ */
+export function setAsideCheckpoint(dir: string, plan: RepairPlan, now: Date): string {
+  const aside = join(dir, `damaged-${now.toISOString().replace(/[:.]/g, '-')}`)
+  mkdirSync(aside)
+  for (const suffix of ['', '-wal', '-shm']) {
+    const f = join(dir, DATABASE_FILE + suffix)
+    if (existsSync(f)) renameSync(f, join(aside, DATABASE_FILE + suffix))
+  }
+  if (plan.base !== null) {
+    copyFileSync(plan.base, join(dir, DATABASE_FILE))
+    fsyncPath(join(dir, DATABASE_FILE))
+  }
+  fsyncPath(dir)
+  return aside
+}
