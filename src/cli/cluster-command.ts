@@ -3,11 +3,12 @@
 // or more), then N `acheron serve` nodes on that stream: node 1 writes it, the others follow it and
 // forward their clients' requests to node 1 (docs/scale-out.md). Prints one line per node,
 // "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT, SIGTERM or
-// SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for.
+// SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for. A
+// NATS server that dies is said and started again after NATS_RESTART_DELAY_MS, so the cluster heals.
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { LOCAL_NATS_SERVERS_MAX, startLocalNats, type LocalNats } from '../cluster/local-nats.js'
+import { LOCAL_NATS_SERVERS_MAX, startLocalNats, type LocalNats, type NatsNode } from '../cluster/local-nats.js'
 import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { probeListen } from './listen-probe.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
@@ -21,7 +22,9 @@ the stream (started again, the node whose directory holds the most batches); the
 requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
 "acheron node N listening on ws://HOST:PORT" per node; SIGINT, SIGTERM or SIGHUP stops everything it
 started. Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
-writing over once its lease lapses (about 12 s); the cluster stops when no node is left.
+writing over once its lease lapses (about 12 s); the cluster stops when no node is left. Kill a NATS
+server to see the stream go on without it: it is started again 2 s later on its store (at most 10 times),
+and said on stderr.
 
   --nodes N    nodes, and NATS servers (default 3; 1 to ${LOCAL_NATS_SERVERS_MAX})
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
@@ -77,6 +80,36 @@ export function startOrder(dir: string, count: number): number[] {
   return Array.from({ length: count }, (_, k) => k + 1).sort((a, b) => (batches[b - 1] as number) - (batches[a - 1] as number) || a - b)
 }
 
+/**
+ * A NATS server that dies is started again on its ports and store after NATS_RESTART_DELAY_MS, so that
+ * whoever is trying fail-over sees the cluster lose a server and heal (it catches up on the stream from
+ * the others); at most NATS_SERVER_RESTARTS_MAX times per server and run, so that one that cannot stay
+ * up (a damaged store) is not restarted for ever. Before, a killed server stayed dead until the whole
+ * cluster was restarted. Only availability depends on the delay: nothing that commits does.
+ */
+export const NATS_RESTART_DELAY_MS = 2_000
+export const NATS_SERVER_RESTARTS_MAX = 10
+
+function superviseNats(server: NatsNode, n: number, stopping: () => boolean, restarts = 0): void {
+  server.process.once('exit', (code, signal) => {
+    if (stopping()) return
+    const left = restarts < NATS_SERVER_RESTARTS_MAX
+    const next = left ? `restarting it in ${NATS_RESTART_DELAY_MS / 1000} s` : `not restarting it again (restarted ${NATS_SERVER_RESTARTS_MAX} times already)`
+    process.stderr.write(`acheron cluster: NATS server ${n} (${server.url}) exited (${code ?? signal}); the stream goes on while a majority of its servers live; ${next}\n`)
+    if (!left) return
+    setTimeout(() => {
+      if (stopping()) return
+      server.restart().then(() => {
+        if (stopping()) return void server.kill()
+        process.stderr.write(`acheron cluster: NATS server ${n} (${server.url}) restarted on its store; it catches up on the stream from the others\n`)
+        superviseNats(server, n, stopping, restarts + 1)
+      }, (err: unknown) => {
+        if (!stopping()) process.stderr.write(`acheron cluster: NATS server ${n} (${server.url}) could not be restarted (${err instanceof Error ? err.message : String(err)}); the others go on\n`)
+      })
+    }, NATS_RESTART_DELAY_MS)
+  })
+}
+
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
   const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } })
   const count = Number(values.nodes)
@@ -112,12 +145,7 @@ export async function clusterCommand(args: string[], out: (line: string) => void
     const common = ['--host', NODE_HOST, '--cluster', nats.urls.join(',')]
     // What a node restarted by hand, a client of NATS or `nats` CLI needs; on stderr, beside the logs.
     process.stderr.write(`acheron cluster: NATS servers ${nats.urls.join(',')} (a node by hand: acheron serve --cluster ${nats.urls.join(',')} --data ${join(dir, 'nodeN')})\n`)
-    nats.nodes.forEach((server, k) => {
-      server.process.once('exit', (code, signal) => {
-        if (stopping !== null) return
-        process.stderr.write(`acheron cluster: NATS server ${k + 1} (${server.url}) exited (${code ?? signal}); the stream goes on while a majority of its servers live\n`)
-      })
-    })
+    nats.nodes.forEach((server, k) => superviseNats(server, k + 1, () => stopping !== null))
     for (const i of startOrder(dir, count)) {
       const node = await startNode(['--data', join(dir, `node${i}`), '--port', String(portOf(i)), ...common])
       nodes.push(node)
