@@ -144,7 +144,11 @@ export class ClusterMembers {
     const members = (await this.list()).filter((m) => m.node !== this.node)
     members.push(self)
     members.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
-    const writer = members.find((m) => m.role === 'writer')
+    // The writer with the highest batch: during a take-over the old writer's entry lives on until the
+    // bucket's TTL drops it (up to WRITER_LEASE_TTL_MS after a kill -9 or a SIGSTOP), and the old writer
+    // is fenced, so it holds fewer batches than the new one. Before, the first by id was taken: as often
+    // as not the stale one, and every node, the new writer included, showed 0 behind it.
+    const writer = members.filter((m) => m.role === 'writer').reduce<Member | undefined>((best, m) => (best === undefined || m.batch > best.batch ? m : best), undefined)
     return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node])
   }
 
