@@ -60,6 +60,11 @@ export function damagedCheckpointMessage(file: string, err: Error): string {
   return `the checkpoint file ${file} is damaged (SQLite: ${err.message}); nothing of this request took effect. Stop the server and run acheron verify --data ${dirname(file)} --repair (docs/operations.md, "Recovering a damaged directory")`
 }
 
+/** Whether a failure's message is damagedCheckpointMessage's (it may have crossed a thread as text). */
+export function isCheckpointDamageMessage(message: string): boolean {
+  return /the checkpoint file .+ is damaged \(SQLite: /.test(message)
+}
+
 /** Thrown where a read meets damage in the checkpoint: an environment failure, never a transaction's outcome. */
 export class CheckpointDamagedError extends Error {
   constructor(readonly file: string, cause: Error) {

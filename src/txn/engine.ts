@@ -6,6 +6,7 @@ import { Catalog, type RuntimeKind } from '../schema/catalog.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
+import { isCheckpointDamageMessage } from '../storage/damage.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import type { Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
@@ -280,6 +281,19 @@ export class Engine {
   private backpressured = false
   /** Set while checkpoints fail for want of space (the last one failed so): why. */
   private checkpointFull: string | null = null
+  /**
+   * Set once a read or a checkpoint met a damaged page of the checkpoint file (its message): from then
+   * on no log segment is dropped, so that acheron verify --repair can still rebuild the file from a
+   * trace base and the log. Before, checkpoints that did not touch the damaged page went on cutting the
+   * log (and a trace-base copy that failed on the damage held none back), and the rebuild's batches went.
+   */
+  private checkpointDamage: string | null = null
+
+  private noteDamage(message: string): void {
+    if (this.checkpointDamage !== null || !isCheckpointDamageMessage(message)) return
+    this.checkpointDamage = message
+    this.opts.log('engine', `the checkpoint file is damaged: no log segment is dropped from now on, so that acheron verify --repair can rebuild it from the log (${message})`, 'error')
+  }
   /** Data batches started and not yet released, oldest first; releases chain through `releaseTail`. */
   private readonly inflight: InFlight[] = []
   private releaseTail: Promise<void> = Promise.resolve()
@@ -377,6 +391,7 @@ export class Engine {
   /** A checkpoint was taken: the log before it may go, and the images it holds no longer count as dirty. */
   private checkpointed(c: Checkpointed): void {
     if (c.failed !== undefined) {
+      this.noteDamage(c.failed.message)
       this.checkpointFull = c.failed.full ? c.failed.message : null
       // Held back by the bound: fail what waits (STORAGE_FULL) instead of letting it queue.
       if (this.checkpointFull !== null && this.backpressured) this.schedule()
@@ -387,7 +402,7 @@ export class Engine {
     this.stats.checkpointMs += c.ms
     if (!c.durable) return
     this.stats.checkpointBatch = c.batch
-    this.opts.batchLog.checkpointed(c.batch).catch((err: unknown) => this.opts.log('engine', `dropping log segments failed: ${String(err)}`, 'warn'))
+    if (this.checkpointDamage === null) this.opts.batchLog.checkpointed(c.batch).catch((err: unknown) => this.opts.log('engine', `dropping log segments failed: ${String(err)}`, 'warn'))
     while (this.dirty.length > 0 && (this.dirty[0] as DirtyBatch).batch <= c.batch) this.dirtyWrites -= (this.dirty.shift() as DirtyBatch).writes
     this.stats.dirtyWrites = this.dirtyWrites
     if (this.dirtyWrites <= this.opts.dirtyWritesMax) this.schedule()
@@ -755,6 +770,7 @@ export class Engine {
       outcome = await this.explainCommit(input, await at)
     } else {
       const run = await this.opts.store.run(input as StateTxn)
+      if (!run.ok && run.environment === true) this.noteDamage(run.failure.message)
       if (!run.ok && (run.failure.code === 'STORAGE_FULL' || run.environment === true)) return { ok: false, failure: run.failure }
       const commit = await at
       outcome = run.ok ? { ok: true, result: run.result, commit } : { ok: false, failure: { ...run.failure, ranAlone: true }, commit }
@@ -1222,6 +1238,7 @@ export class Engine {
    */
   private async voidBatch(e: Executed): Promise<boolean> {
     const message = e.failure instanceof Error ? e.failure.message : String(e.failure)
+    this.noteDamage(message)
     if (e.replayed) throw new Error(`replaying batch ${e.number} from the log failed: ${e.failure instanceof Error ? e.failure.stack : message}`)
     this.voidedLog.log(`batch ${e.number} (${e.batch.length} transactions) failed and was not committed: ${e.failure instanceof Error ? e.failure.stack : message}`)
     {

@@ -141,4 +141,38 @@ test('verify --repair: once the log lost its first batches, the checkpoint is re
   }
 })
 
+test('once a read met the damaged page, checkpoints no longer cut the log: verify --repair can still rebuild from it', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    // The log is cut at every checkpoint (no trace bases): only the log after the damage was met is kept.
+    const cutting: OpenOptions = { workers: 0, checkpointIntervalMs: 0, logSegmentBytesMax: 256, logSegmentsKept: 0, traceBasesKept: 0 }
+    const first = await open({ dir, ...cutting, log: () => {} })
+    await first.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL, s TEXT) PARTITIONS 2')
+    await first.sql('CREATE TABLE other (k INTEGER PRIMARY KEY, v INTEGER)')
+    for (let j = 0; j < 4; j++) await first.insert('kv', Array.from({ length: 5000 }, (_, i) => [j * 5000 + i, i, 'x'.repeat(40)]))
+    await first.checkpoint()
+    await first.close()
+    damageLeafPage(dir)
+    const logStart = (): number => Number((readdirSync(join(dir, 'log')).filter((n) => n.endsWith('.log')).sort()[0] ?? '0').replace('.log', ''))
+    const lines: string[] = []
+    const db = await open({ dir, ...cutting, log: (line) => lines.push(line) })
+    try {
+      const m = await db.sql('SELECT SUM(v) FROM kv').then(() => 'answered', (e: unknown) => (e as Error).message)
+      assert.match(m, /^the checkpoint file \S+ is damaged/)
+      const start = logStart()
+      for (let i = 0; i < 6; i++) {
+        await db.sql(`INSERT INTO other VALUES (${i}, ${i})`)
+        await db.checkpoint()
+      }
+      // Before: each checkpoint (they write only other's pages, and succeed) dropped the segments before it.
+      assert.is(logStart(), start, 'no segment dropped after the damage was met')
+      assert.ok(lines.some((l) => /the checkpoint file is damaged: no log segment is dropped from now on/.test(l)), lines.join('\n'))
+    } finally {
+      await db.close()
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
