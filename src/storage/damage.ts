@@ -60,9 +60,13 @@ export function damagedCheckpointMessage(file: string, err: Error): string {
   return `the checkpoint file ${file} is damaged (SQLite: ${err.message}); nothing of this request took effect. Stop the server and run acheron verify --data ${dirname(file)} --repair (docs/operations.md, "Recovering a damaged directory")`
 }
 
-/** Whether a failure's message is damagedCheckpointMessage's (it may have crossed a thread as text). */
-export function isCheckpointDamageMessage(message: string): boolean {
-  return /the checkpoint file .+ is damaged \(SQLite: /.test(message)
+/**
+ * damagedCheckpointMessage's line in a failure's message, which may have crossed a thread as text
+ * (an execution worker's "execution worker failed: CheckpointDamagedError: …" and its stack); null when
+ * it holds none.
+ */
+export function checkpointDamageLine(message: string): string | null {
+  return /the checkpoint file .+ is damaged \(SQLite: [^\n]*/.exec(message)?.[0] ?? null
 }
 
 /** Thrown where a read meets damage in the checkpoint: an environment failure, never a transaction's outcome. */

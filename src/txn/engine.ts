@@ -6,7 +6,7 @@ import { Catalog, type RuntimeKind } from '../schema/catalog.js'
 import { loadRuntimes, type FunctionRuntime, type RuntimeModules } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
 import { OverlayReader } from '../storage/overlay.js'
-import { isCheckpointDamageMessage } from '../storage/damage.js'
+import { checkpointDamageLine } from '../storage/damage.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import type { Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
@@ -290,9 +290,10 @@ export class Engine {
   private checkpointDamage: string | null = null
 
   private noteDamage(message: string): void {
-    if (this.checkpointDamage !== null || !isCheckpointDamageMessage(message)) return
-    this.checkpointDamage = message
-    this.opts.log('engine', `the checkpoint file is damaged: no log segment is dropped from now on, so that acheron verify --repair can rebuild it from the log (${message})`, 'error')
+    const line = checkpointDamageLine(message)
+    if (this.checkpointDamage !== null || line === null) return
+    this.checkpointDamage = line
+    this.opts.log('engine', `the checkpoint file is damaged: no log segment is dropped from now on, so that acheron verify --repair can rebuild it from the log (${line})`, 'error')
   }
   /** Data batches started and not yet released, oldest first; releases chain through `releaseTail`. */
   private readonly inflight: InFlight[] = []
@@ -1253,7 +1254,8 @@ export class Engine {
       }
     }
     const full = e.failure instanceof AcheronError && e.failure.code === 'STORAGE_FULL'
-    this.failBatch(e.batch, batchFailure(full ? 'STORAGE_FULL' : 'INTERNAL', `batch not committed: ${message}`))
+    // A damaged checkpoint met on an execution worker: its line alone, not the worker's wrapping and stack.
+    this.failBatch(e.batch, batchFailure(full ? 'STORAGE_FULL' : 'INTERNAL', `batch not committed: ${checkpointDamageLine(message) ?? message}`))
     return false
   }
 

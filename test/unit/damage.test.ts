@@ -348,6 +348,22 @@ test('a damaged partition page fails the batches that read it, with SQLite\'s re
   }
 })
 
+test('with an execution worker, a batch that meets the damaged page says the file and what to do, not the worker\'s wrapping or its stack', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    await damagedPartitionPage(dir, 1)
+    const db = await open({ dir, workers: 1, log: () => {} })
+    const seen = new Set<string>()
+    for (let i = 0; i < 6; i++) seen.add(await db.sql(`INSERT INTO kv VALUES (${10_000 + i}, 1)`).then(() => 'ok', (e: unknown) => (e as Error).message))
+    await db.close()
+    // Before: "batch not committed: execution worker failed: SqliteError: database disk image is malformed" and its stack.
+    const expected = `batch not committed: the checkpoint file ${join(dir, 'acheron.db')} is damaged (SQLite: database disk image is malformed); nothing of this request took effect. Stop the server and run acheron verify --data ${dir} --repair (docs/operations.md, "Recovering a damaged directory")`
+    assert.equal([...seen].sort(), [expected, 'ok'].sort())
+  } finally {
+    cleanup()
+  }
+})
+
 test('a log segment deleted in the middle: the open refuses naming the missing batches, before replaying anything', async () => {
   const { dir, cleanup } = tempDir()
   try {
