@@ -43,7 +43,7 @@ function intactBase(file: string, batch: number): boolean {
 /** How the checkpoint of `dir` can be rebuilt, or why it cannot (a string to print). */
 export function planRepair(dir: string): RepairPlan | string {
   const logDir = join(dir, 'log')
-  if (!existsSync(logDir)) return `${dir} keeps no batch log (a node whose log is on NATS JetStream): --repair cannot rebuild its checkpoint here; a node started without ${DATABASE_FILE} while another node writes follows the stream from its start or takes the writer's snapshot (docs/operations.md, "Scale-out")`
+  if (!existsSync(logDir)) return `${dir} keeps no batch log (a node whose log is on NATS JetStream): --repair cannot rebuild its checkpoint here; a node started without ${DATABASE_FILE} while another node writes follows the stream from its start or takes the writer's snapshot (docs/operations.md, "The batch log on NATS JetStream")`
   const log = readSegments(logDir)
   if (log.problems.length > 0) return `the batch log itself is damaged, which --repair cannot mend (every batch after the damage would be lost): restore the log from a backup (docs/operations.md, "Recovering a damaged directory")`
   const batches: number[] = []
