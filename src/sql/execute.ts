@@ -22,6 +22,7 @@ import { renderExpr, renderSelect, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
 import { fileProblem } from '../file-problem.js'
 import { clientValueType, columnTypes, type ResultTypes } from '../result-types.js'
+import type { DatabaseStatementResult } from '../database.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
 export interface SqlTarget {
@@ -784,16 +785,11 @@ export async function executeQuery(target: SqlTarget, sql: string, params: reado
   return queryResult(r)
 }
 
-/** What `query()` gives of its one statement's R: all of it but a DDL's notice, which a query never has. */
-export interface QueryResult {
-  columns: string[]
-  rows: unknown[][]
-  /** Rows an INSERT, UPDATE or DELETE … RETURNING changed; 0 for a query. */
-  rowsAffected: number
-  commit: CommitPosition
-  logs?: string[]
-  types?: ResultTypes
-}
+/**
+ * What `query()` gives of its one statement's R: all of it but a DDL's notice, which a query never has;
+ * `rowsAffected` counts the rows an INSERT, UPDATE or DELETE … RETURNING changed (0 for a query).
+ */
+export type QueryResult = DatabaseStatementResult
 
 export function queryResult(r: StatementResult): QueryResult {
   return {
