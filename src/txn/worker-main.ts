@@ -82,10 +82,12 @@ out.on('message', (req: WorkerRequest) => {
       }
     }
   } catch (err) {
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
     // A failed release or catalog change leaves this worker's view wrong: it must not serve again.
     if (req.seq === 0) throw err
-    reply = { seq: req.seq, ok: false, error: message }
+    // The stack apart: it reaches the server's log, never a client's message (it was the message's tail).
+    reply = err instanceof Error
+      ? { seq: req.seq, ok: false, error: `${err.name}: ${err.message}`, ...(err.stack !== undefined ? { stack: err.stack } : {}) }
+      : { seq: req.seq, ok: false, error: String(err) }
   }
   out.postMessage(reply)
 })

@@ -158,7 +158,7 @@ export class WorkerPool implements EngineExecutor {
       slot.pending.delete(msg.seq)
       slot.progressAt = performance.now()
       if ('ok' in msg && msg.ok) p.resolve(msg.value)
-      else if ('error' in msg) p.reject(new Error(`execution worker failed: ${msg.error}`))
+      else if ('error' in msg) p.reject(workerError(msg.error, msg.stack))
     })
     const fail = (err: Error) => {
       if (slot.failed !== null) return
@@ -308,4 +308,14 @@ export class WorkerPool implements EngineExecutor {
     clearInterval(this.watchdog)
     await Promise.all(this.slots.map((s) => s.worker.terminate()))
   }
+}
+
+/**
+ * A request's failure on an execution worker: its message is the worker's error (name and message, what
+ * a client's "batch not committed: …" says), its stack the worker's (what the server logs).
+ */
+export function workerError(error: string, stack: string | undefined): Error {
+  const e = new Error(`execution worker failed: ${error}`)
+  if (stack !== undefined) e.stack = `${e.message}\n  on the worker: ${stack}`
+  return e
 }

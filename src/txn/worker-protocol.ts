@@ -37,5 +37,6 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | { readonly seq: number; readonly ok: true; readonly value: ExecutionsWire | WalkResultWire[] }
-  | { readonly seq: number; readonly ok: false; readonly error: string }
+  /** `error`: the error's name and message, for clients; `stack`: where it was thrown, for the server's log only. */
+  | { readonly seq: number; readonly ok: false; readonly error: string; readonly stack?: string }
   | { readonly seq: 0; readonly ready: true }
