@@ -470,7 +470,8 @@ export class EmbeddedDatabase implements Database {
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input), withLogs)
     const value = result.value ?? null
-    return { value: toClientValue(value), type: valueType(value), commit, logs: [...(result.logs ?? [])] }
+    // The copy of the log lines only where they are asked for: call() is the hot path.
+    return { value: toClientValue(value), type: valueType(value), commit, logs: withLogs ? [...(result.logs ?? [])] : [] }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {

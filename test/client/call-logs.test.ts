@@ -4,9 +4,8 @@
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import WebSocket from 'ws'
 import { AcheronError, connect, type RemoteDatabase } from '../../src/index.js'
-import { startServer, type ServerProcess } from '../support/server-process.js'
+import { oneFrameReply, startServer, type ServerProcess } from '../support/server-process.js'
 
 const LOGS_WASM = fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url))
 let server: ServerProcess | null = null
@@ -22,17 +21,7 @@ test.after(async () => {
 })
 
 /** One raw frame's reply. */
-async function raw(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const ws = new WebSocket((server as ServerProcess).url)
-  try {
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject) })
-    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))))
-    ws.send(JSON.stringify(frame))
-    return JSON.parse(await reply) as Record<string, unknown>
-  } finally {
-    ws.close()
-  }
-}
+const raw = (frame: Record<string, unknown>): Promise<Record<string, unknown>> => oneFrameReply((server as ServerProcess).url, frame)
 
 test('the call op with "logs": true: the result carries the lines; without it, no logs field', async () => {
   const withLogs = await raw({ id: 1, op: 'call', fn: 't.relay', key: 'a', args: ['b', 2], logs: true })

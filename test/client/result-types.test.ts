@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import WebSocket, { WebSocketServer } from 'ws'
+import { WebSocketServer } from 'ws'
 import { connect, open, type RemoteDatabase } from '../../src/index.js'
 import { realText } from '../../src/result-types.js'
 import { abiModule } from '../wasm-exec/wat.js'
-import { startServer, type ServerProcess } from '../support/server-process.js'
+import { oneFrameReply, startServer, type ServerProcess } from '../support/server-process.js'
 import { describeRun, runCli } from '../console/support.js'
 
 // m.real returns REAL 1.0, m.int INTEGER 1, m.none NULL.
@@ -46,17 +46,7 @@ function remote(): RemoteDatabase {
 }
 
 /** One raw frame's reply. */
-async function raw(frame: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const ws = new WebSocket((server as ServerProcess).url)
-  try {
-    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject) })
-    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))))
-    ws.send(JSON.stringify(frame))
-    return JSON.parse(await reply) as Record<string, unknown>
-  } finally {
-    ws.close()
-  }
-}
+const raw = (frame: Record<string, unknown>): Promise<Record<string, unknown>> => oneFrameReply((server as ServerProcess).url, frame)
 
 const typesOf = (reply: Record<string, unknown>): unknown[] =>
   ((reply.results as Record<string, unknown>[])[0] as { types: unknown[] }).types

@@ -348,3 +348,16 @@ export function freePort(): Promise<number> {
     })
   })
 }
+
+/** The reply to one frame sent on a connection of its own to `url` (a raw request, past the SDK). */
+export async function oneFrameReply(url: string, frame: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const ws = new WebSocket(url)
+  try {
+    await new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject) })
+    const reply = new Promise<string>((resolve) => ws.once('message', (d) => resolve(String(d))))
+    ws.send(JSON.stringify(frame))
+    return JSON.parse(await reply) as Record<string, unknown>
+  } finally {
+    ws.close()
+  }
+}
