@@ -83,7 +83,7 @@ async function streamCost(url: string, natsPid: number): Promise<{ batchBytes: n
   const js = nc.jetstream()
   const choose = keyChooser(KEYS, 0, mulberry32(9))
   const inputs: TxnInput[] = Array.from({ length: BATCH_TXNS }, () => ({ kind: 'call', fn: 'account.transfer', key: BigInt(choose()), args: [BigInt(choose()), 1n] }))
-  const body = encodeBatch(1, inputs).body
+  const body = encodeBatch(1, Date.UTC(2026, 0, 1), inputs).body
   // The writer's side: each batch entry published and acknowledged (one NATS server: no replication).
   const [p0, pn0] = [cpuNow(), processCpuSeconds(natsPid)]
   for (let i = 0; i < BATCHES; i += 500) await Promise.all(Array.from({ length: Math.min(500, BATCHES - i) }, () => js.publish('bench.costs', body)))

@@ -189,6 +189,13 @@ export interface OpenOptions {
    * EXPLAIN COMMIT's engine, which replays a log it filled itself.
    */
   wrapBatchLog?: (log: BatchLog) => BatchLog
+  /**
+   * The wall clock each batch is stamped with as it is sequenced: what `CURRENT_TIMESTAMP`, `NOW()`, the
+   * date functions, clock defaults and functions' `txn_time_ms` read (ms since the Unix epoch; default
+   * Date.now). The stamp is logged with the batch, so replay and followers read it, not this clock; batch
+   * times never go backwards even when it does. For tests and simulations that fix time.
+   */
+  wallClockMs?: () => number
 }
 
 export interface NatsLogOptions {
@@ -310,7 +317,7 @@ const OPEN_OPTION_NAMES = Object.keys({
   resultBytesMax: 0, pendingBytesMax: 0, checkpointIntervalMs: 0, checkpointWritesMax: 0, checkpointAtClose: 0,
   dirtyWritesMax: 0, logSegmentBytesMax: 0, logSegmentsKept: 0, traceBasesKept: 0, traceBaseIntervalMs: 0,
   traceBaseLogBytes: 0, natsLog: 0, onBatch: 0, crashAt: 0, pauseAt: 0, batchTxnsMax: 0, batchIntervalMs: 0,
-  pendingTxnsMax: 0, txnWallMsMax: 0, runtimes: 0, log: 0, faults: 0, memoryImage: 0, wrapBatchLog: 0,
+  pendingTxnsMax: 0, txnWallMsMax: 0, runtimes: 0, log: 0, faults: 0, memoryImage: 0, wrapBatchLog: 0, wallClockMs: 0,
 } satisfies Record<keyof OpenOptions, 0>)
 
 /** The log's flush modes (SyncMode), for checking what open() is given. */
@@ -425,6 +432,7 @@ export class EmbeddedDatabase implements Database {
         log: logFn,
         ...(options.faults !== undefined ? { faults: options.faults } : {}),
         ...(options.txnWallMsMax !== undefined ? { txnWallMsMax: options.txnWallMsMax } : {}),
+        ...(options.wallClockMs !== undefined ? { wallClockMs: options.wallClockMs } : {}),
         ...(tracer !== null ? { traceCommitted: (at: CommitPosition) => tracer.trace(at) } : {}),
       })
       return new EmbeddedDatabase(engine, lock, tracer, bases)

@@ -17,6 +17,7 @@
 @external("acheron", "arg_read") declare function arg_read(i: i32, dst: usize): void;
 @external("acheron", "col") declare function col_(name: usize, len: i32): i32;
 @external("acheron", "row_exists") declare function row_exists(): i32;
+@external("acheron", "txn_time_ms") declare function txn_time_ms(): i64;
 @external("acheron", "get_type") declare function get_type(c: i32): i32;
 @external("acheron", "get_int") declare function get_int(c: i32): i64;
 @external("acheron", "get_real") declare function get_real(c: i32): f64;
@@ -127,6 +128,8 @@ export function col(name: string): i32 {
 }
 
 export function rowExists(): bool { return row_exists() != 0; }
+/** The time of the transaction's batch, ms since the Unix epoch (UTC): the same in every call of the batch. */
+export function txnTimeMs(): i64 { return txn_time_ms(); }
 export function deleteRow(): void { delete_row(); }
 
 export function getAt(c: i32): Value {

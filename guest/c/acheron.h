@@ -31,6 +31,7 @@ ACHERON_IMPORT(arg_len) int32_t acheron_abi_arg_len(int32_t i);
 ACHERON_IMPORT(arg_read) void acheron_abi_arg_read(int32_t i, void *dst);
 ACHERON_IMPORT(col) int32_t acheron_abi_col(const char *name, int32_t len);
 ACHERON_IMPORT(row_exists) int32_t acheron_abi_row_exists(void);
+ACHERON_IMPORT(txn_time_ms) int64_t acheron_abi_txn_time_ms(void);
 ACHERON_IMPORT(get_type) int32_t acheron_abi_get_type(int32_t c);
 ACHERON_IMPORT(get_int) int64_t acheron_abi_get_int(int32_t c);
 ACHERON_IMPORT(get_real) double acheron_abi_get_real(int32_t c);
@@ -181,6 +182,8 @@ static inline int32_t acheron_col(const char *name) {
 }
 
 static inline bool acheron_row_exists(void) { return acheron_abi_row_exists() != 0; }
+/* The time of the transaction's batch, ms since the Unix epoch (UTC): the same in every call of the batch. */
+static inline int64_t acheron_txn_time_ms(void) { return acheron_abi_txn_time_ms(); }
 static inline void acheron_delete_row(void) { acheron_abi_delete_row(); }
 
 static inline acheron_value acheron_get_at(int32_t c) {

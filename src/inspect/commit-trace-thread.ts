@@ -173,7 +173,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     await replay.append(e)
     if (log.voided.has(e.batch)) await replay.append({ kind: 'void', batch: e.batch })
   }
-  if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.inputs.slice(0, at.seq)).body })
+  if (at.seq > 0 && source.skipBatchPrefix !== true) await replay.append({ kind: 'batch', batch: at.batch, body: encodeBatch(decoded.firstTxnId, decoded.timeMs, decoded.inputs.slice(0, at.seq)).body })
   const onCopy = <T>(p: Promise<T>): Promise<T> => base.file === undefined ? p : p.catch((err: unknown) => { throw err instanceof AcheronError ? err : damagedCopy(base.file as string, at, err) })
   const db = await onCopy(open({
     memory: true, workers: 0, protocol: 'serial', partitions: source.partitions, runtimes: source.runtimes,

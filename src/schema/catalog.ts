@@ -1,5 +1,6 @@
 import { AcheronError } from '../errors.js'
 import type { SqlValue } from '../values.js'
+import type { ClockKind } from './clock.js'
 
 export type ColumnType = 'INTEGER' | 'REAL' | 'TEXT' | 'BLOB' | 'BOOLEAN'
 export const COLUMN_TYPES: readonly ColumnType[] = ['INTEGER', 'REAL', 'TEXT', 'BLOB', 'BOOLEAN']
@@ -10,6 +11,11 @@ export interface ColumnDef {
   readonly notNull: boolean
   /** The value a new row takes when the column is not written (already coerced to the column type). */
   readonly default: SqlValue
+  /**
+   * `DEFAULT CURRENT_TIMESTAMP` (`CURRENT_DATE`, `CURRENT_TIME`): a new row takes that clock's text at its
+   * batch's time (src/schema/clock.ts); `default` is then NULL. TEXT columns only.
+   */
+  readonly defaultClock?: ClockKind
   /**
    * Set by ALTER TABLE … DROP COLUMN, as PostgreSQL marks a dropped attribute: the column keeps its
    * place (row images everywhere — in memory, in the log's executions, in a lagging checkpoint — are

@@ -37,6 +37,8 @@ export interface InvocationContext {
   call(fnName: string, key: SqlValue, args: readonly SqlValue[]): SqlValue
   /** A debug line for the server log; never affects the transaction. */
   log(message: string): void
+  /** The time of the transaction's batch, ms since the Unix epoch (src/txn/batch-time.ts): the same in every call of the batch. */
+  txnTimeMs(): number
 }
 
 export interface ModuleSource {

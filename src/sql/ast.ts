@@ -1,6 +1,7 @@
 // The typed AST of Acheron's SQL (CONTRACT.md §3). Every node carries the position of its first token in
 // the ORIGINAL script, so that any later error (UNKNOWN_COLUMN, TYPE_MISMATCH, ...) can point at it.
 import type { ColumnType, IndexColumn } from '../schema/catalog.js'
+import type { ClockKind } from '../schema/clock.js'
 import type { SqlValue } from '../values.js'
 
 /** A place in the original script: 0-based UTF-16 offset, 1-based line and column (lines end at `\n`). */
@@ -23,6 +24,9 @@ export interface LiteralExpr {
 export interface ParamExpr { readonly kind: 'param'; readonly index: number; readonly pos: Pos }
 /** What CALL arguments, VALUES rows, LIMIT and OFFSET accept: a literal or a parameter. */
 export type ValueExpr = LiteralExpr | ParamExpr
+/** A clock in an INSERT's VALUES (`CURRENT_TIMESTAMP`, `NOW()`, …): the batch's time, filled in as the row is made. */
+export interface ClockValueExpr { readonly kind: 'clock'; readonly clock: ClockKind; readonly pos: Pos }
+export type InsertValueExpr = ValueExpr | ClockValueExpr
 
 export interface ColumnExpr {
   readonly kind: 'column'
@@ -149,6 +153,8 @@ export interface ColumnAst {
   readonly pos: Pos
   /** Where the DEFAULT literal is, when there is one: a default the column's type refuses is reported there. */
   readonly defaultPos?: Pos
+  /** `DEFAULT CURRENT_TIMESTAMP` (CURRENT_DATE, CURRENT_TIME, NOW()): ColumnDef.defaultClock; `default` is NULL. */
+  readonly defaultClock?: ClockKind
 }
 
 export interface CreateTableStmt extends StatementBase {
@@ -258,7 +264,7 @@ export interface InsertStmt extends StatementBase {
   /** Where each of `columns` is written (an unknown one is reported there). */
   readonly columnPositions?: readonly Pos[]
   /** Every row has columns.length values when columns is given (checked by the parser). Empty with `select`. */
-  readonly rows: readonly (readonly ValueExpr[])[]
+  readonly rows: readonly (readonly InsertValueExpr[])[]
   /** `INSERT INTO t [(cols)] SELECT …` (or `WITH … SELECT …`): the rows are the query's, over the state before the statement. */
   readonly select?: SelectStmt
   /** `ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET … [WHERE …]`: what a row whose key exists does. */
@@ -452,16 +458,28 @@ export const SCALAR_FUNCTIONS: ReadonlyMap<string, readonly [number, number]> = 
   ['JSON_REPLACE', [3, 63]], ['JSON_SET', [3, 63]], ['JSON_REMOVE', [1, 64]], ['JSON_PATCH', [2, 2]],
   // MIN and MAX with two or more arguments are scalar in SQLite.
   ['MIN', [2, 64]], ['MAX', [2, 64]],
+  // Time: NOW() and SQLite's date functions read the batch's time for 'now' (src/schema/clock.ts).
+  ['NOW', [0, 0]], ['DATE', [0, 64]], ['TIME', [0, 64]], ['DATETIME', [0, 64]], ['JULIANDAY', [0, 64]], ['UNIXEPOCH', [0, 64]],
+  ['STRFTIME', [1, 64]], ['TIMEDIFF', [2, 2]],
+])
+
+/**
+ * SQLite's date functions: where their time values are (the first, `times` of them; before it, STRFTIME's
+ * format), the rest being modifiers. With no time value given, the time is 'now'.
+ */
+export const DATE_FUNCTIONS: ReadonlyMap<string, { readonly timeAt: number; readonly times: number }> = new Map([
+  ...['DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH'].map((f) => [f, { timeAt: 0, times: 1 }] as const),
+  ['STRFTIME', { timeAt: 1, times: 1 }], ['TIMEDIFF', { timeAt: 0, times: 2 }],
 ])
 
 /**
  * SQLite functions refused for what they would break, with the reason given: each reads something other
- * than its arguments (the clock, a random source, the connection), so a replay of the log, or another
- * node, would compute another value. Any other unknown name is simply unknown.
+ * than its arguments (a random source, the connection, the C library's rounding), so a replay of the
+ * log, or another node, would compute another value. Any other unknown name is simply unknown. (The
+ * clock is offered: the date functions read the batch's time, which the log holds.)
  */
 export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, string>([
   ...['RANDOM', 'RANDOMBLOB'].map((f) => [f, 'it is random, and a replay of the log must compute the same value: pass a value from the client as a parameter (?)'] as const),
-  ...['DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH', 'STRFTIME', 'TIMEDIFF', 'CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP', 'NOW'].map((f) => [f, "SQLite's date functions read the clock for 'now' (also when a row holds that text), and a replay of the log must compute the same value: compute dates in the client and pass them as parameters (?)"] as const),
   ...['CHANGES', 'TOTAL_CHANGES', 'LAST_INSERT_ROWID', 'SQLITE_VERSION', 'SQLITE_SOURCE_ID'].map((f) => [f, 'it reads the SQLite connection, which is the engine\'s own: use RETURNING, rowsAffected, or SHOW STATS'] as const),
   ...['PRINTF', 'FORMAT'].map((f) => [f, 'a width in its format can ask for a string of up to 1 GB, which no bound of this version checks: use || and the text functions'] as const),
   ...['LN', 'LOG', 'LOG2', 'LOG10', 'EXP', 'POW', 'POWER', 'SIN', 'COS', 'TAN', 'ASIN', 'ACOS', 'ATAN', 'ATAN2', 'SINH', 'COSH', 'TANH', 'ASINH', 'ACOSH', 'ATANH', 'DEGREES', 'RADIANS']

@@ -9,6 +9,7 @@ import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, failureDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
 import { pinParam } from './params.js'
+import type { ClockKind } from '../schema/clock.js'
 import { checkParamsArray, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { registrableExports } from '../wasm-exec/module-exports.js'
 import {
@@ -364,10 +365,16 @@ class Planner {
         shape: returning.shape,
       }
     }
+    const clocks: [number, number, ClockKind][] = []
+    const rows = s.rows.map((row, r) => row.map((v, i) => {
+      if (v.kind !== 'clock') return this.value(v)
+      clocks.push([r, i, v.clock])
+      return null
+    }))
     return {
       statement: s,
       input: {
-        kind: 'insert', table: def.name, columns: s.columns, rows: s.rows.map((row) => row.map((v) => this.value(v))), replace: s.orReplace,
+        kind: 'insert', table: def.name, columns: s.columns, rows, replace: s.orReplace, ...(clocks.length === 0 ? {} : { clocks }),
         ...(s.orIgnore ? { ignore: true as const } : {}), ...(onConflict === undefined ? {} : { onConflict }), ...returning.input,
       },
       shape: returning.shape,
@@ -474,7 +481,7 @@ class Planner {
   }
 
   private createTable(s: CreateTableStmt): Planned {
-    const columns: ColumnDef[] = s.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default }))
+    const columns: ColumnDef[] = s.columns.map((c) => ({ name: c.name, type: c.type, notNull: c.notNull, default: c.default, ...(c.defaultClock === undefined ? {} : { defaultClock: c.defaultClock }) }))
     return {
       statement: s,
       input: { kind: 'create-table', name: s.name, columns, keyColumn: s.primaryKey, partitions: s.partitions, ifNotExists: s.ifNotExists },
@@ -527,6 +534,10 @@ class Planner {
       case 'drop-function': return { statement: s, input: { kind: 'drop-function', name: s.name, ifExists: s.ifExists }, shape: NO_ROWS }
       case 'alter-table-add-column': {
         const c = s.column
+        if (c.defaultClock !== undefined) {
+          // As SQLite: the rows already there would need a time of their own, which none of them was made at.
+          throw errorAt('CONSTRAINT', c.defaultPos ?? c.pos, s.index, `ADD COLUMN takes no clock DEFAULT (the rows already there were not made at one time): add ${c.name} with a literal DEFAULT or none, then set it with UPDATE … SET ${c.name} = CURRENT_TIMESTAMP; a table created with the column gives each new row its batch's time`)
+        }
         return { statement: s, input: { kind: 'alter-table-add-column', name: s.name, column: { name: c.name, type: c.type, notNull: c.notNull, default: c.default }, ifNotExists: s.ifNotExists }, shape: NO_ROWS }
       }
       case 'alter-table-rename-column': {

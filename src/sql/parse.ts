@@ -2,9 +2,10 @@
 // tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType, type IndexColumn } from '../schema/catalog.js'
+import { CLOCK_KEYWORDS, type ClockKind } from '../schema/clock.js'
 import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateIndexStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
-  JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
+  InsertValueExpr, JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
 import type { Token } from './lexer.js'
 import { ExprParser, containsAggregate, posOf } from './parser.js'
@@ -268,6 +269,7 @@ class StatementParser extends ExprParser {
     if (typeTok.value === 'DOUBLE') this.acceptWord('PRECISION')   // PostgreSQL's and standard SQL's spelling
     let notNull: boolean | null = null
     let dflt: ValueExpr | null = null
+    let defaultClock: { kind: ClockKind; pos: Pos } | null = null
     let primaryKey = false
     for (;;) {
       const t = this.peek()
@@ -279,8 +281,11 @@ class StatementParser extends ExprParser {
         if (notNull !== null) this.error(t, `NULL or NOT NULL given twice for column ${name}`)
         notNull = false
       } else if (this.acceptWord('DEFAULT')) {
-        if (dflt !== null) this.error(t, `DEFAULT given twice for column ${name}`)
-        dflt = this.value('a literal', 'DEFAULT', false)
+        if (dflt !== null || defaultClock !== null) this.error(t, `DEFAULT given twice for column ${name}`)
+        const clockAt = this.peek()
+        defaultClock = this.clock()
+        if (defaultClock !== null && type !== 'TEXT') this.error(clockAt, `DEFAULT ${defaultClock.kind === 'now' ? 'NOW()' : `CURRENT_${defaultClock.kind.toUpperCase()}`} is a text (the batch's time, as 'YYYY-MM-DD HH:MM:SS'): it takes a TEXT column, and ${name} is ${type}`)
+        if (defaultClock === null) dflt = this.value('a literal, CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW()', 'DEFAULT', false)
       } else if (this.isWord('PRIMARY')) {
         this.next()
         this.expectWord('KEY', 'PRIMARY')
@@ -295,7 +300,34 @@ class StatementParser extends ExprParser {
       }
     }
     const value = dflt === null ? null : (dflt as Extract<ValueExpr, { kind: 'literal' }>).value
-    return { name, type, notNull: notNull === true, default: value, primaryKey, pos: posOf(at), ...(dflt === null ? {} : { defaultPos: dflt.pos }) }
+    const dfltPos = dflt?.pos ?? defaultClock?.pos
+    return {
+      name, type, notNull: notNull === true, default: value, primaryKey, pos: posOf(at),
+      ...(dfltPos === undefined ? {} : { defaultPos: dfltPos }), ...(defaultClock === null ? {} : { defaultClock: defaultClock.kind }),
+    }
+  }
+
+  /** One value of an INSERT's VALUES: a literal, a `?`, or a clock. */
+  private insertValue(): InsertValueExpr {
+    const clock = this.clock()
+    if (clock !== null) return { kind: 'clock', clock: clock.kind, pos: clock.pos }
+    return this.value('a value (a literal, ? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW())')
+  }
+
+  /** A clock (CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW()), read as rows are made; else null. */
+  private clock(): { kind: ClockKind; pos: Pos } | null {
+    const t = this.peek()
+    if (t.kind !== 'word') return null
+    const keyword = CLOCK_KEYWORDS.get(t.value)
+    if (keyword !== undefined) {
+      this.next()
+      return { kind: keyword, pos: posOf(t) }
+    }
+    if (t.value !== 'NOW' || !this.isPunct('(', 1)) return null
+    this.next()
+    this.next()
+    this.expectPunct(')', 'NOW(')
+    return { kind: 'now', pos: posOf(t) }
   }
 
   private drop(first: Token): Statement {
@@ -523,7 +555,7 @@ class StatementParser extends ExprParser {
       } while (this.acceptPunct(','))
       this.expectPunct(')', 'the column names')
     }
-    const rows: ValueExpr[][] = []
+    const rows: InsertValueExpr[][] = []
     if (this.startsQuery()) {
       const select = this.insertedQuery()
       const onConflict = this.isWord('ON') ? this.onConflict(orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : null) : undefined
@@ -534,8 +566,8 @@ class StatementParser extends ExprParser {
     this.next()
     do {
       const open = this.expectPunct('(', rows.length === 0 ? 'VALUES' : "','")
-      const row: ValueExpr[] = []
-      do row.push(this.value('a value (a literal or ?)')); while (this.acceptPunct(','))
+      const row: InsertValueExpr[] = []
+      do row.push(this.insertValue()); while (this.acceptPunct(','))
       this.expectPunct(')', 'the row')
       const width = columns?.length ?? rows[0]?.length ?? row.length
       if (row.length !== width) {

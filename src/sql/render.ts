@@ -10,12 +10,10 @@
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import { REFUSED_FUNCTIONS } from './ast.js'
-import type { ColumnExpr, CommonTable, FrameBound, FromItem, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
+import { DATE_FUNCTIONS } from './ast.js'
+import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
+import { clockCall, CLOCK_KEYWORDS, isNowText, isZoneModifier, TIME_MODIFIER_FUNCTION, TIME_VALUE_FUNCTION, ZONE_MODIFIER_MESSAGE } from '../schema/clock.js'
 import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
-
-/** SQLite's keywords that read the clock (written without parentheses, so they parse as names). */
-const CLOCK_KEYWORDS: ReadonlySet<string> = new Set(['CURRENT_DATE', 'CURRENT_TIME', 'CURRENT_TIMESTAMP'])
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -310,10 +308,10 @@ class Renderer {
       }
       if (r === this && scope === 'aliases' && this.aliases.has(lower)) return quoteIdentifier(e.name)
     }
-    // SQLite's CURRENT_DATE, CURRENT_TIME and CURRENT_TIMESTAMP are keywords (no parentheses) that read the
-    // clock: where no column has the name, refused for that reason, not reported as an unknown column.
-    const clock = e.table === null && CLOCK_KEYWORDS.has(e.name.toUpperCase()) ? REFUSED_FUNCTIONS.get(e.name.toUpperCase()) : undefined
-    if (clock !== undefined) return this.fail('SYNTAX_ERROR', e.pos, `${e.name} is not offered, because ${clock}`)
+    // SQLite's CURRENT_DATE, CURRENT_TIME and CURRENT_TIMESTAMP are keywords (no parentheses), so they
+    // parse as names: where no column has the name, they read the batch's time (src/schema/clock.ts).
+    const clock = e.table === null ? CLOCK_KEYWORDS.get(e.name.toUpperCase()) : undefined
+    if (clock !== undefined) return clockCall(clock)
     const known = this.sources.length === 0 ? 'a SELECT without FROM has no columns'
       : this.sources.length === 1 ? `table ${this.sources[0]?.qualifier ?? '(subquery)'} has ${this.sources[0]?.columns.join(', ')}`
         : `no table in FROM has it`
@@ -400,6 +398,8 @@ class Renderer {
         return `${head}${e.escape === null ? '' : ` ESCAPE ${this.expr(e.escape, scope)}`})`
       }
       case 'function': {
+        const timed = e.over === undefined ? this.timeCall(e, scope) : null
+        if (timed !== null) return timed
         const call = e.star
           ? `${e.name}(*)`
           : `${e.name}(${e.distinct ? 'DISTINCT ' : ''}${e.args.map((x) => this.expr(x, scope)).join(', ')}${e.orderBy === undefined ? '' : ` ORDER BY ${this.orderTerms(e.orderBy, scope)}`})`
@@ -416,6 +416,31 @@ class Renderer {
         return `(CASE${operand}${whens}${otherwise} END)`
       }
     }
+  }
+
+  /**
+   * NOW() and SQLite's date functions, reading the batch's time where SQLite would read the machine's
+   * clock ('now', or no time value), and refusing the modifiers that read its time zone: at the literal
+   * or parameter when the statement gives one, else when a row's value is met (src/storage/sql-clock.ts).
+   * Null for any other function.
+   */
+  private timeCall(e: FunctionExpr, scope: Scope): string | null {
+    if (e.name === 'NOW') return clockCall('now')
+    const shape = DATE_FUNCTIONS.get(e.name)
+    if (shape === undefined) return null
+    const args = e.args.map((a, i) => {
+      if (i < shape.timeAt) return this.expr(a, scope)
+      const known = a.kind === 'literal' || a.kind === 'param' ? this.valueOf(a) : undefined
+      if (i < shape.timeAt + shape.times) {
+        if (known === undefined) return `${TIME_VALUE_FUNCTION}(${this.expr(a, scope)})`
+        return isNowText(known) ? clockCall('now') : this.expr(a, scope)
+      }
+      if (known === undefined) return `${TIME_MODIFIER_FUNCTION}(${this.expr(a, scope)})`
+      if (isZoneModifier(known)) this.fail('SYNTAX_ERROR', a.pos, `'${String(known)}' is not offered, because ${ZONE_MODIFIER_MESSAGE}`)
+      return this.expr(a, scope)
+    })
+    if (e.args.length === shape.timeAt) args.push(clockCall('now'))
+    return `${e.name}(${args.join(', ')})`
   }
 
   private orderTerms(terms: readonly OrderTerm[], scope: Scope): string {

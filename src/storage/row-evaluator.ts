@@ -4,6 +4,7 @@ import type { TableDef } from '../schema/catalog.js'
 import type { RowExpr } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { bindable, EXCLUDED_COLUMN_PREFIX, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
+import { defineClockFunctions } from './sql-clock.js'
 
 /** Evaluated statements kept by text; beyond this many the cache starts over. */
 const EVAL_STATEMENTS_MAX = 512
@@ -16,6 +17,12 @@ const EVAL_STATEMENTS_MAX = 512
 export class RowEvaluator {
   private readonly db = new Database(':memory:')
   private readonly statements = new Map<string, Database.Statement>()
+  /** The time the clocks of the expressions read: the running transaction's batch's (its executor sets it). */
+  timeMs = 0
+
+  constructor() {
+    defineClockFunctions(this.db, () => this.timeMs)
+  }
 
   /**
    * The values of `exprs` over `row`; a WHERE-like expression comes back as 1 or 0 when `asCondition`.

@@ -23,6 +23,7 @@ import type { RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, columnSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
+import { defineClockFunctions } from './sql-clock.js'
 import { readOnlyLook } from './read-only-open.js'
 import { catalogTableProblems, DataDirDamagedError, formatProblem, moduleProblems, StorageFormatError } from './damage.js'
 
@@ -130,6 +131,8 @@ export class SqliteStateFile {
   /** Row writes waiting for a commit (an upper bound of the rows that differ from the checkpoint). */
   uncommittedWrites = 0
 
+  /** The time the clocks of a query read (src/schema/clock.ts): its transaction's batch's, or a read's time. */
+  clockMs = 0
   /** Row combinations the running query examined (ROWS_EXAMINED_FUNCTION). */
   private rowsExamined = 0
 
@@ -146,6 +149,7 @@ export class SqliteStateFile {
       const pageBytes = Number(this.db.pragma('page_size', { simple: true }))
       this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.storageBytesMax / pageBytes))}`)
     }
+    defineClockFunctions(this.db, () => this.clockMs)
     this.db.function(ROWS_EXAMINED_FUNCTION, { deterministic: false, varargs: true }, () => {
       if (++this.rowsExamined > QUERY_ROWS_EXAMINED_MAX) {
         throw new AcheronError('PAYLOAD_TOO_LARGE', `the query examined more than ${QUERY_ROWS_EXAMINED_MAX} row combinations (QUERY_ROWS_EXAMINED_MAX) and was stopped: give each JOIN a condition on a key, narrow it with a WHERE, or end a WITH RECURSIVE query's recursion with one`)

@@ -1,6 +1,7 @@
 import { AcheronError } from '../errors.js'
 import { checkWellFormedText, describeValue, isInt64, isIntegerNumber, type Row, type SqlValue } from '../values.js'
 import type { ColumnDef, TableDef } from '../schema/catalog.js'
+import { clockText } from '../schema/clock.js'
 
 /**
  * Converts a value to a column's type, or throws TYPE_MISMATCH. The result is exactly what SQLite
@@ -59,9 +60,9 @@ export function coerceKey(table: TableDef, v: SqlValue): bigint | string {
   return k
 }
 
-/** A new row: every column's default, and the key. */
-export function defaultRow(table: TableDef, key: bigint | string): SqlValue[] {
-  const row = table.columns.map((c) => c.default)
+/** A new row: every column's default (a clock's at `timeMs`, its batch's time), and the key. */
+export function defaultRow(table: TableDef, key: bigint | string, timeMs: number): SqlValue[] {
+  const row = table.columns.map((c) => (c.defaultClock === undefined ? c.default : clockText(c.defaultClock, timeMs)))
   row[table.keyIndex] = key
   return row
 }

@@ -10,7 +10,8 @@ import { checkpointDamageLine } from '../storage/damage.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import type { Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
-import { decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
+import { batchTimeOf, decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
+import { BatchClock, type WallClockMs } from './batch-time.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
 import { executionsToBytes } from './execution-codec.js'
@@ -70,6 +71,8 @@ export interface EngineOptions extends SequencerLimits {
    * Absent: the database keeps no log to re-run from.
    */
   readonly traceCommitted?: (at: CommitPosition) => Promise<TxnResult>
+  /** The wall clock batches are stamped with (src/txn/batch-time.ts); Date.now when absent. */
+  readonly wallClockMs?: WallClockMs
 }
 
 /** Everything the engine decided about one batch, for research hooks and tests. */
@@ -268,6 +271,8 @@ export class Engine {
   private readonly batchWaiters = new BatchWaiters()
   private nextBatch: number
   private readonly sequencer: Sequencer
+  /** Stamps each batch with its time as it is taken (src/txn/batch-time.ts). */
+  private readonly batchClock: BatchClock
   private running = false
   private pumpQueued = false
   private timer: NodeJS.Timeout | null = null
@@ -336,6 +341,7 @@ export class Engine {
     this.nextBatch = state.lastBatch + 1
     this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
+    this.batchClock = new BatchClock(opts.wallClockMs)
     this.onBatch = opts.onBatch ?? null
     this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m, 'error'))
     this.functionLog = new FunctionLog(opts.log)
@@ -439,6 +445,7 @@ export class Engine {
     // First the whole log's shape, before anything runs: a gap refuses the open with nothing replayed.
     for (const e of this.opts.batchLog.entries()) {
       if (e.kind === 'void') voided.add(e.batch)
+      else this.batchClock.observe(batchTimeOf(e.body))
       lastLogged = Math.max(lastLogged, e.batch)
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected && this.opts.batchLog.replicatedAs !== undefined && e.batch > expected) {
@@ -471,6 +478,8 @@ export class Engine {
   private async replayBatch(e: Extract<LogEntry, { kind: 'batch' }>, voided: boolean, executions?: Uint8Array): Promise<number> {
     const decoded = decodeBatch(e.body)
     const nextTxnId = decoded.firstTxnId + decoded.inputs.length
+    const timeMs = this.opts.faults?.replayReadsClock === true ? this.batchClock.readTime() : decoded.timeMs
+    this.batchClock.observe(timeMs)
     if (voided || decoded.inputs.length === 0) return nextTxnId
     const batch: Sequenced[] = decoded.inputs.map((input, i) => ({
       id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: () => {}, arrivedAt: 0,
@@ -480,7 +489,7 @@ export class Engine {
     // One shared copy of the body for the executors (the log's buffer is not shared memory).
     const shared = new Uint8Array(new SharedArrayBuffer(e.body.length))
     shared.set(e.body)
-    const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId }
+    const encoded: EncodedBatch = { body: shared, offsets: decoded.offsets, firstTxnId: decoded.firstTxnId, timeMs }
     await this.process(e.batch, batch, Promise.resolve(), true, encoded, executions)
     return nextTxnId
   }
@@ -534,7 +543,7 @@ export class Engine {
       const txns = indexes.map((i): SequencedTxn => {
         const input = decoded.inputs[i]
         if (input === undefined || isExclusive(input) || isDdl(input)) throw new Error(`transaction ${i} of batch ${number} is not a data transaction`)
-        return { id: decoded.firstTxnId + i, input: input as DataTxn }
+        return { id: decoded.firstTxnId + i, input: input as DataTxn, timeMs: decoded.timeMs }
       })
       const execs = await this.executor.inner.runOnSnapshotOf(null, txns)
       this.stats.servedPhase1Txns += execs.length
@@ -770,7 +779,7 @@ export class Engine {
     } else if (input.kind === 'explain-commit') {
       outcome = await this.explainCommit(input, await at)
     } else {
-      const run = await this.opts.store.run(input as StateTxn)
+      const run = await this.opts.store.run(input as StateTxn, this.batchClock.readTime())
       if (!run.ok && run.environment === true) this.noteDamage(run.failure.message)
       if (!run.ok && (run.failure.code === 'STORAGE_FULL' || run.environment === true)) return { ok: false, failure: run.failure }
       const commit = await at
@@ -882,12 +891,12 @@ export class Engine {
         }
         if (batch.every((s) => isPointRead(s.input))) {
           // Nothing but reads of single keys: no log entry, no batch number (see READS_ONLY).
-          const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => s.input), true)
+          const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.readTime(), batch.map((s) => s.input), true)
           await this.process(READS_ONLY, batch, Promise.resolve(), false, encoded)
           continue
         }
         const number = this.nextBatch++
-        const encoded = encodeBatch((batch[0] as Sequenced).id, batch.map((s) => this.logForm(s.input)), true)
+        const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.stamp(), batch.map((s) => this.logForm(s.input)), true)
         await this.process(number, batch, this.append(number, encoded.body, batch.length), false, encoded)
       }
       await this.drain()
@@ -960,7 +969,7 @@ export class Engine {
       return
     }
     if (isDdl(first.input)) await this.release(this.runDdl(number, first, first.input, durable, replayed))
-    else await this.release(await this.runOnState(number, first, first.input as StateTxn, durable, replayed))
+    else await this.release(await this.runOnState(number, first, first.input as StateTxn, encoded.timeMs, durable, replayed))
   }
 
   /** Waits until every batch in flight is released (or failed). */
@@ -1006,7 +1015,7 @@ export class Engine {
    * ever visible, and every execution of this batch read the right state.
    */
   private startDataBatch(number: number, batch: readonly Sequenced[], durable: Promise<void>, replayed: boolean, encoded: EncodedBatch, executions?: Uint8Array): InFlight {
-    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn }))
+    const txns: SequencedTxn[] = batch.map((s) => ({ id: s.id, input: s.input as DataTxn, timeMs: encoded.timeMs }))
     // A follower given the writer's executions of this batch adopts them instead of executing it.
     const adopted = executions === undefined ? null : adoptedExecutions(txns, executions, this.opts.faults?.followerAdoptsNewest === true)
     const started = performance.now()
@@ -1101,11 +1110,11 @@ export class Engine {
   }
 
   /** UPDATE/DELETE over all partitions (or a BEGIN … COMMIT holding them): on the state thread, after every earlier batch. */
-  private async runOnState(number: number, s: Sequenced, txn: StateTxn, durable: Promise<void>, replayed: boolean): Promise<Executed> {
+  private async runOnState(number: number, s: Sequenced, txn: StateTxn, timeMs: number, durable: Promise<void>, replayed: boolean): Promise<Executed> {
     const started = performance.now()
     const commit: CommitPosition = { batch: number, seq: 0 }
     try {
-      const run = await this.opts.store.run(txn)
+      const run = await this.opts.store.run(txn, timeMs)
       // No room to flush the state under the scan: the environment's failure, not the transaction's.
       if (!run.ok && run.failure.code === 'STORAGE_FULL') throw new AcheronError('STORAGE_FULL', run.failure.message, { retryable: true })
       // A damaged checkpoint under the scan: no outcome either (a replay on a sound file would not fail).

@@ -48,6 +48,8 @@ export interface ExclusiveRun {
  */
 export function runExclusiveTxn(
   catalog: Catalog, store: Queryable, host: () => ExecutionHost, txn: SelectTxn | ScanTxn | CatalogReadTxn | ExclusiveMultiTxn | ExplainCallTxn | ExplainLoggedTxn,
+  /** What its clocks read: its batch's time, or a query's read time. */
+  timeMs: number,
   resultBytesMax?: number,
 ): ExclusiveRun {
   // Only a read is bounded: a logged transaction's outcome must not depend on a setting a later run may change.
@@ -56,18 +58,22 @@ export function runExclusiveTxn(
   }
   switch (txn.kind) {
     case 'multi-exclusive':
-      return host().withState((state) => runExclusiveMulti(catalog, bounded, state, txn))
+      return host().withState(timeMs, (state) => runExclusiveMulti(catalog, bounded, state, txn))
     case 'explain-call':
-      return { result: host().withState((state) => explainCall(state, txn)), writes: [] }
+      return { result: host().withState(timeMs, (state) => explainCall(state, txn)), writes: [] }
     case 'explain-logged':
-      return { result: host().withState((state) => explainLogged(state, txn)), writes: [] }
+      return { result: host().withState(timeMs, (state) => explainLogged(state, txn)), writes: [] }
     case 'insert-select':
-      return host().withState((state) => {
+      return host().withState(timeMs, (state) => {
         const result = insertSelected(catalog, bounded, state, txn)
         return { result, writes: state.finish().writes }
       })
     case 'select': case 'update-scan': case 'delete-scan':
-      return runQuery(catalog, bounded, txn, () => host().evaluator)
+      return runQuery(catalog, bounded, txn, () => {
+        const evaluator = host().evaluator
+        evaluator.timeMs = timeMs
+        return evaluator
+      })
     case 'show-tables': case 'show-functions': case 'show-indexes': case 'describe':
       return readCatalog(catalog, txn)
   }
@@ -228,6 +234,7 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
  * as abc, which reads as a name, and a REAL 1.0 as 1.
  */
 function defaultSql(c: ColumnDef): string | null {
+  if (c.defaultClock !== undefined) return c.defaultClock === 'now' ? 'NOW()' : `CURRENT_${c.defaultClock.toUpperCase()}`
   if (c.default === null) return null
   if (c.type === 'BOOLEAN') return c.default === 0n ? 'FALSE' : 'TRUE'
   return sqlLiteral(c.default)

@@ -139,11 +139,15 @@ export class ExecutionHost {
     }
   }
 
-  /** Runs `body` on a new transaction state over one committed snapshot (transactions run alone). */
-  withState<T>(body: (state: TxnState) => T): T {
+  /**
+   * Runs `body` on a new transaction state over one committed snapshot (transactions run alone), its
+   * clocks reading `timeMs`.
+   */
+  withState<T>(timeMs: number, body: (state: TxnState) => T): T {
     this.reader.begin(this.catalog.data)
+    this.evaluator.timeMs = timeMs
     try {
-      return body(new TxnState(this.env, this.reader, null))
+      return body(new TxnState(this.env, this.reader, null, timeMs))
     } finally {
       this.reader.end()
     }

@@ -22,6 +22,12 @@ export interface EngineFaults {
   /** A checkpoint keeps the first image a row had since the last checkpoint, not the last one. */
   readonly checkpointFirstImage?: boolean
   /**
+   * Recovery and following execute a logged batch at the time of their own clock, not at the time
+   * logged with it: what read a clock (CURRENT_TIMESTAMP, a clock default, txn_time_ms) gets another
+   * value than the first execution published (test/sql/time.test.ts).
+   */
+  readonly replayReadsClock?: boolean
+  /**
    * The log's preallocation (`sync: 'full'`) writes its zeros from the start of the group just written
    * instead of after it, after every group: acknowledged entries become zeros, which an open reads as
    * the preallocated end (src/log/file-log.ts).

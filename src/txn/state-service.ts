@@ -132,10 +132,14 @@ export class StateService {
     }
   }
 
-  /** Executes a transaction over exactly the applied state. Its writes, if any, are the caller's to log and release. */
-  run(txn: StateTxn): StateRun {
+  /**
+   * Executes a transaction over exactly the applied state, its clocks reading `timeMs` (its batch's
+   * time, or a query's read time). Its writes, if any, are the caller's to log and release.
+   */
+  run(txn: StateTxn, timeMs: number): StateRun {
     try {
-      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn, this.resultBytesMax)
+      this.file.clockMs = timeMs
+      const run = runExclusiveTxn(this.catalog, this.file, () => this.executionHost(), txn, timeMs, this.resultBytesMax)
       return { ok: true, result: run.result, writes: run.writes }
     } catch (err) {
       if (err instanceof AcheronError) {

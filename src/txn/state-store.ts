@@ -13,7 +13,8 @@ export interface StateStore {
   load(): Promise<StoredState>
   /** A released batch's effects, in batch order; `encodedWrites` is their shared binary form, if made. */
   apply(effects: ReleasedEffects, encodedWrites: Uint8Array | null): void
-  run(txn: StateTxn): Promise<StateRun>
+  /** Runs a transaction alone over the applied state, its clocks reading `timeMs` (StateService.run). */
+  run(txn: StateTxn, timeMs: number): Promise<StateRun>
   digest(): Promise<string>
   scanTable(name: string): Promise<Row[]>
   /** Takes a checkpoint now (close, tests). */
@@ -50,8 +51,8 @@ export class LocalStateStore implements StateStore {
     this.svc.apply(effects)
   }
 
-  run(txn: StateTxn): Promise<StateRun> {
-    const run = this.svc.run(txn)
+  run(txn: StateTxn, timeMs: number): Promise<StateRun> {
+    const run = this.svc.run(txn, timeMs)
     // Answered on a later turn of the event loop, as the state thread would: a caller awaiting reads in
     // a loop must not starve its own timers and I/O.
     return new Promise((resolve) => setImmediate(() => resolve(run)))

@@ -48,7 +48,7 @@ function handle(req: StateThreadRequest): void {
       service.apply({ batch: req.batch, nextTxnId: req.nextTxnId, txnCount: req.txnCount, writes: decodeRowWrites(req.writes), ...(req.change !== undefined ? { change: req.change } : {}) })
       return
     case 'load': return post({ id: req.id, ok: true, value: service.load() })
-    case 'run': return post({ id: req.id, ok: true, value: service.run(req.txn) })
+    case 'run': return post({ id: req.id, ok: true, value: service.run(req.txn, req.timeMs) })
     case 'digest': return post({ id: req.id, ok: true, value: service.digest() })
     case 'scan': return post({ id: req.id, ok: true, value: service.scanTable(req.table) })
     case 'checkpoint':

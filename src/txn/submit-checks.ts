@@ -9,6 +9,7 @@ import { AcheronError } from '../errors.js'
 import { DATA_DEPTH_MAX } from '../codec/values.js'
 import { checkStringArgument, checkWellFormedText, isInt64, unsupportedValue } from '../values.js'
 import type { TxnInput } from './types.js'
+import { isClockKind } from '../schema/clock.js'
 
 const ENGINE_VALUES = 'submit() takes engine values: null, a bigint (INTEGER), a number (REAL), a string or a Uint8Array'
 
@@ -85,6 +86,14 @@ function checkDataShape(t: TxnInput, what: string, depth: number): void {
         checkArray(row, `${what}.rows[${r}]`)
         row.forEach((v, c) => checkEngineValue(v, `${what}.rows[${r}][${c}]`))
       })
+      if (t.clocks !== undefined) {
+        checkArray(t.clocks, `${what}.clocks`)
+        t.clocks.forEach((c, i) => {
+          if (!Array.isArray(c) || c.length !== 3 || !Number.isSafeInteger(c[0]) || !Number.isSafeInteger(c[1]) || !isClockKind(c[2])) {
+            throw mismatch(`${what}.clocks[${i}] is [row, value, 'timestamp' | 'date' | 'time' | 'now'], got ${String(c)}`)
+          }
+        })
+      }
       checkRowExpr(t.returning, `${what}.returning`, true)
       if (t.onConflict !== undefined && t.onConflict.action === 'update') {
         checkAssignments(t.onConflict.sets, `${what}.onConflict.sets`)

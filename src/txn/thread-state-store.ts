@@ -117,8 +117,8 @@ export class ThreadStateStore implements StateStore {
     this.deferred.length = 0
   }
 
-  run(txn: StateTxn): Promise<StateRun> {
-    return this.request<StateRun>({ op: 'run', txn })
+  run(txn: StateTxn, timeMs: number): Promise<StateRun> {
+    return this.request<StateRun>({ op: 'run', txn, timeMs })
   }
 
   digest(): Promise<string> {

@@ -2,6 +2,7 @@ import { AcheronError } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
 import { describeValue, valuesEqual, type Row, type SqlValue } from '../values.js'
 import { visibleColumns, type ColumnDef, type TableDef } from '../schema/catalog.js'
+import { clockText, isClockKind, type ClockKind } from '../schema/clock.js'
 import { checkNotNull, coerceKey, coerceToColumn, defaultRow, nullInNotNull } from './coerce.js'
 import type { BaseReader, ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { RowEvaluator } from '../storage/row-evaluator.js'
@@ -49,12 +50,26 @@ export class Returned {
   }
 }
 
+/** An INSERT's rows with its clock values (`clocks`) filled in at `timeMs`, its batch's time. */
+function withClocks(rows: readonly (readonly SqlValue[])[], clocks: readonly (readonly [number, number, ClockKind])[] | undefined, timeMs: number): readonly (readonly SqlValue[])[] {
+  if (clocks === undefined || clocks.length === 0) return rows
+  const filled = rows.map((row) => [...row])
+  for (const [r, i, kind] of clocks) {
+    const row = filled[r]
+    if (row === undefined || i < 0 || i >= row.length || !isClockKind(kind)) throw new AcheronError('SYNTAX_ERROR', `an INSERT's clock value names no value of its rows: [${r}, ${i}, ${String(kind)}]`)
+    row[i] = clockText(kind, timeMs)
+  }
+  return filled
+}
+
 /**
  * Executes one transaction against `base`, buffering its writes. Never throws for the transaction's own
  * failures: they become the execution's `failure`, with the footprint that led to them.
  */
 export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<RowKey> | null, txn: SequencedTxn): Execution {
-  const state = new TxnState(env, base, allowed)
+  // The clocks of the SQL it evaluates read its batch's time, as its own do.
+  env.evaluator.timeMs = txn.timeMs
+  const state = new TxnState(env, base, allowed, txn.timeMs)
   try {
     const result = run(state, txn.input)
     const { accessed, writes } = state.finish()
@@ -115,7 +130,7 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       const ignore = input.ignore === true
       const returned = new Returned(state.env.evaluator, table, input.returning)
       let inserted = 0
-      input.rows.forEach((values, r) => {
+      withClocks(input.rows, input.clocks, state.timeMs).forEach((values, r) => {
         if (values.length !== columns.length) {
           throw new AcheronError('CONSTRAINT', `${table.name}: ${columns.length} columns but ${values.length} values`)
         }
@@ -125,7 +140,7 @@ function run(state: TxnState, input: DataTxn): TxnResult {
         if (ignore && (values[keyAt] ?? null) === null) return
         try {
           const key = coerceKey(table, values[keyAt] ?? null)
-          const row = defaultRow(table, key)
+          const row = defaultRow(table, key, state.timeMs)
           for (let i = 0; i < columns.length; i++) {
             const c = columns[i] as number
             at = first + i

@@ -85,6 +85,8 @@ export class TxnState {
     private readonly base: BaseReader,
     /** Rows this execution may touch (a fallback walk's component), or null for any. */
     private readonly allowed: ReadonlySet<RowKey> | null,
+    /** The time its clocks read: its batch's (src/txn/batch-time.ts), or a query's read time. */
+    readonly timeMs: number,
   ) {}
 
   private touch(rk: RowKey): void {
@@ -252,6 +254,10 @@ class Frame implements InvocationContext {
     return row
   }
 
+  txnTimeMs(): number {
+    return this.txn.timeMs
+  }
+
   rowExists(): boolean {
     const exists = this.ownRow() !== undefined
     this.txn.tracer?.exists(this.table, this.key, exists)
@@ -281,7 +287,7 @@ class Frame implements InvocationContext {
     const v = coerceToColumn(this.table, col, value)
     if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${this.table.name}.${col.name}`)
     const current = this.ownRow()
-    const row = current === undefined ? defaultRow(this.table, this.key) : [...current]
+    const row = current === undefined ? defaultRow(this.table, this.key, this.txn.timeMs) : [...current]
     row[c] = v
     const txn = this.txn
     txn.write(this.table, this.key, row, this.rk)

@@ -3,6 +3,7 @@ import type { RowKey } from '../schema/keys.js'
 import type { ColumnAssignment, RowExpr, RowWrite } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import type { ColumnDef, FunctionLimits, IndexColumn, RuntimeKind } from '../schema/catalog.js'
+import type { ClockKind } from '../schema/clock.js'
 
 /**
  * A transaction that executes inside a batch, on worker threads. Plain data (crosses threads).
@@ -17,7 +18,11 @@ export type DataTxn =
    * Rows in the order of `columns` (every column not dropped, in table order, when null). Fails whole on a duplicate key
    * unless `replace` (the row is replaced) or `ignore` (the row is left out; absent in logs written before it).
    */
-  | { readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict; readonly returning?: RowExpr }
+  | {
+    readonly kind: 'insert'; readonly table: string; readonly columns: readonly string[] | null; readonly rows: readonly (readonly SqlValue[])[]; readonly replace: boolean; readonly ignore?: true; readonly onConflict?: InsertConflict; readonly returning?: RowExpr
+    /** Values that are clocks (`VALUES (?, CURRENT_TIMESTAMP)`): [row, value, clock], NULL in `rows`, filled with the batch's time as the row is made. */
+    readonly clocks?: readonly (readonly [number, number, ClockKind])[]
+  }
   /** Point read of one row: its columns not dropped, named in `TxnResult.columns`. */
   | { readonly kind: 'get'; readonly table: string; readonly key: SqlValue }
   /**
@@ -195,6 +200,8 @@ export function isReadOnly(t: TxnInput): t is ReadTxn {
 export interface SequencedTxn {
   readonly id: number
   readonly input: DataTxn
+  /** Its batch's time (src/txn/batch-time.ts), what its clocks read: ms since the Unix epoch. */
+  readonly timeMs: number
 }
 
 export interface TxnResult {

@@ -38,7 +38,7 @@ function txnAt(batch: EncodedBatch, i: number): SequencedTxn {
   }
   let t = decoded[i]
   if (t === undefined) {
-    t = { id: batch.firstTxnId + i, input: decodeTxnAt(batch.body, batch.offsets[i] as number) as DataTxn }
+    t = { id: batch.firstTxnId + i, input: decodeTxnAt(batch.body, batch.offsets[i] as number) as DataTxn, timeMs: batch.timeMs }
     decoded[i] = t
   }
   return t

@@ -59,6 +59,7 @@ export const ABI_IMPORTS: ReadonlyMap<string, ImportSignature> = new Map<string,
   ['ret_null', sig([])],
   ['abort_txn', sig(['i32', 'i32'])],
   ['log', sig(['i32', 'i32'])],
+  ['txn_time_ms', sig([], ['i64'])],
 ])
 
 /** AssemblyScript's runtime abort(message, fileName, line, column): allowed, and treated as a trap. */

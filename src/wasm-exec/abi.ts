@@ -404,6 +404,7 @@ export class Host {
         }
       },
       row_exists: () => { const f = cur(); return viaCtx(f, (ctx) => ctx.rowExists()) ? 1 : 0 },
+      txn_time_ms: () => { const f = cur(); return BigInt(viaCtx(f, (ctx) => ctx.txnTimeMs())) },
       get_type: (c: number) => valueTypeTag(get(cur(), c)),
       get_int: (c: number) => asInt(get(cur(), c)),
       get_real: (c: number) => asReal(get(cur(), c)),

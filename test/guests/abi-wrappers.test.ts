@@ -9,7 +9,7 @@ import type { SqlValue } from '../../src/values.js'
 import { expectCode, newDb } from '../wasm-exec/setup.js'
 import { guestModule, guestTest, type GuestLanguage } from '../support/guest-toolchains.js'
 
-const COMMON = ['echo', 'echo_key', 'count', 'store', 'clear', 'exists', 'remove', 'forward', 'say', 'bad_column', 'write_typed', 'abort_with', 'hog']
+const COMMON = ['echo', 'echo_key', 'count', 'store', 'clear', 'exists', 'time', 'remove', 'forward', 'say', 'bad_column', 'write_typed', 'abort_with', 'hog']
 const RUST_ONLY = ['read_typed', 'typed', 'raw_args', 'fail_with', 'boom']
 const C_ONLY = ['read_text', 'read_real', 'read_int', 'read_blob']
 
@@ -59,6 +59,12 @@ for (const lang of ['rust', 'c'] as GuestLanguage[]) {
     db.call('kv.write_typed', 'w', [3n, 1.5, 'typed', new Uint8Array([1, 2, 3])])
     assert.equal(db.row('kv', 'w'), ['w', 3n, 1.5, 'typed', new Uint8Array([1, 2, 3])])
     expectCode(() => db.call('kv.bad_column', 'a'), 'TXN_ABORTED', /^unknown column nope$/)
+  })
+
+  guestTest(lang)(`${lang}: txn_time_ms gives the batch's time`, () => {
+    const db = probe(lang)
+    db.timeMs = 1_767_323_045_678
+    assert.is(db.call('kv.time', 'a').value, 1_767_323_045_678n)
   })
 
   guestTest(lang)(`${lang}: log lines reach the engine; abort is TXN_ABORTED with the message; memory past the maximum is MEMORY_LIMIT`, () => {

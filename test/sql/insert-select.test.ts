@@ -123,7 +123,7 @@ test('its logged input keeps the query and every table it reads', () => {
     kind: 'insert-select', table: 't', columns: ['k'], select: { sql: 'SELECT "id" FROM "u$all"', values: [1n] }, reads: ['u'], replace: false, ignore: true,
     returning: { sql: 'SELECT "k" FROM x', values: [] },
   }
-  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+  assert.equal(decodeBatch(encodeBatch(1, 0, [input]).body).inputs, [input])
 })
 
 test.run()

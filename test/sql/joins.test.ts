@@ -226,7 +226,7 @@ test('a logged BEGIN … COMMIT with a join reads its own writes, and its log en
     tmp.cleanup()
   }
   const input = { kind: 'multi-exclusive' as const, steps: [{ kind: 'select' as const, table: 't', joined: ['u'], sql: 'SELECT 1', values: [] }] }
-  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+  assert.equal(decodeBatch(encodeBatch(1, 0, [input]).body).inputs, [input])
 })
 
 test.run()

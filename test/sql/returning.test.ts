@@ -138,7 +138,7 @@ test('a logged RETURNING statement replays to the same rows after a reopen; its 
     tmp.cleanup()
   }
   const input: TxnInput = { kind: 'update', table: 't', key: 1n, sets: [], where: null, returning: { sql: 'SELECT "k" FROM x', values: [2n] } }
-  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+  assert.equal(decodeBatch(encodeBatch(1, 0, [input]).body).inputs, [input])
 })
 
 test.run()

@@ -101,7 +101,7 @@ test('a logged upsert, inside BEGIN … COMMIT too, replays to the same rows aft
     kind: 'insert', table: 'hits', columns: null, rows: [['/', 1n]], replace: false,
     onConflict: { action: 'update', sets: [{ column: 'n', expr: { sql: '"n" + ?', values: [1n] } }], where: { sql: '"__acheron_excluded_n" > 0', values: [] } },
   }
-  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+  assert.equal(decodeBatch(encodeBatch(1, 0, [input]).body).inputs, [input])
 })
 
 test.run()

@@ -137,7 +137,7 @@ test('a logged UPDATE with subqueries names every table it reads, and replays af
     tmp.cleanup()
   }
   const input: TxnInput = { kind: 'update-scan', table: 't', sets: [], where: { sql: '1', values: [] }, joined: ['u'] }
-  assert.equal(decodeBatch(encodeBatch(1, [input]).body).inputs, [input])
+  assert.equal(decodeBatch(encodeBatch(1, 0, [input]).body).inputs, [input])
 })
 
 test.run()

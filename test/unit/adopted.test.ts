@@ -6,7 +6,7 @@ import { adoptedExecutions } from '../../src/txn/adopted.js'
 import { executionsToBytes } from '../../src/txn/execution-codec.js'
 import type { Execution, SequencedTxn } from '../../src/txn/types.js'
 
-const txns: SequencedTxn[] = [5, 6, 7].map((id) => ({ id, input: { kind: 'call', fn: 'account.deposit', key: `k${id}`, args: [1n] } }))
+const txns: SequencedTxn[] = [5, 6, 7].map((id) => ({ id, input: { kind: 'call', fn: 'account.deposit', key: `k${id}`, args: [1n] }, timeMs: 0 }))
 const exec = (id: number, over: Partial<Execution> = {}): Execution => ({
   id, accessed: [`account\u0000k${id}`], writes: [{ rowKey: `account\u0000k${id}`, table: 'account', key: `k${id}`, row: [`k${id}`, BigInt(id)] }],
   result: { value: BigInt(id), rowsAffected: 0 }, failure: null, lockMiss: null, ...over,

@@ -71,7 +71,7 @@ class RecordingExecutor implements BatchExecutor {
 }
 
 const batchOf = (n: number, from: number): SequencedTxn[] =>
-  Array.from({ length: n }, (_, i) => ({ id: from + i, input: { kind: 'call', fn: 't.f', key: 1n, args: [] } }))
+  Array.from({ length: n }, (_, i) => ({ id: from + i, input: { kind: 'call', fn: 't.f', key: 1n, args: [] }, timeMs: 0 }))
 
 test('switchingOnContention: a sampled contended batch, remembered, then phase 1 again', async () => {
   let hot = true

@@ -54,15 +54,15 @@ test('executions survive the wire encoding unchanged', () => {
 
 test('walk tasks and walk results survive the wire encoding unchanged', () => {
   fc.assert(fc.property(fc.array(fc.option(executionArb, { nil: null }), { maxLength: 6 }), fc.option(fc.record({ id: fc.nat(), rowKey: rowKeyArb }, PLAIN), { nil: null }), (priors, lockMiss) => {
-    const txns = priors.map((_, i) => ({ id: i, input: { kind: 'get' as const, table: 'a', key: BigInt(i) } }))
+    const txns = priors.map((_, i) => ({ id: i, input: { kind: 'get' as const, table: 'a', key: BigInt(i) }, timeMs: 1_700_000_000_123 }))
     const task = { txns, priors, keys: ['a\u00001'] }
     // As objects, and as indexes into a batch body that holds them.
     const same = (t: { txns: unknown; priors: readonly (Execution | null)[]; keys: unknown }) => ({ ...t, priors: t.priors.map((p) => (p === null ? null : (plain([p])[0] as Execution))) })
     assert.equal(same(decodeWalkTask(structuredClone(encodeWalkTask(task, null)), () => { throw new Error('no body') })), task)
-    const body = encodeBatch(0, txns.map((t) => t.input), true)
+    const body = encodeBatch(0, 1_700_000_000_123, txns.map((t) => t.input), true)
     const viaBody = structuredClone(encodeWalkTask(task, (id) => id))
     assert.is(viaBody.txns, null, 'sent by index')
-    assert.equal(same(decodeWalkTask(viaBody, (i) => ({ id: i, input: decodeTxnAt(body.body, body.offsets[i] as number) as typeof txns[number]['input'] }))), task)
+    assert.equal(same(decodeWalkTask(viaBody, (i) => ({ id: i, input: decodeTxnAt(body.body, body.offsets[i] as number) as typeof txns[number]['input'], timeMs: body.timeMs }))), task)
     const executions = priors.filter((p): p is Execution => p !== null)
     const result = { executions, lockMiss, reexecuted: executions.length }
     const back = decodeWalkResult(structuredClone(encodeWalkResult(result)))

@@ -23,7 +23,7 @@ const CATALOG = new Catalog({ version: 1, tables: [TABLE], functions: [FN] })
 
 /** Keys `k0`, `k1`, … : a call touches its own key's row. */
 function call(id: number, key: string): SequencedTxn {
-  return { id, input: { kind: 'call', fn: 'account.touch', key, args: [] } }
+  return { id, input: { kind: 'call', fn: 'account.touch', key, args: [] }, timeMs: 0 }
 }
 
 function executionOf(t: SequencedTxn, by: string): Execution {

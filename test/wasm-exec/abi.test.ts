@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { SqlValue } from '../../src/values.js'
 import { SURROGATE_DECODED, textGuest } from '../support/text-guest.js'
-import { expectCode, newDb } from './setup.js'
+import { expectCode, guest, newDb } from './setup.js'
 import { abiModule } from './wat.js'
 
 const SCRATCH = 1024
@@ -263,6 +263,16 @@ test('guest text is decoded with replacement: an encoded surrogate (ED A0 80) an
   assert.equal(first.calls, ['a', 'b', SURROGATE_DECODED, 'c'])
   for (const v of [first.wrote, first.nested, first.put, ...first.rows.flat()]) assert.ok(typeof v === 'string' && v.isWellFormed(), JSON.stringify(v))
   assert.equal(once(), first, 'deterministic: the same bytes decode the same way')
+})
+
+test("txn_time_ms gives the transaction's batch time (the AssemblyScript library's txnTimeMs)", () => {
+  const db = newDb()
+  db.createTable('t', [['id', 'INTEGER']])
+  db.register('t.time', guest('astest'))
+  for (const ms of [0, 1_767_323_045_678, 8_640_000_000_000_000]) {
+    db.timeMs = ms
+    assert.is(db.call('t.time', 1n).value, BigInt(ms))
+  }
 })
 
 test.run()

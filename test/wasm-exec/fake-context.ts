@@ -39,6 +39,8 @@ export class FakeDb {
   readonly calls: { name: string; key: SqlValue; args: readonly SqlValue[]; depth: number }[] = []
   /** When set, the next ctx method named here throws this value (to test that errors pass unchanged). */
   throwFrom: { method: keyof InvocationContext; error: unknown } | undefined
+  /** What txnTimeMs() answers: the batch's time a real transaction would read. */
+  timeMs = 0
 
   constructor(readonly runtime: FunctionRuntime) {}
 
@@ -129,6 +131,7 @@ export class FakeDb {
       deleteRow() { check('deleteRow'); t.rows.delete(rk) },
       call(name, k, a) { check('call'); return db.dispatch(name, k, a, depth + 1, fuel) },
       log(message) { check('log'); db.logs.push(message) },
+      txnTimeMs() { check('txnTimeMs'); return db.timeMs },
     }
   }
 }

@@ -1,5 +1,5 @@
 // Test module for the runtime's own tests (not an example): traps, memory limit and fresh state in AssemblyScript.
-import { argInt, retInt } from "../acheron";
+import { argInt, retInt, txnTimeMs } from "../acheron";
 
 let counter: i32 = 0;
 
@@ -15,6 +15,11 @@ export function fresh(): void {
 export function hog(): void {
   const b = new ArrayBuffer(<i32>argInt(0));
   retInt(b.byteLength);
+}
+
+/** The batch's time, through the library's wrapper. */
+export function time(): void {
+  retInt(txnTimeMs());
 }
 
 /** Throws: AssemblyScript calls env.abort with the message, file and position. */

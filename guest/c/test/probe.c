@@ -23,6 +23,7 @@ ACHERON_EXPORT(clear) {
 }
 
 ACHERON_EXPORT(exists) { acheron_ret_int(acheron_row_exists()); }
+ACHERON_EXPORT(time) { acheron_ret_int(acheron_txn_time_ms()); }
 ACHERON_EXPORT(remove) {
   acheron_delete_row();
   acheron_ret_int(acheron_row_exists());

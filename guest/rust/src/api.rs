@@ -76,6 +76,10 @@ pub fn col(name: &str) -> i32 {
 pub fn row_exists() -> bool {
     unsafe { sys::row_exists() != 0 }
 }
+/// The time of the transaction's batch, ms since the Unix epoch (UTC): the same in every call of the batch.
+pub fn txn_time_ms() -> i64 {
+    unsafe { sys::txn_time_ms() }
+}
 /// Deletes this key's row.
 pub fn delete_row() {
     unsafe { sys::delete_row() }

@@ -17,6 +17,7 @@ extern "C" {
     pub fn arg_read(i: i32, dst: *mut u8);
     pub fn col(name: *const u8, len: usize) -> i32;
     pub fn row_exists() -> i32;
+    pub fn txn_time_ms() -> i64;
     pub fn get_type(c: i32) -> i32;
     pub fn get_int(c: i32) -> i64;
     pub fn get_real(c: i32) -> f64;

@@ -17,6 +17,7 @@ export! {
         is_null(&column)
     }
     fn exists() -> bool { row_exists() }
+    fn time() -> i64 { txn_time_ms() }
     fn remove() -> bool {
         delete_row();
         row_exists()

@@ -1,0 +1,215 @@
+// Time in SQL and in functions: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW(), SQLite's date
+// functions, DEFAULT CURRENT_TIMESTAMP and a function's txn_time_ms read the time of the transaction's
+// batch, which the sequencer stamps and the log holds: a replay reads the logged time, not its own clock.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { open, AcheronError } from '../../src/index.js'
+import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
+import type { EngineFaults } from '../../src/txn/faults.js'
+import { tempDir } from '../support/tmp.js'
+import { wat } from '../wasm-exec/wat.js'
+
+const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678)
+
+/** A clock that reads `t.now`, which the test moves. */
+function settable(start: number): { now: number; read: () => number } {
+  const c = { now: start, read: () => c.now }
+  return c
+}
+
+async function failure(p: Promise<unknown>): Promise<AcheronError> {
+  try {
+    await p
+  } catch (err) {
+    if (err instanceof AcheronError) return err
+    throw err
+  }
+  throw new Error('expected a failure')
+}
+
+// stamp(): writes txn_time_ms into column `ms` of its key's row and returns it.
+const STAMP = wat(`(module
+  (import "acheron" "col" (func $col (param i32 i32) (result i32)))
+  (import "acheron" "set_int" (func $set_int (param i32 i64)))
+  (import "acheron" "txn_time_ms" (func $now (result i64)))
+  (import "acheron" "ret_int" (func $ret (param i64)))
+  (memory (export "memory") 1 1)
+  (data (i32.const 0) "ms")
+  (func (export "stamp")
+    (call $set_int (call $col (i32.const 0) (i32.const 2)) (call $now))
+    (call $ret (call $now))))`)
+
+test('the clocks read the batch time as SQLite writes it, UTC', async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    const r = await db.query("SELECT CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW(), DATE(), DATETIME('now'), DATETIME('NOW', '+1 day'), UNIXEPOCH(), STRFTIME('%Y-%m-%dT%H:%M:%f'), JULIANDAY() = JULIANDAY(NOW())")
+    assert.equal(r.rows, [['2026-01-02 03:04:05', '2026-01-02', '03:04:05', '2026-01-02 03:04:05.678', '2026-01-02', '2026-01-02 03:04:05', '2026-01-03 03:04:05', Math.floor(T0 / 1000), '2026-01-02T03:04:05.678', 1]])
+    // A column of that name is the column, as in SQLite.
+    await db.sql('CREATE TABLE c (k INTEGER PRIMARY KEY, current_date TEXT)')
+    await db.sql("INSERT INTO c VALUES (1, 'mine')")
+    assert.equal((await db.query('SELECT current_date FROM c')).rows, [['mine']])
+  } finally {
+    await db.close()
+  }
+})
+
+test('DEFAULT CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME and NOW() give each new row its batch time', async () => {
+  const clock = settable(T0)
+  const db = await open({ memory: true, wallClockMs: clock.read })
+  try {
+    await db.sql('CREATE TABLE ev (id TEXT PRIMARY KEY, at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, d TEXT DEFAULT CURRENT_DATE, t TEXT DEFAULT CURRENT_TIME, n TEXT DEFAULT NOW(), v INTEGER)')
+    await db.sql("INSERT INTO ev (id, v) VALUES ('a', 1)")
+    clock.now = T0 + 86_400_000 + 1
+    await db.sql("INSERT INTO ev (id, v, at) VALUES ('b', 2, 'given')")
+    assert.equal((await db.query('SELECT * FROM ev ORDER BY id')).rows, [
+      ['a', '2026-01-02 03:04:05', '2026-01-02', '03:04:05', '2026-01-02 03:04:05.678', 1],
+      ['b', 'given', '2026-01-03', '03:04:05', '2026-01-03 03:04:05.679', 2],
+    ])
+    assert.equal((await db.query('DESCRIBE ev')).rows.map((r) => r[3]), [null, 'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'NOW()', null])
+    // Clocks as VALUES, beside literals and parameters, in rows of one INSERT.
+    await db.sql("INSERT INTO ev (id, at, d, t, n) VALUES ('c', CURRENT_TIMESTAMP, ?, CURRENT_TIME, 'x'), (?, 'y', CURRENT_DATE, NOW(), now())", ['p', 'e'])
+    assert.equal((await db.query("SELECT id, at, d, t, n FROM ev WHERE id IN ('c', 'e') ORDER BY id")).rows, [
+      ['c', '2026-01-03 03:04:05', 'p', '03:04:05', 'x'],
+      ['e', 'y', '2026-01-03', '2026-01-03 03:04:05.679', '2026-01-03 03:04:05.679'],
+    ])
+    // An UPDATE reads its own batch's time; the row it changes keeps its other values.
+    clock.now = T0 + 86_400_000 + 1000
+    const [upd] = await db.sql("UPDATE ev SET n = NOW() WHERE id = 'a' RETURNING n, CURRENT_TIMESTAMP, at")
+    assert.equal(upd?.rows, [['2026-01-03 03:04:06.678', '2026-01-03 03:04:06', '2026-01-02 03:04:05']])
+  } finally {
+    await db.close()
+  }
+})
+
+test('one batch, one time; a wall clock that steps back does not take batch times back', async () => {
+  const clock = settable(T0)
+  const db = await open({ memory: true, wallClockMs: clock.read, batchIntervalMs: 50 })
+  try {
+    await db.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT NOW(), ms INTEGER)')
+    await db.sql(`CREATE FUNCTION ev.stamp FROM WASM X'${Buffer.from(STAMP).toString('hex')}'`)
+    // Sent together, they are sequenced into one batch: every one reads the same time.
+    const calls = await Promise.all(Array.from({ length: 20 }, (_, i) => db.call('ev.stamp', i)))
+    const batches = new Set(calls.map((c) => c.commit.batch))
+    assert.is(batches.size, 1, 'one batch')
+    assert.equal(new Set(calls.map((c) => c.value)), new Set([BigInt(T0)].map(Number)))
+    clock.now = T0 - 3_600_000
+    const later = await db.call('ev.stamp', 100)
+    assert.ok(later.commit.batch > (calls[0]?.commit.batch ?? 0))
+    assert.is(later.value, T0, 'the clock went back an hour; the batch time held')
+    clock.now = T0 + 5
+    assert.is((await db.call('ev.stamp', 101)).value, T0 + 5)
+    assert.equal((await db.query('SELECT ms FROM ev WHERE id IN (0, 19, 100, 101) ORDER BY id')).rows, [[T0], [T0], [T0], [T0 + 5]])
+  } finally {
+    await db.close()
+  }
+})
+
+async function replayedAtAnotherTime(faults?: EngineFaults): Promise<void> {
+  const { dir, cleanup } = tempDir()
+  const lines: string[] = []
+  try {
+    const clock = settable(T0)
+    const first = await open({ dir, wallClockMs: clock.read, checkpointAtClose: false, checkpointIntervalMs: 3_600_000 })
+    await first.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT CURRENT_TIMESTAMP, ms INTEGER, note TEXT)')
+    await first.sql(`CREATE FUNCTION ev.stamp FROM WASM X'${Buffer.from(STAMP).toString('hex')}'`)
+    for (let i = 0; i < 6; i++) {
+      clock.now = T0 + i * 61_001
+      await first.call('ev.stamp', i)
+      await first.sql('INSERT INTO ev (id, note) VALUES (?, NOW())', [100 + i])
+      await first.sql("UPDATE ev SET note = DATETIME(at, '+' || id || ' minutes') || '/' || NOW() WHERE id < 100 + ?", [i])
+    }
+    const rows = (await first.query('SELECT * FROM ev ORDER BY id')).rows
+    const digest = await first.digest()
+    await first.close()
+    assert.is(new Set(rows.map((r) => r[1])).size, 6, 'each round its own time')
+
+    // A day later, on a clock far from the first: recovery replays every batch from the log.
+    const again = await open({ dir, wallClockMs: () => T0 + 86_400_000, log: (line) => lines.push(line), ...(faults === undefined ? {} : { faults }) })
+    try {
+      assert.ok(lines.some((l) => /recovered: replayed \d+ batches/.test(l)), 'the batches were replayed')
+      assert.equal((await again.query('SELECT * FROM ev ORDER BY id')).rows, rows)
+      assert.is(await again.digest(), digest)
+      // New batches go on from the recovered time, never before the last logged one.
+      await again.sql('INSERT INTO ev (id) VALUES (999)')
+      assert.equal((await again.query('SELECT at FROM ev WHERE id = 999')).rows, [['2026-01-03 03:04:05']])
+    } finally {
+      await again.close()
+    }
+    const back = await open({ dir, wallClockMs: () => T0 - 86_400_000 })
+    try {
+      await back.sql('INSERT INTO ev (id) VALUES (1000)')
+      assert.equal((await back.query('SELECT at FROM ev WHERE id = 1000')).rows, [['2026-01-03 03:04:05']], 'a clock a day behind does not take the time back past the logged batches')
+    } finally {
+      await back.close()
+    }
+  } finally {
+    cleanup()
+  }
+}
+
+test('a replay reads the logged batch times, not its own clock: the same rows, the same digest', async () => {
+  await replayedAtAnotherTime()
+})
+
+test('caught: a replay that reads its own clock (EngineFaults.replayReadsClock)', async () => {
+  let caught: unknown = null
+  try {
+    await replayedAtAnotherTime({ replayReadsClock: true })
+  } catch (err) {
+    caught = err
+  }
+  assert.instance(caught, assert.Assertion)
+})
+
+test("the zone modifiers are refused: at the literal when written, at the row's value otherwise, writing nothing", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    await db.sql("CREATE TABLE ev (id TEXT PRIMARY KEY, at TEXT DEFAULT CURRENT_TIMESTAMP, m TEXT)")
+    await db.sql("INSERT INTO ev (id, m) VALUES ('a', '+1 hour'), ('b', 'LocalTime')")
+    const literal = await failure(db.query("SELECT DATE(at, 'localtime') FROM ev"))
+    assert.is(literal.code, 'SYNTAX_ERROR')
+    assert.match(literal.message, /'localtime' is not offered.*time zone/)
+    assert.is(literal.column, 17)
+    assert.is((await failure(db.query('SELECT DATETIME(at, ?) FROM ev', ['utc']))).code, 'SYNTAX_ERROR')
+    assert.equal((await db.query("SELECT DATETIME(at, m) FROM ev WHERE id = 'a'")).rows, [['2026-01-02 04:04:05']])
+    const fromRow = await failure(db.sql("UPDATE ev SET at = DATETIME(at, m) WHERE id = 'b'"))
+    assert.is(fromRow.code, 'CONSTRAINT')
+    assert.match(fromRow.message, /LocalTime.*time zone/)
+    assert.equal((await db.query("SELECT at FROM ev WHERE id = 'b'")).rows, [['2026-01-02 03:04:05']], 'nothing written')
+    // A row holding 'now' reads the batch time, as SQLite's would read its clock.
+    await db.sql("INSERT INTO ev (id, at) VALUES ('c', 'now')")
+    assert.equal((await db.query("SELECT DATETIME(at) FROM ev WHERE id = 'c'")).rows, [['2026-01-02 03:04:05']])
+  } finally {
+    await db.close()
+  }
+})
+
+test('a clock default takes a TEXT column, in CREATE TABLE only', async () => {
+  const db = await open({ memory: true })
+  try {
+    const typed = await failure(db.sql('CREATE TABLE bad (k INTEGER PRIMARY KEY, at INTEGER DEFAULT CURRENT_TIMESTAMP)'))
+    assert.is(typed.code, 'SYNTAX_ERROR')
+    assert.match(typed.message, /takes a TEXT column, and at is INTEGER/)
+    await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY)')
+    const added = await failure(db.sql('ALTER TABLE t ADD COLUMN at TEXT DEFAULT CURRENT_TIMESTAMP'))
+    assert.is(added.code, 'CONSTRAINT')
+    assert.is(added.column, 42)
+    assert.equal((await db.query('DESCRIBE t')).rows.map((r) => r[0]), ['k'])
+  } finally {
+    await db.close()
+  }
+})
+
+test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
+  const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
+  const timed = encodeBatch(41, T0, inputs)
+  assert.equal(decodeBatch(timed.body), { firstTxnId: 41, timeMs: T0, inputs, offsets: decodeBatch(timed.body).offsets })
+  // The older form: the same body without its head (a 0 byte, then the time).
+  const headBytes = 1 + Math.ceil(Math.log2(T0 + 1) / 7)
+  const old = decodeBatch(timed.body.subarray(headBytes))
+  assert.is(old.timeMs, 0)
+  assert.is(old.firstTxnId, 41)
+  assert.equal(old.inputs, inputs)
+})
+
+test.run()
