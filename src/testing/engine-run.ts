@@ -68,9 +68,16 @@ export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
   }
 }
 
+/**
+ * The wall clock of the harness's engines: one fixed time (2026-01-01 UTC), so that a workload whose
+ * functions or SQL read the batch time gives the same replies and state in every run and on every
+ * engine a property compares.
+ */
+export const harnessWallClockMs = (): number => 1_767_225_600_000
+
 /** Opens a database with the workload's tables and their `run` functions; batches close only on flush. */
 export async function openWorkloadDb(tables: readonly WorkloadTable[], options: OpenOptions, fns: StepFunctions): Promise<EmbeddedDatabase> {
-  const db = await open({ batchIntervalMs: Infinity, ...options })
+  const db = await open({ batchIntervalMs: Infinity, wallClockMs: harnessWallClockMs, ...options })
   try {
     await createTables(db, tables, fns)
     return db
@@ -139,7 +146,7 @@ export class EngineCache {
     const hit = opened.find((e) => sameOptions(e.options, options))
     if (hit !== undefined) return hit.db
     const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
-    const db = open({ batchIntervalMs: Infinity, ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
+    const db = open({ batchIntervalMs: Infinity, wallClockMs: harnessWallClockMs, ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
     this.open.set(key, [...opened, { options, db, cleanup: () => tmp?.cleanup() }])
     return db
   }

@@ -8,7 +8,7 @@ import { DEFAULT_BATCH_INTERVAL_MS, open, type EmbeddedDatabase } from '../embed
 import { AcheronError } from '../errors.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../server/server.js'
 import { checkListAppend, type HistoryTxn, type ListAppendOp } from './elle/index.js'
-import { scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL, type EngineCache } from './engine-run.js'
+import { harnessWallClockMs, scratchDir, stepsModule, tableDdl, WASM_STEPS_FUEL, type EngineCache } from './engine-run.js'
 import { expect } from './failure.js'
 import { withMutant } from './mutants.js'
 import type { CheckConfig, Property } from './properties.js'
@@ -192,7 +192,7 @@ async function serverFor(config: CheckConfig): Promise<Served> {
     return { urls: [(await server).url], release: async () => {} }
   }
   const tmp = scratchDir()
-  const db = await open({ ...options, dir: tmp.dir })
+  const db = await open({ wallClockMs: harnessWallClockMs, ...options, dir: tmp.dir })
   const server = await listen(db).catch(async (err: unknown) => { await db.close(); tmp.cleanup(); throw err })
   return { urls: [server.url], release: async () => { await server.close(); tmp.cleanup() } }
 }
