@@ -4,9 +4,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { RESERVED_WORDS } from '../../src/sql/index.js'
+import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_FUNCTIONS } from '../../src/sql/ast.js'
+import { CLOCK_KEYWORDS } from '../../src/schema/clock.js'
 
 interface SqlNamesModule {
   RESERVED_WORDS: Set<string>
+  BUILTIN_NAMES: string[]
   sqlName(name: string): string
   sqlFunctionName(name: string): string
 }
@@ -15,6 +18,11 @@ const names = (await import(new URL('../../../static/console/src/sql-names.js', 
 
 test('the page\'s reserved words are the parser\'s', () => {
   assert.equal([...names.RESERVED_WORDS].sort(), [...RESERVED_WORDS].sort())
+})
+
+test("the editor's built-in names are the SQL functions the parser takes, and the clocks", () => {
+  const parser = [...AGGREGATE_FUNCTIONS, ...SCALAR_FUNCTIONS.keys(), ...WINDOW_FUNCTIONS.keys(), ...CLOCK_KEYWORDS.keys()]
+  assert.equal([...new Set(names.BUILTIN_NAMES)].sort(), [...new Set(parser.map((n) => n.toLowerCase()))].sort())
 })
 
 test('a name is quoted when, and only when, it cannot be written bare', () => {

@@ -11,7 +11,7 @@ import { classHighlighter, tags } from '@lezer/highlight'
 import { acceptCompletion, autocompletion, completionStatus, selectedCompletion } from '@codemirror/autocomplete'
 import { insertNewlineAndIndent } from '@codemirror/commands'
 import { lintGutter, setDiagnostics } from '@codemirror/lint'
-import { sqlFunctionName, sqlName } from './sql-names.js'
+import { BUILTIN_NAMES, sqlFunctionName, sqlName } from './sql-names.js'
 
 /** Completion options offered at once (the popup scrolls; the rest narrow as you type). */
 export const COMPLETIONS_MAX = 200
@@ -32,7 +32,7 @@ export const ACHERON_DIALECT = SQLDialect.define({
     'add column rename to index indexes returning truncate glob collate',
   ].join(' '),
   types: 'integer int bigint real double float text blob boolean bool',
-  builtin: 'count sum total min max avg group_concat string_agg abs length lower upper typeof coalesce ifnull nullif iif round sign substr trim ltrim rtrim instr hex quote unicode char row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value',
+  builtin: BUILTIN_NAMES.join(' '),
   backslashEscapes: false,
   hashComments: false,
   doubleQuotedStrings: false,

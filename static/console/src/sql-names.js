@@ -9,6 +9,21 @@ export const RESERVED_WORDS = new Set([
   'WHEN', 'THEN', 'ELSE', 'END', 'JOIN', 'ON', 'UNION',
 ])
 
+/**
+ * The SQL functions the editor highlights and completes: src/sql/ast.ts's aggregate, scalar and window
+ * functions, and the clocks written without parentheses (test/unit/console-sql-names.test.ts keeps them equal).
+ */
+export const BUILTIN_NAMES = [
+  'count', 'sum', 'total', 'min', 'max', 'avg', 'group_concat', 'string_agg', 'json_group_array', 'json_group_object',
+  'abs', 'length', 'lower', 'upper', 'typeof', 'coalesce', 'ifnull', 'nullif', 'iif', 'round', 'sign', 'substr',
+  'trim', 'ltrim', 'rtrim', 'replace', 'instr', 'hex', 'quote', 'unicode', 'char', 'concat', 'concat_ws', 'octet_length', 'unhex',
+  'sqrt', 'floor', 'ceil', 'ceiling', 'trunc', 'mod', 'pi',
+  'json', 'json_valid', 'json_type', 'json_quote', 'json_extract', 'json_array', 'json_object', 'json_array_length',
+  'json_insert', 'json_replace', 'json_set', 'json_remove', 'json_patch',
+  'now', 'date', 'time', 'datetime', 'julianday', 'unixepoch', 'strftime', 'timediff', 'current_timestamp', 'current_date', 'current_time',
+  'row_number', 'rank', 'dense_rank', 'percent_rank', 'cume_dist', 'ntile', 'lag', 'lead', 'first_value', 'last_value', 'nth_value',
+]
+
 const BARE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** A double-quoted identifier, as the SQL lexer reads it. */
