@@ -36,6 +36,9 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \set [NAME [VALUE]]  set variable NAME (its values joined); alone: list the variables. \unset NAME
                        In statements and meta-commands :NAME is the value, :'NAME' a quoted literal,
                        :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed)
+  \if EXPR, \elif EXPR, \else, \endif
+                       conditional block: only the branch whose EXPR is true (true/false, on/off,
+                       yes/no, 1/0), or else \else, runs; blocks nest (prompt acheron@> in a skipped branch)
   \s [FILE]            the history (REPL), on the screen or into FILE
   \l                   list databases: a server is one database (its URL, tables and functions counted)
   \! [COMMAND]         run COMMAND with sh (SHELL_EXIT_CODE, SHELL_ERROR set); alone: a shell (REPL)

@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs'
 import { AcheronError } from '../errors.js'
 import { fileProblem } from '../file-problem.js'
+import { CONDITIONAL_COMMANDS, notBooleanMessage, parseBoolean, type ConditionalStack } from './conditional.js'
 import { CopyError, parseCopy, runCopy } from './copy.js'
 import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
@@ -45,6 +46,8 @@ export interface MetaHost {
   sendBuffer(options: SendOptions): Promise<boolean>
   /** \s: the REPL's history; null in scripts, which have none. */
   readonly history: History | null
+  /** The open \if blocks (conditional.ts): of the REPL's session, or of the script file being run. */
+  readonly conditionals: ConditionalStack
 }
 
 /** How \g and \gx send a statement: results to FILE, or to COMMAND's stdin, or where results go. */
@@ -314,6 +317,43 @@ const logs: Handler = (args, host, name) => {
 const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
 
 /**
+ * The value of \if's or \elif's expression: its words, variables put in, joined by a blank (as psql joins
+ * them), read as a boolean; null, said, when it is none (or a quote is left open).
+ */
+function condition(host: MetaHost, name: string, raw: string): boolean | null {
+  const words = metaWords(raw, host.session.variables.lookup)
+  if (words === null) return (warn(host, name, 'a quote is not closed'), null)
+  const value = words.join(' ')
+  const result = parseBoolean(value)
+  if (result === null) warn(host, name, notBooleanMessage(value, `${name} expression`))
+  return result
+}
+
+/**
+ * psql's \if EXPR, \elif EXPR, \else, \endif (conditional.ts). The expression is read only where psql reads
+ * it: not inside a branch skipped, nor in an \elif after a branch was taken. One that is no boolean opens a
+ * false branch, as psql's, and answers false: a script stops there, as at any bad argument.
+ */
+const conditional: Handler = (_args, host, name, raw) => {
+  const stack = host.conditionals
+  let valid = true
+  const evaluate = (): boolean | null => {
+    const result = condition(host, name, raw)
+    valid = result !== null
+    return result
+  }
+  let problem: string | null = null
+  if (name === '\\if') stack.openIf(evaluate)
+  else if (name === '\\elif') problem = stack.elif(evaluate)
+  else {
+    problem = name === '\\else' ? stack.otherwise() : stack.endif()
+    // psql's: the block is closed (or switched) all the same, and the extra words said.
+    if (problem === null && raw.trim() !== '') return warn(host, name, `extra argument "${raw.trim()}" ignored`)
+  }
+  return problem === null ? valid : warn(host, name, problem)
+}
+
+/**
  * psql's \g [FILE | |COMMAND] and \gx: send the statement being typed (or the last one), its results to FILE,
  * or to COMMAND's stdin (the rest of the line, run by sh, as psql's).
  */
@@ -467,12 +507,17 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\set', setVariable],
   ['\\unset', unsetVariable],
   ['\\copy', copy],
+  ['\\if', conditional],
+  ['\\elif', conditional],
+  ['\\else', conditional],
+  ['\\endif', conditional],
 ])
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
   '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\s', '\\l', '\\!',
+  '\\if', '\\elif', '\\else', '\\endif',
 ]
 
 function commandName(line: string): string {
@@ -497,8 +542,9 @@ export async function runMeta(text: string, host: MetaHost): Promise<boolean> {
   const name = commandName(line)
   const handler = HANDLERS.get(name)
   if (handler === undefined) return warn(host, `unknown meta-command ${name}`, '\\help lists them')
-  // \! takes its line as typed: a shell command's quotes are the shell's, not words of ours.
-  if (handler === shell) return handler([], host, name, line.slice(name.length))
+  // \! takes its line as typed: a shell command's quotes are the shell's, not words of ours. The \if family
+  // reads its expression itself, and only where psql evaluates it (not in a branch skipped).
+  if (handler === shell || CONDITIONAL_COMMANDS.has(name)) return handler([], host, name, line.slice(name.length))
   const lookup = host.session.variables.lookup
   const args = metaWords(line.slice(name.length), lookup)
   if (args === null) return warn(host, name, 'a quote is not closed')

@@ -6,6 +6,7 @@ import { createInterface, type Completer, type Interface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AcheronError } from '../errors.js'
 import { CatalogNamesCache, complete } from './completion.js'
+import { ConditionalStack, isConditionalLine } from './conditional.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
@@ -25,6 +26,13 @@ const PSQL_WORDS: ReadonlyMap<string, string> = new Map([['exit', '\\q'], ['quit
 const STOPPED_WAITING = Symbol('stopped waiting')
 /** Between BEGIN and COMMIT, like psql's `=*>`. */
 export const BLOCK_PROMPT = 'acheron*> '
+/** In a branch of an \\if block that is skipped, like psql's `@` (its %R): what is typed there does not run. */
+export const SKIPPED_BRANCH_MARK = '@'
+
+/** The prompt: `acheron> `, with psql's marks before the `>`: `@` in a skipped \\if branch, `*` in a BEGIN block. */
+export function promptOf(state: { readonly skipping: boolean; readonly inBlock: boolean }): string {
+  return `acheron${state.skipping ? SKIPPED_BRANCH_MARK : ''}${state.inBlock ? '*' : ''}> `
+}
 
 /** The continuation prompt under `prompt`: its `> ` becomes `-> `, aligned. */
 export function continuationPrompt(prompt: string): string {
@@ -65,6 +73,13 @@ export class Repl implements MetaHost {
   private readonly names: CatalogNamesCache
   /** While a \g typed after its statement on one line runs: that \g, kept with the statement in the history. */
   private sendingLine: string | null = null
+  /** The session's \\if blocks (conditional.ts). */
+  readonly conditionals = new ConditionalStack()
+  /**
+   * The lines of a skipped \\if branch since the last one that ended outside a string or comment: read only
+   * to know whether a backslash on the next is a meta-command (psql's lexer reads a skipped branch too).
+   */
+  private skippedText = ''
 
   constructor(private readonly options: ReplOptions) {
     this.names = new CatalogNamesCache((sql) => options.session.rows(sql))
@@ -108,6 +123,7 @@ export class Repl implements MetaHost {
       })
       rl.on('close', () => {
         if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
+        if (this.conditionals.depth > 0) this.printer.warn(`left inside ${this.conditionals.depth} \\if block${this.conditionals.depth === 1 ? '' : 's'} without its \\endif`)
         this.quitting = true
         this.watchStop?.abort()   // nobody is left to press Ctrl-C
         void this.queue.then(() => resolve(0))
@@ -119,7 +135,7 @@ export class Repl implements MetaHost {
   private prompt(): void {
     const rl = this.rl
     if (rl === null) return
-    const base = this.grouper.inBlock ? BLOCK_PROMPT : PROMPT
+    const base = promptOf({ skipping: !this.conditionals.active, inBlock: this.grouper.inBlock })
     const open = this.buffer !== ''
     rl.setPrompt(open ? continuationPrompt(base) : base)
     rl.prompt()
@@ -159,6 +175,10 @@ export class Repl implements MetaHost {
 
   private async handle(line: string): Promise<void> {
     if (this.quitting) return
+    if (!this.conditionals.active) {
+      await this.handleSkipped(line)
+      return
+    }
     const meta = metaCommandStart(this.buffer, line)
     if (meta === 0) {
       // \q stays out of the history: Up then Enter should not leave the console.
@@ -190,6 +210,23 @@ export class Repl implements MetaHost {
       return
     }
     await this.handleSql(line)
+  }
+
+  /**
+   * A line in a branch of an \\if block that is not taken: only an \\if-family meta-command on it runs (it
+   * keeps the nesting, and may end the branch); the rest is neither run nor interpolated, as in psql.
+   */
+  private async handleSkipped(line: string): Promise<void> {
+    const meta = metaCommandStart(this.skippedText, line)
+    const command = meta < 0 ? '' : line.slice(meta).trim()
+    if (isConditionalLine(command)) {
+      this.skippedText = ''
+      this.options.history.add(command)
+      await runMeta(command, this)
+      return
+    }
+    this.skippedText = this.skippedText === '' ? line : `${this.skippedText}\n${line}`
+    if (scanStatements(this.skippedText).endState === 'code') this.skippedText = ''
   }
 
   /** A line of SQL: added to the statement being typed; the statements it ends run. */

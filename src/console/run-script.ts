@@ -6,7 +6,9 @@ import { runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
-import { scriptItems, statementsOf, type Source, type SourceStatement } from './source.js'
+import { ConditionalStack, isConditionalLine } from './conditional.js'
+import { scanStatements } from './scan.js'
+import { scriptItemsIn, statementsOf, type Source, type SourceStatement } from './source.js'
 import { lineColumnOf } from './text-position.js'
 import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
@@ -42,6 +44,8 @@ export class ScriptRunner implements MetaHost {
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
   private depth = 0
+  /** The \\if blocks of the source being run (each -e, -f and \\i file has its own, as psql's files do). */
+  conditionals = new ConditionalStack()
 
   constructor(readonly session: Session, readonly printer: Printer, private readonly cwd: string) {}
 
@@ -80,22 +84,71 @@ export class ScriptRunner implements MetaHost {
     }
   }
 
-  /** The statements and meta-commands of `source`; false at the first failure. */
+  /**
+   * The statements and meta-commands of `source`; false at the first failure. Its \if blocks are its own,
+   * as psql's are a file's: one left open at its end is a failure.
+   */
   async runSource(source: Source): Promise<boolean> {
-    const items = scriptItems(source, this.nextIndex)
-    this.nextIndex += items.filter((i) => i.kind === 'statement').length
-    for (const item of items) {
-      if (this.stopped) return true
-      if (item.kind === 'meta') {
-        this.where = source.label === '' ? '' : `${source.label}:${lineColumnOf(source.text, item.offset).line}: `
-        if (!(await runMeta(item.text, this))) return false
-        continue
+    const outer = this.conditionals
+    this.conditionals = new ConditionalStack()
+    try {
+      if (!(await this.runPieces(source))) return false
+      if (this.stopped || this.conditionals.depth === 0) return true
+      this.printer.warn(`${source.label === '' ? '' : `${source.label}: `}reached the end without finding closing \\endif (${this.conditionals.depth} \\if block${this.conditionals.depth === 1 ? '' : 's'} open)`)
+      return false
+    } finally {
+      this.conditionals = outer
+    }
+  }
+
+  /**
+   * `source` piece by piece between its \if-family lines, each run once the lines before it have said whether
+   * it runs. The text is scanned as a whole first, so that a backslash inside a string or a comment (taken or
+   * not) is no meta-command, as psql's lexer reads a skipped branch too; a piece skipped is blanked (line
+   * breaks kept, so offsets and line numbers stay), and a statement may go on across a block's lines
+   * (`SELECT` `\if :x` `1` `\else` `2` `\endif` `;`) as in psql.
+   */
+  private async runPieces(source: Source): Promise<boolean> {
+    const text = source.text
+    const stops = scanStatements(text, { metaLines: true }).metaLines.filter((m) => isConditionalLine(text.slice(m.start, m.end)))
+    const blanks: { start: number; end: number }[] = []
+    let from = 0        // where the text not yet run starts (an unfinished statement's start)
+    let ranTo = 0       // meta-commands before this offset have run
+    let pieceStart = 0  // where the piece since the last \if-family line starts
+    for (const stop of [...stops, { start: text.length, end: text.length }]) {
+      const last = stop.start === text.length
+      if (!this.conditionals.active) blanks.push({ start: pieceStart, end: stop.start })
+      if (this.conditionals.active || last) {
+        const items = scriptItemsIn(source, blanked(text, from, stop.start, blanks), from, this.nextIndex)
+        let next = stop.start
+        for (const item of items) {
+          if (this.stopped) return true
+          if (item.kind === 'meta') {
+            if (item.offset < ranTo) continue
+            this.where = source.label === '' ? '' : `${source.label}:${lineColumnOf(text, item.offset).line}: `
+            if (!(await runMeta(item.text, this))) return false
+            continue
+          }
+          if (!item.terminated && !last) {
+            // Not ended yet: it goes on after the \if-family line, and is scanned again with what follows.
+            next = item.statement.offset
+            continue
+          }
+          this.nextIndex++
+          if (item.sentByMeta) {
+            this.pending = item.statement
+            continue
+          }
+          if (!(await this.runStatement(item.statement))) return false
+        }
+        from = next
+        ranTo = stop.start
       }
-      if (item.sentByMeta) {
-        this.pending = item.statement
-        continue
-      }
-      if (!(await this.runStatement(item.statement))) return false
+      if (last || this.stopped) return true
+      blanks.push(stop)
+      this.where = source.label === '' ? '' : `${source.label}:${lineColumnOf(text, stop.start).line}: `
+      if (!(await runMeta(text.slice(stop.start, stop.end).trim(), this))) return false
+      pieceStart = stop.end
     }
     return true
   }
@@ -152,6 +205,20 @@ export class ScriptRunner implements MetaHost {
     if (this.timing) this.printer.timing(outcome.elapsedMs)
     return true
   }
+}
+
+/** `text` from `from` to `to`, with the spans of `blanks` in it made blanks (line breaks kept). */
+function blanked(text: string, from: number, to: number, blanks: readonly { start: number; end: number }[]): string {
+  let out = ''
+  let at = from
+  for (const b of blanks) {
+    const start = Math.max(b.start, at)
+    const end = Math.min(b.end, to)
+    if (start >= end) continue
+    out += text.slice(at, start) + text.slice(start, end).replace(/[^\n]/g, ' ')
+    at = end
+  }
+  return out + text.slice(at, to)
 }
 
 export async function runScript(sources: readonly Source[], session: Session, printer: Printer, cwd = process.cwd()): Promise<number> {

@@ -33,7 +33,7 @@ function statementAt(source: Source, s: ScannedStatement, index: number): Source
 
 /** What a script (-e, -f, \i) holds, in the order it runs: statements and meta-command lines. */
 export type ScriptItem =
-  | { readonly kind: 'statement'; readonly statement: SourceStatement; readonly sentByMeta: boolean }
+  | { readonly kind: 'statement'; readonly statement: SourceStatement; readonly sentByMeta: boolean; readonly terminated: boolean }
   | { readonly kind: 'meta'; readonly text: string; readonly source: Source; readonly offset: number }
 
 /**
@@ -41,9 +41,22 @@ export type ScriptItem =
  * where it stands, as in the REPL: a meta-command line inside an unfinished statement runs before it.
  */
 export function scriptItems(source: Source, firstIndex: number): ScriptItem[] {
-  const scan = scanStatements(source.text, { metaLines: true })
+  return scriptItemsIn(source, source.text, 0, firstIndex)
+}
+
+/**
+ * scriptItems of `text`, a piece of `source` that starts at its offset `from`, of the same length (the
+ * script runner blanks in it what \if skipped): offsets are in `source.text`, statements' text from `text`.
+ */
+export function scriptItemsIn(source: Source, text: string, from: number, firstIndex: number): ScriptItem[] {
+  const scan = scanStatements(text, { metaLines: true })
   const items: { at: number; item: ScriptItem }[] = []
-  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementAt(source, s, firstIndex + i), sentByMeta: s.sentByMeta === true } }))
-  for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: source.text.slice(m.start, m.end).trim(), source, offset: m.start } })
+  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementIn(source, text, from, s, firstIndex + i), sentByMeta: s.sentByMeta === true, terminated: s.terminated } }))
+  for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: text.slice(m.start, m.end).trim(), source, offset: from + m.start } })
   return items.sort((a, b) => a.at - b.at).map((x) => x.item)
+}
+
+function statementIn(source: Source, text: string, from: number, s: ScannedStatement, index: number): SourceStatement {
+  const st = statementAt({ ...source, text }, s, index)
+  return { ...st, source, offset: from + s.start }
 }
