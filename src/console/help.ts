@@ -19,7 +19,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \pset null TEXT      how NULL is shown (default: NULL, in csv an empty field; quote with '...')
   \pset format F       aligned, csv, json, markdown or unaligned
   \pset pager on|off   results taller than the terminal go through $PAGER (default less -FRX)
-  \o [FILE]            send results to FILE (truncated); \o alone: back to the screen
+  \o [FILE | |CMD]     send results to FILE (truncated), or into CMD's stdin; \o alone: back to the
+                       screen (after CMD has finished)
   \i FILE              run FILE's statements and meta-commands, as -f would (stops at the first failure)
   \copy T [(cols)] from 'FILE' [csv] [header]   load FILE's rows into table T (text format:
                        tab-separated, \N for NULL; csv: commas, an empty field for NULL), 1000 a transaction
@@ -43,6 +44,7 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \l                   list databases: a server is one database (its URL, tables and functions counted)
   \! [COMMAND]         run COMMAND with sh (SHELL_EXIT_CODE, SHELL_ERROR set); alone: a shell (REPL)
   \echo TEXT ...       print TEXT (a script's progress lines, as psql's \echo)
+  \qecho TEXT ...      print TEXT where results go (the \o file or command)
   \logs [on|off]       send every CALL WITH LOGS: its function log() lines are shown after the result
   \r                   forget the statement being typed, and a BEGIN block not yet sent
   \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed, or stops

@@ -102,6 +102,9 @@ export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv
     const history = new History(historyPath(env), (m) => printer.warn(m))
     return await new Repl({ session, printer, history, input: process.stdin, output: process.stdout, baseDir: process.cwd(), env }).run()
   } finally {
+    // An \o |COMMAND still open gets the end of its input, and the console waits for it, as psql's does.
+    const closed = await printer.closeOutput()
+    if (closed !== null) printer.warn(`\\o: ${closed}`)
     await session.close()
   }
 }

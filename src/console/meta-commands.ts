@@ -227,10 +227,19 @@ const pset: Handler = (args, host, name) => {
   }
 }
 
-const output: Handler = (args, host, name) => {
-  if (!arity(host, name, args, 1)) return false
-  const problem = host.printer.redirect(args[0] === undefined ? null : expandTilde(args[0]))
+/** psql's \o [FILE | |COMMAND]: later results to FILE, or to COMMAND's stdin (the rest of the line, run by sh). */
+const output: Handler = async (args, host, name, raw) => {
+  const command = pipeCommand(raw)
+  if (command === '') return warn(host, name, 'a command after | is missing')
+  if (command === null && !arity(host, name, args, 1)) return false
+  const to = command !== null ? { command } : args[0] === undefined ? null : { file: expandTilde(args[0]) }
+  const problem = await host.printer.redirect(to)
   return problem === null ? true : warn(host, name, problem)
+}
+
+/** The COMMAND of `|COMMAND` (\o, \g), the rest of the line as typed; null when the argument is no pipe. */
+function pipeCommand(raw: string): string | null {
+  return /^\s*\|(.*)$/s.exec(raw)?.[1]?.trim() ?? null
 }
 
 const include: Handler = (args, host, name) => arity(host, name, args, 1, 1) && host.include(expandTilde(args[0] as string))
@@ -316,6 +325,9 @@ const logs: Handler = (args, host, name) => {
 /** psql's \echo: its words joined by a blank, on the screen (on stderr with --json, like any note). */
 const echo: Handler = (args, host) => (host.printer.note(args.join(' ')), true)
 
+/** psql's \qecho: as \echo, to where results go (the \o file or command). */
+const queryEcho: Handler = async (args, host) => (await host.printer.queryEcho(args.join(' ')), true)
+
 /**
  * The value of \if's or \elif's expression: its words, variables put in, joined by a blank (as psql joins
  * them), read as a boolean; null, said, when it is none (or a quote is left open).
@@ -359,8 +371,8 @@ const conditional: Handler = (_args, host, name, raw) => {
  */
 const send: Handler = (args, host, name, raw) => {
   const expanded = name === '\\gx'
-  const pipe = /^\s*\|(.*)$/s.exec(raw)?.[1]?.trim()
-  if (pipe !== undefined) {
+  const pipe = pipeCommand(raw)
+  if (pipe !== null) {
     if (pipe === '') return warn(host, name, 'a command after | is missing')
     return host.sendBuffer({ file: null, pipe, expanded })
   }
@@ -498,6 +510,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\watch', watch],
   ['\\logs', logs],
   ['\\echo', echo],
+  ['\\qecho', queryEcho],
   ['\\g', send],
   ['\\gx', send],
   ['\\s', showHistory],
@@ -516,7 +529,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
-  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\s', '\\l', '\\!',
+  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\qecho', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\s', '\\l', '\\!',
   '\\if', '\\elif', '\\else', '\\endif',
 ]
 

@@ -47,20 +47,53 @@ export function pagerCommand(env: NodeJS.ProcessEnv): string | null {
   return onPath('less', env.PATH) ? DEFAULT_PAGER : null
 }
 
+/** A command run by sh with the console's terminal (or stdout) as its stdout and stderr, fed on its stdin. */
+export interface PipedCommand {
+  /** Writes `text` to its stdin, waiting while its pipe is full; false when it no longer reads (it exited). */
+  write(text: string): Promise<boolean>
+  /** Closes its stdin and resolves when it has exited, or with the reason it could not run. */
+  end(): Promise<{ ok: true } | { ok: false; reason: string }>
+}
+
 /**
- * Runs `command` through sh with `text` on its stdin and the terminal as its stdout and stderr; resolves
- * when it exits, or with the reason it could not start. A pager that quits before reading everything
- * (q in less) is not an error.
+ * Starts `command` through sh, its stdin a pipe the console writes to and its stdout and stderr the
+ * console's (the pager, \g |COMMAND, \o |COMMAND). A command that quits before reading everything (q in
+ * less) is not an error; one the shell cannot find is (exit 127).
  */
-export function runPager(command: string, text: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] })
+export function startPiped(command: string): PipedCommand {
+  const child = spawn('sh', ['-c', command], { stdio: ['pipe', 'inherit', 'inherit'] })
+  let closed = false
+  child.stdin.on('error', () => { closed = true /* EPIPE: it left early */ })
+  const exited = new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {
     child.on('error', (err) => resolve({ ok: false, reason: err.message }))
-    child.stdin.on('error', () => { /* EPIPE: the pager left early */ })
     child.on('close', (code) => {
+      closed = true
       if (code === 127) resolve({ ok: false, reason: `${command}: command not found` })
       else resolve({ ok: true })
     })
-    child.stdin.end(text)
   })
+  return {
+    write: async (text) => {
+      if (closed || child.stdin.destroyed) return false
+      if (child.stdin.write(text)) return true
+      // Full pipe: wait until it drains, or until the command exits without reading the rest.
+      await new Promise<void>((resolve) => {
+        const done = (): void => { child.stdin.off('drain', done); child.off('close', done); resolve() }
+        child.stdin.once('drain', done)
+        child.once('close', done)
+      })
+      return !closed
+    },
+    end: () => {
+      if (!child.stdin.destroyed) child.stdin.end()
+      return exited
+    },
+  }
+}
+
+/** Runs `command` through sh with `text` on its stdin and the terminal as its stdout; resolves when it exits. */
+export async function runPager(command: string, text: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const piped = startPiped(command)
+  await piped.write(text)
+  return piped.end()
 }

@@ -7,7 +7,7 @@ import type { RemoteStatementResult } from '../client/remote.js'
 import { caretLines, sourceLine } from './caret.js'
 import { defaultDisplay, type DisplaySettings } from './display.js'
 import { statementTag } from './format-table.js'
-import { needsPager, pagerCommand, runPager } from './pager.js'
+import { needsPager, pagerCommand, runPager, startPiped, type PipedCommand } from './pager.js'
 import { renderListing, renderResult, type Listing } from './render.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
@@ -82,11 +82,20 @@ function writeAll(fd: number, bytes: Buffer): void {
   for (let at = 0; at < bytes.byteLength;) at += writeSync(fd, bytes, at)
 }
 
+/** Where \o sends results: a file (its descriptor), or a command's stdin (`\o |COMMAND`). */
+type OutputTarget =
+  | { readonly path: string; readonly fd: number }
+  | { readonly command: string; readonly piped: PipedCommand }
+
+function targetName(t: OutputTarget): string {
+  return 'path' in t ? t.path : `|${t.command}`
+}
+
 export class Printer {
   readonly display: DisplaySettings
   /** Set by the REPL: the pager and \x auto need it. */
   terminal: TerminalInfo | null = null
-  private output: { readonly path: string; readonly fd: number } | null = null
+  private output: OutputTarget | null = null
   /** While \g |COMMAND runs its statement: the results, for COMMAND's stdin. */
   private capture: string[] | null = null
 
@@ -131,19 +140,37 @@ export class Printer {
     return hasColumns && !data ? '\n\n' : '\n'
   }
 
-  /** Where results go: the \o file (truncated) or, with null, stdout again; an error message or null. */
-  redirect(path: string | null): string | null {
-    let fd: number | null = null
-    if (path !== null) {
+  /**
+   * Where results go: the \o file (truncated), or a command's stdin (`\o |COMMAND`, run by sh now, its output
+   * where the console's goes), or with null stdout again; a message when it cannot be, else null. The
+   * target before is closed first; a command's stdin is closed and the command waited for (psql's pclose).
+   */
+  async redirect(to: { readonly file: string } | { readonly command: string } | null): Promise<string | null> {
+    let next: OutputTarget | null = null
+    if (to !== null && 'file' in to) {
       try {
-        fd = openSync(path, 'w')
+        next = { path: to.file, fd: openSync(to.file, 'w') }
       } catch (err) {
-        return `cannot write ${path}: ${fileProblem(err)}`
+        return `cannot write ${to.file}: ${fileProblem(err)}`
       }
     }
-    if (this.output !== null) closeSync(this.output.fd)
-    this.output = fd === null || path === null ? null : { path, fd }
-    return null
+    const problem = await this.closeOutput()
+    if (to !== null && 'command' in to) next = { command: to.command, piped: startPiped(to.command) }
+    this.output = next
+    return problem
+  }
+
+  /** Closes the \o target (at \o and when the console ends): a message when its command could not run. */
+  async closeOutput(): Promise<string | null> {
+    const out = this.output
+    this.output = null
+    if (out === null) return null
+    if ('fd' in out) {
+      closeSync(out.fd)
+      return null
+    }
+    const ended = await out.piped.end()
+    return ended.ok ? null : `|${out.command}: ${ended.reason}`
   }
 
   /**
@@ -162,6 +189,7 @@ export class Printer {
       }
       this.output = { path: options.file, fd }
     }
+    // While \g's statement runs the \o target is set aside, not closed: it takes the results after it.
     const captured: string[] = []
     if (options.pipe !== null) this.capture = captured
     if (options.expanded) this.display.expanded = 'on'
@@ -170,7 +198,7 @@ export class Printer {
       done = await run()
     } finally {
       // A write that failed has closed FILE already (emit: results come to the screen again).
-      if (fd !== null && this.output?.fd === fd) closeSync(fd)
+      if (fd !== null && this.output !== null && 'fd' in this.output && this.output.fd === fd) closeSync(fd)
       this.output = saved.output
       this.capture = saved.capture
       if (options.expanded) this.display.expanded = saved.expanded
@@ -188,14 +216,20 @@ export class Printer {
       this.capture.push(text)
       return
     }
-    if (this.output !== null) {
+    const out = this.output
+    if (out !== null) {
       try {
-        writeAll(this.output.fd, Buffer.from(text, 'utf8'))
-        return
+        if ('fd' in out) {
+          writeAll(out.fd, Buffer.from(text, 'utf8'))
+          return
+        }
+        if (await out.piped.write(text)) return
+        throw new Error('the command exited')
       } catch (err) {
         // A full disk or a closed pipe: the result is shown here rather than lost, and later ones too.
-        this.warn(`\\o: cannot write ${this.output.path} (${fileProblem(err)}); results go to the screen again`)
-        this.redirect(null)
+        this.warn(`\\o: cannot write ${targetName(out)} (${fileProblem(err)}); results go to the screen again`)
+        const closed = await this.closeOutput()
+        if (closed !== null) this.warn(`\\o: ${closed}`)
       }
     }
     const terminal = this.terminal
@@ -207,6 +241,15 @@ export class Printer {
       this.warn(`the pager did not run (${paged.reason}); \\pset pager off turns it off`)
     }
     this.io.out(text)
+  }
+
+  /**
+   * psql's \qecho: a line where results go (the \o file or command, else stdout); with --json and no \o, on
+   * stderr as \echo's, so that stdout stays JSON lines.
+   */
+  async queryEcho(text: string): Promise<void> {
+    if (this.json && this.output === null && this.capture === null) this.note(text)
+    else await this.emit(`${text}\n`)
   }
 
   /** Data as it is (\copy … to stdout): to the \o file, or the pager, or stdout, as results go. */
