@@ -1,5 +1,5 @@
-// Tab completion in the REPL: SQL keywords, meta-commands, and the names the server's catalog holds
-// (tables, their columns, functions), in the case the user started typing. The catalog is read with
+// Tab completion in the REPL: SQL keywords, meta-commands, the names the server's catalog holds (tables,
+// their columns, functions), in the case the user started typing, and \set's variables after `:`. The catalog is read with
 // SHOW TABLES, DESCRIBE and SHOW FUNCTIONS when Tab is first pressed after a statement ran (any
 // statement may have been DDL), and kept until the next one.
 
@@ -49,8 +49,36 @@ function emptyWordCandidates(line: string, names: CatalogNames): string[] {
   return []
 }
 
-/** readline's completer result for `line`: the candidates, and the word they complete. */
-export function complete(line: string, names: CatalogNames): [string[], string] {
+/** A variable reference being typed at the end of a line: `:na`, `:'na`, `:"na` (not a cast's `::`). */
+const VARIABLE_REFERENCE = /(?<!:):(['"]?)([A-Za-z0-9_]*)$/
+/** A variable's name being typed as the first argument of \set or \unset. */
+const VARIABLE_NAME_ARGUMENT = /^\s*\\(?:set|unset)\s+([A-Za-z0-9_]*)$/
+
+/**
+ * The variables (variables.ts) that complete a reference or a \set/\unset argument at the end of `line`,
+ * as psql's: `:na` → `:name`, `:'na` → `:'name'` (the quote closed); null when the line ends in neither.
+ * Names are compared in their case: psql's variables are case-sensitive.
+ */
+function variableCandidates(line: string, variables: readonly string[]): [string[], string] | null {
+  const argument = VARIABLE_NAME_ARGUMENT.exec(line)
+  if (argument !== null) {
+    const typed = argument[1] as string
+    return [variables.filter((v) => v.startsWith(typed)).sort(), typed]
+  }
+  const reference = VARIABLE_REFERENCE.exec(line)
+  if (reference === null) return null
+  const quote = reference[1] as string
+  const typed = reference[2] as string
+  return [variables.filter((v) => v.startsWith(typed)).sort().map((v) => `:${quote}${v}${quote}`), `:${quote}${typed}`]
+}
+
+/**
+ * readline's completer result for `line`: the candidates, and the word they complete. `variables`: the
+ * names \set has set, for `:name` and \set/\unset.
+ */
+export function complete(line: string, names: CatalogNames, variables: readonly string[] = []): [string[], string] {
+  const variable = variableCandidates(line, variables)
+  if (variable !== null) return variable
   if (/^\s*\\\S*$/.test(line)) {
     const word = line.trim()
     return [META_COMMANDS.filter((m) => m.startsWith(word)).sort(), word]

@@ -93,9 +93,9 @@ export class Repl implements MetaHost {
     return this.options.session
   }
 
-  /** Tab: keywords, meta-commands and the catalog's names (docs/console.md). */
+  /** Tab: keywords, meta-commands, the catalog's names and the variables (docs/console.md). */
   private readonly completer = (line: string, callback: (err: null, result: [string[], string]) => void): void => {
-    void this.names.get().then((names) => callback(null, complete(line, names)))
+    void this.names.get().then((names) => callback(null, complete(line, names, this.session.variables.names())))
   }
 
   /** Runs until \q, Ctrl-D or the end of the input; resolves with the exit code. */

@@ -37,6 +37,11 @@ export class Variables {
     return this.values.delete(name)
   }
 
+  /** The names set (Tab completes them). */
+  names(): string[] {
+    return [...this.values.keys()]
+  }
+
   /** `name = 'value'` lines, sorted by name, as psql's `\set` lists them. */
   listing(): string[] {
     return [...this.values.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n} = ${quoteLiteral(v)}`)

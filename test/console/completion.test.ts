@@ -3,6 +3,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CatalogNamesCache, complete, NO_NAMES, type CatalogNames } from '../../src/console/completion.js'
+import { startServer, type ServerProcess } from '../support/server-process.js'
+import { MAIN, shellQuote, Terminal } from './support.js'
 
 const names: CatalogNames = {
   tables: ['account', 'audit'],
@@ -34,9 +36,24 @@ test('after `t.`: t\'s columns and the functions of t; meta-commands at the star
   assert.equal(complete('SELECT account.b', names), [['account.balance'], 'account.b'])
   assert.equal(complete('CALL account.t', names), [['account.transfer'], 'account.t'])
   assert.equal(complete('\\ti', names), [['\\timing'], '\\ti'])
-  assert.equal(complete('  \\', names), [['\\!', '\\conninfo', '\\copy', '\\d', '\\d+', '\\df', '\\df+', '\\di', '\\dt', '\\dt+', '\\e', '\\echo', '\\g', '\\gx', '\\help', '\\i',
-    '\\l', '\\logs', '\\o', '\\pset', '\\q', '\\r', '\\s', '\\set', '\\timing', '\\unset', '\\watch', '\\x'], '\\'])
+  assert.equal(complete('  \\', names), [['\\!', '\\conninfo', '\\copy', '\\d', '\\d+', '\\df', '\\df+', '\\di', '\\dt', '\\dt+', '\\e', '\\echo', '\\elif', '\\else', '\\endif',
+    '\\g', '\\gx', '\\help', '\\i', '\\if', '\\l', '\\logs', '\\o', '\\pset', '\\q', '\\qecho', '\\r', '\\s', '\\set', '\\timing', '\\unset', '\\watch', '\\x'], '\\'])
   assert.equal(complete('\\dt', names), [['\\dt', '\\dt+'], '\\dt'])
+})
+
+test('variables after `:`, `:\'` and `:"` (the quote closed, as psql completes them) and after \\set and \\unset', () => {
+  const vars = ['name', 'nap', 'other', 'Name']
+  assert.equal(complete('SELECT * FROM :na', names, vars), [[':name', ':nap'], ':na'])
+  assert.equal(complete("SELECT * FROM t WHERE id = :'na", names, vars), [[":'name'", ":'nap'"], ":'na"])
+  assert.equal(complete('SELECT * FROM :"o', names, vars), [[':"other"'], ':"o'])
+  assert.equal(complete('SELECT :', names, vars), [[':Name', ':name', ':nap', ':other'], ':'])
+  assert.equal(complete('\\echo :N', names, vars), [[':Name'], ':N'], 'in their case')
+  assert.equal(complete('SELECT :zz', names, vars), [[], ':zz'])
+  assert.equal(complete('\\set n', names, vars), [['name', 'nap'], 'n'])
+  assert.equal(complete('\\unset ', names, vars), [['Name', 'name', 'nap', 'other'], ''])
+  assert.not.ok(complete('\\set name na', names, vars)[0].includes('nap'), 'the value is no name')
+  // A cast's `::` is no variable: keywords and names complete there as before.
+  assert.equal(complete('SELECT x::IN', names, vars), [['IN', 'INDEX', 'INDEXES', 'INNER', 'INSERT', 'INTEGER', 'INTERSECT', 'INTO'], 'IN'])
 })
 
 test('the catalog is read once until invalidated, and a failing server gives keywords only', async () => {
@@ -56,6 +73,23 @@ test('the catalog is read once until invalidated, and a failing server gives key
   assert.is(asked.length, 6)
   const down = new CatalogNamesCache(async () => { throw new Error('no server') })
   assert.is(await down.get(), NO_NAMES)
+})
+
+test('REPL: Tab completes the variables \\set has set (a real terminal, through tmux)', async () => {
+  const server: ServerProcess = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  const t = new Terminal(`${shellQuote(process.execPath)} ${shellQuote(MAIN)} console ${shellQuote(server.url)}`, { ACHERON_HISTORY: '', PAGER: '' })
+  try {
+    await t.waitForText('acheron>')
+    t.line('\\set greeting_text hello')
+    t.type("\\echo :'greet")
+    t.press('Tab')
+    await t.waitForText("\\echo :'greeting_text'")
+    t.press('Enter')
+    await t.waitForText("\n'hello'")
+  } finally {
+    t.kill()
+    await server.kill()
+  }
 })
 
 test.run()
