@@ -14,6 +14,7 @@ import { fileProblem } from '../file-problem.js'
 import { quoteIdent } from './describe.js'
 import { CopyError, copyRecords, type CopyRecord } from './copy-read.js'
 import { csvField } from './format-delimited.js'
+import { numberText, type Grid } from './format-table.js'
 import { expandTilde } from './tilde.js'
 
 /** Rows per INSERT (and per transaction) of \copy … from. */
@@ -260,17 +261,19 @@ export function fieldValue(text: string, type: string): unknown {
   }
 }
 
-/** A value as \copy … to writes it (before the format's quoting or escapes): a BLOB as \x and hex. */
-function copyText(v: unknown): string {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : '-Infinity'
-  if (typeof v === 'bigint') return String(v)
+/**
+ * A value as \copy … to writes it (before the format's quoting or escapes): a number as the console shows it
+ * in its column's `type` (a REAL's whole numbers `1.0`, numberText), a BLOB as \x and hex.
+ */
+function copyText(v: unknown, type: string | null | undefined): string {
+  if (typeof v === 'number' || typeof v === 'bigint') return numberText(v, type)
   if (v instanceof Uint8Array) return `\\x${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex')}`
   if (typeof v === 'boolean') return v ? '1' : '0'
   return typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)
 }
 
 /** The lines \copy … to writes for `columns` and `rows`, each ending with '\n'. */
-export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }): string {
+export function copyOut(c: CopyCommand, g: Grid): string {
   const parts: string[] = []
   const field = (s: string) => (c.format === 'csv' ? csvField(s, c.delimiter) : escapeText(s, c.delimiter))
   if (c.header) parts.push(`${g.columns.map(field).join(c.delimiter)}\n`)
@@ -278,7 +281,7 @@ export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]
     parts.push(`${g.columns.map((_, j) => {
       const v = row[j]
       if (v === null || v === undefined) return c.nullText
-      const s = copyText(v)
+      const s = copyText(v, g.types?.[j])
       // In CSV an empty text is "" so that it stays apart from NULL; so is a text equal to the null text.
       return c.format === 'csv' && (s === '' || s === c.nullText) ? `"${s.replace(/"/g, '""')}"` : field(s)
     }).join(c.delimiter)}\n`)
@@ -288,7 +291,7 @@ export function copyOut(c: CopyCommand, g: { readonly columns: readonly string[]
 
 /** What \copy needs of the server: a query's rows, and statements with parameters. */
 export interface CopyServer {
-  query(sql: string): Promise<{ readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }>
+  query(sql: string): Promise<Grid>
   execute(sql: string, params: unknown[]): Promise<void>
 }
 

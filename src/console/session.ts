@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { RemoteDatabase, resolveFileSources, type RemoteStatementResult } from '../client/remote.js'
 import { AcheronError } from '../errors.js'
 import { connectionFailureReason } from './connect-failure.js'
+import type { Grid } from './format-table.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf, offsetBeforeEdit, offsetOf, type LineColumn } from './text-position.js'
 import type { Unit } from './units.js'
@@ -151,8 +152,8 @@ export class Session {
     return (await this.query(sql)).rows
   }
 
-  /** One query's columns and rows (for \d and its kin); rejects with an AcheronError on any failure. */
-  async query(sql: string): Promise<{ readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }> {
+  /** One query's columns, rows and types (for \d and its kin, \copy); rejects with an AcheronError on any failure. */
+  async query(sql: string): Promise<Grid> {
     try {
       return await (await this.database()).query(sql)
     } catch (err) {

@@ -195,17 +195,43 @@ export interface WireResult {
   types?: readonly (ResultType | null)[]
 }
 
-function wireResults(results: readonly WireResult[]): unknown[] {
-  return results.map((r) => ({
-    columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), rowsAffected: r.rowsAffected, commit: r.commit,
+/** A result's fields after its rows, in the order the wire has them. */
+function resultTail(r: WireResult): Record<string, unknown> {
+  return {
+    rowsAffected: r.rowsAffected, commit: r.commit,
     ...(r.logs !== undefined ? { logs: r.logs } : {}),
     ...(r.notice !== undefined ? { notice: r.notice } : {}),
     ...(r.types !== undefined ? { types: r.types } : {}),
-  }))
+  }
+}
+
+function wireResults(results: readonly WireResult[]): unknown[] {
+  return results.map((r) => ({ columns: r.columns, rows: r.rows.map((row) => row.map(encodeValue)), ...resultTail(r) }))
+}
+
+/**
+ * A value's JSON text on the wire: encodeValue's, except a REAL -0 (`SELECT -0.0`, `0.0 * -1`), which
+ * JSON.stringify writes `0`, dropping the sign a REAL has: it is written `-0.0`, still a JSON number, which
+ * JSON.parse reads as -0 (consoles show it `-0.0`, as psql shows a float8 -0 as `-0`).
+ */
+export function valueJson(v: unknown): string {
+  return Object.is(v, -0) ? '-0.0' : JSON.stringify(encodeValue(v))
+}
+
+function hasNegativeZero(r: WireResult): boolean {
+  return r.rows.some((row) => row.some((v) => Object.is(v, -0)))
+}
+
+/** One result as JSON text, its values written by valueJson. */
+function resultJson(r: WireResult): string {
+  const rows = r.rows.map((row) => `[${row.map(valueJson).join(',')}]`).join(',')
+  return `{"columns":${JSON.stringify(r.columns)},"rows":[${rows}],${JSON.stringify(resultTail(r)).slice(1)}`
 }
 
 export function okReply(id: number | null, results: readonly WireResult[]): string {
-  return JSON.stringify({ id, ok: true, results: wireResults(results) })
+  // JSON.stringify as a whole (the fast way) unless a -0 is there, whose sign it would drop.
+  if (!results.some(hasNegativeZero)) return JSON.stringify({ id, ok: true, results: wireResults(results) })
+  return `{"id":${JSON.stringify(id)},"ok":true,"results":[${results.map(resultJson).join(',')}]}`
 }
 
 /**
@@ -213,7 +239,7 @@ export function okReply(id: number | null, results: readonly WireResult[]): stri
  * directly, since every call answers one (test/unit/wire.test.ts compares the two).
  */
 export function callReply(id: number, value: unknown, commit: CommitPosition, type: ResultType | null): string {
-  return `{"id":${id},"ok":true,"results":[{"columns":["result"],"rows":[[${JSON.stringify(encodeValue(value))}]],"rowsAffected":0,"commit":{"batch":${commit.batch},"seq":${commit.seq}},"types":[${type === null ? 'null' : `"${type}"`}]}]}`
+  return `{"id":${id},"ok":true,"results":[{"columns":["result"],"rows":[[${valueJson(value)}]],"rowsAffected":0,"commit":{"batch":${commit.batch},"seq":${commit.seq}},"types":[${type === null ? 'null' : `"${type}"`}]}]}`
 }
 
 /** What the "version" op answers: the server's software and its version (package.json). */

@@ -133,6 +133,26 @@ test('the console: --json writes a REAL\'s 1 as 1.0 (still a JSON number) and ca
   assert.equal(parsed.rows[0], [1, 1, 1, 'a'])
 })
 
+test('a REAL -0 keeps its sign: -0.0 on the wire (valid JSON), -0 in the SDK, -0.0 in the console\'s formats and --json', async () => {
+  const sql = 'SELECT -0.0 AS z, 0.0 * -1 AS y, 0.0 AS p'
+  const reply = await raw({ id: 3, op: 'sql', sql })
+  const row = ((reply.results as Record<string, unknown>[])[0] as { rows: unknown[][] }).rows[0] as unknown[]
+  assert.ok(Object.is(row[0], -0) && Object.is(row[1], -0) && Object.is(row[2], 0), JSON.stringify(reply))
+  const sdk = (await remote().query(sql)).rows[0] as unknown[]
+  assert.ok(Object.is(sdk[0], -0) && Object.is(sdk[2], 0))
+  const url = (server as ServerProcess).url
+  const run = async (...args: string[]) => {
+    const r = await runCli(['console', url, ...args])
+    assert.is(r.code, 0, describeRun(args, r))
+    return r.stdout
+  }
+  assert.match(await run('-e', `${sql};`), /^ -0\.0 \| -0\.0 \| 0\.0$/m)
+  assert.match(await run('-e', '\\pset format csv', '-e', `${sql};`), /^-0\.0,-0\.0,0\.0$/m)
+  const json = (await run('--json', '-e', `${sql};`)).trim()
+  assert.ok(json.includes('"rows":[[-0.0,-0.0,0.0]]'), json)
+  assert.ok(Object.is((JSON.parse(json) as { rows: unknown[][] }).rows[0]?.[0], -0))
+})
+
 test('realText: as SQLite\'s shell writes a REAL', () => {
   assert.is(realText(1), '1.0')
   assert.is(realText(-3), '-3.0')

@@ -67,6 +67,18 @@ test('a query to stdout; a bad line anywhere stops the copy before it starts, na
   assert.match(missing.stderr, /\\copy: cannot read .*nope\.csv: no such file/, missing.why)
 })
 
+test('a REAL column is written as the console shows it: whole numbers 1.0, -0.0 with its sign, in text and CSV', async () => {
+  const out = await run(['-e', 'CREATE TABLE reals (k INTEGER PRIMARY KEY, r REAL, i INTEGER);', '-e', 'INSERT INTO reals VALUES (1, 1.0, 1), (2, 2.5, 2), (3, 1e20, 3);',
+    '-e', '\\copy reals to stdout', '-e', '\\copy (SELECT -0.0 AS z, 3.0 AS t, 3 AS i) to stdout csv header'])
+  assert.is(out.code, 0, out.why)
+  assert.match(out.stdout, /\n1\t1\.0\t1\n2\t2\.5\t2\n3\t1\.0e\+20\t3\nCOPY 3\nz,t,i\n-0\.0,3\.0,3\nCOPY 1\n$/, out.why)
+  // Read back in, the text is the same number.
+  writeFileSync(join(tmp.dir, 'reals.txt'), '4\t-0.0\t4\n5\t1.0e+20\t5\n')
+  const back = await run(['-e', "\\copy reals from 'reals.txt'"])
+  assert.is(back.code, 0, back.why)
+  assert.equal(await rows('SELECT r FROM reals WHERE k >= 4 ORDER BY k;'), [[0], [1e20]])
+})
+
 test('a BOOLEAN column copied out comes back in, as does a file that says t and f', async () => {
   const made = await run(['-e', 'CREATE TABLE flags (id INTEGER PRIMARY KEY, on_ BOOLEAN);', '-e', 'INSERT INTO flags VALUES (1, TRUE), (2, FALSE), (3, NULL);',
     '-e', 'CREATE TABLE flags2 (id INTEGER PRIMARY KEY, on_ BOOLEAN);'])

@@ -35,6 +35,19 @@ test('callReply: the same text as okReply with the call\'s one result, for every
   ), { numRuns: 2000, seed: 41 })
 })
 
+test('okReply: a REAL -0 keeps its sign as -0.0 (valid JSON, read back as -0); the rest of the text as JSON.stringify writes it', () => {
+  const commit = { batch: 3, seq: 1 }
+  const result = { columns: ['z', 'o', 't'], rows: [[-0, 1, 'a"b'], [0, -0, null]], rowsAffected: 0, commit, types: ['REAL', 'REAL', 'TEXT'] as ('REAL' | 'TEXT')[], notice: 'n' }
+  const text = okReply(7, [result, { ...result, rows: [[2.5, 1n, 'x']] }])
+  assert.ok(text.includes('"rows":[[-0.0,1,"a\\"b"],[0,-0.0,null]]'), text)
+  const parsed = JSON.parse(text) as { results: { rows: unknown[][] }[] }
+  assert.ok(Object.is(parsed.results[0]?.rows[0]?.[0], -0) && Object.is(parsed.results[0]?.rows[1]?.[1], -0))
+  assert.ok(Object.is(parsed.results[0]?.rows[1]?.[0], 0))
+  // Apart from the sign, the same text as without any -0.
+  const plus = okReply(7, [{ ...result, rows: [[0, 1, 'a"b'], [0, 0, null]] }, { ...result, rows: [[2.5, 1n, 'x']] }])
+  assert.is(text.replace(/-0\.0/g, '0'), plus)
+})
+
 function nestedCall(depth: number): string {
   // The frame object is level 1 and "args" level 2: depth - 2 more arrays inside it.
   const inner = '['.repeat(depth - 2) + ']'.repeat(depth - 2)
