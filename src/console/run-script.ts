@@ -134,6 +134,8 @@ export class ScriptRunner implements MetaHost {
             next = item.statement.offset
             continue
           }
+          // At the end inside an open block, the statement left without its `;` is not sent (psql's neither).
+          if (!item.terminated && this.conditionals.depth > 0) continue
           this.nextIndex++
           if (item.sentByMeta) {
             this.pending = item.statement

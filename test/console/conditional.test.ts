@@ -153,6 +153,11 @@ test('errors: a word that is no boolean stops a script (the branch is false); \\
   assert.is(r.stdout, 'in the block\n', r.why)
   assert.is(r.stderr, `${open}: reached the end without finding closing \\endif (1 \\if block open)\n`, r.why)
 
+  // A statement left without its `;` at the end is sent (as before) unless a block is open there.
+  const unsent = await run(['-e', "\\if on\n\\echo in\nSELECT 'unsent' AS u"])
+  assert.is(unsent.code, 1, unsent.why)
+  assert.is(unsent.stdout, 'in\n', unsent.why)
+
   const piped = await run([], '\\if on\n\\if off\nSELECT 1;\n')
   assert.is(piped.code, 1, piped.why)
   assert.is(piped.stdout, '', piped.why)
