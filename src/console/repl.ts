@@ -19,20 +19,21 @@ import { statementsOf } from './source.js'
 import { terminalOf } from './terminal.js'
 import { heldBlock, rollbackNote, UnitGrouper, type Unit } from './units.js'
 
-export const PROMPT = 'acheron> '
 /** psql's words that act alone on a line, before any statement is typed, and the meta-command each is. */
 const PSQL_WORDS: ReadonlyMap<string, string> = new Map([['exit', '\\q'], ['quit', '\\q'], ['help', '\\help']])
 /** What send() answers when Ctrl-C stopped the wait. */
 const STOPPED_WAITING = Symbol('stopped waiting')
-/** Between BEGIN and COMMIT, like psql's `=*>`. */
-export const BLOCK_PROMPT = 'acheron*> '
-/** In a branch of an \\if block that is skipped, like psql's `@` (its %R): what is typed there does not run. */
-export const SKIPPED_BRANCH_MARK = '@'
+/** Between BEGIN and COMMIT, like psql's `*` (its %x): `acheron*> `. */
+const BLOCK_MARK = '*'
+/** In a branch of an \if block that is skipped, like psql's `@` (its %R): what is typed there does not run. */
+const SKIPPED_BRANCH_MARK = '@'
 
-/** The prompt: `acheron> `, with psql's marks before the `>`: `@` in a skipped \\if branch, `*` in a BEGIN block. */
+/** The prompt: `acheron> `, with psql's marks before the `>`: `@` in a skipped \if branch, `*` in a BEGIN block. */
 export function promptOf(state: { readonly skipping: boolean; readonly inBlock: boolean }): string {
-  return `acheron${state.skipping ? SKIPPED_BRANCH_MARK : ''}${state.inBlock ? '*' : ''}> `
+  return `acheron${state.skipping ? SKIPPED_BRANCH_MARK : ''}${state.inBlock ? BLOCK_MARK : ''}> `
 }
+
+export const PROMPT = promptOf({ skipping: false, inBlock: false })
 
 /** The continuation prompt under `prompt`: its `> ` becomes `-> `, aligned. */
 export function continuationPrompt(prompt: string): string {
@@ -73,10 +74,10 @@ export class Repl implements MetaHost {
   private readonly names: CatalogNamesCache
   /** While a \g typed after its statement on one line runs: that \g, kept with the statement in the history. */
   private sendingLine: string | null = null
-  /** The session's \\if blocks (conditional.ts). */
+  /** The session's \if blocks (conditional.ts). */
   readonly conditionals = new ConditionalStack()
   /**
-   * The lines of a skipped \\if branch since the last one that ended outside a string or comment: read only
+   * The lines of a skipped \if branch since the last one that ended outside a string or comment: read only
    * to know whether a backslash on the next is a meta-command (psql's lexer reads a skipped branch too).
    */
   private skippedText = ''
@@ -213,7 +214,7 @@ export class Repl implements MetaHost {
   }
 
   /**
-   * A line in a branch of an \\if block that is not taken: only an \\if-family meta-command on it runs (it
+   * A line in a branch of an \if block that is not taken: only an \if-family meta-command on it runs (it
    * keeps the nesting, and may end the branch); the rest is neither run nor interpolated, as in psql.
    */
   private async handleSkipped(line: string): Promise<void> {

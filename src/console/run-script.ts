@@ -44,7 +44,7 @@ export class ScriptRunner implements MetaHost {
   private readonly grouper = new UnitGrouper()
   private nextIndex = 0
   private depth = 0
-  /** The \\if blocks of the source being run (each -e, -f and \\i file has its own, as psql's files do). */
+  /** The \if blocks of the source being run (each -e, -f and \i file has its own, as psql's files do). */
   conditionals = new ConditionalStack()
 
   constructor(readonly session: Session, readonly printer: Printer, private readonly cwd: string) {}
