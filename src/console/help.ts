@@ -36,7 +36,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
                        its results into FILE, or into CMD's stdin; \gx: the same, in records as \x shows them
   \set [NAME [VALUE]]  set variable NAME (its values joined); alone: list the variables. \unset NAME
                        In statements and meta-commands :NAME is the value, :'NAME' a quoted literal,
-                       :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed)
+                       :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed),
+                       :{?NAME} TRUE or FALSE, whether NAME is set
   \if EXPR, \elif EXPR, \else, \endif
                        conditional block: only the branch whose EXPR is true (true/false, on/off,
                        yes/no, 1/0), or else \else, runs; blocks nest (prompt acheron@> in a skipped branch)

@@ -71,11 +71,18 @@ export interface Interpolated {
 }
 
 /**
- * The reference starting at `at` (a colon): `:name`, `:'name'` or `:"name"`, its end and its replacement, or
- * null when it is none (or names no variable set).
+ * The reference starting at `at` (a colon): `:name`, `:'name'`, `:"name"` or `:{?name}`, its end and its
+ * replacement, or null when it is none (or names no variable set).
  */
 export function referenceAt(text: string, at: number, lookup: Lookup): { end: number; value: string } | null {
   const q = text[at + 1]
+  if (q === '{' && text[at + 2] === '?') {
+    // psql's :{?name}: whether the variable is set, TRUE or FALSE (`\if :{?name}`).
+    let j = at + 3
+    while (j < text.length && NAME_CHAR.test(text[j] as string)) j++
+    if (j === at + 3 || text[j] !== '}') return null
+    return { end: j + 1, value: lookup(text.slice(at + 3, j)) === undefined ? 'FALSE' : 'TRUE' }
+  }
   if (q === "'" || q === '"') {
     let j = at + 2
     while (j < text.length && NAME_CHAR.test(text[j] as string)) j++

@@ -164,6 +164,13 @@ test('errors: a word that is no boolean stops a script (the branch is false); \\
   assert.is(piped.stderr, 'stdin: reached the end without finding closing \\endif (2 \\if blocks open)\n', piped.why)
 })
 
+test(':{?name} is TRUE or FALSE, whether the variable is set, as psql\'s (for \\if :{?name})', async () => {
+  const r = await run(['-e', '\\set a 1\n\\if :{?a}\n\\echo a-set\n\\endif\n\\if :{?b}\n\\echo b-set\n\\else\n\\echo b-unset\n\\endif\n\\echo :{?a} :{?b} :{?} :{?a'])
+  assert.is(r.code, 0, r.why)
+  assert.is(r.stderr, '', r.why)
+  assert.is(r.stdout, 'a-set\nb-unset\nTRUE FALSE :{?} :{?a\n', r.why)
+})
+
 test('a failed statement in the branch taken stops the script as anywhere (ON_ERROR_STOP), one in a branch skipped is not sent', async () => {
   const r = await run(['-e', '\\if false\nSELECT nope FROM nothing;\n\\else\nSELECT nope FROM nothing;\n\\echo not-reached\n\\endif'])
   assert.is(r.code, 1, r.why)
