@@ -62,7 +62,8 @@ export function runExclusiveTxn(
     case 'explain-call':
       return { result: host().withState(timeMs, (state) => explainCall(state, txn)), writes: [] }
     case 'explain-logged':
-      return { result: host().withState(timeMs, (state) => explainLogged(state, txn)), writes: [] }
+      // It reads the clocks as it did when it committed: its batch's logged time, not the query's.
+      return { result: host().withState(txn.timeMs, (state) => explainLogged(state, txn)), writes: [] }
     case 'insert-select':
       return host().withState(timeMs, (state) => {
         const result = insertSelected(catalog, bounded, state, txn)

@@ -130,6 +130,8 @@ export interface ExplainLoggedTxn {
   readonly kind: 'explain-logged'
   readonly txn: DataTxn
   readonly at: CommitPosition
+  /** The time logged with its batch: what its clocks read then, and read again now. */
+  readonly timeMs: number
 }
 
 /** The columns of an EXPLAIN CALL trace, one row per event (src/txn/explain.ts). */

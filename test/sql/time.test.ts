@@ -161,6 +161,27 @@ test('caught: a replay that reads its own clock (EngineFaults.replayReadsClock)'
   assert.instance(caught, assert.Assertion)
 })
 
+test('EXPLAIN COMMIT re-runs a transaction at the time logged with its batch', async () => {
+  const { dir, cleanup } = tempDir()
+  const clock = settable(T0)
+  const db = await open({ dir, wallClockMs: clock.read })
+  try {
+    await db.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT NOW(), ms INTEGER)')
+    await db.sql(`CREATE FUNCTION ev.stamp FROM WASM X'${Buffer.from(STAMP).toString('hex')}'`)
+    clock.now = T0 + 5_000
+    const { commit } = await db.call('ev.stamp', 1)
+    clock.now = T0 + 3_600_000
+    const trace = (await db.query(`EXPLAIN COMMIT (${commit.batch}, ${commit.seq})`)).rows
+    const detail = (event: string): string => String(trace.find((r) => r[2] === event)?.[6])
+    assert.match(detail('committed'), new RegExp(`^result ${T0 + 5_000} `))
+    assert.match(detail('inserted'), /at = '2026-01-02 03:04:10\.678'/)
+    assert.match(detail('inserted'), new RegExp(`ms = ${T0 + 5_000}`))
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
 test("the zone modifiers are refused: at the literal when written, at the row's value otherwise, writing nothing", async () => {
   const db = await open({ memory: true, wallClockMs: () => T0 })
   try {
