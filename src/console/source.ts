@@ -1,5 +1,5 @@
 // What the console runs: texts (the REPL's input, a -e argument, a -f file) and the statements in them.
-import { scanStatements, type ScannedStatement } from './scan.js'
+import { scanStatements, type MetaLine, type ScannedStatement } from './scan.js'
 
 export interface Source {
   /** How messages name it: '' for the REPL and a lone -e, '-e #2' among several, the path for -f. */
@@ -51,9 +51,24 @@ export function scriptItems(source: Source, firstIndex: number): ScriptItem[] {
 export function scriptItemsIn(source: Source, text: string, from: number, firstIndex: number): ScriptItem[] {
   const scan = scanStatements(text, { metaLines: true })
   const items: { at: number; item: ScriptItem }[] = []
-  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementIn(source, text, from, s, firstIndex + i), sentByMeta: s.sentByMeta === true, terminated: s.terminated } }))
+  // A meta-command line inside a statement runs apart and is no part of it (psql leaves it out of the
+  // query buffer): blanked in the statement's text, so that positions in the text still hold.
+  const sql = withoutMetaLines(text, scan.metaLines)
+  scan.statements.forEach((s, i) => items.push({ at: s.end, item: { kind: 'statement', statement: statementIn(source, sql, from, s, firstIndex + i), sentByMeta: s.sentByMeta === true, terminated: s.terminated } }))
   for (const m of scan.metaLines) items.push({ at: m.start, item: { kind: 'meta', text: text.slice(m.start, m.end).trim(), source, offset: from + m.start } })
   return items.sort((a, b) => a.at - b.at).map((x) => x.item)
+}
+
+/** `text` with every meta-command line replaced by spaces (a line's end is not part of it). */
+function withoutMetaLines(text: string, metaLines: readonly MetaLine[]): string {
+  if (metaLines.length === 0) return text
+  let out = ''
+  let at = 0
+  for (const m of metaLines) {
+    out += text.slice(at, m.start) + ' '.repeat(m.end - m.start)
+    at = m.end
+  }
+  return out + text.slice(at)
 }
 
 function statementIn(source: Source, text: string, from: number, s: ScannedStatement, index: number): SourceStatement {

@@ -59,6 +59,17 @@ test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\di, \\d), \\q
   assert.equal((JSON.parse(after.stdout) as { rows: unknown[][] }).rows, [[2]], after.why)
 })
 
+test('a meta-command line inside an unfinished statement runs where it stands and is no part of the statement', async () => {
+  const file = join(tmp.dir, 'inside.sql')
+  // psql runs \pset at once and leaves it out of the query buffer; the statement goes on below it.
+  writeFileSync(file, ['SELECT 1 AS one,', '\\pset format csv', '  2 AS two', '\\echo between', '  , 3 AS three;', 'SELECT', '\\pset null (nil)', '  NULL AS n', '  FROM nowhere;'].join('\n'))
+  const r = await run(['-f', file])
+  assert.is(r.code, 1, r.why)
+  assert.is(r.stdout, 'Output format is csv.\nbetween\none,two,three\n1,2,3\nNull display is "(nil)".\n', r.why)
+  // The failing statement's caret still points into the file as written (the meta lines count as lines).
+  assert.match(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9`), r.why)
+})
+
 test('\\d and its kin take a `;` at the end, as typed after SQL by habit', async () => {
   const r = await run(['-e', 'CREATE TABLE IF NOT EXISTS semi (k INTEGER PRIMARY KEY);\n\\d semi;\n\\dt;\n\\dt+ sem* ;\n\\df;\n\\di;'])
   assert.is(r.code, 0, r.why)
