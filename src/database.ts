@@ -1,7 +1,7 @@
 // The one interface the embedded database (`open`) and the remote client (`connect`) share
 // (CONTRACT.md §4): code written against `Database` runs unchanged in-process or over WebSocket.
 import type { CommitPosition } from './errors.js'
-import type { ResultTypes } from './result-types.js'
+import type { ResultType, ResultTypes } from './result-types.js'
 
 export interface DatabaseStatementResult {
   columns: string[]
@@ -29,6 +29,8 @@ export interface DatabaseQueryResult {
 export interface DatabaseCallResult {
   value: unknown
   commit: CommitPosition
+  /** The value's type ('INTEGER', 'REAL', 'TEXT', 'BLOB'; null for NULL): REAL 1.0 and INTEGER 1 are both the number 1 (src/result-types.ts). */
+  type?: ResultType | null
 }
 
 /** `callWithLogs`: the call's result and the `log()` lines of its committed execution. */

@@ -274,6 +274,11 @@ export interface FunctionOptions {
 export interface CallResult {
   value: unknown
   commit: CommitPosition
+  /**
+   * The value's type: 'INTEGER', 'REAL', 'TEXT', 'BLOB', or null for NULL. The value as a JS number no
+   * longer says whether it was REAL 1.0 or INTEGER 1; this does, as the server's `call` op answers in `types`.
+   */
+  type: ResultType | null
 }
 
 /** What a server-log line is (OpenOptions.log): a function's `log()` line, or an engine event at a level. */
@@ -459,21 +464,18 @@ export class EmbeddedDatabase implements Database {
   }
 
   async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
-    const { value, commit } = await this.typedCall(fn, key, args, false)
-    return { value, commit }
+    const { value, type, commit } = await this.typedCall(fn, key, args, false)
+    return { value, type, commit }
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs(fn: string, key: unknown, ...args: unknown[]): Promise<LoggedCallResult> {
-    const { value, commit, logs } = await this.typedCall(fn, key, args, true)
-    return { value, commit, logs }
+    const { value, type, commit, logs } = await this.typedCall(fn, key, args, true)
+    return { value, type, commit, logs }
   }
 
-  /**
-   * A call, with the type of its value (the server's `call` op answers it in `types`: the value as a JS
-   * number no longer says whether it was REAL 1.0 or INTEGER 1).
-   */
-  async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult & { type: ResultType | null }> {
+  /** `call` and `callWithLogs` (logs an empty array without `withLogs`); the server's `call` op runs this. */
+  async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult> {
     checkKeyGiven(fn, key)
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input), withLogs)

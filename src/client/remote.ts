@@ -25,7 +25,7 @@ import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
-import { decodeResultTypes, type ResultTypes } from '../result-types.js'
+import { decodeResultTypes, type ResultType, type ResultTypes } from '../result-types.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -90,7 +90,15 @@ export interface RemoteStatementResult {
  * `call<T>()`: `T` is what the caller says the function returns (default `unknown`). It is not checked at
  * run time: the value is whatever the server decoded (number, bigint, string, Uint8Array or null).
  */
-export interface RemoteCallResult<T = unknown> { value: T; commit: CommitPosition }
+export interface RemoteCallResult<T = unknown> {
+  value: T
+  commit: CommitPosition
+  /**
+   * The value's type, as the reply's `types` says: 'INTEGER', 'REAL', 'TEXT', 'BLOB', or null for NULL
+   * (REAL 1.0 and INTEGER 1 are both the number 1 in `value`). Absent from a server older than the field.
+   */
+  type?: ResultType | null
+}
 export interface RemoteLoggedCallResult<T = unknown> extends RemoteCallResult<T> { logs: string[] }
 export interface RemoteCommitResult { rowsAffected: number; commit: CommitPosition }
 /** `query<Row>()`: `Row` is each row's type as the caller states it (arrays by default, objects on request). */
@@ -245,6 +253,12 @@ function decodeResult(r: unknown): RemoteStatementResult {
     ...(typeof o.notice === 'string' ? { notice: o.notice } : {}),
     ...(types !== undefined ? { types } : {}),
   }
+}
+
+/** A `call` reply's value type: its one column's entry of `types`; nothing when the server sent none (older). */
+function callType(r: RemoteStatementResult): { type?: ResultType | null } {
+  const type = r.types?.[0]
+  return type === undefined ? {} : { type }
 }
 
 /**
@@ -424,7 +438,7 @@ export class RemoteDatabase implements Database {
     checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
-    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit }
+    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, ...callType(r) }
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
@@ -434,7 +448,7 @@ export class RemoteDatabase implements Database {
     checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])
-    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, logs: r.logs ?? [] }
+    return { value: (r.rows[0]?.[0] ?? null) as T, commit: r.commit, ...callType(r), logs: r.logs ?? [] }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: RemoteFunctionOptions = {}): Promise<RemoteCommitResult> {

@@ -1,9 +1,9 @@
 // A result's column types (`types`, docs/protocol.md "Replies"): JSON cannot tell REAL 1.0 from INTEGER 1,
 // so a REAL column's whole numbers were shown as integers by every reader of a reply. Against a real
 // `acheron serve`: the wire's `types` for SELECT, CALL (both the call op and CALL in SQL), DESCRIBE and
-// SHOW STATS; the SDK's `result.types`; the console's formats (`-e`, `--json`, csv, markdown, unaligned,
-// `\x`) showing 1.0 as SQLite's shell does; the embedded `open()` giving the same types; and a client
-// reading a reply without `types` (an older server) as before.
+// SHOW STATS; the SDK's `result.types` and call()'s `type`; the console's formats (`-e`, `--json`, csv,
+// markdown, unaligned, `\x`) showing 1.0 as SQLite's shell does; the embedded `open()` giving the same
+// types and call() types; and a client reading a reply without `types` (an older server) as before.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -87,16 +87,39 @@ test('the SDK: sql() and query() expose types; the REAL 1.0 is still the number 
   assert.equal((await remote().query('CALL m.real(1)')).types, ['REAL'])
 })
 
+test('the SDK: call() and callWithLogs() give the value\'s type, as the call op\'s types says', async () => {
+  const real = await remote().call('m.real', 1)
+  assert.is(real.value, 1)
+  assert.is(real.type, 'REAL')
+  assert.is((await remote().call('m.int', 1)).type, 'INTEGER')
+  const none = await remote().call('m.none', 1)
+  assert.is(none.value, null)
+  assert.ok('type' in none && none.type === null, JSON.stringify(none))
+  const logged = await remote().callWithLogs('m.real', 1)
+  assert.is(logged.type, 'REAL')
+  assert.equal(logged.logs, [])
+})
+
 test('the embedded open(): the same types as the server', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acheron-types-'))
   const local = await open({ dir, partitions: 2, workers: 0 })
   try {
     await local.sql(SETUP)
     await local.createFunction('m.real', RETURNS)
+    await local.createFunction('m.int', RETURNS)
+    await local.createFunction('m.none', RETURNS)
     const [r] = await local.sql(SELECT)
     assert.equal(r?.types, ['INTEGER', 'REAL', 'INTEGER', 'TEXT'])
     assert.equal((await local.query(SELECT)).types, ['INTEGER', 'REAL', 'INTEGER', 'TEXT'])
     assert.equal((await local.query('CALL m.real(1)')).types, ['REAL'])
+    // call() as the remote client's: the value, and its type beside it.
+    for (const fn of ['m.real', 'm.int', 'm.none']) {
+      const [mine, theirs] = [await local.call(fn, 1), await remote().call(fn, 1)]
+      assert.equal([mine.value, mine.type], [theirs.value, theirs.type], fn)
+      const logged = await local.callWithLogs(fn, 1)
+      assert.equal([logged.value, logged.type], [theirs.value, theirs.type], fn)
+    }
+    assert.is((await local.call('m.real', 1)).type, 'REAL')
   } finally {
     await local.close()
     rmSync(dir, { recursive: true, force: true })
@@ -175,6 +198,10 @@ test('a server without types (older): the SDK gives no types and the console sho
     const old = await connect(url)
     const [r] = await old.sql('SELECT r FROM m')
     assert.not.ok(r !== undefined && 'types' in r)
+    // A call's reply without types: no type rather than a guess from the number.
+    const called = await old.call('m.real', 1)
+    assert.is(called.value, 1)
+    assert.not.ok('type' in called, JSON.stringify(called))
     await old.close()
     const args = ['console', url, '-e', 'SELECT r FROM m;']
     const run = await runCli(args)
