@@ -10,6 +10,7 @@
  * its position (src/inspect/commit-trace.ts): its verdict then says what it did there.
  */
 import { AcheronError, type CommitPosition } from '../errors.js'
+import { realText } from '../result-types.js'
 import { visibleColumns, type ColumnDef, type FunctionDef, type TableDef } from '../schema/catalog.js'
 import type { Row, SqlValue } from '../values.js'
 import type { TxnState, TxnTracer } from './txn-state.js'
@@ -22,12 +23,15 @@ export const EXPLAIN_TRACE_EVENTS_MAX = 10_000
 /** Characters of one rendered value in a trace; longer text and blobs are cut with their full size. */
 const TRACE_VALUE_CHARS_MAX = 200
 
-/** A value as SQL would write it: 'text', 42, 1.5, X'00ff', NULL. */
+/**
+ * A value as SQL would write it: 'text', 42, 1.5, X'00ff', NULL. A REAL as the consoles show one (realText):
+ * a whole one keeps its '.0' (1.0, -0.0, 1.0e+20), so that a trace tells it from the INTEGER 1.
+ */
 export function literal(v: SqlValue): string {
   let s: string
   if (v === null) return 'NULL'
   if (typeof v === 'bigint') return v.toString()
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(1) : String(v)
+  if (typeof v === 'number') return realText(v)
   if (typeof v === 'string') s = `'${v.replaceAll("'", "''")}'`
   else s = `X'${Buffer.from(v).toString('hex')}'`
   if (s.length <= TRACE_VALUE_CHARS_MAX) return s

@@ -142,6 +142,39 @@ test('a function\'s log() lines go into the trace, not to the server log (they r
   }
 })
 
+/** m.keep sets column r to its REAL argument and returns it. */
+const KEEP_REAL = Buffer.from(abiModule(`
+  (func (export "keep")
+    (call $set_real (i32.const 1) (call $arg_real (i32.const 0)))
+    (call $ret_real (call $arg_real (i32.const 0))))
+`)).toString('hex')
+
+test('a whole REAL is written as the consoles write it (realText): 1.0, -0.0, 1.0e+20, never 1 or an integer\'s digits', async () => {
+  const db = await open({ memory: true })
+  try {
+    await db.sql(`CREATE TABLE m (id INTEGER PRIMARY KEY, r REAL); CREATE FUNCTION m.keep FROM WASM X'${KEEP_REAL}'`)
+    const shown = async (arg: string): Promise<string[]> => brief((await explain(db, `CALL m.keep(1, ${arg})`)).rows)
+    assert.equal(await shown('1.0'), [
+      '1 call 1 (1, 1.0)',
+      '1 set 1 r: NULL → 1.0',
+      '1 return 1 1.0',
+      '0 would insert 1 (no row) → (id = 1, r = 1.0)',
+      '0 would commit null result 1.0; nothing was committed (EXPLAIN)',
+    ])
+    // The INTEGER argument stays 1: arg_real reads it as a REAL, which the function sets and returns.
+    assert.equal((await shown('1')).slice(0, 3), ['1 call 1 (1, 1)', '1 set 1 r: NULL → 1.0', '1 return 1 1.0'])
+    // From 10^15 on with an exponent, as SQLite's shell: toFixed wrote 100000000000000000000.0, and 1e+21.
+    assert.equal((await shown('1e20')).slice(0, 3), ['1 call 1 (1, 1.0e+20)', '1 set 1 r: NULL → 1.0e+20', '1 return 1 1.0e+20'])
+    assert.equal((await shown('1e21'))[2], '1 return 1 1.0e+21')
+    assert.equal((await shown('-0.0'))[0], '1 call 1 (1, -0.0)')
+    assert.equal((await shown('2.5'))[2], '1 return 1 2.5')
+    await db.call('m.keep', 1, 1e20)
+    assert.equal((await shown('3.0'))[1], '1 set 1 r: 1.0e+20 → 3.0')
+  } finally {
+    await db.close()
+  }
+})
+
 test('EXPLAIN takes CALL only, without WITH LOGS, and not inside BEGIN … COMMIT', async () => {
   const db = await open({ memory: true })
   try {

@@ -8,6 +8,7 @@ import { traceAt } from '../../src/inspect/commit-trace-thread.js'
 import { checkpointBatch, DATABASE_FILE } from '../../src/storage/state-file.js'
 import { bank, explainCommit, said, transfers, verdict, type Reply, type TraceRow } from '../support/commit-trace.js'
 import { tempDir } from '../support/tmp.js'
+import { abiModule } from '../wasm-exec/wat.js'
 
 /** Positions to trace: every one with seq > 0 (it committed after others of its batch), up to `n`, spread over the run. */
 function sample(replies: readonly Reply[], n: number): Reply[] {
@@ -82,6 +83,32 @@ test('a trace reads the state its transaction committed on: its reads and the ro
     // The position as parameters, as a client holding a reply's commit would pass it.
     const [again] = await db.sql('EXPLAIN COMMIT (?, ?)', [second.commit.batch, second.commit.seq])
     assert.equal(again?.rows.slice(1), (await db.sql(`EXPLAIN COMMIT (${second.commit.batch}, 1)`))[0]?.rows.slice(1))
+  } finally {
+    await db.close()
+    cleanup()
+  }
+})
+
+test('a whole REAL argument, value and row image read 1.0 (realText), as in EXPLAIN CALL and the consoles', async () => {
+  const { dir, cleanup } = tempDir()
+  const db = await open({ dir })
+  try {
+    const keep = abiModule(`
+      (func (export "keep")
+        (call $set_real (i32.const 1) (call $arg_real (i32.const 0)))
+        (call $ret_real (call $arg_real (i32.const 0))))`)
+    await db.sql('CREATE TABLE m (id INTEGER PRIMARY KEY, r REAL)')
+    await db.createFunction('m.keep', keep)
+    const first = (await db.sql('CALL m.keep(1, 1.0)'))[0]?.commit as CommitPosition
+    const second = (await db.sql('CALL m.keep(1, 1e20)'))[0]?.commit as CommitPosition
+    const brief = (rows: TraceRow[]) => rows.filter((r) => r.event !== 'rebuilt').map((r) => `${String(r.event)} ${String(r.detail)}`)
+    assert.equal(brief(await explainCommit(db, first)), [
+      'call (1, 1.0)', 'set r: NULL → 1.0', 'return 1.0', 'inserted (no row) → (id = 1, r = 1.0)',
+      `committed result 1.0 at (${first.batch}, ${first.seq})`,
+    ])
+    assert.equal(brief(await explainCommit(db, second)).slice(0, 4), [
+      'call (1, 1.0e+20)', 'set r: 1.0 → 1.0e+20', 'return 1.0e+20', 'updated (id = 1, r = 1.0) → (id = 1, r = 1.0e+20)',
+    ])
   } finally {
     await db.close()
     cleanup()
