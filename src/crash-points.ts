@@ -46,10 +46,14 @@ export function pausePoints(at: CrashAt | undefined): PausePoints {
   if (at === undefined) return () => {}
   const points = crashPoints(at)
   return (event) => {
-    if (!points.reached(event)) return
-    writeSync(2, `acheron: paused at ${at.event}:${at.count}\n`)
-    process.kill(process.pid, 'SIGSTOP')
+    if (points.reached(event)) pauseHere(`${at.event}:${at.count}`)
   }
+}
+
+/** Stops this process now, as a pause point does, after writing `acheron: paused at WHERE` to stderr. */
+export function pauseHere(where: string): void {
+  writeSync(2, `acheron: paused at ${where}\n`)
+  process.kill(process.pid, 'SIGSTOP')
 }
 
 /** `--pause-at`: only a log write of a replicated log pauses (the instant a fail-over test needs). */

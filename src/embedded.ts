@@ -380,7 +380,11 @@ export class EmbeddedDatabase implements Database {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
   }
 
-  static async open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
+  /**
+   * `held`: the lock of `options.dir`, taken by the caller, who keeps it: this database neither takes
+   * the lock nor releases it, at close() or after a failed open (openHoldingLock).
+   */
+  static async open(options: OpenOptions = {}, held: DirLock | null = null): Promise<EmbeddedDatabase> {
     checkOpenOptions(options)
     const memory = options.memory === true
     const runtimes: RuntimeModules = { wasm: WASM_RUNTIME, ...options.runtimes }
@@ -393,7 +397,7 @@ export class EmbeddedDatabase implements Database {
     const logFn: LogFn = (source, message, kind = 'info') =>
       log(`[${source}] ${message}`, { level: kind === 'function' ? 'info' : kind, source, function: kind === 'function' })
     const loaded = memory ? await loadRuntimes(runtimes) : undefined
-    const opened = await openStorage(options, runtimes, logFn, loaded)
+    const opened = await openStorage(options, runtimes, logFn, loaded, held)
     const { store, lock } = opened
     const dir = options.dir ?? DEFAULT_DATA_DIR
     // On a stream the writer purges behind its checkpoint for every node (followers join from it): the
@@ -725,7 +729,8 @@ function closedError(): AcheronError {
  * The batch log and the state store of a data directory (`<dir>/log/`, `<dir>/acheron.db`, the state
  * on its own thread), or of memory mode (both in memory, the state on the calling thread).
  */
-async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
+/** `lock` is the one the database releases at its close: none in memory, nor when the caller holds it (`held`). */
+async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined, held: DirLock | null): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
     const file = new SqliteStateFile(':memory:', 'off', {
@@ -736,6 +741,11 @@ async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: 
     return { batchLog: new MemoryBatchLog(), store: new LocalStateStore(service, file.reader()), lock: null }
   }
   const dir = options.dir ?? DEFAULT_DATA_DIR
+  if (held !== null) {
+    if (held.dir !== dir || !held.held) throw new AcheronError('INTERNAL', `open() of ${dir} was given ${held.held ? `the lock of ${held.dir}` : 'a released lock'}`)
+    if (held.uncleanStop) checkPagesAfterUncleanStop(join(dir, DATABASE_FILE), dir, log)
+    return { ...(await openLogAndState(dir, options, runtimes, log)), lock: null }
+  }
   makeDirectory(dir)
   // Before anything of the directory is read or written: a second opener must not touch the log.
   const lock = DirLock.acquire(dir)
@@ -861,4 +871,13 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
 
 export function open(options: OpenOptions = {}): Promise<EmbeddedDatabase> {
   return EmbeddedDatabase.open(options)
+}
+
+/**
+ * open() of `options.dir` under `lock`, the directory's lock the caller took and keeps after this
+ * database's close(): `acheron verify --repair` holds one lock from its check through the rebuild to
+ * the check after, where releasing it between the steps let another process open the directory.
+ */
+export function openHoldingLock(options: OpenOptions & { dir: string }, lock: DirLock): Promise<EmbeddedDatabase> {
+  return EmbeddedDatabase.open(options, lock)
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
 import { readSegments } from '../log/file-log.js'
 import { fsyncPath } from '../log/fsync-path.js'
+import type { DirLock } from '../storage/dir-lock.js'
 import { DATABASE_FILE } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 
@@ -59,12 +60,35 @@ export function planRepair(dir: string): RepairPlan | string {
   return `neither an intact copy of the checkpoint (${TRACE_BASES_DIR}/) nor an empty state is followed by every batch in the log (it starts at batch ${first}): the checkpoint cannot be rebuilt from this directory; restore ${DATABASE_FILE} from a backup and keep log/ (docs/operations.md, "Recovering a damaged directory")`
 }
 
+/** The steps of a rebuild after which a test may pause it (verify's --pause-at). */
+export const REPAIR_STEPS = ['set-aside', 'rebuilt'] as const
+export type RepairStep = (typeof REPAIR_STEPS)[number]
+
+/**
+ * Carries out `plan` under `lock`, the directory's, which the caller holds before and keeps after:
+ * moves the damaged checkpoint aside, puts the plan's base in its place and opens the directory under
+ * that same lock, which replays the log after the base; its clean close checkpoints the result.
+ * `reached` is told each step done (REPAIR_STEPS).
+ */
+export async function rebuildCheckpoint(dir: string, plan: RepairPlan, lock: DirLock, out: (line: string) => void, reached: (step: RepairStep) => void): Promise<void> {
+  const aside = setAsideCheckpoint(dir, plan, new Date())
+  out(`--repair: moved the damaged ${DATABASE_FILE} (and its -wal, -shm) to ${aside}; rebuilding it from ${plan.base === null ? 'an empty state' : `${plan.base} (batches up to ${plan.batch})`} and the log's batches ${plan.batch + 1} to ${plan.lastBatch}`)
+  reached('set-aside')
+  // Loaded only for a repair: a plain verify needs none of the engine.
+  const { openHoldingLock } = await import('../embedded.js')
+  const started = performance.now()
+  const db = await openHoldingLock({ dir, log: (line, e) => { if (e.level !== 'info') process.stderr.write(`${line}\n`) } }, lock)
+  await db.close()
+  out(`--repair: replayed the log in ${Math.round(performance.now() - started)} ms; checking again`)
+  reached('rebuilt')
+}
+
 /**
  * Moves the damaged checkpoint (with its -wal and -shm, which SQLite would apply to the new file) into
  * `DIR/damaged-<time>/`, and puts the plan's base in its place (none: the open starts empty). Returns
  * where the damaged files went. The caller holds the directory's lock; the open that follows replays.
  */
-export function setAsideCheckpoint(dir: string, plan: RepairPlan, now: Date): string {
+function setAsideCheckpoint(dir: string, plan: RepairPlan, now: Date): string {
   const aside = join(dir, `damaged-${now.toISOString().replace(/[:.]/g, '-')}`)
   mkdirSync(aside)
   for (const suffix of ['', '-wal', '-shm']) {

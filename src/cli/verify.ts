@@ -20,7 +20,8 @@ import { DirLock, LOCK_FILE } from '../storage/dir-lock.js'
 import { DATABASE_FILE, STORAGE_FORMAT } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
-import { planRepair, setAsideCheckpoint, type RepairPlan } from './repair.js'
+import { pauseHere } from '../crash-points.js'
+import { planRepair, rebuildCheckpoint, REPAIR_STEPS, type RepairPlan, type RepairStep } from './repair.js'
 import { UsageError } from './usage-error.js'
 
 export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair]
@@ -173,10 +174,11 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
 }
 
 export async function verifyCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, repair: { type: 'boolean' } } })
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, repair: { type: 'boolean' }, 'pause-at': { type: 'string' } } })
   if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
   if (values.data === '') throw new UsageError('--data needs a directory, not an empty string')
   const dir = values.data
+  const pauseAt = repairPause(values['pause-at'])
   if (!existsSync(dir)) throw new Error(`no such directory: ${dir}`)
   // A directory that holds no data (a wrong --data) is said so before the lock is taken: the lock file
   // it would create is litter in someone else's directory. One that is in use is refused: its files
@@ -185,7 +187,9 @@ export async function verifyCommand(args: string[], out: (line: string) => void)
     for (const l of notADataDir(dir).lines) out(l)
     return 1
   }
-  let plan: RepairPlan
+  // One lock from the first check to the last: a repair moves the checkpoint aside, rebuilds it and
+  // checks it again under it, so no other process opens the directory between those steps (it would
+  // find no acheron.db, and start from an empty state or whatever it found).
   const lock = DirLock.acquire(dir)
   let sound = false
   try {
@@ -193,34 +197,32 @@ export async function verifyCommand(args: string[], out: (line: string) => void)
     sound = checked.sound
     for (const l of checked.lines) out(l)
     if (sound || values.repair !== true) return sound ? 0 : 1
-    const found = repairPlanFor(dir, checked.lines)
-    if (typeof found === 'string') {
-      out(`--repair: ${found}`)
+    const plan = repairPlanFor(dir, checked.lines)
+    if (typeof plan === 'string') {
+      out(`--repair: ${plan}`)
       return 1
     }
-    plan = found
-    const aside = setAsideCheckpoint(dir, plan, new Date())
-    out(`--repair: moved the damaged ${DATABASE_FILE} (and its -wal, -shm) to ${aside}; rebuilding it from ${plan.base === null ? 'an empty state' : `${plan.base} (batches up to ${plan.batch})`} and the log's batches ${plan.batch + 1} to ${plan.lastBatch}`)
+    await rebuildCheckpoint(dir, plan, lock, out, (at) => { if (at === pauseAt) pauseHere(at) })
+    const again = verifyDataDir(dir)
+    sound = again.sound
+    for (const l of again.lines) out(l)
+    return sound ? 0 : 1
   } finally {
     // A damaged directory keeps the acheron.pid an unclean stop left: the next start checks its pages again.
     if (sound) lock.release()
     else lock.releaseAfterFailedOpen()
   }
-  // The rebuild is an ordinary open: it replays the log after the checkpoint put in place, and its
-  // clean close checkpoints the result.
-  const { open } = await import('../embedded.js')
-  const started = performance.now()
-  const db = await open({ dir, log: (line, e) => { if (e.level !== 'info') process.stderr.write(`${line}\n`) } })
-  await db.close()
-  out(`--repair: replayed the log in ${Math.round(performance.now() - started)} ms; checking again`)
-  const again = DirLock.acquire(dir)
-  try {
-    const checked = verifyDataDir(dir)
-    for (const l of checked.lines) out(l)
-    return checked.sound ? 0 : 1
-  } finally {
-    again.release()
-  }
+}
+
+/**
+ * `--pause-at set-aside|rebuilt` (tests only, in no usage): stop the repair (SIGSTOP, as crash-points'
+ * pause points) once the damaged checkpoint is moved aside, or once the rebuild closed, the instants at
+ * which it used to let go of the directory's lock.
+ */
+function repairPause(text: string | undefined): RepairStep | null {
+  if (text === undefined) return null
+  if (!(REPAIR_STEPS as readonly string[]).includes(text)) throw new UsageError(`--pause-at takes ${REPAIR_STEPS.join(' or ')}, got '${text}'`)
+  return text as RepairStep
 }
 
 /** The plan, when every problem found is the checkpoint's (or a trace base's, which the plan passes over). */

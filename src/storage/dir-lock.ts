@@ -32,7 +32,12 @@ export class DirLock {
    * `uncleanStop`: the last holder did not stop cleanly (kill -9, a crash, a power loss): it left its
    * acheron.pid, which a clean stop removes. The open then checks the checkpoint's pages (quick_check).
    */
-  private constructor(private readonly db: Database.Database, private readonly dir: string, private readonly leftPidFile: string | null) {}
+  private constructor(private readonly db: Database.Database, readonly dir: string, private readonly leftPidFile: string | null) {}
+
+  /** Not yet released. */
+  get held(): boolean {
+    return this.db.open
+  }
 
   get uncleanStop(): boolean {
     return this.leftPidFile !== null

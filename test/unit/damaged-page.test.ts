@@ -2,13 +2,13 @@
 // reads) of a stopped directory. After an unclean stop the open finds it (quick_check) and refuses, naming
 // the file; after a clean one it is found by the reads that meet it and by acheron verify.
 import Database from 'better-sqlite3'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { open, type OpenOptions } from '../../src/index.js'
+import { open, type AcheronError, type OpenOptions } from '../../src/index.js'
 import { listTraceBases, TRACE_BASES_DIR } from '../../src/inspect/trace-bases.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -139,6 +139,60 @@ test('verify --repair: once the log lost its first batches, the checkpoint is re
   } finally {
     cleanup()
   }
+})
+
+/**
+ * `acheron verify --data DIR --repair --pause-at STEP`, resolved once it stopped itself there (SIGSTOP);
+ * `exited` once it ended, after the caller sent SIGCONT.
+ */
+async function pausedRepair(dir: string, step: string): Promise<{ child: ChildProcess; exited: Promise<{ code: number | null; out: string }> }> {
+  const child = spawn(process.execPath, [CLI, 'verify', '--data', dir, '--repair', '--pause-at', step], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const exited = new Promise<{ code: number | null; out: string }>((resolve) => child.on('exit', (code) => resolve({ code, out })))
+  child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`verify --repair did not pause at ${step}:\n${out}`)), 60_000)
+    child.stderr.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (out.includes(`acheron: paused at ${step}\n`)) { clearTimeout(timer); resolve() }
+    })
+    void exited.then(() => { clearTimeout(timer); reject(new Error(`verify --repair ended before pausing at ${step}:\n${out}`)) })
+  })
+  return { child, exited }
+}
+
+for (const step of ['set-aside', 'rebuilt']) {
+  test(`verify --repair holds the directory's lock from its check to its last: paused at ${step}, another open is refused (DATA_DIR_IN_USE)`, async () => {
+    const { dir, cleanup } = tempDir()
+    try {
+      await makeDir(dir)
+      const before = await summary(dir)
+      damageLeafPage(dir)
+      const { child, exited } = await pausedRepair(dir, step)
+      let seen: string
+      try {
+        // Before: the repair let go of the lock after moving acheron.db aside (this open then started on
+        // the directory without it, beside the repair's own) and again after the rebuild closed.
+        seen = await open({ dir, workers: 0, log: () => {} }).then(async (db) => { await db.close(); return 'opened' }, (e: unknown) => `${(e as AcheronError).code}: ${(e as Error).message}`)
+      } finally {
+        child.kill('SIGCONT')
+      }
+      assert.match(seen, new RegExp(`^DATA_DIR_IN_USE: data directory \\S+ is in use by process ${child.pid}\\b`), seen)
+      const { code, out } = await exited
+      assert.is(code, 0, out)
+      assert.match(out, /is sound: checkpoint at batch \d+ \(1 table, 20000 rows/)
+      assert.equal(await summary(dir), before)
+      assert.not.ok(existsSync(join(dir, 'acheron.pid')), 'a sound directory keeps no pid file')
+    } finally {
+      cleanup()
+    }
+  })
+}
+
+test('verify --pause-at takes only the steps of a repair', () => {
+  const r = cli('verify', '--data', '.', '--pause-at', 'checkpoint')
+  assert.is(r.code, 2, r.out)
+  assert.match(r.out, /--pause-at takes set-aside or rebuilt, got 'checkpoint'/)
 })
 
 test('once a read met the damaged page, checkpoints no longer cut the log: verify --repair can still rebuild from it', async () => {
