@@ -8,3 +8,12 @@ export function running(pid: number): boolean {
     return false
   }
 }
+
+/** Whether process `pid` is stopped (SIGSTOP): state T in /proc/PID/stat. */
+export function stopped(pid: number): boolean {
+  try {
+    return /^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}

@@ -10,6 +10,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type AcheronError, type OpenOptions } from '../../src/index.js'
 import { listTraceBases, TRACE_BASES_DIR } from '../../src/inspect/trace-bases.js'
+import { stopped } from '../support/process-state.js'
 import { tempDir } from '../support/tmp.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
@@ -158,6 +159,11 @@ async function pausedRepair(dir: string, step: string): Promise<{ child: ChildPr
     })
     void exited.then(() => { clearTimeout(timer); reject(new Error(`verify --repair ended before pausing at ${step}:\n${out}`)) })
   })
+  // The line comes just before its SIGSTOP lands: a SIGCONT sent in between would be undone by it.
+  for (let waited = 0; !stopped(child.pid as number); waited += 10) {
+    if (waited > 10_000) throw new Error(`verify --repair said it paused at ${step}, and did not stop`)
+    await new Promise((res) => setTimeout(res, 10))
+  }
   return { child, exited }
 }
 
@@ -178,7 +184,9 @@ for (const step of ['set-aside', 'rebuilt']) {
         child.kill('SIGCONT')
       }
       assert.match(seen, new RegExp(`^DATA_DIR_IN_USE: data directory \\S+ is in use by process ${child.pid}\\b`), seen)
-      const { code, out } = await exited
+      // Killed past a minute, so that a repair that stopped for good fails this test rather than hangs it.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
+      const { code, out } = await exited.finally(() => clearTimeout(killer))
       assert.is(code, 0, out)
       assert.match(out, /is sound: checkpoint at batch \d+ \(1 table, 20000 rows/)
       assert.equal(await summary(dir), before)
