@@ -11,6 +11,7 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
+import { markNatsLog } from './storage/nats-log-mark.js'
 import { COMMIT_TRACE_IMAGE_BYTES_MAX, CommitTracer } from './inspect/commit-trace.js'
 import { holdForTraceBases, TRACE_BASE_INTERVAL_MS, TRACE_BASE_LOG_BYTES, TRACE_BASES_DIR, TRACE_BASES_KEPT, TraceBaseKeeper } from './inspect/trace-bases.js'
 import { DataDirDamagedError, fileProblems, QUICK_CHECK_LINES_MAX, quickCheck } from './storage/damage.js'
@@ -783,7 +784,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
   if (options.natsLog !== undefined) {
     const n = options.natsLog
     // Loaded only here: a database without a NATS log never loads the NATS client.
-    const { JetStreamBatchLog } = await import('./log/jetstream-log.js')
+    const { JetStreamBatchLog, LOG_STREAM_DEFAULT } = await import('./log/jetstream-log.js')
     const stream = await JetStreamBatchLog.open({
       servers: n.servers, crash,
       ...(options.pauseAt !== undefined ? { pauseAt: options.pauseAt } : {}),
@@ -802,6 +803,8 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     })
     const checkpointFile = join(dir, DATABASE_FILE)
     try {
+      // Once the stream answered: nothing else in the directory would say its log is there (verify --repair).
+      markNatsLog(dir, { stream: n.stream ?? LOG_STREAM_DEFAULT })
       // A follower asks the writer to hold the batches after its state until it caught up (a purge
       // between its open and its first read would otherwise take them). On a new directory, against a
       // stream whose first batches were purged, it starts from the writer's snapshot instead. (A writer

@@ -15,6 +15,7 @@ import { listTraceBases, TRACE_BASES_DIR } from '../inspect/trace-bases.js'
 import { readSegments } from '../log/file-log.js'
 import { fsyncPath } from '../log/fsync-path.js'
 import type { DirLock } from '../storage/dir-lock.js'
+import { NATS_LOG_FILE, readNatsLogMark } from '../storage/nats-log-mark.js'
 import { DATABASE_FILE } from '../storage/sqlite-schema.js'
 import { lastBatchHeld } from '../storage/state-file.js'
 
@@ -41,10 +42,39 @@ function intactBase(file: string, batch: number): boolean {
   }
 }
 
+/**
+ * Why a node whose batch log is on NATS JetStream is not rebuilt here, and what to do instead. Its log
+ * is the stream: a `log/` in its directory (a start without --log-nats makes one, empty or holding
+ * batches of its own) is not the node's history, and a rebuild from it gave an empty or a diverged
+ * checkpoint that verify then found sound.
+ */
+function natsNodeRefusal(dir: string, stream: string | null, strayLog: boolean): string {
+  const what = `${dir} is a node whose batch log is ${stream === null ? 'on NATS JetStream' : `the NATS JetStream stream ${stream}`} (${existsSync(join(dir, NATS_LOG_FILE)) ? NATS_LOG_FILE : 'no log/ in the directory'})`
+  const stray = strayLog ? '; its log/ is not that log (a start without --log-nats made it)' : ''
+  return `${what}${stray}: --repair rebuilds a checkpoint only from the directory's own log. Instead, move ${DATABASE_FILE}*${strayLog ? ' and log/' : ''} aside and start the node with its --log-nats: it replays the stream from its first batch, or, started as a follower while another node writes, takes the writer's snapshot when the stream no longer holds its first batches (docs/operations.md, "Recovering a damaged directory")`
+}
+
+/** The batch the damaged checkpoint says it holds, when that much of it can still be read; else null. */
+function damagedCheckpointBatch(dir: string): number | null {
+  try {
+    const db = new Database(join(dir, DATABASE_FILE), { readonly: true, fileMustExist: true })
+    try {
+      return lastBatchHeld(db)
+    } finally {
+      db.close()
+    }
+  } catch {
+    return null
+  }
+}
+
 /** How the checkpoint of `dir` can be rebuilt, or why it cannot (a string to print). */
 export function planRepair(dir: string): RepairPlan | string {
   const logDir = join(dir, 'log')
-  if (!existsSync(logDir)) return `${dir} keeps no batch log (a node whose log is on NATS JetStream): --repair cannot rebuild its checkpoint here; a node started without ${DATABASE_FILE} while another node writes follows the stream from its start or takes the writer's snapshot (docs/operations.md, "The batch log on NATS JetStream")`
+  const nats = readNatsLogMark(dir)
+  if (nats !== null) return natsNodeRefusal(dir, nats.stream, existsSync(logDir))
+  // A node's directory from before the mark: no log of its own is all that says where its log is.
+  if (!existsSync(logDir)) return natsNodeRefusal(dir, null, false)
   const log = readSegments(logDir)
   if (log.problems.length > 0) return `the batch log itself is damaged, which --repair cannot mend (every batch after the damage would be lost): restore the log from a backup (docs/operations.md, "Recovering a damaged directory")`
   const batches: number[] = []
@@ -54,6 +84,9 @@ export function planRepair(dir: string): RepairPlan | string {
   let first = batches.at(-1) ?? 1
   for (let i = batches.length - 1; i > 0 && batches[i - 1] === (batches[i] as number) - 1; i--) first = batches[i - 1] as number
   const lastBatch = batches.at(-1) ?? 0
+  // A rebuild reaches the log's last batch: short of what the damaged file held, it would lose the rest.
+  const held = damagedCheckpointBatch(dir)
+  if (held !== null && held > lastBatch) return `the damaged ${DATABASE_FILE} says it holds batches up to ${held}, and the log ends ${lastBatch === 0 ? 'with no batch' : `at batch ${lastBatch}`}: a rebuild from it would lose batches ${lastBatch + 1} to ${held}. Restore ${DATABASE_FILE} from a backup and keep log/ (docs/operations.md, "Recovering a damaged directory")`
   const bases = listTraceBases(join(dir, TRACE_BASES_DIR)).filter((b) => b.batch >= first - 1 && b.batch <= lastBatch).reverse()
   for (const b of bases) if (intactBase(b.file, b.batch)) return { base: b.file, batch: b.batch, lastBatch }
   if (first === 1 || batches.length === 0) return { base: null, batch: 0, lastBatch }

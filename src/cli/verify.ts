@@ -31,7 +31,7 @@ export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair]
   --repair   when the checkpoint (acheron.db) is damaged: move it aside to DIR/damaged-<time>/ and
              rebuild it from the newest intact copy in trace-bases/ (or an empty state) and the batch
              log, then check again; exits 0 when the rebuilt directory is sound. A damaged log is not
-             repaired (default: off)`
+             repaired, nor a node whose log is on NATS JetStream (default: off)`
 
 interface Checkpoint { readonly lastBatch: number; readonly tables: number; readonly rows: number; readonly modules: number }
 

@@ -1,15 +1,15 @@
 // A damaged page deep in a partition's B-tree (not the header, not the catalog: those the open always
 // reads) of a stopped directory. After an unclean stop the open finds it (quick_check) and refuses, naming
 // the file; after a clean one it is found by the reads that meet it and by acheron verify.
-import Database from 'better-sqlite3'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open, type AcheronError, type OpenOptions } from '../../src/index.js'
 import { listTraceBases, TRACE_BASES_DIR } from '../../src/inspect/trace-bases.js'
+import { damageLeafPage } from '../support/damaged-page.js'
 import { stopped } from '../support/process-state.js'
 import { tempDir } from '../support/tmp.js'
 
@@ -27,19 +27,6 @@ async function makeDir(dir: string): Promise<void> {
   for (let j = 0; j < 4; j++) await db.insert('kv', Array.from({ length: 5000 }, (_, i) => [j * 5000 + i, j * 5000 + i, 'x'.repeat(40)]))
   await db.checkpoint()
   await db.close()
-}
-
-/** Overwrites the cell pointers of a leaf page in the middle of kv$p0's B-tree (deterministic garbage). */
-function damageLeafPage(dir: string): void {
-  const file = join(dir, 'acheron.db')
-  const db = new Database(file)
-  const page = Number(db.pragma('page_size', { simple: true }))
-  const leaves = db.prepare("SELECT pageno FROM dbstat WHERE name = 'kv$p0' AND pagetype = 'leaf' ORDER BY pageno").pluck().all() as number[]
-  db.close()
-  const victim = leaves[Math.floor(leaves.length / 2)] as number
-  const bytes = readFileSync(file)
-  for (let i = 0; i < 64; i++) bytes[(victim - 1) * page + 8 + i] = (i * 151 + 7) & 0xff
-  writeFileSync(file, bytes)
 }
 
 const openMessage = (dir: string): Promise<string> => open({ dir, workers: 0, log: () => {} }).then(async (db) => { await db.close(); return 'opened' }, (e: unknown) => (e as Error).message)
@@ -137,6 +124,25 @@ test('verify --repair: once the log lost its first batches, the checkpoint is re
     assert.match(r.out, /rebuilding it from \S+trace-bases\/base-\d+\.db \(batches up to \d+\) and the log's batches \d+ to \d+/)
     assert.match(r.out, /is sound: checkpoint at batch/)
     assert.equal(await summary(dir), before)
+  } finally {
+    cleanup()
+  }
+})
+
+test('verify --repair: a log that no longer holds the batches the damaged checkpoint held is refused; before, the rebuild started empty and lost them', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    await makeDir(dir)
+    // What a log cut back to one new, empty segment leaves: log/ there, no batch in it.
+    rmSync(join(dir, 'log'), { recursive: true })
+    mkdirSync(join(dir, 'log'))
+    rmSync(join(dir, 'trace-bases'), { recursive: true, force: true })
+    damageLeafPage(dir)
+    const r = cli('verify', '--data', dir, '--repair')
+    assert.is(r.code, 1, r.out)
+    assert.match(r.out, /--repair: the damaged acheron\.db says it holds batches up to \d+, and the log ends with no batch: a rebuild from it would lose batches 1 to \d+\. Restore acheron\.db from a backup and keep log\/ .*; nothing was changed/)
+    assert.ok(existsSync(join(dir, 'acheron.db')), 'left in place')
+    assert.equal(readdirSync(dir).filter((n) => n.startsWith('damaged-')), [])
   } finally {
     cleanup()
   }
