@@ -728,9 +728,9 @@ function closedError(): AcheronError {
 
 /**
  * The batch log and the state store of a data directory (`<dir>/log/`, `<dir>/acheron.db`, the state
- * on its own thread), or of memory mode (both in memory, the state on the calling thread).
+ * on its own thread), or of memory mode (both in memory, the state on the calling thread). `lock` is the
+ * one the database releases at its close: none in memory, nor when the caller holds it (`held`).
  */
-/** `lock` is the one the database releases at its close: none in memory, nor when the caller holds it (`held`). */
 async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined, held: DirLock | null): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }

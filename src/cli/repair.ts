@@ -6,7 +6,8 @@
  * on, or from an empty state when the log holds every batch from batch 1, and replays the log after it
  * through the engine (an ordinary open), which reaches exactly the state every acknowledged batch left.
  * The damaged files are moved aside, never deleted. Damage to the log itself is not repaired: without a
- * batch nothing can rebuild what came after it (restore the log from a backup).
+ * batch nothing can rebuild what came after it (restore the log from a backup). Nor is a node whose log
+ * is on NATS JetStream, whose directory holds no log of its own (natsNodeRefusal).
  */
 import Database from 'better-sqlite3'
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs'
