@@ -11,7 +11,7 @@ import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
-import { markNatsLog } from './storage/nats-log-mark.js'
+import { markNatsLog, NATS_LOG_FILE, readNatsLogMark } from './storage/nats-log-mark.js'
 import { COMMIT_TRACE_IMAGE_BYTES_MAX, CommitTracer } from './inspect/commit-trace.js'
 import { holdForTraceBases, TRACE_BASE_INTERVAL_MS, TRACE_BASE_LOG_BYTES, TRACE_BASES_DIR, TRACE_BASES_KEPT, TraceBaseKeeper } from './inspect/trace-bases.js'
 import { DataDirDamagedError, fileProblems, QUICK_CHECK_LINES_MAX, quickCheck } from './storage/damage.js'
@@ -731,6 +731,19 @@ function closedError(): AcheronError {
  * on its own thread), or of memory mode (both in memory, the state on the calling thread). `lock` is the
  * one the database releases at its close: none in memory, nor when the caller holds it (`held`).
  */
+/**
+ * A node's directory, whose batch log is a NATS stream (its mark, NATS_LOG_FILE), is not opened on a log
+ * file of its own: that log would start empty beside the stream's (the checkpoint holds only what the
+ * stream gave it), its batches would be no node's, and `acheron verify --repair` once rebuilt an empty
+ * checkpoint from such a log.
+ */
+function refuseNatsNodeDir(dir: string): void {
+  const mark = readNatsLogMark(dir)
+  if (mark === null) return
+  const stream = mark.stream === null ? 'a NATS JetStream stream' : `the NATS JetStream stream ${mark.stream}`
+  throw new AcheronError('DATA_DIR_UNUSABLE', `${dir} is a cluster node's data directory: its batch log is ${stream} (${join(dir, NATS_LOG_FILE)} says so), not a log file here. Opened without the stream it would start a log of its own, apart from the cluster's. Open it with its stream (acheron serve --log-nats URL,… or --cluster URL,…; open({ natsLog })); to make the directory a database of its own instead, move ${NATS_LOG_FILE} away first`)
+}
+
 async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined, held: DirLock | null): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
@@ -838,6 +851,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     stream.serveSnapshots(checkpointFile, copyCheckpoint)
     batchLog = stream
   } else {
+    refuseNatsNodeDir(dir)
     // A checkpoint a newer acheron wrote is refused before the log's open could cut anything of its log.
     const checkpointFile = join(dir, DATABASE_FILE)
     refuseNewerCheckpoint(checkpointFile)

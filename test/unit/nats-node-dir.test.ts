@@ -1,0 +1,32 @@
+// A cluster node's data directory (marked nats-log.json by every open on a NATS log) is refused by an open
+// without its stream: it used to start a log file of its own there, apart from the cluster's, which
+// `acheron verify --repair` then rebuilt an empty checkpoint from.
+import { existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { AcheronError, open } from '../../src/index.js'
+import { markNatsLog, NATS_LOG_FILE } from '../../src/storage/nats-log-mark.js'
+import { tempDir } from '../support/tmp.js'
+
+test("open() without natsLog refuses a node's directory, naming its stream, and writes nothing there", async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    markNatsLog(dir, { stream: 'ACHERON_CLUSTER' })
+    const err = await open({ dir }).then(async (db) => { await db.close(); return null }, (e: unknown) => e)
+    assert.instance(err, AcheronError)
+    assert.is((err as AcheronError).code, 'DATA_DIR_UNUSABLE')
+    assert.match((err as AcheronError).message, /batch log is the NATS JetStream stream ACHERON_CLUSTER .*--log-nats/)
+    assert.not.ok(existsSync(join(dir, 'log')), 'no log of its own was started')
+    assert.not.ok(existsSync(join(dir, 'acheron.db')), 'no checkpoint was made')
+    // Moved away, as the message says: the directory is a database of its own.
+    rmSync(join(dir, NATS_LOG_FILE))
+    const db = await open({ dir })
+    await db.close()
+    assert.ok(existsSync(join(dir, 'log')))
+  } finally {
+    cleanup()
+  }
+})
+
+test.run()
