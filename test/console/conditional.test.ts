@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert'
 import { ConditionalStack, parseBoolean } from '../../src/console/conditional.js'
 import { promptOf } from '../../src/console/repl.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, MAIN, runCli, shellQuote, Terminal, type Run } from './support.js'
+import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-if-')
@@ -24,11 +24,7 @@ test.after(async () => {
   tmp.cleanup()
 })
 
-async function run(args: string[], stdin?: string): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full, stdin === undefined ? {} : { stdin })
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[], stdin?: string): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args, stdin === undefined ? {} : { stdin })
 
 function file(name: string, lines: readonly string[]): string {
   const path = join(tmp.dir, name)

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, runCli, type Run } from './support.js'
+import { type Run, runConsole } from './support.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-copy-')
@@ -19,11 +19,7 @@ test.after(async () => {
   tmp.cleanup()
 })
 
-async function run(args: string[]): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full, { cwd: tmp.dir })
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[]): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args, { cwd: tmp.dir })
 
 async function rows(sql: string): Promise<unknown[][]> {
   const r = await run(['--json', '-e', sql])

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { Printer } from '../../src/console/printer.js'
 import { withLogsAppended } from '../../src/console/with-logs.js'
 import { startServer, type ServerProcess } from '../support/server-process.js'
-import { describeRun, MAIN, runCli, shellQuote, Terminal, type Run } from './support.js'
+import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
 
 const LOGS_WASM = fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url))
 let server: ServerProcess | null = null
@@ -23,11 +23,7 @@ test.after(async () => {
   await server?.kill()
 })
 
-async function run(args: string[]): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full)
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[]): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args)
 
 test('WITH LOGS in a script: the lines follow the result; without it, none', async () => {
   const r = await run(['-e', "CALL t.say('a', 2) WITH LOGS;", '-e', "CALL t.say('a', 1);"])

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, runCli, shellQuote, type Run } from './support.js'
+import { shellQuote, type Run, runConsole } from './support.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-opipe-')
@@ -17,11 +17,7 @@ test.after(async () => {
   tmp.cleanup()
 })
 
-async function run(args: string[]): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full)
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[]): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args)
 
 test('\\o |COMMAND: later results go to COMMAND\'s stdin until \\o, which waits for it; notes stay on the screen', async () => {
   const r = await run([

@@ -15,7 +15,7 @@ import { scanStatements } from '../../src/console/scan.js'
 import { Session } from '../../src/console/session.js'
 import { interpolate, Variables, VARIABLES_MAX } from '../../src/console/variables.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, MAIN, runCli, shellQuote, Terminal, type Run } from './support.js'
+import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-vars-')
@@ -27,11 +27,7 @@ test.after(async () => {
   tmp.cleanup()
 })
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full, { env, cwd: tmp.dir })
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args, { env, cwd: tmp.dir })
 
 const vars = (entries: Record<string, string>): Variables => {
   const v = new Variables()

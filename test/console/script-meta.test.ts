@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { INCLUDE_DEPTH_MAX } from '../../src/console/run-script.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { describeRun, runCli, shellQuote, type Run } from './support.js'
+import { shellQuote, type Run, runConsole } from './support.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 let server: ServerProcess | null = null
@@ -20,11 +20,7 @@ test.after(async () => {
   tmp.cleanup()
 })
 
-async function run(args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> {
-  const full = ['console', (server as ServerProcess).url, ...args]
-  const r = await runCli(full, { env })
-  return { ...r, why: describeRun(full, r) }
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args, { env })
 
 test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\di, \\d), \\q ends the script with 0 and nothing after it runs', async () => {
   const file = join(tmp.dir, 'setup.sql')

@@ -14,6 +14,13 @@ export const RUN_TIMEOUT_MS = 30_000
 
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
+/** `acheron console URL ...args` run to its end (runCli), with `why`: the run described, for assertion messages. */
+export async function runConsole(url: string, args: readonly string[], options: Parameters<typeof runCli>[1] = {}): Promise<Run & { why: string }> {
+  const full = ['console', url, ...args]
+  const r = await runCli(full, options)
+  return { ...r, why: describeRun(full, r) }
+}
+
 export function describeRun(args: readonly string[], r: Run): string {
   return `\n  acheron ${args.map((a) => JSON.stringify(a)).join(' ')}\n  exit: ${r.code} ${r.signal ?? ''}\n  stdout: ${r.stdout}\n  stderr: ${r.stderr}`
 }

@@ -3,9 +3,10 @@
 // batch, which the sequencer stamps and the log holds: a replay reads the logged time, not its own clock.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { open, AcheronError } from '../../src/index.js'
+import { open } from '../../src/index.js'
 import { decodeBatch, encodeBatch } from '../../src/txn/batch-codec.js'
 import type { EngineFaults } from '../../src/txn/faults.js'
+import { rejection } from '../support/rejection.js'
 import { tempDir } from '../support/tmp.js'
 import { wat } from '../wasm-exec/wat.js'
 
@@ -15,16 +16,6 @@ const T0 = Date.UTC(2026, 0, 2, 3, 4, 5, 678)
 function settable(start: number): { now: number; read: () => number } {
   const c = { now: start, read: () => c.now }
   return c
-}
-
-async function failure(p: Promise<unknown>): Promise<AcheronError> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof AcheronError) return err
-    throw err
-  }
-  throw new Error('expected a failure')
 }
 
 // stamp(): writes txn_time_ms into column `ms` of its key's row and returns it.
@@ -187,13 +178,13 @@ test("the zone modifiers are refused: at the literal when written, at the row's 
   try {
     await db.sql("CREATE TABLE ev (id TEXT PRIMARY KEY, at TEXT DEFAULT CURRENT_TIMESTAMP, m TEXT)")
     await db.sql("INSERT INTO ev (id, m) VALUES ('a', '+1 hour'), ('b', 'LocalTime')")
-    const literal = await failure(db.query("SELECT DATE(at, 'localtime') FROM ev"))
+    const literal = await rejection(db.query("SELECT DATE(at, 'localtime') FROM ev"))
     assert.is(literal.code, 'SYNTAX_ERROR')
     assert.match(literal.message, /'localtime' is not offered.*time zone/)
     assert.is(literal.column, 17)
-    assert.is((await failure(db.query('SELECT DATETIME(at, ?) FROM ev', ['utc']))).code, 'SYNTAX_ERROR')
+    assert.is((await rejection(db.query('SELECT DATETIME(at, ?) FROM ev', ['utc']))).code, 'SYNTAX_ERROR')
     assert.equal((await db.query("SELECT DATETIME(at, m) FROM ev WHERE id = 'a'")).rows, [['2026-01-02 04:04:05']])
-    const fromRow = await failure(db.sql("UPDATE ev SET at = DATETIME(at, m) WHERE id = 'b'"))
+    const fromRow = await rejection(db.sql("UPDATE ev SET at = DATETIME(at, m) WHERE id = 'b'"))
     assert.is(fromRow.code, 'CONSTRAINT')
     assert.match(fromRow.message, /LocalTime.*time zone/)
     assert.equal((await db.query("SELECT at FROM ev WHERE id = 'b'")).rows, [['2026-01-02 03:04:05']], 'nothing written')
@@ -208,11 +199,11 @@ test("the zone modifiers are refused: at the literal when written, at the row's 
 test('a clock default takes a TEXT column, in CREATE TABLE only', async () => {
   const db = await open({ memory: true })
   try {
-    const typed = await failure(db.sql('CREATE TABLE bad (k INTEGER PRIMARY KEY, at INTEGER DEFAULT CURRENT_TIMESTAMP)'))
+    const typed = await rejection(db.sql('CREATE TABLE bad (k INTEGER PRIMARY KEY, at INTEGER DEFAULT CURRENT_TIMESTAMP)'))
     assert.is(typed.code, 'SYNTAX_ERROR')
     assert.match(typed.message, /takes a TEXT column, and at is INTEGER/)
     await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY)')
-    const added = await failure(db.sql('ALTER TABLE t ADD COLUMN at TEXT DEFAULT CURRENT_TIMESTAMP'))
+    const added = await rejection(db.sql('ALTER TABLE t ADD COLUMN at TEXT DEFAULT CURRENT_TIMESTAMP'))
     assert.is(added.code, 'CONSTRAINT')
     assert.is(added.column, 42)
     assert.equal((await db.query('DESCRIBE t')).rows.map((r) => r[0]), ['k'])
