@@ -39,6 +39,8 @@ export interface StoredState {
   readonly nextTxnId: number
   /** How many transactions that batch held (reads after it are numbered from there). */
   readonly lastBatchTxns: number
+  /** That batch's time or later (ReleasedEffects.timeMs); 0 for a file written before batches had one. */
+  readonly lastBatchTimeMs: number
 }
 
 /** A catalog change made by a DDL batch, applied to the file in order with the row writes. */
@@ -59,6 +61,11 @@ export interface ReleasedEffects {
   readonly batch: number
   readonly nextTxnId: number
   readonly txnCount: number
+  /**
+   * The batch's time or a later one (the last the sequencer stamped): kept with the checkpoint, so that
+   * batch times do not go backwards after a restart whose log holds no batch (src/txn/batch-time.ts).
+   */
+  readonly timeMs: number
   readonly writes: readonly RowWrite[]
   readonly change?: CatalogChange
 }
@@ -80,8 +87,8 @@ interface PartitionWriters {
 
 /** Effects waiting for a flush, in order: runs of row writes (last image wins) between catalog changes. */
 type Pending =
-  | { readonly kind: 'rows'; readonly rows: Map<RowKey, RowWrite>; lastBatch: number; nextTxnId: number; txnCount: number }
-  | { readonly kind: 'change'; readonly batch: number; readonly nextTxnId: number; readonly txnCount: number; readonly change: CatalogChange }
+  | { readonly kind: 'rows'; readonly rows: Map<RowKey, RowWrite>; lastBatch: number; nextTxnId: number; txnCount: number; timeMs: number }
+  | { readonly kind: 'change'; readonly batch: number; readonly nextTxnId: number; readonly txnCount: number; readonly timeMs: number; readonly change: CatalogChange }
 
 const SYNCHRONOUS: Record<SyncMode, string> = { full: 'NORMAL', normal: 'NORMAL', off: 'OFF' }
 /** Prepared query statements kept by text; beyond this many the cache starts over. */
@@ -200,7 +207,10 @@ export class SqliteStateFile {
     const lastBatch = Number(this.meta('last_batch') ?? 0n)
     this.appliedBatch = this.flushedBatch = this.checkpointBatch = lastBatch
     this.appliedNextTxnId = Number(this.meta('next_txn_id') ?? 1n)
-    return { catalog, modules, lastBatch, nextTxnId: this.appliedNextTxnId, lastBatchTxns: Number(this.meta('last_batch_txns') ?? 0n) }
+    return {
+      catalog, modules, lastBatch, nextTxnId: this.appliedNextTxnId, lastBatchTxns: Number(this.meta('last_batch_txns') ?? 0n),
+      lastBatchTimeMs: Number(this.meta('last_batch_time_ms') ?? 0n),
+    }
   }
 
   private useCatalog(catalog: CatalogData): void {
@@ -220,11 +230,11 @@ export class SqliteStateFile {
     this.appliedBatch = e.batch
     this.appliedNextTxnId = e.nextTxnId
     if (e.change !== undefined) {
-      this.uncommitted.push({ kind: 'change', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, change: e.change })
+      this.uncommitted.push({ kind: 'change', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, timeMs: e.timeMs, change: e.change })
     }
     let last = this.uncommitted[this.uncommitted.length - 1]
     if (last === undefined || last.kind !== 'rows' || this.uncommitted.length <= this.flushedUpTo) {
-      last = { kind: 'rows', rows: new Map(), lastBatch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount }
+      last = { kind: 'rows', rows: new Map(), lastBatch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, timeMs: e.timeMs }
       this.uncommitted.push(last)
     }
     const rows = last.rows
@@ -233,6 +243,7 @@ export class SqliteStateFile {
     last.lastBatch = e.batch
     last.nextTxnId = e.nextTxnId
     last.txnCount = e.txnCount
+    last.timeMs = e.timeMs
     this.uncommittedWrites += e.writes.length
   }
 
@@ -264,6 +275,7 @@ export class SqliteStateFile {
       this.setMeta('last_batch', BigInt(this.flushedBatch))
       this.setMeta('next_txn_id', BigInt(p.nextTxnId))
       this.setMeta('last_batch_txns', BigInt(p.txnCount))
+      this.setMeta('last_batch_time_ms', BigInt(p.timeMs))
     }
   }
 

@@ -3,24 +3,31 @@
  * (src/txn/batch-codec.ts): an input like the transactions, so that every execution of the batch — the
  * first, a fallback's, a replay's, a follower's, EXPLAIN COMMIT's — reads the same time. Batch times
  * never go backwards, also across restarts and fail-overs (recovery and following observe each batch's
- * time): a wall clock stepped back by the machine's time service holds at the last batch's time.
+ * time, and the checkpoint keeps the last: ReleasedEffects.timeMs): a wall clock stepped back by the
+ * machine's time service holds at the last batch's time.
  */
 export type WallClockMs = () => number
 
 export class BatchClock {
-  private lastMs = 0
+  /** The time of the last batch stamped or observed (0 before any). */
+  private latestMs = 0
 
   constructor(private readonly wallMs: WallClockMs = Date.now) {}
 
   /** The time of the batch being taken now. */
   stamp(): number {
-    this.lastMs = Math.max(this.lastMs, Math.floor(this.wallMs()))
-    return this.lastMs
+    this.latestMs = Math.max(this.latestMs, Math.floor(this.wallMs()))
+    return this.latestMs
+  }
+
+  /** The latest batch time stamped or observed: the checkpoint keeps it (ReleasedEffects.timeMs). */
+  get lastMs(): number {
+    return this.latestMs
   }
 
   /** A batch logged earlier (replayed, or followed): batches stamped after it are not earlier. */
   observe(timeMs: number): void {
-    if (timeMs > this.lastMs) this.lastMs = timeMs
+    if (timeMs > this.latestMs) this.latestMs = timeMs
   }
 
   /**
@@ -28,6 +35,6 @@ export class BatchClock {
    * state it reads.
    */
   readTime(): number {
-    return Math.max(this.lastMs, Math.floor(this.wallMs()))
+    return Math.max(this.latestMs, Math.floor(this.wallMs()))
   }
 }

@@ -342,6 +342,7 @@ export class Engine {
     this.stats.checkpointBatch = state.lastBatch
     this.sequencer = new Sequencer(opts, state.nextTxnId, () => performance.now())
     this.batchClock = new BatchClock(opts.wallClockMs)
+    this.batchClock.observe(state.lastBatchTimeMs)
     this.onBatch = opts.onBatch ?? null
     this.refusedLog = new RateLimitedLog((m) => opts.log('engine', m, 'error'))
     this.functionLog = new FunctionLog(opts.log)
@@ -1198,7 +1199,7 @@ export class Engine {
       this.dirtyWrites += e.writes.length
       this.stats.dirtyWrites = this.dirtyWrites
     }
-    this.opts.store.apply({ batch: e.number, nextTxnId, txnCount: e.batch.length, writes: e.writes, ...(change !== undefined ? { change } : {}) }, encoded)
+    this.opts.store.apply({ batch: e.number, nextTxnId, txnCount: e.batch.length, timeMs: this.batchClock.lastMs, writes: e.writes, ...(change !== undefined ? { change } : {}) }, encoded)
     this.stats.executeMs += e.executeMs
     this.stats.commitMs += performance.now() - waitStarted
     if (e.run !== undefined) {

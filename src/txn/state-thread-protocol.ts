@@ -21,7 +21,7 @@ export interface StateThreadInit {
 }
 
 export type StateThreadRequest =
-  | { readonly op: 'apply'; readonly batch: number; readonly nextTxnId: number; readonly txnCount: number; readonly writes: Uint8Array; readonly change?: CatalogChange }
+  | { readonly op: 'apply'; readonly batch: number; readonly nextTxnId: number; readonly txnCount: number; readonly timeMs: number; readonly writes: Uint8Array; readonly change?: CatalogChange }
   | { readonly op: 'load'; readonly id: number }
   | { readonly op: 'run'; readonly id: number; readonly txn: StateTxn; readonly timeMs: number }
   | { readonly op: 'digest'; readonly id: number }

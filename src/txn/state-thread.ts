@@ -45,7 +45,7 @@ service.onCheckpoint = (c) => post({ event: 'checkpointed', checkpoint: c })
 function handle(req: StateThreadRequest): void {
   switch (req.op) {
     case 'apply':
-      service.apply({ batch: req.batch, nextTxnId: req.nextTxnId, txnCount: req.txnCount, writes: decodeRowWrites(req.writes), ...(req.change !== undefined ? { change: req.change } : {}) })
+      service.apply({ batch: req.batch, nextTxnId: req.nextTxnId, txnCount: req.txnCount, timeMs: req.timeMs, writes: decodeRowWrites(req.writes), ...(req.change !== undefined ? { change: req.change } : {}) })
       return
     case 'load': return post({ id: req.id, ok: true, value: service.load() })
     case 'run': return post({ id: req.id, ok: true, value: service.run(req.txn, req.timeMs) })

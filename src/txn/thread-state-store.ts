@@ -102,7 +102,7 @@ export class ThreadStateStore implements StateStore {
   apply(e: ReleasedEffects, encodedWrites: Uint8Array | null): void {
     if (this.failure !== null) return
     const writes = encodedWrites ?? encodeRowWrites(e.writes)
-    const msg: StateThreadRequest = { op: 'apply', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, writes, ...(e.change !== undefined ? { change: e.change } : {}) }
+    const msg: StateThreadRequest = { op: 'apply', batch: e.batch, nextTxnId: e.nextTxnId, txnCount: e.txnCount, timeMs: e.timeMs, writes, ...(e.change !== undefined ? { change: e.change } : {}) }
     this.deferred.push(msg)
     if (e.change !== undefined || this.deferred.length >= STATE_APPLIES_DEFERRED_MAX) this.postDeferred()
     else if (this.deferTimer === null) {

@@ -1,6 +1,8 @@
 // Time in SQL and in functions: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW(), SQLite's date
 // functions, DEFAULT CURRENT_TIMESTAMP and a function's txn_time_ms read the time of the transaction's
 // batch, which the sequencer stamps and the log holds: a replay reads the logged time, not its own clock.
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { open } from '../../src/index.js'
@@ -169,6 +171,27 @@ test('EXPLAIN COMMIT re-runs a transaction at the time logged with its batch', a
     assert.match(detail('inserted'), new RegExp(`ms = ${T0 + 5_000}`))
   } finally {
     await db.close()
+    cleanup()
+  }
+})
+
+test('batch times do not go backwards after a restart whose log holds no batch: the checkpoint keeps the last', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const first = await open({ dir, wallClockMs: () => T0 + 86_400_000 })
+    await first.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT NOW())')
+    await first.sql('INSERT INTO ev (id) VALUES (1)')
+    await first.close()
+    // The checkpoint holds every batch; the log goes (as segments behind a checkpoint do).
+    rmSync(join(dir, 'log'), { recursive: true })
+    const again = await open({ dir, wallClockMs: () => T0 })
+    try {
+      await again.sql('INSERT INTO ev (id) VALUES (2)')
+      assert.equal((await again.query('SELECT id, at FROM ev ORDER BY id')).rows, [[1, '2026-01-03 03:04:05.678'], [2, '2026-01-03 03:04:05.678']])
+    } finally {
+      await again.close()
+    }
+  } finally {
     cleanup()
   }
 })
