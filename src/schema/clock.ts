@@ -25,6 +25,11 @@ export const TIME_VALUE_FUNCTION = 'acheron_time_value'
 /** A date function's modifier: refused where it reads the machine's time zone ('localtime', 'utc'). */
 export const TIME_MODIFIER_FUNCTION = 'acheron_time_modifier'
 
+/** Clock `kind` as SQL spells it: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW(). */
+export function clockSql(kind: ClockKind): string {
+  return kind === 'now' ? 'NOW()' : `CURRENT_${kind.toUpperCase()}`
+}
+
 /** The text of clock `kind` at `timeMs` (ms since the Unix epoch, UTC). */
 export function clockText(kind: ClockKind, timeMs: number): string {
   const iso = new Date(timeMs).toISOString() // YYYY-MM-DDTHH:MM:SS.sssZ

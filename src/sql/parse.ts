@@ -2,7 +2,7 @@
 // tokens of split.ts: exact 64-bit literals, a position on every node and error, and only the grammar
 // Acheron executes (anything else is a SYNTAX_ERROR here, not a surprise in an executor).
 import { COLUMNS_MAX, PARTITIONS_MAX, reservedTablePrefix, type ColumnType, type IndexColumn } from '../schema/catalog.js'
-import { CLOCK_KEYWORDS, type ClockKind } from '../schema/clock.js'
+import { CLOCK_KEYWORDS, clockSql, type ClockKind } from '../schema/clock.js'
 import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateIndexStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
   InsertValueExpr, JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
@@ -284,7 +284,7 @@ class StatementParser extends ExprParser {
         if (dflt !== null || defaultClock !== null) this.error(t, `DEFAULT given twice for column ${name}`)
         const clockAt = this.peek()
         defaultClock = this.clock()
-        if (defaultClock !== null && type !== 'TEXT') this.error(clockAt, `DEFAULT ${defaultClock.kind === 'now' ? 'NOW()' : `CURRENT_${defaultClock.kind.toUpperCase()}`} is a text (the batch's time, as 'YYYY-MM-DD HH:MM:SS'): it takes a TEXT column, and ${name} is ${type}`)
+        if (defaultClock !== null && type !== 'TEXT') this.error(clockAt, `DEFAULT ${clockSql(defaultClock.kind)} is a text (the batch's time, as 'YYYY-MM-DD HH:MM:SS'): it takes a TEXT column, and ${name} is ${type}`)
         if (defaultClock === null) dflt = this.value('a literal, CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW()', 'DEFAULT', false)
       } else if (this.isWord('PRIMARY')) {
         this.next()

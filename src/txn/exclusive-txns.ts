@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { clockSql } from '../schema/clock.js'
 import { AcheronError } from '../errors.js'
 import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
@@ -235,7 +236,7 @@ export function readCatalog(catalog: Catalog, txn: CatalogReadTxn): ExclusiveRun
  * as abc, which reads as a name, and a REAL 1.0 as 1.
  */
 function defaultSql(c: ColumnDef): string | null {
-  if (c.defaultClock !== undefined) return c.defaultClock === 'now' ? 'NOW()' : `CURRENT_${c.defaultClock.toUpperCase()}`
+  if (c.defaultClock !== undefined) return clockSql(c.defaultClock)
   if (c.default === null) return null
   if (c.type === 'BOOLEAN') return c.default === 0n ? 'FALSE' : 'TRUE'
   return sqlLiteral(c.default)
