@@ -103,6 +103,14 @@ const START_TIMEOUT_MS = 30_000
 /** Batch log messages of a scenario's set-up: its CREATE TABLE and its CREATE FUNCTION. */
 const SET_UP_LOG_WRITES = 2
 
+/** Transactions sent after the restart, at most. */
+const AFTER_TXNS_MAX = 8
+/**
+ * One transaction in this many ends with a `time` step: its reply shows the batch time, and the row it
+ * appends to holds it, which a replay must write again as the first execution did.
+ */
+const TIME_STEP_ONE_IN = 3
+
 /**
  * A fraction in [0, 1), uniform. fast-check's doubles are biased to their bounds for the sake of edge
  * cases: drawn that way, 81 of 100 scenarios killed the server after its first reply and almost none in
@@ -117,12 +125,13 @@ function replyAt(fraction: number, replies: number): number {
 
 export function crashInputArb(config: { txns: number; partitions?: number }): fc.Arbitrary<CrashInput> {
   const partitions = config.partitions !== undefined ? fc.constant(config.partitions) : fc.integer({ min: 1, max: 8 })
+  const timeDraws = Math.max(1, config.txns) + AFTER_TXNS_MAX
   return partitions.chain((p) => {
     const table: WorkloadTable = { name: 'kv', partitions: p }
     const call = txnArb([table], { txns: 1 }).filter((t): t is CallTxn => t.kind === 'call')
     return fc.record({
       before: fc.array(call, { minLength: 1, maxLength: Math.max(1, config.txns), size: 'max' }),
-      after: fc.array(call, { minLength: 1, maxLength: 8 }),
+      after: fc.array(call, { minLength: 1, maxLength: AFTER_TXNS_MAX }),
       kill: uniformFraction,
       event: fc.option(fc.constantFrom(...CRASH_EVENTS), { freq: 2 }),
       eventCount: fc.integer({ min: 1, max: 12 }),
@@ -139,8 +148,11 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       stopAtReply: uniformFraction,
       // Drawn after it, for the same reason.
       alter: fc.option(fc.record({ at: uniformFraction, kind: fc.constantFrom('add-column' as const, 'rename-key' as const) }), { freq: 3 }),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter }) => {
-      const [b, a] = uniqueAppends([before, after]) as [CallTxn[], CallTxn[]]
+      // Drawn after it, for the same reason: which transactions end by reading the batch time.
+      timed: fc.array(fc.nat({ max: TIME_STEP_ONE_IN - 1 }), { minLength: timeDraws, maxLength: timeDraws }),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter, timed }) => {
+      const withTime = (t: CallTxn, n: number): CallTxn => (timed[n] === 0 ? { ...t, program: [...t.program, { op: 'time' }] } : t)
+      const [b, a] = uniqueAppends([before.map(withTime), after.map((t, j) => withTime(t, before.length + j))]) as [CallTxn[], CallTxn[]]
       return {
         partitions: p, before: b, after: a, killAfterReplies: replyAt(kill, b.length),
         crashAt: event === null ? null : { event, count: eventCount },
@@ -233,8 +245,20 @@ function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent) =>
   return Promise.all(replies).then(async (rs) => { await Promise.all(alters); return rs })
 }
 
-function cloneModel(m: ReferenceModel): ReferenceModel {
-  const c = new ReferenceModel([...m.state.keys()], () => Infinity)
+/**
+ * The batch times a model cannot know: the servers run on the real clock. The model writes a placeholder
+ * `{tN}` for the time the `time` steps of transaction N read (N counts the stream's transactions, then
+ * those sent after the restart), and the oracle binds it from that transaction's reply. The state must
+ * then hold the time the reply showed: a replay that read another time writes another.
+ */
+class TimePlaceholders {
+  /** The transaction the model applies now. */
+  current = 0
+  readonly text = (): string => `{t${this.current}}`
+}
+
+function cloneModel(m: ReferenceModel, times: TimePlaceholders): ReferenceModel {
+  const c = new ReferenceModel([...m.state.keys()], () => Infinity, times.text)
   for (const [t, rows] of m.state) c.state.set(t, new Map(rows))
   return c
 }
@@ -243,18 +267,66 @@ function modelRows(m: ReferenceModel): unknown[] {
   return [...(m.state.get('kv') ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => [Number(k), Number(r.v), r.log])
 }
 
-function sameOutcome(got: Reply, want: ModelOutcome): boolean {
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * A model's text as a pattern of what the engine may show: a placeholder bound in `times` is that time,
+ * an unbound one any decimal time (the same wherever it recurs: one transaction reads one time).
+ */
+function timePattern(text: string, times: ReadonlyMap<number, string>): RegExp {
+  const seen = new Set<number>()
+  let src = ''
+  let last = 0
+  for (const m of text.matchAll(/\{t(\d+)\}/g)) {
+    src += escapeRegExp(text.slice(last, m.index))
+    const n = Number(m[1])
+    const bound = times.get(n)
+    src += bound !== undefined ? bound : seen.has(n) ? `\\k<t${n}>` : `(?<t${n}>\\d+)`
+    seen.add(n)
+    last = (m.index ?? 0) + m[0].length
+  }
+  return new RegExp(`^${src}${escapeRegExp(text.slice(last))}$`)
+}
+
+/** Does the engine's text match the model's? Binds in `times` the placeholders it fixes. */
+function matchTimes(got: string, want: string, times: Map<number, string>): boolean {
+  const m = timePattern(want, times).exec(got)
+  if (m === null) return false
+  for (const [name, value] of Object.entries(m.groups ?? {})) times.set(Number(name.slice(1)), value)
+  return true
+}
+
+function sameOutcome(got: Reply, want: ModelOutcome, times: Map<number, string>): boolean {
   if (!want.ok) return !got.ok && got.code === want.code
-  return got.ok && got.value === want.value
+  if (!got.ok) return false
+  if (typeof got.value === 'string' && typeof want.value === 'string') return matchTimes(got.value, want.value, times)
+  return got.value === want.value
+}
+
+/**
+ * The batch times acknowledged transactions read, in send order (positions ascend in it): one time per
+ * batch, and no batch earlier than the one before it, also across the restart.
+ */
+function checkBatchTimes(acked: readonly { commit: CommitPosition; time: string | undefined }[]): void {
+  let prev: { commit: CommitPosition; time: string } | null = null
+  for (const { commit, time } of acked) {
+    if (time === undefined) continue
+    if (prev !== null) {
+      const p: { commit: CommitPosition; time: string } = prev
+      if (p.commit.batch === commit.batch) expect(p.time === time, () => `batch ${commit.batch} read two times: ${p.time} at seq ${p.commit.seq}, ${time} at seq ${commit.seq}`)
+      else expect(BigInt(p.time) <= BigInt(time), () => `batch ${commit.batch} read the time ${time}, earlier than batch ${p.commit.batch}'s ${p.time}`)
+    }
+    prev = { commit, time }
+  }
 }
 
 /**
  * The verdict on one scenario: positions ascend in send order across the kill; every acknowledged reply
  * is the model's; the state after is the model after a prefix of the stream that holds every
- * acknowledged transaction, then the later ones. A transaction refused unrun is in no prefix: with
- * `input.pause`, transactions sent after it may still be acknowledged (the paused writer refuses what it
- * had in flight, then forwards the rest to the new writer), and it is skipped; else nothing after it may
- * have run, and the prefix ends before it.
+ * acknowledged transaction, then the later ones; the state holds the batch times the replies showed. A
+ * transaction refused unrun is in no prefix: with `input.pause`, transactions sent after it may still be
+ * acknowledged (the paused writer refuses what it had in flight, then forwards the rest to the new
+ * writer), and it is skipped; else nothing after it may have run, and the prefix ends before it.
  */
 function checkRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[]): void {
   // Positions ascend in send order, across the restart.
@@ -274,21 +346,38 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
   }
   const firstNotRun = before.findIndex((r, i) => i > lastAcked && r === 'not-run')
   const longest = firstNotRun < 0 ? input.before.length : firstNotRun
-  const model = new ReferenceModel(['kv'], () => Infinity)
+  const placeholders = new TimePlaceholders()
+  const model = new ReferenceModel(['kv'], () => Infinity, placeholders.text)
+  const apply = (m: ReferenceModel, n: number, t: CallTxn): ModelOutcome => {
+    placeholders.current = n
+    return m.apply(t)
+  }
   const expected: (ModelOutcome | null)[] = []
-  for (let i = 0; i <= lastAcked; i++) expected.push(before[i] === 'not-run' ? null : model.apply(input.before[i] as CallTxn))
+  for (let i = 0; i <= lastAcked; i++) expected.push(before[i] === 'not-run' ? null : apply(model, i, input.before[i] as CallTxn))
+  const times = new Map<number, string>()
   before.forEach((r, i) => {
     if (!isReply(r)) return
-    expect(sameOutcome(r, expected[i] as ModelOutcome), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
+    expect(sameOutcome(r, expected[i] as ModelOutcome, times), () => `reply to stream txn #${i}: ${stableText(r)}; the model: ${stableText(expected[i])}`)
   })
   const skipped = before.filter((r, i) => i < lastAcked && r === 'not-run').length
   const tried: string[] = []
+  const afterBase = input.before.length
   for (let m = lastAcked + 1; m <= longest; m++) {
-    const candidate = cloneModel(model)
-    const afterOutcomes = input.after.map((t) => candidate.apply(t))
-    if (stableText(modelRows(candidate)) === stableText(state) && afterOutcomes.every((o, i) => sameOutcome(after[i] as Reply, o))) return
-    tried.push(String(m))
-    if (m < longest) model.apply(input.before[m] as CallTxn)
+    const candidate = cloneModel(model, placeholders)
+    const afterOutcomes = input.after.map((t, j) => apply(candidate, afterBase + j, t))
+    const bound = new Map(times)
+    if (afterOutcomes.every((o, j) => sameOutcome(after[j] as Reply, o, bound)) && timePattern(stableText(modelRows(candidate)), bound).test(stableText(state))) {
+      checkBatchTimes([
+        ...before.flatMap((r, i) => (isReply(r) ? [{ commit: r.commit as CommitPosition, time: bound.get(i) }] : [])),
+        ...after.map((r, j) => ({ commit: r.commit as CommitPosition, time: bound.get(afterBase + j) })),
+      ].filter((a) => a.commit !== null))
+      return
+    }
+    // The same prefix with every time unbound tells a replay that read another time from a lost write.
+    const unbound = new Map<number, string>()
+    const butForTimes = afterOutcomes.every((o, j) => sameOutcome(after[j] as Reply, o, unbound)) && timePattern(stableText(modelRows(candidate)), unbound).test(stableText(state))
+    tried.push(butForTimes ? `${m} (equal but for batch times: the state holds times the replies did not show)` : String(m))
+    if (m < longest) apply(model, m, input.before[m] as CallTxn)
   }
   throw new PropertyFailure(
     `the recovered state is no prefix of the stream holding all ${before.filter(isReply).length} acknowledged transactions${skipped === 0 ? '' : ` but the ${skipped} before them refused unrun`}${firstNotRun < 0 ? '' : ` and ending before #${firstNotRun}, refused unrun`} (tried prefixes ${tried.join(', ')}): ${stableText(state)}`,

@@ -176,6 +176,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { checkpointFirstImage: true },
   },
   {
+    name: 'replay-reads-clock',
+    bug: "recovery re-executes a logged batch at the time of its own clock instead of the time logged with it: what read the batch time (CURRENT_TIMESTAMP, txn_time_ms) gets another value than the first execution published",
+    caughtBy: ['crash'],
+    faults: { replayReadsClock: true },
+  },
+  {
     name: 'log-zeros-over-entries',
     bug: 'the batch log preallocates its zeros from the start of the group it just wrote, over acknowledged entries, which an open then reads as the preallocated end',
     caughtBy: ['crash'],

@@ -29,6 +29,10 @@ export type ModelOutcome = { ok: true; value: string | null; rows?: ModelRowValu
 
 export const MODEL_CALL_DEPTH_MAX = 64
 
+function noBatchTime(): string {
+  throw new Error('a time step, and this reference model was given no batch time')
+}
+
 class Abort extends Error {
   constructor(readonly code: string) {
     super(code)
@@ -40,7 +44,12 @@ export class ReferenceModel {
   /** Per table, the columns ADD COLUMN added, in order, with their defaults. */
   readonly added = new Map<string, { name: string; default: bigint }[]>()
 
-  constructor(tables: readonly string[], private readonly fuelOf: (fn: string) => number) {
+  /**
+   * `timeText` gives the text of the batch time a `time` step reads in the transaction being applied: a
+   * model that cannot know it (the crash property's servers run on the real clock) gives a placeholder
+   * that its oracle binds from the reply.
+   */
+  constructor(tables: readonly string[], private readonly fuelOf: (fn: string) => number, private readonly timeText: () => string = noBatchTime) {
     for (const t of tables) this.state.set(t, new Map())
   }
 
@@ -128,6 +137,12 @@ export class ReferenceModel {
         case 'delete': write(table, key, null); break
         case 'call': out.push(this.call(s.fn, BigInt(s.key), s.steps, depth + 1, fuel, read, write)); break
         case 'spin': spend(s.units); break
+        case 'time': {
+          const t = this.timeText()
+          out.push(t)
+          update((r) => ({ ...r, log: r.log === '' ? `@${t}` : `${r.log},@${t}` }))
+          break
+        }
       }
     }
     return JSON.stringify(out)

@@ -1,7 +1,8 @@
 // The compact text encoding of a step program that the WebAssembly interpreter
 // (guest/assemblyscript/examples/steps.ts) reads: easy to parse without JSON. One step after another:
-//   r | w<int>; | i<int>; | a<len>:<item> | x<int>; | d | c<len>:<fn><int>;<len>:<program> | s<int>;
-// for read, write, incr, append, abortIf, delete, call (fn, key, the callee's encoded program) and spin.
+//   r | w<int>; | i<int>; | a<len>:<item> | x<int>; | d | c<len>:<fn><int>;<len>:<program> | s<int>; | t
+// for read, write, incr, append, abortIf, delete, call (fn, key, the callee's encoded program), spin and
+// time.
 // <int> is an optional '-' and decimal digits; <len> counts UTF-16 code units (String#length), as
 // AssemblyScript strings do.
 
@@ -20,6 +21,12 @@ export type Step =
   | { op: 'delete' }
   | { op: 'call'; fn: string; key: number; steps: Step[] }
   | { op: 'spin'; units: number }
+  /**
+   * Reads the transaction's batch time (the ABI's txn_time_ms): pushes it as a decimal string and appends
+   * `@<ms>` to `log`. Only the crash property draws it (its servers run on the real clock, and a replay
+   * must write the time the first execution wrote); elle's list-append reading of `log` never sees one.
+   */
+  | { op: 'time' }
 
 function int(n: number): string {
   if (!Number.isSafeInteger(n)) throw new RangeError(`steps: not a safe integer: ${n}`)
@@ -42,6 +49,7 @@ export function encodeSteps(steps: readonly Step[]): string {
       case 'delete': out += 'd'; break
       case 'call': out += `c${text(s.fn)}${int(s.key)}${text(encodeSteps(s.steps))}`; break
       case 'spin': out += `s${int(s.units)}`; break
+      case 'time': out += 't'; break
     }
   }
   return out

@@ -51,6 +51,13 @@ function run(ctx: InvocationContext): SqlValue {
       case 'delete': ctx.deleteRow(); break
       case 'call': out.push(ctx.call(s.fn, BigInt(s.key), [JSON.stringify(s.steps)])); break
       case 'spin': charge(ctx, s.units * STEP_FUEL); break
+      case 'time': {
+        const ms = String(ctx.txnTimeMs())
+        out.push(ms)
+        const cur = ctx.getColumn(log)
+        ctx.setColumn(log, typeof cur === 'string' && cur !== '' ? `${cur},@${ms}` : `@${ms}`)
+        break
+      }
     }
   }
   return JSON.stringify(out)

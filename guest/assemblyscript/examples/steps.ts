@@ -13,8 +13,9 @@
 //   d                    delete the row
 //   c<len>:<fn><int>;<len>:<program>   call fn at key int with the (encoded) program; pushes its result
 //   s<int>;              spin: loop int times (no effect on state)
+//   t                    time: pushes the batch time (txn_time_ms) as a decimal string, appends "@<ms>" to log
 // <int> is an optional '-' and decimal digits; <len> is the length in UTF-16 code units (JS .length).
-import { abort, argText, call, col, deleteRow, getAt, key, retText, rowExists, setAt, INTEGER, NULL, TEXT, Value } from "../acheron";
+import { abort, argText, call, col, deleteRow, getAt, key, retText, rowExists, setAt, txnTimeMs, INTEGER, NULL, TEXT, Value } from "../acheron";
 
 /** Where `spin` stores its result, so the optimizer cannot drop the loop. */
 const spinSink = memory.data(8);
@@ -179,6 +180,13 @@ export function run(): void {
       let acc: i64 = units;
       for (let n: i64 = 0; n < units; n++) acc = acc * 6364136223846793005 + 1442695040888963407;
       store<i64>(spinSink, acc);
+    } else if (op == 116) { // t: time
+      const ms = txnTimeMs().toString();
+      if (items++ > 0) out.ch(44);
+      out.json(ms);
+      const cur = getAt(logCol);
+      const s = cur.type == TEXT ? cur.asText() : "";
+      setAt(logCol, Value.text(s.length > 0 ? s + ",@" + ms : "@" + ms));
     } else {
       abort("malformed step program: unknown step " + String.fromCharCode(op));
     }
