@@ -36,7 +36,7 @@ const FOREIGN_TYPES: ReadonlyMap<string, string> = new Map([
   ...['SERIAL', 'BIGSERIAL', 'SMALLSERIAL'].map((t): [string, string] => [t, 'write INTEGER; every INSERT gives the key, which places the row, so there is no sequence']),
   ...['NUMERIC', 'DECIMAL', 'MONEY'].map((t): [string, string] => [t, 'write INTEGER for an exact amount in the smallest unit (cents), or REAL']),
   ...['FLOAT4', 'FLOAT8'].map((t): [string, string] => [t, 'write REAL (64-bit)']),
-  ...['TIMESTAMP', 'TIMESTAMPTZ', 'DATETIME', 'DATE', 'TIME', 'INTERVAL'].map((t): [string, string] => [t, 'store TEXT (ISO 8601) or INTEGER (milliseconds since the epoch), made by the client']),
+  ...['TIMESTAMP', 'TIMESTAMPTZ', 'DATETIME', 'DATE', 'TIME', 'INTERVAL'].map((t): [string, string] => [t, "store TEXT, as SQLite does ('2026-01-02 03:04:05', UTC; TEXT DEFAULT CURRENT_TIMESTAMP gives a new row its batch's time), or INTEGER (UNIXEPOCH(): seconds since the epoch)"]),
   ...['BYTEA', 'BINARY', 'VARBINARY'].map((t): [string, string] => [t, 'write BLOB']),
   ...['JSON', 'JSONB'].map((t): [string, string] => [t, "write TEXT; the JSON functions and -> / ->> read it"]),
 ])

@@ -91,7 +91,7 @@ test('what ADD COLUMN refuses, each with its code and reason; nothing else chang
       ['ALTER TABLE u ADD COLUMN n INTEGER', 'UNKNOWN_TABLE', /^no such table: u$/],
       ['ALTER TABLE t ADD COLUMN n INTEGER PRIMARY KEY', 'SYNTAX_ERROR', /^a table has one primary key, given when it is created: n cannot be added as one$/],
       ['ALTER TABLE t ADD COLUMN n INTEGER, m INTEGER', 'SYNTAX_ERROR', /^expected NOT NULL, DEFAULT or the end of the statement after column n INTEGER, found ','$/],
-      ['ALTER TABLE t ADD COLUMN n DATE', 'SYNTAX_ERROR', /^DATE is not a column type here: store TEXT \(ISO 8601\) or INTEGER/],
+      ['ALTER TABLE t ADD COLUMN n DATE', 'SYNTAX_ERROR', /^DATE is not a column type here: store TEXT, as SQLite does/],
       ['ALTER TABLE t ADD COLUMN n STRINGY', 'SYNTAX_ERROR', /^expected a column type/],
       ['ALTER TABLE t ALTER COLUMN a TYPE TEXT', 'SYNTAX_ERROR', /^ALTER TABLE … ALTER is not supported: a table's columns can be added \(ADD COLUMN\), renamed \(RENAME COLUMN a TO b\) and dropped \(DROP COLUMN\), and its partitions changed \(PARTITIONS n\)$/],
       ['ALTER TABLE t OWNER TO me', 'SYNTAX_ERROR', /^expected PARTITIONS, ADD, RENAME or DROP after ALTER TABLE t, found 'OWNER'$/],

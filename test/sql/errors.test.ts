@@ -169,7 +169,7 @@ test("SQLite's and PostgreSQL's other constraints say why they are left out, at 
 test("PostgreSQL's and MySQL's column types say which of the five to write; DOUBLE PRECISION is REAL", () => {
   assertError('CREATE TABLE t (id TEXT PRIMARY KEY, v VARCHAR(10))', 1, 40, /^VARCHAR is not a column type here: write TEXT \(text of any length\) \(the types are INTEGER, REAL, TEXT, BLOB and BOOLEAN\)$/)
   assertError('CREATE TABLE t (id SERIAL PRIMARY KEY)', 1, 20, /^SERIAL is not a column type here: write INTEGER; every INSERT gives the key/)
-  assertError('CREATE TABLE t (id TEXT PRIMARY KEY, ts TIMESTAMP)', 1, 41, /^TIMESTAMP is not a column type here: store TEXT \(ISO 8601\) or INTEGER/)
+  assertError('CREATE TABLE t (id TEXT PRIMARY KEY, ts TIMESTAMP)', 1, 41, /^TIMESTAMP is not a column type here: store TEXT, as SQLite does \('2026-01-02 03:04:05', UTC; TEXT DEFAULT CURRENT_TIMESTAMP gives a new row its batch's time\), or INTEGER \(UNIXEPOCH\(\)/)
   assertError('ALTER TABLE t ADD COLUMN p NUMERIC(10, 2)', 1, 28, /^NUMERIC is not a column type here: write INTEGER for an exact amount/)
   assertError('CREATE TABLE t (id TEXT PRIMARY KEY, v NOPE)', 1, 40, /^expected a column type \(INTEGER, REAL, TEXT, BLOB or BOOLEAN\) after column v, found 'NOPE'$/)
   const [s] = parseScript('CREATE TABLE t (id TEXT PRIMARY KEY, v DOUBLE PRECISION NOT NULL, w DOUBLE)')
