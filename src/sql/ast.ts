@@ -486,6 +486,21 @@ export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, st
     .map((f) => [f, 'its result is rounded differently by different C libraries, and a replay of the log on another machine must compute the same bits (SQRT, FLOOR, CEIL, TRUNC, MOD and PI are exact)'] as const),
 ])
 
+/**
+ * Clock functions of PostgreSQL (and SQLite's clock keywords written as calls) that are spelt otherwise
+ * here, and what to write: "unknown function 'CURRENT_TIMESTAMP'" and a list of 70 names that holds no
+ * clock left a user to guess that the clocks exist at all.
+ */
+export const CLOCK_SPELLINGS: ReadonlyMap<string, string> = new Map<string, string>([
+  ...['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME'].map((f) => [f, `write ${f} without parentheses (SQLite's keyword), or NOW()`] as const),
+  ...['CLOCK_TIMESTAMP', 'STATEMENT_TIMESTAMP', 'TRANSACTION_TIMESTAMP', 'LOCALTIMESTAMP', 'LOCALTIME', 'TIMEOFDAY', 'GETDATE', 'SYSDATE', 'UTC_TIMESTAMP']
+    .map((f) => [f, "write NOW() or CURRENT_TIMESTAMP: every clock reads the time of the transaction's batch, in UTC"] as const),
+  ['DATE_TRUNC', "use SQLite's date functions: DATE(x) for the day, STRFTIME('%Y-%m-01', x) for the month, DATETIME(x, 'start of month')"],
+  ...['EXTRACT', 'DATE_PART'].map((f) => [f, "use STRFTIME: STRFTIME('%Y', x) is the year as text, CAST(STRFTIME('%H', x) AS INTEGER) the hour as a number"] as const),
+  ...['TO_CHAR', 'DATE_FORMAT'].map((f) => [f, "use STRFTIME(format, x), SQLite's (%Y-%m-%d %H:%M:%S)"] as const),
+  ...['AGE', 'DATEDIFF'].map((f) => [f, 'use TIMEDIFF(a, b), or JULIANDAY(a) - JULIANDAY(b) for days, UNIXEPOCH(a) - UNIXEPOCH(b) for seconds'] as const),
+])
+
 const DDL_NAMES: Readonly<Record<string, string>> = {
   'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE', 'alter-table-drop-column': 'ALTER TABLE',
   'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX',

@@ -235,6 +235,23 @@ test('a clock default takes a TEXT column, in CREATE TABLE only', async () => {
   }
 })
 
+test("PostgreSQL's clock calls, and the clock keywords written as calls, say what to write", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    const keyword = await rejection(db.query('SELECT CURRENT_TIMESTAMP()'))
+    assert.is(keyword.code, 'SYNTAX_ERROR')
+    assert.is(keyword.message, "unknown function 'CURRENT_TIMESTAMP': write CURRENT_TIMESTAMP without parentheses (SQLite's keyword), or NOW()")
+    assert.is(keyword.column, 8)
+    assert.match((await rejection(db.query('SELECT clock_timestamp()'))).message, /^unknown function 'clock_timestamp': write NOW\(\) or CURRENT_TIMESTAMP/)
+    assert.match((await rejection(db.query('SELECT EXTRACT(YEAR FROM NOW())'))).message, /^unknown function 'EXTRACT': use STRFTIME/)
+    assert.match((await rejection(db.query("SELECT DATE_TRUNC('day', NOW())"))).message, /^unknown function 'DATE_TRUNC': use SQLite's date functions: DATE\(x\)/)
+    // What the hints propose runs.
+    assert.equal((await db.query("SELECT CURRENT_TIMESTAMP, STRFTIME('%Y', NOW()), DATE(NOW()), DATETIME(NOW(), 'start of month')")).rows, [['2026-01-02 03:04:05', '2026', '2026-01-02', '2026-01-01 00:00:00']])
+  } finally {
+    await db.close()
+  }
+})
+
 test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
   const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
   const timed = encodeBatch(41, T0, inputs)
