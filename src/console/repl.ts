@@ -215,19 +215,40 @@ export class Repl implements MetaHost {
 
   /**
    * A line in a branch of an \if block that is not taken: only an \if-family meta-command on it runs (it
-   * keeps the nesting, and may end the branch); the rest is neither run nor interpolated, as in psql.
+   * keeps the nesting, and may end the branch); the rest is neither run nor interpolated, as in psql. What
+   * is typed goes into the history all the same, as psql keeps every line typed, in the entries a branch
+   * taken would make: a statement when its ';' comes, a meta-command on its own (`SELECT … \gx` as one).
    */
   private async handleSkipped(line: string): Promise<void> {
     const meta = metaCommandStart(this.skippedText, line)
     const command = meta < 0 ? '' : line.slice(meta).trim()
+    this.skippedSql(meta < 0 ? line : line.slice(0, meta))
+    if (meta < 0) return
+    const history = this.options.history
     if (isConditionalLine(command)) {
+      // psql drops the skipped branch's unfinished statement here; it was typed, so it is kept in the history.
+      history.add(this.skippedText.trim())
       this.skippedText = ''
-      this.options.history.add(command)
+      history.add(command)
       await runMeta(command, this)
       return
     }
-    this.skippedText = this.skippedText === '' ? line : `${this.skippedText}\n${line}`
-    if (scanStatements(this.skippedText).endState === 'code') this.skippedText = ''
+    if (/^\\gx?(\s|$)/.test(command) && this.skippedText.trim() !== '') {
+      history.add(`${this.skippedText.trim()} ${command}`)
+      this.skippedText = ''
+    } else if (!/^\\q(uit)?$/.test(command)) {
+      history.add(command)
+    }
+  }
+
+  /** SQL typed in a skipped branch: kept in skippedText until its statements end, then in the history. */
+  private skippedSql(text: string): void {
+    this.skippedText = this.skippedText === '' ? text : `${this.skippedText}\n${text}`
+    const scan = scanStatements(this.skippedText)
+    const restOpen = scan.restHasContent || scan.endState !== 'code'
+    if (scan.statements.some((st) => st.terminated)) this.options.history.add(this.skippedText.slice(0, scan.restStart).trim())
+    else if (restOpen) return
+    this.skippedText = restOpen ? this.skippedText.slice(scan.restStart) : ''
   }
 
   /** A line of SQL: added to the statement being typed; the statements it ends run. */

@@ -3,10 +3,14 @@
 // `@` in a branch that is skipped.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConditionalStack, parseBoolean } from '../../src/console/conditional.js'
-import { promptOf } from '../../src/console/repl.js'
+import { History } from '../../src/console/history.js'
+import { Printer } from '../../src/console/printer.js'
+import { promptOf, Repl } from '../../src/console/repl.js'
+import { Session } from '../../src/console/session.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
 
@@ -205,6 +209,41 @@ test('REPL: \\if blocks typed at the prompt; a skipped branch shows @ and runs n
   assert.not.ok(screen.includes('\nskipped'), screen)
   assert.not.ok(screen.includes("it's skipped"), screen)
   assert.ok(screen.includes(' taken\n(1 row)'), screen)
+})
+
+test('REPL: the lines typed in a skipped branch go into the history as in a branch taken (psql keeps every line typed)', async () => {
+  const out: string[] = []
+  const printer = new Printer({ out: (t) => out.push(t), err: (t) => out.push(t) }, false, {})
+  const input = new PassThrough()
+  const output = new PassThrough()
+  output.resume()
+  const history = new History(null)
+  const session = new Session((server as ServerProcess).url)
+  const ran = new Repl({ session, printer, history, input, output, baseDir: tmp.dir }).run().finally(() => session.close())
+  input.write('\\if false\n')
+  input.write("SELECT 'not run'\n")
+  input.write('  AS w;\n')
+  input.write('\\echo skipped\n')
+  input.write("SELECT 'a;b', 2; SELECT 3 \\gx\n")
+  input.write('SELECT 4\n')
+  input.write('\\else\n')
+  input.write("SELECT 'taken' AS w;\n")
+  input.write('\\endif\n')
+  input.write('\\echo done\n')
+  // The REPL drops what is queued when its input closes (Ctrl-D): end it once the last line has run.
+  for (const deadline = Date.now() + 20_000; !out.join('').includes('done\n');) {
+    if (Date.now() > deadline) throw new Error(`no 'done' within 20 s:\n${out.join('')}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  input.end()
+  assert.is(await ran, 0)
+  assert.equal(history.all(), [
+    '\\if false', "SELECT 'not run'\n  AS w;", '\\echo skipped', "SELECT 'a;b', 2;", 'SELECT 3 \\gx', 'SELECT 4', '\\else',
+    "SELECT 'taken' AS w;", '\\endif', '\\echo done',
+  ])
+  assert.not.ok(out.join('').includes('not run'), out.join(''))
+  assert.not.ok(out.join('').includes('skipped\n'), out.join(''))
+  assert.ok(out.join('').includes(' taken\n(1 row)'), out.join(''))
 })
 
 test.run()
