@@ -19,9 +19,9 @@ export function wireRows(g: Grid): unknown[][] {
   return g.rows.map((row) => row.map(encodeValue))
 }
 
-/** One value as JSON text: a finite number of a REAL column as realText writes it, else as the wire has it. */
+/** One value as JSON text: a finite number of a REAL column, or a -0 anywhere, as realText writes it, else as the wire has it. */
 function jsonValue(v: unknown, type: string | null | undefined): string {
-  if (type === 'REAL' && typeof v === 'number' && Number.isFinite(v)) return realText(v)
+  if (typeof v === 'number' && Number.isFinite(v) && (type === 'REAL' || Object.is(v, -0))) return realText(v)
   return JSON.stringify(encodeValue(v))
 }
 

@@ -18,9 +18,13 @@ export interface Grid {
   readonly types?: readonly (string | null)[] | undefined
 }
 
-/** A number as its column's type shows it: a REAL with its '.0' when whole (realText), any other as it is. */
+/**
+ * A number as its column's type shows it: a REAL with its '.0' when whole (realText), any other as it is.
+ * A -0 is a REAL in any column (no INTEGER has a signed zero), so it is `-0.0` also in a column of mixed
+ * types, where String(-0) wrote `0`.
+ */
 export function numberText(v: number | bigint, type: string | null | undefined): string {
-  return type === 'REAL' && typeof v === 'number' ? realText(v) : String(v)
+  return typeof v === 'number' && (type === 'REAL' || Object.is(v, -0)) ? realText(v) : String(v)
 }
 
 export interface ResultSet extends Grid {

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { defaultDisplay, type DisplaySettings } from '../../src/console/display.js'
 import { csvField, formatCsv, formatUnaligned, plainText } from '../../src/console/format-delimited.js'
 import { formatExpanded } from '../../src/console/format-expanded.js'
+import { gridJson } from '../../src/console/format-json.js'
 import { formatMarkdown, markdownCell } from '../../src/console/format-markdown.js'
 import { formatTable } from '../../src/console/format-table.js'
 import { renderListing, renderResult } from '../../src/console/render.js'
@@ -104,6 +105,24 @@ test('render: \\x on, auto by the terminal width, and every format', () => {
   assert.equal(renderListing(listing, settings({}), null), ['Tables', ' name', '------', ' t', '(1 row)'])
   assert.equal(renderListing(listing, settings({ format: 'csv' }), null), ['name', 't'])
   assert.equal(renderListing(listing, settings({ format: 'markdown' }), null), ['| name |', '| --- |', '| t |'])
+})
+
+test('a REAL -0 keeps its sign in a column of mixed types, in every format (a -0 is a REAL: no INTEGER has a signed zero)', async () => {
+  const g = { columns: ['v'], rows: [[-0], ['a'], [2]], types: [null] }
+  assert.equal(formatTable({ ...g, rowsAffected: 0, commit: { batch: 1, seq: 0 } }).slice(2, 5), [' -0.0', ' a', ' 2'])
+  assert.equal(formatExpanded(g, 'NULL').filter((l) => l.startsWith('v ')), ['v | -0.0', 'v | a', 'v | 2'])
+  assert.equal(formatCsv(g), ['v', '-0.0', 'a', '2'])
+  assert.equal(formatUnaligned(g).slice(1, 4), ['-0.0', 'a', '2'])
+  assert.ok(formatMarkdown(g).includes('| -0.0 |'), formatMarkdown(g).join('\n'))
+  assert.is(gridJson(g), '{"columns":["v"],"rows":[[-0.0],["a"],[2]],"types":[null]}')
+  // The browser console's copies (static/console/src), which the page runs.
+  const page = (f: string): string => new URL(`../../../static/console/src/${f}`, import.meta.url).href
+  const { valueText } = await import(page('wire-values.js')) as { valueText: (v: unknown, type?: string | null) => string }
+  const { toCsv, toJson } = await import(page('export.js')) as { toCsv: (c: string[], r: unknown[][], t?: unknown[]) => string; toJson: (r: unknown) => string }
+  assert.is(valueText(-0, null), '-0.0')
+  assert.is(valueText(-0, undefined), '-0.0')
+  assert.is(toCsv(['v'], [[-0], ['a']], [null]), 'v\r\n-0.0\r\na\r\n')
+  assert.match(toJson({ columns: ['v'], rows: [[-0], ['a']], rowsAffected: 0, commit: null, types: [null] }), /\[-0\.0\],\n {2}\["a"\]/)
 })
 
 test.run()

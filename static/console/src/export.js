@@ -22,9 +22,9 @@ export function toCsv(columns, rows, types) {
   return lines.join('\r\n') + '\r\n'
 }
 
-/** One wire value as JSON text: a finite number of a REAL column with its '.0' when whole (still a JSON number). */
+/** One wire value as JSON text: a finite number of a REAL column with its '.0' when whole, a -0 anywhere as -0.0 (still JSON numbers). */
 function jsonValue(v, type) {
-  return type === 'REAL' && typeof v === 'number' && Number.isFinite(v) ? realText(v) : JSON.stringify(v)
+  return typeof v === 'number' && Number.isFinite(v) && (type === 'REAL' || Object.is(v, -0)) ? realText(v) : JSON.stringify(v)
 }
 
 /**

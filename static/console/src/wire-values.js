@@ -34,7 +34,8 @@ export function realText(v) {
  */
 export function valueText(v, type) {
   if (typeof v === 'string') return v
-  if (typeof v === 'number') return type === 'REAL' ? realText(v) : String(v)
+  // A -0 is a REAL in any column (no INTEGER has a signed zero): String(-0) is '0'.
+  if (typeof v === 'number') return type === 'REAL' || Object.is(v, -0) ? realText(v) : String(v)
   if (v !== null && typeof v === 'object') {
     if (typeof v.$int === 'string') return v.$int
     if (typeof v.$real === 'string') return v.$real
