@@ -51,6 +51,9 @@ const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
 
+/** Why `DEFAULT (datetime('now'))` and other expressions are refused, and the clocks that stand for SQLite's. */
+const DEFAULT_EXPRESSION_REFUSED = "a DEFAULT is a literal or a clock, not an expression: for a row's time write DEFAULT CURRENT_TIMESTAMP (SQLite's datetime('now')), CURRENT_DATE (date('now')), CURRENT_TIME (time('now')) or NOW() (datetime('now', 'subsec')), which read the batch's time"
+
 const UNIQUE_REASON = 'a row lives in the partition its key chooses, so a unique value of another column would have to be looked for in every partition at every write. Keep such values in a table keyed by them'
 /**
  * Column and table constraints of SQLite and PostgreSQL that Acheron does not have, and why: a user of either
@@ -282,10 +285,19 @@ class StatementParser extends ExprParser {
         notNull = false
       } else if (this.acceptWord('DEFAULT')) {
         if (dflt !== null || defaultClock !== null) this.error(t, `DEFAULT given twice for column ${name}`)
+        // SQLite's DEFAULT (expr): parentheses around a literal or a clock are the same default; an
+        // expression in them (SQLite's habit DEFAULT (datetime('now'))) is not, and is told the clock to write.
+        const parenthesized = this.isPunct('(')
+        if (parenthesized) {
+          this.next()
+          const inner = this.peek()
+          if (inner.kind === 'word' && this.isPunct('(', 1) && inner.value !== 'NOW') this.error(inner, DEFAULT_EXPRESSION_REFUSED)
+        }
         const clockAt = this.peek()
         defaultClock = this.clock()
         if (defaultClock !== null && type !== 'TEXT') this.error(clockAt, `DEFAULT ${clockSql(defaultClock.kind)} is a text (the batch's time, as 'YYYY-MM-DD HH:MM:SS'): it takes a TEXT column, and ${name} is ${type}`)
-        if (defaultClock === null) dflt = this.value('a literal, CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW()', 'DEFAULT', false)
+        if (defaultClock === null) dflt = this.value('a literal, CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW()', parenthesized ? 'DEFAULT (' : 'DEFAULT', false)
+        if (parenthesized) this.expectPunct(')', 'the DEFAULT in parentheses')
       } else if (this.isWord('PRIMARY')) {
         this.next()
         this.expectWord('KEY', 'PRIMARY')

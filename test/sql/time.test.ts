@@ -252,6 +252,28 @@ test("PostgreSQL's clock calls, and the clock keywords written as calls, say wha
   }
 })
 
+test("DEFAULT in parentheses, as SQLite writes it, takes a literal or a clock; an expression such as datetime('now') is told the clock to write", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    await db.sql("CREATE TABLE p (k INTEGER PRIMARY KEY, at TEXT DEFAULT (CURRENT_TIMESTAMP), n INTEGER DEFAULT (-1), s TEXT DEFAULT ('x'), m TEXT DEFAULT (now()))")
+    await db.sql('INSERT INTO p (k) VALUES (1)')
+    assert.equal((await db.query('SELECT * FROM p')).rows, [[1, '2026-01-02 03:04:05', -1, 'x', '2026-01-02 03:04:05.678']])
+    assert.equal((await db.query('DESCRIBE p')).rows.map((r) => r[3]), [null, 'CURRENT_TIMESTAMP', '-1', "'x'", 'NOW()'])
+    const expr = await rejection(db.sql("CREATE TABLE q (k INTEGER PRIMARY KEY, at TEXT DEFAULT (datetime('now')))"))
+    assert.is(expr.code, 'SYNTAX_ERROR')
+    assert.is(expr.column, 57)
+    assert.match(expr.message, /^a DEFAULT is a literal or a clock, not an expression: for a row's time write DEFAULT CURRENT_TIMESTAMP \(SQLite's datetime\('now'\)\)/)
+    const sum = await rejection(db.sql('CREATE TABLE q (k INTEGER PRIMARY KEY, n INTEGER DEFAULT (1 + 2))'))
+    assert.is(sum.message, "expected ')' after the DEFAULT in parentheses, found '+'")
+    await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY)')
+    assert.is((await rejection(db.sql('ALTER TABLE t ADD COLUMN at TEXT DEFAULT (CURRENT_TIMESTAMP)'))).code, 'CONSTRAINT')
+    await db.sql("ALTER TABLE t ADD COLUMN s TEXT DEFAULT ('q')")
+    assert.equal((await db.query('DESCRIBE t')).rows.map((r) => r[3]), [null, "'q'"])
+  } finally {
+    await db.close()
+  }
+})
+
 test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
   const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
   const timed = encodeBatch(41, T0, inputs)
