@@ -68,6 +68,8 @@ export class Repl implements MetaHost {
   /** While a statement runs: stops waiting for it (Ctrl-C). */
   private stopWaiting: (() => void) | null = null
   private quitting = false
+  /** The input has ended (Ctrl-D): the lines read before it still run, then the REPL ends; nothing prompts. */
+  private closed = false
   private linesQueued = 0
   private queue: Promise<void> = Promise.resolve()
   private rl: Interface | null = null
@@ -116,18 +118,23 @@ export class Repl implements MetaHost {
         this.queue = this.queue.then(() => this.handle(line)).catch((err: unknown) => this.unexpected(err)).then(() => {
           this.linesQueued--
           this.syncHistory()
-          if (this.linesQueued === 0 && !this.quitting) this.prompt()
+          if (this.linesQueued === 0 && !this.quitting && !this.closed) this.prompt()
         })
       })
       rl.on('SIGINT', () => {
         if (this.interrupt()) resolve(130)
       })
       rl.on('close', () => {
-        if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
-        if (this.conditionals.depth > 0) this.printer.warn(`left inside ${this.conditionals.depth} \\if block${this.conditionals.depth === 1 ? '' : 's'} without its \\endif`)
-        this.quitting = true
+        this.closed = true
         this.watchStop?.abort()   // nobody is left to press Ctrl-C
-        void this.queue.then(() => resolve(0))
+        // The lines read before Ctrl-D (typed ahead, or pasted, while a statement ran) run first, as psql
+        // runs its input to the end: they were dropped, unseen, when Ctrl-D came while one was running.
+        this.queue = this.queue.then(() => {
+          if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
+          if (this.conditionals.depth > 0) this.printer.warn(`left inside ${this.conditionals.depth} \\if block${this.conditionals.depth === 1 ? '' : 's'} without its \\endif`)
+          this.quitting = true
+          resolve(0)
+        })
       })
       this.prompt()
     })
@@ -339,7 +346,7 @@ export class Repl implements MetaHost {
     if (outcome.ok) await printer.results(outcome.results, unit.statements)
     else printer.failure(outcome.failure)
     this.names.invalidate()
-    this.rl?.prompt(true)
+    if (!this.closed) this.rl?.prompt(true)
   }
 
   // MetaHost (meta-commands.ts): what \q, \r, \i, \e, \watch, \g and \s do in the REPL.
@@ -463,6 +470,8 @@ export class Repl implements MetaHost {
           this.printer.warn('\\watch stopped: the statement opens a BEGIN block without its COMMIT (dropped, not sent)')
           return false
         }
+        // After Ctrl-D nobody can press Ctrl-C: a \\watch read before it runs once.
+        if (this.closed) break
         await sleep(seconds * 1000, undefined, { signal: stop.signal }).catch(() => undefined)
       }
       this.printer.note('Watch stopped.')

@@ -230,11 +230,6 @@ test('REPL: the lines typed in a skipped branch go into the history as in a bran
   input.write("SELECT 'taken' AS w;\n")
   input.write('\\endif\n')
   input.write('\\echo done\n')
-  // The REPL drops what is queued when its input closes (Ctrl-D): end it once the last line has run.
-  for (const deadline = Date.now() + 20_000; !out.join('').includes('done\n');) {
-    if (Date.now() > deadline) throw new Error(`no 'done' within 20 s:\n${out.join('')}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
   input.end()
   assert.is(await ran, 0)
   assert.equal(history.all(), [

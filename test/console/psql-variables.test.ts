@@ -244,4 +244,19 @@ test('REPL in a terminal: \\! COMMAND runs with the terminal and sets SHELL_EXIT
   }
 })
 
+test('REPL: lines typed (or pasted) before Ctrl-D all run, in order, though statements before them are still running', async () => {
+  const { out, err, input, history, ran } = replOnPipes()
+  input.write('SELECT 1 AS first_one;\n')
+  input.write('\\if true\n')
+  input.write('SELECT 2 AS second_one;\n')
+  input.write('\\endif\n')
+  input.write('\\echo last-line\n')
+  input.end()
+  assert.is(await ran, 0)
+  const all = out.join('') + err.join('')
+  assert.match(all, /first_one[\s\S]*second_one[\s\S]*last-line\n/, all)
+  assert.not.ok(all.includes('without its \\endif'), all)
+  assert.equal(history.all(), ['SELECT 1 AS first_one;', '\\if true', 'SELECT 2 AS second_one;', '\\endif', '\\echo last-line'])
+})
+
 test.run()
