@@ -51,6 +51,9 @@ const JOIN_WORDS: ReadonlySet<string> = new Set(['JOIN', 'INNER', 'CROSS', 'LEFT
 type Head = Pick<Statement, 'pos' | 'namePos' | 'index' | 'text' | 'paramCount' | 'paramPositions'>
 
 
+/** Why an INSERT's VALUES holds no expression, and where one goes. */
+const VALUES_EXPRESSION_REFUSED = "VALUES holds literals, ? and the clocks (CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW()); a computed value goes in INSERT … SELECT, which takes expressions: INSERT INTO t (id, at) SELECT 'e1', DATETIME('now', '+1 day')"
+
 /** Why `DEFAULT (datetime('now'))` and other expressions are refused, and the clocks that stand for SQLite's. */
 const DEFAULT_EXPRESSION_REFUSED = "a DEFAULT is a literal or a clock, not an expression: for a row's time write DEFAULT CURRENT_TIMESTAMP (SQLite's datetime('now')), CURRENT_DATE (date('now')), CURRENT_TIME (time('now')) or NOW() (datetime('now', 'subsec')), which read the batch's time"
 
@@ -321,6 +324,9 @@ class StatementParser extends ExprParser {
 
   /** One value of an INSERT's VALUES: a literal, a `?`, or a clock. */
   private insertValue(): InsertValueExpr {
+    const t = this.peek()
+    // SQLite's habit VALUES (…, datetime('now', '+1 day')) found "expected a value …", which named no way to write it.
+    if (t.kind === 'word' && t.value !== 'NOW' && this.isPunct('(', 1)) this.error(t, VALUES_EXPRESSION_REFUSED)
     const clock = this.clock()
     if (clock !== null) return { kind: 'clock', clock: clock.kind, pos: clock.pos }
     return this.value('a value (a literal, ? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW())')
@@ -579,7 +585,11 @@ class StatementParser extends ExprParser {
     do {
       const open = this.expectPunct('(', rows.length === 0 ? 'VALUES' : "','")
       const row: InsertValueExpr[] = []
-      do row.push(this.insertValue()); while (this.acceptPunct(','))
+      do {
+        row.push(this.insertValue())
+        const after = this.peek()
+        if (after.kind === 'punct' && after.value !== ',' && after.value !== ')' && after.value !== ';') this.error(after, VALUES_EXPRESSION_REFUSED)
+      } while (this.acceptPunct(','))
       this.expectPunct(')', 'the row')
       const width = columns?.length ?? rows[0]?.length ?? row.length
       if (row.length !== width) {

@@ -274,6 +274,25 @@ test("DEFAULT in parentheses, as SQLite writes it, takes a literal or a clock; a
   }
 })
 
+test("VALUES takes the clocks; an expression there (SQLite's datetime('now', '+1 day')) is told to go in INSERT … SELECT, which runs it", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    await db.sql('CREATE TABLE ev (id TEXT PRIMARY KEY, at TEXT)')
+    const call = await rejection(db.sql("INSERT INTO ev (id, at) VALUES ('a', DATETIME('now', '+1 day'))"))
+    assert.is(call.code, 'SYNTAX_ERROR')
+    assert.is(call.column, 38)
+    assert.match(call.message, /^VALUES holds literals, \? and the clocks \(CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW\(\)\); a computed value goes in INSERT … SELECT/)
+    const op = await rejection(db.sql("INSERT INTO ev VALUES ('a', 'x' || 'y')"))
+    assert.is(op.column, 33)
+    assert.match(op.message, /^VALUES holds literals/)
+    await db.sql("INSERT INTO ev (id, at) SELECT 'a', DATETIME('now', '+1 day')")
+    await db.sql("INSERT INTO ev VALUES ('b', NOW()), ('c', '-1'), (?, CURRENT_DATE)", ['d'])
+    assert.equal((await db.query('SELECT * FROM ev ORDER BY id')).rows, [['a', '2026-01-03 03:04:05'], ['b', '2026-01-02 03:04:05.678'], ['c', '-1'], ['d', '2026-01-02']])
+  } finally {
+    await db.close()
+  }
+})
+
 test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
   const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
   const timed = encodeBatch(41, T0, inputs)
