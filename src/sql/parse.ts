@@ -534,12 +534,21 @@ class StatementParser extends ExprParser {
 
   // ---- data statements ----------------------------------------------------------------------------
 
+  /** A CALL's key or argument; a clock there is told that the function reads the batch's time itself. */
+  private callValue(what: string, after: string): ValueExpr {
+    const t = this.peek()
+    if (t.kind === 'word' && (CLOCK_KEYWORDS.has(t.value) || (t.value === 'NOW' && this.isPunct('(', 1)))) {
+      this.error(t, `a CALL's key and arguments are literals or ?, not ${t.value === 'NOW' ? 'NOW()' : t.value}: a function reads its batch's time itself, through txn_time_ms (docs/functions.md), the time the clocks read`)
+    }
+    return this.value(what, after)
+  }
+
   private call(first: Token): CallStmt {
     const fn = this.functionName('CALL')
     this.expectPunct('(', 'the function name')
-    const key = this.value('the key (a literal or ?)', `'${fn.name}('`)
+    const key = this.callValue('the key (a literal or ?)', `'${fn.name}('`)
     const args: ValueExpr[] = []
-    while (this.acceptPunct(',')) args.push(this.value('an argument (a literal or ?)', "','"))
+    while (this.acceptPunct(',')) args.push(this.callValue('an argument (a literal or ?)', "','"))
     this.expectPunct(')', 'the arguments')
     let withLogs = false
     if (this.acceptWord('WITH')) {

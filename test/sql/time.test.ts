@@ -293,6 +293,22 @@ test("VALUES takes the clocks; an expression there (SQLite's datetime('now', '+1
   }
 })
 
+test("a clock as a CALL's key or argument says that the function reads the batch's time itself", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    await db.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT NOW(), ms INTEGER)')
+    await db.sql(`CREATE FUNCTION ev.stamp FROM WASM X'${Buffer.from(STAMP).toString('hex')}'`)
+    const arg = await rejection(db.sql('CALL ev.stamp(1, now())'))
+    assert.is(arg.code, 'SYNTAX_ERROR')
+    assert.is(arg.column, 18)
+    assert.is(arg.message, "a CALL's key and arguments are literals or ?, not NOW(): a function reads its batch's time itself, through txn_time_ms (docs/functions.md), the time the clocks read")
+    assert.match((await rejection(db.sql('CALL ev.stamp(CURRENT_DATE)'))).message, /^a CALL's key and arguments are literals or \?, not CURRENT_DATE: /)
+    assert.is((await db.call('ev.stamp', 1)).value, T0)
+  } finally {
+    await db.close()
+  }
+})
+
 test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
   const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
   const timed = encodeBatch(41, T0, inputs)
