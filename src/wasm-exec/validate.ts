@@ -49,7 +49,7 @@ export function allowedFeatures(b: Binaryen): number {
 
 const invalid = (reason: string): AcheronError => new AcheronError('INVALID_WASM', `invalid WebAssembly module: ${reason}`)
 
-const NO_TIME = 'a clock: a function sees no time, so that every replica computes the same result'
+const NO_TIME = "a clock of the machine: read the batch's time with txn_time_ms (txnTimeMs() of the guest library), the same for every replica and replay"
 /**
  * What a refused import usually comes from, for the message: AssemblyScript turns some builtins into `env`
  * imports whose names do not say which (`Math.random` is `env.seed`), and WASI comes with other toolchains.

@@ -87,8 +87,8 @@ test('an import an AssemblyScript builtin makes says which builtin and why it ha
   // `env.seed` alone did not tell an author that Math.random was the culprit.
   const imp = (i: string): Uint8Array => wat(`(module ${i} ${mem} (func (export "f")))`)
   expectCode(() => check(imp('(import "env" "seed" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.seed is not allowed \(AssemblyScript's Math\.random: a function sees no randomness/)
-  expectCode(() => check(imp('(import "env" "Date.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.Date\.now is not allowed \(a clock: a function sees no time/)
-  expectCode(() => check(imp('(import "env" "performance.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /\(a clock: a function sees no time/)
+  expectCode(() => check(imp('(import "env" "Date.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.Date\.now is not allowed \(a clock of the machine: read the batch's time with txn_time_ms \(txnTimeMs\(\) of the guest library\)/)
+  expectCode(() => check(imp('(import "env" "performance.now" (func (result f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /\(a clock of the machine: read the batch's time with txn_time_ms/)
   expectCode(() => check(imp('(import "env" "trace" (func (param i32 i32 f64 f64 f64 f64 f64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.trace is not allowed \(AssemblyScript's trace\(\): write debug lines with log\(\)/)
   expectCode(() => check(imp('(import "env" "console.log" (func (param i32)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import env\.console\.log is not allowed \(AssemblyScript's console: write debug lines with log\(\)/)
   expectCode(() => check(imp('(import "acheron" "ret_itn" (func (param i64)))')), 'WASM_IMPORT_NOT_ALLOWED', /^import acheron\.ret_itn is not allowed \(not an import of the ABI v1/)
