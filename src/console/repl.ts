@@ -200,8 +200,9 @@ export class Repl implements MetaHost {
       await this.handleSql(line.slice(0, meta))
       if (this.quitting) return
       const command = line.slice(meta).trim()
-      // `SELECT … \gx` is one entry, as typed, so that Up brings back the \gx too (sendBuffer adds it).
-      if (/^\\gx?(\s|$)/.test(command)) this.sendingLine = command
+      // `SELECT … \gx` (or `\watch N`) is one entry, as typed, so that Up brings back the \gx too
+      // (sendBuffer and watch add it); with no statement left being typed, the command is an entry alone.
+      if (/^\\(gx?|watch)(\s|$)/.test(command) && this.buffer.trim() !== '') this.sendingLine = command
       else this.options.history.add(command)
       try {
         await runMeta(command, this)
@@ -240,7 +241,7 @@ export class Repl implements MetaHost {
       await runMeta(command, this)
       return
     }
-    if (/^\\gx?(\s|$)/.test(command) && this.skippedText.trim() !== '') {
+    if (/^\\(gx?|watch)(\s|$)/.test(command) && this.skippedText.trim() !== '') {
       history.add(`${this.skippedText.trim()} ${command}`)
       this.skippedText = ''
     } else if (!/^\\q(uit)?$/.test(command)) {

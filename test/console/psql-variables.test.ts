@@ -244,19 +244,25 @@ test('REPL in a terminal: \\! COMMAND runs with the terminal and sets SHELL_EXIT
   }
 })
 
-test('REPL: lines typed (or pasted) before Ctrl-D all run, in order, though statements before them are still running', async () => {
+test('REPL: lines typed (or pasted) before Ctrl-D all run, in order; SELECT … \\watch N is one history entry, and \\g after a statement ended with ; one of its own', async () => {
   const { out, err, input, history, ran } = replOnPipes()
   input.write('SELECT 1 AS first_one;\n')
   input.write('\\if true\n')
   input.write('SELECT 2 AS second_one;\n')
   input.write('\\endif\n')
   input.write('\\echo last-line\n')
+  // A \watch read before Ctrl-D runs once: nobody is left to stop it with Ctrl-C.
+  input.write('SELECT 3 AS watched \\watch 1\n')
+  // After a statement ended with ';', \g re-runs it: an entry of its own (it was in no entry).
+  input.write('SELECT 4 AS fourth; \\g\n')
   input.end()
   assert.is(await ran, 0)
   const all = out.join('') + err.join('')
-  assert.match(all, /first_one[\s\S]*second_one[\s\S]*last-line\n/, all)
+  assert.match(all, /first_one[\s\S]*second_one[\s\S]*last-line\n[\s\S]*watched[\s\S]*Watch stopped\./, all)
+  assert.is(all.split('watched').length - 1, 1, all)
+  assert.is(all.split('fourth').length - 1, 2, all)
   assert.not.ok(all.includes('without its \\endif'), all)
-  assert.equal(history.all(), ['SELECT 1 AS first_one;', '\\if true', 'SELECT 2 AS second_one;', '\\endif', '\\echo last-line'])
+  assert.equal(history.all(), ['SELECT 1 AS first_one;', '\\if true', 'SELECT 2 AS second_one;', '\\endif', '\\echo last-line', 'SELECT 3 AS watched \\watch 1', 'SELECT 4 AS fourth;', '\\g'])
 })
 
 test.run()
