@@ -9,6 +9,14 @@ import {
 import { excerpt, type Token } from './lexer.js'
 import type { RawStatement } from './split.js'
 
+/** PostgreSQL's time types, as CAST targets or typed literals, and what to write here instead. */
+const TIME_TYPE_HINTS: ReadonlyMap<string, string> = new Map<string, string>([
+  ['DATE', "DATE(x) is x's day ('2026-01-02')"],
+  ...['TIMESTAMP', 'TIMESTAMPTZ', 'DATETIME'].map((t): [string, string] => [t, "DATETIME(x) is x as 'YYYY-MM-DD HH:MM:SS' (UTC)"]),
+  ['TIME', "TIME(x) is x's time of day ('03:04:05')"],
+  ['INTERVAL', "add one with a modifier: DATETIME(x, '+1 day'), DATE(x, '-3 months')"],
+])
+
 /** Nesting bound of expressions (parentheses, unary operators, function arguments): recursion stays shallow. */
 export const EXPR_DEPTH_MAX = 64
 
@@ -481,6 +489,9 @@ export class ExprParser extends Cursor {
     if (t.kind === 'word' && t.value === 'CASE') return this.caseExpr(t)
     if (t.kind === 'word' && t.value === 'CAST' && this.isPunct('(', 1)) return this.castExpr(t)
     if (t.kind === 'word' && this.isPunct('(', 1)) return this.functionCall(t)
+    // PostgreSQL's typed literals (DATE '2026-01-02', INTERVAL '1 day'): read as a column, then "expected ';'" at the text.
+    const time = t.kind === 'word' && this.peek(1).kind === 'string' ? TIME_TYPE_HINTS.get(t.value) : undefined
+    if (time !== undefined) this.error(t, `PostgreSQL's typed literal ${t.value} '…' is not offered: times are TEXT, as in SQLite; ${time}`)
     if (!this.isIdentifierStart()) this.fail('an expression')
     const first = this.identifier('column name')
     if (this.acceptPunct('.')) {
@@ -518,6 +529,8 @@ export class ExprParser extends Cursor {
       this.expectWord('AS', 'the value of CAST')
       const at = this.peek()
       const word = at.kind === 'word' ? (CAST_TYPE_ALIASES.get(at.value) ?? at.value) : ''
+      const time = TIME_TYPE_HINTS.get(word)
+      if (time !== undefined) this.error(at, `CAST … AS ${word} is not offered: times are TEXT, as in SQLite; ${time}`)
       if (!CAST_TYPES.has(word)) this.fail(`a type (${[...CAST_TYPES].join(', ')}, or CREATE TABLE's INT, BIGINT, DOUBLE, FLOAT)`, 'CAST … AS')
       this.next()
       this.expectPunct(')', 'the type of CAST')

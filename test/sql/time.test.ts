@@ -245,6 +245,15 @@ test("PostgreSQL's clock calls, and the clock keywords written as calls, say wha
     assert.match((await rejection(db.query('SELECT clock_timestamp()'))).message, /^unknown function 'clock_timestamp': write NOW\(\) or CURRENT_TIMESTAMP/)
     assert.match((await rejection(db.query('SELECT EXTRACT(YEAR FROM NOW())'))).message, /^unknown function 'EXTRACT': use STRFTIME/)
     assert.match((await rejection(db.query("SELECT DATE_TRUNC('day', NOW())"))).message, /^unknown function 'DATE_TRUNC': use SQLite's date functions: DATE\(x\)/)
+    const cast = await rejection(db.query('SELECT CAST(NOW() AS TIMESTAMP)'))
+    assert.is(cast.column, 22)
+    assert.is(cast.message, "CAST … AS TIMESTAMP is not offered: times are TEXT, as in SQLite; DATETIME(x) is x as 'YYYY-MM-DD HH:MM:SS' (UTC)")
+    const interval = await rejection(db.query("SELECT NOW() + INTERVAL '1 day'"))
+    assert.is(interval.column, 16)
+    assert.match(interval.message, /^PostgreSQL's typed literal INTERVAL '…' is not offered: times are TEXT, as in SQLite; add one with a modifier: DATETIME\(x, '\+1 day'\)/)
+    assert.match((await rejection(db.query("SELECT DATE '2026-01-02'"))).message, /^PostgreSQL's typed literal DATE '…' is not offered: .*DATE\(x\) is x's day/)
+    // A column named date or time is a column still.
+    assert.equal((await db.query('SELECT date, time FROM (SELECT 1 AS date, 2 AS time) WHERE date < time')).rows, [[1, 2]])
     // What the hints propose runs.
     assert.equal((await db.query("SELECT CURRENT_TIMESTAMP, STRFTIME('%Y', NOW()), DATE(NOW()), DATETIME(NOW(), 'start of month')")).rows, [['2026-01-02 03:04:05', '2026', '2026-01-02', '2026-01-01 00:00:00']])
   } finally {
