@@ -744,6 +744,21 @@ function refuseNatsNodeDir(dir: string): void {
   throw new AcheronError('DATA_DIR_UNUSABLE', `${dir} is a cluster node's data directory: its batch log is ${stream} (${join(dir, NATS_LOG_FILE)} says so), not a log file here. Opened without the stream it would start a log of its own, apart from the cluster's. Open it with its stream (acheron serve --log-nats URL,… or --cluster URL,…; open({ natsLog })); to make the directory a database of its own instead, move ${NATS_LOG_FILE} away first`)
 }
 
+/**
+ * A checkpoint that holds batches in a directory with no `log/`: no log file ever wrote it here (an open
+ * makes `log/` before the checkpoint, and drops only segments, never the directory). It is a cluster node's
+ * directory from before nodes marked theirs (NATS_LOG_FILE), or one whose `log/` was removed, with what it
+ * held after the checkpoint. A log started here would go on apart from the node's stream, and `acheron
+ * verify` would take it for the directory's own: refused, as a marked node's directory is.
+ */
+function refuseCheckpointWithoutLog(dir: string, checkpointFile: string): void {
+  const logDir = join(dir, 'log')
+  if (existsSync(logDir) || !existsSync(checkpointFile)) return
+  const holds = checkpointBatch(checkpointFile)
+  if (holds === 0) return
+  throw new AcheronError('DATA_DIR_UNUSABLE', `${dir} has a checkpoint of batches up to ${holds} and no batch log (${logDir}): it is a cluster node's data directory, whose log is a NATS JetStream stream (nodes before ${NATS_LOG_FILE} did not say so), or its log/ was removed, and with it any batch after the checkpoint. Opened without a log it would start one of its own. Open a node with its stream (acheron serve --log-nats URL,… or --cluster URL,…; open({ natsLog })); to make the directory a database of its own from this checkpoint, create the empty directory ${logDir} first`)
+}
+
 async function openStorage(options: OpenOptions, runtimes: RuntimeModules, log: LogFn, loaded: Awaited<ReturnType<typeof loadRuntimes>> | undefined, held: DirLock | null): Promise<{ batchLog: BatchLog; store: StateStore; lock: DirLock | null }> {
   if (options.memory === true) {
     const policy: CheckpointPolicy = { intervalMs: options.checkpointIntervalMs ?? 0, writesMax: options.checkpointWritesMax ?? DEFAULT_CHECKPOINT_WRITES_MAX }
@@ -855,6 +870,7 @@ async function openLogAndState(dir: string, options: OpenOptions, runtimes: Runt
     // A checkpoint a newer acheron wrote is refused before the log's open could cut anything of its log.
     const checkpointFile = join(dir, DATABASE_FILE)
     refuseNewerCheckpoint(checkpointFile)
+    refuseCheckpointWithoutLog(dir, checkpointFile)
     // A damaged segment is damage like any other: the operator gets the same refusal and what to do.
     // Unless it holds only batches the checkpoint holds: recovery does not need it (warned below).
     const fileLog = await FileBatchLog.open({

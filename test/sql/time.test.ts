@@ -1,7 +1,7 @@
 // Time in SQL and in functions: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW(), SQLite's date
 // functions, DEFAULT CURRENT_TIMESTAMP and a function's txn_time_ms read the time of the transaction's
 // batch, which the sequencer stamps and the log holds: a replay reads the logged time, not its own clock.
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -182,8 +182,9 @@ test('batch times do not go backwards after a restart whose log holds no batch: 
     await first.sql('CREATE TABLE ev (id INTEGER PRIMARY KEY, at TEXT DEFAULT NOW())')
     await first.sql('INSERT INTO ev (id) VALUES (1)')
     await first.close()
-    // The checkpoint holds every batch; the log goes (as segments behind a checkpoint do).
+    // The checkpoint holds every batch; the log's segments go (as segments behind a checkpoint do).
     rmSync(join(dir, 'log'), { recursive: true })
+    mkdirSync(join(dir, 'log'))
     const again = await open({ dir, wallClockMs: () => T0 })
     try {
       await again.sql('INSERT INTO ev (id) VALUES (2)')
