@@ -2,7 +2,7 @@
 // directory holds the checkpoint only, and a log/ in it (a start without --log-nats makes one) is not
 // the node's log. The repair refuses, naming why and what to do instead; doing that gets the rows back.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -42,11 +42,13 @@ natsTest('verify --repair refuses a NATS node\'s directory, its stray log/ too, 
       await db.close()
       assert.equal(JSON.parse(readFileSync(join(dir, NATS_LOG_FILE), 'utf8')), { batchLog: 'nats', stream: 'REPAIR' })
       const before = await rows({ dir, natsLog })
-      // A start without --log-nats is refused now (test/unit/nats-node-dir.test.ts); one by an acheron from
-      // before that made log/ (and trace-bases/) of its own, as an open does once the mark is away.
+      // A start without --log-nats is refused now, marked or not (test/unit/nats-node-dir.test.ts); one by
+      // an acheron from before that made log/ (and trace-bases/) of its own, as an open does once log/ is there.
       assert.is(await rows({ dir }).then(() => null, (e: AcheronError) => e.code), 'DATA_DIR_UNUSABLE')
       const mark = readFileSync(join(dir, NATS_LOG_FILE))
       rmSync(join(dir, NATS_LOG_FILE))
+      assert.is(await rows({ dir }).then(() => null, (e: AcheronError) => e.code), 'DATA_DIR_UNUSABLE')
+      mkdirSync(join(dir, 'log'))
       await rows({ dir })
       writeFileSync(join(dir, NATS_LOG_FILE), mark)
       assert.ok(existsSync(join(dir, 'log')))
