@@ -34,6 +34,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \timing [on|off]     show how long each statement took (without an argument: toggle)
   \g [FILE | |CMD]     send the statement being typed (no ';' needed), or the last one again;
                        its results into FILE, or into CMD's stdin; \gx: the same, in records as \x shows them
+  \gset [PREFIX]       send it as \g does, and set a variable PREFIXcolumn to each value of its one
+                       row instead of showing it (NULL: unset; no row or several: an error)
   \set [NAME [VALUE]]  set variable NAME (its values joined); alone: list the variables. \unset NAME
                        In statements and meta-commands :NAME is the value, :'NAME' a quoted literal,
                        :"NAME" a quoted identifier (not inside strings or comments; unset: left as typed),

@@ -2,10 +2,12 @@
 // shared by the REPL and by scripts (-e, -f, \i), which differ only in their MetaHost. A bad argument is a
 // one-line warning naming it, and the handler answers false (a script stops there, the REPL goes on).
 import { writeFileSync } from 'node:fs'
+import type { RemoteStatementResult } from '../client/remote.js'
 import { AcheronError } from '../errors.js'
 import { fileProblem } from '../file-problem.js'
 import { CONDITIONAL_COMMANDS, notBooleanMessage, parseBoolean, type ConditionalStack } from './conditional.js'
 import { CopyError, parseCopy, runCopy } from './copy.js'
+import { plainText } from './format-delimited.js'
 import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
@@ -14,7 +16,7 @@ import type { Printer } from './printer.js'
 import { runShell } from './shell.js'
 import type { Session } from './session.js'
 import { expandTilde } from './tilde.js'
-import { referenceAt, type Lookup } from './variables.js'
+import { isVariableName, referenceAt, type Lookup } from './variables.js'
 
 /** The longest \watch interval, in seconds (an hour: a longer wait is a cron job, not a watch). */
 export const WATCH_SECONDS_MAX = 3600
@@ -50,11 +52,23 @@ export interface MetaHost {
   readonly conditionals: ConditionalStack
 }
 
-/** How \g and \gx send a statement: results to FILE, or to COMMAND's stdin, or where results go. */
+/** How \g, \gx and \gset send a statement: results to FILE, or to COMMAND's stdin, or where results go. */
 export interface SendOptions {
   readonly file: string | null
   readonly pipe: string | null
   readonly expanded: boolean
+  /**
+   * \gset: what the statement's last result (when it has columns) is handed to instead of being shown;
+   * false when its row could not be stored (it says why). Null for \g and \gx.
+   */
+  readonly store: ((result: RemoteStatementResult) => boolean) | null
+}
+
+/** Why \g FILE, \gx and \gset are refused inside a held BEGIN block: its results come only at COMMIT. */
+export function notInBlock(options: SendOptions): string {
+  return options.store !== null
+    ? '\\gset: not inside a BEGIN block: its results come at COMMIT, too late to set variables (COMMIT first)'
+    : '\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)'
 }
 
 /** `raw`: the line's text after the name, for a command with a grammar of its own (\copy). */
@@ -374,11 +388,41 @@ const send: Handler = (args, host, name, raw) => {
   const pipe = pipeCommand(raw)
   if (pipe !== null) {
     if (pipe === '') return warn(host, name, 'a command after | is missing')
-    return host.sendBuffer({ file: null, pipe, expanded })
+    return host.sendBuffer({ file: null, pipe, expanded, store: null })
   }
   if (!arity(host, name, args, 1)) return false
   const file = args[0] ?? null
-  return host.sendBuffer({ file: file === null ? null : expandTilde(file), pipe: null, expanded })
+  return host.sendBuffer({ file: file === null ? null : expandTilde(file), pipe: null, expanded, store: null })
+}
+
+/**
+ * psql's \gset [PREFIX]: send the statement being typed (or the last one), as \g does, and set a variable
+ * for each column of its one row, named PREFIX and the column's name, to the value as CSV writes it (a
+ * BLOB as X'hex'); a NULL unsets it. No row, or more than one, is an error, and so is a column whose name
+ * is no variable name; then no variable changes (psql set those before the bad one). A statement that
+ * returns no rows (an INSERT without RETURNING) is shown as usual, and sets nothing, as psql's.
+ */
+const gset: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 1)) return false
+  const prefix = args[0] ?? ''
+  return host.sendBuffer({ file: null, pipe: null, expanded: false, store: (result) => storeRow(host, name, prefix, result) })
+}
+
+function storeRow(host: MetaHost, name: string, prefix: string, result: RemoteStatementResult): boolean {
+  if (result.rows.length === 0) return warn(host, name, 'no rows returned for \\gset')
+  if (result.rows.length > 1) return warn(host, name, `more than one row returned for \\gset (${result.rows.length} rows)`)
+  const row = result.rows[0] as readonly unknown[]
+  const entries = result.columns.map((column, i): [string, string | null] => {
+    const v = row[i]
+    return [prefix + column, v === null || v === undefined ? null : plainText(v, '', result.types?.[i])]
+  })
+  const bad = entries.findIndex(([variable]) => !isVariableName(variable))
+  if (bad >= 0) {
+    const column = result.columns[bad] as string
+    return warn(host, name, `invalid variable name "${prefix}${column}" for column "${column}" (letters, digits and _: name the column with AS); no variable was set`)
+  }
+  const problem = host.session.variables.assign(entries)
+  return problem === null ? true : warn(host, name, `${problem}; no variable was set`)
 }
 
 /** psql's \s [FILE]: the history, on the screen or into FILE. */
@@ -513,6 +557,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\qecho', queryEcho],
   ['\\g', send],
   ['\\gx', send],
+  ['\\gset', gset],
   ['\\s', showHistory],
   ['\\l', listDatabasesHandler],
   ['\\list', listDatabasesHandler],
@@ -529,7 +574,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
   '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
-  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\qecho', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\s', '\\l', '\\!',
+  '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\qecho', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\gset', '\\s', '\\l', '\\!',
   '\\if', '\\elif', '\\else', '\\endif',
 ]
 

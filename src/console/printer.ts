@@ -9,6 +9,7 @@ import { defaultDisplay, type DisplaySettings } from './display.js'
 import { statementTag } from './format-table.js'
 import { needsPager, pagerCommand, runPager, startPiped, type PipedCommand } from './pager.js'
 import { renderListing, renderResult, type Listing } from './render.js'
+import type { SendOptions } from './meta-commands.js'
 import type { LocatedError } from './session.js'
 import type { SourceStatement } from './source.js'
 import { lineColumnOf } from './text-position.js'
@@ -98,6 +99,8 @@ export class Printer {
   private output: OutputTarget | null = null
   /** While \g |COMMAND runs its statement: the results, for COMMAND's stdin. */
   private capture: string[] | null = null
+  /** While \gset runs its statement: the last result so far, not shown. */
+  private held: { last: { readonly result: RemoteStatementResult; readonly statement: SourceStatement | undefined } | null } | null = null
 
   /** `json`: --json, which also writes failures as JSON objects. */
   constructor(private readonly io: ConsoleIO, readonly json: boolean, private readonly env: NodeJS.ProcessEnv = process.env) {
@@ -106,6 +109,20 @@ export class Printer {
 
   /** The results of a unit, one per statement (`statements[i]` produced `results[i]`). */
   async results(results: readonly RemoteStatementResult[], statements: readonly SourceStatement[] = []): Promise<void> {
+    const held = this.held
+    if (held !== null && results.length > 0) {
+      // \gset: the last result so far is held back; the one held before it, and the others, are shown now.
+      const shown = results.map((result, i) => ({ result, statement: statements[i] }))
+      if (held.last !== null) shown.unshift(held.last)
+      held.last = shown.pop() ?? null
+      this.held = null
+      try {
+        for (const { result, statement } of shown) await this.results([result], statement === undefined ? [] : [statement])
+      } finally {
+        this.held = held
+      }
+      return
+    }
     const columns = this.terminal?.size()?.columns ?? null
     let text = ''
     for (const [i, r] of results.entries()) {
@@ -178,7 +195,8 @@ export class Printer {
    * to COMMAND's stdin (run by sh, with the terminal), instead of the screen or the \o file, and in records
    * as \x on shows them; both as before afterwards. A message when FILE cannot be written or COMMAND run.
    */
-  async divert(options: { readonly file: string | null; readonly pipe: string | null; readonly expanded: boolean }, run: () => Promise<boolean>): Promise<boolean | string> {
+  async divert(options: SendOptions, run: () => Promise<boolean>): Promise<boolean | string> {
+    if (options.store !== null) return this.storing(options.store, run)
     const saved = { output: this.output, expanded: this.display.expanded, capture: this.capture }
     let fd: number | null = null
     if (options.file !== null) {
@@ -208,6 +226,28 @@ export class Printer {
     const pipe = (): ReturnType<typeof runPager> => runPager(command, captured.join(''))
     const piped = await (this.terminal === null ? pipe() : this.terminal.handOver(pipe))
     return piped.ok ? done : `|${command}: ${piped.reason}`
+  }
+
+  /**
+   * \gset: the last result of what `run` sends goes to `store` instead of being shown, when it has
+   * columns (a query's, RETURNING's); one without (an INSERT's) is shown as usual, and so is every one when
+   * a later statement failed. False when `run` failed or `store` did.
+   */
+  private async storing(store: (result: RemoteStatementResult) => boolean, run: () => Promise<boolean>): Promise<boolean> {
+    const saved = this.held
+    const held: NonNullable<Printer['held']> = { last: null }
+    this.held = held
+    let done: boolean
+    try {
+      done = await run()
+    } finally {
+      this.held = saved
+    }
+    const last = held.last
+    if (last === null) return done
+    if (done && last.result.columns.length > 0) return store(last.result)
+    await this.results([last.result], last.statement === undefined ? [] : [last.statement])
+    return done
   }
 
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */

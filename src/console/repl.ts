@@ -10,7 +10,7 @@ import { ConditionalStack, isConditionalLine } from './conditional.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
-import { runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
+import { notInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
@@ -202,7 +202,7 @@ export class Repl implements MetaHost {
       const command = line.slice(meta).trim()
       // `SELECT … \gx` (or `\watch N`) is one entry, as typed, so that Up brings back the \gx too
       // (sendBuffer and watch add it); with no statement left being typed, the command is an entry alone.
-      if (/^\\(gx?|watch)(\s|$)/.test(command) && this.buffer.trim() !== '') this.sendingLine = command
+      if (/^\\(gx?|gset|watch)(\s|$)/.test(command) && this.buffer.trim() !== '') this.sendingLine = command
       else this.options.history.add(command)
       try {
         await runMeta(command, this)
@@ -241,7 +241,7 @@ export class Repl implements MetaHost {
       await runMeta(command, this)
       return
     }
-    if (/^\\(gx?|watch)(\s|$)/.test(command) && this.skippedText.trim() !== '') {
+    if (/^\\(gx?|gset|watch)(\s|$)/.test(command) && this.skippedText.trim() !== '') {
       history.add(`${this.skippedText.trim()} ${command}`)
       this.skippedText = ''
     } else if (!/^\\q(uit)?$/.test(command)) {
@@ -356,7 +356,7 @@ export class Repl implements MetaHost {
     return this.options.history
   }
 
-  /** \g, \gx: the statement being typed (ending it, with or without ';'), or else the last one run. */
+  /** \g, \gx, \gset: the statement being typed (ending it, with or without ';'), or else the last one run. */
   async sendBuffer(options: SendOptions): Promise<boolean> {
     const typed = this.buffer.trim() !== '' ? this.buffer : null
     const text = typed ?? this.lastText
@@ -364,8 +364,8 @@ export class Repl implements MetaHost {
       this.printer.warn('\\g: no statement to send yet (type one, then \\g)')
       return false
     }
-    if (this.grouper.inBlock && (options.file !== null || options.expanded)) {
-      this.printer.warn('\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)')
+    if (this.grouper.inBlock && (options.file !== null || options.expanded || options.store !== null)) {
+      this.printer.warn(notInBlock(options))
       return false
     }
     if (typed !== null) {

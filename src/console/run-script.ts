@@ -2,7 +2,7 @@
 // order, one unit per request; 0 when all succeed, 1 at the first failure (printed to stderr; nothing
 // after it is sent). `\q` stops the script with 0; `\e` and `\watch` are for the REPL only.
 import { AcheronError } from '../errors.js'
-import { runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
+import { notInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
@@ -176,7 +176,7 @@ export class ScriptRunner implements MetaHost {
     return true
   }
 
-  /** \g, \gx: the statement its line ended, or else the last one sent. */
+  /** \g, \gx, \gset: the statement its line ended, or else the last one sent. */
   async sendBuffer(options: SendOptions): Promise<boolean> {
     const statement = this.pending ?? this.lastStatement
     this.pending = null
@@ -184,8 +184,8 @@ export class ScriptRunner implements MetaHost {
       this.printer.warn(`${this.where}\\g: no statement to send yet`)
       return false
     }
-    if (this.grouper.inBlock && (options.file !== null || options.expanded)) {
-      this.printer.warn(`${this.where}\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)`)
+    if (this.grouper.inBlock && (options.file !== null || options.expanded || options.store !== null)) {
+      this.printer.warn(`${this.where}${notInBlock(options)}`)
       return false
     }
     const done = await this.printer.divert(options, () => this.runStatement(statement))

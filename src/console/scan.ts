@@ -18,7 +18,7 @@ export interface ScannedStatement {
   readonly end: number
   /** True when it ends with `;` (or, with `metaLines`, at a `\g` line). */
   readonly terminated: boolean
-  /** With `metaLines`: it ends at a `\g` or `\gx` line (psql's: send the buffer), which sends it. */
+  /** With `metaLines`: it ends at a `\g`, `\gx` or `\gset` line (psql's: send the buffer), which sends it. */
   readonly sentByMeta?: boolean
 }
 
@@ -92,8 +92,8 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     if (options.metaLines === true && c === '\\') {
       const newline = text.indexOf('\n', i)
       const meta = { start: i, end: newline < 0 ? text.length : newline }
-      // psql's \g and \gx end the statement being typed and send it (with their options).
-      if (start >= 0 && /^\\gx?(?:\s|$)/.test(text.slice(meta.start, meta.end))) {
+      // psql's \g, \gx and \gset end the statement being typed and send it (with their options).
+      if (start >= 0 && /^\\g(?:x|set)?(?:\s|$)/.test(text.slice(meta.start, meta.end))) {
         statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: true, sentByMeta: true })
         start = -1
         restStart = meta.start

@@ -32,6 +32,25 @@ export class Variables {
     return null
   }
 
+  /**
+   * \gset: each NAME to its value, or unset where the value is null, in order (a name twice: the last
+   * wins); all or none: a message, and nothing changed, when one cannot be set, else null.
+   */
+  assign(entries: readonly (readonly [string, string | null])[]): string | null {
+    const added = new Set<string>()
+    for (const [name, value] of entries) {
+      if (!isVariableName(name)) return `invalid variable name "${name}" (letters, digits and _)`
+      if (value !== null && value.length > VARIABLE_VALUE_CHARS_MAX) return `the value of ${name} is longer than ${VARIABLE_VALUE_CHARS_MAX} characters`
+      if (value !== null && !this.values.has(name)) added.add(name)
+    }
+    if (added.size > 0 && this.values.size + added.size > VARIABLES_MAX) return `at most ${VARIABLES_MAX} variables (\\unset some first)`
+    for (const [name, value] of entries) {
+      if (value === null) this.values.delete(name)
+      else this.values.set(name, value)
+    }
+    return null
+  }
+
   /** Whether NAME was set. */
   unset(name: string): boolean {
     return this.values.delete(name)
