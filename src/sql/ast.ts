@@ -501,6 +501,13 @@ export const CLOCK_SPELLINGS: ReadonlyMap<string, string> = new Map<string, stri
   ...['AGE', 'DATEDIFF'].map((f) => [f, 'use TIMEDIFF(a, b), or JULIANDAY(a) - JULIANDAY(b) for days, UNIXEPOCH(a) - UNIXEPOCH(b) for seconds'] as const),
 ])
 
+/**
+ * PostgreSQL's clocks written as keywords, without parentheses, as SQLite's CURRENT_TIMESTAMP is: they
+ * parse as column names, and where no column has the name they get their CLOCK_SPELLINGS hint instead of
+ * "no such column" alone.
+ */
+export const CLOCK_KEYWORD_SPELLINGS: ReadonlySet<string> = new Set(['LOCALTIMESTAMP', 'LOCALTIME'])
+
 const DDL_NAMES: Readonly<Record<string, string>> = {
   'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE', 'alter-table-drop-column': 'ALTER TABLE',
   'create-index': 'CREATE INDEX', 'drop-index': 'DROP INDEX',

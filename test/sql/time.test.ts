@@ -255,6 +255,21 @@ test("PostgreSQL's clock calls, and the clock keywords written as calls, say wha
     assert.match((await rejection(db.query("SELECT DATE '2026-01-02'"))).message, /^PostgreSQL's typed literal DATE '…' is not offered: .*DATE\(x\) is x's day/)
     // A column named date or time is a column still.
     assert.equal((await db.query('SELECT date, time FROM (SELECT 1 AS date, 2 AS time) WHERE date < time')).rows, [[1, 2]])
+    // PostgreSQL's LOCALTIMESTAMP and LOCALTIME, keywords there (no parentheses), get the hint of their call form.
+    const bare = await rejection(db.query('SELECT LOCALTIMESTAMP'))
+    assert.is(bare.code, 'UNKNOWN_COLUMN')
+    assert.is(bare.column, 8)
+    assert.is(bare.message, "no such column: LOCALTIMESTAMP (PostgreSQL's clock LOCALTIMESTAMP is not offered here: write NOW() or CURRENT_TIMESTAMP: every clock reads the time of the transaction's batch, in UTC)")
+    const inWhere = await rejection(db.query("SELECT 1 FROM (SELECT '2026' AS at) WHERE at < localtime"))
+    assert.is(inWhere.column, 48)
+    assert.match(inWhere.message, /^no such column: localtime \(PostgreSQL's clock LOCALTIME is not offered here: write NOW\(\) or CURRENT_TIMESTAMP/)
+    // A column of that name is the column, as one named CURRENT_TIME is; qualified, it is a column only.
+    await db.sql('CREATE TABLE lt (k INTEGER PRIMARY KEY, localtime TEXT, localtimestamp TEXT, current_time TEXT)')
+    await db.sql("INSERT INTO lt VALUES (1, 'a', 'b', 'c')")
+    await db.sql('UPDATE lt SET localtime = localtimestamp WHERE localtime = LOCALTIME')
+    assert.equal((await db.query('SELECT LOCALTIME, LOCALTIMESTAMP, CURRENT_TIME FROM lt')).rows, [['b', 'b', 'c']])
+    assert.equal((await db.query('SELECT LOCALTIMESTAMP FROM (SELECT 5 AS localtimestamp)')).rows, [[5]])
+    assert.match((await rejection(db.query('SELECT lt.nope, t.LOCALTIME FROM lt, lt AS t'))).message, /^no such column: lt\.nope/)
     // What the hints propose runs.
     assert.equal((await db.query("SELECT CURRENT_TIMESTAMP, STRFTIME('%Y', NOW()), DATE(NOW()), DATETIME(NOW(), 'start of month')")).rows, [['2026-01-02 03:04:05', '2026', '2026-01-02', '2026-01-01 00:00:00']])
   } finally {
