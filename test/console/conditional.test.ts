@@ -3,16 +3,13 @@
 // `@` in a branch that is skipped.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ConditionalStack, parseBoolean } from '../../src/console/conditional.js'
-import { History } from '../../src/console/history.js'
-import { Printer } from '../../src/console/printer.js'
-import { promptOf, Repl } from '../../src/console/repl.js'
-import { Session } from '../../src/console/session.js'
+import { promptOf } from '../../src/console/repl.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
+import { replOnPipes } from './repl-pipes.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-if-')
@@ -212,14 +209,7 @@ test('REPL: \\if blocks typed at the prompt; a skipped branch shows @ and runs n
 })
 
 test('REPL: the lines typed in a skipped branch go into the history as in a branch taken (psql keeps every line typed)', async () => {
-  const out: string[] = []
-  const printer = new Printer({ out: (t) => out.push(t), err: (t) => out.push(t) }, false, {})
-  const input = new PassThrough()
-  const output = new PassThrough()
-  output.resume()
-  const history = new History(null)
-  const session = new Session((server as ServerProcess).url)
-  const ran = new Repl({ session, printer, history, input, output, baseDir: tmp.dir }).run().finally(() => session.close())
+  const { out, input, history, ran } = replOnPipes((server as ServerProcess).url, tmp.dir)
   input.write('\\if false\n')
   input.write("SELECT 'not run'\n")
   input.write('  AS w;\n')

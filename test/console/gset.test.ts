@@ -4,17 +4,13 @@
 // -e/-f` against a real server; the REPL runs on pipes with a real session.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { History } from '../../src/console/history.js'
-import { Printer } from '../../src/console/printer.js'
-import { Repl } from '../../src/console/repl.js'
 import { scanStatements } from '../../src/console/scan.js'
-import { Session } from '../../src/console/session.js'
 import { Variables } from '../../src/console/variables.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { type Run, runConsole } from './support.js'
+import { replOnPipes } from './repl-pipes.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-gset-')
@@ -103,22 +99,9 @@ test('-e: \\gset with no row, several rows or a column that is no variable name 
   assert.match(args.stderr, /\\gset: too many arguments/, args.why)
 })
 
-/** The REPL on pipes with a real session to the test's server. */
-function replOnPipes(): { out: string[]; err: string[]; input: PassThrough; history: History; ran: Promise<number> } {
-  const out: string[] = []
-  const err: string[] = []
-  const printer = new Printer({ out: (t) => out.push(t), err: (t) => err.push(t) }, false, {})
-  const input = new PassThrough()
-  const output = new PassThrough()
-  output.resume()
-  const history = new History(null)
-  const session = new Session((server as ServerProcess).url)
-  const ran = new Repl({ session, printer, history, input, output, baseDir: tmp.dir }).run().finally(() => session.close())
-  return { out, err, input, history, ran }
-}
 
 test('REPL: SELECT … \\gset is one history entry; a failed \\gset changes no variable and the session goes on; none runs in a skipped branch', async () => {
-  const { out, err, input, history, ran } = replOnPipes()
+  const { out, err, input, history, ran } = replOnPipes((server as ServerProcess).url, tmp.dir)
   input.write('\\set a kept\n')
   input.write("SELECT 'set' AS a, 7 AS b \\gset\n")
   input.write('\\echo first :a :b\n')

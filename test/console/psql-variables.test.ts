@@ -4,18 +4,15 @@
 // Scripts run as `acheron console -e/-f` against a real server; the REPL runs on pipes with a real session.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { History } from '../../src/console/history.js'
 import { metaWords } from '../../src/console/meta-commands.js'
-import { Printer } from '../../src/console/printer.js'
-import { blockOpenerName, metaCommandStart, Repl } from '../../src/console/repl.js'
+import { blockOpenerName, metaCommandStart } from '../../src/console/repl.js'
 import { scanStatements } from '../../src/console/scan.js'
-import { Session } from '../../src/console/session.js'
 import { interpolate, Variables, VARIABLES_MAX } from '../../src/console/variables.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
 import { MAIN, shellQuote, Terminal, type Run, runConsole } from './support.js'
+import { replOnPipes } from './repl-pipes.js'
 
 let server: ServerProcess | null = null
 const tmp = tempDir('acheron-console-vars-')
@@ -168,19 +165,6 @@ test('-e: \\l lists the one database; \\! runs a command with sh and sets SHELL_
   assert.match(shell.stderr, /\\!: a shell only in the interactive console/, shell.why)
 })
 
-/** The REPL on pipes with a real session to the test's server. */
-function replOnPipes(): { out: string[]; err: string[]; input: PassThrough; history: History; ran: Promise<number> } {
-  const out: string[] = []
-  const err: string[] = []
-  const printer = new Printer({ out: (t) => out.push(t), err: (t) => err.push(t) }, false, {})
-  const input = new PassThrough()
-  const output = new PassThrough()
-  output.resume()
-  const history = new History(null)
-  const session = new Session((server as ServerProcess).url)
-  const ran = new Repl({ session, printer, history, input, output, baseDir: tmp.dir }).run().finally(() => session.close())
-  return { out, err, input, history, ran }
-}
 
 async function until(done: () => boolean, what: string, shown: () => string): Promise<void> {
   for (const deadline = Date.now() + 20_000; !done();) {
@@ -190,7 +174,7 @@ async function until(done: () => boolean, what: string, shown: () => string): Pr
 }
 
 test('REPL: \\set and interpolation, SELECT … \\gx at the end of a line, \\g after lines typed, \\s; START TRANSACTION is named as typed', async () => {
-  const { out, err, input, history, ran } = replOnPipes()
+  const { out, err, input, history, ran } = replOnPipes((server as ServerProcess).url, tmp.dir)
   const all = (): string => out.join('') + err.join('')
   const waitFor = (text: string, count = 1): Promise<void> => until(() => all().split(text).length - 1 >= count, JSON.stringify(text), all)
   input.write('CREATE TABLE r_t (k INTEGER PRIMARY KEY, v TEXT);\n')
@@ -245,7 +229,7 @@ test('REPL in a terminal: \\! COMMAND runs with the terminal and sets SHELL_EXIT
 })
 
 test('REPL: lines typed (or pasted) before Ctrl-D all run, in order; SELECT … \\watch N is one history entry, and \\g after a statement ended with ; one of its own', async () => {
-  const { out, err, input, history, ran } = replOnPipes()
+  const { out, err, input, history, ran } = replOnPipes((server as ServerProcess).url, tmp.dir)
   input.write('SELECT 1 AS first_one;\n')
   input.write('\\if true\n')
   input.write('SELECT 2 AS second_one;\n')
