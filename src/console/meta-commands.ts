@@ -64,11 +64,20 @@ export interface SendOptions {
   readonly store: ((result: RemoteStatementResult) => boolean) | null
 }
 
-/** Why \g FILE, \gx and \gset are refused inside a held BEGIN block: its results come only at COMMIT. */
+/**
+ * Is a \g of these options refused inside a held BEGIN block? Its results come only at COMMIT, so a FILE
+ * or a |COMMAND would get nothing (a command ran with an empty stdin), \gx would not expand them, and
+ * \gset could not set variables from them.
+ */
+export function refusedInBlock(options: SendOptions): boolean {
+  return options.file !== null || options.pipe !== null || options.expanded || options.store !== null
+}
+
+/** Why refusedInBlock refuses it. */
 export function notInBlock(options: SendOptions): string {
   return options.store !== null
     ? '\\gset: not inside a BEGIN block: its results come at COMMIT, too late to set variables (COMMIT first)'
-    : '\\g: FILE and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)'
+    : '\\g: FILE, |COMMAND and \\gx not inside a BEGIN block: its results come at COMMIT (COMMIT first, or end the statement with ;)'
 }
 
 /** `raw`: the line's text after the name, for a command with a grammar of its own (\copy). */

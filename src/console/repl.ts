@@ -10,7 +10,7 @@ import { ConditionalStack, isConditionalLine } from './conditional.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
 import { HISTORY_ENTRIES_MAX } from './history.js'
-import { notInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
+import { notInBlock, refusedInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { ScriptRunner } from './run-script.js'
 import { scanStatements } from './scan.js'
@@ -364,7 +364,7 @@ export class Repl implements MetaHost {
       this.printer.warn('\\g: no statement to send yet (type one, then \\g)')
       return false
     }
-    if (this.grouper.inBlock && (options.file !== null || options.expanded || options.store !== null)) {
+    if (this.grouper.inBlock && refusedInBlock(options)) {
       this.printer.warn(notInBlock(options))
       return false
     }

@@ -2,7 +2,7 @@
 // order, one unit per request; 0 when all succeed, 1 at the first failure (printed to stderr; nothing
 // after it is sent). `\q` stops the script with 0; `\e` and `\watch` are for the REPL only.
 import { AcheronError } from '../errors.js'
-import { notInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
+import { notInBlock, refusedInBlock, runMeta, type MetaHost, type SendOptions } from './meta-commands.js'
 import type { Printer } from './printer.js'
 import { InputError, scriptSource } from './script-file.js'
 import type { Session } from './session.js'
@@ -184,7 +184,7 @@ export class ScriptRunner implements MetaHost {
       this.printer.warn(`${this.where}\\g: no statement to send yet`)
       return false
     }
-    if (this.grouper.inBlock && (options.file !== null || options.expanded || options.store !== null)) {
+    if (this.grouper.inBlock && refusedInBlock(options)) {
       this.printer.warn(`${this.where}${notInBlock(options)}`)
       return false
     }

@@ -1,6 +1,6 @@
 // psql's \o |COMMAND (later results into a command's stdin, the command waited for at \o and at the end)
 // and \qecho (a line where results go), in scripts against a real `acheron serve`.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -53,6 +53,14 @@ test('\\qecho: its words to stdout without \\o, to the \\o file with it (where \
   assert.is(j.code, 0, j.why)
   assert.is(j.stderr, 'hello\n', j.why)
   assert.equal(JSON.parse(j.stdout).rows, [[1]], j.why)
+})
+
+test('\\g |COMMAND inside a BEGIN block is refused, as \\g FILE is: its results come at COMMIT, and the command would get nothing', async () => {
+  const out = join(tmp.dir, 'held.txt')
+  const r = await run(['-e', `BEGIN;\nSELECT 1 AS a \\g |cat > ${shellQuote(out)}\nCOMMIT;`])
+  assert.is(r.code, 1, r.why)
+  assert.match(r.stderr, /\\g: FILE, \|COMMAND and \\gx not inside a BEGIN block: its results come at COMMIT/, r.why)
+  assert.not.ok(existsSync(out), 'the command did not run')
 })
 
 test('\\o | without a command is refused', async () => {
