@@ -493,7 +493,7 @@ export const REFUSED_FUNCTIONS: ReadonlyMap<string, string> = new Map<string, st
  */
 export const CLOCK_SPELLINGS: ReadonlyMap<string, string> = new Map<string, string>([
   ...['CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME'].map((f) => [f, `write ${f} without parentheses (SQLite's keyword), or NOW()`] as const),
-  ...['CLOCK_TIMESTAMP', 'STATEMENT_TIMESTAMP', 'TRANSACTION_TIMESTAMP', 'LOCALTIMESTAMP', 'LOCALTIME', 'TIMEOFDAY', 'GETDATE', 'SYSDATE', 'UTC_TIMESTAMP']
+  ...['CLOCK_TIMESTAMP', 'STATEMENT_TIMESTAMP', 'TRANSACTION_TIMESTAMP', 'LOCALTIMESTAMP', 'LOCALTIME', 'TIMEOFDAY', 'GETDATE', 'SYSDATE', 'SYSTIMESTAMP', 'UTC_TIMESTAMP']
     .map((f) => [f, "write NOW() or CURRENT_TIMESTAMP: every clock reads the time of the transaction's batch, in UTC"] as const),
   ['DATE_TRUNC', "use SQLite's date functions: DATE(x) for the day, STRFTIME('%Y-%m-01', x) for the month, DATETIME(x, 'start of month')"],
   ...['EXTRACT', 'DATE_PART'].map((f) => [f, "use STRFTIME: STRFTIME('%Y', x) is the year as text, CAST(STRFTIME('%H', x) AS INTEGER) the hour as a number"] as const),
@@ -502,11 +502,14 @@ export const CLOCK_SPELLINGS: ReadonlyMap<string, string> = new Map<string, stri
 ])
 
 /**
- * PostgreSQL's clocks written as keywords, without parentheses, as SQLite's CURRENT_TIMESTAMP is: they
- * parse as column names, and where no column has the name they get their CLOCK_SPELLINGS hint instead of
- * "no such column" alone.
+ * Other systems' clocks written as keywords, without parentheses, as SQLite's CURRENT_TIMESTAMP is, with
+ * the system they are from: they parse as column names, and where no column has the name they get their
+ * CLOCK_SPELLINGS hint instead of "no such column" alone; where no column can be (a DEFAULT, a VALUES
+ * row), the hint at once.
  */
-export const CLOCK_KEYWORD_SPELLINGS: ReadonlySet<string> = new Set(['LOCALTIMESTAMP', 'LOCALTIME'])
+export const CLOCK_KEYWORD_SPELLINGS: ReadonlyMap<string, string> = new Map([
+  ['LOCALTIMESTAMP', 'PostgreSQL'], ['LOCALTIME', 'PostgreSQL'], ['SYSDATE', 'Oracle'], ['SYSTIMESTAMP', 'Oracle'],
+])
 
 const DDL_NAMES: Readonly<Record<string, string>> = {
   'create-table': 'CREATE TABLE', 'drop-table': 'DROP TABLE', 'alter-table-partitions': 'ALTER TABLE', 'alter-table-add-column': 'ALTER TABLE', 'alter-table-rename-column': 'ALTER TABLE', 'alter-table-drop-column': 'ALTER TABLE',

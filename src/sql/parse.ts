@@ -7,6 +7,7 @@ import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateIndexStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
   InsertValueExpr, JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
+import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS } from './ast.js'
 import type { Token } from './lexer.js'
 import { ExprParser, containsAggregate, posOf } from './parser.js'
 import { splitScript, type RawStatement } from './split.js'
@@ -336,6 +337,9 @@ class StatementParser extends ExprParser {
   private clock(): { kind: ClockKind; pos: Pos } | null {
     const t = this.peek()
     if (t.kind !== 'word') return null
+    // Another system's clock keyword, where no column can stand (a DEFAULT, a VALUES row): what to write.
+    const system = this.isPunct('(', 1) ? undefined : CLOCK_KEYWORD_SPELLINGS.get(t.value)
+    if (system !== undefined) this.error(t, `${system}'s clock ${t.value} is not offered here: ${CLOCK_SPELLINGS.get(t.value) ?? 'write NOW() or CURRENT_TIMESTAMP'}`)
     const keyword = CLOCK_KEYWORDS.get(t.value)
     if (keyword !== undefined) {
       this.next()

@@ -312,11 +312,13 @@ class Renderer {
     // parse as names: where no column has the name, they read the batch's time (src/schema/clock.ts).
     const clock = e.table === null ? CLOCK_KEYWORDS.get(e.name.toUpperCase()) : undefined
     if (clock !== undefined) return clockCall(clock)
-    // PostgreSQL's LOCALTIMESTAMP and LOCALTIME, keywords too: where no column has the name, told what to
-    // write, as their call form is (only "no such column" left a user to guess that the clocks exist).
+    // PostgreSQL's LOCALTIMESTAMP and LOCALTIME (and Oracle's SYSDATE), keywords too: where no column has the
+    // name, told what to write, as their call form is (only "no such column" left a user to guess that the
+    // clocks exist).
     const upper = e.name.toUpperCase()
-    const spelling = e.table === null && CLOCK_KEYWORD_SPELLINGS.has(upper) ? CLOCK_SPELLINGS.get(upper) : undefined
-    if (spelling !== undefined) return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (PostgreSQL's clock ${upper} is not offered here: ${spelling})`)
+    const system = e.table === null ? CLOCK_KEYWORD_SPELLINGS.get(upper) : undefined
+    const spelling = system === undefined ? undefined : CLOCK_SPELLINGS.get(upper)
+    if (spelling !== undefined) return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${system}'s clock ${upper} is not offered here: ${spelling})`)
     const known = this.sources.length === 0 ? 'a SELECT without FROM has no columns'
       : this.sources.length === 1 ? `table ${this.sources[0]?.qualifier ?? '(subquery)'} has ${this.sources[0]?.columns.join(', ')}`
         : `no table in FROM has it`

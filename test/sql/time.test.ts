@@ -270,6 +270,14 @@ test("PostgreSQL's clock calls, and the clock keywords written as calls, say wha
     assert.equal((await db.query('SELECT LOCALTIME, LOCALTIMESTAMP, CURRENT_TIME FROM lt')).rows, [['b', 'b', 'c']])
     assert.equal((await db.query('SELECT LOCALTIMESTAMP FROM (SELECT 5 AS localtimestamp)')).rows, [[5]])
     assert.match((await rejection(db.query('SELECT lt.nope, t.LOCALTIME FROM lt, lt AS t'))).message, /^no such column: lt\.nope/)
+    // Oracle's SYSDATE, its keyword too; and where no column can stand (a DEFAULT, a VALUES row), the hint at once.
+    assert.match((await rejection(db.query('SELECT SYSDATE'))).message, /^no such column: SYSDATE \(Oracle's clock SYSDATE is not offered here: write NOW\(\) or CURRENT_TIMESTAMP/)
+    const inValues = await rejection(db.sql('INSERT INTO lt (k, localtime) VALUES (2, LOCALTIMESTAMP)'))
+    assert.is(inValues.code, 'SYNTAX_ERROR')
+    assert.is(inValues.column, 42)
+    assert.match(inValues.message, /^PostgreSQL's clock LOCALTIMESTAMP is not offered here: write NOW\(\) or CURRENT_TIMESTAMP/)
+    const asDefault = await rejection(db.sql('CREATE TABLE lu (k INTEGER PRIMARY KEY, at TEXT DEFAULT localtime)'))
+    assert.match(asDefault.message, /^PostgreSQL's clock LOCALTIME is not offered here: write NOW\(\) or CURRENT_TIMESTAMP/)
     // What the hints propose runs.
     assert.equal((await db.query("SELECT CURRENT_TIMESTAMP, STRFTIME('%Y', NOW()), DATE(NOW()), DATETIME(NOW(), 'start of month')")).rows, [['2026-01-02 03:04:05', '2026', '2026-01-02', '2026-01-01 00:00:00']])
   } finally {
