@@ -54,6 +54,12 @@ export interface ReplOptions {
   readonly env?: NodeJS.ProcessEnv
 }
 
+/**
+ * Meta-commands that send the statement typed before them on their line (`SELECT … \\gx`): the two are one
+ * history entry, as typed, in a branch taken or skipped alike.
+ */
+const SENDS_WITH_STATEMENT = /^\\(gx?|gset|watch)(\s|$)/
+
 export class Repl implements MetaHost {
   private buffer = ''
   private readonly grouper = new UnitGrouper()
@@ -202,7 +208,7 @@ export class Repl implements MetaHost {
       const command = line.slice(meta).trim()
       // `SELECT … \gx` (or `\watch N`) is one entry, as typed, so that Up brings back the \gx too
       // (sendBuffer and watch add it); with no statement left being typed, the command is an entry alone.
-      if (/^\\(gx?|gset|watch)(\s|$)/.test(command) && this.buffer.trim() !== '') this.sendingLine = command
+      if (SENDS_WITH_STATEMENT.test(command) && this.buffer.trim() !== '') this.sendingLine = command
       else this.options.history.add(command)
       try {
         await runMeta(command, this)
@@ -241,7 +247,7 @@ export class Repl implements MetaHost {
       await runMeta(command, this)
       return
     }
-    if (/^\\(gx?|gset|watch)(\s|$)/.test(command) && this.skippedText.trim() !== '') {
+    if (SENDS_WITH_STATEMENT.test(command) && this.skippedText.trim() !== '') {
       history.add(`${this.skippedText.trim()} ${command}`)
       this.skippedText = ''
     } else if (!/^\\q(uit)?$/.test(command)) {

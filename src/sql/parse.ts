@@ -334,6 +334,12 @@ class StatementParser extends ExprParser {
   }
 
   /** A clock (CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW()), read as rows are made; else null. */
+  /** Is the next token NOW followed by '(': the one clock written as a call? */
+  private isNowCall(): boolean {
+    const t = this.peek()
+    return t.kind === 'word' && t.value === 'NOW' && this.isPunct('(', 1)
+  }
+
   private clock(): { kind: ClockKind; pos: Pos } | null {
     const t = this.peek()
     if (t.kind !== 'word') return null
@@ -345,7 +351,7 @@ class StatementParser extends ExprParser {
       this.next()
       return { kind: keyword, pos: posOf(t) }
     }
-    if (t.value !== 'NOW' || !this.isPunct('(', 1)) return null
+    if (!this.isNowCall()) return null
     this.next()
     this.next()
     this.expectPunct(')', 'NOW(')
@@ -541,8 +547,9 @@ class StatementParser extends ExprParser {
   /** A CALL's key or argument; a clock there is told that the function reads the batch's time itself. */
   private callValue(what: string, after: string): ValueExpr {
     const t = this.peek()
-    if (t.kind === 'word' && (CLOCK_KEYWORDS.has(t.value) || (t.value === 'NOW' && this.isPunct('(', 1)))) {
-      this.error(t, `a CALL's key and arguments are literals or ?, not ${t.value === 'NOW' ? 'NOW()' : t.value}: a function reads its batch's time itself, through txn_time_ms (docs/functions.md), the time the clocks read`)
+    const now = this.isNowCall()
+    if (t.kind === 'word' && (CLOCK_KEYWORDS.has(t.value) || now)) {
+      this.error(t, `a CALL's key and arguments are literals or ?, not ${now ? 'NOW()' : t.value}: a function reads its batch's time itself, through txn_time_ms (docs/functions.md), the time the clocks read`)
     }
     return this.value(what, after)
   }
