@@ -421,6 +421,7 @@ export class EmbeddedDatabase implements Database {
       basesDir: join(dir, TRACE_BASES_DIR),
       partitions: options.partitions ?? DEFAULT_PARTITIONS, runtimes: options.runtimes ?? {},
       ...(options.faults?.commitTraceSkipsBatchPrefix === true ? { skipBatchPrefix: true } : {}),
+      ...(options.faults?.commitTraceReadsClock === true ? { readsClock: true } : {}),
     })
     try {
       const engine = await Engine.start({

@@ -183,7 +183,8 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
   try {
     // The checkpoint's copy, the log's read and the replay.
     const replayMs = performance.now() - started
-    const outcome = await onCopy(db.submit({ kind: 'explain-logged', txn: input as DataTxn, at, timeMs: decoded.timeMs }))
+    const timeMs = source.readsClock === true ? Date.now() : decoded.timeMs
+    const outcome = await onCopy(db.submit({ kind: 'explain-logged', txn: input as DataTxn, at, timeMs }))
     if (!outcome.ok) {
       // The replay failed for a reason outside the transactions (a row that would not read, say).
       if (outcome.failure.code === 'INTERNAL' && base.file !== undefined) throw damagedCopy(base.file, at, new Error(outcome.failure.message))

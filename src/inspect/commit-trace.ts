@@ -34,6 +34,8 @@ export interface CommitTraceSource {
   readonly imageBytesMax?: number
   /** A deliberate bug for tests (EngineFaults.commitTraceSkipsBatchPrefix). */
   readonly skipBatchPrefix?: boolean
+  /** A deliberate bug for tests (EngineFaults.commitTraceReadsClock). */
+  readonly readsClock?: boolean
 }
 
 /** One request to a trace thread; it answers with the same `id`. */

@@ -15,6 +15,7 @@ import { expect, PropertyFailure, stableText } from './failure.js'
 import type { CheckConfig, Property } from './properties.js'
 import { ReferenceModel, type ModelOutcome, type ModelTxn } from './reference-model.js'
 import { encodeSteps } from './steps.js'
+import { matchTimes, timePattern } from './time-placeholders.js'
 import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
 import { CRASH_EVENTS, type CrashAt } from '../crash-points.js'
 import { startServeChild } from '../cli/serve-child.js'
@@ -265,35 +266,6 @@ function cloneModel(m: ReferenceModel, times: TimePlaceholders): ReferenceModel 
 
 function modelRows(m: ReferenceModel): unknown[] {
   return [...(m.state.get('kv') ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => [Number(k), Number(r.v), r.log])
-}
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-/**
- * A model's text as a pattern of what the engine may show: a placeholder bound in `times` is that time,
- * an unbound one any decimal time (the same wherever it recurs: one transaction reads one time).
- */
-function timePattern(text: string, times: ReadonlyMap<number, string>): RegExp {
-  const seen = new Set<number>()
-  let src = ''
-  let last = 0
-  for (const m of text.matchAll(/\{t(\d+)\}/g)) {
-    src += escapeRegExp(text.slice(last, m.index))
-    const n = Number(m[1])
-    const bound = times.get(n)
-    src += bound !== undefined ? bound : seen.has(n) ? `\\k<t${n}>` : `(?<t${n}>\\d+)`
-    seen.add(n)
-    last = (m.index ?? 0) + m[0].length
-  }
-  return new RegExp(`^${src}${escapeRegExp(text.slice(last))}$`)
-}
-
-/** Does the engine's text match the model's? Binds in `times` the placeholders it fixes. */
-function matchTimes(got: string, want: string, times: Map<number, string>): boolean {
-  const m = timePattern(want, times).exec(got)
-  if (m === null) return false
-  for (const [name, value] of Object.entries(m.groups ?? {})) times.set(Number(name.slice(1)), value)
-  return true
 }
 
 function sameOutcome(got: Reply, want: ModelOutcome, times: Map<number, string>): boolean {

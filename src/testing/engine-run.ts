@@ -68,16 +68,73 @@ export function toInput(t: ModelTxn, fns: StepFunctions): TxnInput {
   }
 }
 
+/** 2026-01-01 UTC: where the harness's clocks start. */
+const HARNESS_EPOCH_MS = 1_767_225_600_000
+
 /**
- * The wall clock of the harness's engines: one fixed time (2026-01-01 UTC), so that a workload whose
- * functions or SQL read the batch time gives the same replies and state in every run and on every
- * engine a property compares.
+ * A fixed wall clock (HARNESS_EPOCH_MS), for engines whose runs must not see time pass: the list-append
+ * clients of the elle property read no batch time.
  */
-export const harnessWallClockMs = (): number => 1_767_225_600_000
+export const harnessWallClockMs = (): number => HARNESS_EPOCH_MS
+
+/** How far a harness clock moves at each read: every batch the engine stamps reads it once. */
+export const HARNESS_CLOCK_STEP_MS = 1_000
+/** How far apart the runs' start times are: more than any run's batches move a clock. */
+const HARNESS_RUN_SPACING_MS = 100_000_000
+
+/**
+ * The wall clock of one harness engine (workloads' `time` steps read the batch time): it moves on by
+ * HARNESS_CLOCK_STEP_MS at every read, so that each batch gets a time of its own and an execution that
+ * read the clock instead of its batch's time reads another value; and each run starts it at the time
+ * its workload was given (runClockStart), so that every engine a property compares on one workload
+ * stamps the same batches with the same times, whatever the engine ran before.
+ */
+class HarnessClock {
+  private ms = HARNESS_EPOCH_MS
+  readonly now = (): number => (this.ms += HARNESS_CLOCK_STEP_MS)
+
+  startAt(ms: number): void {
+    this.ms = ms
+  }
+}
+
+/** The clock of each engine the harness opened with one of its own. */
+const harnessClocks = new WeakMap<EmbeddedDatabase, HarnessClock>()
+
+/** Opens a database on a harness clock of its own, unless `options` bring a clock. */
+function openOnHarnessClock(options: OpenOptions): Promise<EmbeddedDatabase> {
+  const clock = new HarnessClock()
+  const db = open({ batchIntervalMs: Infinity, wallClockMs: clock.now, ...options })
+  return options.wallClockMs !== undefined ? db : db.then((d) => { harnessClocks.set(d, clock); return d })
+}
+
+/**
+ * The time a run of `w` starts its engine's clock at: the same for every run of the same workload in a
+ * row (the engines a property compares), later than every earlier workload's runs went.
+ */
+let lastRun: { readonly w: Workload; readonly startMs: number } | null = null
+function runClockStart(w: Workload): number {
+  if (lastRun?.w !== w) lastRun = { w, startMs: (lastRun?.startMs ?? HARNESS_EPOCH_MS) + HARNESS_RUN_SPACING_MS }
+  return lastRun.startMs
+}
+
+/**
+ * A failure's text with the times of `w`'s runs shown as `T+<ms>`, the time since its clock started: where
+ * a run's clock starts depends on how many workloads came before it, so the same counterexample replayed
+ * on its own (acheron check --path) shows other times, and the same `T+` ones.
+ */
+export function runTimesText(w: Workload, text: string): string {
+  if (lastRun?.w !== w) return text
+  const start = lastRun.startMs
+  return text.replace(/\b\d{13}\b/g, (d) => {
+    const ms = Number(d)
+    return ms > start && ms < start + HARNESS_RUN_SPACING_MS ? `T+${ms - start}` : d
+  })
+}
 
 /** Opens a database with the workload's tables and their `run` functions; batches close only on flush. */
 export async function openWorkloadDb(tables: readonly WorkloadTable[], options: OpenOptions, fns: StepFunctions): Promise<EmbeddedDatabase> {
-  const db = await open({ batchIntervalMs: Infinity, wallClockMs: harnessWallClockMs, ...options })
+  const db = await openOnHarnessClock(options)
   try {
     await createTables(db, tables, fns)
     return db
@@ -146,7 +203,7 @@ export class EngineCache {
     const hit = opened.find((e) => sameOptions(e.options, options))
     if (hit !== undefined) return hit.db
     const tmp = options.memory === true || options.dir !== undefined ? null : scratchDir()
-    const db = open({ batchIntervalMs: Infinity, wallClockMs: harnessWallClockMs, ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
+    const db = openOnHarnessClock({ ...options, ...(tmp !== null ? { dir: tmp.dir } : {}) })
     this.open.set(key, [...opened, { options, db, cleanup: () => tmp?.cleanup() }])
     return db
   }
@@ -220,6 +277,7 @@ async function runOn(db: EmbeddedDatabase, w: Workload, fns: StepFunctions): Pro
   // request right after the batch's writes); the answers come later.
   const digests: Promise<string>[] = []
   const before = { ...db.stats }
+  harnessClocks.get(db)?.startAt(runClockStart(w))
   db.onBatch((rec) => {
     const first = rec.txns[0]?.input.kind
     if (first === 'call' || first === 'insert' || first === 'get') digests.push(rec.digest())

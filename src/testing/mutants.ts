@@ -246,6 +246,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { commitTraceSkipsBatchPrefix: true },
   },
   {
+    name: 'commit-trace-reads-clock',
+    bug: 'EXPLAIN COMMIT re-runs a position at the time of its own clock, not at the time logged with its batch: a trace of what read the batch time shows another value than the one committed',
+    caughtBy: ['trace'],
+    faults: { commitTraceReadsClock: true },
+  },
+  {
     name: 'trace-base-unheld',
     bug: 'the log drops what the checkpoint holds as if no copy of the checkpoint kept for EXPLAIN COMMIT needed it: positions after the oldest copy cannot be re-run',
     caughtBy: ['trace'],

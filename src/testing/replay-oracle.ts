@@ -2,8 +2,9 @@
 // transactions one at a time in (batch, seq) order; every result, every abort decision and the final
 // state must match what the engine replied and stored.
 import type { EngineRun } from './engine-run.js'
-import { expect, sameData } from './failure.js'
+import { expect, stableText } from './failure.js'
 import { ReferenceModel, type ModelTxn } from './reference-model.js'
+import { fillTimes, matchTimes } from './time-placeholders.js'
 import type { Workload } from './workload.js'
 
 function show(t: ModelTxn | undefined): string {
@@ -63,8 +64,15 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
     const cb = run.outcomes[b]?.commit
     return (ca?.batch ?? 0) - (cb?.batch ?? 0) || (ca?.seq ?? 0) - (cb?.seq ?? 0)
   })
-  const model = new ReferenceModel(w.tables.map((t) => t.name), () => modelFuel)
+  // The model does not know the batch times: a `time` step reads the placeholder {tB} of its batch B
+  // (numbered from the run's first), bound by the first reply that shows it. So every transaction of a
+  // batch must read one time, and the state must hold the times the replies showed.
+  const base = (run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1) - 1
+  let batchOfTxn = 0
+  const times = new Map<number, string>()
+  const model = new ReferenceModel(w.tables.map((t) => t.name), () => modelFuel, () => `{t${batchOfTxn}}`)
   for (const j of order) {
+    batchOfTxn = (run.outcomes[j]?.commit?.batch ?? 0) - base
     const expected = model.apply(txns[j] as ModelTxn)
     const got = run.outcomes[j]
     const where = `txn #${j} at ${at(got?.commit)} ${show(txns[j])}`
@@ -76,13 +84,28 @@ export function checkDeclaredOrderReplay(w: Workload, run: EngineRun, modelFuel:
     }
     expect(got.ok, () => `${where}: the model commits it, the engine failed it: ${got.ok ? '' : `${got.failure.code} ${got.failure.message}`}`)
     if (expected.rows !== undefined) {
-      expect(sameData(got.result.rows, expected.rows), () => `${where}: rows ${show(got.result.rows as never)}, the model read ${show(expected.rows as never)}`)
+      expect(matchTimes(stableText(got.result.rows), stableText(expected.rows), times), () => `${where}: rows ${show(got.result.rows as never)}, the model read ${fillTimes(show(expected.rows as never), times)}`)
     } else if (txns[j]?.kind === 'call') {
-      expect(got.result.value === expected.value, () => `${where}: returned ${String(got.result.value)}, the model returned ${String(expected.value)}`)
+      const same = typeof got.result.value === 'string' && typeof expected.value === 'string' ? matchTimes(got.result.value, expected.value, times) : got.result.value === expected.value
+      expect(same, () => `${where}: returned ${String(got.result.value)}, the model returned ${fillTimes(String(expected.value), times)}`)
     }
   }
   for (const t of w.tables) {
     const rows = [...(model.state.get(t.name) ?? new Map()).entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, r]) => model.values(t.name, k, r))
-    expect(sameData(run.state.get(t.name), rows), () => `final state of ${t.name}: engine ${show(run.state.get(t.name) as never)}, model ${show(rows as never)}`)
+    expect(matchTimes(stableText(run.state.get(t.name)), stableText(rows), times), () => `final state of ${t.name}: engine ${show(run.state.get(t.name) as never)}, model ${fillTimes(show(rows as never), times)}`)
+  }
+  checkBatchTimesAscend(times)
+}
+
+/** Batch times never go back: a later batch read no earlier time than an earlier one. */
+function checkBatchTimesAscend(times: ReadonlyMap<number, string>): void {
+  let prev: [number, bigint] | null = null
+  for (const b of [...times.keys()].sort((x, y) => x - y)) {
+    const t = BigInt(times.get(b) as string)
+    if (prev !== null) {
+      const [pb, pt] = prev
+      expect(pt <= t, () => `batch ${b} of this run read the time ${t}, earlier than batch ${pb}'s ${pt}`)
+    }
+    prev = [b, t]
   }
 }

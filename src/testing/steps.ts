@@ -23,8 +23,8 @@ export type Step =
   | { op: 'spin'; units: number }
   /**
    * Reads the transaction's batch time (the ABI's txn_time_ms): pushes it as a decimal string and appends
-   * `@<ms>` to `log`. Only the crash property draws it (its servers run on the real clock, and a replay
-   * must write the time the first execution wrote); elle's list-append reading of `log` never sees one.
+   * `@<ms>` to `log`. The workloads (workload.ts: one call in TIME_STEP_ONE_IN) and the crash scenarios
+   * draw it; elle's list-append reading of `log` never sees one.
    */
   | { op: 'time' }
 

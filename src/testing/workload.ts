@@ -139,6 +139,29 @@ function withDrops(batches: readonly (readonly ModelTxn[])[], drops: readonly (D
   return batches.flatMap((b, i) => [[...b], ...(after.get(i) ?? [])])
 }
 
+/**
+ * One call in this many reads the batch time: its program ends with a `time` step, or the first call
+ * it makes does (a callee at another key, maybe on another partition, reads its caller's batch time).
+ */
+export const TIME_STEP_ONE_IN = 3
+
+/** Where a call reads the batch time (TimeDraw: 0 none, 1 at its own end, 2 in its first callee). */
+type TimeDraw = number
+
+function withTimeStep(t: Extract<ModelTxn, { kind: 'call' }>, draw: TimeDraw): ModelTxn {
+  const time: Step = { op: 'time' }
+  if (draw === 0) return t
+  const callee = draw === 2 ? t.program.findIndex((s) => s.op === 'call') : -1
+  if (callee < 0) return { ...t, program: [...t.program, time] }
+  return { ...t, program: t.program.map((s, i) => (i === callee && s.op === 'call' ? { ...s, steps: [...s.steps, time] } : s)) }
+}
+
+/** Gives the calls of `batches` their time steps, one draw per call in order (past the draws: none). */
+function withTimeSteps(batches: readonly (readonly ModelTxn[])[], draws: readonly TimeDraw[]): ModelTxn[][] {
+  let n = 0
+  return batches.map((b) => b.map((t) => (t.kind === 'call' ? withTimeStep(t, draws[n++] ?? 0) : t)))
+}
+
 /** Numbers every append of the workload 1, 2, 3… in order, so each list element is unique (as list-append checkers need). */
 export function uniqueAppends(batches: readonly (readonly ModelTxn[])[]): ModelTxn[][] {
   let next = 1
@@ -196,7 +219,15 @@ export function workloadArb(config: WorkloadConfig): fc.Arbitrary<Workload> {
       .map((batches) => uniqueAppends(keyNames(truncate(batches, config.txns))))
       // Drawn last (withDrops): one ADD COLUMN in two is dropped again later, and most of those added back.
       .chain((batches) => fc.array(fc.option(dropDrawArb, { freq: 2 }), { minLength: ADDS_MAX, maxLength: ADDS_MAX })
-        .map((drops) => ({ tables, batches: withDrops(batches, drops) })))
+        .map((drops) => withDrops(batches, drops)))
+      // Drawn after that, for the same reason: which calls read the batch time (withTimeSteps).
+      .chain((batches) => {
+        const calls = batches.reduce((n, b) => n + b.filter((t) => t.kind === 'call').length, 0)
+        // 2 of TIME_STEP_ONE_IN * 2 values read the time (1: at the end, 2: in the first callee); shrinking goes to 0, none.
+        const none = 2 * (TIME_STEP_ONE_IN - 1)
+        const draw = fc.nat({ max: 2 * TIME_STEP_ONE_IN - 1 }).map((d) => (d < none ? 0 : d - none + 1))
+        return fc.array(draw, { minLength: calls, maxLength: calls }).map((draws) => ({ tables, batches: withTimeSteps(batches, draws) }))
+      })
   })
 }
 

@@ -91,6 +91,12 @@ export interface EngineFaults {
    */
   readonly commitTraceSkipsBatchPrefix?: boolean
   /**
+   * EXPLAIN COMMIT re-runs a position at the time of the trace thread's own clock, not at the time logged
+   * with its batch (src/inspect/commit-trace-thread.ts), as it once did: a trace of what read a clock
+   * (CURRENT_TIMESTAMP, txn_time_ms) shows another value than the one committed.
+   */
+  readonly commitTraceReadsClock?: boolean
+  /**
    * The log drops what its checkpoint no longer needs as if no trace base needed it (src/inspect/trace-bases.ts):
    * EXPLAIN COMMIT of a position after the oldest base, which it promises to re-run, finds its batches gone.
    */

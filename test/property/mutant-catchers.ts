@@ -53,6 +53,8 @@ export const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   'follower-reads-ignore-position': [{ property: 'elle', runs: 10 }],
   // At run 1 with this seed: a traced position later in its batch than a transaction it depends on.
   'commit-trace-skips-batch-prefix': [{ property: 'trace', runs: 10 }],
+  // At run 1 with this seed (2026-12-06): a traced call that read the batch time (a `time` step).
+  'commit-trace-reads-clock': [{ property: 'trace', runs: 10 }],
   // Both at run 2 with this seed (2026-12-02): once the trace subject's copies of the checkpoint rolled and
   // its log dropped segments behind the oldest.
   'trace-base-unheld': [{ property: 'trace', runs: 10 }],
