@@ -277,6 +277,7 @@ async function serve(args: string[]): Promise<number> {
   if (sharePhase1 !== undefined && sharePhase1 !== 'on' && sharePhase1 !== 'off') throw new UsageError(`--share-phase1 is on or off, not ${sharePhase1}`)
   if (sharePhase1 !== undefined && values['log-nats'] === undefined) throw new UsageError('--share-phase1 goes with --log-nats (or --cluster)')
   const followDelayMs = positiveInt('follow-delay-ms', values['follow-delay-ms'], 0, 60_000)
+  const clockBackMs = positiveInt('clock-back-ms', values['clock-back-ms'], 0)
   if (followDelayMs !== undefined && values['log-nats'] === undefined) throw new UsageError('--follow-delay-ms goes with --log-nats (or --cluster)')
   const followerReads = values['follower-reads']
   if (followerReads !== undefined && followerReads !== 'on' && followerReads !== 'off') throw new UsageError(`--follower-reads is on or off, not ${followerReads}`)
@@ -324,6 +325,7 @@ async function serve(args: string[]): Promise<number> {
     } } : {}),
     ...(values['crash-at'] !== undefined && first ? { crashAt: parseCrashAt(values['crash-at']) } : {}),
     ...(values['pause-at'] !== undefined && first ? { pauseAt: parsePauseAt(values['pause-at']) } : {}),
+    ...(clockBackMs !== undefined ? { wallClockMs: () => Date.now() - clockBackMs } : {}),
     // A function's line carries its name in `fn`, an engine event its part in `source`: filterable either way.
     log: (line, e) => log({ level: e.level, msg: line, ...(e.function ? { fn: e.source } : { source: e.source }) }),
     ...(protocol !== undefined ? { protocol } : {}),

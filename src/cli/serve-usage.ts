@@ -46,13 +46,16 @@ export const SERVE_OPTIONS = {
   'crash-at': { type: 'string' },
   // Fail-over tests only: stop (SIGSTOP) at the N-th message of the batch log on NATS (log-write:N).
   'pause-at': { type: 'string' },
+  // Crash tests only: the wall clock batches are stamped with runs this many ms behind the machine's (a
+  // restart after the machine's clock was stepped back).
+  'clock-back-ms': { type: 'string' },
 } as const
 
 /**
  * Options of SERVE_OPTIONS that no usage names: the crash and fail-over tests' instants. Everything
  * else is in SERVE_USAGE and SERVE_SYNOPSIS.
  */
-export const SERVE_UNDOCUMENTED_OPTIONS: readonly (keyof typeof SERVE_OPTIONS)[] = ['crash-at', 'pause-at']
+export const SERVE_UNDOCUMENTED_OPTIONS: readonly (keyof typeof SERVE_OPTIONS)[] = ['crash-at', 'pause-at', 'clock-back-ms']
 
 /** The synopsis of `acheron serve` in the top-level usage (its continuation lines indented under it). */
 export const SERVE_SYNOPSIS = `[--data DIR] [--host H] [--port P] [--partitions N] [--workers N] [--sync full|normal|off]

@@ -79,7 +79,24 @@ export interface CrashInput {
    * three columns, whatever their names: recovery must agree with the stream, ALTER or not.
    */
   readonly alter: { readonly at: number; readonly kind: 'add-column' | 'rename-key' } | null
+  /**
+   * One server (no fail-over): at the reply count it is stopped cleanly (SIGTERM) instead of killed, so its
+   * closing checkpoint holds every batch and the restart replays none: what the restart knows of the past
+   * is the checkpoint alone.
+   */
+  readonly stopCleanly: boolean
+  /**
+   * One server: it restarts on a clock an hour behind the machine's (`acheron serve --clock-back-ms`, as
+   * after the machine's clock was stepped back): the batches after the restart must not be stamped
+   * earlier than those before it.
+   */
+  readonly clockBack: boolean
 }
+
+/** How far behind the restart's clock runs in a `clockBack` scenario. */
+const CLOCK_BACK_MS = 3_600_000
+/** How long a server stopped with SIGTERM may take to stop. */
+const CLEAN_STOP_TIMEOUT_MS = 30_000
 
 const ALTER_SQL = {
   'add-column': 'ALTER TABLE kv ADD COLUMN IF NOT EXISTS a1 INTEGER NOT NULL DEFAULT 7',
@@ -151,7 +168,10 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       alter: fc.option(fc.record({ at: uniformFraction, kind: fc.constantFrom('add-column' as const, 'rename-key' as const) }), { freq: 3 }),
       // Drawn after it, for the same reason: which transactions end by reading the batch time.
       timed: fc.array(fc.nat({ max: TIME_STEP_ONE_IN - 1 }), { minLength: timeDraws, maxLength: timeDraws }),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter, timed }) => {
+      // Drawn after them, for the same reason.
+      stopCleanly: fc.boolean(),
+      clockBack: fc.boolean(),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter, timed, stopCleanly, clockBack }) => {
       const withTime = (t: CallTxn, n: number): CallTxn => (timed[n] === 0 ? { ...t, program: [...t.program, { op: 'time' }] } : t)
       const [b, a] = uniqueAppends([before.map(withTime), after.map((t, j) => withTime(t, before.length + j))]) as [CallTxn[], CallTxn[]]
       return {
@@ -169,6 +189,8 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
           : pause ? { logWrite: SET_UP_LOG_WRITES + 1 }
           : stop === 0 ? { afterReplies: replyAt(stopAtReply, b.length) }
           : null,
+        stopCleanly,
+        clockBack,
       }
     })
   })
@@ -553,14 +575,19 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
       return null
     })
     let replies = 0
+    const signal = input.stopCleanly ? 'SIGTERM' : 'SIGKILL'
     const before = stream === null ? input.before.map((): 'unknown' => 'unknown') : await sendStream(stream, input, (r) => {
-      if (isReply(r) && ++replies === input.killAfterReplies) victim.kill('SIGKILL')
+      if (isReply(r) && ++replies === input.killAfterReplies) victim.kill(signal)
     })
-    victim.kill('SIGKILL') // if every reply arrived before the count (it cannot be larger than the stream)
+    victim.kill(signal) // if every reply arrived before the count (it cannot be larger than the stream)
+    if (input.stopCleanly) {
+      const stopped = await Promise.race([exited(victim).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLEAN_STOP_TIMEOUT_MS))])
+      expect(stopped, () => `the server did not stop within ${CLEAN_STOP_TIMEOUT_MS} ms of SIGTERM`)
+    }
     await exited(victim)
     await stream?.close().catch(() => {})
 
-    server = await startServer(fresh?.dir ?? tmp.dir, config, input, null, logStream)
+    server = await startServer(fresh?.dir ?? tmp.dir, config, input, null, logStream, input.clockBack ? ['--clock-back-ms', String(CLOCK_BACK_MS)] : [])
     const db = await connect(server.url)
     const after: Reply[] = []
     for (const t of input.after) {
@@ -585,7 +612,7 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
 
 export const crashRecovery: Property<CrashInput> = {
   name: 'crash',
-  oracle: 'crash recovery: a server SIGKILLed at a chosen reply count recovers a prefix of the stream holding every acknowledged transaction exactly once; replies and positions agree with the model',
+  oracle: 'crash recovery: a server SIGKILLed (or stopped cleanly) at a chosen reply count, restarted (at times on a clock stepped back), recovers a prefix of the stream holding every acknowledged transaction exactly once; replies and positions agree with the model',
   arbitrary: (config) => crashInputArb({ txns: config.txns, ...(config.partitions !== undefined ? { partitions: config.partitions } : {}) }),
   check: runCrashScenario,
   show: (i) => JSON.stringify(i, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),

@@ -182,6 +182,12 @@ export const MUTANTS: readonly Mutant[] = [
     faults: { replayReadsClock: true },
   },
   {
+    name: 'open-forgets-batch-time',
+    bug: 'an open forgets the batch times of the past (the checkpoint\'s last, the logged batches\'): after a restart on a clock stepped back, new batches are stamped earlier than the batches before it',
+    caughtBy: ['crash'],
+    faults: { openForgetsBatchTime: true },
+  },
+  {
     name: 'log-zeros-over-entries',
     bug: 'the batch log preallocates its zeros from the start of the group it just wrote, over acknowledged entries, which an open then reads as the preallocated end',
     caughtBy: ['crash'],

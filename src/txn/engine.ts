@@ -272,7 +272,7 @@ export class Engine {
   private nextBatch: number
   private readonly sequencer: Sequencer
   /** Stamps each batch with its time as it is taken (src/txn/batch-time.ts). */
-  private readonly batchClock: BatchClock
+  private batchClock: BatchClock
   private running = false
   private pumpQueued = false
   private timer: NodeJS.Timeout | null = null
@@ -377,6 +377,7 @@ export class Engine {
     try {
       executor.enforceWallClock(false)
       await engine.replay(state)
+      if (opts.faults?.openForgetsBatchTime === true) engine.batchClock = new BatchClock(opts.wallClockMs)
       executor.enforceWallClock(true)
     } catch (err) {
       await engine.shutdown()

@@ -28,6 +28,12 @@ export interface EngineFaults {
    */
   readonly replayReadsClock?: boolean
   /**
+   * An open forgets the batch times of the past once it has recovered: the last one the checkpoint keeps
+   * and those of the batches it read in the log. After a restart on a clock stepped back, the batches
+   * are stamped earlier than the batches before the restart.
+   */
+  readonly openForgetsBatchTime?: boolean
+  /**
    * The log's preallocation (`sync: 'full'`) writes its zeros from the start of the group just written
    * instead of after it, after every group: acknowledged entries become zeros, which an open reads as
    * the preallocated end (src/log/file-log.ts).

@@ -27,7 +27,7 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
     'fenced-append-acked', 'follower-reads-ignore-position', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 24)
+  assert.is(MUTANTS.length, 25)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {

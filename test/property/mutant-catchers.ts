@@ -27,6 +27,9 @@ export const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   // At run 2 with this seed (2026-12-06): a transaction that read the batch time was acknowledged, and
   // its batch, which the checkpoint lacked at the kill, was replayed after the restart at a later time.
   'replay-reads-clock': [{ property: 'crash', runs: 25 }],
+  // At run 2 with this seed (2026-12-06): a scenario whose restart ran on a clock an hour behind, with a
+  // call that read the batch time on either side of it.
+  'open-forgets-batch-time': [{ property: 'crash', runs: 25 }],
   // Caught at run 8 with this seed: a run catches it once an ALTER adds partitions and a later read
   // looks for a row no batch wrote yet.
   // crash: at run 3 with this seed (one scenario in four alters, and a restart reads every row afresh).
