@@ -13,6 +13,7 @@ import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NU
 import { HELP } from './help.js'
 import type { History } from './history.js'
 import type { Printer } from './printer.js'
+import type { Listing } from './render.js'
 import { runShell } from './shell.js'
 import type { Session } from './session.js'
 import { expandTilde } from './tilde.js'
@@ -267,6 +268,20 @@ function pipeCommand(raw: string): string | null {
 
 const include: Handler = (args, host, name) => arity(host, name, args, 1, 1) && host.include(expandTilde(args[0] as string))
 
+/** psql's words (its describe.c) for a \d, \dt or \di that found nothing. */
+function notFound(pattern: string | null): string {
+  return pattern === null ? 'Did not find any relations.' : `Did not find any relation named "${pattern}".`
+}
+
+/**
+ * A \d, \dt or \di listing; when it is empty, psql's line on stderr instead of an empty table, and no
+ * failure (psql goes on too). In the json format the empty listing stays: stdout is a JSON line a listing.
+ */
+async function relations(host: MetaHost, pattern: string | null, l: Listing): Promise<void> {
+  if (l.grid.rows.length === 0 && host.printer.display.format !== 'json') host.printer.warn(`${host.where}${notFound(pattern)}`)
+  else await host.printer.listing(l)
+}
+
 /** \d, \dt, \df with or without +: the catalog (describe.ts); a server error is one line. */
 const describe: Handler = async (args, host, name) => {
   if (!arity(host, name, args, 1)) return false
@@ -275,10 +290,10 @@ const describe: Handler = async (args, host, name) => {
   const pattern = args[0] ?? null
   const query = (sql: string): ReturnType<Session['query']> => host.session.query(sql)
   try {
-    if (base === '\\dt') await host.printer.listing(await listTables(query, pattern))
-    else if (base === '\\df') await host.printer.listing(await listFunctions(query, pattern, plus))
-    else if (base === '\\di') await host.printer.listing(await listIndexes(query, pattern))
-    else if (pattern === null) await host.printer.listing(await listRelations(query, null))
+    if (base === '\\df') await host.printer.listing(await listFunctions(query, pattern, plus))
+    else if (base === '\\dt') await relations(host, pattern, await listTables(query, pattern))
+    else if (base === '\\di') await relations(host, pattern, await listIndexes(query, pattern))
+    else if (pattern === null) await relations(host, null, await listRelations(query, null))
     else {
       const found = await describeTables(query, pattern, plus)
       if (found.length === 0) {
@@ -288,7 +303,9 @@ const describe: Handler = async (args, host, name) => {
           await host.printer.listing(indexes)
           return true
         }
-        return warn(host, name, `no table matches "${pattern}"`)
+        // psql's line as it words it, without the `\d:` of other warnings (a script's place stays before it).
+        host.printer.warn(`${host.where}${notFound(pattern)}`)
+        return false
       }
       for (const l of found) await host.printer.listing(l)
     }

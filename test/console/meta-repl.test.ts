@@ -92,7 +92,7 @@ test('\\d, \\dt, \\df, \\d NAME, \\d+ NAME: the catalog as psql lists it, patter
   assert.match(s, /Partitions: 3\nRows: 2\nFunctions: account\.deposit \(fuel 5000000, memory \d+\)/, s)
 
   t.line('\\d nosuch')
-  s = after(await t.waitForText('\\d: no table matches "nosuch"'), 'acheron> \\d nosuch')
+  s = after(await t.waitForText('Did not find any relation named "nosuch".'), 'acheron> \\d nosuch')
   await prompt(t, 'the prompt after a warning')
 
   // A `;` typed by habit, as after SQL: it was `\d: no table matches "audit;"` and `unknown meta-command \dt;`.

@@ -22,6 +22,24 @@ test.after(async () => {
 
 const run = (args: string[], env: Record<string, string> = {}): Promise<Run & { why: string }> => runConsole((server as ServerProcess).url, args, { env })
 
+// First in this file: the server has no table and no index yet.
+test('an empty \\d, \\dt or \\di is psql\'s line on stderr, not a failure; \\d NAME of nothing is psql\'s line, a failure', async () => {
+  const empty = await run(['-e', '\\di\n\\dt\n\\d\n\\di nosuch*\n\\echo went-on'])
+  assert.is(empty.code, 0, empty.why)
+  assert.is(empty.stdout, 'went-on\n', empty.why)
+  assert.is(empty.stderr, [
+    'Did not find any relations.', 'Did not find any relations.', 'Did not find any relations.', 'Did not find any relation named "nosuch*".', '',
+  ].join('\n'), empty.why)
+  const named = await run(['-e', '\\d nosuch\n\\echo not-reached'])
+  assert.is(named.code, 1, named.why)
+  assert.is(named.stderr, 'Did not find any relation named "nosuch".\n', named.why)
+  assert.is(named.stdout, '', named.why)
+  // --json keeps a listing a JSON line, empty or not.
+  const json = await run(['--json', '-e', '\\di'])
+  assert.is(json.code, 0, json.why)
+  assert.equal(JSON.parse(json.stdout), { columns: ['name', 'table', 'columns'], rows: [] }, json.why)
+})
+
 test('-f: meta-commands run where they stand (\\pset, \\x, \\dt, \\di, \\d), \\q ends the script with 0 and nothing after it runs', async () => {
   const file = join(tmp.dir, 'setup.sql')
   writeFileSync(file, [
@@ -95,7 +113,7 @@ test('a bad meta-command stops the script: exit 1, one line on stderr, the state
     ['\\frob', /^-e #2:1: unknown meta-command \\frob: \\help lists them\n$/],
     ['\\watch 1', /^-e #2:1: \\watch: only in the interactive console\n$/],
     ['\\e', /^-e #2:1: \\e: only in the interactive console\n$/],
-    ['\\d nosuch_table', /^-e #2:1: \\d: no table matches "nosuch_table"\n$/],
+    ['\\d nosuch_table', /^-e #2:1: Did not find any relation named "nosuch_table"\.\n$/],
     ['\\i no/such.sql', /^-e #2:1: \\i: cannot read no\/such\.sql: no such file or directory$/m],
   ]
   assert.is((await run(['-e', 'CREATE TABLE m2 (k INTEGER PRIMARY KEY);'])).code, 0)
