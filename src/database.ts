@@ -1,7 +1,7 @@
 // The one interface the embedded database (`open`) and the remote client (`connect`) share
 // (CONTRACT.md §4): code written against `Database` runs unchanged in-process or over WebSocket.
 import type { CommitPosition } from './errors.js'
-import type { ResultType, ResultTypes } from './result-types.js'
+import type { CellTypes, ResultType, ResultTypes } from './result-types.js'
 
 export interface DatabaseStatementResult {
   columns: string[]
@@ -12,6 +12,8 @@ export interface DatabaseStatementResult {
   logs?: string[]
   /** One per column: the type of its values ('INTEGER', 'REAL', 'TEXT', 'BLOB') or null; absent without columns (src/result-types.ts). */
   types?: ResultTypes
+  /** For a column of values of several types (its `types` entry null), each value's type; absent when there is none (src/result-types.ts). */
+  cellTypes?: CellTypes
 }
 
 export interface DatabaseQueryResult {
@@ -24,6 +26,8 @@ export interface DatabaseQueryResult {
   logs?: string[]
   /** One per column: the type of its values ('INTEGER', 'REAL', 'TEXT', 'BLOB') or null; absent without columns (src/result-types.ts). */
   types?: ResultTypes
+  /** For a column of values of several types (its `types` entry null), each value's type; absent when there is none (src/result-types.ts). */
+  cellTypes?: CellTypes
 }
 
 export interface DatabaseCallResult {

@@ -1,4 +1,4 @@
-import type { ResultTypes } from './result-types.js'
+import type { CellTypes, ResultTypes } from './result-types.js'
 
 /** Stable error codes of CONTRACT.md §4. Never rename one; add new ones at the end. */
 export const ERROR_CODES = [
@@ -38,6 +38,8 @@ export interface CompletedStatement {
   logs?: string[]
   /** One per column: 'INTEGER', 'REAL', 'TEXT', 'BLOB' or null (docs/protocol.md, "Replies"). */
   types?: ResultTypes
+  /** For a column of values of several types, each value's type (docs/protocol.md, "Replies"). */
+  cellTypes?: CellTypes
 }
 
 export interface AcheronErrorDetails {

@@ -42,6 +42,30 @@ export function columnTypes(width: number, rows: readonly (readonly unknown[])[]
   return types.map((t) => t ?? null)
 }
 
+/**
+ * A result's `cellTypes`: for each column of values of several types (a CASE, a UNION), one entry per row,
+ * that value's type (null for NULL), since the column's `types` entry (null) cannot say whether its number
+ * 1 is INTEGER 1 or REAL 1.0; null for every other column. Undefined when no column is of several types,
+ * so that a reply carries it only where it says something.
+ */
+export type CellTypes = (ResultTypes | null)[]
+
+/** `cellTypes` over the engine rows of a result (see CellTypes); `typeOf` as for columnTypes. */
+export function cellTypes(width: number, rows: readonly (readonly unknown[])[], typeOf: (v: unknown) => ResultType | null = valueType as (v: unknown) => ResultType | null): CellTypes | undefined {
+  const mixed: boolean[] = new Array<boolean>(width).fill(false)
+  const first: (ResultType | null)[] = new Array<null>(width).fill(null)
+  for (const row of rows) {
+    for (let j = 0; j < width; j++) {
+      const t = typeOf(row[j])
+      if (t === null || mixed[j]) continue
+      if (first[j] === null) first[j] = t
+      else if (first[j] !== t) mixed[j] = true
+    }
+  }
+  if (!mixed.includes(true)) return undefined
+  return mixed.map((m, j) => (m ? rows.map((row) => typeOf(row[j])) : null))
+}
+
 /** The type of a JS value a client holds (integral numbers are INTEGER, as the wire reads them). */
 export function clientValueType(v: unknown): ResultType | null {
   if (v === null || v === undefined) return null
@@ -55,6 +79,17 @@ export function clientValueType(v: unknown): ResultType | null {
 export function decodeResultTypes(v: unknown, width: number): ResultTypes | undefined {
   if (!Array.isArray(v) || v.length !== width) return undefined
   return v.every((t) => t === null || (typeof t === 'string' && RESULT_TYPE_NAMES.has(t))) ? [...(v as ResultTypes)] : undefined
+}
+
+/**
+ * A reply's `cellTypes` when it is one entry per column, each null or one type name (or null) per row;
+ * else undefined (ignored, as a malformed `types` is).
+ */
+export function decodeCellTypes(v: unknown, width: number, height: number): CellTypes | undefined {
+  if (!Array.isArray(v) || v.length !== width) return undefined
+  const column = (c: unknown): ResultTypes | null | undefined => (c === null ? null : decodeResultTypes(c, height))
+  const decoded = v.map(column)
+  return decoded.every((c) => c !== undefined) ? (decoded as CellTypes) : undefined
 }
 
 /** A whole REAL at least this large is written with an exponent, as SQLite's shell (%!.15g) writes it. */

@@ -25,7 +25,7 @@ import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
-import { decodeResultTypes, type ResultType, type ResultTypes } from '../result-types.js'
+import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, type ResultTypes } from '../result-types.js'
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject (default 5). */
@@ -84,6 +84,11 @@ export interface RemoteStatementResult {
    * without columns, and from a server older than the field.
    */
   types?: ResultTypes
+  /**
+   * For a column of values of several types (its `types` entry null), one type per row: which of its
+   * numbers is REAL. Absent when no column is of several types, and from a server older than the field.
+   */
+  cellTypes?: CellTypes
 }
 
 /**
@@ -111,6 +116,8 @@ export interface RemoteQueryResult<Row = unknown[]> {
   logs?: string[]
   /** As RemoteStatementResult's `types`. */
   types?: ResultTypes
+  /** As RemoteStatementResult's `cellTypes`. */
+  cellTypes?: CellTypes
 }
 
 /** A row as `{ rows: 'objects' }` gives it: each value keyed by its column name. */
@@ -237,13 +244,14 @@ function logLines(v: unknown): string[] | undefined {
 }
 
 function decodeResult(r: unknown): RemoteStatementResult {
-  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown; notice?: unknown; types?: unknown }
+  const o = r as { columns?: unknown; rows?: unknown; rowsAffected?: unknown; commit?: unknown; logs?: unknown; notice?: unknown; types?: unknown; cellTypes?: unknown }
   const logs = logLines(o?.logs)
   if (!Array.isArray(o?.columns) || !Array.isArray(o.rows) || !isCommit(o.commit)) {
     throw new AcheronError('INTERNAL', `malformed result from the server: ${JSON.stringify(r)?.slice(0, 200)}`)
   }
   // Optional both ways: an older server sends none, and a malformed one is left out rather than refused.
   const types = decodeResultTypes(o.types, o.columns.length)
+  const cellTypes = decodeCellTypes(o.cellTypes, o.columns.length, o.rows.length)
   return {
     columns: o.columns.map(String),
     rows: (o.rows as unknown[]).map((row, i) => (row as unknown[]).map((v, j) => decodeValue(v, `row ${i} column ${j}`))),
@@ -252,6 +260,7 @@ function decodeResult(r: unknown): RemoteStatementResult {
     ...(logs !== undefined ? { logs } : {}),
     ...(typeof o.notice === 'string' ? { notice: o.notice } : {}),
     ...(types !== undefined ? { types } : {}),
+    ...(cellTypes !== undefined ? { cellTypes } : {}),
   }
 }
 

@@ -14,7 +14,7 @@ import { fileProblem } from '../file-problem.js'
 import { quoteIdent } from './describe.js'
 import { CopyError, copyRecords, type CopyRecord } from './copy-read.js'
 import { csvField } from './format-delimited.js'
-import { numberText, type Grid } from './format-table.js'
+import { numberText, typeAt, type Grid } from './format-table.js'
 import { expandTilde } from './tilde.js'
 
 /** Rows per INSERT (and per transaction) of \copy … from. */
@@ -277,15 +277,15 @@ export function copyOut(c: CopyCommand, g: Grid): string {
   const parts: string[] = []
   const field = (s: string) => (c.format === 'csv' ? csvField(s, c.delimiter) : escapeText(s, c.delimiter))
   if (c.header) parts.push(`${g.columns.map(field).join(c.delimiter)}\n`)
-  for (const row of g.rows) {
+  g.rows.forEach((row, i) => {
     parts.push(`${g.columns.map((_, j) => {
       const v = row[j]
       if (v === null || v === undefined) return c.nullText
-      const s = copyText(v, g.types?.[j])
+      const s = copyText(v, typeAt(g, i, j))
       // In CSV an empty text is "" so that it stays apart from NULL; so is a text equal to the null text.
       return c.format === 'csv' && (s === '' || s === c.nullText) ? `"${s.replace(/"/g, '""')}"` : field(s)
     }).join(c.delimiter)}\n`)
-  }
+  })
   return parts.join('')
 }
 

@@ -1,9 +1,9 @@
 // Output for programs: CSV (RFC 4180 quoting) and psql's unaligned format (fields between '|'). Values are
 // whole here, unlike in a table cell: TEXT is neither cut nor escaped, a BLOB is all of its X'hex'.
 import { NULL_TEXT_DEFAULT } from './display.js'
-import { numberText, type Grid } from './format-table.js'
+import { numberText, typeAt, type Grid } from './format-table.js'
 
-/** A value as it is, on as many lines as it has; NULL as `nullText`; `type`: its column's (Grid.types). */
+/** A value as it is, on as many lines as it has; NULL as `nullText`; `type`: its own (typeAt). */
 export function plainText(v: unknown, nullText = NULL_TEXT_DEFAULT, type?: string | null): string {
   if (v === null || v === undefined) return nullText
   if (typeof v === 'number' || typeof v === 'bigint') return numberText(v, type)
@@ -31,10 +31,10 @@ function csvValue(v: unknown, nullText: string | null = null, type?: string | nu
 
 /** A header record, then one record per row; records end with '\n', as psql writes them. NULL: see csvValue. */
 export function formatCsv(g: Grid, nullText: string | null = null): string[] {
-  return [g.columns.map((c) => csvField(c)).join(','), ...g.rows.map((row) => g.columns.map((_, j) => csvValue(row[j], nullText, g.types?.[j])).join(','))]
+  return [g.columns.map((c) => csvField(c)).join(','), ...g.rows.map((row, i) => g.columns.map((_, j) => csvValue(row[j], nullText, typeAt(g, i, j))).join(','))]
 }
 
 /** psql's unaligned format: a header line and one line per row, fields joined by '|', nothing padded. */
 export function formatUnaligned(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
-  return [g.columns.join('|'), ...g.rows.map((row) => g.columns.map((_, j) => plainText(row[j], nullText, g.types?.[j])).join('|'))]
+  return [g.columns.join('|'), ...g.rows.map((row, i) => g.columns.map((_, j) => plainText(row[j], nullText, typeAt(g, i, j))).join('|'))]
 }

@@ -1,13 +1,13 @@
 // Expanded display (\x), as psql lays it out: one `-[ RECORD n ]-` block per row, one `column | value` line
 // per column, for rows too wide to read across.
 import { NULL_TEXT_DEFAULT } from './display.js'
-import { cellText, padRight, widestOf, type Grid } from './format-table.js'
+import { cellText, padRight, typeAt, widestOf, type Grid } from './format-table.js'
 
 /** The records of `g` without footer; no lines for no rows. */
 export function formatExpanded(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
   const names = g.columns.map((c) => cellText(c))
   const nameWidth = widestOf(names)
-  const records = g.rows.map((row) => g.columns.map((_, j) => cellText(row[j], nullText, g.types?.[j])))
+  const records = g.rows.map((row, i) => g.columns.map((_, j) => cellText(row[j], nullText, typeAt(g, i, j))))
   const valueWidth = widestOf(records.flat())
   const out: string[] = []
   records.forEach((values, i) => {

@@ -5,13 +5,14 @@
 import type { RemoteStatementResult } from '../client/remote.js'
 import { realText } from '../result-types.js'
 import { encodeValue } from '../server/wire.js'
-import type { Grid } from './format-table.js'
+import { typeAt, type Grid } from './format-table.js'
 
 export function wireResult(r: RemoteStatementResult): Record<string, unknown> {
   return {
     columns: r.columns, rows: wireRows(r), rowsAffected: r.rowsAffected, commit: r.commit,
     ...(r.logs !== undefined ? { logs: r.logs } : {}), ...(r.notice !== undefined ? { notice: r.notice } : {}),
     ...(r.types !== undefined ? { types: r.types } : {}),
+    ...(r.cellTypes !== undefined ? { cellTypes: r.cellTypes } : {}),
   }
 }
 
@@ -19,7 +20,7 @@ export function wireRows(g: Grid): unknown[][] {
   return g.rows.map((row) => row.map(encodeValue))
 }
 
-/** One value as JSON text: a finite number of a REAL column, or a -0 anywhere, as realText writes it, else as the wire has it. */
+/** One value as JSON text: a finite REAL number (typeAt), or a -0 anywhere, as realText writes it, else as the wire has it. */
 function jsonValue(v: unknown, type: string | null | undefined): string {
   if (typeof v === 'number' && Number.isFinite(v) && (type === 'REAL' || Object.is(v, -0))) return realText(v)
   return JSON.stringify(encodeValue(v))
@@ -27,7 +28,7 @@ function jsonValue(v: unknown, type: string | null | undefined): string {
 
 /** `{"columns": …, "rows": …, …rest}` as one line, the rows written by jsonValue. */
 function withRows(g: Grid, rest: Record<string, unknown>): string {
-  const rows = g.rows.map((row) => `[${row.map((v, j) => jsonValue(v, g.types?.[j])).join(',')}]`).join(',')
+  const rows = g.rows.map((row, i) => `[${row.map((v, j) => jsonValue(v, typeAt(g, i, j))).join(',')}]`).join(',')
   const tail = JSON.stringify(rest)
   return `{"columns":${JSON.stringify(g.columns)},"rows":[${rows}]${tail === '{}' ? '' : `,${tail.slice(1, -1)}`}}`
 }
@@ -40,5 +41,5 @@ export function resultJson(r: RemoteStatementResult): string {
 
 /** A listing's grid (a \d table, a query's rows) as one JSON line. */
 export function gridJson(g: Grid): string {
-  return withRows(g, g.types !== undefined ? { types: g.types } : {})
+  return withRows(g, { ...(g.types !== undefined ? { types: g.types } : {}), ...(g.cellTypes !== undefined ? { cellTypes: g.cellTypes } : {}) })
 }

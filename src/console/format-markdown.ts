@@ -4,7 +4,7 @@
 // is `<br>`, as Markdown tables write one, and other control characters are character references
 // (`&#x9;` for a tab); so that `<br>` or `&#x9;` typed in a value stay text, '&' is `&amp;` and '<' `&lt;`.
 import { NULL_TEXT_DEFAULT } from './display.js'
-import { cellText, cut, isNumericColumn, TEXT_CHARS_SHOWN_MAX, type Grid } from './format-table.js'
+import { cellText, cut, isNumericColumn, TEXT_CHARS_SHOWN_MAX, typeAt, type Grid } from './format-table.js'
 
 const MARKDOWN_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '|': '\\|', '&': '&amp;', '<': '&lt;', '\n': '<br>' }
 
@@ -21,5 +21,5 @@ function markdownValue(v: unknown, nullText: string, type: string | null | undef
 export function formatMarkdown(g: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
   const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
   const rule = `|${g.columns.map((_, j) => (isNumericColumn(g, j) ? ' ---: ' : ' --- ')).join('|')}|`
-  return [line(g.columns.map(markdownCell)), rule, ...g.rows.map((row) => line(g.columns.map((_, j) => markdownValue(row[j], nullText, g.types?.[j]))))]
+  return [line(g.columns.map(markdownCell)), rule, ...g.rows.map((row, i) => line(g.columns.map((_, j) => markdownValue(row[j], nullText, typeAt(g, i, j)))))]
 }

@@ -16,6 +16,13 @@ export interface Grid {
   readonly rows: readonly (readonly unknown[])[]
   /** A result's column types (src/result-types.ts): a REAL column's whole numbers are shown 1.0, as SQLite's shell does. */
   readonly types?: readonly (string | null)[] | undefined
+  /** For a column of values of several types (its `types` entry null), each value's type (src/result-types.ts, CellTypes). */
+  readonly cellTypes?: readonly (readonly (string | null)[] | null)[] | undefined
+}
+
+/** The type of row i's value in column j: its column's, else (a column of several types) its own. */
+export function typeAt(g: Grid, i: number, j: number): string | null | undefined {
+  return g.types?.[j] ?? g.cellTypes?.[j]?.[i]
 }
 
 /**
@@ -46,7 +53,7 @@ export function cut(s: string, max: number): string {
   return points.length > max ? `${points.slice(0, max).join('')}…` : s
 }
 
-/** One value as a table cell shows it: on one line, bounded; NULL as `nullText`; `type`: its column's (Grid.types). */
+/** One value as a table cell shows it: on one line, bounded; NULL as `nullText`; `type`: its own (typeAt). */
 export function cellText(v: unknown, nullText = NULL_TEXT_DEFAULT, type?: string | null): string {
   if (v === null || v === undefined) return nullText
   if (typeof v === 'number' || typeof v === 'bigint') return numberText(v, type)
@@ -151,7 +158,7 @@ export function widestOf(texts: Iterable<string>, min = 0): number {
 
 /** The aligned table without footer: header, separator, one line per row. */
 export function formatAligned(r: Grid, nullText = NULL_TEXT_DEFAULT): string[] {
-  const cells = r.rows.map((row) => r.columns.map((_, j) => cellText(row[j], nullText, r.types?.[j])))
+  const cells = r.rows.map((row, i) => r.columns.map((_, j) => cellText(row[j], nullText, typeAt(r, i, j))))
   const numeric = r.columns.map((_, j) => isNumericColumn(r, j))
   const widths = r.columns.map((c, j) => widestOf(cells.map((row) => row[j] as string), displayWidth(cellText(c))))
   const line = (parts: string[]): string => ` ${parts.join(' | ')}`.trimEnd()

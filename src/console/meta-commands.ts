@@ -8,6 +8,7 @@ import { fileProblem } from '../file-problem.js'
 import { CONDITIONAL_COMMANDS, notBooleanMessage, parseBoolean, type ConditionalStack } from './conditional.js'
 import { CopyError, parseCopy, runCopy } from './copy.js'
 import { plainText } from './format-delimited.js'
+import { typeAt } from './format-table.js'
 import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP } from './help.js'
@@ -440,7 +441,7 @@ function storeRow(host: MetaHost, name: string, prefix: string, result: RemoteSt
   const row = result.rows[0] as readonly unknown[]
   const entries = result.columns.map((column, i): [string, string | null] => {
     const v = row[i]
-    return [prefix + column, v === null || v === undefined ? null : plainText(v, '', result.types?.[i])]
+    return [prefix + column, v === null || v === undefined ? null : plainText(v, '', typeAt(result, 0, i))]
   })
   const bad = entries.findIndex(([variable]) => !isVariableName(variable))
   if (bad >= 0) {

@@ -193,6 +193,8 @@ export interface WireResult {
   notice?: string
   /** One per column: the type of its values, or null (src/result-types.ts); a client may ignore it. */
   types?: readonly (ResultType | null)[]
+  /** For a column of values of several types, each value's type (src/result-types.ts, CellTypes); a client may ignore it. */
+  cellTypes?: readonly (readonly (ResultType | null)[] | null)[]
 }
 
 /** A result's fields after its rows, in the order the wire has them. */
@@ -202,6 +204,7 @@ function resultTail(r: WireResult): Record<string, unknown> {
     ...(r.logs !== undefined ? { logs: r.logs } : {}),
     ...(r.notice !== undefined ? { notice: r.notice } : {}),
     ...(r.types !== undefined ? { types: r.types } : {}),
+    ...(r.cellTypes !== undefined ? { cellTypes: r.cellTypes } : {}),
   }
 }
 

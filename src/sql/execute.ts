@@ -22,7 +22,7 @@ import { pointKey } from './query.js'
 import { renderExpr, renderSelect, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
 import { fileProblem } from '../file-problem.js'
-import { clientValueType, columnTypes, type ResultTypes } from '../result-types.js'
+import { cellTypes, clientValueType, columnTypes, type CellTypes, type ResultTypes } from '../result-types.js'
 import type { DatabaseStatementResult } from '../database.js'
 
 /** What a script runs against: the embedded engine, or a server's. */
@@ -76,6 +76,8 @@ export interface StatementResult {
    * INTEGER 1, which a JS number and JSON cannot); null where the result says nothing (src/result-types.ts).
    */
   types?: ResultTypes
+  /** For a column of values of several types, each value's type (src/result-types.ts, CellTypes); absent when there is none. */
+  cellTypes?: CellTypes
 }
 
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
@@ -170,15 +172,17 @@ interface Planned {
 }
 
 /** A statement's columns and rows for a JS client, and the columns' types (none without columns). */
-interface ResultSet { columns: string[]; rows: unknown[][]; types?: ResultTypes }
+interface ResultSet { columns: string[]; rows: unknown[][]; types?: ResultTypes; cellTypes?: CellTypes }
 
 const NO_ROWS = (): ResultSet => ({ columns: [], rows: [] })
 
 /** `columns` over engine rows: the rows converted for a JS client, their types read before that loses them. */
 function resultSet(columns: string[], rows: readonly (readonly SqlValue[])[]): ResultSet {
+  const cells = cellTypes(columns.length, rows)
   return {
     columns, rows: rows.map((row) => row.map(clientValue)),
     ...(columns.length > 0 ? { types: columnTypes(columns.length, rows) } : {}),
+    ...(cells !== undefined ? { cellTypes: cells } : {}),
   }
 }
 
@@ -806,5 +810,6 @@ export function queryResult(r: StatementResult): QueryResult {
   return {
     columns: r.columns, rows: r.rows, rowsAffected: r.rowsAffected, commit: r.commit,
     ...(r.logs !== undefined ? { logs: r.logs } : {}), ...(r.types !== undefined ? { types: r.types } : {}),
+    ...(r.cellTypes !== undefined ? { cellTypes: r.cellTypes } : {}),
   }
 }

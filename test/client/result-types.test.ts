@@ -176,6 +176,37 @@ test('a REAL -0 keeps its sign: -0.0 on the wire (valid JSON), -0 in the SDK, -0
   assert.ok(Object.is((JSON.parse(json) as { rows: unknown[][] }).rows[0]?.[0], -0))
 })
 
+test('a column of several types: cellTypes says each value\'s type (wire, SDK, embedded), so the console shows a REAL 1 as 1.0', async () => {
+  // m's row 1 has r = 1.0 and n = 1: a UNION puts both in one column, as a CASE may.
+  const sql = "SELECT r AS v FROM m WHERE id = 1 UNION ALL SELECT n FROM m WHERE id = 1 UNION ALL SELECT s FROM m WHERE id = 1 UNION ALL SELECT NULL"
+  const reply = await raw({ id: 1, op: 'sql', sql })
+  const r = (reply.results as Record<string, unknown>[])[0] as Record<string, unknown>
+  assert.equal([r.rows, r.types, r.cellTypes], [[[1], [1], ['a'], [null]], [null], [['REAL', 'INTEGER', 'TEXT', null]]], JSON.stringify(reply))
+  // Only where a column is of several types: none at all here, so no field.
+  assert.not.ok('cellTypes' in ((await raw({ id: 2, op: 'sql', sql: SELECT })).results as Record<string, unknown>[])[0]!)
+  assert.equal((await remote().query(sql)).cellTypes, [['REAL', 'INTEGER', 'TEXT', null]])
+  const dir = mkdtempSync(join(tmpdir(), 'acheron-cell-types-'))
+  const local = await open({ dir, partitions: 2, workers: 0 })
+  try {
+    await local.sql(SETUP)
+    assert.equal((await local.query(sql)).cellTypes, [['REAL', 'INTEGER', 'TEXT', null]])
+  } finally {
+    await local.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const url = (server as ServerProcess).url
+  const run = async (...args: string[]) => {
+    const c = await runCli(['console', url, ...args])
+    assert.is(c.code, 0, describeRun(args, c))
+    return c.stdout
+  }
+  assert.match(await run('-e', `${sql};`), /^  v\n-+\n 1\.0\n 1\n a\n NULL\n/, 'aligned')
+  assert.match(await run('-e', '\\pset format csv', '-e', `${sql};`), /^v\n1\.0\n1\na\n\n$/m, 'csv')
+  assert.match(await run('-e', '\\x', '-e', `${sql};`), /^v \| 1\.0\n/m, '\\x')
+  const json = (await run('--json', '-e', `${sql};`)).trim()
+  assert.ok(json.includes('"rows":[[1.0],[1],["a"],[null]]') && json.includes('"cellTypes":[["REAL","INTEGER","TEXT",null]]'), json)
+})
+
 test('realText: as SQLite\'s shell writes a REAL', () => {
   assert.is(realText(1), '1.0')
   assert.is(realText(-3), '-3.0')
