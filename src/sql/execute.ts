@@ -111,8 +111,12 @@ function failurePos(s: Statement, code: AcheronError['code']): Pos | null {
   return code === 'SYNTAX_ERROR' ? s.pos : (s.namePos ?? s.pos)
 }
 
-/** Where a transaction's failure points: at the value it is about (TxnFailure.value), else as failurePos. */
-function outcomePos(s: Statement, f: TxnFailure): Pos | null {
+/**
+ * Where a transaction's failure points: where the engine says (TxnFailure.at), else at the value it is
+ * about (TxnFailure.value), else as failurePos.
+ */
+function outcomePos(s: Statement, f: TxnFailure): Pick<Pos, 'line' | 'column'> | null {
+  if (f.at !== undefined) return f.at
   const value = f.value === undefined ? undefined : valueExprs(s)[f.value] ?? selectedItem(s, f.value)
   return value?.pos ?? failurePos(s, f.code)
 }
@@ -130,7 +134,7 @@ function selectedItem(s: Statement, v: number): { readonly pos: Pos } | undefine
 }
 
 /** An error's line and column fields at `at` (none without a position). */
-function positionFields(at: Pos | null): { line?: number; column?: number } {
+function positionFields(at: Pick<Pos, 'line' | 'column'> | null): { line?: number; column?: number } {
   return at === null ? {} : { line: at.line, column: at.column }
 }
 

@@ -442,7 +442,8 @@ class Renderer {
         if (known === undefined) return `${TIME_VALUE_FUNCTION}(${this.expr(a, scope)})`
         return isNowText(known) ? clockCall('now') : this.expr(a, scope)
       }
-      if (known === undefined) return `${TIME_MODIFIER_FUNCTION}(${this.expr(a, scope)})`
+      // A row's value, checked when it is met: the call carries the argument's place, for the error's caret.
+      if (known === undefined) return `${TIME_MODIFIER_FUNCTION}(${this.expr(a, scope)}, ${a.pos.line}, ${a.pos.column})`
       if (isZoneModifier(known)) this.fail('SYNTAX_ERROR', a.pos, `'${String(known)}' is not offered, because ${ZONE_MODIFIER_MESSAGE}`)
       return this.expr(a, scope)
     })

@@ -14,8 +14,13 @@ export function defineClockFunctions(db: Database.Database, timeMs: () => number
   })
   // Values pass through unchanged, 64-bit integers included (safeIntegers).
   db.function(TIME_VALUE_FUNCTION, { deterministic: false, safeIntegers: true }, (v: unknown) => (isNowText(v) ? clockText('now', timeMs()) : v) as never)
-  db.function(TIME_MODIFIER_FUNCTION, { deterministic: true, safeIntegers: true }, (v: unknown) => {
-    if (isZoneModifier(v)) throw new AcheronError('CONSTRAINT', `date modifier '${String(v)}' refused: ${ZONE_MODIFIER_MESSAGE}`)
+  // (v, line, column): the line and column of the modifier in the statement, where the error points. Logged
+  // statements rendered before those were written have (v) alone, and replay as they ran.
+  db.function(TIME_MODIFIER_FUNCTION, { deterministic: true, safeIntegers: true, varargs: true }, (v: unknown, line?: unknown, column?: unknown) => {
+    if (isZoneModifier(v)) {
+      const at = typeof line === 'bigint' && typeof column === 'bigint' ? { line: Number(line), column: Number(column) } : {}
+      throw new AcheronError('CONSTRAINT', `date modifier '${String(v)}' refused: ${ZONE_MODIFIER_MESSAGE}`, at)
+    }
     return v as never
   })
 }

@@ -20,6 +20,7 @@ export function failureOf(err: AcheronError, logs?: readonly string[]): TxnFailu
     code: err.code, message: err.message,
     ...(err.statement === undefined ? {} : { step: err.statement }),
     ...(value === undefined ? {} : { value }),
+    ...(err.line === undefined || err.column === undefined ? {} : { at: { line: err.line, column: err.column } }),
     ...(logs === undefined || logs.length === 0 ? {} : { logs }),
   }
 }

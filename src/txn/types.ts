@@ -236,6 +236,12 @@ export interface TxnFailure {
    * item. The SQL layer points the error there.
    */
   readonly value?: number
+  /**
+   * Where in the failed statement's text it points, when the engine was told (the error carried a line
+   * and column): a date modifier read from a row points at the modifier the statement gives
+   * (src/storage/sql-clock.ts). The SQL layer prefers it to `value`.
+   */
+  readonly at?: { readonly line: number; readonly column: number }
   /** The `log()` lines written before it failed, when there were any (TxnResult.logs). */
   readonly logs?: readonly string[]
   /** It may have committed after all (its log entry's fate is unknown): never sent again blindly. */

@@ -151,6 +151,28 @@ test('BEGIN; ...; COMMIT; is sent as one transaction: a failure inside leaves no
   assert.equal(await rows('SELECT k FROM s5 ORDER BY k'), [[1], [2], [7]])
 })
 
+test("a zone modifier read from a row: the caret points at the modifier given, not at the table (SELECT, UPDATE, BEGIN … COMMIT)", async () => {
+  expectExit(await consoleRun(['-e', "CREATE TABLE zm (k INTEGER PRIMARY KEY, t TEXT, m TEXT); INSERT INTO zm VALUES (1, '2026-01-02', 'localtime');"]), 0)
+  const caretUnder = (r: Run & { args: string[] }, label: string, line: string, under: string): void => {
+    const err = r.stderr.split('\n')
+    assert.match(err[0] as string, /^ERROR CONSTRAINT: date modifier 'localtime' refused: /, why(r))
+    assert.is(err[1], `${label} ${line}`, why(r))
+    assert.is(err[2], `${' '.repeat(`${label} `.length + line.indexOf(under))}^`, why(r))
+  }
+  const select = 'SELECT k, datetime(t, m) FROM zm;'
+  const r1 = await consoleRun(['-e', select])
+  expectExit(r1, 1)
+  caretUnder(r1, 'LINE 1:', select, 'm)')
+  // On the statement's second line, in an UPDATE (nothing written), and inside a held block.
+  const r2 = await consoleRun(['-e', "UPDATE zm\n  SET t = date('2026-01-02', '+1 day', m) WHERE k = 1;"])
+  expectExit(r2, 1)
+  caretUnder(r2, 'LINE 2:', "  SET t = date('2026-01-02', '+1 day', m) WHERE k = 1;", 'm)')
+  const r3 = await consoleRun(['-e', 'BEGIN;', '-e', 'INSERT INTO zm VALUES (2, NULL, NULL);', '-e', 'SELECT time(t, m) AS at FROM zm;', '-e', 'COMMIT;'])
+  expectExit(r3, 1)
+  caretUnder(r3, '-e #3:1:', 'SELECT time(t, m) AS at FROM zm;', 'm)')
+  assert.equal(await rows('SELECT k, t FROM zm ORDER BY k'), [[1, '2026-01-02']])
+})
+
 test("CREATE FUNCTION ... FROM WASM FILE: read by the console (-e: from the current directory), then CALL", async () => {
   const r = await consoleRun([
     '-e', 'CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);',

@@ -211,6 +211,10 @@ test("the zone modifiers are refused: at the literal when written, at the row's 
     const fromRow = await rejection(db.sql("UPDATE ev SET at = DATETIME(at, m) WHERE id = 'b'"))
     assert.is(fromRow.code, 'CONSTRAINT')
     assert.match(fromRow.message, /LocalTime.*time zone/)
+    // At the modifier the statement gives (`m`), not at the table.
+    assert.equal([fromRow.line, fromRow.column], [1, 33])
+    const inQuery = await rejection(db.query('SELECT id,\n  DATE(at, m) FROM ev'))
+    assert.equal([inQuery.code, inQuery.line, inQuery.column], ['CONSTRAINT', 2, 12])
     assert.equal((await db.query("SELECT at FROM ev WHERE id = 'b'")).rows, [['2026-01-02 03:04:05']], 'nothing written')
     // A row holding 'now' reads the batch time, as SQLite's would read its clock.
     await db.sql("INSERT INTO ev (id, at) VALUES ('c', 'now')")
