@@ -421,6 +421,12 @@ export class Repl implements MetaHost {
 
   /** \e: the statement being typed (or else the last one run) in the editor; run it if it ends with ';'. */
   readonly edit = async (): Promise<boolean> => {
+    if (this.closed) {
+      // Read before Ctrl-D: whoever typed it has said they are done, and an editor now would hold the
+      // terminal with nobody there. The other lines read before Ctrl-D run on.
+      this.printer.warn('\\e skipped: the input ended (Ctrl-D) before it ran, so no editor was opened')
+      return true
+    }
     const before = this.buffer !== '' ? this.buffer : this.lastText ?? ''
     const command = editorCommand(this.options.env ?? process.env)
     const terminal = this.printer.terminal

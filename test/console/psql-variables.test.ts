@@ -2,7 +2,7 @@
 // statements and meta-commands (never inside strings, identifiers, comments or a `::`), \g and \gx (with a
 // FILE; at the end of a line in the REPL), \s, \l and \!; and the REPL's note after START TRANSACTION.
 // Scripts run as `acheron console -e/-f` against a real server; the REPL runs on pipes with a real session.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -247,6 +247,23 @@ test('REPL: lines typed (or pasted) before Ctrl-D all run, in order; SELECT … 
   assert.is(all.split('fourth').length - 1, 2, all)
   assert.not.ok(all.includes('without its \\endif'), all)
   assert.equal(history.all(), ['SELECT 1 AS first_one;', '\\if true', 'SELECT 2 AS second_one;', '\\endif', '\\echo last-line', 'SELECT 3 AS watched \\watch 1', 'SELECT 4 AS fourth;', '\\g'])
+})
+
+test('REPL: an \\e read before Ctrl-D opens no editor: one line says it was skipped, and the lines after it run', async () => {
+  const opened = join(tmp.dir, 'editor-opened')
+  const editor = join(tmp.dir, 'editor.sh')
+  writeFileSync(editor, `#!/bin/sh\ntouch ${opened}\n`, { mode: 0o755 })
+  const { out, err, input, ran } = replOnPipes((server as ServerProcess).url, tmp.dir, { EDITOR: editor, VISUAL: '' })
+  // The SELECT's round trip keeps \e queued until the input has ended.
+  input.write('SELECT 1 AS before_edit;\n')
+  input.write('\\e\n')
+  input.write('\\echo after-edit\n')
+  input.end()
+  assert.is(await ran, 0)
+  const all = out.join('') + err.join('')
+  assert.not.ok(existsSync(opened), `the editor ran: ${all}`)
+  assert.ok(err.join('').includes('\\e skipped: the input ended (Ctrl-D) before it ran, so no editor was opened\n'), all)
+  assert.match(all, /before_edit[\s\S]*after-edit\n/, all)
 })
 
 test.run()
