@@ -250,6 +250,24 @@ export class Printer {
     return done
   }
 
+  /**
+   * \gset: shows the result held back so far now, before what is printed next (a later statement's
+   * failure), so that results and errors come in statement order, as psql prints them. It will not be
+   * stored: a \gset whose statements did not all succeed sets nothing.
+   */
+  async releaseHeld(): Promise<void> {
+    const held = this.held
+    const last = held?.last ?? null
+    if (held === null || last === null) return
+    held.last = null
+    this.held = null
+    try {
+      await this.results([last.result], last.statement === undefined ? [] : [last.statement])
+    } finally {
+      this.held = held
+    }
+  }
+
   /** Results text: to the \o file, or to the pager when it is taller than the terminal, or to stdout. */
   private async emit(text: string): Promise<void> {
     if (this.capture !== null) {

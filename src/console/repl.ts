@@ -299,12 +299,18 @@ export class Repl implements MetaHost {
       const outcome = await this.send(unit)
       this.names.invalidate()
       if (outcome === STOPPED_WAITING) {
+        await printer.releaseHeld()
         const skipped = units.slice(i + 1).reduce((n, u) => n + u.statements.length, 0) + this.grouper.discard()
         printer.warn(`Stopped waiting: the statement was sent and runs on the server all the same (a sequenced transaction is never cancelled); its outcome is shown when it arrives.${skipped > 0 ? ` (${skipped} later statement${skipped === 1 ? '' : 's'} of this input not run)` : ''}`)
         return false
       }
-      if (outcome.ok) await printer.results(outcome.results, unit.statements)
-      else printer.failure(outcome.failure)
+      if (outcome.ok) {
+        await printer.results(outcome.results, unit.statements)
+      } else {
+        // A \gset's result held back from an earlier statement of this input comes before the error.
+        await printer.releaseHeld()
+        printer.failure(outcome.failure)
+      }
       if (this.timing) printer.timing(outcome.elapsedMs)
       if (outcome.ok) continue
       // Later statements of the same input may depend on the failed one: they are not sent.

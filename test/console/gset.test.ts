@@ -135,4 +135,21 @@ test('REPL: SELECT … \\gset is one history entry; a failed \\gset changes no v
     '\\if false', 'SELECT 5 AS sk \\gset', '\\endif', '\\echo skipped :{?sk}'])
 })
 
+test('REPL: \\gset sending a line of several statements again, a later one failing: the earlier result, then the error, in statement order', async () => {
+  const { both, err, input, ran } = replOnPipes((server as ServerProcess).url, tmp.dir)
+  input.write('\\set second kept\n')
+  input.write('SELECT 1 AS first_held; SELECT nosuch FROM nowhere_gs;\n')
+  input.write('\\gset\n')
+  input.write('\\echo second=:second\n')
+  input.end()
+  assert.is(await ran, 0)
+  const all = both.join('')
+  // Each time: the first statement's table, then the second's error (psql prints a \gset's earlier results as they come).
+  const marks = [...all.matchAll(/^ first_held$|^ERROR UNKNOWN_TABLE/gm)].map((m) => m[0])
+  assert.equal(marks, [' first_held', 'ERROR UNKNOWN_TABLE', ' first_held', 'ERROR UNKNOWN_TABLE'], all)
+  assert.is(all.split('(1 row)').length - 1, 2, all)
+  assert.ok(all.includes('second=kept\n'), all)
+  assert.not.ok(err.join('').includes('\\gset:'), all)
+})
+
 test.run()
