@@ -247,6 +247,19 @@ browserTest('a REAL column\'s whole numbers show as 1.0 (the reply\'s types), IN
   assert.equal((JSON.parse(text) as { types: unknown }).types, ['INTEGER', 'REAL', 'REAL'])
 })
 
+browserTest('in a column of several types, a REAL whole number shows as 1.0 (the reply\'s cellTypes), in the grid and both exports', async () => {
+  const page = p()
+  await runSql("SELECT CASE WHEN id = 0 THEN name ELSE amount - 0.5 END AS mixed, CASE WHEN id = 1 THEN 7 ELSE amount - 0.5 END AS nums FROM big ORDER BY id LIMIT 3;")
+  const cells = await page.$$eval('#results tbody tr', (trs) => trs.map((tr) => [...(tr as PageElement).querySelectorAll('td')].map((td: PageElement) => td.textContent)))
+  assert.equal(cells, [['name-0', '0.0'], ['1.0', '7'], ['2.0', '2.0']])
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-csv')])
+  assert.is(readFileSync((await csv.path())!, 'utf8'), 'mixed,nums\r\nname-0,0.0\r\n1.0,7\r\n2.0,2.0\r\n')
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-json')])
+  const text = readFileSync((await json.path())!, 'utf8')
+  assert.ok(text.includes('["name-0",0.0]') && text.includes('[1.0,7]') && text.includes('[2.0,2.0]'), text)
+  assert.equal((JSON.parse(text) as { cellTypes: unknown }).cellTypes, [['TEXT', 'REAL', 'REAL'], ['REAL', 'INTEGER', 'REAL']])
+})
+
 browserTest('a wide result scrolls inside its panel, never the page; a long cell is cut with its full value in the title', async () => {
   const page = p()
   const extra = Array.from({ length: 24 }, (_, i) => `name || ' and ' || note AS wide_column_${i}`).join(', ')

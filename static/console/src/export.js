@@ -1,6 +1,6 @@
 // A result downloaded as CSV (RFC 4180) or JSON, made in the page from the reply it already holds: a
 // Blob behind an object URL, saved through an <a download> (nothing goes back to the server).
-import { realText, valueText } from './wire-values.js'
+import { realText, typeAt, valueText } from './wire-values.js'
 
 /**
  * One CSV field. NULL is an empty field; an empty string is `""`, so the two stay apart. A field with a
@@ -13,12 +13,12 @@ function csvField(v, type) {
 }
 
 /**
- * The header line of column names, then one line per row; lines end with CRLF (RFC 4180, 2.1). `types`:
- * the result's, when the server sent them (a REAL column's 1 is written 1.0).
+ * The header line of column names, then one line per row; lines end with CRLF (RFC 4180, 2.1). `types` and
+ * `cellTypes`: the result's, when the server sent them (a REAL's 1 is written 1.0).
  */
-export function toCsv(columns, rows, types) {
+export function toCsv(columns, rows, types, cellTypes) {
   const lines = [columns.map((c) => csvField(c)).join(',')]
-  for (const row of rows) lines.push(row.map((v, j) => csvField(v, types?.[j])).join(','))
+  rows.forEach((row, i) => lines.push(row.map((v, j) => csvField(v, typeAt(types, cellTypes, i, j))).join(',')))
   return lines.join('\r\n') + '\r\n'
 }
 
@@ -30,13 +30,15 @@ function jsonValue(v, type) {
 /**
  * The result as the protocol sent it — `columns`, `rows` (values as on the wire: `{"$int": ...}` and
  * `{"$blob": ...}` kept, so nothing is rounded; a REAL column's whole numbers written 1.0), `rowsAffected`,
- * `commit`, and `logs` (CALL … WITH LOGS), `notice` and `types` when the reply has them — one row per line.
+ * `commit`, and `logs` (CALL … WITH LOGS), `notice`, `types` and `cellTypes` when the reply has them — one
+ * row per line.
  */
 export function toJson(r) {
   const types = Array.isArray(r.types) ? r.types : undefined
-  const rows = r.rows.map((row) => `[${row.map((v, j) => jsonValue(v, types?.[j])).join(',')}]`).join(',\n  ')
+  const cellTypes = Array.isArray(r.cellTypes) ? r.cellTypes : undefined
+  const rows = r.rows.map((row, i) => `[${row.map((v, j) => jsonValue(v, typeAt(types, cellTypes, i, j))).join(',')}]`).join(',\n  ')
   const extra = (Array.isArray(r.logs) ? `, "logs": ${JSON.stringify(r.logs)}` : '') + (typeof r.notice === 'string' ? `, "notice": ${JSON.stringify(r.notice)}` : '') +
-    (types !== undefined ? `, "types": ${JSON.stringify(types)}` : '')
+    (types !== undefined ? `, "types": ${JSON.stringify(types)}` : '') + (cellTypes !== undefined ? `, "cellTypes": ${JSON.stringify(cellTypes)}` : '')
   return `{"columns": ${JSON.stringify(r.columns)}, "rowsAffected": ${JSON.stringify(r.rowsAffected)}, "commit": ${JSON.stringify(r.commit ?? null)}${extra},\n "rows": [${rows.length > 0 ? `\n  ${rows}\n ` : ''}]}\n`
 }
 

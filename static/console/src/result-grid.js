@@ -4,7 +4,7 @@
 // rendered window is placed at its rows' offset inside it. The header sticks to the top; a wide result
 // scrolls sideways inside its own container instead of widening the page.
 import { el } from './dom.js'
-import { isNumeric, valueText } from './wire-values.js'
+import { isNumeric, typeAt, valueText } from './wire-values.js'
 
 /** Height of every row and of the header, in CSS pixels (console.css sets the same on .grid th/td). */
 export const GRID_ROW_PX = 22
@@ -34,7 +34,7 @@ function sampleRows(count) {
   return picked
 }
 
-function measureColumns(columns, rows, types) {
+function measureColumns(columns, rows, types, cellTypes) {
   const sample = sampleRows(rows.length)
   return columns.map((name, j) => {
     const type = types?.[j] ?? null
@@ -47,15 +47,18 @@ function measureColumns(columns, rows, types) {
       seen++
       if (!isNumeric(v)) numeric = false
       // Text lengths without building BLOB hex: base64 of n bytes is 4n/3 characters, hex 2n + 3.
-      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, type).length
+      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, typeAt(types, cellTypes, i, j)).length
       if (len > chars) chars = len
     }
-    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0, type }
+    return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
   })
 }
 
-/** One cell: NULL as a styled marker (class null), the text 'NULL' as plain text; long values cut, in full in the title. */
-function cell(v, column) {
+/**
+ * One cell: NULL as a styled marker (class null), the text 'NULL' as plain text; long values cut, in full
+ * in the title. `type`: the value's (typeAt), so a REAL 1 shows as 1.0.
+ */
+function cell(v, column, type) {
   const td = document.createElement('td')
   if (v === null || v === undefined) {
     td.className = 'null'
@@ -63,7 +66,7 @@ function cell(v, column) {
     return td
   }
   if (isNumeric(v)) td.className = 'num'
-  const text = valueText(v, column.type)
+  const text = valueText(v, type)
   td.textContent = text.length > CELL_TEXT_CHARS_MAX ? text.slice(0, CELL_TEXT_CHARS_MAX) + '…' : text
   if (text.length > column.ch || text.includes('\n')) {
     td.title = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
@@ -72,12 +75,14 @@ function cell(v, column) {
 }
 
 /**
- * The grid of `columns` × `rows` (wire values), shown as the result's `types` say when it has them (a REAL
- * column's 1 as 1.0). Returns the element and `refresh()`, which renders the window again (after the grid
+ * The grid of `columns` × `rows` (wire values), shown as the result's `types` and `cellTypes` say when it
+ * has them (a REAL's 1 as 1.0). Returns the element and `refresh()`, which renders the window again (after the grid
  * was hidden and shown, or resized).
  */
-export function createGrid(columns, rows, types) {
-  const measured = measureColumns(columns, rows, Array.isArray(types) && types.length === columns.length ? types : undefined)
+export function createGrid(columns, rows, types, cellTypes) {
+  const columnTypes = Array.isArray(types) && types.length === columns.length ? types : undefined
+  const valueTypes = Array.isArray(cellTypes) && cellTypes.length === columns.length ? cellTypes : undefined
+  const measured = measureColumns(columns, rows, columnTypes, valueTypes)
   const scroller = el('div', 'grid-scroll')
   scroller.style.maxHeight = `${GRID_VIEWPORT_PX}px`
   // Focusable, so arrow keys, Page Up/Down, Home and End scroll the rows.
@@ -120,7 +125,7 @@ export function createGrid(columns, rows, types) {
       const tr = document.createElement('tr')
       tr.setAttribute('aria-rowindex', String(i + 2))
       const row = rows[i]
-      for (let j = 0; j < columns.length; j++) tr.appendChild(cell(row[j], measured[j]))
+      for (let j = 0; j < columns.length; j++) tr.appendChild(cell(row[j], measured[j], typeAt(columnTypes, valueTypes, i, j)))
       trs.push(tr)
     }
     body.replaceChildren(...trs)

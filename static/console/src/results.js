@@ -43,9 +43,9 @@ export function renderResult(r, title, index = 0) {
   if (r.columns.length > 0) {
     const tools = el('div', 'tools')
     const name = `acheron-result-${index + 1}`
-    tools.appendChild(button('export-csv', 'CSV', 'Download these rows as CSV (RFC 4180)', () => download(`${name}.csv`, toCsv(r.columns, r.rows, r.types), 'text/csv')))
+    tools.appendChild(button('export-csv', 'CSV', 'Download these rows as CSV (RFC 4180)', () => download(`${name}.csv`, toCsv(r.columns, r.rows, r.types, r.cellTypes), 'text/csv')))
     tools.appendChild(button('export-json', 'JSON', 'Download this result as JSON (values as on the wire)', () => download(`${name}.json`, toJson(r), 'application/json')))
-    const grid = createGrid(r.columns, r.rows, r.types)
+    const grid = createGrid(r.columns, r.rows, r.types, r.cellTypes)
     box.appendChild(tools)
     if (isTrace(r.columns)) {
       // A trace: the call tree first; the flat rows (the grid) one click away.

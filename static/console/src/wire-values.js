@@ -29,6 +29,14 @@ export function realText(v) {
 }
 
 /**
+ * The type of row `i`'s value in column `j`: its column's entry of `types`, or, in a column of several
+ * types (that entry null), the value's own in `cellTypes` (docs/protocol.md). Null when neither says.
+ */
+export function typeAt(types, cellTypes, i, j) {
+  return types?.[j] ?? cellTypes?.[j]?.[i] ?? null
+}
+
+/**
  * A non-null wire value as text: digits, X'hex' for a BLOB, the TEXT itself. Null is the caller's case.
  * `type` is its column's entry of the result's `types` (docs/protocol.md): a REAL number shows as realText.
  */
