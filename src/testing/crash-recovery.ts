@@ -581,7 +581,9 @@ export async function runCrashScenario(input: CrashInput, config: CheckConfig): 
     })
     victim.kill(signal) // if every reply arrived before the count (it cannot be larger than the stream)
     if (input.stopCleanly) {
-      const stopped = await Promise.race([exited(victim).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), CLEAN_STOP_TIMEOUT_MS))])
+      let timer: NodeJS.Timeout | undefined
+      const stopped = await Promise.race([exited(victim).then(() => true), new Promise<false>((r) => { timer = setTimeout(() => r(false), CLEAN_STOP_TIMEOUT_MS) })])
+      clearTimeout(timer)
       expect(stopped, () => `the server did not stop within ${CLEAN_STOP_TIMEOUT_MS} ms of SIGTERM`)
     }
     await exited(victim)

@@ -85,12 +85,14 @@ function fns(config: CheckConfig): StepFunctions {
   return (config.functions ?? wasmStepFunctions)()
 }
 
-/** Runs a check of `w`; its failure shows the batch times as times since the run's clock started (runTimesText). */
-async function timesOfRun(w: Workload, body: () => Promise<void>): Promise<void> {
-  try {
-    await body()
-  } catch (err) {
-    throw err instanceof PropertyFailure ? new PropertyFailure(runTimesText(w, err.message)) : err
+/** A workload property's check whose failure shows the batch times as times since the run's clock started (runTimesText). */
+function withRunTimes(check: (w: Workload, config: CheckConfig) => Promise<void>): (w: Workload, config: CheckConfig) => Promise<void> {
+  return async (w, config) => {
+    try {
+      await check(w, config)
+    } catch (err) {
+      throw err instanceof PropertyFailure ? new PropertyFailure(runTimesText(w, err.message)) : err
+    }
   }
 }
 
@@ -99,13 +101,11 @@ export const declaredOrderReplay: Property<Workload> = {
   name: 'replay',
   oracle: 'declared-order replay: results, aborts and final state equal the reference model run one at a time in (batch, seq) order',
   arbitrary: workloadOf,
-  check(w, config) {
-    return timesOfRun(w, async () => {
-      const f = fns(config)
-      const run = await runWorkload(w, engineOptions(config), f, cached(config, 'subject'))
-      checkDeclaredOrderReplay(w, run, f.modelFuel)
-    })
-  },
+  check: withRunTimes(async (w, config) => {
+    const f = fns(config)
+    const run = await runWorkload(w, engineOptions(config), f, cached(config, 'subject'))
+    checkDeclaredOrderReplay(w, run, f.modelFuel)
+  }),
   show: showWorkload,
 }
 
@@ -119,31 +119,29 @@ export const determinism: Property<Workload> = {
   name: 'determinism',
   oracle: 'determinism: identical per-batch state digests and replies across runs, worker counts and protocols',
   arbitrary: workloadOf,
-  check(w, config) {
-    return timesOfRun(w, async () => {
-      const f = fns(config)
-      const subject = await runWorkload(w, engineOptions(config), f, cached(config, 'determinism subject'))
-      const others: [string, OpenOptions | null][] = [
-        ['the same configuration again', null],
-        [`calvin, 1 worker`, { protocol: 'calvin', workers: 1 }],
-        [`serial, no workers`, { protocol: 'serial', workers: 0 }],
-      ]
-      for (const [label, o] of others) {
-        // The comparison runs use the real protocols; an engine fault stays on (it is part of the engine).
-        const options = o === null ? engineOptions(config) : { ...engineOptions(config, o), ...o }
-        const run = await runWorkload(w, options, f, cached(config, label))
-        const n = Math.max(subject.digests.length, run.digests.length)
-        for (let b = 0; b < n; b++) {
-          expect(subject.digests[b] === run.digests[b], () => `digest after data batch ${b + 1} differs from ${label}: ${subject.digests[b]} vs ${run.digests[b]}`)
-        }
-        // Engines reused across runs have numbered different batches before this run: compare positions
-        // relative to the run's first batch.
-        const mine = relativeReplies(subject)
-        const theirs = relativeReplies(run)
-        mine.forEach((r, i) => expect(stableText(r) === stableText(theirs[i]), () => `txn #${i} replied ${stableText(r)}, under ${label} ${stableText(theirs[i])}`))
+  check: withRunTimes(async (w, config) => {
+    const f = fns(config)
+    const subject = await runWorkload(w, engineOptions(config), f, cached(config, 'determinism subject'))
+    const others: [string, OpenOptions | null][] = [
+      ['the same configuration again', null],
+      [`calvin, 1 worker`, { protocol: 'calvin', workers: 1 }],
+      [`serial, no workers`, { protocol: 'serial', workers: 0 }],
+    ]
+    for (const [label, o] of others) {
+      // The comparison runs use the real protocols; an engine fault stays on (it is part of the engine).
+      const options = o === null ? engineOptions(config) : { ...engineOptions(config, o), ...o }
+      const run = await runWorkload(w, options, f, cached(config, label))
+      const n = Math.max(subject.digests.length, run.digests.length)
+      for (let b = 0; b < n; b++) {
+        expect(subject.digests[b] === run.digests[b], () => `digest after data batch ${b + 1} differs from ${label}: ${subject.digests[b]} vs ${run.digests[b]}`)
       }
-    })
-  },
+      // Engines reused across runs have numbered different batches before this run: compare positions
+      // relative to the run's first batch.
+      const mine = relativeReplies(subject)
+      const theirs = relativeReplies(run)
+      mine.forEach((r, i) => expect(stableText(r) === stableText(theirs[i]), () => `txn #${i} replied ${stableText(r)}, under ${label} ${stableText(theirs[i])}`))
+    }
+  }),
   show: showWorkload,
 }
 
@@ -170,52 +168,50 @@ export const commitTraces: Property<Workload> = {
   name: 'trace',
   oracle: 'EXPLAIN COMMIT: a position re-run serially from the batch log ends as its reply said (value, or error code)',
   arbitrary: workloadOf,
-  check(w, config) {
-    return timesOfRun(w, async () => {
-      const f = fns(config)
-      const kinds = w.batches.flat().map((t) => t.kind)
-      // A batch of point reads alone is answered as queries: not logged, so EXPLAIN COMMIT rightly refuses
-      // their positions (docs/sql.md). They were traced, and the refusal failed the real engine.
-      const queries = w.batches.flatMap((g) => g.map(() => g.every((t) => t.kind === 'get')))
-      await runWorkload(w, engineOptions(config, { memory: false, ...TRACE_SUBJECT_STORAGE }), f, cached(config, 'trace subject'), async (db, run) => {
-        const positions: { o: TxnOutcome; commit: CommitPosition }[] = []
-        run.outcomes.forEach((o, i) => {
-          // An ALTER TABLE ran alone, with no call trace; a failed batch has no position.
-          if (kinds[i] !== 'repartition' && kinds[i] !== 'add-column' && kinds[i] !== 'rename-key' && kinds[i] !== 'drop-column' && queries[i] !== true && o.commit !== undefined) positions.push({ o, commit: o.commit })
-        })
-        const later = positions.filter((p) => p.commit.seq > 0)
-        const pool = later.length >= TRACED_POSITIONS_PER_RUN ? later : positions
-        const step = Math.max(1, Math.floor(pool.length / TRACED_POSITIONS_PER_RUN))
-        // The engine is reused across runs: name each position also as the counterexample numbers batches.
-        const base = (run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1) - 1
-        for (const { o, commit } of pool.filter((_, i) => i % step === 0).slice(0, TRACED_POSITIONS_PER_RUN)) {
-          const at = `(${commit.batch}, ${commit.seq})`
-          const named = `${at} (batch ${commit.batch - base} of this run, seq ${commit.seq})`
-          let trace: StatementResult | undefined
-          try {
-            [trace] = await db.sql(`EXPLAIN COMMIT ${at}`)
-          } catch (err) {
-            // A position at or before the oldest copy of the checkpoint kept is one the database no longer
-            // promises to re-run (the copies rolled on while the run went); any later one it must.
-            const oldest = db.oldestTraceBase
-            if ((err as AcheronError).code === 'POSITION_UNAVAILABLE' && oldest !== null && commit.batch <= oldest) continue
-            throw err
-          }
-          const last = trace?.rows[trace.rows.length - 1] ?? []
-          const [event, detail] = [String(last[2]), String(last[6])]
-          if (o.ok) {
-            expect(event === 'committed', () => `${named} committed, yet EXPLAIN COMMIT ends with ${event}: ${detail}`)
-            const value = o.result.value
-            if (value !== undefined) {
-              expect(detail === `result ${literal(value)} at ${at}`, () => `${named} replied ${literal(value)}, EXPLAIN COMMIT says ${detail}`)
-            }
-          } else {
-            expect(event === 'rolled back' && detail.startsWith(`${o.failure.code}: `), () => `${named} rolled back with ${o.failure.code}, EXPLAIN COMMIT ends with ${event}: ${detail}`)
-          }
-        }
+  check: withRunTimes(async (w, config) => {
+    const f = fns(config)
+    const kinds = w.batches.flat().map((t) => t.kind)
+    // A batch of point reads alone is answered as queries: not logged, so EXPLAIN COMMIT rightly refuses
+    // their positions (docs/sql.md). They were traced, and the refusal failed the real engine.
+    const queries = w.batches.flatMap((g) => g.map(() => g.every((t) => t.kind === 'get')))
+    await runWorkload(w, engineOptions(config, { memory: false, ...TRACE_SUBJECT_STORAGE }), f, cached(config, 'trace subject'), async (db, run) => {
+      const positions: { o: TxnOutcome; commit: CommitPosition }[] = []
+      run.outcomes.forEach((o, i) => {
+        // An ALTER TABLE ran alone, with no call trace; a failed batch has no position.
+        if (kinds[i] !== 'repartition' && kinds[i] !== 'add-column' && kinds[i] !== 'rename-key' && kinds[i] !== 'drop-column' && queries[i] !== true && o.commit !== undefined) positions.push({ o, commit: o.commit })
       })
+      const later = positions.filter((p) => p.commit.seq > 0)
+      const pool = later.length >= TRACED_POSITIONS_PER_RUN ? later : positions
+      const step = Math.max(1, Math.floor(pool.length / TRACED_POSITIONS_PER_RUN))
+      // The engine is reused across runs: name each position also as the counterexample numbers batches.
+      const base = (run.outcomes.find((o) => o.commit !== undefined)?.commit?.batch ?? 1) - 1
+      for (const { o, commit } of pool.filter((_, i) => i % step === 0).slice(0, TRACED_POSITIONS_PER_RUN)) {
+        const at = `(${commit.batch}, ${commit.seq})`
+        const named = `${at} (batch ${commit.batch - base} of this run, seq ${commit.seq})`
+        let trace: StatementResult | undefined
+        try {
+          [trace] = await db.sql(`EXPLAIN COMMIT ${at}`)
+        } catch (err) {
+          // A position at or before the oldest copy of the checkpoint kept is one the database no longer
+          // promises to re-run (the copies rolled on while the run went); any later one it must.
+          const oldest = db.oldestTraceBase
+          if ((err as AcheronError).code === 'POSITION_UNAVAILABLE' && oldest !== null && commit.batch <= oldest) continue
+          throw err
+        }
+        const last = trace?.rows[trace.rows.length - 1] ?? []
+        const [event, detail] = [String(last[2]), String(last[6])]
+        if (o.ok) {
+          expect(event === 'committed', () => `${named} committed, yet EXPLAIN COMMIT ends with ${event}: ${detail}`)
+          const value = o.result.value
+          if (value !== undefined) {
+            expect(detail === `result ${literal(value)} at ${at}`, () => `${named} replied ${literal(value)}, EXPLAIN COMMIT says ${detail}`)
+          }
+        } else {
+          expect(event === 'rolled back' && detail.startsWith(`${o.failure.code}: `), () => `${named} rolled back with ${o.failure.code}, EXPLAIN COMMIT ends with ${event}: ${detail}`)
+        }
+      }
     })
-  },
+  }),
   show: showWorkload,
 }
 
