@@ -10,6 +10,7 @@ import { parseCrashAt, parsePauseAt } from '../crash-points.js'
 import { open, WORKERS_MAX, type OpenOptions } from '../embedded.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { PROTOCOLS } from '../txn/protocols/index.js'
+import { WriterBehindStreamError } from '../txn/engine.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS, type Forwarding } from '../server/server.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
@@ -301,7 +302,7 @@ async function serve(args: string[]): Promise<number> {
   const lease = natsServers !== undefined && values.failover
     ? await (await import('../cluster/writer-lease.js')).WriterLease.open(natsServers, stream, `${hostname()}:${process.pid}`, logReplicas ?? 1)
     : null
-  const following = values.follow || (lease !== null && !(await lease.tryAcquire()))
+  let following = values.follow || (lease !== null && !(await lease.tryAcquire()))
   // The crash and pause instants count from the process's start: a database reopened later (a writer
   // that lost its lease follows again) has none.
   const optionsFollowing = (follow: boolean, first: boolean, behind: boolean): OpenOptions => ({
@@ -335,9 +336,20 @@ async function serve(args: string[]): Promise<number> {
     return open(mutants === null ? options : mutants.withMutant(options, mutant))
   }
   // A lease taken for an open that fails is given up at once: the other nodes waited out its TTL (12 s).
-  const db = await openFollowing(following, true).catch(async (err: unknown) => {
+  const giveUp = async (err: unknown): Promise<never> => {
     await lease?.close().catch(() => {})
     throw err
+  }
+  const db = await openFollowing(following, true).catch(async (err: unknown) => {
+    // Its batches were purged behind the checkpoints of nodes that wrote on: it took the lease (the node
+    // that writes had not yet, or the lease moved), but only a node whose state holds the stream's first
+    // batches can write. It gives the lease back and follows from the writer's snapshot (it may write
+    // later, rebuilt). Before, it exited, after the node that writes had lost the lease to it.
+    if (!(err instanceof WriterBehindStreamError) || lease === null || following) return giveUp(err)
+    log({ level: 'warn', msg: `${err.message.replace(/\. Start first .*$/, '')}: giving the writer lease of the stream ${stream} up and following it from the writer's snapshot` })
+    await lease.release()
+    following = true
+    return openFollowing(true, true, true).catch(giveUp)
   })
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   if (protocol !== undefined) log({ level: 'info', msg: `concurrency control: the protocol '${protocol.name}' (--protocol ${values.protocol})` })

@@ -193,6 +193,17 @@ export class WriterLease {
    */
   check: () => boolean = () => false
 
+  /**
+   * Gives up a lease taken by tryAcquire and not kept (another node may take it at once); this node may
+   * wait for it again with acquire.
+   */
+  async release(): Promise<void> {
+    if (this.revision === 0) return
+    const revision = this.revision
+    this.revision = 0
+    await this.kv.delete(KEY, { previousSeq: revision }).catch(() => {})
+  }
+
   /** Stops renewing and gives the lease up (another node may take it at once). */
   async close(): Promise<void> {
     if (this.closed) return

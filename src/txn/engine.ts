@@ -262,6 +262,15 @@ export class FollowerBehindError extends Error {
   override readonly name = 'FollowerBehindError'
 }
 
+/**
+ * A node opened to write a stream holds fewer batches than the stream has before its first message (they
+ * were purged behind the checkpoints of the nodes that wrote them): it can only follow, from the writer's
+ * snapshot. A `--failover` node that took the writer lease gives it up and does that (src/cli/main.ts).
+ */
+export class WriterBehindStreamError extends Error {
+  override readonly name = 'WriterBehindStreamError'
+}
+
 export class Engine {
   private catalog: Catalog
   private readonly modules: Map<string, Uint8Array>
@@ -451,7 +460,7 @@ export class Engine {
       lastLogged = Math.max(lastLogged, e.batch)
       if (e.kind !== 'batch' || e.batch < from) continue
       if (e.batch !== expected && this.opts.batchLog.replicatedAs !== undefined && e.batch > expected) {
-        throw new Error(`this data directory is behind ${this.opts.batchLog.replicatedAs}, refusing to write it: its checkpoint (acheron.db) holds batches up to ${state.lastBatch}, and the stream's first batch is ${e.batch} (batches ${expected} to ${e.batch - 1} were purged behind the checkpoints of the nodes that wrote it). Start first a node whose directory holds batch ${e.batch - 1} or later, so that it writes; then move this directory away and start this node following (--follow, --failover or --cluster), to start from the writer's snapshot`)
+        throw new WriterBehindStreamError(`this data directory is behind ${this.opts.batchLog.replicatedAs}, refusing to write it: its checkpoint (acheron.db) holds batches up to ${state.lastBatch}, and the stream's first batch is ${e.batch} (batches ${expected} to ${e.batch - 1} were purged behind the checkpoints of the nodes that wrote it). Start first a node whose directory holds batch ${e.batch - 1} or later, so that it writes; then move this directory away and start this node following (--follow, --failover or --cluster), to start from the writer's snapshot`)
       }
       if (e.batch !== expected) {
         throw new Error(`the data directory is damaged, refusing to start: the checkpoint (acheron.db) holds batches up to ${state.lastBatch}, but the batch log (log/) holds batch ${e.batch} where batch ${expected} was due: batches ${expected} to ${e.batch - 1} are in neither (log segments were deleted, or the checkpoint lost part of its write-ahead log acheron.db-wal). Run acheron verify --data DIR; restore the directory from a backup`)

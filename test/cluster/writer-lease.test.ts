@@ -4,12 +4,13 @@
 // and once its holder stops renewing, it lapses and another does.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { connect as natsConnect } from 'nats'
 import { connect, open } from '../../src/index.js'
 import { startServeChild, type ServeChild } from '../../src/cli/serve-child.js'
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js'
 import { tempDir } from '../support/tmp.js'
 import { WriterLease } from '../../src/cluster/writer-lease.js'
 import { JetStreamBatchLog } from '../../src/log/jetstream-log.js'
@@ -172,6 +173,73 @@ natsTest('a --cluster node whose directory fell behind the purge starts from the
         await after.close()
       }
     } finally {
+      for (const s of started) s.child.kill('SIGKILL')
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
+natsTest('a --cluster node behind the purge that takes the free lease first gives it back and follows from the writer\'s snapshot once a node that holds the batches writes (before, it exited 1, and the node writing lost the lease to it)', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const args = (i: number): string[] => ['--data', dirs[i]?.dir as string, '--port', '0', '--cluster', nats.urls.join(','), '--log-batches-kept', '2']
+    const started: ServeChild[] = []
+    let behind: ChildProcess | null = null
+    try {
+      let writer = await startServeChild(args(0), { timeoutMs: 60_000, stderr: 'capture' })
+      started.push(writer)
+      // Node 1 follows a while: its checkpoint holds the first batches only.
+      const follower = await startServeChild(args(1), { timeoutMs: 60_000, stderr: 'capture' })
+      started.push(follower)
+      const db = await connect(writer.url)
+      try {
+        await db.sql('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)')
+        follower.child.kill('SIGTERM')
+        await once(follower.child, 'exit')
+        for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO t VALUES ('k${i}', ${i})`)
+        await new Promise((r) => setTimeout(r, 2500)) // the writer's checkpoint (every second) purges behind it
+      } finally {
+        await db.close()
+      }
+      writer.child.kill('SIGTERM') // a clean stop: the lease is free
+      await once(writer.child, 'exit')
+      // Node 1 starts first, the lease free: it takes it. Not through startServeChild: what it says before
+      // it is ready (it waits for a snapshot) is watched.
+      const node1 = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'serve', ...args(1)], { stdio: ['ignore', 'pipe', 'pipe'] })
+      behind = node1
+      let said = ''
+      node1.stderr.on('data', (b: Buffer) => { said = (said + b.toString('utf8')).slice(-8000) })
+      let listening = ''
+      node1.stdout.on('data', (b: Buffer) => { listening += b.toString('utf8') })
+      for (const deadline = Date.now() + 60_000; !/giving the writer lease of the stream ACHERON_CLUSTER up/.test(said);) {
+        if (Date.now() > deadline || node1.exitCode !== null) throw new Error(`node 1 did not give the lease up:\n${said}`)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      assert.match(said, /this data directory is behind the stream ACHERON_CLUSTER, refusing to write it: its checkpoint \(acheron\.db\) holds batches up to \d+/)
+      // The node that holds the batches starts, takes the lease and writes; node 1 takes its snapshot.
+      writer = await startServeChild(args(0), { timeoutMs: 60_000, stderr: 'capture' })
+      started.push(writer)
+      const url = await new Promise<string>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error(`node 1 not ready within 60 s:\n${said}`)), 60_000)
+        const look = (): void => {
+          const m = /acheron listening on (ws:\/\/\S+)/.exec(listening)
+          if (m !== null) { clearTimeout(deadline); resolve(m[1] as string) } else if (node1.exitCode !== null) { clearTimeout(deadline); reject(new Error(`node 1 exited (${node1.exitCode}):\n${said}`)) } else setTimeout(look, 50)
+        }
+        look()
+      })
+      assert.match(said, /started from the writer's snapshot, which holds batches up to \d+/)
+      const reader = await connect(url)
+      try {
+        // Forwarded to the writer, which node 1 follows: the rows are all there.
+        await reader.sql("INSERT INTO t VALUES ('k20', 20)")
+        assert.equal((await reader.query<[number, number]>('SELECT COUNT(*), SUM(v) FROM t')).rows.map((r) => r.map(Number)), [[21, 210]])
+      } finally {
+        await reader.close()
+      }
+      assert.match(writer.stderrTail(), /listening/)
+      assert.not.match(writer.stderrTail(), /lost the writer lease/)
+    } finally {
+      behind?.kill('SIGKILL')
       for (const s of started) s.child.kill('SIGKILL')
       for (const d of dirs) d.cleanup()
     }
