@@ -505,6 +505,11 @@ main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`acheron: ${err instanceof Error ? err.message : String(err)}\n`)
+    // The NATS client's own errors say little ("503", "TIMEOUT"): where one came from goes with it, for
+    // the bug report an error Acheron did not explain deserves (CI once showed only "acheron: 503").
+    if (err instanceof Error && err.name === 'NatsError') {
+      process.stderr.write(`(an error of the NATS client that Acheron did not explain; please report it with these lines)\n${(err.stack ?? '').split('\n').slice(1, 13).join('\n')}\n`)
+    }
     if (isUsageError(err)) {
       // Exit 2, as for an unknown command: the command line was wrong, nothing ran.
       const command = process.argv[2]
