@@ -8,13 +8,16 @@ import { LOCAL_NATS_SERVERS_MAX } from '../cluster/local-nats.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { exitOnSignals } from '../child-processes.js'
 import { loadProtocol } from './protocol-loader.js'
-import { PathNotReplayable, PROPERTIES, runCheck } from '../testing/check.js'
+import { PathNotReplayable, PROPERTIES, runCheck, SHRINK_SECONDS_DEFAULT } from '../testing/check.js'
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 import { joinNegativeValues } from './negative-values.js'
 
 /** The largest --seed: fast-check draws from the seed's low 32 bits, so a larger one repeats a smaller one. */
 export const SEED_MAX = 2 ** 32 - 1
+
+/** The longest --shrink-seconds: a day. */
+const SHRINK_SECONDS_MAX = 86_400
 
 function int(name: string, v: string | undefined, fallback: number, min: number, max?: number): number {
   if (v === undefined) return fallback
@@ -46,6 +49,8 @@ with the seed, a shrunk counterexample and the command that replays it.
   --protocol NAME|FILE  a built-in protocol (aria, calvin, serial) or a module exporting a Protocol
   --path P              replays one failing run of one --property (printed with the failure)
   --no-shrink           stops at the first failure without shrinking it
+  --shrink-seconds N    shrinks a failure for at most N seconds, then prints the smallest
+                        counterexample found (default ${SHRINK_SECONDS_DEFAULT}; a crash run takes seconds each)
   --nats N              the crash property keeps each server's batch log on a JetStream stream, on N
                         NATS servers this run starts (nats-server; 1 to ${LOCAL_NATS_SERVERS_MAX}; 3: a cluster, the
                         stream R3), and restarts it on a new, empty data directory: the stream alone
@@ -71,6 +76,7 @@ const CHECK_OPTIONS = {
   path: { type: 'string' },
   protocol: { type: 'string' },
   'no-shrink': { type: 'boolean', default: false },
+  'shrink-seconds': { type: 'string' },
   nats: { type: 'string' },
   failover: { type: 'boolean', default: false },
   cluster: { type: 'boolean', default: false },
@@ -122,6 +128,7 @@ export async function checkCommand(args: string[], out: (line: string) => void):
     crash: values.crash || values.cluster,
     mutant: values.mutant ?? null,
     shrink: !values['no-shrink'],
+    shrinkSecondsMax: int('shrink-seconds', values['shrink-seconds'], SHRINK_SECONDS_DEFAULT, 0, SHRINK_SECONDS_MAX),
     out,
     ...(partitions !== undefined ? { partitions } : {}),
     ...(properties !== undefined ? { properties } : {}),

@@ -35,6 +35,11 @@ export interface CheckOptions {
   readonly path?: string
   /** Stop at the first failure without shrinking (what the mutant table measures). */
   readonly shrink: boolean
+  /**
+   * Shrinking stops this many seconds after the first failure (default SHRINK_SECONDS_DEFAULT): the
+   * smallest counterexample found by then is reported, and its path replays it. 0 reports the first.
+   */
+  readonly shrinkSecondsMax?: number
   /** The protocol under test (default aria); a mutant's protocol replaces it. */
   readonly protocol?: Protocol
   /** How `acheron serve` is told the protocol (a built-in name or a module path), for the crash property. */
@@ -58,6 +63,14 @@ export interface CheckOptions {
   /** The period of `notice` (default STALLED_RUN_NOTICE_MS). */
   readonly stalledRunNoticeMs?: number
 }
+
+/**
+ * How long a failure is shrunk, at most. A crash counterexample took 901 s to shrink (each try starts
+ * and kills real servers) while the researcher waited without a word; past this, the smallest one found
+ * is reported, said to be cut short, and `--shrink-seconds` gives more time. Time decides only how small
+ * the printed counterexample is: every one printed is a real failure, and its path replays it.
+ */
+export const SHRINK_SECONDS_DEFAULT = 300
 
 /** A run of a property this long is reported as stalled (a crash run takes up to ~30 s on a loaded machine). */
 export const STALLED_RUN_NOTICE_MS = 120_000
@@ -201,7 +214,16 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
   for (const p of props) {
     const started = performance.now()
     let run = 0
+    // Set by the first failure: fast-check only shrinks from then on. Past the budget every try passes
+    // without running, so fast-check ends its shrinking with the smallest failure it has.
+    let failedAt: number | null = null
+    let shrinkCut = false
+    const shrinkMs = (o.shrinkSecondsMax ?? SHRINK_SECONDS_DEFAULT) * 1000
     const runOnce = async (input: unknown): Promise<void> => {
+      if (failedAt !== null && performance.now() - failedAt >= shrinkMs) {
+        shrinkCut = true
+        return
+      }
       const thisRun = ++run
       const runStarted = performance.now()
       const stalled = setInterval(() => {
@@ -210,6 +232,9 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
       }, noticeMs)
       try {
         await p.check(input as never, config)
+      } catch (err) {
+        failedAt ??= performance.now()
+        throw err
       } finally {
         clearInterval(stalled)
       }
@@ -235,7 +260,7 @@ async function runProperties(props: readonly Property<unknown>[], config: CheckC
     reports.push({ property: p.name, runs: details.numRuns, failed: true, seconds, failure })
     o.out(path !== undefined
       ? `FAIL ${p.name.padEnd(12)} the counterexample at --path ${path} (1 run, ${seconds.toFixed(1)}s): ${failure.message}`
-      : `FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks): ${failure.message}`)
+      : `FAIL ${p.name.padEnd(12)} at run ${details.numRuns} (${seconds.toFixed(1)}s, ${details.numShrinks} shrinks${shrinkCut ? `, shrinking cut short after ${shrinkMs / 1000} s: --shrink-seconds gives it more` : ''}): ${failure.message}`)
     o.out(`     counterexample: ${failure.counterexample}`)
     o.out(`     replay: acheron check --seed ${o.seed} --runs ${o.runs} --txns ${o.txns} --workers ${config.workers}${o.partitions !== undefined ? ` --partitions ${o.partitions}` : ''} --property ${p.name} --path '${failure.path}'${mutant ? ` --mutant ${mutant.name}` : ''}${replayProtocolArg(o, mutant?.protocol !== undefined)}${o.cluster === true ? ' --cluster' : `${o.nats !== undefined ? ` --nats ${o.nats}` : ''}${o.failover === true ? ' --failover' : ''}`}`)
   }
