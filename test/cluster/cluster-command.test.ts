@@ -32,6 +32,19 @@ function killUnder(dir: string): void {
   }
 }
 
+/**
+ * Runs `sql` with the client's default timeout: the 5 s the tests give their loops (to see a dead writer
+ * soon) can be shorter than registering a module takes through a follower on a loaded machine (it was).
+ */
+async function setUp(url: string, sql: string): Promise<void> {
+  const db = await connect(url)
+  try {
+    await db.sql(sql)
+  } finally {
+    await db.close()
+  }
+}
+
 /** Starts `acheron cluster --nodes N` on `dir`; resolves with the nodes' URLs once every line is printed. */
 function startCluster(dir: string, nodes: number): { child: ReturnType<typeof spawn>; urls: Promise<string[]>; stderr: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [CLI, 'cluster', '--nodes', String(nodes), '--data', dir], { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -63,7 +76,7 @@ natsTest('acheron cluster: a node killed is said and the others go on, a followe
     // find no writer (about 3 s); the client's own timeout bounds the wait too.
     const db = await connect(second as string, { requestTimeoutMs: 5000 })
     try {
-      await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+      await setUp(second as string, `CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
         CREATE FUNCTION account.deposit FROM WASM X'${BANK}'; CALL account.deposit('alice', 10);`)
       // Node 1 writes the stream. Killed, it took the whole cluster down with it.
       const writer = processesUnder(`${dir}/node1 `)
@@ -111,7 +124,7 @@ natsTest('acheron cluster started again after a fail-over and more batches than 
     let deposited = 0
     const db = await connect(second as string, { requestTimeoutMs: 5000 })
     try {
-      await db.sql(`CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
+      await setUp(second as string, `CREATE TABLE account (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);
         CREATE FUNCTION account.deposit FROM WASM X'${BANK}';`)
       const writer = processesUnder(`${dir}/node1 `)
       process.kill(Number((writer[0] as string).split(' ')[0]), 'SIGKILL')
