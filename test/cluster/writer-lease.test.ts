@@ -19,6 +19,24 @@ import { natsTest, settled, withNats } from '../support/nats.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 
+/**
+ * Creates table t on the writer at `url`, stops `follower` (its checkpoint holds the first batches), then
+ * writes 20 rows and waits for the writer's checkpoint (every second) to purge the stream past it
+ * (--log-batches-kept 2).
+ */
+async function leaveBehind(url: string, follower: ServeChild): Promise<void> {
+  const db = await connect(url)
+  try {
+    await db.sql('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)')
+    follower.child.kill('SIGTERM')
+    await once(follower.child, 'exit')
+    for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO t VALUES ('k${i}', ${i})`)
+    await new Promise((r) => setTimeout(r, 2500))
+  } finally {
+    await db.close()
+  }
+}
+
 natsTest('the lease is kept while the NATS server leading its bucket dies and the others elect another; no one else takes it meanwhile', async () => {
   await withNats(3, async (nats) => {
     const holder = await WriterLease.open(nats.urls, 'LEASE', 'holder', 3)
@@ -143,16 +161,7 @@ natsTest('a --cluster node whose directory fell behind the purge starts from the
       started.push(writer)
       let behind = await node(1)
       started.push(behind)
-      const db = await connect(writer.url)
-      try {
-        await db.sql('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)')
-        behind.child.kill('SIGTERM')
-        await once(behind.child, 'exit')
-        for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO t VALUES ('k${i}', ${i})`)
-        await new Promise((r) => setTimeout(r, 2500)) // the writer's checkpoint (every second) purges behind it
-      } finally {
-        await db.close()
-      }
+      await leaveBehind(writer.url, behind)
       // Before, it stopped at once ("cannot rebuild its state from the stream"), and took the lease when the
       // writer went, and hung (then: exited 1). Now the writer's snapshot replaces its checkpoint.
       behind = await node(1)
@@ -191,16 +200,7 @@ natsTest('a --cluster node behind the purge that takes the free lease first give
       // Node 1 follows a while: its checkpoint holds the first batches only.
       const follower = await startServeChild(args(1), { timeoutMs: 60_000, stderr: 'capture' })
       started.push(follower)
-      const db = await connect(writer.url)
-      try {
-        await db.sql('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER)')
-        follower.child.kill('SIGTERM')
-        await once(follower.child, 'exit')
-        for (let i = 0; i < 20; i++) await db.sql(`INSERT INTO t VALUES ('k${i}', ${i})`)
-        await new Promise((r) => setTimeout(r, 2500)) // the writer's checkpoint (every second) purges behind it
-      } finally {
-        await db.close()
-      }
+      await leaveBehind(writer.url, follower)
       writer.child.kill('SIGTERM') // a clean stop: the lease is free
       await once(writer.child, 'exit')
       // Node 1 starts first, the lease free: it takes it. Not through startServeChild: what it says before
