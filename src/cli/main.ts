@@ -11,6 +11,7 @@ import { open, WORKERS_MAX, type OpenOptions } from '../embedded.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { PROTOCOLS } from '../txn/protocols/index.js'
 import { WriterBehindStreamError } from '../txn/engine.js'
+import { WriterRaceError } from '../log/batch-log.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS, type Forwarding } from '../server/server.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
@@ -345,11 +346,14 @@ async function serve(args: string[]): Promise<number> {
     // that writes had not yet, or the lease moved), but only a node whose state holds the stream's first
     // batches can write. It gives the lease back and follows from the writer's snapshot (it may write
     // later, rebuilt). Before, it exited, after the node that writes had lost the lease to it.
-    if (!(err instanceof WriterBehindStreamError) || lease === null || following) return giveUp(err)
-    log({ level: 'warn', msg: `${err.message.replace(/\. Start first .*$/, '')}: giving the writer lease of the stream ${stream} up and following it from the writer's snapshot` })
+    // Or another writer appended while it opened (its lease lapsed while it was paused, or NATS gave the
+    // lease twice): it follows, and waits for the lease again.
+    const behind = err instanceof WriterBehindStreamError
+    if (!(behind || err instanceof WriterRaceError) || lease === null || following) return giveUp(err)
+    log({ level: 'warn', msg: `${err.message.replace(/\. Start first .*$/, '')}: giving the writer lease of the stream ${stream} up and following it${behind ? " from the writer's snapshot" : ''}` })
     await lease.release()
     following = true
-    return openFollowing(true, true, true).catch(giveUp)
+    return openFollowing(true, true, behind).catch(giveUp)
   })
   if (mutant !== null) log({ level: 'warn', msg: `serving the deliberately broken mutant '${mutant.name}': ${mutant.bug}` })
   if (protocol !== undefined) log({ level: 'info', msg: `concurrency control: the protocol '${protocol.name}' (--protocol ${values.protocol})` })

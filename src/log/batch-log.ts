@@ -66,6 +66,12 @@ export interface BatchLog {
    * needed for recovery, and the log may drop them (keeping what its retention says).
    */
   checkpointed(batch: number): Promise<void>
+  /**
+   * A replicated log the engine is about to write, its entries replayed: it cuts off any other writer
+   * before this one serves (JetStreamBatchLog: a fence after the last message read, as at a takeover).
+   * Rejects with WriterRaceError when another writer appended after what was read.
+   */
+  fenceForWriting?(): Promise<void>
   close(): Promise<void>
   /**
    * The engine released `batch` (durable, executed, replied): a replicated log tells its followers.
@@ -127,6 +133,11 @@ export interface Phase1Transport {
  * What a batch log says about a failure to append: the log is full or the disk refused the write.
  * The engine fails the batches it held (retryably) and the log stays usable.
  */
+/** Another writer appended to a replicated log after what this node read to open it as the writer. */
+export class WriterRaceError extends Error {
+  override readonly name = 'WriterRaceError'
+}
+
 export class LogAppendError extends Error {
   /**
    * `uncertain`: the entry may be in the log after all (a replicated log that stopped answering). Its

@@ -25,7 +25,7 @@
 import { randomUUID } from 'node:crypto'
 import { connect, headers as natsHeaders, NatsError, StorageType, DiscardPolicy, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from 'nats'
 import { dieNow, NO_CRASH_POINTS, pausePoints, type CrashAt, type CrashPoints, type PausePoints } from '../crash-points.js'
-import { LogAppendError, LogCorruptError, LogFormatError, TAKEOVER_FENCE, type BatchLog, type LogEntry } from './batch-log.js'
+import { LogAppendError, LogCorruptError, LogFormatError, TAKEOVER_FENCE, WriterRaceError, type BatchLog, type LogEntry } from './batch-log.js'
 import { encodeFrame, readFrame } from './frame.js'
 import { NatsPhase1 } from './phase1-nats.js'
 import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
@@ -539,6 +539,23 @@ export class JetStreamBatchLog implements BatchLog {
   }
 
   private stopFollowingWait: (() => void) | null = null
+
+  /**
+   * A writer opened at its start fences the stream as one taking over does: a writer before it that still
+   * appends (paused past its lease, or holding a lease NATS gave twice: docs/scale-out.md) is cut off, and
+   * this one serves nothing it has not read. One that appended after the open's read won a race this node
+   * lost: it must not write (a --failover node follows instead, src/cli/main.ts).
+   */
+  async fenceForWriting(): Promise<void> {
+    if (this.follower) return
+    const after = this.storedSeq
+    if (this.nextSeq !== after) throw new Error('acheron invariant violated: a writer fenced the stream after it appended')
+    if (!(await this.appendFence(after))) {
+      throw new WriterRaceError(`another writer appended to the stream ${this.stream} while this node opened it to write (after sequence ${after}): it does not write it`)
+    }
+    this.storedSeq = after + 1
+    this.nextSeq = after + 1
+  }
 
   /**
    * Appends TAKEOVER_FENCE right after stream sequence `after` (the last message this node read), resent

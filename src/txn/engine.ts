@@ -388,6 +388,9 @@ export class Engine {
       await engine.replay(state)
       if (opts.faults?.openForgetsBatchTime === true) engine.batchClock = new BatchClock(opts.wallClockMs)
       executor.enforceWallClock(true)
+      // After replay: a directory that cannot write the stream (behind its purge) refuses above, without
+      // cutting off the writer that can.
+      if (opts.follow !== true) await opts.batchLog.fenceForWriting?.()
     } catch (err) {
       await engine.shutdown()
       throw err

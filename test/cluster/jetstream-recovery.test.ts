@@ -155,4 +155,31 @@ natsTest('R3 stream: SIGKILL of a NATS server, then of acheron serve, mid-run: a
   })
 })
 
+natsTest('a writer opened at its start fences the stream: a writer before it (its lease lapsed while paused) is refused at its next append, and nothing it had acknowledged is missing from the new one', async () => {
+  await withNats(1, async (nats) => {
+    const dirs = [tempDir(), tempDir()]
+    const opened: EmbeddedDatabase[] = []
+    try {
+      const natsLog = { servers: nats.urls, stream: 'STARTFENCE' }
+      const old = await bank({ dir: dirs[0]?.dir as string, workers: 0, natsLog })
+      opened.push(old)
+      await old.sql("INSERT INTO account VALUES ('a', 1)")
+      // Another node opens the stream to write while the old writer lives (as after its lease lapsed).
+      // (open, not bank: its CREATE TABLE IF NOT EXISTS would append, and an append fences too.)
+      const now = await open({ dir: dirs[1]?.dir as string, workers: 0, natsLog })
+      opened.push(now)
+      // Before, the old writer appended on until the new one's first append, and the new one served reads
+      // from a state without those writes meanwhile.
+      const refused = await old.sql("INSERT INTO account VALUES ('b', 2)").then(() => null, (e: Error) => e)
+      assert.match(refused?.message ?? 'it committed', /another writer appended to the stream STARTFENCE/)
+      assert.equal((await now.query('SELECT id, balance FROM account ORDER BY id')).rows, [['a', 1]])
+      await now.sql("INSERT INTO account VALUES ('c', 3)")
+      assert.equal((await now.query('SELECT id, balance FROM account ORDER BY id')).rows, [['a', 1], ['c', 3]])
+    } finally {
+      for (const db of opened) await db.close().catch(() => {})
+      for (const d of dirs) d.cleanup()
+    }
+  })
+})
+
 test.run()
