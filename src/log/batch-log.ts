@@ -129,15 +129,15 @@ export interface Phase1Transport {
 }
 
 
-/**
- * What a batch log says about a failure to append: the log is full or the disk refused the write.
- * The engine fails the batches it held (retryably) and the log stays usable.
- */
 /** Another writer appended to a replicated log after what this node read to open it as the writer. */
 export class WriterRaceError extends Error {
   override readonly name = 'WriterRaceError'
 }
 
+/**
+ * What a batch log says about a failure to append: the log is full or the disk refused the write.
+ * The engine fails the batches it held (retryably) and the log stays usable.
+ */
 export class LogAppendError extends Error {
   /**
    * `uncertain`: the entry may be in the log after all (a replicated log that stopped answering). Its
