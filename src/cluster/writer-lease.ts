@@ -194,8 +194,8 @@ export class WriterLease {
   check: () => boolean = () => false
 
   /**
-   * Gives up a lease taken by tryAcquire and not kept (another node may take it at once); this node may
-   * wait for it again with acquire.
+   * Gives the lease up if this node took it (another node may take it at once). Without close, this node
+   * may wait for it again with acquire; a lease being kept is given up by close, which stops renewing first.
    */
   async release(): Promise<void> {
     if (this.revision === 0) return
@@ -210,7 +210,7 @@ export class WriterLease {
     this.closed = true
     if (this.renewer !== null) clearTimeout(this.renewer)
     if (this.deadline !== null) clearTimeout(this.deadline)
-    if (this.revision > 0) await this.kv.delete(KEY, { previousSeq: this.revision }).catch(() => {})
+    await this.release()
     await this.nc.drain().catch(() => {})
   }
 }
