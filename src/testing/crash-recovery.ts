@@ -69,9 +69,13 @@ export interface CrashInput {
    * new writer's fence), the requests that waited in its socket go to the new writer, and it follows.
    * Then the new writer is killed, and the first must take the stream over again. Or (`afterReplies`)
    * the harness stops the writer (SIGSTOP) when that many replies have arrived, at whatever instant of
-   * its work that is, and the rest goes as above. Null: no pause.
+   * its work that is, and the rest goes as above. With `followerStartsLate` (at the log write), no
+   * follower runs while the writer pauses: one starts once the paused writer's lease has lapsed, takes the
+   * lease at its start, and must fence the stream before it serves. Null: no pause.
+   * Either way, a read of the state through the node that took over, sent as the first replies come
+   * once the writer is resumed, must hold every transaction acknowledged before it.
    */
-  readonly pause: { readonly logWrite: number } | { readonly afterReplies: number } | null
+  readonly pause: { readonly logWrite: number; readonly followerStartsLate: boolean } | { readonly afterReplies: number } | null
   /**
    * A change of `kv`'s columns, pipelined right before `before[at]` as the repartition is: an ADD COLUMN
    * (rows written before it take its default) or a RENAME COLUMN of the key `k` (rows the checkpoint
@@ -171,7 +175,9 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
       // Drawn after them, for the same reason.
       stopCleanly: fc.boolean(),
       clockBack: fc.boolean(),
-    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter, timed, stopCleanly, clockBack }) => {
+      // Drawn after them, for the same reason.
+      lateStart: fc.boolean(),
+    }).map(({ before, after, kill, event, eventCount, storage, natsServer, natsKill, repartition, join, joinUnderLoad, pause, stop, stopAtReply, alter, timed, stopCleanly, clockBack, lateStart }) => {
       const withTime = (t: CallTxn, n: number): CallTxn => (timed[n] === 0 ? { ...t, program: [...t.program, { op: 'time' }] } : t)
       const [b, a] = uniqueAppends([before.map(withTime), after.map((t, j) => withTime(t, before.length + j))]) as [CallTxn[], CallTxn[]]
       return {
@@ -186,7 +192,7 @@ export function crashInputArb(config: { txns: number; partitions?: number }): fc
         // The stream's first batch: the one log write every stream surely makes (pipelined, the whole
         // stream may be one batch). A later count could fall after the stream, on the node left alone.
         pause: join ? null
-          : pause ? { logWrite: SET_UP_LOG_WRITES + 1 }
+          : pause ? { logWrite: SET_UP_LOG_WRITES + 1, followerStartsLate: lateStart }
           : stop === 0 ? { afterReplies: replyAt(stopAtReply, b.length) }
           : null,
         stopCleanly,
@@ -253,17 +259,18 @@ const isReply = (r: Sent): r is Reply => r !== 'unknown' && r !== 'not-run'
 
 /**
  * Sends `before` (from index `from` to `to`, by default all of it) pipelined on one connection, the
- * input's ALTER TABLEs among it; `onReply` sees each reply to a transaction of `before` as it arrives.
+ * input's ALTER TABLEs among it; `onReply` sees each reply to a transaction of `before` (and its index
+ * there) as it arrives.
  * The ALTER's own reply is not checked (it commits or not; the state is the same either way), and the
  * stream's replies are in `before`'s order.
  */
-function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent) => void, from = 0, to = input.before.length): Promise<Sent[]> {
+function sendStream(db: RemoteDatabase, input: CrashInput, onReply: (r: Sent, index: number) => void, from = 0, to = input.before.length): Promise<Sent[]> {
   const replies: Promise<Sent>[] = []
   const alters: Promise<unknown>[] = []
   input.before.slice(from, to).forEach((t, j) => {
     if (input.repartition?.at === from + j) alters.push(db.sql(`ALTER TABLE kv PARTITIONS ${input.repartition.partitions}`).catch(() => null))
     if (input.alter?.at === from + j) alters.push(db.sql(ALTER_SQL[input.alter.kind]).catch(() => null))
-    replies.push(send(db, t).then((r) => { onReply(r); return r }))
+    replies.push(send(db, t).then((r) => { onReply(r, from + j); return r }))
   })
   return Promise.all(replies).then(async (rs) => { await Promise.all(alters); return rs })
 }
@@ -378,6 +385,44 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
   )
 }
 
+/**
+ * The state a read returned through the node that took over, sent once stream txn #`lastAcked` (and
+ * every one before it that ran) had been acknowledged: it must be the model after a prefix of the stream,
+ * less what was refused unrun, that holds them. (Times are left unbound: the verdict after the fail-over
+ * checks them.) A node that answers from a state without a batch acknowledged before the read (the
+ * writer before it appended after it had taken over: the stream was not fenced) fails it.
+ */
+function checkReadAfterAcks(input: CrashInput, before: readonly Sent[], lastAcked: number, state: readonly unknown[]): void {
+  const placeholders = new TimePlaceholders()
+  const model = new ReferenceModel(['kv'], () => Infinity, placeholders.text)
+  const got = stableText(state)
+  const tried: number[] = []
+  for (let m = 0; m <= before.length; m++) {
+    if (m > lastAcked) {
+      if (timePattern(stableText(modelRows(model)), new Map()).test(got)) return
+      tried.push(m)
+    }
+    if (m < before.length && before[m] !== 'not-run') {
+      placeholders.current = m
+      model.apply(input.before[m] as CallTxn)
+    }
+  }
+  throw new PropertyFailure(`a read through the node that took over, sent once stream txn #${lastAcked} was acknowledged, saw no prefix of the stream holding it (tried prefixes ${tried.join(', ')}): ${got}`)
+}
+
+/** Resolves once no node holds the writer lease of `stream` (its holder was paused past the lease's TTL). */
+async function leaseLapsed(config: CheckConfig, stream: string | null): Promise<void> {
+  const nats = config.natsLog
+  if (nats === undefined || stream === null) throw new Error('a follower that starts late needs the batch log on NATS')
+  const { WriterLease } = await import('../cluster/writer-lease.js')
+  const lease = await WriterLease.open(nats.urls, stream, 'acheron-check', nats.replicas)
+  try {
+    await waitUntil(() => lease.holder().then((h) => h === null, () => false), 60_000, "the paused writer's lease did not lapse")
+  } finally {
+    await lease.close()
+  }
+}
+
 /** Resolves once `ready()` is true, polling; fails after `ms`. */
 async function waitUntil(ready: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms
@@ -402,6 +447,8 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
   const servers: Server[] = []
   const natsVictim = config.natsLog?.killable?.[input.natsKill.server] ?? null
   let natsKilled = false
+  // A connection to the node that took over from the paused writer, open from the writer's resumption.
+  let reader = null as RemoteDatabase | null
   // Joining: every node keeps two batches behind its checkpoint, so a late node finds the front purged.
   const extra = ['--failover', ...(input.join ? ['--log-batches-kept', '2'] : [])]
   try {
@@ -409,28 +456,41 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     const pauseAt = input.pause === null || !('logWrite' in input.pause) ? [] : ['--pause-at', `log-write:${input.pause.logWrite}`]
     const writer = await startServer(dirs[0]?.dir as string, config, input, input.pause !== null ? null : input.crashAt, logStream, [...extra, ...pauseAt])
     servers.push(writer)
-    const follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
-    servers.push(follower)
+    // A late follower starts while the writer is paused (in resumeAfterTakeover); every other, now.
+    const late = input.pause !== null && 'logWrite' in input.pause && input.pause.followerStartsLate
+    let follower!: Server
+    if (!late) {
+      follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
+      servers.push(follower)
+    }
     const connectTo = (s: Server): Promise<RemoteDatabase> => connect(s.url, { reconnect: { attemptsMax: 1, delayMs: 10 } })
     let db = await connectTo(input.pause !== null ? writer : follower)
-    // The writer, paused, is resumed once the follower has taken over (its lease lapsed).
+    // The writer, paused, is resumed once the follower has taken over (its lease lapsed), or once a late
+    // follower has started (after the lease lapsed) and taken the lease at its start.
     const resumeAfterTakeover = async (): Promise<void> => {
       try {
+        if (late) {
+          await leaseLapsed(config, logStream)
+          follower = await startServer(dirs[1]?.dir as string, config, input, null, logStream, extra)
+          servers.push(follower)
+        }
         const probe = await connectTo(follower)
         try {
           // While it follows, the follower forwards the query to the paused writer: it fails at the takeover.
           await waitUntil(() => probe.query('SELECT COUNT(*) FROM kv').then(() => true, () => false), 60_000, 'the follower did not take over from the paused writer')
-        } finally {
+        } catch (err) {
           await probe.close().catch(() => {})
+          throw err
         }
+        reader = probe
       } catch (err) {
-        throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${follower.stderrTail()}`)
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; its last log lines:\n${servers[1]?.stderrTail() ?? '(it did not start)'}`)
       } finally {
         writer.child.kill('SIGCONT')
       }
     }
     try {
-      await setUp(follower.url, input.partitions)
+      await setUp((late ? writer : follower).url, input.partitions)
     } catch (err) {
       // The writer died at its crash point during the setup: the follower takes over, then set up again.
       await Promise.race([exited(writer.child), new Promise((r) => setTimeout(r, 3000))])
@@ -440,8 +500,21 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     }
     let replies = 0
     let stopped = false
-    const onReply = (r: Sent): void => {
+    let lastAcked = -1
+    let readAfterResume = null as Promise<{ lastAcked: number; rows: unknown[] } | null> | null
+    const onReply = (r: Sent, i: number): void => {
+      // At the first replies once the paused writer is resumed, and a turn later (so that the replies that
+      // came with them are counted): a read through the node that took over. A read it cannot answer (no
+      // node writes for a moment) proves nothing either way.
+      const to = reader
+      if (to !== null && readAfterResume === null) {
+        readAfterResume = new Promise((resolve) => setImmediate(resolve)).then(() => {
+          const seen = lastAcked
+          return to.query(STATE_SQL).then((res) => ({ lastAcked: seen, rows: res.rows.map((row) => row.slice(0, 3)) }))
+        }).catch(() => null)
+      }
       if (!isReply(r)) return
+      lastAcked = Math.max(lastAcked, i)
       ++replies
       if (replies === input.killAfterReplies && input.pause === null) writer.child.kill('SIGKILL')
       if (input.pause !== null && 'afterReplies' in input.pause && replies === input.pause.afterReplies) {
@@ -463,6 +536,8 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     const paused = stopped || pausedLine.test(writer.stderrTail())
     if (paused) await resumeAfterTakeover()
     const before = await sending
+    const read = await readAfterResume
+    if (read != null) checkReadAfterAcks(input, before, read.lastAcked, read.rows)
     if (paused) {
       // Once the paused writer follows, the node that took over must write. (A paused writer that appended
       // after the takeover, unfenced, would have fenced the new writer off the stream: then no node could.)
@@ -535,6 +610,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     await db.close()
     checkRecovered(input, before, after, state)
   } finally {
+    await reader?.close().catch(() => {})
     for (const s of servers) {
       s.child.kill('SIGKILL')
       await exited(s.child)

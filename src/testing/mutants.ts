@@ -239,6 +239,13 @@ export const MUTANTS: readonly Mutant[] = [
     cluster: true,
   },
   {
+    name: 'writer-skips-start-fence',
+    bug: "a node that takes the writer lease at its start (the writer before it paused past the lease) does not fence the stream: the old writer, resumed, appends and acknowledges a batch the new one never read, and a read through the new one misses it",
+    caughtBy: ['crash'],
+    faults: { writerSkipsStartFence: true },
+    cluster: true,
+  },
+  {
     name: 'follower-reads-ignore-position',
     bug: "a follower answers a read-only query from the state it holds when the writer's read position comes, without waiting to apply that batch: a read through it may miss writes acknowledged before it was sent",
     caughtBy: ['elle'],

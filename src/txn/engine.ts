@@ -390,7 +390,7 @@ export class Engine {
       executor.enforceWallClock(true)
       // After replay: a directory that cannot write the stream (behind its purge) refuses above, without
       // cutting off the writer that can.
-      if (opts.follow !== true) await opts.batchLog.fenceForWriting?.()
+      if (opts.follow !== true && opts.faults?.writerSkipsStartFence !== true) await opts.batchLog.fenceForWriting?.()
     } catch (err) {
       await engine.shutdown()
       throw err

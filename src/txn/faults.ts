@@ -91,6 +91,13 @@ export interface EngineFaults {
    */
   readonly fencedAppendAcked?: boolean
   /**
+   * A writer that took the stream's lease at its start (it was free: the writer before was paused past
+   * its lease, or NATS granted it twice) does not fence the stream after its replay (src/txn/engine.ts,
+   * Engine.start): the writer before it, resumed, appends and acknowledges batches this one never read,
+   * and this one answers reads from a state without them.
+   */
+  readonly writerSkipsStartFence?: boolean
+  /**
    * EXPLAIN COMMIT (batch, seq) rebuilds the state before the position's batch and leaves out the
    * transactions before it in that batch (src/inspect/commit-trace-thread.ts): a trace of seq > 0 shows
    * another state than the one the transaction committed on.

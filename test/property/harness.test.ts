@@ -24,10 +24,10 @@ test('--list-mutants names the required engine bugs, the batch log and checkpoin
   for (const m of ['skip-ww-check', 'skip-raw-check', 'stale-snapshot', 'arrival-order-tiebreak', 'double-apply', 'ack-before-durable',
     'wrong-recovery-position', 'replay-from-wrong-position', 'checkpoint-first-image', 'log-zeros-over-entries', 'replay-reads-clock',
     'repartition-reads-catalog-layout', 'add-column-reads-catalog-columns', 'rename-reads-catalog-key', 'add-reuses-dropped-place', 'walk-ahead-misses-unreleased-writes', 'contended-sample-unchecked', 'snapshot-resumes-late',
-    'fenced-append-acked', 'follower-reads-ignore-position', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
+    'fenced-append-acked', 'writer-skips-start-fence', 'follower-reads-ignore-position', 'commit-trace-skips-batch-prefix', 'trace-base-unheld', 'trace-base-batch-behind']) {
     assert.match(out, new RegExp(`^${m} `, 'm'), m)
   }
-  assert.is(MUTANTS.length, 25)
+  assert.is(MUTANTS.length, 26)
 })
 
 test('the real engine passes replay, determinism, the anomaly checker and crash recovery', async () => {

@@ -51,6 +51,10 @@ export const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   // Caught once a scenario pauses the writer with a batch in flight, which it acknowledges once resumed,
   // fenced: at run 8 with this seed (since the kill points are drawn uniformly, 2026-12-02).
   'fenced-append-acked': [{ property: 'crash', runs: 10 }],
+  // Caught once a scenario pauses the writer with a batch in flight and a follower starts late, taking the
+  // lease at its start: the resumed writer's batch is acknowledged, and a read through the new writer
+  // misses it. At run 5 with this seed (2026-12-07).
+  'writer-skips-start-fence': [{ property: 'crash', runs: 8 }],
   // At run 2 with this seed (2026-12-04): a client appends, then scans through the follower, which
   // lags HARNESS_FOLLOW_DELAY_MS a batch, and does not see its append.
   'follower-reads-ignore-position': [{ property: 'elle', runs: 10 }],
@@ -69,7 +73,9 @@ export const CATCHERS: Record<string, { property: string; runs: number }[]> = {
  * each scenario of theirs waits out writer leases, so that one file of them all took 560 to 1,000 s of
  * the runner's 20 minutes per file. harness-cluster.test.ts runs the others.
  */
-export const CLUSTER_MUTANTS_ALONE: Readonly<Record<string, string>> = { 'snapshot-resumes-late': 'snapshot', 'fenced-append-acked': 'fence' }
+export const CLUSTER_MUTANTS_ALONE: Readonly<Record<string, string>> = {
+  'snapshot-resumes-late': 'snapshot', 'fenced-append-acked': 'fence', 'writer-skips-start-fence': 'start-fence',
+}
 
 /** Registers, for each cluster mutant named, a test per catcher (skipped, and counted so, without nats-server). */
 export function clusterMutantTests(names: readonly string[]): void {
