@@ -49,7 +49,8 @@ export const CATCHERS: Record<string, { property: string; runs: number }[]> = {
   // follow that snapshot: at run 4 with this seed (seed 5, 2026-12-02).
   'snapshot-resumes-late': [{ property: 'crash', runs: 40 }],
   // Caught once a scenario pauses the writer with a batch in flight, which it acknowledges once resumed,
-  // fenced: at run 8 with this seed (since the kill points are drawn uniformly, 2026-12-02).
+  // fenced: at run 8 with this seed (since the kill points are drawn uniformly, 2026-12-02); at run 7 since
+  // half of those scenarios start their follower late (2026-12-07).
   'fenced-append-acked': [{ property: 'crash', runs: 10 }],
   // Caught once a scenario pauses the writer with a batch in flight and a follower starts late, taking the
   // lease at its start: the resumed writer's batch is acknowledged, and a read through the new writer
