@@ -24,14 +24,19 @@ import { pauseHere } from '../crash-points.js'
 import { planRepair, rebuildCheckpoint, REPAIR_STEPS, type RepairPlan, type RepairStep } from './repair.js'
 import { UsageError } from './usage-error.js'
 
-export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair]
+export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair] [--replay]
   checks a stopped data directory: SQLite integrity, every row against its table, module hashes, the
   batch log's frames from the checkpoint on, and the copies of the checkpoint kept for EXPLAIN COMMIT;
   exits 0 when sound, 1 naming each problem
   --repair   when the checkpoint (acheron.db) is damaged: move it aside to DIR/damaged-<time>/ and
              rebuild it from the newest intact copy in trace-bases/ (or an empty state) and the batch
              log, then check again; exits 0 when the rebuilt directory is sound. A damaged log is not
-             repaired, nor a node whose log is on NATS JetStream (default: off)`
+             repaired, nor a node whose log is on NATS JetStream (default: off)
+  --replay   once the directory is sound, find what no checksum can: a value changed inside a sound
+             page. Builds the state twice in scratch directories under the system's temporary one,
+             from the checkpoint and from the oldest point the log reaches back to (an empty state or
+             a copy in trace-bases/), each replaying the log to its last batch, and compares them row
+             for row; exits 1 naming each row that differs (default: off)`
 
 interface Checkpoint { readonly lastBatch: number; readonly tables: number; readonly rows: number; readonly modules: number }
 
@@ -174,7 +179,7 @@ export function verifyDataDir(dir: string): { sound: boolean; lines: string[] } 
 }
 
 export async function verifyCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { data: { type: 'string' }, repair: { type: 'boolean' }, 'pause-at': { type: 'string' } } })
+  const { values } = parseArgs({ args, options: { data: { type: 'string' }, repair: { type: 'boolean' }, replay: { type: 'boolean' }, 'pause-at': { type: 'string' } } })
   if (values.data === undefined) throw new UsageError(`--data DIR is required\n${VERIFY_USAGE}`)
   if (values.data === '') throw new UsageError('--data needs a directory, not an empty string')
   const dir = values.data
@@ -196,17 +201,22 @@ export async function verifyCommand(args: string[], out: (line: string) => void)
     const checked = verifyDataDir(dir)
     sound = checked.sound
     for (const l of checked.lines) out(l)
-    if (sound || values.repair !== true) return sound ? 0 : 1
-    const plan = repairPlanFor(dir, checked.lines)
-    if (typeof plan === 'string') {
-      out(`--repair: ${plan}`)
-      return 1
+    if (!sound && values.repair === true) {
+      const plan = repairPlanFor(dir, checked.lines)
+      if (typeof plan === 'string') {
+        out(`--repair: ${plan}`)
+        return 1
+      }
+      await rebuildCheckpoint(dir, plan, lock, out, (at) => { if (at === pauseAt) pauseHere(at) })
+      const again = verifyDataDir(dir)
+      sound = again.sound
+      for (const l of again.lines) out(l)
     }
-    await rebuildCheckpoint(dir, plan, lock, out, (at) => { if (at === pauseAt) pauseHere(at) })
-    const again = verifyDataDir(dir)
-    sound = again.sound
-    for (const l of again.lines) out(l)
-    return sound ? 0 : 1
+    if (!sound || values.replay !== true) return sound ? 0 : 1
+    // Loaded only for --replay, which opens engines.
+    const replayed = await (await import('./verify-replay.js')).replayCheck(dir)
+    for (const l of replayed.lines) out(l)
+    return replayed.ok ? 0 : 1
   } finally {
     // A damaged directory keeps the acheron.pid an unclean stop left: the next start checks its pages again.
     if (sound) lock.release()
