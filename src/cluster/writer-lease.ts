@@ -11,7 +11,8 @@
  * lease can expire) whenever that server died, and with no other node left the cluster had no writer.
  */
 import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
-import { replicasRefused } from '../log/jetstream-log.js'
+import { LOG_OPEN_TIMEOUT_MS, replicasRefused } from '../log/jetstream-log.js'
+import { jetStreamDisabled, jetStreamUnavailable } from '../log/nats-error-text.js'
 
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
 export const WRITER_LEASE_TTL_MS = 12_000
@@ -49,7 +50,7 @@ export class WriterLease {
     const nc = await connect({ servers: [...servers], name: `acheron-lease-${stream}-${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
       .catch((err: unknown) => { throw new Error(`cannot reach the NATS servers of the batch log (${servers.join(', ')}): ${err instanceof Error ? err.message : String(err)}`, { cause: err }) })
     try {
-      const deadline = Date.now() + 30_000
+      const deadline = Date.now() + LOG_OPEN_TIMEOUT_MS
       for (;;) {
         try {
           const bucket = `acheron-${stream}`
@@ -57,7 +58,8 @@ export class WriterLease {
           return new WriterLease(nc, kv, bucket, node, ttlMs)
         } catch (err) {
           // A cluster just started may have no JetStream leader yet.
-          if (!(err instanceof NatsError) || Date.now() > deadline) throw err
+          if (!(err instanceof NatsError)) throw err
+          if (Date.now() > deadline || jetStreamDisabled(err)) throw jetStreamUnavailable(`cannot open the writer lease of the stream ${stream}`, LOG_OPEN_TIMEOUT_MS, err)
           await new Promise((r) => setTimeout(r, 250))
         }
       }

@@ -30,6 +30,7 @@ import { encodeFrame, readFrame } from './frame.js'
 import { NatsPhase1 } from './phase1-nats.js'
 import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
+import { jetStreamDisabled, jetStreamUnavailable } from './nats-error-text.js'
 
 export interface JetStreamLogOptions {
   /** NATS server URLs (nats://host:port), any of the cluster's. */
@@ -81,7 +82,12 @@ export interface JetStreamLogOptions {
 export const LOG_STREAM_DEFAULT = 'ACHERON_LOG'
 export const LOG_STREAM_BATCHES_KEPT = 1000
 export const LOG_APPEND_TIMEOUT_MS = 30_000
-export const LOG_OPEN_TIMEOUT_MS = 30_000
+/**
+ * How long a node's start (and a follower's reads of the stream's state) wait for the NATS cluster's
+ * JetStream. A cluster restarted on its stores elects its leaders first: CI saw that take more than
+ * 30 s on this machine, when it was the bound, and the node exited with "503".
+ */
+export const LOG_OPEN_TIMEOUT_MS = 90_000
 /** The writer repeats its last release this often (followers that missed one, or started since). */
 export const RELEASE_ANNOUNCE_MS = 250
 /** A follower says it is there this often; the writer publishes executions while it heard one lately. */
@@ -174,7 +180,8 @@ export class JetStreamBatchLog implements BatchLog {
           read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
           break
         } catch (err) {
-          if (!(err instanceof NatsError) || Date.now() > deadline) throw err
+          if (!(err instanceof NatsError)) throw err
+          if (Date.now() > deadline || jetStreamDisabled(err)) throw jetStreamUnavailable(`cannot open the batch log stream ${stream}`, options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS, err)
           await new Promise((r) => setTimeout(r, NATS_RETRY_MS))
         }
       }
