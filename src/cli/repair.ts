@@ -29,7 +29,7 @@ export interface RepairPlan {
 }
 
 /** A trace base that opens, passes quick_check and holds the batch its name says. */
-function intactBase(file: string, batch: number): boolean {
+export function intactBase(file: string, batch: number): boolean {
   try {
     const db = new Database(file, { readonly: true, fileMustExist: true })
     try {
@@ -78,20 +78,28 @@ export function planRepair(dir: string): RepairPlan | string {
   if (!existsSync(logDir)) return natsNodeRefusal(dir, null, false)
   const log = readSegments(logDir)
   if (log.problems.length > 0) return `the batch log itself is damaged, which --repair cannot mend (every batch after the damage would be lost): restore the log from a backup (docs/operations.md, "Recovering a damaged directory")`
-  const batches: number[] = []
-  for (const seg of log.segments) for (const e of seg.entries) if (e.kind === 'batch') batches.push(e.batch)
-  batches.sort((a, b) => a - b)
-  // The run of consecutive batches that ends at the log's last one: the rebuild replays from its start.
-  let first = batches.at(-1) ?? 1
-  for (let i = batches.length - 1; i > 0 && batches[i - 1] === (batches[i] as number) - 1; i--) first = batches[i - 1] as number
-  const lastBatch = batches.at(-1) ?? 0
+  // The rebuild replays from the start of the run of batches that ends at the log's last one.
+  const { first, lastBatch, empty } = lastBatchRun(log.segments)
   // A rebuild reaches the log's last batch: short of what the damaged file held, it would lose the rest.
   const held = damagedCheckpointBatch(dir)
   if (held !== null && held > lastBatch) return `the damaged ${DATABASE_FILE} says it holds batches up to ${held}, and the log ends ${lastBatch === 0 ? 'with no batch' : `at batch ${lastBatch}`}: a rebuild from it would lose batches ${lastBatch + 1} to ${held}. Restore ${DATABASE_FILE} from a backup and keep log/ (docs/operations.md, "Recovering a damaged directory")`
   const bases = listTraceBases(join(dir, TRACE_BASES_DIR)).filter((b) => b.batch >= first - 1 && b.batch <= lastBatch).reverse()
   for (const b of bases) if (intactBase(b.file, b.batch)) return { base: b.file, batch: b.batch, lastBatch }
-  if (first === 1 || batches.length === 0) return { base: null, batch: 0, lastBatch }
+  if (first === 1 || empty) return { base: null, batch: 0, lastBatch }
   return `neither an intact copy of the checkpoint (${TRACE_BASES_DIR}/) nor an empty state is followed by every batch in the log (it starts at batch ${first}): the checkpoint cannot be rebuilt from this directory; restore ${DATABASE_FILE} from a backup and keep log/ (docs/operations.md, "Recovering a damaged directory")`
+}
+
+/**
+ * The run of consecutive batches that ends at the last one the log holds: its first batch (1 when the
+ * log holds none), and that last one (0 when none).
+ */
+export function lastBatchRun(segments: ReturnType<typeof readSegments>['segments']): { first: number; lastBatch: number; empty: boolean } {
+  const batches: number[] = []
+  for (const seg of segments) for (const e of seg.entries) if (e.kind === 'batch') batches.push(e.batch)
+  batches.sort((a, b) => a - b)
+  let first = batches.at(-1) ?? 1
+  for (let i = batches.length - 1; i > 0 && batches[i - 1] === (batches[i] as number) - 1; i--) first = batches[i - 1] as number
+  return { first, lastBatch: batches.at(-1) ?? 0, empty: batches.length === 0 }
 }
 
 /** The steps of a rebuild after which a test may pause it (verify's --pause-at). */

@@ -20,9 +20,9 @@ import { compareKeys } from '../schema/keys.js'
 import { sqlLiteral } from '../sql-literal.js'
 import { readNatsLogMark } from '../storage/nats-log-mark.js'
 import { DATABASE_FILE, partitionTableName, quoteIdent } from '../storage/sqlite-schema.js'
-import { lastBatchHeld } from '../storage/state-file.js'
 import { catalogFromJson } from '../storage/value-codec.js'
 import type { SqlValue } from '../values.js'
+import { intactBase, lastBatchRun } from './repair.js'
 
 /** Differences named per table before the rest are only counted. */
 export const REPLAY_DIFFERENCES_SHOWN_MAX = 10
@@ -35,33 +35,13 @@ function oldestStart(dir: string): { start: ReplayStart; lastBatch: number } | s
   if (readNatsLogMark(dir) !== null || !existsSync(join(dir, 'log'))) {
     return 'this node\'s batch log is on NATS JetStream, not in the directory: --replay replays only a directory\'s own log'
   }
-  const batches: number[] = []
-  for (const seg of readSegments(join(dir, 'log')).segments) for (const e of seg.entries) if (e.kind === 'batch') batches.push(e.batch)
-  batches.sort((a, b) => a - b)
-  const lastBatch = batches.at(-1) ?? 0
-  // The run of consecutive batches that ends at the log's last one.
-  let first = lastBatch === 0 ? 1 : lastBatch
-  for (let i = batches.length - 1; i > 0 && batches[i - 1] === (batches[i] as number) - 1; i--) first = batches[i - 1] as number
+  // The log was checked whole before (verify): its run of batches ending at the last is what replays.
+  const { first, lastBatch } = lastBatchRun(readSegments(join(dir, 'log')).segments)
   if (first === 1) return { start: { base: null, batch: 0 }, lastBatch }
   for (const b of listTraceBases(join(dir, TRACE_BASES_DIR))) {
-    if (b.batch < first - 1 || b.batch > lastBatch) continue
-    if (holds(b.file) === b.batch) return { start: { base: b.file, batch: b.batch }, lastBatch }
+    if (b.batch >= first - 1 && b.batch <= lastBatch && intactBase(b.file, b.batch)) return { start: { base: b.file, batch: b.batch }, lastBatch }
   }
   return `the log reaches back to batch ${first} only, and no intact copy of the checkpoint in ${TRACE_BASES_DIR}/ is that old: there is nothing to replay from (keep copies with --trace-bases-kept, docs/operations.md)`
-}
-
-/** The batch a copy of the checkpoint holds when it opens and passes quick_check; else null. */
-function holds(file: string): number | null {
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true })
-    try {
-      return (db.pragma('quick_check', { simple: true }) as string) === 'ok' ? lastBatchHeld(db) : null
-    } finally {
-      db.close()
-    }
-  } catch {
-    return null
-  }
 }
 
 /** Builds the state in a new scratch directory: `checkpoint` files (or none) and a copy of the log, opened. */
