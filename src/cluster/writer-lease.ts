@@ -12,7 +12,7 @@
  */
 import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
 import { LOG_OPEN_TIMEOUT_MS, replicasRefused } from '../log/jetstream-log.js'
-import { jetStreamDisabled, jetStreamUnavailable } from '../log/nats-error-text.js'
+import { untilJetStreamAnswers } from '../log/nats-error-text.js'
 
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
 export const WRITER_LEASE_TTL_MS = 12_000
@@ -50,19 +50,11 @@ export class WriterLease {
     const nc = await connect({ servers: [...servers], name: `acheron-lease-${stream}-${node}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
       .catch((err: unknown) => { throw new Error(`cannot reach the NATS servers of the batch log (${servers.join(', ')}): ${err instanceof Error ? err.message : String(err)}`, { cause: err }) })
     try {
-      const deadline = Date.now() + LOG_OPEN_TIMEOUT_MS
-      for (;;) {
-        try {
-          const bucket = `acheron-${stream}`
-          const kv = await nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas }).catch((e: unknown) => { throw replicasRefused(e, `the bucket ${bucket} of the writer lease`, replicas) })
-          return new WriterLease(nc, kv, bucket, node, ttlMs)
-        } catch (err) {
-          // A cluster just started may have no JetStream leader yet.
-          if (!(err instanceof NatsError)) throw err
-          if (Date.now() > deadline || jetStreamDisabled(err)) throw jetStreamUnavailable(`cannot open the writer lease of the stream ${stream}`, LOG_OPEN_TIMEOUT_MS, err)
-          await new Promise((r) => setTimeout(r, 250))
-        }
-      }
+      // A cluster just started may have no JetStream leader yet.
+      const bucket = `acheron-${stream}`
+      const kv = await untilJetStreamAnswers(`cannot open the writer lease of the stream ${stream}`, LOG_OPEN_TIMEOUT_MS, 250, () =>
+        nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas }).catch((e: unknown) => { throw replicasRefused(e, `the bucket ${bucket} of the writer lease`, replicas) }))
+      return new WriterLease(nc, kv, bucket, node, ttlMs)
     } catch (err) {
       await nc.close().catch(() => {})
       throw err

@@ -30,7 +30,7 @@ import { encodeFrame, readFrame } from './frame.js'
 import { NatsPhase1 } from './phase1-nats.js'
 import { askToJoin, fetchSnapshot, sayJoined, SNAPSHOT_HOLD_MS, SnapshotServer } from './snapshots.js'
 import { StreamReader } from './stream-reader.js'
-import { jetStreamDisabled, jetStreamUnavailable } from './nats-error-text.js'
+import { untilJetStreamAnswers } from './nats-error-text.js'
 
 export interface JetStreamLogOptions {
   /** NATS server URLs (nats://host:port), any of the cluster's. */
@@ -168,23 +168,14 @@ export class JetStreamBatchLog implements BatchLog {
     try {
       const subject = `acheron.log.${stream}`
       const js = nc.jetstream({ timeout: PUBLISH_ACK_MS })
-      let jsm: JetStreamManager
       // A cluster just started has no JetStream leader for a few seconds: NATS's own errors are retried
       // until the cluster answers or LOG_OPEN_TIMEOUT_MS has passed.
-      const deadline = Date.now() + (options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS)
-      let read: Awaited<ReturnType<typeof readStream>>
-      for (;;) {
-        try {
-          jsm = await nc.jetstreamManager({ timeout: 5_000 })
-          await ensureStream(jsm, stream, subject, replicas, options.bytesMax)
-          read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
-          break
-        } catch (err) {
-          if (!(err instanceof NatsError)) throw err
-          if (Date.now() > deadline || jetStreamDisabled(err)) throw jetStreamUnavailable(`cannot open the batch log stream ${stream}`, options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS, err)
-          await new Promise((r) => setTimeout(r, NATS_RETRY_MS))
-        }
-      }
+      const { jsm, read } = await untilJetStreamAnswers(`cannot open the batch log stream ${stream}`, options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS, NATS_RETRY_MS, async () => {
+        const jsm = await nc.jetstreamManager({ timeout: 5_000 })
+        await ensureStream(jsm, stream, subject, replicas, options.bytesMax)
+        const read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
+        return { jsm, read }
+      })
       const maxPayload = nc.info?.max_payload ?? 1024 * 1024
       const log = new JetStreamBatchLog(nc, js, jsm, stream, subject, Math.max(1024, maxPayload - HEADER_ALLOWANCE_BYTES), {
         batchesKept: options.batchesKept ?? LOG_STREAM_BATCHES_KEPT,

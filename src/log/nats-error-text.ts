@@ -1,4 +1,4 @@
-// What a NATS client error says, for a person. The client's own messages are bare codes ("503",
+// What a NATS client error says, for a person, and the wait a node's start makes through such errors. The client's own messages are bare codes ("503",
 // "TIMEOUT"); a JetStream refusal keeps the server's description as its chained error: a 503 is
 // "jetstream system temporarily unavailable" (a cluster electing its leaders: wait) or "jetstream not
 // enabled" (never passes: say so at once).
@@ -20,6 +20,24 @@ export function natsErrorText(err: unknown): string {
 /** A NATS server whose JetStream is off: waiting does not help. */
 export function jetStreamDisabled(err: unknown): boolean {
   return err instanceof Error && /jetstream not enabled/i.test(chainedText(err) ?? '')
+}
+
+/**
+ * `f`, tried again every `retryMs` while it fails with a NATS error (a cluster just started or restarted
+ * has no JetStream leader yet), for up to `ms`; past that, or at once when the servers say JetStream is
+ * not enabled, it fails with jetStreamUnavailable(`what`). Any other error is thrown as it is.
+ */
+export async function untilJetStreamAnswers<T>(what: string, ms: number, retryMs: number, f: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    try {
+      return await f()
+    } catch (err) {
+      if (!(err instanceof Error) || err.name !== 'NatsError') throw err
+      if (Date.now() > deadline || jetStreamDisabled(err)) throw jetStreamUnavailable(what, ms, err)
+      await new Promise((r) => setTimeout(r, retryMs))
+    }
+  }
 }
 
 /**
