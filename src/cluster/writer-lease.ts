@@ -10,6 +10,7 @@
  * the others elected another. With the 3 s TTL of before, the writer stopped (as it must before its
  * lease can expire) whenever that server died, and with no other node left the cluster had no writer.
  */
+import { randomUUID } from 'node:crypto'
 import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
 import { LOG_OPEN_TIMEOUT_MS, replicasRefused } from '../log/jetstream-log.js'
 import { untilJetStreamAnswers } from '../log/nats-error-text.js'
@@ -33,6 +34,13 @@ const JS_WRONG_LAST_SEQUENCE = 10071
 
 export class WriterLease {
   private revision = 0
+  /**
+   * What this lease object writes as the key's value: the node's name, then a line naming this object
+   * alone (a node restarted with the same name, or another lease of the same node, writes another).
+   * A create whose reply was lost (a timeout while the bucket's servers elect a leader) may still have
+   * been stored: the next try finds the key held, and recognises the claim as its own by this value.
+   */
+  private readonly claim: string
   private renewer: NodeJS.Timeout | null = null
   private closed = false
 
@@ -42,7 +50,9 @@ export class WriterLease {
     private readonly bucketName: string,
     readonly node: string,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.claim = `${node}\n${randomUUID()}`
+  }
 
   /** The lease bucket of `stream` (created if missing, with `replicas`); `node` names this node in it. */
   static async open(servers: readonly string[], stream: string, node: string, replicas: number, ttlMs = WRITER_LEASE_TTL_MS): Promise<WriterLease> {
@@ -61,14 +71,21 @@ export class WriterLease {
     }
   }
 
-  /** Takes the lease if no one holds it; true if this node holds it now. */
+  /**
+   * Takes the lease if no one holds it; true if this node holds it now. A create that failed may still
+   * have been stored (its reply was lost), so a failed one asks whose the key is: if this lease's own
+   * claim, it is taken (else it would lapse only after the TTL, and the fail-over wait that much longer).
+   */
   async tryAcquire(): Promise<boolean> {
     try {
-      this.revision = await this.kv.create(KEY, new TextEncoder().encode(this.node))
+      this.revision = await this.kv.create(KEY, new TextEncoder().encode(this.claim))
       return true
     } catch (err) {
-      if (err instanceof NatsError) return false
-      throw err
+      if (!(err instanceof NatsError)) throw err
+      const entry = await this.kv.get(KEY).catch(() => null)
+      if (entry === null || entry.operation !== 'PUT' || new TextDecoder().decode(entry.value) !== this.claim) return false
+      this.revision = entry.revision
+      return true
     }
   }
 
@@ -109,10 +126,10 @@ export class WriterLease {
     return Object.keys(info.state.subjects ?? {}).map((s) => s.slice(subjects.length)).sort()
   }
 
-  /** The node holding the lease now, or null. */
+  /** The node holding the lease now (its name), or null. */
   async holder(): Promise<string | null> {
     const e = await this.kv.get(KEY)
-    return e === null || e.operation !== 'PUT' ? null : new TextDecoder().decode(e.value)
+    return e === null || e.operation !== 'PUT' ? null : new TextDecoder().decode(e.value).split('\n', 1)[0] as string
   }
 
   /**
@@ -155,7 +172,7 @@ export class WriterLease {
       this.renewer = null
       const sent = performance.now()
       try {
-        this.revision = await this.kv.update(KEY, new TextEncoder().encode(this.node), this.revision)
+        this.revision = await this.kv.update(KEY, new TextEncoder().encode(this.claim), this.revision)
         if (gone) return
         renewedAt = sent
         arm()

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { connect as natsConnect } from 'nats'
+import { connect as natsConnect, ErrorCode, NatsError } from 'nats'
 import { connect, open } from '../../src/index.js'
 import { startServeChild, type ServeChild } from '../../src/cli/serve-child.js'
 import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js'
@@ -86,6 +86,39 @@ natsTest('a lease whose holder stops renewing lapses after its TTL, and another 
     } finally {
       await rival.close()
       await holder.close()
+    }
+  })
+})
+
+natsTest('a create whose reply was lost is recognised as this node\'s own, not waited out for the TTL (before, any NATS error read as "held elsewhere")', async () => {
+  await withNats(1, async (nats) => {
+    const ttlMs = 6_000
+    const lease = await WriterLease.open(nats.urls, 'LOST', 'node-a', 1, ttlMs)
+    // The same node's name in another lease object: a restarted process, which must not take it.
+    const again = await WriterLease.open(nats.urls, 'LOST', 'node-a', 1, ttlMs)
+    const kv = lease.bucket
+    const create = kv.create.bind(kv)
+    // The create reaches the bucket and is stored; its reply does not come back (a timeout).
+    kv.create = async (k, data) => {
+      await create(k, data)
+      throw new NatsError('TIMEOUT', ErrorCode.Timeout)
+    }
+    try {
+      const start = Date.now()
+      assert.ok(await lease.tryAcquire(), 'the create\'s reply was lost, and the lease is this node\'s')
+      assert.ok(await lease.tryAcquire(), 'and at the next try too')
+      assert.ok(Date.now() - start < ttlMs / 2, `at once, not after the lapse (${Date.now() - start} ms)`)
+      kv.create = create
+      assert.is(await lease.holder(), 'node-a')
+      assert.not.ok(await again.tryAcquire(), 'another lease of the same name does not take it')
+      const lost: string[] = []
+      lease.keep((why) => lost.push(why))
+      await new Promise((r) => setTimeout(r, 1_200))
+      assert.equal(lost, [], 'its renewals (compare-and-set on the adopted revision) get through')
+      assert.not.ok(await again.tryAcquire(), 'still held')
+    } finally {
+      await lease.close()
+      await again.close()
     }
   })
 })
