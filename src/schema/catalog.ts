@@ -171,8 +171,9 @@ export function checkIdentifier(kind: string, name: string): void {
   if (!isIdentifier(name)) {
     throw new AcheronError('SYNTAX_ERROR', `invalid ${kind} name '${name}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
   }
-  const reserved = kind === 'table' ? reservedTablePrefix(name) : null
-  if (reserved !== null) throw new AcheronError('SYNTAX_ERROR', `invalid table name '${name}': names starting with '${reserved}' are reserved for the storage`)
+  // An index's name names SQLite indexes in every partition (`name$iP`), and shares the tables' namespace.
+  const reserved = kind === 'table' || kind === 'index' ? reservedTablePrefix(name) : null
+  if (reserved !== null) throw new AcheronError('SYNTAX_ERROR', `invalid ${kind} name '${name}': names starting with '${reserved}' are reserved for the storage`)
 }
 
 /**

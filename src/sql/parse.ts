@@ -187,8 +187,12 @@ class StatementParser extends ExprParser {
   /** CREATE INDEX [IF NOT EXISTS] name ON table (column [ASC | DESC], …): columns only, no expression or WHERE. */
   private createIndex(first: Token): CreateIndexStmt {
     const ifNotExists = this.ifExists(true)
-    this.namePos = posOf(this.peek())
+    const nameTok = this.peek()
+    this.namePos = posOf(nameTok)
     const name = this.identifier('index name', ifNotExists ? 'CREATE INDEX IF NOT EXISTS' : 'CREATE INDEX')
+    // SQLite refuses `sqlite_…` names: the index's SQLite indexes would fail every checkpoint after it.
+    const reserved = reservedTablePrefix(name)
+    if (reserved !== null) this.error(nameTok, `invalid index name '${name}': names starting with '${reserved}' are reserved for the storage`)
     this.expectWord('ON', `CREATE INDEX ${name}`)
     const tablePos = posOf(this.peek())
     const table = this.identifier('table name', 'ON')

@@ -146,6 +146,10 @@ test('what CREATE INDEX and DROP INDEX refuse, each with its code and reason; th
       ['CREATE INDEX x ON t (a) WHERE a > 0', 'SYNTAX_ERROR', /^partial indexes \(CREATE INDEX … WHERE\) are not supported: index every row$/],
       ['CREATE INDEX x ON t ()', 'SYNTAX_ERROR', /^expected a column name/],
       ['CREATE INDEX ON t (a)', 'SYNTAX_ERROR', /^expected index name after CREATE INDEX, found 'ON'$/],
+      // SQLite refuses them: accepted, such an index failed every checkpoint after it, and every query with them.
+      ['CREATE INDEX sqlite_x ON t (a)', 'SYNTAX_ERROR', /^invalid index name 'sqlite_x': names starting with 'sqlite_' are reserved for the storage$/],
+      ['CREATE INDEX IF NOT EXISTS SQLite_x ON t (a)', 'SYNTAX_ERROR', /^invalid index name 'SQLite_x': names starting with 'sqlite_' are reserved for the storage$/],
+      ['CREATE INDEX _acheron_meta ON t (a)', 'SYNTAX_ERROR', /^invalid index name '_acheron_meta': names starting with '_acheron' are reserved for the storage$/],
     ]
     for (const [sql, code, message] of cases) {
       const err = await rejection(db.sql(sql))
@@ -153,7 +157,7 @@ test('what CREATE INDEX and DROP INDEX refuse, each with its code and reason; th
       assert.match(err.message, message, sql)
     }
     // An unknown table or column, or a column named twice, is reported where it is written, not at the index's name.
-    for (const [sql, column] of [['CREATE INDEX x ON u (a)', 19], ['CREATE INDEX x ON t (a, c)', 25], ['CREATE INDEX x ON t (a, b, A)', 28]] as const) {
+    for (const [sql, column] of [['CREATE INDEX x ON u (a)', 19], ['CREATE INDEX x ON t (a, c)', 25], ['CREATE INDEX x ON t (a, b, A)', 28], ['CREATE INDEX sqlite_x ON t (a)', 14]] as const) {
       const err = await rejection(db.sql(sql))
       assert.equal([err.line, err.column], [1, column], `${sql}: ${err.message}`)
     }
