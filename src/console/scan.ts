@@ -117,6 +117,8 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     else if (c === '"') state = 'ident'
     lastContentEnd = i + 1
   }
-  if (start >= 0) statements.push({ start, end: Math.max(lastContentEnd, start + 1), terminated: false })
+  // A block comment still open at the end belongs to the statement it follows, and is sent with it, so that
+  // the server reports it: cut off, `DELETE FROM t /* WHERE k = 2` ran as `DELETE FROM t`.
+  if (start >= 0) statements.push({ start, end: state === 'block-comment' ? text.length : Math.max(lastContentEnd, start + 1), terminated: false })
   return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines, codeBackslash }
 }

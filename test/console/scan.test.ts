@@ -41,6 +41,13 @@ test('unfinished input: the rest after the last ; and the state it ends in', () 
   assert.is(scanStatements('SELECT 1; -- a comment').restHasContent, false)
 })
 
+test('a block comment open at the end stays in the statement it follows (it was cut off, and the rest ran without it)', () => {
+  assert.equal(texts('DELETE FROM t /* WHERE k = 2'), ['DELETE FROM t /* WHERE k = 2'])
+  assert.equal(texts('SELECT 1; DELETE FROM t /* WHERE k = 2;\n'), ['SELECT 1;', 'DELETE FROM t /* WHERE k = 2;\n'])
+  assert.equal(texts('SELECT 1; /* nothing after */'), ['SELECT 1;'])
+  assert.equal(texts('DELETE FROM t /* closed */  '), ['DELETE FROM t'])
+})
+
 test('an unfinished statement ends at its last non-space character', () => {
   const src = 'SELECT 1  \n  '
   const [s] = scanStatements(src).statements

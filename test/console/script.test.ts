@@ -209,6 +209,28 @@ test('-f: FROM WASM FILE paths are relative to the script file, wherever the con
   }
 })
 
+test('a /* comment left open is the server\'s SYNTAX_ERROR, through -e, -f and stdin: the statement before it is not run without it (it deleted every row)', async () => {
+  expectExit(await consoleRun(['-e', 'CREATE TABLE s9 (id INTEGER PRIMARY KEY, v INTEGER); INSERT INTO s9 VALUES (1, 1), (2, 2), (3, 3);']), 0)
+  const { dir, cleanup } = tempDir()
+  try {
+    const file = join(dir, 'open.sql')
+    writeFileSync(file, 'DELETE FROM s9 /* WHERE id = 2;\n')
+    const runs = [
+      await consoleRun(['-e', 'DELETE FROM s9 /* WHERE id = 2']),
+      await consoleRun(['-f', file]),
+      await runCli(['console', (await server()).url], { stdin: 'DELETE FROM s9 /* WHERE id = 2;\n' }),
+    ]
+    for (const r of runs) {
+      assert.is(r.code, 1, describeRun(['console'], r))
+      assert.match(r.stderr, /SYNTAX_ERROR: unterminated \/\* comment/, describeRun(['console'], r))
+      assert.not.match(r.stdout, /DELETE/, describeRun(['console'], r))
+    }
+  } finally {
+    cleanup()
+  }
+  assert.equal(await rows('SELECT id FROM s9 ORDER BY id'), [[1], [2], [3]])
+})
+
 test('statements piped on stdin (no -e/-f) run as a script', async () => {
   const r = await runCli(['console', (await server()).url], { stdin: 'CREATE TABLE s7 (k INTEGER PRIMARY KEY);\nINSERT INTO s7 VALUES (5);\nSELECT k FROM s7;\n' })
   assert.is(r.code, 0, describeRun(['console'], r))
