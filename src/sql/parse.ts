@@ -44,6 +44,16 @@ const FOREIGN_TYPES: ReadonlyMap<string, string> = new Map([
 
 const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+/**
+ * Words of SQL that are never a column's alias without AS, and why: written after an expression they meant
+ * something else (`a OVER`, `COUNT(*) FILTER` and `b REGEXP` named columns OVER, FILTER and REGEXP).
+ */
+const NOT_BARE_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['OVER', 'a window follows a function call, as in ROW_NUMBER() OVER (ORDER BY k)'],
+  ['FILTER', 'an aggregate\'s FILTER takes a condition, as in COUNT(*) FILTER (WHERE v > 0)'],
+  ['REGEXP', "SQLite's REGEXP is not offered: use LIKE ('%' any run, '_' one character) or GLOB"],
+  ['MATCH', "SQLite's MATCH (full-text search) is not offered: use LIKE or GLOB"],
+])
 /** Words that start a compound's next part, so never read as an alias. */
 const COMPOUND_WORDS: ReadonlySet<string> = new Set(['INTERSECT', 'EXCEPT'])
 /** Words that start a join (or refuse one), a WINDOW clause or a compound's part after a FROM item, so never read as its alias. */
@@ -970,7 +980,8 @@ class StatementParser extends ExprParser {
   private tableAlias(): string | null {
     if (this.acceptWord('AS')) return this.identifier('table alias', 'AS')
     // `FROM t FETCH FIRST 2 ROWS ONLY` names no alias FETCH: its error says to write LIMIT (expectEnd).
-    const fetch = this.isWord('FETCH') && (this.isWord('FIRST', 1) || this.isWord('NEXT', 1))
+    // Nor `FROM t FOR UPDATE` an alias FOR: its error says row locks are not needed (expectEnd).
+    const fetch = (this.isWord('FETCH') && (this.isWord('FIRST', 1) || this.isWord('NEXT', 1))) || this.startsRowLock()
     if (this.isIdentifierStart() && !fetch && !(this.peek().kind === 'word' && (JOIN_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) return this.identifier('table alias')
     return null
   }
@@ -1032,7 +1043,12 @@ class StatementParser extends ExprParser {
     const written = this.raw.text.slice(at.offset - this.raw.offset, this.prevEnd - this.raw.offset)
     let alias: string | null = null
     if (this.acceptWord('AS')) alias = this.identifier('column alias', 'AS')
-    else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (COMPOUND_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) alias = this.identifier('column alias')
+    else if (this.isIdentifierStart() && !(this.peek().kind === 'word' && (COMPOUND_WORDS.has(this.peek().value) || this.peek().value === 'RETURNING'))) {
+      const word = this.peek()
+      const why = word.kind === 'word' ? NOT_BARE_ALIASES.get(word.value) : undefined
+      if (why !== undefined) this.error(word, `${word.value} is not a column alias without AS (${why}); to name the column ${word.value}, write AS "${word.value}"`)
+      alias = this.identifier('column alias')
+    }
     const label = alias ?? (expr.kind === 'column' ? expr.name : written)
     return { kind: 'expr', expr, alias, label, pos: posOf(at) }
   }

@@ -155,7 +155,15 @@ export class Cursor {
       // The standard's (and PostgreSQL's) spelling of LIMIT; without a word, "expected ';'".
       this.error(t, 'FETCH FIRST n ROWS ONLY is written LIMIT n here (OFFSET m LIMIT n for OFFSET m ROWS FETCH NEXT n ROWS ONLY)')
     }
+    if (this.startsRowLock()) {
+      this.error(t, "FOR UPDATE and FOR SHARE (row locks) are not offered, nor needed: every statement and BEGIN … COMMIT runs serializably, in one order that no other transaction interleaves with")
+    }
     if (t.kind !== 'end') this.fail("';' or end of statement")
+  }
+
+  /** `FOR UPDATE`, `FOR SHARE`, `FOR NO KEY UPDATE` or `FOR KEY SHARE` next (PostgreSQL's and MySQL's row locks). */
+  protected startsRowLock(): boolean {
+    return this.isWord('FOR') && (this.isWord('UPDATE', 1) || this.isWord('SHARE', 1) || (this.isWord('NO', 1) && this.isWord('KEY', 2)) || (this.isWord('KEY', 1) && this.isWord('SHARE', 2)))
   }
 }
 
@@ -363,6 +371,13 @@ export class ExprParser extends Cursor {
         continue
       }
       if (t.kind !== 'word') return left
+      // `x ISNULL` and `x NOTNULL` (SQLite's and PostgreSQL's): `x IS NULL` and `x IS NOT NULL`. Without them,
+      // `SELECT a NOTNULL FROM t` named a column NOTNULL holding a's values.
+      if (t.value === 'ISNULL' || t.value === 'NOTNULL') {
+        this.operator(this.next())
+        left = { kind: 'binary', op: t.value === 'ISNULL' ? 'IS' : 'IS NOT', left, right: { kind: 'literal', value: null, pos: posOf(t) }, pos }
+        continue
+      }
       if (t.value === 'IS') {
         this.operator(this.next())
         const not = this.acceptWord('NOT')

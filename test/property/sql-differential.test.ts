@@ -472,13 +472,17 @@ test('an UPDATE or DELETE whose subqueries read another table sees the transacti
   ])
 })
 
-test('collations, GLOB, IS DISTINCT FROM and the JSON functions give SQLite\'s answers on text that tells them apart', async () => {
+test('collations, GLOB, IS DISTINCT FROM, ISNULL/NOTNULL and the JSON functions give SQLite\'s answers on text that tells them apart', async () => {
   await fixed([
     unit("INSERT INTO t (k, a, b, c) VALUES (1, 1, 'x', 0.5), (2, NULL, 'Yz', 1.0), (3, 3, 'y ', -2.25), (4, 4, 'xY', 9.0), (5, 5, NULL, 0.0)"),
     unit('SELECT k, b FROM t ORDER BY b COLLATE NOCASE, k'),
     unit("SELECT k FROM t WHERE b = 'yz' COLLATE NOCASE OR b COLLATE RTRIM = 'y' ORDER BY k"),
     unit("SELECT k, b GLOB 'x*', b NOT GLOB '*[Yy]*', b LIKE 'X%' FROM t ORDER BY k"),
     unit('SELECT k, a IS DISTINCT FROM 1, a IS NOT DISTINCT FROM NULL FROM t ORDER BY k'),
+    // ISNULL and NOTNULL as operators (they were read as column aliases in the select list).
+    unit('SELECT k, a ISNULL, b NOTNULL, a + 1 ISNULL = 0, a NOTNULL AND b ISNULL FROM t WHERE c NOTNULL ORDER BY k'),
+    unit('UPDATE t SET c = 7.5 WHERE b ISNULL'),
+    unit('SELECT k, c FROM t WHERE a ISNULL OR b ISNULL ORDER BY k'),
     unit("SELECT JSON_GROUP_ARRAY(b ORDER BY k), JSON_GROUP_OBJECT(b, a ORDER BY k DESC), JSON_EXTRACT(JSON_OBJECT('s', SUM(c)), '$.s') FROM t WHERE b IS NOT NULL"),
     unit('SELECT k, SQRT(c), FLOOR(c), CEIL(c), TRUNC(c), MOD(a, 2), CONCAT_WS(\'-\', b, a) FROM t ORDER BY k'),
     unit("SELECT k, JSON_OBJECT('b', b, 'a', a) -> '$.b', JSON_ARRAY(a, c) ->> 1, JSON_OBJECT('o', JSON_OBJECT('k', k)) -> 'o' ->> 'k' || '!' FROM t ORDER BY k"),

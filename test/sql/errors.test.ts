@@ -317,6 +317,23 @@ test('FETCH FIRST n ROWS ONLY says to write LIMIT n, at FETCH, also right after 
   parseScript('SELECT fetch.a FROM t fetch WHERE fetch.a > 0')
 })
 
+test('FOR UPDATE and FOR SHARE say row locks are not needed, at FOR, also right after a table (it was read as an alias FOR)', () => {
+  assertError('SELECT id FROM fz FOR UPDATE', 1, 19, /^FOR UPDATE and FOR SHARE \(row locks\) are not offered, nor needed: every statement and BEGIN … COMMIT runs serializably/)
+  assertError('SELECT id FROM fz WHERE id = 1 ORDER BY id LIMIT 1 FOR SHARE', 1, 52, /^FOR UPDATE and FOR SHARE/)
+  assertError('SELECT id FROM fz f FOR NO KEY UPDATE', 1, 21, /^FOR UPDATE and FOR SHARE/)
+  parseScript('SELECT for.id FROM fz for WHERE for.id > 0')
+})
+
+test('ISNULL and NOTNULL are operators; OVER, FILTER, REGEXP and MATCH are no column alias without AS (each named a column, holding the expression before it)', () => {
+  const [s] = parseScript('SELECT a ISNULL, b NOTNULL AS n FROM t')
+  assert.ok(s?.kind === 'select')
+  assertError('SELECT b REGEXP FROM t', 1, 10, /^REGEXP is not a column alias without AS \(SQLite's REGEXP is not offered: use LIKE/)
+  assertError('SELECT b MATCH FROM t', 1, 10, /^MATCH is not a column alias without AS/)
+  assertError('SELECT a OVER FROM t', 1, 10, /^OVER is not a column alias without AS \(a window follows a function call, as in ROW_NUMBER\(\) OVER \(ORDER BY k\)\); to name the column OVER, write AS "OVER"$/)
+  assertError('SELECT COUNT(*) FILTER FROM t', 1, 17, /^FILTER is not a column alias without AS \(an aggregate's FILTER takes a condition/)
+  parseScript('SELECT a AS over, b AS filter, c AS "REGEXP", over, filter FROM t')
+})
+
 test("PostgreSQL's DROP TABLE a, b and DROP TABLE … CASCADE say what DROP TABLE does here, at the comma and at the word", () => {
   assertError('DROP TABLE a, b', 1, 13, /^DROP TABLE drops one table: one statement each \(DROP TABLE a; DROP TABLE …;\)$/)
   assertError('DROP TABLE IF EXISTS a CASCADE', 1, 24, /^CASCADE is not offered: DROP TABLE drops the table with its indexes and functions/)
