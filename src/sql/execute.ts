@@ -330,7 +330,8 @@ class Planner {
     const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : null
     if (n === null || n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
       const zero = what === 'batch' ? ' (batch 0 is before the first batch, where a query on a new database is placed)' : ''
-      throw new AcheronError('TYPE_MISMATCH', `the ${what} of a commit position is a whole number, at least 0${zero}, not ${typeof v === 'string' ? `'${v}'` : String(v)}`, { line: e.pos.line, column: e.pos.column })
+      const most = `at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1, the most a reply's number carries exactly)`
+      throw new AcheronError('TYPE_MISMATCH', `the ${what} of a commit position is a whole number, at least 0${zero} and ${most}, not ${typeof v === 'string' ? `'${v}'` : String(v)}`, { line: e.pos.line, column: e.pos.column })
     }
     return Number(n)
   }

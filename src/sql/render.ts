@@ -11,7 +11,7 @@ import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
 import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS } from './ast.js'
-import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
+import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { clockCall, CLOCK_KEYWORDS, isNowText, isZoneModifier, TIME_MODIFIER_FUNCTION, TIME_VALUE_FUNCTION, ZONE_MODIFIER_MESSAGE } from '../schema/clock.js'
 import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
 
@@ -526,6 +526,25 @@ class Renderer {
   }
 
   /** ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns. */
+  /**
+   * A GROUP BY term. One that names an aggregate item, by its position or its alias, is a SYNTAX_ERROR at
+   * the term, as `GROUP BY MAX(k)` is at the aggregate: SQLite refused it with no position (CONSTRAINT
+   * "query failed: aggregate functions are not allowed in the GROUP BY clause", at the table).
+   */
+  groupTerm(e: SqlExpr, items: readonly SelectItem[], resultColumns: number): string {
+    let named: SelectItem | undefined
+    if (e.kind === 'literal' && typeof e.value === 'bigint' && !items.some((i) => i.kind === 'star')) named = items[Number(e.value) - 1]
+    else if (e.kind === 'column' && e.table === null) {
+      const lower = e.name.toLowerCase()
+      if (this.having(lower).length === 0 && this.aliases.has(lower)) named = items.find((i) => i.kind === 'expr' && i.alias?.toLowerCase() === lower)
+    }
+    if (named?.kind === 'expr' && containsAggregate(named.expr)) {
+      const term = e.kind === 'literal' ? String(e.value) : (e as { name: string }).name
+      this.fail('SYNTAX_ERROR', e.pos, `GROUP BY ${term} names ${named.label === term ? 'an aggregate' : `${named.label}, an aggregate`}: groups are made by the rows' columns and expressions (HAVING filters the groups by an aggregate)`)
+    }
+    return this.term(e, resultColumns)
+  }
+
   term(e: SqlExpr, resultColumns: number): string {
     if (e.kind === 'literal' && typeof e.value === 'bigint') {
       if (e.value < 1n || e.value > BigInt(resultColumns)) this.fail('SYNTAX_ERROR', e.pos, `column position ${e.value} is out of range 1 to ${resultColumns}`)
@@ -726,7 +745,7 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
       : null
   let sql = `SELECT ${sel.distinct ? 'DISTINCT ' : ''}${items.join(', ')} FROM ${fenced ?? from.sql}`
   if (where !== null && fenced === null) sql += ` WHERE ${where}`
-  if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.term(g, columnNames.length)).join(', ')}`
+  if (sel.groupBy.length > 0) sql += ` GROUP BY ${sel.groupBy.map((g) => r.groupTerm(g, sel.items, columnNames.length)).join(', ')}`
   if (sel.having !== null) sql += ` HAVING ${r.expr(sel.having, 'aliases')}`
   sql += windows.sql
   r.values.push(...windows.values)

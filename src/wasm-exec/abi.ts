@@ -349,7 +349,10 @@ export class Host {
       }
     }
     const arg = (f: Frame, i: number): SqlValue => {
-      if (i < 0 || i >= f.ctx.args.length) throw f.trap(`argument index ${i} out of range (the call has ${f.ctx.args.length} arguments)`)
+      if (i < 0 || i >= f.ctx.args.length) {
+        const n = f.ctx.args.length
+        throw f.trap(`argument index ${i} out of range: the call passed ${n === 0 ? 'no argument' : n === 1 ? '1 argument' : `${n} arguments`} after its key (arguments count from 0 after the key: CALL t.f(key, arg0, arg1, …))`)
+      }
       return f.ctx.args[i] as SqlValue
     }
     // The hot ctx calls are written out rather than through viaCtx: a closure per host call showed in the

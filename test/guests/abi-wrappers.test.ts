@@ -88,7 +88,8 @@ guestTest('rust')('rust: export! converts typed arguments strictly, Err aborts, 
   expectCode(() => db.call('kv.typed', 'k', [7n, 2n, 's', 'not a blob', null, 1n]), 'TXN_ABORTED', /^argument 4 \(b\) must be BLOB, got TEXT$/)
   expectCode(() => db.call('kv.typed', 'k', [7n, 2n, 's', new Uint8Array([1]), 1.5, 1n]), 'TXN_ABORTED', /^argument 5 \(o\) must be INTEGER, got REAL$/)
   // Missing arguments are the engine's trap, as for any guest.
-  expectCode(() => db.call('kv.typed', 'k', [7n]), 'WASM_TRAP', /argument index 1 out of range/)
+  // It said "(the call has 1 arguments)", which read oddly beside a CALL that wrote two values (the key and one).
+  expectCode(() => db.call('kv.typed', 'k', [7n]), 'WASM_TRAP', /argument index 1 out of range: the call passed 1 argument after its key \(arguments count from 0 after the key: CALL t\.f\(key, arg0, arg1, …\)\)/)
   // The raw helpers convert as the ABI does: a REAL argument truncated, TEXT read as 0.
   assert.is(db.call('nums.echo_key', 4n).value, 4n)
   db.register('nums.raw_args', guestModule('probe', 'rust'))

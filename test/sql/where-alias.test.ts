@@ -22,4 +22,28 @@ test('a result alias named in WHERE: UNKNOWN_COLUMN at it, saying it is an alias
   }
 })
 
+test('GROUP BY naming an aggregate item, by position or alias: SYNTAX_ERROR at the term (it was CONSTRAINT "query failed", at the table)', async () => {
+  const db = await open({ memory: true })
+  try {
+    await db.sql("CREATE TABLE ik (id INTEGER PRIMARY KEY, n INTEGER, g TEXT); INSERT INTO ik VALUES (1, 5, 'a'), (2, 6, 'a')")
+    const cases: [string, string, string][] = [
+      ['SELECT id, COUNT(*) FROM ik GROUP BY 2', 'GROUP BY 2', 'GROUP BY 2 names COUNT(*), an aggregate'],
+      ['SELECT COUNT(*) AS c FROM ik GROUP BY c', 'GROUP BY c', 'GROUP BY c names an aggregate'],
+      ['SELECT g, MAX(n) + 1 FROM ik GROUP BY 1, 2', ', 2', 'GROUP BY 2 names MAX(n) + 1, an aggregate'],
+    ]
+    for (const [sql, at, message] of cases) {
+      const err = await rejection(db.sql(sql))
+      assert.is(err.code, 'SYNTAX_ERROR', sql)
+      assert.is(err.message, `${message}: groups are made by the rows' columns and expressions (HAVING filters the groups by an aggregate)`, sql)
+      assert.equal([err.line, err.column], [1, sql.indexOf(at) + at.length], sql)
+    }
+    // A column of the table wins over an alias, as in SQLite; positions and aliases of plain items still group.
+    assert.equal((await db.query('SELECT COUNT(*) AS n FROM ik GROUP BY n ORDER BY 1')).rows, [[1], [1]])
+    assert.equal((await db.query('SELECT g AS x, COUNT(*) FROM ik GROUP BY x')).rows, [['a', 2]])
+    assert.equal((await db.query('SELECT g, COUNT(*) FROM ik GROUP BY 1')).rows, [['a', 2]])
+  } finally {
+    await db.close()
+  }
+})
+
 test.run()

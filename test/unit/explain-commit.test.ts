@@ -141,7 +141,11 @@ test('positions that cannot be re-run say why, with a stable code', async () => 
     // two said "a whole number, at least 0, not -1" and "there is no batch 0: batches are numbered from 1".
     err = await refused('EXPLAIN COMMIT (-1, 0)')
     assert.is(err.code, 'TYPE_MISMATCH')
-    assert.is(err.message, 'the batch of a commit position is a whole number, at least 0 (batch 0 is before the first batch, where a query on a new database is placed), not -1')
+    assert.is(err.message, 'the batch of a commit position is a whole number, at least 0 (batch 0 is before the first batch, where a query on a new database is placed) and at most 9007199254740991 (2^53 - 1, the most a reply\'s number carries exactly), not -1')
+    // Out of range, not "not a whole number": it said "a whole number, at least 0, not 9007199254740992".
+    err = await refused('EXPLAIN COMMIT (1, 9007199254740992)')
+    assert.is(err.code, 'TYPE_MISMATCH')
+    assert.is(err.message, 'the seq of a commit position is a whole number, at least 0 and at most 9007199254740991 (2^53 - 1, the most a reply\'s number carries exactly), not 9007199254740992')
     err = await refused('EXPLAIN COMMIT (0, 0)')
     assert.is(err.code, 'POSITION_UNAVAILABLE')
     assert.is(err.message, `(0, 0) is before the first batch, batch 1: no transaction committed there; it is the position of a query that ran before any batch (queries are not logged), or no position at all (the last batch released is ${read.batch})`)
