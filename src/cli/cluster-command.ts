@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { joinNegativeValues } from './negative-values.js'
 import { LOCAL_NATS_SERVERS_MAX, startLocalNats, type LocalNats, type NatsNode } from '../cluster/local-nats.js'
 import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { probeListen } from './listen-probe.js'
@@ -111,7 +112,8 @@ function superviseNats(server: NatsNode, n: number, stopping: () => boolean, res
 }
 
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({ args, options: { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } })
+  const options = { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } as const
+  const { values } = parseArgs({ args: joinNegativeValues(args, options), options })
   const count = Number(values.nodes)
   if (!Number.isInteger(count) || count < 1 || count > LOCAL_NATS_SERVERS_MAX) throw new UsageError(`--nodes must be an integer from 1 to ${LOCAL_NATS_SERVERS_MAX}, not ${values.nodes}`)
   const portOf = nodePorts(values.port, count)

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { joinNegativeValues } from './negative-values.js'
 import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
 import { BUILD_DIR, findProject, FUNCTIONS_DIR, type Language, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
 import { cCompiler, NATIVE_MAX_MEMORY_BYTES, rustCompiler } from '../fnkit/native.js'
@@ -112,7 +113,8 @@ interface BuildOptions {
 
 /** `[--dir DIR] [--max-memory BYTES]` of fn build and fn test. */
 function buildOptions(args: string[]): BuildOptions {
-  const { values } = parseArgs({ args, options: { dir: { type: 'string' }, 'max-memory': { type: 'string' } } })
+  const options = { dir: { type: 'string' }, 'max-memory': { type: 'string' } } as const
+  const { values } = parseArgs({ args: joinNegativeValues(args, options), options })
   const given = values['max-memory']
   let maxMemoryBytes = BUILD_MAX_MEMORY_BYTES
   if (given !== undefined) {

@@ -17,6 +17,7 @@ import { AcheronServer, DEFAULT_SERVER_LIMITS, type Forwarding } from '../server
 import type { ForwardedRequests } from '../cluster/forwarding.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
+import { joinNegativeValues } from './negative-values.js'
 import { CONSOLE_COMMAND_USAGE, CONSOLE_USAGE, runConsole } from '../console/main.js'
 import { VERIFY_USAGE, verifyCommand } from './verify.js'
 import { CHECK_USAGE } from './check-command.js'
@@ -235,7 +236,8 @@ function clusterOptions<T extends { cluster?: string | undefined; 'log-nats'?: s
 
 /** `acheron serve`: prints exactly one ready line; SIGINT/SIGTERM finish the batch in flight and exit 0. */
 async function serve(args: string[]): Promise<number> {
-  const { values: given } = parseArgs({ args, options: SERVE_OPTIONS })
+  // `--checkpoint-interval-ms -1` is refused by the option's range check, in our words (parseArgs called it "ambiguous").
+  const { values: given } = parseArgs({ args: joinNegativeValues(args, SERVE_OPTIONS), options: SERVE_OPTIONS })
   const values = clusterOptions(given)
   dataOption(values.data)
   // The command line first (exit 2), then the files it names (exit 1), then the environment: all before
@@ -467,16 +469,14 @@ async function main(argv: string[]): Promise<number> {
     case 'fn':
       return (await import('./fn-command.js')).fnCommand(rest, (line) => process.stdout.write(line + '\n'), (line) => process.stderr.write(line + '\n'))
     case 'demo': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          data: { type: 'string', default: DEMO_DATA_DIR },
-          workers: { type: 'string' },
-          protocol: { type: 'string' },
-          transfers: { type: 'string', default: '20000' },
-          sync: { type: 'string', default: 'full' },
-        },
-      })
+      const demoOptions = {
+        data: { type: 'string', default: DEMO_DATA_DIR },
+        workers: { type: 'string' },
+        protocol: { type: 'string' },
+        transfers: { type: 'string', default: '20000' },
+        sync: { type: 'string', default: 'full' },
+      } as const
+      const { values } = parseArgs({ args: joinNegativeValues(rest, demoOptions), options: demoOptions })
       // Checked before anything is opened: "--transfers abc" ran NaN transfers and exited 0, "--workers abc"
       // failed as an invariant (exit 1) after creating the data directory.
       dataOption(values.data)

@@ -160,10 +160,14 @@ test('check --seed past 32 bits is refused: fast-check would run the workloads o
 })
 
 
-test('check and bench refuse a negative or empty number in their own words (exit 2), as they refuse one too large', async () => {
+test('check, bench, serve, demo, cluster and fn refuse a negative or empty number in their own words (exit 2), as they refuse one too large', async () => {
   // node:util parseArgs read `--seed -3` as an option and answered "Option '--seed' argument is
-  // ambiguous"; `--seed ""` ran seed 0.
+  // ambiguous"; `--seed ""` ran seed 0. serve, demo, cluster and fn still said so until 2026-12-07.
   const cases: [string[], string][] = [
+    [['serve', '--checkpoint-interval-ms', '-1'], '--checkpoint-interval-ms must be an integer from 0 to 2147483647, not -1'],
+    [['serve', '--port', '-5'], '--port must be an integer >= 0, not -5'],
+    [['demo', '--transfers', '-3'], '--transfers must be an integer >= 0, not -3'],
+    [['cluster', '--nodes', '-2'], '--nodes must be an integer from 1 to 5, not -2'],
     [['check', '--seed', '-3'], '--seed must be an integer from 0 to 4294967295, not -3'],
     [['check', '--runs', '-1', '--property', 'replay'], '--runs must be an integer >= 1, not -1'],
     [['check', '--txns', '-0.5'], '--txns must be an integer >= 1, not -0.5'],
