@@ -111,12 +111,46 @@ export function statementTag(text: string): string {
   // psql's tags for the other spellings of BEGIN and COMMIT.
   if (first === 'START') return 'START TRANSACTION'
   if (first === 'END') return 'COMMIT'
+  if (first === 'WITH') return verbAfterWith(text)
   if (first !== 'CREATE' && first !== 'DROP' && first !== 'ALTER') return first
   const object = words.findIndex((w) => w === 'TABLE' || w === 'FUNCTION' || w === 'FUNCTIONS' || w === 'INDEX')
   return object < 0 ? first : words.slice(0, object + 1).join(' ')
 }
 
 const DML_TAGS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE'])
+const MAIN_VERBS: ReadonlySet<string> = new Set(['INSERT', 'UPDATE', 'DELETE', 'SELECT'])
+
+/**
+ * The statement a WITH clause leads to (`WITH x AS (…) DELETE …` is a DELETE, as psql tags it): the first
+ * of INSERT, UPDATE, DELETE or SELECT outside the parentheses of the common tables, strings, quoted names and
+ * comments. WITH when there is none.
+ */
+function verbAfterWith(text: string): string {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string
+    if (c === "'" || c === '"') {
+      const close = text.indexOf(c, i + 1)
+      if (close < 0) break
+      i = close
+    } else if (c === '-' && text[i + 1] === '-') {
+      const end = text.indexOf('\n', i)
+      if (end < 0) break
+      i = end
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2)
+      if (end < 0) break
+      i = end + 1
+    } else if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (depth === 0 && /[A-Za-z_]/.test(c) && (i === 0 || !/[A-Za-z0-9_$]/.test(text[i - 1] as string))) {
+      const word = (/^[A-Za-z_][A-Za-z0-9_$]*/.exec(text.slice(i))?.[0] ?? '')
+      if (MAIN_VERBS.has(word.toUpperCase())) return word.toUpperCase()
+      i += word.length - 1
+    }
+  }
+  return 'WITH'
+}
 
 /**
  * `(2 rows)  commit {batch: 7, seq: 0}` under a table; `INSERT: 1 row affected  commit {batch: 7, seq: 1}`
