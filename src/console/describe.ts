@@ -5,9 +5,27 @@ import type { Listing } from './render.js'
 /** What describing needs of the session: one query's columns and rows (rejects on failure). */
 export type CatalogQuery = (sql: string) => Promise<{ readonly columns: readonly string[]; readonly rows: readonly (readonly unknown[])[] }>
 
-/** A psql pattern as a RegExp: `*` any run of characters, `?` one, the rest literal, case-insensitive. */
+/**
+ * A psql pattern as a RegExp: `*` any run of characters, `?` one, the rest literal, case-insensitive (as
+ * names are here). As in psql, double quotes quote: `\d "select"` names the table select (a reserved word,
+ * created as "select"), and inside them `*` and `?` are themselves and `""` is a quote.
+ */
 export function patternRegExp(pattern: string): RegExp {
-  const body = Array.from(pattern, (c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('')
+  let body = ''
+  let quoted = false
+  const literal = (c: string): string => c.replace(/[\\^$.|+()[\]{}*?]/g, '\\$&')
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string
+    if (c === '"') {
+      if (quoted && pattern[i + 1] === '"') {
+        body += '"'
+        i++
+      } else {
+        quoted = !quoted
+      }
+    } else if (quoted) body += literal(c)
+    else body += c === '*' ? '.*' : c === '?' ? '.' : literal(c)
+  }
   return new RegExp(`^${body}$`, 'is')
 }
 

@@ -49,6 +49,12 @@ test('patterns: * and ? wildcards, case-insensitive, everything else literal', (
   assert.not.ok(patternRegExp('a.c').test('abc'))
   assert.ok(patternRegExp('a.c').test('A.C'))
   assert.not.ok(patternRegExp('acc').test('account'))
+  // Double quotes quote, as in psql: `\d "select"` found nothing (it looked for a name with quotes in it).
+  assert.ok(patternRegExp('"select"').test('select'))
+  assert.ok(patternRegExp('"a*"').test('a*'))
+  assert.not.ok(patternRegExp('"a*"').test('ab'))
+  assert.ok(patternRegExp('"x""y"?').test('x"yz'))
+  assert.ok(patternRegExp('pre"fix"*').test('prefix_1'))
 })
 
 test('scripts: a backslash line outside strings and comments is a meta-command; it runs where it stands', () => {
