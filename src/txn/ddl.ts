@@ -43,6 +43,14 @@ export interface DdlContext {
   readonly addReusesDroppedPlace?: boolean
 }
 
+/**
+ * After "NAME already exists": how the existing one is spelt, when that differs from the name typed. Names are
+ * case-insensitive and kept as declared, and "column V already exists in kv" beside a column v read as wrong.
+ */
+function spelledAs(typed: string, stored: string): string {
+  return typed === stored ? '' : ` (as ${stored}: names are case-insensitive)`
+}
+
 /** Applies one DDL transaction to the catalog; throws AcheronError when it cannot. Pure apart from validation. */
 export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
   const { catalog } = ctx
@@ -50,8 +58,9 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
   switch (ddl.kind) {
     case 'create-table': {
       if (catalog.tables.has(ddl.name.toLowerCase())) {
-        if (ddl.ifNotExists) return { notice: `table ${ddl.name} already exists, skipping` }
-        throw new AcheronError('CONSTRAINT', `table ${ddl.name} already exists`)
+        const stored = catalog.table(ddl.name).name
+        if (ddl.ifNotExists) return { notice: `table ${ddl.name} already exists${spelledAs(ddl.name, stored)}, skipping` }
+        throw new AcheronError('CONSTRAINT', `table ${ddl.name} already exists${spelledAs(ddl.name, stored)}`)
       }
       if (findIndex(catalog.tables.values(), ddl.name) !== undefined) throw new AcheronError('CONSTRAINT', `${ddl.name} is the name of an index: a table needs a name of its own`)
       const table = tableDef(ddl.name, ddl.columns, ddl.keyColumn, ddl.partitions ?? ctx.defaultPartitions)
@@ -86,9 +95,10 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'alter-table-add-column': {
       const table = catalog.table(ddl.name)
       if (catalog.columnIndex(table, ddl.column.name) >= 0) {
-        if (ddl.ifNotExists) return { notice: `column ${ddl.column.name} of ${table.name} already exists, skipping` }
+        const stored = (table.columns[catalog.columnIndex(table, ddl.column.name)] as ColumnDef).name
+        if (ddl.ifNotExists) return { notice: `column ${ddl.column.name} of ${table.name} already exists${spelledAs(ddl.column.name, stored)}, skipping` }
         // Value 1 of the statement is the column's name, value 0 its DEFAULT (TxnFailure.value): the SQL layer points there.
-        noting(1, () => { throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}`) })
+        noting(1, () => { throw new AcheronError('CONSTRAINT', `column ${ddl.column.name} already exists in ${table.name}${spelledAs(ddl.column.name, stored)}`) })
       }
       // Its default is checked first, so that a refusal points at the one column the statement names.
       coerceDefault(table, ddl.column, 0)
@@ -110,7 +120,7 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
       // Value 1 of the statement is its new name (TxnFailure.value), where the SQL layer points.
       noting(1, () => {
         checkIdentifier('column', ddl.to)
-        if (j >= 0 && j !== i) throw new AcheronError('CONSTRAINT', `column ${ddl.to} already exists in ${table.name}`)
+        if (j >= 0 && j !== i) throw new AcheronError('CONSTRAINT', `column ${ddl.to} already exists in ${table.name}${spelledAs(ddl.to, (table.columns[j] as ColumnDef).name)}`)
       })
       const from = (table.columns[i] as ColumnDef).name
       // Already so: nothing changes, and the catalog keeps its version. (A change of case alone renames.)
@@ -139,9 +149,11 @@ export function applyDdl(ctx: DdlContext, ddl: DdlTxn): DdlEffect {
     case 'create-index': {
       // Failures about the table are value 0 of the statement, about its i-th column value 1 + i (TxnFailure.value).
       const table = noting(0, () => catalog.table(ddl.table))
-      if (findIndex(catalog.tables.values(), ddl.name) !== undefined) {
-        if (ddl.ifNotExists) return { notice: `index ${ddl.name} already exists, skipping` }
-        throw new AcheronError('CONSTRAINT', `index ${ddl.name} already exists`)
+      const existing = findIndex(catalog.tables.values(), ddl.name)
+      if (existing !== undefined) {
+        const stored = existing.index.name
+        if (ddl.ifNotExists) return { notice: `index ${ddl.name} already exists${spelledAs(ddl.name, stored)}, skipping` }
+        throw new AcheronError('CONSTRAINT', `index ${ddl.name} already exists${spelledAs(ddl.name, stored)}`)
       }
       // Tables and indexes share one namespace, as in PostgreSQL and SQLite.
       if (catalog.tables.has(ddl.name.toLowerCase())) throw new AcheronError('CONSTRAINT', `${ddl.name} is the name of a table: an index needs a name of its own`)

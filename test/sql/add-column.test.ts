@@ -85,7 +85,7 @@ test('what ADD COLUMN refuses, each with its code and reason; nothing else chang
     await db.sql("CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER); INSERT INTO t VALUES (1, 2)")
     const cases: [string, string, RegExp][] = [
       ['ALTER TABLE t ADD COLUMN a TEXT', 'CONSTRAINT', /^column a already exists in t$/],
-      ['ALTER TABLE t ADD COLUMN A TEXT', 'CONSTRAINT', /^column A already exists in t$/],
+      ['ALTER TABLE t ADD COLUMN A TEXT', 'CONSTRAINT', /^column A already exists in t \(as a: names are case-insensitive\)$/],
       ['ALTER TABLE t ADD COLUMN n INTEGER NOT NULL', 'CONSTRAINT', /^a NOT NULL column added to t needs a DEFAULT other than NULL, which every row already there takes$/],
       ['ALTER TABLE t ADD COLUMN n INTEGER DEFAULT 1.5', 'TYPE_MISMATCH', /./],
       ['ALTER TABLE u ADD COLUMN n INTEGER', 'UNKNOWN_TABLE', /^no such table: u$/],

@@ -129,7 +129,10 @@ test('what CREATE INDEX and DROP INDEX refuse, each with its code and reason; th
     await db.sql('CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER, b TEXT); CREATE INDEX t_a ON t (a)')
     const cases: [string, string, RegExp][] = [
       ['CREATE INDEX t_a ON t (b)', 'CONSTRAINT', /^index t_a already exists$/],
-      ['CREATE INDEX T_A ON t (b)', 'CONSTRAINT', /^index T_A already exists$/],
+      // Named as typed, and as the existing one is spelt when that differs (it said only "index T_A already exists").
+      ['CREATE INDEX T_A ON t (b)', 'CONSTRAINT', /^index T_A already exists \(as t_a: names are case-insensitive\)$/],
+      ['CREATE TABLE T (k INTEGER PRIMARY KEY)', 'CONSTRAINT', /^table T already exists \(as t: names are case-insensitive\)$/],
+      ['CREATE TABLE t (k INTEGER PRIMARY KEY)', 'CONSTRAINT', /^table t already exists$/],
       ['CREATE INDEX t ON t (b)', 'CONSTRAINT', /^t is the name of a table: an index needs a name of its own$/],
       ['CREATE TABLE t_a (k INTEGER PRIMARY KEY)', 'CONSTRAINT', /^t_a is the name of an index: a table needs a name of its own$/],
       ['CREATE INDEX x ON u (a)', 'UNKNOWN_TABLE', /^no such table: u$/],

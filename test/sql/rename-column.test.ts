@@ -137,7 +137,7 @@ test('what RENAME COLUMN refuses, each with its code, reason and place; a rename
     const cases: [string, string, number, RegExp][] = [
       // A new name that is taken, or no name, is refused at the new name.
       ['ALTER TABLE t RENAME COLUMN a TO b', 'CONSTRAINT', 34, /^column b already exists in t$/],
-      ['ALTER TABLE t RENAME COLUMN a TO K', 'CONSTRAINT', 34, /^column K already exists in t$/],
+      ['ALTER TABLE t RENAME COLUMN a TO K', 'CONSTRAINT', 34, /^column K already exists in t \(as k: names are case-insensitive\)$/],
       ['ALTER TABLE t RENAME COLUMN nope TO c', 'UNKNOWN_COLUMN', 29, /^no such column: nope \(table t has k, a, b\)$/],
       ['ALTER TABLE u RENAME COLUMN a TO c', 'UNKNOWN_TABLE', 13, /^no such table: u$/],
       ['ALTER TABLE t RENAME COLUMN a TO "c d"', 'SYNTAX_ERROR', 34, /^invalid column name 'c d'/],
