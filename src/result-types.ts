@@ -96,13 +96,20 @@ export function decodeCellTypes(v: unknown, width: number, height: number): Cell
 const REAL_PLAIN_MAX = 1e15
 
 /**
- * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (`1.0`, `-0.0`, `1.0e+20`), any other
- * as JavaScript writes it (`2.5`, `1e-7`, `Infinity`). Valid JSON for every finite number.
+ * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (`1.0`, `-0.0`), and an exponent has a
+ * mantissa with a '.', a sign and two digits at least (`1.0e+20`, `1.0e-07`, `2.5e-10`). The digits are
+ * JavaScript's shortest that read back as the same number (`0.1`, `2.5`), not the shell's 15 (`%!.15g`),
+ * which lose some: no two REALs print the same. `Infinity` as JavaScript writes it. Valid JSON for every
+ * finite number.
  */
 export function realText(v: number): string {
   if (Object.is(v, -0)) return '-0.0'
-  if (!Number.isInteger(v)) return String(v)
-  if (Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
-  const [mantissa = '', exponent = ''] = v.toExponential().split('e')
-  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`
+  if (Number.isInteger(v) && Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
+  const text = Number.isInteger(v) ? v.toExponential() : String(v)
+  const e = text.indexOf('e')
+  if (e < 0) return text
+  const mantissa = text.slice(0, e)
+  const sign = text[e + 1] === '-' ? '-' : '+'
+  const digits = text.slice(e + 2).padStart(2, '0')
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${sign}${digits}`
 }

@@ -215,6 +215,18 @@ test('realText: as SQLite\'s shell writes a REAL', () => {
   assert.is(realText(1e20), '1.0e+20')
   assert.is(realText(1.5e20), '1.5e+20')
   assert.is(realText(Infinity), 'Infinity')
+  assert.is(realText(-Infinity), '-Infinity')
+  // Small ones as the shell writes them too (they were JavaScript's 1e-7 beside 1.0e+15).
+  assert.is(realText(1e-7), '1.0e-07')
+  assert.is(realText(-1e-300), '-1.0e-300')
+  assert.is(realText(2.5e-10), '2.5e-10')
+  assert.is(realText(1e15), '1.0e+15')
+  assert.is(realText(0.0001), '0.0001')
+  assert.is(realText(1.5e300), '1.5e+300')
+  // JavaScript's shortest digits that read back, not the shell's 15: 0.1 + 0.2 is not 0.3.
+  assert.is(realText(0.1 + 0.2), '0.30000000000000004')
+  for (const v of [1e-7, -1e-300, 2.5e-10, 1.5e300, 5e-324, 1.7976931348623157e308, 0.1 + 0.2]) assert.is(Number(realText(v)), v)
+  for (const v of [1e-7, 1e20, 2.5e-10]) assert.is(JSON.parse(realText(v)), v)
 })
 
 test('a server without types (older): the SDK gives no types and the console shows values as before', async () => {

@@ -9,6 +9,7 @@ import { gridJson } from '../../src/console/format-json.js'
 import { formatMarkdown, markdownCell } from '../../src/console/format-markdown.js'
 import { formatTable } from '../../src/console/format-table.js'
 import { renderListing, renderResult } from '../../src/console/render.js'
+import { realText } from '../../src/result-types.js'
 
 const commit = { batch: 7, seq: 2 }
 const settings = (over: Partial<DisplaySettings>): DisplaySettings => ({ ...defaultDisplay(false), ...over })
@@ -123,6 +124,14 @@ test('a REAL -0 keeps its sign in a column of mixed types, in every format (a -0
   assert.is(valueText(-0, undefined), '-0.0')
   assert.is(toCsv(['v'], [[-0], ['a']], [null]), 'v\r\n-0.0\r\na\r\n')
   assert.match(toJson({ columns: ['v'], rows: [[-0], ['a']], rowsAffected: 0, commit: null, types: [null] }), /\[-0\.0\],\n {2}\["a"\]/)
+})
+
+test("the browser console's copy of realText writes every REAL as the terminal's does", async () => {
+  const page = new URL('../../../static/console/src/wire-values.js', import.meta.url).href
+  const { realText: pageRealText } = await import(page) as { realText: (v: number) => string }
+  const values = [0, -0, 1, -3, 2.5, 0.1 + 0.2, 1e-7, -1e-300, 2.5e-10, 5e-324, 1e15, -1e15 + 1, 1e20, 1.5e300, 1.7976931348623157e308, Infinity, -Infinity]
+  for (let i = 0; i < 200; i++) values.push(Math.sin(i) * 10 ** ((i % 40) - 20))
+  for (const v of values) assert.is(pageRealText(v), realText(v), String(v))
 })
 
 test.run()

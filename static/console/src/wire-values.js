@@ -17,15 +17,20 @@ function base64ToHex(b64) {
 const REAL_PLAIN_MAX = 1e15
 
 /**
- * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (1.0, -0.0, 1.0e+20), any other as
- * JavaScript writes it. The page's copy of realText in src/result-types.ts (the page loads no server module).
+ * A REAL as SQLite's shell prints it: a whole number keeps its '.0' (1.0, -0.0), an exponent has a '.' in its
+ * mantissa, a sign and two digits at least (1.0e+20, 1.0e-07), with JavaScript's shortest digits. The page's
+ * copy of realText in src/result-types.ts (the page loads no server module; a test keeps the two equal).
  */
 export function realText(v) {
   if (Object.is(v, -0)) return '-0.0'
-  if (!Number.isInteger(v)) return String(v)
-  if (Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
-  const [mantissa, exponent] = v.toExponential().split('e')
-  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${exponent}`
+  if (Number.isInteger(v) && Math.abs(v) < REAL_PLAIN_MAX) return `${String(v)}.0`
+  const text = Number.isInteger(v) ? v.toExponential() : String(v)
+  const e = text.indexOf('e')
+  if (e < 0) return text
+  const mantissa = text.slice(0, e)
+  const sign = text[e + 1] === '-' ? '-' : '+'
+  const digits = text.slice(e + 2).padStart(2, '0')
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}e${sign}${digits}`
 }
 
 /**
