@@ -114,7 +114,13 @@ export function decodeRequest(text: string): Request {
       throw Object.assign(err as AcheronError, { requestId: id })
     }
   }
-  const value = (v: unknown, what: string): unknown => withId(() => decodeValue(v, what))
+  const value = (v: unknown, what: string): unknown => withId(() => {
+    if (typeof v === 'number' && Math.abs(v) === NUMBER_EXACT_MAX) {
+      const rounded = numberRoundedToExactMax(text)
+      if (rounded !== null) throw new AcheronError('TYPE_MISMATCH', `${what}: the number ${rounded} is beyond ±2^53, where JSON numbers are not exact (it reads as ${v}): send an INTEGER this large as {"$int": "${/^-?\d+$/.test(rounded) ? rounded : 'digits'}"}`)
+    }
+    return decodeValue(v, what)
+  })
   const list = (v: unknown, field: string, what: string): unknown[] => {
     if (v === undefined) return []
     if (!Array.isArray(v)) bad(`"${field}" must be an array`)
@@ -136,6 +142,32 @@ export function decodeRequest(text: string): Request {
   }
   if (m.op === 'version') return { id: id as number, op: 'version' }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call", "version" or "auth"`)
+}
+
+/** 2^53: the largest magnitude at which a JSON number is an INTEGER of the wire protocol. */
+const NUMBER_EXACT_MAX = 2 ** 53
+const NUMBER_EXACT_MAX_BIG = 2n ** 53n
+/** A JSON string (skipped) or number token. */
+const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g
+
+/**
+ * The first number in a frame's text that JSON.parse rounds to ±2^53 without being it (9007199254740993 reads
+ * as 9007199254740992, an INTEGER within range), or null. Looked for only when a value is ±2^53, so a frame
+ * without one pays nothing: a client that writes a large integer as a number (Python's json.dumps does)
+ * stored a neighbour of it, silently.
+ */
+function numberRoundedToExactMax(text: string): string | null {
+  for (const m of text.matchAll(JSON_STRING_OR_NUMBER)) {
+    const t = m[0]
+    if (t.startsWith('"') || Math.abs(Number(t)) !== NUMBER_EXACT_MAX) continue
+    const parts = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(t)
+    if (parts === null) continue
+    const digits = BigInt(`${parts[1] ?? ''}${parts[2] ?? ''}`)
+    const shift = Number(parts[3] ?? '0') - (parts[2] ?? '').length
+    const exact = shift >= 0 ? digits * 10n ** BigInt(shift) === NUMBER_EXACT_MAX_BIG : digits === NUMBER_EXACT_MAX_BIG * 10n ** BigInt(-shift)
+    if (!exact) return t
+  }
+  return null
 }
 
 /**

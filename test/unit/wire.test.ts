@@ -138,6 +138,30 @@ test('decodeRequest: a "call" without "key" is SYNTAX_ERROR with the id; a null 
   assert.equal(decodeRequest(JSON.stringify({ id: 7, op: 'call', fn: 't.f', key: null })), { id: 7, op: 'call', fn: 't.f', key: null, args: [], logs: false })
 })
 
+test('decodeRequest: a number JSON.parse rounds to ±2^53 is TYPE_MISMATCH with the id (9007199254740993 was stored as 9007199254740992); 2^53 itself is an INTEGER', () => {
+  for (const [text, what, shown] of [
+    ['{"id":8,"op":"sql","sql":"INSERT INTO ik VALUES (?, ?)","params":[9007199254740993,"py2"]}', 'parameter 1', '9007199254740993'],
+    ['{"id":8,"op":"call","fn":"t.f","key":"k","args":[1, -9007199254740993]}', 'argument 2', '-9007199254740993'],
+    ['{"id":8,"op":"call","fn":"t.f","key":9.007199254740993e15}', 'key', 'digits'],
+  ] as const) {
+    const err = refused(text)
+    assert.ok(err !== null, text)
+    assert.is(err.code, 'TYPE_MISMATCH', text)
+    assert.match(err.message, `${what}: the number `, text)
+    assert.match(err.message, `is beyond ±2^53, where JSON numbers are not exact (it reads as ${text.includes('-9007') ? '-' : ''}9007199254740992): send an INTEGER this large as {"$int": "${shown}"}`, text)
+    assert.is((err as unknown as { requestId: unknown }).requestId, 8)
+  }
+  // Exactly 2^53, however written, and the digits of a larger one inside a string, are what they say.
+  for (const text of [
+    '{"id":9,"op":"sql","sql":"x","params":[9007199254740992, "9007199254740993"]}',
+    '{"id":9,"op":"sql","sql":"x","params":[-9007199254740992.0]}',
+    '{"id":9,"op":"sql","sql":"x","params":[90071992547409920e-1, {"$int": "9007199254740993"}]}',
+  ]) {
+    const r = decodeRequest(text)
+    assert.ok(r.op === 'sql' && Math.abs(r.params[0] as number) === 2 ** 53, text)
+  }
+})
+
 test('decodeRequest: brackets inside strings do not count as nesting', () => {
   const sql = `SELECT '${'['.repeat(200)}{{{';`
   const r = decodeRequest(JSON.stringify({ id: 4, op: 'sql', sql }))
