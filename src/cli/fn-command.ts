@@ -213,6 +213,13 @@ async function build({ project, maxMemoryBytes }: BuildOptions, out: Out, err: O
     const skipped = uncallableExportsNote(bytes)
     if (skipped !== null) err(`${src}: ${skipped}`)
   }
+  // A module whose source is gone (renamed, deleted) must not stay behind: tests that load it passed
+  // against code that no longer exists.
+  for (const file of readdirSync(join(project, BUILD_DIR)).sort()) {
+    if (!file.endsWith('.wasm') || built.has(file.slice(0, -'.wasm'.length)) || !statSync(join(project, BUILD_DIR, file)).isFile()) continue
+    rmSync(join(project, BUILD_DIR, file), { force: true })
+    out(`removed ${join(BUILD_DIR, file)}: no ${join(FUNCTIONS_DIR, file.slice(0, -'.wasm'.length))}.ts, .rs or .c builds it any more`)
+  }
   if (ok && maxMemoryBytes > MEMORY_BYTES_DEFAULT) {
     // Registration refuses a module that may grow past the function's MEMORY limit (16 MiB by default).
     out(`note: the modules declare up to ${maxMemoryBytes} bytes of memory: register their functions WITH (MEMORY = ${maxMemoryBytes}) (createFunction's memory option)`)

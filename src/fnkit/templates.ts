@@ -167,7 +167,7 @@ async function database() {
   const db = await open({ memory: true })
   await db.sql(\`
     CREATE TABLE counter (id TEXT PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
-    CREATE FUNCTIONS counter.* FROM WASM FILE '\${COUNTER_WASM}';
+    CREATE FUNCTIONS counter.* FROM WASM FILE '\${COUNTER_WASM.replaceAll("'", "''")}';
   \`)
   return db
 }

@@ -3,7 +3,7 @@
 // registry), then `acheron fn build` compiles the scaffolded AssemblyScript and `acheron fn test` runs
 // its tests on an embedded engine. Then the failures: a compile error, a failing test, misuse.
 import { spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -28,7 +28,9 @@ function describe(args: readonly string[], r: Run): string {
   return `\n  acheron ${args.join(' ')}\n  exit ${String(r.code)}\n  stdout: ${r.stdout}\n  stderr: ${r.stderr}`
 }
 
-const tmp = tempDir('acheron-fnkit-')
+// An apostrophe in the project's path: the scaffolded test pasted the path into an SQL string unescaped, and
+// every test failed with "unterminated string literal".
+const tmp = tempDir("acheron-fnkit-o'brien-")
 const project = join(tmp.dir, 'demo')
 test.after(() => tmp.cleanup())
 
@@ -97,6 +99,24 @@ test('fn test builds and runs the scaffolded tests on an embedded engine', () =>
   assert.match(r.stdout, /add and get/)
   assert.match(r.stdout, /log\(\) lines come back WITH LOGS/)
   assert.ok(r.stdout.trimEnd().endsWith('4 passed, 0 failed'), r.stdout)
+})
+
+test('fn build removes a module whose source is gone: fn test then fails instead of testing the old module', () => {
+  renameSync(join(project, 'functions', 'counter.ts'), join(project, 'functions', 'ctr.ts'))
+  try {
+    const r = acheron(['fn', 'build'], project)
+    assert.is(r.code, 0, describe(['fn', 'build'], r))
+    assert.match(r.stdout, /functions\/ctr\.ts → build\/ctr\.wasm/)
+    assert.match(r.stdout, /removed build\/counter\.wasm: no functions\/counter\.ts, \.rs or \.c builds it any more/)
+    assert.equal(readdirSync(join(project, 'build')).filter((f) => f.endsWith('.wasm')), ['ctr.wasm'])
+    const t = acheron(['fn', 'test'], project)
+    assert.is(t.code, 1, `the scaffolded tests load build/counter.wasm, which is gone${describe(['fn', 'test'], t)}`)
+  } finally {
+    renameSync(join(project, 'functions', 'ctr.ts'), join(project, 'functions', 'counter.ts'))
+  }
+  const r = acheron(['fn', 'build'], project)
+  assert.is(r.code, 0, describe(['fn', 'build'], r))
+  assert.match(r.stdout, /removed build\/ctr\.wasm/)
 })
 
 test('fn test: a failing test is counted and exits 1', () => {
