@@ -86,7 +86,7 @@ export interface ClusterView {
 export interface OpenOptions {
   /** Data directory (created if missing). Default `./acheron-data`. */
   dir?: string
-  /** Keep everything in memory instead (nothing survives close; execution runs inline). */
+  /** Keep everything in memory instead (nothing survives close; execution runs inline: workers 0; no dir). */
   memory?: boolean
   /** Partitions of a new table when its DDL names none. Default 8. */
   partitions?: number
@@ -333,6 +333,10 @@ const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off']
 function checkOpenOptions(options: OpenOptions): void {
   if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
   checkOptionNames('open()', options, OPEN_OPTION_NAMES)
+  // Each was ignored, or failed without a code: `dir` silently, `workers: 2` as a plain Error.
+  if (options.memory === true && options.dir !== undefined) {
+    throw new AcheronError('CONSTRAINT', `memory: true keeps nothing on disk, so it takes no dir (got '${options.dir}'): give dir or memory, not both`)
+  }
   // `sync: true` (or a misspelt mode) matched none of the modes the log tests for, so it flushed nothing
   // before close: acknowledged batches a power loss could take, with no word said.
   const sync: unknown = options.sync
@@ -392,6 +396,9 @@ export class EmbeddedDatabase implements Database {
     const workers = options.workers ?? (memory ? 0 : defaultWorkers())
     if (!Number.isSafeInteger(workers) || workers < 0 || workers > WORKERS_MAX) {
       throw new AcheronError('CONSTRAINT', `workers must be an integer from 0 to ${WORKERS_MAX} (execution threads; 0 executes on the calling thread), got ${String(workers)}`)
+    }
+    if (memory && workers > 0) {
+      throw new AcheronError('CONSTRAINT', `workers must be 0 with memory: true (the in-memory state lives in the calling thread, which executes), got ${workers}: execution threads need a data directory (dir)`)
     }
     const protocol = typeof options.protocol === 'object' ? options.protocol : protocolByName(options.protocol ?? defaultProtocol(workers))
     const log = options.log ?? (() => {})

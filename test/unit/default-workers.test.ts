@@ -17,6 +17,16 @@ test('no workers on one or two cores; two with more', () => {
   assert.is(defaultProtocol(2), 'aria')
 })
 
+test('memory: true takes no execution threads and no dir: a CONSTRAINT naming the option (workers: 2 was a plain Error without a code, dir was ignored)', async () => {
+  const refused = (options: Parameters<typeof open>[0]): Promise<unknown> => open(options).then(async (db) => { await db.close(); return null }, (err: unknown) => err)
+  const workers = await refused({ memory: true, workers: 2 })
+  assert.instance(workers, AcheronError)
+  assert.equal([(workers as AcheronError).code, (workers as AcheronError).message], ['CONSTRAINT', 'workers must be 0 with memory: true (the in-memory state lives in the calling thread, which executes), got 2: execution threads need a data directory (dir)'])
+  const dir = await refused({ memory: true, dir: './xx' })
+  assert.instance(dir, AcheronError)
+  assert.equal([(dir as AcheronError).code, (dir as AcheronError).message], ['CONSTRAINT', "memory: true keeps nothing on disk, so it takes no dir (got './xx'): give dir or memory, not both"])
+})
+
 test('workers is bounded: beyond WORKERS_MAX, negative or fractional is a CONSTRAINT before anything opens (500 took 10 s and 5.4 GB)', async () => {
   for (const workers of [WORKERS_MAX + 1, 500, -1, 1.5, Number.NaN]) {
     const e = await open({ memory: true, workers }).then(async (db) => { await db.close(); return null }, (err: unknown) => err)
