@@ -84,8 +84,9 @@ export function checkConnectOptions(options: unknown): void {
   }
   checkOptionNames('connect() reconnect', o.reconnect, ['attemptsMax', 'delayMs'])
   const r = o.reconnect as Record<string, unknown>
-  if (r.attemptsMax !== undefined && (typeof r.attemptsMax !== 'number' || !Number.isSafeInteger(r.attemptsMax) || r.attemptsMax < 0)) {
-    throw new AcheronError('TYPE_MISMATCH', `connect() reconnect.attemptsMax is a whole number of attempts, got ${shown(r.attemptsMax)}`)
+  // 0 made one attempt all the same: every (re)connect makes one.
+  if (r.attemptsMax !== undefined && (typeof r.attemptsMax !== 'number' || !Number.isSafeInteger(r.attemptsMax) || r.attemptsMax < 1)) {
+    throw new AcheronError('TYPE_MISMATCH', `connect() reconnect.attemptsMax is a whole number of attempts, at least 1 (each connect and reconnect makes one), got ${shown(r.attemptsMax)}`)
   }
   checkMs('reconnect.delayMs', r.delayMs)
 }

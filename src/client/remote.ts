@@ -28,7 +28,7 @@ import { fileProblem } from '../file-problem.js'
 import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, type ResultTypes } from '../result-types.js'
 
 export interface ReconnectOptions {
-  /** Connection attempts per (re)connect before requests reject (default 5). */
+  /** Connection attempts per (re)connect before requests reject: at least 1 (default 5). */
   attemptsMax?: number
   /** Wait between attempts in ms (default 200). */
   delayMs?: number
@@ -626,7 +626,7 @@ export class RemoteDatabase implements Database {
         clearTimeout(timer)
         this.closing.signal.removeEventListener('abort', closed)
         if (err !== null && err.code === 'UNAUTHORIZED' && this.options.token === undefined) {
-          err = new AcheronError('UNAUTHORIZED', `${this.url} requires a token: connect(url, { token }) (the server said: ${err.message})`)
+          err = new AcheronError('UNAUTHORIZED', `${this.url} requires a token: connect(url, { token })`)
         }
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
@@ -724,7 +724,8 @@ export class RemoteDatabase implements Database {
   }
 }
 
-/** Opens a connection to `acheron serve` at `url` (ws://HOST:PORT). */
-export function connect(url: string, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
-  return RemoteDatabase.connect(url, options)
+/** Opens a connection to `acheron serve` at `url` (ws://HOST:PORT, as a string or a URL). */
+export function connect(url: string | URL, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+  // A URL object, as the ws package takes one (it was refused: "url is ws://HOST:PORT …, got ws://…/").
+  return RemoteDatabase.connect(url instanceof URL ? url.href : url, options)
 }

@@ -415,7 +415,8 @@ export class AcheronServer {
       if (request.op === 'auth') {
         if (role === null) {
           const r = roleOf(this.tokens, request.token)
-          if (r === null) return refuse('UNAUTHORIZED', 'wrong token')
+          // The SDK authenticates with an empty token when given none: "wrong token" misled there.
+          if (r === null) return refuse('UNAUTHORIZED', request.token === '' ? 'no token was given, and this server asks for one' : 'wrong token')
           leavePending()
           if (!admit(r)) return
           if (!liftFrameLimit(ws, limits.payloadBytesMax + FRAME_HEADROOM_BYTES)) {

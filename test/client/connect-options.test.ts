@@ -27,6 +27,18 @@ test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retry
   }
 })
 
+test('a URL object is taken as its text, as the ws package takes one (it was refused, its text shown as if it were wrong)', async () => {
+  const { port } = await mainServer()
+  const db = await connect(new URL(`ws://127.0.0.1:${port}`))
+  try {
+    assert.equal((await db.query('SELECT 1')).rows, [[1]])
+  } finally {
+    await db.close()
+  }
+  const e = await rejection(connect(new URL(`http://127.0.0.1:${port}`), { reconnect: { attemptsMax: 1, delayMs: 10 } }))
+  assert.is(e.code, 'TYPE_MISMATCH')
+})
+
 test('an http:// or https:// URL (the browser console\'s address) is refused, naming the ws:// or wss:// one to use', async () => {
   // Against a live server: ws would have connected to it over http://, which docs/client.md does not offer.
   const { port } = await mainServer()
@@ -56,6 +68,8 @@ test('numeric options that are not a count or a duration setTimeout can keep are
   const bad: [RemoteConnectOptions, RegExp][] = [
     [{ reconnect: { attemptsMax: 'y' as unknown as number } }, /attemptsMax/],
     [{ reconnect: { attemptsMax: 1.5 } }, /attemptsMax/],
+    // 0 made one attempt all the same.
+    [{ reconnect: { attemptsMax: 0 } }, /^connect\(\) reconnect\.attemptsMax is a whole number of attempts, at least 1 \(each connect and reconnect makes one\), got 0$/],
     [{ reconnect: { delayMs: -1 } }, /delayMs/],
     [{ requestTimeoutMs: -5 }, /requestTimeoutMs/],
     [{ requestTimeoutMs: Number.NaN }, /requestTimeoutMs/],

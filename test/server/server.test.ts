@@ -479,6 +479,12 @@ test('auth (--token s3cret): no token, wrong token, garbage first → UNAUTHORIZ
     wrong.sendRaw(JSON.stringify({ op: 'auth', token: 'nope' }))
     void wrong.sql('INSERT INTO authed VALUES (2);').catch(() => null)
     await assertRefused(wrong, 'wrong first-frame token')
+    // An empty token (what the SDK sends when given none) is no "wrong token": none was given.
+    const empty = await connect(s.url)
+    empty.sendRaw(JSON.stringify({ op: 'auth', token: '' }))
+    const emptyRefusal = await errorFrameOrClose(empty, 'UNAUTHORIZED')
+    assert.match(JSON.stringify(emptyRefusal.frame), /no token was given, and this server asks for one/)
+    assert.match(JSON.stringify((await errorFrameOrClose(wrong, 'UNAUTHORIZED')).frame), /"wrong token"/)
     // Garbage first frame.
     const garbage = await connect(s.url)
     garbage.sendRaw('hello')
