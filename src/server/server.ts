@@ -349,18 +349,20 @@ export class AcheronServer {
     }
     // A refused peer that does not answer the close handshake would keep its socket (and, while
     // authenticating, its slot) for ws's 30 s close timeout: it gets CLOSE_HANDSHAKE_WAIT_MS.
-    const refuse = (code: RefusalCode, message: string): void => {
-      send(errorReply(null, new AcheronError(code, message)))
+    // The refused frame's id when it had one (docs/operations.md: error replies keep their id), and
+    // retryable on an OVERLOADED (docs/protocol.md), as every other reply says them.
+    const refuse = (code: RefusalCode, message: string, id: number | null = null): void => {
+      send(errorReply(id, new AcheronError(code, message, code === 'OVERLOADED' ? { retryable: true } : {})))
       ws.close(CLOSE_CODES[code], code)
       setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_WAIT_MS).unref()
     }
 
     if (state === 'wrong token') return refuse('UNAUTHORIZED', 'wrong token')
     let role: Role | null = null
-    const admit = (r: Role): boolean => {
+    const admit = (r: Role, id: number | null = null): boolean => {
       if (this.authedConnections >= limits.connectionsMax) {
         this.o.log({ level: 'warn', msg: 'connection refused', reason: `${limits.connectionsMax} connections open`, remote })
-        refuse('OVERLOADED', `at most ${limits.connectionsMax} connections; retry later`)
+        refuse('OVERLOADED', `at most ${limits.connectionsMax} connections; retry later`, id)
         return false
       }
       this.authedConnections++
@@ -409,25 +411,33 @@ export class AcheronServer {
         text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')
         request = decodeRequest(text)
       } catch (err) {
-        if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+        if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}', requestIdOf(err))
         return send(errorReply(requestIdOf(err), err))
       }
       if (request.op === 'auth') {
         if (role === null) {
           const r = roleOf(this.tokens, request.token)
           // The SDK authenticates with an empty token when given none: "wrong token" misled there.
-          if (r === null) return refuse('UNAUTHORIZED', request.token === '' ? 'no token was given, and this server asks for one' : 'wrong token')
+          if (r === null) return refuse('UNAUTHORIZED', request.token === '' ? 'no token was given, and this server asks for one' : 'wrong token', request.id)
           leavePending()
-          if (!admit(r)) return
+          if (!admit(r, request.id)) return
           if (!liftFrameLimit(ws, limits.payloadBytesMax + FRAME_HEADROOM_BYTES)) {
             this.o.log({ level: 'error', msg: 'cannot raise the frame limit after first-frame authentication (ws internals changed)' })
-            return refuse('INTERNAL', 'this server cannot lift the pre-authentication frame limit; authenticate with an Authorization header')
+            return refuse('INTERNAL', 'this server cannot lift the pre-authentication frame limit; authenticate with an Authorization header', request.id)
+          }
+        } else if (authRequired(this.tokens)) {
+          // Authenticated already: a connection's role is fixed, so another token is no "ok" (a client that
+          // re-authenticated with the admin token was told ok, and still had the application's role).
+          const again = roleOf(this.tokens, request.token)
+          if (again === null) return send(errorReply(request.id, new AcheronError('UNAUTHORIZED', `wrong token (this connection stays authenticated with the ${role === 'admin' ? 'admin' : 'application'} token)`)))
+          if (again !== role) {
+            return send(errorReply(request.id, new AcheronError('FORBIDDEN', `this connection authenticated with the ${role === 'admin' ? 'admin' : 'application'} token, and a connection's role does not change: open another connection with the ${again === 'admin' ? 'admin' : 'application'} token`)))
           }
         }
         if (request.id !== null) send(okReply(request.id, []))
         return
       }
-      if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}')
+      if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}', request.id)
       if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another server, or on this one once it is back', { retryable: true })))
       if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
         return send(errorReply(request.id, inFlightRefusal(inFlight >= limits.inFlightPerConnectionMax, limits)))

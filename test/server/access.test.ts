@@ -269,6 +269,12 @@ test('roles: the application token may CALL, DML and SELECT; its DDL is FORBIDDE
   expectError(await r.sql('DROP TABLE account;'), 'FORBIDDEN', 'raw DROP with the app token')
   const bearer = await raw(s.url, { Authorization: 'Bearer app-t' })
   expectError(await bearer.sql('DROP TABLE IF EXISTS account;'), 'FORBIDDEN', 'Bearer app token DROP')
+  // The admin token sent again on an application connection is FORBIDDEN, not "ok" (the role stays).
+  bearer.sendRaw(JSON.stringify({ id: 77, op: 'auth', token: 'adm-t' }))
+  const upgrade = await bearer.waitFor((m) => (m as { id?: unknown }).id === 77, 5000, 'the reply to the admin token sent again') as { ok: boolean; error?: { code: string; message: string } }
+  assert.equal([upgrade.ok, upgrade.error?.code], [false, 'FORBIDDEN'])
+  assert.match(upgrade.error?.message ?? '', /authenticated with the application token, and a connection's role does not change: open another connection with the admin token$/)
+  expectError(await bearer.sql('DROP TABLE IF EXISTS account;'), 'FORBIDDEN', 'still the app role')
   assert.equal((await admin.query('SELECT COUNT(*) FROM account')).rows, [[2]])
   await admin.sql('DROP FUNCTION account.transfer;')
 })

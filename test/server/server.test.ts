@@ -479,6 +479,22 @@ test('auth (--token s3cret): no token, wrong token, garbage first → UNAUTHORIZ
     wrong.sendRaw(JSON.stringify({ op: 'auth', token: 'nope' }))
     void wrong.sql('INSERT INTO authed VALUES (2);').catch(() => null)
     await assertRefused(wrong, 'wrong first-frame token')
+    // A refusal at authentication keeps the frame's id (it was null).
+    const withId = await connect(s.url)
+    withId.sendRaw(JSON.stringify({ id: 41, op: 'auth', token: 'nope' }))
+    assert.is(((await errorFrameOrClose(withId, 'UNAUTHORIZED')).frame as { id: unknown }).id, 41)
+    const requestFirst = await connect(s.url)
+    requestFirst.sendRaw(JSON.stringify({ id: 42, op: 'sql', sql: 'SELECT 1' }))
+    assert.is(((await errorFrameOrClose(requestFirst, 'UNAUTHORIZED')).frame as { id: unknown }).id, 42)
+    // Authenticated: another auth frame is no "ok" unless it grants the same role (it was ok whatever it held).
+    const again = await connect(s.url, { Authorization: 'Bearer s3cret' })
+    again.sendRaw(JSON.stringify({ id: 43, op: 'auth', token: 'garbage' }))
+    const wrongAgain = await again.waitFor((m) => (m as { id?: unknown }).id === 43, 5000, 'the reply to a second, wrong auth') as { ok: boolean; error?: { code: string; message: string } }
+    assert.equal([wrongAgain.ok, wrongAgain.error?.code], [false, 'UNAUTHORIZED'])
+    assert.match(wrongAgain.error?.message ?? '', /^wrong token \(this connection stays authenticated with the admin token\)$/)
+    again.sendRaw(JSON.stringify({ id: 44, op: 'auth', token: 's3cret' }))
+    assert.is((await again.waitFor((m) => (m as { id?: unknown }).id === 44, 5000, 'the reply to a second, right auth') as { ok: boolean }).ok, true)
+    expectOk(await again.sql('SHOW TABLES;'), 'still authenticated')
     // An empty token (what the SDK sends when given none) is no "wrong token": none was given.
     const empty = await connect(s.url)
     empty.sendRaw(JSON.stringify({ op: 'auth', token: '' }))

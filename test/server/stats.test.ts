@@ -188,9 +188,11 @@ test('connection limit (ACHERON_CONNECTIONS_MAX=2): a third gets OVERLOADED and 
     for (let i = 0; i < 3; i++) {
       const extra = await WsClient.connect(s.url)
       clients.push(extra)
-      const refusal = await extra.waitFor((m) => (m as { ok?: unknown }).ok === false, 5000, 'the OVERLOADED refusal') as { id: unknown; error: { code: string; message: string } }
+      const refusal = await extra.waitFor((m) => (m as { ok?: unknown }).ok === false, 5000, 'the OVERLOADED refusal') as { id: unknown; error: { code: string; message: string; retryable?: unknown } }
       assert.is(refusal.id, null)
       assert.is(refusal.error.code, 'OVERLOADED')
+      // As every OVERLOADED says (docs/protocol.md); this one did not.
+      assert.is(refusal.error.retryable, true)
       assert.match(refusal.error.message, /at most 2 connections/)
       const closed = await extra.closedWithin(5000)
       assert.is(closed?.code, 1013, show(closed))
