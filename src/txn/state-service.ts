@@ -39,8 +39,8 @@ export interface CheckpointPolicy {
   readonly writesMax: number
 }
 
-/** Bytes of one read's result (text and blob bytes, 8 per other value) beyond which it fails. */
-export const RESULT_BYTES_MAX = 64 * 1024 * 1024
+export { RESULT_BYTES_MAX } from './result-bytes.js'
+import { RESULT_BYTES_MAX } from './result-bytes.js'
 
 export interface Checkpointed {
   /** The last batch the checkpoint holds. */

@@ -1,3 +1,4 @@
+import { RESULT_BYTES_MAX, valueBytes } from './result-bytes.js'
 import { AcheronError } from '../errors.js'
 import type { RowKey } from '../schema/keys.js'
 import { describeValue, valuesEqual, type Row, type SqlValue } from '../values.js'
@@ -90,6 +91,20 @@ export function executeTxn(env: ExecEnv, base: BaseReader, allowed: ReadonlySet<
   }
 }
 
+/**
+ * A point read's rows, counted towards the transaction's RESULT_BYTES_MAX as a query's are: a row of
+ * 70 MB read by its key (alone, or in a read-only BEGIN … COMMIT) was answered whole, past the bound a
+ * SELECT over the table is held to. A count of the values, so a logged transaction fails at the same read
+ * on replay.
+ */
+function boundedRows<R extends readonly SqlValue[]>(state: TxnState, rows: R[]): R[] {
+  for (const r of rows) for (const v of r) state.resultBytes += valueBytes(v)
+  if (state.resultBytes > RESULT_BYTES_MAX) {
+    throw new AcheronError('PAYLOAD_TOO_LARGE', `the transaction's reads by key answer more than ${RESULT_BYTES_MAX} bytes (RESULT_BYTES_MAX: fixed, so that a logged transaction fails alike on replay): select fewer columns, or read the large values in transactions of their own`)
+  }
+  return rows
+}
+
 /** Runs one data statement inside a transaction's state (also a step of a transaction run alone). */
 export function runStep(state: TxnState, input: DataTxn): TxnResult {
   return run(state, input)
@@ -111,12 +126,12 @@ function run(state: TxnState, input: DataTxn): TxnResult {
       const row = state.read(table, coerceKey(table, input.key))
       // The columns statements see, named here: the row's places include dropped columns' (ColumnDef.dropped).
       const visible = visibleColumns(table)
-      return { columns: visible.map((c) => c.column.name), rows: row === undefined ? [] : [visible.map((c) => row[c.place] as SqlValue)], rowsAffected: 0 }
+      return { columns: visible.map((c) => c.column.name), rows: boundedRows(state, row === undefined ? [] : [visible.map((c) => row[c.place] as SqlValue)]), rowsAffected: 0 }
     }
     case 'select-key': {
       const table = catalog.table(input.table)
       const row = state.read(table, coerceKey(table, input.key))
-      return { rows: state.env.evaluator.select(table, row, input.query), rowsAffected: 0 }
+      return { rows: boundedRows(state, state.env.evaluator.select(table, row, input.query)), rowsAffected: 0 }
     }
     case 'insert': {
       const table = catalog.table(input.table)

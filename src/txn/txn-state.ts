@@ -73,6 +73,8 @@ export class TxnState {
    * it at: while no write happened since, the image is still what a read would return.
    */
   writeCount = 0
+  /** Bytes of the rows its point reads answered so far (src/txn/result-bytes.ts): bounded by RESULT_BYTES_MAX. */
+  resultBytes = 0
   /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker). */
   readonly logs: string[] = []
   private logsDropped = false

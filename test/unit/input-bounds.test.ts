@@ -4,6 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
 import { tempDir } from '../support/tmp.js'
+import { RESULT_BYTES_MAX } from '../../src/txn/result-bytes.js'
 
 const MiB = 1024 * 1024
 const outcome = (p: Promise<unknown>): Promise<AcheronError | null> => p.then(() => null, (e: unknown) => e as AcheronError)
@@ -74,6 +75,27 @@ test('a read whose result exceeds resultBytesMax fails with PAYLOAD_TOO_LARGE na
   } finally {
     await db.close()
     cleanup()
+  }
+})
+
+test(`reads by key answer at most RESULT_BYTES_MAX bytes a transaction, alone or in a read-only BEGIN … COMMIT (a ${'70 MB'} row was answered whole)`, async () => {
+  const db = await open({ memory: true })
+  try {
+    await db.sql('CREATE TABLE rb (k TEXT PRIMARY KEY, a TEXT, b TEXT)')
+    const half = Math.floor(RESULT_BYTES_MAX / 2) + 1_000
+    await db.sql('INSERT INTO rb VALUES (?, ?, ?)', ['big', 'a'.repeat(half), 'b'.repeat(half)])
+    assert.is(((await db.query("SELECT a FROM rb WHERE k = 'big'")).rows[0]?.[0] as string).length, half, 'one column is within the bound')
+    for (const sql of ["SELECT a, b FROM rb WHERE k = 'big'", "BEGIN; SELECT a FROM rb WHERE k = 'big'; SELECT b FROM rb WHERE k = 'big'; COMMIT"]) {
+      const e = await outcome(db.sql(sql))
+      assert.is(e?.code, 'PAYLOAD_TOO_LARGE', sql)
+      assert.match(e?.message ?? '', `the transaction's reads by key answer more than ${RESULT_BYTES_MAX} bytes`, sql)
+    }
+    assert.is((await outcome(db.get('rb', 'big')))?.code, 'PAYLOAD_TOO_LARGE')
+    // A small row of the same table still reads.
+    await db.sql("INSERT INTO rb VALUES ('small', 'x', 'y')")
+    assert.equal((await db.query("SELECT a, b FROM rb WHERE k = 'small'")).rows, [['x', 'y']])
+  } finally {
+    await db.close()
   }
 })
 
