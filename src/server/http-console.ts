@@ -92,7 +92,9 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
       if (authRequired(o.tokens)) {
         const t = presentedToken(req, url)
         if (t === null || roleOf(o.tokens, t) === null) {
-          return sendError(401, 'UNAUTHORIZED', 'send the token as "Authorization: Bearer T" or ?token=T', { 'www-authenticate': 'Bearer' })
+          // As the WebSocket says it: a wrong token is "wrong token", not a hint to send one.
+          const why = t === null ? 'send the token as "Authorization: Bearer T" or ?token=T' : 'wrong token'
+          return sendError(401, 'UNAUTHORIZED', why, { 'www-authenticate': 'Bearer' })
         }
       }
       if (url.pathname === '/stats') return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))

@@ -101,8 +101,11 @@ test('GET /stats with --token: 401 without or with a wrong token; Bearer header 
     const none = await fetch(httpUrl(s, '/stats'))
     assert.is(none.status, 401)
     assert.is(none.headers.get('www-authenticate'), 'Bearer')
-    assert.is(((await none.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED')
-    assert.is((await fetch(httpUrl(s, '/stats'), { headers: { authorization: 'Bearer nope' } })).status, 401)
+    assert.equal(((await none.json()) as { error: { code: string; message: string } }).error, { code: 'UNAUTHORIZED', message: 'send the token as "Authorization: Bearer T" or ?token=T' })
+    const wrong = await fetch(httpUrl(s, '/stats'), { headers: { authorization: 'Bearer nope' } })
+    assert.is(wrong.status, 401)
+    // Said as the WebSocket says it (it said how to send a token, as if none had been sent).
+    assert.is(((await wrong.json()) as { error: { message: string } }).error.message, 'wrong token')
     assert.is((await fetch(httpUrl(s, '/stats?token=nope'))).status, 401)
     assert.is((await fetch(httpUrl(s, '/stats'), { headers: { authorization: 's3cret' } })).status, 401, 'the header needs "Bearer "')
     const bearer = await fetch(httpUrl(s, '/stats'), { headers: { authorization: 'Bearer s3cret' } })
