@@ -525,7 +525,6 @@ class Renderer {
     return parts.join(' ')
   }
 
-  /** ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns. */
   /**
    * A GROUP BY term. One that names an aggregate item, by its position or its alias, is a SYNTAX_ERROR at
    * the term, as `GROUP BY MAX(k)` is at the aggregate: SQLite refused it with no position (CONSTRAINT
@@ -545,6 +544,7 @@ class Renderer {
     return this.term(e, resultColumns)
   }
 
+  /** ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns. */
   term(e: SqlExpr, resultColumns: number): string {
     if (e.kind === 'literal' && typeof e.value === 'bigint') {
       if (e.value < 1n || e.value > BigInt(resultColumns)) this.fail('SYNTAX_ERROR', e.pos, `column position ${e.value} is out of range 1 to ${resultColumns}`)
