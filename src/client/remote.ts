@@ -724,8 +724,11 @@ export class RemoteDatabase implements Database {
   }
 }
 
-/** Opens a connection to `acheron serve` at `url` (ws://HOST:PORT, as a string or a URL). */
-export function connect(url: string | URL, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
+/**
+ * Opens a connection to `acheron serve` at `url` (ws://HOST:PORT): a string, or a URL (typed by its `href`,
+ * so that a project without the DOM's or Node's types compiles against this).
+ */
+export function connect(url: string | { readonly href: string }, options: RemoteConnectOptions = {}): Promise<RemoteDatabase> {
   // A URL object, as the ws package takes one (it was refused: "url is ws://HOST:PORT …, got ws://…/").
-  return RemoteDatabase.connect(url instanceof URL ? url.href : url, options)
+  return RemoteDatabase.connect(url instanceof URL ? url.href : url as string, options)
 }

@@ -143,8 +143,12 @@ function receive(socket, text) {
   let msg
   try { msg = JSON.parse(text) } catch { return showUnsolicited({ code: 'INTERNAL', message: `unreadable frame: ${String(text).slice(0, 200)}` }) }
   const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined
-  if (p === undefined) {
-    // A reply to no request: the server refusing the connection (UNAUTHORIZED, OVERLOADED) or a frame it could not read.
+  // The server refusing the connection (it closes it next): UNAUTHORIZED, or OVERLOADED in answer to the
+  // auth frame. The refusal carries the id of the frame it answers, or none (at the upgrade); either way
+  // every request waiting on the socket fails with it, in the console's words.
+  const refusal = msg.ok === false && (msg.error?.code === 'UNAUTHORIZED' || (msg.error?.code === 'OVERLOADED' && p?.background === true))
+  if (p === undefined || refusal) {
+    // A reply to no request is a refusal too, or a frame the server could not read.
     if (msg.ok === false) refused(socket, msg.error)
     return
   }
