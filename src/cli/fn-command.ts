@@ -216,9 +216,10 @@ async function build({ project, maxMemoryBytes }: BuildOptions, out: Out, err: O
   // A module whose source is gone (renamed, deleted) must not stay behind: tests that load it passed
   // against code that no longer exists.
   for (const file of readdirSync(join(project, BUILD_DIR)).sort()) {
-    if (!file.endsWith('.wasm') || built.has(file.slice(0, -'.wasm'.length)) || !statSync(join(project, BUILD_DIR, file)).isFile()) continue
+    const name = file.endsWith('.wasm') ? file.slice(0, -'.wasm'.length) : null
+    if (name === null || built.has(name) || !statSync(join(project, BUILD_DIR, file)).isFile()) continue
     rmSync(join(project, BUILD_DIR, file), { force: true })
-    out(`removed ${join(BUILD_DIR, file)}: no ${join(FUNCTIONS_DIR, file.slice(0, -'.wasm'.length))}.ts, .rs or .c builds it any more`)
+    out(`removed ${join(BUILD_DIR, file)}: no ${join(FUNCTIONS_DIR, name)}.ts, .rs or .c builds it any more`)
   }
   if (ok && maxMemoryBytes > MEMORY_BYTES_DEFAULT) {
     // Registration refuses a module that may grow past the function's MEMORY limit (16 MiB by default).

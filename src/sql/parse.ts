@@ -194,6 +194,12 @@ class StatementParser extends ExprParser {
     return this.fail(orReplace ? 'FUNCTION or FUNCTIONS' : 'TABLE, INDEX, FUNCTION or FUNCTIONS', orReplace ? 'CREATE OR REPLACE' : 'CREATE')
   }
 
+  /** A table's or index's name the storage reserves (checkIdentifier's rule), refused at the name. */
+  private refuseReservedName(kind: 'table' | 'index', at: Token, name: string): void {
+    const reserved = reservedTablePrefix(name)
+    if (reserved !== null) this.error(at, `invalid ${kind} name '${name}': names starting with '${reserved}' are reserved for the storage`)
+  }
+
   /** CREATE INDEX [IF NOT EXISTS] name ON table (column [ASC | DESC], …): columns only, no expression or WHERE. */
   private createIndex(first: Token): CreateIndexStmt {
     const ifNotExists = this.ifExists(true)
@@ -201,8 +207,7 @@ class StatementParser extends ExprParser {
     this.namePos = posOf(nameTok)
     const name = this.identifier('index name', ifNotExists ? 'CREATE INDEX IF NOT EXISTS' : 'CREATE INDEX')
     // SQLite refuses `sqlite_…` names: the index's SQLite indexes would fail every checkpoint after it.
-    const reserved = reservedTablePrefix(name)
-    if (reserved !== null) this.error(nameTok, `invalid index name '${name}': names starting with '${reserved}' are reserved for the storage`)
+    this.refuseReservedName('index', nameTok, name)
     this.expectWord('ON', `CREATE INDEX ${name}`)
     const tablePos = posOf(this.peek())
     const table = this.identifier('table name', 'ON')
@@ -235,8 +240,7 @@ class StatementParser extends ExprParser {
     const ifNotExists = this.ifExists(true)
     const nameTok = this.peek()
     const name = this.identifier('table name', 'CREATE TABLE')
-    const reserved = reservedTablePrefix(name)
-    if (reserved !== null) this.error(nameTok, `invalid table name '${name}': names starting with '${reserved}' are reserved for the storage`)
+    this.refuseReservedName('table', nameTok, name)
     this.expectPunct('(', 'the table name')
     const columns: ColumnAst[] = []
     const keys: { name: string; at: Pos }[] = []
