@@ -18,12 +18,21 @@ export async function loadProtocol(spec: string): Promise<Protocol> {
   // A module that does not load (a syntax error, a throw at its top level, an import not installed) is a
   // command line that cannot run too: it said only the bare message, without naming the module, and exit 1.
   let mod: Record<string, unknown>
+  // A top-level await that never settles, with nothing left to wait on, let the process end there, exit
+  // 0 and no word (a CI run read that as a pass): when the event loop empties during the import, it fails.
+  let stalled = (): void => {}
+  const stall = new Promise<never>((_, reject) => {
+    stalled = () => reject(new Error('its top-level await never settled (the module was still loading when nothing was left to wait on)'))
+  })
+  process.once('beforeExit', stalled)
   try {
-    mod = (await import(pathToFileURL(resolve(spec)).href)) as Record<string, unknown>
+    mod = (await Promise.race([import(pathToFileURL(resolve(spec)).href), stall])) as Record<string, unknown>
   } catch (err) {
     // `acheron/testing` resolves from the module's own directory, not from the acheron that runs it.
     const hint = /Cannot find package 'acheron'/.test(String(err)) ? ` (it imports acheron from its own directory: \`npm install acheron\` in its project)` : ''
     throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${hint}`)
+  } finally {
+    process.off('beforeExit', stalled)
   }
   const isProtocol = (x: unknown): x is Protocol => typeof x === 'object' && x !== null && typeof (x as Protocol).name === 'string' && typeof (x as Protocol).runBatch === 'function'
   // The default export, else one named `protocol`, else the module's only Protocol (as in src/txn/protocols/*.js).

@@ -25,6 +25,7 @@ import { RateLimitedLog } from './rate-limited-log.js'
 import { Phase1Sharing, type BatchShare } from './shared-phase1.js'
 import { checkSubmittedInput } from './submit-checks.js'
 import type { BatchRun, Protocol } from './protocols/protocol.js'
+import { runnableProtocol } from './protocols/plugin-guard.js'
 import { inputBytes, Sequencer, type Replan, type Sequenced, type SequencerLimits } from './sequencer.js'
 import type { StateStore } from './state-store.js'
 import { ReadPositionBook } from './read-positions.js'
@@ -337,6 +338,8 @@ export class Engine {
   onBatch: ((record: BatchRecord) => void) | null
   /** A replicated log's writer shares phase 1 with its followers, a follower executes its shares (null: no such log). */
   private readonly sharing: Phase1Sharing | null
+  /** opts.protocol as it runs: a research protocol is checked to pass on only the executions it is given. */
+  private readonly protocol: Protocol
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -344,6 +347,7 @@ export class Engine {
     private readonly executor: PipelinedExecutor,
     state: StoredState,
   ) {
+    this.protocol = runnableProtocol(opts.protocol)
     this.catalog = new Catalog(state.catalog)
     this.modules = new Map(state.modules)
     this.reads = new ReadPositionBook(state.lastBatch, state.lastBatchTxns)
@@ -1050,7 +1054,8 @@ export class Engine {
       execution = Promise.resolve({ executions: adopted, fallbackTxns: 0, walkRounds: 0, lockMisses: 0 })
     } else {
       try {
-        execution = this.opts.protocol.runBatch(txns, context)
+        // Promise.resolve: a runBatch that returns a value instead of a promise is checked like any other.
+        execution = Promise.resolve(this.protocol.runBatch(txns, context))
       } catch (err) {
         execution = Promise.reject(err)
       }
@@ -1063,12 +1068,12 @@ export class Engine {
     }
     const executed = execution.then((run): Executed => {
       const { stillRunning } = context.runBatchSettled()
-      if (stillRunning > 0) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved while ${stillRunning} of its runOnSnapshot or runWalks calls still ran (await every call: what one does after its batch resolved is in no result, and may read a later batch's state)`)
+      if (stillRunning > 0) throw new Error(`protocol ${this.protocol.name}: runBatch resolved while ${stillRunning} of its runOnSnapshot or runWalks calls still ran (await every call: what one does after its batch resolved is in no result, and may read a later batch's state)`)
       // A research protocol is a plug-in (docs/research.md): a result that is no BatchRun failed the batch
       // with "Cannot read properties of undefined (reading 'length')", naming neither it nor the protocol.
-      if (!Array.isArray((run as BatchRun | undefined)?.executions)) throw new Error(`protocol ${this.opts.protocol.name}: runBatch resolved to ${notABatchRun(run)}, not a BatchRun ({ executions, fallbackTxns, walkRounds, lockMisses })`)
+      if (!Array.isArray((run as BatchRun | undefined)?.executions)) throw new Error(`protocol ${this.protocol.name}: runBatch resolved to ${notABatchRun(run)}, not a BatchRun ({ executions, fallbackTxns, walkRounds, lockMisses })`)
       const wrong = wrongBatchRun(txns, run.executions)
-      if (wrong !== null) throw new Error(`protocol ${this.opts.protocol.name}: ${wrong}`)
+      if (wrong !== null) throw new Error(`protocol ${this.protocol.name}: ${wrong}`)
       const writes: RowWrite[] = []
       const outcomes = run.executions.map((e, seq): TxnOutcome => {
         const commit = { batch: number, seq }

@@ -40,6 +40,13 @@ test('a module that does not load or exports no single Protocol is refused namin
     const r = await runCli(args)
     assert.is(r.code, 2, describeRun(args, r))
     assert.match(r.stderr, /--protocol: cannot load .*syntax\.js: SyntaxError/, describeRun(args, r))
+    // A top-level await that never settles (only the command can show it: the process is left with
+    // nothing to wait on). It exited 0 with no output.
+    writeFileSync(join(dir, 'stalls.js'), "await new Promise(() => {})\nexport default { name: 'stalls', async runBatch() {} }\n")
+    const stalls = ['check', '--protocol', join(dir, 'stalls.js'), '--runs', '1', '--property', 'replay']
+    const s = await runCli(stalls)
+    assert.is(s.code, 2, describeRun(stalls, s))
+    assert.match(s.stderr, /--protocol: cannot load .*stalls\.js: Error: its top-level await never settled/, describeRun(stalls, s))
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
