@@ -41,7 +41,8 @@ export const VERIFY_USAGE = `usage: acheron verify --data DIR [--repair] [--repl
 interface Checkpoint { readonly lastBatch: number; readonly tables: number; readonly rows: number; readonly modules: number }
 
 function checkDatabase(file: string, problems: string[]): Checkpoint | null {
-  if (!existsSync(file)) return null
+  // One that is not a file is a problem fileProblems names (SQLite said only "unable to open database file").
+  if (!existsSync(file) || !statSync(file).isFile()) return null
   const db = new Database(file, { fileMustExist: true })
   try {
     const integrity = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[]

@@ -592,6 +592,11 @@ export function readSegments(dir: string): { segments: SegmentReport[]; problems
       const scan = scanSegment(file, i === names.length - 1)
       segments.push({ file, entries: scan.entries, validBytes: scan.validBytes, tornBytes: scan.tornBytes })
     } catch (err) {
+      // A directory where a segment file belongs said only "EISDIR: illegal operation on a directory, read".
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') {
+        problems.push(`${file} is a directory, not a log segment file`)
+        return
+      }
       if (!(err instanceof LogCorruptError) && !(err instanceof LogFormatError)) throw err
       problems.push(err.message)
     }

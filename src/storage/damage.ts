@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { CatalogData, ColumnType, TableDef } from '../schema/catalog.js'
 import { partitionOf } from '../schema/keys.js'
@@ -94,13 +94,30 @@ export function quickCheck(file: string): string[] {
   }
 }
 
-/** Files that must come together: a WAL without its database means the checkpoint file was lost. */
+/**
+ * Files that must come together, each of its kind: a WAL without its database means the checkpoint file
+ * was lost; a `log` that is a file (or an acheron.db that is a directory) is no log (no checkpoint), where
+ * acheron verify called the directory sound and open() failed with `EEXIST: … mkdir 'DIR/log'`.
+ */
 export function fileProblems(dir: string): string[] {
   const db = join(dir, DATABASE_FILE)
+  const problems: string[] = []
   if (!existsSync(db) && existsSync(`${db}-wal`)) {
-    return [`${db} is missing but its write-ahead log ${db}-wal is there: the checkpoint file was deleted or moved (the WAL alone is useless, and starting empty would drop acknowledged batches)`]
+    problems.push(`${db} is missing but its write-ahead log ${db}-wal is there: the checkpoint file was deleted or moved (the WAL alone is useless, and starting empty would drop acknowledged batches)`)
   }
-  return []
+  const kind = (path: string): 'file' | 'directory' | 'other' | null => {
+    try {
+      const st = statSync(path)
+      return st.isFile() ? 'file' : st.isDirectory() ? 'directory' : 'other'
+    } catch {
+      return null
+    }
+  }
+  const dbKind = kind(db)
+  if (dbKind !== null && dbKind !== 'file') problems.push(`${db} is a ${dbKind === 'other' ? 'special file' : dbKind}, not a file: the checkpoint is a SQLite database file (moved there by mistake? nothing can open this directory until it is a file or gone)`)
+  const logKind = kind(join(dir, 'log'))
+  if (logKind !== null && logKind !== 'directory') problems.push(`${join(dir, 'log')} is a ${logKind === 'other' ? 'special file' : logKind}, not a directory: the batch log's segment files live in it (nothing can open this directory until it is a directory or gone)`)
+  return problems
 }
 
 /** Module rows: every one's bytes hash to its name, and every function's module is there. */

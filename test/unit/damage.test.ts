@@ -2,7 +2,7 @@
 // problem, and `acheron verify` names every problem (or says the directory is sound).
 import Database from 'better-sqlite3'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -89,6 +89,28 @@ test('the checkpoint file deleted, its -wal kept: the open refuses naming achero
   const r = verify(dir)
   assert.is(r.code, 1)
   assert.match(r.out, /acheron\.db is missing/)
+}))
+
+test('a log that is a file, an acheron.db that is a directory, a segment that is a directory: verify and the open name each', () => withDir(async (dir) => {
+  // verify called the first sound (exit 0) while the open failed with "EEXIST: … mkdir 'DIR/log'"; the
+  // others said only "unable to open database file" and "EISDIR: illegal operation on a directory, read".
+  rmSync(join(dir, 'log'), { recursive: true })
+  writeFileSync(join(dir, 'log'), 'junk')
+  assert.match(await refusal(dir), /log is a file, not a directory: the batch log's segment files live in it/)
+  let r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /1 problem:\n\s+\S+\/log is a file, not a directory/)
+  unlinkSync(join(dir, 'log'))
+  mkdirSync(join(dir, 'log', '0000000000000007.log'), { recursive: true })
+  r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /0000000000000007\.log is a directory, not a log segment file/)
+  rmSync(join(dir, 'acheron.db'))
+  mkdirSync(join(dir, 'acheron.db'))
+  assert.match(await refusal(dir), /acheron\.db is a directory, not a file/)
+  r = verify(dir)
+  assert.is(r.code, 1, r.out)
+  assert.match(r.out, /acheron\.db is a directory, not a file: the checkpoint is a SQLite database file/)
 }))
 
 test('a deleted module row: the open refuses naming the function and the module', () => withDir(async (dir) => {
