@@ -87,7 +87,7 @@ cross-partition transfers and shows with SELECT SUM(balance) that the total is c
                                   the demo creates its account table and replaces account.* functions)
   --workers N                     execution worker threads (default 0, the main thread, on two cores or fewer; else 2)
   --protocol aria|calvin|serial   concurrency control (default aria with worker threads, serial without)
-  --transfers N                   concurrent transfers (default 20000)
+  --transfers N                   transfers, up to 10000 in flight at once (default 20000)
   --sync full|normal|off          durability of each batch (default full)`
 
 /** True for an address that only this machine reaches. */
@@ -486,12 +486,12 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`--protocol must be ${DEMO_PROTOCOLS.slice(0, -1).join(', ')} or ${DEMO_PROTOCOLS.at(-1)}, not ${values.protocol}`)
       }
       const sync = syncMode(values.sync)
-      await runDemo({
+      const ok = await runDemo({
         dir: values.data, protocol: values.protocol, sync, transfers,
         ...(workers !== undefined ? { workers } : {}),
         out: (line) => process.stdout.write(line + '\n'),
       })
-      return 0
+      return ok ? 0 : 1
     }
     case undefined:
     case 'help':

@@ -24,7 +24,7 @@ test('each command\'s --help prints that command\'s own usage, with its defaults
     serve: /^usage: acheron serve \[options\][\s\S]*--port P +port \(default 7878/,
     console: /^usage: acheron console \[URL\][\s\S]*\(default ws:\/\/127\.0\.0\.1:7878\)/,
     check: /^usage: acheron check \[options\][\s\S]*--runs N +runs per property \(default 100\)/,
-    demo: /^usage: acheron demo \[options\][\s\S]*--transfers N +concurrent transfers \(default 20000\)/,
+    demo: /^usage: acheron demo \[options\][\s\S]*--transfers N +transfers, up to 10000 in flight at once \(default 20000\)/,
     verify: /^usage: acheron verify --data DIR/,
     bench: /^usage: acheron bench ycsbt\|smallbank\|tpcc \[options\][\s\S]*--clients N +client connections \(default 32\)[\s\S]*--theta Z .*\(default 0\)[\s\S]*--warehouses N +tpcc: warehouses \(default 1/,
   }
