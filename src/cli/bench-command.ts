@@ -1,7 +1,7 @@
 // `acheron bench ycsbt|smallbank|tpcc [options]` (CONTRACT.md §7, §8): runs one workload on Acheron and,
 // with --peers, the same transactions on PostgreSQL 15 and on SQLite alone in the same run, and prints one
 // row per system and the throughput ratios. Only same-run ratios mean much on a shared, noisy machine.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -276,6 +276,18 @@ function checkResultFiles(save: string | undefined, baseline: string | undefined
       throw new UsageError(`--${option}: ${(e as Error).message}`)
     }
   }
+  // One that cannot be written (a directory that is not there, /proc) failed only after the whole run.
+  if (save !== undefined) {
+    try {
+      if (existsSync(save)) closeSync(openSync(save, 'r+'))
+      else {
+        closeSync(openSync(save, 'wx'))
+        unlinkSync(save)
+      }
+    } catch (e) {
+      throw new UsageError(`--save ${save}: cannot be written (${(e as Error).message})`)
+    }
+  }
 }
 
 /** Warns (on stderr) about each Acheron point worse than the same point in the baseline file. */
@@ -338,7 +350,11 @@ export async function benchCommand(args: string[], out: (line: string) => void, 
   const baselinePath = baseline ?? (save !== undefined && existsSync(save) ? save : PACKAGE_RESULTS)
   checkRegressions(fresh, baselinePath, err, info)
   if (save !== undefined && !broken) {
-    writeFileSync(save, formatResults(mergeResults(readResults(save), fresh)))
+    try {
+      writeFileSync(save, formatResults(mergeResults(readResults(save), fresh)))
+    } catch (e) {
+      throw new Error(`--save ${save}: the run's points were not saved (${(e as Error).message}); they are in the table above${json ? ' and the --json lines' : ''}`)
+    }
     info(`- saved ${fresh.length} point${fresh.length === 1 ? '' : 's'} to ${save} (npm run bench:report draws the plots and tables from it)`)
   }
   return run.failed || broken ? 1 : 0

@@ -1,7 +1,7 @@
 // `acheron bench` as a user runs it (CONTRACT §7, §8): a real process that starts a real server, prints the
 // documented table with a nonzero throughput, and refuses bad options in words before starting anything.
 // No test here asserts a speed: only that the numbers are there and consistent.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
@@ -71,6 +71,8 @@ test('a baseline or results file that cannot serve is refused before the run, na
       [['--baseline', notJson], new RegExp(`^acheron: --baseline: ${dir}/not\.json is not JSON: `)],
       // The run's points would be lost at the end, when they are merged into the file.
       [['--save', notJson], new RegExp(`^acheron: --save: ${dir}/not\.json is not JSON: `)],
+      // One that cannot be written failed only after the whole run, with a bare ENOENT.
+      [['--save', join(dir, 'no-such-dir', 'x.json')], new RegExp(`^acheron: --save ${dir}/no-such-dir/x\.json: cannot be written \\(ENOENT: `)],
     ]
     for (const [extra, pattern] of cases) {
       const args = ['bench', 'ycsbt', ...SMALL, ...extra]
@@ -81,6 +83,7 @@ test('a baseline or results file that cannot serve is refused before the run, na
       assert.is(r.stdout, '', describeRun(args, r))
     }
     assert.is(readFileSync(notJson, 'utf8'), '{"records": [', 'the file is left as it was')
+    assert.equal(readdirSync(dir), ['not.json'], 'the probe of a --save file leaves nothing behind')
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
