@@ -10,6 +10,7 @@ const CLUSTER_NATS_SERVERS = 3
 import { EngineCache, scratchDir } from './engine-run.js'
 import { engineUnderTestArgs } from './harness-serve.js'
 import { PropertyFailure } from './failure.js'
+import { AcheronError } from '../errors.js'
 import { replayPath, type PathReplay } from './path-replay.js'
 import { listAppendAnomalies } from './list-append.js'
 import { mutantByName } from './mutants.js'
@@ -137,6 +138,8 @@ async function replayable<T extends { failed: boolean; numRuns: number }>(o: Pic
     `--path ${o.path ?? ''} replays no run of ${property} here (${why}): give it with the --seed, --runs, --txns and --partitions its failure printed`)
   // Its first step is the run that failed: one past --runs is no run of these (fast-check ran none, or
   // ran more than --runs asked for, and passed).
+  // As a failure prints it: fast-check read '0:-1', '0:0.5' or '' as some other path and replayed that.
+  if (o.path !== undefined && !/^(0|[1-9]\d*)(:(0|[1-9]\d*))*$/.test(o.path)) throw refuse("a path is the run and its shrink steps, whole numbers from 0 joined by ':', as a failure prints it")
   const first = Number(o.path?.split(':')[0])
   if (o.path !== undefined && (!Number.isSafeInteger(first) || first < 0 || first >= o.runs)) throw refuse(`its run ${o.path.split(':')[0]} is past the ${o.runs} runs asked for`)
   let details: T
@@ -152,6 +155,8 @@ async function replayable<T extends { failed: boolean; numRuns: number }>(o: Pic
 
 function message(err: unknown): string {
   if (err instanceof PropertyFailure) return err.message
+  // The engine's refusal is a verdict, not a fault of the harness: its stack ran through ws's receiver.
+  if (err instanceof AcheronError) return `${err.code}: ${err.message}`
   return err instanceof Error ? (err.stack ?? err.message) : String(err)
 }
 

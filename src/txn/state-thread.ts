@@ -75,7 +75,12 @@ out.on('message', (req: StateThreadRequest) => {
       // Before, every client got the stack in its error message.
       if (!operators && err instanceof Error && err.stack !== undefined) log('state', `a request to the state thread failed: ${err.stack}`, 'error')
       post({ id: req.id, ok: false, error: err instanceof Error && !operators ? `${err.name}: ${err.message}` : message })
-    } else post({ event: 'fatal', message })
+    } else {
+      // The same for a failure that stops the engine: every client waiting got its stack, and `acheron
+      // check` printed it in its FAIL line.
+      if (!operators && err instanceof Error && err.stack !== undefined) log('state', `the state thread failed: ${err.stack}`, 'error')
+      post({ event: 'fatal', message: err instanceof Error && !operators ? `${err.name}: ${err.message}` : message })
+    }
   }
 })
 post({ event: 'ready' })

@@ -223,6 +223,14 @@ test('check --path that replays no run is refused (exit 2), not reported as a pa
   const w = await runCli(wrong)
   assert.is(w.code, 2, describeRun(wrong, w))
   assert.match(w.stderr, /replays no run of replay here \(fast-check: Unable to replay/)
+  // Paths no failure prints: fast-check took '0:-1', '0:0.5', '0::0' and '' for other paths and replayed those.
+  for (const path of ['0:-1', '0:0.5', '0::0', '', 'abc', '01:0']) {
+    const odd = ['check', '--property', 'replay', '--path', path, '--runs', '2', '--txns', '5', '--seed', '1']
+    const o = await runCli(odd)
+    assert.is(o.code, 2, describeRun(odd, o))
+    assert.ok(o.stderr.startsWith(`acheron: --path ${path} replays no run of replay here (a path is the run and its shrink steps, whole numbers from 0 joined by ':', as a failure prints it)`), describeRun(odd, o))
+    assert.is(o.stdout.includes('passed') || o.stdout.includes('FAIL'), false, describeRun(odd, o))
+  }
 })
 
 test.run()

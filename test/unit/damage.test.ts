@@ -438,4 +438,31 @@ test('a checkpoint that lost part of its WAL (an older acheron.db than the log a
   }
 })
 
+test('an engine stopped by its state thread tells its clients why without the thread\'s stack; the server log has it', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    let db = await open({ dir })
+    await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER)')
+    await db.sql('INSERT INTO kv VALUES (1, 1)')
+    await db.close()
+    // A deliberate bug: recovery resumes one batch behind the log, so the state thread is asked to apply
+    // a batch it holds, and stops the engine. The message carried the thread's whole stack.
+    const lines: { level: string; line: string }[] = []
+    db = await open({ dir, faults: { recoverOneBatchBack: true }, log: (line, e) => lines.push({ level: e.level, line }) })
+    try {
+      // The batch is answered before the state thread applies it (the log holds it): the checkpoint fails.
+      await db.sql('INSERT INTO kv VALUES (2, 2)')
+      const later = await db.checkpoint().then(() => null, (x: unknown) => x as Error)
+      assert.ok(later !== null, 'the engine stopped')
+      assert.match(later.message, /the state thread failed: Error: acheron invariant violated: batch \d+ applied after batch \d+/)
+      assert.not.match(later.message, /\n\s+at /, later.message)
+      assert.ok(lines.some((l) => l.level === 'error' && /the state thread failed: Error: acheron invariant violated[^\n]*\n\s+at /.test(l.line)), JSON.stringify(lines))
+    } finally {
+      await db.close().catch(() => {})
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test.run()
