@@ -19,6 +19,7 @@ import { WORKLOADS } from '../bench/workload-list.js'
 import { PARTITIONS_MAX } from '../schema/catalog.js'
 import { UsageError } from './usage-error.js'
 import { joinNegativeValues } from './negative-values.js'
+import { decimal } from './decimal.js'
 
 /** Bounds on the options: a run must fit the machine and end. */
 const CLIENTS_MAX = 1_000
@@ -81,7 +82,7 @@ On a terminal a progress line on stderr shows the workload, system, point and se
 
 function number(name: string, v: string | undefined, fallback: number, min: number, max: number, integer: boolean): number {
   if (v === undefined) return fallback
-  const n = Number(v)
+  const n = decimal(v, !integer)
   if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < min || n > max) {
     throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v}`)
   }
@@ -89,7 +90,7 @@ function number(name: string, v: string | undefined, fallback: number, min: numb
 }
 
 function parseTheta(v: string): number {
-  const n = Number(v)
+  const n = decimal(v, true)
   if (v.trim() === '' || !(n >= 0 && n < 1)) throw new UsageError(`--theta must be a number in [0, 1) (0: uniform keys; 0.99: YCSB's Zipf skew), not ${v}`)
   return n
 }

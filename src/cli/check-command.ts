@@ -12,6 +12,8 @@ import { PathNotReplayable, PROPERTIES, runCheck, SHRINK_SECONDS_DEFAULT } from 
 import { MUTANTS } from '../testing/mutants.js'
 import { UsageError } from './usage-error.js'
 import { joinNegativeValues } from './negative-values.js'
+import { decimal } from './decimal.js'
+import { refuseRepeatedOptions } from './repeated-options.js'
 
 /** The largest --seed: fast-check draws from the seed's low 32 bits, so a larger one repeats a smaller one. */
 export const SEED_MAX = 2 ** 32 - 1
@@ -22,7 +24,7 @@ const SHRINK_SECONDS_MAX = 86_400
 function int(name: string, v: string | undefined, fallback: number, min: number, max?: number): number {
   if (v === undefined) return fallback
   // Number('') is 0: `--seed ""` ran seed 0 as though it had been asked for.
-  const n = v.trim() === '' ? NaN : Number(v)
+  const n = decimal(v)
   const given = v.trim() === '' ? JSON.stringify(v) : v
   if (max !== undefined && (!Number.isSafeInteger(n) || n < min || n > max)) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, not ${given}`)
   if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, not ${given}`)
@@ -84,8 +86,12 @@ const CHECK_OPTIONS = {
 
 export async function checkCommand(args: string[], out: (line: string) => void): Promise<number> {
   // `--seed -3` is a seed out of range, refused below in our words (parseArgs called it "ambiguous").
-  const { values } = parseArgs({ args: joinNegativeValues(args, CHECK_OPTIONS), options: CHECK_OPTIONS })
+  const { values, tokens } = parseArgs({ args: joinNegativeValues(args, CHECK_OPTIONS), options: CHECK_OPTIONS, tokens: true })
+  refuseRepeatedOptions(tokens, CHECK_OPTIONS)
   if (values['list-mutants']) {
+    // `--list-mutants --mutant nope` listed them and exited 0, the unknown name unremarked.
+    const others = [...new Set(tokens.flatMap((t) => (t.kind === 'option' && t.name !== 'list-mutants' ? [`--${t.name}`] : [])))]
+    if (others.length > 0) throw new UsageError(`--list-mutants lists the mutants and runs nothing: give it alone (not with ${others.join(', ')})`)
     const width = Math.max(...MUTANTS.map((m) => m.name.length)) + 1
     for (const m of MUTANTS) out(`${m.name.padEnd(width)} ${m.bug}${m.cluster === true ? ' (runs on a local NATS cluster, as --cluster)' : ''}`)
     return 0

@@ -14,6 +14,7 @@ import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { probeListen } from './listen-probe.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
 import { UsageError } from './usage-error.js'
+import { decimal } from './decimal.js'
 
 export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR] [--port BASE]
 
@@ -114,7 +115,7 @@ function superviseNats(server: NatsNode, n: number, stopping: () => boolean, res
 export async function clusterCommand(args: string[], out: (line: string) => void): Promise<number> {
   const options = { nodes: { type: 'string', default: '3' }, data: { type: 'string', default: './acheron-cluster' }, port: { type: 'string', default: '0' } } as const
   const { values } = parseArgs({ args: joinNegativeValues(args, options), options })
-  const count = Number(values.nodes)
+  const count = decimal(values.nodes)
   if (!Number.isInteger(count) || count < 1 || count > LOCAL_NATS_SERVERS_MAX) throw new UsageError(`--nodes must be an integer from 1 to ${LOCAL_NATS_SERVERS_MAX}, not ${values.nodes}`)
   const portOf = nodePorts(values.port, count)
   // A taken port is said before NATS starts or a directory is made: the node on it would fail after

@@ -30,6 +30,7 @@ import { ACHERON_VERSION } from '../version.js'
 import { isUsageError, UsageError } from './usage-error.js'
 import { fileProblem } from '../file-problem.js'
 import { natsErrorText } from '../log/nats-error-text.js'
+import { decimal } from './decimal.js'
 
 const USAGE = `usage: acheron <command> [options]     (acheron COMMAND --help: that command's options; acheron --version)
 
@@ -170,7 +171,7 @@ function syncMode(v: string | undefined): 'full' | 'normal' | 'off' {
 /** `--NAME v` as an integer of at least `min` (and at most `max`, when given); undefined when not given. */
 function positiveInt(name: string, v: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined
-  const n = Number(v)
+  const n = decimal(v)
   // Number('') is 0: an empty value (--port "") is no number, not the smallest one.
   // One message for both ends of the range, so that a user learns the whole range from either mistake.
   const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`
@@ -187,7 +188,7 @@ function serverLimits(env: NodeJS.ProcessEnv): typeof DEFAULT_SERVER_LIMITS {
   const limit = (name: string, fallback: number): number => {
     const v = env[name]
     if (v === undefined) return fallback
-    const n = Number(v)
+    const n = decimal(v)
     if (v.trim() === '' || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be an integer >= 1, not ${v}`)
     return n
   }

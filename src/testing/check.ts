@@ -193,6 +193,7 @@ export async function runCheck(o: CheckOptions): Promise<CheckReport> {
     } }
   }
   o.out(`acheron check: seed ${o.seed}, ${o.runs} runs of ${props.map((p) => p.name).join(', ')}, ${o.txns} transactions, ${workers} workers, protocol ${mutant?.protocol?.name ?? o.protocol?.name ?? 'aria'}${mutant ? `, mutant ${mutant.name}` : ''}${config.natsLog !== undefined ? `, batch log on ${natsServers} NATS server${natsServers === 1 ? '' : 's'} (R${config.natsLog.replicas})${config.natsLog.failover === true ? `, writer and follower${crashes ? `: the kill is a fail-over${config.natsLog.killable !== undefined ? ', and a NATS server is killed too' : ''}` : ''}` : ''}` : ''}`)
+  if (!onNats && o.nats !== undefined) o.out(`note: --nats puts the batch log of the crash property (and, with --failover, elle's) on NATS; none of the properties named runs there, so --nats ${o.nats} changes nothing here`)
   // Naming properties none of which can catch the mutant is allowed (to measure it), but its passes say
   // nothing of the harness: say so, where it passed silently, read as a mutant the harness misses.
   if (mutant !== null && !props.some((p) => mutant.caughtBy.includes(p.name))) {

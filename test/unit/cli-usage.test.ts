@@ -119,6 +119,13 @@ test('check: an unknown --property or --mutant, a --protocol module that is not 
     // These ran, and reported the engine's refusal as a FAIL of replay with a shrunk counterexample.
     [['check', '--workers', '65', '--runs', '1'], /--workers must be an integer from 0 to 64, not 65/],
     [['check', '--partitions', '257', '--runs', '1'], /--partitions must be an integer from 1 to 256, not 257/],
+    // These ran: the last --mutant alone, the listing without a word of the unknown name, seed 16.
+    [['check', '--mutant', 'skip-ww-check', '--mutant', 'double-apply', '--runs', '1'], /--mutant was given twice \(skip-ww-check and double-apply\): give it once/],
+    [['check', '--list-mutants', '--mutant', 'nope'], /--list-mutants lists the mutants and runs nothing: give it alone \(not with --mutant\)/],
+    [['check', '--seed', '0x10', '--runs', '1'], /--seed must be an integer from 0 to 4294967295, not 0x10/],
+    [['check', '--runs', '1.0'], /--runs must be an integer >= 1, not 1\.0/],
+    [['serve', '--port', '1e3'], /--port must be an integer/],
+    [['bench', 'ycsbt', '--duration', '0x2'], /--duration must be a number from/],
   ]
   for (const [args, message] of cases) {
     const r = await runCli(args)
@@ -231,6 +238,14 @@ test('check --path that replays no run is refused (exit 2), not reported as a pa
     assert.ok(o.stderr.startsWith(`acheron: --path ${path} replays no run of replay here (a path is the run and its shrink steps, whole numbers from 0 joined by ':', as a failure prints it)`), describeRun(odd, o))
     assert.is(o.stdout.includes('passed') || o.stdout.includes('FAIL'), false, describeRun(odd, o))
   }
+})
+
+test('check --nats with properties that do not run on NATS says it changes nothing (it was ignored silently)', async () => {
+  const args = ['check', '--nats', '1', '--property', 'replay', '--runs', '1', '--txns', '5', '--workers', '0', '--seed', '1']
+  const r = await runCli(args)
+  assert.is(r.code, 0, describeRun(args, r))
+  assert.match(r.stdout, /^note: --nats puts the batch log of the crash property \(and, with --failover, elle's\) on NATS; none of the properties named runs there, so --nats 1 changes nothing here$/m)
+  assert.not.match(r.stderr, /nats-server/, 'no NATS server was started')
 })
 
 test.run()
