@@ -84,7 +84,8 @@ function number(name: string, v: string | undefined, fallback: number, min: numb
   if (v === undefined) return fallback
   const n = decimal(v, !integer)
   if (v.trim() === '' || !Number.isFinite(n) || (integer && !Number.isSafeInteger(n)) || n < min || n > max) {
-    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v}`)
+    // An empty item of a list (--clients 2,,3) printed as nothing after "not".
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not ${v.trim() === '' ? JSON.stringify(v) : v}`)
   }
   return n
 }

@@ -126,6 +126,7 @@ test('check: an unknown --property or --mutant, a --protocol module that is not 
     [['check', '--runs', '1.0'], /--runs must be an integer >= 1, not 1\.0/],
     [['serve', '--port', '1e3'], /--port must be an integer/],
     [['bench', 'ycsbt', '--duration', '0x2'], /--duration must be a number from/],
+    [['bench', 'ycsbt', '--clients', '2,,3'], /--clients must be an integer from 1 to \d+, not ""$/m],
   ]
   for (const [args, message] of cases) {
     const r = await runCli(args)
