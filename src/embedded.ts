@@ -687,6 +687,15 @@ export class EmbeddedDatabase implements Database {
     return this.engine.followEnded()
   }
 
+  /**
+   * A writer on a replicated log: resolves (with why) once the log refuses every append for good: another
+   * writer appended to the stream (this one is fenced off it), or an entry's fate is unknown. Only closing
+   * the database and opening it again (following the stream) gets past it.
+   */
+  streamRefusesWrites(): Promise<string> {
+    return this.engine.logRefusingForGood()
+  }
+
   /** True while this database follows a stream's writer (it takes no requests). */
   get following(): boolean {
     return this.engine.following

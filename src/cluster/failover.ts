@@ -67,6 +67,7 @@ export class FailoverNode {
       if (lease === null) throw new Error('acheron invariant violated: a node without the writer lease writes')
       node.forwarded = await p.serveForwarded()
       node.keepLease(lease)
+      node.watchRefusals(db, lease)
       p.server.setLocalGuard(() => lease.check())
     }
     return node
@@ -105,6 +106,19 @@ export class FailoverNode {
     this.watchBehind(this.db)
   }
 
+  /**
+   * A writer whose stream refuses its appends for good gives the lease up, and follows (then waits for
+   * the lease again). Two nodes taking over at once (NATS gave the lease twice: docs/scale-out.md) both
+   * fence the stream; the later fence wins it, and the node that won the lease could write nothing from
+   * then on. It kept the lease, renewing it, so no write got through ever again.
+   */
+  private watchRefusals(db: EmbeddedDatabase, lease: WriterLease): void {
+    void db.streamRefusesWrites().then((why) => {
+      if (this.closed || this.db !== db) return
+      void lease.abandon(`the stream refuses this node's appends: ${why}`)
+    })
+  }
+
   private keepLease(lease: WriterLease): void {
     lease.keep((why) => {
       // At once, before any other request runs here: from now on they go to whichever node writes.
@@ -120,15 +134,29 @@ export class FailoverNode {
   }
 
   private async takeOver(): Promise<void> {
-    const { stream, log } = this.p
     const lease = this.p.lease
     if (lease === null) return
-    log({ level: 'warn', msg: `the writer of the stream ${stream} is gone: taking over` })
+    this.p.log({ level: 'warn', msg: `the writer of the stream ${this.p.stream} is gone: taking over` })
     // Renewed from now on: reading the rest of the stream may take longer than the lease lives.
     this.keepLease(lease)
+    try {
+      await this.becomeWriter(lease)
+    } catch (err) {
+      // NATS failing meanwhile (a 503 while its servers elect a leader) is waited out as a follower: the
+      // lease goes back and is waited for again (the demotion queued by abandon reopens the directory
+      // following). It was fatal: the node exited 1 in the middle of a fail-over.
+      if (!causedByNats(err) || this.closed) throw err
+      this.p.log({ level: 'warn', msg: `taking over the stream ${this.p.stream} failed for a NATS reason (${err instanceof Error ? err.message : String(err)}): giving the lease back and following again` })
+      await lease.abandon(`taking over failed: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+
+  private async becomeWriter(lease: WriterLease): Promise<void> {
+    const { stream, log } = this.p
     await this.db.promote()
     // Lost again while reading the stream (the demotion queued behind this step takes it from here).
     if (!lease.check()) return
+    this.watchRefusals(this.db, lease)
     this.p.server.setLocalGuard(() => lease.check())
     this.p.server.setForward(null)
     this.p.forwarder.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)

@@ -156,6 +156,16 @@ export class WriterLease {
       if (this.deadline !== null) clearTimeout(this.deadline)
       lost(why)
     }
+    this.abandonKept = async (why) => {
+      if (gone || this.closed) return
+      gone = true
+      if (this.renewer !== null) clearTimeout(this.renewer)
+      if (this.deadline !== null) clearTimeout(this.deadline)
+      // Deleted before `lost` is told: the node then waits for the lease again, and must not find its
+      // own claim still there (tryAcquire would take it for a create whose reply was lost).
+      await this.release()
+      lost(why)
+    }
     this.check = () => {
       if (gone || this.closed) return false
       const since = performance.now() - renewedAt
@@ -193,6 +203,17 @@ export class WriterLease {
   }
 
   private deadline: NodeJS.Timeout | null = null
+  private abandonKept: (why: string) => Promise<void> = async () => {}
+
+  /**
+   * Gives up the lease being kept while it is still this node's: renewals stop, the key is deleted
+   * (another node may take it at once), then `lost(why)` of `keep` is called. For a writer that holds
+   * the lease and can write nothing (the stream fenced it off): held on to, nobody wrote for good.
+   */
+  abandon(why: string): Promise<void> {
+    return this.abandonKept(why)
+  }
+
   private manager: Promise<JetStreamManager> | null = null
 
   /**

@@ -210,5 +210,6 @@ export function holdForTraceBases(log: BatchLog, keeper: TraceBaseKeeper): Batch
   if (log.released !== undefined) held.released = log.released.bind(log)
   if (log.follow !== undefined) held.follow = log.follow.bind(log)
   if (log.takeOver !== undefined) held.takeOver = log.takeOver.bind(log)
+  if (log.refusingForGood !== undefined) held.refusingForGood = log.refusingForGood.bind(log)
   return held
 }

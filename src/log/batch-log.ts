@@ -91,6 +91,12 @@ export interface BatchLog {
   follow?(apply: (entry: Extract<LogEntry, { kind: 'batch' }>, executions: Uint8Array | undefined, purged: string | null) => Promise<void>): Promise<void>
   /** A follower turns writer: `follow` applies the rest of the log, released or not, and returns. */
   takeOver?(): Promise<void>
+  /**
+   * A replicated log: resolves (with why) once it refuses every append for good, until it is closed
+   * and opened again: another writer appended (this one is fenced off), or an entry's fate is unknown.
+   * A writer that may hand its role over (`--failover`) does so then: as the writer it can write nothing.
+   */
+  refusingForGood?(): Promise<string>
   /** A replicated log's way to share phase 1 with the followers (absent: the writer executes everything). */
   readonly phase1?: Phase1Transport
   /**

@@ -278,11 +278,20 @@ export class JetStreamBatchLog implements BatchLog {
   /** Refuses this and every later append; `permanent` ones stay refused across `resume`. */
   private refuse(err: LogAppendError, permanent = false): LogAppendError {
     if (this.refused === null || permanent) this.refused = err
-    if (permanent) this.fenced = err
+    if (permanent && this.fenced === null) {
+      this.fenced = err
+      this.markRefusingForGood(err.message)
+    }
     return err
   }
 
   private fenced: LogAppendError | null = null
+  private markRefusingForGood: (why: string) => void = () => {}
+  private readonly refusingForGoodSignal = new Promise<string>((resolve) => { this.markRefusingForGood = resolve })
+
+  refusingForGood(): Promise<string> {
+    return this.refusingForGoodSignal
+  }
 
   resume(): void {
     this.refused = this.fenced
@@ -392,7 +401,16 @@ export class JetStreamBatchLog implements BatchLog {
         if (adoptable.size > ADOPTABLE_BATCHES_MAX) adoptable.delete(Math.min(...adoptable.keys()))
       },
     })
-    const heartbeat = (): void => { if (!this.nc.isClosed()) this.nc.publish(this.followingSubject) }
+    // Not while the connection drains (close() drains it before the follow loop's finally clears this
+    // timer): publish threw CONNECTION_DRAINING from the timer, an uncaught exception that killed the node.
+    const heartbeat = (): void => {
+      if (this.nc.isClosed() || this.nc.isDraining()) return
+      try {
+        this.nc.publish(this.followingSubject)
+      } catch {
+        // Closed or draining between the check and the publish: the loop is ending.
+      }
+    }
     heartbeat()
     const heartbeats = setInterval(heartbeat, FOLLOWER_HEARTBEAT_MS)
     heartbeats.unref()
