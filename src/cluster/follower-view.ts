@@ -25,7 +25,7 @@ export class FollowerView implements ClusterView {
 
   /** Its own row: a follower; `behind` NULL (no writer is listed here), heard now, itself. */
   rows(): Promise<unknown[][]> {
-    return Promise.resolve([[this.node, 'follower', this.url, this.batch(), null, 0, true, this.stream, this.servers.map(withoutCredentials).join(',')]])
+    return Promise.resolve([[this.node, 'follower', this.url, this.batch(), null, 0, 1, this.stream, this.servers.map(withoutCredentials).join(',')]])
   }
 }
 

@@ -140,6 +140,7 @@ export class ClusterMembers {
    * the statement's own position.
    */
   async rows(): Promise<unknown[][]> {
+    // `self` is 1 or 0: the wire has no booleans (CONTRACT.md's value types), and its column is INTEGER.
     const self: Member = { node: this.node, url: this.url, ...this.state(), heardMsAgo: 0 }
     const members = (await this.list()).filter((m) => m.node !== this.node)
     members.push(self)
@@ -149,7 +150,7 @@ export class ClusterMembers {
     // is fenced, so it holds fewer batches than the new one. Before, the first by id was taken: as often
     // as not the stale one, and every node, the new writer included, showed 0 behind it.
     const writer = members.filter((m) => m.role === 'writer').reduce<Member | undefined>((best, m) => (best === undefined || m.batch > best.batch ? m : best), undefined)
-    return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node])
+    return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node ? 1 : 0])
   }
 
   /** Stops announcing and takes this node's entry out (best effort: else it lapses with the TTL). */

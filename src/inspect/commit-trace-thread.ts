@@ -156,7 +156,7 @@ export async function traceAt(source: CommitTraceSource, at: CommitPosition): Pr
     const copies = oldestCopy === null ? '' : `, the oldest copy of it kept for EXPLAIN COMMIT holds batches up to ${oldestCopy}`
     throw unavailable(`batch ${at.batch} cannot be re-run: no state from before it is kept (the checkpoint holds batches up to ${checkpoint}${copies}), ` +
       `and the batch log ${starts}, where an empty state would need it from batch 1. ` +
-      `Batches after ${Math.min(oldestCopy ?? checkpoint, checkpoint)} can be explained (traceBasesKept and traceBaseIntervalMs keep more)`)
+      `Batches after ${Math.min(oldestCopy ?? checkpoint, checkpoint)} can be explained (acheron serve --trace-bases-kept and --trace-base-interval-ms, or open()'s traceBasesKept and traceBaseIntervalMs, keep more)`)
   }
   if (log.voided.has(at.batch)) throw unavailable(`batch ${at.batch} failed whole and never took effect: it holds no committed transaction`)
   const target = log.batches[log.batches.length - 1] as Extract<LogEntry, { kind: 'batch' }>

@@ -507,7 +507,7 @@ export class SqliteStateFile {
         if (Buffer.isBuffer(v)) { r[i] = new Uint8Array(v); bytes += v.byteLength } else bytes += typeof v === 'string' ? v.length : 8
       }
       if (bytes > resultBytesMax) {
-        throw new ResultTooLarge(`the query's result exceeds resultBytesMax (${resultBytesMax} bytes) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
+        throw new ResultTooLarge(`the query's result exceeds the bound on a read's result (${resultBytesMax} bytes; embedded, open()'s resultBytesMax) after ${rows.length} rows: select fewer columns, add a WHERE or a LIMIT`)
       }
       rows.push(r)
     }

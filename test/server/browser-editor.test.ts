@@ -486,6 +486,12 @@ browserTest('editor: Ctrl-Enter while a script runs sends nothing and says so; t
     assert.equal(sent.filter((s) => s === bump), [bump], show(sent))
     await page.click('#history summary')
     assert.equal(await page.$$eval('#history-list .recall', (bs) => bs.map((b: PageElement) => b.title)).then((h) => h.filter((t) => t === bump)), [bump], 'one history entry')
+    // An empty editor: nothing is sent, and the status line says why (it stayed as it was, or blank).
+    const sentBefore = sent.length
+    await type(page, '   ')
+    await page.keyboard.press('Control+Enter')
+    await page.waitForFunction(() => (document.getElementById('run-status').textContent ?? '') === 'nothing to run: the editor is empty')
+    assert.is(sent.length, sentBefore, show(sent))
     assert.equal(problems, [])
   } finally {
     await browser?.close()

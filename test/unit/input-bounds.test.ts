@@ -65,7 +65,7 @@ test('a read whose result exceeds resultBytesMax fails with PAYLOAD_TOO_LARGE na
     await db.insert('kv', Array.from({ length: 100 }, (_, i) => [i, 'x'.repeat(20_000)]))
     const e = await outcome(db.query('SELECT * FROM kv'))
     assert.is(e?.code, 'PAYLOAD_TOO_LARGE')
-    assert.match(e?.message ?? '', /resultBytesMax \(1048576 bytes\)/)
+    assert.match(e?.message ?? '', /exceeds the bound on a read's result \(1048576 bytes; embedded, open\(\)'s resultBytesMax\)/)
     assert.equal((await db.query('SELECT COUNT(*), SUM(LENGTH(v)) FROM kv')).rows, [[100, 2_000_000]])
     assert.is((await db.query('SELECT * FROM kv LIMIT 10')).rows.length, 10)
     const [u] = await db.sql("UPDATE kv SET v = v || 'y'")

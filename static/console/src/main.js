@@ -132,7 +132,7 @@ function openSocket() {
         if (p.socket !== socket) continue
         pending.delete(id)
         if (p.timer !== null) clearTimeout(p.timer)
-        p.reject(new Error(`the connection closed (${event.code} ${event.reason}) before the reply to request ${id}; it may or may not have run`))
+        p.reject(new Error(`the connection closed (${event.reason === '' ? event.code : `${event.code} ${event.reason}`}) before the reply to request ${id}; it may or may not have run`))
       }
     })
     socket.addEventListener('error', () => { if (current === socket) setStatus('error', 'connection error') })

@@ -53,7 +53,11 @@ export function mountWorkbench({ $, request, runSql, isRunning }) {
   $('history-clear').addEventListener('click', () => { history.clear(); showHistory() })
 
   async function run(sent) {
-    if (sent.text.trim() === '') return
+    // Said, not silent: Run on an empty editor looked like a click that did nothing.
+    if (sent.text.trim() === '') {
+      $('run-status').textContent = 'nothing to run: the editor is empty'
+      return
+    }
     // Refused while another script runs (runSql says so): no history entry, the marker of the one running stays.
     if (isRunning()) {
       void runSql(sent.text)
