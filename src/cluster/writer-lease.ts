@@ -149,18 +149,19 @@ export class WriterLease {
     // When the last renewal that got through was sent (or the lease taken): the bucket stored it later,
     // so the lease lives at least the TTL from here.
     let renewedAt = performance.now()
-    const lose = (why: string): void => {
-      if (gone || this.closed) return
+    /** Stops renewing; false if it was stopped already (lost, abandoned or closed). */
+    const stop = (): boolean => {
+      if (gone || this.closed) return false
       gone = true
       if (this.renewer !== null) clearTimeout(this.renewer)
       if (this.deadline !== null) clearTimeout(this.deadline)
-      lost(why)
+      return true
+    }
+    const lose = (why: string): void => {
+      if (stop()) lost(why)
     }
     this.abandonKept = async (why) => {
-      if (gone || this.closed) return
-      gone = true
-      if (this.renewer !== null) clearTimeout(this.renewer)
-      if (this.deadline !== null) clearTimeout(this.deadline)
+      if (!stop()) return
       // Deleted before `lost` is told: the node then waits for the lease again, and must not find its
       // own claim still there (tryAcquire would take it for a create whose reply was lost).
       await this.release()
