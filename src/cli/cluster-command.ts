@@ -5,7 +5,7 @@
 // "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT, SIGTERM or
 // SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for. A
 // NATS server that dies is said and started again after NATS_RESTART_DELAY_MS, so the cluster heals.
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { joinNegativeValues } from './negative-values.js'
@@ -14,6 +14,8 @@ import { checkpointBatch, databaseFile } from '../storage/state-file.js'
 import { probeListen } from './listen-probe.js'
 import { startServeChild, type ServeChild } from './serve-child.js'
 import { UsageError } from './usage-error.js'
+import { takeClusterDir } from './cluster-dir.js'
+import { makeDirectory } from '../storage/make-dir.js'
 import { decimal } from './decimal.js'
 
 export const CLUSTER_USAGE = `usage: acheron cluster [--nodes N] [--data DIR] [--port BASE]
@@ -30,7 +32,8 @@ and said on stderr.
 
   --nodes N    nodes, and NATS servers (default 3; 1 to ${LOCAL_NATS_SERVERS_MAX})
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
-               started again on the same DIR, the cluster has its data back
+               started again on the same DIR, the cluster has its data back; one cluster per DIR
+               (refused before anything starts while another runs on it)
   --port BASE  node N listens on port BASE+N-1 (node 1 on BASE), the same each time it starts;
                refused before anything starts if one is taken (default 0: any free ports)`
 
@@ -122,7 +125,17 @@ export async function clusterCommand(args: string[], out: (line: string) => void
   // the others had started.
   for (let i = 1; i <= count; i++) if (portOf(i) !== 0) await probeListen(NODE_HOST, portOf(i))
   const dir = values.data
-  mkdirSync(join(dir, 'nats'), { recursive: true })
+  // Its lock too: a second cluster on DIR is refused here, before it starts NATS servers on the stores.
+  const lock = takeClusterDir(dir)
+  try {
+    return await runCluster(dir, count, portOf, out)
+  } finally {
+    lock.release()
+  }
+}
+
+async function runCluster(dir: string, count: number, portOf: (node: number) => number, out: (line: string) => void): Promise<number> {
+  makeDirectory(join(dir, 'nats'))
   let nats: LocalNats | null = null
   const nodes: Node[] = []
   let stopping: Promise<void> | null = null
