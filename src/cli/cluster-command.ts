@@ -5,6 +5,7 @@
 // "acheron node N listening on ws://HOST:PORT", and stops everything it started on SIGINT, SIGTERM or
 // SIGHUP. A node that dies is said, and the others go on: trying a fail-over is what the demo is for. A
 // NATS server that dies is said and started again after NATS_RESTART_DELAY_MS, so the cluster heals.
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -25,7 +26,7 @@ Acheron nodes whose batch log is one stream replicated over them (R3 with three 
 the stream (started again, the node whose directory holds the most batches); the others follow it, applying every batch it releases, and forward their clients'
 requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
 "acheron node N listening on ws://HOST:PORT" per node; SIGINT, SIGTERM or SIGHUP stops everything it
-started. Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
+started (a node that has not stopped 15 s after its SIGTERM is killed, and said). Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
 writing over once its lease lapses (about 12 s); the cluster stops when no node is left. Kill a NATS
 server to see the stream go on without it: it is started again 2 s later on its store (at most 10 times),
 and said on stderr.
@@ -58,12 +59,42 @@ type Node = ServeChild
 
 const startNode = (args: string[]): Promise<Node> => startServeChild(args, { timeoutMs: NODE_START_TIMEOUT_MS, stderr: 'inherit' })
 
-function stopNode(n: Node): Promise<void> {
-  return new Promise((resolve) => {
-    if (n.child.exitCode !== null || n.child.signalCode !== null) return resolve()
-    n.child.once('exit', () => resolve())
-    n.child.kill('SIGTERM')
-  })
+/** A node started, with its number (node N of --nodes). */
+interface NumberedNode {
+  readonly number: number
+  readonly node: Node
+}
+
+/**
+ * How long a stop waits for the nodes to exit after their SIGTERM before it SIGKILLs the ones left. A
+ * node's own stop is bounded (its batch in flight, CLOSE_DRAIN_WAIT_MS, the close handshake, its
+ * checkpoint), but one that hangs (stuck taking over, stopped by SIGSTOP) held the whole stop: the nodes
+ * were stopped one at a time without a bound, so Ctrl-C hung for ever, and the nodes after it and the
+ * NATS servers were never signalled. A node SIGKILLed loses nothing acknowledged (the stream holds it).
+ */
+export const CLUSTER_NODE_STOP_MS = 15_000
+
+const stillRunning = (n: Node): boolean => n.child.exitCode === null && n.child.signalCode === null
+
+/** SIGTERM to every node at once; after CLUSTER_NODE_STOP_MS, SIGKILL to those left, said on stderr. */
+async function stopNodes(nodes: readonly NumberedNode[]): Promise<void> {
+  const left = nodes.filter(({ node }) => stillRunning(node))
+  // Listened for before the signals: an exit that came first would never resolve a later once().
+  const exits = new Map(left.map(({ node }) => [node, once(node.child, 'exit')]))
+  for (const { node } of left) node.child.kill('SIGTERM')
+  let timer: NodeJS.Timeout | undefined
+  const inTime = await Promise.race([
+    Promise.all(exits.values()).then(() => true),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), CLUSTER_NODE_STOP_MS) }),
+  ])
+  clearTimeout(timer)
+  if (inTime) return
+  const stragglers = left.filter(({ node }) => stillRunning(node))
+  for (const { number, node } of stragglers) {
+    process.stderr.write(`acheron cluster: node ${number} did not stop within ${CLUSTER_NODE_STOP_MS / 1000} s of SIGTERM; killing it (SIGKILL)\n`)
+    node.child.kill('SIGKILL')
+  }
+  await Promise.all(stragglers.map(({ node }) => exits.get(node)))
 }
 
 /**
@@ -137,12 +168,12 @@ export async function clusterCommand(args: string[], out: (line: string) => void
 async function runCluster(dir: string, count: number, portOf: (node: number) => number, out: (line: string) => void): Promise<number> {
   makeDirectory(join(dir, 'nats'))
   let nats: LocalNats | null = null
-  const nodes: Node[] = []
+  const nodes: NumberedNode[] = []
   let stopping: Promise<void> | null = null
   const stopAll = (): Promise<void> => {
-    // Followers first, the writer last (it finishes its batch in flight), then NATS.
+    // Every node at once (each writer finishes its batch in flight), in bounded time, then NATS.
     stopping ??= (async () => {
-      for (const n of [...nodes].reverse()) await stopNode(n)
+      await stopNodes(nodes)
       await nats?.stop()
     })()
     return stopping
@@ -164,7 +195,7 @@ async function runCluster(dir: string, count: number, portOf: (node: number) => 
     nats.nodes.forEach((server, k) => superviseNats(server, k + 1, () => stopping !== null))
     for (const i of startOrder(dir, count)) {
       const node = await startNode(['--data', join(dir, `node${i}`), '--port', String(portOf(i)), ...common])
-      nodes.push(node)
+      nodes.push({ number: i, node })
       out(`acheron node ${i} listening on ${node.url}`)
       running++
       // A node that dies is said (what it printed on stderr says why); the others go on, and a follower

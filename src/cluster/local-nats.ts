@@ -100,6 +100,22 @@ async function ended(child: ChildProcess, signal: NodeJS.Signals): Promise<void>
   await exited
 }
 
+/**
+ * How long `stop()` waits for a server to exit after SIGTERM before it SIGKILLs it: a server that does not
+ * exit (stopped by SIGSTOP, hung) kept the stop, and `acheron cluster`'s Ctrl-C, waiting for ever.
+ */
+export const NATS_STOP_MS = 10_000
+
+/** SIGTERM, and SIGKILL if it has not exited NATS_STOP_MS later; resolves once it has exited. */
+async function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), NATS_STOP_MS)
+  await exited
+  clearTimeout(timer)
+}
+
 /** A server of a local cluster did not come up; `stderr` is what it said. */
 class NatsStartError extends Error {
   constructor(message: string, readonly stderr: string) {
@@ -233,7 +249,7 @@ async function startOnce(dir: string, nodes: number, pickPort: () => Promise<num
     urls: started.map((n) => n.url),
     async stop() {
       stopping = true
-      await Promise.all(started.map((n) => ended(n.process, 'SIGTERM')))
+      await Promise.all(started.map((n) => stopped(n.process)))
     },
   }
 }
