@@ -172,7 +172,7 @@ export class JetStreamBatchLog implements BatchLog {
       // until the cluster answers or LOG_OPEN_TIMEOUT_MS has passed.
       const { jsm, read } = await untilJetStreamAnswers(`cannot open the batch log stream ${stream}`, options.openTimeoutMs ?? LOG_OPEN_TIMEOUT_MS, NATS_RETRY_MS, async () => {
         const jsm = await nc.jetstreamManager({ timeout: 5_000 })
-        await ensureStream(jsm, stream, subject, replicas, options.bytesMax)
+        await ensureStream(jsm, stream, subject, replicas, options.bytesMax, natsServersKnown(nc, options.servers))
         const read = options.follower === true ? { entries: [], lastSeq: 0, batchSeqs: [] } : await readStream(jsm, stream)
         return { jsm, read }
       })
@@ -693,7 +693,7 @@ export class JetStreamBatchLog implements BatchLog {
 /** JetStream's API error code for a stream that does not exist. */
 const STREAM_NOT_FOUND = 10059
 
-async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, replicas: number, bytesMax: number | undefined): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, stream: string, subject: string, replicas: number, bytesMax: number | undefined, serversKnown: number): Promise<void> {
   try {
     const info = await jsm.streams.info(stream)
     if (!info.config.subjects.includes(subject)) {
@@ -709,19 +709,40 @@ async function ensureStream(jsm: JetStreamManager, stream: string, subject: stri
     ...(bytesMax !== undefined ? { max_bytes: bytesMax } : {}),
     // Resends of an unanswered publish come within the append timeout; keep their ids that long.
     duplicate_window: 2 * 60 * 1_000_000_000,
-  }).catch((err: unknown) => { throw replicasRefused(err, `the stream ${stream}`, replicas) })
+  }).catch((err: unknown) => { throw replicasRefused(err, `the stream ${stream}`, replicas, serversKnown) })
 }
 
 /** NATS's refusal of replicas > 1 by a server that is not in a cluster (JSStreamReplicasNotSupportedErr). */
 const JS_REPLICAS_NOT_CLUSTERED = 10074
+/** NATS's "no suitable peers for placement" (JSClusterNoPeersErr): fewer servers to place replicas on than asked. */
+const JS_CLUSTER_NO_PEERS = 10005
 
 /**
- * `err` as said to a person when it is that refusal: it never passes, so it is not a NatsError (which
- * opening retries for LOG_OPEN_TIMEOUT_MS, as a cluster electing its leader) but the way out. Else `err`.
+ * The NATS servers of the cluster this connection knows of: the ones its server announces (connect_urls:
+ * itself and every server routed to it) or the URLs given, whichever are more. A server that is down is
+ * counted only when given.
  */
-export function replicasRefused(err: unknown, what: string, replicas: number): unknown {
-  if (jsErrorCode(err) !== JS_REPLICAS_NOT_CLUSTERED) return err
-  return new Error(`cannot create ${what} with ${replicas} replicas: its NATS server is not part of a NATS cluster (${errorMessage(err)}). Give --log-replicas 1 (natsLog.replicas), or the servers of a NATS cluster of ${replicas} or more`)
+export function natsServersKnown(nc: NatsConnection, given: readonly string[]): number {
+  return Math.max(new Set(given).size, nc.info?.connect_urls?.length ?? 0)
+}
+
+/**
+ * `err` as said to a person when it is a refusal that never passes, so that it is not a NatsError (which
+ * opening retries for LOG_OPEN_TIMEOUT_MS, as a cluster electing its leader) but the way out; else `err`.
+ * Such are replicas on a server outside a cluster, and "no suitable peers for placement" for more
+ * replicas than the `serversKnown` servers of the cluster: that waited the 90 s out and said "is a
+ * majority of the NATS cluster up?", which it was. With no more replicas than servers, the same words
+ * pass (a server restarting, a cluster whose servers are still joining), and the open waits on.
+ */
+export function replicasRefused(err: unknown, what: string, replicas: number, serversKnown?: number): unknown {
+  const code = jsErrorCode(err)
+  if (code === JS_REPLICAS_NOT_CLUSTERED) {
+    return new Error(`cannot create ${what} with ${replicas} replicas: its NATS server is not part of a NATS cluster (${errorMessage(err)}). Give --log-replicas 1 (natsLog.replicas), or the servers of a NATS cluster of ${replicas} or more`)
+  }
+  if (code === JS_CLUSTER_NO_PEERS && serversKnown !== undefined && replicas > serversKnown) {
+    return new Error(`cannot create ${what} with ${replicas} replicas: the NATS cluster has only ${serversKnown} server${serversKnown === 1 ? '' : 's'}, and JetStream keeps at most one replica on each (${errorMessage(err)}). Give --log-replicas ${serversKnown} or fewer (natsLog.replicas), or the servers of a NATS cluster of ${replicas} or more`)
+  }
+  return err
 }
 
 /** Joins an entry's messages (one, or its parts) and checks its frame; parts never finished are dropped. */
