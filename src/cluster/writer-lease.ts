@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { connect, NatsError, type JetStreamManager, type KV, type NatsConnection } from 'nats'
-import { LOG_OPEN_TIMEOUT_MS, replicasRefused } from '../log/jetstream-log.js'
+import { LOG_OPEN_TIMEOUT_MS, natsServersKnown, replicasRefused } from '../log/jetstream-log.js'
 import { untilJetStreamAnswers } from '../log/nats-error-text.js'
 
 /** How long a lease lives without renewal: a dead writer is replaced within about this long. */
@@ -63,7 +63,7 @@ export class WriterLease {
       // A cluster just started may have no JetStream leader yet.
       const bucket = `acheron-${stream}`
       const kv = await untilJetStreamAnswers(`cannot open the writer lease of the stream ${stream}`, LOG_OPEN_TIMEOUT_MS, 250, () =>
-        nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas }).catch((e: unknown) => { throw replicasRefused(e, `the bucket ${bucket} of the writer lease`, replicas) }))
+        nc.jetstream().views.kv(bucket, { ttl: ttlMs, history: 1, replicas }).catch((e: unknown) => { throw replicasRefused(e, `the bucket ${bucket} of the writer lease`, replicas, natsServersKnown(nc, servers)) }))
       return new WriterLease(nc, kv, bucket, node, ttlMs)
     } catch (err) {
       await nc.close().catch(() => {})
