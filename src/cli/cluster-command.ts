@@ -26,10 +26,10 @@ Acheron nodes whose batch log is one stream replicated over them (R3 with three 
 the stream (started again, the node whose directory holds the most batches); the others follow it, applying every batch it releases, and forward their clients'
 requests to node 1, so any node answers any request with the same reply (docs/scale-out.md). Prints
 "acheron node N listening on ws://HOST:PORT" per node; SIGINT, SIGTERM or SIGHUP stops everything it
-started (a node that has not stopped 15 s after its SIGTERM is killed, and said). Kill a node (kill -9) to see another take over: when the writer dies, a follower takes the
-writing over once its lease lapses (about 12 s); the cluster stops when no node is left. Kill a NATS
-server to see the stream go on without it: it is started again 2 s later on its store (at most 10 times),
-and said on stderr.
+started (a node still running 15 s after its SIGTERM is killed, and said). Kill a node (kill -9) to see
+another take over: when the writer dies, a follower takes the writing over once its lease lapses (about
+12 s); the cluster stops when no node is left. Kill a NATS server to see the stream go on without it:
+it is started again 2 s later on its store (at most 10 times), and said on stderr.
 
   --nodes N    nodes, and NATS servers (default 3; 1 to ${LOCAL_NATS_SERVERS_MAX})
   --data DIR   where the NATS stores and the nodes' checkpoints live (default ./acheron-cluster);
