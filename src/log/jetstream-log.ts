@@ -278,9 +278,9 @@ export class JetStreamBatchLog implements BatchLog {
   /** Refuses this and every later append; `permanent` ones stay refused across `resume`. */
   private refuse(err: LogAppendError, permanent = false): LogAppendError {
     if (this.refused === null || permanent) this.refused = err
-    if (permanent && this.fenced === null) {
+    if (permanent) {
+      if (this.fenced === null) this.markRefusingForGood(err.message)
       this.fenced = err
-      this.markRefusingForGood(err.message)
     }
     return err
   }

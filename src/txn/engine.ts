@@ -588,14 +588,14 @@ export class Engine {
    * For a follower: resolves when its loop ended, true when it stopped because its state fell behind the
    * stream's purge (a FollowerBehindError: only the writer's snapshot lets it go on), false otherwise.
    */
-  /** Resolves (with why) once the batch log refuses every append for good (BatchLog.refusingForGood); never for a log that cannot. */
-  logRefusingForGood(): Promise<string> {
-    return this.opts.batchLog.refusingForGood?.() ?? new Promise<string>(() => {})
-  }
-
   async followEnded(): Promise<boolean> {
     await this.followed
     return this.stopped instanceof FollowerBehindError
+  }
+
+  /** Resolves (with why) once the batch log refuses every append for good (BatchLog.refusingForGood); never for a log that cannot. */
+  logRefusingForGood(): Promise<string> {
+    return this.opts.batchLog.refusingForGood?.() ?? new Promise<string>(() => {})
   }
 
   /** True for a follower: it answers no requests (they go to the writer). */
