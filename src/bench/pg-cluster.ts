@@ -66,23 +66,35 @@ function postmasterPidOf(dataDir: string): number {
 export function stopPgClusterSync(dir: string): void {
   const dataDir = join(dir, 'data')
   const pid = postmasterPidOf(dataDir)
+  let stopped = false
   for (const mode of ['fast', 'immediate']) {
     try {
       run(join(PG_BIN, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', '30', 'stop'], true)
+      stopped = true
       break
     } catch {
       // Not running, or did not stop in time: escalate.
     }
   }
-  if (pid > 0) {
+  // Only a postmaster pg_ctl could not stop: once it is stopped, its pid may already be another process's
+  // (a CI run's rustc, started right after a benchmark, died of a SIGKILL with exit null).
+  if (pid > 0 && !stopped && isPostgres(pid)) {
     try {
-      process.kill(pid, 0)
       process.kill(pid, 'SIGKILL')
     } catch {
       // Already gone.
     }
   }
   rmSync(dir, { recursive: true, force: true })
+}
+
+/** Whether process `pid` runs PostgreSQL now (a pid left in postmaster.pid after a crash may be another's since). */
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres'
+  } catch {
+    return false
+  }
 }
 
 /** `dir` is an empty directory of ours: the cluster lives in `dir/data`, its socket and log in `dir`. */
