@@ -2,7 +2,7 @@
 // before it starts anything, naming the holder (it started NATS servers on the running ones' stores and
 // rewrote their configuration files); a cluster killed with SIGKILL leaves nothing that blocks the next
 // start. A regular file, or a single node's data directory, as DIR is a usage error.
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -11,17 +11,9 @@ import * as assert from 'uvu/assert'
 import { test } from 'uvu'
 import { natsTest } from '../support/nats.js'
 import { tempDir } from '../support/tmp.js'
+import { processesUnder } from '../support/processes.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
-
-/** Processes whose command line names `dir`, each line "PID COMMAND LINE". */
-function processesUnder(dir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', dir], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '')
-  } catch {
-    return [] // pgrep exits 1 when nothing matches
-  }
-}
 
 function killUnder(dir: string): void {
   for (const line of processesUnder(dir)) {

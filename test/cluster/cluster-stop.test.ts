@@ -2,7 +2,7 @@
 // is signalled at once, one left after CLUSTER_NODE_STOP_MS is SIGKILLed (said on stderr), then NATS is
 // stopped. Before, the nodes were stopped one at a time without a bound: a node that did not exit held
 // the stop for ever, and the nodes after it and the NATS servers were never signalled.
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import * as assert from 'uvu/assert'
@@ -11,28 +11,11 @@ import { CLUSTER_NODE_STOP_MS } from '../../src/cli/cluster-command.js'
 import { NATS_STOP_MS } from '../../src/cluster/local-nats.js'
 import { natsTest } from '../support/nats.js'
 import { tempDir } from '../support/tmp.js'
+import { alive, processesUnder } from '../support/processes.js'
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 
-/** Processes whose command line names `dir`, each line "PID COMMAND LINE". */
-function processesUnder(dir: string): string[] {
-  try {
-    return execFileSync('pgrep', ['-af', dir], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '')
-  } catch {
-    return [] // pgrep exits 1 when nothing matches
-  }
-}
-
 const pidOf = (line: string): number => Number(line.split(' ')[0])
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 natsTest('acheron cluster: SIGINT with a node that does not exit (SIGSTOPped) SIGKILLs it after CLUSTER_NODE_STOP_MS, saying so, and stops every other node and NATS server', async () => {
   const { dir, cleanup } = tempDir('acheron-cluster-stop-')
