@@ -11,6 +11,14 @@ export type ExpandedMode = typeof EXPANDED_MODES[number]
 /** How NULL is written until \pset null says otherwise (in CSV, an empty field: see formatCsv). */
 export const NULL_TEXT_DEFAULT = 'NULL'
 
+/**
+ * `text` dimmed (SGR 2, then 22 to end it), for what the console writes to a terminal that is not data:
+ * log lines, and the NULL marker while \pset null is unset, so that a NULL is told from the text 'NULL'.
+ */
+export function dim(text: string): string {
+  return `\x1b[2m${text}\x1b[22m`
+}
+
 /** The longest \pset null text: a cell is one line, and the setting is for a marker, not a document. */
 export const NULL_TEXT_CHARS_MAX = 64
 

@@ -72,8 +72,19 @@ function isWide(cp: number): boolean {
     (cp >= 0x1f900 && cp <= 0x1f9ff) || (cp >= 0x20000 && cp <= 0x3fffd)
 }
 
-/** Terminal columns a string takes: combining marks 0, East Asian wide characters and emoji 2, others 1. */
-export function displayWidth(s: string): number {
+/**
+ * SGR escapes (dimmed log lines and NULLs, src/console/display.ts dim): they take no columns. A value's
+ * own control characters never reach a cell raw (escapeControls writes ESC as `\x1b`), so every ESC in a
+ * cell or line is one of these.
+ */
+const SGR_ESCAPE = /\x1b\[[0-9;]*m/g
+
+/**
+ * Terminal columns a string takes: combining marks 0, East Asian wide characters and emoji 2, SGR
+ * escapes 0, others 1.
+ */
+export function displayWidth(text: string): number {
+  const s = text.includes('\x1b') ? text.replace(SGR_ESCAPE, '') : text
   let w = 0
   for (const ch of s) {
     const cp = ch.codePointAt(0) as number

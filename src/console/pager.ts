@@ -8,9 +8,6 @@ import { displayWidth } from './format-table.js'
 
 export const DEFAULT_PAGER = 'less -FRX'
 
-/** SGR escapes (the dimming of log lines): they take no columns. */
-const SGR_ESCAPE = /\x1b\[[0-9;]*m/g
-
 /**
  * Whether `text` takes more rows than the terminal has: screen rows, not lines, for a line wider than the
  * terminal wraps (a wide record of \x auto, say). Each line takes its display width over the columns,
@@ -20,7 +17,7 @@ export function needsPager(text: string, size: { readonly columns: number; reado
   const columns = Math.max(1, size.columns)
   let rows = 0
   for (const line of text.split('\n')) {
-    rows += Math.max(1, Math.ceil(displayWidth(line.replace(SGR_ESCAPE, '')) / columns))
+    rows += Math.max(1, Math.ceil(displayWidth(line) / columns))
     if (rows > size.rows) return true
   }
   return false

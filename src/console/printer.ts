@@ -128,26 +128,29 @@ export class Printer {
     for (const [i, r] of results.entries()) {
       // psql's NOTICE of an IF [NOT] EXISTS that skipped, on stderr beside the data (JSON carries it in R).
       if (r.notice !== undefined && this.display.format !== 'json') this.warn(`NOTICE: ${r.notice}`)
-      let lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns)
+      let lines = renderResult(r, statementTag(statements[i]?.text ?? ''), this.display, columns, this.dims())
       // A CALL … WITH LOGS: its lines right under its result (JSON carries them in the object; CSV stays
       // pure data, so they go to stderr there).
       if (r.logs !== undefined && r.logs.length > 0 && this.display.format !== 'json') {
         if (this.display.format === 'csv') this.warn(logDisplayLines(r.logs, false).join('\n'))
-        else lines = lines.concat(logDisplayLines(r.logs, this.dimsLogs()))
+        else lines = lines.concat(logDisplayLines(r.logs, this.dims()))
       }
       text += lines.join('\n') + this.gapAfter(r.columns.length > 0)
     }
     await this.emit(text)
   }
 
-  /** Log lines are dimmed only on a terminal (not into a \o file or a pipe), and never with NO_COLOR. */
-  private dimsLogs(): boolean {
+  /**
+   * Log lines and the NULL marker are dimmed only on a terminal (not into a \o file or a pipe), and never
+   * with NO_COLOR.
+   */
+  private dims(): boolean {
     return this.terminal !== null && this.terminal.size() !== null && this.output === null && !noColor(this.env)
   }
 
   /** A listing of \d and its kin, in the current format. */
   async listing(l: Listing): Promise<void> {
-    const lines = renderListing(l, this.display, this.terminal?.size()?.columns ?? null)
+    const lines = renderListing(l, this.display, this.terminal?.size()?.columns ?? null, this.dims())
     await this.emit(lines.join('\n') + this.gapAfter(true))
   }
 

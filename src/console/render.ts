@@ -2,7 +2,7 @@
 // picks a formatter. A result's footer (row count, commit) follows the aligned and unaligned forms; CSV,
 // Markdown and JSON stay pure data.
 import type { RemoteStatementResult } from '../client/remote.js'
-import { NULL_TEXT_DEFAULT, type DisplaySettings } from './display.js'
+import { dim, NULL_TEXT_DEFAULT, type DisplaySettings } from './display.js'
 import { formatCsv, formatUnaligned } from './format-delimited.js'
 import { formatExpanded } from './format-expanded.js'
 import { gridJson, resultJson } from './format-json.js'
@@ -24,8 +24,13 @@ export function isExpanded(lines: readonly string[], settings: DisplaySettings, 
   return lines.some((l) => displayWidth(l) > terminalColumns)
 }
 
-/** The lines of a listing (no line ends). */
-export function renderListing(l: Listing, settings: DisplaySettings, terminalColumns: number | null): string[] {
+/**
+ * The lines of a listing (no line ends). `dims`: the lines go to a terminal that shows colour, where an
+ * aligned table or record shows the default NULL marker dimmed (docs/console.md): without it a NULL and the
+ * text 'NULL' look alike. A \pset null text is the user's own marker, and shown as set; the other formats
+ * are data, and stay plain.
+ */
+export function renderListing(l: Listing, settings: DisplaySettings, terminalColumns: number | null, dims = false): string[] {
   const { grid, title } = l
   const tail = l.footer === null ? [] : [l.footer]
   const nullText = settings.nullText ?? NULL_TEXT_DEFAULT
@@ -40,16 +45,17 @@ export function renderListing(l: Listing, settings: DisplaySettings, terminalCol
       return [...formatUnaligned(grid, nullText), ...tail]
     case 'aligned': {
       const head = title === null ? [] : [title]
-      const aligned = formatAligned(grid, nullText)
-      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, nullText) : aligned
+      const shownNull = settings.nullText === null && dims ? dim(NULL_TEXT_DEFAULT) : nullText
+      const aligned = formatAligned(grid, shownNull)
+      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, shownNull) : aligned
       return [...head, ...body, ...tail]
     }
   }
 }
 
-/** The lines of one statement's result; `tag` names a statement without columns (see statementTag). */
-export function renderResult(r: RemoteStatementResult, tag: string, settings: DisplaySettings, terminalColumns: number | null): string[] {
+/** The lines of one statement's result; `tag` names a statement without columns (see statementTag); `dims`: as renderListing's. */
+export function renderResult(r: RemoteStatementResult, tag: string, settings: DisplaySettings, terminalColumns: number | null, dims = false): string[] {
   if (settings.format === 'json') return [resultJson(r)]
   if (r.columns.length === 0) return [footer(r, tag)]
-  return renderListing({ title: null, grid: r, footer: footer(r) }, settings, terminalColumns)
+  return renderListing({ title: null, grid: r, footer: footer(r) }, settings, terminalColumns, dims)
 }

@@ -1,6 +1,7 @@
 // `\logs on`: every CALL the console sends asks for its `log()` lines (CALL … WITH LOGS), and the lines
 // come back in the reply (docs/console.md). Only the text sent changes; the source stays as typed.
 import { parseScript } from '../sql/parse.js'
+import { dim } from './display.js'
 
 /** `sent` with WITH LOGS appended when it is one CALL that does not ask for its logs already. */
 export function withLogsAppended(sent: string): string {
@@ -19,6 +20,6 @@ export function withLogsAppended(sent: string): string {
 }
 
 /** The lines a result's logs are shown as, after it: `log: …`, dimmed on a terminal. */
-export function logDisplayLines(logs: readonly string[], dim: boolean): string[] {
-  return logs.map((l) => (dim ? `\x1b[2mlog: ${l}\x1b[22m` : `log: ${l}`))
+export function logDisplayLines(logs: readonly string[], dimmed: boolean): string[] {
+  return logs.map((l) => (dimmed ? dim(`log: ${l}`) : `log: ${l}`))
 }

@@ -9,6 +9,7 @@ import { gridJson } from '../../src/console/format-json.js'
 import { formatMarkdown, markdownCell } from '../../src/console/format-markdown.js'
 import { formatTable } from '../../src/console/format-table.js'
 import { renderListing, renderResult } from '../../src/console/render.js'
+import { Printer } from '../../src/console/printer.js'
 import { realText } from '../../src/result-types.js'
 
 const commit = { batch: 7, seq: 2 }
@@ -44,6 +45,36 @@ test('CSV: NULL is an empty field and the empty string "" (as COPY … CSV), apa
   assert.equal(renderResult(r, '', settings({ format: 'csv', nullText: 'NULL' }), null), ['v', 'NULL', 'NULL', '""', 'x', 'NULL'])
   // The other formats keep NULL_TEXT_DEFAULT until \pset null.
   assert.equal(renderResult(r, '', settings({ format: 'unaligned' }), null).slice(1, 4), ['NULL', 'NULL', ''])
+})
+
+test('on a terminal with colour the NULL marker is dimmed, so a NULL is told from the text \'NULL\'; columns stay aligned', async () => {
+  const r = { columns: ['v', 'n'], rows: [['NULL', 1], [null, null], ['longer text', 22]], rowsAffected: 0, commit, types: ['TEXT', 'INTEGER'] as ('TEXT' | 'INTEGER')[] }
+  const dimmed = '\x1b[2mNULL\x1b[22m'
+  const aligned = renderResult(r, '', settings({}), 80, true)
+  assert.equal(aligned.slice(0, 5), [
+    '      v      |  n',
+    '-------------+------',
+    ' NULL        |    1',
+    ` ${dimmed}        | ${dimmed}`,
+    ' longer text |   22',
+  ])
+  // Expanded records too; the values as they were, the marker dimmed.
+  assert.equal(renderResult(r, '', settings({ expanded: 'on' }), 80, true).slice(3, 6), ['-[ RECORD 2 ]--', `v | ${dimmed}`, `n | ${dimmed}`])
+  // The other formats are data, and a \pset null text is the user's own marker: plain.
+  for (const format of ['csv', 'unaligned', 'markdown', 'json'] as const) {
+    assert.not.match(renderResult(r, '', settings({ format }), 80, true).join('\n'), /\x1b/, format)
+  }
+  assert.not.match(renderResult(r, '', settings({ nullText: '(null)' }), 80, true).join('\n'), /\x1b/)
+  // Through the printer: only on a terminal, and never with NO_COLOR.
+  const capture = (terminal: boolean, env: NodeJS.ProcessEnv): Promise<string> => {
+    let out = ''
+    const p = new Printer({ out: (s) => { out += s }, err: () => {} }, false, env)
+    if (terminal) p.terminal = { size: () => ({ columns: 80, rows: 50 }), handOver: (f) => f() }
+    return p.results([r]).then(() => out)
+  }
+  assert.ok((await capture(true, {})).includes(` ${dimmed}        | ${dimmed}\n`))
+  assert.ok((await capture(true, { NO_COLOR: '1' })).includes(' NULL        | NULL\n'))
+  assert.ok((await capture(false, {})).includes(' NULL        | NULL\n'))
 })
 
 test('Markdown: pipes and backslashes escaped, numbers right-aligned, NULL as set', () => {
