@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PROTOCOLS, type Protocol } from '../txn/protocols/index.js'
+import { syntaxErrorWhere } from './syntax-where.js'
 import { UsageError } from './usage-error.js'
 
 /**
@@ -30,7 +31,8 @@ export async function loadProtocol(spec: string): Promise<Protocol> {
   } catch (err) {
     // `acheron/testing` resolves from the module's own directory, not from the acheron that runs it.
     const hint = /Cannot find package 'acheron'/.test(String(err)) ? ` (it imports acheron from its own directory: \`npm install acheron\` in its project)` : ''
-    throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${hint}`)
+    const where = syntaxErrorWhere(err, resolve(spec))
+    throw new UsageError(`--protocol: cannot load ${spec}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}${hint}${where === null ? '' : `\n${where}`}`)
   } finally {
     process.off('beforeExit', stalled)
   }

@@ -1,7 +1,8 @@
 // `acheron check --protocol FILE.js` on a module that is not a usable Protocol (docs/research.md): every
 // refusal names the module and what is wrong, and is a usage error (exit 2), not a failed check. A syntax
 // error or a throw at the module's top level said only `acheron: Unexpected identifier 'is'` and exited
-// 1; a module with two Protocols and one with none got the same message, naming neither.
+// 1; a module with two Protocols and one with none got the same message, naming neither; a syntax error in
+// an ES module named no line.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +16,11 @@ import { describeRun, MAIN, ROOT, runCli, shellQuote } from '../console/support.
 
 const MODULES: Record<string, [string, RegExp]> = {
   'syntax.js': ['this is not js\n', /cannot load .*syntax\.js: SyntaxError: Unexpected identifier/],
+  // Node's import() names no line for a syntax error in an ES module; the refusal shows it, with the source
+  // line and a caret, as `node --check` prints it (here an ES module by its syntax, in no package).
+  'syntax-line.js': ["export default {\n  name: 'x',\n  runBatch() { return 1 +; },\n}\n", /SyntaxError: Unexpected token ';'\n\/.*syntax-line\.js:3\n  runBatch\(\) \{ return 1 \+; \},\n {25}\^$/],
+  // A name another module does not export is found while linking: Node's own location, kept.
+  'link.js': ["import { nope } from 'node:fs'\nexport default { name: 'x', runBatch() {} }\n", /SyntaxError: The requested module 'node:fs' does not provide an export named 'nope'\nfile:\/\/.*link\.js:1\nimport \{ nope \} from 'node:fs'\n {9}\^\^\^\^$/],
   'top-level.js': ["throw new Error('top-level boom')\n", /cannot load .*top-level\.js: Error: top-level boom/],
   'not-installed.js': ["import { deterministicFallback } from 'no-such-package-here'\nexport default { name: 'x', runBatch: deterministicFallback }\n", /cannot load .*not-installed\.js: Error: Cannot find package 'no-such-package-here'/],
   'no-acheron.js': ["import { deterministicFallback } from 'acheron/testing'\nexport default { name: 'x', runBatch: deterministicFallback }\n", /Cannot find package 'acheron' .* \(it imports acheron from its own directory: `npm install acheron` in its project\)/],
