@@ -31,6 +31,15 @@ export const TXN_WALL_MS_MAX = 5_000
 /** How often the watchdog looks at the workers (ms), at most; a quarter of the bound when that is shorter. */
 const WATCHDOG_INTERVAL_MS_MAX = 250
 
+/**
+ * The most one look of the watchdog counts against a worker (ms). A look that comes later than this after
+ * the one before means the process did not run meanwhile (stopped by SIGSTOP, a VM paused, its main thread
+ * stalled): the worker could not run either, so that time is not its transaction's. Counted whole, a
+ * process paused for longer than txnWallMsMax voided the batch in flight the moment it was resumed
+ * (`acheron check --cluster`, whose writer pauses at its log write: the fail-over it checks never came).
+ */
+export const WATCHDOG_LOOK_MS_MAX = 1_000
+
 /** Phase-1 transactions per worker message below which splitting costs more than it saves. */
 const SNAPSHOT_CHUNK_TXNS_MIN = 16
 
@@ -59,10 +68,13 @@ interface Slot {
   deferred: OrderedMessage[]
   /** Fails the slot: its pending requests reject with `err`. */
   fail: (err: Error) => void
-  /** The worker's progress counter (WorkerInit.progress), its value when last seen to move, and when. */
+  /**
+   * The worker's progress counter (WorkerInit.progress), its value when last seen to move, and how long
+   * the watchdog has seen it owe replies since without moving (each look counting WATCHDOG_LOOK_MS_MAX at most).
+   */
   progress: Int32Array
   progressSeen: number
-  progressAt: number
+  waitedMs: number
 }
 
 /** Where transaction `id` is in a batch's body, or -1. */
@@ -104,6 +116,9 @@ export class WorkerPool implements EngineExecutor {
     this.watchdog.unref()
   }
 
+  /** When the watchdog last looked. */
+  private lookedAt = performance.now()
+
   private readonly watchdog: ReturnType<typeof setInterval>
   private watchdogOn = true
 
@@ -114,15 +129,18 @@ export class WorkerPool implements EngineExecutor {
   /** Terminates a worker that owes replies and has executed no transaction for txnWallMsMax. */
   private watch(): void {
     const now = performance.now()
+    const counted = Math.min(now - this.lookedAt, WATCHDOG_LOOK_MS_MAX)
+    this.lookedAt = now
     for (const slot of this.slots) {
       const seen = Atomics.load(slot.progress, 0)
       if (slot.pending.size === 0 || seen !== slot.progressSeen || Atomics.load(slot.progress, 1) !== 0) {
         slot.progressSeen = seen
-        slot.progressAt = now
+        slot.waitedMs = 0
         continue
       }
-      if (!this.watchdogOn || slot.failed !== null || now - slot.progressAt <= this.txnWallMsMax) continue
-      const ms = Math.round(now - slot.progressAt)
+      slot.waitedMs += counted
+      if (!this.watchdogOn || slot.failed !== null || slot.waitedMs <= this.txnWallMsMax) continue
+      const ms = Math.round(slot.waitedMs)
       this.log('engine', `execution worker terminated: one transaction ran ${ms} ms, above txnWallMsMax (${this.txnWallMsMax} ms)`, 'warn')
       slot.fail(new Error(`execution worker terminated by the watchdog: one transaction ran longer than txnWallMsMax (${this.txnWallMsMax} ms)`))
       void slot.worker.terminate()
@@ -148,7 +166,7 @@ export class WorkerPool implements EngineExecutor {
       fail: () => {},
       progress: new Int32Array(progress),
       progressSeen: 0,
-      progressAt: performance.now(),
+      waitedMs: 0,
     }
     slot.ready.catch(() => {})
     worker.on('message', (msg: WorkerReply) => {
@@ -156,7 +174,7 @@ export class WorkerPool implements EngineExecutor {
       const p = slot.pending.get(msg.seq)
       if (p === undefined) return
       slot.pending.delete(msg.seq)
-      slot.progressAt = performance.now()
+      slot.waitedMs = 0
       if ('ok' in msg && msg.ok) p.resolve(msg.value)
       else if ('error' in msg) p.reject(workerError(msg.error, msg.stack))
     })
@@ -238,7 +256,7 @@ export class WorkerPool implements EngineExecutor {
     if (s.failed !== null) throw s.failed
     const seq = this.seq++
     return new Promise<T>((resolve, reject) => {
-      if (s.pending.size === 0) s.progressAt = performance.now()
+      if (s.pending.size === 0) s.waitedMs = 0
       s.pending.set(seq, { resolve: resolve as (v: unknown) => void, reject })
       this.postDeferred(s)
       s.worker.postMessage({ ...req, seq })

@@ -8,7 +8,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
 import { FUEL_MAX } from '../../src/schema/catalog.js'
+import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { WATCHDOG_LOOK_MS_MAX } from '../../src/txn/worker-pool.js'
+import { stopped } from '../support/process-state.js'
 import { join } from 'node:path'
 import { tempDir } from '../support/tmp.js'
 import { abiModule } from '../wasm-exec/wat.js'
@@ -90,6 +94,34 @@ for (const workers of [1, 0]) test(`workers ${workers}: a transaction running pa
     assert.is((await db.get('t', 1)).row?.n, 2, 'replay skips the voided batch')
     assert.is((await db.get('t', 2)).row, null)
     await db.close()
+  } finally {
+    cleanup()
+  }
+})
+
+test('workers 1: a process stopped (SIGSTOP) for longer than txnWallMsMax in the middle of a transaction does not void it once resumed', async () => {
+  // The watchdog counted the pause as the transaction's: a writer paused past the bound (a VM frozen, a
+  // process stopped) voided its batch in flight as soon as it ran again. It now counts at most
+  // WATCHDOG_LOOK_MS_MAX of any one look, and the transaction, about half a second of work, commits.
+  const { dir, cleanup } = tempDir()
+  try {
+    const child = spawn(process.execPath, [fileURLToPath(new URL('../support/paused-child.js', import.meta.url)), dir, '3000'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const pid = child.pid as number
+    while (!stopped(pid)) {
+      assert.is(child.exitCode, null, `the child exited before it stopped itself: ${out}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    // Stopped longer than the bound (3 s) and than WATCHDOG_LOOK_MS_MAX.
+    await new Promise((resolve) => setTimeout(resolve, 4_000))
+    process.kill(pid, 'SIGCONT')
+    assert.is(await exited, 0, out)
+    const reply = JSON.parse(out.trim()) as { ok: boolean; value?: number; iterations: number; message?: string }
+    assert.ok(reply.ok, `the transaction the pause landed in failed: ${reply.message}`)
+    assert.is(reply.value, reply.iterations)
+    assert.ok(WATCHDOG_LOOK_MS_MAX < 3_000)
   } finally {
     cleanup()
   }
