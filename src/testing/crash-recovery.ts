@@ -71,7 +71,8 @@ export interface CrashInput {
    * the harness stops the writer (SIGSTOP) when that many replies have arrived, at whatever instant of
    * its work that is, and the rest goes as above. With `followerStartsLate` (at the log write), no
    * follower runs while the writer pauses: one starts once the paused writer's lease has lapsed, takes the
-   * lease at its start, and must fence the stream before it serves. Null: no pause.
+   * lease at its start, and must fence the stream before it serves; the stream's first transaction is then
+   * sent alone, and the rest after the read below. Null: no pause.
    * Either way, a read of the state through the node that took over, sent as the first replies come
    * once the writer is resumed, must hold every transaction acknowledged before it.
    */
@@ -527,8 +528,15 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       }
     }
     const half = input.join ? Math.ceil(input.before.length / 2) : input.before.length
+    // With a late follower the stream's first transaction goes alone, the batch the writer pauses at, and
+    // the rest once the read through the node that took over has answered. Queued in the paused writer's
+    // socket, the rest reached the new writer (forwarded by the resumed one) and raced that read: the new
+    // writer's first append, fenced off by the resumed writer's, made it give the lease up and follow, and
+    // a new writer that skipped its start fence then served no stale read (the mutant
+    // writer-skips-start-fence was caught in some runs only).
+    const alone = late ? Math.min(1, half) : half
     let streamed = false
-    const sending = sendStream(db, input, onReply, 0, half).finally(() => { streamed = true })
+    const sending = sendStream(db, input, onReply, 0, alone).finally(() => { streamed = true })
     // The writer pauses itself at its log write (if the stream makes that many): while it is stopped
     // the rest of the stream waits in its socket.
     const pausedLine = /^acheron: paused at /m
@@ -536,6 +544,10 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
     const paused = stopped || pausedLine.test(writer.stderrTail())
     if (paused) await resumeAfterTakeover()
     const before = await sending
+    if (alone < half) {
+      await readAfterResume
+      before.push(...await sendStream(db, input, onReply, alone, half))
+    }
     const read = await readAfterResume
     if (read != null) checkReadAfterAcks(input, before, read.lastAcked, read.rows)
     if (paused) {
