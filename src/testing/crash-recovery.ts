@@ -329,8 +329,12 @@ function checkBatchTimes(acked: readonly { commit: CommitPosition; time: string 
  * transaction refused unrun is in no prefix: with `input.pause`, transactions sent after it may still be
  * acknowledged (the paused writer refuses what it had in flight, then forwards the rest to the new
  * writer), and it is skipped; else nothing after it may have run, and the prefix ends before it.
+ * With `forwarded` (a fail-over scenario, whose requests may go through a follower) a transaction whose
+ * outcome is unknown before the last acknowledged one may have committed or not (unknownAssignments): the
+ * verdict holds if it holds for one of the choices. On one server, what was sent before an acknowledged
+ * transaction on its connection was sequenced before it: taken as committed.
  */
-function checkRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[]): void {
+function checkRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[], forwarded = false): void {
   // Positions ascend in send order, across the restart.
   const acked = [...before, ...after].filter(isReply)
   for (let i = 1; i < acked.length; i++) {
@@ -346,6 +350,53 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
     const firstNotRun = before.indexOf('not-run')
     expect(firstNotRun < 0 || lastAcked < firstNotRun, () => `stream txn #${lastAcked} was acknowledged after #${firstNotRun} was refused unrun`)
   }
+  const unknown = forwarded ? unknownBefore(before, lastAcked) : []
+  let failure: PropertyFailure | null = null
+  for (const skip of unknownAssignments(unknown)) {
+    try {
+      return matchRecovered(input, before, after, state, lastAcked, skip)
+    } catch (err) {
+      if (!(err instanceof PropertyFailure)) throw err
+      failure ??= err
+    }
+  }
+  throw withUnknowns(failure as PropertyFailure, before, unknown)
+}
+
+/**
+ * The most transactions of unknown outcome before the last acknowledged one whose choices (committed or
+ * not) are all tried: 2^this verdicts at most. Beyond it each is taken as committed.
+ */
+export const UNKNOWN_OUTCOMES_TRIED_MAX = 8
+
+/** The transactions before `lastAcked` whose outcome is unknown (the reply was lost, or the node that had them died). */
+function unknownBefore(before: readonly Sent[], lastAcked: number): number[] {
+  return before.flatMap((r, i) => (i < lastAcked && r === 'unknown' ? [i] : []))
+}
+
+/**
+ * Which of `unknown` did not commit, each choice once: none first (every one committed: the likeliest, and
+ * the verdict reported when no choice holds), then every other subset while there are at most
+ * UNKNOWN_OUTCOMES_TRIED_MAX of them. A request lost between a follower and the writer (a NATS server
+ * killed under it) fails as outcome unknown, and the requests sent after it may commit without it.
+ */
+function* unknownAssignments(unknown: readonly number[]): Generator<ReadonlySet<number>> {
+  const choices = unknown.length <= UNKNOWN_OUTCOMES_TRIED_MAX ? 2 ** unknown.length : 1
+  for (let a = 0; a < choices; a++) yield new Set(unknown.filter((_, bit) => Math.floor(a / 2 ** bit) % 2 === 1))
+}
+
+/** `failure`, naming the transactions of unknown outcome and those refused unrun, when there are any. */
+function withUnknowns(failure: PropertyFailure, before: readonly Sent[], unknown: readonly number[]): PropertyFailure {
+  const notRun = before.flatMap((r, i) => (r === 'not-run' ? [`#${i}`] : []))
+  const notes = [
+    ...(unknown.length === 0 ? [] : [`of unknown outcome before the last acknowledged: ${unknown.map((i) => `#${i}`).join(', ')} (${unknown.length <= UNKNOWN_OUTCOMES_TRIED_MAX ? 'each tried committed and not' : 'each taken as committed'})`]),
+    ...(notRun.length === 0 ? [] : [`refused unrun: ${notRun.join(', ')}`]),
+  ]
+  return notes.length === 0 ? failure : new PropertyFailure(`${failure.message} [stream transactions ${notes.join('; ')}]`)
+}
+
+/** checkRecovered with the transactions of unknown outcome in `skip` taken as not committed. */
+function matchRecovered(input: CrashInput, before: readonly Sent[], after: readonly Reply[], state: readonly unknown[], lastAcked: number, skip: ReadonlySet<number>): void {
   const firstNotRun = before.findIndex((r, i) => i > lastAcked && r === 'not-run')
   const longest = firstNotRun < 0 ? input.before.length : firstNotRun
   const placeholders = new TimePlaceholders()
@@ -355,7 +406,7 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
     return m.apply(t)
   }
   const expected: (ModelOutcome | null)[] = []
-  for (let i = 0; i <= lastAcked; i++) expected.push(before[i] === 'not-run' ? null : apply(model, i, input.before[i] as CallTxn))
+  for (let i = 0; i <= lastAcked; i++) expected.push(before[i] === 'not-run' || skip.has(i) ? null : apply(model, i, input.before[i] as CallTxn))
   const times = new Map<number, string>()
   before.forEach((r, i) => {
     if (!isReply(r)) return
@@ -394,21 +445,27 @@ function checkRecovered(input: CrashInput, before: readonly Sent[], after: reado
  * writer before it appended after it had taken over: the stream was not fenced) fails it.
  */
 function checkReadAfterAcks(input: CrashInput, before: readonly Sent[], lastAcked: number, state: readonly unknown[]): void {
-  const placeholders = new TimePlaceholders()
-  const model = new ReferenceModel(['kv'], () => Infinity, placeholders.text)
   const got = stableText(state)
-  const tried: number[] = []
-  for (let m = 0; m <= before.length; m++) {
-    if (m > lastAcked) {
-      if (timePattern(stableText(modelRows(model)), new Map()).test(got)) return
-      tried.push(m)
+  const unknown = unknownBefore(before, lastAcked)
+  let tried: number[] = []
+  // As in checkRecovered: a transaction of unknown outcome before the last acknowledged one, committed or not.
+  for (const skip of unknownAssignments(unknown)) {
+    const placeholders = new TimePlaceholders()
+    const model = new ReferenceModel(['kv'], () => Infinity, placeholders.text)
+    const triedNow: number[] = []
+    for (let m = 0; m <= before.length; m++) {
+      if (m > lastAcked) {
+        if (timePattern(stableText(modelRows(model)), new Map()).test(got)) return
+        triedNow.push(m)
+      }
+      if (m < before.length && before[m] !== 'not-run' && !skip.has(m)) {
+        placeholders.current = m
+        model.apply(input.before[m] as CallTxn)
+      }
     }
-    if (m < before.length && before[m] !== 'not-run') {
-      placeholders.current = m
-      model.apply(input.before[m] as CallTxn)
-    }
+    if (skip.size === 0) tried = triedNow
   }
-  throw new PropertyFailure(`a read through the node that took over, sent once stream txn #${lastAcked} was acknowledged, saw no prefix of the stream holding it (tried prefixes ${tried.join(', ')}): ${got}`)
+  throw withUnknowns(new PropertyFailure(`a read through the node that took over, sent once stream txn #${lastAcked} was acknowledged, saw no prefix of the stream holding it (tried prefixes ${tried.join(', ')}): ${got}`), before, unknown)
 }
 
 /** Resolves once no node holds the writer lease of `stream` (its holder was paused past the lease's TTL). */
@@ -620,7 +677,7 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
       throw err instanceof PropertyFailure ? new PropertyFailure(message) : new Error(message)
     }
     await db.close()
-    checkRecovered(input, before, after, state)
+    checkRecovered(input, before, after, state, true)
   } finally {
     await reader?.close().catch(() => {})
     for (const s of servers) {
