@@ -49,13 +49,15 @@ export function isInt64(v: bigint): boolean {
 
 /**
  * Converts a loosely typed client value (a JS number that is an integer, a boolean) to an engine value.
- * Integral JS numbers become INTEGER, as on the wire (CONTRACT.md §4).
+ * Integral JS numbers become INTEGER, as on the wire (CONTRACT.md §4). NaN becomes NULL, as the wire
+ * sends it (JSON has no NaN), the ABI makes a guest's NaN and SQLite stores one: as a REAL NaN a call's
+ * argument read as REAL embedded and as NULL over WebSocket.
  */
 export function fromClientValue(v: unknown): SqlValue | undefined {
   if (v === null) return null
   switch (typeof v) {
     case 'bigint': return isInt64(v) ? v : undefined
-    case 'number': return isIntegerNumber(v) ? BigInt(v) : v
+    case 'number': return isIntegerNumber(v) ? BigInt(v) : Number.isNaN(v) ? null : v
     case 'boolean': return v ? 1n : 0n
     case 'string': return v
     // A copy: the caller keeps its array and may change it; what was submitted must not change with it.
