@@ -2,6 +2,7 @@
 // `orReplace`) was ignored, so the call did something other than asked, silently.
 import { AcheronError } from './errors.js'
 import { checkOptionNames } from './option-names.js'
+import { checkWellFormedText } from './values.js'
 
 const TYPES: Readonly<Record<string, 'string' | 'number' | 'boolean'>> = {
   export: 'string', fuel: 'number', memory: 'number', orReplace: 'boolean', runtime: 'string',
@@ -17,6 +18,9 @@ export function checkFunctionOptions(options: unknown, names: readonly string[])
     if (value !== undefined && typeof value !== TYPES[name]) {
       throw new AcheronError('TYPE_MISMATCH', `createFunction() option ${name} is a ${TYPES[name]}, got ${typeof value}`)
     }
+    // Named as the caller wrote it, embedded and remote alike: embedded it was "exportName: …", remote a
+    // SYNTAX_ERROR at a column of the CREATE FUNCTION text the SDK had written.
+    checkWellFormedText(value, `createFunction() option ${name}`)
   }
 }
 

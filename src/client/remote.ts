@@ -25,6 +25,7 @@ import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
 import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
+import { FUEL_MAX, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, type ResultTypes } from '../result-types.js'
 
 export interface ReconnectOptions {
@@ -333,12 +334,14 @@ export function createFunctionSql(name: string, bytes: Uint8Array, options: Remo
   let sql = `CREATE ${options.orReplace === true ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM X'${toHex(bytes)}'`
   if (options.export !== undefined) sql += ` EXPORT ${quoteString(options.export)}`
   const limits: string[] = []
-  const int = (what: string, n: number): string => {
-    if (!Number.isSafeInteger(n) || n < 0) throw new AcheronError('TYPE_MISMATCH', `${what} must be a non-negative integer, got ${n}`)
+  // The engine's check and words (CONSTRAINT, as embedded): a number out of range is no wrong type, and
+  // what SQL cannot write (1.5, NaN) must be refused here, as itself.
+  const int = (what: string, n: number, max: number): string => {
+    if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new AcheronError('CONSTRAINT', `${what} must be an integer from 1 to ${max}, got ${n}`)
     return String(n)
   }
-  if (options.fuel !== undefined) limits.push(`FUEL = ${int('fuel', options.fuel)}`)
-  if (options.memory !== undefined) limits.push(`MEMORY = ${int('memory', options.memory)}`)
+  if (options.fuel !== undefined) limits.push(`FUEL = ${int('FUEL', options.fuel, FUEL_MAX)}`)
+  if (options.memory !== undefined) limits.push(`MEMORY = ${int('MEMORY', options.memory, MEMORY_BYTES_MAX)}`)
   if (limits.length > 0) sql += ` WITH (${limits.join(', ')})`
   return `${sql};`
 }
@@ -461,7 +464,20 @@ export class RemoteDatabase implements Database {
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: RemoteFunctionOptions = {}): Promise<RemoteCommitResult> {
-    const [r] = await this.sql(createFunctionSql(name, wasm, options))
+    let results: RemoteStatementResult[]
+    try {
+      results = await this.sql(createFunctionSql(name, wasm, options))
+    } catch (err) {
+      // A line and column of the statement this SDK wrote, not of anything the caller wrote (a column
+      // past the module's hex, 9,000 characters in): the caller's call has no position, as embedded.
+      if (err instanceof AcheronError) {
+        delete err.line
+        delete err.column
+        delete err.statement
+      }
+      throw err
+    }
+    const [r] = results
     if (r === undefined) throw new AcheronError('INTERNAL', 'CREATE FUNCTION produced no result')
     return { rowsAffected: r.rowsAffected, commit: r.commit }
   }
