@@ -30,29 +30,33 @@ import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, ty
 
 export interface ReconnectOptions {
   /** Connection attempts per (re)connect before requests reject: at least 1 (default 5). */
-  attemptsMax?: number
+  attemptsMax?: number | undefined
   /** Wait between attempts in ms (default 200). */
-  delayMs?: number
+  delayMs?: number | undefined
 }
 
+/**
+ * connect()'s options. Each may be given as undefined, which is the same as leaving it out (so that
+ * `{ token: process.env.ACHERON_TOKEN }` compiles under exactOptionalPropertyTypes too).
+ */
 export interface RemoteConnectOptions {
   /** Sent as `Authorization: Bearer <token>` on every (re)connect, and checked at connect time. */
-  token?: string
+  token?: string | undefined
   /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never; at most 2^31-1). */
-  requestTimeoutMs?: number
-  reconnect?: ReconnectOptions
+  requestTimeoutMs?: number | undefined
+  reconnect?: ReconnectOptions | undefined
   /** Opening-handshake timeout per attempt in ms (default 5000; 0: none, the OS's TCP timeouts apply). */
-  connectTimeoutMs?: number
+  connectTimeoutMs?: number | undefined
   /** Reads `FROM WASM FILE 'path'` on this machine (default: fs.readFileSync). */
-  readFile?: (path: string) => Uint8Array
+  readFile?: ((path: string) => Uint8Array) | undefined
   /**
    * For `wss://`: the certificate authority (PEM) that signed the server's certificate, for a private or
    * self-signed one; Node's own trust store (and NODE_EXTRA_CA_CERTS) applies otherwise. A Buffer is a
    * Uint8Array: the type names only the latter so that the client's types need no @types/node.
    */
-  ca?: string | Uint8Array | readonly (string | Uint8Array)[]
+  ca?: string | Uint8Array | readonly (string | Uint8Array)[] | undefined
   /** For `wss://`: false accepts any certificate (tests only: it gives up the server's identity). Default true. */
-  rejectUnauthorized?: boolean
+  rejectUnauthorized?: boolean | undefined
 }
 
 /** `ca` as tls wants it: Buffers (a plain Uint8Array becomes one over the same bytes) and a mutable array. */
