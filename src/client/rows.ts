@@ -23,7 +23,13 @@ export function objectRows(columns: readonly string[], rows: readonly (readonly 
  * silently gave arrays; it is refused before anything runs, embedded and remote alike.
  */
 export function checkRowsOption(options: { rows?: unknown } | undefined): void {
-  if (typeof options === 'object' && options !== null) checkOptionNames('query()', options, ['rows'])
+  // null failed later as a TypeError ("reading 'rows'"), and a string (query(sql, [], 'objects')) has no
+  // `rows`, so it silently gave arrays.
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    const got: unknown = options
+    throw new AcheronError('TYPE_MISMATCH', `query() options is an object ({ rows }), got ${typeof got === 'string' ? JSON.stringify(got) : Array.isArray(got) ? 'an array' : String(got)}`)
+  }
+  if (options !== undefined) checkOptionNames('query()', options, ['rows'])
   const rows = options?.rows
   if (rows !== undefined && rows !== 'arrays' && rows !== 'objects') {
     throw new AcheronError('TYPE_MISMATCH', `query() options.rows is 'arrays' or 'objects', got ${typeof rows === 'string' ? JSON.stringify(rows) : String(rows)}`)

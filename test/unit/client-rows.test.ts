@@ -46,6 +46,23 @@ test('open() and query() refuse a misspelt option by name (open({ directory }) m
   assert.throws(() => checkRowsOption({ row: 'objects' } as never), (err: AcheronError) => err.code === 'TYPE_MISMATCH' && err.message === "query() has no option 'row' (its options: rows)")
 })
 
+test('query() options that are no object are TYPE_MISMATCH: null was a TypeError, a string such as \'objects\' silently gave arrays', async () => {
+  for (const options of [null, 'objects', 5, ['rows']]) {
+    assert.throws(() => checkRowsOption(options as never), (err: unknown) => err instanceof AcheronError && err.code === 'TYPE_MISMATCH' &&
+      err.message.startsWith('query() options is an object ({ rows }), got '), String(options))
+  }
+  const db = await open({ memory: true })
+  try {
+    for (const options of [null, 'objects']) {
+      const e = await db.query('SELECT 1 AS one', [], options as never).then(() => null, (err: unknown) => err)
+      assert.ok(e instanceof AcheronError, `${String(options)}: ${String(e)}`)
+      assert.is(e.code, 'TYPE_MISMATCH')
+    }
+  } finally {
+    await db.close()
+  }
+})
+
 test('a repeated column name keeps the later value', () => {
   assert.equal(objectRows(['id', 'id', 'x'], [[1, 2, 3]]), [{ id: 2, x: 3 }])
 })
