@@ -419,7 +419,9 @@ export class RemoteDatabase implements Database {
     checkParamsArray(params)
     checkScriptWellFormed(script)
     const text = resolveFileSources(script, this.readFile)
-    const wire = params.map((p, i) => {
+    // Array.from, not map: a hole ([1, ,]) is undefined, refused as such at its ?; map kept it a hole,
+    // which JSON.stringify sent as null, so the statement ran with NULL there.
+    const wire = Array.from(params, (p, i) => {
       try {
         return wireValue(p, `parameter ${i + 1}`)
       } catch (err) {

@@ -583,7 +583,9 @@ class Planner {
 
 /** Converts the script's parameters, and hands each statement its own slice of them. */
 function splitParams(statements: readonly Statement[], params: readonly unknown[]): SqlValue[][] {
-  const values = params.map((p, i) => {
+  // Array.from, not map: a hole ([1, ,]) is undefined, refused as such at its ?; map kept it a hole, which
+  // read as "no value for parameter 2".
+  const values = Array.from(params, (p, i) => {
     try {
       const v = fromClientValue(p)
       if (v === undefined) throw new AcheronError('TYPE_MISMATCH', `parameter ${i + 1}: ${unsupportedValue(p)}`)
