@@ -652,8 +652,13 @@ export class RemoteDatabase implements Database {
         }
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
       }
+      // Whether the upgrade completed: past it, a timeout is an auth frame nobody answered (a WebSocket server
+      // that is not acheron's), not a handshake that did not happen.
+      let upgraded = false
       const timer = this.connectTimeoutMs === 0 ? undefined
-        : setTimeout(() => done(new AcheronError('INTERNAL', `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
+        : setTimeout(() => done(new AcheronError('INTERNAL', upgraded
+          ? `${this.url} accepted the WebSocket connection but answered no authentication frame within ${this.connectTimeoutMs} ms: is it an acheron server? check the URL's port`
+          : `no WebSocket handshake with ${this.url} within ${this.connectTimeoutMs} ms`, { retryable: true })), this.connectTimeoutMs)
       // Why the connection failed, for the message of the requests it takes with it (a reply over
       // REPLY_BYTES_MAX, a reset): the close that follows says only 1006.
       let lastError: Error | null = null
@@ -666,6 +671,7 @@ export class RemoteDatabase implements Database {
         if (Number.isSafeInteger(max) && max > 0) this.payloadBytesMax.set(ws, max)
       })
       ws.on('open', () => {
+        upgraded = true
         ws.send(JSON.stringify({ id: authId, op: 'auth', token: this.options.token ?? '' }))
       })
       ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
@@ -675,7 +681,10 @@ export class RemoteDatabase implements Database {
         if (typeof msg !== 'object' || msg === null) return
         if (msg.id === authId) {
           if (msg.ok === true) done(null)
-          else done(errorFromWire(msg.error))
+          else if (msg.ok === false) done(errorFromWire(msg.error))
+          // No reply of the protocol (an echo server sends the auth frame back): it was "server error undefined".
+          // What came is not shown: an echo of the auth frame would put the token in the message.
+          else done(new AcheronError('INTERNAL', `${this.url} answered the authentication frame with no reply of the acheron protocol${(msg as { op?: unknown }).op === 'auth' ? ' (it sent the frame back)' : ''}: is it an acheron server? check the URL's port`))
           return
         }
         if (typeof msg.id !== 'number') {
