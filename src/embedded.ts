@@ -333,6 +333,11 @@ const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off']
 function checkOpenOptions(options: OpenOptions): void {
   if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
   checkOptionNames('open()', options, OPEN_OPTION_NAMES)
+  // '' failed as Node's bare ENOENT, a number as a TypeError, and null opened ./acheron-data silently.
+  const dir: unknown = options.dir
+  if (dir !== undefined && (typeof dir !== 'string' || dir === '')) {
+    throw new AcheronError('TYPE_MISMATCH', `open() dir is the path of the data directory, a non-empty string, got ${typeof dir === 'string' ? "''" : Array.isArray(dir) ? 'an array' : String(dir)}`)
+  }
   // Each was ignored, or failed without a code: `dir` silently, `workers: 2` as a plain Error.
   if (options.memory === true && options.dir !== undefined) {
     throw new AcheronError('CONSTRAINT', `memory: true keeps nothing on disk, so it takes no dir (got '${options.dir}'): give dir or memory, not both`)
