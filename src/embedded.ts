@@ -329,10 +329,54 @@ const OPEN_OPTION_NAMES = Object.keys({
 /** The log's flush modes (SyncMode), for checking what open() is given. */
 const SYNC_MODES: readonly SyncMode[] = ['full', 'normal', 'off']
 
+/**
+ * open()'s options that are numbers (of ms, bytes, writes, …): each at least 0; Infinity where a bound may be
+ * none. (`partitions` and `workers` have checks of their own, CONSTRAINT with their ranges.)
+ */
+const OPEN_NUMBER_OPTIONS = [
+  'storageBytesMax', 'checkpointBytesMax', 'resultBytesMax', 'pendingBytesMax', 'checkpointIntervalMs',
+  'checkpointWritesMax', 'dirtyWritesMax', 'logSegmentBytesMax', 'logSegmentsKept', 'traceBasesKept', 'traceBaseIntervalMs',
+  'traceBaseLogBytes', 'batchTxnsMax', 'batchIntervalMs', 'pendingTxnsMax', 'txnWallMsMax',
+] as const satisfies readonly (keyof OpenOptions)[]
+const OPEN_BOOLEAN_OPTIONS = ['memory', 'checkpointAtClose'] as const satisfies readonly (keyof OpenOptions)[]
+const OPEN_FUNCTION_OPTIONS = ['onBatch', 'log', 'wrapBatchLog', 'wallClockMs'] as const satisfies readonly (keyof OpenOptions)[]
+
+function shownOption(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : Array.isArray(v) ? 'an array' : typeof v === 'object' && v !== null ? 'an object' : String(v)
+}
+
+/**
+ * TYPE_MISMATCH for an option of the wrong type, naming it. `memory: 'yes'` is not true, so it opened
+ * ./acheron-data on disk, silently; a protocol that is no name nor Protocol was a plain Error; a number
+ * option given as text or below zero was taken as it came.
+ */
+function checkOpenOptionTypes(options: OpenOptions): void {
+  const o = options as Record<string, unknown>
+  for (const name of OPEN_BOOLEAN_OPTIONS) {
+    const v = o[name]
+    if (v !== undefined && typeof v !== 'boolean') throw new AcheronError('TYPE_MISMATCH', `open() ${name} is true or false, got ${shownOption(v)}`)
+  }
+  for (const name of OPEN_NUMBER_OPTIONS) {
+    const v = o[name]
+    if (v !== undefined && (typeof v !== 'number' || Number.isNaN(v) || v < 0)) {
+      throw new AcheronError('TYPE_MISMATCH', `open() ${name} is a number, at least 0, got ${shownOption(v)}`)
+    }
+  }
+  for (const name of OPEN_FUNCTION_OPTIONS) {
+    const v = o[name]
+    if (v !== undefined && typeof v !== 'function') throw new AcheronError('TYPE_MISMATCH', `open() ${name} is a function, got ${shownOption(v)}`)
+  }
+  const protocol = o.protocol
+  if (protocol !== undefined && typeof protocol !== 'string' && (typeof protocol !== 'object' || protocol === null)) {
+    throw new AcheronError('TYPE_MISMATCH', `open() protocol is a name (${Object.keys(PROTOCOLS).join(', ')}) or a Protocol, got ${shownOption(protocol)}`)
+  }
+}
+
 /** open()'s options that can be refused before anything opens: their names, values and the intervals a timer keeps. */
 function checkOpenOptions(options: OpenOptions): void {
   if (typeof options !== 'object' || options === null) throw new AcheronError('TYPE_MISMATCH', `open() options is an object, got ${String(options)}`)
   checkOptionNames('open()', options, OPEN_OPTION_NAMES)
+  checkOpenOptionTypes(options)
   // '' failed as Node's bare ENOENT, a number as a TypeError, and null opened ./acheron-data silently.
   const dir: unknown = options.dir
   if (dir !== undefined && (typeof dir !== 'string' || dir === '')) {
