@@ -302,7 +302,15 @@ function toHex(bytes: Uint8Array): string {
  * literal after it is found with the same lexer, so comments and '' escapes are handled.
  */
 export function resolveFileSources(script: string, readFile: (path: string) => Uint8Array = readFileSync): string {
-  if (!/file/i.test(script)) return script
+  return resolveFileSourcesWithEdits(script, readFile).text
+}
+
+/** One `FILE 'path'` replaced: [start, end) of the caller's script became `text`. */
+interface SourceEdit { readonly start: number; readonly end: number; readonly text: string }
+
+/** resolveFileSources, and where it replaced what: to map the server's positions back to the caller's script. */
+function resolveFileSourcesWithEdits(script: string, readFile: (path: string) => Uint8Array): { text: string; edits: readonly SourceEdit[] } {
+  if (!/file/i.test(script)) return { text: script, edits: [] }
   const statements = parseScript(script)
   const edits: { start: number; end: number; text: string }[] = []
   for (const s of statements) {
@@ -324,8 +332,44 @@ export function resolveFileSources(script: string, readFile: (path: string) => U
     edits.push({ start, end: start + strTok.end, text: `X'${toHex(bytes)}'` })
   }
   let out = script
-  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
-  return out
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
+  return { text: out, edits: edits.sort((a, b) => a.start - b.start) }
+}
+
+/** The offset of 1-based (line, column) in `text`, lines ending at \n as the lexer counts them; null if none. */
+function offsetAt(text: string, line: number, column: number): number | null {
+  let start = 0
+  for (let l = 1; l < line; l++) {
+    const nl = text.indexOf('\n', start)
+    if (nl < 0) return null
+    start = nl + 1
+  }
+  return start + column - 1
+}
+
+/**
+ * Moves an error's line and column from the text sent (each `FILE 'path'` replaced by X'<the module's
+ * hex>', thousands of characters) back to the caller's script. A position inside a replaced literal is
+ * that literal's start.
+ */
+function positionInScript(err: AcheronError, sent: string, script: string, edits: readonly SourceEdit[]): void {
+  if (edits.length === 0 || err.line === undefined || err.column === undefined) return
+  const at = offsetAt(sent, err.line, err.column)
+  if (at === null) return
+  let shift = 0
+  let original = -1
+  for (const e of edits) {
+    const sentStart = e.start + shift
+    if (at < sentStart) break
+    if (at < sentStart + e.text.length) { original = e.start; break }
+    shift += e.text.length - (e.end - e.start)
+  }
+  if (original < 0) original = at - shift
+  const lineStart = script.lastIndexOf('\n', original - 1) + 1
+  let line = 1
+  for (let i = script.indexOf('\n'); i >= 0 && i < lineStart; i = script.indexOf('\n', i + 1)) line++
+  err.line = line
+  err.column = original - lineStart + 1
 }
 
 /** The CREATE FUNCTION statement `createFunction` sends. */
@@ -418,7 +462,7 @@ export class RemoteDatabase implements Database {
     checkStringArgument(script, 'the SQL script')
     checkParamsArray(params)
     checkScriptWellFormed(script)
-    const text = resolveFileSources(script, this.readFile)
+    const { text, edits } = resolveFileSourcesWithEdits(script, this.readFile)
     // Array.from, not map: a hole ([1, ,]) is undefined, refused as such at its ?; map kept it a hole,
     // which JSON.stringify sent as null, so the statement ran with NULL there.
     const wire = Array.from(params, (p, i) => {
@@ -429,7 +473,15 @@ export class RemoteDatabase implements Database {
         throw pinParam(err, parseScript(script), i)
       }
     })
-    const { results } = await this.request({ op: 'sql', sql: text, params: wire })
+    let results: unknown[]
+    try {
+      results = (await this.request({ op: 'sql', sql: text, params: wire })).results
+    } catch (err) {
+      // The server's line and column are in the text sent: after a FILE on the same line they were off by
+      // the length of the module's hex (column 9281 for the caller's 144).
+      if (err instanceof AcheronError) positionInScript(err, text, script, edits)
+      throw err
+    }
     return results.map(decodeResult)
   }
 
