@@ -292,12 +292,17 @@ function quoteString(s: string): string {
   return `'${s.replace(/'/g, "''")}'`
 }
 
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
+/**
+ * A module's bytes as the SQL source the SDK sends: BASE64, 4 characters for 3 bytes. As X'<hex>' (2 for 1)
+ * a module over 8 MiB made a frame over the server's 16 MiB and was refused unsent, though the server and
+ * open()'s database take one of 12 MiB.
+ */
+function moduleSource(bytes: Uint8Array): string {
+  return `BASE64 '${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}'`
 }
 
 /**
- * Replaces every `FROM WASM FILE 'path'` of the script by `X'<hex>'` of the file's bytes, read here (the
+ * Replaces every `FROM WASM FILE 'path'` of the script by `BASE64 '…'` of the file's bytes, read here (the
  * server never opens a client path). Source positions come from the AST (the FILE token); the string
  * literal after it is found with the same lexer, so comments and '' escapes are handled.
  */
@@ -329,7 +334,7 @@ function resolveFileSourcesWithEdits(script: string, readFile: (path: string) =>
       throw new AcheronError('INVALID_WASM', `cannot read FROM WASM FILE '${s.source.path}': ${fileProblem(err)}`,
         { line: s.source.pos.line, column: s.source.pos.column, statement: s.index })
     }
-    edits.push({ start, end: start + strTok.end, text: `X'${toHex(bytes)}'` })
+    edits.push({ start, end: start + strTok.end, text: moduleSource(bytes) })
   }
   let out = script
   for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end)
@@ -348,8 +353,8 @@ function offsetAt(text: string, line: number, column: number): number | null {
 }
 
 /**
- * Moves an error's line and column from the text sent (each `FILE 'path'` replaced by X'<the module's
- * hex>', thousands of characters) back to the caller's script. A position inside a replaced literal is
+ * Moves an error's line and column from the text sent (each `FILE 'path'` replaced by BASE64 '<the module's
+ * base64>', thousands of characters) back to the caller's script. A position inside a replaced literal is
  * that literal's start.
  */
 function positionInScript(err: AcheronError, sent: string, script: string, edits: readonly SourceEdit[]): void {
@@ -379,7 +384,7 @@ export function createFunctionSql(name: string, bytes: Uint8Array, options: Remo
   if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
   }
-  let sql = `CREATE ${options.orReplace === true ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM X'${toHex(bytes)}'`
+  let sql = `CREATE ${options.orReplace === true ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM ${moduleSource(bytes)}`
   if (options.export !== undefined) sql += ` EXPORT ${quoteString(options.export)}`
   const limits: string[] = []
   // The engine's check and words (CONSTRAINT, as embedded): a number out of range is no wrong type, and
@@ -478,7 +483,7 @@ export class RemoteDatabase implements Database {
       results = (await this.request({ op: 'sql', sql: text, params: wire })).results
     } catch (err) {
       // The server's line and column are in the text sent: after a FILE on the same line they were off by
-      // the length of the module's hex (column 9281 for the caller's 144).
+      // the length of the module's source (column 9281 for the caller's 144).
       if (err instanceof AcheronError) positionInScript(err, text, script, edits)
       throw err
     }
@@ -527,7 +532,7 @@ export class RemoteDatabase implements Database {
       results = await this.sql(createFunctionSql(name, wasm, options))
     } catch (err) {
       // A line and column of the statement this SDK wrote, not of anything the caller wrote (a column
-      // past the module's hex, 9,000 characters in): the caller's call has no position, as embedded.
+      // past the module's source, thousands of characters in): the caller's call has no position, as embedded.
       if (err instanceof AcheronError) {
         delete err.line
         delete err.column
