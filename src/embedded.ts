@@ -31,11 +31,11 @@ import { LocalStateStore, type StateStore } from './txn/state-store.js'
 import { ThreadStateStore } from './txn/thread-state-store.js'
 import { PROTOCOLS, protocolByName, type Protocol } from './txn/protocols/index.js'
 import { isReadOnly, failureDetails, type TxnInput, type TxnOutcome, type TxnResult } from './txn/types.js'
-import { checkKeyGiven, checkStringArgument, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
+import { checkKeyGiven, checkWellFormedText, fitsNumber, fromClientValue, loneSurrogateIndex, unsupportedValue, type SqlValue } from './values.js'
 import { makeDirectory } from './storage/make-dir.js'
 import { valueType, type ResultType } from './result-types.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
-import { checkFunctionBytes, checkFunctionOptions } from './function-options.js'
+import { checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from './function-options.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -548,7 +548,7 @@ export class EmbeddedDatabase implements Database {
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
     checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace', 'runtime'])
-    checkStringArgument(name, 'the function name ("table.function")')
+    checkCreateFunctionName(name)
     checkFunctionBytes(wasm)
     const fnName = name.split('.')[1] ?? name
     const limits: { fuel?: number; memoryBytes?: number } = {}

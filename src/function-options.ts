@@ -2,7 +2,7 @@
 // `orReplace`) was ignored, so the call did something other than asked, silently.
 import { AcheronError } from './errors.js'
 import { checkOptionNames } from './option-names.js'
-import { checkWellFormedText } from './values.js'
+import { checkStringArgument, checkWellFormedText } from './values.js'
 
 const TYPES: Readonly<Record<string, 'string' | 'number' | 'boolean'>> = {
   export: 'string', fuel: 'number', memory: 'number', orReplace: 'boolean', runtime: 'string',
@@ -37,4 +37,17 @@ export function checkFunctionBytes(wasm: unknown): void {
     : typeof wasm === 'object' ? 'an object' : `a ${typeof wasm}`
   const path = typeof wasm === 'string' ? `; for a path, pass readFileSync(path), or run sql("CREATE FUNCTION t.f FROM WASM FILE 'path'")` : ''
   throw new AcheronError('TYPE_MISMATCH', `createFunction() takes the module's bytes (a Uint8Array or Buffer), got ${got}${path}`)
+}
+
+/**
+ * createFunction()'s name: a string (TYPE_MISMATCH), `table.function` of two identifiers (SYNTAX_ERROR),
+ * before anything runs, embedded and remote alike. Embedded, a name such as 'e1 .x' or '"e1".f' reached the
+ * engine and failed there as UNKNOWN_TABLE ("no such table: e1 "), with a commit position, where the remote
+ * SDK said SYNTAX_ERROR.
+ */
+export function checkCreateFunctionName(name: unknown): asserts name is string {
+  checkStringArgument(name, 'the function name ("table.function")')
+  if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
+  }
 }

@@ -23,7 +23,7 @@ import { pinParam } from '../sql/params.js'
 import { checkKeyGiven, checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
-import { checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
+import { checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
 import { FUEL_MAX, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, type ResultTypes } from '../result-types.js'
@@ -380,10 +380,8 @@ function positionInScript(err: AcheronError, sent: string, script: string, edits
 /** The CREATE FUNCTION statement `createFunction` sends. */
 export function createFunctionSql(name: string, bytes: Uint8Array, options: RemoteFunctionOptions = {}): string {
   checkFunctionOptions(options, ['export', 'fuel', 'memory', 'orReplace'])
+  checkCreateFunctionName(name)
   checkFunctionBytes(bytes)
-  if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
-  }
   let sql = `CREATE ${options.orReplace === true ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM ${moduleSource(bytes)}`
   if (options.export !== undefined) sql += ` EXPORT ${quoteString(options.export)}`
   const limits: string[] = []

@@ -3,7 +3,8 @@
 // writes a CREATE FUNCTION statement of its own, and its errors pointed into that text ("lone surrogate
 // U+D800 at line 1, column 9211", a column past the module's hex); a FUEL of 1.5 or -1 was TYPE_MISMATCH
 // remote (a number is the right type) and CONSTRAINT embedded, and a FUEL of 0 or 10^10 reached the
-// server and came back CONSTRAINT at a column of that hidden text.
+// server and came back CONSTRAINT at a column of that hidden text. A name that is no table.function is
+// SYNTAX_ERROR before anything runs, in both.
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -37,6 +38,17 @@ async function refusals(db: Database): Promise<unknown[]> {
       out.push([what, e.code, e.message, e.line, e.column, e.statement])
     }
   }
+  // A name that is no table.function: refused before anything runs, with no commit position (embedded, 'account .x'
+  // reached the engine and came back UNKNOWN_TABLE "no such table: account ", with a commit position).
+  for (const name of ['account .deposit', '"account".deposit', 'account.dépôt', 'account.deposit.x', 'deposit', '', 5]) {
+    try {
+      await db.createFunction(name as string, BANK)
+      out.push(`${String(name)}: accepted`)
+    } catch (e) {
+      if (!(e instanceof AcheronError)) throw e
+      out.push([name, e.code, e.message, e.commit])
+    }
+  }
   return out
 }
 
@@ -53,7 +65,12 @@ test('a bad createFunction option: the same error embedded and remote, and no po
   try {
     const remote = await refusals(db)
     assert.equal(remote, local)
-    for (const r of remote) {
+    for (const r of remote.slice(BAD.length)) {
+      const [name, code, message, commit] = r as unknown[]
+      assert.equal([code, commit], [typeof name === 'string' ? 'SYNTAX_ERROR' : 'TYPE_MISMATCH', undefined], String(name))
+      assert.ok(typeof name !== 'string' || message === `a function name is table.function, got ${JSON.stringify(name)}`, String(message))
+    }
+    for (const r of remote.slice(0, BAD.length)) {
       const [what, code, message, line, column, statement] = r as unknown[]
       assert.equal([line, column, statement], [undefined, undefined, undefined], String(what))
       if (String(what).startsWith('export')) {
