@@ -295,6 +295,25 @@ test('START TRANSACTION opens and END [TRANSACTION] closes a transaction, as BEG
   assert.equal([e.code, e.message, e.column, e.statement], ['SYNTAX_ERROR', 'COMMIT without BEGIN', 14, 1])
 })
 
+test("PostgreSQL's BEGIN [WORK] with transaction modes and SQLite's BEGIN DEFERRED | IMMEDIATE | EXCLUSIVE open a transaction; COMMIT WORK closes it", () => {
+  const script = [
+    'BEGIN ISOLATION LEVEL SERIALIZABLE; CALL t.f(1); COMMIT',
+    'begin work; CALL t.f(2); commit work',
+    'START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ WRITE; CALL t.f(3); END WORK',
+    'BEGIN TRANSACTION ISOLATION LEVEL READ COMMITTED NOT DEFERRABLE; CALL t.f(4); COMMIT TRANSACTION',
+    'BEGIN ISOLATION LEVEL READ UNCOMMITTED; CALL t.f(5); COMMIT',
+    'BEGIN DEFERRED; CALL t.f(6); COMMIT',
+    'BEGIN IMMEDIATE TRANSACTION; CALL t.f(7); COMMIT',
+    'BEGIN EXCLUSIVE; CALL t.f(8); END',
+  ].join(';\n')
+  const units = groupTransactions(parseScript(script))
+  assert.equal(units.map((u) => (u.kind === 'single' ? u.statement.kind : `txn[${u.statements.map((s) => s.index).join(',')}]`)),
+    ['txn[1]', 'txn[4]', 'txn[7]', 'txn[10]', 'txn[13]', 'txn[16]', 'txn[19]', 'txn[22]'])
+  assertError('BEGIN READ ONLY; SELECT 1; COMMIT', 1, 7, /^READ ONLY is not offered: a BEGIN … COMMIT that holds only reads/)
+  assertError('BEGIN ISOLATION LEVEL SNAPSHOT; SELECT 1; COMMIT', 1, 23, /^expected SERIALIZABLE, REPEATABLE READ, READ COMMITTED or READ UNCOMMITTED after ISOLATION LEVEL, found 'SNAPSHOT'$/)
+  assertError('BEGIN ISOLATION LEVEL SERIALIZABLE,; SELECT 1; COMMIT', 1, 36, /^expected a transaction mode \(ISOLATION LEVEL …, READ WRITE, \[NOT\] DEFERRABLE\), found end of statement$/)
+})
+
 test("sqlite3's dot-commands, REPLACE INTO and PRAGMA, and a ROLLBACK sent to the server, say what does their job", () => {
   assertError('.tables', 1, 1, /^sqlite3's dot-commands \(\.tables, \.schema t\) are not SQL: SHOW TABLES and DESCRIBE t do their jobs/)
   assertError('SELECT 1; .schema t', 1, 11, /^sqlite3's dot-commands/, 1)
