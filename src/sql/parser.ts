@@ -563,6 +563,11 @@ export class ExprParser extends Cursor {
       const spelling = CLOCK_SPELLINGS.get(name)
       if (spelling !== undefined) this.error(t, `unknown function '${excerpt(this.source(t))}': ${spelling}`)
       if (name === 'VALUES') this.error(t, 'a VALUES list is not offered as a query: IN takes a list, x IN (1, 2), and a query in FROM or IN is (SELECT …)')
+      // PostgreSQL's quantified comparisons (`x = ANY (…)`, `x > ALL (SELECT …)`): without a word they read as
+      // "unknown function 'ALL'" and a list of 70 functions, none of which does their job.
+      if (name === 'ANY' || name === 'SOME' || name === 'ALL') {
+        this.error(t, `${name} (…) after a comparison (PostgreSQL's x = ANY (…), x > ALL (SELECT …)) is not offered: write x IN (1, 2) or x IN (SELECT …) for = ANY, x NOT IN (…) for <> ALL, and compare with (SELECT MAX(…)) or (SELECT MIN(…)) for <, <=, >, >= (MAX and MIN skip NULLs, where ALL gives NULL)`)
+      }
       const scalars = [...SCALAR_FUNCTIONS.keys()].filter((f) => !AGGREGATE_FUNCTIONS.has(f))
       this.error(t, `unknown function '${excerpt(this.source(t))}': use ${[...AGGREGATE_FUNCTIONS].join(', ')}, ${scalars.join(', ')} or, with OVER, ${[...WINDOW_FUNCTIONS.keys()].join(', ')}`)
     }

@@ -287,6 +287,14 @@ test("PostgreSQL's DISTINCT ON, ILIKE, SIMILAR TO and ::, and the bitwise operat
   parseScript('SELECT DISTINCT similar, ilike FROM t; SELECT DISTINCT "on" FROM t')
 })
 
+test("PostgreSQL's quantified comparisons, x = ANY (…) and x > ALL (SELECT …), say what to write, at ANY or ALL", () => {
+  assertError('SELECT id FROM t WHERE v > ALL (SELECT v FROM u)', 1, 28, /^ALL \(…\) after a comparison \(PostgreSQL's x = ANY \(…\), x > ALL \(SELECT …\)\) is not offered: write x IN \(1, 2\) or x IN \(SELECT …\) for = ANY, x NOT IN \(…\) for <> ALL/)
+  assertError('SELECT id FROM t WHERE id = ANY (?)', 1, 29, /^ANY \(…\) after a comparison /)
+  assertError('SELECT id FROM t WHERE id < some (SELECT v FROM u)', 1, 29, /^SOME \(…\) after a comparison /)
+  // Still names where no call follows.
+  parseScript('SELECT any, some FROM t')
+})
+
 test('START TRANSACTION opens and END [TRANSACTION] closes a transaction, as BEGIN and COMMIT do', () => {
   const units = groupTransactions(parseScript('START TRANSACTION; CALL t.f(1); END; start transaction; CALL t.f(2); end transaction'))
   assert.equal(units.map((u) => (u.kind === 'single' ? u.statement.kind : `txn[${u.statements.map((s) => s.index).join(',')}]`)), ['txn[1]', 'txn[4]'])
