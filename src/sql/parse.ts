@@ -325,8 +325,7 @@ class StatementParser extends ExprParser {
     if (keyColumn === undefined) this.error(key.at, `PRIMARY KEY (${key.name}) names no column of ${name}`)
     // An INSERT must give the key (it places the row), so a default there would never be used.
     if (keyColumn.default !== null) this.error(keyColumn.pos, `the primary-key column ${keyColumn.name} takes no DEFAULT: every INSERT gives the key, which places the row`)
-    let partitions: number | null = null
-    if (this.acceptWord('PARTITIONS')) partitions = this.partitionCount()
+    const partitions = this.tableOptions()
     const columnsWithKey = columns.map((c) => (c.name.toLowerCase() === key.name.toLowerCase() ? { ...c, primaryKey: true } : c))
     return { kind: 'create-table', name, ifNotExists, columns: columnsWithKey, primaryKey: key.name, partitions, ...this.head(first) }
   }
@@ -449,6 +448,32 @@ class StatementParser extends ExprParser {
       return { kind: 'drop-index', name, ifExists, ...this.head(first) }
     }
     return this.fail('TABLE, INDEX or FUNCTION', 'DROP')
+  }
+
+  /**
+   * What may follow CREATE TABLE's columns: `PARTITIONS n` and SQLite's table options `STRICT` and `WITHOUT
+   * ROWID`, as sqlite3's `.schema` writes them, separated by commas or blanks, each at most once. Every table
+   * here is already what those two ask for (a column holds values of its type only; rows are stored by
+   * their key, and there is no rowid), so they change nothing; without them a schema copied from sqlite3
+   * failed at STRICT with "expected ';'". Returns the number of partitions, null when not given.
+   */
+  private tableOptions(): number | null {
+    let partitions: number | null = null
+    const seen = new Set<string>()
+    for (;;) {
+      const t = this.peek()
+      const option = this.isWord('PARTITIONS') ? 'PARTITIONS' : this.isWord('STRICT') ? 'STRICT' : this.isWord('WITHOUT') ? 'WITHOUT ROWID' : null
+      if (option === null) {
+        if (seen.size > 0 && this.isPunct(',')) this.fail('PARTITIONS, STRICT or WITHOUT ROWID', "','", this.peek(1))
+        return partitions
+      }
+      if (seen.has(option)) this.error(t, `${option} is given twice`)
+      seen.add(option)
+      this.next()
+      if (option === 'PARTITIONS') partitions = this.partitionCount()
+      if (option === 'WITHOUT ROWID') this.expectWord('ROWID', 'WITHOUT')
+      if (this.isPunct(',') && this.peek(1).kind === 'word' && ['PARTITIONS', 'STRICT', 'WITHOUT'].includes(this.peek(1).value)) this.next()
+    }
   }
 
   /** The number after PARTITIONS. */

@@ -34,6 +34,17 @@ test('CREATE TABLE: IF NOT EXISTS, table PRIMARY KEY (col), type aliases, every 
   assert.is(s.columns[0]?.primaryKey, true, 'the table constraint marks the column')
 })
 
+test("CREATE TABLE takes SQLite's STRICT and WITHOUT ROWID, as sqlite3's .schema writes them, beside PARTITIONS, each once", () => {
+  const strict = oneOf('create-table', 'CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB) STRICT, WITHOUT ROWID;')
+  assert.equal([strict.name, strict.primaryKey, strict.partitions, strict.columns.length], ['kv', 'k', null, 2])
+  assert.is(oneOf('create-table', 'CREATE TABLE kv (k TEXT PRIMARY KEY) WITHOUT ROWID PARTITIONS 4').partitions, 4)
+  assert.is(oneOf('create-table', 'create table kv (k TEXT PRIMARY KEY) partitions 2, strict').partitions, 2)
+  assertError('CREATE TABLE kv (k TEXT PRIMARY KEY) STRICT, STRICT', 1, 46, /^STRICT is given twice$/)
+  assertError('CREATE TABLE kv (k TEXT PRIMARY KEY) PARTITIONS 2 PARTITIONS 3', 1, 51, /^PARTITIONS is given twice$/)
+  assertError('CREATE TABLE kv (k TEXT PRIMARY KEY) WITHOUT OIDS', 1, 46, /^expected ROWID after WITHOUT, found 'OIDS'$/)
+  assertError('CREATE TABLE kv (k TEXT PRIMARY KEY) STRICT,', 1, 45, /^expected PARTITIONS, STRICT or WITHOUT ROWID after ',', found end of statement$/)
+})
+
 test('columns named key and value, and "quoted" identifiers', () => {
   const s = oneOf('create-table', 'CREATE TABLE "kv" ("key" TEXT PRIMARY KEY, value BLOB)')
   assert.equal(s.columns.map((c) => c.name), ['key', 'value'])
