@@ -378,6 +378,13 @@ export class ExprParser extends Cursor {
         left = { kind: 'binary', op: t.value === 'ISNULL' ? 'IS' : 'IS NOT', left, right: { kind: 'literal', value: null, pos: posOf(t) }, pos }
         continue
       }
+      // SQLite's third spelling, `x NOT NULL`: without it, "expected ';' … found 'NOT'".
+      if (t.value === 'NOT' && this.isWord('NULL', 1)) {
+        this.operator(this.next())
+        const nullTok = this.next()
+        left = { kind: 'binary', op: 'IS NOT', left, right: { kind: 'literal', value: null, pos: posOf(nullTok) }, pos }
+        continue
+      }
       if (t.value === 'IS') {
         this.operator(this.next())
         const not = this.acceptWord('NOT')

@@ -482,6 +482,10 @@ test('collations, GLOB, IS DISTINCT FROM, ISNULL/NOTNULL and the JSON functions 
     // ISNULL and NOTNULL as operators (they were read as column aliases in the select list).
     unit('SELECT k, a ISNULL, b NOTNULL, a + 1 ISNULL = 0, a NOTNULL AND b ISNULL FROM t WHERE c NOTNULL ORDER BY k'),
     unit('UPDATE t SET c = 7.5 WHERE b ISNULL'),
+    // SQLite's `x NOT NULL`, its third spelling of IS NOT NULL (it failed at NOT with "expected ';'").
+    unit('SELECT k, a NOT NULL, NOT a NOT NULL, a + 1 NOT NULL = 1, b NOT NULL AND a NOT NULL FROM t WHERE c NOT NULL ORDER BY k'),
+    unit('DELETE FROM t WHERE b NOT NULL AND a NOT NULL = 0'),
+    unit('SELECT k FROM t ORDER BY k'),
     unit('SELECT k, c FROM t WHERE a ISNULL OR b ISNULL ORDER BY k'),
     unit("SELECT JSON_GROUP_ARRAY(b ORDER BY k), JSON_GROUP_OBJECT(b, a ORDER BY k DESC), JSON_EXTRACT(JSON_OBJECT('s', SUM(c)), '$.s') FROM t WHERE b IS NOT NULL"),
     unit('SELECT k, SQRT(c), FLOOR(c), CEIL(c), TRUNC(c), MOD(a, 2), CONCAT_WS(\'-\', b, a) FROM t ORDER BY k'),
