@@ -502,6 +502,25 @@ export const CLOCK_SPELLINGS: ReadonlyMap<string, string> = new Map<string, stri
 ])
 
 /**
+ * Functions of PostgreSQL, MySQL and SQLite that have another spelling here, and what to write: "unknown
+ * function 'GREATEST'" and a list of 70 names left a user to find that MAX(a, b) does its job.
+ */
+export const FUNCTION_SPELLINGS: ReadonlyMap<string, string> = new Map<string, string>([
+  ['GREATEST', 'write MAX(a, b, …) (SQLite\'s scalar MAX: NULL when any argument is NULL, where PostgreSQL\'s GREATEST skips NULLs)'],
+  ['LEAST', 'write MIN(a, b, …) (SQLite\'s scalar MIN: NULL when any argument is NULL, where PostgreSQL\'s LEAST skips NULLs)'],
+  ['SUBSTRING', 'write SUBSTR(s, start[, length]) (start counts from 1)'],
+  ['LEFT', 'write SUBSTR(s, 1, n)'],
+  ['RIGHT', 'write SUBSTR(s, -n) (for n > 0)'],
+  ...['POSITION', 'STRPOS', 'LOCATE'].map((f) => [f, 'write INSTR(s, part): the position of part in s, from 1, or 0'] as const),
+  ...['CHAR_LENGTH', 'CHARACTER_LENGTH', 'LEN'].map((f) => [f, 'write LENGTH(s): its characters (OCTET_LENGTH(s) for its bytes)'] as const),
+  ...['NVL', 'ISNULL'].map((f) => [f, 'write COALESCE(a, b, …) or IFNULL(a, b)'] as const),
+  ['ARRAY_AGG', 'write JSON_GROUP_ARRAY(x [ORDER BY …]): the values as a JSON array'],
+  ...['BOOL_AND', 'EVERY'].map((f) => [f, 'write MIN(cond) (1 when it holds on every row, 0 when not, NULL over no rows)'] as const),
+  ['BOOL_OR', 'write MAX(cond) (1 when it holds on some row, 0 when not, NULL over no rows)'],
+  ...['GEN_RANDOM_UUID', 'UUID', 'UUID_GENERATE_V4', 'NEWID'].map((f) => [f, 'it would be random, and a replay of the log must compute the same value: make the UUID in the client and pass it as a parameter (?)'] as const),
+])
+
+/**
  * Other systems' clocks written as keywords, without parentheses, as SQLite's CURRENT_TIMESTAMP is, with
  * the system they are from: they parse as column names, and where no column has the name they get their
  * CLOCK_SPELLINGS hint instead of "no such column" alone; where no column can be (a DEFAULT, a VALUES

@@ -3,7 +3,7 @@ import { AcheronError } from '../errors.js'
 import { IDENTIFIER_LENGTH_MAX } from '../schema/catalog.js'
 import { INT64_MAX, INT64_MIN, type SqlValue } from '../values.js'
 import {
-  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, CLOCK_SPELLINGS, REFUSED_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
+  AGGREGATE_ARITY, AGGREGATE_FUNCTIONS, CLOCK_SPELLINGS, FUNCTION_SPELLINGS, REFUSED_FUNCTIONS, SCALAR_FUNCTIONS, WINDOW_AGGREGATES, WINDOW_FUNCTIONS,
   CAST_TYPES, COLLATIONS, type Collation, type BinaryOp, type FrameBound, type WindowFrame, type WindowSpec, type CaseExpr, type CastExpr, type FunctionExpr, type LiteralExpr, type OrderTerm, type Pos, type SelectQuery, type SqlExpr, type ValueExpr,
 } from './ast.js'
 import { excerpt, type Token } from './lexer.js'
@@ -567,7 +567,7 @@ export class ExprParser extends Cursor {
     if (!AGGREGATE_FUNCTIONS.has(name) && scalar === undefined && windowOnly === undefined) {
       const refused = REFUSED_FUNCTIONS.get(name)
       if (refused !== undefined) this.error(t, `unknown function '${excerpt(this.source(t))}': not offered, because ${refused}`)
-      const spelling = CLOCK_SPELLINGS.get(name)
+      const spelling = CLOCK_SPELLINGS.get(name) ?? FUNCTION_SPELLINGS.get(name)
       if (spelling !== undefined) this.error(t, `unknown function '${excerpt(this.source(t))}': ${spelling}`)
       if (name === 'VALUES') this.error(t, 'a VALUES list is not offered as a query: IN takes a list, x IN (1, 2), and a query in FROM or IN is (SELECT …)')
       // PostgreSQL's quantified comparisons (`x = ANY (…)`, `x > ALL (SELECT …)`): without a word they read as

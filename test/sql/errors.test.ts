@@ -295,6 +295,21 @@ test("PostgreSQL's quantified comparisons, x = ANY (…) and x > ALL (SELECT …
   parseScript('SELECT any, some FROM t')
 })
 
+test("other databases' functions (GREATEST, LEFT, POSITION, NVL, ARRAY_AGG, GEN_RANDOM_UUID, …) say what to write here, at the name", () => {
+  assertError('SELECT GREATEST(a, b) FROM t', 1, 8, /^unknown function 'GREATEST': write MAX\(a, b, …\) \(SQLite's scalar MAX: NULL when any argument is NULL/)
+  assertError('SELECT id FROM t WHERE least(a, 0) < 0', 1, 24, /^unknown function 'least': write MIN\(a, b, …\)/)
+  assertError("SELECT SUBSTRING(name, 2, 3), LEFT(name, 2) FROM t", 1, 8, /^unknown function 'SUBSTRING': write SUBSTR\(s, start\[, length\]\)/)
+  assertError("SELECT LEFT(name, 2) FROM t", 1, 8, /^unknown function 'LEFT': write SUBSTR\(s, 1, n\)$/)
+  assertError("SELECT STRPOS(name, 'a') FROM t", 1, 8, /^unknown function 'STRPOS': write INSTR\(s, part\)/)
+  assertError('SELECT CHAR_LENGTH(name) FROM t', 1, 8, /^unknown function 'CHAR_LENGTH': write LENGTH\(s\)/)
+  assertError('SELECT NVL(a, 0) FROM t', 1, 8, /^unknown function 'NVL': write COALESCE\(a, b, …\) or IFNULL\(a, b\)$/)
+  assertError('SELECT ARRAY_AGG(a) FROM t', 1, 8, /^unknown function 'ARRAY_AGG': write JSON_GROUP_ARRAY\(x \[ORDER BY …\]\)/)
+  assertError('SELECT BOOL_AND(a > 0) FROM t', 1, 8, /^unknown function 'BOOL_AND': write MIN\(cond\)/)
+  assertError('SELECT GEN_RANDOM_UUID()', 1, 8, /^unknown function 'GEN_RANDOM_UUID': it would be random, and a replay of the log must compute the same value/)
+  // Still names where no call follows, and the postfix ISNULL stays an operator.
+  parseScript('SELECT greatest, left.least FROM t AS left WHERE a ISNULL')
+})
+
 test('START TRANSACTION opens and END [TRANSACTION] closes a transaction, as BEGIN and COMMIT do', () => {
   const units = groupTransactions(parseScript('START TRANSACTION; CALL t.f(1); END; start transaction; CALL t.f(2); end transaction'))
   assert.equal(units.map((u) => (u.kind === 'single' ? u.statement.kind : `txn[${u.statements.map((s) => s.index).join(',')}]`)), ['txn[1]', 'txn[4]'])
