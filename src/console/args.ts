@@ -10,6 +10,10 @@ export interface ConsoleArgs {
   /** -e and -f in command-line order. */
   readonly scripts: readonly ScriptArg[]
   readonly json: boolean
+  /** psql's -A (--no-align): the unaligned format from the start. */
+  readonly unaligned: boolean
+  /** psql's -t (--tuples-only): \t on from the start. */
+  readonly tuplesOnly: boolean
 }
 
 /** A console command line that cannot run: exit 2 (the CLI's one UsageError). */
@@ -19,9 +23,21 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
   let url: string | null = null
   let token: string | null = null
   let json = false
+  let unaligned = false
+  let tuplesOnly = false
   const scripts: ScriptArg[] = []
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
+    let a = argv[i] as string
+    // psql's clustered short options, as scripts write them: -At, -tA, -Atc SQL (a letter taking a value comes last).
+    const cluster = /^-([At]+)([cef]?)$/.exec(a)
+    if (cluster !== null && (cluster[1] as string).length + (cluster[2] as string).length > 1) {
+      for (const letter of cluster[1] as string) {
+        if (letter === 'A') unaligned = true
+        else tuplesOnly = true
+      }
+      if (cluster[2] === '') continue
+      a = `-${cluster[2] as string}`
+    }
     const eq = a.startsWith('--') ? a.indexOf('=') : -1
     const name = eq > 0 ? a.slice(0, eq) : a
     const value = (): string => {
@@ -36,6 +52,8 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
       case '-f': case '--file': scripts.push({ kind: 'file', path: value() }); break
       case '--token': token = value(); break
       case '--json': json = true; break
+      case '-A': case '--no-align': unaligned = true; break
+      case '-t': case '--tuples-only': tuplesOnly = true; break
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`)
         if (url !== null) throw new UsageError(`one URL only, got ${url} and ${a}`)
@@ -43,5 +61,5 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
     }
   }
   if (token === '') throw new UsageError('the token is empty')
-  return { url, token, scripts, json }
+  return { url, token, scripts, json, unaligned, tuplesOnly }
 }

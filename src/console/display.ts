@@ -29,11 +29,13 @@ export interface DisplaySettings {
   nullText: string | null
   /** Long results on a terminal go through $PAGER (the REPL only). */
   pager: boolean
+  /** psql's \t (tuples only, `-t`): rows without the column names and the footer, in aligned, unaligned and csv. */
+  tuplesOnly: boolean
 }
 
-/** The settings at start: `--json` is the json format. */
-export function defaultDisplay(json: boolean): DisplaySettings {
-  return { format: json ? 'json' : 'aligned', expanded: 'off', nullText: null, pager: true }
+/** The settings at start: `--json` is the json format; psql's `-A` (unaligned) and `-t` (tuples only) without it. */
+export function defaultDisplay(json: boolean, options: { readonly unaligned?: boolean; readonly tuplesOnly?: boolean } = {}): DisplaySettings {
+  return { format: json ? 'json' : options.unaligned === true ? 'unaligned' : 'aligned', expanded: 'off', nullText: null, pager: true, tuplesOnly: !json && options.tuplesOnly === true }
 }
 
 export function isOutputFormat(s: string): s is OutputFormat {

@@ -15,6 +15,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \di [PATTERN]        indexes (PATTERN matches the index or its table)
   \x [on|off|auto]     expanded display, one -[ RECORD n ]- block per row (auto: when wider than the
                        terminal; without an argument: toggle)
+  \t [on|off]          tuples only: rows without the column names and the footer (toggles; -t)
+  \a                   between the aligned and the unaligned format (-A)
   \pset                the display settings
   \pset null TEXT      how NULL is shown (default: NULL, in csv an empty field; quote with '...')
   \pset format F       aligned, csv, json, markdown or unaligned

@@ -13,12 +13,13 @@ import type { Source } from './source.js'
 
 export { InputError, SCRIPT_BYTES_MAX }
 
-export const CONSOLE_USAGE = `usage: acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
+export const CONSOLE_USAGE = `usage: acheron console [URL] [--token T] [-e SQL]... [-f FILE]... [--json] [-A] [-t]
   URL          the server (default ${DEFAULT_URL})
   --token T    sent as Authorization: Bearer T
   -e SQL       run these statements and \\meta-commands (repeatable; also -c, as in psql)
   -f FILE      run the statements and \\meta-commands of FILE ('-' for stdin); FROM WASM FILE paths in it are relative to FILE's directory
   --json       print each statement's result object as one JSON line (errors: one JSON line on stderr)
+  -A, -t       psql's: the unaligned format (\\a), rows without column names and footer (\\t); -Atc SQL as in psql
 With -e or -f: runs everything in order, exits 0, or 1 at the first failed statement.
 Without: the interactive console (\\help inside it).`
 
@@ -72,7 +73,7 @@ export async function runConsole(argv: readonly string[], env: NodeJS.ProcessEnv
     process.stderr.write(`acheron console: ${err.message}\n${CONSOLE_USAGE}\n`)
     return 2
   }
-  const printer = new Printer(processIO, args.json, env)
+  const printer = new Printer(processIO, args.json, env, { unaligned: args.unaligned, tuplesOnly: args.tuplesOnly })
   const session = new Session(url, args.token !== null ? { token: args.token } : {})
   try {
     let connectError: AcheronError | null = null

@@ -189,6 +189,32 @@ function setExpanded(host: MetaHost, name: string, arg: string | undefined): boo
 
 const expanded: Handler = (args, host, name) => arity(host, name, args, 1) && setExpanded(host, name, args[0])
 
+/** psql's \t [on|off] (and \pset tuples_only): rows without the column names and the footer; toggles without an argument. */
+function setTuplesOnly(host: MetaHost, name: string, arg: string | undefined): boolean {
+  const d = host.printer.display
+  const next = onOff(host, name, arg, d.tuplesOnly)
+  if (next === null) return false
+  d.tuplesOnly = next
+  host.printer.note(`Tuples only is ${next ? 'on' : 'off'}.`)
+  return true
+}
+
+const tuplesOnly: Handler = (args, host, name) => arity(host, name, args, 1) && setTuplesOnly(host, name, args[0])
+
+/** psql's \a: the unaligned format after the aligned one, else the aligned one (from csv too, as psql's). */
+const toggleAlign: Handler = (args, host, name) => {
+  if (!arity(host, name, args, 0)) return false
+  const d = host.printer.display
+  const f = d.format === 'aligned' ? 'unaligned' : 'aligned'
+  if (host.printer.json) {
+    host.printer.note(`Output format stays json: --json keeps stdout JSON lines (${f} without --json).`)
+    return true
+  }
+  d.format = f
+  host.printer.note(`Output format is ${f}.`)
+  return true
+}
+
 /** How NULL is shown: as \pset null set it, or the default, which CSV writes as an empty field. */
 function nullDisplay(nullText: string | null): string {
   return nullText === null ? `${JSON.stringify(NULL_TEXT_DEFAULT)} (an empty field in csv)` : JSON.stringify(nullText)
@@ -201,6 +227,7 @@ function settingsLines(host: MetaHost): string {
     `expanded  ${d.expanded}`,
     `null      ${nullDisplay(d.nullText)}`,
     `pager     ${d.pager ? 'on' : 'off'}`,
+    `tuples_only  ${d.tuplesOnly ? 'on' : 'off'}`,
   ].join('\n')
 }
 
@@ -247,8 +274,10 @@ const pset: Handler = (args, host, name) => {
     }
     case 'expanded':
       return setExpanded(host, `${name} expanded`, value)
+    case 'tuples_only':
+      return setTuplesOnly(host, `${name} tuples_only`, value)
     default:
-      return warn(host, name, `unknown option "${option ?? ''}" (null, format, pager, expanded)`)
+      return warn(host, name, `unknown option "${option ?? ''}" (null, format, pager, expanded, tuples_only)`)
   }
 }
 
@@ -569,6 +598,8 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\r', (args, host, name) => arity(host, name, args, 0) && (host.reset(), true)],
   ['\\reset', (args, host, name) => arity(host, name, args, 0) && (host.reset(), true)],
   ['\\x', expanded],
+  ['\\t', tuplesOnly],
+  ['\\a', toggleAlign],
   ['\\pset', pset],
   ['\\o', output],
   ['\\out', output],
@@ -600,7 +631,7 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
 
 /** The meta-commands Tab completes (completion.ts), the long spellings left out. */
 export const META_COMMAND_NAMES: readonly string[] = [
-  '\\help', '\\timing', '\\r', '\\q', '\\x', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
+  '\\help', '\\timing', '\\r', '\\q', '\\x', '\\t', '\\a', '\\pset', '\\o', '\\i', '\\d', '\\d+', '\\dt', '\\dt+', '\\df', '\\df+', '\\di',
   '\\conninfo', '\\e', '\\watch', '\\logs', '\\echo', '\\qecho', '\\copy', '\\set', '\\unset', '\\g', '\\gx', '\\gset', '\\s', '\\l', '\\!',
   '\\if', '\\elif', '\\else', '\\endif',
 ]

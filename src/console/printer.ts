@@ -103,8 +103,8 @@ export class Printer {
   private held: { last: { readonly result: RemoteStatementResult; readonly statement: SourceStatement | undefined } | null } | null = null
 
   /** `json`: --json, which also writes failures as JSON objects. */
-  constructor(private readonly io: ConsoleIO, readonly json: boolean, private readonly env: NodeJS.ProcessEnv = process.env) {
-    this.display = defaultDisplay(json)
+  constructor(private readonly io: ConsoleIO, readonly json: boolean, private readonly env: NodeJS.ProcessEnv = process.env, display: { readonly unaligned?: boolean; readonly tuplesOnly?: boolean } = {}) {
+    this.display = defaultDisplay(json, display)
   }
 
   /** The results of a unit, one per statement (`statements[i]` produced `results[i]`). */
@@ -135,6 +135,8 @@ export class Printer {
         if (this.display.format === 'csv') this.warn(logDisplayLines(r.logs, false).join('\n'))
         else lines = lines.concat(logDisplayLines(r.logs, this.dims()))
       }
+      // psql's -At of no rows writes nothing, not an empty line.
+      if (lines.length === 0 && this.display.tuplesOnly) continue
       text += lines.join('\n') + this.gapAfter(r.columns.length > 0)
     }
     await this.emit(text)
@@ -154,9 +156,9 @@ export class Printer {
     await this.emit(lines.join('\n') + this.gapAfter(true))
   }
 
-  /** A blank line after a table, as psql leaves; none between records of CSV or JSON. */
+  /** A blank line after a table, as psql leaves; none between records of CSV or JSON, nor after psql's -At rows. */
   private gapAfter(hasColumns: boolean): string {
-    const data = this.display.format === 'csv' || this.display.format === 'json'
+    const data = this.display.format === 'csv' || this.display.format === 'json' || (this.display.format === 'unaligned' && this.display.tuplesOnly)
     return hasColumns && !data ? '\n\n' : '\n'
   }
 

@@ -32,23 +32,29 @@ export function isExpanded(lines: readonly string[], settings: DisplaySettings, 
  */
 export function renderListing(l: Listing, settings: DisplaySettings, terminalColumns: number | null, dims = false): string[] {
   const { grid, title } = l
-  const tail = l.footer === null ? [] : [l.footer]
+  // psql's \t: the rows alone, without the column names, the title and the footer (\x: records without their headers).
+  const only = settings.tuplesOnly
+  const tail = l.footer === null || only ? [] : [l.footer]
   const nullText = settings.nullText ?? NULL_TEXT_DEFAULT
   switch (settings.format) {
     case 'json':
       return [gridJson(grid)]
     case 'csv':
-      return formatCsv(grid, settings.nullText)
+      return formatCsv(grid, settings.nullText).slice(only ? 1 : 0)
     case 'markdown':
       return formatMarkdown(grid, nullText)
     case 'unaligned':
-      return [...formatUnaligned(grid, nullText), ...tail]
+      return [...formatUnaligned(grid, nullText).slice(only ? 1 : 0), ...tail]
     case 'aligned': {
-      const head = title === null ? [] : [title]
+      const head = title === null || only ? [] : [title]
       const shownNull = settings.nullText === null && dims ? dim(NULL_TEXT_DEFAULT) : nullText
       const aligned = formatAligned(grid, shownNull)
-      const body = isExpanded(aligned, settings, terminalColumns) ? formatExpanded(grid, shownNull) : aligned
-      return [...head, ...body, ...tail]
+      if (isExpanded(aligned, settings, terminalColumns)) {
+        const records = formatExpanded(grid, shownNull)
+        return [...head, ...(only ? records.map((line) => (line.startsWith('-[ RECORD ') ? '' : line)).slice(1) : records), ...tail]
+      }
+      // Without the header, the columns are as wide as their values, as psql lays them out.
+      return [...head, ...(only ? formatAligned({ ...grid, columns: grid.columns.map(() => '') }, shownNull).slice(2) : aligned), ...tail]
     }
   }
 }

@@ -36,8 +36,8 @@ test('after `t.`: t\'s columns and the functions of t; meta-commands at the star
   assert.equal(complete('SELECT account.b', names), [['account.balance'], 'account.b'])
   assert.equal(complete('CALL account.t', names), [['account.transfer'], 'account.t'])
   assert.equal(complete('\\ti', names), [['\\timing'], '\\ti'])
-  assert.equal(complete('  \\', names), [['\\!', '\\conninfo', '\\copy', '\\d', '\\d+', '\\df', '\\df+', '\\di', '\\dt', '\\dt+', '\\e', '\\echo', '\\elif', '\\else', '\\endif',
-    '\\g', '\\gset', '\\gx', '\\help', '\\i', '\\if', '\\l', '\\logs', '\\o', '\\pset', '\\q', '\\qecho', '\\r', '\\s', '\\set', '\\timing', '\\unset', '\\watch', '\\x'], '\\'])
+  assert.equal(complete('  \\', names), [['\\!', '\\a', '\\conninfo', '\\copy', '\\d', '\\d+', '\\df', '\\df+', '\\di', '\\dt', '\\dt+', '\\e', '\\echo', '\\elif', '\\else', '\\endif',
+    '\\g', '\\gset', '\\gx', '\\help', '\\i', '\\if', '\\l', '\\logs', '\\o', '\\pset', '\\q', '\\qecho', '\\r', '\\s', '\\set', '\\t', '\\timing', '\\unset', '\\watch', '\\x'], '\\'])
   assert.equal(complete('\\dt', names), [['\\dt', '\\dt+'], '\\dt'])
 })
 

@@ -139,6 +139,22 @@ test('render: \\x on, auto by the terminal width, and every format', () => {
   assert.equal(renderListing(listing, settings({ format: 'markdown' }), null), ['| name |', '| --- |', '| t |'])
 })
 
+test("\\t (psql's tuples only): the rows without column names, title and footer, in aligned (as wide as the values), unaligned, csv and \\x", () => {
+  const r = { columns: ['name', 'n'], rows: [['a', 1n], ['bb', null]], rowsAffected: 0, commit }
+  const only = (over: Partial<DisplaySettings>): string[] => renderResult(r, '', settings({ tuplesOnly: true, ...over }), null)
+  assert.equal(only({}), [' a  |    1', ' bb | NULL'])
+  assert.equal(only({ format: 'unaligned' }), ['a|1', 'bb|NULL'])
+  assert.equal(only({ format: 'csv' }), ['a,1', 'bb,'])
+  assert.equal(only({ expanded: 'on' }), ['name | a', 'n    | 1', '', 'name | bb', 'n    | NULL'])
+  // JSON stays the result object; a statement without columns keeps its line, as psql keeps a command's tag.
+  assert.equal(JSON.parse(only({ format: 'json' })[0] as string).columns, ['name', 'n'])
+  assert.equal(renderResult({ columns: [], rows: [], rowsAffected: 1, commit }, 'INSERT', settings({ tuplesOnly: true }), null), ['INSERT: 1 row affected  commit {batch: 7, seq: 2}'])
+  const listing = { title: 'Tables', grid: { columns: ['name'], rows: [['t']] }, footer: '(1 row)' }
+  assert.equal(renderListing(listing, settings({ tuplesOnly: true }), null), [' t'])
+  assert.equal(defaultDisplay(false, { unaligned: true, tuplesOnly: true }).format, 'unaligned')
+  assert.equal(defaultDisplay(true, { unaligned: true, tuplesOnly: true }), defaultDisplay(true))
+})
+
 test('a REAL -0 keeps its sign in a column of mixed types, in every format (a -0 is a REAL: no INTEGER has a signed zero)', async () => {
   const g = { columns: ['v'], rows: [[-0], ['a'], [2]], types: [null] }
   assert.equal(formatTable({ ...g, rowsAffected: 0, commit: { batch: 1, seq: 0 } }).slice(2, 5), [' -0.0', ' a', ' 2'])

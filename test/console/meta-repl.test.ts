@@ -155,7 +155,7 @@ test('\\x on and auto, \\pset null, format csv and markdown, \\pset alone; bad a
   // Each bad argument: one line naming it, no stack trace, and the console goes on.
   const bad: [string, string][] = [
     ['\\pset format html', '\\pset: unknown format "html" (aligned, csv, json, markdown, unaligned)'],
-    ['\\pset colour on', '\\pset: unknown option "colour" (null, format, pager, expanded)'],
+    ['\\pset colour on', '\\pset: unknown option "colour" (null, format, pager, expanded, tuples_only)'],
     ['\\pset pager maybe', '\\pset pager: expected on or off, not "maybe"'],
     ['\\x sideways', '\\x: expected off, on, auto, not "sideways"'],
     ['\\timing soon', '\\timing: expected on or off, not "soon"'],

@@ -13,9 +13,9 @@ import { tempDir } from '../support/tmp.js'
 
 test('arguments: URL, --token, -e and -f in order (values may start with -), --json, --opt=value', () => {
   const a = parseConsoleArgs(['ws://h:1', '-e', '-- setup\nSELECT 1', '--token', 't0k', '-f', 'x.sql', '--execute=SELECT 2', '--json'])
-  assert.equal(a, { url: 'ws://h:1', token: 't0k', json: true,
+  assert.equal(a, { url: 'ws://h:1', token: 't0k', json: true, unaligned: false, tuplesOnly: false,
     scripts: [{ kind: 'sql', text: '-- setup\nSELECT 1' }, { kind: 'file', path: 'x.sql' }, { kind: 'sql', text: 'SELECT 2' }] })
-  assert.equal(parseConsoleArgs([]), { url: null, token: null, scripts: [], json: false })
+  assert.equal(parseConsoleArgs([]), { url: null, token: null, scripts: [], json: false, unaligned: false, tuplesOnly: false })
   assert.throws(() => parseConsoleArgs(['-e']), (e: unknown) => e instanceof UsageError && /-e needs a value/.test(e.message))
   // psql's -c and --command run SQL as -e does, in order with the others.
   assert.equal(parseConsoleArgs(['-c', 'SELECT 1', '-e', 'SELECT 2', '--command=SELECT 3']).scripts,
@@ -25,6 +25,18 @@ test('arguments: URL, --token, -e and -f in order (values may start with -), --j
   assert.is(normalizeUrl('127.0.0.1:7878'), 'ws://127.0.0.1:7878')
   assert.is(normalizeUrl('wss://x'), 'wss://x')
   assert.throws(() => normalizeUrl('http://x'))
+})
+
+test("arguments: psql's -A and -t (--no-align, --tuples-only), also clustered as scripts write them: -At, -tA, -Atc SQL", () => {
+  const flags = (argv: string[]): unknown => { const a = parseConsoleArgs(argv); return [a.unaligned, a.tuplesOnly, a.scripts] }
+  assert.equal(flags(['-A']), [true, false, []])
+  assert.equal(flags(['--tuples-only', '--no-align']), [true, true, []])
+  assert.equal(flags(['-At', '-c', 'SELECT 1']), [true, true, [{ kind: 'sql', text: 'SELECT 1' }]])
+  assert.equal(flags(['-tAc', 'SELECT 1', '-tf', 'x.sql']), [true, true, [{ kind: 'sql', text: 'SELECT 1' }, { kind: 'file', path: 'x.sql' }]])
+  assert.equal(flags(['-tAe', '-- a comment']), [true, true, [{ kind: 'sql', text: '-- a comment' }]])
+  assert.throws(() => parseConsoleArgs(['-Atc']), (e: unknown) => e instanceof UsageError && /-c needs a value/.test(e.message))
+  assert.throws(() => parseConsoleArgs(['-Ax']), (e: unknown) => e instanceof UsageError && /unknown option -Ax/.test(e.message))
+  assert.throws(() => parseConsoleArgs(['-cA', 'SELECT 1']), (e: unknown) => e instanceof UsageError)
 })
 
 test('units: one per statement, BEGIN … COMMIT together, an unclosed BEGIN sent as it is at the end', () => {

@@ -195,4 +195,14 @@ test('\\d NAME of an index lists that index, as psql describes any relation by i
   assert.match(r.stdout, /Indexes\n +name +\| +table +\| columns\n-+\+-+\+-+\n indexed_by_v \| indexed_t \| v DESC\n\(1 row\)/, r.why)
 })
 
+test("psql's -At prints bare values (a script's $(acheron console -Atc …)); \\t and \\a toggle it inside a script", async () => {
+  const bare = await run(['-Atc', 'CREATE TABLE at1 (k INTEGER PRIMARY KEY, v TEXT)', '-Atc', "INSERT INTO at1 VALUES (1, 'a'), (2, NULL)",
+    '-Atc', 'SELECT COUNT(*) FROM at1', '-Atc', 'SELECT k, v FROM at1 ORDER BY k', '-Atc', 'SELECT k FROM at1 WHERE k > 5'])
+  assert.is(bare.code, 0, bare.why)
+  assert.is(bare.stdout.replace(/batch: \d+/g, 'batch: B'), ['CREATE TABLE  commit {batch: B, seq: 0}', 'INSERT: 2 rows affected  commit {batch: B, seq: 0}', '2', '1|a', '2|NULL', ''].join('\n'), bare.why)
+  const toggled = await run(['-e', '\\t\n\\a\nSELECT k FROM at1 ORDER BY k;\n\\a\n\\t off\nSELECT COUNT(*) AS n FROM at1;'])
+  assert.is(toggled.code, 0, toggled.why)
+  assert.match(toggled.stdout, /^Tuples only is on\.\nOutput format is unaligned\.\n1\n2\nOutput format is aligned\.\nTuples only is off\.\n n\n---\n 2\n\(1 row\)  commit/, toggled.why)
+})
+
 test.run()
