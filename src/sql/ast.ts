@@ -26,7 +26,9 @@ export interface ParamExpr { readonly kind: 'param'; readonly index: number; rea
 export type ValueExpr = LiteralExpr | ParamExpr
 /** A clock in an INSERT's VALUES (`CURRENT_TIMESTAMP`, `NOW()`, …): the batch's time, filled in as the row is made. */
 export interface ClockValueExpr { readonly kind: 'clock'; readonly clock: ClockKind; readonly pos: Pos }
-export type InsertValueExpr = ValueExpr | ClockValueExpr
+/** `DEFAULT` in a row of VALUES (the standard's and PostgreSQL's): the column's default, as if the row left it out. */
+export interface DefaultValueExpr { readonly kind: 'default'; readonly pos: Pos }
+export type InsertValueExpr = ValueExpr | ClockValueExpr | DefaultValueExpr
 
 export interface ColumnExpr {
   readonly kind: 'column'

@@ -375,7 +375,16 @@ class Planner {
       }
     }
     const clocks: [number, number, ClockKind][] = []
+    // A DEFAULT is the column's default, fixed here as a left-out column's is (no DDL changes the default of
+    // a column that stays; a statement sequenced after a DROP and ADD COLUMN is planned again).
+    const named = s.columns ?? this.columns(def)
     const rows = s.rows.map((row, r) => row.map((v, i) => {
+      if (v.kind === 'default') {
+        const col = def.columns[this.catalog.columnIndex(def, named[i] as string)] as ColumnDef
+        if (col.defaultClock === undefined) return col.default
+        clocks.push([r, i, col.defaultClock])
+        return null
+      }
       if (v.kind !== 'clock') return this.value(v)
       clocks.push([r, i, v.clock])
       return null

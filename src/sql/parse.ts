@@ -399,7 +399,9 @@ class StatementParser extends ExprParser {
     if (t.kind === 'word' && t.value !== 'NOW' && this.isPunct('(', 1)) this.error(t, VALUES_EXPRESSION_REFUSED)
     const clock = this.clock()
     if (clock !== null) return { kind: 'clock', clock: clock.kind, pos: clock.pos }
-    return this.value('a value (a literal, ? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW())')
+    // The standard's (and PostgreSQL's) DEFAULT: no column can stand here, so the word is never a name.
+    if (t.kind === 'word' && t.value === 'DEFAULT') return { kind: 'default', pos: posOf(this.next()) }
+    return this.value('a value (a literal, ? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW()), or DEFAULT')
   }
 
   /** A clock (CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME, NOW()), read as rows are made; else null. */

@@ -126,7 +126,7 @@ test('expected-token messages name what was found', () => {
   assertError("CALL t.f(1) 'x'", 1, 13, /^expected ';' or end of statement, found 'x'$/)
   assertError("CALL t.f(1) X'00'", 1, 13, /^expected ';' or end of statement, found X'00'$/)
   assertError('DELETE t', 1, 8, /^expected FROM after DELETE, found 't'$/)
-  assertError('INSERT INTO t VALUES (1, a)', 1, 26, /^expected a value \(a literal, \? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW\(\)\), found 'a'$/)
+  assertError('INSERT INTO t VALUES (1, a)', 1, 26, /^expected a value \(a literal, \? or a clock: CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME or NOW\(\)\), or DEFAULT, found 'a'$/)
   assertError('INSERT INTO t (a, b) VALUES (1, 2), (3)', 1, 37, /^row 2 has 1 value, expected 2$/)
   assertError('INSERT t VALUES (1)', 1, 8, /^expected INTO after INSERT, found 't'$/)
 })

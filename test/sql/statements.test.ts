@@ -109,7 +109,7 @@ test('CALL with every literal and ? parameters numbered in order', () => {
 test('INSERT [OR REPLACE] with and without columns, several rows', () => {
   const a = oneOf('insert', "INSERT INTO account (id, balance) VALUES ('alice', 100), ('bob', ?)")
   assert.equal(pick(a, ['table', 'orReplace', 'columns']), { table: 'account', orReplace: false, columns: ['id', 'balance'] })
-  assert.equal(a.rows.map((r) => r.map((v) => (v.kind === 'literal' ? v.value : v.kind === 'param' ? `?${v.index}` : v.clock))), [['alice', 100n], ['bob', '?0']])
+  assert.equal(a.rows.map((r) => r.map((v) => (v.kind === 'literal' ? v.value : v.kind === 'param' ? `?${v.index}` : v.kind === 'clock' ? v.clock : 'DEFAULT'))), [['alice', 100n], ['bob', '?0']])
   const b = oneOf('insert', "insert or replace into t values (1, 'x', NULL)")
   assert.equal(pick(b, ['orReplace', 'columns']), { orReplace: true, columns: null })
   assert.is(b.rows[0]?.length, 3)

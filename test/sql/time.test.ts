@@ -74,6 +74,31 @@ test('DEFAULT CURRENT_TIMESTAMP, CURRENT_DATE, CURRENT_TIME and NOW() give each 
   }
 })
 
+test("DEFAULT in a row of VALUES (the standard's, PostgreSQL's) is the column's default, a clock included, as if the row left it out", async () => {
+  const db = await open({ memory: true, wallClockMs: () => T0 })
+  try {
+    await db.sql('CREATE TABLE dv (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 7, at TEXT DEFAULT CURRENT_TIMESTAMP, note TEXT, r REAL DEFAULT 1, m INTEGER NOT NULL)')
+    await db.sql("INSERT INTO dv VALUES (1, DEFAULT, DEFAULT, DEFAULT, DEFAULT, 0), (2, 3, 'x', 'y', default, 0)")
+    const [ins] = await db.sql('INSERT INTO dv (m, n, id, at) VALUES (0, DEFAULT, ?, DEFAULT) RETURNING *', [3])
+    assert.equal(ins?.rows, [[3, 7, '2026-01-02 03:04:05', null, 1, 0]])
+    assert.equal((await db.query('SELECT id, n, at, note, r, typeof(r) FROM dv ORDER BY id')).rows, [
+      [1, 7, '2026-01-02 03:04:05', null, 1, 'real'],
+      [2, 3, 'x', 'y', 1, 'real'],
+      [3, 7, '2026-01-02 03:04:05', null, 1, 'real'],
+    ])
+    // A column without a default takes NULL, which a NOT NULL one (the key too) refuses at the DEFAULT.
+    const nn = await rejection(db.sql('INSERT INTO dv VALUES (4, 1, NULL, NULL, 1, DEFAULT)'))
+    assert.equal([nn.code, nn.message, nn.column], ['CONSTRAINT', 'NOT NULL constraint failed: dv.m', 45])
+    const key = await rejection(db.sql('INSERT INTO dv (id, m) VALUES (DEFAULT, 0)'))
+    assert.equal([key.code, key.column], ['CONSTRAINT', 32])
+    // Inside BEGIN … COMMIT and with ON CONFLICT, where excluded.n is the default.
+    await db.sql('BEGIN; INSERT INTO dv (id, n, m) VALUES (5, DEFAULT, 0); INSERT INTO dv (id, n, m) VALUES (5, DEFAULT, 0) ON CONFLICT DO UPDATE SET n = excluded.n + 1; COMMIT')
+    assert.equal((await db.query('SELECT n FROM dv WHERE id = 5')).rows, [[8]])
+  } finally {
+    await db.close()
+  }
+})
+
 test('one batch, one time; a wall clock that steps back does not take batch times back', async () => {
   const clock = settable(T0)
   const db = await open({ memory: true, wallClockMs: clock.read, batchIntervalMs: 50 })
