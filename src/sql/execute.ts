@@ -133,6 +133,18 @@ function selectedItem(s: Statement, v: number): { readonly pos: Pos } | undefine
   return items[v % items.length]
 }
 
+/**
+ * A column's default as an expression (SET col = DEFAULT): its literal, or its clock, read as the clocks of
+ * VALUES and SET are (the batch's time: DATETIME('now') is CURRENT_TIMESTAMP's text, DATE('now') and
+ * TIME('now') CURRENT_DATE's and CURRENT_TIME's), never as a column that happens to bear the clock's name.
+ */
+function defaultExpr(col: ColumnDef, pos: Pos): SqlExpr {
+  if (col.defaultClock === undefined) return { kind: 'literal', value: col.default, pos }
+  const name = col.defaultClock === 'now' ? 'NOW' : col.defaultClock === 'date' ? 'DATE' : col.defaultClock === 'time' ? 'TIME' : 'DATETIME'
+  const args: SqlExpr[] = name === 'NOW' ? [] : [{ kind: 'literal', value: 'now', pos }]
+  return { kind: 'function', name, args, star: false, distinct: false, aggregate: false, pos }
+}
+
 /** An error's line and column fields at `at` (none without a position). */
 function positionFields(at: Pick<Pos, 'line' | 'column'> | null): { line?: number; column?: number } {
   return at === null ? {} : { line: at.line, column: at.column }
@@ -258,7 +270,10 @@ class Planner {
     return set.map((a) => {
       const i = this.catalog.columnIndex(def, a.column)
       if (i < 0) throw errorAt('UNKNOWN_COLUMN', a.pos, s.index, `no such column: ${a.column} (table ${def.name} has ${this.columns(def).join(', ')})`)
-      return { column: (def.columns[i] as ColumnDef).name, expr: this.expr(a.expr, def, s, excluded, reads) }
+      const col = def.columns[i] as ColumnDef
+      // SET col = DEFAULT (the standard's, PostgreSQL's), where no column is named DEFAULT: its default.
+      const bare = a.expr.kind === 'column' && a.expr.table === null && a.expr.name.toUpperCase() === 'DEFAULT' && this.catalog.columnIndex(def, 'DEFAULT') < 0
+      return { column: col.name, expr: this.expr(bare ? defaultExpr(col, a.expr.pos) : a.expr, def, s, excluded, reads) }
     })
   }
 

@@ -99,6 +99,31 @@ test("DEFAULT in a row of VALUES (the standard's, PostgreSQL's) is the column's 
   }
 })
 
+test("SET col = DEFAULT (the standard's, PostgreSQL's) is the column's default, a clock read at the batch's time; a column named default stays a column", async () => {
+  const clock = settable(T0)
+  const db = await open({ memory: true, wallClockMs: clock.read })
+  try {
+    await db.sql("CREATE TABLE ud (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 7, at TEXT DEFAULT CURRENT_TIMESTAMP, d TEXT DEFAULT CURRENT_DATE, t TEXT DEFAULT CURRENT_TIME, ms TEXT DEFAULT NOW(), note TEXT DEFAULT 'it''s', m INTEGER, CURRENT_TIMESTAMP TEXT)")
+    await db.sql("INSERT INTO ud VALUES (1, 1, 'a', 'b', 'c', 'd', 'e', 5, 'column'), (2, 2, 'a', 'b', 'c', 'd', 'e', 6, 'column')")
+    clock.now = T0 + 86_400_000
+    // At a key, over the table, and in an upsert; a clock default is the clock, not the column of its name.
+    const [one] = await db.sql('UPDATE ud SET n = DEFAULT, at = DEFAULT, d = default, t = DEFAULT, ms = DEFAULT, note = DEFAULT, m = DEFAULT WHERE id = 1 RETURNING *')
+    assert.equal(one?.rows, [[1, 7, '2026-01-03 03:04:05', '2026-01-03', '03:04:05', '2026-01-03 03:04:05.678', "it's", null, 'column']])
+    const [all] = await db.sql('UPDATE ud SET n = DEFAULT, note = DEFAULT RETURNING id, n, note')
+    assert.equal(all?.rows.sort(), [[1, 7, "it's"], [2, 7, "it's"]])
+    await db.sql('UPDATE ud SET n = 9')
+    const [up] = await db.sql('INSERT INTO ud (id, n) VALUES (2, 1) ON CONFLICT DO UPDATE SET n = DEFAULT RETURNING n')
+    assert.equal(up?.rows, [[7]])
+    await db.sql('CREATE TABLE named (id INTEGER PRIMARY KEY, "default" INTEGER, v INTEGER DEFAULT 3)')
+    await db.sql('INSERT INTO named VALUES (1, 42, 0)')
+    assert.equal((await db.sql('UPDATE named SET v = DEFAULT RETURNING v'))[0]?.rows, [[42]])
+    const e = await rejection(db.sql('UPDATE ud SET n = DEFAULT + 1'))
+    assert.equal([e.code, e.column], ['UNKNOWN_COLUMN', 19])
+  } finally {
+    await db.close()
+  }
+})
+
 test('one batch, one time; a wall clock that steps back does not take batch times back', async () => {
   const clock = settable(T0)
   const db = await open({ memory: true, wallClockMs: clock.read, batchIntervalMs: 50 })
