@@ -24,6 +24,8 @@ export const TYPE_NAMES: ReadonlyMap<string, ColumnType> = new Map<string, Colum
 const OTHER_STATEMENTS: ReadonlyMap<string, string> = new Map([
   ['REPLACE', "SQLite's REPLACE INTO t … is written INSERT OR REPLACE INTO t … here"],
   ['PRAGMA', "SQLite's PRAGMAs are not offered: DESCRIBE t, SHOW TABLES and SHOW INDEXES tell what table_info, table_list and index_list do"],
+  ['COPY', "PostgreSQL's COPY reads and writes the server's files: the console's \\copy does its job on the client's (\\copy t from 'rows.csv' with (format csv, header), \\copy t to 'rows.csv' …)"],
+  ['SET', 'session settings are not offered: every statement runs serializably, and its clocks read UTC'],
   ['ROLLBACK', 'a transaction is sent whole, BEGIN … COMMIT in one script, and nothing of it runs before its COMMIT: to drop one, do not send it (the console drops a held BEGIN block at ROLLBACK)'],
 ])
 

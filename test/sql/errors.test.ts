@@ -342,6 +342,9 @@ test("sqlite3's dot-commands, REPLACE INTO and PRAGMA, and a ROLLBACK sent to th
   assertError('SELECT 1; .schema t', 1, 11, /^sqlite3's dot-commands/, 1)
   assertError('REPLACE INTO t VALUES (1)', 1, 1, /^unknown statement 'REPLACE': SQLite's REPLACE INTO t … is written INSERT OR REPLACE INTO t … here$/)
   assertError('PRAGMA table_info(t)', 1, 1, /^unknown statement 'PRAGMA': SQLite's PRAGMAs are not offered: DESCRIBE t/)
+  // PostgreSQL's COPY and SET, which psql users type.
+  assertError('COPY t TO STDOUT', 1, 1, /^unknown statement 'COPY': PostgreSQL's COPY reads and writes the server's files: the console's \\copy does its job on the client's \(\\copy t from 'rows\.csv' with \(format csv, header\)/)
+  assertError("SELECT 1; SET TIME ZONE 'UTC'", 1, 11, /^unknown statement 'SET': session settings are not offered: every statement runs serializably, and its clocks read UTC$/, 1)
   assertError('ROLLBACK', 1, 1, /^unknown statement 'ROLLBACK': a transaction is sent whole/)
   assertError('VACUUM', 1, 1, /^unknown statement 'VACUUM': expected CREATE, DROP/)
 })
