@@ -542,3 +542,11 @@ const DDL_NAMES: Readonly<Record<string, string>> = {
 export function statementName(kind: Statement['kind']): string {
   return DDL_NAMES[kind] ?? kind.toUpperCase().replace(/-/g, ' ')
 }
+
+/**
+ * What SQLite's `LIMIT -1` (its idiom for no limit, as in `LIMIT -1 OFFSET 10`) is written here: without a
+ * word, "LIMIT must be a non-negative integer" left a sqlite3 user to find LIMIT ALL. Empty otherwise.
+ */
+export function negativeLimitHint(what: string, v: unknown): string {
+  return what === 'LIMIT' && typeof v === 'bigint' && v < 0n ? " (SQLite's negative LIMIT, no limit, is LIMIT ALL here, or OFFSET n without a LIMIT)" : ''
+}

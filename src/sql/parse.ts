@@ -7,7 +7,7 @@ import type {
   Assignment, CallStmt, ColumnAst, ColumnExpr, CommonTable, CompoundOp, CompoundPart, CreateFunctionStmt, CreateFunctionsStmt, CreateIndexStmt, CreateTableStmt, DeleteStmt, FromItem, InsertStmt, NamedWindow, OnConflict,
   InsertValueExpr, JoinClause, JoinKind, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, Statement, UpdateStmt, ValueExpr, WasmSource,
 } from './ast.js'
-import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS } from './ast.js'
+import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, negativeLimitHint } from './ast.js'
 import type { Token } from './lexer.js'
 import { ExprParser, containsAggregate, posOf } from './parser.js'
 import { splitScript, type RawStatement } from './split.js'
@@ -1146,7 +1146,7 @@ class StatementParser extends ExprParser {
   /** LIMIT and OFFSET: a non-negative integer literal or `?`. */
   private count(what: string): ValueExpr {
     const v = this.value('a non-negative integer or ?', what)
-    if (v.kind === 'literal' && (typeof v.value !== 'bigint' || v.value < 0n)) this.error(v.pos, `${what} must be a non-negative integer`)
+    if (v.kind === 'literal' && (typeof v.value !== 'bigint' || v.value < 0n)) this.error(v.pos, `${what} must be a non-negative integer${negativeLimitHint(what, v.value)}`)
     return v
   }
 }

@@ -10,7 +10,7 @@
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
 import type { SqlValue } from '../values.js'
-import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS } from './ast.js'
+import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS, negativeLimitHint } from './ast.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { clockCall, CLOCK_KEYWORDS, isNowText, isZoneModifier, TIME_MODIFIER_FUNCTION, TIME_VALUE_FUNCTION, ZONE_MODIFIER_MESSAGE } from '../schema/clock.js'
 import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
@@ -564,7 +564,7 @@ class Renderer {
   count(e: SelectQuery['limit'], what: string): string {
     if (e === null) return ''
     const v = this.valueOf(e)
-    if (typeof v !== 'bigint' || v < 0n) this.fail('TYPE_MISMATCH', e.pos, `${what} must be a non-negative integer`)
+    if (typeof v !== 'bigint' || v < 0n) this.fail('TYPE_MISMATCH', e.pos, `${what} must be a non-negative integer${negativeLimitHint(what, v)}`)
     return ` ${what} ${this.bind(v)}`
   }
 }

@@ -103,6 +103,9 @@ test('expected-token messages name what was found', () => {
   assertError('SELECT CASE WHEN a THEN 1 ELSE 2 ELSE 3 END FROM t', 1, 34, /^expected END after CASE … WHEN … THEN …, found 'ELSE'/)
   assertError('SELECT CASE WHEN SUM(a) THEN 1 END FROM t WHERE CASE WHEN COUNT(*) THEN 1 END', 1, 59, /aggregate function COUNT is not allowed in WHERE/)
   assertError('SELECT a FROM t LIMIT -1', 1, 23, /LIMIT must be a non-negative integer/)
+  // SQLite's idiom for no limit, LIMIT -1 OFFSET n, is told what it is written here; OFFSET is not.
+  assertError('SELECT a FROM t LIMIT -1 OFFSET 10', 1, 23, /^LIMIT must be a non-negative integer \(SQLite's negative LIMIT, no limit, is LIMIT ALL here, or OFFSET n without a LIMIT\)$/)
+  assertError('SELECT a FROM t LIMIT 1 OFFSET -1', 1, 32, /^OFFSET must be a non-negative integer$/)
   assertError("SELECT a FROM t LIMIT 'x'", 1, 23, /LIMIT must be a non-negative integer/)
   assertError('SELECT nope(a) FROM t', 1, 8, /^unknown function 'nope'/)
   assertError('SELECT RANDOM() FROM t', 1, 8, /^unknown function 'RANDOM': not offered, because it is random, and a replay of the log must compute the same value/)

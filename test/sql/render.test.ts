@@ -88,6 +88,8 @@ test('unknown columns and tables are reported at the reference', () => {
   assert.match(pos.message, /column position 2 is out of range 1 to 1/)
   assert.is(failure(() => run('SELECT id FROM acc WHERE id = ?', [])).code, 'SYNTAX_ERROR', 'a missing parameter')
   assert.is(failure(() => run('SELECT id FROM acc LIMIT ?', ['x'])).code, 'TYPE_MISMATCH')
+  const negative = failure(() => run('SELECT id FROM acc LIMIT ? OFFSET 1', [-1n]))
+  assert.equal([negative.code, negative.message], ['TYPE_MISMATCH', "LIMIT must be a non-negative integer (SQLite's negative LIMIT, no limit, is LIMIT ALL here, or OFFSET n without a LIMIT)"])
 })
 
 test('renderExpr renders an UPDATE value and WHERE over the table columns', () => {
