@@ -225,6 +225,18 @@ export class Lexer {
 
   private number(start: number, line: number, column: number): Token {
     const src = this.src
+    // SQLite's hexadecimal integers, 0x1F: the parser reads them as 64-bit two's complement, as SQLite does.
+    const x = src.charCodeAt(start + 1)
+    if (src.charCodeAt(start) === Ch.Zero && (x === Ch.LowerX || x === Ch.UpperX) && isHexDigit(src.charCodeAt(start + 2))) {
+      let k = start + 2
+      while (isHexDigit(src.charCodeAt(k))) k++
+      if (isWordPart(src.charCodeAt(k)) || src.charCodeAt(k) === Ch.Dot) {
+        while (isWordPart(src.charCodeAt(k)) || src.charCodeAt(k) === Ch.Dot) k++
+        throw this.error(`invalid number '${excerpt(src.slice(start, k))}'`, line, column)
+      }
+      this.i = k
+      return { kind: 'integer', value: src.slice(start, k), offset: start, line, column, end: k }
+    }
     let j = start
     let real = false
     while (isDigit(src.charCodeAt(j))) j++

@@ -275,6 +275,14 @@ export class ExprParser extends Cursor {
   }
 
   private number(t: Token, negative: boolean): bigint | number {
+    if (t.kind === 'integer' && /^0x/i.test(t.value)) {
+      // SQLite's: at most 16 significant hex digits, read as 64-bit two's complement (0xFFFFFFFFFFFFFFFF is -1).
+      if (t.value.slice(2).replace(/^0+/, '').length > 16) this.error(t, `hex literal ${excerpt(t.value)} is out of the 64-bit range (at most 16 hex digits)`)
+      const u = BigInt.asIntN(64, BigInt(t.value))
+      const v = negative ? -u : u
+      if (v > INT64_MAX) this.error(t, `integer literal -${excerpt(t.value)} is out of the 64-bit range`)
+      return v
+    }
     if (t.kind === 'integer') {
       const v = negative ? -BigInt(t.value) : BigInt(t.value)
       if (v > INT64_MAX || v < INT64_MIN) this.error(t, `integer literal ${negative ? '-' : ''}${excerpt(t.value)} is out of the 64-bit range`)

@@ -486,6 +486,8 @@ test('collations, GLOB, IS DISTINCT FROM, ISNULL/NOTNULL and the JSON functions 
     unit('SELECT k, a NOT NULL, NOT a NOT NULL, a + 1 NOT NULL = 1, b NOT NULL AND a NOT NULL FROM t WHERE c NOT NULL ORDER BY k'),
     unit('DELETE FROM t WHERE b NOT NULL AND a NOT NULL = 0'),
     unit('SELECT k FROM t ORDER BY k'),
+    // SQLite's hexadecimal integers (they were "invalid number '0x1F'").
+    unit('SELECT k, k + 0x1F, -0x10 * k, 0xFFFFFFFFFFFFFFFF, 0x1FFFFFFFFFFFFF, typeof(0x10) FROM t WHERE k < 0x3 ORDER BY k'),
     unit('SELECT k, c FROM t WHERE a ISNULL OR b ISNULL ORDER BY k'),
     unit("SELECT JSON_GROUP_ARRAY(b ORDER BY k), JSON_GROUP_OBJECT(b, a ORDER BY k DESC), JSON_EXTRACT(JSON_OBJECT('s', SUM(c)), '$.s') FROM t WHERE b IS NOT NULL"),
     unit('SELECT k, SQRT(c), FLOOR(c), CEIL(c), TRUNC(c), MOD(a, 2), CONCAT_WS(\'-\', b, a) FROM t ORDER BY k'),

@@ -8,7 +8,7 @@ import { parseScript } from '../../src/sql/parse.js'
 import { AGGREGATE_FUNCTIONS, SCALAR_FUNCTIONS } from '../../src/sql/ast.js'
 import { EXPR_DEPTH_MAX, EXPRESSION_VALUES_MAX, OPERATORS_MAX } from '../../src/sql/parser.js'
 import { groupTransactions } from '../../src/sql/transactions.js'
-import { assertError, failure, posIn } from './support.js'
+import { assertError, failure, oneOf, posIn } from './support.js'
 
 test('the third statement of a multi-line script: line and column in the script, statement index 2', () => {
   const script = 'CREATE TABLE t (id INTEGER PRIMARY KEY);\nINSERT INTO t VALUES (1);\n\n  -- comment\n  SELECT id\n    FROM t WHERE id = = 3;\nSELECT 1 FROM t;'
@@ -26,6 +26,12 @@ test('lexical errors carry their statement and position', () => {
   assertError("CALL t.f(X'ab", 1, 10, /unterminated blob literal/)
   assertError('CALL t.f(12ab)', 1, 10, /^invalid number '12ab'$/)
   assertError('CALL t.f(1.2.3)', 1, 10, /^invalid number '1.2.3'$/)
+  // SQLite's hexadecimal integers: 64-bit two's complement, at most 16 significant digits.
+  assert.equal(oneOf('select', 'SELECT 0x1F, 0XFFFFFFFFFFFFFFFF, -0x10, 0x00000000000000000001, 0x8000000000000000').items.map((i) => i.kind === 'expr' && i.expr.kind === 'literal' ? i.expr.value : null),
+    [31n, -1n, -16n, 1n, -9223372036854775808n])
+  assertError('SELECT 0x10000000000000000', 1, 8, /^hex literal 0x10000000000000000 is out of the 64-bit range \(at most 16 hex digits\)$/)
+  assertError('SELECT 0x1g', 1, 8, /^invalid number '0x1g'$/)
+  assertError('SELECT 0x', 1, 8, /^invalid number '0x'$/)
   assertError('CALL t.f(#)', 1, 10, /^unexpected character '#'$/)
   assertError('CALL t.f(1); CALL t.f(\u00e9)', 1, 23, /^unexpected character 'é'$/, 1)
 })
