@@ -9,9 +9,9 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, connect, open, type Database } from '../../src/index.js'
+import { AcheronError, type Database } from '../../src/index.js'
 import type { FunctionOptions } from '../../src/embedded.js'
-import { startServer } from '../support/server-process.js'
+import { embeddedThenRemote } from '../support/both-sdks.js'
 
 const BANK = new Uint8Array(readFileSync(fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))))
 
@@ -53,37 +53,23 @@ async function refusals(db: Database): Promise<unknown[]> {
 }
 
 test('a bad createFunction option: the same error embedded and remote, and no position in SQL the caller never wrote', async () => {
-  const embedded = await open({ memory: true })
-  let local: unknown[]
-  try {
-    local = await refusals(embedded)
-  } finally {
-    await embedded.close()
+  const { embedded, remote } = await embeddedThenRemote(refusals)
+  assert.equal(remote, embedded)
+  for (const r of remote.slice(BAD.length)) {
+    const [name, code, message, commit] = r as unknown[]
+    assert.equal([code, commit], [typeof name === 'string' ? 'SYNTAX_ERROR' : 'TYPE_MISMATCH', undefined], String(name))
+    assert.ok(typeof name !== 'string' || message === `a function name is table.function, got ${JSON.stringify(name)}`, String(message))
   }
-  const server = await startServer()
-  const db = await connect(server.url)
-  try {
-    const remote = await refusals(db)
-    assert.equal(remote, local)
-    for (const r of remote.slice(BAD.length)) {
-      const [name, code, message, commit] = r as unknown[]
-      assert.equal([code, commit], [typeof name === 'string' ? 'SYNTAX_ERROR' : 'TYPE_MISMATCH', undefined], String(name))
-      assert.ok(typeof name !== 'string' || message === `a function name is table.function, got ${JSON.stringify(name)}`, String(message))
+  for (const r of remote.slice(0, BAD.length)) {
+    const [what, code, message, line, column, statement] = r as unknown[]
+    assert.equal([line, column, statement], [undefined, undefined, undefined], String(what))
+    if (String(what).startsWith('export')) {
+      assert.equal(code, 'TYPE_MISMATCH')
+      assert.match(String(message), /^createFunction\(\) option export: text is not well-formed Unicode \(lone surrogate U\+D800 at index 3\)/)
+    } else {
+      assert.equal(code, 'CONSTRAINT', String(what))
+      assert.match(String(message), /^(FUEL|MEMORY) must be an integer from 1 to \d+, got /)
     }
-    for (const r of remote.slice(0, BAD.length)) {
-      const [what, code, message, line, column, statement] = r as unknown[]
-      assert.equal([line, column, statement], [undefined, undefined, undefined], String(what))
-      if (String(what).startsWith('export')) {
-        assert.equal(code, 'TYPE_MISMATCH')
-        assert.match(String(message), /^createFunction\(\) option export: text is not well-formed Unicode \(lone surrogate U\+D800 at index 3\)/)
-      } else {
-        assert.equal(code, 'CONSTRAINT', String(what))
-        assert.match(String(message), /^(FUEL|MEMORY) must be an integer from 1 to \d+, got /)
-      }
-    }
-  } finally {
-    await db.close()
-    await server.stop()
   }
 })
 

@@ -4,8 +4,8 @@
 // now refuse it as undefined is refused: TYPE_MISMATCH at its ?, before anything runs.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AcheronError, connect, open, type Database } from '../../src/index.js'
-import { startServer } from '../support/server-process.js'
+import { AcheronError, type Database } from '../../src/index.js'
+import { embeddedThenRemote } from '../support/both-sdks.js'
 
 async function refusals(db: Database): Promise<unknown[]> {
   await db.sql('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)')
@@ -25,24 +25,11 @@ async function refusals(db: Database): Promise<unknown[]> {
 }
 
 test('a hole in params is refused as undefined is, embedded and remote alike, and nothing runs', async () => {
-  const embedded = await open({ memory: true })
-  let local: unknown[]
-  try {
-    local = await refusals(embedded)
-  } finally {
-    await embedded.close()
-  }
+  const { embedded, remote } = await embeddedThenRemote(refusals)
   const undefinedAt = (n: number, line: number, column: number, statement: number): unknown[] =>
     ['TYPE_MISMATCH', `parameter ${n}: unsupported value undefined; a value is a number, a bigint, a string, a boolean, a Uint8Array or null`, statement, line, column]
-  assert.equal(local, [undefinedAt(2, 1, 26, 0), undefinedAt(1, 1, 23, 0), undefinedAt(1, 1, 23, 0), [[0]]])
-  const server = await startServer()
-  const db = await connect(server.url)
-  try {
-    assert.equal(await refusals(db), local)
-  } finally {
-    await db.close()
-    await server.stop()
-  }
+  assert.equal(embedded, [undefinedAt(2, 1, 26, 0), undefinedAt(1, 1, 23, 0), undefinedAt(1, 1, 23, 0), [[0]]])
+  assert.equal(remote, embedded)
 })
 
 test.run()

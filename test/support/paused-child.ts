@@ -7,21 +7,12 @@ import { writeSync } from 'node:fs'
 import { AcheronError, open } from '../../src/index.js'
 import { FUEL_MAX } from '../../src/schema/catalog.js'
 import { abiModule } from '../wasm-exec/wat.js'
+import { BURN_WAT } from './burn-wat.js'
 
 /** How long the transaction that the pause lands in runs, about. */
 const TXN_MS = 500
 
-// Loops arg 0 times, a host call per iteration, and returns the count (as in watchdog.test.ts).
-const burn = abiModule(`
-  (func (export "burn") (local $n i64) (local $k i64)
-    (local.set $k (call $arg_int (i32.const 0)))
-    (block $out (loop $l
-      (br_if $out (i64.ge_s (local.get $n) (local.get $k)))
-      (local.set $n (i64.add (local.get $n) (i64.const 1)))
-      (call $set_int (i32.const 1) (local.get $n))
-      (br $l)))
-    (call $ret_int (local.get $n)))
-`)
+const burn = abiModule(BURN_WAT)
 
 const [dir, wall] = process.argv.slice(2)
 const db = await open({ dir: dir as string, workers: 1, txnWallMsMax: Number(wall) })

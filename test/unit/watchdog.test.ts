@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { WATCHDOG_LOOK_MS_MAX } from '../../src/txn/worker-pool.js'
+import { BURN_WAT } from '../support/burn-wat.js'
 import { stopped } from '../support/process-state.js'
 import { join } from 'node:path'
 import { tempDir } from '../support/tmp.js'
@@ -25,14 +26,7 @@ const module = abiModule(`
       (call $set_int (i32.const 1) (local.get $n))
       (br $l)))
   ;; Loops arg 0 times, a host call per iteration, and returns the count: a long but finite transaction.
-  (func (export "burn") (local $n i64) (local $k i64)
-    (local.set $k (call $arg_int (i32.const 0)))
-    (block $out (loop $l
-      (br_if $out (i64.ge_s (local.get $n) (local.get $k)))
-      (local.set $n (i64.add (local.get $n) (i64.const 1)))
-      (call $set_int (i32.const 1) (local.get $n))
-      (br $l)))
-    (call $ret_int (local.get $n)))
+  ${BURN_WAT}
   (func (export "bump")
     (call $set_int (i32.const 1) (i64.add (call $get_int (i32.const 1)) (i64.const 1)))
     (call $ret_int (call $get_int (i32.const 1))))
