@@ -45,6 +45,10 @@ const LANGUAGES: readonly Language[] = ['assemblyscript', 'rust', 'c']
 const isLanguage = (s: string): s is Language => (LANGUAGES as readonly string[]).includes(s)
 /** npm's rule for a package name, kept simple: lower case, digits, - . _ ; the directory gets the same name. */
 const PROJECT_NAME = /^[a-z0-9][a-z0-9._-]{0,213}$/
+/** Names that fit PROJECT_NAME and npm still refuses for a package (validate-npm-package-name's blacklist). */
+const NPM_RESERVED_NAMES: ReadonlySet<string> = new Set(['node_modules', 'favicon.ico'])
+/** The package every project depends on: npm refuses to install a package into one of the same name (ENOSELF). */
+const KIT_PACKAGE = 'acheron'
 
 type Out = (line: string) => void
 
@@ -77,6 +81,8 @@ function init(args: string[], out: Out, err: Out): number {
   const target = resolve(positionals[0] as string)
   const name = basename(target)
   if (!PROJECT_NAME.test(name)) throw new UsageError(`'${name}' is not a package name: use lower-case letters, digits, '-', '.' and '_', starting with a letter or digit`)
+  if (NPM_RESERVED_NAMES.has(name)) throw new UsageError(`'${name}' is not a package name: npm reserves it`)
+  if (name === KIT_PACKAGE) throw new UsageError(`'${name}' cannot name the project: it depends on the package ${KIT_PACKAGE}, and npm will not install a package into one of the same name`)
   const language = values.lang
   if (!isLanguage(language)) throw new UsageError(`--lang ${language}: this version scaffolds ${LANGUAGES.join(', ')}`)
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length > 0)) {

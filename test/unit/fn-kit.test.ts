@@ -170,6 +170,13 @@ test('fn: misuse is exit 2 with the usage; no project is exit 1', () => {
     assert.is(r.code, 2, describe(args, r))
     assert.match(r.stderr, /usage: acheron fn/)
   }
+  // Names of the right shape that npm would refuse at the project's first install: nothing is made.
+  for (const [name, why] of [['node_modules', /npm reserves it/], ['acheron', /depends on the package acheron/]] as const) {
+    const r = acheron(['fn', 'init', name], tmp.dir)
+    assert.is(r.code, 2, describe(['fn', 'init', name], r))
+    assert.match(r.stderr, why)
+    assert.not.ok(existsSync(join(tmp.dir, name, 'package.json')), `${name}: no project made`)
+  }
   const none = acheron(['fn', 'build'], tmp.dir)
   assert.is(none.code, 1, describe(['fn', 'build'], none))
   assert.match(none.stderr, /no function project here/)
