@@ -641,7 +641,11 @@ async function runFailoverScenario(input: CrashInput, config: CheckConfig): Prom
           if (!r.every(isReply)) break
         }
       }
-      const joiner = await joining
+      // A joiner that never got its snapshot says why only in the other nodes' logs (which of them wrote, when).
+      const joiner = await joining.catch((err: unknown) => {
+        const alive = (s: Server): string => (s.child.exitCode !== null || s.child.signalCode !== null ? ' (exited)' : '')
+        throw new Error(`${err instanceof Error ? err.message : String(err)}; the last log lines of the writer${alive(writer)}:\n${writer.stderrTail()}\nand of the follower${alive(follower)}:\n${follower.stderrTail()}`)
+      })
       servers.push(joiner)
       // The follower goes (it may be the writer by now: then the joined node takes over from it).
       follower.child.kill('SIGKILL')
