@@ -35,7 +35,7 @@ import { checkKeyGiven, checkWellFormedText, fitsNumber, fromClientValue, loneSu
 import { makeDirectory } from './storage/make-dir.js'
 import { valueType, type ResultType } from './result-types.js'
 import { NeedsWriter, type ReadPositionSource } from './cluster/local-reads.js'
-import { checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from './function-options.js'
+import { checkCallFunctionName, checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from './function-options.js'
 
 export const DEFAULT_DATA_DIR = './acheron-data'
 export const DEFAULT_PARTITIONS = 8
@@ -538,6 +538,7 @@ export class EmbeddedDatabase implements Database {
 
   /** `call` and `callWithLogs` (logs an empty array without `withLogs`); the server's `call` op runs this. */
   async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult> {
+    checkCallFunctionName(fn)
     checkKeyGiven(fn, key)
     const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
     const { result, commit } = unwrap(await this.submit(input), withLogs)

@@ -2,6 +2,7 @@
 // `orReplace`) was ignored, so the call did something other than asked, silently.
 import { AcheronError } from './errors.js'
 import { checkOptionNames } from './option-names.js'
+import { FUNCTION_NAME_LENGTH_MAX, shownName } from './schema/catalog.js'
 import { checkStringArgument, checkWellFormedText } from './values.js'
 
 const TYPES: Readonly<Record<string, 'string' | 'number' | 'boolean'>> = {
@@ -49,5 +50,21 @@ export function checkCreateFunctionName(name: unknown): asserts name is string {
   checkStringArgument(name, 'the function name ("table.function")')
   if (!/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
     throw new AcheronError('SYNTAX_ERROR', `a function name is table.function, got ${JSON.stringify(name)}`)
+  }
+}
+
+/**
+ * call()'s and callWithLogs()'s function name, before anything runs, embedded and remote alike: a string
+ * (TYPE_MISMATCH), well-formed text (TYPE_MISMATCH "function name: …", as a key or an argument is), and no
+ * longer than any function name can be (UNKNOWN_FUNCTION, the catalog's words, no commit position). The
+ * remote SDK applied the wire's own check, SYNTAX_ERROR naming the frame's "fn" field the caller never
+ * wrote, where embedded said TYPE_MISMATCH; and a name over 129 characters was SYNTAX_ERROR remote but
+ * UNKNOWN_FUNCTION embedded, after taking a position in a batch to look up a name that cannot exist.
+ */
+export function checkCallFunctionName(fn: unknown): asserts fn is string {
+  checkStringArgument(fn, 'the function name ("table.function")')
+  checkWellFormedText(fn, 'function name')
+  if (fn.length > FUNCTION_NAME_LENGTH_MAX) {
+    throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${shownName(fn, FUNCTION_NAME_LENGTH_MAX)}`)
   }
 }

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
-import { checkFunctionName, decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
+import { decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
 import { checkSingleQuery, queryResult } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
@@ -23,7 +23,7 @@ import { pinParam } from '../sql/params.js'
 import { checkKeyGiven, checkParamsArray, checkStringArgument, checkWellFormedText, fromClientValue, unsupportedValue, type SqlValue } from '../values.js'
 import { checkRowsOption, objectRows } from './rows.js'
 import { checkConnectOptions, checkConnectUrl } from './connect-options.js'
-import { checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
+import { checkCallFunctionName, checkCreateFunctionName, checkFunctionBytes, checkFunctionOptions } from '../function-options.js'
 import { fileProblem } from '../file-problem.js'
 import { FUEL_MAX, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { decodeCellTypes, decodeResultTypes, type CellTypes, type ResultType, type ResultTypes } from '../result-types.js'
@@ -506,8 +506,7 @@ export class RemoteDatabase implements Database {
 
   /** Calls `table.function` on `key`: its return value and commit position. */
   async call<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteCallResult<T>> {
-    checkStringArgument(fn, 'the function name ("table.function")')
-    checkFunctionName(fn)
+    checkCallFunctionName(fn)
     checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)) })
     const r = decodeResult(results[0])
@@ -516,8 +515,7 @@ export class RemoteDatabase implements Database {
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
   async callWithLogs<T = unknown>(fn: string, key: unknown, ...args: unknown[]): Promise<RemoteLoggedCallResult<T>> {
-    checkStringArgument(fn, 'the function name ("table.function")')
-    checkFunctionName(fn)
+    checkCallFunctionName(fn)
     checkKeyGiven(fn, key)
     const { results } = await this.request({ op: 'call', fn, key: wireValue(key, 'key'), args: args.map((a, i) => wireValue(a, `argument ${i + 1}`)), logs: true })
     const r = decodeResult(results[0])

@@ -158,7 +158,7 @@ function remember<K, V>(cache: Map<K, V>, key: K, value: V): void {
 }
 
 /** A name for an error message: a name too long to be one is not echoed whole. */
-function shownName(name: string, max: number): string {
+export function shownName(name: string, max: number): string {
   return name.length <= max ? name : `${name.slice(0, IDENTIFIER_LENGTH_MAX)}… (a name of ${name.length} characters, longer than any)`
 }
 

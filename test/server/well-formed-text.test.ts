@@ -121,7 +121,8 @@ test('remote SDK: refuses before sending (nothing reaches the socket), TYPE_MISM
     const attempts: [() => Promise<unknown>, string, string | RegExp][] = [
       [() => db.call('kv.put', '\ud800', 'x'), 'TYPE_MISMATCH', notWellFormed('key', 'D800', 0)],
       [() => db.call('kv.put', 'k', 'x', '\udc00\ud800'), 'TYPE_MISMATCH', notWellFormed('argument 2', 'DC00', 0)],
-      [() => db.call('kv.\udc00', 'k'), 'SYNTAX_ERROR', notWellFormed('"fn"', 'DC00', 3)],
+      // Named as embedded names it, not as the frame's "fn" field the caller never wrote.
+      [() => db.call('kv.\udc00', 'k'), 'TYPE_MISMATCH', notWellFormed('function name', 'DC00', 3)],
       [() => db.sql('INSERT INTO kv VALUES (?, ?)', ['k', 'a\ud83d']), 'TYPE_MISMATCH', notWellFormed('parameter 2', 'D83D', 1)],
       [() => db.query('SELECT v FROM kv WHERE id = ?', ['\udc00']), 'TYPE_MISMATCH', notWellFormed('parameter 1', 'DC00', 0)],
       [() => db.sql("SELECT v FROM kv;\nINSERT INTO kv VALUES ('a\ud800', 'b');"), 'SYNTAX_ERROR',
