@@ -429,6 +429,12 @@ export class EmbeddedDatabase implements Database {
 
   /** close() finished: every request is refused as DATABASE_CLOSED (while it runs, the engine's SHUTTING_DOWN). */
   private closed = false
+  /**
+   * The close under way or done. A second close() called while the first ran returned at once (the engine
+   * said it was closing already), before the engine had stopped, and released the data directory's lock
+   * while the first was still writing the last batch and checkpoint.
+   */
+  private closing: Promise<void> | null = null
 
   private constructor(readonly engine: Engine, private readonly lock: DirLock | null, private readonly tracer: CommitTracer | null, private readonly bases: TraceBaseKeeper | null) {
     this.metrics = new DatabaseStats({ counters: engine.stats, lastBatch: () => engine.lastCommittedBatch })
@@ -773,8 +779,16 @@ export class EmbeddedDatabase implements Database {
     this.engine.onBatch = listener
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
+  /**
+   * Stops the engine, making durable what it accepted, and releases the data directory. Every call gets the
+   * one close under way: a second close() while the first runs resolves only when the database is closed.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce()
+    return this.closing
+  }
+
+  private async closeOnce(): Promise<void> {
     // The engine refuses new requests at once; EXPLAIN COMMITs under way end with SHUTTING_DOWN.
     const engineClosed = this.engine.close()
     await this.tracer?.close()

@@ -423,6 +423,8 @@ export class RemoteDatabase implements Database {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private closed = false
+  /** The close() under way or done: what every close() call waits for. */
+  private closeDone: Promise<void> | null = null
   /** Aborted by close(): ends a connection attempt under way and the wait between attempts. */
   private readonly closing = new AbortController()
   private readonly requestTimeoutMs: number
@@ -565,9 +567,17 @@ export class RemoteDatabase implements Database {
     return (await this.serverInfo())?.version ?? null
   }
 
-  /** Closes the connection; requests still in flight reject as outcome-unknown. */
-  async close(): Promise<void> {
-    if (this.closed) return
+  /**
+   * Closes the connection; requests still in flight reject as outcome-unknown. Every call gets the one close
+   * under way, so each resolves only once the socket has closed (a second close() while the first waited
+   * for the close handshake returned at once); after that, at once.
+   */
+  close(): Promise<void> {
+    this.closeDone ??= this.closeOnce()
+    return this.closeDone
+  }
+
+  private async closeOnce(): Promise<void> {
     this.closed = true
     this.closing.abort()
     const ws = this.ws
