@@ -10,7 +10,7 @@ import { expectCode, newDb } from '../wasm-exec/setup.js'
 import { guestModule, guestTest, type GuestLanguage } from '../support/guest-toolchains.js'
 
 const COMMON = ['echo', 'echo_key', 'count', 'store', 'clear', 'exists', 'time', 'remove', 'forward', 'say', 'bad_column', 'write_typed', 'abort_with', 'hog']
-const RUST_ONLY = ['read_typed', 'typed', 'raw_args', 'fail_with', 'boom']
+const RUST_ONLY = ['read_typed', 'typed', 'optional', 'optional_first', 'raw_args', 'fail_with', 'boom']
 const C_ONLY = ['read_text', 'read_real', 'read_int', 'read_blob']
 
 function probe(lang: GuestLanguage) {
@@ -90,6 +90,15 @@ guestTest('rust')('rust: export! converts typed arguments strictly, Err aborts, 
   // Missing arguments are the engine's trap, as for any guest.
   // It said "(the call has 1 arguments)", which read oddly beside a CALL that wrote two values (the key and one).
   expectCode(() => db.call('kv.typed', 'k', [7n]), 'WASM_TRAP', /argument index 1 out of range: the call passed 1 argument after its key \(arguments count from 0 after the key: CALL t\.f\(key, arg0, arg1, …\)\)/)
+  // An Option parameter left out at the end of the call is None, as NULL is; it trapped as an index out of range.
+  assert.is(db.call('kv.optional', 'k', [1n, 2n, 'x']).value, '1 Some(2) Some("x") 3')
+  assert.is(db.call('kv.optional', 'k', [1n, null, null]).value, '1 None None 3')
+  assert.is(db.call('kv.optional', 'k', [1n, 2n]).value, '1 Some(2) None 2')
+  assert.is(db.call('kv.optional', 'k', [1n]).value, '1 None None 1')
+  expectCode(() => db.call('kv.optional', 'k', []), 'WASM_TRAP', /argument index 0 out of range: the call passed no argument after its key/)
+  expectCode(() => db.call('kv.optional', 'k', [1n, 'two']), 'TXN_ABORTED', /^argument 2 \(o\) must be INTEGER, got TEXT$/)
+  assert.is(db.call('kv.optional_first', 'k', [null, 5n]).value, 'None 5')
+  expectCode(() => db.call('kv.optional_first', 'k', []), 'WASM_TRAP', /argument index 1 out of range: the call passed no argument after its key/)
   // The raw helpers convert as the ABI does: a REAL argument truncated, TEXT read as 0.
   assert.is(db.call('nums.echo_key', 4n).value, 4n)
   db.register('nums.raw_args', guestModule('probe', 'rust'))

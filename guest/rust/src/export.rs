@@ -1,13 +1,17 @@
 //! Typed arguments and results for functions exported with `export!`.
-use crate::api::{abort, arg};
+use crate::api::{abort, arg, arg_count};
 use crate::value::Value;
 
 /// A type an argument converts to. A value of another type aborts the transaction with a message naming
-/// the argument (no silent 0 for a TEXT passed as an amount); `Option<T>` takes NULL as `None`.
+/// the argument (no silent 0 for a TEXT passed as an amount); `Option<T>` takes NULL, or an argument left
+/// out at the end of the call, as `None`.
 pub trait FromArg: Sized {
     fn from_value(v: Value) -> Result<Self, Value>;
     /// What the argument must be, for the message.
     const EXPECTED: &'static str;
+    /// What an argument the call left out reads as: `None` for a type that needs one (reading it traps,
+    /// the engine's "argument index N out of range"), `Some(None)` for `Option<T>`.
+    fn absent() -> Option<Self> { None }
 }
 
 impl FromArg for Value {
@@ -49,6 +53,9 @@ impl<T: FromArg> FromArg for Option<T> {
         match v { Value::Null => Ok(None), other => T::from_value(other).map(Some) }
     }
     const EXPECTED: &'static str = T::EXPECTED;
+    // Left out is None, as NULL is: `fn f(amount: i64, memo: Option<String>)` takes CALL t.f(k, 5). It
+    // trapped, reading an argument index out of range.
+    fn absent() -> Option<Self> { Some(None) }
 }
 
 /// A key of a table, as an argument: TEXT or INTEGER (a table's key column is one of them). The nested
@@ -64,8 +71,13 @@ impl From<Key> for Value {
     fn from(k: Key) -> Value { k.0 }
 }
 
-/// Argument `index` as `T`, aborting with a message naming it when it has another type.
+/// Argument `index` as `T`, aborting with a message naming it when it has another type. An argument the
+/// call left out is `T::absent()` (`None` for an `Option`); for other types reading it traps, as `arg` does.
 pub fn typed_arg<T: FromArg>(index: usize, name: &str) -> T {
+    // Only types with an absent value ask arg_count: the others pay no extra host call (nor its fuel).
+    if let Some(v) = T::absent() {
+        if index >= arg_count() { return v; }
+    }
     T::from_value(arg(index)).unwrap_or_else(|got| {
         abort(&format!("argument {} ({}) must be {}, got {}", index + 1, name, T::EXPECTED, got.type_name()))
     })

@@ -42,6 +42,12 @@ export! {
     fn typed(i: i64, r: f64, s: String, b: Vec<u8>, o: Option<i64>, flag: bool) -> String {
         format!("{} {} {} {:?} {:?} {}", i, r, s, b, o, flag)
     }
+    /// Option parameters left out at the end of the call are None, as NULL is.
+    fn optional(i: i64, o: Option<i64>, s: Option<String>) -> String {
+        format!("{} {:?} {:?} {}", i, o, s, arg_count())
+    }
+    /// A required parameter after an Option one: leaving it out is still the engine's trap.
+    fn optional_first(o: Option<i64>, i: i64) -> String { format!("{:?} {}", o, i) }
     fn raw_args() -> String {
         format!("{} {} {} {:?} {}", arg_int(0), arg_real(1), arg_text(2), arg_blob(3), key_int())
     }
