@@ -61,7 +61,8 @@ test('npm pack: the tarball has the built package and its guests, and nothing of
   assert.ok(existsSync(tarball), tarball)
   const files = new Set(packed.files.map((f) => f.path))
   for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/cli/main.js', 'dist/guest/bank.wasm',
-    'dist/console/console.js', 'static/console/index.html', 'guest/acheron.ts', 'guest/rust/Cargo.toml', 'guest/c/acheron.h', 'docs/functions.md']) {
+    'dist/console/console.js', 'static/console/index.html', 'guest/acheron.ts', 'guest/rust/Cargo.toml', 'guest/c/acheron.h',
+    'guest/wat/counter.wat', 'dist/guest/counter.wasm', 'docs/functions.md']) {
     assert.ok(files.has(f), `${f} is packed`)
   }
   const strays = [...files].filter((f) => f.startsWith('dist/test/') || f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))
