@@ -531,9 +531,18 @@ export class EmbeddedDatabase implements Database {
     )
   }
 
-  async call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
-    const { value, type, commit } = await this.typedCall(fn, key, args, false)
-    return { value, type, commit }
+  // call() is the hot path: one promise on the engine's (no async frames), and no logs array.
+  call(fn: string, key: unknown, ...args: unknown[]): Promise<CallResult> {
+    let input: TxnInput
+    try {
+      input = this.callInput(fn, key, args)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.submit(input).then((o) => {
+      const value = unwrap(o).result.value ?? null
+      return { value: toClientValue(value), type: valueType(value), commit: (o as { commit: CommitPosition }).commit }
+    })
   }
 
   /** `call`, and the `log()` lines it wrote (CALL … WITH LOGS); a failure's AcheronError carries them in `logs`. */
@@ -544,13 +553,19 @@ export class EmbeddedDatabase implements Database {
 
   /** `call` and `callWithLogs` (logs an empty array without `withLogs`); the server's `call` op runs this. */
   async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult> {
+    const { result, commit } = unwrap(await this.submit(this.callInput(fn, key, args)), withLogs)
+    const value = result.value ?? null
+    // The copy of the log lines only where they are asked for.
+    return { value: toClientValue(value), type: valueType(value), commit, logs: withLogs ? [...(result.logs ?? [])] : [] }
+  }
+
+  private callInput(fn: string, key: unknown, args: readonly unknown[]): TxnInput {
     checkCallFunctionName(fn)
     checkKeyGiven(fn, key)
-    const input: TxnInput = { kind: 'call', fn, key: toEngineValue(key, 'key'), args: args.map((a, i) => toEngineValue(a, 'argument', i + 1)) }
-    const { result, commit } = unwrap(await this.submit(input), withLogs)
-    const value = result.value ?? null
-    // The copy of the log lines only where they are asked for: call() is the hot path.
-    return { value: toClientValue(value), type: valueType(value), commit, logs: withLogs ? [...(result.logs ?? [])] : [] }
+    // Of its final length (an empty array grows to 17 slots at its first push).
+    const engineArgs = new Array<SqlValue>(args.length)
+    for (let i = 0; i < args.length; i++) engineArgs[i] = toEngineValue(args[i], 'argument', i + 1)
+    return { kind: 'call', fn, key: toEngineValue(key, 'key'), args: engineArgs }
   }
 
   async createFunction(name: string, wasm: Uint8Array, options: FunctionOptions = {}): Promise<CommitResult> {
