@@ -114,46 +114,109 @@ function valueBytes(v: SqlValue): number {
   return v instanceof Uint8Array ? v.byteLength : 0
 }
 
-/** The state of one invocation, as the host imports see it. */
+/**
+ * The state of one invocation, as the host imports see it. The runtime reuses a frame per nesting depth
+ * (runtime.ts): every field is set in `reset`, which a new frame runs too, so that a reused one starts
+ * exactly as a new one would.
+ */
 export class Frame {
   /** A view of guest memory; refreshed when memory.grow detached the old buffer. */
-  private u8: Uint8Array = EMPTY
-  private memoryRef: WasmMemory | undefined = undefined
-  callName: string | undefined = undefined
-  callArgs: SqlValue[] = []
-  result: SqlValue = null
-  ret: SqlValue = null
+  private u8!: Uint8Array
+  private memoryRef!: WasmMemory | undefined
+  callName!: string | undefined
+  /**
+   * The values pushed since call_begin, the key first: the first `callArgCount` slots of an array the
+   * frame keeps (a new array per call grew to 17 slots at its first push, for the two or three values a
+   * call usually pushes).
+   */
+  private callArgs: SqlValue[] = []
+  callArgCount!: number
+  result!: SqlValue
+  ret!: SqlValue
   /** Bytes this frame holds in its chain's count: pending call arguments, the last result, the return value, its instance. */
-  argBytes = 0
-  resultBytes = 0
-  retBytes = 0
-  instanceBytes = 0
+  argBytes!: number
+  resultBytes!: number
+  retBytes!: number
+  instanceBytes!: number
   /** Pages the module declares as its memory maximum, for the MEMORY_LIMIT message (runtime.ts). */
-  memoryMaxPages = 0
+  memoryMaxPages!: number
   /** The part of `instanceBytes` its tables are (constant; the memory part is re-read when it may have grown). */
-  tableBytes = 0
+  tableBytes!: number
   /**
    * The guest memory host calls wrote, [start, end) (empty while start >= end), for the instance pool to
    * reset along with what the guest wrote itself.
    */
-  hostWrittenStart = WRITTEN_START_NONE
-  hostWrittenEnd = WRITTEN_END_NONE
+  hostWrittenStart!: number
+  hostWrittenEnd!: number
   /** The last error a ctx method threw, so that it is rethrown unchanged rather than mapped. */
-  ctxError: unknown = NONE
+  ctxError!: unknown
   /** The instance's fuel counter, grow-failed flag and call-depth counter (fuel.ts), once attached. */
-  fuel: WasmGlobal | undefined = undefined
+  fuel!: WasmGlobal | undefined
   /** The chain's fuel beyond the slice in `fuel` (fuel-slice.ts). */
-  fuelReserve = 0
-  growFailed: WasmGlobal | undefined = undefined
-  depth: WasmGlobal | undefined = undefined
+  fuelReserve!: number
+  growFailed!: WasmGlobal | undefined
+  depth!: WasmGlobal | undefined
+  ctx!: InvocationContext
+  chain!: Chain
 
-  constructor(readonly ctx: InvocationContext, readonly chain: Chain) {}
+  constructor(ctx: InvocationContext, chain: Chain) {
+    this.reset(ctx, chain)
+  }
+
+  /** Starts an invocation of `ctx` in `chain`, as a new frame. */
+  reset(ctx: InvocationContext, chain: Chain): void {
+    this.u8 = EMPTY
+    this.memoryRef = undefined
+    this.callName = undefined
+    this.callArgCount = 0
+    this.result = null
+    this.ret = null
+    this.argBytes = 0
+    this.resultBytes = 0
+    this.retBytes = 0
+    this.instanceBytes = 0
+    this.memoryMaxPages = 0
+    this.tableBytes = 0
+    this.hostWrittenStart = WRITTEN_START_NONE
+    this.hostWrittenEnd = WRITTEN_END_NONE
+    this.ctxError = NONE
+    this.fuel = undefined
+    this.fuelReserve = 0
+    this.growFailed = undefined
+    this.depth = undefined
+    this.ctx = ctx
+    this.chain = chain
+  }
+
+  /** What it held, let go once it returned (a pooled frame keeps no transaction's values alive). */
+  clear(): void {
+    this.dropArgs()
+    this.result = null
+    this.ret = null
+    this.ctxError = NONE
+    this.u8 = EMPTY
+    this.memoryRef = undefined
+  }
 
   /** Pending call arguments are dropped (a new call_begin, or the call ran). */
   dropArgs(): void {
     this.chain.hold(-this.argBytes, '')
     this.argBytes = 0
-    this.callArgs = []
+    this.callArgs.fill(null, 0, this.callArgCount)
+    this.callArgCount = 0
+  }
+
+  pushArg(v: SqlValue): void {
+    this.callArgs[this.callArgCount++] = v
+  }
+
+  /** The key and the arguments pushed, taken (an array of its own for the arguments, as the callee keeps them). */
+  takeArgs(): { key: SqlValue; args: SqlValue[] } {
+    const key = this.callArgs[0] as SqlValue
+    const args = this.callArgs.slice(1, this.callArgCount)
+    this.callArgs.fill(null, 0, this.callArgCount)
+    this.callArgCount = 0
+    return { key, args }
   }
 
   setResult(v: SqlValue): void {
@@ -374,11 +437,11 @@ export class Host {
     }
     const push = (f: Frame, v: SqlValue): void => {
       if (f.callName === undefined) throw f.trap('call_arg_* without call_begin')
-      if (f.callArgs.length >= CALL_ARGS_MAX) throw f.trap(`a call may push at most ${CALL_ARGS_MAX} arguments`)
+      if (f.callArgCount >= CALL_ARGS_MAX) throw f.trap(`a call may push at most ${CALL_ARGS_MAX} arguments`)
       const bytes = valueBytes(v)
       f.argBytes += bytes
       f.chain.hold(bytes, 'call arguments pushed')
-      f.callArgs.push(v)
+      f.pushArg(v)
     }
 
     const acheron: Record<string, HostFn> = {
@@ -429,10 +492,9 @@ export class Host {
         const f = cur()
         const name = f.callName
         if (name === undefined) throw f.trap('call_invoke without call_begin')
-        if (f.callArgs.length === 0) throw f.trap(`call_invoke of ${name} without a key (push the key first)`)
-        const [key, ...args] = f.callArgs as [SqlValue, ...SqlValue[]]
+        if (f.callArgCount === 0) throw f.trap(`call_invoke of ${name} without a key (push the key first)`)
+        const { key, args } = f.takeArgs()
         f.callName = undefined
-        f.callArgs = []
         f.setResult(null)
         // The arguments stay held (the callee has them) until the call returns.
         try {
