@@ -55,6 +55,8 @@ export interface TxnTracer {
   log(message: string): void
 }
 
+const NO_LOG_LINES: readonly string[] = Object.freeze([])
+
 interface PendingWrite {
   readonly table: TableDef
   readonly key: bigint | string
@@ -75,9 +77,14 @@ export class TxnState {
   writeCount = 0
   /** Bytes of the rows its point reads answered so far (src/txn/result-bytes.ts): bounded by RESULT_BYTES_MAX. */
   resultBytes = 0
-  /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker). */
-  readonly logs: string[] = []
+  /** The `log()` lines of this execution, for the caller (LOG_LINES_PER_TXN_MAX, then one marker); null until the first. */
+  private logLines: string[] | null = null
   private logsDropped = false
+
+  /** The `log()` lines of this execution so far (most execute none: the array is made at the first). */
+  get logs(): readonly string[] {
+    return this.logLines ?? NO_LOG_LINES
+  }
 
   /** Set only for EXPLAIN CALL. */
   tracer: TxnTracer | null = null
@@ -130,10 +137,11 @@ export class TxnState {
    */
   log(message: string): void {
     this.tracer?.log(message)
-    if (this.logs.length < LOG_LINES_PER_TXN_MAX) this.logs.push(message)
+    const lines = this.logLines ??= []
+    if (lines.length < LOG_LINES_PER_TXN_MAX) lines.push(message)
     else if (!this.logsDropped) {
       this.logsDropped = true
-      this.logs.push(`[log: lines after the first ${LOG_LINES_PER_TXN_MAX} of this transaction dropped]`)
+      lines.push(`[log: lines after the first ${LOG_LINES_PER_TXN_MAX} of this transaction dropped]`)
     }
   }
 
@@ -195,12 +203,18 @@ export class TxnState {
 
   /** The footprint and final writes; checks NOT NULL of every row about to commit. */
   finish(): { accessed: RowKey[]; writes: RowWrite[] } {
-    const writes: RowWrite[] = []
+    // Arrays of their final length: push() grows an empty array to 17 slots at its first element, and a
+    // transaction writes a few rows (this runs for every transaction).
+    const writes = new Array<RowWrite>(this.pending.size)
+    let i = 0
     for (const [rowKey, w] of this.pending) {
       if (w.row !== null) checkNotNull(w.table, w.row)
-      writes.push({ rowKey, table: tableKeyName(w.table), key: w.key, row: w.row })
+      writes[i++] = { rowKey, table: tableKeyName(w.table), key: w.key, row: w.row }
     }
-    return { accessed: sortRowKeys([...this.touched]), writes: sortByRowKey(writes) }
+    const accessed = new Array<RowKey>(this.touched.size)
+    i = 0
+    for (const rk of this.touched) accessed[i++] = rk
+    return { accessed: sortRowKeys(accessed), writes: sortByRowKey(writes) }
   }
 
   /** This transaction's uncommitted rows of one table, as they stand now. */
