@@ -34,7 +34,8 @@ export interface FuelHolder {
 export function loadFuel(h: FuelHolder, remaining: number): void {
   const total = Math.max(0, Math.floor(remaining))
   const slice = Math.min(total, FUEL_SLICE_UNITS)
-  ;(h.fuel as WasmGlobal).value = BigInt(slice)
+  // A whole slice (the usual case) from the one BigInt kept for it: no allocation per invocation.
+  ;(h.fuel as WasmGlobal).value = slice === FUEL_SLICE_UNITS ? SLICE : BigInt(slice)
   h.fuelReserve = total - slice
 }
 
