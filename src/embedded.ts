@@ -540,8 +540,9 @@ export class EmbeddedDatabase implements Database {
       return Promise.reject(err)
     }
     return this.submit(input).then((o) => {
-      const value = unwrap(o).result.value ?? null
-      return { value: toClientValue(value), type: valueType(value), commit: (o as { commit: CommitPosition }).commit }
+      const { result, commit } = unwrap(o)
+      const value = result.value ?? null
+      return { value: toClientValue(value), type: valueType(value), commit }
     })
   }
 
