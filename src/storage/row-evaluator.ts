@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { AcheronError } from '../errors.js'
+import { queryFailure } from './query-failure.js'
 import type { TableDef } from '../schema/catalog.js'
 import type { RowExpr } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
@@ -40,7 +40,7 @@ export class RowEvaluator {
       const out = stmt.get(...values) as SqlValue[]
       return out.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v))
     } catch (err) {
-      if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `expression failed: ${err.message}`)
+      if (err instanceof Database.SqliteError) throw queryFailure(err, 'expression')
       throw err
     }
   }
@@ -57,7 +57,7 @@ export class RowEvaluator {
       const values = [...(row ?? table.columns.map(() => null)).map(bindable), row === undefined ? 0 : 1, ...query.values.map(bindable)]
       return (stmt.all(...values) as SqlValue[][]).map((r) => r.map((v) => (Buffer.isBuffer(v) ? new Uint8Array(v) : v)))
     } catch (err) {
-      if (err instanceof Database.SqliteError) throw new AcheronError('CONSTRAINT', `query failed: ${err.message}`)
+      if (err instanceof Database.SqliteError) throw queryFailure(err)
       throw err
     }
   }

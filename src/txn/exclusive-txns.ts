@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { clockSql } from '../schema/clock.js'
 import { AcheronError } from '../errors.js'
+import { queryFailure } from '../storage/query-failure.js'
 import { rowKeyOf, tableKeyName } from '../schema/keys.js'
 import { columnListSql, keyColumnSql, quoteIdent, scanSourceSql } from '../storage/sqlite-schema.js'
 import { ResultTooLarge } from '../storage/state-file.js'
@@ -99,7 +100,7 @@ function runExclusiveMulti(catalog: Catalog, store: Queryable, state: TxnState, 
       }
       return run.result
     } catch (err) {
-      const e = err instanceof Database.SqliteError ? new AcheronError('CONSTRAINT', `query failed: ${err.message}`) : err
+      const e = err instanceof Database.SqliteError ? queryFailure(err) : err
       if (e instanceof AcheronError && e.statement === undefined) e.statement = i
       throw e
     }

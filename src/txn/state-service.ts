@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3'
 import { AcheronError } from '../errors.js'
+import { queryFailure } from '../storage/query-failure.js'
 import { Catalog, visibleColumns, type CatalogData, type RuntimeKind } from '../schema/catalog.js'
 import { modulesToSend, type FunctionRuntime } from '../schema/function-runtime.js'
 import type { RowWrite } from '../schema/rows.js'
@@ -155,7 +156,7 @@ export class StateService {
       if (isStorageFull(err)) return { ok: false, failure: { code: 'STORAGE_FULL', message: `not answered: the checkpoint file has no room for the writes this query must see (${(err as Error).message}); retry once space returns` } }
       // SQLite's own refusals of a query (an integer overflow in SUM, say) are the query's failure; its
       // environment's (I/O, a damaged file, no memory) are not an outcome a replay could reproduce.
-      if (err instanceof Database.SqliteError && !ENVIRONMENT_ERRORS.test(err.code)) return { ok: false, failure: { code: 'CONSTRAINT', message: `query failed: ${err.message}` } }
+      if (err instanceof Database.SqliteError && !ENVIRONMENT_ERRORS.test(err.code)) return { ok: false, failure: failureOf(queryFailure(err)) }
       throw err
     }
   }
