@@ -136,12 +136,13 @@ class WasmRuntime implements FunctionRuntime {
     } catch (e) {
       throw this.mapError(e, frame)
     } finally {
+      // First, so that nothing below leaves the depth taken if it throws.
+      this.framesInUse = depth
       if (frame.fuel !== undefined) ctx.fuel.remaining = fuelLeft(frame)
       frame.releaseAll()
       this.host.frame = outer
       if (instance !== undefined) c.pool.release(instance, frame.hostWrittenStart, frame.hostWrittenEnd)
       frame.clear()
-      this.framesInUse = depth
     }
   }
 
