@@ -120,15 +120,21 @@ class StatementParser extends ExprParser {
         if (this.acceptWord('FUNCTIONS')) return { kind: 'show-functions', ...this.head(first) }
         if (this.acceptWord('STATS')) return { kind: 'show-stats', ...this.head(first) }
         if (this.acceptWord('CLUSTER')) return { kind: 'show-cluster', ...this.head(first) }
+        if (this.acceptWord('COLUMNS')) {
+          // MySQL's spelling of DESCRIBE t: SHOW COLUMNS FROM | IN t.
+          if (!this.acceptWord('FROM') && !this.acceptWord('IN')) this.fail('FROM or IN', 'SHOW COLUMNS')
+          return { kind: 'describe', table: this.identifier('table name', 'SHOW COLUMNS FROM'), ...this.head(first) }
+        }
         if (this.acceptWord('INDEXES') || this.acceptWord('INDEX')) {
           // MySQL's spelling: SHOW INDEXES [FROM | IN table].
           const from = this.acceptWord('FROM') || this.acceptWord('IN')
           const table = from ? this.identifier('table name', 'SHOW INDEXES FROM') : null
           return { kind: 'show-indexes', table, ...this.head(first) }
         }
-        return this.fail('TABLES, FUNCTIONS, INDEXES, STATS or CLUSTER', 'SHOW')
-      case 'DESCRIBE': {
-        const table = this.identifier('table name', 'DESCRIBE')
+        return this.fail('TABLES, FUNCTIONS, INDEXES, COLUMNS, STATS or CLUSTER', 'SHOW')
+      // DESC is MySQL's and Oracle's short form; only here, at a statement's start, is it not ORDER BY's direction.
+      case 'DESCRIBE': case 'DESC': {
+        const table = this.identifier('table name', first.value)
         return { kind: 'describe', table, ...this.head(first) }
       }
       case 'CALL': return this.call(first)

@@ -81,7 +81,7 @@ test('expected-token messages name what was found', () => {
   assertError('CALL t.f(1) extra', 1, 13, /^expected ';' or end of statement, found 'extra'$/)
   assertError('FROB t', 1, 1, /^unknown statement 'FROB'/)
   assertError('(1)', 1, 1, /^expected a statement/)
-  assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS, INDEXES, STATS or CLUSTER after SHOW, found 'ME'$/)
+  assertError('SHOW ME', 1, 6, /^expected TABLES, FUNCTIONS, INDEXES, COLUMNS, STATS or CLUSTER after SHOW, found 'ME'$/)
   assertError('SELECT *', 1, 8, /^SELECT \* needs FROM/)
   assertError('SELECT 1 AS a b', 1, 15, /^expected FROM after the selected columns, found 'b'$/)
   assertError('SELECT a FROM', 1, 14, /^expected table name after FROM, found end of statement$/)
