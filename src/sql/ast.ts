@@ -117,7 +117,7 @@ export type Collation = 'BINARY' | 'NOCASE' | 'RTRIM'
 /** SQLite's built-in collations, the only ones there are (an application's own would not replay elsewhere). */
 export const COLLATIONS: ReadonlySet<string> = new Set<Collation>(['BINARY', 'NOCASE', 'RTRIM'])
 
-/** `(SELECT …)` as a value: the one column of its first row, NULL when it has no rows. */
+/** `(SELECT …)` as a value: the one column of its one row, NULL when it has no rows; a second row fails the statement (render.ts). */
 export interface SubqueryExpr { readonly kind: 'subquery'; readonly select: SelectQuery; readonly pos: Pos }
 /** `EXISTS (SELECT …)`: 1 when the subquery has a row, else 0 (`NOT EXISTS` is NOT over it). */
 export interface ExistsExpr { readonly kind: 'exists'; readonly select: SelectQuery; readonly pos: Pos }

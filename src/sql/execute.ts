@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { AcheronError, type CommitPosition } from '../errors.js'
 import { ROW_SOURCE, scanSourceSql } from '../storage/sqlite-schema.js'
-import { indexesOf, visibleColumnNames, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
+import { indexesOf, visibleColumnNames, visibleColumns, type Catalog, type ColumnDef, type TableDef } from '../schema/catalog.js'
 import type { ColumnAssignment, RowExpr } from '../schema/rows.js'
 import type { Replan } from '../txn/sequencer.js'
 import { isDdl, failureDetails, TRACE_COLUMNS, type CatalogReadTxn, type DataTxn, type InsertConflict, type ScanTxn, type SelectTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult } from '../txn/types.js'
@@ -19,7 +19,7 @@ import {
 } from './ast.js'
 import { parseScriptCached } from './parse.js'
 import { pointKey } from './query.js'
-import { renderExpr, renderSelect, type TableSource } from './render.js'
+import { renderExpr, renderSelect, type ColumnTypes, type TableSource } from './render.js'
 import { groupTransactions } from './transactions.js'
 import { fileProblem } from '../file-problem.js'
 import { cellTypes, clientValueType, columnTypes, type CellTypes, type ResultTypes } from '../result-types.js'
@@ -83,6 +83,11 @@ export interface StatementResult {
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
 
 /** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
+/** A table's visible column types and key, for the renderer (a subquery pinned by key reads one row). */
+function typedColumns(def: TableDef): ColumnTypes {
+  return { types: visibleColumns(def).map((c) => c.column.type), key: (def.columns[def.keyIndex] as ColumnDef).name }
+}
+
 function clientValue(v: SqlValue): unknown {
   if (typeof v === 'bigint') return fitsNumber(v) ? Number(v) : v
   return v
@@ -237,7 +242,7 @@ class Planner {
    * expression may hold subqueries, which read the tables of the catalog; it collects their names.
    */
   private expr(e: SqlExpr, def: TableDef, s: Statement, excluded = false, reads?: Set<string>): RowExpr {
-    const r = renderExpr(e, def.name, s.index, { columns: this.columns(def), params: this.params, ...(reads === undefined ? {} : { table: (name: string) => this.tableSource(name) }) }, excluded)
+    const r = renderExpr(e, def.name, s.index, { columns: this.columns(def), typed: typedColumns(def), params: this.params, ...(reads === undefined ? {} : { table: (name: string) => this.tableSource(name) }) }, excluded)
     for (const t of r.tables) reads?.add(t)
     return { sql: r.sql, values: r.values }
   }
@@ -250,7 +255,7 @@ class Planner {
     } catch {
       return undefined
     }
-    return { name: t.name, source: scanSourceSql(t), columns: this.columns(t), seekable: [(t.columns[t.keyIndex] as ColumnDef).name, ...indexesOf(t).map((i) => i.columns[0]?.name ?? '')] }
+    return { name: t.name, source: scanSourceSql(t), columns: this.columns(t), seekable: [(t.columns[t.keyIndex] as ColumnDef).name, ...indexesOf(t).map((i) => i.columns[0]?.name ?? '')], typed: typedColumns(t) }
   }
 
   /** The key an UPDATE/DELETE touches alone, or null (then it scans). */

@@ -9,7 +9,9 @@
 // that has it (two are ambiguous, unless a USING joined them), then at the queries around it.
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
+import { SCALAR_ROWS_FUNCTION } from '../storage/sql-guards.js'
 import type { SqlValue } from '../values.js'
+import type { ColumnType } from '../schema/catalog.js'
 import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS, negativeLimitHint } from './ast.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { clockCall, CLOCK_KEYWORDS, isNowText, isZoneModifier, TIME_MODIFIER_FUNCTION, TIME_VALUE_FUNCTION, ZONE_MODIFIER_MESSAGE } from '../schema/clock.js'
@@ -25,6 +27,14 @@ export interface TableSource {
   readonly columns: readonly string[]
   /** Columns a condition can seek the table by: its key and each index's first column (absent: none known). */
   readonly seekable?: readonly string[]
+  /** The types of `columns`, in order, and its key column (a table of the catalog; absent: not known). */
+  readonly typed?: ColumnTypes
+}
+
+/** A table's column types and key column, which tell when `key = value` reads at most one row. */
+export interface ColumnTypes {
+  readonly types: readonly ColumnType[]
+  readonly key: string
 }
 
 export interface RenderOptions {
@@ -34,6 +44,8 @@ export interface RenderOptions {
   readonly columns: readonly string[]
   /** The values of the statement's `?` parameters, in order. */
   readonly params: readonly SqlValue[]
+  /** That table's column types and key, when it is a table of the catalog. */
+  readonly typed?: ColumnTypes
   /**
    * Every other table the SELECT names (joins, subqueries), by its name as written; undefined for an
    * unknown one (UNKNOWN_TABLE at the name). Absent: only the FROM table can be read.
@@ -78,6 +90,8 @@ interface Source {
   readonly qualifiedOnly?: true
   /** Lower-case names of the columns a condition can seek it by (TableSource.seekable). */
   readonly seekable?: ReadonlySet<string>
+  /** Lower-case column name → type, for a table of the catalog (TableSource.typed). */
+  readonly types?: ReadonlyMap<string, ColumnType>
   /** Its query reads the join through a fence (joinFence): while `active`, its columns are the fence's. */
   fence?: JoinFence
 }
@@ -188,6 +202,7 @@ class Renderer {
     let columns: readonly string[]
     let tableName: string | null = null
     let seekable: ReadonlySet<string> | undefined
+    let typed: ColumnTypes | undefined
     if (item.kind === 'derived') {
       const sub = renderQuery(this.stmt, item.select, this, true)
       const seen = new Set<string>()
@@ -199,11 +214,13 @@ class Renderer {
       source = `(${sub.sql})`
       columns = sub.columnNames
     } else {
-      const t = first ? { name: item.name, source: this.stmt.opts.source, columns: this.stmt.opts.columns } : this.table(item.name, item.pos)
+      const opts = this.stmt.opts
+      const t: TableSource = first ? { name: item.name, source: opts.source, columns: opts.columns, ...(opts.typed === undefined ? {} : { typed: opts.typed }) } : this.table(item.name, item.pos)
       source = t.source
       columns = t.columns
       tableName = t.name
       if (t.seekable !== undefined) seekable = new Set(t.seekable.map((c) => c.toLowerCase()))
+      typed = t.typed
     }
     const qualifier = item.alias ?? tableName
     if (qualifier !== null && this.sources.some((s) => s.qualifier?.toLowerCase() === qualifier.toLowerCase())) {
@@ -211,16 +228,24 @@ class Renderer {
     }
     const byName = new Map<string, string>()
     for (const c of columns) byName.set(c.toLowerCase(), c)
-    this.sources.push({ qualifier, tableName: item.alias === null ? null : tableName, columns, byName, merged: new Set(), ...(seekable === undefined ? {} : { seekable }) })
+    const types = typed === undefined ? {} : { types: new Map(columns.map((c, i) => [c.toLowerCase(), typed.types[i] as ColumnType])) }
+    this.sources.push({ qualifier, tableName: item.alias === null ? null : tableName, columns, byName, merged: new Set(), ...(seekable === undefined ? {} : { seekable }), ...types })
     return qualifier === null ? source : `${source} AS ${quoteIdentifier(qualifier)}`
   }
 
-  private table(name: string, at: Pos): TableSource {
-    // The innermost WITH query of that name, else the table.
+  /** The innermost WITH query of that name, if one is. */
+  private cte(name: string): TableSource | undefined {
     for (let r: Renderer | null = this; r !== null; r = r.parent) {
       const cte = r.ctes.get(name.toLowerCase())
       if (cte !== undefined) return cte
     }
+    return undefined
+  }
+
+  private table(name: string, at: Pos): TableSource {
+    // The innermost WITH query of that name, else the table.
+    const cte = this.cte(name)
+    if (cte !== undefined) return cte
     const first = this.stmt.opts
     const t = first.table !== undefined ? first.table(name) : undefined
     if (t === undefined) {
@@ -385,6 +410,87 @@ class Renderer {
     return `(${sub.sql})`
   }
 
+  /**
+   * `(SELECT …)` used as a value: its one row's value, NULL without rows, and a failure of the statement
+   * at the subquery when it gives a second row, as in PostgreSQL (SQLite takes the first row it meets,
+   * which depends on the order the partitions are read in). One that cannot give two rows (an aggregate
+   * without GROUP BY, a LIMIT of 0 or 1, a lookup by key: pinsKey) is written as it is, at no cost. Any
+   * other reads at most two of its rows
+   * through a count that fails at the second (SCALAR_ROWS_FUNCTION):
+   * `(SELECT "v" FROM (… LIMIT 2) GROUP BY NULL HAVING acheron_scalar_rows(COUNT(*), line, column))`.
+   * Its value is its column's, so it keeps the column's affinity in comparisons, as SQLite's own
+   * subquery does (an INTEGER column's 10 equals the text '10'); GROUP BY NULL makes no row of no rows.
+   */
+  private scalarSubquery(q: SelectQuery, at: Pos): string {
+    if (this.atMostOneRow(q) || this.pinsKey(q)) return this.subquery(q, q.pos, true)
+    const sub = renderQuery(this.stmt, q, this, true)
+    const name = sub.columnNames[0]
+    if (sub.columnNames.length !== 1 || name === undefined) {
+      return this.fail('SYNTAX_ERROR', q.pos, `this subquery must return one column, it returns ${sub.columnNames.length} (${sub.columnNames.join(', ')})`)
+    }
+    this.values.push(...sub.values)
+    // Its own LIMIT or OFFSET comes first: the second row is the second of the rows it gives.
+    const rows = q.limit === null && q.offset === null ? `${sub.sql} LIMIT 2` : `SELECT * FROM (${sub.sql}) LIMIT 2`
+    return `(SELECT ${quoteIdentifier(name)} FROM (${rows}) GROUP BY NULL HAVING ${SCALAR_ROWS_FUNCTION}(COUNT(*), ${at.line}, ${at.column}))`
+  }
+
+  /**
+   * A query of one table of the catalog whose WHERE pins its key: `key = v` (or `v = key`), alone or in a
+   * chain of ANDs, where `v` reads nothing of that table (no column of it, no subquery). Keys are
+   * unique, and SQLite's comparison leaves at most one key equal to `v` when the key is INTEGER (`v` is
+   * compared as a number), or TEXT and `v` a literal, a `?` or a TEXT or BLOB column (compared as text,
+   * BINARY). A TEXT key against a number compares the key as a number, where '5' and '05' are both 5;
+   * that, and anything not known, counts as not pinned. A lookup by key so costs what it cost before.
+   */
+  private pinsKey(q: SelectQuery): boolean {
+    const from = q.from
+    if (from?.kind !== 'table' || q.joins.length > 0 || q.compound.length > 0 || q.where === null) return false
+    const t = this.cte(from.name) ?? this.stmt.opts.table?.(from.name)
+    const typed = t?.typed
+    if (t === undefined || typed === undefined) return false
+    const keyType = typed.types[t.columns.findIndex((c) => c.toLowerCase() === typed.key.toLowerCase())]
+    const own = new Set(t.columns.map((c) => c.toLowerCase()))
+    const names = new Set([from.name.toLowerCase(), ...(from.alias === null ? [] : [from.alias.toLowerCase()])])
+    const ownColumn = (c: ColumnExpr): boolean => (c.table === null ? own.has(c.name.toLowerCase()) : names.has(c.table.toLowerCase()))
+    const isKey = (x: SqlExpr): boolean => x.kind === 'column' && x.name.toLowerCase() === typed.key.toLowerCase() && (x.table === null || x.table.toLowerCase() === (from.alias ?? from.name).toLowerCase())
+    const pins = (v: SqlExpr): boolean => {
+      if (v.kind === 'literal' || v.kind === 'param') return true
+      const columns: ColumnExpr[] = []
+      if (!collectOuterColumns(v, columns) || columns.some(ownColumn)) return false
+      if (keyType === 'INTEGER') return true
+      const type = v.kind === 'column' && keyType === 'TEXT' ? this.outerType(v) : undefined
+      return type === 'TEXT' || type === 'BLOB'
+    }
+    const terms = (e: SqlExpr): SqlExpr[] => (e.kind === 'binary' && e.op === 'AND' ? [...terms(e.left), ...terms(e.right)] : [e])
+    return terms(q.where).some((e) => e.kind === 'binary' && e.op === '=' && ((isKey(e.left) && pins(e.right)) || (isKey(e.right) && pins(e.left))))
+  }
+
+  /** The type of a column of the queries around a subquery (this one outwards), when its item is a table of the catalog. */
+  private outerType(e: ColumnExpr): ColumnType | undefined {
+    const lower = e.name.toLowerCase()
+    if (e.table !== null) {
+      const q = e.table
+      const s = this.outwards((r) => r.qualified(q, false)) ?? this.outwards((r) => r.qualified(q, true))
+      return s?.types?.get(lower)
+    }
+    for (let r: Renderer | null = this; r !== null; r = r.parent) {
+      const found = r.having(lower)
+      if (found.length > 1) return undefined
+      if (found.length === 1) return found[0]?.types?.get(lower)
+    }
+    return undefined
+  }
+
+  /** A query that gives at most one row whatever the rows: one aggregate group, or a LIMIT of 0 or 1. */
+  private atMostOneRow(q: SelectQuery): boolean {
+    if (q.limit !== null) {
+      const n = this.valueOf(q.limit)
+      if (typeof n === 'bigint' && n <= 1n) return true
+    }
+    if (q.compound.length > 0 || q.groupBy.length > 0) return false
+    return q.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) || (q.having !== null && containsAggregate(q.having))
+  }
+
   expr(e: SqlExpr, scope: Scope): string {
     switch (e.kind) {
       case 'literal': return e.keyword ?? this.bind(e.value)
@@ -394,7 +500,7 @@ class Renderer {
       case 'binary': return `(${this.expr(e.left, scope)} ${e.op} ${this.expr(e.right, scope)})`
       case 'in': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT IN' : 'IN'} (${e.list.map((x) => this.expr(x, scope)).join(', ')}))`
       case 'in-select': return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT IN' : 'IN'} ${this.subquery(e.select, e.select.pos, true)})`
-      case 'subquery': return this.subquery(e.select, e.select.pos, true)
+      case 'subquery': return this.scalarSubquery(e.select, e.pos)
       case 'exists': return `(EXISTS ${this.subquery(e.select, e.pos, false)})`
       case 'between':
         return `(${this.expr(e.operand, scope)} ${e.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.expr(e.low, scope)} AND ${this.expr(e.high, scope)})`
@@ -682,6 +788,26 @@ function joinFence(sel: SelectQuery, sources: readonly Source[]): string[] | nul
 
 function isAggregate(sel: SelectQuery): boolean {
   return sel.groupBy.length > 0 || sel.items.some((i) => i.kind === 'expr' && containsAggregate(i.expr)) || (sel.having !== null && containsAggregate(sel.having))
+}
+
+/**
+ * The columns `e` reads into `out`; false when it holds a subquery (which may read any table's columns,
+ * correlated). A window or aggregate counts as a subquery would: it reads other rows.
+ */
+function collectOuterColumns(e: SqlExpr, out: ColumnExpr[]): boolean {
+  const all = (xs: readonly SqlExpr[]): boolean => xs.every((x) => collectOuterColumns(x, out))
+  switch (e.kind) {
+    case 'literal': case 'param': return true
+    case 'column': out.push(e); return true
+    case 'subquery': case 'exists': case 'in-select': return false
+    case 'unary': case 'cast': case 'collate': return collectOuterColumns(e.operand, out)
+    case 'binary': return all([e.left, e.right])
+    case 'in': return all([e.operand, ...e.list])
+    case 'between': return all([e.operand, e.low, e.high])
+    case 'like': return all([e.operand, e.pattern, ...(e.escape === null ? [] : [e.escape])])
+    case 'function': return !e.aggregate && e.over === undefined && e.filter === undefined && all(e.args)
+    case 'case': return all([...(e.operand === null ? [] : [e.operand]), ...e.whens.flatMap((w) => [w.when, w.then]), ...(e.otherwise === null ? [] : [e.otherwise])])
+  }
 }
 
 const RANGE_OPS: ReadonlySet<string> = new Set(['<', '<=', '>', '>='])

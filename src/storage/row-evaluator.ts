@@ -5,6 +5,7 @@ import type { RowExpr } from '../schema/rows.js'
 import type { Row, SqlValue } from '../values.js'
 import { bindable, EXCLUDED_COLUMN_PREFIX, quoteIdent, ROW_SOURCE, sqliteTypeOf } from './sqlite-schema.js'
 import { defineClockFunctions } from './sql-clock.js'
+import { defineGuardFunctions } from './sql-guards.js'
 
 /** Evaluated statements kept by text; beyond this many the cache starts over. */
 const EVAL_STATEMENTS_MAX = 512
@@ -22,6 +23,7 @@ export class RowEvaluator {
 
   constructor() {
     defineClockFunctions(this.db, () => this.timeMs)
+    defineGuardFunctions(this.db)
   }
 
   /**

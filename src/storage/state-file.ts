@@ -24,6 +24,7 @@ import type { Row, SqlValue } from '../values.js'
 import { QUERY_ROWS_EXAMINED_MAX, ROWS_EXAMINED_FUNCTION, DATABASE_FILE, LAYOUT_META_KEY, PerPartition, bindable, layoutToJson, STORAGE_FORMAT, columnListSql, createPendingTableSql, createScanViewSql, pendingTableSql, scanSourceSql, columnSql, createPartitionTableSql, createPartitionIndexSql, dropPartitionIndexSql, keyColumnSql, partitionTableName, quoteIdent } from './sqlite-schema.js'
 import { catalogFromJson, catalogToJson } from './value-codec.js'
 import { defineClockFunctions } from './sql-clock.js'
+import { defineGuardFunctions } from './sql-guards.js'
 import { readOnlyLook } from './read-only-open.js'
 import { catalogTableProblems, DataDirDamagedError, formatProblem, moduleProblems, StorageFormatError } from './damage.js'
 
@@ -157,6 +158,7 @@ export class SqliteStateFile {
       this.db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.storageBytesMax / pageBytes))}`)
     }
     defineClockFunctions(this.db, () => this.clockMs)
+    defineGuardFunctions(this.db)
     // A combination of n tables' rows counts n: its call passes a column of each, and costs in proportion
     // (counted once a combination, a cross join of 60 small tables held the thread for 28 s, not ~1).
     this.db.function(ROWS_EXAMINED_FUNCTION, { deterministic: false, varargs: true }, (...columns: unknown[]) => {
