@@ -368,6 +368,11 @@ export interface SelectQuery {
   readonly with?: readonly CommonTable[]
   /** `WITH RECURSIVE`: each of its WITH queries may also read itself. */
   readonly recursive?: boolean
+  /**
+   * `VALUES (e, …), (e, …)` as a statement: the query is these rows (each as long as the first), its
+   * columns column1, column2, …; its items, FROM, WHERE, GROUP BY and HAVING are empty.
+   */
+  readonly values?: readonly (readonly SqlExpr[])[]
   readonly pos: Pos
 }
 

@@ -44,7 +44,7 @@ const FOREIGN_TYPES: ReadonlyMap<string, string> = new Map([
   ...['JSON', 'JSONB'].map((t): [string, string] => [t, "write TEXT; the JSON functions and -> / ->> read it"]),
 ])
 
-const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, WITH, BEGIN or COMMIT'
+const STATEMENT_WORDS = 'CREATE, DROP, ALTER, SHOW, DESCRIBE, CALL, EXPLAIN, INSERT, UPDATE, DELETE, TRUNCATE, SELECT, VALUES, WITH, BEGIN or COMMIT'
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 /**
  * Words of SQL that are never a column's alias without AS, and why: written after an expression they meant
@@ -169,6 +169,7 @@ class StatementParser extends ExprParser {
         return { kind: 'delete', table, where: null, hasSubqueries: false, ...this.head(first) }
       }
       case 'SELECT': return this.select(first, [])
+      case 'VALUES': return this.valuesStatement(first)
       case 'WITH': return this.withStatement(first)
       case 'BEGIN':
         // SQLite's BEGIN DEFERRED | IMMEDIATE | EXCLUSIVE [TRANSACTION] and PostgreSQL's BEGIN [WORK]: a
@@ -1021,11 +1022,17 @@ class StatementParser extends ExprParser {
       this.expectWord('SELECT', op)
       compound.push({ op, query: this.nested(select, () => this.selectQuery(select, true)), pos: posOf(at) })
     }
+    // A compound's ORDER BY names result columns, so only a lone SELECT's may hold window functions.
+    const { orderBy, limit, offset } = this.orderAndLimit(compound.length === 0)
+    return { from, joins, distinct, items, where, groupBy, having, ...named, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+  }
+
+  /** `[ORDER BY …] [LIMIT …] [OFFSET …]` at the end of a query; `windows`: its ORDER BY may hold window functions. */
+  private orderAndLimit(windows: boolean): { orderBy: OrderTerm[]; limit: ValueExpr | null; offset: ValueExpr | null } {
     let orderBy: OrderTerm[] = []
     if (this.acceptWord('ORDER')) {
       this.expectWord('BY', 'ORDER')
-      // A compound's ORDER BY names result columns, so only a lone SELECT's may hold window functions.
-      orderBy = this.orderTerms(compound.length === 0)
+      orderBy = this.orderTerms(windows)
     }
     let limit: ValueExpr | null = null
     let offset: ValueExpr | null = null
@@ -1043,7 +1050,35 @@ class StatementParser extends ExprParser {
       offset = this.count('OFFSET')
       if (this.acceptWord('LIMIT')) limit = this.limitCount()
     }
-    return { from, joins, distinct, items, where, groupBy, having, ...named, compound, orderBy, limit, offset, hasSubqueries: this.subqueries > subqueriesBefore, pos: posOf(first) }
+    return { orderBy, limit, offset }
+  }
+
+  /**
+   * `VALUES (e, …), (e, …) [ORDER BY …] [LIMIT …]` as a statement, after the word VALUES: SQLite's, and
+   * PostgreSQL's with its ORDER BY and LIMIT. A query of those rows, whose columns both call column1,
+   * column2, …; the values are expressions, subqueries included, as a SELECT's items without FROM.
+   */
+  private valuesStatement(first: Token): SelectStmt {
+    this.selecting = true
+    const subqueriesBefore = this.subqueries
+    const rows: SqlExpr[][] = []
+    do {
+      const open = this.expectPunct('(', rows.length === 0 ? 'VALUES' : "','")
+      const row: SqlExpr[] = []
+      do row.push(this.expr('VALUES')); while (this.acceptPunct(','))
+      this.expectPunct(')', 'the values of the row')
+      const width = rows[0]?.length ?? row.length
+      if (row.length !== width) this.error(posOf(open), `every row of VALUES has as many values as the first (${width}), and this one has ${row.length}`)
+      rows.push(row)
+    } while (this.acceptPunct(','))
+    const { orderBy, limit, offset } = this.orderAndLimit(false)
+    const columnRefs: ColumnExpr[] = []
+    for (const e of [...rows.flat(), ...orderBy.map((o) => o.expr)]) collectColumns(e, columnRefs)
+    return {
+      kind: 'select', from: null, joins: [], distinct: false, items: [], where: null, groupBy: [], having: null, compound: [], orderBy, limit, offset,
+      hasSubqueries: this.subqueries > subqueriesBefore, values: rows, with: [], recursive: false, table: null, tableAlias: null, hasAggregates: false,
+      columnRefs, ...this.head(first),
+    }
   }
 
   /** A table, or `(SELECT …)`, with an optional alias; `after` names what precedes it, for messages. */

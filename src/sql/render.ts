@@ -293,6 +293,11 @@ class Renderer {
     return this.sources.filter((s) => s.qualifiedOnly !== true && s.byName.has(lower))
   }
 
+  /** The rows of a VALUES statement, as an item without a name whose columns are `columns`. */
+  valuesSource(columns: readonly string[]): void {
+    this.sources.push({ qualifier: null, tableName: null, columns, byName: new Map(columns.map((c) => [c.toLowerCase(), c])), merged: new Set() })
+  }
+
   /** An upsert's `excluded`: the proposed row's columns, read as EXCLUDED_COLUMN_PREFIX + name. */
   addExcluded(columns: readonly string[]): void {
     const byName = new Map<string, string>()
@@ -834,6 +839,7 @@ function rangesOver(e: SqlExpr, qualifier: string, columns: ReadonlySet<string>)
 
 /** SELECT items FROM … WHERE … GROUP BY … HAVING …: one query without its ORDER BY and LIMIT. */
 function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: boolean, inSubquery = false): { sql: string; columnNames: string[] } {
+  if (sel.values !== undefined) return renderValues(r, sel.values)
   // FROM first: the items resolve against it, though it follows them in the text (and in the values).
   const from = r.captured(() => {
     if (sel.from === null) return NO_TABLE_SOURCE
@@ -876,6 +882,17 @@ function renderCore(r: Renderer, sel: SelectQuery, named: boolean, useSource: bo
   sql += windows.sql
   r.values.push(...windows.values)
   return { sql, columnNames }
+}
+
+/**
+ * `VALUES (…), (…)`: SQLite's own VALUES, which takes any number of rows (a UNION ALL of SELECTs takes
+ * 500), read as a table whose columns column1, column2, … the statement's ORDER BY can name.
+ */
+function renderValues(r: Renderer, rows: readonly (readonly SqlExpr[])[]): { sql: string; columnNames: string[] } {
+  const values = rows.map((row) => `(${row.map((e) => r.expr(e, 'plain')).join(', ')})`).join(', ')
+  const columnNames = (rows[0] ?? []).map((_, i) => `column${i + 1}`)
+  r.valuesSource(columnNames)
+  return { sql: `SELECT * FROM (VALUES ${values})`, columnNames }
 }
 
 /**
