@@ -105,6 +105,12 @@ class StatementParser extends ExprParser {
     return super.identifier(what, after)
   }
 
+  /** A table's name where a statement names a table, after PostgreSQL's `public.` or SQLite's `main.` if written. */
+  private tableName(after?: string): string {
+    this.schemaQualifier(false)
+    return this.identifier('table name', after)
+  }
+
   private statement(first: Token): Statement {
     if (first.kind === 'punct' && first.value === '.') {
       this.error(first, "sqlite3's dot-commands (.tables, .schema t) are not SQL: SHOW TABLES and DESCRIBE t do their jobs, and in the console \\dt and \\d t (\\help lists them)")
@@ -123,18 +129,18 @@ class StatementParser extends ExprParser {
         if (this.acceptWord('COLUMNS')) {
           // MySQL's spelling of DESCRIBE t: SHOW COLUMNS FROM | IN t.
           if (!this.acceptWord('FROM') && !this.acceptWord('IN')) this.fail('FROM or IN', 'SHOW COLUMNS')
-          return { kind: 'describe', table: this.identifier('table name', 'SHOW COLUMNS FROM'), ...this.head(first) }
+          return { kind: 'describe', table: this.tableName('SHOW COLUMNS FROM'), ...this.head(first) }
         }
         if (this.acceptWord('INDEXES') || this.acceptWord('INDEX')) {
           // MySQL's spelling: SHOW INDEXES [FROM | IN table].
           const from = this.acceptWord('FROM') || this.acceptWord('IN')
-          const table = from ? this.identifier('table name', 'SHOW INDEXES FROM') : null
+          const table = from ? this.tableName('SHOW INDEXES FROM') : null
           return { kind: 'show-indexes', table, ...this.head(first) }
         }
         return this.fail('TABLES, FUNCTIONS, INDEXES, COLUMNS, STATS or CLUSTER', 'SHOW')
       // DESC is MySQL's and Oracle's short form; only here, at a statement's start, is it not ORDER BY's direction.
       case 'DESCRIBE': case 'DESC': {
-        const table = this.identifier('table name', first.value)
+        const table = this.tableName(first.value)
         return { kind: 'describe', table, ...this.head(first) }
       }
       case 'CALL': return this.call(first)
@@ -165,7 +171,7 @@ class StatementParser extends ExprParser {
       case 'TRUNCATE': {
         // PostgreSQL's spelling of a DELETE of every row (a transaction like any DELETE; rowsAffected counts them).
         this.acceptWord('TABLE')
-        const table = this.identifier('table name', 'TRUNCATE')
+        const table = this.tableName('TRUNCATE')
         return { kind: 'delete', table, where: null, hasSubqueries: false, ...this.head(first) }
       }
       case 'SELECT': return this.select(first, [])
@@ -270,8 +276,9 @@ class StatementParser extends ExprParser {
     // SQLite refuses `sqlite_…` names: the index's SQLite indexes would fail every checkpoint after it.
     this.refuseReservedName('index', nameTok, name)
     this.expectWord('ON', `CREATE INDEX ${name}`)
+    this.schemaQualifier(false)
     const tablePos = posOf(this.peek())
-    const table = this.identifier('table name', 'ON')
+    const table = this.tableName('ON')
     this.expectPunct('(', `ON ${table}`)
     const columns: IndexColumn[] = []
     const columnPositions: Pos[] = []
@@ -300,7 +307,7 @@ class StatementParser extends ExprParser {
   private createTable(first: Token): CreateTableStmt {
     const ifNotExists = this.ifExists(true)
     const nameTok = this.peek()
-    const name = this.identifier('table name', 'CREATE TABLE')
+    const name = this.tableName('CREATE TABLE')
     this.refuseReservedName('table', nameTok, name)
     this.expectPunct('(', 'the table name')
     const columns: ColumnAst[] = []
@@ -441,7 +448,7 @@ class StatementParser extends ExprParser {
   private drop(first: Token): Statement {
     if (this.acceptWord('TABLE')) {
       const ifExists = this.ifExists(false)
-      const name = this.identifier('table name', ifExists ? 'DROP TABLE IF EXISTS' : 'DROP TABLE')
+      const name = this.tableName(ifExists ? 'DROP TABLE IF EXISTS' : 'DROP TABLE')
       // PostgreSQL drops a list; without a word, "expected ';'" at the comma.
       if (this.isPunct(',')) this.error(this.peek(), `DROP TABLE drops one table: one statement each (DROP TABLE ${name}; DROP TABLE …;)`)
       if (this.isWord('CASCADE') || this.isWord('RESTRICT')) this.error(this.peek(), `${this.peek().value} is not offered: DROP TABLE drops the table with its indexes and functions, and no other table refers to it`)
@@ -500,7 +507,7 @@ class StatementParser extends ExprParser {
   /** ALTER TABLE t PARTITIONS n (its rows move), ADD [COLUMN] [IF NOT EXISTS] column, RENAME [COLUMN] a TO b, or DROP [COLUMN] [IF EXISTS] a. */
   private alter(first: Token): Statement {
     this.expectWord('TABLE', 'ALTER')
-    const name = this.identifier('table name', 'ALTER TABLE')
+    const name = this.tableName('ALTER TABLE')
     if (this.acceptWord('ADD')) {
       this.acceptWord('COLUMN')
       const ifNotExists = this.ifExists(true)
@@ -548,6 +555,7 @@ class StatementParser extends ExprParser {
 
   /** `table.function` */
   private functionName(after: string): { name: string; table: string; function: string } {
+    this.schemaQualifier(true)
     this.namePos ??= posOf(this.peek())
     const table = this.identifier('function name (table.function)', after)
     if (!this.isPunct('.')) this.fail(`'.' and a function name (functions are named table.function)`, `'${table}'`)
@@ -576,6 +584,8 @@ class StatementParser extends ExprParser {
   /** `CREATE FUNCTIONS t.* FROM WASM …` or `CREATE FUNCTIONS t.(f, g) FROM WASM …`. */
   private createFunctions(first: Token, orReplace: boolean): CreateFunctionsStmt {
     const after = orReplace ? 'CREATE OR REPLACE FUNCTIONS' : 'CREATE FUNCTIONS'
+    // `public.t.*`: a schema only before a table and its '.', as `t.*` alone is a table's.
+    this.schemaQualifier(true)
     const table = this.identifier('table name', after)
     this.expectPunct('.', `'${table}' (CREATE FUNCTIONS ${table}.* or ${table}.(f, g))`)
     let functions: string[] | null = null
@@ -684,7 +694,7 @@ class StatementParser extends ExprParser {
       else this.fail('REPLACE or IGNORE', 'INSERT OR')
     }
     this.expectWord('INTO', orReplace ? 'INSERT OR REPLACE' : orIgnore ? 'INSERT OR IGNORE' : 'INSERT')
-    const table = this.identifier('table name', 'INTO')
+    const table = this.tableName('INTO')
     let columns: string[] | null = null
     const columnPositions: Pos[] = []
     if (this.acceptPunct('(')) {
@@ -779,7 +789,7 @@ class StatementParser extends ExprParser {
   }
 
   private update(first: Token): UpdateStmt {
-    const table = this.identifier('table name', 'UPDATE')
+    const table = this.tableName('UPDATE')
     this.expectWord('SET', 'the table name')
     const { value: { set, where }, hasSubqueries } = this.readingTables(() => {
       const set = this.assignments()
@@ -790,7 +800,7 @@ class StatementParser extends ExprParser {
 
   private delete(first: Token): DeleteStmt {
     this.expectWord('FROM', 'DELETE')
-    const table = this.identifier('table name', 'DELETE FROM')
+    const table = this.tableName('DELETE FROM')
     const { value: where, hasSubqueries } = this.readingTables(() => (this.acceptWord('WHERE') ? this.expr('WHERE') : null))
     return { kind: 'delete', table, where, hasSubqueries, ...this.returning(table), ...this.head(first) }
   }
@@ -1093,7 +1103,7 @@ class StatementParser extends ExprParser {
       this.expectPunct(')', 'the subquery in FROM')
       return { kind: 'derived', select, alias: this.tableAlias(), pos: posOf(at) }
     }
-    const name = this.identifier('table name', after)
+    const name = this.tableName(after)
     return { kind: 'table', name, alias: this.tableAlias(), pos: posOf(at) }
   }
 
@@ -1159,6 +1169,7 @@ class StatementParser extends ExprParser {
   private selectItem(clause: 'RETURNING' | null = null): SelectItem {
     const at = this.peek()
     if (this.acceptPunct('*')) return { kind: 'star', pos: posOf(at) }
+    this.schemaQualifier(true)
     if (this.isIdentifierStart() && this.isPunct('.', 1) && this.isPunct('*', 2)) {
       const table = this.identifier('table name')
       this.next()

@@ -35,6 +35,9 @@ export const OPERATORS_MAX = 900
  */
 export const EXPRESSION_VALUES_MAX = 32_000
 
+/** The names of the one schema a table's name may be qualified by, and is not changed by: PostgreSQL's and SQLite's. */
+const SCHEMA_NAMES: ReadonlySet<string> = new Set(['public', 'main'])
+
 /** Words that are never bare identifiers (they may still be "quoted"): they would make clauses ambiguous. */
 export const RESERVED_WORDS: ReadonlySet<string> = new Set([
   'SELECT', 'FROM', 'WHERE', 'GROUP', 'ORDER', 'BY', 'HAVING', 'LIMIT', 'OFFSET', 'AND', 'OR', 'NOT', 'IS', 'IN',
@@ -142,6 +145,24 @@ export class Cursor {
     }
     this.next()
     return name
+  }
+
+  /**
+   * PostgreSQL's `public.` (and SQLite's `main.`) before a table's name, dropped: Acheron has one schema.
+   * `qualifying`: the table qualifies a name after it (`public.t.col`, `public.t.*`, `public.t.f`,
+   * `public.t.(f, g)`), so only a third part makes the first a schema; where a table is named alone
+   * (`FROM public.t`) a second does. Any other schema is a SYNTAX_ERROR at it, saying so.
+   */
+  protected schemaQualifier(qualifying: boolean): void {
+    if (!this.isIdentifierStart() || !this.isPunct('.', 1) || !this.isIdentifierStart(2)) return
+    if (qualifying && !(this.isPunct('.', 3) && (this.isIdentifierStart(4) || this.isPunct('*', 4) || this.isPunct('(', 4)))) return
+    const t = this.peek()
+    const name = t.kind === 'word' ? this.source(t) : t.value
+    if (!SCHEMA_NAMES.has(name.toLowerCase())) {
+      this.error(t, `no schema ${excerpt(name)}: Acheron has one schema, so a table is named by its name alone (or public.t, PostgreSQL's name of that schema, or main.t, SQLite's)`)
+    }
+    this.next()
+    this.next()
   }
 
   protected isIdentifierStart(ahead = 0): boolean {
@@ -523,6 +544,7 @@ export class ExprParser extends Cursor {
     const time = t.kind === 'word' && this.peek(1).kind === 'string' ? TIME_TYPE_HINTS.get(t.value) : undefined
     if (time !== undefined) this.error(t, `PostgreSQL's typed literal ${t.value} '…' is not offered: times are TEXT, as in SQLite; ${time}`)
     if (!this.isIdentifierStart()) this.fail('an expression')
+    this.schemaQualifier(true)
     const first = this.identifier('column name')
     if (this.acceptPunct('.')) {
       const name = this.identifier('column name', `'${first}.'`)
