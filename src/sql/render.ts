@@ -9,7 +9,7 @@
 // that has it (two are ambiguous, unless a USING joined them), then at the queries around it.
 import { AcheronError } from '../errors.js'
 import { EXCLUDED_COLUMN_PREFIX, ROWS_EXAMINED_FUNCTION } from '../storage/sqlite-schema.js'
-import { SCALAR_ROWS_FUNCTION } from '../storage/sql-guards.js'
+import { SCALAR_ROWS_FUNCTION, TEXT_CAST_FUNCTION } from '../storage/sql-guards.js'
 import type { SqlValue } from '../values.js'
 import type { ColumnType } from '../schema/catalog.js'
 import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS, negativeLimitHint } from './ast.js'
@@ -525,7 +525,11 @@ class Renderer {
         if (e.over === undefined) return filtered
         return e.over.ref === undefined ? `${filtered} OVER (${this.window(e.over)})` : `${filtered} OVER ${this.windowRef(e.over.ref, e.over.pos)}`
       }
-      case 'cast': return `CAST(${this.expr(e.operand, scope)} AS ${e.type})`
+      case 'cast': {
+        // To TEXT through TEXT_CAST_FUNCTION, which refuses a blob that is not well-formed UTF-8.
+        const operand = this.expr(e.operand, scope)
+        return e.type === 'TEXT' ? `CAST(${TEXT_CAST_FUNCTION}(${operand}, ${e.pos.line}, ${e.pos.column}) AS TEXT)` : `CAST(${operand} AS ${e.type})`
+      }
       case 'collate': return `(${this.expr(e.operand, scope)} COLLATE ${e.collation})`
       case 'case': {
         const operand = e.operand === null ? '' : ` ${this.expr(e.operand, scope)}`

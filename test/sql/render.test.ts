@@ -8,10 +8,13 @@ import { renderExpr, renderSelect } from '../../src/sql/render.js'
 import type { SqlValue } from '../../src/values.js'
 import { failure, oneOf, posIn } from './support.js'
 import { defineClockFunctions } from '../../src/storage/sql-clock.js'
+import { defineGuardFunctions } from '../../src/storage/sql-guards.js'
 
 const db = new Database(':memory:')
 db.defaultSafeIntegers(true)
 defineClockFunctions(db, () => Date.UTC(2026, 0, 2, 3, 4, 5, 678))
+// The checks the renderer writes (CAST … AS TEXT), as the engine's connections define them.
+defineGuardFunctions(db)
 db.exec('CREATE TABLE "acc$p0" ("id" TEXT PRIMARY KEY, "owner" TEXT, "balance" INTEGER, "note" BLOB)')
 const insert = db.prepare('INSERT INTO "acc$p0" VALUES (?, ?, ?, ?)')
 for (const [id, owner, balance] of [['a', 'ann', 10n], ['b', 'ann', 20n], ['c', 'bob', 5n], ['d', "o'brien", -1n]] as const) {
