@@ -35,6 +35,20 @@ export const OPERATORS_MAX = 900
  */
 export const EXPRESSION_VALUES_MAX = 32_000
 
+function invalidNameMessage(what: string, name: string): string {
+  return `invalid ${what} '${excerpt(name)}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`
+}
+
+/** What to do about a result column named by its expression's text (`k+1`), which no name can reach; `example` shows one. */
+export function unnamedColumnHint(example?: string): string {
+  return `a column named by its expression's text${example === undefined ? '' : ` ${example}`} is read by * alone: give it an alias in its SELECT`
+}
+
+/** Whether `name` can be written as a name: letters, digits and _, not starting with a digit. */
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name)
+}
+
 /** The names of the one schema a table's name may be qualified by, and is not changed by: PostgreSQL's and SQLite's. */
 const SCHEMA_NAMES: ReadonlySet<string> = new Set(['public', 'main'])
 
@@ -140,9 +154,7 @@ export class Cursor {
       this.fail(what, after)
     }
     const name = t.kind === 'word' ? this.source(t) : t.value
-    if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) {
-      this.error(t, `invalid ${what} '${excerpt(name)}': use letters, digits and _ (at most ${IDENTIFIER_LENGTH_MAX}), not starting with a digit`)
-    }
+    if (!IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX) this.error(t, invalidNameMessage(what, name))
     this.next()
     return name
   }
@@ -545,12 +557,24 @@ export class ExprParser extends Cursor {
     if (time !== undefined) this.error(t, `PostgreSQL's typed literal ${t.value} '…' is not offered: times are TEXT, as in SQLite; ${time}`)
     if (!this.isIdentifierStart()) this.fail('an expression')
     this.schemaQualifier(true)
-    const first = this.identifier('column name')
+    const first = this.columnReference()
     if (this.acceptPunct('.')) {
-      const name = this.identifier('column name', `'${first}.'`)
+      const name = this.columnReference(`'${first}.'`)
       return { kind: 'column', table: first, name, pos: posOf(t) }
     }
     return { kind: 'column', table: null, name: first, pos: posOf(t) }
+  }
+
+  /**
+   * A column's name where an expression reads it. `"k+1"` is how SQLite, and a subquery here, name a
+   * column without an alias; no name can reach it, so the error says how to.
+   */
+  private columnReference(after?: string): string {
+    const t = this.peek()
+    if (t.kind === 'ident' && !IDENTIFIER.test(t.value)) {
+      this.error(t, `${invalidNameMessage('column name', t.value)}; ${unnamedColumnHint(`(SELECT ${excerpt(t.value)} …)`)} (${excerpt(t.value)} AS name)`)
+    }
+    return this.identifier('column name', after)
   }
 
   /** `CASE [operand] WHEN w THEN t ... [ELSE e] END`; each WHEN counts as an operator towards OPERATORS_MAX. */

@@ -15,7 +15,7 @@ import type { ColumnType } from '../schema/catalog.js'
 import { CLOCK_KEYWORD_SPELLINGS, CLOCK_SPELLINGS, DATE_FUNCTIONS, negativeLimitHint } from './ast.js'
 import type { ColumnExpr, CommonTable, FrameBound, FromItem, FunctionExpr, JoinClause, NamedWindow, OrderTerm, Pos, SelectItem, SelectQuery, SelectStmt, SqlExpr, ValueExpr, WindowSpec } from './ast.js'
 import { clockCall, CLOCK_KEYWORDS, isNowText, isZoneModifier, TIME_MODIFIER_FUNCTION, TIME_VALUE_FUNCTION, ZONE_MODIFIER_MESSAGE } from '../schema/clock.js'
-import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText } from './parser.js'
+import { checkFrameOffset, checkRangeOrder, containsAggregate, frameBoundText, isIdentifier, unnamedColumnHint } from './parser.js'
 
 /** A table as a query reads it: the SQL naming its rows, and its columns in order. */
 export interface TableSource {
@@ -356,7 +356,10 @@ class Renderer {
     const alias = e.table === null && this.aliases.has(e.name.toLowerCase())
       ? `; ${e.name} is an alias of the SELECT's items, which only ORDER BY, GROUP BY and HAVING can name: repeat its expression here`
       : ''
-    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known}${alias})`)
+    // A subquery's column named by its text (k+1) is what the user may have meant: say how to name it.
+    const unnamed = this.sources.flatMap((s) => s.columns).find((c) => !isIdentifier(c))
+    const derived = unnamed === undefined ? '' : `; ${unnamedColumnHint()}, ${unnamed} AS name`
+    return this.fail('UNKNOWN_COLUMN', e.pos, `no such column: ${e.name} (${known}${alias}${derived})`)
   }
 
   /** The first item `find` gives in this query or, outwards, the queries around it. */
