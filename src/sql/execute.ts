@@ -82,12 +82,12 @@ export interface StatementResult {
 
 export const TRANSACTION_KINDS_MESSAGE = 'BEGIN … COMMIT holds CALL, INSERT, UPDATE, DELETE, SELECT, SHOW and DESCRIBE only (no DDL — CREATE, DROP, ALTER — and no EXPLAIN) in this version'
 
-/** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 /** A table's visible column types and key, for the renderer (a subquery pinned by key reads one row). */
 function typedColumns(def: TableDef): ColumnTypes {
   return { types: visibleColumns(def).map((c) => c.column.type), key: (def.columns[def.keyIndex] as ColumnDef).name }
 }
 
+/** An engine value for a JS caller: INTEGER within ±2^53 as number, beyond as bigint (as the wire does). */
 function clientValue(v: SqlValue): unknown {
   if (typeof v === 'bigint') return fitsNumber(v) ? Number(v) : v
   return v
