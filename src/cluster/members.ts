@@ -150,7 +150,14 @@ export class ClusterMembers {
     // is fenced, so it holds fewer batches than the new one. Before, the first by id was taken: as often
     // as not the stale one, and every node, the new writer included, showed 0 behind it.
     const writer = members.filter((m) => m.role === 'writer').reduce<Member | undefined>((best, m) => (best === undefined || m.batch > best.batch ? m : best), undefined)
-    return members.map((m) => [m.node, m.role, m.url, m.batch, writer === undefined ? null : Math.max(0, writer.batch - m.batch), m.heardMsAgo, m.node === this.node ? 1 : 0])
+    // No node applies a batch its writer has not released: the writer holds at least the most any node
+    // holds. Its announcement is up to MEMBER_ANNOUNCE_MS old, and a follower answering showed the writer
+    // behind itself (batch 2 against the follower's 5, and every follower 0 behind).
+    const writerBatch = writer === undefined ? 0 : members.reduce((most, m) => Math.max(most, m.batch), writer.batch)
+    return members.map((m) => {
+      const batch = m === writer ? writerBatch : m.batch
+      return [m.node, m.role, m.url, batch, writer === undefined ? null : writerBatch - batch, m.heardMsAgo, m.node === this.node ? 1 : 0]
+    })
   }
 
   /** Stops announcing and takes this node's entry out (best effort: else it lapses with the TTL). */

@@ -24,9 +24,26 @@ test('with two writers listed, each node is behind the one holding the most batc
 
 test('with one writer, behind is against it, and no row is negative', async () => {
   const bucket = bucketOf([{ node: 'w', role: 'writer', batch: 7 }, { node: 'x', role: 'follower', batch: 5 }])
-  const members = new ClusterMembers(bucket, 'y', 'ws://y', () => ({ role: 'follower', batch: 8 }), () => {})
+  const members = new ClusterMembers(bucket, 'y', 'ws://y', () => ({ role: 'follower', batch: 6 }), () => {})
   const behind = Object.fromEntries((await members.rows()).map((r) => [r[0], r[4]]))
-  assert.equal(behind, { w: 0, x: 2, y: 0 })
+  assert.equal(behind, { w: 0, x: 2, y: 1 })
+})
+
+test('a follower ahead of the writer\'s last announcement shows the writer at least as far as itself', async () => {
+  // The writer announced batch 2 up to a second ago; this follower has applied batch 5 since, and
+  // another follower batch 4. No node applies a batch the writer has not released.
+  const bucket = bucketOf([{ node: 'w', role: 'writer', batch: 2 }, { node: 'x', role: 'follower', batch: 4 }])
+  const members = new ClusterMembers(bucket, 'y', 'ws://y', () => ({ role: 'follower', batch: 5 }), () => {})
+  const rows = Object.fromEntries((await members.rows()).map((r) => [r[0], [r[3], r[4]]]))
+  // Before: w [2, 0], x [4, 0], y [5, 0] — the writer behind its followers, and nobody behind.
+  assert.equal(rows, { w: [5, 0], x: [4, 1], y: [5, 0] })
+})
+
+test('an old writer\'s entry keeps its own batch: only the writer counted from is raised', async () => {
+  const bucket = bucketOf([{ node: 'a', role: 'writer', batch: 10 }, { node: 'c', role: 'writer', batch: 38 }])
+  const members = new ClusterMembers(bucket, 'b', 'ws://b', () => ({ role: 'follower', batch: 40 }), () => {})
+  const rows = Object.fromEntries((await members.rows()).map((r) => [r[0], [r[3], r[4]]]))
+  assert.equal(rows, { a: [10, 30], b: [40, 0], c: [40, 0] })
 })
 
 test.run()
