@@ -19,7 +19,7 @@ import { matchTimes, timePattern } from './time-placeholders.js'
 import { txnArb, uniqueAppends, type WorkloadTable } from './workload.js'
 import { CRASH_EVENTS, type CrashAt } from '../crash-points.js'
 import { startServeChild } from '../cli/serve-child.js'
-import { engineUnderTestArgs } from './harness-serve.js'
+import { engineUnderTestArgs, HARNESS_SERVE_START_TIMEOUT_MS } from './harness-serve.js'
 
 type CallTxn = Extract<ModelTxn, { kind: 'call' }>
 
@@ -122,7 +122,14 @@ const STORAGE_SETTINGS = [
   { checkpointIntervalMs: 1000, logSegmentBytes: 64 * 1024, traceBaseLogBytes: 128 * 1024 * 1024 },
 ] as const
 
-const START_TIMEOUT_MS = 30_000
+/**
+ * How long a scenario's server may take to start. A node joining a cluster waits for a writer to answer
+ * for its snapshot, and a scenario may have killed the writer and a NATS server together: the lease's 12 s
+ * (WRITER_LEASE_TTL_MS), a leader election of 5–7 s and the new writer's catch-up came near 30 s, and one
+ * run of `check --cluster` failed "not ready within 30000 ms" with "no snapshot yet (no writer answered)"
+ * (2026-12-07). The same bound as the harness's other servers (HARNESS_SERVE_START_TIMEOUT_MS).
+ */
+const START_TIMEOUT_MS = HARNESS_SERVE_START_TIMEOUT_MS
 /** Batch log messages of a scenario's set-up: its CREATE TABLE and its CREATE FUNCTION. */
 const SET_UP_LOG_WRITES = 2
 
