@@ -2,7 +2,7 @@
 // `orReplace`) was ignored, so the call did something other than asked, silently.
 import { AcheronError } from './errors.js'
 import { checkOptionNames } from './option-names.js'
-import { FUNCTION_NAME_LENGTH_MAX, shownName } from './schema/catalog.js'
+import { FUNCTION_NAME_LENGTH_MAX, isIdentifier, shownName } from './schema/catalog.js'
 import { checkStringArgument, checkWellFormedText } from './values.js'
 
 const TYPES: Readonly<Record<string, 'string' | 'number' | 'boolean'>> = {
@@ -55,8 +55,9 @@ export function checkCreateFunctionName(name: unknown): asserts name is string {
 
 /**
  * call()'s and callWithLogs()'s function name, before anything runs, embedded and remote alike: a string
- * (TYPE_MISMATCH), well-formed text (TYPE_MISMATCH "function name: …", as a key or an argument is), and no
- * longer than any function name can be (UNKNOWN_FUNCTION, the catalog's words, no commit position). The
+ * (TYPE_MISMATCH), well-formed text (TYPE_MISMATCH "function name: …", as a key or an argument is), no
+ * longer than any function name can be (UNKNOWN_FUNCTION, the catalog's words, no commit position), and of
+ * the shape of one, table.function (UNKNOWN_FUNCTION saying so, no commit position). The
  * remote SDK applied the wire's own check, SYNTAX_ERROR naming the frame's "fn" field the caller never
  * wrote, where embedded said TYPE_MISMATCH; and a name over 129 characters was SYNTAX_ERROR remote but
  * UNKNOWN_FUNCTION embedded, after taking a position in a batch to look up a name that cannot exist.
@@ -67,4 +68,17 @@ export function checkCallFunctionName(fn: unknown): asserts fn is string {
   if (fn.length > FUNCTION_NAME_LENGTH_MAX) {
     throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${shownName(fn, FUNCTION_NAME_LENGTH_MAX)}`)
   }
+  if (!isFunctionName(fn)) {
+    throw new AcheronError('UNKNOWN_FUNCTION', `no such function: ${JSON.stringify(fn)} (a function is named table.function: two identifiers of letters, digits and _, joined by a dot)`)
+  }
+}
+
+/**
+ * Whether `fn` could name a function: `table.function`, each an identifier (CREATE FUNCTION refuses any
+ * other). A name that cannot (`''`, `nodot`, `kv.`, ` kv.f`) took a position in a batch to be looked up,
+ * and '' came back as "no such function: " with nothing after the colon.
+ */
+function isFunctionName(fn: string): boolean {
+  const dot = fn.indexOf('.')
+  return dot > 0 && isIdentifier(fn.slice(0, dot)) && isIdentifier(fn.slice(dot + 1))
 }

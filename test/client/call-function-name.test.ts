@@ -3,7 +3,8 @@
 // Unicode …', '"fn" is at most 129 characters …') where embedded said TYPE_MISMATCH "function name: …"
 // for a lone surrogate and UNKNOWN_FUNCTION "no such function: …" for a name longer than any, the latter
 // only after taking a position in a batch. Now both refuse those before anything runs, with embedded's
-// code and words; a name that could exist but does not is UNKNOWN_FUNCTION where it ran, in both.
+// code and words; a name that could exist but does not is UNKNOWN_FUNCTION where it ran, in both. A name
+// that is no table.function of two identifiers ('', 'nodot') cannot exist either: refused the same way.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, type Database } from '../../src/index.js'
@@ -13,7 +14,8 @@ const NAMES: readonly unknown[] = [
   'a.\ud800', '\udc00.f', 'kv.f\ud83d', // lone surrogates: high, low, a pair cut short
   'a'.repeat(130), `kv.${'b'.repeat(127)}`, 'x'.repeat(1_000_000), // longer than any table.function (129)
   `${'a'.repeat(64)}.${'b'.repeat(64)}`, // exactly the longest there can be: looked up
-  '', 'nodot', 'kv.nope', 'nope.f', 5,
+  '', 'nodot', 'kv.', '.f', ' kv.f', 'kv.f.g', 'kv.f-g', `${'a'.repeat(65)}.f`, // no table.function of two identifiers
+  'kv.nope', 'nope.f', 5,
 ]
 
 type Refusal = [name: string, code: string, message: string, ran: boolean]
@@ -45,7 +47,13 @@ test('a bad function name in call(): the same code and message embedded and remo
   assert.equal(byName.get(`${'a'.repeat(64)}.${'b'.repeat(64)}`)?.slice(1, 2), ['UNKNOWN_FUNCTION'])
   assert.equal(byName.get('kv.nope')?.slice(1), ['UNKNOWN_FUNCTION', 'no such function: kv.nope', true])
   assert.equal(byName.get('nope.f')?.slice(1), ['UNKNOWN_FUNCTION', 'no such function: nope.f; there is no table nope', true])
-  assert.equal(byName.get('')?.slice(1, 2), ['UNKNOWN_FUNCTION'])
+  // Names no function can have: refused before anything runs, as the over-long ones are. '' took a
+  // position in a batch and came back as "no such function: ", nothing after the colon.
+  assert.equal(byName.get('')?.slice(1), ['UNKNOWN_FUNCTION', 'no such function: "" (a function is named table.function: two identifiers of letters, digits and _, joined by a dot)', false])
+  assert.equal(byName.get('nodot')?.slice(1), ['UNKNOWN_FUNCTION', 'no such function: "nodot" (a function is named table.function: two identifiers of letters, digits and _, joined by a dot)', false])
+  for (const name of ['kv.', '.f', ' kv.f', 'kv.f.g', 'kv.f-g', `${'a'.repeat(65)}.f`]) {
+    assert.equal(byName.get(name)?.slice(1, 2).concat(byName.get(name)?.[3] ?? 'absent'), ['UNKNOWN_FUNCTION', false], name)
+  }
   assert.equal(byName.get('5')?.slice(1, 2), ['TYPE_MISMATCH'])
 })
 
