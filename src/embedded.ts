@@ -523,7 +523,7 @@ export class EmbeddedDatabase implements Database {
    * keeps `input` as given (no copy): the methods above copy the caller's values, this one does not.
    */
   submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
-    if (this.closed) return Promise.reject(closedError())
+    if (this.closed) return Promise.reject(this.closedError())
     const started = this.metrics.begin()
     return this.engine.submit(input, plan ?? null).then(
       (o) => { this.metrics.end(started); return o },
@@ -639,7 +639,7 @@ export class EmbeddedDatabase implements Database {
    */
   async sql(script: string, params: unknown[] = []): Promise<StatementResult[]> {
     // Before the script is read: SHOW STATS and the planner read no engine state a closed database has.
-    if (this.closed) throw closedError()
+    if (this.closed) throw this.closedError()
     const completed: StatementResult[] = []
     try {
       return await executeScript(this.sqlTarget(), script, params, { readFile: readLocalFile, completed })
@@ -658,7 +658,7 @@ export class EmbeddedDatabase implements Database {
   query(sql: string, params: unknown[] | undefined, options: RemoteQueryOptions): Promise<RemoteQueryResult<unknown[] | ObjectRow>>
   async query(sql: string, params: unknown[] = [], options: RemoteQueryOptions = {}): Promise<RemoteQueryResult<unknown>> {
     checkRowsOption(options)
-    if (this.closed) throw closedError()
+    if (this.closed) throw this.closedError()
     const r = await executeQuery(this.sqlTarget(), sql, params, { readFile: readLocalFile })
     return options.rows === 'objects' ? { ...r, rows: objectRows(r.columns, r.rows) } : r
   }
@@ -805,22 +805,42 @@ export class EmbeddedDatabase implements Database {
   }
 
   private async closeOnce(): Promise<void> {
-    // The engine refuses new requests at once; EXPLAIN COMMITs under way end with SHUTTING_DOWN.
-    const engineClosed = this.engine.close()
-    await this.tracer?.close()
-    await engineClosed
-    await this.bases?.close()
-    this.lock?.release()
+    // The engine refuses new requests at once; EXPLAIN COMMITs under way end with SHUTTING_DOWN. Both are
+    // awaited together: an engine that failed while the tracer's threads stopped was a rejection nobody
+    // handled yet, which ends a Node process.
+    const [tracer, engine] = await Promise.allSettled([this.tracer?.close(), this.engine.close()])
+    const [bases] = await Promise.allSettled([this.bases?.close()])
+    const failure = [engine, tracer, bases].find((r) => r.status === 'rejected')
+    const failed = failure === undefined ? null : failure.reason as unknown
+    // Closed either way: the engine refuses everything from its close() on, and a failed close is not
+    // undone. Requests got the engine's SHUTTING_DOWN, retryable, for ever, so a loop retrying on
+    // `retryable` spun; they get DATABASE_CLOSED, saying why the directory cannot be opened again here.
     this.closed = true
+    if (failed === null) {
+      this.lock?.release()
+      return
+    }
+    // The lock stays held: what failed (the last checkpoint, the batch log) may not have let go of the
+    // directory's files, and a second open() of it in this process must not write beside them.
+    this.closeFailure = failed instanceof Error ? failed.message : String(failed)
+    // INTERNAL and not retryable whatever failed (a STORAGE_FULL said retryable, and a close() again does
+    // nothing): the engine's error as the cause.
+    const err = new AcheronError('INTERNAL', `close() failed: ${this.closeFailure}; the database is closed, but its data directory stays held until this process exits (what it acknowledged is in its batch log: opening the directory again recovers it)`)
+    Object.defineProperty(err, 'cause', { value: failed, configurable: true, writable: true })
+    throw err
   }
-}
 
-/**
- * A request after close() finished. The engine's SHUTTING_DOWN is retryable, which a closed database never
- * becomes: a loop retrying on `retryable` (docs/client.md) would spin for ever.
- */
-function closedError(): AcheronError {
-  return new AcheronError('DATABASE_CLOSED', 'the database was closed: open() it again to use it')
+  /** Why close() failed, once it did: requests after it say so (closedError). */
+  private closeFailure: string | null = null
+
+  /**
+   * A request after close() finished. The engine's SHUTTING_DOWN is retryable, which a closed database never
+   * becomes: a loop retrying on `retryable` (docs/client.md) would spin for ever.
+   */
+  private closedError(): AcheronError {
+    if (this.closeFailure !== null) return new AcheronError('DATABASE_CLOSED', `the database was closed, and its close() failed (${this.closeFailure}): its data directory can be opened again once this process exits`)
+    return new AcheronError('DATABASE_CLOSED', 'the database was closed: open() it again to use it')
+  }
 }
 
 /**
