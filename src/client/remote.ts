@@ -40,7 +40,10 @@ export interface ReconnectOptions {
  * `{ token: process.env.ACHERON_TOKEN }` compiles under exactOptionalPropertyTypes too).
  */
 export interface RemoteConnectOptions {
-  /** Sent as `Authorization: Bearer <token>` on every (re)connect, and checked at connect time. */
+  /**
+   * Sent as `Authorization: Bearer <token>` on every (re)connect (in the auth frame alone when it cannot go
+   * in a header: other than visible ASCII, or with surrounding spaces), and checked at connect time.
+   */
   token?: string | undefined
   /** A request with no reply within this long rejects as outcome-unknown (default 60000; 0: never; at most 2^31-1). */
   requestTimeoutMs?: number | undefined
@@ -195,6 +198,16 @@ function connectFailureMessage(url: string, e: Error): string {
   if (code === 'ECONNREFUSED') return `cannot connect to ${url}: connection refused (${e.message}); is "acheron serve" running there, and is this its port?`
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `cannot connect to ${url}: unknown host (${e.message}); check the URL's host name`
   return `cannot connect to ${url}: ${e.message}`
+}
+
+/**
+ * Whether a token can travel as `Authorization: Bearer T`: visible ASCII, spaces only inside. Node refuses a
+ * header with any other character ('€', a newline: "Invalid character in header content", which failed
+ * every attempt, as a retryable INTERNAL), and HTTP drops surrounding whitespace ('apptok ' arrived as
+ * 'apptok'). Such a token is sent in the auth frame alone, which every attempt sends anyway.
+ */
+function fitsHeader(token: string): boolean {
+  return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(token)
 }
 
 function asCode(c: unknown): ErrorCode {
@@ -688,7 +701,8 @@ export class RemoteDatabase implements Database {
   /** One connection attempt: the upgrade, then an auth round trip so that a wrong or missing token fails here. */
   private open(): Promise<WebSocket> {
     const headers: Record<string, string> = {}
-    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`
+    const token = this.options.token
+    if (token !== undefined && fitsHeader(token)) headers.authorization = `Bearer ${token}`
     return new Promise<WebSocket>((resolve, reject) => {
       const ws = new WebSocket(this.url, {
         headers,
