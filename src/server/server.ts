@@ -14,7 +14,7 @@ import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
 import { ReadStallWatch } from './read-stall.js'
-import { callReply, decodeRequest, errorReply, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
+import { callReply, decodeRequest, errorReply, jsonRequestId, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -407,8 +407,10 @@ export class AcheronServer {
       let request: Request
       let text = ''
       try {
-        if (isBinary) throw new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary')
         text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')
+        // With the frame's id, as every error reply has one (a client library that sends bytes as binary
+        // frames got id null, which matched none of its requests: each waited for its timeout).
+        if (isBinary) throw Object.assign(new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary: send each request as a text frame'), { requestId: jsonRequestId(text) })
         request = decodeRequest(text)
       } catch (err) {
         if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}', requestIdOf(err))

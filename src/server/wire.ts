@@ -208,6 +208,18 @@ export function leadingRequestId(frame: Buffer): number | null {
   return Number.isSafeInteger(id) ? id : null
 }
 
+/** The numeric "id" of a frame's text that is a JSON object, else null: for a frame refused before decodeRequest. */
+export function jsonRequestId(text: string): number | null {
+  let m: unknown
+  try {
+    m = JSON.parse(text)
+  } catch {
+    return null
+  }
+  const id = typeof m === 'object' && m !== null ? (m as { id?: unknown }).id : undefined
+  return typeof id === 'number' ? id : null
+}
+
 /** The id a rejected frame carried, if any. */
 export function requestIdOf(err: unknown): number | null {
   const id = (err as { requestId?: unknown }).requestId
