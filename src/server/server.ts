@@ -167,6 +167,11 @@ function liftFrameLimit(ws: WebSocket, bytes: number): boolean {
   return true
 }
 
+/** A frame's payload as text (ws gives a fragmented message as its fragments). */
+function frameText(data: RawData): string {
+  return Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8')
+}
+
 /**
  * The WebSocket server of CONTRACT.md §4: one JSON request per text frame, many in flight per
  * connection, replies matched by id. SQL runs through the same executor as the embedded API, except
@@ -402,12 +407,15 @@ export class AcheronServer {
       if (bytes > limits.payloadBytesMax) {
         if (role === null) return refuse('UNAUTHORIZED', 'authenticate first')
         const head = Buffer.isBuffer(data) ? data : Array.isArray(data) ? (data[0] ?? Buffer.alloc(0)) : Buffer.from(data as ArrayBuffer)
-        return send(errorReply(leadingRequestId(head), new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
+        // The frame is here whole (at most FRAME_HEADROOM_BYTES over): when its id is not its first field
+        // (Python's json.dumps keeps a dict's order), it is parsed for it, which only a refused frame pays.
+        const id = leadingRequestId(head) ?? jsonRequestId(frameText(data))
+        return send(errorReply(id, new AcheronError('PAYLOAD_TOO_LARGE', `a frame is at most ${limits.payloadBytesMax} bytes, got ${bytes}`)))
       }
       let request: Request
       let text = ''
       try {
-        text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8')
+        text = frameText(data)
         // With the frame's id, as every error reply has one (a client library that sends bytes as binary
         // frames got id null, which matched none of its requests: each waited for its timeout).
         if (isBinary) throw Object.assign(new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary: send each request as a text frame'), { requestId: jsonRequestId(text) })
