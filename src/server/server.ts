@@ -421,7 +421,7 @@ export class AcheronServer {
         if (isBinary) throw Object.assign(new AcheronError('SYNTAX_ERROR', 'frames are JSON text, not binary: send each request as a text frame'), { requestId: jsonRequestId(text) })
         request = decodeRequest(text)
       } catch (err) {
-        if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}', requestIdOf(err))
+        if (role === null) return refuse('UNAUTHORIZED', `the first frame must be {"op":"auth","token":...}${err instanceof AcheronError ? `: ${err.message}` : ''}`, requestIdOf(err))
         return send(errorReply(requestIdOf(err), err))
       }
       if (request.op === 'auth') {

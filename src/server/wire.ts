@@ -102,8 +102,13 @@ export function decodeRequest(text: string): Request {
     throw Object.assign(new AcheronError('SYNTAX_ERROR', why), { requestId: numericId })
   }
   if (openingBrackets(text) > WIRE_NESTING_DEPTH_MAX && nestingExceeds(m, WIRE_NESTING_DEPTH_MAX)) bad(`a frame's JSON is nested deeper than ${WIRE_NESTING_DEPTH_MAX} levels`)
-  if (m.op === 'auth') return { id, op: 'auth', token: typeof m.token === 'string' ? m.token : '' }
+  // An auth frame's id too: one of 1.5 authenticated with no reply, which its client waited for in vain.
   if (numericId !== null && id === null) bad(`"id" must be an integer within ±2^53, got ${numericId}`)
+  if (m.op === 'auth') {
+    // A token of another type was "no token was given", though one was.
+    if (m.token !== undefined && typeof m.token !== 'string') bad(`"token" must be a string, got ${m.token === null ? 'null' : Array.isArray(m.token) ? 'an array' : typeof m.token}`)
+    return { id, op: 'auth', token: typeof m.token === 'string' ? m.token : '' }
+  }
   if (id === null) bad('a request needs a numeric "id"')
   // Values are named as the SDKs name them ("argument 2", "parameter 1"), so one mistake reads the same
   // embedded, through the remote SDK and in a raw frame.
