@@ -27,12 +27,20 @@ function shown(v: unknown): string {
 
 export function checkConnectUrl(url: unknown): void {
   let scheme: string | null = null
+  let hash = ''
   if (typeof url === 'string') {
     try {
-      scheme = new URL(url).protocol
+      const parsed = new URL(url)
+      scheme = parsed.protocol
+      hash = parsed.hash
     } catch {
       // Not a URL: said below.
     }
+  }
+  // ws refuses a fragment ("The URL contains a fragment identifier"): that was tried attemptsMax times and
+  // rejected as a retryable INTERNAL "cannot connect", as every invalid URL was.
+  if (hash !== '') {
+    throw new AcheronError('TYPE_MISMATCH', `connect() url is ws://HOST:PORT or wss://HOST:PORT, without a #fragment (a WebSocket URL has none), got ${shown(url)}`)
   }
   if (scheme === null || !SCHEMES.has(scheme)) {
     const web = scheme === null ? undefined : WEB_SCHEMES[scheme]

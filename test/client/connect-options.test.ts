@@ -19,7 +19,8 @@ test.after(async () => {
 })
 
 test('a URL that is no ws:// or wss:// URL is TYPE_MISMATCH at once, not a retryable connection failure', async () => {
-  for (const url of ['not a url', '127.0.0.1:7878', 'ftp://127.0.0.1:7878', undefined as unknown as string]) {
+  // A #fragment: ws refuses it at each attempt ("The URL contains a fragment identifier"), which was retried.
+  for (const url of ['not a url', '127.0.0.1:7878', 'ftp://127.0.0.1:7878', undefined as unknown as string, 'ws://127.0.0.1:7878/#db', 'wss://127.0.0.1:7878#x']) {
     const e = await rejection(connect(url, { reconnect: { attemptsMax: 3, delayMs: 10_000 } }))
     assert.is(e.code, 'TYPE_MISMATCH', String(url))
     assert.match(e.message, /url/i)
