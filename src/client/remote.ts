@@ -256,6 +256,15 @@ function clientClosed(): AcheronError {
   return new AcheronError('DATABASE_CLOSED', 'the client is closed')
 }
 
+/**
+ * An error of the connection (a refusal) for one of the requests it fails. The requests a close or a refusal
+ * failed were all rejected with one instance, so what a caller added to one rejection (a message prefixed
+ * with the request's name, a field) showed on every other.
+ */
+function copyOf(err: AcheronError): AcheronError {
+  return errorFromWire(err.toJSON())
+}
+
 /** A "logs" field of the wire: an array of strings, else absent. */
 function logLines(v: unknown): string[] | undefined {
   return Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : undefined
@@ -595,7 +604,7 @@ export class RemoteDatabase implements Database {
     this.closing.abort()
     const ws = this.ws
     this.ws = null
-    this.failPending(outcomeUnknown('the client closed the connection: outcome unknown'))
+    this.failPending(() => outcomeUnknown('the client closed the connection: outcome unknown'))
     if (ws !== null && ws.readyState !== WebSocket.CLOSED) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => { ws.terminate(); resolve() }, 1000)
@@ -655,7 +664,8 @@ export class RemoteDatabase implements Database {
         // outcome is certain. It was rejected as outcome unknown, though it had not run, when the server
         // had just refused the connection (OVERLOADED at connectionsMax): that refusal is its outcome.
         if (p.timer) clearTimeout(p.timer)
-        reject(this.refusals.get(ws) ?? new AcheronError('INTERNAL', `connection to ${this.url} closed before the request was sent: it did not run`, { retryable: true }))
+        const refusal = this.refusals.get(ws)
+        reject(refusal !== undefined ? copyOf(refusal) : new AcheronError('INTERNAL', `connection to ${this.url} closed before the request was sent: it did not run`, { retryable: true }))
         return
       }
       this.pending.set(id, p)
@@ -789,7 +799,8 @@ export class RemoteDatabase implements Database {
         // The server refused requests before running them (UNAUTHORIZED/OVERLOADED): that is their outcome.
         const silence = this.silent.has(ws) ? `no answer to a ping within ${this.pingWaitMs} ms` : ''
         const why = [String(code), CLOSE_MEANINGS.get(code) ?? '', reason.toString(), lastError?.message ?? '', silence].filter((s) => s.length > 0).join(', ')
-        this.failPending(serverError ?? outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
+        const refused = serverError
+        this.failPending(() => refused !== null ? copyOf(refused) : outcomeUnknown(`connection lost (${why}): outcome unknown`), ws)
       })
     })
   }
@@ -822,12 +833,12 @@ export class RemoteDatabase implements Database {
   }
 
   /** Rejects the requests in flight (on `ws` only, when given): never re-sent. */
-  private failPending(err: AcheronError, ws?: WebSocket): void {
+  private failPending(err: () => AcheronError, ws?: WebSocket): void {
     for (const [id, p] of [...this.pending]) {
       if (ws !== undefined && p.ws !== ws) continue
       this.pending.delete(id)
       if (p.timer) clearTimeout(p.timer)
-      p.reject(err)
+      p.reject(err())
     }
   }
 }
