@@ -133,6 +133,7 @@ export function decodeRequest(text: string): Request {
   }
   if (m.op === 'sql') {
     if (typeof m.sql !== 'string') bad('an "sql" request needs an "sql" string')
+    checkFields(m, 'sql', bad)
     // The SQL text itself is checked by the lexer, which points at the lone surrogate's line and column.
     return { id: id as number, op: 'sql', sql: m.sql as string, params: list(m.params, 'params', 'parameter') }
   }
@@ -143,10 +144,29 @@ export function decodeRequest(text: string): Request {
     // CONSTRAINT at the position it ran at, as CALL t.f(NULL) is).
     if (!('key' in m)) bad('a "call" request needs "key": the key of the row the function runs at')
     if (m.logs !== undefined && typeof m.logs !== 'boolean') bad('"logs" must be true or false')
+    checkFields(m, 'call', bad)
     return { id: id as number, op: 'call', fn: m.fn as string, key: value(m.key, 'key'), args: list(m.args, 'args', 'argument'), logs: m.logs === true }
   }
   if (m.op === 'version') return { id: id as number, op: 'version' }
   return bad(`unknown op ${JSON.stringify(m.op)}: use "sql", "call", "version" or "auth"`)
+}
+
+/** The fields of the requests that run something; any other is refused (checkFields). */
+const REQUEST_FIELDS: Readonly<Record<'sql' | 'call', readonly string[]>> = {
+  sql: ['id', 'op', 'sql', 'params'],
+  call: ['id', 'op', 'fn', 'key', 'args', 'logs'],
+}
+
+/**
+ * SYNTAX_ERROR for a field an "sql" or "call" request does not have. It was ignored: a misspelt "arg" for
+ * "args" ran the function with no arguments, "param" the script with no parameters, and "log" for "logs"
+ * answered without the lines, each silently (the SDK refuses an option it does not have the same way).
+ */
+function checkFields(m: Record<string, unknown>, op: 'sql' | 'call', bad: (why: string) => never): void {
+  const fields = REQUEST_FIELDS[op]
+  for (const k of Object.keys(m)) {
+    if (!fields.includes(k)) bad(`a "${op}" request has no field ${JSON.stringify(k)} (its fields are ${fields.map((f) => `"${f}"`).join(', ')})`)
+  }
 }
 
 /** 2^53: the largest magnitude at which a JSON number is an INTEGER of the wire protocol. */
