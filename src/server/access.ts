@@ -28,11 +28,22 @@ export function roleOf(t: Tokens, presented: string): Role | null {
   return admin ? 'admin' : app ? 'app' : null
 }
 
+/**
+ * The token of an `Authorization: Bearer T` header, or null for another scheme. The scheme's name is
+ * case-insensitive and may be followed by several spaces (RFC 7235, 2.1): `bearer T`, as some HTTP
+ * clients write it, was "wrong token" with the right token.
+ */
+export function bearerToken(header: string): string | null {
+  const bearer = /^bearer +/i.exec(header)
+  return bearer !== null ? header.slice(bearer[0].length) : null
+}
+
 /** The role of an upgrade's `Authorization: Bearer T` header: a role, 'absent', or null for a wrong one. */
 export function bearerRole(t: Tokens, req: IncomingMessage): Role | 'absent' | null {
   const header = req.headers.authorization
   if (header === undefined) return 'absent'
-  return header.startsWith('Bearer ') ? roleOf(t, header.slice('Bearer '.length)) : null
+  const token = bearerToken(header)
+  return token !== null ? roleOf(t, token) : null
 }
 
 /**

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HistoryJson } from '../stats/history.js'
-import { authRequired, roleOf, type Tokens } from './access.js'
+import { authRequired, bearerToken, roleOf, type Tokens } from './access.js'
 
 /** The page's hand-written files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
 export const CONSOLE_DIR = new URL('../../../static/console/', import.meta.url)
@@ -54,7 +54,7 @@ const SINCE_PATTERN = /^[0-9]{1,15}$/
 
 function presentedToken(req: IncomingMessage, url: URL): string | null {
   const header = req.headers.authorization
-  if (header !== undefined) return header.startsWith('Bearer ') ? header.slice('Bearer '.length) : ''
+  if (header !== undefined) return bearerToken(header) ?? ''
   return url.searchParams.get('token')
 }
 
