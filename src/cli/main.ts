@@ -391,7 +391,8 @@ async function serve(args: string[]): Promise<number> {
   // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
   // A --follow node has one too: it rebuilds its state from the writer's snapshot when it falls behind.
   const forwarded = cluster !== null && !following && lease === null ? await serveForwarded() : null
-  let roleChangeFailed = false
+  /** A role change or the stop failed: the process exits 1 (a supervisor restarting on failure then does). */
+  let exitsFailed = false
   const failover = (lease !== null || following) && forwarder !== null && forwarding !== null
     ? await (await import('../cluster/failover.js')).FailoverNode.start({
       stream, server, lease, forwarder, forwarding, serveForwarded, log,
@@ -399,7 +400,7 @@ async function serve(args: string[]): Promise<number> {
       fatal: (err) => {
         log({ level: 'error', msg: `changing this node's role on the stream ${stream} failed: ${err instanceof Error ? err.stack : String(err)}` })
         // Stopped as by SIGTERM, but a failure: it exited 0, and a supervisor restarting on failure did not.
-        roleChangeFailed = true
+        exitsFailed = true
         process.kill(process.pid, 'SIGTERM')
       },
     }, db)
@@ -426,7 +427,13 @@ async function serve(args: string[]): Promise<number> {
         .then(() => members?.close())
         .then(() => server.close())
         .then(() => Promise.all([forwarder?.close(), forwarded?.close(), failover?.close()]))
-        .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() })
+        .then(() => { log({ level: 'info', msg: 'stopped' }); resolve() }, (err: unknown) => {
+          // A stop that failed (the database's close: its last checkpoint, its batch log) was a rejection
+          // nobody handled: Node's stack trace on stderr instead of a log line. Logged, and exit 1.
+          log({ level: 'error', msg: 'stopping failed', error: err instanceof Error ? err.message : String(err) })
+          exitsFailed = true
+          resolve()
+        })
     }
     process.once('SIGINT', () => stop('SIGINT'))
     process.once('SIGTERM', () => stop('SIGTERM'))
@@ -440,7 +447,7 @@ async function serve(args: string[]): Promise<number> {
     auth: anyToken, roles: [...(tokens.admin !== null ? ['admin'] : []), ...(tokens.app !== null ? ['app'] : [])], allowedOrigins, tls: tls !== null,
   })
   await stopped
-  return roleChangeFailed ? 1 : 0
+  return exitsFailed ? 1 : 0
 }
 
 async function main(argv: string[]): Promise<number> {

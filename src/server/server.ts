@@ -618,7 +618,10 @@ export class AcheronServer {
     this.shuttingDown = true
     this.statsSampler.stop()
     this.http.close()
-    await this.db.close()
+    // A database whose close failed (its last checkpoint, its batch log) is closed all the same: the
+    // connections are still closed as at any stop, then the failure is thrown. close() rejected at once,
+    // leaving every client connected to a server that no longer served, until the process ended under them.
+    const [dbClosed] = await Promise.allSettled([this.db.close()])
     if (this.inFlightTotal > 0) {
       let timer: NodeJS.Timeout | undefined
       const drained = await Promise.race([
@@ -647,5 +650,6 @@ export class AcheronServer {
       new Promise<void>((resolve) => this.wssOpen.close(() => resolve())),
       new Promise<void>((resolve) => this.wssPending.close(() => resolve())),
     ])
+    if (dbClosed.status === 'rejected') throw dbClosed.reason
   }
 }
