@@ -190,4 +190,23 @@ test('errorReply carries retryable and outcomeUnknown, and the SDK reads them ba
   assert.not.ok('explainable' in JSON.parse(errorReply(1, new AcheronError('TXN_ABORTED', 'no'))).error)
 })
 
+test('{"$int"} of more digits than a 64-bit integer has: TYPE_MISMATCH "outside 64 bits", as one just past the range is, not "not a value of the wire protocol"', () => {
+  const refusal = (v: unknown): string => {
+    try {
+      decodeValue(v, 'parameter 1')
+    } catch (err) {
+      assert.instance(err, AcheronError)
+      return `${(err as AcheronError).code} ${(err as AcheronError).message}`
+    }
+    return 'decoded'
+  }
+  assert.is(refusal({ $int: '99999999999999999999999' }), 'TYPE_MISMATCH parameter 1: unsupported value 99999999999999999999999 (outside 64 bits)')
+  assert.is(refusal({ $int: '-99999999999999999999999' }), 'TYPE_MISMATCH parameter 1: unsupported value -99999999999999999999999 (outside 64 bits)')
+  assert.is(refusal({ $int: '1'.repeat(1000) }), `TYPE_MISMATCH parameter 1: unsupported value ${'1'.repeat(40)}… (1000 digits) (outside 64 bits)`)
+  // 20 digits are decoded (the engine refuses one past the range, with its position); what is no digits stays what it was.
+  assert.is(decodeValue({ $int: '99999999999999999999' }, 'parameter 1'), 99999999999999999999n)
+  assert.match(refusal({ $int: '12a' }), /not a value of the wire protocol/)
+  assert.match(refusal({ $int: '' }), /not a value of the wire protocol/)
+})
+
 test.run()
