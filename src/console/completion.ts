@@ -10,7 +10,7 @@ export const SQL_KEYWORDS = [
   'AND', 'OR', 'NOT', 'IS', 'IN', 'LIKE', 'BETWEEN', 'NULL', 'AS', 'INSERT', 'INTO', 'VALUES', 'REPLACE',
   'UPDATE', 'SET', 'DELETE', 'TRUNCATE', 'CREATE', 'TABLE', 'DROP', 'ALTER', 'IF', 'EXISTS', 'PRIMARY', 'KEY', 'DEFAULT',
   'PARTITIONS', 'FUNCTION', 'WASM', 'FILE', 'BASE64', 'EXPORT', 'WITH', 'FUEL', 'MEMORY', 'CALL', 'SHOW',
-  'TABLES', 'FUNCTIONS', 'STATS', 'LOGS', 'DESCRIBE', 'EXPLAIN', 'BEGIN', 'COMMIT', 'ROLLBACK', 'INTEGER', 'TEXT', 'REAL',
+  'TABLES', 'FUNCTIONS', 'COLUMNS', 'STATS', 'LOGS', 'DESCRIBE', 'EXPLAIN', 'BEGIN', 'COMMIT', 'ROLLBACK', 'INTEGER', 'TEXT', 'REAL',
   'BLOB', 'COUNT', 'SUM', 'TOTAL', 'MIN', 'MAX', 'AVG', 'ESCAPE', 'TRUE', 'FALSE', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'CAST', 'NULLS', 'FIRST', 'LAST', 'IGNORE',
   'JOIN', 'INNER', 'LEFT', 'RIGHT', 'FULL', 'OUTER', 'CROSS', 'NATURAL', 'ON', 'USING', 'UNION', 'ALL', 'INTERSECT', 'EXCEPT',
   'GLOB', 'COLLATE', 'NOCASE', 'GROUP_CONCAT', 'STRING_AGG', 'JSON_GROUP_ARRAY', 'JSON_GROUP_OBJECT', 'JSON_EXTRACT', 'JSON_OBJECT', 'JSON_ARRAY', 'CLUSTER',
@@ -35,18 +35,25 @@ export const NO_NAMES: CatalogNames = { tables: [], columns: new Map(), function
 /** Tables whose columns are read for completion; a larger catalog completes the rest's names only. */
 export const COMPLETION_TABLES_MAX = 200
 
-/** Where a table name comes next (`FROM ` then Tab, `\d `): the tables, as psql lists them. */
-const TABLE_EXPECTED = /(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE)|^\s*\\(?:d|dt)\+?)\s+$/i
+/**
+ * Where a table name comes next (`FROM ` then Tab, `SHOW COLUMNS IN `, `\d `): the tables, as psql lists them.
+ * `DESC` is DESCRIBE only where a statement starts (emptyWordCandidates); elsewhere it is a direction.
+ */
+const TABLE_EXPECTED = /(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE)|\bSHOW\s+COLUMNS\s+IN|^\s*\\(?:d|dt)\+?)\s+$/i
+/** `DESC ` at the start of a statement (the line's, or after a `;` on it). */
+const DESC_STATEMENT = /(?:^|;)\s*DESC\s+$/i
 /** Where a function name comes next (`CALL `, `\df `). */
 const FUNCTION_EXPECTED = /(?:\bCALL|^\s*\\df\+?)\s+$/i
 
 /**
  * Tab before any letter of a word: the names that fit there (tables after FROM, JOIN, INTO, UPDATE,
- * TABLE, DESCRIBE, \d or \dt; functions after CALL or \df), else none: every keyword would be noise.
+ * TABLE, DESCRIBE, SHOW COLUMNS IN, a statement's first DESC, \d or \dt; functions after CALL or \df), else
+ * none: every keyword would be noise. `before`: the statement's text on the lines typed before `line`.
  */
-function emptyWordCandidates(line: string, names: CatalogNames): string[] {
+function emptyWordCandidates(line: string, names: CatalogNames, before: string): string[] {
   if (FUNCTION_EXPECTED.test(line)) return [...names.functions].sort()
   if (TABLE_EXPECTED.test(line)) return [...names.tables].sort()
+  if (DESC_STATEMENT.test(line) && (before.trim() === '' || !/^\s*DESC/i.test(line))) return [...names.tables].sort()
   return []
 }
 
@@ -75,9 +82,10 @@ function variableCandidates(line: string, variables: readonly string[]): [string
 
 /**
  * readline's completer result for `line`: the candidates, and the word they complete. `variables`: the
- * names \set has set, for `:name` and \set/\unset.
+ * names \set has set, for `:name` and \set/\unset; `before`: the statement being typed on the lines before
+ * `line` (the REPL's continuation lines), so that a `DESC` that goes on an ORDER BY is no DESCRIBE.
  */
-export function complete(line: string, names: CatalogNames, variables: readonly string[] = []): [string[], string] {
+export function complete(line: string, names: CatalogNames, variables: readonly string[] = [], before = ''): [string[], string] {
   const variable = variableCandidates(line, variables)
   if (variable !== null) return variable
   if (/^\s*\\\S*$/.test(line)) {
@@ -85,7 +93,7 @@ export function complete(line: string, names: CatalogNames, variables: readonly 
     return [META_COMMANDS.filter((m) => m.startsWith(word)).sort(), word]
   }
   const word = /[A-Za-z_][A-Za-z0-9_$.]*$/.exec(line)?.[0] ?? ''
-  if (word === '') return [emptyWordCandidates(line, names), '']
+  if (word === '') return [emptyWordCandidates(line, names, before), '']
   const lower = word.toLowerCase()
   const out = new Set<string>()
   const dot = word.indexOf('.')

@@ -68,7 +68,8 @@ SQL (docs/sql.md):
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once
-  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     DESCRIBE t     SHOW CLUSTER
+  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     SHOW CLUSTER
+  DESCRIBE t     DESC t     SHOW COLUMNS FROM | IN t      t's columns (DESC t only where a statement starts)
   CALL t.f(key, arg, ...) [WITH LOGS]
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]     TRUNCATE [TABLE] t
@@ -80,6 +81,7 @@ SQL (docs/sql.md):
       [GROUP BY ...] [ORDER BY ...] [LIMIT n]   subqueries: x IN (SELECT ...), EXISTS (SELECT ...),
       (SELECT ...) as a value, FROM (SELECT ...) AS d, each may start WITH ...; SELECT ... UNION [ALL] |
       INTERSECT | EXCEPT SELECT ...
+  VALUES (expr, ...), (expr, ...) [ORDER BY ...] [LIMIT n]   a query of those rows, columns column1, column2, ...
   WITH [RECURSIVE] name AS (SELECT ... [UNION [ALL] SELECT ... FROM name ...]) SELECT ...
   window functions: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...), RANK, LAG(x), SUM(x) OVER (ORDER BY k
       ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), ... in the selected columns and ORDER BY`

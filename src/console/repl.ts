@@ -104,7 +104,7 @@ export class Repl implements MetaHost {
 
   /** Tab: keywords, meta-commands, the catalog's names and the variables (docs/console.md). */
   private readonly completer = (line: string, callback: (err: null, result: [string[], string]) => void): void => {
-    void this.names.get().then((names) => callback(null, complete(line, names, this.session.variables.names())))
+    void this.names.get().then((names) => callback(null, complete(line, names, this.session.variables.names(), this.buffer)))
   }
 
   /** Runs until \q, Ctrl-D or the end of the input; resolves with the exit code. */

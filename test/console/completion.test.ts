@@ -3,6 +3,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CatalogNamesCache, complete, NO_NAMES, type CatalogNames } from '../../src/console/completion.js'
+import { HELP } from '../../src/console/help.js'
 import { startServer, type ServerProcess } from '../support/server-process.js'
 import { MAIN, shellQuote, Terminal } from './support.js'
 
@@ -30,6 +31,26 @@ test('Tab before any letter: the tables where a table comes next, the functions 
   assert.equal(complete('\\df ', names), [['account.deposit', 'account.transfer'], ''])
   assert.equal(complete('SELECT ', names), [[], ''])
   assert.equal(complete('SELECT * FROM', names), [['FROM'], 'FROM'], 'no space yet: the word itself')
+})
+
+test('DESC t and SHOW COLUMNS FROM | IN t, DESCRIBE\'s other spellings, complete tables; DESC as a direction does not', () => {
+  for (const line of ['DESC ', '  desc ', 'SELECT 1; DESC ', 'SHOW COLUMNS FROM ', 'show columns in ', 'SHOW COLUMNS IN  ']) {
+    assert.equal(complete(line, names), [['account', 'audit'], ''], line)
+  }
+  for (const line of ['SELECT * FROM account ORDER BY id DESC ', 'CREATE INDEX i ON account (balance DESC ', 'SELECT x IN ']) {
+    assert.equal(complete(line, names), [[], ''], line)
+  }
+  // A continuation line of the REPL: its DESC goes on the ORDER BY typed on the line before.
+  assert.equal(complete('DESC ', names, [], 'SELECT * FROM account ORDER BY id'), [[], ''])
+  assert.equal(complete('SELECT 1; DESC ', names, [], 'SELECT'), [['account', 'audit'], ''])
+  assert.equal(complete('SHOW COLU', names), [['COLUMN', 'COLUMNS'], 'COLU'])
+  assert.equal(complete('val', names), [['values'], 'val'])
+})
+
+test('\\help names every spelling of DESCRIBE and the VALUES statement', () => {
+  for (const words of ['DESCRIBE t', 'DESC t', 'SHOW COLUMNS FROM | IN t', 'VALUES (expr, ...), (expr, ...)']) {
+    assert.ok(HELP.includes(words), words)
+  }
 })
 
 test('after `t.`: t\'s columns and the functions of t; meta-commands at the start of a line', () => {
