@@ -46,14 +46,18 @@ export function parseConsoleArgs(argv: readonly string[]): ConsoleArgs {
       if (v === undefined) throw new UsageError(`${name} needs a value`)
       return v
     }
+    // A flag takes no value: `--json=false` or `--tuples-only=off` would otherwise turn it on.
+    const flag = (): void => {
+      if (eq > 0) throw new UsageError(`${name} takes no value (given ${a})`)
+    }
     switch (name) {
       // -c and --command are psql's names for it (psql's own -e echoes queries, which is not wanted here).
       case '-e': case '--execute': case '-c': case '--command': scripts.push({ kind: 'sql', text: value() }); break
       case '-f': case '--file': scripts.push({ kind: 'file', path: value() }); break
       case '--token': token = value(); break
-      case '--json': json = true; break
-      case '-A': case '--no-align': unaligned = true; break
-      case '-t': case '--tuples-only': tuplesOnly = true; break
+      case '--json': flag(); json = true; break
+      case '-A': case '--no-align': flag(); unaligned = true; break
+      case '-t': case '--tuples-only': flag(); tuplesOnly = true; break
       default:
         if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`)
         if (url !== null) throw new UsageError(`one URL only, got ${url} and ${a}`)

@@ -39,6 +39,12 @@ test("arguments: psql's -A and -t (--no-align, --tuples-only), also clustered as
   assert.throws(() => parseConsoleArgs(['-cA', 'SELECT 1']), (e: unknown) => e instanceof UsageError)
 })
 
+test('arguments: a flag given a value (--json=false, --tuples-only=off) is a usage error, not the flag turned on', () => {
+  for (const [arg, flag] of [['--json=false', '--json'], ['--tuples-only=off', '--tuples-only'], ['--no-align=', '--no-align']]) {
+    assert.throws(() => parseConsoleArgs([arg as string]), (e: unknown) => e instanceof UsageError && e.message === `${flag as string} takes no value (given ${arg as string})`, arg)
+  }
+})
+
 test('units: one per statement, BEGIN … COMMIT together, an unclosed BEGIN sent as it is at the end', () => {
   const src = (text: string) => ({ label: '', text, baseDir: '/' })
   const units = unitsOf([src('SELECT 1; BEGIN; INSERT INTO t VALUES (1);'), src('commit; SELECT 2; BEGIN; SELECT 3')])
