@@ -68,6 +68,7 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
   let lastContentEnd = 0  // offset just past the last content character seen
   let restStart = 0
   let codeBackslash = -1
+  let commentStart = -1   // offset of the `/*` of the block comment last opened
   const backslashFrom = options.backslashFrom ?? text.length
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string
@@ -105,7 +106,7 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
     if (isSpace(c)) continue
     if (c === '\\' && i >= backslashFrom && codeBackslash < 0) codeBackslash = i
     if (c === '-' && text[i + 1] === '-') { state = 'line-comment'; i++; continue }
-    if (c === '/' && text[i + 1] === '*') { state = 'block-comment'; i++; continue }
+    if (c === '/' && text[i + 1] === '*') { state = 'block-comment'; commentStart = i; i++; continue }
     if (c === ';') {
       if (start >= 0) statements.push({ start, end: i + 1, terminated: true })
       start = -1
@@ -120,5 +121,8 @@ export function scanStatements(text: string, options: ScanOptions = {}): ScanRes
   // A block comment still open at the end belongs to the statement it follows, and is sent with it, so that
   // the server reports it: cut off, `DELETE FROM t /* WHERE k = 2` ran as `DELETE FROM t`.
   if (start >= 0) statements.push({ start, end: state === 'block-comment' ? text.length : Math.max(lastContentEnd, start + 1), terminated: false })
+  // One open after the last statement is sent too, alone, for the same report: a script whose `/*` was never
+  // closed ran nothing after it and exited 0, as if the rest had been commented out on purpose.
+  else if (state === 'block-comment') statements.push({ start: commentStart, end: text.length, terminated: false })
   return { statements, restStart, restHasContent: start >= 0, endState: state === 'line-comment' ? 'code' : state, metaLines, codeBackslash }
 }

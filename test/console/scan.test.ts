@@ -48,6 +48,12 @@ test('a block comment open at the end stays in the statement it follows (it was 
   assert.equal(texts('DELETE FROM t /* closed */  '), ['DELETE FROM t'])
 })
 
+test('a block comment open after the last statement is a statement of its own, unterminated (the server reports it)', () => {
+  assert.equal(texts('SELECT 1; /* open ;\nDELETE FROM t;'), ['SELECT 1;', '/* open ;\nDELETE FROM t;'])
+  assert.equal(texts('/* closed */ /* open'), ['/* open'])
+  assert.equal(scanStatements('-- x\n/* open').statements, [{ start: 5, end: 12, terminated: false }])
+})
+
 test('an unfinished statement ends at its last non-space character', () => {
   const src = 'SELECT 1  \n  '
   const [s] = scanStatements(src).statements

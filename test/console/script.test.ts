@@ -231,6 +231,22 @@ test('a /* comment left open is the server\'s SYNTAX_ERROR, through -e, -f and s
   assert.equal(await rows('SELECT id FROM s9 ORDER BY id'), [[1], [2], [3]])
 })
 
+test('a /* comment left open after the last statement is the server\'s SYNTAX_ERROR at it, exit 1: the statements it swallowed were skipped, with exit 0', async () => {
+  const { dir, cleanup } = tempDir()
+  try {
+    const file = join(dir, 'open-after.sql')
+    writeFileSync(file, 'SELECT 41;\n/* forgot to close\nSELECT 42;\n')
+    for (const r of [await consoleRun(['-f', file]), await consoleRun(['-e', 'SELECT 41; /* SELECT 42;'])]) {
+      assert.is(r.code, 1, why(r))
+      assert.match(r.stdout, /\b41\b/, why(r))
+      assert.not.match(r.stdout, /\b42\b/, why(r))
+      assert.match(r.stderr, /SYNTAX_ERROR: unterminated \/\* comment\n(LINE 1|\S*open-after\.sql:2): /, why(r))
+    }
+  } finally {
+    cleanup()
+  }
+})
+
 test('statements piped on stdin (no -e/-f) run as a script', async () => {
   const r = await runCli(['console', (await server()).url], { stdin: 'CREATE TABLE s7 (k INTEGER PRIMARY KEY);\nINSERT INTO s7 VALUES (5);\nSELECT k FROM s7;\n' })
   assert.is(r.code, 0, describeRun(['console'], r))
