@@ -138,6 +138,9 @@ export class Repl implements MetaHost {
         this.queue = this.queue.then(() => {
           if (!this.quitting) output.write('\n')   // Ctrl-D: leave the shell's prompt on a line of its own
           if (this.conditionals.depth > 0) this.printer.warn(`left inside ${this.conditionals.depth} \\if block${this.conditionals.depth === 1 ? '' : 's'} without its \\endif`)
+          // Its statements were held for COMMIT: leaving without one must not look like they ran.
+          const held = this.grouper.discard()
+          if (held > 0) this.printer.warn(`left without COMMIT: ${heldBlock(held)} was not sent; nothing of it ran`)
           this.quitting = true
           resolve(0)
         })

@@ -65,4 +65,30 @@ test('\\i and \\copy inside a held BEGIN block are refused, and ROLLBACK then dr
   assert.ok([...out, ...err].some((e) => /ROLLBACK: the BEGIN block \(1 statement\) was not sent/.test(e)), [...out, ...err].join(''))
 })
 
+test('leaving (Ctrl-D, \\q) with a BEGIN block held says that it was not sent; it used to end without a word', async () => {
+  for (const leave of ['', '\\q\n']) {
+    const sent: string[] = []
+    const session = {
+      variables: new Variables(),
+      run: async (unit: Unit): Promise<UnitOutcome> => {
+        sent.push(...unit.statements.map((s) => s.text))
+        return { ok: true, elapsedMs: 1, results: unit.statements.map(() => ({ columns: [], rows: [], rowsAffected: 1, commit: { batch: 1, seq: 0 } })) }
+      },
+    } as unknown as Session
+    const err: string[] = []
+    const printer = new Printer({ out: () => {}, err: (t) => err.push(t) }, false, {})
+    const input = new PassThrough()
+    const output = new PassThrough()
+    output.resume()
+    const repl = new Repl({ session, printer, history: new History(null), input, output, baseDir: process.cwd() })
+    const ran = repl.run()
+    input.write('BEGIN;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\n' + leave)
+    input.end()
+    const code = await Promise.race([ran, new Promise((r) => setTimeout(r, RUN_TIMEOUT_MS).unref())])
+    assert.is(code, 0, JSON.stringify(leave))
+    assert.equal(sent, [])
+    assert.ok(err.some((e) => e.includes('left without COMMIT: the BEGIN block (2 statements) was not sent; nothing of it ran')), err.join(''))
+  }
+})
+
 test.run()
