@@ -15,7 +15,7 @@ import { MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { projectFiles } from '../fnkit/templates.js'
 import { AcheronError } from '../errors.js'
 import { checkBuiltModule, describeRefusal, uncallableExportsNote } from '../fnkit/check-module.js'
-import { isUsageError, UsageError } from './usage-error.js'
+import { isUsageError, usageMessage, UsageError } from './usage-error.js'
 
 export const FN_USAGE = `usage: acheron fn <init|build|test> [options]
 
@@ -298,7 +298,7 @@ export async function fnCommand(args: string[], out: Out, err: Out): Promise<num
     }
   } catch (e) {
     if (isUsageError(e)) {
-      err(`acheron fn: ${e.message}\n${FN_USAGE}`)
+      err(`acheron fn: ${usageMessage(e)}\n${FN_USAGE}`)
       return 2
     }
     if (e instanceof ProjectError || e instanceof CompilerMissing) {

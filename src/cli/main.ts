@@ -27,7 +27,7 @@ import { FN_USAGE } from './fn-command.js'
 import { CLUSTER_USAGE } from './cluster-command.js'
 import { listenFailure, probeListen } from './listen-probe.js'
 import { ACHERON_VERSION } from '../version.js'
-import { isUsageError, UsageError } from './usage-error.js'
+import { isUsageError, usageMessage, UsageError } from './usage-error.js'
 import { fileProblem } from '../file-problem.js'
 import { natsErrorText } from '../log/nats-error-text.js'
 import { decimal } from './decimal.js'
@@ -517,7 +517,7 @@ exitQuietlyOnClosedOutput()
 main(process.argv.slice(2)).then(
   (code) => exitWhenFlushed(code),
   (err: unknown) => {
-    process.stderr.write(`acheron: ${err instanceof Error && err.name === 'NatsError' ? natsErrorText(err) : err instanceof Error ? err.message : String(err)}\n`)
+    process.stderr.write(`acheron: ${err instanceof Error && err.name === 'NatsError' ? natsErrorText(err) : isUsageError(err) ? usageMessage(err) : err instanceof Error ? err.message : String(err)}\n`)
     // The NATS client's own errors say little ("503", "TIMEOUT"): where one came from goes with it, for
     // the bug report an error Acheron did not explain deserves (CI once showed only "acheron: 503").
     if (err instanceof Error && err.name === 'NatsError') {

@@ -107,6 +107,18 @@ test('a command line that cannot run exits 2 for every command (as an unknown co
   assert.is(missing.code, 1, describeRun(['verify', '--data', '/nonexistent/never-created'], missing))
 })
 
+test('an unknown option of a command that takes positionals (fn init, bench) is named alone, without parseArgs\' tip on `--` and its unbalanced quotes', async () => {
+  const cases: [string[], string][] = [
+    [['fn', 'init', 'demo', '--dir', 'x'], "acheron fn: Unknown option '--dir'"],
+    [['bench', 'ycsbt', '--bogus'], "acheron: Unknown option '--bogus'"],
+  ]
+  for (const [args, first] of cases) {
+    const r = await runCli(args)
+    assert.is(r.code, 2, describeRun(args, r))
+    assert.is(r.stderr.split('\n')[0], first, describeRun(args, r))
+  }
+})
+
 test('check: an unknown --property or --mutant, a --protocol module that is not there, or --workers or --partitions out of range, is a usage error (exit 2), not a failed check (exit 1)', async () => {
   // Exit 1 is what a caught bug gives: a typo must not read as one in a script or in CI.
   const cases: [string[], RegExp][] = [
