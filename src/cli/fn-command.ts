@@ -9,7 +9,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { joinNegativeValues } from './negative-values.js'
 import { compileModule, CompilerMissing, loadCompiler } from '../fnkit/compiler.js'
-import { BUILD_DIR, findProject, FUNCTIONS_DIR, type Language, moduleSources, ProjectError, testFiles } from '../fnkit/project.js'
+import { BUILD_DIR, findProject, FUNCTIONS_DIR, type Language, moduleSources, ProjectError, testFiles, uninstalledDependency } from '../fnkit/project.js'
 import { cCompiler, NATIVE_MAX_MEMORY_BYTES, rustCompiler } from '../fnkit/native.js'
 import { MEMORY_BYTES_DEFAULT, MEMORY_BYTES_MAX } from '../schema/catalog.js'
 import { projectFiles } from '../fnkit/templates.js'
@@ -274,6 +274,12 @@ async function test(options: BuildOptions, out: Out, err: Out): Promise<number> 
   if (files.length === 0) {
     err(`no tests: ${join(project, 'test')} has no *.test.mjs file`)
     out('0 passed, 0 failed')
+    return 1
+  }
+  const missing = uninstalledDependency(project, KIT_PACKAGE)
+  if (missing !== null) {
+    err(missing)
+    out('0 passed, 0 failed (no test ran)')
     return 1
   }
   const { passed, failed, code } = await runTests(project, files, out)

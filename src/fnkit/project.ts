@@ -1,7 +1,8 @@
 // What a function project is on disk (docs/functions.md, "The function kit"): package.json at its
 // root, modules in functions/NAME.ts (AssemblyScript), NAME.rs (Rust) or NAME.c (C), each built into
 // build/NAME.wasm, tests in test/*.test.mjs.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, extname, join, resolve } from 'node:path'
 
 export const FUNCTIONS_DIR = 'functions'
@@ -65,4 +66,27 @@ export function testFiles(project: string): string[] {
   }
   walk(TEST_DIR)
   return out
+}
+
+/**
+ * Why the project's tests cannot import `pkg` (the package its package.json depends on, which they open
+ * an engine with): not installed, from the project's directory up, as node resolves it. Null when it is, or
+ * when package.json does not ask for it. Run before the tests, each of which would otherwise fail on
+ * node's ERR_MODULE_NOT_FOUND stack trace.
+ */
+export function uninstalledDependency(project: string, pkg: string): string | null {
+  let manifest: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
+  try {
+    manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as typeof manifest
+  } catch {
+    return null
+  }
+  const spec = manifest.dependencies?.[pkg] ?? manifest.devDependencies?.[pkg]
+  if (spec === undefined) return null
+  try {
+    createRequire(join(project, 'package.json')).resolve(`${pkg}/package.json`)
+    return null
+  } catch {
+    return `the tests import ${pkg} (package.json asks for ${pkg} ${spec}), which is not installed here: run npm install in ${project}`
+  }
 }

@@ -107,6 +107,18 @@ guestTest('rust')('fn build: two sources of one module name (counter.rs, counter
   assert.match(r.stdout, /functions\/counter\.rs → build\/counter\.wasm/)
 })
 
+guestTest('c')('fn test before npm install: one line saying acheron is not installed there, exit 1; it was node\'s ERR_MODULE_NOT_FOUND stack trace for each test file', () => {
+  const args = ['fn', 'init', 'uninstalled', '--lang', 'c', '--acheron-spec', `file:${ROOT}`]
+  const init = acheron(args, tmp.dir)
+  assert.is(init.code, 0, describe(args, init))
+  const project = join(tmp.dir, 'uninstalled')
+  const r = acheron(['fn', 'test'], project)
+  assert.is(r.code, 1, describe(['fn', 'test'], r))
+  assert.is(r.stderr, `the tests import acheron (package.json asks for acheron file:${ROOT}), which is not installed here: run npm install in ${project}\n`, describe(['fn', 'test'], r))
+  assert.match(r.stdout, /functions\/counter\.c → build\/counter\.wasm[\s\S]*\n0 passed, 0 failed \(no test ran\)\n$/, describe(['fn', 'test'], r))
+  assert.not.match(r.stdout, /ERR_MODULE_NOT_FOUND/)
+})
+
 // Needs no toolchain: it is about the kit's message when one is missing.
 test('fn build: a missing rustc or clang is exit 1 naming the compiler and how to install it', () => {
   for (const [lang, variable, install] of [['rust', 'ACHERON_RUSTC', /libstd-rust-dev-wasm32/], ['c', 'ACHERON_CLANG', /clang lld/]] as const) {
