@@ -220,15 +220,18 @@ function nullDisplay(nullText: string | null): string {
   return nullText === null ? `${JSON.stringify(NULL_TEXT_DEFAULT)} (an empty field in csv)` : JSON.stringify(nullText)
 }
 
+/** \pset alone: one setting a line, its value in a column after the longest name (as psql lists them). */
 function settingsLines(host: MetaHost): string {
   const d = host.printer.display
-  return [
-    `format    ${d.format}`,
-    `expanded  ${d.expanded}`,
-    `null      ${nullDisplay(d.nullText)}`,
-    `pager     ${d.pager ? 'on' : 'off'}`,
-    `tuples_only  ${d.tuplesOnly ? 'on' : 'off'}`,
-  ].join('\n')
+  const settings: [string, string][] = [
+    ['format', d.format],
+    ['expanded', d.expanded],
+    ['null', nullDisplay(d.nullText)],
+    ['pager', d.pager ? 'on' : 'off'],
+    ['tuples_only', d.tuplesOnly ? 'on' : 'off'],
+  ]
+  const width = Math.max(...settings.map(([name]) => name.length)) + 2
+  return settings.map(([name, value]) => `${name.padEnd(width)}${value}`).join('\n')
 }
 
 const pset: Handler = (args, host, name) => {

@@ -149,8 +149,9 @@ test('\\x on and auto, \\pset null, format csv and markdown, \\pset alone; bad a
   assert.ok(s.includes('| id | balance | note |\n| --- | ---: | --- |\n| q"uote, comma | 1 | a\\|b |\n'), s)
 
   t.line('\\pset')
-  s = after(await t.waitForText('pager     on'), 'acheron> \\pset\n')
-  assert.ok(s.includes('format    markdown\nexpanded  off\nnull      "(null)"\npager     on'), s)
+  s = after(await t.waitForText('tuples_only  off'), 'acheron> \\pset\n')
+  // The values in one column: tuples_only, the longest name, ran two columns past the others'.
+  assert.ok(s.includes('format       markdown\nexpanded     off\nnull         "(null)"\npager        on\ntuples_only  off'), s)
 
   // Each bad argument: one line naming it, no stack trace, and the console goes on.
   const bad: [string, string][] = [

@@ -93,6 +93,12 @@ test('\\d and its kin take a `;` at the end, as typed after SQL by habit', async
   assert.match(r.stdout, /\nFunctions\n[\s\S]*\nIndexes\n/, r.why)
 })
 
+test('\\pset alone: every value in one column (tuples_only, the longest name, ran past the others\')', async () => {
+  const r = await run(['-e', '\\pset'])
+  assert.is(r.code, 0, r.why)
+  assert.is(`${r.stdout}${r.stderr}`, 'format       aligned\nexpanded     off\nnull         "NULL" (an empty field in csv)\npager        on\ntuples_only  off\n', r.why)
+})
+
 test('csv: NULL is an empty field, \'\' is "" and \'NULL\' is NULL; after \\pset null, NULL is its text', async () => {
   const r = await run(['-e', [
     "CREATE TABLE csvnull (k INTEGER PRIMARY KEY, v TEXT);",
