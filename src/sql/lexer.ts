@@ -126,6 +126,8 @@ export class Lexer {
     }
     if (loneSurrogateIndex(src, start, Math.min(start + 2, src.length)) === start) throw this.notWellFormed('SQL text', start)
     const ch = String.fromCodePoint(src.codePointAt(start) ?? c)
+    const look = lookAlike(ch)
+    if (look !== null) throw this.error(look, line, column)
     throw this.error(`unexpected character '${ch}'${unofferedOperator(ch, src.charAt(start + 1)) || foreignSyntaxHint(src, start)}`, line, column)
   }
 
@@ -264,6 +266,26 @@ export class Lexer {
     this.i = j
     return { kind: real ? 'real' : 'integer', value: src.slice(start, j), offset: start, line, column, end: j }
   }
+}
+
+/** Characters that show as nothing or as a blank: control and format characters, and every space but ASCII's. */
+const INVISIBLE = /^[\p{Cc}\p{Cf}\p{Z}\p{White_Space}]$/u
+/** A word processor's quotes, which it puts in for ' and ". */
+const CURLY_QUOTES = new Set(['\u2018', '\u2019', '\u201C', '\u201D'])
+
+/**
+ * The message for a character that looks like another one, or like nothing, which text pasted from a web page,
+ * a chat or a word processor brings (a no-break space, a zero-width space, a byte-order mark, curly quotes);
+ * null for any other. `unexpected character ' '` showed no difference from a space, and one of width zero
+ * showed an empty pair of quotes: the code point says which it is.
+ */
+function lookAlike(ch: string): string | null {
+  const code = `U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+  if (INVISIBLE.test(ch)) {
+    return `unexpected character ${code}, ${/\p{Cc}|\p{Cf}/u.test(ch) ? 'which shows as nothing' : 'a non-ASCII space'}: words are separated by ASCII spaces, tabs and line breaks (text pasted from a web page or a document brings such characters)`
+  }
+  if (CURLY_QUOTES.has(ch)) return `unexpected character '${ch}' (${code}): a string is quoted with ' and a name with " (a word processor puts curly quotes in for them)`
+  return null
 }
 
 /**

@@ -44,6 +44,16 @@ test("another dialect's parameters and casts say how Acheron writes them", () =>
   assertError('SELECT * FROM t WHERE id = $', 1, 28, /^unexpected character '\$'$/)
 })
 
+test('a character that shows as a space or as nothing (pasted from a web page or a document) is named by its code point; curly quotes say which ASCII quote to type', () => {
+  const pasted = /: words are separated by ASCII spaces, tabs and line breaks \(text pasted from a web page or a document brings such characters\)$/
+  assertError('SELECT\u00a01', 1, 7, new RegExp(`^unexpected character U\\+00A0, a non-ASCII space${pasted.source}`))
+  assertError('SELECT 1,\u200b2', 1, 10, new RegExp(`^unexpected character U\\+200B, which shows as nothing${pasted.source}`))
+  assertError('\ufeffSELECT 1', 1, 1, /^unexpected character U\+FEFF, which shows as nothing: /)
+  assertError('SELECT 1\u0004', 1, 9, /^unexpected character U\+0004, which shows as nothing: /)
+  assertError('SELECT \u2018x\u2019', 1, 8, /^unexpected character '\u2018' \(U\+2018\): a string is quoted with ' and a name with " \(a word processor puts curly quotes in for them\)$/)
+  assertError('SELECT \u201cx\u201d FROM t', 1, 8, /^unexpected character '\u201c' \(U\+201C\): /)
+})
+
 test('a lone surrogate anywhere in the script is a SYNTAX_ERROR at that character', () => {
   const lone = (unit: string) => new RegExp(`^(string literal|quoted identifier|comment|blob literal|SQL text): text is not well-formed Unicode \\(lone surrogate U\\+${unit} at line \\d+, column \\d+\\)$`)
   assertError("CALL t.f('ab\ud800')", 1, 13, lone('D800'))
