@@ -124,7 +124,8 @@ export async function describeTables(query: CatalogQuery, pattern: string, plus:
       const count = (await query(`SELECT COUNT(*) FROM ${quoteIdent(name)}`)).rows[0]?.[0]
       const fns = records(await query('SHOW FUNCTIONS')).filter((f) => String(f.table).toLowerCase() === name.toLowerCase())
       notes.push(`Rows: ${String(count)}`)
-      notes.push(`Functions: ${fns.length === 0 ? '(none)' : fns.map((f) => `${String(f.name)} (fuel ${String(f.fuel)}, memory ${String(f.memory)})`).join(', ')}`)
+      // One line each, as the indexes above: all on one line, a table of a dozen functions ran across the screen.
+      notes.push(fns.length === 0 ? 'Functions: (none)' : ['Functions:', ...fns.map((f) => `    ${String(f.name)} (fuel ${String(f.fuel)}, memory ${String(f.memory)})`)].join('\n'))
     }
     out.push({ title: `Table ${quoteIdent(name)}`, grid: { columns: ['column', 'type', 'nullable', 'default', 'key'], rows }, footer: notes.join('\n') })
   }

@@ -89,7 +89,7 @@ test('\\d, \\dt, \\df, \\d NAME, \\d+ NAME: the catalog as psql lists it, patter
 
   t.line('\\d+ ACCOUNT')
   s = after(await t.waitForText('Rows: 2'), 'acheron> \\d+ ACCOUNT')
-  assert.match(s, /Partitions: 3\nRows: 2\nFunctions: account\.deposit \(fuel 5000000, memory \d+\)/, s)
+  assert.match(s, /Partitions: 3\nRows: 2\nFunctions:\n    account\.deposit \(fuel 5000000, memory \d+\)/, s)
 
   t.line('\\d nosuch')
   s = after(await t.waitForText('Did not find any relation named "nosuch".'), 'acheron> \\d nosuch')

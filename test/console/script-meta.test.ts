@@ -7,7 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { INCLUDE_DEPTH_MAX } from '../../src/console/run-script.js'
 import { startServer, tempDir, type ServerProcess } from '../support/server-process.js'
-import { shellQuote, type Run, runConsole } from './support.js'
+import { BANK_WASM, shellQuote, type Run, runConsole } from './support.js'
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 let server: ServerProcess | null = null
@@ -91,6 +91,14 @@ test('\\d and its kin take a `;` at the end, as typed after SQL by habit', async
   assert.match(r.stdout, /Table "semi"\n[^\n]+\n[^\n]+\n k +\| INTEGER \| not null \| +\| primary key\nPartitions: 2\n/, r.why)
   assert.is(r.stdout.split('\nTables\n').length - 1, 2, r.why)
   assert.match(r.stdout, /\nFunctions\n[\s\S]*\nIndexes\n/, r.why)
+})
+
+test('\\d+ NAME lists the table\'s functions one a line under Functions:, as its indexes (all on one line, they ran across the screen)', async () => {
+  const setup = await run(['-e', `CREATE TABLE dplus (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0); CREATE FUNCTIONS dplus.(deposit, withdraw) FROM WASM FILE '${BANK_WASM.replace(/'/g, "''")}' WITH (FUEL = 5000)`])
+  assert.is(setup.code, 0, setup.why)
+  const r = await run(['-e', '\\d+ dplus'])
+  assert.is(r.code, 0, r.why)
+  assert.match(r.stdout, /\nRows: 0\nFunctions:\n    dplus\.deposit \(fuel 5000, memory \d+\)\n    dplus\.withdraw \(fuel 5000, memory \d+\)\n/, r.why)
 })
 
 test('\\pset alone: every value in one column (tuples_only, the longest name, ran past the others\')', async () => {
