@@ -27,10 +27,22 @@ Without: the interactive console (\\help inside it).`
 export const CONSOLE_COMMAND_USAGE = `  console [URL] [--token T] [-e SQL]... [-f FILE]... [--json]
       the SQL console (default ${DEFAULT_URL}): a REPL with \\help, or runs the -e/-f statements in order and exits 0, or 1 at the first failure`
 
-/** ws://h:p as given; a bare host:port gets ws:// in front. */
+/** What a URL given without ws:// may be: HOST, HOST:PORT, [IPv6] or [IPv6]:PORT, a path after it. */
+const BARE_ADDRESS = /^(\[[^\]/]*\]|[^:/[\]]+)(:\d+)?(\/.*)?$/
+
+/**
+ * ws://h:p as given; a bare host:port gets ws:// in front, a bare host the default port too (`localhost` is
+ * ws://localhost:7878, not ws://localhost's port 80), and a bare PORT or :PORT is that port of the default
+ * host, as the default URL's (`7878` was ws://7878, a host that is no host).
+ */
 export function normalizeUrl(url: string): string {
   if (/^wss?:\/\//i.test(url)) return url
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) throw new UsageError(`the URL must start with ws:// or wss://, not ${url}`)
+  const defaults = new URL(DEFAULT_URL)
+  const port = /^:?(\d+)$/.exec(url)
+  if (port !== null) return `ws://${defaults.hostname}:${port[1] as string}`
+  const bare = BARE_ADDRESS.exec(url)
+  if (bare !== null && bare[2] === undefined) return `ws://${bare[1] as string}:${defaults.port}${bare[3] ?? ''}`
   return `ws://${url}`
 }
 

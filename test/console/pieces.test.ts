@@ -27,6 +27,16 @@ test('arguments: URL, --token, -e and -f in order (values may start with -), --j
   assert.throws(() => normalizeUrl('http://x'))
 })
 
+test('URL: a bare host gets the default port (it was ws://localhost, port 80), a bare PORT or :PORT the default host (it was ws://7878)', () => {
+  assert.is(normalizeUrl('localhost'), 'ws://localhost:7878')
+  assert.is(normalizeUrl('db.example/x'), 'ws://db.example:7878/x')
+  assert.is(normalizeUrl('[::1]'), 'ws://[::1]:7878')
+  assert.is(normalizeUrl('[::1]:9000'), 'ws://[::1]:9000')
+  assert.is(normalizeUrl('41478'), 'ws://127.0.0.1:41478')
+  assert.is(normalizeUrl(':41478'), 'ws://127.0.0.1:41478')
+  assert.is(normalizeUrl('ws://localhost'), 'ws://localhost', 'a URL with its scheme is taken as written')
+})
+
 test("arguments: psql's -A and -t (--no-align, --tuples-only), also clustered as scripts write them: -At, -tA, -Atc SQL", () => {
   const flags = (argv: string[]): unknown => { const a = parseConsoleArgs(argv); return [a.unaligned, a.tuplesOnly, a.scripts] }
   assert.equal(flags(['-A']), [true, false, []])
