@@ -1,8 +1,10 @@
 // Tab completion in the REPL: SQL keywords, meta-commands, the names the server's catalog holds (tables,
-// their columns, functions), in the case the user started typing, and \set's variables after `:`. The catalog is read with
+// their columns, functions), in the case the user started typing, \set's variables after `:`, and file
+// names after the meta-commands that take a FILE (file-completion.ts). The catalog is read with
 // SHOW TABLES, DESCRIBE and SHOW FUNCTIONS when Tab is first pressed after a statement ran (any
 // statement may have been DDL), and kept until the next one.
 
+import { fileCandidates, type ListDir } from './file-completion.js'
 import { META_COMMAND_NAMES } from './meta-commands.js'
 
 export const SQL_KEYWORDS = [
@@ -80,20 +82,30 @@ function variableCandidates(line: string, variables: readonly string[]): [string
   return [variables.filter((v) => v.startsWith(typed)).sort().map((v) => `:${quote}${v}${quote}`), `:${quote}${typed}`]
 }
 
+/** What completion reads besides the line: the REPL's state, and the files for a meta-command's FILE. */
+export interface CompletionContext {
+  /** The statement being typed on the lines before the line (the REPL's continuation lines). */
+  readonly before?: string
+  /** Where file names are relative to, and how a directory is read (none: no file names complete). */
+  readonly files?: { readonly baseDir: string; readonly list: ListDir }
+}
+
 /**
  * readline's completer result for `line`: the candidates, and the word they complete. `variables`: the
- * names \set has set, for `:name` and \set/\unset; `before`: the statement being typed on the lines before
- * `line` (the REPL's continuation lines), so that a `DESC` that goes on an ORDER BY is no DESCRIBE.
+ * names \set has set, for `:name` and \set/\unset; `context.before`, so that a `DESC` that goes on an ORDER
+ * BY typed on the line before is no DESCRIBE; `context.files`, for the FILE of \i, \o, \s, \g and \copy.
  */
-export function complete(line: string, names: CatalogNames, variables: readonly string[] = [], before = ''): [string[], string] {
+export function complete(line: string, names: CatalogNames, variables: readonly string[] = [], context: CompletionContext = {}): [string[], string] {
   const variable = variableCandidates(line, variables)
   if (variable !== null) return variable
+  const files = context.files === undefined ? null : fileCandidates(line, context.files.baseDir, context.files.list)
+  if (files !== null) return files
   if (/^\s*\\\S*$/.test(line)) {
     const word = line.trim()
     return [META_COMMANDS.filter((m) => m.startsWith(word)).sort(), word]
   }
   const word = /[A-Za-z_][A-Za-z0-9_$.]*$/.exec(line)?.[0] ?? ''
-  if (word === '') return [emptyWordCandidates(line, names, before), '']
+  if (word === '') return [emptyWordCandidates(line, names, context.before ?? ''), '']
   const lower = word.toLowerCase()
   const out = new Set<string>()
   const dot = word.indexOf('.')

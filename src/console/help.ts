@@ -54,7 +54,8 @@ SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! a
   \r                   forget the statement being typed, and a BEGIN block not yet sent
   \q                   quit (also Ctrl-D); Ctrl-C forgets the statement being typed, or stops
                        waiting for one that runs (it still runs; its outcome is shown later)
-  Tab completes keywords, meta-commands, tables, columns, functions and :variables; Up/Down walk the history
+  Tab completes keywords, meta-commands, tables, columns, functions, :variables and the FILE of \i, \o,
+                       \s, \g, \copy; Up/Down walk the history
 
 SQL (docs/sql.md):
   CREATE TABLE [IF NOT EXISTS] t (col TYPE [NOT NULL] [DEFAULT v] [PRIMARY KEY], ...) [PARTITIONS n]

@@ -6,6 +6,7 @@ import { createInterface, type Completer, type Interface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AcheronError } from '../errors.js'
 import { CatalogNamesCache, complete } from './completion.js'
+import { listDir } from './file-completion.js'
 import { ConditionalStack, isConditionalLine } from './conditional.js'
 import { editorCommand, editText } from './editor.js'
 import type { History } from './history.js'
@@ -104,7 +105,7 @@ export class Repl implements MetaHost {
 
   /** Tab: keywords, meta-commands, the catalog's names and the variables (docs/console.md). */
   private readonly completer = (line: string, callback: (err: null, result: [string[], string]) => void): void => {
-    void this.names.get().then((names) => callback(null, complete(line, names, this.session.variables.names(), this.buffer)))
+    void this.names.get().then((names) => callback(null, complete(line, names, this.session.variables.names(), { before: this.buffer, files: { baseDir: this.options.baseDir, list: listDir } })))
   }
 
   /** Runs until \q, Ctrl-D or the end of the input; resolves with the exit code. */

@@ -1,5 +1,6 @@
 // Tab completion's candidates (src/console/completion.ts): keywords in the case typed, catalog names,
 // qualified columns after `t.`, meta-commands at the start of a line.
+import { homedir } from 'node:os'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { CatalogNamesCache, complete, NO_NAMES, type CatalogNames } from '../../src/console/completion.js'
@@ -41,8 +42,8 @@ test('DESC t and SHOW COLUMNS FROM | IN t, DESCRIBE\'s other spellings, complete
     assert.equal(complete(line, names), [[], ''], line)
   }
   // A continuation line of the REPL: its DESC goes on the ORDER BY typed on the line before.
-  assert.equal(complete('DESC ', names, [], 'SELECT * FROM account ORDER BY id'), [[], ''])
-  assert.equal(complete('SELECT 1; DESC ', names, [], 'SELECT'), [['account', 'audit'], ''])
+  assert.equal(complete('DESC ', names, [], { before: 'SELECT * FROM account ORDER BY id' }), [[], ''])
+  assert.equal(complete('SELECT 1; DESC ', names, [], { before: 'SELECT' }), [['account', 'audit'], ''])
   assert.equal(complete('SHOW COLU', names), [['COLUMN', 'COLUMNS'], 'COLU'])
   assert.equal(complete('val', names), [['values'], 'val'])
 })
@@ -51,6 +52,32 @@ test('\\help names every spelling of DESCRIBE and the VALUES statement', () => {
   for (const words of ['DESCRIBE t', 'DESC t', 'SHOW COLUMNS FROM | IN t', 'VALUES (expr, ...), (expr, ...)']) {
     assert.ok(HELP.includes(words), words)
   }
+})
+
+test('the FILE of \\i, \\o, \\s, \\g and a \\copy\'s quoted file: the names in its directory (keywords there were noise)', () => {
+  const tree: Record<string, { name: string; dir: boolean }[]> = {
+    '/work': [{ name: 'setup.sql', dir: false }, { name: 'seed.sql', dir: false }, { name: 'sql', dir: true }, { name: '.hidden.sql', dir: false }],
+    '/work/sql': [{ name: 'more.sql', dir: false }],
+    [homedir()]: [{ name: 'home.csv', dir: false }],
+  }
+  const files = { baseDir: '/work', list: (dir: string) => tree[dir] ?? [] }
+  const at = (line: string) => complete(line, names, [], { files })
+  assert.equal(at('\\i se'), [['seed.sql', 'setup.sql'], 'se'])
+  assert.equal(at('\\i '), [['seed.sql', 'setup.sql', 'sql/'], ''])
+  assert.equal(at('\\i .h'), [['.hidden.sql'], '.h'], 'hidden files once a dot is typed')
+  assert.equal(at('\\o sql/m'), [['sql/more.sql'], 'sql/m'])
+  assert.equal(at('\\i /work/sql/'), [['/work/sql/more.sql'], '/work/sql/'])
+  assert.equal(at('\\s ~/h'), [['~/home.csv'], '~/h'])
+  assert.equal(at("\\copy account from 'se"), [['seed.sql', 'setup.sql'], 'se'])
+  assert.equal(at("\\copy (SELECT 1) to 'sql/"), [['sql/more.sql'], 'sql/'])
+  assert.equal(at('SELECT 1 \\g se'), [['seed.sql', 'setup.sql'], 'se'], 'after a statement too')
+  // Not a file: a pipe's command, \set's names, a meta-command's own name, SQL.
+  assert.not.ok(at('\\o |se')[0].includes('seed.sql'))
+  assert.not.ok(at("\\i 'se")[0].includes('seed.sql'))
+  assert.equal(at('\\ti'), [['\\timing'], '\\ti'])
+  assert.equal(at('SELECT se'), [['select', 'set'], 'se'])
+  // Without files (the tests above, a script): as before.
+  assert.equal(complete('\\i se', names), [['select', 'set'], 'se'])
 })
 
 test('after `t.`: t\'s columns and the functions of t; meta-commands at the start of a line', () => {
