@@ -38,19 +38,21 @@ export const NO_NAMES: CatalogNames = { tables: [], columns: new Map(), function
 export const COMPLETION_TABLES_MAX = 200
 
 /**
- * Where a table name comes next (`FROM ` then Tab, `SHOW COLUMNS IN `, `\d `): the tables, as psql lists them.
- * `DESC` is DESCRIBE only where a statement starts (emptyWordCandidates); elsewhere it is a direction.
+ * Where a table name comes next (`FROM ` then Tab, `TRUNCATE `, `DROP TABLE IF EXISTS `, `CREATE INDEX i ON `,
+ * `SHOW COLUMNS IN `, `\d `, `\copy `): the tables, as psql lists them. `DESC` is DESCRIBE only where a
+ * statement starts (emptyWordCandidates); elsewhere it is a direction.
  */
-const TABLE_EXPECTED = /(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE)|\bSHOW\s+COLUMNS\s+IN|^\s*\\(?:d|dt)\+?)\s+$/i
+const TABLE_EXPECTED = /(?:\b(?:FROM|JOIN|INTO|UPDATE|TABLE|DESCRIBE|TRUNCATE)|\bTABLE\s+IF\s+EXISTS|\bINDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?\w+\s+ON|\bSHOW\s+COLUMNS\s+IN|^\s*\\(?:d|dt)\+?|^\s*\\copy)\s+$/i
 /** `DESC ` at the start of a statement (the line's, or after a `;` on it). */
 const DESC_STATEMENT = /(?:^|;)\s*DESC\s+$/i
-/** Where a function name comes next (`CALL `, `\df `). */
-const FUNCTION_EXPECTED = /(?:\bCALL|^\s*\\df\+?)\s+$/i
+/** Where a function name comes next (`CALL `, `DROP FUNCTION [IF EXISTS] `, `\df `). */
+const FUNCTION_EXPECTED = /(?:\bCALL|\bDROP\s+FUNCTION(?:\s+IF\s+EXISTS)?|^\s*\\df\+?)\s+$/i
 
 /**
  * Tab before any letter of a word: the names that fit there (tables after FROM, JOIN, INTO, UPDATE,
- * TABLE, DESCRIBE, SHOW COLUMNS IN, a statement's first DESC, \d or \dt; functions after CALL or \df), else
- * none: every keyword would be noise. `before`: the statement's text on the lines typed before `line`.
+ * TABLE [IF EXISTS], TRUNCATE, CREATE INDEX … ON, DESCRIBE, SHOW COLUMNS IN, a statement's first DESC, \d, \dt
+ * or \copy; functions after CALL, DROP FUNCTION [IF EXISTS] or \df), else none: every keyword would be noise.
+ * `before`: the statement's text on the lines typed before `line`.
  */
 function emptyWordCandidates(line: string, names: CatalogNames, before: string): string[] {
   if (FUNCTION_EXPECTED.test(line)) return [...names.functions].sort()

@@ -54,6 +54,17 @@ test('\\help names every spelling of DESCRIBE and the VALUES statement', () => {
   }
 })
 
+test('tables also after TRUNCATE, DROP TABLE IF EXISTS, CREATE INDEX … ON and \\copy; functions after DROP FUNCTION [IF EXISTS] (Tab offered nothing there)', () => {
+  for (const line of ['TRUNCATE ', 'truncate table ', 'DROP TABLE IF EXISTS ', 'CREATE INDEX by_balance ON ', 'create index if not exists i on ', '\\copy ']) {
+    assert.equal(complete(line, names), [['account', 'audit'], ''], line)
+  }
+  for (const line of ['DROP FUNCTION ', 'drop function if exists ']) {
+    assert.equal(complete(line, names), [['account.deposit', 'account.transfer'], ''], line)
+  }
+  // An ON of a join is followed by an expression, not a table.
+  assert.equal(complete('SELECT * FROM account a JOIN audit b ON ', names), [[], ''])
+})
+
 test('the FILE of \\i, \\o, \\s, \\g and a \\copy\'s quoted file: the names in its directory (keywords there were noise)', () => {
   const tree: Record<string, { name: string; dir: boolean }[]> = {
     '/work': [{ name: 'setup.sql', dir: false }, { name: 'seed.sql', dir: false }, { name: 'sql', dir: true }, { name: '.hidden.sql', dir: false }],
