@@ -4,6 +4,7 @@
 // SHOW TABLES, DESCRIBE and SHOW FUNCTIONS when Tab is first pressed after a statement ran (any
 // statement may have been DDL), and kept until the next one.
 
+import { AGGREGATE_FUNCTIONS, CAST_TYPES, SCALAR_FUNCTIONS, WINDOW_FUNCTIONS } from '../sql/ast.js'
 import { fileCandidates, type ListDir } from './file-completion.js'
 import { META_COMMAND_NAMES } from './meta-commands.js'
 
@@ -21,6 +22,14 @@ export const SQL_KEYWORDS = [
   'CONFLICT', 'DO', 'NOTHING', 'EXCLUDED', 'FILTER', 'WINDOW', 'RETURNING', 'INDEX', 'INDEXES', 'ADD', 'COLUMN', 'RENAME', 'TO',
   'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME', 'NOW', 'DATE', 'TIME', 'DATETIME', 'JULIANDAY', 'UNIXEPOCH', 'STRFTIME', 'TIMEDIFF',
 ]
+
+/**
+ * What Tab completes as words of SQL: the keywords above and every function the SQL offers, read from the
+ * parser's own tables so that none is left out (COALESCE, LENGTH, SUBSTR, … completed to nothing).
+ */
+const SQL_WORDS: readonly string[] = [...new Set([
+  ...SQL_KEYWORDS, ...SCALAR_FUNCTIONS.keys(), ...AGGREGATE_FUNCTIONS, ...WINDOW_FUNCTIONS.keys(), ...CAST_TYPES,
+])]
 
 /** Kept in one place with the handlers (meta-commands.ts), so Tab offers exactly what runs. */
 export const META_COMMANDS = META_COMMAND_NAMES
@@ -121,7 +130,7 @@ export function complete(line: string, names: CatalogNames, variables: readonly 
   } else {
     // Keywords in the case the user types them (upper case unless the word is all lower case).
     const upper = word !== lower || !/[a-z]/.test(word)
-    for (const k of SQL_KEYWORDS) out.add(upper ? k : k.toLowerCase())
+    for (const k of SQL_WORDS) out.add(upper ? k : k.toLowerCase())
     for (const t of names.tables) out.add(t)
     for (const cols of names.columns.values()) for (const c of cols) out.add(c)
     for (const f of names.functions) out.add(f)

@@ -18,10 +18,19 @@ test('keywords in the case typed, and the names of the catalog', () => {
   assert.equal(complete('SEL', NO_NAMES), [['SELECT'], 'SEL'])
   assert.equal(complete('sel', NO_NAMES), [['select'], 'sel'])
   const fns = ['account.deposit', 'account.transfer']
-  assert.equal(complete('SELECT * FROM a', names), [['account', ...fns, 'add', 'all', 'alter', 'and', 'as', 'asc', 'at', 'audit', 'avg'], 'a'])
-  assert.equal(complete('SELECT * FROM A', names), [['ADD', 'ALL', 'ALTER', 'AND', 'AS', 'ASC', 'AVG', 'account', ...fns, 'at', 'audit'], 'A'])
+  assert.equal(complete('SELECT * FROM a', names), [['abs', 'account', ...fns, 'add', 'all', 'alter', 'and', 'as', 'asc', 'at', 'audit', 'avg'], 'a'])
+  assert.equal(complete('SELECT * FROM A', names), [['ABS', 'ADD', 'ALL', 'ALTER', 'AND', 'AS', 'ASC', 'AVG', 'account', ...fns, 'at', 'audit'], 'A'])
   assert.equal(complete('SELECT bal', names), [['balance'], 'bal'])
   assert.equal(complete('SELECT 1 ', names), [[], ''])
+})
+
+test('every function the SQL offers completes, as the keywords do (COALESCE, LENGTH, SUBSTR completed to nothing)', () => {
+  assert.equal(complete('SELECT coal', NO_NAMES), [['coalesce'], 'coal'])
+  assert.equal(complete('SELECT LENG', NO_NAMES), [['LENGTH'], 'LENG'])
+  assert.equal(complete('SELECT SUBS', NO_NAMES), [['SUBSTR'], 'SUBS'])
+  assert.equal(complete('SELECT json_ar', NO_NAMES), [['json_array', 'json_array_length'], 'json_ar'])
+  assert.equal(complete('SELECT CAST(x AS NUM', NO_NAMES), [['NUMERIC'], 'NUM'])
+  assert.equal(complete('SELECT IFN', NO_NAMES), [['IFNULL'], 'IFN'])
 })
 
 test('Tab before any letter: the tables where a table comes next, the functions after CALL, else nothing', () => {
@@ -112,7 +121,7 @@ test('variables after `:`, `:\'` and `:"` (the quote closed, as psql completes t
   assert.equal(complete('\\unset ', names, vars), [['Name', 'name', 'nap', 'other'], ''])
   assert.not.ok(complete('\\set name na', names, vars)[0].includes('nap'), 'the value is no name')
   // A cast's `::` is no variable: keywords and names complete there as before.
-  assert.equal(complete('SELECT x::IN', names, vars), [['IN', 'INDEX', 'INDEXES', 'INNER', 'INSERT', 'INTEGER', 'INTERSECT', 'INTO'], 'IN'])
+  assert.equal(complete('SELECT x::IN', names, vars), [['IN', 'INDEX', 'INDEXES', 'INNER', 'INSERT', 'INSTR', 'INTEGER', 'INTERSECT', 'INTO'], 'IN'])
 })
 
 test('the catalog is read once until invalidated, and a failing server gives keywords only', async () => {
