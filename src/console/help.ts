@@ -6,7 +6,7 @@ ROLLBACK; drops them unsent.
 
 Meta-commands (from a backslash outside strings and comments to the line's end, also after a statement:
 SELECT 1 \gx; in -e/-f scripts and \i files too, all but \e, \watch, \s and \! alone):
-  \help, \h, \?        this help
+  \help, \h, \?        this help; \h NAME: the SQL below for statement NAME (\h delete)
   \d [PATTERN]         tables and functions (PATTERN: * and ? wildcards, any case)
   \dt[+] [PATTERN]     tables: partitions, key, column count
   \df[+] [PATTERN]     functions with their limits (fuel, memory); + adds the module hash
@@ -86,3 +86,34 @@ SQL (docs/sql.md):
   WITH [RECURSIVE] name AS (SELECT ... [UNION [ALL] SELECT ... FROM name ...]) SELECT ...
   window functions: ROW_NUMBER() OVER (PARTITION BY ... ORDER BY ...), RANK, LAG(x), SUM(x) OVER (ORDER BY k
       ROWS BETWEEN 2 PRECEDING AND CURRENT ROW), ... in the selected columns and ORDER BY`
+
+
+/** Where the SQL summary starts in HELP. */
+const SQL_HEADING = 'SQL (docs/sql.md):'
+
+/**
+ * The SQL summary's entries: a line indented two spaces starts one, the lines indented further go on it.
+ * An entry for each statement form, as `\h NAME` shows them.
+ */
+function sqlEntries(): string[][] {
+  const entries: string[][] = []
+  for (const line of HELP.slice(HELP.indexOf(SQL_HEADING) + SQL_HEADING.length + 1).split('\n')) {
+    if (/^ {2}\S/.test(line) || entries.length === 0) entries.push([line])
+    else entries[entries.length - 1]?.push(line)
+  }
+  return entries
+}
+
+/**
+ * psql's `\h NAME`: the entries of the SQL summary that hold NAME's words as SQL (`\h delete`, `\h create
+ * index`: the summary writes SQL in capitals, its prose not, so `values` is the VALUES of SQL, not a word of a
+ * comment), or that start with them (`\h window` for window functions); null when none does. \h alone is
+ * the whole help.
+ */
+export function sqlHelp(words: readonly string[]): string | null {
+  const phrase = (upper: boolean): string => words.map((w) => (upper ? w.toUpperCase() : w).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+')
+  const asSql = new RegExp(`(?:^|[^A-Za-z0-9_])${phrase(true)}(?![A-Za-z0-9_])`)
+  const asTitle = new RegExp(`^\\s*${phrase(false)}(?![A-Za-z0-9_])`, 'i')
+  const found = sqlEntries().filter((entry) => asSql.test(entry.join('\n')) || asTitle.test(entry[0] ?? ''))
+  return found.length === 0 ? null : [SQL_HEADING, ...found.flat()].join('\n')
+}

@@ -11,7 +11,7 @@ import { plainText } from './format-delimited.js'
 import { typeAt } from './format-table.js'
 import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
-import { HELP } from './help.js'
+import { HELP, sqlHelp } from './help.js'
 import type { History } from './history.js'
 import type { Printer } from './printer.js'
 import type { Listing } from './render.js'
@@ -591,11 +591,25 @@ const copy: Handler = async (_args, host, name, raw) => {
   }
 }
 
+/**
+ * \help and \h: all of it, or as psql's `\h NAME` the SQL summary's entries for NAME (`\h delete`,
+ * `\h create index`); psql's line when none has it, which is no failure.
+ */
+const help: Handler = (args, host) => {
+  if (args.length === 0) {
+    host.printer.note(HELP)
+    return true
+  }
+  const entries = sqlHelp(args.map((a) => a.replace(/;+$/, '')).filter((a) => a !== ''))
+  host.printer.note(entries ?? `No help available for "${args.join(' ')}".\nTry \\h with no arguments to see available help.`)
+  return true
+}
+
 const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['\\q', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
   ['\\quit', (args, host, name) => arity(host, name, args, 0) && (host.quit(), true)],
-  ['\\help', (_args, host) => (host.printer.note(HELP), true)],
-  ['\\h', (_args, host) => (host.printer.note(HELP), true)],
+  ['\\help', help],
+  ['\\h', help],
   ['\\?', (_args, host) => (host.printer.note(HELP), true)],
   ['\\timing', timing],
   ['\\r', (args, host, name) => arity(host, name, args, 0) && (host.reset(), true)],

@@ -101,6 +101,23 @@ test('\\d+ NAME lists the table\'s functions one a line under Functions:, as its
   assert.match(r.stdout, /\nRows: 0\nFunctions:\n    dplus\.deposit \(fuel 5000, memory \d+\)\n    dplus\.withdraw \(fuel 5000, memory \d+\)\n/, r.why)
 })
 
+test('\\h NAME shows that statement\'s lines of the SQL summary, as psql\'s \\h does (it printed the whole help); nothing found is psql\'s line, no failure', async () => {
+  const r = await run(['-e', '\\h truncate\n\\h nosuch\n\\echo went-on'])
+  assert.is(r.code, 0, r.why)
+  assert.is(`${r.stdout}${r.stderr}`, [
+    'SQL (docs/sql.md):',
+    '  UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]     TRUNCATE [TABLE] t',
+    '      INSERT INTO t [(cols)] SELECT ...   the rows of a query (any SELECT, WITH too)',
+    '      any of the three ... RETURNING *, col, expr AS name   the rows written',
+    "      UPDATE's SET and WHERE, DELETE's WHERE may hold subqueries (SELECT ... FROM other tables);",
+    '      WITH name AS (SELECT ...) UPDATE | DELETE ... names queries those subqueries read',
+    'No help available for "nosuch".',
+    'Try \\h with no arguments to see available help.',
+    'went-on',
+    '',
+  ].join('\n'), r.why)
+})
+
 test('\\pset alone: every value in one column (tuples_only, the longest name, ran past the others\')', async () => {
   const r = await run(['-e', '\\pset'])
   assert.is(r.code, 0, r.why)
