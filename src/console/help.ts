@@ -69,9 +69,11 @@ SQL (docs/sql.md):
   CREATE [OR REPLACE] FUNCTION t.f FROM WASM FILE 'path' | X'hex' | BASE64 '...' [EXPORT 'name']
       [WITH (FUEL = n, MEMORY = bytes)]       (FILE is read here, relative to the current directory)
   CREATE [OR REPLACE] FUNCTIONS t.* | t.(f, g) FROM WASM ... [WITH (...)]   every export (or those named), at once
-  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     SHOW CLUSTER
+  DROP FUNCTION [IF EXISTS] t.f     SHOW TABLES     SHOW FUNCTIONS     SHOW CLUSTER     SHOW STATS
   DESCRIBE t     DESC t     SHOW COLUMNS FROM | IN t      t's columns (DESC t only where a statement starts)
   CALL t.f(key, arg, ...) [WITH LOGS]
+  EXPLAIN CALL t.f(key, arg, ...)   the call's trace on the current state, nothing committed
+  EXPLAIN COMMIT (batch, seq)       the trace of the transaction that ran at that commit position (why it rolled back)
   INSERT [OR REPLACE] INTO t [(cols)] VALUES (...), ... [ON CONFLICT [(key)] DO NOTHING | DO UPDATE SET col = excluded.col ...]
   UPDATE t SET col = expr, ... [WHERE ...]     DELETE FROM t [WHERE ...]     TRUNCATE [TABLE] t
       INSERT INTO t [(cols)] SELECT ...   the rows of a query (any SELECT, WITH too)

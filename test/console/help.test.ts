@@ -26,4 +26,10 @@ test('\\h of several words finds them as SQL anywhere in an entry (upper-casing 
   assert.match(sqlHelp(['drop', 'index']) ?? '', /\n {2}CREATE INDEX /)
 })
 
+test('\\help lists the statements a first session needs: EXPLAIN CALL and EXPLAIN COMMIT (which a failed call\'s hint names), SHOW STATS', () => {
+  assert.match(sqlHelp(['explain', 'commit']) ?? '', /\n {2}EXPLAIN COMMIT \(batch, seq\)/)
+  assert.match(sqlHelp(['EXPLAIN', 'CALL']) ?? '', /\n {2}EXPLAIN CALL t\.f\(key, arg, \.\.\.\)/)
+  assert.match(sqlHelp(['show', 'stats']) ?? '', /SHOW STATS/)
+})
+
 test.run()
