@@ -184,9 +184,12 @@ export class Repl implements MetaHost {
     }
     rl.write(null, { ctrl: true, name: 'e' })
     this.options.output.write('^C\n')
+    // As \r says it: the statements held for COMMIT go too, and their note was the last word about them.
+    // Said on the line after ^C, before readline redraws the prompt under it.
+    const held = this.grouper.discard()
+    if (held > 0) this.printer.warn(`${heldBlock(held)} was not sent; nothing of it ran`)
     rl.write(null, { ctrl: true, name: 'u' })
     this.buffer = ''
-    this.grouper.discard()
     this.prompt()
     return false
   }

@@ -91,4 +91,33 @@ test('leaving (Ctrl-D, \\q) with a BEGIN block held says that it was not sent; i
   }
 })
 
+test('Ctrl-C with a BEGIN block held drops it and says so, as \\r does; it went without a word', async () => {
+  const sent: string[] = []
+  const session = {
+    variables: new Variables(),
+    run: async (unit: Unit): Promise<UnitOutcome> => {
+      sent.push(...unit.statements.map((s) => s.text))
+      return { ok: true, elapsedMs: 1, results: unit.statements.map(() => ({ columns: [], rows: [], rowsAffected: 1, commit: { batch: 1, seq: 0 } })) }
+    },
+  } as unknown as Session
+  const err: string[] = []
+  const out: string[] = []
+  const printer = new Printer({ out: (t) => out.push(t), err: (t) => err.push(t) }, false, {})
+  const input = new PassThrough()
+  const output = new PassThrough()
+  output.resume()
+  const repl = new Repl({ session, printer, history: new History(null), input, output, baseDir: process.cwd() })
+  const ran = repl.run()
+  input.write('BEGIN;\nINSERT INTO t VALUES (1);\n')
+  await until(() => [...out, ...err].some((e) => e.includes('BEGIN: the statements up to COMMIT are held')))
+  input.write('\x03')
+  await until(() => err.some((e) => e.includes('was not sent')))
+  input.write('COMMIT;\n')
+  input.end()
+  await Promise.race([ran, new Promise((r) => setTimeout(r, RUN_TIMEOUT_MS).unref())])
+  assert.ok(err.some((e) => e.includes('the BEGIN block (1 statement) was not sent; nothing of it ran')), err.join(''))
+  assert.not.ok(err.some((e) => e.includes('left without COMMIT')), 'nothing was held any more at the end')
+  assert.equal(sent, ['COMMIT;'], 'the COMMIT after it is a COMMIT of its own')
+})
+
 test.run()
