@@ -619,6 +619,45 @@ browserTest('editor: a name that must be quoted ("select", a table "order") is i
   }
 })
 
+browserTest('editor: upload to a table named by a reserved word ("order") writes it quoted, by checked exports and under a name of its own', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    await runSql(page, 'CREATE TABLE "order" (id TEXT PRIMARY KEY, balance INTEGER NOT NULL DEFAULT 0);')
+    await page.setInputFiles('#wasm-file', BANK_WASM)
+    await page.waitForSelector('#wasm-export-list input[value="deposit"]')
+    await page.check('#wasm-export-list input[value="deposit"]')
+    await page.check('#wasm-export-list input[value="balance"]')
+    await page.fill('#fns-table', 'order')
+    let read = await refreshes(page)
+    let before = await runs(page)
+    await page.click('#upload-many')
+    await waitForRun(page, before)
+    assert.is(await page.$('#results .error'), null, await page.$eval('#results', (e) => e.textContent ?? ''))
+    assert.match((await results(page))[0]?.title ?? '', /^CREATE OR REPLACE FUNCTIONS "order"\.\(balance, deposit\) FROM WASM BASE64 '…'/)
+    await catalogRead(page, read)
+    // One export under a name of its own, the table again a reserved word.
+    await page.fill('#fn-name', 'order.put')
+    await page.fill('#fn-export', 'deposit')
+    read = await refreshes(page)
+    before = await runs(page)
+    await page.click('#upload')
+    await waitForRun(page, before)
+    assert.is(await page.$('#results .error'), null, await page.$eval('#results', (e) => e.textContent ?? ''))
+    await catalogRead(page, read)
+    assert.equal(await page.$$eval('#schema-functions li.function', (lis) => lis.map((li: PageElement) => li.dataset.function)), ['order.balance', 'order.deposit', 'order.put'])
+    await runSql(page, 'INSERT INTO "order" VALUES (\'ann\', 0); CALL "order".put(\'ann\', 7); CALL "order".balance(\'ann\');')
+    const r = await results(page)
+    assert.equal(r[2]?.rows, [['7']], show(r))
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
 browserTest('editor: Enter after a word the completion would not change is a newline; Enter and Tab accept one that would', async () => {
   const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
   let browser: Browser | null = null

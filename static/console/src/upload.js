@@ -3,7 +3,7 @@
 // `CREATE [OR REPLACE] FUNCTIONS t.(a, b) FROM WASM BASE64 '...' [WITH (FUEL = n)]`; or one function under
 // a name of its own, `CREATE [OR REPLACE] FUNCTION t.f FROM WASM BASE64 '...' [EXPORT 'e'] [WITH (FUEL = n)]`
 // (docs/sql.md). The server never opens a path, so the bytes travel as base64 inside the statement.
-import { sqlName } from './sql-names.js'
+import { sqlFunctionName, sqlName } from './sql-names.js'
 import { moduleExports } from './wasm-exports.js'
 
 /**
@@ -113,7 +113,8 @@ export function mountUpload({ $, runSql, registered }) {
       : fuelProblem
     if (reason !== null) return problem(reason)
     clearProblem()
-    const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION ${name} FROM WASM BASE64 `
+    // A table or function named by a reserved word (`order`) is written quoted, as the sidebar writes it.
+    const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTION ${sqlFunctionName(name)} FROM WASM BASE64 `
     const tail = (exportName !== '' ? ` EXPORT ${sqlText(exportName)}` : '') + (fuel !== '' ? ` WITH (FUEL = ${fuel})` : '')
     await runSql(`${head}'${bytesToBase64(m.bytes)}'${tail};`, `${head}'…' (${m.file.name}, ${m.bytes.length} bytes)${tail}`)
     registered()
@@ -132,7 +133,7 @@ export function mountUpload({ $, runSql, registered }) {
       : fuelProblem
     if (reason !== null) return problem(reason)
     clearProblem()
-    const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTIONS ${table}.(${names.map(sqlName).join(', ')}) FROM WASM BASE64 `
+    const head = `CREATE ${replace ? 'OR REPLACE ' : ''}FUNCTIONS ${sqlName(table)}.(${names.map(sqlName).join(', ')}) FROM WASM BASE64 `
     const tail = fuel !== '' ? ` WITH (FUEL = ${fuel})` : ''
     await runSql(`${head}'${bytesToBase64(m.bytes)}'${tail};`, `${head}'…' (${m.file.name}, ${m.bytes.length} bytes)${tail}`)
     registered()
