@@ -658,6 +658,24 @@ browserTest('editor: upload to a table named by a reserved word ("order") writes
   }
 })
 
+browserTest('editor: the error marker underlines a "quoted" name whole, as it does a bare one or a \'string\'', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    await runSql(page, 'CREATE TABLE "order" (id INTEGER PRIMARY KEY, qty INTEGER);')
+    await runSql(page, 'SELECT id,\n  "no ""such"" col" FROM "order";')
+    assert.equal(await marker(page), { text: '"no ""such"" col"', line: 2, column: 3, gutter: 1 })
+    await runSql(page, 'SELECT id FROM "nosuch";')
+    assert.equal(await marker(page), { text: '"nosuch"', line: 1, column: 16, gutter: 1 })
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
 browserTest('editor: Enter after a word the completion would not change is a newline; Enter and Tab accept one that would', async () => {
   const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
   let browser: Browser | null = null

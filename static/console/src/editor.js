@@ -243,7 +243,8 @@ export function createEditor({ parent, onRun, onChange, onHistory }) {
       if (at === null) return
       const doc = view.state.doc
       const from = Math.min(at, doc.length)
-      const word = /^[\w.]+|^'(?:[^']|'')*'?|^\S/.exec(doc.sliceString(from, Math.min(doc.length, from + 200)))
+      // The token there: a name (t.col), a 'string' or a "quoted name" whole, else one character.
+      const word = /^[\w.]+|^'(?:[^']|'')*'?|^"(?:[^"]|"")*"?|^\S/.exec(doc.sliceString(from, Math.min(doc.length, from + 200)))
       const to = Math.min(doc.length, from + (word === null ? 0 : word[0].length))
       view.dispatch(setDiagnostics(view.state, [{ from, to, severity: 'error', message: `${error.code}: ${error.message}` }]))
     },
