@@ -211,4 +211,27 @@ browserTest('console with tokens but none entered: one message asks for it; a re
   await page.context().close()
 })
 
+browserTest('the server goes away: a Run says nothing was sent (not "may or may not have run"); it comes back on its port and Run reconnects', async () => {
+  const s = await serve([])
+  const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
+  await runSql(page, 'CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);')
+  await s.stop()
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'closed')
+  // Nothing listens: the page cannot connect, and says that the script was not sent.
+  await runSql(page, 'SELECT * FROM t;')
+  const shown = await renderedError(page)
+  assert.is(shown.code, 'CONNECTION')
+  assert.match(shown.message, new RegExp(`^could not connect to ws://${s.host}:${s.port}/ \\(\\d+\\): is the server running\\? Nothing was sent`))
+  assert.not.match(shown.message, /may or may not/)
+  assert.match(await page.$eval('#run-status', (e) => (e as PageElement).textContent ?? ''), /^not sent/)
+  assert.match(await page.$eval('#conn-status', (e) => (e as PageElement).textContent ?? ''), /^cannot connect/)
+  // The same server again, on its port and data: Run connects and the row is there.
+  servers.add(await startServer({ dataDir: s.dataDir, args: ['--workers', '1', '--port', String(s.port)] }))
+  await runSql(page, 'SELECT * FROM t;')
+  assert.equal(await firstRows(page), [['1']])
+  assert.equal(problems, [])
+  await page.context().close()
+})
+
 test.run()

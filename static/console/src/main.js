@@ -44,6 +44,9 @@ class Refused extends Error {
   }
 }
 
+/** No connection could be opened (no server there, or none reachable): the request was never sent. */
+class NotSent extends Error {}
+
 function setStatus(state, text) {
   connStatus.dataset.state = state
   connStatus.textContent = text
@@ -120,12 +123,16 @@ function openSocket() {
       resolve(socket)
     })
     socket.addEventListener('message', (event) => receive(socket, event.data))
+    let opened = false
+    socket.addEventListener('open', () => { opened = true })
     socket.addEventListener('close', (event) => {
       if (ws === socket) ws = null
       const refusal = refusals.get(socket)
-      reject(new Error('the connection closed before it opened'))
+      // Closed before it opened: nothing was sent on it (a request waits for the open), so say so.
+      reject(new NotSent(`could not connect to ${url} (${event.code}): is the server running? Nothing was sent; Run tries again`))
       if (current === socket) {
         if (refusal !== undefined) setStatus('closed', refusal.code === 'UNAUTHORIZED' ? 'token refused: enter it, then Connect' : `refused (${refusal.code}); Run reconnects`)
+        else if (!opened) setStatus('closed', `cannot connect (${event.code}); Run tries again`)
         else setStatus('closed', `disconnected (${event.code}${event.reason ? ' ' + event.reason : ''}); Run reconnects`)
       }
       for (const [id, p] of pending) {
@@ -297,7 +304,7 @@ async function runSql(script, label) {
     return reply
   } catch (err) {
     results.appendChild(err instanceof Refused ? refusalBox(err.error) : renderError({ code: 'CONNECTION', message: err instanceof Error ? err.message : String(err) }))
-    runStatus.textContent = ''
+    runStatus.textContent = err instanceof NotSent ? 'not sent: no connection to the server' : ''
     return null
   } finally {
     running = false
