@@ -234,4 +234,28 @@ browserTest('the server goes away: a Run says nothing was sent (not "may or may 
   await page.context().close()
 })
 
+browserTest('the server restarts with another catalog: the first connection after the lost one reads the catalog again', async () => {
+  const s = await serve([])
+  const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
+  await runSql(page, 'CREATE TABLE gone (id INTEGER PRIMARY KEY);')
+  await page.waitForFunction(() => document.querySelector('#schema-tables li[data-table="gone"]') !== null)
+  await s.stop()
+  await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'closed')
+  // Another server on the same port, with an empty data directory and a table of its own.
+  const other = await startServer({ args: ['--workers', '1', '--port', String(s.port)] })
+  servers.add(other)
+  const client = await WsClient.connect(other.url)
+  try {
+    assert.ok((await client.sql('CREATE TABLE fresh (id INTEGER PRIMARY KEY);')).ok)
+  } finally {
+    client.terminate()
+  }
+  await runSql(page, 'SELECT 1;')
+  await page.waitForFunction(() => document.querySelector('#schema-tables li[data-table="fresh"]') !== null)
+  assert.equal(await page.$$eval('#schema-tables li.table', (lis) => lis.map((li) => (li as PageElement).dataset.table)), ['fresh'])
+  assert.equal(problems, [])
+  await page.context().close()
+})
+
 test.run()

@@ -25,6 +25,11 @@ let opening = null
 let current = null
 /** Counts connection attempts: an attempt that is no longer the newest opens nothing. */
 let attempts = 0
+/**
+ * Whether the last open connection was lost (closed by the server or the network, not by Connect): the
+ * next one to open may be to a restarted server, whose catalog the sidebar then reads again.
+ */
+let lost = false
 let nextId = 1
 /** Requests awaiting their reply; `background` ones (auth, version, the catalog) are the page's own. */
 const pending = new Map()
@@ -120,13 +125,21 @@ function openSocket() {
         socket.send(JSON.stringify({ id, op: 'auth', token: t }))
       }
       setStatus('open', t === '' ? 'connected' : 'connected, authenticating…')
+      // After the auth frame: the catalog's requests follow it on this socket.
+      if (lost) {
+        lost = false
+        onReconnected()
+      }
       resolve(socket)
     })
     socket.addEventListener('message', (event) => receive(socket, event.data))
     let opened = false
     socket.addEventListener('open', () => { opened = true })
     socket.addEventListener('close', (event) => {
-      if (ws === socket) ws = null
+      if (ws === socket) {
+        ws = null
+        lost = true
+      }
       const refusal = refusals.get(socket)
       // Closed before it opened: nothing was sent on it (a request waits for the open), so say so.
       reject(new NotSent(`could not connect to ${url} (${event.code}): is the server running? Nothing was sent; Run tries again`))
@@ -220,6 +233,8 @@ async function request(body, { background = false } = {}) {
 function reconnect() {
   if (ws !== null) ws.close(1000, 'reconnecting')
   ws = null
+  // Connect reads the catalog itself (workbench.js).
+  lost = false
   opening = null
   void connection().catch(() => {})
   void statsPanel.poll()
@@ -315,6 +330,10 @@ async function runSql(script, label) {
 }
 
 const workbench = mountWorkbench({ $, request: (body) => request(body, { background: true }), runSql, isRunning: () => running })
+/** A connection opened after one was lost: the server may have restarted with another catalog. */
+function onReconnected() {
+  void workbench.refreshCatalog()
+}
 runButton.addEventListener('click', () => workbench.run())
 
 mountUpload({
