@@ -320,6 +320,19 @@ browserTest('CSV (RFC 4180) and JSON export: the downloaded files hold exactly t
   assert.equal([lines[1], lines[4], lines[5], lines[BIG_ROWS]], ['0,note 0', '3,', '4,NULL', `${BIG_ROWS - 1},note ${BIG_ROWS - 1}`])
 })
 
+browserTest('an error whose statement is one long word (a BLOB literal) wraps in its box: the page never gets wider', async () => {
+  const page = p()
+  // Row 1 of odd exists: DUPLICATE_KEY, the statement's text (cut at 200 characters) shown under the error.
+  await runSql(`INSERT INTO odd VALUES (1, 'again', X'${'ab'.repeat(2000)}', 0);`)
+  assert.is(await page.$eval('#results .error .code', (c) => c.textContent), 'DUPLICATE_KEY')
+  const widths = await page.$eval('#results .error', (e) => ({
+    box: (e as PageElement).clientWidth, content: (e as PageElement).scrollWidth,
+    page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth,
+  }))
+  assert.ok(widths.content <= widths.box, `the statement wraps inside the error box: ${JSON.stringify(widths)}`)
+  assert.ok(widths.page <= widths.viewport, `the page does not scroll sideways: ${JSON.stringify(widths)}`)
+})
+
 browserTest('a script whose third statement fails: the two results before it, then the error with its position', async () => {
   const page = p()
   await runSql([
