@@ -573,6 +573,40 @@ browserTest('editor: two windows of one browser share their tabs without overwri
   }
 })
 
+browserTest('editor: two windows of one browser share the history: neither writes away the other\'s runs', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    // Two pages of one context: one localStorage, as two windows of one browser.
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    const a = await context.newPage()
+    const b = await context.newPage()
+    for (const p of [a, b]) p.setDefaultTimeout(PAGE_TIMEOUT_MS)
+    const problems: string[] = []
+    for (const p of [a, b]) p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    await load(a, server)
+    await load(b, server)
+    await runSql(a, "SELECT 'run in A';")
+    await runSql(b, "SELECT 'run in B';")
+    await runSql(a, "SELECT 'run again in A';")
+    const entries = (p: Page): Promise<string[]> => p.$$eval('#history-list .recall', (bs) => bs.map((x: PageElement) => x.title))
+    const expected = ["SELECT 'run again in A';", "SELECT 'run in B';", "SELECT 'run in A';"]
+    // B's list follows A's run as it happens; A's holds B's.
+    await b.waitForFunction((n) => document.getElementById('history-count').textContent === String(n), expected.length)
+    assert.equal(await entries(b), expected)
+    assert.equal(await entries(a), expected)
+    // And the stored history has every run: a reload shows them all.
+    await b.close()
+    await load(a, server)
+    assert.equal(await entries(a), expected)
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
 browserTest('editor: a name that must be quoted ("select", a table "order") is inserted quoted by the sidebar and by completion; Qty stays bare', async () => {
   const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
   let browser: Browser | null = null

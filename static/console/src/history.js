@@ -1,15 +1,24 @@
 // Query history: the scripts this browser ran against this origin, newest first, kept in localStorage
-// and bounded. Recalling one puts it back in the editor.
+// and bounded. Recalling one puts it back in the editor. Several console windows share it: a run is
+// added to the stored list as it is then (read, add, write), not to this window's copy of it, so no
+// window writes away the runs of another.
 
 /** Entries kept; the oldest goes when a new one comes. */
 export const HISTORY_ENTRIES_MAX = 200
 /** A longer script runs, but is not kept (localStorage holds a few MiB per origin). */
 export const HISTORY_SCRIPT_CHARS_MAX = 20_000
-const STORAGE_KEY = 'acheron.console.history.v1'
+export const HISTORY_STORAGE_KEY = 'acheron.console.history.v1'
 
-function load(storage) {
+/** The stored entries; `unreadable` when storage cannot be read (disabled): then this page's own copy holds. */
+function load(storage, unreadable = []) {
+  let text
   try {
-    const list = JSON.parse(storage.getItem(STORAGE_KEY) ?? '[]')
+    text = storage.getItem(HISTORY_STORAGE_KEY)
+  } catch {
+    return unreadable
+  }
+  try {
+    const list = JSON.parse(text ?? '[]')
     return Array.isArray(list) ? list.filter((e) => typeof e?.sql === 'string').slice(0, HISTORY_ENTRIES_MAX) : []
   } catch {
     return []
@@ -20,7 +29,7 @@ export function createHistory(storage = window.localStorage) {
   let entries = load(storage)
   const save = () => {
     try {
-      storage.setItem(STORAGE_KEY, JSON.stringify(entries))
+      storage.setItem(HISTORY_STORAGE_KEY, JSON.stringify(entries))
     } catch {
       // Storage full or disabled: the history lives on in this page only.
     }
@@ -30,8 +39,13 @@ export function createHistory(storage = window.localStorage) {
     /** Records a run; the same script run again moves to the top instead of appearing twice. */
     add(sql, ok) {
       if (sql.length > HISTORY_SCRIPT_CHARS_MAX || sql.trim() === '') return
-      entries = [{ sql, ok, at: new Date().toISOString() }, ...entries.filter((e) => e.sql !== sql)].slice(0, HISTORY_ENTRIES_MAX)
+      // The stored list first: another window may have added to it (or cleared it) since this one read it.
+      entries = [{ sql, ok, at: new Date().toISOString() }, ...load(storage, entries).filter((e) => e.sql !== sql)].slice(0, HISTORY_ENTRIES_MAX)
       save()
+    },
+    /** Takes in the stored list (another window ran a script or cleared the history). */
+    reload() {
+      entries = load(storage, entries)
     },
     clear() {
       entries = []

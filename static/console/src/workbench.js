@@ -3,7 +3,7 @@
 // changed it. main.js owns the connection and the results; it hands this module `request` and `runSql`.
 import { changesCatalog, readCatalog } from './catalog.js'
 import { createEditor } from './editor.js'
-import { createHistory, renderHistory } from './history.js'
+import { createHistory, HISTORY_STORAGE_KEY, renderHistory } from './history.js'
 import { renderSchema } from './schema.js'
 import { mountTabs } from './tabs.js'
 
@@ -51,6 +51,12 @@ export function mountWorkbench({ $, request, runSql, isRunning }) {
   }
   showHistory()
   $('history-clear').addEventListener('click', () => { history.clear(); showHistory() })
+  // Another console window ran a script or cleared the history: this one's list follows.
+  window.addEventListener('storage', (e) => {
+    if (e.key !== HISTORY_STORAGE_KEY && e.key !== null) return
+    history.reload()
+    showHistory()
+  })
 
   async function run(sent) {
     // Said, not silent: Run on an empty editor looked like a click that did nothing.
