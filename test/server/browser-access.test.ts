@@ -258,4 +258,38 @@ browserTest('the server restarts with another catalog: the first connection afte
   await page.context().close()
 })
 
+browserTest('a server that wants a token: the stats panel does not ask /stats every second with no token; the token entered, it does', async () => {
+  const s = await serve(['--admin-token', 'adm-t'])
+  const context = await browser!.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  // The page's clock is the test's: ten seconds of its timer pass at once, whatever this machine's speed.
+  await page.clock.install()
+  const asked: string[] = []
+  page.on('request', (r) => {
+    const url = new URL(r.url())
+    if (url.pathname.startsWith('/stats')) asked.push(`${r.method()} ${url.pathname}${url.search}`)
+  })
+  const response = await page.goto(`http://${s.host}:${s.port}/`)
+  assert.ok(response !== null && response.ok())
+  await page.waitForFunction(() => /^unauthorized/.test((document.getElementById('stats-status') as PageElement).textContent ?? ''))
+  const before = asked.length
+  await page.clock.runFor(10_000)
+  // A request of the test's own marks the end of what the page asked in those ten seconds.
+  // (Its request event comes in order with the page's, before the reply the evaluate waits for.)
+  await page.evaluate(() => fetch('/stats?probe=1', { method: 'HEAD' }).then(() => undefined))
+  assert.ok(asked.includes('HEAD /stats?probe=1'), JSON.stringify(asked))
+  const polled = asked.slice(before, asked.indexOf('HEAD /stats?probe=1'))
+  assert.equal(polled, [], 'no poll with the token /stats refused')
+  assert.match(await page.$eval('#stats-status', (e) => (e as PageElement).textContent ?? ''), /^unauthorized: enter the token, then Connect$/)
+  // The token entered (Enter connects): the panel asks at once and fills its table.
+  await page.fill('#token', 'adm-t')
+  await page.press('#token', 'Enter')
+  await page.waitForFunction(() => document.querySelector('#stats td[data-metric="uptime_s"]') !== null)
+  assert.equal(problems, [])
+  await context.close()
+})
+
 test.run()

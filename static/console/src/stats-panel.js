@@ -37,12 +37,14 @@ function legendOf(canvas) {
 }
 
 function problem(res) {
-  return res.status === 401 ? 'unauthorized: enter the token' : `HTTP ${res.status}`
+  return res.status === 401 ? 'unauthorized: enter the token, then Connect' : `HTTP ${res.status}`
 }
 
 /**
  * Starts the panel: draws the empty plots, polls now and every `pollMs`. `token()` is the token field's
  * value ('' for none), sent as `Authorization: Bearer`. Returns `poll`, to poll at once (a new token).
+ * A token /stats refused (401; none at all included) is not sent again every second: the timer's polls
+ * wait until the field holds another, and `poll()` (Connect) tries at once.
  */
 export function startStatsPanel({ token, pollMs }) {
   /** The server's samples, kept as it does: at most its samples_max. */
@@ -51,6 +53,8 @@ export function startStatsPanel({ token, pollMs }) {
   let loads = 0
   let polls = 0
   let polling = false
+  /** The token /stats answered 401 to (null while it answers): the timer does not ask with it again. */
+  let refused = null
 
   function drawPlots() {
     const lines = plotLines(history)
@@ -67,11 +71,13 @@ export function startStatsPanel({ token, pollMs }) {
   }
 
   /** /stats for the table, and the samples of /stats/history since the newest the page has (all at first). */
-  async function poll() {
+  async function poll({ timer = false } = {}) {
     // One poll at a time: two with the same `since` would bring the same samples twice.
     if (polling) return
-    polling = true
     const t = token()
+    // Every second the same 401 (and an error in the browser's console each time): wait for another token.
+    if (timer && refused === t) return
+    polling = true
     const headers = t === '' ? {} : { authorization: `Bearer ${t}` }
     const status = $('stats-status')
     try {
@@ -81,9 +87,12 @@ export function startStatsPanel({ token, pollMs }) {
         fetch(since === null ? '/stats/history' : `/stats/history?since=${since}`, { headers, cache: 'no-store' }),
       ])
       if (!now.ok || !past.ok) {
-        status.textContent = problem(now.ok ? past : now)
+        const res = now.ok ? past : now
+        if (res.status === 401) refused = t
+        status.textContent = problem(res)
         return
       }
+      refused = null
       const [stats, reply] = await Promise.all([now.json(), past.json()])
       shape = { samplesMax: reply.samples_max, intervalMs: reply.interval_ms }
       history = mergeHistory(history, reply, shape.samplesMax)
@@ -104,6 +113,6 @@ export function startStatsPanel({ token, pollMs }) {
 
   drawPlots()
   void poll()
-  setInterval(() => { void poll() }, pollMs)
-  return { poll }
+  setInterval(() => { void poll({ timer: true }) }, pollMs)
+  return { poll: () => poll() }
 }
