@@ -710,6 +710,28 @@ browserTest('editor: the error marker underlines a "quoted" name whole, as it do
   }
 })
 
+browserTest('editor: the sidebar wraps long names (64 characters, the most a name has) inside its panel', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const { page, problems } = await openConsole(browser, server)
+    const [t, c, d, i] = ['t', 'c', 'd', 'i'].map((x) => x.repeat(64))
+    await runSql(page, `CREATE TABLE ${t} (${c} INTEGER PRIMARY KEY, ${d} TEXT); CREATE INDEX ${i} ON ${t} (${d}, ${c} DESC);`)
+    await page.waitForSelector(`#schema-tables li.index[data-index="${i}"]`)
+    const fit = await page.$eval('nav#schema', (n: PageElement) => ({ panel: n.clientWidth, content: n.scrollWidth }))
+    assert.ok(fit.content <= fit.panel, `the sidebar does not scroll sideways: ${JSON.stringify(fit)}`)
+    // Each name is still one button, whole: a click inserts it.
+    await type(page, '')
+    await page.click(`#schema-tables button[data-insert="${t}"]`)
+    assert.is(await editorText(page), t)
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
 browserTest('editor: Enter after a word the completion would not change is a newline; Enter and Tab accept one that would', async () => {
   const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
   let browser: Browser | null = null
