@@ -22,6 +22,8 @@ declare function getComputedStyle(e: PageElement): PageElement
 const BANK_WASM = fileURLToPath(new URL('../../guest/bank.wasm', import.meta.url))
 const LOGS_WASM = fileURLToPath(new URL('../../guest/logs.wasm', import.meta.url))
 const SCREENSHOTS = fileURLToPath(new URL('../../screenshots/', import.meta.url))
+/** The page's REQUEST_TIMEOUT_MS (static/console/src/main.js): how long it waits for a reply. */
+const REQUEST_TIMEOUT_MS = 60_000
 /** The page's HISTORY_ENTRIES_MAX (static/console/src/history.js). */
 const HISTORY_ENTRIES_MAX = 200
 
@@ -725,6 +727,60 @@ browserTest('editor: the sidebar wraps long names (64 characters, the most a nam
     await type(page, '')
     await page.click(`#schema-tables button[data-insert="${t}"]`)
     assert.is(await editorText(page), t)
+    assert.equal(problems, [])
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+})
+
+browserTest('editor: a script with no reply within 60 s: its late failure is not taken for the server refusing the connection', async () => {
+  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
+  let browser: Browser | null = null
+  try {
+    browser = await launchChromium()
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
+    page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+    // The page's clock is the test's: its 60 s request timeout passes at once.
+    await page.clock.install()
+    // The server's replies pass through the test, which holds them back while `holding`.
+    const sent: string[] = []
+    let holding = false
+    const held: (() => void)[] = []
+    await page.routeWebSocket(/.*/, (ws) => {
+      const upstream = ws.connectToServer()
+      ws.onMessage((m) => {
+        const frame = JSON.parse(String(m)) as { op?: string; sql?: string }
+        if (frame.op === 'sql' && typeof frame.sql === 'string') sent.push(frame.sql)
+        upstream.send(m)
+      })
+      upstream.onMessage((m) => { if (holding) held.push(() => ws.send(m)); else ws.send(m) })
+    })
+    await load(page, server)
+    const wasSent = async (sql: string): Promise<void> => { while (!sent.includes(sql)) await page.waitForTimeout(20) }
+    holding = true
+    let before = await runs(page)
+    await type(page, 'SELECT nope;')
+    await page.keyboard.press('Control+Enter')
+    await wasSent('SELECT nope;')
+    await page.clock.runFor(REQUEST_TIMEOUT_MS + 1000)
+    await waitForRun(page, before)
+    assert.is(await page.$eval('#results .error .code', (c) => c.textContent), 'CONNECTION')
+    assert.match(await page.$eval('#results .error .message', (c) => c.textContent ?? ''), /^no reply within 60 s; .*may or may not run/)
+    // The next script, its reply held behind the first one's late failure: released in that order.
+    before = await runs(page)
+    await type(page, 'SELECT 2 AS two;')
+    await page.keyboard.press('Control+Enter')
+    await wasSent('SELECT 2 AS two;')
+    holding = false
+    for (const f of held.splice(0)) f()
+    await waitForRun(page, before)
+    const shown = await page.$eval('#results', (e) => (e as PageElement).textContent ?? '')
+    assert.equal((await results(page)).map((r) => r.rows), [[['2']]], shown)
+    assert.is(await page.$('#results .error'), null, shown)
+    assert.is(await page.$eval('#conn-status', (e) => (e as PageElement).dataset.state), 'open')
     assert.equal(problems, [])
   } finally {
     await browser?.close()

@@ -35,6 +35,8 @@ let nextId = 1
 const pending = new Map()
 /** Sockets the server refused (a reply to no request, then its close), with the error it gave. */
 const refusals = new WeakMap()
+/** Requests the page stopped waiting for (REQUEST_TIMEOUT_MS), by id: whether each was the page's own. */
+const abandoned = new Map()
 
 const TOKEN_NEEDED = 'this server needs a token: enter it in the token field at the top, then Connect (or Run)'
 
@@ -167,6 +169,14 @@ function receive(socket, text) {
   // auth frame. The refusal carries the id of the frame it answers, or none (at the upgrade); either way
   // every request waiting on the socket fails with it, in the console's words.
   const refusal = msg.ok === false && (msg.error?.code === 'UNAUTHORIZED' || (msg.error?.code === 'OVERLOADED' && p?.background === true))
+  if (p === undefined && !refusal && typeof msg.id === 'number' && abandoned.has(msg.id)) {
+    // The late reply to a script the page gave up on: not the server refusing the connection. Its outcome
+    // goes to the status line (unless another script runs); the results shown stay.
+    const background = abandoned.get(msg.id)
+    abandoned.delete(msg.id)
+    if (!background && !running) runStatus.textContent = `the script with no reply within ${REQUEST_TIMEOUT_MS / 1000} s ${msg.ok ? 'ran after all (its results are not shown)' : `failed after all: ${msg.error?.code ?? 'INTERNAL'}`}`
+    return
+  }
   if (p === undefined || refusal) {
     // A reply to no request is a refusal too, or a frame the server could not read.
     if (msg.ok === false) refused(socket, msg.error)
@@ -222,7 +232,8 @@ async function request(body, { background = false } = {}) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(id)
-      reject(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s`))
+      abandoned.set(id, background)
+      reject(new Error(`no reply within ${REQUEST_TIMEOUT_MS / 1000} s; the page stopped waiting, and the script may or may not run`))
     }, REQUEST_TIMEOUT_MS)
     pending.set(id, { resolve, reject, timer, socket, background })
     socket.send(JSON.stringify({ id, ...body }))
