@@ -280,6 +280,20 @@ browserTest('a wide result scrolls inside its panel, never the page; a long cell
   assert.ok(long.cut, 'the cell is narrower than its text (cut with an ellipsis)')
 })
 
+browserTest('CJK text counts two columns a character: its column is wide enough, and a value cut by the width has its tooltip', async () => {
+  const page = p()
+  // 20 CJK characters take 40 columns of a monospace font; 30 of them (60 columns) are more than a column's 48.
+  const twenty = '世界'.repeat(10)
+  const thirty = '漢字テ'.repeat(10)
+  await runSql(`SELECT '${twenty}' AS cjk, '${thirty}' AS longer, 'ascii' AS a;`)
+  const grid = await page.$eval('#results table.grid', (t) => ({
+    widths: [...t.querySelectorAll('col')].map((c: PageElement) => c.style.width),
+    titles: [...t.querySelectorAll('tbody td')].map((td: PageElement) => td.title),
+  }))
+  assert.equal(grid.widths, ['calc(41ch + 13px)', 'calc(48ch + 13px)', 'calc(6ch + 13px)'], JSON.stringify(grid))
+  assert.equal(grid.titles, ['', thirty, ''], JSON.stringify(grid))
+})
+
 browserTest('CSV (RFC 4180) and JSON export: the downloaded files hold exactly the result', async () => {
   const page = p()
   await runSql('SELECT id, t, b, big FROM odd WHERE id < 7 ORDER BY id;')

@@ -25,6 +25,23 @@ const CELL_TITLE_CHARS_MAX = 10_000
 /** Horizontal padding plus border of a cell, in px (console.css: padding 0 6px, border 1px). */
 const CELL_EXTRA_PX = 13
 
+/**
+ * East Asian wide and fullwidth characters (Hangul, CJK, kana, fullwidth forms) and the emoji: two columns of
+ * a monospace font each, as terminals count them (a rough cut of Unicode's East_Asian_Width W and F).
+ */
+const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/gu
+
+/**
+ * The width of `text` in columns of a monospace font (ch): a wide character counts two, any other code unit
+ * one (an emoji's two UTF-16 units make its two columns). `.length` alone made '世界' two columns wide, so a
+ * CJK value was cut with no tooltip.
+ */
+export function displayWidth(text) {
+  let wide = 0
+  for (const m of text.matchAll(WIDE)) wide += m[0].length === 1 ? 1 : 0
+  return text.length + wide
+}
+
 /** Per column: its width in characters and whether its sampled values are all numbers. */
 function sampleRows(count) {
   if (count <= COLUMN_SAMPLE_ROWS) return Array.from({ length: count }, (_, i) => i)
@@ -38,7 +55,7 @@ function measureColumns(columns, rows, types, cellTypes) {
   const sample = sampleRows(rows.length)
   return columns.map((name, j) => {
     const type = types?.[j] ?? null
-    let chars = String(name).length
+    let chars = displayWidth(String(name))
     let numeric = true
     let seen = 0
     for (const i of sample) {
@@ -47,7 +64,7 @@ function measureColumns(columns, rows, types, cellTypes) {
       seen++
       if (!isNumeric(v)) numeric = false
       // Text lengths without building BLOB hex: base64 of n bytes is 4n/3 characters, hex 2n + 3.
-      const len = typeof v === 'string' ? v.length : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, typeAt(types, cellTypes, i, j)).length
+      const len = typeof v === 'string' ? (v.length > COLUMN_CH_MAX ? v.length : displayWidth(v)) : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, typeAt(types, cellTypes, i, j)).length
       if (len > chars) chars = len
     }
     return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
@@ -68,7 +85,8 @@ function cell(v, column, type) {
   if (isNumeric(v)) td.className = 'num'
   const text = valueText(v, type)
   td.textContent = text.length > CELL_TEXT_CHARS_MAX ? text.slice(0, CELL_TEXT_CHARS_MAX) + '…' : text
-  if (text.length > column.ch || text.includes('\n')) {
+  // (displayWidth only of a text no longer than the column: at most COLUMN_CH_MAX characters.)
+  if (text.length > column.ch || displayWidth(text) > column.ch || text.includes('\n')) {
     td.title = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
   }
   return td
