@@ -216,8 +216,11 @@ browserTest('the server goes away: a Run says nothing was sent (not "may or may 
   const { page, problems } = await openConsole(`http://${s.host}:${s.port}/`)
   await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'open')
   await runSql(page, 'CREATE TABLE t (id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1);')
+  await page.waitForFunction(() => /^acheron /.test((document.getElementById('server-version') as PageElement).textContent ?? ''))
   await s.stop()
   await page.waitForFunction(() => (document.getElementById('conn-status') as PageElement).dataset.state === 'closed')
+  // No server, no version beside the status (the one that comes back says its own).
+  assert.is(await page.$eval('#server-version', (e) => (e as PageElement).textContent), '')
   // Nothing listens: the page cannot connect, and says that the script was not sent.
   await runSql(page, 'SELECT * FROM t;')
   const shown = await renderedError(page)
@@ -230,6 +233,7 @@ browserTest('the server goes away: a Run says nothing was sent (not "may or may 
   servers.add(await startServer({ dataDir: s.dataDir, args: ['--workers', '1', '--port', String(s.port)] }))
   await runSql(page, 'SELECT * FROM t;')
   assert.equal(await firstRows(page), [['1']])
+  await page.waitForFunction(() => /^acheron /.test((document.getElementById('server-version') as PageElement).textContent ?? ''))
   assert.equal(problems, [])
   await page.context().close()
 })

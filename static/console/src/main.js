@@ -146,6 +146,8 @@ function openSocket() {
       // Closed before it opened: nothing was sent on it (a request waits for the open), so say so.
       reject(new NotSent(`could not connect to ${url} (${event.code}): is the server running? Nothing was sent; Run tries again`))
       if (current === socket) {
+        // The next connection may reach another server (restarted, upgraded): it says its version again.
+        serverVersion.textContent = ''
         if (refusal !== undefined) setStatus('closed', refusal.code === 'UNAUTHORIZED' ? 'token refused: enter it, then Connect' : `refused (${refusal.code}); Run reconnects`)
         else if (!opened) setStatus('closed', `cannot connect (${event.code}); Run tries again`)
         else setStatus('closed', `disconnected (${event.code}${event.reason ? ' ' + event.reason : ''}); Run reconnects`)
