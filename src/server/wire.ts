@@ -53,10 +53,10 @@ export function decodeValue(v: unknown, what: string): unknown {
   if (typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>
     const keys = Object.keys(o)
-    if (keys.length === 1 && typeof o.$int === 'string' && /^-?\d{1,20}$/.test(o.$int)) return BigInt(o.$int)
-    // More digits than any 64-bit integer has: the engine's words for one just past the range, where it was
-    // "not a value of the wire protocol", as if the {"$int"} form were wrong.
     if (keys.length === 1 && typeof o.$int === 'string' && /^-?\d+$/.test(o.$int)) {
+      if (/^-?\d{1,20}$/.test(o.$int)) return BigInt(o.$int)
+      // More digits than any 64-bit integer has: the engine's words for one just past the range, where it was
+      // "not a value of the wire protocol", as if the {"$int"} form were wrong.
       throw new AcheronError('TYPE_MISMATCH', `${what}: unsupported value ${o.$int.length > 40 ? `${o.$int.slice(0, 40)}… (${o.$int.replace('-', '').length} digits)` : o.$int} (outside 64 bits)`)
     }
     if (keys.length === 1 && typeof o.$blob === 'string') {

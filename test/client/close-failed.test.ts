@@ -7,18 +7,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
-import type { BatchLog } from '../../src/log/batch-log.js'
-
-/** The batch log, whose close() closes it and then fails. */
-function failingClose(log: BatchLog): BatchLog {
-  return new Proxy(log, {
-    get(target, prop) {
-      if (prop === 'close') return async () => { await target.close(); throw new Error('the disk went away') }
-      const v: unknown = Reflect.get(target, prop, target)
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
-    },
-  })
-}
+import { failingClose } from '../support/failing-close.js'
 
 async function failure(p: Promise<unknown>): Promise<AcheronError> {
   const e = await p.then(() => null, (err: unknown) => err)

@@ -517,12 +517,16 @@ async function tabTexts(page: Page): Promise<string[]> {
   return texts
 }
 
-browserTest('editor: two windows of one browser share their tabs without overwriting each other\'s scripts', async () => {
+/**
+ * Two pages of one browser context (one localStorage, as two windows of one browser), both showing the
+ * console of a server of their own; `run` gets them and the page errors seen, and the server and browser
+ * are stopped after it, whatever it did.
+ */
+async function inTwoWindows(run: (a: Page, b: Page, server: ServerProcess, problems: string[]) => Promise<void>): Promise<void> {
   const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
   let browser: Browser | null = null
   try {
     browser = await launchChromium()
-    // Two pages of one context: one localStorage, as two windows of one browser.
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
     const a = await context.newPage()
     const b = await context.newPage()
@@ -531,6 +535,15 @@ browserTest('editor: two windows of one browser share their tabs without overwri
     for (const p of [a, b]) p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
     await load(a, server)
     await load(b, server)
+    await run(a, b, server, problems)
+  } finally {
+    await browser?.close()
+    await server.stop()
+  }
+}
+
+browserTest('editor: two windows of one browser share their tabs without overwriting each other\'s scripts', async () => {
+  await inTwoWindows(async (a, b, server, problems) => {
     await a.click('#tab-new')
     await a.keyboard.type("SELECT 'written in window A';")
     await b.click('#tab-new')
@@ -569,26 +582,11 @@ browserTest('editor: two windows of one browser share their tabs without overwri
     assert.equal(await tabNames(a), ['Script 3', 'mine'])
     assert.equal(await tabTexts(a), ["SELECT 'written in window B';", "SELECT 'written in window A'; -- and B"])
     assert.equal(problems, [])
-  } finally {
-    await browser?.close()
-    await server.stop()
-  }
+  })
 })
 
 browserTest('editor: two windows of one browser share the history: neither writes away the other\'s runs', async () => {
-  const server = await startServer({ args: ['--partitions', '2', '--workers', '1'] })
-  let browser: Browser | null = null
-  try {
-    browser = await launchChromium()
-    // Two pages of one context: one localStorage, as two windows of one browser.
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    const a = await context.newPage()
-    const b = await context.newPage()
-    for (const p of [a, b]) p.setDefaultTimeout(PAGE_TIMEOUT_MS)
-    const problems: string[] = []
-    for (const p of [a, b]) p.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-    await load(a, server)
-    await load(b, server)
+  await inTwoWindows(async (a, b, server, problems) => {
     await runSql(a, "SELECT 'run in A';")
     await runSql(b, "SELECT 'run in B';")
     await runSql(a, "SELECT 'run again in A';")
@@ -603,10 +601,7 @@ browserTest('editor: two windows of one browser share the history: neither write
     await load(a, server)
     assert.equal(await entries(a), expected)
     assert.equal(problems, [])
-  } finally {
-    await browser?.close()
-    await server.stop()
-  }
+  })
 })
 
 browserTest('editor: a name that must be quoted ("select", a table "order") is inserted quoted by the sidebar and by completion; Qty stays bare', async () => {

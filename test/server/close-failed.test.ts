@@ -5,20 +5,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError, open } from '../../src/index.js'
-import type { BatchLog } from '../../src/log/batch-log.js'
+import { failingClose } from '../support/failing-close.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../../src/server/server.js'
 import { WsClient } from '../support/server-process.js'
-
-/** The batch log, whose close() closes it and then fails. */
-function failingClose(log: BatchLog): BatchLog {
-  return new Proxy(log, {
-    get(target, prop) {
-      if (prop === 'close') return async () => { await target.close(); throw new Error('the disk went away') }
-      const v: unknown = Reflect.get(target, prop, target)
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
-    },
-  })
-}
 
 test("a database close that fails: the server still closes its connections (1001), then rejects", async () => {
   const db = await open({ memory: true, wrapBatchLog: failingClose })
