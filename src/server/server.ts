@@ -194,6 +194,11 @@ function inFlightRefusal(perConnection: boolean, limits: ServerLimits): AcheronE
   return new AcheronError('OVERLOADED', `too many requests in flight: ${which}; retry later`, { retryable: true })
 }
 
+/** SYNTAX_ERROR's message for a request whose id is in flight on its connection (docs/protocol.md, "Requests"). */
+export function reusedIdMessage(id: number): string {
+  return `request id ${id} is already in flight on this connection: a request may reuse an id only once the reply to it has arrived; this one was not run`
+}
+
 export class AcheronServer {
   private readonly wssOpen: WebSocketServer
   private readonly wssPending: WebSocketServer
@@ -398,7 +403,8 @@ export class AcheronServer {
     } else if (!admit(state)) {
       return
     }
-    let inFlight = 0
+    // The ids of this connection's requests in flight: a frame reusing one is refused (REUSED_ID_MESSAGE).
+    const idsInFlight = new Set<number>()
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       // Closing (refused, slow reader, shutdown): frames still arriving are not run, their replies could not be sent.
@@ -449,22 +455,27 @@ export class AcheronServer {
       }
       if (role === null) return refuse('UNAUTHORIZED', 'the first frame must be {"op":"auth","token":...}', request.id)
       if (this.shuttingDown) return send(errorReply(request.id, new AcheronError('SHUTTING_DOWN', 'the server is shutting down; retry on another server, or on this one once it is back', { retryable: true })))
-      if (inFlight >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
-        return send(errorReply(request.id, inFlightRefusal(inFlight >= limits.inFlightPerConnectionMax, limits)))
+      const id = request.id
+      // Ran, it would be a second transaction answered with the first one's id: the client, matching
+      // replies by id, would take one reply for the other and never see the rest.
+      if (idsInFlight.has(id)) return send(errorReply(id, new AcheronError('SYNTAX_ERROR', reusedIdMessage(id))))
+      if (idsInFlight.size >= limits.inFlightPerConnectionMax || this.inFlightTotal >= limits.inFlightTotalMax) {
+        return send(errorReply(id, inFlightRefusal(idsInFlight.size >= limits.inFlightPerConnectionMax, limits)))
       }
       // A writer that may have lost its role (its lease) finds out before it runs anything itself: the
       // guard then switches this server to forwarding at once (or, failing that, the request is refused).
       if (this.forward === undefined && request.op !== 'version' && this.localGuard?.() === false && this.forward === undefined) {
         return send(notTheWriterReply(request.id))
       }
-      inFlight++
+      idsInFlight.add(id)
       this.inFlightTotal++
       const forward = this.forward
       const replied = forward !== undefined && request.op !== 'version'
         ? this.handleFollowing(request, text, role, forward)
         : this.handle(request, role)
+      // The id is free again only once its reply is on its way, so a refusal for it always comes first.
       void replied.then(send).finally(() => {
-        inFlight--
+        idsInFlight.delete(id)
         this.inFlightTotal--
         if (this.inFlightTotal === 0) this.drained?.()
       })
