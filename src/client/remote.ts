@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Database } from '../database.js'
 import WebSocket from 'ws'
 import { AcheronError, ERROR_CODES, type CommitPosition, type ErrorCode } from '../errors.js'
-import { decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
+import { AUTH_TOKEN_BYTES_MAX, decodeValue, encodeValue, PAYLOAD_BYTES_MAX_HEADER } from '../server/wire.js'
 import { checkSingleQuery, queryResult } from '../sql/execute.js'
 import { parseScript } from '../sql/parse.js'
 import { Lexer } from '../sql/lexer.js'
@@ -208,6 +208,18 @@ function connectFailureMessage(url: string, e: Error): string {
  */
 function fitsHeader(token: string): boolean {
   return /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(token)
+}
+
+/**
+ * A token that must travel in the auth frame alone and is longer than a server reads there: refused before
+ * any connection, since every attempt would be refused alike (a server before AUTH_TOKEN_BYTES_MAX closed
+ * the connection, 1009, which looked like a dropped connection and was retried).
+ */
+function frameTokenRefusal(token: string | undefined): AcheronError | null {
+  if (token === undefined || fitsHeader(token)) return null
+  const bytes = Buffer.byteLength(token)
+  if (bytes <= AUTH_TOKEN_BYTES_MAX) return null
+  return new AcheronError('UNAUTHORIZED', `the token is ${bytes} bytes, more than an auth frame may carry (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8), and it cannot go in an Authorization header (only visible ASCII can): use a shorter token; nothing was sent`)
 }
 
 function asCode(c: unknown): ErrorCode {
@@ -689,6 +701,8 @@ export class RemoteDatabase implements Database {
   }
 
   private async connectWithRetries(): Promise<WebSocket> {
+    const tooLong = frameTokenRefusal(this.options.token)
+    if (tooLong !== null) throw tooLong
     let last: AcheronError | null = null
     for (let attempt = 1; attempt <= this.attemptsMax; attempt++) {
       if (this.closed) throw clientClosed()
@@ -792,6 +806,12 @@ export class RemoteDatabase implements Database {
       })
       ws.on('close', (code: number, reason: Buffer) => {
         if (!settled) {
+          // The one frame sent so far is the auth frame: a server that found it too large (one before
+          // AUTH_TOKEN_BYTES_MAX read at most 4 KiB) would close every attempt alike.
+          if (serverError === null && upgraded && code === 1009) {
+            done(new AcheronError('UNAUTHORIZED', `${this.url} closed the connection (1009, frame too large) at the auth frame, which carries the token (${Buffer.byteLength(this.options.token ?? '')} bytes): that server reads less before authentication; use a shorter token, or one of visible ASCII, which goes in the Authorization header`))
+            return
+          }
           done(serverError ?? new AcheronError('INTERNAL', `connection to ${this.url} closed during the handshake (${code} ${reason.toString()})`, { retryable: true }))
           return
         }

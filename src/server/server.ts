@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { ClusterView, EmbeddedDatabase } from '../embedded.js'
 import { isShowCluster, mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
-import { AcheronError, type CommitPosition } from '../errors.js'
+import { AcheronError, invariant, type CommitPosition } from '../errors.js'
 import { executeScript, type ExecuteOptions, type StatementResult } from '../sql/execute.js'
 import { parseScriptCached } from '../sql/parse.js'
 import { STATS_HISTORY_INTERVAL_MS, STATS_HISTORY_SECONDS, StatsHistory, StatsSampler } from '../stats/history.js'
@@ -14,7 +14,7 @@ import { ACHERON_VERSION } from '../version.js'
 import { authorizeStatement, authRequired, bearerRole, normalizeOrigin, originRefusal, roleOf, type OriginRule, type Role, type Tokens } from './access.js'
 import { httpConsole } from './http-console.js'
 import { ReadStallWatch } from './read-stall.js'
-import { callReply, decodeRequest, errorReply, jsonRequestId, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
+import { AUTH_TOKEN_BYTES_MAX, callReply, decodeRequest, errorReply, jsonRequestId, leadingRequestId, okReply, PAYLOAD_BYTES_MAX_HEADER, requestIdOf, serverReply, type Request } from './wire.js'
 
 export interface ServerLimits {
   /**
@@ -50,8 +50,17 @@ export interface ServerLimits {
 
 /** How far past `payloadBytesMax` a frame is still read, so that it can be answered with an error. */
 export const FRAME_HEADROOM_BYTES = 1024 * 1024
-/** Largest frame of a connection that has not authenticated (an auth frame is far smaller); beyond: close 1009. */
-export const PRE_AUTH_FRAME_BYTES_MAX = 4096
+/**
+ * Largest frame of a connection that has not authenticated; beyond: close 1009, unread. It holds an auth
+ * frame whose token has AUTH_TOKEN_BYTES_MAX bytes however JSON escapes them (6 bytes for one, at worst)
+ * with its other fields, so a token within the limit is always read and answered; 4 KiB closed the
+ * connection on a longer JWT, which the SDK took for a dropped connection and retried. 128 connections
+ * authenticating (pendingAuthConnectionsMax) hold at most 8 MiB of such frames.
+ */
+export const PRE_AUTH_FRAME_BYTES_MAX = 64 * 1024
+/** Room for an auth frame's fields besides its token (`{"id":…,"op":"auth","token":""}`). */
+const AUTH_FRAME_FIELDS_BYTES_MAX = 256
+invariant(PRE_AUTH_FRAME_BYTES_MAX >= 6 * AUTH_TOKEN_BYTES_MAX + AUTH_FRAME_FIELDS_BYTES_MAX, 'an auth frame with the longest token fits the pre-authentication frame limit')
 /**
  * How long a peer may take to answer the close handshake (at shutdown, for a slow reader, after a refusal)
  * before its socket is destroyed; ws alone would wait 30 s.
@@ -192,6 +201,11 @@ function inFlightRefusal(perConnection: boolean, limits: ServerLimits): AcheronE
     ? `${limits.inFlightPerConnectionMax} requests are in flight on this connection (its limit): await replies before sending more`
     : `${limits.inFlightTotalMax} requests are in flight on this server (its limit over all connections)`
   return new AcheronError('OVERLOADED', `too many requests in flight: ${which}; retry later`, { retryable: true })
+}
+
+/** UNAUTHORIZED's message for an auth frame whose token is longer than AUTH_TOKEN_BYTES_MAX. */
+function tokenTooLongMessage(tokenBytes: number): string {
+  return `the token is ${tokenBytes} bytes, more than an auth frame may carry (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): use a shorter token, or send it as "Authorization: Bearer T" on the upgrade`
 }
 
 /** SYNTAX_ERROR's message for a request whose id is in flight on its connection (docs/protocol.md, "Requests"). */
@@ -432,6 +446,8 @@ export class AcheronServer {
       }
       if (request.op === 'auth') {
         if (role === null) {
+          const tokenBytes = Buffer.byteLength(request.token)
+          if (tokenBytes > AUTH_TOKEN_BYTES_MAX) return refuse('UNAUTHORIZED', tokenTooLongMessage(tokenBytes), request.id)
           const r = roleOf(this.tokens, request.token)
           // The SDK authenticates with an empty token when given none: "wrong token" misled there.
           if (r === null) return refuse('UNAUTHORIZED', request.token === '' ? 'no token was given, and this server asks for one' : 'wrong token', request.id)

@@ -11,6 +11,13 @@ export const FUNCTION_NAME_CHARS_MAX = 2 * IDENTIFIER_LENGTH_MAX + 1
  * would answer by closing the connection (1009), taking every request in flight on it with it.
  */
 export const PAYLOAD_BYTES_MAX_HEADER = 'acheron-payload-bytes-max'
+/**
+ * The longest token (UTF-8 bytes) an auth frame authenticates a connection with. Tokens such as JWTs run
+ * to several KiB; 8 KiB is also what common proxies pass in one header line. A longer token in the auth
+ * frame of a connection still authenticating is UNAUTHORIZED, saying so; the SDK refuses one itself,
+ * unsent, when it cannot go in the `Authorization` header instead.
+ */
+export const AUTH_TOKEN_BYTES_MAX = 8 * 1024
 
 /**
  * How deeply a frame's JSON may nest (the frame object is level 1; a valid request needs 3). Deeper is

@@ -138,10 +138,10 @@ test('auth deadline: a connection that does not authenticate in ACHERON_AUTH_DEA
   await bearer.ok('SHOW TABLES;')
 })
 
-test('pre-auth frames are at most 4 KiB (close 1009); after first-frame auth, large frames are served', async () => {
+test('pre-auth frames are at most 64 KiB (close 1009); after first-frame auth, large frames are served', async () => {
   const s = await serve(['--token', 's3cret'])
   const big = await raw(s.url)
-  big.sendRaw(JSON.stringify({ op: 'auth', token: 'x'.repeat(10_000) }))
+  big.sendRaw(JSON.stringify({ op: 'auth', token: 'x'.repeat(70_000) }))
   const close = await big.closedWithin(5000)
   assert.ok(close !== null, 'closed')
   assert.is(close!.code, 1009, show(close))
