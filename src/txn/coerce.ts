@@ -7,8 +7,11 @@ import { clockText } from '../schema/clock.js'
  * Converts a value to a column's type, or throws TYPE_MISMATCH. The result is exactly what SQLite
  * gives back after a round trip, so that the state a batch sees equals the state after recovery:
  * NaN becomes NULL (SQLite stores NaN as NULL) and -0.0 becomes 0.0 (SQLite stores integral reals as integers).
+ * Every value entering a row image comes through here (SQL writes, functions' `set_*`, defaults), so a read
+ * sees the same bits before and after a checkpoint or a replay. `keepNegativeZero` is a deliberate bug
+ * (EngineFaults.keepNegativeZero), never set otherwise.
  */
-export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): SqlValue {
+export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue, keepNegativeZero = false): SqlValue {
   if (v === null) return null
   const bad = (): never => {
     throw new AcheronError('TYPE_MISMATCH', `column ${table.name}.${col.name} is ${col.type}, got ${typeof v === 'number' && Number.isInteger(v) ? 'REAL ' : ''}${describeValue(v)}${integralRealNote(col, v)}`)
@@ -24,7 +27,7 @@ export function coerceToColumn(table: TableDef, col: ColumnDef, v: SqlValue): Sq
       return bad()
     case 'REAL':
       if (typeof v === 'number') {
-        if (!Number.isNaN(v)) return v === 0 ? 0 : v
+        if (!Number.isNaN(v)) return v === 0 && !keepNegativeZero ? 0 : v
         if (col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${table.name}.${col.name} (got NaN, which is stored as NULL)`)
         return null
       }

@@ -376,7 +376,7 @@ export class Engine {
     }
     if (opts.workers === 0) {
       const overlay = new OverlayReader(opts.store.localReader(readerFaults))
-      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX), overlay)
+      executor = new InlineExecutor(new ExecutionHost(overlay, runtimes, undefined, opts.txnWallMsMax ?? TXN_WALL_MS_MAX, opts.faults?.keepNegativeZero === true), overlay)
     } else {
       const file = opts.store.readerFile
       if (file === null) throw new Error('this store lives in one thread: use workers: 0')

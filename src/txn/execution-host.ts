@@ -48,6 +48,8 @@ export class ExecutionHost {
      * none here (an execution worker, which its pool's watchdog terminates instead).
      */
     private readonly txnWallMsMax: number | null = null,
+    /** EngineFaults.keepNegativeZero (a deliberate bug for tests). */
+    keepNegativeZero = false,
   ) {
     this.wallLimitMs = txnWallMsMax
     const self = this
@@ -60,6 +62,7 @@ export class ExecutionHost {
         if (m === undefined) throw new Error(`module ${hash} was never sent to this thread`)
         return m
       },
+      ...(keepNegativeZero ? { keepNegativeZero: true } : {}),
     }
   }
 

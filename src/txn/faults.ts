@@ -149,6 +149,13 @@ export interface EngineFaults {
    * read the released state alone: a transaction misses what the batch just before it wrote.
    */
   readonly walksAheadWithoutImages?: boolean
+  /**
+   * A function's `set_real` of -0.0 keeps the sign in the row image (src/txn/coerce.ts) instead of
+   * storing +0.0 as SQLite does: reads served from the engine's images see -0.0 until the row is
+   * checkpointed, +0.0 after, so 1/x is -Infinity or +Infinity by timing. Execution on the coordinator's
+   * thread only (`workers: 0`); test/unit/negative-zero.test.ts catches it.
+   */
+  readonly keepNegativeZero?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

@@ -18,6 +18,8 @@ export interface ExecEnv {
   readonly runtimes: ReadonlyMap<RuntimeKind, FunctionRuntime>
   /** Module bytes by SHA-256 hex. */
   module(hash: string): ModuleSource
+  /** EngineFaults.keepNegativeZero: a deliberate bug, absent in normal use. */
+  readonly keepNegativeZero?: boolean
 }
 
 /**
@@ -300,7 +302,7 @@ class Frame implements InvocationContext {
     if (c === this.table.keyIndex) {
       throw new AcheronError('CONSTRAINT', `${this.fn.name} cannot change the key column ${this.table.name}.${col.name}`)
     }
-    const v = coerceToColumn(this.table, col, value)
+    const v = coerceToColumn(this.table, col, value, this.txn.env.keepNegativeZero === true)
     if (v === null && col.notNull) throw new AcheronError('CONSTRAINT', `NOT NULL constraint failed: ${this.table.name}.${col.name}`)
     const current = this.ownRow()
     const row = current === undefined ? defaultRow(this.table, this.key, this.txn.timeMs) : [...current]
