@@ -39,12 +39,28 @@ export interface ResultSet extends Grid {
   readonly commit: CommitPosition
 }
 
-function escapeControls(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+/**
+ * What a cell, a record or a log line never shows raw: control characters (C0, DEL, C1), format characters
+ * (the bidi overrides, embeddings, isolates and marks, which reorder what follows them, U+202E showing
+ * "txt.exe" as "exe.txt"; zero-width spaces, the BOM, the soft hyphen, which hide), the line and paragraph
+ * separators and lone surrogates. They would move, hide or break what the user reads, and the columns.
+ * The zero-width joiner stays: it joins an emoji sequence into one picture (👩‍💻) and moves nothing.
+ */
+export const INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
+
+/**
+ * One rule for them all: `\n`, `\t`, `\r`, else the code point in hex, `\xHH` up to U+00FF (`\x1b`, `\x85`),
+ * `\uHHHH` in the rest of the BMP (`\u202e`), `\u{HHHHH}` beyond. CSV, unaligned and JSON keep values exact.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(INVISIBLE, (c) => {
     if (c === '\n') return '\\n'
     if (c === '\t') return '\\t'
     if (c === '\r') return '\\r'
-    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`
+    const cp = c.codePointAt(0) as number
+    const hex = cp.toString(16)
+    if (cp <= 0xff) return `\\x${hex.padStart(2, '0')}`
+    return cp <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`
   })
 }
 

@@ -2,6 +2,7 @@
 // come back in the reply (docs/console.md). Only the text sent changes; the source stays as typed.
 import { parseScript } from '../sql/parse.js'
 import { dim } from './display.js'
+import { escapeControls } from './format-table.js'
 
 /** `sent` with WITH LOGS appended when it is one CALL that does not ask for its logs already. */
 export function withLogsAppended(sent: string): string {
@@ -19,7 +20,13 @@ export function withLogsAppended(sent: string): string {
   return `${sent.slice(0, end)} WITH LOGS${sent.slice(end)}`
 }
 
-/** The lines a result's logs are shown as, after it: `log: …`, dimmed on a terminal. */
+/**
+ * The lines a result's logs are shown as, after it: `log: …`, dimmed on a terminal. A function writes what it
+ * likes: its controls and bidi characters are escaped as a cell's are (format-table.ts, escapeControls).
+ */
 export function logDisplayLines(logs: readonly string[], dimmed: boolean): string[] {
-  return logs.map((l) => (dimmed ? dim(`log: ${l}`) : `log: ${l}`))
+  return logs.map((l) => {
+    const line = `log: ${escapeControls(l)}`
+    return dimmed ? dim(line) : line
+  })
 }

@@ -63,6 +63,34 @@ test('blobs as X\'hex\', cut after BLOB_BYTES_SHOWN_MAX bytes with the length; c
   assert.is(cellText(-9007199254740993n), '-9007199254740993')
 })
 
+test('bidi controls, other format characters and C1 controls are escaped in cells, names and records, so none reorders or hides what is shown', () => {
+  // U+202E RIGHT-TO-LEFT OVERRIDE would print "txt.exe" as "exe.txt"; U+2066..2069 isolate, U+200E/F marks,
+  // U+061C, U+200B, U+FEFF, U+00AD are invisible; U+0085 and U+009B (CSI) are C1 controls; U+2028 a line break.
+  assert.is(cellText('\u202etxt.exe'), '\\u202etxt.exe')
+  assert.is(cellText('a\u2066b\u2067c\u2068d\u2069e\u200ef\u200fg'), 'a\\u2066b\\u2067c\\u2068d\\u2069e\\u200ef\\u200fg')
+  assert.is(cellText('\u061c\u200b\ufeff\u00ad'), '\\u061c\\u200b\\ufeff\\xad')
+  assert.is(cellText('\u0085\u009b31m\u2028\u2029'), '\\x85\\x9b31m\\u2028\\u2029')
+  // Beyond the BMP (a language tag) and a lone surrogate, which no terminal shows as itself.
+  assert.is(cellText('\u{e0001}x\ud800'), '\\u{e0001}x\\ud800')
+  // The joiner of an emoji sequence (one picture) and ordinary right-to-left text stay as they are.
+  assert.is(cellText('👩\u200d💻 שלום'), '👩\u200d💻 שלום')
+  // In a table: every line as wide as the others, and no raw format character in any line.
+  const lines = formatTable({ columns: ['name\u202e', 'n'], rows: [['\u202etxt.exe', 1], ['plain', 22]], rowsAffected: 0, commit })
+  assert.equal(lines.slice(0, 4), [
+    '  name\\u202e   | n',
+    '---------------+----',
+    ' \\u202etxt.exe |  1',
+    ' plain         | 22',
+  ])
+  const raw = /[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+  for (const l of lines) assert.not.match(l, raw)
+  assert.equal(formatExpanded({ columns: ['\u2067k', 'v'], rows: [['\u202eab', '\u0085']] }), [
+    '-[ RECORD 1 ]-----',
+    '\\u2067k | \\u202eab',
+    'v       | \\x85',
+  ])
+})
+
 test('wide characters take two columns, so the table stays aligned', () => {
   assert.is(displayWidth('名前'), 4)
   assert.is(displayWidth('e\u0301'), 1)

@@ -11,6 +11,7 @@ import { formatTable } from '../../src/console/format-table.js'
 import { renderListing, renderResult } from '../../src/console/render.js'
 import { Printer } from '../../src/console/printer.js'
 import { realText } from '../../src/result-types.js'
+import { logDisplayLines } from '../../src/console/with-logs.js'
 
 const commit = { batch: 7, seq: 2 }
 const settings = (over: Partial<DisplaySettings>): DisplaySettings => ({ ...defaultDisplay(false), ...over })
@@ -97,6 +98,20 @@ test('Markdown: a line break and a typed backslash-n stay apart (<br> and \\\\n)
   assert.is(markdownCell('a|b\n\\'), 'a\\|b<br>\\\\')
   // TEXT is cut as in the aligned table, counted in its own characters (not in their escapes).
   assert.is(formatMarkdown({ columns: ['v'], rows: [['\n'.repeat(500)]] })[2], `| ${'<br>'.repeat(400)}… |`)
+})
+
+test('Markdown escapes bidi and format characters as the aligned table does, as character references; csv, unaligned and json keep them exact', () => {
+  const g = { columns: ['v\u2066'], rows: [['\u202etxt.exe\u200f\u0085']] }
+  assert.equal(formatMarkdown(g), ['| v&#x2066; |', '| --- |', '| &#x202E;txt.exe&#x200F;&#x85; |'])
+  assert.is(markdownCell('👩\u200d💻'), '👩\u200d💻')
+  // Data for programs: the values as they are.
+  assert.equal(formatCsv(g), ['v\u2066', '\u202etxt.exe\u200f\u0085'])
+  assert.equal(formatUnaligned(g), ['v\u2066', '\u202etxt.exe\u200f\u0085'])
+  assert.equal(JSON.parse(gridJson(g)).rows, [['\u202etxt.exe\u200f\u0085']])
+})
+
+test('function log lines escape control and bidi characters as cells do', () => {
+  assert.equal(logDisplayLines(['a\nb \u202eexe.txt \u001b[31m'], false), ['log: a\\nb \\u202eexe.txt \\x1b[31m'])
 })
 
 test('expanded: a -[ RECORD n ]- line as wide as the widest name | value, names padded, NULL as set', () => {
