@@ -296,4 +296,56 @@ browserTest('a server that wants a token: the stats panel does not ask /stats ev
   await context.close()
 })
 
+browserTest('a server that goes away: the stats panel polls ever less often (up to its maximum), and every second again once the server answers', async () => {
+  const s = await serve([])
+  const context = await browser!.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  await page.clock.install()
+  /** The fake second (counted from the server's stop) of each GET /stats the page sent: one per poll. */
+  const polledAt: number[] = []
+  let second = 0
+  page.on('request', (r) => {
+    const url = new URL(r.url())
+    if (r.method() === 'GET' && url.pathname === '/stats' && url.search === '') polledAt.push(second)
+  })
+  const response = await page.goto(`http://${s.host}:${s.port}/`)
+  assert.ok(response !== null && response.ok())
+  await page.waitForFunction(() => document.querySelector('#stats td[data-metric="uptime_s"]') !== null)
+  // From here on the page's time moves only when the test moves it.
+  await page.clock.pauseAt(await page.evaluate(() => Date.now()) + 1000)
+  /** One fake second, then until what the page sent in it is answered or failed. */
+  const tick = async (): Promise<void> => {
+    second++
+    await page.clock.runFor(1000)
+    // A request of the test's own comes after the page's (their events in order), and fails or answers after them.
+    await page.evaluate((n) => fetch(`/stats?probe=${n}`, { method: 'HEAD' }).then(() => undefined, () => undefined), second)
+    await page.evaluate(() => undefined)
+  }
+  await s.stop()
+  polledAt.length = 0
+  const DOWN_S = 100
+  while (second < DOWN_S) await tick()
+  await page.waitForFunction(() => /^unreachable/.test((document.getElementById('stats-status') as PageElement).textContent ?? ''))
+  // Every second that is 100 polls; backing off from 1 s, doubling to at most 30 s, it is 7: at 1, 3, 7, 15, 31, 61, 91.
+  assert.ok(polledAt.length <= 8, `polls while the server was down, at seconds ${JSON.stringify(polledAt)}`)
+  const gaps = polledAt.slice(1).map((t, i) => t - (polledAt[i] as number))
+  assert.equal(gaps, [2, 4, 8, 16, 30, 30], `polls at seconds ${JSON.stringify(polledAt)}`)
+  // The server back (on the same port): the next poll finds it, and from then on the panel polls every second.
+  const again = await startServer({ args: ['--workers', '1', '--port', String(s.port)] })
+  servers.add(again)
+  const upAt = second
+  const pollsBefore = polledAt.length
+  while (second < upAt + 30 && !/^updated/.test(await page.$eval('#stats-status', (e) => (e as PageElement).textContent ?? ''))) await tick()
+  assert.match(await page.$eval('#stats-status', (e) => (e as PageElement).textContent ?? ''), /^updated/)
+  assert.is(polledAt.length, pollsBefore + 1, `polls at seconds ${JSON.stringify(polledAt)}`)
+  const backAt = second
+  for (let i = 0; i < 3; i++) await tick()
+  assert.equal(polledAt.slice(pollsBefore), [backAt, backAt + 1, backAt + 2, backAt + 3], `polls at seconds ${JSON.stringify(polledAt)}`)
+  assert.equal(problems, [])
+  await context.close()
+})
+
 test.run()

@@ -1,10 +1,14 @@
 // The console's statistics panel (docs/console-browser.md, "Live plots"): on open it loads the server's
 // history (GET /stats/history), then every second asks for the samples newer than its last one and for
-// GET /stats, draws the plots (plots.js) and fills the metric table. Its elements are found by id:
+// GET /stats, draws the plots (plots.js) and fills the metric table. While the server does not answer
+// (stopped, restarting, a network gone) it asks ever less often: twice the wait after each failed poll, at
+// most STATS_POLL_BACKOFF_MAX_MS, and every second again from the first answer. Its elements are found by id:
 // plot-throughput, plot-aborts, plot-latency, stats (a table), stats-status; a missing plot is skipped.
 import { el } from './dom.js'
 import { drawTimePlot, emptyHistory, mergeHistory, newestT, plotLines, renderLegend, timeWindow } from './plots.js'
 
+/** The longest wait between two polls while the server does not answer (the wait doubles up to it). */
+export const STATS_POLL_BACKOFF_MAX_MS = 30_000
 /** A plot spans at least a minute (a fresh server's first points do not fill the width). */
 const PLOT_SPAN_MIN_MS = 60_000
 const PLOTS = [
@@ -40,8 +44,14 @@ function problem(res) {
   return res.status === 401 ? 'unauthorized: enter the token, then Connect' : `HTTP ${res.status}`
 }
 
+/** The wait before the next poll after `failures` failed polls in a row: `pollMs`, doubled for each, capped. */
+export function pollDelayMs(pollMs, failures) {
+  return Math.min(pollMs * 2 ** Math.min(failures, 30), Math.max(pollMs, STATS_POLL_BACKOFF_MAX_MS))
+}
+
 /**
- * Starts the panel: draws the empty plots, polls now and every `pollMs`. `token()` is the token field's
+ * Starts the panel: draws the empty plots, polls now and every `pollMs` (backing off while polls fail:
+ * pollDelayMs). `token()` is the token field's
  * value ('' for none), sent as `Authorization: Bearer`. Returns `poll`, to poll at once (a new token).
  * A token /stats refused (401; none at all included) is not sent again every second: the timer's polls
  * wait until the field holds another, and `poll()` (Connect) tries at once.
@@ -55,6 +65,10 @@ export function startStatsPanel({ token, pollMs }) {
   let polling = false
   /** The token /stats answered 401 to (null while it answers): the timer does not ask with it again. */
   let refused = null
+  /** Polls in a row that got no answer (a network error, or an HTTP error other than 401): the backoff. */
+  let failures = 0
+  /** The timer of the next poll: one at a time, set again after each poll (schedule). */
+  let timer = null
 
   function drawPlots() {
     const lines = plotLines(history)
@@ -88,11 +102,17 @@ export function startStatsPanel({ token, pollMs }) {
       ])
       if (!now.ok || !past.ok) {
         const res = now.ok ? past : now
-        if (res.status === 401) refused = t
+        // A 401 is the server answering (the timer stops asking with that token anyway); a 502 from a proxy
+        // in front of a stopped server is not.
+        if (res.status === 401) {
+          refused = t
+          failures = 0
+        } else failures++
         status.textContent = problem(res)
         return
       }
       refused = null
+      failures = 0
       const [stats, reply] = await Promise.all([now.json(), past.json()])
       shape = { samplesMax: reply.samples_max, intervalMs: reply.interval_ms }
       history = mergeHistory(history, reply, shape.samplesMax)
@@ -105,14 +125,22 @@ export function startStatsPanel({ token, pollMs }) {
       status.textContent = `updated ${new Date().toLocaleTimeString()}`
       status.dataset.polls = String(polls)
     } catch (err) {
+      failures++
       status.textContent = `unreachable (${err instanceof Error ? err.message : String(err)})`
     } finally {
       polling = false
+      status.dataset.nextMs = String(pollDelayMs(pollMs, failures))
     }
   }
 
+  /** The next timer poll, `pollDelayMs` after now: after each poll, so that an answer ends the backoff at once. */
+  function schedule() {
+    clearTimeout(timer)
+    timer = setTimeout(() => { void poll({ timer: true }).finally(schedule) }, pollDelayMs(pollMs, failures))
+  }
+
   drawPlots()
-  void poll()
-  setInterval(() => { void poll({ timer: true }) }, pollMs)
-  return { poll: () => poll() }
+  void poll().finally(schedule)
+  // Connect (or another token) polls at once; its outcome sets the wait of the timer's next poll.
+  return { poll: () => poll().finally(schedule) }
 }
