@@ -280,6 +280,68 @@ browserTest('a wide result scrolls inside its panel, never the page; a long cell
   assert.ok(long.cut, 'the cell is narrower than its text (cut with an ellipsis)')
 })
 
+browserTest('2,000 columns: only the columns in view (and a few beside them) are in the page; scrolling right draws the later ones under their names', async () => {
+  const page = p()
+  const COLUMNS = 2000
+  const ROWS = 3
+  const select = (r: number): string => `SELECT ${Array.from({ length: COLUMNS }, (_, j) => `${r * 10_000 + j} AS c${j}`).join(', ')}`
+  await runSql(`${Array.from({ length: ROWS }, (_, r) => select(r)).join(' UNION ALL ')};`)
+  await page.waitForFunction(() => document.querySelector('#results table.grid tbody td') !== null)
+  const counts = async (): Promise<{ th: number; td: number; rows: number; colcount: string | null }> => page.$eval('#results table.grid', (t) => ({
+    th: t.querySelectorAll('thead th:not(.gap)').length, td: t.querySelectorAll('tbody td:not(.gap)').length,
+    rows: t.querySelectorAll('tbody tr').length, colcount: t.getAttribute('aria-colcount'),
+  }))
+  const first = await counts()
+  assert.is(first.rows, ROWS)
+  assert.is(first.colcount, String(COLUMNS))
+  assert.ok(first.th > 0 && first.th < 200, `header cells in the page: ${JSON.stringify(first)}`)
+  assert.is(first.td, first.th * ROWS, JSON.stringify(first))
+  // The scroll range is the whole width: every column's, as if all were drawn.
+  const range = await page.$eval('#results .grid-scroll', (s) => ({ content: (s as PageElement).scrollWidth, panel: (s as PageElement).clientWidth }))
+  assert.ok(range.content > range.panel * 50, JSON.stringify(range))
+
+  /** The header and first-row cells at the grid's left and right edges, found by hit-testing the page. */
+  const atEdges = async (): Promise<{ head: string[]; body: string[]; aligned: boolean }> => page.$eval('#results .grid-scroll', (s) => {
+    const box = (s as PageElement).getBoundingClientRect()
+    const at = (x: number, y: number): PageElement => document.elementFromPoint(x, y)
+    const xs = [box.left + 20, box.left + (s as PageElement).clientWidth - 20]
+    const heads = xs.map((x) => at(x, box.top + 11))
+    const cells = xs.map((x) => at(x, box.top + 22 + 11))
+    return {
+      head: heads.map((e) => e?.textContent ?? ''), body: cells.map((e) => e?.textContent ?? ''),
+      // The header cell and the cell under it share their left and right edges.
+      aligned: heads.every((h, i) => Math.abs(h.getBoundingClientRect().left - cells[i].getBoundingClientRect().left) < 1 && Math.abs(h.getBoundingClientRect().right - cells[i].getBoundingClientRect().right) < 1),
+    }
+  })
+  const left = await atEdges()
+  assert.is(left.head[0], 'c0')
+  assert.is(left.body[0], '0')
+  assert.ok(left.aligned, JSON.stringify(left))
+  // Far to the right: the columns there are drawn, under their own names, and the DOM stays as small.
+  const frame = (): Promise<unknown> => page.evaluate(() => new Promise((resolve) => (globalThis as PageElement).requestAnimationFrame(() => (globalThis as PageElement).requestAnimationFrame(resolve))))
+  await page.$eval('#results .grid-scroll', (s) => { (s as PageElement).scrollLeft = (s as PageElement).scrollWidth / 2 })
+  await frame()
+  const middle = await atEdges()
+  const n = Number(middle.head[0]?.slice(1))
+  assert.ok(n > 900 && n < 1100, JSON.stringify(middle))
+  assert.equal(middle.body[0], String(n), JSON.stringify(middle))
+  assert.ok(middle.aligned, JSON.stringify(middle))
+  await page.$eval('#results .grid-scroll', (s) => { (s as PageElement).scrollLeft = (s as PageElement).scrollWidth })
+  await frame()
+  const right = await atEdges()
+  assert.is(right.head[1], `c${COLUMNS - 1}`, JSON.stringify(right))
+  assert.is(right.body[1], String(COLUMNS - 1), JSON.stringify(right))
+  assert.ok(right.aligned, JSON.stringify(right))
+  const after = await counts()
+  assert.ok(after.th < 200 && after.td === after.th * ROWS, JSON.stringify(after))
+  // The last row, scrolled down to, has the same columns.
+  await page.$eval('#results .grid-scroll', (s) => { (s as PageElement).scrollTop = (s as PageElement).scrollHeight })
+  await frame()
+  assert.ok(await page.$eval('#results table.grid tbody', (b, last) => [...b.querySelectorAll('td')].some((td: PageElement) => td.textContent === last), String(20_000 + COLUMNS - 1)))
+  await shot('many-columns', false)
+  assert.equal(problems, [])
+})
+
 browserTest('CJK text counts two columns a character: its column is wide enough, and a value cut by the width has its tooltip', async () => {
   const page = p()
   // 20 CJK characters take 40 columns of a monospace font; 30 of them (60 columns) are more than a column's 48.

@@ -1,8 +1,11 @@
-// A result's rows as a virtualised grid: only the rows in view (plus an overscan) are in the DOM, so a
-// 100,000-row result costs the page a few dozen <tr>, not 100,000. Every row has the same height; a
-// sizer as tall as all the rows gives the scroll container its full scroll range, and the table of the
-// rendered window is placed at its rows' offset inside it. The header sticks to the top; a wide result
-// scrolls sideways inside its own container instead of widening the page.
+// A result as a virtualised grid: only the rows and the columns in view (plus an overscan) are in the DOM,
+// so a 100,000-row result costs the page a few dozen <tr>, not 100,000, and a 2,000-column one a few dozen
+// cells a row, not 2,000. Every row has the same height; a sizer as tall as all the rows gives the scroll
+// container its full scroll range, and the table of the rendered window is placed at its rows' offset
+// inside it. The table keeps the width of all its columns: a gap cell (class gap) on each side of the
+// drawn columns, in the header and in every row, is as wide as the columns it stands for, so the header
+// stays over its cells. The header sticks to the top; a wide result scrolls sideways inside its own
+// container instead of widening the page.
 import { el } from './dom.js'
 import { isNumeric, typeAt, valueText } from './wire-values.js'
 
@@ -14,6 +17,10 @@ export const GRID_VIEWPORT_PX = 440
 export const GRID_OVERSCAN_ROWS = 20
 /** Rows in the DOM at most, whatever the viewport: the bound the tests check. */
 export const GRID_ROWS_RENDERED_MAX = 200
+/** Columns rendered left and right of the visible ones. */
+export const GRID_OVERSCAN_COLUMNS = 4
+/** Columns in the DOM at most, whatever the viewport's width (gap cells aside). */
+export const GRID_COLUMNS_RENDERED_MAX = 100
 /** Rows sampled to size the columns: the first and last ones and an even spread between (ids grow, say). */
 const COLUMN_SAMPLE_ROWS = 1500
 /** Column widths, in characters of the monospace font. */
@@ -92,6 +99,31 @@ function cell(v, column, type) {
   return td
 }
 
+/** A cell (th or td) standing for the columns not drawn on one side; its <col> gives it their width. */
+function gap(tag) {
+  const c = document.createElement(tag)
+  c.className = 'gap'
+  c.setAttribute('aria-hidden', 'true')
+  return c
+}
+
+/** The CSS width of columns `from` up to `to` (excluded), as their <col>s add up: `chBefore` are prefix sums of ch. */
+function spanWidth(chBefore, from, to) {
+  return `calc(${chBefore[to] - chBefore[from]}ch + ${CELL_EXTRA_PX * (to - from)}px)`
+}
+
+/** The first j in [0, n] with at(j) > x (at increasing). */
+function firstAbove(n, at, x) {
+  let lo = 0
+  let hi = n
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (at(mid) > x) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
 /**
  * The grid of `columns` × `rows` (wire values), shown as the result's `types` and `cellTypes` say when it
  * has them (a REAL's 1 as 1.0). Returns the element and `refresh()`, which renders the window again (after the grid
@@ -108,42 +140,88 @@ export function createGrid(columns, rows, types, cellTypes) {
   const sizer = el('div', 'grid-sizer')
   sizer.style.height = `${GRID_ROW_PX * (rows.length + 1)}px`
   const table = el('table', 'rows grid')
-  const width = measured.reduce((sum, c) => sum + c.ch, 0)
-  table.style.width = `calc(${width}ch + ${CELL_EXTRA_PX * measured.length}px)`
+  const chBefore = [0]
+  for (const c of measured) chBefore.push(chBefore[chBefore.length - 1] + c.ch)
+  table.style.width = spanWidth(chBefore, 0, columns.length)
   table.setAttribute('aria-rowcount', String(rows.length + 1))
+  table.setAttribute('aria-colcount', String(columns.length))
   const colgroup = el('colgroup')
-  for (const c of measured) {
-    const col = el('col')
-    col.style.width = `calc(${c.ch}ch + ${CELL_EXTRA_PX}px)`
-    colgroup.appendChild(col)
-  }
-  table.appendChild(colgroup)
-  const head = table.createTHead().insertRow()
-  head.setAttribute('aria-rowindex', '1')
-  columns.forEach((name, j) => {
-    const th = el('th', measured[j].numeric ? 'num' : '', name)
-    th.title = name
-    head.appendChild(th)
-  })
+  const headRow = table.createTHead().insertRow()
+  headRow.setAttribute('aria-rowindex', '1')
   const body = table.createTBody()
   sizer.appendChild(table)
   scroller.appendChild(sizer)
 
-  let shown = { start: -1, end: -1 }
+  /**
+   * The columns to draw: those in view and GRID_OVERSCAN_COLUMNS beside them. A ch in pixels comes from the
+   * table's laid-out width; before the grid is laid out (not yet in the page, or hidden) the first columns.
+   */
+  function columnWindow() {
+    const n = columns.length
+    const chPx = chBefore[n] > 0 ? (table.offsetWidth - CELL_EXTRA_PX * n) / chBefore[n] : 0
+    if (!(chPx > 0) || scroller.clientWidth === 0) return { from: 0, to: Math.min(n, GRID_COLUMNS_RENDERED_MAX) }
+    const leftPx = (j) => chBefore[j] * chPx + CELL_EXTRA_PX * j
+    const x = scroller.scrollLeft
+    // The first column whose right edge is past the left of the view, the first whose left edge is past its right.
+    const firstSeen = firstAbove(n, (j) => leftPx(j + 1), x)
+    const pastSeen = firstAbove(n, leftPx, x + scroller.clientWidth)
+    const from = Math.max(0, firstSeen - GRID_OVERSCAN_COLUMNS)
+    return { from, to: Math.min(n, from + GRID_COLUMNS_RENDERED_MAX, pastSeen + GRID_OVERSCAN_COLUMNS) }
+  }
+
+  /** The <col>s and the header of columns from..to, a gap on each side that has columns not drawn. */
+  function renderColumns(from, to) {
+    const cols = []
+    const ths = []
+    if (from > 0) {
+      const col = el('col')
+      col.style.width = spanWidth(chBefore, 0, from)
+      cols.push(col)
+      ths.push(gap('th'))
+    }
+    for (let j = from; j < to; j++) {
+      const col = el('col')
+      col.style.width = spanWidth(chBefore, j, j + 1)
+      cols.push(col)
+      const th = el('th', measured[j].numeric ? 'num' : '', columns[j])
+      th.title = columns[j]
+      if (to - from < columns.length) th.setAttribute('aria-colindex', String(j + 1))
+      ths.push(th)
+    }
+    if (to < columns.length) {
+      const col = el('col')
+      col.style.width = spanWidth(chBefore, to, columns.length)
+      cols.push(col)
+      ths.push(gap('th'))
+    }
+    colgroup.replaceChildren(...cols)
+    if (colgroup.parentNode === null) table.prepend(colgroup)
+    headRow.replaceChildren(...ths)
+  }
+
+  let shown = { start: -1, end: -1, from: -1, to: -1 }
   function render() {
     const viewport = scroller.clientHeight > 0 ? scroller.clientHeight : GRID_VIEWPORT_PX
     const top = scroller.scrollTop
     const first = Math.floor(Math.max(0, top - GRID_ROW_PX) / GRID_ROW_PX)
     const start = Math.max(0, first - GRID_OVERSCAN_ROWS)
     const end = Math.min(rows.length, start + GRID_ROWS_RENDERED_MAX, Math.ceil((top + viewport) / GRID_ROW_PX) + GRID_OVERSCAN_ROWS)
-    if (start === shown.start && end === shown.end) return
-    shown = { start, end }
+    const { from, to } = columnWindow()
+    if (start === shown.start && end === shown.end && from === shown.from && to === shown.to) return
+    if (from !== shown.from || to !== shown.to) renderColumns(from, to)
+    shown = { start, end, from, to }
     const trs = []
     for (let i = start; i < end; i++) {
       const tr = document.createElement('tr')
       tr.setAttribute('aria-rowindex', String(i + 2))
       const row = rows[i]
-      for (let j = 0; j < columns.length; j++) tr.appendChild(cell(row[j], measured[j], typeAt(columnTypes, valueTypes, i, j)))
+      if (from > 0) tr.appendChild(gap('td'))
+      for (let j = from; j < to; j++) {
+        const td = cell(row[j], measured[j], typeAt(columnTypes, valueTypes, i, j))
+        if (to - from < columns.length) td.setAttribute('aria-colindex', String(j + 1))
+        tr.appendChild(td)
+      }
+      if (to < columns.length) tr.appendChild(gap('td'))
       trs.push(tr)
     }
     body.replaceChildren(...trs)
@@ -152,11 +230,14 @@ export function createGrid(columns, rows, types, cellTypes) {
   }
 
   let queued = false
-  scroller.addEventListener('scroll', () => {
+  const later = () => {
     if (queued) return
     queued = true
     requestAnimationFrame(() => { queued = false; render() })
-  }, { passive: true })
+  }
+  scroller.addEventListener('scroll', later, { passive: true })
+  // Laid out at last (put in the page, shown, resized): the columns in view are known, or others are.
+  if (typeof ResizeObserver === 'function') new ResizeObserver(later).observe(scroller)
   render()
-  return { element: scroller, refresh: () => { shown = { start: -1, end: -1 }; render() } }
+  return { element: scroller, refresh: () => { shown = { start: -1, end: -1, from: -1, to: -1 }; render() } }
 }
