@@ -834,6 +834,17 @@ export class EmbeddedDatabase implements Database {
   private closeFailure: string | null = null
 
   /**
+   * Why this database cannot serve requests now (GET /readyz), or null when it can: closing or closed, or
+   * its engine stopped (a log write whose outcome is unknown, a dead state thread: its next open decides).
+   */
+  notReadyReason(): string | null {
+    if (this.closed) return 'the database is closed'
+    if (this.closing !== null) return 'the database is closing'
+    const stopped = this.engine.stoppedBy
+    return stopped === null ? null : `the engine stopped: ${stopped.message}`
+  }
+
+  /**
    * A request after close() finished. The engine's SHUTTING_DOWN is retryable, which a closed database never
    * becomes: a loop retrying on `retryable` (docs/client.md) would spin for ever.
    */

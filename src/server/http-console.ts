@@ -1,11 +1,14 @@
 // The plain-HTTP side of `acheron serve`, next to the WebSocket upgrades on the same port: the browser
-// console (static files from static/console, docs/console-browser.md) and GET /stats, the metrics of
-// SHOW STATS as one JSON object, and GET /stats/history, the last minutes of them sampled once a second
-// (src/stats/history.ts). The page holds no data, so it is served without a token; /stats and
-// /stats/history ask for the token when one is configured (`Authorization: Bearer T` or `?token=T`).
+// console (static files from static/console, docs/console-browser.md); GET /stats, the metrics of
+// SHOW STATS as one JSON object, GET /stats/history, the last minutes of them sampled once a second
+// (src/stats/history.ts), and GET /metrics, the same metrics for Prometheus (src/stats/prometheus.ts);
+// and the probes GET /healthz and GET /readyz. The page and the probes hold no data, so they are served
+// without a token; the metrics ask for the token when one is configured (`Authorization: Bearer T` or
+// `?token=T`).
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HistoryJson } from '../stats/history.js'
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../stats/prometheus.js'
 import { authRequired, bearerToken, roleOf, type Tokens } from './access.js'
 
 /** The page's hand-written files, resolved from dist/src/server/ (tsc does not copy them; package.json ships static/). */
@@ -46,6 +49,10 @@ export interface HttpConsoleOptions {
   readonly stats: () => Record<string, number>
   /** The sampled history, the samples newer than `sinceMs` (unix ms) or all of them. */
   readonly history: (sinceMs: number | null) => HistoryJson
+  /** Why this server cannot serve requests now (GET /readyz answers 503 with it), or null when it can. */
+  readonly notReady: () => string | null
+  /** The server's software version (GET /metrics's acheron_info). */
+  readonly version: string
   readonly log: (event: Record<string, unknown>) => void
 }
 
@@ -88,7 +95,14 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
     } catch {
       return text(400, 'Bad request target.')
     }
-    if (url.pathname === '/stats' || url.pathname === '/stats/history') {
+    // Probes for load balancers and orchestrators: they carry no token and reveal no data. /healthz: the
+    // process answers HTTP (liveness); /readyz: it serves requests (readiness), else 503 and why.
+    if (url.pathname === '/healthz') return text(200, 'ok')
+    if (url.pathname === '/readyz') {
+      const why = o.notReady()
+      return why === null ? text(200, 'ready') : text(503, `not ready: ${why}`)
+    }
+    if (url.pathname === '/stats' || url.pathname === '/stats/history' || url.pathname === '/metrics') {
       if (authRequired(o.tokens)) {
         const t = presentedToken(req, url)
         if (t === null || roleOf(o.tokens, t) === null) {
@@ -98,6 +112,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
         }
       }
       if (url.pathname === '/stats') return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))
+      if (url.pathname === '/metrics') return send(200, PROMETHEUS_CONTENT_TYPE, prometheusText(o.stats(), o.version))
       const since = url.searchParams.get('since')
       if (since !== null && !SINCE_PATTERN.test(since)) return text(400, 'since is a time in unix milliseconds: up to 15 digits.')
       return send(200, 'application/json; charset=utf-8', JSON.stringify(o.history(since === null ? null : Number(since))))
@@ -107,7 +122,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
       return void res.end()
     }
     const entry = STATIC_FILES.get(url.pathname)
-    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats and /stats/history; Acheron speaks WebSocket at / (docs/protocol.md).')
+    if (entry === undefined) return text(404, 'Not found. The console is at /, the metrics at /stats, /stats/history and /metrics (Prometheus), the probes at /healthz and /readyz; Acheron speaks WebSocket at / (docs/protocol.md).')
     let body: Buffer
     try {
       body = load(entry.dir, entry.file)

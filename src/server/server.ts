@@ -270,6 +270,8 @@ export class AcheronServer {
       tokens: this.tokens,
       stats: () => statsObject(this.db.statsRows(this.gauges)),
       history: (sinceMs) => history.toJson(sinceMs),
+      notReady: () => (this.shuttingDown ? 'the server is shutting down' : this.db.notReadyReason()),
+      version: ACHERON_VERSION,
       log: o.log,
     }))
   }

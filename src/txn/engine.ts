@@ -447,6 +447,11 @@ export class Engine {
     return this.lastReleased
   }
 
+  /** Why the engine stopped (it answers every request with INTERNAL since), or null while it runs. */
+  get stoppedBy(): Error | null {
+    return this.stopped
+  }
+
   // ---- recovery ---------------------------------------------------------------------------------
 
   /**
