@@ -7,7 +7,7 @@ import { checkOptionNames } from './option-names.js'
 import { TIMER_MS_MAX } from './timer-limits.js'
 import { executeQuery, executeScript, readLocalFile, type ExecuteOptions, type SqlTarget, type StatementResult } from './sql/execute.js'
 import type { HistorySample } from './stats/history.js'
-import { DatabaseStats, type ServerGauges, type StatsRow } from './stats/metrics.js'
+import { DatabaseStats, type LatencyTotals, type ServerGauges, type StatsRow } from './stats/metrics.js'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { DirLock } from './storage/dir-lock.js'
@@ -719,6 +719,11 @@ export class EmbeddedDatabase implements Database {
   /** The SHOW STATS metrics (docs/sql.md): one [name, value] per metric. */
   statsRows(server?: ServerGauges): StatsRow[] {
     return this.metrics.rows(server)
+  }
+
+  /** The latency of every transaction since open (GET /metrics's histogram). */
+  latencySinceOpen(): LatencyTotals {
+    return this.metrics.latencySinceOpen()
   }
 
   /** One sample of the metrics' history (GET /stats/history; src/stats/history.ts), labelled `tUnixMs`. */

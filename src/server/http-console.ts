@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HistoryJson } from '../stats/history.js'
+import type { LatencyTotals } from '../stats/metrics.js'
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from '../stats/prometheus.js'
 import { authRequired, bearerToken, roleOf, type Tokens } from './access.js'
 
@@ -47,6 +48,8 @@ export interface HttpConsoleOptions {
   readonly tokens: Tokens
   /** The metrics as of now: name → value (the rows of SHOW STATS). */
   readonly stats: () => Record<string, number>
+  /** The latency of every transaction since open (GET /metrics's histogram). */
+  readonly latency: () => LatencyTotals
   /** The sampled history, the samples newer than `sinceMs` (unix ms) or all of them. */
   readonly history: (sinceMs: number | null) => HistoryJson
   /** Why this server cannot serve requests now (GET /readyz answers 503 with it), or null when it can. */
@@ -112,7 +115,7 @@ export function httpConsole(o: HttpConsoleOptions): (req: IncomingMessage, res: 
         }
       }
       if (url.pathname === '/stats') return send(200, 'application/json; charset=utf-8', JSON.stringify(o.stats()))
-      if (url.pathname === '/metrics') return send(200, PROMETHEUS_CONTENT_TYPE, prometheusText(o.stats(), o.version))
+      if (url.pathname === '/metrics') return send(200, PROMETHEUS_CONTENT_TYPE, prometheusText(o.stats(), o.version, o.latency()))
       const since = url.searchParams.get('since')
       if (since !== null && !SINCE_PATTERN.test(since)) return text(400, 'since is a time in unix milliseconds: up to 15 digits.')
       return send(200, 'application/json; charset=utf-8', JSON.stringify(o.history(since === null ? null : Number(since))))

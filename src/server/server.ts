@@ -269,6 +269,7 @@ export class AcheronServer {
     http.on('request', httpConsole({
       tokens: this.tokens,
       stats: () => statsObject(this.db.statsRows(this.gauges)),
+      latency: () => this.db.latencySinceOpen(),
       history: (sinceMs) => history.toJson(sinceMs),
       notReady: () => (this.shuttingDown ? 'the server is shutting down' : this.db.notReadyReason()),
       version: ACHERON_VERSION,

@@ -53,6 +53,12 @@ export const STATS_METRICS = [
 ] as const
 
 export type MetricName = (typeof STATS_METRICS)[number][0]
+
+/** The latencies, submit to outcome, of every transaction since open: GET /metrics's histogram. */
+export interface LatencyTotals {
+  readonly histogram: LatencyHistogram
+  readonly sumMs: number
+}
 export type StatsRow = readonly [MetricName, number]
 
 /** The engine's gauges of its log and checkpoints (a subset of EngineStats). */
@@ -91,6 +97,9 @@ export class DatabaseStats {
   private inFlight = 0
   /** Latencies since the last history sample; null until the first sample asks (an embedded database never does). */
   private sinceSample: LatencyHistogram | null = null
+  /** Every latency since open, and their sum (GET /metrics's histogram). */
+  private readonly sinceOpen = new LatencyHistogram()
+  private sinceOpenSumMs = 0
 
   constructor(private readonly source: StatsSource, options: WindowOptions = {}) {
     this.now = options.now ?? (() => performance.now())
@@ -110,6 +119,15 @@ export class DatabaseStats {
     this.window.observe(this.source.counters, t)
     this.window.recordLatency(t - startedMs, t)
     this.sinceSample?.record(t - startedMs)
+    this.sinceOpen.record(t - startedMs)
+    this.sinceOpenSumMs += t - startedMs
+  }
+
+  /** Every latency since open (a copy of the histogram's counts: the caller may keep it), and their sum. */
+  latencySinceOpen(): LatencyTotals {
+    const copy = new LatencyHistogram()
+    copy.add(this.sinceOpen)
+    return { histogram: copy, sumMs: this.sinceOpenSumMs }
   }
 
   abandon(): void {

@@ -32,7 +32,7 @@ function parseExposition(body: string): Exposition {
       helps.set(m[1] as string, m[2] as string)
       continue
     }
-    m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge)$/.exec(line)
+    m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$/.exec(line)
     if (m !== null) {
       assert.not.ok(types.has(m[1] as string), `one TYPE line for ${m[1]}`)
       types.set(m[1] as string, m[2] as string)
@@ -75,6 +75,16 @@ test('GET /metrics: every SHOW STATS metric in Prometheus text format, counters 
     }
     assert.ok((e.samples.get('acheron_committed_total') ?? 0) >= 6, 'the CREATE and the five INSERTs committed')
     assert.is(e.samples.get('acheron_aborted_duplicate_key_total'), 1)
+    // The latency histogram: cumulative buckets up to +Inf, which is the count of every request timed.
+    assert.is(e.types.get('acheron_latency_seconds'), 'histogram')
+    const buckets = [...e.samples].filter(([k]) => k.startsWith('acheron_latency_seconds_bucket{'))
+    assert.is(buckets.length, 15)
+    assert.is(buckets[14]?.[0], 'acheron_latency_seconds_bucket{le="+Inf"}')
+    for (let i = 1; i < buckets.length; i++) assert.ok((buckets[i]?.[1] ?? -1) >= (buckets[i - 1]?.[1] ?? 0), 'cumulative')
+    const count = e.samples.get('acheron_latency_seconds_count') ?? 0
+    assert.is(buckets[14]?.[1], count)
+    assert.ok(count >= 7, `the CREATE and the six INSERTs were timed (count ${count})`)
+    assert.ok((e.samples.get('acheron_latency_seconds_sum') ?? 0) > 0)
 
     const health = await fetch(httpUrl(s, '/healthz'))
     assert.is(health.status, 200)
