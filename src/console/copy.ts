@@ -14,7 +14,7 @@ import { fileProblem } from '../file-problem.js'
 import { quoteIdent } from './describe.js'
 import { CopyError, copyRecords, type CopyRecord } from './copy-read.js'
 import { csvField } from './format-delimited.js'
-import { numberText, typeAt, type Grid } from './format-table.js'
+import { escapeControls, numberText, typeAt, type Grid } from './format-table.js'
 import { expandTilde } from './tilde.js'
 
 /** Rows per INSERT (and per transaction) of \copy … from. */
@@ -371,7 +371,7 @@ export async function runCopy(c: CopyCommand, server: CopyServer, baseDir: strin
       const where = p >= 0 && p < params.length
         ? `${(chunk[Math.floor(p / names.length)] as { line: number }).line}: column ${names[p % names.length]}`
         : `${first}-${last}`
-      throw new CopyError(`${c.file}:${where}: ${e.code !== undefined ? `${e.code}: ` : ''}${e.message.split('\n')[0] ?? ''}${copiedSoFar(copied)}`)
+      throw new CopyError(`${c.file}:${where}: ${e.code !== undefined ? `${e.code}: ` : ''}${escapeControls(e.message.split('\n')[0] ?? '')}${copiedSoFar(copied)}`)
     }
     copied += chunk.length
     chunk = []

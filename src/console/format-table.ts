@@ -64,6 +64,14 @@ export function escapeControls(s: string): string {
   })
 }
 
+/**
+ * An error's message as the console prints it under `ERROR CODE:`: escaped as a cell is (a function's abort
+ * message, or a key or value quoted in it, may hold U+202E), but its line breaks kept, as a message may span lines.
+ */
+export function escapeMessage(s: string): string {
+  return s.split('\n').map(escapeControls).join('\n')
+}
+
 export function cut(s: string, max: number): string {
   const points = Array.from(s)
   return points.length > max ? `${points.slice(0, max).join('')}…` : s

@@ -8,7 +8,7 @@ import { fileProblem } from '../file-problem.js'
 import { CONDITIONAL_COMMANDS, notBooleanMessage, parseBoolean, type ConditionalStack } from './conditional.js'
 import { CopyError, parseCopy, runCopy } from './copy.js'
 import { plainText } from './format-delimited.js'
-import { typeAt } from './format-table.js'
+import { escapeControls, typeAt } from './format-table.js'
 import { describeTables, listDatabases, listFunctions, listIndexes, listRelations, listTables } from './describe.js'
 import { EXPANDED_MODES, isExpandedMode, isOutputFormat, NULL_TEXT_CHARS_MAX, NULL_TEXT_DEFAULT, OUTPUT_FORMATS } from './display.js'
 import { HELP, sqlHelp } from './help.js'
@@ -151,6 +151,11 @@ export function interpolateMetaText(text: string, lookup: Lookup): string {
 function warn(host: MetaHost, name: string, problem: string): false {
   host.printer.warn(`${host.where}${name}: ${problem}`)
   return false
+}
+
+/** A failed query's first line, `ERROR CODE: message`, its characters escaped as a failure's are (printer.ts). */
+function errorLine(e: AcheronError): string {
+  return `ERROR ${e.code}: ${escapeControls(e.message.split('\n')[0] ?? '')}`
 }
 
 /** Checks the argument count; warns and answers false when it is off. */
@@ -345,7 +350,7 @@ const describe: Handler = async (args, host, name) => {
     return true
   } catch (err) {
     const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
-    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+    return warn(host, name, errorLine(e))
   }
 }
 
@@ -511,7 +516,7 @@ const listDatabasesHandler: Handler = async (args, host, name) => {
     return true
   } catch (err) {
     const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
-    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+    return warn(host, name, errorLine(e))
   }
 }
 
@@ -587,7 +592,7 @@ const copy: Handler = async (_args, host, name, raw) => {
   } catch (err) {
     if (err instanceof CopyError) return warn(host, name, err.message)
     const e = err instanceof AcheronError ? err : new AcheronError('INTERNAL', String(err))
-    return warn(host, name, `ERROR ${e.code}: ${e.message.split('\n')[0] ?? ''}`)
+    return warn(host, name, errorLine(e))
   }
 }
 

@@ -6,7 +6,7 @@ import { closeSync, openSync, writeSync } from 'node:fs'
 import type { RemoteStatementResult } from '../client/remote.js'
 import { caretLines, sourceLine } from './caret.js'
 import { defaultDisplay, type DisplaySettings } from './display.js'
-import { statementTag } from './format-table.js'
+import { escapeMessage, statementTag } from './format-table.js'
 import { needsPager, pagerCommand, runPager, startPiped, type PipedCommand } from './pager.js'
 import { renderListing, renderResult, type Listing } from './render.js'
 import type { SendOptions } from './meta-commands.js'
@@ -55,7 +55,7 @@ const EXPLAINABLE_VERBS: ReadonlySet<string> = new Set(['CALL', 'INSERT', 'UPDAT
 /** The human form of a failure, as lines. */
 export function failureLines(f: LocatedError): string[] {
   const e = f.error
-  const lines = [`ERROR ${e.code}: ${e.message}`]
+  const lines = [`ERROR ${e.code}: ${escapeMessage(e.message)}`]
   const s = f.statement
   if (s !== null && f.at !== null) {
     lines.push(...caretLines(s.source.text, f.at, s.source.label))

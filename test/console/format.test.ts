@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/errors.js'
 import { CARET_CONTEXT_CHARS_MAX, caretLines } from '../../src/console/caret.js'
 import { formatExpanded } from '../../src/console/format-expanded.js'
-import { BLOB_BYTES_SHOWN_MAX, cellText, displayWidth, footer, formatTable, statementTag, TEXT_CHARS_SHOWN_MAX } from '../../src/console/format-table.js'
+import { BLOB_BYTES_SHOWN_MAX, cellText, displayWidth, escapeMessage, footer, formatTable, statementTag, TEXT_CHARS_SHOWN_MAX } from '../../src/console/format-table.js'
 import { failureLines, wireError, wireResult } from '../../src/console/printer.js'
 import { statementsOf } from '../../src/console/source.js'
 
@@ -123,6 +123,13 @@ test('the caret sits under the column, also with a label, tabs and a long line',
   assert.ok(shown !== undefined && caret !== undefined)
   assert.ok(shown.length < 160, shown)
   assert.is(shown[caret.length - 1], '@')
+})
+
+test('an error message is escaped as a cell is, its own line breaks kept', () => {
+  const error = new AcheronError('TXN_ABORTED', 'refund \u202etxt.exe\u2069\u0085\n\u200bthen\ttab', { commit: { batch: 3, seq: 0 } })
+  assert.is(failureLines({ error, statement: null, at: null })[0], 'ERROR TXN_ABORTED: refund \\u202etxt.exe\\u2069\\x85\n\\u200bthen\\ttab')
+  assert.is(escapeMessage('a\u202eb\nc\u2028d\r'), 'a\\u202eb\nc\\u2028d\\r')
+  assert.is(escapeMessage('plain\nmulti-line'), 'plain\nmulti-line')
 })
 
 test('--json: results in the wire form, errors with source positions and the global statement index', () => {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { freePort, startServer, tempDir, type ServerProcess } from '../support/server-process.js'
+import { abiModule } from '../wasm-exec/wat.js'
 import { BANK_WASM, describeRun, MAIN, runCli, shellQuote, type Run } from './support.js'
 
 let main: Promise<ServerProcess> | null = null
@@ -345,6 +346,26 @@ test('150,000 rows, aligned and with \\x on, print whole (a spread of every widt
   expectExit(expanded, 0)
   assert.is(expanded.stderr, '', why(expanded))
   assert.match(expanded.stdout, new RegExp(`\n-\\[ RECORD ${n} \\]\ni \\| ${n}\nt \\| x\n\\(${n} rows\\) {2}commit`), why(expanded))
+})
+
+/** `t.say(key, text)` aborts its transaction with `text` as the message (TXN_ABORTED). */
+const ABORT_WITH_ARG = abiModule(`
+  (func (export "say") (local $n i32)
+    (local.set $n (call $arg_len (i32.const 0)))
+    (call $arg_read (i32.const 0) (i32.const 1024))
+    (call $abort_txn (i32.const 1024) (local.get $n)))`)
+
+test('an error message is escaped as a cell is: a function\'s abort message and a duplicate key with U+202E and other format characters, its line breaks kept', async () => {
+  const hex = Buffer.from(ABORT_WITH_ARG).toString('hex')
+  const setup = await consoleRun(['-e', 'CREATE TABLE s_bidi (k TEXT PRIMARY KEY);', '-e', `CREATE FUNCTION s_bidi.say FROM WASM X'${hex}';`])
+  expectExit(setup, 0)
+  const aborted = await consoleRun(['-e', "CALL s_bidi.say('a', 'pay \u202etxt.exe\u2066 \u0085\u200b\nsecond line\u200f');"])
+  expectExit(aborted, 1)
+  assert.ok(aborted.stderr.startsWith('ERROR TXN_ABORTED: pay \\u202etxt.exe\\u2066 \\x85\\u200b\nsecond line\\u200f\n'), why(aborted))
+  const duplicate = await consoleRun(['-e', "INSERT INTO s_bidi VALUES ('\u202ekey'), ('\u202ekey');"])
+  expectExit(duplicate, 1)
+  assert.match(duplicate.stderr, /^ERROR DUPLICATE_KEY: [^\n]*\\u202ekey/, why(duplicate))
+  for (const r of [aborted, duplicate]) assert.not.match(r.stderr.split('\nLINE 1:')[0] as string, /[\u202e\u2066\u200f\u200b\u0085]/, why(r))
 })
 
 test('usage: acheron --help lists the console; a bad option exits 2 with the console usage', async () => {
