@@ -118,6 +118,25 @@ test('the caret sits under the column, also with a label, tabs and a long line',
   assert.equal(caretLines(src, { line: 3, column: 8 }), ['LINE 3:   FROM acount WHER id = 1;', '               ^'])
   assert.equal(caretLines(src, { line: 2, column: 1 }, 'setup.sql'), ['setup.sql:2: SELECT *', '             ^'])
   assert.equal(caretLines('\tSELEC 1', { line: 1, column: 2 }), ['LINE 1:  SELEC 1', '         ^'])
+  // U+202E and other bidi, format and control characters typed in the line are escaped as in a cell (they
+  // reordered the shown line, and the caret was no longer under its column); a tab is still one space.
+  const bidi = "SELECT '\u202etxt.exe\u2066\u200b\u0085', \u200f\x1b\t WHER x"
+  const [bidiShown, bidiCaret] = caretLines(bidi, { line: 1, column: bidi.indexOf('WHER') + 1 })
+  assert.is(bidiShown, "LINE 1: SELECT '\\u202etxt.exe\\u2066\\u200b\\x85', \\u200f\\x1b  WHER x")
+  assert.ok(bidiShown !== undefined && bidiCaret !== undefined)
+  assert.is(bidiShown[bidiCaret.length - 1], 'W')
+  // An emoji before (two UTF-16 units, two columns wide), and a line cut around the caret with escapes in it.
+  const wide = `SELECT '👩\u200d💻\u202e' WHER x`
+  const [wideShown, wideCaret] = caretLines(wide, { line: 1, column: wide.indexOf('WHER') + 1 })
+  assert.ok(wideShown !== undefined && wideCaret !== undefined)
+  assert.is(wideShown, "LINE 1: SELECT '👩\u200d💻\\u202e' WHER x")
+  assert.is(displayWidth(wideCaret), displayWidth(wideShown.slice(0, wideShown.indexOf('WHER'))) + 1)
+  const longBidi = `SELECT ${'\u202e, '.repeat(100)}@ FROM t ${'\u2066'.repeat(100)}`
+  const [longShown, longCaret] = caretLines(longBidi, { line: 1, column: longBidi.indexOf('@') + 1 }, '\u202efile.sql')
+  assert.ok(longShown !== undefined && longCaret !== undefined)
+  assert.ok(longShown.startsWith('\\u202efile.sql:1: …') && longShown.endsWith('…') && longShown.length < 160, longShown)
+  assert.is(longShown[longCaret.length - 1], '@')
+  assert.not.match(longShown, /[\u202e\u2066]/)
   const long = `SELECT ${'a, '.repeat(200)}@ FROM t`
   const [shown, caret] = caretLines(long, { line: 1, column: long.indexOf('@') + 1 })
   assert.ok(shown !== undefined && caret !== undefined)
@@ -163,6 +182,9 @@ test('--json: results in the wire form, errors with source positions and the glo
   // A failure with no column names its statement's line, cut as a caret's line is (a 17 MB INSERT was echoed whole).
   const [huge] = statementsOf({ label: 'big.sql', text: `INSERT INTO t VALUES ('${'x'.repeat(5000)}');`, baseDir: '/' }, 0)
   assert.ok(huge !== undefined)
+  const [bidiLine] = statementsOf({ label: 'b.sql', text: "INSERT INTO t VALUES ('\u202etxt.exe');", baseDir: '/' }, 0)
+  assert.ok(bidiLine !== undefined)
+  assert.is(failureLines({ error: new AcheronError('OVERLOADED', 'busy'), statement: bidiLine, at: null })[1], "b.sql:1: INSERT INTO t VALUES ('\\u202etxt.exe');")
   const tooLarge = failureLines({ error: new AcheronError('PAYLOAD_TOO_LARGE', 'too large: it was not sent'), statement: huge, at: null })
   assert.equal(tooLarge, ['ERROR PAYLOAD_TOO_LARGE: too large: it was not sent', `big.sql:1: INSERT INTO t VALUES ('${'x'.repeat(CARET_CONTEXT_CHARS_MAX - 23)}…`])
 })

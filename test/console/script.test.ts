@@ -365,7 +365,14 @@ test('an error message is escaped as a cell is: a function\'s abort message and 
   const duplicate = await consoleRun(['-e', "INSERT INTO s_bidi VALUES ('\u202ekey'), ('\u202ekey');"])
   expectExit(duplicate, 1)
   assert.match(duplicate.stderr, /^ERROR DUPLICATE_KEY: [^\n]*\\u202ekey/, why(duplicate))
-  for (const r of [aborted, duplicate]) assert.not.match(r.stderr.split('\nLINE 1:')[0] as string, /[\u202e\u2066\u200f\u200b\u0085]/, why(r))
+  // A syntax error after them: the line under it is escaped as well, and the caret under the right column.
+  const syntax = await consoleRun(['-e', "SELECT '\u202etxt.exe\u2066' FROM s_bidi WHERE k = = 1;"])
+  expectExit(syntax, 1)
+  const [, shown, caret] = syntax.stderr.split('\n')
+  assert.is(shown, "LINE 1: SELECT '\\u202etxt.exe\\u2066' FROM s_bidi WHERE k = = 1;", why(syntax))
+  // Under the second '=' of the line as shown (expected an expression there).
+  assert.is(shown?.slice((caret?.length ?? 0) - 3, caret?.length), '= =', why(syntax))
+  for (const r of [aborted, duplicate, syntax]) assert.not.match(r.stderr, /[\u202e\u2066\u200f\u200b\u0085]/, why(r))
 })
 
 test('usage: acheron --help lists the console; a bad option exits 2 with the console usage', async () => {
