@@ -356,6 +356,68 @@ browserTest('CJK text counts two columns a character: its column is wide enough,
   assert.equal(grid.titles, ['', thirty, ''], JSON.stringify(grid))
 })
 
+browserTest('bidi, format and control characters in a cell are shown escaped as the terminal console writes them, set apart; a copy and the export keep the values', async () => {
+  const page = p()
+  // U+202E would show txt.exe as exe.txt; U+2066 isolates, U+200B hides, U+0085 is a C1 control; 'two\nlines' is odd's row 3.
+  await runSql("SELECT t, '\u202etxt.exe' AS rto, 'a\u2066b\u200bc\u0085d' AS f, 'txt.exe' AS plain FROM odd WHERE id = 3;")
+  const grid = await page.$eval('#results table.grid', (t) => {
+    const tds = [...t.querySelectorAll('tbody td')] as PageElement[]
+    const rtl = tds[1]
+    const textNode = [...rtl.childNodes].find((n: PageElement) => n.nodeType === 3 && n.textContent.includes('txt.exe'))
+    const at = (from: number): number => {
+      const r = document.createRange()
+      r.setStart(textNode, from)
+      r.setEnd(textNode, from + 3)
+      return r.getBoundingClientRect().left
+    }
+    const offset = textNode === undefined ? -1 : textNode.textContent.indexOf('txt.exe')
+    const esc = rtl.querySelector('.esc')
+    return {
+      head: [...t.querySelectorAll('thead th')].map((th: PageElement) => th.textContent),
+      cells: tds.map((td) => td.textContent),
+      escapes: tds.map((td) => [...td.querySelectorAll('.esc')].map((e: PageElement) => e.textContent)),
+      // "txt" left of "exe" on the screen: nothing reorders the cell.
+      inOrder: offset >= 0 && at(offset) < at(offset + 4),
+      setApart: esc !== null && getComputedStyle(esc).backgroundColor !== getComputedStyle(rtl).backgroundColor,
+      isolated: tds.map((td) => getComputedStyle(td).unicodeBidi),
+      // The plain cell right of the escaped ones, none of them drawn over it.
+      plainRightOf: tds[3].getBoundingClientRect().left >= tds[2].getBoundingClientRect().right - 1,
+    }
+  })
+  assert.equal(grid.head, ['t', 'rto', 'f', 'plain'], JSON.stringify(grid))
+  assert.equal(grid.cells, ['two\\nlines', '\\u202etxt.exe', 'a\\u2066b\\u200bc\\x85d', 'txt.exe'], JSON.stringify(grid))
+  assert.equal(grid.escapes, [['\\n'], ['\\u202e'], ['\\u2066', '\\u200b', '\\x85'], []], JSON.stringify(grid))
+  assert.ok(grid.inOrder && grid.setApart && grid.plainRightOf, JSON.stringify(grid))
+  assert.equal(grid.isolated, Array(4).fill('isolate'), JSON.stringify(grid))
+  // A copy of the row, and of one cell, has the characters themselves.
+  const copied = await page.$eval('#results .grid-scroll', (scroller) => {
+    const tds = [...(scroller as PageElement).querySelectorAll('tbody td')] as PageElement[]
+    const copy = (select: (r: PageElement) => void): string => {
+      const r = document.createRange()
+      select(r)
+      const selection = (globalThis as PageElement).getSelection()
+      selection.removeAllRanges()
+      selection.addRange(r)
+      const data = new (globalThis as PageElement).DataTransfer()
+      tds[0].dispatchEvent(new (globalThis as PageElement).ClipboardEvent('copy', { clipboardData: data, bubbles: true, cancelable: true }))
+      return data.getData('text/plain') as string
+    }
+    return {
+      row: copy((r) => { r.setStart(tds[0], 0); r.setEnd(tds[3], tds[3].childNodes.length) }),
+      one: copy((r) => r.selectNodeContents(tds[2])),
+    }
+  })
+  assert.equal(copied, { row: 'two\nlines\t\u202etxt.exe\ta\u2066b\u200bc\u0085d\ttxt.exe', one: 'a\u2066b\u200bc\u0085d' })
+  const [json] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-json')])
+  const parsed = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { columns: string[]; rows: unknown[][] }
+  assert.equal(parsed.columns, ['t', 'rto', 'f', 'plain'])
+  assert.equal(parsed.rows, [['two\nlines', '\u202etxt.exe', 'a\u2066b\u200bc\u0085d', 'txt.exe']])
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#results .result .export-csv')])
+  assert.is(readFileSync((await csv.path())!, 'utf8'), 't,rto,f,plain\r\n"two\nlines",\u202etxt.exe,a\u2066b\u200bc\u0085d,txt.exe\r\n')
+  await shot('escaped-cells', false)
+  assert.equal(problems, [])
+})
+
 browserTest('CSV (RFC 4180) and JSON export: the downloaded files hold exactly the result', async () => {
   const page = p()
   await runSql('SELECT id, t, b, big FROM odd WHERE id < 7 ORDER BY id;')

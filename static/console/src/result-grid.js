@@ -7,7 +7,7 @@
 // stays over its cells. The header sticks to the top; a wide result scrolls sideways inside its own
 // container instead of widening the page.
 import { el } from './dom.js'
-import { isNumeric, typeAt, valueText } from './wire-values.js'
+import { escapedText, isNumeric, shownRuns, typeAt, valueText } from './wire-values.js'
 
 /** Height of every row and of the header, in CSS pixels (console.css sets the same on .grid th/td). */
 export const GRID_ROW_PX = 22
@@ -62,7 +62,7 @@ function measureColumns(columns, rows, types, cellTypes) {
   const sample = sampleRows(rows.length)
   return columns.map((name, j) => {
     const type = types?.[j] ?? null
-    let chars = displayWidth(String(name))
+    let chars = displayWidth(escapedText(String(name)))
     let numeric = true
     let seen = 0
     for (const i of sample) {
@@ -71,11 +71,44 @@ function measureColumns(columns, rows, types, cellTypes) {
       seen++
       if (!isNumeric(v)) numeric = false
       // Text lengths without building BLOB hex: base64 of n bytes is 4n/3 characters, hex 2n + 3.
-      const len = typeof v === 'string' ? (v.length > COLUMN_CH_MAX ? v.length : displayWidth(v)) : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, typeAt(types, cellTypes, i, j)).length
+      const shown = typeof v === 'string' ? escapedText(v) : ''
+      const len = typeof v === 'string' ? (shown.length > COLUMN_CH_MAX ? shown.length : displayWidth(shown)) : typeof v === 'object' && typeof v.$blob === 'string' ? Math.ceil(v.$blob.length * 1.5) + 3 : valueText(v, typeAt(types, cellTypes, i, j)).length
       if (len > chars) chars = len
     }
     return { ch: Math.min(COLUMN_CH_MAX, Math.max(COLUMN_CH_MIN, chars + 1)), numeric: numeric && seen > 0 }
   })
+}
+
+/**
+ * `text` into `parent` as it is shown, at most `max` characters of it (then '…'): the characters the terminal
+ * console escapes (wire-values.js, INVISIBLE: controls, bidi and other format characters) written as it writes
+ * them, each in a span of class esc (styled apart, so that `\u202e` typed in a value is not taken for it),
+ * which keeps the character itself in data-raw for a copy (copyText).
+ */
+function appendShown(parent, text, max) {
+  let left = max
+  for (const run of shownRuns(text)) {
+    const plain = typeof run === 'string'
+    const shown = plain ? run : run.shown
+    if (shown.length > left) {
+      parent.append(`${plain ? run.slice(0, left) : ''}…`)
+      return
+    }
+    left -= shown.length
+    if (plain) {
+      parent.append(run)
+    } else {
+      const span = el('span', 'esc', shown)
+      span.dataset.raw = run.raw
+      parent.append(span)
+    }
+  }
+}
+
+/** A tooltip's text: escaped as the cell is, but with its own line breaks, cut after CELL_TITLE_CHARS_MAX. */
+function titleText(text) {
+  const cut = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
+  return cut.split('\n').map(escapedText).join('\n')
 }
 
 /**
@@ -91,12 +124,27 @@ function cell(v, column, type) {
   }
   if (isNumeric(v)) td.className = 'num'
   const text = valueText(v, type)
-  td.textContent = text.length > CELL_TEXT_CHARS_MAX ? text.slice(0, CELL_TEXT_CHARS_MAX) + '…' : text
+  appendShown(td, text, CELL_TEXT_CHARS_MAX)
+  const shown = escapedText(text)
   // (displayWidth only of a text no longer than the column: at most COLUMN_CH_MAX characters.)
-  if (text.length > column.ch || displayWidth(text) > column.ch || text.includes('\n')) {
-    td.title = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
-  }
+  if (shown.length > column.ch || displayWidth(shown) > column.ch || text.includes('\n')) td.title = titleText(text)
   return td
+}
+
+/**
+ * What a copy of a selection in the grid puts on the clipboard: the values as they are, not as shown (each
+ * escape is its character again), a row a line and its cells apart by tabs, as a browser copies a table.
+ */
+function copyText(range) {
+  const fragment = range.cloneContents()
+  for (const esc of fragment.querySelectorAll('.esc')) esc.replaceWith(esc.dataset.raw ?? '')
+  const cellsOf = (parent) => [...parent.children]
+    .filter((c) => (c.tagName === 'TD' || c.tagName === 'TH') && !c.classList.contains('gap')).map((c) => c.textContent)
+  const rows = [...fragment.querySelectorAll('tr')]
+  if (rows.length > 0) return rows.map((tr) => cellsOf(tr).join('\t')).join('\n')
+  // Cells of one row (the range inside a <tr>), or text inside one cell.
+  const cells = cellsOf(fragment)
+  return cells.length > 0 ? cells.join('\t') : fragment.textContent ?? ''
 }
 
 /** A cell (th or td) standing for the columns not drawn on one side; its <col> gives it their width. */
@@ -183,8 +231,9 @@ export function createGrid(columns, rows, types, cellTypes) {
       const col = el('col')
       col.style.width = spanWidth(chBefore, j, j + 1)
       cols.push(col)
-      const th = el('th', measured[j].numeric ? 'num' : '', columns[j])
-      th.title = columns[j]
+      const th = el('th', measured[j].numeric ? 'num' : '')
+      appendShown(th, String(columns[j]), Infinity)
+      th.title = titleText(String(columns[j]))
       if (to - from < columns.length) th.setAttribute('aria-colindex', String(j + 1))
       ths.push(th)
     }
@@ -236,6 +285,15 @@ export function createGrid(columns, rows, types, cellTypes) {
     requestAnimationFrame(() => { queued = false; render() })
   }
   scroller.addEventListener('scroll', later, { passive: true })
+  // A selection in the grid copies the values themselves, not their escapes.
+  scroller.addEventListener('copy', (event) => {
+    const selection = document.getSelection()
+    if (selection === null || selection.rangeCount === 0 || selection.isCollapsed || event.clipboardData === null) return
+    const range = selection.getRangeAt(0)
+    if (!scroller.contains(range.commonAncestorContainer)) return
+    event.clipboardData.setData('text/plain', copyText(range))
+    event.preventDefault()
+  })
   // Laid out at last (put in the page, shown, resized): the columns in view are known, or others are.
   if (typeof ResizeObserver === 'function') new ResizeObserver(later).observe(scroller)
   render()

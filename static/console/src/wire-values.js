@@ -6,6 +6,44 @@ export function isNumeric(v) {
   return typeof v === 'number' || (v !== null && typeof v === 'object' && (typeof v.$int === 'string' || typeof v.$real === 'string'))
 }
 
+/**
+ * What a cell or a column name never shows raw, the terminal console's rule (src/console/format-table.ts,
+ * INVISIBLE): control characters, format characters (U+202E would show "txt.exe" as "exe.txt"; zero-width
+ * spaces, the BOM hide), the line and paragraph separators, lone surrogates; not the zero-width joiner.
+ */
+export const INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
+const HAS_INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+
+/** One INVISIBLE character as the terminal console writes it: \n, \t, \r, \xHH, \uHHHH, \u{H…}. */
+export function escapeChar(c) {
+  if (c === '\n') return '\\n'
+  if (c === '\t') return '\\t'
+  if (c === '\r') return '\\r'
+  const cp = c.codePointAt(0)
+  const hex = cp.toString(16)
+  if (cp <= 0xff) return `\\x${hex.padStart(2, '0')}`
+  return cp <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`
+}
+
+/** `text` with every INVISIBLE character escaped. */
+export function escapedText(text) {
+  return HAS_INVISIBLE.test(text) ? text.replace(INVISIBLE, escapeChar) : text
+}
+
+/** `text` as runs to show: plain strings, and each INVISIBLE character as `{ raw, shown }`. */
+export function shownRuns(text) {
+  if (!HAS_INVISIBLE.test(text)) return text === '' ? [] : [text]
+  const runs = []
+  let at = 0
+  for (const m of text.matchAll(INVISIBLE)) {
+    if (m.index > at) runs.push(text.slice(at, m.index))
+    runs.push({ raw: m[0], shown: escapeChar(m[0]) })
+    at = m.index + m[0].length
+  }
+  if (at < text.length) runs.push(text.slice(at))
+  return runs
+}
+
 function base64ToHex(b64) {
   const bin = atob(b64)
   let out = ''
