@@ -418,6 +418,23 @@ browserTest('bidi, format and control characters in a cell are shown escaped as 
   assert.equal(problems, [])
 })
 
+browserTest('a result\'s title, an error\'s message and its statement show bidi and format characters escaped, as the cells do', async () => {
+  const page = p()
+  await runSql("INSERT INTO account VALUES ('\u202edave', 1), ('\u202edave', 2);")
+  const shown = await page.$eval('#results', (r) => ({
+    message: (r as PageElement).querySelector('.error .message')?.textContent ?? '',
+    statement: [...(r as PageElement).querySelectorAll('.error .position')].map((s: PageElement) => s.textContent).join(' | '),
+    escapes: [...(r as PageElement).querySelectorAll('.error .esc')].map((s: PageElement) => s.textContent),
+  }))
+  assert.match(shown.message, /\\u202edave/, JSON.stringify(shown))
+  assert.match(shown.statement, /VALUES \('\\u202edave', 1\)/, JSON.stringify(shown))
+  assert.ok(shown.escapes.length >= 2, JSON.stringify(shown))
+  await runSql("SELECT '\u202etxt.exe' AS a;")
+  assert.is(await page.$eval('#results .result .title', (t) => (t as PageElement).textContent), "SELECT '\\u202etxt.exe' AS a")
+  assert.not.match(await page.$eval('#results', (r) => (r as PageElement).textContent), /\u202e/)
+  assert.equal(problems, [])
+})
+
 browserTest('CSV (RFC 4180) and JSON export: the downloaded files hold exactly the result', async () => {
   const page = p()
   await runSql('SELECT id, t, b, big FROM odd WHERE id < 7 ORDER BY id;')

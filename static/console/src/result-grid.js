@@ -105,6 +105,18 @@ function appendShown(parent, text, max) {
   }
 }
 
+/**
+ * `text` into `parent` escaped as a cell is (appendShown), whole; with `keepLines` its line breaks stay, for
+ * a text of several lines shown as such (a statement, an error's message).
+ */
+export function appendEscaped(parent, text, keepLines = false) {
+  if (!keepLines) return appendShown(parent, text, Infinity)
+  text.split('\n').forEach((line, i) => {
+    if (i > 0) parent.append('\n')
+    appendShown(parent, line, Infinity)
+  })
+}
+
 /** A tooltip's text: escaped as the cell is, but with its own line breaks, cut after CELL_TITLE_CHARS_MAX. */
 function titleText(text) {
   const cut = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text

@@ -6,7 +6,7 @@
 import { el } from './dom.js'
 import { isTrace, renderTraceTree } from './explain-tree.js'
 import { download, toCsv, toJson } from './export.js'
-import { createGrid } from './result-grid.js'
+import { appendEscaped, createGrid } from './result-grid.js'
 import { commitText } from './wire-values.js'
 
 /** Characters of a failed statement's text shown under the error. */
@@ -28,7 +28,11 @@ function renderLogs(logs) {
   box.appendChild(el('div', 'logs-head', logs.length === 0 ? 'log: no lines' : `log: ${logs.length} line${logs.length === 1 ? '' : 's'}`))
   if (logs.length > 0) {
     const list = el('ol', 'log-lines')
-    for (const line of logs) list.appendChild(el('li', 'log-line', String(line)))
+    for (const line of logs) {
+      const li = el('li', 'log-line')
+      appendEscaped(li, String(line))
+      list.appendChild(li)
+    }
     box.appendChild(list)
   }
   return box
@@ -38,7 +42,8 @@ function renderLogs(logs) {
 export function renderResult(r, title, index = 0) {
   const box = el('div', 'result')
   box.dataset.rows = String(r.rows.length)
-  const heading = el('div', 'title', title.length > TITLE_CHARS_MAX ? `${title.slice(0, TITLE_CHARS_MAX)}… (${title.length} characters)` : title)
+  const heading = el('div', 'title')
+  appendEscaped(heading, title.length > TITLE_CHARS_MAX ? `${title.slice(0, TITLE_CHARS_MAX)}… (${title.length} characters)` : title, true)
   box.appendChild(heading)
   if (r.columns.length > 0) {
     const tools = el('div', 'tools')
@@ -64,7 +69,11 @@ export function renderResult(r, title, index = 0) {
     box.appendChild(grid.element)
   }
   // What the server says beside the result: a DDL's IF [NOT] EXISTS that skipped (as psql's NOTICE), a call's logs.
-  if (typeof r.notice === 'string') box.appendChild(el('div', 'notice', `NOTICE: ${r.notice}`))
+  if (typeof r.notice === 'string') {
+    const notice = el('div', 'notice')
+    appendEscaped(notice, `NOTICE: ${r.notice}`)
+    box.appendChild(notice)
+  }
   if (Array.isArray(r.logs)) box.appendChild(renderLogs(r.logs))
   const meta = [`rowsAffected ${r.rowsAffected}`, commitText(r.commit)]
   if (r.columns.length > 0) meta.unshift(`${r.rows.length} row${r.rows.length === 1 ? '' : 's'}`)
@@ -84,12 +93,19 @@ const EXPLAINABLE_VERBS = new Set(['CALL', 'INSERT', 'UPDATE', 'DELETE'])
 export function renderError(e, statements, onExplain, { positions = true } = {}) {
   const box = el('div', 'error')
   box.appendChild(el('span', 'code', e.code))
-  box.appendChild(el('span', 'message', e.message))
+  // What a function or a user wrote (an abort message, a duplicate key) is escaped as a cell is, lines kept.
+  const message = el('span', 'message')
+  appendEscaped(message, String(e.message), true)
+  box.appendChild(message)
   if (typeof e.line === 'number') {
     const at = `line ${e.line}, column ${e.column}` + (typeof e.statement === 'number' ? ` (statement ${e.statement + 1})` : '')
     if (positions) box.appendChild(el('span', 'position', at))
     const text = statements && typeof e.statement === 'number' ? statements[e.statement] : undefined
-    if (text) box.appendChild(el('span', 'position', text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text))
+    if (text) {
+      const statement = el('span', 'position')
+      appendEscaped(statement, text.length > ERROR_STATEMENT_CHARS_MAX ? text.slice(0, ERROR_STATEMENT_CHARS_MAX) + '…' : text, true)
+      box.appendChild(statement)
+    }
   }
   if (e.commit) {
     // Only a data statement's failure is a transaction that ran and rolled back, which EXPLAIN COMMIT
