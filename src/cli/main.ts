@@ -14,6 +14,7 @@ import { WriterBehindStreamError } from '../txn/engine.js'
 import { WriterRaceError } from '../log/batch-log.js'
 import { createLogger } from '../server/logger.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS, type Forwarding } from '../server/server.js'
+import { AUTH_TOKEN_BYTES_MAX } from '../server/wire.js'
 import type { ForwardedRequests } from '../cluster/forwarding.js'
 import { runDemo } from './demo.js'
 import { exitQuietlyOnClosedOutput, exitWhenFlushed } from './exit.js'
@@ -114,6 +115,11 @@ function tokenOption(values: Record<string, unknown>, name: string): string | nu
   const t = direct ?? (file !== undefined ? optionFile(`${name}-file`, file).toString('utf8').trim() : null)
   // An empty file said only "the admin-token is empty", naming no file, though the option given was the file.
   if (t === '') throw new UsageError(direct !== undefined ? `the ${name} is empty` : `--${name}-file ${file} is empty (or holds only whitespace)`)
+  // A longer token was accepted here, though no auth frame may carry it: a browser could never use it.
+  const bytes = t === null ? 0 : Buffer.byteLength(t)
+  if (bytes > AUTH_TOKEN_BYTES_MAX) {
+    throw new UsageError(`${direct !== undefined ? `the ${name}` : `the token in --${name}-file ${file}`} is ${bytes} bytes, more than a client may present (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): use a shorter token`)
+  }
   return t
 }
 

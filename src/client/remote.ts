@@ -211,15 +211,27 @@ function fitsHeader(token: string): boolean {
 }
 
 /**
- * A token that must travel in the auth frame alone and is longer than a server reads there: refused before
- * any connection, since every attempt would be refused alike (a server before AUTH_TOKEN_BYTES_MAX closed
- * the connection, 1009, which looked like a dropped connection and was retried).
+ * A token longer than a server accepts (AUTH_TOKEN_BYTES_MAX): refused before any connection, since every
+ * attempt would be refused alike, whichever way it travels. In the auth frame a server before the limit
+ * closed the connection (1009); in the Authorization header one past Node's header limit (16 KiB) was
+ * HTTP 431; both looked like a dropped connection and were retried.
  */
-function frameTokenRefusal(token: string | undefined): AcheronError | null {
-  if (token === undefined || fitsHeader(token)) return null
+function tokenRefusal(token: string | undefined): AcheronError | null {
+  if (token === undefined) return null
   const bytes = Buffer.byteLength(token)
   if (bytes <= AUTH_TOKEN_BYTES_MAX) return null
-  return new AcheronError('UNAUTHORIZED', `the token is ${bytes} bytes, more than an auth frame may carry (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8), and it cannot go in an Authorization header (only visible ASCII can): use a shorter token; nothing was sent`)
+  return new AcheronError('UNAUTHORIZED', `the token is ${bytes} bytes, more than a server accepts (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): use a shorter token; nothing was sent`)
+}
+
+/**
+ * HTTP 431 to the upgrade: the headers are longer than the server (or a proxy before it) reads. Every attempt
+ * sends the same headers, so it is final, not a dropped connection to retry (it was, attemptsMax times).
+ */
+function headersTooLarge(url: string, authorization: string | undefined): AcheronError {
+  const what = `${url} refused the WebSocket upgrade with HTTP 431 (request header fields too large)`
+  if (authorization === undefined) return new AcheronError('INTERNAL', `${what}: the request carried no token; a proxy before the server may be adding headers`)
+  const bytes = Buffer.byteLength(authorization) - 'Bearer '.length
+  return new AcheronError('UNAUTHORIZED', `${what}: the Authorization header carries the token (${bytes} bytes), more than that server or a proxy before it reads; use a shorter token`)
 }
 
 function asCode(c: unknown): ErrorCode {
@@ -701,7 +713,7 @@ export class RemoteDatabase implements Database {
   }
 
   private async connectWithRetries(): Promise<WebSocket> {
-    const tooLong = frameTokenRefusal(this.options.token)
+    const tooLong = tokenRefusal(this.options.token)
     if (tooLong !== null) throw tooLong
     let last: AcheronError | null = null
     for (let attempt = 1; attempt <= this.attemptsMax; attempt++) {
@@ -765,7 +777,10 @@ export class RemoteDatabase implements Database {
       let lastError: Error | null = null
       ws.on('error', (e) => {
         lastError = e
-        if (!settled) done(new AcheronError('INTERNAL', connectFailureMessage(this.url, e), { retryable: !isCertificateError(e) }))
+        if (settled) return
+        const status = /^Unexpected server response: (\d+)$/.exec(e.message)?.[1]
+        done(status === '431' ? headersTooLarge(this.url, headers.authorization)
+          : new AcheronError('INTERNAL', connectFailureMessage(this.url, e), { retryable: !isCertificateError(e) }))
       })
       ws.on('upgrade', (res) => {
         const max = Number(res.headers[PAYLOAD_BYTES_MAX_HEADER])

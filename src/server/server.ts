@@ -205,7 +205,7 @@ function inFlightRefusal(perConnection: boolean, limits: ServerLimits): AcheronE
 
 /** UNAUTHORIZED's message for an auth frame whose token is longer than AUTH_TOKEN_BYTES_MAX. */
 function tokenTooLongMessage(tokenBytes: number): string {
-  return `the token is ${tokenBytes} bytes, more than an auth frame may carry (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): use a shorter token, or send it as "Authorization: Bearer T" on the upgrade`
+  return `the token is ${tokenBytes} bytes, more than an auth frame may carry (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): no token this server accepts is that long (acheron serve refuses a longer one at start)`
 }
 
 /** SYNTAX_ERROR's message for a request whose id is in flight on its connection (docs/protocol.md, "Requests"). */

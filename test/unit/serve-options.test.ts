@@ -39,6 +39,8 @@ test('token and TLS options that contradict each other are a bad command line (e
     writeFileSync(file, 'from-a-file\n')
     const blank = join(dir, 'blank-token')
     writeFileSync(blank, ' \n')
+    const long = join(dir, 'long-token')
+    writeFileSync(long, `${'é'.repeat(4097)}\n`)
     const cases: [string[], string][] = [
       [['--admin-token-file', blank], `--admin-token-file ${blank} is empty (or holds only whitespace)`],
       [['--token', 'a', '--token-file', file], 'give --token or --token-file, not both'],
@@ -46,6 +48,9 @@ test('token and TLS options that contradict each other are a bad command line (e
       [['--admin-token', 'same', '--app-token', 'same'], 'the admin and application tokens must differ'],
       [['--admin-token', ''], 'the admin-token is empty'],
       [['--tls-cert', file], 'give --tls-cert and --tls-key together'],
+      // Longer than an auth frame may carry: a browser, which has only the auth frame, could never use it.
+      [['--app-token', 'a'.repeat(8193)], 'the app-token is 8193 bytes, more than a client may present (AUTH_TOKEN_BYTES_MAX, 8192 bytes of UTF-8): use a shorter token'],
+      [['--admin-token-file', long], `the token in --admin-token-file ${long} is 8194 bytes, more than a client may present (AUTH_TOKEN_BYTES_MAX, 8192 bytes of UTF-8): use a shorter token`],
     ]
     for (const [extra, message] of cases) {
       const args = ['serve', '--port', '0', '--data', data, ...extra]
