@@ -49,15 +49,17 @@ const COUNTER_TS = `// Functions of table counter (id TEXT PRIMARY KEY, n INTEGE
 // Each export of signature () -> () is a function: register them all with
 //   CREATE FUNCTIONS counter.* FROM WASM FILE 'build/counter.wasm';
 // and call one with  CALL counter.add('visits', 5);
-import { abort, argCount, argInt, getInt, log, retInt, setInt } from "acheron/guest/acheron";
+import { abort, arg, argCount, argInt, getInt, INTEGER, log, retInt, setInt } from "acheron/guest/acheron";
 
 /** CALL counter.get(id) → n (0 for a counter never added to). */
 export function get(): void {
   retInt(getInt("n"));
 }
 
-/** CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts. */
+/** CALL counter.add(id [, amount]) → the new n. An amount that is not an INTEGER, a negative one, or one past the largest INTEGER, aborts. */
 export function add(): void {
+  // argInt alone would read 1.5 as 1 and 'five' as 0 (docs/functions.md): another type aborts.
+  if (argCount() > 0 && arg(0).type != INTEGER) abort("amount must be an INTEGER");
   const amount: i64 = argCount() > 0 ? argInt(0) : 1;
   if (amount < 0) abort("amount must not be negative");
   const n = getInt("n");
@@ -74,7 +76,7 @@ const COUNTER_RS = `// Functions of table counter (id TEXT PRIMARY KEY, n INTEGE
 //   CREATE FUNCTIONS counter.* FROM WASM FILE 'build/counter.wasm';
 // and call one with  CALL counter.add('visits', 5);
 // The guest library is the crate acheron (node_modules/acheron/guest/rust; docs/functions.md, "Rust library").
-use acheron::{arg_count, arg_int, export, get_int, log, set_int};
+use acheron::{arg, arg_count, export, get_int, log, set_int, Value};
 
 export! {
     /// CALL counter.get(id) → n (0 for a counter never added to).
@@ -82,9 +84,12 @@ export! {
         get_int("n")
     }
 
-    /// CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts.
+    /// CALL counter.add(id [, amount]) → the new n. An amount that is not an INTEGER, a negative one, or one past the largest INTEGER, aborts.
     fn add() -> Result<i64, &'static str> {
-        let amount = if arg_count() > 0 { arg_int(0) } else { 1 };
+        // arg_int alone would read 1.5 as 1 and 'five' as 0 (docs/functions.md): another type aborts.
+        let amount = if arg_count() == 0 { 1 } else if let Value::Int(a) = arg(0) { a } else {
+            return Err("amount must be an INTEGER");
+        };
         if amount < 0 {
             return Err("amount must not be negative"); // TXN_ABORTED: the whole transaction rolls back
         }
@@ -133,8 +138,10 @@ ACHERON_EXPORT(get) {
   acheron_ret_int(acheron_get_int("n"));
 }
 
-/* CALL counter.add(id [, amount]) → the new n. A negative amount, or one past the largest INTEGER, aborts. */
+/* CALL counter.add(id [, amount]) → the new n. An amount that is not an INTEGER, a negative one, or one past the largest INTEGER, aborts. */
 ACHERON_EXPORT(add) {
+  /* acheron_arg_int alone would read 1.5 as 1 and 'five' as 0 (docs/functions.md): another type aborts. */
+  if (acheron_arg_count() > 0 && acheron_abi_arg_type(0) != ACHERON_INTEGER) acheron_abort("amount must be an INTEGER");
   int64_t amount = acheron_arg_count() > 0 ? acheron_arg_int(0) : 1;
   if (amount < 0) acheron_abort("amount must not be negative"); /* TXN_ABORTED; does not return */
   int64_t n = acheron_get_int("n");
@@ -189,6 +196,19 @@ test('a negative amount aborts and changes nothing', async () => {
   try {
     await db.call('counter.add', 'visits', 2)
     await assert.rejects(db.call('counter.add', 'visits', -1), { code: 'TXN_ABORTED', message: /must not be negative/ })
+    assert.equal((await db.call('counter.get', 'visits')).value, 2)
+  } finally {
+    await db.close()
+  }
+})
+
+test('an amount that is not an INTEGER aborts and changes nothing', async () => {
+  const db = await database()
+  try {
+    await db.call('counter.add', 'visits', 2)
+    for (const amount of ['five', 1.5, null]) {
+      await assert.rejects(db.call('counter.add', 'visits', amount), { code: 'TXN_ABORTED', message: /amount must be an INTEGER/ })
+    }
     assert.equal((await db.call('counter.get', 'visits')).value, 2)
   } finally {
     await db.close()
