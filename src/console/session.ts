@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { RemoteDatabase, resolveFileSources, type RemoteStatementResult } from '../client/remote.js'
 import { AcheronError } from '../errors.js'
+import { AUTH_TOKEN_BYTES_MAX } from '../server/wire.js'
 import { connectionFailureReason } from './connect-failure.js'
 import type { Grid } from './format-table.js'
 import type { SourceStatement } from './source.js'
@@ -88,9 +89,11 @@ export class Session {
   private failureOf(err: unknown): AcheronError {
     const e = asAcheronError(err)
     if (e.code !== 'UNAUTHORIZED') return e
-    return new AcheronError('UNAUTHORIZED', this.options.token === undefined
-      ? 'the server asks for a token: give --token T (its --admin-token or --app-token)'
-      : `the server refused the token given with --token (${e.message})`)
+    const token = this.options.token
+    if (token === undefined) return new AcheronError('UNAUTHORIZED', 'the server asks for a token: give --token T (its --admin-token or --app-token)')
+    // The SDK refuses a token over the limit itself: "the server refused" it was untrue, no server saw it.
+    if (Buffer.byteLength(token) > AUTH_TOKEN_BYTES_MAX) return new AcheronError('UNAUTHORIZED', `the token given with --token cannot be used (${e.message})`)
+    return new AcheronError('UNAUTHORIZED', `the server refused the token given with --token (${e.message})`)
   }
 
   /**

@@ -276,6 +276,10 @@ test('--token: refused without it (UNAUTHORIZED, exit 1), accepted with it', asy
     const wrong = await runCli(['console', guarded.url, '--token', 'nope', '-e', 'SHOW TABLES;'])
     assert.is(wrong.code, 1, describeRun(['console'], wrong))
     assert.match(wrong.stderr, /^ERROR UNAUTHORIZED: the server refused the token given with --token/, describeRun(['console'], wrong))
+    // Longer than any server accepts: the SDK refused it unsent, so no server refused it (it said so).
+    const long = await runCli(['console', guarded.url, '--token', 'a'.repeat(9000), '-e', 'SHOW TABLES;'])
+    assert.is(long.code, 1, describeRun(['console'], long))
+    assert.is(long.stderr, 'ERROR UNAUTHORIZED: the token given with --token cannot be used (the token is 9000 bytes, more than a server accepts (AUTH_TOKEN_BYTES_MAX, 8192 bytes of UTF-8): use a shorter token; nothing was sent)\n', describeRun(['console'], long))
     const json = await runCli(['console', guarded.url, '--json', '-e', 'SHOW TABLES;'])
     assert.is((JSON.parse(json.stderr) as { code: string }).code, 'UNAUTHORIZED')
     const withToken = await runCli(['console', guarded.url, '--token', 's3cret', '-e', 'SHOW TABLES;'])
