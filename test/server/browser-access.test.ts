@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { browserTest, launchChromium, PAGE_TIMEOUT_MS } from '../support/browser.js'
@@ -30,6 +30,17 @@ async function serve(args: string[]): Promise<ServerProcess> {
   const s = await startServer({ args: ['--workers', '1', ...args] })
   servers.add(s)
   return s
+}
+
+/** A page in a context of its own whose clock the test moves (page.clock), collecting the page's errors. */
+async function clockedPage(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser!.newContext()
+  const page = await context.newPage()
+  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
+  await page.clock.install()
+  return { context, page, problems }
 }
 
 async function runs(page: Page): Promise<number> {
@@ -264,13 +275,8 @@ browserTest('the server restarts with another catalog: the first connection afte
 
 browserTest('a server that wants a token: the stats panel does not ask /stats every second with no token; the token entered, it does', async () => {
   const s = await serve(['--admin-token', 'adm-t'])
-  const context = await browser!.newContext()
-  const page = await context.newPage()
-  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
   // The page's clock is the test's: ten seconds of its timer pass at once, whatever this machine's speed.
-  await page.clock.install()
+  const { context, page, problems } = await clockedPage()
   const asked: string[] = []
   page.on('request', (r) => {
     const url = new URL(r.url())
@@ -298,12 +304,7 @@ browserTest('a server that wants a token: the stats panel does not ask /stats ev
 
 browserTest('a server that goes away: the stats panel polls ever less often (up to its maximum), and every second again once the server answers', async () => {
   const s = await serve([])
-  const context = await browser!.newContext()
-  const page = await context.newPage()
-  page.setDefaultTimeout(PAGE_TIMEOUT_MS)
-  const problems: string[] = []
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
-  await page.clock.install()
+  const { context, page, problems } = await clockedPage()
   /** The fake second (counted from the server's stop) of each GET /stats the page sent: one per poll. */
   const polledAt: number[] = []
   let second = 0

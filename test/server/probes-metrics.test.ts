@@ -2,11 +2,11 @@
 // GET /healthz (liveness) and GET /readyz (readiness: 503 and why when the server cannot serve).
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { LogAppendError, type BatchLog, type LogEntry } from '../../src/log/batch-log.js'
 import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../../src/server/server.js'
 import { STATS_METRICS } from '../../src/stats/metrics.js'
 import { ACHERON_VERSION } from '../../src/version.js'
 import { openBank } from '../support/bank.js'
+import { refusingVoids } from '../support/refusing-voids.js'
 import { startServer, WsClient, type ServerProcess } from '../support/server-process.js'
 
 function httpUrl(s: { host: string; port: number }, path: string): string {
@@ -115,18 +115,6 @@ test('with a token: /metrics asks for it as /stats does; the probes do not (they
     await s.kill()
   }
 })
-
-/** The opened log, refusing every void entry: a batch that fails whole then stops the engine. */
-function refusingVoids(inner: BatchLog): BatchLog {
-  return {
-    get lastBatch() { return inner.lastBatch },
-    entries: () => inner.entries(),
-    append: (entry: LogEntry) => entry.kind === 'void' ? Promise.reject(new LogAppendError('void refused by the test', false)) : inner.append(entry),
-    resume: () => inner.resume(),
-    checkpointed: (batch: number) => inner.checkpointed(batch),
-    close: () => inner.close(),
-  }
-}
 
 test('GET /readyz: 503 and why once the engine stopped, while /healthz still answers (the process is alive)', async () => {
   const db = await openBank({ memory: true, workers: 0, wrapBatchLog: refusingVoids })

@@ -5,20 +5,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AcheronError } from '../../src/index.js'
-import { LogAppendError, type BatchLog, type LogEntry } from '../../src/log/batch-log.js'
 import { openBank } from '../support/bank.js'
-
-/** The opened log, refusing every void entry. */
-function refusingVoids(inner: BatchLog): BatchLog {
-  return {
-    get lastBatch() { return inner.lastBatch },
-    entries: () => inner.entries(),
-    append: (entry: LogEntry) => entry.kind === 'void' ? Promise.reject(new LogAppendError('void refused by the test', false)) : inner.append(entry),
-    resume: () => inner.resume(),
-    checkpointed: (batch: number) => inner.checkpointed(batch),
-    close: () => inner.close(),
-  }
-}
+import { refusingVoids } from '../support/refusing-voids.js'
 
 test('a batch whose void entry is refused: its clients hear "outcome unknown" (it is in the log), and the engine stops', async () => {
   const db = await openBank({ memory: true, workers: 0, wrapBatchLog: refusingVoids })
