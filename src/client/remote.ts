@@ -234,6 +234,19 @@ function headersTooLarge(url: string, authorization: string | undefined): Achero
   return new AcheronError('UNAUTHORIZED', `${what}: the Authorization header carries the token (${bytes} bytes), more than that server or a proxy before it reads; use a shorter token`)
 }
 
+/**
+ * Another HTTP answer than 101 to the upgrade, from whatever is at the URL (a proxy, another web server, a
+ * server shutting down). A 5xx, 408 or 429 may pass, and is tried again; any other 4xx is the request's
+ * (a wrong path or port, a proxy that wants its own credentials) and would come again at every attempt: final.
+ */
+function upgradeRefused(url: string, status: number): AcheronError {
+  const what = `${url} answered the WebSocket upgrade with HTTP ${status}`
+  if (status >= 500 || status === 408 || status === 429) return new AcheronError('INTERNAL', `${what}; tried again`, { retryable: true })
+  if (status === 401 || status === 407) return new AcheronError('UNAUTHORIZED', `${what}: something before the server (a proxy) asks for credentials of its own; acheron's token goes in connect(url, { token })`)
+  if (status === 403) return new AcheronError('FORBIDDEN', `${what}: refused there (acheron refuses a browser page of another origin this way; a proxy may refuse anything)`)
+  return new AcheronError('INTERNAL', `${what}: not an acheron server's answer (it upgrades at any path); check the URL's host and port`)
+}
+
 function asCode(c: unknown): ErrorCode {
   return typeof c === 'string' && (ERROR_CODES as readonly string[]).includes(c) ? c as ErrorCode : 'INTERNAL'
 }
@@ -760,7 +773,8 @@ export class RemoteDatabase implements Database {
         settled = true
         clearTimeout(timer)
         this.closing.signal.removeEventListener('abort', closed)
-        if (err !== null && err.code === 'UNAUTHORIZED' && this.options.token === undefined) {
+        // The server's own refusal of the auth frame (a proxy's 401 to the upgrade says something else).
+        if (err !== null && err.code === 'UNAUTHORIZED' && this.options.token === undefined && upgraded) {
           err = new AcheronError('UNAUTHORIZED', `${this.url} requires a token: connect(url, { token })`)
         }
         if (err !== null) { ws.terminate(); reject(err) } else resolve(ws)
@@ -780,6 +794,7 @@ export class RemoteDatabase implements Database {
         if (settled) return
         const status = /^Unexpected server response: (\d+)$/.exec(e.message)?.[1]
         done(status === '431' ? headersTooLarge(this.url, headers.authorization)
+          : status !== undefined ? upgradeRefused(this.url, Number(status))
           : new AcheronError('INTERNAL', connectFailureMessage(this.url, e), { retryable: !isCertificateError(e) }))
       })
       ws.on('upgrade', (res) => {
