@@ -650,20 +650,25 @@ class Renderer {
    */
   groupTerm(e: SqlExpr, items: readonly SelectItem[], resultColumns: number): string {
     let named: SelectItem | undefined
-    if (e.kind === 'literal' && typeof e.value === 'bigint' && !items.some((i) => i.kind === 'star')) named = items[Number(e.value) - 1]
+    const position = positionOf(e)
+    if (position !== null && !items.some((i) => i.kind === 'star')) named = items[Number(position) - 1]
     else if (e.kind === 'column' && e.table === null) {
       const lower = e.name.toLowerCase()
       if (this.having(lower).length === 0 && this.aliases.has(lower)) named = items.find((i) => i.kind === 'expr' && i.alias?.toLowerCase() === lower)
     }
     if (named?.kind === 'expr' && containsAggregate(named.expr)) {
-      const term = e.kind === 'literal' ? String(e.value) : (e as { name: string }).name
+      const term = position !== null ? String(position) : (e as { name: string }).name
       this.fail('SYNTAX_ERROR', e.pos, `GROUP BY ${term} names ${named.label === term ? 'an aggregate' : `${named.label}, an aggregate`}: groups are made by the rows' columns and expressions (HAVING filters the groups by an aggregate)`)
     }
     return this.term(e, resultColumns)
   }
 
-  /** ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns. */
+  /**
+   * ORDER BY / GROUP BY term: a bare integer is a 1-based position in the result columns, also under a
+   * COLLATE (`ORDER BY 1 COLLATE NOCASE`: that column by that collation), as SQLite reads it.
+   */
   term(e: SqlExpr, resultColumns: number): string {
+    if (e.kind === 'collate' && positionOf(e) !== null) return `${this.term(e.operand, resultColumns)} COLLATE ${e.collation}`
     if (e.kind === 'literal' && typeof e.value === 'bigint') {
       if (e.value < 1n || e.value > BigInt(resultColumns)) this.fail('SYNTAX_ERROR', e.pos, `column position ${e.value} is out of range 1 to ${resultColumns}`)
       return e.value.toString()
@@ -728,6 +733,12 @@ function renderQuery(stmt: Statement, sel: SelectQuery, parent: Renderer | null,
 /** `e [DESC] [NULLS FIRST | LAST], …`, each expression rendered by `expr`. */
 function orderTermsSql(terms: readonly OrderTerm[], expr: (e: SqlExpr) => string): string {
   return terms.map((o) => `${expr(o.expr)}${o.descending ? ' DESC' : ''}${o.nulls === undefined ? '' : ` NULLS ${o.nulls}`}`).join(', ')
+}
+
+/** The position an ORDER BY / GROUP BY term names: an integer literal, under any COLLATEs; else null. */
+function positionOf(e: SqlExpr): bigint | null {
+  if (e.kind === 'collate') return positionOf(e.operand)
+  return e.kind === 'literal' && typeof e.value === 'bigint' ? e.value : null
 }
 
 /** A compound's ORDER BY term: a result column, by position or by name (written as its position). */
