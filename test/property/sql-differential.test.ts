@@ -31,7 +31,8 @@ const SQLITE_DDL = 'CREATE TABLE t (k INTEGER PRIMARY KEY, a INTEGER DEFAULT 7, 
 const key = fc.integer({ min: 0, max: 12 })
 const small = fc.integer({ min: -20, max: 20 })
 const half = fc.integer({ min: -10, max: 10 }).map((n) => (n / 2).toFixed(1))
-const text = fc.constantFrom("'x'", "'y'", "'xy'", "'Yz'", "''", "'it''s'", "'x_1'", "'50%'")
+// '7' and ' 7' compare with numbers by the columns' affinity; ' x ' tells the TRIMs apart.
+const text = fc.constantFrom("'x'", "'y'", "'xy'", "'Yz'", "''", "'it''s'", "'x_1'", "'50%'", "'7'", "' x '")
 
 /** A literal, or (sometimes) a `?` with the same value appended to `params`. */
 function lit(value: Param, params: Param[], asParam: boolean): string {
@@ -56,6 +57,19 @@ const whereArb: fc.Arbitrary<{ sql: string; point: boolean; keyValue: number | n
   small.map((n) => ({ sql: `NOT (a = ${n}) OR c = 0`, point: false, keyValue: null })),
   // A key compared with a value not of its type: a scan with SQLite's comparison.
   key.map((k) => ({ sql: `k = ${k}.0`, point: false, keyValue: null })),
+  // Text against the numeric columns (their affinity converts it), numbers against text, INTEGER against REAL.
+  fc.record({ k: key, n: small }).chain(({ k, n }) => fc.constantFrom(`k = '${k}'`, `a = '${n}'`, `c >= '${n}'`, 'a < c', 'a = c', 'k = c * 2', 'b > 5', 'b = 7', 'c BETWEEN a AND k'))
+    .map((sql) => ({ sql, point: false, keyValue: null })),
+  // IN lists with NULLs and expressions, IN and comparisons with subqueries over u (whose tk may be NULL).
+  fc.record({ ns: fc.array(small, { minLength: 1, maxLength: 3 }).map((ns) => ns.join(', ')), t: text }).chain(({ ns, t }) => fc.constantFrom(
+    `a IN (${ns}, NULL)`, `a NOT IN (${ns})`, `a NOT IN (${ns}, NULL)`, `b IN (${t}, NULL, 'x')`, `c IN (a, k, ${ns})`, 'a IN (SELECT tk FROM u)',
+    'a NOT IN (SELECT tk FROM u)', 'k NOT IN (SELECT tk FROM u)', 'a > (SELECT MIN(tk) FROM u)', 'k = (SELECT MAX(tk) FROM u WHERE v IS NOT NULL)'))
+    .map((sql) => ({ sql, point: false, keyValue: null })),
+  // NULL-handling functions, string functions, division and modulo by zero (NULL in SQLite).
+  fc.constantFrom('COALESCE(a, -1) < 3', 'NULLIF(a, 7) IS NULL', "IFNULL(b, 'x') = 'x'", 'LENGTH(b) = a', "SUBSTR(b, 2) = 'y'", "INSTR(b, 'y') > 0",
+    "TRIM(b) = 'x'", "LOWER(b) = 'yz'", "b || a LIKE '%7'", "a LIKE '7'", 'c / a > 0', 'a % (k - 3) = 0', 'a / (k % 3) IS NULL',
+    "CASE WHEN a > 0 THEN b ELSE 'y' END = 'x'", "b LIKE '%!_%' ESCAPE '!' OR b LIKE '_'", "b GLOB '?'", "b GLOB '*[0-9]*'")
+    .map((sql) => ({ sql, point: false, keyValue: null })),
 )
 
 type Fault = 'none' | 'null-c' | 'type-a' | 'null-key'
@@ -108,10 +122,12 @@ const insertArb: fc.Arbitrary<Gen> = fc.record({
 /** SET terms by column, each with the error codes it may cause. */
 const SETS: Record<string, readonly (readonly [string, readonly string[]])[]> = {
   a: [['a + 1', []], ['a - 3', []], ['a * -1', []], ['a % 5', []], ['NULL', []], ['k', []], ['ABS(a)', []], ['a + c', ['TYPE_MISMATCH']], ['COALESCE(a, 0) + 2', []],
-    ['CASE WHEN a > 0 THEN a - 1 ELSE 0 END', []], ['CASE a WHEN 7 THEN 70 END', []], ['IIF(a IS NULL, k, a)', []], ['SIGN(a)', []], ['CAST(c AS INTEGER)', []]],
+    ['CASE WHEN a > 0 THEN a - 1 ELSE 0 END', []], ['CASE a WHEN 7 THEN 70 END', []], ['IIF(a IS NULL, k, a)', []], ['SIGN(a)', []], ['CAST(c AS INTEGER)', []],
+    ['a / (k - 3)', []], ['a % 0', []], ['LENGTH(b)', []], ['NULLIF(a, 7)', []], ['-a / 2', []]],
   b: [["b || 'x'", []], ["'new'", []], ['NULL', []], ['UPPER(b)', []], ['SUBSTR(b, 1, 1)', []], ["IFNULL(b, 'd')", []],
-    ["REPLACE(b, 'x', 'zz')", []], ["TRIM(b, 'x')", []], ['HEX(b)', []], ['CAST(k AS TEXT)', []], ["CASE WHEN b LIKE 'x%' THEN 'X' END", []]],
-  c: [['c + 0.5', []], ['c * -1', []], ['c - 1', []], ['1.5', []], ['a', ['CONSTRAINT']], ['NULL', ['CONSTRAINT']], ['ROUND(c)', []]],
+    ["REPLACE(b, 'x', 'zz')", []], ["TRIM(b, 'x')", []], ['HEX(b)', []], ['CAST(k AS TEXT)', []], ["CASE WHEN b LIKE 'x%' THEN 'X' END", []],
+    ['LOWER(b)', []], ["NULLIF(b, 'x')", []], ["COALESCE(b, CAST(a AS TEXT), 'z')", []], ['TRIM(b)', []]],
+  c: [['c + 0.5', []], ['c * -1', []], ['c - 1', []], ['1.5', []], ['a', ['CONSTRAINT']], ['NULL', ['CONSTRAINT']], ['ROUND(c)', []], ['MAX(c, a)', ['CONSTRAINT']]],
 }
 
 const setArb = fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1, maxLength: 3 }).chain((cols) =>
@@ -189,7 +205,58 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   // WITH RECURSIVE: a walk from t's rows along u (a row of u leads from key tk to key id), with and without duplicates.
   (w) => fc.constantFrom('UNION', 'UNION ALL').map((op) => `WITH RECURSIVE r(k, d) AS (SELECT k, 0 FROM t${w} ${op} SELECT u.id, d + 1 FROM r JOIN u ON u.tk = r.k WHERE d < 3) SELECT k, d, COUNT(*) FROM r GROUP BY k, d ORDER BY k, d`),
   (w) => fc.constant(`WITH RECURSIVE s(n, total) AS (SELECT 0, 0.0 UNION ALL SELECT n + 1, total + (SELECT TOTAL(c) FROM t${and(w)} k = n) FROM s WHERE n < 12) SELECT n, total FROM s ORDER BY n`),
+  // Division and modulo by zero (NULL), integer division of negatives, INTEGER against REAL, text against numbers.
+  (w) => fc.constant(`SELECT k, a / (k - 3), a % (k % 3), c / (a - 7), k / c, c % 2, a % c, -a / 2, a % -3, a * 1.0 / 4 FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, a < c, a = c, c >= k, MAX(a, c), MIN(c, k, a), a = '7', b > 5, b = 7, c = '0.5', k = '3', a IS c FROM t${w} ORDER BY k`),
+  // String functions, NULL-handling functions and CASE over NULLs.
+  (w) => fc.constant(`SELECT k, LENGTH(b), LOWER(b), SUBSTR(b, 2), SUBSTR(b, -2, 1), SUBSTR(b, 0, 2), REPLACE(b, 'x', ''), TRIM(b), LTRIM(b, ' xY'), RTRIM(b, 'z '), INSTR(b, 'x'), b || a || c, UNICODE(b), OCTET_LENGTH(b) FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, NULLIF(b, ''), NULLIF(a, 7), COALESCE(b, a, c), COALESCE(NULL, a), IFNULL(a, c), IIF(a IS NULL, 'n', a), CASE a WHEN NULL THEN 'n' WHEN 7 THEN 's' WHEN k THEN 'k' ELSE b END, CASE WHEN a IS NULL THEN c WHEN a > c THEN a END FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, b LIKE '%x%', b LIKE 'x_', b LIKE '%!%' ESCAPE '!', b LIKE '_!_%' ESCAPE '!', b GLOB '[xy]*', b GLOB '?', a LIKE '7', b LIKE '' FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, CAST(b AS INTEGER), CAST(b AS REAL), CAST(b AS NUMERIC), CAST(c AS TEXT), CAST(a AS REAL), CAST(c AS NUMERIC), TYPEOF(CAST(c AS NUMERIC)) FROM t${w} ORDER BY k`),
+  // Aggregates over groups, empty input and all-NULL groups; HAVING on aggregates not selected.
+  (w) => fc.constantFrom('', ' HAVING COUNT(a) = 0', ' HAVING SUM(a) IS NULL', ' HAVING MIN(c) < 0 AND b IS NOT NULL', ' HAVING AVG(a) > 2', ' HAVING COUNT(*) > 1', ' HAVING MAX(k) >= 6 OR TOTAL(c) < 0')
+    .map((h) => `SELECT b, COUNT(*), COUNT(a), SUM(a), AVG(a), MIN(a), MAX(a), TOTAL(a), SUM(c), GROUP_CONCAT(a, '|' ORDER BY k) FROM t${w} GROUP BY b${h} ORDER BY b`),
+  (w) => fc.constant(`SELECT a IS NULL AS g, COUNT(a), SUM(a), AVG(a), MIN(a), MAX(a), TOTAL(a), TYPEOF(SUM(a)), TYPEOF(AVG(c)) FROM t${w} GROUP BY g ORDER BY g`),
+  (w) => fc.constant(`SELECT COUNT(*), COUNT(a), SUM(a), AVG(a), MIN(b), MAX(b), TOTAL(a), GROUP_CONCAT(b ORDER BY k), SUM(DISTINCT a), AVG(DISTINCT c), COUNT(DISTINCT b) FROM t${and(w)} a IS NULL`),
+  (w) => fc.constant(`SELECT a, b, COUNT(*) FROM t${w} GROUP BY a, b HAVING COUNT(*) >= 1 ORDER BY a DESC, b`),
+  (w) => fc.constant(`SELECT b FROM t${w} GROUP BY b ORDER BY COUNT(*) DESC, MAX(k), b`),
+  (w) => fc.constant(`SELECT LOWER(b), COUNT(*), MIN(k) FROM t${w} GROUP BY 1 COLLATE NOCASE ORDER BY 1`),
+  (w) => fc.constant(`SELECT t.k, COUNT(u.id), SUM(u.tk), MAX(u.v), TOTAL(u.id), AVG(u.tk) FROM t LEFT JOIN u ON u.tk = t.k${w} GROUP BY t.k ORDER BY t.k`),
+  // DISTINCT over expressions and several columns, with ORDER BY and LIMIT.
+  (w) => fc.record({ n: fc.nat({ max: 5 }), off: fc.nat({ max: 3 }) }).map(({ n, off }) => `SELECT DISTINCT a % 3, b FROM t${w} ORDER BY 2 DESC, 1 LIMIT ${n} OFFSET ${off}`),
+  (w) => fc.constant(`SELECT DISTINCT a IS NULL, c > 0 FROM t${w} ORDER BY 1, 2`),
+  // ORDER BY expressions, aliases and positions with NULLs and DESC; LIMIT m, n.
+  (w) => fc.record({ o: fc.constantFrom('a * -1 DESC NULLS FIRST, LENGTH(b)', 'x DESC', '2, 3 DESC', 'CASE WHEN b IS NULL THEN 0 ELSE 1 END, b DESC', 'COALESCE(a, c) DESC', 'b COLLATE NOCASE, a NULLS LAST', '3 COLLATE NOCASE DESC, 2'), lim: fc.constantFrom('', ' LIMIT 3', ' LIMIT 2, 2', ' LIMIT 4 OFFSET 1') })
+    .map(({ o, lim }) => `SELECT k, a + c AS x, b FROM t${w} ORDER BY ${o}, k${lim}`),
+  // Joins whose keys may be NULL (t.a, u.tk), outer joins with ON.
+  (w) => fc.constantFrom('JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN').map((j) => `SELECT t.k, t.a, u.id, u.v FROM t ${j} u ON u.tk = t.a${w} ORDER BY t.k, u.id`),
+  (w) => fc.constantFrom('LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN').map((j) => `SELECT t.k, u.id FROM t ${j} u ON u.tk = t.k AND u.v IS NOT NULL${w} ORDER BY u.id, t.k`),
+  // Subqueries as values: IN and EXISTS as columns, scalar with ORDER BY … LIMIT 1, a derived table with LIMIT.
+  (w) => fc.constant(`SELECT k, a IN (SELECT tk FROM u), a NOT IN (SELECT tk FROM u), k IN (SELECT tk FROM u WHERE v IS NULL), EXISTS (SELECT 1 FROM u WHERE tk = t.a) FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT k, (SELECT v FROM u WHERE tk >= t.k ORDER BY tk, id LIMIT 1), (SELECT MIN(id) FROM u WHERE tk IS NULL), (SELECT COUNT(*) FROM u WHERE tk = t.a) FROM t${w} ORDER BY k`),
+  (w) => fc.constant(`SELECT * FROM (SELECT k, a FROM t${w} ORDER BY a DESC NULLS LAST, k LIMIT 3) AS x ORDER BY k`),
+  (w) => fc.constantFrom('UNION', 'UNION ALL', 'EXCEPT', 'INTERSECT').map((op) => `SELECT a FROM t${w} ${op} SELECT tk FROM u ORDER BY 1 DESC LIMIT 4`),
+  // u alone: ranges and orders on its index (tk, with NULLs) and its key, compared with text and REAL bounds.
+  () => fc.record({ cond: fc.constantFrom('', ' WHERE tk > 2', " WHERE tk >= '3'", ' WHERE tk < 4.5', ' WHERE tk BETWEEN 1 AND 6', ' WHERE tk IS NULL OR id > 4', ' WHERE tk IN (1, 3, NULL)', " WHERE id BETWEEN '2' AND 5.5"),
+    order: fc.constantFrom('tk, id', 'tk DESC, id', 'tk DESC NULLS FIRST, id DESC', 'tk NULLS LAST, id', 'id DESC'), lim: fc.constantFrom('', ' LIMIT 2', ' LIMIT 3 OFFSET 1') })
+    .map(({ cond, order, lim }) => `SELECT id, tk, v FROM u${cond} ORDER BY ${order}${lim}`),
+  () => fc.constantFrom('SELECT MIN(tk), MAX(tk), COUNT(tk), COUNT(*), SUM(tk), AVG(tk) FROM u', 'SELECT tk, COUNT(*), MAX(v) FROM u GROUP BY tk ORDER BY tk DESC',
+    'SELECT a.id, COUNT(b.id) FROM u AS a LEFT JOIN u AS b ON b.tk BETWEEN a.tk AND a.tk + 2 GROUP BY a.id ORDER BY 1',
+    'SELECT a.id, (SELECT COUNT(*) FROM u AS b WHERE b.tk < a.tk), (SELECT MAX(b.id) FROM u AS b WHERE b.tk >= a.tk + 1 AND b.tk <= 5) FROM u AS a ORDER BY 1'),
+  // Windows over NULLs, REAL orders and expressions.
+  (w) => fc.constant(`SELECT k, LAG(a, 1, 0) OVER (PARTITION BY b ORDER BY c DESC, k), SUM(c) OVER (PARTITION BY a % 2), FIRST_VALUE(b) OVER (ORDER BY b NULLS LAST, k), RANK() OVER (ORDER BY a / 2), COUNT(a) OVER (ORDER BY c RANGE BETWEEN 1.5 PRECEDING AND CURRENT ROW) FROM t${w} ORDER BY k`),
 ]
+
+/** Queries with `?` parameters: LIMIT/OFFSET, and text parameters compared with INTEGER and REAL columns. */
+const paramSelectArb: fc.Arbitrary<Gen> = fc.oneof(
+  fc.record({ n: small, lim: fc.nat({ max: 6 }), off: fc.nat({ max: 3 }) }).map(({ n, lim, off }) => ({
+    statements: ['SELECT k, a FROM t WHERE a > ? ORDER BY a, k LIMIT ? OFFSET ?'], params: [BigInt(n), BigInt(lim), BigInt(off)], codes: [], txn: false })),
+  fc.record({ n: small, k: key }).map(({ n, k }) => ({ statements: ['SELECT k, a, c FROM t WHERE a = ? OR c < ? OR k = ? ORDER BY k'], params: [String(n), `${n}.5`, String(k)], codes: [], txn: false })),
+  key.map((k) => ({ statements: ['SELECT k, a, a = ?, c > ? FROM t WHERE k = ?'], params: ['7', '0', BigInt(k)], codes: [], txn: false })),
+  fc.record({ t: text, k: key }).map(({ t, k }) => ({ statements: ['SELECT COUNT(*), SUM(a) FROM t WHERE b = ? OR k > ?'], params: [t.slice(1, -1).replace(/''/g, "'"), BigInt(k)], codes: [], txn: false })),
+  // Without FROM: arithmetic corner cases and functions of constants.
+  fc.constant({ statements: ["SELECT 1 / 0, 5 % 0, -7 / 2, -7 % 3, 7 % -3, 1.0 / 0, 10 / 4.0, NULLIF(1, 1), COALESCE(NULL, NULL, 3), SUBSTR('hello', -3, 2), INSTR('abc', ''), '3' + 4, '3.5' * 2, 'x' + 1"], params: [], codes: [], txn: false }),
+)
 
 /** A WHERE to extend with `AND`: ` WHERE (w) AND`, or ` WHERE` when there is none. */
 function and(w: string): string {
@@ -264,6 +331,8 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
   fc.record({ k: key, c: half }).map(({ k, c }) => ({ sql: `INSERT OR REPLACE INTO t (k, c, b) VALUES (${k}, ${c}, 'r')`, codes: [] })),
   fc.record({ k: key, s: fc.constantFrom('a = a + 1', "b = 'u'", 'c = NULL', 'c = c + 0.5, a = NULL') }).map(({ k, s }) => ({ sql: `UPDATE t SET ${s} WHERE k = ${k}`, codes: s.includes('c = NULL') ? ['CONSTRAINT'] : [] })),
   key.map((k) => ({ sql: `DELETE FROM t WHERE k = ${k}`, codes: [] })),
+  // Any INSERT the script makes (upserts, OR IGNORE, RETURNING), without parameters: the steps here take none.
+  insertArb.filter((g) => g.params.length === 0).map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
   uWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
   subqueryWriteArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
   insertSelectArb.map((g) => ({ sql: g.statements[0] as string, codes: g.codes })),
@@ -273,7 +342,7 @@ const txnArb: fc.Arbitrary<Gen> = fc.array(fc.oneof(
 
 const scriptArb = fc.array(fc.oneof(
   { weight: 4, arbitrary: insertArb }, { weight: 3, arbitrary: updateArb }, { weight: 2, arbitrary: deleteArb },
-  { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: txnArb }, { weight: 1, arbitrary: subqueryWriteArb },
+  { weight: 2, arbitrary: uWriteArb }, { weight: 5, arbitrary: selectArb }, { weight: 1, arbitrary: paramSelectArb }, { weight: 1, arbitrary: txnArb }, { weight: 1, arbitrary: subqueryWriteArb },
   { weight: 1, arbitrary: insertSelectArb },
 ), { minLength: 5, maxLength: 30 })
 
