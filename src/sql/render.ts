@@ -94,6 +94,8 @@ interface Source {
   readonly types?: ReadonlyMap<string, ColumnType>
   /** Its query reads the join through a fence (joinFence): while `active`, its columns are the fence's. */
   fence?: JoinFence
+  /** It stands left of a RIGHT or FULL JOIN (SQLite's JT_LTORJ): its `q.*` lists a column a later USING joined as the joined value. */
+  leftOfRightJoin?: true
 }
 
 /** The columns of a fenced join: `"$fence"."cN"` for each column of each item (lower-case name → cN). */
@@ -263,6 +265,7 @@ class Renderer {
   join(j: JoinClause): string {
     const word = j.kind === 'comma' ? ',' : j.kind === 'inner' ? ' JOIN' : ` ${j.kind.toUpperCase()} JOIN`
     const item = this.fromItem(j.item, false)
+    if (j.kind === 'right' || j.kind === 'full') for (const s of this.sources.slice(0, -1)) s.leftOfRightJoin = true
     let sql = `${word} ${item}`
     if (j.on !== null) sql += ` ON ${this.stmt.condition(this.expr(j.on, 'plain'), this.sources) as string}`
     const right = this.sources[this.sources.length - 1] as Source
@@ -388,7 +391,12 @@ class Renderer {
         const reads = this.sources.map((x) => x.qualifier ?? '(subquery)').join(', ')
         this.fail('UNKNOWN_TABLE', at, `no such table: ${table} (this SELECT reads ${reads})`)
       }
-      for (const c of s.columns) items.push(this.multiple ? `${quoteIdentifier(s.qualifier as string)}.${quoteIdentifier(c)}` : quoteIdentifier(c))
+      const later = this.sources.slice(this.sources.indexOf(s) + 1)
+      for (const c of s.columns) {
+        // As SQLite expands it: unqualified, the joined value (a row only the right side gave has it too).
+        const joined = s.leftOfRightJoin === true && later.some((x) => x.merged.has(c.toLowerCase()))
+        items.push(this.multiple && !joined ? `${quoteIdentifier(s.qualifier as string)}.${quoteIdentifier(c)}` : quoteIdentifier(c))
+      }
       names.push(...s.columns)
       return
     }
