@@ -179,6 +179,8 @@ const SELECTS: readonly ((w: string) => fc.Arbitrary<string>)[] = [
   (w) => fc.constantFrom('NATURAL JOIN', 'NATURAL LEFT JOIN', 'NATURAL FULL OUTER JOIN', 'NATURAL RIGHT JOIN')
     .map((j) => `SELECT * FROM t ${j} (SELECT tk AS k, v AS b, id FROM u) AS x${w} ORDER BY k, id, b`),
   (w) => fc.constant(`SELECT COUNT(*), SUM(id) FROM t NATURAL JOIN u${w}`),
+  // Qualified stars over USING: left of a RIGHT or FULL JOIN, t.* shows the joined key.
+  (w) => fc.constantFrom('JOIN', 'LEFT JOIN', 'RIGHT JOIN', 'FULL JOIN').map((j) => `SELECT t.*, x.* FROM t ${j} (SELECT tk AS k, v, id FROM u) AS x USING (k)${w} ORDER BY 1, 7`),
   // A correlated subquery over its own table under an alias: t.k is the outer row's, not the alias's.
   (w) => fc.constant(`SELECT k, (SELECT TOTAL(c) FROM t AS y WHERE y.k < t.k) AS below FROM t${w} ORDER BY k`),
   // Compounds, WITH and ordered string aggregates.
