@@ -18,16 +18,40 @@ function verify(...args: string[]): { code: number; out: string } {
   return { code: r.status ?? -1, out: r.stdout + r.stderr }
 }
 
-/** kv over 3 partitions: 300 rows inserted, then 40 batches of updates and deletes; stopped cleanly. */
-async function makeDir(dir: string, options: OpenOptions = {}): Promise<void> {
+/**
+ * kv over 3 partitions: 300 rows inserted, then 40 batches of updates and deletes; stopped cleanly. With
+ * `until`, more batches follow (at most for 30 s) until it holds of the directory, then 20 more: the copies
+ * of the checkpoint are made off the engine's thread, and on a busy machine none was made within the 40.
+ */
+async function makeDir(dir: string, options: OpenOptions = {}, until?: (dir: string) => boolean): Promise<void> {
   const db = await open({ dir, workers: 0, log: () => {}, ...options })
   await db.sql('CREATE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER NOT NULL, s TEXT) PARTITIONS 3')
   await db.insert('kv', Array.from({ length: 300 }, (_, i) => [i, i, `row ${i}`]))
-  for (let b = 0; b < 40; b++) {
+  let b = 0
+  const batch = async (): Promise<void> => {
     await db.sql(`UPDATE kv SET v = v + ${b}, s = 'batch ${b}' WHERE k % 7 = ${b % 7}`)
     if (b % 10 === 9) await db.sql(`DELETE FROM kv WHERE k = ${b * 3}`)
+    b++
+  }
+  while (b < 40) await batch()
+  if (until !== undefined) {
+    const deadline = Date.now() + 30_000
+    while (!until(dir) && Date.now() < deadline) {
+      await batch()
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    for (let i = 0; i < 20; i++) await batch()
   }
   await db.close()
+}
+
+/** The directory holds at least one copy of the checkpoint (trace-bases/base-*.db). */
+function holdsACopy(dir: string): boolean {
+  try {
+    return readdirSync(join(dir, 'trace-bases')).some((n) => /^base-\d+\.db$/.test(n))
+  } catch {
+    return false
+  }
 }
 
 const scratchLeft = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith('acheron-replay-'))
@@ -81,7 +105,7 @@ test('a log that no longer reaches batch 1 replays from the oldest copy of the c
   const { dir, cleanup } = tempDir()
   try {
     // Small segments and a copy of the checkpoint every 2 KiB of log: the log drops what is behind the oldest copy.
-    await makeDir(dir, { logSegmentBytesMax: 1024, logSegmentsKept: 0, checkpointIntervalMs: 0, traceBaseLogBytes: 2048, traceBaseIntervalMs: 1, traceBasesKept: 2 })
+    await makeDir(dir, { logSegmentBytesMax: 1024, logSegmentsKept: 0, checkpointIntervalMs: 0, traceBaseLogBytes: 2048, traceBaseIntervalMs: 1, traceBasesKept: 2 }, holdsACopy)
     const r = verify('--data', dir, '--replay')
     assert.is(r.code, 0, r.out)
     const m = /--replay: acheron\.db and (\S+) \(batches up to (\d+)\), each replayed through the log to batch (\d+) \((\d+) batches from the start\), are equal row for row/.exec(r.out)
