@@ -12,7 +12,8 @@ export function isNumeric(v) {
  * spaces, the BOM hide), the line and paragraph separators, lone surrogates; not the zero-width joiner.
  */
 export const INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu
-const HAS_INVISIBLE = /(?!\u200d)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
+/** The same pattern without the global flag, for test(), which keeps no lastIndex then. */
+const HAS_INVISIBLE = new RegExp(INVISIBLE.source, 'u')
 
 /** One INVISIBLE character as the terminal console writes it: \n, \t, \r, \xHH, \uHHHH, \u{H…}. */
 export function escapeChar(c) {
