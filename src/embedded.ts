@@ -22,7 +22,8 @@ import { MemoryBatchLog } from './log/memory-log.js'
 import { COLUMN_TYPES, PARTITIONS_MAX, type ColumnType, type RuntimeKind } from './schema/catalog.js'
 import { loadRuntimes, type RuntimeModules } from './schema/function-runtime.js'
 import { checkpointBatch, DATABASE_FILE, refuseNewerCheckpoint, rewriteCheckpointBatch, SqliteStateFile } from './storage/state-file.js'
-import { Engine, type BatchRecord, type EngineStats } from './txn/engine.js'
+import { Engine, type BatchRecord, type EngineStats, type OwnForwardedCalls } from './txn/engine.js'
+import type { CallOrigin } from './txn/batch-codec.js'
 import type { EngineFaults } from './txn/faults.js'
 import type { LogFn } from './txn/execution-host.js'
 import type { Replan } from './txn/sequencer.js'
@@ -420,6 +421,17 @@ function unwrap(o: TxnOutcome, withLogs = false): { result: TxnResult; commit: C
 }
 
 /**
+ * What a call's outcome gives its caller (EmbeddedDatabase.typedCall): a failure is thrown as its
+ * AcheronError, with the `log()` lines where `withLogs`.
+ */
+export function callResultOf(o: TxnOutcome, withLogs: boolean): LoggedCallResult {
+  const { result, commit } = unwrap(o, withLogs)
+  const value = result.value ?? null
+  // The copy of the log lines only where they are asked for.
+  return { value: toClientValue(value), type: valueType(value), commit, logs: withLogs ? [...(result.logs ?? [])] : [] }
+}
+
+/**
  * An embedded Acheron: the engine in this process over a data directory. The same operations as the
  * remote client (`call`, `createFunction`, `close`), plus the engine-level ones tests and tools use.
  */
@@ -522,10 +534,10 @@ export class EmbeddedDatabase implements Database {
    * Submits any engine transaction; resolves with its outcome (failures included, not thrown). The engine
    * keeps `input` as given (no copy): the methods above copy the caller's values, this one does not.
    */
-  submit(input: TxnInput, plan?: Replan): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan?: Replan, origin?: CallOrigin): Promise<TxnOutcome> {
     if (this.closed) return Promise.reject(this.closedError())
     const started = this.metrics.begin()
-    return this.engine.submit(input, plan ?? null).then(
+    return this.engine.submit(input, plan ?? null, origin).then(
       (o) => { this.metrics.end(started); return o },
       (err: unknown) => { this.metrics.abandon(); throw err },
     )
@@ -552,12 +564,20 @@ export class EmbeddedDatabase implements Database {
     return { value, type, commit, logs }
   }
 
-  /** `call` and `callWithLogs` (logs an empty array without `withLogs`); the server's `call` op runs this. */
-  async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean): Promise<LoggedCallResult> {
-    const { result, commit } = unwrap(await this.submit(this.callInput(fn, key, args)), withLogs)
-    const value = result.value ?? null
-    // The copy of the log lines only where they are asked for.
-    return { value: toClientValue(value), type: valueType(value), commit, logs: withLogs ? [...(result.logs ?? [])] : [] }
+  /**
+   * `call` and `callWithLogs` (logs an empty array without `withLogs`); the server's `call` op runs this.
+   * `origin`: a follower forwarded the call (logged with it, so that the follower can answer it from the stream).
+   */
+  async typedCall(fn: string, key: unknown, args: readonly unknown[], withLogs: boolean, origin?: CallOrigin): Promise<LoggedCallResult> {
+    return callResultOf(await this.submit(this.callInput(fn, key, args), undefined, origin), withLogs)
+  }
+
+  /**
+   * The calls this node forwards to the writer carry `calls.inbox` as their origin; each batch this node
+   * applies gives those in it their outcome (callResultOf makes it what typedCall returns). Null: no longer.
+   */
+  settleOwnCalls(calls: OwnForwardedCalls | null): void {
+    this.engine.settleOwnCalls(calls)
   }
 
   private callInput(fn: string, key: unknown, args: readonly unknown[]): TxnInput {

@@ -374,7 +374,7 @@ async function serve(args: string[]): Promise<number> {
   // What a following node does not answer itself goes to the writer; with --follower-reads on (the
   // default) it answers read-only queries at read positions from the writer.
   const forwarding: Forwarding | null = forwarder === null ? null : {
-    forward: (raw, role) => forwarder.forward(raw, role),
+    forward: (raw, role, fromLog) => forwarder.forward(raw, role, fromLog),
     ...(followerReads !== 'off' ? { readPositions: forwarder.readPositions } : {}),
   }
   let server: AcheronServer
@@ -392,7 +392,10 @@ async function serve(args: string[]): Promise<number> {
   }
   const serveForwarded = async (): Promise<ForwardedRequests> => {
     if (cluster === null || natsServers === undefined) throw new Error('acheron invariant violated: forwarded requests without a stream')
-    return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max) => server.handleForwarded(raw, role, max), (count, batch) => server.reserveReadPositions(count, batch))
+    return cluster.ForwardedRequests.serve(natsServers, stream, (raw, role, max, origin) => server.handleForwarded(raw, role, max, origin), {
+      reserveReads: (count, batch) => server.reserveReadPositions(count, batch),
+      since: server.database.lastCommittedBatch,
+    })
   }
   // Without --failover a node keeps the role it started with; with it, src/cluster/failover.ts changes it.
   // A --follow node has one too: it rebuilds its state from the writer's snapshot when it falls behind.

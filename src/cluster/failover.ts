@@ -61,6 +61,10 @@ export class FailoverNode {
   /** Takes `db`'s role as it was opened: the writer (it holds the lease) or a follower. */
   static async start(p: FailoverParts, db: EmbeddedDatabase): Promise<FailoverNode> {
     const node = new FailoverNode(p, db)
+    // The calls this node forwards are answered from the batches its database applies, too (whichever
+    // database it holds: a role change opens another).
+    p.forwarder.answerCallsFromLog(() => node.db.lastCommittedBatch)
+    node.answerOwnCalls(db)
     if (db.following) node.follow()
     else {
       const lease = p.lease
@@ -71,6 +75,15 @@ export class FailoverNode {
       p.server.setLocalGuard(() => lease.check())
     }
     return node
+  }
+
+  /** Each batch `db` applies answers the calls of this node's forwarder in it (src/cluster/forwarding.ts). */
+  private answerOwnCalls(db: EmbeddedDatabase): void {
+    const { forwarder, server } = this.p
+    db.settleOwnCalls({
+      inbox: forwarder.replyInbox,
+      settled: (id, outcome) => forwarder.answerFromLog(id, (text) => server.replyFromOutcome(text, outcome, forwarder.replyBytesMax)),
+    })
   }
 
   /** Forwards this node's requests and waits for the lease (if it may take over). */
@@ -159,7 +172,8 @@ export class FailoverNode {
     this.watchRefusals(this.db, lease)
     this.p.server.setLocalGuard(() => lease.check())
     this.p.server.setForward(null)
-    this.p.forwarder.failWaiting(`the writer of the stream ${stream} went away before it answered; this node took over`)
+    // The calls it forwarded that the stream held were answered as it applied them; the rest did not run.
+    this.p.forwarder.tookOver(`the writer of the stream ${stream} went away before it answered; this node took over`)
     this.forwarded = await this.p.serveForwarded()
     log({ level: 'warn', msg: `now the writer of the stream ${stream}` })
   }
@@ -188,6 +202,7 @@ export class FailoverNode {
       if (this.closed) return false
       try {
         this.db = await this.p.reopenFollowing(behind)
+        this.answerOwnCalls(this.db)
         break
       } catch (err) {
         if (!causedByNats(err)) throw err

@@ -10,10 +10,12 @@
  * - a status question (its probe): u8 kind (2), u16 inbox length, the inbox, then u32 ids of requests it
  *   still waits for.
  *
- * The writer answers each at once: requests with an empty message; a status question with u8 0, then the
- * u32 ids of those asked that it neither runs nor keeps a reply for; either, if it cannot read it, with
- * u8 1 and why (UTF-8). Replies: per reply: u32 id, u32 length, the reply's JSON text. Integers are
- * big-endian.
+ * The writer answers each at once, naming itself: u8 2, u16 length, its writer id (UTF-8: one per term
+ * of a node as writer), f64 the batch its state held when it began to answer forwarded requests, then
+ * for a status question the u32 ids of those asked that it neither runs nor keeps a reply for (none for
+ * requests); either, if it cannot read it, with u8 1 and why (UTF-8). An answer u8 0 and ids, or empty,
+ * is a writer's of before the id. Replies: per reply: u32 id, u32 length, the reply's JSON text.
+ * Integers are big-endian.
  */
 import type { ForwardRole } from './forwarding.js'
 
@@ -28,6 +30,16 @@ const KIND_REQUESTS = 1
 const KIND_STATUS = 2
 const ANSWER_IDS = 0
 const ANSWER_ERROR = 1
+const ANSWER_FROM_WRITER = 2
+
+/**
+ * The writer that answered: `id` names its term as writer; `since` is the batch its state held when it
+ * began to answer forwarded requests, so every batch of a writer before it is at or below `since`.
+ */
+export interface AnsweringWriter {
+  readonly id: string
+  readonly since: number
+}
 
 export interface ForwardedRequest {
   readonly id: number
@@ -111,11 +123,16 @@ function readIds(b: Buffer, from: number): number[] {
   return ids
 }
 
-/** The writer's answer to a status question: the ids asked of which it knows nothing. */
-export function encodeUnknownIds(ids: readonly number[]): Uint8Array {
-  const out = Buffer.allocUnsafe(1 + 4 * ids.length)
-  out.writeUInt8(ANSWER_IDS, 0)
-  ids.forEach((id, i) => out.writeUInt32BE(id, 1 + 4 * i))
+/** The writer's answer to a status question, the ids asked of which it knows nothing (or to requests: none). */
+export function encodeUnknownIds(writer: AnsweringWriter, ids: readonly number[]): Uint8Array {
+  const idBytes = Buffer.byteLength(writer.id)
+  const head = 1 + 2 + idBytes + 8
+  const out = Buffer.allocUnsafe(head + 4 * ids.length)
+  out.writeUInt8(ANSWER_FROM_WRITER, 0)
+  out.writeUInt16BE(idBytes, 1)
+  out.write(writer.id, 3, 'utf8')
+  out.writeDoubleBE(writer.since, 3 + idBytes)
+  ids.forEach((id, i) => out.writeUInt32BE(id, head + 4 * i))
   return out
 }
 
@@ -124,13 +141,24 @@ export function encodeAnswerError(why: string): Uint8Array {
   return Buffer.concat([Buffer.of(ANSWER_ERROR), Buffer.from(why, 'utf8')])
 }
 
-/** An answer read back: the unknown ids (none, for an envelope's acknowledgement), or why it was refused. */
-export function decodeAnswer(data: Uint8Array): { unknown: number[] } | { error: string } {
-  if (data.length === 0) return { unknown: [] }
+/**
+ * An answer read back: the unknown ids (none, for an envelope's acknowledgement) and the writer that
+ * answered (null: a writer of before writer ids), or why it was refused.
+ */
+export function decodeAnswer(data: Uint8Array): { unknown: number[]; writer: AnsweringWriter | null } | { error: string } {
+  if (data.length === 0) return { unknown: [], writer: null }
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-  if (b.readUInt8(0) === ANSWER_ERROR) return { error: b.toString('utf8', 1) }
-  if (b.readUInt8(0) !== ANSWER_IDS || (b.length - 1) % 4 !== 0) throw new FrameError(`an answer of ${b.length} bytes is neither ids nor an error`)
-  return { unknown: readIds(b, 1) }
+  const kind = b.readUInt8(0)
+  if (kind === ANSWER_ERROR) return { error: b.toString('utf8', 1) }
+  if (kind === ANSWER_FROM_WRITER && b.length >= 3) {
+    const idEnd = 3 + b.readUInt16BE(1)
+    if (idEnd + 8 <= b.length && (b.length - idEnd - 8) % 4 === 0) {
+      const since = b.readDoubleBE(idEnd)
+      if (Number.isSafeInteger(since) && since >= 0) return { unknown: readIds(b, idEnd + 8), writer: { id: b.toString('utf8', 3, idEnd), since } }
+    }
+  }
+  if (kind !== ANSWER_IDS || (b.length - 1) % 4 !== 0) throw new FrameError(`an answer of ${b.length} bytes is neither ids nor an error`)
+  return { unknown: readIds(b, 1), writer: null }
 }
 
 /** Replies as messages of at most `maxBytes` each (a reply alone in a message may be larger: see the caller). */

@@ -18,17 +18,37 @@
  * outcome unknown at once. When no writer answers at all ("no responders", several times in a row), every
  * request sent fails as outcome unknown. So a request whose reply or writer was lost settles within
  * seconds, not after FORWARD_REPLY_TIMEOUT_MS.
+ *
+ * A call is answered from the stream too (docs/scale-out.md, step 2). The writer logs each forwarded
+ * call with its origin (this follower's inbox and its id for the request), and a follower that applies a
+ * batch answers the calls of its own in it from their outcomes there (answerFromLog), whichever of that
+ * and the writer's reply comes first: they are the same reply. So a call whose writer died is not left
+ * "outcome unknown": once its batch is applied here (the writer released it, or a new writer committed
+ * it), it has its reply. A call the dead writer took (it acknowledged the envelope) and never logged did
+ * not run, and never will once another writer took over: every batch of an earlier writer is at or
+ * below the batch the new writer's state held when it began to answer (AnsweringWriter.since), because
+ * it fenced the stream then. So once this node has applied that batch, a call acknowledged by another
+ * writer, not answered from the stream, and of which the new writer says it knows nothing (it did not
+ * receive it too: NATS gives a message to every writer that subscribes, and two may, for a moment) fails
+ * as not run, retryably; when this node took over itself, at once, and then also those no writer
+ * acknowledged (only the dead writer can have received them). Meanwhile calls are not failed when the
+ * writer stops answering: they wait for the next writer.
  */
-import { connect, createInbox, NatsError, type Msg, type NatsConnection, type Subscription } from 'nats'
+import { connect, createInbox, NatsError, nuid, type Msg, type NatsConnection, type Subscription } from 'nats'
 import { AcheronError } from '../errors.js'
 import {
   decodeAnswer, decodeForwarded, decodeReplies, encodeAnswerError, encodeReplies, encodeRequests, encodeStatusQuestion,
-  encodeUnknownIds, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD, REQUEST_RECORD_OVERHEAD, type ForwardedMessage,
+  encodeUnknownIds, ENVELOPE_HEADER, REPLY_RECORD_OVERHEAD, REQUEST_RECORD_OVERHEAD, type AnsweringWriter, type ForwardedMessage,
   type ForwardedReply, type ForwardedRequest,
 } from './forward-frames.js'
 import { ForwardedLedger } from './forwarded-ledger.js'
 import { ReadPositionServer, ReadPositions } from './follower-reads.js'
 import type { CommitPosition } from '../errors.js'
+import type { CallOrigin } from '../txn/batch-codec.js'
+import type { EngineFaults } from '../txn/faults.js'
+
+/** How the writer runs a forwarded request: its text, role, the largest reply, and where it came from. */
+export type ForwardedHandler = (raw: string, role: ForwardRole, replyBytesMax: number, origin: CallOrigin) => Promise<string>
 
 export type ForwardRole = 'admin' | 'app'
 
@@ -62,8 +82,6 @@ function subject(stream: string): string {
   return `acheron.requests.${stream}`
 }
 
-const NO_BYTES = new Uint8Array(0)
-
 /** Messages and requests carried, each way (tests and benchmarks read them). */
 export interface ForwardingStats {
   envelopes: number
@@ -87,6 +105,14 @@ interface Waiting extends ForwardedRequest {
   envelope: Envelope | undefined
   /** When it was first sent (undefined: not yet). */
   firstSentAt: number | undefined
+  /** A call: the writer logs its origin, and a batch applied here answers it (answerFromLog). */
+  readonly fromLog: boolean
+  /** The writer that acknowledged the envelope it was last sent in (undefined: none yet). */
+  ackedBy: string | undefined
+  /** A writer other than `ackedBy` that said it knows nothing of it (undefined: none said so). */
+  unknownTo: string | undefined
+  /** RequestForwarder.interruptions when it was last sent. */
+  interruptionsAtSend: number
 }
 
 /** A follower's side: sends requests' text to the writer, answers the writer's reply text. */
@@ -108,6 +134,21 @@ export class RequestForwarder {
   private probeMisses = 0
   /** Read positions from the writer, for the read-only queries this follower answers itself. */
   readonly readPositions: ReadPositions
+  /** Calls answered from a batch applied here, and calls failed as not run by the rule above (tests read them). */
+  answeredFromLog = 0
+  notRunAfterTakeover = 0
+  /**
+   * The last batch this node applied, while calls can be answered from the batches it applies (null: they
+   * cannot, and calls settle as any request does).
+   */
+  private appliedBatch: (() => number) | null = null
+  /** The writer that answered last, from a status answer or an envelope's acknowledgement. */
+  private lastWriter: AnsweringWriter | null = null
+  /**
+   * How often this node's NATS connection was cut (disconnected or reconnected): a message to or from
+   * it may have been lost then, so an acknowledgement that did not come may have been sent.
+   */
+  private interruptions = 0
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -115,15 +156,22 @@ export class RequestForwarder {
     private readonly inbox: string,
     private readonly maxBytes: number,
     private readonly noWriterWaitMs: number,
+    private readonly faults: EngineFaults,
   ) {
     this.readPositions = new ReadPositions(nc, stream, { waitMs: noWriterWaitMs, retryMs: FORWARD_NO_WRITER_RETRY_MS })
   }
 
-  /** `noWriterWaitMs`: FORWARD_NO_WRITER_WAIT_MS unless given (0: refuse at once when no writer listens). */
-  static async open(servers: readonly string[], stream: string, options: { noWriterWaitMs?: number } = {}): Promise<RequestForwarder> {
+  /**
+   * `noWriterWaitMs`: FORWARD_NO_WRITER_WAIT_MS unless given (0: refuse at once when no writer listens);
+   * `faults`: deliberate bugs, for tests (EngineFaults.notRunBeforeApplied).
+   */
+  static async open(servers: readonly string[], stream: string, options: { noWriterWaitMs?: number; faults?: EngineFaults } = {}): Promise<RequestForwarder> {
     const nc = await connect({ servers: [...servers], name: `acheron-forward-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    const forwarder = new RequestForwarder(nc, stream, createInbox(`acheron.replies.${stream}`), nc.info?.max_payload ?? 1024 * 1024, options.noWriterWaitMs ?? FORWARD_NO_WRITER_WAIT_MS)
+    const forwarder = new RequestForwarder(nc, stream, createInbox(`acheron.replies.${stream}`), nc.info?.max_payload ?? 1024 * 1024, options.noWriterWaitMs ?? FORWARD_NO_WRITER_WAIT_MS, options.faults ?? {})
     nc.subscribe(forwarder.inbox, { callback: (_err, msg) => forwarder.received(msg) })
+    void (async () => {
+      for await (const status of nc.status()) if (status.type === 'disconnect' || status.type === 'reconnect') forwarder.interruptions++
+    })().catch(() => {})
     return forwarder
   }
 
@@ -146,8 +194,56 @@ export class RequestForwarder {
     }
   }
 
+  /** The inbox the writer's replies come to, which names this follower in the origins of its calls. */
+  get replyInbox(): string {
+    return this.inbox
+  }
+
+  /** The largest reply the writer forwards (one NATS message): a reply made here is bounded the same. */
+  get replyBytesMax(): number {
+    return this.maxBytes - REPLY_RECORD_OVERHEAD
+  }
+
+  /**
+   * From now on calls are answered from the batches this node applies: `applied` gives the last one
+   * (null: no longer; a node that changes role sets it again once it applies batches once more).
+   */
+  answerCallsFromLog(applied: (() => number) | null): void {
+    this.appliedBatch = applied
+  }
+
+  /**
+   * The call `id` had its outcome in a batch applied here: `reply` makes its reply from the request's
+   * text (null: not a call, and it waits for the writer's reply).
+   */
+  answerFromLog(id: number, reply: (text: string) => string | null): void {
+    const w = this.waiting.get(id)
+    if (w === undefined || !w.fromLog) return
+    const text = reply(w.text)
+    if (text === null) return
+    this.answeredFromLog++
+    this.waiting.delete(id)
+    this.settled(w)
+    w.resolve(text)
+  }
+
+  /**
+   * This node took the stream over, having applied all of it, and does not yet answer forwarded requests:
+   * the calls it sent that no batch answered did not run (only earlier writers can have received them,
+   * and nothing of theirs can follow its fence), and fail, retryably; every other request waiting fails
+   * as `failWaiting` fails it.
+   */
+  tookOver(why: string): void {
+    if (this.appliedBatch !== null) {
+      const notRun = [...this.waiting.values()].filter((w) => w.fromLog && w.envelope !== undefined)
+      this.notRunAfterTakeover += notRun.length
+      this.give(notRun, () => new AcheronError('INTERNAL', `${why}; the call was not in the stream it took over: it did not run; retry`, { retryable: true }))
+    }
+    this.failWaiting(why)
+  }
+
   /** The writer's reply to `text` (a request's JSON text); rejects with an AcheronError the follower sends instead. */
-  forward(text: string, role: ForwardRole): Promise<string> {
+  forward(text: string, role: ForwardRole, fromLog = false): Promise<string> {
     const bytes = Buffer.byteLength(text)
     const most = this.maxBytes - ENVELOPE_HEADER - Buffer.byteLength(this.inbox) - REQUEST_RECORD_OVERHEAD
     if (bytes > most) {
@@ -156,7 +252,7 @@ export class RequestForwarder {
     const id = this.nextId
     this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1
     return new Promise<string>((resolve, reject) => {
-      const w: Waiting = { id, role, text, bytes, resolve, reject, envelope: undefined, firstSentAt: undefined }
+      const w: Waiting = { id, role, text, bytes, resolve, reject, envelope: undefined, firstSentAt: undefined, fromLog, ackedBy: undefined, unknownTo: undefined, interruptionsAtSend: 0 }
       this.waiting.set(id, w)
       this.queue.push(w)
       if (!this.flushScheduled) {
@@ -193,6 +289,7 @@ export class RequestForwarder {
    * responders" in a row, every request sent fails as outcome unknown.
    */
   private probe(): void {
+    this.settleNotRun()
     if (this.waiting.size === 0) {
       if (this.prober !== null) clearInterval(this.prober)
       this.prober = null
@@ -214,7 +311,11 @@ export class RequestForwarder {
         const read = decodeAnswer(answer.data)
         if ('error' in read) return
         const unknown = new Set(read.unknown)
-        const gone = asked.filter((w) => unknown.has(w.id))
+        // A call another writer took is settled by the stream (settleNotRun), not by this one's word alone.
+        const awaiting = asked.filter((w) => unknown.has(w.id) && this.awaitsLog(w, read.writer))
+        for (const w of awaiting) w.unknownTo = read.writer?.id
+        this.heard(read.writer)
+        const gone = asked.filter((w) => unknown.has(w.id) && !this.awaitsLog(w, read.writer))
         this.unknownToWriter += gone.length
         this.give(gone, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} holds neither the request nor its reply (another writer took over from the one that took it, or its reply was lost and is no longer kept)`, { outcomeUnknown: true, retryable: true }))
       },
@@ -228,9 +329,50 @@ export class RequestForwarder {
     ).finally(() => { this.probeInFlight = false })
   }
 
-  /** Fails, as outcome unknown, the requests sent to the writer and not answered (not those still queued). */
+  /**
+   * True for a call the stream will settle, now that `answering` says it knows nothing of it: this node
+   * answers calls from the batches it applies, and another writer took it — it acknowledged it, or none
+   * did and no message can have been lost since it was sent (so `answering` never received it: it would
+   * have acknowledged it, and would know it).
+   */
+  private awaitsLog(w: Waiting, answering: AnsweringWriter | null): boolean {
+    if (this.appliedBatch === null || !w.fromLog || answering === null) return false
+    return w.ackedBy === undefined ? w.interruptionsAtSend === this.interruptions : w.ackedBy !== answering.id
+  }
+
+  private heard(writer: AnsweringWriter | null): void {
+    if (writer === null) return
+    if (this.lastWriter?.id !== writer.id) {
+      this.lastWriter = writer
+      this.settleNotRun()
+    }
+  }
+
+  /**
+   * Once this node applied every batch an earlier writer can have logged (up to the last writer's
+   * `since`), the calls the last writer knows nothing of and that only an earlier writer can have
+   * received (awaitsLog), and that no batch answered, did not run: they fail, retryably.
+   */
+  private settleNotRun(): void {
+    const writer = this.lastWriter
+    const applied = this.appliedBatch
+    if (writer === null || applied === null) return
+    if (applied() < writer.since && this.faults.notRunBeforeApplied !== true) return
+    const notRun = [...this.waiting.values()].filter((w) => w.fromLog && w.unknownTo === writer.id && this.awaitsLog(w, writer))
+    if (notRun.length === 0) return
+    this.notRunAfterTakeover += notRun.length
+    this.give(notRun, () => new AcheronError('INTERNAL', `the writer of the stream ${this.stream} that took the call went away, and the call is in none of the batches up to where the writer after it began (batch ${writer.since}), which never had it: it did not run; retry`, { retryable: true }))
+  }
+
+  /**
+   * Fails, as outcome unknown, the requests sent to the writer and not answered: not those still queued,
+   * nor calls while this node answers them from the log. Those wait for the writer that comes next: its
+   * state settles those an earlier writer acknowledged (settleNotRun); of the others, which no writer
+   * acknowledged, it says it knows nothing, which fails them as outcome unknown then; if it is this
+   * node, none of them ran (tookOver).
+   */
   private failSent(why: string): void {
-    const sent = [...this.waiting.values()].filter((w) => w.envelope !== undefined)
+    const sent = [...this.waiting.values()].filter((w) => w.envelope !== undefined && !(this.appliedBatch !== null && w.fromLog))
     this.give(sent, () => new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
   }
 
@@ -243,6 +385,8 @@ export class RequestForwarder {
     for (const w of members) {
       w.envelope = envelope
       w.firstSentAt ??= envelope.sentAt
+      w.ackedBy = undefined
+      w.interruptionsAtSend = this.interruptions
     }
     envelope.timer = setTimeout(() => {
       this.give(members, () => new AcheronError('INTERNAL', `outcome unknown: the writer of the stream ${this.stream} did not answer within ${FORWARD_REPLY_TIMEOUT_MS} ms`, { outcomeUnknown: true, retryable: true }))
@@ -254,11 +398,21 @@ export class RequestForwarder {
     this.nc.request(subject(this.stream), body, { timeout: FORWARD_REPLY_TIMEOUT_MS }).then(
       (ack) => {
         // A writer that could not read the envelope ran none of it, and says why.
-        const read = decodeAnswer(ack.data)
+        let read: ReturnType<typeof decodeAnswer>
+        try {
+          read = decodeAnswer(ack.data)
+        } catch {
+          return
+        }
         if ('error' in read) {
           const why = read.error
           this.give(members, () => new AcheronError('INTERNAL', `the writer of the stream ${this.stream} could not read a forwarded request (${why}): it did not run`, { retryable: true }))
+          return
         }
+        if (read.writer !== null) {
+          for (const w of members) if (w.envelope === envelope) w.ackedBy = read.writer.id
+        }
+        this.heard(read.writer)
       },
       (err: unknown) => {
         if (err instanceof NatsError && err.code === '503') {
@@ -356,21 +510,31 @@ export class ForwardedRequests {
   /** Answers followers' requests for read positions (absent: their reads are forwarded like the rest). */
   readonly readPositions: ReadPositionServer | null
 
+  /** This writer's term, named in every answer (src/cluster/forward-frames.ts). */
+  readonly writer: AnsweringWriter
+  private readonly answer: Uint8Array
+
   private constructor(
     private readonly nc: NatsConnection,
-    private readonly handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>,
+    private readonly handle: ForwardedHandler,
     reserveReads: ((count: number, batch?: number) => CommitPosition | null) | undefined,
+    since: number,
   ) {
     this.readPositions = reserveReads === undefined ? null : new ReadPositionServer(reserveReads)
+    // An id, not a clock or a count: two terms of one node, or of two nodes, never share it.
+    this.writer = { id: nuid.next(), since }
+    this.answer = encodeUnknownIds(this.writer, [])
   }
 
   /**
-   * `handle` gets the largest reply one NATS message carries (max_payload, less a reply's framing);
-   * `reserveReads` reserves positions for the reads followers answer (src/cluster/follower-reads.ts).
+   * `handle` gets the largest reply one NATS message carries (max_payload, less a reply's framing), and
+   * the request's origin, which a call logs; `reserveReads` reserves positions for the reads followers
+   * answer (src/cluster/follower-reads.ts); `since` is the last batch the writer's state holds now, after
+   * every batch of the writers before it (AnsweringWriter.since).
    */
-  static async serve(servers: readonly string[], stream: string, handle: (raw: string, role: ForwardRole, replyBytesMax: number) => Promise<string>, reserveReads?: (count: number, batch?: number) => CommitPosition | null): Promise<ForwardedRequests> {
+  static async serve(servers: readonly string[], stream: string, handle: ForwardedHandler, options: { reserveReads?: (count: number, batch?: number) => CommitPosition | null; since?: number } = {}): Promise<ForwardedRequests> {
     const nc = await connect({ servers: [...servers], name: `acheron-writer-${stream}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
-    const served = new ForwardedRequests(nc, handle, reserveReads)
+    const served = new ForwardedRequests(nc, handle, options.reserveReads, options.since ?? 0)
     served.sub = nc.subscribe(subject(stream), { callback: (_err, msg) => served.received(msg) })
     served.readPositions?.serve(nc, stream)
     // Subscriptions travel to the server on this connection while followers request on theirs: without
@@ -389,17 +553,17 @@ export class ForwardedRequests {
       return
     }
     if (message.kind === 'status') {
-      msg.respond(encodeUnknownIds(this.status(message.inbox, message.ids)))
+      msg.respond(encodeUnknownIds(this.writer, this.status(message.inbox, message.ids)))
       return
     }
-    msg.respond(NO_BYTES)
+    msg.respond(this.answer)
     const { inbox, requests } = message
     this.stats.envelopes++
     this.stats.requests += requests.length
     const replyBytesMax = (this.nc.info?.max_payload ?? 1024 * 1024) - REPLY_RECORD_OVERHEAD
     for (const r of requests) {
       this.ledger.started(inbox, r.id)
-      void this.handle(r.text, r.role, replyBytesMax).then(
+      void this.handle(r.text, r.role, replyBytesMax, { inbox, id: r.id }).then(
         (text) => {
           this.ledger.ended(inbox, r.id, text)
           this.ready(inbox, { id: r.id, text })

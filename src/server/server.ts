@@ -3,7 +3,9 @@ import { createServer as createTlsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
-import type { ClusterView, EmbeddedDatabase } from '../embedded.js'
+import { callResultOf, type ClusterView, type EmbeddedDatabase, type LoggedCallResult } from '../embedded.js'
+import type { CallOrigin } from '../txn/batch-codec.js'
+import type { TxnOutcome } from '../txn/types.js'
 import { isShowCluster, mayReadLocally, NeedsWriter, type ReadPositionSource } from '../cluster/local-reads.js'
 import { AcheronError, invariant, type CommitPosition } from '../errors.js'
 import { executeScript, type ExecuteOptions, type StatementResult } from '../sql/execute.js'
@@ -130,8 +132,11 @@ export interface ServerOptions {
 
 /** Where a follower's server sends what it does not answer itself. */
 export interface Forwarding {
-  /** The writer's reply to a request's text, run with the client's role (src/cluster/forwarding.ts). */
-  forward(raw: string, role: Role): Promise<string>
+  /**
+   * The writer's reply to a request's text, run with the client's role (src/cluster/forwarding.ts);
+   * `fromLog`: a call, which the writer logs with its origin, answered from the stream too.
+   */
+  forward(raw: string, role: Role, fromLog: boolean): Promise<string>
   /**
    * Read positions from the writer (src/cluster/follower-reads.ts), at which this node answers a
    * read-only query on its own state. Absent: such queries are forwarded too.
@@ -148,6 +153,18 @@ function scriptOptions(role: Role, completed: StatementResult[]): ExecuteOptions
 }
 
 /** A request that reached a node whose writer lease lapsed (setLocalGuard), before it ran. */
+/** The reply to a call that ran (CALL … WITH LOGS gives a result set with its log lines). */
+function callReplyOf(r: Extract<Request, { op: 'call' }>, { value, type, commit, logs }: LoggedCallResult): string {
+  if (r.logs) return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs, types: [type] }])
+  return callReply(r.id, value, commit, type)
+}
+
+/** A reply forwarded between nodes is one NATS message: a larger one is refused, the same on either node. */
+function boundForwardedReply(id: number, reply: string, replyBytesMax: number): string {
+  if (Buffer.byteLength(reply) <= replyBytesMax) return reply
+  return errorReply(id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
+}
+
 function notTheWriterReply(id: number | null): string {
   return errorReply(id, new AcheronError('INTERNAL', 'this node no longer writes the stream (its writer lease lapsed): the request did not run; retry', { retryable: true }))
 }
@@ -505,7 +522,7 @@ export class AcheronServer {
    * The writer's side of forwarding: a follower's client request, by its text and the role the follower
    * authenticated. A reply above `replyBytesMax` (what one NATS message carries) is refused instead.
    */
-  async handleForwarded(raw: string, role: Role, replyBytesMax: number): Promise<string> {
+  async handleForwarded(raw: string, role: Role, replyBytesMax: number, origin?: CallOrigin): Promise<string> {
     let request: Request
     try {
       request = decodeRequest(raw)
@@ -516,9 +533,29 @@ export class AcheronServer {
     if (this.localGuard?.() === false) {
       return notTheWriterReply(request.id)
     }
-    const reply = await this.handle(request, role)
-    if (Buffer.byteLength(reply) <= replyBytesMax) return reply
-    return errorReply(request.id, new AcheronError('PAYLOAD_TOO_LARGE', `the reply is ${Buffer.byteLength(reply)} bytes, more than a reply forwarded from the writer may be (${replyBytesMax}, NATS max_payload); send this request to the writer`))
+    return boundForwardedReply(request.id, await this.handle(request, role, origin), replyBytesMax)
+  }
+
+  /**
+   * A follower's reply to a call it forwarded, made from the call's outcome in a batch it applied (the
+   * call's origin named this node: src/cluster/forwarding.ts): the reply the writer sends for it, bounded
+   * as the writer bounds it. Null when `raw` is not a call.
+   */
+  replyFromOutcome(raw: string, outcome: TxnOutcome, replyBytesMax: number): string | null {
+    let request: Request
+    try {
+      request = decodeRequest(raw)
+    } catch {
+      return null
+    }
+    if (request.op !== 'call') return null
+    let reply: string
+    try {
+      reply = callReplyOf(request, callResultOf(outcome, request.logs))
+    } catch (err) {
+      reply = this.failureReply(request.id, err, [])
+    }
+    return boundForwardedReply(request.id, reply, replyBytesMax)
   }
 
   private forward: Forwarding | undefined = undefined
@@ -541,7 +578,7 @@ export class AcheronServer {
       const here = await this.readHere(request, role, forward.readPositions)
       if (here !== null) return here
     }
-    return forward.forward(text, role).catch((err: unknown) => errorReply(request.id, err))
+    return forward.forward(text, role, request.op === 'call').catch((err: unknown) => errorReply(request.id, err))
   }
 
   /**
@@ -621,17 +658,14 @@ export class AcheronServer {
     this.db = db
   }
 
-  private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role): Promise<string> {
+  /** `origin`: a follower forwarded the request (a call logs it: src/cluster/forwarding.ts). */
+  private async handle(r: Exclude<Request, { op: 'auth' }>, role: Role, origin?: CallOrigin): Promise<string> {
     const db = this.db
     /** A script's results so far (ExecuteOptions.completed). */
     const completed: Awaited<ReturnType<typeof executeScript>> = []
     try {
       if (r.op === 'version') return serverReply(r.id, { name: 'acheron', version: ACHERON_VERSION })
-      if (r.op === 'call') {
-        const { value, type, commit, logs } = await db.typedCall(r.fn, r.key, r.args, r.logs)
-        if (r.logs) return okReply(r.id, [{ columns: ['result'], rows: [[value]], rowsAffected: 0, commit, logs, types: [type] }])
-        return callReply(r.id, value, commit, type)
-      }
+      if (r.op === 'call') return callReplyOf(r, await db.typedCall(r.fn, r.key, r.args, r.logs, origin))
       return okReply(r.id, await executeScript(db.sqlTarget(this.gauges, this.clusterView ?? undefined), r.sql, r.params, scriptOptions(role, completed)))
     } catch (err) {
       return this.failureReply(r.id, err, completed)

@@ -10,7 +10,7 @@ import { checkpointDamageLine } from '../storage/damage.js'
 import type { CatalogChange, StoredState } from '../storage/state-file.js'
 import type { Row } from '../values.js'
 import { adoptedExecutions } from './adopted.js'
-import { batchTimeOf, decodeBatch, encodeBatch, type EncodedBatch } from './batch-codec.js'
+import { batchTimeOf, decodeBatch, encodeBatch, type CallOrigin, type EncodedBatch } from './batch-codec.js'
 import { BatchClock, type WallClockMs } from './batch-time.js'
 import { applyDdl, type DdlEffect } from './ddl.js'
 import { readCatalog } from './exclusive-txns.js'
@@ -35,6 +35,14 @@ import {
   carriesModule, isCatalogRead, isDdl, isExclusive, isReadOnly, type DataTxn, type DdlTxn, type Execution, type ExplainCommitTxn, type ModuleDdl, type ReadTxn, type SequencedTxn, type TxnFailure, type TxnInput, type TxnOutcome, type TxnResult,
 } from './types.js'
 import { TXN_WALL_MS_MAX, WorkerPool } from './worker-pool.js'
+
+/** The calls a node forwarded to the writer, answered from the batches it applies (Engine.settleOwnCalls). */
+export interface OwnForwardedCalls {
+  /** Their origins' inbox (CallOrigin.inbox). */
+  readonly inbox: string
+  /** The call with this id (CallOrigin.id) had this outcome, at its batch's release on this node. */
+  settled(id: number, outcome: TxnOutcome): void
+}
 
 export interface EngineOptions extends SequencerLimits {
   /** The batch log: the engine's durable input. */
@@ -233,6 +241,14 @@ export function wrongBatchRun(txns: readonly SequencedTxn[], executions: readonl
 /** A BatchRun counter as the engine's statistics add it: a count, else nothing. */
 function statCount(n: unknown): number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0
+}
+
+function ignoreOutcome(): void {}
+
+/** The batch's call origins, one per transaction (undefined: none forwarded in it, the usual case). */
+function originsOf(batch: readonly Sequenced[]): (CallOrigin | undefined)[] | undefined {
+  for (const s of batch) if (s.origin !== undefined) return batch.map((t) => t.origin)
+  return undefined
 }
 
 function lastId(batch: readonly Sequenced[]): number {
@@ -505,8 +521,17 @@ export class Engine {
     this.batchClock.observe(timeMs)
     if (voided || decoded.inputs.length === 0) return nextTxnId
     const batch: Sequenced[] = decoded.inputs.map((input, i) => ({
-      id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: () => {}, arrivedAt: 0,
+      id: decoded.firstTxnId + i, input: this.fromLogForm(input), plan: null, resolve: ignoreOutcome, arrivedAt: 0,
     }))
+    // The calls this node forwarded are answered from its own application of the batch, too.
+    const own = this.ownCalls
+    if (own !== null) {
+      for (const { index, origin } of decoded.origins) {
+        if (origin.inbox !== own.inbox && this.opts.faults?.ownCallsIgnoreInbox !== true) continue
+        const id = origin.id
+        batch[index] = { ...(batch[index] as Sequenced), resolve: (o) => own.settled(id, o) }
+      }
+    }
     this.stats.replayedTxns += batch.length
     this.stats.replayedBatches++
     // One shared copy of the body for the executors (the log's buffer is not shared memory).
@@ -603,6 +628,16 @@ export class Engine {
     return this.opts.batchLog.refusingForGood?.() ?? new Promise<string>(() => {})
   }
 
+  private ownCalls: OwnForwardedCalls | null = null
+
+  /**
+   * The calls this node forwards carry `calls.inbox` as their origin; a batch applied here (following, or
+   * taking over) gives each of them its outcome through `calls.settled` (null: no longer).
+   */
+  settleOwnCalls(calls: OwnForwardedCalls | null): void {
+    this.ownCalls = calls
+  }
+
   /** True for a follower: it answers no requests (they go to the writer). */
   get following(): boolean {
     return this.followMode
@@ -641,7 +676,7 @@ export class Engine {
   // ---- submission -------------------------------------------------------------------------------
 
   /** Sequences a transaction; resolves once it is released (or failed before running). Reads take a position at once. */
-  submit(input: TxnInput, plan: Replan | null = null): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan: Replan | null = null, origin?: CallOrigin): Promise<TxnOutcome> {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
     if (this.followMode) return Promise.reject(new AcheronError('FORBIDDEN', 'this node follows the batch log of another: it takes no requests (send them to the writer)'))
     try {
@@ -665,12 +700,12 @@ export class Engine {
       this.readBytes += bytes
       return preparing.finally(() => { this.readBytes -= bytes }).then(() => this.sequence(input, plan, bytes))
     }
-    return this.sequence(input, plan, bytes)
+    return this.sequence(input, plan, bytes, origin)
   }
 
-  private sequence(input: TxnInput, plan: Replan | null, bytes: number): Promise<TxnOutcome> {
+  private sequence(input: TxnInput, plan: Replan | null, bytes: number, origin?: CallOrigin): Promise<TxnOutcome> {
     if (this.stopped !== null) return Promise.reject(new AcheronError('INTERNAL', `the engine stopped: ${this.stopped.message}`))
-    const p = this.sequencer.submit(input, plan, bytes)
+    const p = this.sequencer.submit(input, plan, bytes, origin)
     this.schedule()
     return p
   }
@@ -924,7 +959,7 @@ export class Engine {
           continue
         }
         const number = this.nextBatch++
-        const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.stamp(), batch.map((s) => this.logForm(s.input)), true)
+        const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.stamp(), batch.map((s) => this.logForm(s.input)), true, originsOf(batch))
         await this.process(number, batch, this.append(number, encoded.body, batch.length), false, encoded)
       }
       await this.drain()

@@ -156,6 +156,20 @@ export interface EngineFaults {
    * thread only (`workers: 0`); test/unit/negative-zero.test.ts catches it.
    */
   readonly keepNegativeZero?: boolean
+  /**
+   * A follower answers, from a batch it applies, every forwarded call whose request id is one of its
+   * own, whichever follower's inbox the call's origin names (src/txn/engine.ts, replayBatch): two
+   * followers number their requests alike, so one answers its client with the outcome of another's call.
+   * test/cluster/answers-from-log.test.ts catches it.
+   */
+  readonly ownCallsIgnoreInbox?: boolean
+  /**
+   * A follower fails as not run the calls an earlier writer took as soon as a new writer says it knows
+   * nothing of them (src/cluster/forwarding.ts, settleNotRun), without waiting to apply every batch up to
+   * the new writer's start: a call the dead writer logged in a batch the follower has not applied yet is
+   * said not to have run, and commits. test/cluster/answers-from-log.test.ts catches it.
+   */
+  readonly notRunBeforeApplied?: boolean
 }
 
 /** How long the `ackBeforeDurable` fault holds back a log entry (a lazy writer). */

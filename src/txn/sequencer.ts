@@ -1,6 +1,7 @@
 import { AcheronError, invariant } from '../errors.js'
 import type { Catalog } from '../schema/catalog.js'
 import { isExclusive, type TxnInput, type TxnOutcome } from './types.js'
+import type { CallOrigin } from './batch-codec.js'
 
 export interface SequencerLimits {
   /** A batch closes when it holds this many transactions. */
@@ -42,6 +43,8 @@ export interface Sequenced {
   readonly arrivedAt: number
   /** inputBytes of the input, counted in `pendingBytes` until its batch is taken. */
   readonly bytes?: number
+  /** Where a call a follower forwarded came from (logged with its batch: src/txn/batch-codec.ts). */
+  readonly origin?: CallOrigin
 }
 
 /** Called on each transaction as its batch is cut, before its kind decides where the batch ends. */
@@ -83,7 +86,7 @@ export class Sequencer {
     return this.nextId
   }
 
-  submit(input: TxnInput, plan: Replan | null = null, bytes = 0): Promise<TxnOutcome> {
+  submit(input: TxnInput, plan: Replan | null = null, bytes = 0, origin?: CallOrigin): Promise<TxnOutcome> {
     if (this.closedReason !== null) return Promise.reject(new AcheronError('SHUTTING_DOWN', this.closedReason, { retryable: true }))
     if (this.pending >= this.limits.pendingTxnsMax) {
       return Promise.reject(new AcheronError('OVERLOADED', `more than ${this.limits.pendingTxnsMax} transactions are waiting; retry later`, { retryable: true }))
@@ -91,7 +94,9 @@ export class Sequencer {
     if (isExclusive(input)) this.ddlPending++
     this.pendingBytes += bytes
     return new Promise<TxnOutcome>((resolve) => {
-      this.queue.push({ id: this.nextId++, input, plan, resolve, arrivedAt: this.now(), bytes })
+      this.queue.push(origin === undefined
+        ? { id: this.nextId++, input, plan, resolve, arrivedAt: this.now(), bytes }
+        : { id: this.nextId++, input, plan, resolve, arrivedAt: this.now(), bytes, origin })
     })
   }
 

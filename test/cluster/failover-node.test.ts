@@ -16,6 +16,7 @@ function fakeDb(following: boolean, events: string[], refuses: Promise<string> =
     close: async () => { events.push('close') },
     fellBehindStream: () => new Promise<boolean>(() => {}),
     streamRefusesWrites: () => refuses,
+    settleOwnCalls: () => {},
   } as unknown as EmbeddedDatabase
 }
 
@@ -42,7 +43,7 @@ function parts(events: string[], serveForwarded: () => Promise<unknown>, reopen:
     stream: 'S',
     server: { setLocalGuard: () => {}, setForward: () => {}, setDatabase: () => {}, isShuttingDown: false } as unknown as FailoverParts['server'],
     lease: fakeLease(events),
-    forwarder: { failWaiting: () => {} } as unknown as FailoverParts['forwarder'],
+    forwarder: { tookOver: () => {}, answerCallsFromLog: () => {}, replyInbox: 'inbox', replyBytesMax: 1 << 20 } as unknown as FailoverParts['forwarder'],
     forwarding: {} as FailoverParts['forwarding'],
     reopenFollowing: async () => reopen(),
     serveForwarded: serveForwarded as FailoverParts['serveForwarded'],

@@ -33,12 +33,12 @@ async function withPair<T>(stream: string, faults: EngineFaults, body: (p: Pair)
     const [a, b] = [tempDir(), tempDir()]
     const writer = await openBank({ dir: a.dir, natsLog: { servers: nats.urls, stream } })
     const writerServer = await AcheronServer.listen({ db: writer, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
-    const forwarded = await ForwardedRequests.serve(nats.urls, stream, (raw, role, max) => writerServer.handleForwarded(raw, role, max), (n) => writerServer.reserveReadPositions(n))
+    const forwarded = await ForwardedRequests.serve(nats.urls, stream, (raw, role, max) => writerServer.handleForwarded(raw, role, max), { reserveReads: (n) => writerServer.reserveReadPositions(n) })
     const follower = await open({ dir: b.dir, natsLog: { servers: nats.urls, stream, follow: true }, faults, runtimes: { js: JS_RUNTIME } })
     const forwarder = await RequestForwarder.open(nats.urls, stream)
     const followerServer = await AcheronServer.listen({
       db: follower, host: '127.0.0.1', port: 0, token: null, limits: DEFAULT_SERVER_LIMITS, log: () => {},
-      forward: { forward: (raw, role) => forwarder.forward(raw, role), readPositions: forwarder.readPositions },
+      forward: { forward: (raw, role, fromLog) => forwarder.forward(raw, role, fromLog), readPositions: forwarder.readPositions },
     })
     try {
       return await body({ writerUrl: writerServer.url, followerUrl: followerServer.url, follower, forwarded, forwarder })

@@ -244,7 +244,7 @@ natsTest('a request (or a read position) no writer listens to waits for one: it 
       const early = follower.forward('early', 'app')
       const position = follower.readPositions.next()
       await new Promise((r) => setTimeout(r, 4 * FORWARD_NO_WRITER_RETRY_MS))
-      writer = await ForwardedRequests.serve(nats.urls, STREAM, echo, () => ({ batch: 5, seq: 2 }))
+      writer = await ForwardedRequests.serve(nats.urls, STREAM, echo, { reserveReads: () => ({ batch: 5, seq: 2 }) })
       assert.is(await early, 'app:early')
       assert.equal(await position, { batch: 5, seq: 2 }, 'a follower read\'s position waits for a writer too')
       assert.is(writer.stats.requests, 1, 'it ran once')

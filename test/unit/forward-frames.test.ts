@@ -36,9 +36,14 @@ test('a status question and its answers are read back whole; an unknown kind or 
   const otherKind = Buffer.from(question)
   otherKind[0] = 9
   assert.throws(() => decodeForwarded(otherKind), /unknown kind 9/)
-  assert.equal(decodeAnswer(encodeUnknownIds([3, 4])), { unknown: [3, 4] })
-  assert.equal(decodeAnswer(encodeUnknownIds([])), { unknown: [] })
-  assert.equal(decodeAnswer(new Uint8Array(0)), { unknown: [] })
+  const writer = { id: 'W1ä', since: 2 ** 40 + 3 }
+  assert.equal(decodeAnswer(encodeUnknownIds(writer, [3, 4])), { unknown: [3, 4], writer })
+  assert.equal(decodeAnswer(encodeUnknownIds({ id: '', since: 0 }, [])), { unknown: [], writer: { id: '', since: 0 } })
+  // A writer of before writer ids: an empty acknowledgement, or u8 0 and ids.
+  assert.equal(decodeAnswer(new Uint8Array(0)), { unknown: [], writer: null })
+  assert.equal(decodeAnswer(Uint8Array.of(0, 0, 0, 0, 9)), { unknown: [9], writer: null })
+  const named = encodeUnknownIds(writer, [3])
+  assert.throws(() => decodeAnswer(named.subarray(0, named.length - 1)), /neither ids nor an error/)
   assert.equal(decodeAnswer(encodeAnswerError('a forwarded message of 1 bytes has no header')), { error: 'a forwarded message of 1 bytes has no header' })
   assert.throws(() => decodeAnswer(Uint8Array.of(0, 1, 2)), /neither ids nor an error/)
 })
