@@ -295,6 +295,12 @@ export class AcheronServer {
   }
 
   static listen(o: ServerOptions): Promise<AcheronServer> {
+    // A token no auth frame can carry would refuse every client that presents it, each told that no token
+    // this server accepts is that long: refused here, as `acheron serve` refuses it.
+    for (const [name, token] of [['token', o.token], ['appToken', o.appToken ?? null]] as const) {
+      const bytes = token === null ? 0 : Buffer.byteLength(token)
+      if (bytes > AUTH_TOKEN_BYTES_MAX) return Promise.reject(new RangeError(`ServerOptions.${name} is ${bytes} bytes, more than a client may present (AUTH_TOKEN_BYTES_MAX, ${AUTH_TOKEN_BYTES_MAX} bytes of UTF-8): use a shorter token`))
+    }
     // GET / is the browser console, GET /stats the metrics; upgrades at any path are the WebSocket protocol.
     const http = o.tls != null ? createTlsServer({ cert: o.tls.cert, key: o.tls.key }) : createServer()
     const server = new AcheronServer(o, http)

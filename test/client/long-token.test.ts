@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { WebSocketServer } from 'ws'
-import { AcheronError, connect } from '../../src/index.js'
+import { AcheronError, connect, open } from '../../src/index.js'
+import { AcheronServer, DEFAULT_SERVER_LIMITS } from '../../src/server/server.js'
 import { AUTH_TOKEN_BYTES_MAX } from '../../src/server/wire.js'
 import { startServer, tempDir, WsClient } from '../support/server-process.js'
 
@@ -126,6 +127,31 @@ test('HTTP 431 to the upgrade (headers longer than the server reads) fails conne
   } finally {
     await server.stop()
     cleanup()
+  }
+})
+
+test('a server made in code refuses a token no auth frame can carry, as acheron serve does; the longest is served', async () => {
+  const db = await open()
+  try {
+    for (const [name, options] of [['token', { token: frameToken(AUTH_TOKEN_BYTES_MAX + 1) }], ['appToken', { token: 'admin', appToken: 'x'.repeat(AUTH_TOKEN_BYTES_MAX + 1) }]] as const) {
+      const err = await AcheronServer.listen({ db, host: '127.0.0.1', port: 0, limits: DEFAULT_SERVER_LIMITS, log: () => {}, ...options }).then(
+        async (s) => { await s.close(); return null },
+        (e: unknown) => e,
+      )
+      assert.instance(err, RangeError, name)
+      assert.match((err as Error).message, new RegExp(`^ServerOptions.${name} is ${AUTH_TOKEN_BYTES_MAX + 1} bytes, more than a client may present`))
+    }
+    const longest = frameToken(AUTH_TOKEN_BYTES_MAX)
+    const server = await AcheronServer.listen({ db, host: '127.0.0.1', port: 0, token: longest, limits: DEFAULT_SERVER_LIMITS, log: () => {} })
+    try {
+      const client = await connect(server.url, { token: longest, reconnect: { attemptsMax: 1 } })
+      assert.equal((await client.query('SELECT 1 AS one')).rows, [[1]])
+      await client.close()
+    } finally {
+      await server.close()
+    }
+  } finally {
+    await db.close().catch(() => {})
   }
 })
 
