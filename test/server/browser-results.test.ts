@@ -278,6 +278,15 @@ browserTest('a wide result scrolls inside its panel, never the page; a long cell
   const long = await page.$eval('#results tbody td:nth-child(2)', (td) => ({ title: td.title, text: td.textContent, cut: td.scrollWidth > td.clientWidth }))
   assert.is(long.title, 'x'.repeat(300))
   assert.ok(long.cut, 'the cell is narrower than its text (cut with an ellipsis)')
+
+  // A cut that falls inside an emoji (a surrogate pair) keeps it whole or leaves it out, never half of it:
+  // the 500 characters a cell shows, the 10,000 its title does.
+  await runSql(`SELECT '${'x'.repeat(499)}😀${'y'.repeat(50)}' AS cell, '${'x'.repeat(9_999)}😀${'y'.repeat(50)}' AS title;`)
+  const cuts = await page.$$eval('#results tbody td', (tds) => tds.map((td) => ({ text: td.textContent as string, title: (td as PageElement).title as string })))
+  const lone = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+  assert.is(cuts[0]?.text, `${'x'.repeat(499)}…`)
+  assert.is(cuts[1]?.title, `${'x'.repeat(9_999)}… (10051 characters)`)
+  for (const c of cuts) assert.not.match(`${c.text}${c.title}`, lone)
 })
 
 browserTest('2,000 columns: only the columns in view (and a few beside them) are in the page; scrolling right draws the later ones under their names', async () => {

@@ -85,13 +85,22 @@ function measureColumns(columns, rows, types, cellTypes) {
  * them, each in a span of class esc (styled apart, so that `\u202e` typed in a value is not taken for it),
  * which keeps the character itself in data-raw for a copy (copyText).
  */
+/**
+ * The first `n` code units of `text`, or one fewer where the cut would split a surrogate pair (an emoji,
+ * a character past U+FFFF): a lone half shows as a replacement box.
+ */
+function cutText(text, n) {
+  const code = text.charCodeAt(n - 1)
+  return text.slice(0, n < text.length && code >= 0xd800 && code <= 0xdbff ? n - 1 : n)
+}
+
 function appendShown(parent, text, max) {
   let left = max
   for (const run of shownRuns(text)) {
     const plain = typeof run === 'string'
     const shown = plain ? run : run.shown
     if (shown.length > left) {
-      parent.append(`${plain ? run.slice(0, left) : ''}…`)
+      parent.append(`${plain ? cutText(run, left) : ''}…`)
       return
     }
     left -= shown.length
@@ -119,7 +128,7 @@ export function appendEscaped(parent, text, keepLines = false) {
 
 /** A tooltip's text: escaped as the cell is, but with its own line breaks, cut after CELL_TITLE_CHARS_MAX. */
 function titleText(text) {
-  const cut = text.length > CELL_TITLE_CHARS_MAX ? `${text.slice(0, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
+  const cut = text.length > CELL_TITLE_CHARS_MAX ? `${cutText(text, CELL_TITLE_CHARS_MAX)}… (${text.length} characters)` : text
   return cut.split('\n').map(escapedText).join('\n')
 }
 
