@@ -112,6 +112,8 @@ export class FailoverNode {
     if (this.db !== db) return
     const { stream, log } = this.p
     log({ level: 'warn', msg: `this node fell behind the stream ${stream}'s purge at batch ${db.lastCommittedBatch}: reopening it from the writer's snapshot` })
+    // The snapshot skips batches this node never applied: the calls waiting now may be in them.
+    this.p.forwarder.lostTrack()
     await db.close()
     if (!(await this.reopen(true))) return
     this.behind = false

@@ -105,8 +105,8 @@ interface Waiting extends ForwardedRequest {
   envelope: Envelope | undefined
   /** When it was first sent (undefined: not yet). */
   firstSentAt: number | undefined
-  /** A call: the writer logs its origin, and a batch applied here answers it (answerFromLog). */
-  readonly fromLog: boolean
+  /** A call: the writer logs its origin, and a batch applied here answers it (answerFromLog); false once untracked (lostTrack). */
+  fromLog: boolean
   /** The writer that acknowledged the envelope it was last sent in (undefined: none yet). */
   ackedBy: string | undefined
   /** A writer other than `ackedBy` that said it knows nothing of it (undefined: none said so). */
@@ -225,6 +225,16 @@ export class RequestForwarder {
     this.waiting.delete(id)
     this.settled(w)
     w.resolve(text)
+  }
+
+  /**
+   * This node's state is about to skip batches it did not apply (it starts again from the writer's
+   * snapshot): a call waiting now may be in one of them, and can no longer be answered from the log or
+   * known not to have run. It settles as any other request does: by the writer's reply, or as outcome
+   * unknown.
+   */
+  lostTrack(): void {
+    for (const w of this.waiting.values()) w.fromLog = false
   }
 
   /**

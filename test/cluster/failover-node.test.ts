@@ -43,7 +43,7 @@ function parts(events: string[], serveForwarded: () => Promise<unknown>, reopen:
     stream: 'S',
     server: { setLocalGuard: () => {}, setForward: () => {}, setDatabase: () => {}, isShuttingDown: false } as unknown as FailoverParts['server'],
     lease: fakeLease(events),
-    forwarder: { tookOver: () => {}, answerCallsFromLog: () => {}, replyInbox: 'inbox', replyBytesMax: 1 << 20 } as unknown as FailoverParts['forwarder'],
+    forwarder: { tookOver: () => {}, answerCallsFromLog: () => {}, lostTrack: () => {}, replyInbox: 'inbox', replyBytesMax: 1 << 20 } as unknown as FailoverParts['forwarder'],
     forwarding: {} as FailoverParts['forwarding'],
     reopenFollowing: async () => reopen(),
     serveForwarded: serveForwarded as FailoverParts['serveForwarded'],
