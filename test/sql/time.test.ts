@@ -399,7 +399,7 @@ test("a clock as a CALL's key or argument says that the function reads the batch
 test('a batch body holds its time; a body logged before batches had one reads as time 0, its transactions unchanged', () => {
   const inputs = [{ kind: 'call' as const, fn: 'ev.stamp', key: 7n, args: ['x', 2.5] }]
   const timed = encodeBatch(41, T0, inputs)
-  assert.equal(decodeBatch(timed.body), { firstTxnId: 41, timeMs: T0, inputs, offsets: decodeBatch(timed.body).offsets })
+  assert.equal(decodeBatch(timed.body), { firstTxnId: 41, timeMs: T0, inputs, offsets: decodeBatch(timed.body).offsets, origins: [] })
   // The older form: the same body without its head (a 0 byte, then the time).
   const headBytes = 1 + Math.ceil(Math.log2(T0 + 1) / 7)
   const old = decodeBatch(timed.body.subarray(headBytes))
