@@ -77,17 +77,19 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
 
 /**
  * Calls through two followers to a writer that never sends its replies; what went wrong (empty: nothing).
- * The first follower's calls wait 300 ms at the writer, so the second's, numbered alike, commit while
- * they wait.
+ * The first follower's calls wait at the writer until the second's, numbered alike, have committed and
+ * the first follower has applied them.
  */
 async function answeredFromLog(faults: EngineFaults): Promise<string[]> {
   return withWriter('FROMLOG', async (w) => {
     const problems: string[] = []
     const writerReplies = new Map<string, string>()
     let firstInbox = ''
+    let openGate = (): void => {}
+    const gate = new Promise<void>((resolve) => { openGate = resolve })
     // The writer runs each request and keeps its reply to itself, as a writer that died before sending it.
     const handle: ForwardedHandler = async (raw, role, max, origin) => {
-      if (origin.inbox === firstInbox) await new Promise((r) => setTimeout(r, 300))
+      if (origin.inbox === firstInbox) await gate
       writerReplies.set(`${origin.inbox} ${origin.id}`, await w.server.handleForwarded(raw, role, max, origin))
       return new Promise<string>(() => {})
     }
@@ -99,7 +101,11 @@ async function answeredFromLog(faults: EngineFaults): Promise<string[]> {
     const c2 = await connect(two.url)
     try {
       // Both followers number their requests from 1: only the inbox tells whose call a batch holds.
-      const deposits = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? c1 : c2).call('account.deposit', `k${i % 7}`, i + 1)))
+      const firsts = Array.from({ length: 15 }, (_, j) => c1.call('account.deposit', `k${(2 * j) % 7}`, 2 * j + 1))
+      const seconds = await Promise.all(Array.from({ length: 15 }, (_, j) => c2.call('account.deposit', `k${(2 * j + 1) % 7}`, 2 * j + 2)))
+      await until('the first follower applied the second\'s calls', () => one.db.lastCommittedBatch >= w.db.lastCommittedBatch)
+      openGate()
+      const deposits = [...seconds, ...await Promise.all(firsts)]
       if (!deposits.every((d) => typeof d.value === 'number' && d.value > 0)) problems.push('a deposit returned no balance')
       const failed = await c1.call('account.withdraw', 'nobody', 5).then(() => null, (e: unknown) => e as AcheronError)
       if (failed?.code !== 'TXN_ABORTED' || !/insufficient funds/.test(failed.message)) problems.push(`a failing call was answered ${String(failed?.message)}`)
@@ -137,7 +143,7 @@ natsTest('a follower that answers calls by request id alone answers one with ano
 })
 
 /**
- * A writer takes six calls through a lagging follower (300 ms a batch), runs the even ones and never
+ * A writer takes six calls through a lagging follower (300 ms a batch, 20 batches behind), runs the even ones and never
  * the odd ones, answers none, and dies; the next writer starts. What went wrong (empty: nothing).
  * `lostTrack`: the follower is told meanwhile that its state will skip batches (a snapshot), and every
  * call must end outcome unknown instead.
@@ -154,6 +160,9 @@ async function takenByADeadWriter(faults: EngineFaults, lostTrack = false): Prom
       return new Promise<string>(() => {})
     }, { since: w.db.lastCommittedBatch })
     const follower = await startFollower(w.servers, 'NOTRUN', faults, 300)
+    // Batches of their own ahead of the calls: the follower reaches the calls' batches 6 s after them, well
+    // after the next writer first answers it (its questions go every second).
+    for (let i = 0; i < 20; i++) await w.db.call('account.deposit', 'ahead', 1)
     const c = await connect(follower.url)
     try {
       const calls = Array.from({ length: 6 }, (_, i) => c.call('account.deposit', `n${i}`, i).then(
