@@ -244,11 +244,9 @@ export class RequestForwarder {
    * as `failWaiting` fails it.
    */
   tookOver(why: string): void {
-    if (this.appliedBatch !== null) {
-      const notRun = [...this.waiting.values()].filter((w) => w.fromLog && w.envelope !== undefined)
-      this.notRunAfterTakeover += notRun.length
-      this.give(notRun, () => new AcheronError('INTERNAL', `${why}; the call was not in the stream it took over: it did not run; retry`, { retryable: true }))
-    }
+    const notRun = [...this.waiting.values()].filter((w) => this.answersFromLog(w) && w.envelope !== undefined)
+    this.notRunAfterTakeover += notRun.length
+    this.give(notRun, () => new AcheronError('INTERNAL', `${why}; the call was not in the stream it took over: it did not run; retry`, { retryable: true }))
     this.failWaiting(why)
   }
 
@@ -346,8 +344,13 @@ export class RequestForwarder {
    * have acknowledged it, and would know it).
    */
   private awaitsLog(w: Waiting, answering: AnsweringWriter | null): boolean {
-    if (this.appliedBatch === null || !w.fromLog || answering === null) return false
+    if (!this.answersFromLog(w) || answering === null) return false
     return w.ackedBy === undefined ? w.interruptionsAtSend === this.interruptions : w.ackedBy !== answering.id
+  }
+
+  /** True for a call this node answers from the batches it applies (answerCallsFromLog, lostTrack). */
+  private answersFromLog(w: Waiting): boolean {
+    return this.appliedBatch !== null && w.fromLog
   }
 
   private heard(writer: AnsweringWriter | null): void {
@@ -368,7 +371,7 @@ export class RequestForwarder {
     const applied = this.appliedBatch
     if (writer === null || applied === null) return
     if (applied() < writer.since && this.faults.notRunBeforeApplied !== true) return
-    const notRun = [...this.waiting.values()].filter((w) => w.fromLog && w.unknownTo === writer.id && this.awaitsLog(w, writer))
+    const notRun = [...this.waiting.values()].filter((w) => w.unknownTo === writer.id && this.awaitsLog(w, writer))
     if (notRun.length === 0) return
     this.notRunAfterTakeover += notRun.length
     this.give(notRun, () => new AcheronError('INTERNAL', `the writer of the stream ${this.stream} that took the call went away, and the call is in none of the batches up to where the writer after it began (batch ${writer.since}), which never had it: it did not run; retry`, { retryable: true }))
@@ -382,7 +385,7 @@ export class RequestForwarder {
    * node, none of them ran (tookOver).
    */
   private failSent(why: string): void {
-    const sent = [...this.waiting.values()].filter((w) => w.envelope !== undefined && !(this.appliedBatch !== null && w.fromLog))
+    const sent = [...this.waiting.values()].filter((w) => w.envelope !== undefined && !this.answersFromLog(w))
     this.give(sent, () => new AcheronError('INTERNAL', `outcome unknown: ${why}`, { outcomeUnknown: true, retryable: true }))
   }
 

@@ -245,7 +245,7 @@ function statCount(n: unknown): number {
 
 function ignoreOutcome(): void {}
 
-/** The batch's call origins, one per transaction (undefined: none forwarded in it, the usual case). */
+/** The batch's call origins, one per transaction (undefined: none forwarded in it). */
 function originsOf(batch: readonly Sequenced[]): (CallOrigin | undefined)[] | undefined {
   for (const s of batch) if (s.origin !== undefined) return batch.map((t) => t.origin)
   return undefined
@@ -629,6 +629,8 @@ export class Engine {
   }
 
   private ownCalls: OwnForwardedCalls | null = null
+  /** A call with an origin was submitted: batches are searched for origins from then on (not on one node). */
+  private takesForwardedCalls = false
 
   /**
    * The calls this node forwards carry `calls.inbox` as their origin; a batch applied here (following, or
@@ -700,6 +702,7 @@ export class Engine {
       this.readBytes += bytes
       return preparing.finally(() => { this.readBytes -= bytes }).then(() => this.sequence(input, plan, bytes))
     }
+    if (origin !== undefined) this.takesForwardedCalls = true
     return this.sequence(input, plan, bytes, origin)
   }
 
@@ -959,7 +962,7 @@ export class Engine {
           continue
         }
         const number = this.nextBatch++
-        const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.stamp(), batch.map((s) => this.logForm(s.input)), true, originsOf(batch))
+        const encoded = encodeBatch((batch[0] as Sequenced).id, this.batchClock.stamp(), batch.map((s) => this.logForm(s.input)), true, this.takesForwardedCalls ? originsOf(batch) : undefined)
         await this.process(number, batch, this.append(number, encoded.body, batch.length), false, encoded)
       }
       await this.drain()
